@@ -1,0 +1,70 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import importX from 'eslint-plugin-import-x';
+
+export default tseslint.config(
+  { ignores: ['dist/', 'node_modules/', '.baton/', 'coverage/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    plugins: { 'import-x': importX },
+    rules: {
+      // Fatal in an engine: a promise nobody awaits loses its error and its ordering.
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'import-x/no-cycle': 'error',
+      'no-restricted-syntax': ['error', { selector: 'TSEnumDeclaration', message: 'Use a const object and a union type instead of enum (STYLE.md 13).' }],
+    },
+  },
+  {
+    // The conductor is pure (STYLE.md 3): no clock, no randomness, no I/O, no drivers, no engine.
+    files: ['src/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*', 'fs', 'path', 'child_process', 'crypto', 'os'], message: 'src/core is pure: no Node built-ins.' },
+            { group: ['better-sqlite3', 'pg', '**/engine/**', '**/store/**', '**/ledger/**', '**/cli/**', '**/capabilities/**'], message: 'src/core depends on nothing outside it.' },
+          ],
+        },
+      ],
+      'no-restricted-globals': [
+        'error',
+        { name: 'process', message: 'src/core is pure: pass what you need in.' },
+        { name: 'crypto', message: 'src/core is pure: ids and hashes come from outside.' },
+        { name: 'setTimeout', message: 'src/core never waits.' },
+        { name: 'performance', message: 'src/core reads no clock.' },
+      ],
+      'no-restricted-properties': [
+        'error',
+        { object: 'Date', property: 'now', message: 'src/core reads no clock: use the `now` it is given.' },
+        { object: 'Math', property: 'random', message: 'src/core is deterministic.' },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'src/core reads no clock: use the `now` it is given.' },
+        { selector: 'TSEnumDeclaration', message: 'Use a const object and a union type instead of enum.' },
+      ],
+    },
+  },
+  {
+    // Dependencies point one way (STYLE.md 5): core <- ledger <- store / engine <- surfaces.
+    files: ['src/ledger/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/store/**', '**/engine/**', '**/cli/**', 'better-sqlite3'], message: 'the ledger depends only on core.' }] }] },
+  },
+  {
+    files: ['src/store/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/engine/**', '**/cli/**'], message: 'the store depends only on core and ledger.' }] }] },
+  },
+  {
+    files: ['src/engine/**/*.ts', 'src/capabilities/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/cli/**'], message: 'the engine knows no surface.' }] }] },
+  },
+  { files: ['**/*.js'], languageOptions: { globals: { process: 'readonly', console: 'readonly' } } },
+);

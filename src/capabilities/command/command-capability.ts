@@ -1,0 +1,137 @@
+import { spawn } from 'node:child_process';
+import type { CommandCapability, Json } from '../../core/index.js';
+import { durationToMs, renderArgument, type CapabilityDescriptor } from '../../core/index.js';
+import { AbortReason, CapabilityFailure, type CapabilityRunner, type Invocation } from '../types.js';
+
+/** Output beyond this is cut and the attempt fails: a step's output belongs in an artifact, not the ledger. */
+const MAX_STDOUT_BYTES = 16 * 1024 * 1024;
+const STDERR_TAIL_BYTES = 4 * 1024;
+/** After SIGTERM, how long the process group gets before SIGKILL. */
+const KILL_GRACE_MS = 2_000;
+
+function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // ESRCH: the group is already gone.
+  }
+}
+
+/** stdout as the step's output: JSON when it parses as JSON, otherwise the trimmed text. */
+function parseOutput(stdout: string): Json {
+  const text = stdout.trim();
+  if (text === '') return null;
+  try {
+    return JSON.parse(text) as Json;
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * Runs a `command` capability: argv (never a shell string, each argument templated on its
+ * own), in the directory Baton was started in, with Baton's environment plus BATON_* ids.
+ * The step's input arrives as JSON on stdin; stdout is the output. The process gets its own
+ * process group so that a timeout or cancellation kills everything it started.
+ */
+export function commandRunner(id: string, capability: CommandCapability): CapabilityRunner {
+  const descriptor: CapabilityDescriptor = {
+    id,
+    kind: 'command',
+    skills: capability.skills,
+    ...(capability.description !== undefined && { description: capability.description }),
+    ...(capability.timeout !== undefined && { timeoutMs: durationToMs(capability.timeout) }),
+  };
+  return {
+    descriptor,
+    invoke: (invocation) => runCommand(capability.command, invocation),
+  };
+}
+
+function runCommand(argvTemplate: readonly string[], invocation: Invocation): Promise<Json> {
+  let argv: string[];
+  try {
+    argv = argvTemplate.map((argument) => renderArgument(argument, { input: invocation.input, inputs: invocation.inputs }));
+  } catch (error) {
+    return Promise.reject(new CapabilityFailure({ type: 'expression', message: `command argument: ${(error as Error).message}`, retryable: false }));
+  }
+  const [program, ...args] = argv as [string, ...string[]];
+  return new Promise<Json>((resolve, reject) => {
+    const child = spawn(program, args, {
+      cwd: process.cwd(),
+      env: {
+        ...process.env,
+        BATON_RUN_ID: invocation.runId,
+        BATON_STEP: invocation.step,
+        BATON_ATTEMPT_ID: invocation.attemptId,
+        BATON_IDEMPOTENCY_KEY: invocation.idempotencyKey,
+      },
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true,
+    });
+    const stdout: Buffer[] = [];
+    let stdoutBytes = 0;
+    let stderrTail = '';
+    let overflow = false;
+    let graceTimer: NodeJS.Timeout | undefined;
+
+    const onAbort = (): void => {
+      killGroup(child.pid, 'SIGTERM');
+      graceTimer = setTimeout(() => killGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS);
+      graceTimer.unref();
+    };
+    if (invocation.signal.aborted) onAbort();
+    else invocation.signal.addEventListener('abort', onAbort, { once: true });
+
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdoutBytes += chunk.length;
+      if (stdoutBytes > MAX_STDOUT_BYTES) {
+        if (!overflow) killGroup(child.pid, 'SIGKILL');
+        overflow = true;
+        return;
+      }
+      stdout.push(chunk);
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderrTail = (stderrTail + chunk.toString('utf8')).slice(-STDERR_TAIL_BYTES);
+    });
+    // A command that does not read its stdin closes the pipe early; that is not a failure.
+    child.stdin.on('error', () => {});
+    child.stdin.end(JSON.stringify(invocation.input));
+
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      invocation.signal.removeEventListener('abort', onAbort);
+      const notFound = error.code === 'ENOENT';
+      reject(
+        new CapabilityFailure({
+          type: 'spawn',
+          message: notFound ? `cannot run "${program}": no such program (is it on PATH?)` : `cannot run "${program}": ${error.message}`,
+          retryable: !notFound && error.code !== 'EACCES',
+        }),
+      );
+    });
+    child.on('close', (code, signal) => {
+      invocation.signal.removeEventListener('abort', onAbort);
+      if (graceTimer) clearTimeout(graceTimer);
+      killGroup(child.pid, 'SIGKILL'); // anything the command left running in its group
+      const lastLine = stderrTail.trim().split('\n').at(-1) ?? '';
+      const detail = { argv, exitCode: code, signal, stderr: stderrTail };
+      if (invocation.signal.aborted) {
+        const reason = invocation.signal.reason as AbortReason;
+        reject(new CapabilityFailure({ type: reason === AbortReason.timeout ? 'timeout' : 'cancelled', message: abortMessage(reason), retryable: reason === AbortReason.timeout, detail }));
+      } else if (overflow) {
+        reject(new CapabilityFailure({ type: 'output_too_large', message: `stdout exceeded ${MAX_STDOUT_BYTES} bytes`, retryable: false, detail }));
+      } else if (code !== 0) {
+        const how = code === null ? `was killed by ${signal}` : `exited with code ${code}`;
+        reject(new CapabilityFailure({ type: 'exit_code', message: `${program} ${how}${lastLine ? `: ${lastLine}` : ''}`, retryable: true, detail }));
+      } else {
+        resolve(parseOutput(Buffer.concat(stdout).toString('utf8')));
+      }
+    });
+  });
+}
+
+function abortMessage(reason: AbortReason): string {
+  return reason === AbortReason.timeout ? 'timed out' : reason === AbortReason.shutdown ? 'stopped because the engine shut down' : 'cancelled';
+}

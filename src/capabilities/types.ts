@@ -1,0 +1,37 @@
+import type { CapabilityDescriptor, Json, JsonObject, StepError } from '../core/index.js';
+
+/** One attempt handed to a capability. */
+export interface Invocation {
+  runId: string;
+  step: string;
+  attemptId: string;
+  /** Stable per attempt: a capability with side effects can use it to do them once. */
+  idempotencyKey: string;
+  input: Json;
+  /** The run's inputs, for command argument templates. */
+  inputs: JsonObject;
+  /** Aborted on timeout, cancellation or shutdown; the reason says which. */
+  signal: AbortSignal;
+}
+
+/** A capability's failure, carried as data (StepError) to the ledger. */
+export class CapabilityFailure extends Error {
+  constructor(readonly error: StepError) {
+    super(error.message);
+    this.name = 'CapabilityFailure';
+  }
+}
+
+/** Why an attempt was aborted: the executor sets one of these as the AbortSignal's reason. */
+export const AbortReason = {
+  timeout: 'timeout',
+  cancelled: 'cancelled',
+  shutdown: 'shutdown',
+} as const;
+export type AbortReason = (typeof AbortReason)[keyof typeof AbortReason];
+
+/** What performs a capability's work. The conductor never sees one; the executor calls it. */
+export interface CapabilityRunner {
+  readonly descriptor: CapabilityDescriptor;
+  invoke(invocation: Invocation): Promise<Json>;
+}

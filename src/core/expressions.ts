@@ -1,0 +1,185 @@
+import { Environment } from '@marcbachmann/cel-js';
+import type { Json } from './json.js';
+
+/**
+ * Expressions are CEL (https://cel.dev) through @marcbachmann/cel-js: no `eval`, no host
+ * access, bounded parse size. CEL distinguishes int and double; JSON does not. Integral JSON
+ * numbers enter CEL as int (so `inputs.n + 1` works) and ints leave CEL as JS numbers.
+ */
+
+/** Which variables an expression may read; checked when the plan is validated. */
+export const ExpressionScope = {
+  /** `when`, `for_each`, a plain step's `input`: inputs and steps. */
+  step: 'step',
+  /** `input` of a `for_each` step: also `item` and `index`. */
+  forEachInstance: 'forEachInstance',
+  /** `repeat.until` and `input` of a `repeat` step: also `iteration`. */
+  repeatIteration: 'repeatIteration',
+  /** The argv of a `command` capability: the step's resolved `input` and the run's `inputs`. */
+  command: 'command',
+} as const;
+export type ExpressionScope = (typeof ExpressionScope)[keyof typeof ExpressionScope];
+
+/** Structural limits keep a hostile expression's parse and evaluation cost bounded. */
+const LIMITS = { maxAstNodes: 2_000, maxDepth: 64, maxListElements: 1_000, maxMapEntries: 1_000, maxCallArguments: 16 };
+
+function makeEnvironment(variables: Record<string, string>): Environment {
+  let env = new Environment({ unlistedVariablesAreDyn: false, homogeneousAggregateLiterals: false, limits: LIMITS });
+  for (const [name, type] of Object.entries(variables)) env = env.registerVariable(name, type);
+  return env;
+}
+
+const ENVIRONMENTS: Record<ExpressionScope, Environment> = {
+  step: makeEnvironment({ inputs: 'map', steps: 'map' }),
+  forEachInstance: makeEnvironment({ inputs: 'map', steps: 'map', item: 'dyn', index: 'int' }),
+  repeatIteration: makeEnvironment({ inputs: 'map', steps: 'map', iteration: 'int' }),
+  command: makeEnvironment({ inputs: 'map', input: 'dyn' }),
+};
+
+export const SCOPE_VARIABLES: Record<ExpressionScope, readonly string[]> = {
+  step: ['inputs', 'steps'],
+  forEachInstance: ['inputs', 'steps', 'item', 'index'],
+  repeatIteration: ['inputs', 'steps', 'iteration'],
+  command: ['inputs', 'input'],
+};
+
+/** An expression that did not compile or could not be evaluated. Data, not a crash. */
+export class ExpressionError extends Error {
+  override readonly name = 'ExpressionError';
+  constructor(
+    message: string,
+    readonly source: string,
+  ) {
+    super(message);
+  }
+}
+
+/** What an expression sees when it is evaluated; step entries are only those it reads. */
+export interface ExpressionContext {
+  inputs?: Record<string, Json>;
+  steps?: Record<string, { status: string; output: Json }>;
+  item?: Json;
+  index?: number;
+  iteration?: number;
+  input?: Json;
+}
+
+export interface CompiledExpression {
+  readonly source: string;
+  /** Step ids the expression reads as `steps.<id>` or `steps["<id>"]`. */
+  readonly stepRefs: readonly string[];
+  evaluate(context: ExpressionContext): Json;
+}
+
+type AstNode = { op: string; args: unknown };
+
+function isAstNode(value: unknown): value is AstNode {
+  return typeof value === 'object' && value !== null && 'op' in value && 'args' in value;
+}
+
+/** Collects `steps.<id>` references; a bare `steps` would hide what is read, so it is refused. */
+function collectStepRefs(node: unknown, refs: Set<string>, source: string): void {
+  if (Array.isArray(node)) {
+    for (const child of node) collectStepRefs(child, refs, source);
+    return;
+  }
+  if (!isAstNode(node)) return;
+  if ((node.op === '.' || node.op === '[]') && Array.isArray(node.args)) {
+    const [target, key] = node.args as [unknown, unknown];
+    if (isAstNode(target) && target.op === 'id' && target.args === 'steps') {
+      const id = typeof key === 'string' ? key : isAstNode(key) && key.op === 'value' && typeof key.args === 'string' ? key.args : undefined;
+      if (id === undefined) throw new ExpressionError('read a step as steps.<id>; a computed step id cannot be checked', source);
+      refs.add(id);
+      return;
+    }
+  }
+  if (node.op === 'id' && node.args === 'steps') {
+    throw new ExpressionError('read a step as steps.<id>.output or steps.<id>.status, not the whole `steps` map', source);
+  }
+  collectStepRefs(node.args, refs, source);
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0] ?? message;
+}
+
+const cache = new Map<string, CompiledExpression>();
+
+/**
+ * Parses and type-checks a CEL expression for a scope. Compiled expressions are cached by
+ * scope and source, so evaluating the same plan again costs no parsing.
+ * @example compileExpression('inputs.n > 2', 'step').evaluate({ inputs: { n: 3 } }) // true
+ */
+export function compileExpression(source: string, scope: ExpressionScope): CompiledExpression {
+  const key = `${scope}\u0000${source}`;
+  const cached = cache.get(key);
+  if (cached) return cached;
+  const env = ENVIRONMENTS[scope];
+  let program: ReturnType<Environment['parse']>;
+  try {
+    program = env.parse(source);
+  } catch (error) {
+    throw new ExpressionError(`does not compile: ${(error as Error).message}`, source);
+  }
+  const check = program.check();
+  if (!check.valid) {
+    const message = firstLine(check.error?.message ?? 'invalid');
+    const hint = /Unknown variable/.test(message) ? ` (in scope here: ${SCOPE_VARIABLES[scope].join(', ')})` : '';
+    throw new ExpressionError(`does not type-check: ${message}${hint}`, source);
+  }
+  const refs = new Set<string>();
+  collectStepRefs(program.ast, refs, source);
+  const compiled: CompiledExpression = {
+    source,
+    stepRefs: [...refs],
+    evaluate(context) {
+      const celContext: Record<string, unknown> = {};
+      for (const name of SCOPE_VARIABLES[scope]) celContext[name] = toCel((context as Record<string, unknown>)[name] ?? null);
+      try {
+        return fromCel(program(celContext));
+      } catch (error) {
+        throw new ExpressionError(firstLine((error as Error).message), source);
+      }
+    },
+  };
+  cache.set(key, compiled);
+  return compiled;
+}
+
+/** JSON -> CEL: integral numbers become int (bigint), so arithmetic with literals works. */
+export function toCel(value: unknown): unknown {
+  if (typeof value === 'number') return Number.isInteger(value) ? BigInt(value) : value;
+  if (Array.isArray(value)) return value.map(toCel);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = toCel(v);
+    return out;
+  }
+  return value;
+}
+
+/** CEL -> JSON. An int outside the JS safe range is an error rather than a silent rounding. */
+export function fromCel(value: unknown): Json {
+  if (typeof value === 'bigint') {
+    if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) {
+      throw new RangeError(`integer ${value} is outside the range JSON numbers can hold exactly`);
+    }
+    return Number(value);
+  }
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (value instanceof Date) return value.toISOString();
+  if (value instanceof Uint8Array) return Array.from(value);
+  if (Array.isArray(value)) return value.map(fromCel);
+  if (value instanceof Map) {
+    const out: Record<string, Json> = {};
+    for (const [k, v] of value) out[String(k)] = fromCel(v);
+    return out;
+  }
+  if (typeof value === 'object') {
+    const out: Record<string, Json> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = fromCel(v);
+    return out;
+  }
+  return String(value);
+}

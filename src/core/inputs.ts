@@ -1,0 +1,77 @@
+import { PlanError, type PlanIssue } from './errors.js';
+import type { Json, JsonObject } from './json.js';
+import type { InputType, Plan } from './plan/schema.js';
+
+function typeOf(value: Json): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'list';
+  if (typeof value === 'object') return 'object';
+  if (typeof value === 'number' && Number.isInteger(value)) return 'integer';
+  return typeof value;
+}
+
+function matches(type: InputType, value: Json): boolean {
+  const actual = typeOf(value);
+  return actual === type || (type === 'number' && actual === 'integer');
+}
+
+/** `--input n=3` gives the text "3"; the declared type says what it means. */
+function fromText(type: InputType, text: string): Json | undefined {
+  switch (type) {
+    case 'string':
+      return text;
+    case 'number':
+    case 'integer': {
+      const value = text.trim() === '' ? NaN : Number(text);
+      return Number.isFinite(value) && (type === 'number' || Number.isInteger(value)) ? value : undefined;
+    }
+    case 'boolean':
+      return text === 'true' ? true : text === 'false' ? false : undefined;
+    case 'list':
+    case 'object': {
+      try {
+        const value = JSON.parse(text) as Json;
+        return matches(type, value) ? value : undefined;
+      } catch {
+        return undefined;
+      }
+    }
+  }
+}
+
+/**
+ * The run's inputs: declared defaults overlaid with what was given. Text values (from the
+ * command line) are read by the declared type; other values must already have it. Throws
+ * PlanError with every problem (unknown names, missing required inputs, wrong types).
+ * @example resolveInputs(plan, { n: '3' }, { fromText: true }) // { n: 3, greeting: 'hello' }
+ */
+export function resolveInputs(plan: Plan, given: Record<string, Json>, options: { fromText?: boolean } = {}): JsonObject {
+  const declared = plan.inputs ?? {};
+  const issues: PlanIssue[] = [];
+  const resolved: JsonObject = {};
+  for (const name of Object.keys(given)) {
+    if (!(name in declared)) {
+      const names = Object.keys(declared);
+      issues.push({ path: ['inputs', name], message: `the plan declares no input "${name}"; declared: ${names.length > 0 ? names.join(', ') : 'none'}` });
+    }
+  }
+  for (const [name, declaration] of Object.entries(declared)) {
+    const raw = given[name];
+    if (raw === undefined) {
+      if (declaration.default === undefined) issues.push({ path: ['inputs', name], message: `input "${name}" (${declaration.type}) is required: pass --input ${name}=VALUE` });
+      else resolved[name] = declaration.default as Json;
+      continue;
+    }
+    const value = options.fromText && typeof raw === 'string' ? fromText(declaration.type, raw) : raw;
+    if (value === undefined || !matches(declaration.type, value)) {
+      issues.push({ path: ['inputs', name], message: `input "${name}" must be ${declaration.type === 'integer' ? 'an' : 'a'} ${declaration.type}, got ${JSON.stringify(raw)}` });
+    } else resolved[name] = value;
+  }
+  for (const [name, declaration] of Object.entries(declared)) {
+    if (declaration.default !== undefined && !matches(declaration.type, declaration.default as Json)) {
+      issues.push({ path: ['inputs', name, 'default'], message: `default ${JSON.stringify(declaration.default)} is not a ${declaration.type}` });
+    }
+  }
+  if (issues.length > 0) throw new PlanError(issues);
+  return resolved;
+}

@@ -1,0 +1,94 @@
+import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import type { z } from 'zod';
+import { PlanError, type PlanIssue } from '../errors.js';
+import type { Registry } from '../registry.js';
+import { Plan } from './schema.js';
+import { validatePlan } from './validate.js';
+
+/** A parsed YAML/JSON document that can point at the line and column of any path in it. */
+export interface PlanSource {
+  file: string | undefined;
+  locate(path: readonly (string | number)[]): { line: number; column: number } | undefined;
+}
+
+function zodIssuesToPlanIssues(issues: readonly z.core.$ZodIssue[]): PlanIssue[] {
+  return issues.flatMap((issue): PlanIssue[] => {
+    const path = issue.path.map((part) => (typeof part === 'symbol' ? String(part) : part));
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ path: [...path, key], message: `unknown field "${key}"` }));
+    }
+    if (issue.code === 'invalid_union' && path.at(-1) === 'after') {
+      return [{ path, message: 'expected a list of step ids, {any: [ids]} or {count: N, of: [ids]}' }];
+    }
+    if (issue.code === 'invalid_union' && path[0] === 'capabilities') {
+      return [{ path, message: `${issue.message}; plan files declare capabilities of kind: command` }];
+    }
+    return [{ path, message: issue.message }];
+  });
+}
+
+function makeSource(doc: Document, lines: LineCounter, file: string | undefined): PlanSource {
+  return {
+    file,
+    locate(path) {
+      // Walk as deep as the path exists; an unknown key points at its own key node.
+      let node: unknown = doc.contents;
+      let offset: number | undefined = (doc.contents as YamlNode | null)?.range?.[0];
+      for (const part of path) {
+        if (!isMap(node) && !(node && typeof node === 'object' && 'items' in node)) break;
+        const items = (node as { items: unknown[] }).items;
+        let next: unknown;
+        if (isMap(node)) {
+          const pair = items.find((item) => isPair(item) && isScalar(item.key) && item.key.value === part);
+          if (!isPair(pair)) break;
+          offset = (pair.key as YamlNode).range?.[0] ?? offset;
+          next = pair.value;
+          if (next && typeof next === 'object' && 'range' in next) offset = (next as YamlNode).range?.[0] ?? offset;
+        } else if (typeof part === 'number') {
+          next = items[part];
+          if (next && typeof next === 'object' && 'range' in next) offset = (next as YamlNode).range?.[0] ?? offset;
+        } else break;
+        node = next;
+      }
+      if (offset === undefined) return undefined;
+      const { line, col } = lines.linePos(offset);
+      return { line, column: col };
+    },
+  };
+}
+
+function locateAll(issues: PlanIssue[], source: PlanSource): PlanIssue[] {
+  return issues.map((issue) => ({ ...issue, ...(source.file !== undefined && { file: source.file }), ...source.locate(issue.path) }));
+}
+
+/**
+ * Parses a plan from YAML or JSON text (JSON is YAML), validates it against the schema and the
+ * registry, and returns it. Throws PlanError listing every problem with file:line:col.
+ * Pure: reads no file; the caller passes the text.
+ */
+export function parsePlan(text: string, options: { file?: string; registry: (plan: Plan) => Registry }): Plan {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const source = makeSource(doc, lines, options.file);
+  if (doc.errors.length > 0) {
+    throw new PlanError(
+      doc.errors.map((error) => {
+        const { line, col } = lines.linePos(error.pos[0]);
+        return { path: [], message: `not valid YAML or JSON: ${error.message.split('\n')[0]}`, line, column: col, ...(options.file !== undefined && { file: options.file }) };
+      }),
+    );
+  }
+  return checkPlan(doc.toJS({ maxAliasCount: 100 }), options.registry, source);
+}
+
+/** Validates a plan given as data (from the builder or the API); issues carry JSON paths. */
+export function checkPlan(data: unknown, registry: (plan: Plan) => Registry, source?: PlanSource): Plan {
+  const parsed = Plan.safeParse(data);
+  if (!parsed.success) {
+    const issues = zodIssuesToPlanIssues(parsed.error.issues);
+    throw new PlanError(source ? locateAll(issues, source) : issues);
+  }
+  const issues = validatePlan(parsed.data, registry(parsed.data));
+  if (issues.length > 0) throw new PlanError(source ? locateAll(issues, source) : issues);
+  return parsed.data;
+}

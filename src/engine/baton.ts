@@ -1,0 +1,192 @@
+import { readFile } from 'node:fs/promises';
+import {
+  BatonError,
+  buildRegistry,
+  checkPlan,
+  ConflictError,
+  ErrorCode,
+  NotFoundError,
+  parsePlan,
+  PlanError,
+  resolveInputs,
+  type CapabilityDescriptor,
+  type Json,
+  type LedgerEvent,
+  type Plan,
+  type RunState,
+} from '../core/index.js';
+import { CapabilityId, Skills } from '../core/plan/schema.js';
+import { commandRunner, functionRunner, type CapabilityRunner, type FunctionCapability } from '../capabilities/index.js';
+import { foldRun, hashPlan, verifyChain, type ChainVerdict } from '../ledger/index.js';
+import { SqliteStore, type RunRecord, type Store } from '../store/index.js';
+import { newOwner } from './owner.js';
+import { RunDriver, type RunDriverOptions } from './run-driver.js';
+import { RunHandle } from './run-handle.js';
+import { newRunId, RUN_ID_PATTERN } from './run-id.js';
+import { databaseFile, workspaceHome } from './workspace.js';
+
+export interface BatonOptions {
+  /** Workspace directory (default `BATON_HOME` or `./.baton`); its SQLite file holds the ledger. */
+  home?: string;
+  /** Use this store instead of the workspace's SQLite file. */
+  store?: Store;
+  /** Attempts run at once by this process (default 32). */
+  concurrency?: number;
+  /** The clock; tests and simulations pass their own. */
+  now?: () => number;
+}
+
+export interface SubmitOptions {
+  /** Input values, already typed. */
+  inputs?: Record<string, Json>;
+  /** Input values as text (from `--input k=v`), read by each input's declared type. */
+  inputText?: Record<string, string>;
+  /** Choose the run id; submitting an existing id with the same plan resumes that run. */
+  runId?: string;
+  /** Receives every batch of events from the first one on. */
+  onEvents?: (events: readonly LedgerEvent[]) => void;
+}
+
+/**
+ * The library's entry point: a workspace with a store, the function capabilities registered
+ * in code, and the runs it drives.
+ * @example
+ * const baton = await createBaton({ home: '.baton' });
+ * baton.register({ id: 'double', skills: { math: 1 }, run: (n: number) => n * 2 });
+ * const run = await baton.submit('examples/quickstart.yaml');
+ * console.log((await run.result()).status);
+ * await baton.close();
+ */
+export class Baton {
+  private readonly functions = new Map<string, CapabilityRunner>();
+  private readonly owner = newOwner();
+  private readonly active = new Set<RunHandle>();
+
+  constructor(
+    readonly store: Store,
+    private readonly options: { concurrency: number; now: () => number },
+  ) {}
+
+  /** Registers a TypeScript function as a capability that plans can route to by skill or pin by id. */
+  register(capability: FunctionCapability): this {
+    const issues = [
+      ...(CapabilityId.safeParse(capability.id).success ? [] : [`id "${capability.id}" is not a valid capability id`]),
+      ...(Skills.safeParse(capability.skills).success ? [] : ['skills must map skill names to strengths between 0 and 1']),
+      ...(typeof capability.run === 'function' ? [] : ['run must be a function']),
+    ];
+    if (issues.length > 0) throw new BatonError(ErrorCode.badInput, `cannot register capability: ${issues.join('; ')}`);
+    this.functions.set(capability.id, functionRunner(capability));
+    return this;
+  }
+
+  private registered(): CapabilityDescriptor[] {
+    return [...this.functions.values()].map((runner) => runner.descriptor);
+  }
+
+  /** Reads and validates a plan file (YAML or JSON). Throws PlanError with file:line:col. */
+  async loadPlan(file: string): Promise<Plan> {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new BatonError(ErrorCode.badInput, `cannot read plan file ${file}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+    }
+    return parsePlan(text, { file, registry: (plan) => buildRegistry(plan, this.registered()) });
+  }
+
+  /** Validates a plan given as data (for example from the builder). */
+  validate(plan: unknown): Plan {
+    return checkPlan(plan, (checked) => buildRegistry(checked, this.registered()));
+  }
+
+  /**
+   * Validates the plan and inputs, then starts the run. Bad input throws before anything is
+   * written. Returns a handle at once; `await handle.result()` for the outcome.
+   */
+  async submit(plan: Plan | string, options: SubmitOptions = {}): Promise<RunHandle> {
+    const checked = typeof plan === 'string' ? await this.loadPlan(plan) : this.validate(plan);
+    const inputs = resolveInputs(checked, { ...options.inputs, ...options.inputText }, { fromText: options.inputText !== undefined });
+    const planHash = hashPlan(checked);
+    if (options.runId !== undefined) {
+      if (!RUN_ID_PATTERN.test(options.runId)) throw new PlanError([{ path: ['runId'], message: `run id "${options.runId}" must be 1-128 letters, digits, ., _ or -` }]);
+      const existing = await this.store.getRun(options.runId);
+      if (existing) {
+        if (existing.planHash !== planHash) {
+          throw new ConflictError(`run "${options.runId}" exists and was created from a different plan (${existing.planHash.slice(0, 12)}); use a new run id, or resume it`);
+        }
+        return this.resume(options.runId, options.onEvents);
+      }
+    }
+    const runId = options.runId ?? newRunId(this.options.now());
+    const registry = buildRegistry(checked, this.registered());
+    const driver = await RunDriver.create(runId, { type: 'run.created', data: { plan: checked, planHash, inputs, registry } }, this.driverOptions(checked), options.onEvents);
+    return this.track(new RunHandle(driver, this.store));
+  }
+
+  /** Continues a run after a crash or an interruption; nothing that succeeded runs again. */
+  async resume(runId: string, onEvents?: SubmitOptions['onEvents']): Promise<RunHandle> {
+    const record = await this.store.getRun(runId);
+    if (!record) throw new NotFoundError(`run "${runId}"`);
+    const [created] = await this.store.readEvents(runId, 0, 1);
+    if (created?.type !== 'run.created') throw new ConflictError(`run "${runId}" has no run.created event`);
+    const missing = Object.values(created.data.registry).filter((capability) => capability.kind === 'function' && !this.functions.has(capability.id));
+    if (missing.length > 0) {
+      throw new BatonError(ErrorCode.badInput, `run "${runId}" needs function capabilities that are not registered in this process: ${missing.map((c) => c.id).join(', ')}`);
+    }
+    const driver = await RunDriver.resume(runId, this.driverOptions(created.data.plan), onEvents);
+    return this.track(new RunHandle(driver, this.store));
+  }
+
+  private track(handle: RunHandle): RunHandle {
+    this.active.add(handle);
+    void handle
+      .result()
+      .catch(() => {})
+      .finally(() => this.active.delete(handle));
+    return handle;
+  }
+
+  private driverOptions(plan: Plan): RunDriverOptions {
+    const commands = new Map(Object.entries(plan.capabilities ?? {}).map(([id, capability]) => [id, commandRunner(id, capability)]));
+    return {
+      store: this.store,
+      owner: this.owner,
+      concurrency: this.options.concurrency,
+      now: this.options.now,
+      runnerFor: (id) => this.functions.get(id) ?? commands.get(id),
+    };
+  }
+
+  async getRun(runId: string): Promise<{ record: RunRecord; state: RunState }> {
+    const record = await this.store.getRun(runId);
+    if (!record) throw new NotFoundError(`run "${runId}"`);
+    const state = foldRun(await this.store.readEvents(runId)) as RunState;
+    return { record, state };
+  }
+
+  listRuns(query?: Parameters<Store['listRuns']>[0]): Promise<RunRecord[]> {
+    return this.store.listRuns(query);
+  }
+
+  async events(runId: string, afterSeq = 0): Promise<LedgerEvent[]> {
+    if (!(await this.store.getRun(runId))) throw new NotFoundError(`run "${runId}"`);
+    return this.store.readEvents(runId, afterSeq);
+  }
+
+  /** Recomputes the run's hash chain from its first event. */
+  async verify(runId: string): Promise<ChainVerdict> {
+    return verifyChain(await this.events(runId));
+  }
+
+  /** Interrupts runs still being driven (they stay resumable) and closes the store. */
+  async close(): Promise<void> {
+    await Promise.all([...this.active].map((handle) => handle.interrupt().catch(() => {})));
+    await this.store.close();
+  }
+}
+
+export async function createBaton(options: BatonOptions = {}): Promise<Baton> {
+  const store = options.store ?? new SqliteStore(databaseFile(workspaceHome(options.home)));
+  return new Baton(store, { concurrency: options.concurrency ?? 32, now: options.now ?? Date.now });
+}

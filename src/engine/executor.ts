@@ -1,0 +1,122 @@
+import type { BatonEvent, JsonObject, StepError } from '../core/index.js';
+import { AbortReason, CapabilityFailure, type CapabilityRunner } from '../capabilities/index.js';
+import type { WorkItem } from '../store/index.js';
+
+export interface ExecutorOptions {
+  runId: string;
+  inputs: JsonObject;
+  /** Attempts running at once; the rest wait in claim order. */
+  concurrency: number;
+  runnerFor(capabilityId: string): CapabilityRunner | undefined;
+  /** Called with `attempt.succeeded` / `attempt.failed` once an attempt ends (never for a dropped one). */
+  report(outcome: BatonEvent): void;
+  now(): number;
+}
+
+interface Running {
+  item: WorkItem;
+  controller: AbortController;
+  /** Set when the engine stops listening: the outcome is dropped, not reported. */
+  dropped: boolean;
+}
+
+function describeTimeout(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+/**
+ * Runs claimed work on capabilities with a concurrency limit, a timeout per attempt and an
+ * AbortSignal for cancellation. It only reports outcomes; the engine records them and the
+ * conductor decides what they mean.
+ */
+export class Executor {
+  private readonly waiting: WorkItem[] = [];
+  private readonly running = new Map<string, Running>();
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(private readonly options: ExecutorOptions) {}
+
+  get active(): number {
+    return this.running.size + this.waiting.length;
+  }
+
+  submit(item: WorkItem): void {
+    this.waiting.push(item);
+    this.pump();
+  }
+
+  /** Aborts an attempt (killing its process group) or drops it if it has not started. */
+  cancel(attemptId: string, reason: AbortReason = AbortReason.cancelled): void {
+    const index = this.waiting.findIndex((item) => item.attemptId === attemptId);
+    if (index >= 0) {
+      this.waiting.splice(index, 1);
+      this.notifyIdle();
+      return;
+    }
+    this.running.get(attemptId)?.controller.abort(reason);
+  }
+
+  /** Stops everything without reporting: used when the engine shuts down and the ledger must not change. */
+  async shutdown(): Promise<void> {
+    this.waiting.length = 0;
+    for (const running of this.running.values()) {
+      running.dropped = true;
+      running.controller.abort(AbortReason.shutdown);
+    }
+    await this.idle();
+  }
+
+  idle(): Promise<void> {
+    if (this.active === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private notifyIdle(): void {
+    if (this.active !== 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  private pump(): void {
+    while (this.running.size < this.options.concurrency && this.waiting.length > 0) {
+      const item = this.waiting.shift() as WorkItem;
+      const running: Running = { item, controller: new AbortController(), dropped: false };
+      this.running.set(item.attemptId, running);
+      void this.execute(running);
+    }
+  }
+
+  private async execute(running: Running): Promise<void> {
+    const { item, controller } = running;
+    const started = this.options.now();
+    const runner = this.options.runnerFor(item.capability);
+    let timer: NodeJS.Timeout | undefined;
+    if (item.timeoutMs !== null) timer = setTimeout(() => controller.abort(AbortReason.timeout), item.timeoutMs);
+    let outcome: BatonEvent;
+    try {
+      if (!runner) throw new CapabilityFailure({ type: 'unavailable', message: `capability "${item.capability}" is not available in this process`, retryable: false });
+      const output = await runner.invoke({
+        runId: this.options.runId,
+        step: item.step,
+        attemptId: item.attemptId,
+        idempotencyKey: `${this.options.runId}/${item.attemptId}`,
+        input: item.input,
+        inputs: this.options.inputs,
+        signal: controller.signal,
+      });
+      outcome = { type: 'attempt.succeeded', data: { attemptId: item.attemptId, output, durationMs: this.options.now() - started } };
+    } catch (error) {
+      let stepError: StepError =
+        error instanceof CapabilityFailure ? error.error : { type: 'exception', message: error instanceof Error ? error.message : String(error), retryable: true };
+      if (stepError.type === 'timeout' && item.timeoutMs !== null) stepError = { ...stepError, message: `timed out after ${describeTimeout(item.timeoutMs)}` };
+      outcome = { type: 'attempt.failed', data: { attemptId: item.attemptId, error: stepError, durationMs: this.options.now() - started } };
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+    this.running.delete(item.attemptId);
+    if (!running.dropped) this.options.report(outcome);
+    this.pump();
+    this.notifyIdle();
+  }
+}

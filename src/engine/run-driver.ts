@@ -1,0 +1,251 @@
+import {
+  ConflictError,
+  conduct,
+  evolve,
+  nextWakeAt,
+  type BatonEvent,
+  type JsonObject,
+  type LedgerEvent,
+  type RunState,
+} from '../core/index.js';
+import { AbortReason, type CapabilityRunner } from '../capabilities/index.js';
+import { chainEvents, EMPTY_HEAD, foldRun, verifyChain, type ChainHead } from '../ledger/index.js';
+import type { RunOwner, Store, WorkItem } from '../store/index.js';
+import { Executor } from './executor.js';
+import { describeOwner, isDeadOnThisHost } from './owner.js';
+
+/** How long a conductor lock and a work lease last without renewal; renewed every third of it. */
+export const LEASE_MS = 15_000;
+
+export interface RunDriverOptions {
+  store: Store;
+  owner: RunOwner;
+  concurrency: number;
+  runnerFor(capabilityId: string): CapabilityRunner | undefined;
+  now(): number;
+}
+
+export type EventListener = (events: readonly LedgerEvent[]) => void;
+
+/**
+ * Drives one run: feeds signals to the conductor, commits signals and decisions in one
+ * transaction, hands dispatched work to the executor, and sleeps until the next outcome or
+ * timer. It holds the run's conductor lock while it works. Nothing it does is remembered
+ * outside the ledger: kill it at any point and `resume` rebuilds the same state.
+ */
+export class RunDriver {
+  private state!: RunState;
+  private head: ChainHead = EMPTY_HEAD;
+  private readonly inbox: BatonEvent[] = [];
+  private wake: (() => void) | undefined;
+  private executor!: Executor;
+  private readonly listeners = new Set<EventListener>();
+  private stopping = false;
+  private heartbeat: NodeJS.Timeout | undefined;
+
+  private constructor(
+    readonly runId: string,
+    private readonly options: RunDriverOptions,
+  ) {}
+
+  get current(): RunState {
+    return this.state;
+  }
+
+  onEvents(listener: EventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Starts a new run from its `run.created` event; the first commit creates it in the store. */
+  static async create(runId: string, created: Extract<BatonEvent, { type: 'run.created' }>, options: RunDriverOptions, listener?: EventListener): Promise<RunDriver> {
+    const driver = new RunDriver(runId, options);
+    if (listener) driver.onEvents(listener);
+    const now = options.now();
+    driver.state = evolve(undefined, { ...created, runId, at: new Date(now).toISOString() });
+    driver.startExecutor();
+    await driver.commit([created], now, { name: created.data.plan.name, planHash: created.data.planHash });
+    await driver.lock();
+    return driver;
+  }
+
+  /**
+   * Takes over an existing run after a crash or a stop: locks it, verifies and folds its
+   * ledger, and records attempts the previous engine left in flight as abandoned, so the
+   * conductor dispatches them again as new attempts.
+   */
+  static async resume(runId: string, options: RunDriverOptions, listener?: EventListener): Promise<RunDriver> {
+    const driver = new RunDriver(runId, options);
+    if (listener) driver.onEvents(listener);
+    await driver.lock();
+    try {
+      const events = await options.store.readEvents(runId);
+      const verdict = verifyChain(events);
+      if (!verdict.ok) throw new ConflictError(`the ledger of run "${runId}" fails verification at seq ${verdict.seq} (${verdict.reason}); refusing to resume it`);
+      driver.head = verdict.head;
+      driver.state = foldRun(events) as RunState;
+      driver.startExecutor();
+      if (driver.state.status === 'running') await driver.recoverWork();
+    } catch (error) {
+      await driver.unlock();
+      throw error;
+    }
+    return driver;
+  }
+
+  private startExecutor(): void {
+    this.executor = new Executor({
+      runId: this.runId,
+      inputs: this.state.inputs as JsonObject,
+      concurrency: this.options.concurrency,
+      runnerFor: this.options.runnerFor,
+      now: this.options.now,
+      report: (outcome) => this.signal(outcome),
+    });
+  }
+
+  private async recoverWork(): Promise<void> {
+    const work = await this.options.store.listWork(this.runId);
+    const held = new Set(work.map((item) => item.attemptId));
+    const signals: BatonEvent[] = [{ type: 'run.resumed', data: { engine: describeOwner(this.options.owner), reason: 'resumed' } }];
+    for (const item of work) {
+      signals.push({ type: 'attempt.abandoned', data: { attemptId: item.attemptId, reason: 'the engine running it stopped before it reported' } });
+    }
+    for (const attemptId of this.state.inflight.keys()) {
+      if (!held.has(attemptId)) signals.push({ type: 'attempt.abandoned', data: { attemptId, reason: 'no worker holds it' } });
+    }
+    this.inbox.push(...signals);
+  }
+
+  private async lock(): Promise<void> {
+    const { store, owner, now } = this.options;
+    const attempt = (replacing?: string) => store.acquireRunLock({ runId: this.runId, owner, expiresAt: now() + LEASE_MS, now: now(), ...(replacing !== undefined && { replacing }) });
+    let result = await attempt();
+    if (!result.acquired && isDeadOnThisHost(result.holder)) result = await attempt(result.holder.id);
+    if (!result.acquired) {
+      const { holder } = result;
+      throw new ConflictError(
+        `run "${this.runId}" is being conducted by ${describeOwner(holder)} (its lock runs until ${new Date(holder.expiresAt).toISOString()}); wait for it to finish or stop that process`,
+      );
+    }
+    this.heartbeat = setInterval(() => void this.renew(), LEASE_MS / 3);
+    this.heartbeat.unref();
+  }
+
+  private async renew(): Promise<void> {
+    const { store, owner, now } = this.options;
+    try {
+      const until = now() + LEASE_MS;
+      await store.acquireRunLock({ runId: this.runId, owner, expiresAt: until, now: now() });
+      await store.renewLeases(owner.id, until);
+    } catch {
+      // A missed renewal only shortens the lease; the next one tries again.
+    }
+  }
+
+  private async unlock(): Promise<void> {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    await this.options.store.releaseRunLock(this.runId, this.options.owner.id);
+  }
+
+  /** An outcome from the executor (or any signal): recorded and decided on at the next turn. */
+  signal(event: BatonEvent): void {
+    this.inbox.push(event);
+    this.wake?.();
+  }
+
+  /** Stops without changing the ledger: running attempts are killed, the lock released. Resume picks up. */
+  async interrupt(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    await this.executor.shutdown();
+  }
+
+  /** Runs until the run ends (or `interrupt`); resolves with the final state. */
+  async drive(): Promise<RunState> {
+    try {
+      for (;;) {
+        if (this.stopping) return this.state;
+        const now = this.options.now();
+        const signals = this.inbox.splice(0);
+        const at = new Date(now).toISOString();
+        for (const signal of signals) evolve(this.state, { ...signal, at });
+        const decisions = conduct(this.state, { now });
+        if (signals.length > 0 || decisions.length > 0) await this.commit([...signals, ...decisions], now);
+        if (this.state.status !== 'running' && this.executor.active === 0 && this.inbox.length === 0) return this.state;
+        if (this.inbox.length === 0) await this.sleep(nextWakeAt(this.state));
+      }
+    } finally {
+      if (this.stopping) await this.executor.shutdown();
+      await this.unlock();
+    }
+  }
+
+  private sleep(until: number | null): Promise<void> {
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      this.wake = () => {
+        if (timer) clearTimeout(timer);
+        this.wake = undefined;
+        resolve();
+      };
+      if (until !== null) timer = setTimeout(() => this.wake?.(), Math.max(0, until - this.options.now()));
+    });
+  }
+
+  /** One transaction: the events, the run's index row, and the work they start or end. */
+  private async commit(events: BatonEvent[], now: number, create?: { name: string; planHash: string }): Promise<void> {
+    const chained = chainEvents(this.runId, this.head, events, new Date(now).toISOString());
+    const enqueue: WorkItem[] = [];
+    const dequeue: string[] = [];
+    const cancel: string[] = [];
+    for (const event of chained) {
+      switch (event.type) {
+        case 'attempt.dispatched':
+          enqueue.push({
+            runId: this.runId,
+            attemptId: event.data.attemptId,
+            step: event.data.step,
+            capability: event.data.capability,
+            input: event.data.input,
+            timeoutMs: event.data.timeoutMs,
+            enqueuedSeq: event.seq,
+            claimedBy: this.options.owner.id,
+            leaseUntil: now + LEASE_MS,
+          });
+          break;
+        case 'attempt.succeeded':
+        case 'attempt.failed':
+        case 'attempt.abandoned':
+          dequeue.push(event.data.attemptId);
+          break;
+        case 'attempt.cancelled':
+          dequeue.push(event.data.attemptId);
+          cancel.push(event.data.attemptId);
+          break;
+        default:
+          break;
+      }
+    }
+    await this.options.store.append({
+      runId: this.runId,
+      expectedSeq: this.head.seq,
+      events: chained,
+      status: this.state.status,
+      ...(create && { create }),
+      enqueue,
+      dequeue,
+    });
+    const last = chained.at(-1);
+    if (last) this.head = { seq: last.seq, hash: last.hash };
+    for (const item of enqueue) this.executor.submit(item);
+    for (const attemptId of cancel) this.executor.cancel(attemptId, AbortReason.cancelled);
+    for (const listener of this.listeners) {
+      try {
+        listener(chained);
+      } catch {
+        // A listener that throws never stops the run (STYLE.md 10).
+      }
+    }
+  }
+}

@@ -1,0 +1,107 @@
+import type { Json, LedgerEvent, RunState, RunStatus } from '../core/index.js';
+import type { Store } from '../store/index.js';
+import type { RunDriver } from './run-driver.js';
+
+/** What a finished (or stopped) run comes to. */
+export interface RunResult {
+  runId: string;
+  status: RunStatus;
+  succeeded: number;
+  skipped: number;
+  failed: number;
+  /** Outputs of the steps that succeeded, by step id. */
+  outputs: Record<string, Json>;
+  /** Why the run failed, when it did. */
+  failure: string | null;
+  /** True when the run was interrupted before it ended; `resume` continues it. */
+  interrupted: boolean;
+}
+
+export function summarize(state: RunState, interrupted = false): RunResult {
+  const result: RunResult = { runId: state.runId, status: state.status, succeeded: 0, skipped: 0, failed: 0, outputs: {}, failure: state.failure, interrupted };
+  for (const step of Object.values(state.steps)) {
+    if (step.status === 'succeeded') {
+      result.succeeded += 1;
+      result.outputs[step.id] = step.output;
+    } else if (step.status === 'skipped') result.skipped += 1;
+    else if (step.status === 'failed') result.failed += 1;
+  }
+  return result;
+}
+
+/**
+ * A run being driven in this process. `result()` settles when it ends; `events()` yields
+ * its whole ledger, history first and then live, with no gap and no repeat.
+ */
+export class RunHandle {
+  private readonly done: Promise<RunResult>;
+  private interrupted = false;
+
+  constructor(
+    private readonly driver: RunDriver,
+    private readonly store: Store,
+  ) {
+    this.done = driver.drive().then((state) => summarize(state, this.interrupted));
+    // The caller may never ask for the result; a failure still must not go unhandled.
+    this.done.catch(() => {});
+  }
+
+  get runId(): string {
+    return this.driver.runId;
+  }
+
+  /** The run's state as of the last committed event. Read it; do not change it. */
+  get state(): RunState {
+    return this.driver.current;
+  }
+
+  result(): Promise<RunResult> {
+    return this.done;
+  }
+
+  /** Called with every batch of events as it is committed. Returns an unsubscribe function. */
+  onEvents(listener: (events: readonly LedgerEvent[]) => void): () => void {
+    return this.driver.onEvents(listener);
+  }
+
+  /** Stops driving without writing anything; the run stays `running` and `resume` continues it. */
+  async interrupt(): Promise<RunResult> {
+    this.interrupted = true;
+    await this.driver.interrupt();
+    return this.done;
+  }
+
+  async *events(): AsyncGenerator<LedgerEvent> {
+    const live: LedgerEvent[] = [];
+    let notify: (() => void) | undefined;
+    const unsubscribe = this.driver.onEvents((events) => {
+      live.push(...events);
+      notify?.();
+    });
+    let finished = false;
+    void this.done.finally(() => {
+      finished = true;
+      notify?.();
+    });
+    try {
+      let last = 0;
+      for (const event of await this.store.readEvents(this.runId)) {
+        last = event.seq;
+        yield event;
+      }
+      for (;;) {
+        while (live.length > 0) {
+          const event = live.shift() as LedgerEvent;
+          if (event.seq <= last) continue;
+          last = event.seq;
+          yield event;
+        }
+        if (finished) return;
+        await new Promise<void>((resolve) => (notify = resolve));
+        notify = undefined;
+      }
+    } finally {
+      unsubscribe();
+    }
+  }
+}

@@ -1,0 +1,56 @@
+import type { BatonEvent, LedgerEvent } from '../core/index.js';
+import { canonicalJson, sha256Hex } from './canonical.js';
+
+/** The `prevHash` of a run's first event. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** What a hash covers: everything of the event but the hash itself. */
+function hashOf(event: Omit<LedgerEvent, 'hash'>): string {
+  return sha256Hex(canonicalJson({ runId: event.runId, seq: event.seq, type: event.type, at: event.at, data: event.data, prevHash: event.prevHash }));
+}
+
+/** The end of a run's chain: the next event gets `seq + 1` and links to `hash`. */
+export interface ChainHead {
+  seq: number;
+  hash: string;
+}
+
+export const EMPTY_HEAD: ChainHead = { seq: 0, hash: GENESIS_HASH };
+
+/**
+ * Numbers, times and links events onto a run's chain.
+ * @example chainEvents('run-1', EMPTY_HEAD, [created], '2026-01-01T00:00:00.000Z')[0].seq // 1
+ */
+export function chainEvents(runId: string, head: ChainHead, events: readonly BatonEvent[], at: string): LedgerEvent[] {
+  let { seq, hash: prevHash } = head;
+  return events.map((event) => {
+    seq += 1;
+    const unsigned = { ...event, runId, seq, at, prevHash } as Omit<LedgerEvent, 'hash'>;
+    const hash = hashOf(unsigned);
+    prevHash = hash;
+    return { ...unsigned, hash } as LedgerEvent;
+  });
+}
+
+export type ChainVerdict =
+  | { ok: true; events: number; head: ChainHead }
+  | { ok: false; events: number; seq: number; reason: string };
+
+/**
+ * Recomputes a run's chain from its first event and reports the first event that does not
+ * fit: a gap or repeat in `seq`, a broken link, or content that no longer matches its hash.
+ */
+export function verifyChain(events: Iterable<LedgerEvent>): ChainVerdict {
+  let head: ChainHead = EMPTY_HEAD;
+  let count = 0;
+  for (const event of events) {
+    count += 1;
+    const expectedSeq = head.seq + 1;
+    if (event.seq !== expectedSeq) return { ok: false, events: count, seq: event.seq, reason: `expected seq ${expectedSeq}, found ${event.seq} (a gap or a repeat)` };
+    if (event.prevHash !== head.hash) return { ok: false, events: count, seq: event.seq, reason: 'prev_hash does not match the hash of the event before it' };
+    const recomputed = hashOf(event);
+    if (recomputed !== event.hash) return { ok: false, events: count, seq: event.seq, reason: 'content does not match its hash (the event was changed after it was written)' };
+    head = { seq: event.seq, hash: event.hash };
+  }
+  return { ok: true, events: count, head };
+}

@@ -1,0 +1,3 @@
+export { canonicalJson, hashPlan, sha256Hex } from './canonical.js';
+export { chainEvents, EMPTY_HEAD, GENESIS_HASH, verifyChain, type ChainHead, type ChainVerdict } from './chain.js';
+export { foldRun } from './fold.js';

@@ -1,0 +1,89 @@
+import type { Json, LedgerEvent, RunStatus } from '../core/index.js';
+
+/**
+ * The one storage port. Two adapters implement it (SQLite embedded, PostgreSQL for many
+ * processes) and one conformance suite (conformance.ts) holds both to the same behaviour.
+ * Times are milliseconds since the epoch, passed in by the caller: the store reads no clock
+ * of its own, so tests can drive leases deterministically.
+ */
+
+/** The index row of a run. The ledger is the truth; this row only makes listing cheap. */
+export interface RunRecord {
+  runId: string;
+  name: string;
+  planHash: string;
+  status: RunStatus;
+  createdAt: string;
+  updatedAt: string;
+  headSeq: number;
+  headHash: string;
+}
+
+/** A dispatched attempt waiting for, or held by, a worker. */
+export interface WorkItem {
+  runId: string;
+  attemptId: string;
+  step: string;
+  capability: string;
+  input: Json;
+  timeoutMs: number | null;
+  /** Position in the run's ledger of the dispatch; work is claimed in this order. */
+  enqueuedSeq: number;
+  claimedBy: string | null;
+  leaseUntil: number | null;
+}
+
+/** Who conducts a run. Exactly one owner at a time; a lease that is not renewed expires. */
+export interface RunOwner {
+  id: string;
+  host: string;
+  pid: number;
+}
+
+export interface RunLock extends RunOwner {
+  expiresAt: number;
+}
+
+/**
+ * Everything one decision round writes, committed atomically: the events (already chained
+ * onto `expectedSeq`), the run's index row, and the work queue changes they imply.
+ */
+export interface AppendBatch {
+  runId: string;
+  /** The head the events were chained onto; a different head in the store is a ConflictError. */
+  expectedSeq: number;
+  events: LedgerEvent[];
+  status: RunStatus;
+  /** For the first batch of a run (expectedSeq 0): its name and plan hash. */
+  create?: { name: string; planHash: string };
+  enqueue?: WorkItem[];
+  dequeue?: string[];
+}
+
+export interface ListRunsQuery {
+  status?: RunStatus;
+  limit?: number;
+}
+
+export interface Store {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** Appends a batch atomically; throws ConflictError when the chain head moved or the run exists already. */
+  append(batch: AppendBatch): Promise<void>;
+  /** Events of a run in order, after `afterSeq`. */
+  readEvents(runId: string, afterSeq?: number, limit?: number): Promise<LedgerEvent[]>;
+  getRun(runId: string): Promise<RunRecord | undefined>;
+  listRuns(query?: ListRunsQuery): Promise<RunRecord[]>;
+  /** Work of a run that is still queued or held (for resuming after a crash). */
+  listWork(runId: string): Promise<WorkItem[]>;
+  /** Claims up to `limit` unclaimed items in dispatch order, in one statement. */
+  claimWork(args: { workerId: string; runId?: string; limit: number; leaseUntil: number }): Promise<WorkItem[]>;
+  /** Renews the leases of everything a worker holds; returns how many it still holds. */
+  renewLeases(workerId: string, leaseUntil: number): Promise<number>;
+  /**
+   * Takes the run's conductor lock when it is free, expired, already ours, or held by
+   * `replacing` (an owner known to be dead). Returns the holder when it could not.
+   */
+  acquireRunLock(args: { runId: string; owner: RunOwner; expiresAt: number; now: number; replacing?: string }): Promise<{ acquired: true } | { acquired: false; holder: RunLock }>;
+  releaseRunLock(runId: string, ownerId: string): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,54 @@
+/** The SQLite adapter's statements, one named constant each, prepared once per connection. */
+
+export const SELECT_HEAD = `SELECT head_seq FROM runs WHERE run_id = ?`;
+
+export const INSERT_RUN = `
+  INSERT INTO runs (run_id, name, plan_hash, status, created_at, updated_at, head_seq, head_hash)
+  VALUES (@runId, @name, @planHash, @status, @at, @at, @headSeq, @headHash)`;
+
+export const UPDATE_RUN_HEAD = `
+  UPDATE runs SET head_seq = @headSeq, head_hash = @headHash, status = @status, updated_at = @at
+  WHERE run_id = @runId AND head_seq = @expectedSeq`;
+
+export const INSERT_EVENT = `
+  INSERT INTO events (run_id, seq, type, at, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)`;
+
+export const SELECT_EVENTS = `
+  SELECT run_id, seq, type, at, data, prev_hash, hash FROM events
+  WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?`;
+
+export const INSERT_WORK = `
+  INSERT INTO work (run_id, attempt_id, step, capability, input, timeout_ms, enqueued_seq, claimed_by, lease_until)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+export const DELETE_WORK = `DELETE FROM work WHERE run_id = ? AND attempt_id = ?`;
+
+export const SELECT_WORK = `SELECT * FROM work WHERE run_id = ? ORDER BY enqueued_seq`;
+
+/** One statement: pick the oldest unclaimed items and mark them ours (STYLE.md 7). */
+export const CLAIM_WORK = `
+  UPDATE work SET claimed_by = @workerId, lease_until = @leaseUntil
+  WHERE rowid IN (
+    SELECT rowid FROM work
+    WHERE claimed_by IS NULL AND (@runId IS NULL OR run_id = @runId)
+    ORDER BY enqueued_seq LIMIT @limit)
+  RETURNING *`;
+
+export const RENEW_LEASES = `UPDATE work SET lease_until = ? WHERE claimed_by = ?`;
+
+export const SELECT_RUN = `SELECT * FROM runs WHERE run_id = ?`;
+
+export const LIST_RUNS = `
+  SELECT * FROM runs WHERE (@status IS NULL OR status = @status)
+  ORDER BY created_at DESC, run_id DESC LIMIT @limit`;
+
+export const ACQUIRE_LOCK = `
+  UPDATE runs SET lock_owner = @id, lock_host = @host, lock_pid = @pid, lock_expires_at = @expiresAt
+  WHERE run_id = @runId
+    AND (lock_owner IS NULL OR lock_owner = @id OR lock_expires_at < @now OR lock_owner = @replacing)`;
+
+export const SELECT_LOCK = `SELECT lock_owner, lock_host, lock_pid, lock_expires_at FROM runs WHERE run_id = ?`;
+
+export const RELEASE_LOCK = `
+  UPDATE runs SET lock_owner = NULL, lock_host = NULL, lock_pid = NULL, lock_expires_at = NULL
+  WHERE run_id = ? AND lock_owner = ?`;
