@@ -12,3 +12,4 @@ export { routeStep } from './routing.js';
 export { attemptIdOf, instanceKey, isTerminalStep, type InstanceState, type RunState, type RunStatus, type StepState, type StepStatus } from './state.js';
 export { renderArgument, renderTemplates } from './templates.js';
 export { resolveInputs } from './inputs.js';
+export { plan, PlanBuilder } from './plan/builder.js';

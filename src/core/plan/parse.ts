@@ -8,7 +8,7 @@ import { validatePlan } from './validate.js';
 /** A parsed YAML/JSON document that can point at the line and column of any path in it. */
 export interface PlanSource {
   file: string | undefined;
-  locate(path: readonly (string | number)[]): { line: number; column: number } | undefined;
+  locate(path: readonly (string | number)[], at?: 'key' | 'value'): { line: number; column: number } | undefined;
 }
 
 function zodIssuesToPlanIssues(issues: readonly z.core.$ZodIssue[]): PlanIssue[] {
@@ -30,11 +30,12 @@ function zodIssuesToPlanIssues(issues: readonly z.core.$ZodIssue[]): PlanIssue[]
 function makeSource(doc: Document, lines: LineCounter, file: string | undefined): PlanSource {
   return {
     file,
-    locate(path) {
+    locate(path, at = 'value') {
       // Walk as deep as the path exists; an unknown key points at its own key node.
       let node: unknown = doc.contents;
       let offset: number | undefined = (doc.contents as YamlNode | null)?.range?.[0];
-      for (const part of path) {
+      for (const [depth, part] of path.entries()) {
+        const last = depth === path.length - 1;
         if (!isMap(node) && !(node && typeof node === 'object' && 'items' in node)) break;
         const items = (node as { items: unknown[] }).items;
         let next: unknown;
@@ -43,6 +44,7 @@ function makeSource(doc: Document, lines: LineCounter, file: string | undefined)
           if (!isPair(pair)) break;
           offset = (pair.key as YamlNode).range?.[0] ?? offset;
           next = pair.value;
+          if (last && at === 'key') break;
           if (next && typeof next === 'object' && 'range' in next) offset = (next as YamlNode).range?.[0] ?? offset;
         } else if (typeof part === 'number') {
           next = items[part];
@@ -58,7 +60,12 @@ function makeSource(doc: Document, lines: LineCounter, file: string | undefined)
 }
 
 function locateAll(issues: PlanIssue[], source: PlanSource): PlanIssue[] {
-  return issues.map((issue) => ({ ...issue, ...(source.file !== undefined && { file: source.file }), ...source.locate(issue.path) }));
+  // An unknown field is pointed at by its key; any other problem by its value.
+  return issues.map((issue) => ({
+    ...issue,
+    ...(source.file !== undefined && { file: source.file }),
+    ...source.locate(issue.path, issue.message.startsWith('unknown field') ? 'key' : 'value'),
+  }));
 }
 
 /**

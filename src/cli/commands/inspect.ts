@@ -1,0 +1,116 @@
+import type { Command } from 'commander';
+import { planJsonSchema, type RunState } from '../../core/index.js';
+import { routingLog, type ChainVerdict } from '../../ledger/index.js';
+import { CliExit, withBaton, type GlobalOptions } from '../context.js';
+import { ExitCode } from '../exit-codes.js';
+import { paint, printJson, table } from '../format.js';
+
+function stepRows(state: RunState): { step: string; status: string; capability: string | null; attempts: number; error: string | null }[] {
+  return Object.values(state.steps).map((step) => ({
+    step: step.id,
+    status: step.status,
+    capability: step.capability,
+    attempts: step.instances.reduce((sum, key) => sum + (state.instances.get(key)?.attempts ?? 0), 0),
+    error: step.error?.message ?? null,
+  }));
+}
+
+export function registerInspect(program: Command, globals: () => GlobalOptions): void {
+  program
+    .command('status')
+    .description('list recent runs, or show one run step by step')
+    .argument('[run]', 'run id')
+    .option('--limit <n>', 'how many runs to list', '20')
+    .option('--json', 'print as JSON')
+    .action(async (runId: string | undefined, local: GlobalOptions & { limit: string }) => {
+      const options = { ...globals(), ...local };
+      await withBaton(options, async (baton) => {
+        const s = paint(process.stdout);
+        if (runId === undefined) {
+          const runs = await baton.listRuns({ limit: Number(options.limit) || 20 });
+          if (options.json) return printJson(runs);
+          if (runs.length === 0) return void process.stdout.write('no runs yet in this workspace; start one with: baton run PLAN.yaml\n');
+          process.stdout.write(`${table([['RUN', 'NAME', 'STATUS', 'EVENTS', 'UPDATED'], ...runs.map((r) => [r.runId, r.name, r.status, String(r.headSeq), r.updatedAt])])}\n`);
+          return;
+        }
+        const { record, state } = await baton.getRun(runId);
+        const steps = stepRows(state);
+        if (options.json) {
+          return printJson({ runId, name: record.name, status: state.status, failure: state.failure, createdAt: state.createdAt, endedAt: state.endedAt, planHash: state.planHash, events: record.headSeq, steps });
+        }
+        process.stdout.write(`run ${s('bold', runId)} (${record.name}): ${state.status}${state.failure ? ` — ${state.failure}` : ''}\n`);
+        process.stdout.write(`  created ${state.createdAt}${state.endedAt ? `, ended ${state.endedAt}` : ''}; ${record.headSeq} events; plan ${state.planHash.slice(0, 12)}\n\n`);
+        process.stdout.write(`${table([['STEP', 'STATUS', 'CAPABILITY', 'ATTEMPTS', 'ERROR'], ...steps.map((r) => [r.step, r.status, r.capability ?? '-', String(r.attempts), r.error ?? ''])])}\n`);
+      });
+    });
+
+  program
+    .command('log')
+    .description('the routing log of a run: which capability each step went to, why, and what came of it')
+    .argument('<run>', 'run id')
+    .option('--json', 'print as JSON')
+    .action(async (runId: string, local: GlobalOptions) => {
+      const options = { ...globals(), ...local };
+      await withBaton(options, async (baton) => {
+        const entries = routingLog(await baton.events(runId));
+        if (options.json) return printJson(entries);
+        const s = paint(process.stdout);
+        if (entries.length === 0) return void process.stdout.write(`run ${runId} has routed no step yet\n`);
+        for (const entry of entries) {
+          const what = entry.skill !== null ? `skill ${entry.skill}` : 'pinned';
+          process.stdout.write(`${s('bold', entry.step)}  ${what} → ${s('cyan', entry.capability)}  (${entry.reason})\n`);
+          for (const candidate of entry.candidates) {
+            const mark = candidate.chosen ? s('green', '✓') : s('gray', '·');
+            process.stdout.write(`    ${mark} ${candidate.capability.padEnd(20)} ${candidate.strength === null ? '   ' : candidate.strength.toFixed(2)}  ${candidate.reason}\n`);
+          }
+          const attempts = entry.attempts.map((a) => `${a.attemptId} ${a.outcome}${a.durationMs !== null ? ` ${a.durationMs}ms` : ''}`).join(', ');
+          const outcome = entry.outcome === 'failed' ? s('red', `failed: ${entry.error?.message ?? ''}`) : entry.outcome === 'succeeded' ? s('green', 'succeeded') : entry.outcome;
+          process.stdout.write(`    outcome: ${outcome}${attempts ? `  [${attempts}]` : ''}\n`);
+        }
+      });
+    });
+
+  program
+    .command('verify')
+    .description('recompute the hash chain of one run or of every run; exit 1 if any fails')
+    .argument('[run]', 'run id (default: every run in the workspace)')
+    .option('--json', 'print as JSON')
+    .action(async (runId: string | undefined, local: GlobalOptions) => {
+      const options = { ...globals(), ...local };
+      const verdicts = await withBaton(options, async (baton) => {
+        const ids = runId !== undefined ? [runId] : (await baton.listRuns({ limit: Number.MAX_SAFE_INTEGER })).map((run) => run.runId);
+        const results: (ChainVerdict & { runId: string })[] = [];
+        for (const id of ids) results.push({ runId: id, ...(await baton.verify(id)) });
+        return results;
+      });
+      if (options.json) printJson(verdicts);
+      else {
+        const s = paint(process.stdout);
+        if (verdicts.length === 0) process.stdout.write('no runs to verify\n');
+        for (const v of verdicts) {
+          if (v.ok) process.stdout.write(`${s('green', '✓')} ${v.runId}: ledger verified (${v.events} events, head ${v.head.hash.slice(0, 12)})\n`);
+          else process.stdout.write(`${s('red', '✗')} ${v.runId}: ledger verification FAILED at seq ${v.seq}: ${v.reason}\n`);
+        }
+      }
+      if (verdicts.some((v) => !v.ok)) throw new CliExit(ExitCode.failed);
+    });
+
+  program
+    .command('schema')
+    .description('print the plan language as JSON Schema')
+    .action(() => printJson(planJsonSchema()));
+
+  program
+    .command('validate')
+    .description('check a plan without running it (schema, references, cycles, expressions)')
+    .argument('<file>', 'plan file (YAML or JSON)')
+    .option('--json', 'print as JSON')
+    .action(async (file: string, local: GlobalOptions) => {
+      const options = { ...globals(), ...local };
+      const plan = await withBaton(options, (baton) => baton.loadPlan(file));
+      const steps = Object.keys(plan.steps).length;
+      const capabilities = Object.keys(plan.capabilities ?? {}).length;
+      if (options.json) printJson({ valid: true, name: plan.name, steps, capabilities });
+      else process.stdout.write(`${paint(process.stdout)('green', '✓')} ${file}: plan "${plan.name}" is valid (${steps} steps, ${capabilities} capabilities)\n`);
+    });
+}

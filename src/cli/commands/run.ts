@@ -1,0 +1,130 @@
+import type { Command } from 'commander';
+import type { LedgerEvent } from '../../core/index.js';
+import type { Baton, RunHandle, RunResult } from '../../engine/index.js';
+import { CliExit, badInput, withBaton, type GlobalOptions } from '../context.js';
+import { ExitCode } from '../exit-codes.js';
+import { formatDuration, paint, printJson } from '../format.js';
+import { ProgressReporter } from '../progress.js';
+
+interface RunOptions extends GlobalOptions {
+  input: string[];
+  runId?: string;
+  concurrency?: number;
+}
+
+function parseInputs(pairs: readonly string[]): Record<string, string> {
+  const inputs: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw badInput(`--input expects NAME=VALUE, got "${pair}"`);
+    inputs[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return inputs;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw badInput(`--concurrency expects a whole number of at least 1, got "${value}"`);
+  return n;
+}
+
+/**
+ * Drives a run in the foreground: live progress, Ctrl-C interrupts (the run stays
+ * resumable), and a summary with the ledger verified at the end.
+ */
+export async function driveInForeground(
+  baton: Baton,
+  stepIds: readonly string[],
+  start: (onEvents: (events: readonly LedgerEvent[]) => void) => Promise<RunHandle>,
+  options: GlobalOptions,
+): Promise<number> {
+  const startedAt = Date.now();
+  const reporter = options.json ? undefined : new ProgressReporter(process.stdout, stepIds);
+  let result: RunResult;
+  let runId: string;
+  try {
+    const handle = await start((events) => reporter?.onEvents(events));
+    runId = handle.runId;
+    let interrupted = false;
+    const onSigint = (): void => {
+      if (interrupted) process.exit(ExitCode.interrupted);
+      interrupted = true;
+      process.stderr.write('\ninterrupting: stopping running attempts (Ctrl-C again to force)…\n');
+      void handle.interrupt();
+    };
+    process.on('SIGINT', onSigint);
+    try {
+      result = await handle.result();
+    } finally {
+      process.off('SIGINT', onSigint);
+    }
+  } finally {
+    reporter?.stop();
+  }
+  const verdict = await baton.verify(runId);
+  const wallMs = Date.now() - startedAt;
+  if (options.json) {
+    printJson({ ...result, wallMs, ledger: verdict.ok ? { verified: true, events: verdict.events } : { verified: false, seq: verdict.seq, reason: verdict.reason } });
+  } else {
+    printSummary(result, wallMs, verdict);
+  }
+  if (result.interrupted) return ExitCode.interrupted;
+  if (!verdict.ok) return ExitCode.failed;
+  return result.status === 'succeeded' ? ExitCode.ok : ExitCode.failed;
+}
+
+function printSummary(result: RunResult, wallMs: number, verdict: Awaited<ReturnType<Baton['verify']>>): void {
+  const s = paint(process.stdout);
+  const out = process.stdout;
+  if (result.interrupted) {
+    out.write(`\n${s('yellow', 'interrupted')}: run ${result.runId} is paused mid-way; continue it with: baton resume ${result.runId}\n`);
+  } else {
+    const status = result.status === 'succeeded' ? s('green', 'succeeded') : s('red', result.status);
+    out.write(`\nrun ${s('bold', result.runId)} ${status} in ${formatDuration(wallMs)}\n`);
+    if (result.failure) out.write(`  ${s('red', result.failure)}\n`);
+  }
+  out.write(`  steps: ${result.succeeded} done, ${result.skipped} skipped, ${result.failed} failed\n`);
+  if (verdict.ok) out.write(`  ${s('green', 'ledger verified')} (${verdict.events} events, head ${verdict.head.hash.slice(0, 12)})\n`);
+  else out.write(`  ${s('red', `ledger verification FAILED at seq ${verdict.seq}`)}: ${verdict.reason}\n`);
+}
+
+export function registerRun(program: Command, globals: () => GlobalOptions): void {
+  program
+    .command('run')
+    .description('validate a plan and run it on the workspace store, with live progress')
+    .argument('<file>', 'plan file (YAML or JSON)')
+    .option('-i, --input <name=value>', 'set an input (repeatable)', collect, [])
+    .option('--run-id <id>', 'choose the run id; an existing run with the same plan is resumed')
+    .option('-c, --concurrency <n>', 'attempts to run at once', positiveInt)
+    .option('--json', 'print the result as JSON (no progress lines)')
+    .action(async (file: string, local: RunOptions) => {
+      const options = { ...globals(), ...local };
+      const inputText = parseInputs(options.input);
+      const code = await withBaton(options, async (baton) => {
+        const plan = await baton.loadPlan(file);
+        const runId = options.runId;
+        return driveInForeground(baton, Object.keys(plan.steps), (onEvents) => baton.submit(plan, { inputText, ...(runId !== undefined && { runId }), onEvents }), options);
+      });
+      if (code !== ExitCode.ok) throw new CliExit(code);
+    });
+
+  program
+    .command('resume')
+    .description('continue a run after a crash or an interruption; nothing that succeeded runs again')
+    .argument('<run>', 'run id')
+    .option('-c, --concurrency <n>', 'attempts to run at once', positiveInt)
+    .option('--json', 'print the result as JSON (no progress lines)')
+    .action(async (runId: string, local: RunOptions) => {
+      const options = { ...globals(), ...local };
+      const code = await withBaton(options, async (baton) => {
+        const { state } = await baton.getRun(runId);
+        if (!options.json) process.stdout.write(`resuming run ${runId}: ${state.terminalSteps} of ${state.stepCount} steps already done\n`);
+        return driveInForeground(baton, Object.keys(state.steps), (onEvents) => baton.resume(runId, onEvents), options);
+      });
+      if (code !== ExitCode.ok) throw new CliExit(code);
+    });
+}

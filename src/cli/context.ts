@@ -1,0 +1,57 @@
+import { BatonError, ErrorCode, formatIssue, PlanError } from '../core/index.js';
+import { createBaton, type Baton } from '../engine/index.js';
+import { ExitCode, exitCodeFor } from './exit-codes.js';
+import { paint } from './format.js';
+
+/** Options every command shares. */
+export interface GlobalOptions {
+  home?: string;
+  json?: boolean;
+}
+
+/** A failure the command already explained; carries its exit code to `main`. */
+export class CliExit extends Error {
+  constructor(readonly exitCode: number) {
+    super(`exit ${exitCode}`);
+  }
+}
+
+/** Prints an error the way users should see it: what, where, what would be valid. Never a stack for their mistakes. */
+export function reportError(error: unknown, json: boolean): number {
+  if (error instanceof CliExit) return error.exitCode;
+  const code = exitCodeFor(error);
+  const err = paint(process.stderr);
+  if (json) {
+    const body =
+      error instanceof PlanError
+        ? { error: { code: error.code, message: 'invalid plan', issues: error.issues } }
+        : { error: { code: error instanceof BatonError ? error.code : ErrorCode.internal, message: (error as Error).message } };
+    process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+    return code;
+  }
+  if (error instanceof PlanError) {
+    process.stderr.write(`${err('red', 'baton: invalid plan')}\n${error.issues.map((issue) => `  ${formatIssue(issue)}`).join('\n')}\n`);
+  } else if (error instanceof BatonError) {
+    process.stderr.write(`${err('red', 'baton:')} ${error.message}\n`);
+  } else {
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`${err('red', 'baton: internal error:')} ${message}\n`);
+    if (process.env.BATON_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    else process.stderr.write('  (set BATON_DEBUG=1 to see where; please report it)\n');
+  }
+  return code === ExitCode.ok ? ExitCode.internal : code;
+}
+
+/** Opens the workspace for one command and always closes it. */
+export async function withBaton<T>(options: GlobalOptions & { concurrency?: number }, work: (baton: Baton) => Promise<T>): Promise<T> {
+  const baton = await createBaton({ ...(options.home !== undefined && { home: options.home }), ...(options.concurrency !== undefined && { concurrency: options.concurrency }) });
+  try {
+    return await work(baton);
+  } finally {
+    await baton.close();
+  }
+}
+
+export function badInput(message: string): BatonError {
+  return new BatonError(ErrorCode.badInput, message);
+}

@@ -1,0 +1,29 @@
+import { BatonError, ErrorCode } from '../core/index.js';
+
+/** The CLI's exit codes: part of its contract (docs/cli.md). */
+export const ExitCode = {
+  ok: 0,
+  /** The run failed, or a ledger failed verification. */
+  failed: 1,
+  /** Bad input: a plan, an input, an argument, an unknown run. Nothing was written. */
+  badInput: 2,
+  /** A bug or an environment problem (disk, database). */
+  internal: 3,
+  /** Interrupted by Ctrl-C; the run can be resumed. */
+  interrupted: 130,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** The one place error codes become exit codes. */
+export function exitCodeFor(error: unknown): ExitCode {
+  if (!(error instanceof BatonError)) return ExitCode.internal;
+  switch (error.code) {
+    case ErrorCode.badInput:
+    case ErrorCode.planInvalid:
+    case ErrorCode.notFound:
+    case ErrorCode.conflict:
+      return ExitCode.badInput;
+    case ErrorCode.internal:
+      return ExitCode.internal;
+  }
+}

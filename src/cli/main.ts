@@ -1,0 +1,32 @@
+import { Command, CommanderError } from 'commander';
+import { registerInspect } from './commands/inspect.js';
+import { registerRun } from './commands/run.js';
+import { reportError, type GlobalOptions } from './context.js';
+import { ExitCode } from './exit-codes.js';
+
+function jsonRequested(argv: readonly string[]): boolean {
+  return argv.includes('--json');
+}
+
+/** The `baton` command. Returns the exit code rather than exiting, so tests can call it too. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = new Command('baton')
+    .description('Baton: a governed orchestration engine for AI agents, models and tools')
+    .version('0.1.0')
+    .option('--home <dir>', 'workspace directory (default: $BATON_HOME or ./.baton)')
+    .showHelpAfterError('(run baton --help for usage)')
+    .exitOverride();
+  const globals = (): GlobalOptions => program.opts<GlobalOptions>();
+  registerRun(program, globals);
+  registerInspect(program, globals);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return ExitCode.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version are not errors; a usage mistake is bad input.
+      return error.exitCode === 0 ? ExitCode.ok : ExitCode.badInput;
+    }
+    return reportError(error, jsonRequested(argv));
+  }
+}

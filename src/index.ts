@@ -1,0 +1,28 @@
+/**
+ * Baton as a library: `createBaton` opens a workspace, `register` adds function
+ * capabilities, `submit` runs a plan (a file, data, or a `plan()` builder's output).
+ */
+export { Baton, createBaton, RunHandle, type BatonOptions, type RunResult, type SubmitOptions } from './engine/index.js';
+export { NonRetryableError, type FunctionCapability, type FunctionContext } from './capabilities/index.js';
+export {
+  BatonError,
+  ConflictError,
+  ErrorCode,
+  NotFoundError,
+  PlanError,
+  plan,
+  PlanBuilder,
+  planJsonSchema,
+  type BatonEvent,
+  type EventType,
+  type Json,
+  type LedgerEvent,
+  type Plan,
+  type PlanIssue,
+  type RunState,
+  type RunStatus,
+  type Step,
+  type StepError,
+} from './core/index.js';
+export { verifyChain, type ChainVerdict } from './ledger/index.js';
+export { SqliteStore, type Store } from './store/index.js';
