@@ -3,6 +3,7 @@
 // so neither tsx nor the benchmark process that spawns it shows up in the figure.
 // Usage: node bench/peak-rss-child.js <workspace-dir> <steps>
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { createBaton } from '../dist/index.js';
 
 const [workspace, stepsArgument] = process.argv.slice(2);

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import {
   BatonError,
   buildRegistry,
@@ -6,7 +5,6 @@ import {
   ConflictError,
   ErrorCode,
   NotFoundError,
-  parsePlan,
   PlanError,
   resolveInputs,
   type CapabilityDescriptor,
@@ -20,6 +18,7 @@ import { commandRunner, functionRunner, type CapabilityRunner, type FunctionCapa
 import { foldRun, hashPlan, verifyChain, type ChainVerdict } from '../ledger/index.js';
 import { SqliteStore, type RunRecord, type Store } from '../store/index.js';
 import { newOwner } from './owner.js';
+import { loadPlanFile } from './plan-file.js';
 import { RunDriver, type RunDriverOptions } from './run-driver.js';
 import { RunHandle } from './run-handle.js';
 import { newRunId, RUN_ID_PATTERN } from './run-id.js';
@@ -84,15 +83,8 @@ export class Baton {
   }
 
   /** Reads and validates a plan file (YAML or JSON). Throws PlanError with file:line:col. */
-  async loadPlan(file: string): Promise<Plan> {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      throw new BatonError(ErrorCode.badInput, `cannot read plan file ${file}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
-    }
-    return parsePlan(text, { file, registry: (plan) => buildRegistry(plan, this.registered()) });
+  loadPlan(file: string): Promise<Plan> {
+    return loadPlanFile(file, this.registered());
   }
 
   /** Validates a plan given as data (for example from the builder). */

@@ -1,3 +1,4 @@
 export { Baton, createBaton, type BatonOptions, type SubmitOptions } from './baton.js';
 export { RunHandle, summarize, type RunResult } from './run-handle.js';
 export { workspaceHome, databaseFile } from './workspace.js';
+export { loadPlanFile } from './plan-file.js';

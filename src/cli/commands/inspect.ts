@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { planJsonSchema, type RunState } from '../../core/index.js';
+import { loadPlanFile } from '../../engine/index.js';
 import { routingLog, type ChainVerdict } from '../../ledger/index.js';
 import { CliExit, withBaton, type GlobalOptions } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
@@ -107,7 +108,7 @@ export function registerInspect(program: Command, globals: () => GlobalOptions):
     .option('--json', 'print as JSON')
     .action(async (file: string, local: GlobalOptions) => {
       const options = { ...globals(), ...local };
-      const plan = await withBaton(options, (baton) => baton.loadPlan(file));
+      const plan = await loadPlanFile(file);
       const steps = Object.keys(plan.steps).length;
       const capabilities = Object.keys(plan.capabilities ?? {}).length;
       if (options.json) printJson({ valid: true, name: plan.name, steps, capabilities });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import type { LedgerEvent } from '../../core/index.js';
-import type { Baton, RunHandle, RunResult } from '../../engine/index.js';
+import { resolveInputs, type LedgerEvent } from '../../core/index.js';
+import { loadPlanFile, type Baton, type RunHandle, type RunResult } from '../../engine/index.js';
 import { CliExit, badInput, withBaton, type GlobalOptions } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { formatDuration, paint, printJson } from '../format.js';
@@ -104,8 +104,10 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
     .action(async (file: string, local: RunOptions) => {
       const options = { ...globals(), ...local };
       const inputText = parseInputs(options.input);
+      // Plan and inputs are checked before the workspace is opened: bad input writes nothing.
+      const plan = await loadPlanFile(file);
+      resolveInputs(plan, inputText, { fromText: true });
       const code = await withBaton(options, async (baton) => {
-        const plan = await baton.loadPlan(file);
         const runId = options.runId;
         return driveInForeground(baton, Object.keys(plan.steps), (onEvents) => baton.submit(plan, { inputText, ...(runId !== undefined && { runId }), onEvents }), options);
       });

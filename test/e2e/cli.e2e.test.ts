@@ -1,0 +1,94 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '../support/temp.js';
+import { baton } from './cli.js';
+
+describe('baton CLI', () => {
+  it('runs the quickstart with progress and a verified ledger', () => {
+    const home = tempDir();
+    const result = baton(['run', 'examples/quickstart.yaml'], { home });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/✓ plan_modules\s+succeeded in/);
+    expect(result.stdout).toMatch(/↻ fetch_changelog\s+attempt failed; retry 1 of 2 in 200ms/);
+    expect(result.stdout).toMatch(/– publish\s+skipped: when `inputs.publish` is false/);
+    expect(result.stdout).toMatch(/steps: 7 done, 1 skipped, 0 failed/);
+    expect(result.stdout).toMatch(/ledger verified \(\d+ events, head [0-9a-f]{12}\)/);
+    const runId = /run (run-\S+) succeeded/.exec(result.stdout)?.[1] as string;
+
+    const status = baton(['status', runId, '--json'], { home });
+    const parsed = JSON.parse(status.stdout) as { status: string; steps: { step: string; status: string; attempts: number }[] };
+    expect(parsed.status).toBe('succeeded');
+    expect(parsed.steps.find((s) => s.step === 'fetch_changelog')).toMatchObject({ status: 'succeeded', attempts: 2 });
+    expect(parsed.steps.find((s) => s.step === 'test_module')).toMatchObject({ status: 'succeeded', attempts: 3 });
+
+    const log = baton(['log', runId], { home });
+    expect(log.stdout).toMatch(/plan_modules {2}skill analyze → worker {2}\(strongest of 2 capabilities offering "analyze"\)/);
+    expect(log.stdout).toMatch(/· slow-worker\s+0\.40 {2}weaker than "worker" \(0\.4 < 0\.7\)/);
+  });
+
+  it('takes inputs, prints JSON for scripts, and exits 1 when the run fails', () => {
+    const home = tempDir();
+    const ok = baton(['run', 'examples/quickstart.yaml', '--input', 'publish=true', '--input', 'modules=["one"]', '--json'], { home });
+    expect(ok.code).toBe(0);
+    const result = JSON.parse(ok.stdout) as { status: string; succeeded: number; skipped: number; outputs: Record<string, unknown>; ledger: { verified: boolean } };
+    expect(result).toMatchObject({ status: 'succeeded', succeeded: 8, skipped: 0, ledger: { verified: true } });
+    expect(result.outputs.test_module).toEqual([{ step: 'test_module', ok: true, module: 'one', position: '1 of 1' }]);
+
+    const dir = tempDir();
+    const plan = join(dir, 'fail.yaml');
+    writeFileSync(plan, 'baton: 1\nname: fails\ncapabilities:\n  no:\n    kind: command\n    command: [node, -e, "process.exit(3)"]\n    skills: {x: 1}\nsteps:\n  a: {skill: x}\n');
+    const failed = baton(['run', plan], { home });
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toMatch(/run run-\S+ failed/);
+    expect(failed.stdout).toMatch(/step "a" failed: node exited with code 3/);
+  });
+
+  it('refuses a bad plan with file:line:col, exit 2, and writes nothing', () => {
+    const home = tempDir();
+    const dir = tempDir();
+    const plan = join(dir, 'bad.yaml');
+    writeFileSync(plan, 'baton: 1\nname: bad\nsteps:\n  a:\n    skill: x\n    colour: red\n');
+    const result = baton(['run', plan], { home });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`${plan}:6:5 steps.a.colour: unknown field "colour"`);
+    expect(result.stderr).not.toMatch(/at .*\.js:\d+/); // no stack trace
+    expect(existsSync(join(home, 'baton.db'))).toBe(false);
+
+    const missing = baton(['run', 'examples/quickstart.yaml', '--input', 'publish=maybe'], { home });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('input "publish" must be a boolean, got "maybe"');
+    expect(existsSync(join(home, 'baton.db'))).toBe(false);
+
+    expect(baton(['status', 'run-nope'], { home })).toMatchObject({ code: 2, stderr: 'baton: run "run-nope" not found\n' });
+    expect(baton(['frobnicate'], { home }).code).toBe(2);
+  });
+
+  it('detects a ledger row edited in the database file and names its seq', () => {
+    const home = tempDir();
+    const run = baton(['run', 'examples/quickstart.yaml', '--json'], { home });
+    const { runId } = JSON.parse(run.stdout) as { runId: string };
+    expect(baton(['verify', runId], { home }).code).toBe(0);
+
+    const db = new Database(join(home, 'baton.db'));
+    const row = db.prepare("SELECT seq, data FROM events WHERE run_id = ? AND type = 'step.succeeded' ORDER BY seq LIMIT 1").get(runId) as { seq: number; data: string };
+    db.prepare('UPDATE events SET data = ? WHERE run_id = ? AND seq = ?').run(row.data.replace('"ok":true', '"ok":false'), runId, row.seq);
+    db.close();
+
+    const verify = baton(['verify', runId], { home });
+    expect(verify.code).toBe(1);
+    expect(verify.stdout).toContain(`${runId}: ledger verification FAILED at seq ${row.seq}: content does not match its hash`);
+    const json = JSON.parse(baton(['verify', runId, '--json'], { home }).stdout) as { ok: boolean; seq: number }[];
+    expect(json).toEqual([expect.objectContaining({ ok: false, seq: row.seq })]);
+    // A tampered run is not resumed either.
+    expect(baton(['resume', runId], { home })).toMatchObject({ code: 2 });
+  });
+
+  it('prints the JSON Schema of the plan language', () => {
+    const schema = JSON.parse(baton(['schema'], { home: tempDir() }).stdout) as { properties: Record<string, unknown>; required: string[] };
+    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['baton', 'name', 'inputs', 'capabilities', 'steps']));
+    expect(schema.required).toEqual(expect.arrayContaining(['baton', 'name', 'steps']));
+  });
+});

@@ -1,0 +1,110 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createBaton, type LedgerEvent } from '../../src/index.js';
+import { replayLedger, verifyChain } from '../../src/ledger/index.js';
+import { tempDir } from '../support/temp.js';
+import { baton, batonAsync } from './cli.js';
+
+/** A step with a side effect: after some work it appends its attempt id to a log, then reports. */
+const SIDE_EFFECT = `
+import { appendFileSync } from 'node:fs';
+await new Promise((resolve) => setTimeout(resolve, 60 + Math.floor(Math.random() * 120)));
+appendFileSync(process.argv[2], process.env.BATON_ATTEMPT_ID + '\\n');
+process.stdout.write(JSON.stringify({ attempt: process.env.BATON_ATTEMPT_ID }));
+`;
+
+function planYaml(script: string, log: string): string {
+  return `baton: 1
+name: crash-me
+capabilities:
+  effect:
+    kind: command
+    command: [node, ${JSON.stringify(script)}, ${JSON.stringify(log)}]
+    skills: { work: 1 }
+steps:
+  root: { skill: work }
+  left: { skill: work, after: [root] }
+  right: { skill: work, after: [root] }
+  middle: { skill: work, after: [root] }
+  each: { skill: work, after: [left], for_each: "[1, 2, 3, 4, 5]", concurrency: 2, input: "{{ item }}" }
+  join: { skill: work, after: [each, right, middle] }
+  c1: { skill: work, after: [join] }
+  c2: { skill: work, after: [c1] }
+  c3: { skill: work, after: [c2] }
+  any: { skill: work, after: { any: [c3, middle] } }
+`;
+}
+
+function instanceOf(attemptId: string): { instance: string; attempt: number } {
+  const match = /^(.*?)(?:\/i\d+)?\/a(\d+)$/.exec(attemptId);
+  if (!match) throw new Error(`not an attempt id: ${attemptId}`);
+  return { instance: match[1] as string, attempt: Number(match[2]) };
+}
+
+async function waitForExit(child: ReturnType<typeof batonAsync>, killAfterMs: number): Promise<'exited' | 'killed'> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+    }, killAfterMs);
+    child.on('exit', (_code, signal) => {
+      clearTimeout(timer);
+      resolve(signal === 'SIGKILL' ? 'killed' : 'exited');
+    });
+  });
+}
+
+describe('crash safety', () => {
+  it('survives SIGKILL of `baton run` at random points: every accepted side effect happens once and the chain verifies', async () => {
+    const home = tempDir();
+    const dir = tempDir();
+    const script = join(dir, 'effect.mjs');
+    const log = join(dir, 'effects.log');
+    const plan = join(dir, 'plan.yaml');
+    writeFileSync(script, SIDE_EFFECT);
+    writeFileSync(log, '');
+    writeFileSync(plan, planYaml(script, log));
+
+    const runId = 'crash-run';
+    const delays: number[] = [];
+    let kills = 0;
+    for (let round = 0; round < 8; round++) {
+      const args = round === 0 ? ['run', plan, '--run-id', runId] : round % 2 === 0 ? ['run', plan, '--run-id', runId] : ['resume', runId];
+      const delay = 250 + Math.floor(Math.random() * 500);
+      delays.push(delay);
+      const outcome = await waitForExit(batonAsync(args, { home }), delay);
+      if (outcome === 'exited') break;
+      kills += 1;
+    }
+    const final = baton(['resume', runId], { home });
+    expect(final.code, `delays ${delays.join(',')}\n${final.stdout}${final.stderr}`).toBe(0);
+    expect(kills, `delays ${delays.join(',')}`).toBeGreaterThanOrEqual(2);
+
+    const library = await createBaton({ home });
+    const events = await library.events(runId);
+    await library.close();
+    expect(verifyChain(events).ok).toBe(true);
+    expect(replayLedger(events)).toMatchObject({ ok: true });
+    expect(events.at(-1)?.type).toBe('run.succeeded');
+
+    const rejected = new Set(events.flatMap((e) => (e.type === 'attempt.rejected' ? [e.data.attemptId] : [])));
+    const accepted = events.flatMap((e: LedgerEvent) => (e.type === 'attempt.succeeded' && !rejected.has(e.data.attemptId) ? [e.data.attemptId] : []));
+    const acceptedByInstance = new Map<string, number>();
+    for (const attemptId of accepted) {
+      const { instance, attempt } = instanceOf(attemptId);
+      expect(acceptedByInstance.has(instance), `${instance} accepted twice`).toBe(false);
+      acceptedByInstance.set(instance, attempt);
+    }
+    expect(acceptedByInstance.size).toBe(14); // 9 plain steps + 5 for_each items
+
+    // Children of a killed engine may still finish; give them a moment before reading the log.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const lines = readFileSync(log, 'utf8').trim().split('\n');
+    for (const attemptId of accepted) expect(lines.filter((line) => line === attemptId), attemptId).toHaveLength(1);
+    expect(new Set(lines).size, 'an attempt id ran twice').toBe(lines.length);
+    for (const line of lines) {
+      const { instance, attempt } = instanceOf(line);
+      expect(attempt, `${instance} ran again after its success was recorded`).toBeLessThanOrEqual(acceptedByInstance.get(instance) as number);
+    }
+  });
+});

@@ -1,0 +1,203 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createBaton, NonRetryableError, plan, type LedgerEvent } from '../../src/index.js';
+import { replayLedger, verifyChain } from '../../src/ledger/index.js';
+import { tempDir } from '../support/temp.js';
+
+async function open(concurrency = 8) {
+  const home = tempDir();
+  const baton = await createBaton({ home, concurrency });
+  return { home, baton };
+}
+
+describe('engine on the embedded SQLite store', () => {
+  it('runs a plan of function steps and keeps a ledger that verifies and replays', async () => {
+    const { baton } = await open();
+    baton.register({ id: 'double', skills: { math: 1 }, run: (n: number) => n * 2 });
+    baton.register({ id: 'sum', skills: { total: 1 }, run: (ns: number[]) => ns.reduce((a, b) => a + b, 0) });
+    const built = plan('math')
+      .input('n', { type: 'integer', default: 3 })
+      .step('seed', { skill: 'math', input: '{{ inputs.n }}' })
+      .step('fan', { skill: 'math', after: ['seed'], for_each: '[1, 2, 3].map(x, x * steps.seed.output)', input: '{{ item }}', concurrency: 2 })
+      .step('total', { skill: 'total', after: ['fan'], input: '{{ steps.fan.output }}' })
+      .build();
+    const run = await baton.submit(built, { inputs: { n: 5 } });
+    const result = await run.result();
+    expect(result).toMatchObject({ status: 'succeeded', succeeded: 3, outputs: { seed: 10, fan: [20, 40, 60], total: 120 } });
+    const events = await baton.events(run.runId);
+    expect(verifyChain(events)).toMatchObject({ ok: true, events: events.length });
+    expect(replayLedger(events)).toMatchObject({ ok: true });
+    await baton.close();
+  });
+
+  it('retries a failing function and records each attempt', async () => {
+    const { baton } = await open();
+    let calls = 0;
+    baton.register({
+      id: 'flaky',
+      skills: { fetch: 1 },
+      run: () => {
+        calls += 1;
+        if (calls < 3) throw new Error(`transient ${calls}`);
+        return 'ok';
+      },
+    });
+    const run = await baton.submit({ baton: 1, name: 'retry', steps: { get: { skill: 'fetch', retry: { max: 3, backoff: '10ms' } } } });
+    expect(await run.result()).toMatchObject({ status: 'succeeded', outputs: { get: 'ok' } });
+    const events = await baton.events(run.runId);
+    expect(events.filter((e) => e.type === 'attempt.failed').map((e) => e.type === 'attempt.failed' && e.data.error.message)).toEqual(['transient 1', 'transient 2']);
+    const retries = events.filter((e): e is Extract<LedgerEvent, { type: 'attempt.retry_scheduled' }> => e.type === 'attempt.retry_scheduled');
+    expect(retries.map((e) => e.data.delayMs)).toEqual([10, 20]);
+    expect(replayLedger(events)).toMatchObject({ ok: true });
+    await baton.close();
+  });
+
+  it('fails the run on a non-retryable error and says which step and why', async () => {
+    const { baton } = await open();
+    baton.register({
+      id: 'strict',
+      skills: { check: 1 },
+      run: () => {
+        throw new NonRetryableError('schema mismatch');
+      },
+    });
+    const run = await baton.submit({ baton: 1, name: 'fail', steps: { check: { skill: 'check', retry: { max: 5 } }, after: { skill: 'check', after: ['check'] } } });
+    const result = await run.result();
+    expect(result).toMatchObject({ status: 'failed', failed: 1, failure: 'step "check" failed: schema mismatch' });
+    expect((await baton.verify(run.runId)).ok).toBe(true);
+    await baton.close();
+  });
+
+  it('times out a function that does not return and aborts its signal', async () => {
+    const { baton } = await open();
+    let aborted: unknown;
+    baton.register({
+      id: 'hang',
+      skills: { wait: 1 },
+      run: (_input, { signal }) =>
+        new Promise(() => {
+          signal.addEventListener('abort', () => (aborted = signal.reason));
+        }),
+    });
+    const run = await baton.submit({ baton: 1, name: 'timeout', steps: { w: { skill: 'wait', timeout: '50ms' } } });
+    const result = await run.result();
+    expect(result.status).toBe('failed');
+    expect(result.failure).toBe('step "w" failed: timed out after 50ms');
+    expect(aborted).toBe('timeout');
+    await baton.close();
+  });
+
+  it('runs command capabilities with the input on stdin and JSON stdout as output', async () => {
+    const { home, baton } = await open();
+    const script = join(home, 'upper.mjs');
+    writeFileSync(script, "let t='';for await (const c of process.stdin) t+=c; const i=JSON.parse(t); console.log(JSON.stringify({text: i.text.toUpperCase(), arg: process.argv[2], step: process.env.BATON_STEP}))");
+    const run = await baton.submit({
+      baton: 1,
+      name: 'cmd',
+      capabilities: { upper: { kind: 'command', command: ['node', script, '{{ input.text }} and more'], skills: { shout: 1 } } },
+      steps: { s: { skill: 'shout', input: { text: 'hi; rm -rf /' } } },
+    });
+    expect((await run.result()).outputs.s).toEqual({ text: 'HI; RM -RF /', arg: 'hi; rm -rf / and more', step: 's' });
+    await baton.close();
+  });
+
+  it('kills the whole process group of a command that times out', async () => {
+    const { home, baton } = await open();
+    const pidFile = join(home, 'child.pid');
+    const script = join(home, 'spawner.mjs');
+    writeFileSync(
+      script,
+      `import { spawn } from 'node:child_process'; import { writeFileSync } from 'node:fs';
+       const child = spawn('sleep', ['30'], { stdio: 'ignore' }); writeFileSync(${JSON.stringify(pidFile)}, String(child.pid)); setInterval(() => {}, 1000);`,
+    );
+    const run = await baton.submit({
+      baton: 1,
+      name: 'group',
+      capabilities: { spawner: { kind: 'command', command: ['node', script], skills: { spawn: 1 } } },
+      steps: { s: { skill: 'spawn', timeout: '500ms' } },
+    });
+    const result = await run.result();
+    expect(result.failure).toBe('step "s" failed: timed out after 500ms');
+    const grandchild = Number(readFileSync(pidFile, 'utf8'));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Gone, or a zombie waiting for init to reap it: either way no longer running.
+    const state = (() => {
+      try {
+        return /State:\s+(\S)/.exec(readFileSync(`/proc/${grandchild}/status`, 'utf8'))?.[1];
+      } catch {
+        return 'gone';
+      }
+    })();
+    expect(['gone', 'Z']).toContain(state);
+    await baton.close();
+  });
+
+  it('resumes an interrupted run without running finished steps again', async () => {
+    const { home, baton } = await open(1);
+    const ran: string[] = [];
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    baton.register({
+      id: 'w',
+      skills: { work: 1 },
+      run: async (input: string, { signal }) => {
+        ran.push(input);
+        if (input === 'b') await Promise.race([gate, new Promise((resolve) => signal.addEventListener('abort', resolve))]);
+        return input;
+      },
+    });
+    const p = plan('resume').step('a', { skill: 'work', input: 'a' }).step('b', { skill: 'work', input: 'b', after: ['a'] }).step('c', { skill: 'work', input: 'c', after: ['b'] }).build();
+    const run = await baton.submit(p);
+    while (!ran.includes('b')) await new Promise((resolve) => setTimeout(resolve, 5));
+    const interrupted = await run.interrupt();
+    expect(interrupted).toMatchObject({ interrupted: true, status: 'running' });
+    await baton.close();
+
+    const again = await createBaton({ home });
+    again.register({ id: 'w', skills: { work: 1 }, run: async (input: string) => (ran.push(input), input) });
+    release();
+    const resumed = await again.resume(run.runId);
+    expect(await resumed.result()).toMatchObject({ status: 'succeeded', outputs: { a: 'a', b: 'b', c: 'c' } });
+    expect(ran).toEqual(['a', 'b', 'b', 'c']);
+    const events = await again.events(run.runId);
+    expect(events.filter((e) => e.type === 'attempt.abandoned').map((e) => e.type === 'attempt.abandoned' && e.data.attemptId)).toEqual(['b/a1']);
+    expect(replayLedger(events)).toMatchObject({ ok: true });
+    expect(verifyChain(events).ok).toBe(true);
+    await again.close();
+  });
+
+  it('refuses bad input before writing anything', async () => {
+    const { baton } = await open();
+    await expect(baton.submit({ baton: 1, name: 'x', steps: { a: { skill: 'nope' } } })).rejects.toThrow(/no capability offers skill "nope"/);
+    baton.register({ id: 'f', skills: { s: 1 }, run: () => 1 });
+    const withInput = { baton: 1 as const, name: 'x', inputs: { n: { type: 'integer' as const } }, steps: { a: { skill: 's' } } };
+    await expect(baton.submit(withInput)).rejects.toThrow(/input "n" \(integer\) is required/);
+    await expect(baton.submit(withInput, { inputText: { n: '1.5' } })).rejects.toThrow(/must be an integer, got "1.5"/);
+    expect(await baton.listRuns()).toEqual([]);
+    await baton.close();
+  });
+
+  it('resumes a run when the same run id is submitted with the same plan, and refuses a different plan', async () => {
+    const { baton } = await open();
+    baton.register({ id: 'f', skills: { s: 1 }, run: () => 1 });
+    const p = { baton: 1 as const, name: 'same', steps: { a: { skill: 's' } } };
+    await (await baton.submit(p, { runId: 'fixed' })).result();
+    const again = await baton.submit(p, { runId: 'fixed' });
+    expect((await again.result()).status).toBe('succeeded');
+    await expect(baton.submit({ ...p, name: 'other' }, { runId: 'fixed' })).rejects.toThrow(/created from a different plan/);
+    await baton.close();
+  });
+
+  it('streams a run\'s events with no gap and no repeat', async () => {
+    const { baton } = await open();
+    baton.register({ id: 'f', skills: { s: 1 }, run: async (n: number) => n });
+    const steps = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`s${i}`, { skill: 's', input: i, ...(i > 0 && { after: [`s${i - 1}`] }) }]));
+    const run = await baton.submit({ baton: 1, name: 'stream', steps });
+    const seqs: number[] = [];
+    for await (const event of run.events()) seqs.push(event.seq);
+    expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
+    expect(seqs.length).toBe((await baton.events(run.runId)).length);
+    await baton.close();
+  });
+});
