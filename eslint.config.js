@@ -66,5 +66,10 @@ export default tseslint.config(
     files: ['src/engine/**/*.ts', 'src/capabilities/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/cli/**'], message: 'the engine knows no surface.' }] }] },
   },
-  { files: ['**/*.js'], languageOptions: { globals: { process: 'readonly', console: 'readonly' } } },
+  {
+    files: ['**/*.js', '**/*.mjs'],
+    languageOptions: {
+      globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly', setInterval: 'readonly', clearTimeout: 'readonly', Buffer: 'readonly', URL: 'readonly' },
+    },
+  },
 );

@@ -22,7 +22,7 @@ export interface Target {
 
 export interface BenchReport {
   method: string;
-  machine: { node: string; platform: string; cpus: number; cpuModel: string };
+  machine: { node: string; platform: string; cpus: number; cpuModel: string; loadAverage1m: { start: number; end: number } };
   workloads: WorkloadResult[];
   peakRss: PeakRss;
   peakRssTarget: Target;
@@ -88,6 +88,7 @@ export function toText(report: BenchReport): string {
   const rssMB = kbToMB(rss.maxRssKB);
   return [
     `Baton vs LangGraph, no-op steps (${report.machine.cpus} CPUs, ${report.machine.cpuModel}, Node ${report.machine.node}, ${report.machine.platform})`,
+    `1-minute load average: ${report.machine.loadAverage1m.start.toFixed(2)} before the run, ${report.machine.loadAverage1m.end.toFixed(2)} after it (the bench itself adds about 1; more means other processes shared the CPUs).`,
     report.method,
     '',
     line(header),

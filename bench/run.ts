@@ -7,7 +7,7 @@
  * Flags: `--json` prints the results as JSON; `--runs=N` sets the measured runs (default 3).
  */
 import { setMaxListeners } from 'node:events';
-import { cpus, platform, release } from 'node:os';
+import { cpus, loadavg, platform, release } from 'node:os';
 import { batonTrial } from './baton-workloads.js';
 import { Checkpointing, langGraphTrial } from './langgraph-workloads.js';
 import { measure, scratchDirectory } from './measure.js';
@@ -40,6 +40,8 @@ async function main(): Promise<void> {
   // about a listener leak on every run. The warning is noise here and would clutter the output.
   setMaxListeners(WORKLOAD_SIZE * 2);
   const progress = (message: string) => process.stderr.write(`${message}\n`);
+  // The machine may be shared: the load average around the run says how far to trust it.
+  const loadAtStart = loadavg()[0] ?? 0;
   const scratch = scratchDirectory();
   const workloads: WorkloadResult[] = [];
   try {
@@ -77,7 +79,7 @@ async function main(): Promise<void> {
         `Each workload: 1 warm-up run (discarded), then the median of ${runs} measured runs. ` +
         'Baton: a fresh temporary workspace per run, timed from just before submit() (plan validation and pre-flight included) to result(). ' +
         'LangGraph: timed around invoke() only; SqliteSaver gets a fresh file per run.',
-      machine: { node: process.version, platform: `${platform()} ${release()}`, cpus: cpus().length, cpuModel: cpus()[0]?.model.trim() ?? 'unknown' },
+      machine: { node: process.version, platform: `${platform()} ${release()}`, cpus: cpus().length, cpuModel: cpus()[0]?.model.trim() ?? 'unknown', loadAverage1m: { start: loadAtStart, end: loadavg()[0] ?? 0 } },
       workloads,
       peakRss,
       peakRssTarget: RSS_TARGET,

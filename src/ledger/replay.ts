@@ -1,6 +1,7 @@
 import { conduct, evolve, isDecision, type BatonEvent, type LedgerEvent, type RunState } from '../core/index.js';
 import { canonicalJson } from './canonical.js';
 
+/** On a mismatch, `seq` is the first recorded decision that differs from what the conductor decides now. */
 export type ReplayVerdict = { ok: true; decisionRounds: number } | { ok: false; seq: number; expected: BatonEvent[]; recorded: BatonEvent[] };
 
 function plain(event: BatonEvent): BatonEvent {
@@ -31,8 +32,10 @@ export function replayLedger(events: readonly LedgerEvent[]): ReplayVerdict {
     // recorded ones, the state is what folding the recorded ones would give, at O(1) per round.
     const expected = conduct(state, { now: Date.parse(event.at) });
     rounds += 1;
-    if (canonicalJson(expected) !== canonicalJson(recorded.map(plain))) {
-      return { ok: false, seq: event.seq, expected, recorded: recorded.map(plain) };
+    const differs = (j: number): boolean => canonicalJson(expected[j] ?? null) !== canonicalJson(recorded[j] ? plain(recorded[j]) : null);
+    const first = Array.from({ length: Math.max(expected.length, recorded.length) }, (_, j) => j).find(differs);
+    if (first !== undefined) {
+      return { ok: false, seq: recorded[first]?.seq ?? event.seq + recorded.length, expected, recorded: recorded.map(plain) };
     }
   }
   return { ok: true, decisionRounds: rounds };

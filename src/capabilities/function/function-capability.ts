@@ -12,7 +12,7 @@ export interface FunctionContext {
 }
 
 /** A TypeScript function registered as a capability through the library API. */
-export interface FunctionCapability<I = any, O = any> {
+export interface FunctionCapability<I = unknown, O = unknown> {
   id: string;
   skills: Record<string, number>;
   description?: string;
