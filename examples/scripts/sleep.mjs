@@ -5,6 +5,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 let text = '';
 for await (const chunk of process.stdin) text += chunk;
-const input = text.trim() === '' ? {} : JSON.parse(text);
+const input = (text.trim() === '' ? null : JSON.parse(text)) ?? {};
 await sleep(input.ms ?? 1000);
 process.stdout.write(JSON.stringify({ ...input, attempt_id: process.env.BATON_ATTEMPT_ID, pid: process.pid }));

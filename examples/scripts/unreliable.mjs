@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 let text = '';
 for await (const chunk of process.stdin) text += chunk;
-const input = text.trim() === '' ? {} : JSON.parse(text);
+const input = (text.trim() === '' ? null : JSON.parse(text)) ?? {};
 const attempt = Number(/\/a(\d+)$/.exec(process.env.BATON_ATTEMPT_ID ?? '')?.[1] ?? 1);
 
 if (attempt <= (input.fail_first ?? 0)) {
