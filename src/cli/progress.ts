@@ -21,7 +21,7 @@ export class ProgressReporter {
   private readonly running = new Set<string>();
   private done = 0;
   private readonly style;
-  private readonly live: ReturnType<typeof createLogUpdate> | undefined;
+  private live: ReturnType<typeof createLogUpdate> | undefined;
   private frame = 0;
   private ticker: NodeJS.Timeout | undefined;
   private readonly startedAt = Date.now();
@@ -141,8 +141,11 @@ export class ProgressReporter {
     }
   }
 
+  /** Clears the status block; lines after this are plain. Safe to call twice. */
   stop(): void {
     if (this.ticker) clearInterval(this.ticker);
+    this.ticker = undefined;
     this.live?.clear();
+    this.live = undefined;
   }
 }

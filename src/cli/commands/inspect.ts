@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { planJsonSchema, type RunState } from '../../core/index.js';
 import { loadPlanFile } from '../../engine/index.js';
 import { routingLog, type ChainVerdict } from '../../ledger/index.js';
-import { CliExit, withBaton, type GlobalOptions } from '../context.js';
+import { badInput, CliExit, withBaton, type GlobalOptions } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { paint, printJson, table } from '../format.js';
 
@@ -28,7 +28,9 @@ export function registerInspect(program: Command, globals: () => GlobalOptions):
       await withBaton(options, async (baton) => {
         const s = paint(process.stdout);
         if (runId === undefined) {
-          const runs = await baton.listRuns({ limit: Number(options.limit) || 20 });
+          const limit = Number(options.limit);
+          if (!Number.isInteger(limit) || limit < 1) throw badInput(`--limit expects a whole number of at least 1, got "${options.limit}"`);
+          const runs = await baton.listRuns({ limit });
           if (options.json) return printJson(runs);
           if (runs.length === 0) return void process.stdout.write('no runs yet in this workspace; start one with: baton run PLAN.yaml\n');
           process.stdout.write(`${table([['RUN', 'NAME', 'STATUS', 'EVENTS', 'UPDATED'], ...runs.map((r) => [r.runId, r.name, r.status, String(r.headSeq), r.updatedAt])])}\n`);

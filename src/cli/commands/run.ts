@@ -53,6 +53,7 @@ export async function driveInForeground(
     const onSigint = (): void => {
       if (interrupted) process.exit(ExitCode.interrupted);
       interrupted = true;
+      reporter?.stop();
       process.stderr.write('\ninterrupting: stopping running attempts (Ctrl-C again to force)…\n');
       void handle.interrupt();
     };

@@ -77,6 +77,13 @@ export function validatePlan(plan: Plan, registry: Registry): PlanIssue[] {
     }
   }
 
+  for (const [id, capability] of Object.entries(plan.capabilities ?? {})) {
+    // buildRegistry lets a registered capability shadow a plan's; silently running other code than the plan says would be worse.
+    if (registry[id]?.kind !== capability.kind) {
+      issues.push({ path: ['capabilities', id], message: `capability "${id}" is declared in the plan and also registered in code; rename one` });
+    }
+  }
+
   const cycle = findCycle(plan);
   if (cycle) issues.push({ path: ['steps', cycle[0] as string, 'after'], message: `dependency cycle: ${cycle.join(' -> ')}` });
 
@@ -125,9 +132,6 @@ function validateExpressions(plan: Plan, registry: Registry): PlanIssue[] {
         issues.push({ path: ['capabilities', id, 'command', i], message: `template \`{{ ${error.source} }}\` ${error.message}` });
       }
     });
-    if (registry[id]?.kind !== capability.kind) {
-      issues.push({ path: ['capabilities', id], message: `capability "${id}" is declared in the plan and also registered in code; rename one` });
-    }
   }
   return issues;
 }
