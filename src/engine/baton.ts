@@ -4,6 +4,7 @@ import {
   checkPlan,
   ConflictError,
   ErrorCode,
+  evolve,
   NotFoundError,
   PlanError,
   resolveInputs,
@@ -15,8 +16,8 @@ import {
 } from '../core/index.js';
 import { CapabilityId, Skills } from '../core/plan/schema.js';
 import { commandRunner, functionRunner, type CapabilityRunner, type FunctionCapability } from '../capabilities/index.js';
-import { foldRun, hashPlan, verifyChain, type ChainVerdict } from '../ledger/index.js';
-import { SqliteStore, type RunRecord, type Store } from '../store/index.js';
+import { ChainVerifier, hashPlan, type ChainVerdict } from '../ledger/index.js';
+import { readAllEvents, SqliteStore, type RunRecord, type Store } from '../store/index.js';
 import { newOwner } from './owner.js';
 import { loadPlanFile } from './plan-file.js';
 import { RunDriver, type RunDriverOptions } from './run-driver.js';
@@ -153,8 +154,9 @@ export class Baton {
   async getRun(runId: string): Promise<{ record: RunRecord; state: RunState }> {
     const record = await this.store.getRun(runId);
     if (!record) throw new NotFoundError(`run "${runId}"`);
-    const state = foldRun(await this.store.readEvents(runId)) as RunState;
-    return { record, state };
+    let state: RunState | undefined;
+    for await (const event of readAllEvents(this.store, runId)) state = evolve(state, event);
+    return { record, state: state as RunState };
   }
 
   listRuns(query?: Parameters<Store['listRuns']>[0]): Promise<RunRecord[]> {
@@ -166,9 +168,12 @@ export class Baton {
     return this.store.readEvents(runId, afterSeq);
   }
 
-  /** Recomputes the run's hash chain from its first event. */
+  /** Recomputes the run's hash chain from its first event, a page at a time. */
   async verify(runId: string): Promise<ChainVerdict> {
-    return verifyChain(await this.events(runId));
+    if (!(await this.store.getRun(runId))) throw new NotFoundError(`run "${runId}"`);
+    const verifier = new ChainVerifier();
+    for await (const event of readAllEvents(this.store, runId)) if (!verifier.push(event)) break;
+    return verifier.verdict;
   }
 
   /** Interrupts runs still being driven (they stay resumable) and closes the store. */

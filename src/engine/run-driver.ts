@@ -9,13 +9,16 @@ import {
   type RunState,
 } from '../core/index.js';
 import { AbortReason, type CapabilityRunner } from '../capabilities/index.js';
-import { chainEvents, EMPTY_HEAD, foldRun, verifyChain, type ChainHead } from '../ledger/index.js';
-import type { RunOwner, Store, WorkItem } from '../store/index.js';
+import { chainEvents, ChainVerifier, EMPTY_HEAD, type ChainHead } from '../ledger/index.js';
+import { readAllEvents, type RunOwner, type Store, type WorkItem } from '../store/index.js';
 import { Executor } from './executor.js';
 import { describeOwner, isDeadOnThisHost } from './owner.js';
 
 /** How long a conductor lock and a work lease last without renewal; renewed every third of it. */
 export const LEASE_MS = 15_000;
+
+/** The longest the driver keeps the event loop before letting timers and I/O run. */
+const YIELD_EVERY_MS = 20;
 
 export interface RunDriverOptions {
   store: Store;
@@ -79,11 +82,17 @@ export class RunDriver {
     if (listener) driver.onEvents(listener);
     await driver.lock();
     try {
-      const events = await options.store.readEvents(runId);
-      const verdict = verifyChain(events);
+      // Verify and fold in one pass over the ledger, a page at a time.
+      const verifier = new ChainVerifier();
+      let state: RunState | undefined;
+      for await (const event of readAllEvents(options.store, runId)) {
+        if (!verifier.push(event)) break;
+        state = evolve(state, event);
+      }
+      const verdict = verifier.verdict;
       if (!verdict.ok) throw new ConflictError(`the ledger of run "${runId}" fails verification at seq ${verdict.seq} (${verdict.reason}); refusing to resume it`);
       driver.head = verdict.head;
-      driver.state = foldRun(events) as RunState;
+      driver.state = state as RunState;
       driver.startExecutor();
       if (driver.state.status === 'running') await driver.recoverWork();
     } catch (error) {
@@ -164,8 +173,15 @@ export class RunDriver {
   /** Runs until the run ends (or `interrupt`); resolves with the final state. */
   async drive(): Promise<RunState> {
     try {
+      let sliceStart = this.options.now();
       for (;;) {
         if (this.stopping) return this.state;
+        // Fast in-process capabilities resolve in microtasks, so a run could otherwise hold the
+        // event loop for its whole length: no timers (lock renewal), no signals (Ctrl-C), no I/O.
+        if (this.options.now() - sliceStart >= YIELD_EVERY_MS) {
+          await new Promise((resolve) => setImmediate(resolve));
+          sliceStart = this.options.now();
+        }
         const now = this.options.now();
         const signals = this.inbox.splice(0);
         const at = new Date(now).toISOString();

@@ -37,20 +37,42 @@ export type ChainVerdict =
   | { ok: false; events: number; seq: number; reason: string };
 
 /**
+ * Checks a run's chain one event at a time, so a run of any length is verified in constant
+ * memory: `push` each event in order, then read `verdict`.
+ */
+export class ChainVerifier {
+  private head: ChainHead = EMPTY_HEAD;
+  private count = 0;
+  private failure: Extract<ChainVerdict, { ok: false }> | undefined;
+
+  /** Returns false once the chain is broken; later events are ignored. */
+  push(event: LedgerEvent): boolean {
+    if (this.failure) return false;
+    this.count += 1;
+    const expectedSeq = this.head.seq + 1;
+    let reason: string | undefined;
+    if (event.seq !== expectedSeq) reason = `expected seq ${expectedSeq}, found ${event.seq} (a gap or a repeat)`;
+    else if (event.prevHash !== this.head.hash) reason = 'prev_hash does not match the hash of the event before it';
+    else if (hashOf(event) !== event.hash) reason = 'content does not match its hash (the event was changed after it was written)';
+    if (reason !== undefined) {
+      this.failure = { ok: false, events: this.count, seq: event.seq, reason };
+      return false;
+    }
+    this.head = { seq: event.seq, hash: event.hash };
+    return true;
+  }
+
+  get verdict(): ChainVerdict {
+    return this.failure ?? { ok: true, events: this.count, head: this.head };
+  }
+}
+
+/**
  * Recomputes a run's chain from its first event and reports the first event that does not
  * fit: a gap or repeat in `seq`, a broken link, or content that no longer matches its hash.
  */
 export function verifyChain(events: Iterable<LedgerEvent>): ChainVerdict {
-  let head: ChainHead = EMPTY_HEAD;
-  let count = 0;
-  for (const event of events) {
-    count += 1;
-    const expectedSeq = head.seq + 1;
-    if (event.seq !== expectedSeq) return { ok: false, events: count, seq: event.seq, reason: `expected seq ${expectedSeq}, found ${event.seq} (a gap or a repeat)` };
-    if (event.prevHash !== head.hash) return { ok: false, events: count, seq: event.seq, reason: 'prev_hash does not match the hash of the event before it' };
-    const recomputed = hashOf(event);
-    if (recomputed !== event.hash) return { ok: false, events: count, seq: event.seq, reason: 'content does not match its hash (the event was changed after it was written)' };
-    head = { seq: event.seq, hash: event.hash };
-  }
-  return { ok: true, events: count, head };
+  const verifier = new ChainVerifier();
+  for (const event of events) if (!verifier.push(event)) break;
+  return verifier.verdict;
 }

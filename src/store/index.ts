@@ -1,3 +1,3 @@
-export type { AppendBatch, ListRunsQuery, RunLock, RunOwner, RunRecord, Store, WorkItem } from './port.js';
+export { readAllEvents, type AppendBatch, type ListRunsQuery, type RunLock, type RunOwner, type RunRecord, type Store, type WorkItem } from './port.js';
 export { SqliteStore, type SqliteStoreOptions } from './sqlite/sqlite-store.js';
 export { loadMigrations, type Migration } from './migrations.js';

@@ -87,3 +87,17 @@ export interface Store {
   releaseRunLock(runId: string, ownerId: string): Promise<void>;
   close(): Promise<void>;
 }
+
+/**
+ * A run's whole ledger in pages, so that folding or verifying a long run holds one page of
+ * events in memory at a time rather than all of them.
+ */
+export async function* readAllEvents(store: Store, runId: string, pageSize = 2_000): AsyncGenerator<LedgerEvent> {
+  let after = 0;
+  for (;;) {
+    const page = await store.readEvents(runId, after, pageSize);
+    yield* page;
+    if (page.length < pageSize) return;
+    after = (page.at(-1) as LedgerEvent).seq;
+  }
+}

@@ -167,6 +167,20 @@ describe('engine on the embedded SQLite store', () => {
     await again.close();
   });
 
+  it('lets timers and I/O run during a long run of instant function steps', async () => {
+    const { baton } = await open();
+    baton.register({ id: 'noop', skills: { s: 1 }, run: (n: number) => n });
+    const steps = Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`s${i}`, { skill: 's', input: i, ...(i > 0 && { after: [`s${i - 1}`] }) }]));
+    let ticks = 0;
+    const timer = setInterval(() => (ticks += 1), 1);
+    const run = await baton.submit({ baton: 1, name: 'long', steps });
+    await run.result();
+    clearInterval(timer);
+    // Without yielding, every step would resolve in microtasks and the interval would never fire.
+    expect(ticks).toBeGreaterThan(0);
+    await baton.close();
+  });
+
   it('refuses bad input before writing anything', async () => {
     const { baton } = await open();
     await expect(baton.submit({ baton: 1, name: 'x', steps: { a: { skill: 'nope' } } })).rejects.toThrow(/no capability offers skill "nope"/);
