@@ -183,7 +183,3 @@ export function createRunState(args: {
     cancelled: new Set(),
   };
 }
-
-export function isTerminalStep(status: StepStatus): boolean {
-  return status === 'succeeded' || status === 'failed' || status === 'skipped';
-}
