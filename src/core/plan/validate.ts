@@ -88,11 +88,11 @@ export function validatePlan(plan: Plan, registry: Registry): PlanIssue[] {
   if (cycle) issues.push({ path: ['steps', cycle[0] as string, 'after'], message: `dependency cycle: ${cycle.join(' -> ')}` });
 
   // Expressions compile only after the graph is sound: reference checks need ancestors.
-  if (issues.length === 0) issues.push(...validateExpressions(plan, registry));
+  if (issues.length === 0) issues.push(...validateExpressions(plan));
   return issues;
 }
 
-function validateExpressions(plan: Plan, registry: Registry): PlanIssue[] {
+function validateExpressions(plan: Plan): PlanIssue[] {
   const issues: PlanIssue[] = [];
   for (const [id, step] of Object.entries(plan.steps)) {
     const checkRefs = (expression: CompiledExpression, path: (string | number)[], selfAllowed: boolean): void => {
