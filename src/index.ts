@@ -8,6 +8,7 @@ export {
   BatonError,
   ConflictError,
   ErrorCode,
+  InputError,
   NotFoundError,
   PlanError,
   plan,

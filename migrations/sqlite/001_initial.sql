@@ -34,6 +34,7 @@ CREATE TABLE work (
   attempt_id   TEXT NOT NULL,
   step         TEXT NOT NULL,
   capability   TEXT NOT NULL,
+  idempotency_key TEXT NOT NULL,
   input        TEXT NOT NULL,
   timeout_ms   INTEGER,
   enqueued_seq INTEGER NOT NULL,

@@ -5,7 +5,7 @@ export interface Invocation {
   runId: string;
   step: string;
   attemptId: string;
-  /** Stable per attempt: a capability with side effects can use it to do them once. */
+  /** The same for every attempt of one unit of work (step instance and iteration): do side effects once per key. */
   idempotencyKey: string;
   input: Json;
   /** The run's inputs, for command argument templates. */

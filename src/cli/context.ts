@@ -1,5 +1,6 @@
-import { BatonError, ErrorCode, formatIssue, PlanError } from '../core/index.js';
-import { createBaton, type Baton } from '../engine/index.js';
+import { BatonError, ErrorCode, formatIssue, InputError, PlanError } from '../core/index.js';
+import { existsSync } from 'node:fs';
+import { createBaton, databaseFile, workspaceHome, type Baton } from '../engine/index.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
 import { paint } from './format.js';
 
@@ -23,14 +24,15 @@ export function reportError(error: unknown, json: boolean): number {
   const err = paint(process.stderr);
   if (json) {
     const body =
-      error instanceof PlanError
-        ? { error: { code: error.code, message: 'invalid plan', issues: error.issues } }
+      error instanceof PlanError || error instanceof InputError
+        ? { error: { code: error.code, message: error instanceof PlanError ? 'invalid plan' : 'invalid input', issues: error.issues } }
         : { error: { code: error instanceof BatonError ? error.code : ErrorCode.internal, message: (error as Error).message } };
     process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
     return code;
   }
-  if (error instanceof PlanError) {
-    process.stderr.write(`${err('red', 'baton: invalid plan')}\n${error.issues.map((issue) => `  ${formatIssue(issue)}`).join('\n')}\n`);
+  if (error instanceof PlanError || error instanceof InputError) {
+    const heading = error instanceof PlanError ? 'baton: invalid plan' : 'baton: invalid input';
+    process.stderr.write(`${err('red', heading)}\n${error.issues.map((issue) => `  ${formatIssue(issue)}`).join('\n')}\n`);
   } else if (error instanceof BatonError) {
     process.stderr.write(`${err('red', 'baton:')} ${error.message}\n`);
   } else {
@@ -42,9 +44,20 @@ export function reportError(error: unknown, json: boolean): number {
   return code === ExitCode.ok ? ExitCode.internal : code;
 }
 
-/** Opens the workspace for one command and always closes it. */
-export async function withBaton<T>(options: GlobalOptions & { concurrency?: number }, work: (baton: Baton) => Promise<T>): Promise<T> {
-  const baton = await createBaton({ ...(options.home !== undefined && { home: options.home }), ...(options.concurrency !== undefined && { concurrency: options.concurrency }) });
+/**
+ * Opens the workspace for one command and always closes it. Commands that only read
+ * (`existing: true`) refuse to create a workspace where there is none.
+ */
+export function workspaceExists(options: GlobalOptions): boolean {
+  return existsSync(databaseFile(workspaceHome(options.home)));
+}
+
+export async function withBaton<T>(options: GlobalOptions & { concurrency?: number; existing?: boolean }, work: (baton: Baton) => Promise<T>): Promise<T> {
+  const home = workspaceHome(options.home);
+  if (options.existing && !workspaceExists(options)) {
+    throw new BatonError(ErrorCode.notFound, `no Baton workspace at ${home} (run a plan first with baton run, or point --home or BATON_HOME at one)`);
+  }
+  const baton = await createBaton({ home, ...(options.concurrency !== undefined && { concurrency: options.concurrency }) });
   try {
     return await work(baton);
   } finally {

@@ -23,6 +23,8 @@ export function exitCodeFor(error: unknown): ExitCode {
     case ErrorCode.notFound:
     case ErrorCode.conflict:
       return ExitCode.badInput;
+    case ErrorCode.integrity:
+      return ExitCode.failed;
     case ErrorCode.internal:
       return ExitCode.internal;
   }

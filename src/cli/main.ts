@@ -10,12 +10,15 @@ function jsonRequested(argv: readonly string[]): boolean {
 
 /** The `baton` command. Returns the exit code rather than exiting, so tests can call it too. */
 export async function main(argv: readonly string[]): Promise<number> {
+  const json = jsonRequested(argv);
   const program = new Command('baton')
     .description('Baton: a governed orchestration engine for AI agents, models and tools')
     .version('0.1.0')
     .option('--home <dir>', 'workspace directory (default: $BATON_HOME or ./.baton)')
     .showHelpAfterError('(run baton --help for usage)')
-    .exitOverride();
+    .exitOverride()
+    // With --json, a usage error is reported as JSON on stdout below, not as text on stderr.
+    .configureOutput({ outputError: (text, write) => (json ? undefined : write(text)) });
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
   registerRun(program, globals);
   registerInspect(program, globals);
@@ -25,8 +28,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) {
       // Help and version are not errors; a usage mistake is bad input.
-      return error.exitCode === 0 ? ExitCode.ok : ExitCode.badInput;
+      if (error.exitCode === 0) return ExitCode.ok;
+      if (json) process.stdout.write(`${JSON.stringify({ error: { code: 'bad_input', message: error.message.replace(/^error: /, '') } }, null, 2)}\n`);
+      return ExitCode.badInput;
     }
-    return reportError(error, jsonRequested(argv));
+    return reportError(error, json);
   }
 }

@@ -115,9 +115,11 @@ export class ProgressReporter {
             this.line(s('red', '✗'), step, s('dim', `${event.data.attemptId}: ${event.data.error.message}`));
           }
           break;
-        case 'attempt.abandoned':
-          this.line(s('yellow', '⚠'), event.data.attemptId, `abandoned (${event.data.reason}); it will run again`);
+        case 'attempt.abandoned': {
+          const step = event.data.attemptId.split(/[[/]/)[0] as string;
+          this.line(s('yellow', '⚠'), step, `${event.data.attemptId} abandoned (${event.data.reason}); it will run again`);
           break;
+        }
         case 'step.succeeded': {
           const view = this.view(event.data.step);
           this.running.delete(event.data.step);

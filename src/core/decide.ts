@@ -5,7 +5,7 @@ import type { Json } from './json.js';
 import { durationToMs } from './plan/duration.js';
 import { inputScope } from './plan/validate.js';
 import { routeStep } from './routing.js';
-import { attemptIdOf, instanceOf, newInstance, planStepOf, stepOf, type InstanceState, type RunState, type StepState } from './state.js';
+import { attemptIdOf, idempotencyKeyOf, instanceOf, newInstance, planStepOf, stepOf, type InstanceState, type RunState, type StepState } from './state.js';
 import { compileTemplates, renderTemplates } from './templates.js';
 
 /** What the conductor is told besides the state: the time. It never reads a clock. */
@@ -49,12 +49,23 @@ export function conduct(state: RunState, context: DecideContext): BatonEvent[] {
   throw new Error('conductor invariant: decisions did not reach a fixpoint');
 }
 
-/** The earliest time at which `decide` would have something new to say without a new signal. */
+/**
+ * The earliest time at which `decide` would have something new to say without a new signal.
+ * A retry whose step is at its `concurrency` limit waits for a slot, which only an outcome
+ * (a signal) frees, so it sets no timer.
+ */
 export function nextWakeAt(state: RunState): number | null {
   if (state.status !== 'running') return null;
   let earliest: number | null = null;
-  for (const at of state.backoff.values()) if (earliest === null || at < earliest) earliest = at;
+  for (const [key, at] of state.backoff) {
+    if ((earliest === null || at < earliest) && hasCapacity(state, instanceOf(state, key).step)) earliest = at;
+  }
   return earliest;
+}
+
+/** Whether a step may start another attempt under its `for_each` concurrency. */
+function hasCapacity(state: RunState, stepId: string): boolean {
+  return stepOf(state, stepId).running < (planStepOf(state, stepId).concurrency ?? Infinity);
 }
 
 function decideOnce(state: RunState, now: number, emit: Emit): void {
@@ -66,13 +77,14 @@ function decideOnce(state: RunState, now: number, emit: Emit): void {
     if (state.status !== 'running') return;
   }
   for (const [key, retryAt] of [...state.backoff]) {
-    if (retryAt <= now && state.status === 'running' && state.backoff.has(key)) dispatchInstance(state, instanceOf(state, key), emit);
+    if (retryAt > now || state.status !== 'running' || !state.backoff.has(key)) continue;
+    const instance = instanceOf(state, key);
+    if (hasCapacity(state, instance.step)) dispatchInstance(state, instance, emit);
   }
   for (const key of [...state.queued]) {
     const instance = state.instances.get(key);
     if (!instance || instance.status !== 'queued' || state.status !== 'running') continue;
-    const limit = planStepOf(state, instance.step).concurrency ?? Infinity;
-    if (stepOf(state, instance.step).running < limit) dispatchInstance(state, instance, emit);
+    if (hasCapacity(state, instance.step)) dispatchInstance(state, instance, emit);
   }
   for (const id of [...state.ready]) {
     if (state.status !== 'running') return;
@@ -83,6 +95,19 @@ function decideOnce(state: RunState, now: number, emit: Emit): void {
     for (const step of Object.values(state.steps)) if (step.status in counts) counts[step.status as keyof typeof counts] += 1;
     emit({ type: 'run.succeeded', data: counts });
   }
+}
+
+const doubleInputsCache = new WeakMap<object, ReadonlySet<string>>();
+
+/** The run's inputs for an expression, with `number` inputs marked to stay doubles. */
+function runInputs(state: RunState): Pick<ExpressionContext, 'inputs' | 'doubleInputs'> {
+  const declared = state.plan.inputs ?? {};
+  let doubles = doubleInputsCache.get(declared);
+  if (!doubles) {
+    doubles = new Set(Object.keys(declared).filter((name) => declared[name]?.type === 'number'));
+    doubleInputsCache.set(declared, doubles);
+  }
+  return { inputs: state.inputs, doubleInputs: doubles };
 }
 
 function expressionError(error: unknown, what: string): StepError {
@@ -105,7 +130,7 @@ function stepsContext(state: RunState, expressions: readonly CompiledExpression[
 
 function evaluateCondition(state: RunState, source: string, scope: 'step' | 'repeatIteration', extra: ExpressionContext & { self?: { id: string; output: Json } }): boolean {
   const expression = compileExpression(source, scope);
-  const value = expression.evaluate({ ...extra, inputs: state.inputs, steps: stepsContext(state, [expression], extra.self) });
+  const value = expression.evaluate({ ...extra, ...runInputs(state), steps: stepsContext(state, [expression], extra.self) });
   if (typeof value !== 'boolean') throw new ExpressionError(`must be true or false, got ${JSON.stringify(value)}`, source);
   return value;
 }
@@ -143,7 +168,7 @@ function startStep(state: RunState, step: StepState, emit: Emit): void {
   let items: Json;
   try {
     const expression = compileExpression(planStep.for_each, 'step');
-    items = expression.evaluate({ inputs: state.inputs, steps: stepsContext(state, [expression]) });
+    items = expression.evaluate({ ...runInputs(state), steps: stepsContext(state, [expression]) });
   } catch (error) {
     failStep(state, step, expressionError(error, `for_each \`${planStep.for_each}\``), emit);
     return;
@@ -164,7 +189,7 @@ function dispatchInstance(state: RunState, instance: InstanceState, emit: Emit, 
   const scope = inputScope(planStep);
   let input: Json;
   try {
-    const context: ExpressionContext = { inputs: state.inputs, item: instance.item, index: instance.index ?? 0, iteration };
+    const context: ExpressionContext = { ...runInputs(state), item: instance.item, index: instance.index ?? 0, iteration };
     input = renderTemplates(planStep.input, scope, { ...context, steps: selfAwareSteps(state, instance) });
   } catch (error) {
     failStep(state, step, expressionError(error, 'input'), emit);
@@ -177,6 +202,7 @@ function dispatchInstance(state: RunState, instance: InstanceState, emit: Emit, 
     index: instance.index,
     iteration,
     attempt,
+    idempotencyKey: idempotencyKeyOf(state.runId, { ...instance, iteration }),
     capability: step.capability as string,
     input,
     timeoutMs: timeout,

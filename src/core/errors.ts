@@ -9,6 +9,8 @@ export const ErrorCode = {
   planInvalid: 'plan_invalid',
   notFound: 'not_found',
   conflict: 'conflict',
+  /** A ledger failed verification: it was changed after it was written. */
+  integrity: 'integrity',
   internal: 'internal',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -48,6 +50,14 @@ export class PlanError extends BatonError {
   constructor(readonly issues: PlanIssue[]) {
     super(ErrorCode.planInvalid, `invalid plan:\n${issues.map((issue) => `  ${formatIssue(issue)}`).join('\n')}`);
     this.name = 'PlanError';
+  }
+}
+
+/** Inputs that do not fit the plan's declarations (unknown, missing, or of the wrong type). */
+export class InputError extends BatonError {
+  constructor(readonly issues: PlanIssue[]) {
+    super(ErrorCode.badInput, `invalid input:\n${issues.map((issue) => `  ${formatIssue(issue)}`).join('\n')}`);
+    this.name = 'InputError';
   }
 }
 

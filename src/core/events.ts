@@ -44,6 +44,11 @@ export interface EventPayloads {
     index: number | null;
     iteration: number;
     attempt: number;
+    /**
+     * The same for every attempt of one step instance and iteration, so a capability with side
+     * effects can do them once even when an attempt is retried after a crash.
+     */
+    idempotencyKey: string;
     capability: string;
     input: Json;
     timeoutMs: number | null;

@@ -64,6 +64,7 @@ export function evolve(state: RunState | undefined, event: TimedEvent): RunState
       state.endedAt = event.at;
       return state;
     case 'run.failed':
+      for (const step of Object.values(state.steps)) if (step.status === 'running') step.status = 'cancelled';
       state.status = 'failed';
       state.failure = event.data.reason;
       state.endedAt = event.at;
@@ -103,6 +104,7 @@ function dispatch(state: RunState, event: EventOf<'attempt.dispatched'>): RunSta
   instance.report = null;
   step.status = 'running';
   step.running += 1;
+  step.attempts += 1;
   state.ready.delete(stepId);
   state.queued.delete(instance.key);
   state.backoff.delete(instance.key);

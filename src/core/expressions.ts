@@ -57,6 +57,8 @@ export class ExpressionError extends Error {
 /** What an expression sees when it is evaluated; step entries are only those it reads. */
 export interface ExpressionContext {
   inputs?: Record<string, Json>;
+  /** Inputs declared `type: number`: they enter CEL as double even when whole (`2` is `2.0`). */
+  doubleInputs?: ReadonlySet<string>;
   steps?: Record<string, { status: string; output: Json }>;
   item?: Json;
   index?: number;
@@ -68,6 +70,8 @@ export interface CompiledExpression {
   readonly source: string;
   /** Step ids the expression reads as `steps.<id>` or `steps["<id>"]`. */
   readonly stepRefs: readonly string[];
+  /** The CEL type the checker infers, e.g. `bool`, `list<int>`, or `dyn` when it depends on data. */
+  readonly type: string;
   evaluate(context: ExpressionContext): Json;
 }
 
@@ -119,7 +123,7 @@ export function compileExpression(source: string, scope: ExpressionScope): Compi
   try {
     program = env.parse(source);
   } catch (error) {
-    throw new ExpressionError(`does not compile: ${(error as Error).message}`, source);
+    throw new ExpressionError(`does not compile: ${firstLine((error as Error).message)}`, source);
   }
   const check = program.check();
   if (!check.valid) {
@@ -132,9 +136,14 @@ export function compileExpression(source: string, scope: ExpressionScope): Compi
   const compiled: CompiledExpression = {
     source,
     stepRefs: [...refs],
+    type: String(check.type ?? 'dyn'),
     evaluate(context) {
       const celContext: Record<string, unknown> = {};
       for (const name of SCOPE_VARIABLES[scope]) celContext[name] = toCel((context as Record<string, unknown>)[name] ?? null);
+      if (context.doubleInputs && context.inputs) {
+        const inputs = celContext.inputs as Record<string, unknown>;
+        for (const name of context.doubleInputs) if (typeof context.inputs[name] === 'number') inputs[name] = context.inputs[name];
+      }
       try {
         return fromCel(program(celContext));
       } catch (error) {

@@ -1,7 +1,7 @@
 export { decide, conduct, nextWakeAt, type DecideContext } from './decide.js';
 export { evolve, type TimedEvent } from './evolve.js';
 export { SIGNAL_TYPES, isDecision, type BatonEvent, type EventOf, type EventPayloads, type EventType, type LedgerEvent, type RouteCandidate, type StepError } from './events.js';
-export { BatonError, ConflictError, ErrorCode, NotFoundError, PlanError, formatIssue, formatPath, type PlanIssue } from './errors.js';
+export { BatonError, ConflictError, ErrorCode, InputError, NotFoundError, PlanError, formatIssue, formatPath, type PlanIssue } from './errors.js';
 export { compileExpression, ExpressionError, type ExpressionScope } from './expressions.js';
 export type { Json, JsonObject } from './json.js';
 export { durationToMs } from './plan/duration.js';
@@ -9,7 +9,7 @@ export { checkPlan, parsePlan, type PlanSource } from './plan/parse.js';
 export { Plan as PlanSchema, planJsonSchema, type CommandCapability, type InputDeclaration, type Plan, type PlanCapability, type Step } from './plan/schema.js';
 export { buildRegistry, type CapabilityDescriptor, type Registry } from './registry.js';
 export { routeStep } from './routing.js';
-export { attemptIdOf, instanceKey, type InstanceState, type RunState, type RunStatus, type StepState, type StepStatus } from './state.js';
+export { attemptIdOf, idempotencyKeyOf, instanceKey, type InstanceState, type RunState, type RunStatus, type StepState, type StepStatus } from './state.js';
 export { renderArgument, renderTemplates } from './templates.js';
 export { resolveInputs } from './inputs.js';
 export { plan, PlanBuilder } from './plan/builder.js';

@@ -1,4 +1,4 @@
-import { PlanError, type PlanIssue } from './errors.js';
+import { InputError, type PlanIssue } from './errors.js';
 import type { Json, JsonObject } from './json.js';
 import type { InputType, Plan } from './plan/schema.js';
 
@@ -22,8 +22,10 @@ function fromText(type: InputType, text: string): Json | undefined {
       return text;
     case 'number':
     case 'integer': {
-      const value = text.trim() === '' ? NaN : Number(text);
-      return Number.isFinite(value) && (type === 'number' || Number.isInteger(value)) ? value : undefined;
+      // JSON's number syntax only: no hex, no surrounding spaces, no `Infinity`.
+      if (!(type === 'integer' ? /^-?\d+$/ : /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/).test(text)) return undefined;
+      const value = Number(text);
+      return Number.isFinite(value) ? value : undefined;
     }
     case 'boolean':
       return text === 'true' ? true : text === 'false' ? false : undefined;
@@ -64,14 +66,22 @@ export function resolveInputs(plan: Plan, given: Record<string, Json>, options: 
     }
     const value = options.fromText && typeof raw === 'string' ? fromText(declaration.type, raw) : raw;
     if (value === undefined || !matches(declaration.type, value)) {
-      issues.push({ path: ['inputs', name], message: `input "${name}" must be ${declaration.type === 'integer' ? 'an' : 'a'} ${declaration.type}, got ${JSON.stringify(raw)}` });
+      issues.push({ path: ['inputs', name], message: `input "${name}" must be ${article(declaration.type)} ${declaration.type}, got ${JSON.stringify(raw)}` });
     } else resolved[name] = value;
   }
-  for (const [name, declaration] of Object.entries(declared)) {
-    if (declaration.default !== undefined && !matches(declaration.type, declaration.default as Json)) {
-      issues.push({ path: ['inputs', name, 'default'], message: `default ${JSON.stringify(declaration.default)} is not a ${declaration.type}` });
-    }
-  }
-  if (issues.length > 0) throw new PlanError(issues);
+  if (issues.length > 0) throw new InputError(issues);
   return resolved;
+}
+
+function article(type: InputType): string {
+  return type === 'integer' || type === 'object' ? 'an' : 'a';
+}
+
+/** Input declarations whose default does not have the declared type: a plan error, found at validation. */
+export function checkInputDefaults(plan: Plan): PlanIssue[] {
+  return Object.entries(plan.inputs ?? {}).flatMap(([name, declaration]) =>
+    declaration.default !== undefined && !matches(declaration.type, declaration.default as Json)
+      ? [{ path: ['inputs', name, 'default'], message: `default ${JSON.stringify(declaration.default)} is not ${article(declaration.type)} ${declaration.type}` }]
+      : [],
+  );
 }

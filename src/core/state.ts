@@ -5,7 +5,8 @@ import type { Plan, Step } from './plan/schema.js';
 import type { CapabilityDescriptor } from './registry.js';
 
 export type RunStatus = 'running' | 'succeeded' | 'failed';
-export type StepStatus = 'waiting' | 'ready' | 'running' | 'succeeded' | 'failed' | 'skipped';
+/** `cancelled`: the step was running when the run failed, and its attempts were stopped. */
+export type StepStatus = 'waiting' | 'ready' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
 export type InstanceStatus = 'queued' | 'running' | 'reported' | 'backoff' | 'succeeded' | 'failed' | 'cancelled';
 
 /** One execution unit of a step: the step itself, or one item of its `for_each`. */
@@ -41,6 +42,8 @@ export interface StepState {
   /** Instance keys, in index order. */
   instances: string[];
   running: number;
+  /** Attempts dispatched for this step, over all its instances, iterations and retries. */
+  attempts: number;
   /** for_each instances whose result was accepted. */
   succeededInstances: number;
   output: Json;
@@ -105,10 +108,19 @@ export function newInstance(step: string, index: number | null, item: Json): Ins
   };
 }
 
-/** The stable id of an attempt, also its idempotency key within the run: `build/a1`, `fan[3]/a2`, `poll/i4/a1`. */
+/** What an instance does in one iteration, whichever attempt does it: `build`, `fan[3]`, `poll/i4`. */
+function unitOf(instance: InstanceState): string {
+  return instance.iteration > 1 ? `${instance.key}/i${instance.iteration}` : instance.key;
+}
+
+/** The id of one attempt within its run: `build/a1`, `fan[3]/a2`, `poll/i4/a1`. */
 export function attemptIdOf(instance: InstanceState, attempt: number): string {
-  const iteration = instance.iteration > 1 ? `/i${instance.iteration}` : '';
-  return `${instance.key}${iteration}/a${attempt}`;
+  return `${unitOf(instance)}/a${attempt}`;
+}
+
+/** Stable across the attempts of one unit of work: `RUN/build`, `RUN/fan[3]`, `RUN/poll/i4`. */
+export function idempotencyKeyOf(runId: string, instance: InstanceState): string {
+  return `${runId}/${unitOf(instance)}`;
 }
 
 export function stepOf(state: RunState, id: string): StepState {
@@ -152,6 +164,7 @@ export function createRunState(args: {
       capability: null,
       instances: [],
       running: 0,
+      attempts: 0,
       succeededInstances: 0,
       output: null,
       error: null,

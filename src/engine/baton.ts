@@ -6,17 +6,18 @@ import {
   ErrorCode,
   evolve,
   NotFoundError,
-  PlanError,
   resolveInputs,
   type CapabilityDescriptor,
   type Json,
   type LedgerEvent,
   type Plan,
+  routeStep,
   type RunState,
+  type Step,
 } from '../core/index.js';
 import { CapabilityId, Skills } from '../core/plan/schema.js';
 import { commandRunner, functionRunner, type CapabilityRunner, type FunctionCapability } from '../capabilities/index.js';
-import { ChainVerifier, hashPlan, type ChainVerdict } from '../ledger/index.js';
+import { canonicalJson, ChainVerifier, hashPlan, type ChainVerdict } from '../ledger/index.js';
 import { readAllEvents, SqliteStore, type RunRecord, type Store } from '../store/index.js';
 import { newOwner } from './owner.js';
 import { loadPlanFile } from './plan-file.js';
@@ -102,11 +103,15 @@ export class Baton {
     const inputs = resolveInputs(checked, { ...options.inputs, ...options.inputText }, { fromText: options.inputText !== undefined });
     const planHash = hashPlan(checked);
     if (options.runId !== undefined) {
-      if (!RUN_ID_PATTERN.test(options.runId)) throw new PlanError([{ path: ['runId'], message: `run id "${options.runId}" must be 1-128 letters, digits, ., _ or -` }]);
+      if (!RUN_ID_PATTERN.test(options.runId)) throw new BatonError(ErrorCode.badInput, `run id "${options.runId}" must be 1-128 letters, digits, ., _ or - (starting with a letter or digit)`);
       const existing = await this.store.getRun(options.runId);
       if (existing) {
         if (existing.planHash !== planHash) {
           throw new ConflictError(`run "${options.runId}" exists and was created from a different plan (${existing.planHash.slice(0, 12)}); use a new run id, or resume it`);
+        }
+        const [created] = await this.store.readEvents(options.runId, 0, 1);
+        if (created?.type === 'run.created' && canonicalJson(created.data.inputs) !== canonicalJson(inputs)) {
+          throw new ConflictError(`run "${options.runId}" exists with other inputs; use a new run id, or resume it with the inputs it was created with`);
         }
         return this.resume(options.runId, options.onEvents);
       }
@@ -119,16 +124,25 @@ export class Baton {
 
   /** Continues a run after a crash or an interruption; nothing that succeeded runs again. */
   async resume(runId: string, onEvents?: SubmitOptions['onEvents']): Promise<RunHandle> {
-    const record = await this.store.getRun(runId);
-    if (!record) throw new NotFoundError(`run "${runId}"`);
-    const [created] = await this.store.readEvents(runId, 0, 1);
-    if (created?.type !== 'run.created') throw new ConflictError(`run "${runId}" has no run.created event`);
-    const missing = Object.values(created.data.registry).filter((capability) => capability.kind === 'function' && !this.functions.has(capability.id));
+    const { state } = await this.getRun(runId);
+    const missing = this.unregisteredFunctionsFor(state);
     if (missing.length > 0) {
-      throw new BatonError(ErrorCode.badInput, `run "${runId}" needs function capabilities that are not registered in this process: ${missing.map((c) => c.id).join(', ')}`);
+      throw new BatonError(ErrorCode.badInput, `run "${runId}" still needs function capabilities that are not registered in this process: ${missing.join(', ')}`);
     }
-    const driver = await RunDriver.resume(runId, this.driverOptions(created.data.plan), onEvents);
+    const driver = await RunDriver.resume(runId, this.driverOptions(state.plan), onEvents);
     return this.track(new RunHandle(driver, this.store));
+  }
+
+  /** Function capabilities the run's unfinished steps would be routed to, but this process lacks. */
+  private unregisteredFunctionsFor(state: RunState): string[] {
+    if (state.status !== 'running') return [];
+    const missing = new Set<string>();
+    for (const step of Object.values(state.steps)) {
+      if (step.status === 'succeeded' || step.status === 'failed' || step.status === 'skipped') continue;
+      const capability = step.capability ?? routeStep(step.id, state.plan.steps[step.id] as Step, state.registry)?.capability;
+      if (capability !== undefined && state.registry[capability]?.kind === 'function' && !this.functions.has(capability)) missing.add(capability);
+    }
+    return [...missing];
   }
 
   private track(handle: RunHandle): RunHandle {

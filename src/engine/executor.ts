@@ -100,7 +100,7 @@ export class Executor {
         runId: this.options.runId,
         step: item.step,
         attemptId: item.attemptId,
-        idempotencyKey: `${this.options.runId}/${item.attemptId}`,
+        idempotencyKey: item.idempotencyKey,
         input: item.input,
         inputs: this.options.inputs,
         signal: controller.signal,

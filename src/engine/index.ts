@@ -2,3 +2,4 @@ export { Baton, createBaton, type BatonOptions, type SubmitOptions } from './bat
 export { RunHandle, summarize, type RunResult } from './run-handle.js';
 export { workspaceHome, databaseFile } from './workspace.js';
 export { loadPlanFile } from './plan-file.js';
+export { killRunningCommands } from '../capabilities/index.js';

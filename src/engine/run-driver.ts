@@ -1,5 +1,7 @@
 import {
+  BatonError,
   ConflictError,
+  ErrorCode,
   conduct,
   evolve,
   nextWakeAt,
@@ -90,7 +92,7 @@ export class RunDriver {
         state = evolve(state, event);
       }
       const verdict = verifier.verdict;
-      if (!verdict.ok) throw new ConflictError(`the ledger of run "${runId}" fails verification at seq ${verdict.seq} (${verdict.reason}); refusing to resume it`);
+      if (!verdict.ok) throw new BatonError(ErrorCode.integrity, `the ledger of run "${runId}" fails verification at seq ${verdict.seq} (${verdict.reason}); refusing to resume it`);
       driver.head = verdict.head;
       driver.state = state as RunState;
       driver.startExecutor();
@@ -223,6 +225,7 @@ export class RunDriver {
             attemptId: event.data.attemptId,
             step: event.data.step,
             capability: event.data.capability,
+            idempotencyKey: event.data.idempotencyKey,
             input: event.data.input,
             timeoutMs: event.data.timeoutMs,
             enqueuedSeq: event.seq,

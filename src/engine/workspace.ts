@@ -2,7 +2,8 @@ import { resolve } from 'node:path';
 
 /** The workspace directory: `BATON_HOME` when set, else `.baton` in the current directory. */
 export function workspaceHome(explicit?: string): string {
-  return resolve(explicit ?? process.env.BATON_HOME ?? '.baton');
+  // An empty BATON_HOME means unset, not the current directory.
+  return resolve(explicit || process.env.BATON_HOME || '.baton');
 }
 
 export function databaseFile(home: string): string {

@@ -25,6 +25,7 @@ export interface WorkItem {
   attemptId: string;
   step: string;
   capability: string;
+  idempotencyKey: string;
   input: Json;
   timeoutMs: number | null;
   /** Position in the run's ledger of the dispatch; work is claimed in this order. */

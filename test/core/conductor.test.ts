@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { nextWakeAt } from '../../src/core/index.js';
 import { dispatched, given, plan } from './given.js';
 
 describe('conductor: sequence and parallel split', () => {
@@ -125,6 +126,17 @@ describe('conductor: for_each', () => {
     expect(dispatched(end)).toEqual(['sum/a1']);
   });
 
+  it('keeps a due retry within the concurrency until a slot frees', () => {
+    const run = given(plan({ each: { for_each: '[0, 1, 2, 3]', concurrency: 2, retry: { max: 1, backoff: '100ms' } } }));
+    expect(run.inflight()).toEqual(['each[0]/a1', 'each[1]/a1']);
+    expect(dispatched(run.fail('each[0]/a1'))).toEqual(['each[2]/a1']);
+    expect(dispatched(run.advance(100))).toEqual([]);
+    expect(run.inflight()).toHaveLength(2);
+    expect(nextWakeAt(run.state)).toBeNull();
+    expect(dispatched(run.succeed('each[1]/a1'))).toEqual(['each[0]/a2']);
+    expect(run.inflight()).toHaveLength(2);
+  });
+
   it('succeeds at once on an empty list', () => {
     const run = given(fan);
     const made = run.succeed('list/a1', []);
@@ -176,6 +188,31 @@ describe('conductor: retry and failure', () => {
     expect(late).toEqual([{ type: 'attempt.rejected', data: { attemptId: 'a/a1', reason: expect.stringMatching(/no longer current/) } }]);
     run.succeed('a/a2', 'accepted');
     expect(run.state.steps.a?.output).toBe('accepted');
+  });
+});
+
+describe('conductor: inputs in expressions', () => {
+  it('keeps a number input a double even when it is whole, so it mixes with fractions', () => {
+    const run = given(plan({ a: { input: '{{ inputs.price * 1.5 }}' } }, { inputs: { price: { type: 'number', default: 2 } } }), { price: 2 });
+    expect(run.decisions.find((e) => e.type === 'attempt.dispatched')?.data).toMatchObject({ input: 3 });
+  });
+});
+
+describe('conductor: run failure', () => {
+  it('marks steps that were running when the run failed as cancelled', () => {
+    const run = given(plan({ a: {}, b: {} }));
+    run.fail('a/a1', 'broken', false);
+    expect(run.state.steps.b?.status).toBe('cancelled');
+    expect(run.state.steps.a?.status).toBe('failed');
+  });
+
+  it('counts every attempt of a step, over retries and iterations', () => {
+    const run = given(plan({ poll: { repeat: { until: 'iteration == 2', max: 3 }, retry: { max: 1 } } }));
+    run.fail('poll/a1');
+    run.advance(0);
+    run.succeed('poll/a2');
+    run.succeed('poll/i2/a1');
+    expect(run.state.steps.poll).toMatchObject({ status: 'succeeded', attempts: 3 });
   });
 });
 

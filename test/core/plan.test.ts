@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildRegistry, parsePlan, PlanError, resolveInputs, type Plan, type PlanIssue } from '../../src/core/index.js';
+import { buildRegistry, InputError, parsePlan, PlanError, resolveInputs, type Plan, type PlanIssue } from '../../src/core/index.js';
 
 const CAPS = `capabilities:
   sh: { kind: command, command: [node, x.js], skills: { build: 1, test: 0.5 } }
@@ -64,6 +64,17 @@ ${CAPS}steps:
     expect(one(`baton: 1\nname: x\n${CAPS}steps:\n  a: { skill: build, when: "item > 1" }\n`)).toMatch(/Unknown variable: item \(in scope here: inputs, steps\)/);
   });
 
+  it('refuses a condition that cannot be true or false, and a for_each that cannot be a list', () => {
+    const text = one(`baton: 1\nname: x\n${CAPS}steps:\n  a: { skill: build, when: "1 + 1" }\n  b: { skill: build, for_each: "'abc'" }\n`);
+    expect(text).toContain('steps.a.when: expression `1 + 1` gives int; it must give true or false');
+    expect(text).toContain("steps.b.for_each: expression `'abc'` gives string; it must give a list");
+  });
+
+  it('explains a step id that is not a name, and a default of the wrong type', () => {
+    expect(one(`baton: 1\nname: x\n${CAPS}steps:\n  bad-id: { skill: build }\n`)).toMatch(/steps.bad-id: "bad-id" is not a valid name: a step id is a letter or _/);
+    expect(one(`baton: 1\nname: x\ninputs: { n: { type: integer, default: "x" } }\n${CAPS}steps:\n  a: { skill: build }\n`)).toContain('inputs.n.default: default "x" is not an integer');
+  });
+
   it('refuses a template that reads an unknown step or a step it does not run after', () => {
     expect(one(`baton: 1\nname: x\n${CAPS}steps:\n  a: { skill: build }\n  b: { skill: build, input: "{{ steps.z.output }}" }\n`)).toMatch(/reads unknown step "z"/);
     expect(one(`baton: 1\nname: x\n${CAPS}steps:\n  a: { skill: build }\n  b: { skill: build, input: "{{ steps.a.output }}" }\n`)).toMatch(/reads steps.a, but "b" does not run after "a"; add it to `after`/);
@@ -98,7 +109,7 @@ describe('inputs', () => {
       resolveInputs(plan, { n: '1.5', extra: 'x' }, { fromText: true });
       throw new Error('expected a refusal');
     } catch (error) {
-      expect((error as PlanError).issues.map((issue) => issue.message)).toEqual([
+      expect((error as InputError).issues.map((issue) => issue.message)).toEqual([
         'the plan declares no input "extra"; declared: n, ratio, tags, on',
         'input "n" must be an integer, got "1.5"',
         'input "ratio" (number) is required: pass --input ratio=VALUE',

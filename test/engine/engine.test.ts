@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createBaton, NonRetryableError, plan, type LedgerEvent } from '../../src/index.js';
@@ -181,6 +182,45 @@ describe('engine on the embedded SQLite store', () => {
     await baton.close();
   });
 
+  it('gives every attempt of one unit of work the same idempotency key', async () => {
+    const { baton } = await open();
+    const seen: [string, string][] = [];
+    baton.register({
+      id: 'flaky',
+      skills: { s: 1 },
+      run: (_input, { attemptId, idempotencyKey }) => {
+        seen.push([attemptId, idempotencyKey]);
+        if (seen.length === 1) throw new Error('once');
+        return 'ok';
+      },
+    });
+    const run = await baton.submit({ baton: 1, name: 'keys', steps: { a: { skill: 's', retry: { max: 1 } } } }, { runId: 'keys-run' });
+    await run.result();
+    expect(seen).toEqual([
+      ['a/a1', 'keys-run/a'],
+      ['a/a2', 'keys-run/a'],
+    ]);
+    await baton.close();
+  });
+
+  it('refuses to resume a run whose ledger was tampered with', async () => {
+    const { home, baton } = await open();
+    let release: () => void = () => {};
+    baton.register({ id: 'w', skills: { s: 1 }, run: (_input, { signal }) => new Promise((resolve) => ((release = () => resolve('x')), signal.addEventListener('abort', () => resolve('x')))) });
+    const run = await baton.submit({ baton: 1, name: 't', steps: { a: { skill: 's' }, b: { skill: 's', after: ['a'] } } });
+    while ((await baton.events(run.runId)).length < 3) await new Promise((resolve) => setTimeout(resolve, 5));
+    await run.interrupt();
+    release();
+    await baton.close();
+    const db = new Database(join(home, 'baton.db'));
+    db.prepare("UPDATE events SET data = replace(data, '\"a/a1\"', '\"a/a9\"') WHERE run_id = ? AND type = 'attempt.dispatched'").run(run.runId);
+    db.close();
+    const again = await createBaton({ home });
+    again.register({ id: 'w', skills: { s: 1 }, run: () => 'x' });
+    await expect(again.resume(run.runId)).rejects.toMatchObject({ code: 'integrity', message: expect.stringMatching(/fails verification at seq 3/) });
+    await again.close();
+  });
+
   it('refuses bad input before writing anything', async () => {
     const { baton } = await open();
     await expect(baton.submit({ baton: 1, name: 'x', steps: { a: { skill: 'nope' } } })).rejects.toThrow(/no capability offers skill "nope"/);
@@ -200,6 +240,9 @@ describe('engine on the embedded SQLite store', () => {
     const again = await baton.submit(p, { runId: 'fixed' });
     expect((await again.result()).status).toBe('succeeded');
     await expect(baton.submit({ ...p, name: 'other' }, { runId: 'fixed' })).rejects.toThrow(/created from a different plan/);
+    const withInput = { ...p, name: 'inputs', inputs: { n: { type: 'integer' as const, default: 1 } } };
+    await (await baton.submit(withInput, { runId: 'with-input' })).result();
+    await expect(baton.submit(withInput, { runId: 'with-input', inputs: { n: 2 } })).rejects.toThrow(/exists with other inputs/);
     await baton.close();
   });
 

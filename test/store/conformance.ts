@@ -10,11 +10,11 @@ function created(): BatonEvent {
 }
 
 function dispatched(attemptId: string): BatonEvent {
-  return { type: 'attempt.dispatched', data: { attemptId, step: attemptId.split('/')[0] as string, index: null, iteration: 1, attempt: 1, capability: 'c', input: { n: 1 }, timeoutMs: null } };
+  return { type: 'attempt.dispatched', data: { attemptId, step: attemptId.split('/')[0] as string, index: null, iteration: 1, attempt: 1, idempotencyKey: `r/${attemptId}`, capability: 'c', input: { n: 1 }, timeoutMs: null } };
 }
 
 function work(runId: string, attemptId: string, seq: number, claimedBy: string | null = null): WorkItem {
-  return { runId, attemptId, step: attemptId.split('/')[0] as string, capability: 'c', input: { n: 1 }, timeoutMs: 1000, enqueuedSeq: seq, claimedBy, leaseUntil: claimedBy ? 5_000 : null };
+  return { runId, attemptId, step: attemptId.split('/')[0] as string, capability: 'c', idempotencyKey: `${runId}/${attemptId}`, input: { n: 1 }, timeoutMs: 1000, enqueuedSeq: seq, claimedBy, leaseUntil: claimedBy ? 5_000 : null };
 }
 
 async function createRun(store: Store, runId: string): Promise<ChainHead> {

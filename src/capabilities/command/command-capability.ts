@@ -9,6 +9,23 @@ const STDERR_TAIL_BYTES = 4 * 1024;
 /** After SIGTERM, how long the process group gets before SIGKILL. */
 const KILL_GRACE_MS = 2_000;
 
+/** Process groups of commands running now, so a forced exit can take them down with it. */
+const liveGroups = new Set<number>();
+
+/**
+ * Kills every command process group this process started and that is still running. For a
+ * forced exit (a second Ctrl-C), which skips the orderly cancellation.
+ */
+export function killRunningCommands(): void {
+  for (const pid of liveGroups) killGroup(pid, 'SIGKILL');
+}
+
+/** The line of stderr that best says why a command failed: the last one that names an error. */
+function failureLine(stderr: string): string {
+  const lines = stderr.trim().split('\n').map((line) => line.trim()).filter(Boolean);
+  return [...lines].reverse().find((line) => /error|exception|fatal|panic/i.test(line)) ?? lines.at(-1) ?? '';
+}
+
 function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   if (pid === undefined) return;
   try {
@@ -70,6 +87,7 @@ function runCommand(argvTemplate: readonly string[], invocation: Invocation): Pr
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: true,
     });
+    if (child.pid !== undefined) liveGroups.add(child.pid);
     const stdout: Buffer[] = [];
     let stdoutBytes = 0;
     let stderrTail = '';
@@ -115,7 +133,8 @@ function runCommand(argvTemplate: readonly string[], invocation: Invocation): Pr
       invocation.signal.removeEventListener('abort', onAbort);
       if (graceTimer) clearTimeout(graceTimer);
       killGroup(child.pid, 'SIGKILL'); // anything the command left running in its group
-      const lastLine = stderrTail.trim().split('\n').at(-1) ?? '';
+      if (child.pid !== undefined) liveGroups.delete(child.pid);
+      const lastLine = failureLine(stderrTail);
       const detail = { argv, exitCode: code, signal, stderr: stderrTail };
       if (invocation.signal.aborted) {
         const reason = invocation.signal.reason as AbortReason;

@@ -1,18 +1,19 @@
 import type { Command } from 'commander';
-import { planJsonSchema, type RunState } from '../../core/index.js';
+import { planJsonSchema, type Json, type RunState } from '../../core/index.js';
 import { loadPlanFile } from '../../engine/index.js';
 import { routingLog, type ChainVerdict } from '../../ledger/index.js';
-import { badInput, CliExit, withBaton, type GlobalOptions } from '../context.js';
+import { badInput, CliExit, withBaton, workspaceExists, type GlobalOptions } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { paint, printJson, table } from '../format.js';
 
-function stepRows(state: RunState): { step: string; status: string; capability: string | null; attempts: number; error: string | null }[] {
+function stepRows(state: RunState): { step: string; status: string; capability: string | null; attempts: number; error: string | null; output: Json }[] {
   return Object.values(state.steps).map((step) => ({
     step: step.id,
     status: step.status,
     capability: step.capability,
-    attempts: step.instances.reduce((sum, key) => sum + (state.instances.get(key)?.attempts ?? 0), 0),
+    attempts: step.attempts,
     error: step.error?.message ?? null,
+    output: step.status === 'succeeded' ? step.output : null,
   }));
 }
 
@@ -25,7 +26,11 @@ export function registerInspect(program: Command, globals: () => GlobalOptions):
     .option('--json', 'print as JSON')
     .action(async (runId: string | undefined, local: GlobalOptions & { limit: string }) => {
       const options = { ...globals(), ...local };
-      await withBaton(options, async (baton) => {
+      if (runId === undefined && !workspaceExists(options)) {
+        if (options.json) return printJson([]);
+        return void process.stdout.write('no runs yet (no workspace here); start one with: baton run PLAN.yaml\n');
+      }
+      await withBaton({ ...options, existing: true }, async (baton) => {
         const s = paint(process.stdout);
         if (runId === undefined) {
           const limit = Number(options.limit);
@@ -54,12 +59,16 @@ export function registerInspect(program: Command, globals: () => GlobalOptions):
     .option('--json', 'print as JSON')
     .action(async (runId: string, local: GlobalOptions) => {
       const options = { ...globals(), ...local };
-      await withBaton(options, async (baton) => {
+      await withBaton({ ...options, existing: true }, async (baton) => {
         const entries = routingLog(await baton.events(runId));
         if (options.json) return printJson(entries);
         const s = paint(process.stdout);
         if (entries.length === 0) return void process.stdout.write(`run ${runId} has routed no step yet\n`);
         for (const entry of entries) {
+          if (entry.capability === null) {
+            process.stdout.write(`${s('bold', entry.step)}  ${s('gray', entry.reason)}\n`);
+            continue;
+          }
           const what = entry.skill !== null ? `skill ${entry.skill}` : 'pinned';
           process.stdout.write(`${s('bold', entry.step)}  ${what} → ${s('cyan', entry.capability)}  (${entry.reason})\n`);
           for (const candidate of entry.candidates) {
@@ -80,7 +89,7 @@ export function registerInspect(program: Command, globals: () => GlobalOptions):
     .option('--json', 'print as JSON')
     .action(async (runId: string | undefined, local: GlobalOptions) => {
       const options = { ...globals(), ...local };
-      const verdicts = await withBaton(options, async (baton) => {
+      const verdicts = runId === undefined && !workspaceExists(options) ? [] : await withBaton({ ...options, existing: true }, async (baton) => {
         const ids = runId !== undefined ? [runId] : (await baton.listRuns({ limit: Number.MAX_SAFE_INTEGER })).map((run) => run.runId);
         const results: (ChainVerdict & { runId: string })[] = [];
         for (const id of ids) results.push({ runId: id, ...(await baton.verify(id)) });

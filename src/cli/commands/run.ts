@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { resolveInputs, type LedgerEvent } from '../../core/index.js';
-import { loadPlanFile, type Baton, type RunHandle, type RunResult } from '../../engine/index.js';
+import { resolveInputs, type LedgerEvent, type RunState } from '../../core/index.js';
+import { killRunningCommands, loadPlanFile, summarize, type Baton, type RunHandle, type RunResult } from '../../engine/index.js';
 import { CliExit, badInput, withBaton, type GlobalOptions } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { formatDuration, paint, printJson } from '../format.js';
@@ -51,7 +51,10 @@ export async function driveInForeground(
     runId = handle.runId;
     let interrupted = false;
     const onSigint = (): void => {
-      if (interrupted) process.exit(ExitCode.interrupted);
+      if (interrupted) {
+        killRunningCommands();
+        process.exit(ExitCode.interrupted);
+      }
       interrupted = true;
       reporter?.stop();
       process.stderr.write('\ninterrupting: stopping running attempts (Ctrl-C again to force)…\n');
@@ -74,6 +77,20 @@ export async function driveInForeground(
     printSummary(result, wallMs, verdict);
   }
   if (result.interrupted) return ExitCode.interrupted;
+  if (!verdict.ok) return ExitCode.failed;
+  return result.status === 'succeeded' ? ExitCode.ok : ExitCode.failed;
+}
+
+/** `resume` of a run that already ended: say so, with the run's own figures, and change nothing. */
+async function reportFinished(baton: Baton, state: RunState, options: GlobalOptions): Promise<number> {
+  const result = summarize(state);
+  const verdict = await baton.verify(state.runId);
+  const wallMs = state.endedAt ? Date.parse(state.endedAt) - Date.parse(state.createdAt) : 0;
+  if (options.json) printJson({ ...result, wallMs, ledger: verdict.ok ? { verified: true, events: verdict.events } : { verified: false, seq: verdict.seq, reason: verdict.reason } });
+  else {
+    process.stdout.write(`run ${state.runId} already ${state.status} (it ended at ${state.endedAt}); nothing to resume\n`);
+    printSummary(result, wallMs, verdict);
+  }
   if (!verdict.ok) return ExitCode.failed;
   return result.status === 'succeeded' ? ExitCode.ok : ExitCode.failed;
 }
@@ -123,8 +140,9 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
     .option('--json', 'print the result as JSON (no progress lines)')
     .action(async (runId: string, local: RunOptions) => {
       const options = { ...globals(), ...local };
-      const code = await withBaton(options, async (baton) => {
+      const code = await withBaton({ ...options, existing: true }, async (baton) => {
         const { state } = await baton.getRun(runId);
+        if (state.status !== 'running') return reportFinished(baton, state, options);
         if (!options.json) process.stdout.write(`resuming run ${runId}: ${state.terminalSteps} of ${state.stepCount} steps already done\n`);
         return driveInForeground(baton, Object.keys(state.steps), (onEvents) => baton.resume(runId, onEvents), options);
       });

@@ -17,6 +17,10 @@ function zodIssuesToPlanIssues(issues: readonly z.core.$ZodIssue[]): PlanIssue[]
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => ({ path: [...path, key], message: `unknown field "${key}"` }));
     }
+    if (issue.code === 'invalid_key') {
+      const key = String(path.at(-1));
+      return [{ path, message: `"${key}" is not a valid name: ${issue.issues[0]?.message ?? issue.message}` }];
+    }
     if (issue.code === 'invalid_union' && path.at(-1) === 'after') {
       return [{ path, message: 'expected a list of step ids, {any: [ids]} or {count: N, of: [ids]}' }];
     }

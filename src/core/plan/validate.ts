@@ -1,4 +1,5 @@
 import type { PlanIssue } from '../errors.js';
+import { checkInputDefaults } from '../inputs.js';
 import { compileExpression, ExpressionError, type CompiledExpression, type ExpressionScope } from '../expressions.js';
 import type { Registry } from '../registry.js';
 import { compileTemplates } from '../templates.js';
@@ -77,6 +78,7 @@ export function validatePlan(plan: Plan, registry: Registry): PlanIssue[] {
     }
   }
 
+  issues.push(...checkInputDefaults(plan));
   for (const [id, capability] of Object.entries(plan.capabilities ?? {})) {
     // buildRegistry lets a registered capability shadow a plan's; silently running other code than the plan says would be worse.
     if (registry[id]?.kind !== capability.kind) {
@@ -85,7 +87,8 @@ export function validatePlan(plan: Plan, registry: Registry): PlanIssue[] {
   }
 
   const cycle = findCycle(plan);
-  if (cycle) issues.push({ path: ['steps', cycle[0] as string, 'after'], message: `dependency cycle: ${cycle.join(' -> ')}` });
+  // A step listed in its own `after` is reported above; its one-step cycle would say it twice.
+  if (cycle && cycle.length > 2) issues.push({ path: ['steps', cycle[0] as string, 'after'], message: `dependency cycle: ${cycle.join(' -> ')}` });
 
   // Expressions compile only after the graph is sound: reference checks need ancestors.
   if (issues.length === 0) issues.push(...validateExpressions(plan));
@@ -105,17 +108,20 @@ function validateExpressions(plan: Plan): PlanIssue[] {
         }
       }
     };
-    const compile = (source: string, scope: ExpressionScope, path: (string | number)[], selfAllowed = false): void => {
+    const compile = (source: string, scope: ExpressionScope, path: (string | number)[], expects: 'bool' | 'list', selfAllowed = false): void => {
       try {
-        checkRefs(compileExpression(source, scope), path, selfAllowed);
+        const expression = compileExpression(source, scope);
+        checkRefs(expression, path, selfAllowed);
+        const fits = expression.type === 'dyn' || (expects === 'bool' ? expression.type === 'bool' : expression.type.startsWith('list'));
+        if (!fits) issues.push({ path, message: `expression \`${source}\` gives ${expression.type}; it must give ${expects === 'bool' ? 'true or false' : 'a list'}` });
       } catch (error) {
         if (!(error instanceof ExpressionError)) throw error;
         issues.push({ path, message: `expression \`${source}\` ${error.message}` });
       }
     };
-    if (step.when !== undefined) compile(step.when, 'step', ['steps', id, 'when']);
-    if (step.for_each !== undefined) compile(step.for_each, 'step', ['steps', id, 'for_each']);
-    if (step.repeat !== undefined) compile(step.repeat.until, 'repeatIteration', ['steps', id, 'repeat', 'until'], true);
+    if (step.when !== undefined) compile(step.when, 'step', ['steps', id, 'when'], 'bool');
+    if (step.for_each !== undefined) compile(step.for_each, 'step', ['steps', id, 'for_each'], 'list');
+    if (step.repeat !== undefined) compile(step.repeat.until, 'repeatIteration', ['steps', id, 'repeat', 'until'], 'bool', true);
     try {
       for (const expression of compileTemplates(step.input, inputScope(step))) checkRefs(expression, ['steps', id, 'input'], step.repeat !== undefined);
     } catch (error) {

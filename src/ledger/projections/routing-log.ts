@@ -1,17 +1,25 @@
 import type { LedgerEvent, RouteCandidate, StepError } from '../../core/index.js';
 
-/** One routing decision and what came of it: the `baton log` view. */
+/**
+ * One routing decision and what came of it: the `baton log` view. A step that was never
+ * routed (skipped, or failed before routing) has an entry too, with `capability: null` and
+ * the reason, so that no step's fate is invisible.
+ */
 export interface RoutingEntry {
   seq: number;
   at: string;
   step: string;
   skill: string | null;
-  capability: string;
+  capability: string | null;
   reason: string;
   candidates: RouteCandidate[];
   attempts: { attemptId: string; outcome: 'running' | 'succeeded' | 'failed' | 'abandoned' | 'cancelled' | 'rejected'; durationMs: number | null; error: StepError | null }[];
-  outcome: 'running' | 'succeeded' | 'failed';
+  outcome: 'running' | 'succeeded' | 'failed' | 'skipped';
   error: StepError | null;
+}
+
+function unrouted(event: LedgerEvent & { data: { step: string } }, reason: string, outcome: 'failed' | 'skipped', error: StepError | null): RoutingEntry {
+  return { seq: event.seq, at: event.at, step: event.data.step, skill: null, capability: null, reason, candidates: [], attempts: [], outcome, error };
 }
 
 /** The routing log of a run, projected from its ledger: every route with its candidates and the attempts it led to. */
@@ -54,8 +62,12 @@ export function routingLog(events: Iterable<LedgerEvent>): RoutingEntry[] {
       case 'step.failed': {
         const entry = byStep.get(event.data.step);
         if (entry) [entry.outcome, entry.error] = ['failed', event.data.error];
+        else byStep.set(event.data.step, unrouted(event, `not routed: ${event.data.error.message}`, 'failed', event.data.error));
         break;
       }
+      case 'step.skipped':
+        byStep.set(event.data.step, unrouted(event, `skipped: ${event.data.reason}`, 'skipped', null));
+        break;
       default:
         break;
     }

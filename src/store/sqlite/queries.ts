@@ -18,8 +18,8 @@ export const SELECT_EVENTS = `
   WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?`;
 
 export const INSERT_WORK = `
-  INSERT INTO work (run_id, attempt_id, step, capability, input, timeout_ms, enqueued_seq, claimed_by, lease_until)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+  INSERT INTO work (run_id, attempt_id, step, capability, idempotency_key, input, timeout_ms, enqueued_seq, claimed_by, lease_until)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 export const DELETE_WORK = `DELETE FROM work WHERE run_id = ? AND attempt_id = ?`;
 

@@ -47,6 +47,7 @@ function toWork(row: Row): WorkItem {
     attemptId: row.attempt_id as string,
     step: row.step as string,
     capability: row.capability as string,
+    idempotencyKey: row.idempotency_key as string,
     input: JSON.parse(row.input as string) as Json,
     timeoutMs: (row.timeout_ms as number | null) ?? null,
     enqueuedSeq: row.enqueued_seq as number,
@@ -129,7 +130,7 @@ export class SqliteStore implements Store {
       s.insertEvent.run(runId, event.seq, event.type, event.at, JSON.stringify(event.data), event.prevHash, event.hash);
     }
     for (const item of batch.enqueue ?? []) {
-      s.insertWork.run(runId, item.attemptId, item.step, item.capability, JSON.stringify(item.input), item.timeoutMs, item.enqueuedSeq, item.claimedBy, item.leaseUntil);
+      s.insertWork.run(runId, item.attemptId, item.step, item.capability, item.idempotencyKey, JSON.stringify(item.input), item.timeoutMs, item.enqueuedSeq, item.claimedBy, item.leaseUntil);
     }
     for (const attemptId of batch.dequeue ?? []) s.deleteWork.run(runId, attemptId);
   }
