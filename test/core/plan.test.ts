@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildRegistry, InputError, parsePlan, PlanError, resolveInputs, type Plan, type PlanIssue } from '../../src/core/index.js';
+import type { InputError} from '../../src/core/index.js';
+import { buildRegistry, parsePlan, PlanError, resolveInputs, type Plan, type PlanIssue } from '../../src/core/index.js';
 
 const CAPS = `capabilities:
   sh: { kind: command, command: [node, x.js], skills: { build: 1, test: 0.5 } }
