@@ -18,7 +18,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .showHelpAfterError('(run baton --help for usage)')
     .exitOverride()
     // With --json, a usage error is reported as JSON on stdout below, not as text on stderr.
-    .configureOutput({ outputError: (text, write) => (json ? undefined : write(text)) });
+    .configureOutput({ writeErr: (text) => (json ? undefined : process.stderr.write(text)) });
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
   registerRun(program, globals);
   registerInspect(program, globals);

@@ -2,6 +2,7 @@ import type { BatonEvent, EventPayloads, StepError } from './events.js';
 import { evolve } from './evolve.js';
 import { ExpressionError, compileExpression, type CompiledExpression, type ExpressionContext } from './expressions.js';
 import type { Json } from './json.js';
+import { numberInputs } from './inputs.js';
 import { durationToMs } from './plan/duration.js';
 import { inputScope } from './plan/validate.js';
 import { routeStep } from './routing.js';
@@ -97,17 +98,9 @@ function decideOnce(state: RunState, now: number, emit: Emit): void {
   }
 }
 
-const doubleInputsCache = new WeakMap<object, ReadonlySet<string>>();
-
 /** The run's inputs for an expression, with `number` inputs marked to stay doubles. */
 function runInputs(state: RunState): Pick<ExpressionContext, 'inputs' | 'doubleInputs'> {
-  const declared = state.plan.inputs ?? {};
-  let doubles = doubleInputsCache.get(declared);
-  if (!doubles) {
-    doubles = new Set(Object.keys(declared).filter((name) => declared[name]?.type === 'number'));
-    doubleInputsCache.set(declared, doubles);
-  }
-  return { inputs: state.inputs, doubleInputs: doubles };
+  return { inputs: state.inputs, doubleInputs: numberInputs(state.plan.inputs) };
 }
 
 function expressionError(error: unknown, what: string): StepError {

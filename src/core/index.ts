@@ -11,5 +11,5 @@ export { buildRegistry, type CapabilityDescriptor, type Registry } from './regis
 export { routeStep } from './routing.js';
 export { attemptIdOf, idempotencyKeyOf, instanceKey, type InstanceState, type RunState, type RunStatus, type StepState, type StepStatus } from './state.js';
 export { renderArgument, renderTemplates } from './templates.js';
-export { resolveInputs } from './inputs.js';
+export { numberInputs, resolveInputs } from './inputs.js';
 export { plan, PlanBuilder } from './plan/builder.js';

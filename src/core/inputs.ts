@@ -73,6 +73,22 @@ export function resolveInputs(plan: Plan, given: Record<string, Json>, options: 
   return resolved;
 }
 
+const numberInputsCache = new WeakMap<object, ReadonlySet<string>>();
+
+/**
+ * Inputs declared `type: number`. Expressions see them as CEL doubles even when whole, so that
+ * `inputs.price * 1.5` works with `price: 2` (see ExpressionContext.doubleInputs).
+ */
+export function numberInputs(declared: Plan['inputs']): ReadonlySet<string> {
+  if (!declared) return new Set();
+  let names = numberInputsCache.get(declared);
+  if (!names) {
+    names = new Set(Object.keys(declared).filter((name) => declared[name]?.type === 'number'));
+    numberInputsCache.set(declared, names);
+  }
+  return names;
+}
+
 function article(type: InputType): string {
   return type === 'integer' || type === 'object' ? 'an' : 'a';
 }

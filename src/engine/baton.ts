@@ -4,7 +4,6 @@ import {
   checkPlan,
   ConflictError,
   ErrorCode,
-  evolve,
   NotFoundError,
   resolveInputs,
   type CapabilityDescriptor,
@@ -19,6 +18,7 @@ import { CapabilityId, Skills } from '../core/plan/schema.js';
 import { commandRunner, functionRunner, type CapabilityRunner, type FunctionCapability } from '../capabilities/index.js';
 import { canonicalJson, ChainVerifier, hashPlan, type ChainVerdict } from '../ledger/index.js';
 import { readAllEvents, SqliteStore, type RunRecord, type Store } from '../store/index.js';
+import { loadVerifiedRun } from './load-run.js';
 import { newOwner } from './owner.js';
 import { loadPlanFile } from './plan-file.js';
 import { RunDriver, type RunDriverOptions } from './run-driver.js';
@@ -155,7 +155,7 @@ export class Baton {
   }
 
   private driverOptions(plan: Plan): RunDriverOptions {
-    const commands = new Map(Object.entries(plan.capabilities ?? {}).map(([id, capability]) => [id, commandRunner(id, capability)]));
+    const commands = new Map(Object.entries(plan.capabilities ?? {}).map(([id, capability]) => [id, commandRunner(id, capability, plan.inputs)]));
     return {
       store: this.store,
       owner: this.owner,
@@ -168,9 +168,8 @@ export class Baton {
   async getRun(runId: string): Promise<{ record: RunRecord; state: RunState }> {
     const record = await this.store.getRun(runId);
     if (!record) throw new NotFoundError(`run "${runId}"`);
-    let state: RunState | undefined;
-    for await (const event of readAllEvents(this.store, runId)) state = evolve(state, event);
-    return { record, state: state as RunState };
+    const { state } = await loadVerifiedRun(this.store, runId);
+    return { record, state };
   }
 
   listRuns(query?: Parameters<Store['listRuns']>[0]): Promise<RunRecord[]> {

@@ -1,7 +1,5 @@
 import {
-  BatonError,
   ConflictError,
-  ErrorCode,
   conduct,
   evolve,
   nextWakeAt,
@@ -11,8 +9,9 @@ import {
   type RunState,
 } from '../core/index.js';
 import { AbortReason, type CapabilityRunner } from '../capabilities/index.js';
-import { chainEvents, ChainVerifier, EMPTY_HEAD, type ChainHead } from '../ledger/index.js';
-import { readAllEvents, type RunOwner, type Store, type WorkItem } from '../store/index.js';
+import { chainEvents, EMPTY_HEAD, type ChainHead } from '../ledger/index.js';
+import { loadVerifiedRun } from './load-run.js';
+import type { RunOwner, Store, WorkItem } from '../store/index.js';
 import { Executor } from './executor.js';
 import { describeOwner, isDeadOnThisHost } from './owner.js';
 
@@ -47,6 +46,8 @@ export class RunDriver {
   private readonly listeners = new Set<EventListener>();
   private stopping = false;
   private heartbeat: NodeJS.Timeout | undefined;
+  /** Resumed after it had already ended: driving it changes nothing. */
+  endedBefore = false;
 
   private constructor(
     readonly runId: string,
@@ -84,17 +85,10 @@ export class RunDriver {
     if (listener) driver.onEvents(listener);
     await driver.lock();
     try {
-      // Verify and fold in one pass over the ledger, a page at a time.
-      const verifier = new ChainVerifier();
-      let state: RunState | undefined;
-      for await (const event of readAllEvents(options.store, runId)) {
-        if (!verifier.push(event)) break;
-        state = evolve(state, event);
-      }
-      const verdict = verifier.verdict;
-      if (!verdict.ok) throw new BatonError(ErrorCode.integrity, `the ledger of run "${runId}" fails verification at seq ${verdict.seq} (${verdict.reason}); refusing to resume it`);
-      driver.head = verdict.head;
-      driver.state = state as RunState;
+      const { state, head } = await loadVerifiedRun(options.store, runId);
+      driver.head = head;
+      driver.state = state;
+      driver.endedBefore = state.status !== 'running';
       driver.startExecutor();
       if (driver.state.status === 'running') await driver.recoverWork();
     } catch (error) {

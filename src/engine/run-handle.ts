@@ -50,6 +50,11 @@ export class RunHandle {
     return this.driver.runId;
   }
 
+  /** True when this handle resumed a run that had already ended: nothing was run. */
+  get endedBefore(): boolean {
+    return this.driver.endedBefore;
+  }
+
   /** The run's state as of the last committed event. Read it; do not change it. */
   get state(): RunState {
     return this.driver.current;

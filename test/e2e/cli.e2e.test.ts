@@ -18,6 +18,12 @@ describe('baton CLI', () => {
     expect(result.stdout).toMatch(/ledger verified \(\d+ events, head [0-9a-f]{12}\)/);
     const runId = /run (run-\S+) succeeded/.exec(result.stdout)?.[1] as string;
 
+    for (const again of [['resume', runId], ['run', 'examples/quickstart.yaml', '--run-id', runId]]) {
+      const repeated = baton(again, { home });
+      expect(repeated.code).toBe(0);
+      expect(repeated.stdout).toContain(`run ${runId} already succeeded (it ended at `);
+    }
+
     const status = baton(['status', runId, '--json'], { home });
     const parsed = JSON.parse(status.stdout) as { status: string; steps: { step: string; status: string; attempts: number }[] };
     expect(parsed.status).toBe('succeeded');
@@ -86,6 +92,12 @@ describe('baton CLI', () => {
     expect(verify.stdout).toContain(`${runId}: ledger verification FAILED at seq ${row.seq}: content does not match its hash`);
     const json = JSON.parse(baton(['verify', runId, '--json'], { home }).stdout) as { ok: boolean; seq: number }[];
     expect(json).toEqual([expect.objectContaining({ ok: false, seq: row.seq })]);
+    // Every command that reads the run reports the tampering, never a confused state.
+    for (const command of [['status', runId], ['resume', runId], ['run', 'examples/quickstart.yaml', '--run-id', runId]]) {
+      const result = baton(command, { home });
+      expect(result.code, command.join(' ')).toBe(1);
+      expect(result.stderr).toContain(`the ledger of run "${runId}" fails verification at seq ${row.seq}`);
+    }
     expect(baton(['status', 'run-nope'], { home })).toMatchObject({ code: 2, stderr: 'baton: run "run-nope" not found\n' });
   });
 

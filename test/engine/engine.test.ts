@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createBaton, NonRetryableError, plan, type LedgerEvent } from '../../src/index.js';
-import { replayLedger, verifyChain } from '../../src/ledger/index.js';
+import { replayLedger, routingLog, verifyChain } from '../../src/ledger/index.js';
 import { tempDir } from '../support/temp.js';
 
 async function open(concurrency = 8) {
@@ -54,6 +54,21 @@ describe('engine on the embedded SQLite store', () => {
     await baton.close();
   });
 
+  it('shows steps stopped by a failed run as cancelled in the routing log', async () => {
+    const { baton } = await open();
+    baton.register({ id: 'bad', skills: { bad: 1 }, run: () => Promise.reject(new NonRetryableError('no')) });
+    baton.register({ id: 'slow', skills: { slow: 1 }, run: (_input, { signal }) => new Promise((resolve) => signal.addEventListener('abort', () => resolve(null))) });
+    const run = await baton.submit({ baton: 1, name: 'cancel', steps: { slow: { skill: 'slow' }, bad: { skill: 'bad' } } });
+    await run.result();
+    const log = routingLog(await baton.events(run.runId));
+    expect(log.map((entry) => [entry.step, entry.outcome])).toEqual([
+      ['slow', 'cancelled'],
+      ['bad', 'failed'],
+    ]);
+    expect(run.state.steps.slow?.status).toBe('cancelled');
+    await baton.close();
+  });
+
   it('fails the run on a non-retryable error and says which step and why', async () => {
     const { baton } = await open();
     baton.register({
@@ -100,6 +115,19 @@ describe('engine on the embedded SQLite store', () => {
       steps: { s: { skill: 'shout', input: { text: 'hi; rm -rf /' } } },
     });
     expect((await run.result()).outputs.s).toEqual({ text: 'HI; RM -RF /', arg: 'hi; rm -rf / and more', step: 's' });
+    await baton.close();
+  });
+
+  it('gives number inputs to command argument templates as doubles', async () => {
+    const { baton } = await open();
+    const run = await baton.submit({
+      baton: 1,
+      name: 'args',
+      inputs: { price: { type: 'number', default: 2 } },
+      capabilities: { echo: { kind: 'command', command: ['echo', '{{ inputs.price * 1.5 }}'], skills: { say: 1 } } },
+      steps: { s: { skill: 'say' } },
+    });
+    expect((await run.result()).outputs.s).toBe(3);
     await baton.close();
   });
 

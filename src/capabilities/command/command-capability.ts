@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import type { CommandCapability, Json } from '../../core/index.js';
-import { durationToMs, renderArgument, type CapabilityDescriptor } from '../../core/index.js';
+import type { CommandCapability, Json, Plan } from '../../core/index.js';
+import { durationToMs, numberInputs, renderArgument, type CapabilityDescriptor } from '../../core/index.js';
 import { AbortReason, CapabilityFailure, type CapabilityRunner, type Invocation } from '../types.js';
 
 /** Output beyond this is cut and the attempt fails: a step's output belongs in an artifact, not the ledger. */
@@ -52,7 +52,7 @@ function parseOutput(stdout: string): Json {
  * The step's input arrives as JSON on stdin; stdout is the output. The process gets its own
  * process group so that a timeout or cancellation kills everything it started.
  */
-export function commandRunner(id: string, capability: CommandCapability): CapabilityRunner {
+export function commandRunner(id: string, capability: CommandCapability, declaredInputs?: Plan['inputs']): CapabilityRunner {
   const descriptor: CapabilityDescriptor = {
     id,
     kind: 'command',
@@ -62,14 +62,14 @@ export function commandRunner(id: string, capability: CommandCapability): Capabi
   };
   return {
     descriptor,
-    invoke: (invocation) => runCommand(capability.command, invocation),
+    invoke: (invocation) => runCommand(capability.command, invocation, numberInputs(declaredInputs)),
   };
 }
 
-function runCommand(argvTemplate: readonly string[], invocation: Invocation): Promise<Json> {
+function runCommand(argvTemplate: readonly string[], invocation: Invocation, doubleInputs: ReadonlySet<string>): Promise<Json> {
   let argv: string[];
   try {
-    argv = argvTemplate.map((argument) => renderArgument(argument, { input: invocation.input, inputs: invocation.inputs }));
+    argv = argvTemplate.map((argument) => renderArgument(argument, { input: invocation.input, inputs: invocation.inputs, doubleInputs }));
   } catch (error) {
     return Promise.reject(new CapabilityFailure({ type: 'expression', message: `command argument: ${(error as Error).message}`, retryable: false }));
   }

@@ -49,6 +49,14 @@ export async function driveInForeground(
   try {
     const handle = await start((events) => reporter?.onEvents(events));
     runId = handle.runId;
+    if (handle.endedBefore) {
+      reporter?.stop();
+      await handle.result();
+      return await reportFinished(baton, handle.state, options);
+    }
+    if (!options.json && handle.state.terminalSteps > 0) {
+      process.stdout.write(`resuming run ${runId}: ${handle.state.terminalSteps} of ${handle.state.stepCount} steps already done\n`);
+    }
     let interrupted = false;
     const onSigint = (): void => {
       if (interrupted) {
@@ -142,8 +150,6 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
       const options = { ...globals(), ...local };
       const code = await withBaton({ ...options, existing: true }, async (baton) => {
         const { state } = await baton.getRun(runId);
-        if (state.status !== 'running') return reportFinished(baton, state, options);
-        if (!options.json) process.stdout.write(`resuming run ${runId}: ${state.terminalSteps} of ${state.stepCount} steps already done\n`);
         return driveInForeground(baton, Object.keys(state.steps), (onEvents) => baton.resume(runId, onEvents), options);
       });
       if (code !== ExitCode.ok) throw new CliExit(code);

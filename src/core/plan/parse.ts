@@ -68,7 +68,7 @@ function locateAll(issues: PlanIssue[], source: PlanSource): PlanIssue[] {
   return issues.map((issue) => ({
     ...issue,
     ...(source.file !== undefined && { file: source.file }),
-    ...source.locate(issue.path, issue.message.startsWith('unknown field') ? 'key' : 'value'),
+    ...source.locate(issue.path, /^unknown field|is not a valid name/.test(issue.message) ? 'key' : 'value'),
   }));
 }
 

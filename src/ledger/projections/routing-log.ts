@@ -14,7 +14,7 @@ export interface RoutingEntry {
   reason: string;
   candidates: RouteCandidate[];
   attempts: { attemptId: string; outcome: 'running' | 'succeeded' | 'failed' | 'abandoned' | 'cancelled' | 'rejected'; durationMs: number | null; error: StepError | null }[];
-  outcome: 'running' | 'succeeded' | 'failed' | 'skipped';
+  outcome: 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
   error: StepError | null;
 }
 
@@ -65,6 +65,10 @@ export function routingLog(events: Iterable<LedgerEvent>): RoutingEntry[] {
         else byStep.set(event.data.step, unrouted(event, `not routed: ${event.data.error.message}`, 'failed', event.data.error));
         break;
       }
+      case 'run.failed':
+        // Steps still running when the run failed were stopped (the conductor marks them cancelled).
+        for (const entry of byStep.values()) if (entry.outcome === 'running') entry.outcome = 'cancelled';
+        break;
       case 'step.skipped':
         byStep.set(event.data.step, unrouted(event, `skipped: ${event.data.reason}`, 'skipped', null));
         break;
