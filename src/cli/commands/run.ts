@@ -68,11 +68,14 @@ export async function driveInForeground(
       process.stderr.write('\ninterrupting: stopping running attempts (Ctrl-C again to force)…\n');
       void handle.interrupt();
     };
+    // SIGTERM (a service manager stopping us) is handled like Ctrl-C: stop cleanly, stay resumable.
     process.on('SIGINT', onSigint);
+    process.on('SIGTERM', onSigint);
     try {
       result = await handle.result();
     } finally {
       process.off('SIGINT', onSigint);
+      process.off('SIGTERM', onSigint);
     }
   } finally {
     reporter?.stop();
