@@ -1,6 +1,6 @@
 import type { BatonEvent, EventPayloads, StepError } from './events.js';
 import { evolve } from './evolve.js';
-import { ExpressionError, compileExpression, type CompiledExpression, type ExpressionContext } from './expressions.js';
+import { ExpressionError, compileExpression, type ExpressionContext } from './expressions.js';
 import type { Json } from './json.js';
 import { numberInputs } from './inputs.js';
 import { durationToMs } from './plan/duration.js';
@@ -110,20 +110,22 @@ function expressionError(error: unknown, what: string): StepError {
   throw error;
 }
 
-function stepsContext(state: RunState, expressions: readonly CompiledExpression[], self?: { id: string; output: Json }): ExpressionContext['steps'] {
+/**
+ * The `steps` an expression sees: only the steps it reads, each with its status and output. A
+ * repeat step reading itself sees `self.output`, its own latest result.
+ */
+function stepsContext(state: RunState, refs: Iterable<string>, self?: { id: string; output: Json }): ExpressionContext['steps'] {
   const steps: NonNullable<ExpressionContext['steps']> = {};
-  for (const expression of expressions) {
-    for (const ref of expression.stepRefs) {
-      const step = stepOf(state, ref);
-      steps[ref] = self && ref === self.id ? { status: step.status, output: self.output } : { status: step.status, output: step.output };
-    }
+  for (const ref of refs) {
+    const step = stepOf(state, ref);
+    steps[ref] = { status: step.status, output: self && ref === self.id ? self.output : step.output };
   }
   return steps;
 }
 
 function evaluateCondition(state: RunState, source: string, scope: 'step' | 'repeatIteration', extra: ExpressionContext & { self?: { id: string; output: Json } }): boolean {
   const expression = compileExpression(source, scope);
-  const value = expression.evaluate({ ...extra, ...runInputs(state), steps: stepsContext(state, [expression], extra.self) });
+  const value = expression.evaluate({ ...extra, ...runInputs(state), steps: stepsContext(state, expression.stepRefs, extra.self) });
   if (typeof value !== 'boolean') throw new ExpressionError(`must be true or false, got ${JSON.stringify(value)}`, source);
   return value;
 }
@@ -161,7 +163,7 @@ function startStep(state: RunState, step: StepState, emit: Emit): void {
   let items: Json;
   try {
     const expression = compileExpression(planStep.for_each, 'step');
-    items = expression.evaluate({ ...runInputs(state), steps: stepsContext(state, [expression]) });
+    items = expression.evaluate({ ...runInputs(state), steps: stepsContext(state, expression.stepRefs) });
   } catch (error) {
     failStep(state, step, expressionError(error, `for_each \`${planStep.for_each}\``), emit);
     return;
@@ -183,7 +185,7 @@ function dispatchInstance(state: RunState, instance: InstanceState, emit: Emit, 
   let input: Json;
   try {
     const context: ExpressionContext = { ...runInputs(state), item: instance.item, index: instance.index ?? 0, iteration };
-    input = renderTemplates(planStep.input, scope, { ...context, steps: selfAwareSteps(state, instance) });
+    input = renderTemplates(planStep.input, scope, { ...context, steps: stepsContext(state, referencedSteps(state, instance.step), { id: instance.step, output: instance.output }) });
   } catch (error) {
     failStep(state, step, expressionError(error, 'input'), emit);
     return;
@@ -203,18 +205,6 @@ function dispatchInstance(state: RunState, instance: InstanceState, emit: Emit, 
   emit({ type: 'attempt.dispatched', data });
 }
 
-/**
- * Every step the instance's input could read, with a repeat step seeing its own latest output
- * as `steps.<self>.output`. Only steps named in the templates are looked up.
- */
-function selfAwareSteps(state: RunState, instance: InstanceState): ExpressionContext['steps'] {
-  const steps: NonNullable<ExpressionContext['steps']> = {};
-  for (const id of referencedSteps(state, instance.step)) {
-    const step = stepOf(state, id);
-    steps[id] = id === instance.step ? { status: step.status, output: instance.output } : { status: step.status, output: step.output };
-  }
-  return steps;
-}
 
 const referencedCache = new WeakMap<object, string[]>();
 
