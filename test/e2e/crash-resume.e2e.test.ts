@@ -42,14 +42,18 @@ function instanceOf(attemptId: string): { instance: string; attempt: number } {
   return { instance: match[1] as string, attempt: Number(match[2]) };
 }
 
+/** Waits for the process, SIGKILLing it after `killAfterMs`; an exit of its own must be a success. */
 async function waitForExit(child: ReturnType<typeof batonAsync>, killAfterMs: number): Promise<'exited' | 'killed'> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-    }, killAfterMs);
-    child.on('exit', (_code, signal) => {
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    child.on('exit', (code, signal) => {
       clearTimeout(timer);
-      resolve(signal === 'SIGKILL' ? 'killed' : 'exited');
+      if (signal === 'SIGKILL') resolve('killed');
+      else if (code === 0) resolve('exited');
+      else reject(new Error(`baton exited with ${code}:\n${output}`));
     });
   });
 }
@@ -69,15 +73,19 @@ describe('crash safety', () => {
     const delays: number[] = [];
     let kills = 0;
     for (let round = 0; round < 8; round++) {
-      const args = round === 0 ? ['run', plan, '--run-id', runId] : round % 2 === 0 ? ['run', plan, '--run-id', runId] : ['resume', runId];
+      // A kill can land before the run is even created: until it exists, `run --run-id` (which
+      // creates the run or resumes it); after that, `resume` and `run --run-id` take turns.
+      const exists = baton(['status', runId], { home }).code === 0;
+      const args = exists && round % 2 === 1 ? ['resume', runId] : ['run', plan, '--run-id', runId];
       const delay = 250 + Math.floor(Math.random() * 500);
       delays.push(delay);
       const outcome = await waitForExit(batonAsync(args, { home }), delay);
       if (outcome === 'exited') break;
       kills += 1;
     }
-    const final = baton(['resume', runId], { home });
+    const final = baton(['run', plan, '--run-id', runId], { home });
     expect(final.code, `delays ${delays.join(',')}\n${final.stdout}${final.stderr}`).toBe(0);
+    expect(baton(['resume', runId], { home }).stdout).toContain(`run ${runId} already succeeded`);
     expect(kills, `delays ${delays.join(',')}`).toBeGreaterThanOrEqual(2);
 
     const library = await createBaton({ home });
