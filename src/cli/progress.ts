@@ -36,7 +36,8 @@ export class ProgressReporter {
     this.totalSteps = stepIds.length;
     this.width = Math.min(24, Math.max(4, ...stepIds.map((id) => id.length)));
     this.style = paint(stream);
-    if (stream.isTTY) {
+    // A terminal that reports no width (some pseudo-terminals) cannot hold a redrawn block: plain lines.
+    if (stream.isTTY && (stream.columns ?? 0) > 0) {
       this.live = createLogUpdate(stream);
       this.ticker = setInterval(() => this.render(), 100);
       this.ticker.unref();
