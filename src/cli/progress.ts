@@ -80,7 +80,7 @@ export class ProgressReporter {
       const at = Date.parse(event.at);
       switch (event.type) {
         case 'run.resumed':
-          this.line(s('yellow', '↻'), 'run', `resumed by ${event.data.engine}`);
+          this.line(s('yellow', '↻'), 'run', `resumed by ${event.data.engine}: ${event.data.reason}`);
           break;
         case 'step.routed':
           this.view(event.data.step).capability = event.data.capability;

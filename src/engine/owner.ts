@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { RunOwner } from '../store/index.js';
 
@@ -12,9 +13,23 @@ export function isDeadOnThisHost(owner: { host: string; pid: number }): boolean 
   if (owner.host !== hostname()) return false;
   try {
     process.kill(owner.pid, 0);
-    return false;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+  return isZombie(owner.pid);
+}
+
+/**
+ * A killed process whose parent has not reaped it yet still answers `kill(pid, 0)`. On Linux
+ * /proc tells a zombie apart; elsewhere it is taken as alive (its lock then has to expire).
+ */
+function isZombie(pid: number): boolean {
+  try {
+    // /proc/PID/stat: "pid (comm) S ..."; comm may hold spaces and parentheses, so read after the last ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return false;
   }
 }
 

@@ -11,7 +11,7 @@ import {
 import { AbortReason, type CapabilityRunner } from '../capabilities/index.js';
 import { chainEvents, EMPTY_HEAD, type ChainHead } from '../ledger/index.js';
 import { loadVerifiedRun } from './load-run.js';
-import type { RunOwner, Store, WorkItem } from '../store/index.js';
+import type { RunLock, RunOwner, Store, WorkItem } from '../store/index.js';
 import { Executor } from './executor.js';
 import { describeOwner, isDeadOnThisHost } from './owner.js';
 
@@ -83,14 +83,15 @@ export class RunDriver {
   static async resume(runId: string, options: RunDriverOptions, listener?: EventListener): Promise<RunDriver> {
     const driver = new RunDriver(runId, options);
     if (listener) driver.onEvents(listener);
-    await driver.lock();
+    const replaced = await driver.lock();
     try {
       const { state, head } = await loadVerifiedRun(options.store, runId);
       driver.head = head;
       driver.state = state;
       driver.endedBefore = state.status !== 'running';
       driver.startExecutor();
-      if (driver.state.status === 'running') await driver.recoverWork();
+      const reason = replaced ? `the engine that held it (${describeOwner(replaced)}) is no longer running` : 'continued after an interruption or a crash';
+      if (driver.state.status === 'running') await driver.recoverWork(reason);
     } catch (error) {
       await driver.unlock();
       throw error;
@@ -109,10 +110,10 @@ export class RunDriver {
     });
   }
 
-  private async recoverWork(): Promise<void> {
+  private async recoverWork(reason: string): Promise<void> {
     const work = await this.options.store.listWork(this.runId);
     const held = new Set(work.map((item) => item.attemptId));
-    const signals: BatonEvent[] = [{ type: 'run.resumed', data: { engine: describeOwner(this.options.owner), reason: 'resumed' } }];
+    const signals: BatonEvent[] = [{ type: 'run.resumed', data: { engine: describeOwner(this.options.owner), reason } }];
     for (const item of work) {
       signals.push({ type: 'attempt.abandoned', data: { attemptId: item.attemptId, reason: 'the engine running it stopped before it reported' } });
     }
@@ -122,11 +123,16 @@ export class RunDriver {
     this.inbox.push(...signals);
   }
 
-  private async lock(): Promise<void> {
+  /** Takes the run's conductor lock; returns the holder it replaced when that one was dead. */
+  private async lock(): Promise<RunLock | undefined> {
     const { store, owner, now } = this.options;
     const attempt = (replacing?: string) => store.acquireRunLock({ runId: this.runId, owner, expiresAt: now() + LEASE_MS, now: now(), ...(replacing !== undefined && { replacing }) });
     let result = await attempt();
-    if (!result.acquired && isDeadOnThisHost(result.holder)) result = await attempt(result.holder.id);
+    let replaced: RunLock | undefined;
+    if (!result.acquired && isDeadOnThisHost(result.holder)) {
+      replaced = result.holder;
+      result = await attempt(result.holder.id);
+    }
     if (!result.acquired) {
       const { holder } = result;
       throw new ConflictError(
@@ -135,6 +141,7 @@ export class RunDriver {
     }
     this.heartbeat = setInterval(() => void this.renew(), LEASE_MS / 3);
     this.heartbeat.unref();
+    return replaced;
   }
 
   private async renew(): Promise<void> {

@@ -5,7 +5,7 @@ import { tempDir } from '../support/temp.js';
 import { baton, batonAsync } from './cli.js';
 
 describe('interrupting baton run', () => {
-  it('stops on SIGTERM or Ctrl-C with exit 130, kills running commands, and leaves the run resumable', async () => {
+  it('holds the run against a second conductor, stops on SIGTERM or Ctrl-C with exit 130, kills running commands, and leaves the run resumable', async () => {
     const home = tempDir();
     const plan = join(tempDir(), 'slow.yaml');
     writeFileSync(
@@ -18,6 +18,10 @@ describe('interrupting baton run', () => {
       let stdout = '';
       child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
       while (!stdout.includes('▸ b')) await new Promise((resolve) => setTimeout(resolve, 20));
+      // One conductor per run: while this process holds the run, another refuses to touch it.
+      const second = baton(['resume', `slow-${signal}`], { home });
+      expect(second.code).toBe(2);
+      expect(second.stderr).toContain(`run "slow-${signal}" is being conducted by pid ${child.pid} on `);
       const started = Date.now();
       child.kill(signal);
       const code = await new Promise<number | null>((resolve) => child.on('exit', (exitCode) => resolve(exitCode)));

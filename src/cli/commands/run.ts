@@ -47,16 +47,19 @@ export async function driveInForeground(
   let result: RunResult;
   let runId: string;
   try {
-    const handle = await start((events) => reporter?.onEvents(events));
+    // Events that arrive before `start` returns are held back, so the resume banner comes first.
+    let early: (readonly LedgerEvent[])[] | undefined = [];
+    const handle = await start((events) => (early ? early.push(events) : reporter?.onEvents(events)));
     runId = handle.runId;
     if (handle.endedBefore) {
       reporter?.stop();
       await handle.result();
       return await reportFinished(baton, handle.state, options);
     }
-    if (!options.json && handle.state.terminalSteps > 0) {
-      process.stdout.write(`resuming run ${runId}: ${handle.state.terminalSteps} of ${handle.state.stepCount} steps already done\n`);
-    }
+    const done = handle.state.terminalSteps - early.flat().filter((event) => /^step\.(succeeded|failed|skipped)$/.test(event.type)).length;
+    if (!options.json && done > 0) process.stdout.write(`resuming run ${runId}: ${done} of ${handle.state.stepCount} steps already done\n`);
+    for (const events of early) reporter?.onEvents(events);
+    early = undefined;
     let interrupted = false;
     const onSigint = (): void => {
       if (interrupted) {
