@@ -74,13 +74,14 @@ export function resolveInputs(plan: Plan, given: Record<string, Json>, options: 
 }
 
 const numberInputsCache = new WeakMap<object, ReadonlySet<string>>();
+const NONE: ReadonlySet<string> = new Set();
 
 /**
  * Inputs declared `type: number`. Expressions see them as CEL doubles even when whole, so that
  * `inputs.price * 1.5` works with `price: 2` (see ExpressionContext.doubleInputs).
  */
 export function numberInputs(declared: Plan['inputs']): ReadonlySet<string> {
-  if (!declared) return new Set();
+  if (!declared) return NONE;
   let names = numberInputsCache.get(declared);
   if (!names) {
     names = new Set(Object.keys(declared).filter((name) => declared[name]?.type === 'number'));

@@ -60,6 +60,7 @@ export interface SubmitOptions {
  */
 export class Baton {
   private readonly functions = new Map<string, CapabilityRunner>();
+  private readonly commands = new WeakMap<Plan, Map<string, CapabilityRunner>>();
   private readonly owner = newOwner();
   private readonly active = new Set<RunHandle>();
 
@@ -118,18 +119,19 @@ export class Baton {
     }
     const runId = options.runId ?? newRunId(this.options.now());
     const registry = buildRegistry(checked, this.registered());
-    const driver = await RunDriver.create(runId, { type: 'run.created', data: { plan: checked, planHash, inputs, registry } }, this.driverOptions(checked), options.onEvents);
+    const driver = await RunDriver.create(runId, { type: 'run.created', data: { plan: checked, planHash, inputs, registry } }, this.driverOptions(), options.onEvents);
     return this.track(new RunHandle(driver, this.store));
   }
 
   /** Continues a run after a crash or an interruption; nothing that succeeded runs again. */
   async resume(runId: string, onEvents?: SubmitOptions['onEvents']): Promise<RunHandle> {
-    const { state } = await this.getRun(runId);
-    const missing = this.unregisteredFunctionsFor(state);
-    if (missing.length > 0) {
-      throw new BatonError(ErrorCode.badInput, `run "${runId}" still needs function capabilities that are not registered in this process: ${missing.join(', ')}`);
-    }
-    const driver = await RunDriver.resume(runId, this.driverOptions(state.plan), onEvents);
+    if (!(await this.store.getRun(runId))) throw new NotFoundError(`run "${runId}"`);
+    const driver = await RunDriver.resume(runId, this.driverOptions(), onEvents, (state) => {
+      const missing = this.unregisteredFunctionsFor(state);
+      if (missing.length > 0) {
+        throw new BatonError(ErrorCode.badInput, `run "${runId}" still needs function capabilities that are not registered in this process: ${missing.join(', ')}`);
+      }
+    });
     return this.track(new RunHandle(driver, this.store));
   }
 
@@ -154,15 +156,24 @@ export class Baton {
     return handle;
   }
 
-  private driverOptions(plan: Plan): RunDriverOptions {
-    const commands = new Map(Object.entries(plan.capabilities ?? {}).map(([id, capability]) => [id, commandRunner(id, capability, plan.inputs)]));
+  private driverOptions(): RunDriverOptions {
     return {
       store: this.store,
       owner: this.owner,
       concurrency: this.options.concurrency,
       now: this.options.now,
-      runnerFor: (id) => this.functions.get(id) ?? commands.get(id),
+      runnerFor: (id, plan) => this.functions.get(id) ?? this.commandsOf(plan).get(id),
     };
+  }
+
+  /** A plan's command capabilities, made once per plan. */
+  private commandsOf(plan: Plan): Map<string, CapabilityRunner> {
+    let commands = this.commands.get(plan);
+    if (!commands) {
+      commands = new Map(Object.entries(plan.capabilities ?? {}).map(([id, capability]) => [id, commandRunner(id, capability, plan.inputs)]));
+      this.commands.set(plan, commands);
+    }
+    return commands;
   }
 
   async getRun(runId: string): Promise<{ record: RunRecord; state: RunState }> {

@@ -6,6 +6,7 @@ import {
   type BatonEvent,
   type JsonObject,
   type LedgerEvent,
+  type Plan,
   type RunState,
 } from '../core/index.js';
 import { AbortReason, type CapabilityRunner } from '../capabilities/index.js';
@@ -25,7 +26,8 @@ export interface RunDriverOptions {
   store: Store;
   owner: RunOwner;
   concurrency: number;
-  runnerFor(capabilityId: string): CapabilityRunner | undefined;
+  /** The implementation of a capability of the run's plan (commands come from the plan itself). */
+  runnerFor(capabilityId: string, plan: Plan): CapabilityRunner | undefined;
   now(): number;
 }
 
@@ -80,7 +82,7 @@ export class RunDriver {
    * ledger, and records attempts the previous engine left in flight as abandoned, so the
    * conductor dispatches them again as new attempts.
    */
-  static async resume(runId: string, options: RunDriverOptions, listener?: EventListener): Promise<RunDriver> {
+  static async resume(runId: string, options: RunDriverOptions, listener?: EventListener, admit?: (state: RunState) => void): Promise<RunDriver> {
     const driver = new RunDriver(runId, options);
     if (listener) driver.onEvents(listener);
     const replaced = await driver.lock();
@@ -89,6 +91,7 @@ export class RunDriver {
       driver.head = head;
       driver.state = state;
       driver.endedBefore = state.status !== 'running';
+      admit?.(state); // the caller's last word on the loaded run, while the lock is still held
       driver.startExecutor();
       const reason = replaced ? `the engine that held it (${describeOwner(replaced)}) is no longer running` : 'continued after an interruption or a crash';
       if (driver.state.status === 'running') await driver.recoverWork(reason);
@@ -104,7 +107,7 @@ export class RunDriver {
       runId: this.runId,
       inputs: this.state.inputs as JsonObject,
       concurrency: this.options.concurrency,
-      runnerFor: this.options.runnerFor,
+      runnerFor: (capabilityId) => this.options.runnerFor(capabilityId, this.state.plan),
       now: this.options.now,
       report: (outcome) => this.signal(outcome),
     });

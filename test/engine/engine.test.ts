@@ -184,6 +184,8 @@ describe('engine on the embedded SQLite store', () => {
     await baton.close();
 
     const again = await createBaton({ home });
+    // Without the function the unfinished steps need, resume refuses and leaves the run as it was.
+    await expect(again.resume(run.runId)).rejects.toThrow(`run "${run.runId}" still needs function capabilities that are not registered in this process: w`);
     again.register({ id: 'w', skills: { work: 1 }, run: async (input: string) => (ran.push(input), input) });
     release();
     const resumed = await again.resume(run.runId);

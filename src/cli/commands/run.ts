@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { resolveInputs, type LedgerEvent, type RunState } from '../../core/index.js';
+import { resolveInputs, type LedgerEvent } from '../../core/index.js';
 import { killRunningCommands, loadPlanFile, summarize, type Baton, type RunHandle, type RunResult } from '../../engine/index.js';
 import { CliExit, badInput, withBaton, type GlobalOptions } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
@@ -38,27 +38,32 @@ function positiveInt(value: string): number {
  */
 export async function driveInForeground(
   baton: Baton,
-  stepIds: readonly string[],
   start: (onEvents: (events: readonly LedgerEvent[]) => void) => Promise<RunHandle>,
   options: GlobalOptions,
 ): Promise<number> {
   const startedAt = Date.now();
-  const reporter = options.json ? undefined : new ProgressReporter(process.stdout, stepIds);
+  let reporter: ProgressReporter | undefined;
   let result: RunResult;
   let runId: string;
   try {
-    // Events that arrive before `start` returns are held back, so the resume banner comes first.
+    // Events that arrive before `start` returns are held back: the reporter is made from the run's
+    // state once it is known, and the resume banner comes before them.
     let early: (readonly LedgerEvent[])[] | undefined = [];
     const handle = await start((events) => (early ? early.push(events) : reporter?.onEvents(events)));
     runId = handle.runId;
+    const state = handle.state;
     if (handle.endedBefore) {
-      reporter?.stop();
       await handle.result();
-      return await reportFinished(baton, handle.state, options);
+      const wallMs = state.endedAt ? Date.parse(state.endedAt) - Date.parse(state.createdAt) : 0;
+      if (!options.json) process.stdout.write(`run ${runId} already ${state.status} (it ended at ${state.endedAt}); nothing to resume\n`);
+      return await report(baton, summarize(state), wallMs, options);
     }
-    const done = handle.state.terminalSteps - early.flat().filter((event) => /^step\.(succeeded|failed|skipped)$/.test(event.type)).length;
-    if (!options.json && done > 0) process.stdout.write(`resuming run ${runId}: ${done} of ${handle.state.stepCount} steps already done\n`);
-    for (const events of early) reporter?.onEvents(events);
+    if (!options.json) {
+      const done = state.terminalSteps - early.flat().filter((event) => /^step\.(succeeded|failed|skipped)$/.test(event.type)).length;
+      if (done > 0) process.stdout.write(`resuming run ${runId}: ${done} of ${state.stepCount} steps already done\n`);
+      reporter = new ProgressReporter(process.stdout, Object.keys(state.steps));
+      for (const events of early) reporter.onEvents(events);
+    }
     early = undefined;
     let interrupted = false;
     const onSigint = (): void => {
@@ -83,28 +88,18 @@ export async function driveInForeground(
   } finally {
     reporter?.stop();
   }
-  const verdict = await baton.verify(runId);
-  const wallMs = Date.now() - startedAt;
+  return report(baton, result, Date.now() - startedAt, options);
+}
+
+/** Verifies the run's ledger, prints the outcome (summary or JSON), and says what to exit with. */
+async function report(baton: Baton, result: RunResult, wallMs: number, options: GlobalOptions): Promise<number> {
+  const verdict = await baton.verify(result.runId);
   if (options.json) {
     printJson({ ...result, wallMs, ledger: verdict.ok ? { verified: true, events: verdict.events } : { verified: false, seq: verdict.seq, reason: verdict.reason } });
   } else {
     printSummary(result, wallMs, verdict);
   }
   if (result.interrupted) return ExitCode.interrupted;
-  if (!verdict.ok) return ExitCode.failed;
-  return result.status === 'succeeded' ? ExitCode.ok : ExitCode.failed;
-}
-
-/** `resume` of a run that already ended: say so, with the run's own figures, and change nothing. */
-async function reportFinished(baton: Baton, state: RunState, options: GlobalOptions): Promise<number> {
-  const result = summarize(state);
-  const verdict = await baton.verify(state.runId);
-  const wallMs = state.endedAt ? Date.parse(state.endedAt) - Date.parse(state.createdAt) : 0;
-  if (options.json) printJson({ ...result, wallMs, ledger: verdict.ok ? { verified: true, events: verdict.events } : { verified: false, seq: verdict.seq, reason: verdict.reason } });
-  else {
-    process.stdout.write(`run ${state.runId} already ${state.status} (it ended at ${state.endedAt}); nothing to resume\n`);
-    printSummary(result, wallMs, verdict);
-  }
   if (!verdict.ok) return ExitCode.failed;
   return result.status === 'succeeded' ? ExitCode.ok : ExitCode.failed;
 }
@@ -141,7 +136,7 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
       resolveInputs(plan, inputText, { fromText: true });
       const code = await withBaton(options, async (baton) => {
         const runId = options.runId;
-        return driveInForeground(baton, Object.keys(plan.steps), (onEvents) => baton.submit(plan, { inputText, ...(runId !== undefined && { runId }), onEvents }), options);
+        return driveInForeground(baton, (onEvents) => baton.submit(plan, { inputText, ...(runId !== undefined && { runId }), onEvents }), options);
       });
       if (code !== ExitCode.ok) throw new CliExit(code);
     });
@@ -154,10 +149,7 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
     .option('--json', 'print the result as JSON (no progress lines)')
     .action(async (runId: string, local: RunOptions) => {
       const options = { ...globals(), ...local };
-      const code = await withBaton({ ...options, existing: true }, async (baton) => {
-        const { state } = await baton.getRun(runId);
-        return driveInForeground(baton, Object.keys(state.steps), (onEvents) => baton.resume(runId, onEvents), options);
-      });
+      const code = await withBaton({ ...options, existing: true }, (baton) => driveInForeground(baton, (onEvents) => baton.resume(runId, onEvents), options));
       if (code !== ExitCode.ok) throw new CliExit(code);
     });
 }
