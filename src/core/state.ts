@@ -4,7 +4,8 @@ import { dependentsIndex, joinRule, type JoinRule } from './plan/graph.js';
 import type { Plan, Step } from './plan/schema.js';
 import type { CapabilityDescriptor } from './registry.js';
 
-export type RunStatus = 'running' | 'succeeded' | 'failed';
+/** A run ends succeeded, failed, denied (a person said no), aborted (an operator stopped it) or timed_out (its deadline passed). */
+export type RunStatus = 'running' | 'succeeded' | 'failed' | 'denied' | 'aborted' | 'timed_out';
 /** `cancelled`: the step was running when the run failed, and its attempts were stopped. */
 export type StepStatus = 'waiting' | 'ready' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
 export type InstanceStatus = 'queued' | 'running' | 'reported' | 'backoff' | 'succeeded' | 'failed' | 'cancelled';

@@ -66,6 +66,24 @@ export interface ListRunsQuery {
   limit?: number;
 }
 
+/**
+ * What a workspace remembers across sessions besides its runs (`baton context`): the
+ * objectives it is pursuing and the insights learned along the way.
+ */
+export interface ContextEntry {
+  /** `obj-1`, `ins-3`: the kind's prefix and a number, unique in the workspace. */
+  id: string;
+  kind: 'objective' | 'insight';
+  text: string;
+  /** The run it was recorded for, if any. */
+  runId: string | null;
+  /** Objectives are `open` until completed; insights are always `recorded`. */
+  status: 'open' | 'complete' | 'recorded';
+  outcome: string | null;
+  createdAt: string;
+  completedAt: string | null;
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   /** Appends a batch atomically; throws ConflictError when the chain head moved or the run exists already. */
@@ -86,6 +104,12 @@ export interface Store {
    */
   acquireRunLock(args: { runId: string; owner: RunOwner; expiresAt: number; now: number; replacing?: string }): Promise<{ acquired: true } | { acquired: false; holder: RunLock }>;
   releaseRunLock(runId: string, ownerId: string): Promise<void>;
+  /** Records an objective or insight; the store numbers it (`obj-1`, `ins-1`, ...). */
+  addContextEntry(entry: { kind: ContextEntry['kind']; text: string; runId?: string; at: string }): Promise<ContextEntry>;
+  /** Marks an open objective complete with its outcome; undefined when there is no such objective, ConflictError when it is not open. */
+  completeContextEntry(args: { id: string; outcome: string; at: string }): Promise<ContextEntry | undefined>;
+  /** Entries oldest first, optionally of one kind. */
+  listContextEntries(query?: { kind?: ContextEntry['kind'] }): Promise<ContextEntry[]>;
   close(): Promise<void>;
 }
 
