@@ -5,8 +5,11 @@ import type { Json } from './json.js';
 import { numberInputs } from './inputs.js';
 import { durationToMs } from './plan/duration.js';
 import { inputScope } from './plan/validate.js';
-import { routeStep } from './routing.js';
-import { attemptIdOf, idempotencyKeyOf, instanceOf, newInstance, planStepOf, stepOf, type InstanceState, type RunState, type StepState } from './state.js';
+import { admit } from './governance/admission.js';
+import { judgeConsensus } from './governance/consensus.js';
+import { advancePhases } from './governance/phase-advance.js';
+import { routeStep, stepGrant, type RoutePolicy } from './routing.js';
+import { attemptIdOf, idempotencyKeyOf, instanceOf, isTerminal, newInstance, planStepOf, stepOf, type InstanceState, type RunState, type StepState } from './state.js';
 import { compileTemplates, renderTemplates } from './templates.js';
 
 /** What the conductor is told besides the state: the time. It never reads a clock. */
@@ -57,9 +60,13 @@ export function conduct(state: RunState, context: DecideContext): BatonEvent[] {
  */
 export function nextWakeAt(state: RunState): number | null {
   if (state.status !== 'running') return null;
-  let earliest: number | null = null;
-  for (const [key, at] of state.backoff) {
-    if ((earliest === null || at < earliest) && hasCapacity(state, instanceOf(state, key).step)) earliest = at;
+  let earliest: number | null = state.deadlineAt;
+  const consider = (at: number): void => {
+    if (earliest === null || at < earliest) earliest = at;
+  };
+  if (state.paused === null) {
+    for (const [key, at] of state.backoff) if (hasCapacity(state, instanceOf(state, key).step)) consider(at);
+    for (const [step, deferral] of state.deferred) if (deferral.until !== null && state.ready.has(step)) consider(deferral.until);
   }
   return earliest;
 }
@@ -72,30 +79,139 @@ function hasCapacity(state: RunState, stepId: string): boolean {
 function decideOnce(state: RunState, now: number, emit: Emit): void {
   for (const { attemptId, reason } of [...state.stale]) emit({ type: 'attempt.rejected', data: { attemptId, reason } });
   if (state.status !== 'running') return;
+  for (const { attemptId, reason } of [...state.revoked]) emit({ type: 'attempt.cancelled', data: { attemptId, reason } });
+  if (state.deadlineAt !== null && now >= state.deadlineAt) {
+    timeOut(state, emit);
+    return;
+  }
+  if (state.abort) {
+    abortRun(state, emit);
+    return;
+  }
+  for (const denial of [...state.denials]) {
+    applyDenial(state, denial, emit);
+    if (state.status !== 'running') return;
+  }
+  for (const request of [...state.cancelRequests]) cancelStep(state, request, emit);
+  for (const [id, output] of [...state.submissions]) {
+    const step = state.steps[id.slice(id.indexOf(':') + 1)];
+    if (!step || isTerminal(step.status)) continue;
+    cancelAttemptsOf(state, step.id, `the result of "${step.id}" was submitted by a person`, emit);
+    emit({ type: 'step.succeeded', data: { step: step.id, output } });
+  }
   for (const key of [...state.reported]) {
     if (!state.reported.has(key)) continue; // settled along with its step earlier in this pass
-    settleReport(state, instanceOf(state, key), now, emit);
-    if (state.status !== 'running') return;
-  }
-  for (const [key, retryAt] of [...state.backoff]) {
-    if (retryAt > now || state.status !== 'running' || !state.backoff.has(key)) continue;
     const instance = instanceOf(state, key);
-    if (hasCapacity(state, instance.step)) dispatchInstance(state, instance, emit);
-  }
-  for (const key of [...state.queued]) {
-    const instance = state.instances.get(key);
-    if (!instance || instance.status !== 'queued' || state.status !== 'running') continue;
-    if (hasCapacity(state, instance.step)) dispatchInstance(state, instance, emit);
-  }
-  for (const id of [...state.ready]) {
+    if (instance.role === 'compensate' || stepOf(state, instance.step).status === 'escalated') continue;
+    settleReport(state, instance, now, emit);
     if (state.status !== 'running') return;
-    if (state.ready.has(id)) startStep(state, stepOf(state, id), emit);
   }
-  if (state.status === 'running' && state.terminalSteps === state.stepCount && state.inflight.size === 0) {
+  advancePhases(state, emit);
+  if (state.status !== 'running') return;
+  if (state.paused === null) {
+    for (const [key, retryAt] of [...state.backoff]) {
+      if (retryAt > now || state.status !== 'running' || !state.backoff.has(key)) continue;
+      const instance = instanceOf(state, key);
+      if (hasCapacity(state, instance.step)) dispatchInstance(state, instance, emit);
+    }
+    for (const key of [...state.queued]) {
+      const instance = state.instances.get(key);
+      if (!instance || instance.status !== 'queued' || state.status !== 'running') continue;
+      const status = stepOf(state, instance.step).status;
+      if (status === 'escalated' || status === 'awaiting') continue;
+      if (hasCapacity(state, instance.step)) dispatchInstance(state, instance, emit);
+    }
+    for (const id of [...state.ready]) {
+      if (state.status !== 'running') return;
+      const step = stepOf(state, id);
+      if (state.ready.has(id) && step.phase <= state.openPhase) startStep(state, step, now, emit);
+    }
+  }
+  if (state.status === 'running' && state.terminalSteps === state.stepCount && state.inflight.size === 0 && state.pending.size === 0 && state.openPhase === state.phases.length - 1) {
     const counts = { succeeded: 0, skipped: 0, failed: 0 };
     for (const step of Object.values(state.steps)) if (step.status in counts) counts[step.status as keyof typeof counts] += 1;
     emit({ type: 'run.succeeded', data: counts });
   }
+}
+
+function cancelAttemptsOf(state: RunState, stepId: string, reason: string, emit: Emit): void {
+  for (const [attemptId, key] of [...state.inflight]) {
+    if (instanceOf(state, key).step === stepId) emit({ type: 'attempt.cancelled', data: { attemptId, reason } });
+  }
+}
+
+function cancelAll(state: RunState, reason: string, emit: Emit, keep: (instance: InstanceState) => boolean = () => false): void {
+  for (const [attemptId, key] of [...state.inflight]) if (!keep(instanceOf(state, key))) emit({ type: 'attempt.cancelled', data: { attemptId, reason } });
+}
+
+function timeOut(state: RunState, emit: Emit): void {
+  const deadline = new Date(state.deadlineAt as number).toISOString();
+  cancelAll(state, `the run's deadline (${deadline}) passed`, emit);
+  emit({ type: 'run.timed_out', data: { reason: `the deadline of ${state.plan.constraints?.deadline} passed at ${deadline}`, deadline } });
+}
+
+/**
+ * Abort: stop every attempt, then run the declared `compensate` capabilities of completed
+ * steps, newest first, one at a time, each with its step's output. A compensation that fails
+ * is recorded and the next one still runs.
+ */
+function abortRun(state: RunState, emit: Emit): void {
+  const abort = state.abort as NonNullable<RunState['abort']>;
+  cancelAll(state, `the run was aborted by ${abort.by}: ${abort.reason}`, emit, (instance) => instance.role === 'compensate');
+  if (state.compensating === null) {
+    const steps = [...state.completed].reverse().filter((id) => state.plan.steps[id]?.compensate !== undefined);
+    if (steps.length > 0) emit({ type: 'run.compensating', data: { steps } });
+  }
+  const next = state.compensating?.[0];
+  if (next !== undefined) {
+    const key = `${next}/compensate`;
+    const instance = state.instances.get(key);
+    if (instance?.status === 'reported' && instance.report) {
+      const { report } = instance;
+      emit({ type: 'step.compensated', data: { step: next, ok: report.ok, error: report.ok ? null : report.error } });
+      abortRun(state, emit);
+    } else if (!instance || instance.status !== 'running') {
+      const capability = planStepOf(state, next).compensate as string;
+      emit({
+        type: 'attempt.dispatched',
+        data: {
+          attemptId: `${key}/a1`,
+          step: next,
+          index: null,
+          iteration: 1,
+          attempt: 1,
+          idempotencyKey: `${state.runId}/${key}`,
+          capability,
+          input: stepOf(state, next).output,
+          timeoutMs: state.registry[capability]?.timeoutMs ?? null,
+          role: 'compensate',
+        },
+      });
+    }
+    return;
+  }
+  if (state.inflight.size === 0) emit({ type: 'run.aborted', data: { reason: abort.reason, by: abort.by, compensated: state.compensated } });
+}
+
+function applyDenial(state: RunState, denial: RunState['denials'][number], emit: Emit): void {
+  const [kind, target] = [denial.id.slice(0, denial.id.indexOf(':')), denial.id.slice(denial.id.indexOf(':') + 1)];
+  const because = `denied by ${denial.by}${denial.comment ? `: ${denial.comment}` : ''}`;
+  if (kind === 'gate') {
+    cancelAll(state, `the gate of phase "${target}" was ${because}`, emit);
+    emit({ type: 'run.denied', data: { reason: `the gate of phase "${target}" was ${because}`, decision: denial.id, by: denial.by } });
+    return;
+  }
+  const step = state.steps[target];
+  if (!step || isTerminal(step.status)) return;
+  failStep(state, step, { type: 'denied', message: `${kind === 'confirm' ? 'confirmation' : 'escalation'} ${because}`, retryable: false }, emit, denial);
+}
+
+function cancelStep(state: RunState, request: RunState['cancelRequests'][number], emit: Emit): void {
+  const step = state.steps[request.step];
+  if (!step || isTerminal(step.status)) return;
+  const reason = `cancelled by ${request.by}${request.reason ? `: ${request.reason}` : ''}`;
+  cancelAttemptsOf(state, step.id, reason, emit);
+  emit({ type: 'step.cancelled', data: { step: step.id, reason } });
 }
 
 /** The run's inputs for an expression, with `number` inputs marked to stay doubles. */
@@ -130,12 +246,41 @@ function evaluateCondition(state: RunState, source: string, scope: 'step' | 'rep
   return value;
 }
 
-function startStep(state: RunState, step: StepState, emit: Emit): void {
+/** What a step may use right now: its grant, the money left to it, and the skills already built. */
+function routePolicy(state: RunState, stepId: string): RoutePolicy {
+  const planStep = planStepOf(state, stepId);
+  const { limitUsd, spentUsd, reservedUsd } = state.budget;
+  const runLeft = limitUsd === null ? null : limitUsd - spentUsd - reservedUsd;
+  const stepLimit = planStep.constraints?.budget_usd;
+  const stepLeft = stepLimit === undefined ? null : stepLimit - (state.stepSpend.get(stepId) ?? 0);
+  const remainingUsd = runLeft === null ? stepLeft : stepLeft === null ? runLeft : Math.min(runLeft, stepLeft);
+  return {
+    ...stepGrant(state.plan.constraints, planStep),
+    // Spending already reserved will settle; only money spent for good rules a capability out.
+    remainingUsd: remainingUsd === null ? null : remainingUsd + reservedUsd,
+    unbuilt: (skill) => {
+      const builder = state.builtBy.get(skill);
+      return builder !== undefined && builder !== stepId && state.steps[builder]?.status !== 'succeeded' ? builder : null;
+    },
+  };
+}
+
+function escalate(state: RunState, step: StepState, reason: string, detail: Json, emit: Emit): void {
+  emit({ type: 'decision.requested', data: { id: `escalation:${step.id}`, kind: 'escalation', step: step.id, phase: state.phases[step.phase]?.id ?? null, reason, detail } });
+}
+
+function needsConfirmation(state: RunState, stepId: string): boolean {
+  return planStepOf(state, stepId).confirm === true || (state.plan.constraints?.confirm ?? []).includes(stepId);
+}
+
+function startStep(state: RunState, step: StepState, now: number, emit: Emit): void {
   const planStep = planStepOf(state, step.id);
   if (step.deadPath !== null) {
     emit({ type: 'step.skipped', data: { step: step.id, reason: step.deadPath } });
     return;
   }
+  const deferral = state.deferred.get(step.id);
+  if (deferral && ((deferral.until !== null && deferral.until > now) || (deferral.signal !== null && !state.signals.has(deferral.signal)))) return;
   if (planStep.when !== undefined) {
     let proceed: boolean;
     try {
@@ -149,48 +294,78 @@ function startStep(state: RunState, step: StepState, emit: Emit): void {
       return;
     }
   }
-  const route = routeStep(step.id, planStep, state.registry);
-  if (!route) {
-    const what = planStep.skill !== undefined ? `skill "${planStep.skill}"` : `capability "${planStep.capability}"`;
-    failStep(state, step, { type: 'no_route', message: `no capability in the run's registry for ${what}`, retryable: false }, emit);
+  if (planStep.await !== undefined) {
+    const names = typeof planStep.await.signal === 'string' ? [planStep.await.signal] : planStep.await.signal;
+    const received = names.find((name) => state.signals.has(name));
+    if (received === undefined) {
+      const reason = `waiting for signal ${names.map((name) => `"${name}"`).join(' or ')}`;
+      emit({ type: 'decision.requested', data: { id: `signal:${step.id}`, kind: 'signal', step: step.id, phase: state.phases[step.phase]?.id ?? null, reason, detail: { signals: names } } });
+      return;
+    }
+    if (planStep.skill === undefined && planStep.capability === undefined) {
+      emit({ type: 'step.succeeded', data: { step: step.id, output: { signal: received, data: state.signals.get(received) ?? null } } });
+      return;
+    }
+  }
+  const route = routeStep(step.id, planStep, state.registry, routePolicy(state, step.id));
+  if (!route.ok) {
+    escalate(state, step, `no capability can take "${step.id}": ${route.reason}`, { candidates: route.candidates as unknown as Json }, emit);
     return;
   }
-  emit({ type: 'step.routed', data: route });
-  if (planStep.for_each === undefined) {
-    dispatchInstance(state, newInstance(step.id, null, null), emit);
-    return;
+  emit({ type: 'step.routed', data: route.route });
+  if (planStep.for_each !== undefined && !expandStep(state, step, emit)) return;
+  // Routing (or expansion) queued the work; a step that needs a yes holds it until it comes.
+  if (needsConfirmation(state, step.id) && !state.approvals.has(`confirm:${step.id}`)) {
+    const cost = state.registry[route.route.capability]?.costUsd;
+    const reason = `"${step.id}" needs a person's yes before it is dispatched to "${route.route.capability}"${cost ? ` (up to $${cost} per attempt)` : ''}`;
+    emit({ type: 'decision.requested', data: { id: `confirm:${step.id}`, kind: 'confirm', step: step.id, phase: state.phases[step.phase]?.id ?? null, reason, detail: { capability: route.route.capability } } });
   }
-  let items: Json;
-  try {
-    const expression = compileExpression(planStep.for_each, 'step');
-    items = expression.evaluate({ ...runInputs(state), steps: stepsContext(state, expression.stepRefs) });
-  } catch (error) {
-    failStep(state, step, expressionError(error, `for_each \`${planStep.for_each}\``), emit);
-    return;
-  }
-  if (!Array.isArray(items)) {
-    failStep(state, step, { type: 'expression', message: `for_each \`${planStep.for_each}\` must give a list, got ${JSON.stringify(items)}`, retryable: false }, emit);
-    return;
-  }
-  emit({ type: 'step.expanded', data: { step: step.id, items } });
-  if (items.length === 0) emit({ type: 'step.succeeded', data: { step: step.id, output: [] } });
-  // Instances are now queued; the next pass dispatches them within the step's concurrency.
 }
 
-function dispatchInstance(state: RunState, instance: InstanceState, emit: Emit, iteration = instance.iteration): void {
+/** Evaluates `for_each` and queues one instance per item; false when the step ended here. */
+function expandStep(state: RunState, step: StepState, emit: Emit): boolean {
+  const planStep = planStepOf(state, step.id);
+  const source = planStep.for_each as string;
+  let items: Json;
+  try {
+    const expression = compileExpression(source, 'step');
+    items = expression.evaluate({ ...runInputs(state), steps: stepsContext(state, expression.stepRefs) });
+  } catch (error) {
+    failStep(state, step, expressionError(error, `for_each \`${source}\``), emit);
+    return false;
+  }
+  if (!Array.isArray(items)) {
+    failStep(state, step, { type: 'expression', message: `for_each \`${source}\` must give a list, got ${JSON.stringify(items)}`, retryable: false }, emit);
+    return false;
+  }
+  emit({ type: 'step.expanded', data: { step: step.id, items } });
+  if (items.length > 0) return true;
+  emit({ type: 'step.succeeded', data: { step: step.id, output: [] } });
+  return false;
+}
+
+/**
+ * Dispatches an instance when the run's limits allow it: otherwise it waits (an outcome will
+ * make room) or its step escalates (it can never fit). Returns whether it was dispatched.
+ */
+function dispatchInstance(state: RunState, instance: InstanceState, emit: Emit, iteration = instance.iteration): boolean {
   const planStep = planStepOf(state, instance.step);
   const step = stepOf(state, instance.step);
+  const admission = admit(state, instance);
+  if (!admission.go) {
+    if (!admission.wait) escalate(state, step, admission.reason, { ...(admission.detail as object), retry: [instance.key] }, emit);
+    return false;
+  }
   const attempt = iteration === instance.iteration ? instance.attempts + 1 : 1;
-  const scope = inputScope(planStep);
+  const capability = instance.capability ?? (step.capability as string);
   let input: Json;
   try {
-    const context: ExpressionContext = { ...runInputs(state), item: instance.item, index: instance.index ?? 0, iteration };
-    input = renderTemplates(planStep.input, scope, { ...context, steps: stepsContext(state, referencedSteps(state, instance.step), { id: instance.step, output: instance.output }) });
+    input = instance.role === 'check' ? checkInput(state, instance) : renderInput(state, instance, iteration);
   } catch (error) {
-    failStep(state, step, expressionError(error, 'input'), emit);
-    return;
+    failStep(state, step, expressionError(error, instance.role === 'check' ? 'check.input' : 'input'), emit);
+    return false;
   }
-  const timeout = planStep.timeout !== undefined ? durationToMs(planStep.timeout) : (state.registry[step.capability ?? '']?.timeoutMs ?? null);
+  const timeout = planStep.timeout !== undefined && instance.role !== 'check' ? durationToMs(planStep.timeout) : (state.registry[capability]?.timeoutMs ?? null);
   const data: EventPayloads['attempt.dispatched'] = {
     attemptId: attemptIdOf({ ...instance, iteration }, attempt),
     step: instance.step,
@@ -198,13 +373,33 @@ function dispatchInstance(state: RunState, instance: InstanceState, emit: Emit, 
     iteration,
     attempt,
     idempotencyKey: idempotencyKeyOf(state.runId, { ...instance, iteration }),
-    capability: step.capability as string,
+    capability,
     input,
     timeoutMs: timeout,
+    ...(instance.role !== null && { role: instance.role }),
+    ...(admission.reservedUsd > 0 && { reservedUsd: admission.reservedUsd }),
   };
   emit({ type: 'attempt.dispatched', data });
+  if (state.registry[capability]?.kind === 'human') {
+    const reason = `waiting for a person to submit the result of "${instance.key}" (baton submit ${state.runId} ${instance.key} --output ...)`;
+    emit({ type: 'decision.requested', data: { id: `human:${instance.key}`, kind: 'human', step: instance.step, phase: state.phases[step.phase]?.id ?? null, reason, detail: { capability, input } } });
+  }
+  return true;
 }
 
+function renderInput(state: RunState, instance: InstanceState, iteration: number): Json {
+  const planStep = planStepOf(state, instance.step);
+  const context: ExpressionContext = { ...runInputs(state), item: instance.item, index: instance.index ?? 0, iteration };
+  return renderTemplates(planStep.input, inputScope(planStep), { ...context, steps: stepsContext(state, referencedSteps(state, instance.step), { id: instance.step, output: instance.output }) });
+}
+
+/** A check gets the step's output, or its own `input` rendered like the step's. */
+function checkInput(state: RunState, instance: InstanceState): Json {
+  const check = planStepOf(state, instance.step).check;
+  const output = state.instances.get(instance.step)?.output ?? null;
+  if (check?.input === undefined) return output;
+  return renderTemplates(check.input, 'step', { ...runInputs(state), steps: { ...stepsContext(state, referencedSteps(state, instance.step)), [instance.step]: { status: 'running', output } } });
+}
 
 const referencedCache = new WeakMap<object, string[]>();
 
@@ -224,7 +419,7 @@ function settleReport(state: RunState, instance: InstanceState, now: number, emi
   const planStep = planStepOf(state, instance.step);
   if (!report) return;
   if (!report.ok) {
-    const retry = planStep.retry;
+    const retry = instance.role === 'check' ? undefined : planStep.retry;
     if (report.error.retryable && retry && instance.failures <= retry.max) {
       const base = retry.backoff !== undefined ? durationToMs(retry.backoff) : 0;
       const delayMs = base * 2 ** (instance.failures - 1);
@@ -234,9 +429,23 @@ function settleReport(state: RunState, instance: InstanceState, now: number, emi
       });
       return;
     }
-    const where = instance.index !== null ? `item ${instance.index}: ` : '';
+    const where = instance.role === 'check' ? 'check: ' : instance.role === 'vote' ? `vote of "${instance.capability}": ` : instance.index !== null ? `item ${instance.index}: ` : '';
     const tries = instance.failures > 1 ? ` (after ${instance.failures} attempts)` : '';
-    failStep(state, step, { ...report.error, message: `${where}${report.error.message}${tries}` }, emit);
+    const error = { ...report.error, ...(instance.role === 'check' && { type: 'check_failed' }), message: `${where}${report.error.message}${tries}` };
+    if (planStep.on_failure === 'escalate') {
+      escalate(state, step, `"${step.id}" failed: ${error.message}`, { error: error as unknown as Json, retry: [instance.key] }, emit);
+      return;
+    }
+    failStep(state, step, error, emit);
+    return;
+  }
+  if (instance.role === 'vote') {
+    settleVotes(state, step, emit);
+    return;
+  }
+  if (instance.role === 'check') {
+    emit({ type: 'step.succeeded', data: { step: step.id, output: state.instances.get(step.id)?.output ?? null } });
+    sealIfAsked(state, step.id, emit);
     return;
   }
   if (planStep.repeat) {
@@ -258,24 +467,50 @@ function settleReport(state: RunState, instance: InstanceState, now: number, emi
     }
   }
   if (instance.index === null) {
+    if (planStep.check !== undefined) {
+      // The work is done; the step succeeds only once its check proves it.
+      if (!state.instances.has(`${step.id}/check`)) dispatchInstance(state, newInstance(step.id, null, null, 'check', planStep.check.capability), emit);
+      return;
+    }
     emit({ type: 'step.succeeded', data: { step: step.id, output: report.output } });
+    sealIfAsked(state, step.id, emit);
     return;
   }
   emit({ type: 'attempt.accepted', data: { attemptId: instance.attemptId as string, step: step.id, index: instance.index } });
   if (step.succeededInstances === step.instances.length) {
     emit({ type: 'step.succeeded', data: { step: step.id, output: step.instances.map((key) => instanceOf(state, key).output) } });
+    sealIfAsked(state, step.id, emit);
   }
 }
 
-/** A step failed for good: stop its other attempts, and unless it may fail, the whole run. */
-function failStep(state: RunState, step: StepState, error: StepError, emit: Emit): void {
-  for (const [attemptId, key] of [...state.inflight]) {
-    if (instanceOf(state, key).step === step.id) emit({ type: 'attempt.cancelled', data: { attemptId, reason: `step "${step.id}" failed` } });
+/** `seal: true`: the step's artifacts are sealed as it succeeds. */
+function sealIfAsked(state: RunState, stepId: string, emit: Emit): void {
+  if (planStepOf(state, stepId).seal !== true) return;
+  const artifacts = [...state.artifacts.values()].filter((artifact) => artifact.step === stepId && !artifact.sealed).map(({ name, sha256, bytes }) => ({ name, sha256, bytes }));
+  if (artifacts.length > 0) emit({ type: 'step.sealed', data: { step: stepId, artifacts } });
+}
+
+/** Once every vote is in, the outputs are compared: agreement is the step's output, disagreement escalates. */
+function settleVotes(state: RunState, step: StepState, emit: Emit): void {
+  const votes = step.instances.map((key) => instanceOf(state, key));
+  if (!votes.every((vote) => vote.status === 'reported' && vote.report?.ok)) return;
+  const consensus = planStepOf(state, step.id).consensus as NonNullable<ReturnType<typeof planStepOf>['consensus']>;
+  const verdict = judgeConsensus(consensus, votes.map((vote) => ({ capability: vote.capability as string, output: vote.output })));
+  if (!verdict.agreed) {
+    const detail = { votes: verdict.votes as unknown as Json, retry: votes.map((vote) => vote.key) };
+    escalate(state, step, `contradiction in "${step.id}": ${verdict.reason}`, detail, emit);
+    return;
   }
+  emit({ type: 'consensus.reached', data: { step: step.id, output: verdict.output, agreeing: verdict.agreeing, dissenting: verdict.dissenting } });
+  emit({ type: 'step.succeeded', data: { step: step.id, output: verdict.output } });
+}
+
+/** A step failed for good: stop its other attempts, and unless it may fail, the whole run. */
+function failStep(state: RunState, step: StepState, error: StepError, emit: Emit, denial?: RunState['denials'][number]): void {
+  cancelAttemptsOf(state, step.id, `step "${step.id}" failed`, emit);
   emit({ type: 'step.failed', data: { step: step.id, error } });
   if (planStepOf(state, step.id).on_failure === 'continue') return;
-  for (const attemptId of [...state.inflight.keys()]) {
-    emit({ type: 'attempt.cancelled', data: { attemptId, reason: `the run failed at step "${step.id}"` } });
-  }
-  emit({ type: 'run.failed', data: { reason: `step "${step.id}" failed: ${error.message}`, step: step.id } });
+  cancelAll(state, `the run ${denial ? 'was denied' : 'failed'} at step "${step.id}"`, emit);
+  if (denial) emit({ type: 'run.denied', data: { reason: `step "${step.id}": ${error.message}`, decision: denial.id, by: denial.by } });
+  else emit({ type: 'run.failed', data: { reason: `step "${step.id}" failed: ${error.message}`, step: step.id } });
 }

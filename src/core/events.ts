@@ -27,16 +27,52 @@ export interface RouteCandidate {
   reason: string;
 }
 
+/** A file a step wrote, stored content-addressed in the workspace. */
+export interface ArtifactRef {
+  /** `step/file`, unique in the run. */
+  name: string;
+  sha256: string;
+  bytes: number;
+}
+
+/** What waits for a person or the outside world. */
+export type PendingKind = 'gate' | 'confirm' | 'escalation' | 'human' | 'signal';
+
+/** Who did something from outside the conductor: `cli:alice@host`, `api:token-name`, `library`. */
+export type Principal = string;
+
 export interface EventPayloads {
   // signals
   'run.created': { plan: Plan; planHash: string; inputs: JsonObject; registry: Record<string, CapabilityDescriptor> };
   'run.resumed': { engine: string; reason: string };
-  'attempt.succeeded': { attemptId: string; output: Json; durationMs: number };
-  'attempt.failed': { attemptId: string; error: StepError; durationMs: number };
+  /** `costUsd`: what the capability reported this attempt cost (else its declared `cost_usd` is charged). `by`: who submitted a human step's result. */
+  'attempt.succeeded': { attemptId: string; output: Json; durationMs: number; costUsd?: number; by?: Principal; artifacts?: ArtifactRef[] };
+  'attempt.failed': { attemptId: string; error: StepError; durationMs: number; costUsd?: number };
   'attempt.abandoned': { attemptId: string; reason: string };
+  /** A person's answer to a pending decision: approve (pass the gate, confirm, retry the escalated step), deny, or supply the step's output. */
+  'decision.made': { id: string; verdict: 'approved' | 'denied' | 'submitted'; by: Principal; comment: string | null; output?: Json };
+  'signal.received': { name: string; data: Json; by: Principal };
+  'run.paused': { by: Principal; reason: string | null };
+  'run.unpaused': { by: Principal };
+  'run.abort_requested': { by: Principal; reason: string };
+  'step.cancel_requested': { step: string; by: Principal; reason: string | null };
+  'step.deferred': { step: string; until: string | null; signal: string | null; by: Principal };
+  /** A new plan revision for the run (`baton revise`, or `baton revert` with `revertOf`). */
+  'plan.revised': { revision: number; plan: Plan; planHash: string; registry: Record<string, CapabilityDescriptor>; by: Principal; revertOf: number | null };
+  'artifact.sealed': { artifact: string; sha256: string; by: Principal };
   // decisions
   'step.skipped': { step: string; reason: string };
-  'step.routed': { step: string; skill: string | null; capability: string; reason: string; candidates: RouteCandidate[] };
+  /** `voters`: for a `consensus` step, the distinct capabilities it runs on. */
+  'step.routed': { step: string; skill: string | null; capability: string; reason: string; candidates: RouteCandidate[]; voters?: string[] };
+  'decision.requested': { id: string; kind: PendingKind; step: string | null; phase: string | null; reason: string; detail?: Json };
+  'phase.opened': { phase: string; from: string | null; reason: string };
+  'phase.transition_denied': { from: string; to: string; reason: string };
+  'consensus.reached': { step: string; output: Json; agreeing: string[]; dissenting: string[] };
+  'step.cancelled': { step: string; reason: string };
+  'step.sealed': { step: string; artifacts: ArtifactRef[] };
+  /** Abort: the completed steps whose `compensate` capability will run, in this order. */
+  'run.compensating': { steps: string[] };
+  'step.compensated': { step: string; ok: boolean; error: StepError | null };
   'step.expanded': { step: string; items: Json[] };
   'attempt.dispatched': {
     attemptId: string;
@@ -52,6 +88,10 @@ export interface EventPayloads {
     capability: string;
     input: Json;
     timeoutMs: number | null;
+    /** What else than the step's own work this attempt is: its `check`, a `consensus` vote, or a compensation. */
+    role?: AttemptRole;
+    /** Worst-case cost reserved against the budget until the outcome settles it. */
+    reservedUsd?: number;
   };
   'attempt.retry_scheduled': { attemptId: string; retryAt: string; delayMs: number; retry: number; of: number };
   /** A `for_each` item's result was accepted (a plain step's is accepted by `step.succeeded`). */
@@ -62,7 +102,12 @@ export interface EventPayloads {
   'step.failed': { step: string; error: StepError };
   'run.succeeded': { succeeded: number; skipped: number; failed: number };
   'run.failed': { reason: string; step: string | null };
+  'run.denied': { reason: string; decision: string; by: Principal };
+  'run.aborted': { reason: string; by: Principal; compensated: string[] };
+  'run.timed_out': { reason: string; deadline: string };
 }
+
+export type AttemptRole = 'check' | 'vote' | 'compensate';
 
 export type EventType = keyof EventPayloads;
 
@@ -87,6 +132,15 @@ export const SIGNAL_TYPES: ReadonlySet<EventType> = new Set<EventType>([
   'attempt.succeeded',
   'attempt.failed',
   'attempt.abandoned',
+  'decision.made',
+  'signal.received',
+  'run.paused',
+  'run.unpaused',
+  'run.abort_requested',
+  'step.cancel_requested',
+  'step.deferred',
+  'plan.revised',
+  'artifact.sealed',
 ]);
 
 export function isDecision(event: { type: EventType }): boolean {

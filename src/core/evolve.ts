@@ -1,5 +1,6 @@
-import type { BatonEvent, EventOf } from './events.js';
-import { createRunState, instanceOf, newInstance, stepOf, type RunState, type StepState } from './state.js';
+import type { ArtifactRef, BatonEvent, EventOf } from './events.js';
+import { evolveGovernance } from './governance/evolve-governance.js';
+import { createRunState, instanceKey, instanceOf, newInstance, stepOf, type InstanceState, type RunState, type StepState } from './state.js';
 
 /** An event with the time it was recorded: what `evolve` folds. */
 export type TimedEvent = BatonEvent & { at: string; runId?: string };
@@ -22,16 +23,15 @@ export function evolve(state: RunState | undefined, event: TimedEvent): RunState
     case 'step.skipped':
       return settleStep(state, stepOf(state, event.data.step), 'skipped');
     case 'step.routed':
-      stepOf(state, event.data.step).capability = event.data.capability;
-      return state;
+      return route(state, event);
     case 'step.expanded':
       return expand(state, event);
     case 'attempt.dispatched':
       return dispatch(state, event);
     case 'attempt.succeeded':
-      return report(state, event.data.attemptId, { ok: true, output: event.data.output });
+      return report(state, event.data.attemptId, { ok: true, output: event.data.output }, event.data.costUsd, event.data.artifacts);
     case 'attempt.failed':
-      return report(state, event.data.attemptId, { ok: false, error: event.data.error });
+      return report(state, event.data.attemptId, { ok: false, error: event.data.error }, event.data.costUsd);
     case 'attempt.abandoned':
       return abandon(state, event.data.attemptId);
     case 'attempt.retry_scheduled':
@@ -52,6 +52,7 @@ export function evolve(state: RunState | undefined, event: TimedEvent): RunState
     case 'step.succeeded': {
       const step = stepOf(state, event.data.step);
       step.output = event.data.output;
+      state.completed.push(step.id);
       return settleStep(state, step, 'succeeded');
     }
     case 'step.failed': {
@@ -59,17 +60,59 @@ export function evolve(state: RunState | undefined, event: TimedEvent): RunState
       step.error = event.data.error;
       return settleStep(state, step, 'failed');
     }
+    case 'step.cancelled': {
+      const step = stepOf(state, event.data.step);
+      state.cancelRequests = state.cancelRequests.filter((request) => request.step !== step.id);
+      return settleStep(state, step, 'cancelled');
+    }
     case 'run.succeeded':
-      state.status = 'succeeded';
-      state.endedAt = event.at;
-      return state;
+      return endRun(state, 'succeeded', null, event.at);
     case 'run.failed':
-      for (const step of Object.values(state.steps)) if (step.status === 'running') step.status = 'cancelled';
-      state.status = 'failed';
-      state.failure = event.data.reason;
-      state.endedAt = event.at;
-      return state;
+      return endRun(state, 'failed', event.data.reason, event.at);
+    case 'run.denied':
+      return endRun(state, 'denied', event.data.reason, event.at);
+    case 'run.aborted':
+      return endRun(state, 'aborted', event.data.reason, event.at);
+    case 'run.timed_out':
+      return endRun(state, 'timed_out', event.data.reason, event.at);
+    default:
+      return evolveGovernance(state, event);
   }
+}
+
+/** The run ended: steps still running are cancelled and nothing is pending any more. */
+function endRun(state: RunState, status: RunState['status'], reason: string | null, at: string): RunState {
+  for (const step of Object.values(state.steps)) if (step.status === 'running' || step.status === 'escalated' || step.status === 'awaiting') step.status = 'cancelled';
+  state.status = status;
+  state.failure = reason;
+  state.endedAt = at;
+  state.pending.clear();
+  state.denials = [];
+  return state;
+}
+
+function route(state: RunState, event: EventOf<'step.routed'>): RunState {
+  const step = stepOf(state, event.data.step);
+  step.capability = event.data.capability;
+  markStarted(state, step);
+  step.status = 'running';
+  state.ready.delete(step.id);
+  if (state.plan.steps[step.id]?.for_each !== undefined) return state; // step.expanded makes its instances
+  const instances = event.data.voters ? event.data.voters.map((voter, i) => newInstance(step.id, i + 1, null, 'vote', voter)) : [newInstance(step.id, null, null)];
+  for (const instance of instances) {
+    state.instances.set(instance.key, instance);
+    step.instances.push(instance.key);
+    state.queued.add(instance.key);
+  }
+  return state;
+}
+
+/** A step left `waiting`/`ready` for the first time: its phase is under way. */
+export function markStarted(state: RunState, step: StepState): void {
+  if (step.started) return;
+  step.started = true;
+  const phase = state.phases[step.phase];
+  if (phase) phase.started += 1;
 }
 
 function expand(state: RunState, event: EventOf<'step.expanded'>): RunState {
@@ -80,6 +123,7 @@ function expand(state: RunState, event: EventOf<'step.expanded'>): RunState {
     step.instances.push(instance.key);
     state.queued.add(instance.key);
   });
+  markStarted(state, step);
   step.status = 'running';
   state.ready.delete(step.id);
   return state;
@@ -87,12 +131,14 @@ function expand(state: RunState, event: EventOf<'step.expanded'>): RunState {
 
 function dispatch(state: RunState, event: EventOf<'attempt.dispatched'>): RunState {
   const { step: stepId, index, attemptId, attempt, iteration } = event.data;
+  const role = event.data.role ?? null;
   const step = stepOf(state, stepId);
-  let instance = state.instances.get(index === null ? stepId : `${stepId}[${index}]`);
+  const key = instanceKey(stepId, index, role);
+  let instance = state.instances.get(key);
   if (!instance) {
-    instance = newInstance(stepId, index, null);
+    instance = newInstance(stepId, index, null, role, role === null ? null : event.data.capability);
     state.instances.set(instance.key, instance);
-    step.instances.push(instance.key);
+    if (role !== 'compensate') step.instances.push(instance.key);
   }
   if (iteration !== instance.iteration) {
     instance.iteration = iteration;
@@ -102,18 +148,40 @@ function dispatch(state: RunState, event: EventOf<'attempt.dispatched'>): RunSta
   instance.status = 'running';
   instance.attemptId = attemptId;
   instance.report = null;
-  step.status = 'running';
-  step.running += 1;
-  step.attempts += 1;
-  state.ready.delete(stepId);
+  if (role !== 'compensate') {
+    markStarted(state, step);
+    step.status = 'running';
+    step.running += 1;
+    step.attempts += 1;
+    state.ready.delete(stepId);
+  }
   state.queued.delete(instance.key);
   state.backoff.delete(instance.key);
   state.inflight.set(attemptId, instance.key);
+  const reserved = event.data.reservedUsd ?? 0;
+  if (reserved > 0) {
+    state.reservations.set(attemptId, { usd: reserved, step: stepId });
+    state.budget.reservedUsd += reserved;
+    state.stepSpend.set(stepId, (state.stepSpend.get(stepId) ?? 0) + reserved);
+  }
   return state;
 }
 
+/** Turns an attempt's reservation into spending: what it reported, else the worst case reserved. */
+function settleCost(state: RunState, attemptId: string, reported: number | undefined): void {
+  const reservation = state.reservations.get(attemptId);
+  const reserved = reservation?.usd ?? 0;
+  state.reservations.delete(attemptId);
+  const actual = reported ?? reserved;
+  state.budget.reservedUsd -= reserved;
+  state.budget.spentUsd += actual;
+  if (reservation && actual !== reserved) state.stepSpend.set(reservation.step, (state.stepSpend.get(reservation.step) ?? 0) - reserved + actual);
+}
+
+type Report = NonNullable<InstanceState['report']>;
+
 /** An attempt's outcome. Only the current attempt of a live instance is taken; any other is stale. */
-function report(state: RunState, attemptId: string, outcome: NonNullable<ReturnType<typeof instanceOf>['report']>): RunState {
+function report(state: RunState, attemptId: string, outcome: Report, costUsd?: number, artifacts?: ArtifactRef[]): RunState {
   const key = state.inflight.get(attemptId);
   if (key === undefined) {
     if (!state.cancelled.has(attemptId)) {
@@ -124,11 +192,14 @@ function report(state: RunState, attemptId: string, outcome: NonNullable<ReturnT
   }
   state.inflight.delete(attemptId);
   const instance = instanceOf(state, key);
-  stepOf(state, instance.step).running -= 1;
+  settleCost(state, attemptId, costUsd);
+  if (instance.role !== 'compensate') stepOf(state, instance.step).running -= 1;
+  state.pending.delete(`human:${key}`);
   instance.status = 'reported';
   instance.report = outcome;
   if (outcome.ok) instance.output = outcome.output;
   else instance.failures += 1;
+  for (const artifact of artifacts ?? []) state.artifacts.set(artifact.name, { ...artifact, step: instance.step, sealed: false });
   state.reported.add(key);
   return state;
 }
@@ -138,7 +209,8 @@ function abandon(state: RunState, attemptId: string): RunState {
   if (key === undefined) return state;
   state.inflight.delete(attemptId);
   const instance = instanceOf(state, key);
-  stepOf(state, instance.step).running -= 1;
+  settleCost(state, attemptId, undefined);
+  if (instance.role !== 'compensate') stepOf(state, instance.step).running -= 1;
   instance.status = 'queued';
   instance.attemptId = null;
   state.queued.add(key);
@@ -157,20 +229,35 @@ function scheduleRetry(state: RunState, event: EventOf<'attempt.retry_scheduled'
 
 function cancel(state: RunState, attemptId: string): RunState {
   state.cancelled.add(attemptId);
+  state.revoked = state.revoked.filter((entry) => entry.attemptId !== attemptId);
+  // What a cancelled attempt may have spent is unknown: it is charged its worst case.
+  settleCost(state, attemptId, undefined);
   const key = state.inflight.get(attemptId);
   if (key === undefined) return state;
   state.inflight.delete(attemptId);
   const instance = instanceOf(state, key);
-  stepOf(state, instance.step).running -= 1;
+  if (instance.role !== 'compensate') stepOf(state, instance.step).running -= 1;
+  state.pending.delete(`human:${key}`);
   instance.status = 'cancelled';
   return state;
 }
 
-/** A step reached a terminal status: retire its instances from the indexes and tell its dependents. */
-function settleStep(state: RunState, step: StepState, status: 'succeeded' | 'failed' | 'skipped'): RunState {
+/** A step reached a final status: retire its instances from the indexes and tell its dependents and its phase. */
+export function settleStep(state: RunState, step: StepState, status: 'succeeded' | 'failed' | 'skipped' | 'cancelled'): RunState {
   step.status = status;
   state.terminalSteps += 1;
   state.ready.delete(step.id);
+  state.deferred.delete(step.id);
+  for (const id of [`confirm:${step.id}`, `escalation:${step.id}`, `signal:${step.id}`]) {
+    state.pending.delete(id);
+    state.submissions.delete(id);
+  }
+  state.denials = state.denials.filter((denial) => denial.id !== `confirm:${step.id}` && denial.id !== `escalation:${step.id}`);
+  const phase = state.phases[step.phase];
+  if (phase) {
+    phase.terminal += 1;
+    if (status === 'failed') phase.failed += 1;
+  }
   for (const key of step.instances) {
     state.queued.delete(key);
     state.reported.delete(key);
@@ -178,10 +265,12 @@ function settleStep(state: RunState, step: StepState, status: 'succeeded' | 'fai
     const instance = instanceOf(state, key);
     if (instance.status !== 'succeeded' && instance.status !== 'failed' && instance.status !== 'running') instance.status = status === 'succeeded' ? 'succeeded' : 'failed';
   }
+  // A cancelled step is withdrawn: for its dependents it counts as skipped (dead-path elimination).
+  const skipped = status === 'skipped' || status === 'cancelled';
   for (const dependentId of state.dependents.get(step.id) ?? []) {
     const dependent = stepOf(state, dependentId);
     dependent.depsTerminal += 1;
-    if (status === 'skipped') dependent.depsSkipped += 1;
+    if (skipped) dependent.depsSkipped += 1;
     else dependent.depsCompleted += 1;
     if (dependent.status === 'waiting') markIfResolvable(state, dependent);
   }

@@ -17,6 +17,10 @@ export const ExpressionScope = {
   repeatIteration: 'repeatIteration',
   /** The argv of a `command` capability: the step's resolved `input` and the run's `inputs`. */
   command: 'command',
+  /** A phase gate's `policy`: inputs, steps, `budget` ({limit, spent, reserved}) and `phases` (id -> readiness). */
+  policy: 'policy',
+  /** A `consensus.compare` expression: two outputs, `a` and `b`. */
+  compare: 'compare',
 } as const;
 export type ExpressionScope = (typeof ExpressionScope)[keyof typeof ExpressionScope];
 
@@ -34,6 +38,8 @@ const ENVIRONMENTS: Record<ExpressionScope, Environment> = {
   forEachInstance: makeEnvironment({ inputs: 'map', steps: 'map', item: 'dyn', index: 'int' }),
   repeatIteration: makeEnvironment({ inputs: 'map', steps: 'map', iteration: 'int' }),
   command: makeEnvironment({ inputs: 'map', input: 'dyn' }),
+  policy: makeEnvironment({ inputs: 'map', steps: 'map', budget: 'map', phases: 'map' }),
+  compare: makeEnvironment({ a: 'dyn', b: 'dyn' }),
 };
 
 export const SCOPE_VARIABLES: Record<ExpressionScope, readonly string[]> = {
@@ -41,6 +47,8 @@ export const SCOPE_VARIABLES: Record<ExpressionScope, readonly string[]> = {
   forEachInstance: ['inputs', 'steps', 'item', 'index'],
   repeatIteration: ['inputs', 'steps', 'iteration'],
   command: ['inputs', 'input'],
+  policy: ['inputs', 'steps', 'budget', 'phases'],
+  compare: ['a', 'b'],
 };
 
 /** An expression that did not compile or could not be evaluated. Data, not a crash. */
@@ -64,6 +72,10 @@ export interface ExpressionContext {
   index?: number;
   iteration?: number;
   input?: Json;
+  budget?: Json;
+  phases?: Json;
+  a?: Json;
+  b?: Json;
 }
 
 export interface CompiledExpression {

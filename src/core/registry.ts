@@ -1,5 +1,5 @@
 import { durationToMs } from './plan/duration.js';
-import type { Plan } from './plan/schema.js';
+import type { CapabilityKind, Plan } from './plan/schema.js';
 
 /**
  * What the conductor knows of a capability: enough to route and to explain the route.
@@ -7,9 +7,13 @@ import type { Plan } from './plan/schema.js';
  */
 export interface CapabilityDescriptor {
   id: string;
-  kind: 'command' | 'function';
+  kind: CapabilityKind;
   skills: Record<string, number>;
   description?: string;
+  /** The most one attempt can cost (USD); absent means free. */
+  costUsd?: number;
+  /** What it needs from the run's grant. */
+  permissions?: string[];
   /** Default attempt timeout for steps on this capability. */
   timeoutMs?: number;
 }
@@ -25,7 +29,9 @@ export function buildRegistry(plan: Plan, registered: readonly CapabilityDescrip
       kind: capability.kind,
       skills: capability.skills,
       ...(capability.description !== undefined && { description: capability.description }),
-      ...(capability.timeout !== undefined && { timeoutMs: durationToMs(capability.timeout) }),
+      ...(capability.cost_usd !== undefined && { costUsd: capability.cost_usd }),
+      ...(capability.permissions !== undefined && { permissions: capability.permissions }),
+      ...(capability.kind === 'command' && capability.timeout !== undefined && { timeoutMs: durationToMs(capability.timeout) }),
     };
   }
   for (const descriptor of registered) registry[descriptor.id] = descriptor;

@@ -1,47 +1,110 @@
 import type { EventPayloads, RouteCandidate } from './events.js';
-import type { Step } from './plan/schema.js';
-import type { Registry } from './registry.js';
+import type { CapabilityKind, Constraints, Plan, Step } from './plan/schema.js';
+import type { CapabilityDescriptor, Registry } from './registry.js';
 
 /**
- * Picks the capability for a step and says why, weighing every candidate: a pinned step
- * gets its capability; a skill goes to the strongest capability that offers it, ties broken
- * by id so that the same registry always routes the same way. Returns undefined when no
- * capability qualifies (validation makes that rare; the conductor then fails the step closed).
+ * What a step may use: the run's constraints narrowed by the step's own. Computed from the
+ * plan alone, so pre-flight and the conductor apply the same rule.
  */
-export function routeStep(stepId: string, step: Step, registry: Registry): EventPayloads['step.routed'] | undefined {
+export interface RoutePolicy {
+  /** Capability kinds allowed; null means every kind. */
+  allow: readonly CapabilityKind[] | null;
+  /** Permissions granted. A capability needing one not granted is denied; one needing none may always run. */
+  permissions: readonly string[];
+  /** USD still available to this step (run and step budgets); null means no budget applies. */
+  remainingUsd: number | null;
+  /** For a skill built by an infrastructure step that has not succeeded yet: that step's id. */
+  unbuilt(skill: string): string | null;
+}
+
+export function intersect<T>(run: readonly T[] | undefined, step: readonly T[] | undefined): readonly T[] | null {
+  if (run === undefined && step === undefined) return null;
+  if (run === undefined) return step ?? null;
+  if (step === undefined) return run;
+  return run.filter((value) => step.includes(value));
+}
+
+/** The step's effective allow list and granted permissions. */
+export function stepGrant(constraints: Constraints | undefined, step: Step): { allow: readonly CapabilityKind[] | null; permissions: readonly string[] } {
+  return {
+    allow: intersect(constraints?.allow, step.constraints?.allow),
+    permissions: intersect(constraints?.permissions, step.constraints?.permissions) ?? [],
+  };
+}
+
+export type RouteResult = { ok: true; route: EventPayloads['step.routed'] } | { ok: false; reason: string; candidates: RouteCandidate[] };
+
+/** Why a capability may not take the step, or null when it may. */
+function exclusion(capability: CapabilityDescriptor, skill: string | null, policy: RoutePolicy): string | null {
+  if (policy.allow !== null && !policy.allow.includes(capability.kind)) return `kind "${capability.kind}" is not allowed (allow: ${policy.allow.join(', ') || 'none'})`;
+  const missing = (capability.permissions ?? []).filter((permission) => !policy.permissions.includes(permission));
+  if (missing.length > 0) return `needs permission ${missing.map((p) => `"${p}"`).join(', ')}, which the run does not grant`;
+  const cost = capability.costUsd ?? 0;
+  if (policy.remainingUsd !== null && cost > policy.remainingUsd + 1e-9) return `costs up to $${cost} per attempt and only $${round(policy.remainingUsd)} of the budget is left`;
+  if (skill !== null) {
+    const builder = policy.unbuilt(skill);
+    if (builder !== null) return `skill "${skill}" is built by step "${builder}", which has not succeeded (with its check) yet`;
+  }
+  return null;
+}
+
+export function round(usd: number): number {
+  return Math.round(usd * 1e6) / 1e6;
+}
+
+function byStrength(skill: string) {
+  return (a: CapabilityDescriptor, b: CapabilityDescriptor) => (b.skills[skill] as number) - (a.skills[skill] as number) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/**
+ * Picks the capability for a step and says why, weighing every candidate: a pinned step gets
+ * its capability if the constraints allow it; a skill goes to the strongest allowed capability
+ * that offers it, ties broken by id so that the same registry always routes the same way. A
+ * `consensus` step gets its `n` strongest allowed capabilities. When nothing qualifies, the
+ * result says why, candidate by candidate (the conductor escalates with it).
+ */
+export function routeStep(stepId: string, step: Step, registry: Registry, policy: RoutePolicy): RouteResult {
   if (step.capability !== undefined) {
     const capability = registry[step.capability];
-    if (!capability) return undefined;
-    return {
-      step: stepId,
-      skill: null,
-      capability: capability.id,
-      reason: `pinned by the step to "${capability.id}"`,
-      candidates: [{ capability: capability.id, kind: capability.kind, strength: null, chosen: true, reason: 'pinned' }],
-    };
+    if (!capability) return { ok: false, reason: `capability "${step.capability}" is not in the run's registry`, candidates: [] };
+    const excluded = exclusion(capability, null, policy);
+    const candidate: RouteCandidate = { capability: capability.id, kind: capability.kind, strength: null, chosen: excluded === null, reason: excluded ?? 'pinned' };
+    if (excluded !== null) return { ok: false, reason: `pinned capability "${capability.id}" ${excluded}`, candidates: [candidate] };
+    return { ok: true, route: { step: stepId, skill: null, capability: capability.id, reason: `pinned by the step to "${capability.id}"`, candidates: [candidate] } };
   }
   const skill = step.skill as string;
   const offering = Object.values(registry)
     .filter((capability) => capability.skills[skill] !== undefined)
-    .sort((a, b) => (b.skills[skill] as number) - (a.skills[skill] as number) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const [best] = offering;
-  if (!best) return undefined;
-  const bestStrength = best.skills[skill] as number;
-  const candidates: RouteCandidate[] = offering.map((capability, i) => {
+    .sort(byStrength(skill));
+  const eligible = offering.filter((capability) => exclusion(capability, skill, policy) === null);
+  const wanted = step.consensus?.n ?? 1;
+  const chosen = eligible.slice(0, wanted);
+  const [best] = chosen;
+  const candidates: RouteCandidate[] = offering.map((capability) => {
     const strength = capability.skills[skill] as number;
-    const reason =
-      i === 0
-        ? `strongest for "${skill}" (${strength})`
-        : strength === bestStrength
-          ? `as strong as "${best.id}" (${strength}); ties go to the first id`
-          : `weaker than "${best.id}" (${strength} < ${bestStrength})`;
-    return { capability: capability.id, kind: capability.kind, strength, chosen: i === 0, reason };
+    const excluded = exclusion(capability, skill, policy);
+    let reason: string;
+    if (excluded !== null) reason = excluded;
+    else if (capability === best) reason = `strongest allowed for "${skill}" (${strength})`;
+    else if (chosen.includes(capability)) reason = `one of the ${wanted} strongest allowed for consensus (${strength})`;
+    else if (best && strength === best.skills[skill]) reason = `as strong as "${best.id}" (${strength}); ties go to the first id`;
+    else reason = `weaker than "${best?.id}" (${strength} < ${best?.skills[skill]})`;
+    return { capability: capability.id, kind: capability.kind, strength, chosen: excluded === null && chosen.includes(capability), reason };
   });
-  return {
-    step: stepId,
-    skill,
-    capability: best.id,
-    reason: offering.length === 1 ? `the only capability offering "${skill}"` : `strongest of ${offering.length} capabilities offering "${skill}"`,
-    candidates,
-  };
+  if (!best || chosen.length < wanted) {
+    const why = offering.length === 0 ? `no capability in the run's registry offers skill "${skill}"` : `${eligible.length} of ${offering.length} capabilities offering "${skill}" are allowed, and the step needs ${wanted}`;
+    return { ok: false, reason: why, candidates };
+  }
+  const reason =
+    wanted > 1
+      ? `consensus of ${wanted}: ${chosen.map((c) => c.id).join(', ')}`
+      : eligible.length === 1
+        ? `the only allowed capability offering "${skill}"`
+        : `strongest of ${eligible.length} allowed capabilities offering "${skill}"`;
+  return { ok: true, route: { step: stepId, skill, capability: best.id, reason, candidates, ...(wanted > 1 && { voters: chosen.map((c) => c.id) }) } };
+}
+
+/** The policy for a step from the plan alone (pre-flight): every built skill counts as built later. */
+export function staticPolicy(plan: Plan, step: Step): RoutePolicy {
+  return { ...stepGrant(plan.constraints, step), remainingUsd: null, unbuilt: () => null };
 }

@@ -1,13 +1,18 @@
-import type { StepError } from './events.js';
+import type { ArtifactRef, AttemptRole, PendingKind, Principal, StepError } from './events.js';
+import { phasesOf, type PhaseState } from './governance/phases.js';
 import type { Json, JsonObject } from './json.js';
 import { dependentsIndex, joinRule, type JoinRule } from './plan/graph.js';
 import type { Plan, Step } from './plan/schema.js';
 import type { CapabilityDescriptor } from './registry.js';
+import { durationToMs } from './plan/duration.js';
 
 /** A run ends succeeded, failed, denied (a person said no), aborted (an operator stopped it) or timed_out (its deadline passed). */
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'denied' | 'aborted' | 'timed_out';
-/** `cancelled`: the step was running when the run failed, and its attempts were stopped. */
-export type StepStatus = 'waiting' | 'ready' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
+/**
+ * `awaiting`: held for a person's confirmation or a signal. `escalated`: stopped for an
+ * operator's decision. `cancelled`: stopped by an operator, or running when the run ended.
+ */
+export type StepStatus = 'waiting' | 'ready' | 'awaiting' | 'escalated' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
 export type InstanceStatus = 'queued' | 'running' | 'reported' | 'backoff' | 'succeeded' | 'failed' | 'cancelled';
 
 /** One execution unit of a step: the step itself, or one item of its `for_each`. */
@@ -15,6 +20,10 @@ export interface InstanceState {
   key: string;
   step: string;
   index: number | null;
+  /** Set for work besides the step's own: its check, a consensus vote, a compensation. */
+  role: AttemptRole | null;
+  /** The capability this instance runs on, when not the step's (votes, checks, compensations). */
+  capability: string | null;
   item: Json;
   /** 1-based `repeat` iteration. */
   iteration: number;
@@ -49,6 +58,28 @@ export interface StepState {
   succeededInstances: number;
   output: Json;
   error: StepError | null;
+  /** The phase it belongs to (an index into `RunState.phases`). */
+  phase: number;
+  /** It has left `waiting`/`ready` at least once. */
+  started: boolean;
+}
+
+/** Something the run waits on from outside: a gate, a confirmation, an escalation, a person's result, a signal. */
+export interface PendingDecision {
+  id: string;
+  kind: PendingKind;
+  step: string | null;
+  phase: string | null;
+  reason: string;
+  detail?: unknown;
+  since: string;
+}
+
+/** An operator's "no" that the conductor has not yet acted on. */
+export interface Denial {
+  id: string;
+  by: Principal;
+  comment: string | null;
 }
 
 /**
@@ -86,17 +117,60 @@ export interface RunState {
   stale: { attemptId: string; reason: string }[];
   /** Attempts the conductor cancelled; their late outcomes are recorded and ignored. */
   cancelled: Set<string>;
+
+  // Governance
+  revision: number;
+  phases: PhaseState[];
+  /** Index of the latest phase opened; -1 before the first opens. */
+  openPhase: number;
+  /** The last transition denial recorded, so that it is recorded once, not on every pass. */
+  transitionDenied: string | null;
+  paused: { by: Principal; reason: string | null } | null;
+  abort: { by: Principal; reason: string } | null;
+  /** Steps whose compensation is still to run, in order; null unless aborting. */
+  compensating: string[] | null;
+  compensated: string[];
+  deadlineAt: number | null;
+  budget: { limitUsd: number | null; spentUsd: number; reservedUsd: number };
+  /** attempt id -> USD reserved for it, and the step it is for. */
+  reservations: Map<string, { usd: number; step: string }>;
+  /** Attempts a plan revision took from their step: the conductor cancels them. */
+  revoked: { attemptId: string; reason: string }[];
+  /** step -> USD spent or reserved by its attempts. */
+  stepSpend: Map<string, number>;
+  pending: Map<string, PendingDecision>;
+  /** Decisions a person approved (`confirm:deploy`, `gate:execution`): they let the conductor through once. */
+  approvals: Map<string, { by: Principal; comment: string | null }>;
+  denials: Denial[];
+  /** `baton cancel RUN STEP` requests the conductor has not yet acted on. */
+  cancelRequests: { step: string; by: Principal; reason: string | null }[];
+  /** Decisions answered with an output (`escalation:review`): decision id -> the output. */
+  submissions: Map<string, Json>;
+  signals: Map<string, Json>;
+  deferred: Map<string, { until: number | null; signal: string | null }>;
+  /** Steps in the order they succeeded: compensations run in reverse. */
+  completed: string[];
+  artifacts: Map<string, ArtifactRef & { step: string; sealed: boolean }>;
+  /** Skills built by infrastructure steps (`builds`): skill -> the step that builds it. */
+  builtBy: Map<string, string>;
+  /** Plan revisions, from 1 (the plan the run was created with). */
+  revisions: { revision: number; planHash: string; at: string }[];
 }
 
-export function instanceKey(step: string, index: number | null): string {
+/** `build`, `fan[3]`, `build/check`, `review/v2`, `deploy/compensate`. */
+export function instanceKey(step: string, index: number | null, role: AttemptRole | null = null): string {
+  if (role === 'vote') return `${step}/v${index ?? 0}`;
+  if (role !== null) return `${step}/${role}`;
   return index === null ? step : `${step}[${index}]`;
 }
 
-export function newInstance(step: string, index: number | null, item: Json): InstanceState {
+export function newInstance(step: string, index: number | null, item: Json, role: AttemptRole | null = null, capability: string | null = null): InstanceState {
   return {
-    key: instanceKey(step, index),
+    key: instanceKey(step, index, role),
     step,
     index,
+    role,
+    capability,
     item,
     iteration: 1,
     attempts: 0,
@@ -152,7 +226,11 @@ export function createRunState(args: {
 }): RunState {
   const steps: Record<string, StepState> = {};
   const ready = new Set<string>();
+  const phases = phasesOf(args.plan);
+  const phaseIndex = new Map(phases.map((phase, i) => [phase.id, i]));
   for (const [id, step] of Object.entries(args.plan.steps)) {
+    const phase = step.phase !== undefined ? (phaseIndex.get(step.phase) ?? 0) : 0;
+    phases[phase]?.steps.push(id);
     const join = joinRule(step.after);
     steps[id] = {
       id,
@@ -169,9 +247,14 @@ export function createRunState(args: {
       succeededInstances: 0,
       output: null,
       error: null,
+      phase,
+      started: false,
     };
     if (join.of.length === 0) ready.add(id);
   }
+  const builtBy = new Map<string, string>();
+  for (const [id, step] of Object.entries(args.plan.steps)) for (const skill of step.builds ?? []) builtBy.set(skill, id);
+  const deadline = args.plan.constraints?.deadline;
   return {
     runId: args.runId,
     name: args.plan.name,
@@ -195,5 +278,35 @@ export function createRunState(args: {
     inflight: new Map(),
     stale: [],
     cancelled: new Set(),
+    revision: 1,
+    phases,
+    // A plan without phases has one implicit phase, open from the start.
+    openPhase: args.plan.phases === undefined && phases.length === 1 ? 0 : -1,
+    transitionDenied: null,
+    paused: null,
+    abort: null,
+    compensating: null,
+    compensated: [],
+    deadlineAt: deadline !== undefined ? Date.parse(args.at) + durationToMs(deadline) : null,
+    budget: { limitUsd: args.plan.constraints?.budget_usd ?? null, spentUsd: 0, reservedUsd: 0 },
+    reservations: new Map(),
+    revoked: [],
+    stepSpend: new Map(),
+    pending: new Map(),
+    approvals: new Map(),
+    denials: [],
+    cancelRequests: [],
+    submissions: new Map(),
+    signals: new Map(),
+    deferred: new Map(),
+    completed: [],
+    artifacts: new Map(),
+    builtBy,
+    revisions: [{ revision: 1, planHash: args.planHash, at: args.at }],
   };
+}
+
+/** Whether a step's status is final. */
+export function isTerminal(status: StepStatus): boolean {
+  return status === 'succeeded' || status === 'failed' || status === 'skipped' || status === 'cancelled';
 }

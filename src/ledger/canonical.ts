@@ -1,19 +1,7 @@
 import { createHash } from 'node:crypto';
-import canonicalizeModule from 'canonicalize';
+import { canonicalJson } from '../core/canonical.js';
 
-// The package is CommonJS (`module.exports = fn`); its typings describe an ES default export.
-const canonicalize = canonicalizeModule as unknown as (value: unknown) => string | undefined;
-
-/**
- * RFC 8785 (JSON Canonicalization Scheme) through the `canonicalize` package: sorted keys,
- * canonical numbers, no whitespace. Hashes are taken over this form, so the same event
- * always hashes the same whatever the key order it was built with.
- */
-export function canonicalJson(value: unknown): string {
-  const text = canonicalize(value);
-  if (text === undefined) throw new TypeError('value has no JSON form');
-  return text;
-}
+export { canonicalJson };
 
 export function sha256Hex(text: string): string {
   return createHash('sha256').update(text).digest('hex');

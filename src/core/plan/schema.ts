@@ -38,18 +38,99 @@ export const InputDeclaration = z.strictObject({
 
 export const Skills = z.record(SkillName, z.number().min(0).max(1));
 
+/** What a capability may need and a run may grant: `network`, `fs:write`, `spend`, or any name of your own. */
+export const Permission = z.string().regex(/^[a-z][a-z0-9_.:-]*$/, 'a permission is lower-case letters, digits, _, ., : and - (for example `network`, `fs:write`)');
+
+export const CapabilityKind = z.enum(['command', 'function', 'human']);
+
+/** What every capability kind can declare besides its skills. */
+const capabilityTerms = {
+  description: z.string().optional(),
+  skills: Skills,
+  /** The most one attempt can cost, in US dollars; reserved against the budget before dispatch. */
+  cost_usd: z.number().min(0).optional(),
+  /** What the capability needs; a run that does not grant all of it cannot use it. */
+  permissions: z.array(Permission).optional(),
+};
+
 export const CommandCapability = z.strictObject({
   kind: z.literal('command'),
-  description: z.string().optional(),
+  ...capabilityTerms,
   /** argv, never a shell string; each argument may hold `{{ expr }}` templates over `input` and `inputs`. */
   command: z.array(z.string()).min(1, 'command needs at least the program to run'),
-  skills: Skills,
   /** Default timeout for every attempt on this capability; a step's own `timeout` wins. */
   timeout: Duration.optional(),
 });
 
+/** A person: the step waits until someone submits its result (`baton submit RUN STEP`). */
+export const HumanCapability = z.strictObject({
+  kind: z.literal('human'),
+  ...capabilityTerms,
+});
+
 /** Capability kinds a plan file can declare. `function` capabilities are registered in code. */
-export const PlanCapability = z.discriminatedUnion('kind', [CommandCapability]);
+export const PlanCapability = z.discriminatedUnion('kind', [CommandCapability, HumanCapability]);
+
+/** Limits a run (or one step) works within; every one is enforced before dispatch. */
+export const Constraints = z.strictObject({
+  /** The whole run must end within this long after it was created; then it ends `timed_out`. */
+  deadline: Duration.optional(),
+  /** Money ceiling in US dollars: worst-case costs are reserved before dispatch, so it is never exceeded. */
+  budget_usd: z.number().min(0).optional(),
+  /** Attempts running at once across the run. */
+  max_parallel: z.int().min(1).optional(),
+  /** Capability kinds the run may use (default: all). */
+  allow: z.array(CapabilityKind).optional(),
+  /** Permissions granted; a capability that needs one not listed here is denied. */
+  permissions: z.array(Permission).optional(),
+  /** Paths (`./out`, `/srv/data`) and hosts (`api.example.com`) capabilities may touch. */
+  scope: z.array(z.string().min(1)).optional(),
+  /** Steps that need a person's yes before they are dispatched. */
+  confirm: z.array(StepId).optional(),
+});
+
+/** A step's own limits: they can only narrow the run's. */
+export const StepConstraints = Constraints.pick({ budget_usd: true, allow: true, permissions: true, scope: true });
+
+export const PhaseId = z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, 'a phase id is a letter or _ followed by letters, digits, _ or -');
+
+export const Gate = z.union([
+  z.strictObject({ approval: z.literal(true) }),
+  z.strictObject({
+    evidence: z.strictObject({
+      /** Artifacts (`step/file`) that must exist and be sealed. */
+      artifacts: z.array(z.string().min(1)).optional(),
+      /** Steps that must have succeeded (their `check`, if any, included). */
+      checks: z.array(StepId).optional(),
+    }),
+  }),
+  z.strictObject({ policy: Expression }),
+]);
+
+export const Phase = z.union([
+  PhaseId,
+  z.strictObject({
+    id: PhaseId,
+    /** What must hold before this phase opens. */
+    gate: Gate.optional(),
+    /** When some steps of the phase before failed and others did not: `block` (default) escalates, `continue` opens this phase anyway. */
+    on_partial: z.enum(['block', 'continue']).optional(),
+  }),
+]);
+
+export const Consensus = z.strictObject({
+  /** How many distinct capabilities run the step. */
+  n: z.int().min(2).max(10),
+  agree: z.enum(['all', 'majority']),
+  /** `exact` (same JSON text), `json` (same value, any key order), or a CEL expression over `a` and `b`. */
+  compare: z.union([z.literal('exact'), z.literal('json'), Expression]).optional(),
+});
+
+export const Check = z.strictObject({
+  /** The capability that proves the step's work: it gets the step's output as input unless `input` says otherwise. */
+  capability: CapabilityId,
+  input: z.json().optional(),
+});
 
 export const After = z.union([
   z.array(StepId),
@@ -82,15 +163,42 @@ export const Step = z
     input: z.json().optional(),
     retry: Retry.optional(),
     timeout: Duration.optional(),
-    on_failure: z.enum(['fail', 'continue']).optional(),
+    /** `fail` (default) fails the run, `continue` lets it go on, `escalate` waits for an operator. */
+    on_failure: z.enum(['fail', 'continue', 'escalate']).optional(),
+    phase: PhaseId.optional(),
+    constraints: StepConstraints.optional(),
+    /** Need a person's yes before dispatch (as if listed in `constraints.confirm`). */
+    confirm: z.boolean().optional(),
+    /** Wait for a named signal (`baton signal RUN NAME`), or the first of several. */
+    await: z.strictObject({ signal: z.union([SkillName, z.array(SkillName).min(1)]) }).optional(),
+    consensus: Consensus.optional(),
+    /** Run this capability with the step's output as input if the run is aborted after the step completed. */
+    compensate: CapabilityId.optional(),
+    /** Infrastructure: skills this step makes work; capabilities offering them are routable only once it (and its check) succeeded. */
+    builds: z.array(SkillName).min(1).optional(),
+    check: Check.optional(),
+    /** Seal the artifacts the step writes: any later change fails `baton verify`. */
+    seal: z.boolean().optional(),
   })
   .superRefine((step, ctx) => {
-    if ((step.skill === undefined) === (step.capability === undefined)) {
+    const routed = step.skill !== undefined || step.capability !== undefined;
+    if (step.skill !== undefined && step.capability !== undefined) {
+      ctx.addIssue({ code: 'custom', message: 'a step needs exactly one of `skill` (routed to the strongest capability) or `capability` (pinned)', path: ['capability'] });
+    } else if (!routed && step.await === undefined) {
       ctx.addIssue({
         code: 'custom',
-        message: 'a step needs exactly one of `skill` (routed to the strongest capability) or `capability` (pinned)',
-        path: step.skill === undefined ? [] : ['capability'],
+        message: 'a step needs `skill` (routed to the strongest capability), `capability` (pinned), or `await` (it waits for a signal)',
+        path: [],
       });
+    }
+    if (step.consensus !== undefined && step.skill === undefined) {
+      ctx.addIssue({ code: 'custom', message: '`consensus` needs a `skill`: it runs on several capabilities that offer it', path: ['consensus'] });
+    }
+    if (step.consensus !== undefined && (step.for_each !== undefined || step.repeat !== undefined)) {
+      ctx.addIssue({ code: 'custom', message: '`consensus` cannot be combined with `for_each` or `repeat` (put the loop in its own step)', path: ['consensus'] });
+    }
+    if (step.check !== undefined && (step.for_each !== undefined || step.repeat !== undefined || step.consensus !== undefined || !routed)) {
+      ctx.addIssue({ code: 'custom', message: '`check` applies to a plain step with a skill or capability (not `for_each`, `repeat`, `consensus` or a pure `await`)', path: ['check'] });
     }
     if (step.concurrency !== undefined && step.for_each === undefined) {
       ctx.addIssue({ code: 'custom', message: '`concurrency` only applies to a `for_each` step', path: ['concurrency'] });
@@ -106,6 +214,9 @@ export const Plan = z.strictObject({
   objective: z.string().optional(),
   inputs: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an input name is an identifier'), InputDeclaration).optional(),
   capabilities: z.record(CapabilityId, PlanCapability).optional(),
+  constraints: Constraints.optional(),
+  /** Ordered phases; a phase opens when the one before is complete and its gate passes. */
+  phases: z.array(Phase).min(1).optional(),
   steps: z.record(StepId, Step).refine((steps) => Object.keys(steps).length > 0, 'a plan needs at least one step'),
 });
 
@@ -116,6 +227,11 @@ export type PlanCapability = z.infer<typeof PlanCapability>;
 export type CommandCapability = z.infer<typeof CommandCapability>;
 export type InputDeclaration = z.infer<typeof InputDeclaration>;
 export type InputType = z.infer<typeof InputType>;
+export type Constraints = z.infer<typeof Constraints>;
+export type Gate = z.infer<typeof Gate>;
+export type Phase = z.infer<typeof Phase>;
+export type Consensus = z.infer<typeof Consensus>;
+export type CapabilityKind = z.infer<typeof CapabilityKind>;
 
 /** The plan language as JSON Schema (draft 2020-12), for editors and other tools. */
 export function planJsonSchema(): Record<string, unknown> {

@@ -130,6 +130,7 @@ function validateExpressions(plan: Plan): PlanIssue[] {
     }
   }
   for (const [id, capability] of Object.entries(plan.capabilities ?? {})) {
+    if (capability.kind !== 'command') continue;
     capability.command.forEach((argument, i) => {
       try {
         compileTemplates(argument, 'command');

@@ -1,0 +1,162 @@
+import type { BatonEvent } from '../events.js';
+import { stepOf, type RunState } from '../state.js';
+import { revise } from './revise.js';
+
+type GovernanceEvent = Exclude<
+  BatonEvent,
+  {
+    type:
+      | 'run.created'
+      | 'run.resumed'
+      | 'step.skipped'
+      | 'step.routed'
+      | 'step.expanded'
+      | 'attempt.dispatched'
+      | 'attempt.succeeded'
+      | 'attempt.failed'
+      | 'attempt.abandoned'
+      | 'attempt.retry_scheduled'
+      | 'attempt.accepted'
+      | 'attempt.cancelled'
+      | 'attempt.rejected'
+      | 'step.succeeded'
+      | 'step.failed'
+      | 'step.cancelled'
+      | 'run.succeeded'
+      | 'run.failed'
+      | 'run.denied'
+      | 'run.aborted'
+      | 'run.timed_out';
+  }
+> & { at: string };
+
+/** Where a held step goes back to once what it waited for came: ready to be decided on again. */
+function release(state: RunState, stepId: string): void {
+  const step = stepOf(state, stepId);
+  if (step.status === 'awaiting' || step.status === 'escalated') {
+    step.status = step.instances.length > 0 && step.capability !== null ? 'running' : 'ready';
+    if (step.status === 'ready') state.ready.add(stepId);
+  }
+}
+
+/**
+ * Folds the governance events: operators' commands and answers (signals) and the
+ * conductor's governance decisions. Like `evolve`, it updates the state in place.
+ */
+export function evolveGovernance(state: RunState, event: GovernanceEvent): RunState {
+  switch (event.type) {
+    case 'decision.requested': {
+      const { id, kind, step, phase, reason, detail } = event.data;
+      state.pending.set(id, { id, kind, step, phase, reason, ...(detail !== undefined && { detail }), since: event.at });
+      if (step !== null && (kind === 'confirm' || kind === 'signal' || kind === 'escalation')) {
+        const held = stepOf(state, step);
+        held.status = kind === 'escalation' ? 'escalated' : 'awaiting';
+        state.ready.delete(step);
+      }
+      return state;
+    }
+    case 'decision.made': {
+      const pending = state.pending.get(event.data.id);
+      if (!pending) return state;
+      state.pending.delete(pending.id);
+      const { by, comment } = event.data;
+      if (event.data.verdict === 'denied') {
+        state.denials.push({ id: pending.id, by, comment });
+        return state;
+      }
+      if (event.data.verdict === 'submitted') {
+        state.submissions.set(pending.id, event.data.output ?? null);
+        return state;
+      }
+      state.approvals.set(pending.id, { by, comment });
+      if (pending.kind === 'escalation' && pending.step !== null) retryEscalated(state, pending.step, pending.detail);
+      else if (pending.step !== null) release(state, pending.step);
+      return state;
+    }
+    case 'signal.received': {
+      state.signals.set(event.data.name, event.data.data);
+      for (const pending of [...state.pending.values()]) {
+        if (pending.kind !== 'signal' || pending.step === null) continue;
+        const names = (pending.detail as { signals?: string[] } | undefined)?.signals ?? [];
+        if (names.includes(event.data.name)) {
+          state.pending.delete(pending.id);
+          release(state, pending.step);
+        }
+      }
+      return state;
+    }
+    case 'run.paused':
+      state.paused = { by: event.data.by, reason: event.data.reason };
+      return state;
+    case 'run.unpaused':
+      state.paused = null;
+      return state;
+    case 'run.abort_requested':
+      state.abort ??= { by: event.data.by, reason: event.data.reason };
+      return state;
+    case 'step.cancel_requested':
+      state.cancelRequests.push({ step: event.data.step, by: event.data.by, reason: event.data.reason });
+      return state;
+    case 'step.deferred':
+      state.deferred.set(event.data.step, { until: event.data.until === null ? null : Date.parse(event.data.until), signal: event.data.signal });
+      return state;
+    case 'plan.revised':
+      return revise(state, event);
+    case 'artifact.sealed':
+    case 'step.sealed': {
+      const names = event.type === 'artifact.sealed' ? [event.data.artifact] : event.data.artifacts.map((artifact) => artifact.name);
+      for (const name of names) {
+        const artifact = state.artifacts.get(name);
+        if (artifact) artifact.sealed = true;
+      }
+      return state;
+    }
+    case 'phase.opened': {
+      const index = state.phases.findIndex((phase) => phase.id === event.data.phase);
+      state.openPhase = Math.max(state.openPhase, index);
+      state.transitionDenied = null;
+      state.pending.delete(`gate:${event.data.phase}`);
+      return state;
+    }
+    case 'phase.transition_denied':
+      state.transitionDenied = event.data.reason;
+      return state;
+    case 'consensus.reached':
+      return state;
+    case 'run.compensating':
+      state.compensating = [...event.data.steps];
+      return state;
+    case 'step.compensated':
+      state.reported.delete(`${event.data.step}/compensate`);
+      state.compensating = (state.compensating ?? []).filter((step) => step !== event.data.step);
+      if (event.data.ok) state.compensated.push(event.data.step);
+      return state;
+  }
+}
+
+/**
+ * "Approve" on an escalated step: try again. Its failed instances (or, after a consensus
+ * disagreement, all its votes) are queued afresh with their retries renewed; attempt numbers
+ * go on, so every attempt id stays unique. A step that could not be routed is decided on
+ * from the start.
+ */
+function retryEscalated(state: RunState, stepId: string, detail: unknown): void {
+  const step = stepOf(state, stepId);
+  const again = (detail as { retry?: string[] } | undefined)?.retry ?? [];
+  if (again.length === 0) {
+    step.status = 'ready';
+    state.ready.add(stepId);
+    return;
+  }
+  for (const key of again) {
+    const instance = state.instances.get(key);
+    if (!instance) continue;
+    instance.status = 'queued';
+    instance.failures = 0;
+    instance.report = null;
+    state.reported.delete(key);
+    state.queued.add(key);
+  }
+  step.succeededInstances = step.instances.filter((key) => state.instances.get(key)?.status === 'succeeded').length;
+  step.status = 'running';
+}
