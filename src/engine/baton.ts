@@ -11,17 +11,20 @@ import {
   type LedgerEvent,
   type Plan,
   routeStep,
+  staticPolicy,
+  type BatonEvent,
   type RunState,
   type Step,
 } from '../core/index.js';
 import { CapabilityId, Skills } from '../core/plan/schema.js';
 import { commandRunner, functionRunner, type CapabilityRunner, type FunctionCapability } from '../capabilities/index.js';
-import { canonicalJson, ChainVerifier, hashPlan, type ChainVerdict } from '../ledger/index.js';
+import { canonicalJson, chainEvents, ChainVerifier, hashPlan, type ChainVerdict } from '../ledger/index.js';
 import { readAllEvents, SqliteStore, type RunRecord, type Store } from '../store/index.js';
 import { loadVerifiedRun } from './load-run.js';
-import { newOwner } from './owner.js';
+import { defaultPrincipal, newOwner } from './owner.js';
 import { loadPlanFile } from './plan-file.js';
 import { RunDriver, type RunDriverOptions } from './run-driver.js';
+import * as operator from './operator.js';
 import { RunHandle } from './run-handle.js';
 import { newRunId, RUN_ID_PATTERN } from './run-id.js';
 import { databaseFile, workspaceHome } from './workspace.js';
@@ -35,6 +38,14 @@ export interface BatonOptions {
   concurrency?: number;
   /** The clock; tests and simulations pass their own. */
   now?: () => number;
+  /** Who operator commands are recorded as, unless a command says otherwise (default `user@host`). */
+  principal?: string;
+}
+
+export interface OperatorOptions {
+  /** Who is acting, recorded in the ledger (default: this process's user, e.g. `alice@build-3`). */
+  by?: string;
+  comment?: string;
 }
 
 export interface SubmitOptions {
@@ -66,7 +77,7 @@ export class Baton {
 
   constructor(
     readonly store: Store,
-    private readonly options: { concurrency: number; now: () => number },
+    private readonly options: { concurrency: number; now: () => number; principal: string },
   ) {}
 
   /** Registers a TypeScript function as a capability that plans can route to by skill or pin by id. */
@@ -141,8 +152,12 @@ export class Baton {
     const missing = new Set<string>();
     for (const step of Object.values(state.steps)) {
       if (step.status === 'succeeded' || step.status === 'failed' || step.status === 'skipped') continue;
-      const capability = step.capability ?? routeStep(step.id, state.plan.steps[step.id] as Step, state.registry)?.capability;
-      if (capability !== undefined && state.registry[capability]?.kind === 'function' && !this.functions.has(capability)) missing.add(capability);
+      const planStep = state.plan.steps[step.id] as Step;
+      const route = step.capability === null && (planStep.skill !== undefined || planStep.capability !== undefined) ? routeStep(step.id, planStep, state.registry, staticPolicy(state.plan, planStep)) : undefined;
+      const capabilities = [step.capability ?? (route?.ok ? route.route.capability : undefined), ...(route?.ok ? (route.route.voters ?? []) : []), planStep.check?.capability, planStep.compensate];
+      for (const capability of capabilities) {
+        if (capability != null && state.registry[capability]?.kind === 'function' && !this.functions.has(capability)) missing.add(capability);
+      }
     }
     return [...missing];
   }
@@ -154,6 +169,118 @@ export class Baton {
       .catch(() => {})
       .finally(() => this.active.delete(handle));
     return handle;
+  }
+
+  /**
+   * Records an operator's command as a signal in the run's ledger. The command is checked
+   * against the run's current state first (a refused command writes nothing). When this
+   * process conducts the run, the driver takes the signal into its next round; otherwise it
+   * is appended here, fenced on the ledger's head, and the conducting engine, wherever it
+   * runs, folds it in (or `resume` does).
+   */
+  private async command(runId: string, build: (state: RunState, now: number) => BatonEvent): Promise<BatonEvent> {
+    const driving = [...this.active].find((handle) => handle.runId === runId && handle.isDriving);
+    if (driving) {
+      const event = build(driving.state, this.options.now());
+      driving.signal(event);
+      return event;
+    }
+    if (!(await this.store.getRun(runId))) throw new NotFoundError(`run "${runId}"`);
+    for (let tries = 0; ; tries++) {
+      const { state, head } = await loadVerifiedRun(this.store, runId);
+      const now = this.options.now();
+      const event = build(state, now);
+      const chained = chainEvents(runId, head, [event], new Date(now).toISOString());
+      try {
+        await this.store.append({ runId, expectedSeq: head.seq, events: chained, status: state.status });
+        return event;
+      } catch (error) {
+        // The conducting engine appended meanwhile: check the command again against the new state.
+        if (!(error instanceof ConflictError) || tries >= 5) throw error;
+      }
+    }
+  }
+
+  /** Approves a pending gate (by phase id), confirmation or escalation (by step id). */
+  approve(runId: string, target: string, options: OperatorOptions = {}): Promise<BatonEvent> {
+    return this.command(runId, (state) => operator.approve(state, target, this.principal(options), options.comment ?? null));
+  }
+
+  deny(runId: string, target: string, options: OperatorOptions = {}): Promise<BatonEvent> {
+    return this.command(runId, (state) => operator.deny(state, target, this.principal(options), options.comment ?? null));
+  }
+
+  /** A person's result for a human step's task or an escalated step. */
+  submitResult(runId: string, step: string, output: Json, options: OperatorOptions = {}): Promise<BatonEvent> {
+    return this.command(runId, (state, now) => operator.submitResult(state, step, output, this.principal(options), now));
+  }
+
+  signal(runId: string, name: string, data: Json = null, options: OperatorOptions = {}): Promise<BatonEvent> {
+    return this.command(runId, (state) => operator.signal(state, name, data, this.principal(options)));
+  }
+
+  /** Holds dispatch; running attempts finish. `unpause` (or `baton resume`) lifts it. */
+  pause(runId: string, options: OperatorOptions & { reason?: string } = {}): Promise<BatonEvent> {
+    return this.command(runId, (state) => operator.pause(state, this.principal(options), options.reason ?? null));
+  }
+
+  unpause(runId: string, options: OperatorOptions = {}): Promise<BatonEvent> {
+    return this.command(runId, (state) => operator.unpause(state, this.principal(options)));
+  }
+
+  /** Cancels running attempts, runs `compensate` of completed steps newest first, ends the run `aborted`. */
+  abort(runId: string, options: OperatorOptions & { reason?: string } = {}): Promise<BatonEvent> {
+    return this.command(runId, (state) => operator.abort(state, this.principal(options), options.reason ?? 'aborted by an operator'));
+  }
+
+  cancel(runId: string, step: string, options: OperatorOptions & { reason?: string } = {}): Promise<BatonEvent> {
+    return this.command(runId, (state) => operator.cancelStep(state, step, this.principal(options), options.reason ?? null));
+  }
+
+  defer(runId: string, step: string, until: { at?: number; signal?: string }, options: OperatorOptions = {}): Promise<BatonEvent> {
+    return this.command(runId, (state) => operator.defer(state, step, until, this.principal(options)));
+  }
+
+  seal(runId: string, artifact: string, options: OperatorOptions = {}): Promise<BatonEvent> {
+    return this.command(runId, (state) => operator.seal(state, artifact, this.principal(options)));
+  }
+
+  /** Appends a new plan revision to a running run; unchanged steps keep their results. */
+  async revise(runId: string, plan: Plan | string, options: OperatorOptions = {}): Promise<BatonEvent> {
+    const checked = typeof plan === 'string' ? await this.loadPlan(plan) : this.validate(plan);
+    const registry = buildRegistry(checked, this.registered());
+    this.refuseUnfit(checked, registry);
+    return this.command(runId, (state) => {
+      if (state.status !== 'running') throw new ConflictError(`cannot revise: run "${runId}" has already ${state.status}`);
+      resolveInputs(checked, state.inputs);
+      const planHash = hashPlan(checked);
+      if (planHash === state.planHash) throw new ConflictError(`run "${runId}" already runs this plan (${planHash.slice(0, 12)})`);
+      return { type: 'plan.revised', data: { revision: state.revisions.length + 1, plan: checked, planHash, registry, by: this.principal(options), revertOf: null } };
+    });
+  }
+
+  /** Appends a revision equal to an earlier one. Nothing is deleted: the ledger keeps every revision. */
+  async revert(runId: string, revision: number, options: OperatorOptions = {}): Promise<BatonEvent> {
+    if (!(await this.store.getRun(runId))) throw new NotFoundError(`run "${runId}"`);
+    let target: { plan: Plan; registry: Record<string, CapabilityDescriptor>; planHash: string } | undefined;
+    let count = 0;
+    for await (const event of readAllEvents(this.store, runId)) {
+      if (event.type === 'run.created' || event.type === 'plan.revised') {
+        count += 1;
+        if (count === revision) target = { plan: event.data.plan, registry: event.data.registry, planHash: event.data.planHash };
+      }
+    }
+    if (!Number.isInteger(revision) || !target) throw new NotFoundError(`revision ${revision} of run "${runId}" (it has revisions 1 to ${count})`);
+    const found = target;
+    return this.command(runId, (state) => {
+      if (state.status !== 'running') throw new ConflictError(`cannot revert: run "${runId}" has already ${state.status}`);
+      if (found.planHash === state.planHash) throw new ConflictError(`run "${runId}" already runs the plan of revision ${revision}`);
+      return { type: 'plan.revised', data: { revision: state.revisions.length + 1, plan: found.plan, planHash: found.planHash, registry: found.registry, by: this.principal(options), revertOf: revision } };
+    });
+  }
+
+  private principal(options: OperatorOptions): string {
+    return options.by ?? this.options.principal;
   }
 
   private driverOptions(): RunDriverOptions {
@@ -170,7 +297,8 @@ export class Baton {
   private commandsOf(plan: Plan): Map<string, CapabilityRunner> {
     let commands = this.commands.get(plan);
     if (!commands) {
-      commands = new Map(Object.entries(plan.capabilities ?? {}).map(([id, capability]) => [id, commandRunner(id, capability, plan.inputs)]));
+      commands = new Map();
+      for (const [id, capability] of Object.entries(plan.capabilities ?? {})) if (capability.kind === 'command') commands.set(id, commandRunner(id, capability, plan.inputs));
       this.commands.set(plan, commands);
     }
     return commands;
@@ -209,5 +337,5 @@ export class Baton {
 
 export async function createBaton(options: BatonOptions = {}): Promise<Baton> {
   const store = options.store ?? new SqliteStore(databaseFile(workspaceHome(options.home)));
-  return new Baton(store, { concurrency: options.concurrency ?? 32, now: options.now ?? Date.now });
+  return new Baton(store, { concurrency: options.concurrency ?? 32, now: options.now ?? Date.now, principal: options.principal ?? defaultPrincipal() });
 }

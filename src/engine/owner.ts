@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { hostname, userInfo } from 'node:os';
 import type { RunOwner } from '../store/index.js';
 
 /** This process as a conductor and worker: one id per engine instance. */
@@ -35,4 +35,15 @@ function isZombie(pid: number): boolean {
 
 export function describeOwner(owner: { host: string; pid: number }): string {
   return `pid ${owner.pid} on ${owner.host}`;
+}
+
+/** Who an operator command is recorded as when the caller does not say: `user@host`. */
+export function defaultPrincipal(): string {
+  let user = process.env.USER ?? process.env.USERNAME;
+  try {
+    user ??= userInfo().username;
+  } catch {
+    user ??= 'unknown';
+  }
+  return `${user}@${hostname()}`;
 }

@@ -22,6 +22,13 @@ export const LEASE_MS = 15_000;
 /** The longest the driver keeps the event loop before letting timers and I/O run. */
 const YIELD_EVERY_MS = 20;
 
+/**
+ * How often a driver looks for signals appended by other processes (an operator's `approve`,
+ * `abort` or `signal` from the CLI or the API): they land in the ledger, which is the only
+ * channel, and the driver folds them in.
+ */
+export const POLL_MS = 250;
+
 export interface RunDriverOptions {
   store: Store;
   owner: RunOwner;
@@ -29,6 +36,8 @@ export interface RunDriverOptions {
   /** The implementation of a capability of the run's plan (commands come from the plan itself). */
   runnerFor(capabilityId: string, plan: Plan): CapabilityRunner | undefined;
   now(): number;
+  /** Keep driving while the run waits for a person or a signal (instead of returning). */
+  wait?: boolean;
 }
 
 export type EventListener = (events: readonly LedgerEvent[]) => void;
@@ -120,10 +129,22 @@ export class RunDriver {
     for (const item of work) {
       signals.push({ type: 'attempt.abandoned', data: { attemptId: item.attemptId, reason: 'the engine running it stopped before it reported' } });
     }
-    for (const attemptId of this.state.inflight.keys()) {
-      if (!held.has(attemptId)) signals.push({ type: 'attempt.abandoned', data: { attemptId, reason: 'no worker holds it' } });
+    for (const [attemptId, key] of this.state.inflight) {
+      // A person's task is not lost with the engine: it waits for `baton submit` as before.
+      if (!held.has(attemptId) && !this.isHumanWork(key)) signals.push({ type: 'attempt.abandoned', data: { attemptId, reason: 'no worker holds it' } });
     }
     this.inbox.push(...signals);
+  }
+
+  private isHumanWork(instanceKey: string): boolean {
+    const instance = this.state.instances.get(instanceKey);
+    const capability = instance?.capability ?? (instance ? this.state.steps[instance.step]?.capability : undefined);
+    return capability != null && this.state.registry[capability]?.kind === 'human';
+  }
+
+  /** True when nothing will happen without a person or a signal: no work, no timer. */
+  get waitingOnOutside(): boolean {
+    return this.state.status === 'running' && this.executor.active === 0 && this.inbox.length === 0 && nextWakeAt(this.state) === null;
   }
 
   /** Takes the run's conductor lock; returns the holder it replaced when that one was dead. */
@@ -193,9 +214,21 @@ export class RunDriver {
         const at = new Date(now).toISOString();
         for (const signal of signals) evolve(this.state, { ...signal, at });
         const decisions = conduct(this.state, { now });
-        if (signals.length > 0 || decisions.length > 0) await this.commit([...signals, ...decisions], now);
+        if (signals.length > 0 || decisions.length > 0) {
+          try {
+            await this.commit([...signals, ...decisions], now);
+          } catch (error) {
+            if (!(error instanceof ConflictError)) throw error;
+            // Another process appended (an operator's signal): start again from the ledger.
+            await this.reload();
+            this.inbox.unshift(...signals);
+            continue;
+          }
+        }
         if (this.state.status !== 'running' && this.executor.active === 0 && this.inbox.length === 0) return this.state;
+        if (this.waitingOnOutside && !this.options.wait) return this.state;
         if (this.inbox.length === 0) await this.sleep(nextWakeAt(this.state));
+        if (this.inbox.length === 0) await this.absorbOutsideEvents();
       }
     } finally {
       if (this.stopping) await this.executor.shutdown();
@@ -203,16 +236,40 @@ export class RunDriver {
     }
   }
 
+  /** Sleeps until woken, the next timer, or the next look at the ledger for outside signals. */
   private sleep(until: number | null): Promise<void> {
     return new Promise((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
       this.wake = () => {
-        if (timer) clearTimeout(timer);
+        clearTimeout(timer);
         this.wake = undefined;
         resolve();
       };
-      if (until !== null) timer = setTimeout(() => this.wake?.(), Math.max(0, until - this.options.now()));
+      const delay = until === null ? POLL_MS : Math.min(POLL_MS, Math.max(0, until - this.options.now()));
+      const timer = setTimeout(() => this.wake?.(), delay);
     });
+  }
+
+  /** Folds signals other processes appended since our head; they are facts already in the ledger. */
+  private async absorbOutsideEvents(): Promise<void> {
+    const record = await this.options.store.getRun(this.runId);
+    if (!record || record.headSeq === this.head.seq) return;
+    await this.reload();
+  }
+
+  /** Rebuilds the state from the ledger (after outside appends) and tells listeners what was new. */
+  private async reload(): Promise<void> {
+    const before = this.head.seq;
+    const { state, head } = await loadVerifiedRun(this.options.store, this.runId);
+    this.state = state;
+    this.head = head;
+    const news = await this.options.store.readEvents(this.runId, before);
+    for (const listener of this.listeners) {
+      try {
+        listener(news);
+      } catch {
+        // A listener that throws never stops the run (STYLE.md 10).
+      }
+    }
   }
 
   /** One transaction: the events, the run's index row, and the work they start or end. */
@@ -224,6 +281,7 @@ export class RunDriver {
     for (const event of chained) {
       switch (event.type) {
         case 'attempt.dispatched':
+          if (this.state.registry[event.data.capability]?.kind === 'human') break; // a person's task: `baton submit` reports it
           enqueue.push({
             runId: this.runId,
             attemptId: event.data.attemptId,
