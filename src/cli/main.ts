@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerContext } from './commands/context.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerRun } from './commands/run.js';
 import { reportError, type GlobalOptions } from './context.js';
@@ -22,6 +23,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
   registerRun(program, globals);
   registerInspect(program, globals);
+  registerContext(program, globals);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return ExitCode.ok;

@@ -19,7 +19,8 @@ import {
 import { CapabilityId, Skills } from '../core/plan/schema.js';
 import { commandRunner, functionRunner, type CapabilityRunner, type FunctionCapability } from '../capabilities/index.js';
 import { canonicalJson, chainEvents, ChainVerifier, hashPlan, type ChainVerdict } from '../ledger/index.js';
-import { readAllEvents, SqliteStore, type RunRecord, type Store } from '../store/index.js';
+import { readAllEvents, SqliteStore, type ContextEntry, type RunRecord, type Store } from '../store/index.js';
+import { completeObjective, readContext, recordContextEntry, type WorkspaceContext } from './context.js';
 import { loadVerifiedRun } from './load-run.js';
 import { defaultPrincipal, newOwner } from './owner.js';
 import { loadPlanFile } from './plan-file.js';
@@ -326,6 +327,35 @@ export class Baton {
     const verifier = new ChainVerifier();
     for await (const event of readAllEvents(this.store, runId)) if (!verifier.push(event)) break;
     return verifier.verdict;
+  }
+
+  /**
+   * Records an objective the workspace pursues across sessions (`obj-1`, ...), optionally for
+   * one of its runs. Empty or overlong text is bad input; an unknown run is NotFoundError.
+   * @example
+   * const { id } = await baton.addObjective('Cut the nightly build below 10 minutes');
+   */
+  addObjective(text: string, options: { runId?: string } = {}): Promise<ContextEntry> {
+    return recordContextEntry(this.store, { kind: 'objective', text, runId: options.runId, at: this.timestamp() });
+  }
+
+  /** Records something learned (`ins-1`, ...), optionally for one of the workspace's runs. */
+  addInsight(text: string, options: { runId?: string } = {}): Promise<ContextEntry> {
+    return recordContextEntry(this.store, { kind: 'insight', text, runId: options.runId, at: this.timestamp() });
+  }
+
+  /** Completes an open objective with its outcome: NotFoundError for an unknown id, ConflictError when it is not open. */
+  completeObjective(id: string, outcome: string): Promise<ContextEntry> {
+    return completeObjective(this.store, { id, outcome, at: this.timestamp() });
+  }
+
+  /** The workspace's objectives, insights and recent runs, as `baton context` shows them. */
+  context(): Promise<WorkspaceContext> {
+    return readContext(this.store);
+  }
+
+  private timestamp(): string {
+    return new Date(this.options.now()).toISOString();
   }
 
   /** Interrupts runs still being driven (they stay resumable) and closes the store. */

@@ -1,4 +1,5 @@
 export { Baton, createBaton, type BatonOptions, type SubmitOptions } from './baton.js';
+export { checkContextText, type WorkspaceContext } from './context.js';
 export { RunHandle, summarize, type RunResult } from './run-handle.js';
 export { workspaceHome, databaseFile } from './workspace.js';
 export { loadPlanFile } from './plan-file.js';

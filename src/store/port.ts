@@ -84,6 +84,9 @@ export interface ContextEntry {
   completedAt: string | null;
 }
 
+/** Each kind's id prefix: the store numbers entries per kind, so ids read `obj-1`, `ins-1`. */
+export const CONTEXT_ID_PREFIX = { objective: 'obj', insight: 'ins' } as const satisfies Record<ContextEntry['kind'], string>;
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   /** Appends a batch atomically; throws ConflictError when the chain head moved or the run exists already. */

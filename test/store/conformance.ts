@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError, type BatonEvent } from '../../src/core/index.js';
 import { chainEvents, EMPTY_HEAD, verifyChain, type ChainHead } from '../../src/ledger/index.js';
-import type { Store, WorkItem } from '../../src/store/index.js';
+import type { ContextEntry, Store, WorkItem } from '../../src/store/index.js';
 
 const AT = '2026-01-01T00:00:00.000Z';
 
@@ -105,6 +105,50 @@ export function describeStore(name: string, makeStore: () => Promise<Store>): vo
       expect((await store.listRuns({ status: 'running' })).map((r) => r.runId)).toEqual(['r1']);
       expect((await store.listRuns({ limit: 1 })).map((r) => r.runId)).toEqual(['r2']);
       expect(await store.getRun('nope')).toBeUndefined();
+      await store.close();
+    });
+
+    it('numbers context entries per kind and lists them in the order they were recorded, filtered by kind', async () => {
+      const store = await makeStore();
+      await createRun(store, 'r1');
+      const first = await store.addContextEntry({ kind: 'objective', text: 'ship 1.0', at: AT });
+      expect(first).toEqual({ id: 'obj-1', kind: 'objective', text: 'ship 1.0', runId: null, status: 'open', outcome: null, createdAt: AT, completedAt: null });
+      const insight = await store.addContextEntry({ kind: 'insight', text: 'the cache halves build time', runId: 'r1', at: AT });
+      expect(insight).toEqual({ id: 'ins-1', kind: 'insight', text: 'the cache halves build time', runId: 'r1', status: 'recorded', outcome: null, createdAt: AT, completedAt: null });
+      await store.addContextEntry({ kind: 'objective', text: 'cut build time', runId: 'r1', at: AT });
+      await store.addContextEntry({ kind: 'insight', text: 'flaky test is timing-dependent', at: AT });
+      expect((await store.listContextEntries()).map((e) => e.id)).toEqual(['obj-1', 'ins-1', 'obj-2', 'ins-2']);
+      expect((await store.listContextEntries({ kind: 'insight' })).map((e) => e.id)).toEqual(['ins-1', 'ins-2']);
+      expect((await store.listContextEntries({ kind: 'objective' })).map((e) => [e.id, e.runId])).toEqual([
+        ['obj-1', null],
+        ['obj-2', 'r1'],
+      ]);
+      await store.close();
+    });
+
+    it('numbers context entries added at the same time without gaps or repeats', async () => {
+      const store = await makeStore();
+      const kinds = Array.from({ length: 20 }, (_, i): ContextEntry['kind'] => (i % 2 === 0 ? 'objective' : 'insight'));
+      const added = await Promise.all(kinds.map((kind, i) => store.addContextEntry({ kind, text: `entry ${i}`, at: AT })));
+      const numbers = (prefix: string) => added.filter((e) => e.id.startsWith(prefix)).map((e) => Number(e.id.slice(4))).sort((a, b) => a - b);
+      expect(numbers('obj-')).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      expect(numbers('ins-')).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      await store.close();
+    });
+
+    it('completes an open objective once; an unknown id is undefined, an insight or a completed objective a conflict', async () => {
+      const store = await makeStore();
+      await store.addContextEntry({ kind: 'objective', text: 'ship 1.0', at: AT });
+      await store.addContextEntry({ kind: 'insight', text: 'noted', at: AT });
+      const done = '2026-01-02T00:00:00.000Z';
+      const completed = await store.completeContextEntry({ id: 'obj-1', outcome: 'shipped on time', at: done });
+      expect(completed).toEqual({ id: 'obj-1', kind: 'objective', text: 'ship 1.0', runId: null, status: 'complete', outcome: 'shipped on time', createdAt: AT, completedAt: done });
+      await expect(store.completeContextEntry({ id: 'obj-1', outcome: 'again', at: AT })).rejects.toBeInstanceOf(ConflictError);
+      await expect(store.completeContextEntry({ id: 'ins-1', outcome: 'x', at: AT })).rejects.toBeInstanceOf(ConflictError);
+      expect(await store.completeContextEntry({ id: 'obj-9', outcome: 'x', at: AT })).toBeUndefined();
+      expect(await store.completeContextEntry({ id: 'nope', outcome: 'x', at: AT })).toBeUndefined();
+      // The refused attempts changed nothing.
+      expect(await store.listContextEntries()).toEqual([completed, expect.objectContaining({ id: 'ins-1', status: 'recorded', outcome: null, completedAt: null })]);
       await store.close();
     });
   });

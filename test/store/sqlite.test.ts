@@ -5,7 +5,38 @@ import { SqliteStore } from '../../src/store/index.js';
 import { tempDir } from '../support/temp.js';
 import { describeStore } from './conformance.js';
 
+const AT = '2026-01-01T00:00:00.000Z';
+
 describeStore('SQLite', async () => new SqliteStore(join(tempDir(), 'baton.db')));
+
+describe('SQLite context entries', () => {
+  it('keep their ids and states when the file is closed and reopened, and numbering goes on from them', async () => {
+    const file = join(tempDir(), 'baton.db');
+    const first = new SqliteStore(file);
+    await first.addContextEntry({ kind: 'objective', text: 'ship 1.0', at: AT });
+    await first.addContextEntry({ kind: 'insight', text: 'noted', at: AT });
+    await first.completeContextEntry({ id: 'obj-1', outcome: 'shipped', at: AT });
+    const before = await first.listContextEntries();
+    await first.close();
+
+    const reopened = new SqliteStore(file);
+    expect(await reopened.listContextEntries()).toEqual(before);
+    expect((await reopened.addContextEntry({ kind: 'objective', text: 'next', at: AT })).id).toBe('obj-2');
+    await reopened.close();
+  });
+
+  it('are numbered without repeats by two connections writing to one file in turn', async () => {
+    const file = join(tempDir(), 'baton.db');
+    const [a, b] = [new SqliteStore(file), new SqliteStore(file)];
+    const ids = [];
+    for (let i = 0; i < 3; i++) {
+      ids.push((await a.addContextEntry({ kind: 'insight', text: `a${i}`, at: AT })).id);
+      ids.push((await b.addContextEntry({ kind: 'insight', text: `b${i}`, at: AT })).id);
+    }
+    expect(ids).toEqual(['ins-1', 'ins-2', 'ins-3', 'ins-4', 'ins-5', 'ins-6']);
+    await Promise.all([a.close(), b.close()]);
+  });
+});
 
 describe('SQLite migrations', () => {
   it('records each applied migration and opens an existing file without reapplying', async () => {
@@ -13,7 +44,10 @@ describe('SQLite migrations', () => {
     await new SqliteStore(file).close();
     await new SqliteStore(file).close();
     const db = new Database(file);
-    expect(db.prepare('SELECT version, name FROM baton_migrations').all()).toEqual([{ version: 1, name: '001_initial' }]);
+    expect(db.prepare('SELECT version, name FROM baton_migrations').all()).toEqual([
+      { version: 1, name: '001_initial' },
+      { version: 2, name: '002_context' },
+    ]);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     db.close();
   });
@@ -24,6 +58,6 @@ describe('SQLite migrations', () => {
     const db = new Database(file);
     db.prepare("INSERT INTO baton_migrations (version, name, applied_at) VALUES (99, '099_future', 'x')").run();
     db.close();
-    expect(() => new SqliteStore(file)).toThrow(/schema is at version 99, newer than this Baton knows \(1\)/);
+    expect(() => new SqliteStore(file)).toThrow(/schema is at version 99, newer than this Baton knows \(2\)/);
   });
 });

@@ -52,3 +52,24 @@ export const SELECT_LOCK = `SELECT lock_owner, lock_host, lock_pid, lock_expires
 export const RELEASE_LOCK = `
   UPDATE runs SET lock_owner = NULL, lock_host = NULL, lock_pid = NULL, lock_expires_at = NULL
   WHERE run_id = ? AND lock_owner = ?`;
+
+/**
+ * Numbers the entry in the statement that inserts it. A write statement holds SQLite's write
+ * lock from its first step, so no other connection can insert between reading MAX(number) and
+ * writing number + 1; UNIQUE (kind, number) would refuse a repeat if it ever did.
+ */
+export const INSERT_CONTEXT_ENTRY = `
+  INSERT INTO context_entries (id, kind, number, text, run_id, status, created_at)
+  SELECT @prefix || '-' || (COALESCE(MAX(number), 0) + 1), @kind, COALESCE(MAX(number), 0) + 1, @text, @runId, @status, @at
+  FROM context_entries WHERE kind = @kind
+  RETURNING *`;
+
+export const COMPLETE_OBJECTIVE = `
+  UPDATE context_entries SET status = 'complete', outcome = @outcome, completed_at = @at
+  WHERE id = @id AND kind = 'objective' AND status = 'open'
+  RETURNING *`;
+
+export const SELECT_CONTEXT_ENTRY = `SELECT * FROM context_entries WHERE id = ?`;
+
+export const LIST_CONTEXT_ENTRIES = `
+  SELECT * FROM context_entries WHERE (@kind IS NULL OR kind = @kind) ORDER BY seq`;

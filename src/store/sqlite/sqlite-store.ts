@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { ConflictError, type Json, type LedgerEvent, type RunStatus } from '../../core/index.js';
 import { assertSchemaKnown, loadMigrations } from '../migrations.js';
-import type { AppendBatch, ListRunsQuery, RunLock, RunRecord, Store, WorkItem } from '../port.js';
+import { CONTEXT_ID_PREFIX, type AppendBatch, type ContextEntry, type ListRunsQuery, type RunLock, type RunRecord, type Store, type WorkItem } from '../port.js';
 import * as sql from './queries.js';
 
 export interface SqliteStoreOptions {
@@ -53,6 +53,19 @@ function toWork(row: Row): WorkItem {
     enqueuedSeq: row.enqueued_seq as number,
     claimedBy: (row.claimed_by as string | null) ?? null,
     leaseUntil: (row.lease_until as number | null) ?? null,
+  };
+}
+
+function toContextEntry(row: Row): ContextEntry {
+  return {
+    id: row.id as string,
+    kind: row.kind as ContextEntry['kind'],
+    text: row.text as string,
+    runId: (row.run_id as string | null) ?? null,
+    status: row.status as ContextEntry['status'],
+    outcome: (row.outcome as string | null) ?? null,
+    createdAt: row.created_at as string,
+    completedAt: (row.completed_at as string | null) ?? null,
   };
 }
 
@@ -109,6 +122,10 @@ export class SqliteStore implements Store {
       acquireLock: prepare(sql.ACQUIRE_LOCK),
       selectLock: prepare(sql.SELECT_LOCK),
       releaseLock: prepare(sql.RELEASE_LOCK),
+      insertContextEntry: prepare(sql.INSERT_CONTEXT_ENTRY),
+      completeObjective: prepare(sql.COMPLETE_OBJECTIVE),
+      selectContextEntry: prepare(sql.SELECT_CONTEXT_ENTRY),
+      listContextEntries: prepare(sql.LIST_CONTEXT_ENTRIES),
     };
     this.appendTransaction = this.db.transaction((batch: AppendBatch) => this.appendNow(batch)).immediate;
   }
@@ -177,6 +194,28 @@ export class SqliteStore implements Store {
 
   async releaseRunLock(runId: string, ownerId: string): Promise<void> {
     this.statements.releaseLock.run(runId, ownerId);
+  }
+
+  async addContextEntry(entry: { kind: ContextEntry['kind']; text: string; runId?: string; at: string }): Promise<ContextEntry> {
+    const { kind, text, at } = entry;
+    const status = kind === 'objective' ? 'open' : 'recorded';
+    const row = this.statements.insertContextEntry.get({ prefix: CONTEXT_ID_PREFIX[kind], kind, text, runId: entry.runId ?? null, status, at }) as Row;
+    return toContextEntry(row);
+  }
+
+  async completeContextEntry(args: { id: string; outcome: string; at: string }): Promise<ContextEntry | undefined> {
+    const completed = this.statements.completeObjective.get(args) as Row | undefined;
+    if (completed) return toContextEntry(completed);
+    // Nothing was open under this id: say whether it is unknown or why it cannot be completed.
+    const row = this.statements.selectContextEntry.get(args.id) as Row | undefined;
+    if (!row) return undefined;
+    const entry = toContextEntry(row);
+    if (entry.kind === 'insight') throw new ConflictError(`"${entry.id}" is an insight; only objectives are completed`);
+    throw new ConflictError(`objective "${entry.id}" is already complete (since ${entry.completedAt}: ${entry.outcome})`);
+  }
+
+  async listContextEntries(query: { kind?: ContextEntry['kind'] } = {}): Promise<ContextEntry[]> {
+    return (this.statements.listContextEntries.all({ kind: query.kind ?? null }) as Row[]).map(toContextEntry);
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,100 @@
+import type { Command } from 'commander';
+import { checkContextText, type WorkspaceContext } from '../../engine/index.js';
+import type { ContextEntry } from '../../store/index.js';
+import { withBaton, workspaceExists, type GlobalOptions } from '../context.js';
+import { paint, printJson, table } from '../format.js';
+
+type Paint = ReturnType<typeof paint>;
+
+const ADD_HINT = 'add one with: baton context objective "TEXT"';
+
+/** `ID  TEXT` lines, continuation lines of a multi-line text (and `extra` lines) aligned under the text. */
+function entryLines(entries: readonly ContextEntry[], extra: (entry: ContextEntry) => string[] = () => []): string {
+  const width = Math.max(...entries.map((e) => e.id.length));
+  const indent = ' '.repeat(2 + width + 2);
+  return entries
+    .map((entry) => {
+      const run = entry.runId !== null ? `  (run ${entry.runId})` : '';
+      const lines = [`${entry.text}${run}`, ...extra(entry)].join('\n').split('\n');
+      return `  ${entry.id.padEnd(width)}  ${lines.join(`\n${indent}`)}`;
+    })
+    .join('\n');
+}
+
+function section(s: Paint, heading: string, body: string | undefined, whenNone?: string): string {
+  if (body !== undefined) return `${s('bold', heading)}\n${body}`;
+  return `${s('bold', heading)}: none${whenNone !== undefined ? ` (${whenNone})` : ''}`;
+}
+
+function printContext({ objectives, insights, runs }: WorkspaceContext): void {
+  const s = paint(process.stdout);
+  const open = objectives.filter((o) => o.status === 'open');
+  const complete = objectives.filter((o) => o.status === 'complete');
+  const outcome = (o: ContextEntry) => [`→ ${o.outcome ?? ''}  (${o.completedAt ?? ''})`];
+  const runTable = table([['RUN', 'NAME', 'STATUS', 'UPDATED'], ...runs.map((r) => [r.runId, r.name, r.status, r.updatedAt])]).replace(/^/gm, '  ');
+  const sections = [
+    section(s, 'open objectives', open.length > 0 ? entryLines(open) : undefined, objectives.length === 0 ? ADD_HINT : undefined),
+    section(s, 'completed objectives', complete.length > 0 ? entryLines(complete, outcome) : undefined),
+    section(s, 'insights', insights.length > 0 ? entryLines(insights) : undefined),
+    section(s, 'recent runs', runs.length > 0 ? runTable : undefined),
+  ];
+  process.stdout.write(`${sections.join('\n\n')}\n`);
+}
+
+function printRecorded(verb: string, entry: ContextEntry): void {
+  const run = entry.runId !== null ? ` (run ${entry.runId})` : '';
+  const indented = (text: string) => text.replace(/\n/g, '\n  ');
+  process.stdout.write(`${verb} ${entry.kind} ${paint(process.stdout)('bold', entry.id)}${run}: ${indented(entry.text)}\n`);
+  if (entry.outcome !== null) process.stdout.write(`  outcome: ${indented(entry.outcome)}\n`);
+}
+
+/** `baton context` and its subcommands: what the workspace pursues and has learned, across sessions. */
+export function registerContext(program: Command, globals: () => GlobalOptions): void {
+  const context = program
+    .command('context')
+    .description("the workspace's objectives, insights and recent runs, kept across sessions")
+    .option('--json', 'print as JSON')
+    .action(async (local: GlobalOptions) => {
+      const options = { ...globals(), ...local };
+      if (!workspaceExists(options)) {
+        if (options.json) return printJson({ objectives: [], insights: [], runs: [] } satisfies WorkspaceContext);
+        return void process.stdout.write(`nothing recorded yet (no workspace here); ${ADD_HINT}\n`);
+      }
+      const found = await withBaton({ ...options, existing: true }, (baton) => baton.context());
+      if (options.json) printJson(found);
+      else printContext(found);
+    });
+
+  for (const kind of ['objective', 'insight'] as const) {
+    context
+      .command(kind)
+      .description(kind === 'objective' ? 'record an objective the workspace pursues' : 'record something learned')
+      .argument('<text>', `the ${kind}, in words`)
+      .option('--run <run>', `the run this ${kind} is about`)
+      .option('--json', 'print the recorded entry as JSON')
+      .action(async (text: string, _local: unknown, command: Command) => {
+        const options = command.optsWithGlobals<GlobalOptions & { run?: string }>();
+        // Checked before the workspace is opened, so that a mistake does not create one; and a run
+        // can only be named where a workspace exists already.
+        checkContextText(`${kind} text`, text);
+        const entry = await withBaton({ ...options, existing: options.run !== undefined }, (baton) =>
+          (kind === 'objective' ? baton.addObjective(text, { runId: options.run }) : baton.addInsight(text, { runId: options.run })),
+        );
+        if (options.json) printJson(entry);
+        else printRecorded('recorded', entry);
+      });
+  }
+
+  context
+    .command('complete')
+    .description('complete an open objective with its outcome')
+    .argument('<id>', 'the objective (obj-N)')
+    .argument('<outcome>', 'how it ended, in words')
+    .option('--json', 'print the completed entry as JSON')
+    .action(async (id: string, outcome: string, _local: unknown, command: Command) => {
+      const options = command.optsWithGlobals<GlobalOptions>();
+      const entry = await withBaton({ ...options, existing: true }, (baton) => baton.completeObjective(id, outcome));
+      if (options.json) printJson(entry);
+      else printRecorded('completed', entry);
+    });
+}

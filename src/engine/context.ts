@@ -1,0 +1,56 @@
+import { BatonError, ErrorCode, NotFoundError } from '../core/index.js';
+import { CONTEXT_ID_PREFIX, type ContextEntry, type RunRecord, type Store } from '../store/index.js';
+
+/** What `baton context` shows: the workspace's objectives and insights, oldest first, and its recent runs. */
+export interface WorkspaceContext {
+  objectives: ContextEntry[];
+  insights: ContextEntry[];
+  /** Newest first. */
+  runs: RunRecord[];
+}
+
+/** Enough for a paragraph of findings; a longer text is more likely a file pasted by mistake. */
+const MAX_CONTEXT_TEXT = 10_000;
+
+const RECENT_RUNS = 20;
+
+// Insight ids pass too, so that the store can say why an insight cannot be completed.
+const ID_PATTERN = new RegExp(`^(${Object.values(CONTEXT_ID_PREFIX).join('|')})-[1-9][0-9]*$`);
+
+/**
+ * The text of an entry or an outcome, trimmed; throws bad input that names `what` when it
+ * is empty or too long. Exported so that a caller can check before it opens a workspace.
+ */
+export function checkContextText(what: string, text: unknown): string {
+  if (typeof text !== 'string') throw new BatonError(ErrorCode.badInput, `${what} must be text, got ${text === null ? 'null' : typeof text}`);
+  const trimmed = text.trim();
+  if (trimmed === '') throw new BatonError(ErrorCode.badInput, `${what} is empty; give it as non-blank text`);
+  if (trimmed.length > MAX_CONTEXT_TEXT) {
+    throw new BatonError(ErrorCode.badInput, `${what} is ${trimmed.length.toLocaleString('en')} characters long; at most ${MAX_CONTEXT_TEXT.toLocaleString('en')} are kept`);
+  }
+  return trimmed;
+}
+
+/** Records an objective or an insight, optionally for an existing run. Nothing is written when the input is bad. */
+export async function recordContextEntry(store: Store, entry: { kind: ContextEntry['kind']; text: unknown; runId?: string; at: string }): Promise<ContextEntry> {
+  const text = checkContextText(`${entry.kind} text`, entry.text);
+  if (entry.runId !== undefined && !(await store.getRun(entry.runId))) throw new NotFoundError(`run "${entry.runId}"`);
+  return store.addContextEntry({ kind: entry.kind, text, runId: entry.runId, at: entry.at });
+}
+
+/** Completes an open objective; a completed objective or an insight is a ConflictError from the store. */
+export async function completeObjective(store: Store, args: { id: unknown; outcome: unknown; at: string }): Promise<ContextEntry> {
+  const { id } = args;
+  if (typeof id !== 'string' || !ID_PATTERN.test(id)) {
+    throw new BatonError(ErrorCode.badInput, `${JSON.stringify(id) ?? String(id)} is not an objective id; objective ids look like ${CONTEXT_ID_PREFIX.objective}-N (for example ${CONTEXT_ID_PREFIX.objective}-1)`);
+  }
+  const outcome = checkContextText('outcome', args.outcome);
+  const completed = await store.completeContextEntry({ id, outcome, at: args.at });
+  if (!completed) throw new NotFoundError(`objective "${id}"`);
+  return completed;
+}
+
+export async function readContext(store: Store): Promise<WorkspaceContext> {
+  const [entries, runs] = await Promise.all([store.listContextEntries(), store.listRuns({ limit: RECENT_RUNS })]);
+  return { objectives: entries.filter((e) => e.kind === 'objective'), insights: entries.filter((e) => e.kind === 'insight'), runs };
+}
