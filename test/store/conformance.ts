@@ -44,6 +44,32 @@ export function describeStore(name: string, makeStore: () => Promise<Store>): vo
       await store.close();
     });
 
+    it('reads back JSON that a database type could alter (NUL, lone surrogates, extreme numbers) exactly', async () => {
+      const store = await makeStore();
+      const head = await createRun(store, 'r1');
+      const odd = { nul: 'a\u0000b', lone: '\ud800', music: '🎼', escapes: `"'\\\n`, big: 1e21, tiny: 5e-324, precise: 0.1 + 0.2, keys: { b: 1, a: 2, '': 3 } };
+      const events = chainEvents('r1', head, [{ type: 'attempt.succeeded', data: { attemptId: 'a/a1', output: odd, durationMs: 1 } }], AT);
+      await store.append({ runId: 'r1', expectedSeq: head.seq, events, status: 'running', enqueue: [{ ...work('r1', 'a/a1', 2), input: odd }] });
+      const [read] = await store.readEvents('r1', head.seq);
+      expect(read).toEqual(events[0]);
+      expect(Object.keys((read!.data as { output: object }).output)).toEqual(Object.keys(odd));
+      expect(verifyChain(await store.readEvents('r1')).ok).toBe(true);
+      expect((await store.listWork('r1'))[0]?.input).toEqual(odd);
+      await store.close();
+    });
+
+    it('claims only the work of the run it is asked for', async () => {
+      const store = await makeStore();
+      for (const runId of ['r1', 'r2']) {
+        const head = await createRun(store, runId);
+        const events = chainEvents(runId, head, [dispatched('a/a1')], AT);
+        await store.append({ runId, expectedSeq: head.seq, events, status: 'running', enqueue: [work(runId, 'a/a1', events[0]!.seq)] });
+      }
+      expect((await store.claimWork({ workerId: 'w1', runId: 'r2', limit: 5, leaseUntil: 10_000 })).map((w) => w.runId)).toEqual(['r2']);
+      expect((await store.listWork('r1'))[0]?.claimedBy).toBeNull();
+      await store.close();
+    });
+
     it('refuses an append onto a head that moved, and a second creation of a run, writing nothing', async () => {
       const store = await makeStore();
       const head = await createRun(store, 'r1');

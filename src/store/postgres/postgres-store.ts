@@ -1,0 +1,184 @@
+import { DatabaseError, Pool, type PoolClient } from 'pg';
+import { BatonError, ConflictError, ErrorCode, type LedgerEvent } from '../../core/index.js';
+import type { AppendBatch, ContextEntry, ListRunsQuery, RunOwner, RunRecord, Store, WorkItem } from '../port.js';
+import { migrate } from './migrate.js';
+import * as sql from './queries.js';
+import { toContextEntry, toEvent, toLock, toRun, toWork, type Row } from './rows.js';
+import { withTransaction } from './transaction.js';
+
+export interface PostgresStoreOptions {
+  /**
+   * Keep Baton's tables in this schema (created when missing) instead of the connection's
+   * default, so that several workspaces, or tests, share one database without meeting.
+   * Lowercase letters, digits and underscores.
+   */
+  schema?: string;
+  /** Connections in the pool (default 10). */
+  maxConnections?: number;
+}
+
+/** Kept to a plain identifier so it can be written into SQL and the connection's options unquoted. */
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** The kind's id prefix: entries are numbered per kind, `obj-1`, `ins-1`, as in the SQLite adapter. */
+const CONTEXT_ID_PREFIX = { objective: 'obj', insight: 'ins' } as const satisfies Record<ContextEntry['kind'], string>;
+
+/** The second guard of the chain: a unique violation here means another process wrote the seq first. */
+const EVENT_KEY = 'events_pkey';
+
+/**
+ * The shared store: many engine and worker processes on one PostgreSQL database through a
+ * node-postgres pool. Every append is one transaction fenced on the run's head; work is
+ * claimed with FOR UPDATE SKIP LOCKED. Behaves as the SQLite adapter does, held to it by the
+ * same conformance suite.
+ * @example
+ * const store = await PostgresStore.connect('postgres://baton@localhost/baton', { schema: 'baton' });
+ */
+export class PostgresStore implements Store {
+  readonly dialect = 'postgres';
+
+  private constructor(private readonly pool: Pool) {}
+
+  /** Opens a pool and migrates the schema; refuses a schema migrated by a newer Baton. */
+  static async connect(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
+    const { schema } = options;
+    if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
+      throw new BatonError(ErrorCode.badInput, `schema name "${schema}" is not valid: use lowercase letters, digits and underscores, starting with a letter or underscore`);
+    }
+    const pool = new Pool({ connectionString: url, max: options.maxConnections ?? 10, ...(schema !== undefined && { options: `-c search_path=${schema}` }) });
+    // An idle connection that the server drops (a restart, a timeout) is removed from the pool
+    // and reported here; the next query opens a new one, and errors of queries reach their caller.
+    pool.on('error', () => undefined);
+    try {
+      await migrate(pool, schema);
+    } catch (error) {
+      await pool.end();
+      throw error;
+    }
+    return new PostgresStore(pool);
+  }
+
+  async append(batch: AppendBatch): Promise<void> {
+    if (!batch.events.length) return;
+    try {
+      await withTransaction(this.pool, (client) => appendNow(client, batch));
+    } catch (error) {
+      if (error instanceof DatabaseError && error.code === '23505' && error.constraint === EVENT_KEY) {
+        throw new ConflictError(`run "${batch.runId}" moved past seq ${batch.expectedSeq}; another process appended to it`);
+      }
+      throw error;
+    }
+  }
+
+  async readEvents(runId: string, afterSeq = 0, limit = Number.MAX_SAFE_INTEGER): Promise<LedgerEvent[]> {
+    return (await this.rows(sql.SELECT_EVENTS, [runId, afterSeq, limit])).map(toEvent);
+  }
+
+  async getRun(runId: string): Promise<RunRecord | undefined> {
+    const [row] = await this.rows(sql.SELECT_RUN, [runId]);
+    return row ? toRun(row) : undefined;
+  }
+
+  async listRuns(query: ListRunsQuery = {}): Promise<RunRecord[]> {
+    return (await this.rows(sql.LIST_RUNS, [query.status ?? null, query.limit ?? 50])).map(toRun);
+  }
+
+  async listWork(runId: string): Promise<WorkItem[]> {
+    return (await this.rows(sql.SELECT_WORK, [runId])).map(toWork);
+  }
+
+  async claimWork(args: { workerId: string; runId?: string; limit: number; leaseUntil: number }): Promise<WorkItem[]> {
+    const rows = await this.rows(sql.CLAIM_WORK, [args.workerId, args.leaseUntil, args.runId ?? null, args.limit]);
+    return rows.map(toWork).sort((a, b) => a.enqueuedSeq - b.enqueuedSeq);
+  }
+
+  async renewLeases(workerId: string, leaseUntil: number): Promise<number> {
+    return (await this.pool.query(sql.RENEW_LEASES, [workerId, leaseUntil])).rowCount ?? 0;
+  }
+
+  async acquireRunLock(args: { runId: string; owner: RunOwner; expiresAt: number; now: number; replacing?: string }) {
+    const { runId, owner, expiresAt, now } = args;
+    const result = await this.pool.query(sql.ACQUIRE_LOCK, [runId, owner.id, owner.host, owner.pid, expiresAt, now, args.replacing ?? null]);
+    if (result.rowCount === 1) return { acquired: true } as const;
+    const [row] = await this.rows(sql.SELECT_LOCK, [runId]);
+    if (!row) throw new ConflictError(`run "${runId}" does not exist`);
+    return { acquired: false, holder: toLock(row) } as const;
+  }
+
+  async releaseRunLock(runId: string, ownerId: string): Promise<void> {
+    await this.pool.query(sql.RELEASE_LOCK, [runId, ownerId]);
+  }
+
+  async addContextEntry(entry: { kind: ContextEntry['kind']; text: string; runId?: string; at: string }): Promise<ContextEntry> {
+    const { kind, text, at } = entry;
+    const status = kind === 'objective' ? 'open' : 'recorded';
+    return withTransaction(this.pool, async (client) => {
+      await client.query(sql.LOCK_CONTEXT_ENTRIES);
+      const { rows } = await client.query<Row>(sql.INSERT_CONTEXT_ENTRY, [CONTEXT_ID_PREFIX[kind], kind, text, entry.runId ?? null, status, at]);
+      return toContextEntry(rows[0] as Row);
+    });
+  }
+
+  async completeContextEntry(args: { id: string; outcome: string; at: string }): Promise<ContextEntry | undefined> {
+    const [completed] = await this.rows(sql.COMPLETE_OBJECTIVE, [args.id, args.outcome, args.at]);
+    if (completed) return toContextEntry(completed);
+    // Nothing was open under this id: say whether it is unknown or why it cannot be completed.
+    const [row] = await this.rows(sql.SELECT_CONTEXT_ENTRY, [args.id]);
+    if (!row) return undefined;
+    const entry = toContextEntry(row);
+    if (entry.kind === 'insight') throw new ConflictError(`"${entry.id}" is an insight; only objectives are completed`);
+    throw new ConflictError(`objective "${entry.id}" is already complete (since ${entry.completedAt}: ${entry.outcome})`);
+  }
+
+  async listContextEntries(query: { kind?: ContextEntry['kind'] } = {}): Promise<ContextEntry[]> {
+    return (await this.rows(sql.LIST_CONTEXT_ENTRIES, [query.kind ?? null])).map(toContextEntry);
+  }
+
+  async close(): Promise<void> {
+    if (!this.pool.ended) await this.pool.end();
+  }
+
+  private async rows(text: string, values: unknown[]): Promise<Row[]> {
+    return (await this.pool.query<Row>(text, values)).rows;
+  }
+}
+
+/** One decision round's writes, inside the caller's transaction; mirrors SqliteStore.appendNow. */
+async function appendNow(client: PoolClient, batch: AppendBatch): Promise<void> {
+  const { runId, events, expectedSeq } = batch;
+  const last = events.at(-1) as LedgerEvent;
+  if (expectedSeq === 0) {
+    if (!batch.create) throw new Error('store: the first batch of a run must say `create`');
+    const { name, planHash } = batch.create;
+    const created = await client.query(sql.INSERT_RUN, [runId, name, planHash, batch.status, last.at, last.seq, last.hash]);
+    if (created.rowCount !== 1) throw new ConflictError(`run "${runId}" already exists`);
+  } else {
+    const updated = await client.query(sql.UPDATE_RUN_HEAD, [runId, last.seq, last.hash, batch.status, last.at, expectedSeq]);
+    if (updated.rowCount !== 1) throw new ConflictError(`run "${runId}" moved past seq ${expectedSeq}; another process appended to it`);
+  }
+  await client.query(sql.INSERT_EVENTS, [
+    runId,
+    events.map((e) => e.seq),
+    events.map((e) => e.type),
+    events.map((e) => e.at),
+    events.map((e) => JSON.stringify(e.data)),
+    events.map((e) => e.prevHash),
+    events.map((e) => e.hash),
+  ]);
+  const enqueue = batch.enqueue ?? [];
+  if (enqueue.length) {
+    await client.query(sql.INSERT_WORK, [
+      runId,
+      enqueue.map((w) => w.attemptId),
+      enqueue.map((w) => w.step),
+      enqueue.map((w) => w.capability),
+      enqueue.map((w) => w.idempotencyKey),
+      enqueue.map((w) => JSON.stringify(w.input)),
+      enqueue.map((w) => w.timeoutMs),
+      enqueue.map((w) => w.enqueuedSeq),
+      enqueue.map((w) => w.claimedBy),
+      enqueue.map((w) => w.leaseUntil),
+    ]);
+  }
+  if (batch.dequeue?.length) await client.query(sql.DELETE_WORK, [runId, batch.dequeue]);
+}

@@ -1,0 +1,107 @@
+/**
+ * The PostgreSQL adapter's statements, one named constant each. They run at READ COMMITTED,
+ * Postgres's default; the comments say why each is safe when many processes run it at once.
+ */
+
+/**
+ * The first batch of a run. ON CONFLICT makes a second creator wait for the first to commit
+ * and then insert nothing, which the caller reads as a conflict.
+ */
+export const INSERT_RUN = `
+  INSERT INTO runs (run_id, name, plan_hash, status, created_at, updated_at, head_seq, head_hash)
+  VALUES ($1, $2, $3, $4, $5, $5, $6, $7)
+  ON CONFLICT (run_id) DO NOTHING
+  RETURNING run_id`;
+
+/**
+ * The head-seq fence. The UPDATE locks the run's row; an appender that waited on that lock
+ * re-checks `head_seq` against the row the winner committed and so updates nothing: exactly
+ * one of several appenders onto one head succeeds, and the others see a conflict.
+ */
+export const UPDATE_RUN_HEAD = `
+  UPDATE runs SET head_seq = $2, head_hash = $3, status = $4, updated_at = $5
+  WHERE run_id = $1 AND head_seq = $6`;
+
+/** A whole batch of events in one statement, one array per column. */
+export const INSERT_EVENTS = `
+  INSERT INTO events (run_id, seq, type, at, data, prev_hash, hash)
+  SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])`;
+
+export const SELECT_EVENTS = `
+  SELECT run_id, seq, type, at, data, prev_hash, hash FROM events
+  WHERE run_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`;
+
+export const INSERT_WORK = `
+  INSERT INTO work (run_id, attempt_id, step, capability, idempotency_key, input, timeout_ms, enqueued_seq, claimed_by, lease_until)
+  SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::text[], $10::bigint[])`;
+
+/**
+ * Rows are locked in key order, as RENEW_LEASES locks them, so a dequeue and a renewal that
+ * touch the same items wait for each other instead of deadlocking.
+ */
+export const DELETE_WORK = `
+  DELETE FROM work WHERE (run_id, attempt_id) IN (
+    SELECT run_id, attempt_id FROM work WHERE run_id = $1 AND attempt_id = ANY($2::text[])
+    ORDER BY run_id, attempt_id FOR UPDATE)`;
+
+export const SELECT_WORK = `SELECT * FROM work WHERE run_id = $1 ORDER BY enqueued_seq`;
+
+/**
+ * One statement (STYLE.md 7): lock the oldest unclaimed items that no other claimer holds and
+ * mark them ours. SKIP LOCKED lets concurrent workers take disjoint items without waiting; an
+ * item another worker claimed and committed meanwhile fails the re-checked `claimed_by IS NULL`
+ * and is left out. Like the SQLite adapter, an expired lease is not reclaimed here.
+ */
+export const CLAIM_WORK = `
+  UPDATE work SET claimed_by = $1, lease_until = $2
+  WHERE (run_id, attempt_id) IN (
+    SELECT run_id, attempt_id FROM work
+    WHERE claimed_by IS NULL AND ($3::text IS NULL OR run_id = $3)
+    ORDER BY enqueued_seq LIMIT $4
+    FOR UPDATE SKIP LOCKED)
+  RETURNING *`;
+
+export const RENEW_LEASES = `
+  UPDATE work SET lease_until = $2 WHERE (run_id, attempt_id) IN (
+    SELECT run_id, attempt_id FROM work WHERE claimed_by = $1
+    ORDER BY run_id, attempt_id FOR UPDATE)`;
+
+export const SELECT_RUN = `SELECT * FROM runs WHERE run_id = $1`;
+
+export const LIST_RUNS = `
+  SELECT * FROM runs WHERE ($1::text IS NULL OR status = $1)
+  ORDER BY created_at DESC, run_id DESC LIMIT $2`;
+
+export const ACQUIRE_LOCK = `
+  UPDATE runs SET lock_owner = $2, lock_host = $3, lock_pid = $4, lock_expires_at = $5
+  WHERE run_id = $1
+    AND (lock_owner IS NULL OR lock_owner = $2 OR lock_expires_at < $6 OR lock_owner = $7)`;
+
+export const SELECT_LOCK = `SELECT lock_owner, lock_host, lock_pid, lock_expires_at FROM runs WHERE run_id = $1`;
+
+export const RELEASE_LOCK = `
+  UPDATE runs SET lock_owner = NULL, lock_host = NULL, lock_pid = NULL, lock_expires_at = NULL
+  WHERE run_id = $1 AND lock_owner = $2`;
+
+/**
+ * Serializes the numbering of context entries within one schema: READ COMMITTED lets two
+ * inserters read the same MAX(number), and this lock (which conflicts with itself but not with
+ * readers) makes the second wait for the first to commit. Entries are rare; the wait is short.
+ */
+export const LOCK_CONTEXT_ENTRIES = `LOCK TABLE context_entries IN SHARE ROW EXCLUSIVE MODE`;
+
+export const INSERT_CONTEXT_ENTRY = `
+  INSERT INTO context_entries (id, kind, number, text, run_id, status, created_at)
+  SELECT $1::text || '-' || (COALESCE(MAX(number), 0) + 1), $2::text, COALESCE(MAX(number), 0) + 1, $3::text, $4::text, $5::text, $6::text
+  FROM context_entries WHERE kind = $2::text
+  RETURNING *`;
+
+export const COMPLETE_OBJECTIVE = `
+  UPDATE context_entries SET status = 'complete', outcome = $2, completed_at = $3
+  WHERE id = $1 AND kind = 'objective' AND status = 'open'
+  RETURNING *`;
+
+export const SELECT_CONTEXT_ENTRY = `SELECT * FROM context_entries WHERE id = $1`;
+
+export const LIST_CONTEXT_ENTRIES = `
+  SELECT * FROM context_entries WHERE ($1::text IS NULL OR kind = $1) ORDER BY seq`;

@@ -1,0 +1,68 @@
+import type { Json, LedgerEvent, RunStatus } from '../../core/index.js';
+import type { ContextEntry, RunLock, RunRecord, WorkItem } from '../port.js';
+
+export type Row = Record<string, unknown>;
+
+/*
+ * node-postgres returns bigint columns as strings, since an int8 can exceed 2^53. Baton's are
+ * sequence numbers and milliseconds since the epoch, far below that, so they become numbers.
+ */
+const toNumber = (value: unknown): number => Number(value);
+const toNumberOrNull = (value: unknown): number | null => (value === null ? null : Number(value));
+
+export function toEvent(row: Row): LedgerEvent {
+  return {
+    runId: row.run_id as string,
+    seq: toNumber(row.seq),
+    type: row.type as LedgerEvent['type'],
+    at: row.at as string,
+    data: JSON.parse(row.data as string) as LedgerEvent['data'],
+    prevHash: row.prev_hash as string,
+    hash: row.hash as string,
+  } as LedgerEvent;
+}
+
+export function toRun(row: Row): RunRecord {
+  return {
+    runId: row.run_id as string,
+    name: row.name as string,
+    planHash: row.plan_hash as string,
+    status: row.status as RunStatus,
+    createdAt: row.created_at as string,
+    updatedAt: row.updated_at as string,
+    headSeq: toNumber(row.head_seq),
+    headHash: row.head_hash as string,
+  };
+}
+
+export function toWork(row: Row): WorkItem {
+  return {
+    runId: row.run_id as string,
+    attemptId: row.attempt_id as string,
+    step: row.step as string,
+    capability: row.capability as string,
+    idempotencyKey: row.idempotency_key as string,
+    input: JSON.parse(row.input as string) as Json,
+    timeoutMs: toNumberOrNull(row.timeout_ms),
+    enqueuedSeq: toNumber(row.enqueued_seq),
+    claimedBy: (row.claimed_by as string | null) ?? null,
+    leaseUntil: toNumberOrNull(row.lease_until),
+  };
+}
+
+export function toLock(row: Row): RunLock {
+  return { id: row.lock_owner as string, host: row.lock_host as string, pid: row.lock_pid as number, expiresAt: toNumber(row.lock_expires_at) };
+}
+
+export function toContextEntry(row: Row): ContextEntry {
+  return {
+    id: row.id as string,
+    kind: row.kind as ContextEntry['kind'],
+    text: row.text as string,
+    runId: (row.run_id as string | null) ?? null,
+    status: row.status as ContextEntry['status'],
+    outcome: (row.outcome as string | null) ?? null,
+    createdAt: row.created_at as string,
+    completedAt: (row.completed_at as string | null) ?? null,
+  };
+}
