@@ -250,7 +250,6 @@ export class Baton {
   async revise(runId: string, plan: Plan | string, options: OperatorOptions = {}): Promise<BatonEvent> {
     const checked = typeof plan === 'string' ? await this.loadPlan(plan) : this.validate(plan);
     const registry = buildRegistry(checked, this.registered());
-    this.refuseUnfit(checked, registry);
     return this.command(runId, (state) => {
       if (state.status !== 'running') throw new ConflictError(`cannot revise: run "${runId}" has already ${state.status}`);
       resolveInputs(checked, state.inputs);

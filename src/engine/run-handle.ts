@@ -1,11 +1,15 @@
-import type { Json, LedgerEvent, RunState, RunStatus } from '../core/index.js';
+import type { BatonEvent, Json, LedgerEvent, PendingDecision, RunState, RunStatus } from '../core/index.js';
 import type { Store } from '../store/index.js';
 import type { RunDriver } from './run-driver.js';
 
 /** What a finished (or stopped) run comes to. */
 export interface RunResult {
   runId: string;
-  status: RunStatus;
+  /**
+   * How the run ended, or `waiting` (it needs a person or a signal: see `pending`) or
+   * `paused` when it stopped without ending; `resume` continues it.
+   */
+  status: RunStatus | 'waiting' | 'paused';
   succeeded: number;
   skipped: number;
   failed: number;
@@ -15,10 +19,31 @@ export interface RunResult {
   failure: string | null;
   /** True when the run was interrupted before it ended; `resume` continues it. */
   interrupted: boolean;
+  /** What the run waits for: gates, confirmations, escalations, people's tasks, signals. */
+  pending: PendingDecision[];
+  budget: RunState['budget'];
+}
+
+/** The status a run shows: `paused` or `waiting` while it is running but cannot go on by itself. */
+export function displayStatus(state: RunState): RunResult['status'] {
+  if (state.status !== 'running') return state.status;
+  if (state.paused) return 'paused';
+  return state.pending.size > 0 && state.inflight.size === 0 ? 'waiting' : 'running';
 }
 
 export function summarize(state: RunState, interrupted = false): RunResult {
-  const result: RunResult = { runId: state.runId, status: state.status, succeeded: 0, skipped: 0, failed: 0, outputs: {}, failure: state.failure, interrupted };
+  const result: RunResult = {
+    runId: state.runId,
+    status: displayStatus(state),
+    succeeded: 0,
+    skipped: 0,
+    failed: 0,
+    outputs: {},
+    failure: state.failure,
+    interrupted,
+    pending: [...state.pending.values()],
+    budget: { ...state.budget },
+  };
   for (const step of Object.values(state.steps)) {
     if (step.status === 'succeeded') {
       result.succeeded += 1;
@@ -36,12 +61,14 @@ export function summarize(state: RunState, interrupted = false): RunResult {
 export class RunHandle {
   private readonly done: Promise<RunResult>;
   private interrupted = false;
+  private finished = false;
 
   constructor(
     private readonly driver: RunDriver,
     private readonly store: Store,
   ) {
     this.done = driver.drive().then((state) => summarize(state, this.interrupted));
+    void this.done.finally(() => (this.finished = true)).catch(() => {});
     // The caller may never ask for the result; a failure still must not go unhandled.
     this.done.catch(() => {});
   }
@@ -58,6 +85,16 @@ export class RunHandle {
   /** The run's state as of the last committed event. Read it; do not change it. */
   get state(): RunState {
     return this.driver.current;
+  }
+
+  /** True while this handle's driver still conducts the run. */
+  get isDriving(): boolean {
+    return !this.finished;
+  }
+
+  /** Hands a signal (an operator's command) to the driver for its next round. */
+  signal(event: BatonEvent): void {
+    this.driver.signal(event);
   }
 
   result(): Promise<RunResult> {

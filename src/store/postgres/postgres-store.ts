@@ -1,6 +1,6 @@
 import { DatabaseError, Pool, type PoolClient } from 'pg';
 import { BatonError, ConflictError, ErrorCode, type LedgerEvent } from '../../core/index.js';
-import type { AppendBatch, ContextEntry, ListRunsQuery, RunOwner, RunRecord, Store, WorkItem } from '../port.js';
+import { CONTEXT_ID_PREFIX, type AppendBatch, type ContextEntry, type ListRunsQuery, type RunOwner, type RunRecord, type Store, type WorkItem } from '../port.js';
 import { migrate } from './migrate.js';
 import * as sql from './queries.js';
 import { toContextEntry, toEvent, toLock, toRun, toWork, type Row } from './rows.js';
@@ -21,7 +21,6 @@ export interface PostgresStoreOptions {
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /** The kind's id prefix: entries are numbered per kind, `obj-1`, `ins-1`, as in the SQLite adapter. */
-const CONTEXT_ID_PREFIX = { objective: 'obj', insight: 'ins' } as const satisfies Record<ContextEntry['kind'], string>;
 
 /** The second guard of the chain: a unique violation here means another process wrote the seq first. */
 const EVENT_KEY = 'events_pkey';
