@@ -71,6 +71,12 @@ export function nextWakeAt(state: RunState): number | null {
   return earliest;
 }
 
+/** A step held for a person (escalated, or awaiting a confirmation or a signal) dispatches nothing, not even a due retry. */
+function isHeld(state: RunState, stepId: string): boolean {
+  const status = stepOf(state, stepId).status;
+  return status === 'escalated' || status === 'awaiting';
+}
+
 /** Whether a step may start another attempt under its `for_each` concurrency. */
 function hasCapacity(state: RunState, stepId: string): boolean {
   return stepOf(state, stepId).running < (planStepOf(state, stepId).concurrency ?? Infinity);
@@ -112,13 +118,13 @@ function decideOnce(state: RunState, now: number, emit: Emit): void {
     for (const [key, retryAt] of [...state.backoff]) {
       if (retryAt > now || state.status !== 'running' || !state.backoff.has(key)) continue;
       const instance = instanceOf(state, key);
+      if (isHeld(state, instance.step)) continue;
       if (hasCapacity(state, instance.step)) dispatchInstance(state, instance, emit);
     }
     for (const key of [...state.queued]) {
       const instance = state.instances.get(key);
       if (!instance || instance.status !== 'queued' || state.status !== 'running') continue;
-      const status = stepOf(state, instance.step).status;
-      if (status === 'escalated' || status === 'awaiting') continue;
+      if (isHeld(state, instance.step)) continue;
       if (hasCapacity(state, instance.step)) dispatchInstance(state, instance, emit);
     }
     for (const id of [...state.ready]) {

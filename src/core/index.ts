@@ -13,3 +13,4 @@ export { attemptIdOf, idempotencyKeyOf, instanceKey, type InstanceState, type Ru
 export { renderArgument, renderTemplates } from './templates.js';
 export { numberInputs, resolveInputs } from './inputs.js';
 export { plan, PlanBuilder } from './plan/builder.js';
+export { formatPreflight, preflight, type PreflightReport, type PreflightStep } from './governance/preflight.js';

@@ -155,6 +155,8 @@ function retryEscalated(state: RunState, stepId: string, detail: unknown): void 
     instance.failures = 0;
     instance.report = null;
     state.reported.delete(key);
+    // A retry that escalated while waiting out its backoff is dispatched from the queue now, once.
+    state.backoff.delete(key);
     state.queued.add(key);
   }
   step.succeededInstances = step.instances.filter((key) => state.instances.get(key)?.status === 'succeeded').length;

@@ -5,6 +5,7 @@ import type { Registry } from '../registry.js';
 import { compileTemplates } from '../templates.js';
 import { findCycle, joinRule, runsAfter } from './graph.js';
 import type { Plan, Step } from './schema.js';
+import { DEFAULT_PHASES } from '../governance/phases.js';
 
 /** Levenshtein distance, for "did you mean" hints on misspelt ids. */
 function distance(a: string, b: string): number {
@@ -86,12 +87,185 @@ export function validatePlan(plan: Plan, registry: Registry): PlanIssue[] {
     }
   }
 
+  issues.push(...validateGovernance(plan, registry));
+
   const cycle = findCycle(plan);
   // A step listed in its own `after` is reported above; its one-step cycle would say it twice.
   if (cycle && cycle.length > 2) issues.push({ path: ['steps', cycle[0] as string, 'after'], message: `dependency cycle: ${cycle.join(' -> ')}` });
 
   // Expressions compile only after the graph is sound: reference checks need ancestors.
   if (issues.length === 0) issues.push(...validateExpressions(plan));
+  return issues;
+}
+
+/** Whether `list` only holds values of `granted`; the values that are not, else an empty list. */
+function notIn<T>(list: readonly T[] | undefined, granted: readonly T[]): T[] {
+  return (list ?? []).filter((value) => !granted.includes(value));
+}
+
+/**
+ * The governance rules: phases, gates, confirmations, compensations, checks, built skills,
+ * consensus and step constraints. Phases fail closed: once a plan uses them, every step must
+ * say which one it belongs to, and nothing may wait on work of a later phase (it would wait
+ * forever, since a later phase opens only after the earlier one is complete).
+ */
+function validateGovernance(plan: Plan, registry: Registry): PlanIssue[] {
+  const issues: PlanIssue[] = [];
+  const stepIds = Object.keys(plan.steps);
+  const capabilityIds = Object.keys(registry);
+  const declared = plan.phases?.map((phase) => (typeof phase === 'string' ? phase : phase.id));
+  const usesPhases = declared !== undefined || Object.values(plan.steps).some((step) => step.phase !== undefined);
+  const phaseIds: readonly string[] = declared ?? (usesPhases ? DEFAULT_PHASES : []);
+  const source = declared ? 'the plan\'s `phases`' : 'the default phases (the plan has no `phases:`)';
+
+  const seen = new Set<string>();
+  declared?.forEach((id, i) => {
+    const path = ['phases', i, ...(typeof plan.phases?.[i] === 'string' ? [] : ['id'])];
+    if (seen.has(id)) issues.push({ path, message: `phase "${id}" is listed twice; each phase id must be unique` });
+    seen.add(id);
+  });
+
+  /** A step's phase as an index into `phaseIds`, or -1 when it names none or an unknown one. */
+  const phaseOf = (id: string): number => {
+    const phase = plan.steps[id]?.phase;
+    return phase === undefined ? -1 : phaseIds.indexOf(phase);
+  };
+
+  for (const [id, step] of Object.entries(plan.steps)) {
+    const path = ['steps', id];
+    if (step.phase !== undefined && !phaseIds.includes(step.phase)) {
+      issues.push({ path: [...path, 'phase'], message: `unknown phase "${step.phase}"${suggest(step.phase, phaseIds)}; phases from ${source}: ${phaseIds.join(', ')}` });
+    } else if (step.phase === undefined && usesPhases) {
+      issues.push({
+        path,
+        message: `step "${id}" names no phase, and this plan uses phases (${phaseIds.join(', ')}): add \`phase:\` with one of them (steps are never put in a phase by guess)`,
+      });
+    }
+    const own = phaseOf(id);
+    if (own >= 0) {
+      const rule = joinRule(step.after);
+      const afterPath = [...path, 'after', ...(rule.mode === 'all' ? [] : [rule.mode === 'any' ? 'any' : 'of'])];
+      rule.of.forEach((dep, i) => {
+        const theirs = phaseOf(dep);
+        if (theirs > own) {
+          issues.push({
+            path: [...afterPath, i],
+            message: `"${id}" (phase "${phaseIds[own]}") runs after "${dep}" (phase "${phaseIds[theirs]}"), a later phase that opens only once "${phaseIds[own]}" is complete; a step may run after steps of its own or an earlier phase`,
+          });
+        }
+      });
+    }
+
+    if (step.compensate !== undefined && !(step.compensate in registry)) {
+      issues.push({ path: [...path, 'compensate'], message: `unknown capability "${step.compensate}"${suggest(step.compensate, capabilityIds)}; known: ${knownList(capabilityIds)}` });
+    }
+    if (step.check !== undefined && !(step.check.capability in registry)) {
+      issues.push({ path: [...path, 'check', 'capability'], message: `unknown capability "${step.check.capability}"${suggest(step.check.capability, capabilityIds)}; known: ${knownList(capabilityIds)}` });
+    }
+    step.builds?.forEach((skill, i) => {
+      if (!capabilityIds.some((cap) => registry[cap]?.skills[skill] !== undefined)) {
+        issues.push({ path: [...path, 'builds', i], message: `no capability offers skill "${skill}", so building it makes nothing routable; declare the capability that will offer it once "${id}" succeeded` });
+      }
+      const builder = stepIds.find((other) => other !== id && plan.steps[other]?.builds?.includes(skill));
+      if (builder !== undefined && stepIds.indexOf(builder) < stepIds.indexOf(id)) {
+        issues.push({ path: [...path, 'builds', i], message: `skill "${skill}" is already built by step "${builder}"; one step builds a skill` });
+      }
+    });
+
+    if (step.consensus !== undefined && step.skill !== undefined) {
+      const skill = step.skill;
+      const offering = capabilityIds.filter((cap) => registry[cap]?.skills[skill] !== undefined);
+      if (offering.length > 0 && step.consensus.n > offering.length) {
+        issues.push({
+          path: [...path, 'consensus', 'n'],
+          message: `consensus needs ${step.consensus.n} distinct capabilities offering "${skill}", but only ${offering.length} do (${offering.join(', ')}); n can be at most ${offering.length}`,
+        });
+      }
+      const compare = step.consensus.compare;
+      if (compare !== undefined && compare !== 'exact' && compare !== 'json') {
+        try {
+          compileExpression(compare, 'compare');
+        } catch (error) {
+          if (!(error instanceof ExpressionError)) throw error;
+          issues.push({ path: [...path, 'consensus', 'compare'], message: `expression \`${compare}\` ${error.message}; compare is \`exact\`, \`json\` or a CEL expression over \`a\` and \`b\`` });
+        }
+      }
+    }
+
+    for (const field of ['allow', 'permissions'] as const) {
+      const run = plan.constraints?.[field] as readonly string[] | undefined;
+      if (run === undefined) continue;
+      const wider = notIn(step.constraints?.[field] as readonly string[] | undefined, run);
+      for (const value of wider) {
+        const i = (step.constraints?.[field] as readonly string[]).indexOf(value);
+        issues.push({
+          path: [...path, 'constraints', field, i],
+          message: `"${value}" is not in the run's constraints.${field} (${knownList([...run])}); a step's constraints can only narrow the run's`,
+        });
+      }
+    }
+  }
+
+  // Built skills: whoever uses one must come after its builder, or it would find no capability.
+  const builders = new Map<string, string>();
+  for (const [id, step] of Object.entries(plan.steps)) for (const skill of step.builds ?? []) if (!builders.has(skill)) builders.set(skill, id);
+  for (const [id, step] of Object.entries(plan.steps)) {
+    const builder = step.skill === undefined ? undefined : builders.get(step.skill);
+    if (builder === undefined || builder === id || !(builder in plan.steps)) continue;
+    const [own, theirs] = [phaseOf(id), phaseOf(builder)];
+    if (usesPhases && own >= 0 && theirs >= 0 && own < theirs) {
+      issues.push({
+        path: ['steps', id, 'skill'],
+        message: `skill "${step.skill}" is built by "${builder}" in phase "${phaseIds[theirs]}", which opens after "${id}"'s phase "${phaseIds[own]}"; move "${id}" to phase "${phaseIds[theirs]}" or later`,
+      });
+    } else if ((!usesPhases || own === theirs) && !runsAfter(plan, id, builder)) {
+      issues.push({
+        path: ['steps', id, 'skill'],
+        message: `skill "${step.skill}" is built by step "${builder}", and "${id}" may start before it succeeded; add "${builder}" to \`after\`${usesPhases ? ' or move the step to a later phase' : ''}`,
+      });
+    }
+  }
+
+  plan.constraints?.confirm?.forEach((stepId, i) => {
+    if (!(stepId in plan.steps)) issues.push({ path: ['constraints', 'confirm', i], message: `unknown step "${stepId}"${suggest(stepId, stepIds)}; steps in this plan: ${knownList(stepIds)}` });
+  });
+
+  plan.phases?.forEach((phase, i) => {
+    if (typeof phase === 'string' || phase.gate === undefined) return;
+    const gate = phase.gate;
+    const gatePath = ['phases', i, 'gate'];
+    /** A gate can only wait on work of an earlier phase: the phase's own steps run after it opens. */
+    const earlier = (stepId: string, path: (string | number)[], what: string): void => {
+      if (!(stepId in plan.steps)) {
+        issues.push({ path, message: `unknown step "${stepId}"${suggest(stepId, stepIds)}; steps in this plan: ${knownList(stepIds)}` });
+        return;
+      }
+      const theirs = phaseOf(stepId);
+      if (theirs >= i) {
+        issues.push({ path, message: `${what} step "${stepId}", which is in phase "${phaseIds[theirs]}": it cannot run before the gate of "${phase.id}" opens; a gate can only look at steps of earlier phases` });
+      }
+    };
+    if ('evidence' in gate) {
+      gate.evidence.checks?.forEach((stepId, j) => earlier(stepId, [...gatePath, 'evidence', 'checks', j], 'the gate needs'));
+      gate.evidence.artifacts?.forEach((name, j) => {
+        const slash = name.indexOf('/');
+        if (slash <= 0 || slash === name.length - 1) {
+          issues.push({ path: [...gatePath, 'evidence', 'artifacts', j], message: `artifact "${name}" is not named STEP/FILE (e.g. "build/report.json")` });
+        } else earlier(name.slice(0, slash), [...gatePath, 'evidence', 'artifacts', j], `artifact "${name}" is written by`);
+      });
+    }
+    if ('policy' in gate) {
+      const path = [...gatePath, 'policy'];
+      try {
+        const expression = compileExpression(gate.policy, 'policy');
+        if (expression.type !== 'bool' && expression.type !== 'dyn') issues.push({ path, message: `expression \`${gate.policy}\` gives ${expression.type}; a policy must give true or false` });
+        for (const ref of expression.stepRefs) earlier(ref, path, `\`${gate.policy}\` reads`);
+      } catch (error) {
+        if (!(error instanceof ExpressionError)) throw error;
+        issues.push({ path, message: `expression \`${gate.policy}\` ${error.message}` });
+      }
+    }
+  });
   return issues;
 }
 

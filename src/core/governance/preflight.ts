@@ -1,0 +1,243 @@
+import type { RouteCandidate } from '../events.js';
+import { joinRule } from '../plan/graph.js';
+import type { Gate, Plan, Step } from '../plan/schema.js';
+import type { Registry } from '../registry.js';
+import { round, routeStep, staticPolicy, stepGrant } from '../routing.js';
+import { phasesOf } from './phases.js';
+
+/**
+ * Pre-flight: what a plan would do under its constraints, before anything is written. The
+ * engine refuses a plan whose report has `problems`; `baton run --dry-run` prints the report.
+ * Pure, and it routes with the conductor's own rule (`routeStep`) at the run's start, so what
+ * it says is what the first decision would be.
+ */
+
+export interface PreflightStep {
+  step: string;
+  phase: string;
+  /** The gate of the step's phase, in words, or null. */
+  gate: string | null;
+  /** It needs a person's yes before it is dispatched. */
+  confirm: boolean;
+  /** It waits for a signal (`await`). */
+  awaits: string[] | null;
+  /** The capability it would go to (the voters of a consensus), or null when it runs on none or cannot be routed. */
+  capability: string | null;
+  voters: string[] | null;
+  reason: string;
+  /** Every capability weighed, with its reason. */
+  candidates: RouteCandidate[];
+  /** Cost of one successful pass: one attempt (per voter, per item), plus its check. */
+  minUsd: number;
+  /** Cost if everything is retried to the limit: chosen cost x (retry.max + 1) x voters x repeat.max, plus the check. */
+  worstUsd: number;
+  /** `for_each`: the costs above are per item, since the number of items is known only when the run gets there. */
+  perItem: boolean;
+  /** It always runs (no `when` on it or on every path to it), so its minimum counts in the plan's minimum. */
+  certain: boolean;
+  /** How the worst case was computed, in words. */
+  arithmetic: string;
+}
+
+export interface PreflightReport {
+  plan: string;
+  steps: PreflightStep[];
+  /** Sum of the minimum costs of the steps that always run (for_each steps count zero items). */
+  minUsd: number;
+  /** Sum of the worst cases, for_each steps not included (see `perItemUsd`). */
+  worstUsd: number;
+  /** Worst case per item of each for_each step. */
+  perItemUsd: Record<string, number>;
+  budgetUsd: number | null;
+  deadline: string | null;
+  maxParallel: number | null;
+  phases: { id: string; gate: string | null; onPartial: 'block' | 'continue'; steps: string[] }[];
+  confirmations: string[];
+  /** What makes the plan unrunnable as it stands: a non-empty list refuses the submit. */
+  problems: string[];
+  /** What is worth knowing but runs anyway (the conductor waits or asks), such as a worst case over budget. */
+  notes: string[];
+}
+
+export function describeGate(gate: Gate | null): string | null {
+  if (gate === null) return null;
+  if ('approval' in gate) return 'approval by a person';
+  if ('policy' in gate) return `policy \`${gate.policy}\``;
+  const parts = [...(gate.evidence.artifacts ?? []).map((name) => `sealed ${name}`), ...(gate.evidence.checks ?? []).map((step) => `${step} succeeded`)];
+  return `evidence: ${parts.join(', ') || 'none listed'}`;
+}
+
+/** `$1.20`: cents when the amount is whole cents, else as many decimals as it has (up to 6). */
+export function usd(amount: number): string {
+  const value = round(amount);
+  return Number.isInteger(Math.round(value * 1e6) / 1e4) ? `$${value.toFixed(2)}` : `$${String(value)}`;
+}
+
+/** Steps that run whatever the data says: no `when` on them, and joined to enough steps that always run. */
+function certainSteps(plan: Plan): Set<string> {
+  const certain = new Set<string>();
+  const decided = new Map<string, boolean>();
+  const visit = (id: string, trail: Set<string>): boolean => {
+    const known = decided.get(id);
+    if (known !== undefined) return known;
+    const step = plan.steps[id];
+    if (!step || trail.has(id)) return false;
+    trail.add(id);
+    const rule = joinRule(step.after);
+    const sure = rule.of.filter((dep) => visit(dep, trail)).length;
+    const needed = rule.mode === 'count' ? rule.count : 1;
+    const result = step.when === undefined && (rule.of.length === 0 || sure >= needed);
+    decided.set(id, result);
+    if (result) certain.add(id);
+    return result;
+  };
+  for (const id of Object.keys(plan.steps)) visit(id, new Set());
+  return certain;
+}
+
+export function needsConfirmation(plan: Plan, id: string): boolean {
+  return plan.steps[id]?.confirm === true || (plan.constraints?.confirm ?? []).includes(id);
+}
+
+/** The money a step may use at the run's start: its own budget and the run's, the smaller. */
+function startingBudget(plan: Plan, step: Step): number | null {
+  const limits = [plan.constraints?.budget_usd, step.constraints?.budget_usd].filter((limit): limit is number => limit !== undefined);
+  return limits.length === 0 ? null : Math.min(...limits);
+}
+
+function planStep(plan: Plan, registry: Registry, id: string, step: Step, phase: { id: string; gate: Gate | null }, certain: boolean, problems: string[]): PreflightStep {
+  const base = {
+    step: id,
+    phase: phase.id,
+    gate: describeGate(phase.gate),
+    confirm: needsConfirmation(plan, id),
+    awaits: step.await === undefined ? null : typeof step.await.signal === 'string' ? [step.await.signal] : step.await.signal,
+    perItem: step.for_each !== undefined,
+    certain,
+  };
+  if (step.skill === undefined && step.capability === undefined) {
+    return { ...base, capability: null, voters: null, reason: 'waits for a signal; runs on no capability', candidates: [], minUsd: 0, worstUsd: 0, arithmetic: 'no capability' };
+  }
+  const route = routeStep(id, step, registry, { ...staticPolicy(plan, step), remainingUsd: startingBudget(plan, step) });
+  if (!route.ok) {
+    const candidates = route.candidates.map((c) => `${c.capability} (${c.kind}): ${c.reason}`);
+    problems.push(`step "${id}" cannot be routed to an allowed, permitted capability: ${route.reason}${candidates.length > 0 ? `; candidates: ${candidates.join('; ')}` : ''}`);
+    return { ...base, capability: null, voters: null, reason: route.reason, candidates: route.candidates, minUsd: 0, worstUsd: 0, arithmetic: 'not routable' };
+  }
+  const voters = route.route.voters ?? [route.route.capability];
+  const costOf = (capability: string): number => registry[capability]?.costUsd ?? 0;
+  const strongest = costOf(route.route.capability);
+  const tries = (step.retry?.max ?? 0) + 1;
+  const iterations = step.repeat?.max ?? 1;
+  const grant = stepGrant(plan.constraints, step);
+  // A check and a compensation run on capabilities the step names, not routed ones: they must fit the grant too.
+  for (const [field, capability] of [
+    ['check.capability', step.check?.capability],
+    ['compensate', step.compensate],
+  ] as const) {
+    if (capability === undefined) continue;
+    const descriptor = registry[capability];
+    if (!descriptor) continue;
+    const missing = (descriptor.permissions ?? []).filter((permission) => !grant.permissions.includes(permission));
+    if (grant.allow !== null && !grant.allow.includes(descriptor.kind)) problems.push(`step "${id}": ${field} "${capability}" is of kind "${descriptor.kind}", which is not allowed (allow: ${grant.allow.join(', ') || 'none'})`);
+    else if (missing.length > 0) problems.push(`step "${id}": ${field} "${capability}" needs permission ${missing.map((p) => `"${p}"`).join(', ')}, which the run does not grant`);
+  }
+  const check = step.check ? costOf(step.check.capability) : 0;
+  const minUsd = round(voters.reduce((sum, voter) => sum + costOf(voter), 0) + check);
+  const worstUsd = round(strongest * tries * voters.length * iterations + check);
+  const factors = [usd(strongest), ...(tries > 1 ? [`${tries} attempts`] : []), ...(voters.length > 1 ? [`${voters.length} votes`] : []), ...(iterations > 1 ? [`${iterations} iterations`] : [])];
+  const arithmetic = `${factors.join(' x ')}${check > 0 ? ` + check ${usd(check)}` : ''}${base.perItem ? ' per item' : ''}`;
+  return { ...base, capability: route.route.capability, voters: route.route.voters ?? null, reason: route.route.reason, candidates: route.route.candidates, minUsd, worstUsd, arithmetic };
+}
+
+/**
+ * What the plan would do and cost, step by step, and whether it can run at all.
+ * @example
+ * const report = preflight(plan, buildRegistry(plan));
+ * if (report.problems.length > 0) throw new Error(report.problems.join('\n'));
+ */
+export function preflight(plan: Plan, registry: Registry): PreflightReport {
+  const problems: string[] = [];
+  const notes: string[] = [];
+  const phases = phasesOf(plan);
+  const phaseByStep = new Map<string, (typeof phases)[number]>();
+  const declared = new Set(phases.map((phase) => phase.id));
+  for (const [id, step] of Object.entries(plan.steps)) {
+    const phase = phases.find((candidate) => candidate.id === step.phase) ?? (phases[0] as (typeof phases)[number]);
+    if (step.phase !== undefined && !declared.has(step.phase)) problems.push(`step "${id}" names phase "${step.phase}", which the plan does not have (${[...declared].join(', ')})`);
+    phase.steps.push(id);
+    phaseByStep.set(id, phase);
+  }
+  const certain = certainSteps(plan);
+  const steps = Object.entries(plan.steps).map(([id, step]) => planStep(plan, registry, id, step, phaseByStep.get(id) as (typeof phases)[number], certain.has(id), problems));
+
+  const counted = steps.filter((step) => step.certain && !step.perItem && step.minUsd > 0);
+  const minUsd = round(counted.reduce((sum, step) => sum + step.minUsd, 0));
+  const worstUsd = round(steps.filter((step) => !step.perItem).reduce((sum, step) => sum + step.worstUsd, 0));
+  const perItemUsd = Object.fromEntries(steps.filter((step) => step.perItem).map((step) => [step.step, step.worstUsd]));
+  const budgetUsd = plan.constraints?.budget_usd ?? null;
+  if (budgetUsd !== null) {
+    if (minUsd > budgetUsd + 1e-9) {
+      problems.push(`minimum cost ${usd(minUsd)} (${counted.map((step) => `${step.step} ${usd(step.minUsd)}`).join(' + ')}) exceeds budget_usd ${usd(budgetUsd)}`);
+    } else if (worstUsd > budgetUsd + 1e-9 || Object.keys(perItemUsd).length > 0) {
+      notes.push(
+        `the worst case ${usd(worstUsd)}${Object.keys(perItemUsd).length > 0 ? ` plus ${Object.entries(perItemUsd).map(([id, cost]) => `${usd(cost)} per item of ${id}`).join(', ')}` : ''} may exceed budget_usd ${usd(budgetUsd)}: attempts that would pass it wait for reservations to settle, or escalate`,
+      );
+    }
+  }
+  for (const step of steps) {
+    const limit = plan.steps[step.step]?.constraints?.budget_usd;
+    if (limit !== undefined && step.capability !== null && step.minUsd > limit + 1e-9) {
+      problems.push(`step "${step.step}": minimum cost ${usd(step.minUsd)} exceeds its constraints.budget_usd ${usd(limit)}`);
+    }
+  }
+  return {
+    plan: plan.name,
+    steps,
+    minUsd,
+    worstUsd,
+    perItemUsd,
+    budgetUsd,
+    deadline: plan.constraints?.deadline ?? null,
+    maxParallel: plan.constraints?.max_parallel ?? null,
+    phases: phases.map((phase) => ({ id: phase.id, gate: describeGate(phase.gate), onPartial: phase.onPartial, steps: phase.steps })),
+    confirmations: Object.keys(plan.steps).filter((id) => needsConfirmation(plan, id)),
+    problems,
+    notes,
+  };
+}
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
+  return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('  ').trimEnd());
+}
+
+/** The report for a person: plain text, aligned columns, problems last. */
+export function formatPreflight(report: PreflightReport): string {
+  const perItem = Object.entries(report.perItemUsd);
+  const lines = [`pre-flight of "${report.plan}"`, ''];
+  lines.push(
+    ...table([
+      ['budget', report.budgetUsd === null ? 'none' : usd(report.budgetUsd)],
+      ['minimum cost', usd(report.minUsd)],
+      ['worst case', `${usd(report.worstUsd)}${perItem.map(([id, cost]) => ` + ${usd(cost)} per item of ${id}`).join('')}`],
+      ['deadline', report.deadline ?? 'none'],
+      ['max parallel', report.maxParallel === null ? 'no limit' : String(report.maxParallel)],
+    ]).map((line) => `  ${line}`),
+  );
+  lines.push('', 'steps');
+  const rows = [['step', 'phase', 'capability', 'minimum', 'worst case', 'why']];
+  for (const step of report.steps) {
+    const where = step.voters ? step.voters.join(', ') : (step.capability ?? (step.awaits ? `(signal ${step.awaits.join(' | ')})` : '(none)'));
+    const flags = [...(step.confirm ? ['confirm'] : []), ...(step.certain ? [] : ['conditional']), ...(step.perItem ? ['per item'] : [])];
+    rows.push([step.step, step.phase, where, usd(step.minUsd), `${usd(step.worstUsd)} (${step.arithmetic})`, `${step.reason}${flags.length > 0 ? ` [${flags.join(', ')}]` : ''}`]);
+  }
+  lines.push(...table(rows).map((line) => `  ${line}`));
+  lines.push('', 'phases');
+  lines.push(...table(report.phases.map((phase) => [phase.id, phase.gate === null ? 'no gate' : `gate: ${phase.gate}`, `on_partial: ${phase.onPartial}`, `${phase.steps.length} steps`])).map((line) => `  ${line}`));
+  lines.push('', `confirmations: ${report.confirmations.length === 0 ? 'none' : report.confirmations.join(', ')}`);
+  if (report.notes.length > 0) lines.push('', 'notes', ...report.notes.map((note) => `  - ${note}`));
+  lines.push('', report.problems.length === 0 ? 'no problems: the plan can run' : `problems (${report.problems.length}): the plan cannot run as it stands`);
+  lines.push(...report.problems.map((problem) => `  - ${problem}`));
+  return lines.join('\n');
+}
