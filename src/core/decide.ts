@@ -271,6 +271,13 @@ function routePolicy(state: RunState, stepId: string): RoutePolicy {
   };
 }
 
+/** Whether a skill is built by a step that has not finished yet. */
+function awaitsBuilder(state: RunState, skill: string | undefined): boolean {
+  const builder = skill === undefined ? undefined : state.builtBy.get(skill);
+  const status = builder === undefined ? undefined : state.steps[builder]?.status;
+  return status !== undefined && !isTerminal(status);
+}
+
 function escalate(state: RunState, step: StepState, reason: string, detail: Json, emit: Emit): void {
   emit({ type: 'decision.requested', data: { id: `escalation:${step.id}`, kind: 'escalation', step: step.id, phase: state.phases[step.phase]?.id ?? null, reason, detail } });
 }
@@ -313,7 +320,11 @@ function startStep(state: RunState, step: StepState, now: number, emit: Emit): v
       return;
     }
   }
-  const route = routeStep(step.id, planStep, state.registry, routePolicy(state, step.id));
+  const policy = routePolicy(state, step.id);
+  const route = routeStep(step.id, planStep, state.registry, policy);
+  if (!route.ok && awaitsBuilder(state, planStep.skill) && routeStep(step.id, planStep, state.registry, { ...policy, unbuilt: () => null }).ok) {
+    return; // the skill it needs is still being built: it waits for its builder (and its check), it does not escalate
+  }
   if (!route.ok) {
     escalate(state, step, `no capability can take "${step.id}": ${route.reason}`, { candidates: route.candidates as unknown as Json }, emit);
     return;
@@ -475,7 +486,7 @@ function settleReport(state: RunState, instance: InstanceState, now: number, emi
   if (instance.index === null) {
     if (planStep.check !== undefined) {
       // The work is done; the step succeeds only once its check proves it.
-      if (!state.instances.has(`${step.id}/check`)) dispatchInstance(state, newInstance(step.id, null, null, 'check', planStep.check.capability), emit);
+      if (!state.instances.has(`${step.id}/check`)) dispatchInstance(state, newInstance(step.id, null, null, 'check', planStep.check.capability, state.revision), emit);
       return;
     }
     emit({ type: 'step.succeeded', data: { step: step.id, output: report.output } });

@@ -98,7 +98,7 @@ function route(state: RunState, event: EventOf<'step.routed'>): RunState {
   step.status = 'running';
   state.ready.delete(step.id);
   if (state.plan.steps[step.id]?.for_each !== undefined) return state; // step.expanded makes its instances
-  const instances = event.data.voters ? event.data.voters.map((voter, i) => newInstance(step.id, i + 1, null, 'vote', voter)) : [newInstance(step.id, null, null)];
+  const instances = event.data.voters ? event.data.voters.map((voter, i) => newInstance(step.id, i + 1, null, 'vote', voter, state.revision)) : [newInstance(step.id, null, null, null, null, state.revision)];
   for (const instance of instances) {
     state.instances.set(instance.key, instance);
     step.instances.push(instance.key);
@@ -118,7 +118,7 @@ export function markStarted(state: RunState, step: StepState): void {
 function expand(state: RunState, event: EventOf<'step.expanded'>): RunState {
   const step = stepOf(state, event.data.step);
   event.data.items.forEach((item, index) => {
-    const instance = newInstance(step.id, index, item);
+    const instance = newInstance(step.id, index, item, null, null, state.revision);
     state.instances.set(instance.key, instance);
     step.instances.push(instance.key);
     state.queued.add(instance.key);
@@ -136,7 +136,7 @@ function dispatch(state: RunState, event: EventOf<'attempt.dispatched'>): RunSta
   const key = instanceKey(stepId, index, role);
   let instance = state.instances.get(key);
   if (!instance) {
-    instance = newInstance(stepId, index, null, role, role === null ? null : event.data.capability);
+    instance = newInstance(stepId, index, null, role, role === null ? null : event.data.capability, state.revision);
     state.instances.set(instance.key, instance);
     if (role !== 'compensate') step.instances.push(instance.key);
   }

@@ -27,6 +27,12 @@ export interface InstanceState {
   item: Json;
   /** 1-based `repeat` iteration. */
   iteration: number;
+  /**
+   * The plan revision it was created under. From revision 2 on it is part of its attempt ids
+   * and idempotency key: work redone after `plan.revised` is new work, never mistaken for the
+   * attempts it replaced (whose late results must stay stale).
+   */
+  revision: number;
   /** Attempts dispatched in this iteration (abandoned ones included). */
   attempts: number;
   /** Attempts that failed in this iteration; compared with `retry.max`. */
@@ -164,7 +170,7 @@ export function instanceKey(step: string, index: number | null, role: AttemptRol
   return index === null ? step : `${step}[${index}]`;
 }
 
-export function newInstance(step: string, index: number | null, item: Json, role: AttemptRole | null = null, capability: string | null = null): InstanceState {
+export function newInstance(step: string, index: number | null, item: Json, role: AttemptRole | null = null, capability: string | null = null, revision = 1): InstanceState {
   return {
     key: instanceKey(step, index, role),
     step,
@@ -173,6 +179,7 @@ export function newInstance(step: string, index: number | null, item: Json, role
     capability,
     item,
     iteration: 1,
+    revision,
     attempts: 0,
     failures: 0,
     status: 'queued',
@@ -183,18 +190,19 @@ export function newInstance(step: string, index: number | null, item: Json, role
   };
 }
 
-/** What an instance does in one iteration, whichever attempt does it: `build`, `fan[3]`, `poll/i4`. */
-function unitOf(instance: InstanceState): string {
-  return instance.iteration > 1 ? `${instance.key}/i${instance.iteration}` : instance.key;
+/** What an instance does in one iteration, whichever attempt does it: `build`, `fan[3]`, `poll/i4`, `build@r2` (redone under revision 2). */
+function unitOf(instance: Pick<InstanceState, 'key' | 'iteration' | 'revision'>): string {
+  const key = instance.revision > 1 ? `${instance.key}@r${instance.revision}` : instance.key;
+  return instance.iteration > 1 ? `${key}/i${instance.iteration}` : key;
 }
 
-/** The id of one attempt within its run: `build/a1`, `fan[3]/a2`, `poll/i4/a1`. */
-export function attemptIdOf(instance: InstanceState, attempt: number): string {
+/** The id of one attempt within its run: `build/a1`, `fan[3]/a2`, `poll/i4/a1`, `build@r2/a1`. */
+export function attemptIdOf(instance: Pick<InstanceState, 'key' | 'iteration' | 'revision'>, attempt: number): string {
   return `${unitOf(instance)}/a${attempt}`;
 }
 
 /** Stable across the attempts of one unit of work: `RUN/build`, `RUN/fan[3]`, `RUN/poll/i4`. */
-export function idempotencyKeyOf(runId: string, instance: InstanceState): string {
+export function idempotencyKeyOf(runId: string, instance: Pick<InstanceState, 'key' | 'iteration' | 'revision'>): string {
   return `${runId}/${unitOf(instance)}`;
 }
 

@@ -53,8 +53,8 @@ export function governed(planData: unknown, inputs: Record<string, unknown> = {}
   extended.submit = (id, output) => answer(id, 'submitted', null, output);
   extended.send = (name, data = null) => extended.signal({ type: 'signal.received', data: { name, data: data as never, by: BY } });
   extended.pending = () => [...run.state.pending.keys()];
-  extended.all = <K extends EventType>(type: K, events: BatonEvent[] = run.decisions) =>
-    events.filter((event): event is EventOf<K> => event.type === type).map((event) => event.data);
+  extended.all = <K extends EventType>(type: K, events: BatonEvent[] = run.decisions): EventOf<K>['data'][] =>
+    events.filter((event) => event.type === type).map((event) => event.data as EventOf<K>['data']);
   extended.expectFixpoint = () => {
     const folded = log.reduce<RunState | undefined>((state, event) => evolve(state, structuredClone(event)), undefined) as RunState;
     expect(decide(folded, { now: run.now })).toEqual([]);

@@ -79,7 +79,8 @@ export function validatePhaseTransition(view: TransitionView, from: string, to: 
   const toIndex = ids.indexOf(to);
   if (fromIndex < 0) return { allowed: false, reason: `unknown phase "${from}"; phases: ${ids.join(', ')}` };
   if (toIndex < 0) return { allowed: false, reason: `unknown phase "${to}"; phases: ${ids.join(', ')}` };
-  if (toIndex <= fromIndex) return { allowed: false, reason: `phases only move forward ("${to}" comes ${toIndex === fromIndex ? 'is the same phase as' : 'before'} "${from}"); to redo work, revise or revert the plan` };
+  if (toIndex === fromIndex) return { allowed: false, reason: `"${to}" is already open: a phase opens once; to redo work, revise or revert the plan` };
+  if (toIndex < fromIndex) return { allowed: false, reason: `phases only move forward ("${to}" comes before "${from}"); to redo work, revise or revert the plan` };
   if (toIndex > fromIndex + 1) return { allowed: false, reason: `"${to}" cannot open before "${ids[fromIndex + 1]}": phases open in order (${ids.join(' -> ')})` };
   const source = view.phases[fromIndex] as TransitionView['phases'][number];
   const target = view.phases[toIndex] as TransitionView['phases'][number];

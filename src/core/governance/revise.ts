@@ -50,6 +50,11 @@ export function revise(state: RunState, event: Revised): RunState {
     const fresh = next.steps[id];
     if (!old || !fresh) continue;
     if (isTerminal(old.status)) {
+      // settleStep retires the step's instances: they must be in the new state first.
+      for (const key of old.instances) {
+        const instance = state.instances.get(key);
+        if (instance) next.instances.set(key, instance);
+      }
       fresh.output = old.output;
       fresh.error = old.error;
       fresh.capability = old.capability;
