@@ -28,7 +28,8 @@ export function intersect<T>(run: readonly T[] | undefined, step: readonly T[] |
 export function stepGrant(constraints: Constraints | undefined, step: Step): { allow: readonly CapabilityKind[] | null; permissions: readonly string[] } {
   return {
     allow: intersect(constraints?.allow, step.constraints?.allow),
-    permissions: intersect(constraints?.permissions, step.constraints?.permissions) ?? [],
+    // A run that lists no permissions grants none: a step's own list can only narrow the run's grant, never widen it.
+    permissions: intersect(constraints?.permissions ?? [], step.constraints?.permissions) ?? [],
   };
 }
 

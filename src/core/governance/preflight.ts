@@ -146,7 +146,7 @@ function planStep(plan: Plan, registry: Registry, id: string, step: Step, phase:
   const minUsd = round(voters.reduce((sum, voter) => sum + costOf(voter), 0) + check);
   const worstUsd = round(strongest * tries * voters.length * iterations + check);
   const factors = [usd(strongest), ...(tries > 1 ? [`${tries} attempts`] : []), ...(voters.length > 1 ? [`${voters.length} votes`] : []), ...(iterations > 1 ? [`${iterations} iterations`] : [])];
-  const arithmetic = `${factors.join(' x ')}${check > 0 ? ` + check ${usd(check)}` : ''}${base.perItem ? ' per item' : ''}`;
+  const arithmetic = strongest === 0 && check === 0 ? 'free' : `${factors.join(' x ')}${check > 0 ? ` + check ${usd(check)}` : ''}${base.perItem ? ' per item' : ''}`;
   return { ...base, capability: route.route.capability, voters: route.route.voters ?? null, reason: route.route.reason, candidates: route.route.candidates, minUsd, worstUsd, arithmetic };
 }
 
@@ -234,7 +234,7 @@ export function formatPreflight(report: PreflightReport): string {
   }
   lines.push(...table(rows).map((line) => `  ${line}`));
   lines.push('', 'phases');
-  lines.push(...table(report.phases.map((phase) => [phase.id, phase.gate === null ? 'no gate' : `gate: ${phase.gate}`, `on_partial: ${phase.onPartial}`, `${phase.steps.length} steps`])).map((line) => `  ${line}`));
+  lines.push(...table(report.phases.map((phase) => [phase.id, phase.gate === null ? 'no gate' : `gate: ${phase.gate}`, `on_partial: ${phase.onPartial}`, `${phase.steps.length} ${phase.steps.length === 1 ? 'step' : 'steps'}`])).map((line) => `  ${line}`));
   lines.push('', `confirmations: ${report.confirmations.length === 0 ? 'none' : report.confirmations.join(', ')}`);
   if (report.notes.length > 0) lines.push('', 'notes', ...report.notes.map((note) => `  - ${note}`));
   lines.push('', report.problems.length === 0 ? 'no problems: the plan can run' : `problems (${report.problems.length}): the plan cannot run as it stands`);

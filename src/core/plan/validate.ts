@@ -192,16 +192,16 @@ function validateGovernance(plan: Plan, registry: Registry): PlanIssue[] {
       }
     }
 
+    // A run that lists no `allow` allows every kind; one that lists no `permissions` grants none.
     for (const field of ['allow', 'permissions'] as const) {
-      const run = plan.constraints?.[field] as readonly string[] | undefined;
-      if (run === undefined) continue;
+      const listed = plan.constraints?.[field] as readonly string[] | undefined;
+      if (listed === undefined && field === 'allow') continue;
+      const run = listed ?? [];
       const wider = notIn(step.constraints?.[field] as readonly string[] | undefined, run);
       for (const value of wider) {
         const i = (step.constraints?.[field] as readonly string[]).indexOf(value);
-        issues.push({
-          path: [...path, 'constraints', field, i],
-          message: `"${value}" is not in the run's constraints.${field} (${knownList([...run])}); a step's constraints can only narrow the run's`,
-        });
+        const granted = listed === undefined ? 'the run grants no permissions (it has no constraints.permissions)' : `"${value}" is not in the run's constraints.${field} (${knownList([...run])})`;
+        issues.push({ path: [...path, 'constraints', field, i], message: `${granted}; a step's constraints can only narrow the run's` });
       }
     }
   }
