@@ -209,7 +209,8 @@ function applyDenial(state: RunState, denial: RunState['denials'][number], emit:
   }
   const step = state.steps[target];
   if (!step || isTerminal(step.status)) return;
-  failStep(state, step, { type: 'denied', message: `${kind === 'confirm' ? 'confirmation' : 'escalation'} ${because}`, retryable: false }, emit, denial);
+  const what = { confirm: 'confirmation', escalation: 'escalation', human: "person's task", signal: 'wait for a signal' }[kind] ?? kind;
+  failStep(state, step, { type: 'denied', message: `${what} ${because}`, retryable: false }, emit, denial);
 }
 
 function cancelStep(state: RunState, request: RunState['cancelRequests'][number], emit: Emit): void {

@@ -209,6 +209,23 @@ describe('governance: human capability', () => {
   });
 });
 
+describe('governance: denying what waits', () => {
+  it('a denied human task fails its step as denied and cancels the attempt', () => {
+    const run = governed({ baton: 1, name: 'h', capabilities: { reviewer: { kind: 'human', skills: { sign: 1 } } }, steps: { sign: { skill: 'sign' } } });
+    const made = run.deny('human:sign', 'will not sign');
+    expect(run.types(made)).toEqual(['attempt.cancelled', 'step.failed', 'run.denied']);
+    expect(run.state.steps.sign?.error?.message).toBe("person's task denied by cli:alice: will not sign");
+    run.expectFixpoint();
+  });
+
+  it('a denied signal wait fails its step as denied', () => {
+    const run = governed({ baton: 1, name: 's', steps: { wait: { await: { signal: 'go' } } } });
+    run.deny('signal:wait');
+    expect(run.state.steps.wait?.error).toEqual({ type: 'denied', message: 'wait for a signal denied by cli:alice', retryable: false });
+    expect(run.state.status).toBe('denied');
+  });
+});
+
 describe('governance: consensus', () => {
   const voting = (agree: 'all' | 'majority', n = 2, compare?: string) =>
     governed({
