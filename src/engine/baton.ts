@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import {
   BatonError,
   buildRegistry,
@@ -12,14 +13,17 @@ import {
   type Plan,
   routeStep,
   staticPolicy,
+  preflight,
+  type PreflightReport,
   type BatonEvent,
   type RunState,
   type Step,
 } from '../core/index.js';
-import { CapabilityId, Skills } from '../core/plan/schema.js';
+import { CapabilityId, Permission, Skills } from '../core/plan/schema.js';
 import { commandRunner, functionRunner, type CapabilityRunner, type FunctionCapability } from '../capabilities/index.js';
-import { canonicalJson, chainEvents, ChainVerifier, hashPlan, type ChainVerdict } from '../ledger/index.js';
+import { canonicalJson, chainEvents, ChainVerifier, hashPlan } from '../ledger/index.js';
 import { readAllEvents, SqliteStore, type ContextEntry, type RunRecord, type Store } from '../store/index.js';
+import { ArtifactStore, checkSealedArtifacts, joinVerdicts, SealedArtifactsFold, type ArtifactLimits, type RunVerdict } from './artifacts/index.js';
 import { completeObjective, readContext, recordContextEntry, type WorkspaceContext } from './context.js';
 import { loadVerifiedRun } from './load-run.js';
 import { defaultPrincipal, newOwner } from './owner.js';
@@ -28,13 +32,21 @@ import { RunDriver, type RunDriverOptions } from './run-driver.js';
 import * as operator from './operator.js';
 import { RunHandle } from './run-handle.js';
 import { newRunId, RUN_ID_PATTERN } from './run-id.js';
-import { databaseFile, workspaceHome } from './workspace.js';
+import { artifactsRoot, databaseFile, workspaceHome } from './workspace.js';
 
 export interface BatonOptions {
   /** Workspace directory (default `BATON_HOME` or `./.baton`); its SQLite file holds the ledger. */
   home?: string;
   /** Use this store instead of the workspace's SQLite file. */
   store?: Store;
+  /**
+   * Where artifacts are stored (default `<home>/artifacts`, where home is as above even when a
+   * `store` is given). Processes that share a store should share this directory too: `verify`
+   * re-hashes sealed artifacts here.
+   */
+  artifactsDir?: string;
+  /** How much one attempt may leave as artifacts (default 1 GiB in at most 10,000 files). */
+  artifactLimits?: ArtifactLimits;
   /** Attempts run at once by this process (default 32). */
   concurrency?: number;
   /** The clock; tests and simulations pass their own. */
@@ -58,6 +70,17 @@ export interface SubmitOptions {
   runId?: string;
   /** Receives every batch of events from the first one on. */
   onEvents?: (events: readonly LedgerEvent[]) => void;
+  /**
+   * Keep conducting while the run waits for a person or a signal (their answers come through
+   * the ledger from any process) instead of returning a `waiting` result.
+   */
+  wait?: boolean;
+}
+
+export interface ResumeOptions extends Pick<SubmitOptions, 'onEvents' | 'wait'> {
+  /** Lift an operator's pause before continuing, recorded as done by `by` (default: this process's user). */
+  unpause?: boolean;
+  by?: string;
 }
 
 /**
@@ -75,11 +98,15 @@ export class Baton {
   private readonly commands = new WeakMap<Plan, Map<string, CapabilityRunner>>();
   private readonly owner = newOwner();
   private readonly active = new Set<RunHandle>();
+  /** Content-addressed artifacts of this workspace's runs. */
+  readonly artifacts: ArtifactStore;
 
   constructor(
     readonly store: Store,
-    private readonly options: { concurrency: number; now: () => number; principal: string },
-  ) {}
+    private readonly options: { concurrency: number; now: () => number; principal: string; artifacts?: ArtifactStore },
+  ) {
+    this.artifacts = options.artifacts ?? new ArtifactStore(artifactsRoot(workspaceHome()));
+  }
 
   /** Registers a TypeScript function as a capability that plans can route to by skill or pin by id. */
   register(capability: FunctionCapability): this {
@@ -87,6 +114,12 @@ export class Baton {
       ...(CapabilityId.safeParse(capability.id).success ? [] : [`id "${capability.id}" is not a valid capability id`]),
       ...(Skills.safeParse(capability.skills).success ? [] : ['skills must map skill names to strengths between 0 and 1']),
       ...(typeof capability.run === 'function' ? [] : ['run must be a function']),
+      ...(capability.costUsd === undefined || (typeof capability.costUsd === 'number' && Number.isFinite(capability.costUsd) && capability.costUsd >= 0)
+        ? []
+        : [`costUsd must be a finite number of US dollars, 0 or more (got ${String(capability.costUsd)})`]),
+      ...(capability.permissions === undefined || Permission.array().safeParse(capability.permissions).success
+        ? []
+        : ['permissions must be a list of names in lower-case letters, digits, _, ., : and - (for example `network`, `fs:write`)']),
     ];
     if (issues.length > 0) throw new BatonError(ErrorCode.badInput, `cannot register capability: ${issues.join('; ')}`);
     this.functions.set(capability.id, functionRunner(capability));
@@ -113,6 +146,7 @@ export class Baton {
    */
   async submit(plan: Plan | string, options: SubmitOptions = {}): Promise<RunHandle> {
     const checked = typeof plan === 'string' ? await this.loadPlan(plan) : this.validate(plan);
+    this.refuseUnfit(checked, buildRegistry(checked, this.registered()));
     const inputs = resolveInputs(checked, { ...options.inputs, ...options.inputText }, { fromText: options.inputText !== undefined });
     const planHash = hashPlan(checked);
     if (options.runId !== undefined) {
@@ -126,24 +160,31 @@ export class Baton {
         if (created?.type === 'run.created' && canonicalJson(created.data.inputs) !== canonicalJson(inputs)) {
           throw new ConflictError(`run "${options.runId}" exists with other inputs; use a new run id, or resume it with the inputs it was created with`);
         }
-        return this.resume(options.runId, options.onEvents);
+        return this.resume(options.runId, { ...(options.onEvents && { onEvents: options.onEvents }), ...(options.wait !== undefined && { wait: options.wait }) });
       }
     }
     const runId = options.runId ?? newRunId(this.options.now());
     const registry = buildRegistry(checked, this.registered());
-    const driver = await RunDriver.create(runId, { type: 'run.created', data: { plan: checked, planHash, inputs, registry } }, this.driverOptions(), options.onEvents);
+    const driver = await RunDriver.create(runId, { type: 'run.created', data: { plan: checked, planHash, inputs, registry } }, this.driverOptions(options.wait), options.onEvents);
     return this.track(new RunHandle(driver, this.store));
   }
 
-  /** Continues a run after a crash or an interruption; nothing that succeeded runs again. */
-  async resume(runId: string, onEvents?: SubmitOptions['onEvents']): Promise<RunHandle> {
+  /**
+   * Continues a run after a crash, an interruption, or a wait for a person; nothing that
+   * succeeded runs again. With `unpause`, a paused run's pause is lifted first, under the
+   * run's lock (so the lift is recorded only when this process does conduct the run).
+   */
+  async resume(runId: string, options: ResumeOptions | SubmitOptions['onEvents'] = {}): Promise<RunHandle> {
+    const { onEvents, wait, unpause, by } = typeof options === 'function' ? { onEvents: options, wait: undefined, unpause: undefined, by: undefined } : options;
     if (!(await this.store.getRun(runId))) throw new NotFoundError(`run "${runId}"`);
-    const driver = await RunDriver.resume(runId, this.driverOptions(), onEvents, (state) => {
+    const driver = await RunDriver.resume(runId, this.driverOptions(wait), onEvents, (state) => {
       const missing = this.unregisteredFunctionsFor(state);
       if (missing.length > 0) {
         throw new BatonError(ErrorCode.badInput, `run "${runId}" still needs function capabilities that are not registered in this process: ${missing.join(', ')}`);
       }
     });
+    // The driver has not started its loop yet: the lift is its first signal.
+    if (unpause && driver.current.status === 'running' && driver.current.paused) driver.signal(operator.unpause(driver.current, by ?? this.options.principal));
     return this.track(new RunHandle(driver, this.store));
   }
 
@@ -250,6 +291,7 @@ export class Baton {
   async revise(runId: string, plan: Plan | string, options: OperatorOptions = {}): Promise<BatonEvent> {
     const checked = typeof plan === 'string' ? await this.loadPlan(plan) : this.validate(plan);
     const registry = buildRegistry(checked, this.registered());
+    this.refuseUnfit(checked, registry);
     return this.command(runId, (state) => {
       if (state.status !== 'running') throw new ConflictError(`cannot revise: run "${runId}" has already ${state.status}`);
       resolveInputs(checked, state.inputs);
@@ -279,16 +321,33 @@ export class Baton {
     });
   }
 
+  /**
+   * What a plan would do under its constraints: routes with reasons, costs, phases, gates and
+   * confirmations, and the problems that would refuse it. Writes nothing (`baton run --dry-run`).
+   */
+  async preflight(plan: Plan | string): Promise<PreflightReport> {
+    const checked = typeof plan === 'string' ? await this.loadPlan(plan) : this.validate(plan);
+    return preflight(checked, buildRegistry(checked, this.registered()));
+  }
+
+  /** Pre-flight, fail-closed: a plan that cannot run as it stands is refused before anything is written. */
+  private refuseUnfit(plan: Plan, registry: Record<string, CapabilityDescriptor>): void {
+    const { problems } = preflight(plan, registry);
+    if (problems.length > 0) throw new BatonError(ErrorCode.badInput, `pre-flight refused plan "${plan.name}":\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+  }
+
   private principal(options: OperatorOptions): string {
     return options.by ?? this.options.principal;
   }
 
-  private driverOptions(): RunDriverOptions {
+  private driverOptions(wait?: boolean): RunDriverOptions {
     return {
       store: this.store,
       owner: this.owner,
       concurrency: this.options.concurrency,
+      ...(wait !== undefined && { wait }),
       now: this.options.now,
+      artifacts: this.artifacts,
       runnerFor: (id, plan) => this.functions.get(id) ?? this.commandsOf(plan).get(id),
     };
   }
@@ -320,12 +379,27 @@ export class Baton {
     return this.store.readEvents(runId, afterSeq);
   }
 
-  /** Recomputes the run's hash chain from its first event, a page at a time. */
-  async verify(runId: string): Promise<ChainVerdict> {
+  /**
+   * Recomputes the run's hash chain from its first event, a page at a time; once the chain
+   * holds, re-hashes every sealed artifact in the artifact store. A sealed artifact that is
+   * missing or changed fails the verdict at the event that sealed it, and `artifacts.failed`
+   * names each with the sealed and the actual hash.
+   * @example
+   * const verdict = await baton.verify(runId);
+   * if (!verdict.ok) console.error(`seq ${verdict.seq}: ${verdict.reason}`);
+   */
+  async verify(runId: string): Promise<RunVerdict> {
     if (!(await this.store.getRun(runId))) throw new NotFoundError(`run "${runId}"`);
     const verifier = new ChainVerifier();
-    for await (const event of readAllEvents(this.store, runId)) if (!verifier.push(event)) break;
-    return verifier.verdict;
+    const seals = new SealedArtifactsFold();
+    for await (const event of readAllEvents(this.store, runId)) {
+      if (!verifier.push(event)) break;
+      seals.push(event);
+    }
+    const chain = verifier.verdict;
+    // A broken chain says nothing trustworthy about which hashes were sealed.
+    if (!chain.ok) return chain;
+    return joinVerdicts(chain, await checkSealedArtifacts(this.artifacts, seals.sealed));
   }
 
   /**
@@ -365,6 +439,11 @@ export class Baton {
 }
 
 export async function createBaton(options: BatonOptions = {}): Promise<Baton> {
+  const limits = options.artifactLimits ?? {};
+  for (const [name, value] of Object.entries(limits)) {
+    if (value !== undefined && !(Number.isSafeInteger(value) && value > 0)) throw new BatonError(ErrorCode.badInput, `artifactLimits.${name} must be a positive whole number (got ${String(value)})`);
+  }
+  const artifacts = new ArtifactStore(options.artifactsDir ? resolve(options.artifactsDir) : artifactsRoot(workspaceHome(options.home)), limits);
   const store = options.store ?? new SqliteStore(databaseFile(workspaceHome(options.home)));
-  return new Baton(store, { concurrency: options.concurrency ?? 32, now: options.now ?? Date.now, principal: options.principal ?? defaultPrincipal() });
+  return new Baton(store, { concurrency: options.concurrency ?? 32, now: options.now ?? Date.now, principal: options.principal ?? defaultPrincipal(), artifacts });
 }
