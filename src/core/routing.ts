@@ -86,7 +86,7 @@ export function routeStep(stepId: string, step: Step, registry: Registry, policy
     const excluded = exclusion(capability, skill, policy);
     let reason: string;
     if (excluded !== null) reason = excluded;
-    else if (capability === best) reason = `strongest allowed for "${skill}" (${strength})`;
+    else if (capability === best) reason = `strongest for "${skill}" (${strength})`;
     else if (chosen.includes(capability)) reason = `one of the ${wanted} strongest allowed for consensus (${strength})`;
     else if (best && strength === best.skills[skill]) reason = `as strong as "${best.id}" (${strength}); ties go to the first id`;
     else reason = `weaker than "${best?.id}" (${strength} < ${best?.skills[skill]})`;
@@ -100,8 +100,8 @@ export function routeStep(stepId: string, step: Step, registry: Registry, policy
     wanted > 1
       ? `consensus of ${wanted}: ${chosen.map((c) => c.id).join(', ')}`
       : eligible.length === 1
-        ? `the only allowed capability offering "${skill}"`
-        : `strongest of ${eligible.length} allowed capabilities offering "${skill}"`;
+        ? `the only ${eligible.length < offering.length ? 'allowed ' : ''}capability offering "${skill}"`
+        : `strongest of ${eligible.length} ${eligible.length < offering.length ? 'allowed ' : ''}capabilities offering "${skill}"`;
   return { ok: true, route: { step: stepId, skill, capability: best.id, reason, candidates, ...(wanted > 1 && { voters: chosen.map((c) => c.id) }) } };
 }
 

@@ -1,3 +1,4 @@
+import { rmdir } from 'node:fs/promises';
 import {
   ConflictError,
   conduct,
@@ -13,6 +14,7 @@ import { AbortReason, type CapabilityRunner } from '../capabilities/index.js';
 import { chainEvents, EMPTY_HEAD, type ChainHead } from '../ledger/index.js';
 import { loadVerifiedRun } from './load-run.js';
 import type { RunLock, RunOwner, Store, WorkItem } from '../store/index.js';
+import { AttemptScratch, type ArtifactStore } from './artifacts/index.js';
 import { Executor } from './executor.js';
 import { describeOwner, isDeadOnThisHost } from './owner.js';
 
@@ -35,6 +37,8 @@ export interface RunDriverOptions {
   concurrency: number;
   /** The implementation of a capability of the run's plan (commands come from the plan itself). */
   runnerFor(capabilityId: string, plan: Plan): CapabilityRunner | undefined;
+  /** Where attempts leave their artifacts and where they are stored. */
+  artifacts: ArtifactStore;
   now(): number;
   /** Keep driving while the run waits for a person or a signal (instead of returning). */
   wait?: boolean;
@@ -117,6 +121,7 @@ export class RunDriver {
       inputs: this.state.inputs as JsonObject,
       concurrency: this.options.concurrency,
       runnerFor: (capabilityId) => this.options.runnerFor(capabilityId, this.state.plan),
+      artifacts: this.options.artifacts,
       now: this.options.now,
       report: (outcome) => this.signal(outcome),
     });
@@ -142,9 +147,14 @@ export class RunDriver {
     return capability != null && this.state.registry[capability]?.kind === 'human';
   }
 
-  /** True when nothing will happen without a person or a signal: no work, no timer. */
+  /**
+   * True when nothing will happen without a person or a signal: no work and no timer but,
+   * perhaps, the deadline (which a later `resume` enforces just the same).
+   */
   get waitingOnOutside(): boolean {
-    return this.state.status === 'running' && this.executor.active === 0 && this.inbox.length === 0 && nextWakeAt(this.state) === null;
+    if (this.state.status !== 'running' || this.executor.active > 0 || this.inbox.length > 0 || this.state.inflight.size > 0) return false;
+    const wake = nextWakeAt(this.state);
+    return wake === null || wake === this.state.deadlineAt;
   }
 
   /** Takes the run's conductor lock; returns the holder it replaced when that one was dead. */
@@ -233,6 +243,8 @@ export class RunDriver {
     } finally {
       if (this.stopping) await this.executor.shutdown();
       await this.unlock();
+      // Each attempt removes its own directory; the run's is left once none is running (rmdir refuses a non-empty one).
+      await rmdir(AttemptScratch.runDir(this.options.artifacts, this.runId)).catch(() => {});
     }
   }
 
