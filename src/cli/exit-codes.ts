@@ -3,12 +3,18 @@ import { BatonError, ErrorCode } from '../core/index.js';
 /** The CLI's exit codes: part of its contract (docs/cli.md). */
 export const ExitCode = {
   ok: 0,
-  /** The run failed, or a ledger failed verification. */
+  /** The run failed (or ended denied, aborted or timed out), or a ledger failed verification. */
   failed: 1,
   /** Bad input: a plan, an input, an argument, an unknown run. Nothing was written. */
   badInput: 2,
   /** A bug or an environment problem (disk, database). */
   internal: 3,
+  /**
+   * The run has not ended: it waits for a person (a gate, a confirmation, an escalation, a
+   * task) or a signal, or it is paused. The answer is recorded with an operator command, and
+   * `baton resume` continues it.
+   */
+  waiting: 4,
   /** Interrupted by Ctrl-C; the run can be resumed. */
   interrupted: 130,
 } as const;

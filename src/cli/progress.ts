@@ -1,6 +1,7 @@
 import { createLogUpdate } from 'log-update';
 import type { LedgerEvent } from '../core/index.js';
 import { formatDuration, paint } from './format.js';
+import { answersFor } from './pending.js';
 
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
@@ -28,6 +29,7 @@ export class ProgressReporter {
   private readonly width: number;
 
   private readonly totalSteps: number;
+  private lastDenial: string | null = null;
 
   constructor(
     private readonly stream: NodeJS.WriteStream,
@@ -92,7 +94,11 @@ export class ProgressReporter {
         }
         case 'attempt.dispatched': {
           const view = this.view(event.data.step);
-          if (view.startedAt === null) {
+          if (event.data.role === 'compensate') {
+            this.line(s('yellow', '↺'), event.data.step, `compensating on ${event.data.capability}`);
+          } else if (event.data.role !== undefined) {
+            if (event.data.attempt === 1) this.line(s('cyan', '▸'), event.data.step, `${event.data.role === 'check' ? 'check' : 'vote'} on ${event.data.capability}`);
+          } else if (view.startedAt === null) {
             view.startedAt = at;
             this.running.add(event.data.step);
             const items = view.items !== null ? ` · ${view.items} items` : '';
@@ -139,8 +145,76 @@ export class ProgressReporter {
           this.line(s('gray', '–'), event.data.step, s('gray', `skipped: ${event.data.reason}`));
           break;
         default:
+          this.onGovernance(event);
           break;
       }
+    }
+  }
+
+  /** Lines for what governs the run: decisions asked and made, phases, consensus, cancellation, abort. */
+  private onGovernance(event: LedgerEvent): void {
+    const s = this.style;
+    switch (event.type) {
+      case 'decision.requested': {
+        const { id, kind, step, phase, reason } = event.data;
+        const budget = kind === 'escalation' && reason.startsWith('budget:');
+        const mark = budget ? s('yellow', '$') : s('yellow', '?');
+        const answer = answersFor(event.runId, { ...event.data, since: event.at }, [])[0];
+        // A gate's reason was just printed with the refused transition.
+        const why = reason === this.lastDenial ? '' : `: ${reason}`;
+        this.line(mark, step ?? `phase ${phase ?? ''}`, `${budget ? 'budget escalation' : `waiting (${id})`}${why}${answer !== undefined ? s('dim', ` → ${answer}`) : ''}`);
+        break;
+      }
+      case 'decision.made': {
+        const { id, verdict, by, comment } = event.data;
+        const mark = verdict === 'denied' ? s('red', '✗') : s('green', '✓');
+        this.line(mark, id.slice(id.indexOf(':') + 1), `${id} ${verdict} by ${by}${comment ? `: ${comment}` : ''}`);
+        break;
+      }
+      case 'signal.received':
+        this.line(s('cyan', '⚑'), 'signal', `"${event.data.name}" received from ${event.data.by}`);
+        break;
+      case 'phase.opened':
+        this.line(s('cyan', '▸'), `phase ${event.data.phase}`, `opened${event.data.from !== null ? ` after "${event.data.from}"` : ''}: ${event.data.reason}`);
+        break;
+      case 'phase.transition_denied':
+        this.lastDenial = event.data.reason;
+        this.line(s('yellow', '⊘'), `phase ${event.data.to}`, s('yellow', `cannot open yet: ${event.data.reason}`));
+        break;
+      case 'consensus.reached': {
+        const { agreeing, dissenting } = event.data;
+        this.line(s('green', '≡'), event.data.step, `consensus of ${agreeing.join(', ')}${dissenting.length > 0 ? ` (dissenting: ${dissenting.join(', ')})` : ''}`);
+        break;
+      }
+      case 'step.cancelled':
+        this.running.delete(event.data.step);
+        this.done += 1;
+        this.line(s('gray', '–'), event.data.step, s('gray', event.data.reason));
+        break;
+      case 'run.paused':
+        this.line(s('yellow', '‖'), 'run', `paused by ${event.data.by}${event.data.reason ? `: ${event.data.reason}` : ''}`);
+        break;
+      case 'run.unpaused':
+        this.line(s('cyan', '▸'), 'run', `pause lifted by ${event.data.by}`);
+        break;
+      case 'run.abort_requested':
+        this.line(s('red', '■'), 'run', `abort requested by ${event.data.by}: ${event.data.reason}`);
+        break;
+      case 'run.compensating':
+        this.line(s('yellow', '↺'), 'run', `compensating, newest first: ${event.data.steps.join(', ')}`);
+        break;
+      case 'step.compensated':
+        if (event.data.ok) this.line(s('yellow', '↺'), event.data.step, 'compensated');
+        else this.line(s('red', '✗'), event.data.step, s('red', `compensation failed: ${event.data.error?.message ?? ''}`));
+        break;
+      case 'step.deferred':
+        this.line(s('gray', '…'), event.data.step, `deferred by ${event.data.by}${event.data.until !== null ? ` until ${event.data.until}` : ''}${event.data.signal !== null ? ` until signal "${event.data.signal}"` : ''}`);
+        break;
+      case 'plan.revised':
+        this.line(s('cyan', '✎'), 'plan', `revision ${event.data.revision} by ${event.data.by}${event.data.revertOf !== null ? ` (reverts to revision ${event.data.revertOf})` : ''}`);
+        break;
+      default:
+        break;
     }
   }
 

@@ -28,7 +28,10 @@ export interface RunResult {
 export function displayStatus(state: RunState): RunResult['status'] {
   if (state.status !== 'running') return state.status;
   if (state.paused) return 'paused';
-  return state.pending.size > 0 && state.inflight.size === 0 ? 'waiting' : 'running';
+  if (state.pending.size === 0) return 'running';
+  // A person's task is an attempt in flight that no engine runs: it waits like any other decision.
+  for (const key of state.inflight.values()) if (!state.pending.has(`human:${key}`)) return 'running';
+  return 'waiting';
 }
 
 export function summarize(state: RunState, interrupted = false): RunResult {

@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 import { planJsonSchema, type Json, type RunState } from '../../core/index.js';
-import { loadPlanFile } from '../../engine/index.js';
+import { displayStatus, loadPlanFile, type Baton } from '../../engine/index.js';
+import type { RunRecord } from '../../store/index.js';
 import { routingLog, type ChainVerdict } from '../../ledger/index.js';
 import { badInput, CliExit, withBaton, workspaceExists, type GlobalOptions } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { paint, printJson, table } from '../format.js';
+import { formatPending, pendingViews, type PendingView } from '../pending.js';
 
 function stepRows(state: RunState): { step: string; status: string; capability: string | null; attempts: number; error: string | null; output: Json }[] {
   return Object.values(state.steps).map((step) => ({
@@ -15,6 +17,18 @@ function stepRows(state: RunState): { step: string; status: string; capability: 
     error: step.error?.message ?? null,
     output: step.status === 'succeeded' ? step.output : null,
   }));
+}
+
+/** The runs listed, with what each one that has not ended is waiting for (read from its ledger). */
+async function listWithPending(baton: Baton, limit: number): Promise<(RunRecord & { displayStatus: string; pending: PendingView[] })[]> {
+  const runs = await baton.listRuns({ limit });
+  return Promise.all(
+    runs.map(async (run) => {
+      if (run.status !== 'running') return { ...run, displayStatus: run.status, pending: [] };
+      const { state } = await baton.getRun(run.runId);
+      return { ...run, displayStatus: displayStatus(state), pending: pendingViews(run.runId, [...state.pending.values()]) };
+    }),
+  );
 }
 
 export function registerInspect(program: Command, globals: () => GlobalOptions): void {
@@ -35,19 +49,43 @@ export function registerInspect(program: Command, globals: () => GlobalOptions):
         if (runId === undefined) {
           const limit = Number(options.limit);
           if (!Number.isInteger(limit) || limit < 1) throw badInput(`--limit expects a whole number of at least 1, got "${options.limit}"`);
-          const runs = await baton.listRuns({ limit });
-          if (options.json) return printJson(runs);
+          const runs = await listWithPending(baton, limit);
+          if (options.json) return printJson(runs.map(({ displayStatus: shown, ...run }) => ({ ...run, status: shown })));
           if (runs.length === 0) return void process.stdout.write('no runs yet in this workspace; start one with: baton run PLAN.yaml\n');
-          process.stdout.write(`${table([['RUN', 'NAME', 'STATUS', 'EVENTS', 'UPDATED'], ...runs.map((r) => [r.runId, r.name, r.status, String(r.headSeq), r.updatedAt])])}\n`);
+          const waiting = runs.filter((run) => run.pending.length > 0);
+          if (waiting.length > 0) {
+            process.stdout.write(`${s('bold', 'pending decisions')}\n`);
+            for (const run of waiting) process.stdout.write(`  run ${s('bold', run.runId)} (${run.name})\n${formatPending(run.pending, process.stdout, '    ')}\n`);
+            process.stdout.write('\n');
+          }
+          process.stdout.write(`${table([['RUN', 'NAME', 'STATUS', 'EVENTS', 'UPDATED'], ...runs.map((r) => [r.runId, r.name, r.displayStatus, String(r.headSeq), r.updatedAt])])}\n`);
           return;
         }
         const { record, state } = await baton.getRun(runId);
         const steps = stepRows(state);
+        const pending = pendingViews(runId, [...state.pending.values()]);
+        const shown = displayStatus(state);
         if (options.json) {
-          return printJson({ runId, name: record.name, status: state.status, failure: state.failure, createdAt: state.createdAt, endedAt: state.endedAt, planHash: state.planHash, events: record.headSeq, steps });
+          return printJson({
+            runId,
+            name: record.name,
+            status: shown,
+            pending,
+            failure: state.failure,
+            paused: state.paused,
+            createdAt: state.createdAt,
+            endedAt: state.endedAt,
+            planHash: state.planHash,
+            revision: state.revisions.length,
+            events: record.headSeq,
+            budget: state.budget,
+            steps,
+          });
         }
-        process.stdout.write(`run ${s('bold', runId)} (${record.name}): ${state.status}${state.failure ? ` — ${state.failure}` : ''}\n`);
-        process.stdout.write(`  created ${state.createdAt}${state.endedAt ? `, ended ${state.endedAt}` : ''}; ${record.headSeq} events; plan ${state.planHash.slice(0, 12)}\n\n`);
+        if (pending.length > 0) process.stdout.write(`${s('bold', 'pending decisions')}\n${formatPending(pending)}\n\n`);
+        const paused = state.paused && state.status === 'running' ? ` (by ${state.paused.by}${state.paused.reason ? `: ${state.paused.reason}` : ''}; baton resume ${runId} lifts it)` : '';
+        process.stdout.write(`run ${s('bold', runId)} (${record.name}): ${shown}${paused}${state.failure ? ` — ${state.failure}` : ''}\n`);
+        process.stdout.write(`  created ${state.createdAt}${state.endedAt ? `, ended ${state.endedAt}` : ''}; ${record.headSeq} events; plan ${state.planHash.slice(0, 12)}${state.revisions.length > 1 ? ` (revision ${state.revisions.length})` : ''}\n\n`);
         process.stdout.write(`${table([['STEP', 'STATUS', 'CAPABILITY', 'ATTEMPTS', 'ERROR'], ...steps.map((r) => [r.step, r.status, r.capability ?? '-', String(r.attempts), r.error ?? ''])])}\n`);
       });
     });

@@ -4,12 +4,14 @@ import { killRunningCommands, loadPlanFile, summarize, type Baton, type RunHandl
 import { CliExit, badInput, withBaton, type GlobalOptions } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { formatDuration, paint, printJson } from '../format.js';
+import { formatPending, pendingViews } from '../pending.js';
 import { ProgressReporter } from '../progress.js';
 
 interface RunOptions extends GlobalOptions {
   input: string[];
   runId?: string;
   concurrency?: number;
+  wait?: boolean;
 }
 
 function parseInputs(pairs: readonly string[]): Record<string, string> {
@@ -95,13 +97,26 @@ export async function driveInForeground(
 async function report(baton: Baton, result: RunResult, wallMs: number, options: GlobalOptions): Promise<number> {
   const verdict = await baton.verify(result.runId);
   if (options.json) {
-    printJson({ ...result, wallMs, ledger: verdict.ok ? { verified: true, events: verdict.events } : { verified: false, seq: verdict.seq, reason: verdict.reason } });
+    const pending = pendingViews(result.runId, result.pending);
+    printJson({ ...result, pending, wallMs, ledger: verdict.ok ? { verified: true, events: verdict.events } : { verified: false, seq: verdict.seq, reason: verdict.reason } });
   } else {
     printSummary(result, wallMs, verdict);
   }
   if (result.interrupted) return ExitCode.interrupted;
   if (!verdict.ok) return ExitCode.failed;
+  // A run that stopped without ending and without an interruption waits for the outside world.
+  if (result.status === 'waiting' || result.status === 'paused' || result.status === 'running') return ExitCode.waiting;
   return result.status === 'succeeded' ? ExitCode.ok : ExitCode.failed;
+}
+
+function formatBudget(budget: RunResult['budget']): string | null {
+  if (budget.limitUsd === null && budget.spentUsd === 0) return null;
+  const limit = budget.limitUsd === null ? 'no limit' : `limit $${budget.limitUsd}`;
+  return `budget: $${round(budget.spentUsd)} spent, $${round(budget.reservedUsd)} reserved, ${limit}`;
+}
+
+function round(usd: number): number {
+  return Math.round(usd * 1e6) / 1e6;
 }
 
 function printSummary(result: RunResult, wallMs: number, verdict: Awaited<ReturnType<Baton['verify']>>): void {
@@ -109,12 +124,19 @@ function printSummary(result: RunResult, wallMs: number, verdict: Awaited<Return
   const out = process.stdout;
   if (result.interrupted) {
     out.write(`\n${s('yellow', 'interrupted')}: run ${result.runId} is paused mid-way; continue it with: baton resume ${result.runId}\n`);
+  } else if (result.status === 'waiting' || result.status === 'paused') {
+    const what = result.status === 'paused' ? 'is paused' : `waits for ${result.pending.length === 1 ? 'a decision' : `${result.pending.length} decisions`}`;
+    out.write(`\nrun ${s('bold', result.runId)} ${s('yellow', what)} after ${formatDuration(wallMs)}\n`);
+    if (result.pending.length > 0) out.write(`${s('bold', '  pending decisions')}\n${formatPending(pendingViews(result.runId, result.pending), process.stdout, '  ')}\n`);
+    out.write(`  then continue it with: baton resume ${result.runId}${result.status === 'paused' ? ' (which lifts the pause)' : ''}\n`);
   } else {
     const status = result.status === 'succeeded' ? s('green', 'succeeded') : s('red', result.status);
     out.write(`\nrun ${s('bold', result.runId)} ${status} in ${formatDuration(wallMs)}\n`);
     if (result.failure) out.write(`  ${s('red', result.failure)}\n`);
   }
   out.write(`  steps: ${result.succeeded} done, ${result.skipped} skipped, ${result.failed} failed\n`);
+  const budget = formatBudget(result.budget);
+  if (budget !== null) out.write(`  ${budget}\n`);
   if (verdict.ok) out.write(`  ${s('green', 'ledger verified')} (${verdict.events} events, head ${verdict.head.hash.slice(0, 12)})\n`);
   else out.write(`  ${s('red', `ledger verification FAILED at seq ${verdict.seq}`)}: ${verdict.reason}\n`);
 }
@@ -127,6 +149,7 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
     .option('-i, --input <name=value>', 'set an input (repeatable)', collect, [])
     .option('--run-id <id>', 'choose the run id; an existing run with the same plan is resumed')
     .option('-c, --concurrency <n>', 'attempts to run at once', positiveInt)
+    .option('--wait', 'keep conducting while the run waits for a person or a signal (else exit 4)')
     .option('--json', 'print the result as JSON (no progress lines)')
     .action(async (file: string, local: RunOptions) => {
       const options = { ...globals(), ...local };
@@ -136,20 +159,24 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
       resolveInputs(plan, inputText, { fromText: true });
       const code = await withBaton(options, async (baton) => {
         const runId = options.runId;
-        return driveInForeground(baton, (onEvents) => baton.submit(plan, { inputText, ...(runId !== undefined && { runId }), onEvents }), options);
+        return driveInForeground(baton, (onEvents) => baton.submit(plan, { inputText, ...(runId !== undefined && { runId }), onEvents, wait: options.wait === true }), options);
       });
       if (code !== ExitCode.ok) throw new CliExit(code);
     });
 
   program
     .command('resume')
-    .description('continue a run after a crash or an interruption; nothing that succeeded runs again')
+    .description('continue a run after a crash, an interruption, a decision or a pause; nothing that succeeded runs again')
     .argument('<run>', 'run id')
     .option('-c, --concurrency <n>', 'attempts to run at once', positiveInt)
+    .option('--wait', 'keep conducting while the run waits for a person or a signal (else exit 4)')
+    .option('--by <name>', 'who lifts the pause of a paused run (default: user@host)')
     .option('--json', 'print the result as JSON (no progress lines)')
-    .action(async (runId: string, local: RunOptions) => {
+    .action(async (runId: string, local: RunOptions & { by?: string }) => {
       const options = { ...globals(), ...local };
-      const code = await withBaton({ ...options, existing: true }, (baton) => driveInForeground(baton, (onEvents) => baton.resume(runId, onEvents), options));
+      const code = await withBaton({ ...options, existing: true }, (baton) =>
+        driveInForeground(baton, (onEvents) => baton.resume(runId, { onEvents, wait: options.wait === true, unpause: true, ...(options.by !== undefined && { by: options.by }) }), options),
+      );
       if (code !== ExitCode.ok) throw new CliExit(code);
     });
 }

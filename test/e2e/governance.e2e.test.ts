@@ -1,0 +1,198 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '../support/temp.js';
+import { baton, batonAsync, type CliResult } from './cli.js';
+
+const APPROVAL = 'examples/governance/approval.yaml';
+const SIGNAL = 'examples/governance/signal.yaml';
+const COMPENSATE = 'examples/governance/compensate.yaml';
+const HUMAN = 'examples/governance/human.yaml';
+
+interface RunStatus {
+  status: string;
+  events: number;
+  pending: { id: string; kind: string; by?: string; answers: string[] }[];
+  steps: { step: string; status: string }[];
+}
+
+function status(home: string, runId: string): RunStatus {
+  const result = baton(['status', runId, '--json'], { home });
+  expect(result.code, result.stderr).toBe(0);
+  return JSON.parse(result.stdout) as RunStatus;
+}
+
+function expectCode(result: CliResult, code: number): void {
+  expect(result.code, `stdout:\n${result.stdout}\nstderr:\n${result.stderr}`).toBe(code);
+}
+
+/** Starts a run that stops at its first pending decision (exit 4). */
+function runUntilWaiting(home: string, args: string[]): CliResult {
+  const result = baton(['run', ...args], { home });
+  expectCode(result, 4);
+  return result;
+}
+
+describe('governance from the command line', () => {
+  it('approve: run stops at the gate with exit 4 and says how to answer; approve records who and why; resume finishes', () => {
+    const home = tempDir();
+    const run = runUntilWaiting(home, [APPROVAL, '--run-id', 'release-1']);
+    expect(run.stdout).toMatch(/run release-1 waits for a decision/);
+    expect(run.stdout).toContain('? gate:execution (gate): the gate of "execution" is waiting for approval');
+    expect(run.stdout).toContain('    baton approve release-1 execution\n');
+    expect(run.stdout).toContain('    baton deny release-1 execution\n');
+    expect(run.stdout).toContain('then continue it with: baton resume release-1');
+    expect(status(home, 'release-1')).toMatchObject({ status: 'waiting', pending: [{ id: 'gate:execution', kind: 'gate', answers: ['baton approve release-1 execution', 'baton deny release-1 execution'] }] });
+
+    const approved = baton(['approve', 'release-1', 'execution', '--comment', 'staging looks right', '--by', 'alice', '--json'], { home });
+    expectCode(approved, 0);
+    expect(JSON.parse(approved.stdout)).toEqual({
+      runId: 'release-1',
+      event: { type: 'decision.made', data: { id: 'gate:execution', verdict: 'approved', by: 'alice', comment: 'staging looks right' } },
+    });
+    // Answered twice: nothing is pending any more.
+    const again = baton(['approve', 'release-1', 'execution'], { home });
+    expectCode(again, 2);
+    expect(again.stderr).toContain('(nothing is pending)');
+
+    const resumed = baton(['resume', 'release-1'], { home });
+    expectCode(resumed, 0);
+    expect(resumed.stdout).toMatch(/▸ phase execution\s+opened after "infrastructure": "infrastructure" is ready; approved by alice: staging looks right/);
+    expect(resumed.stdout).toMatch(/run release-1 succeeded/);
+    expect(resumed.stdout).toContain('budget: $0.35 spent, $0 reserved, limit $1');
+    expect(status(home, 'release-1')).toMatchObject({ status: 'succeeded', pending: [] });
+  });
+
+  it('deny: the run ends denied, resume exits 1', () => {
+    const home = tempDir();
+    runUntilWaiting(home, [APPROVAL, '--run-id', 'release-2']);
+    const denied = baton(['deny', 'release-2', 'gate:execution', '--comment', 'not this week', '--by', 'bob'], { home });
+    expectCode(denied, 0);
+    expect(denied.stdout).toBe('recorded in run release-2: gate:execution denied by bob: "not this week"\n  the engine conducting the run takes it in; if none is, baton resume release-2 continues the run\n');
+    const resumed = baton(['resume', 'release-2', '--json'], { home });
+    expectCode(resumed, 1);
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ status: 'denied', failure: 'the gate of phase "execution" was denied by bob: not this week', ledger: { verified: true } });
+    expect(status(home, 'release-2').status).toBe('denied');
+  });
+
+  it('signal: an awaiting step gets the signal and its data', () => {
+    const home = tempDir();
+    const run = runUntilWaiting(home, [SIGNAL, '--run-id', 'nightly-7', '--json']);
+    expect(JSON.parse(run.stdout)).toMatchObject({ status: 'waiting', pending: [{ id: 'signal:go', kind: 'signal', answers: ['baton signal nightly-7 go [--data JSON]'] }] });
+    const sent = baton(['signal', 'nightly-7', 'go', '--data', '{"version": "2.1"}'], { home });
+    expectCode(sent, 0);
+    expect(sent.stdout).toContain('recorded in run nightly-7: signal "go" from ');
+    const resumed = baton(['resume', 'nightly-7', '--json'], { home });
+    expectCode(resumed, 0);
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ status: 'succeeded', outputs: { go: { signal: 'go', data: { version: '2.1' } }, publish: { version: '2.1' } } });
+  });
+
+  it('abort: completed steps are compensated newest first, and the run ends aborted with exit 1', () => {
+    const home = tempDir();
+    const journal = join(tempDir(), 'journal.txt');
+    runUntilWaiting(home, [COMPENSATE, '--run-id', 'change-3', '--input', `journal=${journal}`]);
+    expect(readFileSync(journal, 'utf8')).toBe('do reserve\ndo migrate\n');
+    const aborted = baton(['abort', 'change-3', '--reason', 'wrong window', '--by', 'carol'], { home });
+    expectCode(aborted, 0);
+    expect(aborted.stdout).toContain('abort by carol: "wrong window"');
+    expect(aborted.stdout).toContain('baton resume change-3 carries out the abort');
+    const resumed = baton(['resume', 'change-3'], { home });
+    expectCode(resumed, 1);
+    expect(resumed.stdout).toMatch(/↺ run\s+compensating, newest first: migrate, reserve/);
+    expect(resumed.stdout).toMatch(/run change-3 aborted/);
+    expect(readFileSync(journal, 'utf8')).toBe('do reserve\ndo migrate\nundo migrate\nundo reserve\n');
+    expect(status(home, 'change-3').status).toBe('aborted');
+    // An aborted run takes no more commands.
+    const late = baton(['signal', 'change-3', 'switch'], { home });
+    expectCode(late, 2);
+    expect(late.stderr).toBe('baton: cannot signal: run "change-3" has already aborted\n');
+  });
+
+  it('pause: the run shows paused; resume lifts the pause and continues', () => {
+    const home = tempDir();
+    runUntilWaiting(home, [APPROVAL, '--run-id', 'release-3']);
+    expectCode(baton(['pause', 'release-3', '--reason', 'change freeze', '--by', 'dave'], { home }), 0);
+    const twice = baton(['pause', 'release-3'], { home });
+    expectCode(twice, 2);
+    expect(twice.stderr).toBe('baton: run "release-3" is already paused (by dave)\n');
+    expect(status(home, 'release-3').status).toBe('paused');
+    expectCode(baton(['approve', 'release-3', 'execution'], { home }), 0);
+    const resumed = baton(['resume', 'release-3', '--by', 'erin'], { home });
+    expectCode(resumed, 0);
+    expect(resumed.stdout).toMatch(/▸ run\s+pause lifted by erin/);
+    expect(status(home, 'release-3').status).toBe('succeeded');
+  });
+
+  it('submit: a person supplies the result of a human step', () => {
+    const home = tempDir();
+    const run = runUntilWaiting(home, [HUMAN, '--run-id', 'doc-9']);
+    expect(run.stdout).toContain('? human:review (human): waiting for a person to submit the result of "review"');
+    expect(run.stdout).toContain('    baton submit doc-9 review --output JSON\n');
+    const file = join(tempDir(), 'review.json');
+    const missing = baton(['submit', 'doc-9', 'review', '--output', file], { home });
+    expectCode(missing, 2);
+    expect(missing.stderr).toContain(`--output expects a path to a JSON file or inline JSON; ${JSON.stringify(file)} is neither (as a file: no such file; as JSON: `);
+    const submitted = baton(['submit', 'doc-9', 'review', '--output', '{"verdict": "approved"}', '--by', 'ed'], { home });
+    expectCode(submitted, 0);
+    expect(submitted.stdout).toContain('recorded in run doc-9: the result of review/a1 (22 bytes of JSON) submitted by ed');
+    const resumed = baton(['resume', 'doc-9', '--json'], { home });
+    expectCode(resumed, 0);
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ status: 'succeeded', outputs: { review: { verdict: 'approved' }, publish: { verdict: 'approved' } } });
+  });
+
+  it('--wait: the run keeps waiting and finishes once a second process approves', async () => {
+    const home = tempDir();
+    const waiting = batonAsync(['run', APPROVAL, '--run-id', 'release-4', '--wait'], { home });
+    let stdout = '';
+    waiting.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => waiting.on('exit', (code) => resolve(code)));
+    for (let i = 0; i < 200 && !stdout.includes('waiting (gate:execution)'); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(stdout).toContain('waiting (gate:execution)');
+    expectCode(baton(['approve', 'release-4', 'execution', '--by', 'frank'], { home }), 0);
+    expect(await exited).toBe(0);
+    expect(stdout).toMatch(/✓ execution\s+gate:execution approved by frank/);
+    expect(stdout).toMatch(/run release-4 succeeded/);
+  });
+
+  it('refuses bad input to every command with exit 2, saying what is valid, and writes nothing', () => {
+    const home = tempDir();
+    runUntilWaiting(home, [APPROVAL, '--run-id', 'release-5']);
+    const before = status(home, 'release-5').events;
+    const refusals: [string[], string][] = [
+      [['approve', 'nope', 'execution'], 'run "nope" not found (recent runs: release-5; baton status lists them)'],
+      [['approve', 'release-5', 'nope'], 'a pending decision for "nope" in run "release-5" (pending: gate:execution) not found'],
+      [['deny', 'release-5', 'ship'], '(pending: gate:execution)'],
+      [['submit', 'release-5', 'ship', '--output', '{"a":'], '--output expects a path to a JSON file or inline JSON'],
+      [['submit', 'release-5', 'build', '--output', '{}'], '(pending: gate:execution)'],
+      [['signal', 'release-5', 'bad name'], 'signal name "bad name" must be letters, digits, _, ., : and -'],
+      [['signal', 'release-5', 'go', '--data', '{x'], '--data expects JSON'],
+      [['pause', 'nope'], 'run "nope" not found'],
+      [['abort', 'release-5', '--by', ' '], '--by needs a name'],
+      [['cancel', 'release-5', 'nope'], 'step "nope" in run "release-5" (steps: build, ship) not found'],
+      [['cancel', 'release-5', 'build'], 'step "build" has already succeeded'],
+      [['defer', 'release-5', 'ship'], 'defer needs --until TIME or --signal NAME'],
+      [['defer', 'release-5', 'ship', '--until', 'tomorrow'], '--until expects an ISO 8601 time'],
+      [['defer', 'release-5', 'nope', '--signal', 'go'], 'step "nope" in run "release-5" (steps: build, ship) not found'],
+      [['revise', 'release-5', APPROVAL], 'run "release-5" already runs this plan'],
+      [['revise', 'release-5', 'nope.yaml'], 'cannot read plan file nope.yaml'],
+      [['revert', 'release-5', '--to', '2'], 'revision 2 of run "release-5" (it has revisions 1 to 1) not found'],
+      [['revert', 'release-5', '--to', 'x'], '--to expects a revision number'],
+      [['seal', 'release-5', 'build/app.tar'], 'artifact "build/app.tar" in run "release-5" (the run has no artifacts) not found'],
+      [['approve', 'release-5'], "missing required argument 'target'"],
+    ];
+    for (const [args, message] of refusals) {
+      const result = baton(args, { home });
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr, args.join(' ')).toContain(message);
+    }
+    const json = baton(['approve', 'release-5', 'nope', '--json'], { home });
+    expectCode(json, 2);
+    expect(JSON.parse(json.stdout)).toMatchObject({ error: { code: 'not_found' } });
+    expect(status(home, 'release-5')).toMatchObject({ events: before, status: 'waiting' });
+    // Without a workspace, nothing is created.
+    const empty = tempDir();
+    const none = baton(['approve', 'release-5', 'execution'], { home: empty });
+    expectCode(none, 2);
+    expect(none.stderr).toContain('no Baton workspace at');
+  });
+});
