@@ -152,7 +152,8 @@ export class RunDriver {
    * perhaps, the deadline (which a later `resume` enforces just the same).
    */
   get waitingOnOutside(): boolean {
-    if (this.state.status !== 'running' || this.executor.active > 0 || this.inbox.length > 0 || this.state.inflight.size > 0) return false;
+    if (this.state.status !== 'running' || this.executor.active > 0 || this.inbox.length > 0) return false;
+    for (const key of this.state.inflight.values()) if (!this.isHumanWork(key)) return false; // a worker elsewhere may still report
     const wake = nextWakeAt(this.state);
     return wake === null || wake === this.state.deadlineAt;
   }
