@@ -1,4 +1,5 @@
 import { BatonError, ErrorCode, NotFoundError } from '../core/index.js';
+import { loadVerifiedRun } from './load-run.js';
 import { CONTEXT_ID_PREFIX, type ContextEntry, type RunRecord, type Store } from '../store/index.js';
 
 /** What `baton context` shows: the workspace's objectives and insights, oldest first, and its recent runs. */
@@ -7,6 +8,19 @@ export interface WorkspaceContext {
   insights: ContextEntry[];
   /** Newest first. */
   runs: RunRecord[];
+  /** Decisions of the recent runs, pending ones first: what waits for a person, and what people decided. */
+  decisions: ContextDecision[];
+}
+
+export interface ContextDecision {
+  runId: string;
+  id: string;
+  /** `pending`, or the verdict recorded: `approved`, `denied`. */
+  status: 'pending' | 'approved' | 'denied';
+  kind: string;
+  reason: string | null;
+  by: string | null;
+  comment: string | null;
 }
 
 /** Enough for a paragraph of findings; a longer text is more likely a file pasted by mistake. */
@@ -52,5 +66,18 @@ export async function completeObjective(store: Store, args: { id: unknown; outco
 
 export async function readContext(store: Store): Promise<WorkspaceContext> {
   const [entries, runs] = await Promise.all([store.listContextEntries(), store.listRuns({ limit: RECENT_RUNS })]);
-  return { objectives: entries.filter((e) => e.kind === 'objective'), insights: entries.filter((e) => e.kind === 'insight'), runs };
+  return { objectives: entries.filter((e) => e.kind === 'objective'), insights: entries.filter((e) => e.kind === 'insight'), runs, decisions: await decisionsOf(store, runs) };
+}
+
+/** Pending decisions of the runs still running, then what people decided, from each run's ledger. */
+async function decisionsOf(store: Store, runs: RunRecord[]): Promise<ContextDecision[]> {
+  const pending: ContextDecision[] = [];
+  const decided: ContextDecision[] = [];
+  for (const run of runs) {
+    const { state } = await loadVerifiedRun(store, run.runId);
+    for (const p of state.pending.values()) pending.push({ runId: run.runId, id: p.id, status: 'pending', kind: p.kind, reason: p.reason, by: null, comment: null });
+    for (const [id, approval] of state.approvals) decided.push({ runId: run.runId, id, status: 'approved', kind: id.slice(0, id.indexOf(':')), reason: null, by: approval.by, comment: approval.comment });
+    if (state.status === 'denied') decided.push({ runId: run.runId, id: 'run', status: 'denied', kind: 'run', reason: state.failure, by: null, comment: null });
+  }
+  return [...pending, ...decided];
 }

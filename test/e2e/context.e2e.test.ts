@@ -88,7 +88,7 @@ describe('baton context', () => {
     // An empty BATON_HOME means ./.baton in the directory baton runs in.
     const shown = baton(['context'], { cwd, home: '' });
     expect(shown).toMatchObject({ code: 0, stdout: 'nothing recorded yet (no workspace here); add one with: baton context objective "TEXT"\n' });
-    expect(JSON.parse(baton(['context', '--json'], { cwd, home: '' }).stdout)).toEqual({ objectives: [], insights: [], runs: [] });
+    expect(JSON.parse(baton(['context', '--json'], { cwd, home: '' }).stdout)).toEqual({ objectives: [], insights: [], runs: [], decisions: [] });
     expect(baton(['context', 'complete', 'obj-1', 'done'], { cwd, home: '' })).toMatchObject({ code: 2, stderr: expect.stringContaining('no Baton workspace at') });
     expect(existsSync(join(cwd, '.baton'))).toBe(false);
 

@@ -26,7 +26,7 @@ function section(s: Paint, heading: string, body: string | undefined, whenNone?:
   return `${s('bold', heading)}: none${whenNone !== undefined ? ` (${whenNone})` : ''}`;
 }
 
-function printContext({ objectives, insights, runs }: WorkspaceContext): void {
+function printContext({ objectives, insights, runs, decisions }: WorkspaceContext): void {
   const s = paint(process.stdout);
   const open = objectives.filter((o) => o.status === 'open');
   const complete = objectives.filter((o) => o.status === 'complete');
@@ -36,9 +36,16 @@ function printContext({ objectives, insights, runs }: WorkspaceContext): void {
     section(s, 'open objectives', open.length > 0 ? entryLines(open) : undefined, objectives.length === 0 ? ADD_HINT : undefined),
     section(s, 'completed objectives', complete.length > 0 ? entryLines(complete, outcome) : undefined),
     section(s, 'insights', insights.length > 0 ? entryLines(insights) : undefined),
+    section(s, 'decisions', decisions.length > 0 ? decisionTable(decisions) : undefined),
     section(s, 'recent runs', runs.length > 0 ? runTable : undefined),
   ];
   process.stdout.write(`${sections.join('\n\n')}\n`);
+}
+
+/** Pending first (what waits for a person), then who decided what. */
+function decisionTable(decisions: WorkspaceContext['decisions']): string {
+  const rows = decisions.map((d) => [d.runId, d.id, d.status, d.status === 'pending' ? (d.reason ?? '') : [d.by, d.comment ?? d.reason].filter(Boolean).join(': ')]);
+  return table([['RUN', 'DECISION', 'STATUS', 'WHO / WHY'], ...rows]).replace(/^/gm, '  ');
 }
 
 function printRecorded(verb: string, entry: ContextEntry): void {
@@ -52,12 +59,12 @@ function printRecorded(verb: string, entry: ContextEntry): void {
 export function registerContext(program: Command, globals: () => GlobalOptions): void {
   const context = program
     .command('context')
-    .description("the workspace's objectives, insights and recent runs, kept across sessions")
+    .description("the workspace's objectives, insights, decisions and recent runs, kept across sessions")
     .option('--json', 'print as JSON')
     .action(async (local: GlobalOptions) => {
       const options = { ...globals(), ...local };
       if (!workspaceExists(options)) {
-        if (options.json) return printJson({ objectives: [], insights: [], runs: [] } satisfies WorkspaceContext);
+        if (options.json) return printJson({ objectives: [], insights: [], runs: [], decisions: [] } satisfies WorkspaceContext);
         return void process.stdout.write(`nothing recorded yet (no workspace here); ${ADD_HINT}\n`);
       }
       const found = await withBaton({ ...options, existing: true }, (baton) => baton.context());
