@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerContext } from './commands/context.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerOperate } from './commands/operate.js';
+import { registerPipeline } from './commands/pipeline.js';
 import { registerRun } from './commands/run.js';
 import { reportError, type GlobalOptions } from './context.js';
 import { ExitCode } from './exit-codes.js';
@@ -25,6 +26,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerRun(program, globals);
   registerInspect(program, globals);
   registerOperate(program, globals);
+  registerPipeline(program, globals);
   registerContext(program, globals);
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -1,7 +1,7 @@
 import { createLogUpdate } from 'log-update';
 import type { LedgerEvent } from '../core/index.js';
 import { formatDuration, paint } from './format.js';
-import { answersFor } from './pending.js';
+import { answersFor } from '../ledger/index.js';
 
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
@@ -159,7 +159,7 @@ export class ProgressReporter {
         const { id, kind, step, phase, reason } = event.data;
         const budget = kind === 'escalation' && reason.startsWith('budget:');
         const mark = budget ? s('yellow', '$') : s('yellow', '?');
-        const answer = answersFor(event.runId, { ...event.data, since: event.at }, [])[0];
+        const answer = answersFor(event.runId, event.data, [])[0];
         // A gate's reason was just printed with the refused transition.
         const why = reason === this.lastDenial ? '' : `: ${reason}`;
         this.line(mark, step ?? `phase ${phase ?? ''}`, `${budget ? 'budget escalation' : `waiting (${id})`}${why}${answer !== undefined ? s('dim', ` → ${answer}`) : ''}`);

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../support/temp.js';
@@ -152,6 +152,85 @@ describe('governance from the command line', () => {
     expect(await exited).toBe(0);
     expect(stdout).toMatch(/✓ execution\s+gate:execution approved by frank/);
     expect(stdout).toMatch(/run release-4 succeeded/);
+  });
+
+  it('state (text, --md, --json), status, handoffs and log show the pipeline from the ledger', () => {
+    const home = tempDir();
+    runUntilWaiting(home, [APPROVAL, '--run-id', 'release-6']);
+    const list = baton(['status'], { home });
+    expectCode(list, 0);
+    expect(list.stdout.indexOf('pending decisions')).toBe(0);
+    expect(list.stdout).toContain('  run release-6 (approval)\n    ? gate:execution (gate): ');
+    expect(list.stdout).toMatch(/release-6\s+approval\s+waiting/);
+
+    const text = baton(['state', 'release-6'], { home });
+    expectCode(text, 0);
+    expect(text.stdout.indexOf('pending decisions')).toBe(0);
+    expect(text.stdout).toMatch(/infrastructure \*\s+ready\s+open\s+none\s+1\/1/);
+    expect(text.stdout).toMatch(/execution\s+needed\s+not open\s+approval\s+0\/1/);
+    expect(text.stdout).toContain('budget: limit $1, spent $0.1, reserved $0, remaining $0.9');
+
+    const md = baton(['state', 'release-6', '--md'], { home });
+    expectCode(md, 0);
+    expect(md.stdout).toMatch(/^# Pipeline state: approval \(`release-6`\)\n/);
+    const sections = [...md.stdout.matchAll(/^## (.+)$/gm)].map((match) => match[1]);
+    expect(sections).toEqual(['Pending decisions', 'Phases', 'Budget', 'Recent routing (last 5, newest first)']);
+    expect(md.stdout).toContain('| `gate:execution` | gate | the gate of "execution" is waiting for approval: "execution" needs a person\'s approval | `baton approve release-6 execution`<br>`baton deny release-6 execution` |');
+    expect(md.stdout).toContain('| **infrastructure** (current) | ready | none | 1/1 | 0 |');
+    expect(md.stdout).toContain('| $1 | $0.1 | $0 | $0.9 |');
+
+    const json = JSON.parse(baton(['state', 'release-6', '--json'], { home }).stdout) as { status: string; currentPhase: string; recentRouting: { type: string }[]; budget: unknown };
+    expect(json).toMatchObject({ status: 'waiting', currentPhase: 'infrastructure', budget: { limitUsd: 1, spentUsd: 0.1, reservedUsd: 0, remainingUsd: 0.9 } });
+    expect(json.recentRouting.map((event) => event.type)).toEqual(['phase.transition_denied', 'step.routed', 'phase.opened']);
+
+    expectCode(baton(['approve', 'release-6', 'execution', '--by', 'alice'], { home }), 0);
+    const resumed = JSON.parse(baton(['resume', 'release-6', '--json'], { home }).stdout) as { outputs: { build: unknown } };
+    const found = JSON.parse(baton(['handoffs', 'release-6', '--json'], { home }).stdout) as Record<string, unknown>[];
+    expect(found.map((h) => (h.kind === 'phase' ? `${String(h.from)}>${String(h.to)}` : `${(h.from as { step: string }[]).map((w) => w.step).join('+')}>${(h.to as { step: string }).step}`))).toEqual([
+      'null>infrastructure',
+      'infrastructure>execution',
+      'build>ship',
+    ]);
+    const text2 = JSON.stringify(resumed.outputs.build);
+    const step = found[2] as { from: { step: string; capability: string; output: { bytes: number; sha256: string } }[]; to: { capability: string; attemptId: string } };
+    expect(step.from[0]).toMatchObject({ step: 'build', capability: 'builder', output: { bytes: Buffer.byteLength(text2) } });
+    expect(step.from[0]?.output.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(step.to).toMatchObject({ capability: 'shipper', attemptId: 'ship/a1' });
+    expect(found[1]).toMatchObject({ reason: '"infrastructure" is ready; approved by alice' });
+    const handoffText = baton(['handoffs', 'release-6'], { home });
+    expect(handoffText.stdout).toMatch(/build → ship\*{0}\s*\[shipper\] ship\/a1\n {4}from build \[builder\]: output [0-9a-f]{12} \(\d+ B\)/);
+
+    const log = baton(['log', 'release-6'], { home });
+    expectCode(log, 0);
+    expect(log.stdout).toMatch(/ship {2}skill ship → shipper {2}\(the only capability offering "ship"\)\n {4}from: build\n {4}routed: input [0-9a-f]{12} \(\d+ B\); reserved \$0\.25\n/);
+  });
+
+  it('log shows the constraints a route was given, and confirmations with their answers (a denial ends the run denied)', () => {
+    const home = tempDir();
+    const dir = tempDir();
+    const plan = join(dir, 'confirm.yaml');
+    writeFileSync(
+      plan,
+      [
+        'baton: 1',
+        'name: confirm',
+        'constraints: { permissions: [network], confirm: [deploy] }',
+        'capabilities:',
+        '  worker: { kind: command, command: [node, examples/scripts/work.mjs], skills: { deploy: 1 }, permissions: [network] }',
+        'steps:',
+        '  deploy: { skill: deploy, input: { env: prod } }',
+        '',
+      ].join('\n'),
+    );
+    const run = runUntilWaiting(home, [plan, '--run-id', 'c-1']);
+    expect(run.stdout).toContain('? confirm:deploy (confirm): "deploy" needs a person\'s yes before it is dispatched to "worker"');
+    expectCode(baton(['deny', 'c-1', 'deploy', '--by', 'gina', '--comment', 'not now'], { home }), 0);
+    expectCode(baton(['resume', 'c-1'], { home }), 1);
+    const log = baton(['log', 'c-1'], { home });
+    expect(log.stdout).toContain('    routed: permissions network\n');
+    expect(log.stdout).toContain('    ? confirm:deploy: "deploy" needs a person\'s yes before it is dispatched to "worker" → denied by gina: not now\n');
+    const [entry] = JSON.parse(baton(['log', 'c-1', '--json'], { home }).stdout) as { constraints: unknown; decisions: unknown[]; outcome: string }[];
+    expect(entry).toMatchObject({ constraints: { reservedUsd: 0, permissions: ['network'], allow: null, scope: [] }, decisions: [{ id: 'confirm:deploy', kind: 'confirm', answer: { verdict: 'denied', by: 'gina', comment: 'not now' } }] });
   });
 
   it('refuses bad input to every command with exit 2, saying what is valid, and writes nothing', () => {

@@ -2,11 +2,12 @@ import type { Command } from 'commander';
 import { planJsonSchema, type Json, type RunState } from '../../core/index.js';
 import { displayStatus, loadPlanFile, type Baton } from '../../engine/index.js';
 import type { RunRecord } from '../../store/index.js';
-import { routingLog, type ChainVerdict } from '../../ledger/index.js';
+import { routingLog, type ChainVerdict, type RoutingEntry } from '../../ledger/index.js';
 import { badInput, CliExit, withBaton, workspaceExists, type GlobalOptions } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { paint, printJson, table } from '../format.js';
 import { formatPending, pendingViews, type PendingView } from '../pending.js';
+import { verifiedEvents } from './pipeline.js';
 
 function stepRows(state: RunState): { step: string; status: string; capability: string | null; attempts: number; error: string | null; output: Json }[] {
   return Object.values(state.steps).map((step) => ({
@@ -17,6 +18,46 @@ function stepRows(state: RunState): { step: string; status: string; capability: 
     error: step.error?.message ?? null,
     output: step.status === 'succeeded' ? step.output : null,
   }));
+}
+
+/** What a route was given: where from, what, and the constraints it works within. */
+function routeContext(entry: RoutingEntry): string[] {
+  const lines: string[] = [];
+  if (entry.from.length > 0) lines.push(`from: ${entry.from.join(', ')}`);
+  const { reservedUsd, permissions, allow, scope } = entry.constraints;
+  const given = [
+    entry.input ? `input ${entry.input.sha256.slice(0, 12)} (${entry.input.bytes} B)` : null,
+    reservedUsd > 0 ? `reserved $${reservedUsd}` : null,
+    permissions.length > 0 ? `permissions ${permissions.join(', ')}` : null,
+    allow !== null ? `allow ${allow.join(', ') || 'none'}` : null,
+    scope.length > 0 ? `scope ${scope.join(', ')}` : null,
+  ].filter((part) => part !== null);
+  if (given.length > 0) lines.push(`routed: ${given.join('; ')}`);
+  return lines;
+}
+
+function printRoute(s: ReturnType<typeof paint>, entry: RoutingEntry): void {
+  const out = process.stdout;
+  const decisions = entry.decisions.map((d) => {
+    const answer = d.answer === null ? s('yellow', 'pending') : `${d.answer.verdict} by ${d.answer.by}${d.answer.comment && d.answer.verdict !== 'signalled' ? `: ${d.answer.comment}` : ''}`;
+    return `    ${d.kind === 'escalation' ? s('yellow', '⚠') : s('yellow', '?')} ${d.id}: ${d.reason} → ${d.answer?.verdict === 'denied' ? s('red', answer) : answer}`;
+  });
+  if (entry.capability === null) {
+    out.write(`${s('bold', entry.step)}  ${s('gray', entry.reason)}\n`);
+    for (const line of decisions) out.write(`${line}\n`);
+    return;
+  }
+  const what = entry.skill !== null ? `skill ${entry.skill}` : 'pinned';
+  out.write(`${s('bold', entry.step)}  ${what} → ${s('cyan', entry.capability)}  (${entry.reason})\n`);
+  for (const line of routeContext(entry)) out.write(`    ${s('gray', line)}\n`);
+  for (const candidate of entry.candidates) {
+    const mark = candidate.chosen ? s('green', '✓') : s('gray', '·');
+    out.write(`    ${mark} ${candidate.capability.padEnd(20)} ${candidate.strength === null ? '   ' : candidate.strength.toFixed(2)}  ${candidate.reason}\n`);
+  }
+  for (const line of decisions) out.write(`${line}\n`);
+  const attempts = entry.attempts.map((a) => `${a.attemptId} ${a.outcome}${a.durationMs !== null ? ` ${a.durationMs}ms` : ''}`).join(', ');
+  const outcome = entry.outcome === 'failed' ? s('red', `failed: ${entry.error?.message ?? ''}`) : entry.outcome === 'succeeded' ? s('green', 'succeeded') : entry.outcome;
+  out.write(`    outcome: ${outcome}${attempts ? `  [${attempts}]` : ''}\n`);
 }
 
 /** The runs listed, with what each one that has not ended is waiting for (read from its ledger). */
@@ -98,25 +139,11 @@ export function registerInspect(program: Command, globals: () => GlobalOptions):
     .action(async (runId: string, local: GlobalOptions) => {
       const options = { ...globals(), ...local };
       await withBaton({ ...options, existing: true }, async (baton) => {
-        const entries = routingLog(await baton.events(runId));
+        const entries = routingLog(await verifiedEvents(baton, runId));
         if (options.json) return printJson(entries);
         const s = paint(process.stdout);
         if (entries.length === 0) return void process.stdout.write(`run ${runId} has routed no step yet\n`);
-        for (const entry of entries) {
-          if (entry.capability === null) {
-            process.stdout.write(`${s('bold', entry.step)}  ${s('gray', entry.reason)}\n`);
-            continue;
-          }
-          const what = entry.skill !== null ? `skill ${entry.skill}` : 'pinned';
-          process.stdout.write(`${s('bold', entry.step)}  ${what} → ${s('cyan', entry.capability)}  (${entry.reason})\n`);
-          for (const candidate of entry.candidates) {
-            const mark = candidate.chosen ? s('green', '✓') : s('gray', '·');
-            process.stdout.write(`    ${mark} ${candidate.capability.padEnd(20)} ${candidate.strength === null ? '   ' : candidate.strength.toFixed(2)}  ${candidate.reason}\n`);
-          }
-          const attempts = entry.attempts.map((a) => `${a.attemptId} ${a.outcome}${a.durationMs !== null ? ` ${a.durationMs}ms` : ''}`).join(', ');
-          const outcome = entry.outcome === 'failed' ? s('red', `failed: ${entry.error?.message ?? ''}`) : entry.outcome === 'succeeded' ? s('green', 'succeeded') : entry.outcome;
-          process.stdout.write(`    outcome: ${outcome}${attempts ? `  [${attempts}]` : ''}\n`);
-        }
+        for (const entry of entries) printRoute(s, entry);
       });
     });
 

@@ -1,4 +1,25 @@
-import type { LedgerEvent, RouteCandidate, StepError } from '../../core/index.js';
+import type { Json, LedgerEvent, PendingKind, Plan, RouteCandidate, Step, StepError } from '../../core/index.js';
+import { canonicalJson, sha256Hex } from '../canonical.js';
+
+/** What a route was given to work within: money reserved, permissions granted, kinds allowed, scope. */
+export interface InjectedConstraints {
+  /** USD reserved against the budget over the route's attempts (worst cases; settled by outcomes). */
+  reservedUsd: number;
+  permissions: string[];
+  /** Capability kinds allowed, or null for any. */
+  allow: string[] | null;
+  scope: string[];
+}
+
+/** A decision a person was asked for about the step (a confirmation, an escalation, a task, a signal), and the answer. */
+export interface RouteDecision {
+  seq: number;
+  at: string;
+  id: string;
+  kind: PendingKind;
+  reason: string;
+  answer: { verdict: 'approved' | 'denied' | 'submitted' | 'signalled'; by: string; comment: string | null } | null;
+}
 
 /**
  * One routing decision and what came of it: the `baton log` view. A step that was never
@@ -16,24 +37,77 @@ export interface RoutingEntry {
   attempts: { attemptId: string; outcome: 'running' | 'succeeded' | 'failed' | 'abandoned' | 'cancelled' | 'rejected'; durationMs: number | null; error: StepError | null }[];
   outcome: 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
   error: StepError | null;
+  /** The steps it runs after: where its work comes from. */
+  from: string[];
+  /** What was routed: the first attempt's input, by hash and size of its canonical JSON. */
+  input: { sha256: string; bytes: number } | null;
+  constraints: InjectedConstraints;
+  /** Escalations, confirmations, tasks and signal waits of the step, with their answers (denials included). */
+  decisions: RouteDecision[];
 }
 
-function unrouted(event: LedgerEvent & { data: { step: string } }, reason: string, outcome: 'failed' | 'skipped', error: StepError | null): RoutingEntry {
-  return { seq: event.seq, at: event.at, step: event.data.step, skill: null, capability: null, reason, candidates: [], attempts: [], outcome, error };
+function upstreamOf(after: Step['after']): string[] {
+  if (after === undefined) return [];
+  if (Array.isArray(after)) return after;
+  return 'any' in after ? after.any : after.of;
+}
+
+function intersect(a: readonly string[] | undefined, b: readonly string[] | undefined): string[] | null {
+  if (a === undefined) return b === undefined ? null : [...b];
+  return b === undefined ? [...a] : a.filter((x) => b.includes(x));
+}
+
+/** The grant a step routes under: the run's constraints narrowed by the step's own. */
+function grantOf(plan: Plan | undefined, step: string): Omit<InjectedConstraints, 'reservedUsd'> {
+  const run = plan?.constraints;
+  const own = plan?.steps[step]?.constraints;
+  return { permissions: intersect(run?.permissions, own?.permissions) ?? [], allow: intersect(run?.allow, own?.allow), scope: own?.scope ?? run?.scope ?? [] };
+}
+
+function digest(value: Json): { sha256: string; bytes: number } {
+  const text = canonicalJson(value);
+  return { sha256: sha256Hex(text), bytes: Buffer.byteLength(text) };
+}
+
+function unrouted(plan: Plan | undefined, event: LedgerEvent, step: string, reason: string, outcome: RoutingEntry['outcome'], error: StepError | null): RoutingEntry {
+  return { seq: event.seq, at: event.at, step, skill: null, capability: null, reason, candidates: [], attempts: [], outcome, error, ...context(plan, step) };
+}
+
+function context(plan: Plan | undefined, step: string): Pick<RoutingEntry, 'from' | 'input' | 'constraints' | 'decisions'> {
+  return { from: upstreamOf(plan?.steps[step]?.after), input: null, constraints: { reservedUsd: 0, ...grantOf(plan, step) }, decisions: [] };
 }
 
 /** The routing log of a run, projected from its ledger: every route with its candidates and the attempts it led to. */
 export function routingLog(events: Iterable<LedgerEvent>): RoutingEntry[] {
+  let plan: Plan | undefined;
   const byStep = new Map<string, RoutingEntry>();
   const byAttempt = new Map<string, RoutingEntry['attempts'][number]>();
+  const byDecision = new Map<string, RouteDecision>();
+  /** Signal waits not yet answered: decision id -> the signals it waits for. */
+  const awaiting = new Map<string, string[]>();
+  const settle = (outcome: RoutingEntry['outcome']) => {
+    // Steps still running when the run ended were stopped (the conductor marks them cancelled).
+    for (const entry of byStep.values()) if (entry.outcome === 'running') entry.outcome = outcome;
+  };
   for (const event of events) {
     switch (event.type) {
-      case 'step.routed':
-        byStep.set(event.data.step, { seq: event.seq, at: event.at, ...event.data, attempts: [], outcome: 'running', error: null });
+      case 'run.created':
+      case 'plan.revised':
+        plan = event.data.plan;
         break;
+      case 'step.routed': {
+        const before = byStep.get(event.data.step);
+        byStep.set(event.data.step, { seq: event.seq, at: event.at, ...event.data, attempts: [], outcome: 'running', error: null, ...context(plan, event.data.step), decisions: before?.decisions ?? [] });
+        break;
+      }
       case 'attempt.dispatched': {
         const attempt = { attemptId: event.data.attemptId, outcome: 'running' as const, durationMs: null, error: null };
-        byStep.get(event.data.step)?.attempts.push(attempt);
+        const entry = byStep.get(event.data.step);
+        if (entry && event.data.role !== 'compensate') {
+          entry.attempts.push(attempt);
+          entry.input ??= digest(event.data.input);
+          entry.constraints.reservedUsd = Math.round((entry.constraints.reservedUsd + (event.data.reservedUsd ?? 0)) * 1e6) / 1e6;
+        }
         byAttempt.set(event.data.attemptId, attempt);
         break;
       }
@@ -54,6 +128,34 @@ export function routingLog(events: Iterable<LedgerEvent>): RoutingEntry[] {
         if (attempt) attempt.outcome = event.type === 'attempt.abandoned' ? 'abandoned' : event.type === 'attempt.cancelled' ? 'cancelled' : 'rejected';
         break;
       }
+      case 'decision.requested': {
+        const { step, id, kind, reason } = event.data;
+        if (step === null) break;
+        const decision: RouteDecision = { seq: event.seq, at: event.at, id, kind, reason, answer: null };
+        byDecision.set(id, decision);
+        if (kind === 'signal') awaiting.set(id, (event.data.detail as { signals?: string[] } | undefined)?.signals ?? []);
+        let entry = byStep.get(step);
+        // A step no capability could take escalates before any route: it gets an entry too.
+        if (!entry) {
+          entry = unrouted(plan, event, step, `not routed: ${reason}`, 'running', null);
+          byStep.set(step, entry);
+        }
+        entry.decisions.push(decision);
+        break;
+      }
+      case 'decision.made': {
+        const decision = byDecision.get(event.data.id);
+        if (decision && decision.answer === null) decision.answer = { verdict: event.data.verdict, by: event.data.by, comment: event.data.comment };
+        break;
+      }
+      case 'signal.received':
+        for (const [id, names] of awaiting) {
+          const decision = byDecision.get(id);
+          if (!decision || !names.includes(event.data.name)) continue;
+          awaiting.delete(id);
+          decision.answer ??= { verdict: 'signalled', by: event.data.by, comment: event.data.name };
+        }
+        break;
       case 'step.succeeded': {
         const entry = byStep.get(event.data.step);
         if (entry) entry.outcome = 'succeeded';
@@ -62,15 +164,23 @@ export function routingLog(events: Iterable<LedgerEvent>): RoutingEntry[] {
       case 'step.failed': {
         const entry = byStep.get(event.data.step);
         if (entry) [entry.outcome, entry.error] = ['failed', event.data.error];
-        else byStep.set(event.data.step, unrouted(event, `not routed: ${event.data.error.message}`, 'failed', event.data.error));
+        else byStep.set(event.data.step, unrouted(plan, event, event.data.step, `not routed: ${event.data.error.message}`, 'failed', event.data.error));
+        break;
+      }
+      case 'step.cancelled': {
+        const entry = byStep.get(event.data.step);
+        if (entry) entry.outcome = 'cancelled';
+        else byStep.set(event.data.step, unrouted(plan, event, event.data.step, `not routed: ${event.data.reason}`, 'cancelled', null));
         break;
       }
       case 'run.failed':
-        // Steps still running when the run failed were stopped (the conductor marks them cancelled).
-        for (const entry of byStep.values()) if (entry.outcome === 'running') entry.outcome = 'cancelled';
+      case 'run.denied':
+      case 'run.aborted':
+      case 'run.timed_out':
+        settle('cancelled');
         break;
       case 'step.skipped':
-        byStep.set(event.data.step, unrouted(event, `skipped: ${event.data.reason}`, 'skipped', null));
+        byStep.set(event.data.step, unrouted(plan, event, event.data.step, `skipped: ${event.data.reason}`, 'skipped', null));
         break;
       default:
         break;

@@ -1,0 +1,83 @@
+import type { Command } from 'commander';
+import { BatonError, ErrorCode, type LedgerEvent } from '../../core/index.js';
+import type { Baton } from '../../engine/index.js';
+import { handoffs, pipelineState, renderPipelineStateMarkdown, type Handoff, type HandedWork, type PipelineState } from '../../ledger/index.js';
+import { withBaton, type GlobalOptions } from '../context.js';
+import { paint, printJson, table } from '../format.js';
+import { formatPending } from '../pending.js';
+
+/** A run's events once its chain verifies: projections are never shown from a tampered ledger. */
+export async function verifiedEvents(baton: Baton, runId: string): Promise<LedgerEvent[]> {
+  const verdict = await baton.verify(runId);
+  if (!verdict.ok) throw new BatonError(ErrorCode.integrity, `the ledger of run "${runId}" fails verification at seq ${verdict.seq}: ${verdict.reason}`);
+  return baton.events(runId);
+}
+
+function usd(value: number | null): string {
+  return value === null ? 'none' : `$${value}`;
+}
+
+function printState(view: PipelineState): void {
+  const s = paint(process.stdout);
+  const out = process.stdout;
+  if (view.pending.length > 0) out.write(`${s('bold', 'pending decisions')}\n${formatPending(view.pending)}\n\n`);
+  out.write(`run ${s('bold', view.runId)} (${view.name}): ${view.status}${view.failure ? ` — ${view.failure}` : ''}\n`);
+  out.write(`  current phase: ${view.currentPhase ?? '(none opened yet)'}; plan revision ${view.revision}; ${view.events} events, updated ${view.updatedAt}\n\n`);
+  const phases = view.phases.map((p) => [p.current ? `${p.id} *` : p.id, p.readiness, p.opened ? 'open' : 'not open', p.gate, `${p.done}/${p.steps}`, String(p.failed)]);
+  out.write(`${table([['PHASE', 'READINESS', 'OPENED', 'GATE', 'DONE', 'FAILED'], ...phases])}\n\n`);
+  const { limitUsd, spentUsd, reservedUsd, remainingUsd } = view.budget;
+  out.write(`budget: limit ${usd(limitUsd)}, spent $${spentUsd}, reserved $${reservedUsd}, remaining ${usd(remainingUsd)}\n`);
+  if (view.recentRouting.length === 0) return void out.write('recent routing: none yet\n');
+  out.write(`recent routing (newest first)\n${view.recentRouting.map((event) => `  #${event.seq}  ${event.summary}`).join('\n')}\n`);
+}
+
+function formatWork(work: HandedWork): string {
+  const output = work.output ? `output ${work.output.sha256.slice(0, 12)} (${work.output.bytes} B)` : 'no output';
+  const artifacts = work.artifacts.length > 0 ? `; artifacts ${work.artifacts.map((a) => `${a.name} ${a.sha256.slice(0, 12)} (${a.bytes} B)`).join(', ')}` : '';
+  return `${work.step}${work.capability !== null ? ` [${work.capability}]` : ''}: ${output}${artifacts}`;
+}
+
+function printHandoffs(runId: string, found: readonly Handoff[]): void {
+  const s = paint(process.stdout);
+  if (found.length === 0) return void process.stdout.write(`run ${runId} has handed no work on yet\n`);
+  for (const handoff of found) {
+    if (handoff.kind === 'phase') {
+      process.stdout.write(`#${handoff.seq} ${handoff.at}  ${s('bold', `phase ${handoff.from ?? '(start)'} → ${handoff.to}`)}  ${s('gray', handoff.reason)}\n`);
+      continue;
+    }
+    const role = handoff.to.role !== null ? ` (${handoff.to.role})` : '';
+    const sources = handoff.from.map((work) => work.step).join(' + ');
+    process.stdout.write(`#${handoff.seq} ${handoff.at}  ${s('bold', `${sources} → ${handoff.to.step}`)} [${handoff.to.capability}] ${handoff.to.attemptId}${role}\n`);
+    for (const work of handoff.from) process.stdout.write(`    from ${formatWork(work)}\n`);
+    process.stdout.write(`    input ${handoff.to.input.sha256.slice(0, 12)} (${handoff.to.input.bytes} B)\n`);
+  }
+}
+
+/** `baton state` and `baton handoffs`: projections of a run's ledger. */
+export function registerPipeline(program: Command, globals: () => GlobalOptions): void {
+  program
+    .command('state')
+    .description('the pipeline state of a run: pending decisions, phases and their readiness, budget, latest routing')
+    .argument('<run>', 'run id')
+    .option('--md', 'print as Markdown')
+    .option('--json', 'print as JSON')
+    .action(async (runId: string, local: GlobalOptions & { md?: boolean }) => {
+      const options = { ...globals(), ...local };
+      const view = await withBaton({ ...options, existing: true }, async (baton) => pipelineState(await verifiedEvents(baton, runId)));
+      if (options.json) printJson(view);
+      else if (options.md) process.stdout.write(renderPipelineStateMarkdown(view));
+      else printState(view);
+    });
+
+  program
+    .command('handoffs')
+    .description('the work a run passed from step to step (outputs and artifacts by hash) and from phase to phase')
+    .argument('<run>', 'run id')
+    .option('--json', 'print as JSON')
+    .action(async (runId: string, local: GlobalOptions) => {
+      const options = { ...globals(), ...local };
+      const found = await withBaton({ ...options, existing: true }, async (baton) => handoffs(await verifiedEvents(baton, runId)));
+      if (options.json) printJson(found);
+      else printHandoffs(runId, found);
+    });
+}

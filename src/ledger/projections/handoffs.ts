@@ -1,0 +1,90 @@
+import type { ArtifactRef, Json, LedgerEvent, Plan, Step } from '../../core/index.js';
+import { canonicalJson, sha256Hex } from '../canonical.js';
+
+/** What one upstream step handed on: its output (by hash and size) and the artifacts it wrote. */
+export interface HandedWork {
+  step: string;
+  capability: string | null;
+  /** sha256 and size of the output's canonical JSON; null when the step has no output (skipped). */
+  output: { sha256: string; bytes: number } | null;
+  artifacts: ArtifactRef[];
+}
+
+/**
+ * Work passed on. `step`: an attempt of a step dispatched after the steps it depends on,
+ * with what they handed it. `phase`: a phase opened after the one before, with the reason.
+ */
+export type Handoff =
+  | {
+      kind: 'step';
+      seq: number;
+      at: string;
+      from: HandedWork[];
+      to: { step: string; capability: string; attemptId: string; role: string | null; input: { sha256: string; bytes: number } };
+    }
+  | { kind: 'phase'; seq: number; at: string; from: string | null; to: string; reason: string };
+
+function upstreamOf(after: Step['after']): string[] {
+  if (after === undefined) return [];
+  if (Array.isArray(after)) return after;
+  return 'any' in after ? after.any : after.of;
+}
+
+function digest(value: Json): { sha256: string; bytes: number } {
+  const text = canonicalJson(value);
+  return { sha256: sha256Hex(text), bytes: Buffer.byteLength(text) };
+}
+
+/**
+ * Every handoff of a run, projected from its ledger in one pass. It keeps, per step, only
+ * the hash and size of its output, its capability and its artifacts' references, never the
+ * outputs themselves.
+ * @example handoffs(await baton.events(runId)).filter((h) => h.kind === 'step').map((h) => h.to.step)
+ */
+export function handoffs(events: Iterable<LedgerEvent>): Handoff[] {
+  let plan: Plan | undefined;
+  const capabilityOf = new Map<string, string>();
+  const handed = new Map<string, HandedWork>();
+  const artifactsOf = new Map<string, ArtifactRef[]>();
+  const stepOfAttempt = new Map<string, string>();
+  const found: Handoff[] = [];
+  const workOf = (step: string): HandedWork => handed.get(step) ?? { step, capability: capabilityOf.get(step) ?? null, output: null, artifacts: artifactsOf.get(step) ?? [] };
+  for (const event of events) {
+    switch (event.type) {
+      case 'run.created':
+      case 'plan.revised':
+        plan = event.data.plan;
+        break;
+      case 'step.routed':
+        capabilityOf.set(event.data.step, event.data.capability);
+        break;
+      case 'attempt.dispatched': {
+        const { step, attemptId, capability, role, input } = event.data;
+        stepOfAttempt.set(attemptId, step);
+        const upstream = upstreamOf(plan?.steps[step]?.after);
+        if (upstream.length === 0 || role === 'compensate') break;
+        found.push({ kind: 'step', seq: event.seq, at: event.at, from: upstream.map(workOf), to: { step, capability, attemptId, role: role ?? null, input: digest(input) } });
+        break;
+      }
+      case 'attempt.succeeded': {
+        const step = stepOfAttempt.get(event.data.attemptId);
+        stepOfAttempt.delete(event.data.attemptId);
+        if (step !== undefined && event.data.artifacts && event.data.artifacts.length > 0) artifactsOf.set(step, [...(artifactsOf.get(step) ?? []), ...event.data.artifacts]);
+        break;
+      }
+      case 'attempt.failed':
+      case 'attempt.abandoned':
+        stepOfAttempt.delete(event.data.attemptId);
+        break;
+      case 'step.succeeded':
+        handed.set(event.data.step, { step: event.data.step, capability: capabilityOf.get(event.data.step) ?? null, output: digest(event.data.output), artifacts: artifactsOf.get(event.data.step) ?? [] });
+        break;
+      case 'phase.opened':
+        found.push({ kind: 'phase', seq: event.seq, at: event.at, from: event.data.from, to: event.data.phase, reason: event.data.reason });
+        break;
+      default:
+        break;
+    }
+  }
+  return found;
+}

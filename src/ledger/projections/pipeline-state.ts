@@ -1,0 +1,179 @@
+import { evolve, phaseReadiness, type LedgerEvent, type PendingKind, type PhaseReadiness, type RunState } from '../../core/index.js';
+import { answersFor } from './answers.js';
+
+/** How many routing events the pipeline state keeps: the latest ones. */
+export const RECENT_ROUTING = 5;
+
+export interface PipelinePhase {
+  id: string;
+  readiness: PhaseReadiness;
+  /** `opened` once the conductor opened it; `current` for the latest opened. */
+  opened: boolean;
+  current: boolean;
+  gate: 'none' | 'approval' | 'evidence' | 'policy';
+  steps: number;
+  done: number;
+  failed: number;
+}
+
+export interface PipelinePending {
+  id: string;
+  kind: PendingKind;
+  step: string | null;
+  phase: string | null;
+  reason: string;
+  since: string;
+  answers: string[];
+}
+
+/** A routing event in one line: a route, a phase opened or refused, an escalation, a consensus. */
+export interface RoutingEvent {
+  seq: number;
+  at: string;
+  type: string;
+  summary: string;
+}
+
+/**
+ * A run's pipeline at a glance: what waits for a person (first), where the run is in its
+ * phases, its budget, and the latest routing. `status` is `waiting` or `paused` while the run
+ * is running but cannot go on by itself.
+ */
+export interface PipelineState {
+  runId: string;
+  name: string;
+  status: string;
+  failure: string | null;
+  pending: PipelinePending[];
+  currentPhase: string | null;
+  phases: PipelinePhase[];
+  budget: { limitUsd: number | null; spentUsd: number; reservedUsd: number; remainingUsd: number | null };
+  recentRouting: RoutingEvent[];
+  revision: number;
+  events: number;
+  updatedAt: string;
+}
+
+function routingSummary(event: LedgerEvent): string | null {
+  switch (event.type) {
+    case 'step.routed':
+      return `step "${event.data.step}" → ${event.data.capability}${event.data.voters ? ` (+ ${event.data.voters.length - 1} voters)` : ''}: ${event.data.reason}`;
+    case 'phase.opened':
+      return `phase "${event.data.phase}" opened${event.data.from !== null ? ` after "${event.data.from}"` : ''}: ${event.data.reason}`;
+    case 'phase.transition_denied':
+      return `phase "${event.data.to}" refused after "${event.data.from}": ${event.data.reason}`;
+    case 'decision.requested':
+      return event.data.kind === 'escalation' ? `escalated ${event.data.step !== null ? `step "${event.data.step}"` : event.data.id}: ${event.data.reason}` : null;
+    case 'consensus.reached':
+      return `consensus on "${event.data.step}" by ${event.data.agreeing.join(', ')}${event.data.dissenting.length > 0 ? ` (dissenting: ${event.data.dissenting.join(', ')})` : ''}`;
+    case 'decision.made':
+      return event.data.verdict === 'denied' ? `${event.data.id} denied by ${event.data.by}${event.data.comment ? `: ${event.data.comment}` : ''}` : null;
+    default:
+      return null;
+  }
+}
+
+function round(usd: number): number {
+  return Math.round(usd * 1e6) / 1e6;
+}
+
+function shownStatus(state: RunState): string {
+  if (state.status !== 'running') return state.status;
+  if (state.paused) return 'paused';
+  if (state.pending.size === 0) return 'running';
+  for (const key of state.inflight.values()) if (!state.pending.has(`human:${key}`)) return 'running';
+  return 'waiting';
+}
+
+/**
+ * The pipeline state of a run, projected from its ledger in one pass. It folds the events
+ * with the conductor's own `evolve`, so phase readiness and pending decisions are exactly
+ * what the conductor sees; besides that fold it keeps only the last few routing events.
+ * @example pipelineState(await baton.events(runId)).pending[0]?.answers[0] // 'baton approve r1 execution'
+ */
+export function pipelineState(events: Iterable<LedgerEvent>): PipelineState {
+  let state: RunState | undefined;
+  const recent: RoutingEvent[] = [];
+  let last: LedgerEvent | undefined;
+  for (const event of events) {
+    state = evolve(state, event);
+    last = event;
+    const summary = routingSummary(event);
+    if (summary !== null) {
+      recent.push({ seq: event.seq, at: event.at, type: event.type, summary });
+      if (recent.length > RECENT_ROUTING) recent.shift();
+    }
+  }
+  if (!state || !last) throw new Error('pipelineState needs the events of a run, run.created first');
+  const run = state;
+  const pending = [...run.pending.values()];
+  const { limitUsd, spentUsd, reservedUsd } = run.budget;
+  return {
+    runId: run.runId,
+    name: run.name,
+    status: shownStatus(run),
+    failure: run.failure,
+    pending: pending.map((decision) => ({
+      id: decision.id,
+      kind: decision.kind,
+      step: decision.step,
+      phase: decision.phase,
+      reason: decision.reason,
+      since: decision.since,
+      answers: answersFor(run.runId, decision, pending),
+    })),
+    currentPhase: run.phases[run.openPhase]?.id ?? null,
+    phases: run.phases.map((phase, index) => ({
+      id: phase.id,
+      readiness: phaseReadiness(phase),
+      opened: index <= run.openPhase,
+      current: index === run.openPhase,
+      gate: phase.gate === null ? 'none' : 'approval' in phase.gate ? 'approval' : 'evidence' in phase.gate ? 'evidence' : 'policy',
+      steps: phase.steps.length,
+      done: phase.terminal,
+      failed: phase.failed,
+    })),
+    budget: { limitUsd, spentUsd: round(spentUsd), reservedUsd: round(reservedUsd), remainingUsd: limitUsd === null ? null : round(limitUsd - spentUsd - reservedUsd) },
+    recentRouting: recent.reverse(),
+    revision: run.revisions.length,
+    events: last.seq,
+    updatedAt: last.at,
+  };
+}
+
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+function usd(value: number | null): string {
+  return value === null ? '—' : `$${value}`;
+}
+
+/**
+ * The pipeline state as Markdown, for people and for tools (it is what the MCP server serves
+ * as the run's pipeline resource). Pending decisions come first, each with its answer.
+ */
+export function renderPipelineStateMarkdown(view: PipelineState): string {
+  const lines = [`# Pipeline state: ${view.name} (\`${view.runId}\`)`, ''];
+  lines.push(`**Status:** ${view.status}${view.failure ? ` — ${cell(view.failure)}` : ''}  `);
+  lines.push(`**Current phase:** ${view.currentPhase ?? '(none opened yet)'}  `);
+  lines.push(`**Plan revision:** ${view.revision} · ${view.events} events · updated ${view.updatedAt}`, '');
+  lines.push('## Pending decisions', '');
+  if (view.pending.length === 0) lines.push('None.', '');
+  else {
+    lines.push('| id | kind | reason | answer |', '|---|---|---|---|');
+    for (const p of view.pending) lines.push(`| \`${p.id}\` | ${p.kind} | ${cell(p.reason)} | ${p.answers.map((a) => `\`${cell(a)}\``).join('<br>')} |`);
+    lines.push('');
+  }
+  lines.push('## Phases', '', '| phase | readiness | gate | steps done | failed |', '|---|---|---|---|---|');
+  for (const phase of view.phases) {
+    const name = phase.current ? `**${phase.id}** (current)` : phase.opened ? phase.id : `${phase.id} (not open)`;
+    lines.push(`| ${name} | ${phase.readiness} | ${phase.gate} | ${phase.done}/${phase.steps} | ${phase.failed} |`);
+  }
+  lines.push('', '## Budget', '', '| limit | spent | reserved | remaining |', '|---|---|---|---|');
+  lines.push(`| ${view.budget.limitUsd === null ? 'none' : usd(view.budget.limitUsd)} | ${usd(view.budget.spentUsd)} | ${usd(view.budget.reservedUsd)} | ${usd(view.budget.remainingUsd)} |`, '');
+  lines.push(`## Recent routing (last ${RECENT_ROUTING}, newest first)`, '');
+  if (view.recentRouting.length === 0) lines.push('None yet.');
+  for (const event of view.recentRouting) lines.push(`- #${event.seq} ${event.at} \`${event.type}\`: ${cell(event.summary)}`);
+  return `${lines.join('\n')}\n`;
+}
