@@ -1,3 +1,3 @@
 export { commandRunner, killRunningCommands } from './command/command-capability.js';
 export { functionRunner, NonRetryableError, type FunctionCapability, type FunctionContext } from './function/function-capability.js';
-export { AbortReason, CapabilityFailure, type CapabilityRunner, type Invocation } from './types.js';
+export { AbortReason, CapabilityFailure, type AttemptFiles, type CapabilityRunner, type Invocation } from './types.js';

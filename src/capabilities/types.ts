@@ -12,6 +12,24 @@ export interface Invocation {
   inputs: JsonObject;
   /** Aborted on timeout, cancellation or shutdown; the reason says which. */
   signal: AbortSignal;
+  /** Where the attempt leaves its artifacts and reports what it cost. */
+  files: AttemptFiles;
+}
+
+/**
+ * The attempt's own files, kept by the executor: an artifact directory (every file left in it
+ * when the attempt succeeds becomes an artifact `STEP/FILE`) and a cost report.
+ */
+export interface AttemptFiles {
+  /** The attempt's artifact directory, created empty on first use. Throws once the attempt has ended. */
+  artifactsDir(): string;
+  /** A file a command may write what the attempt cost into (US dollars, one number). It need not exist. */
+  costFile(): string;
+  /**
+   * Adds `usd` to what this attempt cost. A negative or non-finite figure throws a non-retryable
+   * CapabilityFailure, and the attempt fails even if the capability catches it.
+   */
+  reportCost(usd: number): void;
 }
 
 /** A capability's failure, carried as data (StepError) to the ledger. */

@@ -1,6 +1,7 @@
 import type { BatonEvent, JsonObject, StepError } from '../core/index.js';
 import { AbortReason, CapabilityFailure, type CapabilityRunner } from '../capabilities/index.js';
 import type { WorkItem } from '../store/index.js';
+import { AttemptScratch, type ArtifactStore } from './artifacts/index.js';
 
 export interface ExecutorOptions {
   runId: string;
@@ -8,6 +9,8 @@ export interface ExecutorOptions {
   /** Attempts running at once; the rest wait in claim order. */
   concurrency: number;
   runnerFor(capabilityId: string): CapabilityRunner | undefined;
+  /** Where attempts' artifacts are stored; each attempt gets its own directory under it. */
+  artifacts: ArtifactStore;
   /** Called with `attempt.succeeded` / `attempt.failed` once an attempt ends (never for a dropped one). */
   report(outcome: BatonEvent): void;
   now(): number;
@@ -91,9 +94,11 @@ export class Executor {
     const { item, controller } = running;
     const started = this.options.now();
     const runner = this.options.runnerFor(item.capability);
+    const files = new AttemptScratch(this.options.artifacts, this.options.runId, item.attemptId);
     let timer: NodeJS.Timeout | undefined;
     if (item.timeoutMs !== null) timer = setTimeout(() => controller.abort(AbortReason.timeout), item.timeoutMs);
     let outcome: BatonEvent;
+    let costUsd: number | undefined;
     try {
       if (!runner) throw new CapabilityFailure({ type: 'unavailable', message: `capability "${item.capability}" is not available in this process`, retryable: false });
       const output = await runner.invoke({
@@ -104,15 +109,26 @@ export class Executor {
         input: item.input,
         inputs: this.options.inputs,
         signal: controller.signal,
+        files,
       });
-      outcome = { type: 'attempt.succeeded', data: { attemptId: item.attemptId, output, durationMs: this.options.now() - started } };
+      const durationMs = this.options.now() - started;
+      costUsd = await files.cost();
+      // Collected only on success: a failed attempt's files are not the step's work.
+      const artifacts = await files.collect(item.step);
+      outcome = {
+        type: 'attempt.succeeded',
+        data: { attemptId: item.attemptId, output, durationMs, ...(costUsd !== undefined && { costUsd }), ...(artifacts.length > 0 && { artifacts }) },
+      };
     } catch (error) {
       let stepError: StepError =
         error instanceof CapabilityFailure ? error.error : { type: 'exception', message: error instanceof Error ? error.message : String(error), retryable: true };
       if (stepError.type === 'timeout' && item.timeoutMs !== null) stepError = { ...stepError, message: `timed out after ${describeTimeout(item.timeoutMs)}` };
-      outcome = { type: 'attempt.failed', data: { attemptId: item.attemptId, error: stepError, durationMs: this.options.now() - started } };
+      // What a failed attempt reported it spent still counts; an unreadable report leaves the declared worst case.
+      costUsd ??= await files.cost().catch(() => undefined);
+      outcome = { type: 'attempt.failed', data: { attemptId: item.attemptId, error: stepError, durationMs: this.options.now() - started, ...(costUsd !== undefined && { costUsd }) } };
     } finally {
       if (timer) clearTimeout(timer);
+      await files.remove();
     }
     this.running.delete(item.attemptId);
     if (!running.dropped) this.options.report(outcome);

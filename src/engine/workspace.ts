@@ -9,3 +9,8 @@ export function workspaceHome(explicit?: string): string {
 export function databaseFile(home: string): string {
   return resolve(home, 'baton.db');
 }
+
+/** Where a workspace's artifacts are stored (content-addressed) and attempts write theirs. */
+export function artifactsRoot(home: string): string {
+  return resolve(home, 'artifacts');
+}

@@ -48,7 +48,9 @@ function parseOutput(stdout: string): Json {
 
 /**
  * Runs a `command` capability: argv (never a shell string, each argument templated on its
- * own), in the directory Baton was started in, with Baton's environment plus BATON_* ids.
+ * own), in the directory Baton was started in, with Baton's environment plus BATON_* ids,
+ * the attempt's own empty artifact directory (`BATON_ARTIFACTS_DIR`) and the file it may
+ * write its cost into (`BATON_COST_FILE`).
  * The step's input arrives as JSON on stdin; stdout is the output. The process gets its own
  * process group so that a timeout or cancellation kills everything it started.
  */
@@ -74,6 +76,12 @@ function runCommand(argvTemplate: readonly string[], invocation: Invocation, dou
     return Promise.reject(new CapabilityFailure({ type: 'expression', message: `command argument: ${(error as Error).message}`, retryable: false }));
   }
   const [program, ...args] = argv as [string, ...string[]];
+  let files: { BATON_ARTIFACTS_DIR: string; BATON_COST_FILE: string };
+  try {
+    files = { BATON_ARTIFACTS_DIR: invocation.files.artifactsDir(), BATON_COST_FILE: invocation.files.costFile() };
+  } catch (error) {
+    return Promise.reject(new CapabilityFailure({ type: 'artifact_store', message: `cannot make the attempt's artifact directory: ${(error as Error).message}`, retryable: true }));
+  }
   return new Promise<Json>((resolve, reject) => {
     const child = spawn(program, args, {
       cwd: process.cwd(),
@@ -83,6 +91,7 @@ function runCommand(argvTemplate: readonly string[], invocation: Invocation, dou
         BATON_STEP: invocation.step,
         BATON_ATTEMPT_ID: invocation.attemptId,
         BATON_IDEMPOTENCY_KEY: invocation.idempotencyKey,
+        ...files,
       },
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: true,

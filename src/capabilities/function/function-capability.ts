@@ -1,6 +1,8 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { CapabilityDescriptor, Json } from '../../core/index.js';
 import { durationToMs } from '../../core/index.js';
-import { AbortReason, CapabilityFailure, type CapabilityRunner, type Invocation } from '../types.js';
+import { AbortReason, CapabilityFailure, type AttemptFiles, type CapabilityRunner, type Invocation } from '../types.js';
 
 export interface FunctionContext {
   runId: string;
@@ -9,6 +11,23 @@ export interface FunctionContext {
   idempotencyKey: string;
   /** Aborted on timeout or cancellation: stop work and return (or throw) promptly. */
   signal: AbortSignal;
+  /**
+   * The attempt's own empty directory, made on first read. Every file left in it when the
+   * attempt succeeds is stored content-addressed and recorded as the artifact `STEP/FILE`.
+   */
+  readonly artifactsDir: string;
+  /**
+   * Writes one artifact into `artifactsDir`. `name` is a relative path with forward slashes
+   * (`report.txt`, `logs/run.log`); no `..`, no absolute paths.
+   * @example await context.writeArtifact('summary.json', JSON.stringify(summary));
+   */
+  writeArtifact(name: string, data: string | Uint8Array): Promise<void>;
+  /**
+   * Adds what this attempt cost, in US dollars (call it once per paid call, or once with the
+   * total). A reported cost replaces the capability's declared `costUsd` in the run's budget.
+   * A negative or non-finite figure fails the attempt without a retry.
+   */
+  reportCost(usd: number): void;
 }
 
 /** A TypeScript function registered as a capability through the library API. */
@@ -18,6 +37,10 @@ export interface FunctionCapability<I = unknown, O = unknown> {
   description?: string;
   /** Default attempt timeout, e.g. `30s`. */
   timeout?: string;
+  /** The most one attempt can cost (USD), reserved against the budget before dispatch; `reportCost` settles the actual figure. */
+  costUsd?: number;
+  /** What it needs from the run's grant (`constraints.permissions`), e.g. `network`. */
+  permissions?: string[];
   run(input: I, context: FunctionContext): O | Promise<O>;
 }
 
@@ -37,21 +60,52 @@ function rejectOnAbort(signal: AbortSignal): Promise<never> {
   });
 }
 
+/** `name` as a path under the artifact directory, or a NonRetryableError saying why it cannot be one. */
+function artifactPath(dir: string, name: string): string {
+  const segments = typeof name === 'string' ? name.split('/') : [];
+  if (segments.length === 0 || segments.some((part) => part === '' || part === '.' || part === '..' || part.includes('\\') || part.includes('\u0000'))) {
+    throw new NonRetryableError(`writeArtifact: "${String(name)}" is not an artifact name: use a relative path with forward slashes, e.g. "report.txt" or "logs/run.log" (no "..", no leading "/")`);
+  }
+  return join(dir, ...segments);
+}
+
+function contextFor(invocation: Invocation): FunctionContext {
+  const { runId, step, attemptId, idempotencyKey, signal } = invocation;
+  const files: AttemptFiles = invocation.files;
+  return {
+    runId,
+    step,
+    attemptId,
+    idempotencyKey,
+    signal,
+    get artifactsDir() {
+      return files.artifactsDir();
+    },
+    async writeArtifact(name, data) {
+      const path = artifactPath(files.artifactsDir(), name);
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, data);
+    },
+    reportCost: (usd) => files.reportCost(usd),
+  };
+}
+
 export function functionRunner(capability: FunctionCapability): CapabilityRunner {
   const descriptor: CapabilityDescriptor = {
     id: capability.id,
     kind: 'function',
     skills: capability.skills,
     ...(capability.description !== undefined && { description: capability.description }),
+    ...(capability.costUsd !== undefined && { costUsd: capability.costUsd }),
+    ...(capability.permissions !== undefined && { permissions: [...capability.permissions] }),
     ...(capability.timeout !== undefined && { timeoutMs: durationToMs(capability.timeout) }),
   };
   return {
     descriptor,
     async invoke(invocation: Invocation): Promise<Json> {
-      const { runId, step, attemptId, idempotencyKey, signal } = invocation;
       try {
         // A function that ignores its signal must not hold the attempt past a timeout or cancel.
-        const output: unknown = await Promise.race([capability.run(invocation.input, { runId, step, attemptId, idempotencyKey, signal }), rejectOnAbort(signal)]);
+        const output: unknown = await Promise.race([capability.run(invocation.input, contextFor(invocation)), rejectOnAbort(invocation.signal)]);
         // Outputs go into the ledger as JSON: anything else is a capability bug, named as such.
         const json = output === undefined ? null : (JSON.parse(JSON.stringify(output)) as Json);
         return json;
