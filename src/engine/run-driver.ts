@@ -138,6 +138,8 @@ export class RunDriver {
       // A person's task is not lost with the engine: it waits for `baton submit` as before.
       if (!held.has(attemptId) && !this.isHumanWork(key)) signals.push({ type: 'attempt.abandoned', data: { attemptId, reason: 'no worker holds it' } });
     }
+    // Abandoned attempts never report, so nothing will collect or clean their artifact directories.
+    for (const signal of signals) if (signal.type === 'attempt.abandoned') await AttemptScratch.discard(this.options.artifacts, this.runId, signal.data.attemptId);
     this.inbox.push(...signals);
   }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createBaton, type LedgerEvent, type Plan } from '../../src/index.js';
@@ -254,6 +254,38 @@ describe('artifacts', () => {
       ['build/real.txt', sha256('data')],
     ]);
     await baton.close();
+  });
+
+  it('removes what an attempt of a crashed engine left in its directory when the run is resumed', async () => {
+    const { home, baton } = await open();
+    let dirOfFirst = '';
+    let release = (): void => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const work = { id: 'w', skills: { work: 1 }, run: async (_input: unknown, context: { attemptId: string; artifactsDir: string; writeArtifact(name: string, data: string): Promise<void> }) => {
+      if (context.attemptId === 'slow/a1') {
+        dirOfFirst = context.artifactsDir;
+        await held;
+      }
+      await context.writeArtifact('out.txt', context.attemptId);
+      return context.attemptId;
+    } };
+    baton.register(work);
+    const run = await baton.submit({ baton: 1, name: 'crash', steps: { slow: { skill: 'work' } } });
+    while (dirOfFirst === '') await new Promise((resolve) => setTimeout(resolve, 5));
+    await run.interrupt();
+    await baton.close();
+    // As if the engine had been killed mid-attempt: the directory and a half-written file remain.
+    mkdirSync(dirOfFirst, { recursive: true });
+    writeFileSync(join(dirOfFirst, 'half.txt'), 'half');
+
+    const again = await createBaton({ home });
+    again.register(work);
+    release();
+    const resumed = await again.resume(run.runId);
+    expect(await resumed.result()).toMatchObject({ status: 'succeeded', outputs: { slow: 'slow/a2' } });
+    expect([...resumed.state.artifacts.keys()]).toEqual(['slow/out.txt']);
+    expect(existsSync(join(home, 'artifacts', 'tmp', run.runId))).toBe(false);
+    await again.close();
   });
 
   it('fails an attempt whose artifacts exceed the configured limit', async () => {

@@ -97,6 +97,13 @@ export class AttemptScratch implements AttemptFiles {
     return this.store.collect(join(this.base, 'artifacts'), step);
   }
 
+  /** Removes what an attempt of an engine that stopped mid-way left behind. Never throws. */
+  static async discard(store: ArtifactStore, runId: string, attemptId: string): Promise<void> {
+    const scratch = new AttemptScratch(store, runId, attemptId);
+    scratch.made = true;
+    await scratch.remove();
+  }
+
   /** Removes the attempt's directory, whatever happened to the attempt. Never throws. */
   async remove(): Promise<void> {
     this.ended = true;

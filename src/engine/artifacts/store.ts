@@ -31,7 +31,7 @@ export interface StoredCheck {
  * exactly the bytes stored. Identical content lands on one name, so it is stored once.
  * @example
  * const store = new ArtifactStore('.baton/artifacts');
- * const refs = await store.collect('/tmp/out', 'build'); // [{ name: 'build/report.txt', sha256, bytes }]
+ * const refs = await store.collect('out', 'build'); // [{ name: 'build/report.txt', sha256, bytes }]
  * await store.verify(refs[0]); // 'ok'
  */
 export class ArtifactStore implements ArtifactSink {
