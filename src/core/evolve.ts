@@ -199,7 +199,11 @@ function report(state: RunState, attemptId: string, outcome: Report, costUsd?: n
   instance.report = outcome;
   if (outcome.ok) instance.output = outcome.output;
   else instance.failures += 1;
-  for (const artifact of artifacts ?? []) state.artifacts.set(artifact.name, { ...artifact, step: instance.step, sealed: false });
+  for (const artifact of artifacts ?? []) {
+    // A sealed artifact stays what was sealed: a later attempt writing the same name cannot unseal it.
+    if (state.artifacts.get(artifact.name)?.sealed) continue;
+    state.artifacts.set(artifact.name, { ...artifact, step: instance.step, sealed: false });
+  }
   state.reported.add(key);
   return state;
 }
