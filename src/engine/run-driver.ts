@@ -63,6 +63,8 @@ export class RunDriver {
   private heartbeat: NodeJS.Timeout | undefined;
   /** Resumed after it had already ended: driving it changes nothing. */
   endedBefore = false;
+  /** The drive loop has returned: it takes no more signals. */
+  loopExited = false;
 
   private constructor(
     readonly runId: string,
@@ -244,6 +246,7 @@ export class RunDriver {
         if (this.inbox.length === 0) await this.absorbOutsideEvents();
       }
     } finally {
+      this.loopExited = true; // from here on, signals must go to the ledger, not to this inbox
       if (this.stopping) await this.executor.shutdown();
       await this.unlock();
       // Each attempt removes its own directory; the run's is left once none is running (rmdir refuses a non-empty one).

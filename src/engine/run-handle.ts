@@ -92,7 +92,7 @@ export class RunHandle {
 
   /** True while this handle's driver still conducts the run. */
   get isDriving(): boolean {
-    return !this.finished;
+    return !this.finished && !this.driver.loopExited;
   }
 
   /** Hands a signal (an operator's command) to the driver for its next round. */

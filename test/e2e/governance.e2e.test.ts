@@ -34,6 +34,24 @@ function runUntilWaiting(home: string, args: string[]): CliResult {
 }
 
 describe('governance from the command line', () => {
+  it('--dry-run prints the pre-flight report and writes nothing; an unfit plan is refused with the arithmetic', () => {
+    const home = join(tempDir(), 'never-created');
+    const report = baton(['run', 'examples/patterns/governed.yaml', '--dry-run'], { home });
+    expect(report.code).toBe(0);
+    expect(report.stdout).toMatch(/minimum cost {2}\$0\.60/);
+    expect(report.stdout).toMatch(/execution +gate: approval by a person/);
+    expect(report.stdout).toMatch(/no problems: the plan can run/);
+    const plan = join(tempDir(), 'over.yaml');
+    writeFileSync(plan, readFileSync('examples/patterns/governed.yaml', 'utf8').replace('budget_usd: 2.00', 'budget_usd: 0.55'));
+    const refused = baton(['run', plan, '--dry-run', '--json'], { home });
+    expect(refused.code).toBe(2);
+    expect((JSON.parse(refused.stdout) as { problems: string[] }).problems.join('\n')).toMatch(/minimum cost \$0\.60 .* exceeds budget_usd \$0\.55/);
+    const run = baton(['run', plan], { home });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/pre-flight refused plan "governed"/);
+    expect(baton(['status', '--json'], { home }).stdout.trim()).toBe('[]');
+  });
+
   it('approve: run stops at the gate with exit 4 and says how to answer; approve records who and why; resume finishes', () => {
     const home = tempDir();
     const run = runUntilWaiting(home, [APPROVAL, '--run-id', 'release-1']);

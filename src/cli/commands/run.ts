@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { resolveInputs, type LedgerEvent } from '../../core/index.js';
+import { buildRegistry, formatPreflight, preflight, resolveInputs, type LedgerEvent } from '../../core/index.js';
 import { killRunningCommands, loadPlanFile, summarize, type Baton, type RunHandle, type RunResult } from '../../engine/index.js';
 import { CliExit, badInput, withBaton, type GlobalOptions } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
@@ -150,13 +150,21 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
     .option('--run-id <id>', 'choose the run id; an existing run with the same plan is resumed')
     .option('-c, --concurrency <n>', 'attempts to run at once', positiveInt)
     .option('--wait', 'keep conducting while the run waits for a person or a signal (else exit 4)')
+    .option('--dry-run', 'print the pre-flight report (routes with reasons, costs, phases, gates) and write nothing')
     .option('--json', 'print the result as JSON (no progress lines)')
-    .action(async (file: string, local: RunOptions) => {
+    .action(async (file: string, local: RunOptions & { dryRun?: boolean }) => {
       const options = { ...globals(), ...local };
       const inputText = parseInputs(options.input);
       // Plan and inputs are checked before the workspace is opened: bad input writes nothing.
       const plan = await loadPlanFile(file);
       resolveInputs(plan, inputText, { fromText: true });
+      if (options.dryRun) {
+        const report = preflight(plan, buildRegistry(plan));
+        if (options.json) printJson(report);
+        else process.stdout.write(`${formatPreflight(report)}\n`);
+        if (report.problems.length > 0) throw new CliExit(ExitCode.badInput);
+        return;
+      }
       const code = await withBaton(options, async (baton) => {
         const runId = options.runId;
         return driveInForeground(baton, (onEvents) => baton.submit(plan, { inputText, ...(runId !== undefined && { runId }), onEvents, wait: options.wait === true }), options);
