@@ -2,6 +2,6 @@ export { canonicalJson, hashPlan, sha256Hex } from './canonical.js';
 export { chainEvents, ChainVerifier, EMPTY_HEAD, GENESIS_HASH, verifyChain, type ChainHead, type ChainVerdict } from './chain.js';
 export { replayLedger, type ReplayVerdict } from './replay.js';
 export { routingLog, type RoutingEntry, type InjectedConstraints, type RouteDecision } from './projections/routing-log.js';
-export { pipelineState, renderPipelineStateMarkdown, RECENT_ROUTING, type PipelinePending, type PipelinePhase, type PipelineState, type RoutingEvent } from './projections/pipeline-state.js';
+export { pendingWithAnswers, pipelineState, renderPipelineStateMarkdown, RECENT_ROUTING, type PipelinePending, type PipelinePhase, type PipelineState, type RoutingEvent } from './projections/pipeline-state.js';
 export { handoffs, type Handoff, type HandedWork } from './projections/handoffs.js';
 export { answersFor, shellWord, type DecisionRef } from './projections/answers.js';

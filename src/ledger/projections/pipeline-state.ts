@@ -1,4 +1,4 @@
-import { evolve, phaseReadiness, type LedgerEvent, type PendingKind, type PhaseReadiness, type RunState } from '../../core/index.js';
+import { evolve, phaseReadiness, type LedgerEvent, type PendingDecision, type PendingKind, type PhaseReadiness, type RunState } from '../../core/index.js';
 import { answersFor } from './answers.js';
 
 /** How many routing events the pipeline state keeps: the latest ones. */
@@ -24,6 +24,19 @@ export interface PipelinePending {
   reason: string;
   since: string;
   answers: string[];
+}
+
+/** Pending decisions as people see them: each with the commands that answer it. */
+export function pendingWithAnswers(runId: string, pending: readonly PendingDecision[]): PipelinePending[] {
+  return pending.map((decision) => ({
+    id: decision.id,
+    kind: decision.kind,
+    step: decision.step,
+    phase: decision.phase,
+    reason: decision.reason,
+    since: decision.since,
+    answers: answersFor(runId, decision, pending),
+  }));
 }
 
 /** A routing event in one line: a route, a phase opened or refused, an escalation, a consensus. */
@@ -113,15 +126,7 @@ export function pipelineState(events: Iterable<LedgerEvent>): PipelineState {
     name: run.name,
     status: shownStatus(run),
     failure: run.failure,
-    pending: pending.map((decision) => ({
-      id: decision.id,
-      kind: decision.kind,
-      step: decision.step,
-      phase: decision.phase,
-      reason: decision.reason,
-      since: decision.since,
-      answers: answersFor(run.runId, decision, pending),
-    })),
+    pending: pendingWithAnswers(run.runId, pending),
     currentPhase: run.phases[run.openPhase]?.id ?? null,
     phases: run.phases.map((phase, index) => ({
       id: phase.id,
