@@ -3,7 +3,7 @@ import { BatonError, ConflictError, ErrorCode, type LedgerEvent } from '../../co
 import { CONTEXT_ID_PREFIX, type AppendBatch, type ContextEntry, type ListRunsQuery, type RunOwner, type RunRecord, type Store, type WorkItem } from '../port.js';
 import { migrate } from './migrate.js';
 import * as sql from './queries.js';
-import { toContextEntry, toEvent, toLock, toRun, toWork, type Row } from './rows.js';
+import { toContextEntry, toEvent, toLock, toRun, toWork, type Row } from '../rows.js';
 import { withTransaction } from './transaction.js';
 
 export interface PostgresStoreOptions {

@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { ConflictError, type Json, type LedgerEvent, type RunStatus } from '../../core/index.js';
+import { ConflictError, type LedgerEvent } from '../../core/index.js';
 import { assertSchemaKnown, loadMigrations } from '../migrations.js';
+import { toContextEntry, toEvent, toRun, toWork, type Row } from '../rows.js';
 import { CONTEXT_ID_PREFIX, type AppendBatch, type ContextEntry, type ListRunsQuery, type RunLock, type RunRecord, type Store, type WorkItem } from '../port.js';
 import * as sql from './queries.js';
 
@@ -14,62 +15,6 @@ export interface SqliteStoreOptions {
   synchronous?: 'normal' | 'full';
 }
 
-type Row = Record<string, unknown>;
-
-function toEvent(row: Row): LedgerEvent {
-  return {
-    runId: row.run_id as string,
-    seq: row.seq as number,
-    type: row.type as LedgerEvent['type'],
-    at: row.at as string,
-    data: JSON.parse(row.data as string) as LedgerEvent['data'],
-    prevHash: row.prev_hash as string,
-    hash: row.hash as string,
-  } as LedgerEvent;
-}
-
-function toRun(row: Row): RunRecord {
-  return {
-    runId: row.run_id as string,
-    name: row.name as string,
-    planHash: row.plan_hash as string,
-    status: row.status as RunStatus,
-    createdAt: row.created_at as string,
-    updatedAt: row.updated_at as string,
-    headSeq: row.head_seq as number,
-    headHash: row.head_hash as string,
-  };
-}
-
-function toWork(row: Row): WorkItem {
-  return {
-    runId: row.run_id as string,
-    attemptId: row.attempt_id as string,
-    step: row.step as string,
-    capability: row.capability as string,
-    idempotencyKey: row.idempotency_key as string,
-    input: JSON.parse(row.input as string) as Json,
-    timeoutMs: (row.timeout_ms as number | null) ?? null,
-    enqueuedSeq: row.enqueued_seq as number,
-    claimedBy: (row.claimed_by as string | null) ?? null,
-    leaseUntil: (row.lease_until as number | null) ?? null,
-  };
-}
-
-function toContextEntry(row: Row): ContextEntry {
-  return {
-    id: row.id as string,
-    kind: row.kind as ContextEntry['kind'],
-    text: row.text as string,
-    runId: (row.run_id as string | null) ?? null,
-    status: row.status as ContextEntry['status'],
-    outcome: (row.outcome as string | null) ?? null,
-    createdAt: row.created_at as string,
-    completedAt: (row.completed_at as string | null) ?? null,
-  };
-}
-
-/** Applies pending migrations in one IMMEDIATE transaction: two processes opening a new file cannot both apply one. */
 function migrate(db: Database.Database): void {
   const migrations = loadMigrations('sqlite');
   db.exec('CREATE TABLE IF NOT EXISTS baton_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');

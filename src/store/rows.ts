@@ -1,10 +1,11 @@
-import type { Json, LedgerEvent, RunStatus } from '../../core/index.js';
-import type { ContextEntry, RunLock, RunRecord, WorkItem } from '../port.js';
+import type { Json, LedgerEvent, RunStatus } from '../core/index.js';
+import type { ContextEntry, RunLock, RunRecord, WorkItem } from './port.js';
 
+/** A row as the drivers give it: both adapters name their columns alike, so one mapping serves both. */
 export type Row = Record<string, unknown>;
 
 /*
- * node-postgres returns bigint columns as strings, since an int8 can exceed 2^53. Baton's are
+ * node-postgres returns bigint columns as strings (better-sqlite3 returns numbers), since an int8 can exceed 2^53. Baton's are
  * sequence numbers and milliseconds since the epoch, far below that, so they become numbers.
  */
 const toNumber = (value: unknown): number => Number(value);
