@@ -1,19 +1,30 @@
-import type { BatonEvent, JsonObject, StepError } from '../core/index.js';
+import type { JsonObject, Plan, StepError } from '../core/index.js';
 import { AbortReason, CapabilityFailure, type CapabilityRunner } from '../capabilities/index.js';
-import type { WorkItem } from '../store/index.js';
+import type { WorkItem, WorkKey, WorkOutcome } from '../store/index.js';
 import { AttemptScratch, type ArtifactStore } from './artifacts/index.js';
 
-export interface ExecutorOptions {
-  runId: string;
+/** What an attempt needs from its run: the plan revision it was dispatched under, and the run's inputs. */
+export interface RunContext {
+  plan: Plan;
   inputs: JsonObject;
+}
+
+export interface ExecutorOptions {
   /** Attempts running at once; the rest wait in claim order. */
   concurrency: number;
-  runnerFor(capabilityId: string): CapabilityRunner | undefined;
+  /** The run an item belongs to (a worker serves many runs). */
+  runOf(item: WorkItem): RunContext | Promise<RunContext>;
+  runnerFor(capabilityId: string, plan: Plan): CapabilityRunner | undefined;
   /** Where attempts' artifacts are stored; each attempt gets its own directory under it. */
   artifacts: ArtifactStore;
   /** Called with `attempt.succeeded` / `attempt.failed` once an attempt ends (never for a dropped one). */
-  report(outcome: BatonEvent): void;
+  report(item: WorkItem, outcome: WorkOutcome): void;
   now(): number;
+}
+
+/** Attempt ids are unique within a run only. */
+function keyOf(item: WorkKey): string {
+  return `${item.runId}\u0000${item.attemptId}`;
 }
 
 interface Running {
@@ -49,24 +60,34 @@ export class Executor {
   }
 
   /** Aborts an attempt (killing its process group) or drops it if it has not started. */
-  cancel(attemptId: string, reason: AbortReason = AbortReason.cancelled): void {
-    const index = this.waiting.findIndex((item) => item.attemptId === attemptId);
+  cancel(work: WorkKey, reason: AbortReason = AbortReason.cancelled): void {
+    const index = this.waiting.findIndex((item) => item.runId === work.runId && item.attemptId === work.attemptId);
     if (index >= 0) {
       this.waiting.splice(index, 1);
       this.notifyIdle();
       return;
     }
-    this.running.get(attemptId)?.controller.abort(reason);
+    this.running.get(keyOf(work))?.controller.abort(reason);
   }
 
-  /** Stops everything without reporting: used when the engine shuts down and the ledger must not change. */
-  async shutdown(): Promise<void> {
+  /** The items held, waiting or running. */
+  held(): WorkItem[] {
+    return [...this.waiting, ...[...this.running.values()].map((running) => running.item)];
+  }
+
+  /**
+   * Stops without reporting and hands back what had not finished: used by a worker that stops
+   * (its items go back to the queue) and an engine that shuts down (the ledger must not change).
+   */
+  async shutdown(): Promise<WorkItem[]> {
+    const unfinished = this.held();
     this.waiting.length = 0;
     for (const running of this.running.values()) {
       running.dropped = true;
       running.controller.abort(AbortReason.shutdown);
     }
     await this.idle();
+    return unfinished;
   }
 
   idle(): Promise<void> {
@@ -85,7 +106,7 @@ export class Executor {
     while (this.running.size < this.options.concurrency && this.waiting.length > 0) {
       const item = this.waiting.shift() as WorkItem;
       const running: Running = { item, controller: new AbortController(), dropped: false };
-      this.running.set(item.attemptId, running);
+      this.running.set(keyOf(item), running);
       void this.execute(running);
     }
   }
@@ -93,21 +114,22 @@ export class Executor {
   private async execute(running: Running): Promise<void> {
     const { item, controller } = running;
     const started = this.options.now();
-    const runner = this.options.runnerFor(item.capability);
-    const files = new AttemptScratch(this.options.artifacts, this.options.runId, item.attemptId);
+    const files = new AttemptScratch(this.options.artifacts, item.runId, item.attemptId);
     let timer: NodeJS.Timeout | undefined;
     if (item.timeoutMs !== null) timer = setTimeout(() => controller.abort(AbortReason.timeout), item.timeoutMs);
-    let outcome: BatonEvent;
+    let outcome: WorkOutcome;
     let costUsd: number | undefined;
     try {
+      const run = await this.options.runOf(item);
+      const runner = this.options.runnerFor(item.capability, run.plan);
       if (!runner) throw new CapabilityFailure({ type: 'unavailable', message: `capability "${item.capability}" is not available in this process`, retryable: false });
       const output = await runner.invoke({
-        runId: this.options.runId,
+        runId: item.runId,
         step: item.step,
         attemptId: item.attemptId,
         idempotencyKey: item.idempotencyKey,
         input: item.input,
-        inputs: this.options.inputs,
+        inputs: run.inputs,
         signal: controller.signal,
         files,
       });
@@ -130,8 +152,8 @@ export class Executor {
       if (timer) clearTimeout(timer);
       await files.remove();
     }
-    this.running.delete(item.attemptId);
-    if (!running.dropped) this.options.report(outcome);
+    this.running.delete(keyOf(item));
+    if (!running.dropped) this.options.report(item, outcome);
     this.pump();
     this.notifyIdle();
   }

@@ -12,11 +12,13 @@ import {
 } from '../core/index.js';
 import { AbortReason, type CapabilityRunner } from '../capabilities/index.js';
 import { chainEvents, EMPTY_HEAD, type ChainHead } from '../ledger/index.js';
+import type { AppendBatch } from '../store/index.js';
 import { loadVerifiedRun } from './load-run.js';
-import type { RunLock, RunOwner, Store, WorkItem } from '../store/index.js';
+import { LockLostError, type RunLock, type RunOwner, type Store, type StoreNotice, type WorkItem } from '../store/index.js';
 import { AttemptScratch, type ArtifactStore } from './artifacts/index.js';
-import { Executor } from './executor.js';
+import { Executor, type RunContext } from './executor.js';
 import { describeOwner, isDeadOnThisHost } from './owner.js';
+import { Worker } from './worker.js';
 
 /** How long a conductor lock and a work lease last without renewal; renewed every third of it. */
 export const LEASE_MS = 15_000;
@@ -34,7 +36,18 @@ export const POLL_MS = 250;
 export interface RunDriverOptions {
   store: Store;
   owner: RunOwner;
+  /** Attempts this process runs at once for the run (0 in distributed mode: all to other workers). */
   concurrency: number;
+  /**
+   * Put dispatched work on the store's queue for any worker (`baton worker`, on any machine)
+   * and collect their outcomes from it, instead of claiming it for this process as it is
+   * dispatched. This process still runs some of it when `concurrency` is above 0.
+   */
+  distributed?: boolean;
+  /** The function capabilities this process has: in distributed mode, its own worker claims only those. */
+  functions?: readonly string[];
+  /** How long the conductor lock and work leases last without renewal (default LEASE_MS). */
+  leaseMs?: number;
   /** The implementation of a capability of the run's plan (commands come from the plan itself). */
   runnerFor(capabilityId: string, plan: Plan): CapabilityRunner | undefined;
   /** Where attempts leave their artifacts and where they are stored. */
@@ -58,8 +71,19 @@ export class RunDriver {
   private readonly inbox: BatonEvent[] = [];
   private wake: (() => void) | undefined;
   private executor!: Executor;
+  /** Distributed mode: this process's share of the run's work, claimed from the queue like any worker's. */
+  private localWorker: Worker | undefined;
+  /** Distributed mode: outcomes read from the queue and not yet committed (so none is read twice). */
+  private readonly collecting = new Set<string>();
+  /** Distributed mode: attempts given up because their lease expired (kept in the queue, marked abandoned). */
+  private readonly expired = new Set<string>();
+  private lastLeaseCheck = 0;
+  private reported = false;
+  private unsubscribe: (() => Promise<void>) | undefined;
   private readonly listeners = new Set<EventListener>();
   private stopping = false;
+  /** Set when another engine took the run over: this driver stops and says so. */
+  private lostLock: LockLostError | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   /** Resumed after it had already ended: driving it changes nothing. */
   endedBefore = false;
@@ -87,8 +111,9 @@ export class RunDriver {
     const now = options.now();
     driver.state = evolve(undefined, { ...created, runId, at: new Date(now).toISOString() });
     driver.startExecutor();
-    await driver.commit([created], now, { name: created.data.plan.name, planHash: created.data.planHash });
-    await driver.lock();
+    const lock = { ...options.owner, expiresAt: now + driver.leaseMs };
+    await driver.commit([created], now, { name: created.data.plan.name, planHash: created.data.planHash, lock });
+    driver.startHeartbeat();
     return driver;
   }
 
@@ -117,24 +142,56 @@ export class RunDriver {
     return driver;
   }
 
+  private get leaseMs(): number {
+    return this.options.leaseMs ?? LEASE_MS;
+  }
+
+  private get distributed(): boolean {
+    return this.options.distributed === true;
+  }
+
   private startExecutor(): void {
+    // The plan in force: an attempt of an earlier revision is being cancelled by the conductor anyway.
+    const runOf = (): RunContext => ({ plan: this.state.plan, inputs: this.state.inputs as JsonObject });
     this.executor = new Executor({
-      runId: this.runId,
-      inputs: this.state.inputs as JsonObject,
       concurrency: this.options.concurrency,
-      runnerFor: (capabilityId) => this.options.runnerFor(capabilityId, this.state.plan),
+      runOf,
+      runnerFor: this.options.runnerFor,
       artifacts: this.options.artifacts,
       now: this.options.now,
-      report: (outcome) => this.signal(outcome),
+      report: (_item, outcome) => this.signal(outcome),
     });
+    if (this.distributed && this.options.concurrency > 0) {
+      this.localWorker = new Worker({
+        store: this.options.store,
+        owner: this.options.owner,
+        concurrency: this.options.concurrency,
+        functions: this.options.functions ?? [],
+        runId: this.runId,
+        leaseMs: this.leaseMs,
+        runOf,
+        runnerFor: this.options.runnerFor,
+        artifacts: this.options.artifacts,
+        now: this.options.now,
+      });
+    }
+  }
+
+  /** Work in this process: the executor's in embedded mode, the local worker's in distributed mode. */
+  private get activeHere(): number {
+    return this.executor.active + (this.localWorker?.active ?? 0);
   }
 
   private async recoverWork(reason: string): Promise<void> {
     const work = await this.options.store.listWork(this.runId);
     const held = new Set(work.map((item) => item.attemptId));
     const signals: BatonEvent[] = [{ type: 'run.resumed', data: { engine: describeOwner(this.options.owner), reason } }];
-    for (const item of work) {
-      signals.push({ type: 'attempt.abandoned', data: { attemptId: item.attemptId, reason: 'the engine running it stopped before it reported' } });
+    // In distributed mode the queue's items belong to the workers, which outlive engines: their
+    // outcomes are collected as usual, and a lease that expires is caught by checkLeases.
+    if (!this.distributed) {
+      for (const item of work) {
+        signals.push({ type: 'attempt.abandoned', data: { attemptId: item.attemptId, reason: 'the engine running it stopped before it reported' } });
+      }
     }
     for (const [attemptId, key] of this.state.inflight) {
       // A person's task is not lost with the engine: it waits for `baton submit` as before.
@@ -156,7 +213,7 @@ export class RunDriver {
    * perhaps, the deadline (which a later `resume` enforces just the same).
    */
   get waitingOnOutside(): boolean {
-    if (this.state.status !== 'running' || this.executor.active > 0 || this.inbox.length > 0) return false;
+    if (this.state.status !== 'running' || this.activeHere > 0 || this.inbox.length > 0) return false;
     for (const key of this.state.inflight.values()) if (!this.isHumanWork(key)) return false; // a worker elsewhere may still report
     const wake = nextWakeAt(this.state);
     return wake === null || wake === this.state.deadlineAt;
@@ -178,17 +235,28 @@ export class RunDriver {
         `run "${this.runId}" is being conducted by ${describeOwner(holder)} (its lock runs until ${new Date(holder.expiresAt).toISOString()}); wait for it to finish or stop that process`,
       );
     }
-    this.heartbeat = setInterval(() => void this.renew(), LEASE_MS / 3);
-    this.heartbeat.unref();
+    this.startHeartbeat();
     return replaced;
+  }
+
+  private startHeartbeat(): void {
+    this.heartbeat = setInterval(() => void this.renew(), this.leaseMs / 3);
+    this.heartbeat.unref();
   }
 
   private async renew(): Promise<void> {
     const { store, owner, now } = this.options;
     try {
-      const until = now() + LEASE_MS;
-      await store.acquireRunLock({ runId: this.runId, owner, expiresAt: until, now: now() });
-      await store.renewLeases(owner.id, until);
+      const until = now() + this.leaseMs;
+      const renewed = await store.acquireRunLock({ runId: this.runId, owner, expiresAt: until, now: now() });
+      if (!renewed.acquired) {
+        // Another engine took the run over (this one stalled past its lease): stop deciding at once.
+        this.lostLock = new LockLostError(`run "${this.runId}" was taken over by ${describeOwner(renewed.holder)} while this engine stalled; it stops conducting it`);
+        this.stopping = true;
+        this.wake?.();
+        return;
+      }
+      if (!this.distributed) await store.renewLeases(owner.id, until);
     } catch {
       // A missed renewal only shortens the lease; the next one tries again.
     }
@@ -196,7 +264,7 @@ export class RunDriver {
 
   private async unlock(): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);
-    await this.options.store.releaseRunLock(this.runId, this.options.owner.id);
+    if (!this.lostLock) await this.options.store.releaseRunLock(this.runId, this.options.owner.id);
   }
 
   /** An outcome from the executor (or any signal): recorded and decided on at the next turn. */
@@ -212,11 +280,22 @@ export class RunDriver {
     await this.executor.shutdown();
   }
 
+  private onNotice(notice: StoreNotice): void {
+    if (notice.runId !== this.runId || notice.topic !== 'outcomes') return;
+    this.reported = true;
+    this.wake?.();
+  }
+
   /** Runs until the run ends (or `interrupt`); resolves with the final state. */
   async drive(): Promise<RunState> {
     try {
+      if (this.distributed) {
+        this.unsubscribe = await this.options.store.subscribe((notice) => this.onNotice(notice));
+        await this.localWorker?.start();
+      }
       let sliceStart = this.options.now();
       for (;;) {
+        if (this.lostLock) throw this.lostLock;
         if (this.stopping) return this.state;
         // Fast in-process capabilities resolve in microtasks, so a run could otherwise hold the
         // event loop for its whole length: no timers (lock renewal), no signals (Ctrl-C), no I/O.
@@ -233,6 +312,7 @@ export class RunDriver {
           try {
             await this.commit([...signals, ...decisions], now);
           } catch (error) {
+            if (error instanceof LockLostError) throw error;
             if (!(error instanceof ConflictError)) throw error;
             // Another process appended (an operator's signal): start again from the ledger.
             await this.reload();
@@ -240,14 +320,18 @@ export class RunDriver {
             continue;
           }
         }
-        if (this.state.status !== 'running' && this.executor.active === 0 && this.inbox.length === 0) return this.state;
+        if (this.state.status !== 'running' && this.activeHere === 0 && this.inbox.length === 0) return this.state;
         if (this.waitingOnOutside && !this.options.wait) return this.state;
-        if (this.inbox.length === 0) await this.sleep(nextWakeAt(this.state));
+        if (this.inbox.length === 0 && !this.reported) await this.sleep(nextWakeAt(this.state));
+        if (this.distributed && this.inbox.length === 0) await this.collectFromQueue();
         if (this.inbox.length === 0) await this.absorbOutsideEvents();
       }
     } finally {
       this.loopExited = true; // from here on, signals must go to the ledger, not to this inbox
       if (this.stopping) await this.executor.shutdown();
+      // Unfinished local work goes back to the queue; the run's end has emptied it anyway.
+      await this.localWorker?.stop(0);
+      await this.unsubscribe?.();
       await this.unlock();
       // Each attempt removes its own directory; the run's is left once none is running (rmdir refuses a non-empty one).
       await rmdir(AttemptScratch.runDir(this.options.artifacts, this.runId)).catch(() => {});
@@ -265,6 +349,29 @@ export class RunDriver {
       const delay = until === null ? POLL_MS : Math.min(POLL_MS, Math.max(0, until - this.options.now()));
       const timer = setTimeout(() => this.wake?.(), delay);
     });
+  }
+
+  /**
+   * Distributed mode: takes the outcomes workers reported into the next round, and gives up
+   * attempts whose worker stopped renewing its lease (it died or lost the database), so the
+   * conductor dispatches them again.
+   */
+  private async collectFromQueue(): Promise<void> {
+    this.reported = false;
+    for (const item of await this.options.store.reportedWork(this.runId)) {
+      if (this.collecting.has(item.attemptId) || !item.outcome) continue;
+      this.collecting.add(item.attemptId);
+      this.inbox.push(item.outcome);
+    }
+    const now = this.options.now();
+    if (now - this.lastLeaseCheck < this.leaseMs / 3) return;
+    this.lastLeaseCheck = now;
+    for (const item of await this.options.store.listWork(this.runId)) {
+      const lapsed = item.claimedBy !== null && !item.abandoned && item.outcome === null && item.leaseUntil !== null && item.leaseUntil < now;
+      if (!lapsed || this.expired.has(item.attemptId) || !this.state.inflight.has(item.attemptId)) continue;
+      this.expired.add(item.attemptId);
+      this.inbox.push({ type: 'attempt.abandoned', data: { attemptId: item.attemptId, reason: `its lease expired: worker ${item.claimedBy} stopped renewing it` } });
+    }
   }
 
   /** Folds signals other processes appended since our head; they are facts already in the ledger. */
@@ -291,32 +398,44 @@ export class RunDriver {
   }
 
   /** One transaction: the events, the run's index row, and the work they start or end. */
-  private async commit(events: BatonEvent[], now: number, create?: { name: string; planHash: string }): Promise<void> {
+  private async commit(events: BatonEvent[], now: number, create?: AppendBatch['create']): Promise<void> {
     const chained = chainEvents(this.runId, this.head, events, new Date(now).toISOString());
     const enqueue: WorkItem[] = [];
     const dequeue: string[] = [];
+    const abandon: string[] = [];
     const cancel: string[] = [];
     for (const event of chained) {
       switch (event.type) {
-        case 'attempt.dispatched':
-          if (this.state.registry[event.data.capability]?.kind === 'human') break; // a person's task: `baton submit` reports it
+        case 'attempt.dispatched': {
+          const kind = this.state.registry[event.data.capability]?.kind;
+          if (kind === 'human') break; // a person's task: `baton submit` reports it
+          const claimed = !this.distributed;
           enqueue.push({
             runId: this.runId,
             attemptId: event.data.attemptId,
             step: event.data.step,
             capability: event.data.capability,
+            kind: kind === 'function' ? 'function' : 'command',
+            skill: this.state.plan.steps[event.data.step]?.skill ?? null,
+            revision: this.state.revision,
             idempotencyKey: event.data.idempotencyKey,
             input: event.data.input,
             timeoutMs: event.data.timeoutMs,
             enqueuedSeq: event.seq,
-            claimedBy: this.options.owner.id,
-            leaseUntil: now + LEASE_MS,
+            claimedBy: claimed ? this.options.owner.id : null,
+            leaseUntil: claimed ? now + this.leaseMs : null,
+            abandoned: false,
+            outcome: null,
           });
           break;
+        }
         case 'attempt.succeeded':
         case 'attempt.failed':
-        case 'attempt.abandoned':
           dequeue.push(event.data.attemptId);
+          break;
+        case 'attempt.abandoned':
+          // A lapsed lease keeps its item, so that the lost worker's late outcome is recorded as stale.
+          (this.expired.has(event.data.attemptId) ? abandon : dequeue).push(event.data.attemptId);
           break;
         case 'attempt.cancelled':
           dequeue.push(event.data.attemptId);
@@ -331,14 +450,17 @@ export class RunDriver {
       expectedSeq: this.head.seq,
       events: chained,
       status: this.state.status,
-      ...(create && { create }),
+      ...(create ? { create } : { conductor: this.options.owner.id }),
       enqueue,
       dequeue,
+      abandon,
     });
     const last = chained.at(-1);
     if (last) this.head = { seq: last.seq, hash: last.hash };
-    for (const item of enqueue) this.executor.submit(item);
-    for (const attemptId of cancel) this.executor.cancel(attemptId, AbortReason.cancelled);
+    for (const attemptId of [...dequeue, ...abandon]) this.collecting.delete(attemptId);
+    if (!this.distributed) for (const item of enqueue) this.executor.submit(item);
+    // Distributed: the item is deleted, and whichever worker holds it stops at its next renewal.
+    for (const attemptId of cancel) this.executor.cancel({ runId: this.runId, attemptId }, AbortReason.cancelled);
     for (const listener of this.listeners) {
       try {
         listener(chained);

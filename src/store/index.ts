@@ -1,4 +1,20 @@
-export { CONTEXT_ID_PREFIX, readAllEvents, type AppendBatch, type ContextEntry, type ListRunsQuery, type RunLock, type RunOwner, type RunRecord, type Store, type WorkItem } from './port.js';
+export {
+  CONTEXT_ID_PREFIX,
+  LockLostError,
+  readAllEvents,
+  type AppendBatch,
+  type ContextEntry,
+  type ListRunsQuery,
+  type RunLock,
+  type RunOwner,
+  type RunRecord,
+  type Store,
+  type StoreNotice,
+  type WorkItem,
+  type WorkKey,
+  type WorkOutcome,
+  type WorkReport,
+} from './port.js';
 export { SqliteStore, type SqliteStoreOptions } from './sqlite/sqlite-store.js';
 export { PostgresStore, type PostgresStoreOptions } from './postgres/postgres-store.js';
 export { loadMigrations, type Migration } from './migrations.js';

@@ -1,4 +1,4 @@
-import type { Json, LedgerEvent, RunStatus } from '../core/index.js';
+import { ConflictError, type BatonEvent, type Json, type LedgerEvent, type RunStatus } from '../core/index.js';
 
 /**
  * The one storage port. Two adapters implement it (SQLite embedded, PostgreSQL for many
@@ -19,12 +19,21 @@ export interface RunRecord {
   headHash: string;
 }
 
+/** What a worker reports of an attempt; the conductor records it in the ledger as it is. */
+export type WorkOutcome = Extract<BatonEvent, { type: 'attempt.succeeded' | 'attempt.failed' }>;
+
 /** A dispatched attempt waiting for, or held by, a worker. */
 export interface WorkItem {
   runId: string;
   attemptId: string;
   step: string;
   capability: string;
+  /** A command's definition travels in the plan, so any worker runs it; a function runs only where it is registered. */
+  kind: 'command' | 'function';
+  /** The skill the step asked for, if it named one: `baton worker --skills` claims only those. */
+  skill: string | null;
+  /** The plan revision the attempt was dispatched under; its capability definitions apply. */
+  revision: number;
   idempotencyKey: string;
   input: Json;
   timeoutMs: number | null;
@@ -32,7 +41,35 @@ export interface WorkItem {
   enqueuedSeq: number;
   claimedBy: string | null;
   leaseUntil: number | null;
+  /** The conductor gave the attempt up when its lease expired; a late outcome is still recorded, as stale. */
+  abandoned: boolean;
+  /** What the worker reported, held until the conductor records it. */
+  outcome: WorkOutcome | null;
 }
+
+/** Attempt ids are unique within a run; work across runs is named by both. */
+export interface WorkKey {
+  runId: string;
+  attemptId: string;
+}
+
+/** A worker's report of one attempt it held. */
+export interface WorkReport extends WorkKey {
+  outcome: WorkOutcome;
+}
+
+/** Something another process did that a sleeping engine or worker should look at. */
+export interface StoreNotice {
+  /** `ledger`: events were appended; `work`: work became claimable; `outcomes`: a worker reported. */
+  topic: 'ledger' | 'work' | 'outcomes';
+  runId: string;
+}
+
+/**
+ * The append was fenced on a conductor lock that another engine now holds: this process must
+ * stop deciding for the run (it is a ConflictError, but reloading and carrying on would be wrong).
+ */
+export class LockLostError extends ConflictError {}
 
 /** Who conducts a run. Exactly one owner at a time; a lease that is not renewed expires. */
 export interface RunOwner {
@@ -55,10 +92,22 @@ export interface AppendBatch {
   expectedSeq: number;
   events: LedgerEvent[];
   status: RunStatus;
-  /** For the first batch of a run (expectedSeq 0): its name and plan hash. */
-  create?: { name: string; planHash: string };
+  /**
+   * For the first batch of a run (expectedSeq 0): its name and plan hash, and the conductor
+   * lock when the creator conducts it (taken in the same transaction, so no other engine can
+   * pick the new run up first).
+   */
+  create?: { name: string; planHash: string; lock?: RunLock };
   enqueue?: WorkItem[];
+  /** Work that is done with: its rows are deleted. */
   dequeue?: string[];
+  /** Work whose lease expired: kept, marked abandoned, so a late outcome is recorded as stale. */
+  abandon?: string[];
+  /**
+   * The conductor appending, by owner id: the append fails with LockLostError unless it still
+   * holds the run's lock. Operator commands from other processes append without it.
+   */
+  conductor?: string;
 }
 
 export interface ListRunsQuery {
@@ -97,10 +146,30 @@ export interface Store {
   listRuns(query?: ListRunsQuery): Promise<RunRecord[]>;
   /** Work of a run that is still queued or held (for resuming after a crash). */
   listWork(runId: string): Promise<WorkItem[]>;
-  /** Claims up to `limit` unclaimed items in dispatch order, in one statement. */
-  claimWork(args: { workerId: string; runId?: string; limit: number; leaseUntil: number }): Promise<WorkItem[]>;
-  /** Renews the leases of everything a worker holds; returns how many it still holds. */
-  renewLeases(workerId: string, leaseUntil: number): Promise<number>;
+  /**
+   * Claims up to `limit` unclaimed items in dispatch order, in one statement. `functions`
+   * (when given) are the function capabilities the claimer has; `skills` (when given) limit it
+   * to work for those skills.
+   */
+  claimWork(args: { workerId: string; runId?: string; limit: number; leaseUntil: number; functions?: readonly string[]; skills?: readonly string[] }): Promise<WorkItem[]>;
+  /** Renews the leases of everything a worker still holds (not reported, not abandoned); returns those attempt ids. */
+  renewLeases(workerId: string, leaseUntil: number): Promise<WorkKey[]>;
+  /**
+   * Stores workers' outcomes on the items they hold, in one statement; returns the items
+   * stored. An item that is gone (cancelled, or its run ended) or held by another takes nothing.
+   */
+  reportWork(workerId: string, reports: readonly WorkReport[]): Promise<WorkKey[]>;
+  /** Hands items a worker holds but will not finish back to the queue, for another worker to claim. */
+  releaseWork(workerId: string, items: readonly WorkKey[]): Promise<void>;
+  /** Items of a run whose outcome a worker reported and the conductor has not recorded yet. */
+  reportedWork(runId: string): Promise<WorkItem[]>;
+  /** Running runs that no live engine conducts: no conductor lock, or one that expired before `now`. */
+  listUnconductedRuns(now: number, limit: number): Promise<string[]>;
+  /**
+   * Calls `listener` when another process (or this one) appends, enqueues or reports. A wake-up
+   * only: a lost notice must never lose work, so every sleeper also polls.
+   */
+  subscribe(listener: (notice: StoreNotice) => void): Promise<() => Promise<void>>;
   /**
    * Takes the run's conductor lock when it is free, expired, already ours, or held by
    * `replacing` (an owner known to be dead). Returns the holder when it could not.

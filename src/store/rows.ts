@@ -1,5 +1,5 @@
 import type { Json, LedgerEvent, RunStatus } from '../core/index.js';
-import type { ContextEntry, RunLock, RunRecord, WorkItem } from './port.js';
+import type { ContextEntry, RunLock, RunRecord, WorkItem, WorkOutcome } from './port.js';
 
 /** A row as the drivers give it: both adapters name their columns alike, so one mapping serves both. */
 export type Row = Record<string, unknown>;
@@ -42,12 +42,18 @@ export function toWork(row: Row): WorkItem {
     attemptId: row.attempt_id as string,
     step: row.step as string,
     capability: row.capability as string,
+    kind: row.kind as WorkItem['kind'],
+    skill: (row.skill as string | null) ?? null,
+    revision: toNumber(row.revision),
     idempotencyKey: row.idempotency_key as string,
     input: JSON.parse(row.input as string) as Json,
     timeoutMs: toNumberOrNull(row.timeout_ms),
     enqueuedSeq: toNumber(row.enqueued_seq),
     claimedBy: (row.claimed_by as string | null) ?? null,
     leaseUntil: toNumberOrNull(row.lease_until),
+    // SQLite keeps booleans as 0/1.
+    abandoned: row.abandoned === true || row.abandoned === 1,
+    outcome: row.outcome == null ? null : (JSON.parse(row.outcome as string) as WorkOutcome),
   };
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError, type BatonEvent } from '../../src/core/index.js';
 import { chainEvents, EMPTY_HEAD, verifyChain, type ChainHead } from '../../src/ledger/index.js';
-import type { ContextEntry, Store, WorkItem } from '../../src/store/index.js';
+import { LockLostError, type ContextEntry, type Store, type StoreNotice, type WorkItem } from '../../src/store/index.js';
 
 const AT = '2026-01-01T00:00:00.000Z';
 
@@ -13,8 +13,45 @@ function dispatched(attemptId: string): BatonEvent {
   return { type: 'attempt.dispatched', data: { attemptId, step: attemptId.split('/')[0] as string, index: null, iteration: 1, attempt: 1, idempotencyKey: `r/${attemptId}`, capability: 'c', input: { n: 1 }, timeoutMs: null } };
 }
 
-function work(runId: string, attemptId: string, seq: number, claimedBy: string | null = null): WorkItem {
-  return { runId, attemptId, step: attemptId.split('/')[0] as string, capability: 'c', idempotencyKey: `${runId}/${attemptId}`, input: { n: 1 }, timeoutMs: 1000, enqueuedSeq: seq, claimedBy, leaseUntil: claimedBy ? 5_000 : null };
+function work(runId: string, attemptId: string, seq: number, claimedBy: string | null = null, more: Partial<WorkItem> = {}): WorkItem {
+  return {
+    runId,
+    attemptId,
+    step: attemptId.split('/')[0] as string,
+    capability: 'c',
+    kind: 'command',
+    skill: null,
+    revision: 1,
+    idempotencyKey: `${runId}/${attemptId}`,
+    input: { n: 1 },
+    timeoutMs: 1000,
+    enqueuedSeq: seq,
+    claimedBy,
+    leaseUntil: claimedBy ? 5_000 : null,
+    abandoned: false,
+    outcome: null,
+    ...more,
+  };
+}
+
+function succeeded(attemptId: string) {
+  return { type: 'attempt.succeeded', data: { attemptId, output: { ok: attemptId }, durationMs: 2 } } as const;
+}
+
+/** Enqueues unclaimed items for attempts `ids` of a new run; returns the run's head. */
+async function runWithWork(store: Store, runId: string, items: { id: string; more?: Partial<WorkItem> }[]): Promise<ChainHead> {
+  const head = await createRun(store, runId);
+  const events = chainEvents(runId, head, items.map(({ id }) => dispatched(id)), AT);
+  await store.append({ runId, expectedSeq: head.seq, events, status: 'running', enqueue: items.map(({ id, more }, i) => work(runId, id, events[i]!.seq, null, more)) });
+  return { seq: events.at(-1)!.seq, hash: events.at(-1)!.hash };
+}
+
+/** Notices arrive asynchronously (Postgres delivers them after commit over another connection). */
+async function until(check: () => boolean, what: string): Promise<void> {
+  for (let waited = 0; !check(); waited += 10) {
+    if (waited > 5_000) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 async function createRun(store: Store, runId: string): Promise<ChainHead> {
@@ -99,11 +136,102 @@ export function describeStore(name: string, makeStore: () => Promise<Store>): vo
       const second = await store.claimWork({ workerId: 'w2', limit: 5, leaseUntil: 10_000 });
       expect(second.map((w) => w.attemptId)).toEqual(['c/a1']);
       expect(await store.claimWork({ workerId: 'w3', limit: 5, leaseUntil: 10_000 })).toEqual([]);
-      expect(await store.renewLeases('w1', 20_000)).toBe(2);
+      expect((await store.renewLeases('w1', 20_000)).map((k) => k.attemptId).sort()).toEqual(['a/a1', 'b/a1']);
       expect((await store.listWork('r1')).map((w) => w.leaseUntil)).toEqual([20_000, 20_000, 10_000]);
       const done = chainEvents('r1', head, [{ type: 'attempt.succeeded', data: { attemptId: 'a/a1', output: null, durationMs: 1 } }], AT);
       await store.append({ runId: 'r1', expectedSeq: head.seq, events: done, status: 'running', dequeue: ['a/a1'] });
       expect((await store.listWork('r1')).map((w) => w.attemptId)).toEqual(['b/a1', 'c/a1']);
+      await store.close();
+    });
+
+    it('lets a worker claim only commands, its own functions, and the skills it serves', async () => {
+      const store = await makeStore();
+      await runWithWork(store, 'r1', [
+        { id: 'cmd/a1', more: { skill: 'build' } },
+        { id: 'fn/a1', more: { kind: 'function', capability: 'embed', skill: 'embed' } },
+        { id: 'other/a1', more: { kind: 'function', capability: 'llm', skill: 'write' } },
+      ]);
+      const claim = (workerId: string, filters: { functions?: string[]; skills?: string[] }) => store.claimWork({ workerId, limit: 10, leaseUntil: 10_000, ...filters });
+      expect((await claim('w1', { functions: ['embed'], skills: ['embed'] })).map((w) => w.attemptId)).toEqual(['fn/a1']);
+      expect((await claim('w2', { functions: [] })).map((w) => [w.attemptId, w.kind, w.skill, w.revision])).toEqual([['cmd/a1', 'command', 'build', 1]]);
+      expect(await claim('w3', { functions: ['embed'] })).toEqual([]);
+      expect((await claim('w4', {})).map((w) => w.attemptId)).toEqual(['other/a1']);
+      await store.close();
+    });
+
+    it('takes a worker outcome only on an item it holds, and hands it to the conductor until it is recorded', async () => {
+      const store = await makeStore();
+      const head = await runWithWork(store, 'r1', [{ id: 'a/a1' }, { id: 'b/a1' }]);
+      await store.claimWork({ workerId: 'w1', limit: 1, leaseUntil: 10_000 });
+      const report = (workerId: string, attemptId: string) => store.reportWork(workerId, [{ runId: 'r1', attemptId, outcome: succeeded(attemptId) }]);
+      expect(await report('w2', 'a/a1')).toEqual([]);
+      expect(await report('w1', 'b/a1')).toEqual([]);
+      expect(await report('w1', 'a/a1')).toEqual([{ runId: 'r1', attemptId: 'a/a1' }]);
+      expect(await report('w1', 'a/a1')).toEqual([]);
+      expect((await store.reportedWork('r1')).map((w) => [w.attemptId, w.outcome])).toEqual([['a/a1', succeeded('a/a1')]]);
+      expect(await store.renewLeases('w1', 20_000)).toEqual([]);
+      const done = chainEvents('r1', head, [succeeded('a/a1')], AT);
+      await store.append({ runId: 'r1', expectedSeq: head.seq, events: done, status: 'running', dequeue: ['a/a1'] });
+      expect(await store.reportedWork('r1')).toEqual([]);
+      await store.close();
+    });
+
+    it('keeps an abandoned item for its late outcome, and returns a released one to the queue', async () => {
+      const store = await makeStore();
+      const head = await runWithWork(store, 'r1', [{ id: 'a/a1' }, { id: 'b/a1' }]);
+      await store.claimWork({ workerId: 'w1', limit: 2, leaseUntil: 10_000 });
+      const gaveUp = chainEvents('r1', head, [{ type: 'attempt.abandoned', data: { attemptId: 'a/a1', reason: 'lease expired' } }], AT);
+      await store.append({ runId: 'r1', expectedSeq: head.seq, events: gaveUp, status: 'running', abandon: ['a/a1'] });
+      expect((await store.renewLeases('w1', 20_000)).map((k) => k.attemptId)).toEqual(['b/a1']);
+      expect((await store.listWork('r1')).find((w) => w.attemptId === 'a/a1')).toMatchObject({ abandoned: true, claimedBy: 'w1', leaseUntil: null });
+      await store.releaseWork('w1', [{ runId: 'r1', attemptId: 'a/a1' }, { runId: 'r1', attemptId: 'b/a1' }]);
+      expect((await store.claimWork({ workerId: 'w2', limit: 5, leaseUntil: 10_000 })).map((w) => w.attemptId)).toEqual(['b/a1']);
+      expect(await store.reportWork('w1', [{ runId: 'r1', attemptId: 'a/a1', outcome: succeeded('a/a1') }])).toEqual([{ runId: 'r1', attemptId: 'a/a1' }]);
+      await store.close();
+    });
+
+    it('empties a run\'s queue when the run ends', async () => {
+      const store = await makeStore();
+      const head = await runWithWork(store, 'r1', [{ id: 'a/a1' }, { id: 'b/a1' }]);
+      const ended = chainEvents('r1', head, [{ type: 'run.aborted', data: { reason: 'test', by: 'tester', compensated: [] } } as BatonEvent], AT);
+      await store.append({ runId: 'r1', expectedSeq: head.seq, events: ended, status: 'aborted' });
+      expect(await store.listWork('r1')).toEqual([]);
+      await store.close();
+    });
+
+    it('fences a conductor on its lock: once another engine holds the run, its appends write nothing', async () => {
+      const store = await makeStore();
+      const a = { id: 'a', host: 'h', pid: 1 };
+      const events = chainEvents('r1', EMPTY_HEAD, [created()], AT);
+      await store.append({ runId: 'r1', expectedSeq: 0, events, status: 'running', create: { name: 'p', planHash: 'h', lock: { ...a, expiresAt: 1_000 } } });
+      expect(await store.acquireRunLock({ runId: 'r1', owner: { id: 'b', host: 'h', pid: 2 }, expiresAt: 1_500, now: 500 })).toMatchObject({ acquired: false, holder: a });
+      expect(await store.listUnconductedRuns(500, 10)).toEqual([]);
+      expect(await store.listUnconductedRuns(1_001, 10)).toEqual(['r1']);
+      const head = { seq: 1, hash: events[0]!.hash };
+      const next = chainEvents('r1', head, [dispatched('a/a1')], AT);
+      await store.append({ runId: 'r1', expectedSeq: 1, events: next, status: 'running', conductor: 'a' });
+      const head2 = { seq: 2, hash: next[0]!.hash };
+      expect(await store.acquireRunLock({ runId: 'r1', owner: { id: 'b', host: 'h', pid: 2 }, expiresAt: 3_000, now: 1_001 })).toEqual({ acquired: true });
+      const late = chainEvents('r1', head2, [dispatched('b/a1')], AT);
+      await expect(store.append({ runId: 'r1', expectedSeq: 2, events: late, status: 'running', conductor: 'a' })).rejects.toBeInstanceOf(LockLostError);
+      expect((await store.getRun('r1'))?.headSeq).toBe(2);
+      // An operator's command, appended by no conductor, is fenced on the head alone.
+      await store.append({ runId: 'r1', expectedSeq: 2, events: late, status: 'running' });
+      expect((await store.readEvents('r1')).length).toBe(3);
+      await store.close();
+    });
+
+    it('tells subscribers of appends, claimable work and reported outcomes', async () => {
+      const store = await makeStore();
+      const notices: StoreNotice[] = [];
+      const unsubscribe = await store.subscribe((notice) => notices.push(notice));
+      const seen = (topic: StoreNotice['topic']) => notices.some((n) => n.topic === topic && n.runId === 'r1');
+      await runWithWork(store, 'r1', [{ id: 'a/a1' }]);
+      await until(() => seen('ledger') && seen('work'), 'ledger and work notices');
+      await store.claimWork({ workerId: 'w1', limit: 1, leaseUntil: 10_000 });
+      await store.reportWork('w1', [{ runId: 'r1', attemptId: 'a/a1', outcome: succeeded('a/a1') }]);
+      await until(() => seen('outcomes'), 'an outcomes notice');
+      await unsubscribe();
       await store.close();
     });
 

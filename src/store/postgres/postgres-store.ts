@@ -1,6 +1,20 @@
-import { DatabaseError, Pool, type PoolClient } from 'pg';
+import { Client, DatabaseError, Pool, type PoolClient } from 'pg';
 import { BatonError, ConflictError, ErrorCode, type LedgerEvent } from '../../core/index.js';
-import { CONTEXT_ID_PREFIX, type AppendBatch, type ContextEntry, type ListRunsQuery, type RunOwner, type RunRecord, type Store, type WorkItem } from '../port.js';
+import {
+  CONTEXT_ID_PREFIX,
+  LockLostError,
+  type AppendBatch,
+  type ContextEntry,
+  type ListRunsQuery,
+  type RunOwner,
+  type RunRecord,
+  type Store,
+  type StoreNotice,
+  type WorkItem,
+  type WorkKey,
+  type WorkReport,
+} from '../port.js';
+import { NoticeListener } from './notice-listener.js';
 import { migrate } from './migrate.js';
 import * as sql from './queries.js';
 import { toContextEntry, toEvent, toLock, toRun, toWork, type Row } from '../rows.js';
@@ -36,7 +50,14 @@ const EVENT_KEY = 'events_pkey';
 export class PostgresStore implements Store {
   readonly dialect = 'postgres';
 
-  private constructor(private readonly pool: Pool) {}
+  private readonly notices: NoticeListener;
+
+  private constructor(
+    private readonly pool: Pool,
+    connection: { url: string; channel: string },
+  ) {
+    this.notices = new NoticeListener(() => new Client({ connectionString: connection.url }), connection.channel);
+  }
 
   /** Opens a pool and migrates the schema; refuses a schema migrated by a newer Baton. */
   static async connect(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
@@ -48,13 +69,17 @@ export class PostgresStore implements Store {
     // An idle connection that the server drops (a restart, a timeout) is removed from the pool
     // and reported here; the next query opens a new one, and errors of queries reach their caller.
     pool.on('error', () => undefined);
+    let channel: string;
     try {
       await migrate(pool, schema);
+      // The statements notify on `baton.<current_schema()>`; listen where they will speak.
+      const { rows } = await pool.query<{ schema: string }>('SELECT current_schema() AS schema');
+      channel = `baton.${rows[0]?.schema ?? 'public'}`;
     } catch (error) {
       await pool.end();
       throw error;
     }
-    return new PostgresStore(pool);
+    return new PostgresStore(pool, { url, channel });
   }
 
   async append(batch: AppendBatch): Promise<void> {
@@ -86,13 +111,36 @@ export class PostgresStore implements Store {
     return (await this.rows(sql.SELECT_WORK, [runId])).map(toWork);
   }
 
-  async claimWork(args: { workerId: string; runId?: string; limit: number; leaseUntil: number }): Promise<WorkItem[]> {
-    const rows = await this.rows(sql.CLAIM_WORK, [args.workerId, args.leaseUntil, args.runId ?? null, args.limit]);
+  async claimWork(args: Parameters<Store['claimWork']>[0]): Promise<WorkItem[]> {
+    const rows = await this.rows(sql.CLAIM_WORK, [args.workerId, args.leaseUntil, args.runId ?? null, args.limit, args.functions ?? null, args.skills ?? null]);
     return rows.map(toWork).sort((a, b) => a.enqueuedSeq - b.enqueuedSeq);
   }
 
-  async renewLeases(workerId: string, leaseUntil: number): Promise<number> {
-    return (await this.pool.query(sql.RENEW_LEASES, [workerId, leaseUntil])).rowCount ?? 0;
+  async renewLeases(workerId: string, leaseUntil: number): Promise<WorkKey[]> {
+    return (await this.rows(sql.RENEW_LEASES, [workerId, leaseUntil])).map(toWorkKey);
+  }
+
+  async reportWork(workerId: string, reports: readonly WorkReport[]): Promise<WorkKey[]> {
+    if (reports.length === 0) return [];
+    const rows = await this.rows(sql.REPORT_WORK, [workerId, reports.map((r) => r.runId), reports.map((r) => r.attemptId), reports.map((r) => JSON.stringify(r.outcome))]);
+    return rows.map(toWorkKey);
+  }
+
+  async releaseWork(workerId: string, items: readonly WorkKey[]): Promise<void> {
+    if (items.length === 0) return;
+    await this.pool.query(sql.RELEASE_WORK, [workerId, items.map((i) => i.runId), items.map((i) => i.attemptId)]);
+  }
+
+  async reportedWork(runId: string): Promise<WorkItem[]> {
+    return (await this.rows(sql.SELECT_REPORTED_WORK, [runId])).map(toWork);
+  }
+
+  async listUnconductedRuns(now: number, limit: number): Promise<string[]> {
+    return (await this.rows(sql.LIST_UNCONDUCTED_RUNS, [now, limit])).map((row) => row.run_id as string);
+  }
+
+  subscribe(listener: (notice: StoreNotice) => void): Promise<() => Promise<void>> {
+    return this.notices.add(listener);
   }
 
   async acquireRunLock(args: { runId: string; owner: RunOwner; expiresAt: number; now: number; replacing?: string }) {
@@ -134,6 +182,7 @@ export class PostgresStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.notices.close();
     if (!this.pool.ended) await this.pool.end();
   }
 
@@ -148,12 +197,16 @@ async function appendNow(client: PoolClient, batch: AppendBatch): Promise<void> 
   const last = events.at(-1) as LedgerEvent;
   if (expectedSeq === 0) {
     if (!batch.create) throw new Error('store: the first batch of a run must say `create`');
-    const { name, planHash } = batch.create;
-    const created = await client.query(sql.INSERT_RUN, [runId, name, planHash, batch.status, last.at, last.seq, last.hash]);
+    const { name, planHash, lock } = batch.create;
+    const created = await client.query(sql.INSERT_RUN, [runId, name, planHash, batch.status, last.at, last.seq, last.hash, lock?.id ?? null, lock?.host ?? null, lock?.pid ?? null, lock?.expiresAt ?? null]);
     if (created.rowCount !== 1) throw new ConflictError(`run "${runId}" already exists`);
   } else {
-    const updated = await client.query(sql.UPDATE_RUN_HEAD, [runId, last.seq, last.hash, batch.status, last.at, expectedSeq]);
-    if (updated.rowCount !== 1) throw new ConflictError(`run "${runId}" moved past seq ${expectedSeq}; another process appended to it`);
+    const updated = await client.query(sql.UPDATE_RUN_HEAD, [runId, last.seq, last.hash, batch.status, last.at, expectedSeq, batch.conductor ?? null]);
+    if (updated.rowCount !== 1) {
+      const { rows } = await client.query<Row>(sql.SELECT_LOCK, [runId]);
+      if (batch.conductor !== undefined && rows[0]?.lock_owner !== batch.conductor) throw lockLost(runId, rows[0]);
+      throw new ConflictError(`run "${runId}" moved past seq ${expectedSeq}; another process appended to it`);
+    }
   }
   await client.query(sql.INSERT_EVENTS, [
     runId,
@@ -177,7 +230,21 @@ async function appendNow(client: PoolClient, batch: AppendBatch): Promise<void> 
       enqueue.map((w) => w.enqueuedSeq),
       enqueue.map((w) => w.claimedBy),
       enqueue.map((w) => w.leaseUntil),
+      enqueue.map((w) => w.kind),
+      enqueue.map((w) => w.skill),
+      enqueue.map((w) => w.revision),
     ]);
   }
   if (batch.dequeue?.length) await client.query(sql.DELETE_WORK, [runId, batch.dequeue]);
+  if (batch.abandon?.length) await client.query(sql.ABANDON_WORK, [runId, batch.abandon]);
+  if (batch.status !== 'running') await client.query(sql.PURGE_WORK, [runId]);
+}
+
+function toWorkKey(row: Row): WorkKey {
+  return { runId: row.run_id as string, attemptId: row.attempt_id as string };
+}
+
+function lockLost(runId: string, row: Row | undefined): LockLostError {
+  const holder = row?.lock_owner == null ? 'no engine' : `${String(row.lock_owner)}`;
+  return new LockLostError(`run "${runId}" is now conducted by ${holder}; this engine lost its lock and stops deciding for it`);
 }

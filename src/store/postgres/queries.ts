@@ -8,19 +8,22 @@
  * and then insert nothing, which the caller reads as a conflict.
  */
 export const INSERT_RUN = `
-  INSERT INTO runs (run_id, name, plan_hash, status, created_at, updated_at, head_seq, head_hash)
-  VALUES ($1, $2, $3, $4, $5, $5, $6, $7)
+  INSERT INTO runs (run_id, name, plan_hash, status, created_at, updated_at, head_seq, head_hash, lock_owner, lock_host, lock_pid, lock_expires_at)
+  VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9, $10, $11)
   ON CONFLICT (run_id) DO NOTHING
-  RETURNING run_id`;
+  RETURNING run_id, pg_notify('baton.' || current_schema(), 'ledger:' || run_id)`;
 
 /**
  * The head-seq fence. The UPDATE locks the run's row; an appender that waited on that lock
  * re-checks `head_seq` against the row the winner committed and so updates nothing: exactly
- * one of several appenders onto one head succeeds, and the others see a conflict.
+ * one of several appenders onto one head succeeds, and the others see a conflict. A conductor
+ * ($7) is also fenced on its lock, so an engine whose lock another took over writes nothing.
+ * The notice is delivered at commit, and not at all on rollback.
  */
 export const UPDATE_RUN_HEAD = `
   UPDATE runs SET head_seq = $2, head_hash = $3, status = $4, updated_at = $5
-  WHERE run_id = $1 AND head_seq = $6`;
+  WHERE run_id = $1 AND head_seq = $6 AND ($7::text IS NULL OR lock_owner = $7)
+  RETURNING pg_notify('baton.' || current_schema(), 'ledger:' || run_id)`;
 
 /** A whole batch of events in one statement, one array per column. */
 export const INSERT_EVENTS = `
@@ -31,9 +34,17 @@ export const SELECT_EVENTS = `
   SELECT run_id, seq, type, at, data, prev_hash, hash FROM events
   WHERE run_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`;
 
+/** Postgres folds identical notices of one transaction into one, so a batch wakes workers once. */
 export const INSERT_WORK = `
-  INSERT INTO work (run_id, attempt_id, step, capability, idempotency_key, input, timeout_ms, enqueued_seq, claimed_by, lease_until)
-  SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::text[], $10::bigint[])`;
+  INSERT INTO work (run_id, attempt_id, step, capability, idempotency_key, input, timeout_ms, enqueued_seq, claimed_by, lease_until, kind, skill, revision)
+  SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::text[], $10::bigint[], $11::text[], $12::text[], $13::integer[])
+  RETURNING pg_notify('baton.' || current_schema(), 'work:' || run_id)`;
+
+export const ABANDON_WORK = `
+  UPDATE work SET abandoned = true, lease_until = NULL WHERE run_id = $1 AND attempt_id = ANY($2::text[])`;
+
+/** A run that ended has no more use for its queue, abandoned items included. */
+export const PURGE_WORK = `DELETE FROM work WHERE run_id = $1`;
 
 /**
  * Rows are locked in key order, as RENEW_LEASES locks them, so a dequeue and a renewal that
@@ -57,14 +68,43 @@ export const CLAIM_WORK = `
   WHERE (run_id, attempt_id) IN (
     SELECT run_id, attempt_id FROM work
     WHERE claimed_by IS NULL AND ($3::text IS NULL OR run_id = $3)
+      AND (kind <> 'function' OR $5::text[] IS NULL OR capability = ANY($5::text[]))
+      AND ($6::text[] IS NULL OR skill = ANY($6::text[]))
     ORDER BY enqueued_seq LIMIT $4
     FOR UPDATE SKIP LOCKED)
   RETURNING *`;
 
+/** Only what the worker still owes an outcome for: reported and abandoned items need no lease. */
 export const RENEW_LEASES = `
   UPDATE work SET lease_until = $2 WHERE (run_id, attempt_id) IN (
-    SELECT run_id, attempt_id FROM work WHERE claimed_by = $1
-    ORDER BY run_id, attempt_id FOR UPDATE)`;
+    SELECT run_id, attempt_id FROM work WHERE claimed_by = $1 AND NOT abandoned AND outcome IS NULL
+    ORDER BY run_id, attempt_id FOR UPDATE)
+  RETURNING run_id, attempt_id`;
+
+/**
+ * Fenced on the claim: an item the conductor cancelled (deleted) or whose run ended takes no
+ * outcome. An abandoned item still does (it stays claimed by the lost worker): the conductor
+ * records that outcome as stale.
+ */
+export const REPORT_WORK = `
+  WITH reported AS (
+    UPDATE work AS w SET outcome = r.outcome, lease_until = NULL
+    FROM unnest($2::text[], $3::text[], $4::text[]) AS r (run_id, attempt_id, outcome)
+    WHERE w.run_id = r.run_id AND w.attempt_id = r.attempt_id AND w.claimed_by = $1 AND w.outcome IS NULL
+    RETURNING w.run_id, w.attempt_id)
+  SELECT run_id, attempt_id, pg_notify('baton.' || current_schema(), 'outcomes:' || run_id) FROM reported`;
+
+export const RELEASE_WORK = `
+  UPDATE work AS w SET claimed_by = NULL, lease_until = NULL
+  FROM unnest($2::text[], $3::text[]) AS r (run_id, attempt_id)
+  WHERE w.run_id = r.run_id AND w.attempt_id = r.attempt_id AND w.claimed_by = $1 AND NOT w.abandoned AND w.outcome IS NULL
+  RETURNING pg_notify('baton.' || current_schema(), 'work:' || w.run_id)`;
+
+export const SELECT_REPORTED_WORK = `SELECT * FROM work WHERE run_id = $1 AND outcome IS NOT NULL ORDER BY enqueued_seq`;
+
+export const LIST_UNCONDUCTED_RUNS = `
+  SELECT run_id FROM runs WHERE status = 'running' AND (lock_owner IS NULL OR lock_expires_at < $1)
+  ORDER BY created_at LIMIT $2`;
 
 export const SELECT_RUN = `SELECT * FROM runs WHERE run_id = $1`;
 

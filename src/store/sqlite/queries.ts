@@ -3,12 +3,13 @@
 export const SELECT_HEAD = `SELECT head_seq FROM runs WHERE run_id = ?`;
 
 export const INSERT_RUN = `
-  INSERT INTO runs (run_id, name, plan_hash, status, created_at, updated_at, head_seq, head_hash)
-  VALUES (@runId, @name, @planHash, @status, @at, @at, @headSeq, @headHash)`;
+  INSERT INTO runs (run_id, name, plan_hash, status, created_at, updated_at, head_seq, head_hash, lock_owner, lock_host, lock_pid, lock_expires_at)
+  VALUES (@runId, @name, @planHash, @status, @at, @at, @headSeq, @headHash, @lockOwner, @lockHost, @lockPid, @lockExpiresAt)`;
 
+/** Fenced on the head, and for a conductor on its lock too (see the Postgres statement). */
 export const UPDATE_RUN_HEAD = `
   UPDATE runs SET head_seq = @headSeq, head_hash = @headHash, status = @status, updated_at = @at
-  WHERE run_id = @runId AND head_seq = @expectedSeq`;
+  WHERE run_id = @runId AND head_seq = @expectedSeq AND (@conductor IS NULL OR lock_owner = @conductor)`;
 
 export const INSERT_EVENT = `
   INSERT INTO events (run_id, seq, type, at, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)`;
@@ -18,23 +19,49 @@ export const SELECT_EVENTS = `
   WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?`;
 
 export const INSERT_WORK = `
-  INSERT INTO work (run_id, attempt_id, step, capability, idempotency_key, input, timeout_ms, enqueued_seq, claimed_by, lease_until)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+  INSERT INTO work (run_id, attempt_id, step, capability, idempotency_key, input, timeout_ms, enqueued_seq, claimed_by, lease_until, kind, skill, revision)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 export const DELETE_WORK = `DELETE FROM work WHERE run_id = ? AND attempt_id = ?`;
 
+export const ABANDON_WORK = `UPDATE work SET abandoned = 1, lease_until = NULL WHERE run_id = ? AND attempt_id = ?`;
+
+export const PURGE_WORK = `DELETE FROM work WHERE run_id = ?`;
+
 export const SELECT_WORK = `SELECT * FROM work WHERE run_id = ? ORDER BY enqueued_seq`;
 
-/** One statement: pick the oldest unclaimed items and mark them ours (STYLE.md 7). */
+/**
+ * One statement: pick the oldest unclaimed items and mark them ours (STYLE.md 7). The lists
+ * of functions and skills come as JSON arrays (SQLite has no array parameters).
+ */
 export const CLAIM_WORK = `
   UPDATE work SET claimed_by = @workerId, lease_until = @leaseUntil
   WHERE rowid IN (
     SELECT rowid FROM work
     WHERE claimed_by IS NULL AND (@runId IS NULL OR run_id = @runId)
+      AND (kind <> 'function' OR @functions IS NULL OR capability IN (SELECT value FROM json_each(@functions)))
+      AND (@skills IS NULL OR skill IN (SELECT value FROM json_each(@skills)))
     ORDER BY enqueued_seq LIMIT @limit)
   RETURNING *`;
 
-export const RENEW_LEASES = `UPDATE work SET lease_until = ? WHERE claimed_by = ?`;
+export const RENEW_LEASES = `
+  UPDATE work SET lease_until = ? WHERE claimed_by = ? AND abandoned = 0 AND outcome IS NULL
+  RETURNING run_id, attempt_id`;
+
+/** Fenced on the claim; see the Postgres statement. */
+export const REPORT_WORK = `
+  UPDATE work SET outcome = @outcome, lease_until = NULL
+  WHERE run_id = @runId AND attempt_id = @attemptId AND claimed_by = @workerId AND outcome IS NULL`;
+
+export const RELEASE_WORK = `
+  UPDATE work SET claimed_by = NULL, lease_until = NULL
+  WHERE run_id = ? AND attempt_id = ? AND claimed_by = ? AND abandoned = 0 AND outcome IS NULL`;
+
+export const SELECT_REPORTED_WORK = `SELECT * FROM work WHERE run_id = ? AND outcome IS NOT NULL ORDER BY enqueued_seq`;
+
+export const LIST_UNCONDUCTED_RUNS = `
+  SELECT run_id FROM runs WHERE status = 'running' AND (lock_owner IS NULL OR lock_expires_at < ?)
+  ORDER BY created_at LIMIT ?`;
 
 export const SELECT_RUN = `SELECT * FROM runs WHERE run_id = ?`;
 

@@ -4,7 +4,20 @@ import Database from 'better-sqlite3';
 import { ConflictError, type LedgerEvent } from '../../core/index.js';
 import { assertSchemaKnown, loadMigrations } from '../migrations.js';
 import { toContextEntry, toEvent, toRun, toWork, type Row } from '../rows.js';
-import { CONTEXT_ID_PREFIX, type AppendBatch, type ContextEntry, type ListRunsQuery, type RunLock, type RunRecord, type Store, type WorkItem } from '../port.js';
+import {
+  CONTEXT_ID_PREFIX,
+  LockLostError,
+  type AppendBatch,
+  type ContextEntry,
+  type ListRunsQuery,
+  type RunLock,
+  type RunRecord,
+  type Store,
+  type StoreNotice,
+  type WorkItem,
+  type WorkKey,
+  type WorkReport,
+} from '../port.js';
 import * as sql from './queries.js';
 
 export interface SqliteStoreOptions {
@@ -39,6 +52,11 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly statements;
   private readonly appendTransaction: (batch: AppendBatch) => void;
+  /**
+   * Notices reach subscribers in this process only; other processes on the same file find
+   * changes by polling, which every subscriber does anyway.
+   */
+  private readonly subscribers = new Set<(notice: StoreNotice) => void>();
 
   constructor(
     readonly file: string,
@@ -62,6 +80,12 @@ export class SqliteStore implements Store {
       selectWork: prepare(sql.SELECT_WORK),
       claimWork: prepare(sql.CLAIM_WORK),
       renewLeases: prepare(sql.RENEW_LEASES),
+      abandonWork: prepare(sql.ABANDON_WORK),
+      purgeWork: prepare(sql.PURGE_WORK),
+      reportWork: prepare(sql.REPORT_WORK),
+      releaseWork: prepare(sql.RELEASE_WORK),
+      selectReportedWork: prepare(sql.SELECT_REPORTED_WORK),
+      listUnconductedRuns: prepare(sql.LIST_UNCONDUCTED_RUNS),
       selectRun: prepare(sql.SELECT_RUN),
       listRuns: prepare(sql.LIST_RUNS),
       acquireLock: prepare(sql.ACQUIRE_LOCK),
@@ -83,22 +107,70 @@ export class SqliteStore implements Store {
     if (expectedSeq === 0) {
       if (!batch.create) throw new Error('store: the first batch of a run must say `create`');
       if (s.selectHead.get(runId)) throw new ConflictError(`run "${runId}" already exists`);
-      s.insertRun.run({ runId, ...batch.create, status: batch.status, at: last.at, headSeq: last.seq, headHash: last.hash });
+      const { name, planHash, lock } = batch.create;
+      s.insertRun.run({
+        runId,
+        name,
+        planHash,
+        status: batch.status,
+        at: last.at,
+        headSeq: last.seq,
+        headHash: last.hash,
+        lockOwner: lock?.id ?? null,
+        lockHost: lock?.host ?? null,
+        lockPid: lock?.pid ?? null,
+        lockExpiresAt: lock?.expiresAt ?? null,
+      });
     } else {
-      const updated = s.updateRunHead.run({ runId, expectedSeq, headSeq: last.seq, headHash: last.hash, status: batch.status, at: last.at });
-      if (updated.changes !== 1) throw new ConflictError(`run "${runId}" moved past seq ${expectedSeq}; another process appended to it`);
+      const updated = s.updateRunHead.run({ runId, expectedSeq, headSeq: last.seq, headHash: last.hash, status: batch.status, at: last.at, conductor: batch.conductor ?? null });
+      if (updated.changes !== 1) {
+        const holder = (s.selectLock.get(runId) as Row | undefined)?.lock_owner;
+        if (batch.conductor !== undefined && holder !== batch.conductor) {
+          throw new LockLostError(`run "${runId}" is now conducted by ${holder == null ? 'no engine' : String(holder)}; this engine lost its lock and stops deciding for it`);
+        }
+        throw new ConflictError(`run "${runId}" moved past seq ${expectedSeq}; another process appended to it`);
+      }
     }
     for (const event of events) {
       s.insertEvent.run(runId, event.seq, event.type, event.at, JSON.stringify(event.data), event.prevHash, event.hash);
     }
     for (const item of batch.enqueue ?? []) {
-      s.insertWork.run(runId, item.attemptId, item.step, item.capability, item.idempotencyKey, JSON.stringify(item.input), item.timeoutMs, item.enqueuedSeq, item.claimedBy, item.leaseUntil);
+      s.insertWork.run(
+        runId,
+        item.attemptId,
+        item.step,
+        item.capability,
+        item.idempotencyKey,
+        JSON.stringify(item.input),
+        item.timeoutMs,
+        item.enqueuedSeq,
+        item.claimedBy,
+        item.leaseUntil,
+        item.kind,
+        item.skill,
+        item.revision,
+      );
     }
     for (const attemptId of batch.dequeue ?? []) s.deleteWork.run(runId, attemptId);
+    for (const attemptId of batch.abandon ?? []) s.abandonWork.run(runId, attemptId);
+    if (batch.status !== 'running') s.purgeWork.run(runId);
   }
 
   async append(batch: AppendBatch): Promise<void> {
+    if (batch.events.length === 0) return;
     this.appendTransaction(batch);
+    this.notify({ topic: 'ledger', runId: batch.runId });
+    if (batch.enqueue?.some((item) => item.claimedBy === null)) this.notify({ topic: 'work', runId: batch.runId });
+  }
+
+  private notify(notice: StoreNotice): void {
+    for (const listener of this.subscribers) {
+      try {
+        listener(notice);
+      } catch {
+        // A subscriber that throws does not stop the others.
+      }
+    }
   }
 
   async readEvents(runId: string, afterSeq = 0, limit = Number.MAX_SAFE_INTEGER): Promise<LedgerEvent[]> {
@@ -118,13 +190,48 @@ export class SqliteStore implements Store {
     return (this.statements.selectWork.all(runId) as Row[]).map(toWork);
   }
 
-  async claimWork(args: { workerId: string; runId?: string; limit: number; leaseUntil: number }): Promise<WorkItem[]> {
-    const rows = this.statements.claimWork.all({ workerId: args.workerId, runId: args.runId ?? null, limit: args.limit, leaseUntil: args.leaseUntil }) as Row[];
+  async claimWork(args: Parameters<Store['claimWork']>[0]): Promise<WorkItem[]> {
+    const rows = this.statements.claimWork.all({
+      workerId: args.workerId,
+      runId: args.runId ?? null,
+      limit: args.limit,
+      leaseUntil: args.leaseUntil,
+      functions: args.functions ? JSON.stringify(args.functions) : null,
+      skills: args.skills ? JSON.stringify(args.skills) : null,
+    }) as Row[];
     return rows.map(toWork).sort((a, b) => a.enqueuedSeq - b.enqueuedSeq);
   }
 
-  async renewLeases(workerId: string, leaseUntil: number): Promise<number> {
-    return this.statements.renewLeases.run(leaseUntil, workerId).changes;
+  async renewLeases(workerId: string, leaseUntil: number): Promise<WorkKey[]> {
+    return (this.statements.renewLeases.all(leaseUntil, workerId) as Row[]).map((row) => ({ runId: row.run_id as string, attemptId: row.attempt_id as string }));
+  }
+
+  async reportWork(workerId: string, reports: readonly WorkReport[]): Promise<WorkKey[]> {
+    const stored = this.db.transaction(() =>
+      reports.filter((report) => this.statements.reportWork.run({ workerId, runId: report.runId, attemptId: report.attemptId, outcome: JSON.stringify(report.outcome) }).changes === 1),
+    )();
+    for (const runId of new Set(stored.map((report) => report.runId))) this.notify({ topic: 'outcomes', runId });
+    return stored.map(({ runId, attemptId }) => ({ runId, attemptId }));
+  }
+
+  async releaseWork(workerId: string, items: readonly WorkKey[]): Promise<void> {
+    const released = this.db.transaction(() => items.filter((item) => this.statements.releaseWork.run(item.runId, item.attemptId, workerId).changes === 1))();
+    for (const runId of new Set(released.map((item) => item.runId))) this.notify({ topic: 'work', runId });
+  }
+
+  async reportedWork(runId: string): Promise<WorkItem[]> {
+    return (this.statements.selectReportedWork.all(runId) as Row[]).map(toWork);
+  }
+
+  async listUnconductedRuns(now: number, limit: number): Promise<string[]> {
+    return (this.statements.listUnconductedRuns.all(now, limit) as Row[]).map((row) => row.run_id as string);
+  }
+
+  async subscribe(listener: (notice: StoreNotice) => void): Promise<() => Promise<void>> {
+    this.subscribers.add(listener);
+    return async () => {
+      this.subscribers.delete(listener);
+    };
   }
 
   async acquireRunLock(args: { runId: string; owner: { id: string; host: string; pid: number }; expiresAt: number; now: number; replacing?: string }) {

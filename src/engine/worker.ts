@@ -1,0 +1,221 @@
+import type { Plan } from '../core/index.js';
+import { AbortReason, type CapabilityRunner } from '../capabilities/index.js';
+import type { RunOwner, Store, StoreNotice, WorkItem, WorkReport } from '../store/index.js';
+import type { ArtifactStore } from './artifacts/index.js';
+import { Executor, type RunContext } from './executor.js';
+
+/** How often an idle worker looks for work when no notice came: a lost notice only delays. */
+export const WORKER_POLL_MS = 1_000;
+
+export interface WorkerOptions {
+  store: Store;
+  owner: RunOwner;
+  /** Attempts this worker runs at once. */
+  concurrency: number;
+  /** The function capabilities this process has; work for other functions is left to other workers. */
+  functions: readonly string[];
+  /** Claim only work for these skills (default: any). */
+  skills?: readonly string[];
+  /** Claim only this run's work (an engine running its own run's steps). */
+  runId?: string;
+  /** How long a claim lasts without renewal; renewed every third of it. */
+  leaseMs: number;
+  runOf(item: WorkItem): RunContext | Promise<RunContext>;
+  runnerFor(capabilityId: string, plan: Plan): CapabilityRunner | undefined;
+  artifacts: ArtifactStore;
+  now(): number;
+  /** Told what the worker does, for its log: claims, reports, stale results, lost leases. */
+  log?(event: WorkerLogEvent): void;
+}
+
+export type WorkerLogEvent =
+  | { type: 'claimed'; items: WorkItem[] }
+  | { type: 'reported'; stored: number; dropped: WorkReport[] }
+  | { type: 'lease_lost'; item: WorkItem }
+  | { type: 'error'; message: string };
+
+/**
+ * A worker: claims dispatched work of any run from the store, runs it with the same executor
+ * the embedded engine uses, and stores each outcome on its work item, where the run's
+ * conductor (in whatever process) records it in the ledger. It decides nothing.
+ *
+ * Delivery is at least once: a worker that dies keeps its items until their lease expires;
+ * then the conductor abandons them and dispatches new attempts (same idempotency key). An
+ * outcome is accepted once: the conductor records only the current attempt's.
+ */
+export class Worker {
+  private readonly executor: Executor;
+  private readonly reports: WorkReport[] = [];
+  private flushing: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  /** The last claim found the queue empty: wait for a notice (or the poll) before asking again. */
+  private drained = false;
+  private stopping = false;
+  private loop: Promise<void> | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private unsubscribe: (() => Promise<void>) | undefined;
+  /** When each held item was claimed: a renewal that began before a claim cannot speak for it. */
+  private readonly claimedAt = new Map<string, number>();
+
+  constructor(private readonly options: WorkerOptions) {
+    this.executor = new Executor({
+      concurrency: options.concurrency,
+      runOf: options.runOf,
+      runnerFor: options.runnerFor,
+      artifacts: options.artifacts,
+      now: options.now,
+      report: (item, outcome) => this.report({ runId: item.runId, attemptId: item.attemptId, outcome }),
+    });
+  }
+
+  private static keyOf(item: { runId: string; attemptId: string }): string {
+    return `${item.runId}\u0000${item.attemptId}`;
+  }
+
+  get id(): string {
+    return this.options.owner.id;
+  }
+
+  /** Attempts held (running or about to). */
+  get active(): number {
+    return this.executor.active;
+  }
+
+  async start(): Promise<void> {
+    this.unsubscribe = await this.options.store.subscribe((notice) => this.onNotice(notice));
+    this.heartbeat = setInterval(() => void this.renew(), this.options.leaseMs / 3);
+    this.heartbeat.unref();
+    this.loop = this.claimLoop();
+  }
+
+  /**
+   * Stops claiming and lets running attempts finish for up to `graceMs`; what is still
+   * running then is stopped and handed back to the queue for another worker, and every
+   * outcome is reported before this resolves.
+   */
+  async stop(graceMs: number): Promise<{ finished: boolean; released: number }> {
+    this.stopping = true;
+    this.wake?.();
+    await this.loop;
+    const idle = this.executor.idle().then(() => true);
+    const finished = graceMs > 0 ? await Promise.race([idle, new Promise<boolean>((resolve) => setTimeout(() => resolve(false), graceMs).unref())]) : this.executor.active === 0;
+    const unfinished = await this.executor.shutdown();
+    await this.flush();
+    await this.options.store.releaseWork(this.id, unfinished);
+    await this.close();
+    return { finished, released: unfinished.length };
+  }
+
+  private async close(): Promise<void> {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    await this.unsubscribe?.();
+  }
+
+  private onNotice(notice: StoreNotice): void {
+    if (notice.topic !== 'work' || (this.options.runId !== undefined && notice.runId !== this.options.runId)) return;
+    this.drained = false;
+    this.wake?.();
+  }
+
+  private async claimLoop(): Promise<void> {
+    const { store, owner, leaseMs, now } = this.options;
+    while (!this.stopping) {
+      const free = this.options.concurrency - this.executor.active;
+      if (free > 0 && !this.drained) {
+        try {
+          const items = await store.claimWork({
+            workerId: owner.id,
+            limit: free,
+            leaseUntil: now() + leaseMs,
+            functions: this.options.functions,
+            ...(this.options.skills && { skills: this.options.skills }),
+            ...(this.options.runId !== undefined && { runId: this.options.runId }),
+          });
+          if (items.length > 0) this.options.log?.({ type: 'claimed', items });
+          const claimedAt = now();
+          for (const item of items) {
+            this.claimedAt.set(Worker.keyOf(item), claimedAt);
+            this.executor.submit(item);
+          }
+          this.drained = items.length < free;
+          if (!this.drained) continue;
+        } catch (error) {
+          this.options.log?.({ type: 'error', message: `claiming work failed: ${(error as Error).message}` });
+        }
+      }
+      await this.sleep();
+    }
+  }
+
+  /** Until a notice, a freed slot, or the poll. */
+  private sleep(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.drained = false;
+        done();
+      }, WORKER_POLL_MS);
+      const done = (): void => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        resolve();
+      };
+      this.wake = done;
+    });
+  }
+
+  /** Outcomes are stored in batches: whatever finished while the last batch was being written goes next. */
+  private report(report: WorkReport): void {
+    this.claimedAt.delete(Worker.keyOf(report));
+    this.reports.push(report);
+    this.flushing ??= this.flushLoop().finally(() => (this.flushing = undefined));
+    // A slot is free: claim again unless the queue was found empty.
+    this.wake?.();
+  }
+
+  private async flushLoop(): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    while (this.reports.length > 0) {
+      const batch = this.reports.splice(0);
+      try {
+        const stored = await this.options.store.reportWork(this.id, batch);
+        const kept = new Set(stored.map(Worker.keyOf));
+        const dropped = batch.filter((report) => !kept.has(Worker.keyOf(report)));
+        this.options.log?.({ type: 'reported', stored: stored.length, dropped });
+      } catch (error) {
+        // Kept for the next batch: the lease runs on meanwhile, and a result the conductor gave up on is stale anyway.
+        this.reports.unshift(...batch);
+        this.options.log?.({ type: 'error', message: `reporting outcomes failed: ${(error as Error).message}` });
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+  }
+
+  private async flush(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    if (this.reports.length > 0) {
+      this.flushing = this.flushLoop().finally(() => (this.flushing = undefined));
+      await this.flushing;
+    }
+  }
+
+  /**
+   * Renews every lease held, and stops attempts whose item is no longer ours: the conductor
+   * cancelled it (deleted), or gave it up after the lease expired (abandoned).
+   */
+  private async renew(): Promise<void> {
+    const { store, owner, leaseMs, now } = this.options;
+    try {
+      const began = now();
+      const held = new Set((await store.renewLeases(owner.id, began + leaseMs)).map(Worker.keyOf));
+      for (const item of this.executor.held()) {
+        const key = Worker.keyOf(item);
+        if (held.has(key) || (this.claimedAt.get(key) ?? 0) >= began) continue;
+        this.options.log?.({ type: 'lease_lost', item });
+        this.claimedAt.delete(key);
+        this.executor.cancel(item, AbortReason.cancelled);
+      }
+    } catch (error) {
+      this.options.log?.({ type: 'error', message: `renewing leases failed: ${(error as Error).message}` });
+    }
+  }
+}

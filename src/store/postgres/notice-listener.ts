@@ -1,0 +1,96 @@
+import type { Client, Notification } from 'pg';
+import type { StoreNotice } from '../port.js';
+
+/** How long to wait before listening again after the connection dropped. */
+const RECONNECT_MS = 1_000;
+
+const TOPICS = new Set<string>(['ledger', 'work', 'outcomes']);
+
+/**
+ * One dedicated connection that LISTENs on the schema's channel (`baton.<schema>`: schemas
+ * sharing a database do not wake each other) and fans notices out to subscribers. LISTEN
+ * needs a session of its own, so it cannot use the pool. Notices are wake-ups only: when the
+ * connection drops, it listens again after a second, and what was missed meanwhile is found
+ * by the subscribers' polling.
+ */
+export class NoticeListener {
+  private readonly listeners = new Set<(notice: StoreNotice) => void>();
+  private client: Client | undefined;
+  private connecting: Promise<void> | undefined;
+  private retry: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly connect: () => Client,
+    private readonly channel: string,
+  ) {}
+
+  async add(listener: (notice: StoreNotice) => void): Promise<() => Promise<void>> {
+    this.listeners.add(listener);
+    await this.listen();
+    return async () => {
+      this.listeners.delete(listener);
+      if (this.listeners.size === 0) await this.stop();
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.stop();
+  }
+
+  private listen(): Promise<void> {
+    if (this.client || this.closed) return Promise.resolve();
+    this.connecting ??= this.open().finally(() => (this.connecting = undefined));
+    return this.connecting;
+  }
+
+  private async open(): Promise<void> {
+    const client = this.connect();
+    const lost = (): void => {
+      if (this.client !== client) return;
+      this.client = undefined;
+      client.end().catch(() => undefined);
+      if (!this.closed && this.listeners.size > 0) this.retry = setTimeout(() => void this.listen().catch(() => this.scheduleRetry()), RECONNECT_MS);
+    };
+    client.on('error', lost);
+    client.on('end', lost);
+    client.on('notification', (message) => this.dispatch(message));
+    try {
+      await client.connect();
+      await client.query(`LISTEN "${this.channel.replaceAll('"', '""')}"`);
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+    this.client = client;
+  }
+
+  private scheduleRetry(): void {
+    if (this.closed || this.listeners.size === 0) return;
+    this.retry = setTimeout(() => void this.listen().catch(() => this.scheduleRetry()), RECONNECT_MS);
+  }
+
+  private dispatch(message: Notification): void {
+    const payload = message.payload ?? '';
+    const colon = payload.indexOf(':');
+    const topic = payload.slice(0, colon);
+    if (colon < 0 || !TOPICS.has(topic)) return;
+    const notice = { topic: topic as StoreNotice['topic'], runId: payload.slice(colon + 1) };
+    for (const listener of this.listeners) {
+      try {
+        listener(notice);
+      } catch {
+        // A subscriber that throws does not stop the others.
+      }
+    }
+  }
+
+  private async stop(): Promise<void> {
+    if (this.retry) clearTimeout(this.retry);
+    await this.connecting?.catch(() => undefined);
+    const client = this.client;
+    this.client = undefined;
+    await client?.end().catch(() => undefined);
+  }
+}
