@@ -1,12 +1,18 @@
 import { BatonError, ErrorCode, formatIssue, InputError, PlanError } from '../core/index.js';
 import { existsSync } from 'node:fs';
+import type { FunctionCapability } from '../capabilities/index.js';
 import { createBaton, databaseFile, workspaceHome, type Baton } from '../engine/index.js';
+import { databaseUrl, leaseFromEnvironment, openPostgres } from './database.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
 import { paint } from './format.js';
 
 /** Options every command shares. */
 export interface GlobalOptions {
   home?: string;
+  /** A PostgreSQL URL: use that shared store instead of the workspace's SQLite file. */
+  db?: string;
+  /** The schema holding Baton's tables in that database. */
+  dbSchema?: string;
   json?: boolean;
 }
 
@@ -49,15 +55,27 @@ export function reportError(error: unknown, json: boolean): number {
  * (`existing: true`) refuse to create a workspace where there is none.
  */
 export function workspaceExists(options: GlobalOptions): boolean {
-  return existsSync(databaseFile(workspaceHome(options.home)));
+  return databaseUrl(options.db) !== undefined || existsSync(databaseFile(workspaceHome(options.home)));
 }
 
-export async function withBaton<T>(options: GlobalOptions & { concurrency?: number; existing?: boolean }, work: (baton: Baton) => Promise<T>): Promise<T> {
+export async function withBaton<T>(
+  options: GlobalOptions & { concurrency?: number; existing?: boolean; functions?: readonly FunctionCapability[] },
+  work: (baton: Baton) => Promise<T>,
+): Promise<T> {
   const home = workspaceHome(options.home);
+  const url = databaseUrl(options.db);
   if (options.existing && !workspaceExists(options)) {
     throw new BatonError(ErrorCode.notFound, `no Baton workspace at ${home} (run a plan first with baton run, or point --home or BATON_HOME at one)`);
   }
-  const baton = await createBaton({ home, ...(options.concurrency !== undefined && { concurrency: options.concurrency }) });
+  const leaseMs = leaseFromEnvironment();
+  const store = url === undefined ? undefined : await openPostgres(url, options.dbSchema || process.env.BATON_DATABASE_SCHEMA);
+  const baton = await createBaton({
+    home,
+    ...(store && { store }),
+    ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
+    ...(leaseMs !== undefined && { leaseMs }),
+  });
+  for (const capability of options.functions ?? []) baton.register(capability);
   try {
     return await work(baton);
   } finally {

@@ -4,6 +4,7 @@ import { registerInspect } from './commands/inspect.js';
 import { registerOperate } from './commands/operate.js';
 import { registerPipeline } from './commands/pipeline.js';
 import { registerRun } from './commands/run.js';
+import { registerWorker } from './commands/worker.js';
 import { reportError, type GlobalOptions } from './context.js';
 import { ExitCode } from './exit-codes.js';
 
@@ -18,6 +19,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description('Baton: a governed orchestration engine for AI agents, models and tools')
     .version('0.1.0')
     .option('--home <dir>', 'workspace directory (default: $BATON_HOME or ./.baton)')
+    .option('--db <url>', 'a PostgreSQL URL: share that store with other engines and workers (default: $BATON_DATABASE_URL; else the workspace SQLite file)')
+    .option('--db-schema <name>', 'the schema for Baton\'s tables in that database (default: $BATON_DATABASE_SCHEMA, else the connection\'s)')
     .showHelpAfterError('(run baton --help for usage)')
     .exitOverride()
     // With --json, a usage error is reported as JSON on stdout below, not as text on stderr.
@@ -28,6 +31,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerOperate(program, globals);
   registerPipeline(program, globals);
   registerContext(program, globals);
+  registerWorker(program, globals);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return ExitCode.ok;

@@ -4,7 +4,7 @@ export { SIGNAL_TYPES, isDecision, type BatonEvent, type EventOf, type EventPayl
 export { BatonError, ConflictError, ErrorCode, InputError, NotFoundError, PlanError, formatIssue, formatPath, type PlanIssue } from './errors.js';
 export { compileExpression, ExpressionError, type ExpressionScope } from './expressions.js';
 export type { Json, JsonObject } from './json.js';
-export { durationToMs } from './plan/duration.js';
+export { DURATION_PATTERN, durationToMs } from './plan/duration.js';
 export { checkPlan, parsePlan, type PlanSource } from './plan/parse.js';
 export { Plan as PlanSchema, planJsonSchema, type CommandCapability, type InputDeclaration, type Plan, type PlanCapability, type Step } from './plan/schema.js';
 export { buildRegistry, type CapabilityDescriptor, type Registry } from './registry.js';

@@ -21,14 +21,17 @@ import {
 } from '../core/index.js';
 import { CapabilityId, Permission, Skills } from '../core/plan/schema.js';
 import { commandRunner, functionRunner, type CapabilityRunner, type FunctionCapability } from '../capabilities/index.js';
-import { canonicalJson, chainEvents, ChainVerifier, hashPlan } from '../ledger/index.js';
+import { canonicalJson, chainEvents, ChainVerifier, EMPTY_HEAD, hashPlan } from '../ledger/index.js';
 import { readAllEvents, SqliteStore, type ContextEntry, type RunRecord, type Store } from '../store/index.js';
 import { ArtifactStore, checkSealedArtifacts, joinVerdicts, SealedArtifactsFold, type ArtifactLimits, type RunVerdict } from './artifacts/index.js';
 import { completeObjective, readContext, recordContextEntry, type WorkspaceContext } from './context.js';
 import { loadVerifiedRun } from './load-run.js';
 import { defaultPrincipal, newOwner } from './owner.js';
 import { loadPlanFile } from './plan-file.js';
-import { RunDriver, type RunDriverOptions } from './run-driver.js';
+import { LEASE_MS, RunDriver, type RunDriverOptions } from './run-driver.js';
+import { RunAdopter, type RunAdopterOptions } from './run-adopter.js';
+import { RunContexts } from './run-contexts.js';
+import { Worker, type WorkerOptions } from './worker.js';
 import * as operator from './operator.js';
 import { RunHandle } from './run-handle.js';
 import { newRunId, RUN_ID_PATTERN } from './run-id.js';
@@ -53,6 +56,23 @@ export interface BatonOptions {
   now?: () => number;
   /** Who operator commands are recorded as, unless a command says otherwise (default `user@host`). */
   principal?: string;
+  /**
+   * Put dispatched work on the store's queue for worker processes (`baton worker`) and collect
+   * their outcomes, rather than run it all here (default: on for PostgreSQL, off for SQLite).
+   * This process still takes its share while `concurrency` is above 0.
+   */
+  distributed?: boolean;
+  /** How long conductor locks and work leases last without renewal, in ms (default 15,000). */
+  leaseMs?: number;
+}
+
+export interface WorkOptions {
+  /** Attempts run at once (default: the Baton's `concurrency`). */
+  concurrency?: number;
+  /** Claim only work for these skills (default: any). */
+  skills?: string[];
+  /** Told what the worker does (claims, reports, lost leases), for a log. */
+  log?: WorkerOptions['log'];
 }
 
 export interface OperatorOptions {
@@ -103,7 +123,7 @@ export class Baton {
 
   constructor(
     readonly store: Store,
-    private readonly options: { concurrency: number; now: () => number; principal: string; artifacts?: ArtifactStore },
+    private readonly options: { concurrency: number; now: () => number; principal: string; artifacts?: ArtifactStore; distributed?: boolean; leaseMs?: number },
   ) {
     this.artifacts = options.artifacts ?? new ArtifactStore(artifactsRoot(workspaceHome()));
   }
@@ -170,6 +190,84 @@ export class Baton {
   }
 
   /**
+   * Validates the plan and inputs and records the run, for an engine (`baton serve`, on any
+   * machine sharing the store) to take up and conduct; nothing runs in this process. Returns
+   * the run id. Bad input throws before anything is written, as with `submit`.
+   */
+  async submitDetached(plan: Plan | string, options: Pick<SubmitOptions, 'inputs' | 'inputText' | 'runId'> = {}): Promise<string> {
+    const checked = typeof plan === 'string' ? await this.loadPlan(plan) : this.validate(plan);
+    const registry = buildRegistry(checked, this.registered());
+    this.refuseUnfit(checked, registry);
+    const inputs = resolveInputs(checked, { ...options.inputs, ...options.inputText }, { fromText: options.inputText !== undefined });
+    if (options.runId !== undefined && !RUN_ID_PATTERN.test(options.runId)) {
+      throw new BatonError(ErrorCode.badInput, `run id "${options.runId}" must be 1-128 letters, digits, ., _ or - (starting with a letter or digit)`);
+    }
+    const runId = options.runId ?? newRunId(this.options.now());
+    const planHash = hashPlan(checked);
+    const created: BatonEvent = { type: 'run.created', data: { plan: checked, planHash, inputs, registry } };
+    const events = chainEvents(runId, EMPTY_HEAD, [created], this.timestamp());
+    // No conductor lock: the first engine to look for unconducted runs takes it.
+    await this.store.append({ runId, expectedSeq: 0, events, status: 'running', create: { name: checked.name, planHash } });
+    return runId;
+  }
+
+  /**
+   * Runs work from the store's queue, for any run, until `stop` is called on the returned
+   * worker: what `baton worker` does. Commands come with their plans; functions are the ones
+   * registered here, and only their work is claimed.
+   * @example
+   * const worker = await baton.work({ concurrency: 10, skills: ['embed'] });
+   * process.once('SIGTERM', () => void worker.stop(30_000));
+   */
+  async work(options: WorkOptions = {}): Promise<Worker> {
+    const contexts = new RunContexts(this.store);
+    const worker = new Worker({
+      store: this.store,
+      owner: this.owner,
+      concurrency: options.concurrency ?? this.options.concurrency,
+      functions: [...this.functions.keys()],
+      ...(options.skills && { skills: options.skills }),
+      leaseMs: this.leaseMs,
+      runOf: (item) => contexts.get(item),
+      runnerFor: (id, plan) => this.runnerFor(id, plan),
+      artifacts: this.artifacts,
+      now: this.options.now,
+      ...(options.log && { log: options.log }),
+    });
+    await worker.start();
+    return worker;
+  }
+
+  /**
+   * Conducts every running run of the store that no live engine conducts: runs submitted
+   * detached, runs whose engine died (once its lock expires), runs left waiting for a person.
+   * What `baton serve` does besides its API; several engines share the runs, one conductor each.
+   */
+  async conductUnconducted(options: Pick<RunAdopterOptions, 'log'> = {}): Promise<RunAdopter> {
+    const adopter = new RunAdopter({
+      store: this.store,
+      now: this.options.now,
+      pollMs: Math.min(1_000, this.leaseMs / 3),
+      adopt: (runId) => this.resume(runId, { wait: true }),
+      ...(options.log && { log: options.log }),
+    });
+    await adopter.start();
+    return adopter;
+  }
+
+  private get leaseMs(): number {
+    return this.options.leaseMs ?? LEASE_MS;
+  }
+
+  private get distributed(): boolean {
+    return this.options.distributed ?? this.store.dialect === 'postgres';
+  }
+
+  private runnerFor(id: string, plan: Plan): CapabilityRunner | undefined {
+    return this.functions.get(id) ?? this.commandsOf(plan).get(id);
+  }
+
+  /**
    * Continues a run after a crash, an interruption, or a wait for a person; nothing that
    * succeeded runs again. With `unpause`, a paused run's pause is lifted first, under the
    * run's lock (so the lift is recorded only when this process does conduct the run).
@@ -178,7 +276,8 @@ export class Baton {
     const { onEvents, wait, unpause, by } = typeof options === 'function' ? { onEvents: options, wait: undefined, unpause: undefined, by: undefined } : options;
     if (!(await this.store.getRun(runId))) throw new NotFoundError(`run "${runId}"`);
     const driver = await RunDriver.resume(runId, this.driverOptions(wait), onEvents, (state) => {
-      const missing = this.unregisteredFunctionsFor(state);
+      // Distributed, the functions run on workers that have them; this engine need not.
+      const missing = this.distributed ? [] : this.unregisteredFunctionsFor(state);
       if (missing.length > 0) {
         throw new BatonError(ErrorCode.badInput, `run "${runId}" still needs function capabilities that are not registered in this process: ${missing.join(', ')}`);
       }
@@ -348,7 +447,10 @@ export class Baton {
       ...(wait !== undefined && { wait }),
       now: this.options.now,
       artifacts: this.artifacts,
-      runnerFor: (id, plan) => this.functions.get(id) ?? this.commandsOf(plan).get(id),
+      runnerFor: (id, plan) => this.runnerFor(id, plan),
+      distributed: this.distributed,
+      functions: [...this.functions.keys()],
+      leaseMs: this.leaseMs,
     };
   }
 
@@ -444,6 +546,16 @@ export async function createBaton(options: BatonOptions = {}): Promise<Baton> {
     if (value !== undefined && !(Number.isSafeInteger(value) && value > 0)) throw new BatonError(ErrorCode.badInput, `artifactLimits.${name} must be a positive whole number (got ${String(value)})`);
   }
   const artifacts = new ArtifactStore(options.artifactsDir ? resolve(options.artifactsDir) : artifactsRoot(workspaceHome(options.home)), limits);
+  if (options.leaseMs !== undefined && !(Number.isSafeInteger(options.leaseMs) && options.leaseMs >= 300)) {
+    throw new BatonError(ErrorCode.badInput, `leaseMs must be a whole number of milliseconds, at least 300 (got ${String(options.leaseMs)})`);
+  }
   const store = options.store ?? new SqliteStore(databaseFile(workspaceHome(options.home)));
-  return new Baton(store, { concurrency: options.concurrency ?? 32, now: options.now ?? Date.now, principal: options.principal ?? defaultPrincipal(), artifacts });
+  return new Baton(store, {
+    concurrency: options.concurrency ?? 32,
+    now: options.now ?? Date.now,
+    principal: options.principal ?? defaultPrincipal(),
+    artifacts,
+    ...(options.distributed !== undefined && { distributed: options.distributed }),
+    ...(options.leaseMs !== undefined && { leaseMs: options.leaseMs }),
+  });
 }

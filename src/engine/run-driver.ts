@@ -133,7 +133,11 @@ export class RunDriver {
       driver.endedBefore = state.status !== 'running';
       admit?.(state); // the caller's last word on the loaded run, while the lock is still held
       driver.startExecutor();
-      const reason = replaced ? `the engine that held it (${describeOwner(replaced)}) is no longer running` : 'continued after an interruption or a crash';
+      const reason = replaced
+        ? `the engine that held it (${describeOwner(replaced)}) is no longer running`
+        : head.seq === 1
+          ? 'taken up by an engine: the run was submitted for one to conduct'
+          : 'continued after an interruption or a crash';
       if (driver.state.status === 'running') await driver.recoverWork(reason);
     } catch (error) {
       await driver.unlock();

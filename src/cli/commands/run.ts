@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
 import { buildRegistry, formatPreflight, preflight, resolveInputs, type LedgerEvent } from '../../core/index.js';
 import { killRunningCommands, loadPlanFile, summarize, type Baton, type RunHandle, type RunResult } from '../../engine/index.js';
+import { functionRunner } from '../../capabilities/index.js';
+import { loadCapabilitiesFile } from '../capabilities-file.js';
 import { CliExit, badInput, withBaton, type GlobalOptions } from '../context.js';
+import { databaseUrl } from '../database.js';
 import { ExitCode } from '../exit-codes.js';
 import { formatDuration, paint, printJson } from '../format.js';
 import { formatPending, pendingViews } from '../pending.js';
@@ -12,6 +15,7 @@ interface RunOptions extends GlobalOptions {
   runId?: string;
   concurrency?: number;
   wait?: boolean;
+  capabilities?: string;
 }
 
 function parseInputs(pairs: readonly string[]): Record<string, string> {
@@ -28,10 +32,17 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-function positiveInt(value: string): number {
+/** 0 means this process only conducts: the steps run on `baton worker`s sharing the database. */
+function concurrency(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw badInput(`--concurrency expects a whole number of at least 1, got "${value}"`);
+  if (!Number.isInteger(n) || n < 0) throw badInput(`--concurrency expects a whole number (0 or more), got "${value}"`);
   return n;
+}
+
+function checkConcurrency(options: RunOptions): void {
+  if (options.concurrency === 0 && databaseUrl(options.db) === undefined) {
+    throw badInput('--concurrency 0 leaves every step to `baton worker` processes, which need a shared database: add --db postgres://... (or set BATON_DATABASE_URL)');
+  }
 }
 
 /**
@@ -148,24 +159,37 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
     .argument('<file>', 'plan file (YAML or JSON)')
     .option('-i, --input <name=value>', 'set an input (repeatable)', collect, [])
     .option('--run-id <id>', 'choose the run id; an existing run with the same plan is resumed')
-    .option('-c, --concurrency <n>', 'attempts to run at once', positiveInt)
+    .option('-c, --concurrency <n>', 'attempts this process runs at once (0 with --db: leave them all to baton worker processes)', concurrency)
+    .option('--capabilities <file>', 'a JavaScript module exporting function capabilities for the plan to use')
     .option('--wait', 'keep conducting while the run waits for a person or a signal (else exit 4)')
+    .option('--detach', 'record the run and return its id; an engine (baton serve) sharing the store conducts it')
     .option('--dry-run', 'print the pre-flight report (routes with reasons, costs, phases, gates) and write nothing')
     .option('--json', 'print the result as JSON (no progress lines)')
-    .action(async (file: string, local: RunOptions & { dryRun?: boolean }) => {
+    .action(async (file: string, local: RunOptions & { dryRun?: boolean; detach?: boolean }) => {
       const options = { ...globals(), ...local };
       const inputText = parseInputs(options.input);
+      checkConcurrency(options);
+      const functions = options.capabilities === undefined ? [] : await loadCapabilitiesFile(options.capabilities);
+      const registered = functions.map((capability) => functionRunner(capability).descriptor);
       // Plan and inputs are checked before the workspace is opened: bad input writes nothing.
-      const plan = await loadPlanFile(file);
+      const plan = await loadPlanFile(file, registered);
       resolveInputs(plan, inputText, { fromText: true });
       if (options.dryRun) {
-        const report = preflight(plan, buildRegistry(plan));
+        const report = preflight(plan, buildRegistry(plan, registered));
         if (options.json) printJson(report);
         else process.stdout.write(`${formatPreflight(report)}\n`);
         if (report.problems.length > 0) throw new CliExit(ExitCode.badInput);
         return;
       }
-      const code = await withBaton(options, async (baton) => {
+      if (options.detach) {
+        await withBaton({ ...options, functions }, async (baton) => {
+          const runId = await baton.submitDetached(plan, { inputText, ...(options.runId !== undefined && { runId: options.runId }) });
+          if (options.json) printJson({ runId, status: 'submitted' });
+          else process.stdout.write(`run ${runId} submitted; an engine (baton serve) sharing this store will conduct it\n  follow it with: baton status ${runId}\n`);
+        });
+        return;
+      }
+      const code = await withBaton({ ...options, functions }, async (baton) => {
         const runId = options.runId;
         return driveInForeground(baton, (onEvents) => baton.submit(plan, { inputText, ...(runId !== undefined && { runId }), onEvents, wait: options.wait === true }), options);
       });
@@ -176,13 +200,16 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
     .command('resume')
     .description('continue a run after a crash, an interruption, a decision or a pause; nothing that succeeded runs again')
     .argument('<run>', 'run id')
-    .option('-c, --concurrency <n>', 'attempts to run at once', positiveInt)
+    .option('-c, --concurrency <n>', 'attempts this process runs at once (0 with --db: leave them all to baton worker processes)', concurrency)
+    .option('--capabilities <file>', 'a JavaScript module exporting the function capabilities the run uses')
     .option('--wait', 'keep conducting while the run waits for a person or a signal (else exit 4)')
     .option('--by <name>', 'who lifts the pause of a paused run (default: user@host)')
     .option('--json', 'print the result as JSON (no progress lines)')
     .action(async (runId: string, local: RunOptions & { by?: string }) => {
       const options = { ...globals(), ...local };
-      const code = await withBaton({ ...options, existing: true }, (baton) =>
+      checkConcurrency(options);
+      const functions = options.capabilities === undefined ? [] : await loadCapabilitiesFile(options.capabilities);
+      const code = await withBaton({ ...options, existing: true, functions }, (baton) =>
         driveInForeground(baton, (onEvents) => baton.resume(runId, { onEvents, wait: options.wait === true, unpause: true, ...(options.by !== undefined && { by: options.by }) }), options),
       );
       if (code !== ExitCode.ok) throw new CliExit(code);
