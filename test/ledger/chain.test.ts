@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BatonEvent, LedgerEvent } from '../../src/core/index.js';
 import { canonicalJson, chainEvents, EMPTY_HEAD, GENESIS_HASH, verifyChain } from '../../src/ledger/index.js';
+import { sha256Hex } from '../../src/ledger/canonical.js';
 
 const events: BatonEvent[] = [
   { type: 'run.created', data: { plan: { baton: 1, name: 'p', steps: { a: { skill: 's' } } }, planHash: 'h', inputs: {}, registry: {} } },
@@ -19,6 +20,13 @@ describe('hash chain', () => {
     expect(chained[0]?.prevHash).toBe(GENESIS_HASH);
     expect(chained[1]?.prevHash).toBe(chained[0]?.hash);
     expect(verifyChain(chained)).toEqual({ ok: true, events: 3, head: { seq: 3, hash: chained[2]?.hash } });
+  });
+
+  it('hashes exactly the RFC 8785 form of the whole event (envelope written in canonical key order)', () => {
+    const odd: BatonEvent = { type: 'step.skipped', data: { step: 'é\u0000\ud800🎼"\\', reason: 'x' } };
+    const [event] = chainEvents('r-ü', EMPTY_HEAD, [odd], '2026-01-01T00:00:00.000Z');
+    const { hash, ...unsigned } = event!;
+    expect(hash).toBe(sha256Hex(canonicalJson(unsigned)));
   });
 
   it('hashes the canonical form, so key order does not matter', () => {
