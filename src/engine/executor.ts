@@ -1,4 +1,4 @@
-import type { BatonEvent, JsonObject, StepError } from '../core/index.js';
+import { stepScope, type BatonEvent, type JsonObject, type Plan, type StepError } from '../core/index.js';
 import { AbortReason, CapabilityFailure, type CapabilityRunner } from '../capabilities/index.js';
 import type { WorkItem } from '../store/index.js';
 import { AttemptScratch, type ArtifactStore } from './artifacts/index.js';
@@ -6,6 +6,12 @@ import { AttemptScratch, type ArtifactStore } from './artifacts/index.js';
 export interface ExecutorOptions {
   runId: string;
   inputs: JsonObject;
+  /**
+   * The run's plan as it stands now (its latest revision). Each attempt's scope comes from it
+   * and the step id, never from the work item: a worker in another process that reads the
+   * plan from the ledger computes the same scope.
+   */
+  plan(): Plan;
   /** Attempts running at once; the rest wait in claim order. */
   concurrency: number;
   runnerFor(capabilityId: string): CapabilityRunner | undefined;
@@ -108,6 +114,7 @@ export class Executor {
         idempotencyKey: item.idempotencyKey,
         input: item.input,
         inputs: this.options.inputs,
+        scope: stepScope(this.options.plan(), item.step),
         signal: controller.signal,
         files,
       });

@@ -121,6 +121,7 @@ export class RunDriver {
     this.executor = new Executor({
       runId: this.runId,
       inputs: this.state.inputs as JsonObject,
+      plan: () => this.state.plan,
       concurrency: this.options.concurrency,
       runnerFor: (capabilityId) => this.options.runnerFor(capabilityId, this.state.plan),
       artifacts: this.options.artifacts,
