@@ -1,4 +1,4 @@
-import { describeEntry, entryHolds, isHttpUrlLike, isPathLike, normalizePath, parseScopeEntry, resolveEntry, urlTarget, type ScopeEntry } from './scope-entry.js';
+import { describePath, entryHolds, isHttpUrlLike, isPathLike, normalizePath, parseScopeEntry, resolveEntry, resolvePath, urlTarget, type ScopeEntry } from './scope-entry.js';
 
 /**
  * The check a command's arguments get before it is spawned: an argument that names a path
@@ -20,8 +20,9 @@ type Target = { ok: true; target: ScopeEntry; shown: string } | { ok: false; why
 /** What an argument (or the value of `--name=value`) names, resolved against `directory`; null when it names no path or URL. */
 function targetOf(text: string, directory: string): Target {
   if (isPathLike(text)) {
-    const target = resolveEntry(normalizePath(text), directory);
-    return { ok: true, target, shown: `the path ${describeEntry(target)}` };
+    // Absolute once resolved, whatever it was: shown as the path the command would open.
+    const target = resolvePath(normalizePath(text), directory);
+    return { ok: true, target, shown: `the path ${describePath(target)}` };
   }
   if (!isHttpUrlLike(text)) return null;
   try {

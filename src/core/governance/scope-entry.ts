@@ -20,6 +20,8 @@ export type ScopeEntry =
   /** `port` is the effective port (80 or 443 when the URL names none). */
   | { kind: 'url'; protocol: string; hostname: string; port: string; segments: readonly string[] };
 
+export type PathEntry = Extract<ScopeEntry, { kind: 'path' }>;
+
 export type ParsedScopeEntry = { ok: true; entry: ScopeEntry } | { ok: false; reason: string };
 
 export const SCOPE_FORMS = 'a path (`/srv/data`, `./out`), an http(s) URL (`https://api.example.com/v1`) or a host (`api.example.com`, `localhost:8080`)';
@@ -35,7 +37,7 @@ export function isHttpUrlLike(text: string): boolean {
 }
 
 /** A path in normal form: `.` and empty segments dropped, `..` applied (it cannot climb above `/`). */
-export function normalizePath(text: string): Extract<ScopeEntry, { kind: 'path' }> {
+export function normalizePath(text: string): PathEntry {
   const absolute = text.startsWith('/');
   const segments: string[] = [];
   let up = 0;
@@ -121,22 +123,19 @@ export function entryHolds(outer: ScopeEntry, inner: ScopeEntry): boolean {
   }
 }
 
-/** A path entry made absolute against `directory` (an absolute path); other entries as they are. */
-export function resolveEntry(entry: ScopeEntry, directory: string): ScopeEntry {
-  if (entry.kind !== 'path' || entry.absolute) return entry;
-  return normalizePath(`${directory}/${'../'.repeat(entry.up)}${entry.segments.join('/')}`);
+/** A path made absolute against `directory` (an absolute path). */
+export function resolvePath(path: PathEntry, directory: string): PathEntry {
+  return path.absolute ? path : normalizePath(`${directory}/${'../'.repeat(path.up)}${path.segments.join('/')}`);
 }
 
-/** An entry in normal form, for messages: `/srv/data`, `../out`, `https://h:443/v1`, `h:8080`. */
-export function describeEntry(entry: ScopeEntry): string {
-  switch (entry.kind) {
-    case 'path': {
-      const path = [...Array<string>(entry.up).fill('..'), ...entry.segments].join('/');
-      return entry.absolute ? `/${path}` : path === '' ? '.' : entry.up > 0 ? path : `./${path}`;
-    }
-    case 'host':
-      return entry.port === null ? entry.hostname : `${entry.hostname}:${entry.port}`;
-    case 'url':
-      return `${entry.protocol}//${entry.hostname}:${entry.port}/${entry.segments.join('/')}`;
-  }
+/** A path entry made absolute against `directory`; other entries as they are. */
+export function resolveEntry(entry: ScopeEntry, directory: string): ScopeEntry {
+  return entry.kind === 'path' ? resolvePath(entry, directory) : entry;
+}
+
+/** A path in normal form, for messages: `/srv/data`, `./out`, `../out`, `.`. */
+export function describePath(path: PathEntry): string {
+  const text = [...Array<string>(path.up).fill('..'), ...path.segments].join('/');
+  if (path.absolute) return `/${text}`;
+  return text === '' ? '.' : path.up > 0 ? text : `./${text}`;
 }
