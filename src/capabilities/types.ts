@@ -10,6 +10,12 @@ export interface Invocation {
   input: Json;
   /** The run's inputs, for command argument templates. */
   inputs: JsonObject;
+  /**
+   * What the step may touch: its effective `constraints.scope` (the run's narrowed by the
+   * step's), or null when neither declares one. Commands get it as `BATON_SCOPE` and have
+   * their path and URL arguments checked against it; functions read it as `context.scope`.
+   */
+  scope: readonly string[] | null;
   /** Aborted on timeout, cancellation or shutdown; the reason says which. */
   signal: AbortSignal;
   /** Where the attempt leaves its artifacts and reports what it cost. */

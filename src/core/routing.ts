@@ -17,19 +17,29 @@ export interface RoutePolicy {
   unbuilt(skill: string): string | null;
 }
 
-export function intersect<T>(run: readonly T[] | undefined, step: readonly T[] | undefined): readonly T[] | null {
+/**
+ * What both the run's list and the step's allow; null when neither has one (no limit). A list
+ * missing on one side leaves the other's. `within(inner, outer)` says whether one value is
+ * part of another: equality for kinds and permissions, containment for scope entries (where
+ * the run's `./out` and the step's `./out/reports` meet in `./out/reports`).
+ * @example intersect(['command', 'function'], ['function', 'human']) // ['function']
+ */
+export function intersect<T>(run: readonly T[] | undefined, step: readonly T[] | undefined, within: (inner: T, outer: T) => boolean = (a, b) => a === b): readonly T[] | null {
   if (run === undefined && step === undefined) return null;
   if (run === undefined) return step ?? null;
   if (step === undefined) return run;
-  return run.filter((value) => step.includes(value));
+  const fromRun = run.filter((value) => step.some((outer) => within(value, outer)));
+  // A step value the run also holds, unless it is one already taken from the run (equal both ways).
+  const fromStep = step.filter((value) => run.some((outer) => within(value, outer)) && !fromRun.some((kept) => within(value, kept) && within(kept, value)));
+  return [...fromRun, ...fromStep];
 }
 
-/** The step's effective allow list and granted permissions. */
-export function stepGrant(constraints: Constraints | undefined, step: Step): { allow: readonly CapabilityKind[] | null; permissions: readonly string[] } {
+/** The step's effective allow list and granted permissions (a step the plan does not have gets the run's). */
+export function stepGrant(constraints: Constraints | undefined, step: Step | undefined): { allow: readonly CapabilityKind[] | null; permissions: readonly string[] } {
   return {
-    allow: intersect(constraints?.allow, step.constraints?.allow),
+    allow: intersect(constraints?.allow, step?.constraints?.allow),
     // A run that lists no permissions grants none: a step's own list can only narrow the run's grant, never widen it.
-    permissions: intersect(constraints?.permissions ?? [], step.constraints?.permissions) ?? [],
+    permissions: intersect(constraints?.permissions ?? [], step?.constraints?.permissions) ?? [],
   };
 }
 

@@ -1,4 +1,4 @@
-import type { JsonObject, Plan, StepError } from '../core/index.js';
+import { stepScope, type JsonObject, type Plan, type StepError } from '../core/index.js';
 import { AbortReason, CapabilityFailure, type CapabilityRunner } from '../capabilities/index.js';
 import type { WorkItem, WorkKey, WorkOutcome } from '../store/index.js';
 import { AttemptScratch, type ArtifactStore } from './artifacts/index.js';
@@ -130,6 +130,8 @@ export class Executor {
         idempotencyKey: item.idempotencyKey,
         input: item.input,
         inputs: run.inputs,
+        // From the plan and the step, never from the work item: every process computes the same scope.
+        scope: stepScope(run.plan, item.step),
         signal: controller.signal,
         files,
       });

@@ -66,6 +66,16 @@ describe('pre-flight', () => {
     expect(r.problems).toEqual([]);
   });
 
+  it('shows each step\'s scope, narrowed by its own, in the report and its text', () => {
+    const r = report({ capabilities: caps, constraints: { scope: ['./out', 'api.example.com'] }, steps: { a: { skill: 'gen' }, b: { skill: 'gen', constraints: { scope: ['./out/b'] } } } });
+    expect(r.steps.map((step) => [step.step, step.scope])).toEqual([
+      ['a', ['./out', 'api.example.com']],
+      ['b', ['./out/b']],
+    ]);
+    expect(formatPreflight(r)).toContain('strongest of 2 capabilities offering "gen" [scope ./out/b]');
+    expect(report({ capabilities: caps, steps: { a: { skill: 'gen' } } }).steps[0]?.scope).toBeNull();
+  });
+
   it('checks a step\'s own budget, and that checks and compensations fit the grant', () => {
     const r = report({
       capabilities: caps,

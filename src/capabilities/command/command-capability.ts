@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { CommandCapability, Json, Plan } from '../../core/index.js';
-import { durationToMs, numberInputs, renderArgument, type CapabilityDescriptor } from '../../core/index.js';
+import { argumentOutsideScope, durationToMs, numberInputs, renderArgument, type CapabilityDescriptor } from '../../core/index.js';
 import { AbortReason, CapabilityFailure, type CapabilityRunner, type Invocation } from '../types.js';
 
 /** Output beyond this is cut and the attempt fails: a step's output belongs in an artifact, not the ledger. */
@@ -49,8 +49,10 @@ function parseOutput(stdout: string): Json {
 /**
  * Runs a `command` capability: argv (never a shell string, each argument templated on its
  * own), in the directory Baton was started in, with Baton's environment plus BATON_* ids,
- * the attempt's own empty artifact directory (`BATON_ARTIFACTS_DIR`) and the file it may
- * write its cost into (`BATON_COST_FILE`).
+ * the attempt's own empty artifact directory (`BATON_ARTIFACTS_DIR`), the file it may
+ * write its cost into (`BATON_COST_FILE`) and the step's scope as JSON (`BATON_SCOPE`).
+ * When the step has a scope, an argument naming a path or URL outside it fails the attempt
+ * (type `scope`) before anything is spawned.
  * The step's input arrives as JSON on stdin; stdout is the output. The process gets its own
  * process group so that a timeout or cancellation kills everything it started.
  */
@@ -75,6 +77,14 @@ function runCommand(argvTemplate: readonly string[], invocation: Invocation, dou
   } catch (error) {
     return Promise.reject(new CapabilityFailure({ type: 'expression', message: `command argument: ${(error as Error).message}`, retryable: false }));
   }
+  // The scope's relative paths mean the directory the command runs in, so both use one reading of it.
+  const cwd = process.cwd();
+  const outside = invocation.scope === null ? null : argumentOutsideScope(argv, invocation.scope, cwd);
+  if (outside !== null) {
+    // Not retryable: the same plan renders the same argument again.
+    const detail = { argument: outside.index, value: outside.value, scope: [...(invocation.scope ?? [])] };
+    return Promise.reject(new CapabilityFailure({ type: 'scope', message: outside.message, retryable: false, detail }));
+  }
   const [program, ...args] = argv as [string, ...string[]];
   let files: { BATON_ARTIFACTS_DIR: string; BATON_COST_FILE: string };
   try {
@@ -84,13 +94,15 @@ function runCommand(argvTemplate: readonly string[], invocation: Invocation, dou
   }
   return new Promise<Json>((resolve, reject) => {
     const child = spawn(program, args, {
-      cwd: process.cwd(),
+      cwd,
       env: {
         ...process.env,
         BATON_RUN_ID: invocation.runId,
         BATON_STEP: invocation.step,
         BATON_ATTEMPT_ID: invocation.attemptId,
         BATON_IDEMPOTENCY_KEY: invocation.idempotencyKey,
+        // Unset without a scope, so a BATON_SCOPE in Baton's own environment cannot pass for this step's.
+        BATON_SCOPE: invocation.scope === null ? undefined : JSON.stringify(invocation.scope),
         ...files,
       },
       stdio: ['pipe', 'pipe', 'pipe'],

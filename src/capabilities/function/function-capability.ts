@@ -12,6 +12,12 @@ export interface FunctionContext {
   /** Aborted on timeout or cancellation: stop work and return (or throw) promptly. */
   signal: AbortSignal;
   /**
+   * What the step may touch: paths, hosts and URLs from its `constraints.scope` (the run's
+   * narrowed by the step's), or null when none is declared. Baton does not check what a
+   * function does: keeping within it is the function's part.
+   */
+  readonly scope: readonly string[] | null;
+  /**
    * The attempt's own empty directory, made on first read. Every file left in it when the
    * attempt succeeds is stored content-addressed and recorded as the artifact `STEP/FILE`.
    */
@@ -78,6 +84,8 @@ function contextFor(invocation: Invocation): FunctionContext {
     attemptId,
     idempotencyKey,
     signal,
+    // A frozen copy: the list can be the plan's own array, which no function may change.
+    scope: invocation.scope === null ? null : Object.freeze([...invocation.scope]),
     get artifactsDir() {
       return files.artifactsDir();
     },

@@ -4,6 +4,7 @@ import type { Gate, Plan, Step } from '../plan/schema.js';
 import type { Registry } from '../registry.js';
 import { round, routeStep, staticPolicy, stepGrant } from '../routing.js';
 import { phasesOf } from './phases.js';
+import { stepScope } from './scope.js';
 
 /**
  * Pre-flight: what a plan would do under its constraints, before anything is written. The
@@ -21,6 +22,8 @@ export interface PreflightStep {
   confirm: boolean;
   /** It waits for a signal (`await`). */
   awaits: string[] | null;
+  /** What its capabilities may touch (the run's scope narrowed by its own), or null when no scope is declared. */
+  scope: readonly string[] | null;
   /** The capability it would go to (the voters of a consensus), or null when it runs on none or cannot be routed. */
   capability: string | null;
   voters: string[] | null;
@@ -112,6 +115,7 @@ function planStep(plan: Plan, registry: Registry, id: string, step: Step, phase:
     gate: describeGate(phase.gate),
     confirm: needsConfirmation(plan, id),
     awaits: step.await === undefined ? null : typeof step.await.signal === 'string' ? [step.await.signal] : step.await.signal,
+    scope: stepScope(plan, id),
     perItem: step.for_each !== undefined,
     certain,
   };
@@ -229,7 +233,8 @@ export function formatPreflight(report: PreflightReport): string {
   const rows = [['step', 'phase', 'capability', 'minimum', 'worst case', 'why']];
   for (const step of report.steps) {
     const where = step.voters ? step.voters.join(', ') : (step.capability ?? (step.awaits ? `(signal ${step.awaits.join(' | ')})` : '(none)'));
-    const flags = [...(step.confirm ? ['confirm'] : []), ...(step.certain ? [] : ['conditional']), ...(step.perItem ? ['per item'] : [])];
+    const scope = step.scope === null ? [] : [`scope ${step.scope.join(', ') || 'empty'}`];
+    const flags = [...(step.confirm ? ['confirm'] : []), ...(step.certain ? [] : ['conditional']), ...(step.perItem ? ['per item'] : []), ...scope];
     rows.push([step.step, step.phase, where, usd(step.minUsd), `${usd(step.worstUsd)} (${step.arithmetic})`, `${step.reason}${flags.length > 0 ? ` [${flags.join(', ')}]` : ''}`]);
   }
   lines.push(...table(rows).map((line) => `  ${line}`));

@@ -83,7 +83,11 @@ export const Constraints = z.strictObject({
   allow: z.array(CapabilityKind).optional(),
   /** Permissions granted; a capability that needs one not listed here is denied. */
   permissions: z.array(Permission).optional(),
-  /** Paths (`./out`, `/srv/data`) and hosts (`api.example.com`) capabilities may touch. */
+  /**
+   * Paths (`./out`, `/srv/data`), http(s) URLs (`https://api.example.com/v1`) and hosts
+   * (`api.example.com`) capabilities may touch; entries are checked by `scopeIssues`, and
+   * command arguments against them by `argumentOutsideScope` (governance/scope*.ts).
+   */
   scope: z.array(z.string().min(1)).optional(),
   /** Steps that need a person's yes before they are dispatched. */
   confirm: z.array(StepId).optional(),

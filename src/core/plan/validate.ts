@@ -6,6 +6,7 @@ import { compileTemplates } from '../templates.js';
 import { findCycle, joinRule, runsAfter } from './graph.js';
 import type { Plan, Step } from './schema.js';
 import { DEFAULT_PHASES } from '../governance/phases.js';
+import { scopeIssues } from '../governance/scope.js';
 
 /** Levenshtein distance, for "did you mean" hints on misspelt ids. */
 function distance(a: string, b: string): number {
@@ -88,6 +89,7 @@ export function validatePlan(plan: Plan, registry: Registry): PlanIssue[] {
   }
 
   issues.push(...validateGovernance(plan, registry));
+  issues.push(...scopeIssues(plan));
 
   const cycle = findCycle(plan);
   // A step listed in its own `after` is reported above; its one-step cycle would say it twice.

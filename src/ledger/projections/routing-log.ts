@@ -1,4 +1,4 @@
-import type { Json, LedgerEvent, PendingKind, Plan, RouteCandidate, Step, StepError } from '../../core/index.js';
+import { stepGrant, stepScope, type Json, type LedgerEvent, type PendingKind, type Plan, type RouteCandidate, type Step, type StepError } from '../../core/index.js';
 import { canonicalJson, sha256Hex } from '../canonical.js';
 
 /** What a route was given to work within: money reserved, permissions granted, kinds allowed, scope. */
@@ -52,16 +52,12 @@ function upstreamOf(after: Step['after']): string[] {
   return 'any' in after ? after.any : after.of;
 }
 
-function intersect(a: readonly string[] | undefined, b: readonly string[] | undefined): string[] | null {
-  if (a === undefined) return b === undefined ? null : [...b];
-  return b === undefined ? [...a] : a.filter((x) => b.includes(x));
-}
-
-/** The grant a step routes under: the run's constraints narrowed by the step's own. */
+/** The grant a step routes under: the run's constraints narrowed by the step's own, by the conductor's rules. */
 function grantOf(plan: Plan | undefined, step: string): Omit<InjectedConstraints, 'reservedUsd'> {
-  const run = plan?.constraints;
-  const own = plan?.steps[step]?.constraints;
-  return { permissions: intersect(run?.permissions, own?.permissions) ?? [], allow: intersect(run?.allow, own?.allow), scope: own?.scope ?? run?.scope ?? [] };
+  if (!plan) return { permissions: [], allow: null, scope: [] };
+  // A step the plan no longer has (revised away) shows the run's own grant.
+  const { allow, permissions } = stepGrant(plan.constraints, plan.steps[step]);
+  return { permissions: [...permissions], allow: allow === null ? null : [...allow], scope: [...(stepScope(plan, step) ?? [])] };
 }
 
 function digest(value: Json): { sha256: string; bytes: number } {
