@@ -2,7 +2,7 @@
  * Baton as a library: `createBaton` opens a workspace, `register` adds function
  * capabilities, `submit` runs a plan (a file, data, or a `plan()` builder's output).
  */
-export { Baton, createBaton, RunHandle, type BatonOptions, type RunResult, type SubmitOptions, type WorkspaceContext } from './engine/index.js';
+export { Baton, createBaton, RunHandle, Worker, type BatonOptions, type RunResult, type SubmitOptions, type WorkOptions, type WorkspaceContext } from './engine/index.js';
 export { NonRetryableError, type FunctionCapability, type FunctionContext } from './capabilities/index.js';
 export {
   BatonError,
@@ -26,4 +26,4 @@ export {
   type StepError,
 } from './core/index.js';
 export { verifyChain, type ChainVerdict } from './ledger/index.js';
-export { SqliteStore, type ContextEntry, type Store } from './store/index.js';
+export { PostgresStore, SqliteStore, type ContextEntry, type PostgresStoreOptions, type Store } from './store/index.js';
