@@ -78,6 +78,7 @@ export class RunDriver {
   /** Distributed mode: attempts given up because their lease expired (kept in the queue, marked abandoned). */
   private readonly expired = new Set<string>();
   private lastLeaseCheck = 0;
+  private lastAbsorb = 0;
   private reported = false;
   private unsubscribe: (() => Promise<void>) | undefined;
   private readonly listeners = new Set<EventListener>();
@@ -380,6 +381,11 @@ export class RunDriver {
 
   /** Folds signals other processes appended since our head; they are facts already in the ledger. */
   private async absorbOutsideEvents(): Promise<void> {
+    // Looked at every POLL_MS, not every round: a busy run has many rounds a second, and an
+    // outside append that collides with a commit is caught by the head fence anyway.
+    const now = this.options.now();
+    if (now - this.lastAbsorb < POLL_MS) return;
+    this.lastAbsorb = now;
     const record = await this.options.store.getRun(this.runId);
     if (!record || record.headSeq === this.head.seq) return;
     await this.reload();
