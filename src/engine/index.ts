@@ -4,3 +4,5 @@ export { displayStatus, RunHandle, summarize, type RunResult } from './run-handl
 export { workspaceHome, databaseFile } from './workspace.js';
 export { loadPlanFile } from './plan-file.js';
 export { killRunningCommands } from '../capabilities/index.js';
+export { HANDOFF_STEPS, type HandoffReport, type HandoffRequest, type HandoffStep, type HandoffStepReport } from './handoff.js';
+export { defaultPrincipal } from './owner.js';
