@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerContext } from './commands/context.js';
 import { registerInspect } from './commands/inspect.js';
+import { registerMcp } from './commands/mcp.js';
 import { registerOperate } from './commands/operate.js';
 import { registerPipeline } from './commands/pipeline.js';
 import { registerRun } from './commands/run.js';
@@ -28,6 +29,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerOperate(program, globals);
   registerPipeline(program, globals);
   registerContext(program, globals);
+  registerMcp(program, globals);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return ExitCode.ok;

@@ -18,3 +18,5 @@ export { plan, PlanBuilder } from './plan/builder.js';
 export { formatPreflight, preflight, type PreflightReport, type PreflightStep } from './governance/preflight.js';
 export { checkHandoffTransition, checkPhaseTransition, handoffArtifacts, queueHandoff, recordRoute, reportStatus, type HandoffInput, type RouteInput, type StatusReportInput } from './governance/agents.js';
 export { takesUpHandoff } from './governance/evolve-agents.js';
+export { transitionView } from './governance/gates.js';
+export type { GateVerdict } from './governance/phases.js';

@@ -3,6 +3,7 @@ import {
   BatonError,
   buildRegistry,
   checkPlan,
+  parsePlan,
   ConflictError,
   ErrorCode,
   NotFoundError,
@@ -142,6 +143,11 @@ export class Baton {
   /** Reads and validates a plan file (YAML or JSON). Throws PlanError with file:line:col. */
   loadPlan(file: string): Promise<Plan> {
     return loadPlanFile(file, this.registered());
+  }
+
+  /** Reads and validates a plan given as YAML or JSON text; `source` names it in errors (`source:line:col`). */
+  parsePlan(text: string, source = 'plan'): Plan {
+    return parsePlan(text, { file: source, registry: (checked) => buildRegistry(checked, this.registered()) });
   }
 
   /** Validates a plan given as data (for example from the builder). */

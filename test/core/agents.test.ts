@@ -87,12 +87,13 @@ describe('reportStatus: an agent’s report must agree with the ledger', () => {
     expect(run.state.agentReports.size).toBe(0);
   });
 
-  it('refuses anything on a run that has ended', () => {
+  it('refuses work on a run that has ended; "done" only where a step succeeded', () => {
     const run = release();
     run.signal({ type: 'run.abort_requested', data: { by: BY, reason: 'stop' } });
     run.signal({ type: 'attempt.failed', data: { attemptId: 'build/a1', error: { type: 'cancelled', message: 'x', retryable: false }, durationMs: 1 } });
     expect(run.state.status).toBe('aborted');
-    expect(refusal(() => reportStatus(run.state, { agent: 'a', step: 'build', status: 'blocked' }, BY)).message).toBe('cannot report a status: run "r1" has already aborted');
+    expect(refusal(() => reportStatus(run.state, { agent: 'a', step: 'build', status: 'blocked' }, BY)).message).toBe('cannot report "blocked": run "r1" has already aborted (only "done" can still be reported, for a step that succeeded)');
+    expect(refusal(() => reportStatus(run.state, { agent: 'a', step: 'build', status: 'done' }, BY)).message).toBe('step "build" did not succeed (it was cancelled): "done" must agree with the ledger');
   });
 });
 

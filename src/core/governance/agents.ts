@@ -81,6 +81,7 @@ export interface StatusReportInput {
 function checkStepReport(state: RunState, step: StepState, status: AgentStatus): void {
   if (status === 'done') {
     if (step.status === 'succeeded') return;
+    if (isTerminal(step.status)) throw new ConflictError(`step "${step.id}" did not succeed (it ${step.status === 'failed' ? 'failed' : `was ${step.status}`}): "done" must agree with the ledger`);
     const task = [...state.pending.values()].some((pending) => pending.kind === 'human' && pending.step === step.id);
     const hint = task ? `; it waits for a person's result: submit it with submit_result, then report "done"` : '; report "working" or "blocked" until it has';
     throw new ConflictError(`step "${step.id}" has not succeeded (it is ${step.status}): "done" must agree with the ledger, where a step is done once the conductor accepts its result${hint}`);
@@ -112,10 +113,14 @@ function checkPhaseReport(state: RunState, index: number, status: AgentStatus): 
 /**
  * An agent's status for one step or one phase, refused when it contradicts the run: `done` on
  * a step that has not succeeded (or a phase not complete), any work on a step that has
- * finished, `assigned` or `working` where the phase is not open and cannot open now.
+ * finished or in a run that has ended, `assigned` or `working` where the phase is not open
+ * and cannot open now.
  */
 export function reportStatus(state: RunState, input: StatusReportInput, by: Principal): EventOf<'agent.status_reported'> {
-  ensureRunning(state, 'report a status');
+  // The last step's "done" comes after the run has ended with it: acknowledging is still true then.
+  if (input.status !== 'done' && state.status !== 'running') {
+    throw new ConflictError(`cannot report "${input.status}": run "${state.runId}" has already ${state.status === 'timed_out' ? 'timed out' : state.status} (only "done" can still be reported, for a step that succeeded)`);
+  }
   const agent = requireText('agent', input.agent, MAX_NAME);
   const note = input.note == null || input.note.trim() === '' ? null : requireText('note', input.note, MAX_TEXT);
   const step = input.step ?? null;
