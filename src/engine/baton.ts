@@ -193,6 +193,14 @@ export class Baton {
   async resume(runId: string, options: ResumeOptions | SubmitOptions['onEvents'] = {}): Promise<RunHandle> {
     const { onEvents, wait, unpause, by } = typeof options === 'function' ? { onEvents: options, wait: undefined, unpause: undefined, by: undefined } : options;
     if (!(await this.store.getRun(runId))) throw new NotFoundError(`run "${runId}"`);
+    // The run's lock is this process's own, so a second driver would get it and run the work
+    // in flight again as if after a crash: a run already conducted here is already continuing.
+    const driving = [...this.active].find((handle) => handle.runId === runId && handle.isDriving);
+    if (driving) {
+      if (onEvents) driving.onEvents(onEvents);
+      if (unpause && driving.state.paused) driving.signal(operator.unpause(driving.state, by ?? this.options.principal));
+      return driving;
+    }
     const driver = await RunDriver.resume(runId, this.driverOptions(wait), onEvents, (state) => {
       const missing = this.unregisteredFunctionsFor(state);
       if (missing.length > 0) {

@@ -60,7 +60,8 @@ interface RunState {
   recentRouting: { summary: string }[];
 }
 
-const HANDOFF = { runId: 'release-1', from: { agent: 'builder-agent', step: 'build' }, to: { agent: 'reviewer-agent', step: 'review' }, artifacts: ['build/app.txt'], reason: 'built; please review' };
+/** The building agent hands the review to alice, a person (the `review` step runs on a `human` capability). */
+const HANDOFF = { runId: 'release-1', from: { agent: 'builder-agent', step: 'build' }, to: { agent: 'alice', step: 'review' }, artifacts: ['build/app.txt'], reason: 'built; please review' };
 
 describe('baton mcp over stdio, with the SDK’s own client', () => {
   it('lists every tool with its input and output schemas, and the run resources as templates', async () => {
@@ -98,7 +99,7 @@ describe('baton mcp over stdio, with the SDK’s own client', () => {
     expect(await ok(client, 'list_runs', {})).toEqual({ runs: [] });
   });
 
-  it('runs the whole request_handoff protocol on a real run: halts on a gate, passes once a person approves, reports partial state, and is taken up by the receiving agent', async () => {
+  it('runs the whole request_handoff protocol on a real run: halts on a gate, passes once a person approves, reports partial state, and is taken up by the receiving person', async () => {
     const home = tempDir();
     const agent = await connect(home, ['--by', 'agent-1']);
     const person = await connect(home, ['--by', 'alice', '--scope', 'read,operate,approve']);
@@ -145,32 +146,34 @@ describe('baton mcp over stdio, with the SDK’s own client', () => {
     expect(handed.steps[0]?.detail).toMatch(/^build\/app\.txt \([0-9a-f]{12}, 5 B\) exists with its recorded content$/);
     const queued = await state();
     expect(queued.events).toBe(waiting.events + 4); // the approval, then the report, the route and the handoff
-    expect(queued.reports).toEqual([expect.objectContaining({ agent: 'reviewer-agent', step: 'review', status: 'assigned', by: 'agent-1' })]);
+    expect(queued.reports).toEqual([expect.objectContaining({ agent: 'alice', step: 'review', status: 'assigned', by: 'agent-1' })]);
     expect(queued.handoffs).toEqual([expect.objectContaining({ id: 'handoff-1', status: 'queued', artifacts: [expect.objectContaining({ name: 'build/app.txt' })], by: 'agent-1' })]);
-    expect(queued.recentRouting[0]?.summary).toBe('handoff-1 queued: builder-agent (build) → reviewer-agent (review): built; please review');
+    expect(queued.recentRouting[0]?.summary).toBe('handoff-1 queued: builder-agent (build) → alice (review): built; please review');
 
     // The same handoff again: the first four steps are done again and stay done; the queue refuses a second copy.
     const again = await call(agent.client, 'request_handoff', HANDOFF);
     const partial = again.structuredContent as unknown as HandoffReport;
     expect(again.isError).toBe(true);
     expect(partial.steps.map((s) => s.status)).toEqual(['done', 'done', 'done', 'done', 'failed']);
-    expect(partial.error).toMatch(/^handoff-1 already hands step "review" to "reviewer-agent" and is still queued/);
+    expect(partial.error).toMatch(/^handoff-1 already hands step "review" to "alice" and is still queued/);
     expect((await state()).events).toBe(queued.events + 2);
 
-    // The conductor opens execution and gives the review to a person's task: the receiving agent does it.
+    // The conductor opens execution and gives the review to a person's task, which only a person's session may answer.
     const resumed = await ok<{ status: string; pending: { id: string }[] }>(agent.client, 'resume', { runId: 'release-1', waitSeconds: 60 });
     expect(resumed).toMatchObject({ status: 'waiting', pending: [{ id: 'human:review' }] });
-    expect(await refused(agent.client, 'update_pipeline_state', { runId: 'release-1', agent: 'reviewer-agent', step: 'review', status: 'done' })).toBe(
+    expect(await refused(person.client, 'update_pipeline_state', { runId: 'release-1', agent: 'alice', step: 'review', status: 'done' })).toBe(
       'conflict: step "review" has not succeeded (it is running): "done" must agree with the ledger, where a step is done once the conductor accepts its result; it waits for a person\'s result: submit it with submit_result, then report "done"',
     );
-    await ok(agent.client, 'update_pipeline_state', { runId: 'release-1', agent: 'reviewer-agent', step: 'review', status: 'working', note: 'reading the build' });
+    await ok(person.client, 'update_pipeline_state', { runId: 'release-1', agent: 'alice', step: 'review', status: 'working', note: 'reading the build' });
     expect((await state()).handoffs[0]?.status).toBe('accepted');
     const pending = await ok<{ decisions: { id: string; tools: string[]; scope: string }[] }>(agent.client, 'list_pending_decisions', { runId: 'release-1' });
-    expect(pending.decisions).toEqual([expect.objectContaining({ id: 'human:review', tools: ['submit_result'], scope: 'operate' })]);
-    await ok(agent.client, 'submit_result', { runId: 'release-1', step: 'review', output: { verdict: 'approved' } });
+    expect(pending.decisions).toEqual([expect.objectContaining({ id: 'human:review', tools: ['submit_result'], scope: 'approve' })]);
+    expect(await refused(agent.client, 'submit_result', { runId: 'release-1', step: 'review', output: { verdict: 'approved' } })).toMatch(/^forbidden: the tool submit_result needs the "approve" scope/);
+    const submitted2 = await ok<{ event: { type: string; data: { by: string } } }>(person.client, 'submit_result', { runId: 'release-1', step: 'review', output: { verdict: 'approved' } });
+    expect(submitted2.event).toMatchObject({ type: 'attempt.succeeded', data: { by: 'alice' } });
     expect(await ok(agent.client, 'resume', { runId: 'release-1', waitSeconds: 60 })).toMatchObject({ status: 'succeeded', settled: true, outputs: { build: { ok: true }, review: { verdict: 'approved' } } });
     // The last step's "done" comes after the run ended with it; work on an ended run does not.
-    await ok(agent.client, 'update_pipeline_state', { runId: 'release-1', agent: 'reviewer-agent', step: 'review', status: 'done' });
+    await ok(person.client, 'update_pipeline_state', { runId: 'release-1', agent: 'alice', step: 'review', status: 'done' });
     expect(await refused(agent.client, 'update_pipeline_state', { runId: 'release-1', agent: 'x', step: 'review', status: 'working' })).toBe(
       'conflict: cannot report "working": run "release-1" has already succeeded (only "done" can still be reported, for a step that succeeded)',
     );
@@ -179,7 +182,7 @@ describe('baton mcp over stdio, with the SDK’s own client', () => {
     expect(baton(['verify', 'release-1'], { home }).code).toBe(0);
     const handoffs = JSON.parse(baton(['handoffs', 'release-1', '--json'], { home }).stdout) as { kind: string; status?: string }[];
     expect(handoffs.filter((h) => h.kind === 'agent')).toEqual([expect.objectContaining({ id: 'handoff-1', status: 'accepted', by: 'agent-1' })]);
-    expect(baton(['log', 'release-1'], { home }).stdout).toContain('↳ builder-agent → reviewer-agent: built; please review (recorded by agent-1)');
+    expect(baton(['log', 'release-1'], { home }).stdout).toContain('↳ builder-agent → alice: built; please review (recorded by agent-1)');
     expect(agent.errors).toEqual([]);
     expect(person.errors).toEqual([]);
   });
@@ -187,7 +190,13 @@ describe('baton mcp over stdio, with the SDK’s own client', () => {
   it('resources read as Markdown: the pipeline state and the routing log of a run', async () => {
     const home = tempDir();
     const { client } = await connect(home);
-    await ok(client, 'submit_plan', { plan: PLAN, runId: 'r-md', waitSeconds: 60 });
+    // Submitted without waiting, then resumed while this server still conducts it: resume waits for it rather than refusing.
+    expect(await ok(client, 'submit_plan', { plan: PLAN, runId: 'r-md', waitSeconds: 0 })).toMatchObject({ runId: 'r-md' });
+    expect(await ok(client, 'resume', { runId: 'r-md', waitSeconds: 60 })).toMatchObject({ status: 'waiting', settled: true, pending: [{ id: 'gate:execution' }] });
+    // One engine conducted it: nothing was recovered as if after a crash, and the build ran once.
+    const conducted = await ok<{ steps: { step: string; attempts: number }[]; recentRouting: { type: string }[] }>(client, 'get_run_state', { runId: 'r-md' });
+    expect(conducted.steps.find((step) => step.step === 'build')?.attempts).toBe(1);
+    expect(baton(['log', 'r-md'], { home }).stdout).toMatch(/outcome: succeeded {2}\[build\/a1 succeeded \d+ms\]\n/);
     await ok(client, 'append_routing_event', { runId: 'r-md', agent: 'lead', step: 'review', to: 'reviewer-agent', reason: 'knows the code', candidates: [{ name: 'reviewer-agent', score: 0.9 }, { name: 'other', score: 0.1 }] });
     const { resources } = await client.listResources();
     expect(resources.map((r) => r.uri)).toEqual(['baton://runs/r-md/pipeline-state', 'baton://runs/r-md/routing-log']);

@@ -55,12 +55,13 @@ export function registerControlTools(server: McpServer, session: McpSession): vo
       name: 'resume',
       title: 'Resume a run',
       description:
-        "Continues a run that stopped: after a pause (lifted first, recorded with the session principal), after a person's decision was answered, or after the engine conducting it stopped. Nothing that succeeded runs again. The server conducts it; waits up to `waitSeconds` (default 10) like submit_plan. Refused while another process conducts the run.",
+        "Continues a run that stopped: after a pause (lifted first, recorded with the session principal), after a person's decision was answered, or after the engine conducting it stopped. Nothing that succeeded runs again. The server conducts it; waits up to `waitSeconds` (default 10) like submit_plan. For a run this server is still conducting, it waits for it the same way. Refused while another process conducts the run.",
       scope: Scope.operate,
       input: args({ runId: RunId, waitSeconds: WaitSeconds }),
       output: RunOutcome,
     },
     async ({ runId, waitSeconds }) => {
+      // A run this server still conducts is already continuing: resume then waits for it.
       const handle = await baton.resume(runId, { unpause: true, by: principal });
       const outcome = await awaitOutcome(handle, waitSeconds);
       const summary = handle.endedBefore ? `run ${runId} had already ${outcome.status}; nothing to resume` : outcomeSummary(outcome);

@@ -5,14 +5,15 @@ import { pendingWithAnswers } from '../../ledger/index.js';
 import { defineTool } from '../define-tool.js';
 import { recorded } from '../run-views.js';
 import { args, RunId, Recorded } from '../schemas.js';
-import { requireScope, Scope } from '../scopes.js';
+import { Scope } from '../scopes.js';
 import type { McpSession } from '../session.js';
 
 /**
  * What waits for a person, and the answers. Gates, confirmations and escalations are there to
- * stop the work until a person looks: answering them needs the `approve` scope, which a local
- * client does not have unless it was granted. A person's task (a `human` step) is work, and
- * its result needs only `operate`.
+ * stop the work until a person looks, and a `human` step's task is reserved for a person (a
+ * plan uses one for a review, a sign-off): answering any of them needs the `approve` scope,
+ * which a local client does not have unless it was granted. Only signal waits are answered
+ * with `operate`: a signal is news from outside, not a person's judgement.
  */
 
 /** How many running runs list_pending_decisions looks through when not given one. */
@@ -27,7 +28,7 @@ function toolsFor(decision: PendingDecision): { tools: string[]; scope: typeof S
     case 'escalation':
       return { tools: ['approve', 'deny', 'submit_result'], scope: Scope.approve, signals: [] };
     case 'human':
-      return { tools: ['submit_result'], scope: Scope.operate, signals: [] };
+      return { tools: ['submit_result'], scope: Scope.approve, signals: [] };
     case 'signal':
       return { tools: ['signal'], scope: Scope.operate, signals: (decision.detail as { signals?: string[] } | undefined)?.signals ?? [] };
   }
@@ -65,7 +66,7 @@ export function registerDecisionTools(server: McpServer, session: McpSession): v
       name: 'list_pending_decisions',
       title: 'List pending decisions',
       description:
-        'What runs wait for from outside: gates, confirmations and escalations (answered with approve or deny, which need the approve scope), people\'s tasks (submit_result) and signal waits (signal). For one run, or for every running run among the 100 most recent.',
+        "What runs wait for from outside: gates, confirmations and escalations (approve or deny) and people's tasks (submit_result), all of which need the approve scope, and signal waits (signal, operate scope). For one run, or for every running run among the 100 most recent.",
       scope: Scope.read,
       input: args({ runId: RunId.optional().describe('One run (default: every running run)') }),
       output: z.strictObject({ decisions: z.array(Decision) }),
@@ -115,8 +116,8 @@ export function registerDecisionTools(server: McpServer, session: McpSession): v
       name: 'submit_result',
       title: "Submit a person's result",
       description:
-        "The result of a step that waits for a person: a `human` step's task (operate scope), or an escalated step's output given in place of a capability (approve scope: it overrides the escalation). The output is JSON; the step succeeds with it.",
-      scope: Scope.operate,
+        "The result of a step that waits for a person: a `human` step's task, or an escalated step's output given in place of a capability (it overrides the escalation). Needs the approve scope: work reserved for a person is not done by an agent unless it was granted. The output is JSON; the step succeeds with it.",
+      scope: Scope.approve,
       input: args({
         runId: RunId,
         step: z.string().min(1).max(300).describe('The step (or for_each item, such as review[2])'),
@@ -125,9 +126,6 @@ export function registerDecisionTools(server: McpServer, session: McpSession): v
       output: Recorded,
     },
     async ({ runId, step, output }) => {
-      const { state } = await baton.getRun(runId);
-      const escalated = state.pending.get(step)?.kind === 'escalation' || (state.pending.has(`escalation:${step}`) && !state.pending.has(`human:${step}`));
-      if (escalated) requireScope(session.scopes, Scope.approve, `submitting the result of the escalated step "${step}"`);
       const event = await baton.submitResult(runId, step, (output ?? null) as Json, { by: principal });
       const value = recorded(runId, event);
       return { value, summary: `recorded: ${value.summary}; the engine conducting the run takes it in (if none is, call resume)` };
