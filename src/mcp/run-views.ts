@@ -3,6 +3,8 @@ import { BatonError, ErrorCode, type BatonEvent, type LedgerEvent, type Plan } f
 import { summarize, type Baton, type RunHandle, type RunResult } from '../engine/index.js';
 import { pendingWithAnswers } from '../ledger/index.js';
 import type { Recorded, RunOutcome } from './schemas.js';
+import { requireScope, Scope } from './scopes.js';
+import type { McpSession } from './session.js';
 
 const DEFAULT_WAIT_SECONDS = 10;
 
@@ -13,8 +15,13 @@ export async function verifiedEvents(baton: Baton, runId: string): Promise<Ledge
   return baton.events(runId);
 }
 
-/** The plan a tool was given, as an object, as YAML or JSON text, or as a file on the server: exactly one. */
-export async function planArgument(baton: Baton, given: { plan?: Record<string, unknown> | undefined; source?: string | undefined; file?: string | undefined }): Promise<Plan> {
+/**
+ * The plan a tool was given, as an object, as YAML or JSON text, or as a file on the server:
+ * exactly one. Reading the server's disk needs `operate` even for a dry run: what a plan
+ * error quotes of a file would otherwise show a read-only client any file the server can read.
+ */
+export async function planArgument(session: McpSession, given: { plan?: Record<string, unknown> | undefined; source?: string | undefined; file?: string | undefined }): Promise<Plan> {
+  const { baton } = session;
   const ways = (['plan', 'source', 'file'] as const).filter((key) => given[key] !== undefined);
   if (ways.length !== 1) {
     const got = ways.length === 0 ? 'none was given' : `got ${ways.join(' and ')}`;
@@ -22,6 +29,7 @@ export async function planArgument(baton: Baton, given: { plan?: Record<string, 
   }
   if (given.plan !== undefined) return baton.validate(given.plan);
   if (given.source !== undefined) return baton.parsePlan(given.source, 'source');
+  requireScope(session.scopes, Scope.operate, "reading a plan file from the server's disk (give the plan as `plan` or `source` instead)");
   return baton.loadPlan(given.file as string);
 }
 

@@ -29,7 +29,7 @@ export const WaitSeconds = z
 export const PlanArgs = {
   plan: z.record(z.string(), z.unknown()).optional().describe('The plan as a JSON object (the plan language: baton schema prints its JSON Schema)'),
   source: z.string().min(1).max(1_000_000).optional().describe('The plan as YAML or JSON text'),
-  file: z.string().min(1).max(4096).optional().describe("A plan file's path on the server's machine, relative to the directory the server runs in"),
+  file: z.string().min(1).max(4096).optional().describe("A plan file's path on the server's machine, relative to the directory the server runs in (needs the operate scope)"),
 };
 
 export const PendingView = z.strictObject({

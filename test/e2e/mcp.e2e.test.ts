@@ -222,6 +222,8 @@ describe('baton mcp over stdio, with the SDK’s own client', () => {
     expect(await ok<{ status: string }>(reader.client, 'get_run_state', { runId: 'r-ro' })).toMatchObject({ status: 'waiting' });
     expect(await refused(reader.client, 'pause', { runId: 'r-ro' })).toMatch(/^forbidden: the tool pause needs the "operate" scope, which this MCP session does not have \(it has: read\)/);
     expect(await refused(reader.client, 'record_insight', { text: 'x' })).toMatch(/^forbidden: /);
+    expect(await ok(reader.client, 'dry_run', { plan: PLAN })).toMatchObject({ runnable: true });
+    expect(await refused(reader.client, 'dry_run', { file: 'package.json' })).toMatch(/^forbidden: reading a plan file from the server's disk \(give the plan as `plan` or `source` instead\) needs the "operate" scope/);
     const bad = baton(['mcp', '--scope', 'read,aprove'], { home });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toBe('baton: unknown scope "aprove" in --scope (did you mean "approve"?); scopes: read, operate, approve, admin\n');

@@ -170,7 +170,7 @@ export function registerRunTools(server: McpServer, session: McpSession): void {
       annotations: { readOnlyHint: true },
     },
     async (given) => {
-      const report = await baton.preflight(await planArgument(baton, given));
+      const report = await baton.preflight(await planArgument(session, given));
       const runnable = report.problems.length === 0;
       return { value: { runnable, text: formatPreflight(report), report }, summary: runnable ? `plan "${report.plan}" can run` : `plan "${report.plan}" would be refused: ${report.problems.join('; ')}` };
     },
@@ -194,7 +194,7 @@ export function registerRunTools(server: McpServer, session: McpSession): void {
       output: RunOutcome,
     },
     async ({ plan, source, file, inputs, runId, waitSeconds }) => {
-      const checked = await planArgument(baton, { plan, source, file });
+      const checked = await planArgument(session, { plan, source, file });
       const handle = await baton.submit(checked, { by: principal, ...(inputs && { inputs: inputs as Record<string, Json> }), ...(runId !== undefined && { runId }) });
       const outcome = await awaitOutcome(handle, waitSeconds);
       return { value: outcome, summary: outcomeSummary(outcome) };
