@@ -64,7 +64,12 @@ export default tseslint.config(
   },
   {
     files: ['src/engine/**/*.ts', 'src/capabilities/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/cli/**'], message: 'the engine knows no surface.' }] }] },
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/cli/**', '**/mcp/**'], message: 'the engine knows no surface.' }] }] },
+  },
+  {
+    // The MCP server is a surface: it uses the engine (and the ledger's projections), never another surface.
+    files: ['src/mcp/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/cli/**', '../server/**', '../../server/**', '**/store/**', 'better-sqlite3', 'pg'], message: 'the MCP server goes through the engine (src/engine/baton.ts), like every surface.' }] }] },
   },
   {
     files: ['**/*.js', '**/*.mjs'],

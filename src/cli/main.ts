@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerContext } from './commands/context.js';
 import { registerInspect } from './commands/inspect.js';
+import { registerMcp } from './commands/mcp.js';
 import { registerOperate } from './commands/operate.js';
 import { registerPipeline } from './commands/pipeline.js';
 import { registerRun } from './commands/run.js';
@@ -32,6 +33,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerPipeline(program, globals);
   registerContext(program, globals);
   registerWorker(program, globals);
+  registerMcp(program, globals);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return ExitCode.ok;

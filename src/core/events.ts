@@ -41,9 +41,31 @@ export type PendingKind = 'gate' | 'confirm' | 'escalation' | 'human' | 'signal'
 /** Who did something from outside the conductor: `cli:alice@host`, `api:token-name`, `library`. */
 export type Principal = string;
 
+/**
+ * What an agent outside the engine says about its part of a step or a phase (MCP
+ * `update_pipeline_state`). A report informs people and other agents; the conductor never acts
+ * on one. `done` must agree with the ledger: a step that succeeded, a phase that is complete.
+ */
+export type AgentStatus = 'assigned' | 'working' | 'blocked' | 'done';
+
+/** One option an agent weighed when it routed work, with its score (if it had one) and why. */
+export interface ReportedCandidate {
+  name: string;
+  score: number | null;
+  chosen: boolean;
+  reason: string;
+}
+
+/** One side of a handoff between agents: the agent, and the step whose work it is (if any). */
+export interface HandoffParty {
+  agent: string;
+  step: string | null;
+}
+
 export interface EventPayloads {
   // signals
-  'run.created': { plan: Plan; planHash: string; inputs: JsonObject; registry: Record<string, CapabilityDescriptor> };
+  /** `by`: who submitted the run, when the surface knows (the MCP server and the API record it). */
+  'run.created': { plan: Plan; planHash: string; inputs: JsonObject; registry: Record<string, CapabilityDescriptor>; by?: Principal };
   'run.resumed': { engine: string; reason: string };
   /** `costUsd`: what the capability reported this attempt cost (else its declared `cost_usd` is charged). `by`: who submitted a human step's result. */
   'attempt.succeeded': { attemptId: string; output: Json; durationMs: number; costUsd?: number; by?: Principal; artifacts?: ArtifactRef[] };
@@ -60,6 +82,12 @@ export interface EventPayloads {
   /** A new plan revision for the run (`baton revise`, or `baton revert` with `revertOf`). */
   'plan.revised': { revision: number; plan: Plan; planHash: string; registry: Record<string, CapabilityDescriptor>; by: Principal; revertOf: number | null };
   'artifact.sealed': { artifact: string; sha256: string; by: Principal };
+  /** An agent's status for a step or a phase (exactly one of the two is set). */
+  'agent.status_reported': { agent: string; step: string | null; phase: string | null; status: AgentStatus; note: string | null; by: Principal };
+  /** An agent's routing decision: who it gives a step's work to, the options it weighed, and why. */
+  'agent.routed': { agent: string; step: string; to: string; reason: string; candidates: ReportedCandidate[]; by: Principal };
+  /** A handoff between agents, queued until the receiving agent reports on the step (`handoff-1`, `handoff-2`, ...). */
+  'handoff.queued': { id: string; from: HandoffParty; to: { agent: string; step: string }; artifacts: ArtifactRef[]; reason: string; by: Principal };
   // decisions
   'step.skipped': { step: string; reason: string };
   /** `voters`: for a `consensus` step, the distinct capabilities it runs on. */
@@ -141,6 +169,9 @@ export const SIGNAL_TYPES: ReadonlySet<EventType> = new Set<EventType>([
   'step.deferred',
   'plan.revised',
   'artifact.sealed',
+  'agent.status_reported',
+  'agent.routed',
+  'handoff.queued',
 ]);
 
 export function isDecision(event: { type: EventType }): boolean {

@@ -1,4 +1,4 @@
-import type { ArtifactRef, AttemptRole, PendingKind, Principal, StepError } from './events.js';
+import type { AgentStatus, ArtifactRef, AttemptRole, HandoffParty, PendingKind, Principal, StepError } from './events.js';
 import { phasesOf, type PhaseState } from './governance/phases.js';
 import type { Json, JsonObject } from './json.js';
 import { dependentsIndex, joinRule, type JoinRule } from './plan/graph.js';
@@ -81,6 +81,33 @@ export interface PendingDecision {
   since: string;
 }
 
+/** An agent's latest report on a step or a phase, as `agent.status_reported` recorded it. */
+export interface AgentReport {
+  agent: string;
+  step: string | null;
+  phase: string | null;
+  status: AgentStatus;
+  note: string | null;
+  by: Principal;
+  at: string;
+}
+
+/**
+ * Work one agent handed to another. `queued` until the receiving agent reports on the step
+ * (anything but `assigned`, which is the handoff's own report), then `accepted`.
+ */
+export interface AgentHandoff {
+  id: string;
+  from: HandoffParty;
+  to: { agent: string; step: string };
+  artifacts: ArtifactRef[];
+  reason: string;
+  by: Principal;
+  at: string;
+  status: 'queued' | 'accepted';
+  acceptedAt: string | null;
+}
+
 /** An operator's "no" that the conductor has not yet acted on. */
 export interface Denial {
   id: string;
@@ -161,6 +188,12 @@ export interface RunState {
   builtBy: Map<string, string>;
   /** Plan revisions, from 1 (the plan the run was created with). */
   revisions: { revision: number; planHash: string; at: string }[];
+
+  // Agents outside the engine (the MCP tools): what they said; the conductor never acts on it.
+  /** The latest report per step (`step:ID`) or phase (`phase:ID`). */
+  agentReports: Map<string, AgentReport>;
+  /** Handoffs between agents, in the order they were queued. */
+  handoffs: AgentHandoff[];
 }
 
 /** `build`, `fan[3]`, `build/check`, `review/v2`, `deploy/compensate`. */
@@ -311,6 +344,8 @@ export function createRunState(args: {
     artifacts: new Map(),
     builtBy,
     revisions: [{ revision: 1, planHash: args.planHash, at: args.at }],
+    agentReports: new Map(),
+    handoffs: [],
   };
 }
 

@@ -3,6 +3,7 @@ import {
   BatonError,
   buildRegistry,
   checkPlan,
+  parsePlan,
   ConflictError,
   ErrorCode,
   NotFoundError,
@@ -14,6 +15,12 @@ import {
   routeStep,
   staticPolicy,
   preflight,
+  checkPhaseTransition,
+  recordRoute,
+  reportStatus,
+  type RouteInput,
+  type StatusReportInput,
+  type TransitionVerdict,
   type PreflightReport,
   type BatonEvent,
   type RunState,
@@ -25,6 +32,7 @@ import { canonicalJson, chainEvents, ChainVerifier, EMPTY_HEAD, hashPlan } from 
 import { readAllEvents, SqliteStore, type ContextEntry, type RunRecord, type Store } from '../store/index.js';
 import { ArtifactStore, checkSealedArtifacts, joinVerdicts, SealedArtifactsFold, type ArtifactLimits, type RunVerdict } from './artifacts/index.js';
 import { completeObjective, readContext, recordContextEntry, type WorkspaceContext } from './context.js';
+import { runHandoff, type HandoffReport, type HandoffRequest } from './handoff.js';
 import { loadVerifiedRun } from './load-run.js';
 import { defaultPrincipal, newOwner } from './owner.js';
 import { loadPlanFile } from './plan-file.js';
@@ -88,6 +96,8 @@ export interface SubmitOptions {
   inputText?: Record<string, string>;
   /** Choose the run id; submitting an existing id with the same plan resumes that run. */
   runId?: string;
+  /** Who submits the run, recorded in its `run.created` event (the MCP server and the API say who). */
+  by?: string;
   /** Receives every batch of events from the first one on. */
   onEvents?: (events: readonly LedgerEvent[]) => void;
   /**
@@ -155,6 +165,11 @@ export class Baton {
     return loadPlanFile(file, this.registered());
   }
 
+  /** Reads and validates a plan given as YAML or JSON text; `source` names it in errors (`source:line:col`). */
+  parsePlan(text: string, source = 'plan'): Plan {
+    return parsePlan(text, { file: source, registry: (checked) => buildRegistry(checked, this.registered()) });
+  }
+
   /** Validates a plan given as data (for example from the builder). */
   validate(plan: unknown): Plan {
     return checkPlan(plan, (checked) => buildRegistry(checked, this.registered()));
@@ -185,7 +200,8 @@ export class Baton {
     }
     const runId = options.runId ?? newRunId(this.options.now());
     const registry = buildRegistry(checked, this.registered());
-    const driver = await RunDriver.create(runId, { type: 'run.created', data: { plan: checked, planHash, inputs, registry } }, this.driverOptions(options.wait), options.onEvents);
+    const created = { plan: checked, planHash, inputs, registry, ...(options.by !== undefined && { by: options.by }) };
+    const driver = await RunDriver.create(runId, { type: 'run.created', data: created }, this.driverOptions(options.wait), options.onEvents);
     return this.track(new RunHandle(driver, this.store));
   }
 
@@ -275,6 +291,14 @@ export class Baton {
   async resume(runId: string, options: ResumeOptions | SubmitOptions['onEvents'] = {}): Promise<RunHandle> {
     const { onEvents, wait, unpause, by } = typeof options === 'function' ? { onEvents: options, wait: undefined, unpause: undefined, by: undefined } : options;
     if (!(await this.store.getRun(runId))) throw new NotFoundError(`run "${runId}"`);
+    // The run's lock is this process's own, so a second driver would get it and run the work
+    // in flight again as if after a crash: a run already conducted here is already continuing.
+    const driving = [...this.active].find((handle) => handle.runId === runId && handle.isDriving);
+    if (driving) {
+      if (onEvents) driving.onEvents(onEvents);
+      if (unpause && driving.state.paused) driving.signal(operator.unpause(driving.state, by ?? this.options.principal));
+      return driving;
+    }
     const driver = await RunDriver.resume(runId, this.driverOptions(wait), onEvents, (state) => {
       // Distributed, the functions run on workers that have them; this engine need not.
       const missing = this.distributed ? [] : this.unregisteredFunctionsFor(state);
@@ -384,6 +408,47 @@ export class Baton {
 
   seal(runId: string, artifact: string, options: OperatorOptions = {}): Promise<BatonEvent> {
     return this.command(runId, (state) => operator.seal(state, artifact, this.principal(options)));
+  }
+
+  /**
+   * Whether the conductor would open phase `to` now, coming from `from` (default: the phase
+   * open now), by the rule it uses itself (`validatePhaseTransition`). Writes nothing.
+   */
+  async checkPhaseTransition(runId: string, to: string, from: string | null = null): Promise<TransitionVerdict> {
+    return checkPhaseTransition(await this.currentState(runId), from, to);
+  }
+
+  /**
+   * Records an agent's status for a step or a phase (an `agent.status_reported` signal),
+   * refused when it contradicts the run (`done` on a step that has not succeeded, work on a
+   * step that has finished or in a phase that cannot open). The conductor does not act on it.
+   */
+  reportStatus(runId: string, report: StatusReportInput, options: OperatorOptions = {}): Promise<BatonEvent> {
+    return this.command(runId, (state) => reportStatus(state, report, this.principal(options)));
+  }
+
+  /** Records an agent's routing decision for a step's work, with the options it weighed (the routing log shows it). */
+  recordRoute(runId: string, route: RouteInput, options: OperatorOptions = {}): Promise<BatonEvent> {
+    return this.command(runId, (state) => recordRoute(state, route, this.principal(options)));
+  }
+
+  /**
+   * Hands work from one agent to another: the artifacts exist, the transition is allowed, the
+   * receiving step is assigned, the routing is logged, the handoff is queued. Halts at the
+   * first step that fails and reports which were done; nothing is rolled back.
+   * @example
+   * const report = await baton.requestHandoff(runId, { from: { agent: 'builder', step: 'build' }, to: { agent: 'reviewer', step: 'review' }, artifacts: [], reason: 'built' });
+   */
+  async requestHandoff(runId: string, request: HandoffRequest, options: OperatorOptions = {}): Promise<HandoffReport> {
+    if (!(await this.store.getRun(runId))) throw new NotFoundError(`run "${runId}"`);
+    return runHandoff({ runId, by: this.principal(options), load: () => this.currentState(runId), append: (build) => this.command(runId, build), artifacts: this.artifacts }, request);
+  }
+
+  /** The run's state as the engine conducting it in this process holds it, else folded from its verified ledger. */
+  private async currentState(runId: string): Promise<RunState> {
+    const driving = [...this.active].find((handle) => handle.runId === runId && handle.isDriving);
+    if (driving) return driving.state;
+    return (await this.getRun(runId)).state;
   }
 
   /** Appends a new plan revision to a running run; unchanged steps keep their results. */

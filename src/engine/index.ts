@@ -7,3 +7,5 @@ export { killRunningCommands } from '../capabilities/index.js';
 export { Worker, type WorkerLogEvent } from './worker.js';
 export { RunAdopter, type RunAdopterLogEvent } from './run-adopter.js';
 export { LEASE_MS } from './run-driver.js';
+export { HANDOFF_STEPS, type HandoffReport, type HandoffRequest, type HandoffStep, type HandoffStepReport } from './handoff.js';
+export { defaultPrincipal } from './owner.js';

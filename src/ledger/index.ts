@@ -1,7 +1,8 @@
 export { canonicalJson, hashPlan, sha256Hex } from './canonical.js';
 export { chainEvents, ChainVerifier, EMPTY_HEAD, GENESIS_HASH, verifyChain, type ChainHead, type ChainVerdict } from './chain.js';
 export { replayLedger, type ReplayVerdict } from './replay.js';
-export { routingLog, type RoutingEntry, type InjectedConstraints, type RouteDecision } from './projections/routing-log.js';
+export { routingLog, type RoutingEntry, type InjectedConstraints, type ReportedRoute, type RouteDecision } from './projections/routing-log.js';
+export { renderRoutingLogMarkdown } from './projections/routing-log-markdown.js';
 export { pendingWithAnswers, pipelineState, renderPipelineStateMarkdown, RECENT_ROUTING, type PipelinePending, type PipelinePhase, type PipelineState, type RoutingEvent } from './projections/pipeline-state.js';
-export { handoffs, type Handoff, type HandedWork } from './projections/handoffs.js';
+export { handoffs, type AgentHandoffEntry, type Handoff, type HandedWork } from './projections/handoffs.js';
 export { answersFor, shellWord, type DecisionRef } from './projections/answers.js';

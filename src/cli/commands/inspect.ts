@@ -42,9 +42,11 @@ function printRoute(s: ReturnType<typeof paint>, entry: RoutingEntry): void {
     const answer = d.answer === null ? s('yellow', 'pending') : `${d.answer.verdict} by ${d.answer.by}${d.answer.comment && d.answer.verdict !== 'signalled' ? `: ${d.answer.comment}` : ''}`;
     return `    ${d.kind === 'escalation' ? s('yellow', '⚠') : s('yellow', '?')} ${d.id}: ${d.reason} → ${d.answer?.verdict === 'denied' ? s('red', answer) : answer}`;
   });
+  // Routing decisions agents recorded about the step (MCP): shown with who recorded them.
+  const reported = entry.reported.map((r) => `    ${s('magenta', '↳')} ${r.agent} → ${r.to}: ${r.reason} (recorded by ${r.by})${r.candidates.length > 0 ? `; weighed ${r.candidates.map((c) => `${c.name}${c.score !== null ? ` ${c.score}` : ''}`).join(', ')}` : ''}`);
   if (entry.capability === null) {
     out.write(`${s('bold', entry.step)}  ${s('gray', entry.reason)}\n`);
-    for (const line of decisions) out.write(`${line}\n`);
+    for (const line of [...decisions, ...reported]) out.write(`${line}\n`);
     return;
   }
   const what = entry.skill !== null ? `skill ${entry.skill}` : 'pinned';
@@ -54,7 +56,7 @@ function printRoute(s: ReturnType<typeof paint>, entry: RoutingEntry): void {
     const mark = candidate.chosen ? s('green', '✓') : s('gray', '·');
     out.write(`    ${mark} ${candidate.capability.padEnd(20)} ${candidate.strength === null ? '   ' : candidate.strength.toFixed(2)}  ${candidate.reason}\n`);
   }
-  for (const line of decisions) out.write(`${line}\n`);
+  for (const line of [...decisions, ...reported]) out.write(`${line}\n`);
   const attempts = entry.attempts.map((a) => `${a.attemptId} ${a.outcome}${a.durationMs !== null ? ` ${a.durationMs}ms` : ''}`).join(', ');
   const outcome = entry.outcome === 'failed' ? s('red', `failed: ${entry.error?.message ?? ''}`) : entry.outcome === 'succeeded' ? s('green', 'succeeded') : entry.outcome;
   out.write(`    outcome: ${outcome}${attempts ? `  [${attempts}]` : ''}\n`);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { BatonError, ErrorCode, type LedgerEvent } from '../../core/index.js';
 import type { Baton } from '../../engine/index.js';
-import { handoffs, pipelineState, renderPipelineStateMarkdown, type Handoff, type HandedWork, type PipelineState } from '../../ledger/index.js';
+import { handoffs, pipelineState, renderPipelineStateMarkdown, type AgentHandoffEntry, type Handoff, type HandedWork, type PipelineState } from '../../ledger/index.js';
 import { withBaton, type GlobalOptions } from '../context.js';
 import { paint, printJson, table } from '../format.js';
 import { formatPending } from '../pending.js';
@@ -27,8 +27,26 @@ function printState(view: PipelineState): void {
   out.write(`${table([['PHASE', 'READINESS', 'OPENED', 'GATE', 'DONE', 'FAILED'], ...phases])}\n\n`);
   const { limitUsd, spentUsd, reservedUsd, remainingUsd } = view.budget;
   out.write(`budget: limit ${usd(limitUsd)}, spent $${spentUsd}, reserved $${reservedUsd}, remaining ${usd(remainingUsd)}\n`);
-  if (view.recentRouting.length === 0) return void out.write('recent routing: none yet\n');
-  out.write(`recent routing (newest first)\n${view.recentRouting.map((event) => `  #${event.seq}  ${event.summary}`).join('\n')}\n`);
+  if (view.recentRouting.length === 0) out.write('recent routing: none yet\n');
+  else out.write(`recent routing (newest first)\n${view.recentRouting.map((event) => `  #${event.seq}  ${event.summary}`).join('\n')}\n`);
+  printAgents(view);
+}
+
+/** What agents reported and handed on, only when there is something: a run no agent touched reads as before. */
+function printAgents(view: PipelineState): void {
+  const out = process.stdout;
+  if (view.reports.length > 0) {
+    out.write('agent reports (latest per step or phase)\n');
+    for (const r of view.reports) out.write(`  ${r.step !== null ? `step ${r.step}` : `phase ${r.phase}`}: ${r.agent} ${r.status}${r.note ? ` — ${r.note}` : ''} (by ${r.by}, ${r.at})\n`);
+  }
+  if (view.handoffs.length > 0) {
+    out.write('handoffs between agents\n');
+    for (const h of view.handoffs) out.write(`  ${h.id} ${describeAgentHandoff(h)} ${h.status === 'accepted' ? `accepted ${h.acceptedAt ?? ''}` : 'queued'}\n`);
+  }
+}
+
+function describeAgentHandoff(h: Pick<AgentHandoffEntry, 'from' | 'to'>): string {
+  return `${h.from.agent}${h.from.step !== null ? ` (${h.from.step})` : ''} → ${h.to.agent} (${h.to.step})`;
 }
 
 function formatWork(work: HandedWork): string {
@@ -43,6 +61,12 @@ function printHandoffs(runId: string, found: readonly Handoff[]): void {
   for (const handoff of found) {
     if (handoff.kind === 'phase') {
       process.stdout.write(`#${handoff.seq} ${handoff.at}  ${s('bold', `phase ${handoff.from ?? '(start)'} → ${handoff.to}`)}  ${s('gray', handoff.reason)}\n`);
+      continue;
+    }
+    if (handoff.kind === 'agent') {
+      const status = handoff.status === 'accepted' ? `accepted at #${handoff.acceptedSeq}` : 'queued';
+      process.stdout.write(`#${handoff.seq} ${handoff.at}  ${s('bold', `${handoff.id} ${describeAgentHandoff(handoff)}`)} ${status}  ${s('gray', `${handoff.reason} (by ${handoff.by})`)}\n`);
+      for (const artifact of handoff.artifacts) process.stdout.write(`    artifact ${artifact.name} ${artifact.sha256.slice(0, 12)} (${artifact.bytes} B)\n`);
       continue;
     }
     const role = handoff.to.role !== null ? ` (${handoff.to.role})` : '';

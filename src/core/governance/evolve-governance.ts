@@ -1,5 +1,6 @@
 import type { BatonEvent } from '../events.js';
 import { stepOf, type RunState } from '../state.js';
+import { evolveAgents } from './evolve-agents.js';
 import { revise } from './revise.js';
 
 type GovernanceEvent = Exclude<
@@ -131,6 +132,10 @@ export function evolveGovernance(state: RunState, event: GovernanceEvent): RunSt
       state.compensating = (state.compensating ?? []).filter((step) => step !== event.data.step);
       if (event.data.ok) state.compensated.push(event.data.step);
       return state;
+    case 'agent.status_reported':
+    case 'agent.routed':
+    case 'handoff.queued':
+      return evolveAgents(state, event);
   }
 }
 

@@ -35,7 +35,8 @@ export function advancePhases(state: RunState, emit: Emit): void {
   }
 }
 
-function firstPhase(state: RunState, overridden: boolean): { allowed: boolean; reason: string } {
+/** The first phase opens when its gate passes, or when a person overrode a gate that did not. */
+export function firstPhase(state: RunState, overridden: boolean): { allowed: boolean; reason: string } {
   const phase = state.phases[0];
   if (!phase) return { allowed: false, reason: 'the plan has no phases' };
   const gate = evaluateGate(state, phase);

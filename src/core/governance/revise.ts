@@ -111,6 +111,8 @@ export function revise(state: RunState, event: Revised): RunState {
     cancelled: state.cancelled,
     revoked,
     revisions: [...state.revisions, { revision, planHash, at: event.at }],
+    agentReports: state.agentReports,
+    handoffs: state.handoffs,
   } satisfies Partial<RunState>);
   // The state object is the run's identity for callers holding it: replace its contents.
   for (const key of Object.keys(state) as (keyof RunState)[]) delete state[key];

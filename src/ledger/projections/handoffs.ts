@@ -1,4 +1,4 @@
-import type { ArtifactRef, Json, LedgerEvent, Plan, Step } from '../../core/index.js';
+import { takesUpHandoff, type ArtifactRef, type HandoffParty, type Json, type LedgerEvent, type Plan, type Step } from '../../core/index.js';
 import { canonicalJson, sha256Hex } from '../canonical.js';
 
 /** What one upstream step handed on: its output (by hash and size) and the artifacts it wrote. */
@@ -11,8 +11,27 @@ export interface HandedWork {
 }
 
 /**
+ * A handoff between agents outside the engine (MCP `request_handoff`): `queued` until the
+ * receiving agent reports on the step, then `accepted` at that report's seq.
+ */
+export interface AgentHandoffEntry {
+  kind: 'agent';
+  seq: number;
+  at: string;
+  id: string;
+  from: HandoffParty;
+  to: { agent: string; step: string };
+  artifacts: ArtifactRef[];
+  reason: string;
+  by: string;
+  status: 'queued' | 'accepted';
+  acceptedSeq: number | null;
+}
+
+/**
  * Work passed on. `step`: an attempt of a step dispatched after the steps it depends on,
  * with what they handed it. `phase`: a phase opened after the one before, with the reason.
+ * `agent`: one agent handing work to another.
  */
 export type Handoff =
   | {
@@ -22,7 +41,8 @@ export type Handoff =
       from: HandedWork[];
       to: { step: string; capability: string; attemptId: string; role: string | null; input: { sha256: string; bytes: number } };
     }
-  | { kind: 'phase'; seq: number; at: string; from: string | null; to: string; reason: string };
+  | { kind: 'phase'; seq: number; at: string; from: string | null; to: string; reason: string }
+  | AgentHandoffEntry;
 
 function upstreamOf(after: Step['after']): string[] {
   if (after === undefined) return [];
@@ -81,6 +101,16 @@ export function handoffs(events: Iterable<LedgerEvent>): Handoff[] {
         break;
       case 'phase.opened':
         found.push({ kind: 'phase', seq: event.seq, at: event.at, from: event.data.from, to: event.data.phase, reason: event.data.reason });
+        break;
+      case 'handoff.queued': {
+        const { id, from, to, artifacts, reason, by } = event.data;
+        found.push({ kind: 'agent', seq: event.seq, at: event.at, id, from, to, artifacts, reason, by, status: 'queued', acceptedSeq: null });
+        break;
+      }
+      case 'agent.status_reported':
+        for (const handoff of found) {
+          if (handoff.kind === 'agent' && handoff.status === 'queued' && takesUpHandoff(event.data, handoff)) Object.assign(handoff, { status: 'accepted', acceptedSeq: event.seq });
+        }
         break;
       default:
         break;

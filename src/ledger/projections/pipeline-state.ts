@@ -1,4 +1,4 @@
-import { evolve, phaseReadiness, type LedgerEvent, type PendingDecision, type PendingKind, type PhaseReadiness, type RunState } from '../../core/index.js';
+import { evolve, phaseReadiness, type AgentHandoff, type AgentReport, type LedgerEvent, type PendingDecision, type PendingKind, type PhaseReadiness, type RunState } from '../../core/index.js';
 import { answersFor } from './answers.js';
 
 /** How many routing events the pipeline state keeps: the latest ones. */
@@ -62,6 +62,10 @@ export interface PipelineState {
   phases: PipelinePhase[];
   budget: { limitUsd: number | null; spentUsd: number; reservedUsd: number; remainingUsd: number | null };
   recentRouting: RoutingEvent[];
+  /** What agents outside the engine reported: the latest report per step or phase, in the order first reported. */
+  reports: AgentReport[];
+  /** Handoffs between agents, in order, each `queued` until its receiving agent reports on the step. */
+  handoffs: AgentHandoff[];
   revision: number;
   events: number;
   updatedAt: string;
@@ -81,6 +85,12 @@ function routingSummary(event: LedgerEvent): string | null {
       return `consensus on "${event.data.step}" by ${event.data.agreeing.join(', ')}${event.data.dissenting.length > 0 ? ` (dissenting: ${event.data.dissenting.join(', ')})` : ''}`;
     case 'decision.made':
       return event.data.verdict === 'denied' ? `${event.data.id} denied by ${event.data.by}${event.data.comment ? `: ${event.data.comment}` : ''}` : null;
+    case 'agent.routed':
+      return `agent ${event.data.agent} routed step "${event.data.step}" → ${event.data.to}: ${event.data.reason}`;
+    case 'handoff.queued': {
+      const { id, from, to, reason } = event.data;
+      return `${id} queued: ${from.agent}${from.step !== null ? ` (${from.step})` : ''} → ${to.agent} (${to.step}): ${reason}`;
+    }
     default:
       return null;
   }
@@ -140,6 +150,8 @@ export function pipelineState(events: Iterable<LedgerEvent>): PipelineState {
     })),
     budget: { limitUsd, spentUsd: round(spentUsd), reservedUsd: round(reservedUsd), remainingUsd: limitUsd === null ? null : round(limitUsd - spentUsd - reservedUsd) },
     recentRouting: recent.reverse(),
+    reports: [...run.agentReports.values()].map((report) => ({ ...report })),
+    handoffs: run.handoffs.map((handoff) => ({ ...handoff })),
     revision: run.revisions.length,
     events: last.seq,
     updatedAt: last.at,
@@ -180,5 +192,25 @@ export function renderPipelineStateMarkdown(view: PipelineState): string {
   lines.push(`## Recent routing (last ${RECENT_ROUTING}, newest first)`, '');
   if (view.recentRouting.length === 0) lines.push('None yet.');
   for (const event of view.recentRouting) lines.push(`- #${event.seq} ${event.at} \`${event.type}\`: ${cell(event.summary)}`);
+  lines.push(...agentSections(view));
   return `${lines.join('\n')}\n`;
+}
+
+/** Agents' reports and handoffs, only when there are some: a run no agent touched reads as before. */
+function agentSections(view: PipelineState): string[] {
+  const lines: string[] = [];
+  if (view.reports.length > 0) {
+    lines.push('', '## Agent reports (latest per step or phase)', '', '| on | agent | status | note | by | at |', '|---|---|---|---|---|---|');
+    for (const r of view.reports) lines.push(`| ${r.step !== null ? `step \`${r.step}\`` : `phase \`${r.phase}\``} | ${cell(r.agent)} | ${r.status} | ${cell(r.note ?? '')} | ${cell(r.by)} | ${r.at} |`);
+  }
+  if (view.handoffs.length > 0) {
+    lines.push('', '## Handoffs between agents', '', '| id | from | to | artifacts | status | reason |', '|---|---|---|---|---|---|');
+    for (const h of view.handoffs) {
+      const from = `${cell(h.from.agent)}${h.from.step !== null ? ` (\`${h.from.step}\`)` : ''}`;
+      const artifacts = h.artifacts.length === 0 ? '—' : h.artifacts.map((a) => `\`${a.name}\` ${a.sha256.slice(0, 12)}`).join('<br>');
+      const status = h.status === 'accepted' ? `accepted ${h.acceptedAt ?? ''}` : 'queued';
+      lines.push(`| \`${h.id}\` | ${from} | ${cell(h.to.agent)} (\`${h.to.step}\`) | ${artifacts} | ${status} | ${cell(h.reason)} |`);
+    }
+  }
+  return lines;
 }

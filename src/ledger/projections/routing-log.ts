@@ -1,4 +1,4 @@
-import { stepGrant, stepScope, type Json, type LedgerEvent, type PendingKind, type Plan, type RouteCandidate, type Step, type StepError } from '../../core/index.js';
+import { stepGrant, stepScope, type Json, type LedgerEvent, type PendingKind, type Plan, type ReportedCandidate, type RouteCandidate, type Step, type StepError } from '../../core/index.js';
 import { canonicalJson, sha256Hex } from '../canonical.js';
 
 /** What a route was given to work within: money reserved, permissions granted, kinds allowed, scope. */
@@ -21,6 +21,19 @@ export interface RouteDecision {
   answer: { verdict: 'approved' | 'denied' | 'submitted' | 'signalled'; by: string; comment: string | null } | null;
 }
 
+/** A routing decision an agent outside the engine recorded for the step (MCP `append_routing_event`, `request_handoff`). */
+export interface ReportedRoute {
+  seq: number;
+  at: string;
+  /** The agent that decided, and the one it gave the work to. */
+  agent: string;
+  to: string;
+  reason: string;
+  candidates: ReportedCandidate[];
+  /** Who recorded it (the session's principal). */
+  by: string;
+}
+
 /**
  * One routing decision and what came of it: the `baton log` view. A step that was never
  * routed (skipped, or failed before routing) has an entry too, with `capability: null` and
@@ -35,7 +48,8 @@ export interface RoutingEntry {
   reason: string;
   candidates: RouteCandidate[];
   attempts: { attemptId: string; outcome: 'running' | 'succeeded' | 'failed' | 'abandoned' | 'cancelled' | 'rejected'; durationMs: number | null; error: StepError | null }[];
-  outcome: 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
+  /** `waiting`: not routed by the conductor yet (the entry is there for what agents recorded about the step). */
+  outcome: 'waiting' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
   error: StepError | null;
   /** The steps it runs after: where its work comes from. */
   from: string[];
@@ -44,6 +58,8 @@ export interface RoutingEntry {
   constraints: InjectedConstraints;
   /** Escalations, confirmations, tasks and signal waits of the step, with their answers (denials included). */
   decisions: RouteDecision[];
+  /** Routing decisions agents recorded for the step, in order. */
+  reported: ReportedRoute[];
 }
 
 function upstreamOf(after: Step['after']): string[] {
@@ -69,8 +85,13 @@ function unrouted(plan: Plan | undefined, event: LedgerEvent, step: string, reas
   return { seq: event.seq, at: event.at, step, skill: null, capability: null, reason, candidates: [], attempts: [], outcome, error, ...context(plan, step) };
 }
 
-function context(plan: Plan | undefined, step: string): Pick<RoutingEntry, 'from' | 'input' | 'constraints' | 'decisions'> {
-  return { from: upstreamOf(plan?.steps[step]?.after), input: null, constraints: { reservedUsd: 0, ...grantOf(plan, step) }, decisions: [] };
+function context(plan: Plan | undefined, step: string): Pick<RoutingEntry, 'from' | 'input' | 'constraints' | 'decisions' | 'reported'> {
+  return { from: upstreamOf(plan?.steps[step]?.after), input: null, constraints: { reservedUsd: 0, ...grantOf(plan, step) }, decisions: [], reported: [] };
+}
+
+/** What an entry that replaces another keeps: the decisions asked and the routes agents recorded about the step. */
+function carried(before: RoutingEntry | undefined): Pick<RoutingEntry, 'decisions' | 'reported'> {
+  return { decisions: before?.decisions ?? [], reported: before?.reported ?? [] };
 }
 
 /** The routing log of a run, projected from its ledger: every route with its candidates and the attempts it led to. */
@@ -93,7 +114,7 @@ export function routingLog(events: Iterable<LedgerEvent>): RoutingEntry[] {
         break;
       case 'step.routed': {
         const before = byStep.get(event.data.step);
-        byStep.set(event.data.step, { seq: event.seq, at: event.at, ...event.data, attempts: [], outcome: 'running', error: null, ...context(plan, event.data.step), decisions: before?.decisions ?? [] });
+        byStep.set(event.data.step, { seq: event.seq, at: event.at, ...event.data, attempts: [], outcome: 'running', error: null, ...context(plan, event.data.step), ...carried(before) });
         break;
       }
       case 'attempt.dispatched': {
@@ -132,8 +153,8 @@ export function routingLog(events: Iterable<LedgerEvent>): RoutingEntry[] {
         if (kind === 'signal') awaiting.set(id, (event.data.detail as { signals?: string[] } | undefined)?.signals ?? []);
         let entry = byStep.get(step);
         // A step no capability could take escalates before any route: it gets an entry too.
-        if (!entry) {
-          entry = unrouted(plan, event, step, `not routed: ${reason}`, 'running', null);
+        if (!entry || entry.outcome === 'waiting') {
+          entry = { ...unrouted(plan, event, step, `not routed: ${reason}`, 'running', null), ...carried(entry) };
           byStep.set(step, entry);
         }
         entry.decisions.push(decision);
@@ -159,14 +180,14 @@ export function routingLog(events: Iterable<LedgerEvent>): RoutingEntry[] {
       }
       case 'step.failed': {
         const entry = byStep.get(event.data.step);
-        if (entry) [entry.outcome, entry.error] = ['failed', event.data.error];
-        else byStep.set(event.data.step, unrouted(plan, event, event.data.step, `not routed: ${event.data.error.message}`, 'failed', event.data.error));
+        if (entry && entry.outcome !== 'waiting') [entry.outcome, entry.error] = ['failed', event.data.error];
+        else byStep.set(event.data.step, { ...unrouted(plan, event, event.data.step, `not routed: ${event.data.error.message}`, 'failed', event.data.error), ...carried(entry) });
         break;
       }
       case 'step.cancelled': {
         const entry = byStep.get(event.data.step);
-        if (entry) entry.outcome = 'cancelled';
-        else byStep.set(event.data.step, unrouted(plan, event, event.data.step, `not routed: ${event.data.reason}`, 'cancelled', null));
+        if (entry && entry.outcome !== 'waiting') entry.outcome = 'cancelled';
+        else byStep.set(event.data.step, { ...unrouted(plan, event, event.data.step, `not routed: ${event.data.reason}`, 'cancelled', null), ...carried(entry) });
         break;
       }
       case 'run.failed':
@@ -176,8 +197,19 @@ export function routingLog(events: Iterable<LedgerEvent>): RoutingEntry[] {
         settle('cancelled');
         break;
       case 'step.skipped':
-        byStep.set(event.data.step, unrouted(plan, event, event.data.step, `skipped: ${event.data.reason}`, 'skipped', null));
+        byStep.set(event.data.step, { ...unrouted(plan, event, event.data.step, `skipped: ${event.data.reason}`, 'skipped', null), ...carried(byStep.get(event.data.step)) });
         break;
+      case 'agent.routed': {
+        const { agent, step, to, reason, candidates, by } = event.data;
+        let entry = byStep.get(step);
+        // Agents may route a step the conductor has not reached: it gets an entry, waiting.
+        if (!entry) {
+          entry = unrouted(plan, event, step, 'not routed by the conductor yet', 'waiting', null);
+          byStep.set(step, entry);
+        }
+        entry.reported.push({ seq: event.seq, at: event.at, agent, to, reason, candidates, by });
+        break;
+      }
       default:
         break;
     }

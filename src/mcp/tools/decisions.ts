@@ -1,0 +1,134 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import type { Json, PendingDecision } from '../../core/index.js';
+import { pendingWithAnswers } from '../../ledger/index.js';
+import { defineTool } from '../define-tool.js';
+import { recorded } from '../run-views.js';
+import { args, RunId, Recorded } from '../schemas.js';
+import { Scope } from '../scopes.js';
+import type { McpSession } from '../session.js';
+
+/**
+ * What waits for a person, and the answers. Gates, confirmations and escalations are there to
+ * stop the work until a person looks, and a `human` step's task is reserved for a person (a
+ * plan uses one for a review, a sign-off): answering any of them needs the `approve` scope,
+ * which a local client does not have unless it was granted. Only signal waits are answered
+ * with `operate`: a signal is news from outside, not a person's judgement.
+ */
+
+/** How many running runs list_pending_decisions looks through when not given one. */
+const RUNS_LOOKED_AT = 100;
+
+/** The MCP tools that answer a pending decision, and the scope they need. */
+function toolsFor(decision: PendingDecision): { tools: string[]; scope: typeof Scope.operate | typeof Scope.approve; signals: string[] } {
+  switch (decision.kind) {
+    case 'gate':
+    case 'confirm':
+      return { tools: ['approve', 'deny'], scope: Scope.approve, signals: [] };
+    case 'escalation':
+      return { tools: ['approve', 'deny', 'submit_result'], scope: Scope.approve, signals: [] };
+    case 'human':
+      return { tools: ['submit_result'], scope: Scope.approve, signals: [] };
+    case 'signal':
+      return { tools: ['signal'], scope: Scope.operate, signals: (decision.detail as { signals?: string[] } | undefined)?.signals ?? [] };
+  }
+}
+
+const Decision = z.strictObject({
+  runId: z.string(),
+  id: z.string(),
+  kind: z.enum(['gate', 'confirm', 'escalation', 'human', 'signal']),
+  step: z.string().nullable(),
+  phase: z.string().nullable(),
+  reason: z.string(),
+  since: z.string(),
+  /** The MCP tools that answer it and the scope they need; for a signal wait, the signals it waits for. */
+  tools: z.array(z.string()),
+  scope: z.enum(['operate', 'approve']),
+  signals: z.array(z.string()),
+  /** The same answers as `baton` commands, for people. */
+  answers: z.array(z.string()),
+});
+
+const Verdict = args({
+  runId: RunId,
+  target: z.string().min(1).max(300).describe('A phase (its gate), a step (its confirmation or escalation), or a decision id such as gate:execution'),
+  comment: z.string().max(10_000).optional().describe('Why, recorded with the decision'),
+});
+
+export function registerDecisionTools(server: McpServer, session: McpSession): void {
+  const { baton, principal } = session;
+
+  defineTool(
+    server,
+    session,
+    {
+      name: 'list_pending_decisions',
+      title: 'List pending decisions',
+      description:
+        "What runs wait for from outside: gates, confirmations and escalations (approve or deny) and people's tasks (submit_result), all of which need the approve scope, and signal waits (signal, operate scope). For one run, or for every running run among the 100 most recent.",
+      scope: Scope.read,
+      input: args({ runId: RunId.optional().describe('One run (default: every running run)') }),
+      output: z.strictObject({ decisions: z.array(Decision) }),
+      annotations: { readOnlyHint: true },
+    },
+    async ({ runId }) => {
+      const ids = runId !== undefined ? [runId] : (await baton.listRuns({ status: 'running', limit: RUNS_LOOKED_AT })).map((run) => run.runId);
+      const decisions: z.output<typeof Decision>[] = [];
+      for (const id of ids) {
+        const { state } = await baton.getRun(id);
+        const pending = [...state.pending.values()];
+        pendingWithAnswers(id, pending).forEach((view, i) => decisions.push({ runId: id, ...view, ...toolsFor(pending[i] as PendingDecision) }));
+      }
+      return { value: { decisions }, summary: decisions.length === 0 ? 'nothing is pending' : `${decisions.length} pending: ${decisions.map((d) => `${d.runId} ${d.id}`).join(', ')}` };
+    },
+  );
+
+  for (const verdict of ['approve', 'deny'] as const) {
+    defineTool(
+      server,
+      session,
+      {
+        name: verdict,
+        title: verdict === 'approve' ? 'Approve a pending decision' : 'Deny a pending decision',
+        description:
+          verdict === 'approve'
+            ? 'Approves a pending gate (by phase), confirmation or escalation (by step), recorded with the session principal and the comment: the gate opens, the step is dispatched, the escalated step is tried again. Needs the approve scope: these are decisions for a person, and an agent must not pass its own gates.'
+            : 'Denies a pending gate, confirmation or escalation: a denied gate or confirmation ends the run denied (a step with on_failure: continue fails alone); a denied escalation fails the step. Needs the approve scope, like approve.',
+        scope: Scope.approve,
+        input: Verdict,
+        output: Recorded,
+        annotations: { destructiveHint: verdict === 'deny' },
+      },
+      async ({ runId, target, comment }) => {
+        const options = { by: principal, ...(comment !== undefined && { comment }) };
+        const event = verdict === 'approve' ? await baton.approve(runId, target, options) : await baton.deny(runId, target, options);
+        const value = recorded(runId, event);
+        return { value, summary: `recorded: ${value.summary}; the engine conducting the run takes it in (if none is, call resume)` };
+      },
+    );
+  }
+
+  defineTool(
+    server,
+    session,
+    {
+      name: 'submit_result',
+      title: "Submit a person's result",
+      description:
+        "The result of a step that waits for a person: a `human` step's task, or an escalated step's output given in place of a capability (it overrides the escalation). Needs the approve scope: work reserved for a person is not done by an agent unless it was granted. The output is JSON; the step succeeds with it.",
+      scope: Scope.approve,
+      input: args({
+        runId: RunId,
+        step: z.string().min(1).max(300).describe('The step (or for_each item, such as review[2])'),
+        output: z.unknown().refine((value) => value !== undefined, 'output is required: the result as JSON (null is allowed)').describe('The result, as JSON'),
+      }),
+      output: Recorded,
+    },
+    async ({ runId, step, output }) => {
+      const event = await baton.submitResult(runId, step, (output ?? null) as Json, { by: principal });
+      const value = recorded(runId, event);
+      return { value, summary: `recorded: ${value.summary}; the engine conducting the run takes it in (if none is, call resume)` };
+    },
+  );
+}

@@ -1,0 +1,204 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import { evolve, formatPreflight, type Json, type RunState } from '../../core/index.js';
+import { displayStatus } from '../../engine/index.js';
+import { pipelineState } from '../../ledger/index.js';
+import { defineTool } from '../define-tool.js';
+import { awaitOutcome, outcomeSummary, planArgument, verifiedEvents } from '../run-views.js';
+import { args, ArtifactRefView, PendingView, PlanArgs, RunId, RunOutcome, WaitSeconds } from '../schemas.js';
+import { Scope } from '../scopes.js';
+import type { McpSession } from '../session.js';
+
+/** The run tools: list runs, read one run's state, dry-run a plan, submit one. */
+
+const RunStateOutput = z.strictObject({
+  runId: z.string(),
+  name: z.string(),
+  status: z.string(),
+  failure: z.string().nullable(),
+  pending: z.array(PendingView),
+  currentPhase: z.string().nullable(),
+  phases: z.array(
+    z.strictObject({
+      id: z.string(),
+      readiness: z.enum(['needed', 'building', 'ready', 'partial', 'failed']),
+      opened: z.boolean(),
+      current: z.boolean(),
+      gate: z.enum(['none', 'approval', 'evidence', 'policy']),
+      steps: z.number().int(),
+      done: z.number().int(),
+      failed: z.number().int(),
+    }),
+  ),
+  budget: z.strictObject({ limitUsd: z.number().nullable(), spentUsd: z.number(), reservedUsd: z.number(), remainingUsd: z.number().nullable() }),
+  recentRouting: z.array(z.strictObject({ seq: z.number().int(), at: z.string(), type: z.string(), summary: z.string() })),
+  reports: z.array(
+    z.strictObject({ agent: z.string(), step: z.string().nullable(), phase: z.string().nullable(), status: z.enum(['assigned', 'working', 'blocked', 'done']), note: z.string().nullable(), by: z.string(), at: z.string() }),
+  ),
+  handoffs: z.array(
+    z.strictObject({
+      id: z.string(),
+      from: z.strictObject({ agent: z.string(), step: z.string().nullable() }),
+      to: z.strictObject({ agent: z.string(), step: z.string() }),
+      artifacts: z.array(ArtifactRefView),
+      reason: z.string(),
+      by: z.string(),
+      at: z.string(),
+      status: z.enum(['queued', 'accepted']),
+      acceptedAt: z.string().nullable(),
+    }),
+  ),
+  revision: z.number().int(),
+  events: z.number().int(),
+  updatedAt: z.string(),
+  steps: z.array(z.strictObject({ step: z.string(), status: z.string(), phase: z.string(), capability: z.string().nullable(), attempts: z.number().int(), error: z.string().nullable(), output: z.unknown() })),
+  artifacts: z.array(z.strictObject({ name: z.string(), sha256: z.string(), bytes: z.number().int(), step: z.string(), sealed: z.boolean() })),
+});
+
+const Candidate = z.strictObject({ capability: z.string(), kind: z.string(), strength: z.number().nullable(), chosen: z.boolean(), reason: z.string() });
+
+const PreflightOutput = z.strictObject({
+  runnable: z.boolean(),
+  text: z.string(),
+  report: z.strictObject({
+    plan: z.string(),
+    steps: z.array(
+      z.strictObject({
+        step: z.string(),
+        phase: z.string(),
+        gate: z.string().nullable(),
+        confirm: z.boolean(),
+        awaits: z.array(z.string()).nullable(),
+        capability: z.string().nullable(),
+        voters: z.array(z.string()).nullable(),
+        reason: z.string(),
+        candidates: z.array(Candidate),
+        minUsd: z.number(),
+        worstUsd: z.number(),
+        perItem: z.boolean(),
+        certain: z.boolean(),
+        arithmetic: z.string(),
+        scope: z.array(z.string()).readonly().nullable().describe("What the step's capabilities may touch (the run's scope narrowed by the step's); null when no scope is declared"),
+      }),
+    ),
+    minUsd: z.number(),
+    worstUsd: z.number(),
+    perItemUsd: z.record(z.string(), z.number()),
+    budgetUsd: z.number().nullable(),
+    deadline: z.string().nullable(),
+    maxParallel: z.number().nullable(),
+    phases: z.array(z.strictObject({ id: z.string(), gate: z.string().nullable(), onPartial: z.enum(['block', 'continue']), steps: z.array(z.string()) })),
+    confirmations: z.array(z.string()),
+    problems: z.array(z.string()),
+    notes: z.array(z.string()),
+  }),
+});
+
+function stepRows(state: RunState): z.output<typeof RunStateOutput>['steps'] {
+  return Object.values(state.steps).map((step) => ({
+    step: step.id,
+    status: step.status,
+    phase: state.phases[step.phase]?.id ?? '',
+    capability: step.capability,
+    attempts: step.attempts,
+    error: step.error?.message ?? null,
+    output: step.status === 'succeeded' ? step.output : null,
+  }));
+}
+
+export function registerRunTools(server: McpServer, session: McpSession): void {
+  const { baton, principal } = session;
+
+  defineTool(
+    server,
+    session,
+    {
+      name: 'list_runs',
+      title: 'List runs',
+      description: "The workspace's most recent runs, newest first, each with its status (`waiting` or `paused` when it is running but cannot go on by itself) and the ids of the decisions it waits for.",
+      scope: Scope.read,
+      input: args({ limit: z.number().int().min(1).max(200).optional().describe('How many runs (default 20)') }),
+      output: z.strictObject({ runs: z.array(z.strictObject({ runId: z.string(), name: z.string(), status: z.string(), events: z.number().int(), createdAt: z.string(), updatedAt: z.string(), pending: z.array(z.string()) })) }),
+      annotations: { readOnlyHint: true },
+    },
+    async ({ limit }) => {
+      const records = await baton.listRuns({ limit: limit ?? 20 });
+      const runs = await Promise.all(
+        records.map(async (record) => {
+          const state = record.status === 'running' ? (await baton.getRun(record.runId)).state : null;
+          const status = state ? displayStatus(state) : record.status;
+          return { runId: record.runId, name: record.name, status, events: record.headSeq, createdAt: record.createdAt, updatedAt: record.updatedAt, pending: state ? [...state.pending.keys()] : [] };
+        }),
+      );
+      return { value: { runs }, summary: runs.length === 0 ? 'no runs yet in this workspace' : `${runs.length} runs, newest first` };
+    },
+  );
+
+  defineTool(
+    server,
+    session,
+    {
+      name: 'get_run_state',
+      title: "A run's state",
+      description:
+        "A run's pipeline state, projected from its verified ledger: status, pending decisions (with the commands that answer them), phases with readiness and gates, budget, recent routing, agents' latest reports and handoffs, every step (status, capability, attempts, error, output) and the run's artifacts.",
+      scope: Scope.read,
+      input: args({ runId: RunId }),
+      output: RunStateOutput,
+      annotations: { readOnlyHint: true },
+    },
+    async ({ runId }) => {
+      const events = await verifiedEvents(baton, runId);
+      const view = pipelineState(events);
+      const state = events.reduce<RunState | undefined>((folded, event) => evolve(folded, event), undefined) as RunState;
+      const artifacts = [...state.artifacts.values()].map(({ name, sha256, bytes, step, sealed }) => ({ name, sha256, bytes, step, sealed }));
+      const value = { ...view, steps: stepRows(state), artifacts };
+      return { value, summary: `run ${runId} (${view.name}) is ${view.status}${view.pending.length > 0 ? `; waiting for ${view.pending.map((p) => p.id).join(', ')}` : ''}` };
+    },
+  );
+
+  defineTool(
+    server,
+    session,
+    {
+      name: 'dry_run',
+      title: 'Pre-flight a plan',
+      description:
+        "What a plan would do under its constraints, without running it: each step's route with every candidate and its reason, minimum and worst-case cost, budget, deadline, phases and gates, confirmations, and the problems that would make submit_plan refuse it. Give the plan one way: `plan`, `source` or `file`. Writes nothing.",
+      scope: Scope.read,
+      input: args(PlanArgs),
+      output: PreflightOutput,
+      annotations: { readOnlyHint: true },
+    },
+    async (given) => {
+      const report = await baton.preflight(await planArgument(session, given));
+      const runnable = report.problems.length === 0;
+      return { value: { runnable, text: formatPreflight(report), report }, summary: runnable ? `plan "${report.plan}" can run` : `plan "${report.plan}" would be refused: ${report.problems.join('; ')}` };
+    },
+  );
+
+  defineTool(
+    server,
+    session,
+    {
+      name: 'submit_plan',
+      title: 'Submit a plan',
+      description:
+        "Validates a plan and its inputs, runs the pre-flight (a plan that cannot run is refused and nothing is written), creates the run (recording the session's principal) and conducts it in this server. Waits up to `waitSeconds` (default 10) for it to end or to stop for a person or a signal, then reports where it is; a run still going goes on in the server (follow it with get_run_state). A plan's command capabilities run on the server's machine as the server's user. Give the plan one way: `plan`, `source` or `file`. With `runId` of an existing run created from the same plan and inputs, that run is continued.",
+      scope: Scope.operate,
+      input: args({
+        ...PlanArgs,
+        inputs: z.record(z.string(), z.unknown()).optional().describe("The plan's inputs, typed as the plan declares them"),
+        runId: z.string().min(1).max(128).optional().describe('Choose the run id (default: a new one)'),
+        waitSeconds: WaitSeconds,
+      }),
+      output: RunOutcome,
+    },
+    async ({ plan, source, file, inputs, runId, waitSeconds }) => {
+      const checked = await planArgument(session, { plan, source, file });
+      const handle = await baton.submit(checked, { by: principal, ...(inputs && { inputs: inputs as Record<string, Json> }), ...(runId !== undefined && { runId }) });
+      const outcome = await awaitOutcome(handle, waitSeconds);
+      return { value: outcome, summary: outcomeSummary(outcome) };
+    },
+  );
+}

@@ -1,0 +1,72 @@
+import { chmodSync, rmSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { createBaton, plan, type Baton } from '../../src/index.js';
+import { pipelineState, replayLedger } from '../../src/ledger/index.js';
+import { tempDir } from '../support/temp.js';
+
+/** `make` leaves an artifact; `use` runs after it and waits for a person's yes, so the run stays open. */
+async function madeRun(): Promise<{ baton: Baton; runId: string; sha256: string }> {
+  const baton = await createBaton({ home: tempDir(), principal: 'library:test' });
+  baton.register({
+    id: 'maker',
+    skills: { make: 1 },
+    run: async (_input: unknown, context) => {
+      await context.writeArtifact('out.txt', 'made');
+      return 'ok';
+    },
+  });
+  const run = await baton.submit(plan('made').step('make', { skill: 'make' }).step('use', { skill: 'make', after: ['make'], confirm: true }).build(), { runId: 'h1' });
+  expect((await run.result()).status).toBe('waiting');
+  const sha256 = run.state.artifacts.get('make/out.txt')?.sha256 as string;
+  return { baton, runId: run.runId, sha256 };
+}
+
+const REQUEST = { from: { agent: 'maker-agent', step: 'make' }, to: { agent: 'user-agent', step: 'use' }, artifacts: ['make/out.txt'], reason: 'made it' };
+
+describe('Baton.requestHandoff', () => {
+  it('does the five steps in order, each recorded with the principal, and the run still replays', async () => {
+    const { baton, runId } = await madeRun();
+    const before = (await baton.events(runId)).length;
+    const report = await baton.requestHandoff(runId, REQUEST, { by: 'agent:orchestrator' });
+    expect(report).toMatchObject({ ok: true, handoffId: 'handoff-1', failedAt: null });
+    const added = (await baton.events(runId)).slice(before);
+    expect(added.map((event) => [event.type, (event.data as { by?: string }).by])).toEqual([
+      ['agent.status_reported', 'agent:orchestrator'],
+      ['agent.routed', 'agent:orchestrator'],
+      ['handoff.queued', 'agent:orchestrator'],
+    ]);
+    const events = await baton.events(runId);
+    expect(replayLedger(events)).toMatchObject({ ok: true });
+    expect((await baton.verify(runId)).ok).toBe(true);
+    expect(pipelineState(events).handoffs).toEqual([expect.objectContaining({ id: 'handoff-1', status: 'queued', from: REQUEST.from, to: REQUEST.to })]);
+    await baton.close();
+  });
+
+  it('halts at the artifacts when a named artifact is unknown, or its content is gone from the store or changed, and writes nothing', async () => {
+    const { baton, runId, sha256 } = await madeRun();
+    const before = (await baton.events(runId)).length;
+    const unknown = await baton.requestHandoff(runId, { ...REQUEST, artifacts: ['make/nope.txt'] });
+    expect(unknown).toMatchObject({ ok: false, failedAt: 'artifacts', error: 'artifact "make/nope.txt" in run "h1" (artifacts: make/out.txt) not found' });
+    expect(unknown.steps.map((s) => s.status)).toEqual(['failed', 'not_run', 'not_run', 'not_run', 'not_run']);
+
+    const stored = baton.artifacts.path(sha256);
+    chmodSync(stored, 0o644);
+    writeFileSync(stored, 'tampered');
+    expect(await baton.requestHandoff(runId, REQUEST)).toMatchObject({ failedAt: 'artifacts', error: `the content of artifact "make/out.txt" no longer matches its recorded sha256 ${sha256.slice(0, 12)}` });
+    rmSync(stored);
+    expect(await baton.requestHandoff(runId, REQUEST)).toMatchObject({ failedAt: 'artifacts', error: `the content of artifact "make/out.txt" (sha256 ${sha256.slice(0, 12)}) is missing from the workspace's artifact store` });
+    expect(await baton.events(runId)).toHaveLength(before);
+    await expect(baton.requestHandoff('nope', REQUEST)).rejects.toThrow('run "nope" not found');
+    await baton.close();
+  });
+
+  it('checkPhaseTransition, reportStatus and recordRoute refuse what contradicts the run and record the default principal otherwise', async () => {
+    const { baton, runId } = await madeRun();
+    expect(await baton.checkPhaseTransition(runId, 'main')).toEqual({ allowed: false, reason: '"main" is already open: a phase opens once; to redo work, revise or revert the plan' });
+    await expect(baton.reportStatus(runId, { agent: 'a', step: 'use', status: 'done' })).rejects.toThrow(/^step "use" has not succeeded \(it is awaiting\)/);
+    const event = await baton.reportStatus(runId, { agent: 'a', step: 'use', status: 'blocked', note: 'needs a yes' });
+    expect(event).toEqual({ type: 'agent.status_reported', data: { agent: 'a', step: 'use', phase: null, status: 'blocked', note: 'needs a yes', by: 'library:test' } });
+    await expect(baton.recordRoute(runId, { agent: 'a', step: 'make', to: 'b', reason: 'x' })).rejects.toThrow('step "make" has already succeeded: there is no work left to route');
+    await baton.close();
+  });
+});
