@@ -2,3 +2,4 @@ export { CONTEXT_ID_PREFIX, readAllEvents, type AppendBatch, type ContextEntry, 
 export { SqliteStore, type SqliteStoreOptions } from './sqlite/sqlite-store.js';
 export { PostgresStore, type PostgresStoreOptions } from './postgres/postgres-store.js';
 export { loadMigrations, type Migration } from './migrations.js';
+export { API_SCOPES, type ApiScope, type ApiToken, type PositionedEvent } from './port.js';
