@@ -6,6 +6,7 @@ import {
   ConflictError,
   ErrorCode,
   NotFoundError,
+  parsePlan,
   resolveInputs,
   type CapabilityDescriptor,
   type Json,
@@ -23,6 +24,8 @@ import { CapabilityId, Permission, Skills } from '../core/plan/schema.js';
 import { commandRunner, functionRunner, type CapabilityRunner, type FunctionCapability } from '../capabilities/index.js';
 import { canonicalJson, chainEvents, ChainVerifier, hashPlan } from '../ledger/index.js';
 import { readAllEvents, SqliteStore, type ContextEntry, type RunRecord, type Store } from '../store/index.js';
+import { ApiTokens } from './api-tokens.js';
+import { capabilityRegistry, type CapabilityRegistryView } from './capability-registry.js';
 import { ArtifactStore, checkSealedArtifacts, joinVerdicts, SealedArtifactsFold, type ArtifactLimits, type RunVerdict } from './artifacts/index.js';
 import { completeObjective, readContext, recordContextEntry, type WorkspaceContext } from './context.js';
 import { loadVerifiedRun } from './load-run.js';
@@ -75,11 +78,14 @@ export interface SubmitOptions {
    * the ledger from any process) instead of returning a `waiting` result.
    */
   wait?: boolean;
+  /** Who submits the run, recorded in `run.created` (default: this process's user, e.g. `alice@build-3`). */
+  by?: string;
 }
 
 export interface ResumeOptions extends Pick<SubmitOptions, 'onEvents' | 'wait'> {
   /** Lift an operator's pause before continuing, recorded as done by `by` (default: this process's user). */
   unpause?: boolean;
+  /** Who asks for the resume: recorded in `run.resumed` (only when given) and as the one who lifts a pause. */
   by?: string;
 }
 
@@ -100,12 +106,15 @@ export class Baton {
   private readonly active = new Set<RunHandle>();
   /** Content-addressed artifacts of this workspace's runs. */
   readonly artifacts: ArtifactStore;
+  /** The bearer tokens of the workspace's HTTP API. */
+  readonly tokens: ApiTokens;
 
   constructor(
     readonly store: Store,
     private readonly options: { concurrency: number; now: () => number; principal: string; artifacts?: ArtifactStore },
   ) {
     this.artifacts = options.artifacts ?? new ArtifactStore(artifactsRoot(workspaceHome()));
+    this.tokens = new ApiTokens(store, options.now);
   }
 
   /** Registers a TypeScript function as a capability that plans can route to by skill or pin by id. */
@@ -130,9 +139,27 @@ export class Baton {
     return [...this.functions.values()].map((runner) => runner.descriptor);
   }
 
+  /** The function capabilities registered in this process (plans declare the others). */
+  capabilities(): CapabilityDescriptor[] {
+    return this.registered();
+  }
+
+  /**
+   * The capabilities this process registered and those the plans of the newest runs declared,
+   * each with its health (latest outcome, successes, failures) over those runs' ledgers.
+   */
+  capabilityRegistry(options: { recentRuns?: number } = {}): Promise<CapabilityRegistryView> {
+    return capabilityRegistry(this.store, this.registered(), options.recentRuns ?? 20);
+  }
+
   /** Reads and validates a plan file (YAML or JSON). Throws PlanError with file:line:col. */
   loadPlan(file: string): Promise<Plan> {
     return loadPlanFile(file, this.registered());
+  }
+
+  /** Parses and validates a plan given as YAML or JSON text; PlanError issues carry line and column. */
+  parsePlan(text: string): Plan {
+    return parsePlan(text, { registry: (checked) => buildRegistry(checked, this.registered()) });
   }
 
   /** Validates a plan given as data (for example from the builder). */
@@ -160,24 +187,35 @@ export class Baton {
         if (created?.type === 'run.created' && canonicalJson(created.data.inputs) !== canonicalJson(inputs)) {
           throw new ConflictError(`run "${options.runId}" exists with other inputs; use a new run id, or resume it with the inputs it was created with`);
         }
-        return this.resume(options.runId, { ...(options.onEvents && { onEvents: options.onEvents }), ...(options.wait !== undefined && { wait: options.wait }) });
+        return this.resume(options.runId, { ...(options.onEvents && { onEvents: options.onEvents }), ...(options.wait !== undefined && { wait: options.wait }), ...(options.by !== undefined && { by: options.by }) });
       }
     }
     const runId = options.runId ?? newRunId(this.options.now());
     const registry = buildRegistry(checked, this.registered());
-    const driver = await RunDriver.create(runId, { type: 'run.created', data: { plan: checked, planHash, inputs, registry } }, this.driverOptions(options.wait), options.onEvents);
+    const created = { plan: checked, planHash, inputs, registry, by: options.by ?? this.options.principal };
+    const driver = await RunDriver.create(runId, { type: 'run.created', data: created }, this.driverOptions(options.wait), options.onEvents);
     return this.track(new RunHandle(driver, this.store));
   }
 
   /**
    * Continues a run after a crash, an interruption, or a wait for a person; nothing that
    * succeeded runs again. With `unpause`, a paused run's pause is lifted first, under the
-   * run's lock (so the lift is recorded only when this process does conduct the run).
+   * run's lock (so the lift is recorded only when this process does conduct the run). A run
+   * this process conducts already is not conducted twice: its handle is returned (its pause
+   * lifted when asked).
    */
   async resume(runId: string, options: ResumeOptions | SubmitOptions['onEvents'] = {}): Promise<RunHandle> {
     const { onEvents, wait, unpause, by } = typeof options === 'function' ? { onEvents: options, wait: undefined, unpause: undefined, by: undefined } : options;
+    // The run's lock is already ours: a second driver would take it too and both would conduct.
+    const conducting = this.conducting(runId);
+    if (conducting) {
+      const { state } = conducting;
+      if (unpause && state.status === 'running' && state.paused) conducting.signal(operator.unpause(state, by ?? this.options.principal));
+      if (onEvents) conducting.onEvents(onEvents);
+      return conducting;
+    }
     if (!(await this.store.getRun(runId))) throw new NotFoundError(`run "${runId}"`);
-    const driver = await RunDriver.resume(runId, this.driverOptions(wait), onEvents, (state) => {
+    const driver = await RunDriver.resume(runId, { ...this.driverOptions(wait), ...(by !== undefined && { resumedBy: by }) }, onEvents, (state) => {
       const missing = this.unregisteredFunctionsFor(state);
       if (missing.length > 0) {
         throw new BatonError(ErrorCode.badInput, `run "${runId}" still needs function capabilities that are not registered in this process: ${missing.join(', ')}`);
@@ -204,6 +242,11 @@ export class Baton {
     return [...missing];
   }
 
+  /** The handle of the run when this process conducts it now, else undefined. */
+  conducting(runId: string): RunHandle | undefined {
+    return [...this.active].find((handle) => handle.runId === runId && handle.isDriving);
+  }
+
   private track(handle: RunHandle): RunHandle {
     this.active.add(handle);
     void handle
@@ -221,7 +264,7 @@ export class Baton {
    * runs, folds it in (or `resume` does).
    */
   private async command(runId: string, build: (state: RunState, now: number) => BatonEvent): Promise<BatonEvent> {
-    const driving = [...this.active].find((handle) => handle.runId === runId && handle.isDriving);
+    const driving = this.conducting(runId);
     if (driving) {
       const event = build(driving.state, this.options.now());
       driving.signal(event);
@@ -374,9 +417,20 @@ export class Baton {
     return this.store.listRuns(query);
   }
 
-  async events(runId: string, afterSeq = 0): Promise<LedgerEvent[]> {
+  /** The run's events after `afterSeq`, at most `limit` of them (default all). */
+  async events(runId: string, afterSeq = 0, limit?: number): Promise<LedgerEvent[]> {
     if (!(await this.store.getRun(runId))) throw new NotFoundError(`run "${runId}"`);
-    return this.store.readEvents(runId, afterSeq);
+    return this.store.readEvents(runId, afterSeq, limit);
+  }
+
+  /**
+   * The run's events once its chain (and its sealed artifacts) verify; an integrity error
+   * otherwise: projections are never shown from a tampered ledger.
+   */
+  async verifiedEvents(runId: string): Promise<LedgerEvent[]> {
+    const verdict = await this.verify(runId);
+    if (!verdict.ok) throw new BatonError(ErrorCode.integrity, `the ledger of run "${runId}" fails verification at seq ${verdict.seq}: ${verdict.reason}`);
+    return this.events(runId);
   }
 
   /**

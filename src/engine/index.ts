@@ -4,3 +4,7 @@ export { displayStatus, RunHandle, summarize, type RunResult } from './run-handl
 export { workspaceHome, databaseFile } from './workspace.js';
 export { loadPlanFile } from './plan-file.js';
 export { killRunningCommands } from '../capabilities/index.js';
+export { runView, stepRows, summarizeRuns, type RunSummary, type RunView, type StepRow } from './run-view.js';
+export { allows, ApiTokens, hashSecret, parseScopes, principalOf, TOKEN_PREFIX, type Authentication } from './api-tokens.js';
+export { type CapabilityRegistryView, type KnownCapability } from './capability-registry.js';
+export { parseUntil } from './until.js';

@@ -42,6 +42,8 @@ export interface RunDriverOptions {
   now(): number;
   /** Keep driving while the run waits for a person or a signal (instead of returning). */
   wait?: boolean;
+  /** Who asked for a resume, recorded in its `run.resumed`. */
+  resumedBy?: string;
 }
 
 export type EventListener = (events: readonly LedgerEvent[]) => void;
@@ -132,7 +134,8 @@ export class RunDriver {
   private async recoverWork(reason: string): Promise<void> {
     const work = await this.options.store.listWork(this.runId);
     const held = new Set(work.map((item) => item.attemptId));
-    const signals: BatonEvent[] = [{ type: 'run.resumed', data: { engine: describeOwner(this.options.owner), reason } }];
+    const { resumedBy } = this.options;
+    const signals: BatonEvent[] = [{ type: 'run.resumed', data: { engine: describeOwner(this.options.owner), reason, ...(resumedBy !== undefined && { by: resumedBy }) } }];
     for (const item of work) {
       signals.push({ type: 'attempt.abandoned', data: { attemptId: item.attemptId, reason: 'the engine running it stopped before it reported' } });
     }
