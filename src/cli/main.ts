@@ -4,6 +4,8 @@ import { registerInspect } from './commands/inspect.js';
 import { registerOperate } from './commands/operate.js';
 import { registerPipeline } from './commands/pipeline.js';
 import { registerRun } from './commands/run.js';
+import { registerServe } from './commands/serve.js';
+import { registerToken } from './commands/token.js';
 import { reportError, type GlobalOptions } from './context.js';
 import { ExitCode } from './exit-codes.js';
 
@@ -28,6 +30,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerOperate(program, globals);
   registerPipeline(program, globals);
   registerContext(program, globals);
+  registerServe(program, globals);
+  registerToken(program, globals);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return ExitCode.ok;

@@ -40,6 +40,13 @@ export function parseScopes(given: string | readonly string[]): ApiScope[] {
   return API_SCOPES.filter((scope) => names.includes(scope));
 }
 
+/** Refuses a name that cannot be a token's (bad input), so that a caller can check before it opens a workspace. */
+export function checkTokenName(name: string): void {
+  if (!NAME.test(name) || name.startsWith('tok_')) {
+    throw new BatonError(ErrorCode.badInput, `token name ${JSON.stringify(name.slice(0, 100))} is not valid: use 1-64 letters, digits, _, ., @ and -, starting with a letter or digit, and not starting with tok_ (ids do)`);
+  }
+}
+
 /** True when a token with these scopes may act in `needed` (`admin` may do everything). */
 export function allows(scopes: readonly ApiScope[], needed: ApiScope): boolean {
   return scopes.includes(needed) || scopes.includes('admin');
@@ -63,11 +70,9 @@ export class ApiTokens {
   /** Makes a token; the secret is returned here and never again. Bad names or scopes write nothing. */
   async create(args: { name?: string; scopes: readonly string[] }): Promise<{ token: ApiToken; secret: string }> {
     const scopes = parseScopes(args.scopes);
+    if (args.name !== undefined) checkTokenName(args.name);
     const id = `tok_${randomBytes(6).toString('hex')}`;
     const name = args.name ?? id;
-    if (!NAME.test(name) || (args.name !== undefined && name.startsWith('tok_'))) {
-      throw new BatonError(ErrorCode.badInput, `token name ${JSON.stringify(name)} is not valid: use 1-64 letters, digits, _, ., @ and -, starting with a letter or digit, and not starting with tok_ (ids do)`);
-    }
     const secret = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
     const token = await this.store.createApiToken({ id, name, scopes, createdAt: new Date(this.now()).toISOString(), revokedAt: null, secretHash: hashSecret(secret) });
     return { token, secret };

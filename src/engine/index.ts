@@ -5,6 +5,6 @@ export { workspaceHome, databaseFile } from './workspace.js';
 export { loadPlanFile } from './plan-file.js';
 export { killRunningCommands } from '../capabilities/index.js';
 export { runView, stepRows, summarizeRuns, type RunSummary, type RunView, type StepRow } from './run-view.js';
-export { allows, ApiTokens, hashSecret, parseScopes, principalOf, TOKEN_PREFIX, type Authentication } from './api-tokens.js';
+export { allows, ApiTokens, checkTokenName, hashSecret, parseScopes, principalOf, TOKEN_PREFIX, type Authentication } from './api-tokens.js';
 export { type CapabilityRegistryView, type KnownCapability } from './capability-registry.js';
 export { parseUntil } from './until.js';

@@ -46,6 +46,21 @@ export interface AppOptions {
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 export const DEFAULT_RATE_LIMIT: RateLimit = { perSecond: 20, burst: 100 };
 
+/** The API's routes (not the document's own two), each with its schemas: what createApp mounts. */
+export function apiRoutes(deps: RouteDeps, log: (line: string) => void): Route[] {
+  return [
+    ...planRoutes(deps),
+    ...runRoutes(deps),
+    ...submitRoutes(deps),
+    ...ledgerRoutes(deps),
+    ...operateRoutes(deps),
+    ...streamRoutes(deps, log),
+    ...capabilityRoutes(deps),
+    ...artifactRoutes(deps),
+    ...contextRoutes(deps),
+  ];
+}
+
 /**
  * The HTTP API as a Hono app: every route of docs/api.md, the OpenAPI document at
  * `/openapi.json` and its reference page at `/docs`. Serve it with @hono/node-server
@@ -90,17 +105,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   const guardsFor = (scope: Route['scope']): MiddlewareHandler<AppEnv>[] =>
     scope === null ? [] : [authenticate({ tokens: baton.tokens, anonymous: options.auth.anonymous }), rateLimit(buckets), requireScope(scope), limitBody];
 
-  const routes: Route[] = [
-    ...planRoutes(deps),
-    ...runRoutes(deps),
-    ...submitRoutes(deps),
-    ...ledgerRoutes(deps),
-    ...operateRoutes(deps),
-    ...streamRoutes(deps, log),
-    ...capabilityRoutes(deps),
-    ...artifactRoutes(deps),
-    ...contextRoutes(deps),
-  ];
+  const routes = apiRoutes(deps, log);
   const mounts = options.mounts ?? [];
   let document: Record<string, unknown> | undefined;
   const openApi = () => (document ??= openApiDocument(routes, mounts, { version: options.version ?? '0.1.0' }));

@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { allows, type ApiTokens } from '../engine/index.js';
 import { API_SCOPES, type ApiScope } from '../store/index.js';
+import { isLoopbackHost } from './binding.js';
 import { ApiError, ApiErrorCode } from './errors.js';
 import type { AppEnv, Principal } from './route.js';
 
@@ -17,8 +18,6 @@ export interface AuthOptions {
 
 export const ANONYMOUS: Principal = { by: 'http:anonymous', scopes: API_SCOPES, tokenId: null };
 
-/** Host names that reach only this machine. A browser tricked by DNS rebinding sends the attacker's name instead. */
-const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])(:\d+)?$/i;
 
 const CHALLENGE = { 'WWW-Authenticate': 'Bearer realm="baton"' };
 
@@ -32,7 +31,9 @@ export function authenticate(options: AuthOptions): MiddlewareHandler<AppEnv> {
     const header = c.req.header('authorization');
     if (header === undefined) {
       if (options.anonymous === 'when-no-tokens' && !(await options.tokens.any())) {
-        if (!LOOPBACK_HOST.test(c.req.header('host') ?? '')) {
+        // The request's URL carries its Host header (as @hono/node-server builds it): a browser
+        // tricked by DNS rebinding sends the attacker's name there, not a loopback one.
+        if (!isLoopbackHost(new URL(c.req.url).hostname)) {
           throw new ApiError(ApiErrorCode.unauthorized, 'this server answers requests without a token only when they are addressed to localhost, 127.0.0.1 or [::1]', undefined, CHALLENGE);
         }
         c.set('principal', ANONYMOUS);
@@ -68,8 +69,7 @@ export function refuseForeignOrigins(allowed: string | null): MiddlewareHandler<
   return async (c, next) => {
     const origin = c.req.header('origin');
     if (origin === undefined || origin === allowed) return next();
-    const own = `${new URL(c.req.url).protocol}//${c.req.header('host') ?? ''}`;
-    if (origin === own) return next();
+    if (origin === new URL(c.req.url).origin) return next();
     throw new ApiError(ApiErrorCode.forbidden, `requests from the web origin ${JSON.stringify(origin.slice(0, 200))} are refused; start baton serve with --cors ${origin.slice(0, 200)} to allow it`);
   };
 }
