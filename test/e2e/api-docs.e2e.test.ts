@@ -69,11 +69,11 @@ function parseJsonOutput(text: string): unknown[] {
 }
 
 /**
- * Runs shell blocks one after the other in one bash session, from the repository root, on a
+ * Runs shell blocks one after the other in one bash process, from the repository root, on a
  * fresh workspace, with `baton` on the PATH and port 8080 replaced by a free one; returns each
  * block's output. The server a block starts in the background is stopped at the end.
  */
-async function runSession(blocks: readonly Block[]): Promise<string[]> {
+async function runBlocks(blocks: readonly Block[]): Promise<string[]> {
   const bin = tempDir();
   writeFileSync(join(bin, 'baton'), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`);
   chmodSync(join(bin, 'baton'), 0o755);
@@ -99,10 +99,10 @@ async function runSession(blocks: readonly Block[]): Promise<string[]> {
 }
 
 describe('the HTTP API examples run as written', () => {
-  it('docs/api.md: its curl session runs against baton serve and answers as shown', async () => {
+  it('docs/api.md: its curl walk-through runs against baton serve and answers as shown', async () => {
     const blocks = shellBlocks(readFileSync(join(ROOT, 'docs/api.md'), 'utf8'));
     expect(blocks.length).toBeGreaterThan(10);
-    const outputs = await runSession(blocks);
+    const outputs = await runBlocks(blocks);
     for (const [i, block] of blocks.entries()) {
       const output = outputs[i] as string;
       const where = `block ${i}: ${block.code.split('\n')[0]}\n--- got:\n${output}`;
@@ -127,8 +127,8 @@ describe('the HTTP API examples run as written', () => {
     const section = readme.slice(readme.indexOf('## The HTTP API'), readme.indexOf('## How it works'));
     const blocks = shellBlocks(section);
     expect(blocks).toHaveLength(1);
-    // `npx baton` is the package's `baton`, which the session puts on the PATH.
-    const [output] = await runSession(blocks.map((block) => ({ code: block.code.replaceAll('npx baton', 'baton') })));
+    // `npx baton` is the package's `baton`, which runBlocks puts on the PATH.
+    const [output] = await runBlocks(blocks.map((block) => ({ code: block.code.replaceAll('npx baton', 'baton') })));
     const events = parseJsonOutput((output as string).slice((output as string).indexOf('{"seq"'))) as { seq: number; type: string }[];
     expect(events[0]).toEqual({ seq: 1, type: 'run.created' });
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));

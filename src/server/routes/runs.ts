@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { NotFoundError } from '../../core/index.js';
 import { runView, stepRows, summarizeRuns } from '../../engine/index.js';
 import { routingLog } from '../../ledger/index.js';
@@ -6,7 +7,6 @@ import { RunParams, StepParams } from '../schemas/common.js';
 import { ListRunsQuerySchema, RunList, RunViewSchema, StepDetail, StepRowSchema } from '../schemas/runs.js';
 import { defineRoute, type Route } from '../route.js';
 import type { RouteDeps } from './deps.js';
-import { z } from 'zod';
 
 /** Runs as `baton status` shows them: the list, one run, its steps. */
 export function runRoutes({ baton }: RouteDeps): Route[] {
