@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { Plan } from '../../src/core/index.js';
 import { createBaton, type Baton } from '../../src/engine/index.js';
 import { AppendSignal, apiRoutes, createApp, type AppOptions, type Route } from '../../src/server/index.js';
-import type { ApiScope } from '../../src/store/index.js';
+import type { ApiScope, Store } from '../../src/store/index.js';
 import { tempDir } from '../support/temp.js';
 
 export const SCOPES: ApiScope[] = ['read', 'operate', 'approve', 'admin'];
@@ -24,8 +24,8 @@ export interface Server {
  * function capabilities the test plans route to: `work` (echoes its input) and `writer`
  * (leaves an artifact).
  */
-export async function startServer(options: Partial<AppOptions> = {}): Promise<Server> {
-  const baton = await createBaton({ home: tempDir() });
+export async function startServer(options: Partial<AppOptions> = {}, store?: Store): Promise<Server> {
+  const baton = await createBaton({ home: tempDir(), ...(store && { store }) });
   baton.register({ id: 'worker', skills: { work: 1 }, run: (input: unknown) => input });
   baton.register({ id: 'writer', skills: { write: 1 }, run: async (_input: unknown, context) => {
     await context.writeArtifact('report.txt', 'all good\n');
