@@ -6,6 +6,8 @@ import { registerOperate } from './commands/operate.js';
 import { registerPipeline } from './commands/pipeline.js';
 import { registerRun } from './commands/run.js';
 import { registerWorker } from './commands/worker.js';
+import { registerServe } from './commands/serve.js';
+import { registerToken } from './commands/token.js';
 import { reportError, type GlobalOptions } from './context.js';
 import { ExitCode } from './exit-codes.js';
 
@@ -34,6 +36,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerContext(program, globals);
   registerWorker(program, globals);
   registerMcp(program, globals);
+  registerServe(program, globals);
+  registerToken(program, globals);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return ExitCode.ok;

@@ -64,9 +64,10 @@ export interface HandoffParty {
 
 export interface EventPayloads {
   // signals
-  /** `by`: who submitted the run, when the surface knows (the MCP server and the API record it). */
+  /** `by`: who submitted the run (absent in ledgers written before it was recorded). */
   'run.created': { plan: Plan; planHash: string; inputs: JsonObject; registry: Record<string, CapabilityDescriptor>; by?: Principal };
-  'run.resumed': { engine: string; reason: string };
+  /** `by`: who asked for the resume, when someone did (an engine taking over a dead one's run is nobody's act). */
+  'run.resumed': { engine: string; reason: string; by?: Principal };
   /** `costUsd`: what the capability reported this attempt cost (else its declared `cost_usd` is charged). `by`: who submitted a human step's result. */
   'attempt.succeeded': { attemptId: string; output: Json; durationMs: number; costUsd?: number; by?: Principal; artifacts?: ArtifactRef[] };
   'attempt.failed': { attemptId: string; error: StepError; durationMs: number; costUsd?: number };

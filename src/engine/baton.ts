@@ -3,10 +3,10 @@ import {
   BatonError,
   buildRegistry,
   checkPlan,
-  parsePlan,
   ConflictError,
   ErrorCode,
   NotFoundError,
+  parsePlan,
   resolveInputs,
   type CapabilityDescriptor,
   type Json,
@@ -30,6 +30,8 @@ import { CapabilityId, Permission, Skills } from '../core/plan/schema.js';
 import { commandRunner, functionRunner, type CapabilityRunner, type FunctionCapability } from '../capabilities/index.js';
 import { canonicalJson, chainEvents, ChainVerifier, EMPTY_HEAD, hashPlan } from '../ledger/index.js';
 import { readAllEvents, SqliteStore, type ContextEntry, type RunRecord, type Store } from '../store/index.js';
+import { ApiTokens } from './api-tokens.js';
+import { capabilityRegistry, type CapabilityRegistryView } from './capability-registry.js';
 import { ArtifactStore, checkSealedArtifacts, joinVerdicts, SealedArtifactsFold, type ArtifactLimits, type RunVerdict } from './artifacts/index.js';
 import { completeObjective, readContext, recordContextEntry, type WorkspaceContext } from './context.js';
 import { runHandoff, type HandoffReport, type HandoffRequest } from './handoff.js';
@@ -96,8 +98,6 @@ export interface SubmitOptions {
   inputText?: Record<string, string>;
   /** Choose the run id; submitting an existing id with the same plan resumes that run. */
   runId?: string;
-  /** Who submits the run, recorded in its `run.created` event (the MCP server and the API say who). */
-  by?: string;
   /** Receives every batch of events from the first one on. */
   onEvents?: (events: readonly LedgerEvent[]) => void;
   /**
@@ -105,11 +105,14 @@ export interface SubmitOptions {
    * the ledger from any process) instead of returning a `waiting` result.
    */
   wait?: boolean;
+  /** Who submits the run, recorded in `run.created` (default: this process's user, e.g. `alice@build-3`). */
+  by?: string;
 }
 
 export interface ResumeOptions extends Pick<SubmitOptions, 'onEvents' | 'wait'> {
   /** Lift an operator's pause before continuing, recorded as done by `by` (default: this process's user). */
   unpause?: boolean;
+  /** Who asks for the resume: recorded in `run.resumed` (only when given) and as the one who lifts a pause. */
   by?: string;
 }
 
@@ -130,12 +133,15 @@ export class Baton {
   private readonly active = new Set<RunHandle>();
   /** Content-addressed artifacts of this workspace's runs. */
   readonly artifacts: ArtifactStore;
+  /** The bearer tokens of the workspace's HTTP API. */
+  readonly tokens: ApiTokens;
 
   constructor(
     readonly store: Store,
     private readonly options: { concurrency: number; now: () => number; principal: string; artifacts?: ArtifactStore; distributed?: boolean; leaseMs?: number },
   ) {
     this.artifacts = options.artifacts ?? new ArtifactStore(artifactsRoot(workspaceHome()));
+    this.tokens = new ApiTokens(store, options.now);
   }
 
   /** Registers a TypeScript function as a capability that plans can route to by skill or pin by id. */
@@ -158,6 +164,19 @@ export class Baton {
 
   private registered(): CapabilityDescriptor[] {
     return [...this.functions.values()].map((runner) => runner.descriptor);
+  }
+
+  /** The function capabilities registered in this process (plans declare the others). */
+  capabilities(): CapabilityDescriptor[] {
+    return this.registered();
+  }
+
+  /**
+   * The capabilities this process registered and those the plans of the newest runs declared,
+   * each with its health (latest outcome, successes, failures) over those runs' ledgers.
+   */
+  capabilityRegistry(options: { recentRuns?: number } = {}): Promise<CapabilityRegistryView> {
+    return capabilityRegistry(this.store, this.registered(), options.recentRuns ?? 20);
   }
 
   /** Reads and validates a plan file (YAML or JSON). Throws PlanError with file:line:col. */
@@ -195,12 +214,12 @@ export class Baton {
         if (created?.type === 'run.created' && canonicalJson(created.data.inputs) !== canonicalJson(inputs)) {
           throw new ConflictError(`run "${options.runId}" exists with other inputs; use a new run id, or resume it with the inputs it was created with`);
         }
-        return this.resume(options.runId, { ...(options.onEvents && { onEvents: options.onEvents }), ...(options.wait !== undefined && { wait: options.wait }) });
+        return this.resume(options.runId, { ...(options.onEvents && { onEvents: options.onEvents }), ...(options.wait !== undefined && { wait: options.wait }), ...(options.by !== undefined && { by: options.by }) });
       }
     }
     const runId = options.runId ?? newRunId(this.options.now());
     const registry = buildRegistry(checked, this.registered());
-    const created = { plan: checked, planHash, inputs, registry, ...(options.by !== undefined && { by: options.by }) };
+    const created = { plan: checked, planHash, inputs, registry, by: options.by ?? this.options.principal };
     const driver = await RunDriver.create(runId, { type: 'run.created', data: created }, this.driverOptions(options.wait), options.onEvents);
     return this.track(new RunHandle(driver, this.store));
   }
@@ -286,20 +305,22 @@ export class Baton {
   /**
    * Continues a run after a crash, an interruption, or a wait for a person; nothing that
    * succeeded runs again. With `unpause`, a paused run's pause is lifted first, under the
-   * run's lock (so the lift is recorded only when this process does conduct the run).
+   * run's lock (so the lift is recorded only when this process does conduct the run). A run
+   * this process conducts already is not conducted twice: its handle is returned (its pause
+   * lifted when asked).
    */
   async resume(runId: string, options: ResumeOptions | SubmitOptions['onEvents'] = {}): Promise<RunHandle> {
     const { onEvents, wait, unpause, by } = typeof options === 'function' ? { onEvents: options, wait: undefined, unpause: undefined, by: undefined } : options;
-    if (!(await this.store.getRun(runId))) throw new NotFoundError(`run "${runId}"`);
-    // The run's lock is this process's own, so a second driver would get it and run the work
-    // in flight again as if after a crash: a run already conducted here is already continuing.
-    const driving = [...this.active].find((handle) => handle.runId === runId && handle.isDriving);
-    if (driving) {
-      if (onEvents) driving.onEvents(onEvents);
-      if (unpause && driving.state.paused) driving.signal(operator.unpause(driving.state, by ?? this.options.principal));
-      return driving;
+    // The run's lock is already ours: a second driver would take it too and both would conduct.
+    const conducting = this.conducting(runId);
+    if (conducting) {
+      const { state } = conducting;
+      if (unpause && state.status === 'running' && state.paused) conducting.signal(operator.unpause(state, by ?? this.options.principal));
+      if (onEvents) conducting.onEvents(onEvents);
+      return conducting;
     }
-    const driver = await RunDriver.resume(runId, this.driverOptions(wait), onEvents, (state) => {
+    if (!(await this.store.getRun(runId))) throw new NotFoundError(`run "${runId}"`);
+    const driver = await RunDriver.resume(runId, { ...this.driverOptions(wait), ...(by !== undefined && { resumedBy: by }) }, onEvents, (state) => {
       // Distributed, the functions run on workers that have them; this engine need not.
       const missing = this.distributed ? [] : this.unregisteredFunctionsFor(state);
       if (missing.length > 0) {
@@ -327,6 +348,11 @@ export class Baton {
     return [...missing];
   }
 
+  /** The handle of the run when this process conducts it now, else undefined. */
+  conducting(runId: string): RunHandle | undefined {
+    return [...this.active].find((handle) => handle.runId === runId && handle.isDriving);
+  }
+
   private track(handle: RunHandle): RunHandle {
     this.active.add(handle);
     void handle
@@ -344,7 +370,7 @@ export class Baton {
    * runs, folds it in (or `resume` does).
    */
   private async command(runId: string, build: (state: RunState, now: number) => BatonEvent): Promise<BatonEvent> {
-    const driving = [...this.active].find((handle) => handle.runId === runId && handle.isDriving);
+    const driving = this.conducting(runId);
     if (driving) {
       const event = build(driving.state, this.options.now());
       driving.signal(event);
@@ -541,9 +567,20 @@ export class Baton {
     return this.store.listRuns(query);
   }
 
-  async events(runId: string, afterSeq = 0): Promise<LedgerEvent[]> {
+  /** The run's events after `afterSeq`, at most `limit` of them (default all). */
+  async events(runId: string, afterSeq = 0, limit?: number): Promise<LedgerEvent[]> {
     if (!(await this.store.getRun(runId))) throw new NotFoundError(`run "${runId}"`);
-    return this.store.readEvents(runId, afterSeq);
+    return this.store.readEvents(runId, afterSeq, limit);
+  }
+
+  /**
+   * The run's events once its chain (and its sealed artifacts) verify; an integrity error
+   * otherwise: projections are never shown from a tampered ledger.
+   */
+  async verifiedEvents(runId: string): Promise<LedgerEvent[]> {
+    const verdict = await this.verify(runId);
+    if (!verdict.ok) throw new BatonError(ErrorCode.integrity, `the ledger of run "${runId}" fails verification at seq ${verdict.seq}: ${verdict.reason}`);
+    return this.events(runId);
   }
 
   /**

@@ -9,3 +9,7 @@ export { RunAdopter, type RunAdopterLogEvent } from './run-adopter.js';
 export { LEASE_MS } from './run-driver.js';
 export { HANDOFF_STEPS, type HandoffReport, type HandoffRequest, type HandoffStep, type HandoffStepReport } from './handoff.js';
 export { defaultPrincipal } from './owner.js';
+export { runView, stepRows, summarizeRuns, type RunSummary, type RunView, type StepRow } from './run-view.js';
+export { allows, ApiTokens, checkTokenName, hashSecret, parseScopes, principalOf, TOKEN_PREFIX, type Authentication } from './api-tokens.js';
+export { type CapabilityRegistryView, type KnownCapability } from './capability-registry.js';
+export { parseUntil } from './until.js';

@@ -55,6 +55,8 @@ export interface RunDriverOptions {
   now(): number;
   /** Keep driving while the run waits for a person or a signal (instead of returning). */
   wait?: boolean;
+  /** Who asked for a resume, recorded in its `run.resumed`. */
+  resumedBy?: string;
 }
 
 export type EventListener = (events: readonly LedgerEvent[]) => void;
@@ -190,7 +192,8 @@ export class RunDriver {
   private async recoverWork(reason: string): Promise<void> {
     const work = await this.options.store.listWork(this.runId);
     const held = new Set(work.map((item) => item.attemptId));
-    const signals: BatonEvent[] = [{ type: 'run.resumed', data: { engine: describeOwner(this.options.owner), reason } }];
+    const { resumedBy } = this.options;
+    const signals: BatonEvent[] = [{ type: 'run.resumed', data: { engine: describeOwner(this.options.owner), reason, ...(resumedBy !== undefined && { by: resumedBy }) } }];
     // In distributed mode the queue's items belong to the workers, which outlive engines: their
     // outcomes are collected as usual, and a lease that expires is caught by checkLeases.
     if (!this.distributed) {

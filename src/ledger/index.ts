@@ -6,3 +6,5 @@ export { renderRoutingLogMarkdown } from './projections/routing-log-markdown.js'
 export { pendingWithAnswers, pipelineState, renderPipelineStateMarkdown, RECENT_ROUTING, type PipelinePending, type PipelinePhase, type PipelineState, type RoutingEvent } from './projections/pipeline-state.js';
 export { handoffs, type AgentHandoffEntry, type Handoff, type HandedWork } from './projections/handoffs.js';
 export { answersFor, shellWord, type DecisionRef } from './projections/answers.js';
+export { CapabilityHealthFold, type CapabilityHealth } from './projections/capability-health.js';
+export { runArtifacts, type RunArtifact } from './projections/run-artifacts.js';

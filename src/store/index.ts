@@ -18,3 +18,4 @@ export {
 export { SqliteStore, type SqliteStoreOptions } from './sqlite/sqlite-store.js';
 export { PostgresStore, type PostgresStoreOptions } from './postgres/postgres-store.js';
 export { loadMigrations, type Migration } from './migrations.js';
+export { API_SCOPES, type ApiScope, type ApiToken, type PositionedEvent } from './port.js';

@@ -113,6 +113,8 @@ export interface AppendBatch {
 export interface ListRunsQuery {
   status?: RunStatus;
   limit?: number;
+  /** Paging: only runs listed after this one (newest first: created earlier, or at the same time with a smaller id). */
+  before?: { createdAt: string; runId: string };
 }
 
 /**
@@ -135,6 +137,32 @@ export interface ContextEntry {
 
 /** Each kind's id prefix: the store numbers entries per kind, so ids read `obj-1`, `ins-1`. */
 export const CONTEXT_ID_PREFIX = { objective: 'obj', insight: 'ins' } as const satisfies Record<ContextEntry['kind'], string>;
+
+/**
+ * An event with its place in the workspace-wide stream of every run's events. Positions are
+ * opaque text that only the store that gave them can read; within one store they follow
+ * commit order, so reading after a position never misses or repeats an event (each adapter
+ * says how it keeps that promise).
+ */
+export interface PositionedEvent {
+  position: string;
+  event: LedgerEvent;
+}
+
+/** What an API token may do; `admin` may do everything (docs/api.md lists each route's scope). */
+export const API_SCOPES = ['read', 'operate', 'approve', 'admin'] as const;
+export type ApiScope = (typeof API_SCOPES)[number];
+
+/** A bearer token of the HTTP API as the store keeps it: never its secret, only a hash of it (see engine/api-tokens.ts). */
+export interface ApiToken {
+  /** `tok_` and 12 hex digits; shown by `baton token list`. */
+  id: string;
+  /** Unique in the workspace, revoked tokens included: the ledger records actions as `token:<name>`. */
+  name: string;
+  scopes: ApiScope[];
+  createdAt: string;
+  revokedAt: string | null;
+}
 
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
@@ -182,6 +210,19 @@ export interface Store {
   completeContextEntry(args: { id: string; outcome: string; at: string }): Promise<ContextEntry | undefined>;
   /** Entries oldest first, optionally of one kind. */
   listContextEntries(query?: { kind?: ContextEntry['kind'] }): Promise<ContextEntry[]>;
+  /**
+   * Events of every run in commit order, after `position` (from the start when undefined), at
+   * most `limit`. A position this store did not give is bad input (BatonError `bad_input`).
+   */
+  readEventsAfter(position: string | undefined, limit: number): Promise<PositionedEvent[]>;
+  /** Records a token by the hash of its secret; ConflictError when the name is taken (revoked tokens keep theirs). */
+  createApiToken(token: ApiToken & { secretHash: string }): Promise<ApiToken>;
+  /** The token whose secret has this hash, revoked or not. */
+  findApiToken(secretHash: string): Promise<ApiToken | undefined>;
+  /** Tokens oldest first, optionally only those not revoked. */
+  listApiTokens(query?: { active?: boolean }): Promise<ApiToken[]>;
+  /** Revokes a token by id or name; undefined when there is none, ConflictError when it is revoked already. */
+  revokeApiToken(args: { idOrName: string; at: string }): Promise<ApiToken | undefined>;
   close(): Promise<void>;
 }
 

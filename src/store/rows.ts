@@ -1,5 +1,5 @@
 import type { Json, LedgerEvent, RunStatus } from '../core/index.js';
-import type { ContextEntry, RunLock, RunRecord, WorkItem, WorkOutcome } from './port.js';
+import type { ApiScope, ApiToken, ContextEntry, RunLock, RunRecord, WorkItem, WorkOutcome } from './port.js';
 
 /** A row as the drivers give it: both adapters name their columns alike, so one mapping serves both. */
 export type Row = Record<string, unknown>;
@@ -71,5 +71,15 @@ export function toContextEntry(row: Row): ContextEntry {
     outcome: (row.outcome as string | null) ?? null,
     createdAt: row.created_at as string,
     completedAt: (row.completed_at as string | null) ?? null,
+  };
+}
+
+export function toApiToken(row: Row): ApiToken {
+  return {
+    id: row.id as string,
+    name: row.name as string,
+    scopes: (row.scopes as string).split(',').filter((scope) => scope !== '') as ApiScope[],
+    createdAt: row.created_at as string,
+    revokedAt: (row.revoked_at as string | null) ?? null,
   };
 }

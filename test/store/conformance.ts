@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ConflictError, type BatonEvent } from '../../src/core/index.js';
+import { BatonError, ConflictError, type BatonEvent, type LedgerEvent } from '../../src/core/index.js';
 import { chainEvents, EMPTY_HEAD, verifyChain, type ChainHead } from '../../src/ledger/index.js';
-import { LockLostError, type ContextEntry, type Store, type StoreNotice, type WorkItem } from '../../src/store/index.js';
+import { LockLostError, type ApiToken, type ContextEntry, type PositionedEvent, type Store, type StoreNotice, type WorkItem } from '../../src/store/index.js';
 
 const AT = '2026-01-01T00:00:00.000Z';
 
@@ -59,6 +59,45 @@ async function createRun(store: Store, runId: string): Promise<ChainHead> {
   await store.append({ runId, expectedSeq: 0, events, status: 'running', create: { name: 'p', planHash: 'h' } });
   const last = events.at(-1)!;
   return { seq: last.seq, hash: last.hash };
+}
+
+async function appendTo(store: Store, runId: string, head: ChainHead, events: BatonEvent[]): Promise<ChainHead> {
+  const chained = chainEvents(runId, head, events, AT);
+  await store.append({ runId, expectedSeq: head.seq, events: chained, status: 'running' });
+  const last = chained.at(-1)!;
+  return { seq: last.seq, hash: last.hash };
+}
+
+/** Reads the whole workspace stream `pageSize` events at a time, each page after the last position read. */
+async function readStream(store: Store, pageSize: number, after?: string): Promise<PositionedEvent[]> {
+  const all: PositionedEvent[] = [];
+  let position = after;
+  for (;;) {
+    const page = await store.readEventsAfter(position, pageSize);
+    all.push(...page);
+    if (page.length < pageSize) return all;
+    position = page.at(-1)!.position;
+  }
+}
+
+/**
+ * Reads until `done` holds (up to 20 s). On PostgreSQL an event becomes readable in the
+ * workspace stream only once every older transaction of the server has ended, so a stream
+ * read can lag while some other client holds a transaction open; it never skips.
+ */
+export async function settled<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+  const until = Date.now() + 20_000;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() > until) return value;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+const resumed = (reason: string): BatonEvent => ({ type: 'run.resumed', data: { engine: 'e', reason } });
+
+function token(name: string, scopes: ApiToken['scopes'] = ['read']): ApiToken & { secretHash: string } {
+  return { id: `tok_${name}`, name, scopes, createdAt: AT, revokedAt: null, secretHash: `hash-of-${name}` };
 }
 
 /**
@@ -303,6 +342,72 @@ export function describeStore(name: string, makeStore: () => Promise<Store>): vo
       expect(await store.completeContextEntry({ id: 'nope', outcome: 'x', at: AT })).toBeUndefined();
       // The refused attempts changed nothing.
       expect(await store.listContextEntries()).toEqual([completed, expect.objectContaining({ id: 'ins-1', status: 'recorded', outcome: null, completedAt: null })]);
+      await store.close();
+    });
+
+    it('streams every run\'s events in commit order, resumable after any position, without a gap or a repeat', async () => {
+      const store = await makeStore();
+      let a = await createRun(store, 'a');
+      let b = await createRun(store, 'b');
+      a = await appendTo(store, 'a', a, [resumed('a2'), resumed('a3')]);
+      b = await appendTo(store, 'b', b, [resumed('b2')]);
+      await appendTo(store, 'a', a, [resumed('a4')]);
+      const whole = await settled(() => store.readEventsAfter(undefined, 100), (page) => page.length === 6);
+      const label = (e: LedgerEvent) => `${e.runId}${e.seq}`;
+      expect(whole.map((p) => label(p.event))).toEqual(['a1', 'b1', 'a2', 'a3', 'b2', 'a4']);
+      expect(whole.find((p) => label(p.event) === 'a3')?.event).toEqual((await store.readEvents('a', 2, 1))[0]);
+      expect(new Set(whole.map((p) => p.position)).size).toBe(whole.length);
+      // Any page size, resumed after every position in turn, gives the same stream.
+      expect((await readStream(store, 1)).map((p) => p.position)).toEqual(whole.map((p) => p.position));
+      expect((await readStream(store, 4)).map((p) => p.position)).toEqual(whole.map((p) => p.position));
+      for (const [i, p] of whole.entries()) expect((await store.readEventsAfter(p.position, 100)).map((q) => q.position)).toEqual(whole.slice(i + 1).map((q) => q.position));
+      // New events come after the last position read, never before it.
+      const last = whole.at(-1)!.position;
+      await appendTo(store, 'b', b, [resumed('b3')]);
+      expect((await settled(() => store.readEventsAfter(last, 100), (page) => page.length > 0)).map((p) => label(p.event))).toEqual(['b3']);
+      await store.close();
+    });
+
+    it('refuses a stream position it did not give, as bad input', async () => {
+      const store = await makeStore();
+      for (const bad of ['x', '-1', '1.5', '', '99999999999999999999999999:1', 'a:b', '1:2:3']) {
+        await expect(store.readEventsAfter(bad, 10), bad).rejects.toSatisfy((error) => error instanceof BatonError && error.code === 'bad_input');
+      }
+      await store.close();
+    });
+
+    it('pages runs newest first after a given run', async () => {
+      const store = await makeStore();
+      for (const [runId, day] of [['r1', 1], ['r2', 2], ['r3', 2], ['r4', 3]] as const) {
+        const events = chainEvents(runId, EMPTY_HEAD, [created()], `2026-01-0${day}T00:00:00.000Z`);
+        await store.append({ runId, expectedSeq: 0, events, status: runId === 'r3' ? 'failed' : 'running', create: { name: 'p', planHash: 'h' } });
+      }
+      const first = await store.listRuns({ limit: 2 });
+      expect(first.map((r) => r.runId)).toEqual(['r4', 'r3']);
+      const second = await store.listRuns({ limit: 2, before: { createdAt: first[1]!.createdAt, runId: first[1]!.runId } });
+      expect(second.map((r) => r.runId)).toEqual(['r2', 'r1']);
+      expect(await store.listRuns({ limit: 2, before: { createdAt: second[1]!.createdAt, runId: 'r1' } })).toEqual([]);
+      expect((await store.listRuns({ status: 'running', before: { createdAt: '2026-01-03T00:00:00.000Z', runId: 'r4' } })).map((r) => r.runId)).toEqual(['r2', 'r1']);
+      await store.close();
+    });
+
+    it('keeps API tokens by the hash of their secret: unique names, found by hash, revoked once', async () => {
+      const store = await makeStore();
+      const ci = await store.createApiToken(token('ci', ['read', 'operate']));
+      expect(ci).toEqual({ id: 'tok_ci', name: 'ci', scopes: ['read', 'operate'], createdAt: AT, revokedAt: null });
+      await store.createApiToken(token('ops', ['admin']));
+      await expect(store.createApiToken({ ...token('ci'), id: 'tok_other', secretHash: 'other' })).rejects.toBeInstanceOf(ConflictError);
+      expect(await store.findApiToken('hash-of-ci')).toEqual(ci);
+      expect(await store.findApiToken('hash-of-nobody')).toBeUndefined();
+      const later = '2026-01-02T00:00:00.000Z';
+      expect(await store.revokeApiToken({ idOrName: 'ci', at: later })).toEqual({ ...ci, revokedAt: later });
+      await expect(store.revokeApiToken({ idOrName: 'tok_ci', at: later })).rejects.toBeInstanceOf(ConflictError);
+      expect(await store.revokeApiToken({ idOrName: 'nobody', at: later })).toBeUndefined();
+      // A revoked token is still found (so that it can be refused as revoked) and keeps its name.
+      expect(await store.findApiToken('hash-of-ci')).toEqual({ ...ci, revokedAt: later });
+      await expect(store.createApiToken({ ...token('ci'), id: 'tok_again', secretHash: 'again' })).rejects.toBeInstanceOf(ConflictError);
+      expect((await store.listApiTokens()).map((t) => t.name)).toEqual(['ci', 'ops']);
+      expect((await store.listApiTokens({ active: true })).map((t) => t.name)).toEqual(['ops']);
       await store.close();
     });
   });

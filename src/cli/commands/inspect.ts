@@ -1,24 +1,12 @@
 import type { Command } from 'commander';
-import { planJsonSchema, type Json, type RunState } from '../../core/index.js';
-import { displayStatus, loadPlanFile, type Baton } from '../../engine/index.js';
-import type { RunRecord } from '../../store/index.js';
+import { planJsonSchema } from '../../core/index.js';
+import { loadPlanFile, runView, summarizeRuns } from '../../engine/index.js';
 import { routingLog, type ChainVerdict, type RoutingEntry } from '../../ledger/index.js';
 import { badInput, CliExit, withBaton, workspaceExists, type GlobalOptions } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { paint, printJson, table } from '../format.js';
-import { formatPending, pendingViews, type PendingView } from '../pending.js';
+import { formatPending } from '../pending.js';
 import { verifiedEvents } from './pipeline.js';
-
-function stepRows(state: RunState): { step: string; status: string; capability: string | null; attempts: number; error: string | null; output: Json }[] {
-  return Object.values(state.steps).map((step) => ({
-    step: step.id,
-    status: step.status,
-    capability: step.capability,
-    attempts: step.attempts,
-    error: step.error?.message ?? null,
-    output: step.status === 'succeeded' ? step.output : null,
-  }));
-}
 
 /** What a route was given: where from, what, and the constraints it works within. */
 function routeContext(entry: RoutingEntry): string[] {
@@ -62,18 +50,6 @@ function printRoute(s: ReturnType<typeof paint>, entry: RoutingEntry): void {
   out.write(`    outcome: ${outcome}${attempts ? `  [${attempts}]` : ''}\n`);
 }
 
-/** The runs listed, with what each one that has not ended is waiting for (read from its ledger). */
-async function listWithPending(baton: Baton, limit: number): Promise<(RunRecord & { displayStatus: string; pending: PendingView[] })[]> {
-  const runs = await baton.listRuns({ limit });
-  return Promise.all(
-    runs.map(async (run) => {
-      if (run.status !== 'running') return { ...run, displayStatus: run.status, pending: [] };
-      const { state } = await baton.getRun(run.runId);
-      return { ...run, displayStatus: displayStatus(state), pending: pendingViews(run.runId, [...state.pending.values()]) };
-    }),
-  );
-}
-
 export function registerInspect(program: Command, globals: () => GlobalOptions): void {
   program
     .command('status')
@@ -92,8 +68,8 @@ export function registerInspect(program: Command, globals: () => GlobalOptions):
         if (runId === undefined) {
           const limit = Number(options.limit);
           if (!Number.isInteger(limit) || limit < 1) throw badInput(`--limit expects a whole number of at least 1, got "${options.limit}"`);
-          const runs = await listWithPending(baton, limit);
-          if (options.json) return printJson(runs.map(({ displayStatus: shown, ...run }) => ({ ...run, status: shown })));
+          const runs = await summarizeRuns(baton.store, await baton.listRuns({ limit }));
+          if (options.json) return printJson(runs);
           if (runs.length === 0) return void process.stdout.write('no runs yet in this workspace; start one with: baton run PLAN.yaml\n');
           const waiting = runs.filter((run) => run.pending.length > 0);
           if (waiting.length > 0) {
@@ -101,30 +77,13 @@ export function registerInspect(program: Command, globals: () => GlobalOptions):
             for (const run of waiting) process.stdout.write(`  run ${s('bold', run.runId)} (${run.name})\n${formatPending(run.pending, process.stdout, '    ')}\n`);
             process.stdout.write('\n');
           }
-          process.stdout.write(`${table([['RUN', 'NAME', 'STATUS', 'EVENTS', 'UPDATED'], ...runs.map((r) => [r.runId, r.name, r.displayStatus, String(r.headSeq), r.updatedAt])])}\n`);
+          process.stdout.write(`${table([['RUN', 'NAME', 'STATUS', 'EVENTS', 'UPDATED'], ...runs.map((r) => [r.runId, r.name, r.status, String(r.headSeq), r.updatedAt])])}\n`);
           return;
         }
         const { record, state } = await baton.getRun(runId);
-        const steps = stepRows(state);
-        const pending = pendingViews(runId, [...state.pending.values()]);
-        const shown = displayStatus(state);
-        if (options.json) {
-          return printJson({
-            runId,
-            name: record.name,
-            status: shown,
-            pending,
-            failure: state.failure,
-            paused: state.paused,
-            createdAt: state.createdAt,
-            endedAt: state.endedAt,
-            planHash: state.planHash,
-            revision: state.revisions.length,
-            events: record.headSeq,
-            budget: state.budget,
-            steps,
-          });
-        }
+        const view = runView(record, state);
+        const { steps, pending, status: shown } = view;
+        if (options.json) return printJson(view);
         if (pending.length > 0) process.stdout.write(`${s('bold', 'pending decisions')}\n${formatPending(pending)}\n\n`);
         const paused = state.paused && state.status === 'running' ? ` (by ${state.paused.by}${state.paused.reason ? `: ${state.paused.reason}` : ''}; baton resume ${runId} lifts it)` : '';
         process.stdout.write(`run ${s('bold', runId)} (${record.name}): ${shown}${paused}${state.failure ? ` — ${state.failure}` : ''}\n`);

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
-import { BatonError, durationToMs, ErrorCode, type BatonEvent, type Json } from '../../core/index.js';
-import type { Baton, OperatorOptions } from '../../engine/index.js';
+import { BatonError, ErrorCode, type BatonEvent, type Json } from '../../core/index.js';
+import { parseUntil, type Baton, type OperatorOptions } from '../../engine/index.js';
 import { badInput, withBaton, type GlobalOptions } from '../context.js';
 import { paint, printJson } from '../format.js';
 
@@ -41,16 +41,6 @@ export function readOutputArgument(value: string): Json {
   } catch (error) {
     throw badInput(`--output expects a path to a JSON file or inline JSON; ${JSON.stringify(value)} is neither (as a file: no such file; as JSON: ${(error as Error).message})`);
   }
-}
-
-/** `--until TIME`: an ISO 8601 time, or a duration from now (`90s`, `10m`, `2h`). */
-export function parseUntil(value: string, now: number): number {
-  if (/^\d+(\.\d+)?(ms|s|m|h|d)$/.test(value)) return now + durationToMs(value);
-  const at = Date.parse(value);
-  if (!Number.isFinite(at) || !/^\d{4}-\d{2}-\d{2}/.test(value)) {
-    throw badInput(`--until expects an ISO 8601 time (2026-12-01T09:00:00Z) or a duration from now (90s, 10m, 2h), got "${value}"`);
-  }
-  return at;
 }
 
 function parseRevision(value: string): number {

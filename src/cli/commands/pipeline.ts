@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { BatonError, ErrorCode, type LedgerEvent } from '../../core/index.js';
+import type { LedgerEvent } from '../../core/index.js';
 import type { Baton } from '../../engine/index.js';
 import { handoffs, pipelineState, renderPipelineStateMarkdown, type AgentHandoffEntry, type Handoff, type HandedWork, type PipelineState } from '../../ledger/index.js';
 import { withBaton, type GlobalOptions } from '../context.js';
@@ -7,10 +7,8 @@ import { paint, printJson, table } from '../format.js';
 import { formatPending } from '../pending.js';
 
 /** A run's events once its chain verifies: projections are never shown from a tampered ledger. */
-export async function verifiedEvents(baton: Baton, runId: string): Promise<LedgerEvent[]> {
-  const verdict = await baton.verify(runId);
-  if (!verdict.ok) throw new BatonError(ErrorCode.integrity, `the ledger of run "${runId}" fails verification at seq ${verdict.seq}: ${verdict.reason}`);
-  return baton.events(runId);
+export function verifiedEvents(baton: Baton, runId: string): Promise<LedgerEvent[]> {
+  return baton.verifiedEvents(runId);
 }
 
 function usd(value: number | null): string {

@@ -3,9 +3,11 @@ import { BatonError, ConflictError, ErrorCode, type LedgerEvent } from '../../co
 import {
   CONTEXT_ID_PREFIX,
   LockLostError,
+  type ApiToken,
   type AppendBatch,
   type ContextEntry,
   type ListRunsQuery,
+  type PositionedEvent,
   type RunOwner,
   type RunRecord,
   type Store,
@@ -17,7 +19,7 @@ import {
 import { NoticeListener } from './notice-listener.js';
 import { migrate } from './migrate.js';
 import * as sql from './queries.js';
-import { toContextEntry, toEvent, toLock, toRun, toWork, type Row } from '../rows.js';
+import { toApiToken, toContextEntry, toEvent, toLock, toRun, toWork, type Row } from '../rows.js';
 import { withTransaction } from './transaction.js';
 
 export interface PostgresStoreOptions {
@@ -104,7 +106,8 @@ export class PostgresStore implements Store {
   }
 
   async listRuns(query: ListRunsQuery = {}): Promise<RunRecord[]> {
-    return (await this.rows(sql.LIST_RUNS, [query.status ?? null, query.limit ?? 50])).map(toRun);
+    const { before } = query;
+    return (await this.rows(sql.LIST_RUNS, [query.status ?? null, query.limit ?? 50, before?.createdAt ?? null, before?.runId ?? null])).map(toRun);
   }
 
   async listWork(runId: string): Promise<WorkItem[]> {
@@ -181,6 +184,35 @@ export class PostgresStore implements Store {
     return (await this.rows(sql.LIST_CONTEXT_ENTRIES, [query.kind ?? null])).map(toContextEntry);
   }
 
+  async readEventsAfter(position: string | undefined, limit: number): Promise<PositionedEvent[]> {
+    const [txId, seq] = parsePosition(position);
+    const rows = await this.rows(sql.SELECT_EVENTS_AFTER_POSITION, [txId, seq, limit]);
+    return rows.map((row) => ({ position: `${row.tx_text as string}:${String(row.position)}`, event: toEvent(row) }));
+  }
+
+  async createApiToken(token: ApiToken & { secretHash: string }): Promise<ApiToken> {
+    const [row] = await this.rows(sql.INSERT_API_TOKEN, [token.id, token.name, token.secretHash, token.scopes.join(','), token.createdAt]);
+    if (!row) throw new ConflictError(`a token named "${token.name}" exists already (revoked tokens keep their names); choose another name`);
+    return toApiToken(row);
+  }
+
+  async findApiToken(secretHash: string): Promise<ApiToken | undefined> {
+    const [row] = await this.rows(sql.SELECT_API_TOKEN_BY_HASH, [secretHash]);
+    return row ? toApiToken(row) : undefined;
+  }
+
+  async listApiTokens(query: { active?: boolean } = {}): Promise<ApiToken[]> {
+    return (await this.rows(sql.LIST_API_TOKENS, [query.active === true])).map(toApiToken);
+  }
+
+  async revokeApiToken(args: { idOrName: string; at: string }): Promise<ApiToken | undefined> {
+    const [revoked] = await this.rows(sql.REVOKE_API_TOKEN, [args.idOrName, args.at]);
+    if (revoked) return toApiToken(revoked);
+    const [row] = await this.rows(sql.SELECT_API_TOKEN, [args.idOrName]);
+    if (!row) return undefined;
+    throw new ConflictError(`token "${row.name as string}" was revoked already (at ${row.revoked_at as string})`);
+  }
+
   async close(): Promise<void> {
     await this.notices.close();
     if (!this.pool.ended) await this.pool.end();
@@ -247,4 +279,15 @@ function toWorkKey(row: Row): WorkKey {
 function lockLost(runId: string, row: Row | undefined): LockLostError {
   const holder = row?.lock_owner == null ? 'no engine' : `${String(row.lock_owner)}`;
   return new LockLostError(`run "${runId}" is now conducted by ${holder}; this engine lost its lock and stops deciding for it`);
+}
+
+/** This adapter's positions are `<transaction id>:<number>` (see SELECT_EVENTS_AFTER_POSITION); anything else was not given by it. */
+function parsePosition(position: string | undefined): [string, string] {
+  if (position === undefined) return ['0', '0'];
+  const match = /^(0|[1-9][0-9]{0,19}):(0|[1-9][0-9]{0,18})$/.exec(position);
+  // In range of xid8 (unsigned 64 bits) and bigint, so that the database never sees a number it refuses.
+  if (!match || BigInt(match[1] as string) >= 2n ** 64n || BigInt(match[2] as string) >= 2n ** 63n) {
+    throw new BatonError(ErrorCode.badInput, `${JSON.stringify(position.slice(0, 100))} is not a position in this workspace's event stream (its positions look like 7712:42)`);
+  }
+  return [match[1] as string, match[2] as string];
 }

@@ -25,10 +25,32 @@ export const UPDATE_RUN_HEAD = `
   WHERE run_id = $1 AND head_seq = $6 AND ($7::text IS NULL OR lock_owner = $7)
   RETURNING pg_notify('baton.' || current_schema(), 'ledger:' || run_id)`;
 
-/** A whole batch of events in one statement, one array per column. */
+/**
+ * A whole batch of events in one statement, one array per column. `tx_id` and `position` come
+ * from their defaults (the transaction's id, the next number), in seq order: see
+ * migrations/postgres/004_event_positions.sql.
+ */
 export const INSERT_EVENTS = `
   INSERT INTO events (run_id, seq, type, at, data, prev_hash, hash)
-  SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])`;
+  SELECT $1, seq, type, at, data, prev_hash, hash
+  FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) AS batch (seq, type, at, data, prev_hash, hash)
+  ORDER BY seq`;
+
+/**
+ * Every run's events after a position (tx_id, position), in that order, but only those
+ * written by transactions older than any still running (the snapshot's xmin): no event can
+ * later appear before the last one read. Within a run this order is its seq order: an append
+ * is fenced on the run's head row (UPDATE_RUN_HEAD), so an append that succeeds after another
+ * took its xid after that one committed, and xids grow. The alias is not `tx_id`: ORDER BY
+ * would then sort by the text.
+ */
+export const SELECT_EVENTS_AFTER_POSITION = `
+  SELECT run_id, seq, type, at, data, prev_hash, hash, tx_id::text AS tx_text, position
+  FROM events
+  WHERE (tx_id, position) > ($1::xid8, $2::bigint)
+    AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
+  ORDER BY tx_id, position
+  LIMIT $3`;
 
 export const SELECT_EVENTS = `
   SELECT run_id, seq, type, at, data, prev_hash, hash FROM events
@@ -110,6 +132,7 @@ export const SELECT_RUN = `SELECT * FROM runs WHERE run_id = $1`;
 
 export const LIST_RUNS = `
   SELECT * FROM runs WHERE ($1::text IS NULL OR status = $1)
+    AND ($3::text IS NULL OR (created_at, run_id) < ($3::text COLLATE "C", $4::text COLLATE "C"))
   ORDER BY created_at DESC, run_id DESC LIMIT $2`;
 
 export const ACQUIRE_LOCK = `
@@ -145,3 +168,20 @@ export const SELECT_CONTEXT_ENTRY = `SELECT * FROM context_entries WHERE id = $1
 
 export const LIST_CONTEXT_ENTRIES = `
   SELECT * FROM context_entries WHERE ($1::text IS NULL OR kind = $1) ORDER BY seq`;
+
+/** ON CONFLICT makes a second creator of a name wait for the first to commit, then insert nothing. */
+export const INSERT_API_TOKEN = `
+  INSERT INTO api_tokens (id, name, secret_hash, scopes, created_at) VALUES ($1, $2, $3, $4, $5)
+  ON CONFLICT DO NOTHING
+  RETURNING *`;
+
+export const SELECT_API_TOKEN_BY_HASH = `SELECT * FROM api_tokens WHERE secret_hash = $1`;
+
+export const LIST_API_TOKENS = `
+  SELECT * FROM api_tokens WHERE (NOT $1::boolean OR revoked_at IS NULL) ORDER BY seq`;
+
+export const REVOKE_API_TOKEN = `
+  UPDATE api_tokens SET revoked_at = $2 WHERE (id = $1 OR name = $1) AND revoked_at IS NULL
+  RETURNING *`;
+
+export const SELECT_API_TOKEN = `SELECT * FROM api_tokens WHERE id = $1 OR name = $1`;

@@ -11,8 +11,18 @@ export const UPDATE_RUN_HEAD = `
   UPDATE runs SET head_seq = @headSeq, head_hash = @headHash, status = @status, updated_at = @at
   WHERE run_id = @runId AND head_seq = @expectedSeq AND (@conductor IS NULL OR lock_owner = @conductor)`;
 
+/**
+ * Each event takes the next workspace-wide position inside the append's write transaction:
+ * SQLite has one writer at a time, so positions are handed out, and become visible, in commit
+ * order (migrations/sqlite/005_event_positions.sql). MAX reads the end of a unique index.
+ */
 export const INSERT_EVENT = `
-  INSERT INTO events (run_id, seq, type, at, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)`;
+  INSERT INTO events (run_id, seq, type, at, data, prev_hash, hash, position)
+  VALUES (?, ?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(position), 0) + 1 FROM events))`;
+
+export const SELECT_EVENTS_AFTER_POSITION = `
+  SELECT run_id, seq, type, at, data, prev_hash, hash, position FROM events
+  WHERE position > ? ORDER BY position LIMIT ?`;
 
 export const SELECT_EVENTS = `
   SELECT run_id, seq, type, at, data, prev_hash, hash FROM events
@@ -67,6 +77,7 @@ export const SELECT_RUN = `SELECT * FROM runs WHERE run_id = ?`;
 
 export const LIST_RUNS = `
   SELECT * FROM runs WHERE (@status IS NULL OR status = @status)
+    AND (@beforeCreatedAt IS NULL OR created_at < @beforeCreatedAt OR (created_at = @beforeCreatedAt AND run_id < @beforeRunId))
   ORDER BY created_at DESC, run_id DESC LIMIT @limit`;
 
 export const ACQUIRE_LOCK = `
@@ -100,3 +111,19 @@ export const SELECT_CONTEXT_ENTRY = `SELECT * FROM context_entries WHERE id = ?`
 
 export const LIST_CONTEXT_ENTRIES = `
   SELECT * FROM context_entries WHERE (@kind IS NULL OR kind = @kind) ORDER BY seq`;
+
+export const INSERT_API_TOKEN = `
+  INSERT INTO api_tokens (id, name, secret_hash, scopes, created_at) VALUES (@id, @name, @secretHash, @scopes, @createdAt)
+  ON CONFLICT DO NOTHING
+  RETURNING *`;
+
+export const SELECT_API_TOKEN_BY_HASH = `SELECT * FROM api_tokens WHERE secret_hash = ?`;
+
+export const LIST_API_TOKENS = `
+  SELECT * FROM api_tokens WHERE (@active = 0 OR revoked_at IS NULL) ORDER BY rowid`;
+
+export const REVOKE_API_TOKEN = `
+  UPDATE api_tokens SET revoked_at = @at WHERE (id = @idOrName OR name = @idOrName) AND revoked_at IS NULL
+  RETURNING *`;
+
+export const SELECT_API_TOKEN = `SELECT * FROM api_tokens WHERE id = ? OR name = ?`;

@@ -1,15 +1,17 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { ConflictError, type LedgerEvent } from '../../core/index.js';
+import { BatonError, ConflictError, ErrorCode, type LedgerEvent } from '../../core/index.js';
 import { assertSchemaKnown, loadMigrations } from '../migrations.js';
-import { toContextEntry, toEvent, toRun, toWork, type Row } from '../rows.js';
+import { toApiToken, toContextEntry, toEvent, toRun, toWork, type Row } from '../rows.js';
 import {
   CONTEXT_ID_PREFIX,
   LockLostError,
+  type ApiToken,
   type AppendBatch,
   type ContextEntry,
   type ListRunsQuery,
+  type PositionedEvent,
   type RunLock,
   type RunRecord,
   type Store,
@@ -95,6 +97,12 @@ export class SqliteStore implements Store {
       completeObjective: prepare(sql.COMPLETE_OBJECTIVE),
       selectContextEntry: prepare(sql.SELECT_CONTEXT_ENTRY),
       listContextEntries: prepare(sql.LIST_CONTEXT_ENTRIES),
+      selectEventsAfterPosition: prepare(sql.SELECT_EVENTS_AFTER_POSITION),
+      insertApiToken: prepare(sql.INSERT_API_TOKEN),
+      selectApiTokenByHash: prepare(sql.SELECT_API_TOKEN_BY_HASH),
+      listApiTokens: prepare(sql.LIST_API_TOKENS),
+      revokeApiToken: prepare(sql.REVOKE_API_TOKEN),
+      selectApiToken: prepare(sql.SELECT_API_TOKEN),
     };
     this.appendTransaction = this.db.transaction((batch: AppendBatch) => this.appendNow(batch)).immediate;
   }
@@ -183,7 +191,8 @@ export class SqliteStore implements Store {
   }
 
   async listRuns(query: ListRunsQuery = {}): Promise<RunRecord[]> {
-    return (this.statements.listRuns.all({ status: query.status ?? null, limit: query.limit ?? 50 }) as Row[]).map(toRun);
+    const { before } = query;
+    return (this.statements.listRuns.all({ status: query.status ?? null, limit: query.limit ?? 50, beforeCreatedAt: before?.createdAt ?? null, beforeRunId: before?.runId ?? null }) as Row[]).map(toRun);
   }
 
   async listWork(runId: string): Promise<WorkItem[]> {
@@ -270,7 +279,44 @@ export class SqliteStore implements Store {
     return (this.statements.listContextEntries.all({ kind: query.kind ?? null }) as Row[]).map(toContextEntry);
   }
 
+  async readEventsAfter(position: string | undefined, limit: number): Promise<PositionedEvent[]> {
+    const rows = this.statements.selectEventsAfterPosition.all(parsePosition(position), limit) as Row[];
+    return rows.map((row) => ({ position: String(row.position), event: toEvent(row) }));
+  }
+
+  async createApiToken(token: ApiToken & { secretHash: string }): Promise<ApiToken> {
+    const row = this.statements.insertApiToken.get({ id: token.id, name: token.name, secretHash: token.secretHash, scopes: token.scopes.join(','), createdAt: token.createdAt }) as Row | undefined;
+    if (!row) throw new ConflictError(`a token named "${token.name}" exists already (revoked tokens keep their names); choose another name`);
+    return toApiToken(row);
+  }
+
+  async findApiToken(secretHash: string): Promise<ApiToken | undefined> {
+    const row = this.statements.selectApiTokenByHash.get(secretHash) as Row | undefined;
+    return row ? toApiToken(row) : undefined;
+  }
+
+  async listApiTokens(query: { active?: boolean } = {}): Promise<ApiToken[]> {
+    return (this.statements.listApiTokens.all({ active: query.active ? 1 : 0 }) as Row[]).map(toApiToken);
+  }
+
+  async revokeApiToken(args: { idOrName: string; at: string }): Promise<ApiToken | undefined> {
+    const revoked = this.statements.revokeApiToken.get(args) as Row | undefined;
+    if (revoked) return toApiToken(revoked);
+    const row = this.statements.selectApiToken.get(args.idOrName, args.idOrName) as Row | undefined;
+    if (!row) return undefined;
+    throw new ConflictError(`token "${row.name as string}" was revoked already (at ${row.revoked_at as string})`);
+  }
+
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
+}
+
+/** This adapter's positions are the decimal numbers it hands out; anything else was not given by it. */
+function parsePosition(position: string | undefined): number {
+  if (position === undefined) return 0;
+  if (!/^(0|[1-9][0-9]{0,15})$/.test(position)) {
+    throw new BatonError(ErrorCode.badInput, `${JSON.stringify(position.slice(0, 100))} is not a position in this workspace's event stream (its positions are whole numbers, such as 42)`);
+  }
+  return Number(position);
 }

@@ -1,0 +1,82 @@
+import type { Json, RunState } from '../core/index.js';
+import { pendingWithAnswers, type PipelinePending } from '../ledger/index.js';
+import type { RunRecord, Store } from '../store/index.js';
+import { loadVerifiedRun } from './load-run.js';
+import { displayStatus, type RunResult } from './run-handle.js';
+
+/** One step of a run as `baton status RUN` and `GET /v1/runs/:id/steps` show it. */
+export interface StepRow {
+  step: string;
+  status: string;
+  capability: string | null;
+  attempts: number;
+  error: string | null;
+  /** The output, once the step succeeded. */
+  output: Json;
+}
+
+/** A run at a glance: the shape of `baton status RUN --json` and `GET /v1/runs/:id`. */
+export interface RunView {
+  runId: string;
+  name: string;
+  /** `paused` or `waiting` while running but unable to go on by itself. */
+  status: RunResult['status'];
+  /** What waits for a person or a signal, each with the commands that answer it. */
+  pending: PipelinePending[];
+  failure: string | null;
+  paused: RunState['paused'];
+  createdAt: string;
+  endedAt: string | null;
+  planHash: string;
+  revision: number;
+  events: number;
+  budget: RunState['budget'];
+  steps: StepRow[];
+}
+
+export function stepRows(state: RunState): StepRow[] {
+  return Object.values(state.steps).map((step) => ({
+    step: step.id,
+    status: step.status,
+    capability: step.capability,
+    attempts: step.attempts,
+    error: step.error?.message ?? null,
+    output: step.status === 'succeeded' ? step.output : null,
+  }));
+}
+
+/** The run view of a folded run; every surface shows a run through this one function. */
+export function runView(record: RunRecord, state: RunState): RunView {
+  return {
+    runId: record.runId,
+    name: record.name,
+    status: displayStatus(state),
+    pending: pendingWithAnswers(record.runId, [...state.pending.values()]),
+    failure: state.failure,
+    paused: state.paused,
+    createdAt: state.createdAt,
+    endedAt: state.endedAt,
+    planHash: state.planHash,
+    revision: state.revisions.length,
+    events: record.headSeq,
+    budget: state.budget,
+    steps: stepRows(state),
+  };
+}
+
+/** A run as listed: its index row, with the status it shows and what it waits for. */
+export type RunSummary = Omit<RunRecord, 'status'> & { status: RunResult['status']; pending: PipelinePending[] };
+
+/**
+ * The runs' summaries; a run that has not ended is folded from its (verified) ledger to say
+ * whether it is waiting or paused and for what. `baton status` and `GET /v1/runs` list these.
+ */
+export async function summarizeRuns(store: Store, runs: readonly RunRecord[]): Promise<RunSummary[]> {
+  return Promise.all(
+    runs.map(async (run) => {
+      if (run.status !== 'running') return { ...run, pending: [] };
+      const { state } = await loadVerifiedRun(store, run.runId);
+      return { ...run, status: displayStatus(state), pending: pendingWithAnswers(run.runId, [...state.pending.values()]) };
+    }),
+  );
+}

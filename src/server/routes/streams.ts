@@ -1,0 +1,109 @@
+import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
+import { BatonError, ErrorCode, NotFoundError, type LedgerEvent } from '../../core/index.js';
+import type { PositionedEvent } from '../../store/index.js';
+import { ApiError, ApiErrorCode } from '../errors.js';
+import { RunParams } from '../schemas/common.js';
+import { LedgerEventSchema, StreamQuery } from '../schemas/events.js';
+import { followEvents, type FollowOptions } from '../sse/follow.js';
+import { defineRoute, type AppContext, type Route } from '../route.js';
+import type { RouteDeps } from './deps.js';
+
+const PAGE = 200;
+
+const LAST_EVENT_ID = { name: 'Last-Event-ID', description: 'resume after this event id (EventSource sends it when it reconnects)' };
+
+/** Where a stream resumes: `Last-Event-ID` wins over `?after=`, as a reconnecting EventSource sends the header. */
+function resumeFrom(c: AppContext, after: string | undefined): { value: string | undefined; where: (string | number)[] } {
+  const header = c.req.header('last-event-id');
+  if (header !== undefined) return { value: header, where: ['header', 'Last-Event-ID'] };
+  return { value: after, where: ['query', 'after'] };
+}
+
+/**
+ * Streams with `follow` until the client leaves or the server shuts down. A failure inside the
+ * stream (the database went away) ends it with an `error` event that says only that; the
+ * details go to the log, as for any internal error.
+ */
+function sse<T>(c: AppContext, deps: RouteDeps, log: (line: string) => void, cursor: string | undefined, follow: Omit<FollowOptions<T>, 'appends' | 'timing' | 'signal'>): Response {
+  return streamSSE(c, async (stream: SSEStreamingApi) => {
+    const abort = new AbortController();
+    const stop = () => abort.abort();
+    stream.onAbort(stop);
+    deps.shutdown.addEventListener('abort', stop);
+    try {
+      await followEvents(stream, cursor, { ...follow, appends: deps.appends, timing: deps.timing, signal: abort.signal });
+    } catch (error) {
+      log(`event stream ${new URL(c.req.url).pathname} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      await stream.writeSSE({ event: 'error', data: JSON.stringify({ error: { code: ApiErrorCode.internal, message: 'the stream failed; reconnect with Last-Event-ID to resume' } }) });
+    } finally {
+      deps.shutdown.removeEventListener('abort', stop);
+    }
+  });
+}
+
+/** Ledger events as server-sent events, resumable with Last-Event-ID. */
+export function streamRoutes(deps: RouteDeps, log: (line: string) => void): Route[] {
+  const { baton } = deps;
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/v1/runs/:id/events',
+      operationId: 'streamRunEvents',
+      tag: 'events',
+      summary: "Stream a run's events",
+      description:
+        "Server-sent events: each message's `id` is the event's seq and its `data` the event as JSON. Sends the ledger after `Last-Event-ID` (or `?after=`; from the start without either), then each new event as it is recorded; ends once the run has ended and every event was sent. Reconnecting with the last id received loses and repeats nothing. A run that has ended with nothing after that id answers 204, which tells EventSource to stop reconnecting. A comment line is sent when idle, to keep the connection open.",
+      scope: 'read',
+      params: RunParams,
+      query: StreamQuery,
+      headers: [LAST_EVENT_ID],
+      responses: {
+        200: { description: 'the event stream', contentType: 'text/event-stream', schema: LedgerEventSchema },
+        204: { description: 'the run has ended and there is nothing after Last-Event-ID' },
+      },
+      handle: async ({ c, params, query }) => {
+        const from = resumeFrom(c, query.after);
+        if (from.value !== undefined && !/^(0|[1-9][0-9]{0,15})$/.test(from.value)) {
+          throw new ApiError(ApiErrorCode.badInput, 'invalid stream position', [{ path: from.where, message: 'an event id of this stream: the seq of an event, a whole number (0 for the start)' }]);
+        }
+        const after = from.value === undefined ? 0 : Number(from.value);
+        const record = await baton.store.getRun(params.id);
+        if (!record) throw new NotFoundError(`run "${params.id}"`);
+        if (record.status !== 'running' && record.headSeq <= after) return c.body(null, 204);
+        return sse<LedgerEvent>(c, deps, log, String(after), {
+          readPage: (cursor) => baton.store.readEvents(params.id, Number(cursor), PAGE),
+          idOf: (event) => String(event.seq),
+          dataOf: (event) => event,
+          finished: async () => (await baton.store.getRun(params.id))?.status !== 'running',
+        });
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/events',
+      operationId: 'streamEvents',
+      tag: 'events',
+      summary: "Stream every run's events",
+      description:
+        "Server-sent events of every run in the workspace, in commit order: each message's `id` is the event's position in the workspace (opaque text) and its `data` the event as JSON (with its `runId` and `seq`). Starts after `Last-Event-ID` (or `?after=`; from the first event ever without either) and never ends by itself. Reconnecting with the last id received loses and repeats nothing, across runs and processes. On PostgreSQL an event is sent once every transaction older than it has ended.",
+      scope: 'read',
+      query: StreamQuery,
+      headers: [LAST_EVENT_ID],
+      responses: { 200: { description: 'the event stream', contentType: 'text/event-stream', schema: LedgerEventSchema } },
+      handle: async ({ c, query }) => {
+        const from = resumeFrom(c, query.after);
+        try {
+          await baton.store.readEventsAfter(from.value, 1);
+        } catch (error) {
+          if (error instanceof BatonError && error.code === ErrorCode.badInput) throw new ApiError(ApiErrorCode.badInput, 'invalid stream position', [{ path: from.where, message: error.message }]);
+          throw error;
+        }
+        return sse<PositionedEvent>(c, deps, log, from.value, {
+          readPage: (cursor) => baton.store.readEventsAfter(cursor, PAGE),
+          idOf: (positioned) => positioned.position,
+          dataOf: (positioned) => positioned.event,
+        });
+      },
+    }),
+  ];
+}

@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import { Budget, JsonValue, limitParam, RunId } from './common.js';
+
+export const PendingSchema = z.object({
+  id: z.string().describe('`gate:execution`, `confirm:deploy`, `escalation:build`, `human:review`, `signal:go`'),
+  kind: z.enum(['gate', 'confirm', 'escalation', 'human', 'signal']),
+  step: z.string().nullable(),
+  phase: z.string().nullable(),
+  reason: z.string(),
+  since: z.string(),
+  answers: z.array(z.string()).describe('the `baton` commands that answer it, the usual one first; docs/api.md gives the matching requests'),
+});
+
+export const StepRowSchema = z.object({
+  step: z.string(),
+  status: z.string().describe('waiting, ready, awaiting, escalated, running, succeeded, failed, skipped or cancelled'),
+  capability: z.string().nullable(),
+  attempts: z.int(),
+  error: z.string().nullable(),
+  output: JsonValue.describe('the output once the step succeeded, else null'),
+});
+
+const ShownStatus = z.enum(['running', 'succeeded', 'failed', 'denied', 'aborted', 'timed_out', 'waiting', 'paused']).describe('`waiting`/`paused`: running, but it cannot go on by itself');
+
+export const RunViewSchema = z.object({
+  runId: RunId,
+  name: z.string(),
+  status: ShownStatus,
+  pending: z.array(PendingSchema),
+  failure: z.string().nullable(),
+  paused: z.object({ by: z.string(), reason: z.string().nullable() }).nullable(),
+  createdAt: z.string(),
+  endedAt: z.string().nullable(),
+  planHash: z.string(),
+  revision: z.int(),
+  events: z.int(),
+  budget: Budget,
+  steps: z.array(StepRowSchema),
+});
+
+export const RunSummarySchema = z.object({
+  runId: RunId,
+  name: z.string(),
+  planHash: z.string(),
+  status: ShownStatus,
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  headSeq: z.int(),
+  headHash: z.string(),
+  pending: z.array(PendingSchema),
+});
+
+export const RunList = z.object({
+  runs: z.array(RunSummarySchema),
+  next: z.string().nullable().describe('pass as `cursor` for the next page; null when there are no more'),
+});
+
+export const StoredRunStatus = z.enum(['running', 'succeeded', 'failed', 'denied', 'aborted', 'timed_out']);
+
+export const ListRunsQuerySchema = z.strictObject({
+  status: StoredRunStatus.optional().describe('only runs with this status (`running` includes waiting and paused runs)'),
+  limit: limitParam(200, 20),
+  cursor: z.string().max(400).optional().describe('the `next` of the page before'),
+});
+
+export const LedgerQuery = z.strictObject({
+  after: z
+    .string()
+    .regex(/^(0|[1-9][0-9]{0,15})$/, 'a seq: a whole number, 0 or more')
+    .transform(Number)
+    .optional()
+    .default(0)
+    .describe('events after this seq (default 0: from the start)'),
+  limit: limitParam(1000, 100),
+});
+
+export const SubmitRunResponse = z.object({
+  runId: RunId,
+  status: ShownStatus,
+  created: z.boolean().describe('false when a run with this id and plan existed already: it was resumed (or had ended)'),
+});
+
+export const StepDetail = z.object({
+  step: StepRowSchema,
+  routing: z.array(z.record(z.string(), z.unknown())).describe("the step's entries of the routing log: candidates, reasons, attempts, decisions"),
+});
+
+export const RunArtifactSchema = z.object({
+  name: z.string(),
+  sha256: z.string(),
+  bytes: z.int(),
+  attemptId: z.string(),
+  seq: z.int(),
+  sealed: z.boolean(),
+});
