@@ -1,5 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../support/temp.js';
 import { baton, batonAsync } from './cli.js';
@@ -74,6 +76,31 @@ describe('baton serve', () => {
     const { stdout } = await server.stop();
     expect(stdout).toContain('auth: bearer tokens (1 active');
     expect(stdout).not.toContain(secret);
+  });
+});
+
+describe('baton serve: MCP at /mcp', () => {
+  it('serves the MCP tools over streamable HTTP with the calling token\'s scopes: a token without approve cannot pass a gate', async () => {
+    const home = tempDir();
+    const token = (scope: string, name: string) => (JSON.parse(baton(['token', 'create', '--scope', scope, '--name', name, '--json'], { home }).stdout) as { secret: string }).secret;
+    const agent = token('read,operate', 'agent');
+    const server = await serve(home);
+    try {
+      expect((await fetch(`${server.url}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(401);
+      const client = new Client({ name: 'serve-test', version: '1.0.0' });
+      await client.connect(new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${agent}` } } }));
+      const { tools } = await client.listTools();
+      expect(tools.map((tool) => tool.name)).toEqual(expect.arrayContaining(['submit_plan', 'request_handoff', 'approve', 'validate_phase_transition']));
+      const plan = { baton: 1, name: 'gated', phases: ['infrastructure', { id: 'execution', gate: { approval: true } }], capabilities: { person: { kind: 'human', skills: { review: 1 } } }, steps: { setup: { skill: 'review', phase: 'infrastructure' }, ship: { skill: 'review', phase: 'execution', after: ['setup'] } } };
+      const submitted = (await client.callTool({ name: 'submit_plan', arguments: { plan } })) as { isError?: boolean; structuredContent?: { runId: string } };
+      expect(submitted.isError, JSON.stringify(submitted)).toBeFalsy();
+      const refused = (await client.callTool({ name: 'approve', arguments: { runId: submitted.structuredContent!.runId, target: 'execution' } })) as { isError?: boolean; content: { text: string }[] };
+      expect(refused.isError).toBe(true);
+      expect(refused.content[0]!.text).toContain('approve');
+      await client.close();
+    } finally {
+      await server.stop();
+    }
   });
 });
 

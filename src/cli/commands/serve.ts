@@ -6,6 +6,7 @@ import { createApp, DEFAULT_MAX_BODY_BYTES, DEFAULT_RATE_LIMIT, isLoopbackHost }
 import { badInput, withBaton, type GlobalOptions } from '../context.js';
 import { databaseUrl } from '../database.js';
 import { paint } from '../format.js';
+import { mcpMount } from '../mcp-mount.js';
 
 interface ServeOptions extends GlobalOptions {
   port: string;
@@ -66,6 +67,7 @@ async function serve(baton: Baton, options: ServeOptions): Promise<void> {
     corsOrigin: options.cors ?? null,
     shutdown: shutdown.signal,
     log: (line) => void process.stderr.write(`${line}\n`),
+    mounts: [mcpMount(baton, (line) => void process.stderr.write(`${line}\n`))],
   });
   const server = createAdaptorServer({ fetch: app.fetch });
   const address = await listen(server, port, options.host);
@@ -73,7 +75,7 @@ async function serve(baton: Baton, options: ServeOptions): Promise<void> {
   const url = `http://${host}:${address.port}`;
   const s = paint(process.stdout);
   process.stdout.write(`baton serve: listening on ${s('bold', url)}\n`);
-  process.stdout.write(`  API reference: ${url}/docs (OpenAPI: ${url}/openapi.json)\n`);
+  process.stdout.write(`  API reference: ${url}/docs (OpenAPI: ${url}/openapi.json); MCP: ${url}/mcp\n`);
   if (tokens.length > 0) process.stdout.write(`  auth: bearer tokens (${tokens.length} active; baton token list shows them)\n`);
   else process.stdout.write(`  ${s('yellow', 'auth: OPEN')}: the workspace has no tokens, so requests to this loopback address act as http:anonymous with every scope, until baton token create makes one\n`);
   if (options.cors) process.stdout.write(`  CORS: ${options.cors} may call the API from a browser\n`);
