@@ -22,3 +22,4 @@ export { checkHandoffTransition, checkPhaseTransition, handoffArtifacts, queueHa
 export { takesUpHandoff } from './governance/evolve-agents.js';
 export { transitionView } from './governance/gates.js';
 export type { GateVerdict } from './governance/phases.js';
+export { PreflightReportSchema } from './governance/preflight-schema.js';

@@ -1,6 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { evolve, formatPreflight, type Json, type RunState } from '../../core/index.js';
+import { evolve, formatPreflight, PreflightReportSchema, type Json, type RunState } from '../../core/index.js';
 import { displayStatus } from '../../engine/index.js';
 import { pipelineState } from '../../ledger/index.js';
 import { defineTool } from '../define-tool.js';
@@ -55,43 +55,10 @@ const RunStateOutput = z.strictObject({
   artifacts: z.array(z.strictObject({ name: z.string(), sha256: z.string(), bytes: z.number().int(), step: z.string(), sealed: z.boolean() })),
 });
 
-const Candidate = z.strictObject({ capability: z.string(), kind: z.string(), strength: z.number().nullable(), chosen: z.boolean(), reason: z.string() });
-
 const PreflightOutput = z.strictObject({
   runnable: z.boolean(),
   text: z.string(),
-  report: z.strictObject({
-    plan: z.string(),
-    steps: z.array(
-      z.strictObject({
-        step: z.string(),
-        phase: z.string(),
-        gate: z.string().nullable(),
-        confirm: z.boolean(),
-        awaits: z.array(z.string()).nullable(),
-        capability: z.string().nullable(),
-        voters: z.array(z.string()).nullable(),
-        reason: z.string(),
-        candidates: z.array(Candidate),
-        minUsd: z.number(),
-        worstUsd: z.number(),
-        perItem: z.boolean(),
-        certain: z.boolean(),
-        arithmetic: z.string(),
-        scope: z.array(z.string()).readonly().nullable().describe("What the step's capabilities may touch (the run's scope narrowed by the step's); null when no scope is declared"),
-      }),
-    ),
-    minUsd: z.number(),
-    worstUsd: z.number(),
-    perItemUsd: z.record(z.string(), z.number()),
-    budgetUsd: z.number().nullable(),
-    deadline: z.string().nullable(),
-    maxParallel: z.number().nullable(),
-    phases: z.array(z.strictObject({ id: z.string(), gate: z.string().nullable(), onPartial: z.enum(['block', 'continue']), steps: z.array(z.string()) })),
-    confirmations: z.array(z.string()),
-    problems: z.array(z.string()),
-    notes: z.array(z.string()),
-  }),
+  report: PreflightReportSchema,
 });
 
 function stepRows(state: RunState): z.output<typeof RunStateOutput>['steps'] {
