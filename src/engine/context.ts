@@ -1,6 +1,19 @@
+import { z } from 'zod';
 import { BatonError, ErrorCode, NotFoundError } from '../core/index.js';
 import { loadVerifiedRun } from './load-run.js';
 import { CONTEXT_ID_PREFIX, type ContextEntry, type RunRecord, type Store } from '../store/index.js';
+
+/** A context entry as a schema, for the surfaces that describe what they return (OpenAPI, MCP tools). */
+export const ContextEntrySchema = z.strictObject({
+  id: z.string().describe('`obj-1`, `ins-3`'),
+  kind: z.enum(['objective', 'insight']),
+  text: z.string(),
+  runId: z.string().nullable(),
+  status: z.enum(['open', 'complete', 'recorded']),
+  outcome: z.string().nullable(),
+  createdAt: z.string(),
+  completedAt: z.string().nullable(),
+});
 
 /** What `baton context` shows: the workspace's objectives and insights, oldest first, and its recent runs. */
 export interface WorkspaceContext {

@@ -1,5 +1,5 @@
 export { Baton, createBaton, type BatonOptions, type OperatorOptions, type ResumeOptions, type SubmitOptions, type WorkOptions } from './baton.js';
-export { checkContextText, type WorkspaceContext } from './context.js';
+export { checkContextText, ContextEntrySchema, type WorkspaceContext } from './context.js';
 export { displayStatus, RunHandle, summarize, type RunResult } from './run-handle.js';
 export { workspaceHome, databaseFile } from './workspace.js';
 export { loadPlanFile } from './plan-file.js';

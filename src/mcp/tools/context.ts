@@ -1,5 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
+import { ContextEntrySchema } from '../../engine/index.js';
 import { defineTool } from '../define-tool.js';
 import { args, RunId } from '../schemas.js';
 import { Scope } from '../scopes.js';
@@ -17,16 +18,7 @@ export function registerContextTools(server: McpServer, session: McpSession): vo
         "Records something learned in the workspace's context, which lasts across sessions (baton context shows it): `ins-1`, `ins-2`, ... Optionally tied to a run. Text is trimmed; empty or longer than 10,000 characters is refused.",
       scope: Scope.operate,
       input: args({ text: z.string().describe('What was learned'), runId: RunId.optional().describe('The run it was learned in') }),
-      output: z.strictObject({
-        id: z.string(),
-        kind: z.enum(['objective', 'insight']),
-        text: z.string(),
-        runId: z.string().nullable(),
-        status: z.enum(['open', 'complete', 'recorded']),
-        outcome: z.string().nullable(),
-        createdAt: z.string(),
-        completedAt: z.string().nullable(),
-      }),
+      output: ContextEntrySchema,
     },
     async ({ text, runId }) => {
       const entry = await session.baton.addInsight(text, runId !== undefined ? { runId } : {});

@@ -1,19 +1,11 @@
 import { z } from 'zod';
+import { ContextEntrySchema } from '../../engine/index.js';
 import { RunId } from '../schemas/common.js';
 import { RunSummarySchema } from '../schemas/runs.js';
 import { defineRoute, type Route } from '../route.js';
 import type { RouteDeps } from './deps.js';
 
-const Entry = z.object({
-  id: z.string().describe('`obj-1`, `ins-3`'),
-  kind: z.enum(['objective', 'insight']),
-  text: z.string(),
-  runId: z.string().nullable(),
-  status: z.enum(['open', 'complete', 'recorded']),
-  outcome: z.string().nullable(),
-  createdAt: z.string(),
-  completedAt: z.string().nullable(),
-});
+const Entry = ContextEntrySchema;
 
 const WorkspaceContextSchema = z.object({
   objectives: z.array(Entry),
