@@ -1,10 +1,11 @@
 // One graphile-worker process for `npm run bench -- --pg` (started by bench/pg/graphile-worker.ts).
-// Usage: node graphile-worker-process.js --schema=S --concurrency=N   (database: BATON_BENCH_DATABASE_URL)
+// Usage: node graphile-worker-process.js --schema=S --concurrency=N --batched=true|false
+//        (database: BATON_BENCH_DATABASE_URL)
 import { EventEmitter } from 'node:events';
 import { Logger, run } from 'graphile-worker';
 import { onShutdown, reportReady, runBenchJob, workerArguments } from './worker-protocol.js';
 
-const { schema, concurrency } = workerArguments(['schema', 'concurrency']);
+const { schema, concurrency, batched } = workerArguments(['schema', 'concurrency', 'batched']);
 const events = new EventEmitter();
 // Ready once the pool's LISTEN connection is up: before that a new job would wait for a poll.
 events.once('pool:listen:success', reportReady);
@@ -23,5 +24,9 @@ const runner = await run({
     if (level === 'error') console.error(message);
   }),
   taskList: { bench: (payload) => runBenchJob(payload) },
+  // graphile-worker's batching (its docs' performance page): the pool locks and pulls N + 1 jobs
+  // at a time ("a good starting point is concurrentJobs + 1"), and completions made in the same
+  // tick go to the database in one statement (delay 0: no added wait).
+  ...(batched === 'true' && { preset: { worker: { localQueue: { size: Number(concurrency) + 1 }, completeJobBatchDelay: 0 } } }),
 });
 onShutdown(() => runner.stop());

@@ -12,16 +12,25 @@ const quiet = new Logger(() => (level, message) => {
 
 /**
  * graphile-worker as a user would run it for this: `run()` with `concurrency` N per process,
- * LISTEN/NOTIFY on (its default), the default 2 s poll as a backstop, no local queue and no
- * completion batching (both off by default). Jobs are added with `addJobs` in one statement.
+ * LISTEN/NOTIFY on (its default), the default 2 s poll as a backstop. By default without its
+ * batching (local queue, completion batching: both off by default); `batched` turns both on as
+ * its performance docs suggest. Jobs are added with `addJobs` in one statement.
  */
 export class GraphileWorkerSystem implements PgQueueSystem {
-  readonly name = 'graphile-worker';
+  readonly name: string;
   readonly version = packageVersion('graphile-worker');
-  readonly configuration = 'run({ concurrency: N, maxPoolSize: N + 2 }) per process; LISTEN/NOTIFY wakes workers (default), 2 s poll backstop (default); localQueue and completeJobBatchDelay off (defaults); jobs added with addJobs() in one statement';
+  readonly configuration: string;
   private db: PgBenchDatabase | undefined;
   private utils: WorkerUtils | undefined;
   private client: Client | undefined;
+
+  constructor(private readonly batched: boolean) {
+    this.name = batched ? 'graphile-worker, batched' : 'graphile-worker';
+    const batching = batched
+      ? 'localQueue.size N + 1 and completeJobBatchDelay 0 (its batching, off by default)'
+      : 'localQueue and completeJobBatchDelay off (defaults)';
+    this.configuration = `run({ concurrency: N, maxPoolSize: N + 2 }) per process; LISTEN/NOTIFY wakes workers (default), 2 s poll backstop (default); ${batching}; jobs added with addJobs() in one statement`;
+  }
 
   async prepare(db: PgBenchDatabase): Promise<void> {
     this.db = db;
@@ -35,7 +44,7 @@ export class GraphileWorkerSystem implements PgQueueSystem {
     const db = this.prepared().db;
     return {
       modulePath: WORKER_PROCESS,
-      args: [`--schema=${db.schema}`, `--concurrency=${concurrency}`],
+      args: [`--schema=${db.schema}`, `--concurrency=${concurrency}`, `--batched=${this.batched}`],
       env: { BATON_BENCH_DATABASE_URL: db.url },
       ready: { kind: 'message' },
     };

@@ -10,7 +10,8 @@ import type { PgQueueSystem } from './system.js';
  * the harness times it with the same code as the peers.
  */
 export const PG_SYSTEMS: readonly (() => PgQueueSystem)[] = [
-  () => new GraphileWorkerSystem(),
+  () => new GraphileWorkerSystem(false),
+  () => new GraphileWorkerSystem(true),
   () => new PgBossSystem(true),
   () => new PgBossSystem(false),
 ];
