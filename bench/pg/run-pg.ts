@@ -24,8 +24,8 @@ export interface PgBenchOptions {
 }
 
 const WORKER_COUNTS = [1, 2, 4];
-// Sizes chosen so the whole --pg bench takes about 3 minutes on the 2-core machine: each no-op
-// trial lasts 1-4 s at the rates seen here, each sleep trial 0.5-2 s.
+// Sizes chosen so the whole --pg bench takes 3-4.5 minutes on the 2-core machine (4 systems): a
+// no-op trial lasts 0.3-3 s at the rates seen here, a sleep trial 0.6-3 s.
 const NO_OP_JOBS = 2_000;
 const SLEEP_JOBS = 1_000;
 const SLEEP_MS = 20;
