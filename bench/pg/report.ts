@@ -90,7 +90,7 @@ export function toPgText(report: PgBenchReport): string {
       row.p95Ms.toFixed(2),
       `${row.minMs.toFixed(2)}-${row.maxMs.toFixed(2)}`,
       row.enqueueP50Ms.toFixed(2),
-      `${row.clockOffsetMs.toFixed(3)} (±${(row.clockRoundTripMs / 2).toFixed(3)})`,
+      Number.isFinite(row.clockOffsetMs) ? `${row.clockOffsetMs.toFixed(3)} (±${(row.clockRoundTripMs / 2).toFixed(3)})` : 'not measured',
       ...(judged ? [row.target?.description ?? '', row.target ? (row.target.met ? 'met' : 'MISSED') : ''] : []),
     ]),
     new Set([1, 2, 3, 4, 5, 6]),

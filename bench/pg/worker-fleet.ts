@@ -9,6 +9,7 @@ export const now = (): number => performance.timeOrigin + performance.now();
 
 const READY_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 15_000;
+const PING_TIMEOUT_MS = 1_000;
 const STDERR_KEPT = 4_000;
 
 /** What the job functions reported for one trial. */
@@ -47,7 +48,7 @@ interface Worker {
  */
 export class WorkerFleet {
   private readonly trials = new Map<string, Tracker>();
-  private readonly pongs = new Map<number, (at: number) => void>();
+  private readonly pongs = new Map<number, (at: number | undefined) => void>();
   private nextPing = 0;
   private stopping = false;
   private failure: Error | undefined;
@@ -119,6 +120,7 @@ export class WorkerFleet {
   /**
    * For each worker, `rounds` IPC pings; the offset is the worker's clock minus the midpoint of
    * the round trip, taken from the fastest round trip (NTP's estimate; error at most half of it).
+   * A worker that does not answer within a second (it never loaded worker-protocol.js) gets NaN.
    */
   async clockOffsets(rounds = 20): Promise<ClockOffset[]> {
     const offsets: ClockOffset[] = [];
@@ -126,10 +128,17 @@ export class WorkerFleet {
       let best: ClockOffset = { offsetMs: Number.NaN, roundTripMs: Number.POSITIVE_INFINITY };
       for (let round = 0; round < rounds; round += 1) {
         const id = (this.nextPing += 1);
-        const answered = new Promise<number>((resolve) => this.pongs.set(id, resolve));
+        let timer: NodeJS.Timeout | undefined;
+        const answered = new Promise<number | undefined>((resolve) => {
+          this.pongs.set(id, resolve);
+          timer = setTimeout(() => resolve(undefined), PING_TIMEOUT_MS);
+        });
         const sentAt = now();
         worker.child.send({ kind: 'bench-ping', id });
         const at = await answered;
+        clearTimeout(timer);
+        this.pongs.delete(id);
+        if (at === undefined) break;
         const receivedAt = now();
         if (receivedAt - sentAt < best.roundTripMs) best = { offsetMs: at - (sentAt + receivedAt) / 2, roundTripMs: receivedAt - sentAt };
       }
@@ -172,7 +181,6 @@ export class WorkerFleet {
     if (kind === 'bench-pong') {
       const { id, at } = message as { id: number; at: number };
       this.pongs.get(id)?.(at);
-      this.pongs.delete(id);
     } else if (kind === 'bench-ran') {
       for (const [trial, index, startedAt, endedAt] of (message as { jobs: [string, number, number, number][] }).jobs) {
         this.record(worker, trial, index, startedAt, endedAt);
