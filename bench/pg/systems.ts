@@ -1,15 +1,14 @@
+import { BatonSystem } from './baton.js';
 import { GraphileWorkerSystem } from './graphile-worker.js';
 import { PgBossSystem } from './pg-boss.js';
 import type { PgQueueSystem } from './system.js';
 
 /**
  * The systems `npm run bench -- --pg` measures, in report order, each made fresh for its run.
- *
- * BATON PLUGS IN HERE: once `baton worker --db URL` exists, put its adapter (a `PgQueueSystem`
- * with `judgedAgainstTargets: true`, see system.ts) first in this list. Nothing else changes:
- * the harness times it with the same code as the peers.
+ * Baton first; the harness times every system with the same code.
  */
 export const PG_SYSTEMS: readonly (() => PgQueueSystem)[] = [
+  () => new BatonSystem(),
   () => new GraphileWorkerSystem(false),
   () => new GraphileWorkerSystem(true),
   () => new PgBossSystem(true),

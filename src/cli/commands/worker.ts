@@ -115,5 +115,8 @@ export function registerWorker(program: Command, globals: () => GlobalOptions): 
         log.stop();
         log.line({ event: 'stopped', finished, released }, finished ? 'stopped: every attempt finished and was reported' : `stopped: ${released} unfinished attempts handed back to the queue for other workers`);
       });
+      // Started by a process manager that forks with an IPC channel (pm2, a test harness), the
+      // open channel would keep a stopped worker alive: a stopped worker is done.
+      if (process.connected) process.disconnect();
     });
 }
