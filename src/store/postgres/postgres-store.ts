@@ -20,6 +20,7 @@ import { NoticeListener } from './notice-listener.js';
 import { migrate } from './migrate.js';
 import * as sql from './queries.js';
 import { toApiToken, toContextEntry, toEvent, toLock, toRun, toWork, type Row } from '../rows.js';
+import { prepared } from './prepared.js';
 import { withTransaction } from './transaction.js';
 
 export interface PostgresStoreOptions {
@@ -131,7 +132,7 @@ export class PostgresStore implements Store {
 
   async releaseWork(workerId: string, items: readonly WorkKey[]): Promise<void> {
     if (items.length === 0) return;
-    await this.pool.query(sql.RELEASE_WORK, [workerId, items.map((i) => i.runId), items.map((i) => i.attemptId)]);
+    await this.pool.query(prepared(sql.RELEASE_WORK, [workerId, items.map((i) => i.runId), items.map((i) => i.attemptId)]));
   }
 
   async reportedWork(runId: string): Promise<WorkItem[]> {
@@ -148,7 +149,7 @@ export class PostgresStore implements Store {
 
   async acquireRunLock(args: { runId: string; owner: RunOwner; expiresAt: number; now: number; replacing?: string }) {
     const { runId, owner, expiresAt, now } = args;
-    const result = await this.pool.query(sql.ACQUIRE_LOCK, [runId, owner.id, owner.host, owner.pid, expiresAt, now, args.replacing ?? null]);
+    const result = await this.pool.query(prepared(sql.ACQUIRE_LOCK, [runId, owner.id, owner.host, owner.pid, expiresAt, now, args.replacing ?? null]));
     if (result.rowCount === 1) return { acquired: true } as const;
     const [row] = await this.rows(sql.SELECT_LOCK, [runId]);
     if (!row) throw new ConflictError(`run "${runId}" does not exist`);
@@ -156,7 +157,7 @@ export class PostgresStore implements Store {
   }
 
   async releaseRunLock(runId: string, ownerId: string): Promise<void> {
-    await this.pool.query(sql.RELEASE_LOCK, [runId, ownerId]);
+    await this.pool.query(prepared(sql.RELEASE_LOCK, [runId, ownerId]));
   }
 
   async addContextEntry(entry: { kind: ContextEntry['kind']; text: string; runId?: string; at: string }): Promise<ContextEntry> {
@@ -164,7 +165,7 @@ export class PostgresStore implements Store {
     const status = kind === 'objective' ? 'open' : 'recorded';
     return withTransaction(this.pool, async (client) => {
       await client.query(sql.LOCK_CONTEXT_ENTRIES);
-      const { rows } = await client.query<Row>(sql.INSERT_CONTEXT_ENTRY, [CONTEXT_ID_PREFIX[kind], kind, text, entry.runId ?? null, status, at]);
+      const { rows } = await client.query<Row>(prepared(sql.INSERT_CONTEXT_ENTRY, [CONTEXT_ID_PREFIX[kind], kind, text, entry.runId ?? null, status, at]));
       return toContextEntry(rows[0] as Row);
     });
   }
@@ -219,7 +220,7 @@ export class PostgresStore implements Store {
   }
 
   private async rows(text: string, values: unknown[]): Promise<Row[]> {
-    return (await this.pool.query<Row>(text, values)).rows;
+    return (await this.pool.query<Row>(prepared(text, values))).rows;
   }
 }
 
@@ -230,17 +231,18 @@ async function appendNow(client: PoolClient, batch: AppendBatch): Promise<void> 
   if (expectedSeq === 0) {
     if (!batch.create) throw new Error('store: the first batch of a run must say `create`');
     const { name, planHash, lock } = batch.create;
-    const created = await client.query(sql.INSERT_RUN, [runId, name, planHash, batch.status, last.at, last.seq, last.hash, lock?.id ?? null, lock?.host ?? null, lock?.pid ?? null, lock?.expiresAt ?? null]);
+    const created = await client.query(prepared(sql.INSERT_RUN, [runId, name, planHash, batch.status, last.at, last.seq, last.hash, lock?.id ?? null, lock?.host ?? null, lock?.pid ?? null, lock?.expiresAt ?? null]));
     if (created.rowCount !== 1) throw new ConflictError(`run "${runId}" already exists`);
   } else {
-    const updated = await client.query(sql.UPDATE_RUN_HEAD, [runId, last.seq, last.hash, batch.status, last.at, expectedSeq, batch.conductor ?? null]);
+    const updated = await client.query(prepared(sql.UPDATE_RUN_HEAD, [runId, last.seq, last.hash, batch.status, last.at, expectedSeq, batch.conductor ?? null]));
     if (updated.rowCount !== 1) {
-      const { rows } = await client.query<Row>(sql.SELECT_LOCK, [runId]);
+      const { rows } = await client.query<Row>(prepared(sql.SELECT_LOCK, [runId]));
       if (batch.conductor !== undefined && rows[0]?.lock_owner !== batch.conductor) throw lockLost(runId, rows[0]);
       throw new ConflictError(`run "${runId}" moved past seq ${expectedSeq}; another process appended to it`);
     }
   }
-  await client.query(sql.INSERT_EVENTS, [
+  await client.query(
+    prepared(sql.INSERT_EVENTS, [
     runId,
     events.map((e) => e.seq),
     events.map((e) => e.type),
@@ -248,10 +250,12 @@ async function appendNow(client: PoolClient, batch: AppendBatch): Promise<void> 
     events.map((e) => JSON.stringify(e.data)),
     events.map((e) => e.prevHash),
     events.map((e) => e.hash),
-  ]);
+    ]),
+  );
   const enqueue = batch.enqueue ?? [];
   if (enqueue.length) {
-    await client.query(sql.INSERT_WORK, [
+    await client.query(
+      prepared(sql.INSERT_WORK, [
       runId,
       enqueue.map((w) => w.attemptId),
       enqueue.map((w) => w.step),
@@ -265,11 +269,12 @@ async function appendNow(client: PoolClient, batch: AppendBatch): Promise<void> 
       enqueue.map((w) => w.kind),
       enqueue.map((w) => w.skill),
       enqueue.map((w) => w.revision),
-    ]);
+      ]),
+    );
   }
-  if (batch.dequeue?.length) await client.query(sql.DELETE_WORK, [runId, batch.dequeue]);
-  if (batch.abandon?.length) await client.query(sql.ABANDON_WORK, [runId, batch.abandon]);
-  if (batch.status !== 'running') await client.query(sql.PURGE_WORK, [runId]);
+  if (batch.dequeue?.length) await client.query(prepared(sql.DELETE_WORK, [runId, batch.dequeue]));
+  if (batch.abandon?.length) await client.query(prepared(sql.ABANDON_WORK, [runId, batch.abandon]));
+  if (batch.status !== 'running') await client.query(prepared(sql.PURGE_WORK, [runId]));
 }
 
 function toWorkKey(row: Row): WorkKey {
