@@ -115,7 +115,10 @@ export class RunDriver {
     driver.state = evolve(undefined, { ...created, runId, at: new Date(now).toISOString() });
     driver.startExecutor();
     const lock = { ...options.owner, expiresAt: now + driver.leaseMs };
-    await driver.commit([created], now, { name: created.data.plan.name, planHash: created.data.planHash, lock });
+    // The first round's decisions go in with the run's creation: one commit fewer before the
+    // first step is dispatched (which is most of a new run's latency on a shared database).
+    const decisions = conduct(driver.state, { now });
+    await driver.commit([created, ...decisions], now, { name: created.data.plan.name, planHash: created.data.planHash, lock });
     driver.startHeartbeat();
     return driver;
   }
