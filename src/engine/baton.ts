@@ -32,7 +32,7 @@ import { canonicalJson, chainEvents, ChainVerifier, EMPTY_HEAD, hashPlan } from 
 import { readAllEvents, SqliteStore, type ContextEntry, type RunRecord, type Store } from '../store/index.js';
 import { ApiTokens } from './api-tokens.js';
 import { capabilityRegistry, type CapabilityRegistryView } from './capability-registry.js';
-import { ArtifactStore, checkSealedArtifacts, joinVerdicts, SealedArtifactsFold, type ArtifactLimits, type RunVerdict } from './artifacts/index.js';
+import { ArtifactStore, checkSealedArtifacts, joinVerdicts, SealedArtifactsFold, type RunVerdict } from './artifacts/index.js';
 import { completeObjective, readContext, recordContextEntry, type WorkspaceContext } from './context.js';
 import { runHandoff, type HandoffReport, type HandoffRequest } from './handoff.js';
 import { loadVerifiedRun } from './load-run.js';
@@ -41,80 +41,14 @@ import { loadPlanFile } from './plan-file.js';
 import { LEASE_MS, RunDriver, type RunDriverOptions } from './run-driver.js';
 import { RunAdopter, type RunAdopterOptions } from './run-adopter.js';
 import { RunContexts } from './run-contexts.js';
-import { Worker, type WorkerOptions } from './worker.js';
+import { Worker } from './worker.js';
 import * as operator from './operator.js';
 import { RunHandle } from './run-handle.js';
 import { newRunId, RUN_ID_PATTERN } from './run-id.js';
 import { artifactsRoot, databaseFile, workspaceHome } from './workspace.js';
+import type { BatonOptions, OperatorOptions, ResumeOptions, SubmitOptions, WorkOptions } from './baton-options.js';
 
-export interface BatonOptions {
-  /** Workspace directory (default `BATON_HOME` or `./.baton`); its SQLite file holds the ledger. */
-  home?: string;
-  /** Use this store instead of the workspace's SQLite file. */
-  store?: Store;
-  /**
-   * Where artifacts are stored (default `<home>/artifacts`, where home is as above even when a
-   * `store` is given). Processes that share a store should share this directory too: `verify`
-   * re-hashes sealed artifacts here.
-   */
-  artifactsDir?: string;
-  /** How much one attempt may leave as artifacts (default 1 GiB in at most 10,000 files). */
-  artifactLimits?: ArtifactLimits;
-  /** Attempts run at once by this process (default 32). */
-  concurrency?: number;
-  /** The clock; tests and simulations pass their own. */
-  now?: () => number;
-  /** Who operator commands are recorded as, unless a command says otherwise (default `user@host`). */
-  principal?: string;
-  /**
-   * Put dispatched work on the store's queue for worker processes (`baton worker`) and collect
-   * their outcomes, rather than run it all here (default: on for PostgreSQL, off for SQLite).
-   * This process still takes its share while `concurrency` is above 0.
-   */
-  distributed?: boolean;
-  /** How long conductor locks and work leases last without renewal, in ms (default 15,000). */
-  leaseMs?: number;
-}
-
-export interface WorkOptions {
-  /** Attempts run at once (default: the Baton's `concurrency`). */
-  concurrency?: number;
-  /** Claim only work for these skills (default: any). */
-  skills?: string[];
-  /** Told what the worker does (claims, reports, lost leases), for a log. */
-  log?: WorkerOptions['log'];
-}
-
-export interface OperatorOptions {
-  /** Who is acting, recorded in the ledger (default: this process's user, e.g. `alice@build-3`). */
-  by?: string;
-  comment?: string;
-}
-
-export interface SubmitOptions {
-  /** Input values, already typed. */
-  inputs?: Record<string, Json>;
-  /** Input values as text (from `--input k=v`), read by each input's declared type. */
-  inputText?: Record<string, string>;
-  /** Choose the run id; submitting an existing id with the same plan resumes that run. */
-  runId?: string;
-  /** Receives every batch of events from the first one on. */
-  onEvents?: (events: readonly LedgerEvent[]) => void;
-  /**
-   * Keep conducting while the run waits for a person or a signal (their answers come through
-   * the ledger from any process) instead of returning a `waiting` result.
-   */
-  wait?: boolean;
-  /** Who submits the run, recorded in `run.created` (default: this process's user, e.g. `alice@build-3`). */
-  by?: string;
-}
-
-export interface ResumeOptions extends Pick<SubmitOptions, 'onEvents' | 'wait'> {
-  /** Lift an operator's pause before continuing, recorded as done by `by` (default: this process's user). */
-  unpause?: boolean;
-  /** Who asks for the resume: recorded in `run.resumed` (only when given) and as the one who lifts a pause. */
-  by?: string;
-}
+export type { BatonOptions, OperatorOptions, ResumeOptions, SubmitOptions, WorkOptions } from './baton-options.js';
 
 /**
  * The library's entry point: a workspace with a store, the function capabilities registered
