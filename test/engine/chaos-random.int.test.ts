@@ -5,7 +5,7 @@ import type { LedgerEvent } from '../../src/core/index.js';
 import { verifyChain } from '../../src/ledger/index.js';
 import { PostgresStore } from '../../src/store/index.js';
 import { adminQuery, describePostgres, freshSchema } from '../support/postgres.js';
-import { kill, startBaton, startWorker, waitUntil, type BatonProcess } from '../support/processes.js';
+import { kill, startBaton, startWorker, type BatonProcess } from '../support/processes.js';
 import { tempDir } from '../support/temp.js';
 
 const RUNS = 3;
