@@ -115,4 +115,51 @@ describe('crash safety', () => {
       expect(attempt, `${instance} ran again after its success was recorded`).toBeLessThanOrEqual(acceptedByInstance.get(instance) as number);
     }
   });
+
+  it('survives 50 SIGKILLs in a row on one run, resumed after each: every accepted side effect happens once, and the chain verifies', async () => {
+    const home = tempDir();
+    const dir = tempDir();
+    const log = join(dir, 'effects.log');
+    const plan = join(dir, 'chain.json');
+    writeFileSync(log, '');
+    // 300 steps in a chain, 50 ms each: far more than 50 short-lived engines can finish.
+    const steps: Record<string, object> = {};
+    for (let i = 0; i < 300; i++) steps[`s${i}`] = { skill: 'work', ...(i > 0 && { after: [`s${i - 1}`] }) };
+    writeFileSync(plan, JSON.stringify({ baton: 1, name: 'long-chain', capabilities: { effect: { kind: 'command', command: ['sh', '-c', `sleep 0.05; echo "$BATON_ATTEMPT_ID" >> ${log}`], skills: { work: 1 } } }, steps }));
+    const runId = 'fifty-kills';
+    const lineCount = () => readFileSync(log, 'utf8').split('\n').length - 1;
+    // Each kill lands at a random point once the engine has made some progress (1 to 3 more side
+    // effects), not after a fixed time: on a loaded machine a fixed delay can fall before startup.
+    for (let kills = 0; kills < 50; kills++) {
+      const exists = baton(['status', runId], { home }).code === 0;
+      const child = batonAsync(exists ? ['resume', runId] : ['run', plan, '--run-id', runId], { home });
+      const exited = new Promise<string>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? String(code))));
+      const target = lineCount() + 1 + Math.floor(Math.random() * 3);
+      for (let waited = 0; lineCount() < target; waited += 10) {
+        if (waited > 60_000) throw new Error(`no progress after kill ${kills}`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 60)));
+      child.kill('SIGKILL');
+      expect(await exited, `the run finished after ${kills} kills`).toBe('SIGKILL');
+    }
+    const final = baton(['resume', runId, '--json'], { home });
+    expect(final.code, `${final.stdout}${final.stderr}`).toBe(0);
+    expect(JSON.parse(final.stdout)).toMatchObject({ status: 'succeeded', succeeded: 300 });
+
+    const library = await createBaton({ home });
+    const events = await library.events(runId);
+    await library.close();
+    expect(verifyChain(events).ok).toBe(true);
+    expect(replayLedger(events)).toMatchObject({ ok: true });
+    expect(events.filter((e) => e.type === 'run.resumed').length).toBeGreaterThanOrEqual(50);
+    const rejected = new Set(events.flatMap((e) => (e.type === 'attempt.rejected' ? [e.data.attemptId] : [])));
+    const accepted = events.flatMap((e: LedgerEvent) => (e.type === 'attempt.succeeded' && !rejected.has(e.data.attemptId) ? [e.data.attemptId] : []));
+    expect(new Set(accepted.map((attemptId) => instanceOf(attemptId).instance)).size).toBe(300);
+    expect(accepted).toHaveLength(300);
+    // A killed engine's command may still finish on its own; give stragglers a moment.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const lines = readFileSync(log, 'utf8').trim().split('\n');
+    for (const attemptId of accepted) expect(lines.filter((line) => line === attemptId), attemptId).toHaveLength(1);
+  }, 180_000);
 });
