@@ -340,10 +340,11 @@ export class RunDriver {
     } finally {
       this.loopExited = true; // from here on, signals must go to the ledger, not to this inbox
       if (this.stopping) await this.executor.shutdown();
-      // Unfinished local work goes back to the queue; the run's end has emptied it anyway.
-      await this.localWorker?.stop(0);
-      await this.unsubscribe?.();
-      await this.unlock();
+      // Cleanup that fails must not hide why the loop ended (a full disk fails the lock's release
+      // too): unfinished local work goes back to the queue, or its lease expires; so does the lock.
+      await this.localWorker?.stop(0).catch(() => undefined);
+      await this.unsubscribe?.().catch(() => undefined);
+      await this.unlock().catch(() => undefined);
       // Each attempt removes its own directory; the run's is left once none is running (rmdir refuses a non-empty one).
       await rmdir(AttemptScratch.runDir(this.options.artifacts, this.runId)).catch(() => {});
     }

@@ -21,6 +21,7 @@ import {
   type WorkReport,
 } from '../port.js';
 import * as sql from './queries.js';
+import { explainWriteFailure } from './write-failure.js';
 
 export interface SqliteStoreOptions {
   /**
@@ -166,7 +167,11 @@ export class SqliteStore implements Store {
 
   async append(batch: AppendBatch): Promise<void> {
     if (batch.events.length === 0) return;
-    this.appendTransaction(batch);
+    try {
+      this.appendTransaction(batch);
+    } catch (error) {
+      throw explainWriteFailure(error, this.file, batch.runId);
+    }
     this.notify({ topic: 'ledger', runId: batch.runId });
     if (batch.enqueue?.some((item) => item.claimedBy === null)) this.notify({ topic: 'work', runId: batch.runId });
   }
