@@ -55,8 +55,10 @@ export function conduct(state: RunState, context: DecideContext): BatonEvent[] {
 
 /**
  * The earliest time at which `decide` would have something new to say without a new signal.
- * A retry whose step is at its `concurrency` limit waits for a slot, which only an outcome
- * (a signal) frees, so it sets no timer.
+ * A retry whose step is at its `concurrency` limit, or that the run's `max_parallel` or
+ * budget holds back, waits for room, which only an outcome (a signal) makes, so it sets no
+ * timer; nor does a retry of a step held for a person. (A timer for either would be due at
+ * once and stay due: the engine would spin until the signal came.)
  */
 export function nextWakeAt(state: RunState): number | null {
   if (state.status !== 'running') return null;
@@ -65,7 +67,13 @@ export function nextWakeAt(state: RunState): number | null {
     if (earliest === null || at < earliest) earliest = at;
   };
   if (state.paused === null) {
-    for (const [key, at] of state.backoff) if (hasCapacity(state, instanceOf(state, key).step)) consider(at);
+    for (const [key, at] of state.backoff) {
+      const instance = instanceOf(state, key);
+      if (isHeld(state, instance.step) || !hasCapacity(state, instance.step)) continue;
+      const admission = admit(state, instance);
+      if (!admission.go && admission.wait) continue;
+      consider(at);
+    }
     for (const [step, deferral] of state.deferred) if (deferral.until !== null && state.ready.has(step)) consider(deferral.until);
   }
   return earliest;
@@ -475,7 +483,8 @@ function settleReport(state: RunState, instance: InstanceState, now: number, emi
       return;
     }
     if (!done && instance.iteration < planStep.repeat.max) {
-      dispatchInstance(state, instance, emit, instance.iteration + 1);
+      // Paused: the next iteration is dispatched once the run is unpaused (the report waits until then).
+      if (state.paused === null) dispatchInstance(state, instance, emit, instance.iteration + 1);
       return;
     }
     if (!done) {
@@ -487,7 +496,8 @@ function settleReport(state: RunState, instance: InstanceState, now: number, emi
   if (instance.index === null) {
     if (planStep.check !== undefined) {
       // The work is done; the step succeeds only once its check proves it.
-      if (!state.instances.has(`${step.id}/check`)) dispatchInstance(state, newInstance(step.id, null, null, 'check', planStep.check.capability, state.revision), emit);
+      // Paused: the check is dispatched once the run is unpaused (the report waits until then).
+      if (!state.instances.has(`${step.id}/check`) && state.paused === null) dispatchInstance(state, newInstance(step.id, null, null, 'check', planStep.check.capability, state.revision), emit);
       return;
     }
     emit({ type: 'step.succeeded', data: { step: step.id, output: report.output } });

@@ -60,6 +60,49 @@ describe('operator: pause and unpause', () => {
   });
 });
 
+describe('operator: pause holds the next iteration and the check (found by the simulation)', () => {
+  it('the next iteration of a repeat is not dispatched while paused; it is once unpaused', () => {
+    const run = governed({ baton: 1, name: 'p', steps: { poll: { skill: 'work', repeat: { until: 'iteration >= 2', max: 3 } } } });
+    run.signal({ type: 'run.paused', data: { by: BY, reason: null } });
+    expect(dispatched(run.succeed('poll/a1', { n: 1 }))).toEqual([]);
+    expect(run.advance(60_000)).toEqual([]);
+    expect(dispatched(run.signal({ type: 'run.unpaused', data: { by: BY } }))).toEqual(['poll/i2/a1']);
+    expect(run.types(run.succeed('poll/i2/a1', { n: 2 }))).toEqual(['step.succeeded', 'run.succeeded']);
+    run.expectFixpoint();
+  });
+
+  it("a step's check is not dispatched while paused; it is once unpaused", () => {
+    const run = governed({ baton: 1, name: 'p', capabilities: { verifier: command({ verify: 1 }) }, steps: { build: { skill: 'work', check: { capability: 'verifier' } } } });
+    run.signal({ type: 'run.paused', data: { by: BY, reason: null } });
+    expect(dispatched(run.succeed('build/a1', 'built'))).toEqual([]);
+    expect(dispatched(run.signal({ type: 'run.unpaused', data: { by: BY } }))).toEqual(['build/check/a1']);
+    run.expectFixpoint();
+  });
+});
+
+describe('nextWakeAt: no timer that is due at once and stays due (found by the simulation)', () => {
+  it('sets no timer for a retry that max_parallel holds back: only an outcome makes room', () => {
+    const run = governed({ baton: 1, name: 'w', constraints: { max_parallel: 1 }, steps: { a: { skill: 'work', retry: { max: 1, backoff: '1s' } }, b: { skill: 'work' } } });
+    expect(run.inflight()).toEqual(['a/a1']);
+    run.fail('a/a1');
+    expect(run.inflight()).toEqual(['b/a1']);
+    // The retry falls due while b holds the only slot: waking for it would find nothing to do, again and again.
+    expect(nextWakeAt(run.state)).toBeNull();
+    expect(run.advance(5_000)).toEqual([]);
+    expect(dispatched(run.succeed('b/a1'))).toEqual(['a/a2']);
+    run.expectFixpoint();
+  });
+
+  it('sets no timer for a retry of a step held for a person', () => {
+    const run = governed({ baton: 1, name: 'w', steps: { fan: { skill: 'work', for_each: '[1, 2]', retry: { max: 1, backoff: '1s' }, on_failure: 'escalate' } } });
+    run.fail('fan[0]/a1');
+    run.fail('fan[1]/a1', 'boom', false);
+    expect(run.pending()).toEqual(['escalation:fan']);
+    expect(nextWakeAt(run.state)).toBeNull();
+    run.expectFixpoint();
+  });
+});
+
 describe('operator: abort with compensation', () => {
   const plan = {
     baton: 1,
