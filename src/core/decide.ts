@@ -186,14 +186,16 @@ function abortRun(state: RunState, emit: Emit): void {
       abortRun(state, emit);
     } else if (!instance || instance.status !== 'running') {
       const capability = planStepOf(state, next).compensate as string;
+      // A compensation given up (its lease was lost) runs again as a new attempt: a late outcome of the old one must stay stale.
+      const attempt = (instance?.attempts ?? 0) + 1;
       emit({
         type: 'attempt.dispatched',
         data: {
-          attemptId: `${key}/a1`,
+          attemptId: `${key}/a${attempt}`,
           step: next,
           index: null,
           iteration: 1,
-          attempt: 1,
+          attempt,
           idempotencyKey: `${state.runId}/${key}`,
           capability,
           input: stepOf(state, next).output,

@@ -141,6 +141,19 @@ describe('operator: abort with compensation', () => {
     run.expectFixpoint();
   });
 
+  it('runs a compensation given up after its lease was lost as a new attempt, and the old one\'s late result is rejected (found by the simulation)', () => {
+    const run = governed(plan);
+    run.succeed('db/a1', { table: 't' });
+    run.succeed('log/a1');
+    run.succeed('dns/a1', { record: 'r' });
+    run.signal({ type: 'run.abort_requested', data: { by: BY, reason: 'stop' } });
+    const again = run.signal({ type: 'attempt.abandoned', data: { attemptId: 'dns/compensate/a1', reason: 'its lease expired' } });
+    expect(dispatchedData(again)).toMatchObject([{ attemptId: 'dns/compensate/a2', attempt: 2, idempotencyKey: 'r1/dns/compensate' }]);
+    expect(run.types(run.succeed('dns/compensate/a1'))).toEqual(['attempt.rejected']);
+    expect(run.all('step.compensated', run.succeed('dns/compensate/a2'))).toEqual([{ step: 'dns', ok: true, error: null }]);
+    run.expectFixpoint();
+  });
+
   it('aborts at once when nothing is to be compensated', () => {
     const run = governed({ baton: 1, name: 'a', steps: { a: { skill: 'work' } } });
     expect(run.types(run.signal({ type: 'run.abort_requested', data: { by: BY, reason: 'stop' } }))).toEqual(['attempt.cancelled', 'run.aborted']);
