@@ -74,7 +74,8 @@ export function nextWakeAt(state: RunState): number | null {
       if (!admission.go && admission.wait) continue;
       consider(at);
     }
-    for (const [step, deferral] of state.deferred) if (deferral.until !== null && state.ready.has(step)) consider(deferral.until);
+    // A deferred step in a phase that is not open yet waits for the phase (a decision), not for its time.
+    for (const [step, deferral] of state.deferred) if (deferral.until !== null && state.ready.has(step) && stepOf(state, step).phase <= state.openPhase) consider(deferral.until);
   }
   return earliest;
 }

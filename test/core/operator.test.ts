@@ -93,6 +93,18 @@ describe('nextWakeAt: no timer that is due at once and stays due (found by the s
     run.expectFixpoint();
   });
 
+  it('sets no timer for a deferred step whose phase is not open yet', () => {
+    const run = governed({ baton: 1, name: 'w', phases: ['prepare', 'ship'], steps: { a: { skill: 'work', phase: 'prepare', confirm: true }, b: { skill: 'work', phase: 'ship' } } });
+    expect(run.pending()).toEqual(['confirm:a']);
+    run.signal({ type: 'step.deferred', data: { step: 'b', until: new Date(T0 + 1_000).toISOString(), signal: null, by: BY } });
+    // b's time comes while "ship" is closed: only a's confirmation, then its outcome, can open it.
+    expect(nextWakeAt(run.state)).toBeNull();
+    run.approve('confirm:a');
+    run.advance(2_000);
+    expect(dispatched(run.succeed('a/a1'))).toEqual(['b/a1']);
+    run.expectFixpoint();
+  });
+
   it('sets no timer for a retry of a step held for a person', () => {
     const run = governed({ baton: 1, name: 'w', steps: { fan: { skill: 'work', for_each: '[1, 2]', retry: { max: 1, backoff: '1s' }, on_failure: 'escalate' } } });
     run.fail('fan[0]/a1');
