@@ -2,7 +2,7 @@ import { BatonError, isTerminal, type BatonEvent, type RunState } from '../src/c
 import * as operator from '../src/engine/operator.js';
 import type { Prng } from './prng.js';
 
-export const OPERATOR_ACTS = ['approve', 'deny', 'submit', 'signal', 'pause', 'unpause', 'abort', 'cancel_step'] as const;
+export const OPERATOR_ACTS = ['approve', 'deny', 'submit', 'signal', 'pause', 'unpause', 'abort', 'cancel_step', 'defer'] as const;
 export type OperatorAct = (typeof OPERATOR_ACTS)[number];
 
 const BY = 'sim:operator';
@@ -49,6 +49,12 @@ export function chooseAct(random: Prng, state: RunState, signals: readonly strin
     if (open.length === 0) return null;
     const step = random.pick(open);
     return attempt('cancel_step', () => operator.cancelStep(state, step.id, BY, 'simulated cancel'));
+  }
+  if (roll < 0.8) {
+    const idle = Object.values(state.steps).filter((step) => step.status === 'waiting' || step.status === 'ready' || step.status === 'awaiting');
+    if (idle.length === 0) return null;
+    const step = random.pick(idle);
+    return attempt('defer', () => operator.defer(state, step.id, { at: now + random.int(100, 20_000) }, BY));
   }
   if (signals.length === 0) return null;
   return attempt('signal', () => operator.signal(state, random.pick(signals), { sent: now }, BY));

@@ -122,6 +122,10 @@ function step(random: Prng, id: string, earlier: string[], phases: string[] | nu
     features.add('await(then run)');
     spec.await = { signal: name };
   }
+  if (random.chance(0.1)) {
+    features.add('step budget_usd');
+    spec.constraints = { budget_usd: random.pick([0.25, 0.5, 1, 2]) };
+  }
   if (random.chance(0.15)) {
     features.add('compensate');
     spec.compensate = 'verifier';

@@ -257,7 +257,9 @@ export class World {
     const generation = worker.generation;
     const isVote = /\/v\d+$/.test(item.attemptId.replace(/\/a\d+$/, '')) || /\/v\d+\//.test(item.attemptId);
     const success = (): WorkOutcome => {
-      const cost = random.chance(this.profile.reportsCost) ? { costUsd: 0.1 } : {};
+      // A capability may report what an attempt really cost, within its declared worst case (the budget's guarantee assumes so; docs/reliability.md).
+      const declared = (this.generated.plan.capabilities?.[item.capability] as { cost_usd?: number } | undefined)?.cost_usd;
+      const cost = declared !== undefined && random.chance(this.profile.reportsCost) ? { costUsd: declared / 2 } : {};
       return { type: 'attempt.succeeded', data: { attemptId: item.attemptId, output: outputFor(random, item.input, isVote, this.profile), durationMs: duration, ...cost } };
     };
     const timedOut = (): WorkOutcome => ({ type: 'attempt.failed', data: { attemptId: item.attemptId, error: { type: 'timeout', message: `timed out after ${item.timeoutMs}ms`, retryable: true }, durationMs: item.timeoutMs ?? 0 } });
