@@ -66,7 +66,8 @@ export function nextWakeAt(state: RunState): number | null {
   const consider = (at: number): void => {
     if (earliest === null || at < earliest) earliest = at;
   };
-  if (state.paused === null) {
+  // Aborting, nothing is dispatched but compensations, which wait for outcomes, not for time.
+  if (state.paused === null && state.abort === null) {
     for (const [key, at] of state.backoff) {
       const instance = instanceOf(state, key);
       if (isHeld(state, instance.step) || !hasCapacity(state, instance.step)) continue;

@@ -105,6 +105,18 @@ describe('nextWakeAt: no timer that is due at once and stays due (found by the s
     run.expectFixpoint();
   });
 
+  it('sets no timer for a retry that was waiting out its backoff when the run was aborted', () => {
+    const run = governed({ baton: 1, name: 'w', capabilities: { undo: command({ undo: 1 }) }, steps: { a: { skill: 'work', compensate: 'undo' }, b: { skill: 'work', retry: { max: 1, backoff: '1s' } } } });
+    run.succeed('a/a1');
+    run.fail('b/a1');
+    expect(nextWakeAt(run.state)).toBe(T0 + 1_000);
+    expect(dispatched(run.signal({ type: 'run.abort_requested', data: { by: BY, reason: 'stop' } }))).toEqual(['a/compensate/a1']);
+    // The retry never runs now; only the compensation's outcome moves the run on.
+    expect(nextWakeAt(run.state)).toBeNull();
+    expect(run.types(run.succeed('a/compensate/a1'))).toEqual(['step.compensated', 'run.aborted']);
+    run.expectFixpoint();
+  });
+
   it('sets no timer for a retry of a step held for a person', () => {
     const run = governed({ baton: 1, name: 'w', steps: { fan: { skill: 'work', for_each: '[1, 2]', retry: { max: 1, backoff: '1s' }, on_failure: 'escalate' } } });
     run.fail('fan[0]/a1');
