@@ -75,8 +75,13 @@ export function nextWakeAt(state: RunState): number | null {
       if (!admission.go && admission.wait) continue;
       consider(at);
     }
-    // A deferred step in a phase that is not open yet waits for the phase (a decision), not for its time.
-    for (const [step, deferral] of state.deferred) if (deferral.until !== null && state.ready.has(step) && stepOf(state, step).phase <= state.openPhase) consider(deferral.until);
+    // A deferred step in a phase that is not open yet waits for the phase (a decision), not for its time;
+    // one deferred until a time and a signal waits for the signal once its time has come.
+    for (const [step, deferral] of state.deferred) {
+      if (deferral.until === null || !state.ready.has(step) || stepOf(state, step).phase > state.openPhase) continue;
+      if (deferral.signal !== null && !state.signals.has(deferral.signal)) continue;
+      consider(deferral.until);
+    }
   }
   return earliest;
 }

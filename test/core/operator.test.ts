@@ -117,6 +117,16 @@ describe('nextWakeAt: no timer that is due at once and stays due (found by the s
     run.expectFixpoint();
   });
 
+  it('sets no timer for a step deferred until a time and a signal, once only the signal is missing', () => {
+    const run = governed({ baton: 1, name: 'w', steps: { a: { skill: 'work' }, b: { skill: 'work', after: ['a'] } } });
+    run.signal({ type: 'step.deferred', data: { step: 'b', until: new Date(T0 + 1_000).toISOString(), signal: 'go', by: BY } });
+    expect(run.succeed('a/a1')).toEqual([{ type: 'step.succeeded', data: { step: 'a', output: null } }]);
+    expect(run.advance(2_000)).toEqual([]);
+    expect(nextWakeAt(run.state)).toBeNull();
+    expect(dispatched(run.send('go'))).toEqual(['b/a1']);
+    run.expectFixpoint();
+  });
+
   it('sets no timer for a retry of a step held for a person', () => {
     const run = governed({ baton: 1, name: 'w', steps: { fan: { skill: 'work', for_each: '[1, 2]', retry: { max: 1, backoff: '1s' }, on_failure: 'escalate' } } });
     run.fail('fan[0]/a1');
