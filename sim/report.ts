@@ -9,6 +9,8 @@ export class Summary {
   readonly outcomes: Record<string, number> = {};
   readonly faults: Record<string, number> = {};
   readonly features: Record<string, number> = {};
+  /** Ledger events that show the faults were felt: attempts given up, late results rejected, engines resuming. */
+  readonly recorded: Record<string, number> = {};
   readonly failing: SimResult[] = [];
   failingSeeds = 0;
 
@@ -20,12 +22,15 @@ export class Summary {
     bump(this.outcomes, result.outcome);
     for (const [kind, count] of Object.entries(result.faults)) bump(this.faults, kind, count);
     for (const feature of result.features) bump(this.features, feature);
+    for (const event of result.ledger) if (RECORDED.has(event.type)) bump(this.recorded, event.type);
     if (result.violations.length > 0) {
       this.failingSeeds += 1;
       if (this.failing.length < 5) this.failing.push(result);
     }
   }
 }
+
+const RECORDED = new Set(['attempt.abandoned', 'attempt.rejected', 'attempt.cancelled', 'attempt.retry_scheduled', 'run.resumed', 'decision.requested']);
 
 function bump(counts: Record<string, number>, key: string, by = 1): void {
   counts[key] = (counts[key] ?? 0) + by;
@@ -59,6 +64,7 @@ export function formatSummary(summary: Summary, wallMs: number): string {
     `  runs ended: ${table(summary.outcomes)}`,
     `  world events ${summary.worldSteps}, ledger events ${summary.ledgerEvents}, virtual time ${(summary.virtualMs / 3_600_000).toFixed(1)} h`,
     `  faults and acts injected: ${table(summary.faults)}`,
+    `  recorded in the ledgers: ${table(summary.recorded)}`,
     `  plan features (seeds using each): ${table(summary.features)}`,
   ].join('\n');
 }

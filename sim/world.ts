@@ -99,6 +99,8 @@ export class World {
   private readonly profile: FaultProfile;
   private generated!: GeneratedPlan;
   private leaseCheck = false;
+  /** When the engine last completed a round (decided to a fixpoint and committed). */
+  private settledAt: number | null = null;
   private commits = 0;
   private patience: number;
   private readonly conductor: Conductor;
@@ -173,6 +175,11 @@ export class World {
     for (const item of this.queue) if (!first || item.at < first.at || (item.at === first.at && item.order < first.order)) first = item;
     const wake = this.engine?.wakeAt ?? null;
     if (wake !== null && (!first || wake < first.at)) {
+      if (wake <= this.now && this.settledAt === this.now && this.engine?.inbox.length === 0) {
+        // The conductor has just decided at this time, to a fixpoint: a timer already due would wake the engine again and again for nothing.
+        this.violations.push({ invariant: 'terminates', seq: null, message: `the engine's next timer (${new Date(wake).toISOString()}) is already due and the conductor has nothing to do: the engine would spin` });
+        return false;
+      }
       this.clock.advanceTo(Math.max(wake, this.now + 1));
       this.trace.add(this.now, 'timer');
       return true;
@@ -199,6 +206,7 @@ export class World {
     if (!engine) return;
     const before = await this.store.readEvents(this.runId);
     const result = await engine.round(this.now);
+    this.settledAt = 'failed' in result ? null : this.now;
     if ('failed' in result) {
       this.trace.add(this.now, `engine: append failed (${result.failed.message}); state rebuilt from the ledger`);
       const after = await this.store.readEvents(this.runId);

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { conduct, type BatonEvent, type RunState } from '../../src/core/index.js';
+import { conduct, type BatonEvent, type Plan, type RunState } from '../../src/core/index.js';
+import { chainEvents, EMPTY_HEAD } from '../../src/ledger/index.js';
 import type { Conductor } from '../../sim/engine.js';
-import type { InvariantName } from '../../sim/invariants.js';
+import { LedgerChecker, type InvariantName } from '../../sim/invariants.js';
+import { T0 } from '../core/given.js';
 import { formatFailure } from '../../sim/report.js';
 import { World, type WorldOptions } from '../../sim/world.js';
 
@@ -68,17 +70,6 @@ describe('deterministic simulation', () => {
     expect(report).toMatch(/ledger\s+#\d+ attempt\.dispatched/);
   }, 120_000);
 
-  it('catches a conductor that dispatches past the deadline', async () => {
-    const ignoresDeadline = broken((state) => {
-      const deadline = state.deadlineAt;
-      state.deadlineAt = null;
-      return () => {
-        state.deadlineAt = deadline;
-      };
-    });
-    expect(await firstViolation({ conductor: ignoresDeadline }, 'no-dispatch-after-deadline')).not.toBeNull();
-  }, 120_000);
-
   it('catches a conductor that never rejects a late result', async () => {
     const keepsStale = broken(
       () => () => {},
@@ -90,4 +81,31 @@ describe('deterministic simulation', () => {
   it('catches a store whose failed appends write part of the batch', async () => {
     expect(await firstViolation({ tornWrites: true }, 'atomic-append')).not.toBeNull();
   }, 120_000);
+
+  it('the checker names a dispatch past the deadline, through a closed gate, over the budget, and a second settlement', () => {
+    const plan = {
+      baton: 1,
+      name: 'checked',
+      constraints: { deadline: '1s', budget_usd: 1 },
+      phases: ['prepare', 'ship'],
+      capabilities: { paid: { kind: 'command', command: ['x'], skills: { work: 1 }, cost_usd: 0.75 } },
+      steps: { a: { skill: 'work', phase: 'prepare' }, b: { skill: 'work', phase: 'ship' } },
+    } as unknown as Plan;
+    const dispatch = (attemptId: string, step: string): BatonEvent => ({
+      type: 'attempt.dispatched',
+      data: { attemptId, step, index: null, iteration: 1, attempt: 1, idempotencyKey: `r/${step}`, capability: 'paid', input: null, timeoutMs: null, reservedUsd: 0.75 },
+    });
+    const checker = new LedgerChecker();
+    let head = EMPTY_HEAD;
+    const commit = (at: number, events: BatonEvent[]): string[] => {
+      const chained = chainEvents('r', head, events, new Date(at).toISOString());
+      head = { seq: chained.at(-1)!.seq, hash: chained.at(-1)!.hash };
+      checker.commit(chained);
+      return checker.violations.splice(0).map((violation) => violation.invariant);
+    };
+    expect(commit(T0, [{ type: 'run.created', data: { plan, planHash: 'h', inputs: {}, registry: {} } }, { type: 'phase.opened', data: { phase: 'prepare', from: null, reason: 'open' } }, dispatch('a/a1', 'a')])).toEqual([]);
+    expect(commit(T0 + 10, [dispatch('b/a1', 'b')])).toEqual(['no-dispatch-through-closed-gate', 'budget']);
+    expect(commit(T0 + 2_000, [dispatch('a/a2', 'a')])).toEqual(['no-dispatch-after-deadline', 'budget']);
+    expect(commit(T0 + 2_000, [{ type: 'step.failed', data: { step: 'a', error: { type: 'x', message: 'x', retryable: false } } }, { type: 'step.skipped', data: { step: 'a', reason: 'again' } }])).toEqual(['one-accepted-result']);
+  });
 });
