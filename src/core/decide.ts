@@ -55,8 +55,10 @@ export function conduct(state: RunState, context: DecideContext): BatonEvent[] {
 
 /**
  * The earliest time at which `decide` would have something new to say without a new signal.
- * A retry whose step is at its `concurrency` limit waits for a slot, which only an outcome
- * (a signal) frees, so it sets no timer.
+ * A retry whose step is at its `concurrency` limit, or that the run's `max_parallel` or
+ * budget holds back, waits for room, which only an outcome (a signal) makes, so it sets no
+ * timer; nor does a retry of a step held for a person. (A timer for either would be due at
+ * once and stay due: the engine would spin until the signal came.)
  */
 export function nextWakeAt(state: RunState): number | null {
   if (state.status !== 'running') return null;
@@ -64,9 +66,22 @@ export function nextWakeAt(state: RunState): number | null {
   const consider = (at: number): void => {
     if (earliest === null || at < earliest) earliest = at;
   };
-  if (state.paused === null) {
-    for (const [key, at] of state.backoff) if (hasCapacity(state, instanceOf(state, key).step)) consider(at);
-    for (const [step, deferral] of state.deferred) if (deferral.until !== null && state.ready.has(step)) consider(deferral.until);
+  // Aborting, nothing is dispatched but compensations, which wait for outcomes, not for time.
+  if (state.paused === null && state.abort === null) {
+    for (const [key, at] of state.backoff) {
+      const instance = instanceOf(state, key);
+      if (isHeld(state, instance.step) || !hasCapacity(state, instance.step)) continue;
+      const admission = admit(state, instance);
+      if (!admission.go && admission.wait) continue;
+      consider(at);
+    }
+    // A deferred step in a phase that is not open yet waits for the phase (a decision), not for its time;
+    // one deferred until a time and a signal waits for the signal once its time has come.
+    for (const [step, deferral] of state.deferred) {
+      if (deferral.until === null || !state.ready.has(step) || stepOf(state, step).phase > state.openPhase) continue;
+      if (deferral.signal !== null && !state.signals.has(deferral.signal)) continue;
+      consider(deferral.until);
+    }
   }
   return earliest;
 }
@@ -178,14 +193,16 @@ function abortRun(state: RunState, emit: Emit): void {
       abortRun(state, emit);
     } else if (!instance || instance.status !== 'running') {
       const capability = planStepOf(state, next).compensate as string;
+      // A compensation given up (its lease was lost) runs again as a new attempt: a late outcome of the old one must stay stale.
+      const attempt = (instance?.attempts ?? 0) + 1;
       emit({
         type: 'attempt.dispatched',
         data: {
-          attemptId: `${key}/a1`,
+          attemptId: `${key}/a${attempt}`,
           step: next,
           index: null,
           iteration: 1,
-          attempt: 1,
+          attempt,
           idempotencyKey: `${state.runId}/${key}`,
           capability,
           input: stepOf(state, next).output,
@@ -475,7 +492,8 @@ function settleReport(state: RunState, instance: InstanceState, now: number, emi
       return;
     }
     if (!done && instance.iteration < planStep.repeat.max) {
-      dispatchInstance(state, instance, emit, instance.iteration + 1);
+      // Paused: the next iteration is dispatched once the run is unpaused (the report waits until then).
+      if (state.paused === null) dispatchInstance(state, instance, emit, instance.iteration + 1);
       return;
     }
     if (!done) {
@@ -487,7 +505,8 @@ function settleReport(state: RunState, instance: InstanceState, now: number, emi
   if (instance.index === null) {
     if (planStep.check !== undefined) {
       // The work is done; the step succeeds only once its check proves it.
-      if (!state.instances.has(`${step.id}/check`)) dispatchInstance(state, newInstance(step.id, null, null, 'check', planStep.check.capability, state.revision), emit);
+      // Paused: the check is dispatched once the run is unpaused (the report waits until then).
+      if (!state.instances.has(`${step.id}/check`) && state.paused === null) dispatchInstance(state, newInstance(step.id, null, null, 'check', planStep.check.capability, state.revision), emit);
       return;
     }
     emit({ type: 'step.succeeded', data: { step: step.id, output: report.output } });

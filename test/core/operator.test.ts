@@ -60,6 +60,83 @@ describe('operator: pause and unpause', () => {
   });
 });
 
+describe('operator: pause holds the next iteration and the check (found by the simulation)', () => {
+  it('the next iteration of a repeat is not dispatched while paused; it is once unpaused', () => {
+    const run = governed({ baton: 1, name: 'p', steps: { poll: { skill: 'work', repeat: { until: 'iteration >= 2', max: 3 } } } });
+    run.signal({ type: 'run.paused', data: { by: BY, reason: null } });
+    expect(dispatched(run.succeed('poll/a1', { n: 1 }))).toEqual([]);
+    expect(run.advance(60_000)).toEqual([]);
+    expect(dispatched(run.signal({ type: 'run.unpaused', data: { by: BY } }))).toEqual(['poll/i2/a1']);
+    expect(run.types(run.succeed('poll/i2/a1', { n: 2 }))).toEqual(['step.succeeded', 'run.succeeded']);
+    run.expectFixpoint();
+  });
+
+  it("a step's check is not dispatched while paused; it is once unpaused", () => {
+    const run = governed({ baton: 1, name: 'p', capabilities: { verifier: command({ verify: 1 }) }, steps: { build: { skill: 'work', check: { capability: 'verifier' } } } });
+    run.signal({ type: 'run.paused', data: { by: BY, reason: null } });
+    expect(dispatched(run.succeed('build/a1', 'built'))).toEqual([]);
+    expect(dispatched(run.signal({ type: 'run.unpaused', data: { by: BY } }))).toEqual(['build/check/a1']);
+    run.expectFixpoint();
+  });
+});
+
+describe('nextWakeAt: no timer that is due at once and stays due (found by the simulation)', () => {
+  it('sets no timer for a retry that max_parallel holds back: only an outcome makes room', () => {
+    const run = governed({ baton: 1, name: 'w', constraints: { max_parallel: 1 }, steps: { a: { skill: 'work', retry: { max: 1, backoff: '1s' } }, b: { skill: 'work' } } });
+    expect(run.inflight()).toEqual(['a/a1']);
+    run.fail('a/a1');
+    expect(run.inflight()).toEqual(['b/a1']);
+    // The retry falls due while b holds the only slot: waking for it would find nothing to do, again and again.
+    expect(nextWakeAt(run.state)).toBeNull();
+    expect(run.advance(5_000)).toEqual([]);
+    expect(dispatched(run.succeed('b/a1'))).toEqual(['a/a2']);
+    run.expectFixpoint();
+  });
+
+  it('sets no timer for a deferred step whose phase is not open yet', () => {
+    const run = governed({ baton: 1, name: 'w', phases: ['prepare', 'ship'], steps: { a: { skill: 'work', phase: 'prepare', confirm: true }, b: { skill: 'work', phase: 'ship' } } });
+    expect(run.pending()).toEqual(['confirm:a']);
+    run.signal({ type: 'step.deferred', data: { step: 'b', until: new Date(T0 + 1_000).toISOString(), signal: null, by: BY } });
+    // b's time comes while "ship" is closed: only a's confirmation, then its outcome, can open it.
+    expect(nextWakeAt(run.state)).toBeNull();
+    run.approve('confirm:a');
+    run.advance(2_000);
+    expect(dispatched(run.succeed('a/a1'))).toEqual(['b/a1']);
+    run.expectFixpoint();
+  });
+
+  it('sets no timer for a retry that was waiting out its backoff when the run was aborted', () => {
+    const run = governed({ baton: 1, name: 'w', capabilities: { undo: command({ undo: 1 }) }, steps: { a: { skill: 'work', compensate: 'undo' }, b: { skill: 'work', retry: { max: 1, backoff: '1s' } } } });
+    run.succeed('a/a1');
+    run.fail('b/a1');
+    expect(nextWakeAt(run.state)).toBe(T0 + 1_000);
+    expect(dispatched(run.signal({ type: 'run.abort_requested', data: { by: BY, reason: 'stop' } }))).toEqual(['a/compensate/a1']);
+    // The retry never runs now; only the compensation's outcome moves the run on.
+    expect(nextWakeAt(run.state)).toBeNull();
+    expect(run.types(run.succeed('a/compensate/a1'))).toEqual(['step.compensated', 'run.aborted']);
+    run.expectFixpoint();
+  });
+
+  it('sets no timer for a step deferred until a time and a signal, once only the signal is missing', () => {
+    const run = governed({ baton: 1, name: 'w', steps: { a: { skill: 'work' }, b: { skill: 'work', after: ['a'] } } });
+    run.signal({ type: 'step.deferred', data: { step: 'b', until: new Date(T0 + 1_000).toISOString(), signal: 'go', by: BY } });
+    expect(run.succeed('a/a1')).toEqual([{ type: 'step.succeeded', data: { step: 'a', output: null } }]);
+    expect(run.advance(2_000)).toEqual([]);
+    expect(nextWakeAt(run.state)).toBeNull();
+    expect(dispatched(run.send('go'))).toEqual(['b/a1']);
+    run.expectFixpoint();
+  });
+
+  it('sets no timer for a retry of a step held for a person', () => {
+    const run = governed({ baton: 1, name: 'w', steps: { fan: { skill: 'work', for_each: '[1, 2]', retry: { max: 1, backoff: '1s' }, on_failure: 'escalate' } } });
+    run.fail('fan[0]/a1');
+    run.fail('fan[1]/a1', 'boom', false);
+    expect(run.pending()).toEqual(['escalation:fan']);
+    expect(nextWakeAt(run.state)).toBeNull();
+    run.expectFixpoint();
+  });
+});
+
 describe('operator: abort with compensation', () => {
   const plan = {
     baton: 1,
@@ -95,6 +172,19 @@ describe('operator: abort with compensation', () => {
     expect(run.all('run.aborted', end)).toEqual([{ reason: 'wrong region', by: BY, compensated: ['db'] }]);
     expect(run.state.status).toBe('aborted');
     expect(run.state.steps.cdn?.status).toBe('cancelled');
+    run.expectFixpoint();
+  });
+
+  it('runs a compensation given up after its lease was lost as a new attempt, and the old one\'s late result is rejected (found by the simulation)', () => {
+    const run = governed(plan);
+    run.succeed('db/a1', { table: 't' });
+    run.succeed('log/a1');
+    run.succeed('dns/a1', { record: 'r' });
+    run.signal({ type: 'run.abort_requested', data: { by: BY, reason: 'stop' } });
+    const again = run.signal({ type: 'attempt.abandoned', data: { attemptId: 'dns/compensate/a1', reason: 'its lease expired' } });
+    expect(dispatchedData(again)).toMatchObject([{ attemptId: 'dns/compensate/a2', attempt: 2, idempotencyKey: 'r1/dns/compensate' }]);
+    expect(run.types(run.succeed('dns/compensate/a1'))).toEqual(['attempt.rejected']);
+    expect(run.all('step.compensated', run.succeed('dns/compensate/a2'))).toEqual([{ step: 'dns', ok: true, error: null }]);
     run.expectFixpoint();
   });
 
