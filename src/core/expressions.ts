@@ -1,9 +1,11 @@
 import { Environment } from '@marcbachmann/cel-js';
+import { meterProgram } from './expression-budget.js';
 import type { Json } from './json.js';
+import { unsafeMatchesCall } from './regex-safety.js';
 
 /**
  * Expressions are CEL (https://cel.dev) through @marcbachmann/cel-js: no `eval`, no host
- * access, bounded parse size. CEL distinguishes int and double; JSON does not. Integral JSON
+ * access, bounded parse size, and a metered evaluation (expression-budget.ts). CEL distinguishes int and double; JSON does not. Integral JSON
  * numbers enter CEL as int (so `inputs.n + 1` works) and ints leave CEL as JS numbers.
  */
 
@@ -145,6 +147,11 @@ export function compileExpression(source: string, scope: ExpressionScope): Compi
   }
   const refs = new Set<string>();
   collectStepRefs(program.ast, refs, source);
+  const unsafe = unsafeMatchesCall(program.ast);
+  if (unsafe) throw new ExpressionError(`is refused: ${unsafe}`, source);
+  meterProgram(program.ast, (what) => {
+    throw new ExpressionError(`exceeds the evaluation budget: ${what}`, source);
+  });
   const compiled: CompiledExpression = {
     source,
     stepRefs: [...refs],
