@@ -174,9 +174,13 @@ export function compileExpression(source: string, scope: ExpressionScope): Compi
   return compiled;
 }
 
-/** JSON -> CEL: integral numbers become int (bigint), so arithmetic with literals works. */
+/**
+ * JSON -> CEL: integral numbers become int (bigint), so arithmetic with literals works. An
+ * integral number beyond the safe range (1e21) is already inexact, so it stays a double:
+ * as an int it could not come back out (fromCel refuses unsafe ints).
+ */
 export function toCel(value: unknown): unknown {
-  if (typeof value === 'number') return Number.isInteger(value) ? BigInt(value) : value;
+  if (typeof value === 'number') return Number.isSafeInteger(value) ? BigInt(value) : value;
   if (Array.isArray(value)) return value.map(toCel);
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
@@ -186,7 +190,11 @@ export function toCel(value: unknown): unknown {
   return value;
 }
 
-/** CEL -> JSON. An int outside the JS safe range is an error rather than a silent rounding. */
+/**
+ * CEL -> JSON. An int outside the JS safe range is an error rather than a silent rounding, and
+ * so is a double JSON cannot hold (`1.0 / 0.0`): the ledger's canonical JSON refuses Infinity
+ * and NaN, so letting one through would fail the append of the event that carries it.
+ */
 export function fromCel(value: unknown): Json {
   if (typeof value === 'bigint') {
     if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) {
@@ -195,7 +203,11 @@ export function fromCel(value: unknown): Json {
     return Number(value);
   }
   if (value === undefined || value === null) return null;
-  if (typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new RangeError(`${value} is not a number JSON can hold`);
+    return value === 0 ? 0 : value; // JSON has no -0
+  }
+  if (typeof value === 'string' || typeof value === 'boolean') return value;
   if (value instanceof Date) return value.toISOString();
   if (value instanceof Uint8Array) return Array.from(value);
   if (Array.isArray(value)) return value.map(fromCel);
