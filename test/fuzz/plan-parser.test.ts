@@ -146,7 +146,7 @@ describe('plan parser and validator under arbitrary input', () => {
     }
   });
 
-  it('hostile documents are refused quickly and with a location', () => {
+  it('hostile documents are refused quickly and with a location, without a process warning', async () => {
     const laughs = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
     for (let i = 1; i < 12; i++) laughs.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(', ')}]`);
     const hostile = [
@@ -166,10 +166,21 @@ describe('plan parser and validator under arbitrary input', () => {
       'baton: 1\nname: x\nsteps:\n  a: { skill: s }\n  a: { skill: s }\n',
       'baton: 1\nname: x\nsteps: !!binary aGVsbG8=\n',
       'baton: 1\nname: x\nsteps: { a: { skill: s, after: *nope } }\n',
+      'baton: 1\nname: x\nsteps: {[a]: {skill: s}}\n', // a collection as a key
+      '? [a]\n: 1\n',
+      'a: &k b\n*k : 1\n',
+      '!!binary aGVsbG8=: 1\n',
     ];
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.message);
+    process.on('warning', onWarning);
     for (const text of hostile) {
       expect(() => parseText(text), text.slice(0, 60)).toThrow(PlanError);
       expectAcceptedOrLocated(() => parseText(text), true);
     }
+    await new Promise((resolve) => setImmediate(resolve)); // process warnings are emitted on the next tick
+    process.off('warning', onWarning);
+    expect(warnings).toEqual([]);
+    expect(() => parseText('baton: 1\nname: x\nsteps: {[a]: {skill: s}}\n')).toThrow(/fuzz.yaml:3:9 \(plan\): not valid for a plan: a key must be a plain name/);
   });
 });

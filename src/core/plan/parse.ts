@@ -90,6 +90,12 @@ export function parsePlan(text: string, options: { file?: string; registry: (pla
       }),
     );
   }
+  const keyOffset = firstCollectionKeyOffset(doc);
+  if (keyOffset !== undefined) {
+    // `{[a]: 1}`, `? [a]`, `*alias: 1`, `!!binary x: 1`: toJS would turn the key into text and print a process warning.
+    const { line, col } = lines.linePos(keyOffset);
+    throw new PlanError([{ path: [], message: 'not valid for a plan: a key must be a plain name, not a list, map, alias or binary value', line, column: col, ...(options.file !== undefined && { file: options.file }) }]);
+  }
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: 100 });
@@ -100,6 +106,20 @@ export function parsePlan(text: string, options: { file?: string; registry: (pla
     throw new PlanError([{ path: [], message: `not valid YAML or JSON: ${(error as Error).message}`, line, column: col, ...(options.file !== undefined && { file: options.file }) }]);
   }
   return checkPlan(data, options.registry, source);
+}
+
+function firstCollectionKeyOffset(doc: Document): number | undefined {
+  let offset: number | undefined;
+  visit(doc, {
+    Pair(_key, pair) {
+      const key = pair.key as YamlNode | null;
+      // A plain key is a scalar holding a string, number, boolean or null; `!!binary` holds bytes.
+      if (key === null || (isScalar(key) && (key.value === null || typeof key.value !== 'object'))) return undefined;
+      offset = key.range?.[0] ?? 0;
+      return visit.BREAK;
+    },
+  });
+  return offset;
 }
 
 function firstAliasOffset(doc: Document): number {
