@@ -7,7 +7,10 @@
  * is not detected.
  */
 
-/** Why a `matches` pattern is refused, or undefined when it is accepted. */
+/**
+ * Why a `matches` pattern is refused, or undefined when it is accepted.
+ * @example unsafePattern('^(a+)+$') // 'a repeated group that itself holds a quantifier or `|` can take exponential time'
+ */
 export function unsafePattern(pattern: string): string | undefined {
   // One frame per open group: does it contain a quantifier or an alternation?
   const groups: boolean[] = [false];
@@ -55,7 +58,10 @@ function isAstNode(value: unknown): value is AstNode {
   return typeof value === 'object' && value !== null && 'op' in value && 'args' in value;
 }
 
-/** The first problem with a `matches` call in the expression, or undefined. */
+/**
+ * The first problem with a `matches` call in a parsed expression, or undefined.
+ * @example unsafeMatchesCall(env.parse('s.matches(inputs.re)').ast) // 'the pattern of matches() must be a string literal, ...'
+ */
 export function unsafeMatchesCall(node: unknown): string | undefined {
   if (Array.isArray(node)) {
     for (const child of node) {

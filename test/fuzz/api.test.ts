@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { ApiErrorCode, httpStatusFor } from '../../src/server/errors.js';
 import { PLANS, settledRun, startServer, submit, type Server } from '../server/harness.js';
-import { fuzzOptions } from './budget.js';
+import { FUZZ_TIMEOUT_MS, fuzzOptions } from './budget.js';
 import { mutate } from './plan-arbitrary.js';
 
 /**
@@ -125,7 +125,7 @@ async function send(request: FuzzRequest): Promise<Response> {
   return server.app.request(path, { method, headers, ...(withBody && { body: request.body }) });
 }
 
-describe('the HTTP API under arbitrary requests', () => {
+describe('the HTTP API under arbitrary requests', { timeout: FUZZ_TIMEOUT_MS }, () => {
   it('never answers 500; every error has the one shape, a known code and its status; a refusal writes no row', async () => {
     const statuses = new Map<number, number>();
     await fc.assert(

@@ -24,3 +24,6 @@ export function timed<T>(call: () => T): { value?: T; error?: unknown; ms: numbe
     return { error, ms: performance.now() - started };
   }
 }
+
+/** A test's time limit: vitest's default, or an hour when BATON_FUZZ_RUNS asks for long runs. */
+export const FUZZ_TIMEOUT_MS = Number(process.env.BATON_FUZZ_RUNS) > 0 ? 3_600_000 : 60_000;

@@ -6,7 +6,7 @@ import { commandRunner } from '../../src/capabilities/command/command-capability
 import { CapabilityFailure, type Invocation } from '../../src/capabilities/types.js';
 import type { Json, JsonObject } from '../../src/core/index.js';
 import { tempDir } from '../support/temp.js';
-import { fuzzOptions } from './budget.js';
+import { FUZZ_TIMEOUT_MS, fuzzOptions } from './budget.js';
 
 /**
  * A template cannot inject arguments into a `command` capability: whatever a value holds
@@ -35,7 +35,7 @@ function invocation(input: Json, inputs: JsonObject, dir: string): Invocation {
   };
 }
 
-describe('command arguments under hostile template values', () => {
+describe('command arguments under hostile template values', { timeout: FUZZ_TIMEOUT_MS }, () => {
   const dir = tempDir();
   const script = join(dir, 'argv.mjs');
   writeFileSync(script, 'process.stdout.write(JSON.stringify(process.argv.slice(2)));\n');

@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canonicalJson, compileExpression, ExpressionError, renderTemplates, type Json } from '../../src/core/index.js';
-import { EVALUATION_BUDGET } from '../../src/core/expression-budget.js';
+import { canonicalJson, compileExpression, EVALUATION_BUDGET, ExpressionError, renderTemplates, type Json } from '../../src/core/index.js';
 import { unsafePattern } from '../../src/core/regex-safety.js';
-import { fuzzOptions, timed } from './budget.js';
+import { FUZZ_TIMEOUT_MS, fuzzOptions, timed } from './budget.js';
 
 /**
  * Expressions and templates come from plan authors and, through inputs and step outputs, from
@@ -102,7 +101,7 @@ const HOSTILE = [
   '1 % 0',
 ];
 
-describe('expressions under hostile and arbitrary input', () => {
+describe('expressions under hostile and arbitrary input', { timeout: FUZZ_TIMEOUT_MS }, () => {
   beforeAll(() => {
     process.env.BATON_FUZZ_SECRET = SECRET;
   });
@@ -192,7 +191,7 @@ describe('expressions under hostile and arbitrary input', () => {
   });
 });
 
-describe('matches() patterns', () => {
+describe('matches() patterns', { timeout: FUZZ_TIMEOUT_MS }, () => {
   it('refuses shapes that backtrack exponentially, accepts ordinary ones', () => {
     for (const bad of ['(a+)+', '(a*)*', '(a|a)*', '(a|aa)+', '(.*a){3,}', '((ab)*)+', '(a)\\1', '(?<x>a)\\k<x>', '(a?)+']) expect(unsafePattern(bad), bad).toBeDefined();
     for (const good of ['^a+$', '^[a-z]+@[a-z]+\\.com$', '^(ab|cd)$', '^v[0-9]+\\.[0-9]+$', '(abc)+', '[(+*)]+', '\\(a+\\)+', '^(a|b)?$', 'a{2,5}']) expect(unsafePattern(good), good).toBeUndefined();

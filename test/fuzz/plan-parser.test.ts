@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { buildRegistry, canonicalJson, checkPlan, parsePlan, PlanError, type Plan } from '../../src/core/index.js';
 import { hashPlan } from '../../src/ledger/index.js';
-import { fuzzOptions, timed } from './budget.js';
+import { FUZZ_TIMEOUT_MS, fuzzOptions, timed } from './budget.js';
 import { mutate, validPlan } from './plan-arbitrary.js';
 
 /** A parse that takes longer than this is a hang: plans are small, and a parse is milliseconds. */
@@ -74,7 +74,7 @@ const yamlishText = fc
   .array(fc.oneof(fc.constantFrom('baton: 1\n', 'name: x\n', 'steps:\n', '  a:\n', '    skill: s\n', ': ', '- ', '\n', '  ', '{', '}', '[', ']', ',', '"', "'", '&a ', '*a ', '!!str ', '!!binary ', '? ', '|', '>', '#', '---\n', '...\n', '%YAML 1.2\n', '<<: *a\n', '\t', '\\u0000', '\u0000', '\uFEFF'), fc.string({ maxLength: 8 })), { maxLength: 40 })
   .map((parts) => parts.join(''));
 
-describe('plan parser and validator under arbitrary input', () => {
+describe('plan parser and validator under arbitrary input', { timeout: FUZZ_TIMEOUT_MS }, () => {
   const examples = examplePlans();
 
   it('finds the example plans to mutate', () => {
