@@ -5,8 +5,10 @@ import { unsafeMatchesCall } from './regex-safety.js';
 
 /**
  * Expressions are CEL (https://cel.dev) through @marcbachmann/cel-js: no `eval`, no host
- * access, bounded parse size, and a metered evaluation (expression-budget.ts). CEL distinguishes int and double; JSON does not. Integral JSON
- * numbers enter CEL as int (so `inputs.n + 1` works) and ints leave CEL as JS numbers.
+ * access, bounded parse size, metered evaluation (expression-budget.ts), and only `matches`
+ * patterns that cannot backtrack exponentially (regex-safety.ts). CEL distinguishes int and
+ * double; JSON does not. Integral JSON numbers enter CEL as int (so `inputs.n + 1` works) and
+ * ints leave CEL as JS numbers.
  */
 
 /** Which variables an expression may read; checked when the plan is validated. */

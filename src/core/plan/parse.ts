@@ -90,9 +90,10 @@ export function parsePlan(text: string, options: { file?: string; registry: (pla
       }),
     );
   }
-  const keyOffset = firstCollectionKeyOffset(doc);
+  const keyOffset = firstNonPlainKeyOffset(doc);
   if (keyOffset !== undefined) {
-    // `{[a]: 1}`, `? [a]`, `*alias: 1`, `!!binary x: 1`: toJS would turn the key into text and print a process warning.
+    // `{[a]: 1}`, `? [a]`, `*alias: 1`, `!!binary x: 1`: toJS would turn the key into text
+    // and print a process warning.
     const { line, col } = lines.linePos(keyOffset);
     throw new PlanError([{ path: [], message: 'not valid for a plan: a key must be a plain name, not a list, map, alias or binary value', line, column: col, ...(options.file !== undefined && { file: options.file }) }]);
   }
@@ -108,7 +109,7 @@ export function parsePlan(text: string, options: { file?: string; registry: (pla
   return checkPlan(data, options.registry, source);
 }
 
-function firstCollectionKeyOffset(doc: Document): number | undefined {
+function firstNonPlainKeyOffset(doc: Document): number | undefined {
   let offset: number | undefined;
   visit(doc, {
     Pair(_key, pair) {
