@@ -1,6 +1,6 @@
 import { Environment } from '@marcbachmann/cel-js';
 import { meterProgram } from './expression-budget.js';
-import type { Json } from './json.js';
+import { setOwn, type Json } from './json.js';
 import { unsafeMatchesCall } from './regex-safety.js';
 
 /**
@@ -186,7 +186,7 @@ export function toCel(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(toCel);
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = toCel(v);
+    for (const [k, v] of Object.entries(value)) setOwn(out, k, toCel(v));
     return out;
   }
   return value;
@@ -215,12 +215,12 @@ export function fromCel(value: unknown): Json {
   if (Array.isArray(value)) return value.map(fromCel);
   if (value instanceof Map) {
     const out: Record<string, Json> = {};
-    for (const [k, v] of value) out[String(k)] = fromCel(v);
+    for (const [k, v] of value) setOwn(out, String(k), fromCel(v));
     return out;
   }
   if (typeof value === 'object') {
     const out: Record<string, Json> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = fromCel(v);
+    for (const [k, v] of Object.entries(value)) setOwn(out, k, fromCel(v));
     return out;
   }
   return String(value);

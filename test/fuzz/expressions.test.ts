@@ -176,6 +176,13 @@ describe('expressions under hostile and arbitrary input', { timeout: FUZZ_TIMEOU
     );
   });
 
+  it('a "__proto__" key in data is kept as data (a bug these tests found: it was dropped)', () => {
+    const value = JSON.parse('{"__proto__": {"polluted": true}, "a": {"__proto__": []}}') as Json;
+    expect(canonicalJson(compileExpression('input', 'command').evaluate({ input: value }))).toBe('{"__proto__":{"polluted":true},"a":{"__proto__":[]}}');
+    expect(canonicalJson(renderTemplates({ v: value, t: '{{ input }}' }, 'command', { input: value }))).toBe(canonicalJson({ v: value, t: value }));
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   it('no file the process can read leaks through: an expression has no I/O', () => {
     const passwd = (() => {
       try {
