@@ -1,10 +1,14 @@
 import { Environment } from '@marcbachmann/cel-js';
-import type { Json } from './json.js';
+import { meterProgram } from './expression-budget.js';
+import { setOwn, type Json } from './json.js';
+import { unsafeMatchesCall } from './regex-safety.js';
 
 /**
  * Expressions are CEL (https://cel.dev) through @marcbachmann/cel-js: no `eval`, no host
- * access, bounded parse size. CEL distinguishes int and double; JSON does not. Integral JSON
- * numbers enter CEL as int (so `inputs.n + 1` works) and ints leave CEL as JS numbers.
+ * access, bounded parse size, metered evaluation (expression-budget.ts), and only `matches`
+ * patterns that cannot backtrack exponentially (regex-safety.ts). CEL distinguishes int and
+ * double; JSON does not. Integral JSON numbers enter CEL as int (so `inputs.n + 1` works) and
+ * ints leave CEL as JS numbers.
  */
 
 /** Which variables an expression may read; checked when the plan is validated. */
@@ -145,6 +149,11 @@ export function compileExpression(source: string, scope: ExpressionScope): Compi
   }
   const refs = new Set<string>();
   collectStepRefs(program.ast, refs, source);
+  const unsafe = unsafeMatchesCall(program.ast);
+  if (unsafe) throw new ExpressionError(`is refused: ${unsafe}`, source);
+  meterProgram(program.ast, (what) => {
+    throw new ExpressionError(`exceeds the evaluation budget: ${what}`, source);
+  });
   const compiled: CompiledExpression = {
     source,
     stepRefs: [...refs],
@@ -167,19 +176,27 @@ export function compileExpression(source: string, scope: ExpressionScope): Compi
   return compiled;
 }
 
-/** JSON -> CEL: integral numbers become int (bigint), so arithmetic with literals works. */
+/**
+ * JSON -> CEL: integral numbers become int (bigint), so arithmetic with literals works. An
+ * integral number beyond the safe range (1e21) is already inexact, so it stays a double:
+ * as an int it could not come back out (fromCel refuses unsafe ints).
+ */
 export function toCel(value: unknown): unknown {
-  if (typeof value === 'number') return Number.isInteger(value) ? BigInt(value) : value;
+  if (typeof value === 'number') return Number.isSafeInteger(value) ? BigInt(value) : value;
   if (Array.isArray(value)) return value.map(toCel);
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = toCel(v);
+    for (const [k, v] of Object.entries(value)) setOwn(out, k, toCel(v));
     return out;
   }
   return value;
 }
 
-/** CEL -> JSON. An int outside the JS safe range is an error rather than a silent rounding. */
+/**
+ * CEL -> JSON. An int outside the JS safe range is an error rather than a silent rounding, and
+ * so is a double JSON cannot hold (`1.0 / 0.0`): the ledger's canonical JSON refuses Infinity
+ * and NaN, so letting one through would fail the append of the event that carries it.
+ */
 export function fromCel(value: unknown): Json {
   if (typeof value === 'bigint') {
     if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) {
@@ -188,18 +205,22 @@ export function fromCel(value: unknown): Json {
     return Number(value);
   }
   if (value === undefined || value === null) return null;
-  if (typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new RangeError(`${value} is not a number JSON can hold`);
+    return value === 0 ? 0 : value; // JSON has no -0
+  }
+  if (typeof value === 'string' || typeof value === 'boolean') return value;
   if (value instanceof Date) return value.toISOString();
   if (value instanceof Uint8Array) return Array.from(value);
   if (Array.isArray(value)) return value.map(fromCel);
   if (value instanceof Map) {
     const out: Record<string, Json> = {};
-    for (const [k, v] of value) out[String(k)] = fromCel(v);
+    for (const [k, v] of value) setOwn(out, String(k), fromCel(v));
     return out;
   }
   if (typeof value === 'object') {
     const out: Record<string, Json> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = fromCel(v);
+    for (const [k, v] of Object.entries(value)) setOwn(out, k, fromCel(v));
     return out;
   }
   return String(value);

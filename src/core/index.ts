@@ -3,6 +3,7 @@ export { evolve, type TimedEvent } from './evolve.js';
 export { SIGNAL_TYPES, isDecision, type BatonEvent, type EventOf, type EventPayloads, type EventType, type LedgerEvent, type PendingKind, type Principal, type RouteCandidate, type StepError, type ArtifactRef, type AgentStatus, type HandoffParty, type ReportedCandidate } from './events.js';
 export { BatonError, ConflictError, ErrorCode, InputError, NotFoundError, PlanError, formatIssue, formatPath, type PlanIssue } from './errors.js';
 export { compileExpression, ExpressionError, type ExpressionScope } from './expressions.js';
+export { EVALUATION_BUDGET } from './expression-budget.js';
 export type { Json, JsonObject } from './json.js';
 export { DURATION_PATTERN, durationToMs } from './plan/duration.js';
 export { checkPlan, parsePlan, type PlanSource } from './plan/parse.js';

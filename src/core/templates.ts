@@ -1,5 +1,5 @@
 import { compileExpression, type CompiledExpression, type ExpressionContext, type ExpressionScope } from './expressions.js';
-import type { Json } from './json.js';
+import { setOwn, type Json } from './json.js';
 
 /**
  * `{{ expr }}` templates in step inputs and command arguments. A string that is exactly one
@@ -68,7 +68,7 @@ export function renderTemplates(value: Json | undefined, scope: ExpressionScope,
   if (Array.isArray(value)) return value.map((item) => renderTemplates(item, scope, context));
   if (value !== null && typeof value === 'object') {
     const out: Record<string, Json> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = renderTemplates(v, scope, context);
+    for (const [k, v] of Object.entries(value)) setOwn(out, k, renderTemplates(v, scope, context));
     return out;
   }
   return value;

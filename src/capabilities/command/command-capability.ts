@@ -77,6 +77,12 @@ function runCommand(argvTemplate: readonly string[], invocation: Invocation, dou
   } catch (error) {
     return Promise.reject(new CapabilityFailure({ type: 'expression', message: `command argument: ${(error as Error).message}`, retryable: false }));
   }
+  // spawn refuses a NUL byte with a TypeError, which would be retried as an exception; the same
+  // arguments would be rendered again, so it is a failure of this attempt's data, not retried.
+  const nul = argv.findIndex((argument) => argument.includes('\u0000'));
+  if (nul !== -1) {
+    return Promise.reject(new CapabilityFailure({ type: 'spawn', message: `cannot run "${argv[0] ?? ''}": command[${nul}] holds a NUL byte, which no program argument can carry`, retryable: false }));
+  }
   // The scope's relative paths mean the directory the command runs in, so both use one reading of it.
   const cwd = process.cwd();
   const outside = invocation.scope === null ? null : argumentOutsideScope(argv, invocation.scope, cwd);

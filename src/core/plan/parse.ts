@@ -1,4 +1,4 @@
-import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import { isMap, isPair, isScalar, LineCounter, parseDocument, visit, type Document, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
 import { PlanError, type PlanIssue } from '../errors.js';
 import type { Registry } from '../registry.js';
@@ -37,7 +37,8 @@ function makeSource(doc: Document, lines: LineCounter, file: string | undefined)
     locate(path, at = 'value') {
       // Walk as deep as the path exists; an unknown key points at its own key node.
       let node: unknown = doc.contents;
-      let offset: number | undefined = (doc.contents as YamlNode | null)?.range?.[0];
+      // An empty document (no contents) is pointed at by its first character.
+      let offset: number | undefined = (doc.contents as YamlNode | null)?.range?.[0] ?? 0;
       for (const [depth, part] of path.entries()) {
         const last = depth === path.length - 1;
         if (!isMap(node) && !(node && typeof node === 'object' && 'items' in node)) break;
@@ -89,7 +90,48 @@ export function parsePlan(text: string, options: { file?: string; registry: (pla
       }),
     );
   }
-  return checkPlan(doc.toJS({ maxAliasCount: 100 }), options.registry, source);
+  const keyOffset = firstNonPlainKeyOffset(doc);
+  if (keyOffset !== undefined) {
+    // `{[a]: 1}`, `? [a]`, `*alias: 1`, `!!binary x: 1`: toJS would turn the key into text
+    // and print a process warning.
+    const { line, col } = lines.linePos(keyOffset);
+    throw new PlanError([{ path: [], message: 'not valid for a plan: a key must be a plain name, not a list, map, alias or binary value', line, column: col, ...(options.file !== undefined && { file: options.file }) }]);
+  }
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // Aliases are resolved here, not while parsing: an alias to no anchor, or so many that
+    // the document would expand without bound ("billion laughs"), is refused at the first alias.
+    const { line, col } = lines.linePos(firstAliasOffset(doc));
+    throw new PlanError([{ path: [], message: `not valid YAML or JSON: ${(error as Error).message}`, line, column: col, ...(options.file !== undefined && { file: options.file }) }]);
+  }
+  return checkPlan(data, options.registry, source);
+}
+
+function firstNonPlainKeyOffset(doc: Document): number | undefined {
+  let offset: number | undefined;
+  visit(doc, {
+    Pair(_key, pair) {
+      const key = pair.key as YamlNode | null;
+      // A plain key is a scalar holding a string, number, boolean or null; `!!binary` holds bytes.
+      if (key === null || (isScalar(key) && (key.value === null || typeof key.value !== 'object'))) return undefined;
+      offset = key.range?.[0] ?? 0;
+      return visit.BREAK;
+    },
+  });
+  return offset;
+}
+
+function firstAliasOffset(doc: Document): number {
+  let offset = 0;
+  visit(doc, {
+    Alias(_key, node) {
+      offset = node.range?.[0] ?? 0;
+      return visit.BREAK;
+    },
+  });
+  return offset;
 }
 
 /** Validates a plan given as data (from the builder or the API); issues carry JSON paths. */
