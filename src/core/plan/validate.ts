@@ -8,6 +8,12 @@ import type { Plan, Step } from './schema.js';
 import { DEFAULT_PHASES } from '../governance/phases.js';
 import { scopeIssues } from '../governance/scope.js';
 
+/** An expression quoted in a message: long ones are cut (the path and line already say where it is). */
+function quoted(source: string): string {
+  const flat = source.replace(/\s+/g, ' ');
+  return `\`${flat.length > 80 ? `${flat.slice(0, 77)}...` : flat}\``;
+}
+
 /** Levenshtein distance, for "did you mean" hints on misspelt ids. */
 function distance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, i) => i);
@@ -189,7 +195,7 @@ function validateGovernance(plan: Plan, registry: Registry): PlanIssue[] {
           compileExpression(compare, 'compare');
         } catch (error) {
           if (!(error instanceof ExpressionError)) throw error;
-          issues.push({ path: [...path, 'consensus', 'compare'], message: `expression \`${compare}\` ${error.message}; compare is \`exact\`, \`json\` or a CEL expression over \`a\` and \`b\`` });
+          issues.push({ path: [...path, 'consensus', 'compare'], message: `expression ${quoted(compare)} ${error.message}; compare is \`exact\`, \`json\` or a CEL expression over \`a\` and \`b\`` });
         }
       }
     }
@@ -260,11 +266,11 @@ function validateGovernance(plan: Plan, registry: Registry): PlanIssue[] {
       const path = [...gatePath, 'policy'];
       try {
         const expression = compileExpression(gate.policy, 'policy');
-        if (expression.type !== 'bool' && expression.type !== 'dyn') issues.push({ path, message: `expression \`${gate.policy}\` gives ${expression.type}; a policy must give true or false` });
+        if (expression.type !== 'bool' && expression.type !== 'dyn') issues.push({ path, message: `expression ${quoted(gate.policy)} gives ${expression.type}; a policy must give true or false` });
         for (const ref of expression.stepRefs) earlier(ref, path, `\`${gate.policy}\` reads`);
       } catch (error) {
         if (!(error instanceof ExpressionError)) throw error;
-        issues.push({ path, message: `expression \`${gate.policy}\` ${error.message}` });
+        issues.push({ path, message: `expression ${quoted(gate.policy)} ${error.message}` });
       }
     }
   });
@@ -277,10 +283,10 @@ function validateExpressions(plan: Plan): PlanIssue[] {
     const checkRefs = (expression: CompiledExpression, path: (string | number)[], selfAllowed: boolean): void => {
       for (const ref of expression.stepRefs) {
         if (!(ref in plan.steps)) {
-          issues.push({ path, message: `\`${expression.source}\` reads unknown step "${ref}"${suggest(ref, Object.keys(plan.steps))}` });
+          issues.push({ path, message: `${quoted(expression.source)} reads unknown step "${ref}"${suggest(ref, Object.keys(plan.steps))}` });
         } else if (ref === id ? !selfAllowed : !runsAfter(plan, id, ref)) {
           const why = ref === id ? 'a step can read its own output only in a repeat loop' : `"${id}" does not run after "${ref}"; add it to \`after\``;
-          issues.push({ path, message: `\`${expression.source}\` reads steps.${ref}, but ${why}` });
+          issues.push({ path, message: `${quoted(expression.source)} reads steps.${ref}, but ${why}` });
         }
       }
     };
@@ -289,10 +295,10 @@ function validateExpressions(plan: Plan): PlanIssue[] {
         const expression = compileExpression(source, scope);
         checkRefs(expression, path, selfAllowed);
         const fits = expression.type === 'dyn' || (expects === 'bool' ? expression.type === 'bool' : expression.type.startsWith('list'));
-        if (!fits) issues.push({ path, message: `expression \`${source}\` gives ${expression.type}; it must give ${expects === 'bool' ? 'true or false' : 'a list'}` });
+        if (!fits) issues.push({ path, message: `expression ${quoted(source)} gives ${expression.type}; it must give ${expects === 'bool' ? 'true or false' : 'a list'}` });
       } catch (error) {
         if (!(error instanceof ExpressionError)) throw error;
-        issues.push({ path, message: `expression \`${source}\` ${error.message}` });
+        issues.push({ path, message: `expression ${quoted(source)} ${error.message}` });
       }
     };
     if (step.when !== undefined) compile(step.when, 'step', ['steps', id, 'when'], 'bool');
@@ -302,7 +308,7 @@ function validateExpressions(plan: Plan): PlanIssue[] {
       for (const expression of compileTemplates(step.input, inputScope(step))) checkRefs(expression, ['steps', id, 'input'], step.repeat !== undefined);
     } catch (error) {
       if (!(error instanceof ExpressionError)) throw error;
-      issues.push({ path: ['steps', id, 'input'], message: `template \`{{ ${error.source} }}\` ${error.message}` });
+      issues.push({ path: ['steps', id, 'input'], message: `template ${quoted(`{{ ${error.source} }}`)} ${error.message}` });
     }
   }
   for (const [id, capability] of Object.entries(plan.capabilities ?? {})) {
@@ -312,7 +318,7 @@ function validateExpressions(plan: Plan): PlanIssue[] {
         compileTemplates(argument, 'command');
       } catch (error) {
         if (!(error instanceof ExpressionError)) throw error;
-        issues.push({ path: ['capabilities', id, 'command', i], message: `template \`{{ ${error.source} }}\` ${error.message}` });
+        issues.push({ path: ['capabilities', id, 'command', i], message: `template ${quoted(`{{ ${error.source} }}`)} ${error.message}` });
       }
     });
   }
