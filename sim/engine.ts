@@ -1,5 +1,6 @@
 import { ConflictError, evolve, nextWakeAt, type BatonEvent, type LedgerEvent, type RunState } from '../src/core/index.js';
 import { loadVerifiedRun } from '../src/engine/load-run.js';
+import { workItemOf } from '../src/engine/work-item.js';
 import { chainEvents, EMPTY_HEAD, type ChainHead } from '../src/ledger/index.js';
 import type { Store, WorkItem } from '../src/store/index.js';
 
@@ -123,25 +124,9 @@ export class SimEngine {
     for (const event of chained) {
       switch (event.type) {
         case 'attempt.dispatched': {
-          const kind = this.state.registry[event.data.capability]?.kind;
-          if (kind === 'human') break; // a person's task: the operator submits it
-          enqueue.push({
-            runId: this.runId,
-            attemptId: event.data.attemptId,
-            step: event.data.step,
-            capability: event.data.capability,
-            kind: kind === 'function' ? 'function' : 'command',
-            skill: this.state.plan.steps[event.data.step]?.skill ?? null,
-            revision: this.state.revision,
-            idempotencyKey: event.data.idempotencyKey,
-            input: event.data.input,
-            timeoutMs: event.data.timeoutMs,
-            enqueuedSeq: event.seq,
-            claimedBy: null,
-            leaseUntil: null,
-            abandoned: false,
-            outcome: null,
-          });
+          // A person's task gets no item: the operator submits it.
+          const item = workItemOf(event, this.state, null);
+          if (item) enqueue.push(item);
           break;
         }
         case 'attempt.succeeded':

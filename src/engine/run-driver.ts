@@ -19,6 +19,7 @@ import { AttemptScratch, type ArtifactStore } from './artifacts/index.js';
 import { Executor, type RunContext } from './executor.js';
 import { describeOwner, isDeadOnThisHost } from './owner.js';
 import { Worker } from './worker.js';
+import { workItemOf } from './work-item.js';
 
 /** How long a conductor lock and a work lease last without renewal; renewed every third of it. */
 export const LEASE_MS = 15_000;
@@ -424,26 +425,8 @@ export class RunDriver {
     for (const event of chained) {
       switch (event.type) {
         case 'attempt.dispatched': {
-          const kind = this.state.registry[event.data.capability]?.kind;
-          if (kind === 'human') break; // a person's task: `baton submit` reports it
-          const claimed = !this.distributed;
-          enqueue.push({
-            runId: this.runId,
-            attemptId: event.data.attemptId,
-            step: event.data.step,
-            capability: event.data.capability,
-            kind: kind === 'function' ? 'function' : 'command',
-            skill: this.state.plan.steps[event.data.step]?.skill ?? null,
-            revision: this.state.revision,
-            idempotencyKey: event.data.idempotencyKey,
-            input: event.data.input,
-            timeoutMs: event.data.timeoutMs,
-            enqueuedSeq: event.seq,
-            claimedBy: claimed ? this.options.owner.id : null,
-            leaseUntil: claimed ? now + this.leaseMs : null,
-            abandoned: false,
-            outcome: null,
-          });
+          const item = workItemOf(event, this.state, this.distributed ? null : { by: this.options.owner.id, until: now + this.leaseMs });
+          if (item) enqueue.push(item);
           break;
         }
         case 'attempt.succeeded':

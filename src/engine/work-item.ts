@@ -1,0 +1,31 @@
+import type { LedgerEvent, RunState } from '../core/index.js';
+import type { WorkItem } from '../store/index.js';
+
+type Dispatched = Extract<LedgerEvent, { type: 'attempt.dispatched' }>;
+
+/**
+ * The queue item a dispatch puts in the store, or none for a person's task (answered with
+ * `baton submit`, never claimed). `claim` is set when the dispatching engine runs the attempt
+ * itself; otherwise the item waits unclaimed for any worker.
+ */
+export function workItemOf(event: Dispatched, state: RunState, claim: { by: string; until: number } | null): WorkItem | undefined {
+  const kind = state.registry[event.data.capability]?.kind;
+  if (kind === 'human') return undefined;
+  return {
+    runId: event.runId,
+    attemptId: event.data.attemptId,
+    step: event.data.step,
+    capability: event.data.capability,
+    kind: kind === 'function' ? 'function' : 'command',
+    skill: state.plan.steps[event.data.step]?.skill ?? null,
+    revision: state.revision,
+    idempotencyKey: event.data.idempotencyKey,
+    input: event.data.input,
+    timeoutMs: event.data.timeoutMs,
+    enqueuedSeq: event.seq,
+    claimedBy: claim?.by ?? null,
+    leaseUntil: claim?.until ?? null,
+    abandoned: false,
+    outcome: null,
+  };
+}
