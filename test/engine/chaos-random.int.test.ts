@@ -69,15 +69,15 @@ describePostgres('chaos: workers and engines killed and restarted at random', (u
       const statuses = async () => adminQuery<{ run_id: string; status: string }>(`SELECT run_id, status FROM ${schema}.runs`);
       const allDone = async () => (await statuses()).every((row) => row.status !== 'running');
 
-      // Every 0.5–2 s kill a random worker (two times in three) or engine (every third time), and
-      // start a fresh one in its place.
+      // Every 0.3–1 s kill a random engine (first, then every third time) or worker (the other
+      // times), and start a fresh one in its place.
       const kills = { worker: 0, engine: 0 };
       const deadline = Date.now() + 240_000;
       while (!(await allDone())) {
         if (Date.now() > deadline) throw new Error(`seed ${seed}: runs still running after 240 s: ${JSON.stringify(await statuses())}`);
-        await new Promise((resolve) => setTimeout(resolve, 500 + random() * 1_500));
+        await new Promise((resolve) => setTimeout(resolve, 300 + random() * 700));
         if (await allDone()) break;
-        if ((kills.worker + kills.engine) % 3 !== 2) {
+        if ((kills.worker + kills.engine) % 3 !== 0) {
           const index = Math.floor(random() * workers.length);
           await kill(workers[index]!);
           kills.worker += 1;
@@ -92,6 +92,7 @@ describePostgres('chaos: workers and engines killed and restarted at random', (u
         }
       }
       expect(kills.engine, `seed ${seed}: the runs ended before an engine was killed`).toBeGreaterThan(0);
+      expect(kills.worker, `seed ${seed}: the runs ended before a worker was killed`).toBeGreaterThan(0);
       console.info(`chaos seed ${seed}: ${kills.worker} workers and ${kills.engine} engines SIGKILLed and restarted`);
 
       const store = await PostgresStore.connect(url, { schema });
