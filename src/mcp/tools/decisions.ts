@@ -4,7 +4,7 @@ import type { Json, PendingDecision } from '../../core/index.js';
 import { pendingWithAnswers } from '../../ledger/index.js';
 import { defineTool } from '../define-tool.js';
 import { recorded } from '../run-views.js';
-import { args, RunId, Recorded } from '../schemas.js';
+import { args, PendingView, RunId, Recorded } from '../schemas.js';
 import { Scope } from '../scopes.js';
 import type { McpSession } from '../session.js';
 
@@ -34,20 +34,13 @@ function toolsFor(decision: PendingDecision): { tools: string[]; scope: typeof S
   }
 }
 
-const Decision = z.strictObject({
+/** A pending decision as get_run_state shows it, plus how an MCP client answers it. */
+const Decision = PendingView.extend({
   runId: z.string(),
-  id: z.string(),
-  kind: z.enum(['gate', 'confirm', 'escalation', 'human', 'signal']),
-  step: z.string().nullable(),
-  phase: z.string().nullable(),
-  reason: z.string(),
-  since: z.string(),
   /** The MCP tools that answer it and the scope they need; for a signal wait, the signals it waits for. */
   tools: z.array(z.string()),
   scope: z.enum(['operate', 'approve']),
   signals: z.array(z.string()),
-  /** The same answers as `baton` commands, for people. */
-  answers: z.array(z.string()),
 });
 
 const Verdict = args({
