@@ -5,9 +5,11 @@ import { fileURLToPath } from 'node:url';
 /**
  * The installed version of `name`, read from the package.json above its entry point (a
  * package's `exports` may not list `./package.json`, so it cannot always be imported).
+ * `entryUrl` is where the caller resolves it (`import.meta.resolve(name)` in the caller's
+ * module): the peers live in their own install under bench/peers, out of this file's reach.
  */
-export function packageVersion(name: string): string {
-  let directory = dirname(fileURLToPath(import.meta.resolve(name)));
+export function packageVersion(name: string, entryUrl: string = import.meta.resolve(name)): string {
+  let directory = dirname(fileURLToPath(entryUrl));
   for (;;) {
     const manifest = join(directory, 'package.json');
     if (existsSync(manifest)) {

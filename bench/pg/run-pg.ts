@@ -10,7 +10,7 @@ import { sequentialCommitRate } from './commit-rate.js';
 import { benchDatabaseUrl, BenchServer, describeUrl } from './database.js';
 import type { PgBenchReport, PgLatencyRow, PgThroughputRow } from './report.js';
 import type { PgQueueSystem } from './system.js';
-import { PG_SYSTEMS } from './systems.js';
+import { pgSystems } from './systems.js';
 import { percentile, readyToStartLatency, throughputTrial, type ThroughputTrial } from './trials.js';
 import { WorkerFleet } from './worker-fleet.js';
 
@@ -40,8 +40,9 @@ export async function runPgBench(options: PgBenchOptions, progress: (message: st
   const loadAtStart = loadavg()[0] ?? 0;
   const server = await BenchServer.connect(benchDatabaseUrl());
   try {
-    const systems = PG_SYSTEMS.map((make) => make()).filter((system) => !options.only || system.name.toLowerCase().includes(options.only.toLowerCase()));
-    if (systems.length === 0) throw new Error(`--only=${options.only} matches no system; the systems are: ${PG_SYSTEMS.map((make) => make().name).join(', ')}`);
+    const allSystems = await pgSystems();
+    const systems = allSystems.map((make) => make()).filter((system) => !options.only || system.name.toLowerCase().includes(options.only.toLowerCase()));
+    if (systems.length === 0) throw new Error(`--only=${options.only} matches no system; the systems are: ${allSystems.map((make) => make().name).join(', ')}`);
     progress(`sequential commits on ${describeUrl(server.url)}...`);
     const commitRate = await measure(options.runs, async () => {
       const rate = await sequentialCommitRate(server, SEQUENTIAL_COMMITS);

@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { Logger, makeWorkerUtils, runMigrations, type WorkerUtils } from 'graphile-worker';
 import { Client } from 'pg';
-import { packageVersion } from './package-version.js';
-import type { BenchJob, PgBenchDatabase, PgQueueSystem, TrialProgress, WorkerLaunch } from './system.js';
+import { packageVersion } from '../pg/package-version.js';
+import type { BenchJob, PgBenchDatabase, PgQueueSystem, TrialProgress, WorkerLaunch } from '../pg/system.js';
 
 const WORKER_PROCESS = fileURLToPath(new URL('./graphile-worker-process.js', import.meta.url));
 const TASK = 'bench';
@@ -18,7 +18,7 @@ const quiet = new Logger(() => (level, message) => {
  */
 export class GraphileWorkerSystem implements PgQueueSystem {
   readonly name: string;
-  readonly version = packageVersion('graphile-worker');
+  readonly version = packageVersion('graphile-worker', import.meta.resolve('graphile-worker'));
   readonly configuration: string;
   private db: PgBenchDatabase | undefined;
   private utils: WorkerUtils | undefined;

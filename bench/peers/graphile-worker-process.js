@@ -3,7 +3,7 @@
 //        (database: BATON_BENCH_DATABASE_URL)
 import { EventEmitter } from 'node:events';
 import { Logger, run } from 'graphile-worker';
-import { onShutdown, reportReady, runBenchJob, workerArguments } from './worker-protocol.js';
+import { onShutdown, reportReady, runBenchJob, workerArguments } from '../pg/worker-protocol.js';
 
 const { schema, concurrency, batched } = workerArguments(['schema', 'concurrency', 'batched']);
 const events = new EventEmitter();

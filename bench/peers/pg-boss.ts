@@ -2,8 +2,8 @@ import type { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { Client } from 'pg';
 import { PgBoss } from 'pg-boss';
-import { packageVersion } from './package-version.js';
-import type { BenchJob, PgBenchDatabase, PgQueueSystem, TrialProgress, WorkerLaunch } from './system.js';
+import { packageVersion } from '../pg/package-version.js';
+import type { BenchJob, PgBenchDatabase, PgQueueSystem, TrialProgress, WorkerLaunch } from '../pg/system.js';
 
 const WORKER_PROCESS = fileURLToPath(new URL('./pg-boss-process.js', import.meta.url));
 const QUEUE = 'bench';
@@ -18,7 +18,7 @@ export const PG_BOSS_POLLING_INTERVAL_SECONDS = 0.5;
  */
 export class PgBossSystem implements PgQueueSystem {
   readonly name: string;
-  readonly version = packageVersion('pg-boss');
+  readonly version = packageVersion('pg-boss', import.meta.resolve('pg-boss'));
   readonly configuration: string;
   readonly pollIntervalMs: number | undefined;
   private db: PgBenchDatabase | undefined;

@@ -2,7 +2,7 @@
 // Usage: node pg-boss-process.js --schema=S --queue=Q --concurrency=N --notify=true|false --polling-interval-seconds=X
 //        (database: BATON_BENCH_DATABASE_URL)
 import { PgBoss } from 'pg-boss';
-import { onShutdown, reportReady, runBenchJob, workerArguments } from './worker-protocol.js';
+import { onShutdown, reportReady, runBenchJob, workerArguments } from '../pg/worker-protocol.js';
 
 const args = workerArguments(['schema', 'queue', 'concurrency', 'notify', 'polling-interval-seconds']);
 const { schema, queue, concurrency, notify } = args;
