@@ -3,7 +3,7 @@
 // capability. Run from the repository root after `npm run build`:
 //   node examples/function-capability.mjs
 // The workspace is BATON_HOME (or ./.baton), as for the CLI.
-import { createBaton, NonRetryableError } from 'baton';
+import { createBaton, NonRetryableError } from 'baton-engine';
 
 const baton = await createBaton();
 baton.register({

@@ -14,7 +14,7 @@ describe('README examples run as written', () => {
 
   it('the library example', () => {
     const [example] = codeBlocks(readme, 'ts');
-    // Inside the package, `import ... from 'baton'` resolves to the package itself (self-reference).
+    // Inside the package, `import ... from 'baton-engine'` resolves to the package itself (self-reference).
     const file = join(ROOT, `readme-example-${process.pid}.mts`);
     const home = tempDir();
     writeFileSync(file, (example as string).replace("home: '.baton'", `home: ${JSON.stringify(home)}`));
