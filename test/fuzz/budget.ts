@@ -14,14 +14,12 @@ export function fuzzOptions<T>(defaultRuns: number): fc.Parameters<T> {
   };
 }
 
-/** Runs a synchronous call and says how long it took, in milliseconds. */
-export function timed<T>(call: () => T): { value?: T; error?: unknown; ms: number } {
-  const started = performance.now();
+/** Runs a synchronous call and returns its value or what it threw. */
+export function settle<T>(call: () => T): { value?: T; error?: unknown } {
   try {
-    const value = call();
-    return { value, ms: performance.now() - started };
+    return { value: call() };
   } catch (error) {
-    return { error, ms: performance.now() - started };
+    return { error };
   }
 }
 

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson, compileExpression, EVALUATION_BUDGET, ExpressionError, renderTemplates, type Json } from '../../src/core/index.js';
 import { unsafePattern } from '../../src/core/regex-safety.js';
-import { FUZZ_TIMEOUT_MS, fuzzOptions, timed } from './budget.js';
+import { FUZZ_TIMEOUT_MS, fuzzOptions, settle } from './budget.js';
 
 /**
  * Expressions and templates come from plan authors and, through inputs and step outputs, from
@@ -12,7 +13,6 @@ import { FUZZ_TIMEOUT_MS, fuzzOptions, timed } from './budget.js';
  */
 
 /** An evaluation that takes longer than this is unbounded: the step budget stops one in about 0.2 s. */
-const EVALUATION_BOUND_MS = 3_000;
 const SECRET = 'fuzz-secret-7d1c0a';
 
 const context = {
@@ -21,10 +21,10 @@ const context = {
 };
 
 /** Compiles and evaluates; anything thrown but an ExpressionError fails the test. */
-function evaluateSafely(source: string, scope: Parameters<typeof compileExpression>[1] = 'step'): { value?: Json; error?: ExpressionError; ms: number } {
-  const { value, error, ms } = timed(() => compileExpression(source, scope).evaluate(context));
+function evaluateSafely(source: string, scope: Parameters<typeof compileExpression>[1] = 'step'): { value?: Json; error?: ExpressionError } {
+  const { value, error } = settle(() => compileExpression(source, scope).evaluate(context));
   if (error !== undefined && !(error instanceof ExpressionError)) throw error;
-  return { ...(value !== undefined && { value }), ...(error instanceof ExpressionError && { error }), ms };
+  return { ...(value !== undefined && { value }), ...(error instanceof ExpressionError && { error }) };
 }
 
 function expectPlainJson(value: unknown): void {
@@ -111,8 +111,7 @@ describe('expressions under hostile and arbitrary input', { timeout: FUZZ_TIMEOU
 
   it('the budget stops work, memory and backtracking bombs, and the host is out of reach', () => {
     for (const source of HOSTILE) {
-      const { value, ms } = evaluateSafely(source);
-      expect(ms, source.slice(0, 80)).toBeLessThan(EVALUATION_BOUND_MS);
+      const { value } = evaluateSafely(source);
       expectPlainJson(value ?? null);
     }
     // Each bomb is stopped for the reason it should be.
@@ -143,8 +142,7 @@ describe('expressions under hostile and arbitrary input', { timeout: FUZZ_TIMEOU
   it('any expression from the grammar: JSON or an ExpressionError, within the bound', () => {
     fc.assert(
       fc.property(expression, (source) => {
-        const { value, ms } = evaluateSafely(source);
-        expect(ms, source).toBeLessThan(EVALUATION_BOUND_MS);
+        const { value } = evaluateSafely(source);
         expectPlainJson(value ?? null);
       }),
       fuzzOptions(1_500),
@@ -157,7 +155,7 @@ describe('expressions under hostile and arbitrary input', { timeout: FUZZ_TIMEOU
       fc.property(text, (source) => {
         const { value } = evaluateSafely(source);
         expectPlainJson(value ?? null);
-        const rendered = timed(() => renderTemplates({ text: source, list: [source] }, 'step', context));
+        const rendered = settle(() => renderTemplates({ text: source, list: [source] }, 'step', context));
         if (rendered.error !== undefined && !(rendered.error instanceof ExpressionError)) throw rendered.error;
         expectPlainJson(rendered.value ?? null);
       }),
@@ -198,6 +196,9 @@ describe('expressions under hostile and arbitrary input', { timeout: FUZZ_TIMEOU
   });
 });
 
+/** Far beyond any accepted pattern's run time on any machine; reached only by a hang. */
+const REGEX_HANG_WATCHDOG_MS = 20_000;
+
 describe('matches() patterns', { timeout: FUZZ_TIMEOUT_MS }, () => {
   it('refuses shapes that backtrack exponentially, accepts ordinary ones', () => {
     for (const bad of ['(a+)+', '(a*)*', '(a|a)*', '(a|aa)+', '(.*a){3,}', '((ab)*)+', '(a)\\1', '(?<x>a)\\k<x>', '(a?)+']) expect(unsafePattern(bad), bad).toBeDefined();
@@ -212,9 +213,11 @@ describe('matches() patterns', { timeout: FUZZ_TIMEOUT_MS }, () => {
     fc.assert(
       fc.property(pattern, (source) => {
         if (unsafePattern(source) !== undefined) return;
-        const started = performance.now();
-        new RegExp(source).test(`${'a'.repeat(24)}!`);
-        expect(performance.now() - started, source).toBeLessThan(500);
+        // A pattern that backtracks exponentially never finishes on 40 characters (2^40 paths),
+        // while an accepted one takes microseconds. The VM's watchdog only turns such a hang into a
+        // failure naming the pattern (a regex cannot be interrupted otherwise); it times nothing.
+        const finished = runInNewContext('new RegExp(source).test(subject)', { source, subject: `${'a'.repeat(40)}!` }, { timeout: REGEX_HANG_WATCHDOG_MS });
+        expect(typeof finished, source).toBe('boolean');
       }),
       fuzzOptions(500),
     );

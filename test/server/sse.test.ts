@@ -63,12 +63,12 @@ describe("a run's event stream", () => {
     const s = await startServer({ shutdown: shutdown.signal });
     const runId = await submit(s, PLANS.human);
     await settledRun(s, runId);
-    const reading = readSse(await s.call('GET', `/v1/runs/${runId}/events`, { token: s.tokens.read }), Infinity, { timeoutMs: 5_000 });
+    // No deadline of the reader's own that the test could mistake for the end of the stream:
+    // if shutting down does not end it, the read never returns and the test fails on its timeout.
+    const reading = readSse(await s.call('GET', `/v1/runs/${runId}/events`, { token: s.tokens.read }), Infinity, { timeoutMs: 3_600_000 });
     await new Promise((resolve) => setTimeout(resolve, 50));
-    const started = Date.now();
     shutdown.abort();
     const messages = await reading;
-    expect(Date.now() - started).toBeLessThan(4_000);
     expect(messages.length).toBe((await s.baton.events(runId)).length);
     await s.baton.close();
   });
