@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createBaton, type LedgerEvent } from '../../src/index.js';
 import { replayLedger, verifyChain } from '../../src/ledger/index.js';
 import { tempDir } from '../support/temp.js';
-import { baton, batonAsync } from './cli.js';
+import { baton, batonAsync } from '../e2e/cli.js';
 
 /** A step with a side effect: after some work it appends its attempt id to a log, then reports. */
 const SIDE_EFFECT = `
