@@ -75,7 +75,7 @@ export const EnvironmentVariable = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name is letters, digits and _, not starting with a digit (for example `DEPLOY_URL`)');
 
-/** Limits a run (or one step) works within; every one is enforced before dispatch. */
+/** Limits a run (or one step) works within; every one is enforced before dispatch, except `secrets`, applied to what attempts report. */
 export const Constraints = z.strictObject({
   /** The whole run must end within this long after it was created; then it ends `timed_out`. */
   deadline: Duration.optional(),
