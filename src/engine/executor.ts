@@ -2,6 +2,7 @@ import { stepScope, type JsonObject, type Plan, type StepError } from '../core/i
 import { AbortReason, CapabilityFailure, type CapabilityRunner } from '../capabilities/index.js';
 import type { WorkItem, WorkKey, WorkOutcome } from '../store/index.js';
 import { AttemptScratch, type ArtifactStore } from './artifacts/index.js';
+import { redact, secretsInEnvironment } from './secrets/index.js';
 
 /** What an attempt needs from its run: the plan revision it was dispatched under, and the run's inputs. */
 export interface RunContext {
@@ -119,8 +120,10 @@ export class Executor {
     if (item.timeoutMs !== null) timer = setTimeout(() => controller.abort(AbortReason.timeout), item.timeoutMs);
     let outcome: WorkOutcome;
     let costUsd: number | undefined;
+    let plan: Plan | undefined;
     try {
       const run = await this.options.runOf(item);
+      plan = run.plan;
       const runner = this.options.runnerFor(item.capability, run.plan);
       if (!runner) throw new CapabilityFailure({ type: 'unavailable', message: `capability "${item.capability}" is not available in this process`, retryable: false });
       const output = await runner.invoke({
@@ -154,6 +157,10 @@ export class Executor {
       if (timer) clearTimeout(timer);
       await files.remove();
     }
+    // The one place between a capability and anything that keeps or shows what it said: the
+    // ledger, the work queue, logs and streams all get the outcome from here. The secrets are
+    // read now, from this process's environment, which is what the capability ran with.
+    outcome = redact(outcome, secretsInEnvironment(process.env, plan?.constraints?.secrets));
     this.running.delete(keyOf(item));
     if (!running.dropped) this.options.report(item, outcome);
     this.pump();

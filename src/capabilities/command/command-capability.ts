@@ -26,6 +26,15 @@ function failureLine(stderr: string): string {
   return [...lines].reverse().find((line) => /error|exception|fatal|panic/i.test(line)) ?? lines.at(-1) ?? '';
 }
 
+/**
+ * A cut stderr tail from its first whole line: the cut can fall inside a secret, and the part
+ * of it left would no longer match the value that redaction looks for.
+ */
+function fromFirstWholeLine(tail: string): string {
+  const newline = tail.indexOf('\n');
+  return newline === -1 ? tail : tail.slice(newline + 1);
+}
+
 function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   if (pid === undefined) return;
   try {
@@ -118,6 +127,7 @@ function runCommand(argvTemplate: readonly string[], invocation: Invocation, dou
     const stdout: Buffer[] = [];
     let stdoutBytes = 0;
     let stderrTail = '';
+    let stderrCut = false;
     let overflow = false;
     let graceTimer: NodeJS.Timeout | undefined;
 
@@ -138,8 +148,12 @@ function runCommand(argvTemplate: readonly string[], invocation: Invocation, dou
       }
       stdout.push(chunk);
     });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderrTail = (stderrTail + chunk.toString('utf8')).slice(-STDERR_TAIL_BYTES);
+    // Decoded as a stream: a character split between two chunks stays whole, so a secret with one still matches.
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => {
+      const text = stderrTail + chunk;
+      stderrCut ||= text.length > STDERR_TAIL_BYTES;
+      stderrTail = text.slice(-STDERR_TAIL_BYTES);
     });
     // A command that does not read its stdin closes the pipe early; that is not a failure.
     child.stdin.on('error', () => {});
@@ -161,8 +175,9 @@ function runCommand(argvTemplate: readonly string[], invocation: Invocation, dou
       if (graceTimer) clearTimeout(graceTimer);
       killGroup(child.pid, 'SIGKILL'); // anything the command left running in its group
       if (child.pid !== undefined) liveGroups.delete(child.pid);
-      const lastLine = failureLine(stderrTail);
-      const detail = { argv, exitCode: code, signal, stderr: stderrTail };
+      const stderr = stderrCut ? fromFirstWholeLine(stderrTail) : stderrTail;
+      const lastLine = failureLine(stderr);
+      const detail = { argv, exitCode: code, signal, stderr };
       if (invocation.signal.aborted) {
         const reason = invocation.signal.reason as AbortReason;
         reject(new CapabilityFailure({ type: reason === AbortReason.timeout ? 'timeout' : 'cancelled', message: abortMessage(reason), retryable: reason === AbortReason.timeout, detail }));

@@ -71,7 +71,11 @@ export const HumanCapability = z.strictObject({
 /** Capability kinds a plan file can declare. `function` capabilities are registered in code. */
 export const PlanCapability = z.discriminatedUnion('kind', [CommandCapability, HumanCapability]);
 
-/** Limits a run (or one step) works within; every one is enforced before dispatch. */
+export const EnvironmentVariable = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name is letters, digits and _, not starting with a digit (for example `DEPLOY_URL`)');
+
+/** Limits a run (or one step) works within; every one is enforced before dispatch, except `secrets`, applied to what attempts report. */
 export const Constraints = z.strictObject({
   /** The whole run must end within this long after it was created; then it ends `timed_out`. */
   deadline: Duration.optional(),
@@ -91,6 +95,12 @@ export const Constraints = z.strictObject({
   scope: z.array(z.string().min(1)).optional(),
   /** Steps that need a person's yes before they are dispatched. */
   confirm: z.array(StepId).optional(),
+  /**
+   * Environment variables whose values are secrets, besides those whose names match the
+   * secret patterns (`*_KEY`, `*_TOKEN`, ...): their values are replaced by `[redacted:NAME]`
+   * in everything an attempt reports. Names only: a value never belongs in a plan.
+   */
+  secrets: z.array(EnvironmentVariable).optional(),
 });
 
 /** A step's own limits: they can only narrow the run's. */

@@ -1,0 +1,2 @@
+export { MIN_SECRET_LENGTH, redact, type Secret } from './redact.js';
+export { DEFAULT_SECRET_PATTERNS, secretPatterns, secretsInEnvironment, type Environment } from './secret-variables.js';
