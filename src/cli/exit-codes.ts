@@ -28,6 +28,7 @@ export function exitCodeFor(error: unknown): ExitCode {
     case ErrorCode.planInvalid:
     case ErrorCode.notFound:
     case ErrorCode.conflict:
+    case ErrorCode.forbidden:
       return ExitCode.badInput;
     case ErrorCode.integrity:
       return ExitCode.failed;

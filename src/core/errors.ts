@@ -11,6 +11,8 @@ export const ErrorCode = {
   conflict: 'conflict',
   /** A ledger failed verification: it was changed after it was written. */
   integrity: 'integrity',
+  /** The caller's scopes do not allow it (a plan that runs programs on the server, submitted without admin). */
+  forbidden: 'forbidden',
   internal: 'internal',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

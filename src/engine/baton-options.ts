@@ -1,5 +1,5 @@
 import type { Json, LedgerEvent } from '../core/index.js';
-import type { Store } from '../store/index.js';
+import type { ApiScope, Store } from '../store/index.js';
 import type { ArtifactLimits } from './artifacts/index.js';
 import type { WorkerOptions } from './worker.js';
 
@@ -47,6 +47,14 @@ export interface OperatorOptions {
   /** Who is acting, recorded in the ledger (default: this process's user, e.g. `alice@build-3`). */
   by?: string;
   comment?: string;
+}
+
+export interface RevertOptions extends OperatorOptions {
+  /**
+   * The caller's scopes, on surfaces that have them (the HTTP API): the earlier revision's plan
+   * must be one they may submit (requirePlanScope), or nothing is written. Omitted: no check.
+   */
+  scopes?: readonly ApiScope[];
 }
 
 export interface SubmitOptions {

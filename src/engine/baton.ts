@@ -38,6 +38,7 @@ import { runHandoff, type HandoffReport, type HandoffRequest } from './handoff.j
 import { loadVerifiedRun } from './load-run.js';
 import { defaultPrincipal, newOwner } from './owner.js';
 import { loadPlanFile } from './plan-file.js';
+import { requirePlanScope } from './plan-scope.js';
 import { LEASE_MS, RunDriver, type RunDriverOptions } from './run-driver.js';
 import { RunAdopter, type RunAdopterOptions } from './run-adopter.js';
 import { RunContexts } from './run-contexts.js';
@@ -46,9 +47,9 @@ import * as operator from './operator.js';
 import { RunHandle } from './run-handle.js';
 import { newRunId, RUN_ID_PATTERN } from './run-id.js';
 import { artifactsRoot, databaseFile, workspaceHome } from './workspace.js';
-import type { BatonOptions, OperatorOptions, ResumeOptions, SubmitOptions, WorkOptions } from './baton-options.js';
+import type { BatonOptions, OperatorOptions, ResumeOptions, RevertOptions, SubmitOptions, WorkOptions } from './baton-options.js';
 
-export type { BatonOptions, OperatorOptions, ResumeOptions, SubmitOptions, WorkOptions } from './baton-options.js';
+export type { BatonOptions, OperatorOptions, ResumeOptions, RevertOptions, SubmitOptions, WorkOptions } from './baton-options.js';
 
 /**
  * The library's entry point: a workspace with a store, the function capabilities registered
@@ -426,7 +427,7 @@ export class Baton {
   }
 
   /** Appends a revision equal to an earlier one. Nothing is deleted: the ledger keeps every revision. */
-  async revert(runId: string, revision: number, options: OperatorOptions = {}): Promise<BatonEvent> {
+  async revert(runId: string, revision: number, options: RevertOptions = {}): Promise<BatonEvent> {
     if (!(await this.store.getRun(runId))) throw new NotFoundError(`run "${runId}"`);
     let target: { plan: Plan; registry: Record<string, CapabilityDescriptor>; planHash: string } | undefined;
     let count = 0;
@@ -438,6 +439,7 @@ export class Baton {
     }
     if (!Number.isInteger(revision) || !target) throw new NotFoundError(`revision ${revision} of run "${runId}" (it has revisions 1 to ${count})`);
     const found = target;
+    if (options.scopes !== undefined) requirePlanScope(found.plan, options.scopes, this.principal(options), 'revert to');
     return this.command(runId, (state) => {
       if (state.status !== 'running') throw new ConflictError(`cannot revert: run "${runId}" has already ${state.status}`);
       if (found.planHash === state.planHash) throw new ConflictError(`run "${runId}" already runs the plan of revision ${revision}`);

@@ -1,4 +1,4 @@
-export { Baton, createBaton, type BatonOptions, type OperatorOptions, type ResumeOptions, type SubmitOptions, type WorkOptions } from './baton.js';
+export { Baton, createBaton, type BatonOptions, type OperatorOptions, type ResumeOptions, type RevertOptions, type SubmitOptions, type WorkOptions } from './baton.js';
 export { checkContextText, ContextEntrySchema, type WorkspaceContext } from './context.js';
 export { displayStatus, RunHandle, summarize, type RunResult } from './run-handle.js';
 export { workspaceHome, databaseFile } from './workspace.js';
@@ -13,3 +13,4 @@ export { runView, stepRows, summarizeRuns, type RunSummary, type RunView, type S
 export { allows, ApiTokens, checkTokenName, hashSecret, parseScopes, principalOf, TOKEN_PREFIX, type Authentication } from './api-tokens.js';
 export { type CapabilityRegistryView, type KnownCapability } from './capability-registry.js';
 export { parseUntil } from './until.js';
+export { hostCapabilities, requirePlanScope, scopeForPlan, type PlanAction } from './plan-scope.js';

@@ -27,9 +27,9 @@ export interface ToolAnswer<T> {
 /**
  * A refusal as MCP wants it: a tool result with `isError`, saying what is wrong, never a
  * protocol error and never a stack. `code: message`, the codes as the CLI's `--json` has them
- * (`bad_input`, `plan_invalid`, `not_found`, `conflict`, `integrity`), plus `forbidden` for a
- * missing scope. Anything else is a bug or the environment: logged with its stack, reported
- * as `internal`.
+ * (`bad_input`, `plan_invalid`, `not_found`, `conflict`, `integrity`, and `forbidden` for a plan
+ * that needs admin), plus `forbidden` for a missing scope. Anything else is a bug or the
+ * environment: logged with its stack, reported as `internal`.
  */
 export function refusal(error: unknown, tool: string, session: McpSession): CallToolResult {
   let text: string;

@@ -5,7 +5,8 @@ import { suggest } from '../core/plan/validate.js';
  * What an MCP session may do, the same scopes as the HTTP API's tokens: `read` (runs, state,
  * logs, dry runs), `operate` (submit plans, report, route, hand off, signal, pause, resume,
  * abort, record insights, a person's task result), `approve` (answer what needs a person:
- * gates, confirmations, escalations) and `admin` (everything).
+ * gates, confirmations, escalations) and `admin` (everything, and submitting a plan that runs
+ * programs on the server: requirePlanScope in the engine).
  */
 export const Scope = { read: 'read', operate: 'operate', approve: 'approve', admin: 'admin' } as const;
 export type Scope = (typeof Scope)[keyof typeof Scope];

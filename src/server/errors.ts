@@ -9,7 +9,6 @@ import { BatonError, ErrorCode, InputError, PlanError, type PlanIssue } from '..
 export const ApiErrorCode = {
   ...ErrorCode,
   unauthorized: 'unauthorized',
-  forbidden: 'forbidden',
   payloadTooLarge: 'payload_too_large',
   unsupportedMediaType: 'unsupported_media_type',
   rateLimited: 'rate_limited',

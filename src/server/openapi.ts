@@ -111,7 +111,7 @@ function errorResponses(route: Route): Record<string, unknown> {
     errors[415] = errorResponse('the body is not JSON');
   }
   if (route.scope !== null) errors[429] = errorResponse("too many requests for the token's rate limit (see Retry-After)");
-  errors[500] = errorResponse('an internal error (its id is in the message and the server log), or a ledger that fails verification (`integrity`)');
+  errors[500] = errorResponse('an internal error (its id is in the message and the server log), or stored data that fails verification (`integrity`: a ledger, an artifact\'s content)');
   return errors;
 }
 

@@ -86,7 +86,8 @@ describe('baton mcp over stdio, with the SDK’s own client', () => {
 
   it('bad input gets a clear error result saying what, where and what is valid, and writes nothing', async () => {
     const home = tempDir();
-    const { client } = await connect(home);
+    // Admin: the plan declares a command capability, and the input check below comes after the scope check.
+    const { client } = await connect(home, ['--scope', 'admin']);
     expect(await refused(client, 'get_run_state', { run_id: 'x' })).toContain('unknown argument "run_id"; this tool takes: runId');
     expect(await refused(client, 'update_pipeline_state', { runId: 'r', agent: 'a', step: 's', status: 'finished' })).toMatch(/Invalid option: expected one of "assigned"\|"working"\|"blocked"\|"done" at status/);
     expect(await refused(client, 'get_run_state', { runId: 'nope' })).toBe('not_found: run "nope" not found');
@@ -103,12 +104,18 @@ describe('baton mcp over stdio, with the SDK’s own client', () => {
     const home = tempDir();
     const agent = await connect(home, ['--by', 'agent-1']);
     const person = await connect(home, ['--by', 'alice', '--scope', 'read,operate,approve']);
+    const operator = await connect(home, ['--by', 'ops', '--scope', 'admin']);
     const state = (): Promise<RunState> => ok<RunState>(agent.client, 'get_run_state', { runId: 'release-1' });
 
     const preflight = await ok<{ runnable: boolean; text: string }>(agent.client, 'dry_run', { plan: PLAN });
     expect(preflight.runnable).toBe(true);
     expect(preflight.text).toMatch(/execution +gate: approval by a person/);
-    const submitted = await ok<{ status: string; settled: boolean; succeeded: number; pending: { id: string; answers: string[] }[] }>(agent.client, 'submit_plan', { plan: PLAN, runId: 'release-1', waitSeconds: 60 });
+    // The plan runs a program on the server: the agent (read, operate) may not submit it, whatever else it may do.
+    expect(await refused(agent.client, 'submit_plan', { plan: PLAN, runId: 'release-1' })).toMatch(/^forbidden: plan "handoff" declares capabilities that run programs on the server's machine \(builder \(command\)\): to submit it needs the admin scope; agent-1 has read, operate\./);
+    expect(await ok(agent.client, 'list_runs', {})).toEqual({ runs: [] });
+    // An operator submits it, and leaves once it waits at the gate: the run stays for the agent to resume.
+    const submitted = await ok<{ status: string; settled: boolean; succeeded: number; pending: { id: string; answers: string[] }[] }>(operator.client, 'submit_plan', { plan: PLAN, runId: 'release-1', waitSeconds: 60 });
+    await operator.client.close();
     expect(submitted).toMatchObject({ status: 'waiting', settled: true, succeeded: 1, pending: [{ id: 'gate:execution', answers: ['baton approve release-1 execution', 'baton deny release-1 execution'] }] });
     const waiting = await state();
     expect(waiting.artifacts).toEqual([expect.objectContaining({ name: 'build/app.txt', step: 'build' })]);
@@ -189,7 +196,7 @@ describe('baton mcp over stdio, with the SDK’s own client', () => {
 
   it('resources read as Markdown: the pipeline state and the routing log of a run', async () => {
     const home = tempDir();
-    const { client } = await connect(home);
+    const { client } = await connect(home, ['--scope', 'admin']);
     // Submitted without waiting, then resumed while this server still conducts it: resume waits for it rather than refusing.
     expect(await ok(client, 'submit_plan', { plan: PLAN, runId: 'r-md', waitSeconds: 0 })).toMatchObject({ runId: 'r-md' });
     expect(await ok(client, 'resume', { runId: 'r-md', waitSeconds: 60 })).toMatchObject({ status: 'waiting', settled: true, pending: [{ id: 'gate:execution' }] });
@@ -216,7 +223,7 @@ describe('baton mcp over stdio, with the SDK’s own client', () => {
 
   it('a session with only the read scope reads but changes nothing, and --scope is checked before anything starts', async () => {
     const home = tempDir();
-    const operator = await connect(home);
+    const operator = await connect(home, ['--scope', 'admin']);
     await ok(operator.client, 'submit_plan', { plan: PLAN, runId: 'r-ro', waitSeconds: 60 });
     const reader = await connect(home, ['--scope', 'read']);
     expect(await ok<{ status: string }>(reader.client, 'get_run_state', { runId: 'r-ro' })).toMatchObject({ status: 'waiting' });

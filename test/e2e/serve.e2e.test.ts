@@ -97,6 +97,17 @@ describe('baton serve: MCP at /mcp', () => {
       const refused = (await client.callTool({ name: 'approve', arguments: { runId: submitted.structuredContent!.runId, target: 'execution' } })) as { isError?: boolean; content: { text: string }[] };
       expect(refused.isError).toBe(true);
       expect(refused.content[0]!.text).toContain('approve');
+      // Nor can it run a program on the server: a plan with a command capability needs admin, as over REST.
+      const touched = join(home, 'touched');
+      const touching = { baton: 1, name: 'toucher', capabilities: { touch: { kind: 'command', command: ['touch', touched], skills: { touch: 1 } } }, steps: { touch: { skill: 'touch' } } };
+      const runCount = (): number => (JSON.parse(baton(['status', '--json'], { home }).stdout) as unknown[]).length;
+      const runs = runCount();
+      expect(runs).toBe(1);
+      const forbidden = (await client.callTool({ name: 'submit_plan', arguments: { plan: touching, waitSeconds: 5 } })) as { isError?: boolean; content: { text: string }[] };
+      expect(forbidden.isError).toBe(true);
+      expect(forbidden.content[0]!.text).toMatch(/^forbidden: plan "toucher" declares capabilities that run programs on the server's machine \(touch \(command\)\): to submit it needs the admin scope; token:agent has read, operate\./);
+      expect(existsSync(touched)).toBe(false);
+      expect(runCount()).toBe(runs);
       await client.close();
     } finally {
       await server.stop();

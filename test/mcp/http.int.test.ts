@@ -4,6 +4,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { Hono } from 'hono';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBaton, type Baton } from '../../src/engine/index.js';
 import { handleMcpHttp, type Scope } from '../../src/mcp/index.js';
@@ -13,6 +15,7 @@ import { tempDir } from '../support/temp.js';
 const TOKENS: Record<string, { name: string; scopes: Scope[] }> = {
   'ops-token': { name: 'ops', scopes: ['read', 'operate'] },
   'reader-token': { name: 'dashboard', scopes: ['read'] },
+  'admin-token': { name: 'root', scopes: ['admin'] },
 };
 
 const PLAN = {
@@ -77,6 +80,36 @@ describe('MCP over streamable HTTP (handleMcpHttp), with the SDK client on a rea
 
     const markdown = await reader.readResource({ uri: 'baton://runs/http-1/routing-log' });
     expect(markdown.contents[0]).toMatchObject({ mimeType: 'text/markdown', text: expect.stringContaining('## `second` → double (skill `math`)') });
+  });
+
+  it('submit_plan of a plan that runs a program on the server needs admin: read,operate is refused, runs nothing and writes nothing', async () => {
+    const baton = await workspace();
+    const url = await listen(baton);
+    const file = join(tempDir(), 'touched');
+    const plan = { baton: 1, name: 'toucher', capabilities: { touch: { kind: 'command', command: ['touch', file], skills: { touch: 1 } } }, steps: { touch: { skill: 'touch' } } };
+    const source = `baton: 1\nname: toucher\ncapabilities:\n  touch: { kind: command, command: [touch, ${file}], skills: { touch: 1 } }\nsteps:\n  touch: { skill: touch }\n`;
+
+    const ops = await connect(url, 'ops-token');
+    for (const given of [{ plan }, { source }]) {
+      const refused = (await ops.callTool({ name: 'submit_plan', arguments: { ...given, runId: 'touch-1', waitSeconds: 30 } })) as CallToolResult;
+      expect(refused.isError).toBe(true);
+      expect(refused.content).toEqual([
+        {
+          type: 'text',
+          text: 'forbidden: plan "toucher" declares capabilities that run programs on the server\'s machine (touch (command)): to submit it needs the admin scope; api:ops has read, operate. Have an admin do it, or route its steps to capabilities the server registers',
+        },
+      ]);
+    }
+    expect(existsSync(file)).toBe(false);
+    expect(await baton.listRuns()).toEqual([]);
+
+    const admin = await connect(url, 'admin-token');
+    const submitted = (await admin.callTool({ name: 'submit_plan', arguments: { plan, runId: 'touch-1', waitSeconds: 30 } })) as CallToolResult;
+    expect(submitted.isError, JSON.stringify(submitted.content)).toBeFalsy();
+    expect(submitted.structuredContent).toMatchObject({ runId: 'touch-1', status: 'succeeded' });
+    expect(existsSync(file)).toBe(true);
+    const [created] = await baton.events('touch-1');
+    expect(created).toMatchObject({ type: 'run.created', data: { by: 'api:root' } });
   });
 
   it('answers GET and DELETE with 405 (stateless: no stream, no session), and the mount’s own 401 without a token', async () => {

@@ -80,7 +80,9 @@ describe('errors: one JSON shape, a stable code, the right status', () => {
     const s = await startServer();
     const before = await storeSnapshot(s.baton);
     const error = await expectError(await s.call('POST', '/v1/runs', { token: s.tokens.operate, body: { plan: PLANS.command } }), 403, 'forbidden');
-    expect(error.message).toBe('plan "command" declares command capabilities (sh), which run programs on the server: that needs a token with the admin scope');
+    expect(error.message).toBe(
+      'plan "command" declares capabilities that run programs on the server\'s machine (sh (command)): to submit it needs the admin scope; token:operate has operate. Have an admin do it, or route its steps to capabilities the server registers',
+    );
     expect(await storeSnapshot(s.baton)).toBe(before);
     const runId = await submit(s, PLANS.command);
     const { state } = await waitFor(() => s.baton.getRun(runId), ({ state: run }) => run.status !== 'running');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LedgerEvent } from '../../src/core/index.js';
-import { PLANS, settledRun, startServer, submit, waitFor, type Server } from './harness.js';
+import { expectError, PLANS, settledRun, startServer, submit, waitFor, type Server } from './harness.js';
 import { readSse, type SseMessage } from './sse-reader.js';
 
 const key = (event: Pick<LedgerEvent, 'runId' | 'seq'>) => `${event.runId}#${event.seq}`;
@@ -95,6 +95,31 @@ describe("the workspace's event stream", () => {
     for (const runId of [a, b, c]) expect(all.filter((e) => e.runId === runId)).toEqual(await s.baton.events(runId));
     // The ids are the store's positions, in the store's order.
     expect([...first, ...rest].map((m) => m.id)).toEqual((await s.baton.store.readEventsAfter(undefined, 1_000)).map((p) => p.position));
+    await s.baton.close();
+  });
+
+  it('a Last-Event-ID it never sent is a 400 that says why, at once: of another form, or past the newest event', async () => {
+    const s = await startServer();
+    const runId = await submit(s, PLANS.human);
+    await settledRun(s, runId);
+    const [newest] = (await s.baton.store.readEventsAfter(undefined, 1_000)).slice(-1);
+    const beyond = String(Number(newest!.position) + 1);
+    const past = await expectError(await s.call('GET', '/v1/events', { token: s.tokens.read, headers: { 'Last-Event-ID': beyond } }), 400, 'bad_input');
+    expect(past).toEqual({
+      code: 'bad_input',
+      message: 'invalid stream position',
+      issues: [{ path: ['header', 'Last-Event-ID'], message: `${beyond} is not a position in this workspace's event stream: it is past the newest event (${newest!.position}); resume with an id this stream sent, or without one to start from the first event` }],
+    });
+    expect((await expectError(await s.call('GET', `/v1/events?after=${beyond}`, { token: s.tokens.read }), 400, 'bad_input')).issues?.[0]?.path).toEqual(['query', 'after']);
+    expect((await expectError(await s.call('GET', '/v1/events', { token: s.tokens.read, headers: { 'Last-Event-ID': 'abc' } }), 400, 'bad_input')).issues?.[0]?.message).toMatch(/^"abc" is not a position in this workspace's event stream/);
+    // The run's own stream: its ids are seqs, and one past the newest was never sent either.
+    const head = (await s.baton.events(runId)).length;
+    const runPast = await expectError(await s.call('GET', `/v1/runs/${runId}/events`, { token: s.tokens.read, headers: { 'Last-Event-ID': String(head + 1) } }), 400, 'bad_input');
+    expect(runPast.issues).toEqual([{ path: ['header', 'Last-Event-ID'], message: `run "${runId}" has no event ${head + 1}: its newest is ${head}; resume with an id this stream sent, or without one to start from the first event` }]);
+    // Its newest id is one it sent: the stream goes on from there.
+    const going = await s.call('GET', `/v1/events`, { token: s.tokens.read, headers: { 'Last-Event-ID': newest!.position } });
+    expect(going.status).toBe(200);
+    await going.body?.cancel();
     await s.baton.close();
   });
 

@@ -376,6 +376,17 @@ export function describeStore(name: string, makeStore: () => Promise<Store>): vo
       await store.close();
     });
 
+    it('refuses a stream position past its newest event (it never gave one), and accepts its newest', async () => {
+      const store = await makeStore();
+      await createRun(store, 'a');
+      const [newest] = await settled(() => store.readEventsAfter(undefined, 10), (page) => page.length === 1);
+      expect(await store.readEventsAfter(newest!.position, 10)).toEqual([]);
+      // The same form with a larger last number: past every event.
+      const beyond = newest!.position.replace(/[0-9]+$/, (n) => String(Number(n) + 1_000));
+      await expect(store.readEventsAfter(beyond, 10), beyond).rejects.toSatisfy((error) => error instanceof BatonError && error.code === 'bad_input' && /past the newest event/.test(error.message));
+      await store.close();
+    });
+
     it('pages runs newest first after a given run', async () => {
       const store = await makeStore();
       for (const [runId, day] of [['r1', 1], ['r2', 2], ['r3', 2], ['r4', 3]] as const) {

@@ -6,6 +6,7 @@ import type { ArtifactRef } from '../../core/index.js';
 import { CapabilityFailure } from '../../capabilities/index.js';
 import { collectArtifacts, type ArtifactSink } from './collect.js';
 import { DEFAULT_MAX_ATTEMPT_BYTES, DEFAULT_MAX_ATTEMPT_FILES, tooLarge, type ArtifactLimits } from './limits.js';
+import { openVerified, type VerifiedArtifact } from './verified-read.js';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 const CHUNK_BYTES = 1024 * 1024;
@@ -125,6 +126,15 @@ export class ArtifactStore implements ArtifactSink {
   /** Re-hashes the stored content of `ref`: `missing` when it is gone, `changed` when it no longer has its hash. */
   async verify(ref: Pick<ArtifactRef, 'sha256'>): Promise<'ok' | 'missing' | 'changed'> {
     return (await this.check(ref.sha256)).status;
+  }
+
+  /**
+   * The stored content with this hash, to send: checked against the hash before anything is
+   * sent, and again as it is sent (see openVerified). NotFoundError when there is none; an
+   * `integrity` BatonError, or a stream that fails, when it no longer has its hash.
+   */
+  read(sha256: string): Promise<VerifiedArtifact> {
+    return openVerified(this.path(sha256), sha256);
   }
 
   /** As `verify`, with the hash the stored content has now. */

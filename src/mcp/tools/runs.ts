@@ -1,7 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { evolve, formatPreflight, PreflightReportSchema, type Json, type RunState } from '../../core/index.js';
-import { displayStatus } from '../../engine/index.js';
+import { displayStatus, requirePlanScope } from '../../engine/index.js';
 import { pipelineState } from '../../ledger/index.js';
 import { defineTool } from '../define-tool.js';
 import { awaitOutcome, outcomeSummary, planArgument, verifiedEvents } from '../run-views.js';
@@ -151,7 +151,7 @@ export function registerRunTools(server: McpServer, session: McpSession): void {
       name: 'submit_plan',
       title: 'Submit a plan',
       description:
-        "Validates a plan and its inputs, runs the pre-flight (a plan that cannot run is refused and nothing is written), creates the run (recording the session's principal) and conducts it in this server. Waits up to `waitSeconds` (default 10) for it to end or to stop for a person or a signal, then reports where it is; a run still going goes on in the server (follow it with get_run_state). A plan's command capabilities run on the server's machine as the server's user. Give the plan one way: `plan`, `source` or `file`. With `runId` of an existing run created from the same plan and inputs, that run is continued.",
+        "Validates a plan and its inputs, runs the pre-flight (a plan that cannot run is refused and nothing is written), creates the run (recording the session's principal) and conducts it in this server. Waits up to `waitSeconds` (default 10) for it to end or to stop for a person or a signal, then reports where it is; a run still going goes on in the server (follow it with get_run_state). A plan that declares `command` capabilities (they run programs on the server's machine, as the server's user) needs the admin scope. Give the plan one way: `plan`, `source` or `file`. With `runId` of an existing run created from the same plan and inputs, that run is continued.",
       scope: Scope.operate,
       input: args({
         ...PlanArgs,
@@ -163,6 +163,7 @@ export function registerRunTools(server: McpServer, session: McpSession): void {
     },
     async ({ plan, source, file, inputs, runId, waitSeconds }) => {
       const checked = await planArgument(session, { plan, source, file });
+      requirePlanScope(checked, session.scopes, principal, 'submit');
       const handle = await baton.submit(checked, { by: principal, ...(inputs && { inputs: inputs as Record<string, Json> }), ...(runId !== undefined && { runId }) });
       const outcome = await awaitOutcome(handle, waitSeconds);
       return { value: outcome, summary: outcomeSummary(outcome) };

@@ -1,6 +1,6 @@
 import type { BatonEvent } from '../../core/index.js';
-import { parseUntil, type OperatorOptions } from '../../engine/index.js';
-import { readPlan, requireAdminForCommands } from '../plan-input.js';
+import { parseUntil, requirePlanScope, type OperatorOptions } from '../../engine/index.js';
+import { readPlan } from '../plan-input.js';
 import { RunParams, StepParams } from '../schemas/common.js';
 import { RecordedResponse } from '../schemas/events.js';
 import { DecisionBody, DeferBody, ReasonBody, ResultBody, RevertBody, ReviseBody, SealBody, SignalBody } from '../schemas/operate.js';
@@ -127,7 +127,7 @@ export function operateRoutes({ baton }: RouteDeps): Route[] {
       responses: ACCEPTED,
       handle: async ({ c, params, body, principal }) => {
         const plan = readPlan(baton, body.plan);
-        requireAdminForCommands(plan, principal);
+        requirePlanScope(plan, principal.scopes, principal.by, 'revise');
         return recorded(c, params.id, await baton.revise(params.id, plan, by(principal)));
       },
     }),
@@ -137,12 +137,12 @@ export function operateRoutes({ baton }: RouteDeps): Route[] {
       operationId: 'revert',
       tag: 'operate',
       summary: 'Revert to an earlier plan revision',
-      description: 'Recorded as a new revision equal to the earlier one; nothing is deleted.',
+      description: 'Recorded as a new revision equal to the earlier one; nothing is deleted. An earlier plan with command capabilities needs the admin scope.',
       scope: 'operate',
       params: RunParams,
       body: RevertBody,
       responses: ACCEPTED,
-      handle: async ({ c, params, body, principal }) => recorded(c, params.id, await baton.revert(params.id, body.to, by(principal))),
+      handle: async ({ c, params, body, principal }) => recorded(c, params.id, await baton.revert(params.id, body.to, { ...by(principal), scopes: principal.scopes })),
     }),
     defineRoute({
       method: 'post',

@@ -52,7 +52,7 @@ export function streamRoutes(deps: RouteDeps, log: (line: string) => void): Rout
       tag: 'events',
       summary: "Stream a run's events",
       description:
-        "Server-sent events: each message's `id` is the event's seq and its `data` the event as JSON. Sends the ledger after `Last-Event-ID` (or `?after=`; from the start without either), then each new event as it is recorded; ends once the run has ended and every event was sent. Reconnecting with the last id received loses and repeats nothing. A run that has ended with nothing after that id answers 204, which tells EventSource to stop reconnecting. A comment line is sent when idle, to keep the connection open.",
+        "Server-sent events: each message's `id` is the event's seq and its `data` the event as JSON. Sends the ledger after `Last-Event-ID` (or `?after=`; from the start without either), then each new event as it is recorded; ends once the run has ended and every event was sent. Reconnecting with the last id received loses and repeats nothing. A run that has ended with nothing after that id answers 204, which tells EventSource to stop reconnecting; an id past the run's newest event was never sent, and is a 400. A comment line is sent when idle, to keep the connection open.",
       scope: 'read',
       params: RunParams,
       query: StreamQuery,
@@ -69,6 +69,10 @@ export function streamRoutes(deps: RouteDeps, log: (line: string) => void): Rout
         const after = from.value === undefined ? 0 : Number(from.value);
         const record = await baton.store.getRun(params.id);
         if (!record) throw new NotFoundError(`run "${params.id}"`);
+        // Seqs only grow: one past the run's newest event was never sent, and waiting for it would wait silently.
+        if (after > record.headSeq) {
+          throw new ApiError(ApiErrorCode.badInput, 'invalid stream position', [{ path: from.where, message: `run "${params.id}" has no event ${after}: its newest is ${record.headSeq}; resume with an id this stream sent, or without one to start from the first event` }]);
+        }
         if (record.status !== 'running' && record.headSeq <= after) return c.body(null, 204);
         return sse<LedgerEvent>(c, deps, log, String(after), {
           readPage: (cursor) => baton.store.readEvents(params.id, Number(cursor), PAGE),
@@ -85,7 +89,7 @@ export function streamRoutes(deps: RouteDeps, log: (line: string) => void): Rout
       tag: 'events',
       summary: "Stream every run's events",
       description:
-        "Server-sent events of every run in the workspace, in commit order: each message's `id` is the event's position in the workspace (opaque text) and its `data` the event as JSON (with its `runId` and `seq`). Starts after `Last-Event-ID` (or `?after=`; from the first event ever without either) and never ends by itself. Reconnecting with the last id received loses and repeats nothing, across runs and processes. On PostgreSQL an event is sent once every transaction older than it has ended.",
+        "Server-sent events of every run in the workspace, in commit order: each message's `id` is the event's position in the workspace (opaque text) and its `data` the event as JSON (with its `runId` and `seq`). Starts after `Last-Event-ID` (or `?after=`; from the first event ever without either) and never ends by itself. An id this workspace did not give (not of its form, or past its newest event) is a 400. Reconnecting with the last id received loses and repeats nothing, across runs and processes. On PostgreSQL an event is sent once every transaction older than it has ended.",
       scope: 'read',
       query: StreamQuery,
       headers: [LAST_EVENT_ID],

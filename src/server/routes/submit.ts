@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { displayStatus } from '../../engine/index.js';
-import { readPlan, requireAdminForCommands, PlanField } from '../plan-input.js';
+import { displayStatus, requirePlanScope } from '../../engine/index.js';
+import { readPlan, PlanField } from '../plan-input.js';
 import { JsonValue, RunId, RunParams } from '../schemas/common.js';
 import { SubmitRunResponse } from '../schemas/runs.js';
 import { defineRoute, type Route } from '../route.js';
@@ -36,7 +36,7 @@ export function submitRoutes({ baton, appends }: RouteDeps): Route[] {
       },
       handle: async ({ c, body, principal }) => {
         const plan = readPlan(baton, body.plan);
-        requireAdminForCommands(plan, principal);
+        requirePlanScope(plan, principal.scopes, principal.by, 'submit');
         const existed = body.runId !== undefined && (await baton.store.getRun(body.runId)) !== undefined;
         const handle = await baton.submit(plan, { inputs: body.inputs ?? {}, wait: true, by: principal.by, onEvents: wake, ...(body.runId !== undefined && { runId: body.runId }) });
         return c.json({ runId: handle.runId, status: displayStatus(handle.state), created: !existed }, existed ? 200 : 201, { Location: `/v1/runs/${encodeURIComponent(handle.runId)}` });

@@ -188,6 +188,10 @@ export class PostgresStore implements Store {
   async readEventsAfter(position: string | undefined, limit: number): Promise<PositionedEvent[]> {
     const [txId, seq] = parsePosition(position);
     const rows = await this.rows(sql.SELECT_EVENTS_AFTER_POSITION, [txId, seq, limit]);
+    if (rows.length === 0 && position !== undefined && position !== '0:0') {
+      const [row] = await this.rows(sql.SELECT_EVENT_AT_OR_AFTER, [txId, seq]);
+      if (row?.known !== true) throw new BatonError(ErrorCode.badInput, `${position} is not a position in this workspace's event stream: it is past the newest event; resume with an id this stream sent, or without one to start from the first event`);
+    }
     return rows.map((row) => ({ position: `${row.tx_text as string}:${String(row.position)}`, event: toEvent(row) }));
   }
 

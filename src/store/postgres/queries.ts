@@ -52,6 +52,13 @@ export const SELECT_EVENTS_AFTER_POSITION = `
   ORDER BY tx_id, position
   LIMIT $3`;
 
+/**
+ * Whether any event is at or after a position, committed or not yet readable by the stream: a
+ * position past every event was never given (the stream only gives the positions of events).
+ */
+export const SELECT_EVENT_AT_OR_AFTER = `
+  SELECT EXISTS (SELECT 1 FROM events WHERE (tx_id, position) >= ($1::xid8, $2::bigint)) AS known`;
+
 export const SELECT_EVENTS = `
   SELECT run_id, seq, type, at, data, prev_hash, hash FROM events
   WHERE run_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`;

@@ -24,6 +24,9 @@ export const SELECT_EVENTS_AFTER_POSITION = `
   SELECT run_id, seq, type, at, data, prev_hash, hash, position FROM events
   WHERE position > ? ORDER BY position LIMIT ?`;
 
+/** The newest position handed out (0 with no event): a client's position beyond it was never given. */
+export const SELECT_LAST_POSITION = `SELECT COALESCE(MAX(position), 0) AS last FROM events`;
+
 export const SELECT_EVENTS = `
   SELECT run_id, seq, type, at, data, prev_hash, hash FROM events
   WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?`;

@@ -99,6 +99,7 @@ export class SqliteStore implements Store {
       selectContextEntry: prepare(sql.SELECT_CONTEXT_ENTRY),
       listContextEntries: prepare(sql.LIST_CONTEXT_ENTRIES),
       selectEventsAfterPosition: prepare(sql.SELECT_EVENTS_AFTER_POSITION),
+      selectLastPosition: prepare(sql.SELECT_LAST_POSITION),
       insertApiToken: prepare(sql.INSERT_API_TOKEN),
       selectApiTokenByHash: prepare(sql.SELECT_API_TOKEN_BY_HASH),
       listApiTokens: prepare(sql.LIST_API_TOKENS),
@@ -285,7 +286,13 @@ export class SqliteStore implements Store {
   }
 
   async readEventsAfter(position: string | undefined, limit: number): Promise<PositionedEvent[]> {
-    const rows = this.statements.selectEventsAfterPosition.all(parsePosition(position), limit) as Row[];
+    const after = parsePosition(position);
+    const rows = this.statements.selectEventsAfterPosition.all(after, limit) as Row[];
+    // Only an empty page can mean a position past the newest event; positions never go back, so a client could not have been given it.
+    if (rows.length === 0 && after > 0) {
+      const { last } = this.statements.selectLastPosition.get() as { last: number };
+      if (after > last) throw new BatonError(ErrorCode.badInput, `${position as string} is not a position in this workspace's event stream: it is past the newest event (${last}); resume with an id this stream sent, or without one to start from the first event`);
+    }
     return rows.map((row) => ({ position: String(row.position), event: toEvent(row) }));
   }
 

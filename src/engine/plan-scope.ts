@@ -1,0 +1,51 @@
+import { BatonError, ErrorCode, type Plan } from '../core/index.js';
+import type { ApiScope } from '../store/index.js';
+import { allows } from './api-tokens.js';
+
+/**
+ * Capability kinds a plan may declare that run nothing on the server's machine: a `human`
+ * capability only waits for a person's result. Every other kind does (today `command`, which
+ * runs a program as the server's user), and so does any kind added to the plan language until
+ * it is listed here: a new kind fails closed.
+ */
+const RUNS_NOTHING_ON_THE_HOST: ReadonlySet<string> = new Set(['human']);
+
+/** What a caller does with a plan: start a run with it, or make it a run's new revision. */
+export type PlanAction = 'submit' | 'revise' | 'revert to';
+
+/**
+ * The capabilities a plan declares that run code on the server's machine, as `id (kind)`.
+ * Function capabilities never appear: a plan cannot declare them, the server registers them.
+ */
+export function hostCapabilities(plan: Plan): string[] {
+  return Object.entries(plan.capabilities ?? {})
+    .filter(([, capability]) => !RUNS_NOTHING_ON_THE_HOST.has(capability.kind))
+    .map(([id, capability]) => `${id} (${capability.kind})`);
+}
+
+/**
+ * The scope needed to submit a plan or make it a run's revision: `admin` when it declares a
+ * capability that runs code on the server's machine (whoever may do that may do anything the
+ * server's user can, so no lesser scope may), otherwise `operate`.
+ */
+export function scopeForPlan(plan: Plan): 'operate' | 'admin' {
+  return hostCapabilities(plan).length > 0 ? 'admin' : 'operate';
+}
+
+/**
+ * The one rule for every surface (HTTP routes, MCP over HTTP and over stdio): refuses a plan
+ * whose declared capabilities need a scope the caller lacks, with a `forbidden` error that
+ * names them. Call it before anything is written.
+ * @example
+ * requirePlanScope(plan, principal.scopes, principal.by, 'submit'); // throws for a command plan and read,operate
+ */
+export function requirePlanScope(plan: Plan, granted: readonly ApiScope[], who: string, action: PlanAction): void {
+  const needed = scopeForPlan(plan);
+  if (allows(granted, needed)) return;
+  const has = `${who} has ${granted.length === 0 ? 'no scope' : granted.join(', ')}`;
+  if (needed === 'operate') throw new BatonError(ErrorCode.forbidden, `to ${action} plan "${plan.name}" needs the operate scope; ${has}`);
+  throw new BatonError(
+    ErrorCode.forbidden,
+    `plan "${plan.name}" declares capabilities that run programs on the server's machine (${hostCapabilities(plan).join(', ')}): to ${action} it needs the admin scope; ${has}. Have an admin do it, or route its steps to capabilities the server registers`,
+  );
+}
