@@ -27,4 +27,5 @@ export {
   type StepError,
 } from './core/index.js';
 export { verifyChain, type ChainVerdict } from './ledger/index.js';
-export { PostgresStore, SqliteStore, type ContextEntry, type PostgresStoreOptions, type Store } from './store/index.js';
+export { SqliteStore, type ContextEntry, type Store } from './store/index.js';
+export { PostgresStore, type PostgresStoreOptions } from './store/postgres/index.js';

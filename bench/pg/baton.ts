@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { createBaton, type Baton, type RunHandle } from '../../src/engine/index.js';
-import { PostgresStore } from '../../src/store/index.js';
+import { PostgresStore } from '../../src/store/postgres/index.js';
 import type { BenchJob, PgBenchDatabase, PgQueueSystem, TrialProgress, WorkerLaunch } from './system.js';
 
 const CLI = fileURLToPath(new URL('../../bin/baton.js', import.meta.url));

@@ -1,5 +1,5 @@
 import { BatonError, ErrorCode } from '../core/index.js';
-import { PostgresStore, type Store } from '../store/index.js';
+import type { Store } from '../store/index.js';
 
 /** Where the shared store is, from `--db` or BATON_DATABASE_URL; undefined means the workspace's SQLite file. */
 export function databaseUrl(explicit: string | undefined): string | undefined {
@@ -21,6 +21,8 @@ export function redactUrl(url: string): string {
  */
 export async function openPostgres(url: string, schema: string | undefined): Promise<Store> {
   try {
+    // Loaded here, not at start-up: a command on the embedded store never needs the pg driver.
+    const { PostgresStore } = await import('../store/postgres/index.js');
     return await PostgresStore.connect(url, { ...(schema && { schema }) });
   } catch (error) {
     if (error instanceof BatonError) throw error;

@@ -21,6 +21,7 @@ import { streamRoutes } from './routes/streams.js';
 import { submitRoutes } from './routes/submit.js';
 import { AppendSignal } from './sse/append-signal.js';
 import type { StreamTiming } from './sse/follow.js';
+import { DEFAULT_MAX_BODY_BYTES, DEFAULT_RATE_LIMIT } from './binding.js';
 
 export interface AppOptions {
   /** The application service every route goes through (STYLE.md 12: the routes have no logic of their own). */
@@ -43,8 +44,7 @@ export interface AppOptions {
   version?: string;
 }
 
-export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
-export const DEFAULT_RATE_LIMIT: RateLimit = { perSecond: 20, burst: 100 };
+export { DEFAULT_MAX_BODY_BYTES, DEFAULT_RATE_LIMIT };
 
 /** The API's routes (not the document's own two), each with its schemas: what createApp mounts. */
 export function apiRoutes(deps: RouteDeps, log: (line: string) => void): Route[] {

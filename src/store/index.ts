@@ -16,6 +16,5 @@ export {
   type WorkReport,
 } from './port.js';
 export { SqliteStore, type SqliteStoreOptions } from './sqlite/sqlite-store.js';
-export { PostgresStore, type PostgresStoreOptions } from './postgres/postgres-store.js';
 export { loadMigrations, type Migration } from './migrations.js';
 export { API_SCOPES, type ApiScope, type ApiToken, type PositionedEvent } from './port.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import type { LedgerEvent } from '../../src/core/index.js';
 import { verifyChain } from '../../src/ledger/index.js';
-import { PostgresStore } from '../../src/store/index.js';
+import { PostgresStore } from '../../src/store/postgres/index.js';
 import { describePostgres, freshSchema } from '../support/postgres.js';
 import { kill, startBaton, startWorker, waitUntil, type BatonProcess } from '../support/processes.js';
 import { tempDir } from '../support/temp.js';

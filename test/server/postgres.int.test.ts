@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import type { LedgerEvent } from '../../src/core/index.js';
-import { PostgresStore } from '../../src/store/index.js';
+import { PostgresStore } from '../../src/store/postgres/index.js';
 import { describePostgres, freshSchema } from '../support/postgres.js';
 import { PLANS, settledRun, startServer, submit, waitFor } from './harness.js';
 import { readSse } from './sse-reader.js';

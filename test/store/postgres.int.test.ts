@@ -2,7 +2,8 @@ import { Client } from 'pg';
 import { expect, it } from 'vitest';
 import { ConflictError, type BatonEvent } from '../../src/core/index.js';
 import { chainEvents, ChainVerifier, EMPTY_HEAD } from '../../src/ledger/index.js';
-import { loadMigrations, PostgresStore, readAllEvents, type PositionedEvent, type Store, type WorkItem } from '../../src/store/index.js';
+import { loadMigrations, readAllEvents, type PositionedEvent, type Store, type WorkItem } from '../../src/store/index.js';
+import { PostgresStore } from '../../src/store/postgres/index.js';
 import { adminQuery, describePostgres, freshSchema, testDatabaseUrl } from '../support/postgres.js';
 import { describeStore, settled } from './conformance.js';
 
