@@ -2,10 +2,11 @@ import { checkedParts, readArgument } from './argument-reading.js';
 import { describePath, entryHolds, isPathLike, parseScopeEntry, resolveEntry, resolvePath, urlTarget, type ScopeEntry } from './scope-entry.js';
 
 /**
- * The check a command's arguments get before it is spawned: an argument that names a path
- * or an http(s) URL must be within the step's scope. It is a check of declared intent, not a
- * sandbox: a command can still touch what it computes or reads from elsewhere (its stdin, a
- * bare relative name such as `out/x`, which cannot be told from text).
+ * The check a command's arguments get before it is spawned: every part of an argument that a
+ * program may read as a path or a URL (see `argument-reading.ts`) must be within the step's
+ * scope. It is a check of declared intent, not a sandbox: a command can still touch what it
+ * computes or reads from elsewhere (its stdin, a bare relative name such as `out/x`, which
+ * cannot be told from text).
  */
 
 /** An argument outside the scope: where it is in argv, what it is, and why it is refused. */
