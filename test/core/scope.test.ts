@@ -208,4 +208,11 @@ describe('command arguments as a program may read them', () => {
     fine.push('-n5', '-v', '-vvv', '--verbose', '-1.5', '12:30', 'a=b', 'abc==', 'hello world', 'out/x', 'Accept: application/json', '-HAccept: application/json', '');
     for (const argument of fine) expect(check(argument), argument).toBeNull();
   });
+
+  it('compares hosts as WHATWG writes them: IDNA, any case, the default port', () => {
+    const idna = ['https://bücher.example/v1'];
+    expect(argumentOutsideScope(['tool', 'https://BÜCHER.example:443/v1/a', 'https://xn--bcher-kva.example/v1'], idna, cwd)).toBeNull();
+    expect(argumentOutsideScope(['tool', 'https://bücher.example.evil.example/v1'], idna, cwd)?.message).toMatch(/names the URL https:\/\/xn--bcher-kva\.example\.evil\.example\/v1,/);
+    expect(argumentOutsideScope(['tool', 'https://bücher.example:8443/v1'], idna, cwd)).toMatchObject({ index: 1 });
+  });
 });
