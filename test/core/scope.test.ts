@@ -140,3 +140,79 @@ describe('command arguments against a scope', () => {
     expect(argumentOutsideScope(['tool', 'text', './x'], [], cwd)?.message).toBe('command[2] "./x" names the path /home/me/project/x, which is outside the step\'s scope (empty: no path or URL is allowed)');
   });
 });
+
+describe('command arguments as a program may read them', () => {
+  const cwd = '/home/me/project';
+  const scope = ['./data', 'https://api.example.com/v1'];
+  const allowed = `(./data, https://api.example.com/v1; relative paths resolve against ${cwd})`;
+  const check = (argument: string) => argumentOutsideScope(['tool', argument], scope, cwd);
+  const refused = (argument: string) => check(argument)?.message;
+
+  it('refuses URLs that WHATWG resolves to another host: one slash, backslashes, leading space or tab', () => {
+    expect(refused('https:/evil.example.com/x')).toBe(`command[1] "https:/evil.example.com/x" names the URL https://evil.example.com/x, which is outside the step's scope ${allowed}`);
+    expect(refused('https:\\\\evil.example.com\\x')).toBe(`command[1] "https:\\\\evil.example.com\\x" names the URL https://evil.example.com/x, which is outside the step's scope ${allowed}`);
+    expect(refused(' https://evil.example.com/')).toBe(`command[1] " https://evil.example.com/" names the URL https://evil.example.com/, which is outside the step's scope ${allowed}`);
+    expect(refused('\thttps://evil.example.com/')).toBe(`command[1] "\\thttps://evil.example.com/" names the URL https://evil.example.com/, which is outside the step's scope ${allowed}`);
+    for (const argument of ['HTTPS:evil.example.com', 'ht\ttps://evil.example.com/', 'https://api.example.com@evil.example.com', '\u00a0https://EVIL.example.com/v1', 'https://evil.example.com\n']) {
+      expect(refused(argument), argument).toMatch(/names the URL https:\/\/evil\.example\.com\//);
+    }
+  });
+
+  it('refuses a URL whose host parsers disagree on, and a path that a server decoding %2F reads outside the prefix', () => {
+    expect(refused('https://api.example.com\\@evil.example.com/v1')).toBe(
+      `command[1] "https://api.example.com\\@evil.example.com/v1": URL parsers disagree on its host (api.example.com, or evil.example.com after the last "@"), so it cannot be checked against the scope; the step's scope is ${allowed}`,
+    );
+    expect(refused('https://api.example.com/v1/..%2Fadmin')).toBe(
+      `command[1] "https://api.example.com/v1/..%2Fadmin" names the URL https://api.example.com/v1/..%2Fadmin (read as https://api.example.com/admin where %2F is decoded), which is outside the step's scope ${allowed}`,
+    );
+    expect(refused('https://api.example.com/v1/%2e%2E/admin')).toMatch(/names the URL https:\/\/api\.example\.com\/admin,/);
+  });
+
+  it('fails closed on any other scheme, and reads file: URLs as paths', () => {
+    expect(refused('ftp://api.example.com/v1')).toBe(
+      `command[1] "ftp://api.example.com/v1": a URL parser reads it as a URL with the scheme "ftp:", and a scope holds only paths and http(s) URLs; the step's scope is ${allowed}`,
+    );
+    for (const argument of ['ws://api.example.com/v1', 'ssh://evil.example.com', 'ext::sh -c id', 'C:\\Windows', 'localhost:8080']) expect(refused(argument), argument).toMatch(/reads it as a URL with the scheme/);
+    expect(refused('file:///etc/passwd')).toBe(`command[1] "file:///etc/passwd" names the path /etc/passwd (a file: URL), which is outside the step's scope ${allowed}`);
+    expect(refused('FILE:///home/me/project/data/%2e%2e/secret')).toMatch(/names the path \/home\/me\/project\/secret \(a file: URL\)/);
+    expect(refused('file:///home/me/project/data/..%2F..%2Fsecret')).toMatch(/names the path \/home\/me\/secret \(a file: URL\)/);
+    expect(refused('file://evil.example.com/home/me/project/data/x')).toMatch(/it is a file: URL on the host evil\.example\.com, which no scope path holds/);
+    expect(check('file:///home/me/project/data/x.csv')).toBeNull();
+  });
+
+  it('checks the value attached to a short option, in a cluster, and after every = of NAME=VALUE', () => {
+    expect(refused('-o/path')).toBe(`command[1] "-o/path" (its value "/path") names the path /path, which is outside the step's scope ${allowed}`);
+    expect(refused('-xvf/etc/passwd')).toMatch(/^command\[1\] "-xvf\/etc\/passwd" \(its value "\/etc\/passwd"\) names the path \/etc\/passwd,/);
+    expect(refused('-o../secret')).toMatch(/\(its value "\.\.\/secret"\) names the path \/home\/me\/secret,/);
+    expect(refused('-uhttps:/evil.example.com')).toMatch(/\(its value "https:\/evil\.example\.com"\) names the URL https:\/\/evil\.example\.com\//);
+    expect(refused('of=/etc/passwd')).toMatch(/\(its value "\/etc\/passwd"\) names the path \/etc\/passwd,/);
+    expect(refused('--set=path=/etc')).toMatch(/\(its value "\/etc"\) names the path \/etc,/);
+    expect(refused('-Dfile= /etc/passwd')).toMatch(/names the path \/etc\/passwd,/);
+    expect(refused('--url= https://evil.example.com')).toMatch(/names the URL https:\/\/evil\.example\.com\//);
+  });
+
+  it('reads backslashes as separators, trims spaces, and refuses a home directory it cannot resolve', () => {
+    expect(refused('..\\secret')).toMatch(/names the path \/home\/me\/secret,/);
+    expect(refused('./data\\..\\..\\secret')).toMatch(/names the path \/home\/me\/secret,/);
+    expect(refused('\\etc\\passwd')).toMatch(/names the path \/etc\/passwd,/);
+    expect(refused(' /etc/passwd')).toMatch(/names the path \/etc\/passwd,/);
+    expect(refused('~/.ssh/id_rsa')).toBe(
+      `command[1] "~/.ssh/id_rsa": it starts with ~, a home directory, which is not known here, so it cannot be checked against the scope (write the path in full); the step's scope is ${allowed}`,
+    );
+    expect(refused('--key=~root/x')).toMatch(/\(its value "~root\/x"\): it starts with ~/);
+  });
+
+  it('lets through what is within the scope, and words, numbers, flags and headers', () => {
+    const fine = ['https://api.example.com/v1/items?q=1', 'HTTPS://API.EXAMPLE.COM:443/v1/a', 'https://token@api.example.com/v1/x', ' https://api.example.com/v1/a '];
+    fine.push('./data/x.csv', '--input=./data/a', '-o./data/out.csv', 'of=./data/y', '--url=https://api.example.com/v1/x?next=/y', '-uhttps://api.example.com/v1?a=/b');
+    fine.push('-n5', '-v', '-vvv', '--verbose', '-1.5', '12:30', 'a=b', 'abc==', 'hello world', 'out/x', 'Accept: application/json', '-HAccept: application/json', '');
+    for (const argument of fine) expect(check(argument), argument).toBeNull();
+  });
+
+  it('compares hosts as WHATWG writes them: IDNA, any case, the default port', () => {
+    const idna = ['https://bücher.example/v1'];
+    expect(argumentOutsideScope(['tool', 'https://BÜCHER.example:443/v1/a', 'https://xn--bcher-kva.example/v1'], idna, cwd)).toBeNull();
+    expect(argumentOutsideScope(['tool', 'https://bücher.example.evil.example/v1'], idna, cwd)?.message).toMatch(/names the URL https:\/\/xn--bcher-kva\.example\.evil\.example\/v1,/);
+    expect(argumentOutsideScope(['tool', 'https://bücher.example:8443/v1'], idna, cwd)).toMatchObject({ index: 1 });
+  });
+});

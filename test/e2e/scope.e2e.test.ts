@@ -57,6 +57,16 @@ describe('scope from the command line', () => {
     expect(report?.error?.type).toBe('scope');
   });
 
+  it('fails the run when the argument is a URL that WHATWG resolves to another host, or a path attached to a short option', () => {
+    const home = tempDir();
+    const slash = baton(['run', SCOPE, '--run-id', 'scoped-3', '--input', 'target=https:/evil.example.com/x'], { home });
+    expectCode(slash, 1);
+    expect(slash.stdout).toContain(`step "report" failed: command[2] "https:/evil.example.com/x" names the URL https://evil.example.com/x, which is outside the step's scope (./out, https://api.example.com/v1; relative paths resolve against ${CWD})`);
+    const attached = baton(['run', SCOPE, '--run-id', 'scoped-4', '--input', 'target=-o/etc/hosts'], { home });
+    expectCode(attached, 1);
+    expect(attached.stdout).toContain(`step "report" failed: command[2] "-o/etc/hosts" (its value "/etc/hosts") names the path /etc/hosts, which is outside the step's scope`);
+  });
+
   it('refuses a plan whose step widens the run\'s scope, with exit 2 and the line of the entry', () => {
     const home = tempDir();
     const plan = join(tempDir(), 'wide.yaml');

@@ -59,6 +59,24 @@ describe('scope given to capabilities', () => {
     await baton.close();
   });
 
+  it('refuses, before they run, commands whose argument a parser reads outside the scope: one slash, a backslash, a leading space, an attached short option', async () => {
+    const { home, script, baton, ran } = await open();
+    const scope = [join(home, 'bin'), 'https://api.example.com/v1'];
+    const inputs = { slash: 'https:/evil.example.com/x', backslash: 'https:\\\\evil.example.com\\x', space: ' https://evil.example.com/', attached: '-o/etc/hosts', fine: '-ohttps://api.example.com/v1/items' };
+    const steps = Object.fromEntries(Object.entries(inputs).map(([id, input]) => [id, { skill: 'mark', input, on_failure: 'continue' as const }]));
+    const run = await baton.submit(scopedPlan(script, { scope }, steps));
+    const result = await run.result();
+    expect(result.outputs).toEqual({ fine: { scope, target: inputs.fine } });
+    const refused = failures(await baton.events(run.runId));
+    expect(refused.map((error) => [error.type, (error.detail as { value: string }).value])).toEqual(
+      expect.arrayContaining(['slash', 'backslash', 'space', 'attached'].map((id) => ['scope', inputs[id as keyof typeof inputs]])),
+    );
+    expect(refused).toHaveLength(4);
+    expect(refused.find((error) => (error.detail as { value: string }).value === '-o/etc/hosts')?.message).toMatch(/^command\[2\] "-o\/etc\/hosts" \(its value "\/etc\/hosts"\) names the path \/etc\/hosts, which is outside/);
+    expect(Object.keys(inputs).filter(ran)).toEqual(['fine']);
+    await baton.close();
+  });
+
   it('runs a command whose arguments are within the step\'s scope and gives it that scope as BATON_SCOPE', async () => {
     const { home, script, baton, ran } = await open();
     const [bin, out, reports] = [join(home, 'bin'), join(home, 'out'), join(home, 'out', 'reports')];

@@ -1,10 +1,12 @@
-import { describePath, entryHolds, isHttpUrlLike, isPathLike, normalizePath, parseScopeEntry, resolveEntry, resolvePath, urlTarget, type ScopeEntry } from './scope-entry.js';
+import { checkedParts, readArgument } from './argument-reading.js';
+import { describePath, entryHolds, isPathLike, parseScopeEntry, resolveEntry, resolvePath, urlTarget, type ScopeEntry } from './scope-entry.js';
 
 /**
- * The check a command's arguments get before it is spawned: an argument that names a path
- * or an http(s) URL must be within the step's scope. It is a check of declared intent, not a
- * sandbox: a command can still touch what it computes or reads from elsewhere (its stdin, a
- * bare relative name such as `out/x`, which cannot be told from text).
+ * The check a command's arguments get before it is spawned: every part of an argument that a
+ * program may read as a path or a URL (see `argument-reading.ts`) must be within the step's
+ * scope. It is a check of declared intent, not a sandbox: a command can still touch what it
+ * computes or reads from elsewhere (its stdin, a bare relative name such as `out/x`, which
+ * cannot be told from text).
  */
 
 /** An argument outside the scope: where it is in argv, what it is, and why it is refused. */
@@ -15,28 +17,37 @@ export interface ScopeViolation {
   message: string;
 }
 
-type Target = { ok: true; target: ScopeEntry; shown: string } | { ok: false; why: string } | null;
+type Target = { ok: true; target: ScopeEntry; shown: string; relative: boolean } | { ok: false; why: string } | null;
 
-/** What an argument (or the value of `--name=value`) names, resolved against `directory`; null when it names no path or URL. */
+/** What an argument (or a part of it: see `checkedParts`) names, resolved against `directory`; null when it names no path or URL. */
 function targetOf(text: string, directory: string): Target {
-  if (isPathLike(text)) {
-    // Absolute once resolved, whatever it was: shown as the path the command would open.
-    const target = resolvePath(normalizePath(text), directory);
-    return { ok: true, target, shown: `the path ${describePath(target)}` };
-  }
-  if (!isHttpUrlLike(text)) return null;
-  try {
-    const url = new URL(text);
-    return { ok: true, target: urlTarget(url), shown: `the URL ${url.origin}${url.pathname}` };
-  } catch {
-    return { ok: false, why: 'it is not a valid URL, so it cannot be checked against the scope' };
+  const reading = readArgument(text);
+  switch (reading?.kind) {
+    case undefined:
+      return null;
+    case 'unchecked':
+      return { ok: false, why: reading.why };
+    case 'url': {
+      const { url } = reading;
+      const target = urlTarget(url);
+      const read = `/${target.segments.join('/')}`;
+      // Shown as WHATWG resolves it, and as a server that decodes `%2F` reads its path when that differs.
+      const decoded = url.pathname.replace(/\/$/, '') === read.replace(/\/$/, '') ? '' : ` (read as ${url.origin}${read} where %2F is decoded)`;
+      return { ok: true, target, shown: `the URL ${url.origin}${url.pathname}${decoded}`, relative: false };
+    }
+    case 'path': {
+      // Absolute once resolved, whatever it was: shown as the path the command would open.
+      const target = resolvePath(reading.path, directory);
+      const shown = reading.via === 'file URL' ? `the path ${describePath(target)} (a file: URL)` : `the path ${describePath(target)}`;
+      return { ok: true, target, shown, relative: !reading.path.absolute };
+    }
   }
 }
 
-/** The parts of one argument that are checked: itself, and for `-x=VALUE` or `--name=VALUE` also VALUE. */
-function checkedParts(argument: string): string[] {
-  const equals = argument.indexOf('=');
-  return argument.startsWith('-') && equals > 0 ? [argument, argument.slice(equals + 1)] : [argument];
+/** Text in double quotes, with control characters written as escapes so that a tab or a newline can be seen. */
+function quoted(text: string): string {
+  // eslint-disable-next-line no-control-regex -- the control characters are what this makes visible
+  return `"${text.replace(/[\u0000-\u001f\u007f]/g, (char) => JSON.stringify(char).slice(1, -1))}"`;
 }
 
 /**
@@ -57,12 +68,12 @@ export function argumentOutsideScope(argv: readonly string[], scope: readonly st
     for (const part of checkedParts(value)) {
       const found = targetOf(part, directory);
       if (found === null) continue;
-      const named = part === value ? '' : ` (its value "${part}")`;
-      const relative = relativeEntries || (isPathLike(part) && !part.startsWith('/'));
+      const named = part === value ? '' : ` (its value ${quoted(part)})`;
+      const relative = relativeEntries || (found.ok && found.relative);
       const allowed = scope.length === 0 ? '(empty: no path or URL is allowed)' : `(${scope.join(', ')}${relative ? `; relative paths resolve against ${directory}` : ''})`;
-      if (!found.ok) return { index, value, message: `command[${index}] "${value}"${named}: ${found.why}; the step's scope is ${allowed}` };
+      if (!found.ok) return { index, value, message: `command[${index}] ${quoted(value)}${named}: ${found.why}; the step's scope is ${allowed}` };
       if (entries.some((entry) => entryHolds(entry, found.target))) continue;
-      return { index, value, message: `command[${index}] "${value}"${named} names ${found.shown}, which is outside the step's scope ${allowed}` };
+      return { index, value, message: `command[${index}] ${quoted(value)}${named} names ${found.shown}, which is outside the step's scope ${allowed}` };
     }
   }
   return null;

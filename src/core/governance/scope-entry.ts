@@ -36,12 +36,16 @@ export function isHttpUrlLike(text: string): boolean {
   return /^https?:\/\//i.test(text);
 }
 
-/** A path in normal form: `.` and empty segments dropped, `..` applied (it cannot climb above `/`). */
+/**
+ * A path in normal form: `.` and empty segments dropped, `..` applied (it cannot climb above
+ * `/`). `\` separates segments too, as on Windows: on other systems that reads a file name
+ * with a backslash as two segments, which can only make a check stricter.
+ */
 export function normalizePath(text: string): PathEntry {
-  const absolute = text.startsWith('/');
+  const absolute = text.startsWith('/') || text.startsWith('\\');
   const segments: string[] = [];
   let up = 0;
-  for (const part of text.split('/')) {
+  for (const part of text.split(/[/\\]/)) {
     if (part === '' || part === '.') continue;
     if (part !== '..') segments.push(part);
     else if (segments.length > 0) segments.pop();
@@ -50,10 +54,15 @@ export function normalizePath(text: string): PathEntry {
   return { kind: 'path', absolute, up, segments };
 }
 
-/** An http(s) URL as a scope target: its origin and path segments; query, fragment and user info do not count. */
+/**
+ * An http(s) URL as a scope target: its origin and path segments; query, fragment and user
+ * info do not count. WHATWG has applied `..` and `%2e%2e`, but keeps `%2F` and `%5C` inside a
+ * segment; many servers decode them to separators, so `/v1/..%2Fadmin` is read as `/admin`.
+ */
 export function urlTarget(url: URL): Extract<ScopeEntry, { kind: 'url' }> {
   const port = url.port !== '' ? url.port : url.protocol === 'https:' ? '443' : '80';
-  return { kind: 'url', protocol: url.protocol, hostname: url.hostname, port, segments: url.pathname.split('/').filter((part) => part !== '') };
+  const path = url.pathname.replace(/%2f|%5c/gi, '/').replace(/%2e/gi, '.');
+  return { kind: 'url', protocol: url.protocol, hostname: url.hostname, port, segments: normalizePath(path).segments };
 }
 
 function parseUrl(text: string): ParsedScopeEntry {
