@@ -253,6 +253,9 @@ export class MemoryStore implements Store {
         throw new BatonError(ErrorCode.badInput, `${JSON.stringify(position.slice(0, 100))} is not a position in this workspace's event stream (its positions are whole numbers, such as 42)`);
       }
       start = Number(position);
+      if (start > this.stream.length) {
+        throw new BatonError(ErrorCode.badInput, `${position} is not a position in this workspace's event stream: it is past the newest event (${this.stream.length})`);
+      }
     }
     return this.stream.slice(start, start + limit).map(([runId, seq], i) => ({
       position: String(start + i + 1),
