@@ -2,6 +2,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 
 export default tseslint.config(
   // bench/peers is its own project (its packages are installed by `npm run bench`), checked by its tsconfig.
@@ -12,6 +13,13 @@ export default tseslint.config(
     files: ['**/*.ts'],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     plugins: { 'import-x': importX },
+    // Without a resolver that understands TypeScript's `.js` specifiers for `.ts` files,
+    // import-x resolves nothing and no-cycle can never fire.
+    // no-cycle also needs to parse the files it follows: import-x's TypeScript settings say how.
+    settings: {
+      ...importX.flatConfigs.typescript.settings,
+      'import-x/resolver-next': [createTypeScriptImportResolver({ project: './tsconfig.json' })],
+    },
     rules: {
       // Fatal in an engine: a promise nobody awaits loses its error and its ordering.
       '@typescript-eslint/no-floating-promises': 'error',

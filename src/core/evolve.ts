@@ -1,6 +1,7 @@
 import type { ArtifactRef, BatonEvent, EventOf } from './events.js';
 import { evolveGovernance } from './governance/evolve-governance.js';
-import { createRunState, instanceKey, instanceOf, newInstance, stepOf, type InstanceState, type RunState, type StepState } from './state.js';
+import { createRunState, instanceKey, instanceOf, newInstance, stepOf, type InstanceState, type RunState } from './state.js';
+import { markStarted, settleStep } from './step-settlement.js';
 
 /** An event with the time it was recorded: what `evolve` folds. */
 export type TimedEvent = BatonEvent & { at: string; runId?: string };
@@ -105,14 +106,6 @@ function route(state: RunState, event: EventOf<'step.routed'>): RunState {
     state.queued.add(instance.key);
   }
   return state;
-}
-
-/** A step left `waiting`/`ready` for the first time: its phase is under way. */
-export function markStarted(state: RunState, step: StepState): void {
-  if (step.started) return;
-  step.started = true;
-  const phase = state.phases[step.phase];
-  if (phase) phase.started += 1;
 }
 
 function expand(state: RunState, event: EventOf<'step.expanded'>): RunState {
@@ -244,66 +237,4 @@ function cancel(state: RunState, attemptId: string): RunState {
   state.pending.delete(`human:${key}`);
   instance.status = 'cancelled';
   return state;
-}
-
-/** A step reached a final status: retire its instances from the indexes and tell its dependents and its phase. */
-export function settleStep(state: RunState, step: StepState, status: 'succeeded' | 'failed' | 'skipped' | 'cancelled'): RunState {
-  step.status = status;
-  state.terminalSteps += 1;
-  state.ready.delete(step.id);
-  state.deferred.delete(step.id);
-  for (const id of [`confirm:${step.id}`, `escalation:${step.id}`, `signal:${step.id}`]) {
-    state.pending.delete(id);
-    state.submissions.delete(id);
-  }
-  state.denials = state.denials.filter((denial) => denial.id !== `confirm:${step.id}` && denial.id !== `escalation:${step.id}`);
-  const phase = state.phases[step.phase];
-  if (phase) {
-    phase.terminal += 1;
-    if (status === 'failed') phase.failed += 1;
-  }
-  for (const key of step.instances) {
-    state.queued.delete(key);
-    state.reported.delete(key);
-    state.backoff.delete(key);
-    const instance = instanceOf(state, key);
-    if (instance.status !== 'succeeded' && instance.status !== 'failed' && instance.status !== 'running') instance.status = status === 'succeeded' ? 'succeeded' : 'failed';
-  }
-  // A cancelled step is withdrawn: for its dependents it counts as skipped (dead-path elimination).
-  const skipped = status === 'skipped' || status === 'cancelled';
-  for (const dependentId of state.dependents.get(step.id) ?? []) {
-    const dependent = stepOf(state, dependentId);
-    dependent.depsTerminal += 1;
-    if (skipped) dependent.depsSkipped += 1;
-    else dependent.depsCompleted += 1;
-    if (dependent.status === 'waiting') markIfResolvable(state, dependent);
-  }
-  return state;
-}
-
-/**
- * Join semantics with dead-path elimination: `all` waits for every dependency and is skipped
- * when all were skipped; `any` starts on the first completion; `count` on the Nth. Either of
- * the last two is skipped once too many dependencies were skipped to ever reach its number.
- */
-function markIfResolvable(state: RunState, step: StepState): void {
-  const { join } = step;
-  const total = join.of.length;
-  let deadPath: string | null = null;
-  let resolvable = false;
-  if (join.mode === 'all') {
-    resolvable = step.depsTerminal === total;
-    if (resolvable && step.depsSkipped === total) deadPath = `all of its upstream steps (${join.of.join(', ')}) were skipped`;
-  } else {
-    const needed = join.mode === 'any' ? 1 : join.count;
-    if (step.depsCompleted >= needed) resolvable = true;
-    else if (total - step.depsSkipped < needed) {
-      resolvable = true;
-      deadPath = `it needs ${needed} of ${join.of.join(', ')} to complete, and ${step.depsSkipped} of ${total} were skipped`;
-    }
-  }
-  if (!resolvable) return;
-  step.status = 'ready';
-  step.deadPath = deadPath;
-  state.ready.add(step.id);
 }

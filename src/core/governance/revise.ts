@@ -1,6 +1,6 @@
 import { canonicalJson } from '../canonical.js';
 import type { EventOf } from '../events.js';
-import { markStarted, settleStep } from '../evolve.js';
+import { markStarted, settleStep } from '../step-settlement.js';
 import { dependenciesOf } from '../plan/graph.js';
 import type { Plan } from '../plan/schema.js';
 import { createRunState, isTerminal, type RunState } from '../state.js';
