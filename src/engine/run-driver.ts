@@ -234,7 +234,7 @@ export class RunDriver {
   /** Takes the run's conductor lock; returns the holder it replaced when that one was dead. */
   private async lock(): Promise<RunLock | undefined> {
     const { store, owner, now } = this.options;
-    const attempt = (replacing?: string) => store.acquireRunLock({ runId: this.runId, owner, expiresAt: now() + LEASE_MS, now: now(), ...(replacing !== undefined && { replacing }) });
+    const attempt = (replacing?: string) => store.acquireRunLock({ runId: this.runId, owner, expiresAt: now() + this.leaseMs, now: now(), ...(replacing !== undefined && { replacing }) });
     let result = await attempt();
     let replaced: RunLock | undefined;
     if (!result.acquired && isDeadOnThisHost(result.holder)) {
