@@ -518,8 +518,9 @@ export class Baton {
   }
 
   /**
-   * Recomputes the run's hash chain from its first event, a page at a time; once the chain
-   * holds, re-hashes every sealed artifact in the artifact store. A sealed artifact that is
+   * Recomputes the run's hash chain from its first event, a page at a time, and checks that it
+   * reaches the head the run's row records (a chain that lost its newest events, or all of
+   * them, fails at the first missing seq); once the chain holds, re-hashes every sealed artifact in the artifact store. A sealed artifact that is
    * missing or changed fails the verdict at the event that sealed it, and `artifacts.failed`
    * names each with the sealed and the actual hash.
    * @example
@@ -527,8 +528,10 @@ export class Baton {
    * if (!verdict.ok) console.error(`seq ${verdict.seq}: ${verdict.reason}`);
    */
   async verify(runId: string): Promise<RunVerdict> {
-    if (!(await this.store.getRun(runId))) throw new NotFoundError(`run "${runId}"`);
-    const verifier = new ChainVerifier();
+    // Read before the events (see ChainVerifier): the chain must reach the head recorded here.
+    const record = await this.store.getRun(runId);
+    if (!record) throw new NotFoundError(`run "${runId}"`);
+    const verifier = new ChainVerifier({ seq: record.headSeq, hash: record.headHash });
     const seals = new SealedArtifactsFold();
     for await (const event of readAllEvents(this.store, runId)) {
       if (!verifier.push(event)) break;

@@ -34,5 +34,20 @@ describe('a ledger that lost its newest events', () => {
     expect(resumed.stderr).toContain(`the ledger of run "${runId}" fails verification at seq ${kept + 1}: the chain ends at seq ${kept} (hash `);
     expect(resumed.stderr).toContain(`but the run's recorded head is seq ${events} (hash `);
     expect(resumed.stderr).not.toMatch(/at .*\.js:\d+/); // no stack trace
+
+    const verify = baton(['verify', runId], { home });
+    expect(verify.code).toBe(1);
+    expect(verify.stdout).toContain(`✗ ${runId}: ledger verification FAILED at seq ${kept + 1}: the chain ends at seq ${kept} (hash `);
+    expect(verify.stdout).toContain(`events after seq ${kept} were deleted`);
+    const [json] = JSON.parse(baton(['verify', runId, '--json'], { home }).stdout) as { ok: boolean; seq: number; reason: string }[];
+    expect(json).toMatchObject({ ok: false, seq: kept + 1 });
+  });
+
+  it('fails `verify` when every event of a run was deleted', () => {
+    const { home, runId, events } = finishedRun();
+    sql(home, 'DELETE FROM events WHERE run_id = ?', runId);
+    const verify = baton(['verify'], { home });
+    expect(verify.code).toBe(1);
+    expect(verify.stdout).toContain(`✗ ${runId}: ledger verification FAILED at seq 1: the run has no events, but its recorded head is seq ${events}`);
   });
 });
