@@ -11,9 +11,23 @@ export const GENESIS_HASH = '0'.repeat(64);
  * canonical data: the same text as canonicalizing the whole object, without walking the
  * envelope for every event (the ledger's hot path; a test holds the two forms equal).
  */
-export function hashOf(event: Omit<LedgerEvent, 'hash'>): string {
+export function hashOf(event: Omit<ChainLink, 'hash'>): string {
   const text = `{"at":${JSON.stringify(event.at)},"data":${canonicalJson(event.data)},"prevHash":${JSON.stringify(event.prevHash)},"runId":${JSON.stringify(event.runId)},"seq":${canonicalJson(event.seq)},"type":${JSON.stringify(event.type)}}`;
   return sha256Hex(text);
+}
+
+/**
+ * A record on a hash chain: a run's event, or an entry of the workspace ledger. Both are
+ * hashed and verified by the same code, over the same envelope.
+ */
+export interface ChainLink {
+  runId: string;
+  seq: number;
+  type: string;
+  at: string;
+  data: unknown;
+  prevHash: string;
+  hash: string;
 }
 
 /** The end of a run's chain: the next event gets `seq + 1` and links to `hash`. */
@@ -64,7 +78,7 @@ export class ChainVerifier {
   constructor(private readonly recorded?: ChainHead) {}
 
   /** Returns false once the chain is broken; later events are ignored. */
-  push(event: LedgerEvent): boolean {
+  push(event: ChainLink): boolean {
     if (this.failure) return false;
     this.count += 1;
     const expectedSeq = this.head.seq + 1;
@@ -113,7 +127,7 @@ function headMismatch(chain: ChainHead, recorded: ChainHead, hashAtRecorded: str
  * Recomputes a run's chain from its first event and reports the first event that does not
  * fit: a gap or repeat in `seq`, a broken link, or content that no longer matches its hash.
  */
-export function verifyChain(events: Iterable<LedgerEvent>): ChainVerdict {
+export function verifyChain(events: Iterable<ChainLink>): ChainVerdict {
   const verifier = new ChainVerifier();
   for (const event of events) if (!verifier.push(event)) break;
   return verifier.verdict;
