@@ -36,6 +36,7 @@ import { ArtifactStore, checkSealedArtifacts, joinVerdicts, SealedArtifactsFold,
 import { completeObjective, readContext, recordContextEntry, type WorkspaceContext } from './context.js';
 import { runHandoff, type HandoffReport, type HandoffRequest } from './handoff.js';
 import { loadVerifiedRun } from './load-run.js';
+import { checkWorkspaceAnchors, verifyWorkspace, type WorkspaceVerdict } from './workspace-anchors.js';
 import { defaultPrincipal, newOwner } from './owner.js';
 import { loadPlanFile } from './plan-file.js';
 import { LEASE_MS, RunDriver, type RunDriverOptions } from './run-driver.js';
@@ -540,7 +541,19 @@ export class Baton {
     const chain = verifier.verdict;
     // A broken chain says nothing trustworthy about which hashes were sealed.
     if (!chain.ok) return chain;
-    return joinVerdicts(chain, await checkSealedArtifacts(this.artifacts, seals.sealed));
+    const anchors = await checkWorkspaceAnchors(this.store, record);
+    if (!anchors.ok) return { ok: false, events: chain.events, seq: anchors.seq, reason: anchors.reason };
+    return { ...joinVerdicts(chain, await checkSealedArtifacts(this.artifacts, seals.sealed)), covered: anchors.covered };
+  }
+
+  /**
+   * `verify` of every run, plus what only the workspace ledger can tell: runs deleted whole
+   * (row and events), and whether that ledger's own chain holds.
+   * @example
+   * const { ok, runs } = await baton.verifyWorkspace();
+   */
+  verifyWorkspace(): Promise<WorkspaceVerdict> {
+    return verifyWorkspace(this.store, (runId) => this.verify(runId));
   }
 
   /**

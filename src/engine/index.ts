@@ -13,3 +13,4 @@ export { runView, stepRows, summarizeRuns, type RunSummary, type RunView, type S
 export { allows, ApiTokens, checkTokenName, hashSecret, parseScopes, principalOf, TOKEN_PREFIX, type Authentication } from './api-tokens.js';
 export { type CapabilityRegistryView, type KnownCapability } from './capability-registry.js';
 export { parseUntil } from './until.js';
+export { type WorkspaceVerdict } from './workspace-anchors.js';

@@ -50,4 +50,17 @@ describe('a ledger that lost its newest events', () => {
     expect(verify.code).toBe(1);
     expect(verify.stdout).toContain(`✗ ${runId}: ledger verification FAILED at seq 1: the run has no events, but its recorded head is seq ${events}`);
   });
+
+  it('fails `verify` for a run deleted whole (its row and its events): the workspace ledger recorded its creation', () => {
+    const { home, runId } = finishedRun();
+    const other = JSON.parse(baton(['run', 'examples/quickstart.yaml', '--json'], { home }).stdout) as { runId: string };
+    sql(home, 'DELETE FROM events WHERE run_id = ?', runId);
+    sql(home, 'DELETE FROM runs WHERE run_id = ?', runId);
+    const verify = baton(['verify'], { home });
+    expect(verify.code).toBe(1);
+    expect(verify.stdout).toContain(`✓ ${other.runId}: ledger verified`);
+    expect(verify.stdout).toMatch(new RegExp(`✗ ${runId}: ledger verification FAILED at seq 1: the run was deleted: the workspace ledger \\(entry 1\\) records its creation at \\S+, but the workspace has no such run`));
+    const json = JSON.parse(baton(['verify', '--json'], { home }).stdout) as { runId: string; ok: boolean }[];
+    expect(json).toEqual(expect.arrayContaining([expect.objectContaining({ runId, ok: false }), expect.objectContaining({ runId: other.runId, ok: true })]));
+  });
 });
