@@ -9,3 +9,4 @@ export { answersFor, shellWord, type DecisionRef } from './projections/answers.j
 export { CapabilityHealthFold, type CapabilityHealth } from './projections/capability-health.js';
 export { runArtifacts, type RunArtifact } from './projections/run-artifacts.js';
 export { needsWorkspaceEntries, workspaceEntriesFor, type WorkspaceEntry } from './workspace-ledger.js';
+export { checkpointSignatureHolds, keyFingerprint, publicKeyOf, signCheckpoint, type Checkpoint, type CheckpointBody } from './checkpoint.js';

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { planJsonSchema } from '../../core/index.js';
-import { loadPlanFile, runView, summarizeRuns } from '../../engine/index.js';
+import { loadPlanFile, runView, summarizeRuns, verifyAgainstCheckpoint } from '../../engine/index.js';
+import { readCheckpointFile } from '../checkpoint-file.js';
 import type { RunVerdict } from '../../engine/artifacts/index.js';
 import { routingLog, type ChainVerdict, type RoutingEntry } from '../../ledger/index.js';
 import { badInput, CliExit, withBaton, workspaceExists, type GlobalOptions } from '../context.js';
@@ -67,6 +68,28 @@ function printVerdicts(verdicts: readonly VerifyLine[]): void {
   }
 }
 
+/** `verify --against FILE`: the checkpoint's signature, then every ledger against the heads it signed. */
+async function verifyAgainst(options: GlobalOptions, file: string, runId: string | undefined): Promise<void> {
+  const checkpoint = readCheckpointFile(file);
+  const verdict = await withBaton({ ...options, existing: true }, (baton) => verifyAgainstCheckpoint(baton, checkpoint, runId));
+  if (options.json) printJson(verdict);
+  else {
+    const s = paint(process.stdout);
+    if (verdict.signature === 'invalid') {
+      process.stdout.write(`${s('red', '✗')} checkpoint ${file}: its signature does not verify (key ${verdict.key}): the file was changed after it was signed, or not signed by Baton; nothing in it was used\n`);
+    } else {
+      process.stdout.write(`checkpoint ${file}: signature valid (key ${verdict.key}), taken ${verdict.takenAt}\n`);
+      for (const line of [...verdict.runs, ...(verdict.workspace ? [verdict.workspace] : [])]) {
+        const name = line.runId ?? 'workspace ledger';
+        const at = line.checkpointed ? ` (checkpointed at seq ${line.checkpointed.seq})` : '';
+        if (line.ok) process.stdout.write(`${s('green', '✓')} ${name}: matches the checkpoint${line.reason ? `: ${line.reason}` : at}\n`);
+        else process.stdout.write(`${s('red', '✗')} ${name}: ${line.reason ?? 'FAILED'}\n`);
+      }
+    }
+  }
+  if (!verdict.ok) throw new CliExit(ExitCode.failed);
+}
+
 export function registerInspect(program: Command, globals: () => GlobalOptions): void {
   program
     .command('status')
@@ -129,9 +152,11 @@ export function registerInspect(program: Command, globals: () => GlobalOptions):
     .command('verify')
     .description('recompute the hash chain of one run or of every run (and the workspace ledger); exit 1 if any fails')
     .argument('[run]', 'run id (default: every run in the workspace)')
+    .option('--against <file>', 'also check every run and the workspace ledger against a checkpoint (baton checkpoint)')
     .option('--json', 'print as JSON')
-    .action(async (runId: string | undefined, local: GlobalOptions) => {
+    .action(async (runId: string | undefined, local: GlobalOptions & { against?: string }) => {
       const options = { ...globals(), ...local };
+      if (options.against !== undefined) return verifyAgainst(options, options.against, runId);
       const verdicts: VerifyLine[] =
         runId === undefined && !workspaceExists(options)
           ? []
