@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -143,5 +143,10 @@ describe('baton checkpoint and verify --against', () => {
     expect(JSON.parse(taken.stdout)).toMatchObject({ keySource: 'BATON_CHECKPOINT_KEY' });
     expect(baton(['verify', '--against', file], { home }).code).toBe(0);
     expect(baton(['checkpoint', '--out', file], { home, env: { BATON_CHECKPOINT_KEY: 'not a key' } })).toMatchObject({ code: 2, stderr: expect.stringContaining('BATON_CHECKPOINT_KEY is not an Ed25519 private key') });
+
+    // Without a workspace: refused, and no key (nor directory) is left behind.
+    const nowhere = join(tempDir(), 'none');
+    expect(baton(['checkpoint'], { home: nowhere })).toMatchObject({ code: 2, stderr: expect.stringContaining('no Baton workspace at') });
+    expect(existsSync(nowhere)).toBe(false);
   });
 });

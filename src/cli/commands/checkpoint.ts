@@ -16,8 +16,11 @@ export function registerCheckpoint(program: Command, globals: () => GlobalOption
     .option('--json', 'print as JSON')
     .action(async (local: GlobalOptions & { out?: string; key?: string }) => {
       const options = { ...globals(), ...local };
-      const { key, source } = checkpointKey(workspaceHome(options.home), options.key);
-      const checkpoint = await withBaton({ ...options, existing: true }, (baton) => takeCheckpoint(baton, key, new Date().toISOString()));
+      // The key is read (or made) only once the workspace is known to exist: no key is left where there is none.
+      const { checkpoint, source } = await withBaton({ ...options, existing: true }, async (baton) => {
+        const { key, source } = checkpointKey(workspaceHome(options.home), options.key);
+        return { checkpoint: await takeCheckpoint(baton, key, new Date().toISOString()), source };
+      });
       const file = resolve(options.out ?? `baton-checkpoint-${checkpoint.takenAt.replace(/[:.]/g, '-')}.json`);
       // Canonical JSON: the signature is over this form (without the signature), so the file reads as what was signed.
       writeFileSync(file, `${canonicalJson(checkpoint)}\n`);
