@@ -36,7 +36,7 @@ import { ArtifactStore, checkSealedArtifacts, joinVerdicts, SealedArtifactsFold,
 import { completeObjective, readContext, recordContextEntry, type WorkspaceContext } from './context.js';
 import { runHandoff, type HandoffReport, type HandoffRequest } from './handoff.js';
 import { loadVerifiedRun } from './load-run.js';
-import { checkWorkspaceAnchors, verifyWorkspace, type WorkspaceVerdict } from './workspace-anchors.js';
+import { checkWorkspaceAnchors, deletedRun, verifyWorkspace, type WorkspaceVerdict } from './workspace-anchors.js';
 import { defaultPrincipal, newOwner } from './owner.js';
 import { loadPlanFile } from './plan-file.js';
 import { LEASE_MS, RunDriver, type RunDriverOptions } from './run-driver.js';
@@ -531,7 +531,12 @@ export class Baton {
   async verify(runId: string): Promise<RunVerdict> {
     // Read before the events (see ChainVerifier): the chain must reach the head recorded here.
     const record = await this.store.getRun(runId);
-    if (!record) throw new NotFoundError(`run "${runId}"`);
+    if (!record) {
+      // Unknown to the store, but the workspace ledger saw it created: it was deleted, which verification reports.
+      const [created] = await this.store.readWorkspaceLedger({ runId, limit: 1 });
+      if (created) return deletedRun(created);
+      throw new NotFoundError(`run "${runId}"`);
+    }
     const verifier = new ChainVerifier({ seq: record.headSeq, hash: record.headHash });
     const seals = new SealedArtifactsFold();
     for await (const event of readAllEvents(this.store, runId)) {

@@ -1,4 +1,4 @@
-import { ChainVerifier, type ChainVerdict } from '../ledger/index.js';
+import { ChainVerifier, type ChainVerdict, type WorkspaceEntry } from '../ledger/index.js';
 import type { RunRecord, Store } from '../store/index.js';
 import type { RunVerdict } from './artifacts/index.js';
 
@@ -29,6 +29,11 @@ export async function checkWorkspaceAnchors(store: Store, record: RunRecord): Pr
   return { ok: true, covered: true };
 }
 
+/** The verdict on a run the workspace ledger saw created (`created`, its entry) that the store no longer has. */
+export function deletedRun(created: WorkspaceEntry): RunVerdict {
+  return { ok: false, events: 0, seq: 1, reason: `the run was deleted: the workspace ledger (entry ${created.seq}) records its creation at ${created.at}, but the workspace has no such run` };
+}
+
 /** `verify` of a whole workspace: every run, the runs the workspace ledger knows but the store no longer has, and that ledger's own chain. */
 export interface WorkspaceVerdict {
   ok: boolean;
@@ -53,7 +58,7 @@ export async function verifyWorkspace(store: Store, verifyRun: (runId: string) =
       verifier.push(entry);
       if (entry.type !== 'run.created' || known.has(entry.runId) || (await store.getRun(entry.runId))) continue;
       known.add(entry.runId);
-      runs.push({ runId: entry.runId, ok: false, events: 0, seq: 1, reason: `the run was deleted: the workspace ledger (entry ${entry.seq}) records its creation at ${entry.at}, but the workspace has no such run` });
+      runs.push({ runId: entry.runId, ...deletedRun(entry) });
     }
     if (page.length < PAGE) break;
     after = (page.at(-1) as { seq: number }).seq;

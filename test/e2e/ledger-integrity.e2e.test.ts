@@ -60,6 +60,9 @@ describe('a ledger that lost its newest events', () => {
     expect(verify.code).toBe(1);
     expect(verify.stdout).toContain(`✓ ${other.runId}: ledger verified`);
     expect(verify.stdout).toMatch(new RegExp(`✗ ${runId}: ledger verification FAILED at seq 1: the run was deleted: the workspace ledger \\(entry 1\\) records its creation at \\S+, but the workspace has no such run`));
+    const one = baton(['verify', runId], { home });
+    expect(one.code).toBe(1);
+    expect(one.stdout).toContain(`✗ ${runId}: ledger verification FAILED at seq 1: the run was deleted`);
     const json = JSON.parse(baton(['verify', '--json'], { home }).stdout) as { runId: string; ok: boolean }[];
     expect(json).toEqual(expect.arrayContaining([expect.objectContaining({ runId, ok: false }), expect.objectContaining({ runId: other.runId, ok: true })]));
   });
