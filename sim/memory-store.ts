@@ -15,6 +15,7 @@ import {
   type WorkKey,
   type WorkReport,
 } from '../src/store/index.js';
+import { EMPTY_HEAD, needsWorkspaceEntries, workspaceEntriesFor, type WorkspaceEntry } from '../src/ledger/index.js';
 
 interface RunRow {
   record: RunRecord;
@@ -39,6 +40,8 @@ export class MemoryStore implements Store {
   /** run id -> attempt id -> item (as JSON), in insertion order. */
   private readonly work = new Map<string, Map<string, string>>();
   private readonly context: ContextEntry[] = [];
+  /** The workspace ledger's entries, as JSON, in seq order. */
+  private readonly workspace: string[] = [];
   private readonly tokens: (ApiToken & { secretHash: string })[] = [];
   private readonly subscribers = new Set<(notice: StoreNotice) => void>();
 
@@ -77,6 +80,11 @@ export class MemoryStore implements Store {
     for (const [i, event] of events.entries()) {
       row.events.push(texts[i] as string);
       this.stream.push([runId, event.seq]);
+    }
+    if (needsWorkspaceEntries(events)) {
+      const last = this.workspace.at(-1);
+      const head = last === undefined ? EMPTY_HEAD : (JSON.parse(last) as WorkspaceEntry);
+      for (const entry of workspaceEntriesFor({ seq: head.seq, hash: head.hash }, events)) this.workspace.push(JSON.stringify(entry));
     }
     const queue = this.work.get(runId) ?? new Map<string, string>();
     this.work.set(runId, queue);
@@ -286,6 +294,17 @@ export class MemoryStore implements Store {
     if (token.revokedAt !== null) throw new ConflictError(`token "${token.name}" was revoked already (at ${token.revokedAt})`);
     token.revokedAt = args.at;
     return publicToken(token);
+  }
+
+  async readWorkspaceLedger(query: { afterSeq?: number; limit?: number; runId?: string } = {}): Promise<WorkspaceEntry[]> {
+    const { afterSeq = 0, limit = Number.MAX_SAFE_INTEGER, runId } = query;
+    const entries = this.workspace.map((text) => JSON.parse(text) as WorkspaceEntry);
+    return entries.filter((entry) => entry.seq > afterSeq && (runId === undefined || entry.runId === runId)).slice(0, limit);
+  }
+
+  /** A memory store starts empty, with its workspace ledger: it covers every run it holds. */
+  async workspaceLedgerSince(): Promise<string | null> {
+    return null;
   }
 
   async close(): Promise<void> {}

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerCheckpoint } from './commands/checkpoint.js';
 import { registerContext } from './commands/context.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerMcp } from './commands/mcp.js';
@@ -31,6 +32,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
   registerRun(program, globals);
   registerInspect(program, globals);
+  registerCheckpoint(program, globals);
   registerOperate(program, globals);
   registerPipeline(program, globals);
   registerContext(program, globals);

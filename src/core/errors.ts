@@ -76,3 +76,14 @@ export class ConflictError extends BatonError {
     this.name = 'ConflictError';
   }
 }
+
+/**
+ * A ledger that fails verification: changed, truncated or deleted after it was written. Never
+ * retried: reading it again gives the same answer (the CLI exits 1, the API answers 500 `integrity`).
+ */
+export class IntegrityError extends BatonError {
+  constructor(message: string) {
+    super(ErrorCode.integrity, message);
+    this.name = 'IntegrityError';
+  }
+}

@@ -36,6 +36,7 @@ import { ArtifactStore, checkSealedArtifacts, joinVerdicts, SealedArtifactsFold,
 import { completeObjective, readContext, recordContextEntry, type WorkspaceContext } from './context.js';
 import { runHandoff, type HandoffReport, type HandoffRequest } from './handoff.js';
 import { loadVerifiedRun } from './load-run.js';
+import { checkWorkspaceAnchors, deletedRun, verifyWorkspace, type WorkspaceVerdict } from './workspace-anchors.js';
 import { defaultPrincipal, newOwner } from './owner.js';
 import { loadPlanFile } from './plan-file.js';
 import { requirePlanScope } from './plan-scope.js';
@@ -520,8 +521,9 @@ export class Baton {
   }
 
   /**
-   * Recomputes the run's hash chain from its first event, a page at a time; once the chain
-   * holds, re-hashes every sealed artifact in the artifact store. A sealed artifact that is
+   * Recomputes the run's hash chain from its first event, a page at a time, and checks that it
+   * reaches the head the run's row records (a chain that lost its newest events, or all of
+   * them, fails at the first missing seq); once the chain holds, re-hashes every sealed artifact in the artifact store. A sealed artifact that is
    * missing or changed fails the verdict at the event that sealed it, and `artifacts.failed`
    * names each with the sealed and the actual hash.
    * @example
@@ -529,8 +531,15 @@ export class Baton {
    * if (!verdict.ok) console.error(`seq ${verdict.seq}: ${verdict.reason}`);
    */
   async verify(runId: string): Promise<RunVerdict> {
-    if (!(await this.store.getRun(runId))) throw new NotFoundError(`run "${runId}"`);
-    const verifier = new ChainVerifier();
+    // Read before the events (see ChainVerifier): the chain must reach the head recorded here.
+    const record = await this.store.getRun(runId);
+    if (!record) {
+      // Unknown to the store, but the workspace ledger saw it created: it was deleted, which verification reports.
+      const [created] = await this.store.readWorkspaceLedger({ runId, limit: 1 });
+      if (created) return deletedRun(created);
+      throw new NotFoundError(`run "${runId}"`);
+    }
+    const verifier = new ChainVerifier({ seq: record.headSeq, hash: record.headHash });
     const seals = new SealedArtifactsFold();
     for await (const event of readAllEvents(this.store, runId)) {
       if (!verifier.push(event)) break;
@@ -539,7 +548,19 @@ export class Baton {
     const chain = verifier.verdict;
     // A broken chain says nothing trustworthy about which hashes were sealed.
     if (!chain.ok) return chain;
-    return joinVerdicts(chain, await checkSealedArtifacts(this.artifacts, seals.sealed));
+    const anchors = await checkWorkspaceAnchors(this.store, record);
+    if (!anchors.ok) return { ok: false, events: chain.events, seq: anchors.seq, reason: anchors.reason };
+    return { ...joinVerdicts(chain, await checkSealedArtifacts(this.artifacts, seals.sealed)), covered: anchors.covered };
+  }
+
+  /**
+   * `verify` of every run, plus what only the workspace ledger can tell: runs deleted whole
+   * (row and events), and whether that ledger's own chain holds.
+   * @example
+   * const { ok, runs } = await baton.verifyWorkspace();
+   */
+  verifyWorkspace(): Promise<WorkspaceVerdict> {
+    return verifyWorkspace(this.store, (runId) => this.verify(runId));
   }
 
   /**

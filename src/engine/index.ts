@@ -14,3 +14,5 @@ export { allows, ApiTokens, checkTokenName, hashSecret, parseScopes, principalOf
 export { type CapabilityRegistryView, type KnownCapability } from './capability-registry.js';
 export { parseUntil } from './until.js';
 export { hostCapabilities, requirePlanScope, scopeForPlan, type PlanAction } from './plan-scope.js';
+export { type WorkspaceVerdict } from './workspace-anchors.js';
+export { takeCheckpoint, verifyAgainstCheckpoint, type CheckedLedger, type CheckpointVerdict } from './checkpoint.js';

@@ -24,6 +24,13 @@ import { workItemOf } from './work-item.js';
 /** How long a conductor lock and a work lease last without renewal; renewed every third of it. */
 export const LEASE_MS = 15_000;
 
+/**
+ * Appends that may conflict in a row before the driver gives up. A conflict means another
+ * process appended (an operator's command): after a reload the next append normally goes in,
+ * so a long streak means something is wrong, and retrying without end would spin a core.
+ */
+const MAX_CONFLICTS = 20;
+
 /** The longest the driver keeps the event loop before letting timers and I/O run. */
 const YIELD_EVERY_MS = 20;
 
@@ -234,7 +241,7 @@ export class RunDriver {
   /** Takes the run's conductor lock; returns the holder it replaced when that one was dead. */
   private async lock(): Promise<RunLock | undefined> {
     const { store, owner, now } = this.options;
-    const attempt = (replacing?: string) => store.acquireRunLock({ runId: this.runId, owner, expiresAt: now() + LEASE_MS, now: now(), ...(replacing !== undefined && { replacing }) });
+    const attempt = (replacing?: string) => store.acquireRunLock({ runId: this.runId, owner, expiresAt: now() + this.leaseMs, now: now(), ...(replacing !== undefined && { replacing }) });
     let result = await attempt();
     let replaced: RunLock | undefined;
     if (!result.acquired && isDeadOnThisHost(result.holder)) {
@@ -306,6 +313,7 @@ export class RunDriver {
         await this.localWorker?.start();
       }
       let sliceStart = this.options.now();
+      let conflicts = 0;
       for (;;) {
         if (this.lostLock) throw this.lostLock;
         if (this.stopping) return this.state;
@@ -326,11 +334,18 @@ export class RunDriver {
           } catch (error) {
             if (error instanceof LockLostError) throw error;
             if (!(error instanceof ConflictError)) throw error;
-            // Another process appended (an operator's signal): start again from the ledger.
+            conflicts += 1;
+            if (conflicts > MAX_CONFLICTS) {
+              throw new ConflictError(`run "${this.runId}": ${MAX_CONFLICTS} appends in a row conflicted with other processes appending to it; this engine stops conducting it (resume it to continue)`);
+            }
+            // Another process appended (an operator's signal): start again from the ledger. The
+            // reload checks the chain against the recorded head, so a ledger that lost its newest
+            // events stops here with an IntegrityError instead of conflicting on every retry.
             await this.reload();
             this.inbox.unshift(...signals);
             continue;
           }
+          conflicts = 0;
         }
         if (this.state.status !== 'running' && this.activeHere === 0 && this.inbox.length === 0) return this.state;
         if (this.waitingOnOutside && !this.options.wait) return this.state;

@@ -11,9 +11,23 @@ export const GENESIS_HASH = '0'.repeat(64);
  * canonical data: the same text as canonicalizing the whole object, without walking the
  * envelope for every event (the ledger's hot path; a test holds the two forms equal).
  */
-export function hashOf(event: Omit<LedgerEvent, 'hash'>): string {
+export function hashOf(event: Omit<ChainLink, 'hash'>): string {
   const text = `{"at":${JSON.stringify(event.at)},"data":${canonicalJson(event.data)},"prevHash":${JSON.stringify(event.prevHash)},"runId":${JSON.stringify(event.runId)},"seq":${canonicalJson(event.seq)},"type":${JSON.stringify(event.type)}}`;
   return sha256Hex(text);
+}
+
+/**
+ * A record on a hash chain: a run's event, or an entry of the workspace ledger. Both are
+ * hashed and verified by the same code, over the same envelope.
+ */
+export interface ChainLink {
+  runId: string;
+  seq: number;
+  type: string;
+  at: string;
+  data: unknown;
+  prevHash: string;
+  hash: string;
 }
 
 /** The end of a run's chain: the next event gets `seq + 1` and links to `hash`. */
@@ -47,14 +61,24 @@ export type ChainVerdict =
 /**
  * Checks a run's chain one event at a time, so a run of any length is verified in constant
  * memory: `push` each event in order, then read `verdict`.
+ *
+ * Given the head the run's index row records (`runs.head_seq`, `head_hash`, written in the
+ * same transaction as the events), it also checks that the chain reaches that head: a chain
+ * that verifies link by link can still have lost its newest events, or all of them. Read the
+ * recorded head BEFORE the events: an append committed in between then only makes the chain
+ * longer than the recorded head, which is not a failure, while a chain shorter than it is.
  */
 export class ChainVerifier {
   private head: ChainHead = EMPTY_HEAD;
   private count = 0;
   private failure: Extract<ChainVerdict, { ok: false }> | undefined;
+  /** The hash of the event at the recorded head's seq, once it has been read. */
+  private hashAtRecorded: string | undefined;
+
+  constructor(private readonly recorded?: ChainHead) {}
 
   /** Returns false once the chain is broken; later events are ignored. */
-  push(event: LedgerEvent): boolean {
+  push(event: ChainLink): boolean {
     if (this.failure) return false;
     this.count += 1;
     const expectedSeq = this.head.seq + 1;
@@ -67,19 +91,43 @@ export class ChainVerifier {
       return false;
     }
     this.head = { seq: event.seq, hash: event.hash };
+    if (event.seq === this.recorded?.seq) this.hashAtRecorded = event.hash;
     return true;
   }
 
   get verdict(): ChainVerdict {
-    return this.failure ?? { ok: true, events: this.count, head: this.head };
+    if (this.failure) return this.failure;
+    const mismatch = this.recorded && headMismatch(this.head, this.recorded, this.hashAtRecorded);
+    if (mismatch) return { ok: false, events: this.count, ...mismatch };
+    return { ok: true, events: this.count, head: this.head };
   }
+}
+
+const short = (hash: string): string => hash.slice(0, 12);
+
+/** Where a verified chain and the recorded head disagree, and how; undefined when they agree. */
+function headMismatch(chain: ChainHead, recorded: ChainHead, hashAtRecorded: string | undefined): { seq: number; reason: string } | undefined {
+  if (chain.seq === 0) return { seq: 1, reason: `the run has no events, but its recorded head is seq ${recorded.seq} (hash ${short(recorded.hash)}): its ledger was deleted` };
+  if (chain.seq < recorded.seq) {
+    return {
+      seq: chain.seq + 1,
+      reason: `the chain ends at seq ${chain.seq} (hash ${short(chain.hash)}), but the run's recorded head is seq ${recorded.seq} (hash ${short(recorded.hash)}): events after seq ${chain.seq} were deleted`,
+    };
+  }
+  if (hashAtRecorded !== recorded.hash) {
+    return {
+      seq: recorded.seq,
+      reason: `the event at the recorded head, seq ${recorded.seq}, has hash ${short(hashAtRecorded ?? '')}, not the recorded ${short(recorded.hash)}: the chain was rewritten`,
+    };
+  }
+  return undefined;
 }
 
 /**
  * Recomputes a run's chain from its first event and reports the first event that does not
  * fit: a gap or repeat in `seq`, a broken link, or content that no longer matches its hash.
  */
-export function verifyChain(events: Iterable<LedgerEvent>): ChainVerdict {
+export function verifyChain(events: Iterable<ChainLink>): ChainVerdict {
   const verifier = new ChainVerifier();
   for (const event of events) if (!verifier.push(event)) break;
   return verifier.verdict;

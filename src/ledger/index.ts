@@ -1,5 +1,5 @@
 export { canonicalJson, hashPlan, sha256Hex } from './canonical.js';
-export { chainEvents, ChainVerifier, EMPTY_HEAD, GENESIS_HASH, verifyChain, type ChainHead, type ChainVerdict } from './chain.js';
+export { chainEvents, ChainVerifier, EMPTY_HEAD, GENESIS_HASH, verifyChain, hashOf, type ChainHead, type ChainLink, type ChainVerdict } from './chain.js';
 export { replayLedger, type ReplayVerdict } from './replay.js';
 export { routingLog, type RoutingEntry, type InjectedConstraints, type ReportedRoute, type RouteDecision } from './projections/routing-log.js';
 export { renderRoutingLogMarkdown } from './projections/routing-log-markdown.js';
@@ -8,3 +8,5 @@ export { handoffs, type AgentHandoffEntry, type Handoff, type HandedWork } from 
 export { answersFor, shellWord, type DecisionRef } from './projections/answers.js';
 export { CapabilityHealthFold, type CapabilityHealth } from './projections/capability-health.js';
 export { runArtifacts, type RunArtifact } from './projections/run-artifacts.js';
+export { needsWorkspaceEntries, workspaceEntriesFor, type WorkspaceEntry } from './workspace-ledger.js';
+export { checkpointSignatureHolds, keyFingerprint, publicKeyOf, signCheckpoint, type Checkpoint, type CheckpointBody } from './checkpoint.js';

@@ -1,4 +1,5 @@
 import { ConflictError, type BatonEvent, type Json, type LedgerEvent, type RunStatus } from '../core/index.js';
+import type { WorkspaceEntry } from '../ledger/index.js';
 
 /**
  * The one storage port. Two adapters implement it (SQLite embedded, PostgreSQL for many
@@ -223,6 +224,17 @@ export interface Store {
   listApiTokens(query?: { active?: boolean }): Promise<ApiToken[]>;
   /** Revokes a token by id or name; undefined when there is none, ConflictError when it is revoked already. */
   revokeApiToken(args: { idOrName: string; at: string }): Promise<ApiToken | undefined>;
+  /**
+   * Entries of the workspace ledger (every run's creation and end, chained), in seq order:
+   * after `afterSeq`, at most `limit`, only those of `runId` when given. Appends write them,
+   * in the same transaction as the events they anchor.
+   */
+  readWorkspaceLedger(query?: { afterSeq?: number; limit?: number; runId?: string }): Promise<WorkspaceEntry[]>;
+  /**
+   * When the workspace ledger began (the time its migration was applied); runs created before
+   * have no entries in it. Null when it covers every run this store ever held.
+   */
+  workspaceLedgerSince(): Promise<string | null>;
   close(): Promise<void>;
 }
 

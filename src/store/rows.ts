@@ -1,4 +1,5 @@
 import type { Json, LedgerEvent, RunStatus } from '../core/index.js';
+import type { WorkspaceEntry } from '../ledger/index.js';
 import type { ApiScope, ApiToken, ContextEntry, RunLock, RunRecord, WorkItem, WorkOutcome } from './port.js';
 
 /** A row as the drivers give it: both adapters name their columns alike, so one mapping serves both. */
@@ -81,5 +82,17 @@ export function toApiToken(row: Row): ApiToken {
     scopes: (row.scopes as string).split(',').filter((scope) => scope !== '') as ApiScope[],
     createdAt: row.created_at as string,
     revokedAt: (row.revoked_at as string | null) ?? null,
+  };
+}
+
+export function toWorkspaceEntry(row: Row): WorkspaceEntry {
+  return {
+    runId: row.run_id as string,
+    seq: toNumber(row.seq),
+    type: row.type as WorkspaceEntry['type'],
+    at: row.at as string,
+    data: JSON.parse(row.data as string) as WorkspaceEntry['data'],
+    prevHash: row.prev_hash as string,
+    hash: row.hash as string,
   };
 }

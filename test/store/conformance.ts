@@ -106,6 +106,35 @@ function token(name: string, scopes: ApiToken['scopes'] = ['read']): ApiToken & 
  */
 export function describeStore(name: string, makeStore: () => Promise<Store>): void {
   describe(`Store conformance: ${name}`, () => {
+    it("records every run's creation and end in the workspace ledger, chained, with the events it anchors", async () => {
+      const store = await makeStore();
+      const h1 = await createRun(store, 'r1');
+      await createRun(store, 'r2');
+      const end = chainEvents('r1', h1, [dispatched('a/a1'), { type: 'run.succeeded', data: { succeeded: 1, skipped: 0, failed: 0 } }], AT);
+      // An append that conflicts writes no entry.
+      await expect(store.append({ runId: 'r1', expectedSeq: 0, events: chainEvents('r1', EMPTY_HEAD, [created()], AT), status: 'running', create: { name: 'p', planHash: 'h' } })).rejects.toThrow(ConflictError);
+      await store.append({ runId: 'r1', expectedSeq: h1.seq, events: end, status: 'succeeded' });
+      const entries = await store.readWorkspaceLedger();
+      expect(entries.map((e) => [e.seq, e.type, e.runId, e.data])).toEqual([
+        [1, 'run.created', 'r1', { seq: 1, hash: h1.hash, status: 'running' }],
+        [2, 'run.created', 'r2', { seq: 1, hash: (await store.readEvents('r2'))[0]!.hash, status: 'running' }],
+        [3, 'run.ended', 'r1', { seq: 3, hash: end[1]!.hash, status: 'succeeded' }],
+      ]);
+      expect(verifyChain(entries).ok).toBe(true);
+      expect((await store.readWorkspaceLedger({ runId: 'r1' })).map((e) => e.seq)).toEqual([1, 3]);
+      expect((await store.readWorkspaceLedger({ afterSeq: 1, limit: 1 })).map((e) => e.seq)).toEqual([2]);
+      await store.close();
+    });
+
+    it('chains the workspace ledger without a gap or a repeat when many runs are created at once', async () => {
+      const store = await makeStore();
+      await Promise.all(Array.from({ length: 12 }, (_, i) => createRun(store, `c${i}`)));
+      const entries = await store.readWorkspaceLedger();
+      expect(entries).toHaveLength(12);
+      expect(verifyChain(entries)).toMatchObject({ ok: true, events: 12 });
+      await store.close();
+    });
+
     it('appends chained events and reads them back exactly', async () => {
       const store = await makeStore();
       const head = await createRun(store, 'r1');

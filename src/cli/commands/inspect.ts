@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { planJsonSchema } from '../../core/index.js';
-import { loadPlanFile, runView, summarizeRuns } from '../../engine/index.js';
+import { loadPlanFile, runView, summarizeRuns, verifyAgainstCheckpoint } from '../../engine/index.js';
+import { readCheckpointFile } from '../checkpoint-file.js';
+import type { RunVerdict } from '../../engine/artifacts/index.js';
 import { routingLog, type ChainVerdict, type RoutingEntry } from '../../ledger/index.js';
 import { badInput, CliExit, withBaton, workspaceExists, type GlobalOptions } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
@@ -48,6 +50,44 @@ function printRoute(s: ReturnType<typeof paint>, entry: RoutingEntry): void {
   const attempts = entry.attempts.map((a) => `${a.attemptId} ${a.outcome}${a.durationMs !== null ? ` ${a.durationMs}ms` : ''}`).join(', ');
   const outcome = entry.outcome === 'failed' ? s('red', `failed: ${entry.error?.message ?? ''}`) : entry.outcome === 'succeeded' ? s('green', 'succeeded') : entry.outcome;
   out.write(`    outcome: ${outcome}${attempts ? `  [${attempts}]` : ''}\n`);
+}
+
+/** A line of `verify`: a run's verdict, or (runId null) the workspace ledger's when its chain fails. */
+type VerifyLine = (RunVerdict & { runId: string }) | (ChainVerdict & { runId: null; ledger: 'workspace' });
+
+function printVerdicts(verdicts: readonly VerifyLine[]): void {
+  const s = paint(process.stdout);
+  if (verdicts.length === 0) process.stdout.write('no runs to verify\n');
+  for (const v of verdicts) {
+    const name = v.runId ?? 'workspace ledger';
+    if (!v.ok) process.stdout.write(`${s('red', '✗')} ${name}: ledger verification FAILED at ${v.runId === null ? 'entry' : 'seq'} ${v.seq}: ${v.reason}\n`);
+    else {
+      const uncovered = v.runId !== null && 'covered' in v && v.covered === false ? '; not covered by the workspace ledger: created before it began' : '';
+      process.stdout.write(`${s('green', '✓')} ${name}: ledger verified (${v.events} events, head ${v.head.hash.slice(0, 12)}${uncovered})\n`);
+    }
+  }
+}
+
+/** `verify --against FILE`: the checkpoint's signature, then every ledger against the heads it signed. */
+async function verifyAgainst(options: GlobalOptions, file: string, runId: string | undefined): Promise<void> {
+  const checkpoint = readCheckpointFile(file);
+  const verdict = await withBaton({ ...options, existing: true }, (baton) => verifyAgainstCheckpoint(baton, checkpoint, runId));
+  if (options.json) printJson(verdict);
+  else {
+    const s = paint(process.stdout);
+    if (verdict.signature === 'invalid') {
+      process.stdout.write(`${s('red', '✗')} checkpoint ${file}: its signature does not verify (key ${verdict.key}): the file was changed after it was signed, or not signed by Baton; nothing in it was used\n`);
+    } else {
+      process.stdout.write(`checkpoint ${file}: signature valid (key ${verdict.key}), taken ${verdict.takenAt}\n`);
+      for (const line of [...verdict.runs, ...(verdict.workspace ? [verdict.workspace] : [])]) {
+        const name = line.runId ?? 'workspace ledger';
+        const at = line.checkpointed ? ` (checkpointed at seq ${line.checkpointed.seq})` : '';
+        if (line.ok) process.stdout.write(`${s('green', '✓')} ${name}: matches the checkpoint${line.reason ? `: ${line.reason}` : at}\n`);
+        else process.stdout.write(`${s('red', '✗')} ${name}: ${line.reason ?? 'FAILED'}\n`);
+      }
+    }
+  }
+  if (!verdict.ok) throw new CliExit(ExitCode.failed);
 }
 
 export function registerInspect(program: Command, globals: () => GlobalOptions): void {
@@ -110,26 +150,24 @@ export function registerInspect(program: Command, globals: () => GlobalOptions):
 
   program
     .command('verify')
-    .description('recompute the hash chain of one run or of every run; exit 1 if any fails')
+    .description('recompute the hash chain of one run or of every run (and the workspace ledger); exit 1 if any fails')
     .argument('[run]', 'run id (default: every run in the workspace)')
+    .option('--against <file>', 'also check every run and the workspace ledger against a checkpoint (baton checkpoint)')
     .option('--json', 'print as JSON')
-    .action(async (runId: string | undefined, local: GlobalOptions) => {
+    .action(async (runId: string | undefined, local: GlobalOptions & { against?: string }) => {
       const options = { ...globals(), ...local };
-      const verdicts = runId === undefined && !workspaceExists(options) ? [] : await withBaton({ ...options, existing: true }, async (baton) => {
-        const ids = runId !== undefined ? [runId] : (await baton.listRuns({ limit: Number.MAX_SAFE_INTEGER })).map((run) => run.runId);
-        const results: (ChainVerdict & { runId: string })[] = [];
-        for (const id of ids) results.push({ runId: id, ...(await baton.verify(id)) });
-        return results;
-      });
+      if (options.against !== undefined) return verifyAgainst(options, options.against, runId);
+      const verdicts: VerifyLine[] =
+        runId === undefined && !workspaceExists(options)
+          ? []
+          : await withBaton({ ...options, existing: true }, async (baton) => {
+              if (runId !== undefined) return [{ runId, ...(await baton.verify(runId)) }];
+              const workspace = await baton.verifyWorkspace();
+              // The workspace ledger's own chain is listed only when it fails: a list of runs stays a list of runs.
+              return workspace.ledger.ok ? workspace.runs : [...workspace.runs, { runId: null, ledger: 'workspace' as const, ...workspace.ledger }];
+            });
       if (options.json) printJson(verdicts);
-      else {
-        const s = paint(process.stdout);
-        if (verdicts.length === 0) process.stdout.write('no runs to verify\n');
-        for (const v of verdicts) {
-          if (v.ok) process.stdout.write(`${s('green', '✓')} ${v.runId}: ledger verified (${v.events} events, head ${v.head.hash.slice(0, 12)})\n`);
-          else process.stdout.write(`${s('red', '✗')} ${v.runId}: ledger verification FAILED at seq ${v.seq}: ${v.reason}\n`);
-        }
-      }
+      else printVerdicts(verdicts);
       if (verdicts.some((v) => !v.ok)) throw new CliExit(ExitCode.failed);
     });
 

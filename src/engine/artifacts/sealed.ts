@@ -28,7 +28,11 @@ export interface SealedArtifactsVerdict {
  * A failed artifact makes the whole verdict fail at the `seq` of the event that sealed it,
  * so code reading only `ok`, `seq` and `reason` (the CLI) reports it unchanged.
  */
-export type RunVerdict = ChainVerdict & { artifacts?: SealedArtifactsVerdict };
+export type RunVerdict = ChainVerdict & {
+  artifacts?: SealedArtifactsVerdict;
+  /** False for a run created before the workspace ledger began (it has no entries there to check against). */
+  covered?: boolean;
+};
 
 /** Reasons listed in full before the rest are counted. */
 const LISTED = 3;

@@ -62,7 +62,7 @@ export function ledgerRoutes({ baton }: RouteDeps): Route[] {
       operationId: 'verifyRun',
       tag: 'runs',
       summary: "Verify a run's ledger",
-      description: 'Recomputes the hash chain from the first event and re-hashes the sealed artifacts, as `baton verify RUN`. A failed verification is a 200 with `ok: false`, where and why.',
+      description: 'Recomputes the hash chain from the first event (it must reach the head recorded for the run), checks it against the workspace ledger\'s record of the run\'s creation and end, and re-hashes the sealed artifacts, as `baton verify RUN`. A failed verification is a 200 with `ok: false`, where and why.',
       scope: 'read',
       params: RunParams,
       responses: { 200: { description: 'the verdict', schema: VerifyResponse } },

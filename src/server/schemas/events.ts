@@ -35,6 +35,7 @@ export const VerifyResponse = z.union([
     events: z.int(),
     head: z.object({ seq: z.int(), hash: z.string() }),
     artifacts: z.object({ sealed: z.int(), failed: z.array(z.unknown()) }).optional(),
+    covered: z.boolean().optional().describe('false for a run created before the workspace ledger began: nothing there to check it against'),
   }),
   z.object({
     ok: z.literal(false),

@@ -19,7 +19,8 @@ import {
 import { NoticeListener } from './notice-listener.js';
 import { migrate } from './migrate.js';
 import * as sql from './queries.js';
-import { toApiToken, toContextEntry, toEvent, toLock, toRun, toWork, type Row } from '../rows.js';
+import { toApiToken, toContextEntry, toEvent, toLock, toRun, toWork, toWorkspaceEntry, type Row } from '../rows.js';
+import { EMPTY_HEAD, needsWorkspaceEntries, workspaceEntriesFor, type WorkspaceEntry } from '../../ledger/index.js';
 import { prepared } from './prepared.js';
 import { withTransaction } from './transaction.js';
 
@@ -218,6 +219,15 @@ export class PostgresStore implements Store {
     throw new ConflictError(`token "${row.name as string}" was revoked already (at ${row.revoked_at as string})`);
   }
 
+  async readWorkspaceLedger(query: { afterSeq?: number; limit?: number; runId?: string } = {}): Promise<WorkspaceEntry[]> {
+    return (await this.rows(sql.SELECT_WORKSPACE_LEDGER, [query.afterSeq ?? 0, query.runId ?? null, query.limit ?? Number.MAX_SAFE_INTEGER])).map(toWorkspaceEntry);
+  }
+
+  async workspaceLedgerSince(): Promise<string | null> {
+    const [row] = await this.rows(sql.SELECT_WORKSPACE_LEDGER_SINCE, []);
+    return (row?.applied_at as string | undefined) ?? null;
+  }
+
   async close(): Promise<void> {
     await this.notices.close();
     if (!this.pool.ended) await this.pool.end();
@@ -279,6 +289,27 @@ async function appendNow(client: PoolClient, batch: AppendBatch): Promise<void> 
   if (batch.dequeue?.length) await client.query(prepared(sql.DELETE_WORK, [runId, batch.dequeue]));
   if (batch.abandon?.length) await client.query(prepared(sql.ABANDON_WORK, [runId, batch.abandon]));
   if (batch.status !== 'running') await client.query(prepared(sql.PURGE_WORK, [runId]));
+  // Last, so that the table lock is always taken after the run's row (see LOCK_WORKSPACE_LEDGER).
+  if (needsWorkspaceEntries(events)) await appendWorkspaceEntries(client, events);
+}
+
+/** Chains the entries a batch implies onto the workspace ledger, under its lock, in the append's transaction. */
+async function appendWorkspaceEntries(client: PoolClient, events: readonly LedgerEvent[]): Promise<void> {
+  await client.query(sql.LOCK_WORKSPACE_LEDGER);
+  const { rows } = await client.query<Row>(prepared(sql.SELECT_WORKSPACE_HEAD, []));
+  const head = rows[0] ? { seq: Number(rows[0].seq), hash: rows[0].hash as string } : EMPTY_HEAD;
+  const entries = workspaceEntriesFor(head, events);
+  await client.query(
+    prepared(sql.INSERT_WORKSPACE_ENTRIES, [
+      entries.map((e) => e.seq),
+      entries.map((e) => e.type),
+      entries.map((e) => e.runId),
+      entries.map((e) => e.at),
+      entries.map((e) => JSON.stringify(e.data)),
+      entries.map((e) => e.prevHash),
+      entries.map((e) => e.hash),
+    ]),
+  );
 }
 
 function toWorkKey(row: Row): WorkKey {

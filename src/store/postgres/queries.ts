@@ -192,3 +192,24 @@ export const REVOKE_API_TOKEN = `
   RETURNING *`;
 
 export const SELECT_API_TOKEN = `SELECT * FROM api_tokens WHERE id = $1 OR name = $1`;
+
+/**
+ * Serializes the appenders of workspace ledger entries (a run's creation or end): each reads
+ * the ledger's head and chains onto it, so two at once would take the same seq. The lock
+ * conflicts with itself but not with readers, and is taken last in an append, after the run's
+ * row, so appenders always lock in the same order. Creations and ends are rare next to a
+ * run's other appends, which never take it.
+ */
+export const LOCK_WORKSPACE_LEDGER = `LOCK TABLE workspace_ledger IN SHARE ROW EXCLUSIVE MODE`;
+
+export const SELECT_WORKSPACE_HEAD = `SELECT seq, hash FROM workspace_ledger ORDER BY seq DESC LIMIT 1`;
+
+export const INSERT_WORKSPACE_ENTRIES = `
+  INSERT INTO workspace_ledger (seq, type, run_id, at, data, prev_hash, hash)
+  SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])`;
+
+export const SELECT_WORKSPACE_LEDGER = `
+  SELECT * FROM workspace_ledger WHERE seq > $1 AND ($2::text IS NULL OR run_id = $2) ORDER BY seq LIMIT $3`;
+
+/** By name without its number: the workspace ledger's migration, whatever it is numbered. */
+export const SELECT_WORKSPACE_LEDGER_SINCE = `SELECT applied_at FROM baton_migrations WHERE name LIKE '%workspace_ledger'`;

@@ -130,3 +130,14 @@ export const REVOKE_API_TOKEN = `
   RETURNING *`;
 
 export const SELECT_API_TOKEN = `SELECT * FROM api_tokens WHERE id = ? OR name = ?`;
+
+export const SELECT_WORKSPACE_HEAD = `SELECT seq, hash FROM workspace_ledger ORDER BY seq DESC LIMIT 1`;
+
+export const INSERT_WORKSPACE_ENTRY = `
+  INSERT INTO workspace_ledger (seq, type, run_id, at, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)`;
+
+export const SELECT_WORKSPACE_LEDGER = `
+  SELECT * FROM workspace_ledger WHERE seq > @afterSeq AND (@runId IS NULL OR run_id = @runId) ORDER BY seq LIMIT @limit`;
+
+/** By name without its number: the workspace ledger's migration, whatever it is numbered. */
+export const SELECT_WORKSPACE_LEDGER_SINCE = `SELECT applied_at FROM baton_migrations WHERE name LIKE '%workspace_ledger'`;

@@ -3,7 +3,8 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { BatonError, ConflictError, ErrorCode, type LedgerEvent } from '../../core/index.js';
 import { assertSchemaKnown, loadMigrations } from '../migrations.js';
-import { toApiToken, toContextEntry, toEvent, toRun, toWork, type Row } from '../rows.js';
+import { EMPTY_HEAD, needsWorkspaceEntries, workspaceEntriesFor, type WorkspaceEntry } from '../../ledger/index.js';
+import { toApiToken, toContextEntry, toEvent, toRun, toWork, toWorkspaceEntry, type Row } from '../rows.js';
 import {
   CONTEXT_ID_PREFIX,
   LockLostError,
@@ -105,6 +106,10 @@ export class SqliteStore implements Store {
       listApiTokens: prepare(sql.LIST_API_TOKENS),
       revokeApiToken: prepare(sql.REVOKE_API_TOKEN),
       selectApiToken: prepare(sql.SELECT_API_TOKEN),
+      selectWorkspaceHead: prepare(sql.SELECT_WORKSPACE_HEAD),
+      insertWorkspaceEntry: prepare(sql.INSERT_WORKSPACE_ENTRY),
+      selectWorkspaceLedger: prepare(sql.SELECT_WORKSPACE_LEDGER),
+      selectWorkspaceLedgerSince: prepare(sql.SELECT_WORKSPACE_LEDGER_SINCE),
     };
     this.appendTransaction = this.db.transaction((batch: AppendBatch) => this.appendNow(batch)).immediate;
   }
@@ -143,6 +148,13 @@ export class SqliteStore implements Store {
     }
     for (const event of events) {
       s.insertEvent.run(runId, event.seq, event.type, event.at, JSON.stringify(event.data), event.prevHash, event.hash);
+    }
+    if (needsWorkspaceEntries(events)) {
+      // Inside the append's write transaction: SQLite has one writer, so the head read here is the one chained onto.
+      const head = s.selectWorkspaceHead.get() as Row | undefined;
+      for (const entry of workspaceEntriesFor(head ? { seq: Number(head.seq), hash: head.hash as string } : EMPTY_HEAD, events)) {
+        s.insertWorkspaceEntry.run(entry.seq, entry.type, entry.runId, entry.at, JSON.stringify(entry.data), entry.prevHash, entry.hash);
+      }
     }
     for (const item of batch.enqueue ?? []) {
       s.insertWork.run(
@@ -317,6 +329,15 @@ export class SqliteStore implements Store {
     const row = this.statements.selectApiToken.get(args.idOrName, args.idOrName) as Row | undefined;
     if (!row) return undefined;
     throw new ConflictError(`token "${row.name as string}" was revoked already (at ${row.revoked_at as string})`);
+  }
+
+  async readWorkspaceLedger(query: { afterSeq?: number; limit?: number; runId?: string } = {}): Promise<WorkspaceEntry[]> {
+    const rows = this.statements.selectWorkspaceLedger.all({ afterSeq: query.afterSeq ?? 0, limit: query.limit ?? Number.MAX_SAFE_INTEGER, runId: query.runId ?? null }) as Row[];
+    return rows.map(toWorkspaceEntry);
+  }
+
+  async workspaceLedgerSince(): Promise<string | null> {
+    return ((this.statements.selectWorkspaceLedgerSince.get() as Row | undefined)?.applied_at as string | undefined) ?? null;
   }
 
   async close(): Promise<void> {
