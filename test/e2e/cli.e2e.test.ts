@@ -101,6 +101,23 @@ describe('baton CLI', () => {
     expect(baton(['status', 'run-nope'], { home })).toMatchObject({ code: 2, stderr: 'baton: run "run-nope" not found\n' });
   });
 
+  it('validates a plan that uses function capabilities given with --capabilities, as run does', () => {
+    const home = tempDir();
+    const dir = tempDir();
+    const plan = join(dir, 'fn.yaml');
+    writeFileSync(plan, 'baton: 1\nname: fn\nsteps:\n  a: {capability: scorer-fn}\n');
+    const without = baton(['validate', plan], { home });
+    expect(without.code).toBe(2);
+    expect(without.stderr).toContain('unknown capability "scorer-fn"');
+    const module = join(dir, 'caps.mjs');
+    writeFileSync(module, "export default [{ id: 'scorer-fn', skills: { score: 0.9 }, run: async () => 1 }];\n");
+    const withCaps = baton(['validate', plan, '--capabilities', module], { home });
+    expect(withCaps).toMatchObject({ code: 0, stderr: '' });
+    expect(withCaps.stdout).toContain('plan "fn" is valid (1 steps, 0 capabilities)');
+    expect(baton(['validate', plan, '--capabilities', join(dir, 'nope.mjs')], { home })).toMatchObject({ code: 2, stderr: expect.stringContaining('--capabilities: no file at') });
+    expect(existsSync(home) && existsSync(join(home, 'baton.db'))).toBe(false);
+  });
+
   it('prints the JSON Schema of the plan language', () => {
     const schema = JSON.parse(baton(['schema'], { home: tempDir() }).stdout) as { properties: Record<string, unknown>; required: string[] };
     expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['baton', 'name', 'inputs', 'capabilities', 'steps']));

@@ -77,7 +77,7 @@ export function validatePlan(plan: Plan, registry: Registry): PlanIssue[] {
       const hint = suggest(step.capability, capabilityIds);
       issues.push({
         path: ['steps', id, 'capability'],
-        message: `unknown capability "${step.capability}"${hint}; known: ${knownList(capabilityIds)} (function capabilities are registered through the library API)`,
+        message: `unknown capability "${step.capability}"${hint}; known: ${knownList(capabilityIds)} (function capabilities are registered through the library API, or given to the CLI with --capabilities FILE)`,
       });
     }
     if (step.skill !== undefined && !capabilityIds.some((cap) => registry[cap]?.skills[step.skill as string] !== undefined)) {
