@@ -1,6 +1,6 @@
 import { isMap, isPair, isScalar, LineCounter, parseDocument, visit, type Document, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
-import { PlanError, type PlanIssue } from '../errors.js';
+import { cut, PlanError, type PlanIssue } from '../errors.js';
 import type { Registry } from '../registry.js';
 import { Plan } from './schema.js';
 import { validatePlan } from './validate.js';
@@ -15,10 +15,10 @@ function zodIssuesToPlanIssues(issues: readonly z.core.$ZodIssue[]): PlanIssue[]
   return issues.flatMap((issue): PlanIssue[] => {
     const path = issue.path.map((part) => (typeof part === 'symbol' ? String(part) : part));
     if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({ path: [...path, key], message: `unknown field "${key}"` }));
+      return issue.keys.map((key) => ({ path: [...path, key], message: `unknown field "${cut(key)}"` }));
     }
     if (issue.code === 'invalid_key') {
-      const key = String(path.at(-1));
+      const key = cut(String(path.at(-1)));
       return [{ path, message: `"${key}" is not a valid name: ${issue.issues[0]?.message ?? issue.message}` }];
     }
     if (issue.code === 'invalid_union' && path.at(-1) === 'after') {
@@ -69,7 +69,7 @@ function locateAll(issues: PlanIssue[], source: PlanSource): PlanIssue[] {
   return issues.map((issue) => ({
     ...issue,
     ...(source.file !== undefined && { file: source.file }),
-    ...source.locate(issue.path, /^unknown field|is not a valid name/.test(issue.message) ? 'key' : 'value'),
+    ...source.locate(issue.path, /^unknown field|is not a valid name|is a reserved name/.test(issue.message) ? 'key' : 'value'),
   }));
 }
 
@@ -134,8 +134,31 @@ function firstAliasOffset(doc: Document): number {
   return offset;
 }
 
+/**
+ * Where the data has a `__proto__` key. The schema never sees one (an object assigned that key
+ * gets a new prototype, not an entry), so a step named `__proto__` would silently vanish.
+ */
+function reservedKeyPaths(data: unknown): (string | number)[][] {
+  const found: (string | number)[][] = [];
+  // A stack, not recursion: plan data from the API can be nested deeper than the call stack.
+  const stack: { value: unknown; path: (string | number)[] }[] = [{ value: data, path: [] }];
+  while (stack.length > 0) {
+    const { value, path } = stack.pop() as { value: unknown; path: (string | number)[] };
+    if (Array.isArray(value)) value.forEach((item, i) => stack.push({ value: item, path: [...path, i] }));
+    else if (value !== null && typeof value === 'object') {
+      for (const key of Object.keys(value)) {
+        if (key === '__proto__') found.push([...path, key]);
+        else stack.push({ value: (value as Record<string, unknown>)[key], path: [...path, key] });
+      }
+    }
+  }
+  return found;
+}
+
 /** Validates a plan given as data (from the builder or the API); issues carry JSON paths. */
 export function checkPlan(data: unknown, registry: (plan: Plan) => Registry, source?: PlanSource): Plan {
+  const reserved = reservedKeyPaths(data).map((path) => ({ path, message: '"__proto__" is a reserved name and cannot be used as a key in a plan (a step id, capability id, input name or field); choose another name' }));
+  if (reserved.length > 0) throw new PlanError(source ? locateAll(reserved, source) : reserved);
   const parsed = Plan.safeParse(data);
   if (!parsed.success) {
     const issues = zodIssuesToPlanIssues(parsed.error.issues);
