@@ -72,6 +72,12 @@ export const CommandCapability = z.strictObject({
   command: z.array(z.string()).min(1, 'command needs at least the program to run'),
   /** Default timeout for every attempt on this capability; a step's own `timeout` wins. */
   timeout: Duration.optional(),
+  /**
+   * The directory the command runs in. In a plan file it (and the default, `.`) is relative to
+   * the plan file's directory, so `[node, scripts/work.mjs]` finds the script next to the plan
+   * wherever `baton` is started; in a plan given as text or data, to the engine's directory.
+   */
+  cwd: z.string().min(1, 'cwd cannot be empty (leave it out for the plan file\'s directory)').optional(),
 });
 
 /** A person: the step waits until someone submits its result (`baton submit RUN STEP`). */
