@@ -48,3 +48,44 @@ describe('reserved names', () => {
     expect(() => checkPlan(data, (plan) => buildRegistry(plan))).toThrow(/steps.__proto__: "__proto__" is a reserved name/);
   });
 });
+
+describe('messages that say what is wrong', () => {
+  it('refuses a custom or unknown YAML tag with its location instead of turning the value into a string', () => {
+    const text = one(`baton: 1\nname: x\ncapabilities:\n  sh: { kind: command, command: [node, !!js/function 'function () {}', !shell rm], skills: { build: 1 } }\nsteps:\n  a: { skill: build }\n`);
+    expect(text).toBe(
+      [
+        '4:40 : the YAML tag !!js/function is not allowed in a plan: a plan holds only strings, numbers, booleans, null, lists and maps; write the value without a tag',
+        '4:72 : the YAML tag !shell is not allowed in a plan: a plan holds only strings, numbers, booleans, null, lists and maps; write the value without a tag',
+      ].join('\n'),
+    );
+    expect(one(`baton: 1\nname: x\n${CAPS}steps:\n  a: { skill: build, input: !!binary aGk= }\n`)).toContain('the YAML tag !!binary is not allowed in a plan');
+    expect(() => parsePlan(`baton: 1\nname: !!str x\n${CAPS}steps:\n  a: { skill: build }\n`, { registry: (plan) => buildRegistry(plan) })).not.toThrow();
+  });
+
+  it('says a number is out of range where a 1e400 is', () => {
+    expect(one(`baton: 1\nname: x\ninputs: { n: { type: integer, default: 1e400 }, l: { type: list, default: [1, -1e999] } }\n${CAPS}steps:\n  a: { skill: build }\n`)).toBe(
+      [
+        '3:40 inputs.n.default: number out of range: it is too large for a number (the largest is about 1.8e308)',
+        '3:79 inputs.l.default.1: number out of range: it is too large for a number (the largest is about 1.8e308)',
+      ].join('\n'),
+    );
+  });
+
+  it('names the gate that combines approval and evidence and says how to split it; explains other phase mistakes', () => {
+    const text = one(
+      `baton: 1\nname: x\nphases: [build, { id: ship, gate: { approval: true, evidence: { checks: [a] } } }, { id: after, gate: { evidence: { chekcs: [a] } } }, { id: last, colour: red }]\n${CAPS}steps:\n  a: { skill: build, phase: build }\n`,
+    );
+    expect(text).toContain('phases.1.gate: the gate of phase "ship" combines approval and evidence: one gate holds exactly one of approval, evidence or policy (they cannot be combined in one gate yet); split them over two consecutive phases, one gate each');
+    expect(text).toContain('phases.2.gate.evidence.chekcs: unknown field "chekcs"');
+    expect(text).toContain('phases.3.colour: unknown field "colour"');
+    expect(text).not.toContain('Invalid input');
+  });
+
+  it('names a long dependency cycle by its first steps and its length, on one short line', () => {
+    const steps = Array.from({ length: 1_000 }, (_, i) => `  s${i}: { skill: build, after: [s${(i + 1) % 1_000}] }`).join('\n');
+    const [issue, ...rest] = issuesOf(`baton: 1\nname: x\n${CAPS}steps:\n${steps}\n`);
+    expect(rest).toEqual([]);
+    expect(issue?.message).toMatch(/^dependency cycle of 1,000 steps: s\d+ -> s\d+ -> s\d+ -> s\d+ -> s\d+ -> s\d+ -> s\d+ -> s\d+ -> s\d+ -> s\d+ -> \.\.\. -> s\d+ \(990 steps not shown\)$/);
+    expect(one(`baton: 1\nname: x\n${CAPS}steps:\n  a: { skill: build, after: [b] }\n  b: { skill: build, after: [a] }\n`)).toMatch(/dependency cycle: (a -> b -> a|b -> a -> b)$/);
+  });
+});

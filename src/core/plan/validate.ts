@@ -99,11 +99,21 @@ export function validatePlan(plan: Plan, registry: Registry): PlanIssue[] {
 
   const cycle = findCycle(plan);
   // A step listed in its own `after` is reported above; its one-step cycle would say it twice.
-  if (cycle && cycle.length > 2) issues.push({ path: ['steps', cycle[0] as string, 'after'], message: `dependency cycle: ${cycle.join(' -> ')}` });
+  if (cycle && cycle.length > 2) issues.push({ path: ['steps', cycle[0] as string, 'after'], message: describeCycle(cycle) });
 
   // Expressions compile only after the graph is sound: reference checks need ancestors.
   if (issues.length === 0) issues.push(...validateExpressions(plan));
   return issues;
+}
+
+/** Steps of a long cycle that a message names; a 10,000-step cycle printed whole was one 89 KB line. */
+const CYCLE_SHOWN = 10;
+
+/** `a -> b -> c -> a`, or for a long cycle its first steps and how many there are. */
+export function describeCycle(cycle: readonly string[]): string {
+  const steps = cycle.length - 1; // the first id is repeated at the end
+  if (steps <= CYCLE_SHOWN) return `dependency cycle: ${cycle.join(' -> ')}`;
+  return `dependency cycle of ${steps.toLocaleString('en-US')} steps: ${cycle.slice(0, CYCLE_SHOWN).join(' -> ')} -> ... -> ${cycle[0] as string} (${(steps - CYCLE_SHOWN).toLocaleString('en-US')} steps not shown)`;
 }
 
 /** Whether `list` only holds values of `granted`; the values that are not, else an empty list. */
