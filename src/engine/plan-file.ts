@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { BatonError, buildRegistry, ErrorCode, parsePlan, PlanError, type CapabilityDescriptor, type Plan, type PlanIssue } from '../core/index.js';
+import { BatonError, buildRegistry, decodePlanBytes, ErrorCode, parsePlan, PlanError, type CapabilityDescriptor, type Plan, type PlanIssue } from '../core/index.js';
 
 /**
  * Reads and validates a plan file (YAML or JSON) against the plan's own capabilities and
@@ -13,15 +13,15 @@ import { BatonError, buildRegistry, ErrorCode, parsePlan, PlanError, type Capabi
  * as an absolute `cwd`, so `[node, scripts/work.mjs]` next to the plan runs from anywhere.
  */
 export async function loadPlanFile(file: string, registered: readonly CapabilityDescriptor[] = []): Promise<Plan> {
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = await readFile(file, 'utf8');
+    bytes = await readFile(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (error as Error).message;
     throw new BatonError(ErrorCode.badInput, `cannot read plan file ${file}: ${why}`);
   }
-  const plan = parsePlan(text, { file, registry: (parsed) => buildRegistry(parsed, registered) });
+  const plan = parsePlan(decodePlanBytes(bytes, file), { file, registry: (parsed) => buildRegistry(parsed, registered) });
   return anchorToPlanDirectory(plan, file);
 }
 

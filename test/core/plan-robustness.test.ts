@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildRegistry, checkPlan, parsePlan, PlanError, type PlanIssue } from '../../src/core/index.js';
+import { buildRegistry, checkPlan, decodePlanBytes, parsePlan, PlanError, type PlanIssue } from '../../src/core/index.js';
 
 const CAPS = `capabilities:
   sh: { kind: command, command: [node, x.js], skills: { build: 1 } }
@@ -87,5 +87,34 @@ describe('messages that say what is wrong', () => {
     expect(rest).toEqual([]);
     expect(issue?.message).toMatch(/^dependency cycle of 1,000 steps: s\d+ -> s\d+ -> s\d+ -> s\d+ -> s\d+ -> s\d+ -> s\d+ -> s\d+ -> s\d+ -> s\d+ -> \.\.\. -> s\d+ \(990 steps not shown\)$/);
     expect(one(`baton: 1\nname: x\n${CAPS}steps:\n  a: { skill: build, after: [b] }\n  b: { skill: build, after: [a] }\n`)).toMatch(/dependency cycle: (a -> b -> a|b -> a -> b)$/);
+  });
+});
+
+describe('plan file bytes', () => {
+  const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
+
+  it('refuses bytes that are not UTF-8 with their line and column instead of replacing them', () => {
+    const bytes = new Uint8Array([...utf8('baton: 1\nname: café '), 0xe9, ...utf8('\nsteps: {}\n')]);
+    expect(() => decodePlanBytes(bytes, 'plan.yaml')).toThrow(PlanError);
+    try {
+      decodePlanBytes(bytes, 'plan.yaml');
+    } catch (error) {
+      expect((error as PlanError).issues).toEqual([
+        { path: [], file: 'plan.yaml', line: 2, column: 12, message: 'plan files must be UTF-8: byte 0xE9 at offset 21 is not valid UTF-8 (is the file in Latin-1 or another encoding?)' },
+      ]);
+    }
+    // Overlong forms and surrogates are not UTF-8 either.
+    for (const bad of [[0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xe2, 0x82]]) {
+      expect(() => decodePlanBytes(new Uint8Array([0x61, ...bad]))).toThrow(/byte 0x.. at offset 1 is not valid UTF-8/);
+    }
+    expect(decodePlanBytes(new Uint8Array([0xef, 0xbb, 0xbf, ...utf8('name: café ✓ 𝄞')]))).toBe('name: café ✓ 𝄞');
+  });
+
+  it('names a UTF-16 or UTF-32 file as such', () => {
+    const utf16le = new Uint8Array([0xff, 0xfe, ...[...'baton: 1'].flatMap((c) => [c.charCodeAt(0), 0])]);
+    expect(() => decodePlanBytes(utf16le, 'plan.yaml')).toThrow('plan files must be UTF-8 (this file is UTF-16 LE)');
+    expect(() => decodePlanBytes(new Uint8Array([0xfe, 0xff, 0, 0x62]))).toThrow('(this file is UTF-16 BE)');
+    expect(() => decodePlanBytes(new Uint8Array([0xff, 0xfe, 0, 0, 0x62, 0, 0, 0]))).toThrow('(this file is UTF-32 LE)');
+    expect(() => decodePlanBytes(new Uint8Array([0x62, 0, 0x61, 0]))).toThrow('(this file is UTF-16 LE, without a byte order mark)');
   });
 });

@@ -118,6 +118,17 @@ describe('baton CLI', () => {
     expect(existsSync(home) && existsSync(join(home, 'baton.db'))).toBe(false);
   });
 
+  it('refuses a plan file that is not UTF-8, saying where or which encoding it is in', () => {
+    const home = tempDir();
+    const dir = tempDir();
+    const latin1 = join(dir, 'latin1.yaml');
+    writeFileSync(latin1, Buffer.from('baton: 1\nname: caf\xe9\ncapabilities:\n  c: {kind: command, command: [echo], skills: {x: 1}}\nsteps:\n  a: {skill: x}\n', 'latin1'));
+    expect(baton(['validate', latin1], { home })).toMatchObject({ code: 2, stderr: `baton: invalid plan\n  ${latin1}:2:10 (plan): plan files must be UTF-8: byte 0xE9 at offset 18 is not valid UTF-8 (is the file in Latin-1 or another encoding?)\n` });
+    const utf16 = join(dir, 'utf16.yaml');
+    writeFileSync(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('baton: 1\nname: x\nsteps:\n  a: {skill: x}\n', 'utf16le')]));
+    expect(baton(['validate', utf16], { home })).toMatchObject({ code: 2, stderr: expect.stringContaining(`${utf16}:1:1 (plan): plan files must be UTF-8 (this file is UTF-16 LE)`) });
+  });
+
   it('prints the JSON Schema of the plan language', () => {
     const schema = JSON.parse(baton(['schema'], { home: tempDir() }).stdout) as { properties: Record<string, unknown>; required: string[] };
     expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['baton', 'name', 'inputs', 'capabilities', 'steps']));
