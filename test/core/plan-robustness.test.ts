@@ -118,3 +118,22 @@ describe('plan file bytes', () => {
     expect(() => decodePlanBytes(new Uint8Array([0x62, 0, 0x61, 0]))).toThrow('(this file is UTF-16 LE, without a byte order mark)');
   });
 });
+
+describe('inputs read by expressions', () => {
+  it('refuses an undeclared inputs.NAME in a condition, a template or a command argument at validate time', () => {
+    const text = one(
+      `baton: 1\nname: x\ninputs: { count: { type: integer, default: 1 } }\ncapabilities:\n  sh: { kind: command, command: [node, "{{ inputs.who }}"], skills: { build: 1 } }\nsteps:\n  a: { skill: build, when: "inputs.cout > 1", input: { n: "{{ inputs['zz'] }}" } }\n  b: { skill: build, input: "{{ inputs.count }}" }\n`,
+    );
+    expect(text.split('\n').map((line) => line.replace(/^\d+:\d+ /, ''))).toEqual([
+      'steps.a.when: `inputs.cout > 1` reads inputs.cout, which the plan does not declare (did you mean "count"?); declared: count (declare it under `inputs:`)',
+      "steps.a.input: `inputs['zz']` reads inputs.zz, which the plan does not declare; declared: count (declare it under `inputs:`)",
+      'capabilities.sh.command.1: `inputs.who` reads inputs.who, which the plan does not declare; declared: count (declare it under `inputs:`)',
+    ]);
+  });
+
+  it('refuses an undeclared inputs.NAME in a gate policy', () => {
+    expect(one(`baton: 1\nname: x\nphases: [build, { id: ship, gate: { policy: "inputs.ok" } }]\n${CAPS}steps:\n  a: { skill: build, phase: build }\n  b: { skill: build, phase: ship }\n`)).toBe(
+      '3:45 phases.1.gate.policy: `inputs.ok` reads inputs.ok, which the plan does not declare; the plan declares no inputs (declare it under `inputs:`)',
+    );
+  });
+});

@@ -278,6 +278,7 @@ function validateGovernance(plan: Plan, registry: Registry): PlanIssue[] {
         const expression = compileExpression(gate.policy, 'policy');
         if (expression.type !== 'bool' && expression.type !== 'dyn') issues.push({ path, message: `expression ${quoted(gate.policy)} gives ${expression.type}; a policy must give true or false` });
         for (const ref of expression.stepRefs) earlier(ref, path, `\`${gate.policy}\` reads`);
+        issues.push(...undeclaredInputs(plan, expression, path));
       } catch (error) {
         if (!(error instanceof ExpressionError)) throw error;
         issues.push({ path, message: `expression ${quoted(gate.policy)} ${error.message}` });
@@ -287,10 +288,25 @@ function validateGovernance(plan: Plan, registry: Registry): PlanIssue[] {
   return issues;
 }
 
+/**
+ * Issues for the `inputs.<name>` an expression reads that the plan does not declare: no run
+ * can be given one (undeclared inputs are refused), so it would only fail at run time.
+ */
+function undeclaredInputs(plan: Plan, expression: CompiledExpression, path: (string | number)[]): PlanIssue[] {
+  const declared = Object.keys(plan.inputs ?? {});
+  return expression.inputRefs
+    .filter((name) => !Object.hasOwn(plan.inputs ?? {}, name))
+    .map((name) => ({
+      path,
+      message: `${quoted(expression.source)} reads inputs.${name}, which the plan does not declare${suggest(name, declared)}; ${declared.length === 0 ? 'the plan declares no inputs' : `declared: ${knownList(declared)}`} (declare it under \`inputs:\`)`,
+    }));
+}
+
 function validateExpressions(plan: Plan): PlanIssue[] {
   const issues: PlanIssue[] = [];
   for (const [id, step] of Object.entries(plan.steps)) {
     const checkRefs = (expression: CompiledExpression, path: (string | number)[], selfAllowed: boolean): void => {
+      issues.push(...undeclaredInputs(plan, expression, path));
       for (const ref of expression.stepRefs) {
         if (!(ref in plan.steps)) {
           issues.push({ path, message: `${quoted(expression.source)} reads unknown step "${ref}"${suggest(ref, Object.keys(plan.steps))}` });
@@ -325,7 +341,7 @@ function validateExpressions(plan: Plan): PlanIssue[] {
     if (capability.kind !== 'command') continue;
     capability.command.forEach((argument, i) => {
       try {
-        compileTemplates(argument, 'command');
+        for (const expression of compileTemplates(argument, 'command')) issues.push(...undeclaredInputs(plan, expression, ['capabilities', id, 'command', i]));
       } catch (error) {
         if (!(error instanceof ExpressionError)) throw error;
         issues.push({ path: ['capabilities', id, 'command', i], message: `template ${quoted(`{{ ${error.source} }}`)} ${error.message}` });
