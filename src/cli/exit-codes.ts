@@ -17,6 +17,8 @@ export const ExitCode = {
   waiting: 4,
   /** Interrupted by Ctrl-C; the run can be resumed. */
   interrupted: 130,
+  /** Whoever read the output closed the pipe early (`baton status | head`): 128 + SIGPIPE, as a shell reports it. */
+  closedPipe: 141,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

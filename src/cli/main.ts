@@ -10,6 +10,7 @@ import { registerWorker } from './commands/worker.js';
 import { registerServe } from './commands/serve.js';
 import { registerToken } from './commands/token.js';
 import { reportError, type GlobalOptions } from './context.js';
+import { exitQuietlyOnClosedPipe } from './closed-pipe.js';
 import { ExitCode } from './exit-codes.js';
 
 function jsonRequested(argv: readonly string[]): boolean {
@@ -18,6 +19,7 @@ function jsonRequested(argv: readonly string[]): boolean {
 
 /** The `baton` command. Returns the exit code rather than exiting, so tests can call it too. */
 export async function main(argv: readonly string[]): Promise<number> {
+  exitQuietlyOnClosedPipe();
   const json = jsonRequested(argv);
   const program = new Command('baton')
     .description('Baton: a governed orchestration engine for AI agents, models and tools')

@@ -37,9 +37,14 @@ export interface PlanIssue {
   column?: number;
 }
 
+/** Text from a plan quoted in a message, cut to `max` characters: a 20 MB key must not make a 20 MB message. */
+export function cut(text: string, max = 80): string {
+  return text.length > max ? `${text.slice(0, max - 3)}... (${text.length.toLocaleString('en-US')} characters)` : text;
+}
+
 export function formatPath(path: readonly (string | number)[]): string {
   if (path.length === 0) return '(plan)';
-  return path.map((part, i) => (typeof part === 'number' ? `[${part}]` : i === 0 ? part : `.${part}`)).join('');
+  return path.map((part, i) => (typeof part === 'number' ? `[${part}]` : i === 0 ? cut(part) : `.${cut(part)}`)).join('');
 }
 
 export function formatIssue(issue: PlanIssue): string {

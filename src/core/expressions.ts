@@ -86,6 +86,8 @@ export interface CompiledExpression {
   readonly source: string;
   /** Step ids the expression reads as `steps.<id>` or `steps["<id>"]`. */
   readonly stepRefs: readonly string[];
+  /** Input names the expression reads as `inputs.<name>` or `inputs["<name>"]`. */
+  readonly inputRefs: readonly string[];
   /** The CEL type the checker infers, e.g. `bool`, `list<int>`, or `dyn` when it depends on data. */
   readonly type: string;
   evaluate(context: ExpressionContext): Json;
@@ -119,6 +121,23 @@ function collectStepRefs(node: unknown, refs: Set<string>, source: string): void
   collectStepRefs(node.args, refs, source);
 }
 
+/** Collects `inputs.<name>` references, so that validation can refuse names the plan does not declare. */
+function collectInputRefs(node: unknown, refs: Set<string>): void {
+  if (Array.isArray(node)) {
+    for (const child of node) collectInputRefs(child, refs);
+    return;
+  }
+  if (!isAstNode(node)) return;
+  if ((node.op === '.' || node.op === '[]') && Array.isArray(node.args)) {
+    const [target, key] = node.args as [unknown, unknown];
+    if (isAstNode(target) && target.op === 'id' && target.args === 'inputs') {
+      const name = typeof key === 'string' ? key : isAstNode(key) && key.op === 'value' && typeof key.args === 'string' ? key.args : undefined;
+      if (name !== undefined) refs.add(name);
+    }
+  }
+  collectInputRefs(node.args, refs);
+}
+
 function firstLine(message: string): string {
   return message.split('\n')[0] ?? message;
 }
@@ -149,6 +168,8 @@ export function compileExpression(source: string, scope: ExpressionScope): Compi
   }
   const refs = new Set<string>();
   collectStepRefs(program.ast, refs, source);
+  const inputRefs = new Set<string>();
+  collectInputRefs(program.ast, inputRefs);
   const unsafe = unsafeMatchesCall(program.ast);
   if (unsafe) throw new ExpressionError(`is refused: ${unsafe}`, source);
   meterProgram(program.ast, (what) => {
@@ -157,6 +178,7 @@ export function compileExpression(source: string, scope: ExpressionScope): Compi
   const compiled: CompiledExpression = {
     source,
     stepRefs: [...refs],
+    inputRefs: [...inputRefs],
     type: String(check.type ?? 'dyn'),
     evaluate(context) {
       const celContext: Record<string, unknown> = {};

@@ -7,6 +7,7 @@ export { EVALUATION_BUDGET } from './expression-budget.js';
 export type { Json, JsonObject } from './json.js';
 export { DURATION_PATTERN, durationToMs } from './plan/duration.js';
 export { checkPlan, parsePlan, type PlanSource } from './plan/parse.js';
+export { decodePlanBytes } from './plan/decode.js';
 export { Plan as PlanSchema, planJsonSchema, type CommandCapability, type InputDeclaration, type Plan, type PlanCapability, type Step } from './plan/schema.js';
 export { buildRegistry, type CapabilityDescriptor, type Registry } from './registry.js';
 export { routeStep, staticPolicy, stepGrant, type RoutePolicy } from './routing.js';

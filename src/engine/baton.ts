@@ -46,7 +46,8 @@ import { RunContexts } from './run-contexts.js';
 import { Worker } from './worker.js';
 import * as operator from './operator.js';
 import { RunHandle } from './run-handle.js';
-import { newRunId, RUN_ID_PATTERN } from './run-id.js';
+import { checkRunId, newRunId } from './run-id.js';
+import { refuseUnfitPlan } from './refuse-unfit.js';
 import { artifactsRoot, databaseFile, workspaceHome } from './workspace.js';
 import type { BatonOptions, OperatorOptions, ResumeOptions, RevertOptions, SubmitOptions, WorkOptions } from './baton-options.js';
 
@@ -140,7 +141,7 @@ export class Baton {
     const inputs = resolveInputs(checked, { ...options.inputs, ...options.inputText }, { fromText: options.inputText !== undefined });
     const planHash = hashPlan(checked);
     if (options.runId !== undefined) {
-      if (!RUN_ID_PATTERN.test(options.runId)) throw new BatonError(ErrorCode.badInput, `run id "${options.runId}" must be 1-128 letters, digits, ., _ or - (starting with a letter or digit)`);
+      checkRunId(options.runId);
       const existing = await this.store.getRun(options.runId);
       if (existing) {
         if (existing.planHash !== planHash) {
@@ -170,9 +171,7 @@ export class Baton {
     const registry = buildRegistry(checked, this.registered());
     this.refuseUnfit(checked, registry);
     const inputs = resolveInputs(checked, { ...options.inputs, ...options.inputText }, { fromText: options.inputText !== undefined });
-    if (options.runId !== undefined && !RUN_ID_PATTERN.test(options.runId)) {
-      throw new BatonError(ErrorCode.badInput, `run id "${options.runId}" must be 1-128 letters, digits, ., _ or - (starting with a letter or digit)`);
-    }
+    if (options.runId !== undefined) checkRunId(options.runId);
     const runId = options.runId ?? newRunId(this.options.now());
     const planHash = hashPlan(checked);
     const created: BatonEvent = { type: 'run.created', data: { plan: checked, planHash, inputs, registry } };
@@ -457,10 +456,8 @@ export class Baton {
     return preflight(checked, buildRegistry(checked, this.registered()));
   }
 
-  /** Pre-flight, fail-closed: a plan that cannot run as it stands is refused before anything is written. */
   private refuseUnfit(plan: Plan, registry: Record<string, CapabilityDescriptor>): void {
-    const { problems } = preflight(plan, registry);
-    if (problems.length > 0) throw new BatonError(ErrorCode.badInput, `pre-flight refused plan "${plan.name}":\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    refuseUnfitPlan(plan, registry);
   }
 
   private principal(options: OperatorOptions): string {

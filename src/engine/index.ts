@@ -3,6 +3,8 @@ export { checkContextText, ContextEntrySchema, type WorkspaceContext } from './c
 export { displayStatus, RunHandle, summarize, type RunResult } from './run-handle.js';
 export { workspaceHome, databaseFile } from './workspace.js';
 export { loadPlanFile } from './plan-file.js';
+export { refuseUnfitPlan } from './refuse-unfit.js';
+export { checkRunId } from './run-id.js';
 export { killRunningCommands } from '../capabilities/index.js';
 export { Worker, type WorkerLogEvent } from './worker.js';
 export { RunAdopter, type RunAdopterLogEvent } from './run-adopter.js';

@@ -101,6 +101,34 @@ describe('baton CLI', () => {
     expect(baton(['status', 'run-nope'], { home })).toMatchObject({ code: 2, stderr: 'baton: run "run-nope" not found\n' });
   });
 
+  it('validates a plan that uses function capabilities given with --capabilities, as run does', () => {
+    const home = tempDir();
+    const dir = tempDir();
+    const plan = join(dir, 'fn.yaml');
+    writeFileSync(plan, 'baton: 1\nname: fn\nsteps:\n  a: {capability: scorer-fn}\n');
+    const without = baton(['validate', plan], { home });
+    expect(without.code).toBe(2);
+    expect(without.stderr).toContain('unknown capability "scorer-fn"');
+    const module = join(dir, 'caps.mjs');
+    writeFileSync(module, "export default [{ id: 'scorer-fn', skills: { score: 0.9 }, run: async () => 1 }];\n");
+    const withCaps = baton(['validate', plan, '--capabilities', module], { home });
+    expect(withCaps).toMatchObject({ code: 0, stderr: '' });
+    expect(withCaps.stdout).toContain('plan "fn" is valid (1 steps, 0 capabilities)');
+    expect(baton(['validate', plan, '--capabilities', join(dir, 'nope.mjs')], { home })).toMatchObject({ code: 2, stderr: expect.stringContaining('--capabilities: no file at') });
+    expect(existsSync(home) && existsSync(join(home, 'baton.db'))).toBe(false);
+  });
+
+  it('refuses a plan file that is not UTF-8, saying where or which encoding it is in', () => {
+    const home = tempDir();
+    const dir = tempDir();
+    const latin1 = join(dir, 'latin1.yaml');
+    writeFileSync(latin1, Buffer.from('baton: 1\nname: caf\xe9\ncapabilities:\n  c: {kind: command, command: [echo], skills: {x: 1}}\nsteps:\n  a: {skill: x}\n', 'latin1'));
+    expect(baton(['validate', latin1], { home })).toMatchObject({ code: 2, stderr: `baton: invalid plan\n  ${latin1}:2:10 (plan): plan files must be UTF-8: byte 0xE9 at offset 18 is not valid UTF-8 (is the file in Latin-1 or another encoding?)\n` });
+    const utf16 = join(dir, 'utf16.yaml');
+    writeFileSync(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('baton: 1\nname: x\nsteps:\n  a: {skill: x}\n', 'utf16le')]));
+    expect(baton(['validate', utf16], { home })).toMatchObject({ code: 2, stderr: expect.stringContaining(`${utf16}:1:1 (plan): plan files must be UTF-8 (this file is UTF-16 LE)`) });
+  });
+
   it('prints the JSON Schema of the plan language', () => {
     const schema = JSON.parse(baton(['schema'], { home: tempDir() }).stdout) as { properties: Record<string, unknown>; required: string[] };
     expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['baton', 'name', 'inputs', 'capabilities', 'steps']));

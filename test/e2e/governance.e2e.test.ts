@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../support/temp.js';
-import { baton, batonAsync, type CliResult } from './cli.js';
+import { baton, batonAsync, ROOT, type CliResult } from './cli.js';
 
 const APPROVAL = 'examples/governance/approval.yaml';
 const SIGNAL = 'examples/governance/signal.yaml';
@@ -234,7 +234,7 @@ describe('governance from the command line', () => {
         'name: confirm',
         'constraints: { permissions: [network], confirm: [deploy] }',
         'capabilities:',
-        '  worker: { kind: command, command: [node, examples/scripts/work.mjs], skills: { deploy: 1 }, permissions: [network] }',
+        `  worker: { kind: command, command: [node, ${JSON.stringify(join(ROOT, 'examples/scripts/work.mjs'))}], skills: { deploy: 1 }, permissions: [network] }`,
         'steps:',
         '  deploy: { skill: deploy, input: { env: prod } }',
         '',

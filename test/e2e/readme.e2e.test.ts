@@ -30,10 +30,18 @@ describe('README examples run as written', () => {
 
   it('the plan example', () => {
     const plan = codeBlocks(readme, 'yaml')[0] as string;
-    const file = join(tempDir(), 'hello.yaml');
+    // Saved where the README says, next to the scripts it names; run from the root and from inside examples/.
+    const name = `readme-plan-${process.pid}.yaml`;
+    const file = join(ROOT, 'examples', name);
     writeFileSync(file, plan);
-    const result = baton(['run', file], { home: tempDir() });
-    expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/steps: 2 done, 0 skipped, 0 failed/);
+    try {
+      for (const [args, cwd] of [[['run', `examples/${name}`], ROOT], [['run', name], join(ROOT, 'examples')]] as const) {
+        const result = baton([...args], { home: tempDir(), cwd });
+        expect(result.code).toBe(0);
+        expect(result.stdout).toMatch(/steps: 2 done, 0 skipped, 0 failed/);
+      }
+    } finally {
+      rmSync(file, { force: true });
+    }
   });
 });

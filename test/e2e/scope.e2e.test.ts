@@ -5,8 +5,8 @@ import { tempDir } from '../support/temp.js';
 import { baton, ROOT, type CliResult } from './cli.js';
 
 const SCOPE = 'examples/governance/scope.yaml';
-/** Where `baton` runs in these tests, so where the plan's relative scope entries point. */
-const CWD = ROOT.replace(/\/$/, '');
+/** The plan's commands run in `cwd: ..` relative to the plan file, so its relative scope entries point there. */
+const CWD = `${ROOT}examples`;
 
 function expectCode(result: CliResult, code: number): void {
   expect(result.code, `stdout:\n${result.stdout}\nstderr:\n${result.stderr}`).toBe(code);
@@ -74,7 +74,7 @@ describe('scope from the command line', () => {
     const result = baton(['validate', plan], { home });
     expectCode(result, 2);
     expect(result.stderr).toBe(
-      `baton: invalid plan\n  ${plan}:31:28 steps.fetch.constraints.scope[0]: "api.example.com" is not within the run's constraints.scope (./out, https://api.example.com/v1); a step's constraints can only narrow the run's\n`,
+      `baton: invalid plan\n  ${plan}:32:28 steps.fetch.constraints.scope[0]: "api.example.com" is not within the run's constraints.scope (./out, https://api.example.com/v1); a step's constraints can only narrow the run's\n`,
     );
   });
 });

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
 import type { CommandCapability, Json, Plan } from '../../core/index.js';
 import { argumentOutsideScope, durationToMs, numberInputs, renderArgument, type CapabilityDescriptor } from '../../core/index.js';
 import { AbortReason, CapabilityFailure, type CapabilityRunner, type Invocation } from '../types.js';
@@ -57,7 +58,8 @@ function parseOutput(stdout: string): Json {
 
 /**
  * Runs a `command` capability: argv (never a shell string, each argument templated on its
- * own), in the directory Baton was started in, with Baton's environment plus BATON_* ids,
+ * own), in its `cwd` (a plan file's directory, see loadPlanFile) or else the directory Baton
+ * was started in, with Baton's environment plus BATON_* ids,
  * the attempt's own empty artifact directory (`BATON_ARTIFACTS_DIR`), the file it may
  * write its cost into (`BATON_COST_FILE`) and the step's scope as JSON (`BATON_SCOPE`).
  * When the step has a scope, an argument naming a path or URL outside it fails the attempt
@@ -75,11 +77,11 @@ export function commandRunner(id: string, capability: CommandCapability, declare
   };
   return {
     descriptor,
-    invoke: (invocation) => runCommand(capability.command, invocation, numberInputs(declaredInputs)),
+    invoke: (invocation) => runCommand(capability.command, capability.cwd, invocation, numberInputs(declaredInputs)),
   };
 }
 
-function runCommand(argvTemplate: readonly string[], invocation: Invocation, doubleInputs: ReadonlySet<string>): Promise<Json> {
+function runCommand(argvTemplate: readonly string[], workingDirectory: string | undefined, invocation: Invocation, doubleInputs: ReadonlySet<string>): Promise<Json> {
   let argv: string[];
   try {
     argv = argvTemplate.map((argument) => renderArgument(argument, { input: invocation.input, inputs: invocation.inputs, doubleInputs }));
@@ -93,7 +95,8 @@ function runCommand(argvTemplate: readonly string[], invocation: Invocation, dou
     return Promise.reject(new CapabilityFailure({ type: 'spawn', message: `cannot run "${argv[0] ?? ''}": command[${nul}] holds a NUL byte, which no program argument can carry`, retryable: false }));
   }
   // The scope's relative paths mean the directory the command runs in, so both use one reading of it.
-  const cwd = process.cwd();
+  // A plan file's capabilities carry its directory (loadPlanFile); others run where the engine runs.
+  const cwd = resolve(workingDirectory ?? '.');
   const outside = invocation.scope === null ? null : argumentOutsideScope(argv, invocation.scope, cwd);
   if (outside !== null) {
     // Not retryable: the same plan renders the same argument again.

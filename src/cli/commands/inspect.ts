@@ -3,6 +3,8 @@ import { planJsonSchema } from '../../core/index.js';
 import { loadPlanFile, runView, summarizeRuns, verifyAgainstCheckpoint } from '../../engine/index.js';
 import { readCheckpointFile } from '../checkpoint-file.js';
 import type { RunVerdict } from '../../engine/artifacts/index.js';
+import { functionRunner } from '../../capabilities/index.js';
+import { loadCapabilitiesFile } from '../capabilities-file.js';
 import { routingLog, type ChainVerdict, type RoutingEntry } from '../../ledger/index.js';
 import { badInput, CliExit, withBaton, workspaceExists, type GlobalOptions } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
@@ -180,10 +182,12 @@ export function registerInspect(program: Command, globals: () => GlobalOptions):
     .command('validate')
     .description('check a plan without running it (schema, references, cycles, expressions)')
     .argument('<file>', 'plan file (YAML or JSON)')
+    .option('--capabilities <file>', 'a JavaScript module exporting the function capabilities the plan uses (as for run)')
     .option('--json', 'print as JSON')
-    .action(async (file: string, local: GlobalOptions) => {
+    .action(async (file: string, local: GlobalOptions & { capabilities?: string }) => {
       const options = { ...globals(), ...local };
-      const plan = await loadPlanFile(file);
+      const functions = options.capabilities === undefined ? [] : await loadCapabilitiesFile(options.capabilities);
+      const plan = await loadPlanFile(file, functions.map((capability) => functionRunner(capability).descriptor));
       const steps = Object.keys(plan.steps).length;
       const capabilities = Object.keys(plan.capabilities ?? {}).length;
       if (options.json) printJson({ valid: true, name: plan.name, steps, capabilities });

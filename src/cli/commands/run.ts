@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { buildRegistry, formatPreflight, preflight, resolveInputs, type LedgerEvent } from '../../core/index.js';
-import { killRunningCommands, loadPlanFile, summarize, type Baton, type RunHandle, type RunResult } from '../../engine/index.js';
+import { checkRunId, killRunningCommands, loadPlanFile, refuseUnfitPlan, summarize, type Baton, type RunHandle, type RunResult } from '../../engine/index.js';
 import { functionRunner } from '../../capabilities/index.js';
 import { loadCapabilitiesFile } from '../capabilities-file.js';
 import { CliExit, badInput, withBaton, type GlobalOptions } from '../context.js';
@@ -181,6 +181,10 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
         if (report.problems.length > 0) throw new CliExit(ExitCode.badInput);
         return;
       }
+      // Everything that can refuse the run without the store is checked before the workspace
+      // is opened, which creates it: a refused run leaves no `.baton` behind.
+      refuseUnfitPlan(plan, buildRegistry(plan, registered));
+      if (options.runId !== undefined) checkRunId(options.runId);
       if (options.detach) {
         await withBaton({ ...options, functions }, async (baton) => {
           const runId = await baton.submitDetached(plan, { inputText, ...(options.runId !== undefined && { runId: options.runId }) });

@@ -1,6 +1,6 @@
 import { isMap, isPair, isScalar, LineCounter, parseDocument, visit, type Document, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
-import { PlanError, type PlanIssue } from '../errors.js';
+import { cut, PlanError, type PlanIssue } from '../errors.js';
 import type { Registry } from '../registry.js';
 import { Plan } from './schema.js';
 import { validatePlan } from './validate.js';
@@ -11,14 +11,65 @@ export interface PlanSource {
   locate(path: readonly (string | number)[], at?: 'key' | 'value'): { line: number; column: number } | undefined;
 }
 
-function zodIssuesToPlanIssues(issues: readonly z.core.$ZodIssue[]): PlanIssue[] {
+function valueAt(data: unknown, path: readonly (string | number)[]): unknown {
+  let value = data;
+  for (const part of path) {
+    if (value === null || typeof value !== 'object' || !Object.hasOwn(value, part)) return undefined;
+    value = (value as Record<string | number, unknown>)[part];
+  }
+  return value;
+}
+
+/** Where, inside `value`, a number too large for a double (YAML `1e400`, read as Infinity) is. */
+function nonFiniteAt(value: unknown, path: (string | number)[]): (string | number)[] | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : path;
+  if (value === null || typeof value !== 'object') return undefined;
+  for (const [key, child] of Object.entries(value)) {
+    const found = nonFiniteAt(child, [...path, Array.isArray(value) ? Number(key) : key]);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+const GATE_KINDS = ['approval', 'evidence', 'policy'] as const;
+
+/** A phase or gate that matched no branch of its union: say which rule it broke, not "Invalid input". */
+function explainPhase(issue: z.core.$ZodIssueInvalidUnion, path: (string | number)[], data: unknown): PlanIssue[] | undefined {
+  const value = valueAt(data, path);
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const isGate = path.at(-1) === 'gate';
+  const gate = isGate ? value : (value as { gate?: unknown }).gate;
+  const kinds = gate !== null && typeof gate === 'object' ? GATE_KINDS.filter((kind) => Object.hasOwn(gate, kind)) : [];
+  const phasePath = isGate ? path.slice(0, -1) : path;
+  const phaseId = (valueAt(data, phasePath) as { id?: unknown }).id;
+  const which = typeof phaseId === 'string' ? `phase "${cut(phaseId)}"` : 'this phase';
+  if (kinds.length > 1) {
+    return [{
+      path: [...phasePath, 'gate'],
+      message: `the gate of ${which} combines ${kinds.join(' and ')}: one gate holds exactly one of approval, evidence or policy (they cannot be combined in one gate yet); split them over two consecutive phases, one gate each`,
+    }];
+  }
+  // The branch to explain: the object form of a phase, or the gate form the gate names.
+  const branch = isGate ? (kinds.length === 1 ? issue.errors[GATE_KINDS.indexOf(kinds[0] as (typeof GATE_KINDS)[number])] : undefined) : issue.errors[1];
+  if (isGate && kinds.length === 0) return [{ path, message: 'a gate is one of {approval: true}, {evidence: {artifacts: [...], checks: [...]}} or {policy: EXPRESSION}' }];
+  if (branch === undefined) return undefined;
+  return zodIssuesToPlanIssues(branch.map((sub) => ({ ...sub, path: [...path, ...sub.path] })), data);
+}
+
+function zodIssuesToPlanIssues(issues: readonly z.core.$ZodIssue[], data: unknown): PlanIssue[] {
   return issues.flatMap((issue): PlanIssue[] => {
     const path = issue.path.map((part) => (typeof part === 'symbol' ? String(part) : part));
+    const huge = nonFiniteAt(valueAt(data, path), path);
+    if (huge) return [{ path: huge, message: 'number out of range: it is too large for a number (the largest is about 1.8e308)' }];
+    if (issue.code === 'invalid_union' && path[0] === 'phases' && (path.length === 2 || path.at(-1) === 'gate')) {
+      const explained = explainPhase(issue, path, data);
+      if (explained) return explained;
+    }
     if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({ path: [...path, key], message: `unknown field "${key}"` }));
+      return issue.keys.map((key) => ({ path: [...path, key], message: `unknown field "${cut(key)}"` }));
     }
     if (issue.code === 'invalid_key') {
-      const key = String(path.at(-1));
+      const key = cut(String(path.at(-1)));
       return [{ path, message: `"${key}" is not a valid name: ${issue.issues[0]?.message ?? issue.message}` }];
     }
     if (issue.code === 'invalid_union' && path.at(-1) === 'after') {
@@ -69,7 +120,7 @@ function locateAll(issues: PlanIssue[], source: PlanSource): PlanIssue[] {
   return issues.map((issue) => ({
     ...issue,
     ...(source.file !== undefined && { file: source.file }),
-    ...source.locate(issue.path, /^unknown field|is not a valid name/.test(issue.message) ? 'key' : 'value'),
+    ...source.locate(issue.path, /^unknown field|is not a valid name|is a reserved name/.test(issue.message) ? 'key' : 'value'),
   }));
 }
 
@@ -90,6 +141,14 @@ export function parsePlan(text: string, options: { file?: string; registry: (pla
       }),
     );
   }
+  const tagIssues = disallowedTags(doc).map(({ tag, offset }) => {
+    const { line, col } = lines.linePos(offset);
+    const message = PLAIN_TAGS.has(tag.replace(/^!!/, 'tag:yaml.org,2002:'))
+      ? `the value does not fit its YAML tag ${tag}; write the value without a tag`
+      : `the YAML tag ${tag} is not allowed in a plan: a plan holds only strings, numbers, booleans, null, lists and maps; write the value without a tag`;
+    return { path: [], message, line, column: col, ...(options.file !== undefined && { file: options.file }) };
+  });
+  if (tagIssues.length > 0) throw new PlanError(tagIssues);
   const keyOffset = firstNonPlainKeyOffset(doc);
   if (keyOffset !== undefined) {
     // `{[a]: 1}`, `? [a]`, `*alias: 1`, `!!binary x: 1`: toJS would turn the key into text
@@ -107,6 +166,31 @@ export function parsePlan(text: string, options: { file?: string; registry: (pla
     throw new PlanError([{ path: [], message: `not valid YAML or JSON: ${(error as Error).message}`, line, column: col, ...(options.file !== undefined && { file: options.file }) }]);
   }
   return checkPlan(data, options.registry, source);
+}
+
+/** Tags a plan may carry: the ones that only restate a plain JSON value. */
+const PLAIN_TAGS = new Set(['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((name) => `tag:yaml.org,2002:${name}`));
+
+function shortTag(tag: string): string {
+  return tag.startsWith('tag:yaml.org,2002:') ? `!!${tag.slice('tag:yaml.org,2002:'.length)}` : tag;
+}
+
+/**
+ * Every tag that would give a plan something other than plain data. An unknown tag
+ * (`!!js/function`, `!foo`) only warns in the YAML parser and its value silently becomes a
+ * string; `!!binary`, `!!set` and friends give values no plan field means.
+ */
+function disallowedTags(doc: Document): { tag: string; offset: number }[] {
+  const found = doc.warnings
+    .filter((warning) => warning.code === 'TAG_RESOLVE_FAILED')
+    .map((warning) => ({ tag: shortTag(/Unresolved tag: (\S+)/.exec(warning.message)?.[1] ?? 'tag'), offset: warning.pos[0] }));
+  visit(doc, {
+    Node(_key, node) {
+      const tag = (node as { tag?: string }).tag;
+      if (tag !== undefined && !PLAIN_TAGS.has(tag) && !found.some((known) => known.tag === shortTag(tag))) found.push({ tag: shortTag(tag), offset: node.range?.[0] ?? 0 });
+    },
+  });
+  return found.sort((a, b) => a.offset - b.offset);
 }
 
 function firstNonPlainKeyOffset(doc: Document): number | undefined {
@@ -134,11 +218,34 @@ function firstAliasOffset(doc: Document): number {
   return offset;
 }
 
+/**
+ * Where the data has a `__proto__` key. The schema never sees one (an object assigned that key
+ * gets a new prototype, not an entry), so a step named `__proto__` would silently vanish.
+ */
+function reservedKeyPaths(data: unknown): (string | number)[][] {
+  const found: (string | number)[][] = [];
+  // A stack, not recursion: plan data from the API can be nested deeper than the call stack.
+  const stack: { value: unknown; path: (string | number)[] }[] = [{ value: data, path: [] }];
+  while (stack.length > 0) {
+    const { value, path } = stack.pop() as { value: unknown; path: (string | number)[] };
+    if (Array.isArray(value)) value.forEach((item, i) => stack.push({ value: item, path: [...path, i] }));
+    else if (value !== null && typeof value === 'object') {
+      for (const key of Object.keys(value)) {
+        if (key === '__proto__') found.push([...path, key]);
+        else stack.push({ value: (value as Record<string, unknown>)[key], path: [...path, key] });
+      }
+    }
+  }
+  return found;
+}
+
 /** Validates a plan given as data (from the builder or the API); issues carry JSON paths. */
 export function checkPlan(data: unknown, registry: (plan: Plan) => Registry, source?: PlanSource): Plan {
+  const reserved = reservedKeyPaths(data).map((path) => ({ path, message: '"__proto__" is a reserved name and cannot be used as a key in a plan (a step id, capability id, input name or field); choose another name' }));
+  if (reserved.length > 0) throw new PlanError(source ? locateAll(reserved, source) : reserved);
   const parsed = Plan.safeParse(data);
   if (!parsed.success) {
-    const issues = zodIssuesToPlanIssues(parsed.error.issues);
+    const issues = zodIssuesToPlanIssues(parsed.error.issues, data);
     throw new PlanError(source ? locateAll(issues, source) : issues);
   }
   const issues = validatePlan(parsed.data, registry(parsed.data));

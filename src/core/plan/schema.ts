@@ -8,17 +8,29 @@ import { DURATION_PATTERN } from './duration.js';
  * cycles, expressions) live in validate.ts.
  */
 
+/**
+ * Bounds on the text a plan names things with. Names and ids are printed in every status line,
+ * log and message: a 20 MB name made `baton status` write hundreds of megabytes. Long prose
+ * belongs in `objective` or a step's input. Documented in docs/plan-language.md.
+ */
+export const PLAN_LIMITS = { id: 128, name: 200, description: 4_000, objective: 20_000 } as const;
+
+/** `__proto__` as a key would set an object's prototype instead of adding an entry: the step would vanish. */
+const id = (what: string) =>
+  z
+    .string()
+    .max(PLAN_LIMITS.id, `${what} is at most ${PLAN_LIMITS.id} characters`)
+    .refine((value) => value !== '__proto__', `"__proto__" is reserved and cannot be ${what}; choose another name`);
+const Description = z.string().max(PLAN_LIMITS.description, `a description is at most ${PLAN_LIMITS.description.toLocaleString('en-US')} characters`);
+
 /** Step ids are CEL identifiers so that `steps.<id>.output` reads naturally in expressions. */
-export const StepId = z
-  .string()
+export const StepId = id('a step id')
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a step id is a letter or _ followed by letters, digits or _ (it is used as steps.<id> in expressions)');
 
-export const CapabilityId = z
-  .string()
+export const CapabilityId = id('a capability id')
   .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'a capability id is letters, digits, _, . and -');
 
-export const SkillName = z
-  .string()
+export const SkillName = id('a skill name')
   .regex(/^[A-Za-z0-9_][A-Za-z0-9_.:-]*$/, 'a skill name is letters, digits, _, ., : and -');
 
 export const Duration = z
@@ -32,20 +44,20 @@ export const InputType = z.enum(['string', 'number', 'integer', 'boolean', 'list
 
 export const InputDeclaration = z.strictObject({
   type: InputType,
-  description: z.string().optional(),
+  description: Description.optional(),
   default: z.json().optional(),
 });
 
 export const Skills = z.record(SkillName, z.number().min(0).max(1));
 
 /** What a capability may need and a run may grant: `network`, `fs:write`, `spend`, or any name of your own. */
-export const Permission = z.string().regex(/^[a-z][a-z0-9_.:-]*$/, 'a permission is lower-case letters, digits, _, ., : and - (for example `network`, `fs:write`)');
+export const Permission = id('a permission').regex(/^[a-z][a-z0-9_.:-]*$/, 'a permission is lower-case letters, digits, _, ., : and - (for example `network`, `fs:write`)');
 
 export const CapabilityKind = z.enum(['command', 'function', 'human']);
 
 /** What every capability kind can declare besides its skills. */
 const capabilityTerms = {
-  description: z.string().optional(),
+  description: Description.optional(),
   skills: Skills,
   /** The most one attempt can cost, in US dollars; reserved against the budget before dispatch. */
   cost_usd: z.number().min(0).optional(),
@@ -60,6 +72,12 @@ export const CommandCapability = z.strictObject({
   command: z.array(z.string()).min(1, 'command needs at least the program to run'),
   /** Default timeout for every attempt on this capability; a step's own `timeout` wins. */
   timeout: Duration.optional(),
+  /**
+   * The directory the command runs in. In a plan file it (and the default, `.`) is relative to
+   * the plan file's directory, so `[node, scripts/work.mjs]` finds the script next to the plan
+   * wherever `baton` is started; in a plan given as text or data, to the engine's directory.
+   */
+  cwd: z.string().min(1, 'cwd cannot be empty (leave it out for the plan file\'s directory)').optional(),
 });
 
 /** A person: the step waits until someone submits its result (`baton submit RUN STEP`). */
@@ -106,7 +124,7 @@ export const Constraints = z.strictObject({
 /** A step's own limits: they can only narrow the run's. */
 export const StepConstraints = Constraints.pick({ budget_usd: true, allow: true, permissions: true, scope: true });
 
-export const PhaseId = z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, 'a phase id is a letter or _ followed by letters, digits, _ or -');
+export const PhaseId = id('a phase id').regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, 'a phase id is a letter or _ followed by letters, digits, _ or -');
 
 export const Gate = z.union([
   z.strictObject({ approval: z.literal(true) }),
@@ -166,7 +184,7 @@ export const Repeat = z.strictObject({
 
 export const Step = z
   .strictObject({
-    description: z.string().optional(),
+    description: Description.optional(),
     skill: SkillName.optional(),
     capability: CapabilityId.optional(),
     after: After.optional(),
@@ -224,9 +242,9 @@ export const Step = z
 
 export const Plan = z.strictObject({
   baton: z.literal(1, 'the plan language version; this Baton reads `baton: 1`'),
-  name: z.string().min(1),
-  objective: z.string().optional(),
-  inputs: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an input name is an identifier'), InputDeclaration).optional(),
+  name: z.string().min(1, 'a plan needs a name').max(PLAN_LIMITS.name, `a plan name is at most ${PLAN_LIMITS.name} characters`),
+  objective: z.string().max(PLAN_LIMITS.objective, `an objective is at most ${PLAN_LIMITS.objective.toLocaleString('en-US')} characters`).optional(),
+  inputs: z.record(id('an input name').regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an input name is an identifier'), InputDeclaration).optional(),
   capabilities: z.record(CapabilityId, PlanCapability).optional(),
   constraints: Constraints.optional(),
   /** Ordered phases; a phase opens when the one before is complete and its gate passes. */

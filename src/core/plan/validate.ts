@@ -77,7 +77,7 @@ export function validatePlan(plan: Plan, registry: Registry): PlanIssue[] {
       const hint = suggest(step.capability, capabilityIds);
       issues.push({
         path: ['steps', id, 'capability'],
-        message: `unknown capability "${step.capability}"${hint}; known: ${knownList(capabilityIds)} (function capabilities are registered through the library API)`,
+        message: `unknown capability "${step.capability}"${hint}; known: ${knownList(capabilityIds)} (function capabilities are registered through the library API, or given to the CLI with --capabilities FILE)`,
       });
     }
     if (step.skill !== undefined && !capabilityIds.some((cap) => registry[cap]?.skills[step.skill as string] !== undefined)) {
@@ -99,11 +99,21 @@ export function validatePlan(plan: Plan, registry: Registry): PlanIssue[] {
 
   const cycle = findCycle(plan);
   // A step listed in its own `after` is reported above; its one-step cycle would say it twice.
-  if (cycle && cycle.length > 2) issues.push({ path: ['steps', cycle[0] as string, 'after'], message: `dependency cycle: ${cycle.join(' -> ')}` });
+  if (cycle && cycle.length > 2) issues.push({ path: ['steps', cycle[0] as string, 'after'], message: describeCycle(cycle) });
 
   // Expressions compile only after the graph is sound: reference checks need ancestors.
   if (issues.length === 0) issues.push(...validateExpressions(plan));
   return issues;
+}
+
+/** Steps of a long cycle that a message names; a 10,000-step cycle printed whole was one 89 KB line. */
+const CYCLE_SHOWN = 10;
+
+/** `a -> b -> c -> a`, or for a long cycle its first steps and how many there are. */
+export function describeCycle(cycle: readonly string[]): string {
+  const steps = cycle.length - 1; // the first id is repeated at the end
+  if (steps <= CYCLE_SHOWN) return `dependency cycle: ${cycle.join(' -> ')}`;
+  return `dependency cycle of ${steps.toLocaleString('en-US')} steps: ${cycle.slice(0, CYCLE_SHOWN).join(' -> ')} -> ... -> ${cycle[0] as string} (${(steps - CYCLE_SHOWN).toLocaleString('en-US')} steps not shown)`;
 }
 
 /** Whether `list` only holds values of `granted`; the values that are not, else an empty list. */
@@ -268,6 +278,7 @@ function validateGovernance(plan: Plan, registry: Registry): PlanIssue[] {
         const expression = compileExpression(gate.policy, 'policy');
         if (expression.type !== 'bool' && expression.type !== 'dyn') issues.push({ path, message: `expression ${quoted(gate.policy)} gives ${expression.type}; a policy must give true or false` });
         for (const ref of expression.stepRefs) earlier(ref, path, `\`${gate.policy}\` reads`);
+        issues.push(...undeclaredInputs(plan, expression, path));
       } catch (error) {
         if (!(error instanceof ExpressionError)) throw error;
         issues.push({ path, message: `expression ${quoted(gate.policy)} ${error.message}` });
@@ -277,10 +288,25 @@ function validateGovernance(plan: Plan, registry: Registry): PlanIssue[] {
   return issues;
 }
 
+/**
+ * Issues for the `inputs.<name>` an expression reads that the plan does not declare: no run
+ * can be given one (undeclared inputs are refused), so it would only fail at run time.
+ */
+function undeclaredInputs(plan: Plan, expression: CompiledExpression, path: (string | number)[]): PlanIssue[] {
+  const declared = Object.keys(plan.inputs ?? {});
+  return expression.inputRefs
+    .filter((name) => !Object.hasOwn(plan.inputs ?? {}, name))
+    .map((name) => ({
+      path,
+      message: `${quoted(expression.source)} reads inputs.${name}, which the plan does not declare${suggest(name, declared)}; ${declared.length === 0 ? 'the plan declares no inputs' : `declared: ${knownList(declared)}`} (declare it under \`inputs:\`)`,
+    }));
+}
+
 function validateExpressions(plan: Plan): PlanIssue[] {
   const issues: PlanIssue[] = [];
   for (const [id, step] of Object.entries(plan.steps)) {
     const checkRefs = (expression: CompiledExpression, path: (string | number)[], selfAllowed: boolean): void => {
+      issues.push(...undeclaredInputs(plan, expression, path));
       for (const ref of expression.stepRefs) {
         if (!(ref in plan.steps)) {
           issues.push({ path, message: `${quoted(expression.source)} reads unknown step "${ref}"${suggest(ref, Object.keys(plan.steps))}` });
@@ -315,7 +341,7 @@ function validateExpressions(plan: Plan): PlanIssue[] {
     if (capability.kind !== 'command') continue;
     capability.command.forEach((argument, i) => {
       try {
-        compileTemplates(argument, 'command');
+        for (const expression of compileTemplates(argument, 'command')) issues.push(...undeclaredInputs(plan, expression, ['capabilities', id, 'command', i]));
       } catch (error) {
         if (!(error instanceof ExpressionError)) throw error;
         issues.push({ path: ['capabilities', id, 'command', i], message: `template ${quoted(`{{ ${error.source} }}`)} ${error.message}` });
