@@ -2,6 +2,7 @@ import { stepScope, type JsonObject, type Plan, type StepError } from '../core/i
 import { AbortReason, CapabilityFailure, type CapabilityRunner } from '../capabilities/index.js';
 import type { WorkItem, WorkKey, WorkOutcome } from '../store/index.js';
 import { AttemptScratch, type ArtifactStore } from './artifacts/index.js';
+import { setLongTimeout } from './long-timeout.js';
 
 /** What an attempt needs from its run: the plan revision it was dispatched under, and the run's inputs. */
 export interface RunContext {
@@ -115,8 +116,7 @@ export class Executor {
     const { item, controller } = running;
     const started = this.options.now();
     const files = new AttemptScratch(this.options.artifacts, item.runId, item.attemptId);
-    let timer: NodeJS.Timeout | undefined;
-    if (item.timeoutMs !== null) timer = setTimeout(() => controller.abort(AbortReason.timeout), item.timeoutMs);
+    const timer = item.timeoutMs === null ? undefined : setLongTimeout(() => controller.abort(AbortReason.timeout), item.timeoutMs);
     let outcome: WorkOutcome;
     let costUsd: number | undefined;
     try {
@@ -151,7 +151,7 @@ export class Executor {
       costUsd ??= await files.cost().catch(() => undefined);
       outcome = { type: 'attempt.failed', data: { attemptId: item.attemptId, error: stepError, durationMs: this.options.now() - started, ...(costUsd !== undefined && { costUsd }) } };
     } finally {
-      if (timer) clearTimeout(timer);
+      timer?.cancel();
       await files.remove();
     }
     this.running.delete(keyOf(item));
