@@ -485,6 +485,11 @@ function settleReport(state: RunState, instance: InstanceState, now: number, emi
     const where = instance.role === 'check' ? 'check: ' : instance.role === 'vote' ? `vote of "${instance.capability}": ` : instance.index !== null ? `item ${instance.index}: ` : '';
     const tries = instance.failures > 1 ? ` (after ${instance.failures} attempts)` : '';
     const error = { ...report.error, ...(instance.role === 'check' && { type: 'check_failed' }), message: `${where}${report.error.message}${tries}` };
+    if (error.type === 'expression') {
+      // A command's argv template, rendered as the attempt starts, is as unclear as any other expression.
+      unclearExpression(state, step, error, [instance.key], emit);
+      return;
+    }
     if (planStep.on_failure === 'escalate') {
       escalate(state, step, `"${step.id}" failed: ${error.message}`, { error: error as unknown as Json, retry: [instance.key] }, emit);
       return;

@@ -68,4 +68,13 @@ describe('conductor: an expression that cannot be evaluated waits for a person',
     expect(fails.state.status).toBe('failed');
     expect(fails.pending()).toEqual([]);
   });
+
+  it('escalates an attempt that failed on its command argument template, and runs it again on approval', () => {
+    const run = governed(plan({ a: {} }));
+    const made = run.signal({ type: 'attempt.failed', data: { attemptId: 'a/a1', error: { type: 'expression', message: 'command argument: No such key: path', retryable: false }, durationMs: 1 } });
+    const [request] = run.all('decision.requested', made);
+    expect(request).toMatchObject({ id: 'escalation:a', reason: 'cannot evaluate an expression of "a": command argument: No such key: path', detail: { retry: ['a'] } });
+    expect(dispatched(run.approve('escalation:a'))).toEqual(['a/a2']);
+    run.expectFixpoint();
+  });
 });
