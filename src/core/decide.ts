@@ -300,6 +300,22 @@ function escalate(state: RunState, step: StepState, reason: string, detail: Json
   emit({ type: 'decision.requested', data: { id: `escalation:${step.id}`, kind: 'escalation', step: step.id, phase: state.phases[step.phase]?.id ?? null, reason, detail } });
 }
 
+/**
+ * An expression that cannot be evaluated at run time (a missing field, a wrong type) leaves the
+ * plan unclear, and Baton does not guess: the step waits for a person, with the evaluation error
+ * as the reason. Only a step that says what its failure should do is failed instead:
+ * `on_failure: continue` (the run goes on) or `on_failure: fail` (the run fails).
+ * `retry`: the instances an approval runs again; none decides on the step from the start.
+ */
+function unclearExpression(state: RunState, step: StepState, error: StepError, retry: string[], emit: Emit): void {
+  const onFailure = planStepOf(state, step.id).on_failure;
+  if (onFailure === 'continue' || onFailure === 'fail') {
+    failStep(state, step, error, emit);
+    return;
+  }
+  escalate(state, step, `cannot evaluate an expression of "${step.id}": ${error.message}`, { error: error as unknown as Json, retry }, emit);
+}
+
 function needsConfirmation(state: RunState, stepId: string): boolean {
   return planStepOf(state, stepId).confirm === true || (state.plan.constraints?.confirm ?? []).includes(stepId);
 }
@@ -317,7 +333,7 @@ function startStep(state: RunState, step: StepState, now: number, emit: Emit): v
     try {
       proceed = evaluateCondition(state, planStep.when, 'step', {});
     } catch (error) {
-      failStep(state, step, expressionError(error, `when \`${planStep.when}\``), emit);
+      unclearExpression(state, step, expressionError(error, `when \`${planStep.when}\``), [], emit);
       return;
     }
     if (!proceed) {
@@ -366,11 +382,11 @@ function expandStep(state: RunState, step: StepState, emit: Emit): boolean {
     const expression = compileExpression(source, 'step');
     items = expression.evaluate({ ...runInputs(state), steps: stepsContext(state, expression.stepRefs) });
   } catch (error) {
-    failStep(state, step, expressionError(error, `for_each \`${source}\``), emit);
+    unclearExpression(state, step, expressionError(error, `for_each \`${source}\``), [], emit);
     return false;
   }
   if (!Array.isArray(items)) {
-    failStep(state, step, { type: 'expression', message: `for_each \`${source}\` must give a list, got ${JSON.stringify(items)}`, retryable: false }, emit);
+    unclearExpression(state, step, { type: 'expression', message: `for_each \`${source}\` must give a list, got ${JSON.stringify(items)}`, retryable: false }, [], emit);
     return false;
   }
   emit({ type: 'step.expanded', data: { step: step.id, items } });
@@ -397,7 +413,9 @@ function dispatchInstance(state: RunState, instance: InstanceState, emit: Emit, 
   try {
     input = instance.role === 'check' ? checkInput(state, instance) : renderInput(state, instance, iteration);
   } catch (error) {
-    failStep(state, step, expressionError(error, instance.role === 'check' ? 'check.input' : 'input'), emit);
+    // Approving again re-renders it; a check's input comes from the step's work, so that work is what runs again.
+    const retry = instance.role === 'check' ? [instance.step] : [instance.key];
+    unclearExpression(state, step, expressionError(error, instance.role === 'check' ? 'check.input' : 'input'), retry, emit);
     return false;
   }
   const timeout = planStep.timeout !== undefined && instance.role !== 'check' ? durationToMs(planStep.timeout) : (state.registry[capability]?.timeoutMs ?? null);
@@ -467,6 +485,11 @@ function settleReport(state: RunState, instance: InstanceState, now: number, emi
     const where = instance.role === 'check' ? 'check: ' : instance.role === 'vote' ? `vote of "${instance.capability}": ` : instance.index !== null ? `item ${instance.index}: ` : '';
     const tries = instance.failures > 1 ? ` (after ${instance.failures} attempts)` : '';
     const error = { ...report.error, ...(instance.role === 'check' && { type: 'check_failed' }), message: `${where}${report.error.message}${tries}` };
+    if (error.type === 'expression') {
+      // A command's argv template, rendered as the attempt starts, is as unclear as any other expression.
+      unclearExpression(state, step, error, [instance.key], emit);
+      return;
+    }
     if (planStep.on_failure === 'escalate') {
       escalate(state, step, `"${step.id}" failed: ${error.message}`, { error: error as unknown as Json, retry: [instance.key] }, emit);
       return;
@@ -488,7 +511,7 @@ function settleReport(state: RunState, instance: InstanceState, now: number, emi
     try {
       done = evaluateCondition(state, planStep.repeat.until, 'repeatIteration', { iteration: instance.iteration, self: { id: step.id, output: report.output } });
     } catch (error) {
-      failStep(state, step, expressionError(error, `repeat.until \`${planStep.repeat.until}\``), emit);
+      unclearExpression(state, step, expressionError(error, `repeat.until \`${planStep.repeat.until}\``), [instance.key], emit);
       return;
     }
     if (!done && instance.iteration < planStep.repeat.max) {

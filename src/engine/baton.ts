@@ -26,7 +26,7 @@ import {
   type RunState,
   type Step,
 } from '../core/index.js';
-import { CapabilityId, Permission, Skills } from '../core/plan/schema.js';
+import { CapabilityId, Permission, PositiveDuration, Skills } from '../core/plan/schema.js';
 import { commandRunner, functionRunner, type CapabilityRunner, type FunctionCapability } from '../capabilities/index.js';
 import { canonicalJson, chainEvents, ChainVerifier, EMPTY_HEAD, hashPlan } from '../ledger/index.js';
 import { readAllEvents, SqliteStore, type ContextEntry, type RunRecord, type Store } from '../store/index.js';
@@ -93,6 +93,9 @@ export class Baton {
       ...(capability.permissions === undefined || Permission.array().safeParse(capability.permissions).success
         ? []
         : ['permissions must be a list of names in lower-case letters, digits, _, ., : and - (for example `network`, `fs:write`)']),
+      ...(capability.timeout === undefined || PositiveDuration.safeParse(capability.timeout).success
+        ? []
+        : [`timeout must be a duration longer than 0, e.g. 500ms, 30s, 5m (got ${JSON.stringify(capability.timeout)})`]),
     ];
     if (issues.length > 0) throw new BatonError(ErrorCode.badInput, `cannot register capability: ${issues.join('; ')}`);
     this.functions.set(capability.id, functionRunner(capability));

@@ -3,6 +3,7 @@ import { AbortReason, CapabilityFailure, type CapabilityRunner } from '../capabi
 import type { WorkItem, WorkKey, WorkOutcome } from '../store/index.js';
 import { AttemptScratch, type ArtifactStore } from './artifacts/index.js';
 import { redact, secretsInEnvironment } from './secrets/index.js';
+import { setLongTimeout } from './long-timeout.js';
 
 /** What an attempt needs from its run: the plan revision it was dispatched under, and the run's inputs. */
 export interface RunContext {
@@ -116,8 +117,7 @@ export class Executor {
     const { item, controller } = running;
     const started = this.options.now();
     const files = new AttemptScratch(this.options.artifacts, item.runId, item.attemptId);
-    let timer: NodeJS.Timeout | undefined;
-    if (item.timeoutMs !== null) timer = setTimeout(() => controller.abort(AbortReason.timeout), item.timeoutMs);
+    const timer = item.timeoutMs === null ? undefined : setLongTimeout(() => controller.abort(AbortReason.timeout), item.timeoutMs);
     let outcome: WorkOutcome;
     let costUsd: number | undefined;
     let plan: Plan | undefined;
@@ -154,7 +154,7 @@ export class Executor {
       costUsd ??= await files.cost().catch(() => undefined);
       outcome = { type: 'attempt.failed', data: { attemptId: item.attemptId, error: stepError, durationMs: this.options.now() - started, ...(costUsd !== undefined && { costUsd }) } };
     } finally {
-      if (timer) clearTimeout(timer);
+      timer?.cancel();
       await files.remove();
     }
     // The one place between a capability and anything that keeps or shows what it said: the

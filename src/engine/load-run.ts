@@ -1,4 +1,4 @@
-import { evolve, IntegrityError, type RunState } from '../core/index.js';
+import { evolve, IntegrityError, type LedgerEvent, type RunState } from '../core/index.js';
 import { ChainVerifier, type ChainHead } from '../ledger/index.js';
 import { readAllEvents, type Store } from '../store/index.js';
 
@@ -9,17 +9,19 @@ import { readAllEvents, type Store } from '../store/index.js';
  * run's index row records: a ledger whose newest events were deleted verifies link by link,
  * but every append onto it would conflict with that head, for ever.
  */
-export async function loadVerifiedRun(store: Store, runId: string): Promise<{ state: RunState; head: ChainHead }> {
+export async function loadVerifiedRun(store: Store, runId: string): Promise<{ state: RunState; head: ChainHead; last: LedgerEvent }> {
   // Read before the events (see ChainVerifier): an append in between only lengthens the chain.
   const record = await store.getRun(runId);
   const verifier = new ChainVerifier(record && { seq: record.headSeq, hash: record.headHash });
   let state: RunState | undefined;
+  let last: LedgerEvent | undefined;
   for await (const event of readAllEvents(store, runId)) {
     if (!verifier.push(event)) break;
     state = evolve(state, event);
+    last = event;
   }
   const verdict = verifier.verdict;
   if (!verdict.ok) throw new IntegrityError(`the ledger of run "${runId}" fails verification at seq ${verdict.seq}: ${verdict.reason}`);
-  if (!state) throw new IntegrityError(`run "${runId}" has no events`);
-  return { state, head: verdict.head };
+  if (!state || !last) throw new IntegrityError(`run "${runId}" has no events`);
+  return { state, head: verdict.head, last };
 }

@@ -18,6 +18,7 @@ import { LockLostError, type RunLock, type RunOwner, type Store, type StoreNotic
 import { AttemptScratch, type ArtifactStore } from './artifacts/index.js';
 import { Executor, type RunContext } from './executor.js';
 import { describeOwner, isDeadOnThisHost } from './owner.js';
+import { resumeReason } from './resume-reason.js';
 import { Worker } from './worker.js';
 import { workItemOf } from './work-item.js';
 
@@ -141,7 +142,7 @@ export class RunDriver {
     if (listener) driver.onEvents(listener);
     const replaced = await driver.lock();
     try {
-      const { state, head } = await loadVerifiedRun(options.store, runId);
+      const { state, head, last } = await loadVerifiedRun(options.store, runId);
       driver.head = head;
       driver.state = state;
       driver.endedBefore = state.status !== 'running';
@@ -151,7 +152,7 @@ export class RunDriver {
         ? `the engine that held it (${describeOwner(replaced)}) is no longer running`
         : head.seq === 1
           ? 'taken up by an engine: the run was submitted for one to conduct'
-          : 'continued after an interruption or a crash';
+          : resumeReason(last, state);
       if (driver.state.status === 'running') await driver.recoverWork(reason);
     } catch (error) {
       await driver.unlock();

@@ -3,6 +3,7 @@ import { AbortReason, type CapabilityRunner } from '../capabilities/index.js';
 import type { RunOwner, Store, StoreNotice, WorkItem, WorkReport } from '../store/index.js';
 import type { ArtifactStore } from './artifacts/index.js';
 import { Executor, type RunContext } from './executor.js';
+import { setLongTimeout } from './long-timeout.js';
 
 /** How often an idle worker looks for work when no notice came: a lost notice only delays. */
 export const WORKER_POLL_MS = 1_000;
@@ -98,7 +99,7 @@ export class Worker {
     this.wake?.();
     await this.loop;
     const idle = this.executor.idle().then(() => true);
-    const finished = graceMs > 0 ? await Promise.race([idle, new Promise<boolean>((resolve) => setTimeout(() => resolve(false), graceMs).unref())]) : this.executor.active === 0;
+    const finished = graceMs > 0 ? await Promise.race([idle, new Promise<boolean>((resolve) => setLongTimeout(() => resolve(false), graceMs, { unref: true }))]) : this.executor.active === 0;
     const unfinished = await this.executor.shutdown();
     await this.flush();
     await this.options.store.releaseWork(this.id, unfinished);

@@ -77,8 +77,13 @@ describe('conductor: conditions and dead-path elimination', () => {
     expect(run.state.status).toBe('succeeded');
   });
 
-  it('fails a step closed when its condition is not a boolean', () => {
-    const run = given(plan({ a: { when: 'inputs.x' } }, { inputs: { x: { type: 'string', default: 'yes' } } }), { x: 'yes' });
+  it('holds a step for a person when its condition is not a boolean, and fails it closed with `on_failure: fail`', () => {
+    const inputs = { inputs: { x: { type: 'string', default: 'yes' } } };
+    const held = given(plan({ a: { when: 'inputs.x' } }, inputs), { x: 'yes' });
+    const request = held.decisions.find((e) => e.type === 'decision.requested');
+    expect(request?.data).toMatchObject({ id: 'escalation:a', reason: 'cannot evaluate an expression of "a": when `inputs.x`: must be true or false, got "yes"' });
+    expect(held.state.status).toBe('running');
+    const run = given(plan({ a: { when: 'inputs.x', on_failure: 'fail' } }, inputs), { x: 'yes' });
     const failed = run.decisions.find((e) => e.type === 'step.failed');
     expect(failed?.type === 'step.failed' && failed.data.error).toMatchObject({ type: 'expression', retryable: false });
     expect(run.state.status).toBe('failed');
@@ -144,11 +149,11 @@ describe('conductor: for_each', () => {
     expect(dispatched(made)).toEqual(['sum/a1']);
   });
 
-  it('fails the step when for_each is not a list', () => {
+  it('holds the step for a person when for_each is not a list', () => {
     const run = given(fan);
     run.succeed('list/a1', { not: 'a list' });
-    expect(run.state.steps.each?.error?.message).toMatch(/must give a list/);
-    expect(run.state.status).toBe('failed');
+    expect(run.state.pending.get('escalation:each')?.reason).toMatch(/must give a list/);
+    expect(run.state.steps.each?.status).toBe('escalated');
   });
 });
 

@@ -88,6 +88,17 @@ ${CAPS}steps:
     expect(text).toContain('steps.c.repeat: a step cannot have both `for_each` and `repeat`');
   });
 
+  it('refuses a timeout or a deadline of zero, with its path, and keeps a zero backoff', () => {
+    const caps = `capabilities:\n  sh: { kind: command, command: [node, x.js], skills: { build: 1 }, timeout: 0s }\n`;
+    const text = one(`baton: 1\nname: x\nconstraints: { deadline: 0m }\n${caps}steps:\n  a: { skill: build, timeout: 0ms, retry: { max: 1, backoff: 0ms } }\n  b: { skill: build, timeout: 0.0001s }\n`);
+    expect(text.split('\n')).toEqual([
+      '5:78 capabilities.sh.timeout: must be longer than 0 (e.g. 500ms, 30s, 5m); leave it out for no limit',
+      '3:26 constraints.deadline: must be longer than 0 (e.g. 500ms, 30s, 5m); leave it out for no limit',
+      '7:31 steps.a.timeout: must be longer than 0 (e.g. 500ms, 30s, 5m); leave it out for no limit',
+      '8:31 steps.b.timeout: must be longer than 0 (e.g. 500ms, 30s, 5m); leave it out for no limit',
+    ]);
+  });
+
   it('reports YAML syntax errors with their position', () => {
     expect(one('baton: 1\nname: x\nsteps:\n  a: { skill: build\n')).toMatch(/^5:1 : not valid YAML or JSON/);
   });

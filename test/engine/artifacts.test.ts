@@ -112,6 +112,8 @@ describe('artifacts', () => {
     expect(() => baton.register({ id: 'neg', skills: {}, costUsd: -1, run: () => null })).toThrow('costUsd must be a finite number of US dollars, 0 or more (got -1)');
     expect(() => baton.register({ id: 'inf', skills: {}, costUsd: Infinity, run: () => null })).toThrow('costUsd must be a finite number');
     expect(() => baton.register({ id: 'perm', skills: {}, permissions: ['Net Work'], run: () => null })).toThrow('permissions must be a list of names');
+    expect(() => baton.register({ id: 'zero', skills: {}, timeout: '0s', run: () => null })).toThrow('timeout must be a duration longer than 0, e.g. 500ms, 30s, 5m (got "0s")');
+    expect(() => baton.register({ id: 'word', skills: {}, timeout: '5 minutes', run: () => null })).toThrow('timeout must be a duration longer than 0');
     let calls = 0;
     baton.register({
       id: 'liar',

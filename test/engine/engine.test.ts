@@ -104,6 +104,33 @@ describe('engine on the embedded SQLite store', () => {
     await baton.close();
   });
 
+  it('does not time out an attempt at once when its timeout is longer than a Node timer can hold (25 days and more)', async () => {
+    const { baton } = await open();
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(warning);
+    process.on('warning', onWarning);
+    // Finishes after 200 ms unless aborted first: a 30-day timeout clamped to 1 ms would abort it.
+    baton.register({
+      id: 'patient',
+      skills: { wait: 1 },
+      run: (_input, { signal }) =>
+        new Promise((resolve, reject) => {
+          const done = setTimeout(() => resolve('done'), 200);
+          signal.addEventListener('abort', () => {
+            clearTimeout(done);
+            reject(new Error(`aborted: ${String(signal.reason)}`));
+          });
+        }),
+    });
+    const run = await baton.submit({ baton: 1, name: 'long-timeout', steps: { w: { skill: 'wait', timeout: '30d' } } });
+    const result = await run.result();
+    await new Promise((resolve) => setImmediate(resolve));
+    process.off('warning', onWarning);
+    expect(result).toMatchObject({ status: 'succeeded', outputs: { w: 'done' } });
+    expect(warnings.map((warning) => warning.name)).not.toContain('TimeoutOverflowWarning');
+    await baton.close();
+  });
+
   it('runs command capabilities with the input on stdin and JSON stdout as output', async () => {
     const { home, baton } = await open();
     const script = join(home, 'upper.mjs');

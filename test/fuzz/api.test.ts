@@ -208,7 +208,7 @@ describe('the HTTP API under arbitrary requests', { timeout: FUZZ_TIMEOUT_MS }, 
 
   it('a template giving a number JSON cannot hold fails its step as data, not the request (a bug these tests found)', async () => {
     // `1.0 / 0.0` is Infinity; the ledger's canonical JSON refuses it, and the submission was a 500.
-    const plan = { baton: 1, name: 'infinite', steps: { a: { skill: 'work', input: { x: '{{ 1.0 / 0.0 }}' } } } };
+    const plan = { baton: 1, name: 'infinite', steps: { a: { skill: 'work', input: { x: '{{ 1.0 / 0.0 }}' }, on_failure: 'fail' } } };
     const response = await server.call('POST', '/v1/runs', { body: { plan } });
     expect(response.status, await response.clone().text()).toBe(201);
     const { runId } = (await response.json()) as { runId: string };

@@ -50,7 +50,14 @@ function printRoute(s: ReturnType<typeof paint>, entry: RoutingEntry): void {
   }
   for (const line of [...decisions, ...reported]) out.write(`${line}\n`);
   const attempts = entry.attempts.map((a) => `${a.attemptId} ${a.outcome}${a.durationMs !== null ? ` ${a.durationMs}ms` : ''}`).join(', ');
-  const outcome = entry.outcome === 'failed' ? s('red', `failed: ${entry.error?.message ?? ''}`) : entry.outcome === 'succeeded' ? s('green', 'succeeded') : entry.outcome;
+  const outcome =
+    entry.outcome === 'failed'
+      ? s('red', `failed: ${entry.error?.message ?? ''}`)
+      : entry.outcome === 'succeeded'
+        ? s('green', 'succeeded')
+        : entry.outcome === 'escalated'
+          ? s('yellow', 'escalated: waiting on a person')
+          : entry.outcome;
   out.write(`    outcome: ${outcome}${attempts ? `  [${attempts}]` : ''}\n`);
 }
 

@@ -94,8 +94,14 @@ function report(runId: string, event: BatonEvent, options: OperateOptions): void
   if (options.json) return printJson({ runId, event });
   const s = paint(process.stdout);
   process.stdout.write(`${s('green', 'recorded')} in run ${s('bold', runId)}: ${describeRecorded(event)}\n`);
-  const continues = event.type === 'run.abort_requested' ? 'carries out the abort' : event.type === 'artifact.sealed' ? 'continues the run, if it is still running,' : 'continues the run';
-  process.stdout.write(`  the engine conducting the run takes it in; if none is, baton resume ${runId} ${continues}\n`);
+  // A seal may be recorded on a run that has ended, which nothing continues.
+  const otherwise =
+    event.type === 'run.abort_requested'
+      ? `if none is, baton resume ${runId} carries out the abort`
+      : event.type === 'artifact.sealed'
+        ? `if none is and the run has not ended, baton resume ${runId} continues it`
+        : `if none is, baton resume ${runId} continues the run`;
+  process.stdout.write(`  the engine conducting the run takes it in; ${otherwise}\n`);
 }
 
 /** Runs one operator command on an existing workspace and reports what it recorded. */

@@ -34,7 +34,7 @@ function topologicalOrder(plan: Plan): string[] {
  * in flight) when its definition is unchanged and every step it runs after kept theirs;
  * everything else starts afresh under the new plan, and attempts of steps that changed or
  * went away are cancelled by the conductor. Budget spent, approvals, signals and artifacts
- * carry over: nothing that happened is forgotten.
+ * carry over: nothing that happened is forgotten. Pending gate decisions do not: see below.
  */
 export function revise(state: RunState, event: Revised): RunState {
   const { plan, planHash, registry, revision } = event.data;
@@ -88,8 +88,11 @@ export function revise(state: RunState, event: Revised): RunState {
   next.completed = state.completed.filter((id) => kept.has(id) && next.steps[id]?.status === 'succeeded');
   const openId = state.phases[state.openPhase]?.id;
   next.openPhase = openId === undefined ? -1 : next.phases.findIndex((phase) => phase.id === openId);
+  // A gate's question (step null) was asked of the old plan, whose phases and gates may have
+  // changed: it is withdrawn, and the conductor asks again, with the new plan's reason, if the
+  // transition still needs a person. A kept step's question still stands.
   for (const [id, pending] of state.pending) {
-    if (pending.step === null ? pending.phase !== null && next.phases.some((phase) => phase.id === pending.phase) : kept.has(pending.step)) next.pending.set(id, pending);
+    if (pending.step !== null && kept.has(pending.step)) next.pending.set(id, pending);
   }
   for (const [step, deferral] of state.deferred) if (step in plan.steps) next.deferred.set(step, deferral);
   Object.assign(next, {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DURATION_PATTERN } from './duration.js';
+import { DURATION_PATTERN, durationToMs } from './duration.js';
 
 /**
  * The plan language, v1. This zod schema is the single definition of the user contract:
@@ -37,6 +37,11 @@ export const Duration = z
   .string()
   .regex(DURATION_PATTERN, 'a duration is a number and a unit: 500ms, 2s, 1.5m, 1h, 1d');
 
+/** A timeout or a deadline: zero (or what rounds to 0 ms) would fail every attempt, or the run, before it starts. */
+export const PositiveDuration = Duration.refine((value) => !DURATION_PATTERN.test(value) || durationToMs(value) > 0, {
+  message: 'must be longer than 0 (e.g. 500ms, 30s, 5m); leave it out for no limit',
+});
+
 /** A CEL expression (https://cel.dev), compiled and checked in validate.ts. */
 export const Expression = z.string().min(1, 'an expression cannot be empty');
 
@@ -71,7 +76,7 @@ export const CommandCapability = z.strictObject({
   /** argv, never a shell string; each argument may hold `{{ expr }}` templates over `input` and `inputs`. */
   command: z.array(z.string()).min(1, 'command needs at least the program to run'),
   /** Default timeout for every attempt on this capability; a step's own `timeout` wins. */
-  timeout: Duration.optional(),
+  timeout: PositiveDuration.optional(),
   /**
    * The directory the command runs in. In a plan file it (and the default, `.`) is relative to
    * the plan file's directory, so `[node, scripts/work.mjs]` finds the script next to the plan
@@ -96,7 +101,7 @@ export const EnvironmentVariable = z
 /** Limits a run (or one step) works within; every one is enforced before dispatch, except `secrets`, applied to what attempts report. */
 export const Constraints = z.strictObject({
   /** The whole run must end within this long after it was created; then it ends `timed_out`. */
-  deadline: Duration.optional(),
+  deadline: PositiveDuration.optional(),
   /** Money ceiling in US dollars: worst-case costs are reserved before dispatch, so it is never exceeded. */
   budget_usd: z.number().min(0).optional(),
   /** Attempts running at once across the run. */
@@ -194,7 +199,7 @@ export const Step = z
     repeat: Repeat.optional(),
     input: z.json().optional(),
     retry: Retry.optional(),
-    timeout: Duration.optional(),
+    timeout: PositiveDuration.optional(),
     /** `fail` (default) fails the run, `continue` lets it go on, `escalate` waits for an operator. */
     on_failure: z.enum(['fail', 'continue', 'escalate']).optional(),
     phase: PhaseId.optional(),

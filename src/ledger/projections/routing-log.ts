@@ -48,8 +48,11 @@ export interface RoutingEntry {
   reason: string;
   candidates: RouteCandidate[];
   attempts: { attemptId: string; outcome: 'running' | 'succeeded' | 'failed' | 'abandoned' | 'cancelled' | 'rejected'; durationMs: number | null; error: StepError | null }[];
-  /** `waiting`: not routed by the conductor yet (the entry is there for what agents recorded about the step). */
-  outcome: 'waiting' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
+  /**
+   * `waiting`: not routed by the conductor yet (the entry is there for what agents recorded about the step).
+   * `escalated`: stopped for a person (its escalation is the last of `decisions`, unanswered).
+   */
+  outcome: 'waiting' | 'running' | 'escalated' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
   error: StepError | null;
   /** The steps it runs after: where its work comes from. */
   from: string[];
@@ -100,11 +103,12 @@ export function routingLog(events: Iterable<LedgerEvent>): RoutingEntry[] {
   const byStep = new Map<string, RoutingEntry>();
   const byAttempt = new Map<string, RoutingEntry['attempts'][number]>();
   const byDecision = new Map<string, RouteDecision>();
+  const stepOfDecision = new Map<string, string>();
   /** Signal waits not yet answered: decision id -> the signals it waits for. */
   const awaiting = new Map<string, string[]>();
   const settle = (outcome: RoutingEntry['outcome']) => {
     // Steps still running when the run ended were stopped (the conductor marks them cancelled).
-    for (const entry of byStep.values()) if (entry.outcome === 'running') entry.outcome = outcome;
+    for (const entry of byStep.values()) if (entry.outcome === 'running' || entry.outcome === 'escalated') entry.outcome = outcome;
   };
   for (const event of events) {
     switch (event.type) {
@@ -150,6 +154,7 @@ export function routingLog(events: Iterable<LedgerEvent>): RoutingEntry[] {
         if (step === null) break;
         const decision: RouteDecision = { seq: event.seq, at: event.at, id, kind, reason, answer: null };
         byDecision.set(id, decision);
+        stepOfDecision.set(id, step);
         if (kind === 'signal') awaiting.set(id, (event.data.detail as { signals?: string[] } | undefined)?.signals ?? []);
         let entry = byStep.get(step);
         // A step no capability could take escalates before any route: it gets an entry too.
@@ -158,11 +163,16 @@ export function routingLog(events: Iterable<LedgerEvent>): RoutingEntry[] {
           byStep.set(step, entry);
         }
         entry.decisions.push(decision);
+        if (kind === 'escalation') entry.outcome = 'escalated';
         break;
       }
       case 'decision.made': {
         const decision = byDecision.get(event.data.id);
         if (decision && decision.answer === null) decision.answer = { verdict: event.data.verdict, by: event.data.by, comment: event.data.comment };
+        // Approved, an escalated step is tried again; a result or a denial settles it (step.succeeded, step.failed).
+        const step = decision?.kind === 'escalation' && event.data.verdict === 'approved' ? stepOfDecision.get(decision.id) : undefined;
+        const entry = step === undefined ? undefined : byStep.get(step);
+        if (entry?.outcome === 'escalated') entry.outcome = 'running';
         break;
       }
       case 'signal.received':
