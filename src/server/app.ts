@@ -3,6 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import type { Baton } from '../engine/index.js';
 import { authenticate, refuseForeignOrigins, requireScope, type AuthOptions } from './auth.js';
+import { DEFAULT_DASHBOARD_DIR, mountDashboard } from './dashboard.js';
 import { renderDocsPage } from './docs-page.js';
 import { ApiError, ApiErrorCode, errorResponse } from './errors.js';
 import { mountHandler, type Mount } from './mount.js';
@@ -41,6 +42,8 @@ export interface AppOptions {
   log?: (line: string) => void;
   now?: () => number;
   version?: string;
+  /** The built web dashboard served at `/` (default: the package's `dist-web/`); null serves none. */
+  dashboard?: string | null;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -133,5 +136,8 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   );
   for (const route of routes) mountRoute(app, route, guardsFor(route.scope));
   for (const mount of mounts) mountHandler(app, mount, guardsFor(mount.scope));
+  // Last: every GET the API does not answer is a page of the dashboard (or the API's 404).
+  const dashboard = options.dashboard === undefined ? DEFAULT_DASHBOARD_DIR : options.dashboard;
+  if (dashboard !== null) mountDashboard(app, dashboard);
   return app;
 }

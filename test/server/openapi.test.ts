@@ -10,8 +10,9 @@ async function documentOf(s: Server): Promise<Doc> {
 }
 
 /** Method and path of every handler the app registered (middleware registered for all methods left out). */
+/** The app's API routes: not its middleware, nor the dashboard's pages (every other GET, `/*`). */
 function registered(s: Server): Set<string> {
-  return new Set(s.app.routes.filter((route) => route.method !== 'ALL').map((route) => `${route.method.toLowerCase()} ${openApiPath(route.path)}`));
+  return new Set(s.app.routes.filter((route) => route.method !== 'ALL' && route.path !== '/*').map((route) => `${route.method.toLowerCase()} ${openApiPath(route.path)}`));
 }
 
 function documented(doc: Doc): Set<string> {
