@@ -13,6 +13,7 @@ import { defineRoute, mountRoute, type AppEnv, type Route } from './route.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { capabilityRoutes } from './routes/capabilities.js';
 import { contextRoutes } from './routes/context.js';
+import { gaugeRoutes } from './routes/gauges.js';
 import type { RouteDeps } from './routes/deps.js';
 import { ledgerRoutes } from './routes/ledger.js';
 import { operateRoutes } from './routes/operate.js';
@@ -54,6 +55,7 @@ export function apiRoutes(deps: RouteDeps, log: (line: string) => void): Route[]
   return [
     ...planRoutes(deps),
     ...runRoutes(deps),
+    ...gaugeRoutes(deps),
     ...submitRoutes(deps),
     ...ledgerRoutes(deps),
     ...operateRoutes(deps),

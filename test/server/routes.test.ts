@@ -73,6 +73,21 @@ const cases: Case[] = [
     bad: async () => ({ request: ['GET', '/v1/runs/no%20spaces'], path: ['path', 'id'] }),
   },
   {
+    id: 'runGauges',
+    ok: async (s) => {
+      const gated = await gatedRun(s);
+      const quick = await submit(s, { ...PLANS.quick, constraints: { budget_usd: 2, deadline: '1h' } });
+      await waitFor(() => s.baton.getRun(quick), ({ state }) => state.status === 'succeeded');
+      const body = (await expectDocumented(s, 'runGauges', await s.call('GET', `/v1/gauges?runs=${quick},${gated},nope`, { token: s.tokens.read }), 200)) as { gauges: { runId: string; status: string; steps: Record<string, number>; budget: { limitUsd: number | null }; createdAt: string; deadlineAt: string | null }[]; missing: string[] };
+      expect(body.missing).toEqual(['nope']);
+      expect(body.gauges.map((g) => [g.runId, g.status, g.steps.total, g.steps.succeeded])).toEqual([[quick, 'succeeded', 1, 1], [gated, 'waiting', 2, 1]]);
+      expect(body.gauges[0]?.budget.limitUsd).toBe(2);
+      expect(Date.parse(body.gauges[0]!.deadlineAt!) - Date.parse(body.gauges[0]!.createdAt)).toBe(3_600_000);
+      expect(body.gauges[1]?.deadlineAt).toBeNull();
+    },
+    bad: async () => ({ request: ['GET', '/v1/gauges?runs=ok,no%20spaces'], path: ['query', 'runs', 1] }),
+  },
+  {
     id: 'listSteps',
     ok: async (s) => {
       const runId = await gatedRun(s);
