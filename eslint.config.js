@@ -4,7 +4,8 @@ import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.baton/', 'coverage/'] },
+  // web/ is a browser app with its own tsconfig (checked by `npm run typecheck`); it talks to the server over HTTP only.
+  { ignores: ['dist/', 'dist-web/', 'web/', 'test-artifacts/', 'node_modules/', '.baton/', 'coverage/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

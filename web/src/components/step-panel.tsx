@@ -1,0 +1,225 @@
+import { useEffect, useState } from 'react';
+import { api } from '../api/client';
+import type { Json, RunArtifact } from '../api/types';
+import { duration, time, usd } from '../format';
+import type { Attempt, RunModel } from '../model/run-model';
+import { JsonView } from './json-view';
+import { StatusBadge } from './status-badge';
+
+interface Candidate {
+  capability: string;
+  kind: string;
+  strength: number | null;
+  chosen: boolean;
+  reason: string;
+}
+
+function Candidates({ routed }: { routed: Record<string, Json> | null }) {
+  if (!routed) return <p className="muted">Not routed yet.</p>;
+  const candidates = (routed.candidates as unknown as Candidate[] | undefined) ?? [];
+  return (
+    <>
+      <p>
+        Routed to <strong>{String(routed.capability)}</strong>
+        {routed.skill ? <> for skill <code>{String(routed.skill)}</code></> : null}: {String(routed.reason)}
+      </p>
+      {candidates.length > 0 && (
+        <table className="compact">
+          <caption className="sr-only">candidates weighed</caption>
+          <thead>
+            <tr>
+              <th scope="col">Candidate</th>
+              <th scope="col">Kind</th>
+              <th scope="col">Strength</th>
+              <th scope="col">Why</th>
+            </tr>
+          </thead>
+          <tbody>
+            {candidates.map((candidate) => (
+              <tr key={candidate.capability} className={candidate.chosen ? 'chosen' : 'excluded'}>
+                <td>
+                  {candidate.chosen ? '✓ ' : ''}
+                  {candidate.capability}
+                </td>
+                <td>{candidate.kind}</td>
+                <td>{candidate.strength ?? '-'}</td>
+                <td>{candidate.reason}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}
+
+/** The fields a later capability kind may add to an outcome (tokens, cost, tool calls): shown when present, never invented. */
+function Extra({ attempt }: { attempt: Attempt }) {
+  const entries = Object.entries(attempt.extra).filter(([key]) => key !== 'artifacts' && key !== 'error');
+  if (entries.length === 0) return null;
+  return <JsonView value={Object.fromEntries(entries)} label={`more about ${attempt.id}`} />;
+}
+
+function AttemptCard({ attempt }: { attempt: Attempt }) {
+  const took = attempt.endedAt === null ? null : attempt.endedAt - attempt.startedAt;
+  return (
+    <article className={`attempt-card outcome-${attempt.outcome}`} aria-label={`attempt ${attempt.id}`}>
+      <header>
+        <strong>{attempt.id}</strong> <StatusBadge status={attempt.outcome} />
+        {attempt.role && <span className="pill">{attempt.role}</span>}
+      </header>
+      <dl className="facts">
+        <dt>capability</dt>
+        <dd>{attempt.capability}</dd>
+        <dt>started</dt>
+        <dd>{time(attempt.startedAt)}</dd>
+        <dt>took</dt>
+        <dd>{took === null ? 'running' : duration(took)}</dd>
+        {attempt.costUsd !== null && (
+          <>
+            <dt>cost</dt>
+            <dd>{usd(attempt.costUsd)}</dd>
+          </>
+        )}
+        {attempt.by && (
+          <>
+            <dt>by</dt>
+            <dd>{attempt.by}</dd>
+          </>
+        )}
+        {attempt.retryAt !== null && (
+          <>
+            <dt>retry at</dt>
+            <dd>{time(attempt.retryAt)}</dd>
+          </>
+        )}
+      </dl>
+      {attempt.error && (
+        <div className="error-box">
+          <strong>{attempt.error.type ?? 'error'}</strong>: <pre className="stderr">{attempt.error.message}</pre>
+        </div>
+      )}
+      <details>
+        <summary>input</summary>
+        <JsonView value={attempt.input} label={`input of ${attempt.id}`} />
+      </details>
+      {attempt.outcome === 'succeeded' && (
+        <details open={attempt.role === 'vote'}>
+          <summary>output</summary>
+          <JsonView value={attempt.output} label={`output of ${attempt.id}`} />
+        </details>
+      )}
+      <Extra attempt={attempt} />
+    </article>
+  );
+}
+
+/** The votes of a consensus step, side by side, each with its capability and output. */
+export function Votes({ votes }: { votes: { capability: string; output: Json }[] }) {
+  return (
+    <div className="votes" role="list" aria-label="votes">
+      {votes.map((vote, i) => (
+        <figure key={`${vote.capability}-${i}`} className="vote" role="listitem" data-capability={vote.capability}>
+          <figcaption>{vote.capability}</figcaption>
+          <JsonView value={vote.output} label={`vote of ${vote.capability}`} />
+        </figure>
+      ))}
+    </div>
+  );
+}
+
+/** Everything about one step: state, routing with every candidate, attempts, votes, output, artifacts. */
+export function StepPanel({ runId, model, stepId, onClose }: { runId: string; model: RunModel; stepId: string; onClose(): void }) {
+  const step = model.steps.get(stepId);
+  const [artifacts, setArtifacts] = useState<RunArtifact[] | null>(null);
+  const status = step?.status;
+  useEffect(() => {
+    let live = true;
+    void api
+      .artifacts(runId)
+      .then((answer) => live && setArtifacts(answer.artifacts.filter((artifact) => artifact.attemptId.startsWith(`${stepId}/`) || artifact.name.startsWith(`${stepId}/`))))
+      .catch(() => live && setArtifacts([]));
+    return () => {
+      live = false;
+    };
+  }, [runId, stepId, status]);
+  if (!step) return null;
+  const votes = step.attempts.filter((attempt) => attempt.role === 'vote' && attempt.outcome === 'succeeded').map((attempt) => ({ capability: attempt.capability, output: attempt.output }));
+  const spent = step.attempts.reduce((total, attempt) => total + (attempt.costUsd ?? 0), 0);
+  return (
+    <aside className="panel" aria-label={`step ${stepId}`}>
+      <header className="panel-head">
+        <h2>
+          {stepId} <StatusBadge status={step.status} />
+        </h2>
+        <button type="button" onClick={onClose} aria-label="Close step details">
+          ✕
+        </button>
+      </header>
+      <dl className="facts">
+        <dt>kind</dt>
+        <dd>{step.kind}</dd>
+        {step.phase && (
+          <>
+            <dt>phase</dt>
+            <dd>{step.phase}</dd>
+          </>
+        )}
+        <dt>after</dt>
+        <dd>{step.after.length === 0 ? 'nothing' : step.after.join(', ')}</dd>
+        <dt>attempts</dt>
+        <dd>{step.attempts.length}</dd>
+        <dt>cost</dt>
+        <dd>{usd(spent)}</dd>
+        {step.items !== null && (
+          <>
+            <dt>instances</dt>
+            <dd>
+              {step.accepted}/{step.items} done
+            </dd>
+          </>
+        )}
+      </dl>
+      {step.error && <p className="error-box">{step.error}</p>}
+      <section>
+        <h3>Routing</h3>
+        <Candidates routed={step.routed} />
+      </section>
+      {votes.length > 0 && (
+        <section>
+          <h3>Votes</h3>
+          <Votes votes={votes} />
+        </section>
+      )}
+      {step.status === 'succeeded' && (
+        <section>
+          <h3>Output</h3>
+          <JsonView value={step.output} label={`output of ${stepId}`} />
+        </section>
+      )}
+      <section>
+        <h3>Artifacts</h3>
+        {artifacts === null ? (
+          <p className="muted">…</p>
+        ) : artifacts.length === 0 ? (
+          <p className="muted">None.</p>
+        ) : (
+          <ul className="plain">
+            {artifacts.map((artifact) => (
+              <li key={artifact.sha256 + artifact.name}>
+                <a href={`/v1/artifacts/${artifact.sha256}`} className="mono" download>
+                  {artifact.name}
+                </a>{' '}
+                <span className="muted">{artifact.bytes} bytes</span> {artifact.sealed ? <span className="pill ok">sealed</span> : <span className="pill muted">not sealed</span>}
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+      <section>
+        <h3>Attempts</h3>
+        {step.attempts.length === 0 ? <p className="muted">None yet.</p> : [...step.attempts].reverse().map((attempt) => <AttemptCard key={attempt.id} attempt={attempt} />)}
+      </section>
+    </aside>
+  );
+}
