@@ -169,6 +169,7 @@ export function Activity({ model }: { model: RunModel }) {
   return (
     <section aria-label="decisions and acts">
       <h2>Decisions and acts</h2>
+      <div className="table-wrap" tabIndex={0}>
       <table className="compact acts">
         <thead>
           <tr>
@@ -191,6 +192,7 @@ export function Activity({ model }: { model: RunModel }) {
           ))}
         </tbody>
       </table>
+      </div>
     </section>
   );
 }

@@ -21,7 +21,7 @@ const StepNode = memo(function StepNode({ data }: NodeProps<Node<StepData>>) {
   const retries = step.attempts.filter((attempt) => attempt.role === null).length - 1;
   const instances = instancesText(step);
   return (
-    <div className={`step-node status-${step.status}${selected ? ' selected' : ''}`} data-step={step.id} data-status={step.status}>
+    <div className={`step-node node-${step.status}${selected ? ' selected' : ''}`} data-step={step.id} data-status={step.status}>
       <Handle type="target" position={Position.Left} />
       <div className="step-node-head">
         <span className="step-node-id">{step.id}</span>
@@ -54,7 +54,7 @@ function readinessOf(phase: PhaseModel, steps: StepModel[]): string {
   const terminal = mine.filter((step) => ['succeeded', 'failed', 'skipped', 'cancelled'].includes(step.status));
   if (phase.opened && terminal.length === mine.length) return mine.some((step) => step.status === 'failed') ? 'done: partial' : 'done';
   if (phase.opened) return `open: ${terminal.length}/${mine.length}`;
-  if (phase.waiting) return phase.gate && 'approval' in phase.gate ? 'gate: waiting for approval' : 'gate: closed';
+  if (phase.waiting) return phase.gate && 'approval' in phase.gate ? 'gate: awaiting approval' : 'gate: closed';
   return phase.gate ? 'gated' : 'not open yet';
 }
 

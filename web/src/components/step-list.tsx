@@ -7,7 +7,7 @@ const MAX = 500;
 export function StepList({ model, selected, onSelect }: { model: RunModel; selected: string | null; onSelect(step: string): void }) {
   const steps = model.order.slice(0, MAX);
   return (
-    <div className="table-wrap">
+    <div className="table-wrap" tabIndex={0}>
       <table className="compact steps">
         <thead>
           <tr>

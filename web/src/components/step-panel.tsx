@@ -24,6 +24,7 @@ function Candidates({ routed }: { routed: Record<string, Json> | null }) {
         {routed.skill ? <> for skill <code>{String(routed.skill)}</code></> : null}: {String(routed.reason)}
       </p>
       {candidates.length > 0 && (
+        <div className="table-wrap" tabIndex={0}>
         <table className="compact">
           <caption className="sr-only">candidates weighed</caption>
           <thead>
@@ -48,6 +49,7 @@ function Candidates({ routed }: { routed: Record<string, Json> | null }) {
             ))}
           </tbody>
         </table>
+        </div>
       )}
     </>
   );

@@ -3,6 +3,7 @@ import dagre from '@dagrejs/dagre';
 export const NODE_WIDTH = 210;
 export const NODE_HEIGHT = 70;
 const PHASE_PAD = 28;
+const PHASE_MIN_WIDTH = 300;
 
 export interface LayoutInput {
   id: string;
@@ -29,7 +30,7 @@ export function layoutPlan(steps: readonly LayoutInput[]): Layout {
 
 function withDagre(steps: readonly LayoutInput[]): Layout {
   const graph = new dagre.graphlib.Graph({ compound: true, multigraph: false });
-  graph.setGraph({ rankdir: 'LR', nodesep: 24, ranksep: 64, marginx: 16, marginy: 16 });
+  graph.setGraph({ rankdir: 'LR', nodesep: 24, ranksep: 120, marginx: 16, marginy: 16 });
   graph.setDefaultEdgeLabel(() => ({}));
   const known = new Set(steps.map((step) => step.id));
   const phases = new Set(steps.map((step) => step.phase).filter((phase): phase is string => phase !== null));
@@ -53,7 +54,9 @@ function withDagre(steps: readonly LayoutInput[]): Layout {
     const top = Math.min(...inside.map((p) => p.y)) - PHASE_PAD - 8;
     const right = Math.max(...inside.map((p) => p.x)) + NODE_WIDTH + 16;
     const bottom = Math.max(...inside.map((p) => p.y)) + NODE_HEIGHT + 16;
-    boxes.set(phase, { x: left, y: top, width: right - left, height: bottom - top });
+    // Wide enough for the phase's name and readiness ("gate: awaiting approval") on one line.
+    const width = Math.max(right - left, PHASE_MIN_WIDTH);
+    boxes.set(phase, { x: left - (width - (right - left)) / 2, y: top, width, height: bottom - top });
   }
   return { positions, phases: boxes };
 }

@@ -43,7 +43,7 @@ function Ledger({ runId, head }: { runId: string; head: number }) {
   if (!page) return <p className="muted">…</p>;
   return (
     <>
-      <div className="table-wrap">
+      <div className="table-wrap" tabIndex={0}>
         <table className="compact ledger">
           <thead>
             <tr>
@@ -86,7 +86,7 @@ function RoutingLog({ runId, seq }: { runId: string; seq: number }) {
   }, [runId, seq]);
   if (!entries) return <p className="muted">…</p>;
   return (
-    <div className="table-wrap">
+    <div className="table-wrap" tabIndex={0}>
       <table className="compact">
         <thead>
           <tr>
@@ -155,6 +155,7 @@ export function AuditPage({ runId }: { runId: string }) {
       </section>
       <section aria-label="plan revisions">
         <h2>Plan revisions</h2>
+        <div className="table-wrap" tabIndex={0}>
         <table className="compact">
           <thead>
             <tr>
@@ -182,6 +183,7 @@ export function AuditPage({ runId }: { runId: string }) {
             ))}
           </tbody>
         </table>
+        </div>
         {error && <p className="error" role="alert">{error}</p>}
         {shown && diff && (
           <figure className="diff" aria-label={`diff of revision ${shown[0]} and ${shown[1]}`}>

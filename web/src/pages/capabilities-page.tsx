@@ -29,7 +29,7 @@ export function CapabilitiesPage() {
       {error && <p className="error" role="alert">{error}</p>}
       {registry && registry.capabilities.length === 0 && <p className="empty">No capabilities yet: they come from functions registered in the server and the plans of recent runs.</p>}
       {registry && registry.capabilities.length > 0 && (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table>
             <thead>
               <tr>

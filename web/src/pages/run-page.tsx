@@ -37,7 +37,7 @@ function Gauges({ view, model, now }: { view: RunView; model: RunModel; now: num
     <div className="gauges">
       <div>
         <span className="label">Progress</span>
-        <Gauge label="steps done" value={progress.done} max={progress.total} text={`${progress.done}/${progress.total} steps${progress.failed ? ` · ${progress.failed} failed` : ''}${progress.running ? ` · ${progress.running} running` : ''}`} />
+        <Gauge fullIsDone label="steps done" value={progress.done} max={progress.total} text={`${progress.done}/${progress.total} steps${progress.failed ? ` · ${progress.failed} failed` : ''}${progress.running ? ` · ${progress.running} running` : ''}`} />
       </div>
       <div>
         <span className="label">Budget</span>

@@ -14,7 +14,7 @@ function Progress({ gauge }: { gauge: RunGauge | undefined }) {
   if (!gauge) return <span className="muted">…</span>;
   const { total, succeeded, skipped, failed } = gauge.steps;
   const done = succeeded + skipped;
-  return <Gauge label="steps done" value={done} max={total} text={`${done}/${total}${failed > 0 ? ` · ${failed} failed` : ''}`} />;
+  return <Gauge fullIsDone label="steps done" value={done} max={total} text={`${done}/${total}${failed > 0 ? ` · ${failed} failed` : ''}`} />;
 }
 
 function Budget({ gauge }: { gauge: RunGauge | undefined }) {
@@ -98,7 +98,7 @@ export function RunsPage() {
       {error && <p className="error" role="alert">{error}</p>}
       {page && page.runs.length === 0 && <p className="empty">No runs{status ? ` with status ${status}` : ''} yet. Start one with <code>baton run PLAN</code> or <code>POST /v1/runs</code>.</p>}
       {shown.length > 0 && (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table className="runs">
             <thead>
               <tr>
