@@ -1,12 +1,19 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import AxeBuilder from '@axe-core/playwright';
+import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kill } from '../support/processes.js';
 import { ARTIFACTS, ensureDashboardBuilt, launchChromium, serveWorkspace, type Served } from './browser.js';
 import { CHAIN, CONSENSUS, FLAKY, GATED } from './plans.js';
+
+/** The browser's globals a test reads inside page.evaluate (the test itself is type-checked for Node). */
+interface InPage {
+  marker?: number;
+  sessionStorage: { getItem(key: string): string | null; setItem(key: string, value: string): void };
+  document: { documentElement: { scrollWidth: number } };
+}
 
 interface LedgerEvent {
   seq: number;
@@ -49,7 +56,7 @@ beforeAll(async () => {
   browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const secret = server.tokens.alice as string;
-  await context.addInitScript((token) => sessionStorage.setItem('baton.token', token), secret);
+  await context.addInitScript((token) => (globalThis as unknown as InPage).sessionStorage.setItem('baton.token', token), secret);
 }, 120_000);
 
 afterAll(async () => {
@@ -76,7 +83,7 @@ describe('the dashboard in a browser', () => {
     await row.getByRole('link', { name: 'chain' }).click();
 
     // A marker on the window survives only if the page never reloads.
-    await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
+    await page.evaluate(() => ((globalThis as unknown as InPage).marker = 42));
     const publish = page.locator('.step-node[data-step="publish"]');
     await publish.waitFor();
     const seen = new Set<string>();
@@ -89,8 +96,8 @@ describe('the dashboard in a browser', () => {
     expect([...seen].some((status) => status !== 'succeeded'), `publish was seen as ${[...seen].join(', ')}`).toBe(true);
     for (const step of ['fetch', 'build', 'publish']) expect(await page.locator(`.step-node[data-step="${step}"]`).getAttribute('data-status')).toBe('succeeded');
     await page.getByRole('heading', { name: /chain/ }).getByText('succeeded').waitFor();
-    expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42);
-    expect(await page.evaluate(() => sessionStorage.getItem('baton.token'))).toBe(server.tokens.alice);
+    expect(await page.evaluate(() => (globalThis as unknown as InPage).marker)).toBe(42);
+    expect(await page.evaluate(() => (globalThis as unknown as InPage).sessionStorage.getItem('baton.token'))).toBe(server.tokens.alice);
 
     await page.screenshot({ path: join(ARTIFACTS, 'run-page.png'), fullPage: true });
     await page.goto(server.url);
@@ -180,7 +187,7 @@ describe('the dashboard in a browser', () => {
     expect(await seriousViolations(page)).toEqual([]);
     await page.setViewportSize({ width: 390, height: 844 });
     await page.screenshot({ path: join(ARTIFACTS, 'run-page-phone.png'), fullPage: true });
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await page.evaluate(() => (globalThis as unknown as InPage).document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await page.goto(server.url);
     await page.locator('tr[data-run="chain-1"]').waitFor({ timeout: 15_000 });
     await page.screenshot({ path: join(ARTIFACTS, 'runs-list-phone.png'), fullPage: true });

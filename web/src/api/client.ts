@@ -1,3 +1,4 @@
+import { ENDPOINTS, type EndpointName } from './endpoints';
 import type { ApiErrorBody, CapabilityRegistry, RunGauge, Json, LedgerPage, RecordedResponse, RunArtifact, RunList, RunView, StepDetail, VerifyResult } from './types';
 
 const TOKEN_KEY = 'baton.token';
@@ -45,34 +46,35 @@ async function request<T>(method: 'GET' | 'POST', path: string, body?: Record<st
   return (text === '' ? null : JSON.parse(text)) as T;
 }
 
-const run = (id: string): string => `/v1/runs/${encodeURIComponent(id)}`;
-const query = (params: Record<string, string | number | undefined>): string => {
-  const search = new URLSearchParams();
-  for (const [key, value] of Object.entries(params)) if (value !== undefined && value !== '') search.set(key, String(value));
-  const text = search.toString();
-  return text === '' ? '' : `?${text}`;
-};
+/** An endpoint's path with its `{name}` parameters filled in (each encoded) and a query string. */
+function pathOf(name: EndpointName, params: Record<string, string> = {}, search: Record<string, string | number | undefined> = {}): string {
+  const path = ENDPOINTS[name].path.replace(/\{([a-z]+)\}/g, (_match, key: string) => encodeURIComponent(params[key] ?? ''));
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(search)) if (value !== undefined && value !== '') query.set(key, String(value));
+  const text = query.toString();
+  return text === '' ? path : `${path}?${text}`;
+}
 
-/** The HTTP API, one function per route the dashboard uses (web/src/api/endpoints.ts lists them for the contract test). */
+/** The HTTP API, one function per route in ENDPOINTS (which test/web/api-contract.test.ts holds to /openapi.json). */
 export const api = {
-  listRuns: (params: { status?: string; limit?: number; cursor?: string }) => request<RunList>('GET', `/v1/runs${query(params)}`),
-  gauges: (runIds: string[]) => request<{ gauges: RunGauge[]; missing: string[] }>('GET', `/v1/gauges${query({ runs: runIds.join(',') })}`),
-  getRun: (id: string) => request<RunView>('GET', run(id)),
-  getStep: (id: string, step: string) => request<StepDetail>('GET', `${run(id)}/steps/${encodeURIComponent(step)}`),
-  ledger: (id: string, after: number, limit: number) => request<LedgerPage>('GET', `${run(id)}/ledger${query({ after, limit })}`),
-  verify: (id: string) => request<VerifyResult>('GET', `${run(id)}/verify`),
-  artifacts: (id: string) => request<{ artifacts: RunArtifact[] }>('GET', `${run(id)}/artifacts`),
-  capabilities: () => request<CapabilityRegistry>('GET', '/v1/capabilities'),
-  approve: (id: string, target: string, comment: string) => request<RecordedResponse>('POST', `${run(id)}/approvals`, { target, ...(comment && { comment }) }),
-  deny: (id: string, target: string, comment: string) => request<RecordedResponse>('POST', `${run(id)}/denials`, { target, ...(comment && { comment }) }),
-  submitResult: (id: string, step: string, output: Json) => request<RecordedResponse>('POST', `${run(id)}/results`, { step, output }),
-  pause: (id: string, reason: string) => request<RecordedResponse>('POST', `${run(id)}/pause`, reason ? { reason } : {}),
-  resume: (id: string) => request<unknown>('POST', `${run(id)}/resume`, {}),
-  abort: (id: string, reason: string) => request<RecordedResponse>('POST', `${run(id)}/abort`, reason ? { reason } : {}),
-  cancelStep: (id: string, step: string, reason: string) => request<RecordedResponse>('POST', `${run(id)}/steps/${encodeURIComponent(step)}/cancel`, reason ? { reason } : {}),
-  revert: (id: string, to: number) => request<unknown>('POST', `${run(id)}/revert`, { to }),
-  routing: (id: string) => request<Record<string, Json>[]>('GET', `${run(id)}/routing`),
-  eventsUrl: (id: string) => `${run(id)}/events`,
+  listRuns: (search: { status?: string; limit?: number; cursor?: string }) => request<RunList>('GET', pathOf('listRuns', {}, search)),
+  gauges: (runIds: string[]) => request<{ gauges: RunGauge[]; missing: string[] }>('GET', pathOf('gauges', {}, { runs: runIds.join(',') })),
+  getRun: (id: string) => request<RunView>('GET', pathOf('getRun', { id })),
+  getStep: (id: string, step: string) => request<StepDetail>('GET', pathOf('getStep', { id, step })),
+  ledger: (id: string, after: number, limit: number) => request<LedgerPage>('GET', pathOf('ledger', { id }, { after, limit })),
+  verify: (id: string) => request<VerifyResult>('GET', pathOf('verify', { id })),
+  artifacts: (id: string) => request<{ artifacts: RunArtifact[] }>('GET', pathOf('artifacts', { id })),
+  routing: (id: string) => request<Record<string, Json>[]>('GET', pathOf('routing', { id })),
+  capabilities: () => request<CapabilityRegistry>('GET', pathOf('capabilities')),
+  approve: (id: string, target: string, comment: string) => request<RecordedResponse>('POST', pathOf('approve', { id }), { target, ...(comment && { comment }) }),
+  deny: (id: string, target: string, comment: string) => request<RecordedResponse>('POST', pathOf('deny', { id }), { target, ...(comment && { comment }) }),
+  submitResult: (id: string, step: string, output: Json) => request<RecordedResponse>('POST', pathOf('submitResult', { id }), { step, output }),
+  pause: (id: string, reason: string) => request<RecordedResponse>('POST', pathOf('pause', { id }), reason ? { reason } : {}),
+  resume: (id: string) => request<unknown>('POST', pathOf('resume', { id }), {}),
+  abort: (id: string, reason: string) => request<RecordedResponse>('POST', pathOf('abort', { id }), reason ? { reason } : {}),
+  revert: (id: string, to: number) => request<unknown>('POST', pathOf('revert', { id }), { to }),
+  cancelStep: (id: string, step: string, reason: string) => request<RecordedResponse>('POST', pathOf('cancelStep', { id, step }), reason ? { reason } : {}),
+  eventsUrl: (id: string) => pathOf('events', { id }),
 };
 
 export const authHeaders = headers;

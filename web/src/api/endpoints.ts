@@ -13,7 +13,6 @@ export const ENDPOINTS = {
   verify: { method: 'get', path: '/v1/runs/{id}/verify', reads: ['ok', 'events'] },
   artifacts: { method: 'get', path: '/v1/runs/{id}/artifacts', reads: ['artifacts'] },
   routing: { method: 'get', path: '/v1/runs/{id}/routing', reads: [] },
-  state: { method: 'get', path: '/v1/runs/{id}/state', reads: [] },
   events: { method: 'get', path: '/v1/runs/{id}/events', reads: [] },
   capabilities: { method: 'get', path: '/v1/capabilities', reads: ['capabilities', 'runsRead', 'unverified'] },
   approve: { method: 'post', path: '/v1/runs/{id}/approvals', reads: ['runId', 'event'] },
