@@ -177,6 +177,33 @@ describe('the dashboard in a browser', () => {
     expect(problems).toEqual([]);
   });
 
+  it('audits a run: the verification badge, the ledger in pages, the routing log, and the diff between plan revisions', async () => {
+    await submit(GATED, 'revised-1');
+    const page = await newPage();
+    await page.goto(`${server.url}/runs/revised-1`);
+    await page.locator('[data-decision="gate:execution"]').waitFor({ timeout: 15_000 });
+    const revised = { ...GATED, steps: { ...GATED.steps, ship: { ...GATED.steps.ship, input: { target: 'canary' } } } };
+    await server.api('POST', '/v1/runs/revised-1/revisions', { plan: revised });
+    await page.getByRole('link', { name: /Audit/ }).click();
+    const badge = page.getByTestId('verify');
+    await badge.waitFor();
+    expect(await badge.textContent()).toMatch(/chain verified: \d+ events/);
+    await page.getByRole('cell', { name: 'run.created' }).waitFor();
+    await page.getByRole('cell', { name: 'plan.revised' }).waitFor();
+    const diff = page.getByRole('figure', { name: 'diff of revision 1 and 2' });
+    await diff.waitFor();
+    expect(await diff.locator('.diff-added').allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining('"target": "canary"')]));
+    await page.getByRole('region', { name: 'routing log' }).getByRole('link', { name: 'build' }).waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, 'audit.png'), fullPage: true });
+    expect(await seriousViolations(page)).toEqual([]);
+
+    await page.getByRole('link', { name: 'Capabilities' }).click();
+    await page.getByRole('cell', { name: /model-c/ }).waitFor({ timeout: 15_000 });
+    await page.screenshot({ path: join(ARTIFACTS, 'capabilities.png'), fullPage: true });
+    expect(await seriousViolations(page)).toEqual([]);
+    expect(problems).toEqual([]);
+  });
+
   it('has no serious accessibility violations on the runs page and a run page, at desktop and phone width', async () => {
     const page = await newPage();
     await page.goto(server.url);

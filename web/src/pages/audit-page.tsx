@@ -173,11 +173,13 @@ export function AuditPage({ runId }: { runId: string }) {
                 <td className="nowrap">{time(entry.at)}</td>
                 <td className="mono">{entry.by}</td>
                 <td>{entry.revertOf !== null ? `reverts to ${entry.revertOf}` : entry.revision === 1 ? 'as submitted' : ''}</td>
-                <td className="actions">
+                <td>
+                  <div className="actions">
                   {entry.revision > 1 && <button type="button" onClick={() => setPair([entry.revision - 1, entry.revision])}>Diff with {entry.revision - 1}</button>}
                   {canAct && entry.revision < revisions.length && view && ['running', 'waiting', 'paused'].includes(view.status) && (
                     <button type="button" onClick={() => void revert(entry.revision)}>Revert to this</button>
                   )}
+                  </div>
                 </td>
               </tr>
             ))}
