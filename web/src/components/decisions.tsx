@@ -145,15 +145,24 @@ function DecisionCard({ runId, pending, model, canAct, onDone }: { runId: string
   );
 }
 
+/** A run with thousands of waits (a wide fan-out of signals) shows them a page at a time. */
+const MAX_CARDS = 10;
+
 /** Decisions first: what waits for a person, with what it is about and the buttons that answer it. */
 export function Decisions({ runId, pending, model, canAct, onDone }: { runId: string; pending: Pending[]; model: RunModel; canAct: boolean; onDone(): void }) {
+  const [shown, setShown] = useState(MAX_CARDS);
   if (pending.length === 0) return null;
   return (
     <section className="decisions" aria-label="pending decisions">
       <h2>Waiting for you ({pending.length})</h2>
-      {pending.map((entry) => (
+      {pending.slice(0, shown).map((entry) => (
         <DecisionCard key={entry.id} runId={runId} pending={entry} model={model} canAct={canAct} onDone={onDone} />
       ))}
+      {pending.length > shown && (
+        <button type="button" className="more" onClick={() => setShown(shown + MAX_CARDS)}>
+          Show {Math.min(MAX_CARDS, pending.length - shown)} more of {pending.length - shown}
+        </button>
+      )}
     </section>
   );
 }

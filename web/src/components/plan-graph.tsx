@@ -116,9 +116,10 @@ export function PlanGraph({ model, selected, onSelect }: { model: RunModel; sele
         nodesDraggable={false}
         elementsSelectable
         onlyRenderVisibleElements={large}
-        fitView
-        fitViewOptions={{ padding: 0.15, maxZoom: 1.1 }}
-        minZoom={0.05}
+        // A large plan opens at its start, near full size: fitting thousands of steps on screen
+        // would draw them all (and legibly none). Zooming out stops where a few hundred show.
+        {...(large ? { defaultViewport: { x: 24, y: 24, zoom: 0.9 } } : { fitView: true, fitViewOptions: { padding: 0.15, maxZoom: 1.1 } })}
+        minZoom={large ? 0.25 : 0.05}
       >
         <Background gap={24} size={1} />
         <Controls showInteractive={false} />

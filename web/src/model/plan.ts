@@ -56,8 +56,7 @@ export function phaseGate(plan: Plan, id: string): Record<string, Json> | null {
 }
 
 /** The phase a step belongs to: its own, else the first (as the engine places it). */
-export function phaseOf(plan: Plan, step: PlanStep): string | null {
-  const ids = phaseIds(plan);
+export function phaseOf(ids: readonly string[], step: PlanStep): string | null {
   if (ids.length === 0) return null;
   return step.phase !== undefined && ids.includes(step.phase) ? step.phase : (ids[0] ?? null);
 }

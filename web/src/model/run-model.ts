@@ -113,12 +113,14 @@ function loadPlan(model: RunModel, plan: Plan): void {
   const previous = model.steps;
   model.steps = new Map();
   model.order = Object.keys(plan.steps);
+  // Once per plan: reading the phases per step would make loading a 10,000-step plan quadratic.
+  const phases = phaseIds(plan);
   for (const id of model.order) {
     const step = plan.steps[id] ?? {};
     const kept = previous.get(id);
     model.steps.set(id, {
       id,
-      phase: phaseOf(plan, step),
+      phase: phaseOf(phases, step),
       after: dependenciesOf(step),
       kind: stepKind(plan, id),
       status: kept?.status ?? 'waiting',
@@ -132,7 +134,7 @@ function loadPlan(model: RunModel, plan: Plan): void {
     });
   }
   const opened = new Set(model.phases.filter((phase) => phase.opened).map((phase) => phase.id));
-  model.phases = phaseIds(plan).map((id) => {
+  model.phases = phases.map((id) => {
     const declared = (plan.phases ?? []).find((phase) => typeof phase !== 'string' && phase.id === id);
     return { id, opened: opened.has(id), gate: declared && typeof declared !== 'string' ? (declared.gate ?? null) : null, waiting: null };
   });

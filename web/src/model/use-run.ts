@@ -57,6 +57,7 @@ export function useRun(runId: string): LiveRun {
     refresh();
     const stop = followEvents(api.eventsUrl(runId), 0, {
       onEvents: (events) => {
+        performance.mark('baton:received', { detail: { seq: events[events.length - 1]?.seq ?? 0 } });
         applyEvents(model.current, events);
         setVersion(model.current.version);
         refresh();

@@ -59,6 +59,10 @@ export function RunPage({ runId, selected }: { runId: string; selected: string |
   const live = view !== null && ['running', 'waiting', 'paused'].includes(view.status);
   const now = useNow(live);
   const select = (step: string | null): void => navigate(runPath(runId, step), true);
+  // A mark per render of new events: what bench/dashboard.ts reads to time first render and live updates.
+  useEffect(() => {
+    if (model.seq > 0) performance.mark('baton:rendered', { detail: { seq: model.seq, steps: model.steps.size } });
+  }, [model.version, model.seq, model.steps.size]);
 
   if (!view && error) {
     return (
