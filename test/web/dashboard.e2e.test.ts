@@ -67,6 +67,7 @@ afterAll(async () => {
 
 describe('the dashboard in a browser', () => {
   it('asks for a token once, keeps it for the tab, and lists a run that then runs live to completion in its graph', async () => {
+    expect(server.process.stdout()).toContain(`  dashboard: ${server.url}/\n`);
     const fresh = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await newPage(fresh);
     await page.goto(server.url);
