@@ -58,13 +58,14 @@ export async function serveWorkspace(home: string, tokens: Record<string, string
   const served = startBaton(['serve', '--port', '0'], { BATON_HOME: home });
   await waitUntil(() => /listening on http:\/\/\S+/.test(served.stdout()), 'baton serve to listen', 30_000, () => served.stderr());
   const url = (/listening on (http:\/\/\S+)/.exec(served.stdout()) as RegExpExecArray)[1] as string;
-  const admin = Object.values(secrets)[0] as string;
+  // Without tokens, an open loopback server: requests go without one, as http:anonymous.
+  const admin = Object.values(secrets)[0];
   return {
     url,
     process: served,
     tokens: secrets,
     api: async <T>(method: string, path: string, body?: unknown, token = admin): Promise<T> => {
-      const response = await fetch(`${url}${path}`, { method, headers: { Authorization: `Bearer ${token}`, ...(body !== undefined && { 'Content-Type': 'application/json' }) }, ...(body !== undefined && { body: JSON.stringify(body) }) });
+      const response = await fetch(`${url}${path}`, { method, headers: { ...(token !== undefined && { Authorization: `Bearer ${token}` }), ...(body !== undefined && { 'Content-Type': 'application/json' }) }, ...(body !== undefined && { body: JSON.stringify(body) }) });
       const text = await response.text();
       if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
       return JSON.parse(text) as T;

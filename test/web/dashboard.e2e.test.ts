@@ -222,3 +222,28 @@ describe('the dashboard in a browser', () => {
     expect(problems).toEqual([]);
   });
 });
+
+describe('the dashboard on an open loopback server (no tokens)', () => {
+  it('reads without asking for a token, and offers no act until one is entered', async () => {
+    const openHome = mkdtempSync(join(tmpdir(), 'baton-web-open-'));
+    const open = await serveWorkspace(openHome, {});
+    const anonymous = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      await open.api('POST', '/v1/runs', { plan: GATED, runId: 'open-1' });
+      const page = await newPage(anonymous);
+      await page.goto(open.url);
+      await page.getByText('read-only (no token)').waitFor();
+      await page.locator('tr[data-run="open-1"]').getByRole('link', { name: 'gated-release' }).click();
+      const card = page.locator('[data-decision="gate:execution"]');
+      await card.waitFor({ timeout: 15_000 });
+      await card.getByText('Sign in with a token that has the approve scope').waitFor();
+      expect(await card.getByRole('button').count()).toBe(0);
+      expect(await page.getByRole('group', { name: 'run controls' }).count()).toBe(0);
+      expect(problems).toEqual([]);
+    } finally {
+      await anonymous.close();
+      await kill(open.process, 'SIGTERM');
+      rmSync(openHome, { recursive: true, force: true });
+    }
+  });
+});

@@ -48,7 +48,7 @@ async function request<T>(method: 'GET' | 'POST', path: string, body?: Record<st
 
 /** An endpoint's path with its `{name}` parameters filled in (each encoded) and a query string. */
 function pathOf(name: EndpointName, params: Record<string, string> = {}, search: Record<string, string | number | undefined> = {}): string {
-  const path = ENDPOINTS[name].path.replace(/\{([a-z]+)\}/g, (_match, key: string) => encodeURIComponent(params[key] ?? ''));
+  const path = ENDPOINTS[name].path.replace(/\{([A-Za-z0-9]+)\}/g, (_match, key: string) => encodeURIComponent(params[key] ?? ''));
   const query = new URLSearchParams();
   for (const [key, value] of Object.entries(search)) if (value !== undefined && value !== '') query.set(key, String(value));
   const text = query.toString();
@@ -75,6 +75,17 @@ export const api = {
   revert: (id: string, to: number) => request<unknown>('POST', pathOf('revert', { id }), { to }),
   cancelStep: (id: string, step: string, reason: string) => request<RecordedResponse>('POST', pathOf('cancelStep', { id, step }), reason ? { reason } : {}),
   eventsUrl: (id: string) => pathOf('events', { id }),
+  /** An artifact's bytes: fetched with the token (a plain link would go without it), then saved under its name. */
+  downloadArtifact: async (sha256: string, name: string): Promise<void> => {
+    const response = await fetch(pathOf('artifact', { sha256 }), { headers: headers() });
+    if (!response.ok) throw new ApiError(response.status, 'http', `the artifact could not be fetched (${response.status})`);
+    const url = URL.createObjectURL(await response.blob());
+    const link = document.createElement('a');
+    link.href = url;
+    link.download = name.split('/').pop() ?? name;
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  },
 };
 
 export const authHeaders = headers;

@@ -14,6 +14,7 @@ export const ENDPOINTS = {
   artifacts: { method: 'get', path: '/v1/runs/{id}/artifacts', reads: ['artifacts'] },
   routing: { method: 'get', path: '/v1/runs/{id}/routing', reads: [] },
   events: { method: 'get', path: '/v1/runs/{id}/events', reads: [] },
+  artifact: { method: 'get', path: '/v1/artifacts/{sha256}', reads: [] },
   capabilities: { method: 'get', path: '/v1/capabilities', reads: ['capabilities', 'runsRead', 'unverified'] },
   approve: { method: 'post', path: '/v1/runs/{id}/approvals', reads: ['runId', 'event'] },
   deny: { method: 'post', path: '/v1/runs/{id}/denials', reads: ['runId', 'event'] },

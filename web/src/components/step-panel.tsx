@@ -209,9 +209,9 @@ export function StepPanel({ runId, model, stepId, onClose }: { runId: string; mo
           <ul className="plain">
             {artifacts.map((artifact) => (
               <li key={artifact.sha256 + artifact.name}>
-                <a href={`/v1/artifacts/${artifact.sha256}`} className="mono" download>
+                <button type="button" className="link mono" title={`sha256 ${artifact.sha256}`} onClick={() => void api.downloadArtifact(artifact.sha256, artifact.name).catch((failure: Error) => window.alert(failure.message))}>
                   {artifact.name}
-                </a>{' '}
+                </button>{' '}
                 <span className="muted">{artifact.bytes} bytes</span> {artifact.sealed ? <span className="pill ok">sealed</span> : <span className="pill muted">not sealed</span>}
               </li>
             ))}
