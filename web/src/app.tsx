@@ -1,10 +1,10 @@
 import { useState, type FormEvent } from 'react';
-import { CapabilitiesPage } from './pages/capabilities-page';
-import { AuditPage } from './pages/audit-page';
-import { RunPage } from './pages/run-page';
-import { RunsPage } from './pages/runs-page';
-import { onLinkClick, useRoute } from './router';
-import { SessionProvider, useSession } from './session';
+import { CapabilitiesPage } from './pages/capabilities-page.js';
+import { AuditPage } from './pages/audit-page.js';
+import { RunPage } from './pages/run-page.js';
+import { RunsPage } from './pages/runs-page.js';
+import { onLinkClick, useRoute } from './router.js';
+import { SessionProvider, useSession } from './session.js';
 
 function TokenForm({ message }: { message: string | null }) {
   const { signIn } = useSession();

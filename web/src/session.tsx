@@ -1,5 +1,5 @@
 import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from 'react';
-import { api, ApiError, tokenStore } from './api/client';
+import { api, ApiError, tokenStore } from './api/client.js';
 
 /**
  * Who the page acts as. `token`: a token was entered (what it may do, the server decides: a

@@ -1,5 +1,5 @@
-import { ENDPOINTS, type EndpointName } from './endpoints';
-import type { ApiErrorBody, CapabilityRegistry, RunGauge, Json, LedgerPage, RecordedResponse, RunArtifact, RunList, RunView, StepDetail, VerifyResult } from './types';
+import { ENDPOINTS, type EndpointName } from './endpoints.js';
+import type { ApiErrorBody, CapabilityRegistry, RunGauge, Json, LedgerPage, RecordedResponse, RunArtifact, RunList, RunView, StepDetail, VerifyResult } from './types.js';
 
 const TOKEN_KEY = 'baton.token';
 

@@ -1,5 +1,5 @@
-import { authHeaders } from './client';
-import type { LedgerEvent } from './types';
+import { authHeaders } from './client.js';
+import type { LedgerEvent } from './types.js';
 
 export interface StreamHandlers {
   /** A batch of events in ledger order, as they arrived together. */

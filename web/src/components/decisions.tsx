@@ -1,10 +1,10 @@
 import { useState, type FormEvent } from 'react';
-import { api } from '../api/client';
-import type { Json, Pending } from '../api/types';
-import { time } from '../format';
-import type { RunModel } from '../model/run-model';
-import { JsonView } from './json-view';
-import { Votes } from './step-panel';
+import { api } from '../api/client.js';
+import type { Json, Pending } from '../api/types.js';
+import { time } from '../format.js';
+import type { RunModel } from '../model/run-model.js';
+import { JsonView } from './json-view.js';
+import { Votes } from './step-panel.js';
 
 type Verb = 'approve' | 'deny' | 'submit';
 

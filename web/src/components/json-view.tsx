@@ -1,4 +1,4 @@
-import { json } from '../format';
+import { json } from '../format.js';
 
 /** A JSON value, scrollable and never wider than its box. */
 export function JsonView({ value, label }: { value: unknown; label: string }) {

@@ -1,8 +1,8 @@
 import { Background, Controls, Handle, MarkerType, Position, ReactFlow, type Edge, type Node, type NodeProps } from '@xyflow/react';
 import { memo, useMemo } from 'react';
-import { joinLabel } from '../model/plan';
-import { layoutPlan, NODE_HEIGHT, NODE_WIDTH } from '../model/layout';
-import type { PhaseModel, RunModel, StepModel } from '../model/run-model';
+import { joinLabel } from '../model/plan.js';
+import { layoutPlan, NODE_HEIGHT, NODE_WIDTH } from '../model/layout.js';
+import type { PhaseModel, RunModel, StepModel } from '../model/run-model.js';
 
 type StepData = { step: StepModel; selected: boolean };
 type PhaseData = { phase: PhaseModel; readiness: string };

@@ -1,6 +1,6 @@
 import { useState } from 'react';
-import { api } from '../api/client';
-import type { RunView } from '../api/types';
+import { api } from '../api/client.js';
+import type { RunView } from '../api/types.js';
 
 /** Pause, resume and abort, each with a reason the ledger records beside who sent it. */
 export function RunControls({ view, onDone }: { view: RunView; onDone(): void }) {

@@ -1,5 +1,5 @@
-import type { RunModel } from '../model/run-model';
-import { StatusBadge } from './status-badge';
+import type { RunModel } from '../model/run-model.js';
+import { StatusBadge } from './status-badge.js';
 
 const MAX = 500;
 

@@ -1,10 +1,10 @@
 import { useEffect, useState } from 'react';
-import { api } from '../api/client';
-import type { Json, RunArtifact } from '../api/types';
-import { duration, time, usd } from '../format';
-import type { Attempt, RunModel } from '../model/run-model';
-import { JsonView } from './json-view';
-import { StatusBadge } from './status-badge';
+import { api } from '../api/client.js';
+import type { Json, RunArtifact } from '../api/types.js';
+import { duration, time, usd } from '../format.js';
+import type { Attempt, RunModel } from '../model/run-model.js';
+import { JsonView } from './json-view.js';
+import { StatusBadge } from './status-badge.js';
 
 interface Candidate {
   capability: string;

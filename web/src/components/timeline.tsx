@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
-import { duration, usd } from '../format';
-import type { Attempt, RunModel, Wait } from '../model/run-model';
+import { duration, usd } from '../format.js';
+import type { Attempt, RunModel, Wait } from '../model/run-model.js';
 
 const MAX_ROWS = 300;
 

@@ -1,4 +1,4 @@
-import type { Json } from '../api/types';
+import type { Json } from '../api/types.js';
 
 /** The parts of a plan (as `run.created` and `plan.revised` record it) the dashboard draws. */
 export interface PlanStep {

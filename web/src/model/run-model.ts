@@ -1,5 +1,5 @@
-import type { Json, LedgerEvent } from '../api/types';
-import { dependenciesOf, phaseIds, phaseOf, type Plan } from './plan';
+import type { Json, LedgerEvent } from '../api/types.js';
+import { dependenciesOf, phaseIds, phaseOf, type Plan } from './plan.js';
 
 export type AttemptOutcome = 'running' | 'succeeded' | 'failed' | 'abandoned' | 'cancelled' | 'rejected';
 

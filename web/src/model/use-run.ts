@@ -1,8 +1,8 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { api } from '../api/client';
-import { followEvents } from '../api/event-stream';
-import type { RunView } from '../api/types';
-import { applyEvents, emptyModel, type RunModel } from './run-model';
+import { api } from '../api/client.js';
+import { followEvents } from '../api/event-stream.js';
+import type { RunView } from '../api/types.js';
+import { applyEvents, emptyModel, type RunModel } from './run-model.js';
 
 export interface LiveRun {
   model: RunModel;

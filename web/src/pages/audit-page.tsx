@@ -1,12 +1,12 @@
 import { useEffect, useMemo, useState } from 'react';
-import { api } from '../api/client';
-import type { Json, LedgerPage, VerifyResult } from '../api/types';
-import { JsonView } from '../components/json-view';
-import { time } from '../format';
-import { diffLines } from '../model/line-diff';
-import { useRun } from '../model/use-run';
-import { onLinkClick, runPath } from '../router';
-import { useSession } from '../session';
+import { api } from '../api/client.js';
+import type { Json, LedgerPage, VerifyResult } from '../api/types.js';
+import { JsonView } from '../components/json-view.js';
+import { time } from '../format.js';
+import { diffLines } from '../model/line-diff.js';
+import { useRun } from '../model/use-run.js';
+import { onLinkClick, runPath } from '../router.js';
+import { useSession } from '../session.js';
 
 const LEDGER_PAGE = 50;
 

@@ -1,8 +1,8 @@
 import { useState } from 'react';
-import { api } from '../api/client';
-import type { CapabilityRegistry } from '../api/types';
-import { usePoll } from '../components/poll';
-import { duration, time, usd } from '../format';
+import { api } from '../api/client.js';
+import type { CapabilityRegistry } from '../api/types.js';
+import { usePoll } from '../components/poll.js';
+import { duration, time, usd } from '../format.js';
 
 /** The registry: what each capability offers, what it costs and how it has fared in recent runs. */
 export function CapabilitiesPage() {

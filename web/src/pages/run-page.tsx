@@ -1,19 +1,19 @@
 import { useEffect, useState } from 'react';
-import type { RunView } from '../api/types';
-import { Activity, Decisions } from '../components/decisions';
-import { Gauge } from '../components/gauge';
-import { PlanGraph } from '../components/plan-graph';
-import { RunControls } from '../components/run-controls';
-import { StatusBadge } from '../components/status-badge';
-import { StepList } from '../components/step-list';
-import { StepPanel } from '../components/step-panel';
-import { Timeline } from '../components/timeline';
-import { duration, time, usd } from '../format';
-import { durationMs } from '../model/plan';
-import { progressOf, type RunModel } from '../model/run-model';
-import { useRun } from '../model/use-run';
-import { navigate, onLinkClick, runPath } from '../router';
-import { useSession } from '../session';
+import type { RunView } from '../api/types.js';
+import { Activity, Decisions } from '../components/decisions.js';
+import { Gauge } from '../components/gauge.js';
+import { PlanGraph } from '../components/plan-graph.js';
+import { RunControls } from '../components/run-controls.js';
+import { StatusBadge } from '../components/status-badge.js';
+import { StepList } from '../components/step-list.js';
+import { StepPanel } from '../components/step-panel.js';
+import { Timeline } from '../components/timeline.js';
+import { duration, time, usd } from '../format.js';
+import { durationMs } from '../model/plan.js';
+import { progressOf, type RunModel } from '../model/run-model.js';
+import { useRun } from '../model/use-run.js';
+import { navigate, onLinkClick, runPath } from '../router.js';
+import { useSession } from '../session.js';
 
 type Tab = 'graph' | 'timeline' | 'steps';
 

@@ -1,11 +1,11 @@
 import { useMemo, useRef, useState } from 'react';
-import { api } from '../api/client';
-import type { RunGauge, RunSummary } from '../api/types';
-import { Gauge } from '../components/gauge';
-import { usePoll } from '../components/poll';
-import { StatusBadge } from '../components/status-badge';
-import { duration, time, usd } from '../format';
-import { onLinkClick, runPath } from '../router';
+import { api } from '../api/client.js';
+import type { RunGauge, RunSummary } from '../api/types.js';
+import { Gauge } from '../components/gauge.js';
+import { usePoll } from '../components/poll.js';
+import { StatusBadge } from '../components/status-badge.js';
+import { duration, time, usd } from '../format.js';
+import { onLinkClick, runPath } from '../router.js';
 
 const STATUSES = ['running', 'succeeded', 'failed', 'denied', 'aborted', 'timed_out'] as const;
 const PAGE = 50;
