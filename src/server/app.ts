@@ -19,6 +19,7 @@ import { ledgerRoutes } from './routes/ledger.js';
 import { operateRoutes } from './routes/operate.js';
 import { planRoutes } from './routes/plans.js';
 import { runRoutes } from './routes/runs.js';
+import { stateMarkdownRoutes } from './routes/state-markdown.js';
 import { streamRoutes } from './routes/streams.js';
 import { submitRoutes } from './routes/submit.js';
 import { AppendSignal } from './sse/append-signal.js';
@@ -58,6 +59,7 @@ export function apiRoutes(deps: RouteDeps, log: (line: string) => void): Route[]
     ...gaugeRoutes(deps),
     ...submitRoutes(deps),
     ...ledgerRoutes(deps),
+    ...stateMarkdownRoutes(deps),
     ...operateRoutes(deps),
     ...streamRoutes(deps, log),
     ...capabilityRoutes(deps),

@@ -35,7 +35,7 @@ describe('the OpenAPI document', () => {
     const doc = await documentOf(s);
     expect(doc.openapi).toBe('3.1.0');
     expect(documented(doc)).toEqual(registered(s));
-    expect(documented(doc).size).toBe(36);
+    expect(documented(doc).size).toBe(37);
     await s.baton.close();
   });
 

@@ -168,6 +168,20 @@ const cases: Case[] = [
     bad: async (s) => ({ request: ['GET', `/v1/runs/${await gatedRun(s)}/state?md=1`], path: ['query', 'md'] }),
   },
   {
+    id: 'getPipelineStateMarkdown',
+    ok: async (s) => {
+      const runId = await gatedRun(s);
+      const response = await s.call('GET', `/v1/runs/${runId}/state.md`, { token: s.tokens.read });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe('text/markdown; charset=utf-8');
+      const text = await response.text();
+      expect(text).toContain(`# Pipeline state: gated (\`${runId}\`)`);
+      expect(text).toContain('**Status:** waiting');
+      expect(text).toContain('gate:ship');
+    },
+    bad: async (s) => ({ request: ['GET', `/v1/runs/${await gatedRun(s)}/state.md?json=1`], path: ['query', 'json'] }),
+  },
+  {
     id: 'getRoutingLog',
     ok: async (s) => {
       const runId = await gatedRun(s);
