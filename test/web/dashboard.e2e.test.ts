@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { kill } from '../support/processes.js';
 import { ARTIFACTS, ensureDashboardBuilt, launchChromium, serveWorkspace, type Served } from './browser.js';
 import { CHAIN, CONSENSUS, FLAKY, GATED } from './plans.js';
@@ -65,6 +65,11 @@ afterAll(async () => {
   if (home) rmSync(home, { recursive: true, force: true });
 });
 
+// Each test checks the problems its own pages had.
+beforeEach(() => {
+  problems.length = 0;
+});
+
 describe('the dashboard in a browser', () => {
   it('asks for a token once, keeps it for the tab, and lists a run that then runs live to completion in its graph', async () => {
     expect(server.process.stdout()).toContain(`  dashboard: ${server.url}/\n`);
@@ -86,23 +91,18 @@ describe('the dashboard in a browser', () => {
     // A marker on the window survives only if the page never reloads.
     await page.evaluate(() => ((globalThis as unknown as InPage).marker = 42));
     const publish = page.locator('.step-node[data-step="publish"]');
-    await publish.waitFor();
-    const seen = new Set<string>();
-    for (let i = 0; i < 200; i += 1) {
-      seen.add((await publish.getAttribute('data-status')) ?? '');
-      if (seen.has('succeeded')) break;
-      await page.waitForTimeout(50);
-    }
-    expect(seen.has('succeeded')).toBe(true);
-    expect([...seen].some((status) => status !== 'succeeded'), `publish was seen as ${[...seen].join(', ')}`).toBe(true);
-    for (const step of ['fetch', 'build', 'publish']) expect(await page.locator(`.step-node[data-step="${step}"]`).getAttribute('data-status')).toBe('succeeded');
+    await page.locator('.step-node[data-step="go"][data-status="awaiting"]').waitFor({ timeout: 15_000 });
+    expect(await publish.getAttribute('data-status')).toBe('waiting');
+    await server.api('POST', '/v1/runs/chain-1/signals', { name: 'go' });
+    await page.locator('.step-node[data-step="publish"][data-status="succeeded"]').waitFor({ timeout: 15_000 });
+    for (const step of ['fetch', 'go', 'build', 'publish']) expect(await page.locator(`.step-node[data-step="${step}"]`).getAttribute('data-status')).toBe('succeeded');
     await page.getByRole('heading', { name: /chain/ }).getByText('succeeded').waitFor();
     expect(await page.evaluate(() => (globalThis as unknown as InPage).marker)).toBe(42);
     expect(await page.evaluate(() => (globalThis as unknown as InPage).sessionStorage.getItem('baton.token'))).toBe(server.tokens.alice);
 
     await page.screenshot({ path: join(ARTIFACTS, 'run-page.png'), fullPage: true });
     await page.goto(server.url);
-    await page.locator('tr[data-run="chain-1"]').getByText('3/3').waitFor();
+    await page.locator('tr[data-run="chain-1"]').getByText('4/4').waitFor();
     await page.screenshot({ path: join(ARTIFACTS, 'runs-list.png'), fullPage: true });
     await fresh.close();
     expect(problems).toEqual([]);
@@ -148,7 +148,9 @@ describe('the dashboard in a browser', () => {
     await page.goto(`${server.url}/runs/votes-1`);
     const card = page.locator('[data-decision="escalation:classify"]');
     await card.waitFor({ timeout: 15_000 });
+    // The card comes with the server's view; the votes with the ledger's event, a moment apart.
     const votes = card.locator('.vote');
+    await votes.nth(2).waitFor();
     expect(await votes.count()).toBe(3);
     const byCapability = Object.fromEntries(await Promise.all((await votes.all()).map(async (vote) => [await vote.getAttribute('data-capability'), (await vote.locator('pre').textContent())?.replace(/\s+/g, '')])));
     expect(byCapability).toEqual({ 'model-a': '{"label":"ham"}', 'model-b': '{"label":"ham"}', 'model-c': '{"label":"spam"}' });
@@ -195,6 +197,7 @@ describe('the dashboard in a browser', () => {
     await diff.waitFor();
     expect(await diff.locator('.diff-added').allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining('"target": "canary"')]));
     await page.getByRole('region', { name: 'routing log' }).getByRole('link', { name: 'build' }).waitFor();
+    await page.getByLabel('pipeline state as Markdown').filter({ hasText: '# Pipeline state: gated-release (`revised-1`)' }).waitFor();
     await page.screenshot({ path: join(ARTIFACTS, 'audit.png'), fullPage: true });
     expect(await seriousViolations(page)).toEqual([]);
 
@@ -208,7 +211,7 @@ describe('the dashboard in a browser', () => {
   it('has no serious accessibility violations on the runs page and a run page, at desktop and phone width', async () => {
     const page = await newPage();
     await page.goto(server.url);
-    await page.locator('tr[data-run="chain-1"]').getByText('3/3').waitFor({ timeout: 15_000 });
+    await page.locator('tr[data-run="chain-1"]').getByText('4/4').waitFor({ timeout: 15_000 });
     expect(await seriousViolations(page)).toEqual([]);
     await page.goto(`${server.url}/runs/gate-ok?step=ship`);
     await page.getByRole('complementary', { name: 'step ship' }).waitFor();

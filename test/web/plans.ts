@@ -1,14 +1,14 @@
 /** Plans the browser tests run: command capabilities that are plain `node -e` one-liners. */
 const node = (code: string): string[] => ['node', '-e', code];
 
-/** Three steps in a chain, each taking a moment, so the page sees them run. */
+/** A chain that waits for the signal `go` halfway, so a test sees the rest run after it sends it. */
 export const CHAIN = {
   baton: 1,
   name: 'chain',
-  objective: 'Three steps, one after another.',
+  objective: 'Fetch, wait for the go, then build and publish.',
   constraints: { budget_usd: 1, deadline: '10m' },
-  capabilities: { worker: { kind: 'command', command: node('setTimeout(() => process.stdout.write(JSON.stringify({ok: true})), 700)'), skills: { work: 1 }, cost_usd: 0.05 } },
-  steps: { fetch: { skill: 'work' }, build: { skill: 'work', after: ['fetch'] }, publish: { skill: 'work', after: ['build'] } },
+  capabilities: { worker: { kind: 'command', command: node('setTimeout(() => process.stdout.write(JSON.stringify({ok: true})), 300)'), skills: { work: 1 }, cost_usd: 0.05 } },
+  steps: { fetch: { skill: 'work' }, go: { await: { signal: 'go' }, after: ['fetch'] }, build: { skill: 'work', after: ['go'] }, publish: { skill: 'work', after: ['build'] } },
 };
 
 /** Builds, then waits at the gate of `execution` for a person. */

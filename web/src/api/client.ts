@@ -65,6 +65,11 @@ export const api = {
   verify: (id: string) => request<VerifyResult>('GET', pathOf('verify', { id })),
   artifacts: (id: string) => request<{ artifacts: RunArtifact[] }>('GET', pathOf('artifacts', { id })),
   routing: (id: string) => request<Record<string, Json>[]>('GET', pathOf('routing', { id })),
+  stateMarkdown: async (id: string): Promise<string> => {
+    const response = await fetch(pathOf('stateMarkdown', { id }), { headers: headers() });
+    if (!response.ok) throw new ApiError(response.status, 'http', `the pipeline state could not be read (${response.status})`);
+    return response.text();
+  },
   capabilities: () => request<CapabilityRegistry>('GET', pathOf('capabilities')),
   approve: (id: string, target: string, comment: string) => request<RecordedResponse>('POST', pathOf('approve', { id }), { target, ...(comment && { comment }) }),
   deny: (id: string, target: string, comment: string) => request<RecordedResponse>('POST', pathOf('deny', { id }), { target, ...(comment && { comment }) }),

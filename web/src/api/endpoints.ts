@@ -12,6 +12,7 @@ export const ENDPOINTS = {
   ledger: { method: 'get', path: '/v1/runs/{id}/ledger', reads: ['events', 'next'] },
   verify: { method: 'get', path: '/v1/runs/{id}/verify', reads: ['ok', 'events'] },
   artifacts: { method: 'get', path: '/v1/runs/{id}/artifacts', reads: ['artifacts'] },
+  stateMarkdown: { method: 'get', path: '/v1/runs/{id}/state.md', reads: [] },
   routing: { method: 'get', path: '/v1/runs/{id}/routing', reads: [] },
   events: { method: 'get', path: '/v1/runs/{id}/events', reads: [] },
   artifact: { method: 'get', path: '/v1/artifacts/{sha256}', reads: [] },

@@ -111,6 +111,19 @@ function RoutingLog({ runId, seq }: { runId: string; seq: number }) {
   );
 }
 
+/** The pipeline state as the seed files write it (`baton state RUN --md`), to read or copy as is. */
+function PipelineStateMarkdown({ runId, seq }: { runId: string; seq: number }) {
+  const [text, setText] = useState<string | null>(null);
+  useEffect(() => {
+    void api.stateMarkdown(runId).then(setText, (failure: unknown) => setText(failure instanceof Error ? failure.message : String(failure)));
+  }, [runId, seq]);
+  return (
+    <pre className="markdown" tabIndex={0} aria-label="pipeline state as Markdown">
+      {text ?? '…'}
+    </pre>
+  );
+}
+
 /** The audit of a run: the verification badge, the ledger page by page, the routing log, the plan's revisions with a diff and revert. */
 export function AuditPage({ runId }: { runId: string }) {
   const { model, view, refresh } = useRun(runId);
@@ -152,6 +165,10 @@ export function AuditPage({ runId }: { runId: string }) {
       <section aria-label="routing log">
         <h2>Routing log</h2>
         <RoutingLog runId={runId} seq={head} />
+      </section>
+      <section aria-label="pipeline state">
+        <h2>Pipeline state</h2>
+        <PipelineStateMarkdown runId={runId} seq={head} />
       </section>
       <section aria-label="plan revisions">
         <h2>Plan revisions</h2>
