@@ -216,6 +216,7 @@ describe('the dashboard in a browser', () => {
     await page.goto(`${server.url}/runs/gate-ok?step=ship`);
     await page.getByRole('complementary', { name: 'step ship' }).waitFor();
     expect(await seriousViolations(page)).toEqual([]);
+    await page.screenshot({ path: join(ARTIFACTS, 'step-panel.png'), fullPage: true });
     await page.setViewportSize({ width: 390, height: 844 });
     await page.screenshot({ path: join(ARTIFACTS, 'run-page-phone.png'), fullPage: true });
     expect(await page.evaluate(() => (globalThis as unknown as InPage).document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);

@@ -30,7 +30,6 @@ function Candidates({ routed }: { routed: Record<string, Json> | null }) {
           <thead>
             <tr>
               <th scope="col">Candidate</th>
-              <th scope="col">Kind</th>
               <th scope="col">Strength</th>
               <th scope="col">Why</th>
             </tr>
@@ -41,8 +40,8 @@ function Candidates({ routed }: { routed: Record<string, Json> | null }) {
                 <td>
                   {candidate.chosen ? '✓ ' : ''}
                   {candidate.capability}
+                  <div className="muted small">{candidate.kind}</div>
                 </td>
-                <td>{candidate.kind}</td>
                 <td>{candidate.strength ?? '-'}</td>
                 <td>{candidate.reason}</td>
               </tr>
@@ -130,8 +129,34 @@ export function Votes({ votes }: { votes: { capability: string; output: Json }[]
   );
 }
 
+const TERMINAL = new Set(['succeeded', 'failed', 'skipped', 'cancelled']);
+
+/** Cancels a step that has not ended, with a reason the ledger records (the `operate` scope). */
+function CancelStep({ runId, stepId }: { runId: string; stepId: string }) {
+  const [reason, setReason] = useState('');
+  const [message, setMessage] = useState<string | null>(null);
+  const cancel = async () => {
+    setMessage(null);
+    try {
+      await api.cancelStep(runId, stepId, reason);
+      setMessage('Cancellation recorded.');
+    } catch (failure) {
+      setMessage(failure instanceof Error ? failure.message : String(failure));
+    }
+  };
+  return (
+    <div className="controls" role="group" aria-label={`cancel step ${stepId}`}>
+      <input type="text" aria-label="Reason for cancelling (recorded in the ledger)" placeholder="reason" value={reason} onChange={(event) => setReason(event.target.value)} />
+      <button type="button" className="danger" onClick={() => void cancel()}>
+        Cancel step
+      </button>
+      {message && <p role="status">{message}</p>}
+    </div>
+  );
+}
+
 /** Everything about one step: state, routing with every candidate, attempts, votes, output, artifacts. */
-export function StepPanel({ runId, model, stepId, onClose }: { runId: string; model: RunModel; stepId: string; onClose(): void }) {
+export function StepPanel({ runId, model, stepId, canAct, onClose }: { runId: string; model: RunModel; stepId: string; canAct: boolean; onClose(): void }) {
   const step = model.steps.get(stepId);
   const [artifacts, setArtifacts] = useState<RunArtifact[] | null>(null);
   const status = step?.status;
@@ -183,6 +208,7 @@ export function StepPanel({ runId, model, stepId, onClose }: { runId: string; mo
         )}
       </dl>
       {step.error && <p className="error-box">{step.error}</p>}
+      {canAct && model.endedAt === null && !TERMINAL.has(step.status) && <CancelStep runId={runId} stepId={stepId} />}
       <section>
         <h3>Routing</h3>
         <Candidates routed={step.routed} />

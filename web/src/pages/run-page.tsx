@@ -115,7 +115,7 @@ export function RunPage({ runId, selected }: { runId: string; selected: string |
           </div>
           <Activity model={model} />
         </section>
-        {selected && model.steps.has(selected) && <StepPanel runId={runId} model={model} stepId={selected} onClose={() => select(null)} />}
+        {selected && model.steps.has(selected) && <StepPanel runId={runId} model={model} stepId={selected} canAct={canAct} onClose={() => select(null)} />}
       </div>
     </main>
   );
