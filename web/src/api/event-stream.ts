@@ -23,6 +23,8 @@ export function followEvents(url: string, after: number, handlers: StreamHandler
       try {
         const response = await fetch(url, { headers: authHeaders({ Accept: 'text/event-stream', ...(lastId > 0 && { 'Last-Event-ID': String(lastId) }) }), signal: controller.signal });
         if (response.status === 204) return handlers.onState('ended');
+        // No such run, or no right to read it: asking again will not change that (the page shows the run view's error).
+        if (response.status >= 400 && response.status < 500 && response.status !== 429) return handlers.onState('ended');
         if (!response.ok || !response.body) throw new Error(`event stream answered ${response.status}`);
         handlers.onState('live');
         backoffMs = 500;
@@ -53,9 +55,10 @@ export function followEvents(url: string, after: number, handlers: StreamHandler
       } catch (error) {
         if (controller.signal.aborted) return;
         handlers.onState('reconnecting');
+        // A dropped connection or a server restarting: try again, waiting longer each time.
+        void error;
         await new Promise((resolve) => setTimeout(resolve, backoffMs));
         backoffMs = Math.min(backoffMs * 2, 10_000);
-        void error;
       }
     }
   };
