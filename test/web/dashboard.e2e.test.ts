@@ -244,6 +244,13 @@ describe('the dashboard on an open loopback server (no tokens)', () => {
       expect(await card.getByRole('button').count()).toBe(0);
       expect(await page.getByRole('group', { name: 'run controls' }).count()).toBe(0);
       expect(problems).toEqual([]);
+
+      // A run that does not exist: the server's message, and a way back.
+      await page.goto(`${open.url}/runs/nope`);
+      await page.getByRole('alert').filter({ hasText: 'run "nope" not found' }).waitFor();
+      await page.getByRole('link', { name: 'Back to the runs' }).waitFor();
+      // Chromium logs each 404 answer as a failed resource; nothing else may be logged.
+      expect(problems.filter((problem) => !problem.includes('404'))).toEqual([]);
     } finally {
       await anonymous.close();
       await kill(open.process, 'SIGTERM');
