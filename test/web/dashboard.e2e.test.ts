@@ -103,7 +103,6 @@ describe('the dashboard in a browser', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'run-page.png'), fullPage: true });
     await page.goto(server.url);
     await page.locator('tr[data-run="chain-1"]').getByText('4/4').waitFor();
-    await page.screenshot({ path: join(ARTIFACTS, 'runs-list.png'), fullPage: true });
     await fresh.close();
     expect(problems).toEqual([]);
   });
@@ -212,6 +211,8 @@ describe('the dashboard in a browser', () => {
     const page = await newPage();
     await page.goto(server.url);
     await page.locator('tr[data-run="chain-1"]').getByText('4/4').waitFor({ timeout: 15_000 });
+    // By now the list has runs of every kind above: waiting, denied, succeeded.
+    await page.screenshot({ path: join(ARTIFACTS, 'runs-list.png'), fullPage: true });
     expect(await seriousViolations(page)).toEqual([]);
     await page.goto(`${server.url}/runs/gate-ok?step=ship`);
     await page.getByRole('complementary', { name: 'step ship' }).waitFor();

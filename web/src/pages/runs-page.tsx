@@ -117,9 +117,11 @@ export function RunsPage() {
                 return (
                   <tr key={run.runId} data-run={run.runId}>
                     <td><StatusBadge status={run.status} /></td>
-                    <td className="run-cell">
-                      <a href={runPath(run.runId)} onClick={onLinkClick} className="run-name">{run.name}</a>
-                      <span className="mono muted">{run.runId}</span>
+                    <td>
+                      <div className="run-cell">
+                        <a href={runPath(run.runId)} onClick={onLinkClick} className="run-name">{run.name}</a>
+                        <span className="mono muted">{run.runId}</span>
+                      </div>
                     </td>
                     <td><Progress gauge={gauge} /></td>
                     <td><Budget gauge={gauge} /></td>
