@@ -5,8 +5,9 @@ import importX from 'eslint-plugin-import-x';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 
 export default tseslint.config(
-  // bench/peers is its own project (its packages are installed by `npm run bench`), checked by its tsconfig.
-  { ignores: ['dist/', 'node_modules/', '.baton/', 'coverage/', 'bench/peers/'] },
+  // bench/peers is its own project (its packages are installed by `npm run bench`), checked by its tsconfig;
+  // web/ is a browser app with its own tsconfig (checked by `npm run typecheck`); it talks to the server over HTTP only.
+  { ignores: ['dist/', 'dist-web/', 'web/', 'test-artifacts/', 'node_modules/', '.baton/', 'coverage/', 'bench/peers/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

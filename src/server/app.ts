@@ -3,6 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import type { Baton } from '../engine/index.js';
 import { authenticate, refuseForeignOrigins, requireScope, type AuthOptions } from './auth.js';
+import { DEFAULT_DASHBOARD_DIR, mountDashboard } from './dashboard.js';
 import { renderDocsPage } from './docs-page.js';
 import { ApiError, ApiErrorCode, errorResponse } from './errors.js';
 import { mountHandler, type Mount } from './mount.js';
@@ -12,11 +13,13 @@ import { defineRoute, mountRoute, type AppEnv, type Route } from './route.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { capabilityRoutes } from './routes/capabilities.js';
 import { contextRoutes } from './routes/context.js';
+import { gaugeRoutes } from './routes/gauges.js';
 import type { RouteDeps } from './routes/deps.js';
 import { ledgerRoutes } from './routes/ledger.js';
 import { operateRoutes } from './routes/operate.js';
 import { planRoutes } from './routes/plans.js';
 import { runRoutes } from './routes/runs.js';
+import { stateMarkdownRoutes } from './routes/state-markdown.js';
 import { streamRoutes } from './routes/streams.js';
 import { submitRoutes } from './routes/submit.js';
 import { AppendSignal } from './sse/append-signal.js';
@@ -42,6 +45,8 @@ export interface AppOptions {
   log?: (line: string) => void;
   now?: () => number;
   version?: string;
+  /** The built web dashboard served at `/` (default: the package's `dist-web/`); null serves none. */
+  dashboard?: string | null;
 }
 
 export { DEFAULT_MAX_BODY_BYTES, DEFAULT_RATE_LIMIT };
@@ -51,8 +56,10 @@ export function apiRoutes(deps: RouteDeps, log: (line: string) => void): Route[]
   return [
     ...planRoutes(deps),
     ...runRoutes(deps),
+    ...gaugeRoutes(deps),
     ...submitRoutes(deps),
     ...ledgerRoutes(deps),
+    ...stateMarkdownRoutes(deps),
     ...operateRoutes(deps),
     ...streamRoutes(deps, log),
     ...capabilityRoutes(deps),
@@ -133,5 +140,8 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   );
   for (const route of routes) mountRoute(app, route, guardsFor(route.scope));
   for (const mount of mounts) mountHandler(app, mount, guardsFor(mount.scope));
+  // Last: every GET the API does not answer is a page of the dashboard (or the API's 404).
+  const dashboard = options.dashboard === undefined ? DEFAULT_DASHBOARD_DIR : options.dashboard;
+  if (dashboard !== null) mountDashboard(app, dashboard);
   return app;
 }

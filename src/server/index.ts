@@ -9,3 +9,4 @@ export { isLoopbackHost } from './binding.js';
 export type { Route } from './route.js';
 export type { RouteDeps } from './routes/deps.js';
 export { AppendSignal } from './sse/append-signal.js';
+export { DEFAULT_DASHBOARD_DIR } from './dashboard.js';

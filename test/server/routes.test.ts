@@ -73,6 +73,21 @@ const cases: Case[] = [
     bad: async () => ({ request: ['GET', '/v1/runs/no%20spaces'], path: ['path', 'id'] }),
   },
   {
+    id: 'runGauges',
+    ok: async (s) => {
+      const gated = await gatedRun(s);
+      const quick = await submit(s, { ...PLANS.quick, constraints: { budget_usd: 2, deadline: '1h' } });
+      await waitFor(() => s.baton.getRun(quick), ({ state }) => state.status === 'succeeded');
+      const body = (await expectDocumented(s, 'runGauges', await s.call('GET', `/v1/gauges?runs=${quick},${gated},nope`, { token: s.tokens.read }), 200)) as { gauges: { runId: string; status: string; steps: Record<string, number>; budget: { limitUsd: number | null }; createdAt: string; deadlineAt: string | null }[]; missing: string[] };
+      expect(body.missing).toEqual(['nope']);
+      expect(body.gauges.map((g) => [g.runId, g.status, g.steps.total, g.steps.succeeded])).toEqual([[quick, 'succeeded', 1, 1], [gated, 'waiting', 2, 1]]);
+      expect(body.gauges[0]?.budget.limitUsd).toBe(2);
+      expect(Date.parse(body.gauges[0]!.deadlineAt!) - Date.parse(body.gauges[0]!.createdAt)).toBe(3_600_000);
+      expect(body.gauges[1]?.deadlineAt).toBeNull();
+    },
+    bad: async () => ({ request: ['GET', '/v1/gauges?runs=ok,no%20spaces'], path: ['query', 'runs', 1] }),
+  },
+  {
     id: 'listSteps',
     ok: async (s) => {
       const runId = await gatedRun(s);
@@ -151,6 +166,20 @@ const cases: Case[] = [
       expect(state).toMatchObject({ status: 'waiting', currentPhase: 'prep', pending: [{ id: 'gate:ship' }] });
     },
     bad: async (s) => ({ request: ['GET', `/v1/runs/${await gatedRun(s)}/state?md=1`], path: ['query', 'md'] }),
+  },
+  {
+    id: 'getPipelineStateMarkdown',
+    ok: async (s) => {
+      const runId = await gatedRun(s);
+      const response = await s.call('GET', `/v1/runs/${runId}/state.md`, { token: s.tokens.read });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe('text/markdown; charset=utf-8');
+      const text = await response.text();
+      expect(text).toContain(`# Pipeline state: gated (\`${runId}\`)`);
+      expect(text).toContain('**Status:** waiting');
+      expect(text).toContain('gate:ship');
+    },
+    bad: async (s) => ({ request: ['GET', `/v1/runs/${await gatedRun(s)}/state.md?json=1`], path: ['query', 'json'] }),
   },
   {
     id: 'getRoutingLog',

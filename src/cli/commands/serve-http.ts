@@ -1,7 +1,9 @@
+import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Baton } from '../../engine/index.js';
-import { createApp, isLoopbackHost } from '../../server/index.js';
+import { createApp, DEFAULT_DASHBOARD_DIR, isLoopbackHost } from '../../server/index.js';
 import { badInput } from '../context.js';
 import { paint } from '../format.js';
 import { mcpMount } from '../mcp-mount.js';
@@ -57,6 +59,7 @@ export async function serve(baton: Baton, options: ServeSettings): Promise<void>
   const s = paint(process.stdout);
   process.stdout.write(`baton serve: listening on ${s('bold', url)}\n`);
   process.stdout.write(`  API reference: ${url}/docs (OpenAPI: ${url}/openapi.json); MCP: ${url}/mcp\n`);
+  process.stdout.write(existsSync(join(DEFAULT_DASHBOARD_DIR, 'index.html')) ? `  dashboard: ${url}/\n` : '  dashboard: not built (npm run build:web in the package builds it)\n');
   if (tokens.length > 0) process.stdout.write(`  auth: bearer tokens (${tokens.length} active; baton token list shows them)\n`);
   else process.stdout.write(`  ${s('yellow', 'auth: OPEN')}: the workspace has no tokens, so requests to this loopback address act as http:anonymous with every scope, until baton token create makes one\n`);
   if (options.cors) process.stdout.write(`  CORS: ${options.cors} may call the API from a browser\n`);
