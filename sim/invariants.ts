@@ -1,4 +1,4 @@
-import { canonicalJson, durationToMs, evolve, type LedgerEvent, type Plan, type RunState } from '../src/core/index.js';
+import { canonicalJson, DecisionKind, decisionId, durationToMs, evolve, type LedgerEvent, type Plan, type RunState } from '../src/core/index.js';
 import { ChainVerifier, replayLedger } from '../src/ledger/index.js';
 
 /** One broken guarantee: which, where in the ledger, and what was seen. */
@@ -162,7 +162,7 @@ export class LedgerChecker {
     const phase = planStep?.phase;
     if (!this.opened.has('*') && (phase === undefined || !this.opened.has(phase))) this.fail('no-dispatch-through-closed-gate', event.seq, `${where}, but its phase "${phase}" was never opened`);
     const needsYes = planStep?.confirm === true || (this.plan?.constraints?.confirm ?? []).includes(step);
-    if (needsYes && role !== 'compensate' && !this.approved.has(`confirm:${step}`)) this.fail('no-dispatch-without-confirmation', event.seq, `${where} without a person's yes`);
+    if (needsYes && role !== 'compensate' && !this.approved.has(decisionId(DecisionKind.confirm, step))) this.fail('no-dispatch-without-confirmation', event.seq, `${where} without a person's yes`);
     if (this.attempts.has(attemptId)) this.fail('one-accepted-result', event.seq, `attempt id ${attemptId} dispatched twice`);
     const reservedUsd = event.data.reservedUsd ?? 0;
     this.attempts.set(attemptId, { step, index: event.data.index, role, reservedUsd, status: 'inflight', output: null });
@@ -202,7 +202,7 @@ export class LedgerChecker {
   /** A plain step's output is the last result the conductor could take from its own attempts (or what a person gave). */
   private checkStepOutput(step: string, output: string, seq: number): void {
     const planStep = this.plan?.steps[step];
-    if (!planStep || planStep.for_each !== undefined || planStep.consensus !== undefined || this.submitted.has(`escalation:${step}`)) return;
+    if (!planStep || planStep.for_each !== undefined || planStep.consensus !== undefined || this.submitted.has(decisionId(DecisionKind.escalation, step))) return;
     if (planStep.skill === undefined && planStep.capability === undefined) return; // a pure `await`: the signal's data
     const taken = this.lastTaken.get(step);
     if (taken !== output) this.fail('no-result-from-lost-lease', seq, `step "${step}" succeeded with ${output.slice(0, 120)}, which no current attempt of it returned (last taken: ${taken?.slice(0, 120) ?? 'none'})`);

@@ -1,5 +1,5 @@
 import { createLogUpdate } from 'log-update';
-import type { LedgerEvent } from '../core/index.js';
+import { parseDecisionId, type LedgerEvent } from '../core/index.js';
 import { formatDuration, paint } from './format.js';
 import { answersFor } from '../ledger/index.js';
 
@@ -168,7 +168,7 @@ export class ProgressReporter {
       case 'decision.made': {
         const { id, verdict, by, comment } = event.data;
         const mark = verdict === 'denied' ? s('red', '✗') : s('green', '✓');
-        this.line(mark, id.slice(id.indexOf(':') + 1), `${id} ${verdict} by ${by}${comment ? `: ${comment}` : ''}`);
+        this.line(mark, parseDecisionId(id)?.target ?? id, `${id} ${verdict} by ${by}${comment ? `: ${comment}` : ''}`);
         break;
       }
       case 'signal.received':

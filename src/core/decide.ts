@@ -1,3 +1,4 @@
+import { DecisionKind, decisionId, parseDecisionId } from './decision-id.js';
 import type { BatonEvent, EventPayloads, StepError } from './events.js';
 import { evolve } from './evolve.js';
 import { ExpressionError, compileExpression, type ExpressionContext } from './expressions.js';
@@ -115,7 +116,7 @@ function decideOnce(state: RunState, now: number, emit: Emit): void {
   }
   for (const request of [...state.cancelRequests]) cancelStep(state, request, emit);
   for (const [id, output] of [...state.submissions]) {
-    const step = state.steps[id.slice(id.indexOf(':') + 1)];
+    const step = state.steps[parseDecisionId(id)?.target ?? id];
     if (!step || isTerminal(step.status)) continue;
     cancelAttemptsOf(state, step.id, `the result of "${step.id}" was submitted by a person`, emit);
     emit({ type: 'step.succeeded', data: { step: step.id, output } });
@@ -217,7 +218,9 @@ function abortRun(state: RunState, emit: Emit): void {
 }
 
 function applyDenial(state: RunState, denial: RunState['denials'][number], emit: Emit): void {
-  const [kind, target] = [denial.id.slice(0, denial.id.indexOf(':')), denial.id.slice(denial.id.indexOf(':') + 1)];
+  const decision = parseDecisionId(denial.id);
+  if (!decision) return; // a denial answers a pending decision, and the conductor built its id
+  const { kind, target } = decision;
   const because = `denied by ${denial.by}${denial.comment ? `: ${denial.comment}` : ''}`;
   if (kind === 'gate') {
     cancelAll(state, `the gate of phase "${target}" was ${because}`, emit);
@@ -226,7 +229,7 @@ function applyDenial(state: RunState, denial: RunState['denials'][number], emit:
   }
   const step = state.steps[target];
   if (!step || isTerminal(step.status)) return;
-  const what = { confirm: 'confirmation', escalation: 'escalation', human: "person's task", signal: 'wait for a signal' }[kind] ?? kind;
+  const what = { confirm: 'confirmation', escalation: 'escalation', human: "person's task", signal: 'wait for a signal' }[kind];
   failStep(state, step, { type: 'denied', message: `${what} ${because}`, retryable: false }, emit, denial);
 }
 
@@ -296,8 +299,14 @@ function awaitsBuilder(state: RunState, skill: string | undefined): boolean {
   return status !== undefined && !isTerminal(status);
 }
 
-function escalate(state: RunState, step: StepState, reason: string, detail: Json, emit: Emit): void {
-  emit({ type: 'decision.requested', data: { id: `escalation:${step.id}`, kind: 'escalation', step: step.id, phase: state.phases[step.phase]?.id ?? null, reason, detail } });
+/**
+ * The step waits for a person. `retry` is what approving runs again (none: the step is decided
+ * on from the start); the fold reads it from the event's own field, never from `detail`, which
+ * is what people are shown (and lists the same instances as `retry`, as it always has).
+ */
+function escalate(state: RunState, step: StepState, reason: string, detail: Json, retry: string[], emit: Emit): void {
+  const id = decisionId(DecisionKind.escalation, step.id);
+  emit({ type: 'decision.requested', data: { id, kind: 'escalation', step: step.id, phase: state.phases[step.phase]?.id ?? null, reason, detail, retry: { instances: retry } } });
 }
 
 /**
@@ -313,7 +322,7 @@ function unclearExpression(state: RunState, step: StepState, error: StepError, r
     failStep(state, step, error, emit);
     return;
   }
-  escalate(state, step, `cannot evaluate an expression of "${step.id}": ${error.message}`, { error: error as unknown as Json, retry }, emit);
+  escalate(state, step, `cannot evaluate an expression of "${step.id}": ${error.message}`, { error: error as unknown as Json, retry }, retry, emit);
 }
 
 function needsConfirmation(state: RunState, stepId: string): boolean {
@@ -346,7 +355,7 @@ function startStep(state: RunState, step: StepState, now: number, emit: Emit): v
     const received = names.find((name) => state.signals.has(name));
     if (received === undefined) {
       const reason = `waiting for signal ${names.map((name) => `"${name}"`).join(' or ')}`;
-      emit({ type: 'decision.requested', data: { id: `signal:${step.id}`, kind: 'signal', step: step.id, phase: state.phases[step.phase]?.id ?? null, reason, detail: { signals: names } } });
+      emit({ type: 'decision.requested', data: { id: decisionId(DecisionKind.signal, step.id), kind: 'signal', step: step.id, phase: state.phases[step.phase]?.id ?? null, reason, detail: { signals: names } } });
       return;
     }
     if (planStep.skill === undefined && planStep.capability === undefined) {
@@ -360,16 +369,16 @@ function startStep(state: RunState, step: StepState, now: number, emit: Emit): v
     return; // the skill it needs is still being built: it waits for its builder (and its check), it does not escalate
   }
   if (!route.ok) {
-    escalate(state, step, `no capability can take "${step.id}": ${route.reason}`, { candidates: route.candidates as unknown as Json }, emit);
+    escalate(state, step, `no capability can take "${step.id}": ${route.reason}`, { candidates: route.candidates as unknown as Json }, [], emit);
     return;
   }
   emit({ type: 'step.routed', data: route.route });
   if (planStep.for_each !== undefined && !expandStep(state, step, emit)) return;
   // Routing (or expansion) queued the work; a step that needs a yes holds it until it comes.
-  if (needsConfirmation(state, step.id) && !state.approvals.has(`confirm:${step.id}`)) {
+  if (needsConfirmation(state, step.id) && !state.approvals.has(decisionId(DecisionKind.confirm, step.id))) {
     const cost = state.registry[route.route.capability]?.costUsd;
     const reason = `"${step.id}" needs a person's yes before it is dispatched to "${route.route.capability}"${cost ? ` (up to $${cost} per attempt)` : ''}`;
-    emit({ type: 'decision.requested', data: { id: `confirm:${step.id}`, kind: 'confirm', step: step.id, phase: state.phases[step.phase]?.id ?? null, reason, detail: { capability: route.route.capability } } });
+    emit({ type: 'decision.requested', data: { id: decisionId(DecisionKind.confirm, step.id), kind: 'confirm', step: step.id, phase: state.phases[step.phase]?.id ?? null, reason, detail: { capability: route.route.capability } } });
   }
 }
 
@@ -404,7 +413,7 @@ function dispatchInstance(state: RunState, instance: InstanceState, emit: Emit, 
   const step = stepOf(state, instance.step);
   const admission = admit(state, instance);
   if (!admission.go) {
-    if (!admission.wait) escalate(state, step, admission.reason, { ...(admission.detail as object), retry: [instance.key] }, emit);
+    if (!admission.wait) escalate(state, step, admission.reason, { ...(admission.detail as object), retry: [instance.key] }, [instance.key], emit);
     return false;
   }
   const attempt = iteration === instance.iteration ? instance.attempts + 1 : 1;
@@ -435,7 +444,7 @@ function dispatchInstance(state: RunState, instance: InstanceState, emit: Emit, 
   emit({ type: 'attempt.dispatched', data });
   if (state.registry[capability]?.kind === 'human') {
     const reason = `waiting for a person to submit the result of "${instance.key}" (baton submit ${state.runId} ${instance.key} --output ...)`;
-    emit({ type: 'decision.requested', data: { id: `human:${instance.key}`, kind: 'human', step: instance.step, phase: state.phases[step.phase]?.id ?? null, reason, detail: { capability, input } } });
+    emit({ type: 'decision.requested', data: { id: decisionId(DecisionKind.human, instance.key), kind: 'human', step: instance.step, phase: state.phases[step.phase]?.id ?? null, reason, detail: { capability, input } } });
   }
   return true;
 }
@@ -491,7 +500,7 @@ function settleReport(state: RunState, instance: InstanceState, now: number, emi
       return;
     }
     if (planStep.on_failure === 'escalate') {
-      escalate(state, step, `"${step.id}" failed: ${error.message}`, { error: error as unknown as Json, retry: [instance.key] }, emit);
+      escalate(state, step, `"${step.id}" failed: ${error.message}`, { error: error as unknown as Json, retry: [instance.key] }, [instance.key], emit);
       return;
     }
     failStep(state, step, error, emit);
@@ -557,8 +566,8 @@ function settleVotes(state: RunState, step: StepState, emit: Emit): void {
   const consensus = planStepOf(state, step.id).consensus as NonNullable<ReturnType<typeof planStepOf>['consensus']>;
   const verdict = judgeConsensus(consensus, votes.map((vote) => ({ capability: vote.capability as string, output: vote.output })));
   if (!verdict.agreed) {
-    const detail = { votes: verdict.votes as unknown as Json, retry: votes.map((vote) => vote.key) };
-    escalate(state, step, `contradiction in "${step.id}": ${verdict.reason}`, detail, emit);
+    const retry = votes.map((vote) => vote.key);
+    escalate(state, step, `contradiction in "${step.id}": ${verdict.reason}`, { votes: verdict.votes as unknown as Json, retry }, retry, emit);
     return;
   }
   emit({ type: 'consensus.reached', data: { step: step.id, output: verdict.output, agreeing: verdict.agreeing, dissenting: verdict.dissenting } });

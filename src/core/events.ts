@@ -1,6 +1,7 @@
 import type { Json, JsonObject } from './json.js';
 import type { Plan } from './plan/schema.js';
 import type { CapabilityDescriptor } from './registry.js';
+import type { DecisionKind } from './decision-id.js';
 
 /**
  * The ledger's vocabulary. Two families share it:
@@ -36,7 +37,17 @@ export interface ArtifactRef {
 }
 
 /** What waits for a person or the outside world. */
-export type PendingKind = 'gate' | 'confirm' | 'escalation' | 'human' | 'signal';
+export type PendingKind = DecisionKind;
+
+/**
+ * What approving an escalation runs again: these instances are queued afresh with their retries
+ * renewed. None: the step is decided on from the start (it could not be routed, or an expression
+ * failed before it had instances). Control data for the fold, kept apart from the `detail` shown
+ * to people. Ledgers written before it existed carry the same list as `detail.retry` only.
+ */
+export interface EscalationRetry {
+  instances: string[];
+}
 
 /** Who did something from outside the conductor: `cli:alice@host`, `api:token-name`, `library`. */
 export type Principal = string;
@@ -93,7 +104,7 @@ export interface EventPayloads {
   'step.skipped': { step: string; reason: string };
   /** `voters`: for a `consensus` step, the distinct capabilities it runs on. */
   'step.routed': { step: string; skill: string | null; capability: string; reason: string; candidates: RouteCandidate[]; voters?: string[] };
-  'decision.requested': { id: string; kind: PendingKind; step: string | null; phase: string | null; reason: string; detail?: Json };
+  'decision.requested': { id: string; kind: PendingKind; step: string | null; phase: string | null; reason: string; detail?: Json; retry?: EscalationRetry };
   'phase.opened': { phase: string; from: string | null; reason: string };
   'phase.transition_denied': { from: string; to: string; reason: string };
   'consensus.reached': { step: string; output: Json; agreeing: string[]; dissenting: string[] };

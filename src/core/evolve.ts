@@ -1,3 +1,4 @@
+import { DecisionKind, decisionId } from './decision-id.js';
 import type { ArtifactRef, BatonEvent, EventOf } from './events.js';
 import { evolveGovernance } from './governance/evolve-governance.js';
 import { createRunState, instanceKey, instanceOf, newInstance, stepOf, type InstanceState, type RunState } from './state.js';
@@ -187,7 +188,7 @@ function report(state: RunState, attemptId: string, outcome: Report, costUsd?: n
   const instance = instanceOf(state, key);
   settleCost(state, attemptId, costUsd);
   if (instance.role !== 'compensate') stepOf(state, instance.step).running -= 1;
-  state.pending.delete(`human:${key}`);
+  state.pending.delete(decisionId(DecisionKind.human, key));
   instance.status = 'reported';
   instance.report = outcome;
   if (outcome.ok) instance.output = outcome.output;
@@ -234,7 +235,7 @@ function cancel(state: RunState, attemptId: string): RunState {
   state.inflight.delete(attemptId);
   const instance = instanceOf(state, key);
   if (instance.role !== 'compensate') stepOf(state, instance.step).running -= 1;
-  state.pending.delete(`human:${key}`);
+  state.pending.delete(decisionId(DecisionKind.human, key));
   instance.status = 'cancelled';
   return state;
 }

@@ -1,6 +1,8 @@
 export { decide, conduct, nextWakeAt, type DecideContext } from './decide.js';
 export { evolve, type TimedEvent } from './evolve.js';
-export { SIGNAL_TYPES, isDecision, type BatonEvent, type EventOf, type EventPayloads, type EventType, type LedgerEvent, type PendingKind, type Principal, type RouteCandidate, type StepError, type ArtifactRef, type AgentStatus, type HandoffParty, type ReportedCandidate } from './events.js';
+export { DecisionKind, decisionId, parseDecisionId, type DecisionId } from './decision-id.js';
+export { escalationRetryOf, upgradeDecisionRequest } from './governance/escalation-retry.js';
+export { SIGNAL_TYPES, isDecision, type BatonEvent, type EscalationRetry, type EventOf, type EventPayloads, type EventType, type LedgerEvent, type PendingKind, type Principal, type RouteCandidate, type StepError, type ArtifactRef, type AgentStatus, type HandoffParty, type ReportedCandidate } from './events.js';
 export { BatonError, ConflictError, ErrorCode, InputError, IntegrityError, NotFoundError, PlanError, formatIssue, formatPath, type PlanIssue } from './errors.js';
 export { compileExpression, ExpressionError, type ExpressionScope } from './expressions.js';
 export { EVALUATION_BUDGET } from './expression-budget.js';

@@ -1,4 +1,4 @@
-import type { AgentStatus, ArtifactRef, AttemptRole, HandoffParty, PendingKind, Principal, StepError } from './events.js';
+import type { AgentStatus, ArtifactRef, AttemptRole, EscalationRetry, HandoffParty, PendingKind, Principal, StepError } from './events.js';
 import { phasesOf, type PhaseState } from './governance/phases.js';
 import type { Json, JsonObject } from './json.js';
 import { dependentsIndex, joinRule, type JoinRule } from './plan/graph.js';
@@ -78,6 +78,8 @@ export interface PendingDecision {
   phase: string | null;
   reason: string;
   detail?: unknown;
+  /** An escalation's: what approving it runs again. */
+  retry?: EscalationRetry;
   since: string;
 }
 

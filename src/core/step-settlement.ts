@@ -1,3 +1,4 @@
+import { DecisionKind, decisionId } from './decision-id.js';
 import { instanceOf, stepOf, type RunState, type StepState } from './state.js';
 
 // The step transitions that evolve and a plan revision both make: one place, imported by both,
@@ -17,11 +18,11 @@ export function settleStep(state: RunState, step: StepState, status: 'succeeded'
   state.terminalSteps += 1;
   state.ready.delete(step.id);
   state.deferred.delete(step.id);
-  for (const id of [`confirm:${step.id}`, `escalation:${step.id}`, `signal:${step.id}`]) {
+  for (const id of [DecisionKind.confirm, DecisionKind.escalation, DecisionKind.signal].map((kind) => decisionId(kind, step.id))) {
     state.pending.delete(id);
     state.submissions.delete(id);
   }
-  state.denials = state.denials.filter((denial) => denial.id !== `confirm:${step.id}` && denial.id !== `escalation:${step.id}`);
+  state.denials = state.denials.filter((denial) => denial.id !== decisionId(DecisionKind.confirm, step.id) && denial.id !== decisionId(DecisionKind.escalation, step.id));
   const phase = state.phases[step.phase];
   if (phase) {
     phase.terminal += 1;

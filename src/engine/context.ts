@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BatonError, ErrorCode, NotFoundError } from '../core/index.js';
+import { BatonError, ErrorCode, NotFoundError, parseDecisionId } from '../core/index.js';
 import { loadVerifiedRun } from './load-run.js';
 import { CONTEXT_ID_PREFIX, type ContextEntry, type RunRecord, type Store } from '../store/index.js';
 
@@ -89,7 +89,7 @@ async function decisionsOf(store: Store, runs: RunRecord[]): Promise<ContextDeci
   for (const run of runs) {
     const { state } = await loadVerifiedRun(store, run.runId);
     for (const p of state.pending.values()) pending.push({ runId: run.runId, id: p.id, status: 'pending', kind: p.kind, reason: p.reason, by: null, comment: null });
-    for (const [id, approval] of state.approvals) decided.push({ runId: run.runId, id, status: 'approved', kind: id.slice(0, id.indexOf(':')), reason: null, by: approval.by, comment: approval.comment });
+    for (const [id, approval] of state.approvals) decided.push({ runId: run.runId, id, status: 'approved', kind: parseDecisionId(id)?.kind ?? id, reason: null, by: approval.by, comment: approval.comment });
     if (state.status === 'denied') decided.push({ runId: run.runId, id: 'run', status: 'denied', kind: 'run', reason: state.failure, by: null, comment: null });
   }
   return [...pending, ...decided];

@@ -1,4 +1,4 @@
-import { BatonError, ConflictError, ErrorCode, isTerminal, NotFoundError, type BatonEvent, type Json, type PendingDecision, type Principal, type RunState } from '../core/index.js';
+import { BatonError, ConflictError, decisionId, ErrorCode, isTerminal, NotFoundError, parseDecisionId, type BatonEvent, type Json, type PendingDecision, type Principal, type RunState } from '../core/index.js';
 
 /**
  * Operator commands as events. Each function checks the command against the run's state and
@@ -9,6 +9,11 @@ import { BatonError, ConflictError, ErrorCode, isTerminal, NotFoundError, type B
 
 function ensureRunning(state: RunState, what: string): void {
   if (state.status !== 'running') throw new ConflictError(`cannot ${what}: run "${state.runId}" has already ${state.status === 'timed_out' ? 'timed out' : state.status}`);
+}
+
+/** The phase, step or instance a pending decision is about, as commands name it. */
+function targetOf(pending: PendingDecision): string {
+  return parseDecisionId(pending.id)?.target ?? pending.id;
 }
 
 function pendingList(state: RunState): string {
@@ -22,13 +27,13 @@ function pendingList(state: RunState): string {
  */
 export function findPending(state: RunState, target: string, kinds: readonly PendingDecision['kind'][]): PendingDecision {
   const direct = state.pending.get(target);
-  const candidates = direct ? [direct] : kinds.map((kind) => state.pending.get(`${kind}:${target}`)).filter((p): p is PendingDecision => p !== undefined);
+  const candidates = direct ? [direct] : kinds.map((kind) => state.pending.get(decisionId(kind, target))).filter((p): p is PendingDecision => p !== undefined);
   const fitting = candidates.filter((pending) => kinds.includes(pending.kind));
   if (fitting.length === 1) return fitting[0] as PendingDecision;
   if (fitting.length > 1) throw new BatonError(ErrorCode.badInput, `"${target}" names more than one pending decision (${fitting.map((p) => p.id).join(', ')}); give the decision id`);
   if (candidates.length === 1) {
     const [other] = candidates as [PendingDecision];
-    const hint = other.kind === 'human' ? `; use \`baton submit ${state.runId} ${other.id.slice(6)} --output ...\`` : other.kind === 'signal' ? '; send the signal it waits for with `baton signal`' : '';
+    const hint = other.kind === 'human' ? `; use \`baton submit ${state.runId} ${targetOf(other)} --output ...\`` : other.kind === 'signal' ? '; send the signal it waits for with `baton signal`' : '';
     throw new BatonError(ErrorCode.badInput, `"${target}" is a ${other.kind} decision, which this command cannot answer${hint}`);
   }
   throw new NotFoundError(`a pending decision for "${target}" in run "${state.runId}" (${pendingList(state)})`);
@@ -51,7 +56,7 @@ export function submitResult(state: RunState, target: string, output: Json, by: 
   ensureRunning(state, 'submit a result');
   const pending = findPending(state, target, ['human', 'escalation']);
   if (pending.kind === 'escalation') return { type: 'decision.made', data: { id: pending.id, verdict: 'submitted', by, comment: null, output } };
-  const key = pending.id.slice('human:'.length);
+  const key = targetOf(pending);
   const attemptId = [...state.inflight].find(([, instance]) => instance === key)?.[0];
   if (attemptId === undefined) throw new ConflictError(`the task "${key}" is no longer waiting for a result`);
   const since = Date.parse(pending.since);

@@ -1,10 +1,12 @@
-import { conduct, evolve, isDecision, type BatonEvent, type LedgerEvent, type RunState } from '../core/index.js';
+import { conduct, evolve, isDecision, upgradeDecisionRequest, type BatonEvent, type LedgerEvent, type RunState } from '../core/index.js';
 import { canonicalJson } from './canonical.js';
 
 /** On a mismatch, `seq` is the first recorded decision that differs from what the conductor decides now. */
 export type ReplayVerdict = { ok: true; decisionRounds: number } | { ok: false; seq: number; expected: BatonEvent[]; recorded: BatonEvent[] };
 
+/** A recorded event as the conductor would write it today (older ledgers lack fields added since). */
 function plain(event: BatonEvent): BatonEvent {
+  if (event.type === 'decision.requested') return { type: event.type, data: upgradeDecisionRequest(event.data) };
   return { type: event.type, data: event.data } as BatonEvent;
 }
 

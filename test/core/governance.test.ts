@@ -174,7 +174,7 @@ describe('governance: on_failure escalate', () => {
     run.advance(0);
     const made = run.fail('a/a2', 'still broken');
     expect(run.all('decision.requested', made)).toEqual([
-      { id: 'escalation:a', kind: 'escalation', step: 'a', phase: 'main', reason: '"a" failed: still broken (after 2 attempts)', detail: { error: { type: 'exit_code', message: 'still broken (after 2 attempts)', retryable: true }, retry: ['a'] } },
+      { id: 'escalation:a', kind: 'escalation', step: 'a', phase: 'main', reason: '"a" failed: still broken (after 2 attempts)', detail: { error: { type: 'exit_code', message: 'still broken (after 2 attempts)', retryable: true }, retry: ['a'] }, retry: { instances: ['a'] } },
     ]);
     expect(run.state.status).toBe('running');
     expect(dispatched(run.approve('escalation:a'))).toEqual(['a/a3']);
@@ -281,6 +281,7 @@ describe('governance: consensus', () => {
           ],
           retry: ['review/v1', 'review/v2'],
         },
+        retry: { instances: ['review/v1', 'review/v2'] },
       },
     ]);
     expect(run.state.steps.review?.status).toBe('escalated');

@@ -1,3 +1,4 @@
+import { DecisionKind, decisionId } from '../decision-id.js';
 import { BatonError, ConflictError, ErrorCode, NotFoundError } from '../errors.js';
 import type { AgentStatus, ArtifactRef, EventOf, Principal } from '../events.js';
 import { isTerminal, type RunState, type StepState } from '../state.js';
@@ -52,7 +53,7 @@ export function checkPhaseTransition(state: RunState, from: string | null, to: s
   // The table compares positions only; whether the phase has opened is the run's to say.
   if (target >= 0 && target <= state.openPhase) return { allowed: false, reason: `"${to}" is already open: a phase opens once; to redo work, revise or revert the plan` };
   const source = from ?? state.phases[state.openPhase]?.id ?? null;
-  const approval = state.approvals.get(`gate:${to}`);
+  const approval = state.approvals.get(decisionId(DecisionKind.gate, to));
   const escalation = approval ? { approvedBy: approval.by, comment: approval.comment } : undefined;
   if (source !== null) return validatePhaseTransition(transitionView(state), source, to, escalation);
   // No phase has opened yet: only the first can, when its gate passes.

@@ -1,5 +1,7 @@
-import type { BatonEvent } from '../events.js';
+import { DecisionKind, decisionId } from '../decision-id.js';
+import type { BatonEvent, EscalationRetry } from '../events.js';
 import { stepOf, type RunState } from '../state.js';
+import { escalationRetryOf } from './escalation-retry.js';
 import { evolveAgents } from './evolve-agents.js';
 import { revise } from './revise.js';
 
@@ -48,7 +50,8 @@ export function evolveGovernance(state: RunState, event: GovernanceEvent): RunSt
   switch (event.type) {
     case 'decision.requested': {
       const { id, kind, step, phase, reason, detail } = event.data;
-      state.pending.set(id, { id, kind, step, phase, reason, ...(detail !== undefined && { detail }), since: event.at });
+      const retry = escalationRetryOf(event.data);
+      state.pending.set(id, { id, kind, step, phase, reason, ...(detail !== undefined && { detail }), ...(retry !== undefined && { retry }), since: event.at });
       if (step !== null && (kind === 'confirm' || kind === 'signal' || kind === 'escalation')) {
         const held = stepOf(state, step);
         held.status = kind === 'escalation' ? 'escalated' : 'awaiting';
@@ -70,7 +73,7 @@ export function evolveGovernance(state: RunState, event: GovernanceEvent): RunSt
         return state;
       }
       state.approvals.set(pending.id, { by, comment });
-      if (pending.kind === 'escalation' && pending.step !== null) retryEscalated(state, pending.step, pending.detail);
+      if (pending.kind === 'escalation' && pending.step !== null) retryEscalated(state, pending.step, pending.retry ?? { instances: [] });
       else if (pending.step !== null) release(state, pending.step);
       return state;
     }
@@ -116,7 +119,7 @@ export function evolveGovernance(state: RunState, event: GovernanceEvent): RunSt
       const index = state.phases.findIndex((phase) => phase.id === event.data.phase);
       state.openPhase = Math.max(state.openPhase, index);
       state.transitionDenied = null;
-      state.pending.delete(`gate:${event.data.phase}`);
+      state.pending.delete(decisionId(DecisionKind.gate, event.data.phase));
       return state;
     }
     case 'phase.transition_denied':
@@ -145,9 +148,9 @@ export function evolveGovernance(state: RunState, event: GovernanceEvent): RunSt
  * go on, so every attempt id stays unique. A step that could not be routed is decided on
  * from the start.
  */
-function retryEscalated(state: RunState, stepId: string, detail: unknown): void {
+function retryEscalated(state: RunState, stepId: string, retry: EscalationRetry): void {
   const step = stepOf(state, stepId);
-  const again = (detail as { retry?: string[] } | undefined)?.retry ?? [];
+  const again = retry.instances;
   if (again.length === 0) {
     step.status = 'ready';
     state.ready.add(stepId);

@@ -1,3 +1,4 @@
+import { DecisionKind, decisionId } from '../decision-id.js';
 import { compileExpression, ExpressionError } from '../expressions.js';
 import type { Json } from '../json.js';
 import type { RunState } from '../state.js';
@@ -11,7 +12,7 @@ export function evaluateGate(state: RunState, phase: PhaseState): GateVerdict {
   const gate = phase.gate;
   if (gate === null) return { status: 'open', reason: `"${phase.id}" has no gate` };
   if ('approval' in gate) {
-    const approval = state.approvals.get(`gate:${phase.id}`);
+    const approval = state.approvals.get(decisionId(DecisionKind.gate, phase.id));
     return approval ? { status: 'open', reason: `approved by ${approval.by}${approval.comment ? `: ${approval.comment}` : ''}` } : { status: 'approval', reason: `"${phase.id}" needs a person's approval` };
   }
   if ('evidence' in gate) {

@@ -1,3 +1,4 @@
+import { DecisionKind, decisionId } from '../decision-id.js';
 import type { BatonEvent } from '../events.js';
 import type { RunState } from '../state.js';
 import { evaluateGate, transitionView } from './gates.js';
@@ -18,7 +19,7 @@ export function advancePhases(state: RunState, emit: Emit): void {
     const next = state.phases[nextIndex];
     if (!next || state.status !== 'running') return;
     const current = state.phases[state.openPhase];
-    const approval = state.approvals.get(`gate:${next.id}`);
+    const approval = state.approvals.get(decisionId(DecisionKind.gate, next.id));
     const escalation = approval ? { approvedBy: approval.by, comment: approval.comment } : undefined;
     const verdict = current ? validatePhaseTransition(transitionView(state), current.id, next.id, escalation) : firstPhase(state, escalation !== undefined);
     if (verdict.allowed) {
@@ -28,8 +29,8 @@ export function advancePhases(state: RunState, emit: Emit): void {
     const complete = !current || current.terminal === current.steps.length;
     if (!complete) return; // not a refusal: the phase is still at work
     if (state.transitionDenied !== verdict.reason) emit({ type: 'phase.transition_denied', data: { from: current?.id ?? '(start)', to: next.id, reason: verdict.reason } });
-    if (!state.pending.has(`gate:${next.id}`)) {
-      emit({ type: 'decision.requested', data: { id: `gate:${next.id}`, kind: 'gate', step: null, phase: next.id, reason: verdict.reason } });
+    if (!state.pending.has(decisionId(DecisionKind.gate, next.id))) {
+      emit({ type: 'decision.requested', data: { id: decisionId(DecisionKind.gate, next.id), kind: 'gate', step: null, phase: next.id, reason: verdict.reason } });
     }
     return;
   }

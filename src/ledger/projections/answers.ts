@@ -1,4 +1,4 @@
-import type { PendingKind } from '../../core/index.js';
+import { parseDecisionId, type PendingKind } from '../../core/index.js';
 
 /** What a pending decision needs to say how it is answered. */
 export interface DecisionRef {
@@ -12,13 +12,17 @@ export function shellWord(word: string): string {
   return /^[A-Za-z0-9_./:@=+,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
+function targetName(id: string): string {
+  return parseDecisionId(id)?.target ?? id;
+}
+
 /**
  * What a command names a decision by: its phase or step (`execution`, `deploy`), or its full
  * id when another pending decision that the same command answers has that name too.
  */
 function targetOf(decision: DecisionRef, all: readonly DecisionRef[], kinds: readonly PendingKind[]): string {
-  const name = decision.id.slice(decision.id.indexOf(':') + 1);
-  const clash = all.some((other) => other.id !== decision.id && kinds.includes(other.kind) && other.id.slice(other.id.indexOf(':') + 1) === name);
+  const name = targetName(decision.id);
+  const clash = all.some((other) => other.id !== decision.id && kinds.includes(other.kind) && targetName(other.id) === name);
   return clash ? decision.id : name;
 }
 

@@ -1,4 +1,4 @@
-import { evolve, phaseReadiness, type AgentHandoff, type AgentReport, type LedgerEvent, type PendingDecision, type PendingKind, type PhaseReadiness, type RunState } from '../../core/index.js';
+import { DecisionKind, decisionId, evolve, phaseReadiness, type AgentHandoff, type AgentReport, type LedgerEvent, type PendingDecision, type PendingKind, type PhaseReadiness, type RunState } from '../../core/index.js';
 import { answersFor } from './answers.js';
 
 /** How many routing events the pipeline state keeps: the latest ones. */
@@ -104,7 +104,7 @@ function shownStatus(state: RunState): string {
   if (state.status !== 'running') return state.status;
   if (state.paused) return 'paused';
   if (state.pending.size === 0) return 'running';
-  for (const key of state.inflight.values()) if (!state.pending.has(`human:${key}`)) return 'running';
+  for (const key of state.inflight.values()) if (!state.pending.has(decisionId(DecisionKind.human, key))) return 'running';
   return 'waiting';
 }
 
