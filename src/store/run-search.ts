@@ -1,6 +1,12 @@
 import type { LedgerEvent } from '../core/index.js';
 
 /**
+ * The longest search text accepted (`q`, `--search`, list_runs' `search`): enough for any id,
+ * plan name (at most 200 characters) or phrase of an objective one would type.
+ */
+export const RUN_SEARCH_MAX_LENGTH = 200;
+
+/**
  * Run search (`ListRunsQuery.search`): a case-insensitive substring of the run id, the plan's
  * name or its objective. Both SQL adapters match with LIKE (SQLite) / ILIKE (PostgreSQL) and
  * `ESCAPE '\'`, so the text is escaped first: a `%` or `_` someone types is that character,
