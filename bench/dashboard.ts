@@ -11,12 +11,16 @@
  *   the next 500 start waiting); from sending it to the render that includes the last of them,
  *   and from the last event's arrival to that render (the page's own share).
  * The page marks each render with `performance.mark('baton:rendered', { detail: { seq } })`.
+ *
+ * Then the runs list with 10,000 runs (bench/runs-list.ts). `npm run bench:web -- runs-list`
+ * measures only that; `-- run-page` only the run page.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureDashboardBuilt, launchChromium } from '../test/web/browser.js';
 import { kill, startBaton, waitUntil } from '../test/support/processes.js';
+import { measureRunsList } from './runs-list.js';
 
 const CHAINS = 500;
 const LENGTH = 20;
@@ -43,6 +47,20 @@ function plan(): Record<string, unknown> {
 
 async function main(): Promise<void> {
   ensureDashboardBuilt();
+  const only = process.argv[2];
+  if (only !== undefined && only !== 'runs-list' && only !== 'run-page') throw new Error(`unknown part "${only}": runs-list or run-page`);
+  if (only !== 'runs-list') await measureRunPage();
+  if (only !== 'run-page') {
+    const browser = await launchChromium();
+    try {
+      process.stdout.write(`${JSON.stringify({ runsList: await measureRunsList(browser) }, null, 2)}\n`);
+    } finally {
+      await browser.close();
+    }
+  }
+}
+
+async function measureRunPage(): Promise<void> {
   const home = mkdtempSync(join(tmpdir(), 'baton-bench-web-'));
   // No tokens on a loopback server: the page and this script act as http:anonymous.
   const server = startBaton(['serve', '--port', '0'], { BATON_HOME: home });

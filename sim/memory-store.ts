@@ -2,6 +2,8 @@ import { BatonError, ConflictError, ErrorCode, type LedgerEvent } from '../src/c
 import {
   CONTEXT_ID_PREFIX,
   LockLostError,
+  matchesRunSearch,
+  objectiveOf,
   type ApiToken,
   type AppendBatch,
   type ContextEntry,
@@ -21,6 +23,8 @@ interface RunRow {
   record: RunRecord;
   lock: RunLock | null;
   events: string[];
+  /** Copied from the run.created event, as the SQL adapters' runs rows do, for search. */
+  objective: string | null;
 }
 
 /**
@@ -73,6 +77,7 @@ export class MemoryStore implements Store {
         record: { runId, name, planHash, status: batch.status, createdAt: last.at, updatedAt: last.at, headSeq: last.seq, headHash: last.hash },
         lock: lock ? { ...lock } : null,
         events: [],
+        objective: objectiveOf(events),
       };
       this.runs.set(runId, row);
     }
@@ -135,8 +140,9 @@ export class MemoryStore implements Store {
   }
 
   async listRuns(query: ListRunsQuery = {}): Promise<RunRecord[]> {
-    const { before } = query;
+    const { before, search } = query;
     return [...this.runs.values()]
+      .filter((row) => search === undefined || matchesRunSearch({ ...row.record, objective: row.objective }, search))
       .map((row) => ({ ...row.record }))
       .filter((run) => query.status === undefined || run.status === query.status)
       .filter((run) => !before || run.createdAt < before.createdAt || (run.createdAt === before.createdAt && run.runId < before.runId))

@@ -29,7 +29,7 @@ import {
 import { CapabilityId, Permission, PositiveDuration, Skills } from '../core/plan/schema.js';
 import { commandRunner, functionRunner, type CapabilityRunner, type FunctionCapability } from '../capabilities/index.js';
 import { canonicalJson, chainEvents, ChainVerifier, EMPTY_HEAD, hashPlan } from '../ledger/index.js';
-import { readAllEvents, SqliteStore, type ContextEntry, type RunRecord, type Store } from '../store/index.js';
+import { readAllEvents, RUN_SEARCH_MAX_LENGTH, SqliteStore, type ContextEntry, type RunRecord, type Store } from '../store/index.js';
 import { ApiTokens } from './api-tokens.js';
 import { capabilityRegistry, type CapabilityRegistryView } from './capability-registry.js';
 import { ArtifactStore, checkSealedArtifacts, joinVerdicts, SealedArtifactsFold, type RunVerdict } from './artifacts/index.js';
@@ -500,7 +500,17 @@ export class Baton {
     return { record, state };
   }
 
-  listRuns(query?: Parameters<Store['listRuns']>[0]): Promise<RunRecord[]> {
+  /**
+   * Runs newest first; `search` keeps those whose id, plan name or objective contains it.
+   *
+   * @example
+   * await baton.listRuns({ status: 'failed', search: 'nightly', limit: 20 })
+   */
+  async listRuns(query?: Parameters<Store['listRuns']>[0]): Promise<RunRecord[]> {
+    const search = query?.search;
+    if (search !== undefined && search.length > RUN_SEARCH_MAX_LENGTH) {
+      throw new BatonError(ErrorCode.badInput, `a run search is at most ${RUN_SEARCH_MAX_LENGTH} characters (a run id, a plan name or words of an objective), got ${search.length.toLocaleString('en-US')}`);
+    }
     return this.store.listRuns(query);
   }
 

@@ -16,5 +16,6 @@ export {
   type WorkReport,
 } from './port.js';
 export { SqliteStore, type SqliteStoreOptions } from './sqlite/sqlite-store.js';
+export { likeContaining, RUN_SEARCH_MAX_LENGTH, matchesRunSearch, objectiveOf } from './run-search.js';
 export { loadMigrations, type Migration } from './migrations.js';
 export { API_SCOPES, type ApiScope, type ApiToken, type PositionedEvent } from './port.js';

@@ -116,6 +116,11 @@ export interface ListRunsQuery {
   limit?: number;
   /** Paging: only runs listed after this one (newest first: created earlier, or at the same time with a smaller id). */
   before?: { createdAt: string; runId: string };
+  /**
+   * Only runs whose id, plan name or objective contains this text, ignoring the case of ASCII
+   * letters. It is matched as typed: `%`, `_` and `\` are no wildcards.
+   */
+  search?: string;
 }
 
 /**

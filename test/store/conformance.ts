@@ -431,6 +431,37 @@ export function describeStore(name: string, makeStore: () => Promise<Store>): vo
       await store.close();
     });
 
+    it('searches runs by id, plan name and objective, case-insensitively, with the status filter and paging', async () => {
+      const store = await makeStore();
+      const runs = [
+        ['run-a', 'Nightly Build', 'ship the release', 'running', 1],
+        ['run-b', 'deploy', 'Rebuild the CACHE', 'failed', 2],
+        ['run-c', 'report', undefined, 'running', 3],
+        ['build-d', 'report', 'weekly numbers', 'running', 4],
+        ['run-e', '50%_off sale', 'C:\\temp\\x', 'running', 5],
+        ['run-f', '5000 offers', 'tempo', 'running', 6],
+      ] as const;
+      for (const [runId, name, objective, status, day] of runs) {
+        const plan = { baton: 1 as const, name, ...(objective !== undefined && { objective }), steps: { a: { skill: 's' } } };
+        const events = chainEvents(runId, EMPTY_HEAD, [{ type: 'run.created', data: { plan, planHash: 'h', inputs: {}, registry: {} } }], `2026-01-0${day}T00:00:00.000Z`);
+        await store.append({ runId, expectedSeq: 0, events, status, create: { name, planHash: 'h' } });
+      }
+      const ids = async (query: Parameters<Store['listRuns']>[0]) => (await store.listRuns(query)).map((r) => r.runId);
+      expect(await ids({ search: 'BUILD' })).toEqual(['build-d', 'run-b', 'run-a']);
+      expect(await ids({ search: 'cache' })).toEqual(['run-b']);
+      expect(await ids({ search: 'RUN-C' })).toEqual(['run-c']);
+      expect(await ids({ search: 'build', status: 'running' })).toEqual(['build-d', 'run-a']);
+      expect(await ids({ search: 'build', limit: 1 })).toEqual(['build-d']);
+      expect(await ids({ search: 'build', limit: 1, before: { createdAt: '2026-01-04T00:00:00.000Z', runId: 'build-d' } })).toEqual(['run-b']);
+      // LIKE's wildcards and escape are matched as the characters they are.
+      expect(await ids({ search: '%' })).toEqual(['run-e']);
+      expect(await ids({ search: '50%_' })).toEqual(['run-e']);
+      expect(await ids({ search: '5_0' })).toEqual([]);
+      expect(await ids({ search: '\\temp' })).toEqual(['run-e']);
+      expect(await ids({ search: 'nothing like it' })).toEqual([]);
+      await store.close();
+    });
+
     it('keeps API tokens by the hash of their secret: unique names, found by hash, revoked once', async () => {
       const store = await makeStore();
       const ci = await store.createApiToken(token('ci', ['read', 'operate']));

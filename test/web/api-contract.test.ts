@@ -5,6 +5,7 @@ import { startServer } from '../server/harness.js';
 type Schema = { $ref?: string; properties?: Record<string, Schema>; items?: Schema; anyOf?: Schema[]; oneOf?: Schema[]; allOf?: Schema[] };
 interface Operation {
   security?: unknown;
+  parameters?: { name: string; in: string }[];
   responses: Record<string, { content?: Record<string, { schema?: Schema }> }>;
 }
 interface Doc {
@@ -23,12 +24,16 @@ function propertiesOf(doc: Doc, schema: Schema | undefined): Map<string, Schema>
 }
 
 describe("the dashboard's API client against /openapi.json", () => {
-  it('uses only routes the server documents, and reads only fields their answers have', async () => {
+  it('uses only routes the server documents, sends only query parameters they take, and reads only fields their answers have', async () => {
     const s = await startServer();
     const doc = (await (await s.call('GET', '/openapi.json', { token: null })).json()) as Doc;
     for (const [name, endpoint] of Object.entries(ENDPOINTS)) {
       const operation = doc.paths[endpoint.path]?.[endpoint.method];
       expect(operation, `${name}: ${endpoint.method.toUpperCase()} ${endpoint.path} is not in the document`).toBeDefined();
+      if ('asks' in endpoint) {
+        const documented = (operation!.parameters ?? []).filter((parameter) => parameter.in === 'query').map((parameter) => parameter.name);
+        for (const parameter of endpoint.asks) expect(documented, `${name} sends "${parameter}", which ${endpoint.path} does not document`).toContain(parameter);
+      }
       const success = Object.entries(operation!.responses).find(([status]) => status.startsWith('2'))?.[1];
       const schema = success?.content?.['application/json']?.schema;
       const properties = propertiesOf(doc, schema);

@@ -5,6 +5,7 @@ import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { kill } from '../support/processes.js';
+import { seedEndedRuns } from '../support/seed-runs.js';
 import { ARTIFACTS, ensureDashboardBuilt, launchChromium, serveWorkspace, type Served } from './browser.js';
 import { CHAIN, CONSENSUS, FLAKY, GATED } from './plans.js';
 
@@ -225,6 +226,47 @@ describe('the dashboard in a browser', () => {
     await page.locator('tr[data-run="chain-1"]').waitFor({ timeout: 15_000 });
     await page.screenshot({ path: join(ARTIFACTS, 'runs-list-phone.png'), fullPage: true });
     expect(problems).toEqual([]);
+  });
+});
+
+describe('the runs list with more runs than a page', () => {
+  it('searches every run on the server, not just the page shown, and keeps the search in the address', async () => {
+    const manyHome = mkdtempSync(join(tmpdir(), 'baton-web-many-'));
+    // 60 runs, newest first 50 a page: run-003, the only one pursuing a needle, is on the second page.
+    await seedEndedRuns(manyHome, 60, (i) => ({ runId: `run-${String(i).padStart(3, '0')}`, name: 'nightly batch', objective: i === 3 ? 'Find the NEEDLE in the haystack' : 'Sort the hay' }));
+    const many = await serveWorkspace(manyHome, {});
+    const anonymous = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      const page = await newPage(anonymous);
+      await page.goto(many.url);
+      await page.locator('tr[data-run="run-059"]').waitFor({ timeout: 15_000 });
+      expect(await page.locator('tr[data-run]').count()).toBe(50);
+      expect(await page.locator('tr[data-run="run-003"]').count()).toBe(0);
+
+      await page.getByLabel('Search').fill('needle');
+      await page.locator('tr[data-run="run-003"]').waitFor({ timeout: 15_000 });
+      await page.waitForFunction(() => (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }).document.querySelectorAll('tr[data-run]').length === 1);
+      await page.waitForURL((url) => url.searchParams.get('q') === 'needle');
+      await page.screenshot({ path: join(ARTIFACTS, 'runs-search.png'), fullPage: true });
+
+      // A reload (or the link shared) shows the same search.
+      await page.reload();
+      await page.locator('tr[data-run="run-003"]').waitFor({ timeout: 15_000 });
+      expect(await page.getByLabel('Search').inputValue()).toBe('needle');
+      expect(await page.locator('tr[data-run]').count()).toBe(1);
+
+      // What matches nothing says so; clearing the box lists every run again.
+      await page.getByLabel('Search').fill('no such run');
+      await page.getByText('has “no such run” in its id, plan name or objective').waitFor({ timeout: 15_000 });
+      await page.getByLabel('Search').fill('');
+      await page.locator('tr[data-run="run-059"]').waitFor({ timeout: 15_000 });
+      await page.waitForURL((url) => !url.searchParams.has('q'));
+      expect(problems).toEqual([]);
+    } finally {
+      await anonymous.close();
+      await kill(many.process, 'SIGTERM');
+      rmSync(manyHome, { recursive: true, force: true });
+    }
   });
 });
 

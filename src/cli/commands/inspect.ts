@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { planJsonSchema } from '../../core/index.js';
-import { loadPlanFile, runView, summarizeRuns, verifyAgainstCheckpoint } from '../../engine/index.js';
+import { loadPlanFile, runView, summarizeRuns, verifyAgainstCheckpoint, RUN_SEARCH_MAX_LENGTH } from '../../engine/index.js';
 import { readCheckpointFile } from '../checkpoint-file.js';
 import type { RunVerdict } from '../../engine/artifacts/index.js';
 import { functionRunner } from '../../capabilities/index.js';
@@ -105,9 +105,13 @@ export function registerInspect(program: Command, globals: () => GlobalOptions):
     .description('list recent runs, or show one run step by step')
     .argument('[run]', 'run id')
     .option('--limit <n>', 'how many runs to list', '20')
+    .option('--search <text>', 'list only runs whose id, plan name or objective contains this text (ignoring case)')
     .option('--json', 'print as JSON')
-    .action(async (runId: string | undefined, local: GlobalOptions & { limit: string }) => {
+    .action(async (runId: string | undefined, local: GlobalOptions & { limit: string; search?: string }) => {
       const options = { ...globals(), ...local };
+      const { search } = options;
+      if (search !== undefined && runId !== undefined) throw badInput(`--search lists the runs that match; to show run "${runId}", leave --search out`);
+      if (search !== undefined && search.length > RUN_SEARCH_MAX_LENGTH) throw badInput(`--search is at most ${RUN_SEARCH_MAX_LENGTH} characters (a run id, a plan name or words of an objective), got ${search.length}`);
       if (runId === undefined && !workspaceExists(options)) {
         if (options.json) return printJson([]);
         return void process.stdout.write('no runs yet (no workspace here); start one with: baton run PLAN.yaml\n');
@@ -117,8 +121,9 @@ export function registerInspect(program: Command, globals: () => GlobalOptions):
         if (runId === undefined) {
           const limit = Number(options.limit);
           if (!Number.isInteger(limit) || limit < 1) throw badInput(`--limit expects a whole number of at least 1, got "${options.limit}"`);
-          const runs = await summarizeRuns(baton.store, await baton.listRuns({ limit }));
+          const runs = await summarizeRuns(baton.store, await baton.listRuns({ limit, ...(search && { search }) }));
           if (options.json) return printJson(runs);
+          if (runs.length === 0 && search) return void process.stdout.write(`no run's id, plan name or objective contains "${search}"\n`);
           if (runs.length === 0) return void process.stdout.write('no runs yet in this workspace; start one with: baton run PLAN.yaml\n');
           const waiting = runs.filter((run) => run.pending.length > 0);
           if (waiting.length > 0) {

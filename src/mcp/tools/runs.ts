@@ -1,7 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { evolve, formatPreflight, PreflightReportSchema, type Json, type RunState } from '../../core/index.js';
-import { displayStatus, requirePlanScope } from '../../engine/index.js';
+import { displayStatus, requirePlanScope, RUN_SEARCH_MAX_LENGTH } from '../../engine/index.js';
 import { pipelineState } from '../../ledger/index.js';
 import { defineTool } from '../define-tool.js';
 import { awaitOutcome, outcomeSummary, planArgument, verifiedEvents } from '../run-views.js';
@@ -82,14 +82,21 @@ export function registerRunTools(server: McpServer, session: McpSession): void {
     {
       name: 'list_runs',
       title: 'List runs',
-      description: "The workspace's most recent runs, newest first, each with its status (`waiting` or `paused` when it is running but cannot go on by itself) and the ids of the decisions it waits for.",
+      description: "The workspace's most recent runs, newest first, each with its status (`waiting` or `paused` when it is running but cannot go on by itself) and the ids of the decisions it waits for. `search` keeps the runs whose id, plan name or objective contains a text.",
       scope: Scope.read,
-      input: args({ limit: z.number().int().min(1).max(200).optional().describe('How many runs (default 20)') }),
+      input: args({
+        limit: z.number().int().min(1).max(200).optional().describe('How many runs (default 20)'),
+        search: z
+          .string()
+          .max(RUN_SEARCH_MAX_LENGTH, `a run search is at most ${RUN_SEARCH_MAX_LENGTH} characters (a run id, a plan name or words of an objective)`)
+          .optional()
+          .describe('Only runs whose id, plan name or objective contains this text, ignoring case'),
+      }),
       output: z.strictObject({ runs: z.array(z.strictObject({ runId: z.string(), name: z.string(), status: z.string(), events: z.number().int(), createdAt: z.string(), updatedAt: z.string(), pending: z.array(z.string()) })) }),
       annotations: { readOnlyHint: true },
     },
-    async ({ limit }) => {
-      const records = await baton.listRuns({ limit: limit ?? 20 });
+    async ({ limit, search }) => {
+      const records = await baton.listRuns({ limit: limit ?? 20, ...(search && { search }) });
       const runs = await Promise.all(
         records.map(async (record) => {
           const state = record.status === 'running' ? (await baton.getRun(record.runId)).state : null;
@@ -97,7 +104,8 @@ export function registerRunTools(server: McpServer, session: McpSession): void {
           return { runId: record.runId, name: record.name, status, events: record.headSeq, createdAt: record.createdAt, updatedAt: record.updatedAt, pending: state ? [...state.pending.keys()] : [] };
         }),
       );
-      return { value: { runs }, summary: runs.length === 0 ? 'no runs yet in this workspace' : `${runs.length} runs, newest first` };
+      const none = search ? `no run's id, plan name or objective contains "${search}"` : 'no runs yet in this workspace';
+      return { value: { runs }, summary: runs.length === 0 ? none : `${runs.length} runs, newest first` };
     },
   );
 

@@ -17,14 +17,14 @@ export function runRoutes({ baton }: RouteDeps): Route[] {
       operationId: 'listRuns',
       tag: 'runs',
       summary: 'List runs',
-      description: 'Newest first, in pages. Runs that have not ended say whether they are waiting (and for what) or paused.',
+      description: 'Newest first, in pages, optionally filtered by status and searched (`q`). Runs that have not ended say whether they are waiting (and for what) or paused.',
       scope: 'read',
       query: ListRunsQuerySchema,
       responses: { 200: { description: 'a page of runs', schema: RunList } },
       handle: async ({ c, query }) => {
         const before = query.cursor === undefined ? undefined : decodeRunCursor(query.cursor);
         // One more than asked says whether there is a next page.
-        const records = await baton.listRuns({ limit: query.limit + 1, ...(query.status && { status: query.status }), ...(before && { before }) });
+        const records = await baton.listRuns({ limit: query.limit + 1, ...(query.status && { status: query.status }), ...(query.q && { search: query.q }), ...(before && { before }) });
         const page = records.slice(0, query.limit);
         const last = page.at(-1);
         return c.json({ runs: await summarizeRuns(baton.store, page), next: records.length > query.limit && last ? encodeRunCursor(last) : null });

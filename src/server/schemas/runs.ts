@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Budget, JsonValue, limitParam, RunId } from './common.js';
+import { RUN_SEARCH_MAX_LENGTH } from '../../engine/index.js';
 
 export const PendingSchema = z.object({
   id: z.string().describe('`gate:execution`, `confirm:deploy`, `escalation:build`, `human:review`, `signal:go`'),
@@ -61,6 +62,11 @@ export const ListRunsQuerySchema = z.strictObject({
   status: StoredRunStatus.optional().describe('only runs with this status (`running` includes waiting and paused runs)'),
   limit: limitParam(200, 20),
   cursor: z.string().max(400).optional().describe('the `next` of the page before'),
+  q: z
+    .string()
+    .max(RUN_SEARCH_MAX_LENGTH, `a run search is at most ${RUN_SEARCH_MAX_LENGTH} characters (a run id, a plan name or words of an objective)`)
+    .optional()
+    .describe('only runs whose id, plan name or objective contains this text, ignoring case; `%`, `_` and `\\` match themselves. Combines with `status` and `cursor` (pass the same `q` with the cursor)'),
 });
 
 export const LedgerQuery = z.strictObject({

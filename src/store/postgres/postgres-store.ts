@@ -19,6 +19,7 @@ import {
 import { NoticeListener } from './notice-listener.js';
 import { migrate } from './migrate.js';
 import * as sql from './queries.js';
+import { likeContaining, objectiveOf } from '../run-search.js';
 import { toApiToken, toContextEntry, toEvent, toLock, toRun, toWork, toWorkspaceEntry, type Row } from '../rows.js';
 import { EMPTY_HEAD, needsWorkspaceEntries, workspaceEntriesFor, type WorkspaceEntry } from '../../ledger/index.js';
 import { prepared } from './prepared.js';
@@ -108,8 +109,10 @@ export class PostgresStore implements Store {
   }
 
   async listRuns(query: ListRunsQuery = {}): Promise<RunRecord[]> {
-    const { before } = query;
-    return (await this.rows(sql.LIST_RUNS, [query.status ?? null, query.limit ?? 50, before?.createdAt ?? null, before?.runId ?? null])).map(toRun);
+    const { status, before, search } = query;
+    const text = sql.listRunsSql({ status: status !== undefined, before: before !== undefined, search: search !== undefined });
+    const values = [query.limit ?? 50, ...(status !== undefined ? [status] : []), ...(before ? [before.createdAt, before.runId] : []), ...(search !== undefined ? [likeContaining(search)] : [])];
+    return (await this.rows(text, values)).map(toRun);
   }
 
   async listWork(runId: string): Promise<WorkItem[]> {
@@ -245,7 +248,7 @@ async function appendNow(client: PoolClient, batch: AppendBatch): Promise<void> 
   if (expectedSeq === 0) {
     if (!batch.create) throw new Error('store: the first batch of a run must say `create`');
     const { name, planHash, lock } = batch.create;
-    const created = await client.query(prepared(sql.INSERT_RUN, [runId, name, planHash, batch.status, last.at, last.seq, last.hash, lock?.id ?? null, lock?.host ?? null, lock?.pid ?? null, lock?.expiresAt ?? null]));
+    const created = await client.query(prepared(sql.INSERT_RUN, [runId, name, planHash, batch.status, last.at, last.seq, last.hash, lock?.id ?? null, lock?.host ?? null, lock?.pid ?? null, lock?.expiresAt ?? null, objectiveOf(events)]));
     if (created.rowCount !== 1) throw new ConflictError(`run "${runId}" already exists`);
   } else {
     const updated = await client.query(prepared(sql.UPDATE_RUN_HEAD, [runId, last.seq, last.hash, batch.status, last.at, expectedSeq, batch.conductor ?? null]));

@@ -8,8 +8,8 @@
  * and then insert nothing, which the caller reads as a conflict.
  */
 export const INSERT_RUN = `
-  INSERT INTO runs (run_id, name, plan_hash, status, created_at, updated_at, head_seq, head_hash, lock_owner, lock_host, lock_pid, lock_expires_at)
-  VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9, $10, $11)
+  INSERT INTO runs (run_id, name, plan_hash, status, created_at, updated_at, head_seq, head_hash, lock_owner, lock_host, lock_pid, lock_expires_at, objective)
+  VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9, $10, $11, $12)
   ON CONFLICT (run_id) DO NOTHING
   RETURNING run_id, pg_notify('baton.' || current_schema(), 'ledger:' || run_id)`;
 
@@ -137,10 +137,24 @@ export const LIST_UNCONDUCTED_RUNS = `
 
 export const SELECT_RUN = `SELECT * FROM runs WHERE run_id = $1`;
 
-export const LIST_RUNS = `
-  SELECT * FROM runs WHERE ($1::text IS NULL OR status = $1)
-    AND ($3::text IS NULL OR (created_at, run_id) < ($3::text COLLATE "C", $4::text COLLATE "C"))
-  ORDER BY created_at DESC, run_id DESC LIMIT $2`;
+/**
+ * The runs list, one statement per shape of query rather than `$1::text IS NULL OR ...`: a named
+ * statement gets a generic plan, and a condition that may be void cannot be used to seek an
+ * index. Each shape walks runs_newest_first or runs_by_status_newest_first (migration 006) from
+ * the cursor and stops after LIMIT rows that match the search: a page deep in the list costs
+ * what the first one does. Parameters, numbered in this order, only those the shape uses:
+ * limit, status, the cursor's created_at and run_id, the LIKE pattern.
+ */
+export function listRunsSql(shape: { status: boolean; before: boolean; search: boolean }): string {
+  let n = 1;
+  const next = (): string => `$${++n}`;
+  const where = [
+    shape.status && `status = ${next()}`,
+    shape.before && `(created_at, run_id) < (${next()}::text COLLATE "C", ${next()}::text COLLATE "C")`,
+    shape.search && ((p: string) => `(run_id ILIKE ${p} ESCAPE '\\' OR name ILIKE ${p} ESCAPE '\\' OR objective ILIKE ${p} ESCAPE '\\')`)(next()),
+  ].filter((condition) => condition !== false);
+  return `SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, run_id DESC LIMIT $1`;
+}
 
 export const ACQUIRE_LOCK = `
   UPDATE runs SET lock_owner = $2, lock_host = $3, lock_pid = $4, lock_expires_at = $5

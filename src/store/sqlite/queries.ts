@@ -3,8 +3,8 @@
 export const SELECT_HEAD = `SELECT head_seq FROM runs WHERE run_id = ?`;
 
 export const INSERT_RUN = `
-  INSERT INTO runs (run_id, name, plan_hash, status, created_at, updated_at, head_seq, head_hash, lock_owner, lock_host, lock_pid, lock_expires_at)
-  VALUES (@runId, @name, @planHash, @status, @at, @at, @headSeq, @headHash, @lockOwner, @lockHost, @lockPid, @lockExpiresAt)`;
+  INSERT INTO runs (run_id, name, plan_hash, status, created_at, updated_at, head_seq, head_hash, lock_owner, lock_host, lock_pid, lock_expires_at, objective)
+  VALUES (@runId, @name, @planHash, @status, @at, @at, @headSeq, @headHash, @lockOwner, @lockHost, @lockPid, @lockExpiresAt, @objective)`;
 
 /** Fenced on the head, and for a conductor on its lock too (see the Postgres statement). */
 export const UPDATE_RUN_HEAD = `
@@ -78,10 +78,22 @@ export const LIST_UNCONDUCTED_RUNS = `
 
 export const SELECT_RUN = `SELECT * FROM runs WHERE run_id = ?`;
 
-export const LIST_RUNS = `
-  SELECT * FROM runs WHERE (@status IS NULL OR status = @status)
-    AND (@beforeCreatedAt IS NULL OR created_at < @beforeCreatedAt OR (created_at = @beforeCreatedAt AND run_id < @beforeRunId))
-  ORDER BY created_at DESC, run_id DESC LIMIT @limit`;
+/**
+ * The runs list, one statement per shape of query rather than `@status IS NULL OR ...`: SQLite
+ * plans a statement once, and a condition that may be void cannot be used to seek an index.
+ * Each shape walks runs_newest_first or runs_by_status_newest_first (migration 007) in order,
+ * from the cursor, and stops after LIMIT rows that match the search: a page deep in the list
+ * costs what the first one does. The search itself is a filter on that walk (no index serves
+ * a substring), so a rare match reads more rows before it fills a page.
+ */
+export function listRunsSql(shape: { status: boolean; before: boolean; search: boolean }): string {
+  const where = [
+    shape.status && 'status = @status',
+    shape.before && '(created_at, run_id) < (@beforeCreatedAt, @beforeRunId)',
+    shape.search && "(run_id LIKE @pattern ESCAPE '\\' OR name LIKE @pattern ESCAPE '\\' OR objective LIKE @pattern ESCAPE '\\')",
+  ].filter((condition) => condition !== false);
+  return `SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, run_id DESC LIMIT @limit`;
+}
 
 export const ACQUIRE_LOCK = `
   UPDATE runs SET lock_owner = @id, lock_host = @host, lock_pid = @pid, lock_expires_at = @expiresAt

@@ -22,6 +22,7 @@ import {
   type WorkReport,
 } from '../port.js';
 import * as sql from './queries.js';
+import { likeContaining, objectiveOf } from '../run-search.js';
 import { explainWriteFailure } from './write-failure.js';
 
 export interface SqliteStoreOptions {
@@ -55,6 +56,8 @@ export class SqliteStore implements Store {
   readonly dialect = 'sqlite';
   private readonly db: Database.Database;
   private readonly statements;
+  /** The runs list's statements, one per shape of query (see listRunsSql), prepared on first use. */
+  private readonly listRunsStatements = new Map<string, Database.Statement>();
   private readonly appendTransaction: (batch: AppendBatch) => void;
   /**
    * Notices reach subscribers in this process only; other processes on the same file find
@@ -91,7 +94,6 @@ export class SqliteStore implements Store {
       selectReportedWork: prepare(sql.SELECT_REPORTED_WORK),
       listUnconductedRuns: prepare(sql.LIST_UNCONDUCTED_RUNS),
       selectRun: prepare(sql.SELECT_RUN),
-      listRuns: prepare(sql.LIST_RUNS),
       acquireLock: prepare(sql.ACQUIRE_LOCK),
       selectLock: prepare(sql.SELECT_LOCK),
       releaseLock: prepare(sql.RELEASE_LOCK),
@@ -135,6 +137,7 @@ export class SqliteStore implements Store {
         lockHost: lock?.host ?? null,
         lockPid: lock?.pid ?? null,
         lockExpiresAt: lock?.expiresAt ?? null,
+        objective: objectiveOf(events),
       });
     } else {
       const updated = s.updateRunHead.run({ runId, expectedSeq, headSeq: last.seq, headHash: last.hash, status: batch.status, at: last.at, conductor: batch.conductor ?? null });
@@ -209,8 +212,15 @@ export class SqliteStore implements Store {
   }
 
   async listRuns(query: ListRunsQuery = {}): Promise<RunRecord[]> {
-    const { before } = query;
-    return (this.statements.listRuns.all({ status: query.status ?? null, limit: query.limit ?? 50, beforeCreatedAt: before?.createdAt ?? null, beforeRunId: before?.runId ?? null }) as Row[]).map(toRun);
+    const { status, before, search } = query;
+    const text = sql.listRunsSql({ status: status !== undefined, before: before !== undefined, search: search !== undefined });
+    let statement = this.listRunsStatements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.listRunsStatements.set(text, statement);
+    }
+    const params = { limit: query.limit ?? 50, ...(status !== undefined && { status }), ...(before && { beforeCreatedAt: before.createdAt, beforeRunId: before.runId }), ...(search !== undefined && { pattern: likeContaining(search) }) };
+    return (statement.all(params) as Row[]).map(toRun);
   }
 
   async listWork(runId: string): Promise<WorkItem[]> {

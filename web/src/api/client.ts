@@ -57,7 +57,7 @@ function pathOf(name: EndpointName, params: Record<string, string> = {}, search:
 
 /** The HTTP API, one function per route in ENDPOINTS (which test/web/api-contract.test.ts holds to /openapi.json). */
 export const api = {
-  listRuns: (search: { status?: string; limit?: number; cursor?: string }) => request<RunList>('GET', pathOf('listRuns', {}, search)),
+  listRuns: (search: { status?: string; q?: string; limit?: number; cursor?: string }) => request<RunList>('GET', pathOf('listRuns', {}, search)),
   gauges: (runIds: string[]) => request<{ gauges: RunGauge[]; missing: string[] }>('GET', pathOf('gauges', {}, { runs: runIds.join(',') })),
   getRun: (id: string) => request<RunView>('GET', pathOf('getRun', { id })),
   getStep: (id: string, step: string) => request<StepDetail>('GET', pathOf('getStep', { id, step })),

@@ -2,10 +2,11 @@
  * Every request the dashboard makes, with the fields of the answer it reads. Kept free of DOM
  * types so that test/web/api-contract.test.ts can check each against the server's OpenAPI
  * document: the path and method exist, the scope is the one the UI expects, and every field read
- * is in the documented answer.
+ * is in the documented answer; `asks` lists the query parameters the client sends, each of which
+ * must be documented too.
  */
 export const ENDPOINTS = {
-  listRuns: { method: 'get', path: '/v1/runs', reads: ['runs', 'next'], item: ['runId', 'name', 'status', 'createdAt', 'updatedAt', 'headSeq', 'pending'] },
+  listRuns: { method: 'get', path: '/v1/runs', asks: ['status', 'q', 'limit', 'cursor'], reads: ['runs', 'next'], item: ['runId', 'name', 'status', 'createdAt', 'updatedAt', 'headSeq', 'pending'] },
   gauges: { method: 'get', path: '/v1/gauges', reads: ['gauges', 'missing'] },
   getRun: { method: 'get', path: '/v1/runs/{id}', reads: ['runId', 'name', 'status', 'pending', 'failure', 'paused', 'createdAt', 'endedAt', 'revision', 'events', 'budget', 'steps'] },
   getStep: { method: 'get', path: '/v1/runs/{id}/steps/{step}', reads: ['step', 'routing'] },

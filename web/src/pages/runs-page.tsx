@@ -1,4 +1,4 @@
-import { useMemo, useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { api } from '../api/client.js';
 import type { RunGauge, RunSummary } from '../api/types.js';
 import { Gauge } from '../components/gauge.js';
@@ -9,6 +9,23 @@ import { onLinkClick, runPath } from '../router.js';
 
 const STATUSES = ['running', 'succeeded', 'failed', 'denied', 'aborted', 'timed_out'] as const;
 const PAGE = 50;
+/** How long typing must pause before the search goes to the server: one request per word, not per key. */
+const SEARCH_DEBOUNCE_MS = 300;
+
+/** The list's filters as the address keeps them (`/?status=failed&q=nightly`), so a reload or a shared link shows the same list. */
+function readFilters(): { status: string; q: string } {
+  const params = new URLSearchParams(location.search);
+  return { status: params.get('status') ?? '', q: params.get('q') ?? '' };
+}
+
+function writeFilters(status: string, q: string): void {
+  const params = new URLSearchParams();
+  if (status) params.set('status', status);
+  if (q) params.set('q', q);
+  const text = params.toString();
+  const to = `${location.pathname}${text ? `?${text}` : ''}`;
+  if (to !== `${location.pathname}${location.search}`) history.replaceState(null, '', to);
+}
 
 function Progress({ gauge }: { gauge: RunGauge | undefined }) {
   if (!gauge) return <span className="muted">…</span>;
@@ -34,12 +51,16 @@ function Elapsed({ gauge, now }: { gauge: RunGauge | undefined; now: number }) {
 
 /**
  * Every run, newest first, a page at a time (the server pages by cursor, so 10,000 runs cost what
- * 50 do). Beside each: progress, budget and time from `/v1/gauges`, asked again only for runs whose
- * ledger grew. The page polls: it shows new runs and new states within two seconds.
+ * 50 do), filtered by status and searched by the server (`q`: id, plan name, objective) across all
+ * runs, not just the page shown. Beside each: progress, budget and time from `/v1/gauges`, asked
+ * again only for runs whose ledger grew. The page polls: it shows new runs and new states within
+ * two seconds.
  */
 export function RunsPage() {
-  const [status, setStatus] = useState('');
-  const [search, setSearch] = useState('');
+  const [status, setStatus] = useState(() => readFilters().status);
+  // `search` is the box as typed; `query` is what was asked of the server, once typing paused.
+  const [search, setSearch] = useState(() => readFilters().q);
+  const [query, setQuery] = useState(() => readFilters().q.trim());
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
   const [page, setPage] = useState<{ runs: RunSummary[]; next: string | null } | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -47,10 +68,23 @@ export function RunsPage() {
   const gauges = useRef(new Map<string, { seq: number; gauge: RunGauge }>());
   const cursor = cursors[cursors.length - 1];
 
+  useEffect(() => {
+    const timer = setTimeout(() => {
+      const next = search.trim();
+      if (next !== query) {
+        setQuery(next);
+        setCursors([undefined]);
+      }
+    }, SEARCH_DEBOUNCE_MS);
+    return () => clearTimeout(timer);
+  }, [search, query]);
+
+  useEffect(() => writeFilters(status, query), [status, query]);
+
   usePoll(
     async () => {
       try {
-        const next = await api.listRuns({ limit: PAGE, ...(status && { status }), ...(cursor && { cursor }) });
+        const next = await api.listRuns({ limit: PAGE, ...(status && { status }), ...(query && { q: query }), ...(cursor && { cursor }) });
         const stale = next.runs.filter((run) => gauges.current.get(run.runId)?.seq !== run.headSeq);
         if (stale.length > 0) {
           const answer = await api.gauges(stale.map((run) => run.runId));
@@ -64,14 +98,10 @@ export function RunsPage() {
       }
     },
     2_000,
-    [status, cursor],
+    [status, query, cursor],
   );
 
-  const shown = useMemo(() => {
-    const needle = search.trim().toLowerCase();
-    if (!page || needle === '') return page?.runs ?? [];
-    return page.runs.filter((run) => run.runId.toLowerCase().includes(needle) || run.name.toLowerCase().includes(needle));
-  }, [page, search]);
+  const shown = page?.runs ?? [];
 
   return (
     <main className="page">
@@ -90,13 +120,14 @@ export function RunsPage() {
             </select>
           </label>
           <label>
-            <span className="label">Search this page</span>
-            <input type="search" value={search} onChange={(event) => setSearch(event.target.value)} placeholder="run id or plan name" />
+            <span className="label">Search</span>
+            <input type="search" value={search} maxLength={200} onChange={(event) => setSearch(event.target.value)} placeholder="run id, plan name or objective" />
           </label>
         </div>
       </div>
       {error && <p className="error" role="alert">{error}</p>}
-      {page && page.runs.length === 0 && <p className="empty">No runs{status ? ` with status ${status}` : ''} yet. Start one with <code>baton run PLAN</code> or <code>POST /v1/runs</code>.</p>}
+      {page && page.runs.length === 0 && query !== '' && <p className="empty">No run{status ? ` with status ${status}` : ''} has “{query}” in its id, plan name or objective.</p>}
+      {page && page.runs.length === 0 && query === '' && <p className="empty">No runs{status ? ` with status ${status}` : ''} yet. Start one with <code>baton run PLAN</code> or <code>POST /v1/runs</code>.</p>}
       {shown.length > 0 && (
         <div className="table-wrap" tabIndex={0}>
           <table className="runs">
