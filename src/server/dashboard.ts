@@ -3,6 +3,7 @@ import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Context, Hono } from 'hono';
 import type { AppEnv } from './route.js';
+import { ApiErrorCode } from './errors.js';
 
 /** Where `npm run build:web` leaves the dashboard: `dist-web/` at the package's root (from src/server or dist/server alike). */
 export const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL('../../dist-web/', import.meta.url));
@@ -94,7 +95,8 @@ export function mountDashboard(app: Hono<AppEnv>, dir: string): void {
       return c.body(new Uint8Array(bytes), 200, { 'Content-Type': type, 'Cache-Control': cache, ...SECURITY_HEADERS });
     }
     // A missing file with an extension is a missing file, not a page of the app.
-    if (extname(path) !== '') return c.text(`no file ${path} in the dashboard`, 404);
+    // It answers in the API's error shape: every error this server gives is one JSON shape.
+    if (extname(path) !== '') return c.json({ error: { code: ApiErrorCode.notFound, message: `no file ${path} in the dashboard` } }, 404);
     const index = await readIfFile(join(root, 'index.html'));
     if (index === null) return c.html(NOT_BUILT(root), 503, { 'Cache-Control': 'no-cache' });
     return c.body(new Uint8Array(index), 200, { 'Content-Type': CONTENT_TYPES['.html'] as string, 'Cache-Control': 'no-cache', ...SECURITY_HEADERS });
