@@ -7,7 +7,9 @@ import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescrip
 export default tseslint.config(
   // bench/peers is its own project (its packages are installed by `npm run bench`), checked by its tsconfig;
   // web/ is a browser app with its own tsconfig (checked by `npm run typecheck`); it talks to the server over HTTP only.
-  { ignores: ['dist/', 'dist-web/', 'web/', 'test-artifacts/', 'node_modules/', '.baton/', 'coverage/', 'bench/peers/'] },
+  {
+    ignores: ['dist/', 'dist-web/', 'web/', 'test-artifacts/', 'node_modules/', '.baton/', 'coverage/', 'bench/peers/'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -28,7 +30,13 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'import-x/no-cycle': 'error',
-      'no-restricted-syntax': ['error', { selector: 'TSEnumDeclaration', message: 'Use a const object and a union type instead of enum (STYLE.md 13).' }],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'TSEnumDeclaration',
+          message: 'Use a const object and a union type instead of enum (STYLE.md 13).',
+        },
+      ],
     },
   },
   {
@@ -39,8 +47,22 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['node:*', 'fs', 'path', 'child_process', 'crypto', 'os'], message: 'src/core is pure: no Node built-ins.' },
-            { group: ['better-sqlite3', 'pg', '**/engine/**', '**/store/**', '**/ledger/**', '**/cli/**', '**/capabilities/**'], message: 'src/core depends on nothing outside it.' },
+            {
+              group: ['node:*', 'fs', 'path', 'child_process', 'crypto', 'os'],
+              message: 'src/core is pure: no Node built-ins.',
+            },
+            {
+              group: [
+                'better-sqlite3',
+                'pg',
+                '**/engine/**',
+                '**/store/**',
+                '**/ledger/**',
+                '**/cli/**',
+                '**/capabilities/**',
+              ],
+              message: 'src/core depends on nothing outside it.',
+            },
           ],
         },
       ],
@@ -58,7 +80,10 @@ export default tseslint.config(
       ],
       'no-restricted-syntax': [
         'error',
-        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'src/core reads no clock: use the `now` it is given.' },
+        {
+          selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+          message: 'src/core reads no clock: use the `now` it is given.',
+        },
         { selector: 'TSEnumDeclaration', message: 'Use a const object and a union type instead of enum.' },
       ],
     },
@@ -66,25 +91,67 @@ export default tseslint.config(
   {
     // Dependencies point one way (STYLE.md 5): core <- ledger <- store / engine <- surfaces.
     files: ['src/ledger/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/store/**', '**/engine/**', '**/cli/**', 'better-sqlite3'], message: 'the ledger depends only on core.' }] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/store/**', '**/engine/**', '**/cli/**', 'better-sqlite3'],
+              message: 'the ledger depends only on core.',
+            },
+          ],
+        },
+      ],
+    },
   },
   {
     files: ['src/store/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/engine/**', '**/cli/**'], message: 'the store depends only on core and ledger.' }] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/engine/**', '**/cli/**'], message: 'the store depends only on core and ledger.' }] },
+      ],
+    },
   },
   {
     files: ['src/engine/**/*.ts', 'src/capabilities/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/cli/**', '**/mcp/**'], message: 'the engine knows no surface.' }] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/cli/**', '**/mcp/**'], message: 'the engine knows no surface.' }] },
+      ],
+    },
   },
   {
     // The MCP server is a surface: it uses the engine (and the ledger's projections), never another surface.
     files: ['src/mcp/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/cli/**', '../server/**', '../../server/**', '**/store/**', 'better-sqlite3', 'pg'], message: 'the MCP server goes through the engine (src/engine/baton.ts), like every surface.' }] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/cli/**', '../server/**', '../../server/**', '**/store/**', 'better-sqlite3', 'pg'],
+              message: 'the MCP server goes through the engine (src/engine/baton.ts), like every surface.',
+            },
+          ],
+        },
+      ],
+    },
   },
   {
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: {
-      globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly', setInterval: 'readonly', clearTimeout: 'readonly', Buffer: 'readonly', URL: 'readonly' },
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        setTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearTimeout: 'readonly',
+        Buffer: 'readonly',
+        URL: 'readonly',
+      },
     },
   },
 );

@@ -7,7 +7,8 @@ import { branchStepId, chainStepId, JOIN_STEP_ID, Shape, stepCount } from './wor
 export function batonPlan(shape: Shape, size: number): Plan {
   const steps: Record<string, { skill: string; after?: string[] }> = {};
   if (shape === Shape.chain) {
-    for (let i = 0; i < size; i += 1) steps[chainStepId(i)] = i === 0 ? { skill: 'noop' } : { skill: 'noop', after: [chainStepId(i - 1)] };
+    for (let i = 0; i < size; i += 1)
+      steps[chainStepId(i)] = i === 0 ? { skill: 'noop' } : { skill: 'noop', after: [chainStepId(i - 1)] };
   } else {
     const branches: string[] = [];
     for (let i = 0; i < size; i += 1) {
@@ -39,10 +40,13 @@ export async function batonTrial(shape: Shape, size: number, workspace: string):
     const wallMs = performance.now() - start;
     const expected = stepCount(shape, size);
     if (result.status !== 'succeeded' || result.succeeded !== expected) {
-      throw new Error(`baton ${shape}: expected ${expected} steps to succeed, got status ${result.status} with ${result.succeeded} succeeded (${result.failure ?? 'no failure recorded'})`);
+      throw new Error(
+        `baton ${shape}: expected ${expected} steps to succeed, got status ${result.status} with ${result.succeeded} succeeded (${result.failure ?? 'no failure recorded'})`,
+      );
     }
     const verdict = await baton.verify(run.runId);
-    if (!verdict.ok) throw new Error(`baton ${shape}: ledger verification failed at seq ${verdict.seq}: ${verdict.reason}`);
+    if (!verdict.ok)
+      throw new Error(`baton ${shape}: ledger verification failed at seq ${verdict.seq}: ${verdict.reason}`);
     return { wallMs, setupMs: start - setupStart, ledgerEvents: verdict.events };
   } finally {
     await baton.close();

@@ -31,7 +31,11 @@ interface Mark {
   detail: { seq: number };
 }
 interface InPage {
-  performance: { now(): number; getEntriesByName(name: string): Mark[]; getEntriesByType(type: string): { domContentLoadedEventEnd: number }[] };
+  performance: {
+    now(): number;
+    getEntriesByName(name: string): Mark[];
+    getEntriesByType(type: string): { domContentLoadedEventEnd: number }[];
+  };
   document: { querySelectorAll(selector: string): { length: number } };
 }
 
@@ -39,7 +43,10 @@ function plan(): Record<string, unknown> {
   const steps: Record<string, unknown> = {};
   for (let chain = 0; chain < CHAINS; chain += 1) {
     for (let link = 0; link < LENGTH; link += 1) {
-      steps[`c${chain}_s${link}`] = { await: { signal: link === 0 ? 'go' : 'later' }, ...(link > 0 && { after: [`c${chain}_s${link - 1}`] }) };
+      steps[`c${chain}_s${link}`] = {
+        await: { signal: link === 0 ? 'go' : 'later' },
+        ...(link > 0 && { after: [`c${chain}_s${link - 1}`] }),
+      };
     }
   }
   return { baton: 1, name: 'ten-thousand', objective: 'A 10,000-step run for the dashboard benchmark.', steps };
@@ -48,7 +55,8 @@ function plan(): Record<string, unknown> {
 async function main(): Promise<void> {
   ensureDashboardBuilt();
   const only = process.argv[2];
-  if (only !== undefined && only !== 'runs-list' && only !== 'run-page') throw new Error(`unknown part "${only}": runs-list or run-page`);
+  if (only !== undefined && only !== 'runs-list' && only !== 'run-page')
+    throw new Error(`unknown part "${only}": runs-list or run-page`);
   if (only !== 'runs-list') await measureRunPage();
   if (only !== 'run-page') {
     const browser = await launchChromium();
@@ -66,11 +74,21 @@ async function measureRunPage(): Promise<void> {
   const server = startBaton(['serve', '--port', '0'], { BATON_HOME: home });
   const browser = await launchChromium();
   try {
-    await waitUntil(() => /listening on http:\/\/\S+/.test(server.stdout()), 'baton serve to listen', 30_000, () => server.stderr());
+    await waitUntil(
+      () => /listening on http:\/\/\S+/.test(server.stdout()),
+      'baton serve to listen',
+      30_000,
+      () => server.stderr(),
+    );
     const url = (/listening on (http:\/\/\S+)/.exec(server.stdout()) as RegExpExecArray)[1] as string;
     const api = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-      const response = await fetch(`${url}${path}`, { method, headers: body === undefined ? {} : { 'Content-Type': 'application/json' }, ...(body !== undefined && { body: JSON.stringify(body) }) });
-      if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${(await response.text()).slice(0, 500)}`);
+      const response = await fetch(`${url}${path}`, {
+        method,
+        headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+        ...(body !== undefined && { body: JSON.stringify(body) }),
+      });
+      if (!response.ok)
+        throw new Error(`${method} ${path}: ${response.status} ${(await response.text()).slice(0, 500)}`);
       return (await response.json()) as T;
     };
     const settled = async (): Promise<number> => {
@@ -95,7 +113,10 @@ async function measureRunPage(): Promise<void> {
     await page.goto(`${url}/runs/big`);
     const rendered = (seq: number) =>
       page.waitForFunction(
-        (target) => (globalThis as unknown as InPage).performance.getEntriesByName('baton:rendered').some((mark) => mark.detail.seq >= target),
+        (target) =>
+          (globalThis as unknown as InPage).performance
+            .getEntriesByName('baton:rendered')
+            .some((mark) => mark.detail.seq >= target),
         seq,
         { timeout: 300_000, polling: 50 },
       );
@@ -105,13 +126,22 @@ async function measureRunPage(): Promise<void> {
       const mark = timing.getEntriesByName('baton:rendered').find((entry) => entry.detail.seq >= target) as Mark;
       const dom = timing.getEntriesByType('navigation')[0]?.domContentLoadedEventEnd ?? 0;
       const received = timing.getEntriesByName('baton:received').find((entry) => entry.detail.seq >= target);
-      return { ms: mark.startTime, received: received?.startTime ?? null, domContentLoaded: dom, nodes: document.querySelectorAll('.step-node').length };
+      return {
+        ms: mark.startTime,
+        received: received?.startTime ?? null,
+        domContentLoaded: dom,
+        nodes: document.querySelectorAll('.step-node').length,
+      };
     }, initialEvents);
 
     // The burst: sent from the page, so that both ends are on the page's clock.
     const sentAt = await page.evaluate(async () => {
       const at = (globalThis as unknown as InPage).performance.now();
-      await fetch('/v1/runs/big/signals', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'go' }) });
+      await fetch('/v1/runs/big/signals', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ name: 'go' }),
+      });
       return at;
     });
     const finalEvents = await settled();

@@ -47,12 +47,21 @@ function buildGraph(shape: Shape, size: number, onNode: () => void) {
  * are setup, outside the clock: a compiled graph is reusable, so that is the kinder reading for
  * LangGraph. Timed: `invoke` alone. The trial throws unless every node ran exactly once.
  */
-export async function langGraphTrial(shape: Shape, size: number, checkpointing: Checkpointing, sqliteFile: string): Promise<Trial> {
+export async function langGraphTrial(
+  shape: Shape,
+  size: number,
+  checkpointing: Checkpointing,
+  sqliteFile: string,
+): Promise<Trial> {
   const setupStart = performance.now();
   let calls = 0;
   const graph = buildGraph(shape, size, () => (calls += 1));
   const saver: BaseCheckpointSaver | undefined =
-    checkpointing === Checkpointing.sqlite ? SqliteSaver.fromConnString(sqliteFile) : checkpointing === Checkpointing.memory ? new MemorySaver() : undefined;
+    checkpointing === Checkpointing.sqlite
+      ? SqliteSaver.fromConnString(sqliteFile)
+      : checkpointing === Checkpointing.memory
+        ? new MemorySaver()
+        : undefined;
   const app = graph.compile(saver ? { checkpointer: saver } : {});
   try {
     const start = performance.now();
@@ -60,7 +69,8 @@ export async function langGraphTrial(shape: Shape, size: number, checkpointing: 
     await app.invoke({ value: 0 }, { recursionLimit: size + 10, configurable: { thread_id: `bench-${shape}` } });
     const wallMs = performance.now() - start;
     const expected = stepCount(shape, size);
-    if (calls !== expected) throw new Error(`langgraph ${shape} (${checkpointing}): expected ${expected} node calls, got ${calls}`);
+    if (calls !== expected)
+      throw new Error(`langgraph ${shape} (${checkpointing}): expected ${expected} node calls, got ${calls}`);
     return { wallMs, setupMs: start - setupStart };
   } finally {
     if (saver instanceof SqliteSaver) saver.db.close();

@@ -17,7 +17,8 @@ if (!workspace || !Number.isInteger(size) || size < 1) {
 const baselineMaxRssKB = process.resourceUsage().maxRSS;
 
 const steps = {};
-for (let i = 0; i < size; i += 1) steps[`s${i}`] = i === 0 ? { skill: 'noop' } : { skill: 'noop', after: [`s${i - 1}`] };
+for (let i = 0; i < size; i += 1)
+  steps[`s${i}`] = i === 0 ? { skill: 'noop' } : { skill: 'noop', after: [`s${i - 1}`] };
 
 const baton = await createBaton({ home: join(workspace, '.baton') });
 baton.register({ id: 'noop', skills: { noop: 1 }, run: (input) => input });

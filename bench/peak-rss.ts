@@ -20,8 +20,12 @@ const LIBRARY = fileURLToPath(new URL('../dist/index.js', import.meta.url));
  * reads its peak RSS. NODE_OPTIONS is cleared so no loader (tsx) is injected into the child.
  */
 export async function measurePeakRss(steps: number, workspace: string): Promise<PeakRss> {
-  if (!existsSync(LIBRARY)) throw new Error(`${LIBRARY} is missing: run \`npm run build\` first (\`npm run bench\` does)`);
-  const child = spawn(process.execPath, [CHILD, workspace, String(steps)], { env: { ...process.env, NODE_OPTIONS: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (!existsSync(LIBRARY))
+    throw new Error(`${LIBRARY} is missing: run \`npm run build\` first (\`npm run bench\` does)`);
+  const child = spawn(process.execPath, [CHILD, workspace, String(steps)], {
+    env: { ...process.env, NODE_OPTIONS: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -31,9 +35,19 @@ export async function measurePeakRss(steps: number, workspace: string): Promise<
     child.once('close', resolve);
   });
   if (code !== 0) throw new Error(`the peak-RSS child exited with ${code}: ${stderr.trim()}`);
-  const report = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as PeakRss & { status: string; succeeded: number; ledgerVerified: boolean };
+  const report = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as PeakRss & {
+    status: string;
+    succeeded: number;
+    ledgerVerified: boolean;
+  };
   if (report.status !== 'succeeded' || report.succeeded !== steps || !report.ledgerVerified) {
     throw new Error(`the peak-RSS child's run did not succeed cleanly: ${JSON.stringify(report)}`);
   }
-  return { steps, maxRssKB: report.maxRssKB, baselineMaxRssKB: report.baselineMaxRssKB, wallMs: report.wallMs, ledgerEvents: report.ledgerEvents };
+  return {
+    steps,
+    maxRssKB: report.maxRssKB,
+    baselineMaxRssKB: report.baselineMaxRssKB,
+    wallMs: report.wallMs,
+    ledgerEvents: report.ledgerEvents,
+  };
 }

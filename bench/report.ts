@@ -22,7 +22,13 @@ export interface Target {
 
 export interface BenchReport {
   method: string;
-  machine: { node: string; platform: string; cpus: number; cpuModel: string; loadAverage1m: { start: number; end: number } };
+  machine: {
+    node: string;
+    platform: string;
+    cpus: number;
+    cpuModel: string;
+    loadAverage1m: { start: number; end: number };
+  };
   workloads: WorkloadResult[];
   peakRss: PeakRss;
   peakRssTarget: Target;
@@ -53,13 +59,30 @@ export function toJson(report: BenchReport): unknown {
       perStepMs: round(perStepMs(result), 4),
       ...(result.target && { verdict: verdict(targetValue(result, result.target), result.target) }),
     })),
-    peakRss: { ...report.peakRss, maxRssMB: round(kbToMB(report.peakRss.maxRssKB), 1), verdict: verdict(kbToMB(report.peakRss.maxRssKB), report.peakRssTarget) },
+    peakRss: {
+      ...report.peakRss,
+      maxRssMB: round(kbToMB(report.peakRss.maxRssKB), 1),
+      verdict: verdict(kbToMB(report.peakRss.maxRssKB), report.peakRssTarget),
+    },
   };
 }
 
 /** The human report: method, an aligned table, the RSS figure, each against its target. */
 export function toText(report: BenchReport): string {
-  const header = ['workload', 'engine', 'persistence', 'steps', 'wall ms', 'min-max ms', 'steps/s', 'ms/step', 'setup ms', 'check', 'target', 'verdict'];
+  const header = [
+    'workload',
+    'engine',
+    'persistence',
+    'steps',
+    'wall ms',
+    'min-max ms',
+    'steps/s',
+    'ms/step',
+    'setup ms',
+    'check',
+    'target',
+    'verdict',
+  ];
   const rows = report.workloads.map((result) => {
     const { measurement: m, target } = result;
     return [
@@ -78,10 +101,14 @@ export function toText(report: BenchReport): string {
     ];
   });
   const numeric = new Set([3, 4, 5, 6, 7, 8]);
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
   const line = (cells: string[]) =>
     cells
-      .map((cell, column) => (numeric.has(column) ? cell.padStart(widths[column] ?? 0) : cell.padEnd(widths[column] ?? 0)))
+      .map((cell, column) =>
+        numeric.has(column) ? cell.padStart(widths[column] ?? 0) : cell.padEnd(widths[column] ?? 0),
+      )
       .join('  ')
       .trimEnd();
   const rss = report.peakRss;

@@ -43,13 +43,18 @@ function parseArguments(argv: string[]): Arguments {
     if (argument === '--json') parsed.json = true;
     else if (argument === '--pg') parsed.pg = true;
     else if (argument.startsWith('--runs=')) parsed.runs = Number(argument.slice('--runs='.length));
-    else if (argument.startsWith('--concurrency=')) parsed.concurrency = Number(argument.slice('--concurrency='.length));
+    else if (argument.startsWith('--concurrency='))
+      parsed.concurrency = Number(argument.slice('--concurrency='.length));
     else if (argument.startsWith('--only=')) parsed.only = argument.slice('--only='.length);
-    else throw new Error(`unknown argument "${argument}"; expected --json, --runs=N, or --pg with --concurrency=N and --only=NAME`);
+    else
+      throw new Error(
+        `unknown argument "${argument}"; expected --json, --runs=N, or --pg with --concurrency=N and --only=NAME`,
+      );
   }
   if (!Number.isInteger(parsed.runs) || parsed.runs < 1) throw new Error('--runs must be a whole number of at least 1');
-  if (!Number.isInteger(parsed.concurrency) || parsed.concurrency < 1) throw new Error('--concurrency must be a whole number of at least 1');
-  if (!parsed.pg && (argv.some((argument) => argument.startsWith('--concurrency=') || argument.startsWith('--only=')))) {
+  if (!Number.isInteger(parsed.concurrency) || parsed.concurrency < 1)
+    throw new Error('--concurrency must be a whole number of at least 1');
+  if (!parsed.pg && argv.some((argument) => argument.startsWith('--concurrency=') || argument.startsWith('--only='))) {
     throw new Error('--concurrency and --only apply to the PostgreSQL bench only: add --pg');
   }
   return parsed;
@@ -87,11 +92,18 @@ async function main(): Promise<void> {
     for (const checkpointing of [Checkpointing.none, Checkpointing.memory, Checkpointing.sqlite]) {
       for (const shape of [Shape.chain, Shape.fanOut]) {
         progress(`langgraph ${shape} (${checkpointing})...`);
-        const measurement = await measure(runs, () => langGraphTrial(shape, WORKLOAD_SIZE, checkpointing, `${scratch.fresh(`langgraph-${shape}`)}.sqlite`));
+        const measurement = await measure(runs, () =>
+          langGraphTrial(shape, WORKLOAD_SIZE, checkpointing, `${scratch.fresh(`langgraph-${shape}`)}.sqlite`),
+        );
         workloads.push({
           shape,
           engine: 'LangGraph',
-          persistence: checkpointing === Checkpointing.none ? 'none (in memory)' : checkpointing === Checkpointing.memory ? 'MemorySaver' : 'SqliteSaver (WAL)',
+          persistence:
+            checkpointing === Checkpointing.none
+              ? 'none (in memory)'
+              : checkpointing === Checkpointing.memory
+                ? 'MemorySaver'
+                : 'SqliteSaver (WAL)',
           steps: stepCount(shape, WORKLOAD_SIZE),
           measurement,
           check: 'each node ran once',
@@ -105,7 +117,13 @@ async function main(): Promise<void> {
         `Each workload: 1 warm-up run (discarded), then the median of ${runs} measured runs. ` +
         'Baton: a fresh temporary workspace per run, timed from just before submit() (plan validation and pre-flight included) to result(). ' +
         'LangGraph: timed around invoke() only; SqliteSaver gets a fresh file per run.',
-      machine: { node: process.version, platform: `${platform()} ${release()}`, cpus: cpus().length, cpuModel: cpus()[0]?.model.trim() ?? 'unknown', loadAverage1m: { start: loadAtStart, end: loadavg()[0] ?? 0 } },
+      machine: {
+        node: process.version,
+        platform: `${platform()} ${release()}`,
+        cpus: cpus().length,
+        cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+        loadAverage1m: { start: loadAtStart, end: loadavg()[0] ?? 0 },
+      },
       workloads,
       peakRss,
       peakRssTarget: RSS_TARGET,

@@ -47,7 +47,12 @@ export async function measureRunsList(browser: Browser): Promise<Record<string, 
   const seedMs = performance.now() - seedStarted;
   const server = startBaton(['serve', '--port', '0'], { BATON_HOME: home });
   try {
-    await waitUntil(() => /listening on http:\/\/\S+/.test(server.stdout()), 'baton serve to listen', 60_000, () => server.stderr());
+    await waitUntil(
+      () => /listening on http:\/\/\S+/.test(server.stdout()),
+      'baton serve to listen',
+      60_000,
+      () => server.stderr(),
+    );
     const url = (/listening on (http:\/\/\S+)/.exec(server.stdout()) as RegExpExecArray)[1] as string;
     const timed = async (path: string, expected: number): Promise<number> => {
       const times: number[] = [];
@@ -56,7 +61,8 @@ export async function measureRunsList(browser: Browser): Promise<Record<string, 
         const response = await fetch(`${url}${path}`);
         const body = (await response.json()) as { runs: unknown[] };
         times.push(performance.now() - started);
-        if (!response.ok || body.runs.length !== expected) throw new Error(`${path}: ${response.status}, ${body.runs.length} runs (expected ${expected})`);
+        if (!response.ok || body.runs.length !== expected)
+          throw new Error(`${path}: ${response.status}, ${body.runs.length} runs (expected ${expected})`);
       }
       return median(times.slice(1)); // the first warms the statement cache
     };
@@ -72,7 +78,12 @@ export async function measureRunsList(browser: Browser): Promise<Record<string, 
 
     // In the page: from navigation to the render that shows the list, then the next page on a click.
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    const rows = (count: number) => page.waitForFunction((n) => (globalThis as unknown as InPage).document.querySelectorAll('tr[data-run]').length === n, count, { polling: 'raf', timeout: 60_000 });
+    const rows = (count: number) =>
+      page.waitForFunction(
+        (n) => (globalThis as unknown as InPage).document.querySelectorAll('tr[data-run]').length === n,
+        count,
+        { polling: 'raf', timeout: 60_000 },
+      );
     const shown = async (path: string, count: number): Promise<number> => {
       const times: number[] = [];
       for (let i = 0; i < PAGE_REPEATS; i += 1) {
@@ -98,7 +109,11 @@ export async function measureRunsList(browser: Browser): Promise<Record<string, 
       runs: RUNS,
       seedSeconds: Math.round(seedMs / 100) / 10,
       apiMedianMs: api,
-      chromiumMedianMs: { firstPageShown: firstPageMs, searchShown: searchMs, olderPageShownAfterClick: median(olderClicks) },
+      chromiumMedianMs: {
+        firstPageShown: firstPageMs,
+        searchShown: searchMs,
+        olderPageShownAfterClick: median(olderClicks),
+      },
       loadAverage: loadavg().map((load) => Math.round(load * 100) / 100),
     };
   } finally {

@@ -22,7 +22,9 @@ baton.register({
 });
 
 try {
-  const run = await baton.submit('examples/patterns/function.yaml', { inputs: { words: ['conductor', 'ledger', 'baton'] } });
+  const run = await baton.submit('examples/patterns/function.yaml', {
+    inputs: { words: ['conductor', 'ledger', 'baton'] },
+  });
   const result = await run.result();
   console.log(JSON.stringify({ runId: result.runId, status: result.status, outputs: result.outputs }, null, 2));
   console.log('route of "score":', run.state.steps.score.capability);

@@ -34,7 +34,9 @@ async function main(): Promise<number> {
       console.log(formatFailure(result));
       return 1;
     }
-    console.log(`seed ${seed}: ok (run ${result.outcome}, ${result.ledger.length} ledger events, ${result.steps} world events; features: ${result.features.join(', ')})`);
+    console.log(
+      `seed ${seed}: ok (run ${result.outcome}, ${result.ledger.length} ledger events, ${result.steps} world events; features: ${result.features.join(', ')})`,
+    );
     return 0;
   }
   if (option('seeds') === undefined) {
@@ -50,10 +52,13 @@ async function main(): Promise<number> {
     const result = await new World({ seed, replayEvery }).run();
     summary.add(result);
     if (result.violations.length > 0 && summary.failingSeeds <= 5) console.log(formatFailure(result));
-    else if (result.violations.length > 0) console.log(`seed ${seed} FAILED (${result.violations[0]?.invariant}): ${replayCommand(seed)}`);
+    else if (result.violations.length > 0)
+      console.log(`seed ${seed} FAILED (${result.violations[0]?.invariant}): ${replayCommand(seed)}`);
     if (Date.now() - lastProgress > 10_000) {
       lastProgress = Date.now();
-      console.log(`… ${seed - from + 1}/${count} seeds, ${summary.failingSeeds} failing, ${((Date.now() - started) / 1000).toFixed(0)} s`);
+      console.log(
+        `… ${seed - from + 1}/${count} seeds, ${summary.failingSeeds} failing, ${((Date.now() - started) / 1000).toFixed(0)} s`,
+      );
     }
   }
   console.log(formatSummary(summary, Date.now() - started));

@@ -1,4 +1,11 @@
-import { ConflictError, evolve, nextWakeAt, type BatonEvent, type LedgerEvent, type RunState } from '../src/core/index.js';
+import {
+  ConflictError,
+  evolve,
+  nextWakeAt,
+  type BatonEvent,
+  type LedgerEvent,
+  type RunState,
+} from '../src/core/index.js';
 import { loadVerifiedRun } from '../src/engine/load-run.js';
 import { workItemOf } from '../src/engine/work-item.js';
 import { chainEvents, EMPTY_HEAD, type ChainHead } from '../src/ledger/index.js';
@@ -33,11 +40,20 @@ export class SimEngine {
     private readonly conductor: Conductor,
   ) {}
 
-  static async create(store: Store, runId: string, created: Extract<BatonEvent, { type: 'run.created' }>, now: number, conductor: Conductor): Promise<{ engine: SimEngine; committed: LedgerEvent[] }> {
+  static async create(
+    store: Store,
+    runId: string,
+    created: Extract<BatonEvent, { type: 'run.created' }>,
+    now: number,
+    conductor: Conductor,
+  ): Promise<{ engine: SimEngine; committed: LedgerEvent[] }> {
     const state = evolve(undefined, { ...created, runId, at: new Date(now).toISOString() });
     const engine = new SimEngine(store, runId, state, EMPTY_HEAD, conductor);
     const decisions = engine.conductor(state, { now });
-    const committed = await engine.commit([created, ...decisions], now, { name: created.data.plan.name, planHash: created.data.planHash });
+    const committed = await engine.commit([created, ...decisions], now, {
+      name: created.data.plan.name,
+      planHash: created.data.planHash,
+    });
     return { engine, committed };
   }
 
@@ -49,7 +65,8 @@ export class SimEngine {
     const held = new Set((await store.listWork(runId)).map((item) => item.attemptId));
     engine.inbox.push({ type: 'run.resumed', data: { engine: engineName, reason: 'continued after a crash' } });
     for (const [attemptId, key] of state.inflight) {
-      if (!held.has(attemptId) && !engine.isHumanWork(key)) engine.inbox.push({ type: 'attempt.abandoned', data: { attemptId, reason: 'no worker holds it' } });
+      if (!held.has(attemptId) && !engine.isHumanWork(key))
+        engine.inbox.push({ type: 'attempt.abandoned', data: { attemptId, reason: 'no worker holds it' } });
     }
     return engine;
   }
@@ -103,10 +120,18 @@ export class SimEngine {
   /** Gives up attempts whose worker stopped renewing its lease, so the conductor dispatches them again. */
   async checkLeases(now: number): Promise<void> {
     for (const item of await this.store.listWork(this.runId)) {
-      const lapsed = item.claimedBy !== null && !item.abandoned && item.outcome === null && item.leaseUntil !== null && item.leaseUntil < now;
+      const lapsed =
+        item.claimedBy !== null &&
+        !item.abandoned &&
+        item.outcome === null &&
+        item.leaseUntil !== null &&
+        item.leaseUntil < now;
       if (!lapsed || this.expired.has(item.attemptId) || !this.state.inflight.has(item.attemptId)) continue;
       this.expired.add(item.attemptId);
-      this.inbox.push({ type: 'attempt.abandoned', data: { attemptId: item.attemptId, reason: `its lease expired: worker ${item.claimedBy} stopped renewing it` } });
+      this.inbox.push({
+        type: 'attempt.abandoned',
+        data: { attemptId: item.attemptId, reason: `its lease expired: worker ${item.claimedBy} stopped renewing it` },
+      });
     }
   }
 
@@ -116,7 +141,11 @@ export class SimEngine {
     this.head = head;
   }
 
-  private async commit(events: BatonEvent[], now: number, create?: { name: string; planHash: string }): Promise<LedgerEvent[]> {
+  private async commit(
+    events: BatonEvent[],
+    now: number,
+    create?: { name: string; planHash: string },
+  ): Promise<LedgerEvent[]> {
     const chained = chainEvents(this.runId, this.head, events, new Date(now).toISOString());
     const enqueue: WorkItem[] = [];
     const dequeue: string[] = [];
@@ -141,7 +170,16 @@ export class SimEngine {
           break;
       }
     }
-    await this.store.append({ runId: this.runId, expectedSeq: this.head.seq, events: chained, status: this.state.status, ...(create && { create }), enqueue, dequeue, abandon });
+    await this.store.append({
+      runId: this.runId,
+      expectedSeq: this.head.seq,
+      events: chained,
+      status: this.state.status,
+      ...(create && { create }),
+      enqueue,
+      dequeue,
+      abandon,
+    });
     const last = chained.at(-1);
     if (last) this.head = { seq: last.seq, hash: last.hash };
     for (const attemptId of [...dequeue, ...abandon]) this.collecting.delete(attemptId);

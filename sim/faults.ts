@@ -29,7 +29,15 @@ export function drawProfile(random: Prng): FaultProfile {
   const calm = random.chance(0.2);
   const w = (max: number): number => (calm ? 0 : random.next() * max);
   return {
-    weights: { succeed: 6, fail: w(2), fail_fatal: w(0.4), hang: w(0.6), late: w(0.6), twice: w(0.6), crash_worker: w(0.4) },
+    weights: {
+      succeed: 6,
+      fail: w(2),
+      fail_fatal: w(0.4),
+      hang: w(0.6),
+      late: w(0.6),
+      twice: w(0.6),
+      crash_worker: w(0.4),
+    },
     engineCrash: calm ? 0 : random.next() * 0.06,
     storeWriteFailure: calm ? 0 : random.next() * 0.06,
     dissent: random.next() * 0.3,
@@ -53,7 +61,9 @@ export function drawDuration(random: Prng): number {
 }
 
 export function failure(fatal: boolean): StepError {
-  return fatal ? { type: 'exit_code', message: 'simulated: a fatal error', retryable: false } : { type: 'exit_code', message: 'simulated: a transient error', retryable: true };
+  return fatal
+    ? { type: 'exit_code', message: 'simulated: a fatal error', retryable: false }
+    : { type: 'exit_code', message: 'simulated: a transient error', retryable: true };
 }
 
 /** A vote's output is `{v: 1}` unless it dissents; other steps answer with what they were given. */

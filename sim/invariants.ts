@@ -1,4 +1,13 @@
-import { canonicalJson, DecisionKind, decisionId, durationToMs, evolve, type LedgerEvent, type Plan, type RunState } from '../src/core/index.js';
+import {
+  canonicalJson,
+  DecisionKind,
+  decisionId,
+  durationToMs,
+  evolve,
+  type LedgerEvent,
+  type Plan,
+  type RunState,
+} from '../src/core/index.js';
 import { ChainVerifier, replayLedger } from '../src/ledger/index.js';
 
 /** One broken guarantee: which, where in the ledger, and what was seen. */
@@ -74,13 +83,20 @@ export class LedgerChecker {
       this.read(event, mustReject);
     }
     for (const [attemptId, seq] of mustReject) {
-      this.fail('no-result-from-lost-lease', seq, `the outcome of ${attemptId}, which was no longer current, was not rejected in the commit that recorded it`);
+      this.fail(
+        'no-result-from-lost-lease',
+        seq,
+        `the outcome of ${attemptId}, which was no longer current, was not rejected in the commit that recorded it`,
+      );
     }
   }
 
   private read(event: LedgerEvent, mustReject: Map<string, number>): void {
     const at = Date.parse(event.at);
-    if (this.ended && !['attempt.succeeded', 'attempt.failed', 'attempt.rejected', 'run.resumed'].includes(event.type)) {
+    if (
+      this.ended &&
+      !['attempt.succeeded', 'attempt.failed', 'attempt.rejected', 'run.resumed'].includes(event.type)
+    ) {
       this.fail('nothing-after-the-end', event.seq, `${event.type} after the run ended`);
     }
     switch (event.type) {
@@ -125,10 +141,15 @@ export class LedgerChecker {
       case 'attempt.accepted': {
         const attempt = this.attempts.get(event.data.attemptId);
         const item = `${event.data.step}[${event.data.index}]`;
-        if (this.acceptedItems.has(item)) this.fail('one-accepted-result', event.seq, `a second result accepted for ${item}`);
+        if (this.acceptedItems.has(item))
+          this.fail('one-accepted-result', event.seq, `a second result accepted for ${item}`);
         this.acceptedItems.add(item);
         if (attempt?.status !== 'reported' || attempt.output === null) {
-          this.fail('no-result-from-lost-lease', event.seq, `${event.data.attemptId} accepted, but its last state in the ledger is ${attempt?.status ?? 'unknown'}${attempt?.output === null ? ' without a success' : ''}`);
+          this.fail(
+            'no-result-from-lost-lease',
+            event.seq,
+            `${event.data.attemptId} accepted, but its last state in the ledger is ${attempt?.status ?? 'unknown'}${attempt?.output === null ? ' without a success' : ''}`,
+          );
         }
         return;
       }
@@ -155,21 +176,40 @@ export class LedgerChecker {
   private dispatched(event: Extract<LedgerEvent, { type: 'attempt.dispatched' }>, at: number): void {
     const { attemptId, step, role = null } = event.data;
     const where = `${attemptId} dispatched at ${event.at}`;
-    if (this.deadlineAt !== null && at >= this.deadlineAt) this.fail('no-dispatch-after-deadline', event.seq, `${where}, at or after the deadline ${new Date(this.deadlineAt).toISOString()}`);
+    if (this.deadlineAt !== null && at >= this.deadlineAt)
+      this.fail(
+        'no-dispatch-after-deadline',
+        event.seq,
+        `${where}, at or after the deadline ${new Date(this.deadlineAt).toISOString()}`,
+      );
     // An abort overrides a pause: its compensations run while the run is paused (docs/plan-language.md, abort).
-    if (this.paused && role !== 'compensate') this.fail('no-dispatch-while-paused', event.seq, `${where} while the run was paused`);
+    if (this.paused && role !== 'compensate')
+      this.fail('no-dispatch-while-paused', event.seq, `${where} while the run was paused`);
     const planStep = this.plan?.steps[step];
     const phase = planStep?.phase;
-    if (!this.opened.has('*') && (phase === undefined || !this.opened.has(phase))) this.fail('no-dispatch-through-closed-gate', event.seq, `${where}, but its phase "${phase}" was never opened`);
+    if (!this.opened.has('*') && (phase === undefined || !this.opened.has(phase)))
+      this.fail('no-dispatch-through-closed-gate', event.seq, `${where}, but its phase "${phase}" was never opened`);
     const needsYes = planStep?.confirm === true || (this.plan?.constraints?.confirm ?? []).includes(step);
-    if (needsYes && role !== 'compensate' && !this.approved.has(decisionId(DecisionKind.confirm, step))) this.fail('no-dispatch-without-confirmation', event.seq, `${where} without a person's yes`);
-    if (this.attempts.has(attemptId)) this.fail('one-accepted-result', event.seq, `attempt id ${attemptId} dispatched twice`);
+    if (needsYes && role !== 'compensate' && !this.approved.has(decisionId(DecisionKind.confirm, step)))
+      this.fail('no-dispatch-without-confirmation', event.seq, `${where} without a person's yes`);
+    if (this.attempts.has(attemptId))
+      this.fail('one-accepted-result', event.seq, `attempt id ${attemptId} dispatched twice`);
     const reservedUsd = event.data.reservedUsd ?? 0;
-    this.attempts.set(attemptId, { step, index: event.data.index, role, reservedUsd, status: 'inflight', output: null });
+    this.attempts.set(attemptId, {
+      step,
+      index: event.data.index,
+      role,
+      reservedUsd,
+      status: 'inflight',
+      output: null,
+    });
     this.checkBudget(event.seq);
   }
 
-  private outcome(event: Extract<LedgerEvent, { type: 'attempt.succeeded' | 'attempt.failed' }>, mustReject: Map<string, number>): void {
+  private outcome(
+    event: Extract<LedgerEvent, { type: 'attempt.succeeded' | 'attempt.failed' }>,
+    mustReject: Map<string, number>,
+  ): void {
     const attempt = this.attempts.get(event.data.attemptId);
     if (!attempt || attempt.status !== 'inflight') {
       // Not current: recorded, and (unless the conductor cancelled it) rejected in the same commit.
@@ -182,7 +222,8 @@ export class LedgerChecker {
     this.checkBudget(event.seq);
     if (event.type === 'attempt.succeeded') {
       attempt.output = canonicalJson(event.data.output);
-      if (attempt.role === null) this.lastTaken.set(attempt.index === null ? attempt.step : `${attempt.step}[${attempt.index}]`, attempt.output);
+      if (attempt.role === null)
+        this.lastTaken.set(attempt.index === null ? attempt.step : `${attempt.step}[${attempt.index}]`, attempt.output);
     }
   }
 
@@ -190,22 +231,39 @@ export class LedgerChecker {
     if (this.budgetUsd === null) return;
     let reserved = 0;
     for (const attempt of this.attempts.values()) if (attempt.status === 'inflight') reserved += attempt.reservedUsd;
-    if (this.spentUsd + reserved > this.budgetUsd + 1e-9) this.fail('budget', seq, `$${this.spentUsd} spent + $${reserved} reserved exceeds the budget of $${this.budgetUsd}`);
+    if (this.spentUsd + reserved > this.budgetUsd + 1e-9)
+      this.fail(
+        'budget',
+        seq,
+        `$${this.spentUsd} spent + $${reserved} reserved exceeds the budget of $${this.budgetUsd}`,
+      );
   }
 
   private settle(step: string, type: string, seq: number): void {
     const before = this.settledSteps.get(step);
-    if (before !== undefined) this.fail('one-accepted-result', seq, `step "${step}" settled twice: ${before}, then ${type}`);
+    if (before !== undefined)
+      this.fail('one-accepted-result', seq, `step "${step}" settled twice: ${before}, then ${type}`);
     this.settledSteps.set(step, type);
   }
 
   /** A plain step's output is the last result the conductor could take from its own attempts (or what a person gave). */
   private checkStepOutput(step: string, output: string, seq: number): void {
     const planStep = this.plan?.steps[step];
-    if (!planStep || planStep.for_each !== undefined || planStep.consensus !== undefined || this.submitted.has(decisionId(DecisionKind.escalation, step))) return;
+    if (
+      !planStep ||
+      planStep.for_each !== undefined ||
+      planStep.consensus !== undefined ||
+      this.submitted.has(decisionId(DecisionKind.escalation, step))
+    )
+      return;
     if (planStep.skill === undefined && planStep.capability === undefined) return; // a pure `await`: the signal's data
     const taken = this.lastTaken.get(step);
-    if (taken !== output) this.fail('no-result-from-lost-lease', seq, `step "${step}" succeeded with ${output.slice(0, 120)}, which no current attempt of it returned (last taken: ${taken?.slice(0, 120) ?? 'none'})`);
+    if (taken !== output)
+      this.fail(
+        'no-result-from-lost-lease',
+        seq,
+        `step "${step}" succeeded with ${output.slice(0, 120)}, which no current attempt of it returned (last taken: ${taken?.slice(0, 120) ?? 'none'})`,
+      );
   }
 }
 
@@ -227,7 +285,11 @@ export function checkReplay(events: readonly LedgerEvent[], live: RunState): Vio
   let folded: RunState | undefined;
   for (const event of events) folded = evolve(folded, structuredClone(event));
   if (!folded || stateText(folded) !== stateText(live)) {
-    violations.push({ invariant: 'replay-same-state', seq: events.at(-1)?.seq ?? null, message: 'folding the ledger does not give the engine\'s state' });
+    violations.push({
+      invariant: 'replay-same-state',
+      seq: events.at(-1)?.seq ?? null,
+      message: "folding the ledger does not give the engine's state",
+    });
   }
   const verdict = replayLedger(events.map((event) => structuredClone(event)));
   if (!verdict.ok) {

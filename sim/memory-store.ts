@@ -58,11 +58,16 @@ export class MemoryStore implements Store {
       if (!batch.create) throw new Error('store: the first batch of a run must say `create`');
       if (existing) throw new ConflictError(`run "${runId}" already exists`);
     } else {
-      const fenced = existing !== undefined && existing.record.headSeq === expectedSeq && (batch.conductor === undefined || existing.lock?.id === batch.conductor);
+      const fenced =
+        existing !== undefined &&
+        existing.record.headSeq === expectedSeq &&
+        (batch.conductor === undefined || existing.lock?.id === batch.conductor);
       if (!fenced) {
         const holder = existing?.lock?.id;
         if (batch.conductor !== undefined && holder !== batch.conductor) {
-          throw new LockLostError(`run "${runId}" is now conducted by ${holder ?? 'no engine'}; this engine lost its lock and stops deciding for it`);
+          throw new LockLostError(
+            `run "${runId}" is now conducted by ${holder ?? 'no engine'}; this engine lost its lock and stops deciding for it`,
+          );
         }
         throw new ConflictError(`run "${runId}" moved past seq ${expectedSeq}; another process appended to it`);
       }
@@ -74,7 +79,16 @@ export class MemoryStore implements Store {
     if (!row) {
       const { name, planHash, lock } = batch.create as NonNullable<AppendBatch['create']>;
       row = {
-        record: { runId, name, planHash, status: batch.status, createdAt: last.at, updatedAt: last.at, headSeq: last.seq, headHash: last.hash },
+        record: {
+          runId,
+          name,
+          planHash,
+          status: batch.status,
+          createdAt: last.at,
+          updatedAt: last.at,
+          headSeq: last.seq,
+          headHash: last.hash,
+        },
         lock: lock ? { ...lock } : null,
         events: [],
         objective: objectiveOf(events),
@@ -89,7 +103,8 @@ export class MemoryStore implements Store {
     if (needsWorkspaceEntries(events)) {
       const last = this.workspace.at(-1);
       const head = last === undefined ? EMPTY_HEAD : (JSON.parse(last) as WorkspaceEntry);
-      for (const entry of workspaceEntriesFor({ seq: head.seq, hash: head.hash }, events)) this.workspace.push(JSON.stringify(entry));
+      for (const entry of workspaceEntriesFor({ seq: head.seq, hash: head.hash }, events))
+        this.workspace.push(JSON.stringify(entry));
     }
     const queue = this.work.get(runId) ?? new Map<string, string>();
     this.work.set(runId, queue);
@@ -98,7 +113,8 @@ export class MemoryStore implements Store {
       if (!queue.has(item.attemptId)) queue.set(item.attemptId, text);
     }
     for (const attemptId of batch.dequeue ?? []) queue.delete(attemptId);
-    for (const attemptId of batch.abandon ?? []) this.update(runId, attemptId, (item) => ({ ...item, abandoned: true, leaseUntil: null }));
+    for (const attemptId of batch.abandon ?? [])
+      this.update(runId, attemptId, (item) => ({ ...item, abandoned: true, leaseUntil: null }));
     if (batch.status !== 'running') queue.clear();
     this.notify({ topic: 'ledger', runId });
     if (batch.enqueue?.some((item) => item.claimedBy === null)) this.notify({ topic: 'work', runId });
@@ -145,7 +161,12 @@ export class MemoryStore implements Store {
       .filter((row) => search === undefined || matchesRunSearch({ ...row.record, objective: row.objective }, search))
       .map((row) => ({ ...row.record }))
       .filter((run) => query.status === undefined || run.status === query.status)
-      .filter((run) => !before || run.createdAt < before.createdAt || (run.createdAt === before.createdAt && run.runId < before.runId))
+      .filter(
+        (run) =>
+          !before ||
+          run.createdAt < before.createdAt ||
+          (run.createdAt === before.createdAt && run.runId < before.runId),
+      )
       .sort((a, b) => (a.createdAt === b.createdAt ? (a.runId < b.runId ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1))
       .slice(0, query.limit ?? 50);
   }
@@ -157,7 +178,9 @@ export class MemoryStore implements Store {
   async claimWork(args: Parameters<Store['claimWork']>[0]): Promise<WorkItem[]> {
     const claimable = this.allWork(args.runId)
       .filter((item) => item.claimedBy === null)
-      .filter((item) => item.kind !== 'function' || args.functions === undefined || args.functions.includes(item.capability))
+      .filter(
+        (item) => item.kind !== 'function' || args.functions === undefined || args.functions.includes(item.capability),
+      )
       .filter((item) => args.skills === undefined || (item.skill !== null && args.skills.includes(item.skill)))
       .sort((a, b) => a.enqueuedSeq - b.enqueuedSeq)
       .slice(0, args.limit);
@@ -169,7 +192,9 @@ export class MemoryStore implements Store {
   }
 
   async renewLeases(workerId: string, leaseUntil: number): Promise<WorkKey[]> {
-    const held = this.allWork().filter((item) => item.claimedBy === workerId && !item.abandoned && item.outcome === null);
+    const held = this.allWork().filter(
+      (item) => item.claimedBy === workerId && !item.abandoned && item.outcome === null,
+    );
     for (const item of held) this.update(item.runId, item.attemptId, (current) => ({ ...current, leaseUntil }));
     return held.map(({ runId, attemptId }) => ({ runId, attemptId }));
   }
@@ -179,7 +204,11 @@ export class MemoryStore implements Store {
     for (const report of reports) {
       const item = this.item(report.runId, report.attemptId);
       if (!item || item.claimedBy !== workerId || item.outcome !== null) continue;
-      this.update(report.runId, report.attemptId, (current) => ({ ...current, outcome: structuredClone(report.outcome), leaseUntil: null }));
+      this.update(report.runId, report.attemptId, (current) => ({
+        ...current,
+        outcome: structuredClone(report.outcome),
+        leaseUntil: null,
+      }));
       stored.push({ runId: report.runId, attemptId: report.attemptId });
     }
     for (const runId of new Set(stored.map((key) => key.runId))) this.notify({ topic: 'outcomes', runId });
@@ -219,7 +248,12 @@ export class MemoryStore implements Store {
     const row = this.runs.get(args.runId);
     if (!row) throw new ConflictError(`run "${args.runId}" does not exist`);
     const { lock } = row;
-    if (lock === null || lock.id === args.owner.id || lock.expiresAt < args.now || (args.replacing !== undefined && lock.id === args.replacing)) {
+    if (
+      lock === null ||
+      lock.id === args.owner.id ||
+      lock.expiresAt < args.now ||
+      (args.replacing !== undefined && lock.id === args.replacing)
+    ) {
       row.lock = { ...args.owner, expiresAt: args.expiresAt };
       return { acquired: true };
     }
@@ -231,7 +265,12 @@ export class MemoryStore implements Store {
     if (row?.lock?.id === ownerId) row.lock = null;
   }
 
-  async addContextEntry(entry: { kind: ContextEntry['kind']; text: string; runId?: string; at: string }): Promise<ContextEntry> {
+  async addContextEntry(entry: {
+    kind: ContextEntry['kind'];
+    text: string;
+    runId?: string;
+    at: string;
+  }): Promise<ContextEntry> {
     const number = this.context.filter((existing) => existing.kind === entry.kind).length + 1;
     const added: ContextEntry = {
       id: `${CONTEXT_ID_PREFIX[entry.kind]}-${number}`,
@@ -251,24 +290,35 @@ export class MemoryStore implements Store {
     const entry = this.context.find((existing) => existing.id === args.id);
     if (!entry) return undefined;
     if (entry.kind === 'insight') throw new ConflictError(`"${entry.id}" is an insight; only objectives are completed`);
-    if (entry.status !== 'open') throw new ConflictError(`objective "${entry.id}" is already complete (since ${entry.completedAt}: ${entry.outcome})`);
+    if (entry.status !== 'open')
+      throw new ConflictError(
+        `objective "${entry.id}" is already complete (since ${entry.completedAt}: ${entry.outcome})`,
+      );
     Object.assign(entry, { status: 'complete', outcome: args.outcome, completedAt: args.at });
     return { ...entry };
   }
 
   async listContextEntries(query: { kind?: ContextEntry['kind'] } = {}): Promise<ContextEntry[]> {
-    return this.context.filter((entry) => query.kind === undefined || entry.kind === query.kind).map((entry) => ({ ...entry }));
+    return this.context
+      .filter((entry) => query.kind === undefined || entry.kind === query.kind)
+      .map((entry) => ({ ...entry }));
   }
 
   async readEventsAfter(position: string | undefined, limit: number): Promise<PositionedEvent[]> {
     let start = 0;
     if (position !== undefined) {
       if (!/^(0|[1-9][0-9]{0,15})$/.test(position)) {
-        throw new BatonError(ErrorCode.badInput, `${JSON.stringify(position.slice(0, 100))} is not a position in this workspace's event stream (its positions are whole numbers, such as 42)`);
+        throw new BatonError(
+          ErrorCode.badInput,
+          `${JSON.stringify(position.slice(0, 100))} is not a position in this workspace's event stream (its positions are whole numbers, such as 42)`,
+        );
       }
       start = Number(position);
       if (start > this.stream.length) {
-        throw new BatonError(ErrorCode.badInput, `${position} is not a position in this workspace's event stream: it is past the newest event (${this.stream.length})`);
+        throw new BatonError(
+          ErrorCode.badInput,
+          `${position} is not a position in this workspace's event stream: it is past the newest event (${this.stream.length})`,
+        );
       }
     }
     return this.stream.slice(start, start + limit).map(([runId, seq], i) => ({
@@ -278,8 +328,15 @@ export class MemoryStore implements Store {
   }
 
   async createApiToken(token: ApiToken & { secretHash: string }): Promise<ApiToken> {
-    if (this.tokens.some((existing) => existing.name === token.name || existing.id === token.id || existing.secretHash === token.secretHash)) {
-      throw new ConflictError(`a token named "${token.name}" exists already (revoked tokens keep their names); choose another name`);
+    if (
+      this.tokens.some(
+        (existing) =>
+          existing.name === token.name || existing.id === token.id || existing.secretHash === token.secretHash,
+      )
+    ) {
+      throw new ConflictError(
+        `a token named "${token.name}" exists already (revoked tokens keep their names); choose another name`,
+      );
     }
     this.tokens.push({ ...token, scopes: [...token.scopes], revokedAt: null });
     return publicToken(this.tokens.at(-1) as ApiToken & { secretHash: string });
@@ -297,15 +354,20 @@ export class MemoryStore implements Store {
   async revokeApiToken(args: { idOrName: string; at: string }): Promise<ApiToken | undefined> {
     const token = this.tokens.find((existing) => existing.id === args.idOrName || existing.name === args.idOrName);
     if (!token) return undefined;
-    if (token.revokedAt !== null) throw new ConflictError(`token "${token.name}" was revoked already (at ${token.revokedAt})`);
+    if (token.revokedAt !== null)
+      throw new ConflictError(`token "${token.name}" was revoked already (at ${token.revokedAt})`);
     token.revokedAt = args.at;
     return publicToken(token);
   }
 
-  async readWorkspaceLedger(query: { afterSeq?: number; limit?: number; runId?: string } = {}): Promise<WorkspaceEntry[]> {
+  async readWorkspaceLedger(
+    query: { afterSeq?: number; limit?: number; runId?: string } = {},
+  ): Promise<WorkspaceEntry[]> {
     const { afterSeq = 0, limit = Number.MAX_SAFE_INTEGER, runId } = query;
     const entries = this.workspace.map((text) => JSON.parse(text) as WorkspaceEntry);
-    return entries.filter((entry) => entry.seq > afterSeq && (runId === undefined || entry.runId === runId)).slice(0, limit);
+    return entries
+      .filter((entry) => entry.seq > afterSeq && (runId === undefined || entry.runId === runId))
+      .slice(0, limit);
   }
 
   /** A memory store starts empty, with its workspace ledger: it covers every run it holds. */
@@ -317,5 +379,11 @@ export class MemoryStore implements Store {
 }
 
 function publicToken(token: ApiToken & { secretHash: string }): ApiToken {
-  return { id: token.id, name: token.name, scopes: [...token.scopes], createdAt: token.createdAt, revokedAt: token.revokedAt };
+  return {
+    id: token.id,
+    name: token.name,
+    scopes: [...token.scopes],
+    createdAt: token.createdAt,
+    revokedAt: token.revokedAt,
+  };
 }

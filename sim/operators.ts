@@ -2,7 +2,17 @@ import { BatonError, isTerminal, type BatonEvent, type RunState } from '../src/c
 import * as operator from '../src/engine/operator.js';
 import type { Prng } from './prng.js';
 
-export const OPERATOR_ACTS = ['approve', 'deny', 'submit', 'signal', 'pause', 'unpause', 'abort', 'cancel_step', 'defer'] as const;
+export const OPERATOR_ACTS = [
+  'approve',
+  'deny',
+  'submit',
+  'signal',
+  'pause',
+  'unpause',
+  'abort',
+  'cancel_step',
+  'defer',
+] as const;
 export type OperatorAct = (typeof OPERATOR_ACTS)[number];
 
 const BY = 'sim:operator';
@@ -13,7 +23,12 @@ const BY = 'sim:operator';
  * step. The command is built by the engine's own operator functions (src/engine/operator.ts),
  * which check it against the state; a refused command changes nothing, as in the CLI.
  */
-export function chooseAct(random: Prng, state: RunState, signals: readonly string[], now: number): { act: OperatorAct; event: BatonEvent } | null {
+export function chooseAct(
+  random: Prng,
+  state: RunState,
+  signals: readonly string[],
+  now: number,
+): { act: OperatorAct; event: BatonEvent } | null {
   const pending = [...state.pending.values()];
   const attempt = (act: OperatorAct, build: () => BatonEvent): { act: OperatorAct; event: BatonEvent } | null => {
     try {
@@ -34,7 +49,8 @@ export function chooseAct(random: Prng, state: RunState, signals: readonly strin
       }
       default: {
         const roll = random.next();
-        if (target.kind === 'escalation' && roll < 0.15) return attempt('submit', () => operator.submitResult(state, target.id, { by: 'a person' }, BY, now));
+        if (target.kind === 'escalation' && roll < 0.15)
+          return attempt('submit', () => operator.submitResult(state, target.id, { by: 'a person' }, BY, now));
         if (roll < 0.27) return attempt('deny', () => operator.deny(state, target.id, BY, 'simulated no'));
         return attempt('approve', () => operator.approve(state, target.id, BY, null));
       }
@@ -51,7 +67,9 @@ export function chooseAct(random: Prng, state: RunState, signals: readonly strin
     return attempt('cancel_step', () => operator.cancelStep(state, step.id, BY, 'simulated cancel'));
   }
   if (roll < 0.8) {
-    const idle = Object.values(state.steps).filter((step) => step.status === 'waiting' || step.status === 'ready' || step.status === 'awaiting');
+    const idle = Object.values(state.steps).filter(
+      (step) => step.status === 'waiting' || step.status === 'ready' || step.status === 'awaiting',
+    );
     if (idle.length === 0) return null;
     const step = random.pick(idle);
     return attempt('defer', () => operator.defer(state, step.id, { at: now + random.int(100, 20_000) }, BY));

@@ -54,7 +54,14 @@ function after(random: Prng, earlier: string[], features: Set<string>): unknown 
   return deps;
 }
 
-function step(random: Prng, id: string, earlier: string[], phases: string[] | null, features: Set<string>, signals: Set<string>): Json {
+function step(
+  random: Prng,
+  id: string,
+  earlier: string[],
+  phases: string[] | null,
+  features: Set<string>,
+  signals: Set<string>,
+): Json {
   const spec: Json = {};
   const deps = after(random, earlier, features);
   if (deps !== undefined) spec.after = deps;
@@ -177,7 +184,9 @@ export function generatePlan(random: Prng): GeneratedPlan {
       if (spec.after === undefined) continue;
       const phaseOf = (other: string): number => (phases as string[]).indexOf((steps[other] as Json).phase as string);
       const mine = phaseOf(id);
-      const deps = Array.isArray(spec.after) ? (spec.after as string[]) : ((spec.after as Json).any ?? (spec.after as Json).of) as string[];
+      const deps = Array.isArray(spec.after)
+        ? (spec.after as string[])
+        : (((spec.after as Json).any ?? (spec.after as Json).of) as string[]);
       if (deps.some((dep) => phaseOf(dep) > mine)) delete spec.after;
     }
   }

@@ -30,7 +30,14 @@ export class Summary {
   }
 }
 
-const RECORDED = new Set(['attempt.abandoned', 'attempt.rejected', 'attempt.cancelled', 'attempt.retry_scheduled', 'run.resumed', 'decision.requested']);
+const RECORDED = new Set([
+  'attempt.abandoned',
+  'attempt.rejected',
+  'attempt.cancelled',
+  'attempt.retry_scheduled',
+  'run.resumed',
+  'decision.requested',
+]);
 
 function bump(counts: Record<string, number>, key: string, by = 1): void {
   counts[key] = (counts[key] ?? 0) + by;
@@ -51,7 +58,10 @@ export function replayCommand(seed: number): string {
 /** A failing seed: what broke, the command that replays it, and the last events before it broke. */
 export function formatFailure(result: SimResult): string {
   const lines = [`seed ${result.seed} FAILED: ${result.violations.length} violation(s)`];
-  for (const violation of result.violations.slice(0, 5)) lines.push(`  ${violation.invariant}${violation.seq === null ? '' : ` at seq ${violation.seq}`}: ${violation.message.split('\n')[0]}`);
+  for (const violation of result.violations.slice(0, 5))
+    lines.push(
+      `  ${violation.invariant}${violation.seq === null ? '' : ` at seq ${violation.seq}`}: ${violation.message.split('\n')[0]}`,
+    );
   lines.push(`  replay: ${replayCommand(result.seed)}`);
   lines.push(`  last events (world and ledger):`);
   for (const line of result.trace) lines.push(`  ${line}`);

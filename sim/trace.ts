@@ -30,6 +30,9 @@ export class Trace {
   }
 
   lines(): string[] {
-    return this.ring.map(({ at, text, repeats, lastAt }) => `${`+${at - SIM_EPOCH}ms`.padStart(10)} ${text}${repeats > 1 ? ` (×${repeats}, until +${lastAt - SIM_EPOCH}ms)` : ''}`);
+    return this.ring.map(
+      ({ at, text, repeats, lastAt }) =>
+        `${`+${at - SIM_EPOCH}ms`.padStart(10)} ${text}${repeats > 1 ? ` (×${repeats}, until +${lastAt - SIM_EPOCH}ms)` : ''}`,
+    );
   }
 }

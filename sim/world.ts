@@ -1,4 +1,11 @@
-import { buildRegistry, canonicalJson, conduct, type BatonEvent, type LedgerEvent, type RunState } from '../src/core/index.js';
+import {
+  buildRegistry,
+  canonicalJson,
+  conduct,
+  type BatonEvent,
+  type LedgerEvent,
+  type RunState,
+} from '../src/core/index.js';
 import { loadVerifiedRun } from '../src/engine/load-run.js';
 import { chainEvents, verifyChain } from '../src/ledger/index.js';
 import type { AppendBatch, WorkItem, WorkOutcome } from '../src/store/index.js';
@@ -53,7 +60,8 @@ class FlakyStore extends MemoryStore {
   override async append(batch: AppendBatch): Promise<void> {
     if (batch.expectedSeq > 0 && this.failNext()) {
       const half = Math.floor(batch.events.length / 2);
-      if (this.torn && half > 0) await super.append({ ...batch, events: batch.events.slice(0, half), enqueue: [], dequeue: [], abandon: [] });
+      if (this.torn && half > 0)
+        await super.append({ ...batch, events: batch.events.slice(0, half), enqueue: [], dequeue: [], abandon: [] });
       throw new Error('simulated store write failure');
     }
     return super.append(batch);
@@ -112,7 +120,14 @@ export class World {
     this.patience = this.random.world.int(0, 4);
     this.runId = `sim-${options.seed}`;
     this.conductor = options.conductor ?? conduct;
-    this.workers = Array.from({ length: WORKERS }, (_, i) => ({ name: `w${i + 1}`, generation: 1, alive: true, stalledUntil: 0, held: new Set<string>(), heartbeat: false }));
+    this.workers = Array.from({ length: WORKERS }, (_, i) => ({
+      name: `w${i + 1}`,
+      generation: 1,
+      alive: true,
+      stalledUntil: 0,
+      held: new Set<string>(),
+      heartbeat: false,
+    }));
     this.store.torn = options.tornWrites === true;
     this.store.failNext = () => {
       if (!this.random.world.chance(this.profile.storeWriteFailure)) return false;
@@ -140,18 +155,26 @@ export class World {
   async run(): Promise<SimResult> {
     this.generated = generatePlan(this.random.plan);
     const { plan, inputs } = this.generated;
-    const created: Extract<BatonEvent, { type: 'run.created' }> = { type: 'run.created', data: { plan, planHash: canonicalJson(plan).length.toString(16), inputs, registry: buildRegistry(plan) } };
+    const created: Extract<BatonEvent, { type: 'run.created' }> = {
+      type: 'run.created',
+      data: { plan, planHash: canonicalJson(plan).length.toString(16), inputs, registry: buildRegistry(plan) },
+    };
     const maxSteps = this.options.maxSteps ?? 20_000;
     let steps = 0;
     try {
       const { engine, committed } = await SimEngine.create(this.store, this.runId, created, this.now, this.conductor);
       this.engine = engine;
       this.afterCommit(committed, await this.store.readEvents(this.runId));
-      for (let i = this.random.operator.int(0, 3); i > 0; i--) this.schedule(this.now + this.random.operator.int(0, 30_000), 'operator', () => this.operate());
+      for (let i = this.random.operator.int(0, 3); i > 0; i--)
+        this.schedule(this.now + this.random.operator.int(0, 30_000), 'operator', () => this.operate());
       await this.claim();
       for (; this.violations.length === 0; steps++) {
         if (steps >= maxSteps) {
-          this.violations.push({ invariant: 'terminates', seq: null, message: `the run was still ${this.engine?.state.status ?? 'unconducted'} after ${maxSteps} world events` });
+          this.violations.push({
+            invariant: 'terminates',
+            seq: null,
+            message: `the run was still ${this.engine?.state.status ?? 'unconducted'} after ${maxSteps} world events`,
+          });
           break;
         }
         if (!(await this.next())) break;
@@ -161,23 +184,42 @@ export class World {
       }
       if (this.violations.length === 0) await this.finalChecks();
     } catch (error) {
-      this.violations.push({ invariant: 'conductor-throws', seq: null, message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+      this.violations.push({
+        invariant: 'conductor-throws',
+        seq: null,
+        message: error instanceof Error ? (error.stack ?? error.message) : String(error),
+      });
     }
     const ledger = await this.store.readEvents(this.runId);
     const state = this.engine?.state;
     const outcome = state === undefined ? 'running' : state.status === 'running' ? 'waiting' : state.status;
-    return { seed: this.options.seed, outcome, violations: this.violations, trace: this.trace.lines(), ledger, faults: this.faults, features: this.generated.features, steps, virtualMs: this.now - SIM_EPOCH };
+    return {
+      seed: this.options.seed,
+      outcome,
+      violations: this.violations,
+      trace: this.trace.lines(),
+      ledger,
+      faults: this.faults,
+      features: this.generated.features,
+      steps,
+      virtualMs: this.now - SIM_EPOCH,
+    };
   }
 
   /** Moves the clock to the next scheduled thing (or the engine's next timer) and does it; false when nothing is left. */
   private async next(): Promise<boolean> {
     let first: Scheduled | undefined;
-    for (const item of this.queue) if (!first || item.at < first.at || (item.at === first.at && item.order < first.order)) first = item;
+    for (const item of this.queue)
+      if (!first || item.at < first.at || (item.at === first.at && item.order < first.order)) first = item;
     const wake = this.engine?.wakeAt ?? null;
     if (wake !== null && (!first || wake < first.at)) {
       if (wake <= this.now && this.settledAt === this.now && this.engine?.inbox.length === 0) {
         // The conductor has just decided at this time, to a fixpoint: a timer already due would wake the engine again and again for nothing.
-        this.violations.push({ invariant: 'terminates', seq: null, message: `the engine's next timer (${new Date(wake).toISOString()}) is already due and the conductor has nothing to do: the engine would spin` });
+        this.violations.push({
+          invariant: 'terminates',
+          seq: null,
+          message: `the engine's next timer (${new Date(wake).toISOString()}) is already due and the conductor has nothing to do: the engine would spin`,
+        });
         return false;
       }
       this.clock.advanceTo(Math.max(wake, this.now + 1));
@@ -211,7 +253,11 @@ export class World {
       this.trace.add(this.now, `engine: append failed (${result.failed.message}); state rebuilt from the ledger`);
       const after = await this.store.readEvents(this.runId);
       if (after.length !== before.length || after.at(-1)?.hash !== result.head.hash) {
-        this.violations.push({ invariant: 'atomic-append', seq: after.at(-1)?.seq ?? null, message: `a failed append changed the ledger (${before.length} events before, ${after.length} after)` });
+        this.violations.push({
+          invariant: 'atomic-append',
+          seq: after.at(-1)?.seq ?? null,
+          message: `a failed append changed the ledger (${before.length} events before, ${after.length} after)`,
+        });
       }
       this.schedule(this.now + this.random.world.int(1, 200), 'engine retries', async () => {});
       return;
@@ -250,7 +296,12 @@ export class World {
       if (!worker.alive || this.now < worker.stalledUntil) continue;
       const free = WORKER_CAPACITY - worker.held.size;
       if (free <= 0) continue;
-      const items = await this.store.claimWork({ workerId: this.workerId(worker), runId: this.runId, limit: free, leaseUntil: this.now + SIM_LEASE_MS });
+      const items = await this.store.claimWork({
+        workerId: this.workerId(worker),
+        runId: this.runId,
+        limit: free,
+        leaseUntil: this.now + SIM_LEASE_MS,
+      });
       for (const item of items) this.perform(worker, item);
       if (worker.held.size > 0 && !worker.heartbeat) this.scheduleHeartbeat(worker);
     }
@@ -266,15 +317,39 @@ export class World {
     const isVote = /\/v\d+$/.test(item.attemptId.replace(/\/a\d+$/, '')) || /\/v\d+\//.test(item.attemptId);
     const success = (): WorkOutcome => {
       // A capability may report what an attempt really cost, within its declared worst case (the budget's guarantee assumes so; docs/reliability.md).
-      const declared = (this.generated.plan.capabilities?.[item.capability] as { cost_usd?: number } | undefined)?.cost_usd;
+      const declared = (this.generated.plan.capabilities?.[item.capability] as { cost_usd?: number } | undefined)
+        ?.cost_usd;
       const cost = declared !== undefined && random.chance(this.profile.reportsCost) ? { costUsd: declared / 2 } : {};
-      return { type: 'attempt.succeeded', data: { attemptId: item.attemptId, output: outputFor(random, item.input, isVote, this.profile), durationMs: duration, ...cost } };
+      return {
+        type: 'attempt.succeeded',
+        data: {
+          attemptId: item.attemptId,
+          output: outputFor(random, item.input, isVote, this.profile),
+          durationMs: duration,
+          ...cost,
+        },
+      };
     };
-    const timedOut = (): WorkOutcome => ({ type: 'attempt.failed', data: { attemptId: item.attemptId, error: { type: 'timeout', message: `timed out after ${item.timeoutMs}ms`, retryable: true }, durationMs: item.timeoutMs ?? 0 } });
+    const timedOut = (): WorkOutcome => ({
+      type: 'attempt.failed',
+      data: {
+        attemptId: item.attemptId,
+        error: { type: 'timeout', message: `timed out after ${item.timeoutMs}ms`, retryable: true },
+        durationMs: item.timeoutMs ?? 0,
+      },
+    });
     const deliverAt = (at: number, outcome: WorkOutcome, twice = false): void => {
       // The executor enforces the attempt's timeout whatever the capability does.
-      if (item.timeoutMs !== null && at - this.now > item.timeoutMs) this.schedule(this.now + item.timeoutMs, `${this.workerId(worker)}: ${item.attemptId} times out`, () => this.deliver(worker, generation, item, timedOut(), false));
-      else this.schedule(at, `${this.workerId(worker)}: ${item.attemptId} ${outcome.type === 'attempt.succeeded' ? 'succeeds' : 'fails'}${twice ? ' (and reports twice)' : ''}`, () => this.deliver(worker, generation, item, outcome, twice));
+      if (item.timeoutMs !== null && at - this.now > item.timeoutMs)
+        this.schedule(this.now + item.timeoutMs, `${this.workerId(worker)}: ${item.attemptId} times out`, () =>
+          this.deliver(worker, generation, item, timedOut(), false),
+        );
+      else
+        this.schedule(
+          at,
+          `${this.workerId(worker)}: ${item.attemptId} ${outcome.type === 'attempt.succeeded' ? 'succeeds' : 'fails'}${twice ? ' (and reports twice)' : ''}`,
+          () => this.deliver(worker, generation, item, outcome, twice),
+        );
     };
     this.trace.add(this.now, `${this.workerId(worker)} claims ${item.attemptId}: ${behaviour} in ${duration}ms`);
     switch (behaviour) {
@@ -282,11 +357,18 @@ export class World {
         return deliverAt(this.now + duration, success());
       case 'fail':
       case 'fail_fatal':
-        return deliverAt(this.now + duration, { type: 'attempt.failed', data: { attemptId: item.attemptId, error: failure(behaviour === 'fail_fatal'), durationMs: duration } });
+        return deliverAt(this.now + duration, {
+          type: 'attempt.failed',
+          data: { attemptId: item.attemptId, error: failure(behaviour === 'fail_fatal'), durationMs: duration },
+        });
       case 'hang':
         // Without a timeout nothing stops it but a person killing the worker.
         if (item.timeoutMs !== null) return deliverAt(this.now + item.timeoutMs + 1, success());
-        return this.schedule(this.now + 4 * SIM_LEASE_MS, `${this.workerId(worker)} is killed (hung on ${item.attemptId})`, async () => this.crashWorker(worker, generation));
+        return this.schedule(
+          this.now + 4 * SIM_LEASE_MS,
+          `${this.workerId(worker)} is killed (hung on ${item.attemptId})`,
+          async () => this.crashWorker(worker, generation),
+        );
       case 'late':
         // The worker stalls (a long pause, a partition): no heartbeats, so its leases lapse; then it reports.
         worker.stalledUntil = Math.max(worker.stalledUntil, this.now + SIM_LEASE_MS + random.int(1_000, SIM_LEASE_MS));
@@ -294,24 +376,42 @@ export class World {
       case 'twice':
         return deliverAt(this.now + duration, success(), true);
       case 'crash_worker':
-        return this.schedule(this.now + random.int(0, duration), `${this.workerId(worker)} crashes`, async () => this.crashWorker(worker, generation));
+        return this.schedule(this.now + random.int(0, duration), `${this.workerId(worker)} crashes`, async () =>
+          this.crashWorker(worker, generation),
+        );
     }
   }
 
-  private async deliver(worker: SimWorker, generation: number, item: WorkItem, outcome: WorkOutcome, twice: boolean): Promise<void> {
+  private async deliver(
+    worker: SimWorker,
+    generation: number,
+    item: WorkItem,
+    outcome: WorkOutcome,
+    twice: boolean,
+  ): Promise<void> {
     if (worker.generation !== generation || !worker.alive) return; // it died with its worker
     if (this.now < worker.stalledUntil) {
-      this.schedule(worker.stalledUntil, `${this.workerId(worker)} wakes and reports ${item.attemptId}`, () => this.deliver(worker, generation, item, outcome, twice));
+      this.schedule(worker.stalledUntil, `${this.workerId(worker)} wakes and reports ${item.attemptId}`, () =>
+        this.deliver(worker, generation, item, outcome, twice),
+      );
       return;
     }
     worker.held.delete(item.attemptId);
     const report = { runId: this.runId, attemptId: item.attemptId, outcome };
     const stored = await this.store.reportWork(this.workerId(worker), [report]);
-    this.trace.add(this.now, `${this.workerId(worker)} reports ${item.attemptId}: ${stored.length === 1 ? 'stored' : 'refused (cancelled or the run ended)'}`);
+    this.trace.add(
+      this.now,
+      `${this.workerId(worker)} reports ${item.attemptId}: ${stored.length === 1 ? 'stored' : 'refused (cancelled or the run ended)'}`,
+    );
     if (!twice) return;
     this.count('duplicate_delivered');
     const again = await this.store.reportWork(this.workerId(worker), [report]);
-    if (again.length > 0) this.violations.push({ invariant: 'one-accepted-result', seq: null, message: `the store took a second outcome for ${item.attemptId}` });
+    if (again.length > 0)
+      this.violations.push({
+        invariant: 'one-accepted-result',
+        seq: null,
+        message: `the store took a second outcome for ${item.attemptId}`,
+      });
     // The second copy also reaches the engine directly, as a capability calling back twice would.
     this.engine?.inbox.push(structuredClone(outcome));
   }
@@ -365,7 +465,8 @@ export class World {
     if (!choice) return;
     this.count(`operator_${choice.act}`);
     this.trace.add(this.now, `operator: ${choice.act} (${direct ? 'appended to the ledger' : 'through the engine'})`);
-    if (choice.act === 'pause') this.schedule(this.now + this.random.operator.int(100, 20_000), 'operator unpauses', () => this.unpause());
+    if (choice.act === 'pause')
+      this.schedule(this.now + this.random.operator.int(100, 20_000), 'operator unpauses', () => this.unpause());
     if (direct) await this.appendDirect(choice.event);
     else this.engine?.inbox.push(choice.event);
   }
@@ -374,7 +475,8 @@ export class World {
   private async unpause(): Promise<void> {
     const { state } = await loadVerifiedRun(this.store, this.runId);
     const event = unpauseIfPaused(state);
-    if (event && !(await this.appendDirect(event))) this.schedule(this.now + 100, 'operator unpauses (again)', () => this.unpause());
+    if (event && !(await this.appendDirect(event)))
+      this.schedule(this.now + 100, 'operator unpauses (again)', () => this.unpause());
   }
 
   private async appendDirect(event: BatonEvent): Promise<boolean> {
@@ -385,7 +487,12 @@ export class World {
       await this.store.append({ runId: this.runId, expectedSeq: head.seq, events: chained, status: state.status });
     } catch {
       const after = await this.store.readEvents(this.runId);
-      if (after.length !== before.length) this.violations.push({ invariant: 'atomic-append', seq: null, message: 'a failed operator append changed the ledger' });
+      if (after.length !== before.length)
+        this.violations.push({
+          invariant: 'atomic-append',
+          seq: null,
+          message: 'a failed operator append changed the ledger',
+        });
       return false;
     }
     for (const chainedEvent of chained) this.trace.add(this.now, describe(chainedEvent), true);
@@ -408,7 +515,11 @@ export class World {
         this.violations.push({
           invariant: 'terminates',
           seq: ledger.at(-1)?.seq ?? null,
-          message: `the run stopped moving while running, with nothing pending for a person (in flight: ${[...state.inflight.keys()].join(', ') || 'none'}; paused: ${state.paused !== null}; steps: ${Object.values(state.steps).map((s) => `${s.id}=${s.status}`).join(' ')})`,
+          message: `the run stopped moving while running, with nothing pending for a person (in flight: ${[...state.inflight.keys()].join(', ') || 'none'}; paused: ${state.paused !== null}; steps: ${Object.values(
+            state.steps,
+          )
+            .map((s) => `${s.id}=${s.status}`)
+            .join(' ')})`,
         });
       }
     }

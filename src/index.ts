@@ -2,7 +2,19 @@
  * Baton as a library: `createBaton` opens a workspace, `register` adds function
  * capabilities, `submit` runs a plan (a file, data, or a `plan()` builder's output).
  */
-export { Baton, createBaton, RunHandle, Worker, type BatonOptions, type HandoffReport, type HandoffRequest, type RunResult, type SubmitOptions, type WorkOptions, type WorkspaceContext } from './engine/index.js';
+export {
+  Baton,
+  createBaton,
+  RunHandle,
+  Worker,
+  type BatonOptions,
+  type HandoffReport,
+  type HandoffRequest,
+  type RunResult,
+  type SubmitOptions,
+  type WorkOptions,
+  type WorkspaceContext,
+} from './engine/index.js';
 export { createMcpServer, handleMcpHttp, Scope, type McpSession } from './mcp/index.js';
 export { NonRetryableError, type FunctionCapability, type FunctionContext } from './capabilities/index.js';
 export {

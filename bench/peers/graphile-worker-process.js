@@ -27,6 +27,8 @@ const runner = await run({
   // graphile-worker's batching (its docs' performance page): the pool locks and pulls N + 1 jobs
   // at a time ("a good starting point is concurrentJobs + 1"), and completions made in the same
   // tick go to the database in one statement (delay 0: no added wait).
-  ...(batched === 'true' && { preset: { worker: { localQueue: { size: Number(concurrency) + 1 }, completeJobBatchDelay: 0 } } }),
+  ...(batched === 'true' && {
+    preset: { worker: { localQueue: { size: Number(concurrency) + 1 }, completeJobBatchDelay: 0 } },
+  }),
 });
 onShutdown(() => runner.stop());

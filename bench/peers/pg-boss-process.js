@@ -23,7 +23,11 @@ await boss.start();
 // batch at once while batches come back full, instead of waiting out the polling interval.
 await boss.work(
   queue,
-  { batchSize: Number(concurrency), burstWhenBatchFull: true, pollingIntervalSeconds: Number(args['polling-interval-seconds']) },
+  {
+    batchSize: Number(concurrency),
+    burstWhenBatchFull: true,
+    pollingIntervalSeconds: Number(args['polling-interval-seconds']),
+  },
   async (jobs) => {
     await Promise.all(jobs.map((job) => runBenchJob(job.data)));
   },

@@ -40,7 +40,9 @@ export class PgBossSystem implements PgQueueSystem {
     this.boss = new PgBoss({ connectionString: db.url, schema: db.schema, supervise: false, schedule: false });
     // pg-boss types its events with a generic EventEmitter that @types/node 20 does not declare.
     // Without an 'error' listener an error event would throw out of the bench.
-    (this.boss as unknown as EventEmitter).on('error', (error: Error) => process.stderr.write(`pg-boss: ${error.message}\n`));
+    (this.boss as unknown as EventEmitter).on('error', (error: Error) =>
+      process.stderr.write(`pg-boss: ${error.message}\n`),
+    );
     await this.boss.start();
     await this.boss.createQueue(QUEUE, { notify: this.notify });
     this.client = new Client({ connectionString: db.url });
@@ -51,14 +53,23 @@ export class PgBossSystem implements PgQueueSystem {
     const db = this.prepared().db;
     return {
       modulePath: WORKER_PROCESS,
-      args: [`--schema=${db.schema}`, `--queue=${QUEUE}`, `--concurrency=${concurrency}`, `--notify=${this.notify}`, `--polling-interval-seconds=${PG_BOSS_POLLING_INTERVAL_SECONDS}`],
+      args: [
+        `--schema=${db.schema}`,
+        `--queue=${QUEUE}`,
+        `--concurrency=${concurrency}`,
+        `--notify=${this.notify}`,
+        `--polling-interval-seconds=${PG_BOSS_POLLING_INTERVAL_SECONDS}`,
+      ],
       env: { BATON_BENCH_DATABASE_URL: db.url },
       ready: { kind: 'message' },
     };
   }
 
   async enqueue(jobs: BenchJob[]): Promise<void> {
-    await this.prepared().boss.insert(QUEUE, jobs.map((job) => ({ data: job })));
+    await this.prepared().boss.insert(
+      QUEUE,
+      jobs.map((job) => ({ data: job })),
+    );
   }
 
   /** pg-boss keeps finished jobs (state `completed` or `failed`) until its maintenance deletes them. */

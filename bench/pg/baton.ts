@@ -22,7 +22,9 @@ const CAPABILITIES = fileURLToPath(new URL('./baton-capabilities.js', import.met
  */
 export class BatonSystem implements PgQueueSystem {
   readonly name = 'Baton';
-  readonly version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  readonly version = (
+    JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+  ).version;
   readonly configuration =
     '`baton worker --concurrency N` per process (claims with FOR UPDATE SKIP LOCKED, LISTEN/NOTIFY wake-ups, 1 s poll backstop, outcomes reported in batches); one engine conducts each run and chains every dispatch and outcome into the ledger; a trial is one run of independent steps';
   readonly judgedAgainstTargets = true;

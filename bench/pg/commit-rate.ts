@@ -20,14 +20,17 @@ export async function sequentialCommitRate(server: BenchServer, commits: number)
   const client = new Client({ connectionString: db.url });
   await client.connect();
   try {
-    await client.query(`CREATE TABLE ${db.schema}.commits (id bigserial PRIMARY KEY, n integer NOT NULL, at timestamptz NOT NULL DEFAULT now())`);
+    await client.query(
+      `CREATE TABLE ${db.schema}.commits (id bigserial PRIMARY KEY, n integer NOT NULL, at timestamptz NOT NULL DEFAULT now())`,
+    );
     const insert = { name: 'bench-commit', text: `INSERT INTO ${db.schema}.commits (n) VALUES ($1)` };
     for (let i = 0; i < WARM_UP_COMMITS; i += 1) await client.query({ ...insert, values: [i] });
     const start = now();
     for (let i = 0; i < commits; i += 1) await client.query({ ...insert, values: [i] });
     const wallMs = now() - start;
     const { rows } = await client.query<{ count: number }>(`SELECT count(*)::int AS count FROM ${db.schema}.commits`);
-    if (rows[0]?.count !== commits + WARM_UP_COMMITS) throw new Error(`sequential commits: expected ${commits + WARM_UP_COMMITS} rows, found ${rows[0]?.count}`);
+    if (rows[0]?.count !== commits + WARM_UP_COMMITS)
+      throw new Error(`sequential commits: expected ${commits + WARM_UP_COMMITS} rows, found ${rows[0]?.count}`);
     return { commits, wallMs, commitsPerSecond: (commits * 1_000) / wallMs };
   } finally {
     await client.end();

@@ -39,7 +39,13 @@ export interface PgLatencyRow {
 }
 
 export interface PgBenchReport {
-  machine: { node: string; platform: string; cpus: number; cpuModel: string; loadAverage1m: { start: number; end: number } };
+  machine: {
+    node: string;
+    platform: string;
+    cpus: number;
+    cpuModel: string;
+    loadAverage1m: { start: number; end: number };
+  };
   server: { at: string; version: string; settings: string };
   runs: number;
   concurrency: number;
@@ -64,7 +70,20 @@ export function toPgText(report: PgBenchReport): string {
   const { machine, server, commitRate } = report;
   const judged = report.throughput.some((row) => row.target) || report.latency.some((row) => row.target);
   const throughputTable = formatTable(
-    ['system', 'workload', 'workers', 'jobs', 'wall ms', 'min-max ms', 'jobs/s', 'ceiling/s', 'enqueue ms', 'lag ms', 'check', ...(judged ? ['target', 'verdict'] : [])],
+    [
+      'system',
+      'workload',
+      'workers',
+      'jobs',
+      'wall ms',
+      'min-max ms',
+      'jobs/s',
+      'ceiling/s',
+      'enqueue ms',
+      'lag ms',
+      'check',
+      ...(judged ? ['target', 'verdict'] : []),
+    ],
     report.throughput.map((row) => [
       row.system,
       row.workload,
@@ -82,7 +101,16 @@ export function toPgText(report: PgBenchReport): string {
     new Set([2, 3, 4, 5, 6, 7, 8, 9]),
   );
   const latencyTable = formatTable(
-    ['system', 'samples', 'p50 ms', 'p95 ms', 'min-max ms', 'enqueue p50 ms', 'clock offset ms', ...(judged ? ['target', 'verdict'] : [])],
+    [
+      'system',
+      'samples',
+      'p50 ms',
+      'p95 ms',
+      'min-max ms',
+      'enqueue p50 ms',
+      'clock offset ms',
+      ...(judged ? ['target', 'verdict'] : []),
+    ],
     report.latency.map((row) => [
       row.system,
       String(row.samples),
@@ -90,7 +118,9 @@ export function toPgText(report: PgBenchReport): string {
       row.p95Ms.toFixed(2),
       `${row.minMs.toFixed(2)}-${row.maxMs.toFixed(2)}`,
       row.enqueueP50Ms.toFixed(2),
-      Number.isFinite(row.clockOffsetMs) ? `${row.clockOffsetMs.toFixed(3)} (±${(row.clockRoundTripMs / 2).toFixed(3)})` : 'not measured',
+      Number.isFinite(row.clockOffsetMs)
+        ? `${row.clockOffsetMs.toFixed(3)} (±${(row.clockRoundTripMs / 2).toFixed(3)})`
+        : 'not measured',
       ...(judged ? [row.target?.description ?? '', row.target ? (row.target.met ? 'met' : 'MISSED') : ''] : []),
     ]),
     new Set([1, 2, 3, 4, 5, 6]),
@@ -126,17 +156,25 @@ export function toPgJson(report: PgBenchReport): unknown {
   return {
     ...report,
     method: pgMethod(report),
-    throughput: report.throughput.map((row) => ({ ...row, jobsPerSecond: Math.round(row.jobsPerSecond), wallMs: round(row.measurement.wallMs, 2) })),
+    throughput: report.throughput.map((row) => ({
+      ...row,
+      jobsPerSecond: Math.round(row.jobsPerSecond),
+      wallMs: round(row.measurement.wallMs, 2),
+    })),
     latency: report.latency.map((row) => ({ ...row, samplesMs: row.samplesMs.map((sample) => round(sample, 3)) })),
   };
 }
 
 /** An aligned text table; `numeric` columns are right-aligned. */
 function formatTable(header: string[], rows: string[][], numeric: Set<number>): string {
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
   const line = (cells: string[]) =>
     cells
-      .map((cell, column) => (numeric.has(column) ? cell.padStart(widths[column] ?? 0) : cell.padEnd(widths[column] ?? 0)))
+      .map((cell, column) =>
+        numeric.has(column) ? cell.padStart(widths[column] ?? 0) : cell.padEnd(widths[column] ?? 0),
+      )
       .join('  ')
       .trimEnd();
   return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');

@@ -41,8 +41,13 @@ export async function runPgBench(options: PgBenchOptions, progress: (message: st
   const server = await BenchServer.connect(benchDatabaseUrl());
   try {
     const allSystems = await pgSystems();
-    const systems = allSystems.map((make) => make()).filter((system) => !options.only || system.name.toLowerCase().includes(options.only.toLowerCase()));
-    if (systems.length === 0) throw new Error(`--only=${options.only} matches no system; the systems are: ${allSystems.map((make) => make().name).join(', ')}`);
+    const systems = allSystems
+      .map((make) => make())
+      .filter((system) => !options.only || system.name.toLowerCase().includes(options.only.toLowerCase()));
+    if (systems.length === 0)
+      throw new Error(
+        `--only=${options.only} matches no system; the systems are: ${allSystems.map((make) => make().name).join(', ')}`,
+      );
     progress(`sequential commits on ${describeUrl(server.url)}...`);
     const commitRate = await measure(options.runs, async () => {
       const rate = await sequentialCommitRate(server, SEQUENTIAL_COMMITS);
@@ -56,11 +61,25 @@ export async function runPgBench(options: PgBenchOptions, progress: (message: st
       latency.push(rows.latency);
     }
     return {
-      machine: { node: process.version, platform: `${platform()} ${release()}`, cpus: cpus().length, cpuModel: cpus()[0]?.model.trim() ?? 'unknown', loadAverage1m: { start: loadAtStart, end: loadavg()[0] ?? 0 } },
-      server: { at: describeUrl(server.url), version: server.serverVersion, settings: await server.durabilitySettings() },
+      machine: {
+        node: process.version,
+        platform: `${platform()} ${release()}`,
+        cpus: cpus().length,
+        cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+        loadAverage1m: { start: loadAtStart, end: loadavg()[0] ?? 0 },
+      },
+      server: {
+        at: describeUrl(server.url),
+        version: server.serverVersion,
+        settings: await server.durabilitySettings(),
+      },
       runs: options.runs,
       concurrency: options.concurrency,
-      commitRate: { commits: SEQUENTIAL_COMMITS, measurement: commitRate, commitsPerSecond: (SEQUENTIAL_COMMITS * 1_000) / commitRate.wallMs },
+      commitRate: {
+        commits: SEQUENTIAL_COMMITS,
+        measurement: commitRate,
+        commitsPerSecond: (SEQUENTIAL_COMMITS * 1_000) / commitRate.wallMs,
+      },
       systems: systems.map(({ name, version, configuration }) => ({ name, version, configuration })),
       throughput,
       latency,
@@ -71,7 +90,12 @@ export async function runPgBench(options: PgBenchOptions, progress: (message: st
   }
 }
 
-async function measureSystem(server: BenchServer, system: PgQueueSystem, options: PgBenchOptions, progress: (message: string) => void): Promise<{ throughput: PgThroughputRow[]; latency: PgLatencyRow }> {
+async function measureSystem(
+  server: BenchServer,
+  system: PgQueueSystem,
+  options: PgBenchOptions,
+  progress: (message: string) => void,
+): Promise<{ throughput: PgThroughputRow[]; latency: PgLatencyRow }> {
   const db = await server.freshSchema(system.name.replace(/[^a-z0-9]+/gi, '_').toLowerCase());
   const throughput: PgThroughputRow[] = [];
   let latency: PgLatencyRow | undefined;
@@ -79,12 +103,21 @@ async function measureSystem(server: BenchServer, system: PgQueueSystem, options
     await system.prepare(db);
     for (const workers of WORKER_COUNTS) {
       progress(`${system.name}: starting ${workers} worker process${workers > 1 ? 'es' : ''}...`);
-      const fleet = await WorkerFleet.start(system.name, system.workerLaunch({ concurrency: options.concurrency }), workers);
+      const fleet = await WorkerFleet.start(
+        system.name,
+        system.workerLaunch({ concurrency: options.concurrency }),
+        workers,
+      );
       try {
         // Each process runs its trials back to back and is stopped after them; the first trial of
         // each workload is the warm-up (JIT, connection pools, the server's caches).
-        for (const workload of [{ name: 'no-op', jobs: NO_OP_JOBS, sleepMs: 0 }, { name: `sleep ${SLEEP_MS} ms`, jobs: SLEEP_JOBS, sleepMs: SLEEP_MS }] as const) {
-          progress(`${system.name}: ${workers} worker${workers > 1 ? 's' : ''}, ${workload.jobs} ${workload.name} jobs...`);
+        for (const workload of [
+          { name: 'no-op', jobs: NO_OP_JOBS, sleepMs: 0 },
+          { name: `sleep ${SLEEP_MS} ms`, jobs: SLEEP_JOBS, sleepMs: SLEEP_MS },
+        ] as const) {
+          progress(
+            `${system.name}: ${workers} worker${workers > 1 ? 's' : ''}, ${workload.jobs} ${workload.name} jobs...`,
+          );
           const trials: ThroughputTrial[] = [];
           const measurement = await measure(options.runs, async () => {
             const trial = await throughputTrial(system, fleet, workload);
@@ -100,16 +133,28 @@ async function measureSystem(server: BenchServer, system: PgQueueSystem, options
             jobs: workload.jobs,
             measurement,
             jobsPerSecond: (workload.jobs * 1_000) / measurement.wallMs,
-            ...(workload.sleepMs > 0 && { ceilingJobsPerSecond: (workers * options.concurrency * 1_000) / workload.sleepMs }),
+            ...(workload.sleepMs > 0 && {
+              ceilingJobsPerSecond: (workers * options.concurrency * 1_000) / workload.sleepMs,
+            }),
             completionLagMs: median(measured.map((trial) => trial.completionLagMs)),
             duplicates: measured.reduce((sum, trial) => sum + trial.duplicates, 0),
             perWorker: measured.at(-1)?.perWorker ?? [],
-            ...(system.judgedAgainstTargets && workers === 4 && workload.sleepMs === 0 && { target: { description: `>= ${PG_TARGETS.noOpJobsPerSecondWith4Workers} jobs/s`, met: (workload.jobs * 1_000) / measurement.wallMs >= PG_TARGETS.noOpJobsPerSecondWith4Workers } }),
+            ...(system.judgedAgainstTargets &&
+              workers === 4 &&
+              workload.sleepMs === 0 && {
+                target: {
+                  description: `>= ${PG_TARGETS.noOpJobsPerSecondWith4Workers} jobs/s`,
+                  met: (workload.jobs * 1_000) / measurement.wallMs >= PG_TARGETS.noOpJobsPerSecondWith4Workers,
+                },
+              }),
           });
         }
         if (workers === 1) {
           progress(`${system.name}: ready-to-start latency, ${LATENCY_SAMPLES} single jobs...`);
-          const samples = await readyToStartLatency(system, fleet, { samples: LATENCY_SAMPLES, warmUp: LATENCY_WARM_UP });
+          const samples = await readyToStartLatency(system, fleet, {
+            samples: LATENCY_SAMPLES,
+            warmUp: LATENCY_WARM_UP,
+          });
           const p50Ms = percentile(samples.samplesMs, 50);
           latency = {
             system: system.name,
@@ -122,7 +167,12 @@ async function measureSystem(server: BenchServer, system: PgQueueSystem, options
             clockOffsetMs: samples.clockOffset.offsetMs,
             clockRoundTripMs: samples.clockOffset.roundTripMs,
             samplesMs: samples.samplesMs,
-            ...(system.judgedAgainstTargets && { target: { description: `p50 <= ${PG_TARGETS.readyToStartP50Ms} ms`, met: p50Ms <= PG_TARGETS.readyToStartP50Ms } }),
+            ...(system.judgedAgainstTargets && {
+              target: {
+                description: `p50 <= ${PG_TARGETS.readyToStartP50Ms} ms`,
+                met: p50Ms <= PG_TARGETS.readyToStartP50Ms,
+              },
+            }),
           };
         }
       } catch (error) {
@@ -143,5 +193,7 @@ async function measureSystem(server: BenchServer, system: PgQueueSystem, options
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] ?? Number.NaN) : ((sorted[middle - 1] ?? Number.NaN) + (sorted[middle] ?? Number.NaN)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[middle] ?? Number.NaN)
+    : ((sorted[middle - 1] ?? Number.NaN) + (sorted[middle] ?? Number.NaN)) / 2;
 }

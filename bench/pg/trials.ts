@@ -30,18 +30,27 @@ export interface ThroughputTrial {
  * run at least once, none may be recorded as failed, and no report may name a job that was not
  * enqueued; otherwise the trial throws.
  */
-export async function throughputTrial(system: PgQueueSystem, fleet: WorkerFleet, args: { jobs: number; sleepMs: number }): Promise<ThroughputTrial> {
+export async function throughputTrial(
+  system: PgQueueSystem,
+  fleet: WorkerFleet,
+  args: { jobs: number; sleepMs: number },
+): Promise<ThroughputTrial> {
   const trial = newTrialId();
   const watch = fleet.expect(trial, args.jobs);
   const jobs: BenchJob[] = Array.from({ length: args.jobs }, (_, index) => ({ trial, index, sleepMs: args.sleepMs }));
   const enqueueStartedAt = now();
   await system.enqueue(jobs);
   const availableAt = now();
-  await beforeDeadline(watch.done, availableAt + TRIAL_DEADLINE_MS, () => `${system.name}: ${watch.runs().ran} of ${args.jobs} jobs had run after ${TRIAL_DEADLINE_MS / 1_000} s`);
+  await beforeDeadline(
+    watch.done,
+    availableAt + TRIAL_DEADLINE_MS,
+    () => `${system.name}: ${watch.runs().ran} of ${args.jobs} jobs had run after ${TRIAL_DEADLINE_MS / 1_000} s`,
+  );
   const completedAt = await waitUntilRecorded(system, trial, args.jobs, availableAt + TRIAL_DEADLINE_MS);
   const runs = watch.runs();
   fleet.forget(trial);
-  if (fleet.strays > 0) throw new Error(`${system.name}: ${fleet.strays} job reports named a job that was not enqueued`);
+  if (fleet.strays > 0)
+    throw new Error(`${system.name}: ${fleet.strays} job reports named a job that was not enqueued`);
   const wallMs = completedAt - Math.min(availableAt, runs.firstStartedAt);
   return {
     jobs: args.jobs,
@@ -71,7 +80,11 @@ export interface LatencySamples {
  * is visible to others from then on) to the job function's first line, both read from the
  * host's wall clock; the ping-measured clock offset between the two processes is reported with it.
  */
-export async function readyToStartLatency(system: PgQueueSystem, fleet: WorkerFleet, args: { samples: number; warmUp: number }): Promise<LatencySamples> {
+export async function readyToStartLatency(
+  system: PgQueueSystem,
+  fleet: WorkerFleet,
+  args: { samples: number; warmUp: number },
+): Promise<LatencySamples> {
   const samplesMs: number[] = [];
   const enqueueMs: number[] = [];
   for (let sample = 0; sample < args.warmUp + args.samples; sample += 1) {
@@ -81,7 +94,11 @@ export async function readyToStartLatency(system: PgQueueSystem, fleet: WorkerFl
     const enqueueStartedAt = now();
     await system.enqueue([{ trial, index: 0, sleepMs: 0 }]);
     const availableAt = now();
-    await beforeDeadline(watch.done, availableAt + TRIAL_DEADLINE_MS, () => `${system.name}: a single job had not started after ${TRIAL_DEADLINE_MS / 1_000} s`);
+    await beforeDeadline(
+      watch.done,
+      availableAt + TRIAL_DEADLINE_MS,
+      () => `${system.name}: a single job had not started after ${TRIAL_DEADLINE_MS / 1_000} s`,
+    );
     await waitUntilRecorded(system, trial, 1, availableAt + TRIAL_DEADLINE_MS);
     fleet.forget(trial);
     if (sample < args.warmUp) continue;
@@ -94,13 +111,22 @@ export async function readyToStartLatency(system: PgQueueSystem, fleet: WorkerFl
 }
 
 /** Polls the system's tables until none of the trial's jobs is unfinished; returns when it saw that. */
-async function waitUntilRecorded(system: PgQueueSystem, trial: string, jobs: number, deadline: number): Promise<number> {
+async function waitUntilRecorded(
+  system: PgQueueSystem,
+  trial: string,
+  jobs: number,
+  deadline: number,
+): Promise<number> {
   for (;;) {
     const progress = await system.progress(trial);
     const seenAt = now();
-    if (progress.failed > 0) throw new Error(`${system.name}: ${progress.failed} of ${jobs} jobs are recorded as failed`);
+    if (progress.failed > 0)
+      throw new Error(`${system.name}: ${progress.failed} of ${jobs} jobs are recorded as failed`);
     if (progress.unfinished === 0) return seenAt;
-    if (seenAt > deadline) throw new Error(`${system.name}: every job function returned, but ${progress.unfinished} of ${jobs} jobs are still not recorded as completed`);
+    if (seenAt > deadline)
+      throw new Error(
+        `${system.name}: every job function returned, but ${progress.unfinished} of ${jobs} jobs are still not recorded as completed`,
+      );
     await sleep(1);
   }
 }

@@ -70,7 +70,9 @@ export class WorkerFleet {
       });
       const worker: Worker = { child, stderr: '', exited: false };
       workers.push(worker);
-      child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (worker.stderr = (worker.stderr + chunk).slice(-STDERR_KEPT)));
+      child.stderr
+        ?.setEncoding('utf8')
+        .on('data', (chunk: string) => (worker.stderr = (worker.stderr + chunk).slice(-STDERR_KEPT)));
       readiness.push(waitUntilReady(`${name} worker ${i + 1}`, worker, launch.ready));
     }
     const fleet = new WorkerFleet(workers);
@@ -140,7 +142,8 @@ export class WorkerFleet {
         this.pongs.delete(id);
         if (at === undefined) break;
         const receivedAt = now();
-        if (receivedAt - sentAt < best.roundTripMs) best = { offsetMs: at - (sentAt + receivedAt) / 2, roundTripMs: receivedAt - sentAt };
+        if (receivedAt - sentAt < best.roundTripMs)
+          best = { offsetMs: at - (sentAt + receivedAt) / 2, roundTripMs: receivedAt - sentAt };
       }
       offsets.push(best);
     }
@@ -159,7 +162,8 @@ export class WorkerFleet {
         const timer = setTimeout(() => worker.child.kill('SIGKILL'), STOP_TIMEOUT_MS);
         const [code, signal] = await exit;
         clearTimeout(timer);
-        if (code !== 0) problems.push(`worker ${index + 1} exited with ${code ?? signal} on stop: ${worker.stderr.trim()}`);
+        if (code !== 0)
+          problems.push(`worker ${index + 1} exited with ${code ?? signal} on stop: ${worker.stderr.trim()}`);
       }),
     );
     if (problems.length > 0) throw new Error(problems.join('\n'));
@@ -170,7 +174,9 @@ export class WorkerFleet {
     worker.child.once('exit', (code, signal) => {
       worker.exited = true;
       if (this.stopping) return;
-      this.failure = new Error(`${name} worker ${index + 1} exited with ${code ?? signal} during the bench: ${worker.stderr.trim() || '(no stderr)'}`);
+      this.failure = new Error(
+        `${name} worker ${index + 1} exited with ${code ?? signal} during the bench: ${worker.stderr.trim() || '(no stderr)'}`,
+      );
       for (const tracker of this.trials.values()) tracker.settle.reject(this.failure);
     });
   }
@@ -211,14 +217,21 @@ export class WorkerFleet {
 function waitUntilReady(label: string, worker: Worker, ready: WorkerLaunch['ready']): Promise<void> {
   const { child } = worker;
   return new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${label} was not ready after ${READY_TIMEOUT_MS / 1_000} s: ${worker.stderr.trim()}`)), READY_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`${label} was not ready after ${READY_TIMEOUT_MS / 1_000} s: ${worker.stderr.trim()}`)),
+      READY_TIMEOUT_MS,
+    );
     const finish = () => {
       clearTimeout(timer);
       resolve();
     };
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
-      reject(new Error(`${label} exited with ${code ?? signal} before it was ready: ${worker.stderr.trim() || '(no stderr)'}`));
+      reject(
+        new Error(
+          `${label} exited with ${code ?? signal} before it was ready: ${worker.stderr.trim() || '(no stderr)'}`,
+        ),
+      );
     });
     if (ready.kind === 'message') {
       child.on('message', (message: unknown) => {

@@ -3,5 +3,7 @@
 // and the BATON_* environment variables. Prints them as one JSON object.
 let text = '';
 for await (const chunk of process.stdin) text += chunk;
-const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('BATON_') && name !== 'BATON_HOME'));
+const env = Object.fromEntries(
+  Object.entries(process.env).filter(([name]) => name.startsWith('BATON_') && name !== 'BATON_HOME'),
+);
 process.stdout.write(JSON.stringify({ argv: process.argv.slice(2), stdin: text, env }));

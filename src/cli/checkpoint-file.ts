@@ -20,19 +20,28 @@ export function readCheckpointFile(file: string): Checkpoint {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new BatonError(ErrorCode.badInput, `--against: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    throw new BatonError(
+      ErrorCode.badInput,
+      `--against: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new BatonError(ErrorCode.badInput, `--against: ${file} is not JSON (${(error as Error).message}); expected a file written by baton checkpoint`);
+    throw new BatonError(
+      ErrorCode.badInput,
+      `--against: ${file} is not JSON (${(error as Error).message}); expected a file written by baton checkpoint`,
+    );
   }
   const result = CheckpointSchema.safeParse(parsed);
   if (!result.success) {
     const issue = result.error.issues[0];
     const where = issue?.path.length ? issue.path.join('.') : '(file)';
-    throw new BatonError(ErrorCode.badInput, `--against: ${file} is not a checkpoint written by baton checkpoint: ${where}: ${issue?.message ?? 'invalid'}`);
+    throw new BatonError(
+      ErrorCode.badInput,
+      `--against: ${file} is not a checkpoint written by baton checkpoint: ${where}: ${issue?.message ?? 'invalid'}`,
+    );
   }
   return result.data;
 }

@@ -18,7 +18,10 @@ function parseKey(text: string, where: string): KeyObject {
     if (key.asymmetricKeyType !== 'ed25519') throw new Error(`it is a ${key.asymmetricKeyType ?? 'unknown'} key`);
     return key;
   } catch (error) {
-    throw new BatonError(ErrorCode.badInput, `${where} is not an Ed25519 private key (PEM, or base64 of PKCS#8 DER): ${(error as Error).message}`);
+    throw new BatonError(
+      ErrorCode.badInput,
+      `${where} is not an Ed25519 private key (PEM, or base64 of PKCS#8 DER): ${(error as Error).message}`,
+    );
   }
 }
 

@@ -31,14 +31,27 @@ export function reportError(error: unknown, json: boolean): number {
   if (json) {
     const body =
       error instanceof PlanError || error instanceof InputError
-        ? { error: { code: error.code, message: error instanceof PlanError ? 'invalid plan' : 'invalid input', issues: error.issues } }
-        : { error: { code: error instanceof BatonError ? error.code : ErrorCode.internal, message: (error as Error).message } };
+        ? {
+            error: {
+              code: error.code,
+              message: error instanceof PlanError ? 'invalid plan' : 'invalid input',
+              issues: error.issues,
+            },
+          }
+        : {
+            error: {
+              code: error instanceof BatonError ? error.code : ErrorCode.internal,
+              message: (error as Error).message,
+            },
+          };
     process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
     return code;
   }
   if (error instanceof PlanError || error instanceof InputError) {
     const heading = error instanceof PlanError ? 'baton: invalid plan' : 'baton: invalid input';
-    process.stderr.write(`${err('red', heading)}\n${error.issues.map((issue) => `  ${formatIssue(issue)}`).join('\n')}\n`);
+    process.stderr.write(
+      `${err('red', heading)}\n${error.issues.map((issue) => `  ${formatIssue(issue)}`).join('\n')}\n`,
+    );
   } else if (error instanceof BatonError) {
     process.stderr.write(`${err('red', 'baton:')} ${error.message}\n`);
   } else {
@@ -65,10 +78,14 @@ export async function withBaton<T>(
   const home = workspaceHome(options.home);
   const url = databaseUrl(options.db);
   if (options.existing && !workspaceExists(options)) {
-    throw new BatonError(ErrorCode.notFound, `no Baton workspace at ${home} (run a plan first with baton run, or point --home or BATON_HOME at one)`);
+    throw new BatonError(
+      ErrorCode.notFound,
+      `no Baton workspace at ${home} (run a plan first with baton run, or point --home or BATON_HOME at one)`,
+    );
   }
   const leaseMs = leaseFromEnvironment();
-  const store = url === undefined ? undefined : await openPostgres(url, options.dbSchema || process.env.BATON_DATABASE_SCHEMA);
+  const store =
+    url === undefined ? undefined : await openPostgres(url, options.dbSchema || process.env.BATON_DATABASE_SCHEMA);
   const baton = await createBaton({
     home,
     ...(store && { store }),

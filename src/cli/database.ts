@@ -5,7 +5,10 @@ import type { Store } from '../store/index.js';
 export function databaseUrl(explicit: string | undefined): string | undefined {
   const url = explicit || process.env.BATON_DATABASE_URL || undefined;
   if (url !== undefined && !/^postgres(ql)?:\/\//.test(url)) {
-    throw new BatonError(ErrorCode.badInput, `--db expects a PostgreSQL URL like postgres://user@host:5432/baton, got "${redactUrl(url)}"`);
+    throw new BatonError(
+      ErrorCode.badInput,
+      `--db expects a PostgreSQL URL like postgres://user@host:5432/baton, got "${redactUrl(url)}"`,
+    );
   }
   return url;
 }
@@ -36,6 +39,10 @@ export function leaseFromEnvironment(): number | undefined {
   const raw = process.env.BATON_LEASE_MS;
   if (raw === undefined || raw === '') return undefined;
   const ms = Number(raw);
-  if (!Number.isSafeInteger(ms) || ms < 300) throw new BatonError(ErrorCode.badInput, `BATON_LEASE_MS must be a whole number of milliseconds, at least 300 (got "${raw}")`);
+  if (!Number.isSafeInteger(ms) || ms < 300)
+    throw new BatonError(
+      ErrorCode.badInput,
+      `BATON_LEASE_MS must be a whole number of milliseconds, at least 300 (got "${raw}")`,
+    );
   return ms;
 }

@@ -25,8 +25,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description('Baton: a governed orchestration engine for AI agents, models and tools')
     .version('0.1.0')
     .option('--home <dir>', 'workspace directory (default: $BATON_HOME or ./.baton)')
-    .option('--db <url>', 'a PostgreSQL URL: share that store with other engines and workers (default: $BATON_DATABASE_URL; else the workspace SQLite file)')
-    .option('--db-schema <name>', 'the schema for Baton\'s tables in that database (default: $BATON_DATABASE_SCHEMA, else the connection\'s)')
+    .option(
+      '--db <url>',
+      'a PostgreSQL URL: share that store with other engines and workers (default: $BATON_DATABASE_URL; else the workspace SQLite file)',
+    )
+    .option(
+      '--db-schema <name>',
+      "the schema for Baton's tables in that database (default: $BATON_DATABASE_SCHEMA, else the connection's)",
+    )
     .showHelpAfterError('(run baton --help for usage)')
     .exitOverride()
     // With --json, a usage error is reported as JSON on stdout below, not as text on stderr.
@@ -49,7 +55,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (error instanceof CommanderError) {
       // Help and version are not errors; a usage mistake is bad input.
       if (error.exitCode === 0) return ExitCode.ok;
-      if (json) process.stdout.write(`${JSON.stringify({ error: { code: 'bad_input', message: error.message.replace(/^error: /, '') } }, null, 2)}\n`);
+      if (json)
+        process.stdout.write(
+          `${JSON.stringify({ error: { code: 'bad_input', message: error.message.replace(/^error: /, '') } }, null, 2)}\n`,
+        );
       return ExitCode.badInput;
     }
     return reportError(error, json);

@@ -16,6 +16,7 @@ export function mcpMount(baton: Baton, log: (line: string) => void): Mount {
     summary: 'MCP over streamable HTTP',
     description:
       "Baton's MCP tools (submit_plan, dry_run, get_run_state, list_pending_decisions, approve, deny, signal, pause, resume, abort, record_insight, validate_phase_transition, update_pipeline_state, append_routing_event, request_handoff, ...) over the streamable HTTP transport, stateless: POST JSON-RPC requests. Each tool needs its own scope of the calling token; see docs/mcp.md.",
-    fetch: (request, { principal }) => handleMcpHttp(request, { baton, scopes: principal.scopes, principal: principal.by, log }),
+    fetch: (request, { principal }) =>
+      handleMcpHttp(request, { baton, scopes: principal.scopes, principal: principal.by, log }),
   };
 }

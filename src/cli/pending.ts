@@ -7,9 +7,16 @@ export type PendingView = PipelinePending;
 export const pendingViews = pendingWithAnswers;
 
 /** `pending decisions` lines: id, kind, reason, and the commands that answer each. */
-export function formatPending(views: readonly PendingView[], stream: NodeJS.WriteStream = process.stdout, indent = '  '): string {
+export function formatPending(
+  views: readonly PendingView[],
+  stream: NodeJS.WriteStream = process.stdout,
+  indent = '  ',
+): string {
   const s = paint(stream);
   return views
-    .map((view) => `${indent}${s('yellow', '?')} ${s('bold', view.id)} (${view.kind}): ${view.reason}\n${view.answers.map((answer) => `${indent}    ${answer}`).join('\n')}`)
+    .map(
+      (view) =>
+        `${indent}${s('yellow', '?')} ${s('bold', view.id)} (${view.kind}): ${view.reason}\n${view.answers.map((answer) => `${indent}    ${answer}`).join('\n')}`,
+    )
     .join('\n');
 }

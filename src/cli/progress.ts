@@ -73,7 +73,10 @@ export class ProgressReporter {
     });
     const shown = names.length > 4 ? `${names.slice(0, 4).join(', ')} +${names.length - 4}` : names.join(', ');
     const elapsed = formatDuration(Date.now() - this.startedAt);
-    this.live(this.style('cyan', SPINNER[this.frame] as string) + ` ${this.done}/${this.totalSteps} steps · ${elapsed}${shown ? ` · running: ${shown}` : ''}`);
+    this.live(
+      this.style('cyan', SPINNER[this.frame] as string) +
+        ` ${this.done}/${this.totalSteps} steps · ${elapsed}${shown ? ` · running: ${shown}` : ''}`,
+    );
   }
 
   onEvents(events: readonly LedgerEvent[]): void {
@@ -97,7 +100,12 @@ export class ProgressReporter {
           if (event.data.role === 'compensate') {
             this.line(s('yellow', '↺'), event.data.step, `compensating on ${event.data.capability}`);
           } else if (event.data.role !== undefined) {
-            if (event.data.attempt === 1) this.line(s('cyan', '▸'), event.data.step, `${event.data.role === 'check' ? 'check' : 'vote'} on ${event.data.capability}`);
+            if (event.data.attempt === 1)
+              this.line(
+                s('cyan', '▸'),
+                event.data.step,
+                `${event.data.role === 'check' ? 'check' : 'vote'} on ${event.data.capability}`,
+              );
           } else if (view.startedAt === null) {
             view.startedAt = at;
             this.running.add(event.data.step);
@@ -113,7 +121,11 @@ export class ProgressReporter {
           break;
         case 'attempt.retry_scheduled': {
           const step = event.data.attemptId.split(/[[/]/)[0] as string;
-          this.line(s('yellow', '↻'), step, `attempt failed; retry ${event.data.retry} of ${event.data.of} in ${formatDuration(event.data.delayMs)}`);
+          this.line(
+            s('yellow', '↻'),
+            step,
+            `attempt failed; retry ${event.data.retry} of ${event.data.of} in ${formatDuration(event.data.delayMs)}`,
+          );
           break;
         }
         case 'attempt.failed':
@@ -124,7 +136,11 @@ export class ProgressReporter {
           break;
         case 'attempt.abandoned': {
           const step = event.data.attemptId.split(/[[/]/)[0] as string;
-          this.line(s('yellow', '⚠'), step, `${event.data.attemptId} abandoned (${event.data.reason}); it will run again`);
+          this.line(
+            s('yellow', '⚠'),
+            step,
+            `${event.data.attemptId} abandoned (${event.data.reason}); it will run again`,
+          );
           break;
         }
         case 'step.succeeded': {
@@ -162,7 +178,11 @@ export class ProgressReporter {
         const answer = answersFor(event.runId, event.data, [])[0];
         // A gate's reason was just printed with the refused transition.
         const why = reason === this.lastDenial ? '' : `: ${reason}`;
-        this.line(mark, step ?? `phase ${phase ?? ''}`, `${budget ? 'budget escalation' : `waiting (${id})`}${why}${answer !== undefined ? s('dim', ` → ${answer}`) : ''}`);
+        this.line(
+          mark,
+          step ?? `phase ${phase ?? ''}`,
+          `${budget ? 'budget escalation' : `waiting (${id})`}${why}${answer !== undefined ? s('dim', ` → ${answer}`) : ''}`,
+        );
         break;
       }
       case 'decision.made': {
@@ -175,7 +195,11 @@ export class ProgressReporter {
         this.line(s('cyan', '⚑'), 'signal', `"${event.data.name}" received from ${event.data.by}`);
         break;
       case 'phase.opened':
-        this.line(s('cyan', '▸'), `phase ${event.data.phase}`, `opened${event.data.from !== null ? ` after "${event.data.from}"` : ''}: ${event.data.reason}`);
+        this.line(
+          s('cyan', '▸'),
+          `phase ${event.data.phase}`,
+          `opened${event.data.from !== null ? ` after "${event.data.from}"` : ''}: ${event.data.reason}`,
+        );
         break;
       case 'phase.transition_denied':
         this.lastDenial = event.data.reason;
@@ -183,7 +207,11 @@ export class ProgressReporter {
         break;
       case 'consensus.reached': {
         const { agreeing, dissenting } = event.data;
-        this.line(s('green', '≡'), event.data.step, `consensus of ${agreeing.join(', ')}${dissenting.length > 0 ? ` (dissenting: ${dissenting.join(', ')})` : ''}`);
+        this.line(
+          s('green', '≡'),
+          event.data.step,
+          `consensus of ${agreeing.join(', ')}${dissenting.length > 0 ? ` (dissenting: ${dissenting.join(', ')})` : ''}`,
+        );
         break;
       }
       case 'step.cancelled':
@@ -192,7 +220,11 @@ export class ProgressReporter {
         this.line(s('gray', '–'), event.data.step, s('gray', event.data.reason));
         break;
       case 'run.paused':
-        this.line(s('yellow', '‖'), 'run', `paused by ${event.data.by}${event.data.reason ? `: ${event.data.reason}` : ''}`);
+        this.line(
+          s('yellow', '‖'),
+          'run',
+          `paused by ${event.data.by}${event.data.reason ? `: ${event.data.reason}` : ''}`,
+        );
         break;
       case 'run.unpaused':
         this.line(s('cyan', '▸'), 'run', `pause lifted by ${event.data.by}`);
@@ -205,13 +237,26 @@ export class ProgressReporter {
         break;
       case 'step.compensated':
         if (event.data.ok) this.line(s('yellow', '↺'), event.data.step, 'compensated');
-        else this.line(s('red', '✗'), event.data.step, s('red', `compensation failed: ${event.data.error?.message ?? ''}`));
+        else
+          this.line(
+            s('red', '✗'),
+            event.data.step,
+            s('red', `compensation failed: ${event.data.error?.message ?? ''}`),
+          );
         break;
       case 'step.deferred':
-        this.line(s('gray', '…'), event.data.step, `deferred by ${event.data.by}${event.data.until !== null ? ` until ${event.data.until}` : ''}${event.data.signal !== null ? ` until signal "${event.data.signal}"` : ''}`);
+        this.line(
+          s('gray', '…'),
+          event.data.step,
+          `deferred by ${event.data.by}${event.data.until !== null ? ` until ${event.data.until}` : ''}${event.data.signal !== null ? ` until signal "${event.data.signal}"` : ''}`,
+        );
         break;
       case 'plan.revised':
-        this.line(s('cyan', '✎'), 'plan', `revision ${event.data.revision} by ${event.data.by}${event.data.revertOf !== null ? ` (reverts to revision ${event.data.revertOf})` : ''}`);
+        this.line(
+          s('cyan', '✎'),
+          'plan',
+          `revision ${event.data.revision} by ${event.data.by}${event.data.revertOf !== null ? ` (reverts to revision ${event.data.revertOf})` : ''}`,
+        );
         break;
       default:
         break;

@@ -10,7 +10,18 @@ import { admit } from './governance/admission.js';
 import { judgeConsensus } from './governance/consensus.js';
 import { advancePhases } from './governance/phase-advance.js';
 import { routeStep, stepGrant, type RoutePolicy } from './routing.js';
-import { attemptIdOf, idempotencyKeyOf, instanceOf, isTerminal, newInstance, planStepOf, stepOf, type InstanceState, type RunState, type StepState } from './state.js';
+import {
+  attemptIdOf,
+  idempotencyKeyOf,
+  instanceOf,
+  isTerminal,
+  newInstance,
+  planStepOf,
+  stepOf,
+  type InstanceState,
+  type RunState,
+  type StepState,
+} from './state.js';
 import { compileTemplates, renderTemplates } from './templates.js';
 
 /** What the conductor is told besides the state: the time. It never reads a clock. */
@@ -101,7 +112,8 @@ function hasCapacity(state: RunState, stepId: string): boolean {
 function decideOnce(state: RunState, now: number, emit: Emit): void {
   for (const { attemptId, reason } of [...state.stale]) emit({ type: 'attempt.rejected', data: { attemptId, reason } });
   if (state.status !== 'running') return;
-  for (const { attemptId, reason } of [...state.revoked]) emit({ type: 'attempt.cancelled', data: { attemptId, reason } });
+  for (const { attemptId, reason } of [...state.revoked])
+    emit({ type: 'attempt.cancelled', data: { attemptId, reason } });
   if (state.deadlineAt !== null && now >= state.deadlineAt) {
     timeOut(state, emit);
     return;
@@ -149,9 +161,16 @@ function decideOnce(state: RunState, now: number, emit: Emit): void {
       if (state.ready.has(id) && step.phase <= state.openPhase) startStep(state, step, now, emit);
     }
   }
-  if (state.status === 'running' && state.terminalSteps === state.stepCount && state.inflight.size === 0 && state.pending.size === 0 && state.openPhase === state.phases.length - 1) {
+  if (
+    state.status === 'running' &&
+    state.terminalSteps === state.stepCount &&
+    state.inflight.size === 0 &&
+    state.pending.size === 0 &&
+    state.openPhase === state.phases.length - 1
+  ) {
     const counts = { succeeded: 0, skipped: 0, failed: 0 };
-    for (const step of Object.values(state.steps)) if (step.status in counts) counts[step.status as keyof typeof counts] += 1;
+    for (const step of Object.values(state.steps))
+      if (step.status in counts) counts[step.status as keyof typeof counts] += 1;
     emit({ type: 'run.succeeded', data: counts });
   }
 }
@@ -162,14 +181,23 @@ function cancelAttemptsOf(state: RunState, stepId: string, reason: string, emit:
   }
 }
 
-function cancelAll(state: RunState, reason: string, emit: Emit, keep: (instance: InstanceState) => boolean = () => false): void {
-  for (const [attemptId, key] of [...state.inflight]) if (!keep(instanceOf(state, key))) emit({ type: 'attempt.cancelled', data: { attemptId, reason } });
+function cancelAll(
+  state: RunState,
+  reason: string,
+  emit: Emit,
+  keep: (instance: InstanceState) => boolean = () => false,
+): void {
+  for (const [attemptId, key] of [...state.inflight])
+    if (!keep(instanceOf(state, key))) emit({ type: 'attempt.cancelled', data: { attemptId, reason } });
 }
 
 function timeOut(state: RunState, emit: Emit): void {
   const deadline = new Date(state.deadlineAt as number).toISOString();
   cancelAll(state, `the run's deadline (${deadline}) passed`, emit);
-  emit({ type: 'run.timed_out', data: { reason: `the deadline of ${state.plan.constraints?.deadline} passed at ${deadline}`, deadline } });
+  emit({
+    type: 'run.timed_out',
+    data: { reason: `the deadline of ${state.plan.constraints?.deadline} passed at ${deadline}`, deadline },
+  });
 }
 
 /**
@@ -179,7 +207,12 @@ function timeOut(state: RunState, emit: Emit): void {
  */
 function abortRun(state: RunState, emit: Emit): void {
   const abort = state.abort as NonNullable<RunState['abort']>;
-  cancelAll(state, `the run was aborted by ${abort.by}: ${abort.reason}`, emit, (instance) => instance.role === 'compensate');
+  cancelAll(
+    state,
+    `the run was aborted by ${abort.by}: ${abort.reason}`,
+    emit,
+    (instance) => instance.role === 'compensate',
+  );
   if (state.compensating === null) {
     const steps = [...state.completed].reverse().filter((id) => state.plan.steps[id]?.compensate !== undefined);
     if (steps.length > 0) emit({ type: 'run.compensating', data: { steps } });
@@ -214,7 +247,8 @@ function abortRun(state: RunState, emit: Emit): void {
     }
     return;
   }
-  if (state.inflight.size === 0) emit({ type: 'run.aborted', data: { reason: abort.reason, by: abort.by, compensated: state.compensated } });
+  if (state.inflight.size === 0)
+    emit({ type: 'run.aborted', data: { reason: abort.reason, by: abort.by, compensated: state.compensated } });
 }
 
 function applyDenial(state: RunState, denial: RunState['denials'][number], emit: Emit): void {
@@ -224,12 +258,20 @@ function applyDenial(state: RunState, denial: RunState['denials'][number], emit:
   const because = `denied by ${denial.by}${denial.comment ? `: ${denial.comment}` : ''}`;
   if (kind === 'gate') {
     cancelAll(state, `the gate of phase "${target}" was ${because}`, emit);
-    emit({ type: 'run.denied', data: { reason: `the gate of phase "${target}" was ${because}`, decision: denial.id, by: denial.by } });
+    emit({
+      type: 'run.denied',
+      data: { reason: `the gate of phase "${target}" was ${because}`, decision: denial.id, by: denial.by },
+    });
     return;
   }
   const step = state.steps[target];
   if (!step || isTerminal(step.status)) return;
-  const what = { confirm: 'confirmation', escalation: 'escalation', human: "person's task", signal: 'wait for a signal' }[kind];
+  const what = {
+    confirm: 'confirmation',
+    escalation: 'escalation',
+    human: "person's task",
+    signal: 'wait for a signal',
+  }[kind];
   failStep(state, step, { type: 'denied', message: `${what} ${because}`, retryable: false }, emit, denial);
 }
 
@@ -257,7 +299,11 @@ function expressionError(error: unknown, what: string): StepError {
  * The `steps` an expression sees: only the steps it reads, each with its status and output. A
  * repeat step reading itself sees `self.output`, its own latest result.
  */
-function stepsContext(state: RunState, refs: Iterable<string>, self?: { id: string; output: Json }): ExpressionContext['steps'] {
+function stepsContext(
+  state: RunState,
+  refs: Iterable<string>,
+  self?: { id: string; output: Json },
+): ExpressionContext['steps'] {
   const steps: NonNullable<ExpressionContext['steps']> = {};
   for (const ref of refs) {
     const step = stepOf(state, ref);
@@ -266,10 +312,20 @@ function stepsContext(state: RunState, refs: Iterable<string>, self?: { id: stri
   return steps;
 }
 
-function evaluateCondition(state: RunState, source: string, scope: 'step' | 'repeatIteration', extra: ExpressionContext & { self?: { id: string; output: Json } }): boolean {
+function evaluateCondition(
+  state: RunState,
+  source: string,
+  scope: 'step' | 'repeatIteration',
+  extra: ExpressionContext & { self?: { id: string; output: Json } },
+): boolean {
   const expression = compileExpression(source, scope);
-  const value = expression.evaluate({ ...extra, ...runInputs(state), steps: stepsContext(state, expression.stepRefs, extra.self) });
-  if (typeof value !== 'boolean') throw new ExpressionError(`must be true or false, got ${JSON.stringify(value)}`, source);
+  const value = expression.evaluate({
+    ...extra,
+    ...runInputs(state),
+    steps: stepsContext(state, expression.stepRefs, extra.self),
+  });
+  if (typeof value !== 'boolean')
+    throw new ExpressionError(`must be true or false, got ${JSON.stringify(value)}`, source);
   return value;
 }
 
@@ -287,7 +343,9 @@ function routePolicy(state: RunState, stepId: string): RoutePolicy {
     remainingUsd: remainingUsd === null ? null : remainingUsd + reservedUsd,
     unbuilt: (skill) => {
       const builder = state.builtBy.get(skill);
-      return builder !== undefined && builder !== stepId && state.steps[builder]?.status !== 'succeeded' ? builder : null;
+      return builder !== undefined && builder !== stepId && state.steps[builder]?.status !== 'succeeded'
+        ? builder
+        : null;
     },
   };
 }
@@ -306,7 +364,18 @@ function awaitsBuilder(state: RunState, skill: string | undefined): boolean {
  */
 function escalate(state: RunState, step: StepState, reason: string, detail: Json, retry: string[], emit: Emit): void {
   const id = decisionId(DecisionKind.escalation, step.id);
-  emit({ type: 'decision.requested', data: { id, kind: 'escalation', step: step.id, phase: state.phases[step.phase]?.id ?? null, reason, detail, retry: { instances: retry } } });
+  emit({
+    type: 'decision.requested',
+    data: {
+      id,
+      kind: 'escalation',
+      step: step.id,
+      phase: state.phases[step.phase]?.id ?? null,
+      reason,
+      detail,
+      retry: { instances: retry },
+    },
+  });
 }
 
 /**
@@ -322,7 +391,14 @@ function unclearExpression(state: RunState, step: StepState, error: StepError, r
     failStep(state, step, error, emit);
     return;
   }
-  escalate(state, step, `cannot evaluate an expression of "${step.id}": ${error.message}`, { error: error as unknown as Json, retry }, retry, emit);
+  escalate(
+    state,
+    step,
+    `cannot evaluate an expression of "${step.id}": ${error.message}`,
+    { error: error as unknown as Json, retry },
+    retry,
+    emit,
+  );
 }
 
 function needsConfirmation(state: RunState, stepId: string): boolean {
@@ -336,7 +412,12 @@ function startStep(state: RunState, step: StepState, now: number, emit: Emit): v
     return;
   }
   const deferral = state.deferred.get(step.id);
-  if (deferral && ((deferral.until !== null && deferral.until > now) || (deferral.signal !== null && !state.signals.has(deferral.signal)))) return;
+  if (
+    deferral &&
+    ((deferral.until !== null && deferral.until > now) ||
+      (deferral.signal !== null && !state.signals.has(deferral.signal)))
+  )
+    return;
   if (planStep.when !== undefined) {
     let proceed: boolean;
     try {
@@ -355,21 +436,45 @@ function startStep(state: RunState, step: StepState, now: number, emit: Emit): v
     const received = names.find((name) => state.signals.has(name));
     if (received === undefined) {
       const reason = `waiting for signal ${names.map((name) => `"${name}"`).join(' or ')}`;
-      emit({ type: 'decision.requested', data: { id: decisionId(DecisionKind.signal, step.id), kind: 'signal', step: step.id, phase: state.phases[step.phase]?.id ?? null, reason, detail: { signals: names } } });
+      emit({
+        type: 'decision.requested',
+        data: {
+          id: decisionId(DecisionKind.signal, step.id),
+          kind: 'signal',
+          step: step.id,
+          phase: state.phases[step.phase]?.id ?? null,
+          reason,
+          detail: { signals: names },
+        },
+      });
       return;
     }
     if (planStep.skill === undefined && planStep.capability === undefined) {
-      emit({ type: 'step.succeeded', data: { step: step.id, output: { signal: received, data: state.signals.get(received) ?? null } } });
+      emit({
+        type: 'step.succeeded',
+        data: { step: step.id, output: { signal: received, data: state.signals.get(received) ?? null } },
+      });
       return;
     }
   }
   const policy = routePolicy(state, step.id);
   const route = routeStep(step.id, planStep, state.registry, policy);
-  if (!route.ok && awaitsBuilder(state, planStep.skill) && routeStep(step.id, planStep, state.registry, { ...policy, unbuilt: () => null }).ok) {
+  if (
+    !route.ok &&
+    awaitsBuilder(state, planStep.skill) &&
+    routeStep(step.id, planStep, state.registry, { ...policy, unbuilt: () => null }).ok
+  ) {
     return; // the skill it needs is still being built: it waits for its builder (and its check), it does not escalate
   }
   if (!route.ok) {
-    escalate(state, step, `no capability can take "${step.id}": ${route.reason}`, { candidates: route.candidates as unknown as Json }, [], emit);
+    escalate(
+      state,
+      step,
+      `no capability can take "${step.id}": ${route.reason}`,
+      { candidates: route.candidates as unknown as Json },
+      [],
+      emit,
+    );
     return;
   }
   emit({ type: 'step.routed', data: route.route });
@@ -378,7 +483,17 @@ function startStep(state: RunState, step: StepState, now: number, emit: Emit): v
   if (needsConfirmation(state, step.id) && !state.approvals.has(decisionId(DecisionKind.confirm, step.id))) {
     const cost = state.registry[route.route.capability]?.costUsd;
     const reason = `"${step.id}" needs a person's yes before it is dispatched to "${route.route.capability}"${cost ? ` (up to $${cost} per attempt)` : ''}`;
-    emit({ type: 'decision.requested', data: { id: decisionId(DecisionKind.confirm, step.id), kind: 'confirm', step: step.id, phase: state.phases[step.phase]?.id ?? null, reason, detail: { capability: route.route.capability } } });
+    emit({
+      type: 'decision.requested',
+      data: {
+        id: decisionId(DecisionKind.confirm, step.id),
+        kind: 'confirm',
+        step: step.id,
+        phase: state.phases[step.phase]?.id ?? null,
+        reason,
+        detail: { capability: route.route.capability },
+      },
+    });
   }
 }
 
@@ -395,7 +510,17 @@ function expandStep(state: RunState, step: StepState, emit: Emit): boolean {
     return false;
   }
   if (!Array.isArray(items)) {
-    unclearExpression(state, step, { type: 'expression', message: `for_each \`${source}\` must give a list, got ${JSON.stringify(items)}`, retryable: false }, [], emit);
+    unclearExpression(
+      state,
+      step,
+      {
+        type: 'expression',
+        message: `for_each \`${source}\` must give a list, got ${JSON.stringify(items)}`,
+        retryable: false,
+      },
+      [],
+      emit,
+    );
     return false;
   }
   emit({ type: 'step.expanded', data: { step: step.id, items } });
@@ -408,12 +533,25 @@ function expandStep(state: RunState, step: StepState, emit: Emit): boolean {
  * Dispatches an instance when the run's limits allow it: otherwise it waits (an outcome will
  * make room) or its step escalates (it can never fit). Returns whether it was dispatched.
  */
-function dispatchInstance(state: RunState, instance: InstanceState, emit: Emit, iteration = instance.iteration): boolean {
+function dispatchInstance(
+  state: RunState,
+  instance: InstanceState,
+  emit: Emit,
+  iteration = instance.iteration,
+): boolean {
   const planStep = planStepOf(state, instance.step);
   const step = stepOf(state, instance.step);
   const admission = admit(state, instance);
   if (!admission.go) {
-    if (!admission.wait) escalate(state, step, admission.reason, { ...(admission.detail as object), retry: [instance.key] }, [instance.key], emit);
+    if (!admission.wait)
+      escalate(
+        state,
+        step,
+        admission.reason,
+        { ...(admission.detail as object), retry: [instance.key] },
+        [instance.key],
+        emit,
+      );
     return false;
   }
   const attempt = iteration === instance.iteration ? instance.attempts + 1 : 1;
@@ -424,10 +562,19 @@ function dispatchInstance(state: RunState, instance: InstanceState, emit: Emit, 
   } catch (error) {
     // Approving again re-renders it; a check's input comes from the step's work, so that work is what runs again.
     const retry = instance.role === 'check' ? [instance.step] : [instance.key];
-    unclearExpression(state, step, expressionError(error, instance.role === 'check' ? 'check.input' : 'input'), retry, emit);
+    unclearExpression(
+      state,
+      step,
+      expressionError(error, instance.role === 'check' ? 'check.input' : 'input'),
+      retry,
+      emit,
+    );
     return false;
   }
-  const timeout = planStep.timeout !== undefined && instance.role !== 'check' ? durationToMs(planStep.timeout) : (state.registry[capability]?.timeoutMs ?? null);
+  const timeout =
+    planStep.timeout !== undefined && instance.role !== 'check'
+      ? durationToMs(planStep.timeout)
+      : (state.registry[capability]?.timeoutMs ?? null);
   const data: EventPayloads['attempt.dispatched'] = {
     attemptId: attemptIdOf({ ...instance, iteration }, attempt),
     step: instance.step,
@@ -444,15 +591,33 @@ function dispatchInstance(state: RunState, instance: InstanceState, emit: Emit, 
   emit({ type: 'attempt.dispatched', data });
   if (state.registry[capability]?.kind === 'human') {
     const reason = `waiting for a person to submit the result of "${instance.key}" (baton submit ${state.runId} ${instance.key} --output ...)`;
-    emit({ type: 'decision.requested', data: { id: decisionId(DecisionKind.human, instance.key), kind: 'human', step: instance.step, phase: state.phases[step.phase]?.id ?? null, reason, detail: { capability, input } } });
+    emit({
+      type: 'decision.requested',
+      data: {
+        id: decisionId(DecisionKind.human, instance.key),
+        kind: 'human',
+        step: instance.step,
+        phase: state.phases[step.phase]?.id ?? null,
+        reason,
+        detail: { capability, input },
+      },
+    });
   }
   return true;
 }
 
 function renderInput(state: RunState, instance: InstanceState, iteration: number): Json {
   const planStep = planStepOf(state, instance.step);
-  const context: ExpressionContext = { ...runInputs(state), item: instance.item, index: instance.index ?? 0, iteration };
-  return renderTemplates(planStep.input, inputScope(planStep), { ...context, steps: stepsContext(state, referencedSteps(state, instance.step), { id: instance.step, output: instance.output }) });
+  const context: ExpressionContext = {
+    ...runInputs(state),
+    item: instance.item,
+    index: instance.index ?? 0,
+    iteration,
+  };
+  return renderTemplates(planStep.input, inputScope(planStep), {
+    ...context,
+    steps: stepsContext(state, referencedSteps(state, instance.step), { id: instance.step, output: instance.output }),
+  });
 }
 
 /** A check gets the step's output, or its own `input` rendered like the step's. */
@@ -460,7 +625,13 @@ function checkInput(state: RunState, instance: InstanceState): Json {
   const check = planStepOf(state, instance.step).check;
   const output = state.instances.get(instance.step)?.output ?? null;
   if (check?.input === undefined) return output;
-  return renderTemplates(check.input, 'step', { ...runInputs(state), steps: { ...stepsContext(state, referencedSteps(state, instance.step)), [instance.step]: { status: 'running', output } } });
+  return renderTemplates(check.input, 'step', {
+    ...runInputs(state),
+    steps: {
+      ...stepsContext(state, referencedSteps(state, instance.step)),
+      [instance.step]: { status: 'running', output },
+    },
+  });
 }
 
 const referencedCache = new WeakMap<object, string[]>();
@@ -469,7 +640,9 @@ function referencedSteps(state: RunState, stepId: string): string[] {
   const planStep = planStepOf(state, stepId);
   let refs = referencedCache.get(planStep);
   if (!refs) {
-    refs = [...new Set(compileTemplates(planStep.input, inputScope(planStep)).flatMap((expression) => expression.stepRefs))];
+    refs = [
+      ...new Set(compileTemplates(planStep.input, inputScope(planStep)).flatMap((expression) => expression.stepRefs)),
+    ];
     referencedCache.set(planStep, refs);
   }
   return refs;
@@ -487,20 +660,44 @@ function settleReport(state: RunState, instance: InstanceState, now: number, emi
       const delayMs = base * 2 ** (instance.failures - 1);
       emit({
         type: 'attempt.retry_scheduled',
-        data: { attemptId: instance.attemptId as string, retryAt: new Date(now + delayMs).toISOString(), delayMs, retry: instance.failures, of: retry.max },
+        data: {
+          attemptId: instance.attemptId as string,
+          retryAt: new Date(now + delayMs).toISOString(),
+          delayMs,
+          retry: instance.failures,
+          of: retry.max,
+        },
       });
       return;
     }
-    const where = instance.role === 'check' ? 'check: ' : instance.role === 'vote' ? `vote of "${instance.capability}": ` : instance.index !== null ? `item ${instance.index}: ` : '';
+    const where =
+      instance.role === 'check'
+        ? 'check: '
+        : instance.role === 'vote'
+          ? `vote of "${instance.capability}": `
+          : instance.index !== null
+            ? `item ${instance.index}: `
+            : '';
     const tries = instance.failures > 1 ? ` (after ${instance.failures} attempts)` : '';
-    const error = { ...report.error, ...(instance.role === 'check' && { type: 'check_failed' }), message: `${where}${report.error.message}${tries}` };
+    const error = {
+      ...report.error,
+      ...(instance.role === 'check' && { type: 'check_failed' }),
+      message: `${where}${report.error.message}${tries}`,
+    };
     if (error.type === 'expression') {
       // A command's argv template, rendered as the attempt starts, is as unclear as any other expression.
       unclearExpression(state, step, error, [instance.key], emit);
       return;
     }
     if (planStep.on_failure === 'escalate') {
-      escalate(state, step, `"${step.id}" failed: ${error.message}`, { error: error as unknown as Json, retry: [instance.key] }, [instance.key], emit);
+      escalate(
+        state,
+        step,
+        `"${step.id}" failed: ${error.message}`,
+        { error: error as unknown as Json, retry: [instance.key] },
+        [instance.key],
+        emit,
+      );
       return;
     }
     failStep(state, step, error, emit);
@@ -518,9 +715,18 @@ function settleReport(state: RunState, instance: InstanceState, now: number, emi
   if (planStep.repeat) {
     let done: boolean;
     try {
-      done = evaluateCondition(state, planStep.repeat.until, 'repeatIteration', { iteration: instance.iteration, self: { id: step.id, output: report.output } });
+      done = evaluateCondition(state, planStep.repeat.until, 'repeatIteration', {
+        iteration: instance.iteration,
+        self: { id: step.id, output: report.output },
+      });
     } catch (error) {
-      unclearExpression(state, step, expressionError(error, `repeat.until \`${planStep.repeat.until}\``), [instance.key], emit);
+      unclearExpression(
+        state,
+        step,
+        expressionError(error, `repeat.until \`${planStep.repeat.until}\``),
+        [instance.key],
+        emit,
+      );
       return;
     }
     if (!done && instance.iteration < planStep.repeat.max) {
@@ -538,16 +744,27 @@ function settleReport(state: RunState, instance: InstanceState, now: number, emi
     if (planStep.check !== undefined) {
       // The work is done; the step succeeds only once its check proves it.
       // Paused: the check is dispatched once the run is unpaused (the report waits until then).
-      if (!state.instances.has(`${step.id}/check`) && state.paused === null) dispatchInstance(state, newInstance(step.id, null, null, 'check', planStep.check.capability, state.revision), emit);
+      if (!state.instances.has(`${step.id}/check`) && state.paused === null)
+        dispatchInstance(
+          state,
+          newInstance(step.id, null, null, 'check', planStep.check.capability, state.revision),
+          emit,
+        );
       return;
     }
     emit({ type: 'step.succeeded', data: { step: step.id, output: report.output } });
     sealIfAsked(state, step.id, emit);
     return;
   }
-  emit({ type: 'attempt.accepted', data: { attemptId: instance.attemptId as string, step: step.id, index: instance.index } });
+  emit({
+    type: 'attempt.accepted',
+    data: { attemptId: instance.attemptId as string, step: step.id, index: instance.index },
+  });
   if (step.succeededInstances === step.instances.length) {
-    emit({ type: 'step.succeeded', data: { step: step.id, output: step.instances.map((key) => instanceOf(state, key).output) } });
+    emit({
+      type: 'step.succeeded',
+      data: { step: step.id, output: step.instances.map((key) => instanceOf(state, key).output) },
+    });
     sealIfAsked(state, step.id, emit);
   }
 }
@@ -555,7 +772,9 @@ function settleReport(state: RunState, instance: InstanceState, now: number, emi
 /** `seal: true`: the step's artifacts are sealed as it succeeds. */
 function sealIfAsked(state: RunState, stepId: string, emit: Emit): void {
   if (planStepOf(state, stepId).seal !== true) return;
-  const artifacts = [...state.artifacts.values()].filter((artifact) => artifact.step === stepId && !artifact.sealed).map(({ name, sha256, bytes }) => ({ name, sha256, bytes }));
+  const artifacts = [...state.artifacts.values()]
+    .filter((artifact) => artifact.step === stepId && !artifact.sealed)
+    .map(({ name, sha256, bytes }) => ({ name, sha256, bytes }));
   if (artifacts.length > 0) emit({ type: 'step.sealed', data: { step: stepId, artifacts } });
 }
 
@@ -564,22 +783,45 @@ function settleVotes(state: RunState, step: StepState, emit: Emit): void {
   const votes = step.instances.map((key) => instanceOf(state, key));
   if (!votes.every((vote) => vote.status === 'reported' && vote.report?.ok)) return;
   const consensus = planStepOf(state, step.id).consensus as NonNullable<ReturnType<typeof planStepOf>['consensus']>;
-  const verdict = judgeConsensus(consensus, votes.map((vote) => ({ capability: vote.capability as string, output: vote.output })));
+  const verdict = judgeConsensus(
+    consensus,
+    votes.map((vote) => ({ capability: vote.capability as string, output: vote.output })),
+  );
   if (!verdict.agreed) {
     const retry = votes.map((vote) => vote.key);
-    escalate(state, step, `contradiction in "${step.id}": ${verdict.reason}`, { votes: verdict.votes as unknown as Json, retry }, retry, emit);
+    escalate(
+      state,
+      step,
+      `contradiction in "${step.id}": ${verdict.reason}`,
+      { votes: verdict.votes as unknown as Json, retry },
+      retry,
+      emit,
+    );
     return;
   }
-  emit({ type: 'consensus.reached', data: { step: step.id, output: verdict.output, agreeing: verdict.agreeing, dissenting: verdict.dissenting } });
+  emit({
+    type: 'consensus.reached',
+    data: { step: step.id, output: verdict.output, agreeing: verdict.agreeing, dissenting: verdict.dissenting },
+  });
   emit({ type: 'step.succeeded', data: { step: step.id, output: verdict.output } });
 }
 
 /** A step failed for good: stop its other attempts, and unless it may fail, the whole run. */
-function failStep(state: RunState, step: StepState, error: StepError, emit: Emit, denial?: RunState['denials'][number]): void {
+function failStep(
+  state: RunState,
+  step: StepState,
+  error: StepError,
+  emit: Emit,
+  denial?: RunState['denials'][number],
+): void {
   cancelAttemptsOf(state, step.id, `step "${step.id}" failed`, emit);
   emit({ type: 'step.failed', data: { step: step.id, error } });
   if (planStepOf(state, step.id).on_failure === 'continue') return;
   cancelAll(state, `the run ${denial ? 'was denied' : 'failed'} at step "${step.id}"`, emit);
-  if (denial) emit({ type: 'run.denied', data: { reason: `step "${step.id}": ${error.message}`, decision: denial.id, by: denial.by } });
+  if (denial)
+    emit({
+      type: 'run.denied',
+      data: { reason: `step "${step.id}": ${error.message}`, decision: denial.id, by: denial.by },
+    });
   else emit({ type: 'run.failed', data: { reason: `step "${step.id}" failed: ${error.message}`, step: step.id } });
 }

@@ -44,7 +44,9 @@ export function cut(text: string, max = 80): string {
 
 export function formatPath(path: readonly (string | number)[]): string {
   if (path.length === 0) return '(plan)';
-  return path.map((part, i) => (typeof part === 'number' ? `[${part}]` : i === 0 ? cut(part) : `.${cut(part)}`)).join('');
+  return path
+    .map((part, i) => (typeof part === 'number' ? `[${part}]` : i === 0 ? cut(part) : `.${cut(part)}`))
+    .join('');
 }
 
 export function formatIssue(issue: PlanIssue): string {

@@ -76,15 +76,34 @@ export interface HandoffParty {
 export interface EventPayloads {
   // signals
   /** `by`: who submitted the run (absent in ledgers written before it was recorded). */
-  'run.created': { plan: Plan; planHash: string; inputs: JsonObject; registry: Record<string, CapabilityDescriptor>; by?: Principal };
+  'run.created': {
+    plan: Plan;
+    planHash: string;
+    inputs: JsonObject;
+    registry: Record<string, CapabilityDescriptor>;
+    by?: Principal;
+  };
   /** `by`: who asked for the resume, when someone did (an engine taking over a dead one's run is nobody's act). */
   'run.resumed': { engine: string; reason: string; by?: Principal };
   /** `costUsd`: what the capability reported this attempt cost (else its declared `cost_usd` is charged). `by`: who submitted a human step's result. */
-  'attempt.succeeded': { attemptId: string; output: Json; durationMs: number; costUsd?: number; by?: Principal; artifacts?: ArtifactRef[] };
+  'attempt.succeeded': {
+    attemptId: string;
+    output: Json;
+    durationMs: number;
+    costUsd?: number;
+    by?: Principal;
+    artifacts?: ArtifactRef[];
+  };
   'attempt.failed': { attemptId: string; error: StepError; durationMs: number; costUsd?: number };
   'attempt.abandoned': { attemptId: string; reason: string };
   /** A person's answer to a pending decision: approve (pass the gate, confirm, retry the escalated step), deny, or supply the step's output. */
-  'decision.made': { id: string; verdict: 'approved' | 'denied' | 'submitted'; by: Principal; comment: string | null; output?: Json };
+  'decision.made': {
+    id: string;
+    verdict: 'approved' | 'denied' | 'submitted';
+    by: Principal;
+    comment: string | null;
+    output?: Json;
+  };
   'signal.received': { name: string; data: Json; by: Principal };
   'run.paused': { by: Principal; reason: string | null };
   'run.unpaused': { by: Principal };
@@ -92,19 +111,62 @@ export interface EventPayloads {
   'step.cancel_requested': { step: string; by: Principal; reason: string | null };
   'step.deferred': { step: string; until: string | null; signal: string | null; by: Principal };
   /** A new plan revision for the run (`baton revise`, or `baton revert` with `revertOf`). */
-  'plan.revised': { revision: number; plan: Plan; planHash: string; registry: Record<string, CapabilityDescriptor>; by: Principal; revertOf: number | null };
+  'plan.revised': {
+    revision: number;
+    plan: Plan;
+    planHash: string;
+    registry: Record<string, CapabilityDescriptor>;
+    by: Principal;
+    revertOf: number | null;
+  };
   'artifact.sealed': { artifact: string; sha256: string; by: Principal };
   /** An agent's status for a step or a phase (exactly one of the two is set). */
-  'agent.status_reported': { agent: string; step: string | null; phase: string | null; status: AgentStatus; note: string | null; by: Principal };
+  'agent.status_reported': {
+    agent: string;
+    step: string | null;
+    phase: string | null;
+    status: AgentStatus;
+    note: string | null;
+    by: Principal;
+  };
   /** An agent's routing decision: who it gives a step's work to, the options it weighed, and why. */
-  'agent.routed': { agent: string; step: string; to: string; reason: string; candidates: ReportedCandidate[]; by: Principal };
+  'agent.routed': {
+    agent: string;
+    step: string;
+    to: string;
+    reason: string;
+    candidates: ReportedCandidate[];
+    by: Principal;
+  };
   /** A handoff between agents, queued until the receiving agent reports on the step (`handoff-1`, `handoff-2`, ...). */
-  'handoff.queued': { id: string; from: HandoffParty; to: { agent: string; step: string }; artifacts: ArtifactRef[]; reason: string; by: Principal };
+  'handoff.queued': {
+    id: string;
+    from: HandoffParty;
+    to: { agent: string; step: string };
+    artifacts: ArtifactRef[];
+    reason: string;
+    by: Principal;
+  };
   // decisions
   'step.skipped': { step: string; reason: string };
   /** `voters`: for a `consensus` step, the distinct capabilities it runs on. */
-  'step.routed': { step: string; skill: string | null; capability: string; reason: string; candidates: RouteCandidate[]; voters?: string[] };
-  'decision.requested': { id: string; kind: PendingKind; step: string | null; phase: string | null; reason: string; detail?: Json; retry?: EscalationRetry };
+  'step.routed': {
+    step: string;
+    skill: string | null;
+    capability: string;
+    reason: string;
+    candidates: RouteCandidate[];
+    voters?: string[];
+  };
+  'decision.requested': {
+    id: string;
+    kind: PendingKind;
+    step: string | null;
+    phase: string | null;
+    reason: string;
+    detail?: Json;
+    retry?: EscalationRetry;
+  };
   'phase.opened': { phase: string; from: string | null; reason: string };
   'phase.transition_denied': { from: string; to: string; reason: string };
   'consensus.reached': { step: string; output: Json; agreeing: string[]; dissenting: string[] };

@@ -1,7 +1,15 @@
 import { DecisionKind, decisionId } from './decision-id.js';
 import type { ArtifactRef, BatonEvent, EventOf } from './events.js';
 import { evolveGovernance } from './governance/evolve-governance.js';
-import { createRunState, instanceKey, instanceOf, newInstance, stepOf, type InstanceState, type RunState } from './state.js';
+import {
+  createRunState,
+  instanceKey,
+  instanceOf,
+  newInstance,
+  stepOf,
+  type InstanceState,
+  type RunState,
+} from './state.js';
 import { markStarted, settleStep } from './step-settlement.js';
 
 /** An event with the time it was recorded: what `evolve` folds. */
@@ -31,7 +39,13 @@ export function evolve(state: RunState | undefined, event: TimedEvent): RunState
     case 'attempt.dispatched':
       return dispatch(state, event);
     case 'attempt.succeeded':
-      return report(state, event.data.attemptId, { ok: true, output: event.data.output }, event.data.costUsd, event.data.artifacts);
+      return report(
+        state,
+        event.data.attemptId,
+        { ok: true, output: event.data.output },
+        event.data.costUsd,
+        event.data.artifacts,
+      );
     case 'attempt.failed':
       return report(state, event.data.attemptId, { ok: false, error: event.data.error }, event.data.costUsd);
     case 'attempt.abandoned':
@@ -84,7 +98,9 @@ export function evolve(state: RunState | undefined, event: TimedEvent): RunState
 
 /** The run ended: steps still running are cancelled and nothing is pending any more. */
 function endRun(state: RunState, status: RunState['status'], reason: string | null, at: string): RunState {
-  for (const step of Object.values(state.steps)) if (step.status === 'running' || step.status === 'escalated' || step.status === 'awaiting') step.status = 'cancelled';
+  for (const step of Object.values(state.steps))
+    if (step.status === 'running' || step.status === 'escalated' || step.status === 'awaiting')
+      step.status = 'cancelled';
   state.status = status;
   state.failure = reason;
   state.endedAt = at;
@@ -100,7 +116,9 @@ function route(state: RunState, event: EventOf<'step.routed'>): RunState {
   step.status = 'running';
   state.ready.delete(step.id);
   if (state.plan.steps[step.id]?.for_each !== undefined) return state; // step.expanded makes its instances
-  const instances = event.data.voters ? event.data.voters.map((voter, i) => newInstance(step.id, i + 1, null, 'vote', voter, state.revision)) : [newInstance(step.id, null, null, null, null, state.revision)];
+  const instances = event.data.voters
+    ? event.data.voters.map((voter, i) => newInstance(step.id, i + 1, null, 'vote', voter, state.revision))
+    : [newInstance(step.id, null, null, null, null, state.revision)];
   for (const instance of instances) {
     state.instances.set(instance.key, instance);
     step.instances.push(instance.key);
@@ -169,17 +187,27 @@ function settleCost(state: RunState, attemptId: string, reported: number | undef
   const actual = reported ?? reserved;
   state.budget.reservedUsd -= reserved;
   state.budget.spentUsd += actual;
-  if (reservation && actual !== reserved) state.stepSpend.set(reservation.step, (state.stepSpend.get(reservation.step) ?? 0) - reserved + actual);
+  if (reservation && actual !== reserved)
+    state.stepSpend.set(reservation.step, (state.stepSpend.get(reservation.step) ?? 0) - reserved + actual);
 }
 
 type Report = NonNullable<InstanceState['report']>;
 
 /** An attempt's outcome. Only the current attempt of a live instance is taken; any other is stale. */
-function report(state: RunState, attemptId: string, outcome: Report, costUsd?: number, artifacts?: ArtifactRef[]): RunState {
+function report(
+  state: RunState,
+  attemptId: string,
+  outcome: Report,
+  costUsd?: number,
+  artifacts?: ArtifactRef[],
+): RunState {
   const key = state.inflight.get(attemptId);
   if (key === undefined) {
     if (!state.cancelled.has(attemptId)) {
-      const reason = state.status === 'running' ? 'the attempt is no longer current (its lease was lost or it was replaced)' : `the run has already ${state.status}`;
+      const reason =
+        state.status === 'running'
+          ? 'the attempt is no longer current (its lease was lost or it was replaced)'
+          : `the run has already ${state.status}`;
       state.stale.push({ attemptId, reason });
     }
     return state;
@@ -216,7 +244,9 @@ function abandon(state: RunState, attemptId: string): RunState {
 }
 
 function scheduleRetry(state: RunState, event: EventOf<'attempt.retry_scheduled'>): RunState {
-  const instance = [...state.reported].map((key) => instanceOf(state, key)).find((candidate) => candidate.attemptId === event.data.attemptId);
+  const instance = [...state.reported]
+    .map((key) => instanceOf(state, key))
+    .find((candidate) => candidate.attemptId === event.data.attemptId);
   if (!instance) throw new Error(`conductor invariant: retry of unreported attempt ${event.data.attemptId}`);
   instance.status = 'backoff';
   instance.report = null;

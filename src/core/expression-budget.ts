@@ -44,7 +44,8 @@ function meter(ev: Evaluator, onExceeded: (what: string) => never): Evaluator {
   const metered = Object.create(ev) as Evaluator;
   // Evaluator#debugTypeDeep reads a private field, which exists only on the real evaluator.
   if (typeof ev.debugTypeDeep === 'function') metered.debugTypeDeep = ev.debugTypeDeep.bind(ev);
-  const builtTooMuch = () => onExceeded(`builds more than ${EVALUATION_BUDGET.maxBuiltSize} characters, list elements or map entries`);
+  const builtTooMuch = () =>
+    onExceeded(`builds more than ${EVALUATION_BUDGET.maxBuiltSize} characters, list elements or map entries`);
   metered.run = (node, ctx) => {
     if (++steps > EVALUATION_BUDGET.maxSteps) onExceeded(`more than ${EVALUATION_BUDGET.maxSteps} evaluation steps`);
     // CEL's `||` and `&&` absorb an error on one side; an overrun they absorbed still stops every step after it.

@@ -109,14 +109,23 @@ function collectStepRefs(node: unknown, refs: Set<string>, source: string): void
   if ((node.op === '.' || node.op === '[]') && Array.isArray(node.args)) {
     const [target, key] = node.args as [unknown, unknown];
     if (isAstNode(target) && target.op === 'id' && target.args === 'steps') {
-      const id = typeof key === 'string' ? key : isAstNode(key) && key.op === 'value' && typeof key.args === 'string' ? key.args : undefined;
-      if (id === undefined) throw new ExpressionError('read a step as steps.<id>; a computed step id cannot be checked', source);
+      const id =
+        typeof key === 'string'
+          ? key
+          : isAstNode(key) && key.op === 'value' && typeof key.args === 'string'
+            ? key.args
+            : undefined;
+      if (id === undefined)
+        throw new ExpressionError('read a step as steps.<id>; a computed step id cannot be checked', source);
       refs.add(id);
       return;
     }
   }
   if (node.op === 'id' && node.args === 'steps') {
-    throw new ExpressionError('read a step as steps.<id>.output or steps.<id>.status, not the whole `steps` map', source);
+    throw new ExpressionError(
+      'read a step as steps.<id>.output or steps.<id>.status, not the whole `steps` map',
+      source,
+    );
   }
   collectStepRefs(node.args, refs, source);
 }
@@ -131,7 +140,12 @@ function collectInputRefs(node: unknown, refs: Set<string>): void {
   if ((node.op === '.' || node.op === '[]') && Array.isArray(node.args)) {
     const [target, key] = node.args as [unknown, unknown];
     if (isAstNode(target) && target.op === 'id' && target.args === 'inputs') {
-      const name = typeof key === 'string' ? key : isAstNode(key) && key.op === 'value' && typeof key.args === 'string' ? key.args : undefined;
+      const name =
+        typeof key === 'string'
+          ? key
+          : isAstNode(key) && key.op === 'value' && typeof key.args === 'string'
+            ? key.args
+            : undefined;
       if (name !== undefined) refs.add(name);
     }
   }
@@ -182,10 +196,12 @@ export function compileExpression(source: string, scope: ExpressionScope): Compi
     type: String(check.type ?? 'dyn'),
     evaluate(context) {
       const celContext: Record<string, unknown> = {};
-      for (const name of SCOPE_VARIABLES[scope]) celContext[name] = toCel((context as Record<string, unknown>)[name] ?? null);
+      for (const name of SCOPE_VARIABLES[scope])
+        celContext[name] = toCel((context as Record<string, unknown>)[name] ?? null);
       if (context.doubleInputs && context.inputs) {
         const inputs = celContext.inputs as Record<string, unknown>;
-        for (const name of context.doubleInputs) if (typeof context.inputs[name] === 'number') inputs[name] = context.inputs[name];
+        for (const name of context.doubleInputs)
+          if (typeof context.inputs[name] === 'number') inputs[name] = context.inputs[name];
       }
       try {
         return fromCel(program(celContext));

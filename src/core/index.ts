@@ -2,27 +2,93 @@ export { decide, conduct, nextWakeAt, type DecideContext } from './decide.js';
 export { evolve, type TimedEvent } from './evolve.js';
 export { DecisionKind, decisionId, parseDecisionId, type DecisionId } from './decision-id.js';
 export { escalationRetryOf, upgradeDecisionRequest } from './governance/escalation-retry.js';
-export { SIGNAL_TYPES, isDecision, type BatonEvent, type EscalationRetry, type EventOf, type EventPayloads, type EventType, type LedgerEvent, type PendingKind, type Principal, type RouteCandidate, type StepError, type ArtifactRef, type AgentStatus, type HandoffParty, type ReportedCandidate } from './events.js';
-export { BatonError, ConflictError, ErrorCode, InputError, IntegrityError, NotFoundError, PlanError, formatIssue, formatPath, type PlanIssue } from './errors.js';
+export {
+  SIGNAL_TYPES,
+  isDecision,
+  type BatonEvent,
+  type EscalationRetry,
+  type EventOf,
+  type EventPayloads,
+  type EventType,
+  type LedgerEvent,
+  type PendingKind,
+  type Principal,
+  type RouteCandidate,
+  type StepError,
+  type ArtifactRef,
+  type AgentStatus,
+  type HandoffParty,
+  type ReportedCandidate,
+} from './events.js';
+export {
+  BatonError,
+  ConflictError,
+  ErrorCode,
+  InputError,
+  IntegrityError,
+  NotFoundError,
+  PlanError,
+  formatIssue,
+  formatPath,
+  type PlanIssue,
+} from './errors.js';
 export { compileExpression, ExpressionError, type ExpressionScope } from './expressions.js';
 export { EVALUATION_BUDGET } from './expression-budget.js';
 export type { Json, JsonObject } from './json.js';
 export { DURATION_PATTERN, durationToMs } from './plan/duration.js';
 export { checkPlan, parsePlan, type PlanSource } from './plan/parse.js';
 export { decodePlanBytes } from './plan/decode.js';
-export { Plan as PlanSchema, planJsonSchema, type CommandCapability, type InputDeclaration, type Plan, type PlanCapability, type Step } from './plan/schema.js';
+export {
+  Plan as PlanSchema,
+  planJsonSchema,
+  type CommandCapability,
+  type InputDeclaration,
+  type Plan,
+  type PlanCapability,
+  type Step,
+} from './plan/schema.js';
 export { buildRegistry, type CapabilityDescriptor, type Registry } from './registry.js';
 export { routeStep, staticPolicy, stepGrant, type RoutePolicy } from './routing.js';
-export { validatePhaseTransition, phaseReadiness, type Escalation, type PhaseReadiness, type TransitionView, type TransitionVerdict } from './governance/phases.js';
+export {
+  validatePhaseTransition,
+  phaseReadiness,
+  type Escalation,
+  type PhaseReadiness,
+  type TransitionView,
+  type TransitionVerdict,
+} from './governance/phases.js';
 export { canonicalJson } from './canonical.js';
-export { attemptIdOf, idempotencyKeyOf, instanceKey, isTerminal, type InstanceState, type PendingDecision, type RunState, type RunStatus, type StepState, type StepStatus, type AgentReport, type AgentHandoff } from './state.js';
+export {
+  attemptIdOf,
+  idempotencyKeyOf,
+  instanceKey,
+  isTerminal,
+  type InstanceState,
+  type PendingDecision,
+  type RunState,
+  type RunStatus,
+  type StepState,
+  type StepStatus,
+  type AgentReport,
+  type AgentHandoff,
+} from './state.js';
 export { renderArgument, renderTemplates } from './templates.js';
 export { numberInputs, resolveInputs } from './inputs.js';
 export { plan, PlanBuilder } from './plan/builder.js';
 export { formatPreflight, preflight, type PreflightReport, type PreflightStep } from './governance/preflight.js';
 export { stepScope } from './governance/scope.js';
 export { argumentOutsideScope, type ScopeViolation } from './governance/scope-arguments.js';
-export { checkHandoffTransition, checkPhaseTransition, handoffArtifacts, queueHandoff, recordRoute, reportStatus, type HandoffInput, type RouteInput, type StatusReportInput } from './governance/agents.js';
+export {
+  checkHandoffTransition,
+  checkPhaseTransition,
+  handoffArtifacts,
+  queueHandoff,
+  recordRoute,
+  reportStatus,
+  type HandoffInput,
+  type RouteInput,
+  type StatusReportInput,
+} from './governance/agents.js';
 export { takesUpHandoff } from './governance/evolve-agents.js';
 export { transitionView } from './governance/gates.js';
 export type { GateVerdict } from './governance/phases.js';

@@ -47,26 +47,40 @@ function fromText(type: InputType, text: string): Json | undefined {
  * PlanError with every problem (unknown names, missing required inputs, wrong types).
  * @example resolveInputs(plan, { n: '3' }, { fromText: true }) // { n: 3, greeting: 'hello' }
  */
-export function resolveInputs(plan: Plan, given: Record<string, Json>, options: { fromText?: boolean } = {}): JsonObject {
+export function resolveInputs(
+  plan: Plan,
+  given: Record<string, Json>,
+  options: { fromText?: boolean } = {},
+): JsonObject {
   const declared = plan.inputs ?? {};
   const issues: PlanIssue[] = [];
   const resolved: JsonObject = {};
   for (const name of Object.keys(given)) {
     if (!(name in declared)) {
       const names = Object.keys(declared);
-      issues.push({ path: ['inputs', name], message: `the plan declares no input "${name}"; declared: ${names.length > 0 ? names.join(', ') : 'none'}` });
+      issues.push({
+        path: ['inputs', name],
+        message: `the plan declares no input "${name}"; declared: ${names.length > 0 ? names.join(', ') : 'none'}`,
+      });
     }
   }
   for (const [name, declaration] of Object.entries(declared)) {
     const raw = given[name];
     if (raw === undefined) {
-      if (declaration.default === undefined) issues.push({ path: ['inputs', name], message: `input "${name}" (${declaration.type}) is required: pass --input ${name}=VALUE` });
+      if (declaration.default === undefined)
+        issues.push({
+          path: ['inputs', name],
+          message: `input "${name}" (${declaration.type}) is required: pass --input ${name}=VALUE`,
+        });
       else resolved[name] = declaration.default as Json;
       continue;
     }
     const value = options.fromText && typeof raw === 'string' ? fromText(declaration.type, raw) : raw;
     if (value === undefined || !matches(declaration.type, value)) {
-      issues.push({ path: ['inputs', name], message: `input "${name}" must be ${article(declaration.type)} ${declaration.type}, got ${JSON.stringify(raw)}` });
+      issues.push({
+        path: ['inputs', name],
+        message: `input "${name}" must be ${article(declaration.type)} ${declaration.type}, got ${JSON.stringify(raw)}`,
+      });
     } else resolved[name] = value;
   }
   if (issues.length > 0) throw new InputError(issues);
@@ -98,7 +112,12 @@ function article(type: InputType): string {
 export function checkInputDefaults(plan: Plan): PlanIssue[] {
   return Object.entries(plan.inputs ?? {}).flatMap(([name, declaration]) =>
     declaration.default !== undefined && !matches(declaration.type, declaration.default as Json)
-      ? [{ path: ['inputs', name, 'default'], message: `default ${JSON.stringify(declaration.default)} is not ${article(declaration.type)} ${declaration.type}` }]
+      ? [
+          {
+            path: ['inputs', name, 'default'],
+            message: `default ${JSON.stringify(declaration.default)} is not ${article(declaration.type)} ${declaration.type}`,
+          },
+        ]
       : [],
   );
 }

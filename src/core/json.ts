@@ -8,6 +8,7 @@ export type JsonObject = { [key: string]: Json };
  * @example setOwn(out, '__proto__', 1) // out has an own "__proto__": 1
  */
 export function setOwn<T>(target: Record<string, T>, key: string, value: T): void {
-  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === '__proto__')
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
   else target[key] = value;
 }

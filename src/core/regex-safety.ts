@@ -39,8 +39,14 @@ export function unsafePattern(pattern: string): string | undefined {
     } else if (char === '|') {
       groups[groups.length - 1] = true;
       closedGroupRepeats = false;
-    } else if (char === '*' || char === '+' || char === '?' || (char === '{' && /^\{\d+(,\d*)?\}/.test(pattern.slice(i)))) {
-      if (closedGroupRepeats && char !== '?') return 'a repeated group that itself holds a quantifier or `|` can take exponential time';
+    } else if (
+      char === '*' ||
+      char === '+' ||
+      char === '?' ||
+      (char === '{' && /^\{\d+(,\d*)?\}/.test(pattern.slice(i)))
+    ) {
+      if (closedGroupRepeats && char !== '?')
+        return 'a repeated group that itself holds a quantifier or `|` can take exponential time';
       groups[groups.length - 1] = true;
       if (char === '{') i = pattern.indexOf('}', i);
       if (pattern[i + 1] === '?') i++; // lazy modifier
@@ -73,8 +79,10 @@ export function unsafeMatchesCall(node: unknown): string | undefined {
   if (!isAstNode(node)) return undefined;
   if ((node.op === 'rcall' || node.op === 'call') && Array.isArray(node.args) && node.args[0] === 'matches') {
     // rcall: [name, receiver, [pattern]]; call: [name, [text, pattern]]
-    const pattern: unknown = node.op === 'rcall' ? (node.args[2] as unknown[] | undefined)?.[0] : (node.args[1] as unknown[] | undefined)?.[1];
-    if (!isAstNode(pattern) || pattern.op !== 'value' || typeof pattern.args !== 'string') return 'the pattern of matches() must be a string literal, so it can be checked';
+    const pattern: unknown =
+      node.op === 'rcall' ? (node.args[2] as unknown[] | undefined)?.[0] : (node.args[1] as unknown[] | undefined)?.[1];
+    if (!isAstNode(pattern) || pattern.op !== 'value' || typeof pattern.args !== 'string')
+      return 'the pattern of matches() must be a string literal, so it can be checked';
     const problem = unsafePattern(pattern.args);
     if (problem) return `matches() pattern "${pattern.args}": ${problem}`;
   }

@@ -21,7 +21,10 @@ export interface CapabilityDescriptor {
 export type Registry = Readonly<Record<string, CapabilityDescriptor>>;
 
 /** The registry a run sees: the plan's own capabilities, then those registered in code. */
-export function buildRegistry(plan: Plan, registered: readonly CapabilityDescriptor[] = []): Record<string, CapabilityDescriptor> {
+export function buildRegistry(
+  plan: Plan,
+  registered: readonly CapabilityDescriptor[] = [],
+): Record<string, CapabilityDescriptor> {
   const registry: Record<string, CapabilityDescriptor> = {};
   for (const [id, capability] of Object.entries(plan.capabilities ?? {})) {
     registry[id] = {
@@ -31,7 +34,8 @@ export function buildRegistry(plan: Plan, registered: readonly CapabilityDescrip
       ...(capability.description !== undefined && { description: capability.description }),
       ...(capability.cost_usd !== undefined && { costUsd: capability.cost_usd }),
       ...(capability.permissions !== undefined && { permissions: capability.permissions }),
-      ...(capability.kind === 'command' && capability.timeout !== undefined && { timeoutMs: durationToMs(capability.timeout) }),
+      ...(capability.kind === 'command' &&
+        capability.timeout !== undefined && { timeoutMs: durationToMs(capability.timeout) }),
     };
   }
   for (const descriptor of registered) registry[descriptor.id] = descriptor;

@@ -24,18 +24,28 @@ export interface RoutePolicy {
  * the run's `./out` and the step's `./out/reports` meet in `./out/reports`).
  * @example intersect(['command', 'function'], ['function', 'human']) // ['function']
  */
-export function intersect<T>(run: readonly T[] | undefined, step: readonly T[] | undefined, within: (inner: T, outer: T) => boolean = (a, b) => a === b): readonly T[] | null {
+export function intersect<T>(
+  run: readonly T[] | undefined,
+  step: readonly T[] | undefined,
+  within: (inner: T, outer: T) => boolean = (a, b) => a === b,
+): readonly T[] | null {
   if (run === undefined && step === undefined) return null;
   if (run === undefined) return step ?? null;
   if (step === undefined) return run;
   const fromRun = run.filter((value) => step.some((outer) => within(value, outer)));
   // A step value the run also holds, unless it is one already taken from the run (equal both ways).
-  const fromStep = step.filter((value) => run.some((outer) => within(value, outer)) && !fromRun.some((kept) => within(value, kept) && within(kept, value)));
+  const fromStep = step.filter(
+    (value) =>
+      run.some((outer) => within(value, outer)) && !fromRun.some((kept) => within(value, kept) && within(kept, value)),
+  );
   return [...fromRun, ...fromStep];
 }
 
 /** The step's effective allow list and granted permissions (a step the plan does not have gets the run's). */
-export function stepGrant(constraints: Constraints | undefined, step: Step | undefined): { allow: readonly CapabilityKind[] | null; permissions: readonly string[] } {
+export function stepGrant(
+  constraints: Constraints | undefined,
+  step: Step | undefined,
+): { allow: readonly CapabilityKind[] | null; permissions: readonly string[] } {
   return {
     allow: intersect(constraints?.allow, step?.constraints?.allow),
     // A run that lists no permissions grants none: a step's own list can only narrow the run's grant, never widen it.
@@ -43,18 +53,23 @@ export function stepGrant(constraints: Constraints | undefined, step: Step | und
   };
 }
 
-export type RouteResult = { ok: true; route: EventPayloads['step.routed'] } | { ok: false; reason: string; candidates: RouteCandidate[] };
+export type RouteResult =
+  { ok: true; route: EventPayloads['step.routed'] } | { ok: false; reason: string; candidates: RouteCandidate[] };
 
 /** Why a capability may not take the step, or null when it may. */
 function exclusion(capability: CapabilityDescriptor, skill: string | null, policy: RoutePolicy): string | null {
-  if (policy.allow !== null && !policy.allow.includes(capability.kind)) return `kind "${capability.kind}" is not allowed (allow: ${policy.allow.join(', ') || 'none'})`;
+  if (policy.allow !== null && !policy.allow.includes(capability.kind))
+    return `kind "${capability.kind}" is not allowed (allow: ${policy.allow.join(', ') || 'none'})`;
   const missing = (capability.permissions ?? []).filter((permission) => !policy.permissions.includes(permission));
-  if (missing.length > 0) return `needs permission ${missing.map((p) => `"${p}"`).join(', ')}, which the run does not grant`;
+  if (missing.length > 0)
+    return `needs permission ${missing.map((p) => `"${p}"`).join(', ')}, which the run does not grant`;
   const cost = capability.costUsd ?? 0;
-  if (policy.remainingUsd !== null && cost > policy.remainingUsd + 1e-9) return `costs up to $${cost} per attempt and only $${round(policy.remainingUsd)} of the budget is left`;
+  if (policy.remainingUsd !== null && cost > policy.remainingUsd + 1e-9)
+    return `costs up to $${cost} per attempt and only $${round(policy.remainingUsd)} of the budget is left`;
   if (skill !== null) {
     const builder = policy.unbuilt(skill);
-    if (builder !== null) return `skill "${skill}" is built by step "${builder}", which has not succeeded (with its check) yet`;
+    if (builder !== null)
+      return `skill "${skill}" is built by step "${builder}", which has not succeeded (with its check) yet`;
   }
   return null;
 }
@@ -64,7 +79,8 @@ export function round(usd: number): number {
 }
 
 function byStrength(skill: string) {
-  return (a: CapabilityDescriptor, b: CapabilityDescriptor) => (b.skills[skill] as number) - (a.skills[skill] as number) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  return (a: CapabilityDescriptor, b: CapabilityDescriptor) =>
+    (b.skills[skill] as number) - (a.skills[skill] as number) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
 /**
@@ -77,11 +93,28 @@ function byStrength(skill: string) {
 export function routeStep(stepId: string, step: Step, registry: Registry, policy: RoutePolicy): RouteResult {
   if (step.capability !== undefined) {
     const capability = registry[step.capability];
-    if (!capability) return { ok: false, reason: `capability "${step.capability}" is not in the run's registry`, candidates: [] };
+    if (!capability)
+      return { ok: false, reason: `capability "${step.capability}" is not in the run's registry`, candidates: [] };
     const excluded = exclusion(capability, null, policy);
-    const candidate: RouteCandidate = { capability: capability.id, kind: capability.kind, strength: null, chosen: excluded === null, reason: excluded ?? 'pinned' };
-    if (excluded !== null) return { ok: false, reason: `pinned capability "${capability.id}" ${excluded}`, candidates: [candidate] };
-    return { ok: true, route: { step: stepId, skill: null, capability: capability.id, reason: `pinned by the step to "${capability.id}"`, candidates: [candidate] } };
+    const candidate: RouteCandidate = {
+      capability: capability.id,
+      kind: capability.kind,
+      strength: null,
+      chosen: excluded === null,
+      reason: excluded ?? 'pinned',
+    };
+    if (excluded !== null)
+      return { ok: false, reason: `pinned capability "${capability.id}" ${excluded}`, candidates: [candidate] };
+    return {
+      ok: true,
+      route: {
+        step: stepId,
+        skill: null,
+        capability: capability.id,
+        reason: `pinned by the step to "${capability.id}"`,
+        candidates: [candidate],
+      },
+    };
   }
   const skill = step.skill as string;
   const offering = Object.values(registry)
@@ -98,12 +131,22 @@ export function routeStep(stepId: string, step: Step, registry: Registry, policy
     if (excluded !== null) reason = excluded;
     else if (capability === best) reason = `strongest for "${skill}" (${strength})`;
     else if (chosen.includes(capability)) reason = `one of the ${wanted} strongest allowed for consensus (${strength})`;
-    else if (best && strength === best.skills[skill]) reason = `as strong as "${best.id}" (${strength}); ties go to the first id`;
+    else if (best && strength === best.skills[skill])
+      reason = `as strong as "${best.id}" (${strength}); ties go to the first id`;
     else reason = `weaker than "${best?.id}" (${strength} < ${best?.skills[skill]})`;
-    return { capability: capability.id, kind: capability.kind, strength, chosen: excluded === null && chosen.includes(capability), reason };
+    return {
+      capability: capability.id,
+      kind: capability.kind,
+      strength,
+      chosen: excluded === null && chosen.includes(capability),
+      reason,
+    };
   });
   if (!best || chosen.length < wanted) {
-    const why = offering.length === 0 ? `no capability in the run's registry offers skill "${skill}"` : `${eligible.length} of ${offering.length} capabilities offering "${skill}" are allowed, and the step needs ${wanted}`;
+    const why =
+      offering.length === 0
+        ? `no capability in the run's registry offers skill "${skill}"`
+        : `${eligible.length} of ${offering.length} capabilities offering "${skill}" are allowed, and the step needs ${wanted}`;
     return { ok: false, reason: why, candidates };
   }
   const reason =
@@ -112,7 +155,17 @@ export function routeStep(stepId: string, step: Step, registry: Registry, policy
       : eligible.length === 1
         ? `the only ${eligible.length < offering.length ? 'allowed ' : ''}capability offering "${skill}"`
         : `strongest of ${eligible.length} ${eligible.length < offering.length ? 'allowed ' : ''}capabilities offering "${skill}"`;
-  return { ok: true, route: { step: stepId, skill, capability: best.id, reason, candidates, ...(wanted > 1 && { voters: chosen.map((c) => c.id) }) } };
+  return {
+    ok: true,
+    route: {
+      step: stepId,
+      skill,
+      capability: best.id,
+      reason,
+      candidates,
+      ...(wanted > 1 && { voters: chosen.map((c) => c.id) }),
+    },
+  };
 }
 
 /** The policy for a step from the plan alone (pre-flight): every built skill counts as built later. */

@@ -1,4 +1,13 @@
-import type { AgentStatus, ArtifactRef, AttemptRole, EscalationRetry, HandoffParty, PendingKind, Principal, StepError } from './events.js';
+import type {
+  AgentStatus,
+  ArtifactRef,
+  AttemptRole,
+  EscalationRetry,
+  HandoffParty,
+  PendingKind,
+  Principal,
+  StepError,
+} from './events.js';
 import { phasesOf, type PhaseState } from './governance/phases.js';
 import type { Json, JsonObject } from './json.js';
 import { dependentsIndex, joinRule, type JoinRule } from './plan/graph.js';
@@ -12,7 +21,8 @@ export type RunStatus = 'running' | 'succeeded' | 'failed' | 'denied' | 'aborted
  * `awaiting`: held for a person's confirmation or a signal. `escalated`: stopped for an
  * operator's decision. `cancelled`: stopped by an operator, or running when the run ended.
  */
-export type StepStatus = 'waiting' | 'ready' | 'awaiting' | 'escalated' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
+export type StepStatus =
+  'waiting' | 'ready' | 'awaiting' | 'escalated' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
 export type InstanceStatus = 'queued' | 'running' | 'reported' | 'backoff' | 'succeeded' | 'failed' | 'cancelled';
 
 /** One execution unit of a step: the step itself, or one item of its `for_each`. */
@@ -205,7 +215,14 @@ export function instanceKey(step: string, index: number | null, role: AttemptRol
   return index === null ? step : `${step}[${index}]`;
 }
 
-export function newInstance(step: string, index: number | null, item: Json, role: AttemptRole | null = null, capability: string | null = null, revision = 1): InstanceState {
+export function newInstance(
+  step: string,
+  index: number | null,
+  item: Json,
+  role: AttemptRole | null = null,
+  capability: string | null = null,
+  revision = 1,
+): InstanceState {
   return {
     key: instanceKey(step, index, role),
     step,
@@ -237,7 +254,10 @@ export function attemptIdOf(instance: Pick<InstanceState, 'key' | 'iteration' | 
 }
 
 /** Stable across the attempts of one unit of work: `RUN/build`, `RUN/fan[3]`, `RUN/poll/i4`. */
-export function idempotencyKeyOf(runId: string, instance: Pick<InstanceState, 'key' | 'iteration' | 'revision'>): string {
+export function idempotencyKeyOf(
+  runId: string,
+  instance: Pick<InstanceState, 'key' | 'iteration' | 'revision'>,
+): string {
   return `${runId}/${unitOf(instance)}`;
 }
 
@@ -296,7 +316,8 @@ export function createRunState(args: {
     if (join.of.length === 0) ready.add(id);
   }
   const builtBy = new Map<string, string>();
-  for (const [id, step] of Object.entries(args.plan.steps)) for (const skill of step.builds ?? []) builtBy.set(skill, id);
+  for (const [id, step] of Object.entries(args.plan.steps))
+    for (const skill of step.builds ?? []) builtBy.set(skill, id);
   const deadline = args.plan.constraints?.deadline;
   return {
     runId: args.runId,

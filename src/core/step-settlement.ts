@@ -13,16 +13,26 @@ export function markStarted(state: RunState, step: StepState): void {
 }
 
 /** A step reached a final status: retire its instances from the indexes and tell its dependents and its phase. */
-export function settleStep(state: RunState, step: StepState, status: 'succeeded' | 'failed' | 'skipped' | 'cancelled'): RunState {
+export function settleStep(
+  state: RunState,
+  step: StepState,
+  status: 'succeeded' | 'failed' | 'skipped' | 'cancelled',
+): RunState {
   step.status = status;
   state.terminalSteps += 1;
   state.ready.delete(step.id);
   state.deferred.delete(step.id);
-  for (const id of [DecisionKind.confirm, DecisionKind.escalation, DecisionKind.signal].map((kind) => decisionId(kind, step.id))) {
+  for (const id of [DecisionKind.confirm, DecisionKind.escalation, DecisionKind.signal].map((kind) =>
+    decisionId(kind, step.id),
+  )) {
     state.pending.delete(id);
     state.submissions.delete(id);
   }
-  state.denials = state.denials.filter((denial) => denial.id !== decisionId(DecisionKind.confirm, step.id) && denial.id !== decisionId(DecisionKind.escalation, step.id));
+  state.denials = state.denials.filter(
+    (denial) =>
+      denial.id !== decisionId(DecisionKind.confirm, step.id) &&
+      denial.id !== decisionId(DecisionKind.escalation, step.id),
+  );
   const phase = state.phases[step.phase];
   if (phase) {
     phase.terminal += 1;
@@ -33,7 +43,8 @@ export function settleStep(state: RunState, step: StepState, status: 'succeeded'
     state.reported.delete(key);
     state.backoff.delete(key);
     const instance = instanceOf(state, key);
-    if (instance.status !== 'succeeded' && instance.status !== 'failed' && instance.status !== 'running') instance.status = status === 'succeeded' ? 'succeeded' : 'failed';
+    if (instance.status !== 'succeeded' && instance.status !== 'failed' && instance.status !== 'running')
+      instance.status = status === 'succeeded' ? 'succeeded' : 'failed';
   }
   // A cancelled step is withdrawn: for its dependents it counts as skipped (dead-path elimination).
   const skipped = status === 'skipped' || status === 'cancelled';
@@ -59,7 +70,8 @@ function markIfResolvable(state: RunState, step: StepState): void {
   let resolvable = false;
   if (join.mode === 'all') {
     resolvable = step.depsTerminal === total;
-    if (resolvable && step.depsSkipped === total) deadPath = `all of its upstream steps (${join.of.join(', ')}) were skipped`;
+    if (resolvable && step.depsSkipped === total)
+      deadPath = `all of its upstream steps (${join.of.join(', ')}) were skipped`;
   } else {
     const needed = join.mode === 'any' ? 1 : join.count;
     if (step.depsCompleted >= needed) resolvable = true;

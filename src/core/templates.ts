@@ -1,4 +1,9 @@
-import { compileExpression, type CompiledExpression, type ExpressionContext, type ExpressionScope } from './expressions.js';
+import {
+  compileExpression,
+  type CompiledExpression,
+  type ExpressionContext,
+  type ExpressionScope,
+} from './expressions.js';
 import { setOwn, type Json } from './json.js';
 
 /**

@@ -31,11 +31,19 @@ export function principalOf(token: Pick<ApiToken, 'name'>): string {
  * @example parseScopes('read, operate') // ['read', 'operate']
  */
 export function parseScopes(given: string | readonly string[]): ApiScope[] {
-  const names = (typeof given === 'string' ? given.split(',') : given).map((name) => name.trim()).filter((name) => name !== '');
+  const names = (typeof given === 'string' ? given.split(',') : given)
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
   const unknown = names.filter((name) => !(API_SCOPES as readonly string[]).includes(name));
   if (names.length === 0 || unknown.length > 0) {
-    const what = names.length === 0 ? 'no scope was given' : `unknown scope${unknown.length > 1 ? 's' : ''} ${unknown.map((name) => `"${name}"`).join(', ')}`;
-    throw new BatonError(ErrorCode.badInput, `${what}; scopes are ${API_SCOPES.join(', ')} (comma-separated, for example read,operate)`);
+    const what =
+      names.length === 0
+        ? 'no scope was given'
+        : `unknown scope${unknown.length > 1 ? 's' : ''} ${unknown.map((name) => `"${name}"`).join(', ')}`;
+    throw new BatonError(
+      ErrorCode.badInput,
+      `${what}; scopes are ${API_SCOPES.join(', ')} (comma-separated, for example read,operate)`,
+    );
   }
   return API_SCOPES.filter((scope) => names.includes(scope));
 }
@@ -43,7 +51,10 @@ export function parseScopes(given: string | readonly string[]): ApiScope[] {
 /** Refuses a name that cannot be a token's (bad input), so that a caller can check before it opens a workspace. */
 export function checkTokenName(name: string): void {
   if (!NAME.test(name) || name.startsWith('tok_')) {
-    throw new BatonError(ErrorCode.badInput, `token name ${JSON.stringify(name.slice(0, 100))} is not valid: use 1-64 letters, digits, _, ., @ and -, starting with a letter or digit, and not starting with tok_ (ids do)`);
+    throw new BatonError(
+      ErrorCode.badInput,
+      `token name ${JSON.stringify(name.slice(0, 100))} is not valid: use 1-64 letters, digits, _, ., @ and -, starting with a letter or digit, and not starting with tok_ (ids do)`,
+    );
   }
 }
 
@@ -74,16 +85,28 @@ export class ApiTokens {
     const id = `tok_${randomBytes(6).toString('hex')}`;
     const name = args.name ?? id;
     const secret = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
-    const token = await this.store.createApiToken({ id, name, scopes, createdAt: new Date(this.now()).toISOString(), revokedAt: null, secretHash: hashSecret(secret) });
+    const token = await this.store.createApiToken({
+      id,
+      name,
+      scopes,
+      createdAt: new Date(this.now()).toISOString(),
+      revokedAt: null,
+      secretHash: hashSecret(secret),
+    });
     return { token, secret };
   }
 
   /** The token a secret belongs to, or why it is refused. The reason never repeats the secret. */
   async authenticate(secret: string): Promise<Authentication> {
-    if (!SECRET.test(secret)) return { ok: false, reason: `the bearer token is not a Baton token (they start with ${TOKEN_PREFIX}; create one with baton token create)` };
+    if (!SECRET.test(secret))
+      return {
+        ok: false,
+        reason: `the bearer token is not a Baton token (they start with ${TOKEN_PREFIX}; create one with baton token create)`,
+      };
     const token = await this.store.findApiToken(hashSecret(secret));
     if (!token) return { ok: false, reason: 'the bearer token is unknown to this workspace' };
-    if (token.revokedAt !== null) return { ok: false, reason: `the bearer token "${token.name}" was revoked at ${token.revokedAt}` };
+    if (token.revokedAt !== null)
+      return { ok: false, reason: `the bearer token "${token.name}" was revoked at ${token.revokedAt}` };
     return { ok: true, token };
   }
 

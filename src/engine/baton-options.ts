@@ -81,4 +81,3 @@ export interface ResumeOptions extends Pick<SubmitOptions, 'onEvents' | 'wait'> 
   /** Who asks for the resume: recorded in `run.resumed` (only when given) and as the one who lifts a pause. */
   by?: string;
 }
-

@@ -27,12 +27,30 @@ import {
   type Step,
 } from '../core/index.js';
 import { CapabilityId, Permission, PositiveDuration, Skills } from '../core/plan/schema.js';
-import { commandRunner, functionRunner, type CapabilityRunner, type FunctionCapability } from '../capabilities/index.js';
+import {
+  commandRunner,
+  functionRunner,
+  type CapabilityRunner,
+  type FunctionCapability,
+} from '../capabilities/index.js';
 import { canonicalJson, chainEvents, ChainVerifier, EMPTY_HEAD, hashPlan } from '../ledger/index.js';
-import { readAllEvents, RUN_SEARCH_MAX_LENGTH, SqliteStore, type ContextEntry, type RunRecord, type Store } from '../store/index.js';
+import {
+  readAllEvents,
+  RUN_SEARCH_MAX_LENGTH,
+  SqliteStore,
+  type ContextEntry,
+  type RunRecord,
+  type Store,
+} from '../store/index.js';
 import { ApiTokens } from './api-tokens.js';
 import { capabilityRegistry, type CapabilityRegistryView } from './capability-registry.js';
-import { ArtifactStore, checkSealedArtifacts, joinVerdicts, SealedArtifactsFold, type RunVerdict } from './artifacts/index.js';
+import {
+  ArtifactStore,
+  checkSealedArtifacts,
+  joinVerdicts,
+  SealedArtifactsFold,
+  type RunVerdict,
+} from './artifacts/index.js';
 import { completeObjective, readContext, recordContextEntry, type WorkspaceContext } from './context.js';
 import { runHandoff, type HandoffReport, type HandoffRequest } from './handoff.js';
 import { loadVerifiedRun } from './load-run.js';
@@ -49,9 +67,23 @@ import { RunHandle } from './run-handle.js';
 import { checkRunId, newRunId } from './run-id.js';
 import { refuseUnfitPlan } from './refuse-unfit.js';
 import { artifactsRoot, databaseFile, workspaceHome } from './workspace.js';
-import type { BatonOptions, OperatorOptions, ResumeOptions, RevertOptions, SubmitOptions, WorkOptions } from './baton-options.js';
+import type {
+  BatonOptions,
+  OperatorOptions,
+  ResumeOptions,
+  RevertOptions,
+  SubmitOptions,
+  WorkOptions,
+} from './baton-options.js';
 
-export type { BatonOptions, OperatorOptions, ResumeOptions, RevertOptions, SubmitOptions, WorkOptions } from './baton-options.js';
+export type {
+  BatonOptions,
+  OperatorOptions,
+  ResumeOptions,
+  RevertOptions,
+  SubmitOptions,
+  WorkOptions,
+} from './baton-options.js';
 
 /**
  * The library's entry point: a workspace with a store, the function capabilities registered
@@ -75,7 +107,14 @@ export class Baton {
 
   constructor(
     readonly store: Store,
-    private readonly options: { concurrency: number; now: () => number; principal: string; artifacts?: ArtifactStore; distributed?: boolean; leaseMs?: number },
+    private readonly options: {
+      concurrency: number;
+      now: () => number;
+      principal: string;
+      artifacts?: ArtifactStore;
+      distributed?: boolean;
+      leaseMs?: number;
+    },
   ) {
     this.artifacts = options.artifacts ?? new ArtifactStore(artifactsRoot(workspaceHome()));
     this.tokens = new ApiTokens(store, options.now);
@@ -85,17 +124,24 @@ export class Baton {
   register(capability: FunctionCapability): this {
     const issues = [
       ...(CapabilityId.safeParse(capability.id).success ? [] : [`id "${capability.id}" is not a valid capability id`]),
-      ...(Skills.safeParse(capability.skills).success ? [] : ['skills must map skill names to strengths between 0 and 1']),
+      ...(Skills.safeParse(capability.skills).success
+        ? []
+        : ['skills must map skill names to strengths between 0 and 1']),
       ...(typeof capability.run === 'function' ? [] : ['run must be a function']),
-      ...(capability.costUsd === undefined || (typeof capability.costUsd === 'number' && Number.isFinite(capability.costUsd) && capability.costUsd >= 0)
+      ...(capability.costUsd === undefined ||
+      (typeof capability.costUsd === 'number' && Number.isFinite(capability.costUsd) && capability.costUsd >= 0)
         ? []
         : [`costUsd must be a finite number of US dollars, 0 or more (got ${String(capability.costUsd)})`]),
       ...(capability.permissions === undefined || Permission.array().safeParse(capability.permissions).success
         ? []
-        : ['permissions must be a list of names in lower-case letters, digits, _, ., : and - (for example `network`, `fs:write`)']),
+        : [
+            'permissions must be a list of names in lower-case letters, digits, _, ., : and - (for example `network`, `fs:write`)',
+          ]),
       ...(capability.timeout === undefined || PositiveDuration.safeParse(capability.timeout).success
         ? []
-        : [`timeout must be a duration longer than 0, e.g. 500ms, 30s, 5m (got ${JSON.stringify(capability.timeout)})`]),
+        : [
+            `timeout must be a duration longer than 0, e.g. 500ms, 30s, 5m (got ${JSON.stringify(capability.timeout)})`,
+          ]),
     ];
     if (issues.length > 0) throw new BatonError(ErrorCode.badInput, `cannot register capability: ${issues.join('; ')}`);
     this.functions.set(capability.id, functionRunner(capability));
@@ -141,26 +187,43 @@ export class Baton {
   async submit(plan: Plan | string, options: SubmitOptions = {}): Promise<RunHandle> {
     const checked = typeof plan === 'string' ? await this.loadPlan(plan) : this.validate(plan);
     this.refuseUnfit(checked, buildRegistry(checked, this.registered()));
-    const inputs = resolveInputs(checked, { ...options.inputs, ...options.inputText }, { fromText: options.inputText !== undefined });
+    const inputs = resolveInputs(
+      checked,
+      { ...options.inputs, ...options.inputText },
+      { fromText: options.inputText !== undefined },
+    );
     const planHash = hashPlan(checked);
     if (options.runId !== undefined) {
       checkRunId(options.runId);
       const existing = await this.store.getRun(options.runId);
       if (existing) {
         if (existing.planHash !== planHash) {
-          throw new ConflictError(`run "${options.runId}" exists and was created from a different plan (${existing.planHash.slice(0, 12)}); use a new run id, or resume it`);
+          throw new ConflictError(
+            `run "${options.runId}" exists and was created from a different plan (${existing.planHash.slice(0, 12)}); use a new run id, or resume it`,
+          );
         }
         const [created] = await this.store.readEvents(options.runId, 0, 1);
         if (created?.type === 'run.created' && canonicalJson(created.data.inputs) !== canonicalJson(inputs)) {
-          throw new ConflictError(`run "${options.runId}" exists with other inputs; use a new run id, or resume it with the inputs it was created with`);
+          throw new ConflictError(
+            `run "${options.runId}" exists with other inputs; use a new run id, or resume it with the inputs it was created with`,
+          );
         }
-        return this.resume(options.runId, { ...(options.onEvents && { onEvents: options.onEvents }), ...(options.wait !== undefined && { wait: options.wait }), ...(options.by !== undefined && { by: options.by }) });
+        return this.resume(options.runId, {
+          ...(options.onEvents && { onEvents: options.onEvents }),
+          ...(options.wait !== undefined && { wait: options.wait }),
+          ...(options.by !== undefined && { by: options.by }),
+        });
       }
     }
     const runId = options.runId ?? newRunId(this.options.now());
     const registry = buildRegistry(checked, this.registered());
     const created = { plan: checked, planHash, inputs, registry, by: options.by ?? this.options.principal };
-    const driver = await RunDriver.create(runId, { type: 'run.created', data: created }, this.driverOptions(options.wait), options.onEvents);
+    const driver = await RunDriver.create(
+      runId,
+      { type: 'run.created', data: created },
+      this.driverOptions(options.wait),
+      options.onEvents,
+    );
     return this.track(new RunHandle(driver, this.store));
   }
 
@@ -169,18 +232,31 @@ export class Baton {
    * machine sharing the store) to take up and conduct; nothing runs in this process. Returns
    * the run id. Bad input throws before anything is written, as with `submit`.
    */
-  async submitDetached(plan: Plan | string, options: Pick<SubmitOptions, 'inputs' | 'inputText' | 'runId'> = {}): Promise<string> {
+  async submitDetached(
+    plan: Plan | string,
+    options: Pick<SubmitOptions, 'inputs' | 'inputText' | 'runId'> = {},
+  ): Promise<string> {
     const checked = typeof plan === 'string' ? await this.loadPlan(plan) : this.validate(plan);
     const registry = buildRegistry(checked, this.registered());
     this.refuseUnfit(checked, registry);
-    const inputs = resolveInputs(checked, { ...options.inputs, ...options.inputText }, { fromText: options.inputText !== undefined });
+    const inputs = resolveInputs(
+      checked,
+      { ...options.inputs, ...options.inputText },
+      { fromText: options.inputText !== undefined },
+    );
     if (options.runId !== undefined) checkRunId(options.runId);
     const runId = options.runId ?? newRunId(this.options.now());
     const planHash = hashPlan(checked);
     const created: BatonEvent = { type: 'run.created', data: { plan: checked, planHash, inputs, registry } };
     const events = chainEvents(runId, EMPTY_HEAD, [created], this.timestamp());
     // No conductor lock: the first engine to look for unconducted runs takes it.
-    await this.store.append({ runId, expectedSeq: 0, events, status: 'running', create: { name: checked.name, planHash } });
+    await this.store.append({
+      runId,
+      expectedSeq: 0,
+      events,
+      status: 'running',
+      create: { name: checked.name, planHash },
+    });
     return runId;
   }
 
@@ -248,25 +324,38 @@ export class Baton {
    * lifted when asked).
    */
   async resume(runId: string, options: ResumeOptions | SubmitOptions['onEvents'] = {}): Promise<RunHandle> {
-    const { onEvents, wait, unpause, by } = typeof options === 'function' ? { onEvents: options, wait: undefined, unpause: undefined, by: undefined } : options;
+    const { onEvents, wait, unpause, by } =
+      typeof options === 'function'
+        ? { onEvents: options, wait: undefined, unpause: undefined, by: undefined }
+        : options;
     // The run's lock is already ours: a second driver would take it too and both would conduct.
     const conducting = this.conducting(runId);
     if (conducting) {
       const { state } = conducting;
-      if (unpause && state.status === 'running' && state.paused) conducting.signal(operator.unpause(state, by ?? this.options.principal));
+      if (unpause && state.status === 'running' && state.paused)
+        conducting.signal(operator.unpause(state, by ?? this.options.principal));
       if (onEvents) conducting.onEvents(onEvents);
       return conducting;
     }
     if (!(await this.store.getRun(runId))) throw new NotFoundError(`run "${runId}"`);
-    const driver = await RunDriver.resume(runId, { ...this.driverOptions(wait), ...(by !== undefined && { resumedBy: by }) }, onEvents, (state) => {
-      // Distributed, the functions run on workers that have them; this engine need not.
-      const missing = this.distributed ? [] : this.unregisteredFunctionsFor(state);
-      if (missing.length > 0) {
-        throw new BatonError(ErrorCode.badInput, `run "${runId}" still needs function capabilities that are not registered in this process: ${missing.join(', ')}`);
-      }
-    });
+    const driver = await RunDriver.resume(
+      runId,
+      { ...this.driverOptions(wait), ...(by !== undefined && { resumedBy: by }) },
+      onEvents,
+      (state) => {
+        // Distributed, the functions run on workers that have them; this engine need not.
+        const missing = this.distributed ? [] : this.unregisteredFunctionsFor(state);
+        if (missing.length > 0) {
+          throw new BatonError(
+            ErrorCode.badInput,
+            `run "${runId}" still needs function capabilities that are not registered in this process: ${missing.join(', ')}`,
+          );
+        }
+      },
+    );
     // The driver has not started its loop yet: the lift is its first signal.
-    if (unpause && driver.current.status === 'running' && driver.current.paused) driver.signal(operator.unpause(driver.current, by ?? this.options.principal));
+    if (unpause && driver.current.status === 'running' && driver.current.paused)
+      driver.signal(operator.unpause(driver.current, by ?? this.options.principal));
     return this.track(new RunHandle(driver, this.store));
   }
 
@@ -277,10 +366,19 @@ export class Baton {
     for (const step of Object.values(state.steps)) {
       if (step.status === 'succeeded' || step.status === 'failed' || step.status === 'skipped') continue;
       const planStep = state.plan.steps[step.id] as Step;
-      const route = step.capability === null && (planStep.skill !== undefined || planStep.capability !== undefined) ? routeStep(step.id, planStep, state.registry, staticPolicy(state.plan, planStep)) : undefined;
-      const capabilities = [step.capability ?? (route?.ok ? route.route.capability : undefined), ...(route?.ok ? (route.route.voters ?? []) : []), planStep.check?.capability, planStep.compensate];
+      const route =
+        step.capability === null && (planStep.skill !== undefined || planStep.capability !== undefined)
+          ? routeStep(step.id, planStep, state.registry, staticPolicy(state.plan, planStep))
+          : undefined;
+      const capabilities = [
+        step.capability ?? (route?.ok ? route.route.capability : undefined),
+        ...(route?.ok ? (route.route.voters ?? []) : []),
+        planStep.check?.capability,
+        planStep.compensate,
+      ];
       for (const capability of capabilities) {
-        if (capability != null && state.registry[capability]?.kind === 'function' && !this.functions.has(capability)) missing.add(capability);
+        if (capability != null && state.registry[capability]?.kind === 'function' && !this.functions.has(capability))
+          missing.add(capability);
       }
     }
     return [...missing];
@@ -332,16 +430,22 @@ export class Baton {
 
   /** Approves a pending gate (by phase id), confirmation or escalation (by step id). */
   approve(runId: string, target: string, options: OperatorOptions = {}): Promise<BatonEvent> {
-    return this.command(runId, (state) => operator.approve(state, target, this.principal(options), options.comment ?? null));
+    return this.command(runId, (state) =>
+      operator.approve(state, target, this.principal(options), options.comment ?? null),
+    );
   }
 
   deny(runId: string, target: string, options: OperatorOptions = {}): Promise<BatonEvent> {
-    return this.command(runId, (state) => operator.deny(state, target, this.principal(options), options.comment ?? null));
+    return this.command(runId, (state) =>
+      operator.deny(state, target, this.principal(options), options.comment ?? null),
+    );
   }
 
   /** A person's result for a human step's task or an escalated step. */
   submitResult(runId: string, step: string, output: Json, options: OperatorOptions = {}): Promise<BatonEvent> {
-    return this.command(runId, (state, now) => operator.submitResult(state, step, output, this.principal(options), now));
+    return this.command(runId, (state, now) =>
+      operator.submitResult(state, step, output, this.principal(options), now),
+    );
   }
 
   signal(runId: string, name: string, data: Json = null, options: OperatorOptions = {}): Promise<BatonEvent> {
@@ -359,14 +463,23 @@ export class Baton {
 
   /** Cancels running attempts, runs `compensate` of completed steps newest first, ends the run `aborted`. */
   abort(runId: string, options: OperatorOptions & { reason?: string } = {}): Promise<BatonEvent> {
-    return this.command(runId, (state) => operator.abort(state, this.principal(options), options.reason ?? 'aborted by an operator'));
+    return this.command(runId, (state) =>
+      operator.abort(state, this.principal(options), options.reason ?? 'aborted by an operator'),
+    );
   }
 
   cancel(runId: string, step: string, options: OperatorOptions & { reason?: string } = {}): Promise<BatonEvent> {
-    return this.command(runId, (state) => operator.cancelStep(state, step, this.principal(options), options.reason ?? null));
+    return this.command(runId, (state) =>
+      operator.cancelStep(state, step, this.principal(options), options.reason ?? null),
+    );
   }
 
-  defer(runId: string, step: string, until: { at?: number; signal?: string }, options: OperatorOptions = {}): Promise<BatonEvent> {
+  defer(
+    runId: string,
+    step: string,
+    until: { at?: number; signal?: string },
+    options: OperatorOptions = {},
+  ): Promise<BatonEvent> {
     return this.command(runId, (state) => operator.defer(state, step, until, this.principal(options)));
   }
 
@@ -405,7 +518,16 @@ export class Baton {
    */
   async requestHandoff(runId: string, request: HandoffRequest, options: OperatorOptions = {}): Promise<HandoffReport> {
     if (!(await this.store.getRun(runId))) throw new NotFoundError(`run "${runId}"`);
-    return runHandoff({ runId, by: this.principal(options), load: () => this.currentState(runId), append: (build) => this.command(runId, build), artifacts: this.artifacts }, request);
+    return runHandoff(
+      {
+        runId,
+        by: this.principal(options),
+        load: () => this.currentState(runId),
+        append: (build) => this.command(runId, build),
+        artifacts: this.artifacts,
+      },
+      request,
+    );
   }
 
   /** The run's state as the engine conducting it in this process holds it, else folded from its verified ledger. */
@@ -421,11 +543,23 @@ export class Baton {
     const registry = buildRegistry(checked, this.registered());
     this.refuseUnfit(checked, registry);
     return this.command(runId, (state) => {
-      if (state.status !== 'running') throw new ConflictError(`cannot revise: run "${runId}" has already ${state.status}`);
+      if (state.status !== 'running')
+        throw new ConflictError(`cannot revise: run "${runId}" has already ${state.status}`);
       resolveInputs(checked, state.inputs);
       const planHash = hashPlan(checked);
-      if (planHash === state.planHash) throw new ConflictError(`run "${runId}" already runs this plan (${planHash.slice(0, 12)})`);
-      return { type: 'plan.revised', data: { revision: state.revisions.length + 1, plan: checked, planHash, registry, by: this.principal(options), revertOf: null } };
+      if (planHash === state.planHash)
+        throw new ConflictError(`run "${runId}" already runs this plan (${planHash.slice(0, 12)})`);
+      return {
+        type: 'plan.revised',
+        data: {
+          revision: state.revisions.length + 1,
+          plan: checked,
+          planHash,
+          registry,
+          by: this.principal(options),
+          revertOf: null,
+        },
+      };
     });
   }
 
@@ -437,16 +571,31 @@ export class Baton {
     for await (const event of readAllEvents(this.store, runId)) {
       if (event.type === 'run.created' || event.type === 'plan.revised') {
         count += 1;
-        if (count === revision) target = { plan: event.data.plan, registry: event.data.registry, planHash: event.data.planHash };
+        if (count === revision)
+          target = { plan: event.data.plan, registry: event.data.registry, planHash: event.data.planHash };
       }
     }
-    if (!Number.isInteger(revision) || !target) throw new NotFoundError(`revision ${revision} of run "${runId}" (it has revisions 1 to ${count})`);
+    if (!Number.isInteger(revision) || !target)
+      throw new NotFoundError(`revision ${revision} of run "${runId}" (it has revisions 1 to ${count})`);
     const found = target;
-    if (options.scopes !== undefined) requirePlanScope(found.plan, options.scopes, this.principal(options), 'revert to');
+    if (options.scopes !== undefined)
+      requirePlanScope(found.plan, options.scopes, this.principal(options), 'revert to');
     return this.command(runId, (state) => {
-      if (state.status !== 'running') throw new ConflictError(`cannot revert: run "${runId}" has already ${state.status}`);
-      if (found.planHash === state.planHash) throw new ConflictError(`run "${runId}" already runs the plan of revision ${revision}`);
-      return { type: 'plan.revised', data: { revision: state.revisions.length + 1, plan: found.plan, planHash: found.planHash, registry: found.registry, by: this.principal(options), revertOf: revision } };
+      if (state.status !== 'running')
+        throw new ConflictError(`cannot revert: run "${runId}" has already ${state.status}`);
+      if (found.planHash === state.planHash)
+        throw new ConflictError(`run "${runId}" already runs the plan of revision ${revision}`);
+      return {
+        type: 'plan.revised',
+        data: {
+          revision: state.revisions.length + 1,
+          plan: found.plan,
+          planHash: found.planHash,
+          registry: found.registry,
+          by: this.principal(options),
+          revertOf: revision,
+        },
+      };
     });
   }
 
@@ -487,7 +636,8 @@ export class Baton {
     let commands = this.commands.get(plan);
     if (!commands) {
       commands = new Map();
-      for (const [id, capability] of Object.entries(plan.capabilities ?? {})) if (capability.kind === 'command') commands.set(id, commandRunner(id, capability, plan.inputs));
+      for (const [id, capability] of Object.entries(plan.capabilities ?? {}))
+        if (capability.kind === 'command') commands.set(id, commandRunner(id, capability, plan.inputs));
       this.commands.set(plan, commands);
     }
     return commands;
@@ -509,7 +659,10 @@ export class Baton {
   async listRuns(query?: Parameters<Store['listRuns']>[0]): Promise<RunRecord[]> {
     const search = query?.search;
     if (search !== undefined && search.length > RUN_SEARCH_MAX_LENGTH) {
-      throw new BatonError(ErrorCode.badInput, `a run search is at most ${RUN_SEARCH_MAX_LENGTH} characters (a run id, a plan name or words of an objective), got ${search.length.toLocaleString('en-US')}`);
+      throw new BatonError(
+        ErrorCode.badInput,
+        `a run search is at most ${RUN_SEARCH_MAX_LENGTH} characters (a run id, a plan name or words of an objective), got ${search.length.toLocaleString('en-US')}`,
+      );
     }
     return this.store.listRuns(query);
   }
@@ -526,7 +679,11 @@ export class Baton {
    */
   async verifiedEvents(runId: string): Promise<LedgerEvent[]> {
     const verdict = await this.verify(runId);
-    if (!verdict.ok) throw new BatonError(ErrorCode.integrity, `the ledger of run "${runId}" fails verification at seq ${verdict.seq}: ${verdict.reason}`);
+    if (!verdict.ok)
+      throw new BatonError(
+        ErrorCode.integrity,
+        `the ledger of run "${runId}" fails verification at seq ${verdict.seq}: ${verdict.reason}`,
+      );
     return this.events(runId);
   }
 
@@ -560,7 +717,10 @@ export class Baton {
     if (!chain.ok) return chain;
     const anchors = await checkWorkspaceAnchors(this.store, record);
     if (!anchors.ok) return { ok: false, events: chain.events, seq: anchors.seq, reason: anchors.reason };
-    return { ...joinVerdicts(chain, await checkSealedArtifacts(this.artifacts, seals.sealed)), covered: anchors.covered };
+    return {
+      ...joinVerdicts(chain, await checkSealedArtifacts(this.artifacts, seals.sealed)),
+      covered: anchors.covered,
+    };
   }
 
   /**
@@ -612,11 +772,21 @@ export class Baton {
 export async function createBaton(options: BatonOptions = {}): Promise<Baton> {
   const limits = options.artifactLimits ?? {};
   for (const [name, value] of Object.entries(limits)) {
-    if (value !== undefined && !(Number.isSafeInteger(value) && value > 0)) throw new BatonError(ErrorCode.badInput, `artifactLimits.${name} must be a positive whole number (got ${String(value)})`);
+    if (value !== undefined && !(Number.isSafeInteger(value) && value > 0))
+      throw new BatonError(
+        ErrorCode.badInput,
+        `artifactLimits.${name} must be a positive whole number (got ${String(value)})`,
+      );
   }
-  const artifacts = new ArtifactStore(options.artifactsDir ? resolve(options.artifactsDir) : artifactsRoot(workspaceHome(options.home)), limits);
+  const artifacts = new ArtifactStore(
+    options.artifactsDir ? resolve(options.artifactsDir) : artifactsRoot(workspaceHome(options.home)),
+    limits,
+  );
   if (options.leaseMs !== undefined && !(Number.isSafeInteger(options.leaseMs) && options.leaseMs >= 300)) {
-    throw new BatonError(ErrorCode.badInput, `leaseMs must be a whole number of milliseconds, at least 300 (got ${String(options.leaseMs)})`);
+    throw new BatonError(
+      ErrorCode.badInput,
+      `leaseMs must be a whole number of milliseconds, at least 300 (got ${String(options.leaseMs)})`,
+    );
   }
   const store = options.store ?? new SqliteStore(databaseFile(workspaceHome(options.home)));
   return new Baton(store, {

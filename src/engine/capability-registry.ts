@@ -25,7 +25,11 @@ export interface CapabilityRegistryView {
  * the capabilities the plans of the newest `recentRuns` runs declared (the newest declaration
  * of an id wins), each with its health over those runs' ledgers.
  */
-export async function capabilityRegistry(store: Store, registered: readonly CapabilityDescriptor[], recentRuns: number): Promise<CapabilityRegistryView> {
+export async function capabilityRegistry(
+  store: Store,
+  registered: readonly CapabilityDescriptor[],
+  recentRuns: number,
+): Promise<CapabilityRegistryView> {
   const fold = new CapabilityHealthFold();
   const declared = new Map<string, { descriptor: CapabilityDescriptor; runs: string[] }>();
   const unverified: string[] = [];
@@ -52,7 +56,14 @@ export async function capabilityRegistry(store: Store, registered: readonly Capa
       else declared.set(id, { descriptor, runs: [run.runId] });
     }
   }
-  const emptyHealth = (capability: string): CapabilityHealth => ({ capability, status: 'unknown', succeeded: 0, failed: 0, lastOutcomeAt: null, lastError: null });
+  const emptyHealth = (capability: string): CapabilityHealth => ({
+    capability,
+    status: 'unknown',
+    succeeded: 0,
+    failed: 0,
+    lastOutcomeAt: null,
+    lastError: null,
+  });
   const capabilities: KnownCapability[] = registered.map((descriptor) => ({
     descriptor,
     source: 'registered',

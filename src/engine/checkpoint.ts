@@ -1,6 +1,15 @@
 import type { KeyObject } from 'node:crypto';
 import { IntegrityError } from '../core/index.js';
-import { checkpointSignatureHolds, ChainVerifier, keyFingerprint, publicKeyOf, signCheckpoint, type ChainHead, type ChainLink, type Checkpoint } from '../ledger/index.js';
+import {
+  checkpointSignatureHolds,
+  ChainVerifier,
+  keyFingerprint,
+  publicKeyOf,
+  signCheckpoint,
+  type ChainHead,
+  type ChainLink,
+  type Checkpoint,
+} from '../ledger/index.js';
 import type { Store } from '../store/index.js';
 import type { Baton } from './baton.js';
 
@@ -13,11 +22,20 @@ const short = (hash: string): string => hash.slice(0, 12);
 export async function takeCheckpoint(baton: Baton, privateKey: KeyObject, takenAt: string): Promise<Checkpoint> {
   const verdict = await baton.verifyWorkspace();
   const failed = verdict.runs.find((run) => !run.ok);
-  if (failed && !failed.ok) throw new IntegrityError(`no checkpoint taken: run "${failed.runId}" fails verification at seq ${failed.seq}: ${failed.reason}`);
-  if (!verdict.ledger.ok) throw new IntegrityError(`no checkpoint taken: the workspace ledger fails verification at entry ${verdict.ledger.seq}: ${verdict.ledger.reason}`);
+  if (failed && !failed.ok)
+    throw new IntegrityError(
+      `no checkpoint taken: run "${failed.runId}" fails verification at seq ${failed.seq}: ${failed.reason}`,
+    );
+  if (!verdict.ledger.ok)
+    throw new IntegrityError(
+      `no checkpoint taken: the workspace ledger fails verification at entry ${verdict.ledger.seq}: ${verdict.ledger.reason}`,
+    );
   const runs: Record<string, ChainHead> = {};
   for (const run of verdict.runs) if (run.ok) runs[run.runId] = run.head;
-  return signCheckpoint({ baton: 'checkpoint/1', takenAt, publicKey: publicKeyOf(privateKey), runs, workspace: verdict.ledger.head }, privateKey);
+  return signCheckpoint(
+    { baton: 'checkpoint/1', takenAt, publicKey: publicKeyOf(privateKey), runs, workspace: verdict.ledger.head },
+    privateKey,
+  );
 }
 
 /** One ledger checked against a checkpoint; `checkpointed` is null for a run created after it. */
@@ -46,10 +64,23 @@ export interface CheckpointVerdict {
  * ledger. That catches truncation, deletion and rewriting with recomputed hashes since the
  * checkpoint was taken. With `runId`, only that run (and the workspace ledger) is checked.
  */
-export async function verifyAgainstCheckpoint(baton: Baton, checkpoint: Checkpoint, runId?: string): Promise<CheckpointVerdict> {
+export async function verifyAgainstCheckpoint(
+  baton: Baton,
+  checkpoint: Checkpoint,
+  runId?: string,
+): Promise<CheckpointVerdict> {
   const header = { takenAt: checkpoint.takenAt, key: keyFingerprint(checkpoint.publicKey) };
-  if (!checkpointSignatureHolds(checkpoint)) return { ok: false, signature: 'invalid', ...header, runs: [], workspace: null };
-  const ids = runId !== undefined ? [runId] : [...new Set([...Object.keys(checkpoint.runs), ...(await baton.listRuns({ limit: Number.MAX_SAFE_INTEGER })).map((run) => run.runId)])];
+  if (!checkpointSignatureHolds(checkpoint))
+    return { ok: false, signature: 'invalid', ...header, runs: [], workspace: null };
+  const ids =
+    runId !== undefined
+      ? [runId]
+      : [
+          ...new Set([
+            ...Object.keys(checkpoint.runs),
+            ...(await baton.listRuns({ limit: Number.MAX_SAFE_INTEGER })).map((run) => run.runId),
+          ]),
+        ];
   const runs: CheckedLedger[] = [];
   for (const id of ids) runs.push(await checkRun(baton, id, checkpoint.runs[id] ?? null));
   const workspace = await checkWorkspaceLedger(baton.store, checkpoint.workspace);
@@ -59,7 +90,11 @@ export async function verifyAgainstCheckpoint(baton: Baton, checkpoint: Checkpoi
 async function checkRun(baton: Baton, runId: string, checkpointed: ChainHead | null): Promise<CheckedLedger> {
   const failed = (reason: string): CheckedLedger => ({ runId, ok: false, checkpointed, reason });
   if (!(await baton.store.getRun(runId))) {
-    return failed(checkpointed ? `deleted since the checkpoint (its chain was at seq ${checkpointed.seq})` : 'no such run, in the workspace or in the checkpoint');
+    return failed(
+      checkpointed
+        ? `deleted since the checkpoint (its chain was at seq ${checkpointed.seq})`
+        : 'no such run, in the workspace or in the checkpoint',
+    );
   }
   const verdict = await baton.verify(runId);
   if (!verdict.ok) return failed(`fails verification at seq ${verdict.seq}: ${verdict.reason}`);
@@ -85,7 +120,11 @@ async function checkWorkspaceLedger(store: Store, checkpointed: ChainHead): Prom
 }
 
 /** How a chain no longer holds the checkpointed head; undefined when it does. */
-function anchorMismatch(found: { seq: number; hash: string } | undefined, checkpointed: ChainHead, head: ChainHead): string | undefined {
+function anchorMismatch(
+  found: { seq: number; hash: string } | undefined,
+  checkpointed: ChainHead,
+  head: ChainHead,
+): string | undefined {
   if (found === undefined || found.seq !== checkpointed.seq) {
     return `truncated since the checkpoint: it had seq ${checkpointed.seq} (hash ${short(checkpointed.hash)}), the chain now ends at seq ${head.seq}`;
   }

@@ -49,27 +49,40 @@ const ID_PATTERN = new RegExp(`^(${Object.values(CONTEXT_ID_PREFIX).join('|')})-
  * is empty or too long. Exported so that a caller can check before it opens a workspace.
  */
 export function checkContextText(what: string, text: unknown): string {
-  if (typeof text !== 'string') throw new BatonError(ErrorCode.badInput, `${what} must be text, got ${text === null ? 'null' : typeof text}`);
+  if (typeof text !== 'string')
+    throw new BatonError(ErrorCode.badInput, `${what} must be text, got ${text === null ? 'null' : typeof text}`);
   const trimmed = text.trim();
   if (trimmed === '') throw new BatonError(ErrorCode.badInput, `${what} is empty; give it as non-blank text`);
   if (trimmed.length > MAX_CONTEXT_TEXT) {
-    throw new BatonError(ErrorCode.badInput, `${what} is ${trimmed.length.toLocaleString('en')} characters long; at most ${MAX_CONTEXT_TEXT.toLocaleString('en')} are kept`);
+    throw new BatonError(
+      ErrorCode.badInput,
+      `${what} is ${trimmed.length.toLocaleString('en')} characters long; at most ${MAX_CONTEXT_TEXT.toLocaleString('en')} are kept`,
+    );
   }
   return trimmed;
 }
 
 /** Records an objective or an insight, optionally for an existing run. Nothing is written when the input is bad. */
-export async function recordContextEntry(store: Store, entry: { kind: ContextEntry['kind']; text: unknown; runId?: string; at: string }): Promise<ContextEntry> {
+export async function recordContextEntry(
+  store: Store,
+  entry: { kind: ContextEntry['kind']; text: unknown; runId?: string; at: string },
+): Promise<ContextEntry> {
   const text = checkContextText(`${entry.kind} text`, entry.text);
   if (entry.runId !== undefined && !(await store.getRun(entry.runId))) throw new NotFoundError(`run "${entry.runId}"`);
   return store.addContextEntry({ kind: entry.kind, text, runId: entry.runId, at: entry.at });
 }
 
 /** Completes an open objective; a completed objective or an insight is a ConflictError from the store. */
-export async function completeObjective(store: Store, args: { id: unknown; outcome: unknown; at: string }): Promise<ContextEntry> {
+export async function completeObjective(
+  store: Store,
+  args: { id: unknown; outcome: unknown; at: string },
+): Promise<ContextEntry> {
   const { id } = args;
   if (typeof id !== 'string' || !ID_PATTERN.test(id)) {
-    throw new BatonError(ErrorCode.badInput, `${JSON.stringify(id) ?? String(id)} is not an objective id; objective ids look like ${CONTEXT_ID_PREFIX.objective}-N (for example ${CONTEXT_ID_PREFIX.objective}-1)`);
+    throw new BatonError(
+      ErrorCode.badInput,
+      `${JSON.stringify(id) ?? String(id)} is not an objective id; objective ids look like ${CONTEXT_ID_PREFIX.objective}-N (for example ${CONTEXT_ID_PREFIX.objective}-1)`,
+    );
   }
   const outcome = checkContextText('outcome', args.outcome);
   const completed = await store.completeContextEntry({ id, outcome, at: args.at });
@@ -79,7 +92,12 @@ export async function completeObjective(store: Store, args: { id: unknown; outco
 
 export async function readContext(store: Store): Promise<WorkspaceContext> {
   const [entries, runs] = await Promise.all([store.listContextEntries(), store.listRuns({ limit: RECENT_RUNS })]);
-  return { objectives: entries.filter((e) => e.kind === 'objective'), insights: entries.filter((e) => e.kind === 'insight'), runs, decisions: await decisionsOf(store, runs) };
+  return {
+    objectives: entries.filter((e) => e.kind === 'objective'),
+    insights: entries.filter((e) => e.kind === 'insight'),
+    runs,
+    decisions: await decisionsOf(store, runs),
+  };
 }
 
 /** Pending decisions of the runs still running, then what people decided, from each run's ledger. */
@@ -88,9 +106,36 @@ async function decisionsOf(store: Store, runs: RunRecord[]): Promise<ContextDeci
   const decided: ContextDecision[] = [];
   for (const run of runs) {
     const { state } = await loadVerifiedRun(store, run.runId);
-    for (const p of state.pending.values()) pending.push({ runId: run.runId, id: p.id, status: 'pending', kind: p.kind, reason: p.reason, by: null, comment: null });
-    for (const [id, approval] of state.approvals) decided.push({ runId: run.runId, id, status: 'approved', kind: parseDecisionId(id)?.kind ?? id, reason: null, by: approval.by, comment: approval.comment });
-    if (state.status === 'denied') decided.push({ runId: run.runId, id: 'run', status: 'denied', kind: 'run', reason: state.failure, by: null, comment: null });
+    for (const p of state.pending.values())
+      pending.push({
+        runId: run.runId,
+        id: p.id,
+        status: 'pending',
+        kind: p.kind,
+        reason: p.reason,
+        by: null,
+        comment: null,
+      });
+    for (const [id, approval] of state.approvals)
+      decided.push({
+        runId: run.runId,
+        id,
+        status: 'approved',
+        kind: parseDecisionId(id)?.kind ?? id,
+        reason: null,
+        by: approval.by,
+        comment: approval.comment,
+      });
+    if (state.status === 'denied')
+      decided.push({
+        runId: run.runId,
+        id: 'run',
+        status: 'denied',
+        kind: 'run',
+        reason: state.failure,
+        by: null,
+        comment: null,
+      });
   }
   return [...pending, ...decided];
 }

@@ -117,7 +117,8 @@ export class Executor {
     const { item, controller } = running;
     const started = this.options.now();
     const files = new AttemptScratch(this.options.artifacts, item.runId, item.attemptId);
-    const timer = item.timeoutMs === null ? undefined : setLongTimeout(() => controller.abort(AbortReason.timeout), item.timeoutMs);
+    const timer =
+      item.timeoutMs === null ? undefined : setLongTimeout(() => controller.abort(AbortReason.timeout), item.timeoutMs);
     let outcome: WorkOutcome;
     let costUsd: number | undefined;
     let plan: Plan | undefined;
@@ -125,7 +126,12 @@ export class Executor {
       const run = await this.options.runOf(item);
       plan = run.plan;
       const runner = this.options.runnerFor(item.capability, run.plan);
-      if (!runner) throw new CapabilityFailure({ type: 'unavailable', message: `capability "${item.capability}" is not available in this process`, retryable: false });
+      if (!runner)
+        throw new CapabilityFailure({
+          type: 'unavailable',
+          message: `capability "${item.capability}" is not available in this process`,
+          retryable: false,
+        });
       const output = await runner.invoke({
         runId: item.runId,
         step: item.step,
@@ -144,15 +150,32 @@ export class Executor {
       const artifacts = await files.collect(item.step);
       outcome = {
         type: 'attempt.succeeded',
-        data: { attemptId: item.attemptId, output, durationMs, ...(costUsd !== undefined && { costUsd }), ...(artifacts.length > 0 && { artifacts }) },
+        data: {
+          attemptId: item.attemptId,
+          output,
+          durationMs,
+          ...(costUsd !== undefined && { costUsd }),
+          ...(artifacts.length > 0 && { artifacts }),
+        },
       };
     } catch (error) {
       let stepError: StepError =
-        error instanceof CapabilityFailure ? error.error : { type: 'exception', message: error instanceof Error ? error.message : String(error), retryable: true };
-      if (stepError.type === 'timeout' && item.timeoutMs !== null) stepError = { ...stepError, message: `timed out after ${describeTimeout(item.timeoutMs)}` };
+        error instanceof CapabilityFailure
+          ? error.error
+          : { type: 'exception', message: error instanceof Error ? error.message : String(error), retryable: true };
+      if (stepError.type === 'timeout' && item.timeoutMs !== null)
+        stepError = { ...stepError, message: `timed out after ${describeTimeout(item.timeoutMs)}` };
       // What a failed attempt reported it spent still counts; an unreadable report leaves the declared worst case.
       costUsd ??= await files.cost().catch(() => undefined);
-      outcome = { type: 'attempt.failed', data: { attemptId: item.attemptId, error: stepError, durationMs: this.options.now() - started, ...(costUsd !== undefined && { costUsd }) } };
+      outcome = {
+        type: 'attempt.failed',
+        data: {
+          attemptId: item.attemptId,
+          error: stepError,
+          durationMs: this.options.now() - started,
+          ...(costUsd !== undefined && { costUsd }),
+        },
+      };
     } finally {
       timer?.cancel();
       await files.remove();

@@ -1,4 +1,17 @@
-import { BatonError, checkHandoffTransition, ErrorCode, handoffArtifacts, queueHandoff, recordRoute, reportStatus, type ArtifactRef, type BatonEvent, type HandoffInput, type Principal, type RunState } from '../core/index.js';
+import {
+  BatonError,
+  checkHandoffTransition,
+  ErrorCode,
+  handoffArtifacts,
+  queueHandoff,
+  recordRoute,
+  reportStatus,
+  type ArtifactRef,
+  type BatonEvent,
+  type HandoffInput,
+  type Principal,
+  type RunState,
+} from '../core/index.js';
 import type { ArtifactStore } from './artifacts/index.js';
 
 /** The protocol's steps, in the order they run. */
@@ -41,14 +54,28 @@ export interface HandoffPorts {
 }
 
 /** The artifacts exist: recorded in the run's ledger, and their content still in the store with that hash. */
-async function checkArtifacts(ports: HandoffPorts, names: readonly string[]): Promise<{ refs: ArtifactRef[]; detail: string }> {
+async function checkArtifacts(
+  ports: HandoffPorts,
+  names: readonly string[],
+): Promise<{ refs: ArtifactRef[]; detail: string }> {
   const refs = handoffArtifacts(await ports.load(), names);
   for (const ref of refs) {
     const found = await ports.artifacts.verify(ref);
-    if (found === 'missing') throw new BatonError(ErrorCode.notFound, `the content of artifact "${ref.name}" (sha256 ${ref.sha256.slice(0, 12)}) is missing from the workspace's artifact store`);
-    if (found === 'changed') throw new BatonError(ErrorCode.integrity, `the content of artifact "${ref.name}" no longer matches its recorded sha256 ${ref.sha256.slice(0, 12)}`);
+    if (found === 'missing')
+      throw new BatonError(
+        ErrorCode.notFound,
+        `the content of artifact "${ref.name}" (sha256 ${ref.sha256.slice(0, 12)}) is missing from the workspace's artifact store`,
+      );
+    if (found === 'changed')
+      throw new BatonError(
+        ErrorCode.integrity,
+        `the content of artifact "${ref.name}" no longer matches its recorded sha256 ${ref.sha256.slice(0, 12)}`,
+      );
   }
-  const detail = refs.length === 0 ? 'no artifacts handed on' : `${refs.map((ref) => `${ref.name} (${ref.sha256.slice(0, 12)}, ${ref.bytes} B)`).join(', ')} exist${refs.length === 1 ? 's' : ''} with ${refs.length === 1 ? 'its' : 'their'} recorded content`;
+  const detail =
+    refs.length === 0
+      ? 'no artifacts handed on'
+      : `${refs.map((ref) => `${ref.name} (${ref.sha256.slice(0, 12)}, ${ref.bytes} B)`).join(', ')} exist${refs.length === 1 ? 's' : ''} with ${refs.length === 1 ? 'its' : 'their'} recorded content`;
   return { refs, detail };
 }
 
@@ -76,11 +103,19 @@ export async function runHandoff(ports: HandoffPorts, request: HandoffRequest): 
     transition: async () => checkHandoffTransition(await ports.load(), request),
     state: async () => {
       const note = `handed off by ${from}: ${request.reason}`;
-      await ports.append((state) => reportStatus(state, { agent: request.to.agent, step: request.to.step, status: 'assigned', note }, ports.by));
+      await ports.append((state) =>
+        reportStatus(state, { agent: request.to.agent, step: request.to.step, status: 'assigned', note }, ports.by),
+      );
       return `step "${request.to.step}" recorded as assigned to ${request.to.agent}`;
     },
     routing: async () => {
-      const route = { agent: request.from.agent, step: request.to.step, to: request.to.agent, reason: request.reason, ...(request.candidates && { candidates: request.candidates }) };
+      const route = {
+        agent: request.from.agent,
+        step: request.to.step,
+        to: request.to.agent,
+        reason: request.reason,
+        ...(request.candidates && { candidates: request.candidates }),
+      };
       await ports.append((state) => recordRoute(state, route, ports.by));
       return `routing decision logged: ${request.from.agent} gave step "${request.to.step}" to ${request.to.agent}`;
     },

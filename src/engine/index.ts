@@ -1,4 +1,13 @@
-export { Baton, createBaton, type BatonOptions, type OperatorOptions, type ResumeOptions, type RevertOptions, type SubmitOptions, type WorkOptions } from './baton.js';
+export {
+  Baton,
+  createBaton,
+  type BatonOptions,
+  type OperatorOptions,
+  type ResumeOptions,
+  type RevertOptions,
+  type SubmitOptions,
+  type WorkOptions,
+} from './baton.js';
 export { checkContextText, ContextEntrySchema, type WorkspaceContext } from './context.js';
 export { displayStatus, RunHandle, summarize, type RunResult } from './run-handle.js';
 export { workspaceHome, databaseFile } from './workspace.js';
@@ -9,10 +18,25 @@ export { killRunningCommands } from '../capabilities/index.js';
 export { Worker, type WorkerLogEvent } from './worker.js';
 export { RunAdopter, type RunAdopterLogEvent } from './run-adopter.js';
 export { LEASE_MS } from './run-driver.js';
-export { HANDOFF_STEPS, type HandoffReport, type HandoffRequest, type HandoffStep, type HandoffStepReport } from './handoff.js';
+export {
+  HANDOFF_STEPS,
+  type HandoffReport,
+  type HandoffRequest,
+  type HandoffStep,
+  type HandoffStepReport,
+} from './handoff.js';
 export { defaultPrincipal } from './owner.js';
 export { runView, stepRows, summarizeRuns, type RunSummary, type RunView, type StepRow } from './run-view.js';
-export { allows, ApiTokens, checkTokenName, hashSecret, parseScopes, principalOf, TOKEN_PREFIX, type Authentication } from './api-tokens.js';
+export {
+  allows,
+  ApiTokens,
+  checkTokenName,
+  hashSecret,
+  parseScopes,
+  principalOf,
+  TOKEN_PREFIX,
+  type Authentication,
+} from './api-tokens.js';
 export { type CapabilityRegistryView, type KnownCapability } from './capability-registry.js';
 export { parseUntil } from './until.js';
 export { hostCapabilities, requirePlanScope, scopeForPlan, type PlanAction } from './plan-scope.js';

@@ -9,7 +9,10 @@ import { readAllEvents, type Store } from '../store/index.js';
  * run's index row records: a ledger whose newest events were deleted verifies link by link,
  * but every append onto it would conflict with that head, for ever.
  */
-export async function loadVerifiedRun(store: Store, runId: string): Promise<{ state: RunState; head: ChainHead; last: LedgerEvent }> {
+export async function loadVerifiedRun(
+  store: Store,
+  runId: string,
+): Promise<{ state: RunState; head: ChainHead; last: LedgerEvent }> {
   // Read before the events (see ChainVerifier): an append in between only lengthens the chain.
   const record = await store.getRun(runId);
   const verifier = new ChainVerifier(record && { seq: record.headSeq, hash: record.headHash });
@@ -21,7 +24,10 @@ export async function loadVerifiedRun(store: Store, runId: string): Promise<{ st
     last = event;
   }
   const verdict = verifier.verdict;
-  if (!verdict.ok) throw new IntegrityError(`the ledger of run "${runId}" fails verification at seq ${verdict.seq}: ${verdict.reason}`);
+  if (!verdict.ok)
+    throw new IntegrityError(
+      `the ledger of run "${runId}" fails verification at seq ${verdict.seq}: ${verdict.reason}`,
+    );
   if (!state || !last) throw new IntegrityError(`run "${runId}" has no events`);
   return { state, head: verdict.head, last };
 }

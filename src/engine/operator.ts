@@ -1,4 +1,17 @@
-import { BatonError, ConflictError, decisionId, ErrorCode, isTerminal, NotFoundError, parseDecisionId, type BatonEvent, type Json, type PendingDecision, type Principal, type RunState } from '../core/index.js';
+import {
+  BatonError,
+  ConflictError,
+  decisionId,
+  ErrorCode,
+  isTerminal,
+  NotFoundError,
+  parseDecisionId,
+  type BatonEvent,
+  type Json,
+  type PendingDecision,
+  type Principal,
+  type RunState,
+} from '../core/index.js';
 
 /**
  * Operator commands as events. Each function checks the command against the run's state and
@@ -8,7 +21,10 @@ import { BatonError, ConflictError, decisionId, ErrorCode, isTerminal, NotFoundE
  */
 
 function ensureRunning(state: RunState, what: string): void {
-  if (state.status !== 'running') throw new ConflictError(`cannot ${what}: run "${state.runId}" has already ${state.status === 'timed_out' ? 'timed out' : state.status}`);
+  if (state.status !== 'running')
+    throw new ConflictError(
+      `cannot ${what}: run "${state.runId}" has already ${state.status === 'timed_out' ? 'timed out' : state.status}`,
+    );
 }
 
 /** The phase, step or instance a pending decision is about, as commands name it. */
@@ -25,16 +41,36 @@ function pendingList(state: RunState): string {
  * Finds the pending decision a command names: a phase (its gate), a step (its confirmation,
  * escalation, or human task), or a decision id as `baton status` lists it (`gate:execution`).
  */
-export function findPending(state: RunState, target: string, kinds: readonly PendingDecision['kind'][]): PendingDecision {
+export function findPending(
+  state: RunState,
+  target: string,
+  kinds: readonly PendingDecision['kind'][],
+): PendingDecision {
   const direct = state.pending.get(target);
-  const candidates = direct ? [direct] : kinds.map((kind) => state.pending.get(decisionId(kind, target))).filter((p): p is PendingDecision => p !== undefined);
+  const candidates = direct
+    ? [direct]
+    : kinds
+        .map((kind) => state.pending.get(decisionId(kind, target)))
+        .filter((p): p is PendingDecision => p !== undefined);
   const fitting = candidates.filter((pending) => kinds.includes(pending.kind));
   if (fitting.length === 1) return fitting[0] as PendingDecision;
-  if (fitting.length > 1) throw new BatonError(ErrorCode.badInput, `"${target}" names more than one pending decision (${fitting.map((p) => p.id).join(', ')}); give the decision id`);
+  if (fitting.length > 1)
+    throw new BatonError(
+      ErrorCode.badInput,
+      `"${target}" names more than one pending decision (${fitting.map((p) => p.id).join(', ')}); give the decision id`,
+    );
   if (candidates.length === 1) {
     const [other] = candidates as [PendingDecision];
-    const hint = other.kind === 'human' ? `; use \`baton submit ${state.runId} ${targetOf(other)} --output ...\`` : other.kind === 'signal' ? '; send the signal it waits for with `baton signal`' : '';
-    throw new BatonError(ErrorCode.badInput, `"${target}" is a ${other.kind} decision, which this command cannot answer${hint}`);
+    const hint =
+      other.kind === 'human'
+        ? `; use \`baton submit ${state.runId} ${targetOf(other)} --output ...\``
+        : other.kind === 'signal'
+          ? '; send the signal it waits for with `baton signal`'
+          : '';
+    throw new BatonError(
+      ErrorCode.badInput,
+      `"${target}" is a ${other.kind} decision, which this command cannot answer${hint}`,
+    );
   }
   throw new NotFoundError(`a pending decision for "${target}" in run "${state.runId}" (${pendingList(state)})`);
 }
@@ -55,7 +91,8 @@ export function deny(state: RunState, target: string, by: Principal, comment: st
 export function submitResult(state: RunState, target: string, output: Json, by: Principal, now: number): BatonEvent {
   ensureRunning(state, 'submit a result');
   const pending = findPending(state, target, ['human', 'escalation']);
-  if (pending.kind === 'escalation') return { type: 'decision.made', data: { id: pending.id, verdict: 'submitted', by, comment: null, output } };
+  if (pending.kind === 'escalation')
+    return { type: 'decision.made', data: { id: pending.id, verdict: 'submitted', by, comment: null, output } };
   const key = targetOf(pending);
   const attemptId = [...state.inflight].find(([, instance]) => instance === key)?.[0];
   if (attemptId === undefined) throw new ConflictError(`the task "${key}" is no longer waiting for a result`);
@@ -65,7 +102,8 @@ export function submitResult(state: RunState, target: string, output: Json, by: 
 
 export function signal(state: RunState, name: string, data: Json, by: Principal): BatonEvent {
   ensureRunning(state, 'signal');
-  if (!/^[A-Za-z0-9_][A-Za-z0-9_.:-]*$/.test(name)) throw new BatonError(ErrorCode.badInput, `signal name "${name}" must be letters, digits, _, ., : and -`);
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_.:-]*$/.test(name))
+    throw new BatonError(ErrorCode.badInput, `signal name "${name}" must be letters, digits, _, ., : and -`);
   return { type: 'signal.received', data: { name, data, by } };
 }
 
@@ -88,32 +126,59 @@ export function abort(state: RunState, by: Principal, reason: string): BatonEven
 }
 
 function knownStep(state: RunState, step: string): void {
-  if (!(step in state.steps)) throw new NotFoundError(`step "${step}" in run "${state.runId}" (steps: ${Object.keys(state.steps).slice(0, 20).join(', ')})`);
+  if (!(step in state.steps))
+    throw new NotFoundError(
+      `step "${step}" in run "${state.runId}" (steps: ${Object.keys(state.steps).slice(0, 20).join(', ')})`,
+    );
 }
 
 export function cancelStep(state: RunState, step: string, by: Principal, reason: string | null): BatonEvent {
   ensureRunning(state, 'cancel a step');
   knownStep(state, step);
   const status = state.steps[step]?.status ?? 'waiting';
-  if (isTerminal(status)) throw new ConflictError(`step "${step}" has already ${status === 'cancelled' ? 'been cancelled' : status}`);
+  if (isTerminal(status))
+    throw new ConflictError(`step "${step}" has already ${status === 'cancelled' ? 'been cancelled' : status}`);
   return { type: 'step.cancel_requested', data: { step, by, reason } };
 }
 
-export function defer(state: RunState, step: string, until: { at?: number; signal?: string }, by: Principal): BatonEvent {
+export function defer(
+  state: RunState,
+  step: string,
+  until: { at?: number; signal?: string },
+  by: Principal,
+): BatonEvent {
   ensureRunning(state, 'defer a step');
   knownStep(state, step);
   const status = state.steps[step]?.status ?? 'waiting';
-  if (status !== 'waiting' && status !== 'ready' && status !== 'awaiting') throw new ConflictError(`step "${step}" cannot be deferred: it is ${status} (only a step that has not started can wait)`);
-  if (until.at === undefined && until.signal === undefined) throw new BatonError(ErrorCode.badInput, 'defer needs --until TIME or --signal NAME');
-  if (until.at !== undefined && !Number.isFinite(until.at)) throw new BatonError(ErrorCode.badInput, 'the --until time is not a valid date (use ISO 8601, e.g. 2026-12-01T09:00:00Z)');
-  return { type: 'step.deferred', data: { step, until: until.at === undefined ? null : new Date(until.at).toISOString(), signal: until.signal ?? null, by } };
+  if (status !== 'waiting' && status !== 'ready' && status !== 'awaiting')
+    throw new ConflictError(
+      `step "${step}" cannot be deferred: it is ${status} (only a step that has not started can wait)`,
+    );
+  if (until.at === undefined && until.signal === undefined)
+    throw new BatonError(ErrorCode.badInput, 'defer needs --until TIME or --signal NAME');
+  if (until.at !== undefined && !Number.isFinite(until.at))
+    throw new BatonError(
+      ErrorCode.badInput,
+      'the --until time is not a valid date (use ISO 8601, e.g. 2026-12-01T09:00:00Z)',
+    );
+  return {
+    type: 'step.deferred',
+    data: {
+      step,
+      until: until.at === undefined ? null : new Date(until.at).toISOString(),
+      signal: until.signal ?? null,
+      by,
+    },
+  };
 }
 
 export function seal(state: RunState, artifact: string, by: Principal): BatonEvent {
   const found = state.artifacts.get(artifact);
   if (!found) {
     const known = [...state.artifacts.keys()];
-    throw new NotFoundError(`artifact "${artifact}" in run "${state.runId}" (${known.length === 0 ? 'the run has no artifacts' : `artifacts: ${known.join(', ')}`})`);
+    throw new NotFoundError(
+      `artifact "${artifact}" in run "${state.runId}" (${known.length === 0 ? 'the run has no artifacts' : `artifacts: ${known.join(', ')}`})`,
+    );
   }
   if (found.sealed) throw new ConflictError(`artifact "${artifact}" is already sealed (sha256 ${found.sha256})`);
   return { type: 'artifact.sealed', data: { artifact, sha256: found.sha256, by } };

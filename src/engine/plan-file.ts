@@ -1,7 +1,17 @@
 import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { BatonError, buildRegistry, decodePlanBytes, ErrorCode, parsePlan, PlanError, type CapabilityDescriptor, type Plan, type PlanIssue } from '../core/index.js';
+import {
+  BatonError,
+  buildRegistry,
+  decodePlanBytes,
+  ErrorCode,
+  parsePlan,
+  PlanError,
+  type CapabilityDescriptor,
+  type Plan,
+  type PlanIssue,
+} from '../core/index.js';
 
 /**
  * Reads and validates a plan file (YAML or JSON) against the plan's own capabilities and
@@ -21,7 +31,10 @@ export async function loadPlanFile(file: string, registered: readonly Capability
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (error as Error).message;
     throw new BatonError(ErrorCode.badInput, `cannot read plan file ${file}: ${why}`);
   }
-  const plan = parsePlan(decodePlanBytes(bytes, file), { file, registry: (parsed) => buildRegistry(parsed, registered) });
+  const plan = parsePlan(decodePlanBytes(bytes, file), {
+    file,
+    registry: (parsed) => buildRegistry(parsed, registered),
+  });
   return anchorToPlanDirectory(plan, file);
 }
 
@@ -32,7 +45,12 @@ function anchorToPlanDirectory(plan: Plan, file: string): Plan {
     Object.entries(plan.capabilities ?? {}).map(([id, capability]) => {
       if (capability.kind !== 'command') return [id, capability];
       const cwd = resolve(planDirectory, capability.cwd ?? '.');
-      if (!isDirectory(cwd)) issues.push({ path: ['capabilities', id, 'cwd'], file, message: `no directory at ${cwd} (a relative cwd is relative to the plan file's directory)` });
+      if (!isDirectory(cwd))
+        issues.push({
+          path: ['capabilities', id, 'cwd'],
+          file,
+          message: `no directory at ${cwd} (a relative cwd is relative to the plan file's directory)`,
+        });
       return [id, { ...capability, cwd }];
     }),
   );

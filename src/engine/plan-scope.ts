@@ -43,7 +43,8 @@ export function requirePlanScope(plan: Plan, granted: readonly ApiScope[], who: 
   const needed = scopeForPlan(plan);
   if (allows(granted, needed)) return;
   const has = `${who} has ${granted.length === 0 ? 'no scope' : granted.join(', ')}`;
-  if (needed === 'operate') throw new BatonError(ErrorCode.forbidden, `to ${action} plan "${plan.name}" needs the operate scope; ${has}`);
+  if (needed === 'operate')
+    throw new BatonError(ErrorCode.forbidden, `to ${action} plan "${plan.name}" needs the operate scope; ${has}`);
   throw new BatonError(
     ErrorCode.forbidden,
     `plan "${plan.name}" declares capabilities that run programs on the server's machine (${hostCapabilities(plan).join(', ')}): to ${action} it needs the admin scope; ${has}. Have an admin do it, or route its steps to capabilities the server registers`,

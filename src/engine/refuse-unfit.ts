@@ -6,5 +6,9 @@ import { BatonError, ErrorCode, preflight, type CapabilityDescriptor, type Plan 
  */
 export function refuseUnfitPlan(plan: Plan, registry: Record<string, CapabilityDescriptor>): void {
   const { problems } = preflight(plan, registry);
-  if (problems.length > 0) throw new BatonError(ErrorCode.badInput, `pre-flight refused plan "${plan.name}":\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+  if (problems.length > 0)
+    throw new BatonError(
+      ErrorCode.badInput,
+      `pre-flight refused plan "${plan.name}":\n${problems.map((problem) => `  - ${problem}`).join('\n')}`,
+    );
 }

@@ -72,7 +72,12 @@ export class RunAdopter {
       return;
     }
     this.looking = this.adoptUnconducted()
-      .catch((error: unknown) => this.options.log?.({ type: 'error', message: `looking for runs to conduct failed: ${(error as Error).message}` }))
+      .catch((error: unknown) =>
+        this.options.log?.({
+          type: 'error',
+          message: `looking for runs to conduct failed: ${(error as Error).message}`,
+        }),
+      )
       .finally(() => {
         this.looking = undefined;
         if (this.again) {
@@ -100,7 +105,11 @@ export class RunAdopter {
       } catch (error) {
         if (error instanceof ConflictError) continue; // another engine took it first
         this.failedAt.set(runId, now);
-        this.options.log?.({ type: 'error', runId, message: `could not take up run "${runId}": ${(error as Error).message}` });
+        this.options.log?.({
+          type: 'error',
+          runId,
+          message: `could not take up run "${runId}": ${(error as Error).message}`,
+        });
       }
     }
   }

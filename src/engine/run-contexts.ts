@@ -33,12 +33,16 @@ export class RunContexts {
   private async load(runId: string, revision: number): Promise<RunContext> {
     if (revision === 1) {
       const [created] = await this.store.readEvents(runId, 0, 1);
-      if (created?.type !== 'run.created') throw new BatonError(ErrorCode.integrity, `run "${runId}" does not start with run.created`);
+      if (created?.type !== 'run.created')
+        throw new BatonError(ErrorCode.integrity, `run "${runId}" does not start with run.created`);
       return { plan: created.data.plan, inputs: created.data.inputs };
     }
     const { state } = await loadVerifiedRun(this.store, runId);
     if (state.revision !== revision) {
-      throw new BatonError(ErrorCode.conflict, `run "${runId}" is at plan revision ${state.revision}, not ${revision}: the work was dispatched under a revision since replaced`);
+      throw new BatonError(
+        ErrorCode.conflict,
+        `run "${runId}" is at plan revision ${state.revision}, not ${revision}: the work was dispatched under a revision since replaced`,
+      );
     }
     return { plan: state.plan, inputs: state.inputs };
   }

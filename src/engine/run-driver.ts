@@ -14,7 +14,14 @@ import { AbortReason, type CapabilityRunner } from '../capabilities/index.js';
 import { chainEvents, EMPTY_HEAD, type ChainHead } from '../ledger/index.js';
 import type { AppendBatch } from '../store/index.js';
 import { loadVerifiedRun } from './load-run.js';
-import { LockLostError, type RunLock, type RunOwner, type Store, type StoreNotice, type WorkItem } from '../store/index.js';
+import {
+  LockLostError,
+  type RunLock,
+  type RunOwner,
+  type Store,
+  type StoreNotice,
+  type WorkItem,
+} from '../store/index.js';
 import { AttemptScratch, type ArtifactStore } from './artifacts/index.js';
 import { Executor, type RunContext } from './executor.js';
 import { describeOwner, isDeadOnThisHost } from './owner.js';
@@ -117,7 +124,12 @@ export class RunDriver {
   }
 
   /** Starts a new run from its `run.created` event; the first commit creates it in the store. */
-  static async create(runId: string, created: Extract<BatonEvent, { type: 'run.created' }>, options: RunDriverOptions, listener?: EventListener): Promise<RunDriver> {
+  static async create(
+    runId: string,
+    created: Extract<BatonEvent, { type: 'run.created' }>,
+    options: RunDriverOptions,
+    listener?: EventListener,
+  ): Promise<RunDriver> {
     const driver = new RunDriver(runId, options);
     if (listener) driver.onEvents(listener);
     const now = options.now();
@@ -127,7 +139,11 @@ export class RunDriver {
     // The first round's decisions go in with the run's creation: one commit fewer before the
     // first step is dispatched (which is most of a new run's latency on a shared database).
     const decisions = conduct(driver.state, { now });
-    await driver.commit([created, ...decisions], now, { name: created.data.plan.name, planHash: created.data.planHash, lock });
+    await driver.commit([created, ...decisions], now, {
+      name: created.data.plan.name,
+      planHash: created.data.planHash,
+      lock,
+    });
     driver.startHeartbeat();
     return driver;
   }
@@ -137,7 +153,12 @@ export class RunDriver {
    * ledger, and records attempts the previous engine left in flight as abandoned, so the
    * conductor dispatches them again as new attempts.
    */
-  static async resume(runId: string, options: RunDriverOptions, listener?: EventListener, admit?: (state: RunState) => void): Promise<RunDriver> {
+  static async resume(
+    runId: string,
+    options: RunDriverOptions,
+    listener?: EventListener,
+    admit?: (state: RunState) => void,
+  ): Promise<RunDriver> {
     const driver = new RunDriver(runId, options);
     if (listener) driver.onEvents(listener);
     const replaced = await driver.lock();
@@ -205,20 +226,31 @@ export class RunDriver {
     const work = await this.options.store.listWork(this.runId);
     const held = new Set(work.map((item) => item.attemptId));
     const { resumedBy } = this.options;
-    const signals: BatonEvent[] = [{ type: 'run.resumed', data: { engine: describeOwner(this.options.owner), reason, ...(resumedBy !== undefined && { by: resumedBy }) } }];
+    const signals: BatonEvent[] = [
+      {
+        type: 'run.resumed',
+        data: { engine: describeOwner(this.options.owner), reason, ...(resumedBy !== undefined && { by: resumedBy }) },
+      },
+    ];
     // In distributed mode the queue's items belong to the workers, which outlive engines: their
     // outcomes are collected as usual, and a lease that expires is caught by checkLeases.
     if (!this.distributed) {
       for (const item of work) {
-        signals.push({ type: 'attempt.abandoned', data: { attemptId: item.attemptId, reason: 'the engine running it stopped before it reported' } });
+        signals.push({
+          type: 'attempt.abandoned',
+          data: { attemptId: item.attemptId, reason: 'the engine running it stopped before it reported' },
+        });
       }
     }
     for (const [attemptId, key] of this.state.inflight) {
       // A person's task is not lost with the engine: it waits for `baton submit` as before.
-      if (!held.has(attemptId) && !this.isHumanWork(key)) signals.push({ type: 'attempt.abandoned', data: { attemptId, reason: 'no worker holds it' } });
+      if (!held.has(attemptId) && !this.isHumanWork(key))
+        signals.push({ type: 'attempt.abandoned', data: { attemptId, reason: 'no worker holds it' } });
     }
     // Abandoned attempts never report, so nothing will collect or clean their artifact directories.
-    for (const signal of signals) if (signal.type === 'attempt.abandoned') await AttemptScratch.discard(this.options.artifacts, this.runId, signal.data.attemptId);
+    for (const signal of signals)
+      if (signal.type === 'attempt.abandoned')
+        await AttemptScratch.discard(this.options.artifacts, this.runId, signal.data.attemptId);
     this.inbox.push(...signals);
   }
 
@@ -242,7 +274,14 @@ export class RunDriver {
   /** Takes the run's conductor lock; returns the holder it replaced when that one was dead. */
   private async lock(): Promise<RunLock | undefined> {
     const { store, owner, now } = this.options;
-    const attempt = (replacing?: string) => store.acquireRunLock({ runId: this.runId, owner, expiresAt: now() + this.leaseMs, now: now(), ...(replacing !== undefined && { replacing }) });
+    const attempt = (replacing?: string) =>
+      store.acquireRunLock({
+        runId: this.runId,
+        owner,
+        expiresAt: now() + this.leaseMs,
+        now: now(),
+        ...(replacing !== undefined && { replacing }),
+      });
     let result = await attempt();
     let replaced: RunLock | undefined;
     if (!result.acquired && isDeadOnThisHost(result.holder)) {
@@ -271,7 +310,9 @@ export class RunDriver {
       const renewed = await store.acquireRunLock({ runId: this.runId, owner, expiresAt: until, now: now() });
       if (!renewed.acquired) {
         // Another engine took the run over (this one stalled past its lease): stop deciding at once.
-        this.lostLock = new LockLostError(`run "${this.runId}" was taken over by ${describeOwner(renewed.holder)} while this engine stalled; it stops conducting it`);
+        this.lostLock = new LockLostError(
+          `run "${this.runId}" was taken over by ${describeOwner(renewed.holder)} while this engine stalled; it stops conducting it`,
+        );
         this.stopping = true;
         this.wake?.();
         return;
@@ -337,7 +378,9 @@ export class RunDriver {
             if (!(error instanceof ConflictError)) throw error;
             conflicts += 1;
             if (conflicts > MAX_CONFLICTS) {
-              throw new ConflictError(`run "${this.runId}": ${MAX_CONFLICTS} appends in a row conflicted with other processes appending to it; this engine stops conducting it (resume it to continue)`);
+              throw new ConflictError(
+                `run "${this.runId}": ${MAX_CONFLICTS} appends in a row conflicted with other processes appending to it; this engine stops conducting it (resume it to continue)`,
+              );
             }
             // Another process appended (an operator's signal): start again from the ledger. The
             // reload checks the chain against the recorded head, so a ledger that lost its newest
@@ -396,10 +439,18 @@ export class RunDriver {
     if (now - this.lastLeaseCheck < this.leaseMs / 3) return;
     this.lastLeaseCheck = now;
     for (const item of await this.options.store.listWork(this.runId)) {
-      const lapsed = item.claimedBy !== null && !item.abandoned && item.outcome === null && item.leaseUntil !== null && item.leaseUntil < now;
+      const lapsed =
+        item.claimedBy !== null &&
+        !item.abandoned &&
+        item.outcome === null &&
+        item.leaseUntil !== null &&
+        item.leaseUntil < now;
       if (!lapsed || this.expired.has(item.attemptId) || !this.state.inflight.has(item.attemptId)) continue;
       this.expired.add(item.attemptId);
-      this.inbox.push({ type: 'attempt.abandoned', data: { attemptId: item.attemptId, reason: `its lease expired: worker ${item.claimedBy} stopped renewing it` } });
+      this.inbox.push({
+        type: 'attempt.abandoned',
+        data: { attemptId: item.attemptId, reason: `its lease expired: worker ${item.claimedBy} stopped renewing it` },
+      });
     }
   }
 
@@ -441,7 +492,11 @@ export class RunDriver {
     for (const event of chained) {
       switch (event.type) {
         case 'attempt.dispatched': {
-          const item = workItemOf(event, this.state, this.distributed ? null : { by: this.options.owner.id, until: now + this.leaseMs });
+          const item = workItemOf(
+            event,
+            this.state,
+            this.distributed ? null : { by: this.options.owner.id, until: now + this.leaseMs },
+          );
           if (item) enqueue.push(item);
           break;
         }

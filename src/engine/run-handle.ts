@@ -1,4 +1,13 @@
-import { DecisionKind, decisionId, type BatonEvent, type Json, type LedgerEvent, type PendingDecision, type RunState, type RunStatus } from '../core/index.js';
+import {
+  DecisionKind,
+  decisionId,
+  type BatonEvent,
+  type Json,
+  type LedgerEvent,
+  type PendingDecision,
+  type RunState,
+  type RunStatus,
+} from '../core/index.js';
 import type { Store } from '../store/index.js';
 import type { RunDriver } from './run-driver.js';
 
@@ -30,7 +39,8 @@ export function displayStatus(state: RunState): RunResult['status'] {
   if (state.paused) return 'paused';
   if (state.pending.size === 0) return 'running';
   // A person's task is an attempt in flight that no engine runs: it waits like any other decision.
-  for (const key of state.inflight.values()) if (!state.pending.has(decisionId(DecisionKind.human, key))) return 'running';
+  for (const key of state.inflight.values())
+    if (!state.pending.has(decisionId(DecisionKind.human, key))) return 'running';
   return 'waiting';
 }
 

@@ -76,7 +76,11 @@ export async function summarizeRuns(store: Store, runs: readonly RunRecord[]): P
     runs.map(async (run) => {
       if (run.status !== 'running') return { ...run, pending: [] };
       const { state } = await loadVerifiedRun(store, run.runId);
-      return { ...run, status: displayStatus(state), pending: pendingWithAnswers(run.runId, [...state.pending.values()]) };
+      return {
+        ...run,
+        status: displayStatus(state),
+        pending: pendingWithAnswers(run.runId, [...state.pending.values()]),
+      };
     }),
   );
 }

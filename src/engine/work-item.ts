@@ -8,7 +8,11 @@ type Dispatched = Extract<LedgerEvent, { type: 'attempt.dispatched' }>;
  * `baton submit`, never claimed). `claim` is set when the dispatching engine runs the attempt
  * itself; otherwise the item waits unclaimed for any worker.
  */
-export function workItemOf(event: Dispatched, state: RunState, claim: { by: string; until: number } | null): WorkItem | undefined {
+export function workItemOf(
+  event: Dispatched,
+  state: RunState,
+  claim: { by: string; until: number } | null,
+): WorkItem | undefined {
   const kind = state.registry[event.data.capability]?.kind;
   if (kind === 'human') return undefined;
   return {

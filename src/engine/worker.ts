@@ -99,7 +99,13 @@ export class Worker {
     this.wake?.();
     await this.loop;
     const idle = this.executor.idle().then(() => true);
-    const finished = graceMs > 0 ? await Promise.race([idle, new Promise<boolean>((resolve) => setLongTimeout(() => resolve(false), graceMs, { unref: true }))]) : this.executor.active === 0;
+    const finished =
+      graceMs > 0
+        ? await Promise.race([
+            idle,
+            new Promise<boolean>((resolve) => setLongTimeout(() => resolve(false), graceMs, { unref: true })),
+          ])
+        : this.executor.active === 0;
     const unfinished = await this.executor.shutdown();
     await this.flush();
     await this.options.store.releaseWork(this.id, unfinished);

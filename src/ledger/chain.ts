@@ -55,8 +55,7 @@ export function chainEvents(runId: string, head: ChainHead, events: readonly Bat
 }
 
 export type ChainVerdict =
-  | { ok: true; events: number; head: ChainHead }
-  | { ok: false; events: number; seq: number; reason: string };
+  { ok: true; events: number; head: ChainHead } | { ok: false; events: number; seq: number; reason: string };
 
 /**
  * Checks a run's chain one event at a time, so a run of any length is verified in constant
@@ -85,7 +84,8 @@ export class ChainVerifier {
     let reason: string | undefined;
     if (event.seq !== expectedSeq) reason = `expected seq ${expectedSeq}, found ${event.seq} (a gap or a repeat)`;
     else if (event.prevHash !== this.head.hash) reason = 'prev_hash does not match the hash of the event before it';
-    else if (hashOf(event) !== event.hash) reason = 'content does not match its hash (the event was changed after it was written)';
+    else if (hashOf(event) !== event.hash)
+      reason = 'content does not match its hash (the event was changed after it was written)';
     if (reason !== undefined) {
       this.failure = { ok: false, events: this.count, seq: event.seq, reason };
       return false;
@@ -106,8 +106,16 @@ export class ChainVerifier {
 const short = (hash: string): string => hash.slice(0, 12);
 
 /** Where a verified chain and the recorded head disagree, and how; undefined when they agree. */
-function headMismatch(chain: ChainHead, recorded: ChainHead, hashAtRecorded: string | undefined): { seq: number; reason: string } | undefined {
-  if (chain.seq === 0) return { seq: 1, reason: `the run has no events, but its recorded head is seq ${recorded.seq} (hash ${short(recorded.hash)}): its ledger was deleted` };
+function headMismatch(
+  chain: ChainHead,
+  recorded: ChainHead,
+  hashAtRecorded: string | undefined,
+): { seq: number; reason: string } | undefined {
+  if (chain.seq === 0)
+    return {
+      seq: 1,
+      reason: `the run has no events, but its recorded head is seq ${recorded.seq} (hash ${short(recorded.hash)}): its ledger was deleted`,
+    };
   if (chain.seq < recorded.seq) {
     return {
       seq: chain.seq + 1,

@@ -48,7 +48,10 @@ export function checkpointSignatureHolds(checkpoint: Checkpoint): boolean {
   const { signature, ...body } = checkpoint;
   try {
     const key = createPublicKey({ key: Buffer.from(body.publicKey, 'base64'), format: 'der', type: 'spki' });
-    return key.asymmetricKeyType === 'ed25519' && verify(null, Buffer.from(canonicalJson(body)), key, Buffer.from(signature, 'base64'));
+    return (
+      key.asymmetricKeyType === 'ed25519' &&
+      verify(null, Buffer.from(canonicalJson(body)), key, Buffer.from(signature, 'base64'))
+    );
   } catch {
     // A public key that does not parse signs nothing.
     return false;

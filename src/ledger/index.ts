@@ -1,12 +1,44 @@
 export { canonicalJson, hashPlan, sha256Hex } from './canonical.js';
-export { chainEvents, ChainVerifier, EMPTY_HEAD, GENESIS_HASH, verifyChain, hashOf, type ChainHead, type ChainLink, type ChainVerdict } from './chain.js';
+export {
+  chainEvents,
+  ChainVerifier,
+  EMPTY_HEAD,
+  GENESIS_HASH,
+  verifyChain,
+  hashOf,
+  type ChainHead,
+  type ChainLink,
+  type ChainVerdict,
+} from './chain.js';
 export { replayLedger, type ReplayVerdict } from './replay.js';
-export { routingLog, type RoutingEntry, type InjectedConstraints, type ReportedRoute, type RouteDecision } from './projections/routing-log.js';
+export {
+  routingLog,
+  type RoutingEntry,
+  type InjectedConstraints,
+  type ReportedRoute,
+  type RouteDecision,
+} from './projections/routing-log.js';
 export { renderRoutingLogMarkdown } from './projections/routing-log-markdown.js';
-export { pendingWithAnswers, pipelineState, renderPipelineStateMarkdown, RECENT_ROUTING, type PipelinePending, type PipelinePhase, type PipelineState, type RoutingEvent } from './projections/pipeline-state.js';
+export {
+  pendingWithAnswers,
+  pipelineState,
+  renderPipelineStateMarkdown,
+  RECENT_ROUTING,
+  type PipelinePending,
+  type PipelinePhase,
+  type PipelineState,
+  type RoutingEvent,
+} from './projections/pipeline-state.js';
 export { handoffs, type AgentHandoffEntry, type Handoff, type HandedWork } from './projections/handoffs.js';
 export { answersFor, shellWord, type DecisionRef } from './projections/answers.js';
 export { CapabilityHealthFold, type CapabilityHealth } from './projections/capability-health.js';
 export { runArtifacts, type RunArtifact } from './projections/run-artifacts.js';
 export { needsWorkspaceEntries, workspaceEntriesFor, type WorkspaceEntry } from './workspace-ledger.js';
-export { checkpointSignatureHolds, keyFingerprint, publicKeyOf, signCheckpoint, type Checkpoint, type CheckpointBody } from './checkpoint.js';
+export {
+  checkpointSignatureHolds,
+  keyFingerprint,
+  publicKeyOf,
+  signCheckpoint,
+  type Checkpoint,
+  type CheckpointBody,
+} from './checkpoint.js';

@@ -1,8 +1,17 @@
-import { conduct, evolve, isDecision, upgradeDecisionRequest, type BatonEvent, type LedgerEvent, type RunState } from '../core/index.js';
+import {
+  conduct,
+  evolve,
+  isDecision,
+  upgradeDecisionRequest,
+  type BatonEvent,
+  type LedgerEvent,
+  type RunState,
+} from '../core/index.js';
 import { canonicalJson } from './canonical.js';
 
 /** On a mismatch, `seq` is the first recorded decision that differs from what the conductor decides now. */
-export type ReplayVerdict = { ok: true; decisionRounds: number } | { ok: false; seq: number; expected: BatonEvent[]; recorded: BatonEvent[] };
+export type ReplayVerdict =
+  { ok: true; decisionRounds: number } | { ok: false; seq: number; expected: BatonEvent[]; recorded: BatonEvent[] };
 
 /** A recorded event as the conductor would write it today (older ledgers lack fields added since). */
 function plain(event: BatonEvent): BatonEvent {
@@ -29,15 +38,22 @@ export function replayLedger(events: readonly LedgerEvent[]): ReplayVerdict {
     }
     if (!state) return { ok: false, seq: event.seq, expected: [], recorded: [plain(event)] };
     const recorded: LedgerEvent[] = [];
-    while (i < events.length && isDecision(events[i] as LedgerEvent) && (events[i] as LedgerEvent).at === event.at) recorded.push(events[i++] as LedgerEvent);
+    while (i < events.length && isDecision(events[i] as LedgerEvent) && (events[i] as LedgerEvent).at === event.at)
+      recorded.push(events[i++] as LedgerEvent);
     // conduct() folds its own decisions into the state as it makes them: when they match the
     // recorded ones, the state is what folding the recorded ones would give, at O(1) per round.
     const expected = conduct(state, { now: Date.parse(event.at) });
     rounds += 1;
-    const differs = (j: number): boolean => canonicalJson(expected[j] ?? null) !== canonicalJson(recorded[j] ? plain(recorded[j]) : null);
+    const differs = (j: number): boolean =>
+      canonicalJson(expected[j] ?? null) !== canonicalJson(recorded[j] ? plain(recorded[j]) : null);
     const first = Array.from({ length: Math.max(expected.length, recorded.length) }, (_, j) => j).find(differs);
     if (first !== undefined) {
-      return { ok: false, seq: recorded[first]?.seq ?? event.seq + recorded.length, expected, recorded: recorded.map(plain) };
+      return {
+        ok: false,
+        seq: recorded[first]?.seq ?? event.seq + recorded.length,
+        expected,
+        recorded: recorded.map(plain),
+      };
     }
   }
   return { ok: true, decisionRounds: rounds };

@@ -37,7 +37,9 @@ export function refusal(error: unknown, tool: string, session: McpSession): Call
   else if (error instanceof BatonError) text = `${error.code}: ${error.message}`;
   else {
     const message = error instanceof Error ? error.message : String(error);
-    session.log?.(`baton mcp: internal error in ${tool}: ${error instanceof Error ? (error.stack ?? message) : message}`);
+    session.log?.(
+      `baton mcp: internal error in ${tool}: ${error instanceof Error ? (error.stack ?? message) : message}`,
+    );
     text = `internal: ${message} (a bug or an environment problem, not a mistake in the request; the server's log has the details)`;
   }
   return { content: [{ type: 'text', text }], isError: true };
@@ -59,12 +61,24 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(
       requireScope(session.scopes, spec.scope, `the tool ${spec.name}`);
       const answer = await run(input as z.output<I>);
       const value = answer.value as Record<string, unknown>;
-      return { content: [{ type: 'text', text: `${answer.summary}\n\n${JSON.stringify(value, null, 2)}` }], structuredContent: value, ...(answer.isError && { isError: true }) };
+      return {
+        content: [{ type: 'text', text: `${answer.summary}\n\n${JSON.stringify(value, null, 2)}` }],
+        structuredContent: value,
+        ...(answer.isError && { isError: true }),
+      };
     } catch (error) {
       return refusal(error, spec.name, session);
     }
   };
-  const config = { title: spec.title, description: spec.description, inputSchema: spec.input, outputSchema: spec.output, ...(spec.annotations && { annotations: spec.annotations }) };
+  const config = {
+    title: spec.title,
+    description: spec.description,
+    inputSchema: spec.input,
+    outputSchema: spec.output,
+    ...(spec.annotations && { annotations: spec.annotations }),
+  };
   // The SDK's generic signature cannot follow a schema type passed through a generic; the handler is typed above.
-  (server.registerTool as (name: string, config: unknown, cb: (input: unknown) => Promise<CallToolResult>) => unknown).call(server, spec.name, config, handler);
+  (
+    server.registerTool as (name: string, config: unknown, cb: (input: unknown) => Promise<CallToolResult>) => unknown
+  ).call(server, spec.name, config, handler);
 }

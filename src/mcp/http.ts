@@ -17,11 +17,24 @@ import type { McpSession } from './session.js';
  */
 export async function handleMcpHttp(request: Request, session: McpSession): Promise<Response> {
   if (request.method !== 'POST') {
-    const body = { jsonrpc: '2.0', error: { code: -32000, message: `${request.method} is not served: this MCP endpoint is stateless; send JSON-RPC requests with POST` }, id: null };
-    return new Response(JSON.stringify(body), { status: 405, headers: { allow: 'POST', 'content-type': 'application/json' } });
+    const body = {
+      jsonrpc: '2.0',
+      error: {
+        code: -32000,
+        message: `${request.method} is not served: this MCP endpoint is stateless; send JSON-RPC requests with POST`,
+      },
+      id: null,
+    };
+    return new Response(JSON.stringify(body), {
+      status: 405,
+      headers: { allow: 'POST', 'content-type': 'application/json' },
+    });
   }
   const server = createMcpServer(session);
-  const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+  const transport = new WebStandardStreamableHTTPServerTransport({
+    sessionIdGenerator: undefined,
+    enableJsonResponse: true,
+  });
   await server.connect(transport);
   try {
     return await transport.handleRequest(request);

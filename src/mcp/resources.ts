@@ -12,12 +12,14 @@ const LISTED_RUNS = 50;
 const VIEWS = {
   'pipeline-state': {
     title: 'Pipeline state',
-    description: "A run's pipeline state as Markdown: pending decisions first (with how to answer them), phases, budget, recent routing, agents' reports and handoffs. The same text as baton state RUN --md.",
+    description:
+      "A run's pipeline state as Markdown: pending decisions first (with how to answer them), phases, budget, recent routing, agents' reports and handoffs. The same text as baton state RUN --md.",
     render: (_runId: string, events: readonly LedgerEvent[]) => renderPipelineStateMarkdown(pipelineState(events)),
   },
   'routing-log': {
     title: 'Routing log',
-    description: "A run's routing log as Markdown: for every step, the capability the conductor chose with every candidate and its reason, the attempts and the outcome, the decisions asked of people, and the routing decisions agents recorded.",
+    description:
+      "A run's routing log as Markdown: for every step, the capability the conductor chose with every candidate and its reason, the attempts and the outcome, the decisions asked of people, and the routing decisions agents recorded.",
     render: (runId: string, events: readonly LedgerEvent[]) => renderRoutingLogMarkdown(runId, routingLog(events)),
   },
 } as const;
@@ -40,21 +42,33 @@ export function registerRunResources(server: McpServer, session: McpSession): vo
         try {
           requireScope(session.scopes, Scope.read, 'listing resources');
           const runs = await session.baton.listRuns({ limit: LISTED_RUNS });
-          return { resources: runs.map((run) => ({ uri: `baton://runs/${run.runId}/${view}`, name: `${run.runId} ${view}`, title: `${spec.title}: ${run.name} (${run.runId})`, mimeType: 'text/markdown' })) };
+          return {
+            resources: runs.map((run) => ({
+              uri: `baton://runs/${run.runId}/${view}`,
+              name: `${run.runId} ${view}`,
+              title: `${spec.title}: ${run.name} (${run.runId})`,
+              mimeType: 'text/markdown',
+            })),
+          };
         } catch (error) {
           return readError(error);
         }
       },
     });
-    server.registerResource(view, template, { title: spec.title, description: spec.description, mimeType: 'text/markdown' }, async (uri, variables): Promise<ReadResourceResult> => {
-      try {
-        requireScope(session.scopes, Scope.read, `reading ${uri.href}`);
-        const runId = decodeURIComponent(String(variables.runId));
-        const text = spec.render(runId, await verifiedEvents(session.baton, runId));
-        return { contents: [{ uri: uri.href, mimeType: 'text/markdown', text }] };
-      } catch (error) {
-        return readError(error);
-      }
-    });
+    server.registerResource(
+      view,
+      template,
+      { title: spec.title, description: spec.description, mimeType: 'text/markdown' },
+      async (uri, variables): Promise<ReadResourceResult> => {
+        try {
+          requireScope(session.scopes, Scope.read, `reading ${uri.href}`);
+          const runId = decodeURIComponent(String(variables.runId));
+          const text = spec.render(runId, await verifiedEvents(session.baton, runId));
+          return { contents: [{ uri: uri.href, mimeType: 'text/markdown', text }] };
+        } catch (error) {
+          return readError(error);
+        }
+      },
+    );
   }
 }

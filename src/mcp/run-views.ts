@@ -11,7 +11,11 @@ const DEFAULT_WAIT_SECONDS = 10;
 /** A run's events once its chain verifies: no view is ever shown from a tampered ledger. */
 export async function verifiedEvents(baton: Baton, runId: string): Promise<LedgerEvent[]> {
   const verdict = await baton.verify(runId);
-  if (!verdict.ok) throw new BatonError(ErrorCode.integrity, `the ledger of run "${runId}" fails verification at seq ${verdict.seq}: ${verdict.reason}`);
+  if (!verdict.ok)
+    throw new BatonError(
+      ErrorCode.integrity,
+      `the ledger of run "${runId}" fails verification at seq ${verdict.seq}: ${verdict.reason}`,
+    );
   return baton.events(runId);
 }
 
@@ -20,21 +24,34 @@ export async function verifiedEvents(baton: Baton, runId: string): Promise<Ledge
  * exactly one. Reading the server's disk needs `operate` even for a dry run: what a plan
  * error quotes of a file would otherwise show a read-only client any file the server can read.
  */
-export async function planArgument(session: McpSession, given: { plan?: Record<string, unknown> | undefined; source?: string | undefined; file?: string | undefined }): Promise<Plan> {
+export async function planArgument(
+  session: McpSession,
+  given: { plan?: Record<string, unknown> | undefined; source?: string | undefined; file?: string | undefined },
+): Promise<Plan> {
   const { baton } = session;
   const ways = (['plan', 'source', 'file'] as const).filter((key) => given[key] !== undefined);
   if (ways.length !== 1) {
     const got = ways.length === 0 ? 'none was given' : `got ${ways.join(' and ')}`;
-    throw new BatonError(ErrorCode.badInput, `give the plan one way: \`plan\` (a JSON object), \`source\` (YAML or JSON text) or \`file\` (a path on the server); ${got}`);
+    throw new BatonError(
+      ErrorCode.badInput,
+      `give the plan one way: \`plan\` (a JSON object), \`source\` (YAML or JSON text) or \`file\` (a path on the server); ${got}`,
+    );
   }
   if (given.plan !== undefined) return baton.validate(given.plan);
   if (given.source !== undefined) return baton.parsePlan(given.source, 'source');
-  requireScope(session.scopes, Scope.operate, "reading a plan file from the server's disk (give the plan as `plan` or `source` instead)");
+  requireScope(
+    session.scopes,
+    Scope.operate,
+    "reading a plan file from the server's disk (give the plan as `plan` or `source` instead)",
+  );
   return baton.loadPlan(given.file as string);
 }
 
 /** Where a run is: its result when it settled within `waitSeconds`, else as it stands (it goes on in this process). */
-export async function awaitOutcome(handle: RunHandle, waitSeconds = DEFAULT_WAIT_SECONDS): Promise<z.output<typeof RunOutcome>> {
+export async function awaitOutcome(
+  handle: RunHandle,
+  waitSeconds = DEFAULT_WAIT_SECONDS,
+): Promise<z.output<typeof RunOutcome>> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<null>((resolve) => {
     timer = setTimeout(() => resolve(null), waitSeconds * 1000);
@@ -53,13 +70,19 @@ export async function awaitOutcome(handle: RunHandle, waitSeconds = DEFAULT_WAIT
     failure: settled.failure,
     outputs: settled.outputs,
     pending: pendingWithAnswers(handle.runId, settled.pending),
-    budget: { limitUsd: settled.budget.limitUsd, spentUsd: settled.budget.spentUsd, reservedUsd: settled.budget.reservedUsd },
+    budget: {
+      limitUsd: settled.budget.limitUsd,
+      spentUsd: settled.budget.spentUsd,
+      reservedUsd: settled.budget.reservedUsd,
+    },
   };
 }
 
 export function outcomeSummary(outcome: z.output<typeof RunOutcome>): string {
-  if (!outcome.settled) return `run ${outcome.runId} is ${outcome.status} (still conducted by this server; follow it with get_run_state)`;
-  if (outcome.status === 'waiting') return `run ${outcome.runId} waits for ${outcome.pending.map((p) => p.id).join(', ')}; answer, then call resume`;
+  if (!outcome.settled)
+    return `run ${outcome.runId} is ${outcome.status} (still conducted by this server; follow it with get_run_state)`;
+  if (outcome.status === 'waiting')
+    return `run ${outcome.runId} waits for ${outcome.pending.map((p) => p.id).join(', ')}; answer, then call resume`;
   if (outcome.status === 'paused') return `run ${outcome.runId} is paused; resume lifts the pause`;
   return `run ${outcome.runId} ${outcome.status}${outcome.failure ? `: ${outcome.failure}` : ''} (${outcome.succeeded} steps done, ${outcome.skipped} skipped, ${outcome.failed} failed)`;
 }
@@ -91,5 +114,9 @@ export function describeEvent(event: BatonEvent): string {
 }
 
 export function recorded(runId: string, event: BatonEvent): z.output<typeof Recorded> {
-  return { runId, event: { type: event.type, data: JSON.parse(JSON.stringify(event.data)) as Record<string, unknown> }, summary: describeEvent(event) };
+  return {
+    runId,
+    event: { type: event.type, data: JSON.parse(JSON.stringify(event.data)) as Record<string, unknown> },
+    summary: describeEvent(event),
+  };
 }

@@ -10,12 +10,19 @@ import { z } from 'zod';
 export function args<S extends z.ZodRawShape>(shape: S): z.ZodObject<S, z.core.$strict> {
   const known = Object.keys(shape).join(', ');
   return z.strictObject(shape, {
-    error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown argument${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => `"${key}"`).join(', ')}; this tool takes: ${known}` : undefined),
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `unknown argument${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => `"${key}"`).join(', ')}; this tool takes: ${known}`
+        : undefined,
   });
 }
 
 export const RunId = z.string().min(1).max(128).describe('The run id, as submit_plan or list_runs gave it');
-export const AgentName = z.string().min(1).max(200).describe('The agent, as it names itself (a label; who acted is recorded separately as the session principal)');
+export const AgentName = z
+  .string()
+  .min(1)
+  .max(200)
+  .describe('The agent, as it names itself (a label; who acted is recorded separately as the session principal)');
 export const StepId = z.string().min(1).max(200);
 export const Reason = z.string().min(1).max(10_000);
 export const WaitSeconds = z
@@ -23,13 +30,25 @@ export const WaitSeconds = z
   .min(0)
   .max(600)
   .optional()
-  .describe('How long to wait for the run to end or to stop for a person (default 10). The run goes on in the server after that; get_run_state follows it.');
+  .describe(
+    'How long to wait for the run to end or to stop for a person (default 10). The run goes on in the server after that; get_run_state follows it.',
+  );
 
 /** A plan given one of three ways; exactly one is required (checked by the tool, which says so). */
 export const PlanArgs = {
-  plan: z.record(z.string(), z.unknown()).optional().describe('The plan as a JSON object (the plan language: baton schema prints its JSON Schema)'),
+  plan: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe('The plan as a JSON object (the plan language: baton schema prints its JSON Schema)'),
   source: z.string().min(1).max(1_000_000).optional().describe('The plan as YAML or JSON text'),
-  file: z.string().min(1).max(4096).optional().describe("A plan file's path on the server's machine, relative to the directory the server runs in (needs the operate scope)"),
+  file: z
+    .string()
+    .min(1)
+    .max(4096)
+    .optional()
+    .describe(
+      "A plan file's path on the server's machine, relative to the directory the server runs in (needs the operate scope)",
+    ),
 };
 
 export const PendingView = z.strictObject({
@@ -43,7 +62,11 @@ export const PendingView = z.strictObject({
   answers: z.array(z.string()),
 });
 
-export const Budget = z.strictObject({ limitUsd: z.number().nullable(), spentUsd: z.number(), reservedUsd: z.number() });
+export const Budget = z.strictObject({
+  limitUsd: z.number().nullable(),
+  spentUsd: z.number(),
+  reservedUsd: z.number(),
+});
 
 /** What a tool recorded in the run's ledger. */
 export const Recorded = z.strictObject({

@@ -36,7 +36,9 @@ export class ScopeError extends Error {
       needed === Scope.approve
         ? ' Decisions that need a person are answered by a person (baton approve|deny RUN TARGET), or by a client started with --scope read,operate,approve.'
         : ` Start the server with a --scope list that includes ${needed}.`;
-    super(`${what} needs the "${needed}" scope, which this MCP session does not have (it has: ${granted.length === 0 ? 'none' : granted.join(', ')}).${hint}`);
+    super(
+      `${what} needs the "${needed}" scope, which this MCP session does not have (it has: ${granted.length === 0 ? 'none' : granted.join(', ')}).${hint}`,
+    );
     this.name = 'ScopeError';
   }
 }
@@ -52,12 +54,16 @@ export function requireScope(granted: readonly Scope[], needed: Scope, what: str
  */
 export function parseScopes(text: string, option = '--scope'): Scope[] {
   const names = text.split(',').map((name) => name.trim());
-  if (names.every((name) => name === '')) throw new BatonError(ErrorCode.badInput, `${option} needs at least one scope; scopes: ${SCOPES.join(', ')}`);
+  if (names.every((name) => name === ''))
+    throw new BatonError(ErrorCode.badInput, `${option} needs at least one scope; scopes: ${SCOPES.join(', ')}`);
   const scopes: Scope[] = [];
   for (const name of names) {
     if (name === '') continue;
     if (!(SCOPES as readonly string[]).includes(name)) {
-      throw new BatonError(ErrorCode.badInput, `unknown scope "${name}" in ${option}${suggest(name, SCOPES)}; scopes: ${SCOPES.join(', ')}`);
+      throw new BatonError(
+        ErrorCode.badInput,
+        `unknown scope "${name}" in ${option}${suggest(name, SCOPES)}; scopes: ${SCOPES.join(', ')}`,
+      );
     }
     if (!scopes.includes(name as Scope)) scopes.push(name as Scope);
   }

@@ -9,7 +9,7 @@ import { registerRunTools } from './tools/runs.js';
 
 /** What a client is told on connecting: how the tools fit together, in a few lines. */
 const INSTRUCTIONS = [
-  'Baton conducts runs of declarative plans under governance: phases behind gates, budgets, confirmations, escalations; every change is an event in the run\'s hash-chained ledger, recorded with who made it.',
+  "Baton conducts runs of declarative plans under governance: phases behind gates, budgets, confirmations, escalations; every change is an event in the run's hash-chained ledger, recorded with who made it.",
   'Start a run with submit_plan (dry_run first to see routes and costs), follow it with get_run_state or the resources baton://runs/{runId}/pipeline-state and baton://runs/{runId}/routing-log.',
   'Orchestrate as an agent: validate_phase_transition before moving work across phases, update_pipeline_state to report what you are doing, append_routing_event to record who you gave work to and why, request_handoff to hand work and artifacts to another agent.',
   'Gates, confirmations and escalations wait for a person: approve and deny need the approve scope. When a run stops for a decision or a signal, answer it, then call resume.',
@@ -24,7 +24,10 @@ const INSTRUCTIONS = [
  * await server.connect(new StdioServerTransport());
  */
 export function createMcpServer(session: McpSession): McpServer {
-  const server = new McpServer({ name: 'baton', title: 'Baton', version: '0.1.0' }, { instructions: INSTRUCTIONS, capabilities: { tools: {}, resources: {} } });
+  const server = new McpServer(
+    { name: 'baton', title: 'Baton', version: '0.1.0' },
+    { instructions: INSTRUCTIONS, capabilities: { tools: {}, resources: {} } },
+  );
   registerRunTools(server, session);
   registerOrchestrationTools(server, session);
   registerDecisionTools(server, session);

@@ -90,27 +90,57 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.onError((error, c) => errorResponse(c, error, log));
-  app.notFound((c) => c.json({ error: { code: ApiErrorCode.notFound, message: `no route ${c.req.method} ${new URL(c.req.url).pathname}; /openapi.json lists the routes` } }, 404));
+  app.notFound((c) =>
+    c.json(
+      {
+        error: {
+          code: ApiErrorCode.notFound,
+          message: `no route ${c.req.method} ${new URL(c.req.url).pathname}; /openapi.json lists the routes`,
+        },
+      },
+      404,
+    ),
+  );
   app.use('*', async (c, next) => {
     const started = now();
     await next();
     const who = c.get('principal')?.by ?? '-';
-    log(`${new Date(started).toISOString()} ${c.req.method} ${new URL(c.req.url).pathname} ${c.res.status} ${now() - started}ms ${who}`);
+    log(
+      `${new Date(started).toISOString()} ${c.req.method} ${new URL(c.req.url).pathname} ${c.res.status} ${now() - started}ms ${who}`,
+    );
     // Appends made by this request wake the event streams at once.
     if (c.req.method !== 'GET') deps.appends.notify();
   });
-  if (options.corsOrigin) app.use('*', cors({ origin: options.corsOrigin, allowHeaders: ['Authorization', 'Content-Type', 'Last-Event-ID'], exposeHeaders: ['Location', 'Retry-After', 'Repr-Digest'] }));
+  if (options.corsOrigin)
+    app.use(
+      '*',
+      cors({
+        origin: options.corsOrigin,
+        allowHeaders: ['Authorization', 'Content-Type', 'Last-Event-ID'],
+        exposeHeaders: ['Location', 'Retry-After', 'Repr-Digest'],
+      }),
+    );
   app.use('*', refuseForeignOrigins(options.corsOrigin ?? null));
 
   const buckets = new TokenBuckets(options.rateLimit ?? DEFAULT_RATE_LIMIT, now);
   const limitBody = bodyLimit({
     maxSize: maxBodyBytes,
     onError: () => {
-      throw new ApiError(ApiErrorCode.payloadTooLarge, `the request body is larger than this server accepts (${maxBodyBytes} bytes; baton serve --max-body sets it)`);
+      throw new ApiError(
+        ApiErrorCode.payloadTooLarge,
+        `the request body is larger than this server accepts (${maxBodyBytes} bytes; baton serve --max-body sets it)`,
+      );
     },
   });
   const guardsFor = (scope: Route['scope']): MiddlewareHandler<AppEnv>[] =>
-    scope === null ? [] : [authenticate({ tokens: baton.tokens, anonymous: options.auth.anonymous }), rateLimit(buckets), requireScope(scope), limitBody];
+    scope === null
+      ? []
+      : [
+          authenticate({ tokens: baton.tokens, anonymous: options.auth.anonymous }),
+          rateLimit(buckets),
+          requireScope(scope),
+          limitBody,
+        ];
 
   const routes = apiRoutes(deps, log);
   const mounts = options.mounts ?? [];

@@ -18,7 +18,6 @@ export interface AuthOptions {
 
 export const ANONYMOUS: Principal = { by: 'http:anonymous', scopes: API_SCOPES, tokenId: null };
 
-
 const CHALLENGE = { 'WWW-Authenticate': 'Bearer realm="baton"' };
 
 /**
@@ -34,15 +33,31 @@ export function authenticate(options: AuthOptions): MiddlewareHandler<AppEnv> {
         // The request's URL carries its Host header (as @hono/node-server builds it): a browser
         // tricked by DNS rebinding sends the attacker's name there, not a loopback one.
         if (!isLoopbackHost(new URL(c.req.url).hostname)) {
-          throw new ApiError(ApiErrorCode.unauthorized, 'this server answers requests without a token only when they are addressed to localhost, 127.0.0.1 or [::1]', undefined, CHALLENGE);
+          throw new ApiError(
+            ApiErrorCode.unauthorized,
+            'this server answers requests without a token only when they are addressed to localhost, 127.0.0.1 or [::1]',
+            undefined,
+            CHALLENGE,
+          );
         }
         c.set('principal', ANONYMOUS);
         return next();
       }
-      throw new ApiError(ApiErrorCode.unauthorized, 'this request needs a token: send Authorization: Bearer <token> (create one with baton token create --scope ...)', undefined, CHALLENGE);
+      throw new ApiError(
+        ApiErrorCode.unauthorized,
+        'this request needs a token: send Authorization: Bearer <token> (create one with baton token create --scope ...)',
+        undefined,
+        CHALLENGE,
+      );
     }
     const match = /^Bearer +(\S+) *$/i.exec(header);
-    if (!match) throw new ApiError(ApiErrorCode.unauthorized, 'the Authorization header must be "Bearer <token>"', undefined, CHALLENGE);
+    if (!match)
+      throw new ApiError(
+        ApiErrorCode.unauthorized,
+        'the Authorization header must be "Bearer <token>"',
+        undefined,
+        CHALLENGE,
+      );
     const result = await options.tokens.authenticate(match[1] as string);
     if (!result.ok) throw new ApiError(ApiErrorCode.unauthorized, result.reason, undefined, CHALLENGE);
     c.set('principal', { by: `token:${result.token.name}`, scopes: result.token.scopes, tokenId: result.token.id });
@@ -54,7 +69,10 @@ export function requireScope(scope: ApiScope): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const principal = c.get('principal');
     if (!allows(principal.scopes, scope)) {
-      throw new ApiError(ApiErrorCode.forbidden, `this needs the ${scope} scope; ${principal.by} has ${principal.scopes.join(', ')} (create a token with --scope ${scope})`);
+      throw new ApiError(
+        ApiErrorCode.forbidden,
+        `this needs the ${scope} scope; ${principal.by} has ${principal.scopes.join(', ')} (create a token with --scope ${scope})`,
+      );
     }
     return next();
   };
@@ -70,6 +88,9 @@ export function refuseForeignOrigins(allowed: string | null): MiddlewareHandler<
     const origin = c.req.header('origin');
     if (origin === undefined || origin === allowed) return next();
     if (origin === new URL(c.req.url).origin) return next();
-    throw new ApiError(ApiErrorCode.forbidden, `requests from the web origin ${JSON.stringify(origin.slice(0, 200))} are refused; start baton serve with --cors ${origin.slice(0, 200)} to allow it`);
+    throw new ApiError(
+      ApiErrorCode.forbidden,
+      `requests from the web origin ${JSON.stringify(origin.slice(0, 200))} are refused; start baton serve with --cors ${origin.slice(0, 200)} to allow it`,
+    );
   };
 }

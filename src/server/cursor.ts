@@ -11,9 +11,20 @@ export function encodeRunCursor(run: { createdAt: string; runId: string }): stri
 export function decodeRunCursor(cursor: string): { createdAt: string; runId: string } {
   try {
     const decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(decoded) && decoded.length === 2 && typeof decoded[0] === 'string' && typeof decoded[1] === 'string') return { createdAt: decoded[0], runId: decoded[1] };
+    if (
+      Array.isArray(decoded) &&
+      decoded.length === 2 &&
+      typeof decoded[0] === 'string' &&
+      typeof decoded[1] === 'string'
+    )
+      return { createdAt: decoded[0], runId: decoded[1] };
   } catch {
     // reported below
   }
-  throw new ApiError(ApiErrorCode.badInput, 'invalid request query', [{ path: ['query', 'cursor'], message: 'not a cursor this server gave: pass the `next` of the page before, unchanged' }]);
+  throw new ApiError(ApiErrorCode.badInput, 'invalid request query', [
+    {
+      path: ['query', 'cursor'],
+      message: 'not a cursor this server gave: pass the `next` of the page before, unchanged',
+    },
+  ]);
 }

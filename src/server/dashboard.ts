@@ -30,7 +30,8 @@ const API_PATHS = new Set(['/v1', '/mcp', '/openapi.json', '/docs']);
  * elsewhere. Inline style attributes are allowed because the graph positions its nodes with them.
  */
 const SECURITY_HEADERS = {
-  'Content-Security-Policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  'Content-Security-Policy':
+    "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
 };
@@ -96,10 +97,15 @@ export function mountDashboard(app: Hono<AppEnv>, dir: string): void {
     }
     // A missing file with an extension is a missing file, not a page of the app.
     // It answers in the API's error shape: every error this server gives is one JSON shape.
-    if (extname(path) !== '') return c.json({ error: { code: ApiErrorCode.notFound, message: `no file ${path} in the dashboard` } }, 404);
+    if (extname(path) !== '')
+      return c.json({ error: { code: ApiErrorCode.notFound, message: `no file ${path} in the dashboard` } }, 404);
     const index = await readIfFile(join(root, 'index.html'));
     if (index === null) return c.html(NOT_BUILT(root), 503, { 'Cache-Control': 'no-cache' });
-    return c.body(new Uint8Array(index), 200, { 'Content-Type': CONTENT_TYPES['.html'] as string, 'Cache-Control': 'no-cache', ...SECURITY_HEADERS });
+    return c.body(new Uint8Array(index), 200, {
+      'Content-Type': CONTENT_TYPES['.html'] as string,
+      'Cache-Control': 'no-cache',
+      ...SECURITY_HEADERS,
+    });
   };
   app.get('/*', serve);
 }

@@ -6,7 +6,10 @@
 type Json = Record<string, unknown>;
 
 function escape(text: unknown): string {
-  return String(text).replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch] as string);
+  return String(text).replace(
+    /[&<>"']/g,
+    (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch] as string,
+  );
 }
 
 /** Inline Markdown of the descriptions: `code` only, the rest as text. */
@@ -37,12 +40,20 @@ nav ul{columns:2}`;
 function operationHtml(path: string, method: string, op: Json): string {
   const id = escape(op.operationId);
   const params = (op.parameters as Json[] | undefined) ?? [];
-  const rows = params.map((p) => `<tr><td><code>${escape(p.name)}</code></td><td>${escape(p.in)}${p.required ? ', required' : ''}</td><td>${schemaLink(p.schema)}</td><td>${prose(p.description)}</td></tr>`).join('');
-  const body = ((op.requestBody as Json | undefined)?.content as Json | undefined)?.['application/json'] as Json | undefined;
+  const rows = params
+    .map(
+      (p) =>
+        `<tr><td><code>${escape(p.name)}</code></td><td>${escape(p.in)}${p.required ? ', required' : ''}</td><td>${schemaLink(p.schema)}</td><td>${prose(p.description)}</td></tr>`,
+    )
+    .join('');
+  const body = ((op.requestBody as Json | undefined)?.content as Json | undefined)?.['application/json'] as
+    Json | undefined;
   const responses = Object.entries((op.responses as Json | undefined) ?? {})
     .map(([status, response]) => {
       const content = ((response as Json).content ?? {}) as Json;
-      const types = Object.entries(content).map(([type, media]) => `${escape(type)} ${(media as Json).schema ? schemaLink((media as Json).schema) : ''}`);
+      const types = Object.entries(content).map(
+        ([type, media]) => `${escape(type)} ${(media as Json).schema ? schemaLink((media as Json).schema) : ''}`,
+      );
       return `<tr><td><code>${escape(status)}</code></td><td>${prose((response as Json).description)}</td><td>${types.join('<br>')}</td></tr>`;
     })
     .join('');
@@ -69,7 +80,10 @@ export function renderDocsPage(document: Json): string {
     }
   }
   const schemas = Object.entries(((document.components as Json).schemas ?? {}) as Json)
-    .map(([name, schema]) => `<h3 id="schema-${escape(name)}"><code>${escape(name)}</code></h3><pre>${escape(JSON.stringify(schema, null, 2))}</pre>`)
+    .map(
+      ([name, schema]) =>
+        `<h3 id="schema-${escape(name)}"><code>${escape(name)}</code></h3><pre>${escape(JSON.stringify(schema, null, 2))}</pre>`,
+    )
     .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">

@@ -93,13 +93,23 @@ export function errorResponse(c: Context, error: unknown, log: (line: string) =>
     body = { error: { code: error.code, message: error.message, ...(error.issues && { issues: error.issues }) } };
     headers = error.headers;
   } else if (error instanceof PlanError || error instanceof InputError) {
-    body = { error: { code: error.code, message: error instanceof PlanError ? 'invalid plan' : 'invalid input', issues: issuesOf(error, planField) } };
+    body = {
+      error: {
+        code: error.code,
+        message: error instanceof PlanError ? 'invalid plan' : 'invalid input',
+        issues: issuesOf(error, planField),
+      },
+    };
   } else if (error instanceof BatonError) {
     body = { error: { code: error.code, message: error.message } };
   } else {
     const id = randomUUID().slice(0, 8);
-    log(`internal error ${id} on ${c.req.method} ${new URL(c.req.url).pathname}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    body = { error: { code: ApiErrorCode.internal, message: `internal error (id ${id}; the server's log has the details)` } };
+    log(
+      `internal error ${id} on ${c.req.method} ${new URL(c.req.url).pathname}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
+    body = {
+      error: { code: ApiErrorCode.internal, message: `internal error (id ${id}; the server's log has the details)` },
+    };
   }
   return c.json(body, httpStatusFor(body.error.code), headers);
 }

@@ -23,5 +23,7 @@ export interface Mount {
 }
 
 export function mountHandler(app: Hono<AppEnv>, mount: Mount, guards: MiddlewareHandler<AppEnv>[]): void {
-  app.on([...mount.methods], [mount.path, `${mount.path}/*`], ...guards, (c) => mount.fetch(c.req.raw, { principal: c.get('principal') }));
+  app.on([...mount.methods], [mount.path, `${mount.path}/*`], ...guards, (c) =>
+    mount.fetch(c.req.raw, { principal: c.get('principal') }),
+  );
 }

@@ -49,7 +49,10 @@ function tidy(schemas: Record<string, JsonSchema>): Record<string, JsonSchema> {
     const out: Record<string, unknown> = {};
     for (const [key, inner] of Object.entries(value)) {
       if (key === '$id' || key === '$schema') continue;
-      out[key] = key === '$ref' && typeof inner === 'string' ? inner.replace(`${REF}__shared#/$defs/`, `${REF}Shared_`) : rewrite(inner);
+      out[key] =
+        key === '$ref' && typeof inner === 'string'
+          ? inner.replace(`${REF}__shared#/$defs/`, `${REF}Shared_`)
+          : rewrite(inner);
     }
     return out;
   };
@@ -57,7 +60,10 @@ function tidy(schemas: Record<string, JsonSchema>): Record<string, JsonSchema> {
 }
 
 /** Every request body and response schema, named, converted in one pass so that they refer to each other. */
-function componentSchemas(routes: readonly Route[]): { schemas: Record<string, JsonSchema>; refOf: (schema: z.ZodType) => JsonSchema } {
+function componentSchemas(routes: readonly Route[]): {
+  schemas: Record<string, JsonSchema>;
+  refOf: (schema: z.ZodType) => JsonSchema;
+} {
   const registry = z.registry<{ id: string }>();
   const ids = new Map<z.ZodType, string>();
   const name = (schema: z.ZodType, id: string) => {
@@ -68,7 +74,9 @@ function componentSchemas(routes: readonly Route[]): { schemas: Record<string, J
   for (const [schema, id] of NAMED) name(schema, id);
   for (const route of routes) {
     if (route.body) name(route.body, `${pascal(route.operationId)}Request`);
-    for (const [status, response] of Object.entries(route.responses)) if (response.schema) name(response.schema, `${pascal(route.operationId)}Response${status === '200' ? '' : status}`);
+    for (const [status, response] of Object.entries(route.responses))
+      if (response.schema)
+        name(response.schema, `${pascal(route.operationId)}Response${status === '200' ? '' : status}`);
   }
   const converted = z.toJSONSchema(registry, {
     target: 'draft-2020-12',
@@ -78,7 +86,10 @@ function componentSchemas(routes: readonly Route[]): { schemas: Record<string, J
     override: (ctx) => {
       if (ctx.zodSchema !== PlanField) return;
       for (const key of Object.keys(ctx.jsonSchema)) delete (ctx.jsonSchema as JsonSchema)[key];
-      Object.assign(ctx.jsonSchema, { description: PlanField.description, anyOf: [{ $ref: `${REF}Plan` }, { type: 'string', description: 'the plan as YAML or JSON text' }] });
+      Object.assign(ctx.jsonSchema, {
+        description: PlanField.description,
+        anyOf: [{ $ref: `${REF}Plan` }, { type: 'string', description: 'the plan as YAML or JSON text' }],
+      });
     },
   });
   const schemas = tidy(converted.schemas as Record<string, JsonSchema>);
@@ -88,14 +99,26 @@ function componentSchemas(routes: readonly Route[]): { schemas: Record<string, J
 /** Path, query or header parameters from a strict object schema. */
 function parameters(where: 'path' | 'query', schema: z.ZodType | undefined): JsonSchema[] {
   if (!schema) return [];
-  const json = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input' }) as { properties?: Record<string, JsonSchema>; required?: string[] };
+  const json = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input' }) as {
+    properties?: Record<string, JsonSchema>;
+    required?: string[];
+  };
   return Object.entries(json.properties ?? {}).map(([name, property]) => {
     const { description, ...rest } = property;
-    return { name, in: where, required: where === 'path' || (json.required ?? []).includes(name), ...(description !== undefined && { description }), schema: rest };
+    return {
+      name,
+      in: where,
+      required: where === 'path' || (json.required ?? []).includes(name),
+      ...(description !== undefined && { description }),
+      schema: rest,
+    };
   });
 }
 
-const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: `${REF}Error` } } } });
+const errorResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: { $ref: `${REF}Error` } } },
+});
 
 /** The errors a route can answer with, from what it takes and whether it needs a token. */
 function errorResponses(route: Route): Record<string, unknown> {
@@ -105,13 +128,19 @@ function errorResponses(route: Route): Record<string, unknown> {
     errors[403] = errorResponse('the token lacks the scope, or the request came from a web origin that is not allowed');
   }
   if (route.params) errors[404] = errorResponse('no such run (or step, artifact, objective)');
-  if (route.method === 'post') errors[409] = errorResponse("the run's state does not allow it (it has ended, the decision is not pending, another process conducts it)");
+  if (route.method === 'post')
+    errors[409] = errorResponse(
+      "the run's state does not allow it (it has ended, the decision is not pending, another process conducts it)",
+    );
   if (route.body) {
     errors[413] = errorResponse('the body is larger than the server allows');
     errors[415] = errorResponse('the body is not JSON');
   }
-  if (route.scope !== null) errors[429] = errorResponse("too many requests for the token's rate limit (see Retry-After)");
-  errors[500] = errorResponse('an internal error (its id is in the message and the server log), or stored data that fails verification (`integrity`: a ledger, an artifact\'s content)');
+  if (route.scope !== null)
+    errors[429] = errorResponse("too many requests for the token's rate limit (see Retry-After)");
+  errors[500] = errorResponse(
+    "an internal error (its id is in the message and the server log), or stored data that fails verification (`integrity`: a ledger, an artifact's content)",
+  );
   return errors;
 }
 
@@ -130,20 +159,37 @@ export function openApiDocument(routes: readonly Route[], mounts: readonly Mount
     const responses: Record<string, unknown> = {};
     for (const [status, response] of Object.entries(route.responses)) {
       const type = response.contentType ?? 'application/json';
-      responses[status] = { description: response.description, ...(response.schema || type !== 'application/json' ? { content: { [type]: response.schema ? { schema: refOf(response.schema) } : {} } } : {}) };
+      responses[status] = {
+        description: response.description,
+        ...(response.schema || type !== 'application/json'
+          ? { content: { [type]: response.schema ? { schema: refOf(response.schema) } : {} } }
+          : {}),
+      };
     }
     const operation = {
       operationId: route.operationId,
       tags: [route.tag],
       summary: route.summary,
-      description: [route.description, route.scope !== null ? `Scope: \`${route.scope}\`.` : 'Public: no token needed.'].filter(Boolean).join('\n\n'),
-      ...(route.scope !== null ? { security: [{ bearerAuth: [route.scope] }], 'x-baton-scope': route.scope } : { security: [] }),
+      description: [route.description, route.scope !== null ? `Scope: \`${route.scope}\`.` : 'Public: no token needed.']
+        .filter(Boolean)
+        .join('\n\n'),
+      ...(route.scope !== null
+        ? { security: [{ bearerAuth: [route.scope] }], 'x-baton-scope': route.scope }
+        : { security: [] }),
       parameters: [
         ...parameters('path', route.params),
         ...parameters('query', route.query),
-        ...(route.headers ?? []).map((header) => ({ name: header.name, in: 'header', required: false, description: header.description, schema: { type: 'string' } })),
+        ...(route.headers ?? []).map((header) => ({
+          name: header.name,
+          in: 'header',
+          required: false,
+          description: header.description,
+          schema: { type: 'string' },
+        })),
       ],
-      ...(route.body && { requestBody: { required: true, content: { 'application/json': { schema: refOf(route.body) } } } }),
+      ...(route.body && {
+        requestBody: { required: true, content: { 'application/json': { schema: refOf(route.body) } } },
+      }),
       responses: { ...responses, ...errorResponses(route) },
     };
     (paths[openApiPath(route.path)] ??= {})[route.method] = operation;
@@ -157,7 +203,11 @@ export function openApiDocument(routes: readonly Route[], mounts: readonly Mount
         description: `${mount.description}\n\nScope: \`${mount.scope}\`.`,
         security: [{ bearerAuth: [mount.scope] }],
         'x-baton-scope': mount.scope,
-        responses: { default: { description: 'as the mounted protocol defines' }, 401: errorResponse('no token, or not a valid one'), 403: errorResponse('the token lacks the scope') },
+        responses: {
+          default: { description: 'as the mounted protocol defines' },
+          401: errorResponse('no token, or not a valid one'),
+          403: errorResponse('the token lacks the scope'),
+        },
       };
     }
   }
@@ -170,6 +220,11 @@ export function openApiDocument(routes: readonly Route[], mounts: readonly Mount
         'Runs, approvals, signals and the ledger of a Baton workspace. Bearer tokens with scopes (`read`, `operate`, `approve`, `admin`; admin may do everything) come from `baton token create`. Errors are `{ "error": { "code", "message", "issues"? } }`. See docs/api.md.',
     },
     paths,
-    components: { schemas, securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'a token from `baton token create --scope ...`' } } },
+    components: {
+      schemas,
+      securitySchemes: {
+        bearerAuth: { type: 'http', scheme: 'bearer', description: 'a token from `baton token create --scope ...`' },
+      },
+    },
   };
 }

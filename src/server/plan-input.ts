@@ -9,7 +9,9 @@ import type { Baton } from '../engine/index.js';
  * full plan schema in its place (see openapi.ts).
  */
 export const PlanField = z
-  .union([z.string().min(1, 'the plan text is empty'), z.record(z.string(), z.unknown())], { error: 'expected a plan: a JSON object, or its YAML or JSON text as a string' })
+  .union([z.string().min(1, 'the plan text is empty'), z.record(z.string(), z.unknown())], {
+    error: 'expected a plan: a JSON object, or its YAML or JSON text as a string',
+  })
   .describe('the plan: an object in the plan language, or its YAML or JSON text');
 
 export function readPlan(baton: Baton, given: string | Record<string, unknown>): Plan {

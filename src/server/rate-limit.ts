@@ -56,7 +56,12 @@ export function rateLimit(buckets: TokenBuckets): MiddlewareHandler<AppEnv> {
     const taken = buckets.take(principal.tokenId ?? principal.by);
     if (!taken.ok) {
       const seconds = Math.max(1, Math.ceil(taken.retryAfterMs / 1000));
-      throw new ApiError(ApiErrorCode.rateLimited, `too many requests from ${principal.by}; try again in ${seconds}s`, undefined, { 'Retry-After': String(seconds) });
+      throw new ApiError(
+        ApiErrorCode.rateLimited,
+        `too many requests from ${principal.by}; try again in ${seconds}s`,
+        undefined,
+        { 'Retry-After': String(seconds) },
+      );
     }
     return next();
   };

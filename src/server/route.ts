@@ -46,14 +46,24 @@ export interface RouteSpec<P, Q, B> {
   headers?: { name: string; description: string }[];
   /** The answers it gives when it succeeds; the errors are added for every route alike. */
   responses: Record<number, RouteResponse>;
-  handle(input: { c: AppContext; params: Parsed<P>; query: Parsed<Q>; body: Parsed<B>; principal: Principal }): Promise<Response> | Response;
+  handle(input: {
+    c: AppContext;
+    params: Parsed<P>;
+    query: Parsed<Q>;
+    body: Parsed<B>;
+    principal: Principal;
+  }): Promise<Response> | Response;
 }
 
 type AnySchema = z.ZodType | undefined;
 export type Route = RouteSpec<AnySchema, AnySchema, AnySchema>;
 
 /** Declares a route with its types inferred from its schemas. */
-export function defineRoute<P extends AnySchema = undefined, Q extends AnySchema = undefined, B extends AnySchema = undefined>(spec: RouteSpec<P, Q, B>): Route {
+export function defineRoute<
+  P extends AnySchema = undefined,
+  Q extends AnySchema = undefined,
+  B extends AnySchema = undefined,
+>(spec: RouteSpec<P, Q, B>): Route {
   return spec as unknown as Route;
 }
 
@@ -62,14 +72,20 @@ export function issuesFrom(where: 'body' | 'query' | 'path', error: z.ZodError):
   const noun = where === 'body' ? 'field' : where === 'query' ? 'query parameter' : 'path parameter';
   return error.issues.flatMap((issue): ApiIssue[] => {
     const path = [where, ...issue.path.map((part) => (typeof part === 'symbol' ? String(part) : part))];
-    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ path: [...path, key], message: `unknown ${noun} "${key}"` }));
+    if (issue.code === 'unrecognized_keys')
+      return issue.keys.map((key) => ({ path: [...path, key], message: `unknown ${noun} "${key}"` }));
     return [{ path, message: issue.message }];
   });
 }
 
 function parse<T extends z.ZodType>(where: 'body' | 'query' | 'path', schema: T, value: unknown): z.output<T> {
   const result = schema.safeParse(value);
-  if (!result.success) throw new ApiError(ApiErrorCode.badInput, `invalid request ${where === 'path' ? 'path' : where}`, issuesFrom(where, result.error));
+  if (!result.success)
+    throw new ApiError(
+      ApiErrorCode.badInput,
+      `invalid request ${where === 'path' ? 'path' : where}`,
+      issuesFrom(where, result.error),
+    );
   return result.data;
 }
 
@@ -83,12 +99,17 @@ async function readJsonBody(c: AppContext): Promise<unknown> {
   if (text.trim() === '') return {};
   const type = c.req.header('content-type') ?? '';
   if (!/^application\/([a-z.+-]*\+)?json\s*(;|$)/i.test(type)) {
-    throw new ApiError(ApiErrorCode.unsupportedMediaType, `send the body as JSON with Content-Type: application/json (got ${type === '' ? 'no Content-Type' : JSON.stringify(type.slice(0, 100))}); with curl, --json '{...}' does both`);
+    throw new ApiError(
+      ApiErrorCode.unsupportedMediaType,
+      `send the body as JSON with Content-Type: application/json (got ${type === '' ? 'no Content-Type' : JSON.stringify(type.slice(0, 100))}); with curl, --json '{...}' does both`,
+    );
   }
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new ApiError(ApiErrorCode.badInput, 'the request body is not valid JSON', [{ path: ['body'], message: (error as Error).message }]);
+    throw new ApiError(ApiErrorCode.badInput, 'the request body is not valid JSON', [
+      { path: ['body'], message: (error as Error).message },
+    ]);
   }
 }
 

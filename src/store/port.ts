@@ -142,7 +142,10 @@ export interface ContextEntry {
 }
 
 /** Each kind's id prefix: the store numbers entries per kind, so ids read `obj-1`, `ins-1`. */
-export const CONTEXT_ID_PREFIX = { objective: 'obj', insight: 'ins' } as const satisfies Record<ContextEntry['kind'], string>;
+export const CONTEXT_ID_PREFIX = { objective: 'obj', insight: 'ins' } as const satisfies Record<
+  ContextEntry['kind'],
+  string
+>;
 
 /**
  * An event with its place in the workspace-wide stream of every run's events. Positions are
@@ -185,7 +188,14 @@ export interface Store {
    * (when given) are the function capabilities the claimer has; `skills` (when given) limit it
    * to work for those skills.
    */
-  claimWork(args: { workerId: string; runId?: string; limit: number; leaseUntil: number; functions?: readonly string[]; skills?: readonly string[] }): Promise<WorkItem[]>;
+  claimWork(args: {
+    workerId: string;
+    runId?: string;
+    limit: number;
+    leaseUntil: number;
+    functions?: readonly string[];
+    skills?: readonly string[];
+  }): Promise<WorkItem[]>;
   /** Renews the leases of everything a worker still holds (not reported, not abandoned); returns those attempt ids. */
   renewLeases(workerId: string, leaseUntil: number): Promise<WorkKey[]>;
   /**
@@ -208,10 +218,21 @@ export interface Store {
    * Takes the run's conductor lock when it is free, expired, already ours, or held by
    * `replacing` (an owner known to be dead). Returns the holder when it could not.
    */
-  acquireRunLock(args: { runId: string; owner: RunOwner; expiresAt: number; now: number; replacing?: string }): Promise<{ acquired: true } | { acquired: false; holder: RunLock }>;
+  acquireRunLock(args: {
+    runId: string;
+    owner: RunOwner;
+    expiresAt: number;
+    now: number;
+    replacing?: string;
+  }): Promise<{ acquired: true } | { acquired: false; holder: RunLock }>;
   releaseRunLock(runId: string, ownerId: string): Promise<void>;
   /** Records an objective or insight; the store numbers it (`obj-1`, `ins-1`, ...). */
-  addContextEntry(entry: { kind: ContextEntry['kind']; text: string; runId?: string; at: string }): Promise<ContextEntry>;
+  addContextEntry(entry: {
+    kind: ContextEntry['kind'];
+    text: string;
+    runId?: string;
+    at: string;
+  }): Promise<ContextEntry>;
   /** Marks an open objective complete with its outcome; undefined when there is no such objective, ConflictError when it is not open. */
   completeContextEntry(args: { id: string; outcome: string; at: string }): Promise<ContextEntry | undefined>;
   /** Entries oldest first, optionally of one kind. */

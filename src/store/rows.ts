@@ -59,7 +59,12 @@ export function toWork(row: Row): WorkItem {
 }
 
 export function toLock(row: Row): RunLock {
-  return { id: row.lock_owner as string, host: row.lock_host as string, pid: row.lock_pid as number, expiresAt: toNumber(row.lock_expires_at) };
+  return {
+    id: row.lock_owner as string,
+    host: row.lock_host as string,
+    pid: row.lock_pid as number,
+    expiresAt: toNumber(row.lock_expires_at),
+  };
 }
 
 export function toContextEntry(row: Row): ContextEntry {

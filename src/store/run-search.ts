@@ -29,7 +29,10 @@ export function objectiveOf(events: readonly LedgerEvent[]): string | null {
 }
 
 /** What the in-memory adapter matches, the same way as the SQL ones. */
-export function matchesRunSearch(run: { runId: string; name: string; objective: string | null }, search: string): boolean {
+export function matchesRunSearch(
+  run: { runId: string; name: string; objective: string | null },
+  search: string,
+): boolean {
   const needle = search.toLowerCase();
   return [run.runId, run.name, run.objective ?? ''].some((text) => text.toLowerCase().includes(needle));
 }

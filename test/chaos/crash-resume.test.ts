@@ -96,7 +96,9 @@ describe('crash safety', () => {
     expect(events.at(-1)?.type).toBe('run.succeeded');
 
     const rejected = new Set(events.flatMap((e) => (e.type === 'attempt.rejected' ? [e.data.attemptId] : [])));
-    const accepted = events.flatMap((e: LedgerEvent) => (e.type === 'attempt.succeeded' && !rejected.has(e.data.attemptId) ? [e.data.attemptId] : []));
+    const accepted = events.flatMap((e: LedgerEvent) =>
+      e.type === 'attempt.succeeded' && !rejected.has(e.data.attemptId) ? [e.data.attemptId] : [],
+    );
     const acceptedByInstance = new Map<string, number>();
     for (const attemptId of accepted) {
       const { instance, attempt } = instanceOf(attemptId);
@@ -108,11 +110,17 @@ describe('crash safety', () => {
     // Children of a killed engine may still finish; give them a moment before reading the log.
     await new Promise((resolve) => setTimeout(resolve, 400));
     const lines = readFileSync(log, 'utf8').trim().split('\n');
-    for (const attemptId of accepted) expect(lines.filter((line) => line === attemptId), attemptId).toHaveLength(1);
+    for (const attemptId of accepted)
+      expect(
+        lines.filter((line) => line === attemptId),
+        attemptId,
+      ).toHaveLength(1);
     expect(new Set(lines).size, 'an attempt id ran twice').toBe(lines.length);
     for (const line of lines) {
       const { instance, attempt } = instanceOf(line);
-      expect(attempt, `${instance} ran again after its success was recorded`).toBeLessThanOrEqual(acceptedByInstance.get(instance) as number);
+      expect(attempt, `${instance} ran again after its success was recorded`).toBeLessThanOrEqual(
+        acceptedByInstance.get(instance) as number,
+      );
     }
   });
 
@@ -125,7 +133,21 @@ describe('crash safety', () => {
     // 300 steps in a chain, 50 ms each: far more than 50 short-lived engines can finish.
     const steps: Record<string, object> = {};
     for (let i = 0; i < 300; i++) steps[`s${i}`] = { skill: 'work', ...(i > 0 && { after: [`s${i - 1}`] }) };
-    writeFileSync(plan, JSON.stringify({ baton: 1, name: 'long-chain', capabilities: { effect: { kind: 'command', command: ['sh', '-c', `sleep 0.05; echo "$BATON_ATTEMPT_ID" >> ${log}`], skills: { work: 1 } } }, steps }));
+    writeFileSync(
+      plan,
+      JSON.stringify({
+        baton: 1,
+        name: 'long-chain',
+        capabilities: {
+          effect: {
+            kind: 'command',
+            command: ['sh', '-c', `sleep 0.05; echo "$BATON_ATTEMPT_ID" >> ${log}`],
+            skills: { work: 1 },
+          },
+        },
+        steps,
+      }),
+    );
     const runId = 'fifty-kills';
     const lineCount = () => readFileSync(log, 'utf8').split('\n').length - 1;
     // Each kill lands at a random point once the engine has made some progress (1 to 3 more side
@@ -133,7 +155,9 @@ describe('crash safety', () => {
     for (let kills = 0; kills < 50; kills++) {
       const exists = baton(['status', runId], { home }).code === 0;
       const child = batonAsync(exists ? ['resume', runId] : ['run', plan, '--run-id', runId], { home });
-      const exited = new Promise<string>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? String(code))));
+      const exited = new Promise<string>((resolve) =>
+        child.on('exit', (code, signal) => resolve(signal ?? String(code))),
+      );
       const target = lineCount() + 1 + Math.floor(Math.random() * 3);
       for (let waited = 0; lineCount() < target; waited += 10) {
         if (waited > 60_000) throw new Error(`no progress after kill ${kills}`);
@@ -154,12 +178,18 @@ describe('crash safety', () => {
     expect(replayLedger(events)).toMatchObject({ ok: true });
     expect(events.filter((e) => e.type === 'run.resumed').length).toBeGreaterThanOrEqual(50);
     const rejected = new Set(events.flatMap((e) => (e.type === 'attempt.rejected' ? [e.data.attemptId] : [])));
-    const accepted = events.flatMap((e: LedgerEvent) => (e.type === 'attempt.succeeded' && !rejected.has(e.data.attemptId) ? [e.data.attemptId] : []));
+    const accepted = events.flatMap((e: LedgerEvent) =>
+      e.type === 'attempt.succeeded' && !rejected.has(e.data.attemptId) ? [e.data.attemptId] : [],
+    );
     expect(new Set(accepted.map((attemptId) => instanceOf(attemptId).instance)).size).toBe(300);
     expect(accepted).toHaveLength(300);
     // A killed engine's command may still finish on its own; give stragglers a moment.
     await new Promise((resolve) => setTimeout(resolve, 400));
     const lines = readFileSync(log, 'utf8').trim().split('\n');
-    for (const attemptId of accepted) expect(lines.filter((line) => line === attemptId), attemptId).toHaveLength(1);
+    for (const attemptId of accepted)
+      expect(
+        lines.filter((line) => line === attemptId),
+        attemptId,
+      ).toHaveLength(1);
   }, 180_000);
 });

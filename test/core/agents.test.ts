@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { BatonError, checkHandoffTransition, checkPhaseTransition, handoffArtifacts, queueHandoff, recordRoute, reportStatus, type BatonEvent } from '../../src/core/index.js';
+import {
+  BatonError,
+  checkHandoffTransition,
+  checkPhaseTransition,
+  handoffArtifacts,
+  queueHandoff,
+  recordRoute,
+  reportStatus,
+  type BatonEvent,
+} from '../../src/core/index.js';
 import { BY, governed, type Governed } from './governed.js';
 
 /** infrastructure (build) then execution behind a person's approval (review, then publish). */
@@ -19,7 +28,10 @@ function release(): Governed {
 const ARTIFACT = { name: 'build/app.txt', sha256: 'a'.repeat(64), bytes: 12 };
 
 function built(run: Governed): void {
-  run.signal({ type: 'attempt.succeeded', data: { attemptId: 'build/a1', output: { ok: true }, durationMs: 1, artifacts: [ARTIFACT] } });
+  run.signal({
+    type: 'attempt.succeeded',
+    data: { attemptId: 'build/a1', output: { ok: true }, durationMs: 1, artifacts: [ARTIFACT] },
+  });
 }
 
 /** The message of the BatonError `fn` throws, with its code. */
@@ -36,19 +48,34 @@ function refusal(fn: () => unknown): { code: string; message: string } {
 describe('checkPhaseTransition: the conductor’s rule, read-only', () => {
   it('says what the conductor recorded when it refused the phase, and allows it once a person approved', () => {
     const run = release();
-    expect(checkPhaseTransition(run.state, null, 'execution')).toEqual({ allowed: false, reason: 'phase "infrastructure" is not complete (building)' });
+    expect(checkPhaseTransition(run.state, null, 'execution')).toEqual({
+      allowed: false,
+      reason: 'phase "infrastructure" is not complete (building)',
+    });
     built(run);
     const [denied] = run.all('phase.transition_denied');
-    expect(checkPhaseTransition(run.state, 'infrastructure', 'execution')).toEqual({ allowed: false, reason: denied?.reason });
-    expect(denied?.reason).toBe('the gate of "execution" is waiting for approval: "execution" needs a person\'s approval');
-    expect(checkPhaseTransition(run.state, null, 'nope').reason).toBe('unknown phase "nope"; phases: infrastructure, execution');
-    expect(checkPhaseTransition(run.state, 'execution', 'infrastructure').reason).toBe('"infrastructure" is already open: a phase opens once; to redo work, revise or revert the plan');
+    expect(checkPhaseTransition(run.state, 'infrastructure', 'execution')).toEqual({
+      allowed: false,
+      reason: denied?.reason,
+    });
+    expect(denied?.reason).toBe(
+      'the gate of "execution" is waiting for approval: "execution" needs a person\'s approval',
+    );
+    expect(checkPhaseTransition(run.state, null, 'nope').reason).toBe(
+      'unknown phase "nope"; phases: infrastructure, execution',
+    );
+    expect(checkPhaseTransition(run.state, 'execution', 'infrastructure').reason).toBe(
+      '"infrastructure" is already open: a phase opens once; to redo work, revise or revert the plan',
+    );
     const before = structuredClone(run.state);
     checkPhaseTransition(run.state, null, 'execution');
     expect(run.state).toEqual(before);
     run.approve('gate:execution', 'looks right');
     expect(run.all('phase.opened').map((opened) => opened.phase)).toEqual(['infrastructure', 'execution']);
-    expect(checkPhaseTransition(run.state, 'infrastructure', 'execution')).toEqual({ allowed: false, reason: '"execution" is already open: a phase opens once; to redo work, revise or revert the plan' });
+    expect(checkPhaseTransition(run.state, 'infrastructure', 'execution')).toEqual({
+      allowed: false,
+      reason: '"execution" is already open: a phase opens once; to redo work, revise or revert the plan',
+    });
   });
 });
 
@@ -57,50 +84,103 @@ describe('reportStatus: an agent’s report must agree with the ledger', () => {
     const run = release();
     expect(refusal(() => reportStatus(run.state, { agent: 'builder', step: 'build', status: 'done' }, BY))).toEqual({
       code: 'conflict',
-      message: 'step "build" has not succeeded (it is running): "done" must agree with the ledger, where a step is done once the conductor accepts its result; report "working" or "blocked" until it has',
+      message:
+        'step "build" has not succeeded (it is running): "done" must agree with the ledger, where a step is done once the conductor accepts its result; report "working" or "blocked" until it has',
     });
-    expect(run.signal(reportStatus(run.state, { agent: 'builder', step: 'build', status: 'working', note: 'compiling' }, BY))).toEqual([]);
+    expect(
+      run.signal(
+        reportStatus(run.state, { agent: 'builder', step: 'build', status: 'working', note: 'compiling' }, BY),
+      ),
+    ).toEqual([]);
     built(run);
-    expect(refusal(() => reportStatus(run.state, { agent: 'builder', step: 'build', status: 'working' }, BY)).message).toBe('step "build" has already succeeded: no agent can be working on it (report "done" to acknowledge it)');
+    expect(
+      refusal(() => reportStatus(run.state, { agent: 'builder', step: 'build', status: 'working' }, BY)).message,
+    ).toBe('step "build" has already succeeded: no agent can be working on it (report "done" to acknowledge it)');
     run.signal(reportStatus(run.state, { agent: 'builder', step: 'build', status: 'done' }, BY));
-    expect(refusal(() => reportStatus(run.state, { agent: 'reviewer', step: 'review', status: 'working' }, BY)).message).toBe(
+    expect(
+      refusal(() => reportStatus(run.state, { agent: 'reviewer', step: 'review', status: 'working' }, BY)).message,
+    ).toBe(
       'step "review" cannot be working: phase "execution" is not open and cannot open now: the gate of "execution" is waiting for approval: "execution" needs a person\'s approval',
     );
     // Blocked is honest anywhere work has not finished: waiting on the gate is being blocked.
-    run.signal(reportStatus(run.state, { agent: 'reviewer', step: 'review', status: 'blocked', note: 'waiting for the gate' }, BY));
+    run.signal(
+      reportStatus(
+        run.state,
+        { agent: 'reviewer', step: 'review', status: 'blocked', note: 'waiting for the gate' },
+        BY,
+      ),
+    );
     run.signal(reportStatus(run.state, { agent: 'lead', phase: 'infrastructure', status: 'done' }, BY));
-    expect(refusal(() => reportStatus(run.state, { agent: 'lead', phase: 'execution', status: 'done' }, BY)).message).toBe('phase "execution" is not done: it is needed (0 of 2 steps finished, 0 failed)');
+    expect(
+      refusal(() => reportStatus(run.state, { agent: 'lead', phase: 'execution', status: 'done' }, BY)).message,
+    ).toBe('phase "execution" is not done: it is needed (0 of 2 steps finished, 0 failed)');
     expect([...run.state.agentReports.keys()]).toEqual(['step:build', 'step:review', 'phase:infrastructure']);
-    expect(run.state.agentReports.get('step:build')).toMatchObject({ agent: 'builder', status: 'done', note: null, by: BY });
+    expect(run.state.agentReports.get('step:build')).toMatchObject({
+      agent: 'builder',
+      status: 'done',
+      note: null,
+      by: BY,
+    });
     run.expectFixpoint();
   });
 
   it('says plainly what is wrong with the input', () => {
     const run = release();
-    expect(refusal(() => reportStatus(run.state, { agent: 'a', step: 'build', phase: 'infrastructure', status: 'working' }, BY))).toEqual({
+    expect(
+      refusal(() =>
+        reportStatus(run.state, { agent: 'a', step: 'build', phase: 'infrastructure', status: 'working' }, BY),
+      ),
+    ).toEqual({
       code: 'bad_input',
       message: 'a status report is about one step or one phase: give `step` or `phase`, not both and not neither',
     });
-    expect(refusal(() => reportStatus(run.state, { agent: '  ', step: 'build', status: 'working' }, BY)).message).toBe('agent is empty; give it as non-blank text');
-    expect(refusal(() => reportStatus(run.state, { agent: 'a', step: 'biuld', status: 'working' }, BY))).toEqual({ code: 'not_found', message: 'step "biuld" in run "r1" (steps: build, review, publish) not found' });
-    expect(refusal(() => reportStatus(run.state, { agent: 'a', phase: 'deploy', status: 'working' }, BY)).message).toBe('phase "deploy" in run "r1" (phases: infrastructure, execution) not found');
+    expect(refusal(() => reportStatus(run.state, { agent: '  ', step: 'build', status: 'working' }, BY)).message).toBe(
+      'agent is empty; give it as non-blank text',
+    );
+    expect(refusal(() => reportStatus(run.state, { agent: 'a', step: 'biuld', status: 'working' }, BY))).toEqual({
+      code: 'not_found',
+      message: 'step "biuld" in run "r1" (steps: build, review, publish) not found',
+    });
+    expect(refusal(() => reportStatus(run.state, { agent: 'a', phase: 'deploy', status: 'working' }, BY)).message).toBe(
+      'phase "deploy" in run "r1" (phases: infrastructure, execution) not found',
+    );
     expect(run.state.agentReports.size).toBe(0);
   });
 
   it('refuses work on a run that has ended; "done" only where a step succeeded', () => {
     const run = release();
     run.signal({ type: 'run.abort_requested', data: { by: BY, reason: 'stop' } });
-    run.signal({ type: 'attempt.failed', data: { attemptId: 'build/a1', error: { type: 'cancelled', message: 'x', retryable: false }, durationMs: 1 } });
+    run.signal({
+      type: 'attempt.failed',
+      data: { attemptId: 'build/a1', error: { type: 'cancelled', message: 'x', retryable: false }, durationMs: 1 },
+    });
     expect(run.state.status).toBe('aborted');
-    expect(refusal(() => reportStatus(run.state, { agent: 'a', step: 'build', status: 'blocked' }, BY)).message).toBe('cannot report "blocked": run "r1" has already aborted (only "done" can still be reported, for a step that succeeded)');
-    expect(refusal(() => reportStatus(run.state, { agent: 'a', step: 'build', status: 'done' }, BY)).message).toBe('step "build" did not succeed (it was cancelled): "done" must agree with the ledger');
+    expect(refusal(() => reportStatus(run.state, { agent: 'a', step: 'build', status: 'blocked' }, BY)).message).toBe(
+      'cannot report "blocked": run "r1" has already aborted (only "done" can still be reported, for a step that succeeded)',
+    );
+    expect(refusal(() => reportStatus(run.state, { agent: 'a', step: 'build', status: 'done' }, BY)).message).toBe(
+      'step "build" did not succeed (it was cancelled): "done" must agree with the ledger',
+    );
   });
 });
 
 describe('recordRoute: an agent’s routing decision', () => {
   it('marks the chosen candidate, and refuses a choice that is not among the candidates', () => {
     const run = release();
-    const route = recordRoute(run.state, { agent: 'lead', step: 'review', to: 'alice', reason: 'knows the code', candidates: [{ name: 'alice', score: 0.9 }, { name: 'bob', reason: 'on leave' }] }, BY);
+    const route = recordRoute(
+      run.state,
+      {
+        agent: 'lead',
+        step: 'review',
+        to: 'alice',
+        reason: 'knows the code',
+        candidates: [
+          { name: 'alice', score: 0.9 },
+          { name: 'bob', reason: 'on leave' },
+        ],
+      },
+      BY,
+    );
     expect(route.data).toEqual({
       agent: 'lead',
       step: 'review',
@@ -113,12 +193,30 @@ describe('recordRoute: an agent’s routing decision', () => {
       by: BY,
     });
     expect(run.signal(route)).toEqual([]);
-    expect(refusal(() => recordRoute(run.state, { agent: 'lead', step: 'review', to: 'carol', reason: 'x', candidates: [{ name: 'alice' }, { name: 'bob' }] }, BY)).message).toBe(
+    expect(
+      refusal(() =>
+        recordRoute(
+          run.state,
+          { agent: 'lead', step: 'review', to: 'carol', reason: 'x', candidates: [{ name: 'alice' }, { name: 'bob' }] },
+          BY,
+        ),
+      ).message,
+    ).toBe(
       '`to` is "carol", which is not among the candidates (alice, bob): list the chosen one among them, or give no candidates',
     );
-    expect(refusal(() => recordRoute(run.state, { agent: 'lead', step: 'review', to: 'bob', reason: 'x', candidates: [{ name: 'bob' }, { name: 'bob' }] }, BY)).message).toBe('candidate "bob" is listed more than once; list each option once');
+    expect(
+      refusal(() =>
+        recordRoute(
+          run.state,
+          { agent: 'lead', step: 'review', to: 'bob', reason: 'x', candidates: [{ name: 'bob' }, { name: 'bob' }] },
+          BY,
+        ),
+      ).message,
+    ).toBe('candidate "bob" is listed more than once; list each option once');
     built(run);
-    expect(refusal(() => recordRoute(run.state, { agent: 'lead', step: 'build', to: 'bob', reason: 'x' }, BY)).message).toBe('step "build" has already succeeded: there is no work left to route');
+    expect(
+      refusal(() => recordRoute(run.state, { agent: 'lead', step: 'build', to: 'bob', reason: 'x' }, BY)).message,
+    ).toBe('step "build" has already succeeded: there is no work left to route');
     run.expectFixpoint();
   });
 });
@@ -126,20 +224,39 @@ describe('recordRoute: an agent’s routing decision', () => {
 describe('handoffs: the checks each protocol step makes', () => {
   it('artifacts must be the run’s; the handing step must have succeeded; the receiving phase must be open or may open', () => {
     const run = release();
-    const handoff = { from: { agent: 'builder', step: 'build' }, to: { agent: 'reviewer', step: 'review' }, artifacts: ['build/app.txt'], reason: 'built' };
-    expect(refusal(() => handoffArtifacts(run.state, ['build/app.txt']))).toEqual({ code: 'not_found', message: 'artifact "build/app.txt" in run "r1" (the run has no artifacts) not found' });
+    const handoff = {
+      from: { agent: 'builder', step: 'build' },
+      to: { agent: 'reviewer', step: 'review' },
+      artifacts: ['build/app.txt'],
+      reason: 'built',
+    };
+    expect(refusal(() => handoffArtifacts(run.state, ['build/app.txt']))).toEqual({
+      code: 'not_found',
+      message: 'artifact "build/app.txt" in run "r1" (the run has no artifacts) not found',
+    });
     expect(refusal(() => checkHandoffTransition(run.state, handoff)).message).toBe(
       'step "build" has not succeeded (it is running): only finished work is handed on (to give a step\'s own work to another agent, hand off from and to the same step)',
     );
     // Handing one's own step to another agent is not a transition.
-    expect(checkHandoffTransition(run.state, { from: { agent: 'builder', step: 'build' }, to: { agent: 'helper', step: 'build' } })).toBe('phase "infrastructure" of step "build" is open');
+    expect(
+      checkHandoffTransition(run.state, {
+        from: { agent: 'builder', step: 'build' },
+        to: { agent: 'helper', step: 'build' },
+      }),
+    ).toBe('phase "infrastructure" of step "build" is open');
     built(run);
     expect(handoffArtifacts(run.state, ['build/app.txt'])).toEqual([ARTIFACT]);
-    expect(refusal(() => handoffArtifacts(run.state, ['build/app.txt', 'build/app.txt'])).message).toBe('artifact "build/app.txt" is listed more than once');
+    expect(refusal(() => handoffArtifacts(run.state, ['build/app.txt', 'build/app.txt'])).message).toBe(
+      'artifact "build/app.txt" is listed more than once',
+    );
     expect(refusal(() => checkHandoffTransition(run.state, handoff)).message).toBe(
       'cannot hand off to step "review": phase "execution" is not open and cannot open now: the gate of "execution" is waiting for approval: "execution" needs a person\'s approval',
     );
-    expect(refusal(() => checkHandoffTransition(run.state, { from: { agent: 'x', step: 'review' }, to: { agent: 'y', step: 'build' } })).message).toMatch(/^step "review" has not succeeded/);
+    expect(
+      refusal(() =>
+        checkHandoffTransition(run.state, { from: { agent: 'x', step: 'review' }, to: { agent: 'y', step: 'build' } }),
+      ).message,
+    ).toMatch(/^step "review" has not succeeded/);
     run.approve('gate:execution');
     expect(checkHandoffTransition(run.state, handoff)).toBe('phase "execution" of step "review" is open');
   });
@@ -148,9 +265,24 @@ describe('handoffs: the checks each protocol step makes', () => {
     const run = release();
     built(run);
     run.approve('gate:execution');
-    const input = { from: { agent: 'builder', step: 'build' }, to: { agent: 'reviewer', step: 'review' }, artifacts: ['build/app.txt'], reason: 'built and tested' };
+    const input = {
+      from: { agent: 'builder', step: 'build' },
+      to: { agent: 'reviewer', step: 'review' },
+      artifacts: ['build/app.txt'],
+      reason: 'built and tested',
+    };
     const queued = queueHandoff(run.state, input, [ARTIFACT], BY);
-    expect(queued).toEqual({ type: 'handoff.queued', data: { id: 'handoff-1', from: input.from, to: input.to, artifacts: [ARTIFACT], reason: 'built and tested', by: BY } });
+    expect(queued).toEqual({
+      type: 'handoff.queued',
+      data: {
+        id: 'handoff-1',
+        from: input.from,
+        to: input.to,
+        artifacts: [ARTIFACT],
+        reason: 'built and tested',
+        by: BY,
+      },
+    });
     expect(run.signal(queued)).toEqual([]);
     expect(refusal(() => queueHandoff(run.state, input, [ARTIFACT], BY))).toEqual({
       code: 'conflict',

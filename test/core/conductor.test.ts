@@ -36,7 +36,10 @@ describe('conductor: sequence and parallel split', () => {
   it('renders inputs from upstream outputs and run inputs', () => {
     const run = given(
       plan(
-        { a: {}, b: { after: ['a'], input: { sum: '{{ steps.a.output.n + inputs.k }}', text: 'n={{ steps.a.output.n }}' } } },
+        {
+          a: {},
+          b: { after: ['a'], input: { sum: '{{ steps.a.output.n + inputs.k }}', text: 'n={{ steps.a.output.n }}' } },
+        },
         { inputs: { k: { type: 'integer', default: 2 } } },
       ),
       { k: 5 },
@@ -81,7 +84,10 @@ describe('conductor: conditions and dead-path elimination', () => {
     const inputs = { inputs: { x: { type: 'string', default: 'yes' } } };
     const held = given(plan({ a: { when: 'inputs.x' } }, inputs), { x: 'yes' });
     const request = held.decisions.find((e) => e.type === 'decision.requested');
-    expect(request?.data).toMatchObject({ id: 'escalation:a', reason: 'cannot evaluate an expression of "a": when `inputs.x`: must be true or false, got "yes"' });
+    expect(request?.data).toMatchObject({
+      id: 'escalation:a',
+      reason: 'cannot evaluate an expression of "a": when `inputs.x`: must be true or false, got "yes"',
+    });
     expect(held.state.status).toBe('running');
     const run = given(plan({ a: { when: 'inputs.x', on_failure: 'fail' } }, inputs), { x: 'yes' });
     const failed = run.decisions.find((e) => e.type === 'step.failed');
@@ -101,7 +107,9 @@ describe('conductor: N-of-M and first-of joins', () => {
   });
 
   it('skips a count join that can no longer reach its number', () => {
-    const run = given(plan({ a: { when: 'false' }, b: { when: 'false' }, c: {}, two: { after: { count: 2, of: ['a', 'b', 'c'] } } }));
+    const run = given(
+      plan({ a: { when: 'false' }, b: { when: 'false' }, c: {}, two: { after: { count: 2, of: ['a', 'b', 'c'] } } }),
+    );
     const skip = run.decisions.find((e) => e.type === 'step.skipped' && e.data.step === 'two');
     expect(skip?.type === 'step.skipped' && skip.data.reason).toMatch(/needs 2 of a, b, c.*2 of 3 were skipped/);
   });
@@ -113,9 +121,16 @@ describe('conductor: N-of-M and first-of joins', () => {
 });
 
 describe('conductor: for_each', () => {
-  const fan = plan(
-    { list: {}, each: { after: ['list'], for_each: 'steps.list.output', concurrency: 2, input: { n: '{{ item * 10 }}', i: '{{ index }}' } }, sum: { after: ['each'] } },
-  );
+  const fan = plan({
+    list: {},
+    each: {
+      after: ['list'],
+      for_each: 'steps.list.output',
+      concurrency: 2,
+      input: { n: '{{ item * 10 }}', i: '{{ index }}' },
+    },
+    sum: { after: ['each'] },
+  });
 
   it('expands a list into instances and keeps within the concurrency', () => {
     const run = given(fan);
@@ -132,7 +147,9 @@ describe('conductor: for_each', () => {
   });
 
   it('keeps a due retry within the concurrency until a slot frees', () => {
-    const run = given(plan({ each: { for_each: '[0, 1, 2, 3]', concurrency: 2, retry: { max: 1, backoff: '100ms' } } }));
+    const run = given(
+      plan({ each: { for_each: '[0, 1, 2, 3]', concurrency: 2, retry: { max: 1, backoff: '100ms' } } }),
+    );
     expect(run.inflight()).toEqual(['each[0]/a1', 'each[1]/a1']);
     expect(dispatched(run.fail('each[0]/a1'))).toEqual(['each[2]/a1']);
     expect(dispatched(run.advance(100))).toEqual([]);
@@ -145,7 +162,10 @@ describe('conductor: for_each', () => {
   it('succeeds at once on an empty list', () => {
     const run = given(fan);
     const made = run.succeed('list/a1', []);
-    expect(made.find((e) => e.type === 'step.succeeded' && e.data.step === 'each')?.data).toEqual({ step: 'each', output: [] });
+    expect(made.find((e) => e.type === 'step.succeeded' && e.data.step === 'each')?.data).toEqual({
+      step: 'each',
+      output: [],
+    });
     expect(dispatched(made)).toEqual(['sum/a1']);
   });
 
@@ -161,7 +181,11 @@ describe('conductor: retry and failure', () => {
   it('retries with exponential backoff, then fails the run', () => {
     const run = given(plan({ a: { retry: { max: 2, backoff: '1s' } }, b: {} }));
     const first = run.fail('a/a1');
-    expect(first.find((e) => e.type === 'attempt.retry_scheduled')?.data).toMatchObject({ delayMs: 1000, retry: 1, of: 2 });
+    expect(first.find((e) => e.type === 'attempt.retry_scheduled')?.data).toMatchObject({
+      delayMs: 1000,
+      retry: 1,
+      of: 2,
+    });
     expect(dispatched(run.advance(999))).toEqual([]);
     expect(dispatched(run.advance(1))).toEqual(['a/a2']);
     expect(run.fail('a/a2').find((e) => e.type === 'attempt.retry_scheduled')?.data).toMatchObject({ delayMs: 2000 });
@@ -190,7 +214,9 @@ describe('conductor: retry and failure', () => {
     run.signal({ type: 'attempt.abandoned', data: { attemptId: 'a/a1', reason: 'engine restarted' } });
     expect(run.inflight()).toEqual(['a/a2']);
     const late = run.succeed('a/a1', 'late');
-    expect(late).toEqual([{ type: 'attempt.rejected', data: { attemptId: 'a/a1', reason: expect.stringMatching(/no longer current/) } }]);
+    expect(late).toEqual([
+      { type: 'attempt.rejected', data: { attemptId: 'a/a1', reason: expect.stringMatching(/no longer current/) } },
+    ]);
     run.succeed('a/a2', 'accepted');
     expect(run.state.steps.a?.output).toBe('accepted');
   });
@@ -198,7 +224,10 @@ describe('conductor: retry and failure', () => {
 
 describe('conductor: inputs in expressions', () => {
   it('keeps a number input a double even when it is whole, so it mixes with fractions', () => {
-    const run = given(plan({ a: { input: '{{ inputs.price * 1.5 }}' } }, { inputs: { price: { type: 'number', default: 2 } } }), { price: 2 });
+    const run = given(
+      plan({ a: { input: '{{ inputs.price * 1.5 }}' } }, { inputs: { price: { type: 'number', default: 2 } } }),
+      { price: 2 },
+    );
     expect(run.decisions.find((e) => e.type === 'attempt.dispatched')?.data).toMatchObject({ input: 3 });
   });
 });
@@ -223,10 +252,21 @@ describe('conductor: run failure', () => {
 
 describe('conductor: repeat', () => {
   it('repeats until the condition on its own output holds', () => {
-    const run = given(plan({ poll: { repeat: { until: 'steps.poll.output >= 3', max: 5 }, input: { last: '{{ steps.poll.output }}', i: '{{ iteration }}' } } }));
+    const run = given(
+      plan({
+        poll: {
+          repeat: { until: 'steps.poll.output >= 3', max: 5 },
+          input: { last: '{{ steps.poll.output }}', i: '{{ iteration }}' },
+        },
+      }),
+    );
     expect(dispatched(run.succeed('poll/a1', 1))).toEqual(['poll/i2/a1']);
     const third = run.succeed('poll/i2/a1', 2);
-    expect(third.find((e) => e.type === 'attempt.dispatched')?.data).toMatchObject({ attemptId: 'poll/i3/a1', iteration: 3, input: { last: 2, i: 3 } });
+    expect(third.find((e) => e.type === 'attempt.dispatched')?.data).toMatchObject({
+      attemptId: 'poll/i3/a1',
+      iteration: 3,
+      input: { last: 2, i: 3 },
+    });
     expect(run.types(run.succeed('poll/i3/a1', 3))).toEqual(['step.succeeded', 'run.succeeded']);
   });
 

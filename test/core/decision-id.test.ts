@@ -9,7 +9,8 @@ describe('decision ids', () => {
 
   it('parse back into the kind and target they were built from, for every kind', () => {
     for (const kind of Object.values(DecisionKind)) {
-      for (const target of ['deploy', 'fan[3]', 'review/v1', 'a@r2']) expect(parseDecisionId(decisionId(kind, target))).toEqual({ kind, target });
+      for (const target of ['deploy', 'fan[3]', 'review/v1', 'a@r2'])
+        expect(parseDecisionId(decisionId(kind, target))).toEqual({ kind, target });
     }
   });
 

@@ -5,7 +5,11 @@ import { dispatched } from './given.js';
 import { BY, governed } from './governed.js';
 
 // c[0] succeeds, c[1] fails: the step escalates, and approving it runs c[1] again (only c[1]).
-const plan = { baton: 1, name: 'e', steps: { c: { skill: 'work', for_each: '[1, 2]', on_failure: 'escalate' }, d: { skill: 'work', after: ['c'] } } };
+const plan = {
+  baton: 1,
+  name: 'e',
+  steps: { c: { skill: 'work', for_each: '[1, 2]', on_failure: 'escalate' }, d: { skill: 'work', after: ['c'] } },
+};
 
 function escalatedLog(): { log: TimedEvent[]; now: number } {
   const run = governed(plan);
@@ -22,8 +26,15 @@ function escalationOf(log: TimedEvent[]): { detail?: unknown; retry?: unknown } 
 
 /** Folds the ledger, then a person approves the escalation: what the conductor does next. */
 function approveAfterFold(log: TimedEvent[], now: number): { state: RunState; made: ReturnType<typeof conduct> } {
-  const folded = log.reduce<RunState | undefined>((state, event) => evolve(state, structuredClone(event)), undefined) as RunState;
-  const state = evolve(folded, { type: 'decision.made', data: { id: 'escalation:c', verdict: 'approved', by: BY, comment: null }, at: new Date(now).toISOString() });
+  const folded = log.reduce<RunState | undefined>(
+    (state, event) => evolve(state, structuredClone(event)),
+    undefined,
+  ) as RunState;
+  const state = evolve(folded, {
+    type: 'decision.made',
+    data: { id: 'escalation:c', verdict: 'approved', by: BY, comment: null },
+    at: new Date(now).toISOString(),
+  });
   return { state, made: conduct(state, { now }) };
 }
 

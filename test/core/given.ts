@@ -1,4 +1,12 @@
-import { conduct, decide, evolve, type BatonEvent, type DecideContext, type RunState, type TimedEvent } from '../../src/core/index.js';
+import {
+  conduct,
+  decide,
+  evolve,
+  type BatonEvent,
+  type DecideContext,
+  type RunState,
+  type TimedEvent,
+} from '../../src/core/index.js';
 import { buildRegistry } from '../../src/core/registry.js';
 import { checkPlan } from '../../src/core/plan/parse.js';
 
@@ -52,10 +60,16 @@ export function given(plan: unknown, inputs: Record<string, unknown> = {}): Scen
       return made;
     },
     succeed(attemptId, output = null) {
-      return scenario.signal({ type: 'attempt.succeeded', data: { attemptId, output: output as never, durationMs: 1 } });
+      return scenario.signal({
+        type: 'attempt.succeeded',
+        data: { attemptId, output: output as never, durationMs: 1 },
+      });
     },
     fail(attemptId, message = 'boom', retryable = true) {
-      return scenario.signal({ type: 'attempt.failed', data: { attemptId, error: { type: 'exit_code', message, retryable }, durationMs: 1 } });
+      return scenario.signal({
+        type: 'attempt.failed',
+        data: { attemptId, error: { type: 'exit_code', message, retryable }, durationMs: 1 },
+      });
     },
     inflight: () => [...scenario.state.inflight.keys()],
     types: (events = scenario.decisions) => events.map((event) => event.type),

@@ -28,9 +28,32 @@ describe('governance: budget', () => {
     expect(run.state.budget).toEqual({ limitUsd: 1, spentUsd: 0, reservedUsd: 0.8 });
     expect(run.pending()).toEqual([]);
     // a fails having cost $0.40; its retry would need $0.40 more: 0.4 spent + 0.4 reserved + 0.4 > 1, so it waits.
-    withinBudget(run, () => expect(dispatched(run.signal({ type: 'attempt.failed', data: { attemptId: 'a/a1', error: { type: 'exit_code', message: 'boom', retryable: true }, durationMs: 1, costUsd: 0.4 } }))).toEqual([]));
+    withinBudget(run, () =>
+      expect(
+        dispatched(
+          run.signal({
+            type: 'attempt.failed',
+            data: {
+              attemptId: 'a/a1',
+              error: { type: 'exit_code', message: 'boom', retryable: true },
+              durationMs: 1,
+              costUsd: 0.4,
+            },
+          }),
+        ),
+      ).toEqual([]),
+    );
     // b reports $0.10: now 0.5 spent, and one more attempt fits.
-    withinBudget(run, () => expect(dispatched(run.signal({ type: 'attempt.succeeded', data: { attemptId: 'b/a1', output: 'ok', durationMs: 1, costUsd: 0.1 } }))).toEqual(['a/a2']));
+    withinBudget(run, () =>
+      expect(
+        dispatched(
+          run.signal({
+            type: 'attempt.succeeded',
+            data: { attemptId: 'b/a1', output: 'ok', durationMs: 1, costUsd: 0.1 },
+          }),
+        ),
+      ).toEqual(['a/a2']),
+    );
     expect(run.state.budget).toMatchObject({ spentUsd: 0.5, reservedUsd: 0.4 });
     // a's retry settles at its reserved worst case (no cost reported): 0.9 spent; c can never fit.
     let made: ReturnType<Governed['succeed']> = [];
@@ -50,25 +73,40 @@ describe('governance: budget', () => {
   });
 
   it('escalates a retry that can never fit, and asks again rather than overspend when approved', () => {
-    const run = governed({ ...paid, constraints: { budget_usd: 0.5 }, steps: { a: { skill: 'gen', retry: { max: 2 } } } });
+    const run = governed({
+      ...paid,
+      constraints: { budget_usd: 0.5 },
+      steps: { a: { skill: 'gen', retry: { max: 2 } } },
+    });
     withinBudget(run, () => run.fail('a/a1'));
     expect(run.pending()).toEqual(['escalation:a']);
-    expect(run.state.pending.get('escalation:a')?.reason).toMatch(/\$0.4 spent \+ \$0.4 .* exceed the run's budget of \$0.5/);
+    expect(run.state.pending.get('escalation:a')?.reason).toMatch(
+      /\$0.4 spent \+ \$0.4 .* exceed the run's budget of \$0.5/,
+    );
     withinBudget(run, () => expect(dispatched(run.approve('escalation:a'))).toEqual([]));
     expect(run.pending()).toEqual(['escalation:a']);
     const denied = run.deny('escalation:a', 'out of money');
     expect(run.types(denied)).toEqual(['step.failed', 'run.denied']);
-    expect(run.state.steps.a?.error).toMatchObject({ type: 'denied', message: 'escalation denied by cli:alice: out of money' });
+    expect(run.state.steps.a?.error).toMatchObject({
+      type: 'denied',
+      message: 'escalation denied by cli:alice: out of money',
+    });
     run.expectFixpoint();
   });
 
   it('keeps a step within its own budget', () => {
-    const run = governed({ ...paid, constraints: undefined, steps: { a: { skill: 'gen', retry: { max: 3 }, constraints: { budget_usd: 0.8 } } } });
+    const run = governed({
+      ...paid,
+      constraints: undefined,
+      steps: { a: { skill: 'gen', retry: { max: 3 }, constraints: { budget_usd: 0.8 } } },
+    });
     run.fail('a/a1');
     run.advance(0);
     run.fail('a/a2');
     expect(run.pending()).toEqual(['escalation:a']);
-    expect(run.state.pending.get('escalation:a')?.reason).toBe('budget: step "a" has used $0.8 and $0.4 more would exceed its budget of $0.8');
+    expect(run.state.pending.get('escalation:a')?.reason).toBe(
+      'budget: step "a" has used $0.8 and $0.4 more would exceed its budget of $0.8',
+    );
     expect(run.state.pending.get('escalation:a')?.detail).toEqual({ limit: 0.8, used: 0.8, needed: 0.4, retry: ['a'] });
     expect(run.state.budget.spentUsd).toBeCloseTo(0.8);
   });
@@ -76,7 +114,17 @@ describe('governance: budget', () => {
 
 describe('governance: max_parallel', () => {
   it('never has more attempts in flight than max_parallel, and fills each slot as it frees', () => {
-    const run = governed({ baton: 1, name: 'p', constraints: { max_parallel: 2 }, steps: { a: { skill: 'work' }, b: { skill: 'work' }, c: { skill: 'work' }, d: { skill: 'work', for_each: '[1, 2]' } } });
+    const run = governed({
+      baton: 1,
+      name: 'p',
+      constraints: { max_parallel: 2 },
+      steps: {
+        a: { skill: 'work' },
+        b: { skill: 'work' },
+        c: { skill: 'work' },
+        d: { skill: 'work', for_each: '[1, 2]' },
+      },
+    });
     expect(run.inflight()).toEqual(['a/a1', 'b/a1']);
     expect(dispatched(run.succeed('b/a1'))).toEqual(['c/a1']);
     expect(run.inflight()).toHaveLength(2);
@@ -95,13 +143,34 @@ describe('governance: allow-list and permissions', () => {
     person: { kind: 'human', skills: { fetch: 0.5 } },
   };
 
-  it('escalates, naming each candidate\'s reason, when no allowed and permitted capability offers the skill', () => {
-    const run = governed({ baton: 1, name: 'deny', capabilities: caps, constraints: { allow: ['command', 'function'] }, steps: { get: { skill: 'fetch' } } });
+  it("escalates, naming each candidate's reason, when no allowed and permitted capability offers the skill", () => {
+    const run = governed({
+      baton: 1,
+      name: 'deny',
+      capabilities: caps,
+      constraints: { allow: ['command', 'function'] },
+      steps: { get: { skill: 'fetch' } },
+    });
     const [request] = run.all('decision.requested');
-    expect(request).toMatchObject({ id: 'escalation:get', reason: 'no capability can take "get": 0 of 2 capabilities offering "fetch" are allowed, and the step needs 1' });
+    expect(request).toMatchObject({
+      id: 'escalation:get',
+      reason: 'no capability can take "get": 0 of 2 capabilities offering "fetch" are allowed, and the step needs 1',
+    });
     expect((request?.detail as { candidates: unknown[] }).candidates).toEqual([
-      { capability: 'fetcher', kind: 'command', strength: 0.9, chosen: false, reason: 'needs permission "network", which the run does not grant' },
-      { capability: 'person', kind: 'human', strength: 0.5, chosen: false, reason: 'kind "human" is not allowed (allow: command, function)' },
+      {
+        capability: 'fetcher',
+        kind: 'command',
+        strength: 0.9,
+        chosen: false,
+        reason: 'needs permission "network", which the run does not grant',
+      },
+      {
+        capability: 'person',
+        kind: 'human',
+        strength: 0.5,
+        chosen: false,
+        reason: 'kind "human" is not allowed (allow: command, function)',
+      },
     ]);
     expect(run.inflight()).toEqual([]);
   });
@@ -123,13 +192,27 @@ describe('governance: allow-list and permissions', () => {
 
 describe('governance: confirmation', () => {
   const confirmed = (extra: Record<string, unknown> = {}) =>
-    governed({ baton: 1, name: 'c', constraints: { confirm: ['deploy'] }, steps: { build: { skill: 'work' }, deploy: { skill: 'work', after: ['build'], ...extra }, notify: { skill: 'work', after: ['deploy'] } } });
+    governed({
+      baton: 1,
+      name: 'c',
+      constraints: { confirm: ['deploy'] },
+      steps: {
+        build: { skill: 'work' },
+        deploy: { skill: 'work', after: ['build'], ...extra },
+        notify: { skill: 'work', after: ['deploy'] },
+      },
+    });
 
   it('holds a step until a person says yes', () => {
     const run = confirmed();
     const made = run.succeed('build/a1');
     expect(run.types(made)).toEqual(['step.succeeded', 'step.routed', 'decision.requested']);
-    expect(run.all('decision.requested', made)[0]).toMatchObject({ id: 'confirm:deploy', kind: 'confirm', step: 'deploy', reason: '"deploy" needs a person\'s yes before it is dispatched to "fn"' });
+    expect(run.all('decision.requested', made)[0]).toMatchObject({
+      id: 'confirm:deploy',
+      kind: 'confirm',
+      step: 'deploy',
+      reason: '"deploy" needs a person\'s yes before it is dispatched to "fn"',
+    });
     expect(run.state.steps.deploy?.status).toBe('awaiting');
     expect(run.advance(60_000)).toEqual([]);
     expect(dispatched(run.approve('confirm:deploy'))).toEqual(['deploy/a1']);
@@ -150,8 +233,16 @@ describe('governance: confirmation', () => {
     run.succeed('build/a1');
     const made = run.deny('confirm:deploy', 'not on a Friday');
     expect(run.types(made)).toEqual(['step.failed', 'run.denied']);
-    expect(run.state.steps.deploy?.error).toEqual({ type: 'denied', message: 'confirmation denied by cli:alice: not on a Friday', retryable: false });
-    expect(run.all('run.denied', made)[0]).toEqual({ reason: 'step "deploy": confirmation denied by cli:alice: not on a Friday', decision: 'confirm:deploy', by: 'cli:alice' });
+    expect(run.state.steps.deploy?.error).toEqual({
+      type: 'denied',
+      message: 'confirmation denied by cli:alice: not on a Friday',
+      retryable: false,
+    });
+    expect(run.all('run.denied', made)[0]).toEqual({
+      reason: 'step "deploy": confirmation denied by cli:alice: not on a Friday',
+      decision: 'confirm:deploy',
+      by: 'cli:alice',
+    });
     expect(run.state.status).toBe('denied');
     run.expectFixpoint();
   });
@@ -166,7 +257,11 @@ describe('governance: confirmation', () => {
 });
 
 describe('governance: on_failure escalate', () => {
-  const plan = { baton: 1, name: 'e', steps: { a: { skill: 'work', on_failure: 'escalate', retry: { max: 1 } }, b: { skill: 'work', after: ['a'] } } };
+  const plan = {
+    baton: 1,
+    name: 'e',
+    steps: { a: { skill: 'work', on_failure: 'escalate', retry: { max: 1 } }, b: { skill: 'work', after: ['a'] } },
+  };
 
   it('asks an operator after the retries are spent; approve tries again', () => {
     const run = governed(plan);
@@ -174,7 +269,18 @@ describe('governance: on_failure escalate', () => {
     run.advance(0);
     const made = run.fail('a/a2', 'still broken');
     expect(run.all('decision.requested', made)).toEqual([
-      { id: 'escalation:a', kind: 'escalation', step: 'a', phase: 'main', reason: '"a" failed: still broken (after 2 attempts)', detail: { error: { type: 'exit_code', message: 'still broken (after 2 attempts)', retryable: true }, retry: ['a'] }, retry: { instances: ['a'] } },
+      {
+        id: 'escalation:a',
+        kind: 'escalation',
+        step: 'a',
+        phase: 'main',
+        reason: '"a" failed: still broken (after 2 attempts)',
+        detail: {
+          error: { type: 'exit_code', message: 'still broken (after 2 attempts)', retryable: true },
+          retry: ['a'],
+        },
+        retry: { instances: ['a'] },
+      },
     ]);
     expect(run.state.status).toBe('running');
     expect(dispatched(run.approve('escalation:a'))).toEqual(['a/a3']);
@@ -182,7 +288,7 @@ describe('governance: on_failure escalate', () => {
     run.expectFixpoint();
   });
 
-  it('submit supplies the step\'s output; deny fails the run as denied', () => {
+  it("submit supplies the step's output; deny fails the run as denied", () => {
     const run = governed(plan);
     run.fail('a/a1', 'x', false);
     const made = run.submit('escalation:a', { fixed: true });
@@ -198,10 +304,23 @@ describe('governance: on_failure escalate', () => {
 
 describe('governance: human capability', () => {
   it('asks a person for the result, and the attempt that reports it with `by` completes the step', () => {
-    const run = governed({ baton: 1, name: 'h', capabilities: { reviewer: { kind: 'human', skills: { sign: 1 } } }, steps: { sign: { skill: 'sign', input: { doc: 'x' } }, after_sign: { skill: 'work', after: ['sign'] } } });
+    const run = governed({
+      baton: 1,
+      name: 'h',
+      capabilities: { reviewer: { kind: 'human', skills: { sign: 1 } } },
+      steps: { sign: { skill: 'sign', input: { doc: 'x' } }, after_sign: { skill: 'work', after: ['sign'] } },
+    });
     expect(run.types()).toEqual(['step.routed', 'attempt.dispatched', 'decision.requested']);
-    expect(run.all('decision.requested')[0]).toMatchObject({ id: 'human:sign', kind: 'human', step: 'sign', detail: { capability: 'reviewer', input: { doc: 'x' } } });
-    const made = run.signal({ type: 'attempt.succeeded', data: { attemptId: 'sign/a1', output: 'signed', durationMs: 5, by: 'cli:bob' } });
+    expect(run.all('decision.requested')[0]).toMatchObject({
+      id: 'human:sign',
+      kind: 'human',
+      step: 'sign',
+      detail: { capability: 'reviewer', input: { doc: 'x' } },
+    });
+    const made = run.signal({
+      type: 'attempt.succeeded',
+      data: { attemptId: 'sign/a1', output: 'signed', durationMs: 5, by: 'cli:bob' },
+    });
     expect(run.pending()).toEqual([]);
     expect(run.all('step.succeeded', made)).toEqual([{ step: 'sign', output: 'signed' }]);
     expect(dispatched(made)).toEqual(['after_sign/a1']);
@@ -211,7 +330,12 @@ describe('governance: human capability', () => {
 
 describe('governance: denying what waits', () => {
   it('a denied human task fails its step as denied and cancels the attempt', () => {
-    const run = governed({ baton: 1, name: 'h', capabilities: { reviewer: { kind: 'human', skills: { sign: 1 } } }, steps: { sign: { skill: 'sign' } } });
+    const run = governed({
+      baton: 1,
+      name: 'h',
+      capabilities: { reviewer: { kind: 'human', skills: { sign: 1 } } },
+      steps: { sign: { skill: 'sign' } },
+    });
     const made = run.deny('human:sign', 'will not sign');
     expect(run.types(made)).toEqual(['attempt.cancelled', 'step.failed', 'run.denied']);
     expect(run.state.steps.sign?.error?.message).toBe("person's task denied by cli:alice: will not sign");
@@ -221,7 +345,11 @@ describe('governance: denying what waits', () => {
   it('a denied signal wait fails its step as denied', () => {
     const run = governed({ baton: 1, name: 's', steps: { wait: { await: { signal: 'go' } } } });
     run.deny('signal:wait');
-    expect(run.state.steps.wait?.error).toEqual({ type: 'denied', message: 'wait for a signal denied by cli:alice', retryable: false });
+    expect(run.state.steps.wait?.error).toEqual({
+      type: 'denied',
+      message: 'wait for a signal denied by cli:alice',
+      retryable: false,
+    });
     expect(run.state.status).toBe('denied');
   });
 });
@@ -232,7 +360,10 @@ describe('governance: consensus', () => {
       baton: 1,
       name: 'v',
       capabilities: { r1: command({ review: 0.9 }), r2: command({ review: 0.8 }), r3: command({ review: 0.7 }) },
-      steps: { review: { skill: 'review', consensus: { n, agree, ...(compare !== undefined && { compare }) } }, next: { skill: 'work', after: ['review'] } },
+      steps: {
+        review: { skill: 'review', consensus: { n, agree, ...(compare !== undefined && { compare }) } },
+        next: { skill: 'work', after: ['review'] },
+      },
     });
 
   it('runs the step on n distinct capabilities and takes the answer they agree on', () => {
@@ -244,7 +375,9 @@ describe('governance: consensus', () => {
     ]);
     expect(run.succeed('review/v1/a1', { b: 2, a: 1 })).toEqual([]);
     const made = run.succeed('review/v2/a1', { a: 1, b: 2 });
-    expect(run.all('consensus.reached', made)).toEqual([{ step: 'review', output: { b: 2, a: 1 }, agreeing: ['r1', 'r2'], dissenting: [] }]);
+    expect(run.all('consensus.reached', made)).toEqual([
+      { step: 'review', output: { b: 2, a: 1 }, agreeing: ['r1', 'r2'], dissenting: [] },
+    ]);
     expect(dispatched(made)).toEqual(['next/a1']);
     run.expectFixpoint();
   });
@@ -254,7 +387,11 @@ describe('governance: consensus', () => {
     run.succeed('review/v1/a1', 'yes');
     run.succeed('review/v2/a1', 'no');
     const made = run.succeed('review/v3/a1', 'yes');
-    expect(run.all('consensus.reached', made)[0]).toMatchObject({ output: 'yes', agreeing: ['r1', 'r3'], dissenting: ['r2'] });
+    expect(run.all('consensus.reached', made)[0]).toMatchObject({
+      output: 'yes',
+      agreeing: ['r1', 'r3'],
+      dissenting: ['r2'],
+    });
   });
 
   it('compares with a CEL expression over a and b', () => {
@@ -273,7 +410,8 @@ describe('governance: consensus', () => {
         kind: 'escalation',
         step: 'review',
         phase: 'main',
-        reason: 'contradiction in "review": the 2 capabilities gave 2 different answers (all must agree, the largest agreeing group is 1)',
+        reason:
+          'contradiction in "review": the 2 capabilities gave 2 different answers (all must agree, the largest agreeing group is 1)',
         detail: {
           votes: [
             { capability: 'r1', output: 'ship it' },
@@ -287,7 +425,9 @@ describe('governance: consensus', () => {
     expect(run.state.steps.review?.status).toBe('escalated');
     expect(dispatched(run.approve('escalation:review'))).toEqual(['review/v1/a2', 'review/v2/a2']);
     run.succeed('review/v1/a2', 'ship it');
-    expect(run.all('step.succeeded', run.succeed('review/v2/a2', 'ship it'))).toEqual([{ step: 'review', output: 'ship it' }]);
+    expect(run.all('step.succeeded', run.succeed('review/v2/a2', 'ship it'))).toEqual([
+      { step: 'review', output: 'ship it' },
+    ]);
     run.expectFixpoint();
   });
 

@@ -1,5 +1,14 @@
 import { expect } from 'vitest';
-import { decide, evolve, type BatonEvent, type EventOf, type EventType, type LedgerEvent, type RunState, type TimedEvent } from '../../src/core/index.js';
+import {
+  decide,
+  evolve,
+  type BatonEvent,
+  type EventOf,
+  type EventType,
+  type LedgerEvent,
+  type RunState,
+  type TimedEvent,
+} from '../../src/core/index.js';
 import { chainEvents, EMPTY_HEAD, replayLedger } from '../../src/ledger/index.js';
 import { given, T0, type Scenario } from './given.js';
 
@@ -29,7 +38,12 @@ export function governed(planData: unknown, inputs: Record<string, unknown> = {}
     type: 'run.created',
     runId: 'r1',
     at: new Date(T0).toISOString(),
-    data: { plan: structuredClone(run.state.plan), planHash: 'h', inputs: inputs as never, registry: structuredClone(run.state.registry) },
+    data: {
+      plan: structuredClone(run.state.plan),
+      planHash: 'h',
+      inputs: inputs as never,
+      registry: structuredClone(run.state.registry),
+    },
   };
   const at = (): string => new Date(run.now).toISOString();
   const log: TimedEvent[] = [created, ...run.decisions.map((decision) => ({ ...structuredClone(decision), at: at() }))];
@@ -37,7 +51,10 @@ export function governed(planData: unknown, inputs: Record<string, unknown> = {}
   const extended = run as Governed;
   extended.signal = (event) => {
     const made = signal(event);
-    log.push({ ...structuredClone(event), at: at() }, ...made.map((decision) => ({ ...structuredClone(decision), at: at() })));
+    log.push(
+      { ...structuredClone(event), at: at() },
+      ...made.map((decision) => ({ ...structuredClone(decision), at: at() })),
+    );
     return made;
   };
   extended.advance = (ms) => {
@@ -46,17 +63,29 @@ export function governed(planData: unknown, inputs: Record<string, unknown> = {}
     return made;
   };
   extended.log = log;
-  const answer = (id: string, verdict: 'approved' | 'denied' | 'submitted', comment: string | null = null, output?: unknown): BatonEvent[] =>
-    extended.signal({ type: 'decision.made', data: { id, verdict, by: BY, comment, ...(output !== undefined && { output: output as never }) } });
+  const answer = (
+    id: string,
+    verdict: 'approved' | 'denied' | 'submitted',
+    comment: string | null = null,
+    output?: unknown,
+  ): BatonEvent[] =>
+    extended.signal({
+      type: 'decision.made',
+      data: { id, verdict, by: BY, comment, ...(output !== undefined && { output: output as never }) },
+    });
   extended.approve = (id, comment) => answer(id, 'approved', comment);
   extended.deny = (id, comment) => answer(id, 'denied', comment);
   extended.submit = (id, output) => answer(id, 'submitted', null, output);
-  extended.send = (name, data = null) => extended.signal({ type: 'signal.received', data: { name, data: data as never, by: BY } });
+  extended.send = (name, data = null) =>
+    extended.signal({ type: 'signal.received', data: { name, data: data as never, by: BY } });
   extended.pending = () => [...run.state.pending.keys()];
   extended.all = <K extends EventType>(type: K, events: BatonEvent[] = run.decisions): EventOf<K>['data'][] =>
     events.filter((event) => event.type === type).map((event) => event.data as EventOf<K>['data']);
   extended.expectFixpoint = () => {
-    const folded = log.reduce<RunState | undefined>((state, event) => evolve(state, structuredClone(event)), undefined) as RunState;
+    const folded = log.reduce<RunState | undefined>(
+      (state, event) => evolve(state, structuredClone(event)),
+      undefined,
+    ) as RunState;
     expect(decide(folded, { now: run.now })).toEqual([]);
     expect(folded).toEqual({ ...run.state, runId: 'r1' });
     let head = EMPTY_HEAD;
@@ -77,5 +106,7 @@ export function command(skills: Record<string, number>, extra: Record<string, un
 }
 
 export function dispatchedData(events: BatonEvent[]): EventOf<'attempt.dispatched'>['data'][] {
-  return events.filter((event): event is EventOf<'attempt.dispatched'> => event.type === 'attempt.dispatched').map((event) => event.data);
+  return events
+    .filter((event): event is EventOf<'attempt.dispatched'> => event.type === 'attempt.dispatched')
+    .map((event) => event.data);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { InputError} from '../../src/core/index.js';
+import type { InputError } from '../../src/core/index.js';
 import { buildRegistry, parsePlan, PlanError, resolveInputs, type Plan, type PlanIssue } from '../../src/core/index.js';
 
 const CAPS = `capabilities:
@@ -39,19 +39,25 @@ ${CAPS}steps:
   });
 
   it('points an unknown field at its key', () => {
-    expect(one(`baton: 1\nname: x\n${CAPS}steps:\n  a:\n    skill: build\n    retries: 3\n`)).toBe('8:5 steps.a.retries: unknown field "retries"');
+    expect(one(`baton: 1\nname: x\n${CAPS}steps:\n  a:\n    skill: build\n    retries: 3\n`)).toBe(
+      '8:5 steps.a.retries: unknown field "retries"',
+    );
   });
 
   it('names an unknown step in after, with a suggestion', () => {
-    expect(one(`baton: 1\nname: x\n${CAPS}steps:\n  build: { skill: build }\n  test: { skill: test, after: [biuld] }\n`)).toMatch(
+    expect(
+      one(`baton: 1\nname: x\n${CAPS}steps:\n  build: { skill: build }\n  test: { skill: test, after: [biuld] }\n`),
+    ).toMatch(
       /^7:32 steps.test.after.0: unknown step "biuld" \(did you mean "build"\?\); steps in this plan: build, test$/,
     );
   });
 
   it('names the cycle', () => {
-    expect(one(`baton: 1\nname: x\n${CAPS}steps:\n  a: { skill: build, after: [c] }\n  b: { skill: build, after: [a] }\n  c: { skill: build, after: [b] }\n`)).toMatch(
-      /steps.a.after: dependency cycle: a -> c -> b -> a|dependency cycle: a -> b -> c -> a/,
-    );
+    expect(
+      one(
+        `baton: 1\nname: x\n${CAPS}steps:\n  a: { skill: build, after: [c] }\n  b: { skill: build, after: [a] }\n  c: { skill: build, after: [b] }\n`,
+      ),
+    ).toMatch(/steps.a.after: dependency cycle: a -> c -> b -> a|dependency cycle: a -> b -> c -> a/);
   });
 
   it('refuses a skill no capability offers and an unknown pinned capability', () => {
@@ -61,28 +67,48 @@ ${CAPS}steps:
   });
 
   it('refuses an expression that does not compile or reads an unknown variable', () => {
-    expect(one(`baton: 1\nname: x\n${CAPS}steps:\n  a: { skill: build, when: "1 +" }\n`)).toMatch(/steps.a.when: expression `1 \+` does not compile/);
-    expect(one(`baton: 1\nname: x\n${CAPS}steps:\n  a: { skill: build, when: "item > 1" }\n`)).toMatch(/Unknown variable: item \(in scope here: inputs, steps\)/);
+    expect(one(`baton: 1\nname: x\n${CAPS}steps:\n  a: { skill: build, when: "1 +" }\n`)).toMatch(
+      /steps.a.when: expression `1 \+` does not compile/,
+    );
+    expect(one(`baton: 1\nname: x\n${CAPS}steps:\n  a: { skill: build, when: "item > 1" }\n`)).toMatch(
+      /Unknown variable: item \(in scope here: inputs, steps\)/,
+    );
   });
 
   it('refuses a condition that cannot be true or false, and a for_each that cannot be a list', () => {
-    const text = one(`baton: 1\nname: x\n${CAPS}steps:\n  a: { skill: build, when: "1 + 1" }\n  b: { skill: build, for_each: "'abc'" }\n`);
+    const text = one(
+      `baton: 1\nname: x\n${CAPS}steps:\n  a: { skill: build, when: "1 + 1" }\n  b: { skill: build, for_each: "'abc'" }\n`,
+    );
     expect(text).toContain('steps.a.when: expression `1 + 1` gives int; it must give true or false');
     expect(text).toContain("steps.b.for_each: expression `'abc'` gives string; it must give a list");
   });
 
   it('explains a step id that is not a name, and a default of the wrong type', () => {
-    expect(one(`baton: 1\nname: x\n${CAPS}steps:\n  bad-id: { skill: build }\n`)).toMatch(/steps.bad-id: "bad-id" is not a valid name: a step id is a letter or _/);
-    expect(one(`baton: 1\nname: x\ninputs: { n: { type: integer, default: "x" } }\n${CAPS}steps:\n  a: { skill: build }\n`)).toContain('inputs.n.default: default "x" is not an integer');
+    expect(one(`baton: 1\nname: x\n${CAPS}steps:\n  bad-id: { skill: build }\n`)).toMatch(
+      /steps.bad-id: "bad-id" is not a valid name: a step id is a letter or _/,
+    );
+    expect(
+      one(`baton: 1\nname: x\ninputs: { n: { type: integer, default: "x" } }\n${CAPS}steps:\n  a: { skill: build }\n`),
+    ).toContain('inputs.n.default: default "x" is not an integer');
   });
 
   it('refuses a template that reads an unknown step or a step it does not run after', () => {
-    expect(one(`baton: 1\nname: x\n${CAPS}steps:\n  a: { skill: build }\n  b: { skill: build, input: "{{ steps.z.output }}" }\n`)).toMatch(/reads unknown step "z"/);
-    expect(one(`baton: 1\nname: x\n${CAPS}steps:\n  a: { skill: build }\n  b: { skill: build, input: "{{ steps.a.output }}" }\n`)).toMatch(/reads steps.a, but "b" does not run after "a"; add it to `after`/);
+    expect(
+      one(
+        `baton: 1\nname: x\n${CAPS}steps:\n  a: { skill: build }\n  b: { skill: build, input: "{{ steps.z.output }}" }\n`,
+      ),
+    ).toMatch(/reads unknown step "z"/);
+    expect(
+      one(
+        `baton: 1\nname: x\n${CAPS}steps:\n  a: { skill: build }\n  b: { skill: build, input: "{{ steps.a.output }}" }\n`,
+      ),
+    ).toMatch(/reads steps.a, but "b" does not run after "a"; add it to `after`/);
   });
 
   it('checks field shapes: durations, exactly one of skill or capability, for_each with repeat', () => {
-    const text = one(`baton: 1\nname: x\n${CAPS}steps:\n  a: { skill: build, timeout: 5 minutes }\n  b: { skill: build, capability: sh }\n  c: { skill: build, for_each: "[1]", repeat: { until: "true", max: 2 } }\n`);
+    const text = one(
+      `baton: 1\nname: x\n${CAPS}steps:\n  a: { skill: build, timeout: 5 minutes }\n  b: { skill: build, capability: sh }\n  c: { skill: build, for_each: "[1]", repeat: { until: "true", max: 2 } }\n`,
+    );
     expect(text).toContain('steps.a.timeout: a duration is a number and a unit');
     expect(text).toContain('steps.b.capability: a step needs exactly one of `skill`');
     expect(text).toContain('steps.c.repeat: a step cannot have both `for_each` and `repeat`');
@@ -90,7 +116,9 @@ ${CAPS}steps:
 
   it('refuses a timeout or a deadline of zero, with its path, and keeps a zero backoff', () => {
     const caps = `capabilities:\n  sh: { kind: command, command: [node, x.js], skills: { build: 1 }, timeout: 0s }\n`;
-    const text = one(`baton: 1\nname: x\nconstraints: { deadline: 0m }\n${caps}steps:\n  a: { skill: build, timeout: 0ms, retry: { max: 1, backoff: 0ms } }\n  b: { skill: build, timeout: 0.0001s }\n`);
+    const text = one(
+      `baton: 1\nname: x\nconstraints: { deadline: 0m }\n${caps}steps:\n  a: { skill: build, timeout: 0ms, retry: { max: 1, backoff: 0ms } }\n  b: { skill: build, timeout: 0.0001s }\n`,
+    );
     expect(text.split('\n')).toEqual([
       '5:78 capabilities.sh.timeout: must be longer than 0 (e.g. 500ms, 30s, 5m); leave it out for no limit',
       '3:26 constraints.deadline: must be longer than 0 (e.g. 500ms, 30s, 5m); leave it out for no limit',
@@ -108,12 +136,22 @@ describe('inputs', () => {
   const plan = {
     baton: 1,
     name: 'x',
-    inputs: { n: { type: 'integer', default: 1 }, ratio: { type: 'number' }, tags: { type: 'list', default: [] }, on: { type: 'boolean', default: false } },
+    inputs: {
+      n: { type: 'integer', default: 1 },
+      ratio: { type: 'number' },
+      tags: { type: 'list', default: [] },
+      on: { type: 'boolean', default: false },
+    },
     steps: {},
   } as unknown as Plan;
 
   it('reads text by the declared type and fills defaults', () => {
-    expect(resolveInputs(plan, { ratio: '0.5', tags: '["a"]', on: 'true' }, { fromText: true })).toEqual({ n: 1, ratio: 0.5, tags: ['a'], on: true });
+    expect(resolveInputs(plan, { ratio: '0.5', tags: '["a"]', on: 'true' }, { fromText: true })).toEqual({
+      n: 1,
+      ratio: 0.5,
+      tags: ['a'],
+      on: true,
+    });
   });
 
   it('lists every problem at once', () => {

@@ -5,9 +5,15 @@ import { given, plan, T0 } from './given.js';
 
 /** Records a scenario the way the engine does: each signal, then the decisions it led to, at the same time. */
 function record(steps: (run: ReturnType<typeof given>) => void): LedgerEvent[] {
-  const run = given(plan({ a: { retry: { max: 1, backoff: '1s' } }, b: { after: ['a'] }, c: { after: ['a'], for_each: '[1, 2]' } }));
+  const run = given(
+    plan({ a: { retry: { max: 1, backoff: '1s' } }, b: { after: ['a'] }, c: { after: ['a'], for_each: '[1, 2]' } }),
+  );
   const log: { type: string; data: unknown; at: number }[] = [];
-  const created = { type: 'run.created', data: { plan: run.state.plan, planHash: 'h', inputs: {}, registry: run.state.registry }, at: T0 };
+  const created = {
+    type: 'run.created',
+    data: { plan: run.state.plan, planHash: 'h', inputs: {}, registry: run.state.registry },
+    at: T0,
+  };
   log.push(created, ...run.decisions.map((d) => ({ ...d, at: T0 })));
   const original = { signal: run.signal, advance: run.advance };
   run.signal = (event) => {

@@ -14,13 +14,21 @@ interface Block {
 
 /** The `sh` blocks of a Markdown file, in order, each with the `json` or `text` block that follows it, if any. */
 function shellBlocks(markdown: string): Block[] {
-  const fences = [...markdown.matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)].map((m) => ({ language: m[1] as string, text: m[2] as string, start: m.index, end: m.index + m[0].length }));
+  const fences = [...markdown.matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)].map((m) => ({
+    language: m[1] as string,
+    text: m[2] as string,
+    start: m.index,
+    end: m.index + m[0].length,
+  }));
   const blocks: Block[] = [];
   for (const [i, fence] of fences.entries()) {
     if (fence.language !== 'sh') continue;
     const next = fences[i + 1];
     const between = next ? markdown.slice(fence.end, next.start) : '';
-    const shown = next && (next.language === 'json' || next.language === 'text') && between.trim() === '' ? { language: next.language, text: next.text } : undefined;
+    const shown =
+      next && (next.language === 'json' || next.language === 'text') && between.trim() === ''
+        ? { language: next.language, text: next.text }
+        : undefined;
     blocks.push({ code: fence.text, ...(shown && { expected: shown }) });
   }
   return blocks;
@@ -38,7 +46,27 @@ function freePort(): Promise<number> {
 }
 
 /** Keys whose values the docs show as they will be; other values (ids, times, hashes) need only have the same type. */
-const EXACT = new Set(['code', 'type', 'verdict', 'valid', 'ok', 'kind', 'sealed', 'step', 'capability', 'created', 'seq', 'path', 'line', 'column', 'name', 'status', 'next', 'events', 'text']);
+const EXACT = new Set([
+  'code',
+  'type',
+  'verdict',
+  'valid',
+  'ok',
+  'kind',
+  'sealed',
+  'step',
+  'capability',
+  'created',
+  'seq',
+  'path',
+  'line',
+  'column',
+  'name',
+  'status',
+  'next',
+  'events',
+  'text',
+]);
 
 /** Asserts `actual` has the shape shown: every key shown, with the same type, and the same value for the keys in EXACT. */
 function expectShape(shown: unknown, actual: unknown, where: string, key = ''): void {
@@ -64,7 +92,10 @@ function parseJsonOutput(text: string): unknown[] {
   try {
     return [JSON.parse(text)];
   } catch {
-    return text.trim().split('\n').map((line) => JSON.parse(line) as unknown);
+    return text
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as unknown);
   }
 }
 
@@ -87,7 +118,12 @@ async function runBlocks(blocks: readonly Block[]): Promise<string[]> {
   ].join('\n');
   const result = spawnSync('bash', ['-c', script], {
     cwd: ROOT,
-    env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, BATON_HOME: join(tempDir(), 'workspace'), NO_COLOR: '1' },
+    env: {
+      ...process.env,
+      PATH: `${bin}:${process.env.PATH}`,
+      BATON_HOME: join(tempDir(), 'workspace'),
+      NO_COLOR: '1',
+    },
     encoding: 'utf8',
     timeout: 120_000,
   });
@@ -129,7 +165,10 @@ describe('the HTTP API examples run as written', () => {
     expect(blocks).toHaveLength(1);
     // `npx baton` is the package's `baton`, which runBlocks puts on the PATH.
     const [output] = await runBlocks(blocks.map((block) => ({ code: block.code.replaceAll('npx baton', 'baton') })));
-    const events = parseJsonOutput((output as string).slice((output as string).indexOf('{"seq"'))) as { seq: number; type: string }[];
+    const events = parseJsonOutput((output as string).slice((output as string).indexOf('{"seq"'))) as {
+      seq: number;
+      type: string;
+    }[];
     expect(events[0]).toEqual({ seq: 1, type: 'run.created' });
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
     expect(events.at(-1)?.type).toBe('run.succeeded');

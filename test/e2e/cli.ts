@@ -11,7 +11,10 @@ export interface CliResult {
 }
 
 /** Runs `baton` as a subprocess to completion (the built CLI: `npm test` builds first). */
-export function baton(args: string[], options: { cwd?: string; home: string; env?: Record<string, string> }): CliResult {
+export function baton(
+  args: string[],
+  options: { cwd?: string; home: string; env?: Record<string, string> },
+): CliResult {
   const result = spawnSync(process.execPath, [BIN, ...args], {
     cwd: options.cwd ?? ROOT,
     env: { ...process.env, BATON_HOME: options.home, NO_COLOR: '1', ...options.env },

@@ -35,7 +35,15 @@ if (!disk) console.warn('\n!!! The disk-full test was SKIPPED: mounting a small 
     const steps: Record<string, object> = {};
     for (let i = 0; i < 400; i++) steps[`s${i}`] = { skill: 'shell' };
     const output = `{"pad": "${'x'.repeat(600)}"}`;
-    writeFileSync(plan, JSON.stringify({ baton: 1, name: 'fill', capabilities: { sh: { kind: 'command', skills: { shell: 1 }, command: ['sh', '-c', `echo '${output}'`] } }, steps }));
+    writeFileSync(
+      plan,
+      JSON.stringify({
+        baton: 1,
+        name: 'fill',
+        capabilities: { sh: { kind: 'command', skills: { shell: 1 }, command: ['sh', '-c', `echo '${output}'`] } },
+        steps,
+      }),
+    );
 
     const full = baton(['run', plan], { home });
     expect(full.code, full.stderr).toBe(3);
@@ -47,7 +55,11 @@ if (!disk) console.warn('\n!!! The disk-full test was SKIPPED: mounting a small 
     execFileSync('mount', ['-o', 'remount,size=64m', disk!]);
     const resumed = baton(['resume', runId!, '--json'], { home });
     expect(resumed.code, resumed.stderr).toBe(0);
-    expect(JSON.parse(resumed.stdout)).toMatchObject({ status: 'succeeded', succeeded: 400, ledger: { verified: true } });
+    expect(JSON.parse(resumed.stdout)).toMatchObject({
+      status: 'succeeded',
+      succeeded: 400,
+      ledger: { verified: true },
+    });
     expect(baton(['verify', runId!], { home }).code).toBe(0);
   }, 180_000);
 });

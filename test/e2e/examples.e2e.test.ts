@@ -47,20 +47,30 @@ describe('examples and the docs that quote them', () => {
     const file = join(PATTERNS, 'retry-timeout.yaml');
     const recovered = baton(['run', file, '--json'], { home });
     expect(recovered.code, recovered.stderr).toBe(0);
-    expect(JSON.parse(recovered.stdout)).toMatchObject({ status: 'succeeded', succeeded: 2, outputs: { flaky: { attempt: 3 }, hung: { attempt: 2 } } });
+    expect(JSON.parse(recovered.stdout)).toMatchObject({
+      status: 'succeeded',
+      succeeded: 2,
+      outputs: { flaky: { attempt: 3 }, hung: { attempt: 2 } },
+    });
     const hung = baton(['run', file, '--input', 'failures=5', '--input', 'hangs=2', '--json'], { home });
     expect(hung.code, hung.stderr).toBe(1);
     const result = JSON.parse(hung.stdout) as { runId: string; failure: string };
     expect(result.failure).toBe('step "hung" failed: timed out after 3s (after 2 attempts)');
     const status = baton(['status', result.runId, '--json'], { home });
     const steps = (JSON.parse(status.stdout) as { steps: { step: string; status: string }[] }).steps;
-    expect(Object.fromEntries(steps.map((step) => [step.step, step.status]))).toEqual({ flaky: 'cancelled', hung: 'failed' });
+    expect(Object.fromEntries(steps.map((step) => [step.step, step.status]))).toEqual({
+      flaky: 'cancelled',
+      hung: 'failed',
+    });
   });
 
   it('the quorum example announces while the slowest mirror is still running', () => {
     const home = tempDir();
     const run = baton(['run', join(PATTERNS, 'quorum.yaml'), '--json'], { home });
     expect(run.code, run.stderr).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({ status: 'succeeded', outputs: { announce: { ap_status: 'running' } } });
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      status: 'succeeded',
+      outputs: { announce: { ap_status: 'running' } },
+    });
   });
 });

@@ -16,7 +16,8 @@ function processesRunning(commandLine: string): number[] {
 
 /** The processes still running `commandLine` once a killed one has had its moment to be reaped. */
 async function processesAfterExit(commandLine: string): Promise<number[]> {
-  for (let poll = 0; poll < 50 && processesRunning(commandLine).length > 0; poll++) await new Promise((resolve) => setTimeout(resolve, 100));
+  for (let poll = 0; poll < 50 && processesRunning(commandLine).length > 0; poll++)
+    await new Promise((resolve) => setTimeout(resolve, 100));
   const left = processesRunning(commandLine);
   for (const pid of left) process.kill(pid, 'SIGKILL'); // never leave an hour-long sleep behind
   return left;

@@ -19,8 +19,16 @@ afterEach(async () => {
 
 /** Spawns `baton mcp` (the built CLI) and connects the SDK's own client to it over stdio. */
 export async function connect(home: string, extra: string[] = []): Promise<Connected> {
-  const env = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined));
-  const transport = new StdioClientTransport({ command: process.execPath, args: [BIN, 'mcp', '--home', home, ...extra], cwd: ROOT, env: { ...env, NO_COLOR: '1' }, stderr: 'pipe' });
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [BIN, 'mcp', '--home', home, ...extra],
+    cwd: ROOT,
+    env: { ...env, NO_COLOR: '1' },
+    stderr: 'pipe',
+  });
   let log = '';
   transport.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
   const client = new Client({ name: 'baton-e2e', version: '1.0.0' });
@@ -40,7 +48,11 @@ export function textOf(result: CallToolResult): string {
 }
 
 /** The structured result of a call that must have succeeded. */
-export async function ok<T = Record<string, unknown>>(client: Client, name: string, args: Record<string, unknown>): Promise<T> {
+export async function ok<T = Record<string, unknown>>(
+  client: Client,
+  name: string,
+  args: Record<string, unknown>,
+): Promise<T> {
   const result = await call(client, name, args);
   expect(result.isError, textOf(result)).toBeFalsy();
   return result.structuredContent as T;

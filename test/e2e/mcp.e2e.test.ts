@@ -11,7 +11,11 @@ const PLAN = {
   capabilities: {
     builder: {
       kind: 'command',
-      command: ['node', '-e', "require('fs').writeFileSync(process.env.BATON_ARTIFACTS_DIR + '/app.txt', 'built'); process.stdout.write(JSON.stringify({ ok: true }))"],
+      command: [
+        'node',
+        '-e',
+        "require('fs').writeFileSync(process.env.BATON_ARTIFACTS_DIR + '/app.txt', 'built'); process.stdout.write(JSON.stringify({ ok: true }))",
+      ],
       skills: { build: 1 },
     },
     reviewer: { kind: 'human', skills: { review: 1 } },
@@ -61,7 +65,13 @@ interface RunState {
 }
 
 /** The building agent hands the review to alice, a person (the `review` step runs on a `human` capability). */
-const HANDOFF = { runId: 'release-1', from: { agent: 'builder-agent', step: 'build' }, to: { agent: 'alice', step: 'review' }, artifacts: ['build/app.txt'], reason: 'built; please review' };
+const HANDOFF = {
+  runId: 'release-1',
+  from: { agent: 'builder-agent', step: 'build' },
+  to: { agent: 'alice', step: 'review' },
+  artifacts: ['build/app.txt'],
+  reason: 'built; please review',
+};
 
 describe('baton mcp over stdio, with the SDK’s own client', () => {
   it('lists every tool with its input and output schemas, and the run resources as templates', async () => {
@@ -75,7 +85,14 @@ describe('baton mcp over stdio, with the SDK’s own client', () => {
     }
     const handoff = tools.find((tool) => tool.name === 'request_handoff');
     expect(handoff?.inputSchema.required).toEqual(['runId', 'from', 'to', 'reason']);
-    expect(Object.keys(handoff?.outputSchema?.properties ?? {})).toEqual(['runId', 'ok', 'handoffId', 'failedAt', 'error', 'steps']);
+    expect(Object.keys(handoff?.outputSchema?.properties ?? {})).toEqual([
+      'runId',
+      'ok',
+      'handoffId',
+      'failedAt',
+      'error',
+      'steps',
+    ]);
     const { resourceTemplates } = await client.listResourceTemplates();
     expect(resourceTemplates.map((t) => [t.uriTemplate, t.mimeType])).toEqual([
       ['baton://runs/{runId}/pipeline-state', 'text/markdown'],
@@ -88,15 +105,29 @@ describe('baton mcp over stdio, with the SDK’s own client', () => {
     const home = tempDir();
     // Admin: the plan declares a command capability, and the input check below comes after the scope check.
     const { client } = await connect(home, ['--scope', 'admin']);
-    expect(await refused(client, 'get_run_state', { run_id: 'x' })).toContain('unknown argument "run_id"; this tool takes: runId');
-    expect(await refused(client, 'update_pipeline_state', { runId: 'r', agent: 'a', step: 's', status: 'finished' })).toMatch(/Invalid option: expected one of "assigned"\|"working"\|"blocked"\|"done" at status/);
+    expect(await refused(client, 'get_run_state', { run_id: 'x' })).toContain(
+      'unknown argument "run_id"; this tool takes: runId',
+    );
+    expect(
+      await refused(client, 'update_pipeline_state', { runId: 'r', agent: 'a', step: 's', status: 'finished' }),
+    ).toMatch(/Invalid option: expected one of "assigned"\|"working"\|"blocked"\|"done" at status/);
     expect(await refused(client, 'get_run_state', { runId: 'nope' })).toBe('not_found: run "nope" not found');
     const badPlan = { ...PLAN, steps: { build: { phase: 'infrastructure', skill: 'biuld' } } };
-    expect(await refused(client, 'submit_plan', { plan: badPlan })).toMatch(/^plan_invalid: invalid plan:\n {2}steps\.build\.skill: no capability offers skill "biuld" \(did you mean "build"\?\)/);
-    expect(await refused(client, 'submit_plan', { source: 'baton: 1\nname: [' })).toMatch(/^plan_invalid: invalid plan:\n {2}source:2:8 \(plan\): not valid YAML or JSON: /);
-    expect(await refused(client, 'submit_plan', { plan: PLAN, source: 'x' })).toBe('bad_input: give the plan one way: `plan` (a JSON object), `source` (YAML or JSON text) or `file` (a path on the server); got plan and source');
-    expect(await refused(client, 'dry_run', { file: 'nope.yaml' })).toBe('bad_input: cannot read plan file nope.yaml: no such file');
-    expect(await refused(client, 'submit_plan', { plan: { ...PLAN, inputs: { who: { type: 'string' } } } })).toContain('inputs.who: input "who" (string) is required');
+    expect(await refused(client, 'submit_plan', { plan: badPlan })).toMatch(
+      /^plan_invalid: invalid plan:\n {2}steps\.build\.skill: no capability offers skill "biuld" \(did you mean "build"\?\)/,
+    );
+    expect(await refused(client, 'submit_plan', { source: 'baton: 1\nname: [' })).toMatch(
+      /^plan_invalid: invalid plan:\n {2}source:2:8 \(plan\): not valid YAML or JSON: /,
+    );
+    expect(await refused(client, 'submit_plan', { plan: PLAN, source: 'x' })).toBe(
+      'bad_input: give the plan one way: `plan` (a JSON object), `source` (YAML or JSON text) or `file` (a path on the server); got plan and source',
+    );
+    expect(await refused(client, 'dry_run', { file: 'nope.yaml' })).toBe(
+      'bad_input: cannot read plan file nope.yaml: no such file',
+    );
+    expect(await refused(client, 'submit_plan', { plan: { ...PLAN, inputs: { who: { type: 'string' } } } })).toContain(
+      'inputs.who: input "who" (string) is required',
+    );
     expect(await ok(client, 'list_runs', {})).toEqual({ runs: [] });
   });
 
@@ -111,12 +142,26 @@ describe('baton mcp over stdio, with the SDK’s own client', () => {
     expect(preflight.runnable).toBe(true);
     expect(preflight.text).toMatch(/execution +gate: approval by a person/);
     // The plan runs a program on the server: the agent (read, operate) may not submit it, whatever else it may do.
-    expect(await refused(agent.client, 'submit_plan', { plan: PLAN, runId: 'release-1' })).toMatch(/^forbidden: plan "handoff" declares capabilities that run programs on the server's machine \(builder \(command\)\): to submit it needs the admin scope; agent-1 has read, operate\./);
+    expect(await refused(agent.client, 'submit_plan', { plan: PLAN, runId: 'release-1' })).toMatch(
+      /^forbidden: plan "handoff" declares capabilities that run programs on the server's machine \(builder \(command\)\): to submit it needs the admin scope; agent-1 has read, operate\./,
+    );
     expect(await ok(agent.client, 'list_runs', {})).toEqual({ runs: [] });
     // An operator submits it, and leaves once it waits at the gate: the run stays for the agent to resume.
-    const submitted = await ok<{ status: string; settled: boolean; succeeded: number; pending: { id: string; answers: string[] }[] }>(operator.client, 'submit_plan', { plan: PLAN, runId: 'release-1', waitSeconds: 60 });
+    const submitted = await ok<{
+      status: string;
+      settled: boolean;
+      succeeded: number;
+      pending: { id: string; answers: string[] }[];
+    }>(operator.client, 'submit_plan', { plan: PLAN, runId: 'release-1', waitSeconds: 60 });
     await operator.client.close();
-    expect(submitted).toMatchObject({ status: 'waiting', settled: true, succeeded: 1, pending: [{ id: 'gate:execution', answers: ['baton approve release-1 execution', 'baton deny release-1 execution'] }] });
+    expect(submitted).toMatchObject({
+      status: 'waiting',
+      settled: true,
+      succeeded: 1,
+      pending: [
+        { id: 'gate:execution', answers: ['baton approve release-1 execution', 'baton deny release-1 execution'] },
+      ],
+    });
     const waiting = await state();
     expect(waiting.artifacts).toEqual([expect.objectContaining({ name: 'build/app.txt', step: 'build' })]);
 
@@ -132,19 +177,44 @@ describe('baton mcp over stdio, with the SDK’s own client', () => {
       ['routing', 'not_run'],
       ['queue', 'not_run'],
     ]);
-    expect(halted.error).toBe('cannot hand off to step "review": phase "execution" is not open and cannot open now: the gate of "execution" is waiting for approval: "execution" needs a person\'s approval');
+    expect(halted.error).toBe(
+      'cannot hand off to step "review": phase "execution" is not open and cannot open now: the gate of "execution" is waiting for approval: "execution" needs a person\'s approval',
+    );
     expect(textOf(gated)).toContain('handoff halted at transition');
     expect((await state()).events).toBe(waiting.events);
 
     // An agent cannot pass its own gate; a person's session can.
-    expect(await refused(agent.client, 'approve', { runId: 'release-1', target: 'execution' })).toMatch(/^forbidden: the tool approve needs the "approve" scope, which this MCP session does not have \(it has: read, operate\)/);
+    expect(await refused(agent.client, 'approve', { runId: 'release-1', target: 'execution' })).toMatch(
+      /^forbidden: the tool approve needs the "approve" scope, which this MCP session does not have \(it has: read, operate\)/,
+    );
     expect((await state()).events).toBe(waiting.events);
-    const before = await ok<{ allowed: boolean; reason: string }>(agent.client, 'validate_phase_transition', { runId: 'release-1', to: 'execution' });
-    expect(before).toMatchObject({ allowed: false, reason: 'the gate of "execution" is waiting for approval: "execution" needs a person\'s approval' });
-    const approved = await ok<{ event: { type: string; data: Record<string, unknown> } }>(person.client, 'approve', { runId: 'release-1', target: 'execution', comment: 'ship it' });
-    expect(approved.event).toEqual({ type: 'decision.made', data: { id: 'gate:execution', verdict: 'approved', by: 'alice', comment: 'ship it' } });
-    const after = await ok<{ allowed: boolean; reason: string; from: string }>(agent.client, 'validate_phase_transition', { runId: 'release-1', to: 'execution' });
-    expect(after).toMatchObject({ allowed: true, from: 'infrastructure', reason: '"infrastructure" is ready; approved by alice: ship it' });
+    const before = await ok<{ allowed: boolean; reason: string }>(agent.client, 'validate_phase_transition', {
+      runId: 'release-1',
+      to: 'execution',
+    });
+    expect(before).toMatchObject({
+      allowed: false,
+      reason: 'the gate of "execution" is waiting for approval: "execution" needs a person\'s approval',
+    });
+    const approved = await ok<{ event: { type: string; data: Record<string, unknown> } }>(person.client, 'approve', {
+      runId: 'release-1',
+      target: 'execution',
+      comment: 'ship it',
+    });
+    expect(approved.event).toEqual({
+      type: 'decision.made',
+      data: { id: 'gate:execution', verdict: 'approved', by: 'alice', comment: 'ship it' },
+    });
+    const after = await ok<{ allowed: boolean; reason: string; from: string }>(
+      agent.client,
+      'validate_phase_transition',
+      { runId: 'release-1', to: 'execution' },
+    );
+    expect(after).toMatchObject({
+      allowed: true,
+      from: 'infrastructure',
+      reason: '"infrastructure" is ready; approved by alice: ship it',
+    });
 
     // Now every step passes.
     const handed = await ok<HandoffReport>(agent.client, 'request_handoff', HANDOFF);
@@ -153,9 +223,20 @@ describe('baton mcp over stdio, with the SDK’s own client', () => {
     expect(handed.steps[0]?.detail).toMatch(/^build\/app\.txt \([0-9a-f]{12}, 5 B\) exists with its recorded content$/);
     const queued = await state();
     expect(queued.events).toBe(waiting.events + 4); // the approval, then the report, the route and the handoff
-    expect(queued.reports).toEqual([expect.objectContaining({ agent: 'alice', step: 'review', status: 'assigned', by: 'agent-1' })]);
-    expect(queued.handoffs).toEqual([expect.objectContaining({ id: 'handoff-1', status: 'queued', artifacts: [expect.objectContaining({ name: 'build/app.txt' })], by: 'agent-1' })]);
-    expect(queued.recentRouting[0]?.summary).toBe('handoff-1 queued: builder-agent (build) → alice (review): built; please review');
+    expect(queued.reports).toEqual([
+      expect.objectContaining({ agent: 'alice', step: 'review', status: 'assigned', by: 'agent-1' }),
+    ]);
+    expect(queued.handoffs).toEqual([
+      expect.objectContaining({
+        id: 'handoff-1',
+        status: 'queued',
+        artifacts: [expect.objectContaining({ name: 'build/app.txt' })],
+        by: 'agent-1',
+      }),
+    ]);
+    expect(queued.recentRouting[0]?.summary).toBe(
+      'handoff-1 queued: builder-agent (build) → alice (review): built; please review',
+    );
 
     // The same handoff again: the first four steps are done again and stay done; the queue refuses a second copy.
     const again = await call(agent.client, 'request_handoff', HANDOFF);
@@ -166,30 +247,85 @@ describe('baton mcp over stdio, with the SDK’s own client', () => {
     expect((await state()).events).toBe(queued.events + 2);
 
     // The conductor opens execution and gives the review to a person's task, which only a person's session may answer.
-    const resumed = await ok<{ status: string; pending: { id: string }[] }>(agent.client, 'resume', { runId: 'release-1', waitSeconds: 60 });
+    const resumed = await ok<{ status: string; pending: { id: string }[] }>(agent.client, 'resume', {
+      runId: 'release-1',
+      waitSeconds: 60,
+    });
     expect(resumed).toMatchObject({ status: 'waiting', pending: [{ id: 'human:review' }] });
-    expect(await refused(person.client, 'update_pipeline_state', { runId: 'release-1', agent: 'alice', step: 'review', status: 'done' })).toBe(
+    expect(
+      await refused(person.client, 'update_pipeline_state', {
+        runId: 'release-1',
+        agent: 'alice',
+        step: 'review',
+        status: 'done',
+      }),
+    ).toBe(
       'conflict: step "review" has not succeeded (it is running): "done" must agree with the ledger, where a step is done once the conductor accepts its result; it waits for a person\'s result: submit it with submit_result, then report "done"',
     );
-    await ok(person.client, 'update_pipeline_state', { runId: 'release-1', agent: 'alice', step: 'review', status: 'working', note: 'reading the build' });
+    await ok(person.client, 'update_pipeline_state', {
+      runId: 'release-1',
+      agent: 'alice',
+      step: 'review',
+      status: 'working',
+      note: 'reading the build',
+    });
     expect((await state()).handoffs[0]?.status).toBe('accepted');
-    const pending = await ok<{ decisions: { id: string; tools: string[]; scope: string }[] }>(agent.client, 'list_pending_decisions', { runId: 'release-1' });
-    expect(pending.decisions).toEqual([expect.objectContaining({ id: 'human:review', tools: ['submit_result'], scope: 'approve' })]);
-    expect(await refused(agent.client, 'submit_result', { runId: 'release-1', step: 'review', output: { verdict: 'approved' } })).toMatch(/^forbidden: the tool submit_result needs the "approve" scope/);
-    const submitted2 = await ok<{ event: { type: string; data: { by: string } } }>(person.client, 'submit_result', { runId: 'release-1', step: 'review', output: { verdict: 'approved' } });
+    const pending = await ok<{ decisions: { id: string; tools: string[]; scope: string }[] }>(
+      agent.client,
+      'list_pending_decisions',
+      { runId: 'release-1' },
+    );
+    expect(pending.decisions).toEqual([
+      expect.objectContaining({ id: 'human:review', tools: ['submit_result'], scope: 'approve' }),
+    ]);
+    expect(
+      await refused(agent.client, 'submit_result', {
+        runId: 'release-1',
+        step: 'review',
+        output: { verdict: 'approved' },
+      }),
+    ).toMatch(/^forbidden: the tool submit_result needs the "approve" scope/);
+    const submitted2 = await ok<{ event: { type: string; data: { by: string } } }>(person.client, 'submit_result', {
+      runId: 'release-1',
+      step: 'review',
+      output: { verdict: 'approved' },
+    });
     expect(submitted2.event).toMatchObject({ type: 'attempt.succeeded', data: { by: 'alice' } });
-    expect(await ok(agent.client, 'resume', { runId: 'release-1', waitSeconds: 60 })).toMatchObject({ status: 'succeeded', settled: true, outputs: { build: { ok: true }, review: { verdict: 'approved' } } });
+    expect(await ok(agent.client, 'resume', { runId: 'release-1', waitSeconds: 60 })).toMatchObject({
+      status: 'succeeded',
+      settled: true,
+      outputs: { build: { ok: true }, review: { verdict: 'approved' } },
+    });
     // The last step's "done" comes after the run ended with it; work on an ended run does not.
-    await ok(person.client, 'update_pipeline_state', { runId: 'release-1', agent: 'alice', step: 'review', status: 'done' });
-    expect(await refused(agent.client, 'update_pipeline_state', { runId: 'release-1', agent: 'x', step: 'review', status: 'working' })).toBe(
+    await ok(person.client, 'update_pipeline_state', {
+      runId: 'release-1',
+      agent: 'alice',
+      step: 'review',
+      status: 'done',
+    });
+    expect(
+      await refused(agent.client, 'update_pipeline_state', {
+        runId: 'release-1',
+        agent: 'x',
+        step: 'review',
+        status: 'working',
+      }),
+    ).toBe(
       'conflict: cannot report "working": run "release-1" has already succeeded (only "done" can still be reported, for a step that succeeded)',
     );
 
     // The ledger verifies, and the CLI's projections show what the agents did, with who recorded it.
     expect(baton(['verify', 'release-1'], { home }).code).toBe(0);
-    const handoffs = JSON.parse(baton(['handoffs', 'release-1', '--json'], { home }).stdout) as { kind: string; status?: string }[];
-    expect(handoffs.filter((h) => h.kind === 'agent')).toEqual([expect.objectContaining({ id: 'handoff-1', status: 'accepted', by: 'agent-1' })]);
-    expect(baton(['log', 'release-1'], { home }).stdout).toContain('↳ builder-agent → alice: built; please review (recorded by agent-1)');
+    const handoffs = JSON.parse(baton(['handoffs', 'release-1', '--json'], { home }).stdout) as {
+      kind: string;
+      status?: string;
+    }[];
+    expect(handoffs.filter((h) => h.kind === 'agent')).toEqual([
+      expect.objectContaining({ id: 'handoff-1', status: 'accepted', by: 'agent-1' }),
+    ]);
+    expect(baton(['log', 'release-1'], { home }).stdout).toContain(
+      '↳ builder-agent → alice: built; please review (recorded by agent-1)',
+    );
     expect(agent.errors).toEqual([]);
     expect(person.errors).toEqual([]);
   });
@@ -198,27 +334,58 @@ describe('baton mcp over stdio, with the SDK’s own client', () => {
     const home = tempDir();
     const { client } = await connect(home, ['--scope', 'admin']);
     // Submitted without waiting, then resumed while this server still conducts it: resume waits for it rather than refusing.
-    expect(await ok(client, 'submit_plan', { plan: PLAN, runId: 'r-md', waitSeconds: 0 })).toMatchObject({ runId: 'r-md' });
-    expect(await ok(client, 'resume', { runId: 'r-md', waitSeconds: 60 })).toMatchObject({ status: 'waiting', settled: true, pending: [{ id: 'gate:execution' }] });
+    expect(await ok(client, 'submit_plan', { plan: PLAN, runId: 'r-md', waitSeconds: 0 })).toMatchObject({
+      runId: 'r-md',
+    });
+    expect(await ok(client, 'resume', { runId: 'r-md', waitSeconds: 60 })).toMatchObject({
+      status: 'waiting',
+      settled: true,
+      pending: [{ id: 'gate:execution' }],
+    });
     // One engine conducted it: nothing was recovered as if after a crash, and the build ran once.
-    const conducted = await ok<{ steps: { step: string; attempts: number }[]; recentRouting: { type: string }[] }>(client, 'get_run_state', { runId: 'r-md' });
+    const conducted = await ok<{ steps: { step: string; attempts: number }[]; recentRouting: { type: string }[] }>(
+      client,
+      'get_run_state',
+      { runId: 'r-md' },
+    );
     expect(conducted.steps.find((step) => step.step === 'build')?.attempts).toBe(1);
     expect(baton(['log', 'r-md'], { home }).stdout).toMatch(/outcome: succeeded {2}\[build\/a1 succeeded \d+ms\]\n/);
-    await ok(client, 'append_routing_event', { runId: 'r-md', agent: 'lead', step: 'review', to: 'reviewer-agent', reason: 'knows the code', candidates: [{ name: 'reviewer-agent', score: 0.9 }, { name: 'other', score: 0.1 }] });
+    await ok(client, 'append_routing_event', {
+      runId: 'r-md',
+      agent: 'lead',
+      step: 'review',
+      to: 'reviewer-agent',
+      reason: 'knows the code',
+      candidates: [
+        { name: 'reviewer-agent', score: 0.9 },
+        { name: 'other', score: 0.1 },
+      ],
+    });
     const { resources } = await client.listResources();
     expect(resources.map((r) => r.uri)).toEqual(['baton://runs/r-md/pipeline-state', 'baton://runs/r-md/routing-log']);
     const state = await client.readResource({ uri: 'baton://runs/r-md/pipeline-state' });
-    expect(state.contents).toEqual([expect.objectContaining({ uri: 'baton://runs/r-md/pipeline-state', mimeType: 'text/markdown' })]);
+    expect(state.contents).toEqual([
+      expect.objectContaining({ uri: 'baton://runs/r-md/pipeline-state', mimeType: 'text/markdown' }),
+    ]);
     const markdown = (state.contents[0] as { text: string }).text;
     expect(markdown).toBe(baton(['state', 'r-md', '--md'], { home }).stdout);
     expect(markdown).toContain('# Pipeline state: handoff (`r-md`)');
     expect(markdown).toContain('| `gate:execution` | gate |');
-    const log = ((await client.readResource({ uri: 'baton://runs/r-md/routing-log' })).contents[0] as { text: string; mimeType: string }).text;
+    const log = (
+      (await client.readResource({ uri: 'baton://runs/r-md/routing-log' })).contents[0] as {
+        text: string;
+        mimeType: string;
+      }
+    ).text;
     expect(log).toContain('# Routing log: `r-md`');
     expect(log).toContain('## `build` → builder (skill `build`)');
     expect(log).toContain('## `review` (not routed)');
-    expect(log).toMatch(/lead → \*\*reviewer-agent\*\*: knows the code \(recorded by mcp:[^)]+\); weighed: \*\*reviewer-agent\*\* 0\.9, other 0\.1/);
-    await expect(client.readResource({ uri: 'baton://runs/nope/routing-log' })).rejects.toThrow('not_found: run "nope" not found');
+    expect(log).toMatch(
+      /lead → \*\*reviewer-agent\*\*: knows the code \(recorded by mcp:[^)]+\); weighed: \*\*reviewer-agent\*\* 0\.9, other 0\.1/,
+    );
+    await expect(client.readResource({ uri: 'baton://runs/nope/routing-log' })).rejects.toThrow(
+      'not_found: run "nope" not found',
+    );
   });
 
   it('a session with only the read scope reads but changes nothing, and --scope is checked before anything starts', async () => {
@@ -226,14 +393,22 @@ describe('baton mcp over stdio, with the SDK’s own client', () => {
     const operator = await connect(home, ['--scope', 'admin']);
     await ok(operator.client, 'submit_plan', { plan: PLAN, runId: 'r-ro', waitSeconds: 60 });
     const reader = await connect(home, ['--scope', 'read']);
-    expect(await ok<{ status: string }>(reader.client, 'get_run_state', { runId: 'r-ro' })).toMatchObject({ status: 'waiting' });
-    expect(await refused(reader.client, 'pause', { runId: 'r-ro' })).toMatch(/^forbidden: the tool pause needs the "operate" scope, which this MCP session does not have \(it has: read\)/);
+    expect(await ok<{ status: string }>(reader.client, 'get_run_state', { runId: 'r-ro' })).toMatchObject({
+      status: 'waiting',
+    });
+    expect(await refused(reader.client, 'pause', { runId: 'r-ro' })).toMatch(
+      /^forbidden: the tool pause needs the "operate" scope, which this MCP session does not have \(it has: read\)/,
+    );
     expect(await refused(reader.client, 'record_insight', { text: 'x' })).toMatch(/^forbidden: /);
     expect(await ok(reader.client, 'dry_run', { plan: PLAN })).toMatchObject({ runnable: true });
-    expect(await refused(reader.client, 'dry_run', { file: 'package.json' })).toMatch(/^forbidden: reading a plan file from the server's disk \(give the plan as `plan` or `source` instead\) needs the "operate" scope/);
+    expect(await refused(reader.client, 'dry_run', { file: 'package.json' })).toMatch(
+      /^forbidden: reading a plan file from the server's disk \(give the plan as `plan` or `source` instead\) needs the "operate" scope/,
+    );
     const bad = baton(['mcp', '--scope', 'read,aprove'], { home });
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toBe('baton: unknown scope "aprove" in --scope (did you mean "approve"?); scopes: read, operate, approve, admin\n');
+    expect(bad.stderr).toBe(
+      'baton: unknown scope "aprove" in --scope (did you mean "approve"?); scopes: read, operate, approve, admin\n',
+    );
     expect(bad.stdout).toBe('');
   });
 });

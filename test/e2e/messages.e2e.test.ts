@@ -36,7 +36,9 @@ steps:
     expect(baton(['run', plan, '--run-id', 'built-1'], { home }).code).toBe(0);
     const sealed = baton(['seal', 'built-1', 'build/app.tar'], { home });
     expect(sealed.code, sealed.stderr).toBe(0);
-    expect(sealed.stdout.split('\n')[1]).toBe('  the engine conducting the run takes it in; if none is and the run has not ended, baton resume built-1 continues it');
+    expect(sealed.stdout.split('\n')[1]).toBe(
+      '  the engine conducting the run takes it in; if none is and the run has not ended, baton resume built-1 continues it',
+    );
   });
 
   it('baton log shows a step escalated after it failed as escalated, waiting on a person', () => {

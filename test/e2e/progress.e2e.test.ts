@@ -11,7 +11,6 @@ function onTerminal(columns: number, args: string): string {
   const result = spawnSync('script', ['-qec', command, '/dev/null'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
   expect(result.status, result.stdout).toBe(0);
   return stripVTControlCharacters(result.stdout); // colours and cursor movement
-
 }
 
 const hasScript = spawnSync('script', ['--version']).status === 0;

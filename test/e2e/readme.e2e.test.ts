@@ -6,7 +6,9 @@ import { tempDir } from '../support/temp.js';
 import { baton, ROOT } from './cli.js';
 
 function codeBlocks(markdown: string, lang: string): string[] {
-  return [...markdown.matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))].map((match) => match[1] as string);
+  return [...markdown.matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))].map(
+    (match) => match[1] as string,
+  );
 }
 
 describe('README examples run as written', () => {
@@ -19,9 +21,13 @@ describe('README examples run as written', () => {
     const home = tempDir();
     writeFileSync(file, (example as string).replace("home: '.baton'", `home: ${JSON.stringify(home)}`));
     try {
-      const result = spawnSync(process.execPath, ['--import', 'tsx', file], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+      const result = spawnSync(process.execPath, ['--import', 'tsx', file], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
       expect(result.stderr).toBe('');
-      expect(result.stdout).toContain("outputs: { first: 42, second: 84 }");
+      expect(result.stdout).toContain('outputs: { first: 42, second: 84 }');
       expect(result.stdout).toMatch(/^1 run\.created$/m);
     } finally {
       rmSync(file, { force: true });
@@ -35,7 +41,10 @@ describe('README examples run as written', () => {
     const file = join(ROOT, 'examples', name);
     writeFileSync(file, plan);
     try {
-      for (const [args, cwd] of [[['run', `examples/${name}`], ROOT], [['run', name], join(ROOT, 'examples')]] as const) {
+      for (const [args, cwd] of [
+        [['run', `examples/${name}`], ROOT],
+        [['run', name], join(ROOT, 'examples')],
+      ] as const) {
         const result = baton([...args], { home: tempDir(), cwd });
         expect(result.code).toBe(0);
         expect(result.stdout).toMatch(/steps: 2 done, 0 skipped, 0 failed/);

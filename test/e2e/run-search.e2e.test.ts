@@ -8,7 +8,13 @@ import { connect, ok, refused } from './mcp-client.js';
 /** A one-step plan that succeeds at once, named `name`, pursuing `objective`. */
 function planFile(dir: string, name: string, objective: string): string {
   const file = join(dir, `${name.replace(/\W/g, '-')}.json`);
-  const plan = { baton: 1, name, objective, capabilities: { sh: { kind: 'command', command: ['node', '-e', 'process.stdout.write("1")'], skills: { run: 1 } } }, steps: { one: { skill: 'run' } } };
+  const plan = {
+    baton: 1,
+    name,
+    objective,
+    capabilities: { sh: { kind: 'command', command: ['node', '-e', 'process.stdout.write("1")'], skills: { run: 1 } } },
+    steps: { one: { skill: 'run' } },
+  };
   writeFileSync(file, JSON.stringify(plan));
   return file;
 }
@@ -24,23 +30,32 @@ describe('searching runs from the CLI and MCP', () => {
       ['weekly-1', 'Weekly digest', 'Mail the 100% summary'],
       ['nightly-2', 'Nightly report', 'Refresh the price index'],
     ] as const;
-    for (const [runId, name, objective] of runs) expect(baton(['run', planFile(home, name, objective), '--run-id', runId], { home }).code).toBe(0);
+    for (const [runId, name, objective] of runs)
+      expect(baton(['run', planFile(home, name, objective), '--run-id', runId], { home }).code).toBe(0);
   });
 
   it('baton status --search lists the runs whose id, plan name or objective match, and says so when none does', () => {
     const found = JSON.parse(baton(['status', '--search', 'PRICE', '--json'], { home }).stdout) as { runId: string }[];
     expect(found.map((run) => run.runId)).toEqual(['nightly-2', 'nightly-1']);
     expect(baton(['status', '--search', 'weekly'], { home }).stdout).toMatch(/weekly-1 +Weekly digest +succeeded/);
-    expect(JSON.parse(baton(['status', '--search', '100%', '--json'], { home }).stdout)).toEqual([expect.objectContaining({ runId: 'weekly-1' })]);
+    expect(JSON.parse(baton(['status', '--search', '100%', '--json'], { home }).stdout)).toEqual([
+      expect.objectContaining({ runId: 'weekly-1' }),
+    ]);
     expect(JSON.parse(baton(['status', '--search', '1_', '--json'], { home }).stdout)).toEqual([]);
-    expect(baton(['status', '--search', 'monthly'], { home })).toMatchObject({ code: 0, stdout: 'no run\'s id, plan name or objective contains "monthly"\n' });
+    expect(baton(['status', '--search', 'monthly'], { home })).toMatchObject({
+      code: 0,
+      stdout: 'no run\'s id, plan name or objective contains "monthly"\n',
+    });
   });
 
   it('baton status --search refuses a search too long, or given with a run id, with exit code 2 and no stack trace', () => {
     const long = baton(['status', '--search', 'x'.repeat(201)], { home });
     expect(long).toMatchObject({ code: 2, stderr: expect.stringContaining('--search is at most 200 characters') });
     expect(long.stderr).not.toMatch(/\n\s+at /);
-    expect(baton(['status', 'nightly-1', '--search', 'x'], { home })).toMatchObject({ code: 2, stderr: expect.stringContaining('to show run "nightly-1", leave --search out') });
+    expect(baton(['status', 'nightly-1', '--search', 'x'], { home })).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('to show run "nightly-1", leave --search out'),
+    });
   });
 
   it('MCP list_runs takes the same search', async () => {

@@ -33,16 +33,30 @@ describe('scope from the command line', () => {
     expectCode(baton(['run', SCOPE, '--run-id', 'scoped-1'], { home }), 0);
     const refusal = `command[2] "./out/../secrets.txt" names the path ${CWD}/secrets.txt, which is outside the step's scope (./out, https://api.example.com/v1; relative paths resolve against ${CWD})`;
 
-    const status = JSON.parse(baton(['status', 'scoped-1', '--json'], { home }).stdout) as { status: string; steps: StatusStep[] };
+    const status = JSON.parse(baton(['status', 'scoped-1', '--json'], { home }).stdout) as {
+      status: string;
+      steps: StatusStep[];
+    };
     expect(status.status).toBe('succeeded');
     const byStep = Object.fromEntries(status.steps.map((step) => [step.step, step]));
-    expect(byStep.report?.output).toMatchObject({ argv: ['./out/report.txt'], env: { BATON_SCOPE: '["./out","https://api.example.com/v1"]' } });
-    expect(byStep.fetch?.output).toMatchObject({ argv: ['https://api.example.com/v1/items?page=2'], env: { BATON_SCOPE: '["https://api.example.com/v1/items"]' } });
+    expect(byStep.report?.output).toMatchObject({
+      argv: ['./out/report.txt'],
+      env: { BATON_SCOPE: '["./out","https://api.example.com/v1"]' },
+    });
+    expect(byStep.fetch?.output).toMatchObject({
+      argv: ['https://api.example.com/v1/items?page=2'],
+      env: { BATON_SCOPE: '["https://api.example.com/v1/items"]' },
+    });
     expect(byStep.escape).toMatchObject({ status: 'failed', error: refusal, output: null });
 
     const log = JSON.parse(baton(['log', 'scoped-1', '--json'], { home }).stdout) as LogEntry[];
     const escape = log.find((entry) => entry.step === 'escape');
-    expect(escape).toMatchObject({ outcome: 'failed', error: { type: 'scope', message: refusal, retryable: false }, attempts: [{ outcome: 'failed' }], constraints: { scope: ['./out', 'https://api.example.com/v1'] } });
+    expect(escape).toMatchObject({
+      outcome: 'failed',
+      error: { type: 'scope', message: refusal, retryable: false },
+      attempts: [{ outcome: 'failed' }],
+      constraints: { scope: ['./out', 'https://api.example.com/v1'] },
+    });
     const text = baton(['log', 'scoped-1'], { home }).stdout;
     expect(text).toContain('    routed: input 6cb528285a86 (22 B); scope ./out, https://api.example.com/v1\n');
     expect(text).toContain(`    outcome: failed: ${refusal}  [escape/a1 failed`);
@@ -52,25 +66,41 @@ describe('scope from the command line', () => {
     const home = tempDir();
     const run = baton(['run', SCOPE, '--run-id', 'scoped-2', '--input', 'target=/etc/hosts'], { home });
     expectCode(run, 1);
-    expect(run.stdout).toContain(`step "report" failed: command[2] "/etc/hosts" names the path /etc/hosts, which is outside the step's scope (./out, https://api.example.com/v1; relative paths resolve against ${CWD})`);
-    const [report] = (JSON.parse(baton(['log', 'scoped-2', '--json'], { home }).stdout) as LogEntry[]).filter((entry) => entry.step === 'report');
+    expect(run.stdout).toContain(
+      `step "report" failed: command[2] "/etc/hosts" names the path /etc/hosts, which is outside the step's scope (./out, https://api.example.com/v1; relative paths resolve against ${CWD})`,
+    );
+    const [report] = (JSON.parse(baton(['log', 'scoped-2', '--json'], { home }).stdout) as LogEntry[]).filter(
+      (entry) => entry.step === 'report',
+    );
     expect(report?.error?.type).toBe('scope');
   });
 
   it('fails the run when the argument is a URL that WHATWG resolves to another host, or a path attached to a short option', () => {
     const home = tempDir();
-    const slash = baton(['run', SCOPE, '--run-id', 'scoped-3', '--input', 'target=https:/evil.example.com/x'], { home });
+    const slash = baton(['run', SCOPE, '--run-id', 'scoped-3', '--input', 'target=https:/evil.example.com/x'], {
+      home,
+    });
     expectCode(slash, 1);
-    expect(slash.stdout).toContain(`step "report" failed: command[2] "https:/evil.example.com/x" names the URL https://evil.example.com/x, which is outside the step's scope (./out, https://api.example.com/v1; relative paths resolve against ${CWD})`);
+    expect(slash.stdout).toContain(
+      `step "report" failed: command[2] "https:/evil.example.com/x" names the URL https://evil.example.com/x, which is outside the step's scope (./out, https://api.example.com/v1; relative paths resolve against ${CWD})`,
+    );
     const attached = baton(['run', SCOPE, '--run-id', 'scoped-4', '--input', 'target=-o/etc/hosts'], { home });
     expectCode(attached, 1);
-    expect(attached.stdout).toContain(`step "report" failed: command[2] "-o/etc/hosts" (its value "/etc/hosts") names the path /etc/hosts, which is outside the step's scope`);
+    expect(attached.stdout).toContain(
+      `step "report" failed: command[2] "-o/etc/hosts" (its value "/etc/hosts") names the path /etc/hosts, which is outside the step's scope`,
+    );
   });
 
-  it('refuses a plan whose step widens the run\'s scope, with exit 2 and the line of the entry', () => {
+  it("refuses a plan whose step widens the run's scope, with exit 2 and the line of the entry", () => {
     const home = tempDir();
     const plan = join(tempDir(), 'wide.yaml');
-    writeFileSync(plan, readFileSync(join(ROOT, SCOPE), 'utf8').replace('scope: [https://api.example.com/v1/items]', 'scope: [api.example.com]'));
+    writeFileSync(
+      plan,
+      readFileSync(join(ROOT, SCOPE), 'utf8').replace(
+        'scope: [https://api.example.com/v1/items]',
+        'scope: [api.example.com]',
+      ),
+    );
     const result = baton(['validate', plan], { home });
     expectCode(result, 2);
     expect(result.stderr).toBe(

@@ -41,7 +41,10 @@ function workspaceBytes(home: string): Buffer {
 function events(home: string, runId: string): { type: string; data: string }[] {
   const db = new Database(join(home, 'baton.db'), { readonly: true });
   try {
-    return db.prepare('SELECT type, data FROM events WHERE run_id = ? ORDER BY seq').all(runId) as { type: string; data: string }[];
+    return db.prepare('SELECT type, data FROM events WHERE run_id = ? ORDER BY seq').all(runId) as {
+      type: string;
+      data: string;
+    }[];
   } finally {
     db.close();
   }
@@ -55,9 +58,22 @@ describe('secrets in what commands print', () => {
       name: 'leaky',
       constraints: { secrets: ['DEPLOY_URL'] },
       capabilities: {
-        show: { ...node(`process.stdout.write(JSON.stringify({ key: process.env.MY_API_KEY, [process.env.MY_API_KEY]: [process.env.DEPLOY_URL], note: 'using ' + process.env.MY_API_KEY }))`), skills: { show: 1 } },
-        keep: { ...node(`require('fs').writeFileSync(process.env.BATON_ARTIFACTS_DIR + '/report.txt', 'done'); console.log(JSON.stringify(process.env.DEPLOY_URL))`), skills: { keep: 1 } },
-        fail: { ...node(`console.error('fatal: the server refused key ' + process.env.MY_API_KEY); process.exit(1)`), skills: { fail: 1 } },
+        show: {
+          ...node(
+            `process.stdout.write(JSON.stringify({ key: process.env.MY_API_KEY, [process.env.MY_API_KEY]: [process.env.DEPLOY_URL], note: 'using ' + process.env.MY_API_KEY }))`,
+          ),
+          skills: { show: 1 },
+        },
+        keep: {
+          ...node(
+            `require('fs').writeFileSync(process.env.BATON_ARTIFACTS_DIR + '/report.txt', 'done'); console.log(JSON.stringify(process.env.DEPLOY_URL))`,
+          ),
+          skills: { keep: 1 },
+        },
+        fail: {
+          ...node(`console.error('fatal: the server refused key ' + process.env.MY_API_KEY); process.exit(1)`),
+          skills: { fail: 1 },
+        },
       },
       steps: { show: { skill: 'show' }, keep: { skill: 'keep' }, fail: { skill: 'fail', after: ['show', 'keep'] } },
     });
@@ -69,18 +85,36 @@ describe('secrets in what commands print', () => {
     expect(bytes.includes(SECRET)).toBe(false);
     expect(bytes.includes(DEPLOY_URL)).toBe(false);
 
-    const byType = (type: string): unknown[] => events(home, 'leaky-1').filter((event) => event.type === type).map((event) => JSON.parse(event.data) as unknown);
+    const byType = (type: string): unknown[] =>
+      events(home, 'leaky-1')
+        .filter((event) => event.type === type)
+        .map((event) => JSON.parse(event.data) as unknown);
     expect(byType('attempt.succeeded')).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ output: { key: '[redacted:MY_API_KEY]', '[redacted:MY_API_KEY]': ['[redacted:DEPLOY_URL]'], note: 'using [redacted:MY_API_KEY]' } }),
+        expect.objectContaining({
+          output: {
+            key: '[redacted:MY_API_KEY]',
+            '[redacted:MY_API_KEY]': ['[redacted:DEPLOY_URL]'],
+            note: 'using [redacted:MY_API_KEY]',
+          },
+        }),
         expect.objectContaining({ output: '[redacted:DEPLOY_URL]' }),
       ]),
     );
     const failure = 'fatal: the server refused key [redacted:MY_API_KEY]';
     expect(byType('attempt.failed')).toEqual([
-      expect.objectContaining({ error: expect.objectContaining({ message: `${process.execPath} exited with code 1: ${failure}`, detail: expect.objectContaining({ stderr: `${failure}\n` }) }) }),
+      expect.objectContaining({
+        error: expect.objectContaining({
+          message: `${process.execPath} exited with code 1: ${failure}`,
+          detail: expect.objectContaining({ stderr: `${failure}\n` }),
+        }),
+      }),
     ]);
-    expect(byType('step.failed')).toEqual([expect.objectContaining({ error: expect.objectContaining({ message: `${process.execPath} exited with code 1: ${failure}` }) })]);
+    expect(byType('step.failed')).toEqual([
+      expect.objectContaining({
+        error: expect.objectContaining({ message: `${process.execPath} exited with code 1: ${failure}` }),
+      }),
+    ]);
     // The names are kept: they say what was there.
     expect(bytes.includes('[redacted:MY_API_KEY]')).toBe(true);
   });
@@ -89,11 +123,18 @@ describe('secrets in what commands print', () => {
     const home = tempDir();
     // The tail kept is the last 4 KiB: the cut falls inside the secret, leaving its last characters.
     const script = `process.stderr.write('x' + process.env.MY_API_KEY + '\\n' + 'a'.repeat(4096 - 10)); process.exit(3)`;
-    const plan = writePlan({ baton: 1, name: 'long-stderr', capabilities: { loud: { ...node(script), skills: { loud: 1 } } }, steps: { loud: { skill: 'loud' } } });
+    const plan = writePlan({
+      baton: 1,
+      name: 'long-stderr',
+      capabilities: { loud: { ...node(script), skills: { loud: 1 } } },
+      steps: { loud: { skill: 'loud' } },
+    });
     expectCode(baton(['run', plan, '--run-id', 'long-1'], { home, env: { MY_API_KEY: SECRET } }), 1);
     const bytes = workspaceBytes(home);
     expect(bytes.includes(SECRET.slice(-8))).toBe(false);
-    const [failed] = events(home, 'long-1').filter((event) => event.type === 'attempt.failed').map((event) => JSON.parse(event.data) as { error: { detail: { stderr: string } } });
+    const [failed] = events(home, 'long-1')
+      .filter((event) => event.type === 'attempt.failed')
+      .map((event) => JSON.parse(event.data) as { error: { detail: { stderr: string } } });
     expect(failed?.error.detail.stderr).toBe('a'.repeat(4096 - 10));
   });
 
@@ -102,19 +143,40 @@ describe('secrets in what commands print', () => {
     const plan = writePlan({
       baton: 1,
       name: 'patterns',
-      capabilities: { show: { ...node(`console.log(JSON.stringify([process.env.VAULT_ROLE_ID, process.env.MY_API_KEY]))`), skills: { show: 1 } } },
+      capabilities: {
+        show: {
+          ...node(`console.log(JSON.stringify([process.env.VAULT_ROLE_ID, process.env.MY_API_KEY]))`),
+          skills: { show: 1 },
+        },
+      },
       steps: { show: { skill: 'show' } },
     });
-    expectCode(baton(['run', plan, '--run-id', 'patterns-1'], { home, env: { BATON_SECRET_PATTERNS: 'vault_*', VAULT_ROLE_ID: 'role-0d9e8f7a6b5c', MY_API_KEY: SECRET } }), 0);
-    const [succeeded] = events(home, 'patterns-1').filter((event) => event.type === 'attempt.succeeded').map((event) => JSON.parse(event.data) as { output: unknown });
+    expectCode(
+      baton(['run', plan, '--run-id', 'patterns-1'], {
+        home,
+        env: { BATON_SECRET_PATTERNS: 'vault_*', VAULT_ROLE_ID: 'role-0d9e8f7a6b5c', MY_API_KEY: SECRET },
+      }),
+      0,
+    );
+    const [succeeded] = events(home, 'patterns-1')
+      .filter((event) => event.type === 'attempt.succeeded')
+      .map((event) => JSON.parse(event.data) as { output: unknown });
     expect(succeeded?.output).toEqual(['[redacted:VAULT_ROLE_ID]', SECRET]);
   });
 
   it('refuses a plan whose secrets entry is not a variable name, with exit 2', () => {
     const home = tempDir();
-    const plan = writePlan({ baton: 1, name: 'bad', constraints: { secrets: ['MY KEY'] }, capabilities: { show: { ...node('1'), skills: { show: 1 } } }, steps: { show: { skill: 'show' } } });
+    const plan = writePlan({
+      baton: 1,
+      name: 'bad',
+      constraints: { secrets: ['MY KEY'] },
+      capabilities: { show: { ...node('1'), skills: { show: 1 } } },
+      steps: { show: { skill: 'show' } },
+    });
     const result = baton(['validate', plan], { home });
     expectCode(result, 2);
-    expect(result.stderr).toContain('constraints.secrets[0]: an environment variable name is letters, digits and _, not starting with a digit (for example `DEPLOY_URL`)');
+    expect(result.stderr).toContain(
+      'constraints.secrets[0]: an environment variable name is letters, digits and _, not starting with a digit (for example `DEPLOY_URL`)',
+    );
   });
 });

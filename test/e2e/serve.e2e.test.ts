@@ -7,7 +7,10 @@ import { tempDir } from '../support/temp.js';
 import { baton, batonAsync } from './cli.js';
 
 /** Starts `baton serve --port 0` and resolves with its URL once it listens. */
-function serve(home: string, args: string[] = []): Promise<{ url: string; stop: () => Promise<{ code: number | null; stdout: string }> }> {
+function serve(
+  home: string,
+  args: string[] = [],
+): Promise<{ url: string; stop: () => Promise<{ code: number | null; stdout: string }> }> {
   const child = batonAsync(['serve', '--port', '0', ...args], { home });
   let stdout = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -35,7 +38,9 @@ describe('baton serve', () => {
     const home = tempDir();
     const open = baton(['serve', '--host', '0.0.0.0', '--port', '0'], { home });
     expect(open.code).toBe(2);
-    expect(open.stderr).toContain('baton: refusing to serve on 0.0.0.0 without authentication: the workspace has no tokens');
+    expect(open.stderr).toContain(
+      'baton: refusing to serve on 0.0.0.0 without authentication: the workspace has no tokens',
+    );
     const port = baton(['serve', '--port', 'eighty'], { home });
     expect(port.code).toBe(2);
     expect(port.stderr).toContain('--port expects a whole number from 0 to 65535, got "eighty"');
@@ -50,7 +55,15 @@ describe('baton serve', () => {
     const submitted = await fetch(`${server.url}/v1/runs`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ plan: { baton: 1, name: 'review', capabilities: { person: { kind: 'human', skills: { review: 1 } } }, steps: { review: { skill: 'review' } } }, runId: 'r-1' }),
+      body: JSON.stringify({
+        plan: {
+          baton: 1,
+          name: 'review',
+          capabilities: { person: { kind: 'human', skills: { review: 1 } } },
+          steps: { review: { skill: 'review' } },
+        },
+        runId: 'r-1',
+      }),
     });
     expect(submitted.status).toBe(201);
     const { code, stdout } = await server.stop();
@@ -68,10 +81,16 @@ describe('baton serve', () => {
 
   it('with tokens, requires one, and never prints a secret', async () => {
     const home = tempDir();
-    const { secret } = JSON.parse(baton(['token', 'create', '--scope', 'read,operate', '--name', 'ci', '--json'], { home }).stdout) as { secret: string };
+    const { secret } = JSON.parse(
+      baton(['token', 'create', '--scope', 'read,operate', '--name', 'ci', '--json'], { home }).stdout,
+    ) as { secret: string };
     const server = await serve(home);
     expect((await fetch(`${server.url}/v1/runs`)).status).toBe(401);
-    const response = await fetch(`${server.url}/v1/context/objectives`, { method: 'POST', headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' }, body: JSON.stringify({ text: 'ship it' }) });
+    const response = await fetch(`${server.url}/v1/context/objectives`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ text: 'ship it' }),
+    });
     expect(response.status).toBe(201);
     const { stdout } = await server.stop();
     expect(stdout).toContain('auth: bearer tokens (1 active');
@@ -80,32 +99,76 @@ describe('baton serve', () => {
 });
 
 describe('baton serve: MCP at /mcp', () => {
-  it('serves the MCP tools over streamable HTTP with the calling token\'s scopes: a token without approve cannot pass a gate', async () => {
+  it("serves the MCP tools over streamable HTTP with the calling token's scopes: a token without approve cannot pass a gate", async () => {
     const home = tempDir();
-    const token = (scope: string, name: string) => (JSON.parse(baton(['token', 'create', '--scope', scope, '--name', name, '--json'], { home }).stdout) as { secret: string }).secret;
+    const token = (scope: string, name: string) =>
+      (
+        JSON.parse(baton(['token', 'create', '--scope', scope, '--name', name, '--json'], { home }).stdout) as {
+          secret: string;
+        }
+      ).secret;
     const agent = token('read,operate', 'agent');
     const server = await serve(home);
     try {
-      expect((await fetch(`${server.url}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(401);
+      expect(
+        (
+          await fetch(`${server.url}/mcp`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: '{}',
+          })
+        ).status,
+      ).toBe(401);
       const client = new Client({ name: 'serve-test', version: '1.0.0' });
-      await client.connect(new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${agent}` } } }));
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), {
+          requestInit: { headers: { authorization: `Bearer ${agent}` } },
+        }),
+      );
       const { tools } = await client.listTools();
-      expect(tools.map((tool) => tool.name)).toEqual(expect.arrayContaining(['submit_plan', 'request_handoff', 'approve', 'validate_phase_transition']));
-      const plan = { baton: 1, name: 'gated', phases: ['infrastructure', { id: 'execution', gate: { approval: true } }], capabilities: { person: { kind: 'human', skills: { review: 1 } } }, steps: { setup: { skill: 'review', phase: 'infrastructure' }, ship: { skill: 'review', phase: 'execution', after: ['setup'] } } };
-      const submitted = (await client.callTool({ name: 'submit_plan', arguments: { plan } })) as { isError?: boolean; structuredContent?: { runId: string } };
+      expect(tools.map((tool) => tool.name)).toEqual(
+        expect.arrayContaining(['submit_plan', 'request_handoff', 'approve', 'validate_phase_transition']),
+      );
+      const plan = {
+        baton: 1,
+        name: 'gated',
+        phases: ['infrastructure', { id: 'execution', gate: { approval: true } }],
+        capabilities: { person: { kind: 'human', skills: { review: 1 } } },
+        steps: {
+          setup: { skill: 'review', phase: 'infrastructure' },
+          ship: { skill: 'review', phase: 'execution', after: ['setup'] },
+        },
+      };
+      const submitted = (await client.callTool({ name: 'submit_plan', arguments: { plan } })) as {
+        isError?: boolean;
+        structuredContent?: { runId: string };
+      };
       expect(submitted.isError, JSON.stringify(submitted)).toBeFalsy();
-      const refused = (await client.callTool({ name: 'approve', arguments: { runId: submitted.structuredContent!.runId, target: 'execution' } })) as { isError?: boolean; content: { text: string }[] };
+      const refused = (await client.callTool({
+        name: 'approve',
+        arguments: { runId: submitted.structuredContent!.runId, target: 'execution' },
+      })) as { isError?: boolean; content: { text: string }[] };
       expect(refused.isError).toBe(true);
       expect(refused.content[0]!.text).toContain('approve');
       // Nor can it run a program on the server: a plan with a command capability needs admin, as over REST.
       const touched = join(home, 'touched');
-      const touching = { baton: 1, name: 'toucher', capabilities: { touch: { kind: 'command', command: ['touch', touched], skills: { touch: 1 } } }, steps: { touch: { skill: 'touch' } } };
+      const touching = {
+        baton: 1,
+        name: 'toucher',
+        capabilities: { touch: { kind: 'command', command: ['touch', touched], skills: { touch: 1 } } },
+        steps: { touch: { skill: 'touch' } },
+      };
       const runCount = (): number => (JSON.parse(baton(['status', '--json'], { home }).stdout) as unknown[]).length;
       const runs = runCount();
       expect(runs).toBe(1);
-      const forbidden = (await client.callTool({ name: 'submit_plan', arguments: { plan: touching, waitSeconds: 5 } })) as { isError?: boolean; content: { text: string }[] };
+      const forbidden = (await client.callTool({
+        name: 'submit_plan',
+        arguments: { plan: touching, waitSeconds: 5 },
+      })) as { isError?: boolean; content: { text: string }[] };
       expect(forbidden.isError).toBe(true);
-      expect(forbidden.content[0]!.text).toMatch(/^forbidden: plan "toucher" declares capabilities that run programs on the server's machine \(touch \(command\)\): to submit it needs the admin scope; token:agent has read, operate\./);
+      expect(forbidden.content[0]!.text).toMatch(
+        /^forbidden: plan "toucher" declares capabilities that run programs on the server's machine \(touch \(command\)\): to submit it needs the admin scope; token:agent has read, operate\./,
+      );
       expect(existsSync(touched)).toBe(false);
       expect(runCount()).toBe(runs);
       await client.close();
@@ -120,10 +183,20 @@ describe('baton token', () => {
     const home = tempDir();
     const created = baton(['token', 'create', '--scope', 'read', '--name', 'dash'], { home });
     expect(created.code).toBe(0);
-    expect(created.stdout).toMatch(/^created token dash \(tok_[0-9a-f]{12}\) with scope read\nsecret \(shown only now.*\nbaton_[A-Za-z0-9_-]{43}\n$/);
+    expect(created.stdout).toMatch(
+      /^created token dash \(tok_[0-9a-f]{12}\) with scope read\nsecret \(shown only now.*\nbaton_[A-Za-z0-9_-]{43}\n$/,
+    );
     const secret = created.stdout.trim().split('\n').at(-1) as string;
     const list = baton(['token', 'list', '--json'], { home });
-    expect(JSON.parse(list.stdout)).toEqual([{ id: expect.stringMatching(/^tok_/), name: 'dash', scopes: ['read'], createdAt: expect.any(String), revokedAt: null }]);
+    expect(JSON.parse(list.stdout)).toEqual([
+      {
+        id: expect.stringMatching(/^tok_/),
+        name: 'dash',
+        scopes: ['read'],
+        createdAt: expect.any(String),
+        revokedAt: null,
+      },
+    ]);
     expect(list.stdout + baton(['token', 'list'], { home }).stdout).not.toContain(secret.slice(6));
     expect(baton(['token', 'revoke', 'dash'], { home }).stdout).toMatch(/^revoked token dash/);
     const again = baton(['token', 'revoke', 'dash'], { home });

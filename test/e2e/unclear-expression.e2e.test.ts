@@ -35,12 +35,19 @@ describe('an expression that cannot be evaluated, from the command line', () => 
     const reason = 'cannot evaluate an expression of "second": when `steps.first.output.risk > 3`: No such key: risk';
     expect(run.stdout).toContain(`? escalation:second (escalation): ${reason}`);
     const events = baton(['status', 'risk-1', '--json'], { home });
-    const state = JSON.parse(events.stdout) as { status: string; pending: { id: string; reason: string }[]; steps: { step: string; status: string }[] };
+    const state = JSON.parse(events.stdout) as {
+      status: string;
+      pending: { id: string; reason: string }[];
+      steps: { step: string; status: string }[];
+    };
     expect(state.pending).toMatchObject([{ id: 'escalation:second', reason }]);
     expect(state.steps.map((step) => step.status)).toEqual(['succeeded', 'escalated', 'waiting']);
     expect(baton(['submit', 'risk-1', 'second', '--output', '{"risk": 5}'], { home }).code).toBe(0);
     const resumed = baton(['resume', 'risk-1', '--json'], { home });
     expect(resumed.code, resumed.stderr).toBe(0);
-    expect(JSON.parse(resumed.stdout)).toMatchObject({ status: 'succeeded', outputs: { second: { risk: 5 }, third: { score: 1 } } });
+    expect(JSON.parse(resumed.stdout)).toMatchObject({
+      status: 'succeeded',
+      outputs: { second: { risk: 5 }, third: { score: 1 } },
+    });
   });
 });

@@ -11,7 +11,13 @@ describe('API tokens', () => {
     const baton = await createBaton({ home });
     const { token, secret } = await baton.tokens.create({ name: 'ci', scopes: ['operate', 'read'] });
     expect(secret).toMatch(/^baton_[A-Za-z0-9_-]{43}$/);
-    expect(token).toEqual({ id: expect.stringMatching(/^tok_[0-9a-f]{12}$/), name: 'ci', scopes: ['read', 'operate'], createdAt: expect.any(String), revokedAt: null });
+    expect(token).toEqual({
+      id: expect.stringMatching(/^tok_[0-9a-f]{12}$/),
+      name: 'ci',
+      scopes: ['read', 'operate'],
+      createdAt: expect.any(String),
+      revokedAt: null,
+    });
     await baton.close();
     const db = new Database(join(home, 'baton.db'));
     const rows = db.prepare('SELECT * FROM api_tokens').all();
@@ -25,10 +31,19 @@ describe('API tokens', () => {
     const { token, secret } = await baton.tokens.create({ scopes: ['read'] });
     expect(token.name).toBe(token.id);
     expect(await baton.tokens.authenticate(secret)).toEqual({ ok: true, token });
-    expect(await baton.tokens.authenticate(`${secret.slice(0, -1)}${secret.endsWith('A') ? 'B' : 'A'}`)).toEqual({ ok: false, reason: 'the bearer token is unknown to this workspace' });
-    expect(await baton.tokens.authenticate('hunter2')).toMatchObject({ ok: false, reason: expect.stringContaining('not a Baton token') });
+    expect(await baton.tokens.authenticate(`${secret.slice(0, -1)}${secret.endsWith('A') ? 'B' : 'A'}`)).toEqual({
+      ok: false,
+      reason: 'the bearer token is unknown to this workspace',
+    });
+    expect(await baton.tokens.authenticate('hunter2')).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('not a Baton token'),
+    });
     await baton.tokens.revoke(token.id);
-    expect(await baton.tokens.authenticate(secret)).toMatchObject({ ok: false, reason: expect.stringContaining('was revoked at') });
+    expect(await baton.tokens.authenticate(secret)).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('was revoked at'),
+    });
     await expect(baton.tokens.revoke(token.id)).rejects.toBeInstanceOf(ConflictError);
     await expect(baton.tokens.revoke('nobody')).rejects.toBeInstanceOf(NotFoundError);
     expect(await baton.tokens.any()).toBe(false);
@@ -38,9 +53,13 @@ describe('API tokens', () => {
   it('refuse bad scopes and names, and a name in use, writing nothing', async () => {
     const baton = await createBaton({ home: tempDir() });
     expect(parseScopes(' read, admin ')).toEqual(['read', 'admin']);
-    expect(() => parseScopes('read,write')).toThrow('unknown scope "write"; scopes are read, operate, approve, admin (comma-separated, for example read,operate)');
+    expect(() => parseScopes('read,write')).toThrow(
+      'unknown scope "write"; scopes are read, operate, approve, admin (comma-separated, for example read,operate)',
+    );
     expect(() => parseScopes('')).toThrow(/no scope was given/);
-    await expect(baton.tokens.create({ name: 'has space', scopes: ['read'] })).rejects.toThrow(/token name "has space" is not valid/);
+    await expect(baton.tokens.create({ name: 'has space', scopes: ['read'] })).rejects.toThrow(
+      /token name "has space" is not valid/,
+    );
     await expect(baton.tokens.create({ name: 'tok_mine', scopes: ['read'] })).rejects.toThrow(/not starting with tok_/);
     await baton.tokens.create({ name: 'ci', scopes: ['read'] });
     await expect(baton.tokens.create({ name: 'ci', scopes: ['admin'] })).rejects.toBeInstanceOf(ConflictError);

@@ -49,7 +49,10 @@ describe('reading stored artifacts to send them, checked against their hash', ()
     overwrite(store.path(sha256), 0, Buffer.from('all bad\n'));
     const error = await store.read(sha256).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(BatonError);
-    expect(error).toMatchObject({ code: 'integrity', message: expect.stringContaining(`the stored content of artifact ${sha256} no longer matches its sha256`) });
+    expect(error).toMatchObject({
+      code: 'integrity',
+      message: expect.stringContaining(`the stored content of artifact ${sha256} no longer matches its sha256`),
+    });
     await expect(store.read('0'.repeat(64))).rejects.toMatchObject({ code: 'not_found' });
   });
 
@@ -69,7 +72,10 @@ describe('reading stored artifacts to send them, checked against their hash', ()
         received += next.value.length;
       }
     })().catch((caught: unknown) => caught);
-    expect(error).toMatchObject({ code: 'integrity', message: expect.stringContaining('it changed while it was sent') });
+    expect(error).toMatchObject({
+      code: 'integrity',
+      message: expect.stringContaining('it changed while it was sent'),
+    });
     expect(received).toBeLessThan(content.length);
   });
 });

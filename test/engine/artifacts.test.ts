@@ -41,7 +41,8 @@ function tamper(file: string, content: string): void {
 describe('artifacts', () => {
   it('records what a command writes into BATON_ARTIFACTS_DIR, stores it content-addressed, and removes the attempt directory', async () => {
     const { home, baton } = await open();
-    const script = 'printf hello > "$BATON_ARTIFACTS_DIR/a.txt" && mkdir -p "$BATON_ARTIFACTS_DIR/sub" && printf "big world" > "$BATON_ARTIFACTS_DIR/sub/b.txt" && printf "%s" "$BATON_ARTIFACTS_DIR"';
+    const script =
+      'printf hello > "$BATON_ARTIFACTS_DIR/a.txt" && mkdir -p "$BATON_ARTIFACTS_DIR/sub" && printf "big world" > "$BATON_ARTIFACTS_DIR/sub/b.txt" && printf "%s" "$BATON_ARTIFACTS_DIR"';
     const run = await baton.submit(shellPlan(script));
     const result = await run.result();
     expect(result.status).toBe('succeeded');
@@ -52,7 +53,9 @@ describe('artifacts', () => {
     ];
     const events = await baton.events(run.runId);
     expect(succeeded(events)[0]?.artifacts).toEqual(expected);
-    expect([...run.state.artifacts.values()]).toEqual(expected.map((ref) => ({ ...ref, step: 'build', sealed: false })));
+    expect([...run.state.artifacts.values()]).toEqual(
+      expected.map((ref) => ({ ...ref, step: 'build', sealed: false })),
+    );
 
     for (const ref of expected) {
       const stored = join(home, 'artifacts', 'sha256', ref.sha256.slice(0, 2), ref.sha256);
@@ -98,7 +101,13 @@ describe('artifacts', () => {
       costUsd: 0.75,
       artifacts: [
         { name: 'report/out/summary.json', sha256: sha256('{"ok":true}'), bytes: 11 },
-        { name: 'report/raw.bin', sha256: createHash('sha256').update(new Uint8Array([0, 1, 2])).digest('hex'), bytes: 3 },
+        {
+          name: 'report/raw.bin',
+          sha256: createHash('sha256')
+            .update(new Uint8Array([0, 1, 2]))
+            .digest('hex'),
+          bytes: 3,
+        },
       ],
     });
     expect(declared).not.toHaveProperty('costUsd');
@@ -109,11 +118,21 @@ describe('artifacts', () => {
 
   it('refuses invalid costs, permissions and artifact names with clear errors', async () => {
     const { baton } = await open();
-    expect(() => baton.register({ id: 'neg', skills: {}, costUsd: -1, run: () => null })).toThrow('costUsd must be a finite number of US dollars, 0 or more (got -1)');
-    expect(() => baton.register({ id: 'inf', skills: {}, costUsd: Infinity, run: () => null })).toThrow('costUsd must be a finite number');
-    expect(() => baton.register({ id: 'perm', skills: {}, permissions: ['Net Work'], run: () => null })).toThrow('permissions must be a list of names');
-    expect(() => baton.register({ id: 'zero', skills: {}, timeout: '0s', run: () => null })).toThrow('timeout must be a duration longer than 0, e.g. 500ms, 30s, 5m (got "0s")');
-    expect(() => baton.register({ id: 'word', skills: {}, timeout: '5 minutes', run: () => null })).toThrow('timeout must be a duration longer than 0');
+    expect(() => baton.register({ id: 'neg', skills: {}, costUsd: -1, run: () => null })).toThrow(
+      'costUsd must be a finite number of US dollars, 0 or more (got -1)',
+    );
+    expect(() => baton.register({ id: 'inf', skills: {}, costUsd: Infinity, run: () => null })).toThrow(
+      'costUsd must be a finite number',
+    );
+    expect(() => baton.register({ id: 'perm', skills: {}, permissions: ['Net Work'], run: () => null })).toThrow(
+      'permissions must be a list of names',
+    );
+    expect(() => baton.register({ id: 'zero', skills: {}, timeout: '0s', run: () => null })).toThrow(
+      'timeout must be a duration longer than 0, e.g. 500ms, 30s, 5m (got "0s")',
+    );
+    expect(() => baton.register({ id: 'word', skills: {}, timeout: '5 minutes', run: () => null })).toThrow(
+      'timeout must be a duration longer than 0',
+    );
     let calls = 0;
     baton.register({
       id: 'liar',
@@ -128,14 +147,29 @@ describe('artifacts', () => {
         return 'fine';
       },
     });
-    baton.register({ id: 'escaper', skills: { escape: 1 }, run: (_input, context) => context.writeArtifact('../outside.txt', 'x') });
-    const liar = await baton.submit({ baton: 1, name: 'liar', steps: { lie: { skill: 'lie', retry: { max: 3, backoff: '1ms' } } } });
+    baton.register({
+      id: 'escaper',
+      skills: { escape: 1 },
+      run: (_input, context) => context.writeArtifact('../outside.txt', 'x'),
+    });
+    const liar = await baton.submit({
+      baton: 1,
+      name: 'liar',
+      steps: { lie: { skill: 'lie', retry: { max: 3, backoff: '1ms' } } },
+    });
     expect((await liar.result()).status).toBe('failed');
     expect(calls).toBe(1); // not retried
-    expect(failed(await baton.events(liar.runId))[0]?.error).toMatchObject({ type: 'bad_cost', retryable: false, message: 'reportCost reported a cost of -3: a cost is a finite number of US dollars, 0 or more' });
+    expect(failed(await baton.events(liar.runId))[0]?.error).toMatchObject({
+      type: 'bad_cost',
+      retryable: false,
+      message: 'reportCost reported a cost of -3: a cost is a finite number of US dollars, 0 or more',
+    });
     const escaper = await baton.submit({ baton: 1, name: 'escaper', steps: { go: { skill: 'escape' } } });
     expect((await escaper.result()).status).toBe('failed');
-    expect(failed(await baton.events(escaper.runId))[0]?.error).toMatchObject({ retryable: false, message: expect.stringContaining('"../outside.txt" is not an artifact name') });
+    expect(failed(await baton.events(escaper.runId))[0]?.error).toMatchObject({
+      retryable: false,
+      message: expect.stringContaining('"../outside.txt" is not an artifact name'),
+    });
     await baton.close();
   });
 
@@ -148,19 +182,37 @@ describe('artifacts', () => {
 
     const bad = await baton.submit(shellPlan('echo lots > "$BATON_COST_FILE"', {}, 'bad-cost'));
     expect((await bad.result()).status).toBe('failed');
-    expect(failed(await baton.events(bad.runId))[0]?.error).toMatchObject({ type: 'bad_cost', retryable: false, message: 'BATON_COST_FILE holds "lots": write one number of US dollars, e.g. 0.42' });
+    expect(failed(await baton.events(bad.runId))[0]?.error).toMatchObject({
+      type: 'bad_cost',
+      retryable: false,
+      message: 'BATON_COST_FILE holds "lots": write one number of US dollars, e.g. 0.42',
+    });
     await baton.close();
   });
 
   it('seals the artifacts of a `seal: true` step, and verify fails once a sealed file is changed or gone', async () => {
     const { baton } = await open();
-    const run = await baton.submit(shellPlan('printf v1 > "$BATON_ARTIFACTS_DIR/app.tar" && printf notes > "$BATON_ARTIFACTS_DIR/notes.txt"', { seal: true }));
+    const run = await baton.submit(
+      shellPlan('printf v1 > "$BATON_ARTIFACTS_DIR/app.tar" && printf notes > "$BATON_ARTIFACTS_DIR/notes.txt"', {
+        seal: true,
+      }),
+    );
     expect((await run.result()).status).toBe('succeeded');
     const events = await baton.events(run.runId);
     const sealing = events.find((event) => event.type === 'step.sealed');
-    expect(sealing?.data).toEqual({ step: 'build', artifacts: [{ name: 'build/app.tar', sha256: sha256('v1'), bytes: 2 }, { name: 'build/notes.txt', sha256: sha256('notes'), bytes: 5 }] });
+    expect(sealing?.data).toEqual({
+      step: 'build',
+      artifacts: [
+        { name: 'build/app.tar', sha256: sha256('v1'), bytes: 2 },
+        { name: 'build/notes.txt', sha256: sha256('notes'), bytes: 5 },
+      ],
+    });
     expect(run.state.artifacts.get('build/app.tar')?.sealed).toBe(true);
-    expect(await baton.verify(run.runId)).toMatchObject({ ok: true, events: events.length, artifacts: { sealed: 2, failed: [] } });
+    expect(await baton.verify(run.runId)).toMatchObject({
+      ok: true,
+      events: events.length,
+      artifacts: { sealed: 2, failed: [] },
+    });
 
     tamper(baton.artifacts.path(sha256('v1')), 'v2');
     const changed = await baton.verify(run.runId);
@@ -168,7 +220,12 @@ describe('artifacts', () => {
       ok: false,
       seq: sealing?.seq,
       reason: `sealed artifact "build/app.tar" was changed (sealed sha256 ${sha256('v1')}, now ${sha256('v2')})`,
-      artifacts: { sealed: 2, failed: [{ name: 'build/app.tar', status: 'changed', sha256: sha256('v1'), actual: sha256('v2'), seq: sealing?.seq }] },
+      artifacts: {
+        sealed: 2,
+        failed: [
+          { name: 'build/app.tar', status: 'changed', sha256: sha256('v1'), actual: sha256('v2'), seq: sealing?.seq },
+        ],
+      },
     });
 
     rmSync(baton.artifacts.path(sha256('notes')));
@@ -178,7 +235,9 @@ describe('artifacts', () => {
       ['build/app.tar', 'changed'],
       ['build/notes.txt', 'missing'],
     ]);
-    expect(!missing.ok && missing.reason).toContain(`sealed artifact "build/notes.txt" is missing from the artifact store (sealed sha256 ${sha256('notes')})`);
+    expect(!missing.ok && missing.reason).toContain(
+      `sealed artifact "build/notes.txt" is missing from the artifact store (sealed sha256 ${sha256('notes')})`,
+    );
     await baton.close();
   });
 
@@ -198,14 +257,22 @@ describe('artifacts', () => {
     expect((await run.result()).status).toBe('succeeded');
     await expect(baton.seal(run.runId, 'build/nope.txt')).rejects.toThrow('artifact "build/nope.txt"');
     const event = await baton.seal(run.runId, 'build/report.txt', { by: 'cli:alice' });
-    expect(event).toEqual({ type: 'artifact.sealed', data: { artifact: 'build/report.txt', sha256: sha256('report'), by: 'cli:alice' } });
+    expect(event).toEqual({
+      type: 'artifact.sealed',
+      data: { artifact: 'build/report.txt', sha256: sha256('report'), by: 'cli:alice' },
+    });
     const { state } = await baton.getRun(run.runId);
     expect(state.artifacts.get('build/report.txt')?.sealed).toBe(true);
     expect(await baton.verify(run.runId)).toMatchObject({ ok: true, artifacts: { sealed: 1 } });
 
     tamper(baton.artifacts.path(sha256('report')), 'forged');
     const verdict = await baton.verify(run.runId);
-    expect(verdict).toMatchObject({ ok: false, artifacts: { failed: [{ name: 'build/report.txt', status: 'changed', sha256: sha256('report'), actual: sha256('forged') }] } });
+    expect(verdict).toMatchObject({
+      ok: false,
+      artifacts: {
+        failed: [{ name: 'build/report.txt', status: 'changed', sha256: sha256('report'), actual: sha256('forged') }],
+      },
+    });
     expect(!verdict.ok && verdict.reason).toContain('"build/report.txt" was changed');
     await baton.close();
   });
@@ -215,7 +282,13 @@ describe('artifacts', () => {
     const twice: Plan = {
       baton: 1,
       name: 'twice',
-      capabilities: { sh: { kind: 'command', command: ['sh', '-c', 'printf same > "$BATON_ARTIFACTS_DIR/$BATON_STEP.txt"'], skills: { shell: 1 } } },
+      capabilities: {
+        sh: {
+          kind: 'command',
+          command: ['sh', '-c', 'printf same > "$BATON_ARTIFACTS_DIR/$BATON_STEP.txt"'],
+          skills: { shell: 1 },
+        },
+      },
       steps: { one: { skill: 'shell' }, two: { skill: 'shell' } },
     };
     for (let i = 0; i < 2; i++) expect((await (await baton.submit(twice)).result()).status).toBe('succeeded');
@@ -246,10 +319,17 @@ describe('artifacts', () => {
     expect(failed(await baton.events(escape.runId))[0]?.error).toMatchObject({
       type: 'artifact',
       retryable: false,
-      message: 'artifact "build/secret.txt" is a symlink that leads outside the artifact directory; copy the file in instead',
+      message:
+        'artifact "build/secret.txt" is a symlink that leads outside the artifact directory; copy the file in instead',
     });
 
-    const inside = await baton.submit(shellPlan('printf data > "$BATON_ARTIFACTS_DIR/real.txt" && ln -s real.txt "$BATON_ARTIFACTS_DIR/link.txt"', {}, 'inside'));
+    const inside = await baton.submit(
+      shellPlan(
+        'printf data > "$BATON_ARTIFACTS_DIR/real.txt" && ln -s real.txt "$BATON_ARTIFACTS_DIR/link.txt"',
+        {},
+        'inside',
+      ),
+    );
     expect((await inside.result()).status).toBe('succeeded');
     expect(succeeded(await baton.events(inside.runId))[0]?.artifacts?.map((ref) => [ref.name, ref.sha256])).toEqual([
       ['build/link.txt', sha256('data')],
@@ -263,14 +343,21 @@ describe('artifacts', () => {
     let dirOfFirst = '';
     let release = (): void => {};
     const held = new Promise<void>((resolve) => (release = resolve));
-    const work = { id: 'w', skills: { work: 1 }, run: async (_input: unknown, context: { attemptId: string; artifactsDir: string; writeArtifact(name: string, data: string): Promise<void> }) => {
-      if (context.attemptId === 'slow/a1') {
-        dirOfFirst = context.artifactsDir;
-        await held;
-      }
-      await context.writeArtifact('out.txt', context.attemptId);
-      return context.attemptId;
-    } };
+    const work = {
+      id: 'w',
+      skills: { work: 1 },
+      run: async (
+        _input: unknown,
+        context: { attemptId: string; artifactsDir: string; writeArtifact(name: string, data: string): Promise<void> },
+      ) => {
+        if (context.attemptId === 'slow/a1') {
+          dirOfFirst = context.artifactsDir;
+          await held;
+        }
+        await context.writeArtifact('out.txt', context.attemptId);
+        return context.attemptId;
+      },
+    };
     baton.register(work);
     const run = await baton.submit({ baton: 1, name: 'crash', steps: { slow: { skill: 'work' } } });
     while (dirOfFirst === '') await new Promise((resolve) => setTimeout(resolve, 5));
@@ -292,11 +379,21 @@ describe('artifacts', () => {
 
   it('fails an attempt whose artifacts exceed the configured limit', async () => {
     const { baton } = await open({ artifactLimits: { maxAttemptBytes: 8 } });
-    baton.register({ id: 'big', skills: { big: 1 }, run: (_input, context) => context.writeArtifact('big.txt', '0123456789') });
+    baton.register({
+      id: 'big',
+      skills: { big: 1 },
+      run: (_input, context) => context.writeArtifact('big.txt', '0123456789'),
+    });
     const run = await baton.submit({ baton: 1, name: 'big', steps: { big: { skill: 'big' } } });
     expect((await run.result()).status).toBe('failed');
-    expect(failed(await baton.events(run.runId))[0]?.error).toMatchObject({ type: 'artifacts_too_large', retryable: false, message: 'artifacts exceed 8 bytes for one attempt (1 file, 10 bytes)' });
-    await expect(createBaton({ home: tempDir(), artifactLimits: { maxAttemptBytes: 0 } })).rejects.toThrow('artifactLimits.maxAttemptBytes must be a positive whole number (got 0)');
+    expect(failed(await baton.events(run.runId))[0]?.error).toMatchObject({
+      type: 'artifacts_too_large',
+      retryable: false,
+      message: 'artifacts exceed 8 bytes for one attempt (1 file, 10 bytes)',
+    });
+    await expect(createBaton({ home: tempDir(), artifactLimits: { maxAttemptBytes: 0 } })).rejects.toThrow(
+      'artifactLimits.maxAttemptBytes must be a positive whole number (got 0)',
+    );
     await baton.close();
   });
 });

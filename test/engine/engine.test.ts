@@ -20,12 +20,22 @@ describe('engine on the embedded SQLite store', () => {
     const built = plan('math')
       .input('n', { type: 'integer', default: 3 })
       .step('seed', { skill: 'math', input: '{{ inputs.n }}' })
-      .step('fan', { skill: 'math', after: ['seed'], for_each: '[1, 2, 3].map(x, x * steps.seed.output)', input: '{{ item }}', concurrency: 2 })
+      .step('fan', {
+        skill: 'math',
+        after: ['seed'],
+        for_each: '[1, 2, 3].map(x, x * steps.seed.output)',
+        input: '{{ item }}',
+        concurrency: 2,
+      })
       .step('total', { skill: 'total', after: ['fan'], input: '{{ steps.fan.output }}' })
       .build();
     const run = await baton.submit(built, { inputs: { n: 5 } });
     const result = await run.result();
-    expect(result).toMatchObject({ status: 'succeeded', succeeded: 3, outputs: { seed: 10, fan: [20, 40, 60], total: 120 } });
+    expect(result).toMatchObject({
+      status: 'succeeded',
+      succeeded: 3,
+      outputs: { seed: 10, fan: [20, 40, 60], total: 120 },
+    });
     const events = await baton.events(run.runId);
     expect(verifyChain(events)).toMatchObject({ ok: true, events: events.length });
     expect(replayLedger(events)).toMatchObject({ ok: true });
@@ -44,11 +54,19 @@ describe('engine on the embedded SQLite store', () => {
         return 'ok';
       },
     });
-    const run = await baton.submit({ baton: 1, name: 'retry', steps: { get: { skill: 'fetch', retry: { max: 3, backoff: '10ms' } } } });
+    const run = await baton.submit({
+      baton: 1,
+      name: 'retry',
+      steps: { get: { skill: 'fetch', retry: { max: 3, backoff: '10ms' } } },
+    });
     expect(await run.result()).toMatchObject({ status: 'succeeded', outputs: { get: 'ok' } });
     const events = await baton.events(run.runId);
-    expect(events.filter((e) => e.type === 'attempt.failed').map((e) => e.type === 'attempt.failed' && e.data.error.message)).toEqual(['transient 1', 'transient 2']);
-    const retries = events.filter((e): e is Extract<LedgerEvent, { type: 'attempt.retry_scheduled' }> => e.type === 'attempt.retry_scheduled');
+    expect(
+      events.filter((e) => e.type === 'attempt.failed').map((e) => e.type === 'attempt.failed' && e.data.error.message),
+    ).toEqual(['transient 1', 'transient 2']);
+    const retries = events.filter(
+      (e): e is Extract<LedgerEvent, { type: 'attempt.retry_scheduled' }> => e.type === 'attempt.retry_scheduled',
+    );
     expect(retries.map((e) => e.data.delayMs)).toEqual([10, 20]);
     expect(replayLedger(events)).toMatchObject({ ok: true });
     await baton.close();
@@ -57,8 +75,16 @@ describe('engine on the embedded SQLite store', () => {
   it('shows steps stopped by a failed run as cancelled in the routing log', async () => {
     const { baton } = await open();
     baton.register({ id: 'bad', skills: { bad: 1 }, run: () => Promise.reject(new NonRetryableError('no')) });
-    baton.register({ id: 'slow', skills: { slow: 1 }, run: (_input, { signal }) => new Promise((resolve) => signal.addEventListener('abort', () => resolve(null))) });
-    const run = await baton.submit({ baton: 1, name: 'cancel', steps: { slow: { skill: 'slow' }, bad: { skill: 'bad' } } });
+    baton.register({
+      id: 'slow',
+      skills: { slow: 1 },
+      run: (_input, { signal }) => new Promise((resolve) => signal.addEventListener('abort', () => resolve(null))),
+    });
+    const run = await baton.submit({
+      baton: 1,
+      name: 'cancel',
+      steps: { slow: { skill: 'slow' }, bad: { skill: 'bad' } },
+    });
     await run.result();
     const log = routingLog(await baton.events(run.runId));
     expect(log.map((entry) => [entry.step, entry.outcome])).toEqual([
@@ -78,7 +104,11 @@ describe('engine on the embedded SQLite store', () => {
         throw new NonRetryableError('schema mismatch');
       },
     });
-    const run = await baton.submit({ baton: 1, name: 'fail', steps: { check: { skill: 'check', retry: { max: 5 } }, after: { skill: 'check', after: ['check'] } } });
+    const run = await baton.submit({
+      baton: 1,
+      name: 'fail',
+      steps: { check: { skill: 'check', retry: { max: 5 } }, after: { skill: 'check', after: ['check'] } },
+    });
     const result = await run.result();
     expect(result).toMatchObject({ status: 'failed', failed: 1, failure: 'step "check" failed: schema mismatch' });
     expect((await baton.verify(run.runId)).ok).toBe(true);
@@ -134,11 +164,16 @@ describe('engine on the embedded SQLite store', () => {
   it('runs command capabilities with the input on stdin and JSON stdout as output', async () => {
     const { home, baton } = await open();
     const script = join(home, 'upper.mjs');
-    writeFileSync(script, "let t='';for await (const c of process.stdin) t+=c; const i=JSON.parse(t); console.log(JSON.stringify({text: i.text.toUpperCase(), arg: process.argv[2], step: process.env.BATON_STEP}))");
+    writeFileSync(
+      script,
+      "let t='';for await (const c of process.stdin) t+=c; const i=JSON.parse(t); console.log(JSON.stringify({text: i.text.toUpperCase(), arg: process.argv[2], step: process.env.BATON_STEP}))",
+    );
     const run = await baton.submit({
       baton: 1,
       name: 'cmd',
-      capabilities: { upper: { kind: 'command', command: ['node', script, '{{ input.text }} and more'], skills: { shout: 1 } } },
+      capabilities: {
+        upper: { kind: 'command', command: ['node', script, '{{ input.text }} and more'], skills: { shout: 1 } },
+      },
       steps: { s: { skill: 'shout', input: { text: 'hi; rm -rf /' } } },
     });
     expect((await run.result()).outputs.s).toEqual({ text: 'HI; RM -RF /', arg: 'hi; rm -rf / and more', step: 's' });
@@ -199,11 +234,16 @@ describe('engine on the embedded SQLite store', () => {
       skills: { work: 1 },
       run: async (input: string, { signal }) => {
         ran.push(input);
-        if (input === 'b') await Promise.race([gate, new Promise((resolve) => signal.addEventListener('abort', resolve))]);
+        if (input === 'b')
+          await Promise.race([gate, new Promise((resolve) => signal.addEventListener('abort', resolve))]);
         return input;
       },
     });
-    const p = plan('resume').step('a', { skill: 'work', input: 'a' }).step('b', { skill: 'work', input: 'b', after: ['a'] }).step('c', { skill: 'work', input: 'c', after: ['b'] }).build();
+    const p = plan('resume')
+      .step('a', { skill: 'work', input: 'a' })
+      .step('b', { skill: 'work', input: 'b', after: ['a'] })
+      .step('c', { skill: 'work', input: 'c', after: ['b'] })
+      .build();
     const run = await baton.submit(p);
     while (!ran.includes('b')) await new Promise((resolve) => setTimeout(resolve, 5));
     const interrupted = await run.interrupt();
@@ -212,14 +252,20 @@ describe('engine on the embedded SQLite store', () => {
 
     const again = await createBaton({ home });
     // Without the function the unfinished steps need, resume refuses and leaves the run as it was.
-    await expect(again.resume(run.runId)).rejects.toThrow(`run "${run.runId}" still needs function capabilities that are not registered in this process: w`);
+    await expect(again.resume(run.runId)).rejects.toThrow(
+      `run "${run.runId}" still needs function capabilities that are not registered in this process: w`,
+    );
     again.register({ id: 'w', skills: { work: 1 }, run: async (input: string) => (ran.push(input), input) });
     release();
     const resumed = await again.resume(run.runId);
     expect(await resumed.result()).toMatchObject({ status: 'succeeded', outputs: { a: 'a', b: 'b', c: 'c' } });
     expect(ran).toEqual(['a', 'b', 'b', 'c']);
     const events = await again.events(run.runId);
-    expect(events.filter((e) => e.type === 'attempt.abandoned').map((e) => e.type === 'attempt.abandoned' && e.data.attemptId)).toEqual(['b/a1']);
+    expect(
+      events
+        .filter((e) => e.type === 'attempt.abandoned')
+        .map((e) => e.type === 'attempt.abandoned' && e.data.attemptId),
+    ).toEqual(['b/a1']);
     expect(replayLedger(events)).toMatchObject({ ok: true });
     expect(verifyChain(events).ok).toBe(true);
     await again.close();
@@ -228,7 +274,12 @@ describe('engine on the embedded SQLite store', () => {
   it('lets timers and I/O run during a long run of instant function steps', async () => {
     const { baton } = await open();
     baton.register({ id: 'noop', skills: { s: 1 }, run: (n: number) => n });
-    const steps = Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`s${i}`, { skill: 's', input: i, ...(i > 0 && { after: [`s${i - 1}`] }) }]));
+    const steps = Object.fromEntries(
+      Array.from({ length: 3000 }, (_, i) => [
+        `s${i}`,
+        { skill: 's', input: i, ...(i > 0 && { after: [`s${i - 1}`] }) },
+      ]),
+    );
     let ticks = 0;
     const timer = setInterval(() => (ticks += 1), 1);
     const run = await baton.submit({ baton: 1, name: 'long', steps });
@@ -251,7 +302,10 @@ describe('engine on the embedded SQLite store', () => {
         return 'ok';
       },
     });
-    const run = await baton.submit({ baton: 1, name: 'keys', steps: { a: { skill: 's', retry: { max: 1 } } } }, { runId: 'keys-run' });
+    const run = await baton.submit(
+      { baton: 1, name: 'keys', steps: { a: { skill: 's', retry: { max: 1 } } } },
+      { runId: 'keys-run' },
+    );
     await run.result();
     expect(seen).toEqual([
       ['a/a1', 'keys-run/a'],
@@ -263,26 +317,49 @@ describe('engine on the embedded SQLite store', () => {
   it('refuses to resume a run whose ledger was tampered with', async () => {
     const { home, baton } = await open();
     let release: () => void = () => {};
-    baton.register({ id: 'w', skills: { s: 1 }, run: (_input, { signal }) => new Promise((resolve) => ((release = () => resolve('x')), signal.addEventListener('abort', () => resolve('x')))) });
-    const run = await baton.submit({ baton: 1, name: 't', steps: { a: { skill: 's' }, b: { skill: 's', after: ['a'] } } });
+    baton.register({
+      id: 'w',
+      skills: { s: 1 },
+      run: (_input, { signal }) =>
+        new Promise(
+          (resolve) => ((release = () => resolve('x')), signal.addEventListener('abort', () => resolve('x'))),
+        ),
+    });
+    const run = await baton.submit({
+      baton: 1,
+      name: 't',
+      steps: { a: { skill: 's' }, b: { skill: 's', after: ['a'] } },
+    });
     while ((await baton.events(run.runId)).length < 3) await new Promise((resolve) => setTimeout(resolve, 5));
     await run.interrupt();
     release();
     await baton.close();
     const db = new Database(join(home, 'baton.db'));
-    db.prepare("UPDATE events SET data = replace(data, '\"a/a1\"', '\"a/a9\"') WHERE run_id = ? AND type = 'attempt.dispatched'").run(run.runId);
+    db.prepare(
+      "UPDATE events SET data = replace(data, '\"a/a1\"', '\"a/a9\"') WHERE run_id = ? AND type = 'attempt.dispatched'",
+    ).run(run.runId);
     db.close();
     const again = await createBaton({ home });
     again.register({ id: 'w', skills: { s: 1 }, run: () => 'x' });
-    await expect(again.resume(run.runId)).rejects.toMatchObject({ code: 'integrity', message: expect.stringMatching(/fails verification at seq 3/) });
+    await expect(again.resume(run.runId)).rejects.toMatchObject({
+      code: 'integrity',
+      message: expect.stringMatching(/fails verification at seq 3/),
+    });
     await again.close();
   });
 
   it('refuses bad input before writing anything', async () => {
     const { baton } = await open();
-    await expect(baton.submit({ baton: 1, name: 'x', steps: { a: { skill: 'nope' } } })).rejects.toThrow(/no capability offers skill "nope"/);
+    await expect(baton.submit({ baton: 1, name: 'x', steps: { a: { skill: 'nope' } } })).rejects.toThrow(
+      /no capability offers skill "nope"/,
+    );
     baton.register({ id: 'f', skills: { s: 1 }, run: () => 1 });
-    const withInput = { baton: 1 as const, name: 'x', inputs: { n: { type: 'integer' as const } }, steps: { a: { skill: 's' } } };
+    const withInput = {
+      baton: 1 as const,
+      name: 'x',
+      inputs: { n: { type: 'integer' as const } },
+      steps: { a: { skill: 's' } },
+    };
     await expect(baton.submit(withInput)).rejects.toThrow(/input "n" \(integer\) is required/);
     await expect(baton.submit(withInput, { inputText: { n: '1.5' } })).rejects.toThrow(/must be an integer, got "1.5"/);
     expect(await baton.listRuns()).toEqual([]);
@@ -296,17 +373,23 @@ describe('engine on the embedded SQLite store', () => {
     await (await baton.submit(p, { runId: 'fixed' })).result();
     const again = await baton.submit(p, { runId: 'fixed' });
     expect((await again.result()).status).toBe('succeeded');
-    await expect(baton.submit({ ...p, name: 'other' }, { runId: 'fixed' })).rejects.toThrow(/created from a different plan/);
+    await expect(baton.submit({ ...p, name: 'other' }, { runId: 'fixed' })).rejects.toThrow(
+      /created from a different plan/,
+    );
     const withInput = { ...p, name: 'inputs', inputs: { n: { type: 'integer' as const, default: 1 } } };
     await (await baton.submit(withInput, { runId: 'with-input' })).result();
-    await expect(baton.submit(withInput, { runId: 'with-input', inputs: { n: 2 } })).rejects.toThrow(/exists with other inputs/);
+    await expect(baton.submit(withInput, { runId: 'with-input', inputs: { n: 2 } })).rejects.toThrow(
+      /exists with other inputs/,
+    );
     await baton.close();
   });
 
-  it('streams a run\'s events with no gap and no repeat', async () => {
+  it("streams a run's events with no gap and no repeat", async () => {
     const { baton } = await open();
     baton.register({ id: 'f', skills: { s: 1 }, run: async (n: number) => n });
-    const steps = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`s${i}`, { skill: 's', input: i, ...(i > 0 && { after: [`s${i - 1}`] }) }]));
+    const steps = Object.fromEntries(
+      Array.from({ length: 20 }, (_, i) => [`s${i}`, { skill: 's', input: i, ...(i > 0 && { after: [`s${i - 1}`] }) }]),
+    );
     const run = await baton.submit({ baton: 1, name: 'stream', steps });
     const seqs: number[] = [];
     for await (const event of run.events()) seqs.push(event.seq);

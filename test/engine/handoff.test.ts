@@ -15,13 +15,24 @@ async function madeRun(): Promise<{ baton: Baton; runId: string; sha256: string 
       return 'ok';
     },
   });
-  const run = await baton.submit(plan('made').step('make', { skill: 'make' }).step('use', { skill: 'make', after: ['make'], confirm: true }).build(), { runId: 'h1' });
+  const run = await baton.submit(
+    plan('made')
+      .step('make', { skill: 'make' })
+      .step('use', { skill: 'make', after: ['make'], confirm: true })
+      .build(),
+    { runId: 'h1' },
+  );
   expect((await run.result()).status).toBe('waiting');
   const sha256 = run.state.artifacts.get('make/out.txt')?.sha256 as string;
   return { baton, runId: run.runId, sha256 };
 }
 
-const REQUEST = { from: { agent: 'maker-agent', step: 'make' }, to: { agent: 'user-agent', step: 'use' }, artifacts: ['make/out.txt'], reason: 'made it' };
+const REQUEST = {
+  from: { agent: 'maker-agent', step: 'make' },
+  to: { agent: 'user-agent', step: 'use' },
+  artifacts: ['make/out.txt'],
+  reason: 'made it',
+};
 
 describe('Baton.requestHandoff', () => {
   it('does the five steps in order, each recorded with the principal, and the run still replays', async () => {
@@ -38,7 +49,9 @@ describe('Baton.requestHandoff', () => {
     const events = await baton.events(runId);
     expect(replayLedger(events)).toMatchObject({ ok: true });
     expect((await baton.verify(runId)).ok).toBe(true);
-    expect(pipelineState(events).handoffs).toEqual([expect.objectContaining({ id: 'handoff-1', status: 'queued', from: REQUEST.from, to: REQUEST.to })]);
+    expect(pipelineState(events).handoffs).toEqual([
+      expect.objectContaining({ id: 'handoff-1', status: 'queued', from: REQUEST.from, to: REQUEST.to }),
+    ]);
     await baton.close();
   });
 
@@ -46,15 +59,25 @@ describe('Baton.requestHandoff', () => {
     const { baton, runId, sha256 } = await madeRun();
     const before = (await baton.events(runId)).length;
     const unknown = await baton.requestHandoff(runId, { ...REQUEST, artifacts: ['make/nope.txt'] });
-    expect(unknown).toMatchObject({ ok: false, failedAt: 'artifacts', error: 'artifact "make/nope.txt" in run "h1" (artifacts: make/out.txt) not found' });
+    expect(unknown).toMatchObject({
+      ok: false,
+      failedAt: 'artifacts',
+      error: 'artifact "make/nope.txt" in run "h1" (artifacts: make/out.txt) not found',
+    });
     expect(unknown.steps.map((s) => s.status)).toEqual(['failed', 'not_run', 'not_run', 'not_run', 'not_run']);
 
     const stored = baton.artifacts.path(sha256);
     chmodSync(stored, 0o644);
     writeFileSync(stored, 'tampered');
-    expect(await baton.requestHandoff(runId, REQUEST)).toMatchObject({ failedAt: 'artifacts', error: `the content of artifact "make/out.txt" no longer matches its recorded sha256 ${sha256.slice(0, 12)}` });
+    expect(await baton.requestHandoff(runId, REQUEST)).toMatchObject({
+      failedAt: 'artifacts',
+      error: `the content of artifact "make/out.txt" no longer matches its recorded sha256 ${sha256.slice(0, 12)}`,
+    });
     rmSync(stored);
-    expect(await baton.requestHandoff(runId, REQUEST)).toMatchObject({ failedAt: 'artifacts', error: `the content of artifact "make/out.txt" (sha256 ${sha256.slice(0, 12)}) is missing from the workspace's artifact store` });
+    expect(await baton.requestHandoff(runId, REQUEST)).toMatchObject({
+      failedAt: 'artifacts',
+      error: `the content of artifact "make/out.txt" (sha256 ${sha256.slice(0, 12)}) is missing from the workspace's artifact store`,
+    });
     expect(await baton.events(runId)).toHaveLength(before);
     await expect(baton.requestHandoff('nope', REQUEST)).rejects.toThrow('run "nope" not found');
     await baton.close();
@@ -62,11 +85,21 @@ describe('Baton.requestHandoff', () => {
 
   it('checkPhaseTransition, reportStatus and recordRoute refuse what contradicts the run and record the default principal otherwise', async () => {
     const { baton, runId } = await madeRun();
-    expect(await baton.checkPhaseTransition(runId, 'main')).toEqual({ allowed: false, reason: '"main" is already open: a phase opens once; to redo work, revise or revert the plan' });
-    await expect(baton.reportStatus(runId, { agent: 'a', step: 'use', status: 'done' })).rejects.toThrow(/^step "use" has not succeeded \(it is awaiting\)/);
+    expect(await baton.checkPhaseTransition(runId, 'main')).toEqual({
+      allowed: false,
+      reason: '"main" is already open: a phase opens once; to redo work, revise or revert the plan',
+    });
+    await expect(baton.reportStatus(runId, { agent: 'a', step: 'use', status: 'done' })).rejects.toThrow(
+      /^step "use" has not succeeded \(it is awaiting\)/,
+    );
     const event = await baton.reportStatus(runId, { agent: 'a', step: 'use', status: 'blocked', note: 'needs a yes' });
-    expect(event).toEqual({ type: 'agent.status_reported', data: { agent: 'a', step: 'use', phase: null, status: 'blocked', note: 'needs a yes', by: 'library:test' } });
-    await expect(baton.recordRoute(runId, { agent: 'a', step: 'make', to: 'b', reason: 'x' })).rejects.toThrow('step "make" has already succeeded: there is no work left to route');
+    expect(event).toEqual({
+      type: 'agent.status_reported',
+      data: { agent: 'a', step: 'use', phase: null, status: 'blocked', note: 'needs a yes', by: 'library:test' },
+    });
+    await expect(baton.recordRoute(runId, { agent: 'a', step: 'make', to: 'b', reason: 'x' })).rejects.toThrow(
+      'step "make" has already succeeded: there is no work left to route',
+    );
     await baton.close();
   });
 });

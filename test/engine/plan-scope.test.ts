@@ -2,8 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { BatonError, type Plan } from '../../src/core/index.js';
 import { hostCapabilities, requirePlanScope, scopeForPlan } from '../../src/engine/index.js';
 
-const people: Plan = { baton: 1, name: 'people', capabilities: { reviewer: { kind: 'human', skills: { review: 1 } } }, steps: { review: { skill: 'review' } } };
-const programs: Plan = { ...people, name: 'programs', capabilities: { ...people.capabilities, sh: { kind: 'command', command: ['touch', 'x'], skills: { run: 1 } } } };
+const people: Plan = {
+  baton: 1,
+  name: 'people',
+  capabilities: { reviewer: { kind: 'human', skills: { review: 1 } } },
+  steps: { review: { skill: 'review' } },
+};
+const programs: Plan = {
+  ...people,
+  name: 'programs',
+  capabilities: { ...people.capabilities, sh: { kind: 'command', command: ['touch', 'x'], skills: { run: 1 } } },
+};
 
 describe('the scope a plan needs (requirePlanScope)', () => {
   it('is operate for plans that route to people or registered functions, admin once one declares a command', () => {
@@ -28,7 +37,14 @@ describe('the scope a plan needs (requirePlanScope)', () => {
       thrown = error;
     }
     expect(thrown).toBeInstanceOf(BatonError);
-    expect(thrown).toMatchObject({ code: 'forbidden', message: expect.stringMatching(/^plan "programs" declares capabilities that run programs on the server's machine \(sh \(command\)\): to revise it needs the admin scope; mcp:agent has read, operate, approve\./) });
-    expect(() => requirePlanScope(people, ['read'], 'token:dash', 'submit')).toThrow('to submit plan "people" needs the operate scope; token:dash has read');
+    expect(thrown).toMatchObject({
+      code: 'forbidden',
+      message: expect.stringMatching(
+        /^plan "programs" declares capabilities that run programs on the server's machine \(sh \(command\)\): to revise it needs the admin scope; mcp:agent has read, operate, approve\./,
+      ),
+    });
+    expect(() => requirePlanScope(people, ['read'], 'token:dash', 'submit')).toThrow(
+      'to submit plan "people" needs the operate scope; token:dash has read',
+    );
   });
 });

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { createBaton, type Plan } from '../../src/index.js';
 import { tempDir } from '../support/temp.js';
 
-const gated: Plan = { baton: 1, name: 'gated', phases: ['prep', { id: 'ship', gate: { approval: true } }], steps: { build: { skill: 'work', phase: 'prep' }, deploy: { skill: 'work', phase: 'ship', after: ['build'] } } };
+const gated: Plan = {
+  baton: 1,
+  name: 'gated',
+  phases: ['prep', { id: 'ship', gate: { approval: true } }],
+  steps: { build: { skill: 'work', phase: 'prep' }, deploy: { skill: 'work', phase: 'ship', after: ['build'] } },
+};
 
 async function until(check: () => Promise<boolean>): Promise<void> {
   for (let i = 0; i < 500 && !(await check()); i++) await new Promise((resolve) => setTimeout(resolve, 10));

@@ -28,7 +28,8 @@ async function blockingBaton(home: string, options: { leaseMs?: number; now?: ()
 function lockExpiry(home: string, runId: string): number {
   const db = new Database(join(home, 'baton.db'), { readonly: true });
   try {
-    return (db.prepare('SELECT lock_expires_at FROM runs WHERE run_id = ?').get(runId) as { lock_expires_at: number }).lock_expires_at;
+    return (db.prepare('SELECT lock_expires_at FROM runs WHERE run_id = ?').get(runId) as { lock_expires_at: number })
+      .lock_expires_at;
   } finally {
     db.close();
   }

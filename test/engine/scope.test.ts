@@ -49,12 +49,16 @@ describe('scope given to capabilities', () => {
     const bin = join(home, 'bin');
     const out = join(home, 'out');
     const secret = join(home, 'out', '..', 'secret');
-    const run = await baton.submit(scopedPlan(script, { scope: [bin, out] }, { leak: { skill: 'mark', input: secret, retry: { max: 2 } } }));
+    const run = await baton.submit(
+      scopedPlan(script, { scope: [bin, out] }, { leak: { skill: 'mark', input: secret, retry: { max: 2 } } }),
+    );
     const result = await run.result();
     expect(result.status).toBe('failed');
     const message = `command[2] "${secret}" names the path ${join(home, 'secret')}, which is outside the step's scope (${bin}, ${out})`;
     expect(result.failure).toBe(`step "leak" failed: ${message}`);
-    expect(failures(await baton.events(run.runId))).toEqual([{ type: 'scope', message, retryable: false, detail: { argument: 2, value: secret, scope: [bin, out] } }]);
+    expect(failures(await baton.events(run.runId))).toEqual([
+      { type: 'scope', message, retryable: false, detail: { argument: 2, value: secret, scope: [bin, out] } },
+    ]);
     expect(ran('leak')).toBe(false);
     await baton.close();
   });
@@ -62,26 +66,45 @@ describe('scope given to capabilities', () => {
   it('refuses, before they run, commands whose argument a parser reads outside the scope: one slash, a backslash, a leading space, an attached short option', async () => {
     const { home, script, baton, ran } = await open();
     const scope = [join(home, 'bin'), 'https://api.example.com/v1'];
-    const inputs = { slash: 'https:/evil.example.com/x', backslash: 'https:\\\\evil.example.com\\x', space: ' https://evil.example.com/', attached: '-o/etc/hosts', fine: '-ohttps://api.example.com/v1/items' };
-    const steps = Object.fromEntries(Object.entries(inputs).map(([id, input]) => [id, { skill: 'mark', input, on_failure: 'continue' as const }]));
+    const inputs = {
+      slash: 'https:/evil.example.com/x',
+      backslash: 'https:\\\\evil.example.com\\x',
+      space: ' https://evil.example.com/',
+      attached: '-o/etc/hosts',
+      fine: '-ohttps://api.example.com/v1/items',
+    };
+    const steps = Object.fromEntries(
+      Object.entries(inputs).map(([id, input]) => [id, { skill: 'mark', input, on_failure: 'continue' as const }]),
+    );
     const run = await baton.submit(scopedPlan(script, { scope }, steps));
     const result = await run.result();
     expect(result.outputs).toEqual({ fine: { scope, target: inputs.fine } });
     const refused = failures(await baton.events(run.runId));
     expect(refused.map((error) => [error.type, (error.detail as { value: string }).value])).toEqual(
-      expect.arrayContaining(['slash', 'backslash', 'space', 'attached'].map((id) => ['scope', inputs[id as keyof typeof inputs]])),
+      expect.arrayContaining(
+        ['slash', 'backslash', 'space', 'attached'].map((id) => ['scope', inputs[id as keyof typeof inputs]]),
+      ),
     );
     expect(refused).toHaveLength(4);
-    expect(refused.find((error) => (error.detail as { value: string }).value === '-o/etc/hosts')?.message).toMatch(/^command\[2\] "-o\/etc\/hosts" \(its value "\/etc\/hosts"\) names the path \/etc\/hosts, which is outside/);
+    expect(refused.find((error) => (error.detail as { value: string }).value === '-o/etc/hosts')?.message).toMatch(
+      /^command\[2\] "-o\/etc\/hosts" \(its value "\/etc\/hosts"\) names the path \/etc\/hosts, which is outside/,
+    );
     expect(Object.keys(inputs).filter(ran)).toEqual(['fine']);
     await baton.close();
   });
 
-  it('runs a command whose arguments are within the step\'s scope and gives it that scope as BATON_SCOPE', async () => {
+  it("runs a command whose arguments are within the step's scope and gives it that scope as BATON_SCOPE", async () => {
     const { home, script, baton, ran } = await open();
     const [bin, out, reports] = [join(home, 'bin'), join(home, 'out'), join(home, 'out', 'reports')];
     const run = await baton.submit(
-      scopedPlan(script, { scope: [bin, out, 'api.example.com'] }, { wide: { skill: 'mark', input: join(out, 'a.txt') }, narrow: { skill: 'mark', input: join(reports, 'b.txt'), constraints: { scope: [bin, reports] } } }),
+      scopedPlan(
+        script,
+        { scope: [bin, out, 'api.example.com'] },
+        {
+          wide: { skill: 'mark', input: join(out, 'a.txt') },
+          narrow: { skill: 'mark', input: join(reports, 'b.txt'), constraints: { scope: [bin, reports] } },
+        },
+      ),
     );
     const result = await run.result();
     expect(result.status).toBe('succeeded');
@@ -93,7 +116,7 @@ describe('scope given to capabilities', () => {
     await baton.close();
   });
 
-  it('checks nothing and sets no BATON_SCOPE when no scope is declared, even if Baton\'s own environment has one', async () => {
+  it("checks nothing and sets no BATON_SCOPE when no scope is declared, even if Baton's own environment has one", async () => {
     process.env.BATON_SCOPE = '["/somewhere/else"]';
     const { script, baton } = await open();
     const run = await baton.submit(scopedPlan(script, undefined, { free: { skill: 'mark', input: '/etc/hostname' } }));
@@ -101,7 +124,7 @@ describe('scope given to capabilities', () => {
     await baton.close();
   });
 
-  it('gives a function its step\'s scope as context.scope, frozen, and null without one', async () => {
+  it("gives a function its step's scope as context.scope, frozen, and null without one", async () => {
     const { baton } = await open();
     const seen: Record<string, { scope: readonly string[] | null; frozen: boolean }> = {};
     baton.register({
@@ -116,7 +139,10 @@ describe('scope given to capabilities', () => {
       baton: 1,
       name: 'fn',
       constraints: { scope: ['./data', 'https://api.example.com/v1'] },
-      steps: { all: { skill: 'read' }, some: { skill: 'read', constraints: { scope: ['https://api.example.com/v1/items'] } } },
+      steps: {
+        all: { skill: 'read' },
+        some: { skill: 'read', constraints: { scope: ['https://api.example.com/v1/items'] } },
+      },
     });
     expect((await scoped.result()).status).toBe('succeeded');
     const free = await baton.submit({ baton: 1, name: 'free', steps: { none: { skill: 'read' } } });

@@ -2,7 +2,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBaton, NonRetryableError } from '../../src/index.js';
-import { DEFAULT_SECRET_PATTERNS, redact, secretPatterns, secretsInEnvironment } from '../../src/engine/secrets/index.js';
+import {
+  DEFAULT_SECRET_PATTERNS,
+  redact,
+  secretPatterns,
+  secretsInEnvironment,
+} from '../../src/engine/secrets/index.js';
 import { tempDir } from '../support/temp.js';
 
 describe('redact', () => {
@@ -10,7 +15,12 @@ describe('redact', () => {
 
   it('replaces secret values in strings at any depth, object keys included, and leaves other values alone', () => {
     const value = { output: ['token sk-12345678 ok', { 'sk-12345678': 'x' }], count: 12345678, ok: true, none: null };
-    expect(redact(value, [key])).toEqual({ output: ['token [redacted:MY_API_KEY] ok', { '[redacted:MY_API_KEY]': 'x' }], count: 12345678, ok: true, none: null });
+    expect(redact(value, [key])).toEqual({
+      output: ['token [redacted:MY_API_KEY] ok', { '[redacted:MY_API_KEY]': 'x' }],
+      count: 12345678,
+      ok: true,
+      none: null,
+    });
   });
 
   it('does not change its input, and returns it as it is when there is nothing to redact', () => {
@@ -56,11 +66,26 @@ describe('redact', () => {
 });
 
 describe('secretsInEnvironment', () => {
-  const env = { MY_API_KEY: 'k-123456', GITHUB_TOKEN: 'ghp_123456', CLIENT_SECRET: 'c-123456', DB_PASSWORD: 'p-123456', HOME: '/home/me', KEYBOARD: 'us-intl', lower_api_key: 'l-123456', EMPTY_KEY: '' };
+  const env = {
+    MY_API_KEY: 'k-123456',
+    GITHUB_TOKEN: 'ghp_123456',
+    CLIENT_SECRET: 'c-123456',
+    DB_PASSWORD: 'p-123456',
+    HOME: '/home/me',
+    KEYBOARD: 'us-intl',
+    lower_api_key: 'l-123456',
+    EMPTY_KEY: '',
+  };
 
   it('takes variables whose names match the default patterns, in any case, and skips empty ones', () => {
     expect(DEFAULT_SECRET_PATTERNS).toEqual(['*_KEY', '*_TOKEN', '*_SECRET', '*_PASSWORD']);
-    expect(secretsInEnvironment(env).map((secret) => secret.name)).toEqual(['MY_API_KEY', 'GITHUB_TOKEN', 'CLIENT_SECRET', 'DB_PASSWORD', 'lower_api_key']);
+    expect(secretsInEnvironment(env).map((secret) => secret.name)).toEqual([
+      'MY_API_KEY',
+      'GITHUB_TOKEN',
+      'CLIENT_SECRET',
+      'DB_PASSWORD',
+      'lower_api_key',
+    ]);
   });
 
   it('adds the variables a plan declares', () => {
@@ -70,8 +95,14 @@ describe('secretsInEnvironment', () => {
 
   it('uses BATON_SECRET_PATTERNS instead of the defaults; set empty, only declared names count', () => {
     expect(secretPatterns({ BATON_SECRET_PATTERNS: ' VAULT_* , ,*_PIN' })).toEqual(['VAULT_*', '*_PIN']);
-    expect(secretsInEnvironment({ ...env, BATON_SECRET_PATTERNS: 'vault_*', VAULT_ROLE: 'r-123456' }).map((secret) => secret.name)).toEqual(['VAULT_ROLE']);
-    expect(secretsInEnvironment({ ...env, BATON_SECRET_PATTERNS: '' }, ['GITHUB_TOKEN']).map((secret) => secret.name)).toEqual(['GITHUB_TOKEN']);
+    expect(
+      secretsInEnvironment({ ...env, BATON_SECRET_PATTERNS: 'vault_*', VAULT_ROLE: 'r-123456' }).map(
+        (secret) => secret.name,
+      ),
+    ).toEqual(['VAULT_ROLE']);
+    expect(
+      secretsInEnvironment({ ...env, BATON_SECRET_PATTERNS: '' }, ['GITHUB_TOKEN']).map((secret) => secret.name),
+    ).toEqual(['GITHUB_TOKEN']);
   });
 });
 
@@ -86,16 +117,32 @@ describe('secrets in what function capabilities return and throw', () => {
     const home = tempDir();
     const baton = await createBaton({ home });
     baton.register({ id: 'echo', skills: { echo: 1 }, run: () => ({ used: process.env.SERVICE_TOKEN }) });
-    baton.register({ id: 'deny', skills: { deny: 1 }, run: () => Promise.reject(new NonRetryableError(`401 for token ${process.env.SERVICE_TOKEN ?? ''}`)) });
-    const run = await baton.submit({ baton: 1, name: 'fn', steps: { echo: { skill: 'echo' }, deny: { skill: 'deny', after: ['echo'] } } });
+    baton.register({
+      id: 'deny',
+      skills: { deny: 1 },
+      run: () => Promise.reject(new NonRetryableError(`401 for token ${process.env.SERVICE_TOKEN ?? ''}`)),
+    });
+    const run = await baton.submit({
+      baton: 1,
+      name: 'fn',
+      steps: { echo: { skill: 'echo' }, deny: { skill: 'deny', after: ['echo'] } },
+    });
     expect(await run.result()).toMatchObject({ status: 'failed' });
     const events = await baton.events(run.runId);
     await baton.close();
 
-    expect(events.find((event) => event.type === 'attempt.succeeded')?.data).toMatchObject({ output: { used: '[redacted:SERVICE_TOKEN]' } });
-    expect(events.find((event) => event.type === 'attempt.failed')?.data).toMatchObject({ error: { message: '401 for token [redacted:SERVICE_TOKEN]' } });
-    expect(events.find((event) => event.type === 'step.failed')?.data).toMatchObject({ error: { message: '401 for token [redacted:SERVICE_TOKEN]' } });
-    for (const file of ['baton.db', 'baton.db-wal'].map((name) => join(home, name)).filter((path) => existsSync(path))) {
+    expect(events.find((event) => event.type === 'attempt.succeeded')?.data).toMatchObject({
+      output: { used: '[redacted:SERVICE_TOKEN]' },
+    });
+    expect(events.find((event) => event.type === 'attempt.failed')?.data).toMatchObject({
+      error: { message: '401 for token [redacted:SERVICE_TOKEN]' },
+    });
+    expect(events.find((event) => event.type === 'step.failed')?.data).toMatchObject({
+      error: { message: '401 for token [redacted:SERVICE_TOKEN]' },
+    });
+    for (const file of ['baton.db', 'baton.db-wal']
+      .map((name) => join(home, name))
+      .filter((path) => existsSync(path))) {
       expect(readFileSync(file).includes(SECRET), file).toBe(false);
     }
   });

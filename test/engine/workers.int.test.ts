@@ -14,14 +14,30 @@ afterEach(async () => {
 });
 
 /** Each step appends `STEP ATTEMPT` to the side-effect file, after sleeping `sleep` seconds. */
-function plan(steps: Record<string, { after?: string[]; sleep?: number; skill?: string; input?: object }>, file: string): string {
+function plan(
+  steps: Record<string, { after?: string[]; sleep?: number; skill?: string; input?: object }>,
+  file: string,
+): string {
   return JSON.stringify({
     baton: 1,
     name: 'workers',
     capabilities: {
-      sh: { kind: 'command', skills: { shell: 1 }, command: ['sh', '-c', `sleep {{ input.sleep }}; echo "$BATON_STEP $BATON_ATTEMPT_ID" >> ${file}; echo '{"pid": '$PPID'}'`] },
+      sh: {
+        kind: 'command',
+        skills: { shell: 1 },
+        command: [
+          'sh',
+          '-c',
+          `sleep {{ input.sleep }}; echo "$BATON_STEP $BATON_ATTEMPT_ID" >> ${file}; echo '{"pid": '$PPID'}'`,
+        ],
+      },
     },
-    steps: Object.fromEntries(Object.entries(steps).map(([id, { after, sleep, skill, input }]) => [id, { skill: skill ?? 'shell', input: input ?? { sleep: sleep ?? 0 }, ...(after && { after }) }])),
+    steps: Object.fromEntries(
+      Object.entries(steps).map(([id, { after, sleep, skill, input }]) => [
+        id,
+        { skill: skill ?? 'shell', input: input ?? { sleep: sleep ?? 0 }, ...(after && { after }) },
+      ]),
+    ),
   });
 }
 
@@ -44,7 +60,10 @@ describePostgres('baton worker processes on a shared PostgreSQL store', (url) =>
     const dir = tempDir();
     const env = environment(schema, join(dir, 'home'));
     const effects = join(dir, 'effects.txt');
-    writeFileSync(join(dir, 'caps.mjs'), `export default [{ id: 'tag', skills: { tag: 1 }, run: (input) => ({ tagged: input.word, pid: process.pid }) }];\n`);
+    writeFileSync(
+      join(dir, 'caps.mjs'),
+      `export default [{ id: 'tag', skills: { tag: 1 }, run: (input) => ({ tagged: input.word, pid: process.pid }) }];\n`,
+    );
     const steps: Record<string, { after?: string[]; skill?: string; input?: object }> = {};
     for (let i = 0; i < 12; i++) steps[`c${i}`] = {};
     for (let i = 0; i < 4; i++) steps[`f${i}`] = { skill: 'tag', input: { word: `w${i}` }, after: ['c0'] };
@@ -52,15 +71,26 @@ describePostgres('baton worker processes on a shared PostgreSQL store', (url) =>
     const plain = await startWorker(['--concurrency', '4'], env);
     const tagger = await startWorker(['--concurrency', '4', '--capabilities', join(dir, 'caps.mjs')], env);
     started.push(plain, tagger);
-    const engine = startBaton(['run', join(dir, 'plan.json'), '--concurrency', '0', '--capabilities', join(dir, 'caps.mjs'), '--json'], env);
+    const engine = startBaton(
+      ['run', join(dir, 'plan.json'), '--concurrency', '0', '--capabilities', join(dir, 'caps.mjs'), '--json'],
+      env,
+    );
     started.push(engine);
     expect(await engine.exited, engine.stderr()).toBe(0);
-    const result = JSON.parse(engine.stdout()) as { runId: string; status: string; outputs: Record<string, { pid: number; tagged?: string }> };
+    const result = JSON.parse(engine.stdout()) as {
+      runId: string;
+      status: string;
+      outputs: Record<string, { pid: number; tagged?: string }>;
+    };
     expect(result.status).toBe('succeeded');
     // The functions ran only in the worker that has them; the engine ran nothing itself.
     for (let i = 0; i < 4; i++) expect(result.outputs[`f${i}`]).toEqual({ tagged: `w${i}`, pid: tagger.child.pid });
     const lines = readFileSync(effects, 'utf8').trim().split('\n');
-    expect(lines.map((line) => line.split(' ')[0]).sort()).toEqual(Object.keys(steps).filter((id) => id.startsWith('c')).sort());
+    expect(lines.map((line) => line.split(' ')[0]).sort()).toEqual(
+      Object.keys(steps)
+        .filter((id) => id.startsWith('c'))
+        .sort(),
+    );
     const events = await ledgerOf(schema, result.runId);
     expect(verifyChain(events).ok).toBe(true);
     expect(events.filter((e) => e.type === 'attempt.succeeded')).toHaveLength(16);
@@ -78,12 +108,22 @@ describePostgres('baton worker processes on a shared PostgreSQL store', (url) =>
     const engine = startBaton(['run', join(dir, 'plan.json'), '--concurrency', '0', '--json'], env);
     started.push(engine);
     // Once the first attempt has started, freeze its worker: no heartbeats, no report.
-    await waitUntil(async () => (await ledgerTypes()).includes('attempt.dispatched'), 'the first dispatch', 30_000, engine.stderr);
+    await waitUntil(
+      async () => (await ledgerTypes()).includes('attempt.dispatched'),
+      'the first dispatch',
+      30_000,
+      engine.stderr,
+    );
     await new Promise((resolve) => setTimeout(resolve, 300));
     frozen.child.kill('SIGSTOP');
     const rescuer = await startWorker(['--concurrency', '2'], env);
     started.push(rescuer);
-    await waitUntil(() => readFileSync(effects, { encoding: 'utf8', flag: 'a+' }).includes('slow slow/a2'), 'the second attempt to finish', 30_000, engine.stderr);
+    await waitUntil(
+      () => readFileSync(effects, { encoding: 'utf8', flag: 'a+' }).includes('slow slow/a2'),
+      'the second attempt to finish',
+      30_000,
+      engine.stderr,
+    );
     frozen.child.kill('SIGCONT');
     expect(await engine.exited, engine.stderr()).toBe(0);
     const { runId } = JSON.parse(engine.stdout()) as { runId: string };
@@ -92,9 +132,15 @@ describePostgres('baton worker processes on a shared PostgreSQL store', (url) =>
     const abandoned = events.find((e) => e.type === 'attempt.abandoned');
     expect(abandoned?.data).toMatchObject({ attemptId: 'slow/a1', reason: expect.stringContaining('lease expired') });
     // The late outcome is in the ledger, followed by its rejection; the step's result is the second attempt's.
-    expect(events.some((e) => (e.type === 'attempt.succeeded' || e.type === 'attempt.failed') && e.data.attemptId === 'slow/a1')).toBe(true);
+    expect(
+      events.some(
+        (e) => (e.type === 'attempt.succeeded' || e.type === 'attempt.failed') && e.data.attemptId === 'slow/a1',
+      ),
+    ).toBe(true);
     expect(events.find((e) => e.type === 'attempt.rejected')?.data).toMatchObject({ attemptId: 'slow/a1' });
-    expect(events.find((e) => e.type === 'step.succeeded' && e.data.step === 'slow')?.data).toMatchObject({ output: { pid: rescuer.child.pid } });
+    expect(events.find((e) => e.type === 'step.succeeded' && e.data.step === 'slow')?.data).toMatchObject({
+      output: { pid: rescuer.child.pid },
+    });
     expect(events.filter((e) => e.type === 'step.succeeded' && e.data.step === 'slow')).toHaveLength(1);
 
     async function ledgerTypes(): Promise<string[]> {
@@ -126,7 +172,12 @@ describePostgres('baton worker processes on a shared PostgreSQL store', (url) =>
     expect(readFileSync(effects, 'utf8')).toBe('quick quick/a1\n');
     const impatient = await startWorker(['--concurrency', '1', '--grace', '200ms'], env);
     started.push(impatient);
-    await waitUntil(() => impatient.stdout().includes('"event":"claimed"'), 'the claim of `long`', 30_000, impatient.stderr);
+    await waitUntil(
+      () => impatient.stdout().includes('"event":"claimed"'),
+      'the claim of `long`',
+      30_000,
+      impatient.stderr,
+    );
     impatient.child.kill('SIGTERM');
     expect(await impatient.exited).toBe(0);
     expect(impatient.stdout()).toContain('"released":1');

@@ -17,10 +17,20 @@ function workspaceBeforeTheLedger(home: string): void {
     db.prepare('INSERT INTO baton_migrations VALUES (?, ?, ?)').run(migration.version, migration.name, BEFORE);
   }
   const old = { baton: 1, name: 'old', steps: { a: { skill: 's' } } };
-  const events = chainEvents('old-1', EMPTY_HEAD, [{ type: 'run.created', data: { plan: old, planHash: hashPlan(old), inputs: {}, registry: {} } } as never], BEFORE);
+  const events = chainEvents(
+    'old-1',
+    EMPTY_HEAD,
+    [{ type: 'run.created', data: { plan: old, planHash: hashPlan(old), inputs: {}, registry: {} } } as never],
+    BEFORE,
+  );
   const last = events.at(-1)!;
-  db.prepare("INSERT INTO runs (run_id, name, plan_hash, status, created_at, updated_at, head_seq, head_hash) VALUES ('old-1', 'old', ?, 'running', ?, ?, ?, ?)").run(hashPlan(old), BEFORE, BEFORE, last.seq, last.hash);
-  for (const e of events) db.prepare('INSERT INTO events (run_id, seq, type, at, data, prev_hash, hash, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(e.runId, e.seq, e.type, e.at, JSON.stringify(e.data), e.prevHash, e.hash, e.seq);
+  db.prepare(
+    "INSERT INTO runs (run_id, name, plan_hash, status, created_at, updated_at, head_seq, head_hash) VALUES ('old-1', 'old', ?, 'running', ?, ?, ?, ?)",
+  ).run(hashPlan(old), BEFORE, BEFORE, last.seq, last.hash);
+  for (const e of events)
+    db.prepare(
+      'INSERT INTO events (run_id, seq, type, at, data, prev_hash, hash, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    ).run(e.runId, e.seq, e.type, e.at, JSON.stringify(e.data), e.prevHash, e.hash, e.seq);
   db.close();
 }
 
@@ -45,12 +55,16 @@ describe('the workspace ledger', () => {
     const db = new Database(join(home, 'baton.db'));
     db.prepare('DELETE FROM workspace_ledger').run();
     db.close();
-    expect(await baton.verify(run.runId)).toMatchObject({ ok: false, seq: 1, reason: expect.stringContaining("the workspace ledger has no record of the run's creation") });
+    expect(await baton.verify(run.runId)).toMatchObject({
+      ok: false,
+      seq: 1,
+      reason: expect.stringContaining("the workspace ledger has no record of the run's creation"),
+    });
     expect(await baton.verify('old-1')).toMatchObject({ ok: true, covered: false });
     await baton.close();
   });
 
-  it("fails a run whose ended entry no longer matches its ledger, and a workspace ledger whose chain was edited", async () => {
+  it('fails a run whose ended entry no longer matches its ledger, and a workspace ledger whose chain was edited', async () => {
     const home = tempDir();
     const baton = await createBaton({ home });
     baton.register({ id: 'fn', skills: { work: 1 }, run: async () => 'done' });
@@ -58,11 +72,24 @@ describe('the workspace ledger', () => {
     await run.result();
     const [, ended] = await baton.store.readWorkspaceLedger();
     const db = new Database(join(home, 'baton.db'));
-    db.prepare('UPDATE workspace_ledger SET data = ? WHERE seq = ?').run(JSON.stringify({ ...ended!.data, hash: 'f'.repeat(64) }), ended!.seq);
+    db.prepare('UPDATE workspace_ledger SET data = ? WHERE seq = ?').run(
+      JSON.stringify({ ...ended!.data, hash: 'f'.repeat(64) }),
+      ended!.seq,
+    );
     db.close();
-    expect(await baton.verify(run.runId)).toMatchObject({ ok: false, seq: ended!.data.seq, reason: expect.stringContaining(`records the run's end (succeeded) at seq ${ended!.data.seq} with hash ffffffffffff, but the run's event there has hash ${ended!.data.hash.slice(0, 12)}`) });
+    expect(await baton.verify(run.runId)).toMatchObject({
+      ok: false,
+      seq: ended!.data.seq,
+      reason: expect.stringContaining(
+        `records the run's end (succeeded) at seq ${ended!.data.seq} with hash ffffffffffff, but the run's event there has hash ${ended!.data.hash.slice(0, 12)}`,
+      ),
+    });
     const workspace = await baton.verifyWorkspace();
-    expect(workspace.ledger).toMatchObject({ ok: false, seq: 2, reason: expect.stringContaining('content does not match its hash') });
+    expect(workspace.ledger).toMatchObject({
+      ok: false,
+      seq: 2,
+      reason: expect.stringContaining('content does not match its hash'),
+    });
     await baton.close();
   });
 });

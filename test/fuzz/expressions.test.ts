@@ -2,7 +2,14 @@ import { readFileSync } from 'node:fs';
 import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canonicalJson, compileExpression, EVALUATION_BUDGET, ExpressionError, renderTemplates, type Json } from '../../src/core/index.js';
+import {
+  canonicalJson,
+  compileExpression,
+  EVALUATION_BUDGET,
+  ExpressionError,
+  renderTemplates,
+  type Json,
+} from '../../src/core/index.js';
 import { unsafePattern } from '../../src/core/regex-safety.js';
 import { FUZZ_TIMEOUT_MS, fuzzOptions, settle } from './budget.js';
 
@@ -16,12 +23,24 @@ import { FUZZ_TIMEOUT_MS, fuzzOptions, settle } from './budget.js';
 const SECRET = 'fuzz-secret-7d1c0a';
 
 const context = {
-  inputs: { n: 3, ratio: 0.5, s: 'abc', list: [1, 2, 3], words: ['a', 'b'], obj: { k: 'v', n: 1 }, big: 'x'.repeat(10_000), none: null },
+  inputs: {
+    n: 3,
+    ratio: 0.5,
+    s: 'abc',
+    list: [1, 2, 3],
+    words: ['a', 'b'],
+    obj: { k: 'v', n: 1 },
+    big: 'x'.repeat(10_000),
+    none: null,
+  },
   steps: { a: { status: 'succeeded', output: { ok: true, items: [1, 2] } } },
 };
 
 /** Compiles and evaluates; anything thrown but an ExpressionError fails the test. */
-function evaluateSafely(source: string, scope: Parameters<typeof compileExpression>[1] = 'step'): { value?: Json; error?: ExpressionError } {
+function evaluateSafely(
+  source: string,
+  scope: Parameters<typeof compileExpression>[1] = 'step',
+): { value?: Json; error?: ExpressionError } {
   const { value, error } = settle(() => compileExpression(source, scope).evaluate(context));
   if (error !== undefined && !(error instanceof ExpressionError)) throw error;
   return { ...(value !== undefined && { value }), ...(error instanceof ExpressionError && { error }) };
@@ -37,8 +56,48 @@ function expectPlainJson(value: unknown): void {
 const expression: fc.Arbitrary<string> = fc.letrec<{ e: string }>((tie) => {
   const e = tie('e');
   const leaf = fc.oneof(
-    fc.constantFrom('inputs.n', 'inputs.ratio', 'inputs.s', 'inputs.list', 'inputs.words', 'inputs.obj', 'inputs.big', 'inputs.none', 'inputs.missing', 'steps.a.output', 'steps.a.status', 'steps.a.output.items', 'x', 'item', 'env', 'process'),
-    fc.constantFrom('0', '1', '-1', '9223372036854775807', '-9223372036854775808', '18446744073709551615u', '1.5', '1e308', '-0.0', 'true', 'false', 'null', '""', '"abc"', "'x'", 'b"\\xff"', '[]', '{}', '[1, 2, 3]', '{"k": 1}', 'duration("1s")', 'timestamp("2020-01-01T00:00:00Z")'),
+    fc.constantFrom(
+      'inputs.n',
+      'inputs.ratio',
+      'inputs.s',
+      'inputs.list',
+      'inputs.words',
+      'inputs.obj',
+      'inputs.big',
+      'inputs.none',
+      'inputs.missing',
+      'steps.a.output',
+      'steps.a.status',
+      'steps.a.output.items',
+      'x',
+      'item',
+      'env',
+      'process',
+    ),
+    fc.constantFrom(
+      '0',
+      '1',
+      '-1',
+      '9223372036854775807',
+      '-9223372036854775808',
+      '18446744073709551615u',
+      '1.5',
+      '1e308',
+      '-0.0',
+      'true',
+      'false',
+      'null',
+      '""',
+      '"abc"',
+      "'x'",
+      'b"\\xff"',
+      '[]',
+      '{}',
+      '[1, 2, 3]',
+      '{"k": 1}',
+      'duration("1s")',
+      'timestamp("2020-01-01T00:00:00Z")',
+    ),
     fc.integer().map(String),
     fc.string({ maxLength: 8 }).map((text) => JSON.stringify(text)),
   );
@@ -47,12 +106,41 @@ const expression: fc.Arbitrary<string> = fc.letrec<{ e: string }>((tie) => {
       { depthSize: 'small', withCrossShrink: true },
       leaf,
       fc.tuple(fc.constantFrom('!', '-'), e).map(([op, a]) => `${op}${a}`),
-      fc.tuple(e, fc.constantFrom('+', '-', '*', '/', '%', '==', '!=', '<', '<=', '>', '>=', '&&', '||', 'in'), e).map(([a, op, b]) => `(${a} ${op} ${b})`),
+      fc
+        .tuple(e, fc.constantFrom('+', '-', '*', '/', '%', '==', '!=', '<', '<=', '>', '>=', '&&', '||', 'in'), e)
+        .map(([a, op, b]) => `(${a} ${op} ${b})`),
       fc.tuple(e, e, e).map(([a, b, c]) => `(${a} ? ${b} : ${c})`),
-      fc.tuple(fc.constantFrom('size', 'string', 'int', 'double', 'type', 'bytes', 'uint', 'dyn'), e).map(([f, a]) => `${f}(${a})`),
-      fc.tuple(e, fc.constantFrom('size()', 'upperAscii()', 'lowerAscii()', 'trim()', 'contains("a")', 'startsWith("a")', 'endsWith("c")', 'matches("^a+$")', 'split(",")', 'join(",")', 'indexOf("b")', 'replace("a", "bb")', 'substring(1)', 'charAt(0)', 'k', 'output', 'ok')).map(([a, m]) => `${a}.${m}`),
+      fc
+        .tuple(fc.constantFrom('size', 'string', 'int', 'double', 'type', 'bytes', 'uint', 'dyn'), e)
+        .map(([f, a]) => `${f}(${a})`),
+      fc
+        .tuple(
+          e,
+          fc.constantFrom(
+            'size()',
+            'upperAscii()',
+            'lowerAscii()',
+            'trim()',
+            'contains("a")',
+            'startsWith("a")',
+            'endsWith("c")',
+            'matches("^a+$")',
+            'split(",")',
+            'join(",")',
+            'indexOf("b")',
+            'replace("a", "bb")',
+            'substring(1)',
+            'charAt(0)',
+            'k',
+            'output',
+            'ok',
+          ),
+        )
+        .map(([a, m]) => `${a}.${m}`),
       fc.tuple(e, e).map(([a, b]) => `${a}[${b}]`),
-      fc.tuple(e, fc.constantFrom('map', 'filter', 'all', 'exists', 'exists_one'), e).map(([list, macro, body]) => `${list}.${macro}(x, ${body})`),
+      fc
+        .tuple(e, fc.constantFrom('map', 'filter', 'all', 'exists', 'exists_one'), e)
+        .map(([list, macro, body]) => `${list}.${macro}(x, ${body})`),
       fc.tuple(e, e).map(([a, b]) => `[${a}, ${b}]`),
       fc.tuple(e, e).map(([a, b]) => `{${a}: ${b}}`),
       e.map((a) => `has(${a})`),
@@ -115,7 +203,9 @@ describe('expressions under hostile and arbitrary input', { timeout: FUZZ_TIMEOU
       expectPlainJson(value ?? null);
     }
     // Each bomb is stopped for the reason it should be.
-    expect(evaluateSafely(HOSTILE[0] as string).error?.message).toMatch(`more than ${EVALUATION_BUDGET.maxSteps} evaluation steps`);
+    expect(evaluateSafely(HOSTILE[0] as string).error?.message).toMatch(
+      `more than ${EVALUATION_BUDGET.maxSteps} evaluation steps`,
+    );
     expect(evaluateSafely(HOSTILE[3] as string).error?.message).toMatch(/builds more than/);
     expect(() => compileExpression(HOSTILE[10] as string, 'step')).toThrow(/exponential time/);
     expect(() => compileExpression('inputs.s.matches(inputs.s)', 'step')).toThrow(/must be a string literal/);
@@ -129,8 +219,16 @@ describe('expressions under hostile and arbitrary input', { timeout: FUZZ_TIMEOU
 
   it('the budget leaves room for real data: a macro over a 100,000-element list', () => {
     const numbers = Array.from({ length: 100_000 }, (_, i) => i);
-    expect(compileExpression('inputs.numbers.map(x, x * 2).filter(x, x % 3 == 0).size()', 'step').evaluate({ inputs: { numbers } })).toBe(33_334);
-    expect(compileExpression('inputs.text.size() > 0 && inputs.text.contains("z")', 'step').evaluate({ inputs: { text: 'y'.repeat(16 * 1024 * 1024) } })).toBe(false);
+    expect(
+      compileExpression('inputs.numbers.map(x, x * 2).filter(x, x % 3 == 0).size()', 'step').evaluate({
+        inputs: { numbers },
+      }),
+    ).toBe(33_334);
+    expect(
+      compileExpression('inputs.text.size() > 0 && inputs.text.contains("z")', 'step').evaluate({
+        inputs: { text: 'y'.repeat(16 * 1024 * 1024) },
+      }),
+    ).toBe(false);
   });
 
   it('the budget is per evaluation: a compiled expression evaluates again and again', () => {
@@ -150,7 +248,36 @@ describe('expressions under hostile and arbitrary input', { timeout: FUZZ_TIMEOU
   });
 
   it('any text as an expression or a template: JSON or an ExpressionError', () => {
-    const text = fc.oneof(fc.string({ maxLength: 60 }), fc.string({ unit: 'binary', maxLength: 30 }), fc.array(fc.constantFrom('{{', '}}', ' ', 'inputs', '.', 'n', '(', ')', '[', ']', '"', "'", '\\', '+', 'map', ',', 'x', '?', ':'), { maxLength: 20 }).map((parts) => parts.join('')));
+    const text = fc.oneof(
+      fc.string({ maxLength: 60 }),
+      fc.string({ unit: 'binary', maxLength: 30 }),
+      fc
+        .array(
+          fc.constantFrom(
+            '{{',
+            '}}',
+            ' ',
+            'inputs',
+            '.',
+            'n',
+            '(',
+            ')',
+            '[',
+            ']',
+            '"',
+            "'",
+            '\\',
+            '+',
+            'map',
+            ',',
+            'x',
+            '?',
+            ':',
+          ),
+          { maxLength: 20 },
+        )
+        .map((parts) => parts.join('')),
+    );
     fc.assert(
       fc.property(text, (source) => {
         const { value } = evaluateSafely(source);
@@ -168,7 +295,9 @@ describe('expressions under hostile and arbitrary input', { timeout: FUZZ_TIMEOU
       fc.property(fc.jsonValue(), (value) => {
         const read = compileExpression('input', 'command').evaluate({ input: value as Json });
         expect(canonicalJson(read)).toBe(canonicalJson(value));
-        expect(canonicalJson(renderTemplates({ v: value as Json, t: '{{ input }}' }, 'command', { input: value as Json }))).toBe(canonicalJson({ v: value, t: value }));
+        expect(
+          canonicalJson(renderTemplates({ v: value as Json, t: '{{ input }}' }, 'command', { input: value as Json })),
+        ).toBe(canonicalJson({ v: value, t: value }));
       }),
       fuzzOptions(500),
     );
@@ -176,8 +305,12 @@ describe('expressions under hostile and arbitrary input', { timeout: FUZZ_TIMEOU
 
   it('a "__proto__" key in data is kept as data (a bug these tests found: it was dropped)', () => {
     const value = JSON.parse('{"__proto__": {"polluted": true}, "a": {"__proto__": []}}') as Json;
-    expect(canonicalJson(compileExpression('input', 'command').evaluate({ input: value }))).toBe('{"__proto__":{"polluted":true},"a":{"__proto__":[]}}');
-    expect(canonicalJson(renderTemplates({ v: value, t: '{{ input }}' }, 'command', { input: value }))).toBe(canonicalJson({ v: value, t: value }));
+    expect(canonicalJson(compileExpression('input', 'command').evaluate({ input: value }))).toBe(
+      '{"__proto__":{"polluted":true},"a":{"__proto__":[]}}',
+    );
+    expect(canonicalJson(renderTemplates({ v: value, t: '{{ input }}' }, 'command', { input: value }))).toBe(
+      canonicalJson({ v: value, t: value }),
+    );
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
@@ -201,22 +334,52 @@ const REGEX_HANG_WATCHDOG_MS = 20_000;
 
 describe('matches() patterns', { timeout: FUZZ_TIMEOUT_MS }, () => {
   it('refuses shapes that backtrack exponentially, accepts ordinary ones', () => {
-    for (const bad of ['(a+)+', '(a*)*', '(a|a)*', '(a|aa)+', '(.*a){3,}', '((ab)*)+', '(a)\\1', '(?<x>a)\\k<x>', '(a?)+']) expect(unsafePattern(bad), bad).toBeDefined();
-    for (const good of ['^a+$', '^[a-z]+@[a-z]+\\.com$', '^(ab|cd)$', '^v[0-9]+\\.[0-9]+$', '(abc)+', '[(+*)]+', '\\(a+\\)+', '^(a|b)?$', 'a{2,5}']) expect(unsafePattern(good), good).toBeUndefined();
+    for (const bad of [
+      '(a+)+',
+      '(a*)*',
+      '(a|a)*',
+      '(a|aa)+',
+      '(.*a){3,}',
+      '((ab)*)+',
+      '(a)\\1',
+      '(?<x>a)\\k<x>',
+      '(a?)+',
+    ])
+      expect(unsafePattern(bad), bad).toBeDefined();
+    for (const good of [
+      '^a+$',
+      '^[a-z]+@[a-z]+\\.com$',
+      '^(ab|cd)$',
+      '^v[0-9]+\\.[0-9]+$',
+      '(abc)+',
+      '[(+*)]+',
+      '\\(a+\\)+',
+      '^(a|b)?$',
+      'a{2,5}',
+    ])
+      expect(unsafePattern(good), good).toBeUndefined();
   });
 
   it('an accepted pattern from the grammar of quantified groups runs fast on a long adversarial string', () => {
     const atom = fc.constantFrom('a', 'b', '.', '[ab]', '\\d', 'x');
     const piece = fc.tuple(atom, fc.constantFrom('', '*', '+', '?', '{2}')).map(([a, q]) => a + q);
-    const group = fc.tuple(fc.array(piece, { minLength: 1, maxLength: 3 }), fc.boolean(), fc.constantFrom('', '*', '+', '?')).map(([pieces, alt, q]) => `(${pieces.join(alt ? '|' : '')})${q}`);
-    const pattern = fc.array(fc.oneof(piece, group), { minLength: 1, maxLength: 3 }).map((parts) => `^${parts.join('')}$`);
+    const group = fc
+      .tuple(fc.array(piece, { minLength: 1, maxLength: 3 }), fc.boolean(), fc.constantFrom('', '*', '+', '?'))
+      .map(([pieces, alt, q]) => `(${pieces.join(alt ? '|' : '')})${q}`);
+    const pattern = fc
+      .array(fc.oneof(piece, group), { minLength: 1, maxLength: 3 })
+      .map((parts) => `^${parts.join('')}$`);
     fc.assert(
       fc.property(pattern, (source) => {
         if (unsafePattern(source) !== undefined) return;
         // A pattern that backtracks exponentially never finishes on 40 characters (2^40 paths),
         // while an accepted one takes microseconds. The VM's watchdog only turns such a hang into a
         // failure naming the pattern (a regex cannot be interrupted otherwise); it times nothing.
-        const finished = runInNewContext('new RegExp(source).test(subject)', { source, subject: `${'a'.repeat(40)}!` }, { timeout: REGEX_HANG_WATCHDOG_MS });
+        const finished = runInNewContext(
+          'new RegExp(source).test(subject)',
+          { source, subject: `${'a'.repeat(40)}!` },
+          { timeout: REGEX_HANG_WATCHDOG_MS },
+        );
         expect(typeof finished, source).toBe('boolean');
       }),
       fuzzOptions(500),

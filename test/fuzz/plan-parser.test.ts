@@ -67,7 +67,46 @@ function examplePlans(): Plan[] {
 
 /** YAML-ish text: the characters that steer the YAML parser, mixed with plan words. */
 const yamlishText = fc
-  .array(fc.oneof(fc.constantFrom('baton: 1\n', 'name: x\n', 'steps:\n', '  a:\n', '    skill: s\n', ': ', '- ', '\n', '  ', '{', '}', '[', ']', ',', '"', "'", '&a ', '*a ', '!!str ', '!!binary ', '? ', '|', '>', '#', '---\n', '...\n', '%YAML 1.2\n', '<<: *a\n', '\t', '\\u0000', '\u0000', '\uFEFF'), fc.string({ maxLength: 8 })), { maxLength: 40 })
+  .array(
+    fc.oneof(
+      fc.constantFrom(
+        'baton: 1\n',
+        'name: x\n',
+        'steps:\n',
+        '  a:\n',
+        '    skill: s\n',
+        ': ',
+        '- ',
+        '\n',
+        '  ',
+        '{',
+        '}',
+        '[',
+        ']',
+        ',',
+        '"',
+        "'",
+        '&a ',
+        '*a ',
+        '!!str ',
+        '!!binary ',
+        '? ',
+        '|',
+        '>',
+        '#',
+        '---\n',
+        '...\n',
+        '%YAML 1.2\n',
+        '<<: *a\n',
+        '\t',
+        '\\u0000',
+        '\u0000',
+        '\uFEFF',
+      ),
+      fc.string({ maxLength: 8 }),
+    ),
+    { maxLength: 40 },
+  )
   .map((parts) => parts.join(''));
 
 describe('plan parser and validator under arbitrary input', { timeout: FUZZ_TIMEOUT_MS }, () => {
@@ -79,9 +118,16 @@ describe('plan parser and validator under arbitrary input', { timeout: FUZZ_TIME
 
   it('any text: accepted, or refused with file:line:col for every issue, within the bound', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ maxLength: 200 }), yamlishText, fc.jsonValue({ maxDepth: 4 }).map((value) => JSON.stringify(value))), (text) => {
-        expectAcceptedOrLocated(() => parseText(text), true);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string({ maxLength: 200 }),
+          yamlishText,
+          fc.jsonValue({ maxDepth: 4 }).map((value) => JSON.stringify(value)),
+        ),
+        (text) => {
+          expectAcceptedOrLocated(() => parseText(text), true);
+        },
+      ),
       fuzzOptions(300),
     );
   });
@@ -144,7 +190,12 @@ describe('plan parser and validator under arbitrary input', { timeout: FUZZ_TIME
 
   it('hostile documents are refused quickly and with a location, without a process warning', async () => {
     const laughs = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
-    for (let i = 1; i < 12; i++) laughs.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(', ')}]`);
+    for (let i = 1; i < 12; i++)
+      laughs.push(
+        `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10)
+          .fill(`*${String.fromCharCode(96 + i)}`)
+          .join(', ')}]`,
+      );
     const hostile = [
       '',
       '   \n\n',
@@ -177,6 +228,8 @@ describe('plan parser and validator under arbitrary input', { timeout: FUZZ_TIME
     await new Promise((resolve) => setImmediate(resolve)); // process warnings are emitted on the next tick
     process.off('warning', onWarning);
     expect(warnings).toEqual([]);
-    expect(() => parseText('baton: 1\nname: x\nsteps: {[a]: {skill: s}}\n')).toThrow(/fuzz.yaml:3:9 \(plan\): not valid for a plan: a key must be a plain name/);
+    expect(() => parseText('baton: 1\nname: x\nsteps: {[a]: {skill: s}}\n')).toThrow(
+      /fuzz.yaml:3:9 \(plan\): not valid for a plan: a key must be a plain name/,
+    );
   });
 });

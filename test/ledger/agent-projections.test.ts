@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { queueHandoff, recordRoute, reportStatus, type LedgerEvent } from '../../src/core/index.js';
-import { chainEvents, EMPTY_HEAD, handoffs, pipelineState, renderPipelineStateMarkdown, renderRoutingLogMarkdown, replayLedger, routingLog } from '../../src/ledger/index.js';
+import {
+  chainEvents,
+  EMPTY_HEAD,
+  handoffs,
+  pipelineState,
+  renderPipelineStateMarkdown,
+  renderRoutingLogMarkdown,
+  replayLedger,
+  routingLog,
+} from '../../src/ledger/index.js';
 import { BY, governed, type Governed } from '../core/governed.js';
 
 const ARTIFACT = { name: 'build/app.txt', sha256: 'b'.repeat(64), bytes: 3 };
@@ -17,11 +26,45 @@ function chained(run: Governed): LedgerEvent[] {
 
 /** A run where agents report, route and hand work on, as the MCP tools record it. */
 function agentsAtWork(): Governed {
-  const run = governed({ baton: 1, name: 'agents', steps: { build: { skill: 'work' }, review: { skill: 'work', after: ['build'], confirm: true } } });
-  run.signal({ type: 'attempt.succeeded', data: { attemptId: 'build/a1', output: 'ok', durationMs: 1, artifacts: [ARTIFACT] } });
+  const run = governed({
+    baton: 1,
+    name: 'agents',
+    steps: { build: { skill: 'work' }, review: { skill: 'work', after: ['build'], confirm: true } },
+  });
+  run.signal({
+    type: 'attempt.succeeded',
+    data: { attemptId: 'build/a1', output: 'ok', durationMs: 1, artifacts: [ARTIFACT] },
+  });
   run.signal(reportStatus(run.state, { agent: 'builder', step: 'build', status: 'done', note: 'green' }, BY));
-  run.signal(recordRoute(run.state, { agent: 'lead', step: 'review', to: 'alice', reason: 'she wrote it', candidates: [{ name: 'alice', score: 0.9 }, { name: 'bob', score: 0.2 }] }, BY));
-  run.signal(queueHandoff(run.state, { from: { agent: 'builder', step: 'build' }, to: { agent: 'alice', step: 'review' }, artifacts: ['build/app.txt'], reason: 'ready for review' }, [ARTIFACT], BY));
+  run.signal(
+    recordRoute(
+      run.state,
+      {
+        agent: 'lead',
+        step: 'review',
+        to: 'alice',
+        reason: 'she wrote it',
+        candidates: [
+          { name: 'alice', score: 0.9 },
+          { name: 'bob', score: 0.2 },
+        ],
+      },
+      BY,
+    ),
+  );
+  run.signal(
+    queueHandoff(
+      run.state,
+      {
+        from: { agent: 'builder', step: 'build' },
+        to: { agent: 'alice', step: 'review' },
+        artifacts: ['build/app.txt'],
+        reason: 'ready for review',
+      },
+      [ARTIFACT],
+      BY,
+    ),
+  );
   run.signal(reportStatus(run.state, { agent: 'alice', step: 'review', status: 'working' }, BY));
   return run;
 }
@@ -35,13 +78,24 @@ describe('projections of what agents recorded', () => {
       ['build', 'builder', 'done'],
       ['review', 'alice', 'working'],
     ]);
-    expect(view.handoffs).toEqual([expect.objectContaining({ id: 'handoff-1', status: 'accepted', to: { agent: 'alice', step: 'review' }, artifacts: [ARTIFACT] })]);
-    expect(view.recentRouting.map((r) => r.summary)).toContain('handoff-1 queued: builder (build) → alice (review): ready for review');
+    expect(view.handoffs).toEqual([
+      expect.objectContaining({
+        id: 'handoff-1',
+        status: 'accepted',
+        to: { agent: 'alice', step: 'review' },
+        artifacts: [ARTIFACT],
+      }),
+    ]);
+    expect(view.recentRouting.map((r) => r.summary)).toContain(
+      'handoff-1 queued: builder (build) → alice (review): ready for review',
+    );
     expect(view.recentRouting.map((r) => r.summary)).toContain('agent lead routed step "review" → alice: she wrote it');
     const markdown = renderPipelineStateMarkdown(view);
     expect(markdown).toContain('## Agent reports (latest per step or phase)');
     expect(markdown).toContain('| step `review` | alice | working |  | cli:alice |');
-    expect(markdown).toContain(`| \`handoff-1\` | builder (\`build\`) | alice (\`review\`) | \`build/app.txt\` ${'b'.repeat(12)} | accepted`);
+    expect(markdown).toContain(
+      `| \`handoff-1\` | builder (\`build\`) | alice (\`review\`) | \`build/app.txt\` ${'b'.repeat(12)} | accepted`,
+    );
   });
 
   it('a run no agent touched renders no agent sections', () => {
@@ -57,17 +111,37 @@ describe('projections of what agents recorded', () => {
     const agent = handoffs(events).filter((h) => h.kind === 'agent');
     const report = events.findLast((e) => e.type === 'agent.status_reported');
     expect(agent).toEqual([
-      expect.objectContaining({ kind: 'agent', id: 'handoff-1', from: { agent: 'builder', step: 'build' }, to: { agent: 'alice', step: 'review' }, status: 'accepted', acceptedSeq: report?.seq, by: BY }),
+      expect.objectContaining({
+        kind: 'agent',
+        id: 'handoff-1',
+        from: { agent: 'builder', step: 'build' },
+        to: { agent: 'alice', step: 'review' },
+        status: 'accepted',
+        acceptedSeq: report?.seq,
+        by: BY,
+      }),
     ]);
     const beforeReport = events.filter((e) => e.seq < (report?.seq ?? 0));
-    expect(handoffs(beforeReport).find((h) => h.kind === 'agent')).toMatchObject({ status: 'queued', acceptedSeq: null });
+    expect(handoffs(beforeReport).find((h) => h.kind === 'agent')).toMatchObject({
+      status: 'queued',
+      acceptedSeq: null,
+    });
   });
 
   it('the routing log keeps agents’ routes with the step, before and after the conductor routes it', () => {
-    const run = governed({ baton: 1, name: 'early', steps: { build: { skill: 'work' }, review: { skill: 'work', after: ['build'] } } });
+    const run = governed({
+      baton: 1,
+      name: 'early',
+      steps: { build: { skill: 'work' }, review: { skill: 'work', after: ['build'] } },
+    });
     run.signal(recordRoute(run.state, { agent: 'lead', step: 'review', to: 'alice', reason: 'early call' }, BY));
     const early = routingLog(chained(run)).find((entry) => entry.step === 'review');
-    expect(early).toMatchObject({ capability: null, outcome: 'waiting', reason: 'not routed by the conductor yet', reported: [{ agent: 'lead', to: 'alice', reason: 'early call', candidates: [], by: BY }] });
+    expect(early).toMatchObject({
+      capability: null,
+      outcome: 'waiting',
+      reason: 'not routed by the conductor yet',
+      reported: [{ agent: 'lead', to: 'alice', reason: 'early call', candidates: [], by: BY }],
+    });
     run.succeed('build/a1');
     const routed = routingLog(chained(run)).find((entry) => entry.step === 'review');
     expect(routed).toMatchObject({ capability: 'fn', outcome: 'running', reported: [{ agent: 'lead', to: 'alice' }] });

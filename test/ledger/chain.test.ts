@@ -4,7 +4,10 @@ import { canonicalJson, chainEvents, EMPTY_HEAD, GENESIS_HASH, verifyChain } fro
 import { sha256Hex } from '../../src/ledger/canonical.js';
 
 const events: BatonEvent[] = [
-  { type: 'run.created', data: { plan: { baton: 1, name: 'p', steps: { a: { skill: 's' } } }, planHash: 'h', inputs: {}, registry: {} } },
+  {
+    type: 'run.created',
+    data: { plan: { baton: 1, name: 'p', steps: { a: { skill: 's' } } }, planHash: 'h', inputs: {}, registry: {} },
+  },
   { type: 'step.skipped', data: { step: 'a', reason: 'when `false` is false' } },
   { type: 'run.succeeded', data: { succeeded: 0, skipped: 1, failed: 0 } },
 ];
@@ -40,12 +43,20 @@ describe('hash chain', () => {
   it('names the first event whose content changed', () => {
     const chained = chain();
     (chained[1]?.data as { reason: string }).reason = 'edited';
-    expect(verifyChain(chained)).toMatchObject({ ok: false, seq: 2, reason: expect.stringMatching(/does not match its hash/) });
+    expect(verifyChain(chained)).toMatchObject({
+      ok: false,
+      seq: 2,
+      reason: expect.stringMatching(/does not match its hash/),
+    });
   });
 
   it('names a gap, a repeat and a broken link', () => {
     const chained = chain();
-    expect(verifyChain([chained[0], chained[2]] as LedgerEvent[])).toMatchObject({ ok: false, seq: 3, reason: expect.stringMatching(/expected seq 2/) });
+    expect(verifyChain([chained[0], chained[2]] as LedgerEvent[])).toMatchObject({
+      ok: false,
+      seq: 3,
+      reason: expect.stringMatching(/expected seq 2/),
+    });
     expect(verifyChain([chained[0], chained[0]] as LedgerEvent[])).toMatchObject({ ok: false, seq: 1 });
     const relinked = chain();
     (relinked[2] as LedgerEvent).prevHash = GENESIS_HASH;

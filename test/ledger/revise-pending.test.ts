@@ -7,13 +7,19 @@ const GATED = {
   baton: 1,
   name: 'gated',
   phases: ['infrastructure', { id: 'execution', gate: { approval: true } }],
-  steps: { build: { skill: 'work', phase: 'infrastructure' }, ship: { skill: 'work', phase: 'execution', after: ['build'] } },
+  steps: {
+    build: { skill: 'work', phase: 'infrastructure' },
+    ship: { skill: 'work', phase: 'execution', after: ['build'] },
+  },
 };
 
 /** The run's ledger as recorded, with `extra` appended as no engine took it in yet (`baton revise` with no engine running). */
 function ledger(run: Governed, ...extra: BatonEvent[]): LedgerEvent[] {
   let head = EMPTY_HEAD;
-  const events: TimedEvent[] = [...run.log, ...extra.map((event) => ({ ...event, at: new Date(run.now).toISOString() }))];
+  const events: TimedEvent[] = [
+    ...run.log,
+    ...extra.map((event) => ({ ...event, at: new Date(run.now).toISOString() })),
+  ];
   return events.map((event) => {
     const { at, runId: _runId, ...plain } = event;
     const [entry] = chainEvents('r1', head, [plain as never], at);
@@ -29,7 +35,10 @@ function waitingAtGate(): Governed {
   return run;
 }
 
-const revised = (run: Governed, plan: unknown): BatonEvent => ({ type: 'plan.revised', data: { revision: 2, plan: plan as Plan, planHash: 'h2', registry: run.state.registry, by: BY, revertOf: null } });
+const revised = (run: Governed, plan: unknown): BatonEvent => ({
+  type: 'plan.revised',
+  data: { revision: 2, plan: plan as Plan, planHash: 'h2', registry: run.state.registry, by: BY, revertOf: null },
+});
 
 describe('pending decisions after a revision', () => {
   it('baton state no longer lists the gate decision of the old plan as pending', () => {
@@ -44,7 +53,9 @@ describe('pending decisions after a revision', () => {
     const run = waitingAtGate();
     const retitled = { ...structuredClone(GATED), objective: 'ship it carefully' };
     const made = run.signal(revised(run, retitled));
-    expect(run.all('decision.requested', made)).toMatchObject([{ id: 'gate:execution', kind: 'gate', phase: 'execution' }]);
+    expect(run.all('decision.requested', made)).toMatchObject([
+      { id: 'gate:execution', kind: 'gate', phase: 'execution' },
+    ]);
     expect(run.pending()).toEqual(['gate:execution']);
     run.approve('gate:execution');
     expect(run.inflight()).toEqual(['ship@r2/a1']);

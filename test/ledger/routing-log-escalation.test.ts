@@ -13,7 +13,8 @@ function chained(run: Governed): LedgerEvent[] {
   });
 }
 
-const outcomeOf = (run: Governed, step: string): string | undefined => routingLog(chained(run)).find((entry) => entry.step === step)?.outcome;
+const outcomeOf = (run: Governed, step: string): string | undefined =>
+  routingLog(chained(run)).find((entry) => entry.step === step)?.outcome;
 
 describe('routing log: an escalated step', () => {
   it('shows `escalated` (not `running`) while it waits for a person, `running` once approved, and its end', () => {
@@ -31,7 +32,12 @@ describe('routing log: an escalated step', () => {
   });
 
   it('shows a step escalated before it was routed as escalated, and cancelled when the run is aborted', () => {
-    const run = governed({ baton: 1, name: 'esc', steps: { a: { skill: 'work', when: 'inputs.missing > 1' } }, inputs: { missing: { type: 'object', default: {} } } });
+    const run = governed({
+      baton: 1,
+      name: 'esc',
+      steps: { a: { skill: 'work', when: 'inputs.missing > 1' } },
+      inputs: { missing: { type: 'object', default: {} } },
+    });
     expect(outcomeOf(run, 'a')).toBe('escalated');
     run.signal({ type: 'run.abort_requested', data: { by: 'cli:alice', reason: 'enough' } });
     expect(run.state.status).toBe('aborted');

@@ -21,7 +21,10 @@ const TOKENS: Record<string, { name: string; scopes: Scope[] }> = {
 const PLAN = {
   baton: 1,
   name: 'doubling',
-  steps: { first: { skill: 'math', input: 21 }, second: { skill: 'math', after: ['first'], input: '{{ steps.first.output }}' } },
+  steps: {
+    first: { skill: 'math', input: 21 },
+    second: { skill: 'math', after: ['first'], input: '{{ steps.first.output }}' },
+  },
 };
 
 const cleanup: (() => Promise<void>)[] = [];
@@ -45,7 +48,9 @@ async function listen(baton: Baton): Promise<string> {
 
 async function connect(url: string, token: string): Promise<Client> {
   const client = new Client({ name: 'baton-http-test', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { authorization: `Bearer ${token}` } } }),
+  );
   cleanup.push(() => client.close());
   return client;
 }
@@ -64,34 +69,66 @@ describe('MCP over streamable HTTP (handleMcpHttp), with the SDK client on a rea
     const ops = await connect(url, 'ops-token');
     expect((await ops.listTools()).tools).toHaveLength(17);
 
-    const submitted = (await ops.callTool({ name: 'submit_plan', arguments: { plan: PLAN, runId: 'http-1', waitSeconds: 30 } })) as CallToolResult;
+    const submitted = (await ops.callTool({
+      name: 'submit_plan',
+      arguments: { plan: PLAN, runId: 'http-1', waitSeconds: 30 },
+    })) as CallToolResult;
     expect(submitted.isError).toBeFalsy();
-    expect(submitted.structuredContent).toMatchObject({ runId: 'http-1', status: 'succeeded', settled: true, outputs: { first: 42, second: 84 } });
+    expect(submitted.structuredContent).toMatchObject({
+      runId: 'http-1',
+      status: 'succeeded',
+      settled: true,
+      outputs: { first: 42, second: 84 },
+    });
     const [created] = await baton.events('http-1');
     expect(created).toMatchObject({ type: 'run.created', data: { by: 'api:ops' } });
 
     const reader = await connect(url, 'reader-token');
     const state = (await reader.callTool({ name: 'get_run_state', arguments: { runId: 'http-1' } })) as CallToolResult;
-    expect(state.structuredContent).toMatchObject({ status: 'succeeded', steps: [{ step: 'first', output: 42 }, { step: 'second', output: 84 }] });
+    expect(state.structuredContent).toMatchObject({
+      status: 'succeeded',
+      steps: [
+        { step: 'first', output: 42 },
+        { step: 'second', output: 84 },
+      ],
+    });
     const refused = (await reader.callTool({ name: 'submit_plan', arguments: { plan: PLAN } })) as CallToolResult;
     expect(refused.isError).toBe(true);
-    expect(refused.content).toEqual([{ type: 'text', text: expect.stringMatching(/^forbidden: the tool submit_plan needs the "operate" scope, which this MCP session does not have \(it has: read\)/) }]);
+    expect(refused.content).toEqual([
+      {
+        type: 'text',
+        text: expect.stringMatching(
+          /^forbidden: the tool submit_plan needs the "operate" scope, which this MCP session does not have \(it has: read\)/,
+        ),
+      },
+    ]);
     expect(await baton.listRuns()).toHaveLength(1);
 
     const markdown = await reader.readResource({ uri: 'baton://runs/http-1/routing-log' });
-    expect(markdown.contents[0]).toMatchObject({ mimeType: 'text/markdown', text: expect.stringContaining('## `second` → double (skill `math`)') });
+    expect(markdown.contents[0]).toMatchObject({
+      mimeType: 'text/markdown',
+      text: expect.stringContaining('## `second` → double (skill `math`)'),
+    });
   });
 
   it('submit_plan of a plan that runs a program on the server needs admin: read,operate is refused, runs nothing and writes nothing', async () => {
     const baton = await workspace();
     const url = await listen(baton);
     const file = join(tempDir(), 'touched');
-    const plan = { baton: 1, name: 'toucher', capabilities: { touch: { kind: 'command', command: ['touch', file], skills: { touch: 1 } } }, steps: { touch: { skill: 'touch' } } };
+    const plan = {
+      baton: 1,
+      name: 'toucher',
+      capabilities: { touch: { kind: 'command', command: ['touch', file], skills: { touch: 1 } } },
+      steps: { touch: { skill: 'touch' } },
+    };
     const source = `baton: 1\nname: toucher\ncapabilities:\n  touch: { kind: command, command: [touch, ${file}], skills: { touch: 1 } }\nsteps:\n  touch: { skill: touch }\n`;
 
     const ops = await connect(url, 'ops-token');
     for (const given of [{ plan }, { source }]) {
-      const refused = (await ops.callTool({ name: 'submit_plan', arguments: { ...given, runId: 'touch-1', waitSeconds: 30 } })) as CallToolResult;
+      const refused = (await ops.callTool({
+        name: 'submit_plan',
+        arguments: { ...given, runId: 'touch-1', waitSeconds: 30 },
+      })) as CallToolResult;
       expect(refused.isError).toBe(true);
       expect(refused.content).toEqual([
         {
@@ -104,7 +141,10 @@ describe('MCP over streamable HTTP (handleMcpHttp), with the SDK client on a rea
     expect(await baton.listRuns()).toEqual([]);
 
     const admin = await connect(url, 'admin-token');
-    const submitted = (await admin.callTool({ name: 'submit_plan', arguments: { plan, runId: 'touch-1', waitSeconds: 30 } })) as CallToolResult;
+    const submitted = (await admin.callTool({
+      name: 'submit_plan',
+      arguments: { plan, runId: 'touch-1', waitSeconds: 30 },
+    })) as CallToolResult;
     expect(submitted.isError, JSON.stringify(submitted.content)).toBeFalsy();
     expect(submitted.structuredContent).toMatchObject({ runId: 'touch-1', status: 'succeeded' });
     expect(existsSync(file)).toBe(true);
@@ -117,7 +157,9 @@ describe('MCP over streamable HTTP (handleMcpHttp), with the SDK client on a rea
     const get = await fetch(url, { headers: { authorization: 'Bearer ops-token', accept: 'text/event-stream' } });
     expect(get.status).toBe(405);
     expect(get.headers.get('allow')).toBe('POST');
-    expect(((await get.json()) as { error: { message: string } }).error.message).toMatch(/stateless; send JSON-RPC requests with POST/);
+    expect(((await get.json()) as { error: { message: string } }).error.message).toMatch(
+      /stateless; send JSON-RPC requests with POST/,
+    );
     expect((await fetch(url, { method: 'DELETE', headers: { authorization: 'Bearer ops-token' } })).status).toBe(405);
     expect((await fetch(url, { method: 'POST', body: '{}' })).status).toBe(401);
   });

@@ -4,7 +4,9 @@ import { DEFAULT_STDIO_SCOPES, hasScope, parseScopes } from '../../src/mcp/index
 describe('MCP scopes', () => {
   it('reads a comma-separated list, once each, and refuses unknown or empty ones with what is valid', () => {
     expect(parseScopes(' read, operate ,read')).toEqual(['read', 'operate']);
-    expect(() => parseScopes('read,aprove')).toThrow('unknown scope "aprove" in --scope (did you mean "approve"?); scopes: read, operate, approve, admin');
+    expect(() => parseScopes('read,aprove')).toThrow(
+      'unknown scope "aprove" in --scope (did you mean "approve"?); scopes: read, operate, approve, admin',
+    );
     expect(() => parseScopes('root')).toThrow('unknown scope "root" in --scope; scopes: read, operate, approve, admin');
     expect(() => parseScopes(' , ')).toThrow('--scope needs at least one scope; scopes: read, operate, approve, admin');
   });

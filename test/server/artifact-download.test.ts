@@ -18,7 +18,11 @@ describe('GET /v1/artifacts/{sha256}', () => {
     const response = await s.call('GET', `/v1/artifacts/${artifact.sha256}`, { token: s.tokens.read });
     expect(response.headers.get('repr-digest')).toBeNull();
     const error = await expectError(response, 500, 'integrity');
-    expect(error.message).toMatch(new RegExp(`^the stored content of artifact ${artifact.sha256} no longer matches its sha256 \\(it hashes to [0-9a-f]{64}\\); it is not served`));
+    expect(error.message).toMatch(
+      new RegExp(
+        `^the stored content of artifact ${artifact.sha256} no longer matches its sha256 \\(it hashes to [0-9a-f]{64}\\); it is not served`,
+      ),
+    );
     expect(error.message).not.toContain('all bad');
     await s.baton.close();
   });

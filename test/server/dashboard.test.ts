@@ -44,7 +44,9 @@ describe('the dashboard at /', () => {
     await expectError(await server.call('GET', '/v1/nothing'), 404, 'not_found');
     await expectError(await server.call('GET', '/v1/runs', { token: null }), 401, 'unauthorized');
     expect((await server.call('GET', '/v1/runs')).status).toBe(200);
-    expect((await server.call('GET', '/openapi.json', { token: null })).headers.get('content-type')).toMatch(/^application\/json/);
+    expect((await server.call('GET', '/openapi.json', { token: null })).headers.get('content-type')).toMatch(
+      /^application\/json/,
+    );
     expect(await (await server.call('GET', '/docs', { token: null })).text()).not.toContain('<div id="root">');
     // Paths of the API's other protocols stay theirs (this app mounts none: the API's 404).
     await expectError(await server.call('GET', '/mcp/anything', { token: null }), 404, 'not_found');
@@ -53,7 +55,12 @@ describe('the dashboard at /', () => {
   it('serves nothing outside its folder', async () => {
     const dir = builtDashboard();
     const server = await startServer({ dashboard: join(dir, 'assets') });
-    for (const path of ['/../secret-neighbour.txt', '/%2e%2e/secret-neighbour.txt', '/..%2fsecret-neighbour.txt', '/%2e%2e%2fsecret-neighbour.txt']) {
+    for (const path of [
+      '/../secret-neighbour.txt',
+      '/%2e%2e/secret-neighbour.txt',
+      '/..%2fsecret-neighbour.txt',
+      '/%2e%2e%2fsecret-neighbour.txt',
+    ]) {
       const response = await server.call('GET', path, { token: null });
       expect(await response.text(), path).not.toContain('not for you');
     }

@@ -12,7 +12,9 @@ describe('errors: one JSON shape, a stable code, the right status', () => {
 
   it('an unknown run is a 404 for reads and for commands, and nothing is written', async () => {
     const s = await startServer();
-    expect((await expectError(await s.call('GET', '/v1/runs/nope'), 404, 'not_found')).message).toBe('run "nope" not found');
+    expect((await expectError(await s.call('GET', '/v1/runs/nope'), 404, 'not_found')).message).toBe(
+      'run "nope" not found',
+    );
     await expectError(await s.call('GET', '/v1/runs/nope/events'), 404, 'not_found');
     const before = await storeSnapshot(s.baton);
     await expectError(await s.call('POST', '/v1/runs/nope/approvals', { body: { target: 'ship' } }), 404, 'not_found');
@@ -21,16 +23,29 @@ describe('errors: one JSON shape, a stable code, the right status', () => {
     await s.baton.close();
   });
 
-  it('a command the run\'s state does not allow is a 409 (or a 404 for a decision that is not pending), and writes nothing', async () => {
+  it("a command the run's state does not allow is a 409 (or a 404 for a decision that is not pending), and writes nothing", async () => {
     const s = await startServer();
     const runId = await submit(s, PLANS.quick);
-    await waitFor(() => s.baton.getRun(runId), ({ state }) => state.status === 'succeeded');
+    await waitFor(
+      () => s.baton.getRun(runId),
+      ({ state }) => state.status === 'succeeded',
+    );
     const before = await storeSnapshot(s.baton);
-    expect((await expectError(await s.call('POST', `/v1/runs/${runId}/pause`), 409, 'conflict')).message).toMatch(/has already succeeded/);
+    expect((await expectError(await s.call('POST', `/v1/runs/${runId}/pause`), 409, 'conflict')).message).toMatch(
+      /has already succeeded/,
+    );
     const gated = await submit(s, PLANS.gated);
     await settledRun(s, gated);
     const middle = await storeSnapshot(s.baton);
-    expect((await expectError(await s.call('POST', `/v1/runs/${gated}/approvals`, { body: { target: 'deploy' } }), 404, 'not_found')).message).toMatch(/pending: gate:ship/);
+    expect(
+      (
+        await expectError(
+          await s.call('POST', `/v1/runs/${gated}/approvals`, { body: { target: 'deploy' } }),
+          404,
+          'not_found',
+        )
+      ).message,
+    ).toMatch(/pending: gate:ship/);
     expect(await storeSnapshot(s.baton)).toBe(middle);
     expect(before).not.toBe(middle);
     await s.baton.close();
@@ -38,12 +53,42 @@ describe('errors: one JSON shape, a stable code, the right status', () => {
 
   it('a body over the limit is a 413, a body that is not JSON a 415, broken JSON a 400', async () => {
     const s = await startServer({ maxBodyBytes: 2_048 });
-    const error = await expectError(await s.call('POST', '/v1/context/objectives', { body: { text: 'x'.repeat(3_000) } }), 413, 'payload_too_large');
+    const error = await expectError(
+      await s.call('POST', '/v1/context/objectives', { body: { text: 'x'.repeat(3_000) } }),
+      413,
+      'payload_too_large',
+    );
     expect(error.message).toContain('2048 bytes');
-    const chunked = new ReadableStream({ start: (c) => (c.enqueue(new TextEncoder().encode(JSON.stringify({ text: 'y'.repeat(3_000) }))), c.close()) });
-    await expectError(await s.app.request('/v1/context/objectives', { method: 'POST', headers: { authorization: `Bearer ${s.tokens.operate}`, 'content-type': 'application/json' }, body: chunked, duplex: 'half' } as RequestInit), 413, 'payload_too_large');
-    expect((await expectError(await s.call('POST', '/v1/context/objectives', { body: 'text=hello', headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 415, 'unsupported_media_type')).message).toContain('--json');
-    const broken = await expectError(await s.call('POST', '/v1/context/objectives', { body: '{"text": ' }), 400, 'bad_input');
+    const chunked = new ReadableStream({
+      start: (c) => (c.enqueue(new TextEncoder().encode(JSON.stringify({ text: 'y'.repeat(3_000) }))), c.close()),
+    });
+    await expectError(
+      await s.app.request('/v1/context/objectives', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${s.tokens.operate}`, 'content-type': 'application/json' },
+        body: chunked,
+        duplex: 'half',
+      } as RequestInit),
+      413,
+      'payload_too_large',
+    );
+    expect(
+      (
+        await expectError(
+          await s.call('POST', '/v1/context/objectives', {
+            body: 'text=hello',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          }),
+          415,
+          'unsupported_media_type',
+        )
+      ).message,
+    ).toContain('--json');
+    const broken = await expectError(
+      await s.call('POST', '/v1/context/objectives', { body: '{"text": ' }),
+      400,
+      'bad_input',
+    );
     expect(broken.issues?.[0]?.path).toEqual(['body']);
     expect(await s.baton.store.listContextEntries()).toEqual([]);
     await s.baton.close();
@@ -66,12 +111,22 @@ describe('errors: one JSON shape, a stable code, the right status', () => {
   it('refuses a revoked token, an unknown one and a malformed header, saying which, never echoing the secret', async () => {
     const s = await startServer();
     await s.baton.tokens.revoke('read');
-    expect((await expectError(await s.call('GET', '/v1/runs', { token: s.tokens.read }), 401, 'unauthorized')).message).toMatch(/"read" was revoked at/);
+    expect(
+      (await expectError(await s.call('GET', '/v1/runs', { token: s.tokens.read }), 401, 'unauthorized')).message,
+    ).toMatch(/"read" was revoked at/);
     const forged = `baton_${'A'.repeat(43)}`;
     const unknown = await expectError(await s.call('GET', '/v1/runs', { token: forged }), 401, 'unauthorized');
     expect(unknown.message).toBe('the bearer token is unknown to this workspace');
     expect(unknown.message).not.toContain(forged);
-    expect((await expectError(await s.call('GET', '/v1/runs', { token: null, headers: { authorization: `Basic ${s.tokens.admin}` } }), 401, 'unauthorized')).message).toContain('Bearer');
+    expect(
+      (
+        await expectError(
+          await s.call('GET', '/v1/runs', { token: null, headers: { authorization: `Basic ${s.tokens.admin}` } }),
+          401,
+          'unauthorized',
+        )
+      ).message,
+    ).toContain('Bearer');
     expect(s.logs.join('\n')).not.toContain(s.tokens.admin);
     await s.baton.close();
   });
@@ -79,13 +134,20 @@ describe('errors: one JSON shape, a stable code, the right status', () => {
   it('a plan with command capabilities needs the admin scope: operate is a 403 that writes nothing; admin runs it', async () => {
     const s = await startServer();
     const before = await storeSnapshot(s.baton);
-    const error = await expectError(await s.call('POST', '/v1/runs', { token: s.tokens.operate, body: { plan: PLANS.command } }), 403, 'forbidden');
+    const error = await expectError(
+      await s.call('POST', '/v1/runs', { token: s.tokens.operate, body: { plan: PLANS.command } }),
+      403,
+      'forbidden',
+    );
     expect(error.message).toBe(
       'plan "command" declares capabilities that run programs on the server\'s machine (sh (command)): to submit it needs the admin scope; token:operate has operate. Have an admin do it, or route its steps to capabilities the server registers',
     );
     expect(await storeSnapshot(s.baton)).toBe(before);
     const runId = await submit(s, PLANS.command);
-    const { state } = await waitFor(() => s.baton.getRun(runId), ({ state: run }) => run.status !== 'running');
+    const { state } = await waitFor(
+      () => s.baton.getRun(runId),
+      ({ state: run }) => run.status !== 'running',
+    );
     expect(state.status).toBe('succeeded');
     expect(state.steps.one?.output).toBe(1);
     await s.baton.close();
@@ -104,12 +166,17 @@ describe('errors: one JSON shape, a stable code, the right status', () => {
   it('a tampered ledger is a 500 `integrity` for projections, and verify says where it broke', async () => {
     const s = await startServer();
     const runId = await submit(s, PLANS.quick);
-    await waitFor(() => s.baton.getRun(runId), ({ state }) => state.status === 'succeeded');
+    await waitFor(
+      () => s.baton.getRun(runId),
+      ({ state }) => state.status === 'succeeded',
+    );
     const file = (s.baton.store as unknown as { file: string }).file;
     const db = new Database(file);
     db.prepare("UPDATE events SET data = replace(data, '1', '2') WHERE run_id = ? AND seq = 1").run(runId);
     db.close();
-    expect((await expectError(await s.call('GET', `/v1/runs/${runId}/state`), 500, 'integrity')).message).toMatch(/fails verification at seq 1/);
+    expect((await expectError(await s.call('GET', `/v1/runs/${runId}/state`), 500, 'integrity')).message).toMatch(
+      /fails verification at seq 1/,
+    );
     const verdict = (await (await s.call('GET', `/v1/runs/${runId}/verify`)).json()) as { ok: boolean; seq: number };
     expect(verdict).toMatchObject({ ok: false, seq: 1 });
     await s.baton.close();
@@ -123,22 +190,41 @@ describe('browsers: CORS is off unless one origin is allowed', () => {
     expect(same.status).toBe(200);
     expect(same.headers.get('access-control-allow-origin')).toBeNull();
     const before = await storeSnapshot(s.baton);
-    const error = await expectError(await s.call('POST', '/v1/context/objectives', { token: null, body: { text: 'x' }, headers: { origin: 'https://evil.example' } }), 403, 'forbidden');
+    const error = await expectError(
+      await s.call('POST', '/v1/context/objectives', {
+        token: null,
+        body: { text: 'x' },
+        headers: { origin: 'https://evil.example' },
+      }),
+      403,
+      'forbidden',
+    );
     expect(error.message).toContain('--cors https://evil.example');
     expect(await storeSnapshot(s.baton)).toBe(before);
     await s.baton.close();
   });
 
-  it('with --cors, answers that origin\'s preflight and requests, and no other origin', async () => {
+  it("with --cors, answers that origin's preflight and requests, and no other origin", async () => {
     const s = await startServer({ corsOrigin: 'https://dash.example' });
-    const preflight = await s.app.request('/v1/runs', { method: 'OPTIONS', headers: { origin: 'https://dash.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' } });
+    const preflight = await s.app.request('/v1/runs', {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://dash.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,content-type',
+      },
+    });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe('https://dash.example');
     expect(preflight.headers.get('access-control-allow-headers')).toMatch(/Authorization/);
     const allowed = await s.call('GET', '/v1/runs', { headers: { origin: 'https://dash.example' } });
     expect(allowed.status).toBe(200);
     expect(allowed.headers.get('access-control-allow-origin')).toBe('https://dash.example');
-    await expectError(await s.call('GET', '/v1/runs', { headers: { origin: 'https://other.example' } }), 403, 'forbidden');
+    await expectError(
+      await s.call('GET', '/v1/runs', { headers: { origin: 'https://other.example' } }),
+      403,
+      'forbidden',
+    );
     await s.baton.close();
   });
 });
@@ -158,8 +244,13 @@ describe('a loopback server without tokens', () => {
       return ((await response.json()) as { runId: string }).runId;
     })();
     await settledRun(s, runId);
-    expect((await s.call('POST', `/v1/runs/${runId}/approvals`, { token: null, body: { target: 'ship' } })).status).toBe(202);
-    const events = await waitFor(() => s.baton.events(runId), (all) => all.some((e) => e.type === 'decision.made'));
+    expect(
+      (await s.call('POST', `/v1/runs/${runId}/approvals`, { token: null, body: { target: 'ship' } })).status,
+    ).toBe(202);
+    const events = await waitFor(
+      () => s.baton.events(runId),
+      (all) => all.some((e) => e.type === 'decision.made'),
+    );
     expect(events[0]?.data).toMatchObject({ by: 'http:anonymous' });
     expect(events.find((e) => e.type === 'decision.made')?.data).toMatchObject({ by: 'http:anonymous' });
     await s.baton.close();
@@ -167,7 +258,9 @@ describe('a loopback server without tokens', () => {
 
   it('refuses a Host that is not loopback (a DNS rebinding page), and a wrong token', async () => {
     const s = await openServer();
-    expect((await expectError(await s.app.request('http://rebound.example/v1/runs'), 401, 'unauthorized')).message).toMatch(/localhost, 127\.0\.0\.1 or \[::1\]/);
+    expect(
+      (await expectError(await s.app.request('http://rebound.example/v1/runs'), 401, 'unauthorized')).message,
+    ).toMatch(/localhost, 127\.0\.0\.1 or \[::1\]/);
     expect((await s.app.request('http://127.0.0.1:8080/v1/runs')).status).toBe(200);
     await expectError(await s.call('GET', '/v1/runs', { token: `baton_${'B'.repeat(43)}` }), 401, 'unauthorized');
     await s.baton.close();

@@ -1,6 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiScope } from '../../src/store/index.js';
-import { expectDocumented, expectError, PLANS, settledRun, startServer, storeSnapshot, submit, waitFor, waitForEvent, type Server } from './harness.js';
+import {
+  expectDocumented,
+  expectError,
+  PLANS,
+  settledRun,
+  startServer,
+  storeSnapshot,
+  submit,
+  waitFor,
+  waitForEvent,
+  type Server,
+} from './harness.js';
 import { readSse } from './sse-reader.js';
 
 /**
@@ -10,7 +21,11 @@ import { readSse } from './sse-reader.js';
  * last test, so a new route cannot go untested.
  */
 
-type Request = [method: string, path: string, options?: { token?: string | null; body?: unknown; headers?: Record<string, string> }];
+type Request = [
+  method: string,
+  path: string,
+  options?: { token?: string | null; body?: unknown; headers?: Record<string, string> },
+];
 
 interface Case {
   /** The route's operation id. */
@@ -20,7 +35,10 @@ interface Case {
   bad(s: Server): Promise<{ request: Request; path: (string | number)[]; code?: string }>;
 }
 
-const revisedGated = { ...PLANS.gated, steps: { ...PLANS.gated.steps, deploy: { ...PLANS.gated.steps.deploy, input: 'revised' } } };
+const revisedGated = {
+  ...PLANS.gated,
+  steps: { ...PLANS.gated.steps, deploy: { ...PLANS.gated.steps.deploy, input: 'revised' } },
+};
 
 async function gatedRun(s: Server): Promise<string> {
   const runId = await submit(s, PLANS.gated);
@@ -32,15 +50,33 @@ const cases: Case[] = [
   {
     id: 'validatePlan',
     ok: async (s) => {
-      const body = await expectDocumented(s, 'validatePlan', await s.call('POST', '/v1/plans/validate', { token: s.tokens.read, body: { plan: PLANS.gated } }), 200);
+      const body = await expectDocumented(
+        s,
+        'validatePlan',
+        await s.call('POST', '/v1/plans/validate', { token: s.tokens.read, body: { plan: PLANS.gated } }),
+        200,
+      );
       expect(body).toEqual({ valid: true, name: 'gated', steps: 2, capabilities: 0 });
     },
-    bad: async () => ({ request: ['POST', '/v1/plans/validate', { body: { plan: { baton: 1, name: 'x', steps: { a: { skil: 'work' } } } } }], path: ['body', 'plan', 'steps', 'a', 'skil'], code: 'plan_invalid' }),
+    bad: async () => ({
+      request: [
+        'POST',
+        '/v1/plans/validate',
+        { body: { plan: { baton: 1, name: 'x', steps: { a: { skil: 'work' } } } } },
+      ],
+      path: ['body', 'plan', 'steps', 'a', 'skil'],
+      code: 'plan_invalid',
+    }),
   },
   {
     id: 'preflightPlan',
     ok: async (s) => {
-      const report = (await expectDocumented(s, 'preflightPlan', await s.call('POST', '/v1/plans/preflight', { token: s.tokens.read, body: { plan: PLANS.gated } }), 200)) as { problems: string[]; steps: { step: string; capability: string }[] };
+      const report = (await expectDocumented(
+        s,
+        'preflightPlan',
+        await s.call('POST', '/v1/plans/preflight', { token: s.tokens.read, body: { plan: PLANS.gated } }),
+        200,
+      )) as { problems: string[]; steps: { step: string; capability: string }[] };
       expect(report.problems).toEqual([]);
       expect(report.steps.map((step) => [step.step, step.capability])).toEqual([
         ['build', 'worker'],
@@ -54,9 +90,19 @@ const cases: Case[] = [
     id: 'listRuns',
     ok: async (s) => {
       for (const runId of ['r1', 'r2', 'r3']) await submit(s, PLANS.quick, { runId });
-      const first = (await expectDocumented(s, 'listRuns', await s.call('GET', '/v1/runs?limit=2', { token: s.tokens.read }), 200)) as { runs: { runId: string }[]; next: string };
+      const first = (await expectDocumented(
+        s,
+        'listRuns',
+        await s.call('GET', '/v1/runs?limit=2', { token: s.tokens.read }),
+        200,
+      )) as { runs: { runId: string }[]; next: string };
       expect(first.runs).toHaveLength(2);
-      const second = (await expectDocumented(s, 'listRuns', await s.call('GET', `/v1/runs?limit=2&cursor=${first.next}`, { token: s.tokens.read }), 200)) as { runs: { runId: string }[]; next: string | null };
+      const second = (await expectDocumented(
+        s,
+        'listRuns',
+        await s.call('GET', `/v1/runs?limit=2&cursor=${first.next}`, { token: s.tokens.read }),
+        200,
+      )) as { runs: { runId: string }[]; next: string | null };
       expect([...first.runs, ...second.runs].map((run) => run.runId).sort()).toEqual(['r1', 'r2', 'r3']);
       expect(second.next).toBeNull();
     },
@@ -66,7 +112,12 @@ const cases: Case[] = [
     id: 'getRun',
     ok: async (s) => {
       const runId = await gatedRun(s);
-      const run = (await expectDocumented(s, 'getRun', await s.call('GET', `/v1/runs/${runId}`, { token: s.tokens.read }), 200)) as { status: string; pending: { id: string }[] };
+      const run = (await expectDocumented(
+        s,
+        'getRun',
+        await s.call('GET', `/v1/runs/${runId}`, { token: s.tokens.read }),
+        200,
+      )) as { status: string; pending: { id: string }[] };
       expect(run.status).toBe('waiting');
       expect(run.pending.map((p) => p.id)).toEqual(['gate:ship']);
     },
@@ -77,10 +128,31 @@ const cases: Case[] = [
     ok: async (s) => {
       const gated = await gatedRun(s);
       const quick = await submit(s, { ...PLANS.quick, constraints: { budget_usd: 2, deadline: '1h' } });
-      await waitFor(() => s.baton.getRun(quick), ({ state }) => state.status === 'succeeded');
-      const body = (await expectDocumented(s, 'runGauges', await s.call('GET', `/v1/gauges?runs=${quick},${gated},nope`, { token: s.tokens.read }), 200)) as { gauges: { runId: string; status: string; steps: Record<string, number>; budget: { limitUsd: number | null }; createdAt: string; deadlineAt: string | null }[]; missing: string[] };
+      await waitFor(
+        () => s.baton.getRun(quick),
+        ({ state }) => state.status === 'succeeded',
+      );
+      const body = (await expectDocumented(
+        s,
+        'runGauges',
+        await s.call('GET', `/v1/gauges?runs=${quick},${gated},nope`, { token: s.tokens.read }),
+        200,
+      )) as {
+        gauges: {
+          runId: string;
+          status: string;
+          steps: Record<string, number>;
+          budget: { limitUsd: number | null };
+          createdAt: string;
+          deadlineAt: string | null;
+        }[];
+        missing: string[];
+      };
       expect(body.missing).toEqual(['nope']);
-      expect(body.gauges.map((g) => [g.runId, g.status, g.steps.total, g.steps.succeeded])).toEqual([[quick, 'succeeded', 1, 1], [gated, 'waiting', 2, 1]]);
+      expect(body.gauges.map((g) => [g.runId, g.status, g.steps.total, g.steps.succeeded])).toEqual([
+        [quick, 'succeeded', 1, 1],
+        [gated, 'waiting', 2, 1],
+      ]);
       expect(body.gauges[0]?.budget.limitUsd).toBe(2);
       expect(Date.parse(body.gauges[0]!.deadlineAt!) - Date.parse(body.gauges[0]!.createdAt)).toBe(3_600_000);
       expect(body.gauges[1]?.deadlineAt).toBeNull();
@@ -91,39 +163,74 @@ const cases: Case[] = [
     id: 'listSteps',
     ok: async (s) => {
       const runId = await gatedRun(s);
-      const { steps } = (await expectDocumented(s, 'listSteps', await s.call('GET', `/v1/runs/${runId}/steps`, { token: s.tokens.read }), 200)) as { steps: { step: string; status: string; output: unknown }[] };
+      const { steps } = (await expectDocumented(
+        s,
+        'listSteps',
+        await s.call('GET', `/v1/runs/${runId}/steps`, { token: s.tokens.read }),
+        200,
+      )) as { steps: { step: string; status: string; output: unknown }[] };
       expect(steps.map((step) => [step.step, step.status, step.output])).toEqual([
         ['build', 'succeeded', 'b'],
         ['deploy', 'ready', null],
       ]);
     },
-    bad: async (s) => ({ request: ['GET', `/v1/runs/${await gatedRun(s)}/steps?verbose=1`], path: ['query', 'verbose'] }),
+    bad: async (s) => ({
+      request: ['GET', `/v1/runs/${await gatedRun(s)}/steps?verbose=1`],
+      path: ['query', 'verbose'],
+    }),
   },
   {
     id: 'getStep',
     ok: async (s) => {
       const runId = await gatedRun(s);
-      const detail = (await expectDocumented(s, 'getStep', await s.call('GET', `/v1/runs/${runId}/steps/build`, { token: s.tokens.read }), 200)) as { step: { status: string }; routing: { capability: string; reason: string }[] };
+      const detail = (await expectDocumented(
+        s,
+        'getStep',
+        await s.call('GET', `/v1/runs/${runId}/steps/build`, { token: s.tokens.read }),
+        200,
+      )) as { step: { status: string }; routing: { capability: string; reason: string }[] };
       expect(detail.step.status).toBe('succeeded');
       expect(detail.routing.map((entry) => entry.capability)).toEqual(['worker']);
     },
-    bad: async (s) => ({ request: ['GET', `/v1/runs/${await gatedRun(s)}/steps/${'x'.repeat(201)}`], path: ['path', 'step'] }),
+    bad: async (s) => ({
+      request: ['GET', `/v1/runs/${await gatedRun(s)}/steps/${'x'.repeat(201)}`],
+      path: ['path', 'step'],
+    }),
   },
   {
     id: 'submitRun',
     ok: async (s) => {
-      const response = await s.call('POST', '/v1/runs', { token: s.tokens.operate, body: { plan: PLANS.quick, inputs: { n: 21 }, runId: 'mine-1' } });
+      const response = await s.call('POST', '/v1/runs', {
+        token: s.tokens.operate,
+        body: { plan: PLANS.quick, inputs: { n: 21 }, runId: 'mine-1' },
+      });
       expect(response.headers.get('location')).toBe('/v1/runs/mine-1');
       expect(await expectDocumented(s, 'submitRun', response, 201)).toMatchObject({ runId: 'mine-1', created: true });
-      const { state } = await waitFor(() => s.baton.getRun('mine-1'), ({ state: run }) => run.status === 'succeeded');
+      const { state } = await waitFor(
+        () => s.baton.getRun('mine-1'),
+        ({ state: run }) => run.status === 'succeeded',
+      );
       expect(state.steps.one?.output).toBe(21);
       const [created] = await s.baton.events('mine-1', 0, 1);
       expect(created?.data).toMatchObject({ by: 'token:operate', inputs: { n: 21 } });
       // The same id, plan and inputs again is not a second run.
-      expect(await expectDocumented(s, 'submitRun', await s.call('POST', '/v1/runs', { token: s.tokens.operate, body: { plan: PLANS.quick, inputs: { n: 21 }, runId: 'mine-1' } }), 200)).toMatchObject({ runId: 'mine-1', created: false });
+      expect(
+        await expectDocumented(
+          s,
+          'submitRun',
+          await s.call('POST', '/v1/runs', {
+            token: s.tokens.operate,
+            body: { plan: PLANS.quick, inputs: { n: 21 }, runId: 'mine-1' },
+          }),
+          200,
+        ),
+      ).toMatchObject({ runId: 'mine-1', created: false });
       expect(await s.baton.listRuns()).toHaveLength(1);
     },
-    bad: async () => ({ request: ['POST', '/v1/runs', { body: { plan: PLANS.quick, inputs: { n: 'five' } } }], path: ['body', 'inputs', 'n'] }),
+    bad: async () => ({
+      request: ['POST', '/v1/runs', { body: { plan: PLANS.quick, inputs: { n: 'five' } } }],
+      path: ['body', 'inputs', 'n'],
+    }),
   },
   {
     id: 'resumeRun',
@@ -132,9 +239,19 @@ const cases: Case[] = [
       expect((await s.call('POST', `/v1/runs/${runId}/pause`, { token: s.tokens.operate })).status).toBe(202);
       await waitForEvent(s.baton, runId, (e) => e.type === 'run.paused');
       // The answer tells the status when the request was taken; the lift is recorded at the conductor's next round.
-      expect(await expectDocumented(s, 'resumeRun', await s.call('POST', `/v1/runs/${runId}/resume`, { token: s.tokens.operate }), 202)).toMatchObject({ runId });
+      expect(
+        await expectDocumented(
+          s,
+          'resumeRun',
+          await s.call('POST', `/v1/runs/${runId}/resume`, { token: s.tokens.operate }),
+          202,
+        ),
+      ).toMatchObject({ runId });
       await waitForEvent(s.baton, runId, (e) => e.type === 'run.unpaused' && e.data.by === 'token:operate');
-      await waitFor(() => s.baton.getRun(runId), ({ state }) => state.paused === null);
+      await waitFor(
+        () => s.baton.getRun(runId),
+        ({ state }) => state.paused === null,
+      );
     },
     bad: async (s) => ({ request: ['POST', `/v1/runs/${await gatedRun(s)}/resume?now=1`], path: ['query', 'now'] }),
   },
@@ -142,7 +259,12 @@ const cases: Case[] = [
     id: 'readLedger',
     ok: async (s) => {
       const runId = await gatedRun(s);
-      const page = (await expectDocumented(s, 'readLedger', await s.call('GET', `/v1/runs/${runId}/ledger?after=1&limit=2`, { token: s.tokens.read }), 200)) as { events: { seq: number }[]; next: number };
+      const page = (await expectDocumented(
+        s,
+        'readLedger',
+        await s.call('GET', `/v1/runs/${runId}/ledger?after=1&limit=2`, { token: s.tokens.read }),
+        200,
+      )) as { events: { seq: number }[]; next: number };
       expect(page.events.map((e) => e.seq)).toEqual([2, 3]);
       expect(page.next).toBe(3);
       expect(page.events).toEqual(await s.baton.events(runId, 1, 2));
@@ -153,7 +275,12 @@ const cases: Case[] = [
     id: 'verifyRun',
     ok: async (s) => {
       const runId = await gatedRun(s);
-      const verdict = (await expectDocumented(s, 'verifyRun', await s.call('GET', `/v1/runs/${runId}/verify`, { token: s.tokens.read }), 200)) as { ok: boolean; events: number };
+      const verdict = (await expectDocumented(
+        s,
+        'verifyRun',
+        await s.call('GET', `/v1/runs/${runId}/verify`, { token: s.tokens.read }),
+        200,
+      )) as { ok: boolean; events: number };
       expect(verdict).toMatchObject({ ok: true, events: (await s.baton.events(runId)).length });
     },
     bad: async (s) => ({ request: ['GET', `/v1/runs/${await gatedRun(s)}/verify?deep=1`], path: ['query', 'deep'] }),
@@ -162,7 +289,12 @@ const cases: Case[] = [
     id: 'getPipelineState',
     ok: async (s) => {
       const runId = await gatedRun(s);
-      const state = (await expectDocumented(s, 'getPipelineState', await s.call('GET', `/v1/runs/${runId}/state`, { token: s.tokens.read }), 200)) as { status: string; currentPhase: string; pending: { id: string }[] };
+      const state = (await expectDocumented(
+        s,
+        'getPipelineState',
+        await s.call('GET', `/v1/runs/${runId}/state`, { token: s.tokens.read }),
+        200,
+      )) as { status: string; currentPhase: string; pending: { id: string }[] };
       expect(state).toMatchObject({ status: 'waiting', currentPhase: 'prep', pending: [{ id: 'gate:ship' }] });
     },
     bad: async (s) => ({ request: ['GET', `/v1/runs/${await gatedRun(s)}/state?md=1`], path: ['query', 'md'] }),
@@ -185,16 +317,29 @@ const cases: Case[] = [
     id: 'getRoutingLog',
     ok: async (s) => {
       const runId = await gatedRun(s);
-      const log = (await expectDocumented(s, 'getRoutingLog', await s.call('GET', `/v1/runs/${runId}/routing`, { token: s.tokens.read }), 200)) as { step: string; outcome: string }[];
+      const log = (await expectDocumented(
+        s,
+        'getRoutingLog',
+        await s.call('GET', `/v1/runs/${runId}/routing`, { token: s.tokens.read }),
+        200,
+      )) as { step: string; outcome: string }[];
       expect(log.map((entry) => [entry.step, entry.outcome])).toEqual([['build', 'succeeded']]);
     },
-    bad: async (s) => ({ request: ['GET', `/v1/runs/${await gatedRun(s)}/routing?step=build`], path: ['query', 'step'] }),
+    bad: async (s) => ({
+      request: ['GET', `/v1/runs/${await gatedRun(s)}/routing?step=build`],
+      path: ['query', 'step'],
+    }),
   },
   {
     id: 'getHandoffs',
     ok: async (s) => {
       const runId = await gatedRun(s);
-      const found = (await expectDocumented(s, 'getHandoffs', await s.call('GET', `/v1/runs/${runId}/handoffs`, { token: s.tokens.read }), 200)) as { kind: string; to: unknown }[];
+      const found = (await expectDocumented(
+        s,
+        'getHandoffs',
+        await s.call('GET', `/v1/runs/${runId}/handoffs`, { token: s.tokens.read }),
+        200,
+      )) as { kind: string; to: unknown }[];
       expect(found.map((h) => [h.kind, h.to])).toEqual([['phase', 'prep']]);
     },
     bad: async (s) => ({ request: ['GET', `/v1/runs/${await gatedRun(s)}/handoffs?x=`], path: ['query', 'x'] }),
@@ -204,7 +349,12 @@ const cases: Case[] = [
     ok: async (s) => {
       const runId = await submit(s, PLANS.artifact);
       await settledRun(s, runId);
-      const { artifacts } = (await expectDocumented(s, 'listRunArtifacts', await s.call('GET', `/v1/runs/${runId}/artifacts`, { token: s.tokens.read }), 200)) as { artifacts: { name: string; bytes: number; sealed: boolean }[] };
+      const { artifacts } = (await expectDocumented(
+        s,
+        'listRunArtifacts',
+        await s.call('GET', `/v1/runs/${runId}/artifacts`, { token: s.tokens.read }),
+        200,
+      )) as { artifacts: { name: string; bytes: number; sealed: boolean }[] };
       expect(artifacts.map((a) => [a.name, a.bytes, a.sealed])).toEqual([['write/report.txt', 9, false]]);
     },
     bad: async () => ({ request: ['GET', '/v1/runs/a%2Fb/artifacts'], path: ['path', 'id'] }),
@@ -213,30 +363,74 @@ const cases: Case[] = [
     id: 'approve',
     ok: async (s) => {
       const runId = await gatedRun(s);
-      const body = (await expectDocumented(s, 'approve', await s.call('POST', `/v1/runs/${runId}/approvals`, { token: s.tokens.approve, body: { target: 'ship', comment: 'looks right' } }), 202)) as { event: { type: string; data: unknown } };
-      expect(body.event).toEqual({ type: 'decision.made', data: { id: 'gate:ship', verdict: 'approved', by: 'token:approve', comment: 'looks right' } });
-      await waitFor(() => s.baton.getRun(runId), ({ state }) => state.status === 'succeeded', 'the approved run to succeed');
+      const body = (await expectDocumented(
+        s,
+        'approve',
+        await s.call('POST', `/v1/runs/${runId}/approvals`, {
+          token: s.tokens.approve,
+          body: { target: 'ship', comment: 'looks right' },
+        }),
+        202,
+      )) as { event: { type: string; data: unknown } };
+      expect(body.event).toEqual({
+        type: 'decision.made',
+        data: { id: 'gate:ship', verdict: 'approved', by: 'token:approve', comment: 'looks right' },
+      });
+      await waitFor(
+        () => s.baton.getRun(runId),
+        ({ state }) => state.status === 'succeeded',
+        'the approved run to succeed',
+      );
     },
-    bad: async (s) => ({ request: ['POST', `/v1/runs/${await gatedRun(s)}/approvals`, { body: { target: '' } }], path: ['body', 'target'] }),
+    bad: async (s) => ({
+      request: ['POST', `/v1/runs/${await gatedRun(s)}/approvals`, { body: { target: '' } }],
+      path: ['body', 'target'],
+    }),
   },
   {
     id: 'deny',
     ok: async (s) => {
       const runId = await gatedRun(s);
-      const body = (await expectDocumented(s, 'deny', await s.call('POST', `/v1/runs/${runId}/denials`, { token: s.tokens.approve, body: { target: 'gate:ship' } }), 202)) as { event: { data: unknown } };
+      const body = (await expectDocumented(
+        s,
+        'deny',
+        await s.call('POST', `/v1/runs/${runId}/denials`, { token: s.tokens.approve, body: { target: 'gate:ship' } }),
+        202,
+      )) as { event: { data: unknown } };
       expect(body.event.data).toMatchObject({ verdict: 'denied', by: 'token:approve' });
-      await waitFor(() => s.baton.getRun(runId), ({ state }) => state.status === 'denied', 'the run to end denied');
+      await waitFor(
+        () => s.baton.getRun(runId),
+        ({ state }) => state.status === 'denied',
+        'the run to end denied',
+      );
     },
-    bad: async (s) => ({ request: ['POST', `/v1/runs/${await gatedRun(s)}/denials`, { body: { target: 'ship', comment: 5 } }], path: ['body', 'comment'] }),
+    bad: async (s) => ({
+      request: ['POST', `/v1/runs/${await gatedRun(s)}/denials`, { body: { target: 'ship', comment: 5 } }],
+      path: ['body', 'comment'],
+    }),
   },
   {
     id: 'submitResult',
     ok: async (s) => {
       const runId = await submit(s, PLANS.human);
       await settledRun(s, runId);
-      const body = (await expectDocumented(s, 'submitResult', await s.call('POST', `/v1/runs/${runId}/results`, { token: s.tokens.approve, body: { step: 'review', output: { verdict: 'ok' } } }), 202)) as { event: { type: string; data: unknown } };
-      expect(body.event).toMatchObject({ type: 'attempt.succeeded', data: { output: { verdict: 'ok' }, by: 'token:approve' } });
-      const { state } = await waitFor(() => s.baton.getRun(runId), ({ state: run }) => run.status === 'succeeded');
+      const body = (await expectDocumented(
+        s,
+        'submitResult',
+        await s.call('POST', `/v1/runs/${runId}/results`, {
+          token: s.tokens.approve,
+          body: { step: 'review', output: { verdict: 'ok' } },
+        }),
+        202,
+      )) as { event: { type: string; data: unknown } };
+      expect(body.event).toMatchObject({
+        type: 'attempt.succeeded',
+        data: { output: { verdict: 'ok' }, by: 'token:approve' },
+      });
+      const { state } = await waitFor(
+        () => s.baton.getRun(runId),
+        ({ state: run }) => run.status === 'succeeded',
+      );
       expect(state.steps.review?.output).toEqual({ verdict: 'ok' });
     },
     bad: async (s) => {
@@ -250,109 +444,224 @@ const cases: Case[] = [
     ok: async (s) => {
       const runId = await submit(s, PLANS.signal);
       await settledRun(s, runId);
-      await expectDocumented(s, 'signal', await s.call('POST', `/v1/runs/${runId}/signals`, { token: s.tokens.operate, body: { name: 'go', data: { v: 2 } } }), 202);
-      const { state } = await waitFor(() => s.baton.getRun(runId), ({ state: run }) => run.status === 'succeeded');
+      await expectDocumented(
+        s,
+        'signal',
+        await s.call('POST', `/v1/runs/${runId}/signals`, {
+          token: s.tokens.operate,
+          body: { name: 'go', data: { v: 2 } },
+        }),
+        202,
+      );
+      const { state } = await waitFor(
+        () => s.baton.getRun(runId),
+        ({ state: run }) => run.status === 'succeeded',
+      );
       expect(state.steps.go?.output).toMatchObject({ data: { v: 2 } });
       await waitForEvent(s.baton, runId, (e) => e.type === 'signal.received' && e.data.by === 'token:operate');
     },
-    bad: async (s) => ({ request: ['POST', `/v1/runs/${await gatedRun(s)}/signals`, { body: { name: 'not a name' } }], path: ['body', 'name'] }),
+    bad: async (s) => ({
+      request: ['POST', `/v1/runs/${await gatedRun(s)}/signals`, { body: { name: 'not a name' } }],
+      path: ['body', 'name'],
+    }),
   },
   {
     id: 'pause',
     ok: async (s) => {
       const runId = await gatedRun(s);
-      const body = (await expectDocumented(s, 'pause', await s.call('POST', `/v1/runs/${runId}/pause`, { token: s.tokens.operate, body: { reason: 'maintenance' } }), 202)) as { event: unknown };
+      const body = (await expectDocumented(
+        s,
+        'pause',
+        await s.call('POST', `/v1/runs/${runId}/pause`, { token: s.tokens.operate, body: { reason: 'maintenance' } }),
+        202,
+      )) as { event: unknown };
       expect(body.event).toEqual({ type: 'run.paused', data: { by: 'token:operate', reason: 'maintenance' } });
-      await waitFor(() => s.baton.getRun(runId), ({ state }) => state.paused !== null);
+      await waitFor(
+        () => s.baton.getRun(runId),
+        ({ state }) => state.paused !== null,
+      );
     },
-    bad: async (s) => ({ request: ['POST', `/v1/runs/${await gatedRun(s)}/pause`, { body: { reason: 'x'.repeat(2_001) } }], path: ['body', 'reason'] }),
+    bad: async (s) => ({
+      request: ['POST', `/v1/runs/${await gatedRun(s)}/pause`, { body: { reason: 'x'.repeat(2_001) } }],
+      path: ['body', 'reason'],
+    }),
   },
   {
     id: 'abort',
     ok: async (s) => {
       const runId = await gatedRun(s);
-      await expectDocumented(s, 'abort', await s.call('POST', `/v1/runs/${runId}/abort`, { token: s.tokens.operate, body: { reason: 'wrong release' } }), 202);
-      await waitFor(() => s.baton.getRun(runId), ({ state }) => state.status === 'aborted', 'the run to end aborted');
+      await expectDocumented(
+        s,
+        'abort',
+        await s.call('POST', `/v1/runs/${runId}/abort`, { token: s.tokens.operate, body: { reason: 'wrong release' } }),
+        202,
+      );
+      await waitFor(
+        () => s.baton.getRun(runId),
+        ({ state }) => state.status === 'aborted',
+        'the run to end aborted',
+      );
       await waitForEvent(s.baton, runId, (e) => e.type === 'run.abort_requested' && e.data.by === 'token:operate');
     },
-    bad: async (s) => ({ request: ['POST', `/v1/runs/${await gatedRun(s)}/abort`, { body: { reason: 'x', force: true } }], path: ['body', 'force'] }),
+    bad: async (s) => ({
+      request: ['POST', `/v1/runs/${await gatedRun(s)}/abort`, { body: { reason: 'x', force: true } }],
+      path: ['body', 'force'],
+    }),
   },
   {
     id: 'cancelStep',
     ok: async (s) => {
       const runId = await gatedRun(s);
-      await expectDocumented(s, 'cancelStep', await s.call('POST', `/v1/runs/${runId}/steps/deploy/cancel`, { token: s.tokens.operate }), 202);
-      await waitForEvent(s.baton, runId, (e) => e.type === 'step.cancel_requested' && e.data.step === 'deploy' && e.data.by === 'token:operate');
+      await expectDocumented(
+        s,
+        'cancelStep',
+        await s.call('POST', `/v1/runs/${runId}/steps/deploy/cancel`, { token: s.tokens.operate }),
+        202,
+      );
+      await waitForEvent(
+        s.baton,
+        runId,
+        (e) => e.type === 'step.cancel_requested' && e.data.step === 'deploy' && e.data.by === 'token:operate',
+      );
     },
-    bad: async (s) => ({ request: ['POST', `/v1/runs/${await gatedRun(s)}/steps/deploy/cancel`, { body: { reason: 1 } }], path: ['body', 'reason'] }),
+    bad: async (s) => ({
+      request: ['POST', `/v1/runs/${await gatedRun(s)}/steps/deploy/cancel`, { body: { reason: 1 } }],
+      path: ['body', 'reason'],
+    }),
   },
   {
     id: 'deferStep',
     ok: async (s) => {
       const runId = await gatedRun(s);
-      const body = (await expectDocumented(s, 'deferStep', await s.call('POST', `/v1/runs/${runId}/steps/deploy/defer`, { token: s.tokens.operate, body: { until: '2h', signal: 'window' } }), 202)) as { event: { data: { until: string; signal: string } } };
+      const body = (await expectDocumented(
+        s,
+        'deferStep',
+        await s.call('POST', `/v1/runs/${runId}/steps/deploy/defer`, {
+          token: s.tokens.operate,
+          body: { until: '2h', signal: 'window' },
+        }),
+        202,
+      )) as { event: { data: { until: string; signal: string } } };
       expect(body.event.data.signal).toBe('window');
       expect(Date.parse(body.event.data.until) - Date.now()).toBeGreaterThan(7_000_000);
       await waitForEvent(s.baton, runId, (e) => e.type === 'step.deferred' && e.data.by === 'token:operate');
     },
-    bad: async (s) => ({ request: ['POST', `/v1/runs/${await gatedRun(s)}/steps/deploy/defer`, { body: {} }], path: ['body'] }),
+    bad: async (s) => ({
+      request: ['POST', `/v1/runs/${await gatedRun(s)}/steps/deploy/defer`, { body: {} }],
+      path: ['body'],
+    }),
   },
   {
     id: 'revise',
     ok: async (s) => {
       const runId = await gatedRun(s);
-      const body = (await expectDocumented(s, 'revise', await s.call('POST', `/v1/runs/${runId}/revisions`, { token: s.tokens.operate, body: { plan: revisedGated } }), 202)) as { event: { data: { revision: number; by: string } } };
+      const body = (await expectDocumented(
+        s,
+        'revise',
+        await s.call('POST', `/v1/runs/${runId}/revisions`, { token: s.tokens.operate, body: { plan: revisedGated } }),
+        202,
+      )) as { event: { data: { revision: number; by: string } } };
       expect(body.event.data).toMatchObject({ revision: 2, by: 'token:operate' });
-      await waitFor(() => s.baton.getRun(runId), ({ state }) => state.revisions.length === 2);
+      await waitFor(
+        () => s.baton.getRun(runId),
+        ({ state }) => state.revisions.length === 2,
+      );
     },
-    bad: async (s) => ({ request: ['POST', `/v1/runs/${await gatedRun(s)}/revisions`, { body: { plan: 'baton: 1\nname: x\nsteps:\n  a: { skill: [ }\n' } }], path: ['body', 'plan'], code: 'plan_invalid' }),
+    bad: async (s) => ({
+      request: [
+        'POST',
+        `/v1/runs/${await gatedRun(s)}/revisions`,
+        { body: { plan: 'baton: 1\nname: x\nsteps:\n  a: { skill: [ }\n' } },
+      ],
+      path: ['body', 'plan'],
+      code: 'plan_invalid',
+    }),
   },
   {
     id: 'revert',
     ok: async (s) => {
       const runId = await gatedRun(s);
-      expect((await s.call('POST', `/v1/runs/${runId}/revisions`, { token: s.tokens.operate, body: { plan: revisedGated } })).status).toBe(202);
-      await waitFor(() => s.baton.getRun(runId), ({ state }) => state.revisions.length === 2);
-      const body = (await expectDocumented(s, 'revert', await s.call('POST', `/v1/runs/${runId}/revert`, { token: s.tokens.operate, body: { to: 1 } }), 202)) as { event: { data: { revision: number; revertOf: number } } };
+      expect(
+        (await s.call('POST', `/v1/runs/${runId}/revisions`, { token: s.tokens.operate, body: { plan: revisedGated } }))
+          .status,
+      ).toBe(202);
+      await waitFor(
+        () => s.baton.getRun(runId),
+        ({ state }) => state.revisions.length === 2,
+      );
+      const body = (await expectDocumented(
+        s,
+        'revert',
+        await s.call('POST', `/v1/runs/${runId}/revert`, { token: s.tokens.operate, body: { to: 1 } }),
+        202,
+      )) as { event: { data: { revision: number; revertOf: number } } };
       expect(body.event.data).toMatchObject({ revision: 3, revertOf: 1 });
     },
-    bad: async (s) => ({ request: ['POST', `/v1/runs/${await gatedRun(s)}/revert`, { body: { to: 0 } }], path: ['body', 'to'] }),
+    bad: async (s) => ({
+      request: ['POST', `/v1/runs/${await gatedRun(s)}/revert`, { body: { to: 0 } }],
+      path: ['body', 'to'],
+    }),
   },
   {
     id: 'seal',
     ok: async (s) => {
       const runId = await submit(s, PLANS.artifact);
       await settledRun(s, runId);
-      const body = (await expectDocumented(s, 'seal', await s.call('POST', `/v1/runs/${runId}/seals`, { token: s.tokens.operate, body: { artifact: 'write/report.txt' } }), 202)) as { event: { type: string; data: { by: string } } };
+      const body = (await expectDocumented(
+        s,
+        'seal',
+        await s.call('POST', `/v1/runs/${runId}/seals`, {
+          token: s.tokens.operate,
+          body: { artifact: 'write/report.txt' },
+        }),
+        202,
+      )) as { event: { type: string; data: { by: string } } };
       expect(body.event).toMatchObject({ type: 'artifact.sealed', data: { by: 'token:operate' } });
       await waitForEvent(s.baton, runId, (e) => e.type === 'artifact.sealed');
     },
-    bad: async (s) => ({ request: ['POST', `/v1/runs/${await gatedRun(s)}/seals`, { body: { artifact: '' } }], path: ['body', 'artifact'] }),
+    bad: async (s) => ({
+      request: ['POST', `/v1/runs/${await gatedRun(s)}/seals`, { body: { artifact: '' } }],
+      path: ['body', 'artifact'],
+    }),
   },
   {
     id: 'streamRunEvents',
     ok: async (s) => {
       const runId = await submit(s, PLANS.quick);
-      await waitFor(() => s.baton.getRun(runId), ({ state }) => state.status === 'succeeded');
+      await waitFor(
+        () => s.baton.getRun(runId),
+        ({ state }) => state.status === 'succeeded',
+      );
       const response = await s.call('GET', `/v1/runs/${runId}/events`, { token: s.tokens.read });
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toBe('text/event-stream');
       const messages = await readSse(response, Infinity);
       expect(messages.map((m) => Number(m.id))).toEqual((await s.baton.events(runId)).map((e) => e.seq));
-      for (const message of messages) expect(s.routes.get('streamRunEvents')!.responses[200]!.schema!.safeParse(JSON.parse(message.data)).success).toBe(true);
+      for (const message of messages)
+        expect(
+          s.routes.get('streamRunEvents')!.responses[200]!.schema!.safeParse(JSON.parse(message.data)).success,
+        ).toBe(true);
     },
-    bad: async (s) => ({ request: ['GET', `/v1/runs/${await gatedRun(s)}/events`, { headers: { 'Last-Event-ID': 'abc' } }], path: ['header', 'Last-Event-ID'] }),
+    bad: async (s) => ({
+      request: ['GET', `/v1/runs/${await gatedRun(s)}/events`, { headers: { 'Last-Event-ID': 'abc' } }],
+      path: ['header', 'Last-Event-ID'],
+    }),
   },
   {
     id: 'streamEvents',
     ok: async (s) => {
       const runId = await submit(s, PLANS.quick);
-      await waitFor(() => s.baton.getRun(runId), ({ state }) => state.status === 'succeeded');
+      await waitFor(
+        () => s.baton.getRun(runId),
+        ({ state }) => state.status === 'succeeded',
+      );
       const response = await s.call('GET', '/v1/events', { token: s.tokens.read });
       expect(response.headers.get('content-type')).toBe('text/event-stream');
       const count = (await s.baton.events(runId)).length;
       const messages = await readSse(response, count);
-      expect(messages.map((m) => (JSON.parse(m.data) as { seq: number }).seq)).toEqual((await s.baton.events(runId)).map((e) => e.seq));
+      expect(messages.map((m) => (JSON.parse(m.data) as { seq: number }).seq)).toEqual(
+        (await s.baton.events(runId)).map((e) => e.seq),
+      );
     },
     bad: async () => ({ request: ['GET', '/v1/events?after=zzz'], path: ['query', 'after'] }),
   },
@@ -360,10 +669,25 @@ const cases: Case[] = [
     id: 'listCapabilities',
     ok: async (s) => {
       const runId = await submit(s, PLANS.quick);
-      await waitFor(() => s.baton.getRun(runId), ({ state }) => state.status === 'succeeded');
-      const registry = (await expectDocumented(s, 'listCapabilities', await s.call('GET', '/v1/capabilities', { token: s.tokens.read }), 200)) as { capabilities: { descriptor: { id: string }; source: string; health: { status: string; succeeded: number } }[] };
-      expect(registry.capabilities.find((c) => c.descriptor.id === 'worker')).toMatchObject({ source: 'registered', health: { status: 'healthy', succeeded: 1 } });
-      expect(registry.capabilities.find((c) => c.descriptor.id === 'writer')).toMatchObject({ health: { status: 'unknown', succeeded: 0 } });
+      await waitFor(
+        () => s.baton.getRun(runId),
+        ({ state }) => state.status === 'succeeded',
+      );
+      const registry = (await expectDocumented(
+        s,
+        'listCapabilities',
+        await s.call('GET', '/v1/capabilities', { token: s.tokens.read }),
+        200,
+      )) as {
+        capabilities: { descriptor: { id: string }; source: string; health: { status: string; succeeded: number } }[];
+      };
+      expect(registry.capabilities.find((c) => c.descriptor.id === 'worker')).toMatchObject({
+        source: 'registered',
+        health: { status: 'healthy', succeeded: 1 },
+      });
+      expect(registry.capabilities.find((c) => c.descriptor.id === 'writer')).toMatchObject({
+        health: { status: 'unknown', succeeded: 0 },
+      });
     },
     bad: async () => ({ request: ['GET', '/v1/capabilities?runs=0'], path: ['query', 'runs'] }),
   },
@@ -385,7 +709,12 @@ const cases: Case[] = [
     id: 'getContext',
     ok: async (s) => {
       await s.baton.addObjective('ship 1.0');
-      const context = (await expectDocumented(s, 'getContext', await s.call('GET', '/v1/context', { token: s.tokens.read }), 200)) as { objectives: { id: string }[] };
+      const context = (await expectDocumented(
+        s,
+        'getContext',
+        await s.call('GET', '/v1/context', { token: s.tokens.read }),
+        200,
+      )) as { objectives: { id: string }[] };
       expect(context.objectives.map((o) => o.id)).toEqual(['obj-1']);
     },
     bad: async () => ({ request: ['GET', '/v1/context?kind=objective'], path: ['query', 'kind'] }),
@@ -393,7 +722,14 @@ const cases: Case[] = [
   {
     id: 'addObjective',
     ok: async (s) => {
-      expect(await expectDocumented(s, 'addObjective', await s.call('POST', '/v1/context/objectives', { token: s.tokens.operate, body: { text: 'cut build time' } }), 201)).toMatchObject({ id: 'obj-1', status: 'open' });
+      expect(
+        await expectDocumented(
+          s,
+          'addObjective',
+          await s.call('POST', '/v1/context/objectives', { token: s.tokens.operate, body: { text: 'cut build time' } }),
+          201,
+        ),
+      ).toMatchObject({ id: 'obj-1', status: 'open' });
       expect((await s.baton.store.listContextEntries()).map((e) => e.text)).toEqual(['cut build time']);
     },
     bad: async () => ({ request: ['POST', '/v1/context/objectives', { body: { text: 1 } }], path: ['body', 'text'] }),
@@ -402,7 +738,17 @@ const cases: Case[] = [
     id: 'addInsight',
     ok: async (s) => {
       const runId = await gatedRun(s);
-      expect(await expectDocumented(s, 'addInsight', await s.call('POST', '/v1/context/insights', { token: s.tokens.operate, body: { text: 'the gate waits for ops', runId } }), 201)).toMatchObject({ id: 'ins-1', runId });
+      expect(
+        await expectDocumented(
+          s,
+          'addInsight',
+          await s.call('POST', '/v1/context/insights', {
+            token: s.tokens.operate,
+            body: { text: 'the gate waits for ops', runId },
+          }),
+          201,
+        ),
+      ).toMatchObject({ id: 'ins-1', runId });
     },
     bad: async () => ({ request: ['POST', '/v1/context/insights', { body: {} }], path: ['body', 'text'] }),
   },
@@ -410,11 +756,24 @@ const cases: Case[] = [
     id: 'completeObjective',
     ok: async (s) => {
       await s.baton.addObjective('ship 1.0');
-      expect(await expectDocumented(s, 'completeObjective', await s.call('POST', '/v1/context/objectives/obj-1/complete', { token: s.tokens.operate, body: { outcome: 'shipped' } }), 200)).toMatchObject({ status: 'complete', outcome: 'shipped' });
+      expect(
+        await expectDocumented(
+          s,
+          'completeObjective',
+          await s.call('POST', '/v1/context/objectives/obj-1/complete', {
+            token: s.tokens.operate,
+            body: { outcome: 'shipped' },
+          }),
+          200,
+        ),
+      ).toMatchObject({ status: 'complete', outcome: 'shipped' });
     },
     bad: async (s) => {
       await s.baton.addObjective('ship 1.0');
-      return { request: ['POST', '/v1/context/objectives/obj-1/complete', { body: { outcome: 5 } }], path: ['body', 'outcome'] };
+      return {
+        request: ['POST', '/v1/context/objectives/obj-1/complete', { body: { outcome: 5 } }],
+        path: ['body', 'outcome'],
+      };
     },
   },
   {
@@ -473,7 +832,12 @@ describe('authentication and scopes, on every route', () => {
   });
 
   /** A concrete URL for a route's path; the request is refused before the run or step is looked up. */
-  const urlOf = (path: string) => path.replace(':id', 'r1').replace(':step', 'build').replace(':sha256', '0'.repeat(64)).replace(':objective', 'obj-1');
+  const urlOf = (path: string) =>
+    path
+      .replace(':id', 'r1')
+      .replace(':step', 'build')
+      .replace(':sha256', '0'.repeat(64))
+      .replace(':objective', 'obj-1');
   /** A token that lacks `scope`: each scope's token has that scope only. */
   const without = (scope: ApiScope): ApiScope => (scope === 'read' ? 'approve' : 'read');
 
@@ -483,21 +847,37 @@ describe('authentication and scopes, on every route', () => {
     expect(routes.filter((r) => r.scope === null)).toEqual([]);
   });
 
-  it.each(cases.filter((c) => c.id !== 'openApi' && c.id !== 'docs').map((c) => c.id))('%s: no token is a 401 with a challenge, and writes nothing', async (id) => {
-    const route = server.routes.get(id)!;
-    const before = await storeSnapshot(server.baton);
-    const response = await server.call(route.method.toUpperCase(), urlOf(route.path), { token: null, body: route.method === 'post' ? {} : undefined });
-    expect(response.headers.get('www-authenticate')).toBe('Bearer realm="baton"');
-    await expectError(response, 401, 'unauthorized');
-    expect(await storeSnapshot(server.baton)).toBe(before);
-  });
+  it.each(cases.filter((c) => c.id !== 'openApi' && c.id !== 'docs').map((c) => c.id))(
+    '%s: no token is a 401 with a challenge, and writes nothing',
+    async (id) => {
+      const route = server.routes.get(id)!;
+      const before = await storeSnapshot(server.baton);
+      const response = await server.call(route.method.toUpperCase(), urlOf(route.path), {
+        token: null,
+        body: route.method === 'post' ? {} : undefined,
+      });
+      expect(response.headers.get('www-authenticate')).toBe('Bearer realm="baton"');
+      await expectError(response, 401, 'unauthorized');
+      expect(await storeSnapshot(server.baton)).toBe(before);
+    },
+  );
 
-  it.each(cases.filter((c) => c.id !== 'openApi' && c.id !== 'docs').map((c) => c.id))('%s: a token without its scope is a 403 naming the scope, and writes nothing', async (id) => {
-    const route = server.routes.get(id)!;
-    const scope = route.scope!;
-    const before = await storeSnapshot(server.baton);
-    const error = await expectError(await server.call(route.method.toUpperCase(), urlOf(route.path), { token: server.tokens[without(scope)], body: route.method === 'post' ? {} : undefined }), 403, 'forbidden');
-    expect(error.message).toContain(`needs the ${scope} scope`);
-    expect(await storeSnapshot(server.baton)).toBe(before);
-  });
+  it.each(cases.filter((c) => c.id !== 'openApi' && c.id !== 'docs').map((c) => c.id))(
+    '%s: a token without its scope is a 403 naming the scope, and writes nothing',
+    async (id) => {
+      const route = server.routes.get(id)!;
+      const scope = route.scope!;
+      const before = await storeSnapshot(server.baton);
+      const error = await expectError(
+        await server.call(route.method.toUpperCase(), urlOf(route.path), {
+          token: server.tokens[without(scope)],
+          body: route.method === 'post' ? {} : undefined,
+        }),
+        403,
+        'forbidden',
+      );
+      expect(error.message).toContain(`needs the ${scope} scope`);
+      expect(await storeSnapshot(server.baton)).toBe(before);
+    },
+  );
 });

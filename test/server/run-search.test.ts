@@ -6,14 +6,23 @@ describe('GET /v1/runs?q=', () => {
   let s: Server;
   beforeAll(async () => {
     s = await startServer();
-    await submit(s, { ...PLANS.quick, name: 'Nightly report', objective: 'Refresh the 50%_off prices' }, { runId: 'run-1' });
+    await submit(
+      s,
+      { ...PLANS.quick, name: 'Nightly report', objective: 'Refresh the 50%_off prices' },
+      { runId: 'run-1' },
+    );
     for (const n of [2, 3, 4]) await submit(s, PLANS.quick, { runId: `run-${n}` });
     await submit(s, { ...PLANS.quick, name: 'nightly backup' }, { runId: 'run-5' });
   });
   afterAll(() => s.baton.close());
 
   const list = async (query: string) =>
-    (await expectDocumented(s, 'listRuns', await s.call('GET', `/v1/runs?${query}`, { token: s.tokens.read }), 200)) as { runs: { runId: string }[]; next: string | null };
+    (await expectDocumented(
+      s,
+      'listRuns',
+      await s.call('GET', `/v1/runs?${query}`, { token: s.tokens.read }),
+      200,
+    )) as { runs: { runId: string }[]; next: string | null };
 
   it('finds runs by plan name or objective, ignoring case, and pages through what it found', async () => {
     expect((await list('q=NIGHTLY')).runs.map((run) => run.runId)).toEqual(['run-5', 'run-1']);
@@ -32,7 +41,13 @@ describe('GET /v1/runs?q=', () => {
   });
 
   it('refuses a search longer than 200 characters with a 400 that says so', async () => {
-    const error = await expectError(await s.call('GET', `/v1/runs?q=${'x'.repeat(201)}`, { token: s.tokens.read }), 400, 'bad_input');
-    expect(error.issues).toContainEqual(expect.objectContaining({ path: ['query', 'q'], message: expect.stringMatching(/at most 200 characters/) }));
+    const error = await expectError(
+      await s.call('GET', `/v1/runs?q=${'x'.repeat(201)}`, { token: s.tokens.read }),
+      400,
+      'bad_input',
+    );
+    expect(error.issues).toContainEqual(
+      expect.objectContaining({ path: ['query', 'q'], message: expect.stringMatching(/at most 200 characters/) }),
+    );
   });
 });

@@ -8,7 +8,11 @@ export interface SseMessage {
  * Reads server-sent events from a response until `count` messages have come (then it hangs
  * up, as a client that goes away does) or the stream ends. `onComment` sees comment lines.
  */
-export async function readSse(response: Response, count: number, options: { onComment?: (text: string) => void; timeoutMs?: number } = {}): Promise<SseMessage[]> {
+export async function readSse(
+  response: Response,
+  count: number,
+  options: { onComment?: (text: string) => void; timeoutMs?: number } = {},
+): Promise<SseMessage[]> {
   const reader = (response.body as ReadableStream<Uint8Array>).getReader();
   const decoder = new TextDecoder();
   const messages: SseMessage[] = [];

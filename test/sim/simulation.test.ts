@@ -10,7 +10,11 @@ import { World, type WorldOptions } from '../../sim/world.js';
 /** The seeds CI runs on every `npm test`; `npm run sim -- --seeds 100000` runs the long version. */
 const CI_SEEDS = 1000;
 
-async function firstViolation(options: Omit<WorldOptions, 'seed'>, invariant: InvariantName, seeds = 300): Promise<number | null> {
+async function firstViolation(
+  options: Omit<WorldOptions, 'seed'>,
+  invariant: InvariantName,
+  seeds = 300,
+): Promise<number | null> {
   for (let seed = 1; seed <= seeds; seed++) {
     const result = await new World({ ...options, seed }).run();
     if (result.violations.some((violation) => violation.invariant === invariant)) return seed;
@@ -19,7 +23,10 @@ async function firstViolation(options: Omit<WorldOptions, 'seed'>, invariant: In
 }
 
 /** A conductor with one rule broken, to prove the checker notices. */
-function broken(change: (state: RunState) => () => void, filter: (decisions: BatonEvent[]) => BatonEvent[] = (d) => d): Conductor {
+function broken(
+  change: (state: RunState) => () => void,
+  filter: (decisions: BatonEvent[]) => BatonEvent[] = (d) => d,
+): Conductor {
   return (state, context) => {
     const restore = change(state);
     const decisions = conduct(state, context);
@@ -93,7 +100,18 @@ describe('deterministic simulation', () => {
     } as unknown as Plan;
     const dispatch = (attemptId: string, step: string): BatonEvent => ({
       type: 'attempt.dispatched',
-      data: { attemptId, step, index: null, iteration: 1, attempt: 1, idempotencyKey: `r/${step}`, capability: 'paid', input: null, timeoutMs: null, reservedUsd: 0.75 },
+      data: {
+        attemptId,
+        step,
+        index: null,
+        iteration: 1,
+        attempt: 1,
+        idempotencyKey: `r/${step}`,
+        capability: 'paid',
+        input: null,
+        timeoutMs: null,
+        reservedUsd: 0.75,
+      },
     });
     const checker = new LedgerChecker();
     let head = EMPTY_HEAD;
@@ -103,9 +121,20 @@ describe('deterministic simulation', () => {
       checker.commit(chained);
       return checker.violations.splice(0).map((violation) => violation.invariant);
     };
-    expect(commit(T0, [{ type: 'run.created', data: { plan, planHash: 'h', inputs: {}, registry: {} } }, { type: 'phase.opened', data: { phase: 'prepare', from: null, reason: 'open' } }, dispatch('a/a1', 'a')])).toEqual([]);
+    expect(
+      commit(T0, [
+        { type: 'run.created', data: { plan, planHash: 'h', inputs: {}, registry: {} } },
+        { type: 'phase.opened', data: { phase: 'prepare', from: null, reason: 'open' } },
+        dispatch('a/a1', 'a'),
+      ]),
+    ).toEqual([]);
     expect(commit(T0 + 10, [dispatch('b/a1', 'b')])).toEqual(['no-dispatch-through-closed-gate', 'budget']);
     expect(commit(T0 + 2_000, [dispatch('a/a2', 'a')])).toEqual(['no-dispatch-after-deadline', 'budget']);
-    expect(commit(T0 + 2_000, [{ type: 'step.failed', data: { step: 'a', error: { type: 'x', message: 'x', retryable: false } } }, { type: 'step.skipped', data: { step: 'a', reason: 'again' } }])).toEqual(['one-accepted-result']);
+    expect(
+      commit(T0 + 2_000, [
+        { type: 'step.failed', data: { step: 'a', error: { type: 'x', message: 'x', retryable: false } } },
+        { type: 'step.skipped', data: { step: 'a', reason: 'again' } },
+      ]),
+    ).toEqual(['one-accepted-result']);
   });
 });

@@ -16,15 +16,33 @@ describePostgres('PostgreSQL run listing', (url) => {
     try {
       await client.query(`CREATE SCHEMA ${schema}`);
       await client.query(`SET search_path = ${schema}`);
-      await client.query('CREATE TABLE baton_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at text NOT NULL)');
+      await client.query(
+        'CREATE TABLE baton_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at text NOT NULL)',
+      );
       for (const migration of loadMigrations('postgres').filter((m) => m.version <= 5)) {
         await client.query(migration.sql);
         await client.query('INSERT INTO baton_migrations VALUES ($1, $2, $3)', [migration.version, migration.name, AT]);
       }
-      const plan = { baton: 1, name: 'nightly', objective: 'Refresh the price index', steps: { a: { skill: 's' } } } as const;
-      const [event] = chainEvents('old', EMPTY_HEAD, [{ type: 'run.created', data: { plan, planHash: 'h', inputs: {}, registry: {} } }], AT);
-      await client.query("INSERT INTO runs (run_id, name, plan_hash, status, created_at, updated_at, head_seq, head_hash) VALUES ('old', 'nightly', 'h', 'running', $1, $1, 1, $2)", [AT, event!.hash]);
-      await client.query('INSERT INTO events (run_id, seq, type, at, data, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)', ['old', 1, event!.type, AT, JSON.stringify(event!.data), event!.prevHash, event!.hash]);
+      const plan = {
+        baton: 1,
+        name: 'nightly',
+        objective: 'Refresh the price index',
+        steps: { a: { skill: 's' } },
+      } as const;
+      const [event] = chainEvents(
+        'old',
+        EMPTY_HEAD,
+        [{ type: 'run.created', data: { plan, planHash: 'h', inputs: {}, registry: {} } }],
+        AT,
+      );
+      await client.query(
+        "INSERT INTO runs (run_id, name, plan_hash, status, created_at, updated_at, head_seq, head_hash) VALUES ('old', 'nightly', 'h', 'running', $1, $1, 1, $2)",
+        [AT, event!.hash],
+      );
+      await client.query(
+        'INSERT INTO events (run_id, seq, type, at, data, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+        ['old', 1, event!.type, AT, JSON.stringify(event!.data), event!.prevHash, event!.hash],
+      );
     } finally {
       await client.end();
     }
@@ -57,7 +75,12 @@ describePostgres('PostgreSQL run listing', (url) => {
       await client.query('ANALYZE runs');
       await client.query('SET plan_cache_mode = force_generic_plan');
       await client.query(`PREPARE listing AS ${listRunsSql(shape)}`);
-      const values = ['50', ...(shape.status ? ["'failed'"] : []), ...(shape.before ? ["'2026-01-05T00:00:00.000Z'", "'run-05760'"] : []), ...(shape.search ? ["'%x%'"] : [])];
+      const values = [
+        '50',
+        ...(shape.status ? ["'failed'"] : []),
+        ...(shape.before ? ["'2026-01-05T00:00:00.000Z'", "'run-05760'"] : []),
+        ...(shape.search ? ["'%x%'"] : []),
+      ];
       const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN EXECUTE listing(${values.join(', ')})`);
       const plan = rows.map((row) => row['QUERY PLAN']).join('\n');
       expect(plan).toContain(`Index Scan using ${index}`);

@@ -25,10 +25,24 @@ describe('SQLite run listing', () => {
   it('finds runs created before run search existed by the objective in their run.created event', async () => {
     const file = fileAtVersion(6);
     const db = new Database(file);
-    const plan = { baton: 1, name: 'nightly', objective: 'Refresh the price index', steps: { a: { skill: 's' } } } as const;
-    const [event] = chainEvents('old', EMPTY_HEAD, [{ type: 'run.created', data: { plan, planHash: 'h', inputs: {}, registry: {} } }], AT);
-    db.prepare("INSERT INTO runs (run_id, name, plan_hash, status, created_at, updated_at, head_seq, head_hash) VALUES ('old', 'nightly', 'h', 'running', ?, ?, 1, ?)").run(AT, AT, event!.hash);
-    db.prepare('INSERT INTO events (run_id, seq, type, at, data, prev_hash, hash, position) VALUES (?, ?, ?, ?, ?, ?, ?, 1)').run('old', 1, event!.type, AT, JSON.stringify(event!.data), event!.prevHash, event!.hash);
+    const plan = {
+      baton: 1,
+      name: 'nightly',
+      objective: 'Refresh the price index',
+      steps: { a: { skill: 's' } },
+    } as const;
+    const [event] = chainEvents(
+      'old',
+      EMPTY_HEAD,
+      [{ type: 'run.created', data: { plan, planHash: 'h', inputs: {}, registry: {} } }],
+      AT,
+    );
+    db.prepare(
+      "INSERT INTO runs (run_id, name, plan_hash, status, created_at, updated_at, head_seq, head_hash) VALUES ('old', 'nightly', 'h', 'running', ?, ?, 1, ?)",
+    ).run(AT, AT, event!.hash);
+    db.prepare(
+      'INSERT INTO events (run_id, seq, type, at, data, prev_hash, hash, position) VALUES (?, ?, ?, ?, ?, ?, ?, 1)',
+    ).run('old', 1, event!.type, AT, JSON.stringify(event!.data), event!.prevHash, event!.hash);
     db.close();
     const store = new SqliteStore(file);
     expect((await store.listRuns({ search: 'price INDEX' })).map((r) => r.runId)).toEqual(['old']);
@@ -50,10 +64,12 @@ describe('SQLite run listing', () => {
     const db = new Database(file);
     const params = { limit: 50, status: 'running', beforeCreatedAt: AT, beforeRunId: 'r', pattern: '%x%' };
     const used = Object.fromEntries(Object.entries(params).filter(([name]) => listRunsSql(shape).includes(`@${name}`)));
-    const plan = (db.prepare(`EXPLAIN QUERY PLAN ${listRunsSql(shape)}`).all(used) as { detail: string }[]).map((row) => row.detail).join('\n');
+    const plan = (db.prepare(`EXPLAIN QUERY PLAN ${listRunsSql(shape)}`).all(used) as { detail: string }[])
+      .map((row) => row.detail)
+      .join('\n');
     db.close();
     expect(plan).toContain(`USING INDEX ${index}`);
     expect(plan).not.toContain('TEMP B-TREE');
-    if (shape.before) expect(plan).toContain("(created_at,run_id)<(?,?)");
+    if (shape.before) expect(plan).toContain('(created_at,run_id)<(?,?)');
   });
 });

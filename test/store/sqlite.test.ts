@@ -45,7 +45,9 @@ describe('SQLite migrations', () => {
     await new SqliteStore(file).close();
     await new SqliteStore(file).close();
     const db = new Database(file);
-    expect(db.prepare('SELECT version, name FROM baton_migrations').all()).toEqual(loadMigrations('sqlite').map(({ version, name }) => ({ version, name })));
+    expect(db.prepare('SELECT version, name FROM baton_migrations').all()).toEqual(
+      loadMigrations('sqlite').map(({ version, name }) => ({ version, name })),
+    );
     expect(db.prepare('SELECT name FROM baton_migrations').all()).toContainEqual({ name: '001_initial' });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     db.close();
@@ -54,21 +56,38 @@ describe('SQLite migrations', () => {
   it('gives events recorded before stream positions existed positions run by run, oldest run first, each in seq order', async () => {
     const file = join(tempDir(), 'baton.db');
     const db = new Database(file);
-    db.exec('CREATE TABLE baton_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+    db.exec(
+      'CREATE TABLE baton_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
+    );
     for (const migration of loadMigrations('sqlite').filter((m) => m.version <= 2)) {
       db.exec(migration.sql);
       db.prepare('INSERT INTO baton_migrations VALUES (?, ?, ?)').run(migration.version, migration.name, AT);
     }
     // Run b was created after run a, but its events were inserted first.
-    for (const [runId, day] of [['b', 2], ['a', 1]] as const) {
+    for (const [runId, day] of [
+      ['b', 2],
+      ['a', 1],
+    ] as const) {
       const at = `2026-01-0${day}T00:00:00.000Z`;
-      const events = chainEvents(runId, EMPTY_HEAD, [0, 1].map((n) => ({ type: 'run.resumed', data: { engine: 'e', reason: String(n) } }) as const), at);
-      db.prepare("INSERT INTO runs (run_id, name, plan_hash, status, created_at, updated_at, head_seq, head_hash) VALUES (?, 'p', 'h', 'running', ?, ?, 2, ?)").run(runId, at, at, events[1]!.hash);
-      for (const e of events) db.prepare('INSERT INTO events (run_id, seq, type, at, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)').run(runId, e.seq, e.type, e.at, JSON.stringify(e.data), e.prevHash, e.hash);
+      const events = chainEvents(
+        runId,
+        EMPTY_HEAD,
+        [0, 1].map((n) => ({ type: 'run.resumed', data: { engine: 'e', reason: String(n) } }) as const),
+        at,
+      );
+      db.prepare(
+        "INSERT INTO runs (run_id, name, plan_hash, status, created_at, updated_at, head_seq, head_hash) VALUES (?, 'p', 'h', 'running', ?, ?, 2, ?)",
+      ).run(runId, at, at, events[1]!.hash);
+      for (const e of events)
+        db.prepare(
+          'INSERT INTO events (run_id, seq, type, at, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        ).run(runId, e.seq, e.type, e.at, JSON.stringify(e.data), e.prevHash, e.hash);
     }
     db.close();
     const store = new SqliteStore(file);
-    expect((await store.readEventsAfter(undefined, 10)).map((p) => [p.position, `${p.event.runId}${p.event.seq}`])).toEqual([
+    expect(
+      (await store.readEventsAfter(undefined, 10)).map((p) => [p.position, `${p.event.runId}${p.event.seq}`]),
+    ).toEqual([
       ['1', 'a1'],
       ['2', 'a2'],
       ['3', 'b1'],
@@ -83,6 +102,8 @@ describe('SQLite migrations', () => {
     const db = new Database(file);
     db.prepare("INSERT INTO baton_migrations (version, name, applied_at) VALUES (99, '099_future', 'x')").run();
     db.close();
-    expect(() => new SqliteStore(file)).toThrow(`the database schema is at version 99, newer than this Baton knows (${loadMigrations('sqlite').at(-1)!.version})`);
+    expect(() => new SqliteStore(file)).toThrow(
+      `the database schema is at version 99, newer than this Baton knows (${loadMigrations('sqlite').at(-1)!.version})`,
+    );
   });
 });

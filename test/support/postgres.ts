@@ -26,7 +26,8 @@ async function answers(url: string): Promise<boolean> {
 async function findTestDatabase(): Promise<string | undefined> {
   const configured = process.env.BATON_TEST_DATABASE_URL;
   if (configured) {
-    if (!(await answers(configured))) throw new Error(`BATON_TEST_DATABASE_URL is set but no PostgreSQL answers there (${new URL(configured).host})`);
+    if (!(await answers(configured)))
+      throw new Error(`BATON_TEST_DATABASE_URL is set but no PostgreSQL answers there (${new URL(configured).host})`);
     return configured;
   }
   return (await answers(LOCAL_URL)) ? LOCAL_URL : undefined;
@@ -64,7 +65,10 @@ export function freshSchema(): string {
 }
 
 /** Runs SQL on a connection of its own, outside any store (to inspect or tamper with a schema). */
-export async function adminQuery<T extends Record<string, unknown>>(text: string, values: unknown[] = []): Promise<T[]> {
+export async function adminQuery<T extends Record<string, unknown>>(
+  text: string,
+  values: unknown[] = [],
+): Promise<T[]> {
   const client = new Client({ connectionString: testDatabaseUrl });
   await client.connect();
   try {
@@ -76,7 +80,8 @@ export async function adminQuery<T extends Record<string, unknown>>(text: string
 
 async function dropSchemas(): Promise<void> {
   const schemas = made.splice(0);
-  if (schemas.length && testDatabaseUrl !== undefined) await adminQuery(`DROP SCHEMA IF EXISTS ${schemas.join(', ')} CASCADE`);
+  if (schemas.length && testDatabaseUrl !== undefined)
+    await adminQuery(`DROP SCHEMA IF EXISTS ${schemas.join(', ')} CASCADE`);
 }
 
 afterEach(dropSchemas);

@@ -13,7 +13,11 @@ export interface BatonProcess {
 
 /** Starts `baton ARGS` with `env` on top of this environment. */
 export function startBaton(args: string[], env: Record<string, string>): BatonProcess {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, NO_COLOR: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -23,10 +27,16 @@ export function startBaton(args: string[], env: Record<string, string>): BatonPr
 }
 
 /** Polls `check` until it holds; fails naming `what` (and showing `context`) after `timeoutMs`. */
-export async function waitUntil(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000, context: () => string = () => ''): Promise<void> {
+export async function waitUntil(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 30_000,
+  context: () => string = () => '',
+): Promise<void> {
   const started = Date.now();
   while (!(await check())) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}\n${context()}`);
+    if (Date.now() - started > timeoutMs)
+      throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}\n${context()}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -34,7 +44,12 @@ export async function waitUntil(check: () => boolean | Promise<boolean>, what: s
 /** A `baton worker --json` process, resolved once it says it is ready. */
 export async function startWorker(args: string[], env: Record<string, string>): Promise<BatonProcess> {
   const worker = startBaton(['worker', '--json', ...args], env);
-  await waitUntil(() => worker.stdout().includes('"event":"ready"'), 'the worker to be ready', 30_000, () => worker.stderr());
+  await waitUntil(
+    () => worker.stdout().includes('"event":"ready"'),
+    'the worker to be ready',
+    30_000,
+    () => worker.stderr(),
+  );
   return worker;
 }
 

@@ -24,13 +24,25 @@ export async function seedEndedRuns(home: string, count: number, describe: (i: n
     const start = Date.parse('2026-01-01T00:00:00.000Z');
     for (let i = 0; i < count; i += 1) {
       const { runId, name, objective, status = 'succeeded' } = describe(i);
-      const plan: Plan = { baton: 1, name, ...(objective !== undefined && { objective }), steps: { one: { await: { signal: 'go' } } } };
+      const plan: Plan = {
+        baton: 1,
+        name,
+        ...(objective !== undefined && { objective }),
+        steps: { one: { await: { signal: 'go' } } },
+      };
       const planHash = hashPlan(plan);
       const at = new Date(start + i * 60_000).toISOString();
-      const events = chainEvents(runId, EMPTY_HEAD, [
-        { type: 'run.created', data: { plan, planHash, inputs: {}, registry: {} } },
-        status === 'succeeded' ? { type: 'run.succeeded', data: { succeeded: 0, skipped: 0, failed: 0 } } : { type: 'run.failed', data: { reason: 'seeded as failed', step: null } },
-      ], at);
+      const events = chainEvents(
+        runId,
+        EMPTY_HEAD,
+        [
+          { type: 'run.created', data: { plan, planHash, inputs: {}, registry: {} } },
+          status === 'succeeded'
+            ? { type: 'run.succeeded', data: { succeeded: 0, skipped: 0, failed: 0 } }
+            : { type: 'run.failed', data: { reason: 'seeded as failed', step: null } },
+        ],
+        at,
+      );
       await store.append({ runId, expectedSeq: 0, events, status, create: { name, planHash } });
     }
   } finally {

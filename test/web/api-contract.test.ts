@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { ENDPOINTS } from '../../web/src/api/endpoints.js';
 import { startServer } from '../server/harness.js';
 
-type Schema = { $ref?: string; properties?: Record<string, Schema>; items?: Schema; anyOf?: Schema[]; oneOf?: Schema[]; allOf?: Schema[] };
+type Schema = {
+  $ref?: string;
+  properties?: Record<string, Schema>;
+  items?: Schema;
+  anyOf?: Schema[];
+  oneOf?: Schema[];
+  allOf?: Schema[];
+};
 interface Operation {
   security?: unknown;
   parameters?: { name: string; in: string }[];
@@ -19,7 +26,8 @@ function propertiesOf(doc: Doc, schema: Schema | undefined): Map<string, Schema>
   if (!schema) return found;
   if (schema.$ref) return propertiesOf(doc, doc.components.schemas[schema.$ref.replace('#/components/schemas/', '')]);
   for (const [key, value] of Object.entries(schema.properties ?? {})) found.set(key, value);
-  for (const part of [...(schema.anyOf ?? []), ...(schema.oneOf ?? []), ...(schema.allOf ?? [])]) for (const [key, value] of propertiesOf(doc, part)) found.set(key, value);
+  for (const part of [...(schema.anyOf ?? []), ...(schema.oneOf ?? []), ...(schema.allOf ?? [])])
+    for (const [key, value] of propertiesOf(doc, part)) found.set(key, value);
   return found;
 }
 
@@ -29,18 +37,31 @@ describe("the dashboard's API client against /openapi.json", () => {
     const doc = (await (await s.call('GET', '/openapi.json', { token: null })).json()) as Doc;
     for (const [name, endpoint] of Object.entries(ENDPOINTS)) {
       const operation = doc.paths[endpoint.path]?.[endpoint.method];
-      expect(operation, `${name}: ${endpoint.method.toUpperCase()} ${endpoint.path} is not in the document`).toBeDefined();
+      expect(
+        operation,
+        `${name}: ${endpoint.method.toUpperCase()} ${endpoint.path} is not in the document`,
+      ).toBeDefined();
       if ('asks' in endpoint) {
-        const documented = (operation!.parameters ?? []).filter((parameter) => parameter.in === 'query').map((parameter) => parameter.name);
-        for (const parameter of endpoint.asks) expect(documented, `${name} sends "${parameter}", which ${endpoint.path} does not document`).toContain(parameter);
+        const documented = (operation!.parameters ?? [])
+          .filter((parameter) => parameter.in === 'query')
+          .map((parameter) => parameter.name);
+        for (const parameter of endpoint.asks)
+          expect(documented, `${name} sends "${parameter}", which ${endpoint.path} does not document`).toContain(
+            parameter,
+          );
       }
       const success = Object.entries(operation!.responses).find(([status]) => status.startsWith('2'))?.[1];
       const schema = success?.content?.['application/json']?.schema;
       const properties = propertiesOf(doc, schema);
-      for (const field of endpoint.reads) expect(properties.has(field), `${name} reads "${field}", which the answer of ${endpoint.path} does not have`).toBe(true);
+      for (const field of endpoint.reads)
+        expect(
+          properties.has(field),
+          `${name} reads "${field}", which the answer of ${endpoint.path} does not have`,
+        ).toBe(true);
       if ('item' in endpoint) {
         const items = propertiesOf(doc, properties.get(endpoint.reads[0] as string)?.items);
-        for (const field of endpoint.item) expect(items.has(field), `${name} reads "${field}" of each of ${endpoint.reads[0]}`).toBe(true);
+        for (const field of endpoint.item)
+          expect(items.has(field), `${name} reads "${field}" of each of ${endpoint.reads[0]}`).toBe(true);
       }
     }
     await s.baton.close();

@@ -29,12 +29,22 @@ export function ensureDashboardBuilt(): void {
 }
 
 export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: install it (apt-get install -y chromium) or set BATON_CHROMIUM`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`no Chromium at ${CHROMIUM}: install it (apt-get install -y chromium) or set BATON_CHROMIUM`);
   mkdirSync(ARTIFACTS, { recursive: true });
   // playwright-core gives each launch a fresh temporary profile (its own --user-data-dir).
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-quic',
+      '--no-first-run',
+    ],
   });
 }
 
@@ -56,7 +66,12 @@ export async function serveWorkspace(home: string, tokens: Record<string, string
     secrets[name] = (JSON.parse(made.stdout) as { secret: string }).secret;
   }
   const served = startBaton(['serve', '--port', '0'], { BATON_HOME: home });
-  await waitUntil(() => /listening on http:\/\/\S+/.test(served.stdout()), 'baton serve to listen', 30_000, () => served.stderr());
+  await waitUntil(
+    () => /listening on http:\/\/\S+/.test(served.stdout()),
+    'baton serve to listen',
+    30_000,
+    () => served.stderr(),
+  );
   const url = (/listening on (http:\/\/\S+)/.exec(served.stdout()) as RegExpExecArray)[1] as string;
   // Without tokens, an open loopback server: requests go without one, as http:anonymous.
   const admin = Object.values(secrets)[0];
@@ -65,7 +80,14 @@ export async function serveWorkspace(home: string, tokens: Record<string, string
     process: served,
     tokens: secrets,
     api: async <T>(method: string, path: string, body?: unknown, token = admin): Promise<T> => {
-      const response = await fetch(`${url}${path}`, { method, headers: { ...(token !== undefined && { Authorization: `Bearer ${token}` }), ...(body !== undefined && { 'Content-Type': 'application/json' }) }, ...(body !== undefined && { body: JSON.stringify(body) }) });
+      const response = await fetch(`${url}${path}`, {
+        method,
+        headers: {
+          ...(token !== undefined && { Authorization: `Bearer ${token}` }),
+          ...(body !== undefined && { 'Content-Type': 'application/json' }),
+        },
+        ...(body !== undefined && { body: JSON.stringify(body) }),
+      });
       const text = await response.text();
       if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
       return JSON.parse(text) as T;

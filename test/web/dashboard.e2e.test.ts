@@ -46,7 +46,15 @@ async function ledger(runId: string): Promise<LedgerEvent[]> {
 
 async function seriousViolations(page: Page): Promise<string[]> {
   const result = await new AxeBuilder({ page }).analyze();
-  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')})`);
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map(
+      (v) =>
+        `${v.id}: ${v.help} (${v.nodes
+          .map((n) => n.target.join(' '))
+          .slice(0, 3)
+          .join(', ')})`,
+    );
 }
 
 beforeAll(async () => {
@@ -57,7 +65,10 @@ beforeAll(async () => {
   browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const secret = server.tokens.alice as string;
-  await context.addInitScript((token) => (globalThis as unknown as InPage).sessionStorage.setItem('baton.token', token), secret);
+  await context.addInitScript(
+    (token) => (globalThis as unknown as InPage).sessionStorage.setItem('baton.token', token),
+    secret,
+  );
 }, 120_000);
 
 afterAll(async () => {
@@ -96,10 +107,13 @@ describe('the dashboard in a browser', () => {
     expect(await publish.getAttribute('data-status')).toBe('waiting');
     await server.api('POST', '/v1/runs/chain-1/signals', { name: 'go' });
     await page.locator('.step-node[data-step="publish"][data-status="succeeded"]').waitFor({ timeout: 15_000 });
-    for (const step of ['fetch', 'go', 'build', 'publish']) expect(await page.locator(`.step-node[data-step="${step}"]`).getAttribute('data-status')).toBe('succeeded');
+    for (const step of ['fetch', 'go', 'build', 'publish'])
+      expect(await page.locator(`.step-node[data-step="${step}"]`).getAttribute('data-status')).toBe('succeeded');
     await page.getByRole('heading', { name: /chain/ }).getByText('succeeded').waitFor();
     expect(await page.evaluate(() => (globalThis as unknown as InPage).marker)).toBe(42);
-    expect(await page.evaluate(() => (globalThis as unknown as InPage).sessionStorage.getItem('baton.token'))).toBe(server.tokens.alice);
+    expect(await page.evaluate(() => (globalThis as unknown as InPage).sessionStorage.getItem('baton.token'))).toBe(
+      server.tokens.alice,
+    );
 
     await page.screenshot({ path: join(ARTIFACTS, 'run-page.png'), fullPage: true });
     await page.goto(server.url);
@@ -117,11 +131,19 @@ describe('the dashboard in a browser', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'pending-gate.png'), fullPage: true });
     await card.getByLabel(/Comment/).fill('staging looks right');
     await card.getByRole('button', { name: 'Approve' }).click();
-    await page.getByRole('heading', { name: /gated-release/ }).getByText('succeeded').waitFor({ timeout: 15_000 });
+    await page
+      .getByRole('heading', { name: /gated-release/ })
+      .getByText('succeeded')
+      .waitFor({ timeout: 15_000 });
     await page.locator('.acts').getByText('token:alice').waitFor();
 
     const made = (await ledger('gate-ok')).find((event) => event.type === 'decision.made');
-    expect(made?.data).toMatchObject({ id: 'gate:execution', verdict: 'approved', by: 'token:alice', comment: 'staging looks right' });
+    expect(made?.data).toMatchObject({
+      id: 'gate:execution',
+      verdict: 'approved',
+      by: 'token:alice',
+      comment: 'staging looks right',
+    });
     expect(problems).toEqual([]);
   });
 
@@ -152,8 +174,19 @@ describe('the dashboard in a browser', () => {
     const votes = card.locator('.vote');
     await votes.nth(2).waitFor();
     expect(await votes.count()).toBe(3);
-    const byCapability = Object.fromEntries(await Promise.all((await votes.all()).map(async (vote) => [await vote.getAttribute('data-capability'), (await vote.locator('pre').textContent())?.replace(/\s+/g, '')])));
-    expect(byCapability).toEqual({ 'model-a': '{"label":"ham"}', 'model-b': '{"label":"ham"}', 'model-c': '{"label":"spam"}' });
+    const byCapability = Object.fromEntries(
+      await Promise.all(
+        (await votes.all()).map(async (vote) => [
+          await vote.getAttribute('data-capability'),
+          (await vote.locator('pre').textContent())?.replace(/\s+/g, ''),
+        ]),
+      ),
+    );
+    expect(byCapability).toEqual({
+      'model-a': '{"label":"ham"}',
+      'model-b': '{"label":"ham"}',
+      'model-c': '{"label":"spam"}',
+    });
     // Side by side: one row of three at this width.
     const tops = await Promise.all((await votes.all()).map(async (vote) => (await vote.boundingBox())?.y));
     expect(new Set(tops).size).toBe(1);
@@ -195,9 +228,14 @@ describe('the dashboard in a browser', () => {
     await page.getByRole('cell', { name: 'plan.revised' }).waitFor();
     const diff = page.getByRole('figure', { name: 'diff of revision 1 and 2' });
     await diff.waitFor();
-    expect(await diff.locator('.diff-added').allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining('"target": "canary"')]));
+    expect(await diff.locator('.diff-added').allTextContents()).toEqual(
+      expect.arrayContaining([expect.stringContaining('"target": "canary"')]),
+    );
     await page.getByRole('region', { name: 'routing log' }).getByRole('link', { name: 'build' }).waitFor();
-    await page.getByLabel('pipeline state as Markdown').filter({ hasText: '# Pipeline state: gated-release (`revised-1`)' }).waitFor();
+    await page
+      .getByLabel('pipeline state as Markdown')
+      .filter({ hasText: '# Pipeline state: gated-release (`revised-1`)' })
+      .waitFor();
     await page.screenshot({ path: join(ARTIFACTS, 'audit.png'), fullPage: true });
     expect(await seriousViolations(page)).toEqual([]);
 
@@ -221,7 +259,9 @@ describe('the dashboard in a browser', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'step-panel.png'), fullPage: true });
     await page.setViewportSize({ width: 390, height: 844 });
     await page.screenshot({ path: join(ARTIFACTS, 'run-page-phone.png'), fullPage: true });
-    expect(await page.evaluate(() => (globalThis as unknown as InPage).document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(
+      await page.evaluate(() => (globalThis as unknown as InPage).document.documentElement.scrollWidth),
+    ).toBeLessThanOrEqual(390);
     await page.goto(server.url);
     await page.locator('tr[data-run="chain-1"]').waitFor({ timeout: 15_000 });
     await page.screenshot({ path: join(ARTIFACTS, 'runs-list-phone.png'), fullPage: true });
@@ -233,7 +273,11 @@ describe('the runs list with more runs than a page', () => {
   it('searches every run on the server, not just the page shown, and keeps the search in the address', async () => {
     const manyHome = mkdtempSync(join(tmpdir(), 'baton-web-many-'));
     // 60 runs, newest first 50 a page: run-003, the only one pursuing a needle, is on the second page.
-    await seedEndedRuns(manyHome, 60, (i) => ({ runId: `run-${String(i).padStart(3, '0')}`, name: 'nightly batch', objective: i === 3 ? 'Find the NEEDLE in the haystack' : 'Sort the hay' }));
+    await seedEndedRuns(manyHome, 60, (i) => ({
+      runId: `run-${String(i).padStart(3, '0')}`,
+      name: 'nightly batch',
+      objective: i === 3 ? 'Find the NEEDLE in the haystack' : 'Sort the hay',
+    }));
     const many = await serveWorkspace(manyHome, {});
     const anonymous = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     try {
@@ -245,7 +289,12 @@ describe('the runs list with more runs than a page', () => {
 
       await page.getByLabel('Search').fill('needle');
       await page.locator('tr[data-run="run-003"]').waitFor({ timeout: 15_000 });
-      await page.waitForFunction(() => (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }).document.querySelectorAll('tr[data-run]').length === 1);
+      await page.waitForFunction(
+        () =>
+          (
+            globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }
+          ).document.querySelectorAll('tr[data-run]').length === 1,
+      );
       await page.waitForURL((url) => url.searchParams.get('q') === 'needle');
       await page.screenshot({ path: join(ARTIFACTS, 'runs-search.png'), fullPage: true });
 

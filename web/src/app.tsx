@@ -19,11 +19,26 @@ function TokenForm({ message }: { message: string | null }) {
   return (
     <main className="page narrow">
       <h1>Sign in</h1>
-      <p>This server needs a token. Create one with <code>baton token create --scope read,approve --name NAME</code> and paste its secret here. It is kept in this tab only (session storage).</p>
-      {message && <p className="error" role="alert">{message}</p>}
+      <p>
+        This server needs a token. Create one with <code>baton token create --scope read,approve --name NAME</code> and
+        paste its secret here. It is kept in this tab only (session storage).
+      </p>
+      {message && (
+        <p className="error" role="alert">
+          {message}
+        </p>
+      )}
       <form onSubmit={(event) => void submit(event)} className="token-form">
         <label htmlFor="token">Token</label>
-        <input id="token" type="password" autoComplete="off" value={token} onChange={(event) => setToken(event.target.value)} placeholder="baton_..." required />
+        <input
+          id="token"
+          type="password"
+          autoComplete="off"
+          value={token}
+          onChange={(event) => setToken(event.target.value)}
+          placeholder="baton_..."
+          required
+        />
         <button type="submit" className="primary" disabled={busy || token.trim() === ''}>
           Sign in
         </button>
@@ -39,7 +54,10 @@ function Header() {
   return (
     <header className="topbar">
       <a href="/" onClick={onLinkClick} className="brand" aria-label="Baton: runs">
-        <span className="brand-mark" aria-hidden="true">◆</span> Baton
+        <span className="brand-mark" aria-hidden="true">
+          ◆
+        </span>{' '}
+        Baton
       </a>
       <nav aria-label="Main">
         <a href="/" onClick={onLinkClick} aria-current={here === 'runs' ? 'page' : undefined}>
@@ -50,7 +68,11 @@ function Header() {
         </a>
       </nav>
       <div className="who">
-        {access.state === 'anonymous' && <span className="pill muted" title="An open loopback server: enter a token to act">read-only (no token)</span>}
+        {access.state === 'anonymous' && (
+          <span className="pill muted" title="An open loopback server: enter a token to act">
+            read-only (no token)
+          </span>
+        )}
         {access.state === 'token' && (
           <button type="button" className="link" onClick={signOut}>
             Sign out
@@ -66,7 +88,14 @@ function Pages() {
   const route = useRoute();
   if (access.state === 'checking') return <main className="page">Connecting…</main>;
   if (access.state === 'needs-token') return <TokenForm message={access.message} />;
-  if (access.state === 'offline') return <main className="page"><p className="error" role="alert">The server did not answer: {access.message}</p></main>;
+  if (access.state === 'offline')
+    return (
+      <main className="page">
+        <p className="error" role="alert">
+          The server did not answer: {access.message}
+        </p>
+      </main>
+    );
   switch (route.page) {
     case 'runs':
       return <RunsPage />;
@@ -81,7 +110,11 @@ function Pages() {
         <main className="page">
           <h1>Not found</h1>
           <p>
-            No page at <code>{route.path}</code>. <a href="/" onClick={onLinkClick}>See the runs</a>.
+            No page at <code>{route.path}</code>.{' '}
+            <a href="/" onClick={onLinkClick}>
+              See the runs
+            </a>
+            .
           </p>
         </main>
       );
@@ -91,7 +124,9 @@ function Pages() {
 export function App() {
   return (
     <SessionProvider>
-      <a href="#content" className="skip">Skip to content</a>
+      <a href="#content" className="skip">
+        Skip to content
+      </a>
       <Header />
       <div id="content">
         <Pages />

@@ -12,8 +12,10 @@ export function parseRoute(path: string, search: string): Route {
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
   if (parts.length === 0 || (parts.length === 1 && parts[0] === 'runs')) return { page: 'runs' };
   if (parts[0] === 'capabilities' && parts.length === 1) return { page: 'capabilities' };
-  if (parts[0] === 'runs' && parts[1] !== undefined && parts.length === 2) return { page: 'run', runId: parts[1], step: new URLSearchParams(search).get('step') };
-  if (parts[0] === 'runs' && parts[1] !== undefined && parts[2] === 'audit' && parts.length === 3) return { page: 'audit', runId: parts[1] };
+  if (parts[0] === 'runs' && parts[1] !== undefined && parts.length === 2)
+    return { page: 'run', runId: parts[1], step: new URLSearchParams(search).get('step') };
+  if (parts[0] === 'runs' && parts[1] !== undefined && parts[2] === 'audit' && parts.length === 3)
+    return { page: 'audit', runId: parts[1] };
   return { page: 'missing', path };
 }
 
@@ -47,7 +49,8 @@ export function useRoute(): Route {
 
 /** A link that navigates inside the app (and still opens in a new tab with a modifier key). */
 export function onLinkClick(event: React.MouseEvent<HTMLAnchorElement>): void {
-  if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+  if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey)
+    return;
   event.preventDefault();
   navigate(event.currentTarget.getAttribute('href') ?? '/');
 }

@@ -6,7 +6,12 @@ import { api, ApiError, tokenStore } from './api/client.js';
  * refused act shows its 403). `anonymous`: an open loopback server answered without one; the
  * page only reads then, so that an act is always someone's.
  */
-export type Access = { state: 'checking' } | { state: 'needs-token'; message: string | null } | { state: 'token' } | { state: 'anonymous' } | { state: 'offline'; message: string };
+export type Access =
+  | { state: 'checking' }
+  | { state: 'needs-token'; message: string | null }
+  | { state: 'token' }
+  | { state: 'anonymous' }
+  | { state: 'offline'; message: string };
 
 interface Session {
   access: Access;
@@ -22,7 +27,8 @@ async function probe(): Promise<Access> {
     await api.listRuns({ limit: 1 });
     return tokenStore.get() ? { state: 'token' } : { state: 'anonymous' };
   } catch (error) {
-    if (error instanceof ApiError && error.status === 401) return { state: 'needs-token', message: tokenStore.get() ? error.message : null };
+    if (error instanceof ApiError && error.status === 401)
+      return { state: 'needs-token', message: tokenStore.get() ? error.message : null };
     return { state: 'offline', message: error instanceof Error ? error.message : String(error) };
   }
 }
@@ -42,7 +48,11 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     tokenStore.clear();
     void probe().then(setAccess);
   }, []);
-  return <SessionContext.Provider value={{ access, canAct: access.state === 'token', signIn, signOut }}>{children}</SessionContext.Provider>;
+  return (
+    <SessionContext.Provider value={{ access, canAct: access.state === 'token', signIn, signOut }}>
+      {children}
+    </SessionContext.Provider>
+  );
 }
 
 export function useSession(): Session {

@@ -1,7 +1,13 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { CommandCapability, Json, Plan } from '../../core/index.js';
-import { argumentOutsideScope, durationToMs, numberInputs, renderArgument, type CapabilityDescriptor } from '../../core/index.js';
+import {
+  argumentOutsideScope,
+  durationToMs,
+  numberInputs,
+  renderArgument,
+  type CapabilityDescriptor,
+} from '../../core/index.js';
 import { AbortReason, CapabilityFailure, type CapabilityRunner, type Invocation } from '../types.js';
 
 /** Output beyond this is cut and the attempt fails: a step's output belongs in an artifact, not the ledger. */
@@ -23,7 +29,11 @@ export function killRunningCommands(): void {
 
 /** The line of stderr that best says why a command failed: the last one that names an error. */
 function failureLine(stderr: string): string {
-  const lines = stderr.trim().split('\n').map((line) => line.trim()).filter(Boolean);
+  const lines = stderr
+    .trim()
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
   return [...lines].reverse().find((line) => /error|exception|fatal|panic/i.test(line)) ?? lines.at(-1) ?? '';
 }
 
@@ -67,7 +77,11 @@ function parseOutput(stdout: string): Json {
  * The step's input arrives as JSON on stdin; stdout is the output. The process gets its own
  * process group so that a timeout or cancellation kills everything it started.
  */
-export function commandRunner(id: string, capability: CommandCapability, declaredInputs?: Plan['inputs']): CapabilityRunner {
+export function commandRunner(
+  id: string,
+  capability: CommandCapability,
+  declaredInputs?: Plan['inputs'],
+): CapabilityRunner {
   const descriptor: CapabilityDescriptor = {
     id,
     kind: 'command',
@@ -81,18 +95,37 @@ export function commandRunner(id: string, capability: CommandCapability, declare
   };
 }
 
-function runCommand(argvTemplate: readonly string[], workingDirectory: string | undefined, invocation: Invocation, doubleInputs: ReadonlySet<string>): Promise<Json> {
+function runCommand(
+  argvTemplate: readonly string[],
+  workingDirectory: string | undefined,
+  invocation: Invocation,
+  doubleInputs: ReadonlySet<string>,
+): Promise<Json> {
   let argv: string[];
   try {
-    argv = argvTemplate.map((argument) => renderArgument(argument, { input: invocation.input, inputs: invocation.inputs, doubleInputs }));
+    argv = argvTemplate.map((argument) =>
+      renderArgument(argument, { input: invocation.input, inputs: invocation.inputs, doubleInputs }),
+    );
   } catch (error) {
-    return Promise.reject(new CapabilityFailure({ type: 'expression', message: `command argument: ${(error as Error).message}`, retryable: false }));
+    return Promise.reject(
+      new CapabilityFailure({
+        type: 'expression',
+        message: `command argument: ${(error as Error).message}`,
+        retryable: false,
+      }),
+    );
   }
   // spawn refuses a NUL byte with a TypeError, which would be retried as an exception; the same
   // arguments would be rendered again, so it is a failure of this attempt's data, not retried.
   const nul = argv.findIndex((argument) => argument.includes('\u0000'));
   if (nul !== -1) {
-    return Promise.reject(new CapabilityFailure({ type: 'spawn', message: `cannot run "${argv[0] ?? ''}": command[${nul}] holds a NUL byte, which no program argument can carry`, retryable: false }));
+    return Promise.reject(
+      new CapabilityFailure({
+        type: 'spawn',
+        message: `cannot run "${argv[0] ?? ''}": command[${nul}] holds a NUL byte, which no program argument can carry`,
+        retryable: false,
+      }),
+    );
   }
   // The scope's relative paths mean the directory the command runs in, so both use one reading of it.
   // A plan file's capabilities carry its directory (loadPlanFile); others run where the engine runs.
@@ -108,7 +141,13 @@ function runCommand(argvTemplate: readonly string[], workingDirectory: string | 
   try {
     files = { BATON_ARTIFACTS_DIR: invocation.files.artifactsDir(), BATON_COST_FILE: invocation.files.costFile() };
   } catch (error) {
-    return Promise.reject(new CapabilityFailure({ type: 'artifact_store', message: `cannot make the attempt's artifact directory: ${(error as Error).message}`, retryable: true }));
+    return Promise.reject(
+      new CapabilityFailure({
+        type: 'artifact_store',
+        message: `cannot make the attempt's artifact directory: ${(error as Error).message}`,
+        retryable: true,
+      }),
+    );
   }
   return new Promise<Json>((resolve, reject) => {
     const child = spawn(program, args, {
@@ -168,7 +207,9 @@ function runCommand(argvTemplate: readonly string[], workingDirectory: string | 
       reject(
         new CapabilityFailure({
           type: 'spawn',
-          message: notFound ? `cannot run "${program}": no such program (is it on PATH?)` : `cannot run "${program}": ${error.message}`,
+          message: notFound
+            ? `cannot run "${program}": no such program (is it on PATH?)`
+            : `cannot run "${program}": ${error.message}`,
           retryable: !notFound && error.code !== 'EACCES',
         }),
       );
@@ -183,12 +224,33 @@ function runCommand(argvTemplate: readonly string[], workingDirectory: string | 
       const detail = { argv, exitCode: code, signal, stderr };
       if (invocation.signal.aborted) {
         const reason = invocation.signal.reason as AbortReason;
-        reject(new CapabilityFailure({ type: reason === AbortReason.timeout ? 'timeout' : 'cancelled', message: abortMessage(reason), retryable: reason === AbortReason.timeout, detail }));
+        reject(
+          new CapabilityFailure({
+            type: reason === AbortReason.timeout ? 'timeout' : 'cancelled',
+            message: abortMessage(reason),
+            retryable: reason === AbortReason.timeout,
+            detail,
+          }),
+        );
       } else if (overflow) {
-        reject(new CapabilityFailure({ type: 'output_too_large', message: `stdout exceeded ${MAX_STDOUT_BYTES} bytes`, retryable: false, detail }));
+        reject(
+          new CapabilityFailure({
+            type: 'output_too_large',
+            message: `stdout exceeded ${MAX_STDOUT_BYTES} bytes`,
+            retryable: false,
+            detail,
+          }),
+        );
       } else if (code !== 0) {
         const how = code === null ? `was killed by ${signal}` : `exited with code ${code}`;
-        reject(new CapabilityFailure({ type: 'exit_code', message: `${program} ${how}${lastLine ? `: ${lastLine}` : ''}`, retryable: true, detail }));
+        reject(
+          new CapabilityFailure({
+            type: 'exit_code',
+            message: `${program} ${how}${lastLine ? `: ${lastLine}` : ''}`,
+            retryable: true,
+            detail,
+          }),
+        );
       } else {
         resolve(parseOutput(Buffer.concat(stdout).toString('utf8')));
       }
@@ -197,5 +259,9 @@ function runCommand(argvTemplate: readonly string[], workingDirectory: string | 
 }
 
 function abortMessage(reason: AbortReason): string {
-  return reason === AbortReason.timeout ? 'timed out' : reason === AbortReason.shutdown ? 'stopped because the engine shut down' : 'cancelled';
+  return reason === AbortReason.timeout
+    ? 'timed out'
+    : reason === AbortReason.shutdown
+      ? 'stopped because the engine shut down'
+      : 'cancelled';
 }

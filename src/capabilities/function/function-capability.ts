@@ -59,7 +59,13 @@ function rejectOnAbort(signal: AbortSignal): Promise<never> {
   return new Promise((_, reject) => {
     const fail = (): void => {
       const reason = signal.reason as AbortReason;
-      reject(new CapabilityFailure({ type: reason === AbortReason.timeout ? 'timeout' : 'cancelled', message: reason === AbortReason.timeout ? 'timed out' : 'cancelled', retryable: reason === AbortReason.timeout }));
+      reject(
+        new CapabilityFailure({
+          type: reason === AbortReason.timeout ? 'timeout' : 'cancelled',
+          message: reason === AbortReason.timeout ? 'timed out' : 'cancelled',
+          retryable: reason === AbortReason.timeout,
+        }),
+      );
     };
     if (signal.aborted) fail();
     else signal.addEventListener('abort', fail, { once: true });
@@ -69,8 +75,15 @@ function rejectOnAbort(signal: AbortSignal): Promise<never> {
 /** `name` as a path under the artifact directory, or a NonRetryableError saying why it cannot be one. */
 function artifactPath(dir: string, name: string): string {
   const segments = typeof name === 'string' ? name.split('/') : [];
-  if (segments.length === 0 || segments.some((part) => part === '' || part === '.' || part === '..' || part.includes('\\') || part.includes('\u0000'))) {
-    throw new NonRetryableError(`writeArtifact: "${String(name)}" is not an artifact name: use a relative path with forward slashes, e.g. "report.txt" or "logs/run.log" (no "..", no leading "/")`);
+  if (
+    segments.length === 0 ||
+    segments.some(
+      (part) => part === '' || part === '.' || part === '..' || part.includes('\\') || part.includes('\u0000'),
+    )
+  ) {
+    throw new NonRetryableError(
+      `writeArtifact: "${String(name)}" is not an artifact name: use a relative path with forward slashes, e.g. "report.txt" or "logs/run.log" (no "..", no leading "/")`,
+    );
   }
   return join(dir, ...segments);
 }
@@ -113,7 +126,10 @@ export function functionRunner(capability: FunctionCapability): CapabilityRunner
     async invoke(invocation: Invocation): Promise<Json> {
       try {
         // A function that ignores its signal must not hold the attempt past a timeout or cancel.
-        const output: unknown = await Promise.race([capability.run(invocation.input, contextFor(invocation)), rejectOnAbort(invocation.signal)]);
+        const output: unknown = await Promise.race([
+          capability.run(invocation.input, contextFor(invocation)),
+          rejectOnAbort(invocation.signal),
+        ]);
         // Outputs go into the ledger as JSON: anything else is a capability bug, named as such.
         const json = output === undefined ? null : (JSON.parse(JSON.stringify(output)) as Json);
         return json;

@@ -31,9 +31,17 @@ function printContext({ objectives, insights, runs, decisions }: WorkspaceContex
   const open = objectives.filter((o) => o.status === 'open');
   const complete = objectives.filter((o) => o.status === 'complete');
   const outcome = (o: ContextEntry) => [`→ ${o.outcome ?? ''}  (${o.completedAt ?? ''})`];
-  const runTable = table([['RUN', 'NAME', 'STATUS', 'UPDATED'], ...runs.map((r) => [r.runId, r.name, r.status, r.updatedAt])]).replace(/^/gm, '  ');
+  const runTable = table([
+    ['RUN', 'NAME', 'STATUS', 'UPDATED'],
+    ...runs.map((r) => [r.runId, r.name, r.status, r.updatedAt]),
+  ]).replace(/^/gm, '  ');
   const sections = [
-    section(s, 'open objectives', open.length > 0 ? entryLines(open) : undefined, objectives.length === 0 ? ADD_HINT : undefined),
+    section(
+      s,
+      'open objectives',
+      open.length > 0 ? entryLines(open) : undefined,
+      objectives.length === 0 ? ADD_HINT : undefined,
+    ),
     section(s, 'completed objectives', complete.length > 0 ? entryLines(complete, outcome) : undefined),
     section(s, 'insights', insights.length > 0 ? entryLines(insights) : undefined),
     section(s, 'decisions', decisions.length > 0 ? decisionTable(decisions) : undefined),
@@ -44,14 +52,21 @@ function printContext({ objectives, insights, runs, decisions }: WorkspaceContex
 
 /** Pending first (what waits for a person), then who decided what. */
 function decisionTable(decisions: WorkspaceContext['decisions']): string {
-  const rows = decisions.map((d) => [d.runId, d.id, d.status, d.status === 'pending' ? (d.reason ?? '') : [d.by, d.comment ?? d.reason].filter(Boolean).join(': ')]);
+  const rows = decisions.map((d) => [
+    d.runId,
+    d.id,
+    d.status,
+    d.status === 'pending' ? (d.reason ?? '') : [d.by, d.comment ?? d.reason].filter(Boolean).join(': '),
+  ]);
   return table([['RUN', 'DECISION', 'STATUS', 'WHO / WHY'], ...rows]).replace(/^/gm, '  ');
 }
 
 function printRecorded(verb: string, entry: ContextEntry): void {
   const run = entry.runId !== null ? ` (run ${entry.runId})` : '';
   const indented = (text: string) => text.replace(/\n/g, '\n  ');
-  process.stdout.write(`${verb} ${entry.kind} ${paint(process.stdout)('bold', entry.id)}${run}: ${indented(entry.text)}\n`);
+  process.stdout.write(
+    `${verb} ${entry.kind} ${paint(process.stdout)('bold', entry.id)}${run}: ${indented(entry.text)}\n`,
+  );
   if (entry.outcome !== null) process.stdout.write(`  outcome: ${indented(entry.outcome)}\n`);
 }
 
@@ -64,7 +79,8 @@ export function registerContext(program: Command, globals: () => GlobalOptions):
     .action(async (local: GlobalOptions) => {
       const options = { ...globals(), ...local };
       if (!workspaceExists(options)) {
-        if (options.json) return printJson({ objectives: [], insights: [], runs: [], decisions: [] } satisfies WorkspaceContext);
+        if (options.json)
+          return printJson({ objectives: [], insights: [], runs: [], decisions: [] } satisfies WorkspaceContext);
         return void process.stdout.write(`nothing recorded yet (no workspace here); ${ADD_HINT}\n`);
       }
       const found = await withBaton({ ...options, existing: true }, (baton) => baton.context());
@@ -85,7 +101,9 @@ export function registerContext(program: Command, globals: () => GlobalOptions):
         // can only be named where a workspace exists already.
         checkContextText(`${kind} text`, text);
         const entry = await withBaton({ ...options, existing: options.run !== undefined }, (baton) =>
-          (kind === 'objective' ? baton.addObjective(text, { runId: options.run }) : baton.addInsight(text, { runId: options.run })),
+          kind === 'objective'
+            ? baton.addObjective(text, { runId: options.run })
+            : baton.addInsight(text, { runId: options.run }),
         );
         if (options.json) printJson(entry);
         else printRecorded('recorded', entry);

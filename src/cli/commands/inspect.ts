@@ -1,6 +1,12 @@
 import type { Command } from 'commander';
 import { planJsonSchema } from '../../core/index.js';
-import { loadPlanFile, runView, summarizeRuns, verifyAgainstCheckpoint, RUN_SEARCH_MAX_LENGTH } from '../../engine/index.js';
+import {
+  loadPlanFile,
+  runView,
+  summarizeRuns,
+  verifyAgainstCheckpoint,
+  RUN_SEARCH_MAX_LENGTH,
+} from '../../engine/index.js';
 import { readCheckpointFile } from '../checkpoint-file.js';
 import type { RunVerdict } from '../../engine/artifacts/index.js';
 import { functionRunner } from '../../capabilities/index.js';
@@ -31,11 +37,17 @@ function routeContext(entry: RoutingEntry): string[] {
 function printRoute(s: ReturnType<typeof paint>, entry: RoutingEntry): void {
   const out = process.stdout;
   const decisions = entry.decisions.map((d) => {
-    const answer = d.answer === null ? s('yellow', 'pending') : `${d.answer.verdict} by ${d.answer.by}${d.answer.comment && d.answer.verdict !== 'signalled' ? `: ${d.answer.comment}` : ''}`;
+    const answer =
+      d.answer === null
+        ? s('yellow', 'pending')
+        : `${d.answer.verdict} by ${d.answer.by}${d.answer.comment && d.answer.verdict !== 'signalled' ? `: ${d.answer.comment}` : ''}`;
     return `    ${d.kind === 'escalation' ? s('yellow', '⚠') : s('yellow', '?')} ${d.id}: ${d.reason} → ${d.answer?.verdict === 'denied' ? s('red', answer) : answer}`;
   });
   // Routing decisions agents recorded about the step (MCP): shown with who recorded them.
-  const reported = entry.reported.map((r) => `    ${s('magenta', '↳')} ${r.agent} → ${r.to}: ${r.reason} (recorded by ${r.by})${r.candidates.length > 0 ? `; weighed ${r.candidates.map((c) => `${c.name}${c.score !== null ? ` ${c.score}` : ''}`).join(', ')}` : ''}`);
+  const reported = entry.reported.map(
+    (r) =>
+      `    ${s('magenta', '↳')} ${r.agent} → ${r.to}: ${r.reason} (recorded by ${r.by})${r.candidates.length > 0 ? `; weighed ${r.candidates.map((c) => `${c.name}${c.score !== null ? ` ${c.score}` : ''}`).join(', ')}` : ''}`,
+  );
   if (entry.capability === null) {
     out.write(`${s('bold', entry.step)}  ${s('gray', entry.reason)}\n`);
     for (const line of [...decisions, ...reported]) out.write(`${line}\n`);
@@ -46,10 +58,14 @@ function printRoute(s: ReturnType<typeof paint>, entry: RoutingEntry): void {
   for (const line of routeContext(entry)) out.write(`    ${s('gray', line)}\n`);
   for (const candidate of entry.candidates) {
     const mark = candidate.chosen ? s('green', '✓') : s('gray', '·');
-    out.write(`    ${mark} ${candidate.capability.padEnd(20)} ${candidate.strength === null ? '   ' : candidate.strength.toFixed(2)}  ${candidate.reason}\n`);
+    out.write(
+      `    ${mark} ${candidate.capability.padEnd(20)} ${candidate.strength === null ? '   ' : candidate.strength.toFixed(2)}  ${candidate.reason}\n`,
+    );
   }
   for (const line of [...decisions, ...reported]) out.write(`${line}\n`);
-  const attempts = entry.attempts.map((a) => `${a.attemptId} ${a.outcome}${a.durationMs !== null ? ` ${a.durationMs}ms` : ''}`).join(', ');
+  const attempts = entry.attempts
+    .map((a) => `${a.attemptId} ${a.outcome}${a.durationMs !== null ? ` ${a.durationMs}ms` : ''}`)
+    .join(', ');
   const outcome =
     entry.outcome === 'failed'
       ? s('red', `failed: ${entry.error?.message ?? ''}`)
@@ -69,10 +85,18 @@ function printVerdicts(verdicts: readonly VerifyLine[]): void {
   if (verdicts.length === 0) process.stdout.write('no runs to verify\n');
   for (const v of verdicts) {
     const name = v.runId ?? 'workspace ledger';
-    if (!v.ok) process.stdout.write(`${s('red', '✗')} ${name}: ledger verification FAILED at ${v.runId === null ? 'entry' : 'seq'} ${v.seq}: ${v.reason}\n`);
+    if (!v.ok)
+      process.stdout.write(
+        `${s('red', '✗')} ${name}: ledger verification FAILED at ${v.runId === null ? 'entry' : 'seq'} ${v.seq}: ${v.reason}\n`,
+      );
     else {
-      const uncovered = v.runId !== null && 'covered' in v && v.covered === false ? '; not covered by the workspace ledger: created before it began' : '';
-      process.stdout.write(`${s('green', '✓')} ${name}: ledger verified (${v.events} events, head ${v.head.hash.slice(0, 12)}${uncovered})\n`);
+      const uncovered =
+        v.runId !== null && 'covered' in v && v.covered === false
+          ? '; not covered by the workspace ledger: created before it began'
+          : '';
+      process.stdout.write(
+        `${s('green', '✓')} ${name}: ledger verified (${v.events} events, head ${v.head.hash.slice(0, 12)}${uncovered})\n`,
+      );
     }
   }
 }
@@ -80,18 +104,25 @@ function printVerdicts(verdicts: readonly VerifyLine[]): void {
 /** `verify --against FILE`: the checkpoint's signature, then every ledger against the heads it signed. */
 async function verifyAgainst(options: GlobalOptions, file: string, runId: string | undefined): Promise<void> {
   const checkpoint = readCheckpointFile(file);
-  const verdict = await withBaton({ ...options, existing: true }, (baton) => verifyAgainstCheckpoint(baton, checkpoint, runId));
+  const verdict = await withBaton({ ...options, existing: true }, (baton) =>
+    verifyAgainstCheckpoint(baton, checkpoint, runId),
+  );
   if (options.json) printJson(verdict);
   else {
     const s = paint(process.stdout);
     if (verdict.signature === 'invalid') {
-      process.stdout.write(`${s('red', '✗')} checkpoint ${file}: its signature does not verify (key ${verdict.key}): the file was changed after it was signed, or not signed by Baton; nothing in it was used\n`);
+      process.stdout.write(
+        `${s('red', '✗')} checkpoint ${file}: its signature does not verify (key ${verdict.key}): the file was changed after it was signed, or not signed by Baton; nothing in it was used\n`,
+      );
     } else {
       process.stdout.write(`checkpoint ${file}: signature valid (key ${verdict.key}), taken ${verdict.takenAt}\n`);
       for (const line of [...verdict.runs, ...(verdict.workspace ? [verdict.workspace] : [])]) {
         const name = line.runId ?? 'workspace ledger';
         const at = line.checkpointed ? ` (checkpointed at seq ${line.checkpointed.seq})` : '';
-        if (line.ok) process.stdout.write(`${s('green', '✓')} ${name}: matches the checkpoint${line.reason ? `: ${line.reason}` : at}\n`);
+        if (line.ok)
+          process.stdout.write(
+            `${s('green', '✓')} ${name}: matches the checkpoint${line.reason ? `: ${line.reason}` : at}\n`,
+          );
         else process.stdout.write(`${s('red', '✗')} ${name}: ${line.reason ?? 'FAILED'}\n`);
       }
     }
@@ -110,8 +141,12 @@ export function registerInspect(program: Command, globals: () => GlobalOptions):
     .action(async (runId: string | undefined, local: GlobalOptions & { limit: string; search?: string }) => {
       const options = { ...globals(), ...local };
       const { search } = options;
-      if (search !== undefined && runId !== undefined) throw badInput(`--search lists the runs that match; to show run "${runId}", leave --search out`);
-      if (search !== undefined && search.length > RUN_SEARCH_MAX_LENGTH) throw badInput(`--search is at most ${RUN_SEARCH_MAX_LENGTH} characters (a run id, a plan name or words of an objective), got ${search.length}`);
+      if (search !== undefined && runId !== undefined)
+        throw badInput(`--search lists the runs that match; to show run "${runId}", leave --search out`);
+      if (search !== undefined && search.length > RUN_SEARCH_MAX_LENGTH)
+        throw badInput(
+          `--search is at most ${RUN_SEARCH_MAX_LENGTH} characters (a run id, a plan name or words of an objective), got ${search.length}`,
+        );
       if (runId === undefined && !workspaceExists(options)) {
         if (options.json) return printJson([]);
         return void process.stdout.write('no runs yet (no workspace here); start one with: baton run PLAN.yaml\n');
@@ -120,29 +155,47 @@ export function registerInspect(program: Command, globals: () => GlobalOptions):
         const s = paint(process.stdout);
         if (runId === undefined) {
           const limit = Number(options.limit);
-          if (!Number.isInteger(limit) || limit < 1) throw badInput(`--limit expects a whole number of at least 1, got "${options.limit}"`);
+          if (!Number.isInteger(limit) || limit < 1)
+            throw badInput(`--limit expects a whole number of at least 1, got "${options.limit}"`);
           const runs = await summarizeRuns(baton.store, await baton.listRuns({ limit, ...(search && { search }) }));
           if (options.json) return printJson(runs);
-          if (runs.length === 0 && search) return void process.stdout.write(`no run's id, plan name or objective contains "${search}"\n`);
-          if (runs.length === 0) return void process.stdout.write('no runs yet in this workspace; start one with: baton run PLAN.yaml\n');
+          if (runs.length === 0 && search)
+            return void process.stdout.write(`no run's id, plan name or objective contains "${search}"\n`);
+          if (runs.length === 0)
+            return void process.stdout.write('no runs yet in this workspace; start one with: baton run PLAN.yaml\n');
           const waiting = runs.filter((run) => run.pending.length > 0);
           if (waiting.length > 0) {
             process.stdout.write(`${s('bold', 'pending decisions')}\n`);
-            for (const run of waiting) process.stdout.write(`  run ${s('bold', run.runId)} (${run.name})\n${formatPending(run.pending, process.stdout, '    ')}\n`);
+            for (const run of waiting)
+              process.stdout.write(
+                `  run ${s('bold', run.runId)} (${run.name})\n${formatPending(run.pending, process.stdout, '    ')}\n`,
+              );
             process.stdout.write('\n');
           }
-          process.stdout.write(`${table([['RUN', 'NAME', 'STATUS', 'EVENTS', 'UPDATED'], ...runs.map((r) => [r.runId, r.name, r.status, String(r.headSeq), r.updatedAt])])}\n`);
+          process.stdout.write(
+            `${table([['RUN', 'NAME', 'STATUS', 'EVENTS', 'UPDATED'], ...runs.map((r) => [r.runId, r.name, r.status, String(r.headSeq), r.updatedAt])])}\n`,
+          );
           return;
         }
         const { record, state } = await baton.getRun(runId);
         const view = runView(record, state);
         const { steps, pending, status: shown } = view;
         if (options.json) return printJson(view);
-        if (pending.length > 0) process.stdout.write(`${s('bold', 'pending decisions')}\n${formatPending(pending)}\n\n`);
-        const paused = state.paused && state.status === 'running' ? ` (by ${state.paused.by}${state.paused.reason ? `: ${state.paused.reason}` : ''}; baton resume ${runId} lifts it)` : '';
-        process.stdout.write(`run ${s('bold', runId)} (${record.name}): ${shown}${paused}${state.failure ? ` — ${state.failure}` : ''}\n`);
-        process.stdout.write(`  created ${state.createdAt}${state.endedAt ? `, ended ${state.endedAt}` : ''}; ${record.headSeq} events; plan ${state.planHash.slice(0, 12)}${state.revisions.length > 1 ? ` (revision ${state.revisions.length})` : ''}\n\n`);
-        process.stdout.write(`${table([['STEP', 'STATUS', 'CAPABILITY', 'ATTEMPTS', 'ERROR'], ...steps.map((r) => [r.step, r.status, r.capability ?? '-', String(r.attempts), r.error ?? ''])])}\n`);
+        if (pending.length > 0)
+          process.stdout.write(`${s('bold', 'pending decisions')}\n${formatPending(pending)}\n\n`);
+        const paused =
+          state.paused && state.status === 'running'
+            ? ` (by ${state.paused.by}${state.paused.reason ? `: ${state.paused.reason}` : ''}; baton resume ${runId} lifts it)`
+            : '';
+        process.stdout.write(
+          `run ${s('bold', runId)} (${record.name}): ${shown}${paused}${state.failure ? ` — ${state.failure}` : ''}\n`,
+        );
+        process.stdout.write(
+          `  created ${state.createdAt}${state.endedAt ? `, ended ${state.endedAt}` : ''}; ${record.headSeq} events; plan ${state.planHash.slice(0, 12)}${state.revisions.length > 1 ? ` (revision ${state.revisions.length})` : ''}\n\n`,
+        );
+        process.stdout.write(
+          `${table([['STEP', 'STATUS', 'CAPABILITY', 'ATTEMPTS', 'ERROR'], ...steps.map((r) => [r.step, r.status, r.capability ?? '-', String(r.attempts), r.error ?? ''])])}\n`,
+        );
       });
     });
 
@@ -178,7 +231,9 @@ export function registerInspect(program: Command, globals: () => GlobalOptions):
               if (runId !== undefined) return [{ runId, ...(await baton.verify(runId)) }];
               const workspace = await baton.verifyWorkspace();
               // The workspace ledger's own chain is listed only when it fails: a list of runs stays a list of runs.
-              return workspace.ledger.ok ? workspace.runs : [...workspace.runs, { runId: null, ledger: 'workspace' as const, ...workspace.ledger }];
+              return workspace.ledger.ok
+                ? workspace.runs
+                : [...workspace.runs, { runId: null, ledger: 'workspace' as const, ...workspace.ledger }];
             });
       if (options.json) printJson(verdicts);
       else printVerdicts(verdicts);
@@ -194,15 +249,24 @@ export function registerInspect(program: Command, globals: () => GlobalOptions):
     .command('validate')
     .description('check a plan without running it (schema, references, cycles, expressions)')
     .argument('<file>', 'plan file (YAML or JSON)')
-    .option('--capabilities <file>', 'a JavaScript module exporting the function capabilities the plan uses (as for run)')
+    .option(
+      '--capabilities <file>',
+      'a JavaScript module exporting the function capabilities the plan uses (as for run)',
+    )
     .option('--json', 'print as JSON')
     .action(async (file: string, local: GlobalOptions & { capabilities?: string }) => {
       const options = { ...globals(), ...local };
       const functions = options.capabilities === undefined ? [] : await loadCapabilitiesFile(options.capabilities);
-      const plan = await loadPlanFile(file, functions.map((capability) => functionRunner(capability).descriptor));
+      const plan = await loadPlanFile(
+        file,
+        functions.map((capability) => functionRunner(capability).descriptor),
+      );
       const steps = Object.keys(plan.steps).length;
       const capabilities = Object.keys(plan.capabilities ?? {}).length;
       if (options.json) printJson({ valid: true, name: plan.name, steps, capabilities });
-      else process.stdout.write(`${paint(process.stdout)('green', '✓')} ${file}: plan "${plan.name}" is valid (${steps} steps, ${capabilities} capabilities)\n`);
+      else
+        process.stdout.write(
+          `${paint(process.stdout)('green', '✓')} ${file}: plan "${plan.name}" is valid (${steps} steps, ${capabilities} capabilities)\n`,
+        );
     });
 }

@@ -14,9 +14,13 @@ interface McpOptions extends GlobalOptions {
  */
 async function serveStdio(options: McpOptions): Promise<void> {
   // Loaded here, not at start-up: the SDK is only needed by this command.
-  const [{ createMcpServer, parseScopes }, { StdioServerTransport }] = await Promise.all([import('../../mcp/index.js'), import('@modelcontextprotocol/sdk/server/stdio.js')]);
+  const [{ createMcpServer, parseScopes }, { StdioServerTransport }] = await Promise.all([
+    import('../../mcp/index.js'),
+    import('@modelcontextprotocol/sdk/server/stdio.js'),
+  ]);
   const scopes = parseScopes(options.scope);
-  if (options.by !== undefined && options.by.trim() === '') throw badInput('--by needs a name (for example --by claude-desktop)');
+  if (options.by !== undefined && options.by.trim() === '')
+    throw badInput('--by needs a name (for example --by claude-desktop)');
   const principal = options.by ?? `mcp:${defaultPrincipal()}`;
   console.log = console.error;
   console.info = console.error;

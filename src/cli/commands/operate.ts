@@ -22,7 +22,9 @@ export function parseJsonArgument(option: string, text: string): Json {
   try {
     return JSON.parse(text) as Json;
   } catch (error) {
-    throw badInput(`${option} expects JSON (for example '{"ok": true}' or '"text"'), got ${JSON.stringify(text)}: ${(error as Error).message}`);
+    throw badInput(
+      `${option} expects JSON (for example '{"ok": true}' or '"text"'), got ${JSON.stringify(text)}: ${(error as Error).message}`,
+    );
   }
 }
 
@@ -39,13 +41,16 @@ export function readOutputArgument(value: string): Json {
   try {
     return JSON.parse(value) as Json;
   } catch (error) {
-    throw badInput(`--output expects a path to a JSON file or inline JSON; ${JSON.stringify(value)} is neither (as a file: no such file; as JSON: ${(error as Error).message})`);
+    throw badInput(
+      `--output expects a path to a JSON file or inline JSON; ${JSON.stringify(value)} is neither (as a file: no such file; as JSON: ${(error as Error).message})`,
+    );
   }
 }
 
 function parseRevision(value: string): number {
   const revision = Number(value);
-  if (!Number.isInteger(revision) || revision < 1) throw badInput(`--to expects a revision number (1 is the plan the run was created with), got "${value}"`);
+  if (!Number.isInteger(revision) || revision < 1)
+    throw badInput(`--to expects a revision number (1 is the plan the run was created with), got "${value}"`);
   return revision;
 }
 
@@ -54,7 +59,10 @@ export function describeRecorded(event: BatonEvent): string {
   switch (event.type) {
     case 'decision.made': {
       const { id, verdict, by, comment, output } = event.data;
-      const what = verdict === 'submitted' ? `a result for ${id} (${JSON.stringify(output ?? null).length} bytes of JSON)` : `${id} ${verdict}`;
+      const what =
+        verdict === 'submitted'
+          ? `a result for ${id} (${JSON.stringify(output ?? null).length} bytes of JSON)`
+          : `${id} ${verdict}`;
       return `${what} by ${by}${comment ? `: "${comment}"` : ''}`;
     }
     case 'attempt.succeeded':
@@ -70,7 +78,10 @@ export function describeRecorded(event: BatonEvent): string {
     case 'step.cancel_requested':
       return `cancellation of step "${event.data.step}" by ${event.data.by}${event.data.reason ? `: "${event.data.reason}"` : ''}`;
     case 'step.deferred': {
-      const until = [event.data.until !== null ? `until ${event.data.until}` : null, event.data.signal !== null ? `until signal "${event.data.signal}"` : null].filter((part) => part !== null);
+      const until = [
+        event.data.until !== null ? `until ${event.data.until}` : null,
+        event.data.signal !== null ? `until signal "${event.data.signal}"` : null,
+      ].filter((part) => part !== null);
       return `step "${event.data.step}" deferred ${until.join(' and ')} by ${event.data.by}`;
     }
     case 'plan.revised':
@@ -86,7 +97,10 @@ export function describeRecorded(event: BatonEvent): string {
 async function knownRun(baton: Baton, runId: string): Promise<void> {
   if (await baton.store.getRun(runId)) return;
   const runs = await baton.listRuns({ limit: 5 });
-  const known = runs.length === 0 ? 'this workspace has no runs' : `recent runs: ${runs.map((run) => run.runId).join(', ')}; baton status lists them`;
+  const known =
+    runs.length === 0
+      ? 'this workspace has no runs'
+      : `recent runs: ${runs.map((run) => run.runId).join(', ')}; baton status lists them`;
   throw new BatonError(ErrorCode.notFound, `run "${runId}" not found (${known})`);
 }
 
@@ -105,9 +119,17 @@ function report(runId: string, event: BatonEvent, options: OperateOptions): void
 }
 
 /** Runs one operator command on an existing workspace and reports what it recorded. */
-async function operate(options: OperateOptions, runId: string, record: (baton: Baton, by: OperatorOptions) => Promise<BatonEvent>): Promise<void> {
-  const by: OperatorOptions = { ...(options.by !== undefined && { by: options.by }), ...(options.comment !== undefined && { comment: options.comment }) };
-  if (options.by !== undefined && options.by.trim() === '') throw badInput('--by needs a name (for example --by alice)');
+async function operate(
+  options: OperateOptions,
+  runId: string,
+  record: (baton: Baton, by: OperatorOptions) => Promise<BatonEvent>,
+): Promise<void> {
+  const by: OperatorOptions = {
+    ...(options.by !== undefined && { by: options.by }),
+    ...(options.comment !== undefined && { comment: options.comment }),
+  };
+  if (options.by !== undefined && options.by.trim() === '')
+    throw badInput('--by needs a name (for example --by alice)');
   const event = await withBaton({ ...options, existing: true }, async (baton) => {
     await knownRun(baton, runId);
     return record(baton, by);
@@ -116,7 +138,9 @@ async function operate(options: OperateOptions, runId: string, record: (baton: B
 }
 
 function common(command: Command): Command {
-  return command.option('--by <name>', 'who is acting, recorded in the ledger (default: user@host)').option('--json', 'print the recorded event as JSON');
+  return command
+    .option('--by <name>', 'who is acting, recorded in the ledger (default: user@host)')
+    .option('--json', 'print the recorded event as JSON');
 }
 
 export function registerOperate(program: Command, globals: () => GlobalOptions): void {
@@ -126,13 +150,22 @@ export function registerOperate(program: Command, globals: () => GlobalOptions):
     common(
       program
         .command(verdict)
-        .description(verdict === 'approve' ? 'approve a pending gate (by phase), confirmation or escalation (by step)' : 'deny a pending gate, confirmation or escalation: the run (or the step) ends denied')
+        .description(
+          verdict === 'approve'
+            ? 'approve a pending gate (by phase), confirmation or escalation (by step)'
+            : 'deny a pending gate, confirmation or escalation: the run (or the step) ends denied',
+        )
         .argument('<run>', 'run id')
-        .argument('<target>', 'a phase (its gate), a step (its confirmation or escalation), or a decision id such as gate:execution')
+        .argument(
+          '<target>',
+          'a phase (its gate), a step (its confirmation or escalation), or a decision id such as gate:execution',
+        )
         .option('--comment <text>', 'why, recorded with the decision'),
     ).action(async (runId: string, target: string, _local: unknown, command: Command) => {
       const options = opts(command);
-      await operate(options, runId, (baton, by) => (verdict === 'approve' ? baton.approve(runId, target, by) : baton.deny(runId, target, by)));
+      await operate(options, runId, (baton, by) =>
+        verdict === 'approve' ? baton.approve(runId, target, by) : baton.deny(runId, target, by),
+      );
     });
   }
 
@@ -166,7 +199,11 @@ export function registerOperate(program: Command, globals: () => GlobalOptions):
     common(
       program
         .command(verb)
-        .description(verb === 'pause' ? 'hold a run: running attempts finish, nothing new starts (baton resume lifts it)' : 'stop a run: cancel running attempts, compensate completed steps newest first, end it aborted')
+        .description(
+          verb === 'pause'
+            ? 'hold a run: running attempts finish, nothing new starts (baton resume lifts it)'
+            : 'stop a run: cancel running attempts, compensate completed steps newest first, end it aborted',
+        )
         .argument('<run>', 'run id')
         .option('--reason <text>', 'why, recorded in the ledger'),
     ).action(async (runId: string, _local: unknown, command: Command) => {
@@ -187,7 +224,9 @@ export function registerOperate(program: Command, globals: () => GlobalOptions):
       .option('--reason <text>', 'why, recorded in the ledger'),
   ).action(async (runId: string, step: string, _local: unknown, command: Command) => {
     const options = opts(command);
-    await operate(options, runId, (baton, by) => baton.cancel(runId, step, { ...by, ...(options.reason !== undefined && { reason: options.reason }) }));
+    await operate(options, runId, (baton, by) =>
+      baton.cancel(runId, step, { ...by, ...(options.reason !== undefined && { reason: options.reason }) }),
+    );
   });
 
   common(
@@ -200,8 +239,12 @@ export function registerOperate(program: Command, globals: () => GlobalOptions):
       .option('--signal <name>', 'a signal (baton signal RUN NAME)'),
   ).action(async (runId: string, step: string, _local: unknown, command: Command) => {
     const options = opts(command) as OperateOptions & { until?: string; signal?: string };
-    if (options.until === undefined && options.signal === undefined) throw badInput('defer needs --until TIME or --signal NAME');
-    const until = { ...(options.until !== undefined && { at: parseUntil(options.until, Date.now()) }), ...(options.signal !== undefined && { signal: options.signal }) };
+    if (options.until === undefined && options.signal === undefined)
+      throw badInput('defer needs --until TIME or --signal NAME');
+    const until = {
+      ...(options.until !== undefined && { at: parseUntil(options.until, Date.now()) }),
+      ...(options.signal !== undefined && { signal: options.signal }),
+    };
     await operate(options, runId, (baton, by) => baton.defer(runId, step, until, by));
   });
 
@@ -219,7 +262,7 @@ export function registerOperate(program: Command, globals: () => GlobalOptions):
   common(
     program
       .command('revert')
-      .description("go back to an earlier plan revision (recorded as a new revision; nothing is deleted)")
+      .description('go back to an earlier plan revision (recorded as a new revision; nothing is deleted)')
       .argument('<run>', 'run id')
       .requiredOption('--to <revision>', 'the revision to go back to (1 is the plan the run was created with)'),
   ).action(async (runId: string, _local: unknown, command: Command) => {
@@ -231,7 +274,7 @@ export function registerOperate(program: Command, globals: () => GlobalOptions):
   common(
     program
       .command('seal')
-      .description("seal an artifact of a run: its hash is recorded and any later change fails verification")
+      .description('seal an artifact of a run: its hash is recorded and any later change fails verification')
       .argument('<run>', 'run id')
       .argument('<artifact>', 'the artifact (step/file)'),
   ).action(async (runId: string, artifact: string, _local: unknown, command: Command) => {

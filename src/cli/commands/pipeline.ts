@@ -1,7 +1,15 @@
 import type { Command } from 'commander';
 import type { LedgerEvent } from '../../core/index.js';
 import type { Baton } from '../../engine/index.js';
-import { handoffs, pipelineState, renderPipelineStateMarkdown, type AgentHandoffEntry, type Handoff, type HandedWork, type PipelineState } from '../../ledger/index.js';
+import {
+  handoffs,
+  pipelineState,
+  renderPipelineStateMarkdown,
+  type AgentHandoffEntry,
+  type Handoff,
+  type HandedWork,
+  type PipelineState,
+} from '../../ledger/index.js';
 import { withBaton, type GlobalOptions } from '../context.js';
 import { paint, printJson, table } from '../format.js';
 import { formatPending } from '../pending.js';
@@ -20,13 +28,27 @@ function printState(view: PipelineState): void {
   const out = process.stdout;
   if (view.pending.length > 0) out.write(`${s('bold', 'pending decisions')}\n${formatPending(view.pending)}\n\n`);
   out.write(`run ${s('bold', view.runId)} (${view.name}): ${view.status}${view.failure ? ` — ${view.failure}` : ''}\n`);
-  out.write(`  current phase: ${view.currentPhase ?? '(none opened yet)'}; plan revision ${view.revision}; ${view.events} events, updated ${view.updatedAt}\n\n`);
-  const phases = view.phases.map((p) => [p.current ? `${p.id} *` : p.id, p.readiness, p.opened ? 'open' : 'not open', p.gate, `${p.done}/${p.steps}`, String(p.failed)]);
+  out.write(
+    `  current phase: ${view.currentPhase ?? '(none opened yet)'}; plan revision ${view.revision}; ${view.events} events, updated ${view.updatedAt}\n\n`,
+  );
+  const phases = view.phases.map((p) => [
+    p.current ? `${p.id} *` : p.id,
+    p.readiness,
+    p.opened ? 'open' : 'not open',
+    p.gate,
+    `${p.done}/${p.steps}`,
+    String(p.failed),
+  ]);
   out.write(`${table([['PHASE', 'READINESS', 'OPENED', 'GATE', 'DONE', 'FAILED'], ...phases])}\n\n`);
   const { limitUsd, spentUsd, reservedUsd, remainingUsd } = view.budget;
-  out.write(`budget: limit ${usd(limitUsd)}, spent $${spentUsd}, reserved $${reservedUsd}, remaining ${usd(remainingUsd)}\n`);
+  out.write(
+    `budget: limit ${usd(limitUsd)}, spent $${spentUsd}, reserved $${reservedUsd}, remaining ${usd(remainingUsd)}\n`,
+  );
   if (view.recentRouting.length === 0) out.write('recent routing: none yet\n');
-  else out.write(`recent routing (newest first)\n${view.recentRouting.map((event) => `  #${event.seq}  ${event.summary}`).join('\n')}\n`);
+  else
+    out.write(
+      `recent routing (newest first)\n${view.recentRouting.map((event) => `  #${event.seq}  ${event.summary}`).join('\n')}\n`,
+    );
   printAgents(view);
 }
 
@@ -35,11 +57,17 @@ function printAgents(view: PipelineState): void {
   const out = process.stdout;
   if (view.reports.length > 0) {
     out.write('agent reports (latest per step or phase)\n');
-    for (const r of view.reports) out.write(`  ${r.step !== null ? `step ${r.step}` : `phase ${r.phase}`}: ${r.agent} ${r.status}${r.note ? ` — ${r.note}` : ''} (by ${r.by}, ${r.at})\n`);
+    for (const r of view.reports)
+      out.write(
+        `  ${r.step !== null ? `step ${r.step}` : `phase ${r.phase}`}: ${r.agent} ${r.status}${r.note ? ` — ${r.note}` : ''} (by ${r.by}, ${r.at})\n`,
+      );
   }
   if (view.handoffs.length > 0) {
     out.write('handoffs between agents\n');
-    for (const h of view.handoffs) out.write(`  ${h.id} ${describeAgentHandoff(h)} ${h.status === 'accepted' ? `accepted ${h.acceptedAt ?? ''}` : 'queued'}\n`);
+    for (const h of view.handoffs)
+      out.write(
+        `  ${h.id} ${describeAgentHandoff(h)} ${h.status === 'accepted' ? `accepted ${h.acceptedAt ?? ''}` : 'queued'}\n`,
+      );
   }
 }
 
@@ -49,7 +77,10 @@ function describeAgentHandoff(h: Pick<AgentHandoffEntry, 'from' | 'to'>): string
 
 function formatWork(work: HandedWork): string {
   const output = work.output ? `output ${work.output.sha256.slice(0, 12)} (${work.output.bytes} B)` : 'no output';
-  const artifacts = work.artifacts.length > 0 ? `; artifacts ${work.artifacts.map((a) => `${a.name} ${a.sha256.slice(0, 12)} (${a.bytes} B)`).join(', ')}` : '';
+  const artifacts =
+    work.artifacts.length > 0
+      ? `; artifacts ${work.artifacts.map((a) => `${a.name} ${a.sha256.slice(0, 12)} (${a.bytes} B)`).join(', ')}`
+      : '';
   return `${work.step}${work.capability !== null ? ` [${work.capability}]` : ''}: ${output}${artifacts}`;
 }
 
@@ -58,18 +89,25 @@ function printHandoffs(runId: string, found: readonly Handoff[]): void {
   if (found.length === 0) return void process.stdout.write(`run ${runId} has handed no work on yet\n`);
   for (const handoff of found) {
     if (handoff.kind === 'phase') {
-      process.stdout.write(`#${handoff.seq} ${handoff.at}  ${s('bold', `phase ${handoff.from ?? '(start)'} → ${handoff.to}`)}  ${s('gray', handoff.reason)}\n`);
+      process.stdout.write(
+        `#${handoff.seq} ${handoff.at}  ${s('bold', `phase ${handoff.from ?? '(start)'} → ${handoff.to}`)}  ${s('gray', handoff.reason)}\n`,
+      );
       continue;
     }
     if (handoff.kind === 'agent') {
       const status = handoff.status === 'accepted' ? `accepted at #${handoff.acceptedSeq}` : 'queued';
-      process.stdout.write(`#${handoff.seq} ${handoff.at}  ${s('bold', `${handoff.id} ${describeAgentHandoff(handoff)}`)} ${status}  ${s('gray', `${handoff.reason} (by ${handoff.by})`)}\n`);
-      for (const artifact of handoff.artifacts) process.stdout.write(`    artifact ${artifact.name} ${artifact.sha256.slice(0, 12)} (${artifact.bytes} B)\n`);
+      process.stdout.write(
+        `#${handoff.seq} ${handoff.at}  ${s('bold', `${handoff.id} ${describeAgentHandoff(handoff)}`)} ${status}  ${s('gray', `${handoff.reason} (by ${handoff.by})`)}\n`,
+      );
+      for (const artifact of handoff.artifacts)
+        process.stdout.write(`    artifact ${artifact.name} ${artifact.sha256.slice(0, 12)} (${artifact.bytes} B)\n`);
       continue;
     }
     const role = handoff.to.role !== null ? ` (${handoff.to.role})` : '';
     const sources = handoff.from.map((work) => work.step).join(' + ');
-    process.stdout.write(`#${handoff.seq} ${handoff.at}  ${s('bold', `${sources} → ${handoff.to.step}`)} [${handoff.to.capability}] ${handoff.to.attemptId}${role}\n`);
+    process.stdout.write(
+      `#${handoff.seq} ${handoff.at}  ${s('bold', `${sources} → ${handoff.to.step}`)} [${handoff.to.capability}] ${handoff.to.attemptId}${role}\n`,
+    );
     for (const work of handoff.from) process.stdout.write(`    from ${formatWork(work)}\n`);
     process.stdout.write(`    input ${handoff.to.input.sha256.slice(0, 12)} (${handoff.to.input.bytes} B)\n`);
   }
@@ -85,7 +123,9 @@ export function registerPipeline(program: Command, globals: () => GlobalOptions)
     .option('--json', 'print as JSON')
     .action(async (runId: string, local: GlobalOptions & { md?: boolean }) => {
       const options = { ...globals(), ...local };
-      const view = await withBaton({ ...options, existing: true }, async (baton) => pipelineState(await verifiedEvents(baton, runId)));
+      const view = await withBaton({ ...options, existing: true }, async (baton) =>
+        pipelineState(await verifiedEvents(baton, runId)),
+      );
       if (options.json) printJson(view);
       else if (options.md) process.stdout.write(renderPipelineStateMarkdown(view));
       else printState(view);
@@ -98,7 +138,9 @@ export function registerPipeline(program: Command, globals: () => GlobalOptions)
     .option('--json', 'print as JSON')
     .action(async (runId: string, local: GlobalOptions) => {
       const options = { ...globals(), ...local };
-      const found = await withBaton({ ...options, existing: true }, async (baton) => handoffs(await verifiedEvents(baton, runId)));
+      const found = await withBaton({ ...options, existing: true }, async (baton) =>
+        handoffs(await verifiedEvents(baton, runId)),
+      );
       if (options.json) printJson(found);
       else printHandoffs(runId, found);
     });

@@ -1,6 +1,15 @@
 import type { Command } from 'commander';
 import { buildRegistry, formatPreflight, preflight, resolveInputs, type LedgerEvent } from '../../core/index.js';
-import { checkRunId, killRunningCommands, loadPlanFile, refuseUnfitPlan, summarize, type Baton, type RunHandle, type RunResult } from '../../engine/index.js';
+import {
+  checkRunId,
+  killRunningCommands,
+  loadPlanFile,
+  refuseUnfitPlan,
+  summarize,
+  type Baton,
+  type RunHandle,
+  type RunResult,
+} from '../../engine/index.js';
 import { functionRunner } from '../../capabilities/index.js';
 import { loadCapabilitiesFile } from '../capabilities-file.js';
 import { CliExit, badInput, withBaton, type GlobalOptions } from '../context.js';
@@ -41,7 +50,9 @@ function concurrency(value: string): number {
 
 function checkConcurrency(options: RunOptions): void {
   if (options.concurrency === 0 && databaseUrl(options.db) === undefined) {
-    throw badInput('--concurrency 0 leaves every step to `baton worker` processes, which need a shared database: add --db postgres://... (or set BATON_DATABASE_URL)');
+    throw badInput(
+      '--concurrency 0 leaves every step to `baton worker` processes, which need a shared database: add --db postgres://... (or set BATON_DATABASE_URL)',
+    );
   }
 }
 
@@ -68,11 +79,16 @@ export async function driveInForeground(
     if (handle.endedBefore) {
       await handle.result();
       const wallMs = state.endedAt ? Date.parse(state.endedAt) - Date.parse(state.createdAt) : 0;
-      if (!options.json) process.stdout.write(`run ${runId} already ${state.status} (it ended at ${state.endedAt}); nothing to resume\n`);
+      if (!options.json)
+        process.stdout.write(
+          `run ${runId} already ${state.status} (it ended at ${state.endedAt}); nothing to resume\n`,
+        );
       return await report(baton, summarize(state), wallMs, options);
     }
     if (!options.json) {
-      const done = state.terminalSteps - early.flat().filter((event) => /^step\.(succeeded|failed|skipped)$/.test(event.type)).length;
+      const done =
+        state.terminalSteps -
+        early.flat().filter((event) => /^step\.(succeeded|failed|skipped)$/.test(event.type)).length;
       if (done > 0) process.stdout.write(`resuming run ${runId}: ${done} of ${state.stepCount} steps already done\n`);
       reporter = new ProgressReporter(process.stdout, Object.keys(state.steps));
       for (const events of early) reporter.onEvents(events);
@@ -109,7 +125,14 @@ async function report(baton: Baton, result: RunResult, wallMs: number, options: 
   const verdict = await baton.verify(result.runId);
   if (options.json) {
     const pending = pendingViews(result.runId, result.pending);
-    printJson({ ...result, pending, wallMs, ledger: verdict.ok ? { verified: true, events: verdict.events } : { verified: false, seq: verdict.seq, reason: verdict.reason } });
+    printJson({
+      ...result,
+      pending,
+      wallMs,
+      ledger: verdict.ok
+        ? { verified: true, events: verdict.events }
+        : { verified: false, seq: verdict.seq, reason: verdict.reason },
+    });
   } else {
     printSummary(result, wallMs, verdict);
   }
@@ -134,12 +157,22 @@ function printSummary(result: RunResult, wallMs: number, verdict: Awaited<Return
   const s = paint(process.stdout);
   const out = process.stdout;
   if (result.interrupted) {
-    out.write(`\n${s('yellow', 'interrupted')}: run ${result.runId} is paused mid-way; continue it with: baton resume ${result.runId}\n`);
+    out.write(
+      `\n${s('yellow', 'interrupted')}: run ${result.runId} is paused mid-way; continue it with: baton resume ${result.runId}\n`,
+    );
   } else if (result.status === 'waiting' || result.status === 'paused') {
-    const what = result.status === 'paused' ? 'is paused' : `waits for ${result.pending.length === 1 ? 'a decision' : `${result.pending.length} decisions`}`;
+    const what =
+      result.status === 'paused'
+        ? 'is paused'
+        : `waits for ${result.pending.length === 1 ? 'a decision' : `${result.pending.length} decisions`}`;
     out.write(`\nrun ${s('bold', result.runId)} ${s('yellow', what)} after ${formatDuration(wallMs)}\n`);
-    if (result.pending.length > 0) out.write(`${s('bold', '  pending decisions')}\n${formatPending(pendingViews(result.runId, result.pending), process.stdout, '  ')}\n`);
-    out.write(`  then continue it with: baton resume ${result.runId}${result.status === 'paused' ? ' (which lifts the pause)' : ''}\n`);
+    if (result.pending.length > 0)
+      out.write(
+        `${s('bold', '  pending decisions')}\n${formatPending(pendingViews(result.runId, result.pending), process.stdout, '  ')}\n`,
+      );
+    out.write(
+      `  then continue it with: baton resume ${result.runId}${result.status === 'paused' ? ' (which lifts the pause)' : ''}\n`,
+    );
   } else {
     const status = result.status === 'succeeded' ? s('green', 'succeeded') : s('red', result.status);
     out.write(`\nrun ${s('bold', result.runId)} ${status} in ${formatDuration(wallMs)}\n`);
@@ -148,7 +181,10 @@ function printSummary(result: RunResult, wallMs: number, verdict: Awaited<Return
   out.write(`  steps: ${result.succeeded} done, ${result.skipped} skipped, ${result.failed} failed\n`);
   const budget = formatBudget(result.budget);
   if (budget !== null) out.write(`  ${budget}\n`);
-  if (verdict.ok) out.write(`  ${s('green', 'ledger verified')} (${verdict.events} events, head ${verdict.head.hash.slice(0, 12)})\n`);
+  if (verdict.ok)
+    out.write(
+      `  ${s('green', 'ledger verified')} (${verdict.events} events, head ${verdict.head.hash.slice(0, 12)})\n`,
+    );
   else out.write(`  ${s('red', `ledger verification FAILED at seq ${verdict.seq}`)}: ${verdict.reason}\n`);
 }
 
@@ -159,7 +195,11 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
     .argument('<file>', 'plan file (YAML or JSON)')
     .option('-i, --input <name=value>', 'set an input (repeatable)', collect, [])
     .option('--run-id <id>', 'choose the run id; an existing run with the same plan is resumed')
-    .option('-c, --concurrency <n>', 'attempts this process runs at once (0 with --db: leave them all to baton worker processes)', concurrency)
+    .option(
+      '-c, --concurrency <n>',
+      'attempts this process runs at once (0 with --db: leave them all to baton worker processes)',
+      concurrency,
+    )
     .option('--capabilities <file>', 'a JavaScript module exporting function capabilities for the plan to use')
     .option('--wait', 'keep conducting while the run waits for a person or a signal (else exit 4)')
     .option('--detach', 'record the run and return its id; an engine (baton serve) sharing the store conducts it')
@@ -187,24 +227,46 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
       if (options.runId !== undefined) checkRunId(options.runId);
       if (options.detach) {
         await withBaton({ ...options, functions }, async (baton) => {
-          const runId = await baton.submitDetached(plan, { inputText, ...(options.runId !== undefined && { runId: options.runId }) });
+          const runId = await baton.submitDetached(plan, {
+            inputText,
+            ...(options.runId !== undefined && { runId: options.runId }),
+          });
           if (options.json) printJson({ runId, status: 'submitted' });
-          else process.stdout.write(`run ${runId} submitted; an engine (baton serve) sharing this store will conduct it\n  follow it with: baton status ${runId}\n`);
+          else
+            process.stdout.write(
+              `run ${runId} submitted; an engine (baton serve) sharing this store will conduct it\n  follow it with: baton status ${runId}\n`,
+            );
         });
         return;
       }
       const code = await withBaton({ ...options, functions }, async (baton) => {
         const runId = options.runId;
-        return driveInForeground(baton, (onEvents) => baton.submit(plan, { inputText, ...(runId !== undefined && { runId }), onEvents, wait: options.wait === true }), options);
+        return driveInForeground(
+          baton,
+          (onEvents) =>
+            baton.submit(plan, {
+              inputText,
+              ...(runId !== undefined && { runId }),
+              onEvents,
+              wait: options.wait === true,
+            }),
+          options,
+        );
       });
       if (code !== ExitCode.ok) throw new CliExit(code);
     });
 
   program
     .command('resume')
-    .description('continue a run after a crash, an interruption, a decision or a pause; nothing that succeeded runs again')
+    .description(
+      'continue a run after a crash, an interruption, a decision or a pause; nothing that succeeded runs again',
+    )
     .argument('<run>', 'run id')
-    .option('-c, --concurrency <n>', 'attempts this process runs at once (0 with --db: leave them all to baton worker processes)', concurrency)
+    .option(
+      '-c, --concurrency <n>',
+      'attempts this process runs at once (0 with --db: leave them all to baton worker processes)',
+      concurrency,
+    )
     .option('--capabilities <file>', 'a JavaScript module exporting the function capabilities the run uses')
     .option('--wait', 'keep conducting while the run waits for a person or a signal (else exit 4)')
     .option('--by <name>', 'who lifts the pause of a paused run (default: user@host)')
@@ -214,7 +276,17 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
       checkConcurrency(options);
       const functions = options.capabilities === undefined ? [] : await loadCapabilitiesFile(options.capabilities);
       const code = await withBaton({ ...options, existing: true, functions }, (baton) =>
-        driveInForeground(baton, (onEvents) => baton.resume(runId, { onEvents, wait: options.wait === true, unpause: true, ...(options.by !== undefined && { by: options.by }) }), options),
+        driveInForeground(
+          baton,
+          (onEvents) =>
+            baton.resume(runId, {
+              onEvents,
+              wait: options.wait === true,
+              unpause: true,
+              ...(options.by !== undefined && { by: options.by }),
+            }),
+          options,
+        ),
       );
       if (code !== ExitCode.ok) throw new CliExit(code);
     });

@@ -24,9 +24,16 @@ export interface ServeSettings {
 function listen(server: ReturnType<typeof createAdaptorServer>, port: number, host: string): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EADDRINUSE') reject(badInput(`port ${port} is in use on ${host}; choose another with --port (0 picks a free one)`));
-      else if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND') reject(badInput(`cannot listen on ${host}: it is not an address of this machine`));
-      else if (error.code === 'EACCES') reject(badInput(`not allowed to listen on port ${port} (ports below 1024 need privileges); choose another with --port`));
+      if (error.code === 'EADDRINUSE')
+        reject(badInput(`port ${port} is in use on ${host}; choose another with --port (0 picks a free one)`));
+      else if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND')
+        reject(badInput(`cannot listen on ${host}: it is not an address of this machine`));
+      else if (error.code === 'EACCES')
+        reject(
+          badInput(
+            `not allowed to listen on port ${port} (ports below 1024 need privileges); choose another with --port`,
+          ),
+        );
       else reject(error);
     });
     server.listen(port, host, () => resolve(server.address() as AddressInfo));
@@ -39,7 +46,9 @@ export async function serve(baton: Baton, options: ServeSettings): Promise<void>
   const loopback = isLoopbackHost(options.host);
   const tokens = await baton.tokens.list({ active: true });
   if (!loopback && tokens.length === 0) {
-    throw badInput(`refusing to serve on ${options.host} without authentication: the workspace has no tokens. Create one first (baton token create --scope read --name NAME), or serve on 127.0.0.1`);
+    throw badInput(
+      `refusing to serve on ${options.host} without authentication: the workspace has no tokens. Create one first (baton token create --scope read --name NAME), or serve on 127.0.0.1`,
+    );
   }
   const shutdown = new AbortController();
   const app = createApp({
@@ -59,9 +68,17 @@ export async function serve(baton: Baton, options: ServeSettings): Promise<void>
   const s = paint(process.stdout);
   process.stdout.write(`baton serve: listening on ${s('bold', url)}\n`);
   process.stdout.write(`  API reference: ${url}/docs (OpenAPI: ${url}/openapi.json); MCP: ${url}/mcp\n`);
-  process.stdout.write(existsSync(join(DEFAULT_DASHBOARD_DIR, 'index.html')) ? `  dashboard: ${url}/\n` : '  dashboard: not built (npm run build:web in the package builds it)\n');
-  if (tokens.length > 0) process.stdout.write(`  auth: bearer tokens (${tokens.length} active; baton token list shows them)\n`);
-  else process.stdout.write(`  ${s('yellow', 'auth: OPEN')}: the workspace has no tokens, so requests to this loopback address act as http:anonymous with every scope, until baton token create makes one\n`);
+  process.stdout.write(
+    existsSync(join(DEFAULT_DASHBOARD_DIR, 'index.html'))
+      ? `  dashboard: ${url}/\n`
+      : '  dashboard: not built (npm run build:web in the package builds it)\n',
+  );
+  if (tokens.length > 0)
+    process.stdout.write(`  auth: bearer tokens (${tokens.length} active; baton token list shows them)\n`);
+  else
+    process.stdout.write(
+      `  ${s('yellow', 'auth: OPEN')}: the workspace has no tokens, so requests to this loopback address act as http:anonymous with every scope, until baton token create makes one\n`,
+    );
   if (options.cors) process.stdout.write(`  CORS: ${options.cors} may call the API from a browser\n`);
   // The engine half: every running run of the store that no live engine conducts (submitted
   // detached, left waiting, or orphaned by an engine that died) is taken up here or by a peer.
@@ -73,7 +90,9 @@ export async function serve(baton: Baton, options: ServeSettings): Promise<void>
     },
   });
   process.stdout.write('  engine: conducts every run of this store that no other engine conducts\n');
-  process.stdout.write('  Ctrl-C stops serving; runs in progress stay resumable (POST /v1/runs/{id}/resume or baton resume)\n');
+  process.stdout.write(
+    '  Ctrl-C stops serving; runs in progress stay resumable (POST /v1/runs/{id}/resume or baton resume)\n',
+  );
 
   await new Promise<void>((resolve) => {
     const stop = (): void => {
@@ -84,7 +103,10 @@ export async function serve(baton: Baton, options: ServeSettings): Promise<void>
       // Released locks let another engine take the runs up at once instead of after the lease.
       void adopter.stop().finally(() => server.close(() => resolve()));
       // Requests still open after a moment (a slow client) are not waited for.
-      setTimeout(() => (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.(), 2_000).unref();
+      setTimeout(
+        () => (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.(),
+        2_000,
+      ).unref();
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);

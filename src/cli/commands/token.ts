@@ -10,12 +10,17 @@ function describe(token: ApiToken): string {
 
 /** `baton token create|list|revoke`: the bearer tokens of the workspace's HTTP API (`baton serve`). */
 export function registerToken(program: Command, globals: () => GlobalOptions): void {
-  const token = program.command('token').description('bearer tokens for the HTTP API (baton serve): create, list, revoke');
+  const token = program
+    .command('token')
+    .description('bearer tokens for the HTTP API (baton serve): create, list, revoke');
 
   token
     .command('create')
     .description('create a token; its secret is printed once and only a hash of it is kept')
-    .requiredOption('--scope <scopes>', 'what it may do, comma-separated: read, operate, approve, admin (admin may do everything)')
+    .requiredOption(
+      '--scope <scopes>',
+      'what it may do, comma-separated: read, operate, approve, admin (admin may do everything)',
+    )
     .option('--name <name>', 'how the ledger names what it does (token:<name>); default: its id')
     .option('--json', 'print the token and its secret as JSON')
     .action(async (_local: unknown, command: Command) => {
@@ -23,11 +28,15 @@ export function registerToken(program: Command, globals: () => GlobalOptions): v
       // Checked before the workspace is opened: a mistake creates nothing.
       const scopes = parseScopes(options.scope);
       if (options.name !== undefined) checkTokenName(options.name);
-      const { token: made, secret } = await withBaton(options, (baton) => baton.tokens.create({ scopes, ...(options.name !== undefined && { name: options.name }) }));
+      const { token: made, secret } = await withBaton(options, (baton) =>
+        baton.tokens.create({ scopes, ...(options.name !== undefined && { name: options.name }) }),
+      );
       if (options.json) return printJson({ ...made, secret });
       const s = paint(process.stdout);
       process.stdout.write(`${s('green', 'created')} token ${describe(made)}\n`);
-      process.stdout.write(`secret (shown only now; keep it somewhere safe, send it as Authorization: Bearer <secret>):\n${secret}\n`);
+      process.stdout.write(
+        `secret (shown only now; keep it somewhere safe, send it as Authorization: Bearer <secret>):\n${secret}\n`,
+      );
     });
 
   token
@@ -36,9 +45,12 @@ export function registerToken(program: Command, globals: () => GlobalOptions): v
     .option('--json', 'print as JSON')
     .action(async (_local: unknown, command: Command) => {
       const options = { ...globals(), ...command.opts<{ json?: boolean }>() };
-      const tokens = workspaceExists(options) ? await withBaton({ ...options, existing: true }, (baton) => baton.tokens.list()) : [];
+      const tokens = workspaceExists(options)
+        ? await withBaton({ ...options, existing: true }, (baton) => baton.tokens.list())
+        : [];
       if (options.json) return printJson(tokens);
-      if (tokens.length === 0) return void process.stdout.write('no tokens; create one with: baton token create --scope read\n');
+      if (tokens.length === 0)
+        return void process.stdout.write('no tokens; create one with: baton token create --scope read\n');
       const rows = tokens.map((t) => [t.id, t.name, t.scopes.join(','), t.createdAt, t.revokedAt ?? '-']);
       process.stdout.write(`${table([['ID', 'NAME', 'SCOPES', 'CREATED', 'REVOKED'], ...rows])}\n`);
     });
@@ -52,6 +64,8 @@ export function registerToken(program: Command, globals: () => GlobalOptions): v
       const options = { ...globals(), ...command.opts<{ json?: boolean }>() };
       const revoked = await withBaton({ ...options, existing: true }, (baton) => baton.tokens.revoke(idOrName));
       if (options.json) return printJson(revoked);
-      process.stdout.write(`${paint(process.stdout)('green', 'revoked')} token ${describe(revoked)} at ${revoked.revokedAt}\n`);
+      process.stdout.write(
+        `${paint(process.stdout)('green', 'revoked')} token ${describe(revoked)} at ${revoked.revokedAt}\n`,
+      );
     });
 }

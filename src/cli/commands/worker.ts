@@ -17,14 +17,16 @@ const SUMMARY_EVERY_MS = 10_000;
 
 function atLeastOne(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw badInput(`--concurrency expects a whole number of at least 1, got "${value}"`);
+  if (!Number.isInteger(n) || n < 1)
+    throw badInput(`--concurrency expects a whole number of at least 1, got "${value}"`);
   return n;
 }
 
 function parseSkills(text: string | undefined): string[] | undefined {
   if (text === undefined) return undefined;
   const skills = text.split(',').map((skill) => skill.trim());
-  if (skills.some((skill) => !/^[a-z][a-z0-9_.-]*$/.test(skill))) throw badInput(`--skills expects skill names separated by commas (like embed,summarize), got "${text}"`);
+  if (skills.some((skill) => !/^[a-z][a-z0-9_.-]*$/.test(skill)))
+    throw badInput(`--skills expects skill names separated by commas (like embed,summarize), got "${text}"`);
   return skills;
 }
 
@@ -49,18 +51,40 @@ class WorkerLog {
   onEvent = (event: WorkerLogEvent): void => {
     switch (event.type) {
       case 'claimed':
-        if (this.json) this.line({ event: 'claimed', attempts: event.items.map((item) => ({ runId: item.runId, attemptId: item.attemptId })) }, '');
+        if (this.json)
+          this.line(
+            {
+              event: 'claimed',
+              attempts: event.items.map((item) => ({ runId: item.runId, attemptId: item.attemptId })),
+            },
+            '',
+          );
         break;
       case 'reported':
         this.ran += event.stored;
         this.dropped += event.dropped.length;
-        if (this.json) this.line({ event: 'reported', stored: event.stored, dropped: event.dropped.map((r) => ({ runId: r.runId, attemptId: r.attemptId })) }, '');
+        if (this.json)
+          this.line(
+            {
+              event: 'reported',
+              stored: event.stored,
+              dropped: event.dropped.map((r) => ({ runId: r.runId, attemptId: r.attemptId })),
+            },
+            '',
+          );
         for (const report of event.dropped) {
-          if (!this.json) this.line({}, `outcome of ${report.runId} ${report.attemptId} not taken: the attempt was cancelled or its run has ended`);
+          if (!this.json)
+            this.line(
+              {},
+              `outcome of ${report.runId} ${report.attemptId} not taken: the attempt was cancelled or its run has ended`,
+            );
         }
         break;
       case 'lease_lost':
-        this.line({ event: 'lease_lost', runId: event.item.runId, attemptId: event.item.attemptId }, `stopped ${event.item.runId} ${event.item.attemptId}: this worker no longer holds it (cancelled, or its lease lapsed and the conductor gave it up)`);
+        this.line(
+          { event: 'lease_lost', runId: event.item.runId, attemptId: event.item.attemptId },
+          `stopped ${event.item.runId} ${event.item.attemptId}: this worker no longer holds it (cancelled, or its lease lapsed and the conductor gave it up)`,
+        );
         break;
       case 'error':
         this.line({ event: 'error', message: event.message }, `error: ${event.message}`);
@@ -70,7 +94,10 @@ class WorkerLog {
 
   private summary(): void {
     if (this.ran === 0 && this.dropped === 0) return;
-    this.line({}, `reported ${this.ran} outcomes in the last ${SUMMARY_EVERY_MS / 1000}s${this.dropped > 0 ? ` (${this.dropped} not taken)` : ''}`);
+    this.line(
+      {},
+      `reported ${this.ran} outcomes in the last ${SUMMARY_EVERY_MS / 1000}s${this.dropped > 0 ? ` (${this.dropped} not taken)` : ''}`,
+    );
     this.ran = 0;
     this.dropped = 0;
   }
@@ -84,36 +111,70 @@ class WorkerLog {
 export function registerWorker(program: Command, globals: () => GlobalOptions): void {
   program
     .command('worker')
-    .description('run steps for any run of a shared PostgreSQL store until stopped (SIGTERM: finish or hand back the work, then exit)')
+    .description(
+      'run steps for any run of a shared PostgreSQL store until stopped (SIGTERM: finish or hand back the work, then exit)',
+    )
     .option('-c, --concurrency <n>', 'attempts to run at once', atLeastOne, 10)
-    .option('--capabilities <file>', 'a JavaScript module exporting function capabilities; only their work (and commands) is claimed')
+    .option(
+      '--capabilities <file>',
+      'a JavaScript module exporting function capabilities; only their work (and commands) is claimed',
+    )
     .option('--skills <list>', 'claim only work for these skills, e.g. embed,summarize (default: any)')
-    .option('--grace <duration>', 'on SIGTERM, how long running attempts may take to finish before they are handed back', '30s')
+    .option(
+      '--grace <duration>',
+      'on SIGTERM, how long running attempts may take to finish before they are handed back',
+      '30s',
+    )
     .option('--json', 'one JSON line per event on stdout (claims, reports, lost leases, errors)')
     .action(async (local: WorkerCliOptions) => {
       const options = { ...globals(), ...local };
       const url = databaseUrl(options.db);
-      if (url === undefined) throw badInput('baton worker needs a shared PostgreSQL store: pass --db postgres://... or set BATON_DATABASE_URL');
-      if (!DURATION_PATTERN.test(options.grace)) throw badInput(`--grace expects a duration like 30s or 2m, got "${options.grace}"`);
+      if (url === undefined)
+        throw badInput(
+          'baton worker needs a shared PostgreSQL store: pass --db postgres://... or set BATON_DATABASE_URL',
+        );
+      if (!DURATION_PATTERN.test(options.grace))
+        throw badInput(`--grace expects a duration like 30s or 2m, got "${options.grace}"`);
       const graceMs = durationToMs(options.grace);
       const skills = parseSkills(options.skills);
       const functions = options.capabilities === undefined ? [] : await loadCapabilitiesFile(options.capabilities);
       await withBaton({ ...options, functions }, async (baton) => {
         const log = new WorkerLog(options.json === true);
-        const worker = await baton.work({ concurrency: options.concurrency, ...(skills && { skills }), log: log.onEvent });
-        const claims = [`commands${functions.length > 0 ? ` and functions ${functions.map((f) => f.id).join(', ')}` : ''}`, skills ? `for skills ${skills.join(', ')}` : 'for any skill'];
+        const worker = await baton.work({
+          concurrency: options.concurrency,
+          ...(skills && { skills }),
+          log: log.onEvent,
+        });
+        const claims = [
+          `commands${functions.length > 0 ? ` and functions ${functions.map((f) => f.id).join(', ')}` : ''}`,
+          skills ? `for skills ${skills.join(', ')}` : 'for any skill',
+        ];
         log.line(
-          { event: 'ready', worker: worker.id, concurrency: options.concurrency, functions: functions.map((f) => f.id), skills: skills ?? null },
+          {
+            event: 'ready',
+            worker: worker.id,
+            concurrency: options.concurrency,
+            functions: functions.map((f) => f.id),
+            skills: skills ?? null,
+          },
           `worker ${worker.id} ready on ${redactUrl(url)}: runs ${claims.join(' ')}, ${options.concurrency} at a time (SIGTERM to stop)`,
         );
         const signal = await new Promise<NodeJS.Signals>((resolve) => {
           process.once('SIGTERM', () => resolve('SIGTERM'));
           process.once('SIGINT', () => resolve('SIGINT'));
         });
-        log.line({ event: 'stopping', signal, running: worker.active, graceMs }, `${signal}: stopping; ${worker.active} attempts running get up to ${options.grace} to finish`);
+        log.line(
+          { event: 'stopping', signal, running: worker.active, graceMs },
+          `${signal}: stopping; ${worker.active} attempts running get up to ${options.grace} to finish`,
+        );
         const { finished, released } = await worker.stop(graceMs);
         log.stop();
-        log.line({ event: 'stopped', finished, released }, finished ? 'stopped: every attempt finished and was reported' : `stopped: ${released} unfinished attempts handed back to the queue for other workers`);
+        log.line(
+          { event: 'stopped', finished, released },
+          finished
+            ? 'stopped: every attempt finished and was reported'
+            : `stopped: ${released} unfinished attempts handed back to the queue for other workers`,
+        );
       });
       // Started by a process manager that forks with an IPC channel (pm2, a test harness), the
       // open channel would keep a stopped worker alive: a stopped worker is done.

@@ -8,7 +8,10 @@ import { round } from '../routing.js';
  * `escalate`: never, as things stand: a person must decide. Budgets count worst cases, so a
  * budget is never exceeded, whatever runs in parallel or is retried.
  */
-export type Admission = { go: true; reservedUsd: number } | { go: false; wait: true } | { go: false; wait: false; reason: string; detail: Json };
+export type Admission =
+  | { go: true; reservedUsd: number }
+  | { go: false; wait: true }
+  | { go: false; wait: false; reason: string; detail: Json };
 
 export function admit(state: RunState, instance: InstanceState): Admission {
   const max = state.plan.constraints?.max_parallel;
@@ -20,7 +23,12 @@ export function admit(state: RunState, instance: InstanceState): Admission {
   if (limitUsd !== null) {
     const numbers = { limit: limitUsd, spent: round(spentUsd), reserved: round(reservedUsd), needed: cost };
     if (spentUsd + cost > limitUsd + 1e-9) {
-      return { go: false, wait: false, reason: `budget: $${numbers.spent} spent + $${cost} for this attempt on "${capability}" would exceed the run's budget of $${limitUsd}`, detail: numbers };
+      return {
+        go: false,
+        wait: false,
+        reason: `budget: $${numbers.spent} spent + $${cost} for this attempt on "${capability}" would exceed the run's budget of $${limitUsd}`,
+        detail: numbers,
+      };
     }
     if (spentUsd + reservedUsd + cost > limitUsd + 1e-9) return { go: false, wait: true };
   }
@@ -28,7 +36,12 @@ export function admit(state: RunState, instance: InstanceState): Admission {
   if (stepLimit !== undefined) {
     const used = state.stepSpend.get(instance.step) ?? 0;
     if (used + cost > stepLimit + 1e-9) {
-      return { go: false, wait: false, reason: `budget: step "${instance.step}" has used $${round(used)} and $${cost} more would exceed its budget of $${stepLimit}`, detail: { limit: stepLimit, used: round(used), needed: cost } };
+      return {
+        go: false,
+        wait: false,
+        reason: `budget: step "${instance.step}" has used $${round(used)} and $${cost} more would exceed its budget of $${stepLimit}`,
+        detail: { limit: stepLimit, used: round(used), needed: cost },
+      };
     }
   }
   return { go: true, reservedUsd: cost };

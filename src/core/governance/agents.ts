@@ -21,23 +21,33 @@ const MAX_TEXT = 10_000;
 function requireText(what: string, value: string, max: number): string {
   const trimmed = value.trim();
   if (trimmed === '') throw new BatonError(ErrorCode.badInput, `${what} is empty; give it as non-blank text`);
-  if (trimmed.length > max) throw new BatonError(ErrorCode.badInput, `${what} is ${trimmed.length} characters long; at most ${max} are kept`);
+  if (trimmed.length > max)
+    throw new BatonError(ErrorCode.badInput, `${what} is ${trimmed.length} characters long; at most ${max} are kept`);
   return trimmed;
 }
 
 function ensureRunning(state: RunState, what: string): void {
-  if (state.status !== 'running') throw new ConflictError(`cannot ${what}: run "${state.runId}" has already ${state.status === 'timed_out' ? 'timed out' : state.status}`);
+  if (state.status !== 'running')
+    throw new ConflictError(
+      `cannot ${what}: run "${state.runId}" has already ${state.status === 'timed_out' ? 'timed out' : state.status}`,
+    );
 }
 
 function knownStep(state: RunState, id: string): StepState {
   const step = state.steps[id];
-  if (!step) throw new NotFoundError(`step "${id}" in run "${state.runId}" (steps: ${Object.keys(state.steps).slice(0, 20).join(', ')})`);
+  if (!step)
+    throw new NotFoundError(
+      `step "${id}" in run "${state.runId}" (steps: ${Object.keys(state.steps).slice(0, 20).join(', ')})`,
+    );
   return step;
 }
 
 function knownPhase(state: RunState, id: string): number {
   const index = state.phases.findIndex((phase) => phase.id === id);
-  if (index < 0) throw new NotFoundError(`phase "${id}" in run "${state.runId}" (phases: ${state.phases.map((phase) => phase.id).join(', ')})`);
+  if (index < 0)
+    throw new NotFoundError(
+      `phase "${id}" in run "${state.runId}" (phases: ${state.phases.map((phase) => phase.id).join(', ')})`,
+    );
   return index;
 }
 
@@ -48,10 +58,15 @@ function knownPhase(state: RunState, id: string): number {
  * @example checkPhaseTransition(state, null, 'execution') // { allowed: false, reason: 'the gate of "execution" is waiting for approval: ...' }
  */
 export function checkPhaseTransition(state: RunState, from: string | null, to: string): TransitionVerdict {
-  if (state.status !== 'running') return { allowed: false, reason: `run "${state.runId}" has already ${state.status}: no phase opens any more` };
+  if (state.status !== 'running')
+    return { allowed: false, reason: `run "${state.runId}" has already ${state.status}: no phase opens any more` };
   const target = state.phases.findIndex((phase) => phase.id === to);
   // The table compares positions only; whether the phase has opened is the run's to say.
-  if (target >= 0 && target <= state.openPhase) return { allowed: false, reason: `"${to}" is already open: a phase opens once; to redo work, revise or revert the plan` };
+  if (target >= 0 && target <= state.openPhase)
+    return {
+      allowed: false,
+      reason: `"${to}" is already open: a phase opens once; to redo work, revise or revert the plan`,
+    };
   const source = from ?? state.phases[state.openPhase]?.id ?? null;
   const approval = state.approvals.get(decisionId(DecisionKind.gate, to));
   const escalation = approval ? { approvedBy: approval.by, comment: approval.comment } : undefined;
@@ -59,7 +74,11 @@ export function checkPhaseTransition(state: RunState, from: string | null, to: s
   // No phase has opened yet: only the first can, when its gate passes.
   const ids = state.phases.map((phase) => phase.id);
   if (!ids.includes(to)) return { allowed: false, reason: `unknown phase "${to}"; phases: ${ids.join(', ')}` };
-  if (to !== ids[0]) return { allowed: false, reason: `"${to}" cannot open before "${ids[0]}": phases open in order (${ids.join(' -> ')})` };
+  if (to !== ids[0])
+    return {
+      allowed: false,
+      reason: `"${to}" cannot open before "${ids[0]}": phases open in order (${ids.join(' -> ')})`,
+    };
   return firstPhase(state, escalation !== undefined);
 }
 
@@ -82,14 +101,24 @@ export interface StatusReportInput {
 function checkStepReport(state: RunState, step: StepState, status: AgentStatus): void {
   if (status === 'done') {
     if (step.status === 'succeeded') return;
-    if (isTerminal(step.status)) throw new ConflictError(`step "${step.id}" did not succeed (it ${step.status === 'failed' ? 'failed' : `was ${step.status}`}): "done" must agree with the ledger`);
+    if (isTerminal(step.status))
+      throw new ConflictError(
+        `step "${step.id}" did not succeed (it ${step.status === 'failed' ? 'failed' : `was ${step.status}`}): "done" must agree with the ledger`,
+      );
     const task = [...state.pending.values()].some((pending) => pending.kind === 'human' && pending.step === step.id);
-    const hint = task ? `; it waits for a person's result: submit it with submit_result, then report "done"` : '; report "working" or "blocked" until it has';
-    throw new ConflictError(`step "${step.id}" has not succeeded (it is ${step.status}): "done" must agree with the ledger, where a step is done once the conductor accepts its result${hint}`);
+    const hint = task
+      ? `; it waits for a person's result: submit it with submit_result, then report "done"`
+      : '; report "working" or "blocked" until it has';
+    throw new ConflictError(
+      `step "${step.id}" has not succeeded (it is ${step.status}): "done" must agree with the ledger, where a step is done once the conductor accepts its result${hint}`,
+    );
   }
   if (isTerminal(step.status)) {
-    const instead = step.status === 'succeeded' ? ' (report "done" to acknowledge it)' : ' (revise the plan to redo it)';
-    throw new ConflictError(`step "${step.id}" has already ${step.status === 'cancelled' ? 'been cancelled' : step.status}: no agent can be ${status} on it${instead}`);
+    const instead =
+      step.status === 'succeeded' ? ' (report "done" to acknowledge it)' : ' (revise the plan to redo it)';
+    throw new ConflictError(
+      `step "${step.id}" has already ${step.status === 'cancelled' ? 'been cancelled' : step.status}: no agent can be ${status} on it${instead}`,
+    );
   }
   if (status === 'blocked') return;
   const closed = phaseClosedReason(state, step.phase);
@@ -103,9 +132,14 @@ function checkPhaseReport(state: RunState, index: number, status: AgentStatus): 
   const complete = readiness === 'ready' || readiness === 'partial' || readiness === 'failed';
   if (status === 'done') {
     if (readiness === 'ready' || readiness === 'partial') return;
-    throw new ConflictError(`phase "${phase.id}" is not done: it is ${readiness} (${phase.terminal} of ${phase.steps.length} steps finished, ${phase.failed} failed)`);
+    throw new ConflictError(
+      `phase "${phase.id}" is not done: it is ${readiness} (${phase.terminal} of ${phase.steps.length} steps finished, ${phase.failed} failed)`,
+    );
   }
-  if (complete) throw new ConflictError(`phase "${phase.id}" is already complete (${readiness}): no agent can be ${status} on it (report "done" to acknowledge it)`);
+  if (complete)
+    throw new ConflictError(
+      `phase "${phase.id}" is already complete (${readiness}): no agent can be ${status} on it (report "done" to acknowledge it)`,
+    );
   if (status === 'blocked') return;
   const closed = phaseClosedReason(state, index);
   if (closed !== null) throw new ConflictError(`cannot be ${status} on phase "${phase.id}": ${closed}`);
@@ -117,16 +151,26 @@ function checkPhaseReport(state: RunState, index: number, status: AgentStatus): 
  * finished or in a run that has ended, `assigned` or `working` where the phase is not open
  * and cannot open now.
  */
-export function reportStatus(state: RunState, input: StatusReportInput, by: Principal): EventOf<'agent.status_reported'> {
+export function reportStatus(
+  state: RunState,
+  input: StatusReportInput,
+  by: Principal,
+): EventOf<'agent.status_reported'> {
   // The last step's "done" comes after the run has ended with it: acknowledging is still true then.
   if (input.status !== 'done' && state.status !== 'running') {
-    throw new ConflictError(`cannot report "${input.status}": run "${state.runId}" has already ${state.status === 'timed_out' ? 'timed out' : state.status} (only "done" can still be reported, for a step that succeeded)`);
+    throw new ConflictError(
+      `cannot report "${input.status}": run "${state.runId}" has already ${state.status === 'timed_out' ? 'timed out' : state.status} (only "done" can still be reported, for a step that succeeded)`,
+    );
   }
   const agent = requireText('agent', input.agent, MAX_NAME);
   const note = input.note == null || input.note.trim() === '' ? null : requireText('note', input.note, MAX_TEXT);
   const step = input.step ?? null;
   const phase = input.phase ?? null;
-  if ((step === null) === (phase === null)) throw new BatonError(ErrorCode.badInput, 'a status report is about one step or one phase: give `step` or `phase`, not both and not neither');
+  if ((step === null) === (phase === null))
+    throw new BatonError(
+      ErrorCode.badInput,
+      'a status report is about one step or one phase: give `step` or `phase`, not both and not neither',
+    );
   if (step !== null) checkStepReport(state, knownStep(state, step), input.status);
   else checkPhaseReport(state, knownPhase(state, phase as string), input.status);
   return { type: 'agent.status_reported', data: { agent, step, phase, status: input.status, note, by } };
@@ -150,17 +194,27 @@ export function recordRoute(state: RunState, input: RouteInput, by: Principal): 
   const to = requireText('to', input.to, MAX_NAME);
   const reason = requireText('reason', input.reason, MAX_TEXT);
   const step = knownStep(state, input.step);
-  if (isTerminal(step.status)) throw new ConflictError(`step "${step.id}" has already ${step.status === 'cancelled' ? 'been cancelled' : step.status}: there is no work left to route`);
-  const names = (input.candidates ?? []).map((candidate, i) => requireText(`candidates[${i}].name`, candidate.name, MAX_NAME));
+  if (isTerminal(step.status))
+    throw new ConflictError(
+      `step "${step.id}" has already ${step.status === 'cancelled' ? 'been cancelled' : step.status}: there is no work left to route`,
+    );
+  const names = (input.candidates ?? []).map((candidate, i) =>
+    requireText(`candidates[${i}].name`, candidate.name, MAX_NAME),
+  );
   const twice = names.find((name, i) => names.indexOf(name) !== i);
-  if (twice !== undefined) throw new BatonError(ErrorCode.badInput, `candidate "${twice}" is listed more than once; list each option once`);
+  if (twice !== undefined)
+    throw new BatonError(ErrorCode.badInput, `candidate "${twice}" is listed more than once; list each option once`);
   if (names.length > 0 && !names.includes(to)) {
-    throw new BatonError(ErrorCode.badInput, `\`to\` is "${to}", which is not among the candidates (${names.join(', ')}): list the chosen one among them, or give no candidates`);
+    throw new BatonError(
+      ErrorCode.badInput,
+      `\`to\` is "${to}", which is not among the candidates (${names.join(', ')}): list the chosen one among them, or give no candidates`,
+    );
   }
   const candidates = (input.candidates ?? []).map((candidate, i) => {
     const name = names[i] as string;
     const score = candidate.score ?? null;
-    if (score !== null && !Number.isFinite(score)) throw new BatonError(ErrorCode.badInput, `candidates[${i}].score must be a finite number, got ${score}`);
+    if (score !== null && !Number.isFinite(score))
+      throw new BatonError(ErrorCode.badInput, `candidates[${i}].score must be a finite number, got ${score}`);
     return { name, score, chosen: name === to, reason: candidate.reason?.trim() ?? '' };
   });
   return { type: 'agent.routed', data: { agent, step: step.id, to, reason, candidates, by } };
@@ -184,7 +238,9 @@ export function handoffArtifacts(state: RunState, names: readonly string[]): Art
     const artifact = state.artifacts.get(name);
     if (!artifact) {
       const known = [...state.artifacts.keys()];
-      throw new NotFoundError(`artifact "${name}" in run "${state.runId}" (${known.length === 0 ? 'the run has no artifacts' : `artifacts: ${known.slice(0, 20).join(', ')}`})`);
+      throw new NotFoundError(
+        `artifact "${name}" in run "${state.runId}" (${known.length === 0 ? 'the run has no artifacts' : `artifacts: ${known.slice(0, 20).join(', ')}`})`,
+      );
     }
     return { name: artifact.name, sha256: artifact.sha256, bytes: artifact.bytes };
   });
@@ -202,15 +258,22 @@ export function checkHandoffTransition(state: RunState, input: Pick<HandoffInput
   const fromId = input.from.step ?? null;
   const from = fromId === null ? null : knownStep(state, fromId);
   if (from !== null && from.id !== to.id && from.status !== 'succeeded') {
-    throw new ConflictError(`step "${from.id}" has not succeeded (it is ${from.status}): only finished work is handed on (to give a step's own work to another agent, hand off from and to the same step)`);
+    throw new ConflictError(
+      `step "${from.id}" has not succeeded (it is ${from.status}): only finished work is handed on (to give a step's own work to another agent, hand off from and to the same step)`,
+    );
   }
   const toPhase = state.phases[to.phase]?.id ?? '';
   if (from !== null && from.phase > to.phase) {
-    throw new ConflictError(`phases only move forward: step "${from.id}" is in "${state.phases[from.phase]?.id}", which comes after "${toPhase}" of step "${to.id}"`);
+    throw new ConflictError(
+      `phases only move forward: step "${from.id}" is in "${state.phases[from.phase]?.id}", which comes after "${toPhase}" of step "${to.id}"`,
+    );
   }
   if (to.phase <= state.openPhase) return `phase "${toPhase}" of step "${to.id}" is open`;
   const verdict = checkPhaseTransition(state, null, toPhase);
-  if (!verdict.allowed) throw new ConflictError(`cannot hand off to step "${to.id}": phase "${toPhase}" is not open and cannot open now: ${verdict.reason}`);
+  if (!verdict.allowed)
+    throw new ConflictError(
+      `cannot hand off to step "${to.id}": phase "${toPhase}" is not open and cannot open now: ${verdict.reason}`,
+    );
   return `phase "${toPhase}" of step "${to.id}" may open now: ${verdict.reason}`;
 }
 
@@ -218,14 +281,29 @@ export function checkHandoffTransition(state: RunState, input: Pick<HandoffInput
  * Queues a handoff (`handoff-N`, numbered in the run). Refused when the same step is already
  * handed to the same agent and not yet taken up: a second copy would never be told apart.
  */
-export function queueHandoff(state: RunState, input: HandoffInput, artifacts: ArtifactRef[], by: Principal): EventOf<'handoff.queued'> {
+export function queueHandoff(
+  state: RunState,
+  input: HandoffInput,
+  artifacts: ArtifactRef[],
+  by: Principal,
+): EventOf<'handoff.queued'> {
   ensureRunning(state, 'queue a handoff');
   const reason = requireText('reason', input.reason, MAX_TEXT);
   const to = { agent: requireText('to.agent', input.to.agent, MAX_NAME), step: knownStep(state, input.to.step).id };
-  const from = { agent: requireText('from.agent', input.from.agent, MAX_NAME), step: input.from.step == null ? null : knownStep(state, input.from.step).id };
-  const queued = state.handoffs.find((handoff) => handoff.status === 'queued' && handoff.to.step === to.step && handoff.to.agent === to.agent);
+  const from = {
+    agent: requireText('from.agent', input.from.agent, MAX_NAME),
+    step: input.from.step == null ? null : knownStep(state, input.from.step).id,
+  };
+  const queued = state.handoffs.find(
+    (handoff) => handoff.status === 'queued' && handoff.to.step === to.step && handoff.to.agent === to.agent,
+  );
   if (queued) {
-    throw new ConflictError(`${queued.id} already hands step "${to.step}" to "${to.agent}" and is still queued (since ${queued.at}); it is taken up when "${to.agent}" reports on "${to.step}"`);
+    throw new ConflictError(
+      `${queued.id} already hands step "${to.step}" to "${to.agent}" and is still queued (since ${queued.at}); it is taken up when "${to.agent}" reports on "${to.step}"`,
+    );
   }
-  return { type: 'handoff.queued', data: { id: `handoff-${state.handoffs.length + 1}`, from, to, artifacts, reason, by } };
+  return {
+    type: 'handoff.queued',
+    data: { id: `handoff-${state.handoffs.length + 1}`, from, to, artifacts, reason, by },
+  };
 }

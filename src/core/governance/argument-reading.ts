@@ -13,7 +13,10 @@ import { normalizePath, type PathEntry } from './scope-entry.js';
  */
 
 /** What a program may read a text as: a path (not yet resolved), an http(s) URL, or something that cannot be checked. */
-export type Reading = { kind: 'path'; path: PathEntry; via: 'path' | 'file URL' } | { kind: 'url'; url: URL } | { kind: 'unchecked'; why: string };
+export type Reading =
+  | { kind: 'path'; path: PathEntry; via: 'path' | 'file URL' }
+  | { kind: 'url'; url: URL }
+  | { kind: 'unchecked'; why: string };
 
 /** Schemes whose URLs WHATWG parses with a host, also when written `scheme:/host` or `scheme:host`. */
 const SPECIAL_SCHEMES = new Set(['http', 'https', 'ws', 'wss', 'ftp', 'file']);
@@ -106,13 +109,17 @@ function canonicalHost(hostAndPort: string): string | null {
 }
 
 function readFileUrl(url: URL): Reading {
-  if (url.hostname !== '') return { kind: 'unchecked', why: `it is a file: URL on the host ${url.hostname}, which no scope path holds` };
+  if (url.hostname !== '')
+    return { kind: 'unchecked', why: `it is a file: URL on the host ${url.hostname}, which no scope path holds` };
   let path: string;
   try {
     // As a program turns it into a path: decoded, so `%2F` is a separator too.
     path = decodeURIComponent(url.pathname);
   } catch {
-    return { kind: 'unchecked', why: 'it is a file: URL whose path is not valid percent-encoding, so it cannot be checked against the scope' };
+    return {
+      kind: 'unchecked',
+      why: 'it is a file: URL whose path is not valid percent-encoding, so it cannot be checked against the scope',
+    };
   }
   return { kind: 'path', path: normalizePath(path), via: 'file URL' };
 }
@@ -130,11 +137,17 @@ function readUrl(text: string): Reading | null {
   }
   if (url.protocol === 'file:') return readFileUrl(url);
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    return { kind: 'unchecked', why: `a URL parser reads it as a URL with the scheme "${url.protocol}", and a scope holds only paths and http(s) URLs` };
+    return {
+      kind: 'unchecked',
+      why: `a URL parser reads it as a URL with the scheme "${url.protocol}", and a scope holds only paths and http(s) URLs`,
+    };
   }
   const other = hostAfterUserInfo(text);
   if (other !== null && canonicalHost(other) !== url.hostname) {
-    return { kind: 'unchecked', why: `URL parsers disagree on its host (${url.hostname}, or ${other} after the last "@"), so it cannot be checked against the scope` };
+    return {
+      kind: 'unchecked',
+      why: `URL parsers disagree on its host (${url.hostname}, or ${other} after the last "@"), so it cannot be checked against the scope`,
+    };
   }
   return { kind: 'url', url };
 }
@@ -147,7 +160,10 @@ function readUrl(text: string): Reading | null {
 export function readArgument(text: string): Reading | null {
   const trimmed = trimEnds(text);
   if (trimmed.startsWith('~')) {
-    return { kind: 'unchecked', why: 'it starts with ~, a home directory, which is not known here, so it cannot be checked against the scope (write the path in full)' };
+    return {
+      kind: 'unchecked',
+      why: 'it starts with ~, a home directory, which is not known here, so it cannot be checked against the scope (write the path in full)',
+    };
   }
   if (isPathShaped(trimmed)) return { kind: 'path', path: normalizePath(trimmed), via: 'path' };
   const url = urlText(text);

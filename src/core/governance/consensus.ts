@@ -8,7 +8,9 @@ export interface Vote {
   output: Json;
 }
 
-export type ConsensusVerdict = { agreed: true; output: Json; agreeing: string[]; dissenting: string[] } | { agreed: false; reason: string; votes: Vote[] };
+export type ConsensusVerdict =
+  | { agreed: true; output: Json; agreeing: string[]; dissenting: string[] }
+  | { agreed: false; reason: string; votes: Vote[] };
 
 /** Whether two outputs agree under `compare`: the same JSON text, the same value, or a CEL expression over `a` and `b`. */
 function sameAnswer(compare: NonNullable<Consensus['compare']>, a: Json, b: Json): boolean {
@@ -39,7 +41,12 @@ export function judgeConsensus(consensus: Consensus, votes: Vote[]): ConsensusVe
   const needed = consensus.agree === 'all' ? votes.length : Math.floor(votes.length / 2) + 1;
   if (largest.length >= needed) {
     const agreeing = largest.map((vote) => vote.capability);
-    return { agreed: true, output: (largest[0] as Vote).output, agreeing, dissenting: votes.map((vote) => vote.capability).filter((id) => !agreeing.includes(id)) };
+    return {
+      agreed: true,
+      output: (largest[0] as Vote).output,
+      agreeing,
+      dissenting: votes.map((vote) => vote.capability).filter((id) => !agreeing.includes(id)),
+    };
   }
   return {
     agreed: false,

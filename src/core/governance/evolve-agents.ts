@@ -1,7 +1,9 @@
 import type { EventOf, HandoffParty } from '../events.js';
 import type { AgentHandoff, RunState } from '../state.js';
 
-type AgentEvent = (EventOf<'agent.status_reported'> | EventOf<'agent.routed'> | EventOf<'handoff.queued'>) & { at: string };
+type AgentEvent = (EventOf<'agent.status_reported'> | EventOf<'agent.routed'> | EventOf<'handoff.queued'>) & {
+  at: string;
+};
 
 /** Where a report is kept: one latest report per step and per phase. */
 export function reportKey(target: { step: string | null; phase: string | null }): string {
@@ -13,8 +15,16 @@ export function reportKey(target: { step: string | null; phase: string | null })
  * to, on the step it was handed, saying anything but `assigned` (the handoff's own report).
  * The handoffs projection uses the same rule, so the two never disagree.
  */
-export function takesUpHandoff(report: { agent: string; step: string | null; status: string }, handoff: { to: HandoffParty }): boolean {
-  return report.status !== 'assigned' && report.step !== null && report.step === handoff.to.step && report.agent === handoff.to.agent;
+export function takesUpHandoff(
+  report: { agent: string; step: string | null; status: string },
+  handoff: { to: HandoffParty },
+): boolean {
+  return (
+    report.status !== 'assigned' &&
+    report.step !== null &&
+    report.step === handoff.to.step &&
+    report.agent === handoff.to.agent
+  );
 }
 
 /**
@@ -28,7 +38,8 @@ export function evolveAgents(state: RunState, event: AgentEvent): RunState {
       const { agent, step, phase, status, note, by } = event.data;
       state.agentReports.set(reportKey(event.data), { agent, step, phase, status, note, by, at: event.at });
       for (const handoff of state.handoffs) {
-        if (handoff.status === 'queued' && takesUpHandoff(event.data, handoff)) Object.assign(handoff, { status: 'accepted', acceptedAt: event.at } satisfies Partial<AgentHandoff>);
+        if (handoff.status === 'queued' && takesUpHandoff(event.data, handoff))
+          Object.assign(handoff, { status: 'accepted', acceptedAt: event.at } satisfies Partial<AgentHandoff>);
       }
       return state;
     }

@@ -51,7 +51,16 @@ export function evolveGovernance(state: RunState, event: GovernanceEvent): RunSt
     case 'decision.requested': {
       const { id, kind, step, phase, reason, detail } = event.data;
       const retry = escalationRetryOf(event.data);
-      state.pending.set(id, { id, kind, step, phase, reason, ...(detail !== undefined && { detail }), ...(retry !== undefined && { retry }), since: event.at });
+      state.pending.set(id, {
+        id,
+        kind,
+        step,
+        phase,
+        reason,
+        ...(detail !== undefined && { detail }),
+        ...(retry !== undefined && { retry }),
+        since: event.at,
+      });
       if (step !== null && (kind === 'confirm' || kind === 'signal' || kind === 'escalation')) {
         const held = stepOf(state, step);
         held.status = kind === 'escalation' ? 'escalated' : 'awaiting';
@@ -73,7 +82,8 @@ export function evolveGovernance(state: RunState, event: GovernanceEvent): RunSt
         return state;
       }
       state.approvals.set(pending.id, { by, comment });
-      if (pending.kind === 'escalation' && pending.step !== null) retryEscalated(state, pending.step, pending.retry ?? { instances: [] });
+      if (pending.kind === 'escalation' && pending.step !== null)
+        retryEscalated(state, pending.step, pending.retry ?? { instances: [] });
       else if (pending.step !== null) release(state, pending.step);
       return state;
     }
@@ -102,13 +112,19 @@ export function evolveGovernance(state: RunState, event: GovernanceEvent): RunSt
       state.cancelRequests.push({ step: event.data.step, by: event.data.by, reason: event.data.reason });
       return state;
     case 'step.deferred':
-      state.deferred.set(event.data.step, { until: event.data.until === null ? null : Date.parse(event.data.until), signal: event.data.signal });
+      state.deferred.set(event.data.step, {
+        until: event.data.until === null ? null : Date.parse(event.data.until),
+        signal: event.data.signal,
+      });
       return state;
     case 'plan.revised':
       return revise(state, event);
     case 'artifact.sealed':
     case 'step.sealed': {
-      const names = event.type === 'artifact.sealed' ? [event.data.artifact] : event.data.artifacts.map((artifact) => artifact.name);
+      const names =
+        event.type === 'artifact.sealed'
+          ? [event.data.artifact]
+          : event.data.artifacts.map((artifact) => artifact.name);
       for (const name of names) {
         const artifact = state.artifacts.get(name);
         if (artifact) artifact.sealed = true;

@@ -13,7 +13,9 @@ export function evaluateGate(state: RunState, phase: PhaseState): GateVerdict {
   if (gate === null) return { status: 'open', reason: `"${phase.id}" has no gate` };
   if ('approval' in gate) {
     const approval = state.approvals.get(decisionId(DecisionKind.gate, phase.id));
-    return approval ? { status: 'open', reason: `approved by ${approval.by}${approval.comment ? `: ${approval.comment}` : ''}` } : { status: 'approval', reason: `"${phase.id}" needs a person's approval` };
+    return approval
+      ? { status: 'open', reason: `approved by ${approval.by}${approval.comment ? `: ${approval.comment}` : ''}` }
+      : { status: 'approval', reason: `"${phase.id}" needs a person's approval` };
   }
   if ('evidence' in gate) {
     const missing: string[] = [];
@@ -26,7 +28,9 @@ export function evaluateGate(state: RunState, phase: PhaseState): GateVerdict {
       const status = state.steps[id]?.status ?? 'unknown';
       if (status !== 'succeeded') missing.push(`check step "${id}" has not succeeded (${status})`);
     }
-    return missing.length === 0 ? { status: 'open', reason: 'all evidence is present' } : { status: 'closed', reason: missing.join('; ') };
+    return missing.length === 0
+      ? { status: 'open', reason: 'all evidence is present' }
+      : { status: 'closed', reason: missing.join('; ') };
   }
   try {
     const expression = compileExpression(gate.policy, 'policy');
@@ -35,21 +39,41 @@ export function evaluateGate(state: RunState, phase: PhaseState): GateVerdict {
       const step = state.steps[ref];
       if (step) steps[ref] = { status: step.status, output: step.output };
     }
-    const value = expression.evaluate({ inputs: state.inputs, steps, budget: budgetView(state), phases: Object.fromEntries(state.phases.map((p) => [p.id, phaseReadiness(p)])) });
+    const value = expression.evaluate({
+      inputs: state.inputs,
+      steps,
+      budget: budgetView(state),
+      phases: Object.fromEntries(state.phases.map((p) => [p.id, phaseReadiness(p)])),
+    });
     if (value === true) return { status: 'open', reason: `policy \`${gate.policy}\` is true` };
     return { status: 'closed', reason: `policy \`${gate.policy}\` is ${JSON.stringify(value)}` };
   } catch (error) {
     if (!(error instanceof ExpressionError) && !(error instanceof RangeError)) throw error;
-    return { status: 'closed', reason: `policy \`${gate.policy}\` cannot be evaluated (${error.message}), so the gate stays closed` };
+    return {
+      status: 'closed',
+      reason: `policy \`${gate.policy}\` cannot be evaluated (${error.message}), so the gate stays closed`,
+    };
   }
 }
 
 /** The budget as expressions see it: `budget.limit` is -1.0 when the run has none. */
 export function budgetView(state: RunState): Record<string, number> {
   const { limitUsd, spentUsd, reservedUsd } = state.budget;
-  return { limit: limitUsd ?? -1, spent: spentUsd, reserved: reservedUsd, remaining: limitUsd === null ? -1 : limitUsd - spentUsd - reservedUsd };
+  return {
+    limit: limitUsd ?? -1,
+    spent: spentUsd,
+    reserved: reservedUsd,
+    remaining: limitUsd === null ? -1 : limitUsd - spentUsd - reservedUsd,
+  };
 }
 
 export function transitionView(state: RunState): TransitionView {
-  return { phases: state.phases.map((phase) => ({ id: phase.id, readiness: phaseReadiness(phase), onPartial: phase.onPartial, gate: evaluateGate(state, phase) })) };
+  return {
+    phases: state.phases.map((phase) => ({
+      id: phase.id,
+      readiness: phaseReadiness(phase),
+      onPartial: phase.onPartial,
+      gate: evaluateGate(state, phase),
+    })),
+  };
 }

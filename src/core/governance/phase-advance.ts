@@ -21,16 +21,31 @@ export function advancePhases(state: RunState, emit: Emit): void {
     const current = state.phases[state.openPhase];
     const approval = state.approvals.get(decisionId(DecisionKind.gate, next.id));
     const escalation = approval ? { approvedBy: approval.by, comment: approval.comment } : undefined;
-    const verdict = current ? validatePhaseTransition(transitionView(state), current.id, next.id, escalation) : firstPhase(state, escalation !== undefined);
+    const verdict = current
+      ? validatePhaseTransition(transitionView(state), current.id, next.id, escalation)
+      : firstPhase(state, escalation !== undefined);
     if (verdict.allowed) {
       emit({ type: 'phase.opened', data: { phase: next.id, from: current?.id ?? null, reason: verdict.reason } });
       continue;
     }
     const complete = !current || current.terminal === current.steps.length;
     if (!complete) return; // not a refusal: the phase is still at work
-    if (state.transitionDenied !== verdict.reason) emit({ type: 'phase.transition_denied', data: { from: current?.id ?? '(start)', to: next.id, reason: verdict.reason } });
+    if (state.transitionDenied !== verdict.reason)
+      emit({
+        type: 'phase.transition_denied',
+        data: { from: current?.id ?? '(start)', to: next.id, reason: verdict.reason },
+      });
     if (!state.pending.has(decisionId(DecisionKind.gate, next.id))) {
-      emit({ type: 'decision.requested', data: { id: decisionId(DecisionKind.gate, next.id), kind: 'gate', step: null, phase: next.id, reason: verdict.reason } });
+      emit({
+        type: 'decision.requested',
+        data: {
+          id: decisionId(DecisionKind.gate, next.id),
+          kind: 'gate',
+          step: null,
+          phase: next.id,
+          reason: verdict.reason,
+        },
+      });
     }
     return;
   }
@@ -42,6 +57,10 @@ export function firstPhase(state: RunState, overridden: boolean): { allowed: boo
   if (!phase) return { allowed: false, reason: 'the plan has no phases' };
   const gate = evaluateGate(state, phase);
   if (gate.status === 'open') return { allowed: true, reason: gate.reason };
-  if (overridden) return { allowed: true, reason: `the gate of "${phase.id}" is ${gate.status} (overridden by an operator)` };
-  return { allowed: false, reason: `the gate of "${phase.id}" is ${gate.status === 'approval' ? 'waiting for approval' : 'closed'}: ${gate.reason}` };
+  if (overridden)
+    return { allowed: true, reason: `the gate of "${phase.id}" is ${gate.status} (overridden by an operator)` };
+  return {
+    allowed: false,
+    reason: `the gate of "${phase.id}" is ${gate.status === 'approval' ? 'waiting for approval' : 'closed'}: ${gate.reason}`,
+  };
 }

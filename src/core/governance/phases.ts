@@ -37,10 +37,20 @@ export function phaseIds(plan: Plan): string[] {
 }
 
 export function phasesOf(plan: Plan): PhaseState[] {
-  const declared = new Map((plan.phases ?? []).map((phase) => (typeof phase === 'string' ? [phase, undefined] : [phase.id, phase])));
+  const declared = new Map(
+    (plan.phases ?? []).map((phase) => (typeof phase === 'string' ? [phase, undefined] : [phase.id, phase])),
+  );
   return phaseIds(plan).map((id) => {
     const phase = declared.get(id);
-    return { id, gate: phase?.gate ?? null, onPartial: phase?.on_partial ?? 'block', steps: [], terminal: 0, failed: 0, started: 0 };
+    return {
+      id,
+      gate: phase?.gate ?? null,
+      onPartial: phase?.on_partial ?? 'block',
+      steps: [],
+      terminal: 0,
+      failed: 0,
+      started: 0,
+    };
   });
 }
 
@@ -51,7 +61,8 @@ export function phaseReadiness(phase: Pick<PhaseState, 'steps' | 'terminal' | 'f
 }
 
 /** What a gate says right now. `approval` waits for a person; anything unknown is `closed`. */
-export type GateVerdict = { status: 'open'; reason: string } | { status: 'closed'; reason: string } | { status: 'approval'; reason: string };
+export type GateVerdict =
+  { status: 'open'; reason: string } | { status: 'closed'; reason: string } | { status: 'approval'; reason: string };
 
 /** What the transition rule looks at: each phase's readiness, partial policy and gate verdict. */
 export interface TransitionView {
@@ -73,18 +84,37 @@ export type TransitionVerdict = { allowed: true; reason: string } | { allowed: f
  * phase or go back. Every denial names its reason.
  * @example validatePhaseTransition(view, 'infrastructure', 'execution') // { allowed: false, reason: 'phase "infrastructure" is not complete: ...' }
  */
-export function validatePhaseTransition(view: TransitionView, from: string, to: string, escalation?: Escalation): TransitionVerdict {
+export function validatePhaseTransition(
+  view: TransitionView,
+  from: string,
+  to: string,
+  escalation?: Escalation,
+): TransitionVerdict {
   const ids = view.phases.map((phase) => phase.id);
   const fromIndex = ids.indexOf(from);
   const toIndex = ids.indexOf(to);
   if (fromIndex < 0) return { allowed: false, reason: `unknown phase "${from}"; phases: ${ids.join(', ')}` };
   if (toIndex < 0) return { allowed: false, reason: `unknown phase "${to}"; phases: ${ids.join(', ')}` };
-  if (toIndex === fromIndex) return { allowed: false, reason: `"${to}" is already open: a phase opens once; to redo work, revise or revert the plan` };
-  if (toIndex < fromIndex) return { allowed: false, reason: `phases only move forward ("${to}" comes before "${from}"); to redo work, revise or revert the plan` };
-  if (toIndex > fromIndex + 1) return { allowed: false, reason: `"${to}" cannot open before "${ids[fromIndex + 1]}": phases open in order (${ids.join(' -> ')})` };
+  if (toIndex === fromIndex)
+    return {
+      allowed: false,
+      reason: `"${to}" is already open: a phase opens once; to redo work, revise or revert the plan`,
+    };
+  if (toIndex < fromIndex)
+    return {
+      allowed: false,
+      reason: `phases only move forward ("${to}" comes before "${from}"); to redo work, revise or revert the plan`,
+    };
+  if (toIndex > fromIndex + 1)
+    return {
+      allowed: false,
+      reason: `"${to}" cannot open before "${ids[fromIndex + 1]}": phases open in order (${ids.join(' -> ')})`,
+    };
   const source = view.phases[fromIndex] as TransitionView['phases'][number];
   const target = view.phases[toIndex] as TransitionView['phases'][number];
-  const override = escalation ? ` (overridden by ${escalation.approvedBy}${escalation.comment ? `: ${escalation.comment}` : ''})` : '';
+  const override = escalation
+    ? ` (overridden by ${escalation.approvedBy}${escalation.comment ? `: ${escalation.comment}` : ''})`
+    : '';
   switch (source.readiness) {
     case 'needed':
     case 'building':
@@ -93,12 +123,24 @@ export function validatePhaseTransition(view: TransitionView, from: string, to: 
       if (!escalation) return { allowed: false, reason: `phase "${from}" failed: every step in it failed` };
       break;
     case 'partial':
-      if (target.onPartial === 'block' && !escalation) return { allowed: false, reason: `phase "${from}" is partial (some steps failed) and "${to}" has on_partial: block` };
+      if (target.onPartial === 'block' && !escalation)
+        return {
+          allowed: false,
+          reason: `phase "${from}" is partial (some steps failed) and "${to}" has on_partial: block`,
+        };
       break;
     case 'ready':
       break;
   }
-  if (target.gate.status !== 'open' && !escalation) return { allowed: false, reason: `the gate of "${to}" is ${target.gate.status === 'approval' ? 'waiting for approval' : 'closed'}: ${target.gate.reason}` };
-  if (escalation && (target.gate.status !== 'open' || source.readiness !== 'ready')) return { allowed: true, reason: `"${from}" is ${source.readiness} and the gate of "${to}" is ${target.gate.status}${override}` };
+  if (target.gate.status !== 'open' && !escalation)
+    return {
+      allowed: false,
+      reason: `the gate of "${to}" is ${target.gate.status === 'approval' ? 'waiting for approval' : 'closed'}: ${target.gate.reason}`,
+    };
+  if (escalation && (target.gate.status !== 'open' || source.readiness !== 'ready'))
+    return {
+      allowed: true,
+      reason: `"${from}" is ${source.readiness} and the gate of "${to}" is ${target.gate.status}${override}`,
+    };
   return { allowed: true, reason: `"${from}" is ${source.readiness}; ${target.gate.reason}` };
 }

@@ -1,6 +1,12 @@
 import { z } from 'zod';
 
-const Candidate = z.strictObject({ capability: z.string(), kind: z.string(), strength: z.number().nullable(), chosen: z.boolean(), reason: z.string() });
+const Candidate = z.strictObject({
+  capability: z.string(),
+  kind: z.string(),
+  strength: z.number().nullable(),
+  chosen: z.boolean(),
+  reason: z.string(),
+});
 
 /**
  * The pre-flight report (`PreflightReport`) as a schema, for the surfaces that describe what they
@@ -25,7 +31,13 @@ export const PreflightReportSchema = z.strictObject({
       perItem: z.boolean(),
       certain: z.boolean(),
       arithmetic: z.string(),
-      scope: z.array(z.string()).readonly().nullable().describe("What the step's capabilities may touch (the run's scope narrowed by the step's); null when no scope is declared"),
+      scope: z
+        .array(z.string())
+        .readonly()
+        .nullable()
+        .describe(
+          "What the step's capabilities may touch (the run's scope narrowed by the step's); null when no scope is declared",
+        ),
     }),
   ),
   minUsd: z.number(),
@@ -34,7 +46,14 @@ export const PreflightReportSchema = z.strictObject({
   budgetUsd: z.number().nullable(),
   deadline: z.string().nullable(),
   maxParallel: z.int().nullable(),
-  phases: z.array(z.strictObject({ id: z.string(), gate: z.string().nullable(), onPartial: z.enum(['block', 'continue']), steps: z.array(z.string()) })),
+  phases: z.array(
+    z.strictObject({
+      id: z.string(),
+      gate: z.string().nullable(),
+      onPartial: z.enum(['block', 'continue']),
+      steps: z.array(z.string()),
+    }),
+  ),
   confirmations: z.array(z.string()),
   problems: z.array(z.string()).describe('what would make a submit refuse the plan; empty when it can run'),
   notes: z.array(z.string()),

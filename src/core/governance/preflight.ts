@@ -66,7 +66,10 @@ export function describeGate(gate: Gate | null): string | null {
   if (gate === null) return null;
   if ('approval' in gate) return 'approval by a person';
   if ('policy' in gate) return `policy \`${gate.policy}\``;
-  const parts = [...(gate.evidence.artifacts ?? []).map((name) => `sealed ${name}`), ...(gate.evidence.checks ?? []).map((step) => `${step} succeeded`)];
+  const parts = [
+    ...(gate.evidence.artifacts ?? []).map((name) => `sealed ${name}`),
+    ...(gate.evidence.checks ?? []).map((step) => `${step} succeeded`),
+  ];
   return `evidence: ${parts.join(', ') || 'none listed'}`;
 }
 
@@ -104,29 +107,63 @@ export function needsConfirmation(plan: Plan, id: string): boolean {
 
 /** The money a step may use at the run's start: its own budget and the run's, the smaller. */
 function startingBudget(plan: Plan, step: Step): number | null {
-  const limits = [plan.constraints?.budget_usd, step.constraints?.budget_usd].filter((limit): limit is number => limit !== undefined);
+  const limits = [plan.constraints?.budget_usd, step.constraints?.budget_usd].filter(
+    (limit): limit is number => limit !== undefined,
+  );
   return limits.length === 0 ? null : Math.min(...limits);
 }
 
-function planStep(plan: Plan, registry: Registry, id: string, step: Step, phase: { id: string; gate: Gate | null }, certain: boolean, problems: string[]): PreflightStep {
+function planStep(
+  plan: Plan,
+  registry: Registry,
+  id: string,
+  step: Step,
+  phase: { id: string; gate: Gate | null },
+  certain: boolean,
+  problems: string[],
+): PreflightStep {
   const base = {
     step: id,
     phase: phase.id,
     gate: describeGate(phase.gate),
     confirm: needsConfirmation(plan, id),
-    awaits: step.await === undefined ? null : typeof step.await.signal === 'string' ? [step.await.signal] : step.await.signal,
+    awaits:
+      step.await === undefined ? null : typeof step.await.signal === 'string' ? [step.await.signal] : step.await.signal,
     scope: stepScope(plan, id),
     perItem: step.for_each !== undefined,
     certain,
   };
   if (step.skill === undefined && step.capability === undefined) {
-    return { ...base, capability: null, voters: null, reason: 'waits for a signal; runs on no capability', candidates: [], minUsd: 0, worstUsd: 0, arithmetic: 'no capability' };
+    return {
+      ...base,
+      capability: null,
+      voters: null,
+      reason: 'waits for a signal; runs on no capability',
+      candidates: [],
+      minUsd: 0,
+      worstUsd: 0,
+      arithmetic: 'no capability',
+    };
   }
-  const route = routeStep(id, step, registry, { ...staticPolicy(plan, step), remainingUsd: startingBudget(plan, step) });
+  const route = routeStep(id, step, registry, {
+    ...staticPolicy(plan, step),
+    remainingUsd: startingBudget(plan, step),
+  });
   if (!route.ok) {
     const candidates = route.candidates.map((c) => `${c.capability} (${c.kind}): ${c.reason}`);
-    problems.push(`step "${id}" cannot be routed to an allowed, permitted capability: ${route.reason}${candidates.length > 0 ? `; candidates: ${candidates.join('; ')}` : ''}`);
-    return { ...base, capability: null, voters: null, reason: route.reason, candidates: route.candidates, minUsd: 0, worstUsd: 0, arithmetic: 'not routable' };
+    problems.push(
+      `step "${id}" cannot be routed to an allowed, permitted capability: ${route.reason}${candidates.length > 0 ? `; candidates: ${candidates.join('; ')}` : ''}`,
+    );
+    return {
+      ...base,
+      capability: null,
+      voters: null,
+      reason: route.reason,
+      candidates: route.candidates,
+      minUsd: 0,
+      worstUsd: 0,
+      arithmetic: 'not routable',
+    };
   }
   const voters = route.route.voters ?? [route.route.capability];
   const costOf = (capability: string): number => registry[capability]?.costUsd ?? 0;
@@ -143,15 +180,38 @@ function planStep(plan: Plan, registry: Registry, id: string, step: Step, phase:
     const descriptor = registry[capability];
     if (!descriptor) continue;
     const missing = (descriptor.permissions ?? []).filter((permission) => !grant.permissions.includes(permission));
-    if (grant.allow !== null && !grant.allow.includes(descriptor.kind)) problems.push(`step "${id}": ${field} "${capability}" is of kind "${descriptor.kind}", which is not allowed (allow: ${grant.allow.join(', ') || 'none'})`);
-    else if (missing.length > 0) problems.push(`step "${id}": ${field} "${capability}" needs permission ${missing.map((p) => `"${p}"`).join(', ')}, which the run does not grant`);
+    if (grant.allow !== null && !grant.allow.includes(descriptor.kind))
+      problems.push(
+        `step "${id}": ${field} "${capability}" is of kind "${descriptor.kind}", which is not allowed (allow: ${grant.allow.join(', ') || 'none'})`,
+      );
+    else if (missing.length > 0)
+      problems.push(
+        `step "${id}": ${field} "${capability}" needs permission ${missing.map((p) => `"${p}"`).join(', ')}, which the run does not grant`,
+      );
   }
   const check = step.check ? costOf(step.check.capability) : 0;
   const minUsd = round(voters.reduce((sum, voter) => sum + costOf(voter), 0) + check);
   const worstUsd = round(strongest * tries * voters.length * iterations + check);
-  const factors = [usd(strongest), ...(tries > 1 ? [`${tries} attempts`] : []), ...(voters.length > 1 ? [`${voters.length} votes`] : []), ...(iterations > 1 ? [`${iterations} iterations`] : [])];
-  const arithmetic = strongest === 0 && check === 0 ? 'free' : `${factors.join(' x ')}${check > 0 ? ` + check ${usd(check)}` : ''}${base.perItem ? ' per item' : ''}`;
-  return { ...base, capability: route.route.capability, voters: route.route.voters ?? null, reason: route.route.reason, candidates: route.route.candidates, minUsd, worstUsd, arithmetic };
+  const factors = [
+    usd(strongest),
+    ...(tries > 1 ? [`${tries} attempts`] : []),
+    ...(voters.length > 1 ? [`${voters.length} votes`] : []),
+    ...(iterations > 1 ? [`${iterations} iterations`] : []),
+  ];
+  const arithmetic =
+    strongest === 0 && check === 0
+      ? 'free'
+      : `${factors.join(' x ')}${check > 0 ? ` + check ${usd(check)}` : ''}${base.perItem ? ' per item' : ''}`;
+  return {
+    ...base,
+    capability: route.route.capability,
+    voters: route.route.voters ?? null,
+    reason: route.route.reason,
+    candidates: route.route.candidates,
+    minUsd,
+    worstUsd,
+    arithmetic,
+  };
 }
 
 /**
@@ -168,12 +228,17 @@ export function preflight(plan: Plan, registry: Registry): PreflightReport {
   const declared = new Set(phases.map((phase) => phase.id));
   for (const [id, step] of Object.entries(plan.steps)) {
     const phase = phases.find((candidate) => candidate.id === step.phase) ?? (phases[0] as (typeof phases)[number]);
-    if (step.phase !== undefined && !declared.has(step.phase)) problems.push(`step "${id}" names phase "${step.phase}", which the plan does not have (${[...declared].join(', ')})`);
+    if (step.phase !== undefined && !declared.has(step.phase))
+      problems.push(
+        `step "${id}" names phase "${step.phase}", which the plan does not have (${[...declared].join(', ')})`,
+      );
     phase.steps.push(id);
     phaseByStep.set(id, phase);
   }
   const certain = certainSteps(plan);
-  const steps = Object.entries(plan.steps).map(([id, step]) => planStep(plan, registry, id, step, phaseByStep.get(id) as (typeof phases)[number], certain.has(id), problems));
+  const steps = Object.entries(plan.steps).map(([id, step]) =>
+    planStep(plan, registry, id, step, phaseByStep.get(id) as (typeof phases)[number], certain.has(id), problems),
+  );
 
   const counted = steps.filter((step) => step.certain && !step.perItem && step.minUsd > 0);
   const minUsd = round(counted.reduce((sum, step) => sum + step.minUsd, 0));
@@ -182,17 +247,27 @@ export function preflight(plan: Plan, registry: Registry): PreflightReport {
   const budgetUsd = plan.constraints?.budget_usd ?? null;
   if (budgetUsd !== null) {
     if (minUsd > budgetUsd + 1e-9) {
-      problems.push(`minimum cost ${usd(minUsd)} (${counted.map((step) => `${step.step} ${usd(step.minUsd)}`).join(' + ')}) exceeds budget_usd ${usd(budgetUsd)}`);
+      problems.push(
+        `minimum cost ${usd(minUsd)} (${counted.map((step) => `${step.step} ${usd(step.minUsd)}`).join(' + ')}) exceeds budget_usd ${usd(budgetUsd)}`,
+      );
     } else if (worstUsd > budgetUsd + 1e-9 || Object.keys(perItemUsd).length > 0) {
       notes.push(
-        `the worst case ${usd(worstUsd)}${Object.keys(perItemUsd).length > 0 ? ` plus ${Object.entries(perItemUsd).map(([id, cost]) => `${usd(cost)} per item of ${id}`).join(', ')}` : ''} may exceed budget_usd ${usd(budgetUsd)}: attempts that would pass it wait for reservations to settle, or escalate`,
+        `the worst case ${usd(worstUsd)}${
+          Object.keys(perItemUsd).length > 0
+            ? ` plus ${Object.entries(perItemUsd)
+                .map(([id, cost]) => `${usd(cost)} per item of ${id}`)
+                .join(', ')}`
+            : ''
+        } may exceed budget_usd ${usd(budgetUsd)}: attempts that would pass it wait for reservations to settle, or escalate`,
       );
     }
   }
   for (const step of steps) {
     const limit = plan.steps[step.step]?.constraints?.budget_usd;
     if (limit !== undefined && step.capability !== null && step.minUsd > limit + 1e-9) {
-      problems.push(`step "${step.step}": minimum cost ${usd(step.minUsd)} exceeds its constraints.budget_usd ${usd(limit)}`);
+      problems.push(
+        `step "${step.step}": minimum cost ${usd(step.minUsd)} exceeds its constraints.budget_usd ${usd(limit)}`,
+      );
     }
   }
   return {
@@ -204,7 +279,12 @@ export function preflight(plan: Plan, registry: Registry): PreflightReport {
     budgetUsd,
     deadline: plan.constraints?.deadline ?? null,
     maxParallel: plan.constraints?.max_parallel ?? null,
-    phases: phases.map((phase) => ({ id: phase.id, gate: describeGate(phase.gate), onPartial: phase.onPartial, steps: phase.steps })),
+    phases: phases.map((phase) => ({
+      id: phase.id,
+      gate: describeGate(phase.gate),
+      onPartial: phase.onPartial,
+      steps: phase.steps,
+    })),
     confirmations: Object.keys(plan.steps).filter((id) => needsConfirmation(plan, id)),
     problems,
     notes,
@@ -213,7 +293,12 @@ export function preflight(plan: Plan, registry: Registry): PreflightReport {
 
 function table(rows: string[][]): string[] {
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
-  return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('  ').trimEnd());
+  return rows.map((row) =>
+    row
+      .map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0)))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 /** The report for a person: plain text, aligned columns, problems last. */
@@ -224,7 +309,10 @@ export function formatPreflight(report: PreflightReport): string {
     ...table([
       ['budget', report.budgetUsd === null ? 'none' : usd(report.budgetUsd)],
       ['minimum cost', usd(report.minUsd)],
-      ['worst case', `${usd(report.worstUsd)}${perItem.map(([id, cost]) => ` + ${usd(cost)} per item of ${id}`).join('')}`],
+      [
+        'worst case',
+        `${usd(report.worstUsd)}${perItem.map(([id, cost]) => ` + ${usd(cost)} per item of ${id}`).join('')}`,
+      ],
       ['deadline', report.deadline ?? 'none'],
       ['max parallel', report.maxParallel === null ? 'no limit' : String(report.maxParallel)],
     ]).map((line) => `  ${line}`),
@@ -232,17 +320,45 @@ export function formatPreflight(report: PreflightReport): string {
   lines.push('', 'steps');
   const rows = [['step', 'phase', 'capability', 'minimum', 'worst case', 'why']];
   for (const step of report.steps) {
-    const where = step.voters ? step.voters.join(', ') : (step.capability ?? (step.awaits ? `(signal ${step.awaits.join(' | ')})` : '(none)'));
+    const where = step.voters
+      ? step.voters.join(', ')
+      : (step.capability ?? (step.awaits ? `(signal ${step.awaits.join(' | ')})` : '(none)'));
     const scope = step.scope === null ? [] : [`scope ${step.scope.join(', ') || 'empty'}`];
-    const flags = [...(step.confirm ? ['confirm'] : []), ...(step.certain ? [] : ['conditional']), ...(step.perItem ? ['per item'] : []), ...scope];
-    rows.push([step.step, step.phase, where, usd(step.minUsd), `${usd(step.worstUsd)} (${step.arithmetic})`, `${step.reason}${flags.length > 0 ? ` [${flags.join(', ')}]` : ''}`]);
+    const flags = [
+      ...(step.confirm ? ['confirm'] : []),
+      ...(step.certain ? [] : ['conditional']),
+      ...(step.perItem ? ['per item'] : []),
+      ...scope,
+    ];
+    rows.push([
+      step.step,
+      step.phase,
+      where,
+      usd(step.minUsd),
+      `${usd(step.worstUsd)} (${step.arithmetic})`,
+      `${step.reason}${flags.length > 0 ? ` [${flags.join(', ')}]` : ''}`,
+    ]);
   }
   lines.push(...table(rows).map((line) => `  ${line}`));
   lines.push('', 'phases');
-  lines.push(...table(report.phases.map((phase) => [phase.id, phase.gate === null ? 'no gate' : `gate: ${phase.gate}`, `on_partial: ${phase.onPartial}`, `${phase.steps.length} ${phase.steps.length === 1 ? 'step' : 'steps'}`])).map((line) => `  ${line}`));
+  lines.push(
+    ...table(
+      report.phases.map((phase) => [
+        phase.id,
+        phase.gate === null ? 'no gate' : `gate: ${phase.gate}`,
+        `on_partial: ${phase.onPartial}`,
+        `${phase.steps.length} ${phase.steps.length === 1 ? 'step' : 'steps'}`,
+      ]),
+    ).map((line) => `  ${line}`),
+  );
   lines.push('', `confirmations: ${report.confirmations.length === 0 ? 'none' : report.confirmations.join(', ')}`);
   if (report.notes.length > 0) lines.push('', 'notes', ...report.notes.map((note) => `  - ${note}`));
-  lines.push('', report.problems.length === 0 ? 'no problems: the plan can run' : `problems (${report.problems.length}): the plan cannot run as it stands`);
+  lines.push(
+    '',
+    report.problems.length === 0
+      ? 'no problems: the plan can run'
+      : `problems (${report.problems.length}): the plan cannot run as it stands`,
+  );
   lines.push(...report.problems.map((problem) => `  - ${problem}`));
   return lines.join('\n');
 }

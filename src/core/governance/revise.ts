@@ -38,7 +38,14 @@ function topologicalOrder(plan: Plan): string[] {
  */
 export function revise(state: RunState, event: Revised): RunState {
   const { plan, planHash, registry, revision } = event.data;
-  const next = createRunState({ runId: state.runId, at: state.createdAt, plan, planHash, inputs: state.inputs, registry });
+  const next = createRunState({
+    runId: state.runId,
+    at: state.createdAt,
+    plan,
+    planHash,
+    inputs: state.inputs,
+    registry,
+  });
   const kept = new Set<string>();
   for (const id of topologicalOrder(plan)) {
     const before = state.plan.steps[id];

@@ -1,5 +1,14 @@
 import { checkedParts, readArgument } from './argument-reading.js';
-import { describePath, entryHolds, isPathLike, parseScopeEntry, resolveEntry, resolvePath, urlTarget, type ScopeEntry } from './scope-entry.js';
+import {
+  describePath,
+  entryHolds,
+  isPathLike,
+  parseScopeEntry,
+  resolveEntry,
+  resolvePath,
+  urlTarget,
+  type ScopeEntry,
+} from './scope-entry.js';
 
 /**
  * The check a command's arguments get before it is spawned: every part of an argument that a
@@ -32,13 +41,19 @@ function targetOf(text: string, directory: string): Target {
       const target = urlTarget(url);
       const read = `/${target.segments.join('/')}`;
       // Shown as WHATWG resolves it, and as a server that decodes `%2F` reads its path when that differs.
-      const decoded = url.pathname.replace(/\/$/, '') === read.replace(/\/$/, '') ? '' : ` (read as ${url.origin}${read} where %2F is decoded)`;
+      const decoded =
+        url.pathname.replace(/\/$/, '') === read.replace(/\/$/, '')
+          ? ''
+          : ` (read as ${url.origin}${read} where %2F is decoded)`;
       return { ok: true, target, shown: `the URL ${url.origin}${url.pathname}${decoded}`, relative: false };
     }
     case 'path': {
       // Absolute once resolved, whatever it was: shown as the path the command would open.
       const target = resolvePath(reading.path, directory);
-      const shown = reading.via === 'file URL' ? `the path ${describePath(target)} (a file: URL)` : `the path ${describePath(target)}`;
+      const shown =
+        reading.via === 'file URL'
+          ? `the path ${describePath(target)} (a file: URL)`
+          : `the path ${describePath(target)}`;
       return { ok: true, target, shown, relative: !reading.path.absolute };
     }
   }
@@ -57,7 +72,11 @@ function quoted(text: string): string {
  * that does not parse holds nothing.
  * @example argumentOutsideScope(['cp', 'a', '/etc/passwd'], ['./out'], '/home/me/project') // { index: 2, ... }
  */
-export function argumentOutsideScope(argv: readonly string[], scope: readonly string[], directory: string): ScopeViolation | null {
+export function argumentOutsideScope(
+  argv: readonly string[],
+  scope: readonly string[],
+  directory: string,
+): ScopeViolation | null {
   const entries = scope.flatMap((text) => {
     const parsed = parseScopeEntry(text);
     return parsed.ok ? [resolveEntry(parsed.entry, directory)] : [];
@@ -70,10 +89,22 @@ export function argumentOutsideScope(argv: readonly string[], scope: readonly st
       if (found === null) continue;
       const named = part === value ? '' : ` (its value ${quoted(part)})`;
       const relative = relativeEntries || (found.ok && found.relative);
-      const allowed = scope.length === 0 ? '(empty: no path or URL is allowed)' : `(${scope.join(', ')}${relative ? `; relative paths resolve against ${directory}` : ''})`;
-      if (!found.ok) return { index, value, message: `command[${index}] ${quoted(value)}${named}: ${found.why}; the step's scope is ${allowed}` };
+      const allowed =
+        scope.length === 0
+          ? '(empty: no path or URL is allowed)'
+          : `(${scope.join(', ')}${relative ? `; relative paths resolve against ${directory}` : ''})`;
+      if (!found.ok)
+        return {
+          index,
+          value,
+          message: `command[${index}] ${quoted(value)}${named}: ${found.why}; the step's scope is ${allowed}`,
+        };
       if (entries.some((entry) => entryHolds(entry, found.target))) continue;
-      return { index, value, message: `command[${index}] ${quoted(value)}${named} names ${found.shown}, which is outside the step's scope ${allowed}` };
+      return {
+        index,
+        value,
+        message: `command[${index}] ${quoted(value)}${named} names ${found.shown}, which is outside the step's scope ${allowed}`,
+      };
     }
   }
   return null;

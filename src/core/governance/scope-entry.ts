@@ -24,7 +24,8 @@ export type PathEntry = Extract<ScopeEntry, { kind: 'path' }>;
 
 export type ParsedScopeEntry = { ok: true; entry: ScopeEntry } | { ok: false; reason: string };
 
-export const SCOPE_FORMS = 'a path (`/srv/data`, `./out`), an http(s) URL (`https://api.example.com/v1`) or a host (`api.example.com`, `localhost:8080`)';
+export const SCOPE_FORMS =
+  'a path (`/srv/data`, `./out`), an http(s) URL (`https://api.example.com/v1`) or a host (`api.example.com`, `localhost:8080`)';
 
 /** Whether an argument or entry has the shape of a path: absolute, or explicitly relative. */
 export function isPathLike(text: string): boolean {
@@ -73,13 +74,19 @@ function parseUrl(text: string): ParsedScopeEntry {
     return { ok: false, reason: `"${text}" is not a valid URL` };
   }
   if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
-    return { ok: false, reason: `"${text}" has a user, query or fragment; a scope URL is a scheme, host, optional port and path prefix` };
+    return {
+      ok: false,
+      reason: `"${text}" has a user, query or fragment; a scope URL is a scheme, host, optional port and path prefix`,
+    };
   }
   return { ok: true, entry: urlTarget(url) };
 }
 
 function parseHost(text: string): ParsedScopeEntry {
-  const invalid: ParsedScopeEntry = { ok: false, reason: `"${text}" is not a path, URL or host; a scope entry is ${SCOPE_FORMS}` };
+  const invalid: ParsedScopeEntry = {
+    ok: false,
+    reason: `"${text}" is not a path, URL or host; a scope entry is ${SCOPE_FORMS}`,
+  };
   if (/[/?#@\\\s]/.test(text)) return invalid;
   let url: URL;
   try {
@@ -90,7 +97,10 @@ function parseHost(text: string): ParsedScopeEntry {
   // The URL parser drops a default port (`:80`); the entry keeps the port as written.
   const port = /^(?:\[[^\]]*\]|[^:]*):(\d+)$/.exec(text)?.[1] ?? null;
   if (url.hostname === '' || (port !== null && (Number(port) < 1 || Number(port) > 65535))) return invalid;
-  return { ok: true, entry: { kind: 'host', hostname: url.hostname, port: port === null ? null : String(Number(port)) } };
+  return {
+    ok: true,
+    entry: { kind: 'host', hostname: url.hostname, port: port === null ? null : String(Number(port)) },
+  };
 }
 
 /**
@@ -98,10 +108,15 @@ function parseHost(text: string): ParsedScopeEntry {
  * @example parseScopeEntry('./out') // { ok: true, entry: { kind: 'path', absolute: false, up: 0, segments: ['out'] } }
  */
 export function parseScopeEntry(text: string): ParsedScopeEntry {
-  if (text.includes('*')) return { ok: false, reason: `"${text}" has a wildcard; scope entries are prefixes, not patterns: list each path or host` };
+  if (text.includes('*'))
+    return {
+      ok: false,
+      reason: `"${text}" has a wildcard; scope entries are prefixes, not patterns: list each path or host`,
+    };
   if (isPathLike(text)) return { ok: true, entry: normalizePath(text) };
   if (text.includes('://')) {
-    if (!isHttpUrlLike(text)) return { ok: false, reason: `"${text}" is not an http or https URL; a scope entry is ${SCOPE_FORMS}` };
+    if (!isHttpUrlLike(text))
+      return { ok: false, reason: `"${text}" is not an http or https URL; a scope entry is ${SCOPE_FORMS}` };
     return parseUrl(text);
   }
   return parseHost(text);
@@ -128,7 +143,12 @@ export function entryHolds(outer: ScopeEntry, inner: ScopeEntry): boolean {
       return outer.port === null || outer.port === inner.port;
     case 'url':
       if (inner.kind !== 'url') return false;
-      return inner.protocol === outer.protocol && inner.hostname === outer.hostname && inner.port === outer.port && startsWith(inner.segments, outer.segments);
+      return (
+        inner.protocol === outer.protocol &&
+        inner.hostname === outer.hostname &&
+        inner.port === outer.port &&
+        startsWith(inner.segments, outer.segments)
+      );
   }
 }
 

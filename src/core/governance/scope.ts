@@ -55,9 +55,13 @@ export function scopeIssues(plan: Plan): PlanIssue[] {
       const { entry: inner } = entry;
       // Worth a hint only when the run's paths are all of the other sort: `/home/me/out` against `./out`.
       const runPaths = runEntries.filter((outer) => outer.kind === 'path');
-      const mixed = inner.kind === 'path' && runPaths.length > 0 && runPaths.every((outer) => outer.absolute !== inner.absolute);
+      const mixed =
+        inner.kind === 'path' && runPaths.length > 0 && runPaths.every((outer) => outer.absolute !== inner.absolute);
       const hint = mixed ? ' (relative and absolute paths are compared as written: write it the way the run does)' : '';
-      issues.push({ path: [...path, i], message: `"${text}" is not within the run's constraints.scope (${describeList(run)}); a step's constraints can only narrow the run's${hint}` });
+      issues.push({
+        path: [...path, i],
+        message: `"${text}" is not within the run's constraints.scope (${describeList(run)}); a step's constraints can only narrow the run's${hint}`,
+      });
     });
   }
   return issues;

@@ -18,7 +18,12 @@ export class PlanBuilder<Known extends string = never> {
   private constructor(private readonly data: Plan) {}
 
   static create(name: string, options: { objective?: string } = {}): PlanBuilder {
-    return new PlanBuilder({ baton: 1, name, ...(options.objective !== undefined && { objective: options.objective }), steps: {} });
+    return new PlanBuilder({
+      baton: 1,
+      name,
+      ...(options.objective !== undefined && { objective: options.objective }),
+      steps: {},
+    });
   }
 
   input(name: string, declaration: InputDeclaration): PlanBuilder<Known> {

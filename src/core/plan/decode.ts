@@ -28,14 +28,21 @@ function firstInvalidUtf8(bytes: Uint8Array): number {
     }
     // Per RFC 3629: the continuation bytes and the narrower range allowed after some leads.
     const [length, low, high] =
-      lead >= 0xc2 && lead <= 0xdf ? [2, 0x80, 0xbf]
-      : lead === 0xe0 ? [3, 0xa0, 0xbf]
-      : lead === 0xed ? [3, 0x80, 0x9f]
-      : lead >= 0xe1 && lead <= 0xef ? [3, 0x80, 0xbf]
-      : lead === 0xf0 ? [4, 0x90, 0xbf]
-      : lead === 0xf4 ? [4, 0x80, 0x8f]
-      : lead >= 0xf1 && lead <= 0xf3 ? [4, 0x80, 0xbf]
-      : [0, 0, 0];
+      lead >= 0xc2 && lead <= 0xdf
+        ? [2, 0x80, 0xbf]
+        : lead === 0xe0
+          ? [3, 0xa0, 0xbf]
+          : lead === 0xed
+            ? [3, 0x80, 0x9f]
+            : lead >= 0xe1 && lead <= 0xef
+              ? [3, 0x80, 0xbf]
+              : lead === 0xf0
+                ? [4, 0x90, 0xbf]
+                : lead === 0xf4
+                  ? [4, 0x80, 0x8f]
+                  : lead >= 0xf1 && lead <= 0xf3
+                    ? [4, 0x80, 0xbf]
+                    : [0, 0, 0];
     if (length === 0) return i;
     const second = bytes[i + 1];
     if (second === undefined || second < low || second > high) return i;
@@ -57,7 +64,16 @@ function firstInvalidUtf8(bytes: Uint8Array): number {
 export function decodePlanBytes(bytes: Uint8Array, file?: string): string {
   const where = file !== undefined ? { file } : {};
   const foreign = foreignEncoding(bytes);
-  if (foreign !== undefined) throw new PlanError([{ path: [], message: `plan files must be UTF-8 (this file is ${foreign}); convert it, e.g. with iconv -t UTF-8`, line: 1, column: 1, ...where }]);
+  if (foreign !== undefined)
+    throw new PlanError([
+      {
+        path: [],
+        message: `plan files must be UTF-8 (this file is ${foreign}); convert it, e.g. with iconv -t UTF-8`,
+        line: 1,
+        column: 1,
+        ...where,
+      },
+    ]);
   const bad = firstInvalidUtf8(bytes);
   if (bad !== -1) {
     // The bytes before it are valid, so they tell the line and the column (in characters).
@@ -65,7 +81,13 @@ export function decodePlanBytes(bytes: Uint8Array, file?: string): string {
     const lines = before.split('\n');
     const byte = (bytes[bad] as number).toString(16).toUpperCase().padStart(2, '0');
     throw new PlanError([
-      { path: [], message: `plan files must be UTF-8: byte 0x${byte} at offset ${bad} is not valid UTF-8 (is the file in Latin-1 or another encoding?)`, line: lines.length, column: [...(lines.at(-1) ?? '')].length + 1, ...where },
+      {
+        path: [],
+        message: `plan files must be UTF-8: byte 0x${byte} at offset ${bad} is not valid UTF-8 (is the file in Latin-1 or another encoding?)`,
+        line: lines.length,
+        column: [...(lines.at(-1) ?? '')].length + 1,
+        ...where,
+      },
     ]);
   }
   return new TextDecoder('utf-8', { fatal: true }).decode(bytes);

@@ -1,7 +1,8 @@
 import type { After, Plan } from './schema.js';
 
 /** How a step joins its dependencies. `all` with no ids is a root step. */
-export type JoinRule = { mode: 'all'; of: string[] } | { mode: 'any'; of: string[] } | { mode: 'count'; count: number; of: string[] };
+export type JoinRule =
+  { mode: 'all'; of: string[] } | { mode: 'any'; of: string[] } | { mode: 'count'; count: number; of: string[] };
 
 export function joinRule(after: After | undefined): JoinRule {
   if (after === undefined) return { mode: 'all', of: [] };

@@ -34,7 +34,11 @@ function nonFiniteAt(value: unknown, path: (string | number)[]): (string | numbe
 const GATE_KINDS = ['approval', 'evidence', 'policy'] as const;
 
 /** A phase or gate that matched no branch of its union: say which rule it broke, not "Invalid input". */
-function explainPhase(issue: z.core.$ZodIssueInvalidUnion, path: (string | number)[], data: unknown): PlanIssue[] | undefined {
+function explainPhase(
+  issue: z.core.$ZodIssueInvalidUnion,
+  path: (string | number)[],
+  data: unknown,
+): PlanIssue[] | undefined {
   const value = valueAt(data, path);
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
   const isGate = path.at(-1) === 'gate';
@@ -44,23 +48,42 @@ function explainPhase(issue: z.core.$ZodIssueInvalidUnion, path: (string | numbe
   const phaseId = (valueAt(data, phasePath) as { id?: unknown }).id;
   const which = typeof phaseId === 'string' ? `phase "${cut(phaseId)}"` : 'this phase';
   if (kinds.length > 1) {
-    return [{
-      path: [...phasePath, 'gate'],
-      message: `the gate of ${which} combines ${kinds.join(' and ')}: one gate holds exactly one of approval, evidence or policy (they cannot be combined in one gate yet); split them over two consecutive phases, one gate each`,
-    }];
+    return [
+      {
+        path: [...phasePath, 'gate'],
+        message: `the gate of ${which} combines ${kinds.join(' and ')}: one gate holds exactly one of approval, evidence or policy (they cannot be combined in one gate yet); split them over two consecutive phases, one gate each`,
+      },
+    ];
   }
   // The branch to explain: the object form of a phase, or the gate form the gate names.
-  const branch = isGate ? (kinds.length === 1 ? issue.errors[GATE_KINDS.indexOf(kinds[0] as (typeof GATE_KINDS)[number])] : undefined) : issue.errors[1];
-  if (isGate && kinds.length === 0) return [{ path, message: 'a gate is one of {approval: true}, {evidence: {artifacts: [...], checks: [...]}} or {policy: EXPRESSION}' }];
+  const branch = isGate
+    ? kinds.length === 1
+      ? issue.errors[GATE_KINDS.indexOf(kinds[0] as (typeof GATE_KINDS)[number])]
+      : undefined
+    : issue.errors[1];
+  if (isGate && kinds.length === 0)
+    return [
+      {
+        path,
+        message:
+          'a gate is one of {approval: true}, {evidence: {artifacts: [...], checks: [...]}} or {policy: EXPRESSION}',
+      },
+    ];
   if (branch === undefined) return undefined;
-  return zodIssuesToPlanIssues(branch.map((sub) => ({ ...sub, path: [...path, ...sub.path] })), data);
+  return zodIssuesToPlanIssues(
+    branch.map((sub) => ({ ...sub, path: [...path, ...sub.path] })),
+    data,
+  );
 }
 
 function zodIssuesToPlanIssues(issues: readonly z.core.$ZodIssue[], data: unknown): PlanIssue[] {
   return issues.flatMap((issue): PlanIssue[] => {
     const path = issue.path.map((part) => (typeof part === 'symbol' ? String(part) : part));
     const huge = nonFiniteAt(valueAt(data, path), path);
-    if (huge) return [{ path: huge, message: 'number out of range: it is too large for a number (the largest is about 1.8e308)' }];
+    if (huge)
+      return [
+        { path: huge, message: 'number out of range: it is too large for a number (the largest is about 1.8e308)' },
+      ];
     if (issue.code === 'invalid_union' && path[0] === 'phases' && (path.length === 2 || path.at(-1) === 'gate')) {
       const explained = explainPhase(issue, path, data);
       if (explained) return explained;
@@ -120,7 +143,10 @@ function locateAll(issues: PlanIssue[], source: PlanSource): PlanIssue[] {
   return issues.map((issue) => ({
     ...issue,
     ...(source.file !== undefined && { file: source.file }),
-    ...source.locate(issue.path, /^unknown field|is not a valid name|is a reserved name/.test(issue.message) ? 'key' : 'value'),
+    ...source.locate(
+      issue.path,
+      /^unknown field|is not a valid name|is a reserved name/.test(issue.message) ? 'key' : 'value',
+    ),
   }));
 }
 
@@ -137,7 +163,13 @@ export function parsePlan(text: string, options: { file?: string; registry: (pla
     throw new PlanError(
       doc.errors.map((error) => {
         const { line, col } = lines.linePos(error.pos[0]);
-        return { path: [], message: `not valid YAML or JSON: ${error.message.split('\n')[0]}`, line, column: col, ...(options.file !== undefined && { file: options.file }) };
+        return {
+          path: [],
+          message: `not valid YAML or JSON: ${error.message.split('\n')[0]}`,
+          line,
+          column: col,
+          ...(options.file !== undefined && { file: options.file }),
+        };
       }),
     );
   }
@@ -154,7 +186,15 @@ export function parsePlan(text: string, options: { file?: string; registry: (pla
     // `{[a]: 1}`, `? [a]`, `*alias: 1`, `!!binary x: 1`: toJS would turn the key into text
     // and print a process warning.
     const { line, col } = lines.linePos(keyOffset);
-    throw new PlanError([{ path: [], message: 'not valid for a plan: a key must be a plain name, not a list, map, alias or binary value', line, column: col, ...(options.file !== undefined && { file: options.file }) }]);
+    throw new PlanError([
+      {
+        path: [],
+        message: 'not valid for a plan: a key must be a plain name, not a list, map, alias or binary value',
+        line,
+        column: col,
+        ...(options.file !== undefined && { file: options.file }),
+      },
+    ]);
   }
   let data: unknown;
   try {
@@ -163,13 +203,23 @@ export function parsePlan(text: string, options: { file?: string; registry: (pla
     // Aliases are resolved here, not while parsing: an alias to no anchor, or so many that
     // the document would expand without bound ("billion laughs"), is refused at the first alias.
     const { line, col } = lines.linePos(firstAliasOffset(doc));
-    throw new PlanError([{ path: [], message: `not valid YAML or JSON: ${(error as Error).message}`, line, column: col, ...(options.file !== undefined && { file: options.file }) }]);
+    throw new PlanError([
+      {
+        path: [],
+        message: `not valid YAML or JSON: ${(error as Error).message}`,
+        line,
+        column: col,
+        ...(options.file !== undefined && { file: options.file }),
+      },
+    ]);
   }
   return checkPlan(data, options.registry, source);
 }
 
 /** Tags a plan may carry: the ones that only restate a plain JSON value. */
-const PLAIN_TAGS = new Set(['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((name) => `tag:yaml.org,2002:${name}`));
+const PLAIN_TAGS = new Set(
+  ['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((name) => `tag:yaml.org,2002:${name}`),
+);
 
 function shortTag(tag: string): string {
   return tag.startsWith('tag:yaml.org,2002:') ? `!!${tag.slice('tag:yaml.org,2002:'.length)}` : tag;
@@ -183,11 +233,15 @@ function shortTag(tag: string): string {
 function disallowedTags(doc: Document): { tag: string; offset: number }[] {
   const found = doc.warnings
     .filter((warning) => warning.code === 'TAG_RESOLVE_FAILED')
-    .map((warning) => ({ tag: shortTag(/Unresolved tag: (\S+)/.exec(warning.message)?.[1] ?? 'tag'), offset: warning.pos[0] }));
+    .map((warning) => ({
+      tag: shortTag(/Unresolved tag: (\S+)/.exec(warning.message)?.[1] ?? 'tag'),
+      offset: warning.pos[0],
+    }));
   visit(doc, {
     Node(_key, node) {
       const tag = (node as { tag?: string }).tag;
-      if (tag !== undefined && !PLAIN_TAGS.has(tag) && !found.some((known) => known.tag === shortTag(tag))) found.push({ tag: shortTag(tag), offset: node.range?.[0] ?? 0 });
+      if (tag !== undefined && !PLAIN_TAGS.has(tag) && !found.some((known) => known.tag === shortTag(tag)))
+        found.push({ tag: shortTag(tag), offset: node.range?.[0] ?? 0 });
     },
   });
   return found.sort((a, b) => a.offset - b.offset);
@@ -241,7 +295,11 @@ function reservedKeyPaths(data: unknown): (string | number)[][] {
 
 /** Validates a plan given as data (from the builder or the API); issues carry JSON paths. */
 export function checkPlan(data: unknown, registry: (plan: Plan) => Registry, source?: PlanSource): Plan {
-  const reserved = reservedKeyPaths(data).map((path) => ({ path, message: '"__proto__" is a reserved name and cannot be used as a key in a plan (a step id, capability id, input name or field); choose another name' }));
+  const reserved = reservedKeyPaths(data).map((path) => ({
+    path,
+    message:
+      '"__proto__" is a reserved name and cannot be used as a key in a plan (a step id, capability id, input name or field); choose another name',
+  }));
   if (reserved.length > 0) throw new PlanError(source ? locateAll(reserved, source) : reserved);
   const parsed = Plan.safeParse(data);
   if (!parsed.success) {

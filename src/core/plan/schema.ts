@@ -21,17 +21,28 @@ const id = (what: string) =>
     .string()
     .max(PLAN_LIMITS.id, `${what} is at most ${PLAN_LIMITS.id} characters`)
     .refine((value) => value !== '__proto__', `"__proto__" is reserved and cannot be ${what}; choose another name`);
-const Description = z.string().max(PLAN_LIMITS.description, `a description is at most ${PLAN_LIMITS.description.toLocaleString('en-US')} characters`);
+const Description = z
+  .string()
+  .max(
+    PLAN_LIMITS.description,
+    `a description is at most ${PLAN_LIMITS.description.toLocaleString('en-US')} characters`,
+  );
 
 /** Step ids are CEL identifiers so that `steps.<id>.output` reads naturally in expressions. */
-export const StepId = id('a step id')
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a step id is a letter or _ followed by letters, digits or _ (it is used as steps.<id> in expressions)');
+export const StepId = id('a step id').regex(
+  /^[A-Za-z_][A-Za-z0-9_]*$/,
+  'a step id is a letter or _ followed by letters, digits or _ (it is used as steps.<id> in expressions)',
+);
 
-export const CapabilityId = id('a capability id')
-  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'a capability id is letters, digits, _, . and -');
+export const CapabilityId = id('a capability id').regex(
+  /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/,
+  'a capability id is letters, digits, _, . and -',
+);
 
-export const SkillName = id('a skill name')
-  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.:-]*$/, 'a skill name is letters, digits, _, ., : and -');
+export const SkillName = id('a skill name').regex(
+  /^[A-Za-z0-9_][A-Za-z0-9_.:-]*$/,
+  'a skill name is letters, digits, _, ., : and -',
+);
 
 export const Duration = z
   .string()
@@ -56,7 +67,10 @@ export const InputDeclaration = z.strictObject({
 export const Skills = z.record(SkillName, z.number().min(0).max(1));
 
 /** What a capability may need and a run may grant: `network`, `fs:write`, `spend`, or any name of your own. */
-export const Permission = id('a permission').regex(/^[a-z][a-z0-9_.:-]*$/, 'a permission is lower-case letters, digits, _, ., : and - (for example `network`, `fs:write`)');
+export const Permission = id('a permission').regex(
+  /^[a-z][a-z0-9_.:-]*$/,
+  'a permission is lower-case letters, digits, _, ., : and - (for example `network`, `fs:write`)',
+);
 
 export const CapabilityKind = z.enum(['command', 'function', 'human']);
 
@@ -82,7 +96,7 @@ export const CommandCapability = z.strictObject({
    * the plan file's directory, so `[node, scripts/work.mjs]` finds the script next to the plan
    * wherever `baton` is started; in a plan given as text or data, to the engine's directory.
    */
-  cwd: z.string().min(1, 'cwd cannot be empty (leave it out for the plan file\'s directory)').optional(),
+  cwd: z.string().min(1, "cwd cannot be empty (leave it out for the plan file's directory)").optional(),
 });
 
 /** A person: the step waits until someone submits its result (`baton submit RUN STEP`). */
@@ -96,7 +110,10 @@ export const PlanCapability = z.discriminatedUnion('kind', [CommandCapability, H
 
 export const EnvironmentVariable = z
   .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name is letters, digits and _, not starting with a digit (for example `DEPLOY_URL`)');
+  .regex(
+    /^[A-Za-z_][A-Za-z0-9_]*$/,
+    'an environment variable name is letters, digits and _, not starting with a digit (for example `DEPLOY_URL`)',
+  );
 
 /** Limits a run (or one step) works within; every one is enforced before dispatch, except `secrets`, applied to what attempts report. */
 export const Constraints = z.strictObject({
@@ -129,7 +146,10 @@ export const Constraints = z.strictObject({
 /** A step's own limits: they can only narrow the run's. */
 export const StepConstraints = Constraints.pick({ budget_usd: true, allow: true, permissions: true, scope: true });
 
-export const PhaseId = id('a phase id').regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, 'a phase id is a letter or _ followed by letters, digits, _ or -');
+export const PhaseId = id('a phase id').regex(
+  /^[A-Za-z_][A-Za-z0-9_-]*$/,
+  'a phase id is a letter or _ followed by letters, digits, _ or -',
+);
 
 export const Gate = z.union([
   z.strictObject({ approval: z.literal(true) }),
@@ -220,36 +240,73 @@ export const Step = z
   .superRefine((step, ctx) => {
     const routed = step.skill !== undefined || step.capability !== undefined;
     if (step.skill !== undefined && step.capability !== undefined) {
-      ctx.addIssue({ code: 'custom', message: 'a step needs exactly one of `skill` (routed to the strongest capability) or `capability` (pinned)', path: ['capability'] });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'a step needs exactly one of `skill` (routed to the strongest capability) or `capability` (pinned)',
+        path: ['capability'],
+      });
     } else if (!routed && step.await === undefined) {
       ctx.addIssue({
         code: 'custom',
-        message: 'a step needs `skill` (routed to the strongest capability), `capability` (pinned), or `await` (it waits for a signal)',
+        message:
+          'a step needs `skill` (routed to the strongest capability), `capability` (pinned), or `await` (it waits for a signal)',
         path: [],
       });
     }
     if (step.consensus !== undefined && step.skill === undefined) {
-      ctx.addIssue({ code: 'custom', message: '`consensus` needs a `skill`: it runs on several capabilities that offer it', path: ['consensus'] });
+      ctx.addIssue({
+        code: 'custom',
+        message: '`consensus` needs a `skill`: it runs on several capabilities that offer it',
+        path: ['consensus'],
+      });
     }
     if (step.consensus !== undefined && (step.for_each !== undefined || step.repeat !== undefined)) {
-      ctx.addIssue({ code: 'custom', message: '`consensus` cannot be combined with `for_each` or `repeat` (put the loop in its own step)', path: ['consensus'] });
+      ctx.addIssue({
+        code: 'custom',
+        message: '`consensus` cannot be combined with `for_each` or `repeat` (put the loop in its own step)',
+        path: ['consensus'],
+      });
     }
-    if (step.check !== undefined && (step.for_each !== undefined || step.repeat !== undefined || step.consensus !== undefined || !routed)) {
-      ctx.addIssue({ code: 'custom', message: '`check` applies to a plain step with a skill or capability (not `for_each`, `repeat`, `consensus` or a pure `await`)', path: ['check'] });
+    if (
+      step.check !== undefined &&
+      (step.for_each !== undefined || step.repeat !== undefined || step.consensus !== undefined || !routed)
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          '`check` applies to a plain step with a skill or capability (not `for_each`, `repeat`, `consensus` or a pure `await`)',
+        path: ['check'],
+      });
     }
     if (step.concurrency !== undefined && step.for_each === undefined) {
-      ctx.addIssue({ code: 'custom', message: '`concurrency` only applies to a `for_each` step', path: ['concurrency'] });
+      ctx.addIssue({
+        code: 'custom',
+        message: '`concurrency` only applies to a `for_each` step',
+        path: ['concurrency'],
+      });
     }
     if (step.for_each !== undefined && step.repeat !== undefined) {
-      ctx.addIssue({ code: 'custom', message: 'a step cannot have both `for_each` and `repeat` (put the loop in its own step)', path: ['repeat'] });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'a step cannot have both `for_each` and `repeat` (put the loop in its own step)',
+        path: ['repeat'],
+      });
     }
   });
 
 export const Plan = z.strictObject({
   baton: z.literal(1, 'the plan language version; this Baton reads `baton: 1`'),
-  name: z.string().min(1, 'a plan needs a name').max(PLAN_LIMITS.name, `a plan name is at most ${PLAN_LIMITS.name} characters`),
-  objective: z.string().max(PLAN_LIMITS.objective, `an objective is at most ${PLAN_LIMITS.objective.toLocaleString('en-US')} characters`).optional(),
-  inputs: z.record(id('an input name').regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an input name is an identifier'), InputDeclaration).optional(),
+  name: z
+    .string()
+    .min(1, 'a plan needs a name')
+    .max(PLAN_LIMITS.name, `a plan name is at most ${PLAN_LIMITS.name} characters`),
+  objective: z
+    .string()
+    .max(PLAN_LIMITS.objective, `an objective is at most ${PLAN_LIMITS.objective.toLocaleString('en-US')} characters`)
+    .optional(),
+  inputs: z
+    .record(id('an input name').regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an input name is an identifier'), InputDeclaration)
+    .optional(),
   capabilities: z.record(CapabilityId, PlanCapability).optional(),
   constraints: Constraints.optional(),
   /** Ordered phases; a phase opens when the one before is complete and its gate passes. */

@@ -65,12 +65,18 @@ export function validatePlan(plan: Plan, registry: Registry): PlanIssue[] {
     rule.of.forEach((dep, i) => {
       if (dep === id) issues.push({ path: [...afterPath, i], message: `step "${id}" cannot run after itself` });
       else if (!(dep in plan.steps)) {
-        issues.push({ path: [...afterPath, i], message: `unknown step "${dep}"${suggest(dep, stepIds)}; steps in this plan: ${knownList(stepIds)}` });
+        issues.push({
+          path: [...afterPath, i],
+          message: `unknown step "${dep}"${suggest(dep, stepIds)}; steps in this plan: ${knownList(stepIds)}`,
+        });
       }
     });
     if (new Set(rule.of).size !== rule.of.length) issues.push({ path: afterPath, message: 'a step is listed twice' });
     if (rule.mode === 'count' && rule.count > rule.of.length) {
-      issues.push({ path: ['steps', id, 'after', 'count'], message: `count is ${rule.count} but only ${rule.of.length} steps are listed in "of"` });
+      issues.push({
+        path: ['steps', id, 'after', 'count'],
+        message: `count is ${rule.count} but only ${rule.of.length} steps are listed in "of"`,
+      });
     }
 
     if (step.capability !== undefined && !(step.capability in registry)) {
@@ -80,9 +86,15 @@ export function validatePlan(plan: Plan, registry: Registry): PlanIssue[] {
         message: `unknown capability "${step.capability}"${hint}; known: ${knownList(capabilityIds)} (function capabilities are registered through the library API, or given to the CLI with --capabilities FILE)`,
       });
     }
-    if (step.skill !== undefined && !capabilityIds.some((cap) => registry[cap]?.skills[step.skill as string] !== undefined)) {
+    if (
+      step.skill !== undefined &&
+      !capabilityIds.some((cap) => registry[cap]?.skills[step.skill as string] !== undefined)
+    ) {
       const skills = [...new Set(capabilityIds.flatMap((cap) => Object.keys(registry[cap]?.skills ?? {})))];
-      issues.push({ path: ['steps', id, 'skill'], message: `no capability offers skill "${step.skill}"${suggest(step.skill, skills)}; skills offered: ${knownList(skills)}` });
+      issues.push({
+        path: ['steps', id, 'skill'],
+        message: `no capability offers skill "${step.skill}"${suggest(step.skill, skills)}; skills offered: ${knownList(skills)}`,
+      });
     }
   }
 
@@ -90,7 +102,10 @@ export function validatePlan(plan: Plan, registry: Registry): PlanIssue[] {
   for (const [id, capability] of Object.entries(plan.capabilities ?? {})) {
     // buildRegistry lets a registered capability shadow a plan's; silently running other code than the plan says would be worse.
     if (registry[id]?.kind !== capability.kind) {
-      issues.push({ path: ['capabilities', id], message: `capability "${id}" is declared in the plan and also registered in code; rename one` });
+      issues.push({
+        path: ['capabilities', id],
+        message: `capability "${id}" is declared in the plan and also registered in code; rename one`,
+      });
     }
   }
 
@@ -99,7 +114,8 @@ export function validatePlan(plan: Plan, registry: Registry): PlanIssue[] {
 
   const cycle = findCycle(plan);
   // A step listed in its own `after` is reported above; its one-step cycle would say it twice.
-  if (cycle && cycle.length > 2) issues.push({ path: ['steps', cycle[0] as string, 'after'], message: describeCycle(cycle) });
+  if (cycle && cycle.length > 2)
+    issues.push({ path: ['steps', cycle[0] as string, 'after'], message: describeCycle(cycle) });
 
   // Expressions compile only after the graph is sound: reference checks need ancestors.
   if (issues.length === 0) issues.push(...validateExpressions(plan));
@@ -134,7 +150,7 @@ function validateGovernance(plan: Plan, registry: Registry): PlanIssue[] {
   const declared = plan.phases?.map((phase) => (typeof phase === 'string' ? phase : phase.id));
   const usesPhases = declared !== undefined || Object.values(plan.steps).some((step) => step.phase !== undefined);
   const phaseIds: readonly string[] = declared ?? (usesPhases ? DEFAULT_PHASES : []);
-  const source = declared ? 'the plan\'s `phases`' : 'the default phases (the plan has no `phases:`)';
+  const source = declared ? "the plan's `phases`" : 'the default phases (the plan has no `phases:`)';
 
   const seen = new Set<string>();
   declared?.forEach((id, i) => {
@@ -152,7 +168,10 @@ function validateGovernance(plan: Plan, registry: Registry): PlanIssue[] {
   for (const [id, step] of Object.entries(plan.steps)) {
     const path = ['steps', id];
     if (step.phase !== undefined && !phaseIds.includes(step.phase)) {
-      issues.push({ path: [...path, 'phase'], message: `unknown phase "${step.phase}"${suggest(step.phase, phaseIds)}; phases from ${source}: ${phaseIds.join(', ')}` });
+      issues.push({
+        path: [...path, 'phase'],
+        message: `unknown phase "${step.phase}"${suggest(step.phase, phaseIds)}; phases from ${source}: ${phaseIds.join(', ')}`,
+      });
     } else if (step.phase === undefined && usesPhases) {
       issues.push({
         path,
@@ -175,18 +194,30 @@ function validateGovernance(plan: Plan, registry: Registry): PlanIssue[] {
     }
 
     if (step.compensate !== undefined && !(step.compensate in registry)) {
-      issues.push({ path: [...path, 'compensate'], message: `unknown capability "${step.compensate}"${suggest(step.compensate, capabilityIds)}; known: ${knownList(capabilityIds)}` });
+      issues.push({
+        path: [...path, 'compensate'],
+        message: `unknown capability "${step.compensate}"${suggest(step.compensate, capabilityIds)}; known: ${knownList(capabilityIds)}`,
+      });
     }
     if (step.check !== undefined && !(step.check.capability in registry)) {
-      issues.push({ path: [...path, 'check', 'capability'], message: `unknown capability "${step.check.capability}"${suggest(step.check.capability, capabilityIds)}; known: ${knownList(capabilityIds)}` });
+      issues.push({
+        path: [...path, 'check', 'capability'],
+        message: `unknown capability "${step.check.capability}"${suggest(step.check.capability, capabilityIds)}; known: ${knownList(capabilityIds)}`,
+      });
     }
     step.builds?.forEach((skill, i) => {
       if (!capabilityIds.some((cap) => registry[cap]?.skills[skill] !== undefined)) {
-        issues.push({ path: [...path, 'builds', i], message: `no capability offers skill "${skill}", so building it makes nothing routable; declare the capability that will offer it once "${id}" succeeded` });
+        issues.push({
+          path: [...path, 'builds', i],
+          message: `no capability offers skill "${skill}", so building it makes nothing routable; declare the capability that will offer it once "${id}" succeeded`,
+        });
       }
       const builder = stepIds.find((other) => other !== id && plan.steps[other]?.builds?.includes(skill));
       if (builder !== undefined && stepIds.indexOf(builder) < stepIds.indexOf(id)) {
-        issues.push({ path: [...path, 'builds', i], message: `skill "${skill}" is already built by step "${builder}"; one step builds a skill` });
+        issues.push({
+          path: [...path, 'builds', i],
+          message: `skill "${skill}" is already built by step "${builder}"; one step builds a skill`,
+        });
       }
     });
 
@@ -205,7 +236,10 @@ function validateGovernance(plan: Plan, registry: Registry): PlanIssue[] {
           compileExpression(compare, 'compare');
         } catch (error) {
           if (!(error instanceof ExpressionError)) throw error;
-          issues.push({ path: [...path, 'consensus', 'compare'], message: `expression ${quoted(compare)} ${error.message}; compare is \`exact\`, \`json\` or a CEL expression over \`a\` and \`b\`` });
+          issues.push({
+            path: [...path, 'consensus', 'compare'],
+            message: `expression ${quoted(compare)} ${error.message}; compare is \`exact\`, \`json\` or a CEL expression over \`a\` and \`b\``,
+          });
         }
       }
     }
@@ -218,15 +252,22 @@ function validateGovernance(plan: Plan, registry: Registry): PlanIssue[] {
       const wider = notIn(step.constraints?.[field] as readonly string[] | undefined, run);
       for (const value of wider) {
         const i = (step.constraints?.[field] as readonly string[]).indexOf(value);
-        const granted = listed === undefined ? 'the run grants no permissions (it has no constraints.permissions)' : `"${value}" is not in the run's constraints.${field} (${knownList([...run])})`;
-        issues.push({ path: [...path, 'constraints', field, i], message: `${granted}; a step's constraints can only narrow the run's` });
+        const granted =
+          listed === undefined
+            ? 'the run grants no permissions (it has no constraints.permissions)'
+            : `"${value}" is not in the run's constraints.${field} (${knownList([...run])})`;
+        issues.push({
+          path: [...path, 'constraints', field, i],
+          message: `${granted}; a step's constraints can only narrow the run's`,
+        });
       }
     }
   }
 
   // Built skills: whoever uses one must come after its builder, or it would find no capability.
   const builders = new Map<string, string>();
-  for (const [id, step] of Object.entries(plan.steps)) for (const skill of step.builds ?? []) if (!builders.has(skill)) builders.set(skill, id);
+  for (const [id, step] of Object.entries(plan.steps))
+    for (const skill of step.builds ?? []) if (!builders.has(skill)) builders.set(skill, id);
   for (const [id, step] of Object.entries(plan.steps)) {
     const builder = step.skill === undefined ? undefined : builders.get(step.skill);
     if (builder === undefined || builder === id || !(builder in plan.steps)) continue;
@@ -245,7 +286,11 @@ function validateGovernance(plan: Plan, registry: Registry): PlanIssue[] {
   }
 
   plan.constraints?.confirm?.forEach((stepId, i) => {
-    if (!(stepId in plan.steps)) issues.push({ path: ['constraints', 'confirm', i], message: `unknown step "${stepId}"${suggest(stepId, stepIds)}; steps in this plan: ${knownList(stepIds)}` });
+    if (!(stepId in plan.steps))
+      issues.push({
+        path: ['constraints', 'confirm', i],
+        message: `unknown step "${stepId}"${suggest(stepId, stepIds)}; steps in this plan: ${knownList(stepIds)}`,
+      });
   });
 
   plan.phases?.forEach((phase, i) => {
@@ -255,28 +300,44 @@ function validateGovernance(plan: Plan, registry: Registry): PlanIssue[] {
     /** A gate can only wait on work of an earlier phase: the phase's own steps run after it opens. */
     const earlier = (stepId: string, path: (string | number)[], what: string): void => {
       if (!(stepId in plan.steps)) {
-        issues.push({ path, message: `unknown step "${stepId}"${suggest(stepId, stepIds)}; steps in this plan: ${knownList(stepIds)}` });
+        issues.push({
+          path,
+          message: `unknown step "${stepId}"${suggest(stepId, stepIds)}; steps in this plan: ${knownList(stepIds)}`,
+        });
         return;
       }
       const theirs = phaseOf(stepId);
       if (theirs >= i) {
-        issues.push({ path, message: `${what} step "${stepId}", which is in phase "${phaseIds[theirs]}": it cannot run before the gate of "${phase.id}" opens; a gate can only look at steps of earlier phases` });
+        issues.push({
+          path,
+          message: `${what} step "${stepId}", which is in phase "${phaseIds[theirs]}": it cannot run before the gate of "${phase.id}" opens; a gate can only look at steps of earlier phases`,
+        });
       }
     };
     if ('evidence' in gate) {
-      gate.evidence.checks?.forEach((stepId, j) => earlier(stepId, [...gatePath, 'evidence', 'checks', j], 'the gate needs'));
+      gate.evidence.checks?.forEach((stepId, j) =>
+        earlier(stepId, [...gatePath, 'evidence', 'checks', j], 'the gate needs'),
+      );
       gate.evidence.artifacts?.forEach((name, j) => {
         const slash = name.indexOf('/');
         if (slash <= 0 || slash === name.length - 1) {
-          issues.push({ path: [...gatePath, 'evidence', 'artifacts', j], message: `artifact "${name}" is not named STEP/FILE (e.g. "build/report.json")` });
-        } else earlier(name.slice(0, slash), [...gatePath, 'evidence', 'artifacts', j], `artifact "${name}" is written by`);
+          issues.push({
+            path: [...gatePath, 'evidence', 'artifacts', j],
+            message: `artifact "${name}" is not named STEP/FILE (e.g. "build/report.json")`,
+          });
+        } else
+          earlier(name.slice(0, slash), [...gatePath, 'evidence', 'artifacts', j], `artifact "${name}" is written by`);
       });
     }
     if ('policy' in gate) {
       const path = [...gatePath, 'policy'];
       try {
         const expression = compileExpression(gate.policy, 'policy');
-        if (expression.type !== 'bool' && expression.type !== 'dyn') issues.push({ path, message: `expression ${quoted(gate.policy)} gives ${expression.type}; a policy must give true or false` });
+        if (expression.type !== 'bool' && expression.type !== 'dyn')
+          issues.push({
+            path,
+            message: `expression ${quoted(gate.policy)} gives ${expression.type}; a policy must give true or false`,
+          });
         for (const ref of expression.stepRefs) earlier(ref, path, `\`${gate.policy}\` reads`);
         issues.push(...undeclaredInputs(plan, expression, path));
       } catch (error) {
@@ -309,19 +370,37 @@ function validateExpressions(plan: Plan): PlanIssue[] {
       issues.push(...undeclaredInputs(plan, expression, path));
       for (const ref of expression.stepRefs) {
         if (!(ref in plan.steps)) {
-          issues.push({ path, message: `${quoted(expression.source)} reads unknown step "${ref}"${suggest(ref, Object.keys(plan.steps))}` });
+          issues.push({
+            path,
+            message: `${quoted(expression.source)} reads unknown step "${ref}"${suggest(ref, Object.keys(plan.steps))}`,
+          });
         } else if (ref === id ? !selfAllowed : !runsAfter(plan, id, ref)) {
-          const why = ref === id ? 'a step can read its own output only in a repeat loop' : `"${id}" does not run after "${ref}"; add it to \`after\``;
+          const why =
+            ref === id
+              ? 'a step can read its own output only in a repeat loop'
+              : `"${id}" does not run after "${ref}"; add it to \`after\``;
           issues.push({ path, message: `${quoted(expression.source)} reads steps.${ref}, but ${why}` });
         }
       }
     };
-    const compile = (source: string, scope: ExpressionScope, path: (string | number)[], expects: 'bool' | 'list', selfAllowed = false): void => {
+    const compile = (
+      source: string,
+      scope: ExpressionScope,
+      path: (string | number)[],
+      expects: 'bool' | 'list',
+      selfAllowed = false,
+    ): void => {
       try {
         const expression = compileExpression(source, scope);
         checkRefs(expression, path, selfAllowed);
-        const fits = expression.type === 'dyn' || (expects === 'bool' ? expression.type === 'bool' : expression.type.startsWith('list'));
-        if (!fits) issues.push({ path, message: `expression ${quoted(source)} gives ${expression.type}; it must give ${expects === 'bool' ? 'true or false' : 'a list'}` });
+        const fits =
+          expression.type === 'dyn' ||
+          (expects === 'bool' ? expression.type === 'bool' : expression.type.startsWith('list'));
+        if (!fits)
+          issues.push({
+            path,
+            message: `expression ${quoted(source)} gives ${expression.type}; it must give ${expects === 'bool' ? 'true or false' : 'a list'}`,
+          });
       } catch (error) {
         if (!(error instanceof ExpressionError)) throw error;
         issues.push({ path, message: `expression ${quoted(source)} ${error.message}` });
@@ -329,22 +408,31 @@ function validateExpressions(plan: Plan): PlanIssue[] {
     };
     if (step.when !== undefined) compile(step.when, 'step', ['steps', id, 'when'], 'bool');
     if (step.for_each !== undefined) compile(step.for_each, 'step', ['steps', id, 'for_each'], 'list');
-    if (step.repeat !== undefined) compile(step.repeat.until, 'repeatIteration', ['steps', id, 'repeat', 'until'], 'bool', true);
+    if (step.repeat !== undefined)
+      compile(step.repeat.until, 'repeatIteration', ['steps', id, 'repeat', 'until'], 'bool', true);
     try {
-      for (const expression of compileTemplates(step.input, inputScope(step))) checkRefs(expression, ['steps', id, 'input'], step.repeat !== undefined);
+      for (const expression of compileTemplates(step.input, inputScope(step)))
+        checkRefs(expression, ['steps', id, 'input'], step.repeat !== undefined);
     } catch (error) {
       if (!(error instanceof ExpressionError)) throw error;
-      issues.push({ path: ['steps', id, 'input'], message: `template ${quoted(`{{ ${error.source} }}`)} ${error.message}` });
+      issues.push({
+        path: ['steps', id, 'input'],
+        message: `template ${quoted(`{{ ${error.source} }}`)} ${error.message}`,
+      });
     }
   }
   for (const [id, capability] of Object.entries(plan.capabilities ?? {})) {
     if (capability.kind !== 'command') continue;
     capability.command.forEach((argument, i) => {
       try {
-        for (const expression of compileTemplates(argument, 'command')) issues.push(...undeclaredInputs(plan, expression, ['capabilities', id, 'command', i]));
+        for (const expression of compileTemplates(argument, 'command'))
+          issues.push(...undeclaredInputs(plan, expression, ['capabilities', id, 'command', i]));
       } catch (error) {
         if (!(error instanceof ExpressionError)) throw error;
-        issues.push({ path: ['capabilities', id, 'command', i], message: `template ${quoted(`{{ ${error.source} }}`)} ${error.message}` });
+        issues.push({
+          path: ['capabilities', id, 'command', i],
+          message: `template ${quoted(`{{ ${error.source} }}`)} ${error.message}`,
+        });
       }
     });
   }

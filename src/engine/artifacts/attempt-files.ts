@@ -22,7 +22,9 @@ function badCost(message: string): CapabilityFailure {
 /** A reported cost, checked: a finite number of US dollars, zero or more. */
 export function checkCost(usd: unknown, source: string): number {
   if (typeof usd !== 'number' || !Number.isFinite(usd) || usd < 0) {
-    throw badCost(`${source} reported a cost of ${typeof usd === 'number' ? String(usd) : JSON.stringify(usd) ?? String(usd)}: a cost is a finite number of US dollars, 0 or more`);
+    throw badCost(
+      `${source} reported a cost of ${typeof usd === 'number' ? String(usd) : (JSON.stringify(usd) ?? String(usd))}: a cost is a finite number of US dollars, 0 or more`,
+    );
   }
   return usd;
 }
@@ -127,7 +129,9 @@ async function readCostFile(file: string): Promise<number | undefined> {
     const text = buffer.subarray(0, bytesRead).toString('utf8').trim();
     if (text === '') return undefined; // created, never written: no report
     if (bytesRead > MAX_COST_FILE_BYTES || !DECIMAL.test(text)) {
-      throw badCost(`BATON_COST_FILE holds ${JSON.stringify(text.slice(0, MAX_COST_FILE_BYTES))}: write one number of US dollars, e.g. 0.42`);
+      throw badCost(
+        `BATON_COST_FILE holds ${JSON.stringify(text.slice(0, MAX_COST_FILE_BYTES))}: write one number of US dollars, e.g. 0.42`,
+      );
     }
     return checkCost(Number(text), 'BATON_COST_FILE');
   } finally {

@@ -41,7 +41,11 @@ export async function collectArtifacts(store: ArtifactSink, dir: string, prefix:
   const found: FoundFile[] = [];
   await walk(store, root, '', prefix, found);
   const total = found.reduce((sum, file) => sum + file.bytes, 0);
-  if (total > store.maxAttemptBytes) throw tooLarge(store.maxAttemptBytes, `${found.length} file${found.length === 1 ? '' : 's'}, ${formatBytes(total)}`);
+  if (total > store.maxAttemptBytes)
+    throw tooLarge(
+      store.maxAttemptBytes,
+      `${found.length} file${found.length === 1 ? '' : 's'}, ${formatBytes(total)}`,
+    );
   found.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const refs: ArtifactRef[] = [];
   let left = store.maxAttemptBytes;
@@ -53,7 +57,13 @@ export async function collectArtifacts(store: ArtifactSink, dir: string, prefix:
   return refs;
 }
 
-async function walk(store: ArtifactSink, root: string, relative: string, prefix: string, found: FoundFile[]): Promise<void> {
+async function walk(
+  store: ArtifactSink,
+  root: string,
+  relative: string,
+  prefix: string,
+  found: FoundFile[],
+): Promise<void> {
   let entries;
   try {
     entries = await readdir(join(root, relative), { withFileTypes: true });
@@ -75,7 +85,10 @@ async function walk(store: ArtifactSink, root: string, relative: string, prefix:
     } else {
       throw refuse(`artifact "${name}" is not a regular file (a socket, FIFO or device); only files can be artifacts`);
     }
-    if (found.length > store.maxAttemptFiles) throw refuse(`an attempt may leave at most ${store.maxAttemptFiles} artifact files; put many small files in one archive`);
+    if (found.length > store.maxAttemptFiles)
+      throw refuse(
+        `an attempt may leave at most ${store.maxAttemptFiles} artifact files; put many small files in one archive`,
+      );
   }
 }
 
@@ -87,7 +100,8 @@ async function followInside(root: string, link: string, name: string): Promise<{
   } catch {
     throw refuse(`artifact "${name}" is a symlink to nothing (a broken link)`);
   }
-  if (!target.startsWith(root + sep)) throw refuse(`artifact "${name}" is a symlink that leads outside the artifact directory; copy the file in instead`);
+  if (!target.startsWith(root + sep))
+    throw refuse(`artifact "${name}" is a symlink that leads outside the artifact directory; copy the file in instead`);
   const stats = await statOrRefuse(target, name, stat);
   if (!stats.isFile()) throw refuse(`artifact "${name}" is a symlink to a directory; only files can be artifacts`);
   return { source: target, bytes: stats.size };

@@ -13,7 +13,11 @@ export interface ArtifactLimits {
 }
 
 export function tooLarge(limit: number, detail: string): CapabilityFailure {
-  return new CapabilityFailure({ type: 'artifacts_too_large', message: `artifacts exceed ${formatBytes(limit)} for one attempt (${detail})`, retryable: false });
+  return new CapabilityFailure({
+    type: 'artifacts_too_large',
+    message: `artifacts exceed ${formatBytes(limit)} for one attempt (${detail})`,
+    retryable: false,
+  });
 }
 
 export function formatBytes(bytes: number): string {

@@ -46,7 +46,8 @@ export class SealedArtifactsFold {
   private readonly seals = new Map<string, SealedArtifact>();
 
   push(event: LedgerEvent): void {
-    if (event.type === 'step.sealed') for (const artifact of event.data.artifacts) this.add(artifact.name, artifact.sha256, event.seq);
+    if (event.type === 'step.sealed')
+      for (const artifact of event.data.artifacts) this.add(artifact.name, artifact.sha256, event.seq);
     else if (event.type === 'artifact.sealed') this.add(event.data.artifact, event.data.sha256, event.seq);
   }
 
@@ -61,7 +62,10 @@ export class SealedArtifactsFold {
 }
 
 /** Re-hashes each sealed artifact's stored content. */
-export async function checkSealedArtifacts(store: ArtifactStore, sealed: readonly SealedArtifact[]): Promise<SealedArtifactsVerdict> {
+export async function checkSealedArtifacts(
+  store: ArtifactStore,
+  sealed: readonly SealedArtifact[],
+): Promise<SealedArtifactsVerdict> {
   const failed: ArtifactFailure[] = [];
   for (const artifact of sealed) {
     const { status, actual } = await store.check(artifact.sha256);
@@ -80,7 +84,8 @@ export function joinVerdicts(chain: ChainVerdict, artifacts: SealedArtifactsVerd
 }
 
 function describeFailure(failure: ArtifactFailure): string {
-  if (failure.status === 'missing') return `sealed artifact "${failure.name}" is missing from the artifact store (sealed sha256 ${failure.sha256})`;
+  if (failure.status === 'missing')
+    return `sealed artifact "${failure.name}" is missing from the artifact store (sealed sha256 ${failure.sha256})`;
   const now = failure.actual === null ? 'now unreadable' : `now ${failure.actual}`;
   return `sealed artifact "${failure.name}" was changed (sealed sha256 ${failure.sha256}, ${now})`;
 }

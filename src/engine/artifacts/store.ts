@@ -84,7 +84,12 @@ export class ArtifactStore implements ArtifactSink {
       throw unreadable(name, error);
     }
     try {
-      if (!(await input.stat()).isFile()) throw new CapabilityFailure({ type: 'artifact', message: `artifact "${name}" is not a regular file`, retryable: false });
+      if (!(await input.stat()).isFile())
+        throw new CapabilityFailure({
+          type: 'artifact',
+          message: `artifact "${name}" is not a regular file`,
+          retryable: false,
+        });
       const output = await open(temp, 'wx', 0o600);
       try {
         const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
@@ -117,7 +122,11 @@ export class ArtifactStore implements ArtifactSink {
       await unlink(temp).catch(() => {});
       if (error instanceof CapabilityFailure) throw error;
       // The store's own disk failed (full, gone): another attempt may well succeed.
-      throw new CapabilityFailure({ type: 'artifact_store', message: `cannot store artifact "${name}": ${(error as Error).message}`, retryable: true });
+      throw new CapabilityFailure({
+        type: 'artifact_store',
+        message: `cannot store artifact "${name}": ${(error as Error).message}`,
+        retryable: true,
+      });
     } finally {
       await input.close();
     }
@@ -161,5 +170,9 @@ export class ArtifactStore implements ArtifactSink {
 function unreadable(name: string, error: unknown): CapabilityFailure {
   const code = (error as NodeJS.ErrnoException).code;
   const why = code === 'ELOOP' ? 'it was replaced by a symlink' : (error as Error).message;
-  return new CapabilityFailure({ type: 'artifact', message: `cannot read artifact "${name}": ${why}`, retryable: false });
+  return new CapabilityFailure({
+    type: 'artifact',
+    message: `cannot read artifact "${name}": ${why}`,
+    retryable: false,
+  });
 }

@@ -11,7 +11,10 @@ export interface VerifiedArtifact {
 }
 
 function changed(sha256: string, detail: string): BatonError {
-  return new BatonError(ErrorCode.integrity, `the stored content of artifact ${sha256} no longer matches its sha256 (${detail}); it is not served. baton verify RUN says which runs it breaks`);
+  return new BatonError(
+    ErrorCode.integrity,
+    `the stored content of artifact ${sha256} no longer matches its sha256 (${detail}); it is not served. baton verify RUN says which runs it breaks`,
+  );
 }
 
 /** Reads the whole file through `handle` into `hash`, from the start; returns how many bytes. */
@@ -42,7 +45,8 @@ export async function openVerified(file: string, sha256: string): Promise<Verifi
     handle = await open(file, 'r');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new NotFoundError(`artifact ${sha256} (no stored content has this hash)`);
+    if (code === 'ENOENT' || code === 'ENOTDIR')
+      throw new NotFoundError(`artifact ${sha256} (no stored content has this hash)`);
     throw error;
   }
   let bytes: number;

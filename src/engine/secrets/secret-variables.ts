@@ -26,7 +26,12 @@ export function secretPatterns(env: Environment): string[] {
  */
 function nameMatcher(patterns: readonly string[]): (name: string) => boolean {
   if (patterns.length === 0) return () => false;
-  const alternatives = patterns.map((pattern) => pattern.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*'));
+  const alternatives = patterns.map((pattern) =>
+    pattern
+      .split('*')
+      .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*'),
+  );
   const regex = new RegExp(`^(?:${alternatives.join('|')})$`, 'i');
   return (name) => regex.test(name);
 }

@@ -22,7 +22,9 @@ function targetName(id: string): string {
  */
 function targetOf(decision: DecisionRef, all: readonly DecisionRef[], kinds: readonly PendingKind[]): string {
   const name = targetName(decision.id);
-  const clash = all.some((other) => other.id !== decision.id && kinds.includes(other.kind) && targetName(other.id) === name);
+  const clash = all.some(
+    (other) => other.id !== decision.id && kinds.includes(other.kind) && targetName(other.id) === name,
+  );
   return clash ? decision.id : name;
 }
 
@@ -34,8 +36,10 @@ function targetOf(decision: DecisionRef, all: readonly DecisionRef[], kinds: rea
  */
 export function answersFor(runId: string, decision: DecisionRef, all: readonly DecisionRef[]): string[] {
   const run = shellWord(runId);
-  const verdict = (verb: string): string => `baton ${verb} ${run} ${shellWord(targetOf(decision, all, ['gate', 'confirm', 'escalation']))}`;
-  const submit = (): string => `baton submit ${run} ${shellWord(targetOf(decision, all, ['human', 'escalation']))} --output JSON`;
+  const verdict = (verb: string): string =>
+    `baton ${verb} ${run} ${shellWord(targetOf(decision, all, ['gate', 'confirm', 'escalation']))}`;
+  const submit = (): string =>
+    `baton submit ${run} ${shellWord(targetOf(decision, all, ['human', 'escalation']))} --output JSON`;
   switch (decision.kind) {
     case 'gate':
     case 'confirm':

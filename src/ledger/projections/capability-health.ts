@@ -42,7 +42,8 @@ export class CapabilityHealthFold {
         if (event.type === 'attempt.succeeded') health.succeeded += 1;
         else {
           health.failed += 1;
-          if (health.lastError === null || event.at >= health.lastError.at) health.lastError = { ...event.data.error, at: event.at, runId: event.runId };
+          if (health.lastError === null || event.at >= health.lastError.at)
+            health.lastError = { ...event.data.error, at: event.at, runId: event.runId };
         }
         if (newest) {
           health.lastOutcomeAt = event.at;
@@ -60,7 +61,14 @@ export class CapabilityHealthFold {
   }
 
   private start(capability: string): CapabilityHealth {
-    const health: CapabilityHealth = { capability, status: 'unknown', succeeded: 0, failed: 0, lastOutcomeAt: null, lastError: null };
+    const health: CapabilityHealth = {
+      capability,
+      status: 'unknown',
+      succeeded: 0,
+      failed: 0,
+      lastOutcomeAt: null,
+      lastError: null,
+    };
     this.byCapability.set(capability, health);
     return health;
   }

@@ -1,4 +1,12 @@
-import { takesUpHandoff, type ArtifactRef, type HandoffParty, type Json, type LedgerEvent, type Plan, type Step } from '../../core/index.js';
+import {
+  takesUpHandoff,
+  type ArtifactRef,
+  type HandoffParty,
+  type Json,
+  type LedgerEvent,
+  type Plan,
+  type Step,
+} from '../../core/index.js';
 import { canonicalJson, sha256Hex } from '../canonical.js';
 
 /** What one upstream step handed on: its output (by hash and size) and the artifacts it wrote. */
@@ -39,7 +47,13 @@ export type Handoff =
       seq: number;
       at: string;
       from: HandedWork[];
-      to: { step: string; capability: string; attemptId: string; role: string | null; input: { sha256: string; bytes: number } };
+      to: {
+        step: string;
+        capability: string;
+        attemptId: string;
+        role: string | null;
+        input: { sha256: string; bytes: number };
+      };
     }
   | { kind: 'phase'; seq: number; at: string; from: string | null; to: string; reason: string }
   | AgentHandoffEntry;
@@ -68,7 +82,13 @@ export function handoffs(events: Iterable<LedgerEvent>): Handoff[] {
   const artifactsOf = new Map<string, ArtifactRef[]>();
   const stepOfAttempt = new Map<string, string>();
   const found: Handoff[] = [];
-  const workOf = (step: string): HandedWork => handed.get(step) ?? { step, capability: capabilityOf.get(step) ?? null, output: null, artifacts: artifactsOf.get(step) ?? [] };
+  const workOf = (step: string): HandedWork =>
+    handed.get(step) ?? {
+      step,
+      capability: capabilityOf.get(step) ?? null,
+      output: null,
+      artifacts: artifactsOf.get(step) ?? [],
+    };
   for (const event of events) {
     switch (event.type) {
       case 'run.created':
@@ -83,13 +103,20 @@ export function handoffs(events: Iterable<LedgerEvent>): Handoff[] {
         stepOfAttempt.set(attemptId, step);
         const upstream = upstreamOf(plan?.steps[step]?.after);
         if (upstream.length === 0 || role === 'compensate') break;
-        found.push({ kind: 'step', seq: event.seq, at: event.at, from: upstream.map(workOf), to: { step, capability, attemptId, role: role ?? null, input: digest(input) } });
+        found.push({
+          kind: 'step',
+          seq: event.seq,
+          at: event.at,
+          from: upstream.map(workOf),
+          to: { step, capability, attemptId, role: role ?? null, input: digest(input) },
+        });
         break;
       }
       case 'attempt.succeeded': {
         const step = stepOfAttempt.get(event.data.attemptId);
         stepOfAttempt.delete(event.data.attemptId);
-        if (step !== undefined && event.data.artifacts && event.data.artifacts.length > 0) artifactsOf.set(step, [...(artifactsOf.get(step) ?? []), ...event.data.artifacts]);
+        if (step !== undefined && event.data.artifacts && event.data.artifacts.length > 0)
+          artifactsOf.set(step, [...(artifactsOf.get(step) ?? []), ...event.data.artifacts]);
         break;
       }
       case 'attempt.failed':
@@ -97,19 +124,44 @@ export function handoffs(events: Iterable<LedgerEvent>): Handoff[] {
         stepOfAttempt.delete(event.data.attemptId);
         break;
       case 'step.succeeded':
-        handed.set(event.data.step, { step: event.data.step, capability: capabilityOf.get(event.data.step) ?? null, output: digest(event.data.output), artifacts: artifactsOf.get(event.data.step) ?? [] });
+        handed.set(event.data.step, {
+          step: event.data.step,
+          capability: capabilityOf.get(event.data.step) ?? null,
+          output: digest(event.data.output),
+          artifacts: artifactsOf.get(event.data.step) ?? [],
+        });
         break;
       case 'phase.opened':
-        found.push({ kind: 'phase', seq: event.seq, at: event.at, from: event.data.from, to: event.data.phase, reason: event.data.reason });
+        found.push({
+          kind: 'phase',
+          seq: event.seq,
+          at: event.at,
+          from: event.data.from,
+          to: event.data.phase,
+          reason: event.data.reason,
+        });
         break;
       case 'handoff.queued': {
         const { id, from, to, artifacts, reason, by } = event.data;
-        found.push({ kind: 'agent', seq: event.seq, at: event.at, id, from, to, artifacts, reason, by, status: 'queued', acceptedSeq: null });
+        found.push({
+          kind: 'agent',
+          seq: event.seq,
+          at: event.at,
+          id,
+          from,
+          to,
+          artifacts,
+          reason,
+          by,
+          status: 'queued',
+          acceptedSeq: null,
+        });
         break;
       }
       case 'agent.status_reported':
         for (const handoff of found) {
-          if (handoff.kind === 'agent' && handoff.status === 'queued' && takesUpHandoff(event.data, handoff)) Object.assign(handoff, { status: 'accepted', acceptedSeq: event.seq });
+          if (handoff.kind === 'agent' && handoff.status === 'queued' && takesUpHandoff(event.data, handoff))
+            Object.assign(handoff, { status: 'accepted', acceptedSeq: event.seq });
         }
         break;
       default:

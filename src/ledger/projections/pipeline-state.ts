@@ -1,4 +1,16 @@
-import { DecisionKind, decisionId, evolve, phaseReadiness, type AgentHandoff, type AgentReport, type LedgerEvent, type PendingDecision, type PendingKind, type PhaseReadiness, type RunState } from '../../core/index.js';
+import {
+  DecisionKind,
+  decisionId,
+  evolve,
+  phaseReadiness,
+  type AgentHandoff,
+  type AgentReport,
+  type LedgerEvent,
+  type PendingDecision,
+  type PendingKind,
+  type PhaseReadiness,
+  type RunState,
+} from '../../core/index.js';
 import { answersFor } from './answers.js';
 
 /** How many routing events the pipeline state keeps: the latest ones. */
@@ -80,11 +92,15 @@ function routingSummary(event: LedgerEvent): string | null {
     case 'phase.transition_denied':
       return `phase "${event.data.to}" refused after "${event.data.from}": ${event.data.reason}`;
     case 'decision.requested':
-      return event.data.kind === 'escalation' ? `escalated ${event.data.step !== null ? `step "${event.data.step}"` : event.data.id}: ${event.data.reason}` : null;
+      return event.data.kind === 'escalation'
+        ? `escalated ${event.data.step !== null ? `step "${event.data.step}"` : event.data.id}: ${event.data.reason}`
+        : null;
     case 'consensus.reached':
       return `consensus on "${event.data.step}" by ${event.data.agreeing.join(', ')}${event.data.dissenting.length > 0 ? ` (dissenting: ${event.data.dissenting.join(', ')})` : ''}`;
     case 'decision.made':
-      return event.data.verdict === 'denied' ? `${event.data.id} denied by ${event.data.by}${event.data.comment ? `: ${event.data.comment}` : ''}` : null;
+      return event.data.verdict === 'denied'
+        ? `${event.data.id} denied by ${event.data.by}${event.data.comment ? `: ${event.data.comment}` : ''}`
+        : null;
     case 'agent.routed':
       return `agent ${event.data.agent} routed step "${event.data.step}" → ${event.data.to}: ${event.data.reason}`;
     case 'handoff.queued': {
@@ -104,7 +120,8 @@ function shownStatus(state: RunState): string {
   if (state.status !== 'running') return state.status;
   if (state.paused) return 'paused';
   if (state.pending.size === 0) return 'running';
-  for (const key of state.inflight.values()) if (!state.pending.has(decisionId(DecisionKind.human, key))) return 'running';
+  for (const key of state.inflight.values())
+    if (!state.pending.has(decisionId(DecisionKind.human, key))) return 'running';
   return 'waiting';
 }
 
@@ -143,12 +160,24 @@ export function pipelineState(events: Iterable<LedgerEvent>): PipelineState {
       readiness: phaseReadiness(phase),
       opened: index <= run.openPhase,
       current: index === run.openPhase,
-      gate: phase.gate === null ? 'none' : 'approval' in phase.gate ? 'approval' : 'evidence' in phase.gate ? 'evidence' : 'policy',
+      gate:
+        phase.gate === null
+          ? 'none'
+          : 'approval' in phase.gate
+            ? 'approval'
+            : 'evidence' in phase.gate
+              ? 'evidence'
+              : 'policy',
       steps: phase.steps.length,
       done: phase.terminal,
       failed: phase.failed,
     })),
-    budget: { limitUsd, spentUsd: round(spentUsd), reservedUsd: round(reservedUsd), remainingUsd: limitUsd === null ? null : round(limitUsd - spentUsd - reservedUsd) },
+    budget: {
+      limitUsd,
+      spentUsd: round(spentUsd),
+      reservedUsd: round(reservedUsd),
+      remainingUsd: limitUsd === null ? null : round(limitUsd - spentUsd - reservedUsd),
+    },
     recentRouting: recent.reverse(),
     reports: [...run.agentReports.values()].map((report) => ({ ...report })),
     handoffs: run.handoffs.map((handoff) => ({ ...handoff })),
@@ -179,7 +208,10 @@ export function renderPipelineStateMarkdown(view: PipelineState): string {
   if (view.pending.length === 0) lines.push('None.', '');
   else {
     lines.push('| id | kind | reason | answer |', '|---|---|---|---|');
-    for (const p of view.pending) lines.push(`| \`${p.id}\` | ${p.kind} | ${cell(p.reason)} | ${p.answers.map((a) => `\`${cell(a)}\``).join('<br>')} |`);
+    for (const p of view.pending)
+      lines.push(
+        `| \`${p.id}\` | ${p.kind} | ${cell(p.reason)} | ${p.answers.map((a) => `\`${cell(a)}\``).join('<br>')} |`,
+      );
     lines.push('');
   }
   lines.push('## Phases', '', '| phase | readiness | gate | steps done | failed |', '|---|---|---|---|---|');
@@ -188,10 +220,14 @@ export function renderPipelineStateMarkdown(view: PipelineState): string {
     lines.push(`| ${name} | ${phase.readiness} | ${phase.gate} | ${phase.done}/${phase.steps} | ${phase.failed} |`);
   }
   lines.push('', '## Budget', '', '| limit | spent | reserved | remaining |', '|---|---|---|---|');
-  lines.push(`| ${view.budget.limitUsd === null ? 'none' : usd(view.budget.limitUsd)} | ${usd(view.budget.spentUsd)} | ${usd(view.budget.reservedUsd)} | ${usd(view.budget.remainingUsd)} |`, '');
+  lines.push(
+    `| ${view.budget.limitUsd === null ? 'none' : usd(view.budget.limitUsd)} | ${usd(view.budget.spentUsd)} | ${usd(view.budget.reservedUsd)} | ${usd(view.budget.remainingUsd)} |`,
+    '',
+  );
   lines.push(`## Recent routing (last ${RECENT_ROUTING}, newest first)`, '');
   if (view.recentRouting.length === 0) lines.push('None yet.');
-  for (const event of view.recentRouting) lines.push(`- #${event.seq} ${event.at} \`${event.type}\`: ${cell(event.summary)}`);
+  for (const event of view.recentRouting)
+    lines.push(`- #${event.seq} ${event.at} \`${event.type}\`: ${cell(event.summary)}`);
   lines.push(...agentSections(view));
   return `${lines.join('\n')}\n`;
 }
@@ -200,16 +236,34 @@ export function renderPipelineStateMarkdown(view: PipelineState): string {
 function agentSections(view: PipelineState): string[] {
   const lines: string[] = [];
   if (view.reports.length > 0) {
-    lines.push('', '## Agent reports (latest per step or phase)', '', '| on | agent | status | note | by | at |', '|---|---|---|---|---|---|');
-    for (const r of view.reports) lines.push(`| ${r.step !== null ? `step \`${r.step}\`` : `phase \`${r.phase}\``} | ${cell(r.agent)} | ${r.status} | ${cell(r.note ?? '')} | ${cell(r.by)} | ${r.at} |`);
+    lines.push(
+      '',
+      '## Agent reports (latest per step or phase)',
+      '',
+      '| on | agent | status | note | by | at |',
+      '|---|---|---|---|---|---|',
+    );
+    for (const r of view.reports)
+      lines.push(
+        `| ${r.step !== null ? `step \`${r.step}\`` : `phase \`${r.phase}\``} | ${cell(r.agent)} | ${r.status} | ${cell(r.note ?? '')} | ${cell(r.by)} | ${r.at} |`,
+      );
   }
   if (view.handoffs.length > 0) {
-    lines.push('', '## Handoffs between agents', '', '| id | from | to | artifacts | status | reason |', '|---|---|---|---|---|---|');
+    lines.push(
+      '',
+      '## Handoffs between agents',
+      '',
+      '| id | from | to | artifacts | status | reason |',
+      '|---|---|---|---|---|---|',
+    );
     for (const h of view.handoffs) {
       const from = `${cell(h.from.agent)}${h.from.step !== null ? ` (\`${h.from.step}\`)` : ''}`;
-      const artifacts = h.artifacts.length === 0 ? '—' : h.artifacts.map((a) => `\`${a.name}\` ${a.sha256.slice(0, 12)}`).join('<br>');
+      const artifacts =
+        h.artifacts.length === 0 ? '—' : h.artifacts.map((a) => `\`${a.name}\` ${a.sha256.slice(0, 12)}`).join('<br>');
       const status = h.status === 'accepted' ? `accepted ${h.acceptedAt ?? ''}` : 'queued';
-      lines.push(`| \`${h.id}\` | ${from} | ${cell(h.to.agent)} (\`${h.to.step}\`) | ${artifacts} | ${status} | ${cell(h.reason)} |`);
+      lines.push(
+        `| \`${h.id}\` | ${from} | ${cell(h.to.agent)} (\`${h.to.step}\`) | ${artifacts} | ${status} | ${cell(h.reason)} |`,
+      );
     }
   }
   return lines;

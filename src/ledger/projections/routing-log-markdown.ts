@@ -5,24 +5,45 @@ function cell(text: string): string {
 }
 
 function decisionLine(decision: RouteDecision): string {
-  const answer = decision.answer === null ? 'pending' : `${decision.answer.verdict} by ${decision.answer.by}${decision.answer.comment && decision.answer.verdict !== 'signalled' ? `: ${decision.answer.comment}` : ''}`;
+  const answer =
+    decision.answer === null
+      ? 'pending'
+      : `${decision.answer.verdict} by ${decision.answer.by}${decision.answer.comment && decision.answer.verdict !== 'signalled' ? `: ${decision.answer.comment}` : ''}`;
   return `- #${decision.seq} \`${decision.id}\` (${decision.kind}): ${cell(decision.reason)} → ${cell(answer)}`;
 }
 
 function reportedLine(route: ReportedRoute): string {
-  const options = route.candidates.map((c) => `${c.chosen ? `**${cell(c.name)}**` : cell(c.name)}${c.score !== null ? ` ${c.score}` : ''}${c.reason ? ` (${cell(c.reason)})` : ''}`);
+  const options = route.candidates.map(
+    (c) =>
+      `${c.chosen ? `**${cell(c.name)}**` : cell(c.name)}${c.score !== null ? ` ${c.score}` : ''}${c.reason ? ` (${cell(c.reason)})` : ''}`,
+  );
   return `- #${route.seq} ${route.at} ${cell(route.agent)} → **${cell(route.to)}**: ${cell(route.reason)} (recorded by ${cell(route.by)})${options.length > 0 ? `; weighed: ${options.join(', ')}` : ''}`;
 }
 
 function entryLines(entry: RoutingEntry): string[] {
-  const target = entry.capability === null ? '(not routed)' : `→ ${entry.capability}${entry.skill !== null ? ` (skill \`${entry.skill}\`)` : ' (pinned)'}`;
-  const lines = [`## \`${entry.step}\` ${target}`, '', `#${entry.seq} ${entry.at}: ${cell(entry.reason)}  `, `**Outcome:** ${entry.outcome}${entry.error ? ` — ${cell(entry.error.message)}` : ''}`];
+  const target =
+    entry.capability === null
+      ? '(not routed)'
+      : `→ ${entry.capability}${entry.skill !== null ? ` (skill \`${entry.skill}\`)` : ' (pinned)'}`;
+  const lines = [
+    `## \`${entry.step}\` ${target}`,
+    '',
+    `#${entry.seq} ${entry.at}: ${cell(entry.reason)}  `,
+    `**Outcome:** ${entry.outcome}${entry.error ? ` — ${cell(entry.error.message)}` : ''}`,
+  ];
   if (entry.from.length > 0) lines.push('', `From: ${entry.from.map((step) => `\`${step}\``).join(', ')}`);
   if (entry.candidates.length > 0) {
     lines.push('', '| candidate | kind | strength | chosen | reason |', '|---|---|---|---|---|');
-    for (const c of entry.candidates) lines.push(`| ${c.capability} | ${c.kind} | ${c.strength === null ? '—' : c.strength} | ${c.chosen ? 'yes' : ''} | ${cell(c.reason)} |`);
+    for (const c of entry.candidates)
+      lines.push(
+        `| ${c.capability} | ${c.kind} | ${c.strength === null ? '—' : c.strength} | ${c.chosen ? 'yes' : ''} | ${cell(c.reason)} |`,
+      );
   }
-  if (entry.attempts.length > 0) lines.push('', `Attempts: ${entry.attempts.map((a) => `\`${a.attemptId}\` ${a.outcome}${a.durationMs !== null ? ` in ${a.durationMs} ms` : ''}`).join(', ')}`);
+  if (entry.attempts.length > 0)
+    lines.push(
+      '',
+      `Attempts: ${entry.attempts.map((a) => `\`${a.attemptId}\` ${a.outcome}${a.durationMs !== null ? ` in ${a.durationMs} ms` : ''}`).join(', ')}`,
+    );
   if (entry.decisions.length > 0) lines.push('', 'Decisions asked:', '', ...entry.decisions.map(decisionLine));
   if (entry.reported.length > 0) lines.push('', 'Routing recorded by agents:', '', ...entry.reported.map(reportedLine));
   return lines;

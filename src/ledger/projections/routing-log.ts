@@ -1,4 +1,15 @@
-import { stepGrant, stepScope, type Json, type LedgerEvent, type PendingKind, type Plan, type ReportedCandidate, type RouteCandidate, type Step, type StepError } from '../../core/index.js';
+import {
+  stepGrant,
+  stepScope,
+  type Json,
+  type LedgerEvent,
+  type PendingKind,
+  type Plan,
+  type ReportedCandidate,
+  type RouteCandidate,
+  type Step,
+  type StepError,
+} from '../../core/index.js';
 import { canonicalJson, sha256Hex } from '../canonical.js';
 
 /** What a route was given to work within: money reserved, permissions granted, kinds allowed, scope. */
@@ -47,7 +58,12 @@ export interface RoutingEntry {
   capability: string | null;
   reason: string;
   candidates: RouteCandidate[];
-  attempts: { attemptId: string; outcome: 'running' | 'succeeded' | 'failed' | 'abandoned' | 'cancelled' | 'rejected'; durationMs: number | null; error: StepError | null }[];
+  attempts: {
+    attemptId: string;
+    outcome: 'running' | 'succeeded' | 'failed' | 'abandoned' | 'cancelled' | 'rejected';
+    durationMs: number | null;
+    error: StepError | null;
+  }[];
   /**
    * `waiting`: not routed by the conductor yet (the entry is there for what agents recorded about the step).
    * `escalated`: stopped for a person (its escalation is the last of `decisions`, unanswered).
@@ -76,7 +92,11 @@ function grantOf(plan: Plan | undefined, step: string): Omit<InjectedConstraints
   if (!plan) return { permissions: [], allow: null, scope: [] };
   // A step the plan no longer has (revised away) shows the run's own grant.
   const { allow, permissions } = stepGrant(plan.constraints, plan.steps[step]);
-  return { permissions: [...permissions], allow: allow === null ? null : [...allow], scope: [...(stepScope(plan, step) ?? [])] };
+  return {
+    permissions: [...permissions],
+    allow: allow === null ? null : [...allow],
+    scope: [...(stepScope(plan, step) ?? [])],
+  };
 }
 
 function digest(value: Json): { sha256: string; bytes: number } {
@@ -84,12 +104,40 @@ function digest(value: Json): { sha256: string; bytes: number } {
   return { sha256: sha256Hex(text), bytes: Buffer.byteLength(text) };
 }
 
-function unrouted(plan: Plan | undefined, event: LedgerEvent, step: string, reason: string, outcome: RoutingEntry['outcome'], error: StepError | null): RoutingEntry {
-  return { seq: event.seq, at: event.at, step, skill: null, capability: null, reason, candidates: [], attempts: [], outcome, error, ...context(plan, step) };
+function unrouted(
+  plan: Plan | undefined,
+  event: LedgerEvent,
+  step: string,
+  reason: string,
+  outcome: RoutingEntry['outcome'],
+  error: StepError | null,
+): RoutingEntry {
+  return {
+    seq: event.seq,
+    at: event.at,
+    step,
+    skill: null,
+    capability: null,
+    reason,
+    candidates: [],
+    attempts: [],
+    outcome,
+    error,
+    ...context(plan, step),
+  };
 }
 
-function context(plan: Plan | undefined, step: string): Pick<RoutingEntry, 'from' | 'input' | 'constraints' | 'decisions' | 'reported'> {
-  return { from: upstreamOf(plan?.steps[step]?.after), input: null, constraints: { reservedUsd: 0, ...grantOf(plan, step) }, decisions: [], reported: [] };
+function context(
+  plan: Plan | undefined,
+  step: string,
+): Pick<RoutingEntry, 'from' | 'input' | 'constraints' | 'decisions' | 'reported'> {
+  return {
+    from: upstreamOf(plan?.steps[step]?.after),
+    input: null,
+    constraints: { reservedUsd: 0, ...grantOf(plan, step) },
+    decisions: [],
+    reported: [],
+  };
 }
 
 /** What an entry that replaces another keeps: the decisions asked and the routes agents recorded about the step. */
@@ -108,7 +156,8 @@ export function routingLog(events: Iterable<LedgerEvent>): RoutingEntry[] {
   const awaiting = new Map<string, string[]>();
   const settle = (outcome: RoutingEntry['outcome']) => {
     // Steps still running when the run ended were stopped (the conductor marks them cancelled).
-    for (const entry of byStep.values()) if (entry.outcome === 'running' || entry.outcome === 'escalated') entry.outcome = outcome;
+    for (const entry of byStep.values())
+      if (entry.outcome === 'running' || entry.outcome === 'escalated') entry.outcome = outcome;
   };
   for (const event of events) {
     switch (event.type) {
@@ -118,7 +167,16 @@ export function routingLog(events: Iterable<LedgerEvent>): RoutingEntry[] {
         break;
       case 'step.routed': {
         const before = byStep.get(event.data.step);
-        byStep.set(event.data.step, { seq: event.seq, at: event.at, ...event.data, attempts: [], outcome: 'running', error: null, ...context(plan, event.data.step), ...carried(before) });
+        byStep.set(event.data.step, {
+          seq: event.seq,
+          at: event.at,
+          ...event.data,
+          attempts: [],
+          outcome: 'running',
+          error: null,
+          ...context(plan, event.data.step),
+          ...carried(before),
+        });
         break;
       }
       case 'attempt.dispatched': {
@@ -127,7 +185,8 @@ export function routingLog(events: Iterable<LedgerEvent>): RoutingEntry[] {
         if (entry && event.data.role !== 'compensate') {
           entry.attempts.push(attempt);
           entry.input ??= digest(event.data.input);
-          entry.constraints.reservedUsd = Math.round((entry.constraints.reservedUsd + (event.data.reservedUsd ?? 0)) * 1e6) / 1e6;
+          entry.constraints.reservedUsd =
+            Math.round((entry.constraints.reservedUsd + (event.data.reservedUsd ?? 0)) * 1e6) / 1e6;
         }
         byAttempt.set(event.data.attemptId, attempt);
         break;
@@ -146,7 +205,13 @@ export function routingLog(events: Iterable<LedgerEvent>): RoutingEntry[] {
       case 'attempt.cancelled':
       case 'attempt.rejected': {
         const attempt = byAttempt.get(event.data.attemptId);
-        if (attempt) attempt.outcome = event.type === 'attempt.abandoned' ? 'abandoned' : event.type === 'attempt.cancelled' ? 'cancelled' : 'rejected';
+        if (attempt)
+          attempt.outcome =
+            event.type === 'attempt.abandoned'
+              ? 'abandoned'
+              : event.type === 'attempt.cancelled'
+                ? 'cancelled'
+                : 'rejected';
         break;
       }
       case 'decision.requested': {
@@ -155,7 +220,8 @@ export function routingLog(events: Iterable<LedgerEvent>): RoutingEntry[] {
         const decision: RouteDecision = { seq: event.seq, at: event.at, id, kind, reason, answer: null };
         byDecision.set(id, decision);
         stepOfDecision.set(id, step);
-        if (kind === 'signal') awaiting.set(id, (event.data.detail as { signals?: string[] } | undefined)?.signals ?? []);
+        if (kind === 'signal')
+          awaiting.set(id, (event.data.detail as { signals?: string[] } | undefined)?.signals ?? []);
         let entry = byStep.get(step);
         // A step no capability could take escalates before any route: it gets an entry too.
         if (!entry || entry.outcome === 'waiting') {
@@ -168,9 +234,13 @@ export function routingLog(events: Iterable<LedgerEvent>): RoutingEntry[] {
       }
       case 'decision.made': {
         const decision = byDecision.get(event.data.id);
-        if (decision && decision.answer === null) decision.answer = { verdict: event.data.verdict, by: event.data.by, comment: event.data.comment };
+        if (decision && decision.answer === null)
+          decision.answer = { verdict: event.data.verdict, by: event.data.by, comment: event.data.comment };
         // Approved, an escalated step is tried again; a result or a denial settles it (step.succeeded, step.failed).
-        const step = decision?.kind === 'escalation' && event.data.verdict === 'approved' ? stepOfDecision.get(decision.id) : undefined;
+        const step =
+          decision?.kind === 'escalation' && event.data.verdict === 'approved'
+            ? stepOfDecision.get(decision.id)
+            : undefined;
         const entry = step === undefined ? undefined : byStep.get(step);
         if (entry?.outcome === 'escalated') entry.outcome = 'running';
         break;
@@ -191,13 +261,28 @@ export function routingLog(events: Iterable<LedgerEvent>): RoutingEntry[] {
       case 'step.failed': {
         const entry = byStep.get(event.data.step);
         if (entry && entry.outcome !== 'waiting') [entry.outcome, entry.error] = ['failed', event.data.error];
-        else byStep.set(event.data.step, { ...unrouted(plan, event, event.data.step, `not routed: ${event.data.error.message}`, 'failed', event.data.error), ...carried(entry) });
+        else
+          byStep.set(event.data.step, {
+            ...unrouted(
+              plan,
+              event,
+              event.data.step,
+              `not routed: ${event.data.error.message}`,
+              'failed',
+              event.data.error,
+            ),
+            ...carried(entry),
+          });
         break;
       }
       case 'step.cancelled': {
         const entry = byStep.get(event.data.step);
         if (entry && entry.outcome !== 'waiting') entry.outcome = 'cancelled';
-        else byStep.set(event.data.step, { ...unrouted(plan, event, event.data.step, `not routed: ${event.data.reason}`, 'cancelled', null), ...carried(entry) });
+        else
+          byStep.set(event.data.step, {
+            ...unrouted(plan, event, event.data.step, `not routed: ${event.data.reason}`, 'cancelled', null),
+            ...carried(entry),
+          });
         break;
       }
       case 'run.failed':
@@ -207,7 +292,10 @@ export function routingLog(events: Iterable<LedgerEvent>): RoutingEntry[] {
         settle('cancelled');
         break;
       case 'step.skipped':
-        byStep.set(event.data.step, { ...unrouted(plan, event, event.data.step, `skipped: ${event.data.reason}`, 'skipped', null), ...carried(byStep.get(event.data.step)) });
+        byStep.set(event.data.step, {
+          ...unrouted(plan, event, event.data.step, `skipped: ${event.data.reason}`, 'skipped', null),
+          ...carried(byStep.get(event.data.step)),
+        });
         break;
       case 'agent.routed': {
         const { agent, step, to, reason, candidates, by } = event.data;

@@ -24,7 +24,13 @@ export function runArtifacts(events: Iterable<LedgerEvent>): RunArtifact[] {
   for (const event of events) {
     if (event.type === 'attempt.succeeded') {
       for (const ref of event.data.artifacts ?? []) {
-        if (!found.has(key(ref.name, ref.sha256))) found.set(key(ref.name, ref.sha256), { ...ref, attemptId: event.data.attemptId, seq: event.seq, sealed: false });
+        if (!found.has(key(ref.name, ref.sha256)))
+          found.set(key(ref.name, ref.sha256), {
+            ...ref,
+            attemptId: event.data.attemptId,
+            seq: event.seq,
+            sealed: false,
+          });
       }
     } else if (event.type === 'step.sealed') {
       for (const ref of event.data.artifacts) {

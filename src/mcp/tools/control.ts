@@ -18,9 +18,14 @@ export function registerControlTools(server: McpServer, session: McpSession): vo
     {
       name: 'signal',
       title: 'Send a signal',
-      description: 'Sends a named signal to a run: steps that `await` it go on (a step that only awaits outputs {signal, data}). Signals are facts of the run: one sent before a step awaits it still counts.',
+      description:
+        'Sends a named signal to a run: steps that `await` it go on (a step that only awaits outputs {signal, data}). Signals are facts of the run: one sent before a step awaits it still counts.',
       scope: Scope.operate,
-      input: args({ runId: RunId, name: z.string().min(1).max(200).describe('The signal (letters, digits, _, ., : and -)'), data: z.unknown().optional().describe('Data the signal carries, as JSON') }),
+      input: args({
+        runId: RunId,
+        name: z.string().min(1).max(200).describe('The signal (letters, digits, _, ., : and -)'),
+        data: z.unknown().optional().describe('Data the signal carries, as JSON'),
+      }),
       output: Recorded,
     },
     async ({ runId, name, data }) => {
@@ -64,7 +69,9 @@ export function registerControlTools(server: McpServer, session: McpSession): vo
       // A run this server still conducts is already continuing: resume then waits for it.
       const handle = await baton.resume(runId, { unpause: true, by: principal });
       const outcome = await awaitOutcome(handle, waitSeconds);
-      const summary = handle.endedBefore ? `run ${runId} had already ${outcome.status}; nothing to resume` : outcomeSummary(outcome);
+      const summary = handle.endedBefore
+        ? `run ${runId} had already ${outcome.status}; nothing to resume`
+        : outcomeSummary(outcome);
       return { value: outcome, summary };
     },
   );
@@ -75,7 +82,8 @@ export function registerControlTools(server: McpServer, session: McpSession): vo
     {
       name: 'abort',
       title: 'Abort a run',
-      description: "Stops a run: running attempts are cancelled, completed steps with `compensate` are compensated newest first, and the run ends aborted. The engine conducting the run carries it out (if none is, call resume).",
+      description:
+        'Stops a run: running attempts are cancelled, completed steps with `compensate` are compensated newest first, and the run ends aborted. The engine conducting the run carries it out (if none is, call resume).',
       scope: Scope.operate,
       input: args({ runId: RunId, reason }),
       output: Recorded,

@@ -20,7 +20,11 @@ import type { McpSession } from '../session.js';
 const RUNS_LOOKED_AT = 100;
 
 /** The MCP tools that answer a pending decision, and the scope they need. */
-function toolsFor(decision: PendingDecision): { tools: string[]; scope: typeof Scope.operate | typeof Scope.approve; signals: string[] } {
+function toolsFor(decision: PendingDecision): {
+  tools: string[];
+  scope: typeof Scope.operate | typeof Scope.approve;
+  signals: string[];
+} {
   switch (decision.kind) {
     case 'gate':
     case 'confirm':
@@ -30,7 +34,11 @@ function toolsFor(decision: PendingDecision): { tools: string[]; scope: typeof S
     case 'human':
       return { tools: ['submit_result'], scope: Scope.approve, signals: [] };
     case 'signal':
-      return { tools: ['signal'], scope: Scope.operate, signals: (decision.detail as { signals?: string[] } | undefined)?.signals ?? [] };
+      return {
+        tools: ['signal'],
+        scope: Scope.operate,
+        signals: (decision.detail as { signals?: string[] } | undefined)?.signals ?? [],
+      };
   }
 }
 
@@ -45,7 +53,11 @@ const Decision = PendingView.extend({
 
 const Verdict = args({
   runId: RunId,
-  target: z.string().min(1).max(300).describe('A phase (its gate), a step (its confirmation or escalation), or a decision id such as gate:execution'),
+  target: z
+    .string()
+    .min(1)
+    .max(300)
+    .describe('A phase (its gate), a step (its confirmation or escalation), or a decision id such as gate:execution'),
   comment: z.string().max(10_000).optional().describe('Why, recorded with the decision'),
 });
 
@@ -66,14 +78,25 @@ export function registerDecisionTools(server: McpServer, session: McpSession): v
       annotations: { readOnlyHint: true },
     },
     async ({ runId }) => {
-      const ids = runId !== undefined ? [runId] : (await baton.listRuns({ status: 'running', limit: RUNS_LOOKED_AT })).map((run) => run.runId);
+      const ids =
+        runId !== undefined
+          ? [runId]
+          : (await baton.listRuns({ status: 'running', limit: RUNS_LOOKED_AT })).map((run) => run.runId);
       const decisions: z.output<typeof Decision>[] = [];
       for (const id of ids) {
         const { state } = await baton.getRun(id);
         const pending = [...state.pending.values()];
-        pendingWithAnswers(id, pending).forEach((view, i) => decisions.push({ runId: id, ...view, ...toolsFor(pending[i] as PendingDecision) }));
+        pendingWithAnswers(id, pending).forEach((view, i) =>
+          decisions.push({ runId: id, ...view, ...toolsFor(pending[i] as PendingDecision) }),
+        );
       }
-      return { value: { decisions }, summary: decisions.length === 0 ? 'nothing is pending' : `${decisions.length} pending: ${decisions.map((d) => `${d.runId} ${d.id}`).join(', ')}` };
+      return {
+        value: { decisions },
+        summary:
+          decisions.length === 0
+            ? 'nothing is pending'
+            : `${decisions.length} pending: ${decisions.map((d) => `${d.runId} ${d.id}`).join(', ')}`,
+      };
     },
   );
 
@@ -95,9 +118,15 @@ export function registerDecisionTools(server: McpServer, session: McpSession): v
       },
       async ({ runId, target, comment }) => {
         const options = { by: principal, ...(comment !== undefined && { comment }) };
-        const event = verdict === 'approve' ? await baton.approve(runId, target, options) : await baton.deny(runId, target, options);
+        const event =
+          verdict === 'approve'
+            ? await baton.approve(runId, target, options)
+            : await baton.deny(runId, target, options);
         const value = recorded(runId, event);
-        return { value, summary: `recorded: ${value.summary}; the engine conducting the run takes it in (if none is, call resume)` };
+        return {
+          value,
+          summary: `recorded: ${value.summary}; the engine conducting the run takes it in (if none is, call resume)`,
+        };
       },
     );
   }
@@ -114,14 +143,20 @@ export function registerDecisionTools(server: McpServer, session: McpSession): v
       input: args({
         runId: RunId,
         step: z.string().min(1).max(300).describe('The step (or for_each item, such as review[2])'),
-        output: z.unknown().refine((value) => value !== undefined, 'output is required: the result as JSON (null is allowed)').describe('The result, as JSON'),
+        output: z
+          .unknown()
+          .refine((value) => value !== undefined, 'output is required: the result as JSON (null is allowed)')
+          .describe('The result, as JSON'),
       }),
       output: Recorded,
     },
     async ({ runId, step, output }) => {
       const event = await baton.submitResult(runId, step, (output ?? null) as Json, { by: principal });
       const value = recorded(runId, event);
-      return { value, summary: `recorded: ${value.summary}; the engine conducting the run takes it in (if none is, call resume)` };
+      return {
+        value,
+        summary: `recorded: ${value.summary}; the engine conducting the run takes it in (if none is, call resume)`,
+      };
     },
   );
 }

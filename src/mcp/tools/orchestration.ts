@@ -16,7 +16,13 @@ import type { McpSession } from '../session.js';
  */
 
 const Candidates = z
-  .array(z.strictObject({ name: z.string().min(1).max(200), score: z.number().optional(), reason: z.string().max(10_000).optional() }))
+  .array(
+    z.strictObject({
+      name: z.string().min(1).max(200),
+      score: z.number().optional(),
+      reason: z.string().max(10_000).optional(),
+    }),
+  )
   .max(100)
   .optional()
   .describe('The options weighed, each with an optional score and reason; the chosen one must be among them');
@@ -34,7 +40,9 @@ const HandoffOutput = z.strictObject({
   handoffId: z.string().nullable(),
   failedAt: z.enum(HANDOFF_STEPS).nullable(),
   error: z.string().nullable(),
-  steps: z.array(z.strictObject({ step: z.enum(HANDOFF_STEPS), status: z.enum(['done', 'failed', 'not_run']), detail: z.string() })),
+  steps: z.array(
+    z.strictObject({ step: z.enum(HANDOFF_STEPS), status: z.enum(['done', 'failed', 'not_run']), detail: z.string() }),
+  ),
 });
 
 export function registerOrchestrationTools(server: McpServer, session: McpSession): void {
@@ -49,8 +57,20 @@ export function registerOrchestrationTools(server: McpServer, session: McpSessio
       description:
         'Whether phase `to` may open now, coming from `from` (default: the phase open now), by the rule the conductor itself uses (validatePhaseTransition): phases open forward, one at a time, when the one before is complete and the gate is open (a recorded approval overrides a closed gate or a partial phase). Writes nothing. Also returns every phase with its readiness and gate.',
       scope: Scope.read,
-      input: args({ runId: RunId, to: z.string().min(1).describe('The phase to open'), from: z.string().min(1).optional().describe('The phase it would open after (default: the phase open now)') }),
-      output: z.strictObject({ runId: z.string(), from: z.string().nullable(), to: z.string(), allowed: z.boolean(), reason: z.string(), currentPhase: z.string().nullable(), phases: z.array(PhaseView) }),
+      input: args({
+        runId: RunId,
+        to: z.string().min(1).describe('The phase to open'),
+        from: z.string().min(1).optional().describe('The phase it would open after (default: the phase open now)'),
+      }),
+      output: z.strictObject({
+        runId: z.string(),
+        from: z.string().nullable(),
+        to: z.string(),
+        allowed: z.boolean(),
+        reason: z.string(),
+        currentPhase: z.string().nullable(),
+        phases: z.array(PhaseView),
+      }),
       annotations: { readOnlyHint: true },
     },
     async ({ runId, to, from }) => {
@@ -58,8 +78,21 @@ export function registerOrchestrationTools(server: McpServer, session: McpSessio
       const { state } = await baton.getRun(runId);
       const view = transitionView(state);
       const currentPhase = state.phases[state.openPhase]?.id ?? null;
-      const phases = view.phases.map((phase, i) => ({ id: phase.id, readiness: phase.readiness, opened: i <= state.openPhase, gate: { status: phase.gate.status, reason: phase.gate.reason } }));
-      const value = { runId, from: from ?? currentPhase, to, allowed: verdict.allowed, reason: verdict.reason, currentPhase, phases };
+      const phases = view.phases.map((phase, i) => ({
+        id: phase.id,
+        readiness: phase.readiness,
+        opened: i <= state.openPhase,
+        gate: { status: phase.gate.status, reason: phase.gate.reason },
+      }));
+      const value = {
+        runId,
+        from: from ?? currentPhase,
+        to,
+        allowed: verdict.allowed,
+        reason: verdict.reason,
+        currentPhase,
+        phases,
+      };
       return { value, summary: `${verdict.allowed ? 'allowed' : 'not allowed'}: ${verdict.reason}` };
     },
   );
@@ -84,7 +117,11 @@ export function registerOrchestrationTools(server: McpServer, session: McpSessio
       output: Recorded,
     },
     async ({ runId, agent, step, phase, status, note }) => {
-      const event = await baton.reportStatus(runId, { agent, step: step ?? null, phase: phase ?? null, status, note: note ?? null }, { by: principal });
+      const event = await baton.reportStatus(
+        runId,
+        { agent, step: step ?? null, phase: phase ?? null, status, note: note ?? null },
+        { by: principal },
+      );
       const value = recorded(runId, event);
       return { value, summary: `recorded: ${value.summary}` };
     },
@@ -99,7 +136,14 @@ export function registerOrchestrationTools(server: McpServer, session: McpSessio
       description:
         "Records an agent's routing decision for a step's work: who it gives the work to (`to`), why, and the candidates it weighed. Refused for a step that has finished, or when `to` is not among the candidates given. The routing log (resource baton://runs/{runId}/routing-log) shows it with the step, next to the conductor's own routes.",
       scope: Scope.operate,
-      input: args({ runId: RunId, agent: AgentName.describe('The agent that decided'), step: StepId.describe('The step whose work is routed'), to: AgentName.describe('The agent (or capability) the work goes to'), reason: Reason, candidates: Candidates }),
+      input: args({
+        runId: RunId,
+        agent: AgentName.describe('The agent that decided'),
+        step: StepId.describe('The step whose work is routed'),
+        to: AgentName.describe('The agent (or capability) the work goes to'),
+        reason: Reason,
+        candidates: Candidates,
+      }),
       output: Recorded,
     },
     async ({ runId, ...route }) => {
@@ -120,16 +164,33 @@ export function registerOrchestrationTools(server: McpServer, session: McpSessio
       scope: Scope.operate,
       input: args({
         runId: RunId,
-        from: z.strictObject({ agent: AgentName, step: StepId.optional().describe('The step whose work is handed on') }),
+        from: z.strictObject({
+          agent: AgentName,
+          step: StepId.optional().describe('The step whose work is handed on'),
+        }),
         to: z.strictObject({ agent: AgentName, step: StepId.describe('The step the receiving agent takes up') }),
-        artifacts: z.array(z.string().min(1).max(1000)).max(1000).optional().describe('Artifacts handed on, by name (`step/file`, as get_run_state and baton handoffs show them)'),
+        artifacts: z
+          .array(z.string().min(1).max(1000))
+          .max(1000)
+          .optional()
+          .describe('Artifacts handed on, by name (`step/file`, as get_run_state and baton handoffs show them)'),
         reason: Reason,
         candidates: Candidates,
       }),
       output: HandoffOutput,
     },
     async ({ runId, from, to, artifacts, reason, candidates }) => {
-      const report = await baton.requestHandoff(runId, { from: { agent: from.agent, step: from.step ?? null }, to, artifacts: artifacts ?? [], reason, ...(candidates && { candidates }) }, { by: principal });
+      const report = await baton.requestHandoff(
+        runId,
+        {
+          from: { agent: from.agent, step: from.step ?? null },
+          to,
+          artifacts: artifacts ?? [],
+          reason,
+          ...(candidates && { candidates }),
+        },
+        { by: principal },
+      );
       const done = report.steps.filter((step) => step.status === 'done').map((step) => step.step);
       const summary = report.ok
         ? `${report.handoffId} queued: ${from.agent} → ${to.agent} for step "${to.step}"`

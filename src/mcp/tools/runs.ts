@@ -30,10 +30,25 @@ const RunStateOutput = z.strictObject({
       failed: z.number().int(),
     }),
   ),
-  budget: z.strictObject({ limitUsd: z.number().nullable(), spentUsd: z.number(), reservedUsd: z.number(), remainingUsd: z.number().nullable() }),
-  recentRouting: z.array(z.strictObject({ seq: z.number().int(), at: z.string(), type: z.string(), summary: z.string() })),
+  budget: z.strictObject({
+    limitUsd: z.number().nullable(),
+    spentUsd: z.number(),
+    reservedUsd: z.number(),
+    remainingUsd: z.number().nullable(),
+  }),
+  recentRouting: z.array(
+    z.strictObject({ seq: z.number().int(), at: z.string(), type: z.string(), summary: z.string() }),
+  ),
   reports: z.array(
-    z.strictObject({ agent: z.string(), step: z.string().nullable(), phase: z.string().nullable(), status: z.enum(['assigned', 'working', 'blocked', 'done']), note: z.string().nullable(), by: z.string(), at: z.string() }),
+    z.strictObject({
+      agent: z.string(),
+      step: z.string().nullable(),
+      phase: z.string().nullable(),
+      status: z.enum(['assigned', 'working', 'blocked', 'done']),
+      note: z.string().nullable(),
+      by: z.string(),
+      at: z.string(),
+    }),
   ),
   handoffs: z.array(
     z.strictObject({
@@ -51,8 +66,26 @@ const RunStateOutput = z.strictObject({
   revision: z.number().int(),
   events: z.number().int(),
   updatedAt: z.string(),
-  steps: z.array(z.strictObject({ step: z.string(), status: z.string(), phase: z.string(), capability: z.string().nullable(), attempts: z.number().int(), error: z.string().nullable(), output: z.unknown() })),
-  artifacts: z.array(z.strictObject({ name: z.string(), sha256: z.string(), bytes: z.number().int(), step: z.string(), sealed: z.boolean() })),
+  steps: z.array(
+    z.strictObject({
+      step: z.string(),
+      status: z.string(),
+      phase: z.string(),
+      capability: z.string().nullable(),
+      attempts: z.number().int(),
+      error: z.string().nullable(),
+      output: z.unknown(),
+    }),
+  ),
+  artifacts: z.array(
+    z.strictObject({
+      name: z.string(),
+      sha256: z.string(),
+      bytes: z.number().int(),
+      step: z.string(),
+      sealed: z.boolean(),
+    }),
+  ),
 });
 
 const PreflightOutput = z.strictObject({
@@ -82,17 +115,33 @@ export function registerRunTools(server: McpServer, session: McpSession): void {
     {
       name: 'list_runs',
       title: 'List runs',
-      description: "The workspace's most recent runs, newest first, each with its status (`waiting` or `paused` when it is running but cannot go on by itself) and the ids of the decisions it waits for. `search` keeps the runs whose id, plan name or objective contains a text.",
+      description:
+        "The workspace's most recent runs, newest first, each with its status (`waiting` or `paused` when it is running but cannot go on by itself) and the ids of the decisions it waits for. `search` keeps the runs whose id, plan name or objective contains a text.",
       scope: Scope.read,
       input: args({
         limit: z.number().int().min(1).max(200).optional().describe('How many runs (default 20)'),
         search: z
           .string()
-          .max(RUN_SEARCH_MAX_LENGTH, `a run search is at most ${RUN_SEARCH_MAX_LENGTH} characters (a run id, a plan name or words of an objective)`)
+          .max(
+            RUN_SEARCH_MAX_LENGTH,
+            `a run search is at most ${RUN_SEARCH_MAX_LENGTH} characters (a run id, a plan name or words of an objective)`,
+          )
           .optional()
           .describe('Only runs whose id, plan name or objective contains this text, ignoring case'),
       }),
-      output: z.strictObject({ runs: z.array(z.strictObject({ runId: z.string(), name: z.string(), status: z.string(), events: z.number().int(), createdAt: z.string(), updatedAt: z.string(), pending: z.array(z.string()) })) }),
+      output: z.strictObject({
+        runs: z.array(
+          z.strictObject({
+            runId: z.string(),
+            name: z.string(),
+            status: z.string(),
+            events: z.number().int(),
+            createdAt: z.string(),
+            updatedAt: z.string(),
+            pending: z.array(z.string()),
+          }),
+        ),
+      }),
       annotations: { readOnlyHint: true },
     },
     async ({ limit, search }) => {
@@ -101,10 +150,20 @@ export function registerRunTools(server: McpServer, session: McpSession): void {
         records.map(async (record) => {
           const state = record.status === 'running' ? (await baton.getRun(record.runId)).state : null;
           const status = state ? displayStatus(state) : record.status;
-          return { runId: record.runId, name: record.name, status, events: record.headSeq, createdAt: record.createdAt, updatedAt: record.updatedAt, pending: state ? [...state.pending.keys()] : [] };
+          return {
+            runId: record.runId,
+            name: record.name,
+            status,
+            events: record.headSeq,
+            createdAt: record.createdAt,
+            updatedAt: record.updatedAt,
+            pending: state ? [...state.pending.keys()] : [],
+          };
         }),
       );
-      const none = search ? `no run's id, plan name or objective contains "${search}"` : 'no runs yet in this workspace';
+      const none = search
+        ? `no run's id, plan name or objective contains "${search}"`
+        : 'no runs yet in this workspace';
       return { value: { runs }, summary: runs.length === 0 ? none : `${runs.length} runs, newest first` };
     },
   );
@@ -125,10 +184,22 @@ export function registerRunTools(server: McpServer, session: McpSession): void {
     async ({ runId }) => {
       const events = await verifiedEvents(baton, runId);
       const view = pipelineState(events);
-      const state = events.reduce<RunState | undefined>((folded, event) => evolve(folded, event), undefined) as RunState;
-      const artifacts = [...state.artifacts.values()].map(({ name, sha256, bytes, step, sealed }) => ({ name, sha256, bytes, step, sealed }));
+      const state = events.reduce<RunState | undefined>(
+        (folded, event) => evolve(folded, event),
+        undefined,
+      ) as RunState;
+      const artifacts = [...state.artifacts.values()].map(({ name, sha256, bytes, step, sealed }) => ({
+        name,
+        sha256,
+        bytes,
+        step,
+        sealed,
+      }));
       const value = { ...view, steps: stepRows(state), artifacts };
-      return { value, summary: `run ${runId} (${view.name}) is ${view.status}${view.pending.length > 0 ? `; waiting for ${view.pending.map((p) => p.id).join(', ')}` : ''}` };
+      return {
+        value,
+        summary: `run ${runId} (${view.name}) is ${view.status}${view.pending.length > 0 ? `; waiting for ${view.pending.map((p) => p.id).join(', ')}` : ''}`,
+      };
     },
   );
 
@@ -148,7 +219,12 @@ export function registerRunTools(server: McpServer, session: McpSession): void {
     async (given) => {
       const report = await baton.preflight(await planArgument(session, given));
       const runnable = report.problems.length === 0;
-      return { value: { runnable, text: formatPreflight(report), report }, summary: runnable ? `plan "${report.plan}" can run` : `plan "${report.plan}" would be refused: ${report.problems.join('; ')}` };
+      return {
+        value: { runnable, text: formatPreflight(report), report },
+        summary: runnable
+          ? `plan "${report.plan}" can run`
+          : `plan "${report.plan}" would be refused: ${report.problems.join('; ')}`,
+      };
     },
   );
 
@@ -163,7 +239,10 @@ export function registerRunTools(server: McpServer, session: McpSession): void {
       scope: Scope.operate,
       input: args({
         ...PlanArgs,
-        inputs: z.record(z.string(), z.unknown()).optional().describe("The plan's inputs, typed as the plan declares them"),
+        inputs: z
+          .record(z.string(), z.unknown())
+          .optional()
+          .describe("The plan's inputs, typed as the plan declares them"),
         runId: z.string().min(1).max(128).optional().describe('Choose the run id (default: a new one)'),
         waitSeconds: WaitSeconds,
       }),
@@ -172,7 +251,11 @@ export function registerRunTools(server: McpServer, session: McpSession): void {
     async ({ plan, source, file, inputs, runId, waitSeconds }) => {
       const checked = await planArgument(session, { plan, source, file });
       requirePlanScope(checked, session.scopes, principal, 'submit');
-      const handle = await baton.submit(checked, { by: principal, ...(inputs && { inputs: inputs as Record<string, Json> }), ...(runId !== undefined && { runId }) });
+      const handle = await baton.submit(checked, {
+        by: principal,
+        ...(inputs && { inputs: inputs as Record<string, Json> }),
+        ...(runId !== undefined && { runId }),
+      });
       const outcome = await awaitOutcome(handle, waitSeconds);
       return { value: outcome, summary: outcomeSummary(outcome) };
     },

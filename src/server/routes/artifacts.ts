@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { defineRoute, type Route } from '../route.js';
 import type { RouteDeps } from './deps.js';
 
-const Sha256Params = z.strictObject({ sha256: z.string().regex(/^[0-9a-f]{64}$/, 'a sha256: 64 lower-case hex digits') });
+const Sha256Params = z.strictObject({
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'a sha256: 64 lower-case hex digits'),
+});
 
 /** Artifacts by content hash, from the workspace's content-addressed store. */
 export function artifactRoutes({ baton }: RouteDeps): Route[] {

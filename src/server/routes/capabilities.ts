@@ -15,15 +15,27 @@ const Descriptor = z.object({
 
 const Health = z.object({
   capability: z.string(),
-  status: z.enum(['healthy', 'failing', 'unknown']).describe('by its latest attempt outcome in the runs read; `unknown` when it has none'),
+  status: z
+    .enum(['healthy', 'failing', 'unknown'])
+    .describe('by its latest attempt outcome in the runs read; `unknown` when it has none'),
   succeeded: z.int(),
   failed: z.int(),
   lastOutcomeAt: z.string().nullable(),
-  lastError: z.object({ type: z.string(), message: z.string(), retryable: z.boolean(), at: z.string(), runId: z.string() }).loose().nullable(),
+  lastError: z
+    .object({ type: z.string(), message: z.string(), retryable: z.boolean(), at: z.string(), runId: z.string() })
+    .loose()
+    .nullable(),
 });
 
 export const CapabilityRegistryResponse = z.object({
-  capabilities: z.array(z.object({ descriptor: Descriptor, source: z.enum(['registered', 'plan']), runs: z.array(z.string()), health: Health })),
+  capabilities: z.array(
+    z.object({
+      descriptor: Descriptor,
+      source: z.enum(['registered', 'plan']),
+      runs: z.array(z.string()),
+      health: Health,
+    }),
+  ),
   runsRead: z.int(),
   unverified: z.array(z.string()).describe('runs left out because their ledger fails verification'),
 });
@@ -37,9 +49,11 @@ export function capabilityRoutes({ baton }: RouteDeps): Route[] {
       tag: 'capabilities',
       summary: 'The capability registry, with health',
       description:
-        'Functions registered in the server, and the capabilities the plans of the newest runs declared, each with its health observed in those runs\' ledgers: successes, failures, the latest outcome and error. Health is an observation; routing does not read it.',
+        "Functions registered in the server, and the capabilities the plans of the newest runs declared, each with its health observed in those runs' ledgers: successes, failures, the latest outcome and error. Health is an observation; routing does not read it.",
       scope: 'read',
-      query: z.strictObject({ runs: limitParam(500, 20).describe('how many of the newest runs to read (1 to 500, default 20)') }),
+      query: z.strictObject({
+        runs: limitParam(500, 20).describe('how many of the newest runs to read (1 to 500, default 20)'),
+      }),
       responses: { 200: { description: 'the registry', schema: CapabilityRegistryResponse } },
       handle: async ({ c, query }) => c.json(await baton.capabilityRegistry({ recentRuns: query.runs })),
     }),

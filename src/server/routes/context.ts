@@ -12,7 +12,15 @@ const WorkspaceContextSchema = z.object({
   insights: z.array(Entry),
   runs: z.array(RunSummarySchema.omit({ pending: true }).extend({ status: z.string() })),
   decisions: z.array(
-    z.object({ runId: z.string(), id: z.string(), status: z.enum(['pending', 'approved', 'denied']), kind: z.string(), reason: z.string().nullable(), by: z.string().nullable(), comment: z.string().nullable() }),
+    z.object({
+      runId: z.string(),
+      id: z.string(),
+      status: z.enum(['pending', 'approved', 'denied']),
+      kind: z.string(),
+      reason: z.string().nullable(),
+      by: z.string().nullable(),
+      comment: z.string().nullable(),
+    }),
   ),
 });
 
@@ -35,7 +43,12 @@ export function contextRoutes({ baton }: RouteDeps): Route[] {
       responses: { 201: { description: 'recorded', schema: Entry } },
       handle: async ({ c, body }) => {
         const options = body.runId !== undefined ? { runId: body.runId } : {};
-        return c.json(kind === 'objective' ? await baton.addObjective(body.text, options) : await baton.addInsight(body.text, options), 201);
+        return c.json(
+          kind === 'objective'
+            ? await baton.addObjective(body.text, options)
+            : await baton.addInsight(body.text, options),
+          201,
+        );
       },
     });
   return [
@@ -45,7 +58,8 @@ export function contextRoutes({ baton }: RouteDeps): Route[] {
       operationId: 'getContext',
       tag: 'context',
       summary: "The workspace's context",
-      description: 'Objectives and insights, oldest first; the decisions of recent runs, pending ones first; and the recent runs.',
+      description:
+        'Objectives and insights, oldest first; the decisions of recent runs, pending ones first; and the recent runs.',
       scope: 'read',
       responses: { 200: { description: 'the context', schema: WorkspaceContextSchema } },
       handle: async ({ c }) => c.json(await baton.context()),

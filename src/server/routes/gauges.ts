@@ -32,7 +32,10 @@ export const RunGaugeSchema = z.object({
   budget: Budget,
   createdAt: z.string(),
   endedAt: z.string().nullable(),
-  deadlineAt: z.string().nullable().describe('when the run times out, from the plan\'s `constraints.deadline`; null without one'),
+  deadlineAt: z
+    .string()
+    .nullable()
+    .describe("when the run times out, from the plan's `constraints.deadline`; null without one"),
 });
 
 const GaugesResponse = z.object({
@@ -65,7 +68,8 @@ export function gaugeRoutes({ baton }: RouteDeps): Route[] {
       operationId: 'runGauges',
       tag: 'runs',
       summary: 'Progress, budget and deadline of several runs',
-      description: 'Step counts by status, money spent and reserved against the budget, and the deadline, for each run named in `runs`.',
+      description:
+        'Step counts by status, money spent and reserved against the budget, and the deadline, for each run named in `runs`.',
       scope: 'read',
       query: GaugesQuery,
       responses: { 200: { description: 'the gauges, in the order asked', schema: GaugesResponse } },

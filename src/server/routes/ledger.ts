@@ -14,8 +14,24 @@ const PipelineStateSchema = z
     failure: z.string().nullable(),
     pending: z.array(PendingSchema),
     currentPhase: z.string().nullable(),
-    phases: z.array(z.object({ id: z.string(), readiness: z.string(), opened: z.boolean(), current: z.boolean(), gate: z.enum(['none', 'approval', 'evidence', 'policy']), steps: z.int(), done: z.int(), failed: z.int() })),
-    budget: z.object({ limitUsd: z.number().nullable(), spentUsd: z.number(), reservedUsd: z.number(), remainingUsd: z.number().nullable() }),
+    phases: z.array(
+      z.object({
+        id: z.string(),
+        readiness: z.string(),
+        opened: z.boolean(),
+        current: z.boolean(),
+        gate: z.enum(['none', 'approval', 'evidence', 'policy']),
+        steps: z.int(),
+        done: z.int(),
+        failed: z.int(),
+      }),
+    ),
+    budget: z.object({
+      limitUsd: z.number().nullable(),
+      spentUsd: z.number(),
+      reservedUsd: z.number(),
+      remainingUsd: z.number().nullable(),
+    }),
     recentRouting: z.array(z.object({ seq: z.int(), at: z.string(), type: z.string(), summary: z.string() })),
     revision: z.int(),
     events: z.int(),
@@ -25,7 +41,14 @@ const PipelineStateSchema = z
 
 /** A run's ledger and the projections of it: `baton log`, `state`, `handoffs`, `verify`. */
 export function ledgerRoutes({ baton }: RouteDeps): Route[] {
-  const projection = (path: string, operationId: string, summary: string, description: string, schema: z.ZodType, project: (events: Awaited<ReturnType<typeof baton.verifiedEvents>>) => unknown) =>
+  const projection = (
+    path: string,
+    operationId: string,
+    summary: string,
+    description: string,
+    schema: z.ZodType,
+    project: (events: Awaited<ReturnType<typeof baton.verifiedEvents>>) => unknown,
+  ) =>
     defineRoute({
       method: 'get',
       path,
@@ -46,7 +69,8 @@ export function ledgerRoutes({ baton }: RouteDeps): Route[] {
       operationId: 'readLedger',
       tag: 'runs',
       summary: "Read a run's ledger",
-      description: 'Events in seq order, in pages: `after` is the last seq you have. `GET /v1/runs/{id}/events` streams the same events as they come.',
+      description:
+        'Events in seq order, in pages: `after` is the last seq you have. `GET /v1/runs/{id}/events` streams the same events as they come.',
       scope: 'read',
       params: RunParams,
       query: LedgerQuery,
@@ -62,15 +86,44 @@ export function ledgerRoutes({ baton }: RouteDeps): Route[] {
       operationId: 'verifyRun',
       tag: 'runs',
       summary: "Verify a run's ledger",
-      description: 'Recomputes the hash chain from the first event (it must reach the head recorded for the run), checks it against the workspace ledger\'s record of the run\'s creation and end, and re-hashes the sealed artifacts, as `baton verify RUN`. A failed verification is a 200 with `ok: false`, where and why.',
+      description:
+        "Recomputes the hash chain from the first event (it must reach the head recorded for the run), checks it against the workspace ledger's record of the run's creation and end, and re-hashes the sealed artifacts, as `baton verify RUN`. A failed verification is a 200 with `ok: false`, where and why.",
       scope: 'read',
       params: RunParams,
       responses: { 200: { description: 'the verdict', schema: VerifyResponse } },
       handle: async ({ c, params }) => c.json(await baton.verify(params.id)),
     }),
-    projection('/v1/runs/:id/state', 'getPipelineState', 'Get the pipeline state', 'Pending decisions first, phases and their readiness, the budget, the latest routing: `baton state RUN`.', PipelineStateSchema, (events) => pipelineState(events)),
-    projection('/v1/runs/:id/routing', 'getRoutingLog', 'Get the routing log', 'Which capability each step went to, every candidate weighed with its reason, and what came of it: `baton log RUN`.', z.array(z.record(z.string(), z.unknown())), (events) => routingLog(events)),
-    projection('/v1/runs/:id/handoffs', 'getHandoffs', 'Get the handoffs', 'The work passed from step to step (outputs and artifacts by hash) and from phase to phase: `baton handoffs RUN`.', z.array(z.record(z.string(), z.unknown())), (events) => handoffs(events)),
-    projection('/v1/runs/:id/artifacts', 'listRunArtifacts', "List a run's artifacts", 'Every file its attempts left, by name and sha256 (download with `GET /v1/artifacts/{sha256}`), and whether it is sealed.', z.object({ artifacts: z.array(RunArtifactSchema) }), (events) => ({ artifacts: runArtifacts(events) })),
+    projection(
+      '/v1/runs/:id/state',
+      'getPipelineState',
+      'Get the pipeline state',
+      'Pending decisions first, phases and their readiness, the budget, the latest routing: `baton state RUN`.',
+      PipelineStateSchema,
+      (events) => pipelineState(events),
+    ),
+    projection(
+      '/v1/runs/:id/routing',
+      'getRoutingLog',
+      'Get the routing log',
+      'Which capability each step went to, every candidate weighed with its reason, and what came of it: `baton log RUN`.',
+      z.array(z.record(z.string(), z.unknown())),
+      (events) => routingLog(events),
+    ),
+    projection(
+      '/v1/runs/:id/handoffs',
+      'getHandoffs',
+      'Get the handoffs',
+      'The work passed from step to step (outputs and artifacts by hash) and from phase to phase: `baton handoffs RUN`.',
+      z.array(z.record(z.string(), z.unknown())),
+      (events) => handoffs(events),
+    ),
+    projection(
+      '/v1/runs/:id/artifacts',
+      'listRunArtifacts',
+      "List a run's artifacts",
+      'Every file its attempts left, by name and sha256 (download with `GET /v1/artifacts/{sha256}`), and whether it is sealed.',
+      z.object({ artifacts: z.array(RunArtifactSchema) }),
+      (events) => ({ artifacts: runArtifacts(events) }),
+    ),
   ];
 }

@@ -3,11 +3,25 @@ import { parseUntil, requirePlanScope, type OperatorOptions } from '../../engine
 import { readPlan } from '../plan-input.js';
 import { RunParams, StepParams } from '../schemas/common.js';
 import { RecordedResponse } from '../schemas/events.js';
-import { DecisionBody, DeferBody, ReasonBody, ResultBody, RevertBody, ReviseBody, SealBody, SignalBody } from '../schemas/operate.js';
+import {
+  DecisionBody,
+  DeferBody,
+  ReasonBody,
+  ResultBody,
+  RevertBody,
+  ReviseBody,
+  SealBody,
+  SignalBody,
+} from '../schemas/operate.js';
 import { defineRoute, type AppContext, type Principal, type Route } from '../route.js';
 import type { RouteDeps } from './deps.js';
 
-const ACCEPTED = { 202: { description: 'recorded (or handed to the engine conducting the run, which records it at its next round)', schema: RecordedResponse } };
+const ACCEPTED = {
+  202: {
+    description: 'recorded (or handed to the engine conducting the run, which records it at its next round)',
+    schema: RecordedResponse,
+  },
+};
 
 function recorded(c: AppContext, runId: string, event: BatonEvent): Response {
   return c.json({ runId, event }, 202);
@@ -24,8 +38,28 @@ function by(principal: Principal, comment?: string): OperatorOptions {
  * and recorded as one signal with who sent it; a refused command writes nothing.
  */
 export function operateRoutes({ baton }: RouteDeps): Route[] {
-  const command = <B extends typeof ReasonBody>(path: string, operationId: string, summary: string, description: string, body: B, act: (runId: string, reason: string | undefined, principal: Principal) => Promise<BatonEvent>) =>
-    defineRoute({ method: 'post', path, operationId, tag: 'operate', summary, description, scope: 'operate', params: RunParams, body, responses: ACCEPTED, handle: async ({ c, params, body: given, principal }) => recorded(c, params.id, await act(params.id, given.reason, principal)) });
+  const command = <B extends typeof ReasonBody>(
+    path: string,
+    operationId: string,
+    summary: string,
+    description: string,
+    body: B,
+    act: (runId: string, reason: string | undefined, principal: Principal) => Promise<BatonEvent>,
+  ) =>
+    defineRoute({
+      method: 'post',
+      path,
+      operationId,
+      tag: 'operate',
+      summary,
+      description,
+      scope: 'operate',
+      params: RunParams,
+      body,
+      responses: ACCEPTED,
+      handle: async ({ c, params, body: given, principal }) =>
+        recorded(c, params.id, await act(params.id, given.reason, principal)),
+    });
   return [
     defineRoute({
       method: 'post',
@@ -38,7 +72,8 @@ export function operateRoutes({ baton }: RouteDeps): Route[] {
       params: RunParams,
       body: DecisionBody,
       responses: ACCEPTED,
-      handle: async ({ c, params, body, principal }) => recorded(c, params.id, await baton.approve(params.id, body.target, by(principal, body.comment))),
+      handle: async ({ c, params, body, principal }) =>
+        recorded(c, params.id, await baton.approve(params.id, body.target, by(principal, body.comment))),
     }),
     defineRoute({
       method: 'post',
@@ -46,12 +81,14 @@ export function operateRoutes({ baton }: RouteDeps): Route[] {
       operationId: 'deny',
       tag: 'decisions',
       summary: 'Deny a pending decision',
-      description: 'Refuses a gate, a confirmation or an escalation: the run (or the step) ends denied, as `baton deny`.',
+      description:
+        'Refuses a gate, a confirmation or an escalation: the run (or the step) ends denied, as `baton deny`.',
       scope: 'approve',
       params: RunParams,
       body: DecisionBody,
       responses: ACCEPTED,
-      handle: async ({ c, params, body, principal }) => recorded(c, params.id, await baton.deny(params.id, body.target, by(principal, body.comment))),
+      handle: async ({ c, params, body, principal }) =>
+        recorded(c, params.id, await baton.deny(params.id, body.target, by(principal, body.comment))),
     }),
     defineRoute({
       method: 'post',
@@ -59,12 +96,14 @@ export function operateRoutes({ baton }: RouteDeps): Route[] {
       operationId: 'submitResult',
       tag: 'decisions',
       summary: "Submit a person's result",
-      description: "The output of a human step's task, or of an escalated step in place of its capability, as `baton submit`.",
+      description:
+        "The output of a human step's task, or of an escalated step in place of its capability, as `baton submit`.",
       scope: 'approve',
       params: RunParams,
       body: ResultBody,
       responses: ACCEPTED,
-      handle: async ({ c, params, body, principal }) => recorded(c, params.id, await baton.submitResult(params.id, body.step, body.output, by(principal))),
+      handle: async ({ c, params, body, principal }) =>
+        recorded(c, params.id, await baton.submitResult(params.id, body.step, body.output, by(principal))),
     }),
     defineRoute({
       method: 'post',
@@ -77,13 +116,24 @@ export function operateRoutes({ baton }: RouteDeps): Route[] {
       params: RunParams,
       body: SignalBody,
       responses: ACCEPTED,
-      handle: async ({ c, params, body, principal }) => recorded(c, params.id, await baton.signal(params.id, body.name, body.data ?? null, by(principal))),
+      handle: async ({ c, params, body, principal }) =>
+        recorded(c, params.id, await baton.signal(params.id, body.name, body.data ?? null, by(principal))),
     }),
-    command('/v1/runs/:id/pause', 'pause', 'Pause a run', 'Running attempts finish; nothing new starts until `POST /v1/runs/{id}/resume`.', ReasonBody, (runId, reason, principal) =>
-      baton.pause(runId, { ...by(principal), ...(reason !== undefined && { reason }) }),
+    command(
+      '/v1/runs/:id/pause',
+      'pause',
+      'Pause a run',
+      'Running attempts finish; nothing new starts until `POST /v1/runs/{id}/resume`.',
+      ReasonBody,
+      (runId, reason, principal) => baton.pause(runId, { ...by(principal), ...(reason !== undefined && { reason }) }),
     ),
-    command('/v1/runs/:id/abort', 'abort', 'Abort a run', 'Cancels running attempts, compensates completed steps newest first, ends the run `aborted`.', ReasonBody, (runId, reason, principal) =>
-      baton.abort(runId, { ...by(principal), ...(reason !== undefined && { reason }) }),
+    command(
+      '/v1/runs/:id/abort',
+      'abort',
+      'Abort a run',
+      'Cancels running attempts, compensates completed steps newest first, ends the run `aborted`.',
+      ReasonBody,
+      (runId, reason, principal) => baton.abort(runId, { ...by(principal), ...(reason !== undefined && { reason }) }),
     ),
     defineRoute({
       method: 'post',
@@ -96,7 +146,15 @@ export function operateRoutes({ baton }: RouteDeps): Route[] {
       params: StepParams,
       body: ReasonBody,
       responses: ACCEPTED,
-      handle: async ({ c, params, body, principal }) => recorded(c, params.id, await baton.cancel(params.id, params.step, { ...by(principal), ...(body.reason !== undefined && { reason: body.reason }) })),
+      handle: async ({ c, params, body, principal }) =>
+        recorded(
+          c,
+          params.id,
+          await baton.cancel(params.id, params.step, {
+            ...by(principal),
+            ...(body.reason !== undefined && { reason: body.reason }),
+          }),
+        ),
     }),
     defineRoute({
       method: 'post',
@@ -110,7 +168,10 @@ export function operateRoutes({ baton }: RouteDeps): Route[] {
       body: DeferBody,
       responses: ACCEPTED,
       handle: async ({ c, params, body, principal }) => {
-        const until = { ...(body.until !== undefined && { at: parseUntil(body.until, Date.now(), 'until') }), ...(body.signal !== undefined && { signal: body.signal }) };
+        const until = {
+          ...(body.until !== undefined && { at: parseUntil(body.until, Date.now(), 'until') }),
+          ...(body.signal !== undefined && { signal: body.signal }),
+        };
         return recorded(c, params.id, await baton.defer(params.id, params.step, until, by(principal)));
       },
     }),
@@ -120,7 +181,8 @@ export function operateRoutes({ baton }: RouteDeps): Route[] {
       operationId: 'revise',
       tag: 'operate',
       summary: 'Revise the plan of a running run',
-      description: 'Appends a new plan revision; steps that did not change keep their results. A plan with command capabilities needs the admin scope.',
+      description:
+        'Appends a new plan revision; steps that did not change keep their results. A plan with command capabilities needs the admin scope.',
       scope: 'operate',
       params: RunParams,
       body: ReviseBody,
@@ -137,12 +199,14 @@ export function operateRoutes({ baton }: RouteDeps): Route[] {
       operationId: 'revert',
       tag: 'operate',
       summary: 'Revert to an earlier plan revision',
-      description: 'Recorded as a new revision equal to the earlier one; nothing is deleted. An earlier plan with command capabilities needs the admin scope.',
+      description:
+        'Recorded as a new revision equal to the earlier one; nothing is deleted. An earlier plan with command capabilities needs the admin scope.',
       scope: 'operate',
       params: RunParams,
       body: RevertBody,
       responses: ACCEPTED,
-      handle: async ({ c, params, body, principal }) => recorded(c, params.id, await baton.revert(params.id, body.to, { ...by(principal), scopes: principal.scopes })),
+      handle: async ({ c, params, body, principal }) =>
+        recorded(c, params.id, await baton.revert(params.id, body.to, { ...by(principal), scopes: principal.scopes })),
     }),
     defineRoute({
       method: 'post',
@@ -155,7 +219,8 @@ export function operateRoutes({ baton }: RouteDeps): Route[] {
       params: RunParams,
       body: SealBody,
       responses: ACCEPTED,
-      handle: async ({ c, params, body, principal }) => recorded(c, params.id, await baton.seal(params.id, body.artifact, by(principal))),
+      handle: async ({ c, params, body, principal }) =>
+        recorded(c, params.id, await baton.seal(params.id, body.artifact, by(principal))),
     }),
   ];
 }

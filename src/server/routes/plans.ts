@@ -12,13 +12,19 @@ export function planRoutes({ baton }: RouteDeps): Route[] {
       operationId: 'validatePlan',
       tag: 'plans',
       summary: 'Validate a plan',
-      description: 'Schema, references, cycles and expressions, as `baton validate`. An invalid plan is a 400 `plan_invalid` listing every problem with its path (and line and column for plan text).',
+      description:
+        'Schema, references, cycles and expressions, as `baton validate`. An invalid plan is a 400 `plan_invalid` listing every problem with its path (and line and column for plan text).',
       scope: 'read',
       body: PlanBody,
       responses: { 200: { description: 'the plan is valid', schema: ValidateResponse } },
       handle: ({ c, body }) => {
         const plan = readPlan(baton, body.plan);
-        return c.json({ valid: true as const, name: plan.name, steps: Object.keys(plan.steps).length, capabilities: Object.keys(plan.capabilities ?? {}).length });
+        return c.json({
+          valid: true as const,
+          name: plan.name,
+          steps: Object.keys(plan.steps).length,
+          capabilities: Object.keys(plan.capabilities ?? {}).length,
+        });
       },
     }),
     defineRoute({
@@ -27,7 +33,8 @@ export function planRoutes({ baton }: RouteDeps): Route[] {
       operationId: 'preflightPlan',
       tag: 'plans',
       summary: 'Pre-flight a plan (dry run)',
-      description: 'What the plan would do under its constraints: routes with reasons, costs, phases, gates, confirmations, and the problems that would refuse it. Writes nothing. A plan with problems is still a 200: the report lists them.',
+      description:
+        'What the plan would do under its constraints: routes with reasons, costs, phases, gates, confirmations, and the problems that would refuse it. Writes nothing. A plan with problems is still a 200: the report lists them.',
       scope: 'read',
       body: PlanBody,
       responses: { 200: { description: 'the pre-flight report', schema: PreflightResponse } },

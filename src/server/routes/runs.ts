@@ -17,17 +17,26 @@ export function runRoutes({ baton }: RouteDeps): Route[] {
       operationId: 'listRuns',
       tag: 'runs',
       summary: 'List runs',
-      description: 'Newest first, in pages, optionally filtered by status and searched (`q`). Runs that have not ended say whether they are waiting (and for what) or paused.',
+      description:
+        'Newest first, in pages, optionally filtered by status and searched (`q`). Runs that have not ended say whether they are waiting (and for what) or paused.',
       scope: 'read',
       query: ListRunsQuerySchema,
       responses: { 200: { description: 'a page of runs', schema: RunList } },
       handle: async ({ c, query }) => {
         const before = query.cursor === undefined ? undefined : decodeRunCursor(query.cursor);
         // One more than asked says whether there is a next page.
-        const records = await baton.listRuns({ limit: query.limit + 1, ...(query.status && { status: query.status }), ...(query.q && { search: query.q }), ...(before && { before }) });
+        const records = await baton.listRuns({
+          limit: query.limit + 1,
+          ...(query.status && { status: query.status }),
+          ...(query.q && { search: query.q }),
+          ...(before && { before }),
+        });
         const page = records.slice(0, query.limit);
         const last = page.at(-1);
-        return c.json({ runs: await summarizeRuns(baton.store, page), next: records.length > query.limit && last ? encodeRunCursor(last) : null });
+        return c.json({
+          runs: await summarizeRuns(baton.store, page),
+          next: records.length > query.limit && last ? encodeRunCursor(last) : null,
+        });
       },
     }),
     defineRoute({
@@ -36,7 +45,8 @@ export function runRoutes({ baton }: RouteDeps): Route[] {
       operationId: 'getRun',
       tag: 'runs',
       summary: 'Get a run',
-      description: 'Its status, pending decisions (with the commands that answer them), budget and steps, as `baton status RUN --json`.',
+      description:
+        'Its status, pending decisions (with the commands that answer them), budget and steps, as `baton status RUN --json`.',
       scope: 'read',
       params: RunParams,
       responses: { 200: { description: 'the run', schema: RunViewSchema } },
@@ -53,7 +63,9 @@ export function runRoutes({ baton }: RouteDeps): Route[] {
       summary: "List a run's steps",
       scope: 'read',
       params: RunParams,
-      responses: { 200: { description: 'the steps, in plan order', schema: z.object({ steps: z.array(StepRowSchema) }) } },
+      responses: {
+        200: { description: 'the steps, in plan order', schema: z.object({ steps: z.array(StepRowSchema) }) },
+      },
       handle: async ({ c, params }) => {
         const { state } = await baton.getRun(params.id);
         return c.json({ steps: stepRows(state) });
@@ -65,14 +77,18 @@ export function runRoutes({ baton }: RouteDeps): Route[] {
       operationId: 'getStep',
       tag: 'runs',
       summary: 'Get a step',
-      description: 'The step and its entries of the routing log: the candidates weighed and why, its attempts, and the decisions people made about it.',
+      description:
+        'The step and its entries of the routing log: the candidates weighed and why, its attempts, and the decisions people made about it.',
       scope: 'read',
       params: StepParams,
       responses: { 200: { description: 'the step', schema: StepDetail } },
       handle: async ({ c, params }) => {
         const { state } = await baton.getRun(params.id);
         const step = stepRows(state).find((row) => row.step === params.step);
-        if (!step) throw new NotFoundError(`step "${params.step}" in run "${params.id}" (its steps: ${Object.keys(state.steps).join(', ')})`);
+        if (!step)
+          throw new NotFoundError(
+            `step "${params.step}" in run "${params.id}" (its steps: ${Object.keys(state.steps).join(', ')})`,
+          );
         const routing = routingLog(await baton.verifiedEvents(params.id)).filter((entry) => entry.step === params.step);
         return c.json({ step, routing });
       },

@@ -12,11 +12,15 @@ export function stateMarkdownRoutes({ baton }: RouteDeps): Route[] {
       operationId: 'getPipelineStateMarkdown',
       tag: 'runs',
       summary: 'Get the pipeline state as Markdown',
-      description: 'The same projection as `/state`, rendered as `baton state RUN --md` renders it. Computed from the ledger once it verifies.',
+      description:
+        'The same projection as `/state`, rendered as `baton state RUN --md` renders it. Computed from the ledger once it verifies.',
       scope: 'read',
       params: RunParams,
       responses: { 200: { description: 'the pipeline state as Markdown', contentType: 'text/markdown' } },
-      handle: async ({ c, params }) => c.body(renderPipelineStateMarkdown(pipelineState(await baton.verifiedEvents(params.id))), 200, { 'Content-Type': 'text/markdown; charset=utf-8' }),
+      handle: async ({ c, params }) =>
+        c.body(renderPipelineStateMarkdown(pipelineState(await baton.verifiedEvents(params.id))), 200, {
+          'Content-Type': 'text/markdown; charset=utf-8',
+        }),
     }),
   ];
 }

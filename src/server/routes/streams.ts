@@ -10,10 +10,16 @@ import type { RouteDeps } from './deps.js';
 
 const PAGE = 200;
 
-const LAST_EVENT_ID = { name: 'Last-Event-ID', description: 'resume after this event id (EventSource sends it when it reconnects)' };
+const LAST_EVENT_ID = {
+  name: 'Last-Event-ID',
+  description: 'resume after this event id (EventSource sends it when it reconnects)',
+};
 
 /** Where a stream resumes: `Last-Event-ID` wins over `?after=`, as a reconnecting EventSource sends the header. */
-function resumeFrom(c: AppContext, after: string | undefined): { value: string | undefined; where: (string | number)[] } {
+function resumeFrom(
+  c: AppContext,
+  after: string | undefined,
+): { value: string | undefined; where: (string | number)[] } {
   const header = c.req.header('last-event-id');
   if (header !== undefined) return { value: header, where: ['header', 'Last-Event-ID'] };
   return { value: after, where: ['query', 'after'] };
@@ -24,17 +30,35 @@ function resumeFrom(c: AppContext, after: string | undefined): { value: string |
  * stream (the database went away) ends it with an `error` event that says only that; the
  * details go to the log, as for any internal error.
  */
-function sse<T>(c: AppContext, deps: RouteDeps, log: (line: string) => void, cursor: string | undefined, follow: Omit<FollowOptions<T>, 'appends' | 'timing' | 'signal'>): Response {
+function sse<T>(
+  c: AppContext,
+  deps: RouteDeps,
+  log: (line: string) => void,
+  cursor: string | undefined,
+  follow: Omit<FollowOptions<T>, 'appends' | 'timing' | 'signal'>,
+): Response {
   return streamSSE(c, async (stream: SSEStreamingApi) => {
     const abort = new AbortController();
     const stop = () => abort.abort();
     stream.onAbort(stop);
     deps.shutdown.addEventListener('abort', stop);
     try {
-      await followEvents(stream, cursor, { ...follow, appends: deps.appends, timing: deps.timing, signal: abort.signal });
+      await followEvents(stream, cursor, {
+        ...follow,
+        appends: deps.appends,
+        timing: deps.timing,
+        signal: abort.signal,
+      });
     } catch (error) {
-      log(`event stream ${new URL(c.req.url).pathname} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-      await stream.writeSSE({ event: 'error', data: JSON.stringify({ error: { code: ApiErrorCode.internal, message: 'the stream failed; reconnect with Last-Event-ID to resume' } }) });
+      log(
+        `event stream ${new URL(c.req.url).pathname} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
+      await stream.writeSSE({
+        event: 'error',
+        data: JSON.stringify({
+          error: { code: ApiErrorCode.internal, message: 'the stream failed; reconnect with Last-Event-ID to resume' },
+        }),
+      });
     } finally {
       deps.shutdown.removeEventListener('abort', stop);
     }
@@ -64,14 +88,24 @@ export function streamRoutes(deps: RouteDeps, log: (line: string) => void): Rout
       handle: async ({ c, params, query }) => {
         const from = resumeFrom(c, query.after);
         if (from.value !== undefined && !/^(0|[1-9][0-9]{0,15})$/.test(from.value)) {
-          throw new ApiError(ApiErrorCode.badInput, 'invalid stream position', [{ path: from.where, message: 'an event id of this stream: the seq of an event, a whole number (0 for the start)' }]);
+          throw new ApiError(ApiErrorCode.badInput, 'invalid stream position', [
+            {
+              path: from.where,
+              message: 'an event id of this stream: the seq of an event, a whole number (0 for the start)',
+            },
+          ]);
         }
         const after = from.value === undefined ? 0 : Number(from.value);
         const record = await baton.store.getRun(params.id);
         if (!record) throw new NotFoundError(`run "${params.id}"`);
         // Seqs only grow: one past the run's newest event was never sent, and waiting for it would wait silently.
         if (after > record.headSeq) {
-          throw new ApiError(ApiErrorCode.badInput, 'invalid stream position', [{ path: from.where, message: `run "${params.id}" has no event ${after}: its newest is ${record.headSeq}; resume with an id this stream sent, or without one to start from the first event` }]);
+          throw new ApiError(ApiErrorCode.badInput, 'invalid stream position', [
+            {
+              path: from.where,
+              message: `run "${params.id}" has no event ${after}: its newest is ${record.headSeq}; resume with an id this stream sent, or without one to start from the first event`,
+            },
+          ]);
         }
         if (record.status !== 'running' && record.headSeq <= after) return c.body(null, 204);
         return sse<LedgerEvent>(c, deps, log, String(after), {
@@ -93,13 +127,18 @@ export function streamRoutes(deps: RouteDeps, log: (line: string) => void): Rout
       scope: 'read',
       query: StreamQuery,
       headers: [LAST_EVENT_ID],
-      responses: { 200: { description: 'the event stream', contentType: 'text/event-stream', schema: LedgerEventSchema } },
+      responses: {
+        200: { description: 'the event stream', contentType: 'text/event-stream', schema: LedgerEventSchema },
+      },
       handle: async ({ c, query }) => {
         const from = resumeFrom(c, query.after);
         try {
           await baton.store.readEventsAfter(from.value, 1);
         } catch (error) {
-          if (error instanceof BatonError && error.code === ErrorCode.badInput) throw new ApiError(ApiErrorCode.badInput, 'invalid stream position', [{ path: from.where, message: error.message }]);
+          if (error instanceof BatonError && error.code === ErrorCode.badInput)
+            throw new ApiError(ApiErrorCode.badInput, 'invalid stream position', [
+              { path: from.where, message: error.message },
+            ]);
           throw error;
         }
         return sse<PositionedEvent>(c, deps, log, from.value, {

@@ -8,8 +8,13 @@ import type { RouteDeps } from './deps.js';
 
 export const SubmitRunBody = z.strictObject({
   plan: PlanField,
-  inputs: z.record(z.string(), JsonValue).optional().describe("values of the plan's declared inputs, typed (a number as a number); defaults fill the rest"),
-  runId: RunId.optional().describe('choose the run id; submitting an existing id with the same plan and inputs resumes that run instead of starting another (safe to retry)'),
+  inputs: z
+    .record(z.string(), JsonValue)
+    .optional()
+    .describe("values of the plan's declared inputs, typed (a number as a number); defaults fill the rest"),
+  runId: RunId.optional().describe(
+    'choose the run id; submitting an existing id with the same plan and inputs resumes that run instead of starting another (safe to retry)',
+  ),
 });
 
 /**
@@ -31,15 +36,31 @@ export function submitRoutes({ baton, appends }: RouteDeps): Route[] {
       scope: 'operate',
       body: SubmitRunBody,
       responses: {
-        201: { description: 'the run was created; the server conducts it (Location: the run)', schema: SubmitRunResponse },
-        200: { description: 'a run with this id, plan and inputs existed: it is conducted here again (or had ended)', schema: SubmitRunResponse },
+        201: {
+          description: 'the run was created; the server conducts it (Location: the run)',
+          schema: SubmitRunResponse,
+        },
+        200: {
+          description: 'a run with this id, plan and inputs existed: it is conducted here again (or had ended)',
+          schema: SubmitRunResponse,
+        },
       },
       handle: async ({ c, body, principal }) => {
         const plan = readPlan(baton, body.plan);
         requirePlanScope(plan, principal.scopes, principal.by, 'submit');
         const existed = body.runId !== undefined && (await baton.store.getRun(body.runId)) !== undefined;
-        const handle = await baton.submit(plan, { inputs: body.inputs ?? {}, wait: true, by: principal.by, onEvents: wake, ...(body.runId !== undefined && { runId: body.runId }) });
-        return c.json({ runId: handle.runId, status: displayStatus(handle.state), created: !existed }, existed ? 200 : 201, { Location: `/v1/runs/${encodeURIComponent(handle.runId)}` });
+        const handle = await baton.submit(plan, {
+          inputs: body.inputs ?? {},
+          wait: true,
+          by: principal.by,
+          onEvents: wake,
+          ...(body.runId !== undefined && { runId: body.runId }),
+        });
+        return c.json(
+          { runId: handle.runId, status: displayStatus(handle.state), created: !existed },
+          existed ? 200 : 201,
+          { Location: `/v1/runs/${encodeURIComponent(handle.runId)}` },
+        );
       },
     }),
     defineRoute({
@@ -52,7 +73,12 @@ export function submitRoutes({ baton, appends }: RouteDeps): Route[] {
         'Lifts a pause and has this server conduct the run: after a crash or a stop of whatever conducted it, or for a run started elsewhere that waits for people. Nothing that succeeded runs again. A run another live process conducts is a 409.',
       scope: 'operate',
       params: RunParams,
-      responses: { 202: { description: 'this server conducts the run (or it had ended: see status)', schema: SubmitRunResponse.omit({ created: true }) } },
+      responses: {
+        202: {
+          description: 'this server conducts the run (or it had ended: see status)',
+          schema: SubmitRunResponse.omit({ created: true }),
+        },
+      },
       handle: async ({ c, params, principal }) => {
         const handle = await baton.resume(params.id, { wait: true, unpause: true, by: principal.by, onEvents: wake });
         return c.json({ runId: handle.runId, status: displayStatus(handle.state) }, 202);

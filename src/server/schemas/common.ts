@@ -9,7 +9,9 @@ import { ApiErrorCode } from '../errors.js';
  */
 
 export const ApiIssueSchema = z.object({
-  path: z.array(z.union([z.string(), z.number()])).describe('where: `body`, `query`, `path` or `header`, then the JSON path inside it'),
+  path: z
+    .array(z.union([z.string(), z.number()]))
+    .describe('where: `body`, `query`, `path` or `header`, then the JSON path inside it'),
   message: z.string(),
   line: z.int().optional().describe('for plans given as YAML or JSON text: the line in that text'),
   column: z.int().optional(),
@@ -18,7 +20,9 @@ export const ApiIssueSchema = z.object({
 export const ErrorResponse = z
   .object({
     error: z.object({
-      code: z.enum(Object.values(ApiErrorCode) as [string, ...string[]]).describe('stable; branch on this, not on the message'),
+      code: z
+        .enum(Object.values(ApiErrorCode) as [string, ...string[]])
+        .describe('stable; branch on this, not on the message'),
       message: z.string(),
       issues: z.array(ApiIssueSchema).optional(),
     }),
@@ -28,7 +32,12 @@ export const ErrorResponse = z
 export const Scope = z.enum(API_SCOPES);
 
 /** Run ids as `baton run --run-id` accepts them. */
-export const RunId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'a run id is 1-128 letters, digits, ., _ or -, starting with a letter or digit');
+export const RunId = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/,
+    'a run id is 1-128 letters, digits, ., _ or -, starting with a letter or digit',
+  );
 
 export const RunParams = z.strictObject({ id: RunId });
 

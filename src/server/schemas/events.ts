@@ -22,7 +22,9 @@ export const RecordedResponse = z
     runId: RunId,
     event: RecordedEvent,
   })
-  .describe('What the command recorded. The engine conducting the run takes it in at its next round; the run\'s event stream shows it once it is in the ledger.');
+  .describe(
+    "What the command recorded. The engine conducting the run takes it in at its next round; the run's event stream shows it once it is in the ledger.",
+  );
 
 export const LedgerPage = z.object({
   events: z.array(LedgerEventSchema),
@@ -35,18 +37,38 @@ export const VerifyResponse = z.union([
     events: z.int(),
     head: z.object({ seq: z.int(), hash: z.string() }),
     artifacts: z.object({ sealed: z.int(), failed: z.array(z.unknown()) }).optional(),
-    covered: z.boolean().optional().describe('false for a run created before the workspace ledger began: nothing there to check it against'),
+    covered: z
+      .boolean()
+      .optional()
+      .describe('false for a run created before the workspace ledger began: nothing there to check it against'),
   }),
   z.object({
     ok: z.literal(false),
     events: z.int(),
     seq: z.int().describe('where verification failed'),
     reason: z.string(),
-    artifacts: z.object({ sealed: z.int(), failed: z.array(z.object({ name: z.string(), sha256: z.string(), seq: z.int(), status: z.enum(['missing', 'changed']), actual: z.string().nullable() })) }).optional(),
+    artifacts: z
+      .object({
+        sealed: z.int(),
+        failed: z.array(
+          z.object({
+            name: z.string(),
+            sha256: z.string(),
+            seq: z.int(),
+            status: z.enum(['missing', 'changed']),
+            actual: z.string().nullable(),
+          }),
+        ),
+      })
+      .optional(),
   }),
 ]);
 
 /** `Last-Event-ID` or `?after=`: where a stream resumes. */
 export const StreamQuery = z.strictObject({
-  after: z.string().max(64).optional().describe('resume after this event id (as the `Last-Event-ID` header does; the header wins when both are given)'),
+  after: z
+    .string()
+    .max(64)
+    .optional()
+    .describe('resume after this event id (as the `Last-Event-ID` header does; the header wins when both are given)'),
 });

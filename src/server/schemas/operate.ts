@@ -5,7 +5,11 @@ import { PlanField } from '../plan-input.js';
 const Text = (what: string) => z.string().max(2_000, `${what} is at most 2000 characters`);
 
 export const DecisionBody = z.strictObject({
-  target: z.string().min(1).max(200).describe('a phase (its gate), a step (its confirmation or escalation), or a decision id such as `gate:execution`'),
+  target: z
+    .string()
+    .min(1)
+    .max(200)
+    .describe('a phase (its gate), a step (its confirmation or escalation), or a decision id such as `gate:execution`'),
   comment: Text('comment').optional().describe('why; recorded with the decision'),
 });
 
@@ -15,7 +19,10 @@ export const ResultBody = z.strictObject({
 });
 
 export const SignalBody = z.strictObject({
-  name: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.:-]*$/, 'a signal name is letters, digits, _, ., : and -').max(200),
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9_][A-Za-z0-9_.:-]*$/, 'a signal name is letters, digits, _, ., : and -')
+    .max(200),
   data: JsonValue.optional().describe('carried by the signal; a step that awaits it outputs `{ signal, data }`'),
 });
 
@@ -24,12 +31,22 @@ export const ReasonBody = z.strictObject({ reason: Text('reason').optional().des
 export const DeferBody = z
   .strictObject({
     until: z.string().max(100).optional().describe('an ISO 8601 time, or a duration from now (90s, 10m, 2h)'),
-    signal: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.:-]*$/, 'a signal name is letters, digits, _, ., : and -').max(200).optional(),
+    signal: z
+      .string()
+      .regex(/^[A-Za-z0-9_][A-Za-z0-9_.:-]*$/, 'a signal name is letters, digits, _, ., : and -')
+      .max(200)
+      .optional(),
   })
-  .refine((body) => body.until !== undefined || body.signal !== undefined, { message: 'give `until` (a time or a duration), `signal` (a name), or both' });
+  .refine((body) => body.until !== undefined || body.signal !== undefined, {
+    message: 'give `until` (a time or a duration), `signal` (a name), or both',
+  });
 
 export const ReviseBody = z.strictObject({ plan: PlanField });
 
-export const RevertBody = z.strictObject({ to: z.int().min(1).describe('the revision to go back to (1 is the plan the run was created with)') });
+export const RevertBody = z.strictObject({
+  to: z.int().min(1).describe('the revision to go back to (1 is the plan the run was created with)'),
+});
 
-export const SealBody = z.strictObject({ artifact: z.string().min(1).max(500).describe('`step/file`, as the run lists its artifacts') });
+export const SealBody = z.strictObject({
+  artifact: z.string().min(1).max(500).describe('`step/file`, as the run lists its artifacts'),
+});

@@ -11,4 +11,6 @@ export const ValidateResponse = z.object({
   capabilities: z.int().describe('capabilities the plan declares'),
 });
 
-export const PreflightResponse = PreflightReportSchema.describe('The pre-flight report, as `baton run --dry-run --json` prints it.');
+export const PreflightResponse = PreflightReportSchema.describe(
+  'The pre-flight report, as `baton run --dry-run --json` prints it.',
+);

@@ -9,7 +9,9 @@ export const PendingSchema = z.object({
   phase: z.string().nullable(),
   reason: z.string(),
   since: z.string(),
-  answers: z.array(z.string()).describe('the `baton` commands that answer it, the usual one first; docs/api.md gives the matching requests'),
+  answers: z
+    .array(z.string())
+    .describe('the `baton` commands that answer it, the usual one first; docs/api.md gives the matching requests'),
 });
 
 export const StepRowSchema = z.object({
@@ -21,7 +23,9 @@ export const StepRowSchema = z.object({
   output: JsonValue.describe('the output once the step succeeded, else null'),
 });
 
-const ShownStatus = z.enum(['running', 'succeeded', 'failed', 'denied', 'aborted', 'timed_out', 'waiting', 'paused']).describe('`waiting`/`paused`: running, but it cannot go on by itself');
+const ShownStatus = z
+  .enum(['running', 'succeeded', 'failed', 'denied', 'aborted', 'timed_out', 'waiting', 'paused'])
+  .describe('`waiting`/`paused`: running, but it cannot go on by itself');
 
 export const RunViewSchema = z.object({
   runId: RunId,
@@ -59,14 +63,21 @@ export const RunList = z.object({
 export const StoredRunStatus = z.enum(['running', 'succeeded', 'failed', 'denied', 'aborted', 'timed_out']);
 
 export const ListRunsQuerySchema = z.strictObject({
-  status: StoredRunStatus.optional().describe('only runs with this status (`running` includes waiting and paused runs)'),
+  status: StoredRunStatus.optional().describe(
+    'only runs with this status (`running` includes waiting and paused runs)',
+  ),
   limit: limitParam(200, 20),
   cursor: z.string().max(400).optional().describe('the `next` of the page before'),
   q: z
     .string()
-    .max(RUN_SEARCH_MAX_LENGTH, `a run search is at most ${RUN_SEARCH_MAX_LENGTH} characters (a run id, a plan name or words of an objective)`)
+    .max(
+      RUN_SEARCH_MAX_LENGTH,
+      `a run search is at most ${RUN_SEARCH_MAX_LENGTH} characters (a run id, a plan name or words of an objective)`,
+    )
     .optional()
-    .describe('only runs whose id, plan name or objective contains this text, ignoring case; `%`, `_` and `\\` match themselves. Combines with `status` and `cursor` (pass the same `q` with the cursor)'),
+    .describe(
+      'only runs whose id, plan name or objective contains this text, ignoring case; `%`, `_` and `\\` match themselves. Combines with `status` and `cursor` (pass the same `q` with the cursor)',
+    ),
 });
 
 export const LedgerQuery = z.strictObject({
@@ -83,12 +94,16 @@ export const LedgerQuery = z.strictObject({
 export const SubmitRunResponse = z.object({
   runId: RunId,
   status: ShownStatus,
-  created: z.boolean().describe('false when a run with this id and plan existed already: it was resumed (or had ended)'),
+  created: z
+    .boolean()
+    .describe('false when a run with this id and plan existed already: it was resumed (or had ended)'),
 });
 
 export const StepDetail = z.object({
   step: StepRowSchema,
-  routing: z.array(z.record(z.string(), z.unknown())).describe("the step's entries of the routing log: candidates, reasons, attempts, decisions"),
+  routing: z
+    .array(z.record(z.string(), z.unknown()))
+    .describe("the step's entries of the routing log: candidates, reasons, attempts, decisions"),
 });
 
 export const RunArtifactSchema = z.object({

@@ -28,7 +28,11 @@ export interface FollowOptions<T> {
  * follows new ones. The cursor only ever moves to an id just sent, so a client reconnecting
  * with the last id it received gets exactly the events after it: none lost, none repeated.
  */
-export async function followEvents<T>(stream: SSEStreamingApi, cursor: string | undefined, options: FollowOptions<T>): Promise<void> {
+export async function followEvents<T>(
+  stream: SSEStreamingApi,
+  cursor: string | undefined,
+  options: FollowOptions<T>,
+): Promise<void> {
   const { signal, timing } = options;
   let lastWrite = Date.now();
   while (!signal.aborted) {

@@ -51,7 +51,8 @@ export class NoticeListener {
       if (this.client !== client) return;
       this.client = undefined;
       client.end().catch(() => undefined);
-      if (!this.closed && this.listeners.size > 0) this.retry = setTimeout(() => void this.listen().catch(() => this.scheduleRetry()), RECONNECT_MS);
+      if (!this.closed && this.listeners.size > 0)
+        this.retry = setTimeout(() => void this.listen().catch(() => this.scheduleRetry()), RECONNECT_MS);
     };
     client.on('error', lost);
     client.on('end', lost);

@@ -68,9 +68,16 @@ export class PostgresStore implements Store {
   static async connect(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
     const { schema } = options;
     if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
-      throw new BatonError(ErrorCode.badInput, `schema name "${schema}" is not valid: use lowercase letters, digits and underscores, starting with a letter or underscore`);
+      throw new BatonError(
+        ErrorCode.badInput,
+        `schema name "${schema}" is not valid: use lowercase letters, digits and underscores, starting with a letter or underscore`,
+      );
     }
-    const pool = new Pool({ connectionString: url, max: options.maxConnections ?? 10, ...(schema !== undefined && { options: `-c search_path=${schema}` }) });
+    const pool = new Pool({
+      connectionString: url,
+      max: options.maxConnections ?? 10,
+      ...(schema !== undefined && { options: `-c search_path=${schema}` }),
+    });
     // An idle connection that the server drops (a restart, a timeout) is removed from the pool
     // and reported here; the next query opens a new one, and errors of queries reach their caller.
     pool.on('error', () => undefined);
@@ -93,7 +100,9 @@ export class PostgresStore implements Store {
       await withTransaction(this.pool, (client) => appendNow(client, batch));
     } catch (error) {
       if (error instanceof DatabaseError && error.code === '23505' && error.constraint === EVENT_KEY) {
-        throw new ConflictError(`run "${batch.runId}" moved past seq ${batch.expectedSeq}; another process appended to it`);
+        throw new ConflictError(
+          `run "${batch.runId}" moved past seq ${batch.expectedSeq}; another process appended to it`,
+        );
       }
       throw error;
     }
@@ -110,8 +119,17 @@ export class PostgresStore implements Store {
 
   async listRuns(query: ListRunsQuery = {}): Promise<RunRecord[]> {
     const { status, before, search } = query;
-    const text = sql.listRunsSql({ status: status !== undefined, before: before !== undefined, search: search !== undefined });
-    const values = [query.limit ?? 50, ...(status !== undefined ? [status] : []), ...(before ? [before.createdAt, before.runId] : []), ...(search !== undefined ? [likeContaining(search)] : [])];
+    const text = sql.listRunsSql({
+      status: status !== undefined,
+      before: before !== undefined,
+      search: search !== undefined,
+    });
+    const values = [
+      query.limit ?? 50,
+      ...(status !== undefined ? [status] : []),
+      ...(before ? [before.createdAt, before.runId] : []),
+      ...(search !== undefined ? [likeContaining(search)] : []),
+    ];
     return (await this.rows(text, values)).map(toRun);
   }
 
@@ -120,7 +138,14 @@ export class PostgresStore implements Store {
   }
 
   async claimWork(args: Parameters<Store['claimWork']>[0]): Promise<WorkItem[]> {
-    const rows = await this.rows(sql.CLAIM_WORK, [args.workerId, args.leaseUntil, args.runId ?? null, args.limit, args.functions ?? null, args.skills ?? null]);
+    const rows = await this.rows(sql.CLAIM_WORK, [
+      args.workerId,
+      args.leaseUntil,
+      args.runId ?? null,
+      args.limit,
+      args.functions ?? null,
+      args.skills ?? null,
+    ]);
     return rows.map(toWork).sort((a, b) => a.enqueuedSeq - b.enqueuedSeq);
   }
 
@@ -130,13 +155,20 @@ export class PostgresStore implements Store {
 
   async reportWork(workerId: string, reports: readonly WorkReport[]): Promise<WorkKey[]> {
     if (reports.length === 0) return [];
-    const rows = await this.rows(sql.REPORT_WORK, [workerId, reports.map((r) => r.runId), reports.map((r) => r.attemptId), reports.map((r) => JSON.stringify(r.outcome))]);
+    const rows = await this.rows(sql.REPORT_WORK, [
+      workerId,
+      reports.map((r) => r.runId),
+      reports.map((r) => r.attemptId),
+      reports.map((r) => JSON.stringify(r.outcome)),
+    ]);
     return rows.map(toWorkKey);
   }
 
   async releaseWork(workerId: string, items: readonly WorkKey[]): Promise<void> {
     if (items.length === 0) return;
-    await this.pool.query(prepared(sql.RELEASE_WORK, [workerId, items.map((i) => i.runId), items.map((i) => i.attemptId)]));
+    await this.pool.query(
+      prepared(sql.RELEASE_WORK, [workerId, items.map((i) => i.runId), items.map((i) => i.attemptId)]),
+    );
   }
 
   async reportedWork(runId: string): Promise<WorkItem[]> {
@@ -153,7 +185,9 @@ export class PostgresStore implements Store {
 
   async acquireRunLock(args: { runId: string; owner: RunOwner; expiresAt: number; now: number; replacing?: string }) {
     const { runId, owner, expiresAt, now } = args;
-    const result = await this.pool.query(prepared(sql.ACQUIRE_LOCK, [runId, owner.id, owner.host, owner.pid, expiresAt, now, args.replacing ?? null]));
+    const result = await this.pool.query(
+      prepared(sql.ACQUIRE_LOCK, [runId, owner.id, owner.host, owner.pid, expiresAt, now, args.replacing ?? null]),
+    );
     if (result.rowCount === 1) return { acquired: true } as const;
     const [row] = await this.rows(sql.SELECT_LOCK, [runId]);
     if (!row) throw new ConflictError(`run "${runId}" does not exist`);
@@ -164,12 +198,19 @@ export class PostgresStore implements Store {
     await this.pool.query(prepared(sql.RELEASE_LOCK, [runId, ownerId]));
   }
 
-  async addContextEntry(entry: { kind: ContextEntry['kind']; text: string; runId?: string; at: string }): Promise<ContextEntry> {
+  async addContextEntry(entry: {
+    kind: ContextEntry['kind'];
+    text: string;
+    runId?: string;
+    at: string;
+  }): Promise<ContextEntry> {
     const { kind, text, at } = entry;
     const status = kind === 'objective' ? 'open' : 'recorded';
     return withTransaction(this.pool, async (client) => {
       await client.query(sql.LOCK_CONTEXT_ENTRIES);
-      const { rows } = await client.query<Row>(prepared(sql.INSERT_CONTEXT_ENTRY, [CONTEXT_ID_PREFIX[kind], kind, text, entry.runId ?? null, status, at]));
+      const { rows } = await client.query<Row>(
+        prepared(sql.INSERT_CONTEXT_ENTRY, [CONTEXT_ID_PREFIX[kind], kind, text, entry.runId ?? null, status, at]),
+      );
       return toContextEntry(rows[0] as Row);
     });
   }
@@ -182,7 +223,9 @@ export class PostgresStore implements Store {
     if (!row) return undefined;
     const entry = toContextEntry(row);
     if (entry.kind === 'insight') throw new ConflictError(`"${entry.id}" is an insight; only objectives are completed`);
-    throw new ConflictError(`objective "${entry.id}" is already complete (since ${entry.completedAt}: ${entry.outcome})`);
+    throw new ConflictError(
+      `objective "${entry.id}" is already complete (since ${entry.completedAt}: ${entry.outcome})`,
+    );
   }
 
   async listContextEntries(query: { kind?: ContextEntry['kind'] } = {}): Promise<ContextEntry[]> {
@@ -194,14 +237,27 @@ export class PostgresStore implements Store {
     const rows = await this.rows(sql.SELECT_EVENTS_AFTER_POSITION, [txId, seq, limit]);
     if (rows.length === 0 && position !== undefined && position !== '0:0') {
       const [row] = await this.rows(sql.SELECT_EVENT_AT_OR_AFTER, [txId, seq]);
-      if (row?.known !== true) throw new BatonError(ErrorCode.badInput, `${position} is not a position in this workspace's event stream: it is past the newest event; resume with an id this stream sent, or without one to start from the first event`);
+      if (row?.known !== true)
+        throw new BatonError(
+          ErrorCode.badInput,
+          `${position} is not a position in this workspace's event stream: it is past the newest event; resume with an id this stream sent, or without one to start from the first event`,
+        );
     }
     return rows.map((row) => ({ position: `${row.tx_text as string}:${String(row.position)}`, event: toEvent(row) }));
   }
 
   async createApiToken(token: ApiToken & { secretHash: string }): Promise<ApiToken> {
-    const [row] = await this.rows(sql.INSERT_API_TOKEN, [token.id, token.name, token.secretHash, token.scopes.join(','), token.createdAt]);
-    if (!row) throw new ConflictError(`a token named "${token.name}" exists already (revoked tokens keep their names); choose another name`);
+    const [row] = await this.rows(sql.INSERT_API_TOKEN, [
+      token.id,
+      token.name,
+      token.secretHash,
+      token.scopes.join(','),
+      token.createdAt,
+    ]);
+    if (!row)
+      throw new ConflictError(
+        `a token named "${token.name}" exists already (revoked tokens keep their names); choose another name`,
+      );
     return toApiToken(row);
   }
 
@@ -222,8 +278,16 @@ export class PostgresStore implements Store {
     throw new ConflictError(`token "${row.name as string}" was revoked already (at ${row.revoked_at as string})`);
   }
 
-  async readWorkspaceLedger(query: { afterSeq?: number; limit?: number; runId?: string } = {}): Promise<WorkspaceEntry[]> {
-    return (await this.rows(sql.SELECT_WORKSPACE_LEDGER, [query.afterSeq ?? 0, query.runId ?? null, query.limit ?? Number.MAX_SAFE_INTEGER])).map(toWorkspaceEntry);
+  async readWorkspaceLedger(
+    query: { afterSeq?: number; limit?: number; runId?: string } = {},
+  ): Promise<WorkspaceEntry[]> {
+    return (
+      await this.rows(sql.SELECT_WORKSPACE_LEDGER, [
+        query.afterSeq ?? 0,
+        query.runId ?? null,
+        query.limit ?? Number.MAX_SAFE_INTEGER,
+      ])
+    ).map(toWorkspaceEntry);
   }
 
   async workspaceLedgerSince(): Promise<string | null> {
@@ -248,10 +312,35 @@ async function appendNow(client: PoolClient, batch: AppendBatch): Promise<void> 
   if (expectedSeq === 0) {
     if (!batch.create) throw new Error('store: the first batch of a run must say `create`');
     const { name, planHash, lock } = batch.create;
-    const created = await client.query(prepared(sql.INSERT_RUN, [runId, name, planHash, batch.status, last.at, last.seq, last.hash, lock?.id ?? null, lock?.host ?? null, lock?.pid ?? null, lock?.expiresAt ?? null, objectiveOf(events)]));
+    const created = await client.query(
+      prepared(sql.INSERT_RUN, [
+        runId,
+        name,
+        planHash,
+        batch.status,
+        last.at,
+        last.seq,
+        last.hash,
+        lock?.id ?? null,
+        lock?.host ?? null,
+        lock?.pid ?? null,
+        lock?.expiresAt ?? null,
+        objectiveOf(events),
+      ]),
+    );
     if (created.rowCount !== 1) throw new ConflictError(`run "${runId}" already exists`);
   } else {
-    const updated = await client.query(prepared(sql.UPDATE_RUN_HEAD, [runId, last.seq, last.hash, batch.status, last.at, expectedSeq, batch.conductor ?? null]));
+    const updated = await client.query(
+      prepared(sql.UPDATE_RUN_HEAD, [
+        runId,
+        last.seq,
+        last.hash,
+        batch.status,
+        last.at,
+        expectedSeq,
+        batch.conductor ?? null,
+      ]),
+    );
     if (updated.rowCount !== 1) {
       const { rows } = await client.query<Row>(prepared(sql.SELECT_LOCK, [runId]));
       if (batch.conductor !== undefined && rows[0]?.lock_owner !== batch.conductor) throw lockLost(runId, rows[0]);
@@ -260,32 +349,32 @@ async function appendNow(client: PoolClient, batch: AppendBatch): Promise<void> 
   }
   await client.query(
     prepared(sql.INSERT_EVENTS, [
-    runId,
-    events.map((e) => e.seq),
-    events.map((e) => e.type),
-    events.map((e) => e.at),
-    events.map((e) => JSON.stringify(e.data)),
-    events.map((e) => e.prevHash),
-    events.map((e) => e.hash),
+      runId,
+      events.map((e) => e.seq),
+      events.map((e) => e.type),
+      events.map((e) => e.at),
+      events.map((e) => JSON.stringify(e.data)),
+      events.map((e) => e.prevHash),
+      events.map((e) => e.hash),
     ]),
   );
   const enqueue = batch.enqueue ?? [];
   if (enqueue.length) {
     await client.query(
       prepared(sql.INSERT_WORK, [
-      runId,
-      enqueue.map((w) => w.attemptId),
-      enqueue.map((w) => w.step),
-      enqueue.map((w) => w.capability),
-      enqueue.map((w) => w.idempotencyKey),
-      enqueue.map((w) => JSON.stringify(w.input)),
-      enqueue.map((w) => w.timeoutMs),
-      enqueue.map((w) => w.enqueuedSeq),
-      enqueue.map((w) => w.claimedBy),
-      enqueue.map((w) => w.leaseUntil),
-      enqueue.map((w) => w.kind),
-      enqueue.map((w) => w.skill),
-      enqueue.map((w) => w.revision),
+        runId,
+        enqueue.map((w) => w.attemptId),
+        enqueue.map((w) => w.step),
+        enqueue.map((w) => w.capability),
+        enqueue.map((w) => w.idempotencyKey),
+        enqueue.map((w) => JSON.stringify(w.input)),
+        enqueue.map((w) => w.timeoutMs),
+        enqueue.map((w) => w.enqueuedSeq),
+        enqueue.map((w) => w.claimedBy),
+        enqueue.map((w) => w.leaseUntil),
+        enqueue.map((w) => w.kind),
+        enqueue.map((w) => w.skill),
+        enqueue.map((w) => w.revision),
       ]),
     );
   }
@@ -321,7 +410,9 @@ function toWorkKey(row: Row): WorkKey {
 
 function lockLost(runId: string, row: Row | undefined): LockLostError {
   const holder = row?.lock_owner == null ? 'no engine' : `${String(row.lock_owner)}`;
-  return new LockLostError(`run "${runId}" is now conducted by ${holder}; this engine lost its lock and stops deciding for it`);
+  return new LockLostError(
+    `run "${runId}" is now conducted by ${holder}; this engine lost its lock and stops deciding for it`,
+  );
 }
 
 /** This adapter's positions are `<transaction id>:<number>` (see SELECT_EVENTS_AFTER_POSITION); anything else was not given by it. */
@@ -330,7 +421,10 @@ function parsePosition(position: string | undefined): [string, string] {
   const match = /^(0|[1-9][0-9]{0,19}):(0|[1-9][0-9]{0,18})$/.exec(position);
   // In range of xid8 (unsigned 64 bits) and bigint, so that the database never sees a number it refuses.
   if (!match || BigInt(match[1] as string) >= 2n ** 64n || BigInt(match[2] as string) >= 2n ** 63n) {
-    throw new BatonError(ErrorCode.badInput, `${JSON.stringify(position.slice(0, 100))} is not a position in this workspace's event stream (its positions look like 7712:42)`);
+    throw new BatonError(
+      ErrorCode.badInput,
+      `${JSON.stringify(position.slice(0, 100))} is not a position in this workspace's event stream (its positions look like 7712:42)`,
+    );
   }
   return [match[1] as string, match[2] as string];
 }

@@ -151,7 +151,9 @@ export function listRunsSql(shape: { status: boolean; before: boolean; search: b
   const where = [
     shape.status && `status = ${next()}`,
     shape.before && `(created_at, run_id) < (${next()}::text COLLATE "C", ${next()}::text COLLATE "C")`,
-    shape.search && ((p: string) => `(run_id ILIKE ${p} ESCAPE '\\' OR name ILIKE ${p} ESCAPE '\\' OR objective ILIKE ${p} ESCAPE '\\')`)(next()),
+    shape.search &&
+      ((p: string) =>
+        `(run_id ILIKE ${p} ESCAPE '\\' OR name ILIKE ${p} ESCAPE '\\' OR objective ILIKE ${p} ESCAPE '\\')`)(next()),
   ].filter((condition) => condition !== false);
   return `SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, run_id DESC LIMIT $1`;
 }

@@ -90,7 +90,8 @@ export function listRunsSql(shape: { status: boolean; before: boolean; search: b
   const where = [
     shape.status && 'status = @status',
     shape.before && '(created_at, run_id) < (@beforeCreatedAt, @beforeRunId)',
-    shape.search && "(run_id LIKE @pattern ESCAPE '\\' OR name LIKE @pattern ESCAPE '\\' OR objective LIKE @pattern ESCAPE '\\')",
+    shape.search &&
+      "(run_id LIKE @pattern ESCAPE '\\' OR name LIKE @pattern ESCAPE '\\' OR objective LIKE @pattern ESCAPE '\\')",
   ].filter((condition) => condition !== false);
   return `SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, run_id DESC LIMIT @limit`;
 }

@@ -35,13 +35,19 @@ export interface SqliteStoreOptions {
 
 function migrate(db: Database.Database): void {
   const migrations = loadMigrations('sqlite');
-  db.exec('CREATE TABLE IF NOT EXISTS baton_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS baton_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
+  );
   db.transaction(() => {
     const current = (db.prepare('SELECT MAX(version) AS v FROM baton_migrations').get() as { v: number | null }).v ?? 0;
     assertSchemaKnown(current, migrations);
     for (const migration of migrations) {
       if (migration.version <= current) continue;
-      db.prepare('INSERT INTO baton_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(migration.version, migration.name, new Date().toISOString());
+      db.prepare('INSERT INTO baton_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+        migration.version,
+        migration.name,
+        new Date().toISOString(),
+      );
       db.exec(migration.sql);
     }
   }).immediate();
@@ -140,11 +146,21 @@ export class SqliteStore implements Store {
         objective: objectiveOf(events),
       });
     } else {
-      const updated = s.updateRunHead.run({ runId, expectedSeq, headSeq: last.seq, headHash: last.hash, status: batch.status, at: last.at, conductor: batch.conductor ?? null });
+      const updated = s.updateRunHead.run({
+        runId,
+        expectedSeq,
+        headSeq: last.seq,
+        headHash: last.hash,
+        status: batch.status,
+        at: last.at,
+        conductor: batch.conductor ?? null,
+      });
       if (updated.changes !== 1) {
         const holder = (s.selectLock.get(runId) as Row | undefined)?.lock_owner;
         if (batch.conductor !== undefined && holder !== batch.conductor) {
-          throw new LockLostError(`run "${runId}" is now conducted by ${holder == null ? 'no engine' : String(holder)}; this engine lost its lock and stops deciding for it`);
+          throw new LockLostError(
+            `run "${runId}" is now conducted by ${holder == null ? 'no engine' : String(holder)}; this engine lost its lock and stops deciding for it`,
+          );
         }
         throw new ConflictError(`run "${runId}" moved past seq ${expectedSeq}; another process appended to it`);
       }
@@ -155,8 +171,19 @@ export class SqliteStore implements Store {
     if (needsWorkspaceEntries(events)) {
       // Inside the append's write transaction: SQLite has one writer, so the head read here is the one chained onto.
       const head = s.selectWorkspaceHead.get() as Row | undefined;
-      for (const entry of workspaceEntriesFor(head ? { seq: Number(head.seq), hash: head.hash as string } : EMPTY_HEAD, events)) {
-        s.insertWorkspaceEntry.run(entry.seq, entry.type, entry.runId, entry.at, JSON.stringify(entry.data), entry.prevHash, entry.hash);
+      for (const entry of workspaceEntriesFor(
+        head ? { seq: Number(head.seq), hash: head.hash as string } : EMPTY_HEAD,
+        events,
+      )) {
+        s.insertWorkspaceEntry.run(
+          entry.seq,
+          entry.type,
+          entry.runId,
+          entry.at,
+          JSON.stringify(entry.data),
+          entry.prevHash,
+          entry.hash,
+        );
       }
     }
     for (const item of batch.enqueue ?? []) {
@@ -213,13 +240,22 @@ export class SqliteStore implements Store {
 
   async listRuns(query: ListRunsQuery = {}): Promise<RunRecord[]> {
     const { status, before, search } = query;
-    const text = sql.listRunsSql({ status: status !== undefined, before: before !== undefined, search: search !== undefined });
+    const text = sql.listRunsSql({
+      status: status !== undefined,
+      before: before !== undefined,
+      search: search !== undefined,
+    });
     let statement = this.listRunsStatements.get(text);
     if (!statement) {
       statement = this.db.prepare(text);
       this.listRunsStatements.set(text, statement);
     }
-    const params = { limit: query.limit ?? 50, ...(status !== undefined && { status }), ...(before && { beforeCreatedAt: before.createdAt, beforeRunId: before.runId }), ...(search !== undefined && { pattern: likeContaining(search) }) };
+    const params = {
+      limit: query.limit ?? 50,
+      ...(status !== undefined && { status }),
+      ...(before && { beforeCreatedAt: before.createdAt, beforeRunId: before.runId }),
+      ...(search !== undefined && { pattern: likeContaining(search) }),
+    };
     return (statement.all(params) as Row[]).map(toRun);
   }
 
@@ -240,19 +276,32 @@ export class SqliteStore implements Store {
   }
 
   async renewLeases(workerId: string, leaseUntil: number): Promise<WorkKey[]> {
-    return (this.statements.renewLeases.all(leaseUntil, workerId) as Row[]).map((row) => ({ runId: row.run_id as string, attemptId: row.attempt_id as string }));
+    return (this.statements.renewLeases.all(leaseUntil, workerId) as Row[]).map((row) => ({
+      runId: row.run_id as string,
+      attemptId: row.attempt_id as string,
+    }));
   }
 
   async reportWork(workerId: string, reports: readonly WorkReport[]): Promise<WorkKey[]> {
     const stored = this.db.transaction(() =>
-      reports.filter((report) => this.statements.reportWork.run({ workerId, runId: report.runId, attemptId: report.attemptId, outcome: JSON.stringify(report.outcome) }).changes === 1),
+      reports.filter(
+        (report) =>
+          this.statements.reportWork.run({
+            workerId,
+            runId: report.runId,
+            attemptId: report.attemptId,
+            outcome: JSON.stringify(report.outcome),
+          }).changes === 1,
+      ),
     )();
     for (const runId of new Set(stored.map((report) => report.runId))) this.notify({ topic: 'outcomes', runId });
     return stored.map(({ runId, attemptId }) => ({ runId, attemptId }));
   }
 
   async releaseWork(workerId: string, items: readonly WorkKey[]): Promise<void> {
-    const released = this.db.transaction(() => items.filter((item) => this.statements.releaseWork.run(item.runId, item.attemptId, workerId).changes === 1))();
+    const released = this.db.transaction(() =>
+      items.filter((item) => this.statements.releaseWork.run(item.runId, item.attemptId, workerId).changes === 1),
+    )();
     for (const runId of new Set(released.map((item) => item.runId))) this.notify({ topic: 'work', runId });
   }
 
@@ -271,13 +320,30 @@ export class SqliteStore implements Store {
     };
   }
 
-  async acquireRunLock(args: { runId: string; owner: { id: string; host: string; pid: number }; expiresAt: number; now: number; replacing?: string }) {
+  async acquireRunLock(args: {
+    runId: string;
+    owner: { id: string; host: string; pid: number };
+    expiresAt: number;
+    now: number;
+    replacing?: string;
+  }) {
     const { runId, owner, expiresAt, now } = args;
-    const result = this.statements.acquireLock.run({ runId, ...owner, expiresAt, now, replacing: args.replacing ?? null });
+    const result = this.statements.acquireLock.run({
+      runId,
+      ...owner,
+      expiresAt,
+      now,
+      replacing: args.replacing ?? null,
+    });
     if (result.changes === 1) return { acquired: true } as const;
     const row = this.statements.selectLock.get(runId) as Row | undefined;
     if (!row) throw new ConflictError(`run "${runId}" does not exist`);
-    const holder: RunLock = { id: row.lock_owner as string, host: row.lock_host as string, pid: row.lock_pid as number, expiresAt: row.lock_expires_at as number };
+    const holder: RunLock = {
+      id: row.lock_owner as string,
+      host: row.lock_host as string,
+      pid: row.lock_pid as number,
+      expiresAt: row.lock_expires_at as number,
+    };
     return { acquired: false, holder } as const;
   }
 
@@ -285,10 +351,22 @@ export class SqliteStore implements Store {
     this.statements.releaseLock.run(runId, ownerId);
   }
 
-  async addContextEntry(entry: { kind: ContextEntry['kind']; text: string; runId?: string; at: string }): Promise<ContextEntry> {
+  async addContextEntry(entry: {
+    kind: ContextEntry['kind'];
+    text: string;
+    runId?: string;
+    at: string;
+  }): Promise<ContextEntry> {
     const { kind, text, at } = entry;
     const status = kind === 'objective' ? 'open' : 'recorded';
-    const row = this.statements.insertContextEntry.get({ prefix: CONTEXT_ID_PREFIX[kind], kind, text, runId: entry.runId ?? null, status, at }) as Row;
+    const row = this.statements.insertContextEntry.get({
+      prefix: CONTEXT_ID_PREFIX[kind],
+      kind,
+      text,
+      runId: entry.runId ?? null,
+      status,
+      at,
+    }) as Row;
     return toContextEntry(row);
   }
 
@@ -300,7 +378,9 @@ export class SqliteStore implements Store {
     if (!row) return undefined;
     const entry = toContextEntry(row);
     if (entry.kind === 'insight') throw new ConflictError(`"${entry.id}" is an insight; only objectives are completed`);
-    throw new ConflictError(`objective "${entry.id}" is already complete (since ${entry.completedAt}: ${entry.outcome})`);
+    throw new ConflictError(
+      `objective "${entry.id}" is already complete (since ${entry.completedAt}: ${entry.outcome})`,
+    );
   }
 
   async listContextEntries(query: { kind?: ContextEntry['kind'] } = {}): Promise<ContextEntry[]> {
@@ -313,14 +393,27 @@ export class SqliteStore implements Store {
     // Only an empty page can mean a position past the newest event; positions never go back, so a client could not have been given it.
     if (rows.length === 0 && after > 0) {
       const { last } = this.statements.selectLastPosition.get() as { last: number };
-      if (after > last) throw new BatonError(ErrorCode.badInput, `${position as string} is not a position in this workspace's event stream: it is past the newest event (${last}); resume with an id this stream sent, or without one to start from the first event`);
+      if (after > last)
+        throw new BatonError(
+          ErrorCode.badInput,
+          `${position as string} is not a position in this workspace's event stream: it is past the newest event (${last}); resume with an id this stream sent, or without one to start from the first event`,
+        );
     }
     return rows.map((row) => ({ position: String(row.position), event: toEvent(row) }));
   }
 
   async createApiToken(token: ApiToken & { secretHash: string }): Promise<ApiToken> {
-    const row = this.statements.insertApiToken.get({ id: token.id, name: token.name, secretHash: token.secretHash, scopes: token.scopes.join(','), createdAt: token.createdAt }) as Row | undefined;
-    if (!row) throw new ConflictError(`a token named "${token.name}" exists already (revoked tokens keep their names); choose another name`);
+    const row = this.statements.insertApiToken.get({
+      id: token.id,
+      name: token.name,
+      secretHash: token.secretHash,
+      scopes: token.scopes.join(','),
+      createdAt: token.createdAt,
+    }) as Row | undefined;
+    if (!row)
+      throw new ConflictError(
+        `a token named "${token.name}" exists already (revoked tokens keep their names); choose another name`,
+      );
     return toApiToken(row);
   }
 
@@ -341,13 +434,21 @@ export class SqliteStore implements Store {
     throw new ConflictError(`token "${row.name as string}" was revoked already (at ${row.revoked_at as string})`);
   }
 
-  async readWorkspaceLedger(query: { afterSeq?: number; limit?: number; runId?: string } = {}): Promise<WorkspaceEntry[]> {
-    const rows = this.statements.selectWorkspaceLedger.all({ afterSeq: query.afterSeq ?? 0, limit: query.limit ?? Number.MAX_SAFE_INTEGER, runId: query.runId ?? null }) as Row[];
+  async readWorkspaceLedger(
+    query: { afterSeq?: number; limit?: number; runId?: string } = {},
+  ): Promise<WorkspaceEntry[]> {
+    const rows = this.statements.selectWorkspaceLedger.all({
+      afterSeq: query.afterSeq ?? 0,
+      limit: query.limit ?? Number.MAX_SAFE_INTEGER,
+      runId: query.runId ?? null,
+    }) as Row[];
     return rows.map(toWorkspaceEntry);
   }
 
   async workspaceLedgerSince(): Promise<string | null> {
-    return ((this.statements.selectWorkspaceLedgerSince.get() as Row | undefined)?.applied_at as string | undefined) ?? null;
+    return (
+      ((this.statements.selectWorkspaceLedgerSince.get() as Row | undefined)?.applied_at as string | undefined) ?? null
+    );
   }
 
   async close(): Promise<void> {
@@ -359,7 +460,10 @@ export class SqliteStore implements Store {
 function parsePosition(position: string | undefined): number {
   if (position === undefined) return 0;
   if (!/^(0|[1-9][0-9]{0,15})$/.test(position)) {
-    throw new BatonError(ErrorCode.badInput, `${JSON.stringify(position.slice(0, 100))} is not a position in this workspace's event stream (its positions are whole numbers, such as 42)`);
+    throw new BatonError(
+      ErrorCode.badInput,
+      `${JSON.stringify(position.slice(0, 100))} is not a position in this workspace's event stream (its positions are whole numbers, such as 42)`,
+    );
   }
   return Number(position);
 }

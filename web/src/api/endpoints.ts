@@ -6,9 +6,32 @@
  * must be documented too.
  */
 export const ENDPOINTS = {
-  listRuns: { method: 'get', path: '/v1/runs', asks: ['status', 'q', 'limit', 'cursor'], reads: ['runs', 'next'], item: ['runId', 'name', 'status', 'createdAt', 'updatedAt', 'headSeq', 'pending'] },
+  listRuns: {
+    method: 'get',
+    path: '/v1/runs',
+    asks: ['status', 'q', 'limit', 'cursor'],
+    reads: ['runs', 'next'],
+    item: ['runId', 'name', 'status', 'createdAt', 'updatedAt', 'headSeq', 'pending'],
+  },
   gauges: { method: 'get', path: '/v1/gauges', reads: ['gauges', 'missing'] },
-  getRun: { method: 'get', path: '/v1/runs/{id}', reads: ['runId', 'name', 'status', 'pending', 'failure', 'paused', 'createdAt', 'endedAt', 'revision', 'events', 'budget', 'steps'] },
+  getRun: {
+    method: 'get',
+    path: '/v1/runs/{id}',
+    reads: [
+      'runId',
+      'name',
+      'status',
+      'pending',
+      'failure',
+      'paused',
+      'createdAt',
+      'endedAt',
+      'revision',
+      'events',
+      'budget',
+      'steps',
+    ],
+  },
   getStep: { method: 'get', path: '/v1/runs/{id}/steps/{step}', reads: ['step', 'routing'] },
   ledger: { method: 'get', path: '/v1/runs/{id}/ledger', reads: ['events', 'next'] },
   verify: { method: 'get', path: '/v1/runs/{id}/verify', reads: ['ok', 'events'] },

@@ -21,10 +21,14 @@ export function followEvents(url: string, after: number, handlers: StreamHandler
   const connect = async (): Promise<void> => {
     while (!controller.signal.aborted) {
       try {
-        const response = await fetch(url, { headers: authHeaders({ Accept: 'text/event-stream', ...(lastId > 0 && { 'Last-Event-ID': String(lastId) }) }), signal: controller.signal });
+        const response = await fetch(url, {
+          headers: authHeaders({ Accept: 'text/event-stream', ...(lastId > 0 && { 'Last-Event-ID': String(lastId) }) }),
+          signal: controller.signal,
+        });
         if (response.status === 204) return handlers.onState('ended');
         // No such run, or no right to read it: asking again will not change that (the page shows the run view's error).
-        if (response.status >= 400 && response.status < 500 && response.status !== 429) return handlers.onState('ended');
+        if (response.status >= 400 && response.status < 500 && response.status !== 429)
+          return handlers.onState('ended');
         if (!response.ok || !response.body) throw new Error(`event stream answered ${response.status}`);
         handlers.onState('live');
         backoffMs = 500;

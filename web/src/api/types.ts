@@ -82,7 +82,13 @@ export interface LedgerPage {
 
 export type VerifyResult =
   | { ok: true; events: number; head: { seq: number; hash: string }; artifacts?: { sealed: number; failed: unknown[] } }
-  | { ok: false; events: number; seq: number; reason: string; artifacts?: { sealed: number; failed: { name: string; status: string }[] } };
+  | {
+      ok: false;
+      events: number;
+      seq: number;
+      reason: string;
+      artifacts?: { sealed: number; failed: { name: string; status: string }[] };
+    };
 
 export interface RunArtifact {
   name: string;
@@ -99,10 +105,24 @@ export interface StepDetail {
 }
 
 export interface CapabilityEntry {
-  descriptor: { id: string; kind: string; skills: Record<string, number>; description?: string; costUsd?: number; permissions?: string[]; timeoutMs?: number };
+  descriptor: {
+    id: string;
+    kind: string;
+    skills: Record<string, number>;
+    description?: string;
+    costUsd?: number;
+    permissions?: string[];
+    timeoutMs?: number;
+  };
   source: 'registered' | 'plan';
   runs: string[];
-  health: { status: 'healthy' | 'failing' | 'unknown'; succeeded: number; failed: number; lastOutcomeAt: string | null; lastError: { type: string; message: string; at: string; runId: string } | null };
+  health: {
+    status: 'healthy' | 'failing' | 'unknown';
+    succeeded: number;
+    failed: number;
+    lastOutcomeAt: string | null;
+    lastError: { type: string; message: string; at: string; runId: string } | null;
+  };
 }
 
 export interface CapabilityRegistry {

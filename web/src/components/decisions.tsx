@@ -22,7 +22,10 @@ function About({ pending, model }: { pending: Pending; model: RunModel }) {
   const detail = (request?.detail ?? null) as Record<string, Json> | null;
   if (pending.kind === 'gate') {
     const phase = model.phases.find((entry) => entry.id === pending.phase);
-    const before = model.phases.slice(0, model.phases.findIndex((entry) => entry.id === pending.phase));
+    const before = model.phases.slice(
+      0,
+      model.phases.findIndex((entry) => entry.id === pending.phase),
+    );
     const done = [...model.steps.values()].filter((step) => before.some((entry) => entry.id === step.phase));
     return (
       <>
@@ -51,7 +54,8 @@ function About({ pending, model }: { pending: Pending; model: RunModel }) {
           <ul className="plain">
             {failed.map((attempt) => (
               <li key={attempt.id}>
-                <span className="mono">{attempt.id}</span> on {attempt.capability}: <span className="error">{attempt.error?.message ?? 'failed'}</span>
+                <span className="mono">{attempt.id}</span> on {attempt.capability}:{' '}
+                <span className="error">{attempt.error?.message ?? 'failed'}</span>
               </li>
             ))}
           </ul>
@@ -59,13 +63,42 @@ function About({ pending, model }: { pending: Pending; model: RunModel }) {
       </>
     );
   }
-  if (pending.kind === 'human') return <><p className="muted">The task's input:</p><JsonView value={detail?.input ?? null} label="task input" /></>;
-  if (pending.kind === 'confirm') return <p className="muted">Dispatch to <strong>{String(detail?.capability ?? '?')}</strong> needs a yes.</p>;
-  if (pending.kind === 'signal') return <p className="muted">Waiting for the signal {((detail?.signals as string[] | undefined) ?? []).join(', ')} (send it with <code>{pending.answers[0]}</code>).</p>;
+  if (pending.kind === 'human')
+    return (
+      <>
+        <p className="muted">The task's input:</p>
+        <JsonView value={detail?.input ?? null} label="task input" />
+      </>
+    );
+  if (pending.kind === 'confirm')
+    return (
+      <p className="muted">
+        Dispatch to <strong>{String(detail?.capability ?? '?')}</strong> needs a yes.
+      </p>
+    );
+  if (pending.kind === 'signal')
+    return (
+      <p className="muted">
+        Waiting for the signal {((detail?.signals as string[] | undefined) ?? []).join(', ')} (send it with{' '}
+        <code>{pending.answers[0]}</code>).
+      </p>
+    );
   return null;
 }
 
-function DecisionCard({ runId, pending, model, canAct, onDone }: { runId: string; pending: Pending; model: RunModel; canAct: boolean; onDone(): void }) {
+function DecisionCard({
+  runId,
+  pending,
+  model,
+  canAct,
+  onDone,
+}: {
+  runId: string;
+  pending: Pending;
+  model: RunModel;
+  canAct: boolean;
+  onDone(): void;
+}) {
   const [comment, setComment] = useState('');
   const [output, setOutput] = useState('{}');
   const [busy, setBusy] = useState(false);
@@ -96,7 +129,11 @@ function DecisionCard({ runId, pending, model, canAct, onDone }: { runId: string
   };
   const id = `decision-${pending.id.replace(/[^A-Za-z0-9_-]/g, '_')}`;
   return (
-    <article className={`decision-card kind-${pending.kind}`} aria-labelledby={`${id}-title`} data-decision={pending.id}>
+    <article
+      className={`decision-card kind-${pending.kind}`}
+      aria-labelledby={`${id}-title`}
+      data-decision={pending.id}
+    >
       <header>
         <h3 id={`${id}-title`}>
           <span className="pill decision">{pending.kind}</span> {pending.step ?? pending.phase}
@@ -116,7 +153,12 @@ function DecisionCard({ runId, pending, model, canAct, onDone }: { runId: string
           {(verbs.approve || verbs.deny) && (
             <label className="block">
               <span className="label">Comment (recorded in the ledger)</span>
-              <input type="text" value={comment} onChange={(event) => setComment(event.target.value)} placeholder="why" />
+              <input
+                type="text"
+                value={comment}
+                onChange={(event) => setComment(event.target.value)}
+                placeholder="why"
+              />
             </label>
           )}
           <div className="actions">
@@ -136,10 +178,16 @@ function DecisionCard({ runId, pending, model, canAct, onDone }: { runId: string
               </button>
             )}
           </div>
-          {error && <p className="error" role="alert">{error}</p>}
+          {error && (
+            <p className="error" role="alert">
+              {error}
+            </p>
+          )}
         </form>
       ) : (
-        <p className="muted">Sign in with a token that has the approve scope to answer it, or run <code>{pending.answers[0]}</code>.</p>
+        <p className="muted">
+          Sign in with a token that has the approve scope to answer it, or run <code>{pending.answers[0]}</code>.
+        </p>
       )}
     </article>
   );
@@ -149,7 +197,19 @@ function DecisionCard({ runId, pending, model, canAct, onDone }: { runId: string
 const MAX_CARDS = 10;
 
 /** Decisions first: what waits for a person, with what it is about and the buttons that answer it. */
-export function Decisions({ runId, pending, model, canAct, onDone }: { runId: string; pending: Pending[]; model: RunModel; canAct: boolean; onDone(): void }) {
+export function Decisions({
+  runId,
+  pending,
+  model,
+  canAct,
+  onDone,
+}: {
+  runId: string;
+  pending: Pending[];
+  model: RunModel;
+  canAct: boolean;
+  onDone(): void;
+}) {
   const [shown, setShown] = useState(MAX_CARDS);
   if (pending.length === 0) return null;
   return (
@@ -171,36 +231,50 @@ export function Decisions({ runId, pending, model, canAct, onDone }: { runId: st
 export function Activity({ model }: { model: RunModel }) {
   const answered = [...model.decisions.values()].filter((request) => request.answer !== null);
   const rows = [
-    ...answered.map((request) => ({ seq: request.answer!.seq, at: request.answer!.at, what: `${request.answer!.verdict} ${request.id}`, by: request.answer!.by, why: request.answer!.comment ?? '', verdict: request.answer!.verdict })),
-    ...model.acts.map((act) => ({ seq: act.seq, at: act.at, what: act.type, by: act.by, why: act.detail, verdict: '' })),
+    ...answered.map((request) => ({
+      seq: request.answer!.seq,
+      at: request.answer!.at,
+      what: `${request.answer!.verdict} ${request.id}`,
+      by: request.answer!.by,
+      why: request.answer!.comment ?? '',
+      verdict: request.answer!.verdict,
+    })),
+    ...model.acts.map((act) => ({
+      seq: act.seq,
+      at: act.at,
+      what: act.type,
+      by: act.by,
+      why: act.detail,
+      verdict: '',
+    })),
   ].sort((a, b) => a.seq - b.seq);
   if (rows.length === 0) return null;
   return (
     <section aria-label="decisions and acts">
       <h2>Decisions and acts</h2>
       <div className="table-wrap" tabIndex={0}>
-      <table className="compact acts">
-        <thead>
-          <tr>
-            <th scope="col">#</th>
-            <th scope="col">When</th>
-            <th scope="col">What</th>
-            <th scope="col">Who</th>
-            <th scope="col">Why</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((row) => (
-            <tr key={row.seq} data-seq={row.seq} className={row.verdict ? `verdict-${row.verdict}` : ''}>
-              <td className="mono">{row.seq}</td>
-              <td className="nowrap">{time(row.at)}</td>
-              <td>{row.what}</td>
-              <td className="mono">{row.by}</td>
-              <td>{row.why}</td>
+        <table className="compact acts">
+          <thead>
+            <tr>
+              <th scope="col">#</th>
+              <th scope="col">When</th>
+              <th scope="col">What</th>
+              <th scope="col">Who</th>
+              <th scope="col">Why</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {rows.map((row) => (
+              <tr key={row.seq} data-seq={row.seq} className={row.verdict ? `verdict-${row.verdict}` : ''}>
+                <td className="mono">{row.seq}</td>
+                <td className="nowrap">{time(row.at)}</td>
+                <td>{row.what}</td>
+                <td className="mono">{row.by}</td>
+                <td>{row.why}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
       </div>
     </section>
   );

@@ -1,4 +1,14 @@
-import { Background, Controls, Handle, MarkerType, Position, ReactFlow, type Edge, type Node, type NodeProps } from '@xyflow/react';
+import {
+  Background,
+  Controls,
+  Handle,
+  MarkerType,
+  Position,
+  ReactFlow,
+  type Edge,
+  type Node,
+  type NodeProps,
+} from '@xyflow/react';
 import { memo, useMemo } from 'react';
 import { joinLabel } from '../model/plan.js';
 import { layoutPlan, NODE_HEIGHT, NODE_WIDTH } from '../model/layout.js';
@@ -7,7 +17,13 @@ import type { PhaseModel, RunModel, StepModel } from '../model/run-model.js';
 type StepData = { step: StepModel; selected: boolean };
 type PhaseData = { phase: PhaseModel; readiness: string };
 
-const KIND_LABEL: Record<StepModel['kind'], string> = { step: '', for_each: 'for each', consensus: 'consensus', 'sub-plan': 'sub-plan', await: 'await' };
+const KIND_LABEL: Record<StepModel['kind'], string> = {
+  step: '',
+  for_each: 'for each',
+  consensus: 'consensus',
+  'sub-plan': 'sub-plan',
+  await: 'await',
+};
 
 function instancesText(step: StepModel): string | null {
   if (step.kind !== 'for_each') return null;
@@ -21,7 +37,11 @@ const StepNode = memo(function StepNode({ data }: NodeProps<Node<StepData>>) {
   const retries = step.attempts.filter((attempt) => attempt.role === null).length - 1;
   const instances = instancesText(step);
   return (
-    <div className={`step-node node-${step.status}${selected ? ' selected' : ''}`} data-step={step.id} data-status={step.status}>
+    <div
+      className={`step-node node-${step.status}${selected ? ' selected' : ''}`}
+      data-step={step.id}
+      data-status={step.status}
+    >
       <Handle type="target" position={Position.Left} />
       <div className="step-node-head">
         <span className="step-node-id">{step.id}</span>
@@ -31,7 +51,9 @@ const StepNode = memo(function StepNode({ data }: NodeProps<Node<StepData>>) {
         <span className="step-node-status">{step.status}</span>
         {step.capability && <span className="muted"> · {step.capability}</span>}
       </div>
-      <div className="step-node-meta muted">{instances ?? (retries > 0 ? `${retries} ${retries === 1 ? 'retry' : 'retries'}` : ' ')}</div>
+      <div className="step-node-meta muted">
+        {instances ?? (retries > 0 ? `${retries} ${retries === 1 ? 'retry' : 'retries'}` : ' ')}
+      </div>
       <Handle type="source" position={Position.Right} />
     </div>
   );
@@ -52,7 +74,8 @@ const NODE_TYPES = { step: StepNode, phase: PhaseNode };
 function readinessOf(phase: PhaseModel, steps: StepModel[]): string {
   const mine = steps.filter((step) => step.phase === phase.id);
   const terminal = mine.filter((step) => ['succeeded', 'failed', 'skipped', 'cancelled'].includes(step.status));
-  if (phase.opened && terminal.length === mine.length) return mine.some((step) => step.status === 'failed') ? 'done: partial' : 'done';
+  if (phase.opened && terminal.length === mine.length)
+    return mine.some((step) => step.status === 'failed') ? 'done: partial' : 'done';
   if (phase.opened) return `open: ${terminal.length}/${mine.length}`;
   if (phase.waiting) return phase.gate && 'approval' in phase.gate ? 'gate: awaiting approval' : 'gate: closed';
   return phase.gate ? 'gated' : 'not open yet';
@@ -63,17 +86,40 @@ function readinessOf(phase: PhaseModel, steps: StepModel[]): string {
  * N-of-M joins), phases as boxes with their readiness. The layout is computed once per plan
  * revision; live events only change the nodes' data.
  */
-export function PlanGraph({ model, selected, onSelect }: { model: RunModel; selected: string | null; onSelect(step: string): void }) {
+export function PlanGraph({
+  model,
+  selected,
+  onSelect,
+}: {
+  model: RunModel;
+  selected: string | null;
+  onSelect(step: string): void;
+}) {
   const plan = model.plan;
   const steps = useMemo(() => [...model.steps.values()], [model.version]);
-  const layout = useMemo(() => layoutPlan(steps.map((step) => ({ id: step.id, after: step.after, phase: step.phase }))), [plan, model.revision]);
+  const layout = useMemo(
+    () => layoutPlan(steps.map((step) => ({ id: step.id, after: step.after, phase: step.phase }))),
+    [plan, model.revision],
+  );
   const large = steps.length > 400;
 
   const nodes = useMemo<Node[]>(() => {
     const phaseNodes: Node<PhaseData>[] = model.phases.flatMap((phase) => {
       const box = layout.phases.get(phase.id);
       if (!box) return [];
-      return [{ id: `phase:${phase.id}`, type: 'phase', position: { x: box.x, y: box.y }, data: { phase, readiness: readinessOf(phase, steps) }, style: { width: box.width, height: box.height }, selectable: false, draggable: false, focusable: false, zIndex: -1 }];
+      return [
+        {
+          id: `phase:${phase.id}`,
+          type: 'phase',
+          position: { x: box.x, y: box.y },
+          data: { phase, readiness: readinessOf(phase, steps) },
+          style: { width: box.width, height: box.height },
+          selectable: false,
+          draggable: false,
+          focusable: false,
+          zIndex: -1,
+        },
+      ];
     });
     const stepNodes: Node<StepData>[] = steps.map((step) => ({
       id: step.id,
@@ -118,7 +164,9 @@ export function PlanGraph({ model, selected, onSelect }: { model: RunModel; sele
         onlyRenderVisibleElements={large}
         // A large plan opens at its start, near full size: fitting thousands of steps on screen
         // would draw them all (and legibly none). Zooming out stops where a few hundred show.
-        {...(large ? { defaultViewport: { x: 24, y: 24, zoom: 0.9 } } : { fitView: true, fitViewOptions: { padding: 0.15, maxZoom: 1.1 } })}
+        {...(large
+          ? { defaultViewport: { x: 24, y: 24, zoom: 0.9 } }
+          : { fitView: true, fitViewOptions: { padding: 0.15, maxZoom: 1.1 } })}
         minZoom={large ? 0.25 : 0.05}
       >
         <Background gap={24} size={1} />

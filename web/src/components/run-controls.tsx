@@ -10,7 +10,11 @@ export function RunControls({ view, onDone }: { view: RunView; onDone(): void })
   const ended = !['running', 'waiting', 'paused'].includes(view.status);
   if (ended) return null;
   const act = async (what: 'pause' | 'resume' | 'abort') => {
-    if (what === 'abort' && !window.confirm(`Abort run ${view.runId}? Running attempts stop and completed steps are compensated.`)) return;
+    if (
+      what === 'abort' &&
+      !window.confirm(`Abort run ${view.runId}? Running attempts stop and completed steps are compensated.`)
+    )
+      return;
     setBusy(true);
     setError(null);
     try {
@@ -27,7 +31,13 @@ export function RunControls({ view, onDone }: { view: RunView; onDone(): void })
   };
   return (
     <div className="controls" role="group" aria-label="run controls">
-      <input type="text" aria-label="Reason (recorded in the ledger)" placeholder="reason" value={reason} onChange={(event) => setReason(event.target.value)} />
+      <input
+        type="text"
+        aria-label="Reason (recorded in the ledger)"
+        placeholder="reason"
+        value={reason}
+        onChange={(event) => setReason(event.target.value)}
+      />
       {view.status === 'paused' ? (
         <button type="button" disabled={busy} onClick={() => void act('resume')}>
           Resume
@@ -40,7 +50,11 @@ export function RunControls({ view, onDone }: { view: RunView; onDone(): void })
       <button type="button" className="danger" disabled={busy} onClick={() => void act('abort')}>
         Abort
       </button>
-      {error && <p className="error" role="alert">{error}</p>}
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
     </div>
   );
 }

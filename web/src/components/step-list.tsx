@@ -4,7 +4,15 @@ import { StatusBadge } from './status-badge.js';
 const MAX = 500;
 
 /** The steps as a table: the graph's keyboard- and phone-friendly twin. */
-export function StepList({ model, selected, onSelect }: { model: RunModel; selected: string | null; onSelect(step: string): void }) {
+export function StepList({
+  model,
+  selected,
+  onSelect,
+}: {
+  model: RunModel;
+  selected: string | null;
+  onSelect(step: string): void;
+}) {
   const steps = model.order.slice(0, MAX);
   return (
     <div className="table-wrap" tabIndex={0}>
@@ -29,16 +37,25 @@ export function StepList({ model, selected, onSelect }: { model: RunModel; selec
                     {id}
                   </button>
                 </td>
-                <td><StatusBadge status={step.status} /></td>
+                <td>
+                  <StatusBadge status={step.status} />
+                </td>
                 <td>{step.phase ?? '-'}</td>
                 <td>{step.capability ?? '-'}</td>
-                <td>{step.attempts.length}{step.items !== null ? ` (${step.accepted}/${step.items} items)` : ''}</td>
+                <td>
+                  {step.attempts.length}
+                  {step.items !== null ? ` (${step.accepted}/${step.items} items)` : ''}
+                </td>
               </tr>
             );
           })}
         </tbody>
       </table>
-      {model.order.length > MAX && <p className="muted">Showing {MAX} of {model.order.length} steps; select one in the graph for the rest.</p>}
+      {model.order.length > MAX && (
+        <p className="muted">
+          Showing {MAX} of {model.order.length} steps; select one in the graph for the rest.
+        </p>
+      )}
     </div>
   );
 }

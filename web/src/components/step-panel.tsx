@@ -21,33 +21,39 @@ function Candidates({ routed }: { routed: Record<string, Json> | null }) {
     <>
       <p>
         Routed to <strong>{String(routed.capability)}</strong>
-        {routed.skill ? <> for skill <code>{String(routed.skill)}</code></> : null}: {String(routed.reason)}
+        {routed.skill ? (
+          <>
+            {' '}
+            for skill <code>{String(routed.skill)}</code>
+          </>
+        ) : null}
+        : {String(routed.reason)}
       </p>
       {candidates.length > 0 && (
         <div className="table-wrap" tabIndex={0}>
-        <table className="compact">
-          <caption className="sr-only">candidates weighed</caption>
-          <thead>
-            <tr>
-              <th scope="col">Candidate</th>
-              <th scope="col">Strength</th>
-              <th scope="col">Why</th>
-            </tr>
-          </thead>
-          <tbody>
-            {candidates.map((candidate) => (
-              <tr key={candidate.capability} className={candidate.chosen ? 'chosen' : 'excluded'}>
-                <td>
-                  {candidate.chosen ? '✓ ' : ''}
-                  {candidate.capability}
-                  <div className="muted small">{candidate.kind}</div>
-                </td>
-                <td>{candidate.strength ?? '-'}</td>
-                <td>{candidate.reason}</td>
+          <table className="compact">
+            <caption className="sr-only">candidates weighed</caption>
+            <thead>
+              <tr>
+                <th scope="col">Candidate</th>
+                <th scope="col">Strength</th>
+                <th scope="col">Why</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {candidates.map((candidate) => (
+                <tr key={candidate.capability} className={candidate.chosen ? 'chosen' : 'excluded'}>
+                  <td>
+                    {candidate.chosen ? '✓ ' : ''}
+                    {candidate.capability}
+                    <div className="muted small">{candidate.kind}</div>
+                  </td>
+                  <td>{candidate.strength ?? '-'}</td>
+                  <td>{candidate.reason}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
         </div>
       )}
     </>
@@ -146,7 +152,13 @@ function CancelStep({ runId, stepId }: { runId: string; stepId: string }) {
   };
   return (
     <div className="controls" role="group" aria-label={`cancel step ${stepId}`}>
-      <input type="text" aria-label="Reason for cancelling (recorded in the ledger)" placeholder="reason" value={reason} onChange={(event) => setReason(event.target.value)} />
+      <input
+        type="text"
+        aria-label="Reason for cancelling (recorded in the ledger)"
+        placeholder="reason"
+        value={reason}
+        onChange={(event) => setReason(event.target.value)}
+      />
       <button type="button" className="danger" onClick={() => void cancel()}>
         Cancel step
       </button>
@@ -156,7 +168,19 @@ function CancelStep({ runId, stepId }: { runId: string; stepId: string }) {
 }
 
 /** Everything about one step: state, routing with every candidate, attempts, votes, output, artifacts. */
-export function StepPanel({ runId, model, stepId, canAct, onClose }: { runId: string; model: RunModel; stepId: string; canAct: boolean; onClose(): void }) {
+export function StepPanel({
+  runId,
+  model,
+  stepId,
+  canAct,
+  onClose,
+}: {
+  runId: string;
+  model: RunModel;
+  stepId: string;
+  canAct: boolean;
+  onClose(): void;
+}) {
   const step = model.steps.get(stepId);
   const [artifacts, setArtifacts] = useState<RunArtifact[] | null>(null);
   const status = step?.status;
@@ -164,14 +188,24 @@ export function StepPanel({ runId, model, stepId, canAct, onClose }: { runId: st
     let live = true;
     void api
       .artifacts(runId)
-      .then((answer) => live && setArtifacts(answer.artifacts.filter((artifact) => artifact.attemptId.startsWith(`${stepId}/`) || artifact.name.startsWith(`${stepId}/`))))
+      .then(
+        (answer) =>
+          live &&
+          setArtifacts(
+            answer.artifacts.filter(
+              (artifact) => artifact.attemptId.startsWith(`${stepId}/`) || artifact.name.startsWith(`${stepId}/`),
+            ),
+          ),
+      )
       .catch(() => live && setArtifacts([]));
     return () => {
       live = false;
     };
   }, [runId, stepId, status]);
   if (!step) return null;
-  const votes = step.attempts.filter((attempt) => attempt.role === 'vote' && attempt.outcome === 'succeeded').map((attempt) => ({ capability: attempt.capability, output: attempt.output }));
+  const votes = step.attempts
+    .filter((attempt) => attempt.role === 'vote' && attempt.outcome === 'succeeded')
+    .map((attempt) => ({ capability: attempt.capability, output: attempt.output }));
   const spent = step.attempts.reduce((total, attempt) => total + (attempt.costUsd ?? 0), 0);
   return (
     <aside className="panel" aria-label={`step ${stepId}`}>
@@ -235,10 +269,24 @@ export function StepPanel({ runId, model, stepId, canAct, onClose }: { runId: st
           <ul className="plain">
             {artifacts.map((artifact) => (
               <li key={artifact.sha256 + artifact.name}>
-                <button type="button" className="link mono" title={`sha256 ${artifact.sha256}`} onClick={() => void api.downloadArtifact(artifact.sha256, artifact.name).catch((failure: Error) => window.alert(failure.message))}>
+                <button
+                  type="button"
+                  className="link mono"
+                  title={`sha256 ${artifact.sha256}`}
+                  onClick={() =>
+                    void api
+                      .downloadArtifact(artifact.sha256, artifact.name)
+                      .catch((failure: Error) => window.alert(failure.message))
+                  }
+                >
                   {artifact.name}
                 </button>{' '}
-                <span className="muted">{artifact.bytes} bytes</span> {artifact.sealed ? <span className="pill ok">sealed</span> : <span className="pill muted">not sealed</span>}
+                <span className="muted">{artifact.bytes} bytes</span>{' '}
+                {artifact.sealed ? (
+                  <span className="pill ok">sealed</span>
+                ) : (
+                  <span className="pill muted">not sealed</span>
+                )}
               </li>
             ))}
           </ul>
@@ -246,7 +294,11 @@ export function StepPanel({ runId, model, stepId, canAct, onClose }: { runId: st
       </section>
       <section>
         <h3>Attempts</h3>
-        {step.attempts.length === 0 ? <p className="muted">None yet.</p> : [...step.attempts].reverse().map((attempt) => <AttemptCard key={attempt.id} attempt={attempt} />)}
+        {step.attempts.length === 0 ? (
+          <p className="muted">None yet.</p>
+        ) : (
+          [...step.attempts].reverse().map((attempt) => <AttemptCard key={attempt.id} attempt={attempt} />)
+        )}
       </section>
     </aside>
   );

@@ -39,7 +39,8 @@ function withDagre(steps: readonly LayoutInput[]): Layout {
     graph.setNode(step.id, { width: NODE_WIDTH, height: NODE_HEIGHT });
     if (step.phase !== null) graph.setParent(step.id, `phase:${step.phase}`);
   }
-  for (const step of steps) for (const dependency of step.after) if (known.has(dependency)) graph.setEdge(dependency, step.id);
+  for (const step of steps)
+    for (const dependency of step.after) if (known.has(dependency)) graph.setEdge(dependency, step.id);
   dagre.layout(graph);
   const positions = new Map<string, { x: number; y: number }>();
   for (const step of steps) {
@@ -48,7 +49,9 @@ function withDagre(steps: readonly LayoutInput[]): Layout {
   }
   const boxes = new Map<string, { x: number; y: number; width: number; height: number }>();
   for (const phase of phases) {
-    const inside = steps.filter((step) => step.phase === phase).map((step) => positions.get(step.id) as { x: number; y: number });
+    const inside = steps
+      .filter((step) => step.phase === phase)
+      .map((step) => positions.get(step.id) as { x: number; y: number });
     if (inside.length === 0) continue;
     const left = Math.min(...inside.map((p) => p.x)) - 16;
     const top = Math.min(...inside.map((p) => p.y)) - PHASE_PAD - 8;
@@ -77,7 +80,10 @@ function layered(steps: readonly LayoutInput[]): Layout {
         stack.push(...pending);
         continue;
       }
-      rank.set(id, after.reduce((most, dep) => Math.max(most, (rank.get(dep) ?? -1) + 1), 0));
+      rank.set(
+        id,
+        after.reduce((most, dep) => Math.max(most, (rank.get(dep) ?? -1) + 1), 0),
+      );
       onStack.delete(id);
       stack.pop();
     }

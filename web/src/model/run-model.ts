@@ -95,7 +95,22 @@ export interface RunModel {
 }
 
 export function emptyModel(): RunModel {
-  return { plan: null, revision: 1, seq: 0, steps: new Map(), order: [], phases: [], attempts: new Map(), waits: [], decisions: new Map(), acts: [], revisions: [], startedAt: null, endedAt: null, version: 0 };
+  return {
+    plan: null,
+    revision: 1,
+    seq: 0,
+    steps: new Map(),
+    order: [],
+    phases: [],
+    attempts: new Map(),
+    waits: [],
+    decisions: new Map(),
+    acts: [],
+    revisions: [],
+    startedAt: null,
+    endedAt: null,
+    version: 0,
+  };
 }
 
 function stepKind(plan: Plan, id: string): StepModel['kind'] {
@@ -136,7 +151,12 @@ function loadPlan(model: RunModel, plan: Plan): void {
   const opened = new Set(model.phases.filter((phase) => phase.opened).map((phase) => phase.id));
   model.phases = phases.map((id) => {
     const declared = (plan.phases ?? []).find((phase) => typeof phase !== 'string' && phase.id === id);
-    return { id, opened: opened.has(id), gate: declared && typeof declared !== 'string' ? (declared.gate ?? null) : null, waiting: null };
+    return {
+      id,
+      opened: opened.has(id),
+      gate: declared && typeof declared !== 'string' ? (declared.gate ?? null) : null,
+      waiting: null,
+    };
   });
 }
 
@@ -157,7 +177,13 @@ function endAttempt(model: RunModel, data: Record<string, Json>, at: number, out
   attempt.endedAt = at;
   attempt.outcome = outcome;
   const step = model.steps.get(attempt.step);
-  if (step && outcome !== 'succeeded' && step.status === 'running' && !step.attempts.some((other) => other.outcome === 'running')) step.status = 'ready';
+  if (
+    step &&
+    outcome !== 'succeeded' &&
+    step.status === 'running' &&
+    !step.attempts.some((other) => other.outcome === 'running')
+  )
+    step.status = 'ready';
   return attempt;
 }
 
@@ -173,13 +199,36 @@ export function applyEvents(model: RunModel, events: readonly LedgerEvent[]): Ru
       case 'run.created':
         model.startedAt = at;
         loadPlan(model, data.plan as unknown as Plan);
-        model.revisions.push({ revision: 1, seq: event.seq, at, by: data.by === undefined ? 'unknown' : principal(data.by), plan: data.plan as unknown as Plan, revertOf: null });
+        model.revisions.push({
+          revision: 1,
+          seq: event.seq,
+          at,
+          by: data.by === undefined ? 'unknown' : principal(data.by),
+          plan: data.plan as unknown as Plan,
+          revertOf: null,
+        });
         break;
       case 'plan.revised':
         model.revision = typeof data.revision === 'number' ? data.revision : model.revision + 1;
         loadPlan(model, data.plan as unknown as Plan);
-        model.revisions.push({ revision: model.revision, seq: event.seq, at, by: principal(data.by), plan: data.plan as unknown as Plan, revertOf: typeof data.revertOf === 'number' ? data.revertOf : null });
-        model.acts.push({ seq: event.seq, at, type: event.type, by: principal(data.by), detail: data.revertOf === null || data.revertOf === undefined ? `revision ${model.revision}` : `revision ${model.revision}, reverting to ${String(data.revertOf)}` });
+        model.revisions.push({
+          revision: model.revision,
+          seq: event.seq,
+          at,
+          by: principal(data.by),
+          plan: data.plan as unknown as Plan,
+          revertOf: typeof data.revertOf === 'number' ? data.revertOf : null,
+        });
+        model.acts.push({
+          seq: event.seq,
+          at,
+          type: event.type,
+          by: principal(data.by),
+          detail:
+            data.revertOf === null || data.revertOf === undefined
+              ? `revision ${model.revision}`
+              : `revision ${model.revision}, reverting to ${String(data.revertOf)}`,
+        });
         break;
       case 'phase.opened': {
         const phase = model.phases.find((entry) => entry.id === data.phase);
@@ -257,7 +306,16 @@ export function applyEvents(model: RunModel, events: readonly LedgerEvent[]): Ru
       case 'attempt.abandoned':
       case 'attempt.cancelled':
       case 'attempt.rejected': {
-        const attempt = endAttempt(model, data, at, event.type === 'attempt.abandoned' ? 'abandoned' : event.type === 'attempt.cancelled' ? 'cancelled' : 'rejected');
+        const attempt = endAttempt(
+          model,
+          data,
+          at,
+          event.type === 'attempt.abandoned'
+            ? 'abandoned'
+            : event.type === 'attempt.cancelled'
+              ? 'cancelled'
+              : 'rejected',
+        );
         if (attempt) attempt.error = { message: text(data.reason) };
         break;
       }
@@ -265,7 +323,13 @@ export function applyEvents(model: RunModel, events: readonly LedgerEvent[]): Ru
         const attempt = model.attempts.get(text(data.attemptId));
         if (attempt) {
           attempt.retryAt = Date.parse(text(data.retryAt));
-          model.waits.push({ step: attempt.step, kind: 'retry', label: `retry ${String(data.retry)} of ${String(data.of)}`, from: at, to: null });
+          model.waits.push({
+            step: attempt.step,
+            kind: 'retry',
+            label: `retry ${String(data.retry)} of ${String(data.of)}`,
+            from: at,
+            to: null,
+          });
         }
         break;
       }
@@ -274,17 +338,38 @@ export function applyEvents(model: RunModel, events: readonly LedgerEvent[]): Ru
         break;
       case 'decision.requested': {
         const id = text(data.id);
-        model.decisions.set(id, { id, kind: text(data.kind), step: typeof data.step === 'string' ? data.step : null, phase: typeof data.phase === 'string' ? data.phase : null, reason: text(data.reason), detail: data.detail ?? null, at, answer: null });
+        model.decisions.set(id, {
+          id,
+          kind: text(data.kind),
+          step: typeof data.step === 'string' ? data.step : null,
+          phase: typeof data.phase === 'string' ? data.phase : null,
+          reason: text(data.reason),
+          detail: data.detail ?? null,
+          at,
+          answer: null,
+        });
         if (step) {
           step.status = data.kind === 'escalation' ? 'escalated' : 'awaiting';
-          model.waits.push({ step: step.id, kind: data.kind === 'signal' ? 'signal' : 'person', label: `${text(data.kind)}: ${text(data.reason)}`, from: at, to: null });
+          model.waits.push({
+            step: step.id,
+            kind: data.kind === 'signal' ? 'signal' : 'person',
+            label: `${text(data.kind)}: ${text(data.reason)}`,
+            from: at,
+            to: null,
+          });
         }
         break;
       }
       case 'decision.made': {
         const request = model.decisions.get(text(data.id));
         if (request) {
-          request.answer = { verdict: text(data.verdict), by: principal(data.by), comment: typeof data.comment === 'string' ? data.comment : null, at, seq: event.seq };
+          request.answer = {
+            verdict: text(data.verdict),
+            by: principal(data.by),
+            comment: typeof data.comment === 'string' ? data.comment : null,
+            at,
+            seq: event.seq,
+          };
           const target = request.step ? model.steps.get(request.step) : undefined;
           if (target) {
             closeWait(model, target.id, 'person', at);
@@ -294,8 +379,15 @@ export function applyEvents(model: RunModel, events: readonly LedgerEvent[]): Ru
         break;
       }
       case 'signal.received':
-        for (const wait of model.waits) if (wait.kind === 'signal' && wait.to === null && wait.label.includes(text(data.name))) wait.to = at;
-        model.acts.push({ seq: event.seq, at, type: event.type, by: principal(data.by), detail: `signal "${text(data.name)}"` });
+        for (const wait of model.waits)
+          if (wait.kind === 'signal' && wait.to === null && wait.label.includes(text(data.name))) wait.to = at;
+        model.acts.push({
+          seq: event.seq,
+          at,
+          type: event.type,
+          by: principal(data.by),
+          detail: `signal "${text(data.name)}"`,
+        });
         break;
       case 'step.succeeded':
         if (step) {
@@ -323,7 +415,13 @@ export function applyEvents(model: RunModel, events: readonly LedgerEvent[]): Ru
         }
         break;
       case 'run.paused':
-        model.acts.push({ seq: event.seq, at, type: event.type, by: principal(data.by), detail: text(data.reason) || 'paused' });
+        model.acts.push({
+          seq: event.seq,
+          at,
+          type: event.type,
+          by: principal(data.by),
+          detail: text(data.reason) || 'paused',
+        });
         break;
       case 'run.unpaused':
         model.acts.push({ seq: event.seq, at, type: event.type, by: principal(data.by), detail: 'resumed' });
@@ -332,7 +430,13 @@ export function applyEvents(model: RunModel, events: readonly LedgerEvent[]): Ru
         model.acts.push({ seq: event.seq, at, type: event.type, by: principal(data.by), detail: text(data.reason) });
         break;
       case 'step.cancel_requested':
-        model.acts.push({ seq: event.seq, at, type: event.type, by: principal(data.by), detail: `cancel "${text(data.step)}"${data.reason ? `: ${text(data.reason)}` : ''}` });
+        model.acts.push({
+          seq: event.seq,
+          at,
+          type: event.type,
+          by: principal(data.by),
+          detail: `cancel "${text(data.step)}"${data.reason ? `: ${text(data.reason)}` : ''}`,
+        });
         break;
       case 'run.succeeded':
       case 'run.failed':

@@ -14,7 +14,9 @@ function VerifyBadge({ runId, seq }: { runId: string; seq: number }) {
   const [result, setResult] = useState<VerifyResult | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    void api.verify(runId).then(setResult, (failure: unknown) => setError(failure instanceof Error ? failure.message : String(failure)));
+    void api
+      .verify(runId)
+      .then(setResult, (failure: unknown) => setError(failure instanceof Error ? failure.message : String(failure)));
   }, [runId, seq]);
   if (error) return <span className="badge status-failed">verify failed: {error}</span>;
   if (!result) return <span className="badge">verifying…</span>;
@@ -59,21 +61,34 @@ function Ledger({ runId, head }: { runId: string; head: number }) {
                 <td className="mono">{event.seq}</td>
                 <td className="nowrap">{time(event.at)}</td>
                 <td>
-                  <button type="button" className="link" aria-expanded={open === event.seq} onClick={() => setOpen(open === event.seq ? null : event.seq)}>
+                  <button
+                    type="button"
+                    className="link"
+                    aria-expanded={open === event.seq}
+                    onClick={() => setOpen(open === event.seq ? null : event.seq)}
+                  >
                     {event.type}
                   </button>
                   {open === event.seq && <JsonView value={event.data} label={`data of event ${event.seq}`} />}
                 </td>
-                <td className="mono muted" title={event.hash}>{event.hash.slice(0, 12)}…</td>
+                <td className="mono muted" title={event.hash}>
+                  {event.hash.slice(0, 12)}…
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
       </div>
       <nav className="pager" aria-label="Pages of the ledger">
-        <button type="button" disabled={after === 0} onClick={() => setAfter(Math.max(0, after - LEDGER_PAGE))}>← Earlier</button>
-        <span className="muted">events {after + 1}–{after + page.events.length} of {head}</span>
-        <button type="button" disabled={page.next === null} onClick={() => page.next !== null && setAfter(page.next)}>Later →</button>
+        <button type="button" disabled={after === 0} onClick={() => setAfter(Math.max(0, after - LEDGER_PAGE))}>
+          ← Earlier
+        </button>
+        <span className="muted">
+          events {after + 1}–{after + page.events.length} of {head}
+        </span>
+        <button type="button" disabled={page.next === null} onClick={() => page.next !== null && setAfter(page.next)}>
+          Later →
+        </button>
       </nav>
     </>
   );
@@ -99,7 +114,11 @@ function RoutingLog({ runId, seq }: { runId: string; seq: number }) {
         <tbody>
           {entries.map((entry) => (
             <tr key={`${String(entry.seq)}-${String(entry.step)}`}>
-              <td><a href={runPath(runId, String(entry.step))} onClick={onLinkClick}>{String(entry.step)}</a></td>
+              <td>
+                <a href={runPath(runId, String(entry.step))} onClick={onLinkClick}>
+                  {String(entry.step)}
+                </a>
+              </td>
               <td>{entry.capability === null ? '-' : String(entry.capability)}</td>
               <td>{String(entry.outcome)}</td>
               <td>{String(entry.reason)}</td>
@@ -115,7 +134,9 @@ function RoutingLog({ runId, seq }: { runId: string; seq: number }) {
 function PipelineStateMarkdown({ runId, seq }: { runId: string; seq: number }) {
   const [text, setText] = useState<string | null>(null);
   useEffect(() => {
-    void api.stateMarkdown(runId).then(setText, (failure: unknown) => setText(failure instanceof Error ? failure.message : String(failure)));
+    void api
+      .stateMarkdown(runId)
+      .then(setText, (failure: unknown) => setText(failure instanceof Error ? failure.message : String(failure)));
   }, [runId, seq]);
   return (
     <pre className="markdown" tabIndex={0} aria-label="pipeline state as Markdown">
@@ -131,7 +152,8 @@ export function AuditPage({ runId }: { runId: string }) {
   const [pair, setPair] = useState<[number, number] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const revisions = model.revisions;
-  const shown: [number, number] | null = pair ?? (revisions.length > 1 ? [revisions.length - 1, revisions.length] : null);
+  const shown: [number, number] | null =
+    pair ?? (revisions.length > 1 ? [revisions.length - 1, revisions.length] : null);
   const diff = useMemo(() => {
     if (!shown) return null;
     const before = revisions.find((entry) => entry.revision === shown[0]);
@@ -152,7 +174,14 @@ export function AuditPage({ runId }: { runId: string }) {
   return (
     <main className="page">
       <nav className="crumbs" aria-label="Breadcrumb">
-        <a href="/" onClick={onLinkClick}>Runs</a> / <a href={runPath(runId)} onClick={onLinkClick} className="mono">{runId}</a> / audit
+        <a href="/" onClick={onLinkClick}>
+          Runs
+        </a>{' '}
+        /{' '}
+        <a href={runPath(runId)} onClick={onLinkClick} className="mono">
+          {runId}
+        </a>{' '}
+        / audit
       </nav>
       <div className="page-head">
         <h1>Audit of {view?.name ?? runId}</h1>
@@ -173,47 +202,78 @@ export function AuditPage({ runId }: { runId: string }) {
       <section aria-label="plan revisions">
         <h2>Plan revisions</h2>
         <div className="table-wrap" tabIndex={0}>
-        <table className="compact">
-          <thead>
-            <tr>
-              <th scope="col">Revision</th>
-              <th scope="col">When</th>
-              <th scope="col">By</th>
-              <th scope="col">Note</th>
-              <th scope="col"><span className="sr-only">actions</span></th>
-            </tr>
-          </thead>
-          <tbody>
-            {revisions.map((entry) => (
-              <tr key={entry.revision}>
-                <td>{entry.revision}{entry.revision === revisions.length ? ' (current)' : ''}</td>
-                <td className="nowrap">{time(entry.at)}</td>
-                <td className="mono">{entry.by}</td>
-                <td>{entry.revertOf !== null ? `reverts to ${entry.revertOf}` : entry.revision === 1 ? 'as submitted' : ''}</td>
-                <td>
-                  <div className="actions">
-                  {entry.revision > 1 && <button type="button" onClick={() => setPair([entry.revision - 1, entry.revision])}>Diff with {entry.revision - 1}</button>}
-                  {canAct && entry.revision < revisions.length && view && ['running', 'waiting', 'paused'].includes(view.status) && (
-                    <button type="button" onClick={() => void revert(entry.revision)}>Revert to this</button>
-                  )}
-                  </div>
-                </td>
+          <table className="compact">
+            <thead>
+              <tr>
+                <th scope="col">Revision</th>
+                <th scope="col">When</th>
+                <th scope="col">By</th>
+                <th scope="col">Note</th>
+                <th scope="col">
+                  <span className="sr-only">actions</span>
+                </th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {revisions.map((entry) => (
+                <tr key={entry.revision}>
+                  <td>
+                    {entry.revision}
+                    {entry.revision === revisions.length ? ' (current)' : ''}
+                  </td>
+                  <td className="nowrap">{time(entry.at)}</td>
+                  <td className="mono">{entry.by}</td>
+                  <td>
+                    {entry.revertOf !== null
+                      ? `reverts to ${entry.revertOf}`
+                      : entry.revision === 1
+                        ? 'as submitted'
+                        : ''}
+                  </td>
+                  <td>
+                    <div className="actions">
+                      {entry.revision > 1 && (
+                        <button type="button" onClick={() => setPair([entry.revision - 1, entry.revision])}>
+                          Diff with {entry.revision - 1}
+                        </button>
+                      )}
+                      {canAct &&
+                        entry.revision < revisions.length &&
+                        view &&
+                        ['running', 'waiting', 'paused'].includes(view.status) && (
+                          <button type="button" onClick={() => void revert(entry.revision)}>
+                            Revert to this
+                          </button>
+                        )}
+                    </div>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
         </div>
-        {error && <p className="error" role="alert">{error}</p>}
+        {error && (
+          <p className="error" role="alert">
+            {error}
+          </p>
+        )}
         {shown && diff && (
           <figure className="diff" aria-label={`diff of revision ${shown[0]} and ${shown[1]}`}>
-            <figcaption>Revision {shown[0]} → {shown[1]}</figcaption>
+            <figcaption>
+              Revision {shown[0]} → {shown[1]}
+            </figcaption>
             <pre tabIndex={0}>
-              {diff.filter((line, i, all) => line.kind !== 'same' || all.slice(Math.max(0, i - 3), i + 4).some((near) => near.kind !== 'same')).map((line, i) => (
-                <div key={i} className={`diff-${line.kind}`}>
-                  {line.kind === 'added' ? '+ ' : line.kind === 'removed' ? '- ' : '  '}
-                  {line.text}
-                </div>
-              ))}
+              {diff
+                .filter(
+                  (line, i, all) =>
+                    line.kind !== 'same' || all.slice(Math.max(0, i - 3), i + 4).some((near) => near.kind !== 'same'),
+                )
+                .map((line, i) => (
+                  <div key={i} className={`diff-${line.kind}`}>
+                    {line.kind === 'added' ? '+ ' : line.kind === 'removed' ? '- ' : '  '}
+                    {line.text}
+                  </div>
+                ))}
             </pre>
           </figure>
         )}

@@ -24,10 +24,26 @@ export function CapabilitiesPage() {
     <main className="page">
       <div className="page-head">
         <h1>Capabilities</h1>
-        {registry && <p className="muted">Health as the ledgers of the newest {registry.runsRead} runs show it{registry.unverified.length > 0 ? `; ${registry.unverified.length} runs left out (their ledger fails verification)` : ''}.</p>}
+        {registry && (
+          <p className="muted">
+            Health as the ledgers of the newest {registry.runsRead} runs show it
+            {registry.unverified.length > 0
+              ? `; ${registry.unverified.length} runs left out (their ledger fails verification)`
+              : ''}
+            .
+          </p>
+        )}
       </div>
-      {error && <p className="error" role="alert">{error}</p>}
-      {registry && registry.capabilities.length === 0 && <p className="empty">No capabilities yet: they come from functions registered in the server and the plans of recent runs.</p>}
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      {registry && registry.capabilities.length === 0 && (
+        <p className="empty">
+          No capabilities yet: they come from functions registered in the server and the plans of recent runs.
+        </p>
+      )}
       {registry && registry.capabilities.length > 0 && (
         <div className="table-wrap" tabIndex={0}>
           <table>
@@ -49,19 +65,30 @@ export function CapabilitiesPage() {
                   <td>
                     <strong>{descriptor.id}</strong>
                     {descriptor.description && <div className="muted small">{descriptor.description}</div>}
-                    <div className="muted small">{source === 'registered' ? 'registered in the server' : 'declared by a plan'}</div>
+                    <div className="muted small">
+                      {source === 'registered' ? 'registered in the server' : 'declared by a plan'}
+                    </div>
                   </td>
                   <td>{descriptor.kind}</td>
                   <td>
                     {Object.entries(descriptor.skills).map(([skill, strength]) => (
-                      <span key={skill} className="pill">{skill} {strength}</span>
+                      <span key={skill} className="pill">
+                        {skill} {strength}
+                      </span>
                     ))}
                   </td>
                   <td>{descriptor.costUsd === undefined ? 'free' : usd(descriptor.costUsd)}</td>
                   <td>{descriptor.timeoutMs === undefined ? '-' : duration(descriptor.timeoutMs)}</td>
-                  <td><span className={`badge health-${health.status}`}>{health.status}</span></td>
-                  <td>{health.succeeded} ok · {health.failed} failed{health.lastOutcomeAt ? <div className="muted small">last {time(health.lastOutcomeAt)}</div> : null}</td>
-                  <td className="small">{health.lastError ? `${health.lastError.message} (run ${health.lastError.runId})` : '-'}</td>
+                  <td>
+                    <span className={`badge health-${health.status}`}>{health.status}</span>
+                  </td>
+                  <td>
+                    {health.succeeded} ok · {health.failed} failed
+                    {health.lastOutcomeAt ? <div className="muted small">last {time(health.lastOutcomeAt)}</div> : null}
+                  </td>
+                  <td className="small">
+                    {health.lastError ? `${health.lastError.message} (run ${health.lastError.runId})` : '-'}
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -37,15 +37,38 @@ function Gauges({ view, model, now }: { view: RunView; model: RunModel; now: num
     <div className="gauges">
       <div>
         <span className="label">Progress</span>
-        <Gauge fullIsDone label="steps done" value={progress.done} max={progress.total} text={`${progress.done}/${progress.total} steps${progress.failed ? ` · ${progress.failed} failed` : ''}${progress.running ? ` · ${progress.running} running` : ''}`} />
+        <Gauge
+          fullIsDone
+          label="steps done"
+          value={progress.done}
+          max={progress.total}
+          text={`${progress.done}/${progress.total} steps${progress.failed ? ` · ${progress.failed} failed` : ''}${progress.running ? ` · ${progress.running} running` : ''}`}
+        />
       </div>
       <div>
         <span className="label">Budget</span>
-        <Gauge label="budget spent" value={spentUsd} reserved={reservedUsd} max={limitUsd} text={limitUsd === null ? `${usd(spentUsd)} spent (no limit)` : `${usd(spentUsd)} of ${usd(limitUsd)}${reservedUsd > 0 ? ` (+${usd(reservedUsd)} reserved)` : ''}`} />
+        <Gauge
+          label="budget spent"
+          value={spentUsd}
+          reserved={reservedUsd}
+          max={limitUsd}
+          text={
+            limitUsd === null
+              ? `${usd(spentUsd)} spent (no limit)`
+              : `${usd(spentUsd)} of ${usd(limitUsd)}${reservedUsd > 0 ? ` (+${usd(reservedUsd)} reserved)` : ''}`
+          }
+        />
       </div>
       <div>
         <span className="label">Time</span>
-        <Gauge label="time elapsed" value={elapsed} max={deadline} text={deadline === null ? `${duration(elapsed)} (no deadline)` : `${duration(elapsed)} of ${duration(deadline)}`} />
+        <Gauge
+          label="time elapsed"
+          value={elapsed}
+          max={deadline}
+          text={
+            deadline === null ? `${duration(elapsed)} (no deadline)` : `${duration(elapsed)} of ${duration(deadline)}`
+          }
+        />
       </div>
     </div>
   );
@@ -67,15 +90,22 @@ export function RunPage({ runId, selected }: { runId: string; selected: string |
   if (!view && error) {
     return (
       <main className="page">
-        <p className="error" role="alert">{error}</p>
-        <a href="/" onClick={onLinkClick}>Back to the runs</a>
+        <p className="error" role="alert">
+          {error}
+        </p>
+        <a href="/" onClick={onLinkClick}>
+          Back to the runs
+        </a>
       </main>
     );
   }
   return (
     <main className={`page run-page${selected ? ' with-panel' : ''}`}>
       <nav className="crumbs" aria-label="Breadcrumb">
-        <a href="/" onClick={onLinkClick}>Runs</a> / <span className="mono">{runId}</span>
+        <a href="/" onClick={onLinkClick}>
+          Runs
+        </a>{' '}
+        / <span className="mono">{runId}</span>
       </nav>
       <div className="page-head">
         <div>
@@ -84,9 +114,15 @@ export function RunPage({ runId, selected }: { runId: string; selected: string |
           </h1>
           {model.plan?.objective && <p className="objective">{model.plan.objective}</p>}
           <p className="muted small">
-            <span className="mono">{runId}</span> · started {time(view?.createdAt)} · revision {view?.revision ?? model.revision} · {view?.events ?? model.seq} events ·{' '}
-            <span className={`stream stream-${stream}`} aria-live="polite">{stream === 'live' ? '● live' : stream}</span> ·{' '}
-            <a href={`/runs/${encodeURIComponent(runId)}/audit`} onClick={onLinkClick}>Audit: ledger, routing, revisions</a>
+            <span className="mono">{runId}</span> · started {time(view?.createdAt)} · revision{' '}
+            {view?.revision ?? model.revision} · {view?.events ?? model.seq} events ·{' '}
+            <span className={`stream stream-${stream}`} aria-live="polite">
+              {stream === 'live' ? '● live' : stream}
+            </span>{' '}
+            ·{' '}
+            <a href={`/runs/${encodeURIComponent(runId)}/audit`} onClick={onLinkClick}>
+              Audit: ledger, routing, revisions
+            </a>
           </p>
         </div>
         {view && canAct && <RunControls view={view} onDone={refresh} />}
@@ -97,25 +133,45 @@ export function RunPage({ runId, selected }: { runId: string; selected: string |
           <strong>{view.status === 'denied' ? 'Denied' : 'Stopped'}:</strong> {view.failure}
         </p>
       )}
-      {view?.paused && <p className="warn-box">Paused by {view.paused.by}{view.paused.reason ? `: ${view.paused.reason}` : ''}</p>}
+      {view?.paused && (
+        <p className="warn-box">
+          Paused by {view.paused.by}
+          {view.paused.reason ? `: ${view.paused.reason}` : ''}
+        </p>
+      )}
       {view && <Decisions runId={runId} pending={view.pending} model={model} canAct={canAct} onDone={refresh} />}
       <div className="run-body">
         <section className="run-main" aria-label="plan">
           <div className="tabs" role="tablist" aria-label="views of the plan">
             {(['graph', 'timeline', 'steps'] as const).map((name) => (
-              <button key={name} type="button" role="tab" aria-selected={tab === name} aria-controls={`tab-${name}`} id={`tab-button-${name}`} onClick={() => setTab(name)}>
+              <button
+                key={name}
+                type="button"
+                role="tab"
+                aria-selected={tab === name}
+                aria-controls={`tab-${name}`}
+                id={`tab-button-${name}`}
+                onClick={() => setTab(name)}
+              >
                 {name === 'graph' ? 'Graph' : name === 'timeline' ? 'Timeline' : 'Steps'}
               </button>
             ))}
           </div>
           <div role="tabpanel" id={`tab-${tab}`} aria-labelledby={`tab-button-${tab}`}>
-            {tab === 'graph' && (model.plan ? <PlanGraph model={model} selected={selected} onSelect={select} /> : <p className="muted">Loading the plan…</p>)}
+            {tab === 'graph' &&
+              (model.plan ? (
+                <PlanGraph model={model} selected={selected} onSelect={select} />
+              ) : (
+                <p className="muted">Loading the plan…</p>
+              ))}
             {tab === 'timeline' && <Timeline model={model} now={now} onSelect={select} />}
             {tab === 'steps' && <StepList model={model} selected={selected} onSelect={select} />}
           </div>
           <Activity model={model} />
         </section>
-        {selected && model.steps.has(selected) && <StepPanel runId={runId} model={model} stepId={selected} canAct={canAct} onClose={() => select(null)} />}
+        {selected && model.steps.has(selected) && (
+          <StepPanel runId={runId} model={model} stepId={selected} canAct={canAct} onClose={() => select(null)} />
+        )}
       </div>
     </main>
   );

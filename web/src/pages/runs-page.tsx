@@ -31,13 +31,29 @@ function Progress({ gauge }: { gauge: RunGauge | undefined }) {
   if (!gauge) return <span className="muted">…</span>;
   const { total, succeeded, skipped, failed } = gauge.steps;
   const done = succeeded + skipped;
-  return <Gauge fullIsDone label="steps done" value={done} max={total} text={`${done}/${total}${failed > 0 ? ` · ${failed} failed` : ''}`} />;
+  return (
+    <Gauge
+      fullIsDone
+      label="steps done"
+      value={done}
+      max={total}
+      text={`${done}/${total}${failed > 0 ? ` · ${failed} failed` : ''}`}
+    />
+  );
 }
 
 function Budget({ gauge }: { gauge: RunGauge | undefined }) {
   if (!gauge) return <span className="muted">…</span>;
   const { spentUsd, reservedUsd, limitUsd } = gauge.budget;
-  return <Gauge label="budget spent" value={spentUsd} reserved={reservedUsd} max={limitUsd} text={limitUsd === null ? `${usd(spentUsd)} (no limit)` : `${usd(spentUsd)} of ${usd(limitUsd)}`} />;
+  return (
+    <Gauge
+      label="budget spent"
+      value={spentUsd}
+      reserved={reservedUsd}
+      max={limitUsd}
+      text={limitUsd === null ? `${usd(spentUsd)} (no limit)` : `${usd(spentUsd)} of ${usd(limitUsd)}`}
+    />
+  );
 }
 
 function Elapsed({ gauge, now }: { gauge: RunGauge | undefined; now: number }) {
@@ -46,7 +62,14 @@ function Elapsed({ gauge, now }: { gauge: RunGauge | undefined; now: number }) {
   const end = gauge.endedAt ? Date.parse(gauge.endedAt) : now;
   const deadline = gauge.deadlineAt ? Date.parse(gauge.deadlineAt) : null;
   const elapsed = end - start;
-  return <Gauge label="time elapsed" value={elapsed} max={deadline === null ? null : deadline - start} text={deadline === null ? duration(elapsed) : `${duration(elapsed)} of ${duration(deadline - start)}`} />;
+  return (
+    <Gauge
+      label="time elapsed"
+      value={elapsed}
+      max={deadline === null ? null : deadline - start}
+      text={deadline === null ? duration(elapsed) : `${duration(elapsed)} of ${duration(deadline - start)}`}
+    />
+  );
 }
 
 /**
@@ -84,11 +107,20 @@ export function RunsPage() {
   usePoll(
     async () => {
       try {
-        const next = await api.listRuns({ limit: PAGE, ...(status && { status }), ...(query && { q: query }), ...(cursor && { cursor }) });
+        const next = await api.listRuns({
+          limit: PAGE,
+          ...(status && { status }),
+          ...(query && { q: query }),
+          ...(cursor && { cursor }),
+        });
         const stale = next.runs.filter((run) => gauges.current.get(run.runId)?.seq !== run.headSeq);
         if (stale.length > 0) {
           const answer = await api.gauges(stale.map((run) => run.runId));
-          for (const gauge of answer.gauges) gauges.current.set(gauge.runId, { seq: stale.find((run) => run.runId === gauge.runId)?.headSeq ?? 0, gauge });
+          for (const gauge of answer.gauges)
+            gauges.current.set(gauge.runId, {
+              seq: stale.find((run) => run.runId === gauge.runId)?.headSeq ?? 0,
+              gauge,
+            });
         }
         setPage(next);
         setNow(Date.now());
@@ -110,7 +142,13 @@ export function RunsPage() {
         <div className="filters" role="search">
           <label>
             <span className="label">Status</span>
-            <select value={status} onChange={(event) => { setStatus(event.target.value); setCursors([undefined]); }}>
+            <select
+              value={status}
+              onChange={(event) => {
+                setStatus(event.target.value);
+                setCursors([undefined]);
+              }}
+            >
               <option value="">all</option>
               {STATUSES.map((value) => (
                 <option key={value} value={value}>
@@ -121,13 +159,32 @@ export function RunsPage() {
           </label>
           <label>
             <span className="label">Search</span>
-            <input type="search" value={search} maxLength={200} onChange={(event) => setSearch(event.target.value)} placeholder="run id, plan name or objective" />
+            <input
+              type="search"
+              value={search}
+              maxLength={200}
+              onChange={(event) => setSearch(event.target.value)}
+              placeholder="run id, plan name or objective"
+            />
           </label>
         </div>
       </div>
-      {error && <p className="error" role="alert">{error}</p>}
-      {page && page.runs.length === 0 && query !== '' && <p className="empty">No run{status ? ` with status ${status}` : ''} has “{query}” in its id, plan name or objective.</p>}
-      {page && page.runs.length === 0 && query === '' && <p className="empty">No runs{status ? ` with status ${status}` : ''} yet. Start one with <code>baton run PLAN</code> or <code>POST /v1/runs</code>.</p>}
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      {page && page.runs.length === 0 && query !== '' && (
+        <p className="empty">
+          No run{status ? ` with status ${status}` : ''} has “{query}” in its id, plan name or objective.
+        </p>
+      )}
+      {page && page.runs.length === 0 && query === '' && (
+        <p className="empty">
+          No runs{status ? ` with status ${status}` : ''} yet. Start one with <code>baton run PLAN</code> or{' '}
+          <code>POST /v1/runs</code>.
+        </p>
+      )}
       {shown.length > 0 && (
         <div className="table-wrap" tabIndex={0}>
           <table className="runs">
@@ -147,22 +204,42 @@ export function RunsPage() {
                 const gauge = gauges.current.get(run.runId)?.gauge;
                 return (
                   <tr key={run.runId} data-run={run.runId}>
-                    <td><StatusBadge status={run.status} /></td>
+                    <td>
+                      <StatusBadge status={run.status} />
+                    </td>
                     <td>
                       <div className="run-cell">
-                        <a href={runPath(run.runId)} onClick={onLinkClick} className="run-name">{run.name}</a>
+                        <a href={runPath(run.runId)} onClick={onLinkClick} className="run-name">
+                          {run.name}
+                        </a>
                         <span className="mono muted">{run.runId}</span>
                       </div>
                     </td>
-                    <td><Progress gauge={gauge} /></td>
-                    <td><Budget gauge={gauge} /></td>
-                    <td><Elapsed gauge={gauge} now={now} /></td>
                     <td>
-                      {run.pending.length === 0 ? <span className="muted">-</span> : run.pending.map((pending) => (
-                        <a key={pending.id} href={runPath(run.runId)} onClick={onLinkClick} className="pill decision" title={pending.reason}>
-                          {pending.kind}: {pending.step ?? pending.phase}
-                        </a>
-                      ))}
+                      <Progress gauge={gauge} />
+                    </td>
+                    <td>
+                      <Budget gauge={gauge} />
+                    </td>
+                    <td>
+                      <Elapsed gauge={gauge} now={now} />
+                    </td>
+                    <td>
+                      {run.pending.length === 0 ? (
+                        <span className="muted">-</span>
+                      ) : (
+                        run.pending.map((pending) => (
+                          <a
+                            key={pending.id}
+                            href={runPath(run.runId)}
+                            onClick={onLinkClick}
+                            className="pill decision"
+                            title={pending.reason}
+                          >
+                            {pending.kind}: {pending.step ?? pending.phase}
+                          </a>
+                        ))
+                      )}
                     </td>
                     <td className="nowrap">{time(run.createdAt)}</td>
                   </tr>
