@@ -237,7 +237,7 @@ describe('expressions under hostile and arbitrary input', { timeout: FUZZ_TIMEOU
     expect(EVALUATION_BUDGET.maxSteps).toBeGreaterThanOrEqual(100_000);
   });
 
-  it('any expression from the grammar: JSON or an ExpressionError, within the bound', () => {
+  it('any expression from the grammar: JSON or an ExpressionError', () => {
     fc.assert(
       fc.property(expression, (source) => {
         const { value } = evaluateSafely(source);
@@ -360,7 +360,7 @@ describe('matches() patterns', { timeout: FUZZ_TIMEOUT_MS }, () => {
       expect(unsafePattern(good), good).toBeUndefined();
   });
 
-  it('an accepted pattern from the grammar of quantified groups runs fast on a long adversarial string', () => {
+  it('an accepted pattern from the grammar of quantified groups finishes on a long adversarial string', () => {
     const atom = fc.constantFrom('a', 'b', '.', '[ab]', '\\d', 'x');
     const piece = fc.tuple(atom, fc.constantFrom('', '*', '+', '?', '{2}')).map(([a, q]) => a + q);
     const group = fc
