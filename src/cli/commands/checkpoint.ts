@@ -41,7 +41,7 @@ export function registerCheckpoint(program: Command, globals: () => GlobalOption
       if (options.json) return printJson(summary);
       const s = paint(process.stdout);
       process.stdout.write(
-        `${s('green', '✓')} checkpoint of ${runs} runs and the workspace ledger (entry ${checkpoint.workspace.seq}) written to ${file}\n`,
+        `${s('green', '✓')} checkpoint of ${runs === 1 ? '1 run' : `${runs} runs`} and the workspace ledger (entry ${checkpoint.workspace.seq}) written to ${file}\n`,
       );
       process.stdout.write(
         `  signed with key ${summary.key} (${source}); keep the file away from the workspace, and check it with: baton verify --against ${file}\n`,
