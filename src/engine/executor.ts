@@ -2,7 +2,7 @@ import { stepScope, type JsonObject, type Plan, type StepError } from '../core/i
 import { AbortReason, CapabilityFailure, type CapabilityRunner } from '../capabilities/index.js';
 import type { WorkItem, WorkKey, WorkOutcome } from '../store/index.js';
 import { AttemptScratch, type ArtifactStore } from './artifacts/index.js';
-import { redact, secretsInEnvironment } from './secrets/index.js';
+import { redact, secretNames, secretValues } from './secrets/index.js';
 import { setLongTimeout } from './long-timeout.js';
 
 /** What an attempt needs from its run: the plan revision it was dispatched under, and the run's inputs. */
@@ -49,6 +49,8 @@ export class Executor {
   private readonly waiting: WorkItem[] = [];
   private readonly running = new Map<string, Running>();
   private idleWaiters: (() => void)[] = [];
+  /** The variables the secret patterns name, as the process was when this executor started. */
+  private readonly secretNames = secretNames(process.env);
 
   constructor(private readonly options: ExecutorOptions) {}
 
@@ -181,9 +183,9 @@ export class Executor {
       await files.remove();
     }
     // The one place between a capability and anything that keeps or shows what it said: the
-    // ledger, the work queue, logs and streams all get the outcome from here. The secrets are
+    // ledger, the work queue, logs and streams all get the outcome from here. The values are
     // read now, from this process's environment, which is what the capability ran with.
-    outcome = redact(outcome, secretsInEnvironment(process.env, plan?.constraints?.secrets));
+    outcome = redact(outcome, secretValues(process.env, this.secretNames, plan?.constraints?.secrets));
     this.running.delete(keyOf(item));
     if (!running.dropped) this.options.report(item, outcome);
     this.pump();

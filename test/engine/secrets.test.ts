@@ -5,8 +5,10 @@ import { createBaton, NonRetryableError } from '../../src/index.js';
 import {
   DEFAULT_SECRET_PATTERNS,
   redact,
+  secretNames,
   secretPatterns,
   secretsInEnvironment,
+  secretValues,
 } from '../../src/engine/secrets/index.js';
 import { tempDir } from '../support/temp.js';
 
@@ -103,6 +105,26 @@ describe('secretsInEnvironment', () => {
     expect(
       secretsInEnvironment({ ...env, BATON_SECRET_PATTERNS: '' }, ['GITHUB_TOKEN']).map((secret) => secret.name),
     ).toEqual(['GITHUB_TOKEN']);
+  });
+
+  it('names are listed once; values, and declared variables, are read at each attempt', () => {
+    const process = { MY_API_KEY: 'sk-first-value', HOME: '/home/me' } as Record<string, string | undefined>;
+    const names = secretNames(process);
+    expect(names).toEqual(['MY_API_KEY']);
+    process.MY_API_KEY = 'sk-second-value';
+    process.DEPLOY_HOOK = 'https://hooks.example.com/x';
+    expect(secretValues(process, names, ['DEPLOY_HOOK', 'MY_API_KEY'])).toEqual([
+      { name: 'MY_API_KEY', value: 'sk-second-value' },
+      { name: 'DEPLOY_HOOK', value: 'https://hooks.example.com/x' },
+    ]);
+    delete process.MY_API_KEY;
+    expect(secretValues(process, names)).toEqual([]);
+  });
+
+  it('redacts again when the values change (the compiled pattern is cached on them)', () => {
+    expect(redact('a sk-first-value', [{ name: 'K', value: 'sk-first-value' }])).toBe('a [redacted:K]');
+    expect(redact('a sk-first-value', [{ name: 'K', value: 'sk-other-value' }])).toBe('a sk-first-value');
+    expect(redact('a sk-other-value', [{ name: 'K', value: 'sk-other-value' }])).toBe('a [redacted:K]');
   });
 });
 

@@ -33,6 +33,15 @@ function replacerFor(secrets: readonly Secret[]): ((text: string) => string) | n
   return (text) => text.replace(pattern, (value) => `[redacted:${names.get(value) ?? '?'}]`);
 }
 
+// The secrets rarely change between attempts: keep the last replacer rather than compile its
+// pattern again for every outcome.
+let cached: { key: string; replace: ((text: string) => string) | null } | undefined;
+function cachedReplacerFor(secrets: readonly Secret[]): ((text: string) => string) | null {
+  const key = secrets.map(({ name, value }) => `${name}\u0000${value}`).join('\u0000\u0000');
+  if (cached?.key !== key) cached = { key, replace: replacerFor(secrets) };
+  return cached.replace;
+}
+
 function walk(value: unknown, replace: (text: string) => string): unknown {
   if (typeof value === 'string') return replace(value);
   if (Array.isArray(value)) return value.map((item) => walk(item, replace));
@@ -52,6 +61,6 @@ function walk(value: unknown, replace: (text: string) => string): unknown {
  * // { stderr: 'token [redacted:API_TOKEN] refused' }
  */
 export function redact<T>(value: T, secrets: readonly Secret[]): T {
-  const replace = replacerFor(secrets);
+  const replace = cachedReplacerFor(secrets);
   return replace === null ? value : (walk(value, replace) as T);
 }
