@@ -35,6 +35,7 @@ export {
 export { compileExpression, ExpressionError, type ExpressionScope } from './expressions.js';
 export { EVALUATION_BUDGET } from './expression-budget.js';
 export type { Json, JsonObject } from './json.js';
+export { MAX_NESTING, tooDeep, tooDeepMessage } from './nesting.js';
 export { DURATION_PATTERN, durationToMs } from './plan/duration.js';
 export { checkPlan, parsePlan, type PlanSource } from './plan/parse.js';
 export { decodePlanBytes } from './plan/decode.js';

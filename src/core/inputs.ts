@@ -1,5 +1,6 @@
 import { InputError, type PlanIssue } from './errors.js';
 import type { Json, JsonObject } from './json.js';
+import { tooDeep, tooDeepMessage } from './nesting.js';
 import type { InputType, Plan } from './plan/schema.js';
 
 function typeOf(value: Json): string {
@@ -66,6 +67,11 @@ export function resolveInputs(
   }
   for (const [name, declaration] of Object.entries(declared)) {
     const raw = given[name];
+    const deep = raw === undefined ? undefined : tooDeep(raw);
+    if (deep !== undefined) {
+      issues.push({ path: ['inputs', name, ...deep], message: `input "${name}" is ${tooDeepMessage()}` });
+      continue;
+    }
     if (raw === undefined) {
       if (declaration.default === undefined)
         issues.push({

@@ -1,7 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
-import { BatonError } from '../core/index.js';
+import { BatonError, InputError, tooDeep, tooDeepMessage } from '../core/index.js';
 import { requireScope, ScopeError, type Scope } from './scopes.js';
 import type { McpSession } from './session.js';
 
@@ -59,6 +59,8 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(
   const handler = async (input: unknown): Promise<CallToolResult> => {
     try {
       requireScope(session.scopes, spec.scope, `the tool ${spec.name}`);
+      const deep = tooDeep(input);
+      if (deep !== undefined) throw new InputError([{ path: deep, message: tooDeepMessage() }]);
       const answer = await run(input as z.output<I>);
       const value = answer.value as Record<string, unknown>;
       return {

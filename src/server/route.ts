@@ -1,5 +1,6 @@
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import type { z } from 'zod';
+import { tooDeep, tooDeepMessage } from '../core/index.js';
 import type { ApiScope } from '../store/index.js';
 import { ApiError, ApiErrorCode, type ApiIssue } from './errors.js';
 import { NoQuery } from './schemas/common.js';
@@ -104,13 +105,20 @@ async function readJsonBody(c: AppContext): Promise<unknown> {
       `send the body as JSON with Content-Type: application/json (got ${type === '' ? 'no Content-Type' : JSON.stringify(type.slice(0, 100))}); with curl, --json '{...}' does both`,
     );
   }
+  let body: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    body = JSON.parse(text) as unknown;
   } catch (error) {
     throw new ApiError(ApiErrorCode.badInput, 'the request body is not valid JSON', [
       { path: ['body'], message: (error as Error).message },
     ]);
   }
+  const deep = tooDeep(body);
+  if (deep !== undefined)
+    throw new ApiError(ApiErrorCode.badInput, `the request body is ${tooDeepMessage()}`, [
+      { path: ['body', ...deep], message: tooDeepMessage() },
+    ]);
+  return body;
 }
 
 /** Mounts a route behind `guards` (authentication, rate limit, scope, body size, as the app decides). */

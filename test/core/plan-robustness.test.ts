@@ -200,3 +200,37 @@ describe('inputs read by expressions', () => {
     );
   });
 });
+
+describe('nesting', () => {
+  it('refuses plan text nested past 64 levels before the YAML parser sees it, with its line and column', () => {
+    // Flow collections thousands deep made the parser overflow its stack (or V8 abort the process).
+    expect(one(`baton: 1\nname: x\nsteps: ${'['.repeat(20_000)}${']'.repeat(20_000)}\n`)).toBe(
+      '3:71 : nested more than 64 levels deep (objects and lists inside each other); Baton accepts at most 64',
+    );
+    const block = Array.from({ length: 3_000 }, (_, i) => `${' '.repeat(i)}k${i}:`).join('\n');
+    expect(one(block)).toBe(
+      '65:65 : nested more than 64 levels deep (objects and lists inside each other); Baton accepts at most 64',
+    );
+    expect(one(`- ${'- '.repeat(70)}x`)).toMatch(/^1:1 : nested more than 64 levels deep/);
+  });
+
+  it('accepts nesting a real plan uses, with brackets in strings and templates', () => {
+    const text = `baton: 1\nname: x\n${CAPS}steps:\n  a:\n    skill: build\n    input: { deep: [[[{ x: "{{ inputs }} [ { " }]]] }\n`;
+    expect(() => parsePlan(text, { registry: (plan) => buildRegistry(plan) })).not.toThrow();
+  });
+
+  it('refuses plan data nested past 64 levels with the path to the first level too deep', () => {
+    let input: unknown = 1;
+    for (let i = 0; i < 3_000; i++) input = { a: input };
+    const plan = { baton: 1, name: 'x', steps: { s: { skill: 'build', input } } };
+    try {
+      checkPlan(plan, (p) => buildRegistry(p));
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(PlanError);
+      const [issue] = (error as PlanError).issues;
+      expect(issue?.path.slice(0, 4)).toEqual(['steps', 's', 'input', 'a']);
+      expect(issue?.path).toHaveLength(64);
+    }
+  });
+});

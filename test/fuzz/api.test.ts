@@ -175,6 +175,8 @@ const bodyArbitrary: fc.Arbitrary<string | undefined> = fc.oneof(
     .map((plan) => JSON.stringify({ plan: stringify(plan) })),
   fc.integer({ min: 1_000, max: 20_000 }).map((depth) => '['.repeat(depth) + ']'.repeat(depth)),
   fc.integer({ min: 1_000, max: 20_000 }).map((depth) => `{"plan":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}`),
+  // Plan text nested deeper than the YAML parser's stack (it once aborted the process).
+  fc.integer({ min: 100, max: 20_000 }).map((depth) => JSON.stringify({ plan: '['.repeat(depth) + ']'.repeat(depth) })),
   fc.constant(JSON.stringify({ text: 'x'.repeat(70 * 1024) })), // over the 64 KiB limit
 );
 

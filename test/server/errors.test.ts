@@ -94,6 +94,42 @@ describe('errors: one JSON shape, a stable code, the right status', () => {
     await s.baton.close();
   });
 
+  it('a body or plan nested thousands deep is a 400 naming the depth, never a 500 or a crash', async () => {
+    const s = await startServer({ maxBodyBytes: 1024 * 1024 });
+    const before = await storeSnapshot(s.baton);
+    // Found by the API fuzz test: a plan object 3,000 deep overflowed the validator's stack (a 500),
+    // and plan text 2,000 deep made V8 abort the process inside the YAML parser.
+    const deepObject = JSON.parse(`${'{"a":'.repeat(3_000)}1${'}'.repeat(3_000)}`) as unknown;
+    const deepText = `${'['.repeat(20_000)}${']'.repeat(20_000)}`;
+    const blockText = Array.from({ length: 1_200 }, (_, i) => `${' '.repeat(i)}a:`).join('\n');
+    const deepPlan = { baton: 1, name: 'x', steps: { a: { skill: 'w', input: deepObject } } };
+    const asData = await expectError(
+      await s.call('POST', '/v1/plans/validate', { body: { plan: deepPlan } }),
+      400,
+      'bad_input',
+    );
+    expect(asData.issues?.[0]?.path.slice(0, 6)).toEqual(['body', 'plan', 'steps', 'a', 'input', 'a']);
+    for (const plan of [deepText, blockText]) {
+      const error = await expectError(
+        await s.call('POST', '/v1/plans/validate', { body: { plan } }),
+        400,
+        'plan_invalid',
+      );
+      expect(error.issues?.[0]?.message).toContain('nested more than 64 levels deep');
+    }
+    const body = await expectError(
+      await s.call('POST', '/v1/context/objectives', { body: { text: 'x', extra: deepObject } }),
+      400,
+      'bad_input',
+    );
+    expect(body.message).toBe(
+      'the request body is nested more than 64 levels deep (objects and lists inside each other); Baton accepts at most 64',
+    );
+    expect(body.issues?.[0]?.path.slice(0, 3)).toEqual(['body', 'extra', 'a']);
+    expect(await storeSnapshot(s.baton)).toBe(before);
+    await s.baton.close();
+  });
+
   it('rate-limits each token on its own: 429 with Retry-After, then it passes again', async () => {
     let now = 1_000_000;
     const s = await startServer({ rateLimit: { perSecond: 1, burst: 2 }, now: () => now });

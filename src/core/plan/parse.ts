@@ -1,6 +1,7 @@
 import { isMap, isPair, isScalar, LineCounter, parseDocument, visit, type Document, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
 import { cut, PlanError, type PlanIssue } from '../errors.js';
+import { textTooDeep, tooDeep, tooDeepMessage } from '../nesting.js';
 import type { Registry } from '../registry.js';
 import { Plan } from './schema.js';
 import { validatePlan } from './validate.js';
@@ -156,6 +157,11 @@ function locateAll(issues: PlanIssue[], source: PlanSource): PlanIssue[] {
  * Pure: reads no file; the caller passes the text.
  */
 export function parsePlan(text: string, options: { file?: string; registry: (plan: Plan) => Registry }): Plan {
+  const deep = textTooDeep(text);
+  if (deep !== undefined)
+    throw new PlanError([
+      { path: [], message: tooDeepMessage(), ...deep, ...(options.file !== undefined && { file: options.file }) },
+    ]);
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const source = makeSource(doc, lines, options.file);
@@ -295,6 +301,8 @@ function reservedKeyPaths(data: unknown): (string | number)[][] {
 
 /** Validates a plan given as data (from the builder or the API); issues carry JSON paths. */
 export function checkPlan(data: unknown, registry: (plan: Plan) => Registry, source?: PlanSource): Plan {
+  const deep = tooDeep(data);
+  if (deep !== undefined) throw new PlanError([{ path: deep, message: tooDeepMessage() }]);
   const reserved = reservedKeyPaths(data).map((path) => ({
     path,
     message:

@@ -1,0 +1,66 @@
+/**
+ * How deeply a value may nest. Every value Baton is given (a plan, inputs, a request body, a
+ * signal's data, a tool's arguments) is hashed, validated and copied by code that recurses, and
+ * so is the YAML parser. A value nested thousands deep overflows the call stack there, and V8
+ * can even abort the process when the stack runs out inside its regular-expression compiler.
+ * So nesting is bounded at the door, by a walk that does not recurse. No plan needs 64 levels.
+ */
+export const MAX_NESTING = 64;
+
+/**
+ * The path to the first value nested more than `limit` levels deep (an object or a list is one
+ * level), or undefined. Iterative, so it is safe on any value JSON.parse can return.
+ * @example tooDeep({ a: { b: 1 } }, 1) // ['a']
+ */
+export function tooDeep(value: unknown, limit = MAX_NESTING): (string | number)[] | undefined {
+  const stack: { value: unknown; path: (string | number)[] }[] = [{ value, path: [] }];
+  while (stack.length > 0) {
+    const { value: next, path } = stack.pop() as { value: unknown; path: (string | number)[] };
+    if (next === null || typeof next !== 'object') continue;
+    if (path.length >= limit) return path;
+    if (Array.isArray(next)) next.forEach((item, i) => stack.push({ value: item, path: [...path, i] }));
+    else
+      for (const key of Object.keys(next))
+        stack.push({ value: (next as Record<string, unknown>)[key], path: [...path, key] });
+  }
+  return undefined;
+}
+
+/** What `tooDeep` found, said for a person. */
+export function tooDeepMessage(limit = MAX_NESTING): string {
+  return `nested more than ${limit} levels deep (objects and lists inside each other); Baton accepts at most ${limit}`;
+}
+
+/**
+ * Where YAML or JSON text nests more than `limit` levels, or undefined: checked on the text,
+ * before a parser that recurses sees it. It over-counts rather than under-counts (brackets in
+ * quoted strings count too; `- - x` counts each dash), since its only job is to stop text
+ * that would overflow the parser, at a depth far beyond any plan's.
+ * @example textTooDeep('a: [[[1]]]', 2) // { line: 1, column: 6 }
+ */
+export function textTooDeep(text: string, limit = MAX_NESTING): { line: number; column: number } | undefined {
+  let flow = 0;
+  const indents: number[] = [];
+  let lineNumber = 0;
+  for (const line of text.split('\n')) {
+    lineNumber += 1;
+    const body = line.trimStart();
+    if (body !== '' && !body.startsWith('#')) {
+      // Block nesting: one level per indentation deeper than the line it sits under, plus
+      // one per compact sequence dash (`- - - x`).
+      const indent = line.length - body.length;
+      while (indents.length > 0 && (indents.at(-1) as number) >= indent) indents.pop();
+      indents.push(indent);
+      const dashes = /^(?:-\s+)*/.exec(body)?.[0].replace(/\s+/g, '').length ?? 0;
+      if (indents.length + dashes > limit) return { line: lineNumber, column: indent + 1 };
+    }
+    for (let i = 0; i < line.length; i++) {
+      const char = line[i];
+      if (char === '[' || char === '{') {
+        flow += 1;
+        if (indents.length + flow > limit) return { line: lineNumber, column: i + 1 };
+      } else if ((char === ']' || char === '}') && flow > 0) flow -= 1;
+    }
+  }
+  return undefined;
+}
