@@ -196,20 +196,22 @@ describe('engine on the embedded SQLite store', () => {
   it('kills the whole process group of a command that times out', async () => {
     const { home, baton } = await open();
     const pidFile = join(home, 'child.pid');
-    const script = join(home, 'spawner.mjs');
-    writeFileSync(
-      script,
-      `import { spawn } from 'node:child_process'; import { writeFileSync } from 'node:fs';
-       const child = spawn('sleep', ['30'], { stdio: 'ignore' }); writeFileSync(${JSON.stringify(pidFile)}, String(child.pid)); setInterval(() => {}, 1000);`,
-    );
+    // A shell starts its child at once, even on a loaded machine: a node script took longer
+    // than the timeout to start under load, and never wrote the pid.
     const run = await baton.submit({
       baton: 1,
       name: 'group',
-      capabilities: { spawner: { kind: 'command', command: ['node', script], skills: { spawn: 1 } } },
-      steps: { s: { skill: 'spawn', timeout: '500ms' } },
+      capabilities: {
+        spawner: {
+          kind: 'command',
+          command: ['sh', '-c', `sleep 30 & echo $! > ${JSON.stringify(pidFile)}; wait`],
+          skills: { spawn: 1 },
+        },
+      },
+      steps: { s: { skill: 'spawn', timeout: '1s' } },
     });
     const result = await run.result();
-    expect(result.failure).toBe('step "s" failed: timed out after 500ms');
+    expect(result.failure).toBe('step "s" failed: timed out after 1s');
     const grandchild = Number(readFileSync(pidFile, 'utf8'));
     await new Promise((resolve) => setTimeout(resolve, 200));
     // Gone, or a zombie waiting for init to reap it: either way no longer running.
