@@ -1,44 +1,55 @@
-import {
-  ConflictError,
-  evolve,
-  nextWakeAt,
-  type BatonEvent,
-  type LedgerEvent,
-  type RunState,
-} from '../src/core/index.js';
+import { nextWakeAt, type BatonEvent, type LedgerEvent, type RunState } from '../src/core/index.js';
+import { afterFailedAppend } from '../src/engine/append-failure.js';
 import { loadVerifiedRun } from '../src/engine/load-run.js';
-import { workItemOf } from '../src/engine/work-item.js';
-import { chainEvents, EMPTY_HEAD, type ChainHead } from '../src/ledger/index.js';
-import type { Store, WorkItem } from '../src/store/index.js';
+import { machineWorkInFlight } from '../src/engine/person-task.js';
+import { QueueTransport } from '../src/engine/queue-transport.js';
+import { resumeReason } from '../src/engine/resume-reason.js';
+import { LEASE_MS } from '../src/engine/run-driver.js';
+import {
+  planFirstRound,
+  planRound,
+  type Conductor,
+  type PlannedRound,
+  type RoundRules,
+} from '../src/engine/run-round.js';
+import { recoverySignals } from '../src/engine/work-recovery.js';
+import { EMPTY_HEAD, type ChainHead } from '../src/ledger/index.js';
+import type { AppendBatch, Store } from '../src/store/index.js';
 
-/** How long a work lease lasts without renewal, as in the engine (run-driver.ts LEASE_MS); renewed every third of it. */
-export const SIM_LEASE_MS = 15_000;
+export type { Conductor } from '../src/engine/run-round.js';
 
-/** The conductor the engine consults: the real one, or (in a test that proves the checker can fail) a broken one. */
-export type Conductor = (state: RunState, context: { now: number }) => BatonEvent[];
+/** How long a work lease lasts without renewal: the engine's (run-driver.ts LEASE_MS); renewed every third of it. */
+export const SIM_LEASE_MS = LEASE_MS;
 
-/** What one round did: the events it committed, or the append that failed (nothing written). */
-export type RoundResult = { committed: LedgerEvent[] } | { failed: Error; head: ChainHead };
+/** What one round did: the events it committed, or the append that failed (nothing written) and stopped the engine. */
+export type RoundResult = { committed: LedgerEvent[] } | { stopped: Error; head: ChainHead };
 
 /**
- * The engine of the simulation: the loop of run-driver.ts in distributed mode (workers claim
- * work from the store and report outcomes to it), written synchronously over virtual time.
- * Its state lives in memory only: a crash drops it, and `resume` rebuilds it from the ledger.
+ * The engine of the simulation: RunDriver's loop in distributed mode, driven by the world on
+ * virtual time instead of timers. The decisions are production code: each round is planned
+ * by `planRound` (run-round.ts), work goes through the shared queue's `QueueTransport` (the
+ * simulated workers claim it from the store), a resume recovers work by `recoverySignals` and a
+ * failed append is judged by `afterFailedAppend`, as in RunDriver. What is left here is what the
+ * driver does with timers and locks: the world wakes the engine, and the engine collects at
+ * every round. Its state lives in memory only: a crash drops it, and `resume` rebuilds it from
+ * the ledger.
  */
 export class SimEngine {
   readonly inbox: BatonEvent[] = [];
-  /** Outcomes read from the queue and not yet committed, so none is read twice. */
-  private readonly collecting = new Set<string>();
-  /** Attempts given up because their lease lapsed (kept in the queue as abandoned). */
-  private readonly expired = new Set<string>();
+  state!: RunState;
+  private head: ChainHead = EMPTY_HEAD;
+  private readonly transport: QueueTransport;
+  private readonly rules: RoundRules;
+  private conflicts = 0;
 
   private constructor(
     private readonly store: Store,
     readonly runId: string,
-    public state: RunState,
-    private head: ChainHead,
-    private readonly conductor: Conductor,
-  ) {}
+    conductor: Conductor,
+  ) {
+    this.transport = new QueueTransport({ store, runId, leaseMs: SIM_LEASE_MS });
+    this.rules = { claim: this.transport.claim, lapsed: this.transport.lapsed, conductor };
+  }
 
   static async create(
     store: Store,
@@ -47,41 +58,32 @@ export class SimEngine {
     now: number,
     conductor: Conductor,
   ): Promise<{ engine: SimEngine; committed: LedgerEvent[] }> {
-    const state = evolve(undefined, { ...created, runId, at: new Date(now).toISOString() });
-    const engine = new SimEngine(store, runId, state, EMPTY_HEAD, conductor);
-    const decisions = engine.conductor(state, { now });
-    const committed = await engine.commit([created, ...decisions], now, {
-      name: created.data.plan.name,
-      planHash: created.data.planHash,
-    });
-    return { engine, committed };
+    const engine = new SimEngine(store, runId, conductor);
+    const { state, round } = planFirstRound(runId, created, now, engine.rules);
+    engine.state = state;
+    await engine.commit(round, { name: created.data.plan.name, planHash: created.data.planHash });
+    return { engine, committed: round.events };
   }
 
   /** After a crash: fold the verified ledger, and give up attempts no worker holds (workers outlive engines). */
   static async resume(store: Store, runId: string, conductor: Conductor, engineName: string): Promise<SimEngine> {
-    const { state, head } = await loadVerifiedRun(store, runId);
-    const engine = new SimEngine(store, runId, state, head, conductor);
+    const engine = new SimEngine(store, runId, conductor);
+    const { state, head, last } = await loadVerifiedRun(store, runId);
+    engine.state = state;
+    engine.head = head;
     if (state.status !== 'running') return engine;
-    const held = new Set((await store.listWork(runId)).map((item) => item.attemptId));
-    engine.inbox.push({ type: 'run.resumed', data: { engine: engineName, reason: 'continued after a crash' } });
-    for (const [attemptId, key] of state.inflight) {
-      if (!held.has(attemptId) && !engine.isHumanWork(key))
-        engine.inbox.push({ type: 'attempt.abandoned', data: { attemptId, reason: 'no worker holds it' } });
-    }
+    const resumption = {
+      engine: engineName,
+      reason: resumeReason(last, state),
+      workOutlivesEngine: engine.transport.workOutlivesEngine,
+    };
+    engine.inbox.push(...recoverySignals(state, await store.listWork(runId), resumption));
     return engine;
-  }
-
-  isHumanWork(instanceKey: string): boolean {
-    const instance = this.state.instances.get(instanceKey);
-    const capability = instance?.capability ?? (instance ? this.state.steps[instance.step]?.capability : undefined);
-    return capability != null && this.state.registry[capability]?.kind === 'human';
   }
 
   /** Attempts in flight that a worker (not a person) is running. */
   get machineWork(): number {
-    let count = 0;
-    for (const key of this.state.inflight.values()) if (!this.isHumanWork(key)) count += 1;
-    return count;
+    return machineWorkInFlight(this.state);
   }
 
   get wakeAt(): number | null {
@@ -89,50 +91,30 @@ export class SimEngine {
   }
 
   /**
-   * One turn of the loop: fold outside appends, collect reported outcomes, fold the signals,
-   * decide, and commit signals and decisions in one append.
+   * One turn of the loop: fold outside appends, collect reported outcomes and lapsed leases,
+   * then plan the round and commit it in one append.
    */
   async round(now: number): Promise<RoundResult> {
     const record = await this.store.getRun(this.runId);
     if (record && record.headSeq !== this.head.seq) await this.reload();
-    for (const item of await this.store.reportedWork(this.runId)) {
-      if (this.collecting.has(item.attemptId) || !item.outcome) continue;
-      this.collecting.add(item.attemptId);
-      this.inbox.push(item.outcome);
-    }
+    this.inbox.push(...(await this.transport.collect(this.state, now)));
     const signals = this.inbox.splice(0);
-    const at = new Date(now).toISOString();
-    for (const signal of signals) evolve(this.state, { ...signal, at });
-    const decisions = this.conductor(this.state, { now });
-    if (signals.length === 0 && decisions.length === 0) return { committed: [] };
+    const round = planRound(this.state, this.head, signals, now, this.rules);
+    if (!round) return { committed: [] };
     const head = this.head;
     try {
-      return { committed: await this.commit([...signals, ...decisions], now) };
+      await this.commit(round);
     } catch (error) {
+      this.conflicts += 1;
+      const { stop } = afterFailedAppend(this.runId, error, this.conflicts);
+      if (stop) return { stopped: stop, head };
       // The state took the signals in; the ledger did not. Rebuild from the ledger and try them again.
       await this.reload();
       this.inbox.unshift(...signals);
-      if (error instanceof ConflictError) return { committed: [] };
-      return { failed: error as Error, head };
+      return { committed: [] };
     }
-  }
-
-  /** Gives up attempts whose worker stopped renewing its lease, so the conductor dispatches them again. */
-  async checkLeases(now: number): Promise<void> {
-    for (const item of await this.store.listWork(this.runId)) {
-      const lapsed =
-        item.claimedBy !== null &&
-        !item.abandoned &&
-        item.outcome === null &&
-        item.leaseUntil !== null &&
-        item.leaseUntil < now;
-      if (!lapsed || this.expired.has(item.attemptId) || !this.state.inflight.has(item.attemptId)) continue;
-      this.expired.add(item.attemptId);
-      this.inbox.push({
-        type: 'attempt.abandoned',
-        data: { attemptId: item.attemptId, reason: `its lease expired: worker ${item.claimedBy} stopped renewing it` },
-      });
-    }
+    this.conflicts = 0;
+    return { committed: round.events };
   }
 
   private async reload(): Promise<void> {
@@ -141,48 +123,10 @@ export class SimEngine {
     this.head = head;
   }
 
-  private async commit(
-    events: BatonEvent[],
-    now: number,
-    create?: { name: string; planHash: string },
-  ): Promise<LedgerEvent[]> {
-    const chained = chainEvents(this.runId, this.head, events, new Date(now).toISOString());
-    const enqueue: WorkItem[] = [];
-    const dequeue: string[] = [];
-    const abandon: string[] = [];
-    for (const event of chained) {
-      switch (event.type) {
-        case 'attempt.dispatched': {
-          // A person's task gets no item: the operator submits it.
-          const item = workItemOf(event, this.state, null);
-          if (item) enqueue.push(item);
-          break;
-        }
-        case 'attempt.succeeded':
-        case 'attempt.failed':
-        case 'attempt.cancelled':
-          dequeue.push(event.data.attemptId);
-          break;
-        case 'attempt.abandoned':
-          (this.expired.has(event.data.attemptId) ? abandon : dequeue).push(event.data.attemptId);
-          break;
-        default:
-          break;
-      }
-    }
-    await this.store.append({
-      runId: this.runId,
-      expectedSeq: this.head.seq,
-      events: chained,
-      status: this.state.status,
-      ...(create && { create }),
-      enqueue,
-      dequeue,
-      abandon,
-    });
-    const last = chained.at(-1);
+  private async commit(round: PlannedRound, create?: AppendBatch['create']): Promise<void> {
+    await this.store.append({ ...round.batch, ...(create && { create }) });
+    const last = round.events.at(-1);
     if (last) this.head = { seq: last.seq, hash: last.hash };
-    for (const attemptId of [...dequeue, ...abandon]) this.collecting.delete(attemptId);
-    return chained;
+    this.transport.committed(round);
   }
 }

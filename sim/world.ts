@@ -248,9 +248,9 @@ export class World {
     if (!engine) return;
     const before = await this.store.readEvents(this.runId);
     const result = await engine.round(this.now);
-    this.settledAt = 'failed' in result ? null : this.now;
-    if ('failed' in result) {
-      this.trace.add(this.now, `engine: append failed (${result.failed.message}); state rebuilt from the ledger`);
+    this.settledAt = 'stopped' in result ? null : this.now;
+    if ('stopped' in result) {
+      this.trace.add(this.now, `engine: append failed (${result.stopped.message}); it stops conducting the run`);
       const after = await this.store.readEvents(this.runId);
       if (after.length !== before.length || after.at(-1)?.hash !== result.head.hash) {
         this.violations.push({
@@ -259,7 +259,8 @@ export class World {
           message: `a failed append changed the ledger (${before.length} events before, ${after.length} after)`,
         });
       }
-      this.schedule(this.now + this.random.world.int(1, 200), 'engine retries', async () => {});
+      // As RunDriver does: it stops, releasing the run, and an engine takes it up again from the ledger.
+      this.restartEngineLater(this.random.world.int(1, 1_000), 'engine takes the run up again');
       return;
     }
     if (result.committed.length === 0) return;
@@ -281,10 +282,15 @@ export class World {
   private crashEngine(): void {
     this.count('engine_crash');
     this.trace.add(this.now, 'engine crashes: its memory is gone');
+    this.restartEngineLater(this.random.world.int(10, 30_000), 'engine restarts');
+  }
+
+  /** The engine is gone (crashed or stopped) with its memory; another resumes the run after `delay`. */
+  private restartEngineLater(delay: number, label: string): void {
     this.engine = null;
     this.leaseCheck = false;
     const generation = ++this.engineGeneration;
-    this.schedule(this.now + this.random.world.int(10, 30_000), 'engine restarts', async () => {
+    this.schedule(this.now + delay, label, async () => {
       if (generation !== this.engineGeneration) return;
       this.engine = await SimEngine.resume(this.store, this.runId, this.conductor, `engine-${generation + 1}`);
     });
@@ -443,16 +449,15 @@ export class World {
     });
   }
 
-  /** Keeps the engine's lease check going while workers run its attempts. */
+  /** Wakes the engine while workers run its attempts, so that its rounds look for lapsed leases (QueueTransport.collect). */
   private maintain(): void {
     const engine = this.engine;
     if (!engine || this.leaseCheck || engine.machineWork === 0) return;
     this.leaseCheck = true;
     const generation = this.engineGeneration;
     this.schedule(this.now + SIM_LEASE_MS / 3, 'engine checks leases', async () => {
-      if (generation !== this.engineGeneration || !this.engine) return;
+      if (generation !== this.engineGeneration) return;
       this.leaseCheck = false;
-      await this.engine.checkLeases(this.now);
     });
   }
 

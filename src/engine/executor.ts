@@ -11,17 +11,21 @@ export interface RunContext {
   inputs: JsonObject;
 }
 
-export interface ExecutorOptions {
+/** How attempts are run, by an engine's executor or a worker's alike: the options both pass through. */
+export interface ExecutionOptions {
   /** Attempts running at once; the rest wait in claim order. */
   concurrency: number;
-  /** The run an item belongs to (a worker serves many runs). */
-  runOf(item: WorkItem): RunContext | Promise<RunContext>;
   runnerFor(capabilityId: string, plan: Plan): CapabilityRunner | undefined;
   /** Where attempts' artifacts are stored; each attempt gets its own directory under it. */
   artifacts: ArtifactStore;
+  now(): number;
+}
+
+export interface ExecutorOptions extends ExecutionOptions {
+  /** The run an item belongs to (a worker serves many runs). */
+  runOf(item: WorkItem): RunContext | Promise<RunContext>;
   /** Called with `attempt.succeeded` / `attempt.failed` once an attempt ends (never for a dropped one). */
   report(item: WorkItem, outcome: WorkOutcome): void;
-  now(): number;
 }
 
 /** Attempt ids are unique within a run only. */

@@ -1,18 +1,14 @@
-import type { Plan } from '../core/index.js';
-import { AbortReason, type CapabilityRunner } from '../capabilities/index.js';
+import { AbortReason } from '../capabilities/index.js';
 import type { RunOwner, Store, StoreNotice, WorkItem, WorkReport } from '../store/index.js';
-import type { ArtifactStore } from './artifacts/index.js';
-import { Executor, type RunContext } from './executor.js';
+import { Executor, type ExecutorOptions } from './executor.js';
 import { setLongTimeout } from './long-timeout.js';
 
 /** How often an idle worker looks for work when no notice came: a lost notice only delays. */
 export const WORKER_POLL_MS = 1_000;
 
-export interface WorkerOptions {
+export interface WorkerOptions extends Omit<ExecutorOptions, 'report'> {
   store: Store;
   owner: RunOwner;
-  /** Attempts this worker runs at once. */
-  concurrency: number;
   /** The function capabilities this process has; work for other functions is left to other workers. */
   functions: readonly string[];
   /** Claim only work for these skills (default: any). */
@@ -21,10 +17,6 @@ export interface WorkerOptions {
   runId?: string;
   /** How long a claim lasts without renewal; renewed every third of it. */
   leaseMs: number;
-  runOf(item: WorkItem): RunContext | Promise<RunContext>;
-  runnerFor(capabilityId: string, plan: Plan): CapabilityRunner | undefined;
-  artifacts: ArtifactStore;
-  now(): number;
   /** Told what the worker does, for its log: claims, reports, stale results, lost leases. */
   log?(event: WorkerLogEvent): void;
 }
@@ -60,11 +52,7 @@ export class Worker {
 
   constructor(private readonly options: WorkerOptions) {
     this.executor = new Executor({
-      concurrency: options.concurrency,
-      runOf: options.runOf,
-      runnerFor: options.runnerFor,
-      artifacts: options.artifacts,
-      now: options.now,
+      ...options,
       report: (item, outcome) => this.report({ runId: item.runId, attemptId: item.attemptId, outcome }),
     });
   }

@@ -1,0 +1,27 @@
+import type { RunState } from '../core/index.js';
+
+/**
+ * Whether the attempt in flight for an instance is a person's task (answered with `baton
+ * submit`, never claimed by a worker) rather than a machine's. The one place the run loop tells
+ * the two apart: resume keeps a person's task, lease checks and "waiting on the outside" count
+ * only the rest.
+ * @example
+ * for (const [attemptId, key] of state.inflight) if (!isPersonTask(state, key)) abandon(attemptId);
+ */
+export function isPersonTask(state: RunState, instanceKey: string): boolean {
+  const instance = state.instances.get(instanceKey);
+  const capability = instance?.capability ?? (instance ? state.steps[instance.step]?.capability : undefined);
+  return capability != null && state.registry[capability]?.kind === 'human';
+}
+
+/**
+ * Attempts in flight that a machine runs (in this process or on a worker elsewhere): while
+ * there are any, an outcome may still come without a person.
+ * @example
+ * if (machineWorkInFlight(state) === 0 && state.pending.size > 0) console.log('waiting for a person');
+ */
+export function machineWorkInFlight(state: RunState): number {
+  let count = 0;
+  for (const key of state.inflight.values()) if (!isPersonTask(state, key)) count += 1;
+  return count;
+}

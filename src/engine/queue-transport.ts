@@ -1,0 +1,87 @@
+import type { BatonEvent, RunState } from '../core/index.js';
+import type { Store } from '../store/index.js';
+import type { PlannedRound } from './run-round.js';
+import { lapsedLeases } from './work-recovery.js';
+import type { Worker } from './worker.js';
+import type { WorkTransport } from './work-transport.js';
+
+export interface QueueTransportOptions {
+  store: Store;
+  runId: string;
+  /** How long a worker's claim lasts without renewal; lapsed leases are looked for every third of it. */
+  leaseMs: number;
+  /** This process's share of the run's work, claimed from the queue like any worker's (none: all to other workers). */
+  localWorker?: Worker;
+}
+
+/**
+ * The distributed engine's transport: dispatched work waits unclaimed on the store's queue for
+ * any worker (`baton worker`, on any machine, or this process's own), and the outcomes workers
+ * store on their items are collected from it. Attempts whose worker stopped renewing its lease
+ * are given up, so the conductor dispatches them again.
+ * @example
+ * const transport = new QueueTransport({ store, runId, leaseMs });
+ * inbox.push(...(await transport.collect(state, now)));
+ */
+export class QueueTransport implements WorkTransport {
+  readonly claim = null;
+  readonly workOutlivesEngine = true;
+  /** Outcomes read from the queue and not yet committed, so that none is read twice. */
+  private readonly collecting = new Set<string>();
+  private readonly given = new Set<string>();
+  private lastLeaseCheck = 0;
+  private unsubscribe: (() => Promise<void>) | undefined;
+
+  constructor(private readonly options: QueueTransportOptions) {}
+
+  get lapsed(): ReadonlySet<string> {
+    return this.given;
+  }
+
+  get activeHere(): number {
+    return this.options.localWorker?.active ?? 0;
+  }
+
+  async open(nudge: () => void): Promise<void> {
+    const { store, runId, localWorker } = this.options;
+    this.unsubscribe = await store.subscribe((notice) => {
+      if (notice.runId === runId && notice.topic === 'outcomes') nudge();
+    });
+    await localWorker?.start();
+  }
+
+  async collect(state: RunState, now: number): Promise<BatonEvent[]> {
+    const { store, runId, leaseMs } = this.options;
+    const signals: BatonEvent[] = [];
+    for (const item of await store.reportedWork(runId)) {
+      if (this.collecting.has(item.attemptId) || !item.outcome) continue;
+      this.collecting.add(item.attemptId);
+      signals.push(item.outcome);
+    }
+    // Every third of a lease, not every round: a lease is renewed that often, and listing the queue costs a read.
+    if (now - this.lastLeaseCheck < leaseMs / 3) return signals;
+    this.lastLeaseCheck = now;
+    for (const signal of lapsedLeases(state, await store.listWork(runId), now, this.given)) {
+      this.given.add(signal.data.attemptId);
+      signals.push(signal);
+    }
+    return signals;
+  }
+
+  /** A cancelled attempt's item is deleted by the append; whichever worker holds it stops at its next renewal. */
+  committed(round: PlannedRound): void {
+    for (const attemptId of [...round.batch.dequeue, ...round.batch.abandon]) this.collecting.delete(attemptId);
+  }
+
+  /** The workers renew their own leases (this process's local worker too). */
+  async renew(): Promise<void> {}
+
+  /** The queue's work is the workers'; the local worker hands back what it holds when closed. */
+  async shutdown(): Promise<void> {}
+
+  async close(): Promise<void> {
+    // Cleanup that fails must not hide why the loop ended: unfinished local work goes back to the queue, or its lease expires.
+    await this.options.localWorker?.stop(0).catch(() => undefined);
+    await this.unsubscribe?.().catch(() => undefined);
+  }
+}
