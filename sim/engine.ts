@@ -1,4 +1,5 @@
 import {
+  awaitsPerson,
   ConflictError,
   evolve,
   nextWakeAt,
@@ -74,7 +75,7 @@ export class SimEngine {
   isHumanWork(instanceKey: string): boolean {
     const instance = this.state.instances.get(instanceKey);
     const capability = instance?.capability ?? (instance ? this.state.steps[instance.step]?.capability : undefined);
-    return capability != null && this.state.registry[capability]?.kind === 'human';
+    return capability != null && awaitsPerson(this.state.registry[capability]);
   }
 
   /** Attempts in flight that a worker (not a person) is running. */

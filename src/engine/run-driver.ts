@@ -1,5 +1,6 @@
 import { rmdir } from 'node:fs/promises';
 import {
+  awaitsPerson,
   ConflictError,
   conduct,
   evolve,
@@ -257,7 +258,7 @@ export class RunDriver {
   private isHumanWork(instanceKey: string): boolean {
     const instance = this.state.instances.get(instanceKey);
     const capability = instance?.capability ?? (instance ? this.state.steps[instance.step]?.capability : undefined);
-    return capability != null && this.state.registry[capability]?.kind === 'human';
+    return capability != null && awaitsPerson(this.state.registry[capability]);
   }
 
   /**
