@@ -100,13 +100,22 @@ export function kindTemplates(config: PlanCapability): ConfigTemplate[] {
 }
 
 /**
+ * The entry of a kind named in a recorded descriptor or an unchecked plan, which may name a kind
+ * this version does not know (a ledger written by a newer one): then none, and the callers treat
+ * it as machine work anyone may run, which is what fails closed.
+ */
+function knownKind(kind: string): KindDefinition<never> | undefined {
+  return Object.hasOwn(CAPABILITY_KINDS, kind) ? CAPABILITY_KINDS[kind as CapabilityKind] : undefined;
+}
+
+/**
  * True when a person performs the capability's work: the conductor asks for it and `baton submit`
- * answers it; no worker ever holds it. False for an unknown capability.
+ * answers it; no worker ever holds it. False for an unknown capability or kind.
  * @example
  * if (awaitsPerson(state.registry[capability])) emit({ type: 'decision.requested', ... });
  */
-export function awaitsPerson(descriptor: { kind: CapabilityKind } | undefined): boolean {
-  return descriptor !== undefined && CAPABILITY_KINDS[descriptor.kind].performer === 'person';
+export function awaitsPerson(descriptor: { kind: string } | undefined): boolean {
+  return descriptor !== undefined && knownKind(descriptor.kind)?.performer === 'person';
 }
 
 /**
@@ -114,6 +123,6 @@ export function awaitsPerson(descriptor: { kind: CapabilityKind } | undefined): 
  * @example
  * const lane = runsOnlyWhereRegistered(state.registry[capability]) ? 'function' : 'command';
  */
-export function runsOnlyWhereRegistered(descriptor: { kind: CapabilityKind } | undefined): boolean {
-  return descriptor !== undefined && CAPABILITY_KINDS[descriptor.kind].registeredInCode;
+export function runsOnlyWhereRegistered(descriptor: { kind: string } | undefined): boolean {
+  return descriptor !== undefined && knownKind(descriptor.kind)?.registeredInCode === true;
 }
