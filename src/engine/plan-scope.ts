@@ -8,15 +8,14 @@ export type PlanAction = 'submit' | 'revise' | 'revert to';
 /**
  * The capabilities a plan declares that run code on the server's machine, as `id (kind)`.
  * Function capabilities never appear: a plan cannot declare them, the server registers them.
+ * Only a kind a person performs runs nothing here; every machine kind counts (today `command`,
+ * which runs a program as the server's user), and so does a kind this version does not know:
+ * a new kind fails closed.
  */
 export function hostCapabilities(plan: Plan): string[] {
-  return (
-    Object.entries(plan.capabilities ?? {})
-      // Only a kind a person performs runs nothing here; every machine kind counts (today `command`,
-      // which runs a program as the server's user), so a new machine kind fails closed.
-      .filter(([, capability]) => !awaitsPerson(capability))
-      .map(([id, capability]) => `${id} (${capability.kind})`)
-  );
+  return Object.entries(plan.capabilities ?? {})
+    .filter(([, capability]) => !awaitsPerson(capability))
+    .map(([id, capability]) => `${id} (${capability.kind})`);
 }
 
 /**
