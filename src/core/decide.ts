@@ -1,3 +1,4 @@
+import { awaitsPerson } from './capability-kinds.js';
 import { DecisionKind, decisionId, parseDecisionId } from './decision-id.js';
 import type { BatonEvent, EventPayloads, StepError } from './events.js';
 import { evolve } from './evolve.js';
@@ -589,7 +590,7 @@ function dispatchInstance(
     ...(admission.reservedUsd > 0 && { reservedUsd: admission.reservedUsd }),
   };
   emit({ type: 'attempt.dispatched', data });
-  if (state.registry[capability]?.kind === 'human') {
+  if (awaitsPerson(state.registry[capability])) {
     const reason = `waiting for a person to submit the result of "${instance.key}" (baton submit ${state.runId} ${instance.key} --output ...)`;
     emit({
       type: 'decision.requested',

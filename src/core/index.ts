@@ -40,6 +40,7 @@ export { DURATION_PATTERN, durationToMs } from './plan/duration.js';
 export { checkPlan, parsePlan, type PlanSource } from './plan/parse.js';
 export { decodePlanBytes } from './plan/decode.js';
 export {
+  CapabilityKind,
   Plan as PlanSchema,
   planJsonSchema,
   type CommandCapability,
@@ -49,6 +50,13 @@ export {
   type Step,
 } from './plan/schema.js';
 export { buildRegistry, type CapabilityDescriptor, type Registry } from './registry.js';
+export {
+  awaitsPerson,
+  CAPABILITY_KINDS,
+  runsOnlyWhereRegistered,
+  type KindConfig,
+  type KindDefinition,
+} from './capability-kinds.js';
 export { routeStep, staticPolicy, stepGrant, type RoutePolicy } from './routing.js';
 export {
   validatePhaseTransition,

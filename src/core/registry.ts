@@ -1,9 +1,11 @@
-import { durationToMs } from './plan/duration.js';
+import { kindDescription } from './capability-kinds.js';
 import type { CapabilityKind, Plan } from './plan/schema.js';
 
 /**
  * What the conductor knows of a capability: enough to route and to explain the route.
  * Implementations (argv, functions) stay outside the core; the engine looks them up by id.
+ * What the conductor does with a kind (a person's work or a machine's) is read from the kind
+ * table (capability-kinds.ts), not recorded here: see there why.
  */
 export interface CapabilityDescriptor {
   id: string;
@@ -34,8 +36,7 @@ export function buildRegistry(
       ...(capability.description !== undefined && { description: capability.description }),
       ...(capability.cost_usd !== undefined && { costUsd: capability.cost_usd }),
       ...(capability.permissions !== undefined && { permissions: capability.permissions }),
-      ...(capability.kind === 'command' &&
-        capability.timeout !== undefined && { timeoutMs: durationToMs(capability.timeout) }),
+      ...kindDescription(capability),
     };
   }
   for (const descriptor of registered) registry[descriptor.id] = descriptor;

@@ -13,6 +13,7 @@ import {
   type LedgerEvent,
   type Plan,
   routeStep,
+  runsOnlyWhereRegistered,
   staticPolicy,
   preflight,
   checkPhaseTransition,
@@ -28,8 +29,8 @@ import {
 } from '../core/index.js';
 import { CapabilityId, Permission, PositiveDuration, Skills } from '../core/plan/schema.js';
 import {
-  commandRunner,
   functionRunner,
+  runnerFromPlan,
   type CapabilityRunner,
   type FunctionCapability,
 } from '../capabilities/index.js';
@@ -97,7 +98,7 @@ export type {
  */
 export class Baton {
   private readonly functions = new Map<string, CapabilityRunner>();
-  private readonly commands = new WeakMap<Plan, Map<string, CapabilityRunner>>();
+  private readonly planRunners = new WeakMap<Plan, Map<string, CapabilityRunner>>();
   private readonly owner = newOwner();
   private readonly active = new Set<RunHandle>();
   /** Content-addressed artifacts of this workspace's runs. */
@@ -313,7 +314,7 @@ export class Baton {
   }
 
   private runnerFor(id: string, plan: Plan): CapabilityRunner | undefined {
-    return this.functions.get(id) ?? this.commandsOf(plan).get(id);
+    return this.functions.get(id) ?? this.planRunnersOf(plan).get(id);
   }
 
   /**
@@ -377,7 +378,11 @@ export class Baton {
         planStep.compensate,
       ];
       for (const capability of capabilities) {
-        if (capability != null && state.registry[capability]?.kind === 'function' && !this.functions.has(capability))
+        if (
+          capability != null &&
+          runsOnlyWhereRegistered(state.registry[capability]) &&
+          !this.functions.has(capability)
+        )
           missing.add(capability);
       }
     }
@@ -631,16 +636,18 @@ export class Baton {
     };
   }
 
-  /** A plan's command capabilities, made once per plan. */
-  private commandsOf(plan: Plan): Map<string, CapabilityRunner> {
-    let commands = this.commands.get(plan);
-    if (!commands) {
-      commands = new Map();
-      for (const [id, capability] of Object.entries(plan.capabilities ?? {}))
-        if (capability.kind === 'command') commands.set(id, commandRunner(id, capability, plan.inputs));
-      this.commands.set(plan, commands);
+  /** The runners a plan's capabilities get from their kinds (commands), made once per plan. */
+  private planRunnersOf(plan: Plan): Map<string, CapabilityRunner> {
+    let runners = this.planRunners.get(plan);
+    if (!runners) {
+      runners = new Map();
+      for (const [id, capability] of Object.entries(plan.capabilities ?? {})) {
+        const runner = runnerFromPlan(id, capability, plan);
+        if (runner) runners.set(id, runner);
+      }
+      this.planRunners.set(plan, runners);
     }
-    return commands;
+    return runners;
   }
 
   async getRun(runId: string): Promise<{ record: RunRecord; state: RunState }> {

@@ -1,4 +1,4 @@
-import type { RunState } from '../core/index.js';
+import { awaitsPerson, type RunState } from '../core/index.js';
 
 /**
  * Whether the attempt in flight for an instance is a person's task (answered with `baton
@@ -11,7 +11,7 @@ import type { RunState } from '../core/index.js';
 export function isPersonTask(state: RunState, instanceKey: string): boolean {
   const instance = state.instances.get(instanceKey);
   const capability = instance?.capability ?? (instance ? state.steps[instance.step]?.capability : undefined);
-  return capability != null && state.registry[capability]?.kind === 'human';
+  return capability != null && awaitsPerson(state.registry[capability]);
 }
 
 /**

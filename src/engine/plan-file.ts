@@ -1,4 +1,3 @@
-import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import {
@@ -12,6 +11,7 @@ import {
   type Plan,
   type PlanIssue,
 } from '../core/index.js';
+import { preflightInPlanDirectory } from '../capabilities/index.js';
 
 /**
  * Reads and validates a plan file (YAML or JSON) against the plan's own capabilities and
@@ -19,8 +19,9 @@ import {
  * touched. Throws PlanError with file:line:col.
  *
  * Relative paths in a plan file mean the plan file's directory, not wherever `baton` was
- * started: each command capability gets that directory (joined with its own `cwd`, if any)
- * as an absolute `cwd`, so `[node, scripts/work.mjs]` next to the plan runs from anywhere.
+ * started: each capability's kind resolves its config against that directory in its
+ * pre-flight (a command's `cwd` becomes absolute), so `[node, scripts/work.mjs]` next to the
+ * plan runs from anywhere.
  */
 export async function loadPlanFile(file: string, registered: readonly CapabilityDescriptor[] = []): Promise<Plan> {
   let bytes: Uint8Array;
@@ -43,25 +44,12 @@ function anchorToPlanDirectory(plan: Plan, file: string): Plan {
   const issues: PlanIssue[] = [];
   const capabilities = Object.fromEntries(
     Object.entries(plan.capabilities ?? {}).map(([id, capability]) => {
-      if (capability.kind !== 'command') return [id, capability];
-      const cwd = resolve(planDirectory, capability.cwd ?? '.');
-      if (!isDirectory(cwd))
-        issues.push({
-          path: ['capabilities', id, 'cwd'],
-          file,
-          message: `no directory at ${cwd} (a relative cwd is relative to the plan file's directory)`,
-        });
-      return [id, { ...capability, cwd }];
+      const checked = preflightInPlanDirectory(capability, planDirectory);
+      for (const { path, message } of checked.issues)
+        issues.push({ path: ['capabilities', id, ...path], file, message });
+      return [id, checked.config];
     }),
   );
   if (issues.length > 0) throw new PlanError(issues);
   return plan.capabilities === undefined ? plan : { ...plan, capabilities };
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
 }

@@ -1,14 +1,6 @@
-import { BatonError, ErrorCode, type Plan } from '../core/index.js';
+import { awaitsPerson, BatonError, ErrorCode, type Plan } from '../core/index.js';
 import type { ApiScope } from '../store/index.js';
 import { allows } from './api-tokens.js';
-
-/**
- * Capability kinds a plan may declare that run nothing on the server's machine: a `human`
- * capability only waits for a person's result. Every other kind does (today `command`, which
- * runs a program as the server's user), and so does any kind added to the plan language until
- * it is listed here: a new kind fails closed.
- */
-const RUNS_NOTHING_ON_THE_HOST: ReadonlySet<string> = new Set(['human']);
 
 /** What a caller does with a plan: start a run with it, or make it a run's new revision. */
 export type PlanAction = 'submit' | 'revise' | 'revert to';
@@ -16,10 +8,13 @@ export type PlanAction = 'submit' | 'revise' | 'revert to';
 /**
  * The capabilities a plan declares that run code on the server's machine, as `id (kind)`.
  * Function capabilities never appear: a plan cannot declare them, the server registers them.
+ * Only a kind a person performs runs nothing here; every machine kind counts (today `command`,
+ * which runs a program as the server's user), and so does a kind this version does not know:
+ * a new kind fails closed.
  */
 export function hostCapabilities(plan: Plan): string[] {
   return Object.entries(plan.capabilities ?? {})
-    .filter(([, capability]) => !RUNS_NOTHING_ON_THE_HOST.has(capability.kind))
+    .filter(([, capability]) => !awaitsPerson(capability))
     .map(([id, capability]) => `${id} (${capability.kind})`);
 }
 

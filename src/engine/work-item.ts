@@ -1,4 +1,4 @@
-import type { LedgerEvent, RunState } from '../core/index.js';
+import { awaitsPerson, runsOnlyWhereRegistered, type LedgerEvent, type RunState } from '../core/index.js';
 import type { WorkItem } from '../store/index.js';
 
 type Dispatched = Extract<LedgerEvent, { type: 'attempt.dispatched' }>;
@@ -13,14 +13,14 @@ export function workItemOf(
   state: RunState,
   claim: { by: string; until: number } | null,
 ): WorkItem | undefined {
-  const kind = state.registry[event.data.capability]?.kind;
-  if (kind === 'human') return undefined;
+  const descriptor = state.registry[event.data.capability];
+  if (awaitsPerson(descriptor)) return undefined;
   return {
     runId: event.runId,
     attemptId: event.data.attemptId,
     step: event.data.step,
     capability: event.data.capability,
-    kind: kind === 'function' ? 'function' : 'command',
+    kind: runsOnlyWhereRegistered(descriptor) ? 'function' : 'command',
     skill: state.plan.steps[event.data.step]?.skill ?? null,
     revision: state.revision,
     idempotencyKey: event.data.idempotencyKey,

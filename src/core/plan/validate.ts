@@ -1,3 +1,4 @@
+import { kindTemplates } from '../capability-kinds.js';
 import type { PlanIssue } from '../errors.js';
 import { checkInputDefaults } from '../inputs.js';
 import { compileExpression, ExpressionError, type CompiledExpression, type ExpressionScope } from '../expressions.js';
@@ -422,19 +423,16 @@ function validateExpressions(plan: Plan): PlanIssue[] {
     }
   }
   for (const [id, capability] of Object.entries(plan.capabilities ?? {})) {
-    if (capability.kind !== 'command') continue;
-    capability.command.forEach((argument, i) => {
+    for (const template of kindTemplates(capability)) {
+      const path = ['capabilities', id, ...template.path];
       try {
-        for (const expression of compileTemplates(argument, 'command'))
-          issues.push(...undeclaredInputs(plan, expression, ['capabilities', id, 'command', i]));
+        for (const expression of compileTemplates(template.text, 'command'))
+          issues.push(...undeclaredInputs(plan, expression, path));
       } catch (error) {
         if (!(error instanceof ExpressionError)) throw error;
-        issues.push({
-          path: ['capabilities', id, 'command', i],
-          message: `template ${quoted(`{{ ${error.source} }}`)} ${error.message}`,
-        });
+        issues.push({ path, message: `template ${quoted(`{{ ${error.source} }}`)} ${error.message}` });
       }
-    });
+    }
   }
   return issues;
 }

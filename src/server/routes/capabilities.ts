@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { CapabilityKind } from '../../core/index.js';
 import { limitParam } from '../schemas/common.js';
 import { defineRoute, type Route } from '../route.js';
 import type { RouteDeps } from './deps.js';
 
 const Descriptor = z.object({
   id: z.string(),
-  kind: z.enum(['command', 'function', 'human']),
+  kind: CapabilityKind,
   skills: z.record(z.string(), z.number()),
   description: z.string().optional(),
   costUsd: z.number().optional(),

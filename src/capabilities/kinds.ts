@@ -1,0 +1,45 @@
+import type { CapabilityKind, Plan, PlanCapability, PlanIssue } from '../core/index.js';
+import { commandKind } from './command/command-kind.js';
+import { functionKind } from './function/function-kind.js';
+import { humanKind } from './human/human-kind.js';
+import type { CapabilityKindPlugin } from './kind.js';
+import type { CapabilityRunner } from './types.js';
+
+/**
+ * The engine's kind plug-ins, one per kind of the core's table (`CAPABILITY_KINDS`). Adding a
+ * kind: its folder here and one line below (the mapped type makes a missing one a compile error).
+ */
+export const CAPABILITY_KIND_PLUGINS: { readonly [K in CapabilityKind]: CapabilityKindPlugin<K> } = {
+  command: commandKind,
+  function: functionKind,
+  human: humanKind,
+};
+
+/** The plug-in of a plan capability's kind, typed for its config whichever kind it is. */
+function pluginOf(config: PlanCapability): CapabilityKindPlugin<PlanCapability['kind']> {
+  // Sound: the plug-in is looked up by the config's own kind, so it takes exactly this config.
+  return CAPABILITY_KIND_PLUGINS[config.kind] as CapabilityKindPlugin<PlanCapability['kind']>;
+}
+
+/**
+ * The runner a plan's capability gets from its kind, or undefined when its kind makes none
+ * from the plan (a person's kind).
+ * @example
+ * const runner = runnerFromPlan('build', plan.capabilities.build, plan); // a command's runner
+ */
+export function runnerFromPlan(id: string, config: PlanCapability, plan: Plan): CapabilityRunner | undefined {
+  return pluginOf(config).runner?.(id, config, plan);
+}
+
+/**
+ * A plan file's capability after its kind's pre-flight: the config to run with and what is
+ * wrong with it, unchanged and without issues for a kind that has no pre-flight.
+ * @example
+ * const { config, issues } = preflightInPlanDirectory(capability, dirname(resolve(file)));
+ */
+export function preflightInPlanDirectory(
+  config: PlanCapability,
+  planDirectory: string,
+): { config: PlanCapability; issues: PlanIssue[] } {
+  return pluginOf(config).preflight?.(config, planDirectory) ?? { config, issues: [] };
+}
