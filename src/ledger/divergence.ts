@@ -3,7 +3,7 @@ import { canonicalJson } from './canonical.js';
 import type { ReplayVerdict } from './replay.js';
 
 /** The fields that say which step, attempt, phase or decision an event is about, in the order shown. */
-const IDENTITY = ['id', 'step', 'attemptId', 'phase'] as const;
+const IDENTITY = ['attemptId', 'id', 'step', 'phase'] as const;
 
 /** The longest a value is quoted in a summary: enough to tell two apart, short enough for one line. */
 const QUOTE_CHARS = 80;
@@ -17,11 +17,16 @@ function fieldsOf(event: BatonEvent): Record<string, unknown> {
   return event.data as unknown as Record<string, unknown>;
 }
 
+/** The field that names what an event is about (the most specific first), if it has one. */
+function identityOf(event: BatonEvent): string | undefined {
+  const data = fieldsOf(event);
+  return IDENTITY.find((key) => typeof data[key] === 'string');
+}
+
 /** `attempt.dispatched b/a1` style: the type and what it is about. */
 function identify(event: BatonEvent): string {
-  const data = fieldsOf(event);
-  const about = IDENTITY.map((key) => data[key]).find((value) => typeof value === 'string');
-  return about === undefined ? event.type : `${event.type} ${about as string}`;
+  const key = identityOf(event);
+  return key === undefined ? event.type : `${event.type} ${fieldsOf(event)[key] as string}`;
 }
 
 /** The first field (in key order) whose value differs between two events of one type. */
@@ -47,7 +52,8 @@ export function summarizeDivergence(mismatch: Extract<ReplayVerdict, { ok: false
   const { found, derived } = mismatch;
   if (found && derived && found.type === derived.type) {
     const field = firstDifference(found, derived);
-    if (field !== undefined) {
+    // Events about different things are told apart by what they are about, shown anyway.
+    if (field !== undefined && field !== identityOf(found)) {
       return {
         recorded: `${identify(found)} with ${field} ${quote(fieldsOf(found)[field])}`,
         derived: `${identify(derived)} with ${field} ${quote(fieldsOf(derived)[field])}`,

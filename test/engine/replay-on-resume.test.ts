@@ -90,4 +90,21 @@ describe('replay on resume', () => {
     expect(await baton.events(runId)).toEqual(before);
     await baton.close();
   });
+
+  it('an engine looking for runs to conduct leaves a divergent run alone and says why', async () => {
+    const { baton, runId } = await waitingRun();
+    const seq = await appendForeignDecision(baton.store, runId, 'after', Date.now());
+    const before = await baton.events(runId);
+    const logs: unknown[] = [];
+    const adopter = await baton.conductUnconducted({ log: (event) => logs.push(event) });
+    await adopter.stop();
+    expect(logs).toContainEqual({
+      type: 'error',
+      runId,
+      message: expect.stringContaining(`at seq ${seq} its ledger records step.skipped after`) as string,
+    });
+    expect(adopter.runs).toEqual([]);
+    expect(await baton.events(runId)).toEqual(before);
+    await baton.close();
+  });
 });
