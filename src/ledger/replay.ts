@@ -77,10 +77,13 @@ export class LedgerReplay {
 
   push(event: LedgerEvent): void {
     this.lastSeq = event.seq;
-    if (this.mismatch) {
-      if (event.type === 'run.divergence_accepted') this.mismatch.acceptedAt = event.seq;
-      return;
-    }
+    if (!this.mismatch) this.check(event);
+    // Also when the divergence is found at the acceptance itself (the conductor derives more
+    // where the ledger's round ended and the acceptance follows).
+    if (this.mismatch && event.type === 'run.divergence_accepted') this.mismatch.acceptedAt = event.seq;
+  }
+
+  private check(event: LedgerEvent): void {
     const trusted = event.seq <= (this.options.trustThrough ?? 0);
     if (trusted || !isDecision(event)) {
       this.closeRound(event);

@@ -112,11 +112,16 @@ describe('replay', () => {
     };
     const accepted = rechain([...events.slice(0, at), acceptance as never, ...events.slice(at)]);
     expect(replayLedger(accepted)).toMatchObject({ ok: true });
+    // The conductor derives one more decision where the ledger's last round ended: found at the acceptance itself.
+    const cut = record(scenario).slice(0, -1);
+    const end = { ...acceptance, at: Date.parse(cut.at(-1)!.at) };
+    expect(replayLedger(rechain(cut))).toMatchObject({ ok: false, seq: cut.length + 1 });
+    expect(replayLedger(rechain([...cut, end as never]))).toMatchObject({ ok: true });
 
-    const end = accepted.at(-1) as LedgerEvent;
-    expect(end.type).toBe('run.succeeded');
-    (end.data as { succeeded: number }).succeeded = 99;
-    expect(replayLedger(rechain(accepted))).toMatchObject({ ok: false, seq: end.seq });
+    const last = accepted.at(-1) as LedgerEvent;
+    expect(last.type).toBe('run.succeeded');
+    (last.data as { succeeded: number }).succeeded = 99;
+    expect(replayLedger(rechain(accepted))).toMatchObject({ ok: false, seq: last.seq });
   });
 });
 
