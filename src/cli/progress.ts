@@ -87,6 +87,13 @@ export class ProgressReporter {
         case 'run.resumed':
           this.line(s('yellow', '↻'), 'run', `resumed by ${event.data.engine}: ${event.data.reason}`);
           break;
+        case 'run.divergence_accepted':
+          this.line(
+            s('yellow', '⚠'),
+            'run',
+            `goes on under this version of Baton although it decided seq ${event.data.seq} differently (${event.data.derived}, not ${event.data.recorded}); accepted by ${event.data.by}: ${event.data.reason}`,
+          );
+          break;
         case 'step.routed':
           this.view(event.data.step).capability = event.data.capability;
           break;

@@ -85,6 +85,12 @@ export interface EventPayloads {
   };
   /** `by`: who asked for the resume, when someone did (an engine taking over a dead one's run is nobody's act). */
   'run.resumed': { engine: string; reason: string; by?: Principal };
+  /**
+   * A person let a run go on although its ledger does not replay under this conductor: from `seq`
+   * on, the ledger records `recorded` where the conductor now decides `derived` (one-line
+   * summaries). Replay takes the ledger before it as it stands and checks what comes after.
+   */
+  'run.divergence_accepted': { seq: number; recorded: string; derived: string; by: Principal; reason: string };
   /** `costUsd`: what the capability reported this attempt cost (else its declared `cost_usd` is charged). `by`: who submitted a human step's result. */
   'attempt.succeeded': {
     attemptId: string;
@@ -231,6 +237,7 @@ export type LedgerEvent = BatonEvent & {
 export const SIGNAL_TYPES: ReadonlySet<EventType> = new Set<EventType>([
   'run.created',
   'run.resumed',
+  'run.divergence_accepted',
   'attempt.succeeded',
   'attempt.failed',
   'attempt.abandoned',

@@ -29,6 +29,7 @@ export function evolve(state: RunState | undefined, event: TimedEvent): RunState
   if (!state) throw new Error(`conductor invariant: ${event.type} before run.created`);
   switch (event.type) {
     case 'run.resumed':
+    case 'run.divergence_accepted':
       return state;
     case 'step.skipped':
       return settleStep(state, stepOf(state, event.data.step), 'skipped');

@@ -80,4 +80,11 @@ export interface ResumeOptions extends Pick<SubmitOptions, 'onEvents' | 'wait'> 
   unpause?: boolean;
   /** Who asks for the resume: recorded in `run.resumed` (only when given) and as the one who lifts a pause. */
   by?: string;
+  /**
+   * Continue even though the run's ledger does not replay under this version of the conductor
+   * (else an IntegrityError names the first divergent event): recorded as
+   * `run.divergence_accepted` with `by` and this reason before the run goes on. No effect on a
+   * run that replays as recorded.
+   */
+  acceptDivergence?: { reason: string };
 }

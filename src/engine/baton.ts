@@ -325,10 +325,12 @@ export class Baton {
    * lifted when asked).
    */
   async resume(runId: string, options: ResumeOptions | SubmitOptions['onEvents'] = {}): Promise<RunHandle> {
-    const { onEvents, wait, unpause, by } =
+    const { onEvents, wait, unpause, by, acceptDivergence } =
       typeof options === 'function'
-        ? { onEvents: options, wait: undefined, unpause: undefined, by: undefined }
+        ? { onEvents: options, wait: undefined, unpause: undefined, by: undefined, acceptDivergence: undefined }
         : options;
+    if (acceptDivergence !== undefined && acceptDivergence.reason.trim() === '')
+      throw new BatonError(ErrorCode.badInput, 'accepting a divergence needs a reason: why the run may go on');
     // The run's lock is already ours: a second driver would take it too and both would conduct.
     const conducting = this.conducting(runId);
     if (conducting) {
@@ -341,7 +343,13 @@ export class Baton {
     if (!(await this.store.getRun(runId))) throw new NotFoundError(`run "${runId}"`);
     const driver = await RunDriver.resume(
       runId,
-      { ...this.driverOptions(wait), ...(by !== undefined && { resumedBy: by }) },
+      {
+        ...this.driverOptions(wait),
+        ...(by !== undefined && { resumedBy: by }),
+        ...(acceptDivergence && {
+          acceptDivergence: { by: by ?? this.options.principal, reason: acceptDivergence.reason },
+        }),
+      },
       onEvents,
       (state) => {
         // Distributed, the functions run on workers that have them; this engine need not.

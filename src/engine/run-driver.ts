@@ -10,6 +10,7 @@ import {
 import { EMPTY_HEAD, type ChainHead } from '../ledger/index.js';
 import type { AppendBatch } from '../store/index.js';
 import { loadVerifiedRun } from './load-run.js';
+import { loadReplayedRun, type DivergenceAcceptance } from './replayed-run.js';
 import { LockLostError, type RunLock, type RunOwner, type Store } from '../store/index.js';
 import { afterFailedAppend } from './append-failure.js';
 import { AttemptScratch } from './artifacts/index.js';
@@ -56,6 +57,8 @@ export interface RunDriverOptions extends ExecutionOptions {
   wait?: boolean;
   /** Who asked for a resume, recorded in its `run.resumed`. */
   resumedBy?: string;
+  /** Resume a run whose ledger this conductor does not replay, recording who accepted that and why. */
+  acceptDivergence?: DivergenceAcceptance;
 }
 
 export type EventListener = (events: readonly LedgerEvent[]) => void;
@@ -128,9 +131,10 @@ export class RunDriver {
   }
 
   /**
-   * Takes over an existing run after a crash or a stop: locks it, verifies and folds its
-   * ledger, and records attempts the previous engine left in flight as abandoned, so the
-   * conductor dispatches them again as new attempts.
+   * Takes over an existing run after a crash or a stop: locks it, verifies and replays its
+   * ledger (a run this conductor would have decided differently is refused, unless the
+   * divergence is accepted: loadReplayedRun), and records attempts the previous engine left in
+   * flight as abandoned, so the conductor dispatches them again as new attempts.
    */
   static async resume(
     runId: string,
@@ -142,7 +146,7 @@ export class RunDriver {
     if (listener) driver.onEvents(listener);
     const replaced = await driver.lock();
     try {
-      const { state, head, last } = await loadVerifiedRun(options.store, runId);
+      const { state, head, last, accepted } = await loadReplayedRun(options.store, runId, options.acceptDivergence);
       driver.head = head;
       driver.state = state;
       driver.endedBefore = state.status !== 'running';
@@ -152,6 +156,7 @@ export class RunDriver {
         : head.seq === 1
           ? 'taken up by an engine: the run was submitted for one to conduct'
           : resumeReason(last, state);
+      if (accepted) driver.inbox.push(accepted); // recorded before anything the run does next
       if (driver.state.status === 'running') await driver.recoverWork(reason);
     } catch (error) {
       await driver.unlock();

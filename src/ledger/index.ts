@@ -10,7 +10,8 @@ export {
   type ChainLink,
   type ChainVerdict,
 } from './chain.js';
-export { replayLedger, type ReplayVerdict } from './replay.js';
+export { LedgerReplay, replayLedger, type ReplayVerdict } from './replay.js';
+export { summarizeDivergence } from './divergence.js';
 export {
   routingLog,
   type RoutingEntry,

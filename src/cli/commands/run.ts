@@ -269,11 +269,20 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
     )
     .option('--capabilities <file>', 'a JavaScript module exporting the function capabilities the run uses')
     .option('--wait', 'keep conducting while the run waits for a person or a signal (else exit 4)')
-    .option('--by <name>', 'who lifts the pause of a paused run (default: user@host)')
+    .option('--by <name>', 'who lifts the pause of a paused run, or accepts a divergence (default: user@host)')
+    .option(
+      '--accept-divergence',
+      'continue although this version of Baton would have decided the run differently (needs --reason)',
+    )
+    .option('--reason <text>', 'why the divergence is accepted; recorded in the ledger')
     .option('--json', 'print the result as JSON (no progress lines)')
-    .action(async (runId: string, local: RunOptions & { by?: string }) => {
+    .action(async (runId: string, local: RunOptions & { by?: string; acceptDivergence?: boolean; reason?: string }) => {
       const options = { ...globals(), ...local };
       checkConcurrency(options);
+      if (options.acceptDivergence === true && (options.reason ?? '').trim() === '')
+        throw badInput('--accept-divergence needs --reason TEXT: why the run may go on (it is recorded in the ledger)');
+      if (options.reason !== undefined && options.acceptDivergence !== true)
+        throw badInput('--reason goes with --accept-divergence (it says why a divergence is accepted)');
       const functions = options.capabilities === undefined ? [] : await loadCapabilitiesFile(options.capabilities);
       const code = await withBaton({ ...options, existing: true, functions }, (baton) =>
         driveInForeground(
@@ -284,6 +293,7 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
               wait: options.wait === true,
               unpause: true,
               ...(options.by !== undefined && { by: options.by }),
+              ...(options.acceptDivergence === true && { acceptDivergence: { reason: options.reason ?? '' } }),
             }),
           options,
         ),

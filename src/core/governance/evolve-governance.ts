@@ -11,6 +11,7 @@ type GovernanceEvent = Exclude<
     type:
       | 'run.created'
       | 'run.resumed'
+      | 'run.divergence_accepted'
       | 'step.skipped'
       | 'step.routed'
       | 'step.expanded'

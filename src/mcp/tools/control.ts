@@ -60,14 +60,27 @@ export function registerControlTools(server: McpServer, session: McpSession): vo
       name: 'resume',
       title: 'Resume a run',
       description:
-        "Continues a run that stopped: after a pause (lifted first, recorded with the session principal), after a person's decision was answered, or after the engine conducting it stopped. Nothing that succeeded runs again. The server conducts it; waits up to `waitSeconds` (default 10) like submit_plan. For a run this server is still conducting, it waits for it the same way. Refused while another process conducts the run.",
+        "Continues a run that stopped: after a pause (lifted first, recorded with the session principal), after a person's decision was answered, or after the engine conducting it stopped. Nothing that succeeded runs again. Its recorded decisions are re-derived first: a run this version of the conductor would have decided differently is refused (integrity) naming the first divergent event, unless acceptDivergence is given. The server conducts it; waits up to `waitSeconds` (default 10) like submit_plan. For a run this server is still conducting, it waits for it the same way. Refused while another process conducts the run.",
       scope: Scope.operate,
-      input: args({ runId: RunId, waitSeconds: WaitSeconds }),
+      input: args({
+        runId: RunId,
+        waitSeconds: WaitSeconds,
+        acceptDivergence: z
+          .object({ reason: z.string().min(1).max(2_000).describe('Why the run may go on, recorded in the ledger') })
+          .optional()
+          .describe(
+            "Go on although the run's ledger does not replay under this server's version of the conductor (else an integrity error names the first divergent event): recorded as run.divergence_accepted with the session principal and the reason",
+          ),
+      }),
       output: RunOutcome,
     },
-    async ({ runId, waitSeconds }) => {
+    async ({ runId, waitSeconds, acceptDivergence }) => {
       // A run this server still conducts is already continuing: resume then waits for it.
-      const handle = await baton.resume(runId, { unpause: true, by: principal });
+      const handle = await baton.resume(runId, {
+        unpause: true,
+        by: principal,
+        ...(acceptDivergence && { acceptDivergence }),
+      });
       const outcome = await awaitOutcome(handle, waitSeconds);
       const summary = handle.endedBefore
         ? `run ${runId} had already ${outcome.status}; nothing to resume`

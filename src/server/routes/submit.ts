@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { displayStatus, requirePlanScope } from '../../engine/index.js';
 import { readPlan, PlanField } from '../plan-input.js';
 import { JsonValue, RunId, RunParams } from '../schemas/common.js';
+import { ResumeBody } from '../schemas/operate.js';
 import { SubmitRunResponse } from '../schemas/runs.js';
 import { defineRoute, type Route } from '../route.js';
 import type { RouteDeps } from './deps.js';
@@ -70,17 +71,24 @@ export function submitRoutes({ baton, appends }: RouteDeps): Route[] {
       tag: 'operate',
       summary: 'Resume a run',
       description:
-        'Lifts a pause and has this server conduct the run: after a crash or a stop of whatever conducted it, or for a run started elsewhere that waits for people. Nothing that succeeded runs again. A run another live process conducts is a 409.',
+        "Lifts a pause and has this server conduct the run: after a crash or a stop of whatever conducted it, or for a run started elsewhere that waits for people. Nothing that succeeded runs again. A run another live process conducts is a 409. The run's recorded decisions are re-derived first: a run this version of the conductor would have decided differently is a 500 `integrity` naming the first divergent event, and nothing is written, unless `acceptDivergence` is given.",
       scope: 'operate',
       params: RunParams,
+      body: ResumeBody,
       responses: {
         202: {
           description: 'this server conducts the run (or it had ended: see status)',
           schema: SubmitRunResponse.omit({ created: true }),
         },
       },
-      handle: async ({ c, params, principal }) => {
-        const handle = await baton.resume(params.id, { wait: true, unpause: true, by: principal.by, onEvents: wake });
+      handle: async ({ c, params, body, principal }) => {
+        const handle = await baton.resume(params.id, {
+          wait: true,
+          unpause: true,
+          by: principal.by,
+          onEvents: wake,
+          ...(body.acceptDivergence && { acceptDivergence: body.acceptDivergence }),
+        });
         return c.json({ runId: handle.runId, status: displayStatus(handle.state) }, 202);
       },
     }),

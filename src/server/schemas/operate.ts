@@ -26,6 +26,15 @@ export const SignalBody = z.strictObject({
   data: JsonValue.optional().describe('carried by the signal; a step that awaits it outputs `{ signal, data }`'),
 });
 
+export const ResumeBody = z.strictObject({
+  acceptDivergence: z
+    .strictObject({ reason: Text('reason').min(1).describe('why the run may go on; recorded in the ledger') })
+    .optional()
+    .describe(
+      "go on although the run's ledger does not replay under this server's version of the conductor (else 500 `integrity` names the first divergent event): recorded as `run.divergence_accepted` with the token and the reason",
+    ),
+});
+
 export const ReasonBody = z.strictObject({ reason: Text('reason').optional().describe('why; recorded in the ledger') });
 
 export const DeferBody = z
