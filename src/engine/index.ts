@@ -27,6 +27,7 @@ export {
 } from './handoff.js';
 export { defaultPrincipal } from './owner.js';
 export { runView, stepRows, summarizeRuns, type RunSummary, type RunView, type StepRow } from './run-view.js';
+export { API_SCOPES, type ApiScope, type ApiToken } from '../core/index.js';
 export {
   allows,
   ApiTokens,

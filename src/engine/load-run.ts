@@ -1,6 +1,6 @@
 import { evolve, IntegrityError, type LedgerEvent, type RunState } from '../core/index.js';
 import { ChainVerifier, type ChainHead } from '../ledger/index.js';
-import { readAllEvents, type Store } from '../store/index.js';
+import { readAllEvents, type LedgerStore } from '../store/index.js';
 
 /**
  * A run's state, folded from its ledger while the chain is checked, a page at a time. An
@@ -10,7 +10,7 @@ import { readAllEvents, type Store } from '../store/index.js';
  * but every append onto it would conflict with that head, for ever.
  */
 export async function loadVerifiedRun(
-  store: Store,
+  store: LedgerStore,
   runId: string,
 ): Promise<{ state: RunState; head: ChainHead; last: LedgerEvent }> {
   // Read before the events (see ChainVerifier): an append in between only lengthens the chain.

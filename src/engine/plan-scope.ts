@@ -1,5 +1,4 @@
-import { BatonError, ErrorCode, type Plan } from '../core/index.js';
-import type { ApiScope } from '../store/index.js';
+import { BatonError, ErrorCode, type ApiScope, type Plan } from '../core/index.js';
 import { allows } from './api-tokens.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { Plan } from '../core/index.js';
 import { AbortReason, type CapabilityRunner } from '../capabilities/index.js';
-import type { RunOwner, Store, StoreNotice, WorkItem, WorkReport } from '../store/index.js';
+import type { RunOwner, StoreNotice, StoreNotices, WorkItem, WorkQueue, WorkReport } from '../store/index.js';
 import type { ArtifactStore } from './artifacts/index.js';
 import { Executor, type RunContext } from './executor.js';
 import { setLongTimeout } from './long-timeout.js';
@@ -9,7 +9,7 @@ import { setLongTimeout } from './long-timeout.js';
 export const WORKER_POLL_MS = 1_000;
 
 export interface WorkerOptions {
-  store: Store;
+  store: WorkQueue & StoreNotices;
   owner: RunOwner;
   /** Attempts this worker runs at once. */
   concurrency: number;
