@@ -23,16 +23,14 @@ import {
   type RunState,
   type Step,
 } from '../core/index.js';
-import { CapabilityId, Permission, PositiveDuration, Skills } from '../core/plan/schema.js';
 import {
   commandRunner,
   functionRunner,
   type CapabilityRunner,
   type FunctionCapability,
 } from '../capabilities/index.js';
-import { canonicalJson, chainEvents, ChainVerifier, EMPTY_HEAD, hashPlan } from '../ledger/index.js';
+import { canonicalJson, chainEvents, EMPTY_HEAD, hashPlan } from '../ledger/index.js';
 import {
-  readAllEvents,
   RUN_SEARCH_MAX_LENGTH,
   SqliteStore,
   type ContextEntry,
@@ -42,17 +40,11 @@ import {
 } from '../store/index.js';
 import { ApiTokens } from './api-tokens.js';
 import { capabilityRegistry, type CapabilityRegistryView } from './capability-registry.js';
-import {
-  ArtifactStore,
-  checkSealedArtifacts,
-  joinVerdicts,
-  SealedArtifactsFold,
-  type RunVerdict,
-} from './artifacts/index.js';
+import { ArtifactStore, type RunVerdict } from './artifacts/index.js';
 import { completeObjective, readContext, recordContextEntry, type WorkspaceContext } from './context.js';
 import type { HandoffReport, HandoffRequest } from './handoff.js';
 import { loadVerifiedRun } from './load-run.js';
-import { checkWorkspaceAnchors, deletedRun, verifyWorkspace, type WorkspaceVerdict } from './workspace-anchors.js';
+import { verifyWorkspace, type WorkspaceVerdict } from './workspace-anchors.js';
 import { defaultPrincipal, newOwner } from './owner.js';
 import { loadPlanFile } from './plan-file.js';
 import { LEASE_MS, RunDriver, type RunDriverOptions } from './run-driver.js';
@@ -62,6 +54,8 @@ import { Worker } from './worker.js';
 import * as operator from './operator.js';
 import { OperatorCommands } from './operator-commands.js';
 import { RunHandle } from './run-handle.js';
+import { functionCapabilityIssues } from './function-capability-issues.js';
+import { verifyRun } from './verify-run.js';
 import { summarizeRuns, type RunSummary } from './run-view.js';
 import { checkRunId, newRunId } from './run-id.js';
 import { refuseUnfitPlan } from './refuse-unfit.js';
@@ -135,27 +129,7 @@ export class Baton {
 
   /** Registers a TypeScript function as a capability that plans can route to by skill or pin by id. */
   register(capability: FunctionCapability): this {
-    const issues = [
-      ...(CapabilityId.safeParse(capability.id).success ? [] : [`id "${capability.id}" is not a valid capability id`]),
-      ...(Skills.safeParse(capability.skills).success
-        ? []
-        : ['skills must map skill names to strengths between 0 and 1']),
-      ...(typeof capability.run === 'function' ? [] : ['run must be a function']),
-      ...(capability.costUsd === undefined ||
-      (typeof capability.costUsd === 'number' && Number.isFinite(capability.costUsd) && capability.costUsd >= 0)
-        ? []
-        : [`costUsd must be a finite number of US dollars, 0 or more (got ${String(capability.costUsd)})`]),
-      ...(capability.permissions === undefined || Permission.array().safeParse(capability.permissions).success
-        ? []
-        : [
-            'permissions must be a list of names in lower-case letters, digits, _, ., : and - (for example `network`, `fs:write`)',
-          ]),
-      ...(capability.timeout === undefined || PositiveDuration.safeParse(capability.timeout).success
-        ? []
-        : [
-            `timeout must be a duration longer than 0, e.g. 500ms, 30s, 5m (got ${JSON.stringify(capability.timeout)})`,
-          ]),
-    ];
+    const issues = functionCapabilityIssues(capability);
     if (issues.length > 0) throw new BatonError(ErrorCode.badInput, `cannot register capability: ${issues.join('; ')}`);
     this.functions.set(capability.id, functionRunner(capability));
     return this;
@@ -622,30 +596,8 @@ export class Baton {
    * const verdict = await baton.verify(runId);
    * if (!verdict.ok) console.error(`seq ${verdict.seq}: ${verdict.reason}`);
    */
-  async verify(runId: string): Promise<RunVerdict> {
-    // Read before the events (see ChainVerifier): the chain must reach the head recorded here.
-    const record = await this.store.getRun(runId);
-    if (!record) {
-      // Unknown to the store, but the workspace ledger saw it created: it was deleted, which verification reports.
-      const [created] = await this.store.readWorkspaceLedger({ runId, limit: 1 });
-      if (created) return deletedRun(created);
-      throw new NotFoundError(`run "${runId}"`);
-    }
-    const verifier = new ChainVerifier({ seq: record.headSeq, hash: record.headHash });
-    const seals = new SealedArtifactsFold();
-    for await (const event of readAllEvents(this.store, runId)) {
-      if (!verifier.push(event)) break;
-      seals.push(event);
-    }
-    const chain = verifier.verdict;
-    // A broken chain says nothing trustworthy about which hashes were sealed.
-    if (!chain.ok) return chain;
-    const anchors = await checkWorkspaceAnchors(this.store, record);
-    if (!anchors.ok) return { ok: false, events: chain.events, seq: anchors.seq, reason: anchors.reason };
-    return {
-      ...joinVerdicts(chain, await checkSealedArtifacts(this.artifacts, seals.sealed)),
-      covered: anchors.covered,
-    };
+  verify(runId: string): Promise<RunVerdict> {
+    return verifyRun(this.store, this.artifacts, runId);
   }
 
   /**
