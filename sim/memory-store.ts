@@ -1,10 +1,9 @@
-import { BatonError, ConflictError, ErrorCode, type LedgerEvent } from '../src/core/index.js';
+import { BatonError, ConflictError, ErrorCode, type ApiToken, type LedgerEvent } from '../src/core/index.js';
 import {
   CONTEXT_ID_PREFIX,
   LockLostError,
   matchesRunSearch,
   objectiveOf,
-  type ApiToken,
   type AppendBatch,
   type ContextEntry,
   type ListRunsQuery,

@@ -67,6 +67,7 @@ export {
   type TransitionVerdict,
 } from './governance/phases.js';
 export { canonicalJson } from './canonical.js';
+export { API_SCOPES, type ApiScope, type ApiToken } from './api-access.js';
 export {
   attemptIdOf,
   idempotencyKeyOf,

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { BatonError, ErrorCode, NotFoundError } from '../core/index.js';
-import { API_SCOPES, type ApiScope, type ApiToken, type Store } from '../store/index.js';
+import { API_SCOPES, BatonError, ErrorCode, NotFoundError, type ApiScope, type ApiToken } from '../core/index.js';
+import type { WorkspaceStore } from '../store/index.js';
 
 /** Every secret starts with this, so that secret scanners and people can tell what it is. */
 export const TOKEN_PREFIX = 'baton_';
@@ -74,7 +74,7 @@ export type Authentication = { ok: true; token: ApiToken } | { ok: false; reason
  */
 export class ApiTokens {
   constructor(
-    private readonly store: Store,
+    private readonly store: WorkspaceStore,
     private readonly now: () => number,
   ) {}
 

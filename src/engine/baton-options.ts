@@ -1,5 +1,5 @@
-import type { Json, LedgerEvent } from '../core/index.js';
-import type { ApiScope, Store } from '../store/index.js';
+import type { ApiScope, Json, LedgerEvent } from '../core/index.js';
+import type { Store } from '../store/index.js';
 import type { ArtifactLimits } from './artifacts/index.js';
 import type { WorkerOptions } from './worker.js';
 

@@ -16,9 +16,6 @@ import {
   runsOnlyWhereRegistered,
   staticPolicy,
   preflight,
-  checkPhaseTransition,
-  recordRoute,
-  reportStatus,
   type RouteInput,
   type StatusReportInput,
   type TransitionVerdict,
@@ -27,44 +24,40 @@ import {
   type RunState,
   type Step,
 } from '../core/index.js';
-import { CapabilityId, Permission, PositiveDuration, Skills } from '../core/plan/schema.js';
 import {
   functionRunner,
   runnerFromPlan,
   type CapabilityRunner,
   type FunctionCapability,
 } from '../capabilities/index.js';
-import { canonicalJson, chainEvents, ChainVerifier, EMPTY_HEAD, hashPlan } from '../ledger/index.js';
+import { canonicalJson, chainEvents, EMPTY_HEAD, hashPlan } from '../ledger/index.js';
 import {
-  readAllEvents,
   RUN_SEARCH_MAX_LENGTH,
   SqliteStore,
   type ContextEntry,
+  type PositionedEvent,
   type RunRecord,
   type Store,
 } from '../store/index.js';
 import { ApiTokens } from './api-tokens.js';
 import { capabilityRegistry, type CapabilityRegistryView } from './capability-registry.js';
-import {
-  ArtifactStore,
-  checkSealedArtifacts,
-  joinVerdicts,
-  SealedArtifactsFold,
-  type RunVerdict,
-} from './artifacts/index.js';
+import { ArtifactStore, type RunVerdict } from './artifacts/index.js';
 import { completeObjective, readContext, recordContextEntry, type WorkspaceContext } from './context.js';
-import { runHandoff, type HandoffReport, type HandoffRequest } from './handoff.js';
+import type { HandoffReport, HandoffRequest } from './handoff.js';
 import { loadVerifiedRun } from './load-run.js';
-import { checkWorkspaceAnchors, deletedRun, verifyWorkspace, type WorkspaceVerdict } from './workspace-anchors.js';
+import { verifyWorkspace, type WorkspaceVerdict } from './workspace-anchors.js';
 import { defaultPrincipal, newOwner } from './owner.js';
 import { loadPlanFile } from './plan-file.js';
-import { requirePlanScope } from './plan-scope.js';
 import { LEASE_MS, RunDriver, type RunDriverOptions } from './run-driver.js';
 import { RunAdopter, type RunAdopterOptions } from './run-adopter.js';
 import { RunContexts } from './run-contexts.js';
 import { Worker } from './worker.js';
 import * as operator from './operator.js';
+import { OperatorCommands } from './operator-commands.js';
 import { RunHandle } from './run-handle.js';
+import { functionCapabilityIssues } from './function-capability-issues.js';
+import { verifyRun } from './verify-run.js';
+import { summarizeRuns, type RunSummary } from './run-view.js';
 import { checkRunId, newRunId } from './run-id.js';
 import { refuseUnfitPlan } from './refuse-unfit.js';
 import { artifactsRoot, databaseFile, workspaceHome } from './workspace.js';
@@ -105,6 +98,7 @@ export class Baton {
   readonly artifacts: ArtifactStore;
   /** The bearer tokens of the workspace's HTTP API. */
   readonly tokens: ApiTokens;
+  private readonly operatorCommands: OperatorCommands;
 
   constructor(
     readonly store: Store,
@@ -119,31 +113,24 @@ export class Baton {
   ) {
     this.artifacts = options.artifacts ?? new ArtifactStore(artifactsRoot(workspaceHome()));
     this.tokens = new ApiTokens(store, options.now);
+    this.operatorCommands = new OperatorCommands({
+      store,
+      now: options.now,
+      principal: options.principal,
+      artifacts: this.artifacts,
+      conducting: (runId) => this.conducting(runId),
+      checkPlan: async (plan) => {
+        const checked = typeof plan === 'string' ? await this.loadPlan(plan) : this.validate(plan);
+        const registry = buildRegistry(checked, this.registered());
+        this.refuseUnfit(checked, registry);
+        return { plan: checked, registry };
+      },
+    });
   }
 
   /** Registers a TypeScript function as a capability that plans can route to by skill or pin by id. */
   register(capability: FunctionCapability): this {
-    const issues = [
-      ...(CapabilityId.safeParse(capability.id).success ? [] : [`id "${capability.id}" is not a valid capability id`]),
-      ...(Skills.safeParse(capability.skills).success
-        ? []
-        : ['skills must map skill names to strengths between 0 and 1']),
-      ...(typeof capability.run === 'function' ? [] : ['run must be a function']),
-      ...(capability.costUsd === undefined ||
-      (typeof capability.costUsd === 'number' && Number.isFinite(capability.costUsd) && capability.costUsd >= 0)
-        ? []
-        : [`costUsd must be a finite number of US dollars, 0 or more (got ${String(capability.costUsd)})`]),
-      ...(capability.permissions === undefined || Permission.array().safeParse(capability.permissions).success
-        ? []
-        : [
-            'permissions must be a list of names in lower-case letters, digits, _, ., : and - (for example `network`, `fs:write`)',
-          ]),
-      ...(capability.timeout === undefined || PositiveDuration.safeParse(capability.timeout).success
-        ? []
-        : [
-            `timeout must be a duration longer than 0, e.g. 500ms, 30s, 5m (got ${JSON.stringify(capability.timeout)})`,
-          ]),
-    ];
+    const issues = functionCapabilityIssues(capability);
     if (issues.length > 0) throw new BatonError(ErrorCode.badInput, `cannot register capability: ${issues.join('; ')}`);
     this.functions.set(capability.id, functionRunner(capability));
     return this;
@@ -411,80 +398,40 @@ export class Baton {
     return handle;
   }
 
-  /**
-   * Records an operator's command as a signal in the run's ledger. The command is checked
-   * against the run's current state first (a refused command writes nothing). When this
-   * process conducts the run, the driver takes the signal into its next round; otherwise it
-   * is appended here, fenced on the ledger's head, and the conducting engine, wherever it
-   * runs, folds it in (or `resume` does).
-   */
-  private async command(runId: string, build: (state: RunState, now: number) => BatonEvent): Promise<BatonEvent> {
-    const driving = this.conducting(runId);
-    if (driving) {
-      const event = build(driving.state, this.options.now());
-      driving.signal(event);
-      return event;
-    }
-    if (!(await this.store.getRun(runId))) throw new NotFoundError(`run "${runId}"`);
-    for (let tries = 0; ; tries++) {
-      const { state, head } = await loadVerifiedRun(this.store, runId);
-      const now = this.options.now();
-      const event = build(state, now);
-      const chained = chainEvents(runId, head, [event], new Date(now).toISOString());
-      try {
-        await this.store.append({ runId, expectedSeq: head.seq, events: chained, status: state.status });
-        return event;
-      } catch (error) {
-        // The conducting engine appended meanwhile: check the command again against the new state.
-        if (!(error instanceof ConflictError) || tries >= 5) throw error;
-      }
-    }
-  }
-
   /** Approves a pending gate (by phase id), confirmation or escalation (by step id). */
   approve(runId: string, target: string, options: OperatorOptions = {}): Promise<BatonEvent> {
-    return this.command(runId, (state) =>
-      operator.approve(state, target, this.principal(options), options.comment ?? null),
-    );
+    return this.operatorCommands.approve(runId, target, options);
   }
 
   deny(runId: string, target: string, options: OperatorOptions = {}): Promise<BatonEvent> {
-    return this.command(runId, (state) =>
-      operator.deny(state, target, this.principal(options), options.comment ?? null),
-    );
+    return this.operatorCommands.deny(runId, target, options);
   }
 
   /** A person's result for a human step's task or an escalated step. */
   submitResult(runId: string, step: string, output: Json, options: OperatorOptions = {}): Promise<BatonEvent> {
-    return this.command(runId, (state, now) =>
-      operator.submitResult(state, step, output, this.principal(options), now),
-    );
+    return this.operatorCommands.submitResult(runId, step, output, options);
   }
 
   signal(runId: string, name: string, data: Json = null, options: OperatorOptions = {}): Promise<BatonEvent> {
-    return this.command(runId, (state) => operator.signal(state, name, data, this.principal(options)));
+    return this.operatorCommands.signal(runId, name, data, options);
   }
 
   /** Holds dispatch; running attempts finish. `unpause` (or `baton resume`) lifts it. */
   pause(runId: string, options: OperatorOptions & { reason?: string } = {}): Promise<BatonEvent> {
-    return this.command(runId, (state) => operator.pause(state, this.principal(options), options.reason ?? null));
+    return this.operatorCommands.pause(runId, options);
   }
 
   unpause(runId: string, options: OperatorOptions = {}): Promise<BatonEvent> {
-    return this.command(runId, (state) => operator.unpause(state, this.principal(options)));
+    return this.operatorCommands.unpause(runId, options);
   }
 
   /** Cancels running attempts, runs `compensate` of completed steps newest first, ends the run `aborted`. */
   abort(runId: string, options: OperatorOptions & { reason?: string } = {}): Promise<BatonEvent> {
-    return this.command(runId, (state) =>
-      operator.abort(state, this.principal(options), options.reason ?? 'aborted by an operator'),
-    );
+    return this.operatorCommands.abort(runId, options);
   }
 
   cancel(runId: string, step: string, options: OperatorOptions & { reason?: string } = {}): Promise<BatonEvent> {
-    return this.command(runId, (state) =>
-      operator.cancelStep(state, step, this.principal(options), options.reason ?? null),
-    );
+    return this.operatorCommands.cancel(runId, step, options);
   }
 
   defer(
@@ -493,123 +440,45 @@ export class Baton {
     until: { at?: number; signal?: string },
     options: OperatorOptions = {},
   ): Promise<BatonEvent> {
-    return this.command(runId, (state) => operator.defer(state, step, until, this.principal(options)));
+    return this.operatorCommands.defer(runId, step, until, options);
   }
 
   seal(runId: string, artifact: string, options: OperatorOptions = {}): Promise<BatonEvent> {
-    return this.command(runId, (state) => operator.seal(state, artifact, this.principal(options)));
+    return this.operatorCommands.seal(runId, artifact, options);
   }
 
-  /**
-   * Whether the conductor would open phase `to` now, coming from `from` (default: the phase
-   * open now), by the rule it uses itself (`validatePhaseTransition`). Writes nothing.
-   */
-  async checkPhaseTransition(runId: string, to: string, from: string | null = null): Promise<TransitionVerdict> {
-    return checkPhaseTransition(await this.currentState(runId), from, to);
+  /** Whether the conductor would open phase `to` now, coming from `from` (default: the phase open now). Writes nothing. */
+  checkPhaseTransition(runId: string, to: string, from: string | null = null): Promise<TransitionVerdict> {
+    return this.operatorCommands.checkPhaseTransition(runId, to, from);
   }
 
-  /**
-   * Records an agent's status for a step or a phase (an `agent.status_reported` signal),
-   * refused when it contradicts the run (`done` on a step that has not succeeded, work on a
-   * step that has finished or in a phase that cannot open). The conductor does not act on it.
-   */
+  /** Records an agent's status for a step or a phase; refused when it contradicts the run. */
   reportStatus(runId: string, report: StatusReportInput, options: OperatorOptions = {}): Promise<BatonEvent> {
-    return this.command(runId, (state) => reportStatus(state, report, this.principal(options)));
+    return this.operatorCommands.reportStatus(runId, report, options);
   }
 
   /** Records an agent's routing decision for a step's work, with the options it weighed (the routing log shows it). */
   recordRoute(runId: string, route: RouteInput, options: OperatorOptions = {}): Promise<BatonEvent> {
-    return this.command(runId, (state) => recordRoute(state, route, this.principal(options)));
+    return this.operatorCommands.recordRoute(runId, route, options);
   }
 
   /**
-   * Hands work from one agent to another: the artifacts exist, the transition is allowed, the
-   * receiving step is assigned, the routing is logged, the handoff is queued. Halts at the
-   * first step that fails and reports which were done; nothing is rolled back.
+   * Hands work from one agent to another (see OperatorCommands.requestHandoff).
    * @example
    * const report = await baton.requestHandoff(runId, { from: { agent: 'builder', step: 'build' }, to: { agent: 'reviewer', step: 'review' }, artifacts: [], reason: 'built' });
    */
-  async requestHandoff(runId: string, request: HandoffRequest, options: OperatorOptions = {}): Promise<HandoffReport> {
-    if (!(await this.store.getRun(runId))) throw new NotFoundError(`run "${runId}"`);
-    return runHandoff(
-      {
-        runId,
-        by: this.principal(options),
-        load: () => this.currentState(runId),
-        append: (build) => this.command(runId, build),
-        artifacts: this.artifacts,
-      },
-      request,
-    );
-  }
-
-  /** The run's state as the engine conducting it in this process holds it, else folded from its verified ledger. */
-  private async currentState(runId: string): Promise<RunState> {
-    const driving = [...this.active].find((handle) => handle.runId === runId && handle.isDriving);
-    if (driving) return driving.state;
-    return (await this.getRun(runId)).state;
+  requestHandoff(runId: string, request: HandoffRequest, options: OperatorOptions = {}): Promise<HandoffReport> {
+    return this.operatorCommands.requestHandoff(runId, request, options);
   }
 
   /** Appends a new plan revision to a running run; unchanged steps keep their results. */
-  async revise(runId: string, plan: Plan | string, options: OperatorOptions = {}): Promise<BatonEvent> {
-    const checked = typeof plan === 'string' ? await this.loadPlan(plan) : this.validate(plan);
-    const registry = buildRegistry(checked, this.registered());
-    this.refuseUnfit(checked, registry);
-    return this.command(runId, (state) => {
-      if (state.status !== 'running')
-        throw new ConflictError(`cannot revise: run "${runId}" has already ${state.status}`);
-      resolveInputs(checked, state.inputs);
-      const planHash = hashPlan(checked);
-      if (planHash === state.planHash)
-        throw new ConflictError(`run "${runId}" already runs this plan (${planHash.slice(0, 12)})`);
-      return {
-        type: 'plan.revised',
-        data: {
-          revision: state.revisions.length + 1,
-          plan: checked,
-          planHash,
-          registry,
-          by: this.principal(options),
-          revertOf: null,
-        },
-      };
-    });
+  revise(runId: string, plan: Plan | string, options: OperatorOptions = {}): Promise<BatonEvent> {
+    return this.operatorCommands.revise(runId, plan, options);
   }
 
   /** Appends a revision equal to an earlier one. Nothing is deleted: the ledger keeps every revision. */
-  async revert(runId: string, revision: number, options: RevertOptions = {}): Promise<BatonEvent> {
-    if (!(await this.store.getRun(runId))) throw new NotFoundError(`run "${runId}"`);
-    let target: { plan: Plan; registry: Record<string, CapabilityDescriptor>; planHash: string } | undefined;
-    let count = 0;
-    for await (const event of readAllEvents(this.store, runId)) {
-      if (event.type === 'run.created' || event.type === 'plan.revised') {
-        count += 1;
-        if (count === revision)
-          target = { plan: event.data.plan, registry: event.data.registry, planHash: event.data.planHash };
-      }
-    }
-    if (!Number.isInteger(revision) || !target)
-      throw new NotFoundError(`revision ${revision} of run "${runId}" (it has revisions 1 to ${count})`);
-    const found = target;
-    if (options.scopes !== undefined)
-      requirePlanScope(found.plan, options.scopes, this.principal(options), 'revert to');
-    return this.command(runId, (state) => {
-      if (state.status !== 'running')
-        throw new ConflictError(`cannot revert: run "${runId}" has already ${state.status}`);
-      if (found.planHash === state.planHash)
-        throw new ConflictError(`run "${runId}" already runs the plan of revision ${revision}`);
-      return {
-        type: 'plan.revised',
-        data: {
-          revision: state.revisions.length + 1,
-          plan: found.plan,
-          planHash: found.planHash,
-          registry: found.registry,
-          by: this.principal(options),
-          revertOf: revision,
-        },
-      };
-    });
+  revert(runId: string, revision: number, options: RevertOptions = {}): Promise<BatonEvent> {
+    return this.operatorCommands.revert(runId, revision, options);
   }
 
   /**
@@ -623,10 +492,6 @@ export class Baton {
 
   private refuseUnfit(plan: Plan, registry: Record<string, CapabilityDescriptor>): void {
     refuseUnfitPlan(plan, registry);
-  }
-
-  private principal(options: OperatorOptions): string {
-    return options.by ?? this.options.principal;
   }
 
   private driverOptions(wait?: boolean): RunDriverOptions {
@@ -689,6 +554,40 @@ export class Baton {
   }
 
   /**
+   * The run's index row (name, status, head), or undefined when the workspace has no such run;
+   * reads none of its ledger.
+   * @example
+   * if (!(await baton.findRun(runId))) console.error(`no run ${runId}`);
+   */
+  findRun(runId: string): Promise<RunRecord | undefined> {
+    return this.store.getRun(runId);
+  }
+
+  /**
+   * A page of the run's events after `afterSeq`, without looking the run up first: for following
+   * a run already found, where a run that is gone simply has no more events.
+   */
+  eventPage(runId: string, afterSeq: number, limit: number): Promise<LedgerEvent[]> {
+    return this.store.readEvents(runId, afterSeq, limit);
+  }
+
+  /**
+   * Every run's events in commit order after `position` (from the first when undefined), at most
+   * `limit`, each with its position in the workspace. A position this workspace did not give is
+   * bad input.
+   * @example
+   * const page = await baton.eventsAfter(undefined, 100);
+   */
+  eventsAfter(position: string | undefined, limit: number): Promise<PositionedEvent[]> {
+    return this.store.readEventsAfter(position, limit);
+  }
+
+  /** The runs as listed, each that has not ended folded to say whether it waits or is paused, and for what. */
+  summarizeRuns(runs: readonly RunRecord[]): Promise<RunSummary[]> {
+    return summarizeRuns(this.store, runs);
+  }
+
+  /**
    * The run's events once its chain (and its sealed artifacts) verify; an integrity error
    * otherwise: projections are never shown from a tampered ledger.
    */
@@ -712,30 +611,8 @@ export class Baton {
    * const verdict = await baton.verify(runId);
    * if (!verdict.ok) console.error(`seq ${verdict.seq}: ${verdict.reason}`);
    */
-  async verify(runId: string): Promise<RunVerdict> {
-    // Read before the events (see ChainVerifier): the chain must reach the head recorded here.
-    const record = await this.store.getRun(runId);
-    if (!record) {
-      // Unknown to the store, but the workspace ledger saw it created: it was deleted, which verification reports.
-      const [created] = await this.store.readWorkspaceLedger({ runId, limit: 1 });
-      if (created) return deletedRun(created);
-      throw new NotFoundError(`run "${runId}"`);
-    }
-    const verifier = new ChainVerifier({ seq: record.headSeq, hash: record.headHash });
-    const seals = new SealedArtifactsFold();
-    for await (const event of readAllEvents(this.store, runId)) {
-      if (!verifier.push(event)) break;
-      seals.push(event);
-    }
-    const chain = verifier.verdict;
-    // A broken chain says nothing trustworthy about which hashes were sealed.
-    if (!chain.ok) return chain;
-    const anchors = await checkWorkspaceAnchors(this.store, record);
-    if (!anchors.ok) return { ok: false, events: chain.events, seq: anchors.seq, reason: anchors.reason };
-    return {
-      ...joinVerdicts(chain, await checkSealedArtifacts(this.artifacts, seals.sealed)),
-      covered: anchors.covered,
-    };
+  verify(runId: string): Promise<RunVerdict> {
+    return verifyRun(this.store, this.artifacts, runId);
   }
 
   /**

@@ -1,6 +1,6 @@
 import type { CapabilityDescriptor, LedgerEvent } from '../core/index.js';
 import { CapabilityHealthFold, ChainVerifier, type CapabilityHealth } from '../ledger/index.js';
-import { readAllEvents, type Store } from '../store/index.js';
+import { readAllEvents, type LedgerStore } from '../store/index.js';
 
 /** A capability the workspace knows, where it is declared, and how it has fared lately. */
 export interface KnownCapability {
@@ -26,7 +26,7 @@ export interface CapabilityRegistryView {
  * of an id wins), each with its health over those runs' ledgers.
  */
 export async function capabilityRegistry(
-  store: Store,
+  store: LedgerStore,
   registered: readonly CapabilityDescriptor[],
   recentRuns: number,
 ): Promise<CapabilityRegistryView> {

@@ -10,7 +10,7 @@ import {
   type ChainLink,
   type Checkpoint,
 } from '../ledger/index.js';
-import type { Store } from '../store/index.js';
+import type { LedgerStore } from '../store/index.js';
 import type { Baton } from './baton.js';
 
 const short = (hash: string): string => hash.slice(0, 12);
@@ -104,7 +104,7 @@ async function checkRun(baton: Baton, runId: string, checkpointed: ChainHead | n
   return mismatch ? failed(mismatch) : { runId, ok: true, checkpointed, reason: null };
 }
 
-async function checkWorkspaceLedger(store: Store, checkpointed: ChainHead): Promise<CheckedLedger> {
+async function checkWorkspaceLedger(store: LedgerStore, checkpointed: ChainHead): Promise<CheckedLedger> {
   const verifier = new ChainVerifier();
   let atCheckpoint: ChainLink | undefined;
   for (const entry of await store.readWorkspaceLedger()) {

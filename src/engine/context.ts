@@ -1,7 +1,13 @@
 import { z } from 'zod';
 import { BatonError, ErrorCode, NotFoundError, parseDecisionId } from '../core/index.js';
 import { loadVerifiedRun } from './load-run.js';
-import { CONTEXT_ID_PREFIX, type ContextEntry, type RunRecord, type Store } from '../store/index.js';
+import {
+  CONTEXT_ID_PREFIX,
+  type ContextEntry,
+  type LedgerStore,
+  type RunRecord,
+  type WorkspaceStore,
+} from '../store/index.js';
 
 /** A context entry as a schema, for the surfaces that describe what they return (OpenAPI, MCP tools). */
 export const ContextEntrySchema = z.strictObject({
@@ -64,7 +70,7 @@ export function checkContextText(what: string, text: unknown): string {
 
 /** Records an objective or an insight, optionally for an existing run. Nothing is written when the input is bad. */
 export async function recordContextEntry(
-  store: Store,
+  store: LedgerStore & WorkspaceStore,
   entry: { kind: ContextEntry['kind']; text: unknown; runId?: string; at: string },
 ): Promise<ContextEntry> {
   const text = checkContextText(`${entry.kind} text`, entry.text);
@@ -74,7 +80,7 @@ export async function recordContextEntry(
 
 /** Completes an open objective; a completed objective or an insight is a ConflictError from the store. */
 export async function completeObjective(
-  store: Store,
+  store: WorkspaceStore,
   args: { id: unknown; outcome: unknown; at: string },
 ): Promise<ContextEntry> {
   const { id } = args;
@@ -90,7 +96,7 @@ export async function completeObjective(
   return completed;
 }
 
-export async function readContext(store: Store): Promise<WorkspaceContext> {
+export async function readContext(store: LedgerStore & WorkspaceStore): Promise<WorkspaceContext> {
   const [entries, runs] = await Promise.all([store.listContextEntries(), store.listRuns({ limit: RECENT_RUNS })]);
   return {
     objectives: entries.filter((e) => e.kind === 'objective'),
@@ -101,7 +107,7 @@ export async function readContext(store: Store): Promise<WorkspaceContext> {
 }
 
 /** Pending decisions of the runs still running, then what people decided, from each run's ledger. */
-async function decisionsOf(store: Store, runs: RunRecord[]): Promise<ContextDecision[]> {
+async function decisionsOf(store: LedgerStore, runs: RunRecord[]): Promise<ContextDecision[]> {
   const pending: ContextDecision[] = [];
   const decided: ContextDecision[] = [];
   for (const run of runs) {

@@ -27,6 +27,7 @@ export {
 } from './handoff.js';
 export { defaultPrincipal } from './owner.js';
 export { runView, stepRows, summarizeRuns, type RunSummary, type RunView, type StepRow } from './run-view.js';
+export { API_SCOPES, type ApiScope, type ApiToken } from '../core/index.js';
 export {
   allows,
   ApiTokens,
@@ -41,6 +42,7 @@ export { type CapabilityRegistryView, type KnownCapability } from './capability-
 export { parseUntil } from './until.js';
 export { hostCapabilities, requirePlanScope, scopeForPlan, type PlanAction } from './plan-scope.js';
 export { type WorkspaceVerdict } from './workspace-anchors.js';
+export type { PositionedEvent } from '../store/index.js';
 export { takeCheckpoint, verifyAgainstCheckpoint, type CheckedLedger, type CheckpointVerdict } from './checkpoint.js';
 /** The longest text Baton.listRuns searches for; surfaces check it where they read it. */
 export { RUN_SEARCH_MAX_LENGTH } from '../store/index.js';

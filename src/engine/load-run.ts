@@ -1,6 +1,6 @@
 import { evolve, IntegrityError, type LedgerEvent, type RunState } from '../core/index.js';
 import { ChainVerifier, type ChainHead } from '../ledger/index.js';
-import { readAllEvents, type Store } from '../store/index.js';
+import { readAllEvents, type LedgerStore } from '../store/index.js';
 
 /** What builds a run's state from its events in order: the plain fold, or a replay (LedgerReplay) that also checks them. */
 export interface LedgerFold {
@@ -25,7 +25,7 @@ class PlainFold implements LedgerFold {
  * (default: as recorded).
  */
 export async function loadVerifiedRun(
-  store: Store,
+  store: LedgerStore,
   runId: string,
   fold: LedgerFold = new PlainFold(),
 ): Promise<{ state: RunState; head: ChainHead; last: LedgerEvent }> {

@@ -1,5 +1,4 @@
-import { awaitsPerson, BatonError, ErrorCode, type Plan } from '../core/index.js';
-import type { ApiScope } from '../store/index.js';
+import { awaitsPerson, BatonError, ErrorCode, type ApiScope, type Plan } from '../core/index.js';
 import { allows } from './api-tokens.js';
 
 /** What a caller does with a plan: start a run with it, or make it a run's new revision. */

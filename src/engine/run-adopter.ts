@@ -1,5 +1,5 @@
 import { ConflictError } from '../core/index.js';
-import type { Store, StoreNotice } from '../store/index.js';
+import type { RunLocks, StoreNotice, StoreNotices } from '../store/index.js';
 import type { RunHandle } from './run-handle.js';
 
 /** A run that could not be taken up is tried again after this long, not on every look. */
@@ -9,7 +9,7 @@ const RETRY_AFTER_MS = 30_000;
 const BATCH = 20;
 
 export interface RunAdopterOptions {
-  store: Store;
+  store: RunLocks & StoreNotices;
   now(): number;
   /** How often to look for runs whose conductor's lock expired (those send no notice). */
   pollMs: number;

@@ -1,5 +1,5 @@
 import { BatonError, ErrorCode } from '../core/index.js';
-import type { Store, WorkItem } from '../store/index.js';
+import type { LedgerStore, WorkItem } from '../store/index.js';
 import type { RunContext } from './executor.js';
 import { loadVerifiedRun } from './load-run.js';
 
@@ -15,7 +15,7 @@ const REMEMBERED_RUNS = 256;
 export class RunContexts {
   private readonly cache = new Map<string, Promise<RunContext>>();
 
-  constructor(private readonly store: Store) {}
+  constructor(private readonly store: LedgerStore) {}
 
   get(item: Pick<WorkItem, 'runId' | 'revision'>): Promise<RunContext> {
     const key = `${item.runId}@${item.revision}`;

@@ -8,7 +8,7 @@ import {
   type RunState,
   type RunStatus,
 } from '../core/index.js';
-import type { Store } from '../store/index.js';
+import type { LedgerStore } from '../store/index.js';
 import type { RunDriver } from './run-driver.js';
 
 /** What a finished (or stopped) run comes to. */
@@ -78,7 +78,7 @@ export class RunHandle {
 
   constructor(
     private readonly driver: RunDriver,
-    private readonly store: Store,
+    private readonly store: LedgerStore,
   ) {
     this.done = driver.drive().then((state) => summarize(state, this.interrupted));
     void this.done.finally(() => (this.finished = true)).catch(() => {});

@@ -1,6 +1,6 @@
 import type { Json, RunState } from '../core/index.js';
 import { pendingWithAnswers, type PipelinePending } from '../ledger/index.js';
-import type { RunRecord, Store } from '../store/index.js';
+import type { LedgerStore, RunRecord } from '../store/index.js';
 import { loadVerifiedRun } from './load-run.js';
 import { displayStatus, type RunResult } from './run-handle.js';
 
@@ -71,7 +71,7 @@ export type RunSummary = Omit<RunRecord, 'status'> & { status: RunResult['status
  * The runs' summaries; a run that has not ended is folded from its (verified) ledger to say
  * whether it is waiting or paused and for what. `baton status` and `GET /v1/runs` list these.
  */
-export async function summarizeRuns(store: Store, runs: readonly RunRecord[]): Promise<RunSummary[]> {
+export async function summarizeRuns(store: LedgerStore, runs: readonly RunRecord[]): Promise<RunSummary[]> {
   return Promise.all(
     runs.map(async (run) => {
       if (run.status !== 'running') return { ...run, pending: [] };

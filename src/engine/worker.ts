@@ -1,5 +1,5 @@
 import { AbortReason } from '../capabilities/index.js';
-import type { RunOwner, Store, StoreNotice, WorkItem, WorkReport } from '../store/index.js';
+import type { RunOwner, StoreNotice, StoreNotices, WorkItem, WorkQueue, WorkReport } from '../store/index.js';
 import { Executor, type ExecutorOptions } from './executor.js';
 import { setLongTimeout } from './long-timeout.js';
 
@@ -7,7 +7,7 @@ import { setLongTimeout } from './long-timeout.js';
 export const WORKER_POLL_MS = 1_000;
 
 export interface WorkerOptions extends Omit<ExecutorOptions, 'report'> {
-  store: Store;
+  store: WorkQueue & StoreNotices;
   owner: RunOwner;
   /** The function capabilities this process has; work for other functions is left to other workers. */
   functions: readonly string[];

@@ -1,5 +1,5 @@
 import { ChainVerifier, type ChainVerdict, type WorkspaceEntry } from '../ledger/index.js';
-import type { RunRecord, Store } from '../store/index.js';
+import type { LedgerStore, RunRecord } from '../store/index.js';
 import type { RunVerdict } from './artifacts/index.js';
 
 const short = (hash: string): string => hash.slice(0, 12);
@@ -12,7 +12,7 @@ export type AnchorVerdict = { ok: true; covered: boolean } | { ok: false; seq: n
  * not know is "not covered" when it was created before that ledger began (an older Baton
  * created it), and a failure otherwise: its entry was removed.
  */
-export async function checkWorkspaceAnchors(store: Store, record: RunRecord): Promise<AnchorVerdict> {
+export async function checkWorkspaceAnchors(store: LedgerStore, record: RunRecord): Promise<AnchorVerdict> {
   const entries = await store.readWorkspaceLedger({ runId: record.runId });
   if (!entries.some((entry) => entry.type === 'run.created')) {
     const since = await store.workspaceLedgerSince();
@@ -58,7 +58,7 @@ export interface WorkspaceVerdict {
 
 /** Verifies every run with `verifyRun`, then the workspace ledger and the runs it records that are gone. */
 export async function verifyWorkspace(
-  store: Store,
+  store: LedgerStore,
   verifyRun: (runId: string) => Promise<RunVerdict>,
 ): Promise<WorkspaceVerdict> {
   // Runs are listed before the workspace ledger is read: a run created in between has an entry but no verdict, and is not reported deleted.

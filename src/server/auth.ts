@@ -1,6 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import { allows, type ApiTokens } from '../engine/index.js';
-import { API_SCOPES, type ApiScope } from '../store/index.js';
+import { allows, API_SCOPES, type ApiScope, type ApiTokens } from '../engine/index.js';
 import { isLoopbackHost } from './binding.js';
 import { ApiError, ApiErrorCode } from './errors.js';
 import type { AppEnv, Principal } from './route.js';

@@ -1,5 +1,5 @@
 import type { Hono, MiddlewareHandler } from 'hono';
-import type { ApiScope } from '../store/index.js';
+import type { ApiScope } from '../engine/index.js';
 import type { AppEnv, Principal } from './route.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import type { z } from 'zod';
 import { tooDeep, tooDeepMessage } from '../core/index.js';
-import type { ApiScope } from '../store/index.js';
+import type { ApiScope } from '../engine/index.js';
 import { ApiError, ApiErrorCode, type ApiIssue } from './errors.js';
 import { NoQuery } from './schemas/common.js';
 

@@ -4,18 +4,23 @@ export {
   readAllEvents,
   type AppendBatch,
   type ContextEntry,
+  type LedgerStore,
   type ListRunsQuery,
+  type PositionedEvent,
   type RunLock,
+  type RunLocks,
   type RunOwner,
   type RunRecord,
   type Store,
   type StoreNotice,
+  type StoreNotices,
   type WorkItem,
   type WorkKey,
   type WorkOutcome,
+  type WorkQueue,
   type WorkReport,
+  type WorkspaceStore,
 } from './port.js';
 export { SqliteStore, type SqliteStoreOptions } from './sqlite/sqlite-store.js';
 export { likeContaining, RUN_SEARCH_MAX_LENGTH, matchesRunSearch, objectiveOf } from './run-search.js';
 export { loadMigrations, type Migration } from './migrations.js';
-export { API_SCOPES, type ApiScope, type ApiToken, type PositionedEvent } from './port.js';

@@ -1,6 +1,6 @@
-import type { Json, LedgerEvent, RunStatus } from '../core/index.js';
+import type { ApiScope, ApiToken, Json, LedgerEvent, RunStatus } from '../core/index.js';
 import type { WorkspaceEntry } from '../ledger/index.js';
-import type { ApiScope, ApiToken, ContextEntry, RunLock, RunRecord, WorkItem, WorkOutcome } from './port.js';
+import type { ContextEntry, RunLock, RunRecord, WorkItem, WorkOutcome } from './port.js';
 
 /** A row as the drivers give it: both adapters name their columns alike, so one mapping serves both. */
 export type Row = Record<string, unknown>;

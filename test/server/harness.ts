@@ -3,7 +3,8 @@ import type { z } from 'zod';
 import type { Plan } from '../../src/core/index.js';
 import { createBaton, type Baton } from '../../src/engine/index.js';
 import { AppendSignal, apiRoutes, createApp, type AppOptions, type Route } from '../../src/server/index.js';
-import type { ApiScope, Store } from '../../src/store/index.js';
+import type { ApiScope } from '../../src/engine/index.js';
+import type { Store } from '../../src/store/index.js';
 import { tempDir } from '../support/temp.js';
 
 export const SCOPES: ApiScope[] = ['read', 'operate', 'approve', 'admin'];

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiScope } from '../../src/store/index.js';
+import type { ApiScope } from '../../src/engine/index.js';
 import {
   expectDocumented,
   expectError,

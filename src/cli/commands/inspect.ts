@@ -1,12 +1,6 @@
 import type { Command } from 'commander';
 import { planJsonSchema } from '../../core/index.js';
-import {
-  loadPlanFile,
-  runView,
-  summarizeRuns,
-  verifyAgainstCheckpoint,
-  RUN_SEARCH_MAX_LENGTH,
-} from '../../engine/index.js';
+import { loadPlanFile, runView, verifyAgainstCheckpoint, RUN_SEARCH_MAX_LENGTH } from '../../engine/index.js';
 import { readCheckpointFile } from '../checkpoint-file.js';
 import type { RunVerdict } from '../../engine/artifacts/index.js';
 import { functionRunner } from '../../capabilities/index.js';
@@ -157,7 +151,7 @@ export function registerInspect(program: Command, globals: () => GlobalOptions):
           const limit = Number(options.limit);
           if (!Number.isInteger(limit) || limit < 1)
             throw badInput(`--limit expects a whole number of at least 1, got "${options.limit}"`);
-          const runs = await summarizeRuns(baton.store, await baton.listRuns({ limit, ...(search && { search }) }));
+          const runs = await baton.summarizeRuns(await baton.listRuns({ limit, ...(search && { search }) }));
           if (options.json) return printJson(runs);
           if (runs.length === 0 && search)
             return void process.stdout.write(`no run's id, plan name or objective contains "${search}"\n`);

@@ -95,7 +95,7 @@ export function describeRecorded(event: BatonEvent): string {
 
 /** Refuses an unknown run naming some that exist, before the library is asked anything. */
 async function knownRun(baton: Baton, runId: string): Promise<void> {
-  if (await baton.store.getRun(runId)) return;
+  if (await baton.findRun(runId)) return;
   const runs = await baton.listRuns({ limit: 5 });
   const known =
     runs.length === 0

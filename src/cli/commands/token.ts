@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { checkTokenName, parseScopes } from '../../engine/index.js';
-import type { ApiToken } from '../../store/index.js';
+import { checkTokenName, parseScopes, type ApiToken } from '../../engine/index.js';
 import { withBaton, workspaceExists, type GlobalOptions } from '../context.js';
 import { paint, printJson, table } from '../format.js';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { NotFoundError } from '../../core/index.js';
-import { runView, stepRows, summarizeRuns } from '../../engine/index.js';
+import { runView, stepRows } from '../../engine/index.js';
 import { routingLog } from '../../ledger/index.js';
 import { decodeRunCursor, encodeRunCursor } from '../cursor.js';
 import { RunParams, StepParams } from '../schemas/common.js';
@@ -34,7 +34,7 @@ export function runRoutes({ baton }: RouteDeps): Route[] {
         const page = records.slice(0, query.limit);
         const last = page.at(-1);
         return c.json({
-          runs: await summarizeRuns(baton.store, page),
+          runs: await baton.summarizeRuns(page),
           next: records.length > query.limit && last ? encodeRunCursor(last) : null,
         });
       },

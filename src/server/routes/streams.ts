@@ -1,6 +1,6 @@
 import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
 import { BatonError, ErrorCode, NotFoundError, type LedgerEvent } from '../../core/index.js';
-import type { PositionedEvent } from '../../store/index.js';
+import type { PositionedEvent } from '../../engine/index.js';
 import { ApiError, ApiErrorCode } from '../errors.js';
 import { RunParams } from '../schemas/common.js';
 import { LedgerEventSchema, StreamQuery } from '../schemas/events.js';
@@ -96,7 +96,7 @@ export function streamRoutes(deps: RouteDeps, log: (line: string) => void): Rout
           ]);
         }
         const after = from.value === undefined ? 0 : Number(from.value);
-        const record = await baton.store.getRun(params.id);
+        const record = await baton.findRun(params.id);
         if (!record) throw new NotFoundError(`run "${params.id}"`);
         // Seqs only grow: one past the run's newest event was never sent, and waiting for it would wait silently.
         if (after > record.headSeq) {
@@ -109,10 +109,10 @@ export function streamRoutes(deps: RouteDeps, log: (line: string) => void): Rout
         }
         if (record.status !== 'running' && record.headSeq <= after) return c.body(null, 204);
         return sse<LedgerEvent>(c, deps, log, String(after), {
-          readPage: (cursor) => baton.store.readEvents(params.id, Number(cursor), PAGE),
+          readPage: (cursor) => baton.eventPage(params.id, Number(cursor), PAGE),
           idOf: (event) => String(event.seq),
           dataOf: (event) => event,
-          finished: async () => (await baton.store.getRun(params.id))?.status !== 'running',
+          finished: async () => (await baton.findRun(params.id))?.status !== 'running',
         });
       },
     }),
@@ -133,7 +133,7 @@ export function streamRoutes(deps: RouteDeps, log: (line: string) => void): Rout
       handle: async ({ c, query }) => {
         const from = resumeFrom(c, query.after);
         try {
-          await baton.store.readEventsAfter(from.value, 1);
+          await baton.eventsAfter(from.value, 1);
         } catch (error) {
           if (error instanceof BatonError && error.code === ErrorCode.badInput)
             throw new ApiError(ApiErrorCode.badInput, 'invalid stream position', [
@@ -142,7 +142,7 @@ export function streamRoutes(deps: RouteDeps, log: (line: string) => void): Rout
           throw error;
         }
         return sse<PositionedEvent>(c, deps, log, from.value, {
-          readPage: (cursor) => baton.store.readEventsAfter(cursor, PAGE),
+          readPage: (cursor) => baton.eventsAfter(cursor, PAGE),
           idOf: (positioned) => positioned.position,
           dataOf: (positioned) => positioned.event,
         });

@@ -49,7 +49,7 @@ export function submitRoutes({ baton, appends }: RouteDeps): Route[] {
       handle: async ({ c, body, principal }) => {
         const plan = readPlan(baton, body.plan);
         requirePlanScope(plan, principal.scopes, principal.by, 'submit');
-        const existed = body.runId !== undefined && (await baton.store.getRun(body.runId)) !== undefined;
+        const existed = body.runId !== undefined && (await baton.findRun(body.runId)) !== undefined;
         const handle = await baton.submit(plan, {
           inputs: body.inputs ?? {},
           wait: true,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { API_SCOPES } from '../../store/index.js';
+import { API_SCOPES } from '../../engine/index.js';
 import { ApiErrorCode } from '../errors.js';
 
 /**

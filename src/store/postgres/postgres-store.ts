@@ -1,9 +1,8 @@
 import { Client, DatabaseError, Pool, type PoolClient } from 'pg';
-import { BatonError, ConflictError, ErrorCode, type LedgerEvent } from '../../core/index.js';
+import { BatonError, ConflictError, ErrorCode, type ApiToken, type LedgerEvent } from '../../core/index.js';
 import {
   CONTEXT_ID_PREFIX,
   LockLostError,
-  type ApiToken,
   type AppendBatch,
   type ContextEntry,
   type ListRunsQuery,

@@ -1,14 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { BatonError, ConflictError, ErrorCode, type LedgerEvent } from '../../core/index.js';
+import { BatonError, ConflictError, ErrorCode, type ApiToken, type LedgerEvent } from '../../core/index.js';
 import { assertSchemaKnown, loadMigrations } from '../migrations.js';
 import { EMPTY_HEAD, needsWorkspaceEntries, workspaceEntriesFor, type WorkspaceEntry } from '../../ledger/index.js';
 import { toApiToken, toContextEntry, toEvent, toRun, toWork, toWorkspaceEntry, type Row } from '../rows.js';
 import {
   CONTEXT_ID_PREFIX,
   LockLostError,
-  type ApiToken,
   type AppendBatch,
   type ContextEntry,
   type ListRunsQuery,

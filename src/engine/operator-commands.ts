@@ -1,0 +1,255 @@
+import {
+  checkPhaseTransition,
+  ConflictError,
+  NotFoundError,
+  recordRoute,
+  reportStatus,
+  resolveInputs,
+  type BatonEvent,
+  type CapabilityDescriptor,
+  type Json,
+  type Plan,
+  type RouteInput,
+  type RunState,
+  type StatusReportInput,
+  type TransitionVerdict,
+} from '../core/index.js';
+import { chainEvents, hashPlan } from '../ledger/index.js';
+import { readAllEvents, type LedgerStore } from '../store/index.js';
+import type { ArtifactStore } from './artifacts/index.js';
+import type { OperatorOptions, RevertOptions } from './baton-options.js';
+import { runHandoff, type HandoffReport, type HandoffRequest } from './handoff.js';
+import { loadVerifiedRun } from './load-run.js';
+import * as operator from './operator.js';
+import { requirePlanScope } from './plan-scope.js';
+import type { RunHandle } from './run-handle.js';
+
+/** What operator commands need from the engine they act through. */
+export interface OperatorDeps {
+  store: LedgerStore;
+  now: () => number;
+  /** Who acts when a command does not say (`OperatorOptions.by`). */
+  principal: string;
+  artifacts: ArtifactStore;
+  /** The handle of the run when this process conducts it now: a command goes to its driver. */
+  conducting(runId: string): RunHandle | undefined;
+  /** Validates a plan (a file path or data) for a revision and builds its registry; refuses one unfit to run. */
+  checkPlan(plan: Plan | string): Promise<{ plan: Plan; registry: Record<string, CapabilityDescriptor> }>;
+}
+
+/**
+ * The operator's commands on an existing run: answers to pending decisions, signals, pause,
+ * abort, cancel, defer, seal, agents' reports and handoffs, plan revisions. Each is checked
+ * against the run's current state (operator.ts says what is allowed) and recorded as one
+ * signal in its ledger, so a refused command writes nothing. `Baton` delegates to it.
+ * @example
+ * const commands = new OperatorCommands({ store, now: Date.now, principal: 'ops', artifacts, conducting: () => undefined, checkPlan });
+ * await commands.approve(runId, 'execution', { comment: 'looks right' });
+ */
+export class OperatorCommands {
+  constructor(private readonly deps: OperatorDeps) {}
+
+  /**
+   * Records an operator's command as a signal in the run's ledger. The command is checked
+   * against the run's current state first (a refused command writes nothing). When this
+   * process conducts the run, the driver takes the signal into its next round; otherwise it
+   * is appended here, fenced on the ledger's head, and the conducting engine, wherever it
+   * runs, folds it in (or `resume` does).
+   */
+  private async command(runId: string, build: (state: RunState, now: number) => BatonEvent): Promise<BatonEvent> {
+    const driving = this.deps.conducting(runId);
+    if (driving) {
+      const event = build(driving.state, this.deps.now());
+      driving.signal(event);
+      return event;
+    }
+    if (!(await this.deps.store.getRun(runId))) throw new NotFoundError(`run "${runId}"`);
+    for (let tries = 0; ; tries++) {
+      const { state, head } = await loadVerifiedRun(this.deps.store, runId);
+      const now = this.deps.now();
+      const event = build(state, now);
+      const chained = chainEvents(runId, head, [event], new Date(now).toISOString());
+      try {
+        await this.deps.store.append({ runId, expectedSeq: head.seq, events: chained, status: state.status });
+        return event;
+      } catch (error) {
+        // The conducting engine appended meanwhile: check the command again against the new state.
+        if (!(error instanceof ConflictError) || tries >= 5) throw error;
+      }
+    }
+  }
+
+  /** Approves a pending gate (by phase id), confirmation or escalation (by step id). */
+  approve(runId: string, target: string, options: OperatorOptions = {}): Promise<BatonEvent> {
+    return this.command(runId, (state) =>
+      operator.approve(state, target, this.principal(options), options.comment ?? null),
+    );
+  }
+
+  deny(runId: string, target: string, options: OperatorOptions = {}): Promise<BatonEvent> {
+    return this.command(runId, (state) =>
+      operator.deny(state, target, this.principal(options), options.comment ?? null),
+    );
+  }
+
+  /** A person's result for a human step's task or an escalated step. */
+  submitResult(runId: string, step: string, output: Json, options: OperatorOptions = {}): Promise<BatonEvent> {
+    return this.command(runId, (state, now) =>
+      operator.submitResult(state, step, output, this.principal(options), now),
+    );
+  }
+
+  signal(runId: string, name: string, data: Json = null, options: OperatorOptions = {}): Promise<BatonEvent> {
+    return this.command(runId, (state) => operator.signal(state, name, data, this.principal(options)));
+  }
+
+  /** Holds dispatch; running attempts finish. `unpause` (or `baton resume`) lifts it. */
+  pause(runId: string, options: OperatorOptions & { reason?: string } = {}): Promise<BatonEvent> {
+    return this.command(runId, (state) => operator.pause(state, this.principal(options), options.reason ?? null));
+  }
+
+  unpause(runId: string, options: OperatorOptions = {}): Promise<BatonEvent> {
+    return this.command(runId, (state) => operator.unpause(state, this.principal(options)));
+  }
+
+  /** Cancels running attempts, runs `compensate` of completed steps newest first, ends the run `aborted`. */
+  abort(runId: string, options: OperatorOptions & { reason?: string } = {}): Promise<BatonEvent> {
+    return this.command(runId, (state) =>
+      operator.abort(state, this.principal(options), options.reason ?? 'aborted by an operator'),
+    );
+  }
+
+  cancel(runId: string, step: string, options: OperatorOptions & { reason?: string } = {}): Promise<BatonEvent> {
+    return this.command(runId, (state) =>
+      operator.cancelStep(state, step, this.principal(options), options.reason ?? null),
+    );
+  }
+
+  defer(
+    runId: string,
+    step: string,
+    until: { at?: number; signal?: string },
+    options: OperatorOptions = {},
+  ): Promise<BatonEvent> {
+    return this.command(runId, (state) => operator.defer(state, step, until, this.principal(options)));
+  }
+
+  seal(runId: string, artifact: string, options: OperatorOptions = {}): Promise<BatonEvent> {
+    return this.command(runId, (state) => operator.seal(state, artifact, this.principal(options)));
+  }
+
+  /**
+   * Whether the conductor would open phase `to` now, coming from `from` (default: the phase
+   * open now), by the rule it uses itself (`validatePhaseTransition`). Writes nothing.
+   */
+  async checkPhaseTransition(runId: string, to: string, from: string | null = null): Promise<TransitionVerdict> {
+    return checkPhaseTransition(await this.currentState(runId), from, to);
+  }
+
+  /**
+   * Records an agent's status for a step or a phase (an `agent.status_reported` signal),
+   * refused when it contradicts the run (`done` on a step that has not succeeded, work on a
+   * step that has finished or in a phase that cannot open). The conductor does not act on it.
+   */
+  reportStatus(runId: string, report: StatusReportInput, options: OperatorOptions = {}): Promise<BatonEvent> {
+    return this.command(runId, (state) => reportStatus(state, report, this.principal(options)));
+  }
+
+  /** Records an agent's routing decision for a step's work, with the options it weighed (the routing log shows it). */
+  recordRoute(runId: string, route: RouteInput, options: OperatorOptions = {}): Promise<BatonEvent> {
+    return this.command(runId, (state) => recordRoute(state, route, this.principal(options)));
+  }
+
+  /**
+   * Hands work from one agent to another: the artifacts exist, the transition is allowed, the
+   * receiving step is assigned, the routing is logged, the handoff is queued. Halts at the
+   * first step that fails and reports which were done; nothing is rolled back.
+   * @example
+   * const report = await baton.requestHandoff(runId, { from: { agent: 'builder', step: 'build' }, to: { agent: 'reviewer', step: 'review' }, artifacts: [], reason: 'built' });
+   */
+  async requestHandoff(runId: string, request: HandoffRequest, options: OperatorOptions = {}): Promise<HandoffReport> {
+    if (!(await this.deps.store.getRun(runId))) throw new NotFoundError(`run "${runId}"`);
+    return runHandoff(
+      {
+        runId,
+        by: this.principal(options),
+        load: () => this.currentState(runId),
+        append: (build) => this.command(runId, build),
+        artifacts: this.deps.artifacts,
+      },
+      request,
+    );
+  }
+
+  /** The run's state as the engine conducting it in this process holds it, else folded from its verified ledger. */
+  private async currentState(runId: string): Promise<RunState> {
+    const driving = this.deps.conducting(runId);
+    if (driving) return driving.state;
+    if (!(await this.deps.store.getRun(runId))) throw new NotFoundError(`run "${runId}"`);
+    return (await loadVerifiedRun(this.deps.store, runId)).state;
+  }
+
+  /** Appends a new plan revision to a running run; unchanged steps keep their results. */
+  async revise(runId: string, plan: Plan | string, options: OperatorOptions = {}): Promise<BatonEvent> {
+    const { plan: checked, registry } = await this.deps.checkPlan(plan);
+    return this.command(runId, (state) => {
+      if (state.status !== 'running')
+        throw new ConflictError(`cannot revise: run "${runId}" has already ${state.status}`);
+      resolveInputs(checked, state.inputs);
+      const planHash = hashPlan(checked);
+      if (planHash === state.planHash)
+        throw new ConflictError(`run "${runId}" already runs this plan (${planHash.slice(0, 12)})`);
+      return {
+        type: 'plan.revised',
+        data: {
+          revision: state.revisions.length + 1,
+          plan: checked,
+          planHash,
+          registry,
+          by: this.principal(options),
+          revertOf: null,
+        },
+      };
+    });
+  }
+
+  /** Appends a revision equal to an earlier one. Nothing is deleted: the ledger keeps every revision. */
+  async revert(runId: string, revision: number, options: RevertOptions = {}): Promise<BatonEvent> {
+    if (!(await this.deps.store.getRun(runId))) throw new NotFoundError(`run "${runId}"`);
+    let target: { plan: Plan; registry: Record<string, CapabilityDescriptor>; planHash: string } | undefined;
+    let count = 0;
+    for await (const event of readAllEvents(this.deps.store, runId)) {
+      if (event.type === 'run.created' || event.type === 'plan.revised') {
+        count += 1;
+        if (count === revision)
+          target = { plan: event.data.plan, registry: event.data.registry, planHash: event.data.planHash };
+      }
+    }
+    if (!Number.isInteger(revision) || !target)
+      throw new NotFoundError(`revision ${revision} of run "${runId}" (it has revisions 1 to ${count})`);
+    const found = target;
+    if (options.scopes !== undefined)
+      requirePlanScope(found.plan, options.scopes, this.principal(options), 'revert to');
+    return this.command(runId, (state) => {
+      if (state.status !== 'running')
+        throw new ConflictError(`cannot revert: run "${runId}" has already ${state.status}`);
+      if (found.planHash === state.planHash)
+        throw new ConflictError(`run "${runId}" already runs the plan of revision ${revision}`);
+      return {
+        type: 'plan.revised',
+        data: {
+          revision: state.revisions.length + 1,
+          plan: found.plan,
+          planHash: found.planHash,
+          registry: found.registry,
+          by: this.principal(options),
+          revertOf: revision,
+        },
+      };
+    });
+  }
+
+  private principal(options: OperatorOptions): string {
+    return options.by ?? this.deps.principal;
+  }
+}

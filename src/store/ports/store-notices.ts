@@ -1,0 +1,15 @@
+/** Something another process did that a sleeping engine or worker should look at. */
+export interface StoreNotice {
+  /** `ledger`: events were appended; `work`: work became claimable; `outcomes`: a worker reported. */
+  topic: 'ledger' | 'work' | 'outcomes';
+  runId: string;
+}
+
+/** Wake-ups across processes, for the ledger and the work queue alike. */
+export interface StoreNotices {
+  /**
+   * Calls `listener` when another process (or this one) appends, enqueues or reports. A wake-up
+   * only: a lost notice must never lose work, so every sleeper also polls.
+   */
+  subscribe(listener: (notice: StoreNotice) => void): Promise<() => Promise<void>>;
+}
