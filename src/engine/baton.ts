@@ -7,7 +7,6 @@ import {
   ErrorCode,
   NotFoundError,
   parsePlan,
-  resolveInputs,
   type CapabilityDescriptor,
   type Json,
   type LedgerEvent,
@@ -30,7 +29,7 @@ import {
   type CapabilityRunner,
   type FunctionCapability,
 } from '../capabilities/index.js';
-import { canonicalJson, chainEvents, EMPTY_HEAD, hashPlan } from '../ledger/index.js';
+import { canonicalJson, chainEvents, EMPTY_HEAD } from '../ledger/index.js';
 import {
   RUN_SEARCH_MAX_LENGTH,
   SqliteStore,
@@ -60,6 +59,7 @@ import { verifyRun } from './verify-run.js';
 import { summarizeRuns, type RunSummary } from './run-view.js';
 import { checkRunId, newRunId } from './run-id.js';
 import { refuseUnfitPlan } from './refuse-unfit.js';
+import { admit, isAdmitted, refuseUnfit, type AdmittedRun, type GivenInputs, type PlanSource } from './admit.js';
 import { artifactsRoot, databaseFile, workspaceHome } from './workspace.js';
 import type {
   BatonOptions,
@@ -122,7 +122,7 @@ export class Baton {
       checkPlan: async (plan) => {
         const checked = typeof plan === 'string' ? await this.loadPlan(plan) : this.validate(plan);
         const registry = buildRegistry(checked, this.registered());
-        this.refuseUnfit(checked, registry);
+        refuseUnfitPlan(checked, preflight(checked, registry));
         return { plan: checked, registry };
       },
     });
@@ -172,15 +172,10 @@ export class Baton {
    * Validates the plan and inputs, then starts the run. Bad input throws before anything is
    * written. Returns a handle at once; `await handle.result()` for the outcome.
    */
-  async submit(plan: Plan | string, options: SubmitOptions = {}): Promise<RunHandle> {
-    const checked = typeof plan === 'string' ? await this.loadPlan(plan) : this.validate(plan);
-    this.refuseUnfit(checked, buildRegistry(checked, this.registered()));
-    const inputs = resolveInputs(
-      checked,
-      { ...options.inputs, ...options.inputText },
-      { fromText: options.inputText !== undefined },
-    );
-    const planHash = hashPlan(checked);
+  async submit(plan: Plan | string | AdmittedRun, options: SubmitOptions = {}): Promise<RunHandle> {
+    const run = await this.admitted(plan, options);
+    refuseUnfit(run);
+    const { plan: checked, planHash, inputs, registry } = run;
     if (options.runId !== undefined) {
       checkRunId(options.runId);
       const existing = await this.store.getRun(options.runId);
@@ -204,7 +199,6 @@ export class Baton {
       }
     }
     const runId = options.runId ?? newRunId(this.options.now());
-    const registry = buildRegistry(checked, this.registered());
     const created = { plan: checked, planHash, inputs, registry, by: options.by ?? this.options.principal };
     const driver = await RunDriver.create(
       runId,
@@ -221,20 +215,14 @@ export class Baton {
    * the run id. Bad input throws before anything is written, as with `submit`.
    */
   async submitDetached(
-    plan: Plan | string,
+    plan: Plan | string | AdmittedRun,
     options: Pick<SubmitOptions, 'inputs' | 'inputText' | 'runId'> = {},
   ): Promise<string> {
-    const checked = typeof plan === 'string' ? await this.loadPlan(plan) : this.validate(plan);
-    const registry = buildRegistry(checked, this.registered());
-    this.refuseUnfit(checked, registry);
-    const inputs = resolveInputs(
-      checked,
-      { ...options.inputs, ...options.inputText },
-      { fromText: options.inputText !== undefined },
-    );
+    const run = await this.admitted(plan, options);
+    refuseUnfit(run);
+    const { plan: checked, planHash, inputs, registry } = run;
     if (options.runId !== undefined) checkRunId(options.runId);
     const runId = options.runId ?? newRunId(this.options.now());
-    const planHash = hashPlan(checked);
     const created: BatonEvent = { type: 'run.created', data: { plan: checked, planHash, inputs, registry } };
     const events = chainEvents(runId, EMPTY_HEAD, [created], this.timestamp());
     // No conductor lock: the first engine to look for unconducted runs takes it.
@@ -485,13 +473,28 @@ export class Baton {
    * What a plan would do under its constraints: routes with reasons, costs, phases, gates and
    * confirmations, and the problems that would refuse it. Writes nothing (`baton run --dry-run`).
    */
-  async preflight(plan: Plan | string): Promise<PreflightReport> {
+  async preflight(plan: Plan | string | AdmittedRun): Promise<PreflightReport> {
+    if (isAdmitted(plan)) return plan.preflight;
     const checked = typeof plan === 'string' ? await this.loadPlan(plan) : this.validate(plan);
     return preflight(checked, buildRegistry(checked, this.registered()));
   }
 
-  private refuseUnfit(plan: Plan, registry: Record<string, CapabilityDescriptor>): void {
-    refuseUnfitPlan(plan, registry);
+  /**
+   * Validates a plan and its inputs against the capabilities this process registered and runs
+   * the pre-flight, once: the result starts a run (`submit`, `submitDetached`) without any of
+   * it done again. A file and a plan's text are told apart by `source`'s shape.
+   * @example
+   * const run = await baton.admit({ text: yaml, name: 'request' }, { inputs: { n: 3 } });
+   * if (run.preflight.problems.length === 0) await baton.submit(run);
+   */
+  admit(source: PlanSource | Plan, given: GivenInputs = {}): Promise<AdmittedRun> {
+    return admit(source, given, this.registered());
+  }
+
+  /** A plan given to `submit`: admitted already, or a file path (a string, for compatibility) or plan data. */
+  private admitted(plan: Plan | string | AdmittedRun, given: GivenInputs): Promise<AdmittedRun> | AdmittedRun {
+    if (isAdmitted(plan)) return plan;
+    return this.admit(typeof plan === 'string' ? { file: plan } : plan, given);
   }
 
   private driverOptions(wait?: boolean): RunDriverOptions {

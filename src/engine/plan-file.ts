@@ -10,6 +10,7 @@ import {
   type CapabilityDescriptor,
   type Plan,
   type PlanIssue,
+  type Registry,
 } from '../core/index.js';
 import { preflightInPlanDirectory } from '../capabilities/index.js';
 
@@ -23,7 +24,12 @@ import { preflightInPlanDirectory } from '../capabilities/index.js';
  * pre-flight (a command's `cwd` becomes absolute), so `[node, scripts/work.mjs]` next to the
  * plan runs from anywhere.
  */
-export async function loadPlanFile(file: string, registered: readonly CapabilityDescriptor[] = []): Promise<Plan> {
+export function loadPlanFile(file: string, registered: readonly CapabilityDescriptor[] = []): Promise<Plan> {
+  return readPlanFile(file, (parsed) => buildRegistry(parsed, registered));
+}
+
+/** `loadPlanFile` with the registry the plan is validated against built by the caller (who keeps it). */
+export async function readPlanFile(file: string, registry: (plan: Plan) => Registry): Promise<Plan> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(file);
@@ -32,10 +38,7 @@ export async function loadPlanFile(file: string, registered: readonly Capability
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (error as Error).message;
     throw new BatonError(ErrorCode.badInput, `cannot read plan file ${file}: ${why}`);
   }
-  const plan = parsePlan(decodePlanBytes(bytes, file), {
-    file,
-    registry: (parsed) => buildRegistry(parsed, registered),
-  });
+  const plan = parsePlan(decodePlanBytes(bytes, file), { file, registry });
   return anchorToPlanDirectory(plan, file);
 }
 

@@ -1,11 +1,11 @@
-import { BatonError, ErrorCode, preflight, type CapabilityDescriptor, type Plan } from '../core/index.js';
+import { BatonError, ErrorCode, type Plan, type PreflightReport } from '../core/index.js';
 
 /**
- * Pre-flight, fail-closed: a plan that cannot run as it stands is refused before anything is
- * written. Pure, so the CLI can refuse before it opens (and so creates) a workspace.
+ * Pre-flight, fail-closed: a plan whose pre-flight found problems cannot run as it stands and
+ * is refused before anything is written. Pure, so the CLI can refuse before it opens (and so
+ * creates) a workspace.
  */
-export function refuseUnfitPlan(plan: Plan, registry: Record<string, CapabilityDescriptor>): void {
-  const { problems } = preflight(plan, registry);
+export function refuseUnfitPlan(plan: Plan, { problems }: PreflightReport): void {
   if (problems.length > 0)
     throw new BatonError(
       ErrorCode.badInput,

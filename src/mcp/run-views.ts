@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { BatonError, ErrorCode, type BatonEvent, type LedgerEvent, type Plan } from '../core/index.js';
-import { summarize, type Baton, type RunHandle, type RunResult } from '../engine/index.js';
+import { summarize, type Baton, type PlanSource, type RunHandle, type RunResult } from '../engine/index.js';
 import { pendingWithAnswers } from '../ledger/index.js';
 import type { Recorded, RunOutcome } from './schemas.js';
 import { requireScope, Scope } from './scopes.js';
@@ -20,15 +20,15 @@ export async function verifiedEvents(baton: Baton, runId: string): Promise<Ledge
 }
 
 /**
- * The plan a tool was given, as an object, as YAML or JSON text, or as a file on the server:
- * exactly one. Reading the server's disk needs `operate` even for a dry run: what a plan
- * error quotes of a file would otherwise show a read-only client any file the server can read.
+ * Where a tool's plan comes from: exactly one of `plan` (data), `source` (YAML or JSON text)
+ * or `file` (a path on the server). Reading the server's disk needs `operate` even for a dry
+ * run: what a plan error quotes of a file would otherwise show a read-only client any file
+ * the server can read.
  */
-export async function planArgument(
+export function planSource(
   session: McpSession,
   given: { plan?: Record<string, unknown> | undefined; source?: string | undefined; file?: string | undefined },
-): Promise<Plan> {
-  const { baton } = session;
+): PlanSource {
   const ways = (['plan', 'source', 'file'] as const).filter((key) => given[key] !== undefined);
   if (ways.length !== 1) {
     const got = ways.length === 0 ? 'none was given' : `got ${ways.join(' and ')}`;
@@ -37,14 +37,26 @@ export async function planArgument(
       `give the plan one way: \`plan\` (a JSON object), \`source\` (YAML or JSON text) or \`file\` (a path on the server); ${got}`,
     );
   }
-  if (given.plan !== undefined) return baton.validate(given.plan);
-  if (given.source !== undefined) return baton.parsePlan(given.source, 'source');
+  if (given.plan !== undefined) return { data: given.plan };
+  if (given.source !== undefined) return { text: given.source, name: 'source' };
   requireScope(
     session.scopes,
     Scope.operate,
     "reading a plan file from the server's disk (give the plan as `plan` or `source` instead)",
   );
-  return baton.loadPlan(given.file as string);
+  return { file: given.file as string };
+}
+
+/** The plan a tool was given (see `planSource`), validated. */
+export async function planArgument(
+  session: McpSession,
+  given: { plan?: Record<string, unknown> | undefined; source?: string | undefined; file?: string | undefined },
+): Promise<Plan> {
+  const source = planSource(session, given);
+  const { baton } = session;
+  if ('file' in source) return baton.loadPlan(source.file);
+  if ('text' in source) return baton.parsePlan(source.text, source.name);
+  return baton.validate(source.data);
 }
 
 /** Where a run is: its result when it settled within `waitSeconds`, else as it stands (it goes on in this process). */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Plan } from '../core/index.js';
-import type { Baton } from '../engine/index.js';
+import type { Baton, PlanSource } from '../engine/index.js';
 
 /**
  * A plan in a request body: the plan as a JSON object, or its YAML (or JSON) text. Checked
@@ -16,4 +16,9 @@ export const PlanField = z
 
 export function readPlan(baton: Baton, given: string | Record<string, unknown>): Plan {
   return typeof given === 'string' ? baton.parsePlan(given) : baton.validate(given);
+}
+
+/** The plan field as a source for `Baton.admit`: text is parsed, an object validated as it is. */
+export function planSourceOf(given: string | Record<string, unknown>): PlanSource {
+  return typeof given === 'string' ? { text: given } : { data: given };
 }

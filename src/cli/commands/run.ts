@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { buildRegistry, formatPreflight, preflight, resolveInputs, type LedgerEvent } from '../../core/index.js';
+import { formatPreflight, type LedgerEvent } from '../../core/index.js';
 import {
+  admit,
   checkRunId,
   killRunningCommands,
-  loadPlanFile,
-  refuseUnfitPlan,
+  refuseUnfit,
   summarize,
   type Baton,
   type RunHandle,
@@ -211,24 +211,21 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
       checkConcurrency(options);
       const functions = options.capabilities === undefined ? [] : await loadCapabilitiesFile(options.capabilities);
       const registered = functions.map((capability) => functionRunner(capability).descriptor);
-      // Plan and inputs are checked before the workspace is opened: bad input writes nothing.
-      const plan = await loadPlanFile(file, registered);
-      resolveInputs(plan, inputText, { fromText: true });
+      // Everything that can refuse the run without the store (plan, inputs, pre-flight) is
+      // checked, once, before the workspace is opened, which creates it: a refused run leaves
+      // no `.baton` behind.
+      const plan = await admit({ file }, { inputText }, registered);
       if (options.dryRun) {
-        const report = preflight(plan, buildRegistry(plan, registered));
-        if (options.json) printJson(report);
-        else process.stdout.write(`${formatPreflight(report)}\n`);
-        if (report.problems.length > 0) throw new CliExit(ExitCode.badInput);
+        if (options.json) printJson(plan.preflight);
+        else process.stdout.write(`${formatPreflight(plan.preflight)}\n`);
+        if (plan.preflight.problems.length > 0) throw new CliExit(ExitCode.badInput);
         return;
       }
-      // Everything that can refuse the run without the store is checked before the workspace
-      // is opened, which creates it: a refused run leaves no `.baton` behind.
-      refuseUnfitPlan(plan, buildRegistry(plan, registered));
+      refuseUnfit(plan);
       if (options.runId !== undefined) checkRunId(options.runId);
       if (options.detach) {
         await withBaton({ ...options, functions }, async (baton) => {
           const runId = await baton.submitDetached(plan, {
-            inputText,
             ...(options.runId !== undefined && { runId: options.runId }),
           });
           if (options.json) printJson({ runId, status: 'submitted' });
@@ -245,7 +242,6 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
           baton,
           (onEvents) =>
             baton.submit(plan, {
-              inputText,
               ...(runId !== undefined && { runId }),
               onEvents,
               wait: options.wait === true,

@@ -4,7 +4,7 @@ import { evolve, formatPreflight, PreflightReportSchema, type Json, type RunStat
 import { displayStatus, requirePlanScope, RUN_SEARCH_MAX_LENGTH } from '../../engine/index.js';
 import { pipelineState } from '../../ledger/index.js';
 import { defineTool } from '../define-tool.js';
-import { awaitOutcome, outcomeSummary, planArgument, verifiedEvents } from '../run-views.js';
+import { awaitOutcome, outcomeSummary, planArgument, planSource, verifiedEvents } from '../run-views.js';
 import { args, ArtifactRefView, PendingView, PlanArgs, RunId, RunOutcome, WaitSeconds } from '../schemas.js';
 import { Scope } from '../scopes.js';
 import type { McpSession } from '../session.js';
@@ -249,13 +249,11 @@ export function registerRunTools(server: McpServer, session: McpSession): void {
       output: RunOutcome,
     },
     async ({ plan, source, file, inputs, runId, waitSeconds }) => {
-      const checked = await planArgument(session, { plan, source, file });
-      requirePlanScope(checked, session.scopes, principal, 'submit');
-      const handle = await baton.submit(checked, {
-        by: principal,
-        ...(inputs && { inputs: inputs as Record<string, Json> }),
-        ...(runId !== undefined && { runId }),
+      const run = await baton.admit(planSource(session, { plan, source, file }), {
+        inputs: (inputs ?? {}) as Record<string, Json>,
       });
+      requirePlanScope(run.plan, session.scopes, principal, 'submit');
+      const handle = await baton.submit(run, { by: principal, ...(runId !== undefined && { runId }) });
       const outcome = await awaitOutcome(handle, waitSeconds);
       return { value: outcome, summary: outcomeSummary(outcome) };
     },

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { displayStatus, requirePlanScope } from '../../engine/index.js';
-import { readPlan, PlanField } from '../plan-input.js';
+import { planSourceOf, PlanField } from '../plan-input.js';
 import { JsonValue, RunId, RunParams } from '../schemas/common.js';
 import { ResumeBody } from '../schemas/operate.js';
 import { SubmitRunResponse } from '../schemas/runs.js';
@@ -47,11 +47,10 @@ export function submitRoutes({ baton, appends }: RouteDeps): Route[] {
         },
       },
       handle: async ({ c, body, principal }) => {
-        const plan = readPlan(baton, body.plan);
-        requirePlanScope(plan, principal.scopes, principal.by, 'submit');
+        const run = await baton.admit(planSourceOf(body.plan), { inputs: body.inputs ?? {} });
+        requirePlanScope(run.plan, principal.scopes, principal.by, 'submit');
         const existed = body.runId !== undefined && (await baton.findRun(body.runId)) !== undefined;
-        const handle = await baton.submit(plan, {
-          inputs: body.inputs ?? {},
+        const handle = await baton.submit(run, {
           wait: true,
           by: principal.by,
           onEvents: wake,

@@ -1,0 +1,101 @@
+import {
+  buildRegistry,
+  checkPlan,
+  parsePlan,
+  preflight,
+  resolveInputs,
+  type CapabilityDescriptor,
+  type Json,
+  type JsonObject,
+  type Plan,
+  type PreflightReport,
+  type Registry,
+} from '../core/index.js';
+import { hashPlan } from '../ledger/index.js';
+import { readPlanFile } from './plan-file.js';
+import { refuseUnfitPlan } from './refuse-unfit.js';
+
+/**
+ * Where a plan comes from. A path and a plan's text are both strings, and were once told apart
+ * only by which function received them (`submit('x.yaml')` read a file, `parsePlan('x')` parsed
+ * text); here each says what it is, so neither is taken for the other.
+ * @example admit({ file: 'plan.yaml' }, {}, []) // reads plan.yaml
+ * @example admit({ text: 'baton: 1\n...', name: 'request' }, {}, [])
+ */
+export type PlanSource =
+  | { file: string }
+  | { text: string; /** Names the text in errors (`name:line:col`); default `plan`. */ name?: string }
+  | { data: unknown };
+
+/** The inputs given for a run: typed values (library, API), or text to read by the declared types (CLI). */
+export interface GivenInputs {
+  inputs?: Record<string, Json>;
+  inputText?: Record<string, string>;
+}
+
+const admitted = Symbol('admitted');
+
+/**
+ * A plan admitted for a run: validated, its registry built, its inputs resolved and its
+ * pre-flight done, each once, by `admit`. Whatever holds one starts the run from it without
+ * checking again; only `admit` makes one, so none is unchecked.
+ */
+export interface AdmittedRun {
+  readonly [admitted]: true;
+  readonly plan: Plan;
+  readonly planHash: string;
+  readonly registry: Registry;
+  readonly inputs: JsonObject;
+  /** What the run would do, and its problems: a run is not started while there are any (`refuseUnfit`). */
+  readonly preflight: PreflightReport;
+}
+
+/**
+ * Validates a plan and the inputs given for it against the plan's capabilities and those
+ * `registered` in code, and runs the pre-flight: everything that can refuse a run before the
+ * store is touched, done once for every surface (`baton run`, `Baton.submit`, HTTP, MCP).
+ * Throws PlanError or InputError; a plan with pre-flight problems is admitted with them in
+ * its report (a dry run shows them), and `refuseUnfit` refuses it.
+ * @example
+ * const run = await admit({ file: 'deploy.yaml' }, { inputText: { env: 'prod' } }, []);
+ * refuseUnfit(run); // throws when pre-flight found problems
+ */
+export async function admit(
+  source: PlanSource | Plan,
+  given: GivenInputs,
+  registered: readonly CapabilityDescriptor[],
+): Promise<AdmittedRun> {
+  let registry: Registry | undefined;
+  // Validation needs the registry; it is built here, once, and kept for the run.
+  const registryOf = (plan: Plan): Registry => (registry = buildRegistry(plan, registered));
+  const plan =
+    'file' in source
+      ? await readPlanFile(source.file, registryOf)
+      : 'text' in source
+        ? parsePlan(source.text, { file: source.name ?? 'plan', registry: registryOf })
+        : checkPlan('data' in source ? source.data : source, registryOf);
+  const inputs = resolveInputs(
+    plan,
+    { ...given.inputs, ...given.inputText },
+    { fromText: given.inputText !== undefined },
+  );
+  const runRegistry = registry ?? buildRegistry(plan, registered);
+  return {
+    [admitted]: true,
+    plan,
+    planHash: hashPlan(plan),
+    registry: runRegistry,
+    inputs,
+    preflight: preflight(plan, runRegistry),
+  };
+}
+
+/** Whether `value` came from `admit` (and so needs no checking again). */
+export function isAdmitted(value: unknown): value is AdmittedRun {
+  return typeof value === 'object' && value !== null && admitted in value;
+}
+
+/** Refuses an admitted run whose pre-flight found problems (fail closed), saying each. */
+export function refuseUnfit(run: AdmittedRun): void {
+  refuseUnfitPlan(run.plan, run.preflight);
+}
