@@ -122,8 +122,9 @@ export function kindTemplates(config: PlanCapability): ConfigTemplate[] {
  * declaredSecrets({ ...plan, capabilities: { hook: { kind: 'http', url, skills: {}, secret_env: 'HOOK_HMAC' } } }) // ['HOOK_HMAC']
  */
 export function declaredSecrets(plan: Plan): string[] {
-  const named = Object.values(plan.capabilities ?? {}).flatMap(
-    (config) => definitionOf(config).secretVariables?.(config) ?? [],
+  // A recorded plan may name a kind this version does not know (a newer one wrote it): it names no secrets here.
+  const named = Object.values(plan.capabilities ?? {}).flatMap((config) =>
+    Object.hasOwn(CAPABILITY_KINDS, config.kind) ? (definitionOf(config).secretVariables?.(config) ?? []) : [],
   );
   return [...new Set([...(plan.constraints?.secrets ?? []), ...named])];
 }

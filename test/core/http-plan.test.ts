@@ -60,6 +60,8 @@ describe('the http capability in the plan language', () => {
   it('makes the variables it names secrets of the run, besides constraints.secrets', () => {
     expect(declaredSecrets(check({}))).toEqual(['DEPLOY_URL', 'HOOK_AUTH', 'TEAM_NAME', 'HOOK_HMAC']);
     expect(declaredSecrets(check({ headers_env: undefined, secret_env: undefined }))).toEqual(['DEPLOY_URL']);
+    const recorded = { ...base, capabilities: { later: { kind: 'teleport', skills: {} } } } as unknown as Plan;
+    expect(declaredSecrets(recorded)).toEqual(['DEPLOY_URL']);
   });
 });
 
