@@ -2,6 +2,7 @@ import type { CapabilityKind, Plan, PlanCapability, PlanIssue } from '../core/in
 import { commandKind } from './command/command-kind.js';
 import { functionKind } from './function/function-kind.js';
 import { humanKind } from './human/human-kind.js';
+import { httpKind } from './http/http-kind.js';
 import type { CapabilityKindPlugin } from './kind.js';
 import type { CapabilityRunner } from './types.js';
 
@@ -13,6 +14,7 @@ export const CAPABILITY_KIND_PLUGINS: { readonly [K in CapabilityKind]: Capabili
   command: commandKind,
   function: functionKind,
   human: humanKind,
+  http: httpKind,
 };
 
 /** The plug-in of a plan capability's kind, typed for its config whichever kind it is. */

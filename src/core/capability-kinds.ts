@@ -1,5 +1,5 @@
 import { durationToMs } from './plan/duration.js';
-import type { CapabilityKind, PlanCapability } from './plan/schema.js';
+import type { CapabilityKind, Plan, PlanCapability } from './plan/schema.js';
 
 /** What a plan's `capabilities.X` holds for kind K; `never` for a kind a plan cannot declare (functions are registered in code). */
 export type KindConfig<K extends CapabilityKind> = Extract<PlanCapability, { kind: K }>;
@@ -56,6 +56,12 @@ export interface KindDefinition<Config> {
    * refuses a template that does not compile or reads an input the plan does not declare.
    */
   templates?: (config: Config) => ConfigTemplate[];
+  /**
+   * The environment variables the config names whose values are secrets (an API key, a header's
+   * value, a signing key): redacted from everything an attempt of the run reports, as if the plan
+   * listed them in `constraints.secrets`, whatever their names.
+   */
+  secretVariables?: (config: Config) => string[];
 }
 
 /**
@@ -73,6 +79,16 @@ export const CAPABILITY_KINDS: { readonly [K in CapabilityKind]: KindDefinition<
   },
   function: { performer: 'machine', registeredInCode: true },
   human: { performer: 'person', registeredInCode: false },
+  http: {
+    performer: 'machine',
+    registeredInCode: false,
+    describe: (config) => (config.timeout === undefined ? {} : { timeoutMs: durationToMs(config.timeout) }),
+    templates: (config) => [{ path: ['url'], text: config.url }],
+    secretVariables: (config) => [
+      ...Object.values(config.headers_env ?? {}),
+      ...(config.secret_env === undefined ? [] : [config.secret_env]),
+    ],
+  },
 };
 
 /** The table's entry for a plan's capability, typed for its config whichever kind it is. */
@@ -97,6 +113,20 @@ export function kindDescription(config: PlanCapability): KindDescription {
  */
 export function kindTemplates(config: PlanCapability): ConfigTemplate[] {
   return definitionOf(config).templates?.(config) ?? [];
+}
+
+/**
+ * The environment variables whose values a run must keep out of everything it records: the plan's
+ * `constraints.secrets` and those its capabilities' configs name as secret (see `secretVariables`).
+ * @example
+ * declaredSecrets({ ...plan, capabilities: { hook: { kind: 'http', url, skills: {}, secret_env: 'HOOK_HMAC' } } }) // ['HOOK_HMAC']
+ */
+export function declaredSecrets(plan: Plan): string[] {
+  // A recorded plan may name a kind this version does not know (a newer one wrote it): it names no secrets here.
+  const named = Object.values(plan.capabilities ?? {}).flatMap((config) =>
+    Object.hasOwn(CAPABILITY_KINDS, config.kind) ? (definitionOf(config).secretVariables?.(config) ?? []) : [],
+  );
+  return [...new Set([...(plan.constraints?.secrets ?? []), ...named])];
 }
 
 /**

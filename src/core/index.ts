@@ -44,6 +44,7 @@ export {
   Plan as PlanSchema,
   planJsonSchema,
   type CommandCapability,
+  type HttpCapability,
   type InputDeclaration,
   type Plan,
   type PlanCapability,
@@ -53,6 +54,7 @@ export { buildRegistry, type CapabilityDescriptor, type Registry } from './regis
 export {
   awaitsPerson,
   CAPABILITY_KINDS,
+  declaredSecrets,
   runsOnlyWhereRegistered,
   type KindConfig,
   type KindDefinition,
@@ -88,6 +90,8 @@ export { plan, PlanBuilder } from './plan/builder.js';
 export { formatPreflight, preflight, type PreflightReport, type PreflightStep } from './governance/preflight.js';
 export { stepScope } from './governance/scope.js';
 export { argumentOutsideScope, type ScopeViolation } from './governance/scope-arguments.js';
+export { urlOutsideScope } from './governance/scope-url.js';
+export { BATON_HTTP_HEADERS, HTTP_DEFAULT_MAX_RESPONSE_BYTES, urlProblem } from './plan/http-fields.js';
 export {
   checkHandoffTransition,
   checkPhaseTransition,

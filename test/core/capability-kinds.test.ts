@@ -52,9 +52,10 @@ describe('capability kinds as a table', () => {
       ['command', false],
       ['function', false],
       ['human', true],
+      ['http', false],
     ]);
     expect(awaitsPerson(undefined)).toBe(false);
-    expect(awaitsPerson({ kind: 'http' })).toBe(false);
+    expect(awaitsPerson({ kind: 'teleport' })).toBe(false);
     expect(awaitsPerson({ kind: 'toString' })).toBe(false);
   });
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DURATION_PATTERN, durationToMs } from './duration.js';
+import { HTTP_MAX_RESPONSE_BYTES_LIMIT, HTTP_METHODS, HttpHeaderName, HttpUrl } from './http-fields.js';
 
 /**
  * The plan language, v1. This zod schema is the single definition of the user contract:
@@ -72,7 +73,14 @@ export const Permission = id('a permission').regex(
   'a permission is lower-case letters, digits, _, ., : and - (for example `network`, `fs:write`)',
 );
 
-export const CapabilityKind = z.enum(['command', 'function', 'human']);
+export const EnvironmentVariable = z
+  .string()
+  .regex(
+    /^[A-Za-z_][A-Za-z0-9_]*$/,
+    'an environment variable name is letters, digits and _, not starting with a digit (for example `DEPLOY_URL`)',
+  );
+
+export const CapabilityKind = z.enum(['command', 'function', 'human', 'http']);
 
 /** What every capability kind can declare besides its skills. */
 const capabilityTerms = {
@@ -105,15 +113,37 @@ export const HumanCapability = z.strictObject({
   ...capabilityTerms,
 });
 
-/** Capability kinds a plan file can declare. `function` capabilities are registered in code. */
-export const PlanCapability = z.discriminatedUnion('kind', [CommandCapability, HumanCapability]);
+/**
+ * An HTTP endpoint: the step's input as a JSON body to `url` (plain or a template over `input` and
+ * `inputs`). Secrets are named by environment variable, never written here: `headers_env` maps a
+ * header to the variable holding its value, `secret_env` the HMAC key that signs each request.
+ */
+export const HttpCapability = z.strictObject({
+  kind: z.literal('http'),
+  ...capabilityTerms,
+  url: HttpUrl,
+  /** Default POST. GET sends no body. */
+  method: z.enum(HTTP_METHODS).optional(),
+  /** Header name -> the environment variable holding its value (read per attempt, redacted like any secret). */
+  headers_env: z
+    .record(HttpHeaderName, EnvironmentVariable)
+    .refine(
+      (headers) => new Set(Object.keys(headers).map((name) => name.toLowerCase())).size === Object.keys(headers).length,
+      {
+        message: 'header names are case-insensitive: name each header once',
+      },
+    )
+    .optional(),
+  /** The variable holding the HMAC-SHA256 key; each request then carries `Baton-Timestamp` and `Baton-Signature`. */
+  secret_env: EnvironmentVariable.optional(),
+  /** Larger response bodies fail the attempt; reading stops at the limit. Default 1 MiB. */
+  max_response_bytes: z.int().min(1).max(HTTP_MAX_RESPONSE_BYTES_LIMIT).optional(),
+  /** Default timeout for every attempt on this capability; a step's own `timeout` wins. */
+  timeout: PositiveDuration.optional(),
+});
 
-export const EnvironmentVariable = z
-  .string()
-  .regex(
-    /^[A-Za-z_][A-Za-z0-9_]*$/,
-    'an environment variable name is letters, digits and _, not starting with a digit (for example `DEPLOY_URL`)',
-  );
+/** Capability kinds a plan file can declare. `function` capabilities are registered in code. */
+export const PlanCapability = z.discriminatedUnion('kind', [CommandCapability, HumanCapability, HttpCapability]);
 
 /** Limits a run (or one step) works within; every one is enforced before dispatch, except `secrets`, applied to what attempts report. */
 export const Constraints = z.strictObject({
@@ -319,6 +349,7 @@ export type Step = z.infer<typeof Step>;
 export type After = z.infer<typeof After>;
 export type PlanCapability = z.infer<typeof PlanCapability>;
 export type CommandCapability = z.infer<typeof CommandCapability>;
+export type HttpCapability = z.infer<typeof HttpCapability>;
 export type InputDeclaration = z.infer<typeof InputDeclaration>;
 export type InputType = z.infer<typeof InputType>;
 export type Constraints = z.infer<typeof Constraints>;
