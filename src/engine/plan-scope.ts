@@ -41,6 +41,6 @@ export function requirePlanScope(plan: Plan, granted: readonly ApiScope[], who: 
     throw new BatonError(ErrorCode.forbidden, `to ${action} plan "${plan.name}" needs the operate scope; ${has}`);
   throw new BatonError(
     ErrorCode.forbidden,
-    `plan "${plan.name}" declares capabilities that run programs on the server's machine (${hostCapabilities(plan).join(', ')}): to ${action} it needs the admin scope; ${has}. Have an admin do it, or route its steps to capabilities the server registers`,
+    `plan "${plan.name}" declares capabilities that act as the server's user, on its machine and network (${hostCapabilities(plan).join(', ')}): to ${action} it needs the admin scope; ${has}. Have an admin do it, or route its steps to capabilities the server registers`,
   );
 }

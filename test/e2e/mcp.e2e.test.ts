@@ -143,7 +143,7 @@ describe('baton mcp over stdio, with the SDK’s own client', () => {
     expect(preflight.text).toMatch(/execution +gate: approval by a person/);
     // The plan runs a program on the server: the agent (read, operate) may not submit it, whatever else it may do.
     expect(await refused(agent.client, 'submit_plan', { plan: PLAN, runId: 'release-1' })).toMatch(
-      /^forbidden: plan "handoff" declares capabilities that run programs on the server's machine \(builder \(command\)\): to submit it needs the admin scope; agent-1 has read, operate\./,
+      /^forbidden: plan "handoff" declares capabilities that act as the server's user, on its machine and network \(builder \(command\)\): to submit it needs the admin scope; agent-1 has read, operate\./,
     );
     expect(await ok(agent.client, 'list_runs', {})).toEqual({ runs: [] });
     // An operator submits it, and leaves once it waits at the gate: the run stays for the agent to resume.

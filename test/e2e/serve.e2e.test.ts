@@ -167,7 +167,7 @@ describe('baton serve: MCP at /mcp', () => {
       })) as { isError?: boolean; content: { text: string }[] };
       expect(forbidden.isError).toBe(true);
       expect(forbidden.content[0]!.text).toMatch(
-        /^forbidden: plan "toucher" declares capabilities that run programs on the server's machine \(touch \(command\)\): to submit it needs the admin scope; token:agent has read, operate\./,
+        /^forbidden: plan "toucher" declares capabilities that act as the server's user, on its machine and network \(touch \(command\)\): to submit it needs the admin scope; token:agent has read, operate\./,
       );
       expect(existsSync(touched)).toBe(false);
       expect(runCount()).toBe(runs);

@@ -40,7 +40,7 @@ describe('the scope a plan needs (requirePlanScope)', () => {
     expect(thrown).toMatchObject({
       code: 'forbidden',
       message: expect.stringMatching(
-        /^plan "programs" declares capabilities that run programs on the server's machine \(sh \(command\)\): to revise it needs the admin scope; mcp:agent has read, operate, approve\./,
+        /^plan "programs" declares capabilities that act as the server's user, on its machine and network \(sh \(command\)\): to revise it needs the admin scope; mcp:agent has read, operate, approve\./,
       ),
     });
     expect(() => requirePlanScope(people, ['read'], 'token:dash', 'submit')).toThrow(

@@ -28,7 +28,7 @@ function reviewThenTouch(file: string): Plan {
 }
 
 const REFUSED =
-  /^plan "(toucher|human)" declares capabilities that run programs on the server's machine \(touch \(command\)\): to (submit|revise|revert to) it needs the admin scope; token:operate has operate\./;
+  /^plan "(toucher|human)" declares capabilities that act as the server's user, on its machine and network \(touch \(command\)\): to (submit|revise|revert to) it needs the admin scope; token:operate has operate\./;
 
 describe('plans that run programs on the server need the admin scope, on every route that takes a plan', () => {
   it('submit: an operate token is a 403 that runs nothing and writes nothing; an admin token runs it', async () => {

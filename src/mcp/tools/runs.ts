@@ -235,7 +235,7 @@ export function registerRunTools(server: McpServer, session: McpSession): void {
       name: 'submit_plan',
       title: 'Submit a plan',
       description:
-        "Validates a plan and its inputs, runs the pre-flight (a plan that cannot run is refused and nothing is written), creates the run (recording the session's principal) and conducts it in this server. Waits up to `waitSeconds` (default 10) for it to end or to stop for a person or a signal, then reports where it is; a run still going goes on in the server (follow it with get_run_state). A plan that declares `command` capabilities (they run programs on the server's machine, as the server's user) needs the admin scope. Give the plan one way: `plan`, `source` or `file`. With `runId` of an existing run created from the same plan and inputs, that run is continued.",
+        "Validates a plan and its inputs, runs the pre-flight (a plan that cannot run is refused and nothing is written), creates the run (recording the session's principal) and conducts it in this server. Waits up to `waitSeconds` (default 10) for it to end or to stop for a person or a signal, then reports where it is; a run still going goes on in the server (follow it with get_run_state). A plan that declares capabilities other than `human` (commands, HTTP services, models, MCP tools: they act as the server's user, on its machine and network) needs the admin scope. Give the plan one way: `plan`, `source` or `file`. With `runId` of an existing run created from the same plan and inputs, that run is continued.",
       scope: Scope.operate,
       input: args({
         ...PlanArgs,
