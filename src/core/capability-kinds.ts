@@ -1,5 +1,5 @@
 import { durationToMs } from './plan/duration.js';
-import type { CapabilityKind, PlanCapability } from './plan/schema.js';
+import type { CapabilityKind, Plan, PlanCapability } from './plan/schema.js';
 
 /** What a plan's `capabilities.X` holds for kind K; `never` for a kind a plan cannot declare (functions are registered in code). */
 export type KindConfig<K extends CapabilityKind> = Extract<PlanCapability, { kind: K }>;
@@ -56,6 +56,11 @@ export interface KindDefinition<Config> {
    * refuses a template that does not compile or reads an input the plan does not declare.
    */
   templates?: (config: Config) => ConfigTemplate[];
+  /**
+   * Names of the environment variables whose values the config hands to what it runs (an API
+   * key, a header): secrets, redacted from everything an attempt reports like `constraints.secrets`.
+   */
+  secrets?: (config: Config) => string[];
 }
 
 /**
@@ -73,6 +78,12 @@ export const CAPABILITY_KINDS: { readonly [K in CapabilityKind]: KindDefinition<
   },
   function: { performer: 'machine', registeredInCode: true },
   human: { performer: 'person', registeredInCode: false },
+  mcp: {
+    performer: 'machine',
+    registeredInCode: false,
+    describe: (config) => (config.timeout === undefined ? {} : { timeoutMs: durationToMs(config.timeout) }),
+    secrets: ({ server }) => Object.values('url' in server ? (server.headers_env ?? {}) : (server.env_from ?? {})),
+  },
 };
 
 /** The table's entry for a plan's capability, typed for its config whichever kind it is. */
@@ -97,6 +108,19 @@ export function kindDescription(config: PlanCapability): KindDescription {
  */
 export function kindTemplates(config: PlanCapability): ConfigTemplate[] {
   return definitionOf(config).templates?.(config) ?? [];
+}
+
+/**
+ * The environment variables whose values are secrets in a run of `plan`: those its
+ * `constraints.secrets` names and those its capabilities' configs hand to what they run.
+ * @example
+ * planSecretNames({ ...plan, constraints: { secrets: ['DB_URL'] } }) // ['DB_URL', ...the kinds' names]
+ */
+export function planSecretNames(plan: Plan): string[] {
+  const names = new Set(plan.constraints?.secrets);
+  for (const config of Object.values(plan.capabilities ?? {}))
+    for (const name of definitionOf(config).secrets?.(config) ?? []) names.add(name);
+  return [...names];
 }
 
 /**

@@ -45,6 +45,7 @@ export {
   planJsonSchema,
   type CommandCapability,
   type InputDeclaration,
+  type McpCapability,
   type Plan,
   type PlanCapability,
   type Step,
@@ -53,6 +54,7 @@ export { buildRegistry, type CapabilityDescriptor, type Registry } from './regis
 export {
   awaitsPerson,
   CAPABILITY_KINDS,
+  planSecretNames,
   runsOnlyWhereRegistered,
   type KindConfig,
   type KindDefinition,

@@ -1,4 +1,4 @@
-import { stepScope, type JsonObject, type Plan, type StepError } from '../core/index.js';
+import { planSecretNames, stepScope, type JsonObject, type Plan, type StepError } from '../core/index.js';
 import { AbortReason, CapabilityFailure, type CapabilityRunner } from '../capabilities/index.js';
 import type { WorkItem, WorkKey, WorkOutcome } from '../store/index.js';
 import { AttemptScratch, type ArtifactStore } from './artifacts/index.js';
@@ -189,7 +189,7 @@ export class Executor {
     // The one place between a capability and anything that keeps or shows what it said: the
     // ledger, the work queue, logs and streams all get the outcome from here. The values are
     // read now, from this process's environment, which is what the capability ran with.
-    outcome = redact(outcome, secretValues(process.env, this.secretNames, plan?.constraints?.secrets));
+    outcome = redact(outcome, secretValues(process.env, this.secretNames, plan && planSecretNames(plan)));
     this.running.delete(keyOf(item));
     if (!running.dropped) this.options.report(item, outcome);
     this.pump();
