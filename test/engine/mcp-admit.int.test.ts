@@ -1,5 +1,8 @@
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { BatonError, ErrorCode, PlanError, type Plan } from '../../src/core/index.js';
 import { CapabilityFailure, runnerFromPlan, type Invocation } from '../../src/capabilities/index.js';
@@ -18,6 +21,20 @@ function planStartingProgram(marker: string): Plan {
     steps: { a: { capability: 'tools' } },
   };
 }
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** A TCP port nobody listens on now. */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+const invocation = (input: unknown, scope: string[] | null, signal = new AbortController().signal): Invocation =>
+  ({ runId: 'r', step: 'a', attemptId: 'a/1', idempotencyKey: 'r/a', input, inputs: {}, scope, signal }) as never;
 
 const forbidden = (): never => {
   throw new BatonError(ErrorCode.forbidden, 'needs the admin scope');
@@ -62,22 +79,49 @@ describe('admitting a plan with mcp capabilities', () => {
     ]);
 
     const runner = runnerFromPlan('remote', plan.capabilities!.remote!, plan)!;
-    const invocation = {
-      runId: 'r',
-      step: 'a',
-      attemptId: 'a/1',
-      idempotencyKey: 'r/a',
-      input: {},
-      inputs: {},
-      scope: ['api.example.com'],
-      signal: new AbortController().signal,
-    } as unknown as Invocation;
-    const failure = await runner.invoke(invocation).catch((error: unknown) => error);
+    const failure = await runner.invoke(invocation({}, ['api.example.com'])).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(CapabilityFailure);
     expect((failure as CapabilityFailure).error).toMatchObject({
       type: 'scope',
       retryable: false,
       detail: { server: 'http://127.0.0.1:9/mcp', tool: 'any' },
     });
+  });
+
+  it('calls a tool over streamable HTTP on the reference server, and refuses a tool it lacks', async () => {
+    const port = await freePort();
+    const server = spawn(join(ROOT, 'node_modules/.bin/mcp-server-everything'), ['streamableHttp'], {
+      env: { ...process.env, PORT: String(port) },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.stderr.on('data', (chunk: Buffer) => {
+          if (chunk.toString().includes('listening on port')) resolve();
+        });
+        server.on('exit', (code) => reject(new Error(`the server exited with ${code}`)));
+      });
+      const url = `http://127.0.0.1:${port}/mcp`;
+      const plan = (tool: string): Plan => ({
+        baton: 1,
+        name: 'mcp-http',
+        capabilities: { remote: { kind: 'mcp', skills: {}, server: { url }, tool } },
+        steps: { a: { capability: 'remote' } },
+      });
+      const admitted = await admit({ data: plan('echo') }, {}, []);
+      const runner = runnerFromPlan('remote', admitted.plan.capabilities!.remote!, admitted.plan)!;
+      await expect(runner.invoke(invocation({ message: 'over http' }, [`http://127.0.0.1:${port}`]))).resolves.toBe(
+        'Echo: over http',
+      );
+      const refused = await admit({ data: plan('nope') }, {}, []).catch((error: unknown) => error);
+      expect((refused as PlanError).issues).toEqual([
+        {
+          path: ['capabilities', 'remote', 'tool'],
+          message: expect.stringMatching(new RegExp(`^MCP server ${url} offers no tool "nope"; it offers: echo, `)),
+        },
+      ]);
+    } finally {
+      server.kill();
+    }
   });
 });
