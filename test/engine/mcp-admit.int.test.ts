@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { BatonError, ErrorCode, PlanError, type Plan } from '../../src/core/index.js';
-import { CapabilityFailure, runnerFromPlan, type Invocation } from '../../src/capabilities/index.js';
+import { AbortReason, CapabilityFailure, runnerFromPlan, type Invocation } from '../../src/capabilities/index.js';
 import { admit, scopeForPlan } from '../../src/engine/index.js';
 import { tempDir } from '../support/temp.js';
 
@@ -35,6 +35,19 @@ async function freePort(): Promise<number> {
 
 const invocation = (input: unknown, scope: string[] | null, signal = new AbortController().signal): Invocation =>
   ({ runId: 'r', step: 'a', attemptId: 'a/1', idempotencyKey: 'r/a', input, inputs: {}, scope, signal }) as never;
+
+/** Whether a process whose command line holds `marker` is running (Linux: /proc). */
+function running(marker: string): boolean {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .some((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(marker);
+      } catch {
+        return false; // it ended while we looked
+      }
+    });
+}
 
 const forbidden = (): never => {
   throw new BatonError(ErrorCode.forbidden, 'needs the admin scope');
@@ -123,5 +136,25 @@ describe('admitting a plan with mcp capabilities', () => {
     } finally {
       server.kill();
     }
+  });
+
+  it('stops the stdio server when an attempt times out, and says it timed out', async () => {
+    const marker = `baton-mcp-timeout-${process.pid}`;
+    const server = { command: [join(ROOT, 'node_modules/.bin/mcp-server-everything'), 'stdio', marker] };
+    const plan: Plan = {
+      baton: 1,
+      name: 'mcp-timeout',
+      capabilities: { slow: { kind: 'mcp', skills: {}, server, tool: 'trigger-long-running-operation' } },
+      steps: { a: { capability: 'slow' } },
+    };
+    const runner = runnerFromPlan('slow', plan.capabilities!.slow!, plan)!;
+    const controller = new AbortController();
+    const attempt = runner.invoke(invocation({ duration: 60, steps: 60 }, null, controller.signal));
+    // Once the server runs (a fixed wait would be a race on a busy machine), the attempt times out.
+    while (!running(marker)) await new Promise((resolve) => setTimeout(resolve, 50));
+    controller.abort(AbortReason.timeout);
+    const failure = await attempt.catch((error: unknown) => error);
+    expect((failure as CapabilityFailure).error).toMatchObject({ type: 'timeout', retryable: true });
+    expect(running(marker)).toBe(false);
   });
 });
