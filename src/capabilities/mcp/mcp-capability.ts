@@ -1,8 +1,13 @@
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { durationToMs, type CapabilityDescriptor, type Json, type McpCapability } from '../../core/index.js';
 import { AbortReason, CapabilityFailure, type CapabilityRunner, type Invocation } from '../types.js';
-import { connectMcpServer, describeMcpServer, serverOutsideScope, UNBOUNDED_REQUEST_MS } from './mcp-connection.js';
+import {
+  connectMcpServer,
+  describeMcpServer,
+  serverOutsideScope,
+  UNBOUNDED_REQUEST_MS,
+  type McpConnection,
+} from './mcp-connection.js';
 import { toolErrorText, toolOutput } from './mcp-tool-result.js';
 
 /** The end of a stdio server's stderr kept for a failure's detail, like a command's. */
@@ -45,13 +50,17 @@ async function callTool({ server, tool }: McpCapability, invocation: Invocation)
   const keepStderr = (text: string): void => {
     stderr = (stderr + text).slice(-STDERR_TAIL_CHARS);
   };
-  let client: Client | undefined;
+  let connection: McpConnection | undefined;
   try {
-    client = await connectMcpServer(server, { signal: invocation.signal, stderr: keepStderr });
-    const result = await client.callTool({ name: tool, arguments: input as Record<string, unknown> }, undefined, {
-      signal: invocation.signal,
-      timeout: UNBOUNDED_REQUEST_MS,
-    });
+    connection = await connectMcpServer(server, { signal: invocation.signal, stderr: keepStderr });
+    const result = await connection.client.callTool(
+      { name: tool, arguments: input as Record<string, unknown> },
+      undefined,
+      {
+        signal: invocation.signal,
+        timeout: UNBOUNDED_REQUEST_MS,
+      },
+    );
     if (result.isError === true) fail('tool_error', `${tool}: ${toolErrorText(result)}`, false);
     return toolOutput(result);
   } catch (error) {
@@ -76,7 +85,7 @@ async function callTool({ server, tool }: McpCapability, invocation: Invocation)
     return fail('connection', `MCP server ${call.server}, tool ${tool}: ${message}`, true, { stderr });
   } finally {
     // Stops a stdio server (and waits for it), so nothing of the attempt outlives it.
-    await client?.close().catch(() => {});
+    await connection?.close();
   }
 }
 

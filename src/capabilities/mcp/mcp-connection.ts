@@ -70,24 +70,42 @@ function transportFor(server: McpServer, stderr: (text: string) => void): Transp
   return transport;
 }
 
+/** A client connected to an MCP server, and how to let go of it. */
+export interface McpConnection {
+  client: Client;
+  /** Closes the connection; for a stdio server, resolves once its process has ended. */
+  close(): Promise<void>;
+}
+
 /**
- * A client connected to the server (started, for a stdio one), or a thrown error saying why
- * not. The caller closes it, which stops a stdio server.
+ * A connection to the server (started, for a stdio one), or a thrown error saying why not; a
+ * stdio server started for a connection that failed has ended when the error is thrown. The
+ * caller closes it.
  * @example
- * const client = await connectMcpServer({ command: ['mcp-server-memory'] }, { signal });
- * try { await client.listTools(); } finally { await client.close(); }
+ * const { client, close } = await connectMcpServer({ command: ['mcp-server-memory'] }, { signal });
+ * try { await client.listTools(); } finally { await close(); }
  */
 export async function connectMcpServer(
   server: McpServer,
   options: { signal: AbortSignal; stderr?: (text: string) => void },
-): Promise<Client> {
+): Promise<McpConnection> {
   const client = new Client({ name: 'baton', version: '0.1.0' });
   const transport = transportFor(server, options.stderr ?? (() => {}));
-  try {
-    await client.connect(transport, { signal: options.signal, timeout: UNBOUNDED_REQUEST_MS });
-  } catch (error) {
+  // The SDK closes a connection whose start failed without waiting for the server to end, and
+  // forgets its process: the end of the process is awaited here, so none outlives its attempt.
+  const ended = new Promise<void>((resolve) => (transport.onclose = resolve));
+  const connecting = client.connect(transport, { signal: options.signal, timeout: UNBOUNDED_REQUEST_MS });
+  // Read now: the SDK spawns synchronously in connect, and clears the process once it closes.
+  const started = transport instanceof StdioClientTransport && transport.pid !== null;
+  const close = async (): Promise<void> => {
     await client.close().catch(() => {});
+    if (started) await ended;
+  };
+  try {
+    await connecting;
+  } catch (error) {
+    await close();
     throw error;
   }
-  return client;
+  return { client, close };
 }

@@ -1,7 +1,13 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { McpCapability, PlanIssue } from '../../core/index.js';
 import type { CapabilityCheckContext } from '../kind.js';
-import { connectMcpServer, describeMcpServer, serverOutsideScope, UNBOUNDED_REQUEST_MS } from './mcp-connection.js';
+import {
+  connectMcpServer,
+  describeMcpServer,
+  serverOutsideScope,
+  UNBOUNDED_REQUEST_MS,
+  type McpConnection,
+} from './mcp-connection.js';
 
 /** Tools named in a refusal: enough to spot a typo, short enough to read on a terminal. */
 const TOOLS_LISTED = 40;
@@ -22,10 +28,10 @@ export async function checkMcpTool(
   const outside = serverOutsideScope(server, scope);
   if (outside !== null) return [{ path: ['server'], message: `the run's scope refuses the MCP server: ${outside}` }];
   const name = describeMcpServer(server);
-  let client: Client | undefined;
+  let connection: McpConnection | undefined;
   try {
-    client = await connectMcpServer(server, { signal });
-    const offered = await listToolNames(client, signal);
+    connection = await connectMcpServer(server, { signal });
+    const offered = await listToolNames(connection.client, signal);
     if (offered.includes(tool)) return [];
     const listed = offered.length > TOOLS_LISTED ? [...offered.slice(0, TOOLS_LISTED), '...'] : offered;
     const offers = offered.length === 0 ? 'it offers none' : `it offers: ${listed.join(', ')}`;
@@ -34,7 +40,7 @@ export async function checkMcpTool(
     const why = signal.aborted ? 'it did not answer in time' : error instanceof Error ? error.message : String(error);
     return [{ path: ['server'], message: `cannot reach MCP server ${name} to check tool "${tool}": ${why}` }];
   } finally {
-    await client?.close().catch(() => {});
+    await connection?.close();
   }
 }
 
