@@ -1,8 +1,8 @@
 export { commandRunner, killRunningCommands } from './command/command-capability.js';
 export { httpRunner } from './http/http-capability.js';
 export { requestSignature } from './http/http-signature.js';
-export { CAPABILITY_KIND_PLUGINS, preflightInPlanDirectory, runnerFromPlan } from './kinds.js';
-export type { CapabilityKindPlugin } from './kind.js';
+export { CAPABILITY_KIND_PLUGINS, checkCapabilities, preflightInPlanDirectory, runnerFromPlan } from './kinds.js';
+export type { CapabilityCheckContext, CapabilityKindPlugin } from './kind.js';
 export {
   functionRunner,
   NonRetryableError,

@@ -32,4 +32,20 @@ export interface CapabilityKindPlugin<K extends CapabilityKind> {
    * run with; issue paths are below `capabilities.<id>`.
    */
   preflight?: (config: KindConfig<K>, planDirectory: string) => { config: KindConfig<K>; issues: PlanIssue[] };
+  /**
+   * Pre-flight against the world, when a run is admitted and before anything is written: asks
+   * what the config names whether it can do the work (an MCP server whether it offers the tool)
+   * and reports what it cannot, with the reason, so the plan is refused (fail closed). It may
+   * start programs and open connections, so callers authorize the plan first; it must stop
+   * when `context.signal` aborts. Issue paths are below `capabilities.<id>`.
+   */
+  check?: (config: KindConfig<K>, context: CapabilityCheckContext) => Promise<PlanIssue[]>;
+}
+
+/** What a kind's live pre-flight check (`check`) may touch and how long it has. */
+export interface CapabilityCheckContext {
+  /** The run's `constraints.scope`, or null when it declares none. */
+  scope: readonly string[] | null;
+  /** Aborted when the check has taken too long. */
+  signal: AbortSignal;
 }

@@ -4,6 +4,7 @@ import { functionKind } from './function/function-kind.js';
 import { humanKind } from './human/human-kind.js';
 import { httpKind } from './http/http-kind.js';
 import type { CapabilityKindPlugin } from './kind.js';
+import { mcpKind } from './mcp/mcp-kind.js';
 import type { CapabilityRunner } from './types.js';
 
 /**
@@ -15,7 +16,15 @@ export const CAPABILITY_KIND_PLUGINS: { readonly [K in CapabilityKind]: Capabili
   function: functionKind,
   human: humanKind,
   http: httpKind,
+  mcp: mcpKind,
 };
+
+/**
+ * How long the live checks of one plan's capabilities may take together: a server that never
+ * answers refuses the plan instead of holding its submitter. Generous for a cold `npx`-started
+ * server on a busy machine; a server that answers at all answers in about a second.
+ */
+const CAPABILITY_CHECK_TIMEOUT_MS = 30_000;
 
 /** The plug-in of a plan capability's kind, typed for its config whichever kind it is. */
 function pluginOf(config: PlanCapability): CapabilityKindPlugin<PlanCapability['kind']> {
@@ -44,4 +53,25 @@ export function preflightInPlanDirectory(
   planDirectory: string,
 ): { config: PlanCapability; issues: PlanIssue[] } {
   return pluginOf(config).preflight?.(config, planDirectory) ?? { config, issues: [] };
+}
+
+/**
+ * The live pre-flight of every capability a plan declares whose kind has one (an MCP server
+ * asked for its tools), run at once and bounded by one timeout: what the world says is wrong,
+ * with paths from the plan's root. A check that throws is an issue too (fail closed).
+ * @example
+ * const issues = await checkCapabilities(plan); // [{ path: ['capabilities', 'fs', 'tool'], message: ... }]
+ */
+export async function checkCapabilities(plan: Plan): Promise<PlanIssue[]> {
+  const signal = AbortSignal.timeout(CAPABILITY_CHECK_TIMEOUT_MS);
+  const scope = plan.constraints?.scope ?? null;
+  const checks = Object.entries(plan.capabilities ?? {}).map(async ([id, config]): Promise<PlanIssue[]> => {
+    const check = pluginOf(config).check;
+    if (check === undefined) return [];
+    const issues = await check(config, { scope, signal }).catch((error: unknown) => [
+      { path: [], message: `cannot check it: ${error instanceof Error ? error.message : String(error)}` },
+    ]);
+    return issues.map((issue) => ({ ...issue, path: ['capabilities', id, ...issue.path] }));
+  });
+  return (await Promise.all(checks)).flat();
 }

@@ -89,6 +89,13 @@ export const CAPABILITY_KINDS: { readonly [K in CapabilityKind]: KindDefinition<
       ...(config.secret_env === undefined ? [] : [config.secret_env]),
     ],
   },
+  mcp: {
+    performer: 'machine',
+    registeredInCode: false,
+    describe: (config) => (config.timeout === undefined ? {} : { timeoutMs: durationToMs(config.timeout) }),
+    secretVariables: ({ server }) =>
+      Object.values('url' in server ? (server.headers_env ?? {}) : (server.env_from ?? {})),
+  },
 };
 
 /** The table's entry for a plan's capability, typed for its config whichever kind it is. */

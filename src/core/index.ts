@@ -46,6 +46,7 @@ export {
   type CommandCapability,
   type HttpCapability,
   type InputDeclaration,
+  type McpCapability,
   type Plan,
   type PlanCapability,
   type Step,

@@ -1,6 +1,7 @@
 import {
   buildRegistry,
   checkPlan,
+  PlanError,
   parsePlan,
   preflight,
   resolveInputs,
@@ -11,6 +12,7 @@ import {
   type PreflightReport,
   type Registry,
 } from '../core/index.js';
+import { checkCapabilities } from '../capabilities/index.js';
 import { hashPlan } from '../ledger/index.js';
 import { readPlanFile } from './plan-file.js';
 import { refuseUnfitPlan } from './refuse-unfit.js';
@@ -26,6 +28,16 @@ export type PlanSource =
   | { file: string }
   | { text: string; /** Names the text in errors (`name:line:col`); default `plan`. */ name?: string }
   | { data: unknown };
+
+/** How a surface admits a plan for someone. */
+export interface AdmitOptions {
+  /**
+   * Throws when the caller may not submit this plan (`requirePlanScope`). Called once the plan
+   * is valid and before its capabilities are checked live, which may start a server program:
+   * a caller who may not run programs on this machine must not get one started by pre-flight.
+   */
+  authorize?: (plan: Plan) => void;
+}
 
 /** The inputs given for a run: typed values (library, API), or text to read by the declared types (CLI). */
 export interface GivenInputs {
@@ -54,8 +66,10 @@ export interface AdmittedRun {
  * Validates a plan and the inputs given for it against the plan's capabilities and those
  * `registered` in code, and runs the pre-flight: everything that can refuse a run before the
  * store is touched, done once for every surface (`baton run`, `Baton.submit`, HTTP, MCP).
- * Throws PlanError or InputError; a plan with pre-flight problems is admitted with them in
- * its report (a dry run shows them), and `refuseUnfit` refuses it.
+ * Then each capability whose kind can is checked against the world (an MCP server is asked
+ * whether it offers the tool), after `options.authorize` let the caller submit the plan.
+ * Throws PlanError (also for what the live checks found) or InputError; a plan with pre-flight
+ * problems is admitted with them in its report (a dry run shows them), and `refuseUnfit` refuses it.
  * @example
  * const run = await admit({ file: 'deploy.yaml' }, { inputText: { env: 'prod' } }, []);
  * refuseUnfit(run); // throws when pre-flight found problems
@@ -64,6 +78,7 @@ export async function admit(
   source: PlanSource | Plan,
   given: GivenInputs,
   registered: readonly CapabilityDescriptor[],
+  options: AdmitOptions = {},
 ): Promise<AdmittedRun> {
   let registry: Registry | undefined;
   // Validation needs the registry; it is built here, once, and kept for the run.
@@ -80,6 +95,9 @@ export async function admit(
     { fromText: given.inputText !== undefined },
   );
   const runRegistry = registry ?? buildRegistry(plan, registered);
+  options.authorize?.(plan);
+  const issues = await checkCapabilities(plan);
+  if (issues.length > 0) throw new PlanError(issues.map((issue) => ({ ...issue, ...planFileOf(source) })));
   return {
     [admitted]: true,
     plan,
@@ -88,6 +106,11 @@ export async function admit(
     inputs,
     preflight: preflight(plan, runRegistry),
   };
+}
+
+/** The file a plan came from, for issues found after it was read (they name it, without a line). */
+function planFileOf(source: PlanSource | Plan): { file?: string } {
+  return 'file' in source ? { file: source.file } : 'text' in source ? { file: source.name ?? 'plan' } : {};
 }
 
 /** Whether `value` came from `admit` (and so needs no checking again). */

@@ -59,7 +59,15 @@ import { verifyRun } from './verify-run.js';
 import { summarizeRuns, type RunSummary } from './run-view.js';
 import { checkRunId, newRunId } from './run-id.js';
 import { refuseUnfitPlan } from './refuse-unfit.js';
-import { admit, isAdmitted, refuseUnfit, type AdmittedRun, type GivenInputs, type PlanSource } from './admit.js';
+import {
+  admit,
+  isAdmitted,
+  refuseUnfit,
+  type AdmitOptions,
+  type AdmittedRun,
+  type GivenInputs,
+  type PlanSource,
+} from './admit.js';
 import { artifactsRoot, databaseFile, workspaceHome } from './workspace.js';
 import type {
   BatonOptions,
@@ -487,8 +495,8 @@ export class Baton {
    * const run = await baton.admit({ text: yaml, name: 'request' }, { inputs: { n: 3 } });
    * if (run.preflight.problems.length === 0) await baton.submit(run);
    */
-  admit(source: PlanSource | Plan, given: GivenInputs = {}): Promise<AdmittedRun> {
-    return admit(source, given, this.registered());
+  admit(source: PlanSource | Plan, given: GivenInputs = {}, options: AdmitOptions = {}): Promise<AdmittedRun> {
+    return admit(source, given, this.registered(), options);
   }
 
   /** A plan given to `submit`: admitted already, or a file path (a string, for compatibility) or plan data. */

@@ -11,7 +11,15 @@ export {
 export { checkContextText, ContextEntrySchema, type WorkspaceContext } from './context.js';
 export { displayStatus, RunHandle, summarize, type RunResult } from './run-handle.js';
 export { workspaceHome, databaseFile } from './workspace.js';
-export { admit, isAdmitted, refuseUnfit, type AdmittedRun, type GivenInputs, type PlanSource } from './admit.js';
+export {
+  admit,
+  isAdmitted,
+  refuseUnfit,
+  type AdmitOptions,
+  type AdmittedRun,
+  type GivenInputs,
+  type PlanSource,
+} from './admit.js';
 export { loadPlanFile } from './plan-file.js';
 export { refuseUnfitPlan } from './refuse-unfit.js';
 export { checkRunId } from './run-id.js';

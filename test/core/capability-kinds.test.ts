@@ -53,6 +53,7 @@ describe('capability kinds as a table', () => {
       ['function', false],
       ['human', true],
       ['http', false],
+      ['mcp', false],
     ]);
     expect(awaitsPerson(undefined)).toBe(false);
     expect(awaitsPerson({ kind: 'teleport' })).toBe(false);

@@ -80,7 +80,7 @@ export const EnvironmentVariable = z
     'an environment variable name is letters, digits and _, not starting with a digit (for example `DEPLOY_URL`)',
   );
 
-export const CapabilityKind = z.enum(['command', 'function', 'human', 'http']);
+export const CapabilityKind = z.enum(['command', 'function', 'human', 'http', 'mcp']);
 
 /** What every capability kind can declare besides its skills. */
 const capabilityTerms = {
@@ -142,8 +142,49 @@ export const HttpCapability = z.strictObject({
   timeout: PositiveDuration.optional(),
 });
 
+/** An MCP server Baton starts and talks to over stdin/stdout. */
+export const McpStdioServer = z.strictObject({
+  /** argv of the server, never a shell string; a relative program or path is relative to `cwd`. */
+  command: z.array(z.string().min(1)).min(1, 'command needs at least the program to run'),
+  /**
+   * Variables the server gets, each from a variable of Baton's environment (`{ API_KEY: MY_API_KEY }`),
+   * besides a few harmless ones (PATH, HOME, ...): never the rest of Baton's environment. Names only:
+   * the values are secrets, redacted from everything an attempt reports.
+   */
+  env_from: z.record(EnvironmentVariable, EnvironmentVariable).optional(),
+  /** The directory the server runs in; in a plan file relative to the plan file's directory (default: it). */
+  cwd: z.string().min(1, "cwd cannot be empty (leave it out for the plan file's directory)").optional(),
+});
+
+/** An MCP server Baton reaches over streamable HTTP. */
+export const McpHttpServer = z.strictObject({
+  url: z.url({ protocol: /^https?$/, error: 'url is an http(s) URL of an MCP endpoint' }),
+  /**
+   * Request headers, each set to the value of a variable of Baton's environment
+   * (`{ Authorization: MCP_AUTHORIZATION }`). Names only: the values are secrets, redacted from
+   * everything an attempt reports.
+   */
+  headers_env: z.record(z.string().regex(/^[A-Za-z0-9-]+$/, 'a header name'), EnvironmentVariable).optional(),
+});
+
+/** One call of one tool on an MCP server: the step's input is the tool's arguments. */
+export const McpCapability = z.strictObject({
+  kind: z.literal('mcp'),
+  ...capabilityTerms,
+  server: z.union([McpStdioServer, McpHttpServer]),
+  /** The tool to call; pre-flight refuses the plan when the server does not offer it. */
+  tool: z.string().min(1, 'tool names the tool the server offers'),
+  /** Default timeout for every attempt on this capability; a step's own `timeout` wins. */
+  timeout: PositiveDuration.optional(),
+});
+
 /** Capability kinds a plan file can declare. `function` capabilities are registered in code. */
-export const PlanCapability = z.discriminatedUnion('kind', [CommandCapability, HumanCapability, HttpCapability]);
+export const PlanCapability = z.discriminatedUnion('kind', [
+  CommandCapability,
+  HumanCapability,
+  HttpCapability,
+  McpCapability,
+]);
 
 /** Limits a run (or one step) works within; every one is enforced before dispatch, except `secrets`, applied to what attempts report. */
 export const Constraints = z.strictObject({
@@ -350,6 +391,7 @@ export type After = z.infer<typeof After>;
 export type PlanCapability = z.infer<typeof PlanCapability>;
 export type CommandCapability = z.infer<typeof CommandCapability>;
 export type HttpCapability = z.infer<typeof HttpCapability>;
+export type McpCapability = z.infer<typeof McpCapability>;
 export type InputDeclaration = z.infer<typeof InputDeclaration>;
 export type InputType = z.infer<typeof InputType>;
 export type Constraints = z.infer<typeof Constraints>;

@@ -249,10 +249,11 @@ export function registerRunTools(server: McpServer, session: McpSession): void {
       output: RunOutcome,
     },
     async ({ plan, source, file, inputs, runId, waitSeconds }) => {
-      const run = await baton.admit(planSource(session, { plan, source, file }), {
-        inputs: (inputs ?? {}) as Record<string, Json>,
-      });
-      requirePlanScope(run.plan, session.scopes, principal, 'submit');
+      const run = await baton.admit(
+        planSource(session, { plan, source, file }),
+        { inputs: (inputs ?? {}) as Record<string, Json> },
+        { authorize: (checked) => requirePlanScope(checked, session.scopes, principal, 'submit') },
+      );
       const handle = await baton.submit(run, { by: principal, ...(runId !== undefined && { runId }) });
       const outcome = await awaitOutcome(handle, waitSeconds);
       return { value: outcome, summary: outcomeSummary(outcome) };

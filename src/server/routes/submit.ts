@@ -47,8 +47,11 @@ export function submitRoutes({ baton, appends }: RouteDeps): Route[] {
         },
       },
       handle: async ({ c, body, principal }) => {
-        const run = await baton.admit(planSourceOf(body.plan), { inputs: body.inputs ?? {} });
-        requirePlanScope(run.plan, principal.scopes, principal.by, 'submit');
+        const run = await baton.admit(
+          planSourceOf(body.plan),
+          { inputs: body.inputs ?? {} },
+          { authorize: (plan) => requirePlanScope(plan, principal.scopes, principal.by, 'submit') },
+        );
         const existed = body.runId !== undefined && (await baton.findRun(body.runId)) !== undefined;
         const handle = await baton.submit(run, {
           wait: true,
