@@ -3,6 +3,7 @@ import { commandKind } from './command/command-kind.js';
 import { functionKind } from './function/function-kind.js';
 import { humanKind } from './human/human-kind.js';
 import type { CapabilityKindPlugin } from './kind.js';
+import { llmKind } from './llm/llm-kind.js';
 import type { CapabilityRunner } from './types.js';
 
 /**
@@ -13,6 +14,7 @@ export const CAPABILITY_KIND_PLUGINS: { readonly [K in CapabilityKind]: Capabili
   command: commandKind,
   function: functionKind,
   human: humanKind,
+  llm: llmKind,
 };
 
 /** The plug-in of a plan capability's kind, typed for its config whichever kind it is. */

@@ -1,3 +1,4 @@
+import { llmDescription } from './llm-worst-case.js';
 import { durationToMs } from './plan/duration.js';
 import type { CapabilityKind, PlanCapability } from './plan/schema.js';
 
@@ -56,6 +57,11 @@ export interface KindDefinition<Config> {
    * refuses a template that does not compile or reads an input the plan does not declare.
    */
   templates?: (config: Config) => ConfigTemplate[];
+  /**
+   * The environment variables the config names whose values are secrets (an API key): redacted
+   * from everything an attempt reports, whatever their names, like a plan's `constraints.secrets`.
+   */
+  secretVariables?: (config: Config) => string[];
 }
 
 /**
@@ -73,6 +79,13 @@ export const CAPABILITY_KINDS: { readonly [K in CapabilityKind]: KindDefinition<
   },
   function: { performer: 'machine', registeredInCode: true },
   human: { performer: 'person', registeredInCode: false },
+  llm: {
+    performer: 'machine',
+    registeredInCode: false,
+    describe: llmDescription,
+    templates: (config) => (config.prompt === undefined ? [] : [{ path: ['prompt'], text: config.prompt }]),
+    secretVariables: (config) => (config.api_key_env === undefined ? [] : [config.api_key_env]),
+  },
 };
 
 /** The table's entry for a plan's capability, typed for its config whichever kind it is. */
@@ -97,6 +110,17 @@ export function kindDescription(config: PlanCapability): KindDescription {
  */
 export function kindTemplates(config: PlanCapability): ConfigTemplate[] {
   return definitionOf(config).templates?.(config) ?? [];
+}
+
+/**
+ * The environment variables a plan's capabilities name as holding secrets (API keys), for redaction.
+ * @example
+ * planSecretVariables(plan) // ['OPENAI_API_KEY']
+ */
+export function planSecretVariables(plan: { capabilities?: Record<string, PlanCapability> | undefined }): string[] {
+  return Object.values(plan.capabilities ?? {}).flatMap(
+    (config) => definitionOf(config).secretVariables?.(config) ?? [],
+  );
 }
 
 /**

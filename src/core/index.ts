@@ -19,6 +19,7 @@ export {
   type AgentStatus,
   type HandoffParty,
   type ReportedCandidate,
+  type TokenUsage,
 } from './events.js';
 export {
   BatonError,
@@ -44,15 +45,18 @@ export {
   Plan as PlanSchema,
   planJsonSchema,
   type CommandCapability,
+  type LlmCapability,
   type InputDeclaration,
   type Plan,
   type PlanCapability,
   type Step,
 } from './plan/schema.js';
 export { buildRegistry, type CapabilityDescriptor, type Registry } from './registry.js';
+export { llmCost, llmTokenBounds } from './llm-worst-case.js';
 export {
   awaitsPerson,
   CAPABILITY_KINDS,
+  planSecretVariables,
   runsOnlyWhereRegistered,
   type KindConfig,
   type KindDefinition,
