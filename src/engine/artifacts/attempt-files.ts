@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { open, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ArtifactRef, TokenUsage } from '../../core/index.js';
+import { addTokens, type ArtifactRef, type TokenUsage } from '../../core/index.js';
 import { CapabilityFailure, type AttemptFiles } from '../../capabilities/index.js';
 import type { ArtifactStore } from './store.js';
 
@@ -84,13 +84,7 @@ export class AttemptScratch implements AttemptFiles {
   }
 
   reportUsage(usage: TokenUsage): void {
-    const sum = (a: number | undefined, b: number | undefined): number => (a ?? 0) + (b ?? 0);
-    const cached = sum(this.tokens?.cachedInputTokens, usage.cachedInputTokens);
-    this.tokens = {
-      inputTokens: sum(this.tokens?.inputTokens, usage.inputTokens),
-      outputTokens: sum(this.tokens?.outputTokens, usage.outputTokens),
-      ...(cached > 0 && { cachedInputTokens: cached }),
-    };
+    this.tokens = addTokens(this.tokens, usage);
   }
 
   /** The tokens the attempt reported it used, or undefined when it reported none (not a model call). */
