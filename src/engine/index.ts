@@ -27,7 +27,15 @@ export {
   type HandoffStepReport,
 } from './handoff.js';
 export { defaultPrincipal } from './owner.js';
-export { runView, stepRows, summarizeRuns, type RunSummary, type RunView, type StepRow } from './run-view.js';
+export {
+  runTokens,
+  runView,
+  stepRows,
+  summarizeRuns,
+  type RunSummary,
+  type RunView,
+  type StepRow,
+} from './run-view.js';
 export { API_SCOPES, type ApiScope, type ApiToken } from '../core/index.js';
 export {
   allows,
