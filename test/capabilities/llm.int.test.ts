@@ -4,6 +4,7 @@ import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { streamText } from 'ai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createBaton, type Baton } from '../../src/index.js';
+import type { LlmCapability } from '../../src/core/index.js';
 import { runView } from '../../src/engine/index.js';
 import { routingLog } from '../../src/ledger/index.js';
 import { startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.js';
@@ -26,10 +27,14 @@ afterEach(() => {
   fake.reply();
 });
 
-function model(name: string, price: { input_per_mtok: number; output_per_mtok: number }, extra = {}) {
+function model(
+  name: string,
+  price: { input_per_mtok: number; output_per_mtok: number },
+  extra: Partial<LlmCapability> = {},
+): LlmCapability {
   return {
-    kind: 'llm',
-    provider: 'openai-compatible',
+    kind: 'llm' as const,
+    provider: 'openai-compatible' as const,
     base_url: fake.url,
     model: name,
     skills: { summarize: 0.9 },

@@ -52,6 +52,7 @@ describe('capability kinds as a table', () => {
       ['command', false],
       ['function', false],
       ['human', true],
+      ['llm', false],
     ]);
     expect(awaitsPerson(undefined)).toBe(false);
     expect(awaitsPerson({ kind: 'http' })).toBe(false);
