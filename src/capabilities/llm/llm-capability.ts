@@ -89,7 +89,7 @@ function answerSchema(outputSchema: Record<string, Json>): Schema<Json> {
       const parsed = check.safeParse(value);
       return parsed.success
         ? { success: true, value: parsed.data as Json }
-        : { success: false, error: new Error(z.prettifyError(parsed.error).replaceAll('\n', '; ')) };
+        : { success: false, error: new Error(z.prettifyError(parsed.error).replace(/\n\s*/g, ' ')) };
     },
   });
 }

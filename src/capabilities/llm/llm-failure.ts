@@ -17,6 +17,13 @@ function shortMessage(text: string): string {
   return line.length > 300 ? `${line.slice(0, 300)}...` : line;
 }
 
+/** The message of the error at the bottom of a chain of causes: the schema check's own words, not the wrappers'. */
+function innermostMessage(error: Error): string {
+  let inner = error;
+  while (inner.cause instanceof Error) inner = inner.cause;
+  return inner.message;
+}
+
 /**
  * A failed model call as a step failure: 429, 5xx and network errors are retryable (with the
  * provider's `retry-after`), other 4xx are not; a timeout or cancellation says so; an answer
@@ -41,7 +48,7 @@ export function llmFailure(error: unknown, model: string, signal: AbortSignal): 
   if (NoObjectGeneratedError.isInstance(error))
     return new CapabilityFailure({
       type: 'invalid_output',
-      message: `${model}: the answer does not match output_schema: ${shortMessage(error.cause instanceof Error ? error.cause.message : error.message)}`,
+      message: `${model}: the answer does not match output_schema: ${shortMessage(innermostMessage(error))}`,
       retryable: false,
       ...(error.text !== undefined && { detail: { answer: error.text.slice(0, 4_000) } }),
     });
