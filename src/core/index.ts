@@ -53,7 +53,7 @@ export {
 } from './plan/schema.js';
 export { buildRegistry, type CapabilityDescriptor, type Registry } from './registry.js';
 export { llmCost, llmTokenBounds } from './llm-worst-case.js';
-export { addTokens } from './token-usage.js';
+export { addTokens, runTokens } from './token-usage.js';
 export {
   awaitsPerson,
   CAPABILITY_KINDS,

@@ -1,4 +1,5 @@
 import type { TokenUsage } from './events.js';
+import type { RunState } from './state.js';
 
 /**
  * Two token counts added up (`sum` absent: nothing yet); the cached count only when there is
@@ -13,4 +14,15 @@ export function addTokens(sum: TokenUsage | undefined, usage: TokenUsage): Token
     outputTokens: (sum?.outputTokens ?? 0) + usage.outputTokens,
     ...(cached > 0 && { cachedInputTokens: cached }),
   };
+}
+
+/**
+ * The tokens every step's model calls used, summed; undefined when none called a model.
+ * @example
+ * runTokens(state) // { inputTokens: 1200, outputTokens: 300 }
+ */
+export function runTokens(state: RunState): TokenUsage | undefined {
+  let sum: TokenUsage | undefined;
+  for (const tokens of state.stepTokens.values()) sum = addTokens(sum, tokens);
+  return sum;
 }

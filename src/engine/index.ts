@@ -27,15 +27,7 @@ export {
   type HandoffStepReport,
 } from './handoff.js';
 export { defaultPrincipal } from './owner.js';
-export {
-  runTokens,
-  runView,
-  stepRows,
-  summarizeRuns,
-  type RunSummary,
-  type RunView,
-  type StepRow,
-} from './run-view.js';
+export { runView, stepRows, summarizeRuns, type RunSummary, type RunView, type StepRow } from './run-view.js';
 export { API_SCOPES, type ApiScope, type ApiToken } from '../core/index.js';
 export {
   allows,

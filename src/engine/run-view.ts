@@ -1,4 +1,4 @@
-import { addTokens, type Json, type RunState, type TokenUsage } from '../core/index.js';
+import { runTokens, type Json, type RunState, type TokenUsage } from '../core/index.js';
 import { pendingWithAnswers, type PipelinePending } from '../ledger/index.js';
 import type { LedgerStore, RunRecord } from '../store/index.js';
 import { loadVerifiedRun } from './load-run.js';
@@ -52,17 +52,6 @@ export function stepRows(state: RunState): StepRow[] {
 
 function tokensOf(tokens: TokenUsage | undefined): { tokens?: TokenUsage } {
   return tokens === undefined ? {} : { tokens };
-}
-
-/**
- * The tokens every step's model calls used, summed; undefined when none called a model.
- * @example
- * runTokens(state) // { inputTokens: 1200, outputTokens: 300 }
- */
-export function runTokens(state: RunState): TokenUsage | undefined {
-  let sum: TokenUsage | undefined;
-  for (const tokens of state.stepTokens.values()) sum = addTokens(sum, tokens);
-  return sum;
 }
 
 /** The run view of a folded run; every surface shows a run through this one function. */

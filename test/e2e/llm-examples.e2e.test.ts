@@ -63,7 +63,8 @@ describe('the AI examples', () => {
     const home = tempDir();
     const run = await batonWhileServing(['run', join(dir, 'local.yaml'), '--json'], home, { [KEY_VARIABLE]: KEY });
     expect(run.code, run.stderr).toBe(0);
-    const result = JSON.parse(run.stdout) as { runId: string; outputs: Record<string, unknown> };
+    const result = JSON.parse(run.stdout) as { runId: string; outputs: Record<string, unknown>; tokens: unknown };
+    expect(result.tokens).toEqual({ inputTokens: 50, outputTokens: 21 });
     expect(result.outputs).toEqual({
       explain: `WAL writes changes to a log first (key [redacted:${KEY_VARIABLE}]).`,
       key_terms: { terms: ['write-ahead log', 'checkpoint'] },

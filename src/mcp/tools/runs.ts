@@ -1,7 +1,14 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { evolve, formatPreflight, PreflightReportSchema, type Json, type RunState } from '../../core/index.js';
-import { displayStatus, requirePlanScope, RUN_SEARCH_MAX_LENGTH, runTokens } from '../../engine/index.js';
+import {
+  evolve,
+  formatPreflight,
+  PreflightReportSchema,
+  runTokens,
+  type Json,
+  type RunState,
+} from '../../core/index.js';
+import { displayStatus, requirePlanScope, RUN_SEARCH_MAX_LENGTH } from '../../engine/index.js';
 import { pipelineState } from '../../ledger/index.js';
 import { defineTool } from '../define-tool.js';
 import { awaitOutcome, outcomeSummary, planArgument, planSource, verifiedEvents } from '../run-views.js';
