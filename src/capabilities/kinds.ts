@@ -5,6 +5,7 @@ import { humanKind } from './human/human-kind.js';
 import { httpKind } from './http/http-kind.js';
 import type { CapabilityKindPlugin } from './kind.js';
 import { mcpKind } from './mcp/mcp-kind.js';
+import { llmKind } from './llm/llm-kind.js';
 import type { CapabilityRunner } from './types.js';
 
 /**
@@ -17,6 +18,7 @@ export const CAPABILITY_KIND_PLUGINS: { readonly [K in CapabilityKind]: Capabili
   human: humanKind,
   http: httpKind,
   mcp: mcpKind,
+  llm: llmKind,
 };
 
 /**

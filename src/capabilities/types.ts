@@ -1,4 +1,4 @@
-import type { CapabilityDescriptor, Json, JsonObject, StepError } from '../core/index.js';
+import type { CapabilityDescriptor, Json, JsonObject, StepError, TokenUsage } from '../core/index.js';
 
 /** One attempt handed to a capability. */
 export interface Invocation {
@@ -36,6 +36,8 @@ export interface AttemptFiles {
    * CapabilityFailure, and the attempt fails even if the capability catches it.
    */
   reportCost(usd: number): void;
+  /** Adds the tokens a model call used to what this attempt reports (recorded as the attempt's `usage`). */
+  reportUsage(usage: TokenUsage): void;
 }
 
 /** A capability's failure, carried as data (StepError) to the ledger. */

@@ -1,3 +1,4 @@
+import { llmDescription } from './llm-worst-case.js';
 import { durationToMs } from './plan/duration.js';
 import type { CapabilityKind, Plan, PlanCapability } from './plan/schema.js';
 
@@ -95,6 +96,13 @@ export const CAPABILITY_KINDS: { readonly [K in CapabilityKind]: KindDefinition<
     describe: (config) => (config.timeout === undefined ? {} : { timeoutMs: durationToMs(config.timeout) }),
     secretVariables: ({ server }) =>
       Object.values('url' in server ? (server.headers_env ?? {}) : (server.env_from ?? {})),
+  },
+  llm: {
+    performer: 'machine',
+    registeredInCode: false,
+    describe: llmDescription,
+    templates: (config) => (config.prompt === undefined ? [] : [{ path: ['prompt'], text: config.prompt }]),
+    secretVariables: (config) => (config.api_key_env === undefined ? [] : [config.api_key_env]),
   },
 };
 

@@ -658,7 +658,7 @@ function settleReport(state: RunState, instance: InstanceState, now: number, emi
     const retry = instance.role === 'check' ? undefined : planStep.retry;
     if (report.error.retryable && retry && instance.failures <= retry.max) {
       const base = retry.backoff !== undefined ? durationToMs(retry.backoff) : 0;
-      const delayMs = base * 2 ** (instance.failures - 1);
+      const delayMs = Math.max(base * 2 ** (instance.failures - 1), report.error.retryAfterMs ?? 0);
       emit({
         type: 'attempt.retry_scheduled',
         data: {

@@ -16,7 +16,17 @@ export interface StepError {
   type: string;
   message: string;
   retryable: boolean;
+  /** How long the capability was told to wait before trying again (an HTTP `retry-after`): a retry waits at least this. */
+  retryAfterMs?: number;
   detail?: Json;
+}
+
+/** Tokens a model call used, as its provider reported them. */
+export interface TokenUsage {
+  inputTokens: number;
+  outputTokens: number;
+  /** Of `inputTokens`, those read from the provider's prompt cache (an `llm` price's `cached_input_per_mtok`). */
+  cachedInputTokens?: number;
 }
 
 /** One capability the router weighed, with its score or the reason it was passed over. */
@@ -91,16 +101,20 @@ export interface EventPayloads {
    * summaries). Replay takes the ledger before it as it stands and checks what comes after.
    */
   'run.divergence_accepted': { seq: number; recorded: string; derived: string; by: Principal; reason: string };
-  /** `costUsd`: what the capability reported this attempt cost (else its declared `cost_usd` is charged). `by`: who submitted a human step's result. */
+  /**
+   * `costUsd`: what the capability reported this attempt cost (else its declared `cost_usd` is charged).
+   * `usage`: the tokens a model capability reported. `by`: who submitted a human step's result.
+   */
   'attempt.succeeded': {
     attemptId: string;
     output: Json;
     durationMs: number;
     costUsd?: number;
+    usage?: TokenUsage;
     by?: Principal;
     artifacts?: ArtifactRef[];
   };
-  'attempt.failed': { attemptId: string; error: StepError; durationMs: number; costUsd?: number };
+  'attempt.failed': { attemptId: string; error: StepError; durationMs: number; costUsd?: number; usage?: TokenUsage };
   'attempt.abandoned': { attemptId: string; reason: string };
   /** A person's answer to a pending decision: approve (pass the gate, confirm, retry the escalated step), deny, or supply the step's output. */
   'decision.made': {

@@ -1,5 +1,5 @@
 import { DecisionKind, decisionId } from './decision-id.js';
-import type { ArtifactRef, BatonEvent, EventOf } from './events.js';
+import type { ArtifactRef, BatonEvent, EventOf, TokenUsage } from './events.js';
 import { evolveGovernance } from './governance/evolve-governance.js';
 import {
   createRunState,
@@ -11,6 +11,7 @@ import {
   type RunState,
 } from './state.js';
 import { markStarted, settleStep } from './step-settlement.js';
+import { addTokens } from './token-usage.js';
 
 /** An event with the time it was recorded: what `evolve` folds. */
 export type TimedEvent = BatonEvent & { at: string; runId?: string };
@@ -46,9 +47,17 @@ export function evolve(state: RunState | undefined, event: TimedEvent): RunState
         { ok: true, output: event.data.output },
         event.data.costUsd,
         event.data.artifacts,
+        event.data.usage,
       );
     case 'attempt.failed':
-      return report(state, event.data.attemptId, { ok: false, error: event.data.error }, event.data.costUsd);
+      return report(
+        state,
+        event.data.attemptId,
+        { ok: false, error: event.data.error },
+        event.data.costUsd,
+        undefined,
+        event.data.usage,
+      );
     case 'attempt.abandoned':
       return abandon(state, event.data.attemptId);
     case 'attempt.retry_scheduled':
@@ -201,6 +210,7 @@ function report(
   outcome: Report,
   costUsd?: number,
   artifacts?: ArtifactRef[],
+  usage?: TokenUsage,
 ): RunState {
   const key = state.inflight.get(attemptId);
   if (key === undefined) {
@@ -216,6 +226,7 @@ function report(
   state.inflight.delete(attemptId);
   const instance = instanceOf(state, key);
   settleCost(state, attemptId, costUsd);
+  if (usage !== undefined) state.stepTokens.set(instance.step, addTokens(state.stepTokens.get(instance.step), usage));
   if (instance.role !== 'compensate') stepOf(state, instance.step).running -= 1;
   state.pending.delete(decisionId(DecisionKind.human, key));
   instance.status = 'reported';

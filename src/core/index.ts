@@ -19,6 +19,7 @@ export {
   type AgentStatus,
   type HandoffParty,
   type ReportedCandidate,
+  type TokenUsage,
 } from './events.js';
 export {
   BatonError,
@@ -45,6 +46,7 @@ export {
   planJsonSchema,
   type CommandCapability,
   type HttpCapability,
+  type LlmCapability,
   type InputDeclaration,
   type McpCapability,
   type Plan,
@@ -52,6 +54,8 @@ export {
   type Step,
 } from './plan/schema.js';
 export { buildRegistry, type CapabilityDescriptor, type Registry } from './registry.js';
+export { llmCost, llmTokenBounds } from './llm-worst-case.js';
+export { addTokens, runTokens } from './token-usage.js';
 export {
   awaitsPerson,
   CAPABILITY_KINDS,

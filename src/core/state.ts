@@ -7,6 +7,7 @@ import type {
   PendingKind,
   Principal,
   StepError,
+  TokenUsage,
 } from './events.js';
 import { phasesOf, type PhaseState } from './governance/phases.js';
 import type { Json, JsonObject } from './json.js';
@@ -183,6 +184,8 @@ export interface RunState {
   revoked: { attemptId: string; reason: string }[];
   /** step -> USD spent or reserved by its attempts. */
   stepSpend: Map<string, number>;
+  /** step -> tokens its attempts' model calls used, summed (only steps that called a model). */
+  stepTokens: Map<string, TokenUsage>;
   pending: Map<string, PendingDecision>;
   /** Decisions a person approved (`confirm:deploy`, `gate:execution`): they let the conductor through once. */
   approvals: Map<string, { by: Principal; comment: string | null }>;
@@ -356,6 +359,7 @@ export function createRunState(args: {
     reservations: new Map(),
     revoked: [],
     stepSpend: new Map(),
+    stepTokens: new Map(),
     pending: new Map(),
     approvals: new Map(),
     denials: [],

@@ -1,4 +1,11 @@
-import { declaredSecrets, stepScope, type JsonObject, type Plan, type StepError } from '../core/index.js';
+import {
+  declaredSecrets,
+  stepScope,
+  type JsonObject,
+  type Plan,
+  type StepError,
+  type TokenUsage,
+} from '../core/index.js';
 import { AbortReason, CapabilityFailure, type CapabilityRunner } from '../capabilities/index.js';
 import type { WorkItem, WorkKey, WorkOutcome } from '../store/index.js';
 import { AttemptScratch, type ArtifactStore } from './artifacts/index.js';
@@ -38,6 +45,12 @@ interface Running {
   controller: AbortController;
   /** Set when the engine stops listening: the outcome is dropped, not reported. */
   dropped: boolean;
+}
+
+/** The tokens an attempt reported, as the optional `usage` of its outcome: absent for attempts that called no model. */
+function usageOf(files: AttemptScratch): { usage?: TokenUsage } {
+  const usage = files.usage();
+  return usage === undefined ? {} : { usage };
 }
 
 function describeTimeout(ms: number): string {
@@ -161,6 +174,7 @@ export class Executor {
           output,
           durationMs,
           ...(costUsd !== undefined && { costUsd }),
+          ...usageOf(files),
           ...(artifacts.length > 0 && { artifacts }),
         },
       };
@@ -180,6 +194,7 @@ export class Executor {
           error: stepError,
           durationMs: this.options.now() - started,
           ...(costUsd !== undefined && { costUsd }),
+          ...usageOf(files),
         },
       };
     } finally {

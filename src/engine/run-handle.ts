@@ -1,12 +1,14 @@
 import {
   DecisionKind,
   decisionId,
+  runTokens,
   type BatonEvent,
   type Json,
   type LedgerEvent,
   type PendingDecision,
   type RunState,
   type RunStatus,
+  type TokenUsage,
 } from '../core/index.js';
 import type { LedgerStore } from '../store/index.js';
 import type { RunDriver } from './run-driver.js';
@@ -31,6 +33,8 @@ export interface RunResult {
   /** What the run waits for: gates, confirmations, escalations, people's tasks, signals. */
   pending: PendingDecision[];
   budget: RunState['budget'];
+  /** The tokens of the run's model calls, summed; absent when it made none. */
+  tokens?: TokenUsage;
 }
 
 /** The status a run shows: `paused` or `waiting` while it is running but cannot go on by itself. */
@@ -57,6 +61,8 @@ export function summarize(state: RunState, interrupted = false): RunResult {
     pending: [...state.pending.values()],
     budget: { ...state.budget },
   };
+  const tokens = runTokens(state);
+  if (tokens) result.tokens = tokens;
   for (const step of Object.values(state.steps)) {
     if (step.status === 'succeeded') {
       result.succeeded += 1;

@@ -1,4 +1,4 @@
-import type { Json, RunState } from '../core/index.js';
+import { runTokens, type Json, type RunState, type TokenUsage } from '../core/index.js';
 import { pendingWithAnswers, type PipelinePending } from '../ledger/index.js';
 import type { LedgerStore, RunRecord } from '../store/index.js';
 import { loadVerifiedRun } from './load-run.js';
@@ -13,6 +13,8 @@ export interface StepRow {
   error: string | null;
   /** The output, once the step succeeded. */
   output: Json;
+  /** What its attempts' model calls used, summed; absent for a step that called none. */
+  tokens?: TokenUsage;
 }
 
 /** A run at a glance: the shape of `baton status RUN --json` and `GET /v1/runs/:id`. */
@@ -31,6 +33,8 @@ export interface RunView {
   revision: number;
   events: number;
   budget: RunState['budget'];
+  /** The tokens of every model call in the run, summed; absent when it made none. */
+  tokens?: TokenUsage;
   steps: StepRow[];
 }
 
@@ -42,7 +46,12 @@ export function stepRows(state: RunState): StepRow[] {
     attempts: step.attempts,
     error: step.error?.message ?? null,
     output: step.status === 'succeeded' ? step.output : null,
+    ...tokensOf(state.stepTokens.get(step.id)),
   }));
+}
+
+function tokensOf(tokens: TokenUsage | undefined): { tokens?: TokenUsage } {
+  return tokens === undefined ? {} : { tokens };
 }
 
 /** The run view of a folded run; every surface shows a run through this one function. */
@@ -60,6 +69,7 @@ export function runView(record: RunRecord, state: RunState): RunView {
     revision: state.revisions.length,
     events: record.headSeq,
     budget: state.budget,
+    ...tokensOf(runTokens(state)),
     steps: stepRows(state),
   };
 }

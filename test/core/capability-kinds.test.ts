@@ -54,6 +54,7 @@ describe('capability kinds as a table', () => {
       ['human', true],
       ['http', false],
       ['mcp', false],
+      ['llm', false],
     ]);
     expect(awaitsPerson(undefined)).toBe(false);
     expect(awaitsPerson({ kind: 'teleport' })).toBe(false);

@@ -196,6 +196,28 @@ describe('conductor: retry and failure', () => {
     expect(run.state.failure).toBe('step "a" failed: still broken (after 3 attempts)');
   });
 
+  it("waits at least a failure's retryAfterMs (a provider's retry-after) before the retry", () => {
+    const run = given(plan({ a: { retry: { max: 2, backoff: '1s' } } }));
+    const rateLimited = (attemptId: string, retryAfterMs: number) =>
+      run.signal({
+        type: 'attempt.failed',
+        data: {
+          attemptId,
+          error: { type: 'rate_limited', message: '429', retryable: true, retryAfterMs },
+          durationMs: 1,
+        },
+      });
+    expect(rateLimited('a/a1', 5_000).find((e) => e.type === 'attempt.retry_scheduled')?.data).toMatchObject({
+      delayMs: 5_000,
+    });
+    expect(dispatched(run.advance(4_999))).toEqual([]);
+    expect(dispatched(run.advance(1))).toEqual(['a/a2']);
+    // A shorter retry-after than the backoff leaves the backoff (2s for the second retry).
+    expect(rateLimited('a/a2', 500).find((e) => e.type === 'attempt.retry_scheduled')?.data).toMatchObject({
+      delayMs: 2_000,
+    });
+  });
+
   it('does not retry an error that is not retryable', () => {
     const run = given(plan({ a: { retry: { max: 3 } } }));
     expect(run.types(run.fail('a/a1', 'bad input', false))).toEqual(['step.failed', 'run.failed']);

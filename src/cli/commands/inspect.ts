@@ -1,6 +1,12 @@
 import type { Command } from 'commander';
 import { planJsonSchema } from '../../core/index.js';
-import { loadPlanFile, runView, verifyAgainstCheckpoint, RUN_SEARCH_MAX_LENGTH } from '../../engine/index.js';
+import {
+  loadPlanFile,
+  runView,
+  verifyAgainstCheckpoint,
+  RUN_SEARCH_MAX_LENGTH,
+  type StepRow,
+} from '../../engine/index.js';
 import { readCheckpointFile } from '../checkpoint-file.js';
 import type { RunVerdict } from '../../engine/artifacts/index.js';
 import { functionRunner } from '../../capabilities/index.js';
@@ -10,6 +16,7 @@ import { badInput, CliExit, withBaton, workspaceExists, type GlobalOptions } fro
 import { ExitCode } from '../exit-codes.js';
 import { paint, printJson, table } from '../format.js';
 import { formatPending } from '../pending.js';
+import { formatTokens, roundUsd } from '../tokens.js';
 import { verifiedEvents } from './pipeline.js';
 
 /** What a route was given: where from, what, and the constraints it works within. */
@@ -58,7 +65,10 @@ function printRoute(s: ReturnType<typeof paint>, entry: RoutingEntry): void {
   }
   for (const line of [...decisions, ...reported]) out.write(`${line}\n`);
   const attempts = entry.attempts
-    .map((a) => `${a.attemptId} ${a.outcome}${a.durationMs !== null ? ` ${a.durationMs}ms` : ''}`)
+    .map(
+      (a) =>
+        `${a.attemptId} ${a.outcome}${a.durationMs !== null ? ` ${a.durationMs}ms` : ''}${a.usage ? ` ${formatTokens(a.usage)}` : ''}${a.costUsd !== undefined ? ` $${roundUsd(a.costUsd)}` : ''}`,
+    )
     .join(', ');
   const outcome =
     entry.outcome === 'failed'
@@ -187,8 +197,11 @@ export function registerInspect(program: Command, globals: () => GlobalOptions):
         process.stdout.write(
           `  created ${state.createdAt}${state.endedAt ? `, ended ${state.endedAt}` : ''}; ${record.headSeq} events; plan ${state.planHash.slice(0, 12)}${state.revisions.length > 1 ? ` (revision ${state.revisions.length})` : ''}\n\n`,
         );
+        if (view.tokens) process.stdout.write(`  model tokens: ${formatTokens(view.tokens)}\n\n`);
+        // The TOKENS column only for runs that called a model, so other runs print as they always did.
+        const tokens = (r: StepRow): string[] => (view.tokens ? [r.tokens ? formatTokens(r.tokens) : '-'] : []);
         process.stdout.write(
-          `${table([['STEP', 'STATUS', 'CAPABILITY', 'ATTEMPTS', 'ERROR'], ...steps.map((r) => [r.step, r.status, r.capability ?? '-', String(r.attempts), r.error ?? ''])])}\n`,
+          `${table([['STEP', 'STATUS', 'CAPABILITY', 'ATTEMPTS', ...(view.tokens ? ['TOKENS'] : []), 'ERROR'], ...steps.map((r) => [r.step, r.status, r.capability ?? '-', String(r.attempts), ...tokens(r), r.error ?? ''])])}\n`,
         );
       });
     });

@@ -18,6 +18,7 @@ import { ExitCode } from '../exit-codes.js';
 import { formatDuration, paint, printJson } from '../format.js';
 import { formatPending, pendingViews } from '../pending.js';
 import { ProgressReporter } from '../progress.js';
+import { formatTokens } from '../tokens.js';
 
 interface RunOptions extends GlobalOptions {
   input: string[];
@@ -181,6 +182,7 @@ function printSummary(result: RunResult, wallMs: number, verdict: Awaited<Return
   out.write(`  steps: ${result.succeeded} done, ${result.skipped} skipped, ${result.failed} failed\n`);
   const budget = formatBudget(result.budget);
   if (budget !== null) out.write(`  ${budget}\n`);
+  if (result.tokens) out.write(`  model tokens: ${formatTokens(result.tokens)}\n`);
   if (verdict.ok)
     out.write(
       `  ${s('green', 'ledger verified')} (${verdict.events} events, head ${verdict.head.hash.slice(0, 12)})\n`,

@@ -112,6 +112,7 @@ export function revise(state: RunState, event: Revised): RunState {
     budget: { limitUsd: next.budget.limitUsd, spentUsd: state.budget.spentUsd, reservedUsd: state.budget.reservedUsd },
     reservations: state.reservations,
     stepSpend: state.stepSpend,
+    stepTokens: state.stepTokens,
     approvals: state.approvals,
     denials: state.denials,
     submissions: state.submissions,

@@ -80,7 +80,7 @@ export const EnvironmentVariable = z
     'an environment variable name is letters, digits and _, not starting with a digit (for example `DEPLOY_URL`)',
   );
 
-export const CapabilityKind = z.enum(['command', 'function', 'human', 'http', 'mcp']);
+export const CapabilityKind = z.enum(['command', 'function', 'human', 'http', 'mcp', 'llm']);
 
 /** What every capability kind can declare besides its skills. */
 const capabilityTerms = {
@@ -178,12 +178,83 @@ export const McpCapability = z.strictObject({
   timeout: PositiveDuration.optional(),
 });
 
+/** Bounds an `llm` capability works within when its config leaves them out (documented in docs/plan-language.md). */
+export const LLM_DEFAULTS = { max_input_tokens: 8_000, max_output_tokens: 4_096 } as const;
+
+/** US dollars per million tokens. */
+const PerMillionTokens = z.number().min(0);
+
+/**
+ * A model called through the Vercel AI SDK: one prompt in, one answer (text, or JSON that
+ * matches `output_schema`) out. Its worst case, `max_input_tokens` at the input price plus
+ * `max_output_tokens` at the output price, is reserved before dispatch; the usage the provider
+ * reports settles it. The API key is named by its environment variable, never written here.
+ */
+export const LlmCapability = z
+  .strictObject({
+    kind: z.literal('llm'),
+    ...capabilityTerms,
+    /** `openai-compatible` serves Ollama, vLLM, LM Studio, llama.cpp server and the like at `base_url`. */
+    provider: z.enum(['openai', 'anthropic', 'openai-compatible']),
+    model: z.string().min(1, 'model names the model, e.g. gpt-4o-mini'),
+    base_url: z
+      .url({ protocol: /^https?$/, error: 'base_url is an http(s) URL, e.g. http://127.0.0.1:11434/v1' })
+      .optional(),
+    /** The environment variable that holds the API key; its value is a secret, redacted from everything recorded. */
+    api_key_env: EnvironmentVariable.optional(),
+    system: z.string().optional(),
+    /** A template over `input` and `inputs`; default: the step's input, as it is when text, else as JSON. */
+    prompt: z.string().min(1, 'prompt cannot be empty (leave it out to send the step input)').optional(),
+    temperature: z.number().min(0).max(2).optional(),
+    /** A prompt estimated longer fails its attempt before any call, so the reserved worst case holds. */
+    max_input_tokens: z.int().min(1).optional(),
+    /** Passed to the model as its limit. */
+    max_output_tokens: z.int().min(1).optional(),
+    /** A JSON Schema: the answer is structured output, validated against it. */
+    output_schema: z.record(z.string(), z.json()).optional(),
+    price: z
+      .strictObject({
+        input_per_mtok: PerMillionTokens,
+        output_per_mtok: PerMillionTokens,
+        /** Default: the input price. */
+        cached_input_per_mtok: PerMillionTokens.optional(),
+      })
+      .optional(),
+    timeout: PositiveDuration.optional(),
+  })
+  .superRefine((capability, ctx) => {
+    if (capability.provider === 'openai-compatible' && capability.base_url === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['base_url'],
+        message: 'an openai-compatible provider needs base_url (e.g. http://127.0.0.1:11434/v1 for Ollama)',
+      });
+    if (capability.output_schema !== undefined) {
+      try {
+        z.fromJSONSchema(capability.output_schema as Parameters<typeof z.fromJSONSchema>[0]);
+      } catch (error) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['output_schema'],
+          message: `output_schema is not a JSON Schema Baton can check answers with: ${(error as Error).message}`,
+        });
+      }
+    }
+    if (capability.price !== undefined && capability.cost_usd !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cost_usd'],
+        message: 'give price or cost_usd, not both: with a price the worst case is computed from the token bounds',
+      });
+  });
+
 /** Capability kinds a plan file can declare. `function` capabilities are registered in code. */
 export const PlanCapability = z.discriminatedUnion('kind', [
   CommandCapability,
   HumanCapability,
   HttpCapability,
   McpCapability,
+  LlmCapability,
 ]);
 
 /** Limits a run (or one step) works within; every one is enforced before dispatch, except `secrets`, applied to what attempts report. */
@@ -392,6 +463,7 @@ export type PlanCapability = z.infer<typeof PlanCapability>;
 export type CommandCapability = z.infer<typeof CommandCapability>;
 export type HttpCapability = z.infer<typeof HttpCapability>;
 export type McpCapability = z.infer<typeof McpCapability>;
+export type LlmCapability = z.infer<typeof LlmCapability>;
 export type InputDeclaration = z.infer<typeof InputDeclaration>;
 export type InputType = z.infer<typeof InputType>;
 export type Constraints = z.infer<typeof Constraints>;

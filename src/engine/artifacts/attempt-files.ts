@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { open, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ArtifactRef } from '../../core/index.js';
+import { addTokens, type ArtifactRef, type TokenUsage } from '../../core/index.js';
 import { CapabilityFailure, type AttemptFiles } from '../../capabilities/index.js';
 import type { ArtifactStore } from './store.js';
 
@@ -42,6 +42,7 @@ export class AttemptScratch implements AttemptFiles {
   private ended = false;
   private reported: number | undefined;
   private invalid: CapabilityFailure | undefined;
+  private tokens: TokenUsage | undefined;
 
   constructor(
     private readonly store: ArtifactStore,
@@ -80,6 +81,15 @@ export class AttemptScratch implements AttemptFiles {
       this.invalid ??= error as CapabilityFailure;
       throw error;
     }
+  }
+
+  reportUsage(usage: TokenUsage): void {
+    this.tokens = addTokens(this.tokens, usage);
+  }
+
+  /** The tokens the attempt reported it used, or undefined when it reported none (not a model call). */
+  usage(): TokenUsage | undefined {
+    return this.tokens;
   }
 
   /**

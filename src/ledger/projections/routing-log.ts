@@ -9,6 +9,7 @@ import {
   type RouteCandidate,
   type Step,
   type StepError,
+  type TokenUsage,
 } from '../../core/index.js';
 import { canonicalJson, sha256Hex } from '../canonical.js';
 
@@ -63,6 +64,10 @@ export interface RoutingEntry {
     outcome: 'running' | 'succeeded' | 'failed' | 'abandoned' | 'cancelled' | 'rejected';
     durationMs: number | null;
     error: StepError | null;
+    /** What the attempt reported it cost (USD), when it did. */
+    costUsd?: number;
+    /** The tokens its model call used, for a model capability. */
+    usage?: TokenUsage;
   }[];
   /**
    * `waiting`: not routed by the conductor yet (the entry is there for what agents recorded about the step).
@@ -198,6 +203,8 @@ export function routingLog(events: Iterable<LedgerEvent>): RoutingEntry[] {
           attempt.outcome = event.type === 'attempt.succeeded' ? 'succeeded' : 'failed';
           attempt.durationMs = event.data.durationMs;
           if (event.type === 'attempt.failed') attempt.error = event.data.error;
+          if (event.data.costUsd !== undefined) attempt.costUsd = event.data.costUsd;
+          if (event.data.usage !== undefined) attempt.usage = event.data.usage;
         }
         break;
       }

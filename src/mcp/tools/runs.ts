@@ -1,6 +1,13 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { evolve, formatPreflight, PreflightReportSchema, type Json, type RunState } from '../../core/index.js';
+import {
+  evolve,
+  formatPreflight,
+  PreflightReportSchema,
+  runTokens,
+  type Json,
+  type RunState,
+} from '../../core/index.js';
 import { displayStatus, requirePlanScope, RUN_SEARCH_MAX_LENGTH } from '../../engine/index.js';
 import { pipelineState } from '../../ledger/index.js';
 import { defineTool } from '../define-tool.js';
@@ -10,6 +17,13 @@ import { Scope } from '../scopes.js';
 import type { McpSession } from '../session.js';
 
 /** The run tools: list runs, read one run's state, dry-run a plan, submit one. */
+
+/** Tokens of model calls (llm capabilities), summed; absent where none was made. */
+const Tokens = z.strictObject({
+  inputTokens: z.number().int(),
+  outputTokens: z.number().int(),
+  cachedInputTokens: z.number().int().optional(),
+});
 
 const RunStateOutput = z.strictObject({
   runId: z.string(),
@@ -75,8 +89,10 @@ const RunStateOutput = z.strictObject({
       attempts: z.number().int(),
       error: z.string().nullable(),
       output: z.unknown(),
+      tokens: Tokens.optional(),
     }),
   ),
+  tokens: Tokens.optional(),
   artifacts: z.array(
     z.strictObject({
       name: z.string(),
@@ -103,6 +119,7 @@ function stepRows(state: RunState): z.output<typeof RunStateOutput>['steps'] {
     attempts: step.attempts,
     error: step.error?.message ?? null,
     output: step.status === 'succeeded' ? step.output : null,
+    ...(state.stepTokens.has(step.id) && { tokens: state.stepTokens.get(step.id) }),
   }));
 }
 
@@ -195,7 +212,8 @@ export function registerRunTools(server: McpServer, session: McpSession): void {
         step,
         sealed,
       }));
-      const value = { ...view, steps: stepRows(state), artifacts };
+      const tokens = runTokens(state);
+      const value = { ...view, steps: stepRows(state), ...(tokens && { tokens }), artifacts };
       return {
         value,
         summary: `run ${runId} (${view.name}) is ${view.status}${view.pending.length > 0 ? `; waiting for ${view.pending.map((p) => p.id).join(', ')}` : ''}`,

@@ -14,6 +14,14 @@ export const PendingSchema = z.object({
     .describe('the `baton` commands that answer it, the usual one first; docs/api.md gives the matching requests'),
 });
 
+export const TokensSchema = z
+  .object({
+    inputTokens: z.int(),
+    outputTokens: z.int(),
+    cachedInputTokens: z.int().optional().describe('of inputTokens, those read from the provider prompt cache'),
+  })
+  .describe('tokens used by model calls (llm capabilities), as their providers reported them');
+
 export const StepRowSchema = z.object({
   step: z.string(),
   status: z.string().describe('waiting, ready, awaiting, escalated, running, succeeded, failed, skipped or cancelled'),
@@ -21,6 +29,7 @@ export const StepRowSchema = z.object({
   attempts: z.int(),
   error: z.string().nullable(),
   output: JsonValue.describe('the output once the step succeeded, else null'),
+  tokens: TokensSchema.optional().describe("its attempts' model calls, summed; absent when it made none"),
 });
 
 const ShownStatus = z
@@ -40,6 +49,7 @@ export const RunViewSchema = z.object({
   revision: z.int(),
   events: z.int(),
   budget: Budget,
+  tokens: TokensSchema.optional().describe('every model call of the run, summed; absent when it made none'),
   steps: z.array(StepRowSchema),
 });
 

@@ -1,0 +1,123 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** What the fake answers one request with; taken from the queue in order (the last one repeats). */
+export interface FakeReply {
+  /** HTTP status; other than 200 the body is an OpenAI error object. Default 200. */
+  status?: number;
+  headers?: Record<string, string>;
+  /** The assistant's text. Default `ok`. */
+  text?: string;
+  usage?: { prompt_tokens: number; completion_tokens: number };
+  /** `stop` (default), `length`, `content_filter`. */
+  finishReason?: string;
+}
+
+/** One request as the fake saw it. */
+export interface FakeRequest {
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: { model?: string; stream?: boolean; messages?: { role: string; content: unknown }[]; [key: string]: unknown };
+}
+
+export interface FakeOpenAi {
+  /** The base URL to give `base_url` (ends in /v1). */
+  url: string;
+  requests: FakeRequest[];
+  /** Replaces the queue of replies. */
+  reply(...replies: FakeReply[]): void;
+  close(): Promise<void>;
+}
+
+const DEFAULT_USAGE = { prompt_tokens: 10, completion_tokens: 5 };
+
+function completion(model: string, reply: FakeReply): object {
+  const usage = reply.usage ?? DEFAULT_USAGE;
+  return {
+    id: 'chatcmpl-fake',
+    object: 'chat.completion',
+    created: 1_700_000_000,
+    model,
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content: reply.text ?? 'ok' },
+        finish_reason: reply.finishReason ?? 'stop',
+      },
+    ],
+    usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
+  };
+}
+
+/** The chunks of a streamed answer: the text in two deltas, the finish reason, then usage alone in the final chunk. */
+function chunks(model: string, reply: FakeReply, includeUsage: boolean): object[] {
+  const text = reply.text ?? 'ok';
+  const usage = reply.usage ?? DEFAULT_USAGE;
+  const base = { id: 'chatcmpl-fake', object: 'chat.completion.chunk', created: 1_700_000_000, model };
+  const half = Math.ceil(text.length / 2);
+  const delta = (content: object, finish: string | null) => ({
+    ...base,
+    choices: [{ index: 0, delta: content, finish_reason: finish }],
+  });
+  return [
+    delta({ role: 'assistant', content: text.slice(0, half) }, null),
+    delta({ content: text.slice(half) }, null),
+    delta({}, reply.finishReason ?? 'stop'),
+    ...(includeUsage
+      ? [{ ...base, choices: [], usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens } }]
+      : []),
+  ];
+}
+
+/**
+ * A local server that speaks OpenAI's chat completions wire format, with and without streaming
+ * (usage in the final chunk when `stream_options.include_usage` asks for it), scripted per test:
+ * each request takes the next reply (status, `retry-after`, text, usage) and is recorded.
+ * @example
+ * const fake = await startFakeOpenAi(); fake.reply({ status: 429, headers: { 'retry-after': '1' } }, { text: 'hi' });
+ */
+export async function startFakeOpenAi(): Promise<FakeOpenAi> {
+  let queue: FakeReply[] = [{}];
+  const requests: FakeRequest[] = [];
+  const server: Server = createServer((request, response) => {
+    const parts: Buffer[] = [];
+    request.on('data', (part: Buffer) => parts.push(part));
+    request.on('end', () => {
+      const body = JSON.parse(Buffer.concat(parts).toString('utf8') || '{}') as FakeRequest['body'];
+      requests.push({ path: request.url ?? '', headers: request.headers, body });
+      const reply = (queue.length > 1 ? queue.shift() : queue[0]) ?? {};
+      const status = reply.status ?? 200;
+      const model = body.model ?? 'fake';
+      if (request.url !== '/v1/chat/completions' || status !== 200) {
+        const notFound = request.url !== '/v1/chat/completions';
+        response.writeHead(notFound ? 404 : status, { 'content-type': 'application/json', ...reply.headers });
+        response.end(
+          JSON.stringify({
+            error: { message: notFound ? `no route ${request.url ?? ''}` : `fake error ${status}`, type: 'fake' },
+          }),
+        );
+        return;
+      }
+      if (body.stream === true) {
+        const options = body.stream_options as { include_usage?: boolean } | undefined;
+        response.writeHead(200, { 'content-type': 'text/event-stream', ...reply.headers });
+        for (const chunk of chunks(model, reply, options?.include_usage === true))
+          response.write(`data: ${JSON.stringify(chunk)}\n\n`);
+        response.end('data: [DONE]\n\n');
+        return;
+      }
+      response.writeHead(200, { 'content-type': 'application/json', ...reply.headers });
+      response.end(JSON.stringify(completion(model, reply)));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    requests,
+    reply: (...replies) => {
+      queue = replies.length > 0 ? replies : [{}];
+    },
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
