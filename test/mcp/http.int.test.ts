@@ -133,7 +133,7 @@ describe('MCP over streamable HTTP (handleMcpHttp), with the SDK client on a rea
       expect(refused.content).toEqual([
         {
           type: 'text',
-          text: 'forbidden: plan "toucher" declares capabilities that run programs on the server\'s machine (touch (command)): to submit it needs the admin scope; api:ops has read, operate. Have an admin do it, or route its steps to capabilities the server registers',
+          text: 'forbidden: plan "toucher" declares capabilities that act as the server\'s user, on its machine and network (touch (command)): to submit it needs the admin scope; api:ops has read, operate. Have an admin do it, or route its steps to capabilities the server registers',
         },
       ]);
     }

@@ -176,7 +176,7 @@ describe('errors: one JSON shape, a stable code, the right status', () => {
       'forbidden',
     );
     expect(error.message).toBe(
-      'plan "command" declares capabilities that run programs on the server\'s machine (sh (command)): to submit it needs the admin scope; token:operate has operate. Have an admin do it, or route its steps to capabilities the server registers',
+      'plan "command" declares capabilities that act as the server\'s user, on its machine and network (sh (command)): to submit it needs the admin scope; token:operate has operate. Have an admin do it, or route its steps to capabilities the server registers',
     );
     expect(await storeSnapshot(s.baton)).toBe(before);
     const runId = await submit(s, PLANS.command);
