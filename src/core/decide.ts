@@ -1,4 +1,5 @@
 import { awaitsPerson } from './capability-kinds.js';
+import { nextCircuitChange, unavailableReason, updateCircuits } from './circuits.js';
 import { DecisionKind, decisionId, parseDecisionId } from './decision-id.js';
 import type { BatonEvent, EventPayloads, StepError } from './events.js';
 import { evolve } from './evolve.js';
@@ -10,6 +11,7 @@ import { inputScope } from './plan/validate.js';
 import { admit } from './governance/admission.js';
 import { judgeConsensus } from './governance/consensus.js';
 import { advancePhases } from './governance/phase-advance.js';
+import { retryRoute } from './retry-route.js';
 import { routeStep, stepGrant, type RoutePolicy } from './routing.js';
 import {
   attemptIdOf,
@@ -86,8 +88,12 @@ export function nextWakeAt(state: RunState): number | null {
       if (isHeld(state, instance.step) || !hasCapacity(state, instance.step)) continue;
       const admission = admit(state, instance);
       if (!admission.go && admission.wait) continue;
+      // One waiting for a capability's cool-down is woken by the circuit's own timer below.
+      if (retryRoute(state, instance, routePolicy(state, instance.step)).kind === 'wait') continue;
       consider(at);
     }
+    const circuitChange = nextCircuitChange(state);
+    if (circuitChange !== null) consider(circuitChange);
     // A deferred step in a phase that is not open yet waits for the phase (a decision), not for its time;
     // one deferred until a time and a signal waits for the signal once its time has come.
     for (const [step, deferral] of state.deferred) {
@@ -103,6 +109,13 @@ export function nextWakeAt(state: RunState): number | null {
 function isHeld(state: RunState, stepId: string): boolean {
   const status = stepOf(state, stepId).status;
   return status === 'escalated' || status === 'awaiting';
+}
+
+/** Records a retry's new route (`routing`) before it is dispatched; false while it waits for a cool-down. */
+function takeRoute(state: RunState, instance: InstanceState, emit: Emit): boolean {
+  const route = retryRoute(state, instance, routePolicy(state, instance.step));
+  if (route.kind === 'move') emit({ type: 'step.rerouted', data: route.route });
+  return route.kind !== 'wait';
 }
 
 /** Whether a step may start another attempt under its `for_each` concurrency. */
@@ -123,6 +136,7 @@ function decideOnce(state: RunState, now: number, emit: Emit): void {
     abortRun(state, emit);
     return;
   }
+  updateCircuits(state, now, emit);
   for (const denial of [...state.denials]) {
     applyDenial(state, denial, emit);
     if (state.status !== 'running') return;
@@ -148,13 +162,15 @@ function decideOnce(state: RunState, now: number, emit: Emit): void {
       if (retryAt > now || state.status !== 'running' || !state.backoff.has(key)) continue;
       const instance = instanceOf(state, key);
       if (isHeld(state, instance.step)) continue;
-      if (hasCapacity(state, instance.step)) dispatchInstance(state, instance, emit);
+      if (hasCapacity(state, instance.step) && takeRoute(state, instance, emit))
+        dispatchInstance(state, instance, emit);
     }
     for (const key of [...state.queued]) {
       const instance = state.instances.get(key);
       if (!instance || instance.status !== 'queued' || state.status !== 'running') continue;
       if (isHeld(state, instance.step)) continue;
-      if (hasCapacity(state, instance.step)) dispatchInstance(state, instance, emit);
+      if (hasCapacity(state, instance.step) && takeRoute(state, instance, emit))
+        dispatchInstance(state, instance, emit);
     }
     for (const id of [...state.ready]) {
       if (state.status !== 'running') return;
@@ -348,6 +364,7 @@ function routePolicy(state: RunState, stepId: string): RoutePolicy {
         ? builder
         : null;
     },
+    passOver: (capability) => unavailableReason(state, capability),
   };
 }
 
@@ -466,6 +483,9 @@ function startStep(state: RunState, step: StepState, now: number, emit: Emit): v
     routeStep(step.id, planStep, state.registry, { ...policy, unbuilt: () => null }).ok
   ) {
     return; // the skill it needs is still being built: it waits for its builder (and its check), it does not escalate
+  }
+  if (!route.ok && routeStep(step.id, planStep, state.registry, { ...policy, passOver: undefined }).ok) {
+    return; // only unavailable capabilities could take it: it waits for a cool-down to end (nextWakeAt), it does not escalate
   }
   if (!route.ok) {
     escalate(

@@ -178,6 +178,24 @@ export interface EventPayloads {
     candidates: RouteCandidate[];
     voters?: string[];
   };
+  /**
+   * A retry of a step's work goes to another capability than the one it was on (`routing`
+   * `fallback`, or that one is unavailable): `instance` is the step or `for_each` item, `from`
+   * the capability passed over, `candidates` every capability weighed with the reason.
+   */
+  'step.rerouted': {
+    step: string;
+    instance: string;
+    skill: string | null;
+    from: string;
+    capability: string;
+    reason: string;
+    candidates: RouteCandidate[];
+  };
+  /** `routing.breaker`: the capability failed `failures` times in a row; routing passes it over until `until`. */
+  'capability.unavailable': { capability: string; until: string; failures: number; reason: string };
+  /** Its cool-down ended: the next dispatch may use it again, and one failure makes it unavailable again. */
+  'capability.available': { capability: string; reason: string };
   'decision.requested': {
     id: string;
     kind: PendingKind;

@@ -1,5 +1,6 @@
 import { DecisionKind, decisionId } from './decision-id.js';
 import type { ArtifactRef, BatonEvent, EventOf, TokenUsage } from './events.js';
+import { recordOutcome, setCircuit } from './circuits.js';
 import { evolveGovernance } from './governance/evolve-governance.js';
 import {
   createRunState,
@@ -36,6 +37,16 @@ export function evolve(state: RunState | undefined, event: TimedEvent): RunState
       return settleStep(state, stepOf(state, event.data.step), 'skipped');
     case 'step.routed':
       return route(state, event);
+    case 'step.rerouted':
+      instanceOf(state, event.data.instance).capability = event.data.capability;
+      state.rerouted.add(event.data.instance);
+      return state;
+    case 'capability.unavailable':
+      setCircuit(state, event.data.capability, 'open', Date.parse(event.data.until));
+      return state;
+    case 'capability.available':
+      setCircuit(state, event.data.capability, 'half_open', null);
+      return state;
     case 'step.expanded':
       return expand(state, event);
     case 'attempt.dispatched':
@@ -179,6 +190,7 @@ function dispatch(state: RunState, event: EventOf<'attempt.dispatched'>): RunSta
   }
   state.queued.delete(instance.key);
   state.backoff.delete(instance.key);
+  state.rerouted.delete(instance.key);
   state.inflight.set(attemptId, instance.key);
   const reserved = event.data.reservedUsd ?? 0;
   if (reserved > 0) {
@@ -233,6 +245,8 @@ function report(
   instance.report = outcome;
   if (outcome.ok) instance.output = outcome.output;
   else instance.failures += 1;
+  const capability = instance.capability ?? stepOf(state, instance.step).capability;
+  if (capability !== null) recordOutcome(state, capability, outcome.ok ? null : outcome.error);
   for (const artifact of artifacts ?? []) {
     // A sealed artifact stays what was sealed: a later attempt writing the same name cannot unseal it.
     if (state.artifacts.get(artifact.name)?.sealed) continue;

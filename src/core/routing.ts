@@ -15,6 +15,8 @@ export interface RoutePolicy {
   remainingUsd: number | null;
   /** For a skill built by an infrastructure step that has not succeeded yet: that step's id. */
   unbuilt(skill: string): string | null;
+  /** Why the conductor passes a capability over for now (unavailable, or a retry falling back from it); null or absent: it may not. */
+  passOver?: (capability: string) => string | null;
 }
 
 /**
@@ -71,7 +73,7 @@ function exclusion(capability: CapabilityDescriptor, skill: string | null, polic
     if (builder !== null)
       return `skill "${skill}" is built by step "${builder}", which has not succeeded (with its check) yet`;
   }
-  return null;
+  return policy.passOver?.(capability.id) ?? null;
 }
 
 export function round(usd: number): number {

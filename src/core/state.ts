@@ -81,6 +81,19 @@ export interface StepState {
   started: boolean;
 }
 
+/**
+ * One capability's circuit in a run (`routing.breaker`). `closed`: routed as usual, counting
+ * retryable failures in a row; `open`: passed over until `until`; `half_open`: its cool-down
+ * ended, it is routed again, and one failure opens it again.
+ */
+export interface Circuit {
+  status: 'closed' | 'open' | 'half_open';
+  /** Retryable failures in a row since it last succeeded or changed status. */
+  failures: number;
+  /** While open: when its cool-down ends (ms since epoch). */
+  until: number | null;
+}
+
 /** Something the run waits on from outside: a gate, a confirmation, an escalation, a person's result, a signal. */
 export interface PendingDecision {
   id: string;
@@ -199,6 +212,10 @@ export interface RunState {
   /** Steps in the order they succeeded: compensations run in reverse. */
   completed: string[];
   artifacts: Map<string, ArtifactRef & { step: string; sealed: boolean }>;
+  /** capability -> its circuit, from its attempts' outcomes; the conductor acts on it only under `routing.breaker`. */
+  circuits: Map<string, Circuit>;
+  /** Instances whose coming retry was already rerouted (`step.rerouted`); cleared when it is dispatched. */
+  rerouted: Set<string>;
   /** Skills built by infrastructure steps (`builds`): skill -> the step that builds it. */
   builtBy: Map<string, string>;
   /** Plan revisions, from 1 (the plan the run was created with). */
@@ -369,6 +386,8 @@ export function createRunState(args: {
     deferred: new Map(),
     completed: [],
     artifacts: new Map(),
+    circuits: new Map(),
+    rerouted: new Set(),
     builtBy,
     revisions: [{ revision: 1, planHash: args.planHash, at: args.at }],
     agentReports: new Map(),

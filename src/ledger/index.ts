@@ -14,6 +14,7 @@ export { LedgerReplay, replayLedger, type ReplayVerdict } from './replay.js';
 export { summarizeDivergence } from './divergence.js';
 export {
   routingLog,
+  type Reroute,
   type RoutingEntry,
   type InjectedConstraints,
   type ReportedRoute,

@@ -64,6 +64,10 @@ function printRoute(s: ReturnType<typeof paint>, entry: RoutingEntry): void {
     );
   }
   for (const line of [...decisions, ...reported]) out.write(`${line}\n`);
+  for (const reroute of entry.reroutes ?? [])
+    out.write(
+      `    ${s('yellow', '↪')} ${reroute.instance} retried on ${s('cyan', reroute.capability)}: ${reroute.reason}\n`,
+    );
   const attempts = entry.attempts
     .map(
       (a) =>

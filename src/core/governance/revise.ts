@@ -124,6 +124,8 @@ export function revise(state: RunState, event: Revised): RunState {
     revisions: [...state.revisions, { revision, planHash, at: event.at }],
     agentReports: state.agentReports,
     handoffs: state.handoffs,
+    circuits: state.circuits,
+    rerouted: new Set([...state.rerouted].filter((key) => next.instances.has(key))),
   } satisfies Partial<RunState>);
   // The state object is the run's identity for callers holding it: replace its contents.
   for (const key of Object.keys(state) as (keyof RunState)[]) delete state[key];

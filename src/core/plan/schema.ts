@@ -344,6 +344,21 @@ export const Retry = z.strictObject({
   backoff: Duration.optional(),
 });
 
+/** A circuit breaker per capability within a run: it keeps a failing capability out of routing for a while. */
+export const Breaker = z.strictObject({
+  /** Retryable failures in a row of one capability that make it unavailable. */
+  failures: z.int().min(1).max(100),
+  /** How long it stays unavailable; then the next dispatch may try it again (one success closes the circuit). */
+  cool_down: PositiveDuration,
+});
+
+/** How the conductor routes around failing capabilities. Absent: a retry goes where the step was routed. */
+export const Routing = z.strictObject({
+  /** A retry after a retryable failure goes to the next-best allowed capability offering the skill, when there is one. */
+  fallback: z.boolean().optional(),
+  breaker: Breaker.optional(),
+});
+
 export const Repeat = z.strictObject({
   until: Expression,
   max: z.int().min(1).max(10_000),
@@ -451,6 +466,7 @@ export const Plan = z.strictObject({
     .optional(),
   capabilities: z.record(CapabilityId, PlanCapability).optional(),
   constraints: Constraints.optional(),
+  routing: Routing.optional(),
   /** Ordered phases; a phase opens when the one before is complete and its gate passes. */
   phases: z.array(Phase).min(1).optional(),
   steps: z.record(StepId, Step).refine((steps) => Object.keys(steps).length > 0, 'a plan needs at least one step'),
@@ -470,6 +486,7 @@ export type Constraints = z.infer<typeof Constraints>;
 export type Gate = z.infer<typeof Gate>;
 export type Phase = z.infer<typeof Phase>;
 export type Consensus = z.infer<typeof Consensus>;
+export type Routing = z.infer<typeof Routing>;
 export type CapabilityKind = z.infer<typeof CapabilityKind>;
 
 /** The plan language as JSON Schema (draft 2020-12), for editors and other tools. */

@@ -44,6 +44,14 @@ function entryLines(entry: RoutingEntry): string[] {
       '',
       `Attempts: ${entry.attempts.map((a) => `\`${a.attemptId}\` ${a.outcome}${a.durationMs !== null ? ` in ${a.durationMs} ms` : ''}`).join(', ')}`,
     );
+  const reroutes = entry.reroutes ?? [];
+  if (reroutes.length > 0)
+    lines.push(
+      '',
+      'Retries routed elsewhere:',
+      '',
+      ...reroutes.map((r) => `- #${r.seq} \`${r.instance}\` → **${cell(r.capability)}**: ${cell(r.reason)}`),
+    );
   if (entry.decisions.length > 0) lines.push('', 'Decisions asked:', '', ...entry.decisions.map(decisionLine));
   if (entry.reported.length > 0) lines.push('', 'Routing recorded by agents:', '', ...entry.reported.map(reportedLine));
   return lines;

@@ -46,6 +46,18 @@ export interface ReportedRoute {
   by: string;
 }
 
+/** A retry the conductor sent elsewhere than the step's route (`routing.fallback` or `routing.breaker`), and why. */
+export interface Reroute {
+  seq: number;
+  at: string;
+  /** The step, or its `for_each` item (`fetch[2]`). */
+  instance: string;
+  from: string;
+  capability: string;
+  reason: string;
+  candidates: RouteCandidate[];
+}
+
 /**
  * One routing decision and what came of it: the `baton log` view. A step that was never
  * routed (skipped, or failed before routing) has an entry too, with `capability: null` and
@@ -84,6 +96,8 @@ export interface RoutingEntry {
   decisions: RouteDecision[];
   /** Routing decisions agents recorded for the step, in order. */
   reported: ReportedRoute[];
+  /** Retries routed elsewhere, in order; absent when there were none. */
+  reroutes?: Reroute[];
 }
 
 function upstreamOf(after: Step['after']): string[] {
@@ -182,6 +196,21 @@ export function routingLog(events: Iterable<LedgerEvent>): RoutingEntry[] {
           ...context(plan, event.data.step),
           ...carried(before),
         });
+        break;
+      }
+      case 'step.rerouted': {
+        const { step, instance, from, capability, reason, candidates } = event.data;
+        const entry = byStep.get(step);
+        if (entry)
+          (entry.reroutes ??= []).push({
+            seq: event.seq,
+            at: event.at,
+            instance,
+            from,
+            capability,
+            reason,
+            candidates,
+          });
         break;
       }
       case 'attempt.dispatched': {
