@@ -10,6 +10,7 @@ export {
   type BatonOptions,
   type HandoffReport,
   type HandoffRequest,
+  type PartialOutput,
   type RunResult,
   type SubmitOptions,
   type WorkOptions,

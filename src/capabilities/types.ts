@@ -20,6 +20,13 @@ export interface Invocation {
   signal: AbortSignal;
   /** Where the attempt leaves its artifacts and reports what it cost. */
   files: AttemptFiles;
+  /**
+   * Takes the output written so far while the capability is still working (a streamed model
+   * answer), always in full rather than the latest piece. It is shown live (progress line, SSE,
+   * MCP), throttled and redacted by the executor, and never recorded: the ledger keeps only the
+   * final output. Absent where nothing follows the attempt live.
+   */
+  reportPartial?: (text: string) => void;
 }
 
 /**

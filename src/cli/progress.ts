@@ -2,8 +2,21 @@ import { createLogUpdate } from 'log-update';
 import { parseDecisionId, type LedgerEvent } from '../core/index.js';
 import { formatDuration, paint } from './format.js';
 import { answersFor } from '../ledger/index.js';
+import type { PartialOutput } from '../engine/index.js';
 
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+/** Piped, a streaming step's text so far is printed at most this often: a log needs far fewer updates than a screen. */
+const PIPED_PARTIAL_INTERVAL_MS = 1_000;
+
+/** How much of a streaming step's text a plain line shows: its end, where the model is writing. */
+const PIPED_PARTIAL_CHARS = 80;
+
+/** The last `max` characters of `text` on one line, marked as cut when they are not all of it. */
+function tailOf(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `…${flat.slice(-(max - 1))}` : flat;
+}
 
 interface StepView {
   startedAt: number | null;
@@ -30,6 +43,8 @@ export class ProgressReporter {
 
   private readonly totalSteps: number;
   private lastDenial: string | null = null;
+  /** The text so far of steps whose answer is streaming, and when a plain line last showed it. */
+  private readonly partials = new Map<string, { text: string; printedAt: number }>();
 
   constructor(
     private readonly stream: NodeJS.WriteStream,
@@ -73,10 +88,34 @@ export class ProgressReporter {
     });
     const shown = names.length > 4 ? `${names.slice(0, 4).join(', ')} +${names.length - 4}` : names.join(', ');
     const elapsed = formatDuration(Date.now() - this.startedAt);
+    const streaming = [...this.partials]
+      .filter(([step]) => this.running.has(step))
+      .slice(0, 4)
+      .map(([step, { text }]) => {
+        const room = Math.max(10, (this.stream.columns ?? 80) - this.width - 5);
+        return `\n  ${step.padEnd(this.width)}  ${this.style('dim', tailOf(text, room))}`;
+      });
     this.live(
       this.style('cyan', SPINNER[this.frame] as string) +
-        ` ${this.done}/${this.totalSteps} steps · ${elapsed}${shown ? ` · running: ${shown}` : ''}`,
+        ` ${this.done}/${this.totalSteps} steps · ${elapsed}${shown ? ` · running: ${shown}` : ''}` +
+        streaming.join(''),
     );
+  }
+
+  /**
+   * A streaming step's text so far: on a terminal, its end is shown under the status block at
+   * the next redraw; piped, as a plain `…` line at most once a second per step.
+   */
+  onPartial(partial: PartialOutput): void {
+    if (!this.running.has(partial.step)) return;
+    const shown = this.partials.get(partial.step);
+    const now = Date.now();
+    if (this.live || (shown && now - shown.printedAt < PIPED_PARTIAL_INTERVAL_MS)) {
+      this.partials.set(partial.step, { text: partial.text, printedAt: shown?.printedAt ?? 0 });
+      return;
+    }
+    this.partials.set(partial.step, { text: partial.text, printedAt: now });
+    this.line(this.style('dim', '…'), partial.step, this.style('dim', tailOf(partial.text, PIPED_PARTIAL_CHARS)));
   }
 
   onEvents(events: readonly LedgerEvent[]): void {
@@ -153,6 +192,7 @@ export class ProgressReporter {
         case 'step.succeeded': {
           const view = this.view(event.data.step);
           this.running.delete(event.data.step);
+          this.partials.delete(event.data.step);
           this.done += 1;
           const took = view.startedAt !== null ? ` in ${formatDuration(at - view.startedAt)}` : '';
           this.line(s('green', '✓'), event.data.step, `succeeded${took}`);
@@ -160,6 +200,7 @@ export class ProgressReporter {
         }
         case 'step.failed':
           this.running.delete(event.data.step);
+          this.partials.delete(event.data.step);
           this.done += 1;
           this.line(s('red', '✗'), event.data.step, s('red', `failed: ${event.data.error.message}`));
           break;
@@ -223,6 +264,7 @@ export class ProgressReporter {
       }
       case 'step.cancelled':
         this.running.delete(event.data.step);
+        this.partials.delete(event.data.step);
         this.done += 1;
         this.line(s('gray', '–'), event.data.step, s('gray', event.data.reason));
         break;

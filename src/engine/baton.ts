@@ -46,6 +46,7 @@ import type { HandoffReport, HandoffRequest } from './handoff.js';
 import { loadVerifiedRun } from './load-run.js';
 import { verifyWorkspace, type WorkspaceVerdict } from './workspace-anchors.js';
 import { defaultPrincipal, newOwner } from './owner.js';
+import { PartialOutputs, type PartialOutputListener } from './partial-outputs.js';
 import { loadPlanFile } from './plan-file.js';
 import { LEASE_MS, RunDriver, type RunDriverOptions } from './run-driver.js';
 import { RunAdopter, type RunAdopterOptions } from './run-adopter.js';
@@ -102,6 +103,7 @@ export class Baton {
   private readonly planRunners = new WeakMap<Plan, Map<string, CapabilityRunner>>();
   private readonly owner = newOwner();
   private readonly active = new Set<RunHandle>();
+  private readonly partials = new PartialOutputs();
   /** Content-addressed artifacts of this workspace's runs. */
   readonly artifacts: ArtifactStore;
   /** The bearer tokens of the workspace's HTTP API. */
@@ -146,6 +148,17 @@ export class Baton {
 
   private registered(): CapabilityDescriptor[] {
     return [...this.functions.values()].map((runner) => runner.descriptor);
+  }
+
+  /**
+   * Listens to the partial output of attempts this process runs, of every run it conducts (an
+   * `llm` capability with `stream: true` writing its answer), throttled and redacted. Not
+   * recorded and not replayed: only what is written while listening. Returns the unsubscribe.
+   * @example
+   * const stop = baton.onPartialOutput(({ step, text }) => console.log(step, text.slice(-60)));
+   */
+  onPartialOutput(listener: PartialOutputListener): () => void {
+    return this.partials.listen(listener);
   }
 
   /** The function capabilities registered in this process (plans declare the others). */
@@ -517,6 +530,7 @@ export class Baton {
       distributed: this.distributed,
       functions: [...this.functions.keys()],
       leaseMs: this.leaseMs,
+      onPartial: (partial) => this.partials.publish(partial),
     };
   }
 

@@ -9,8 +9,9 @@ import {
 import { AbortReason, CapabilityFailure, type CapabilityRunner } from '../capabilities/index.js';
 import type { WorkItem, WorkKey, WorkOutcome } from '../store/index.js';
 import { AttemptScratch, type ArtifactStore } from './artifacts/index.js';
-import { redact, secretNames, secretValues } from './secrets/index.js';
+import { redact, secretNames, secretValues, type Secret } from './secrets/index.js';
 import { setLongTimeout } from './long-timeout.js';
+import { PartialThrottle } from './partial-throttle.js';
 
 /** What an attempt needs from its run: the plan revision it was dispatched under, and the run's inputs. */
 export interface RunContext {
@@ -33,6 +34,12 @@ export interface ExecutorOptions extends ExecutionOptions {
   runOf(item: WorkItem): RunContext | Promise<RunContext>;
   /** Called with `attempt.succeeded` / `attempt.failed` once an attempt ends (never for a dropped one). */
   report(item: WorkItem, outcome: WorkOutcome): void;
+  /**
+   * Called with an attempt's output so far while it runs (a streamed answer): throttled
+   * (PartialThrottle), redacted like outcomes, never after the attempt's outcome. Absent: the
+   * capabilities are not offered the channel.
+   */
+  partial?(item: WorkItem, text: string): void;
 }
 
 /** Attempt ids are unique within a run only. */
@@ -141,6 +148,7 @@ export class Executor {
     let outcome: WorkOutcome;
     let costUsd: number | undefined;
     let plan: Plan | undefined;
+    let partials: PartialThrottle | undefined;
     try {
       const run = await this.options.runOf(item);
       plan = run.plan;
@@ -151,6 +159,8 @@ export class Executor {
           message: `capability "${item.capability}" is not available in this process`,
           retryable: false,
         });
+      const throttle = this.partialThrottle(running, run.plan);
+      partials = throttle;
       const output = await runner.invoke({
         runId: item.runId,
         step: item.step,
@@ -162,6 +172,7 @@ export class Executor {
         scope: stepScope(run.plan, item.step),
         signal: controller.signal,
         files,
+        ...(throttle && { reportPartial: (text: string) => throttle.offer(text) }),
       });
       const durationMs = this.options.now() - started;
       costUsd = await files.cost();
@@ -198,6 +209,7 @@ export class Executor {
         },
       };
     } finally {
+      partials?.close(); // before the outcome is reported: no partial follows it
       timer?.cancel();
       await files.remove();
     }
@@ -209,5 +221,21 @@ export class Executor {
     if (!running.dropped) this.options.report(item, outcome);
     this.pump();
     this.notifyIdle();
+  }
+
+  /** The attempt's partial-output channel, redacted as its outcome will be; undefined when no one follows. */
+  private partialThrottle(running: Running, plan: Plan): PartialThrottle | undefined {
+    const { partial } = this.options;
+    if (!partial) return undefined;
+    let secrets: Secret[] | undefined;
+    return new PartialThrottle((text) => {
+      if (running.dropped) return;
+      secrets ??= secretValues(process.env, this.secretNames, declaredSecrets(plan));
+      try {
+        partial(running.item, redact(text, secrets));
+      } catch {
+        // A display that fails never fails the attempt (STYLE.md 10).
+      }
+    });
   }
 }

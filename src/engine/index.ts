@@ -10,6 +10,8 @@ export {
 } from './baton.js';
 export { checkContextText, ContextEntrySchema, type WorkspaceContext } from './context.js';
 export { displayStatus, RunHandle, summarize, type RunResult } from './run-handle.js';
+export { PARTIAL_INTERVAL_MS } from './partial-throttle.js';
+export type { PartialOutput, PartialOutputListener } from './partial-outputs.js';
 export { workspaceHome, databaseFile } from './workspace.js';
 export {
   admit,

@@ -14,9 +14,10 @@ import { loadReplayedRun, type DivergenceAcceptance } from './replayed-run.js';
 import { LockLostError, type RunLock, type RunOwner, type Store } from '../store/index.js';
 import { afterFailedAppend } from './append-failure.js';
 import { AttemptScratch } from './artifacts/index.js';
-import type { ExecutionOptions, RunContext } from './executor.js';
+import type { ExecutionOptions, ExecutorOptions, RunContext } from './executor.js';
 import { InProcessTransport } from './in-process-transport.js';
 import { describeOwner, isDeadOnThisHost } from './owner.js';
+import type { PartialOutputListener } from './partial-outputs.js';
 import { machineWorkInFlight } from './person-task.js';
 import { QueueTransport } from './queue-transport.js';
 import { resumeReason } from './resume-reason.js';
@@ -59,9 +60,16 @@ export interface RunDriverOptions extends ExecutionOptions {
   resumedBy?: string;
   /** Resume a run whose ledger this conductor does not replay, recording who accepted that and why. */
   acceptDivergence?: DivergenceAcceptance;
+  /** Takes the partial output of the attempts this process runs (not those of workers elsewhere). */
+  onPartial?: PartialOutputListener;
 }
 
 export type EventListener = (events: readonly LedgerEvent[]) => void;
+
+/** An executor's partial-output callback that hands the listener which attempt it is about. */
+function partialOf(listener: PartialOutputListener): ExecutorOptions['partial'] {
+  return (item, text) => listener({ runId: item.runId, step: item.step, attemptId: item.attemptId, text });
+}
 
 /**
  * Drives one run: plans each round (run-round.ts: signals folded, the conductor's decisions,
@@ -179,6 +187,7 @@ export class RunDriver {
       now: options.now,
       // The plan in force: an attempt of an earlier revision is being cancelled by the conductor anyway.
       runOf: (): RunContext => ({ plan: this.state.plan, inputs: this.state.inputs as JsonObject }),
+      ...(options.onPartial && { partial: partialOf(options.onPartial) }),
     };
     if (options.distributed !== true) {
       return new InProcessTransport({

@@ -1,4 +1,4 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** What the fake answers one request with; taken from the queue in order (the last one repeats). */
@@ -11,6 +11,10 @@ export interface FakeReply {
   usage?: { prompt_tokens: number; completion_tokens: number };
   /** `stop` (default), `length`, `content_filter`. */
   finishReason?: string;
+  /** Streamed, the text in these pieces (default: `text` in two halves). */
+  deltas?: string[];
+  /** Streamed, the pause before each piece after the first, as a model writing slowly (ms). */
+  delayMs?: number;
 }
 
 /** One request as the fake saw it. */
@@ -49,19 +53,19 @@ function completion(model: string, reply: FakeReply): object {
   };
 }
 
-/** The chunks of a streamed answer: the text in two deltas, the finish reason, then usage alone in the final chunk. */
+/** The chunks of a streamed answer: the text in its deltas, the finish reason, then usage alone in the final chunk. */
 function chunks(model: string, reply: FakeReply, includeUsage: boolean): object[] {
   const text = reply.text ?? 'ok';
   const usage = reply.usage ?? DEFAULT_USAGE;
   const base = { id: 'chatcmpl-fake', object: 'chat.completion.chunk', created: 1_700_000_000, model };
   const half = Math.ceil(text.length / 2);
+  const pieces = reply.deltas ?? [text.slice(0, half), text.slice(half)];
   const delta = (content: object, finish: string | null) => ({
     ...base,
     choices: [{ index: 0, delta: content, finish_reason: finish }],
   });
   return [
-    delta({ role: 'assistant', content: text.slice(0, half) }, null),
-    delta({ content: text.slice(half) }, null),
+    ...pieces.map((piece, index) => delta({ ...(index === 0 && { role: 'assistant' }), content: piece }, null)),
     delta({}, reply.finishReason ?? 'stop'),
     ...(includeUsage
       ? [{ ...base, choices: [], usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens } }]
@@ -69,9 +73,21 @@ function chunks(model: string, reply: FakeReply, includeUsage: boolean): object[
   ];
 }
 
+/** Writes the chunks, pausing before each text piece after the first (the finish and usage chunks come at once). */
+async function writeSlowly(response: ServerResponse, chunkList: object[], delayMs: number): Promise<void> {
+  for (const [index, chunk] of chunkList.entries()) {
+    const isText = (chunk as { choices: { delta?: { content?: string } }[] }).choices[0]?.delta?.content !== undefined;
+    if (delayMs > 0 && index > 0 && isText) await new Promise((resolve) => setTimeout(resolve, delayMs));
+    if (response.destroyed) return;
+    response.write(`data: ${JSON.stringify(chunk)}\n\n`);
+  }
+  response.end('data: [DONE]\n\n');
+}
+
 /**
  * A local server that speaks OpenAI's chat completions wire format, with and without streaming
- * (usage in the final chunk when `stream_options.include_usage` asks for it), scripted per test:
+ * (usage in the final chunk when `stream_options.include_usage` asks for it, pieces as slow as
+ * `delayMs` says), scripted per test:
  * each request takes the next reply (status, `retry-after`, text, usage) and is recorded.
  * @example
  * const fake = await startFakeOpenAi(); fake.reply({ status: 429, headers: { 'retry-after': '1' } }, { text: 'hi' });
@@ -101,9 +117,7 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
       if (body.stream === true) {
         const options = body.stream_options as { include_usage?: boolean } | undefined;
         response.writeHead(200, { 'content-type': 'text/event-stream', ...reply.headers });
-        for (const chunk of chunks(model, reply, options?.include_usage === true))
-          response.write(`data: ${JSON.stringify(chunk)}\n\n`);
-        response.end('data: [DONE]\n\n');
+        void writeSlowly(response, chunks(model, reply, options?.include_usage === true), reply.delayMs ?? 0);
         return;
       }
       response.writeHead(200, { 'content-type': 'application/json', ...reply.headers });

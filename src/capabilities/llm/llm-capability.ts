@@ -12,6 +12,7 @@ import {
 } from '../../core/index.js';
 import { CapabilityFailure, type CapabilityRunner, type Invocation } from '../types.js';
 import { llmFailure } from './llm-failure.js';
+import { streamAnswer } from './llm-stream.js';
 import { apiKeyOf, llmEndpoint, providerModel, type ModelFactory } from './llm-model.js';
 
 /**
@@ -45,8 +46,10 @@ function tokenUsage(usage: LanguageModelUsage | undefined): TokenUsage | undefin
  * input), refuses one estimated over `max_input_tokens` and an endpoint outside the step's
  * scope before any call, then makes one call through the AI SDK with the attempt's
  * AbortSignal and no retries of its own (the step's `retry` owns them). The answer is the
- * step's output: text, or with `output_schema` the validated object. The tokens the provider
- * reports, and their cost at `price`, settle the attempt, also when it fails after the call.
+ * step's output: text, or with `output_schema` the validated object. With `stream: true` the
+ * answer is streamed and its text so far goes to `invocation.reportPartial` as it grows. The
+ * tokens the provider reports, and their cost at `price`, settle the attempt, also when it
+ * fails after the call.
  */
 export function llmRunner(
   id: string,
@@ -142,16 +145,14 @@ async function callModel(
     abortSignal: invocation.signal,
   };
   try {
-    if (config.output_schema !== undefined) {
-      const result = await generateText({
-        ...request,
-        output: Output.object({ schema: answerSchema(config.output_schema) }),
-      });
-      settle(result.totalUsage);
-      return result.output;
-    }
-    const result = await generateText(request);
+    const output =
+      config.output_schema === undefined ? undefined : Output.object({ schema: answerSchema(config.output_schema) });
+    const result =
+      config.stream === true
+        ? await streamAnswer({ ...request, ...(output && { output }) }, invocation.reportPartial)
+        : await generateText({ ...request, ...(output && { output }) });
     settle(result.totalUsage);
+    if (output !== undefined) return result.output as Json;
     if (result.finishReason === 'content-filter')
       throw new CapabilityFailure({
         type: 'refusal',

@@ -70,6 +70,7 @@ export async function driveInForeground(
   let reporter: ProgressReporter | undefined;
   let result: RunResult;
   let runId: string;
+  const stopPartials = baton.onPartialOutput((partial) => reporter?.onPartial(partial));
   try {
     // Events that arrive before `start` returns are held back: the reporter is made from the run's
     // state once it is known, and the resume banner comes before them.
@@ -116,6 +117,7 @@ export async function driveInForeground(
       process.off('SIGTERM', onSigint);
     }
   } finally {
+    stopPartials();
     reporter?.stop();
   }
   return report(baton, result, Date.now() - startedAt, options);

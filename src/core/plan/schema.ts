@@ -212,6 +212,11 @@ export const LlmCapability = z
     max_output_tokens: z.int().min(1).optional(),
     /** A JSON Schema: the answer is structured output, validated against it. */
     output_schema: z.record(z.string(), z.json()).optional(),
+    /**
+     * Stream the answer: its text so far reaches progress, the event stream and MCP while it is
+     * written (never the ledger, which records the final answer as without it).
+     */
+    stream: z.boolean().optional(),
     price: z
       .strictObject({
         input_per_mtok: PerMillionTokens,

@@ -25,6 +25,17 @@ function resumeFrom(
   return { value: after, where: ['query', 'after'] };
 }
 
+/** Subscribes a stream to messages that are not ledger events (partial output); returns the unsubscribe. */
+type LiveMessages = (send: (message: { event: string; data: string }) => void) => () => void;
+
+/** The partial output of the run's attempts that this process runs, as `partial` messages. */
+function partialMessages(baton: RouteDeps['baton'], runId: string): LiveMessages {
+  return (send) =>
+    baton.onPartialOutput((partial) => {
+      if (partial.runId === runId) send({ event: 'partial', data: JSON.stringify(partial) });
+    });
+}
+
 /**
  * Streams with `follow` until the client leaves or the server shuts down. A failure inside the
  * stream (the database went away) ends it with an `error` event that says only that; the
@@ -36,12 +47,17 @@ function sse<T>(
   log: (line: string) => void,
   cursor: string | undefined,
   follow: Omit<FollowOptions<T>, 'appends' | 'timing' | 'signal'>,
+  live?: LiveMessages,
 ): Response {
   return streamSSE(c, async (stream: SSEStreamingApi) => {
     const abort = new AbortController();
     const stop = () => abort.abort();
     stream.onAbort(stop);
     deps.shutdown.addEventListener('abort', stop);
+    // Written between ledger events as they come, without an id: a client's Last-Event-ID stays the last ledger event's.
+    const stopLive = live?.((message) => {
+      if (!abort.signal.aborted) stream.writeSSE(message).catch(() => {});
+    });
     try {
       await followEvents(stream, cursor, {
         ...follow,
@@ -60,6 +76,7 @@ function sse<T>(
         }),
       });
     } finally {
+      stopLive?.();
       deps.shutdown.removeEventListener('abort', stop);
     }
   });
@@ -76,7 +93,7 @@ export function streamRoutes(deps: RouteDeps, log: (line: string) => void): Rout
       tag: 'events',
       summary: "Stream a run's events",
       description:
-        "Server-sent events: each message's `id` is the event's seq and its `data` the event as JSON. Sends the ledger after `Last-Event-ID` (or `?after=`; from the start without either), then each new event as it is recorded; ends once the run has ended and every event was sent. Reconnecting with the last id received loses and repeats nothing. A run that has ended with nothing after that id answers 204, which tells EventSource to stop reconnecting; an id past the run's newest event was never sent, and is a 400. A comment line is sent when idle, to keep the connection open.",
+        "Server-sent events: each message's `id` is the event's seq and its `data` the event as JSON. Sends the ledger after `Last-Event-ID` (or `?after=`; from the start without either), then each new event as it is recorded; ends once the run has ended and every event was sent. Reconnecting with the last id received loses and repeats nothing. A run that has ended with nothing after that id answers 204, which tells EventSource to stop reconnecting; an id past the run's newest event was never sent, and is a 400. A comment line is sent when idle, to keep the connection open. While an attempt that this server runs streams its output (an `llm` capability with `stream: true`), messages of type `partial` (SSE `event: partial`, no `id`) carry `{runId, step, attemptId, text}`: the whole text written so far, redacted, at most five a second. They are not ledger events: not recorded, not replayed on reconnection, and not sent for attempts run by workers in other processes; the attempt's `attempt.succeeded` holds the final output.",
       scope: 'read',
       params: RunParams,
       query: StreamQuery,
@@ -108,12 +125,19 @@ export function streamRoutes(deps: RouteDeps, log: (line: string) => void): Rout
           ]);
         }
         if (record.status !== 'running' && record.headSeq <= after) return c.body(null, 204);
-        return sse<LedgerEvent>(c, deps, log, String(after), {
-          readPage: (cursor) => baton.eventPage(params.id, Number(cursor), PAGE),
-          idOf: (event) => String(event.seq),
-          dataOf: (event) => event,
-          finished: async () => (await baton.findRun(params.id))?.status !== 'running',
-        });
+        return sse<LedgerEvent>(
+          c,
+          deps,
+          log,
+          String(after),
+          {
+            readPage: (cursor) => baton.eventPage(params.id, Number(cursor), PAGE),
+            idOf: (event) => String(event.seq),
+            dataOf: (event) => event,
+            finished: async () => (await baton.findRun(params.id))?.status !== 'running',
+          },
+          partialMessages(baton, params.id),
+        );
       },
     }),
     defineRoute({
