@@ -5,6 +5,7 @@ import {
   type Plan,
   type StepError,
   type TokenUsage,
+  type ToolCallRecord,
 } from '../core/index.js';
 import { AbortReason, CapabilityFailure, type CapabilityRunner } from '../capabilities/index.js';
 import type { WorkItem, WorkKey, WorkOutcome } from '../store/index.js';
@@ -51,6 +52,12 @@ interface Running {
 function usageOf(files: AttemptScratch): { usage?: TokenUsage } {
   const usage = files.usage();
   return usage === undefined ? {} : { usage };
+}
+
+/** The tool calls an attempt reported, as the optional `toolCalls` of its outcome (written as events of their own). */
+function toolCallsOf(files: AttemptScratch): { toolCalls?: ToolCallRecord[] } {
+  const calls = files.toolCalls();
+  return calls.length === 0 ? {} : { toolCalls: [...calls] };
 }
 
 function describeTimeout(ms: number): string {
@@ -177,6 +184,7 @@ export class Executor {
           ...usageOf(files),
           ...(artifacts.length > 0 && { artifacts }),
         },
+        ...toolCallsOf(files),
       };
     } catch (error) {
       let stepError: StepError =
@@ -196,6 +204,7 @@ export class Executor {
           ...(costUsd !== undefined && { costUsd }),
           ...usageOf(files),
         },
+        ...toolCallsOf(files),
       };
     } finally {
       timer?.cancel();
