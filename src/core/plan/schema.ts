@@ -187,33 +187,38 @@ const PerMillionTokens = z.number().min(0);
 /** The model an `llm` or `agent` capability calls, its bounds and its price. */
 const llmModelTerms = {
   /** `openai-compatible` serves Ollama, vLLM, LM Studio, llama.cpp server and the like at `base_url`. */
-    provider: z.enum(['openai', 'anthropic', 'openai-compatible']),
-    model: z.string().min(1, 'model names the model, e.g. gpt-4o-mini'),
-    base_url: z
-      .url({ protocol: /^https?$/, error: 'base_url is an http(s) URL, e.g. http://127.0.0.1:11434/v1' })
-      .optional(),
-    /** The environment variable that holds the API key; its value is a secret, redacted from everything recorded. */
-    api_key_env: EnvironmentVariable.optional(),
-    system: z.string().optional(),
-    temperature: z.number().min(0).max(2).optional(),
-    /** A prompt estimated longer fails its attempt before any call, so the reserved worst case holds. */
-    max_input_tokens: z.int().min(1).optional(),
-    /** Passed to the model as its limit. */
-    max_output_tokens: z.int().min(1).optional(),
-    price: z
-      .strictObject({
-        input_per_mtok: PerMillionTokens,
-        output_per_mtok: PerMillionTokens,
-        /** Default: the input price. */
-        cached_input_per_mtok: PerMillionTokens.optional(),
-      })
-      .optional(),
-    timeout: PositiveDuration.optional(),
+  provider: z.enum(['openai', 'anthropic', 'openai-compatible']),
+  model: z.string().min(1, 'model names the model, e.g. gpt-4o-mini'),
+  base_url: z
+    .url({ protocol: /^https?$/, error: 'base_url is an http(s) URL, e.g. http://127.0.0.1:11434/v1' })
+    .optional(),
+  /** The environment variable that holds the API key; its value is a secret, redacted from everything recorded. */
+  api_key_env: EnvironmentVariable.optional(),
+  system: z.string().optional(),
+  temperature: z.number().min(0).max(2).optional(),
+  /** A prompt estimated longer fails its attempt before any call, so the reserved worst case holds. */
+  max_input_tokens: z.int().min(1).optional(),
+  /** Passed to the model as its limit. */
+  max_output_tokens: z.int().min(1).optional(),
+  price: z
+    .strictObject({
+      input_per_mtok: PerMillionTokens,
+      output_per_mtok: PerMillionTokens,
+      /** Default: the input price. */
+      cached_input_per_mtok: PerMillionTokens.optional(),
+    })
+    .optional(),
+  timeout: PositiveDuration.optional(),
 };
 
 /** What a model's terms must hold together, for `llm` and `agent` alike. */
 function checkLlmModelTerms(
-  capability: { provider: string; base_url?: string | undefined; price?: object | undefined; cost_usd?: number | undefined },
+  capability: {
+    provider: string;
+    base_url?: string | undefined;
+    price?: object | undefined;
+    cost_usd?: number | undefined;
+  },
   ctx: z.RefinementCtx,
 ): void {
   if (capability.provider === 'openai-compatible' && capability.base_url === undefined)
