@@ -211,7 +211,7 @@ describe('agent runner (AI SDK mock model, reference MCP servers over stdio)', (
     expect(reported.costs).toEqual([2_600 / 1_000_000]);
   });
 
-  it('fails with max_steps when the model is still calling tools after its last step', async () => {
+  it('fails with max_steps when the model is still calling tools at its last step, whose calls are refused', async () => {
     const read = () => callTools([{ name: 'files__read_text_file', args: { path: notes } }]);
     const model = scripted([read, read]);
     const { invocation, reported } = invocationOf({ file: notes });
@@ -219,7 +219,9 @@ describe('agent runner (AI SDK mock model, reference MCP servers over stdio)', (
       agentRunner('researcher', filesAgent({ max_steps: 2 }), undefined, () => model).invoke(invocation),
     );
     expect(failure.error).toMatchObject({ type: 'max_steps', retryable: false });
-    expect(reported.toolCalls.map((call) => call.outcome)).toEqual(['ok', 'ok']);
+    // The last step's call is refused: no step is left to read its result.
+    expect(reported.toolCalls.map((call) => call.outcome)).toEqual(['ok', 'refused']);
+    expect(reported.toolCalls[1]?.reason).toContain('max_steps: 2');
   });
 
   it('ends at its timebox: the attempt times out, and the calls it made are still reported', async () => {

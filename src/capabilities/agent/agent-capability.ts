@@ -24,8 +24,8 @@ import { openToolbox, type ToolCallGuard } from './agent-tools.js';
  * and its success criteria go to the model, which may call the allowed MCP tools for up to
  * `max_steps` model calls, within the attempt's signal (its timebox). Every tool call is reported
  * (`files.reportToolCall`) in the model's order; one whose path or URL arguments leave the step's
- * scope, or whose result the model could not read within the reserved cost, is refused and the
- * model told why. The answer is the last step's text; the tokens of every step, and their cost at
+ * scope, or whose result the model could not read (at its last step, or within the reserved
+ * cost), is refused and the model told why. The answer is the last step's text; the tokens of every step, and their cost at
  * `price`, settle the attempt, also when it fails.
  */
 export function agentRunner(
@@ -129,6 +129,7 @@ async function runAgent(
   // Counted as each model call returns, before its tool calls run, so the budget guard sees
   // what has been spent so far, and a failed loop still settles what its steps used.
   let used: TokenUsage | undefined;
+  let modelCalls = 0;
   const spent = (): number => (used === undefined ? 0 : (llmCost(modelConfig, used) ?? 0));
   const stepWorstCase = llmCost(modelConfig, { inputTokens: maxInputTokens, outputTokens: maxOutputTokens });
   const reserve = stepWorstCase === undefined ? undefined : stepWorstCase * maxSteps;
@@ -143,6 +144,8 @@ async function runAgent(
       if (outside !== null)
         return `the argument ${JSON.stringify(outside.value)} is outside the step's scope (${invocation.scope.join(', ')})`;
     }
+    // A call the model could never read the result of is a side effect nobody asked for.
+    if (modelCalls >= maxSteps) return `no step is left to read its result (max_steps: ${maxSteps})`;
     if (overBudget())
       return `the attempt's reserved cost ($${reserve}) would not cover another model call to read the result ($${spent()} spent)`;
     return null;
@@ -156,6 +159,7 @@ async function runAgent(
       wrapGenerate: async ({ doGenerate }) => {
         const result = await doGenerate();
         used = addTokens(used, stepTokens(result.usage));
+        modelCalls += 1;
         return result;
       },
     },
