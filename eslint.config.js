@@ -125,6 +125,16 @@ export default tseslint.config(
     },
   },
   {
+    // Inside a kind's folder, `../mcp/` is the `mcp` kind's folder (the `agent` kind reuses its connection code).
+    files: ['src/capabilities/*/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/cli/**', '**/mcp/**', '!../mcp/**'], message: 'the engine knows no surface.' }] },
+      ],
+    },
+  },
+  {
     // The MCP server is a surface: it uses the engine (and the ledger's projections), never another surface.
     files: ['src/mcp/**/*.ts'],
     rules: {

@@ -3,6 +3,7 @@ import { commandKind } from './command/command-kind.js';
 import { functionKind } from './function/function-kind.js';
 import { humanKind } from './human/human-kind.js';
 import { httpKind } from './http/http-kind.js';
+import { agentKind } from './agent/agent-kind.js';
 import type { CapabilityKindPlugin } from './kind.js';
 import { mcpKind } from './mcp/mcp-kind.js';
 import { llmKind } from './llm/llm-kind.js';
@@ -19,6 +20,7 @@ export const CAPABILITY_KIND_PLUGINS: { readonly [K in CapabilityKind]: Capabili
   http: httpKind,
   mcp: mcpKind,
   llm: llmKind,
+  agent: agentKind,
 };
 
 /**

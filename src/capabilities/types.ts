@@ -1,4 +1,4 @@
-import type { CapabilityDescriptor, Json, JsonObject, StepError, TokenUsage } from '../core/index.js';
+import type { CapabilityDescriptor, Json, JsonObject, StepError, TokenUsage, ToolCallRecord } from '../core/index.js';
 
 /** One attempt handed to a capability. */
 export interface Invocation {
@@ -45,6 +45,8 @@ export interface AttemptFiles {
   reportCost(usd: number): void;
   /** Adds the tokens a model call used to what this attempt reports (recorded as the attempt's `usage`). */
   reportUsage(usage: TokenUsage): void;
+  /** Records a tool call the attempt made (or refused); the ledger keeps each, in this order, with the outcome. */
+  reportToolCall(call: ToolCallRecord): void;
 }
 
 /** A capability's failure, carried as data (StepError) to the ledger. */

@@ -1,3 +1,4 @@
+import { agentDescription } from './agent-worst-case.js';
 import { llmDescription } from './llm-worst-case.js';
 import { durationToMs } from './plan/duration.js';
 import type { CapabilityKind, Plan, PlanCapability } from './plan/schema.js';
@@ -103,6 +104,18 @@ export const CAPABILITY_KINDS: { readonly [K in CapabilityKind]: KindDefinition<
     describe: llmDescription,
     templates: (config) => (config.prompt === undefined ? [] : [{ path: ['prompt'], text: config.prompt }]),
     secretVariables: (config) => (config.api_key_env === undefined ? [] : [config.api_key_env]),
+  },
+  agent: {
+    performer: 'machine',
+    registeredInCode: false,
+    describe: agentDescription,
+    templates: (config) => (config.mission === undefined ? [] : [{ path: ['mission'], text: config.mission }]),
+    secretVariables: (config) => [
+      ...(config.api_key_env === undefined ? [] : [config.api_key_env]),
+      ...Object.values(config.servers).flatMap((server) =>
+        Object.values('url' in server ? (server.headers_env ?? {}) : (server.env_from ?? {})),
+      ),
+    ],
   },
 };
 

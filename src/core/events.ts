@@ -21,6 +21,22 @@ export interface StepError {
   detail?: Json;
 }
 
+/**
+ * A tool call as the ledger keeps it: which tool on which server, a hash of its arguments (not
+ * the arguments: they may hold what a secret redaction cannot recognise), how it ended and how
+ * long it took. `refused`: Baton never sent it (outside the allow-list, the scope or the budget);
+ * `reason` says why, for `error` and `refused`.
+ */
+export interface ToolCallRecord {
+  tool: string;
+  server: string;
+  /** sha256 (hex) of the arguments' canonical JSON. */
+  argumentsHash: string;
+  outcome: 'ok' | 'error' | 'refused';
+  durationMs: number;
+  reason?: string;
+}
+
 /** Tokens a model call used, as its provider reported them. */
 export interface TokenUsage {
   inputTokens: number;
@@ -115,6 +131,11 @@ export interface EventPayloads {
     artifacts?: ArtifactRef[];
   };
   'attempt.failed': { attemptId: string; error: StepError; durationMs: number; costUsd?: number; usage?: TokenUsage };
+  /**
+   * One tool call an `agent` attempt made, in call order, written just before the attempt's
+   * outcome in the same append (see `toolCallEvents`). A record: the conductor decides nothing on it.
+   */
+  'attempt.tool_called': { attemptId: string } & ToolCallRecord;
   'attempt.abandoned': { attemptId: string; reason: string };
   /** A person's answer to a pending decision: approve (pass the gate, confirm, retry the escalated step), deny, or supply the step's output. */
   'decision.made': {
@@ -273,6 +294,7 @@ export const SIGNAL_TYPES: ReadonlySet<EventType> = new Set<EventType>([
   'attempt.succeeded',
   'attempt.failed',
   'attempt.abandoned',
+  'attempt.tool_called',
   'decision.made',
   'signal.received',
   'run.paused',

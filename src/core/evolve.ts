@@ -32,6 +32,7 @@ export function evolve(state: RunState | undefined, event: TimedEvent): RunState
   switch (event.type) {
     case 'run.resumed':
     case 'run.divergence_accepted':
+    case 'attempt.tool_called':
       return state;
     case 'step.skipped':
       return settleStep(state, stepOf(state, event.data.step), 'skipped');

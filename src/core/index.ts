@@ -20,6 +20,7 @@ export {
   type HandoffParty,
   type ReportedCandidate,
   type TokenUsage,
+  type ToolCallRecord,
 } from './events.js';
 export {
   BatonError,
@@ -47,6 +48,7 @@ export {
   type CommandCapability,
   type HttpCapability,
   type LlmCapability,
+  type AgentCapability,
   type InputDeclaration,
   type McpCapability,
   type Plan,
@@ -55,6 +57,8 @@ export {
 } from './plan/schema.js';
 export { buildRegistry, type CapabilityDescriptor, type Registry } from './registry.js';
 export { llmCost, llmTokenBounds } from './llm-worst-case.js';
+export { agentMaxSteps, agentModel } from './agent-worst-case.js';
+export { toolCallEvents, type ReportedOutcome } from './tool-calls.js';
 export { addTokens, runTokens } from './token-usage.js';
 export {
   awaitsPerson,

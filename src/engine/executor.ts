@@ -5,6 +5,7 @@ import {
   type Plan,
   type StepError,
   type TokenUsage,
+  type ToolCallRecord,
 } from '../core/index.js';
 import { AbortReason, CapabilityFailure, type CapabilityRunner } from '../capabilities/index.js';
 import type { WorkItem, WorkKey, WorkOutcome } from '../store/index.js';
@@ -58,6 +59,12 @@ interface Running {
 function usageOf(files: AttemptScratch): { usage?: TokenUsage } {
   const usage = files.usage();
   return usage === undefined ? {} : { usage };
+}
+
+/** The tool calls an attempt reported, as the optional `toolCalls` of its outcome (written as events of their own). */
+function toolCallsOf(files: AttemptScratch): { toolCalls?: ToolCallRecord[] } {
+  const calls = files.toolCalls();
+  return calls.length === 0 ? {} : { toolCalls: [...calls] };
 }
 
 function describeTimeout(ms: number): string {
@@ -188,6 +195,7 @@ export class Executor {
           ...usageOf(files),
           ...(artifacts.length > 0 && { artifacts }),
         },
+        ...toolCallsOf(files),
       };
     } catch (error) {
       let stepError: StepError =
@@ -207,6 +215,7 @@ export class Executor {
           ...(costUsd !== undefined && { costUsd }),
           ...usageOf(files),
         },
+        ...toolCallsOf(files),
       };
     } finally {
       partials?.close(); // before the outcome is reported: no partial follows it

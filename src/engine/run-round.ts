@@ -1,4 +1,4 @@
-import { conduct, evolve, type BatonEvent, type LedgerEvent, type RunState } from '../core/index.js';
+import { conduct, evolve, toolCallEvents, type BatonEvent, type LedgerEvent, type RunState } from '../core/index.js';
 import { chainEvents, EMPTY_HEAD, type ChainHead } from '../ledger/index.js';
 import type { AppendBatch, WorkItem } from '../store/index.js';
 import { workItemOf } from './work-item.js';
@@ -35,7 +35,8 @@ export interface PlannedRound {
  * One turn of the run loop, without I/O: folds the signals into `state` (which it advances, as
  * `conduct` does: the caller reloads it from the ledger if the append fails), lets the
  * conductor decide to a fixpoint, and says what to append and which work to start or stop.
- * Signals go first, so the ledger says what the conductor saw before what it decided. Returns
+ * Signals go first, so the ledger says what the conductor saw before what it decided; an
+ * outcome's tool calls go just before it (`toolCallEvents`). Returns
  * null when there is nothing to append.
  * @example
  * const round = planRound(state, head, inbox.splice(0), now, { claim: null, lapsed: new Set() });
@@ -49,10 +50,11 @@ export function planRound(
   rules: RoundRules,
 ): PlannedRound | null {
   const at = new Date(now).toISOString();
-  for (const signal of signals) evolve(state, { ...signal, at });
+  const recorded = signals.flatMap(toolCallEvents);
+  for (const signal of recorded) evolve(state, { ...signal, at });
   const decisions = (rules.conductor ?? conduct)(state, { now });
-  if (signals.length === 0 && decisions.length === 0) return null;
-  return queueChanges(state, head, chainEvents(state.runId, head, [...signals, ...decisions], at), now, rules);
+  if (recorded.length === 0 && decisions.length === 0) return null;
+  return queueChanges(state, head, chainEvents(state.runId, head, [...recorded, ...decisions], at), now, rules);
 }
 
 /**

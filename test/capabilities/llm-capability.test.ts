@@ -38,6 +38,7 @@ function invocationOf(input: Json, signal = new AbortController().signal) {
     costFile: () => '/nonexistent/cost',
     reportCost: (usd) => reported.costs.push(usd),
     reportUsage: (usage) => reported.usage.push(usage),
+    reportToolCall: () => {},
   };
   const invocation: Invocation = {
     runId: 'run_1',

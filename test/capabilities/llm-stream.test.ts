@@ -44,6 +44,7 @@ function invocationOf(partials: string[]) {
     artifactsDir: () => '/nonexistent',
     costFile: () => '/nonexistent/cost',
     reportCost: () => {},
+    reportToolCall: () => {},
     reportUsage: (reported) => usage.push(reported),
   };
   const invocation: Invocation = {

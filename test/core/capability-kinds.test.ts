@@ -55,6 +55,7 @@ describe('capability kinds as a table', () => {
       ['http', false],
       ['mcp', false],
       ['llm', false],
+      ['agent', false],
     ]);
     expect(awaitsPerson(undefined)).toBe(false);
     expect(awaitsPerson({ kind: 'teleport' })).toBe(false);

@@ -1,7 +1,9 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { PlanIssue } from '../../core/index.js';
 import type { CapabilityKindPlugin } from '../kind.js';
 import { lazyRunner, plannedDescriptor } from '../lazy-runner.js';
+import type { McpServer } from './mcp-connection.js';
 
 /**
  * One call of a tool on an MCP server, started over stdio or reached over streamable HTTP. In a
@@ -18,20 +20,31 @@ export const mcpKind: CapabilityKindPlugin<'mcp'> = {
       (await import('./mcp-capability.js')).mcpRunner(id, config),
     ),
   preflight(config, planDirectory) {
-    if ('url' in config.server) return { config, issues: [] };
-    const cwd = resolve(planDirectory, config.server.cwd ?? '.');
-    const issues = isDirectory(cwd)
-      ? []
-      : [
-          {
-            path: ['server', 'cwd'],
-            message: `no directory at ${cwd} (a relative cwd is relative to the plan file's directory)`,
-          },
-        ];
-    return { config: { ...config, server: { ...config.server, cwd } }, issues };
+    const { server, issues } = serverInPlanDirectory(config.server, planDirectory);
+    return {
+      config: { ...config, server },
+      issues: issues.map((issue) => ({ ...issue, path: ['server', ...issue.path] })),
+    };
   },
   check: async (config, context) => (await import('./mcp-tool-check.js')).checkMcpTool(config, context),
 };
+
+/**
+ * A server of a plan file with its stdio `cwd` (default `.`) made absolute from the plan file's
+ * directory, and an issue (path below the server) when there is no such directory.
+ * @example serverInPlanDirectory({ command: ['node', 'server.mjs'] }, '/plans') // { server: { ..., cwd: '/plans' }, issues: [] }
+ */
+export function serverInPlanDirectory(
+  server: McpServer,
+  planDirectory: string,
+): { server: McpServer; issues: PlanIssue[] } {
+  if ('url' in server) return { server, issues: [] };
+  const cwd = resolve(planDirectory, server.cwd ?? '.');
+  const issues = isDirectory(cwd)
+    ? []
+    : [{ path: ['cwd'], message: `no directory at ${cwd} (a relative cwd is relative to the plan file's directory)` }];
+  return { server: { ...server, cwd }, issues };
+}
 
 function isDirectory(path: string): boolean {
   try {

@@ -22,6 +22,7 @@ type GovernanceEvent = Exclude<
       | 'attempt.succeeded'
       | 'attempt.failed'
       | 'attempt.abandoned'
+      | 'attempt.tool_called'
       | 'attempt.retry_scheduled'
       | 'attempt.accepted'
       | 'attempt.cancelled'

@@ -80,7 +80,7 @@ export const EnvironmentVariable = z
     'an environment variable name is letters, digits and _, not starting with a digit (for example `DEPLOY_URL`)',
   );
 
-export const CapabilityKind = z.enum(['command', 'function', 'human', 'http', 'mcp', 'llm']);
+export const CapabilityKind = z.enum(['command', 'function', 'human', 'http', 'mcp', 'llm', 'agent']);
 
 /** What every capability kind can declare besides its skills. */
 const capabilityTerms = {
@@ -184,6 +184,57 @@ export const LLM_DEFAULTS = { max_input_tokens: 8_000, max_output_tokens: 4_096 
 /** US dollars per million tokens. */
 const PerMillionTokens = z.number().min(0);
 
+/** The model an `llm` or `agent` capability calls, its bounds and its price. */
+const llmModelTerms = {
+  /** `openai-compatible` serves Ollama, vLLM, LM Studio, llama.cpp server and the like at `base_url`. */
+  provider: z.enum(['openai', 'anthropic', 'openai-compatible']),
+  model: z.string().min(1, 'model names the model, e.g. gpt-4o-mini'),
+  base_url: z
+    .url({ protocol: /^https?$/, error: 'base_url is an http(s) URL, e.g. http://127.0.0.1:11434/v1' })
+    .optional(),
+  /** The environment variable that holds the API key; its value is a secret, redacted from everything recorded. */
+  api_key_env: EnvironmentVariable.optional(),
+  system: z.string().optional(),
+  temperature: z.number().min(0).max(2).optional(),
+  /** A prompt estimated longer fails its attempt before any call, so the reserved worst case holds. */
+  max_input_tokens: z.int().min(1).optional(),
+  /** Passed to the model as its limit. */
+  max_output_tokens: z.int().min(1).optional(),
+  price: z
+    .strictObject({
+      input_per_mtok: PerMillionTokens,
+      output_per_mtok: PerMillionTokens,
+      /** Default: the input price. */
+      cached_input_per_mtok: PerMillionTokens.optional(),
+    })
+    .optional(),
+  timeout: PositiveDuration.optional(),
+};
+
+/** What a model's terms must hold together, for `llm` and `agent` alike. */
+function checkLlmModelTerms(
+  capability: {
+    provider: string;
+    base_url?: string | undefined;
+    price?: object | undefined;
+    cost_usd?: number | undefined;
+  },
+  ctx: z.RefinementCtx,
+): void {
+  if (capability.provider === 'openai-compatible' && capability.base_url === undefined)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['base_url'],
+      message: 'an openai-compatible provider needs base_url (e.g. http://127.0.0.1:11434/v1 for Ollama)',
+    });
+  if (capability.price !== undefined && capability.cost_usd !== undefined)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['cost_usd'],
+      message: 'give price or cost_usd, not both: with a price the worst case is computed from the token bounds',
+    });
+}
+
 /**
  * A model called through the Vercel AI SDK: one prompt in, one answer (text, or JSON that
  * matches `output_schema`) out. Its worst case, `max_input_tokens` at the input price plus
@@ -194,46 +245,19 @@ export const LlmCapability = z
   .strictObject({
     kind: z.literal('llm'),
     ...capabilityTerms,
-    /** `openai-compatible` serves Ollama, vLLM, LM Studio, llama.cpp server and the like at `base_url`. */
-    provider: z.enum(['openai', 'anthropic', 'openai-compatible']),
-    model: z.string().min(1, 'model names the model, e.g. gpt-4o-mini'),
-    base_url: z
-      .url({ protocol: /^https?$/, error: 'base_url is an http(s) URL, e.g. http://127.0.0.1:11434/v1' })
-      .optional(),
-    /** The environment variable that holds the API key; its value is a secret, redacted from everything recorded. */
-    api_key_env: EnvironmentVariable.optional(),
-    system: z.string().optional(),
+    ...llmModelTerms,
     /** A template over `input` and `inputs`; default: the step's input, as it is when text, else as JSON. */
     prompt: z.string().min(1, 'prompt cannot be empty (leave it out to send the step input)').optional(),
-    temperature: z.number().min(0).max(2).optional(),
-    /** A prompt estimated longer fails its attempt before any call, so the reserved worst case holds. */
-    max_input_tokens: z.int().min(1).optional(),
-    /** Passed to the model as its limit. */
-    max_output_tokens: z.int().min(1).optional(),
     /** A JSON Schema: the answer is structured output, validated against it. */
     output_schema: z.record(z.string(), z.json()).optional(),
     /**
-     * Stream the answer: its text so far reaches progress, the event stream and MCP while it is
+     * Stream the answer: its text so far reaches progress and the event stream while it is
      * written (never the ledger, which records the final answer as without it).
      */
     stream: z.boolean().optional(),
-    price: z
-      .strictObject({
-        input_per_mtok: PerMillionTokens,
-        output_per_mtok: PerMillionTokens,
-        /** Default: the input price. */
-        cached_input_per_mtok: PerMillionTokens.optional(),
-      })
-      .optional(),
-    timeout: PositiveDuration.optional(),
   })
   .superRefine((capability, ctx) => {
-    if (capability.provider === 'openai-compatible' && capability.base_url === undefined)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['base_url'],
-        message: 'an openai-compatible provider needs base_url (e.g. http://127.0.0.1:11434/v1 for Ollama)',
-      });
+    checkLlmModelTerms(capability, ctx);
     if (capability.output_schema !== undefined) {
       try {
         z.fromJSONSchema(capability.output_schema as Parameters<typeof z.fromJSONSchema>[0]);
@@ -245,12 +269,53 @@ export const LlmCapability = z
         });
       }
     }
-    if (capability.price !== undefined && capability.cost_usd !== undefined)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['cost_usd'],
-        message: 'give price or cost_usd, not both: with a price the worst case is computed from the token bounds',
-      });
+  });
+
+/** Steps an `agent` takes when its config leaves `max_steps` out (documented in docs/plan-language.md). */
+export const AGENT_DEFAULT_MAX_STEPS = 10;
+
+/** `SERVER/TOOL`: a tool of one of an agent's servers. */
+const AgentToolName = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]+\/[^/\s]+$/, 'a tool is named SERVER/TOOL, e.g. files/read_text_file');
+
+/**
+ * A model in a tool loop: given a mission (and its success criteria), it calls the MCP tools its
+ * allow-list names on the servers it names, step by step, until it answers or `max_steps` is
+ * reached. Every tool call is recorded; one whose arguments leave the step's scope or whose
+ * continuation would pass the attempt's reserved cost is refused. Its worst case is `max_steps`
+ * model calls at the `llm` worst case each.
+ */
+export const AgentCapability = z
+  .strictObject({
+    kind: z.literal('agent'),
+    ...capabilityTerms,
+    ...llmModelTerms,
+    /** A template over `input` and `inputs`; default: the step's input, as it is when text, else as JSON. */
+    mission: z.string().min(1, 'mission cannot be empty (leave it out to send the step input)').optional(),
+    /** Told to the model with the mission: what a finished mission looks like. */
+    success_criteria: z.string().min(1).optional(),
+    /** Model calls in the loop at most (each answer to tool results is one). */
+    max_steps: z.int().min(1).max(100).optional(),
+    /** The MCP servers the agent's tools come from, by a name of your own. */
+    servers: z.record(
+      z.string().regex(/^[A-Za-z0-9_-]+$/, 'a server name is letters, digits, _ and -'),
+      z.union([McpStdioServer, McpHttpServer]),
+    ),
+    /** The only tools the model is offered, as SERVER/TOOL; every other tool of the servers stays hidden. */
+    tools: z.array(AgentToolName).min(1, 'tools lists at least one SERVER/TOOL the agent may call'),
+  })
+  .superRefine((capability, ctx) => {
+    checkLlmModelTerms(capability, ctx);
+    capability.tools.forEach((tool, i) => {
+      const server = tool.split('/')[0] ?? '';
+      if (!Object.hasOwn(capability.servers, server))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tools', i],
+          message: `no server "${server}" in servers (it names: ${Object.keys(capability.servers).join(', ') || 'none'})`,
+        });
+    });
   });
 
 /** Capability kinds a plan file can declare. `function` capabilities are registered in code. */
@@ -260,6 +325,7 @@ export const PlanCapability = z.discriminatedUnion('kind', [
   HttpCapability,
   McpCapability,
   LlmCapability,
+  AgentCapability,
 ]);
 
 /** Limits a run (or one step) works within; every one is enforced before dispatch, except `secrets`, applied to what attempts report. */
@@ -485,6 +551,7 @@ export type CommandCapability = z.infer<typeof CommandCapability>;
 export type HttpCapability = z.infer<typeof HttpCapability>;
 export type McpCapability = z.infer<typeof McpCapability>;
 export type LlmCapability = z.infer<typeof LlmCapability>;
+export type AgentCapability = z.infer<typeof AgentCapability>;
 export type InputDeclaration = z.infer<typeof InputDeclaration>;
 export type InputType = z.infer<typeof InputType>;
 export type Constraints = z.infer<typeof Constraints>;

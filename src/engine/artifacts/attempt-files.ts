@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { open, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { addTokens, type ArtifactRef, type TokenUsage } from '../../core/index.js';
+import { addTokens, type ArtifactRef, type TokenUsage, type ToolCallRecord } from '../../core/index.js';
 import { CapabilityFailure, type AttemptFiles } from '../../capabilities/index.js';
 import type { ArtifactStore } from './store.js';
 
@@ -43,6 +43,7 @@ export class AttemptScratch implements AttemptFiles {
   private reported: number | undefined;
   private invalid: CapabilityFailure | undefined;
   private tokens: TokenUsage | undefined;
+  private readonly calls: ToolCallRecord[] = [];
 
   constructor(
     private readonly store: ArtifactStore,
@@ -85,6 +86,15 @@ export class AttemptScratch implements AttemptFiles {
 
   reportUsage(usage: TokenUsage): void {
     this.tokens = addTokens(this.tokens, usage);
+  }
+
+  reportToolCall(call: ToolCallRecord): void {
+    this.calls.push(call);
+  }
+
+  /** The tool calls the attempt reported, in order. */
+  toolCalls(): readonly ToolCallRecord[] {
+    return this.calls;
   }
 
   /** The tokens the attempt reported it used, or undefined when it reported none (not a model call). */

@@ -1,7 +1,7 @@
-import type { BatonEvent, Json } from '../../core/index.js';
+import type { Json, ReportedOutcome } from '../../core/index.js';
 
-/** What a worker reports of an attempt; the conductor records it in the ledger as it is. */
-export type WorkOutcome = Extract<BatonEvent, { type: 'attempt.succeeded' | 'attempt.failed' }>;
+/** What a worker reports of an attempt; the conductor records it in the ledger (its tool calls as events of their own). */
+export type WorkOutcome = ReportedOutcome;
 
 /** A dispatched attempt waiting for, or held by, a worker. */
 export interface WorkItem {
