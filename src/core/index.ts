@@ -53,7 +53,7 @@ export {
   type PlanCapability,
   type Step,
 } from './plan/schema.js';
-export { buildRegistry, type CapabilityDescriptor, type Registry } from './registry.js';
+export { buildRegistry, describeCapability, type CapabilityDescriptor, type Registry } from './registry.js';
 export { llmCost, llmTokenBounds } from './llm-worst-case.js';
 export { addTokens, runTokens } from './token-usage.js';
 export {
@@ -112,3 +112,13 @@ export { takesUpHandoff } from './governance/evolve-agents.js';
 export { transitionView } from './governance/gates.js';
 export type { GateVerdict } from './governance/phases.js';
 export { PreflightReportSchema } from './governance/preflight-schema.js';
+export {
+  declaredPlan,
+  parseWorkspaceRegistry,
+  recordedRegistry,
+  recordRegistry,
+  WorkspaceRegistry,
+  type RecordedRegistry,
+  withRegistryCapabilities,
+  workspaceRegistryIssues,
+} from './workspace-registry.js';

@@ -4,6 +4,7 @@ import {
   buildRegistry,
   checkPlan,
   ConflictError,
+  describeCapability,
   ErrorCode,
   NotFoundError,
   parsePlan,
@@ -22,6 +23,8 @@ import {
   type BatonEvent,
   type RunState,
   type Step,
+  withRegistryCapabilities,
+  type WorkspaceRegistry,
 } from '../core/index.js';
 import {
   functionRunner,
@@ -46,7 +49,9 @@ import type { HandoffReport, HandoffRequest } from './handoff.js';
 import { loadVerifiedRun } from './load-run.js';
 import { verifyWorkspace, type WorkspaceVerdict } from './workspace-anchors.js';
 import { defaultPrincipal, newOwner } from './owner.js';
-import { loadPlanFile } from './plan-file.js';
+import { readPlanFile } from './plan-file.js';
+import type { LoadedRegistry } from './registry-file.js';
+import { refuseRegistryBreaches, registryWith } from './workspace-plan.js';
 import { LEASE_MS, RunDriver, type RunDriverOptions } from './run-driver.js';
 import { RunAdopter, type RunAdopterOptions } from './run-adopter.js';
 import { RunContexts } from './run-contexts.js';
@@ -117,6 +122,7 @@ export class Baton {
       artifacts?: ArtifactStore;
       distributed?: boolean;
       leaseMs?: number;
+      workspace?: LoadedRegistry;
     },
   ) {
     this.artifacts = options.artifacts ?? new ArtifactStore(artifactsRoot(workspaceHome()));
@@ -127,8 +133,12 @@ export class Baton {
       principal: options.principal,
       artifacts: this.artifacts,
       conducting: (runId) => this.conducting(runId),
-      checkPlan: async (plan) => {
-        const checked = typeof plan === 'string' ? await this.loadPlan(plan) : this.validate(plan);
+      checkPlan: async (plan, workspace) => {
+        const written =
+          typeof plan === 'string'
+            ? await this.loadPlanUnder(plan, workspace)
+            : this.validateUnder(plan, workspace, undefined);
+        const checked = workspace ? withRegistryCapabilities(written, workspace) : written;
         const registry = buildRegistry(checked, this.registered());
         refuseUnfitPlan(checked, preflight(checked, registry));
         return { plan: checked, registry };
@@ -154,26 +164,57 @@ export class Baton {
   }
 
   /**
-   * The capabilities this process registered and those the plans of the newest runs declared,
+   * The capabilities this process registered, those of the workspace registry, and those the plans of the newest runs declared,
    * each with its health (latest outcome, successes, failures) over those runs' ledgers.
    */
   capabilityRegistry(options: { recentRuns?: number } = {}): Promise<CapabilityRegistryView> {
-    return capabilityRegistry(this.store, this.registered(), options.recentRuns ?? 20);
+    const workspace = Object.entries(this.workspace?.registry.capabilities ?? {}).map(([id, capability]) =>
+      describeCapability(id, capability),
+    );
+    return capabilityRegistry(this.store, this.registered(), options.recentRuns ?? 20, workspace);
   }
 
-  /** Reads and validates a plan file (YAML or JSON). Throws PlanError with file:line:col. */
+  /**
+   * Reads and validates a plan file (YAML or JSON) against the workspace registry, if any, and
+   * the capabilities registered here. Throws PlanError with file:line:col. Returns the plan as
+   * written (without the registry's capabilities).
+   */
   loadPlan(file: string): Promise<Plan> {
-    return loadPlanFile(file, this.registered());
+    return this.loadPlanUnder(file, this.workspace?.registry);
   }
 
   /** Reads and validates a plan given as YAML or JSON text; `source` names it in errors (`source:line:col`). */
   parsePlan(text: string, source = 'plan'): Plan {
-    return parsePlan(text, { file: source, registry: (checked) => buildRegistry(checked, this.registered()) });
+    const workspace = this.workspace?.registry;
+    const plan = parsePlan(text, { file: source, registry: registryWith(workspace, this.registered()) });
+    refuseRegistryBreaches(plan, workspace, source);
+    return plan;
   }
 
   /** Validates a plan given as data (for example from the builder). */
   validate(plan: unknown): Plan {
-    return checkPlan(plan, (checked) => buildRegistry(checked, this.registered()));
+    return this.validateUnder(plan, this.workspace?.registry, undefined);
+  }
+
+  private async loadPlanUnder(file: string, workspace: WorkspaceRegistry | undefined): Promise<Plan> {
+    const plan = await readPlanFile(file, registryWith(workspace, this.registered()));
+    refuseRegistryBreaches(plan, workspace, file);
+    return plan;
+  }
+
+  private validateUnder(plan: unknown, workspace: WorkspaceRegistry | undefined, file: string | undefined): Plan {
+    const checked = checkPlan(plan, registryWith(workspace, this.registered()));
+    refuseRegistryBreaches(checked, workspace, file);
+    return checked;
+  }
+
+  /** The workspace registry (`baton.yaml`) this Baton admits plans under, if any. */
+  get workspaceRegistry(): LoadedRegistry | undefined {
+    return this.options.workspace;
+  }
+
+  private get workspace(): LoadedRegistry | undefined {
+    return this.options.workspace;
   }
 
   /**
@@ -183,7 +224,7 @@ export class Baton {
   async submit(plan: Plan | string | AdmittedRun, options: SubmitOptions = {}): Promise<RunHandle> {
     const run = await this.admitted(plan, options);
     refuseUnfit(run);
-    const { plan: checked, planHash, inputs, registry } = run;
+    const { plan: checked, planHash, inputs, registry, registryRecord } = run;
     if (options.runId !== undefined) {
       checkRunId(options.runId);
       const existing = await this.store.getRun(options.runId);
@@ -207,7 +248,14 @@ export class Baton {
       }
     }
     const runId = options.runId ?? newRunId(this.options.now());
-    const created = { plan: checked, planHash, inputs, registry, by: options.by ?? this.options.principal };
+    const created = {
+      plan: checked,
+      planHash,
+      inputs,
+      registry,
+      by: options.by ?? this.options.principal,
+      ...registryRecord,
+    };
     const driver = await RunDriver.create(
       runId,
       { type: 'run.created', data: created },
@@ -228,10 +276,13 @@ export class Baton {
   ): Promise<string> {
     const run = await this.admitted(plan, options);
     refuseUnfit(run);
-    const { plan: checked, planHash, inputs, registry } = run;
+    const { plan: checked, planHash, inputs, registry, registryRecord } = run;
     if (options.runId !== undefined) checkRunId(options.runId);
     const runId = options.runId ?? newRunId(this.options.now());
-    const created: BatonEvent = { type: 'run.created', data: { plan: checked, planHash, inputs, registry } };
+    const created: BatonEvent = {
+      type: 'run.created',
+      data: { plan: checked, planHash, inputs, registry, ...registryRecord },
+    };
     const events = chainEvents(runId, EMPTY_HEAD, [created], this.timestamp());
     // No conductor lock: the first engine to look for unconducted runs takes it.
     await this.store.append({
@@ -483,7 +534,8 @@ export class Baton {
    */
   async preflight(plan: Plan | string | AdmittedRun): Promise<PreflightReport> {
     if (isAdmitted(plan)) return plan.preflight;
-    const checked = typeof plan === 'string' ? await this.loadPlan(plan) : this.validate(plan);
+    const written = typeof plan === 'string' ? await this.loadPlan(plan) : this.validate(plan);
+    const checked = this.workspace ? withRegistryCapabilities(written, this.workspace.registry) : written;
     return preflight(checked, buildRegistry(checked, this.registered()));
   }
 
@@ -496,7 +548,10 @@ export class Baton {
    * if (run.preflight.problems.length === 0) await baton.submit(run);
    */
   admit(source: PlanSource | Plan, given: GivenInputs = {}, options: AdmitOptions = {}): Promise<AdmittedRun> {
-    return admit(source, given, this.registered(), options);
+    return admit(source, given, this.registered(), {
+      ...(this.workspace && { workspace: this.workspace }),
+      ...options,
+    });
   }
 
   /** A plan given to `submit`: admitted already, or a file path (a string, for compatibility) or plan data. */
@@ -699,5 +754,6 @@ export async function createBaton(options: BatonOptions = {}): Promise<Baton> {
     artifacts,
     ...(options.distributed !== undefined && { distributed: options.distributed }),
     ...(options.leaseMs !== undefined && { leaseMs: options.leaseMs }),
+    ...(options.registry !== undefined && { workspace: options.registry }),
   });
 }

@@ -2,7 +2,6 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import {
   BatonError,
-  buildRegistry,
   decodePlanBytes,
   ErrorCode,
   parsePlan,
@@ -11,8 +10,10 @@ import {
   type Plan,
   type PlanIssue,
   type Registry,
+  type WorkspaceRegistry,
 } from '../core/index.js';
 import { preflightInPlanDirectory } from '../capabilities/index.js';
+import { refuseRegistryBreaches, registryWith } from './workspace-plan.js';
 
 /**
  * Reads and validates a plan file (YAML or JSON) against the plan's own capabilities and
@@ -23,9 +24,18 @@ import { preflightInPlanDirectory } from '../capabilities/index.js';
  * started: each capability's kind resolves its config against that directory in its
  * pre-flight (a command's `cwd` becomes absolute), so `[node, scripts/work.mjs]` next to the
  * plan runs from anywhere.
+ *
+ * With a workspace registry, the plan may use its capabilities and is held to its policy; the
+ * plan is returned as written (without them).
  */
-export function loadPlanFile(file: string, registered: readonly CapabilityDescriptor[] = []): Promise<Plan> {
-  return readPlanFile(file, (parsed) => buildRegistry(parsed, registered));
+export async function loadPlanFile(
+  file: string,
+  registered: readonly CapabilityDescriptor[] = [],
+  workspace?: WorkspaceRegistry,
+): Promise<Plan> {
+  const plan = await readPlanFile(file, registryWith(workspace, registered));
+  refuseRegistryBreaches(plan, workspace, file);
+  return plan;
 }
 
 /** `loadPlanFile` with the registry the plan is validated against built by the caller (who keeps it). */

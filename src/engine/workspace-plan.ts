@@ -1,0 +1,37 @@
+import {
+  buildRegistry,
+  PlanError,
+  withRegistryCapabilities,
+  workspaceRegistryIssues,
+  type CapabilityDescriptor,
+  type Plan,
+  type Registry,
+  type WorkspaceRegistry,
+} from '../core/index.js';
+
+/**
+ * The registry a plan is validated and routed against: the workspace registry's capabilities,
+ * the plan's own, and those registered in code. Without a workspace registry, exactly the plan's
+ * and the registered ones.
+ * @example
+ * const plan = await readPlanFile(file, registryWith(workspace, registered));
+ */
+export function registryWith(
+  workspace: WorkspaceRegistry | undefined,
+  registered: readonly CapabilityDescriptor[],
+): (plan: Plan) => Registry {
+  return (plan) => buildRegistry(workspace ? withRegistryCapabilities(plan, workspace) : plan, registered);
+}
+
+/**
+ * Refuses a plan that declares what the workspace registry forbids (a kind outside
+ * `plans.may_declare`, or a redefinition of a registry id), naming `file` in each issue.
+ * @example
+ * refuseRegistryBreaches(plan, workspace, 'plan.yaml'); // throws PlanError at capabilities.build.kind
+ */
+export function refuseRegistryBreaches(plan: Plan, workspace: WorkspaceRegistry | undefined, file?: string): void {
+  if (!workspace) return;
+  const issues = workspaceRegistryIssues(plan, workspace);
+  if (issues.length > 0)
+    throw new PlanError(issues.map((issue) => ({ ...issue, ...(file !== undefined && { file }) })));
+}
