@@ -38,7 +38,7 @@ export { EVALUATION_BUDGET } from './expression-budget.js';
 export type { Json, JsonObject } from './json.js';
 export { MAX_NESTING, tooDeep, tooDeepMessage } from './nesting.js';
 export { DURATION_PATTERN, durationToMs } from './plan/duration.js';
-export { checkPlan, parsePlan, type PlanSource } from './plan/parse.js';
+export { checkPlan, locateAll, parsePlan, readYamlDocument, type PlanSource } from './plan/parse.js';
 export { decodePlanBytes } from './plan/decode.js';
 export {
   CapabilityKind,

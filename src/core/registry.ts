@@ -37,7 +37,7 @@ export function buildRegistry(
 /**
  * What the router knows of a declared capability (a plan's or the workspace registry's).
  * @example
- * describeCapability('build', { kind: 'command', skills: { build: 1 }, argv: ['make'] }).skills // { build: 1 }
+ * describeCapability('build', { kind: 'command', skills: { build: 1 }, command: ["make"] }).skills // { build: 1 }
  */
 export function describeCapability(id: string, capability: PlanCapability): CapabilityDescriptor {
   return {

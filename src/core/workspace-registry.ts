@@ -74,7 +74,7 @@ export function withRegistryCapabilities(plan: Plan, registry: WorkspaceRegistry
  * Parses a workspace registry from YAML or JSON text. Pure: the caller reads the file (and
  * anchors relative paths to its directory). Throws PlanError with file:line:col.
  * @example
- * parseWorkspaceRegistry('capabilities:\n  build: {kind: command, skills: {build: 1}, argv: [make]}\n', 'baton.yaml')
+ * parseWorkspaceRegistry('capabilities:\n  build: {kind: command, skills: {build: 1}, command: [make]}\n', 'baton.yaml')
  */
 export function parseWorkspaceRegistry(text: string, file: string): WorkspaceRegistry {
   const { data, source } = readYamlDocument(text, file);

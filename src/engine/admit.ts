@@ -99,11 +99,16 @@ export async function admit(
   const registryOf = (plan: Plan): Registry => (registry = withWorkspace(plan));
   const written =
     'file' in source
-      ? await readPlanFile(source.file, registryOf)
+      ? await readPlanFile(source.file, registryOf, workspace?.registry)
       : 'text' in source
         ? parsePlan(source.text, { file: source.name ?? 'plan', registry: registryOf })
         : checkPlan('data' in source ? source.data : source, registryOf);
-  refuseRegistryBreaches(written, workspace?.registry, planFileOf(source).file);
+  if (!('file' in source))
+    refuseRegistryBreaches(
+      written,
+      workspace?.registry,
+      'text' in source ? { ...planFileOf(source), text: source.text } : {},
+    );
   // The run records the registry's capabilities in its plan: workers, resume and replay run
   // from the ledger, never from a registry file that may have changed since.
   const plan = workspace ? withRegistryCapabilities(written, workspace.registry) : written;

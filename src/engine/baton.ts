@@ -135,9 +135,7 @@ export class Baton {
       conducting: (runId) => this.conducting(runId),
       checkPlan: async (plan, workspace) => {
         const written =
-          typeof plan === 'string'
-            ? await this.loadPlanUnder(plan, workspace)
-            : this.validateUnder(plan, workspace, undefined);
+          typeof plan === 'string' ? await this.loadPlanUnder(plan, workspace) : this.validateUnder(plan, workspace);
         const checked = workspace ? withRegistryCapabilities(written, workspace) : written;
         const registry = buildRegistry(checked, this.registered());
         refuseUnfitPlan(checked, preflight(checked, registry));
@@ -187,24 +185,22 @@ export class Baton {
   parsePlan(text: string, source = 'plan'): Plan {
     const workspace = this.workspace?.registry;
     const plan = parsePlan(text, { file: source, registry: registryWith(workspace, this.registered()) });
-    refuseRegistryBreaches(plan, workspace, source);
+    refuseRegistryBreaches(plan, workspace, { file: source, text });
     return plan;
   }
 
   /** Validates a plan given as data (for example from the builder). */
   validate(plan: unknown): Plan {
-    return this.validateUnder(plan, this.workspace?.registry, undefined);
+    return this.validateUnder(plan, this.workspace?.registry);
   }
 
   private async loadPlanUnder(file: string, workspace: WorkspaceRegistry | undefined): Promise<Plan> {
-    const plan = await readPlanFile(file, registryWith(workspace, this.registered()));
-    refuseRegistryBreaches(plan, workspace, file);
-    return plan;
+    return readPlanFile(file, registryWith(workspace, this.registered()), workspace);
   }
 
-  private validateUnder(plan: unknown, workspace: WorkspaceRegistry | undefined, file: string | undefined): Plan {
+  private validateUnder(plan: unknown, workspace: WorkspaceRegistry | undefined): Plan {
     const checked = checkPlan(plan, registryWith(workspace, this.registered()));
-    refuseRegistryBreaches(checked, workspace, file);
+    refuseRegistryBreaches(checked, workspace);
     return checked;
   }
 

@@ -33,13 +33,18 @@ export async function loadPlanFile(
   registered: readonly CapabilityDescriptor[] = [],
   workspace?: WorkspaceRegistry,
 ): Promise<Plan> {
-  const plan = await readPlanFile(file, registryWith(workspace, registered));
-  refuseRegistryBreaches(plan, workspace, file);
-  return plan;
+  return readPlanFile(file, registryWith(workspace, registered), workspace);
 }
 
-/** `loadPlanFile` with the registry the plan is validated against built by the caller (who keeps it). */
-export async function readPlanFile(file: string, registry: (plan: Plan) => Registry): Promise<Plan> {
+/**
+ * `loadPlanFile` with the registry the plan is validated against built by the caller (who keeps
+ * it); with `workspace`, the plan is also held to the workspace registry's policy.
+ */
+export async function readPlanFile(
+  file: string,
+  registry: (plan: Plan) => Registry,
+  workspace?: WorkspaceRegistry,
+): Promise<Plan> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(file);
@@ -48,7 +53,9 @@ export async function readPlanFile(file: string, registry: (plan: Plan) => Regis
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (error as Error).message;
     throw new BatonError(ErrorCode.badInput, `cannot read plan file ${file}: ${why}`);
   }
-  const plan = parsePlan(decodePlanBytes(bytes, file), { file, registry });
+  const text = decodePlanBytes(bytes, file);
+  const plan = parsePlan(text, { file, registry });
+  refuseRegistryBreaches(plan, workspace, { file, text });
   return anchorToPlanDirectory(plan, file);
 }
 

@@ -1,6 +1,8 @@
 import {
   buildRegistry,
+  locateAll,
   PlanError,
+  readYamlDocument,
   withRegistryCapabilities,
   workspaceRegistryIssues,
   type CapabilityDescriptor,
@@ -25,13 +27,20 @@ export function registryWith(
 
 /**
  * Refuses a plan that declares what the workspace registry forbids (a kind outside
- * `plans.may_declare`, or a redefinition of a registry id), naming `file` in each issue.
+ * `plans.may_declare`, or a redefinition of a registry id), naming `file` in each issue, and
+ * its line and column when the plan's `text` is given.
  * @example
- * refuseRegistryBreaches(plan, workspace, 'plan.yaml'); // throws PlanError at capabilities.build.kind
+ * refuseRegistryBreaches(plan, workspace, { file: 'plan.yaml', text }); // PlanError at plan.yaml:5:11 capabilities.build.kind
  */
-export function refuseRegistryBreaches(plan: Plan, workspace: WorkspaceRegistry | undefined, file?: string): void {
+export function refuseRegistryBreaches(
+  plan: Plan,
+  workspace: WorkspaceRegistry | undefined,
+  where: { file?: string | undefined; text?: string } = {},
+): void {
   if (!workspace) return;
   const issues = workspaceRegistryIssues(plan, workspace);
-  if (issues.length > 0)
-    throw new PlanError(issues.map((issue) => ({ ...issue, ...(file !== undefined && { file }) })));
+  if (issues.length === 0) return;
+  const { file, text } = where;
+  if (text !== undefined) throw new PlanError(locateAll(issues, readYamlDocument(text, file).source));
+  throw new PlanError(issues.map((issue) => ({ ...issue, ...(file !== undefined && { file }) })));
 }
