@@ -1,7 +1,14 @@
 import { BatonError, ErrorCode, formatIssue, InputError, PlanError } from '../core/index.js';
 import { existsSync } from 'node:fs';
 import type { FunctionCapability } from '../capabilities/index.js';
-import { createBaton, databaseFile, workspaceHome, type Baton } from '../engine/index.js';
+import {
+  createBaton,
+  databaseFile,
+  workspaceHome,
+  workspaceRegistry,
+  type Baton,
+  type LoadedRegistry,
+} from '../engine/index.js';
 import { databaseUrl, leaseFromEnvironment, openPostgres } from './database.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
 import { paint } from './format.js';
@@ -14,6 +21,8 @@ export interface GlobalOptions {
   /** The schema holding Baton's tables in that database. */
   dbSchema?: string;
   json?: boolean;
+  /** The workspace registry file (`--registry`). */
+  registry?: string;
 }
 
 /** A failure the command already explained; carries its exit code to `main`. */
@@ -71,8 +80,24 @@ export function workspaceExists(options: GlobalOptions): boolean {
   return databaseUrl(options.db) !== undefined || existsSync(databaseFile(workspaceHome(options.home)));
 }
 
+/**
+ * The workspace registry of a command that admits or validates plans: `--registry`, else
+ * `BATON_REGISTRY`, else `./baton.yaml` when it exists, else none.
+ * @example
+ * const workspace = await cliRegistry(options);
+ */
+export function cliRegistry(options: GlobalOptions): Promise<LoadedRegistry | undefined> {
+  return workspaceRegistry(options.registry, process.env.BATON_REGISTRY);
+}
+
 export async function withBaton<T>(
-  options: GlobalOptions & { concurrency?: number; existing?: boolean; functions?: readonly FunctionCapability[] },
+  options: GlobalOptions & {
+    concurrency?: number;
+    existing?: boolean;
+    functions?: readonly FunctionCapability[];
+    /** The workspace registry plans are admitted under (`cliRegistry`), for commands that admit plans. */
+    workspace?: LoadedRegistry | undefined;
+  },
   work: (baton: Baton) => Promise<T>,
 ): Promise<T> {
   const home = workspaceHome(options.home);
@@ -91,6 +116,7 @@ export async function withBaton<T>(
     ...(store && { store }),
     ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
     ...(leaseMs !== undefined && { leaseMs }),
+    ...(options.workspace && { registry: options.workspace }),
   });
   for (const capability of options.functions ?? []) baton.register(capability);
   try {

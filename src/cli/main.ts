@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerCapabilities } from './commands/capabilities.js';
 import { registerCheckpoint } from './commands/checkpoint.js';
 import { registerContext } from './commands/context.js';
 import { registerInspect } from './commands/inspect.js';
@@ -33,6 +34,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       '--db-schema <name>',
       "the schema for Baton's tables in that database (default: $BATON_DATABASE_SCHEMA, else the connection's)",
     )
+    .option(
+      '--registry <file>',
+      'the workspace registry: capabilities plans may use and what plans may declare (default: $BATON_REGISTRY, else ./baton.yaml when it exists)',
+    )
     .showHelpAfterError('(run baton --help for usage)')
     .exitOverride()
     // With --json, a usage error is reported as JSON on stdout below, not as text on stderr.
@@ -48,6 +53,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerMcp(program, globals);
   registerServe(program, globals);
   registerToken(program, globals);
+  registerCapabilities(program, globals);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return ExitCode.ok;

@@ -1,5 +1,5 @@
 import type { Json, JsonObject } from './json.js';
-import type { Plan } from './plan/schema.js';
+import type { CapabilityKind, Plan } from './plan/schema.js';
 import type { CapabilityDescriptor } from './registry.js';
 import type { DecisionKind } from './decision-id.js';
 
@@ -108,6 +108,15 @@ export interface EventPayloads {
     inputs: JsonObject;
     registry: Record<string, CapabilityDescriptor>;
     by?: Principal;
+    /**
+     * The content hash of the workspace registry (`baton.yaml`) the run was admitted under, when
+     * there was one; its capabilities are recorded in `plan` (absent in runs without one).
+     */
+    registryHash?: string;
+    /** Which of `plan`'s capabilities came from that registry (revisions keep them). */
+    registryCapabilities?: string[];
+    /** The registry's `plans.may_declare` when it had one: revisions are held to it too. */
+    mayDeclare?: CapabilityKind[];
   };
   /** `by`: who asked for the resume, when someone did (an engine taking over a dead one's run is nobody's act). */
   'run.resumed': { engine: string; reason: string; by?: Principal };

@@ -39,7 +39,7 @@ export { EVALUATION_BUDGET } from './expression-budget.js';
 export type { Json, JsonObject } from './json.js';
 export { MAX_NESTING, tooDeep, tooDeepMessage } from './nesting.js';
 export { DURATION_PATTERN, durationToMs } from './plan/duration.js';
-export { checkPlan, parsePlan, type PlanSource } from './plan/parse.js';
+export { checkPlan, locateAll, parsePlan, readYamlDocument, type PlanSource } from './plan/parse.js';
 export { decodePlanBytes } from './plan/decode.js';
 export {
   CapabilityKind,
@@ -55,7 +55,7 @@ export {
   type PlanCapability,
   type Step,
 } from './plan/schema.js';
-export { buildRegistry, type CapabilityDescriptor, type Registry } from './registry.js';
+export { buildRegistry, describeCapability, type CapabilityDescriptor, type Registry } from './registry.js';
 export { llmCost, llmTokenBounds } from './llm-worst-case.js';
 export { agentMaxSteps, agentModel } from './agent-worst-case.js';
 export { toolCallEvents, type ReportedOutcome } from './tool-calls.js';
@@ -116,3 +116,13 @@ export { takesUpHandoff } from './governance/evolve-agents.js';
 export { transitionView } from './governance/gates.js';
 export type { GateVerdict } from './governance/phases.js';
 export { PreflightReportSchema } from './governance/preflight-schema.js';
+export {
+  declaredPlan,
+  parseWorkspaceRegistry,
+  recordedRegistry,
+  recordRegistry,
+  WorkspaceRegistry,
+  type RecordedRegistry,
+  withRegistryCapabilities,
+  workspaceRegistryIssues,
+} from './workspace-registry.js';

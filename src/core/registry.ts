@@ -1,5 +1,5 @@
 import { kindDescription } from './capability-kinds.js';
-import type { CapabilityKind, Plan } from './plan/schema.js';
+import type { CapabilityKind, Plan, PlanCapability } from './plan/schema.js';
 
 /**
  * What the conductor knows of a capability: enough to route and to explain the route.
@@ -28,17 +28,25 @@ export function buildRegistry(
   registered: readonly CapabilityDescriptor[] = [],
 ): Record<string, CapabilityDescriptor> {
   const registry: Record<string, CapabilityDescriptor> = {};
-  for (const [id, capability] of Object.entries(plan.capabilities ?? {})) {
-    registry[id] = {
-      id,
-      kind: capability.kind,
-      skills: capability.skills,
-      ...(capability.description !== undefined && { description: capability.description }),
-      ...(capability.cost_usd !== undefined && { costUsd: capability.cost_usd }),
-      ...(capability.permissions !== undefined && { permissions: capability.permissions }),
-      ...kindDescription(capability),
-    };
-  }
+  for (const [id, capability] of Object.entries(plan.capabilities ?? {}))
+    registry[id] = describeCapability(id, capability);
   for (const descriptor of registered) registry[descriptor.id] = descriptor;
   return registry;
+}
+
+/**
+ * What the router knows of a declared capability (a plan's or the workspace registry's).
+ * @example
+ * describeCapability('build', { kind: 'command', skills: { build: 1 }, command: ["make"] }).skills // { build: 1 }
+ */
+export function describeCapability(id: string, capability: PlanCapability): CapabilityDescriptor {
+  return {
+    id,
+    kind: capability.kind,
+    skills: capability.skills,
+    ...(capability.description !== undefined && { description: capability.description }),
+    ...(capability.cost_usd !== undefined && { costUsd: capability.cost_usd }),
+    ...(capability.permissions !== undefined && { permissions: capability.permissions }),
+    ...kindDescription(capability),
+  };
 }

@@ -1,5 +1,4 @@
 import {
-  buildRegistry,
   checkPlan,
   PlanError,
   parsePlan,
@@ -10,12 +9,17 @@ import {
   type JsonObject,
   type Plan,
   type PreflightReport,
+  type RecordedRegistry,
+  recordRegistry,
   type Registry,
+  withRegistryCapabilities,
 } from '../core/index.js';
 import { checkCapabilities } from '../capabilities/index.js';
 import { hashPlan } from '../ledger/index.js';
 import { readPlanFile } from './plan-file.js';
 import { refuseUnfitPlan } from './refuse-unfit.js';
+import type { LoadedRegistry } from './registry-file.js';
+import { refuseRegistryBreaches, registryWith } from './workspace-plan.js';
 
 /**
  * Where a plan comes from. A path and a plan's text are both strings, and were once told apart
@@ -37,6 +41,12 @@ export interface AdmitOptions {
    * a caller who may not run programs on this machine must not get one started by pre-flight.
    */
   authorize?: (plan: Plan) => void;
+  /**
+   * The workspace registry (`baton.yaml`): its capabilities join the plan's, its policy limits
+   * what the plan may declare. `authorize` sees the plan as written, so a plan that only uses
+   * the registry's capabilities needs no more than a plan without any.
+   */
+  workspace?: LoadedRegistry;
 }
 
 /** The inputs given for a run: typed values (library, API), or text to read by the declared types (CLI). */
@@ -57,6 +67,8 @@ export interface AdmittedRun {
   readonly plan: Plan;
   readonly planHash: string;
   readonly registry: Registry;
+  /** What `run.created` records of the workspace registry the plan was admitted under, when there was one. */
+  readonly registryRecord?: RecordedRegistry;
   readonly inputs: JsonObject;
   /** What the run would do, and its problems: a run is not started while there are any (`refuseUnfit`). */
   readonly preflight: PreflightReport;
@@ -80,22 +92,33 @@ export async function admit(
   registered: readonly CapabilityDescriptor[],
   options: AdmitOptions = {},
 ): Promise<AdmittedRun> {
+  const { workspace } = options;
   let registry: Registry | undefined;
   // Validation needs the registry; it is built here, once, and kept for the run.
-  const registryOf = (plan: Plan): Registry => (registry = buildRegistry(plan, registered));
-  const plan =
+  const withWorkspace = registryWith(workspace?.registry, registered);
+  const registryOf = (plan: Plan): Registry => (registry = withWorkspace(plan));
+  const written =
     'file' in source
-      ? await readPlanFile(source.file, registryOf)
+      ? await readPlanFile(source.file, registryOf, workspace?.registry)
       : 'text' in source
         ? parsePlan(source.text, { file: source.name ?? 'plan', registry: registryOf })
         : checkPlan('data' in source ? source.data : source, registryOf);
+  if (!('file' in source))
+    refuseRegistryBreaches(
+      written,
+      workspace?.registry,
+      'text' in source ? { ...planFileOf(source), text: source.text } : {},
+    );
+  // The run records the registry's capabilities in its plan: workers, resume and replay run
+  // from the ledger, never from a registry file that may have changed since.
+  const plan = workspace ? withRegistryCapabilities(written, workspace.registry) : written;
   const inputs = resolveInputs(
     plan,
     { ...given.inputs, ...given.inputText },
     { fromText: given.inputText !== undefined },
   );
-  const runRegistry = registry ?? buildRegistry(plan, registered);
-  options.authorize?.(plan);
+  const runRegistry = registry ?? withWorkspace(written);
+  options.authorize?.(written);
   const issues = await checkCapabilities(plan);
   if (issues.length > 0) throw new PlanError(issues.map((issue) => ({ ...issue, ...planFileOf(source) })));
   return {
@@ -103,6 +126,7 @@ export async function admit(
     plan,
     planHash: hashPlan(plan),
     registry: runRegistry,
+    ...(workspace && { registryRecord: recordRegistry(workspace.hash, workspace.registry) }),
     inputs,
     preflight: preflight(plan, runRegistry),
   };

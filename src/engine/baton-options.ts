@@ -1,6 +1,7 @@
 import type { ApiScope, Json, LedgerEvent } from '../core/index.js';
 import type { Store } from '../store/index.js';
 import type { ArtifactLimits } from './artifacts/index.js';
+import type { LoadedRegistry } from './registry-file.js';
 import type { WorkerOptions } from './worker.js';
 
 // The options of `createBaton` and of the Baton methods that take them: what a library user configures.
@@ -32,6 +33,11 @@ export interface BatonOptions {
   distributed?: boolean;
   /** How long conductor locks and work leases last without renewal, in ms (default 15,000). */
   leaseMs?: number;
+  /**
+   * The workspace registry (`loadRegistryFile('baton.yaml')`): capabilities every plan may use,
+   * and what plans may declare themselves. Default none: plans declare their own.
+   */
+  registry?: LoadedRegistry;
 }
 
 export interface WorkOptions {

@@ -4,6 +4,7 @@ import {
   buildRegistry,
   checkPlan,
   ConflictError,
+  describeCapability,
   ErrorCode,
   NotFoundError,
   parsePlan,
@@ -22,6 +23,8 @@ import {
   type BatonEvent,
   type RunState,
   type Step,
+  withRegistryCapabilities,
+  type WorkspaceRegistry,
 } from '../core/index.js';
 import {
   functionRunner,
@@ -47,7 +50,9 @@ import { loadVerifiedRun } from './load-run.js';
 import { verifyWorkspace, type WorkspaceVerdict } from './workspace-anchors.js';
 import { defaultPrincipal, newOwner } from './owner.js';
 import { PartialOutputs, type PartialOutputListener } from './partial-outputs.js';
-import { loadPlanFile } from './plan-file.js';
+import { readPlanFile } from './plan-file.js';
+import type { LoadedRegistry } from './registry-file.js';
+import { refuseRegistryBreaches, registryWith } from './workspace-plan.js';
 import { LEASE_MS, RunDriver, type RunDriverOptions } from './run-driver.js';
 import { RunAdopter, type RunAdopterOptions } from './run-adopter.js';
 import { RunContexts } from './run-contexts.js';
@@ -119,6 +124,7 @@ export class Baton {
       artifacts?: ArtifactStore;
       distributed?: boolean;
       leaseMs?: number;
+      workspace?: LoadedRegistry;
     },
   ) {
     this.artifacts = options.artifacts ?? new ArtifactStore(artifactsRoot(workspaceHome()));
@@ -129,8 +135,10 @@ export class Baton {
       principal: options.principal,
       artifacts: this.artifacts,
       conducting: (runId) => this.conducting(runId),
-      checkPlan: async (plan) => {
-        const checked = typeof plan === 'string' ? await this.loadPlan(plan) : this.validate(plan);
+      checkPlan: async (plan, workspace) => {
+        const written =
+          typeof plan === 'string' ? await this.loadPlanUnder(plan, workspace) : this.validateUnder(plan, workspace);
+        const checked = workspace ? withRegistryCapabilities(written, workspace) : written;
         const registry = buildRegistry(checked, this.registered());
         refuseUnfitPlan(checked, preflight(checked, registry));
         return { plan: checked, registry };
@@ -167,26 +175,55 @@ export class Baton {
   }
 
   /**
-   * The capabilities this process registered and those the plans of the newest runs declared,
+   * The capabilities this process registered, those of the workspace registry, and those the plans of the newest runs declared,
    * each with its health (latest outcome, successes, failures) over those runs' ledgers.
    */
   capabilityRegistry(options: { recentRuns?: number } = {}): Promise<CapabilityRegistryView> {
-    return capabilityRegistry(this.store, this.registered(), options.recentRuns ?? 20);
+    const workspace = Object.entries(this.workspace?.registry.capabilities ?? {}).map(([id, capability]) =>
+      describeCapability(id, capability),
+    );
+    return capabilityRegistry(this.store, this.registered(), options.recentRuns ?? 20, workspace);
   }
 
-  /** Reads and validates a plan file (YAML or JSON). Throws PlanError with file:line:col. */
+  /**
+   * Reads and validates a plan file (YAML or JSON) against the workspace registry, if any, and
+   * the capabilities registered here. Throws PlanError with file:line:col. Returns the plan as
+   * written (without the registry's capabilities).
+   */
   loadPlan(file: string): Promise<Plan> {
-    return loadPlanFile(file, this.registered());
+    return this.loadPlanUnder(file, this.workspace?.registry);
   }
 
   /** Reads and validates a plan given as YAML or JSON text; `source` names it in errors (`source:line:col`). */
   parsePlan(text: string, source = 'plan'): Plan {
-    return parsePlan(text, { file: source, registry: (checked) => buildRegistry(checked, this.registered()) });
+    const workspace = this.workspace?.registry;
+    const plan = parsePlan(text, { file: source, registry: registryWith(workspace, this.registered()) });
+    refuseRegistryBreaches(plan, workspace, { file: source, text });
+    return plan;
   }
 
   /** Validates a plan given as data (for example from the builder). */
   validate(plan: unknown): Plan {
-    return checkPlan(plan, (checked) => buildRegistry(checked, this.registered()));
+    return this.validateUnder(plan, this.workspace?.registry);
+  }
+
+  private async loadPlanUnder(file: string, workspace: WorkspaceRegistry | undefined): Promise<Plan> {
+    return readPlanFile(file, registryWith(workspace, this.registered()), workspace);
+  }
+
+  private validateUnder(plan: unknown, workspace: WorkspaceRegistry | undefined): Plan {
+    const checked = checkPlan(plan, registryWith(workspace, this.registered()));
+    refuseRegistryBreaches(checked, workspace);
+    return checked;
+  }
+
+  /** The workspace registry (`baton.yaml`) this Baton admits plans under, if any. */
+  get workspaceRegistry(): LoadedRegistry | undefined {
+    return this.options.workspace;
+  }
+
+  private get workspace(): LoadedRegistry | undefined {
+    return this.options.workspace;
   }
 
   /**
@@ -196,7 +233,7 @@ export class Baton {
   async submit(plan: Plan | string | AdmittedRun, options: SubmitOptions = {}): Promise<RunHandle> {
     const run = await this.admitted(plan, options);
     refuseUnfit(run);
-    const { plan: checked, planHash, inputs, registry } = run;
+    const { plan: checked, planHash, inputs, registry, registryRecord } = run;
     if (options.runId !== undefined) {
       checkRunId(options.runId);
       const existing = await this.store.getRun(options.runId);
@@ -220,7 +257,14 @@ export class Baton {
       }
     }
     const runId = options.runId ?? newRunId(this.options.now());
-    const created = { plan: checked, planHash, inputs, registry, by: options.by ?? this.options.principal };
+    const created = {
+      plan: checked,
+      planHash,
+      inputs,
+      registry,
+      by: options.by ?? this.options.principal,
+      ...registryRecord,
+    };
     const driver = await RunDriver.create(
       runId,
       { type: 'run.created', data: created },
@@ -241,10 +285,13 @@ export class Baton {
   ): Promise<string> {
     const run = await this.admitted(plan, options);
     refuseUnfit(run);
-    const { plan: checked, planHash, inputs, registry } = run;
+    const { plan: checked, planHash, inputs, registry, registryRecord } = run;
     if (options.runId !== undefined) checkRunId(options.runId);
     const runId = options.runId ?? newRunId(this.options.now());
-    const created: BatonEvent = { type: 'run.created', data: { plan: checked, planHash, inputs, registry } };
+    const created: BatonEvent = {
+      type: 'run.created',
+      data: { plan: checked, planHash, inputs, registry, ...registryRecord },
+    };
     const events = chainEvents(runId, EMPTY_HEAD, [created], this.timestamp());
     // No conductor lock: the first engine to look for unconducted runs takes it.
     await this.store.append({
@@ -496,7 +543,8 @@ export class Baton {
    */
   async preflight(plan: Plan | string | AdmittedRun): Promise<PreflightReport> {
     if (isAdmitted(plan)) return plan.preflight;
-    const checked = typeof plan === 'string' ? await this.loadPlan(plan) : this.validate(plan);
+    const written = typeof plan === 'string' ? await this.loadPlan(plan) : this.validate(plan);
+    const checked = this.workspace ? withRegistryCapabilities(written, this.workspace.registry) : written;
     return preflight(checked, buildRegistry(checked, this.registered()));
   }
 
@@ -509,7 +557,10 @@ export class Baton {
    * if (run.preflight.problems.length === 0) await baton.submit(run);
    */
   admit(source: PlanSource | Plan, given: GivenInputs = {}, options: AdmitOptions = {}): Promise<AdmittedRun> {
-    return admit(source, given, this.registered(), options);
+    return admit(source, given, this.registered(), {
+      ...(this.workspace && { workspace: this.workspace }),
+      ...options,
+    });
   }
 
   /** A plan given to `submit`: admitted already, or a file path (a string, for compatibility) or plan data. */
@@ -713,5 +764,6 @@ export async function createBaton(options: BatonOptions = {}): Promise<Baton> {
     artifacts,
     ...(options.distributed !== undefined && { distributed: options.distributed }),
     ...(options.leaseMs !== undefined && { leaseMs: options.leaseMs }),
+    ...(options.registry !== undefined && { workspace: options.registry }),
   });
 }

@@ -5,8 +5,11 @@ import { readAllEvents, type LedgerStore } from '../store/index.js';
 /** A capability the workspace knows, where it is declared, and how it has fared lately. */
 export interface KnownCapability {
   descriptor: CapabilityDescriptor;
-  /** `registered`: a function registered in this process; `plan`: declared by the plan of a recent run. */
-  source: 'registered' | 'plan';
+  /**
+   * `registered`: a function registered in this process; `workspace`: declared by the workspace
+   * registry (`baton.yaml`); `plan`: declared by the plan of a recent run.
+   */
+  source: 'registered' | 'workspace' | 'plan';
   /** Recent runs whose plan declares or routes to it, newest first. */
   runs: string[];
   health: CapabilityHealth;
@@ -21,25 +24,29 @@ export interface CapabilityRegistryView {
 }
 
 /**
- * The registry as the workspace has seen it: the functions registered in this process and
- * the capabilities the plans of the newest `recentRuns` runs declared (the newest declaration
- * of an id wins), each with its health over those runs' ledgers.
+ * The registry as the workspace has seen it: the functions registered in this process, the
+ * capabilities of the workspace registry, and those the plans of the newest `recentRuns` runs
+ * declared (the newest declaration of an id wins), each with its health over those runs' ledgers.
+ * Without a store (no workspace yet), every capability's health is unknown.
+ * @example
+ * const view = await capabilityRegistry(store, baton.capabilities(), 20, workspaceDescriptors);
  */
 export async function capabilityRegistry(
-  store: LedgerStore,
+  store: LedgerStore | undefined,
   registered: readonly CapabilityDescriptor[],
   recentRuns: number,
+  workspace: readonly CapabilityDescriptor[] = [],
 ): Promise<CapabilityRegistryView> {
   const fold = new CapabilityHealthFold();
   const declared = new Map<string, { descriptor: CapabilityDescriptor; runs: string[] }>();
   const unverified: string[] = [];
-  const runs = await store.listRuns({ limit: recentRuns });
+  const runs = store ? await store.listRuns({ limit: recentRuns }) : [];
   for (const run of runs) {
     const verifier = new ChainVerifier();
     // Held until the chain is verified: a tampered run must not count.
     const events: LedgerEvent[] = [];
     let registry: Record<string, CapabilityDescriptor> = {};
-    for await (const event of readAllEvents(store, run.runId)) {
+    for await (const event of readAllEvents(store as LedgerStore, run.runId)) {
       if (!verifier.push(event)) break;
       events.push(event);
       if (event.type === 'run.created' || event.type === 'plan.revised') registry = event.data.registry;
@@ -70,8 +77,17 @@ export async function capabilityRegistry(
     runs: declared.get(descriptor.id)?.runs ?? [],
     health: fold.health(descriptor.id) ?? emptyHealth(descriptor.id),
   }));
+  for (const descriptor of workspace) {
+    if (registered.some((r) => r.id === descriptor.id)) continue;
+    capabilities.push({
+      descriptor,
+      source: 'workspace',
+      runs: declared.get(descriptor.id)?.runs ?? [],
+      health: fold.health(descriptor.id) ?? emptyHealth(descriptor.id),
+    });
+  }
   for (const [id, { descriptor, runs: declaring }] of [...declared].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    if (registered.some((r) => r.id === id)) continue;
+    if (registered.some((r) => r.id === id) || workspace.some((w) => w.id === id)) continue;
     capabilities.push({ descriptor, source: 'plan', runs: declaring, health: fold.health(id) ?? emptyHealth(id) });
   }
   return { capabilities, runsRead: runs.length, unverified };

@@ -23,6 +23,7 @@ export {
   type PlanSource,
 } from './admit.js';
 export { loadPlanFile } from './plan-file.js';
+export { DEFAULT_REGISTRY_FILE, loadRegistryFile, workspaceRegistry, type LoadedRegistry } from './registry-file.js';
 export { refuseUnfitPlan } from './refuse-unfit.js';
 export { checkRunId } from './run-id.js';
 export { killRunningCommands } from '../capabilities/index.js';
@@ -49,7 +50,7 @@ export {
   TOKEN_PREFIX,
   type Authentication,
 } from './api-tokens.js';
-export { type CapabilityRegistryView, type KnownCapability } from './capability-registry.js';
+export { capabilityRegistry, type CapabilityRegistryView, type KnownCapability } from './capability-registry.js';
 export { parseUntil } from './until.js';
 export { hostCapabilities, requirePlanScope, scopeForPlan, type PlanAction } from './plan-scope.js';
 export { type WorkspaceVerdict } from './workspace-anchors.js';

@@ -13,6 +13,9 @@ import {
   type RunState,
   type StatusReportInput,
   type TransitionVerdict,
+  declaredPlan,
+  recordedRegistry,
+  type WorkspaceRegistry,
 } from '../core/index.js';
 import { chainEvents, hashPlan } from '../ledger/index.js';
 import { readAllEvents, type LedgerStore } from '../store/index.js';
@@ -33,8 +36,15 @@ export interface OperatorDeps {
   artifacts: ArtifactStore;
   /** The handle of the run when this process conducts it now: a command goes to its driver. */
   conducting(runId: string): RunHandle | undefined;
-  /** Validates a plan (a file path or data) for a revision and builds its registry; refuses one unfit to run. */
-  checkPlan(plan: Plan | string): Promise<{ plan: Plan; registry: Record<string, CapabilityDescriptor> }>;
+  /**
+   * Validates a plan (a file path or data) for a revision and builds its registry; refuses one
+   * unfit to run. `workspace`: the registry the run was admitted under, as recorded (its
+   * capabilities join the plan's, its policy holds).
+   */
+  checkPlan(
+    plan: Plan | string,
+    workspace: WorkspaceRegistry | undefined,
+  ): Promise<{ plan: Plan; registry: Record<string, CapabilityDescriptor> }>;
 }
 
 /**
@@ -191,7 +201,7 @@ export class OperatorCommands {
 
   /** Appends a new plan revision to a running run; unchanged steps keep their results. */
   async revise(runId: string, plan: Plan | string, options: OperatorOptions = {}): Promise<BatonEvent> {
-    const { plan: checked, registry } = await this.deps.checkPlan(plan);
+    const { plan: checked, registry } = await this.deps.checkPlan(plan, await this.recordedRegistry(runId));
     return this.command(runId, (state) => {
       if (state.status !== 'running')
         throw new ConflictError(`cannot revise: run "${runId}" has already ${state.status}`);
@@ -229,7 +239,12 @@ export class OperatorCommands {
       throw new NotFoundError(`revision ${revision} of run "${runId}" (it has revisions 1 to ${count})`);
     const found = target;
     if (options.scopes !== undefined)
-      requirePlanScope(found.plan, options.scopes, this.principal(options), 'revert to');
+      requirePlanScope(
+        declaredPlan(found.plan, await this.recordedRegistry(runId)),
+        options.scopes,
+        this.principal(options),
+        'revert to',
+      );
     return this.command(runId, (state) => {
       if (state.status !== 'running')
         throw new ConflictError(`cannot revert: run "${runId}" has already ${state.status}`);
@@ -247,6 +262,12 @@ export class OperatorCommands {
         },
       };
     });
+  }
+
+  /** The workspace registry the run was admitted under, from its `run.created`; undefined without one. */
+  private async recordedRegistry(runId: string): Promise<WorkspaceRegistry | undefined> {
+    const [created] = await this.deps.store.readEvents(runId, 0, 1);
+    return created?.type === 'run.created' ? recordedRegistry(created.data) : undefined;
   }
 
   private principal(options: OperatorOptions): string {

@@ -2,7 +2,6 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import {
   BatonError,
-  buildRegistry,
   decodePlanBytes,
   ErrorCode,
   parsePlan,
@@ -11,8 +10,10 @@ import {
   type Plan,
   type PlanIssue,
   type Registry,
+  type WorkspaceRegistry,
 } from '../core/index.js';
 import { preflightInPlanDirectory } from '../capabilities/index.js';
+import { refuseRegistryBreaches, registryWith } from './workspace-plan.js';
 
 /**
  * Reads and validates a plan file (YAML or JSON) against the plan's own capabilities and
@@ -23,13 +24,27 @@ import { preflightInPlanDirectory } from '../capabilities/index.js';
  * started: each capability's kind resolves its config against that directory in its
  * pre-flight (a command's `cwd` becomes absolute), so `[node, scripts/work.mjs]` next to the
  * plan runs from anywhere.
+ *
+ * With a workspace registry, the plan may use its capabilities and is held to its policy; the
+ * plan is returned as written (without them).
  */
-export function loadPlanFile(file: string, registered: readonly CapabilityDescriptor[] = []): Promise<Plan> {
-  return readPlanFile(file, (parsed) => buildRegistry(parsed, registered));
+export async function loadPlanFile(
+  file: string,
+  registered: readonly CapabilityDescriptor[] = [],
+  workspace?: WorkspaceRegistry,
+): Promise<Plan> {
+  return readPlanFile(file, registryWith(workspace, registered), workspace);
 }
 
-/** `loadPlanFile` with the registry the plan is validated against built by the caller (who keeps it). */
-export async function readPlanFile(file: string, registry: (plan: Plan) => Registry): Promise<Plan> {
+/**
+ * `loadPlanFile` with the registry the plan is validated against built by the caller (who keeps
+ * it); with `workspace`, the plan is also held to the workspace registry's policy.
+ */
+export async function readPlanFile(
+  file: string,
+  registry: (plan: Plan) => Registry,
+  workspace?: WorkspaceRegistry,
+): Promise<Plan> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(file);
@@ -38,7 +53,9 @@ export async function readPlanFile(file: string, registry: (plan: Plan) => Regis
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (error as Error).message;
     throw new BatonError(ErrorCode.badInput, `cannot read plan file ${file}: ${why}`);
   }
-  const plan = parsePlan(decodePlanBytes(bytes, file), { file, registry });
+  const text = decodePlanBytes(bytes, file);
+  const plan = parsePlan(text, { file, registry });
+  refuseRegistryBreaches(plan, workspace, { file, text });
   return anchorToPlanDirectory(plan, file);
 }
 

@@ -12,7 +12,7 @@ import type { RunVerdict } from '../../engine/artifacts/index.js';
 import { functionRunner } from '../../capabilities/index.js';
 import { loadCapabilitiesFile } from '../capabilities-file.js';
 import { routingLog, type ChainVerdict, type RoutingEntry } from '../../ledger/index.js';
-import { badInput, CliExit, withBaton, workspaceExists, type GlobalOptions } from '../context.js';
+import { badInput, cliRegistry, CliExit, withBaton, workspaceExists, type GlobalOptions } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { paint, printJson, table } from '../format.js';
 import { formatPending } from '../pending.js';
@@ -268,9 +268,11 @@ export function registerInspect(program: Command, globals: () => GlobalOptions):
     .action(async (file: string, local: GlobalOptions & { capabilities?: string }) => {
       const options = { ...globals(), ...local };
       const functions = options.capabilities === undefined ? [] : await loadCapabilitiesFile(options.capabilities);
+      const workspace = await cliRegistry(options);
       const plan = await loadPlanFile(
         file,
         functions.map((capability) => functionRunner(capability).descriptor),
+        workspace?.registry,
       );
       const steps = Object.keys(plan.steps).length;
       const capabilities = Object.keys(plan.capabilities ?? {}).length;

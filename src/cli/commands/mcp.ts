@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { defaultPrincipal } from '../../engine/index.js';
-import { badInput, withBaton, type GlobalOptions } from '../context.js';
+import { badInput, cliRegistry, withBaton, type GlobalOptions } from '../context.js';
 
 interface McpOptions extends GlobalOptions {
   scope: string;
@@ -24,7 +24,7 @@ async function serveStdio(options: McpOptions): Promise<void> {
   const principal = options.by ?? `mcp:${defaultPrincipal()}`;
   console.log = console.error;
   console.info = console.error;
-  await withBaton(options, async (baton) => {
+  await withBaton({ ...options, workspace: await cliRegistry(options) }, async (baton) => {
     const log = (line: string): void => void process.stderr.write(`${line}\n`);
     const server = createMcpServer({ baton, scopes, principal, log });
     const closed = new Promise<void>((resolve) => {

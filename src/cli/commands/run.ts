@@ -12,7 +12,7 @@ import {
 } from '../../engine/index.js';
 import { functionRunner } from '../../capabilities/index.js';
 import { loadCapabilitiesFile } from '../capabilities-file.js';
-import { CliExit, badInput, withBaton, type GlobalOptions } from '../context.js';
+import { CliExit, badInput, cliRegistry, withBaton, type GlobalOptions } from '../context.js';
 import { databaseUrl } from '../database.js';
 import { ExitCode } from '../exit-codes.js';
 import { formatDuration, paint, printJson } from '../format.js';
@@ -218,7 +218,8 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
       // Everything that can refuse the run without the store (plan, inputs, pre-flight) is
       // checked, once, before the workspace is opened, which creates it: a refused run leaves
       // no `.baton` behind.
-      const plan = await admit({ file }, { inputText }, registered);
+      const workspace = await cliRegistry(options);
+      const plan = await admit({ file }, { inputText }, registered, workspace && { workspace });
       if (options.dryRun) {
         if (options.json) printJson(plan.preflight);
         else process.stdout.write(`${formatPreflight(plan.preflight)}\n`);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_RATE_LIMIT } from '../../server/binding.js';
-import { badInput, withBaton, type GlobalOptions } from '../context.js';
+import { badInput, cliRegistry, withBaton, type GlobalOptions } from '../context.js';
 import { databaseUrl } from '../database.js';
 
 interface ServeOptions extends GlobalOptions {
@@ -73,7 +73,8 @@ export function registerServe(program: Command, globals: () => GlobalOptions): v
       };
       // The HTTP server, Hono and the MCP SDK load only here: they are most of the CLI's start-up time.
       const { serve } = await import('./serve-http.js');
-      await withBaton({ ...globals(), ...(concurrency !== undefined && { concurrency }) }, (baton) =>
+      const workspace = await cliRegistry(globals());
+      await withBaton({ ...globals(), workspace, ...(concurrency !== undefined && { concurrency }) }, (baton) =>
         serve(baton, settings),
       );
     });

@@ -77,7 +77,8 @@ function explainPhase(
   );
 }
 
-function zodIssuesToPlanIssues(issues: readonly z.core.$ZodIssue[], data: unknown): PlanIssue[] {
+/** Zod issues as plan issues, each with a message a person can act on (for any file written like a plan). */
+export function zodIssuesToPlanIssues(issues: readonly z.core.$ZodIssue[], data: unknown): PlanIssue[] {
   return issues.flatMap((issue): PlanIssue[] => {
     const path = issue.path.map((part) => (typeof part === 'symbol' ? String(part) : part));
     const huge = nonFiniteAt(valueAt(data, path), path);
@@ -139,7 +140,8 @@ function makeSource(doc: Document, lines: LineCounter, file: string | undefined)
   };
 }
 
-function locateAll(issues: PlanIssue[], source: PlanSource): PlanIssue[] {
+/** The issues with the file, line and column of each path in `source`. */
+export function locateAll(issues: PlanIssue[], source: PlanSource): PlanIssue[] {
   // An unknown field is pointed at by its key; any other problem by its value.
   return issues.map((issue) => ({
     ...issue,
@@ -157,6 +159,20 @@ function locateAll(issues: PlanIssue[], source: PlanSource): PlanIssue[] {
  * Pure: reads no file; the caller passes the text.
  */
 export function parsePlan(text: string, options: { file?: string; registry: (plan: Plan) => Registry }): Plan {
+  const { data, source } = readYamlDocument(text, options.file);
+  return checkPlan(data, options.registry, source);
+}
+
+/**
+ * Reads YAML or JSON text as plain data with the safety rules of a plan (no tags, aliases
+ * bounded, plain keys, nesting bounded), and a source that locates any path in it. Throws
+ * PlanError with file:line:col. For plans, and for other files written like them (the
+ * workspace registry).
+ * @example
+ * const { data, source } = readYamlDocument('capabilities: {}', 'baton.yaml');
+ */
+export function readYamlDocument(text: string, file?: string): { data: unknown; source: PlanSource } {
+  const options = { file };
   const deep = textTooDeep(text);
   if (deep !== undefined)
     throw new PlanError([
@@ -219,7 +235,7 @@ export function parsePlan(text: string, options: { file?: string; registry: (pla
       },
     ]);
   }
-  return checkPlan(data, options.registry, source);
+  return { data, source };
 }
 
 /** Tags a plan may carry: the ones that only restate a plain JSON value. */

@@ -32,7 +32,11 @@ export const CapabilityRegistryResponse = z.object({
   capabilities: z.array(
     z.object({
       descriptor: Descriptor,
-      source: z.enum(['registered', 'plan']),
+      source: z
+        .enum(['registered', 'workspace', 'plan'])
+        .describe(
+          "where it is declared: registered in code, the workspace registry (`baton.yaml`), or a recent run's plan",
+        ),
       runs: z.array(z.string()),
       health: Health,
     }),
@@ -50,7 +54,7 @@ export function capabilityRoutes({ baton }: RouteDeps): Route[] {
       tag: 'capabilities',
       summary: 'The capability registry, with health',
       description:
-        "Functions registered in the server, and the capabilities the plans of the newest runs declared, each with its health observed in those runs' ledgers: successes, failures, the latest outcome and error. Health is an observation; routing does not read it.",
+        "Functions registered in the server, the capabilities of its workspace registry (`baton.yaml`), and those the plans of the newest runs declared, each with its health observed in those runs' ledgers: successes, failures, the latest outcome and error. Health is an observation; routing does not read it.",
       scope: 'read',
       query: z.strictObject({
         runs: limitParam(500, 20).describe('how many of the newest runs to read (1 to 500, default 20)'),
