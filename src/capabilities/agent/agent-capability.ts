@@ -1,12 +1,11 @@
 import { generateText, stepCountIs, wrapLanguageModel, type LanguageModel } from 'ai';
 import { resolve } from 'node:path';
-import type { AgentCapability, CapabilityDescriptor, Json, Plan, TokenUsage } from '../../core/index.js';
+import type { AgentCapability, Json, Plan, TokenUsage } from '../../core/index.js';
 import {
   addTokens,
   agentMaxSteps,
   agentModel,
   argumentOutsideScope,
-  durationToMs,
   llmCost,
   llmTokenBounds,
   numberInputs,
@@ -18,6 +17,7 @@ import { serverOutsideScope } from '../mcp/mcp-connection.js';
 import { CapabilityFailure, type CapabilityRunner, type Invocation } from '../types.js';
 import { ToolCallLog } from './agent-tool-calls.js';
 import { openToolbox, type ToolCallGuard } from './agent-tools.js';
+import { plannedDescriptor } from '../lazy-runner.js';
 
 /**
  * Runs an `agent` capability: the mission (a template over `input` and `inputs`, else the input)
@@ -34,13 +34,7 @@ export function agentRunner(
   declaredInputs?: Plan['inputs'],
   makeModel: ModelFactory = providerModel,
 ): CapabilityRunner {
-  const descriptor: CapabilityDescriptor = {
-    id,
-    kind: 'agent',
-    skills: config.skills,
-    ...(config.description !== undefined && { description: config.description }),
-    ...(config.timeout !== undefined && { timeoutMs: durationToMs(config.timeout) }),
-  };
+  const descriptor = plannedDescriptor(id, 'agent', config);
   const doubleInputs = numberInputs(declaredInputs);
   return { descriptor, invoke: (invocation) => runAgent(config, invocation, doubleInputs, makeModel) };
 }

@@ -1,14 +1,9 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { CommandCapability, Json, Plan } from '../../core/index.js';
-import {
-  argumentOutsideScope,
-  durationToMs,
-  numberInputs,
-  renderArgument,
-  type CapabilityDescriptor,
-} from '../../core/index.js';
+import { argumentOutsideScope, numberInputs, renderArgument } from '../../core/index.js';
 import { AbortReason, CapabilityFailure, type CapabilityRunner, type Invocation } from '../types.js';
+import { plannedDescriptor } from '../lazy-runner.js';
 
 /** Output beyond this is cut and the attempt fails: a step's output belongs in an artifact, not the ledger. */
 const MAX_STDOUT_BYTES = 16 * 1024 * 1024;
@@ -82,13 +77,7 @@ export function commandRunner(
   capability: CommandCapability,
   declaredInputs?: Plan['inputs'],
 ): CapabilityRunner {
-  const descriptor: CapabilityDescriptor = {
-    id,
-    kind: 'command',
-    skills: capability.skills,
-    ...(capability.description !== undefined && { description: capability.description }),
-    ...(capability.timeout !== undefined && { timeoutMs: durationToMs(capability.timeout) }),
-  };
+  const descriptor = plannedDescriptor(id, 'command', capability);
   return {
     descriptor,
     invoke: (invocation) => runCommand(capability.command, capability.cwd, invocation, numberInputs(declaredInputs)),

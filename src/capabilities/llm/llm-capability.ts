@@ -1,9 +1,8 @@
 import { generateText, jsonSchema, Output, type LanguageModelUsage, type Schema } from 'ai';
 import { z } from 'zod';
-import type { CapabilityDescriptor, Json, JsonObject, LlmCapability, Plan } from '../../core/index.js';
+import type { Json, JsonObject, LlmCapability, Plan } from '../../core/index.js';
 import {
   argumentOutsideScope,
-  durationToMs,
   llmCost,
   llmTokenBounds,
   numberInputs,
@@ -14,6 +13,7 @@ import { CapabilityFailure, type CapabilityRunner, type Invocation } from '../ty
 import { llmFailure } from './llm-failure.js';
 import { streamAnswer } from './llm-stream.js';
 import { apiKeyOf, llmEndpoint, providerModel, type ModelFactory } from './llm-model.js';
+import { plannedDescriptor } from '../lazy-runner.js';
 
 /**
  * Characters per token when estimating a prompt before the call. English runs near four; three
@@ -57,13 +57,7 @@ export function llmRunner(
   declaredInputs?: Plan['inputs'],
   makeModel: ModelFactory = providerModel,
 ): CapabilityRunner {
-  const descriptor: CapabilityDescriptor = {
-    id,
-    kind: 'llm',
-    skills: config.skills,
-    ...(config.description !== undefined && { description: config.description }),
-    ...(config.timeout !== undefined && { timeoutMs: durationToMs(config.timeout) }),
-  };
+  const descriptor = plannedDescriptor(id, 'llm', config);
   const doubleInputs = numberInputs(declaredInputs);
   return { descriptor, invoke: (invocation) => callModel(config, invocation, doubleInputs, makeModel) };
 }

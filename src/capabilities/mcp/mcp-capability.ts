@@ -1,5 +1,5 @@
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
-import { durationToMs, type CapabilityDescriptor, type Json, type McpCapability } from '../../core/index.js';
+import type { Json, McpCapability } from '../../core/index.js';
 import { AbortReason, CapabilityFailure, type CapabilityRunner, type Invocation } from '../types.js';
 import {
   connectMcpServer,
@@ -9,6 +9,7 @@ import {
   type McpConnection,
 } from './mcp-connection.js';
 import { toolErrorText, toolOutput } from './mcp-tool-result.js';
+import { plannedDescriptor } from '../lazy-runner.js';
 
 /** The end of a stdio server's stderr kept for a failure's detail, like a command's. */
 const STDERR_TAIL_CHARS = 4 * 1024;
@@ -24,13 +25,7 @@ const STDERR_TAIL_CHARS = 4 * 1024;
  * Every failure's detail names the server and the tool, never a variable's or header's value.
  */
 export function mcpRunner(id: string, capability: McpCapability): CapabilityRunner {
-  const descriptor: CapabilityDescriptor = {
-    id,
-    kind: 'mcp',
-    skills: capability.skills,
-    ...(capability.description !== undefined && { description: capability.description }),
-    ...(capability.timeout !== undefined && { timeoutMs: durationToMs(capability.timeout) }),
-  };
+  const descriptor = plannedDescriptor(id, 'mcp', capability);
   return { descriptor, invoke: (invocation) => callTool(capability, invocation) };
 }
 
