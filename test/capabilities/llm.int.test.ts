@@ -1,5 +1,4 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { streamText } from 'ai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +7,7 @@ import type { LlmCapability } from '../../src/core/index.js';
 import { runView } from '../../src/engine/index.js';
 import { routingLog } from '../../src/ledger/index.js';
 import { startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.js';
-import { tempDir } from '../support/temp.js';
+import { filesUnder, tempDir } from '../support/temp.js';
 
 // Its name matches no secret pattern: only `api_key_env` makes it a secret.
 const KEY_VARIABLE = 'FAKE_LLM_PASSPHRASE';
@@ -52,14 +51,6 @@ async function withBaton<T>(home: string, use: (baton: Baton) => Promise<T>): Pr
   } finally {
     await baton.close();
   }
-}
-
-/** Every file under `dir`, for a grep. */
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? filesUnder(path) : [path];
-  });
 }
 
 describe('llm capabilities against a fake OpenAI-compatible server', () => {

@@ -1,31 +1,13 @@
-import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/temp.js';
-import { BIN, ROOT } from './cli.js';
+import { baton, batonSettled } from './cli.js';
 
 // Names that match no secret pattern (`*_KEY`, `*_TOKEN`, ...): only the http capability naming them makes them secret.
 const ENV = { HOOK_AUTH: 'Bearer tok-e2e-4b7d19c2a8f3', HOOK_HMAC: 'whsec-e2e-90a1c6f27d5b' };
-
-/** `baton` as a subprocess that does not block this process, so the test's own HTTP server can answer it. */
-function batonRun(args: string[], home: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ...ENV, BATON_HOME: home, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 function workspaceBytes(home: string): Buffer {
   const files: string[] = [];
@@ -95,7 +77,7 @@ describe('secrets of an http capability', () => {
         },
       }),
     );
-    const run = await batonRun(['run', plan, '--run-id', 'http-secrets-1', '--json'], home);
+    const run = await batonSettled(['run', plan, '--run-id', 'http-secrets-1', '--json'], { home, env: ENV });
     expect(run.code, run.stderr).toBe(1);
     const result = JSON.parse(run.stdout) as { outputs: Record<string, unknown>; failure: string };
     expect(result.outputs.call).toMatchObject({ auth: '[redacted:HOOK_AUTH]', key: '[redacted:HOOK_HMAC]' });
@@ -104,12 +86,8 @@ describe('secrets of an http capability', () => {
       'answered 403 Forbidden: {"auth":"[redacted:HOOK_AUTH]","key":"[redacted:HOOK_HMAC]"',
     );
 
-    const log = spawnSync(process.execPath, [BIN, 'log', 'http-secrets-1', '--json'], {
-      cwd: ROOT,
-      env: { ...process.env, BATON_HOME: home, NO_COLOR: '1' },
-      encoding: 'utf8',
-    });
-    expect(log.status, log.stderr).toBe(0);
+    const log = baton(['log', 'http-secrets-1', '--json'], { home });
+    expect(log.code, log.stderr).toBe(0);
     expect(log.stdout).toContain('[redacted:HOOK_AUTH]');
     const bytes = workspaceBytes(home);
     expect(bytes.includes('[redacted:HOOK_HMAC]')).toBe(true);

@@ -1,36 +1,13 @@
-import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.js';
-import { tempDir } from '../support/temp.js';
-import { baton, BIN, ROOT, type CliResult } from './cli.js';
+import { filesUnder, tempDir } from '../support/temp.js';
+import { baton, batonSettled, ROOT } from './cli.js';
 
 const AI = join(ROOT, 'examples/ai');
 const KEY_VARIABLE = 'LOCAL_LLM_PASSPHRASE';
 const KEY = 'sk-local-9c2e7f1a6b3d';
-
-/** `baton` as a subprocess that does not block this process, which serves the fake model meanwhile. */
-function batonWhileServing(args: string[], home: string, env: Record<string, string>): Promise<CliResult> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, BATON_HOME: home, NO_COLOR: '1', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? filesUnder(path) : [path];
-  });
-}
 
 let fake: FakeOpenAi;
 beforeAll(async () => {
@@ -61,7 +38,7 @@ describe('the AI examples', () => {
       { text: '{"terms": ["write-ahead log", "checkpoint"]}', usage: { prompt_tokens: 30, completion_tokens: 9 } },
     );
     const home = tempDir();
-    const run = await batonWhileServing(['run', join(dir, 'local.yaml'), '--json'], home, { [KEY_VARIABLE]: KEY });
+    const run = await batonSettled(['run', join(dir, 'local.yaml'), '--json'], { home, env: { [KEY_VARIABLE]: KEY } });
     expect(run.code, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout) as { runId: string; outputs: Record<string, unknown>; tokens: unknown };
     expect(result.tokens).toEqual({ inputTokens: 50, outputTokens: 21 });

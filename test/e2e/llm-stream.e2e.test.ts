@@ -1,29 +1,13 @@
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.js';
 import { tempDir } from '../support/temp.js';
 import { createBaton } from '../../src/index.js';
-import { BIN, ROOT, type CliResult } from './cli.js';
+import { batonSettled } from './cli.js';
 
 const KEY_VARIABLE = 'STREAM_LLM_PASSPHRASE';
 const KEY = 'sk-stream-5e8a1d3c7f';
-
-/** `baton` as a subprocess that does not block this process, which serves the fake model meanwhile. */
-function batonWhileServing(args: string[], home: string, env: Record<string, string>): Promise<CliResult> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, BATON_HOME: home, NO_COLOR: '1', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 let fake: FakeOpenAi;
 beforeAll(async () => {
@@ -61,7 +45,7 @@ describe('baton run with a streamed model answer', () => {
       usage: { prompt_tokens: 7, completion_tokens: 11 },
     });
     const home = tempDir();
-    const run = await batonWhileServing(['run', join(dir, 'stream.yaml')], home, { [KEY_VARIABLE]: KEY });
+    const run = await batonSettled(['run', join(dir, 'stream.yaml')], { home, env: { [KEY_VARIABLE]: KEY } });
     expect(run.code, run.stderr).toBe(0);
     const lines = run.stdout.split('\n');
     const partialLines = lines.filter((line) => /^… answer\s+/.test(line));
