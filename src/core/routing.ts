@@ -80,15 +80,36 @@ export function round(usd: number): number {
   return Math.round(usd * 1e6) / 1e6;
 }
 
+/** A capability's worst-case price per attempt; one that declares none costs nothing. */
+function price(capability: CapabilityDescriptor): number {
+  return capability.costUsd ?? 0;
+}
+
+/**
+ * Strongest first; among equals the cheaper worst case (two models that do the job equally well
+ * should not cost the run more than they must), then the id, so the same registry always routes
+ * the same way.
+ */
 function byStrength(skill: string) {
   return (a: CapabilityDescriptor, b: CapabilityDescriptor) =>
-    (b.skills[skill] as number) - (a.skills[skill] as number) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+    (b.skills[skill] as number) - (a.skills[skill] as number) ||
+    price(a) - price(b) ||
+    (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/** Why an allowed capability as strong as the chosen one lost to it. */
+function tieReason(capability: CapabilityDescriptor, best: CapabilityDescriptor, strength: number): string {
+  const asStrong = `as strong as "${best.id}" (${strength})`;
+  if (price(capability) > price(best))
+    return `${asStrong} but costs more ($${round(price(capability))} > $${round(price(best))} per attempt)`;
+  return `${asStrong} and costs the same; ties go to the first id`;
 }
 
 /**
  * Picks the capability for a step and says why, weighing every candidate: a pinned step gets
  * its capability if the constraints allow it; a skill goes to the strongest allowed capability
- * that offers it, ties broken by id so that the same registry always routes the same way. A
+ * that offers it, equal strengths to the cheaper worst case, then to the first id, so that the
+ * same registry always routes the same way. A
  * `consensus` step gets its `n` strongest allowed capabilities. When nothing qualifies, the
  * result says why, candidate by candidate (the conductor escalates with it).
  */
@@ -133,8 +154,7 @@ export function routeStep(stepId: string, step: Step, registry: Registry, policy
     if (excluded !== null) reason = excluded;
     else if (capability === best) reason = `strongest for "${skill}" (${strength})`;
     else if (chosen.includes(capability)) reason = `one of the ${wanted} strongest allowed for consensus (${strength})`;
-    else if (best && strength === best.skills[skill])
-      reason = `as strong as "${best.id}" (${strength}); ties go to the first id`;
+    else if (best && strength === best.skills[skill]) reason = tieReason(capability, best, strength);
     else reason = `weaker than "${best?.id}" (${strength} < ${best?.skills[skill]})`;
     return {
       capability: capability.id,
