@@ -16,6 +16,39 @@ export interface ToolSpec<I extends z.ZodObject, O extends z.ZodObject> {
   annotations?: ToolAnnotations;
 }
 
+/**
+ * What a tool may do while it works: `progress` sends an MCP progress notification when the
+ * client asked for them (a `progressToken` in the request's `_meta`); otherwise it is absent.
+ */
+export interface ToolContext {
+  progress?: (message: string) => void;
+}
+
+/** The request's progress token and the way to notify, as the SDK hands them to a tool handler. */
+interface RequestExtra {
+  _meta?: { progressToken?: string | number };
+  sendNotification: (notification: {
+    method: 'notifications/progress';
+    params: { progressToken: string | number; progress: number; message: string };
+  }) => Promise<void>;
+}
+
+/** Progress notifications for one call, numbered as MCP wants them (strictly increasing). */
+function toolContext(extra: RequestExtra | undefined): ToolContext {
+  const progressToken = extra?._meta?.progressToken;
+  if (extra === undefined || progressToken === undefined) return {};
+  let progress = 0;
+  return {
+    progress: (message) => {
+      progress += 1;
+      // A client that went away loses its notifications; the tool's work goes on.
+      extra
+        .sendNotification({ method: 'notifications/progress', params: { progressToken, progress, message } })
+        .catch(() => undefined);
+    },
+  };
+}
+
 /** A tool's answer: the structured result, and one line saying what it means. */
 export interface ToolAnswer<T> {
   value: T;
@@ -54,14 +87,14 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(
   server: McpServer,
   session: McpSession,
   spec: ToolSpec<I, O>,
-  run: (args: z.output<I>) => Promise<ToolAnswer<z.output<O>>>,
+  run: (args: z.output<I>, context: ToolContext) => Promise<ToolAnswer<z.output<O>>>,
 ): void {
-  const handler = async (input: unknown): Promise<CallToolResult> => {
+  const handler = async (input: unknown, extra?: RequestExtra): Promise<CallToolResult> => {
     try {
       requireScope(session.scopes, spec.scope, `the tool ${spec.name}`);
       const deep = tooDeep(input);
       if (deep !== undefined) throw new InputError([{ path: deep, message: tooDeepMessage() }]);
-      const answer = await run(input as z.output<I>);
+      const answer = await run(input as z.output<I>, toolContext(extra));
       const value = answer.value as Record<string, unknown>;
       return {
         content: [{ type: 'text', text: `${answer.summary}\n\n${JSON.stringify(value, null, 2)}` }],
@@ -81,6 +114,10 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(
   };
   // The SDK's generic signature cannot follow a schema type passed through a generic; the handler is typed above.
   (
-    server.registerTool as (name: string, config: unknown, cb: (input: unknown) => Promise<CallToolResult>) => unknown
+    server.registerTool as (
+      name: string,
+      config: unknown,
+      cb: (input: unknown, extra?: RequestExtra) => Promise<CallToolResult>,
+    ) => unknown
   ).call(server, spec.name, config, handler);
 }

@@ -59,17 +59,30 @@ export async function planArgument(
   return baton.validate(source.data);
 }
 
-/** Where a run is: its result when it settled within `waitSeconds`, else as it stands (it goes on in this process). */
+/**
+ * Where a run is: its result when it settled within `waitSeconds`, else as it stands (it goes on
+ * in this process). While it waits, the partial output of the run's streamed model answers goes
+ * to `progress` (throttled and redacted as on every surface: see `Baton.onPartialOutput`) as
+ * `step attemptId: text so far`; nothing of it is recorded.
+ */
 export async function awaitOutcome(
+  baton: Baton,
   handle: RunHandle,
   waitSeconds = DEFAULT_WAIT_SECONDS,
+  progress?: (message: string) => void,
 ): Promise<z.output<typeof RunOutcome>> {
+  const stopPartials =
+    progress === undefined
+      ? undefined
+      : baton.onPartialOutput((partial) => {
+          if (partial.runId === handle.runId) progress(`${partial.step} ${partial.attemptId}: ${partial.text}`);
+        });
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<null>((resolve) => {
     timer = setTimeout(() => resolve(null), waitSeconds * 1000);
     timer.unref();
   });
-  const result = await Promise.race([handle.result(), timeout]);
+  const result = await Promise.race([handle.result(), timeout]).finally(() => stopPartials?.());
   clearTimeout(timer);
   const settled: RunResult = result ?? summarize(handle.state);
   return {

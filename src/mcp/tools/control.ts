@@ -74,14 +74,14 @@ export function registerControlTools(server: McpServer, session: McpSession): vo
       }),
       output: RunOutcome,
     },
-    async ({ runId, waitSeconds, acceptDivergence }) => {
+    async ({ runId, waitSeconds, acceptDivergence }, { progress }) => {
       // A run this server still conducts is already continuing: resume then waits for it.
       const handle = await baton.resume(runId, {
         unpause: true,
         by: principal,
         ...(acceptDivergence && { acceptDivergence }),
       });
-      const outcome = await awaitOutcome(handle, waitSeconds);
+      const outcome = await awaitOutcome(baton, handle, waitSeconds, progress);
       const summary = handle.endedBefore
         ? `run ${runId} had already ${outcome.status}; nothing to resume`
         : outcomeSummary(outcome);

@@ -253,7 +253,7 @@ export function registerRunTools(server: McpServer, session: McpSession): void {
       name: 'submit_plan',
       title: 'Submit a plan',
       description:
-        "Validates a plan and its inputs, runs the pre-flight (a plan that cannot run is refused and nothing is written), creates the run (recording the session's principal) and conducts it in this server. Waits up to `waitSeconds` (default 10) for it to end or to stop for a person or a signal, then reports where it is; a run still going goes on in the server (follow it with get_run_state). A plan that declares capabilities other than `human` (commands, HTTP services, models, MCP tools: they act as the server's user, on its machine and network) needs the admin scope. Give the plan one way: `plan`, `source` or `file`. With `runId` of an existing run created from the same plan and inputs, that run is continued.",
+        "Validates a plan and its inputs, runs the pre-flight (a plan that cannot run is refused and nothing is written), creates the run (recording the session's principal) and conducts it in this server. Waits up to `waitSeconds` (default 10) for it to end or to stop for a person or a signal, then reports where it is; a run still going goes on in the server (follow it with get_run_state). While it waits, a request with a progressToken gets the partial text of streamed model answers as progress notifications (`step attemptId: text so far`, a few a second, redacted; not recorded). A plan that declares capabilities other than `human` (commands, HTTP services, models, MCP tools: they act as the server's user, on its machine and network) needs the admin scope. Give the plan one way: `plan`, `source` or `file`. With `runId` of an existing run created from the same plan and inputs, that run is continued.",
       scope: Scope.operate,
       input: args({
         ...PlanArgs,
@@ -266,14 +266,14 @@ export function registerRunTools(server: McpServer, session: McpSession): void {
       }),
       output: RunOutcome,
     },
-    async ({ plan, source, file, inputs, runId, waitSeconds }) => {
+    async ({ plan, source, file, inputs, runId, waitSeconds }, { progress }) => {
       const run = await baton.admit(
         planSource(session, { plan, source, file }),
         { inputs: (inputs ?? {}) as Record<string, Json> },
         { authorize: (checked) => requirePlanScope(checked, session.scopes, principal, 'submit') },
       );
       const handle = await baton.submit(run, { by: principal, ...(runId !== undefined && { runId }) });
-      const outcome = await awaitOutcome(handle, waitSeconds);
+      const outcome = await awaitOutcome(baton, handle, waitSeconds, progress);
       return { value: outcome, summary: outcomeSummary(outcome) };
     },
   );
