@@ -1,4 +1,10 @@
-import type { CapabilityKind, Plan, PlanCapability, PlanIssue } from '../core/index.js';
+import {
+  capabilitiesInUse,
+  type CapabilityKind,
+  type Plan,
+  type PlanCapability,
+  type PlanIssue,
+} from '../core/index.js';
 import { commandKind } from './command/command-kind.js';
 import { functionKind } from './function/function-kind.js';
 import { humanKind } from './human/human-kind.js';
@@ -60,18 +66,21 @@ export function preflightInPlanDirectory(
 }
 
 /**
- * The live pre-flight of every capability a plan declares whose kind has one (an MCP server
- * asked for its tools), run at once and bounded by one timeout: what the world says is wrong,
- * with paths from the plan's root. A check that throws is an issue too (fail closed).
+ * The live pre-flight of every capability a step of the plan may run whose kind has one (an MCP
+ * server asked for its tools), run at once and bounded by one timeout: what the world says is
+ * wrong, with paths from the plan's root. A check that throws is an issue too (fail closed).
+ * Capabilities no step can reach (a workspace registry's others) are not checked: their
+ * servers are not started for a run that will never call them.
  * @example
  * const issues = await checkCapabilities(plan); // [{ path: ['capabilities', 'fs', 'tool'], message: ... }]
  */
 export async function checkCapabilities(plan: Plan): Promise<PlanIssue[]> {
   const signal = AbortSignal.timeout(CAPABILITY_CHECK_TIMEOUT_MS);
   const scope = plan.constraints?.scope ?? null;
+  const inUse = capabilitiesInUse(plan);
   const checks = Object.entries(plan.capabilities ?? {}).map(async ([id, config]): Promise<PlanIssue[]> => {
     const check = pluginOf(config).check;
-    if (check === undefined) return [];
+    if (check === undefined || !inUse.has(id)) return [];
     const issues = await check(config, { scope, signal }).catch((error: unknown) => [
       { path: [], message: `cannot check it: ${error instanceof Error ? error.message : String(error)}` },
     ]);

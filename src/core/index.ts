@@ -41,6 +41,7 @@ export { MAX_NESTING, tooDeep, tooDeepMessage } from './nesting.js';
 export { DURATION_PATTERN, durationToMs } from './plan/duration.js';
 export { checkPlan, locateAll, parsePlan, readYamlDocument, type PlanSource } from './plan/parse.js';
 export { decodePlanBytes } from './plan/decode.js';
+export { capabilitiesInUse } from './plan/capabilities-in-use.js';
 export {
   CapabilityKind,
   Plan as PlanSchema,

@@ -75,6 +75,28 @@ describe('admitting a plan with mcp capabilities', () => {
     expect(existsSync(marker)).toBe(true);
   });
 
+  it('does not start the server of an mcp capability no step can reach (a registry lists many)', async () => {
+    const marker = join(tempDir(), 'started.txt');
+    const { capabilities } = planStartingProgram(marker);
+    const plan: Plan = {
+      baton: 1,
+      name: 'mcp-unused',
+      capabilities: {
+        unused: { ...capabilities!.tools!, skills: { search: 1 } } as never,
+        web: { kind: 'http', url: 'http://127.0.0.1:9/hook', skills: { notify: 1 } },
+      },
+      steps: { a: { skill: 'notify' } },
+    };
+    const run = await admit({ data: plan }, {}, []);
+    expect(run.plan.capabilities).toHaveProperty('unused');
+    expect(existsSync(marker)).toBe(false);
+
+    // Once a step asks for its skill, it is checked (and this one is no server).
+    const asked = { ...plan, steps: { ...plan.steps, b: { skill: 'search' } } };
+    await expect(admit({ data: asked }, {}, [])).rejects.toBeInstanceOf(PlanError);
+    expect(existsSync(marker)).toBe(true);
+  });
+
   it("refuses a URL server outside the run's scope without contacting it, and fails such an attempt", async () => {
     const plan: Plan = {
       baton: 1,
