@@ -29,7 +29,7 @@ import { DEFAULT_MAX_BODY_BYTES, DEFAULT_RATE_LIMIT } from './binding.js';
 export interface AppOptions {
   /** The application service every route goes through (STYLE.md 12: the routes have no logic of their own). */
   baton: Baton;
-  auth: Pick<AuthOptions, 'anonymous'>;
+  auth: Pick<AuthOptions, 'anonymous' | 'anonymousScopes'>;
   /** Largest request body in bytes (default 1 MiB). */
   maxBodyBytes?: number;
   /** Per token (default 20 requests a second, bursts of 100). */
@@ -135,12 +135,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   const guardsFor = (scope: Route['scope']): MiddlewareHandler<AppEnv>[] =>
     scope === null
       ? []
-      : [
-          authenticate({ tokens: baton.tokens, anonymous: options.auth.anonymous }),
-          rateLimit(buckets),
-          requireScope(scope),
-          limitBody,
-        ];
+      : [authenticate({ tokens: baton.tokens, ...options.auth }), rateLimit(buckets), requireScope(scope), limitBody];
 
   const routes = apiRoutes(deps, log);
   const mounts = options.mounts ?? [];

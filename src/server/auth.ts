@@ -7,15 +7,27 @@ import type { AppEnv, Principal } from './route.js';
 export interface AuthOptions {
   tokens: ApiTokens;
   /**
-   * `when-no-tokens`: a request without a token acts as `http:anonymous` with every scope,
-   * as long as the workspace has no token that is not revoked (checked on every request, so
+   * `when-no-tokens`: a request without a token acts as `http:anonymous` (with
+   * `anonymousScopes`), as long as the workspace has no token that is not revoked (checked on every request, so
    * the first `baton token create` closes the server at once). Only for servers bound to a
    * loopback address; `never` everywhere else.
    */
   anonymous: 'never' | 'when-no-tokens';
+  /**
+   * What an anonymous request may do where one is served: `read` by default, so an open
+   * server shows runs but lets nobody act as nobody; every scope only when the operator said so
+   * (`baton serve --allow-anonymous`).
+   */
+  anonymousScopes?: readonly ApiScope[];
 }
 
-export const ANONYMOUS: Principal = { by: 'http:anonymous', scopes: API_SCOPES, tokenId: null };
+/** Who an anonymous request acts as, with what it may do. */
+export function anonymousPrincipal(scopes: readonly ApiScope[] = ['read']): Principal {
+  return { by: 'http:anonymous', scopes, tokenId: null };
+}
+
+/** The principal of `baton serve --allow-anonymous`: every scope. */
+export const ANONYMOUS: Principal = anonymousPrincipal(API_SCOPES);
 
 const CHALLENGE = { 'WWW-Authenticate': 'Bearer realm="baton"' };
 
@@ -25,6 +37,7 @@ const CHALLENGE = { 'WWW-Authenticate': 'Bearer realm="baton"' };
  * a client that sends one means to be someone.
  */
 export function authenticate(options: AuthOptions): MiddlewareHandler<AppEnv> {
+  const anonymous = anonymousPrincipal(options.anonymousScopes);
   return async (c, next) => {
     const header = c.req.header('authorization');
     if (header === undefined) {
@@ -39,7 +52,7 @@ export function authenticate(options: AuthOptions): MiddlewareHandler<AppEnv> {
             CHALLENGE,
           );
         }
-        c.set('principal', ANONYMOUS);
+        c.set('principal', anonymous);
         return next();
       }
       throw new ApiError(
@@ -68,9 +81,13 @@ export function requireScope(scope: ApiScope): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const principal = c.get('principal');
     if (!allows(principal.scopes, scope)) {
+      const remedy =
+        principal.tokenId === null
+          ? `send a token that has it (baton token create --scope ${scope}), or start baton serve with --allow-anonymous`
+          : `create a token with --scope ${scope}`;
       throw new ApiError(
         ApiErrorCode.forbidden,
-        `this needs the ${scope} scope; ${principal.by} has ${principal.scopes.join(', ')} (create a token with --scope ${scope})`,
+        `this needs the ${scope} scope; ${principal.by} has ${principal.scopes.join(', ')} (${remedy})`,
       );
     }
     return next();

@@ -1,5 +1,5 @@
 export { apiRoutes, createApp, DEFAULT_MAX_BODY_BYTES, DEFAULT_RATE_LIMIT, type AppOptions } from './app.js';
-export { ANONYMOUS } from './auth.js';
+export { ANONYMOUS, anonymousPrincipal } from './auth.js';
 export { ApiError, ApiErrorCode, httpStatusFor, type ApiErrorBody, type ApiIssue } from './errors.js';
 export type { Mount } from './mount.js';
 export { openApiPath } from './openapi.js';

@@ -44,14 +44,36 @@ describe('baton serve', () => {
     const port = baton(['serve', '--port', 'eighty'], { home });
     expect(port.code).toBe(2);
     expect(port.stderr).toContain('--port expects a whole number from 0 to 65535, got "eighty"');
+    const anonymous = baton(['serve', '--host', '0.0.0.0', '--port', '0', '--allow-anonymous'], { home });
+    expect(anonymous.code).toBe(2);
+    expect(anonymous.stderr).toContain('--allow-anonymous is for a server on a loopback address');
     const cors = baton(['serve', '--cors', 'https://x.example/path'], { home });
     expect(cors.code).toBe(2);
     expect(cors.stderr).toContain('--cors expects one web origin');
   });
 
-  it('serves a loopback workspace open until a token exists, says so, and stops on SIGTERM with exit 0, leaving its runs resumable', async () => {
+  it('serves a loopback workspace without tokens read-only, and says so', async () => {
     const home = tempDir();
     const server = await serve(home);
+    expect((await fetch(`${server.url}/v1/runs`)).status).toBe(200);
+    const refused = await fetch(`${server.url}/v1/runs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ plan: { baton: 1, name: 'x', steps: {} } }),
+    });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toContain(
+      'or start baton serve with --allow-anonymous',
+    );
+    const { code, stdout } = await server.stop();
+    expect(code).toBe(0);
+    expect(stdout).toContain('auth: read-only without a token');
+    expect(JSON.parse(baton(['status', '--json'], { home }).stdout)).toEqual([]);
+  });
+
+  it('with --allow-anonymous, serves a loopback workspace open until a token exists, says so, and stops on SIGTERM with exit 0, leaving its runs resumable', async () => {
+    const home = tempDir();
+    const server = await serve(home, ['--allow-anonymous']);
     const submitted = await fetch(`${server.url}/v1/runs`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { API_SCOPES, type ApiScope } from '../../src/core/index.js';
 import { expectError, PLANS, settledRun, startServer, storeSnapshot, submit, waitFor } from './harness.js';
 
 describe('errors: one JSON shape, a stable code, the right status', () => {
@@ -266,14 +267,42 @@ describe('browsers: CORS is off unless one origin is allowed', () => {
 });
 
 describe('a loopback server without tokens', () => {
-  async function openServer() {
-    const s = await startServer({ auth: { anonymous: 'when-no-tokens' } });
+  async function openServer(anonymousScopes?: readonly ApiScope[]) {
+    const s = await startServer({
+      auth: { anonymous: 'when-no-tokens', ...(anonymousScopes && { anonymousScopes }) },
+    });
     for (const token of await s.baton.tokens.list()) await s.baton.tokens.revoke(token.id);
     return s;
   }
 
-  it('serves requests without a token as http:anonymous, and records that name', async () => {
-    const s = await openServer();
+  it('lets requests without a token read, and refuses every act, changing nothing', async () => {
+    const s = await startServer({ auth: { anonymous: 'when-no-tokens' } });
+    const runId = await submit(s, PLANS.gated);
+    await settledRun(s, runId);
+    for (const token of await s.baton.tokens.list()) await s.baton.tokens.revoke(token.id);
+    const before = await s.baton.events(runId);
+    expect((await s.call('GET', `/v1/runs/${runId}`, { token: null })).status).toBe(200);
+
+    const submitted = await expectError(
+      await s.call('POST', '/v1/runs', { token: null, body: { plan: PLANS.gated } }),
+      403,
+      'forbidden',
+    );
+    expect(submitted.message).toBe(
+      'this needs the operate scope; http:anonymous has read (send a token that has it (baton token create --scope operate), or start baton serve with --allow-anonymous)',
+    );
+    await expectError(
+      await s.call('POST', `/v1/runs/${runId}/approvals`, { token: null, body: { target: 'ship' } }),
+      403,
+      'forbidden',
+    );
+    expect(await s.baton.events(runId)).toEqual(before);
+    expect((await s.baton.listRuns({})).length).toBe(1);
+    await s.baton.close();
+  });
+
+  it('with --allow-anonymous, serves requests without a token as http:anonymous with every scope, and records that name', async () => {
+    const s = await openServer(API_SCOPES);
     const runId = await (async () => {
       const response = await s.call('POST', '/v1/runs', { token: null, body: { plan: PLANS.gated } });
       expect(response.status).toBe(201);

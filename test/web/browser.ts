@@ -73,7 +73,7 @@ export async function serveWorkspace(home: string, tokens: Record<string, string
     () => served.stderr(),
   );
   const url = (/listening on (http:\/\/\S+)/.exec(served.stdout()) as RegExpExecArray)[1] as string;
-  // Without tokens, an open loopback server: requests go without one, as http:anonymous.
+  // Without tokens, a loopback server answers requests without one as http:anonymous, read-only.
   const admin = Object.values(secrets)[0];
   return {
     url,

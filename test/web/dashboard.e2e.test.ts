@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { baton } from '../e2e/cli.js';
 import { kill } from '../support/processes.js';
 import { seedEndedRuns } from '../support/seed-runs.js';
 import { ARTIFACTS, ensureDashboardBuilt, launchChromium, serveWorkspace, type Served } from './browser.js';
@@ -322,10 +323,19 @@ describe('the runs list with more runs than a page', () => {
 describe('the dashboard on an open loopback server (no tokens)', () => {
   it('reads without asking for a token, and offers no act until one is entered', async () => {
     const openHome = mkdtempSync(join(tmpdir(), 'baton-web-open-'));
+    // Without a token the server only reads: the run is made from the CLI, and stops at its gate (exit 4).
+    const planFile = join(openHome, 'gated.json');
+    writeFileSync(planFile, JSON.stringify(GATED));
+    expect(baton(['run', planFile, '--run-id', 'open-1'], { home: openHome }).code).toBe(4);
     const open = await serveWorkspace(openHome, {});
     const anonymous = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     try {
-      await open.api('POST', '/v1/runs', { plan: GATED, runId: 'open-1' });
+      const refused = await fetch(`${open.url}/v1/runs/open-1/approvals`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ target: 'execution' }),
+      });
+      expect(refused.status).toBe(403);
       const page = await newPage(anonymous);
       await page.goto(open.url);
       await page.getByText('read-only (no token)').waitFor();

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
-import type { Baton } from '../../engine/index.js';
+import { API_SCOPES, type Baton } from '../../engine/index.js';
 import { createApp, DEFAULT_DASHBOARD_DIR, isLoopbackHost } from '../../server/index.js';
 import { badInput } from '../context.js';
 import { paint } from '../format.js';
@@ -15,6 +15,8 @@ export interface ServeSettings {
   maxBodyBytes: number;
   rateLimit: { perSecond: number; burst: number };
   cors: string | null;
+  /** Anonymous requests (loopback, no tokens) get every scope, not only `read`. */
+  allowAnonymous: boolean;
 }
 
 // Loaded by `baton serve` when it starts serving, so that no other command loads the HTTP server,
@@ -44,6 +46,10 @@ function listen(server: ReturnType<typeof createAdaptorServer>, port: number, ho
 export async function serve(baton: Baton, options: ServeSettings): Promise<void> {
   const { port, maxBodyBytes, rateLimit } = options;
   const loopback = isLoopbackHost(options.host);
+  if (!loopback && options.allowAnonymous)
+    throw badInput(
+      `--allow-anonymous is for a server on a loopback address (127.0.0.1, ::1, localhost), not ${options.host}: elsewhere every request needs a token`,
+    );
   const tokens = await baton.tokens.list({ active: true });
   if (!loopback && tokens.length === 0) {
     throw badInput(
@@ -53,7 +59,10 @@ export async function serve(baton: Baton, options: ServeSettings): Promise<void>
   const shutdown = new AbortController();
   const app = createApp({
     baton,
-    auth: { anonymous: loopback ? 'when-no-tokens' : 'never' },
+    auth: {
+      anonymous: loopback ? 'when-no-tokens' : 'never',
+      ...(options.allowAnonymous && { anonymousScopes: API_SCOPES }),
+    },
     maxBodyBytes,
     rateLimit,
     corsOrigin: options.cors,
@@ -77,7 +86,9 @@ export async function serve(baton: Baton, options: ServeSettings): Promise<void>
     process.stdout.write(`  auth: bearer tokens (${tokens.length} active; baton token list shows them)\n`);
   else
     process.stdout.write(
-      `  ${s('yellow', 'auth: OPEN')}: the workspace has no tokens, so requests to this loopback address act as http:anonymous with every scope, until baton token create makes one\n`,
+      options.allowAnonymous
+        ? `  ${s('yellow', 'auth: OPEN')}: the workspace has no tokens, so requests to this loopback address act as http:anonymous with every scope (--allow-anonymous), until baton token create makes one\n`
+        : '  auth: read-only without a token: the workspace has no tokens, so requests to this loopback address may read as http:anonymous; acting needs a token (baton token create) or --allow-anonymous\n',
     );
   if (options.cors) process.stdout.write(`  CORS: ${options.cors} may call the API from a browser\n`);
   // The engine half: every running run of the store that no live engine conducts (submitted

@@ -11,6 +11,7 @@ interface ServeOptions extends GlobalOptions {
   rateLimit: string;
   burst: string;
   concurrency?: string;
+  allowAnonymous?: boolean;
 }
 
 function wholeNumber(option: string, value: string, min: number, max: number): number {
@@ -42,6 +43,10 @@ export function registerServe(program: Command, globals: () => GlobalOptions): v
     )
     .option('--port <n>', 'port to listen on (0 picks a free one)', '8080')
     .option('--host <address>', 'address to listen on; other than loopback, tokens are required', '127.0.0.1')
+    .option(
+      '--allow-anonymous',
+      'on a loopback server with no tokens, let requests without a token act with every scope (default: they may only read)',
+    )
     .option('--cors <origin>', 'allow this one web origin to call the API from a browser (default: none)')
     .option('--max-body <bytes>', 'largest request body', String(DEFAULT_MAX_BODY_BYTES))
     .option('--rate-limit <n>', 'requests per second per token, sustained', String(DEFAULT_RATE_LIMIT.perSecond))
@@ -70,6 +75,7 @@ export function registerServe(program: Command, globals: () => GlobalOptions): v
           burst: wholeNumber('--burst', options.burst, 1, 1_000_000),
         },
         cors: options.cors ?? null,
+        allowAnonymous: options.allowAnonymous === true,
       };
       // The HTTP server, Hono and the MCP SDK load only here: they are most of the CLI's start-up time.
       const { serve } = await import('./serve-http.js');
