@@ -79,7 +79,7 @@ export {
   type TransitionVerdict,
 } from './governance/phases.js';
 export { canonicalJson } from './canonical.js';
-export { API_SCOPES, type ApiScope, type ApiToken } from './api-access.js';
+export { API_SCOPES, resultScope, scopeAllows, type ApiScope, type ApiToken } from './api-access.js';
 export {
   attemptIdOf,
   idempotencyKeyOf,

@@ -1,5 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { API_SCOPES, BatonError, ErrorCode, NotFoundError, type ApiScope, type ApiToken } from '../core/index.js';
+import {
+  API_SCOPES,
+  BatonError,
+  ErrorCode,
+  NotFoundError,
+  scopeAllows,
+  type ApiScope,
+  type ApiToken,
+} from '../core/index.js';
 import type { WorkspaceStore } from '../store/index.js';
 
 /** Every secret starts with this, so that secret scanners and people can tell what it is. */
@@ -58,9 +66,9 @@ export function checkTokenName(name: string): void {
   }
 }
 
-/** True when a token with these scopes may act in `needed` (`admin` may do everything). */
+/** True when a token with these scopes may act in `needed` (see `scopeAllows`). */
 export function allows(scopes: readonly ApiScope[], needed: ApiScope): boolean {
-  return scopes.includes(needed) || scopes.includes('admin');
+  return scopeAllows(scopes, needed);
 }
 
 export type Authentication = { ok: true; token: ApiToken } | { ok: false; reason: string };

@@ -55,6 +55,15 @@ export interface OperatorOptions {
   comment?: string;
 }
 
+export interface SubmitResultOptions extends OperatorOptions {
+  /**
+   * The caller's scopes, on surfaces that have them (HTTP, MCP): a human step's task needs
+   * `perform`, an escalated step's output `approve` (resultScope), or nothing is written.
+   * Omitted (the CLI and the library, acting as the local user): no check.
+   */
+  scopes?: readonly ApiScope[];
+}
+
 export interface RevertOptions extends OperatorOptions {
   /**
    * The caller's scopes, on surfaces that have them (the HTTP API): the earlier revision's plan

@@ -81,6 +81,7 @@ import type {
   ResumeOptions,
   RevertOptions,
   SubmitOptions,
+  SubmitResultOptions,
   WorkOptions,
 } from './baton-options.js';
 
@@ -90,6 +91,7 @@ export type {
   ResumeOptions,
   RevertOptions,
   SubmitOptions,
+  SubmitResultOptions,
   WorkOptions,
 } from './baton-options.js';
 
@@ -463,8 +465,8 @@ export class Baton {
     return this.operatorCommands.deny(runId, target, options);
   }
 
-  /** A person's result for a human step's task or an escalated step. */
-  submitResult(runId: string, step: string, output: Json, options: OperatorOptions = {}): Promise<BatonEvent> {
+  /** A person's result for a human step's task or an escalated step (with `scopes`, checked against them). */
+  submitResult(runId: string, step: string, output: Json, options: SubmitResultOptions = {}): Promise<BatonEvent> {
     return this.operatorCommands.submitResult(runId, step, output, options);
   }
 

@@ -6,6 +6,7 @@ export {
   type ResumeOptions,
   type RevertOptions,
   type SubmitOptions,
+  type SubmitResultOptions,
   type WorkOptions,
 } from './baton.js';
 export { checkContextText, ContextEntrySchema, type WorkspaceContext } from './context.js';

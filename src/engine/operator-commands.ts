@@ -20,7 +20,7 @@ import {
 import { chainEvents, hashPlan } from '../ledger/index.js';
 import { readAllEvents, type LedgerStore } from '../store/index.js';
 import type { ArtifactStore } from './artifacts/index.js';
-import type { OperatorOptions, RevertOptions } from './baton-options.js';
+import type { OperatorOptions, RevertOptions, SubmitResultOptions } from './baton-options.js';
 import { runHandoff, type HandoffReport, type HandoffRequest } from './handoff.js';
 import { loadVerifiedRun } from './load-run.js';
 import * as operator from './operator.js';
@@ -103,9 +103,9 @@ export class OperatorCommands {
   }
 
   /** A person's result for a human step's task or an escalated step. */
-  submitResult(runId: string, step: string, output: Json, options: OperatorOptions = {}): Promise<BatonEvent> {
+  submitResult(runId: string, step: string, output: Json, options: SubmitResultOptions = {}): Promise<BatonEvent> {
     return this.command(runId, (state, now) =>
-      operator.submitResult(state, step, output, this.principal(options), now),
+      operator.submitResult(state, step, output, this.principal(options), now, options.scopes),
     );
   }
 

@@ -6,6 +6,9 @@ import {
   isTerminal,
   NotFoundError,
   parseDecisionId,
+  resultScope,
+  scopeAllows,
+  type ApiScope,
   type BatonEvent,
   type Json,
   type PendingDecision,
@@ -88,9 +91,24 @@ export function deny(state: RunState, target: string, by: Principal, comment: st
 }
 
 /** A person's result: for a human step (its task) or an escalated step (in place of the capability). */
-export function submitResult(state: RunState, target: string, output: Json, by: Principal, now: number): BatonEvent {
+export function submitResult(
+  state: RunState,
+  target: string,
+  output: Json,
+  by: Principal,
+  now: number,
+  scopes?: readonly ApiScope[],
+): BatonEvent {
   ensureRunning(state, 'submit a result');
   const pending = findPending(state, target, ['human', 'escalation']);
+  const needed = resultScope(pending.kind === 'escalation' ? 'escalation' : 'human');
+  if (scopes !== undefined && !scopeAllows(scopes, needed))
+    throw new BatonError(
+      ErrorCode.forbidden,
+      pending.kind === 'escalation'
+        ? `a result in place of escalated step "${target}" overrides the escalation and needs the approve scope; ${by} has ${scopes.join(', ') || 'none'}`
+        : `the result of "${target}" (a person's task) needs the perform scope; ${by} has ${scopes.join(', ') || 'none'}`,
+    );
   if (pending.kind === 'escalation')
     return { type: 'decision.made', data: { id: pending.id, verdict: 'submitted', by, comment: null, output } };
   const key = targetOf(pending);

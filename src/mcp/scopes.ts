@@ -1,14 +1,21 @@
-import { BatonError, ErrorCode } from '../core/index.js';
+import { BatonError, ErrorCode, scopeAllows } from '../core/index.js';
 import { suggest } from '../core/plan/validate.js';
 
 /**
  * What an MCP session may do, the same scopes as the HTTP API's tokens: `read` (runs, state,
  * logs, dry runs), `operate` (submit plans, report, route, hand off, signal, pause, resume,
- * abort, record insights, a person's task result), `approve` (answer what needs a person:
- * gates, confirmations, escalations) and `admin` (everything, and submitting a plan that runs
- * programs on the server: requirePlanScope in the engine).
+ * abort, record insights), `perform` (a `human` step's task result), `approve` (answer what
+ * needs a person: gates, confirmations, escalations; it includes `perform`) and `admin`
+ * (everything, and submitting a plan that runs programs on the server: requirePlanScope in the
+ * engine).
  */
-export const Scope = { read: 'read', operate: 'operate', approve: 'approve', admin: 'admin' } as const;
+export const Scope = {
+  read: 'read',
+  operate: 'operate',
+  perform: 'perform',
+  approve: 'approve',
+  admin: 'admin',
+} as const;
 export type Scope = (typeof Scope)[keyof typeof Scope];
 
 export const SCOPES: readonly Scope[] = Object.values(Scope);
@@ -19,9 +26,9 @@ export const SCOPES: readonly Scope[] = Object.values(Scope);
  */
 export const DEFAULT_STDIO_SCOPES: readonly Scope[] = [Scope.read, Scope.operate];
 
-/** Whether a session holding `granted` may do what needs `needed` (`admin` may do anything). */
+/** Whether a session holding `granted` may do what needs `needed`: the rule of every surface (`scopeAllows`). */
 export function hasScope(granted: readonly Scope[], needed: Scope): boolean {
-  return granted.includes(needed) || granted.includes(Scope.admin);
+  return scopeAllows(granted, needed);
 }
 
 /** A tool or resource the session's scopes do not allow. Nothing was done. */
@@ -33,9 +40,11 @@ export class ScopeError extends Error {
     what: string,
   ) {
     const hint =
-      needed === Scope.approve
-        ? ' Decisions that need a person are answered by a person (baton approve|deny RUN TARGET), or by a client started with --scope read,operate,approve.'
-        : ` Start the server with a --scope list that includes ${needed}.`;
+      needed === Scope.perform
+        ? " A person's task is done by a person (baton submit RUN STEP), or by a client started with a --scope list that includes perform."
+        : needed === Scope.approve
+          ? ' Decisions that need a person are answered by a person (baton approve|deny RUN TARGET), or by a client started with --scope read,operate,approve.'
+          : ` Start the server with a --scope list that includes ${needed}.`;
     super(
       `${what} needs the "${needed}" scope, which this MCP session does not have (it has: ${granted.length === 0 ? 'none' : granted.join(', ')}).${hint}`,
     );

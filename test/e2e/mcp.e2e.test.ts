@@ -276,7 +276,7 @@ describe('baton mcp over stdio, with the SDK’s own client', () => {
       { runId: 'release-1' },
     );
     expect(pending.decisions).toEqual([
-      expect.objectContaining({ id: 'human:review', tools: ['submit_result'], scope: 'approve' }),
+      expect.objectContaining({ id: 'human:review', tools: ['submit_result'], scope: 'perform' }),
     ]);
     expect(
       await refused(agent.client, 'submit_result', {
@@ -284,7 +284,7 @@ describe('baton mcp over stdio, with the SDK’s own client', () => {
         step: 'review',
         output: { verdict: 'approved' },
       }),
-    ).toMatch(/^forbidden: the tool submit_result needs the "approve" scope/);
+    ).toMatch(/^forbidden: the tool submit_result needs the "perform" scope/);
     const submitted2 = await ok<{ event: { type: string; data: { by: string } } }>(person.client, 'submit_result', {
       runId: 'release-1',
       step: 'review',
@@ -407,7 +407,7 @@ describe('baton mcp over stdio, with the SDK’s own client', () => {
     const bad = baton(['mcp', '--scope', 'read,aprove'], { home });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toBe(
-      'baton: unknown scope "aprove" in --scope (did you mean "approve"?); scopes: read, operate, approve, admin\n',
+      'baton: unknown scope "aprove" in --scope (did you mean "approve"?); scopes: read, operate, perform, approve, admin\n',
     );
     expect(bad.stdout).toBe('');
   });

@@ -231,7 +231,7 @@ describe('baton token', () => {
     const home = join(tempDir(), 'none');
     const scope = baton(['token', 'create', '--scope', 'read,root'], { home });
     expect(scope.code).toBe(2);
-    expect(scope.stderr).toContain('unknown scope "root"; scopes are read, operate, approve, admin');
+    expect(scope.stderr).toContain('unknown scope "root"; scopes are read, operate, perform, approve, admin');
     const name = baton(['token', 'create', '--scope', 'read', '--name', 'no spaces'], { home });
     expect(name.code).toBe(2);
     expect(existsSync(home)).toBe(false);

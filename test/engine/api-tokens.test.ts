@@ -54,7 +54,7 @@ describe('API tokens', () => {
     const baton = await createBaton({ home: tempDir() });
     expect(parseScopes(' read, admin ')).toEqual(['read', 'admin']);
     expect(() => parseScopes('read,write')).toThrow(
-      'unknown scope "write"; scopes are read, operate, approve, admin (comma-separated, for example read,operate)',
+      'unknown scope "write"; scopes are read, operate, perform, approve, admin (comma-separated, for example read,operate)',
     );
     expect(() => parseScopes('')).toThrow(/no scope was given/);
     await expect(baton.tokens.create({ name: 'has space', scopes: ['read'] })).rejects.toThrow(

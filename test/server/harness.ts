@@ -7,7 +7,7 @@ import type { ApiScope } from '../../src/engine/index.js';
 import type { Store } from '../../src/store/index.js';
 import { tempDir } from '../support/temp.js';
 
-export const SCOPES: ApiScope[] = ['read', 'operate', 'approve', 'admin'];
+export const SCOPES: ApiScope[] = ['read', 'operate', 'perform', 'approve', 'admin'];
 
 export interface Server {
   baton: Baton;

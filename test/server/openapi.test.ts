@@ -81,7 +81,7 @@ describe('the OpenAPI document', () => {
         });
         if (path.startsWith('/v1/'))
           expect(op.security, `${method} ${path}`).toEqual([
-            { bearerAuth: [expect.stringMatching(/^(read|operate|approve)$/)] },
+            { bearerAuth: [expect.stringMatching(/^(read|operate|perform|approve)$/)] },
           ]);
         for (const name of path.match(/\{(\w+)\}/g) ?? [])
           expect(

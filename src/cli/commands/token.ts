@@ -18,7 +18,7 @@ export function registerToken(program: Command, globals: () => GlobalOptions): v
     .description('create a token; its secret is printed once and only a hash of it is kept')
     .requiredOption(
       '--scope <scopes>',
-      'what it may do, comma-separated: read, operate, approve, admin (admin may do everything)',
+      'what it may do, comma-separated: read, operate, perform, approve, admin (approve includes perform; admin may do everything)',
     )
     .option('--name <name>', 'how the ledger names what it does (token:<name>); default: its id')
     .option('--json', 'print the token and its secret as JSON')

@@ -22,7 +22,7 @@ const RUNS_LOOKED_AT = 100;
 /** The MCP tools that answer a pending decision, and the scope they need. */
 function toolsFor(decision: PendingDecision): {
   tools: string[];
-  scope: typeof Scope.operate | typeof Scope.approve;
+  scope: typeof Scope.operate | typeof Scope.perform | typeof Scope.approve;
   signals: string[];
 } {
   switch (decision.kind) {
@@ -32,7 +32,7 @@ function toolsFor(decision: PendingDecision): {
     case 'escalation':
       return { tools: ['approve', 'deny', 'submit_result'], scope: Scope.approve, signals: [] };
     case 'human':
-      return { tools: ['submit_result'], scope: Scope.approve, signals: [] };
+      return { tools: ['submit_result'], scope: Scope.perform, signals: [] };
     case 'signal':
       return {
         tools: ['signal'],
@@ -47,7 +47,7 @@ const Decision = PendingView.extend({
   runId: z.string(),
   /** The MCP tools that answer it and the scope they need; for a signal wait, the signals it waits for. */
   tools: z.array(z.string()),
-  scope: z.enum(['operate', 'approve']),
+  scope: z.enum(['operate', 'perform', 'approve']),
   signals: z.array(z.string()),
 });
 
@@ -71,7 +71,7 @@ export function registerDecisionTools(server: McpServer, session: McpSession): v
       name: 'list_pending_decisions',
       title: 'List pending decisions',
       description:
-        "What runs wait for from outside: gates, confirmations and escalations (approve or deny) and people's tasks (submit_result), all of which need the approve scope, and signal waits (signal, operate scope). For one run, or for every running run among the 100 most recent.",
+        "What runs wait for from outside: gates, confirmations and escalations (approve or deny) (which need the approve scope) and people's tasks (submit_result, perform scope), and signal waits (signal, operate scope). For one run, or for every running run among the 100 most recent.",
       scope: Scope.read,
       input: args({ runId: RunId.optional().describe('One run (default: every running run)') }),
       output: z.strictObject({ decisions: z.array(Decision) }),
@@ -138,8 +138,8 @@ export function registerDecisionTools(server: McpServer, session: McpSession): v
       name: 'submit_result',
       title: "Submit a person's result",
       description:
-        "The result of a step that waits for a person: a `human` step's task, or an escalated step's output given in place of a capability (it overrides the escalation). Needs the approve scope: work reserved for a person is not done by an agent unless it was granted. The output is JSON; the step succeeds with it.",
-      scope: Scope.approve,
+        "The result of a step that waits for a person: a `human` step's task, or an escalated step's output given in place of a capability (it overrides the escalation). Needs the perform scope for a human step's task and the approve scope for an escalated step (approve includes perform): work reserved for a person is not done by an agent unless it was granted. The output is JSON; the step succeeds with it.",
+      scope: Scope.perform,
       input: args({
         runId: RunId,
         step: z.string().min(1).max(300).describe('The step (or for_each item, such as review[2])'),
@@ -151,7 +151,10 @@ export function registerDecisionTools(server: McpServer, session: McpSession): v
       output: Recorded,
     },
     async ({ runId, step, output }) => {
-      const event = await baton.submitResult(runId, step, (output ?? null) as Json, { by: principal });
+      const event = await baton.submitResult(runId, step, (output ?? null) as Json, {
+        by: principal,
+        scopes: session.scopes,
+      });
       const value = recorded(runId, event);
       return {
         value,

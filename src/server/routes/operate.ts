@@ -97,13 +97,20 @@ export function operateRoutes({ baton }: RouteDeps): Route[] {
       tag: 'decisions',
       summary: "Submit a person's result",
       description:
-        "The output of a human step's task, or of an escalated step in place of its capability, as `baton submit`.",
-      scope: 'approve',
+        "The output of a human step's task (perform scope), or of an escalated step in place of its capability (approve scope: it overrides the escalation), as `baton submit`. `approve` includes `perform`.",
+      scope: 'perform',
       params: RunParams,
       body: ResultBody,
       responses: ACCEPTED,
       handle: async ({ c, params, body, principal }) =>
-        recorded(c, params.id, await baton.submitResult(params.id, body.step, body.output, by(principal))),
+        recorded(
+          c,
+          params.id,
+          await baton.submitResult(params.id, body.step, body.output, {
+            ...by(principal),
+            scopes: principal.scopes,
+          }),
+        ),
     }),
     defineRoute({
       method: 'post',

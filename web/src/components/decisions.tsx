@@ -186,7 +186,8 @@ function DecisionCard({
         </form>
       ) : (
         <p className="muted">
-          Sign in with a token that has the approve scope to answer it, or run <code>{pending.answers[0]}</code>.
+          Sign in with a token that has the {pending.kind === 'human' ? 'perform' : 'approve'} scope to answer it, or
+          run <code>{pending.answers[0]}</code>.
         </p>
       )}
     </article>
