@@ -7,8 +7,12 @@ describe('MCP scopes', () => {
     expect(() => parseScopes('read,aprove')).toThrow(
       'unknown scope "aprove" in --scope (did you mean "approve"?); scopes: read, operate, perform, approve, admin',
     );
-    expect(() => parseScopes('root')).toThrow('unknown scope "root" in --scope; scopes: read, operate, perform, approve, admin');
-    expect(() => parseScopes(' , ')).toThrow('--scope needs at least one scope; scopes: read, operate, perform, approve, admin');
+    expect(() => parseScopes('root')).toThrow(
+      'unknown scope "root" in --scope; scopes: read, operate, perform, approve, admin',
+    );
+    expect(() => parseScopes(' , ')).toThrow(
+      '--scope needs at least one scope; scopes: read, operate, perform, approve, admin',
+    );
   });
 
   it('a local client does not approve unless granted; admin may do anything', () => {

@@ -50,7 +50,11 @@ export function registerMcp(program: Command, globals: () => GlobalOptions): voi
     .command('mcp')
     .description('serve Baton to an MCP client (Claude Desktop, Claude Code, ...) over stdio')
     // The default is DEFAULT_STDIO_SCOPES (src/mcp/scopes.ts), spelled out to keep the SDK out of start-up.
-    .option('--scope <list>', 'what the client may do, comma-separated: read, operate, perform, approve, admin', 'read,operate')
+    .option(
+      '--scope <list>',
+      'what the client may do, comma-separated: read, operate, perform, approve, admin',
+      'read,operate',
+    )
     .option('--by <name>', 'who the client acts as, recorded in the ledger (default: mcp:user@host)')
     .action(async (local: McpOptions) => {
       await serveStdio({ ...globals(), ...local });
