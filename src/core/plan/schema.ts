@@ -392,8 +392,20 @@ export const Consensus = z.strictObject({
   /** How many distinct capabilities run the step. */
   n: z.int().min(2).max(10),
   agree: z.enum(['all', 'majority']),
-  /** `exact` (same JSON text), `json` (same value, any key order), or a CEL expression over `a` and `b`. */
-  compare: z.union([z.literal('exact'), z.literal('json'), Expression]).optional(),
+  /**
+   * `exact` (same JSON text), `json` (same value, any key order), a CEL expression over `a` and
+   * `b`, or a judge: `judge` (a capability with skill `judge`) or `{ judge: SKILL }` decides
+   * whether the votes agree, and its verdict and reasons are recorded.
+   */
+  compare: z
+    .union([
+      z.literal('exact'),
+      z.literal('json'),
+      z.literal('judge'),
+      z.strictObject({ judge: SkillName }),
+      Expression,
+    ])
+    .optional(),
 });
 
 export const Check = z.strictObject({
