@@ -211,7 +211,7 @@ function planStep(
     ...base,
     capability: route.route.capability,
     voters: route.route.voters ?? null,
-    reason: route.route.reason,
+    reason: judge === null ? route.route.reason : `${route.route.reason}; judged by ${judge}`,
     candidates: route.route.candidates,
     minUsd,
     worstUsd,
