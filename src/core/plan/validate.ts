@@ -9,6 +9,7 @@ import type { Plan, Step } from './schema.js';
 import { DEFAULT_PHASES } from '../governance/phases.js';
 import { scopeIssues } from '../governance/scope.js';
 import { judgeSkillOf } from '../governance/consensus-judge.js';
+import { stepToolIssues } from './step-tool-issues.js';
 
 /** An expression quoted in a message: long ones are cut (the path and line already say where it is). */
 function quoted(source: string): string {
@@ -112,6 +113,7 @@ export function validatePlan(plan: Plan, registry: Registry): PlanIssue[] {
   }
 
   issues.push(...validateGovernance(plan, registry));
+  issues.push(...stepToolIssues(plan, registry));
   issues.push(...scopeIssues(plan));
 
   const cycle = findCycle(plan);
