@@ -120,6 +120,8 @@ describe('an agent run, end to end through the engine', () => {
 
   it("narrows the agent's tools to the step's tools: the model is offered only those, and its call to another is refused in the ledger", async () => {
     const baton = await createBaton({ home: tempDir() });
+    // The directory of beforeAll is removed after the first test (tempDir): the server gets one of its own.
+    const served = tempDir();
     try {
       offered.length = 0;
       const run = await baton.submit({
@@ -133,7 +135,7 @@ describe('an agent run, end to end through the engine', () => {
             model: 'loop-model',
             skills: { research: 1 },
             max_steps: 4,
-            servers: { files: { command: [FILESYSTEM, dir] } },
+            servers: { files: { command: [FILESYSTEM, served] } },
             tools: ['files/read_text_file', 'files/list_directory'],
           },
         },
