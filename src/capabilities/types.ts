@@ -16,6 +16,12 @@ export interface Invocation {
    * their path and URL arguments checked against it; functions read it as `context.scope`.
    */
   scope: readonly string[] | null;
+  /**
+   * The step's `tools:` allow-list (`TOOL` or `SERVER/TOOL`) for its own work and its consensus
+   * votes: an `agent` offers its model only the tools of its own list that this one names.
+   * Null or absent: no narrowing (checks, judges and compensations are never narrowed).
+   */
+  tools?: readonly string[] | null;
   /** Aborted on timeout, cancellation or shutdown; the reason says which. */
   signal: AbortSignal;
   /** Where the attempt leaves its artifacts and reports what it cost. */

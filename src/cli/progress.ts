@@ -134,7 +134,8 @@ export class ProgressReporter {
           );
           break;
         case 'step.routed':
-          this.view(event.data.step).capability = event.data.capability;
+          // A consensus judge's route is not where the step's work runs.
+          if (event.data.role !== 'judge') this.view(event.data.step).capability = event.data.capability;
           break;
         case 'step.expanded': {
           const view = this.view(event.data.step);
@@ -147,11 +148,7 @@ export class ProgressReporter {
             this.line(s('yellow', '↺'), event.data.step, `compensating on ${event.data.capability}`);
           } else if (event.data.role !== undefined) {
             if (event.data.attempt === 1)
-              this.line(
-                s('cyan', '▸'),
-                event.data.step,
-                `${event.data.role === 'check' ? 'check' : 'vote'} on ${event.data.capability}`,
-              );
+              this.line(s('cyan', '▸'), event.data.step, `${event.data.role} on ${event.data.capability}`);
           } else if (view.startedAt === null) {
             view.startedAt = at;
             this.running.add(event.data.step);
@@ -253,6 +250,15 @@ export class ProgressReporter {
         this.lastDenial = event.data.reason;
         this.line(s('yellow', '⊘'), `phase ${event.data.to}`, s('yellow', `cannot open yet: ${event.data.reason}`));
         break;
+      case 'consensus.judged': {
+        const { judge, agree, reasons } = event.data;
+        this.line(
+          agree ? s('green', '⚖') : s('yellow', '⚖'),
+          event.data.step,
+          `judge ${judge}: ${agree ? 'the votes agree' : 'the votes disagree'}: ${reasons}`,
+        );
+        break;
+      }
       case 'consensus.reached': {
         const { agreeing, dissenting } = event.data;
         this.line(

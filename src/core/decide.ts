@@ -9,13 +9,15 @@ import { numberInputs } from './inputs.js';
 import { durationToMs } from './plan/duration.js';
 import { inputScope } from './plan/validate.js';
 import { admit } from './governance/admission.js';
-import { judgeConsensus } from './governance/consensus.js';
+import { judgeConsensus, type Vote } from './governance/consensus.js';
+import { judgeInput, judgeSkillOf, readJudgement } from './governance/consensus-judge.js';
 import { advancePhases } from './governance/phase-advance.js';
 import { retryRoute } from './retry-route.js';
 import { routeStep, stepGrant, type RoutePolicy } from './routing.js';
 import {
   attemptIdOf,
   idempotencyKeyOf,
+  instanceKey,
   instanceOf,
   isTerminal,
   newInstance,
@@ -579,21 +581,30 @@ function dispatchInstance(
   const capability = instance.capability ?? (step.capability as string);
   let input: Json;
   try {
-    input = instance.role === 'check' ? checkInput(state, instance) : renderInput(state, instance, iteration);
+    input =
+      instance.role === 'check'
+        ? checkInput(state, instance)
+        : instance.role === 'judge'
+          ? judgeInputOf(state, instance)
+          : renderInput(state, instance, iteration);
   } catch (error) {
     // Approving again re-renders it; a check's input comes from the step's work, so that work is what runs again.
     const retry = instance.role === 'check' ? [instance.step] : [instance.key];
     unclearExpression(
       state,
       step,
-      expressionError(error, instance.role === 'check' ? 'check.input' : 'input'),
+      expressionError(
+        error,
+        instance.role === 'check' ? 'check.input' : instance.role === 'judge' ? 'judge input' : 'input',
+      ),
       retry,
       emit,
     );
     return false;
   }
+  // A step's `timeout` bounds its own work; a check or a judge runs within its capability's.
   const timeout =
-    planStep.timeout !== undefined && instance.role !== 'check'
+    planStep.timeout !== undefined && instance.role !== 'check' && instance.role !== 'judge'
       ? durationToMs(planStep.timeout)
       : (state.registry[capability]?.timeoutMs ?? null);
   const data: EventPayloads['attempt.dispatched'] = {
@@ -655,6 +666,17 @@ function checkInput(state: RunState, instance: InstanceState): Json {
   });
 }
 
+/** A judge gets the votes (in voter order) and the step's input, rendered as the votes got it. */
+function judgeInputOf(state: RunState, instance: InstanceState): Json {
+  const planStep = planStepOf(state, instance.step);
+  return judgeInput(
+    instance.step,
+    planStep.consensus as NonNullable<typeof planStep.consensus>,
+    renderInput(state, instance, 1),
+    votesOf(state, stepOf(state, instance.step)).map(voteOf),
+  );
+}
+
 const referencedCache = new WeakMap<object, string[]>();
 
 function referencedSteps(state: RunState, stepId: string): string[] {
@@ -696,36 +718,26 @@ function settleReport(state: RunState, instance: InstanceState, now: number, emi
         ? 'check: '
         : instance.role === 'vote'
           ? `vote of "${instance.capability}": `
-          : instance.index !== null
-            ? `item ${instance.index}: `
-            : '';
+          : instance.role === 'judge'
+            ? `judge "${instance.capability}": `
+            : instance.index !== null
+              ? `item ${instance.index}: `
+              : '';
     const tries = instance.failures > 1 ? ` (after ${instance.failures} attempts)` : '';
     const error = {
       ...report.error,
       ...(instance.role === 'check' && { type: 'check_failed' }),
       message: `${where}${report.error.message}${tries}`,
     };
-    if (error.type === 'expression') {
-      // A command's argv template, rendered as the attempt starts, is as unclear as any other expression.
-      unclearExpression(state, step, error, [instance.key], emit);
-      return;
-    }
-    if (planStep.on_failure === 'escalate') {
-      escalate(
-        state,
-        step,
-        `"${step.id}" failed: ${error.message}`,
-        { error: error as unknown as Json, retry: [instance.key] },
-        [instance.key],
-        emit,
-      );
-      return;
-    }
-    failStep(state, step, error, emit);
+    settleFailure(state, step, instance, error, emit);
     return;
   }
   if (instance.role === 'vote') {
     settleVotes(state, step, emit);
+    return;
+  }
+  if (instance.role === 'judge') {
+    settleJudgement(state, step, instance, emit);
     return;
   }
   if (instance.role === 'check') {
@@ -790,6 +802,27 @@ function settleReport(state: RunState, instance: InstanceState, now: number, emi
   }
 }
 
+/** An instance failed for good (no retry left): the step waits for a person, fails, or escalates as `on_failure` says. */
+function settleFailure(state: RunState, step: StepState, instance: InstanceState, error: StepError, emit: Emit): void {
+  if (error.type === 'expression') {
+    // A command's argv template, rendered as the attempt starts, is as unclear as any other expression.
+    unclearExpression(state, step, error, [instance.key], emit);
+    return;
+  }
+  if (planStepOf(state, step.id).on_failure === 'escalate') {
+    escalate(
+      state,
+      step,
+      `"${step.id}" failed: ${error.message}`,
+      { error: error as unknown as Json, retry: [instance.key] },
+      [instance.key],
+      emit,
+    );
+    return;
+  }
+  failStep(state, step, error, emit);
+}
+
 /** `seal: true`: the step's artifacts are sealed as it succeeds. */
 function sealIfAsked(state: RunState, stepId: string, emit: Emit): void {
   if (planStepOf(state, stepId).seal !== true) return;
@@ -799,15 +832,29 @@ function sealIfAsked(state: RunState, stepId: string, emit: Emit): void {
   if (artifacts.length > 0) emit({ type: 'step.sealed', data: { step: stepId, artifacts } });
 }
 
-/** Once every vote is in, the outputs are compared: agreement is the step's output, disagreement escalates. */
+/** A consensus step's votes, in voter order (its judge is an instance of the step too, and not a vote). */
+function votesOf(state: RunState, step: StepState): InstanceState[] {
+  return step.instances.map((key) => instanceOf(state, key)).filter((instance) => instance.role === 'vote');
+}
+
+function voteOf(instance: InstanceState): Vote {
+  return { capability: instance.capability as string, output: instance.output };
+}
+
+/**
+ * Once every vote is in, the outputs are compared, or, under `compare: judge`, a judge is
+ * routed to compare them: agreement is the step's output, disagreement escalates.
+ */
 function settleVotes(state: RunState, step: StepState, emit: Emit): void {
-  const votes = step.instances.map((key) => instanceOf(state, key));
+  const votes = votesOf(state, step);
   if (!votes.every((vote) => vote.status === 'reported' && vote.report?.ok)) return;
   const consensus = planStepOf(state, step.id).consensus as NonNullable<ReturnType<typeof planStepOf>['consensus']>;
-  const verdict = judgeConsensus(
-    consensus,
-    votes.map((vote) => ({ capability: vote.capability as string, output: vote.output })),
-  );
+  const judgeSkill = judgeSkillOf(consensus);
+  if (judgeSkill !== null) {
+    routeJudge(state, step, judgeSkill, emit);
+    return;
+  }
+  const verdict = judgeConsensus(consensus, votes.map(voteOf));
   if (!verdict.agreed) {
     const retry = votes.map((vote) => vote.key);
     escalate(
@@ -825,6 +872,80 @@ function settleVotes(state: RunState, step: StepState, emit: Emit): void {
     data: { step: step.id, output: verdict.output, agreeing: verdict.agreeing, dissenting: verdict.dissenting },
   });
   emit({ type: 'step.succeeded', data: { step: step.id, output: verdict.output } });
+}
+
+/**
+ * Routes the judge of a consensus whose votes are all in, like any step: the strongest capability
+ * offering the skill that the step's grant and budget allow, recorded with every candidate. Once
+ * routed (or judging), nothing more: the judge's own report settles the step.
+ */
+function routeJudge(state: RunState, step: StepState, skill: string, emit: Emit): void {
+  const judge = state.instances.get(instanceKey(step.id, null, 'judge'));
+  if (judge !== undefined && judge.status !== 'cancelled') return;
+  const planStep = planStepOf(state, step.id);
+  const judgeStep = { skill, ...(planStep.constraints !== undefined && { constraints: planStep.constraints }) };
+  const policy = routePolicy(state, step.id);
+  const route = routeStep(step.id, judgeStep, state.registry, policy);
+  if (!route.ok && routeStep(step.id, judgeStep, state.registry, { ...policy, passOver: undefined }).ok) return; // waits for a cool-down
+  if (!route.ok) {
+    const retry = votesOf(state, step).map((vote) => vote.key);
+    escalate(
+      state,
+      step,
+      `no capability can judge the consensus of "${step.id}": ${route.reason}`,
+      {
+        votes: votesOf(state, step).map(voteOf) as unknown as Json,
+        candidates: route.candidates as unknown as Json,
+        retry,
+      },
+      retry,
+      emit,
+    );
+    return;
+  }
+  emit({
+    type: 'step.routed',
+    data: { ...route.route, reason: `judge of the consensus: ${route.route.reason}`, role: 'judge' },
+  });
+}
+
+/**
+ * The judge answered: its verdict is recorded, then agreement settles the step with the judge's
+ * chosen output (else the first vote's), and disagreement escalates as a contradiction, with the
+ * verdict. An answer that is no verdict is the judge's failure.
+ */
+function settleJudgement(state: RunState, step: StepState, judge: InstanceState, emit: Emit): void {
+  const capability = judge.capability as string;
+  const judgement = readJudgement(judge.output);
+  if (typeof judgement === 'string') {
+    const error = { type: 'judge_invalid', message: `judge "${capability}": ${judgement}`, retryable: false };
+    settleFailure(state, step, judge, error, emit);
+    return;
+  }
+  const votes = votesOf(state, step);
+  emit({ type: 'consensus.judged', data: { step: step.id, judge: capability, ...judgement } });
+  if (!judgement.agree) {
+    const retry = [...votes.map((vote) => vote.key), judge.key];
+    escalate(
+      state,
+      step,
+      `contradiction in "${step.id}": judge "${capability}" found no agreement: ${judgement.reasons}`,
+      {
+        votes: votes.map(voteOf) as unknown as Json,
+        judge: { capability, agree: false, reasons: judgement.reasons },
+        retry,
+      },
+      retry,
+      emit,
+    );
+    return;
+  }
+  const output = judgement.output ?? (votes[0] as InstanceState).output;
+  emit({
+    type: 'consensus.reached',
+    data: { step: step.id, output, agreeing: votes.map((vote) => vote.capability as string), dissenting: [] },
+  });
+  emit({ type: 'step.succeeded', data: { step: step.id, output } });
 }
 
 /** A step failed for good: stop its other attempts, and unless it may fail, the whole run. */

@@ -207,6 +207,8 @@ export interface EventPayloads {
     reason: string;
     candidates: RouteCandidate[];
     voters?: string[];
+    /** `judge`: the route of a consensus step's judge (`compare: judge`), once its votes are in. */
+    role?: 'judge';
   };
   /**
    * A retry of a step's work goes to another capability than the one it was on (`routing`
@@ -238,6 +240,12 @@ export interface EventPayloads {
   'phase.opened': { phase: string; from: string | null; reason: string };
   'phase.transition_denied': { from: string; to: string; reason: string };
   'consensus.reached': { step: string; output: Json; agreeing: string[]; dissenting: string[] };
+  /**
+   * A judge's verdict on a consensus step's votes (`compare: judge`): whether they agree, why,
+   * and the answer it chose (when it chose one). Agreement is followed by `consensus.reached`,
+   * disagreement by an escalation carrying the verdict.
+   */
+  'consensus.judged': { step: string; judge: string; agree: boolean; reasons: string; output?: Json };
   'step.cancelled': { step: string; reason: string };
   'step.sealed': { step: string; artifacts: ArtifactRef[] };
   /** Abort: the completed steps whose `compensate` capability will run, in this order. */
@@ -258,7 +266,7 @@ export interface EventPayloads {
     capability: string;
     input: Json;
     timeoutMs: number | null;
-    /** What else than the step's own work this attempt is: its `check`, a `consensus` vote, or a compensation. */
+    /** What else than the step's own work this attempt is: its `check`, a `consensus` vote or judge, or a compensation. */
     role?: AttemptRole;
     /** Worst-case cost reserved against the budget until the outcome settles it. */
     reservedUsd?: number;
@@ -277,7 +285,7 @@ export interface EventPayloads {
   'run.timed_out': { reason: string; deadline: string };
 }
 
-export type AttemptRole = 'check' | 'vote' | 'compensate';
+export type AttemptRole = 'check' | 'vote' | 'judge' | 'compensate';
 
 export type EventType = keyof EventPayloads;
 

@@ -132,6 +132,7 @@ function endRun(state: RunState, status: RunState['status'], reason: string | nu
 }
 
 function route(state: RunState, event: EventOf<'step.routed'>): RunState {
+  if (event.data.role === 'judge') return routeJudge(state, event);
   const step = stepOf(state, event.data.step);
   step.capability = event.data.capability;
   markStarted(state, step);
@@ -146,6 +147,27 @@ function route(state: RunState, event: EventOf<'step.routed'>): RunState {
     step.instances.push(instance.key);
     state.queued.add(instance.key);
   }
+  return state;
+}
+
+/**
+ * A consensus step's judge is queued on the capability routed to it. A judge voided by a new
+ * round of votes is queued again as the same instance: its attempt numbers go on.
+ */
+function routeJudge(state: RunState, event: EventOf<'step.routed'>): RunState {
+  const step = stepOf(state, event.data.step);
+  const key = instanceKey(step.id, null, 'judge');
+  let instance = state.instances.get(key);
+  if (!instance) {
+    instance = newInstance(step.id, null, null, 'judge', event.data.capability, state.revision);
+    state.instances.set(key, instance);
+    step.instances.push(key);
+  }
+  instance.capability = event.data.capability;
+  instance.status = 'queued';
+  instance.failures = 0;
+  instance.report = null;
+  state.queued.add(key);
   return state;
 }
 

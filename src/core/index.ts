@@ -59,6 +59,8 @@ export {
 export { buildRegistry, describeCapability, type CapabilityDescriptor, type Registry } from './registry.js';
 export { llmCost, llmTokenBounds } from './llm-worst-case.js';
 export { agentMaxSteps, agentModel } from './agent-worst-case.js';
+export { narrowTools, stepToolsOf } from './step-tools.js';
+export { stepToolIssues } from './plan/step-tool-issues.js';
 export { toolCallEvents, type ReportedOutcome } from './tool-calls.js';
 export { addTokens, runTokens } from './token-usage.js';
 export {

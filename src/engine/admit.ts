@@ -1,6 +1,7 @@
 import {
   checkPlan,
   PlanError,
+  stepToolIssues,
   parsePlan,
   preflight,
   resolveInputs,
@@ -119,6 +120,10 @@ export async function admit(
   );
   const runRegistry = registry ?? withWorkspace(written);
   options.authorize?.(written);
+  // A step's tools are checked against its agents again once the registry's are in the plan:
+  // validating the plan as written could not see their tools.
+  const toolIssues = workspace ? stepToolIssues(plan, runRegistry) : [];
+  if (toolIssues.length > 0) throw new PlanError(toolIssues.map((issue) => ({ ...issue, ...planFileOf(source) })));
   const issues = await checkCapabilities(plan);
   if (issues.length > 0) throw new PlanError(issues.map((issue) => ({ ...issue, ...planFileOf(source) })));
   return {

@@ -1,6 +1,7 @@
 import {
   declaredSecrets,
   stepScope,
+  stepToolsOf,
   type JsonObject,
   type Plan,
   type StepError,
@@ -177,6 +178,7 @@ export class Executor {
         inputs: run.inputs,
         // From the plan and the step, never from the work item: every process computes the same scope.
         scope: stepScope(run.plan, item.step),
+        tools: stepToolsOf(run.plan, item.step, item.attemptId),
         signal: controller.signal,
         files,
         ...(throttle && { reportPartial: (text: string) => throttle.offer(text) }),

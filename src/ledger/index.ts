@@ -15,6 +15,7 @@ export { summarizeDivergence } from './divergence.js';
 export {
   routingLog,
   type Reroute,
+  type JudgeRoute,
   type RoutingEntry,
   type InjectedConstraints,
   type ReportedRoute,

@@ -173,6 +173,47 @@ describe('agent runner (AI SDK mock model, reference MCP servers over stdio)', (
     expect(reported.toolCalls[1]?.argumentsHash).toBe(argumentsHash({ entityNames: ['baton'] }));
   });
 
+  it("offers only the tools the step's tools list narrows to, and refuses a call to another of the agent's tools", async () => {
+    const model = scripted([
+      () =>
+        callTools([
+          { name: 'files__read_text_file', args: { path: notes } },
+          { name: 'files__list_directory', args: { path: dir } },
+        ]),
+      (options) => answer(toolResultsIn(options).includes('tangerine') ? 'read it anyway' : 'listed only'),
+    ]);
+    const config = filesAgent({ tools: ['files/read_text_file', 'files/list_directory'] });
+    const { invocation, reported } = invocationOf({ file: notes });
+    const narrowed: Invocation = { ...invocation, tools: ['list_directory'] };
+    await expect(agentRunner('researcher', config, undefined, () => model).invoke(narrowed)).resolves.toBe(
+      'listed only',
+    );
+    expect(model.doGenerateCalls[0]?.tools?.map((offered) => offered.name)).toEqual(['files__list_directory']);
+    expect(reported.toolCalls.map((call) => [call.tool, call.outcome, call.reason])).toEqual([
+      ['read_text_file', 'refused', "not in the step's tools allow-list (list_directory)"],
+      ['list_directory', 'ok', undefined],
+    ]);
+    expect(reported.toolCalls[0]?.argumentsHash).toBe(argumentsHash({ path: notes }));
+  });
+
+  it("fails the attempt before any model call when the step's tools name one the agent does not offer", async () => {
+    const model = scripted([() => answer('never asked')]);
+    const { invocation } = invocationOf({ file: notes });
+    const failure = await failureOf(
+      agentRunner('researcher', filesAgent(), undefined, () => model).invoke({
+        ...invocation,
+        tools: ['files/read_text_file', 'files/write_file', 'search'],
+      }),
+    );
+    expect(failure.error).toMatchObject({
+      type: 'configuration',
+      retryable: false,
+      message:
+        'the step\'s tools name "files/write_file", "search", which agent "researcher" does not offer (its tools: files/read_text_file)',
+    });
+    expect(model.doGenerateCalls).toHaveLength(0);
+  });
+
   it("refuses a call whose path leaves the step's scope, tells the model, and records it", async () => {
     const model = scripted([
       () => callTools([{ name: 'files__read_text_file', args: { path: '/etc/hostname' } }]),

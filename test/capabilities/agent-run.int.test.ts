@@ -18,7 +18,12 @@ function toolLoopServer(path: string): Server {
     let text = '';
     request.on('data', (chunk: Buffer) => (text += chunk.toString()));
     request.on('end', () => {
-      const body = JSON.parse(text) as { model: string; messages: { role: string; content: unknown }[] };
+      const body = JSON.parse(text) as {
+        model: string;
+        messages: { role: string; content: unknown }[];
+        tools?: { function: { name: string } }[];
+      };
+      offered.push((body.tools ?? []).map((tool) => tool.function.name));
       const result = body.messages.find((message) => message.role === 'tool');
       const message =
         result === undefined
@@ -49,6 +54,8 @@ function toolLoopServer(path: string): Server {
   });
 }
 
+/** The tool names each request to the fake offered the model, in order. */
+const offered: string[][] = [];
 let dir: string;
 let notes: string;
 let fake: Server;
@@ -105,6 +112,52 @@ describe('an agent run, end to end through the engine', () => {
         usage: { inputTokens: 100, outputTokens: 20 },
         costUsd: (100 * 1 + 20 * 2) / 1e6,
       });
+      expect(await baton.verify(run.runId)).toMatchObject({ ok: true });
+    } finally {
+      await baton.close();
+    }
+  });
+
+  it("narrows the agent's tools to the step's tools: the model is offered only those, and its call to another is refused in the ledger", async () => {
+    const baton = await createBaton({ home: tempDir() });
+    // The directory of beforeAll is removed after the first test (tempDir): the server gets one of its own.
+    const served = tempDir();
+    try {
+      offered.length = 0;
+      const run = await baton.submit({
+        baton: 1,
+        name: 'agent-narrowed',
+        capabilities: {
+          researcher: {
+            kind: 'agent',
+            provider: 'openai-compatible',
+            base_url: url,
+            model: 'loop-model',
+            skills: { research: 1 },
+            max_steps: 4,
+            servers: { files: { command: [FILESYSTEM, served] } },
+            tools: ['files/read_text_file', 'files/list_directory'],
+          },
+        },
+        steps: { research: { skill: 'research', input: 'Find the launch code.', tools: ['files/list_directory'] } },
+      });
+      const result = await run.result();
+      expect(result).toMatchObject({ status: 'succeeded' });
+      // The model asked for read_text_file anyway: it was never sent, so the file was never read.
+      expect(JSON.stringify(result.outputs)).not.toContain('tangerine');
+      expect(offered[0]).toEqual(['files__list_directory']);
+      const events = await baton.events(run.runId);
+      expect(events.filter((event) => event.type === 'attempt.tool_called').map((event) => event.data)).toEqual([
+        {
+          attemptId: 'research/a1',
+          tool: 'read_text_file',
+          server: 'files',
+          argumentsHash: argumentsHash({ path: notes }),
+          outcome: 'refused',
+          durationMs: 0,
+          reason: "not in the step's tools allow-list (files/list_directory)",
+        },
+      ]);
       expect(await baton.verify(run.runId)).toMatchObject({ ok: true });
     } finally {
       await baton.close();

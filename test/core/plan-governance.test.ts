@@ -173,7 +173,7 @@ describe('plan validation: consensus and step constraints', () => {
     ).toEqual([
       'steps.a.consensus.n: consensus needs 3 distinct capabilities offering "build", but only 2 do (sh, sh2); n can be at most 2',
       expect.stringMatching(
-        /^steps.a.consensus.compare: expression `a.x == c` does not type-check: .*Unknown variable: c \(in scope here: a, b\); compare is `exact`, `json` or a CEL expression over `a` and `b`$/,
+        /^steps.a.consensus.compare: expression `a.x == c` does not type-check: .*Unknown variable: c \(in scope here: a, b\); compare is `exact`, `json`, `judge`, `\{ judge: SKILL \}` or a CEL expression over `a` and `b`$/,
       ),
     ]);
   });

@@ -162,6 +162,38 @@ describe('governance from the command line', () => {
     expect(late.stderr).toBe('baton: cannot signal: run "change-3" has already aborted\n');
   });
 
+  it("consensus with compare: judge: a judge's disagreement stops the run, its reasons in status, state and log", () => {
+    const dir = tempDir();
+    const answer = (text: unknown) => ['node', '-e', `process.stdout.write(${JSON.stringify(JSON.stringify(text))})`];
+    const plan = {
+      baton: 1,
+      name: 'judged',
+      capabilities: {
+        a: { kind: 'command', command: answer('Paris'), skills: { answer: 0.9 } },
+        b: { kind: 'command', command: answer('Lyon'), skills: { answer: 0.8 } },
+        referee: {
+          kind: 'command',
+          command: answer({ agree: false, reasons: 'Paris is not Lyon' }),
+          skills: { judge: 1 },
+        },
+      },
+      steps: { capital: { skill: 'answer', consensus: { n: 2, agree: 'all', compare: 'judge' } } },
+    };
+    writeFileSync(join(dir, 'judged.json'), JSON.stringify(plan));
+    const home = tempDir();
+    const run = runUntilWaiting(home, [join(dir, 'judged.json')]);
+    expect(run.stdout + run.stderr).toContain('judge referee: the votes disagree: Paris is not Lyon');
+    const runId = /run (run-\S+) waits/.exec(run.stdout + run.stderr)?.[1] as string;
+    const shown = baton(['status', runId], { home });
+    expect(shown.stdout).toContain(
+      'escalation:capital (escalation): contradiction in "capital": judge "referee" found no agreement: Paris is not Lyon',
+    );
+    expect(baton(['state', runId], { home }).stdout).toContain(
+      'judge referee on "capital": the votes disagree: Paris is not Lyon',
+    );
+    expect(baton(['log', runId], { home }).stdout).toContain('judged by referee');
+  });
+
   it('pause: the run shows paused; resume lifts the pause and continues', () => {
     const home = tempDir();
     runUntilWaiting(home, [APPROVAL, '--run-id', 'release-3']);

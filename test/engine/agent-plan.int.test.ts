@@ -64,6 +64,41 @@ describe('an agent capability in a plan', () => {
     ]);
   });
 
+  it("checks a step's tools against its agent: a tool the agent lacks is refused, naming those it has", () => {
+    const plan = (step: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+      ...(agentPlan({ tools: ['memory/read_graph', 'memory/search_nodes'] }) as Record<string, unknown>),
+      steps: { research: { skill: 'research', ...step } },
+      ...extra,
+    });
+    expect(issuesOf(plan({ tools: ['read_graph', 'memory/search_nodes'] }))).toEqual([]);
+    expect(issuesOf(plan({ tools: ['read_graph', 'memory/create_entities', 'files/read_graph'] }))).toEqual([
+      {
+        path: ['steps', 'research', 'tools', 1],
+        message:
+          'agent "researcher" offers no tool "memory/create_entities" (its tools: memory/read_graph, memory/search_nodes); a step\'s tools can only narrow its agent\'s',
+      },
+      {
+        path: ['steps', 'research', 'tools', 2],
+        message:
+          'agent "researcher" offers no tool "files/read_graph" (its tools: memory/read_graph, memory/search_nodes); a step\'s tools can only narrow its agent\'s',
+      },
+    ]);
+    const onCommand = issuesOf({
+      baton: 1,
+      name: 'not-an-agent',
+      capabilities: { sh: { kind: 'command', command: ['true'], skills: { research: 1 } } },
+      steps: { research: { skill: 'research', tools: ['read_graph'] } },
+    });
+    expect(onCommand).toEqual([
+      {
+        path: ['steps', 'research', 'tools'],
+        message:
+          'tools narrows what an agent\'s model may call, and "research" can run on "sh", a command capability; use tools only on steps whose capabilities are all agents',
+      },
+    ]);
+    expect(issuesOf(plan({ tools: ['a b'] }))[0]?.message).toContain('a tool is named TOOL or SERVER/TOOL');
+  });
+
   it("makes a stdio server's cwd the plan file's directory at pre-flight", () => {
     const plan = checkPlan(agentPlan({}), (p) => buildRegistry(p));
     const { config, issues } = preflightInPlanDirectory(plan.capabilities!.researcher!, join(MEMORY, '..'));

@@ -136,4 +136,38 @@ describe('the workspace registry', () => {
     expect(Object.keys(created?.data ?? {}).sort()).toEqual(['by', 'inputs', 'plan', 'planHash', 'registry']);
     await baton.close();
   });
+
+  it("checks a step's tools against a registry agent's tools at admission, which the plan as written does not show", async () => {
+    const dir = tempDir();
+    const file = join(dir, 'baton.yaml');
+    writeFileSync(
+      file,
+      [
+        'capabilities:',
+        '  researcher:',
+        '    kind: agent',
+        '    provider: openai',
+        '    model: gpt-4o-mini',
+        '    skills: { research: 1 }',
+        '    servers: { memory: { command: [mcp-server-memory] } }',
+        '    tools: [memory/read_graph, memory/search_nodes]',
+        '',
+      ].join('\n'),
+    );
+    const baton = await createBaton({ home: dir, registry: await loadRegistryFile(file) });
+    try {
+      const refused = baton.submit({
+        baton: 1,
+        name: 'narrowed',
+        steps: { research: { skill: 'research', tools: ['search_nodes', 'create_entities'] } },
+      });
+      await expect(refused).rejects.toThrow(PlanError);
+      await expect(refused).rejects.toThrow(
+        'agent "researcher" offers no tool "create_entities" (its tools: memory/read_graph, memory/search_nodes)',
+      );
+      expect(await baton.listRuns()).toEqual([]);
+    } finally {
+      await baton.close();
+    }
+  });
 });

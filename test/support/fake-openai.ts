@@ -28,8 +28,10 @@ export interface FakeOpenAi {
   /** The base URL to give `base_url` (ends in /v1). */
   url: string;
   requests: FakeRequest[];
-  /** Replaces the queue of replies. */
+  /** Replaces the queue of replies, and forgets the queues of `replyTo`. */
   reply(...replies: FakeReply[]): void;
+  /** Gives requests for one model their own queue (the last one repeats), ahead of the shared one. */
+  replyTo(model: string, ...replies: FakeReply[]): void;
   close(): Promise<void>;
 }
 
@@ -88,12 +90,14 @@ async function writeSlowly(response: ServerResponse, chunkList: object[], delayM
  * A local server that speaks OpenAI's chat completions wire format, with and without streaming
  * (usage in the final chunk when `stream_options.include_usage` asks for it, pieces as slow as
  * `delayMs` says), scripted per test:
- * each request takes the next reply (status, `retry-after`, text, usage) and is recorded.
+ * each request takes the next reply (status, `retry-after`, text, usage), from its model's own
+ * queue when it has one, and is recorded.
  * @example
  * const fake = await startFakeOpenAi(); fake.reply({ status: 429, headers: { 'retry-after': '1' } }, { text: 'hi' });
  */
 export async function startFakeOpenAi(): Promise<FakeOpenAi> {
   let queue: FakeReply[] = [{}];
+  const byModel = new Map<string, FakeReply[]>();
   const requests: FakeRequest[] = [];
   const server: Server = createServer((request, response) => {
     const parts: Buffer[] = [];
@@ -101,7 +105,9 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
     request.on('end', () => {
       const body = JSON.parse(Buffer.concat(parts).toString('utf8') || '{}') as FakeRequest['body'];
       requests.push({ path: request.url ?? '', headers: request.headers, body });
-      const reply = (queue.length > 1 ? queue.shift() : queue[0]) ?? {};
+      // Requests in parallel (consensus votes) arrive in any order: a model's own queue answers it whatever the order.
+      const own = byModel.get(body.model ?? '') ?? queue;
+      const reply = (own.length > 1 ? own.shift() : own[0]) ?? {};
       const status = reply.status ?? 200;
       const model = body.model ?? 'fake';
       if (request.url !== '/v1/chat/completions' || status !== 200) {
@@ -131,6 +137,10 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
     requests,
     reply: (...replies) => {
       queue = replies.length > 0 ? replies : [{}];
+      byModel.clear();
+    },
+    replyTo: (model, ...replies) => {
+      byModel.set(model, replies.length > 0 ? replies : [{}]);
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };

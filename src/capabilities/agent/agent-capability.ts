@@ -8,6 +8,7 @@ import {
   argumentOutsideScope,
   llmCost,
   llmTokenBounds,
+  narrowTools,
   numberInputs,
   renderArgument,
 } from '../../core/index.js';
@@ -15,7 +16,7 @@ import { llmFailure } from '../llm/llm-failure.js';
 import { apiKeyOf, llmEndpoint, providerModel, type ModelFactory } from '../llm/llm-model.js';
 import { serverOutsideScope } from '../mcp/mcp-connection.js';
 import { CapabilityFailure, type CapabilityRunner, type Invocation } from '../types.js';
-import { ToolCallLog } from './agent-tool-calls.js';
+import { ToolCallLog, type ToolName } from './agent-tool-calls.js';
 import { openToolbox, type ToolCallGuard } from './agent-tools.js';
 import { plannedDescriptor } from '../lazy-runner.js';
 
@@ -36,7 +37,10 @@ export function agentRunner(
 ): CapabilityRunner {
   const descriptor = plannedDescriptor(id, 'agent', config);
   const doubleInputs = numberInputs(declaredInputs);
-  return { descriptor, invoke: (invocation) => runAgent(config, invocation, doubleInputs, makeModel) };
+  return {
+    descriptor,
+    invoke: (invocation) => runAgent(id, config, invocation, doubleInputs, makeModel),
+  };
 }
 
 function renderMission(config: AgentCapability, invocation: Invocation, doubleInputs: ReadonlySet<string>): string {
@@ -60,6 +64,32 @@ function systemText(config: AgentCapability): string | undefined {
     config.success_criteria === undefined ? undefined : `The mission is done when: ${config.success_criteria}`,
   ].filter((part) => part !== undefined);
   return parts.length === 0 ? undefined : parts.join('\n\n');
+}
+
+/**
+ * The capability's config with its tools narrowed to the step's `tools:` list (unchanged without
+ * one). A listed tool the agent does not offer fails the attempt before anything starts: the step
+ * asked for something this agent cannot give (validation catches it when the agent is known then).
+ */
+function narrowedConfig(id: string, config: AgentCapability, stepTools: readonly string[] | null): AgentCapability {
+  if (stepTools === null) return config;
+  const { allowed, missing } = narrowTools(config.tools, stepTools);
+  if (missing.length > 0)
+    throw new CapabilityFailure({
+      type: 'configuration',
+      message: `the step's tools name ${missing.map((entry) => `"${entry}"`).join(', ')}, which agent "${id}" does not offer (its tools: ${config.tools.join(', ')})`,
+      retryable: false,
+      detail: { missing: [...missing], offered: [...config.tools] },
+    });
+  return { ...config, tools: allowed };
+}
+
+/** Why a call the model made was not sent: outside the step's `tools:`, or outside the capability's own list. */
+function refusalOf(config: AgentCapability, stepTools: readonly string[] | null): (name: ToolName) => string {
+  return ({ server, tool }) =>
+    stepTools !== null && config.tools.includes(`${server}/${tool}`)
+      ? `not in the step's tools allow-list (${stepTools.join(', ')})`
+      : 'not a tool this agent may call (its tools allow-list)';
 }
 
 /** Fails the attempt before anything starts when the model's endpoint or a server is outside the step's scope. */
@@ -108,11 +138,14 @@ function asModelV3(model: LanguageModel): LanguageModelV3 {
 }
 
 async function runAgent(
-  config: AgentCapability,
+  id: string,
+  declared: AgentCapability,
   invocation: Invocation,
   doubleInputs: ReadonlySet<string>,
   makeModel: ModelFactory,
 ): Promise<Json> {
+  const stepTools = invocation.tools ?? null;
+  const config = narrowedConfig(id, declared, stepTools);
   const modelConfig = agentModel(config);
   const name = `${config.provider} ${config.model}`;
   const maxSteps = agentMaxSteps(config);
@@ -172,7 +205,7 @@ async function runAgent(
         abortSignal: invocation.signal,
         tools: toolbox.tools,
         stopWhen: [stepCountIs(maxSteps), overBudget],
-        onStepFinish: (step) => log.endStep(step.toolCalls, toolbox.nameOf),
+        onStepFinish: (step) => log.endStep(step.toolCalls, toolbox.nameOf, refusalOf(declared, stepTools)),
       });
       if (result.finishReason === 'tool-calls')
         throw new CapabilityFailure(

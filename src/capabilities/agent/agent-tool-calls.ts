@@ -34,6 +34,7 @@ export class ToolCallLog {
   endStep(
     calls: readonly { toolCallId: string; toolName: string; input: unknown }[],
     serverOf: (name: string) => ToolName,
+    refusalOf: (name: ToolName) => string = () => 'not a tool this agent may call (its tools allow-list)',
   ): void {
     for (const call of calls) {
       const settled = this.pending.get(call.toolCallId);
@@ -46,7 +47,7 @@ export class ToolCallLog {
           argumentsHash: argumentsHash(call.input),
           outcome: 'refused',
           durationMs: 0,
-          reason: 'not a tool this agent may call (its tools allow-list)',
+          reason: refusalOf({ server, tool }),
         },
       );
     }

@@ -68,6 +68,14 @@ function printRoute(s: ReturnType<typeof paint>, entry: RoutingEntry): void {
     out.write(
       `    ${s('yellow', '↪')} ${reroute.instance} retried on ${s('cyan', reroute.capability)}: ${reroute.reason}\n`,
     );
+  if (entry.judge !== undefined) {
+    const { judge } = entry;
+    const verdict =
+      judge.verdict === null
+        ? 'no verdict yet'
+        : `${judge.verdict.agree ? 'agree' : 'disagree'}: ${judge.verdict.reasons}`;
+    out.write(`    ${s('cyan', '⚖')} judged by ${s('cyan', judge.capability)} (${judge.reason}): ${verdict}\n`);
+  }
   const attempts = entry.attempts
     .map(
       (a) =>

@@ -13,7 +13,7 @@ export type ConsensusVerdict =
   | { agreed: false; reason: string; votes: Vote[] };
 
 /** Whether two outputs agree under `compare`: the same JSON text, the same value, or a CEL expression over `a` and `b`. */
-function sameAnswer(compare: NonNullable<Consensus['compare']>, a: Json, b: Json): boolean {
+function sameAnswer(compare: string, a: Json, b: Json): boolean {
   if (compare === 'exact') return JSON.stringify(a) === JSON.stringify(b);
   if (compare === 'json') return canonicalJson(a) === canonicalJson(b);
   return compileExpression(compare, 'compare').evaluate({ a, b }) === true;
@@ -26,6 +26,9 @@ function sameAnswer(compare: NonNullable<Consensus['compare']>, a: Json, b: Json
  * A compare expression that fails counts as disagreement, with its error in the reason.
  */
 export function judgeConsensus(consensus: Consensus, votes: Vote[]): ConsensusVerdict {
+  // A judge's consensus is decided by the judge (consensus-judge.ts), never by comparing here.
+  if (consensus.compare === 'judge' || typeof consensus.compare === 'object')
+    throw new Error('conductor invariant: a judged consensus is not compared');
   const compare = consensus.compare ?? 'json';
   const groups: Vote[][] = [];
   try {

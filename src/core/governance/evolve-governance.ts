@@ -147,6 +147,7 @@ export function evolveGovernance(state: RunState, event: GovernanceEvent): RunSt
       state.transitionDenied = event.data.reason;
       return state;
     case 'consensus.reached':
+    case 'consensus.judged':
       return state;
     case 'run.compensating':
       state.compensating = [...event.data.steps];
@@ -177,9 +178,18 @@ function retryEscalated(state: RunState, stepId: string, retry: EscalationRetry)
     state.ready.add(stepId);
     return;
   }
+  // After a judge found no agreement, the votes run again and the judge waits for them: its verdict is void.
+  const revoting = again.some((key) => state.instances.get(key)?.role === 'vote');
   for (const key of again) {
     const instance = state.instances.get(key);
     if (!instance) continue;
+    if (instance.role === 'judge' && revoting) {
+      instance.status = 'cancelled';
+      instance.report = null;
+      state.reported.delete(key);
+      state.backoff.delete(key);
+      continue;
+    }
     instance.status = 'queued';
     instance.failures = 0;
     instance.report = null;

@@ -3,6 +3,7 @@ import { joinRule } from '../plan/graph.js';
 import type { Gate, Plan, Step } from '../plan/schema.js';
 import type { Registry } from '../registry.js';
 import { round, routeStep, staticPolicy, stepGrant } from '../routing.js';
+import { judgeSkillOf } from './consensus-judge.js';
 import { phasesOf } from './phases.js';
 import { stepScope } from './scope.js';
 
@@ -30,9 +31,9 @@ export interface PreflightStep {
   reason: string;
   /** Every capability weighed, with its reason. */
   candidates: RouteCandidate[];
-  /** Cost of one successful pass: one attempt (per voter, per item), plus its check. */
+  /** Cost of one successful pass: one attempt (per voter, per item), plus its check or its consensus judge. */
   minUsd: number;
-  /** Cost if everything is retried to the limit: chosen cost x (retry.max + 1) x voters x repeat.max, plus the check. */
+  /** Cost if everything is retried to the limit: chosen cost x (retry.max + 1) x voters x repeat.max, plus the check, plus the judge x (retry.max + 1). */
   worstUsd: number;
   /** `for_each`: the costs above are per item, since the number of items is known only when the run gets there. */
   perItem: boolean;
@@ -190,28 +191,53 @@ function planStep(
       );
   }
   const check = step.check ? costOf(step.check.capability) : 0;
-  const minUsd = round(voters.reduce((sum, voter) => sum + costOf(voter), 0) + check);
-  const worstUsd = round(strongest * tries * voters.length * iterations + check);
+  const judge = consensusJudge(plan, registry, id, step, problems);
+  const judgeUsd = judge === null ? 0 : costOf(judge);
+  const minUsd = round(voters.reduce((sum, voter) => sum + costOf(voter), 0) + check + judgeUsd);
+  // A judge is retried like the step's work, and runs again after each of the votes' retries at worst.
+  const worstUsd = round(strongest * tries * voters.length * iterations + check + judgeUsd * tries);
   const factors = [
     usd(strongest),
     ...(tries > 1 ? [`${tries} attempts`] : []),
     ...(voters.length > 1 ? [`${voters.length} votes`] : []),
     ...(iterations > 1 ? [`${iterations} iterations`] : []),
   ];
+  const judged = judgeUsd > 0 ? ` + judge ${usd(judgeUsd)}${tries > 1 ? ` x ${tries} attempts` : ''}` : '';
   const arithmetic =
-    strongest === 0 && check === 0
+    strongest === 0 && check === 0 && judgeUsd === 0
       ? 'free'
-      : `${factors.join(' x ')}${check > 0 ? ` + check ${usd(check)}` : ''}${base.perItem ? ' per item' : ''}`;
+      : `${factors.join(' x ')}${check > 0 ? ` + check ${usd(check)}` : ''}${judged}${base.perItem ? ' per item' : ''}`;
   return {
     ...base,
     capability: route.route.capability,
     voters: route.route.voters ?? null,
-    reason: route.route.reason,
+    reason: judge === null ? route.route.reason : `${route.route.reason}; judged by ${judge}`,
     candidates: route.route.candidates,
     minUsd,
     worstUsd,
     arithmetic,
   };
+}
+
+/**
+ * The capability that would judge a consensus step's votes (`compare: judge`), routed with the
+ * conductor's rule under the step's grant and starting budget; null (and a problem) when none
+ * may, or when the consensus has no judge.
+ */
+function consensusJudge(plan: Plan, registry: Registry, id: string, step: Step, problems: string[]): string | null {
+  const skill = step.consensus === undefined ? null : judgeSkillOf(step.consensus);
+  if (skill === null) return null;
+  const judgeStep: Step = { skill, ...(step.constraints !== undefined && { constraints: step.constraints }) };
+  const route = routeStep(id, judgeStep, registry, {
+    ...staticPolicy(plan, step),
+    remainingUsd: startingBudget(plan, step),
+  });
+  if (route.ok) return route.route.capability;
+  const candidates = route.candidates.map((c) => `${c.capability} (${c.kind}): ${c.reason}`);
+  problems.push(
+    `step "${id}": no allowed, permitted capability can judge its consensus: ${route.reason}${candidates.length > 0 ? `; candidates: ${candidates.join('; ')}` : ''}`,
+  );
+  return null;
 }
 
 /**

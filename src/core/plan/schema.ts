@@ -279,6 +279,14 @@ const AgentToolName = z
   .string()
   .regex(/^[A-Za-z0-9_-]+\/[^/\s]+$/, 'a tool is named SERVER/TOOL, e.g. files/read_text_file');
 
+/** A tool a step lets its agent call: `TOOL` (on any of the agent's servers) or `SERVER/TOOL`. */
+const StepToolName = z
+  .string()
+  .regex(
+    /^(?:[A-Za-z0-9_-]+\/)?[^/\s]+$/,
+    'a tool is named TOOL or SERVER/TOOL, e.g. read_text_file or files/read_text_file',
+  );
+
 /**
  * A model in a tool loop: given a mission (and its success criteria), it calls the MCP tools its
  * allow-list names on the servers it names, step by step, until it answers or `max_steps` is
@@ -392,8 +400,20 @@ export const Consensus = z.strictObject({
   /** How many distinct capabilities run the step. */
   n: z.int().min(2).max(10),
   agree: z.enum(['all', 'majority']),
-  /** `exact` (same JSON text), `json` (same value, any key order), or a CEL expression over `a` and `b`. */
-  compare: z.union([z.literal('exact'), z.literal('json'), Expression]).optional(),
+  /**
+   * `exact` (same JSON text), `json` (same value, any key order), a CEL expression over `a` and
+   * `b`, or a judge: `judge` (a capability with skill `judge`) or `{ judge: SKILL }` decides
+   * whether the votes agree, and its verdict and reasons are recorded.
+   */
+  compare: z
+    .union([
+      z.literal('exact'),
+      z.literal('json'),
+      z.literal('judge'),
+      z.strictObject({ judge: SkillName }),
+      Expression,
+    ])
+    .optional(),
 });
 
 export const Check = z.strictObject({
@@ -464,6 +484,8 @@ export const Step = z
     check: Check.optional(),
     /** Seal the artifacts the step writes: any later change fails `baton verify`. */
     seal: z.boolean().optional(),
+    /** For a step on an `agent`: the only ones of its tools the model is offered (it narrows, never adds). */
+    tools: z.array(StepToolName).min(1, 'tools lists at least one TOOL or SERVER/TOOL').optional(),
   })
   .superRefine((step, ctx) => {
     const routed = step.skill !== undefined || step.capability !== undefined;

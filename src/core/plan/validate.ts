@@ -8,6 +8,8 @@ import { findCycle, joinRule, runsAfter } from './graph.js';
 import type { Plan, Step } from './schema.js';
 import { DEFAULT_PHASES } from '../governance/phases.js';
 import { scopeIssues } from '../governance/scope.js';
+import { judgeSkillOf } from '../governance/consensus-judge.js';
+import { stepToolIssues } from './step-tool-issues.js';
 
 /** An expression quoted in a message: long ones are cut (the path and line already say where it is). */
 function quoted(source: string): string {
@@ -111,6 +113,7 @@ export function validatePlan(plan: Plan, registry: Registry): PlanIssue[] {
   }
 
   issues.push(...validateGovernance(plan, registry));
+  issues.push(...stepToolIssues(plan, registry));
   issues.push(...scopeIssues(plan));
 
   const cycle = findCycle(plan);
@@ -232,14 +235,22 @@ function validateGovernance(plan: Plan, registry: Registry): PlanIssue[] {
         });
       }
       const compare = step.consensus.compare;
-      if (compare !== undefined && compare !== 'exact' && compare !== 'json') {
+      const judge = judgeSkillOf(step.consensus);
+      if (judge !== null && !capabilityIds.some((cap) => registry[cap]?.skills[judge] !== undefined)) {
+        const skills = [...new Set(capabilityIds.flatMap((cap) => Object.keys(registry[cap]?.skills ?? {})))].sort();
+        issues.push({
+          path: [...path, 'consensus', 'compare', ...(typeof compare === 'object' ? ['judge'] : [])],
+          message: `no capability offers skill "${judge}" to judge the consensus${suggest(judge, skills)}; skills offered: ${knownList(skills)}`,
+        });
+      }
+      if (typeof compare === 'string' && compare !== 'exact' && compare !== 'json' && compare !== 'judge') {
         try {
           compileExpression(compare, 'compare');
         } catch (error) {
           if (!(error instanceof ExpressionError)) throw error;
           issues.push({
             path: [...path, 'consensus', 'compare'],
-            message: `expression ${quoted(compare)} ${error.message}; compare is \`exact\`, \`json\` or a CEL expression over \`a\` and \`b\``,
+            message: `expression ${quoted(compare)} ${error.message}; compare is \`exact\`, \`json\`, \`judge\`, \`{ judge: SKILL }\` or a CEL expression over \`a\` and \`b\``,
           });
         }
       }

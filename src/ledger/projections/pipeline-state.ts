@@ -85,8 +85,6 @@ export interface PipelineState {
 
 function routingSummary(event: LedgerEvent): string | null {
   switch (event.type) {
-    case 'step.routed':
-      return `step "${event.data.step}" → ${event.data.capability}${event.data.voters ? ` (+ ${event.data.voters.length - 1} voters)` : ''}: ${event.data.reason}`;
     case 'phase.opened':
       return `phase "${event.data.phase}" opened${event.data.from !== null ? ` after "${event.data.from}"` : ''}: ${event.data.reason}`;
     case 'phase.transition_denied':
@@ -95,6 +93,12 @@ function routingSummary(event: LedgerEvent): string | null {
       return event.data.kind === 'escalation'
         ? `escalated ${event.data.step !== null ? `step "${event.data.step}"` : event.data.id}: ${event.data.reason}`
         : null;
+    case 'step.routed':
+      return event.data.role === 'judge'
+        ? `judge of "${event.data.step}" → ${event.data.capability}: ${event.data.reason}`
+        : `step "${event.data.step}" → ${event.data.capability}${event.data.voters ? ` (+ ${event.data.voters.length - 1} voters)` : ''}: ${event.data.reason}`;
+    case 'consensus.judged':
+      return `judge ${event.data.judge} on "${event.data.step}": ${event.data.agree ? 'the votes agree' : 'the votes disagree'}: ${event.data.reasons}`;
     case 'consensus.reached':
       return `consensus on "${event.data.step}" by ${event.data.agreeing.join(', ')}${event.data.dissenting.length > 0 ? ` (dissenting: ${event.data.dissenting.join(', ')})` : ''}`;
     case 'decision.made':

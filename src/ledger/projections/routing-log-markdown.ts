@@ -52,6 +52,14 @@ function entryLines(entry: RoutingEntry): string[] {
       '',
       ...reroutes.map((r) => `- #${r.seq} \`${r.instance}\` → **${cell(r.capability)}**: ${cell(r.reason)}`),
     );
+  if (entry.judge !== undefined) {
+    const { judge } = entry;
+    const verdict =
+      judge.verdict === null
+        ? 'no verdict yet'
+        : `${judge.verdict.agree ? 'agree' : 'disagree'}: ${judge.verdict.reasons}`;
+    lines.push('', `Judge: #${judge.seq} **${cell(judge.capability)}** (${cell(judge.reason)}), ${cell(verdict)}`);
+  }
   if (entry.decisions.length > 0) lines.push('', 'Decisions asked:', '', ...entry.decisions.map(decisionLine));
   if (entry.reported.length > 0) lines.push('', 'Routing recorded by agents:', '', ...entry.reported.map(reportedLine));
   return lines;

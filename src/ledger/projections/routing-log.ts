@@ -58,6 +58,16 @@ export interface Reroute {
   candidates: RouteCandidate[];
 }
 
+/** The route of a consensus step's judge, and the verdict it gave (null until it gave one). */
+export interface JudgeRoute {
+  seq: number;
+  at: string;
+  capability: string;
+  reason: string;
+  candidates: RouteCandidate[];
+  verdict: { agree: boolean; reasons: string } | null;
+}
+
 /**
  * One routing decision and what came of it: the `baton log` view. A step that was never
  * routed (skipped, or failed before routing) has an entry too, with `capability: null` and
@@ -98,6 +108,8 @@ export interface RoutingEntry {
   reported: ReportedRoute[];
   /** Retries routed elsewhere, in order; absent when there were none. */
   reroutes?: Reroute[];
+  /** A consensus step's judge (`compare: judge`): where it was routed and why, and its latest verdict. */
+  judge?: JudgeRoute;
 }
 
 function upstreamOf(after: Step['after']): string[] {
@@ -186,6 +198,11 @@ export function routingLog(events: Iterable<LedgerEvent>): RoutingEntry[] {
         break;
       case 'step.routed': {
         const before = byStep.get(event.data.step);
+        if (event.data.role === 'judge') {
+          const { capability, reason, candidates } = event.data;
+          if (before) before.judge = { seq: event.seq, at: event.at, capability, reason, candidates, verdict: null };
+          break;
+        }
         byStep.set(event.data.step, {
           seq: event.seq,
           at: event.at,
@@ -248,6 +265,11 @@ export function routingLog(events: Iterable<LedgerEvent>): RoutingEntry[] {
               : event.type === 'attempt.cancelled'
                 ? 'cancelled'
                 : 'rejected';
+        break;
+      }
+      case 'consensus.judged': {
+        const judge = byStep.get(event.data.step)?.judge;
+        if (judge) judge.verdict = { agree: event.data.agree, reasons: event.data.reasons };
         break;
       }
       case 'decision.requested': {

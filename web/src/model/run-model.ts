@@ -244,7 +244,8 @@ export function applyEvents(model: RunModel, events: readonly LedgerEvent[]): Ru
         break;
       }
       case 'step.routed':
-        if (step) {
+        // A consensus judge's route (role: judge) is not where the step's work runs.
+        if (step && data.role !== 'judge') {
           step.routed = data;
           step.capability = text(data.capability) || null;
           if (step.status === 'waiting') step.status = 'ready';
