@@ -1,8 +1,9 @@
+import { judgeSkillOf } from '../governance/consensus-judge.js';
 import type { Plan } from './schema.js';
 
 /**
  * The ids of the plan's capabilities that some step may run: pinned by a step, its check or its
- * compensation, or offering a skill a step asks for. A workspace registry puts every capability
+ * compensation, or offering a skill a step asks for (its consensus judge's included). A workspace registry puts every capability
  * it declares into each run's plan; only these are worth a live check (which may start an MCP
  * server program) at admission.
  * @example
@@ -17,6 +18,8 @@ export function capabilitiesInUse(plan: Plan): Set<string> {
     if (step.compensate !== undefined) pinned.add(step.compensate);
     if (step.check !== undefined) pinned.add(step.check.capability);
     if (step.skill !== undefined) skills.add(step.skill);
+    const judge = step.consensus && judgeSkillOf(step.consensus);
+    if (judge) skills.add(judge);
   }
   const used = new Set<string>();
   for (const [id, capability] of Object.entries(plan.capabilities ?? {}))
