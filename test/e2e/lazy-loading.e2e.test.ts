@@ -61,4 +61,24 @@ describe('what each entry point loads', () => {
     ]);
     expect(loaded.filter((path) => SURFACE_MODULES.some((pattern) => pattern.test(path)))).toEqual([]);
   });
+
+  it('the MCP server and the PostgreSQL store are the package subpaths baton-engine/mcp and baton-engine/postgres', () => {
+    // Inside the package, `baton-engine` resolves to the package itself (self-reference), through its "exports".
+    const script = `
+      const library = await import('baton-engine');
+      const mcp = await import('baton-engine/mcp');
+      const postgres = await import('baton-engine/postgres');
+      console.log(JSON.stringify({
+        library: ['createBaton', 'createMcpServer', 'handleMcpHttp', 'PostgresStore'].filter((name) => name in library),
+        mcp: [typeof mcp.createMcpServer, typeof mcp.handleMcpHttp, typeof mcp.Scope],
+        postgres: typeof postgres.PostgresStore,
+      }));`;
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });
+    expect(result.status, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({
+      library: ['createBaton'],
+      mcp: ['function', 'function', 'object'],
+      postgres: 'function',
+    });
+  });
 });
