@@ -1,7 +1,7 @@
 /**
- * `npm run bench`: Baton and LangGraph side by side on the same no-op workloads (a 1,000-step
- * chain, a 1,000-way fan-out into one join), plus the peak RSS of a 10,000-step Baton chain in
- * a process of its own. A benchmark, not a test: it reports figures against the targets and
+ * `npm run bench`: Baton, LangGraph and Mastra side by side on the same no-op workloads (a
+ * 1,000-step chain, a 1,000-way fan-out into one join), plus the peak RSS of a 10,000-step Baton
+ * chain in a process of its own and the start-up costs of the library and the CLI. A benchmark, not a test: it reports figures against the targets and
  * fails only when a run is wrong (a step missing, a ledger that does not verify).
  *
  * Flags: `--json` prints the results as JSON; `--runs=N` sets the measured runs (default 3);
