@@ -133,7 +133,9 @@ What each engine persists, which is most of what separates their figures:
   **median**, with the min–max. ms/step = median wall time / steps.
 - **Peak RSS and start-up** run in child processes on the compiled \`dist/\` under a bare \`node\` with
   \`NODE_OPTIONS\` cleared, so neither tsx nor the bench process shows in the figures. Each child reports its own
-  \`process.resourceUsage()\` (peak RSS, user + system CPU) as it exits. \`MB\` means 10^6 bytes.
+  user + system CPU and its own peak RSS as it exits. The peak is VmHWM from \`/proc/self/status\`, not
+  \`getrusage\`'s maxRSS: a child forked from the bench starts with the bench's pages resident, and maxRSS keeps
+  that high-water mark across exec (\`bench/peak-rss-kb.js\`). \`MB\` means 10^6 bytes.
 - **\`--baseline REF\`** checks REF out in a temporary git worktree, builds it, and runs the Baton workloads, the
   10,000-step chain and the start-up costs on both trees in child processes, alternating sides run by run so
   that a change in the machine's load falls on both, and prints each figure's ratio (working tree / REF).

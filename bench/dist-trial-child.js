@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
+import { peakRssKB } from './peak-rss-kb.js';
 
 const [root, workspace, shape, sizeArgument] = process.argv.slice(2);
 const size = Number(sizeArgument);
@@ -40,6 +41,6 @@ console.log(
     ledgerVerified: verdict.ok,
     ledgerEvents: verdict.events,
     wallMs,
-    maxRssKB: process.resourceUsage().maxRSS,
+    maxRssKB: peakRssKB(),
   }),
 );

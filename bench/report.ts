@@ -78,7 +78,7 @@ export function startupFigures(
 
 export const perStepMs = (result: WorkloadResult): number => result.measurement.wallMs / result.steps;
 export const stepsPerSecond = (result: WorkloadResult): number => (result.steps * 1_000) / result.measurement.wallMs;
-/** Decimal megabytes (10^6 bytes) from the kibibytes `maxRSS` reports, so a 150 MB limit is not loosened to 150 MiB. */
+/** Decimal megabytes (10^6 bytes) from the kibibytes a peak RSS is read in, so a 150 MB limit is not loosened to 150 MiB. */
 export const kbToMB = (kb: number): number => (kb * 1_024) / 1_000_000;
 
 export function targetValue(result: WorkloadResult, target: Target): number {
@@ -180,7 +180,7 @@ export function toText(report: BenchReport): string {
     ...rows.map(line),
     '',
     `peak RSS, ${rss.steps.toLocaleString('en-US')}-step Baton chain in a child \`node\` on dist/: ${rssMB.toFixed(1)} MB` +
-      ` (maxRSS ${rss.maxRssKB} KB; ${kbToMB(rss.baselineMaxRssKB).toFixed(1)} MB after loading the library, before the run;` +
+      ` (peak ${rss.maxRssKB} KB; ${kbToMB(rss.baselineMaxRssKB).toFixed(1)} MB after loading the library, before the run;` +
       ` run ${rss.wallMs.toFixed(0)} ms, ${rss.ledgerEvents} ledger events verified)`,
     `  target ${report.peakRssTarget.description}: ${verdict(rssMB, report.peakRssTarget)}`,
     ...[Shape.chain, Shape.fanOut].map((shape) => {
