@@ -97,7 +97,7 @@ npm run bench                        # aligned table
 npm run bench -- --json              # the same results as JSON
 npm run bench -- --runs=5            # more measured runs per workload (default 3)
 npm run bench -- --write-docs        # also rewrite the generated part of this page from the run
-npm run bench -- --baseline v0.1.0   # the working tree against a git ref, paired, with ratios
+npm run bench -- --baseline main     # the working tree against a git ref, paired, with ratios
 npm run bench -- --pg                # the PostgreSQL bench instead: job systems with worker processes (see below)
 \`\`\`
 

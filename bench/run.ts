@@ -94,7 +94,7 @@ function parseArguments(argv: string[]): Arguments {
       parsed.baseline = argv[index + 1];
       index += 1;
       if (parsed.baseline === undefined || parsed.baseline.startsWith('--'))
-        throw new Error('--baseline needs a git ref: --baseline v0.1.0, --baseline main, --baseline HEAD~3');
+        throw new Error('--baseline needs a git ref: --baseline main, --baseline HEAD~3, --baseline <tag>');
     } else if (argument.startsWith('--baseline=')) parsed.baseline = argument.slice('--baseline='.length);
     else if (argument === '--pg') parsed.pg = true;
     else if (argument.startsWith('--runs=')) parsed.runs = Number(argument.slice('--runs='.length));
