@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createBaton } from '../dist/index.js';
+import { peakRssKB } from './peak-rss-kb.js';
 
 const [workspace, stepsArgument] = process.argv.slice(2);
 const size = Number(stepsArgument);
@@ -14,7 +15,7 @@ if (!workspace || !Number.isInteger(size) || size < 1) {
 }
 
 // The peak after loading the library and before the run: the floor every Node process pays.
-const baselineMaxRssKB = process.resourceUsage().maxRSS;
+const baselineMaxRssKB = peakRssKB();
 
 const steps = {};
 for (let i = 0; i < size; i += 1)
@@ -38,6 +39,6 @@ console.log(
     ledgerEvents: verdict.events,
     wallMs,
     baselineMaxRssKB,
-    maxRssKB: process.resourceUsage().maxRSS,
+    maxRssKB: peakRssKB(),
   }),
 );

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 
 export interface PeakRss {
   steps: number;
-  /** Peak resident set size of the whole child process over its life, in KB (`process.resourceUsage().maxRSS`). */
+  /** Peak resident set size of the whole child process over its life, in KB (VmHWM on Linux: bench/peak-rss-kb.js). */
   maxRssKB: number;
   /** The same peak read after the library loaded and before the run started. */
   baselineMaxRssKB: number;

@@ -1,10 +1,11 @@
 import type { Measurement } from './measure.js';
 import type { PeakRss } from './peak-rss.js';
-import type { Shape } from './workloads.js';
+import type { StartupCost } from './startup-cost.js';
+import { Shape } from './workloads.js';
 
 export interface WorkloadResult {
   shape: Shape;
-  engine: 'Baton' | 'LangGraph';
+  engine: 'Baton' | 'LangGraph' | 'Mastra';
   persistence: string;
   steps: number;
   measurement: Measurement;
@@ -15,8 +16,8 @@ export interface WorkloadResult {
 
 export interface Target {
   description: string;
-  /** The figure compared with the limit: `ms/step`, `wall ms` or `MB`. */
-  metric: 'ms/step' | 'wall ms' | 'MB';
+  /** The figure compared with the limit. */
+  metric: 'ms/step' | 'wall ms' | 'MB' | 'CPU s' | 'x Mastra';
   limit: number;
 }
 
@@ -32,14 +33,55 @@ export interface BenchReport {
   workloads: WorkloadResult[];
   peakRss: PeakRss;
   peakRssTarget: Target;
+  /** Start-up costs of the built tree, each the median of the measured runs. */
+  startup: StartupCost;
+  startupTargets: { libraryImport: Target; version: Target; status: Target };
+  /** Baton's wall time over Mastra's (in memory) on the same shape must stay under this. */
+  versusMastraTarget: Target;
+}
+
+/** Baton's median wall time over Mastra's on one shape, when both ran. */
+export function versusMastra(report: BenchReport, shape: Shape): number | undefined {
+  const wall = (engine: WorkloadResult['engine']) =>
+    report.workloads.find((result) => result.engine === engine && result.shape === shape)?.measurement.wallMs;
+  const baton = wall('Baton');
+  const mastra = wall('Mastra');
+  return baton === undefined || mastra === undefined ? undefined : baton / mastra;
+}
+
+/** The start-up figures with their targets, for the text and Markdown reports alike. */
+export function startupFigures(
+  report: BenchReport,
+): { figure: string; value: number; shown: string; target: Target }[] {
+  const { startup, startupTargets } = report;
+  return [
+    {
+      figure: 'importing the library (`node` on dist/index.js), peak RSS',
+      value: kbToMB(startup.libraryImport.maxRssKB),
+      shown: `${kbToMB(startup.libraryImport.maxRssKB).toFixed(1)} MB`,
+      target: startupTargets.libraryImport,
+    },
+    {
+      figure: '`baton --version`, CPU',
+      value: startup.version.cpuMs / 1_000,
+      shown: `${(startup.version.cpuMs / 1_000).toFixed(3)} s`,
+      target: startupTargets.version,
+    },
+    {
+      figure: '`baton status` on a workspace with one run, CPU',
+      value: startup.status.cpuMs / 1_000,
+      shown: `${(startup.status.cpuMs / 1_000).toFixed(3)} s`,
+      target: startupTargets.status,
+    },
+  ];
 }
 
 export const perStepMs = (result: WorkloadResult): number => result.measurement.wallMs / result.steps;
 export const stepsPerSecond = (result: WorkloadResult): number => (result.steps * 1_000) / result.measurement.wallMs;
-/** Decimal megabytes (10^6 bytes) from the kibibytes `maxRSS` reports, so a 150 MB limit is not loosened to 150 MiB. */
+/** Decimal megabytes (10^6 bytes) from the kibibytes a peak RSS is read in, so a 150 MB limit is not loosened to 150 MiB. */
 export const kbToMB = (kb: number): number => (kb * 1_024) / 1_000_000;
 
-function targetValue(result: WorkloadResult, target: Target): number {
+export function targetValue(result: WorkloadResult, target: Target): number {
   return target.metric === 'ms/step' ? perStepMs(result) : result.measurement.wallMs;
 }
 
@@ -64,6 +106,21 @@ export function toJson(report: BenchReport): unknown {
       maxRssMB: round(kbToMB(report.peakRss.maxRssKB), 1),
       verdict: verdict(kbToMB(report.peakRss.maxRssKB), report.peakRssTarget),
     },
+    startup: startupFigures(report).map(({ figure, value, target }) => ({
+      figure,
+      value: round(value, 3),
+      target: target.description,
+      verdict: verdict(value, target),
+    })),
+    versusMastra: [Shape.chain, Shape.fanOut].map((shape) => {
+      const ratio = versusMastra(report, shape);
+      return {
+        shape,
+        ratio: ratio === undefined ? null : round(ratio, 3),
+        target: report.versusMastraTarget.description,
+        verdict: ratio === undefined ? 'not measured' : verdict(ratio, report.versusMastraTarget),
+      };
+    }),
   };
 }
 
@@ -114,7 +171,7 @@ export function toText(report: BenchReport): string {
   const rss = report.peakRss;
   const rssMB = kbToMB(rss.maxRssKB);
   return [
-    `Baton vs LangGraph, no-op steps (${report.machine.cpus} CPUs, ${report.machine.cpuModel}, Node ${report.machine.node}, ${report.machine.platform})`,
+    `Baton vs LangGraph and Mastra, no-op steps (${report.machine.cpus} CPUs, ${report.machine.cpuModel}, Node ${report.machine.node}, ${report.machine.platform})`,
     `1-minute load average: ${report.machine.loadAverage1m.start.toFixed(2)} before the run, ${report.machine.loadAverage1m.end.toFixed(2)} after it (the bench itself adds about 1; more means other processes shared the CPUs).`,
     report.method,
     '',
@@ -123,12 +180,22 @@ export function toText(report: BenchReport): string {
     ...rows.map(line),
     '',
     `peak RSS, ${rss.steps.toLocaleString('en-US')}-step Baton chain in a child \`node\` on dist/: ${rssMB.toFixed(1)} MB` +
-      ` (maxRSS ${rss.maxRssKB} KB; ${kbToMB(rss.baselineMaxRssKB).toFixed(1)} MB after loading the library, before the run;` +
+      ` (peak ${rss.maxRssKB} KB; ${kbToMB(rss.baselineMaxRssKB).toFixed(1)} MB after loading the library, before the run;` +
       ` run ${rss.wallMs.toFixed(0)} ms, ${rss.ledgerEvents} ledger events verified)`,
     `  target ${report.peakRssTarget.description}: ${verdict(rssMB, report.peakRssTarget)}`,
+    ...[Shape.chain, Shape.fanOut].map((shape) => {
+      const ratio = versusMastra(report, shape);
+      return ratio === undefined
+        ? `Baton / Mastra wall, ${shape}: not measured`
+        : `Baton / Mastra wall, ${shape}: ${ratio.toFixed(2)}x (target ${report.versusMastraTarget.description}: ${verdict(ratio, report.versusMastraTarget)})`;
+    }),
+    ...startupFigures(report).map(
+      ({ figure, value, shown, target }) =>
+        `${figure}: ${shown} (target ${target.description}: ${verdict(value, target)})`,
+    ),
     '',
     'wall ms = median of the measured runs; steps/s and ms/step are derived from it; ms/step = wall / steps.',
-    'setup ms = untimed work before the clock starts (Baton: open the workspace; LangGraph: build + compile the graph, open the saver).',
+    'setup ms = untimed work before the clock starts (Baton: open the workspace; LangGraph: build + compile the graph, open the saver; Mastra: build + commit the workflow).',
     'MB = 10^6 bytes.',
   ].join('\n');
 }

@@ -1,6 +1,11 @@
 /**
  * Baton as a library: `createBaton` opens a workspace, `register` adds function
  * capabilities, `submit` runs a plan (a file, data, or a `plan()` builder's output).
+ *
+ * This entry point loads no server, MCP or pg code, so a library user pays only for the engine
+ * and its embedded store. The surfaces that need more are subpaths of their own:
+ * `baton-engine/server` (the HTTP app), `baton-engine/mcp` (the MCP server) and
+ * `baton-engine/postgres` (the PostgreSQL store). test/entry-point-imports.test.ts keeps it so.
  */
 export {
   Baton,
@@ -16,7 +21,6 @@ export {
   type WorkOptions,
   type WorkspaceContext,
 } from './engine/index.js';
-export { createMcpServer, handleMcpHttp, Scope, type McpSession } from './mcp/index.js';
 export { NonRetryableError, type FunctionCapability, type FunctionContext } from './capabilities/index.js';
 export {
   BatonError,
@@ -41,4 +45,3 @@ export {
 } from './core/index.js';
 export { verifyChain, type ChainVerdict } from './ledger/index.js';
 export { SqliteStore, type ContextEntry, type Store } from './store/index.js';
-export { PostgresStore, type PostgresStoreOptions } from './store/postgres/index.js';

@@ -1,4 +1,5 @@
-export { commandRunner, killRunningCommands } from './command/command-capability.js';
+export { commandRunner } from './command/command-capability.js';
+export { killRunningCommands } from './command/live-groups.js';
 export { httpRunner } from './http/http-capability.js';
 export { requestSignature } from './http/http-signature.js';
 export { CAPABILITY_KIND_PLUGINS, checkCapabilities, preflightInPlanDirectory, runnerFromPlan } from './kinds.js';

@@ -1,4 +1,5 @@
-import { killRunningCommands } from '../engine/index.js';
+// The one file, not the engine's index: this handler is installed before any command loads.
+import { killRunningCommands } from '../capabilities/command/live-groups.js';
 import { ExitCode } from './exit-codes.js';
 
 /**

@@ -1,4 +1,5 @@
-import { BatonError, ErrorCode } from '../core/index.js';
+// The one file, not core's index: `baton --version` loads this and nothing of the core.
+import { BatonError, ErrorCode } from '../core/errors.js';
 
 /** The CLI's exit codes: part of its contract (docs/cli.md). */
 export const ExitCode = {

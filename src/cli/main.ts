@@ -1,16 +1,6 @@
 import { Command, CommanderError } from 'commander';
-import { registerCapabilities } from './commands/capabilities.js';
-import { registerCheckpoint } from './commands/checkpoint.js';
-import { registerContext } from './commands/context.js';
-import { registerInspect } from './commands/inspect.js';
-import { registerMcp } from './commands/mcp.js';
-import { registerOperate } from './commands/operate.js';
-import { registerPipeline } from './commands/pipeline.js';
-import { registerRun } from './commands/run.js';
-import { registerWorker } from './commands/worker.js';
-import { registerServe } from './commands/serve.js';
-import { registerToken } from './commands/token.js';
-import { reportError, type GlobalOptions } from './context.js';
+import type { GlobalOptions } from './context.js';
+import { groupsFor } from './command-table.js';
 import { exitQuietlyOnClosedPipe } from './closed-pipe.js';
 import { ExitCode } from './exit-codes.js';
 
@@ -43,17 +33,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     // With --json, a usage error is reported as JSON on stdout below, not as text on stderr.
     .configureOutput({ writeErr: (text) => (json ? undefined : process.stderr.write(text)) });
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
-  registerRun(program, globals);
-  registerInspect(program, globals);
-  registerCheckpoint(program, globals);
-  registerOperate(program, globals);
-  registerPipeline(program, globals);
-  registerContext(program, globals);
-  registerWorker(program, globals);
-  registerMcp(program, globals);
-  registerServe(program, globals);
-  registerToken(program, globals);
-  registerCapabilities(program, globals);
+  // Only the commands asked for are loaded (see command-table.ts); in the order of the table, so
+  // that --help lists them as it always has.
+  const registers = await Promise.all(groupsFor(argv).map((group) => group.load()));
+  for (const register of registers) register(program, globals);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return ExitCode.ok;
@@ -67,6 +50,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         );
       return ExitCode.badInput;
     }
+    // Loaded here rather than up front: it brings the engine's errors and the workspace code.
+    const { reportError } = await import('./context.js');
     return reportError(error, json);
   }
 }

@@ -4,23 +4,13 @@ import type { CommandCapability, Json, Plan } from '../../core/index.js';
 import { argumentOutsideScope, numberInputs, renderArgument } from '../../core/index.js';
 import { AbortReason, CapabilityFailure, type CapabilityRunner, type Invocation } from '../types.js';
 import { plannedDescriptor } from '../lazy-runner.js';
+import { killGroup, trackGroup, untrackGroup } from './live-groups.js';
 
 /** Output beyond this is cut and the attempt fails: a step's output belongs in an artifact, not the ledger. */
 const MAX_STDOUT_BYTES = 16 * 1024 * 1024;
 const STDERR_TAIL_BYTES = 4 * 1024;
 /** After SIGTERM, how long the process group gets before SIGKILL. */
 const KILL_GRACE_MS = 2_000;
-
-/** Process groups of commands running now, so a forced exit can take them down with it. */
-const liveGroups = new Set<number>();
-
-/**
- * Kills every command process group this process started and that is still running. For a
- * forced exit (a second Ctrl-C), which skips the orderly cancellation.
- */
-export function killRunningCommands(): void {
-  for (const pid of liveGroups) killGroup(pid, 'SIGKILL');
-}
 
 /** The line of stderr that best says why a command failed: the last one that names an error. */
 function failureLine(stderr: string): string {
@@ -39,15 +29,6 @@ function failureLine(stderr: string): string {
 function fromFirstWholeLine(tail: string): string {
   const newline = tail.indexOf('\n');
   return newline === -1 ? tail : tail.slice(newline + 1);
-}
-
-function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // ESRCH: the group is already gone.
-  }
 }
 
 /** stdout as the step's output: JSON when it parses as JSON, otherwise the trimmed text. */
@@ -154,7 +135,7 @@ function runCommand(
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: true,
     });
-    if (child.pid !== undefined) liveGroups.add(child.pid);
+    if (child.pid !== undefined) trackGroup(child.pid);
     const stdout: Buffer[] = [];
     let stdoutBytes = 0;
     let stderrTail = '';
@@ -207,7 +188,7 @@ function runCommand(
       invocation.signal.removeEventListener('abort', onAbort);
       if (graceTimer) clearTimeout(graceTimer);
       killGroup(child.pid, 'SIGKILL'); // anything the command left running in its group
-      if (child.pid !== undefined) liveGroups.delete(child.pid);
+      if (child.pid !== undefined) untrackGroup(child.pid);
       const stderr = stderrCut ? fromFirstWholeLine(stderrTail) : stderrTail;
       const lastLine = failureLine(stderr);
       const detail = { argv, exitCode: code, signal, stderr };

@@ -1,0 +1,84 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BIN, ROOT } from './cli.js';
+
+const HOOKS = pathToFileURL(join(ROOT, 'test/support/loaded-modules-hooks.mjs')).href;
+const REGISTER_HOOKS = `data:text/javascript,import { register } from 'node:module'; register(${JSON.stringify(HOOKS)});`;
+
+/** The modules a `node` process on the built code loaded, as paths under the repository. */
+function modulesLoaded(args: string[], cwd: string): string[] {
+  const result = spawnSync(process.execPath, ['--import', REGISTER_HOOKS, ...args], {
+    cwd,
+    env: { ...process.env, NODE_OPTIONS: '', NO_COLOR: '1' },
+    encoding: 'utf8',
+  });
+  expect(result.status, result.stderr).toBe(0);
+  const prefix = pathToFileURL(ROOT).href;
+  return result.stderr
+    .split('\n')
+    .filter((line) => line.startsWith('loaded-module '))
+    .map((line) => line.slice('loaded-module '.length).replace(prefix, ''));
+}
+
+/** Server, MCP and pg code: what only `serve`, `mcp` and a PostgreSQL store need. */
+const SURFACE_MODULES = [
+  /^dist\/server\//,
+  /^dist\/mcp\//,
+  /^dist\/store\/postgres\//,
+  /node_modules\/@modelcontextprotocol\//,
+  /node_modules\/hono\//,
+  /node_modules\/@hono\//,
+  /node_modules\/pg\//,
+];
+
+const scratch = mkdtempSync(join(tmpdir(), 'baton-lazy-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe('what each entry point loads', () => {
+  it('the library entry point loads no server, MCP or pg code', () => {
+    const loaded = modulesLoaded(['--input-type=module', '-e', "await import('./dist/index.js')"], ROOT);
+    expect(loaded).toContain('dist/engine/index.js');
+    expect(loaded.filter((path) => SURFACE_MODULES.some((pattern) => pattern.test(path)))).toEqual([]);
+  });
+
+  it('`baton --version` loads no command, engine or core code', () => {
+    const loaded = modulesLoaded([BIN, '--version'], scratch);
+    expect(loaded).toContain('dist/cli/main.js');
+    expect(
+      loaded.filter((path) => /^dist\/(engine|core\/index|store|ledger|capabilities\/index|cli\/commands)/.test(path)),
+    ).toEqual([]);
+  });
+
+  it('`baton status` loads its own command and no other, nor any server, MCP or pg code', () => {
+    const loaded = modulesLoaded([BIN, 'status'], scratch);
+    expect(loaded.filter((path) => path.startsWith('dist/cli/commands/'))).toEqual([
+      'dist/cli/commands/inspect.js',
+      'dist/cli/commands/pipeline.js',
+    ]);
+    expect(loaded.filter((path) => SURFACE_MODULES.some((pattern) => pattern.test(path)))).toEqual([]);
+  });
+
+  it('the MCP server and the PostgreSQL store are the package subpaths baton-engine/mcp and baton-engine/postgres', () => {
+    // Inside the package, `baton-engine` resolves to the package itself (self-reference), through its "exports".
+    const script = `
+      const library = await import('baton-engine');
+      const mcp = await import('baton-engine/mcp');
+      const postgres = await import('baton-engine/postgres');
+      console.log(JSON.stringify({
+        library: ['createBaton', 'createMcpServer', 'handleMcpHttp', 'PostgresStore'].filter((name) => name in library),
+        mcp: [typeof mcp.createMcpServer, typeof mcp.handleMcpHttp, typeof mcp.Scope],
+        postgres: typeof postgres.PostgresStore,
+      }));`;
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });
+    expect(result.status, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({
+      library: ['createBaton'],
+      mcp: ['function', 'function', 'object'],
+      postgres: 'function',
+    });
+  });
+});
