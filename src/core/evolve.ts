@@ -33,6 +33,7 @@ export function evolve(state: RunState | undefined, event: TimedEvent): RunState
     case 'run.resumed':
     case 'run.divergence_accepted':
     case 'attempt.tool_called':
+    case 'attempt.held':
       return state;
     case 'step.skipped':
       return settleStep(state, stepOf(state, event.data.step), 'skipped');

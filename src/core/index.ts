@@ -21,6 +21,8 @@ export {
   type ReportedCandidate,
   type TokenUsage,
   type ToolCallRecord,
+  type AttemptHold,
+  type LimitName,
 } from './events.js';
 export {
   BatonError,
@@ -58,7 +60,22 @@ export {
 export { buildRegistry, describeCapability, type CapabilityDescriptor, type Registry } from './registry.js';
 export { llmCost, llmTokenBounds } from './llm-worst-case.js';
 export { agentMaxSteps, agentModel } from './agent-worst-case.js';
-export { toolCallEvents, type ReportedOutcome } from './tool-calls.js';
+export { outcomeEvents, type ReportedOutcome } from './tool-calls.js';
+export {
+  admitLease,
+  leaseIsSpent,
+  LIMIT_NAMES,
+  LIMIT_WINDOW_MS,
+  limitKeyOf,
+  limitLoad,
+  limitLoads,
+  ProviderLimit,
+  ProviderLimits,
+  reservedTokens,
+  type LeaseUse,
+  type LeaseVerdict,
+  type LimitLoad,
+} from './provider-limits.js';
 export { addTokens, runTokens } from './token-usage.js';
 export {
   awaitsPerson,

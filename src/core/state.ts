@@ -14,6 +14,7 @@ import type { Json, JsonObject } from './json.js';
 import { dependentsIndex, joinRule, type JoinRule } from './plan/graph.js';
 import type { Plan, Step } from './plan/schema.js';
 import type { CapabilityDescriptor } from './registry.js';
+import type { ProviderLimits } from './provider-limits.js';
 import { durationToMs } from './plan/duration.js';
 
 /** A run ends succeeded, failed, denied (a person said no), aborted (an operator stopped it) or timed_out (its deadline passed). */
@@ -153,6 +154,8 @@ export interface RunState {
   planHash: string;
   inputs: JsonObject;
   registry: Record<string, CapabilityDescriptor>;
+  /** The provider limits recorded in `run.created` (absent: none, as in runs created before they existed). */
+  limits?: ProviderLimits;
   createdAt: string;
   endedAt: string | null;
   status: RunStatus;
@@ -306,6 +309,7 @@ export function createRunState(args: {
   planHash: string;
   inputs: JsonObject;
   registry: Record<string, CapabilityDescriptor>;
+  limits?: ProviderLimits;
 }): RunState {
   const steps: Record<string, StepState> = {};
   const ready = new Set<string>();
@@ -346,6 +350,7 @@ export function createRunState(args: {
     planHash: args.planHash,
     inputs: args.inputs,
     registry: args.registry,
+    ...(args.limits !== undefined && { limits: args.limits }),
     createdAt: args.at,
     endedAt: null,
     status: 'running',
