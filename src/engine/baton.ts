@@ -56,6 +56,7 @@ import { refuseRegistryBreaches, registryWith } from './workspace-plan.js';
 import { LEASE_MS, RunDriver, type RunDriverOptions } from './run-driver.js';
 import { RunAdopter, type RunAdopterOptions } from './run-adopter.js';
 import { RunContexts } from './run-contexts.js';
+import type { ProviderLimitOptions } from './provider-gate.js';
 import { Worker } from './worker.js';
 import * as operator from './operator.js';
 import { OperatorCommands } from './operator-commands.js';
@@ -125,6 +126,7 @@ export class Baton {
       distributed?: boolean;
       leaseMs?: number;
       workspace?: LoadedRegistry;
+      limitWindowMs?: number;
     },
   ) {
     this.artifacts = options.artifacts ?? new ArtifactStore(artifactsRoot(workspaceHome()));
@@ -325,6 +327,7 @@ export class Baton {
       runnerFor: (id, plan) => this.runnerFor(id, plan),
       artifacts: this.artifacts,
       now: this.options.now,
+      providerLimits: this.providerLimits,
       ...(options.log && { log: options.log }),
     });
     await worker.start();
@@ -582,7 +585,14 @@ export class Baton {
       functions: [...this.functions.keys()],
       leaseMs: this.leaseMs,
       onPartial: (partial) => this.partials.publish(partial),
+      providerLimits: this.providerLimits,
     };
+  }
+
+  /** Where this process's model calls take their provider leases: the store every run shares. */
+  private get providerLimits(): ProviderLimitOptions {
+    const windowMs = this.options.limitWindowMs;
+    return { leases: this.store, ...(windowMs !== undefined && { windowMs }) };
   }
 
   /** The runners a plan's capabilities get from their kinds (commands), made once per plan. */
@@ -765,5 +775,6 @@ export async function createBaton(options: BatonOptions = {}): Promise<Baton> {
     ...(options.distributed !== undefined && { distributed: options.distributed }),
     ...(options.leaseMs !== undefined && { leaseMs: options.leaseMs }),
     ...(options.registry !== undefined && { workspace: options.registry }),
+    ...(options.limitWindowMs !== undefined && { limitWindowMs: options.limitWindowMs }),
   });
 }
