@@ -63,6 +63,7 @@ export { agentMaxSteps, agentModel } from './agent-worst-case.js';
 export { outcomeEvents, type ReportedOutcome } from './tool-calls.js';
 export {
   admitLease,
+  describeHold,
   leaseIsSpent,
   LIMIT_NAMES,
   LIMIT_WINDOW_MS,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { LimitName } from './events.js';
+import type { AttemptHold, LimitName } from './events.js';
 import { agentModel } from './agent-worst-case.js';
 import { llmTokenBounds } from './llm-worst-case.js';
 import { LimitKey, type PlanCapability } from './plan/schema.js';
@@ -214,4 +214,15 @@ export function limitIssues(
       });
   }
   return issues;
+}
+
+/**
+ * A hold in a few words, as `baton status`, `baton log` and the routing log show it.
+ * @example
+ * describeHold({ key: 'openai', limit: 'tokens_per_minute', since, until, admitted: true })
+ * // 'held 12.5 s by limits.openai.tokens_per_minute'
+ */
+export function describeHold(hold: AttemptHold): string {
+  const seconds = Math.max(0, Date.parse(hold.until) - Date.parse(hold.since)) / 1000;
+  return `held ${seconds.toFixed(1)} s by limits.${hold.key}.${hold.limit}${hold.admitted ? '' : ' (the attempt ended while held)'}`;
 }

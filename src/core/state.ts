@@ -1,6 +1,7 @@
 import type {
   AgentStatus,
   ArtifactRef,
+  AttemptHold,
   AttemptRole,
   EscalationRetry,
   HandoffParty,
@@ -202,6 +203,8 @@ export interface RunState {
   stepSpend: Map<string, number>;
   /** step -> tokens its attempts' model calls used, summed (only steps that called a model). */
   stepTokens: Map<string, TokenUsage>;
+  /** step -> how often its model calls waited for a provider limit, and the latest wait (only steps that waited). */
+  stepHolds: Map<string, { times: number; last: AttemptHold }>;
   pending: Map<string, PendingDecision>;
   /** Decisions a person approved (`confirm:deploy`, `gate:execution`): they let the conductor through once. */
   approvals: Map<string, { by: Principal; comment: string | null }>;
@@ -382,6 +385,7 @@ export function createRunState(args: {
     revoked: [],
     stepSpend: new Map(),
     stepTokens: new Map(),
+    stepHolds: new Map(),
     pending: new Map(),
     approvals: new Map(),
     denials: [],
