@@ -32,14 +32,14 @@ export const ProviderLimit = z
     tokens_per_minute: PositiveCount('tokens_per_minute').optional(),
   })
   .superRefine((limit, context) => {
-    for (const key of Object.keys(limit))
-      if (!(LIMIT_NAMES as readonly string[]).includes(key))
-        context.addIssue({
-          code: 'custom',
-          path: [key],
-          message: `unknown limit "${key}": a limit key takes ${LIMIT_NAMES.join(', ')}`,
-        });
-    if (LIMIT_NAMES.every((name) => limit[name] === undefined))
+    const unknown = Object.keys(limit).filter((key) => !(LIMIT_NAMES as readonly string[]).includes(key));
+    for (const key of unknown)
+      context.addIssue({
+        code: 'custom',
+        path: [key],
+        message: `unknown limit "${key}": a limit key takes ${LIMIT_NAMES.join(', ')}`,
+      });
+    if (unknown.length === 0 && LIMIT_NAMES.every((name) => limit[name] === undefined))
       context.addIssue({ code: 'custom', path: [], message: `give at least one of ${LIMIT_NAMES.join(', ')}` });
   });
 export type ProviderLimit = Partial<Record<LimitName, number>>;

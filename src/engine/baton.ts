@@ -5,6 +5,7 @@ import {
   checkPlan,
   ConflictError,
   describeCapability,
+  LIMIT_WINDOW_MS,
   ErrorCode,
   NotFoundError,
   parsePlan,
@@ -42,7 +43,7 @@ import {
   type Store,
 } from '../store/index.js';
 import { ApiTokens } from './api-tokens.js';
-import { capabilityRegistry, type CapabilityRegistryView } from './capability-registry.js';
+import { capabilityRegistry, registryLimits, type CapabilityRegistryView } from './capability-registry.js';
 import { ArtifactStore, type RunVerdict } from './artifacts/index.js';
 import { completeObjective, readContext, recordContextEntry, type WorkspaceContext } from './context.js';
 import type { HandoffReport, HandoffRequest } from './handoff.js';
@@ -184,7 +185,12 @@ export class Baton {
     const workspace = Object.entries(this.workspace?.registry.capabilities ?? {}).map(([id, capability]) =>
       describeCapability(id, capability),
     );
-    return capabilityRegistry(this.store, this.registered(), options.recentRuns ?? 20, workspace);
+    return capabilityRegistry(this.store, this.registered(), options.recentRuns ?? 20, workspace, {
+      ...registryLimits(this.workspace?.registry),
+      leases: this.store,
+      now: this.options.now(),
+      windowMs: this.options.limitWindowMs ?? LIMIT_WINDOW_MS,
+    });
   }
 
   /**

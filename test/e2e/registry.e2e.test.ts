@@ -62,11 +62,13 @@ describe('the workspace registry through the CLI', () => {
     expect(missing.stderr).toContain('cannot read registry file nowhere.yaml: no such file');
   });
 
-  it('refuses provider limits as not supported yet rather than ignore them', () => {
+  it('refuses a provider limit it could not enforce, saying where and what is valid', () => {
     const dir = tempDir();
-    writeFileSync(join(dir, 'baton.yaml'), 'capabilities: {}\nlimits:\n  openai: { requests_per_minute: 60 }\n');
+    writeFileSync(join(dir, 'baton.yaml'), 'capabilities: {}\nlimits:\n  openai: { requests_per_minit: 60 }\n');
     const result = baton(['validate', join(ROOT, 'examples/patterns/sequence.yaml')], { home: tempDir(), cwd: dir });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('baton.yaml:3:3 limits: provider limits are not supported yet');
+    expect(result.stderr).toContain(
+      'limits.openai.requests_per_minit: unknown limit "requests_per_minit": a limit key takes concurrent, requests_per_minute, tokens_per_minute',
+    );
   });
 });
