@@ -15,7 +15,7 @@ import { AttemptScratch, type ArtifactStore } from './artifacts/index.js';
 import { redact, secretNames, secretValues, type Secret } from './secrets/index.js';
 import { setLongTimeout } from './long-timeout.js';
 import { PartialThrottle } from './partial-throttle.js';
-import { AttemptLimitGate, LeaseReleases, type ProviderLimitOptions } from './provider-gate.js';
+import { AttemptLimitGate, KeyTurns, LeaseReleases, type ProviderLimitOptions } from './provider-gate.js';
 
 /**
  * What an attempt needs from its run: the plan revision it was dispatched under, the run's
@@ -98,6 +98,8 @@ export class Executor {
   private readonly secretNames = secretNames(process.env);
   /** Wakes this executor's attempts held by a provider limit when one of its leases is released. */
   private readonly leaseReleases = new LeaseReleases();
+  /** This executor's model calls on each limit key, in the order they asked. */
+  private readonly keyTurns = new KeyTurns();
 
   constructor(private readonly options: ExecutorOptions) {}
 
@@ -263,6 +265,7 @@ export class Executor {
       holder: `${item.runId}/${item.attemptId}`,
       signal,
       releases: this.leaseReleases,
+      turns: this.keyTurns,
       now,
     });
   }
