@@ -6,9 +6,11 @@
  *
  * The minute is scaled down so the workload finishes in seconds: the window is `--window-ms`
  * (default 1,000) and the limit `--tokens=` tokens per window (default 1,000). Each call
- * reserves 150 tokens (100 in + 50 out) and the fake reports 100 used, so at most 10 calls fit
- * in a window: the best any limiter could do is 10 calls per (window + call latency), below
- * what the engine manages without a limit (`--unlimited`), so the limit is what binds.
+ * reserves 150 tokens (100 in + 50 out) and the fake reports 100 used. A call is admitted only
+ * while its reserve fits beside the tokens counted in the window, so at most
+ * floor((limit - 150) / 100) + 1 calls (9 of the default 1,000) fit in one: the best a limiter
+ * that reserves the worst case can do, 9 calls per (window + call latency), below what the
+ * engine manages without a limit (`--unlimited`), so the limit is what binds.
  *
  * Flags: `--steps=N` (default 1,000), `--window-ms=N`, `--tokens=N`, `--latency-ms=N` (the fake
  * model's answer time, default 10), `--engines=N` (Batons on one SQLite file, each running its
@@ -24,6 +26,7 @@ import { SqliteStore } from '../src/store/index.js';
 import { startFakeOpenAi } from '../test/support/fake-openai.js';
 
 const USED_PER_CALL = 100;
+const RESERVED_PER_CALL = 150;
 
 interface Arguments {
   steps: number;
@@ -145,7 +148,7 @@ async function main(): Promise<void> {
     let holds = 0;
     for (const [i, run] of runs.entries())
       holds += (await (batons[i] as Baton).events(run.runId)).filter((event) => event.type === 'attempt.held').length;
-    const callsPerWindow = Math.floor(args.tokens / USED_PER_CALL);
+    const callsPerWindow = Math.floor((args.tokens - RESERVED_PER_CALL) / USED_PER_CALL) + 1;
     const report = {
       steps: args.steps,
       engines: args.engines,
@@ -162,7 +165,7 @@ async function main(): Promise<void> {
         ? `${JSON.stringify(report, null, 2)}\n`
         : [
             `${report.steps} llm steps in ${report.engines} runs (one engine each, one SQLite file) ${args.unlimited ? 'without a limit' : `under ${args.tokens} tokens per ${args.windowMs} ms`}:`,
-            `  ${report.wallMs} ms wall, ${report.stepsPerSecond} steps/s (ceiling ${report.ceilingStepsPerSecond}: ${callsPerWindow} calls per window + latency)`,
+            `  ${report.wallMs} ms wall, ${report.stepsPerSecond} steps/s (ceiling ${report.ceilingStepsPerSecond}: ${callsPerWindow} calls per window + latency, each reserving ${RESERVED_PER_CALL} and using ${USED_PER_CALL})`,
             `  most tokens the provider saw in any ${args.windowMs} ms: ${maxWindow} (limit ${args.tokens})`,
             `  ${holds} holds recorded (attempt.held)`,
             `  load average ${loadAtStart.toFixed(2)} -> ${(loadavg()[0] ?? 0).toFixed(2)} on ${cpus().length} CPUs`,
