@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBaton, type Baton } from '../../src/index.js';
 import type { LedgerEvent, Plan } from '../../src/core/index.js';
 import { loadRegistryFile, runView } from '../../src/engine/index.js';
-import { routingLog } from '../../src/ledger/index.js';
+import { replayLedger, routingLog } from '../../src/ledger/index.js';
 import { SqliteStore, type Store } from '../../src/store/index.js';
 import { PostgresStore } from '../../src/store/postgres/index.js';
 import { startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.js';
@@ -87,6 +87,8 @@ async function twoRunsUnderOneLimit(makeStore: () => Promise<Store>): Promise<vo
 
     const ledgers: LedgerEvent[][] = await Promise.all(runs.map((run, i) => batons[i]!.events(run.runId)));
     for (const events of ledgers) {
+      // The holds fold and replay: re-deriving the decisions over the ledger gives the recorded ones.
+      expect(replayLedger(events)).toMatchObject({ ok: true });
       // At most four calls fit in the first window (three reserves of 150, then 100 + 100 + 100 + 150):
       // each run of six had steps held.
       const held = events.filter((event) => event.type === 'attempt.held');
