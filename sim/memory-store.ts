@@ -1,4 +1,15 @@
-import { BatonError, ConflictError, ErrorCode, type ApiToken, type LedgerEvent } from '../src/core/index.js';
+import {
+  admitLease,
+  BatonError,
+  ConflictError,
+  ErrorCode,
+  leaseIsSpent,
+  limitLoads,
+  type ApiToken,
+  type LeaseVerdict,
+  type LedgerEvent,
+  type LimitLoad,
+} from '../src/core/index.js';
 import {
   CONTEXT_ID_PREFIX,
   LockLostError,
@@ -8,6 +19,7 @@ import {
   type ContextEntry,
   type ListRunsQuery,
   type PositionedEvent,
+  type ProviderLease,
   type RunLock,
   type RunRecord,
   type Store,
@@ -47,6 +59,41 @@ export class MemoryStore implements Store {
   private readonly workspace: string[] = [];
   private readonly tokens: (ApiToken & { secretHash: string })[] = [];
   private readonly subscribers = new Set<(notice: StoreNotice) => void>();
+  /** Provider leases by id; one caller at a time, so admission needs no lock here. */
+  private readonly leases = new Map<string, ProviderLease>();
+
+  async acquireProviderLease(args: Parameters<Store['acquireProviderLease']>[0]): Promise<LeaseVerdict> {
+    const live: ProviderLease[] = [];
+    for (const lease of this.leases.values()) {
+      if (lease.key !== args.key) continue;
+      if (leaseIsSpent(lease, args.now, args.windowMs)) this.leases.delete(lease.id);
+      else live.push(lease);
+    }
+    const verdict = admitLease(args.limit, live, args);
+    if (verdict.admitted) {
+      const { id, key, holder, now, expiresAt, tokens } = args;
+      this.leases.set(id, { id, key, holder, acquiredAt: now, expiresAt, releasedAt: null, tokens });
+    }
+    return verdict;
+  }
+
+  async renewProviderLease(id: string, expiresAt: number): Promise<boolean> {
+    const lease = this.leases.get(id);
+    if (lease?.releasedAt !== null || lease === undefined) return false;
+    lease.expiresAt = expiresAt;
+    return true;
+  }
+
+  async releaseProviderLease(args: { id: string; tokens: number; now: number }): Promise<void> {
+    const lease = this.leases.get(args.id);
+    if (lease === undefined || lease.releasedAt !== null) return;
+    lease.releasedAt = args.now;
+    lease.tokens = args.tokens;
+  }
+
+  async providerLoads(now: number, windowMs: number): Promise<Record<string, LimitLoad>> {
+    return limitLoads([...this.leases.values()], now, windowMs);
+  }
 
   async append(batch: AppendBatch): Promise<void> {
     const { runId, events, expectedSeq } = batch;

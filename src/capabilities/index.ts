@@ -10,4 +10,11 @@ export {
   type FunctionCapability,
   type FunctionContext,
 } from './function/function-capability.js';
-export { AbortReason, CapabilityFailure, type AttemptFiles, type CapabilityRunner, type Invocation } from './types.js';
+export {
+  AbortReason,
+  CapabilityFailure,
+  type AttemptFiles,
+  type CapabilityRunner,
+  type Invocation,
+  type ProviderLimitGate,
+} from './types.js';

@@ -33,6 +33,21 @@ export interface Invocation {
    * final output. Absent where nothing follows the attempt live.
    */
   reportPartial?: (text: string) => void;
+  /**
+   * The provider limits shared by every run in the store (the registry's `limits:`), for a
+   * runner that calls a model: absent when the run has none.
+   */
+  limits?: ProviderLimitGate;
+}
+
+/**
+ * What a model runner asks before each call: room under its limit key's provider limits. It
+ * waits while a limit holds the call (the executor records the hold), honouring the attempt's
+ * AbortSignal, and gives back the lease's release, which takes the tokens the call used (or
+ * undefined when the provider reported none: the reserve stands).
+ */
+export interface ProviderLimitGate {
+  admit(key: string, reservedTokens: number): Promise<(usedTokens: number | undefined) => Promise<void>>;
 }
 
 /**

@@ -19,6 +19,7 @@ export function agentModel(config: AgentCapability): LlmCapability {
     ...(config.max_input_tokens !== undefined && { max_input_tokens: config.max_input_tokens }),
     ...(config.max_output_tokens !== undefined && { max_output_tokens: config.max_output_tokens }),
     ...(config.price !== undefined && { price: config.price }),
+    ...(config.limit !== undefined && { limit: config.limit }),
   };
 }
 

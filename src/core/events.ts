@@ -37,6 +37,22 @@ export interface ToolCallRecord {
   reason?: string;
 }
 
+/** The provider limits (core/provider-limits.ts) a model call can be held back by. */
+export type LimitName = 'concurrent' | 'requests_per_minute' | 'tokens_per_minute';
+
+/**
+ * A wait of one model call for a provider limit shared by every run in the store: which key and
+ * which of its limits held it, from when until when. `admitted: false`: the attempt ended
+ * (timeout, cancellation, shutdown) while still held, and never called the model.
+ */
+export interface AttemptHold {
+  key: string;
+  limit: LimitName;
+  since: string;
+  until: string;
+  admitted: boolean;
+}
+
 /** Tokens a model call used, as its provider reported them. */
 export interface TokenUsage {
   inputTokens: number;
@@ -117,6 +133,11 @@ export interface EventPayloads {
     registryCapabilities?: string[];
     /** The registry's `plans.may_declare` when it had one: revisions are held to it too. */
     mayDeclare?: CapabilityKind[];
+    /**
+     * The registry's provider limits when it had some: every process that runs the run's model
+     * calls (an engine, a worker) holds them to these, shared with every other run in the store.
+     */
+    limits?: Record<string, Partial<Record<LimitName, number>>>;
   };
   /** `by`: who asked for the resume, when someone did (an engine taking over a dead one's run is nobody's act). */
   'run.resumed': { engine: string; reason: string; by?: Principal };
@@ -142,9 +163,15 @@ export interface EventPayloads {
   'attempt.failed': { attemptId: string; error: StepError; durationMs: number; costUsd?: number; usage?: TokenUsage };
   /**
    * One tool call an `agent` attempt made, in call order, written just before the attempt's
-   * outcome in the same append (see `toolCallEvents`). A record: the conductor decides nothing on it.
+   * outcome in the same append (see `outcomeEvents`). A record: the conductor decides nothing on it.
    */
   'attempt.tool_called': { attemptId: string } & ToolCallRecord;
+  /**
+   * One wait of an `llm` or `agent` attempt's model call for a provider limit, written with the
+   * attempt's outcome, before its tool calls (see `outcomeEvents`). A record: the conductor
+   * decides nothing on it.
+   */
+  'attempt.held': { attemptId: string } & AttemptHold;
   'attempt.abandoned': { attemptId: string; reason: string };
   /** A person's answer to a pending decision: approve (pass the gate, confirm, retry the escalated step), deny, or supply the step's output. */
   'decision.made': {
@@ -312,6 +339,7 @@ export const SIGNAL_TYPES: ReadonlySet<EventType> = new Set<EventType>([
   'attempt.failed',
   'attempt.abandoned',
   'attempt.tool_called',
+  'attempt.held',
   'decision.made',
   'signal.received',
   'run.paused',

@@ -1,5 +1,5 @@
 import { DecisionKind, decisionId } from './decision-id.js';
-import type { ArtifactRef, BatonEvent, EventOf, TokenUsage } from './events.js';
+import type { ArtifactRef, AttemptHold, BatonEvent, EventOf, TokenUsage } from './events.js';
 import { recordOutcome, setCircuit } from './circuits.js';
 import { evolveGovernance } from './governance/evolve-governance.js';
 import {
@@ -34,6 +34,8 @@ export function evolve(state: RunState | undefined, event: TimedEvent): RunState
     case 'run.divergence_accepted':
     case 'attempt.tool_called':
       return state;
+    case 'attempt.held':
+      return recordHold(state, event.data);
     case 'step.skipped':
       return settleStep(state, stepOf(state, event.data.step), 'skipped');
     case 'step.routed':
@@ -316,5 +318,19 @@ function cancel(state: RunState, attemptId: string): RunState {
   if (instance.role !== 'compensate') stepOf(state, instance.step).running -= 1;
   state.pending.delete(decisionId(DecisionKind.human, key));
   instance.status = 'cancelled';
+  return state;
+}
+
+/**
+ * Keeps a provider-limit wait on its step, for status: a record only, the conductor decides
+ * nothing on it. The hold is written before its attempt's outcome, so the attempt is in flight;
+ * one that is not (a stale attempt's late report) is not the step's any more.
+ */
+function recordHold(state: RunState, data: { attemptId: string } & AttemptHold): RunState {
+  const key = state.inflight.get(data.attemptId);
+  if (key === undefined) return state;
+  const { attemptId: _attempt, ...hold } = data;
+  const step = instanceOf(state, key).step;
+  state.stepHolds.set(step, { times: (state.stepHolds.get(step)?.times ?? 0) + 1, last: hold });
   return state;
 }

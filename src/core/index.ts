@@ -21,6 +21,8 @@ export {
   type ReportedCandidate,
   type TokenUsage,
   type ToolCallRecord,
+  type AttemptHold,
+  type LimitName,
 } from './events.js';
 export {
   BatonError,
@@ -61,7 +63,23 @@ export { llmCost, llmTokenBounds } from './llm-worst-case.js';
 export { agentMaxSteps, agentModel } from './agent-worst-case.js';
 export { narrowTools, stepToolsOf } from './step-tools.js';
 export { stepToolIssues } from './plan/step-tool-issues.js';
-export { toolCallEvents, type ReportedOutcome } from './tool-calls.js';
+export { outcomeEvents, type ReportedOutcome } from './tool-calls.js';
+export {
+  admitLease,
+  describeHold,
+  leaseIsSpent,
+  LIMIT_NAMES,
+  LIMIT_WINDOW_MS,
+  limitKeyOf,
+  limitLoad,
+  limitLoads,
+  ProviderLimit,
+  ProviderLimits,
+  reservedTokens,
+  type LeaseUse,
+  type LeaseVerdict,
+  type LimitLoad,
+} from './provider-limits.js';
 export { addTokens, runTokens } from './token-usage.js';
 export {
   awaitsPerson,

@@ -1,6 +1,7 @@
 import type {
   AgentStatus,
   ArtifactRef,
+  AttemptHold,
   AttemptRole,
   EscalationRetry,
   HandoffParty,
@@ -14,6 +15,7 @@ import type { Json, JsonObject } from './json.js';
 import { dependentsIndex, joinRule, type JoinRule } from './plan/graph.js';
 import type { Plan, Step } from './plan/schema.js';
 import type { CapabilityDescriptor } from './registry.js';
+import type { ProviderLimits } from './provider-limits.js';
 import { durationToMs } from './plan/duration.js';
 
 /** A run ends succeeded, failed, denied (a person said no), aborted (an operator stopped it) or timed_out (its deadline passed). */
@@ -153,6 +155,8 @@ export interface RunState {
   planHash: string;
   inputs: JsonObject;
   registry: Record<string, CapabilityDescriptor>;
+  /** The provider limits recorded in `run.created` (absent: none, as in runs created before they existed). */
+  limits?: ProviderLimits;
   createdAt: string;
   endedAt: string | null;
   status: RunStatus;
@@ -199,6 +203,8 @@ export interface RunState {
   stepSpend: Map<string, number>;
   /** step -> tokens its attempts' model calls used, summed (only steps that called a model). */
   stepTokens: Map<string, TokenUsage>;
+  /** step -> how often its model calls waited for a provider limit, and the latest wait (only steps that waited). */
+  stepHolds: Map<string, { times: number; last: AttemptHold }>;
   pending: Map<string, PendingDecision>;
   /** Decisions a person approved (`confirm:deploy`, `gate:execution`): they let the conductor through once. */
   approvals: Map<string, { by: Principal; comment: string | null }>;
@@ -306,6 +312,7 @@ export function createRunState(args: {
   planHash: string;
   inputs: JsonObject;
   registry: Record<string, CapabilityDescriptor>;
+  limits?: ProviderLimits;
 }): RunState {
   const steps: Record<string, StepState> = {};
   const ready = new Set<string>();
@@ -346,6 +353,7 @@ export function createRunState(args: {
     planHash: args.planHash,
     inputs: args.inputs,
     registry: args.registry,
+    ...(args.limits !== undefined && { limits: args.limits }),
     createdAt: args.at,
     endedAt: null,
     status: 'running',
@@ -377,6 +385,7 @@ export function createRunState(args: {
     revoked: [],
     stepSpend: new Map(),
     stepTokens: new Map(),
+    stepHolds: new Map(),
     pending: new Map(),
     approvals: new Map(),
     denials: [],

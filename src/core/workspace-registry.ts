@@ -2,11 +2,12 @@ import { z } from 'zod';
 import { PlanError, type PlanIssue } from './errors.js';
 import { locateAll, readYamlDocument, zodIssuesToPlanIssues } from './plan/parse.js';
 import { CapabilityId, CapabilityKind, PlanCapability, type Plan } from './plan/schema.js';
+import { limitIssues, ProviderLimits } from './provider-limits.js';
 
 /**
  * The workspace registry (`baton.yaml`): the capabilities an operator declares once for every
- * plan of the workspace, and what a plan may still declare itself. `limits` (provider limits)
- * is refused by name until it is enforced: a limit accepted and ignored would be worse than none.
+ * plan of the workspace, what a plan may still declare itself, and the provider limits every
+ * run in the store shares (`limits:`, core/provider-limits.ts).
  */
 export const WorkspaceRegistry = z
   .strictObject({
@@ -18,15 +19,13 @@ export const WorkspaceRegistry = z
         may_declare: z.array(CapabilityKind),
       })
       .optional(),
-    limits: z.unknown().optional(),
+    /** Per limit key (a provider, or a capability's `limit:`): calls in flight, requests and tokens per minute. */
+    limits: ProviderLimits.optional(),
   })
   .superRefine((registry, context) => {
-    if (registry.limits !== undefined)
-      context.addIssue({
-        code: 'custom',
-        path: ['limits'],
-        message: 'provider limits are not supported yet: remove `limits:` (nothing would enforce them)',
-      });
+    if (registry.limits === undefined) return;
+    for (const issue of limitIssues(registry.limits, registry.capabilities ?? {}))
+      context.addIssue({ code: 'custom', ...issue });
   });
 
 export type WorkspaceRegistry = z.infer<typeof WorkspaceRegistry>;
@@ -89,6 +88,7 @@ export interface RecordedRegistry {
   registryHash: string;
   registryCapabilities: string[];
   mayDeclare?: CapabilityKind[];
+  limits?: ProviderLimits;
 }
 
 /**
@@ -102,6 +102,7 @@ export function recordRegistry(hash: string, registry: WorkspaceRegistry): Recor
     registryHash: hash,
     registryCapabilities: Object.keys(registry.capabilities ?? {}),
     ...(registry.plans && { mayDeclare: registry.plans.may_declare }),
+    ...(registry.limits && { limits: registry.limits }),
   };
 }
 
@@ -117,7 +118,11 @@ export function recordedRegistry(created: { plan: Plan } & Partial<RecordedRegis
   const capabilities = Object.fromEntries(
     (created.registryCapabilities ?? []).flatMap((id) => (declared[id] ? [[id, declared[id]]] : [])),
   );
-  return { capabilities, ...(created.mayDeclare && { plans: { may_declare: created.mayDeclare } }) };
+  return {
+    capabilities,
+    ...(created.mayDeclare && { plans: { may_declare: created.mayDeclare } }),
+    ...(created.limits && { limits: created.limits }),
+  };
 }
 
 /**

@@ -38,6 +38,12 @@ export interface BatonOptions {
    * and what plans may declare themselves. Default none: plans declare their own.
    */
   registry?: LoadedRegistry;
+  /**
+   * How long a model call counts against the registry's per-minute provider limits after it
+   * ends, in ms (default 60,000: they are per minute). Benchmarks and tests shorten it to
+   * see a limit work in seconds; every process sharing a store should use the same.
+   */
+  limitWindowMs?: number;
 }
 
 export interface WorkOptions {

@@ -5,6 +5,7 @@ import {
   checkPlan,
   ConflictError,
   describeCapability,
+  LIMIT_WINDOW_MS,
   ErrorCode,
   NotFoundError,
   parsePlan,
@@ -42,7 +43,7 @@ import {
   type Store,
 } from '../store/index.js';
 import { ApiTokens } from './api-tokens.js';
-import { capabilityRegistry, type CapabilityRegistryView } from './capability-registry.js';
+import { capabilityRegistry, registryLimits, type CapabilityRegistryView } from './capability-registry.js';
 import { ArtifactStore, type RunVerdict } from './artifacts/index.js';
 import { completeObjective, readContext, recordContextEntry, type WorkspaceContext } from './context.js';
 import type { HandoffReport, HandoffRequest } from './handoff.js';
@@ -56,6 +57,7 @@ import { refuseRegistryBreaches, registryWith } from './workspace-plan.js';
 import { LEASE_MS, RunDriver, type RunDriverOptions } from './run-driver.js';
 import { RunAdopter, type RunAdopterOptions } from './run-adopter.js';
 import { RunContexts } from './run-contexts.js';
+import type { ProviderLimitOptions } from './provider-gate.js';
 import { Worker } from './worker.js';
 import * as operator from './operator.js';
 import { OperatorCommands } from './operator-commands.js';
@@ -127,6 +129,7 @@ export class Baton {
       distributed?: boolean;
       leaseMs?: number;
       workspace?: LoadedRegistry;
+      limitWindowMs?: number;
     },
   ) {
     this.artifacts = options.artifacts ?? new ArtifactStore(artifactsRoot(workspaceHome()));
@@ -184,7 +187,12 @@ export class Baton {
     const workspace = Object.entries(this.workspace?.registry.capabilities ?? {}).map(([id, capability]) =>
       describeCapability(id, capability),
     );
-    return capabilityRegistry(this.store, this.registered(), options.recentRuns ?? 20, workspace);
+    return capabilityRegistry(this.store, this.registered(), options.recentRuns ?? 20, workspace, {
+      ...registryLimits(this.workspace?.registry),
+      leases: this.store,
+      now: this.options.now(),
+      windowMs: this.options.limitWindowMs ?? LIMIT_WINDOW_MS,
+    });
   }
 
   /**
@@ -327,6 +335,7 @@ export class Baton {
       runnerFor: (id, plan) => this.runnerFor(id, plan),
       artifacts: this.artifacts,
       now: this.options.now,
+      providerLimits: this.providerLimits,
       ...(options.log && { log: options.log }),
     });
     await worker.start();
@@ -584,7 +593,14 @@ export class Baton {
       functions: [...this.functions.keys()],
       leaseMs: this.leaseMs,
       onPartial: (partial) => this.partials.publish(partial),
+      providerLimits: this.providerLimits,
     };
+  }
+
+  /** Where this process's model calls take their provider leases: the store every run shares. */
+  private get providerLimits(): ProviderLimitOptions {
+    const windowMs = this.options.limitWindowMs;
+    return { leases: this.store, ...(windowMs !== undefined && { windowMs }) };
   }
 
   /** The runners a plan's capabilities get from their kinds (commands), made once per plan. */
@@ -767,5 +783,6 @@ export async function createBaton(options: BatonOptions = {}): Promise<Baton> {
     ...(options.distributed !== undefined && { distributed: options.distributed }),
     ...(options.leaseMs !== undefined && { leaseMs: options.leaseMs }),
     ...(options.registry !== undefined && { workspace: options.registry }),
+    ...(options.limitWindowMs !== undefined && { limitWindowMs: options.limitWindowMs }),
   });
 }

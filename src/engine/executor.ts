@@ -3,7 +3,9 @@ import {
   stepScope,
   stepToolsOf,
   type JsonObject,
+  type AttemptHold,
   type Plan,
+  type ProviderLimits,
   type StepError,
   type TokenUsage,
   type ToolCallRecord,
@@ -14,11 +16,16 @@ import { AttemptScratch, type ArtifactStore } from './artifacts/index.js';
 import { redact, secretNames, secretValues, type Secret } from './secrets/index.js';
 import { setLongTimeout } from './long-timeout.js';
 import { PartialThrottle } from './partial-throttle.js';
+import { AttemptLimitGate, KeyTurns, LeaseReleases, type ProviderLimitOptions } from './provider-gate.js';
 
-/** What an attempt needs from its run: the plan revision it was dispatched under, and the run's inputs. */
+/**
+ * What an attempt needs from its run: the plan revision it was dispatched under, the run's
+ * inputs, and the provider limits it was admitted under (`run.created`), if any.
+ */
 export interface RunContext {
   plan: Plan;
   inputs: JsonObject;
+  limits?: ProviderLimits | undefined;
 }
 
 /** How attempts are run, by an engine's executor or a worker's alike: the options both pass through. */
@@ -29,6 +36,8 @@ export interface ExecutionOptions {
   /** Where attempts' artifacts are stored; each attempt gets its own directory under it. */
   artifacts: ArtifactStore;
   now(): number;
+  /** Where model calls take their provider leases; absent: runs' `limits` are not enforced here (tests of other parts). */
+  providerLimits?: ProviderLimitOptions;
 }
 
 export interface ExecutorOptions extends ExecutionOptions {
@@ -68,6 +77,11 @@ function toolCallsOf(files: AttemptScratch): { toolCalls?: ToolCallRecord[] } {
   return calls.length === 0 ? {} : { toolCalls: [...calls] };
 }
 
+/** The waits for provider limits an attempt's model calls went through, as the optional `holds` of its outcome. */
+function holdsOf(gate: AttemptLimitGate | undefined): { holds?: AttemptHold[] } {
+  return gate === undefined || gate.holds.length === 0 ? {} : { holds: [...gate.holds] };
+}
+
 function describeTimeout(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
 }
@@ -83,6 +97,10 @@ export class Executor {
   private idleWaiters: (() => void)[] = [];
   /** The variables the secret patterns name, as the process was when this executor started. */
   private readonly secretNames = secretNames(process.env);
+  /** Wakes this executor's attempts held by a provider limit when one of its leases is released. */
+  private readonly leaseReleases = new LeaseReleases();
+  /** This executor's model calls on each limit key, in the order they asked. */
+  private readonly keyTurns = new KeyTurns();
 
   constructor(private readonly options: ExecutorOptions) {}
 
@@ -157,6 +175,7 @@ export class Executor {
     let costUsd: number | undefined;
     let plan: Plan | undefined;
     let partials: PartialThrottle | undefined;
+    let gate: AttemptLimitGate | undefined;
     try {
       const run = await this.options.runOf(item);
       plan = run.plan;
@@ -169,6 +188,7 @@ export class Executor {
         });
       const throttle = this.partialThrottle(running, run.plan);
       partials = throttle;
+      gate = this.limitGate(item, run, controller.signal);
       const output = await runner.invoke({
         runId: item.runId,
         step: item.step,
@@ -182,6 +202,7 @@ export class Executor {
         signal: controller.signal,
         files,
         ...(throttle && { reportPartial: (text: string) => throttle.offer(text) }),
+        ...(gate && { limits: gate }),
       });
       const durationMs = this.options.now() - started;
       costUsd = await files.cost();
@@ -197,6 +218,7 @@ export class Executor {
           ...usageOf(files),
           ...(artifacts.length > 0 && { artifacts }),
         },
+        ...holdsOf(gate),
         ...toolCallsOf(files),
       };
     } catch (error) {
@@ -217,6 +239,7 @@ export class Executor {
           ...(costUsd !== undefined && { costUsd }),
           ...usageOf(files),
         },
+        ...holdsOf(gate),
         ...toolCallsOf(files),
       };
     } finally {
@@ -232,6 +255,21 @@ export class Executor {
     if (!running.dropped) this.options.report(item, outcome);
     this.pump();
     this.notifyIdle();
+  }
+
+  /** The attempt's gate to its run's provider limits; undefined when the run has none or this process enforces none. */
+  private limitGate(item: WorkItem, run: RunContext, signal: AbortSignal): AttemptLimitGate | undefined {
+    const { providerLimits, now } = this.options;
+    if (run.limits === undefined || providerLimits === undefined) return undefined;
+    return new AttemptLimitGate({
+      ...providerLimits,
+      limits: run.limits,
+      holder: `${item.runId}/${item.attemptId}`,
+      signal,
+      releases: this.leaseReleases,
+      turns: this.keyTurns,
+      now,
+    });
   }
 
   /** The attempt's partial-output channel, redacted as its outcome will be; undefined when no one follows. */

@@ -51,7 +51,13 @@ export {
   TOKEN_PREFIX,
   type Authentication,
 } from './api-tokens.js';
-export { capabilityRegistry, type CapabilityRegistryView, type KnownCapability } from './capability-registry.js';
+export {
+  capabilityRegistry,
+  registryLimits,
+  type CapabilityRegistryView,
+  type KnownCapability,
+  type ProviderLimitView,
+} from './capability-registry.js';
 export { parseUntil } from './until.js';
 export { hostCapabilities, requirePlanScope, scopeForPlan, type PlanAction } from './plan-scope.js';
 export { type WorkspaceVerdict } from './workspace-anchors.js';

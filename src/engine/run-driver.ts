@@ -186,7 +186,12 @@ export class RunDriver {
       artifacts: options.artifacts,
       now: options.now,
       // The plan in force: an attempt of an earlier revision is being cancelled by the conductor anyway.
-      runOf: (): RunContext => ({ plan: this.state.plan, inputs: this.state.inputs as JsonObject }),
+      runOf: (): RunContext => ({
+        plan: this.state.plan,
+        inputs: this.state.inputs as JsonObject,
+        limits: this.state.limits,
+      }),
+      ...(options.providerLimits && { providerLimits: options.providerLimits }),
       ...(options.onPartial && { partial: partialOf(options.onPartial) }),
     };
     if (options.distributed !== true) {

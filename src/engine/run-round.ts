@@ -1,4 +1,4 @@
-import { conduct, evolve, toolCallEvents, type BatonEvent, type LedgerEvent, type RunState } from '../core/index.js';
+import { conduct, evolve, outcomeEvents, type BatonEvent, type LedgerEvent, type RunState } from '../core/index.js';
 import { chainEvents, EMPTY_HEAD, type ChainHead } from '../ledger/index.js';
 import type { AppendBatch, WorkItem } from '../store/index.js';
 import { workItemOf } from './work-item.js';
@@ -36,7 +36,7 @@ export interface PlannedRound {
  * `conduct` does: the caller reloads it from the ledger if the append fails), lets the
  * conductor decide to a fixpoint, and says what to append and which work to start or stop.
  * Signals go first, so the ledger says what the conductor saw before what it decided; an
- * outcome's tool calls go just before it (`toolCallEvents`). Returns
+ * outcome's tool calls go just before it (`outcomeEvents`). Returns
  * null when there is nothing to append.
  * @example
  * const round = planRound(state, head, inbox.splice(0), now, { claim: null, lapsed: new Set() });
@@ -50,7 +50,7 @@ export function planRound(
   rules: RoundRules,
 ): PlannedRound | null {
   const at = new Date(now).toISOString();
-  const recorded = signals.flatMap(toolCallEvents);
+  const recorded = signals.flatMap(outcomeEvents);
   for (const signal of recorded) evolve(state, { ...signal, at });
   const decisions = (rules.conductor ?? conduct)(state, { now });
   if (recorded.length === 0 && decisions.length === 0) return null;

@@ -1,4 +1,4 @@
-import { runTokens, type Json, type RunState, type TokenUsage } from '../core/index.js';
+import { runTokens, type AttemptHold, type Json, type RunState, type TokenUsage } from '../core/index.js';
 import { pendingWithAnswers, type PipelinePending } from '../ledger/index.js';
 import type { LedgerStore, RunRecord } from '../store/index.js';
 import { loadVerifiedRun } from './load-run.js';
@@ -15,6 +15,8 @@ export interface StepRow {
   output: Json;
   /** What its attempts' model calls used, summed; absent for a step that called none. */
   tokens?: TokenUsage;
+  /** How often its model calls waited for a provider limit, and the latest wait; absent when none did. */
+  held?: { times: number; last: AttemptHold };
 }
 
 /** A run at a glance: the shape of `baton status RUN --json` and `GET /v1/runs/:id`. */
@@ -47,6 +49,7 @@ export function stepRows(state: RunState): StepRow[] {
     error: step.error?.message ?? null,
     output: step.status === 'succeeded' ? step.output : null,
     ...tokensOf(state.stepTokens.get(step.id)),
+    ...(state.stepHolds.has(step.id) && { held: state.stepHolds.get(step.id) }),
   }));
 }
 

@@ -7,6 +7,8 @@ export {
   type LedgerStore,
   type ListRunsQuery,
   type PositionedEvent,
+  type ProviderLease,
+  type ProviderLeases,
   type RunLock,
   type RunLocks,
   type RunOwner,

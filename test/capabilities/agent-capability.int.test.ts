@@ -7,6 +7,8 @@ import { argumentsHash } from '../../src/capabilities/agent/agent-tool-calls.js'
 import { agentRunner } from '../../src/capabilities/agent/agent-capability.js';
 import { AbortReason, CapabilityFailure, type AttemptFiles, type Invocation } from '../../src/capabilities/index.js';
 import type { AgentCapability, Json, TokenUsage, ToolCallRecord } from '../../src/core/index.js';
+import { AttemptLimitGate, KeyTurns, LeaseReleases } from '../../src/engine/provider-gate.js';
+import { SqliteStore } from '../../src/store/index.js';
 
 const BIN = join(import.meta.dirname, '../../node_modules/.bin');
 type GenerateResult = Awaited<ReturnType<MockLanguageModelV3['doGenerate']>>;
@@ -290,5 +292,36 @@ describe('agent runner (AI SDK mock model, reference MCP servers over stdio)', (
     expect(failure.message).toContain('MCP server files');
     expect(model.doGenerateCalls).toHaveLength(0);
     expect(reported.toolCalls).toEqual([]);
+  });
+});
+
+describe('agent runner under provider limits', () => {
+  it('takes a lease for each model call of its loop and releases it with the tokens that call used', async () => {
+    const store = new SqliteStore(join(dir, 'limits.db'));
+    try {
+      const model = scripted([
+        () => callTools([{ name: 'files__read_text_file', args: { path: notes } }], usage(300, 30)),
+        () => answer('tangerine', usage(400, 10)),
+      ]);
+      const { invocation } = invocationOf({ file: notes });
+      const gate = new AttemptLimitGate({
+        leases: store,
+        limits: { research: { concurrent: 1, tokens_per_minute: 100_000 } },
+        holder: 'run_1/a1',
+        signal: invocation.signal,
+        releases: new LeaseReleases(),
+        turns: new KeyTurns(),
+        now: Date.now,
+      });
+      const runner = agentRunner('researcher', filesAgent({ limit: 'research' }), undefined, () => model);
+      await expect(runner.invoke({ ...invocation, limits: gate })).resolves.toBe('tangerine');
+      // Two model calls, one lease each, corrected to 330 and 410 tokens; neither waited (one at a time).
+      expect(await store.providerLoads(Date.now(), 60_000)).toEqual({
+        research: { inFlight: 0, requests: 2, tokens: 740 },
+      });
+      expect(gate.holds).toEqual([]);
+    } finally {
+      await store.close();
+    }
   });
 });

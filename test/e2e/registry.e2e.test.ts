@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createBaton } from '../../src/engine/index.js';
@@ -62,11 +62,42 @@ describe('the workspace registry through the CLI', () => {
     expect(missing.stderr).toContain('cannot read registry file nowhere.yaml: no such file');
   });
 
-  it('refuses provider limits as not supported yet rather than ignore them', () => {
+  it('reads the provider limits docs/registry.md shows, and lists them with the example registry', () => {
+    const doc = readFileSync(join(ROOT, 'docs/registry.md'), 'utf8');
+    const blocks = [...doc.matchAll(/```yaml\n([\s\S]*?)```/g)]
+      .map((match) => match[1]!)
+      .filter((b) => b.includes('limits:'));
+    expect(blocks.length).toBeGreaterThan(0);
+    for (const block of blocks) {
+      const dir = tempDir();
+      writeFileSync(join(dir, 'baton.yaml'), block);
+      const listed = baton(['capabilities', '--json'], { home: tempDir(), cwd: dir });
+      expect(listed.code, listed.stderr).toBe(0);
+      expect((JSON.parse(listed.stdout) as { limits: unknown[] }).limits).toEqual([
+        {
+          key: 'openai',
+          concurrent: 8,
+          requests_per_minute: 500,
+          tokens_per_minute: 200_000,
+          load: { inFlight: 0, requests: 0, tokens: 0 },
+          capabilities: [],
+        },
+      ]);
+    }
+    // The example registry the block is abridged from says the same.
+    const example = baton(['capabilities', '--json'], { home: tempDir(), cwd: EXAMPLE });
+    expect((JSON.parse(example.stdout) as { limits: { key: string }[] }).limits.map((limit) => limit.key)).toEqual([
+      'openai',
+    ]);
+  });
+
+  it('refuses a provider limit it could not enforce, saying where and what is valid', () => {
     const dir = tempDir();
-    writeFileSync(join(dir, 'baton.yaml'), 'capabilities: {}\nlimits:\n  openai: { requests_per_minute: 60 }\n');
+    writeFileSync(join(dir, 'baton.yaml'), 'capabilities: {}\nlimits:\n  openai: { requests_per_minit: 60 }\n');
     const result = baton(['validate', join(ROOT, 'examples/patterns/sequence.yaml')], { home: tempDir(), cwd: dir });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('baton.yaml:3:3 limits: provider limits are not supported yet');
+    expect(result.stderr).toContain(
+      'limits.openai.requests_per_minit: unknown limit "requests_per_minit": a limit key takes concurrent, requests_per_minute, tokens_per_minute',
+    );
   });
 });

@@ -1,5 +1,6 @@
 import type { Store } from '../../src/store/index.js';
 import { describeLedgerStore } from './conformance/ledger-store.js';
+import { describeProviderLeases } from './conformance/provider-leases.js';
 import { describeRunLocks } from './conformance/run-locks.js';
 import { describeStoreNotices } from './conformance/store-notices.js';
 import { describeWorkQueue } from './conformance/work-queue.js';
@@ -17,4 +18,5 @@ export function describeStore(name: string, makeStore: () => Promise<Store>): vo
   describeRunLocks(name, makeStore);
   describeStoreNotices(name, makeStore);
   describeWorkspaceStore(name, makeStore);
+  describeProviderLeases(name, makeStore);
 }

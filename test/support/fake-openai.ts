@@ -15,11 +15,15 @@ export interface FakeReply {
   deltas?: string[];
   /** Streamed, the pause before each piece after the first, as a model writing slowly (ms). */
   delayMs?: number;
+  /** Not streamed, how long the model takes before it answers (ms). */
+  latencyMs?: number;
 }
 
 /** One request as the fake saw it. */
 export interface FakeRequest {
   path: string;
+  /** When the request's body had arrived (ms since the epoch): what a provider's per-minute limits count by. */
+  at: number;
   headers: IncomingHttpHeaders;
   body: { model?: string; stream?: boolean; messages?: { role: string; content: unknown }[]; [key: string]: unknown };
 }
@@ -104,7 +108,7 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
     request.on('data', (part: Buffer) => parts.push(part));
     request.on('end', () => {
       const body = JSON.parse(Buffer.concat(parts).toString('utf8') || '{}') as FakeRequest['body'];
-      requests.push({ path: request.url ?? '', headers: request.headers, body });
+      requests.push({ path: request.url ?? '', at: Date.now(), headers: request.headers, body });
       // Requests in parallel (consensus votes) arrive in any order: a model's own queue answers it whatever the order.
       const own = byModel.get(body.model ?? '') ?? queue;
       const reply = (own.length > 1 ? own.shift() : own[0]) ?? {};
@@ -126,8 +130,12 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
         void writeSlowly(response, chunks(model, reply, options?.include_usage === true), reply.delayMs ?? 0);
         return;
       }
-      response.writeHead(200, { 'content-type': 'application/json', ...reply.headers });
-      response.end(JSON.stringify(completion(model, reply)));
+      const answer = (): void => {
+        response.writeHead(200, { 'content-type': 'application/json', ...reply.headers });
+        response.end(JSON.stringify(completion(model, reply)));
+      };
+      if (reply.latencyMs === undefined) answer();
+      else setTimeout(answer, reply.latencyMs);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

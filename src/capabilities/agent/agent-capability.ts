@@ -6,6 +6,7 @@ import {
   agentMaxSteps,
   agentModel,
   argumentOutsideScope,
+  limitKeyOf,
   llmCost,
   llmTokenBounds,
   narrowTools,
@@ -147,6 +148,7 @@ async function runAgent(
   const stepTools = invocation.tools ?? null;
   const config = narrowedConfig(id, declared, stepTools);
   const modelConfig = agentModel(config);
+  const limitKey = limitKeyOf(config) as string;
   const name = `${config.provider} ${config.model}`;
   const maxSteps = agentMaxSteps(config);
   const { maxInputTokens, maxOutputTokens } = llmTokenBounds(modelConfig);
@@ -183,11 +185,20 @@ async function runAgent(
     model: asModelV3(makeModel(modelConfig, apiKeyOf(modelConfig))),
     middleware: {
       specificationVersion: 'v3',
+      // Each model call of the loop takes its own room under the provider limits, and gives it
+      // back with what it used before the tools it asked for run.
       wrapGenerate: async ({ doGenerate }) => {
-        const result = await doGenerate();
-        used = addTokens(used, stepTokens(result.usage));
-        modelCalls += 1;
-        return result;
+        const release = await invocation.limits?.admit(limitKey, maxInputTokens + maxOutputTokens);
+        let tokens: TokenUsage | undefined;
+        try {
+          const result = await doGenerate();
+          tokens = stepTokens(result.usage);
+          used = addTokens(used, tokens);
+          modelCalls += 1;
+          return result;
+        } finally {
+          await release?.(tokens && tokens.inputTokens + tokens.outputTokens);
+        }
       },
     },
   });

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Json, JsonObject, LlmCapability, Plan } from '../../core/index.js';
 import {
   argumentOutsideScope,
+  limitKeyOf,
   llmCost,
   llmTokenBounds,
   numberInputs,
@@ -122,9 +123,11 @@ async function callModel(
       retryable: false,
     });
   checkScope(config, invocation.scope);
+  let usedTokens: number | undefined;
   const settle = (usage: LanguageModelUsage | undefined): void => {
     const tokens = tokenUsage(usage);
     if (tokens === undefined) return; // nothing reported: the ledger charges the reserved worst case
+    usedTokens = tokens.inputTokens + tokens.outputTokens;
     invocation.files.reportUsage(tokens);
     const cost = llmCost(config, tokens);
     if (cost !== undefined) invocation.files.reportCost(cost);
@@ -138,7 +141,11 @@ async function callModel(
     maxRetries: 0,
     abortSignal: invocation.signal,
   };
+  let release: ((usedTokens: number | undefined) => Promise<void>) | undefined;
   try {
+    // Room under the provider limits last, once nothing else can refuse the call: the reserve is
+    // the call's bounds, and the release corrects it to what the provider reports.
+    release = await invocation.limits?.admit(limitKeyOf(config) as string, maxInputTokens + maxOutputTokens);
     const output =
       config.output_schema === undefined ? undefined : Output.object({ schema: answerSchema(config.output_schema) });
     const result =
@@ -164,5 +171,7 @@ async function callModel(
     if (!(error instanceof CapabilityFailure) && error instanceof Error && 'usage' in error)
       settle((error as { usage?: LanguageModelUsage }).usage);
     throw llmFailure(error, name, invocation.signal);
+  } finally {
+    await release?.(usedTokens);
   }
 }

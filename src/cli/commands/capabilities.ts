@@ -1,6 +1,12 @@
 import type { Command } from 'commander';
 import { describeCapability } from '../../core/index.js';
-import { capabilityRegistry, type CapabilityRegistryView, type LoadedRegistry } from '../../engine/index.js';
+import {
+  capabilityRegistry,
+  registryLimits,
+  type CapabilityRegistryView,
+  type LoadedRegistry,
+  type ProviderLimitView,
+} from '../../engine/index.js';
 import { badInput, cliRegistry, withBaton, workspaceExists, type GlobalOptions } from '../context.js';
 import { paint, printJson, table } from '../format.js';
 
@@ -22,7 +28,7 @@ function printView(view: CapabilityRegistryView, workspace: LoadedRegistry | und
     out.write('no capabilities\n');
     return;
   }
-  const rows = view.capabilities.map(({ descriptor, source, health }) => [
+  const rows = view.capabilities.map(({ descriptor, source, health, limit }) => [
     descriptor.id,
     descriptor.kind,
     Object.entries(descriptor.skills)
@@ -31,11 +37,31 @@ function printView(view: CapabilityRegistryView, workspace: LoadedRegistry | und
     descriptor.costUsd === undefined ? '-' : `$${descriptor.costUsd}`,
     source,
     `${health.status} (${health.succeeded} ok, ${health.failed} failed)`,
+    limit ?? '-',
   ]);
   out.write(
-    `${table([['id', 'kind', 'skills', 'cost', 'declared by', 'health'].map((h) => s('bold', h)), ...rows])}\n`,
+    `${table([['id', 'kind', 'skills', 'cost', 'declared by', 'health', 'limit'].map((h) => s('bold', h)), ...rows])}\n`,
   );
   out.write(`health over the newest ${view.runsRead} run${view.runsRead === 1 ? '' : 's'}\n`);
+  if (view.limits.length === 0) return;
+  out.write(`\nprovider limits, shared by every run in the store (load now, across them all):\n`);
+  const limitRows = view.limits.map((limit) => [
+    limit.key,
+    limitTerms(limit),
+    `${limit.load.inFlight} in flight, ${limit.load.requests} requests and ${limit.load.tokens} tokens in the window`,
+    limit.capabilities.join(', ') || '-',
+  ]);
+  out.write(`${table([['key', 'limits', 'load', 'used by'].map((h) => s('bold', h)), ...limitRows])}\n`);
+}
+
+function limitTerms(limit: ProviderLimitView): string {
+  return [
+    limit.concurrent !== undefined && `${limit.concurrent} at once`,
+    limit.requests_per_minute !== undefined && `${limit.requests_per_minute} requests/min`,
+    limit.tokens_per_minute !== undefined && `${limit.tokens_per_minute} tokens/min`,
+  ]
+    .filter((term) => term !== false)
+    .join(', ');
 }
 
 function policyOf(workspace: LoadedRegistry): string {
@@ -44,11 +70,13 @@ function policyOf(workspace: LoadedRegistry): string {
   return `; plans may declare ${allowed.length === 0 ? 'no capabilities' : `only ${allowed.join(', ')}`}`;
 }
 
-/** `baton capabilities`: the workspace registry's capabilities and the recent runs' plans', with health. */
+/** `baton capabilities`: the workspace registry's capabilities and the recent runs' plans', with health and provider limits. */
 export function registerCapabilities(program: Command, globals: () => GlobalOptions): void {
   program
     .command('capabilities')
-    .description('list the capabilities of the workspace registry and of recent runs, with their health')
+    .description(
+      'list the capabilities of the workspace registry and of recent runs, with their health, and the provider limits with their load',
+    )
     .option('--runs <n>', 'how many of the newest runs to read for health (default 20)', (value) => Number(value), 20)
     .option('--json', 'print as JSON')
     .action(async (local: { runs: number; json?: boolean }) => {
@@ -61,7 +89,11 @@ export function registerCapabilities(program: Command, globals: () => GlobalOpti
         ? await withBaton({ ...options, existing: true, workspace }, (baton) =>
             baton.capabilityRegistry({ recentRuns: options.runs }),
           )
-        : await capabilityRegistry(undefined, [], 0, workspaceDescriptors(workspace));
+        : await capabilityRegistry(undefined, [], 0, workspaceDescriptors(workspace), {
+            ...registryLimits(workspace?.registry),
+            now: Date.now(),
+            windowMs: 0,
+          });
       if (options.json)
         printJson({
           registry: workspace

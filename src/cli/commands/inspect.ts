@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { planJsonSchema } from '../../core/index.js';
+import { describeHold, planJsonSchema } from '../../core/index.js';
 import {
   loadPlanFile,
   runView,
@@ -79,7 +79,7 @@ function printRoute(s: ReturnType<typeof paint>, entry: RoutingEntry): void {
   const attempts = entry.attempts
     .map(
       (a) =>
-        `${a.attemptId} ${a.outcome}${a.durationMs !== null ? ` ${a.durationMs}ms` : ''}${a.usage ? ` ${formatTokens(a.usage)}` : ''}${a.costUsd !== undefined ? ` $${roundUsd(a.costUsd)}` : ''}`,
+        `${a.attemptId} ${a.outcome}${a.durationMs !== null ? ` ${a.durationMs}ms` : ''}${a.usage ? ` ${formatTokens(a.usage)}` : ''}${a.costUsd !== undefined ? ` $${roundUsd(a.costUsd)}` : ''}${(a.holds ?? []).map((hold) => ` (${describeHold(hold)})`).join('')}`,
     )
     .join(', ');
   const outcome =
@@ -215,6 +215,12 @@ export function registerInspect(program: Command, globals: () => GlobalOptions):
         process.stdout.write(
           `${table([['STEP', 'STATUS', 'CAPABILITY', 'ATTEMPTS', ...(view.tokens ? ['TOKENS'] : []), 'ERROR'], ...steps.map((r) => [r.step, r.status, r.capability ?? '-', String(r.attempts), ...tokens(r), r.error ?? ''])])}\n`,
         );
+        // Why a step waited: a provider limit shared with every run in the store held its model calls.
+        for (const row of steps)
+          if (row.held)
+            process.stdout.write(
+              `  ${s('yellow', row.step)}: ${describeHold(row.held.last)}${row.held.times > 1 ? ` (${row.held.times} waits)` : ''}\n`,
+            );
       });
     });
 

@@ -23,6 +23,7 @@ type GovernanceEvent = Exclude<
       | 'attempt.failed'
       | 'attempt.abandoned'
       | 'attempt.tool_called'
+      | 'attempt.held'
       | 'attempt.retry_scheduled'
       | 'attempt.accepted'
       | 'attempt.cancelled'

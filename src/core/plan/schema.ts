@@ -184,6 +184,12 @@ export const LLM_DEFAULTS = { max_input_tokens: 8_000, max_output_tokens: 4_096 
 /** US dollars per million tokens. */
 const PerMillionTokens = z.number().min(0);
 
+/** A provider limit's name in a workspace registry's `limits:` (core/provider-limits.ts). */
+export const LimitKey = id('a limit key').regex(
+  /^[A-Za-z0-9_][A-Za-z0-9_.:-]*$/,
+  'a limit key is letters, digits, _, ., : and - (e.g. openai)',
+);
+
 /** The model an `llm` or `agent` capability calls, its bounds and its price. */
 const llmModelTerms = {
   /** `openai-compatible` serves Ollama, vLLM, LM Studio, llama.cpp server and the like at `base_url`. */
@@ -209,6 +215,12 @@ const llmModelTerms = {
     })
     .optional(),
   timeout: PositiveDuration.optional(),
+  /**
+   * The provider limit its calls draw on (the workspace registry's `limits:`); default: its
+   * provider. Name one to share a limit between capabilities of different providers, or to
+   * keep an `openai-compatible` server's limit apart from another's.
+   */
+  limit: LimitKey.optional(),
 };
 
 /** What a model's terms must hold together, for `llm` and `agent` alike. */

@@ -1,3 +1,4 @@
+import { describeHold } from '../../core/index.js';
 import type { ReportedRoute, RouteDecision, RoutingEntry } from './routing-log.js';
 
 function cell(text: string): string {
@@ -42,7 +43,7 @@ function entryLines(entry: RoutingEntry): string[] {
   if (entry.attempts.length > 0)
     lines.push(
       '',
-      `Attempts: ${entry.attempts.map((a) => `\`${a.attemptId}\` ${a.outcome}${a.durationMs !== null ? ` in ${a.durationMs} ms` : ''}`).join(', ')}`,
+      `Attempts: ${entry.attempts.map((a) => `\`${a.attemptId}\` ${a.outcome}${a.durationMs !== null ? ` in ${a.durationMs} ms` : ''}${(a.holds ?? []).map((hold) => ` (${describeHold(hold)})`).join('')}`).join(', ')}`,
     );
   const reroutes = entry.reroutes ?? [];
   if (reroutes.length > 0)

@@ -1,6 +1,7 @@
 import {
   stepGrant,
   stepScope,
+  type AttemptHold,
   type Json,
   type LedgerEvent,
   type PendingKind,
@@ -90,6 +91,8 @@ export interface RoutingEntry {
     costUsd?: number;
     /** The tokens its model call used, for a model capability. */
     usage?: TokenUsage;
+    /** Its model calls' waits for provider limits (`attempt.held`), in order; absent when none waited. */
+    holds?: AttemptHold[];
   }[];
   /**
    * `waiting`: not routed by the conductor yet (the entry is there for what agents recorded about the step).
@@ -252,6 +255,12 @@ export function routingLog(events: Iterable<LedgerEvent>): RoutingEntry[] {
           if (event.data.costUsd !== undefined) attempt.costUsd = event.data.costUsd;
           if (event.data.usage !== undefined) attempt.usage = event.data.usage;
         }
+        break;
+      }
+      case 'attempt.held': {
+        const { attemptId, ...hold } = event.data;
+        const attempt = byAttempt.get(attemptId);
+        if (attempt) (attempt.holds ??= []).push(hold);
         break;
       }
       case 'attempt.abandoned':

@@ -39,10 +39,30 @@ export const CapabilityRegistryResponse = z.object({
         ),
       runs: z.array(z.string()),
       health: Health,
+      limit: z
+        .string()
+        .optional()
+        .describe("the provider limit key its model calls draw on, when the workspace registry's `limits:` has it"),
     }),
   ),
   runsRead: z.int(),
   unverified: z.array(z.string()).describe('runs left out because their ledger fails verification'),
+  limits: z
+    .array(
+      z.object({
+        key: z.string(),
+        concurrent: z.int().optional(),
+        requests_per_minute: z.int().optional(),
+        tokens_per_minute: z.int().optional(),
+        load: z
+          .object({ inFlight: z.int(), requests: z.int(), tokens: z.int() })
+          .describe(
+            'calls in flight, and requests and tokens counting in the current window, across every run in the store',
+          ),
+        capabilities: z.array(z.string()).describe('the listed capabilities that draw on it'),
+      }),
+    )
+    .describe("the workspace registry's provider limits (`limits:`), with their load now"),
 });
 
 export function capabilityRoutes({ baton }: RouteDeps): Route[] {
@@ -54,7 +74,7 @@ export function capabilityRoutes({ baton }: RouteDeps): Route[] {
       tag: 'capabilities',
       summary: 'The capability registry, with health',
       description:
-        "Functions registered in the server, the capabilities of its workspace registry (`baton.yaml`), and those the plans of the newest runs declared, each with its health observed in those runs' ledgers: successes, failures, the latest outcome and error. Health is an observation; routing does not read it.",
+        "Functions registered in the server, the capabilities of its workspace registry (`baton.yaml`), and those the plans of the newest runs declared, each with its health observed in those runs' ledgers: successes, failures, the latest outcome and error. Health is an observation; routing does not read it. With the registry's provider limits, each limit's load across every run in the store.",
       scope: 'read',
       query: z.strictObject({
         runs: limitParam(500, 20).describe('how many of the newest runs to read (1 to 500, default 20)'),

@@ -1,5 +1,13 @@
 import { Client, DatabaseError, Pool, type PoolClient } from 'pg';
-import { BatonError, ConflictError, ErrorCode, type ApiToken, type LedgerEvent } from '../../core/index.js';
+import {
+  BatonError,
+  ConflictError,
+  ErrorCode,
+  type ApiToken,
+  type LeaseVerdict,
+  type LedgerEvent,
+  type LimitLoad,
+} from '../../core/index.js';
 import {
   CONTEXT_ID_PREFIX,
   LockLostError,
@@ -23,6 +31,7 @@ import { toApiToken, toContextEntry, toEvent, toLock, toRun, toWork, toWorkspace
 import { EMPTY_HEAD, needsWorkspaceEntries, workspaceEntriesFor, type WorkspaceEntry } from '../../ledger/index.js';
 import { prepared } from './prepared.js';
 import { withTransaction } from './transaction.js';
+import { PostgresProviderLeases } from './provider-leases.js';
 
 export interface PostgresStoreOptions {
   /**
@@ -55,12 +64,14 @@ export class PostgresStore implements Store {
   readonly dialect = 'postgres';
 
   private readonly notices: NoticeListener;
+  private readonly providerLeases: PostgresProviderLeases;
 
   private constructor(
     private readonly pool: Pool,
     connection: { url: string; channel: string },
   ) {
     this.notices = new NoticeListener(() => new Client({ connectionString: connection.url }), connection.channel);
+    this.providerLeases = new PostgresProviderLeases(pool);
   }
 
   /** Opens a pool and migrates the schema; refuses a schema migrated by a newer Baton. */
@@ -292,6 +303,22 @@ export class PostgresStore implements Store {
   async workspaceLedgerSince(): Promise<string | null> {
     const [row] = await this.rows(sql.SELECT_WORKSPACE_LEDGER_SINCE, []);
     return (row?.applied_at as string | undefined) ?? null;
+  }
+
+  acquireProviderLease(args: Parameters<Store['acquireProviderLease']>[0]): Promise<LeaseVerdict> {
+    return this.providerLeases.acquireProviderLease(args);
+  }
+
+  renewProviderLease(id: string, expiresAt: number): Promise<boolean> {
+    return this.providerLeases.renewProviderLease(id, expiresAt);
+  }
+
+  releaseProviderLease(args: { id: string; tokens: number; now: number }): Promise<void> {
+    return this.providerLeases.releaseProviderLease(args);
+  }
+
+  providerLoads(now: number, windowMs: number): Promise<Record<string, LimitLoad>> {
+    return this.providerLeases.providerLoads(now, windowMs);
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { BatonError, ConflictError, ErrorCode, type ApiToken, type LedgerEvent } from '../../core/index.js';
+import {
+  BatonError,
+  ConflictError,
+  ErrorCode,
+  type ApiToken,
+  type LeaseVerdict,
+  type LedgerEvent,
+  type LimitLoad,
+} from '../../core/index.js';
 import { assertSchemaKnown, loadMigrations } from '../migrations.js';
 import { EMPTY_HEAD, needsWorkspaceEntries, workspaceEntriesFor, type WorkspaceEntry } from '../../ledger/index.js';
 import { toApiToken, toContextEntry, toEvent, toRun, toWork, toWorkspaceEntry, type Row } from '../rows.js';
@@ -23,6 +31,7 @@ import {
 import * as sql from './queries.js';
 import { likeContaining, objectiveOf } from '../run-search.js';
 import { explainWriteFailure } from './write-failure.js';
+import { SqliteProviderLeases } from './provider-leases.js';
 
 export interface SqliteStoreOptions {
   /**
@@ -64,6 +73,7 @@ export class SqliteStore implements Store {
   /** The runs list's statements, one per shape of query (see listRunsSql), prepared on first use. */
   private readonly listRunsStatements = new Map<string, Database.Statement>();
   private readonly appendTransaction: (batch: AppendBatch) => void;
+  private readonly providerLeases: SqliteProviderLeases;
   /**
    * Notices reach subscribers in this process only; other processes on the same file find
    * changes by polling, which every subscriber does anyway.
@@ -119,6 +129,7 @@ export class SqliteStore implements Store {
       selectWorkspaceLedgerSince: prepare(sql.SELECT_WORKSPACE_LEDGER_SINCE),
     };
     this.appendTransaction = this.db.transaction((batch: AppendBatch) => this.appendNow(batch)).immediate;
+    this.providerLeases = new SqliteProviderLeases(this.db);
   }
 
   private appendNow(batch: AppendBatch): void {
@@ -448,6 +459,22 @@ export class SqliteStore implements Store {
     return (
       ((this.statements.selectWorkspaceLedgerSince.get() as Row | undefined)?.applied_at as string | undefined) ?? null
     );
+  }
+
+  acquireProviderLease(args: Parameters<Store['acquireProviderLease']>[0]): Promise<LeaseVerdict> {
+    return this.providerLeases.acquireProviderLease(args);
+  }
+
+  renewProviderLease(id: string, expiresAt: number): Promise<boolean> {
+    return this.providerLeases.renewProviderLease(id, expiresAt);
+  }
+
+  releaseProviderLease(args: { id: string; tokens: number; now: number }): Promise<void> {
+    return this.providerLeases.releaseProviderLease(args);
+  }
+
+  providerLoads(now: number, windowMs: number): Promise<Record<string, LimitLoad>> {
+    return this.providerLeases.providerLoads(now, windowMs);
   }
 
   async close(): Promise<void> {
