@@ -1,5 +1,6 @@
 import type { Store } from '../../src/store/index.js';
 import { describeLedgerStore } from './conformance/ledger-store.js';
+import { describePayloadStore } from './conformance/payload-store.js';
 import { describeRunLocks } from './conformance/run-locks.js';
 import { describeStoreNotices } from './conformance/store-notices.js';
 import { describeWorkQueue } from './conformance/work-queue.js';
@@ -13,6 +14,7 @@ export { settled } from './conformance/fixtures.js';
  */
 export function describeStore(name: string, makeStore: () => Promise<Store>): void {
   describeLedgerStore(name, makeStore);
+  describePayloadStore(name, makeStore);
   describeWorkQueue(name, makeStore);
   describeRunLocks(name, makeStore);
   describeStoreNotices(name, makeStore);
