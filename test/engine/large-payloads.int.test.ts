@@ -1,7 +1,13 @@
 import { expect, it } from 'vitest';
 import { PostgresStore } from '../../src/store/postgres/index.js';
 import { adminQuery, describePostgres, freshSchema } from '../support/postgres.js';
-import { BIG_BODY, BIG_HASH, expectRealValues, firstReferencing, runWithLargeOutputs } from '../support/large-payloads.js';
+import {
+  BIG_BODY,
+  BIG_HASH,
+  expectRealValues,
+  firstReferencing,
+  runWithLargeOutputs,
+} from '../support/large-payloads.js';
 
 describePostgres('large step outputs on PostgreSQL', (url) => {
   it('stay out of event rows, are stored once, every reader sees the values, and verify catches a changed payload', async () => {
@@ -37,7 +43,9 @@ describePostgres('large step outputs on PostgreSQL', (url) => {
     );
     await adminQuery(`DELETE FROM ${schema}.payloads WHERE hash = $1`, [BIG_HASH]);
     const missing = await baton.verify(runId);
-    expect(missing.ok || missing.reason).toContain(`of event seq ${first.seq} (${first.type}) is missing from the store`);
+    expect(missing.ok || missing.reason).toContain(
+      `of event seq ${first.seq} (${first.type}) is missing from the store`,
+    );
     await baton.close();
   });
 });

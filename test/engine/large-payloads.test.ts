@@ -2,7 +2,13 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { PAYLOAD_THRESHOLD_BYTES } from '../../src/ledger/index.js';
 import { SqliteStore, type Store } from '../../src/store/index.js';
-import { BIG_BODY, BIG_HASH, expectRealValues, firstReferencing, runWithLargeOutputs } from '../support/large-payloads.js';
+import {
+  BIG_BODY,
+  BIG_HASH,
+  expectRealValues,
+  firstReferencing,
+  runWithLargeOutputs,
+} from '../support/large-payloads.js';
 
 /** The workspace's real SQLite file, to read and tamper with its rows directly. */
 function sqliteFile(store: Store): string {
@@ -65,7 +71,9 @@ describe('large step outputs on SQLite', () => {
     tamper('DELETE FROM payloads WHERE hash = ?');
     const missing = await baton.verify(runId);
     expect(missing).toMatchObject({ ok: false, seq: first.seq });
-    expect(missing.ok || missing.reason).toContain(`of event seq ${first.seq} (${first.type}) is missing from the store`);
+    expect(missing.ok || missing.reason).toContain(
+      `of event seq ${first.seq} (${first.type}) is missing from the store`,
+    );
     await baton.close();
   });
 
@@ -85,7 +93,9 @@ describe('large step outputs on SQLite', () => {
     expect((await run.result()).status).toBe('succeeded');
     const db = new Database(sqliteFile(baton.store), { readonly: true });
     const rows = db
-      .prepare("SELECT json_extract(data, '$.step') AS step, data FROM events WHERE run_id = ? AND type = 'step.succeeded'")
+      .prepare(
+        "SELECT json_extract(data, '$.step') AS step, data FROM events WHERE run_id = ? AND type = 'step.succeeded'",
+      )
       .all(run.runId) as { step: string; data: string }[];
     db.close();
     expect(rows.find((r) => r.step === 'inline')?.data.includes(atThreshold)).toBe(true);
@@ -95,7 +105,9 @@ describe('large step outputs on SQLite', () => {
       steps: { step: string; output: unknown }[];
     };
     expect(view.steps.find((s) => s.step === 'lookalike')?.output).toEqual(lookalike);
-    expect(JSON.stringify(view.steps.find((s) => s.step === 'inline')?.output)).toBe(JSON.stringify({ v: atThreshold }));
+    expect(JSON.stringify(view.steps.find((s) => s.step === 'inline')?.output)).toBe(
+      JSON.stringify({ v: atThreshold }),
+    );
     expect(await baton.verify(run.runId)).toMatchObject({ ok: true });
     await baton.close();
   });

@@ -42,7 +42,9 @@ export async function expectRealValues(
   runId: string,
 ): Promise<void> {
   const events = await server.baton.events(runId);
-  const outputs = events.filter((e): e is Extract<LedgerEvent, { type: 'step.succeeded' }> => e.type === 'step.succeeded');
+  const outputs = events.filter(
+    (e): e is Extract<LedgerEvent, { type: 'step.succeeded' }> => e.type === 'step.succeeded',
+  );
   expect(Object.fromEntries(outputs.map((e) => [e.data.step, e.data.output]))).toEqual({
     a: BIG,
     b: BIG,
