@@ -125,12 +125,14 @@ export class Baton {
       distributed?: boolean;
       leaseMs?: number;
       workspace?: LoadedRegistry;
+      payloadThresholdBytes?: number;
     },
   ) {
     this.artifacts = options.artifacts ?? new ArtifactStore(artifactsRoot(workspaceHome()));
     this.tokens = new ApiTokens(store, options.now);
     this.operatorCommands = new OperatorCommands({
       store,
+      ...(options.payloadThresholdBytes !== undefined && { payloadThresholdBytes: options.payloadThresholdBytes }),
       now: options.now,
       principal: options.principal,
       artifacts: this.artifacts,
@@ -582,6 +584,9 @@ export class Baton {
       functions: [...this.functions.keys()],
       leaseMs: this.leaseMs,
       onPartial: (partial) => this.partials.publish(partial),
+      ...(this.options.payloadThresholdBytes !== undefined && {
+        payloadThresholdBytes: this.options.payloadThresholdBytes,
+      }),
     };
   }
 
@@ -756,6 +761,13 @@ export async function createBaton(options: BatonOptions = {}): Promise<Baton> {
       `leaseMs must be a whole number of milliseconds, at least 300 (got ${String(options.leaseMs)})`,
     );
   }
+  const threshold = options.payloadThresholdBytes;
+  if (threshold !== undefined && !(Number.isSafeInteger(threshold) && threshold >= 1_024)) {
+    throw new BatonError(
+      ErrorCode.badInput,
+      `payloadThresholdBytes must be a whole number of bytes, at least 1024 (got ${String(threshold)})`,
+    );
+  }
   const store = options.store ?? new SqliteStore(databaseFile(workspaceHome(options.home)));
   return new Baton(store, {
     concurrency: options.concurrency ?? 32,
@@ -765,5 +777,6 @@ export async function createBaton(options: BatonOptions = {}): Promise<Baton> {
     ...(options.distributed !== undefined && { distributed: options.distributed }),
     ...(options.leaseMs !== undefined && { leaseMs: options.leaseMs }),
     ...(options.registry !== undefined && { workspace: options.registry }),
+    ...(threshold !== undefined && { payloadThresholdBytes: threshold }),
   });
 }

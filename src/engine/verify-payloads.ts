@@ -1,5 +1,11 @@
 import type { LedgerEvent } from '../core/index.js';
-import { describePayloadProblem, payloadHashOf, payloadProblem, payloadRefsIn, type PayloadRef } from '../ledger/index.js';
+import {
+  describePayloadProblem,
+  payloadHashOf,
+  payloadProblem,
+  payloadRefsIn,
+  type PayloadRef,
+} from '../ledger/index.js';
 import type { PayloadStore } from '../store/index.js';
 
 /** How many payloads verify reads at once: a page of bodies in memory, not the run's all. */

@@ -137,8 +137,7 @@ export class ChainVerifier {
     let reason: string | undefined;
     if (event.seq !== expectedSeq) reason = `expected seq ${expectedSeq}, found ${event.seq} (a gap or a repeat)`;
     else if (event.prevHash !== this.head.hash) reason = 'prev_hash does not match the hash of the event before it';
-    else if (!hashHolds(event))
-      reason = 'content does not match its hash (the event was changed after it was written)';
+    else if (!hashHolds(event)) reason = 'content does not match its hash (the event was changed after it was written)';
     if (reason !== undefined) {
       this.failure = { ok: false, events: this.count, seq: event.seq, reason };
       return false;

@@ -133,11 +133,7 @@ function moveOut(data: unknown, moved: readonly SlotValue[]): StoredForm {
  * @example
  * externalizePayloads('step.succeeded', { step: 'a', output: big }).data // { step: 'a', output: { $payload: 'sha256:…', bytes: 102_400 } }
  */
-export function externalizePayloads(
-  type: string,
-  data: unknown,
-  thresholdBytes = PAYLOAD_THRESHOLD_BYTES,
-): StoredForm {
+export function externalizePayloads(type: string, data: unknown, thresholdBytes = PAYLOAD_THRESHOLD_BYTES): StoredForm {
   if (!hasPayloadSlots(type)) return { data, payloads: [] };
   const moved = slotValues(type, data).filter((slot) => slot.mustMove || slot.bytes > thresholdBytes);
   return moved.length === 0 ? { data, payloads: [] } : moveOut(data, moved);

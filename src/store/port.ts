@@ -27,11 +27,7 @@ export {
   type PositionedEvent,
   type RunRecord,
 } from './ports/ledger-store.js';
-export {
-  resolveStoredPayloads,
-  type PayloadReading,
-  type PayloadStore,
-} from './ports/payload-store.js';
+export { resolveStoredPayloads, type PayloadReading, type PayloadStore } from './ports/payload-store.js';
 export type { RunLock, RunLocks, RunOwner } from './ports/run-locks.js';
 export type { StoreNotice, StoreNotices } from './ports/store-notices.js';
 export type { WorkItem, WorkKey, WorkOutcome, WorkQueue, WorkReport } from './ports/work-queue.js';

@@ -1,5 +1,8 @@
 import Database from 'better-sqlite3';
-import { describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createBaton } from '../../src/index.js';
+import { tempDir } from '../support/temp.js';
 import { PAYLOAD_THRESHOLD_BYTES } from '../../src/ledger/index.js';
 import { SqliteStore, type Store } from '../../src/store/index.js';
 import {
@@ -108,6 +111,61 @@ describe('large step outputs on SQLite', () => {
     expect(JSON.stringify(view.steps.find((s) => s.step === 'inline')?.output)).toBe(
       JSON.stringify({ v: atThreshold }),
     );
+    expect(await baton.verify(run.runId)).toMatchObject({ ok: true });
+    await baton.close();
+  });
+
+  describe('with a secret in a large output', () => {
+    const SECRET = 'big-secret-9f8e7d6c5b4a';
+    afterEach(() => {
+      delete process.env.SERVICE_TOKEN;
+    });
+
+    it('redacts it before the payload is stored: neither the payload row nor the database file holds it', async () => {
+      process.env.SERVICE_TOKEN = SECRET;
+      const home = tempDir();
+      const baton = await createBaton({ home });
+      baton.register({
+        id: 'leaky',
+        skills: { leak: 1 },
+        run: () => ({ log: `${'line\n'.repeat(10_000)}token=${process.env.SERVICE_TOKEN ?? ''}` }),
+      });
+      const run = await baton.submit({ baton: 1, name: 'leak', steps: { a: { skill: 'leak' } } });
+      expect((await run.result()).status).toBe('succeeded');
+      const [output] = (await baton.events(run.runId)).flatMap((e) =>
+        e.type === 'step.succeeded' ? [e.data.output] : [],
+      );
+      expect((output as { log: string }).log.endsWith('token=[redacted:SERVICE_TOKEN]')).toBe(true);
+      const file = sqliteFile(baton.store);
+      const db = new Database(file, { readonly: true });
+      const bodies = db.prepare('SELECT body FROM payloads').all() as { body: string }[];
+      db.close();
+      expect(bodies).toHaveLength(1);
+      expect(bodies[0]?.body.includes('[redacted:SERVICE_TOKEN]')).toBe(true);
+      await baton.close();
+      for (const path of [file, `${file}-wal`].filter((p) => existsSync(p))) {
+        expect(readFileSync(path).includes(SECRET), path).toBe(false);
+      }
+    });
+  });
+
+  it('are stored apart above the threshold createBaton is given, and a threshold below 1 KiB is refused', async () => {
+    await expect(createBaton({ home: tempDir(), payloadThresholdBytes: 100 })).rejects.toMatchObject({
+      code: 'bad_input',
+      message: 'payloadThresholdBytes must be a whole number of bytes, at least 1024 (got 100)',
+    });
+    const baton = await createBaton({ home: tempDir(), payloadThresholdBytes: 2_048 });
+    baton.register({ id: 'sized', skills: { sized: 1 }, run: (n: number) => 'w'.repeat(n) });
+    const run = await baton.submit({
+      baton: 1,
+      name: 'sizes',
+      steps: { small: { skill: 'sized', input: 1_000 }, medium: { skill: 'sized', input: 3_000 } },
+    });
+    expect((await run.result()).status).toBe('succeeded');
+    const db = new Database(sqliteFile(baton.store), { readonly: true });
+    const bodies = (db.prepare('SELECT body FROM payloads').all() as { body: string }[]).map((row) => row.body.length);
+    db.close();
+    expect(bodies).toEqual([3_002]); // the 3,000-character output, quoted; the 1,000 one stays inline
     expect(await baton.verify(run.runId)).toMatchObject({ ok: true });
     await baton.close();
   });

@@ -77,7 +77,7 @@ describe('large payloads in the chain', () => {
       AT,
     );
     const changed = JSON.parse(JSON.stringify(chained)) as LedgerEvent[];
-    (changed[0]!.data as { output: { text: string } }).output.text += '!';
+    (changed[0]!.data as unknown as { output: { text: string } }).output.text += '!';
     expect(verifyChain(changed)).toMatchObject({
       ok: false,
       seq: 1,

@@ -387,11 +387,13 @@ async function appendNow(client: PoolClient, batch: AppendBatch): Promise<void> 
     ]),
   );
   // In hash order, so that two appends storing the same payloads lock them in the same order and never deadlock.
-  const payloads = [...new Map(stored.flatMap((form) => form.payloads).map((p) => [p.hash, p.body]))].sort(([a], [b]) =>
-    a < b ? -1 : a > b ? 1 : 0,
+  const payloads = [...new Map(stored.flatMap((form) => form.payloads).map((p) => [p.hash, p.body]))].sort(
+    ([a], [b]) => (a < b ? -1 : a > b ? 1 : 0),
   );
   if (payloads.length > 0) {
-    await client.query(prepared(sql.INSERT_PAYLOADS, [payloads.map(([hash]) => hash), payloads.map(([, body]) => body)]));
+    await client.query(
+      prepared(sql.INSERT_PAYLOADS, [payloads.map(([hash]) => hash), payloads.map(([, body]) => body)]),
+    );
   }
   const enqueue = batch.enqueue ?? [];
   if (enqueue.length) {

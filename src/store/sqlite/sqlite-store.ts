@@ -176,7 +176,15 @@ export class SqliteStore implements Store {
     }
     for (const event of events) {
       const stored = storedFormOf(event);
-      s.insertEvent.run(runId, event.seq, event.type, event.at, JSON.stringify(stored.data), event.prevHash, event.hash);
+      s.insertEvent.run(
+        runId,
+        event.seq,
+        event.type,
+        event.at,
+        JSON.stringify(stored.data),
+        event.prevHash,
+        event.hash,
+      );
       for (const payload of stored.payloads) s.insertPayload.run(payload.hash, payload.body);
     }
     if (needsWorkspaceEntries(events)) {
