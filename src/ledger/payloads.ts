@@ -134,8 +134,21 @@ function moveOut(data: unknown, moved: readonly SlotValue[]): StoredForm {
  * externalizePayloads('step.succeeded', { step: 'a', output: big }).data // { step: 'a', output: { $payload: 'sha256:…', bytes: 102_400 } }
  */
 export function externalizePayloads(type: string, data: unknown, thresholdBytes = PAYLOAD_THRESHOLD_BYTES): StoredForm {
-  if (!hasPayloadSlots(type)) return { data, payloads: [] };
-  const moved = slotValues(type, data).filter((slot) => slot.mustMove || slot.bytes > thresholdBytes);
+  const paths = SLOTS[type as EventType];
+  if (paths === undefined) return { data, payloads: [] };
+  const moved: SlotValue[] = [];
+  for (const path of paths) {
+    const value = getAt(data, path);
+    if (value === undefined) continue;
+    const mustMove = isPayloadRef(value);
+    // The hot path (every output, most of them small): JSON.stringify is native and writes as
+    // many UTF-16 units as the canonical form, each at most 3 bytes of UTF-8, so a value this
+    // short is under the threshold without canonicalizing it.
+    if (!mustMove && JSON.stringify(value).length * 3 <= thresholdBytes) continue;
+    const body = canonicalJson(value);
+    const bytes = Buffer.byteLength(body);
+    if (mustMove || bytes > thresholdBytes) moved.push({ path, body, bytes, mustMove });
+  }
   return moved.length === 0 ? { data, payloads: [] } : moveOut(data, moved);
 }
 
