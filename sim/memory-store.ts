@@ -18,6 +18,7 @@ import {
   type AppendBatch,
   type ContextEntry,
   type ListRunsQuery,
+  type PayloadReading,
   type PositionedEvent,
   type ProviderLease,
   type RunLock,
@@ -27,8 +28,15 @@ import {
   type WorkItem,
   type WorkKey,
   type WorkReport,
+  resolveStoredPayloads,
 } from '../src/store/index.js';
-import { EMPTY_HEAD, needsWorkspaceEntries, workspaceEntriesFor, type WorkspaceEntry } from '../src/ledger/index.js';
+import {
+  EMPTY_HEAD,
+  needsWorkspaceEntries,
+  storedFormOf,
+  workspaceEntriesFor,
+  type WorkspaceEntry,
+} from '../src/ledger/index.js';
 
 interface RunRow {
   record: RunRecord;
@@ -57,6 +65,8 @@ export class MemoryStore implements Store {
   private readonly context: ContextEntry[] = [];
   /** The workspace ledger's entries, as JSON, in seq order. */
   private readonly workspace: string[] = [];
+  /** Payloads by hex sha256: stored once each, never changed. */
+  private readonly payloads = new Map<string, string>();
   private readonly tokens: (ApiToken & { secretHash: string })[] = [];
   private readonly subscribers = new Set<(notice: StoreNotice) => void>();
   /** Provider leases by id; one caller at a time, so admission needs no lock here. */
@@ -119,7 +129,8 @@ export class MemoryStore implements Store {
       }
     }
     // Serialize everything before writing anything: a value JSON cannot hold fails the whole batch.
-    const texts = events.map((event) => JSON.stringify(event));
+    const stored = events.map(storedFormOf);
+    const texts = events.map((event, i) => JSON.stringify({ ...event, data: stored[i]?.data }));
     const enqueue = (batch.enqueue ?? []).map((item) => JSON.stringify(item));
     let row = existing;
     if (!row) {
@@ -142,6 +153,9 @@ export class MemoryStore implements Store {
       this.runs.set(runId, row);
     }
     row.record = { ...row.record, status: batch.status, updatedAt: last.at, headSeq: last.seq, headHash: last.hash };
+    for (const payload of stored.flatMap((form) => form.payloads)) {
+      if (!this.payloads.has(payload.hash)) this.payloads.set(payload.hash, payload.body);
+    }
     for (const [i, event] of events.entries()) {
       row.events.push(texts[i] as string);
       this.stream.push([runId, event.seq]);
@@ -191,9 +205,28 @@ export class MemoryStore implements Store {
     }
   }
 
-  async readEvents(runId: string, afterSeq = 0, limit = Number.MAX_SAFE_INTEGER): Promise<LedgerEvent[]> {
-    const events = this.runs.get(runId)?.events ?? [];
-    return events.slice(afterSeq, afterSeq + limit).map((text) => JSON.parse(text) as LedgerEvent);
+  async readEvents(
+    runId: string,
+    afterSeq = 0,
+    limit = Number.MAX_SAFE_INTEGER,
+    options: { payloads?: PayloadReading } = {},
+  ): Promise<LedgerEvent[]> {
+    const texts = this.runs.get(runId)?.events ?? [];
+    const events = texts.slice(afterSeq, afterSeq + limit).map((text) => JSON.parse(text) as LedgerEvent);
+    return options.payloads === 'reference' ? events : this.resolved(events);
+  }
+
+  async readPayloads(hashes: readonly string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    for (const hash of hashes) {
+      const body = this.payloads.get(hash);
+      if (body !== undefined) found.set(hash, body);
+    }
+    return found;
+  }
+
+  private resolved(events: LedgerEvent[]): Promise<LedgerEvent[]> {
+    return resolveStoredPayloads(events, (hashes) => this.readPayloads(hashes));
   }
 
   async getRun(runId: string): Promise<RunRecord | undefined> {
@@ -367,10 +400,11 @@ export class MemoryStore implements Store {
         );
       }
     }
-    return this.stream.slice(start, start + limit).map(([runId, seq], i) => ({
-      position: String(start + i + 1),
-      event: JSON.parse(this.runs.get(runId)?.events[seq - 1] as string) as LedgerEvent,
-    }));
+    const page = this.stream.slice(start, start + limit);
+    const events = await this.resolved(
+      page.map(([runId, seq]) => JSON.parse(this.runs.get(runId)?.events[seq - 1] as string) as LedgerEvent),
+    );
+    return events.map((event, i) => ({ position: String(start + i + 1), event }));
   }
 
   async createApiToken(token: ApiToken & { secretHash: string }): Promise<ApiToken> {

@@ -9,7 +9,7 @@ import {
   type Baton,
   type LoadedRegistry,
 } from '../engine/index.js';
-import { databaseUrl, leaseFromEnvironment, openPostgres } from './database.js';
+import { databaseUrl, leaseFromEnvironment, openPostgres, payloadThresholdFromEnvironment } from './database.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
 import { paint } from './format.js';
 
@@ -109,6 +109,7 @@ export async function withBaton<T>(
     );
   }
   const leaseMs = leaseFromEnvironment();
+  const payloadThresholdBytes = payloadThresholdFromEnvironment();
   const store =
     url === undefined ? undefined : await openPostgres(url, options.dbSchema || process.env.BATON_DATABASE_SCHEMA);
   const baton = await createBaton({
@@ -116,6 +117,7 @@ export async function withBaton<T>(
     ...(store && { store }),
     ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
     ...(leaseMs !== undefined && { leaseMs }),
+    ...(payloadThresholdBytes !== undefined && { payloadThresholdBytes }),
     ...(options.workspace && { registry: options.workspace }),
   });
   for (const capability of options.functions ?? []) baton.register(capability);

@@ -34,6 +34,19 @@ export async function openPostgres(url: string, schema: string | undefined): Pro
   }
 }
 
+/** BATON_PAYLOAD_THRESHOLD_BYTES: above this size, payloads are stored apart from their events (default 16384). */
+export function payloadThresholdFromEnvironment(): number | undefined {
+  const raw = process.env.BATON_PAYLOAD_THRESHOLD_BYTES;
+  if (raw === undefined || raw === '') return undefined;
+  const bytes = Number(raw);
+  if (!Number.isSafeInteger(bytes) || bytes < 1_024)
+    throw new BatonError(
+      ErrorCode.badInput,
+      `BATON_PAYLOAD_THRESHOLD_BYTES must be a whole number of bytes, at least 1024 (got "${raw}")`,
+    );
+  return bytes;
+}
+
 /** BATON_LEASE_MS: how long conductor locks and work leases last without renewal (a tuning knob, default 15000). */
 export function leaseFromEnvironment(): number | undefined {
   const raw = process.env.BATON_LEASE_MS;

@@ -44,6 +44,13 @@ export interface BatonOptions {
    * see a limit work in seconds; every process sharing a store should use the same.
    */
   limitWindowMs?: number;
+  /**
+   * Step outputs, attempts' inputs and outputs, errors' detail and other payloads whose
+   * canonical JSON is larger than this many bytes are stored once, content-addressed, in the
+   * store's payload table, and the event holds a reference to them (default 16,384: 16 KiB;
+   * at least 1,024). Runs written with another threshold read and verify the same.
+   */
+  payloadThresholdBytes?: number;
 }
 
 export interface WorkOptions {

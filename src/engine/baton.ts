@@ -130,12 +130,14 @@ export class Baton {
       leaseMs?: number;
       workspace?: LoadedRegistry;
       limitWindowMs?: number;
+      payloadThresholdBytes?: number;
     },
   ) {
     this.artifacts = options.artifacts ?? new ArtifactStore(artifactsRoot(workspaceHome()));
     this.tokens = new ApiTokens(store, options.now);
     this.operatorCommands = new OperatorCommands({
       store,
+      ...(options.payloadThresholdBytes !== undefined && { payloadThresholdBytes: options.payloadThresholdBytes }),
       now: options.now,
       principal: options.principal,
       artifacts: this.artifacts,
@@ -594,6 +596,9 @@ export class Baton {
       leaseMs: this.leaseMs,
       onPartial: (partial) => this.partials.publish(partial),
       providerLimits: this.providerLimits,
+      ...(this.options.payloadThresholdBytes !== undefined && {
+        payloadThresholdBytes: this.options.payloadThresholdBytes,
+      }),
     };
   }
 
@@ -774,6 +779,13 @@ export async function createBaton(options: BatonOptions = {}): Promise<Baton> {
       `leaseMs must be a whole number of milliseconds, at least 300 (got ${String(options.leaseMs)})`,
     );
   }
+  const threshold = options.payloadThresholdBytes;
+  if (threshold !== undefined && !(Number.isSafeInteger(threshold) && threshold >= 1_024)) {
+    throw new BatonError(
+      ErrorCode.badInput,
+      `payloadThresholdBytes must be a whole number of bytes, at least 1024 (got ${String(threshold)})`,
+    );
+  }
   const store = options.store ?? new SqliteStore(databaseFile(workspaceHome(options.home)));
   return new Baton(store, {
     concurrency: options.concurrency ?? 32,
@@ -784,5 +796,6 @@ export async function createBaton(options: BatonOptions = {}): Promise<Baton> {
     ...(options.leaseMs !== undefined && { leaseMs: options.leaseMs }),
     ...(options.registry !== undefined && { workspace: options.registry }),
     ...(options.limitWindowMs !== undefined && { limitWindowMs: options.limitWindowMs }),
+    ...(threshold !== undefined && { payloadThresholdBytes: threshold }),
   });
 }

@@ -96,7 +96,9 @@ export async function capabilityRegistry(
     const events: LedgerEvent[] = [];
     let registry: Record<string, CapabilityDescriptor> = {};
     let plan: Plan | undefined;
-    for await (const event of readAllEvents(store as LedgerStore, run.runId)) {
+    // As stored: health reads outcomes, never their values, so large payloads are not fetched
+    // and held for every recent run (the chain verifies in either form).
+    for await (const event of readAllEvents(store as LedgerStore, run.runId, undefined, 'reference')) {
       if (!verifier.push(event)) break;
       events.push(event);
       if (event.type === 'run.created' || event.type === 'plan.revised')

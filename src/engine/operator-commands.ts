@@ -34,6 +34,8 @@ export interface OperatorDeps {
   /** Who acts when a command does not say (`OperatorOptions.by`). */
   principal: string;
   artifacts: ArtifactStore;
+  /** Above this many bytes, a signal's payload (a submitted output, a signal's data) is stored apart (default 16 KiB). */
+  payloadThresholdBytes?: number;
   /** The handle of the run when this process conducts it now: a command goes to its driver. */
   conducting(runId: string): RunHandle | undefined;
   /**
@@ -78,7 +80,7 @@ export class OperatorCommands {
       const { state, head } = await loadVerifiedRun(this.deps.store, runId);
       const now = this.deps.now();
       const event = build(state, now);
-      const chained = chainEvents(runId, head, [event], new Date(now).toISOString());
+      const chained = chainEvents(runId, head, [event], new Date(now).toISOString(), this.deps.payloadThresholdBytes);
       try {
         await this.deps.store.append({ runId, expectedSeq: head.seq, events: chained, status: state.status });
         return event;

@@ -62,6 +62,8 @@ export interface RunDriverOptions extends ExecutionOptions {
   acceptDivergence?: DivergenceAcceptance;
   /** Takes the partial output of the attempts this process runs (not those of workers elsewhere). */
   onPartial?: PartialOutputListener;
+  /** Payloads larger than this many bytes are stored apart from their events (default 16 KiB). */
+  payloadThresholdBytes?: number;
 }
 
 export type EventListener = (events: readonly LedgerEvent[]) => void;
@@ -104,7 +106,11 @@ export class RunDriver {
     private readonly options: RunDriverOptions,
   ) {
     this.transport = this.pickTransport();
-    this.rules = { claim: this.transport.claim, lapsed: this.transport.lapsed };
+    this.rules = {
+      claim: this.transport.claim,
+      lapsed: this.transport.lapsed,
+      ...(options.payloadThresholdBytes !== undefined && { payloadThresholdBytes: options.payloadThresholdBytes }),
+    };
   }
 
   get current(): RunState {

@@ -17,6 +17,8 @@ export interface RoundRules {
   lapsed: ReadonlySet<string>;
   /** Default: the conductor of src/core. */
   conductor?: Conductor;
+  /** Payloads larger than this many bytes are stored apart from their events (default PAYLOAD_THRESHOLD_BYTES, 16 KiB). */
+  payloadThresholdBytes?: number;
 }
 
 /** One round, planned: what to append in one transaction, and what to do once it is in. */
@@ -54,7 +56,13 @@ export function planRound(
   for (const signal of recorded) evolve(state, { ...signal, at });
   const decisions = (rules.conductor ?? conduct)(state, { now });
   if (recorded.length === 0 && decisions.length === 0) return null;
-  return queueChanges(state, head, chainEvents(state.runId, head, [...recorded, ...decisions], at), now, rules);
+  return queueChanges(
+    state,
+    head,
+    chainEvents(state.runId, head, [...recorded, ...decisions], at, rules.payloadThresholdBytes),
+    now,
+    rules,
+  );
 }
 
 /**
@@ -73,7 +81,7 @@ export function planFirstRound(
   const at = new Date(now).toISOString();
   const state = evolve(undefined, { ...created, runId, at });
   const decisions = (rules.conductor ?? conduct)(state, { now });
-  const events = chainEvents(runId, EMPTY_HEAD, [created, ...decisions], at);
+  const events = chainEvents(runId, EMPTY_HEAD, [created, ...decisions], at, rules.payloadThresholdBytes);
   return { state, round: queueChanges(state, EMPTY_HEAD, events, now, rules) };
 }
 

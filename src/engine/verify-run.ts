@@ -1,6 +1,6 @@
 import { NotFoundError } from '../core/index.js';
 import { ChainVerifier } from '../ledger/index.js';
-import { readAllEvents, type LedgerStore } from '../store/index.js';
+import { readAllEvents, type LedgerStore, type PayloadStore } from '../store/index.js';
 import {
   checkSealedArtifacts,
   joinVerdicts,
@@ -9,16 +9,23 @@ import {
   type RunVerdict,
 } from './artifacts/index.js';
 import { checkWorkspaceAnchors, deletedRun } from './workspace-anchors.js';
+import { checkPayloads, PayloadRefsFold } from './verify-payloads.js';
 
 /**
  * Recomputes the run's hash chain from its first event, a page at a time, and checks that it
  * reaches the head the run's row records (a chain that lost its newest events, or all of
  * them, fails at the first missing seq) and agrees with the workspace ledger; once the chain
- * holds, re-hashes every sealed artifact in the artifact store. What `Baton.verify` does.
+ * holds, re-hashes every payload its events reference (the chain covers the references, each
+ * naming its payload's hash) and every sealed artifact in the artifact store. What
+ * `Baton.verify` does.
  * @example
  * const verdict = await verifyRun(store, artifacts, runId);
  */
-export async function verifyRun(store: LedgerStore, artifacts: ArtifactStore, runId: string): Promise<RunVerdict> {
+export async function verifyRun(
+  store: LedgerStore & PayloadStore,
+  artifacts: ArtifactStore,
+  runId: string,
+): Promise<RunVerdict> {
   // Read before the events (see ChainVerifier): the chain must reach the head recorded here.
   const record = await store.getRun(runId);
   if (!record) {
@@ -29,8 +36,11 @@ export async function verifyRun(store: LedgerStore, artifacts: ArtifactStore, ru
   }
   const verifier = new ChainVerifier({ seq: record.headSeq, hash: record.headHash });
   const seals = new SealedArtifactsFold();
-  for await (const event of readAllEvents(store, runId)) {
+  const refs = new PayloadRefsFold();
+  // As stored, with the references the hashes cover: their payloads are checked below, each once.
+  for await (const event of readAllEvents(store, runId, undefined, 'reference')) {
     if (!verifier.push(event)) break;
+    refs.push(event);
     seals.push(event);
   }
   const chain = verifier.verdict;
@@ -38,6 +48,8 @@ export async function verifyRun(store: LedgerStore, artifacts: ArtifactStore, ru
   if (!chain.ok) return chain;
   const anchors = await checkWorkspaceAnchors(store, record);
   if (!anchors.ok) return { ok: false, events: chain.events, seq: anchors.seq, reason: anchors.reason };
+  const payloads = await checkPayloads(store, refs);
+  if (payloads) return { ok: false, events: chain.events, seq: payloads.seq, reason: payloads.reason };
   return {
     ...joinVerdicts(chain, await checkSealedArtifacts(artifacts, seals.sealed)),
     covered: anchors.covered,

@@ -1,5 +1,14 @@
 import type { BatonEvent, LedgerEvent } from '../core/index.js';
 import { canonicalJson, sha256Hex } from './canonical.js';
+import {
+  candidateStoredForms,
+  externalizePayloads,
+  hasPayloadSlots,
+  PAYLOAD_THRESHOLD_BYTES,
+  rememberedStoredForm,
+  rememberStoredForm,
+  type StoredForm,
+} from './payloads.js';
 
 /** The `prevHash` of a run's first event. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -39,19 +48,63 @@ export interface ChainHead {
 export const EMPTY_HEAD: ChainHead = { seq: 0, hash: GENESIS_HASH };
 
 /**
- * Numbers, times and links events onto a run's chain.
+ * Numbers, times and links events onto a run's chain. Values above `payloadThresholdBytes`
+ * (see payloads.ts) are hashed as the references they are stored as; the events returned keep
+ * their values, and the store's append writes the stored form (`storedFormOf`).
  * @example chainEvents('run-1', EMPTY_HEAD, [created], '2026-01-01T00:00:00.000Z')[0].seq // 1
  */
-export function chainEvents(runId: string, head: ChainHead, events: readonly BatonEvent[], at: string): LedgerEvent[] {
+export function chainEvents(
+  runId: string,
+  head: ChainHead,
+  events: readonly BatonEvent[],
+  at: string,
+  payloadThresholdBytes = PAYLOAD_THRESHOLD_BYTES,
+): LedgerEvent[] {
   let { seq, hash: prevHash } = head;
   return events.map((event) => {
     seq += 1;
     // Built field by field: events come in many shapes, and spreading them was a hot spot.
     const chained = { runId, seq, type: event.type, at, data: event.data, prevHash, hash: '' } as LedgerEvent;
-    chained.hash = hashOf(chained);
+    if (hasPayloadSlots(event.type)) {
+      const stored = externalizePayloads(event.type, event.data, payloadThresholdBytes);
+      rememberStoredForm(chained, stored);
+      chained.hash = stored.payloads.length > 0 ? hashOf({ ...chained, data: stored.data }) : hashOf(chained);
+    } else {
+      chained.hash = hashOf(chained);
+    }
     prevHash = chained.hash;
     return chained;
   });
+}
+
+/**
+ * Whether an event's hash holds, for an event in its stored form (with references) or read
+ * with its payloads resolved: then the form it was hashed in is one of its candidate stored
+ * forms, whatever threshold it was written with.
+ */
+export function hashHolds(event: ChainLink): boolean {
+  if (hashOf(event) === event.hash) return true;
+  if (!hasPayloadSlots(event.type)) return false;
+  for (const form of candidateStoredForms(event.type, event.data)) {
+    if (form.payloads.length > 0 && hashOf({ ...event, data: form.data }) === event.hash) return true;
+  }
+  return false;
+}
+
+/**
+ * What the store writes for an event: the stored form `chainEvents` remembered for it. For an
+ * event object it did not chain (a copy), the candidate form its hash holds for; failing
+ * that, the event as it is.
+ */
+export function storedFormOf(event: ChainLink): StoredForm {
+  const remembered = rememberedStoredForm(event);
+  if (remembered) return remembered;
+  if (hasPayloadSlots(event.type)) {
+    for (const form of candidateStoredForms(event.type, event.data)) {
+      if (form.payloads.length > 0 && hashOf({ ...event, data: form.data }) === event.hash) return form;
+    }
+  }
+  return { data: event.data, payloads: [] };
 }
 
 export type ChainVerdict =
@@ -84,8 +137,7 @@ export class ChainVerifier {
     let reason: string | undefined;
     if (event.seq !== expectedSeq) reason = `expected seq ${expectedSeq}, found ${event.seq} (a gap or a repeat)`;
     else if (event.prevHash !== this.head.hash) reason = 'prev_hash does not match the hash of the event before it';
-    else if (hashOf(event) !== event.hash)
-      reason = 'content does not match its hash (the event was changed after it was written)';
+    else if (!hashHolds(event)) reason = 'content does not match its hash (the event was changed after it was written)';
     if (reason !== undefined) {
       this.failure = { ok: false, events: this.count, seq: event.seq, reason };
       return false;

@@ -2,6 +2,8 @@ export { canonicalJson, hashPlan, sha256Hex } from './canonical.js';
 export {
   chainEvents,
   ChainVerifier,
+  hashHolds,
+  storedFormOf,
   EMPTY_HEAD,
   GENESIS_HASH,
   verifyChain,
@@ -45,3 +47,18 @@ export {
   type Checkpoint,
   type CheckpointBody,
 } from './checkpoint.js';
+export {
+  describePayloadProblem,
+  externalizePayloads,
+  isPayloadRef,
+  PAYLOAD_THRESHOLD_BYTES,
+  payloadHashOf,
+  payloadProblem,
+  payloadRefsIn,
+  resolvePayloads,
+  type FoundRef,
+  type PayloadProblem,
+  type PayloadRef,
+  type StoredForm,
+  type StoredPayload,
+} from './payloads.js';

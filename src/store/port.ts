@@ -1,5 +1,6 @@
 import type { LedgerStore } from './ports/ledger-store.js';
 import type { ProviderLeases } from './ports/provider-leases.js';
+import type { PayloadStore } from './ports/payload-store.js';
 import type { RunLocks } from './ports/run-locks.js';
 import type { StoreNotices } from './ports/store-notices.js';
 import type { WorkQueue } from './ports/work-queue.js';
@@ -13,7 +14,8 @@ import type { WorkspaceStore } from './ports/workspace-store.js';
  * store reads no clock of its own, so tests can drive leases deterministically. Consumers take
  * the narrowest port they need.
  */
-export interface Store extends LedgerStore, WorkQueue, RunLocks, StoreNotices, WorkspaceStore, ProviderLeases {
+export interface Store
+  extends LedgerStore, PayloadStore, WorkQueue, RunLocks, StoreNotices, WorkspaceStore, ProviderLeases {
   readonly dialect: 'sqlite' | 'postgres';
   close(): Promise<void>;
 }
@@ -28,6 +30,7 @@ export {
   type RunRecord,
 } from './ports/ledger-store.js';
 export type { ProviderLease, ProviderLeases } from './ports/provider-leases.js';
+export { resolveStoredPayloads, type PayloadReading, type PayloadStore } from './ports/payload-store.js';
 export type { RunLock, RunLocks, RunOwner } from './ports/run-locks.js';
 export type { StoreNotice, StoreNotices } from './ports/store-notices.js';
 export type { WorkItem, WorkKey, WorkOutcome, WorkQueue, WorkReport } from './ports/work-queue.js';

@@ -1,6 +1,7 @@
 import type { Store } from '../../src/store/index.js';
 import { describeLedgerStore } from './conformance/ledger-store.js';
 import { describeProviderLeases } from './conformance/provider-leases.js';
+import { describePayloadStore } from './conformance/payload-store.js';
 import { describeRunLocks } from './conformance/run-locks.js';
 import { describeStoreNotices } from './conformance/store-notices.js';
 import { describeWorkQueue } from './conformance/work-queue.js';
@@ -14,6 +15,7 @@ export { settled } from './conformance/fixtures.js';
  */
 export function describeStore(name: string, makeStore: () => Promise<Store>): void {
   describeLedgerStore(name, makeStore);
+  describePayloadStore(name, makeStore);
   describeWorkQueue(name, makeStore);
   describeRunLocks(name, makeStore);
   describeStoreNotices(name, makeStore);

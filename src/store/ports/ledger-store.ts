@@ -1,5 +1,6 @@
 import { ConflictError, type LedgerEvent, type RunStatus } from '../../core/index.js';
 import type { WorkspaceEntry } from '../../ledger/index.js';
+import type { PayloadReading } from './payload-store.js';
 import type { RunLock } from './run-locks.js';
 import type { WorkItem } from './work-queue.js';
 
@@ -80,12 +81,22 @@ export interface PositionedEvent {
 export interface LedgerStore {
   /** Appends a batch atomically; throws ConflictError when the chain head moved or the run exists already. */
   append(batch: AppendBatch): Promise<void>;
-  /** Events of a run in order, after `afterSeq`. */
-  readEvents(runId: string, afterSeq?: number, limit?: number): Promise<LedgerEvent[]>;
+  /**
+   * Events of a run in order, after `afterSeq`, with their large values resolved from the
+   * payload table (`payloads: 'reference'`: as stored, with the references their hashes
+   * cover, which is what verify reads). An event whose payload is missing or changed makes
+   * a resolving read fail with an integrity error naming it.
+   */
+  readEvents(
+    runId: string,
+    afterSeq?: number,
+    limit?: number,
+    options?: { payloads?: PayloadReading },
+  ): Promise<LedgerEvent[]>;
   getRun(runId: string): Promise<RunRecord | undefined>;
   listRuns(query?: ListRunsQuery): Promise<RunRecord[]>;
   /**
-   * Events of every run in commit order, after `position` (from the start when undefined), at
+   * Events of every run in commit order (their large values resolved), after `position` (from the start when undefined), at
    * most `limit`. A position this store did not give is bad input (BatonError `bad_input`).
    */
   readEventsAfter(position: string | undefined, limit: number): Promise<PositionedEvent[]>;
@@ -112,10 +123,11 @@ export async function* readAllEvents(
   store: Pick<LedgerStore, 'readEvents'>,
   runId: string,
   pageSize = 2_000,
+  payloads: PayloadReading = 'resolve',
 ): AsyncGenerator<LedgerEvent> {
   let after = 0;
   for (;;) {
-    const page = await store.readEvents(runId, after, pageSize);
+    const page = await store.readEvents(runId, after, pageSize, { payloads });
     yield* page;
     if (page.length < pageSize) return;
     after = (page.at(-1) as LedgerEvent).seq;

@@ -14,6 +14,7 @@ import {
   type AppendBatch,
   type ContextEntry,
   type ListRunsQuery,
+  type PayloadReading,
   type PositionedEvent,
   type RunOwner,
   type RunRecord,
@@ -22,13 +23,20 @@ import {
   type WorkItem,
   type WorkKey,
   type WorkReport,
+  resolveStoredPayloads,
 } from '../port.js';
 import { NoticeListener } from './notice-listener.js';
 import { migrate } from './migrate.js';
 import * as sql from './queries.js';
 import { likeContaining, objectiveOf } from '../run-search.js';
 import { toApiToken, toContextEntry, toEvent, toLock, toRun, toWork, toWorkspaceEntry, type Row } from '../rows.js';
-import { EMPTY_HEAD, needsWorkspaceEntries, workspaceEntriesFor, type WorkspaceEntry } from '../../ledger/index.js';
+import {
+  EMPTY_HEAD,
+  needsWorkspaceEntries,
+  storedFormOf,
+  workspaceEntriesFor,
+  type WorkspaceEntry,
+} from '../../ledger/index.js';
 import { prepared } from './prepared.js';
 import { withTransaction } from './transaction.js';
 import { PostgresProviderLeases } from './provider-leases.js';
@@ -118,8 +126,24 @@ export class PostgresStore implements Store {
     }
   }
 
-  async readEvents(runId: string, afterSeq = 0, limit = Number.MAX_SAFE_INTEGER): Promise<LedgerEvent[]> {
-    return (await this.rows(sql.SELECT_EVENTS, [runId, afterSeq, limit])).map(toEvent);
+  async readEvents(
+    runId: string,
+    afterSeq = 0,
+    limit = Number.MAX_SAFE_INTEGER,
+    options: { payloads?: PayloadReading } = {},
+  ): Promise<LedgerEvent[]> {
+    const events = (await this.rows(sql.SELECT_EVENTS, [runId, afterSeq, limit])).map(toEvent);
+    return options.payloads === 'reference' ? events : this.resolved(events);
+  }
+
+  async readPayloads(hashes: readonly string[]): Promise<Map<string, string>> {
+    if (hashes.length === 0) return new Map();
+    const rows = await this.rows(sql.SELECT_PAYLOADS, [hashes]);
+    return new Map(rows.map((row) => [row.hash as string, row.body as string]));
+  }
+
+  private resolved(events: LedgerEvent[]): Promise<LedgerEvent[]> {
+    return resolveStoredPayloads(events, (hashes) => this.readPayloads(hashes));
   }
 
   async getRun(runId: string): Promise<RunRecord | undefined> {
@@ -253,7 +277,11 @@ export class PostgresStore implements Store {
           `${position} is not a position in this workspace's event stream: it is past the newest event; resume with an id this stream sent, or without one to start from the first event`,
         );
     }
-    return rows.map((row) => ({ position: `${row.tx_text as string}:${String(row.position)}`, event: toEvent(row) }));
+    const events = await this.resolved(rows.map(toEvent));
+    return rows.map((row, i) => ({
+      position: `${row.tx_text as string}:${String(row.position)}`,
+      event: events[i] as LedgerEvent,
+    }));
   }
 
   async createApiToken(token: ApiToken & { secretHash: string }): Promise<ApiToken> {
@@ -373,17 +401,27 @@ async function appendNow(client: PoolClient, batch: AppendBatch): Promise<void> 
       throw new ConflictError(`run "${runId}" moved past seq ${expectedSeq}; another process appended to it`);
     }
   }
+  const stored = events.map(storedFormOf);
   await client.query(
     prepared(sql.INSERT_EVENTS, [
       runId,
       events.map((e) => e.seq),
       events.map((e) => e.type),
       events.map((e) => e.at),
-      events.map((e) => JSON.stringify(e.data)),
+      stored.map((form) => JSON.stringify(form.data)),
       events.map((e) => e.prevHash),
       events.map((e) => e.hash),
     ]),
   );
+  // In hash order, so that two appends storing the same payloads lock them in the same order and never deadlock.
+  const payloads = [...new Map(stored.flatMap((form) => form.payloads).map((p) => [p.hash, p.body]))].sort(
+    ([a], [b]) => (a < b ? -1 : a > b ? 1 : 0),
+  );
+  if (payloads.length > 0) {
+    await client.query(
+      prepared(sql.INSERT_PAYLOADS, [payloads.map(([hash]) => hash), payloads.map(([, body]) => body)]),
+    );
+  }
   const enqueue = batch.enqueue ?? [];
   if (enqueue.length) {
     await client.query(

@@ -63,6 +63,17 @@ export const SELECT_EVENTS = `
   SELECT run_id, seq, type, at, data, prev_hash, hash FROM events
   WHERE run_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`;
 
+/**
+ * A batch's payloads, stored once each: a payload another transaction inserts at the same
+ * time makes this one wait for it and then insert nothing (the same bytes are already there).
+ */
+export const INSERT_PAYLOADS = `
+  INSERT INTO payloads (hash, body)
+  SELECT * FROM unnest($1::text[], $2::text[])
+  ON CONFLICT (hash) DO NOTHING`;
+
+export const SELECT_PAYLOADS = `SELECT hash, body FROM payloads WHERE hash = ANY($1::text[])`;
+
 /** Postgres folds identical notices of one transaction into one, so a batch wakes workers once. */
 export const INSERT_WORK = `
   INSERT INTO work (run_id, attempt_id, step, capability, idempotency_key, input, timeout_ms, enqueued_seq, claimed_by, lease_until, kind, skill, revision)

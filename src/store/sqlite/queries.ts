@@ -31,6 +31,12 @@ export const SELECT_EVENTS = `
   SELECT run_id, seq, type, at, data, prev_hash, hash FROM events
   WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?`;
 
+/** A payload is stored once, by the first event that references it; later ones find it there. */
+export const INSERT_PAYLOAD = `INSERT INTO payloads (hash, body) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING`;
+
+/** The hashes come as one JSON array, so that one statement serves any number of them. */
+export const SELECT_PAYLOADS = `SELECT hash, body FROM payloads WHERE hash IN (SELECT value FROM json_each(?))`;
+
 export const INSERT_WORK = `
   INSERT INTO work (run_id, attempt_id, step, capability, idempotency_key, input, timeout_ms, enqueued_seq, claimed_by, lease_until, kind, skill, revision)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;

@@ -11,7 +11,13 @@ import {
   type LimitLoad,
 } from '../../core/index.js';
 import { assertSchemaKnown, loadMigrations } from '../migrations.js';
-import { EMPTY_HEAD, needsWorkspaceEntries, workspaceEntriesFor, type WorkspaceEntry } from '../../ledger/index.js';
+import {
+  EMPTY_HEAD,
+  needsWorkspaceEntries,
+  storedFormOf,
+  workspaceEntriesFor,
+  type WorkspaceEntry,
+} from '../../ledger/index.js';
 import { toApiToken, toContextEntry, toEvent, toRun, toWork, toWorkspaceEntry, type Row } from '../rows.js';
 import {
   CONTEXT_ID_PREFIX,
@@ -19,6 +25,7 @@ import {
   type AppendBatch,
   type ContextEntry,
   type ListRunsQuery,
+  type PayloadReading,
   type PositionedEvent,
   type RunLock,
   type RunRecord,
@@ -30,6 +37,7 @@ import {
 } from '../port.js';
 import * as sql from './queries.js';
 import { likeContaining, objectiveOf } from '../run-search.js';
+import { resolveStoredPayloads } from '../port.js';
 import { explainWriteFailure } from './write-failure.js';
 import { SqliteProviderLeases } from './provider-leases.js';
 
@@ -96,6 +104,8 @@ export class SqliteStore implements Store {
       insertRun: prepare(sql.INSERT_RUN),
       updateRunHead: prepare(sql.UPDATE_RUN_HEAD),
       insertEvent: prepare(sql.INSERT_EVENT),
+      insertPayload: prepare(sql.INSERT_PAYLOAD),
+      selectPayloads: prepare(sql.SELECT_PAYLOADS),
       selectEvents: prepare(sql.SELECT_EVENTS),
       insertWork: prepare(sql.INSERT_WORK),
       deleteWork: prepare(sql.DELETE_WORK),
@@ -176,7 +186,17 @@ export class SqliteStore implements Store {
       }
     }
     for (const event of events) {
-      s.insertEvent.run(runId, event.seq, event.type, event.at, JSON.stringify(event.data), event.prevHash, event.hash);
+      const stored = storedFormOf(event);
+      s.insertEvent.run(
+        runId,
+        event.seq,
+        event.type,
+        event.at,
+        JSON.stringify(stored.data),
+        event.prevHash,
+        event.hash,
+      );
+      for (const payload of stored.payloads) s.insertPayload.run(payload.hash, payload.body);
     }
     if (needsWorkspaceEntries(events)) {
       // Inside the append's write transaction: SQLite has one writer, so the head read here is the one chained onto.
@@ -239,8 +259,24 @@ export class SqliteStore implements Store {
     }
   }
 
-  async readEvents(runId: string, afterSeq = 0, limit = Number.MAX_SAFE_INTEGER): Promise<LedgerEvent[]> {
-    return (this.statements.selectEvents.all(runId, afterSeq, limit) as Row[]).map(toEvent);
+  async readEvents(
+    runId: string,
+    afterSeq = 0,
+    limit = Number.MAX_SAFE_INTEGER,
+    options: { payloads?: PayloadReading } = {},
+  ): Promise<LedgerEvent[]> {
+    const events = (this.statements.selectEvents.all(runId, afterSeq, limit) as Row[]).map(toEvent);
+    return options.payloads === 'reference' ? events : this.resolved(events);
+  }
+
+  async readPayloads(hashes: readonly string[]): Promise<Map<string, string>> {
+    if (hashes.length === 0) return new Map();
+    const rows = this.statements.selectPayloads.all(JSON.stringify(hashes)) as Row[];
+    return new Map(rows.map((row) => [row.hash as string, row.body as string]));
+  }
+
+  private resolved(events: LedgerEvent[]): Promise<LedgerEvent[]> {
+    return resolveStoredPayloads(events, (hashes) => this.readPayloads(hashes));
   }
 
   async getRun(runId: string): Promise<RunRecord | undefined> {
@@ -409,7 +445,8 @@ export class SqliteStore implements Store {
           `${position as string} is not a position in this workspace's event stream: it is past the newest event (${last}); resume with an id this stream sent, or without one to start from the first event`,
         );
     }
-    return rows.map((row) => ({ position: String(row.position), event: toEvent(row) }));
+    const events = await this.resolved(rows.map(toEvent));
+    return rows.map((row, i) => ({ position: String(row.position), event: events[i] as LedgerEvent }));
   }
 
   async createApiToken(token: ApiToken & { secretHash: string }): Promise<ApiToken> {
