@@ -6,8 +6,21 @@ export const INSERT_RUN = `
   INSERT INTO runs (run_id, name, plan_hash, status, created_at, updated_at, head_seq, head_hash, lock_owner, lock_host, lock_pid, lock_expires_at, objective)
   VALUES (@runId, @name, @planHash, @status, @at, @at, @headSeq, @headHash, @lockOwner, @lockHost, @lockPid, @lockExpiresAt, @objective)`;
 
-/** Fenced on the head, and for a conductor on its lock too (see the Postgres statement). */
+/**
+ * Fenced on the head, and for a conductor on its lock too (see the Postgres statement). Most
+ * appends leave the status as it was, and this statement does not name it: SQLite rewrites an
+ * index entry for every indexed column a SET names, even to the same value, so naming status
+ * would dirty a page of runs_by_status_newest_first on every commit (one WAL frame in ten of
+ * a chain step's). It matches only while the status is unchanged; UPDATE_RUN_HEAD_AND_STATUS
+ * takes the append that changes it.
+ */
 export const UPDATE_RUN_HEAD = `
+  UPDATE runs SET head_seq = @headSeq, head_hash = @headHash, updated_at = @at
+  WHERE run_id = @runId AND head_seq = @expectedSeq AND (@conductor IS NULL OR lock_owner = @conductor)
+    AND status = @status`;
+
+/** The same fence as UPDATE_RUN_HEAD, for the append that changes the run's status. */
+export const UPDATE_RUN_HEAD_AND_STATUS = `
   UPDATE runs SET head_seq = @headSeq, head_hash = @headHash, status = @status, updated_at = @at
   WHERE run_id = @runId AND head_seq = @expectedSeq AND (@conductor IS NULL OR lock_owner = @conductor)`;
 
