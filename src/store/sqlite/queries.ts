@@ -27,7 +27,8 @@ export const UPDATE_RUN_HEAD_AND_STATUS = `
 /**
  * Each event takes the next workspace-wide position inside the append's write transaction:
  * SQLite has one writer at a time, so positions are handed out, and become visible, in commit
- * order (migrations/sqlite/005_event_positions.sql). MAX reads the end of a unique index.
+ * order (migrations/sqlite/005_event_positions.sql). Position is the table's rowid (migration 010),
+ * so MAX reads the last row and each event is appended at the end of the table.
  */
 export const INSERT_EVENT = `
   INSERT INTO events (run_id, seq, type, at, data, prev_hash, hash, position)
