@@ -63,8 +63,8 @@ export const SELECT_WORK = `SELECT * FROM work WHERE run_id = ? ORDER BY enqueue
  */
 export const CLAIM_WORK = `
   UPDATE work SET claimed_by = @workerId, lease_until = @leaseUntil
-  WHERE rowid IN (
-    SELECT rowid FROM work
+  WHERE (run_id, attempt_id) IN (
+    SELECT run_id, attempt_id FROM work
     WHERE claimed_by IS NULL AND (@runId IS NULL OR run_id = @runId)
       AND (kind <> 'function' OR @functions IS NULL OR capability IN (SELECT value FROM json_each(@functions)))
       AND (@skills IS NULL OR skill IN (SELECT value FROM json_each(@skills)))

@@ -32,3 +32,39 @@ SELECT position, run_id, seq, type, at, data, prev_hash, hash FROM events ORDER 
 DROP TABLE events;
 ALTER TABLE events_in_position_order RENAME TO events;
 CREATE UNIQUE INDEX events_by_run ON events (run_id, seq);
+
+-- The work queue keyed on (run_id, attempt_id) itself (WITHOUT ROWID), rather than a rowid table
+-- with that key as a second b-tree beside it: an item inserted or deleted dirties one page fewer
+-- per commit. Its rows hold only live items (an item is deleted once its outcome is recorded),
+-- so the table stays a few pages and the rebalancing of a keyed b-tree costs nothing here.
+
+CREATE TABLE work_keyed (
+  run_id          TEXT NOT NULL,
+  attempt_id      TEXT NOT NULL,
+  step            TEXT NOT NULL,
+  capability      TEXT NOT NULL,
+  idempotency_key TEXT NOT NULL,
+  input           TEXT NOT NULL,
+  timeout_ms      INTEGER,
+  enqueued_seq    INTEGER NOT NULL,
+  claimed_by      TEXT,
+  lease_until     INTEGER,
+  kind            TEXT NOT NULL DEFAULT 'command',
+  skill           TEXT,
+  revision        INTEGER NOT NULL DEFAULT 1,
+  outcome         TEXT,
+  abandoned       INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (run_id, attempt_id)
+) WITHOUT ROWID;
+
+INSERT INTO work_keyed (run_id, attempt_id, step, capability, idempotency_key, input, timeout_ms, enqueued_seq,
+  claimed_by, lease_until, kind, skill, revision, outcome, abandoned)
+SELECT run_id, attempt_id, step, capability, idempotency_key, input, timeout_ms, enqueued_seq,
+  claimed_by, lease_until, kind, skill, revision, outcome, abandoned
+FROM work;
+
+DROP TABLE work;
+ALTER TABLE work_keyed RENAME TO work;
+CREATE INDEX work_unclaimed ON work (enqueued_seq) WHERE claimed_by IS NULL;
+CREATE INDEX work_by_worker ON work (claimed_by);
+CREATE INDEX work_reported ON work (run_id) WHERE outcome IS NOT NULL;
