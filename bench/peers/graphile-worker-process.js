@@ -3,7 +3,7 @@
 //        (database: BATON_BENCH_DATABASE_URL)
 import { EventEmitter } from 'node:events';
 import { Logger, run } from 'graphile-worker';
-import { onShutdown, reportReady, runBenchJob, workerArguments } from '../pg/worker-protocol.js';
+import { nextInChain, onShutdown, reportReady, runBenchJob, workerArguments } from '../pg/worker-protocol.js';
 
 const { schema, concurrency, batched } = workerArguments(['schema', 'concurrency', 'batched']);
 const events = new EventEmitter();
@@ -23,7 +23,14 @@ const runner = await run({
   logger: new Logger(() => (level, message) => {
     if (level === 'error') console.error(message);
   }),
-  taskList: { bench: (payload) => runBenchJob(payload) },
+  // In a chain, the job adds the next one as it ends, as a graphile-worker user chains jobs.
+  taskList: {
+    bench: async (payload, helpers) => {
+      await runBenchJob(payload);
+      const next = nextInChain(payload);
+      if (next) await helpers.addJob('bench', next);
+    },
+  },
   // graphile-worker's batching (its docs' performance page): the pool locks and pulls N + 1 jobs
   // at a time ("a good starting point is concurrentJobs + 1"), and completions made in the same
   // tick go to the database in one statement (delay 0: no added wait).

@@ -54,6 +54,10 @@ export class GraphileWorkerSystem implements PgQueueSystem {
     await this.prepared().utils.addJobs(jobs.map((job) => ({ identifier: TASK, payload: job })));
   }
 
+  async enqueueChain(jobs: BenchJob[]): Promise<void> {
+    await this.enqueue(jobs.slice(0, 1));
+  }
+
   /** graphile-worker deletes a job when it succeeds: what is left of a trial is unfinished, or failed if it has an error. */
   async progress(trial: string): Promise<TrialProgress> {
     const { db, client } = this.prepared();

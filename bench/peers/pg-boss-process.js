@@ -2,7 +2,7 @@
 // Usage: node pg-boss-process.js --schema=S --queue=Q --concurrency=N --notify=true|false --polling-interval-seconds=X
 //        (database: BATON_BENCH_DATABASE_URL)
 import { PgBoss } from 'pg-boss';
-import { onShutdown, reportReady, runBenchJob, workerArguments } from '../pg/worker-protocol.js';
+import { nextInChain, onShutdown, reportReady, runBenchJob, workerArguments } from '../pg/worker-protocol.js';
 
 const args = workerArguments(['schema', 'queue', 'concurrency', 'notify', 'polling-interval-seconds']);
 const { schema, queue, concurrency, notify } = args;
@@ -29,7 +29,14 @@ await boss.work(
     pollingIntervalSeconds: Number(args['polling-interval-seconds']),
   },
   async (jobs) => {
-    await Promise.all(jobs.map((job) => runBenchJob(job.data)));
+    await Promise.all(
+      jobs.map(async (job) => {
+        await runBenchJob(job.data);
+        // In a chain, the job sends the next one as it ends, as a pg-boss user chains jobs.
+        const next = nextInChain(job.data);
+        if (next) await boss.send(queue, next);
+      }),
+    );
   },
 );
 reportReady();

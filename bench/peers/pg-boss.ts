@@ -72,6 +72,10 @@ export class PgBossSystem implements PgQueueSystem {
     );
   }
 
+  async enqueueChain(jobs: BenchJob[]): Promise<void> {
+    await this.enqueue(jobs.slice(0, 1));
+  }
+
   /** pg-boss keeps finished jobs (state `completed` or `failed`) until its maintenance deletes them. */
   async progress(trial: string): Promise<TrialProgress> {
     const { db, client } = this.prepared();

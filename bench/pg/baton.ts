@@ -16,9 +16,11 @@ const CAPABILITIES = fileURLToPath(new URL('./baton-capabilities.js', import.met
  * step itself) conducts each trial's run: it dispatches the steps, records the workers'
  * outcomes in the hash-chained ledger, and ends the run. A trial's jobs are one run's
  * independent steps; a job counts as done once its step is recorded as succeeded in the
- * ledger, which is more than the peers record (a row's state). The conductor's work, the
- * dispatch included, is inside the measured time: `enqueue` resolves once the run is created,
- * before a single step is dispatched.
+ * ledger, which is more than the peers record (a row's state). `enqueue` is `submit`: it
+ * validates the plan, runs its pre-flight and commits `run.created` together with the first
+ * round of decisions (every independent step routed, dispatched and queued), so it resolves
+ * only once every job is available to the workers. The harness's clock starts before the
+ * enqueue call, for every system, so that work is counted.
  */
 export class BatonSystem implements PgQueueSystem {
   readonly name = 'Baton';
@@ -59,6 +61,20 @@ export class BatonSystem implements PgQueueSystem {
     const { baton } = this.prepared();
     const trial = jobs[0]?.trial ?? 'empty';
     const steps = Object.fromEntries(jobs.map((job) => [`j${job.index}`, { skill: 'bench', input: { ...job } }]));
+    const handle = await baton.submit({ baton: 1, name: `bench-${trial}`.slice(0, 100), steps }, { wait: true });
+    this.runs.set(trial, { runId: handle.runId, jobs: jobs.length, handle });
+  }
+
+  /** One run whose steps are each `after` the one before: the engine dispatches the next as it records a success. */
+  async enqueueChain(jobs: BenchJob[]): Promise<void> {
+    const { baton } = this.prepared();
+    const trial = jobs[0]?.trial ?? 'empty';
+    const steps = Object.fromEntries(
+      jobs.map((job) => [
+        `j${job.index}`,
+        { skill: 'bench', input: { ...job }, ...(job.index > 0 && { after: [`j${job.index - 1}`] }) },
+      ]),
+    );
     const handle = await baton.submit({ baton: 1, name: `bench-${trial}`.slice(0, 100), steps }, { wait: true });
     this.runs.set(trial, { runId: handle.runId, jobs: jobs.length, handle });
   }

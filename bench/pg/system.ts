@@ -27,6 +27,11 @@ export interface BenchJob {
   trial: string;
   index: number;
   sleepMs: number;
+  /**
+   * A sequential chain's length: job `index` + 1 becomes available only once job `index` is
+   * done. Absent for independent jobs.
+   */
+  chainLength?: number;
 }
 
 /**
@@ -76,6 +81,13 @@ export interface PgQueueSystem {
    * (the harness starts its clock there: the jobs are visible to workers from that moment).
    */
   enqueue(jobs: BenchJob[]): Promise<void>;
+  /**
+   * Makes a sequential chain available: the first job now, each next one once the job before it
+   * is done, in the system's own way of chaining work (Baton: one run whose steps are each
+   * `after` the one before; a peer: each job adds the next as it ends, `nextInChain` in
+   * worker-protocol.js). Resolves once the first job is available.
+   */
+  enqueueChain(jobs: BenchJob[]): Promise<void>;
   progress(trial: string): Promise<TrialProgress>;
   /** Closes what `prepare` opened. The harness drops the schema afterwards. */
   close(): Promise<void>;

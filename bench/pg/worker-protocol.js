@@ -46,6 +46,15 @@ export async function runBenchJob(payload) {
   }
 }
 
+/**
+ * The job that follows `payload` in a sequential chain (its `chainLength`), or null after the
+ * last one and for independent jobs. A peer's worker adds it as its job ends.
+ */
+export function nextInChain(payload) {
+  const { chainLength, index } = payload ?? {};
+  return typeof chainLength === 'number' && index + 1 < chainLength ? { ...payload, index: index + 1 } : null;
+}
+
 /** Tells the harness this process is listening for work. */
 export function reportReady() {
   process.send?.({ kind: 'bench-ready' });

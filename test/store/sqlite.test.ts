@@ -96,6 +96,52 @@ describe('SQLite migrations', () => {
     await store.close();
   });
 
+  it('keeps every event, its position and its run order when events move into position order (migration 010)', async () => {
+    const file = join(tempDir(), 'baton.db');
+    const db = new Database(file);
+    db.exec(
+      'CREATE TABLE baton_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
+    );
+    for (const migration of loadMigrations('sqlite').filter((m) => m.version < 10)) {
+      db.exec(migration.sql);
+      db.prepare('INSERT INTO baton_migrations VALUES (?, ?, ?)').run(migration.version, migration.name, AT);
+    }
+    const events = chainEvents(
+      'r',
+      EMPTY_HEAD,
+      [0, 1, 2].map((n) => ({ type: 'run.resumed', data: { engine: 'e', reason: String(n) } }) as const),
+      AT,
+    );
+    db.prepare(
+      "INSERT INTO runs (run_id, name, plan_hash, status, created_at, updated_at, head_seq, head_hash) VALUES ('r', 'p', 'h', 'running', ?, ?, 3, ?)",
+    ).run(AT, AT, events[2]!.hash);
+    // Positions out of seq order, as two runs interleaving would leave them.
+    for (const [e, position] of events.map((e, i) => [e, [7, 3, 9][i]!] as const))
+      db.prepare(
+        'INSERT INTO events (run_id, seq, type, at, data, prev_hash, hash, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ).run('r', e.seq, e.type, e.at, JSON.stringify(e.data), e.prevHash, e.hash, position);
+    db.close();
+    const store = new SqliteStore(file);
+    expect(await store.readEvents('r')).toEqual(events);
+    expect((await store.readEventsAfter(undefined, 10)).map((p) => [p.position, p.event.seq])).toEqual([
+      ['3', 2],
+      ['7', 1],
+      ['9', 3],
+    ]);
+    await store.close();
+    const migrated = new Database(file);
+    expect(migrated.prepare('SELECT position FROM events ORDER BY rowid').pluck().all()).toEqual([3, 7, 9]);
+    // (run_id, seq) stays unique: a second event 2 of run r is refused.
+    expect(() =>
+      migrated
+        .prepare(
+          "INSERT INTO events (run_id, seq, type, at, data, prev_hash, hash) VALUES ('r', 2, 't', ?, '{}', '', '')",
+        )
+        .run(AT),
+    ).toThrow(/UNIQUE constraint failed: events.run_id, events.seq/);
+    migrated.close();
+  });
+
   it('refuses a database migrated by a newer Baton', async () => {
     const file = join(tempDir(), 'baton.db');
     await new SqliteStore(file).close();

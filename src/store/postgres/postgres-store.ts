@@ -115,7 +115,8 @@ export class PostgresStore implements Store {
   async append(batch: AppendBatch): Promise<void> {
     if (!batch.events.length) return;
     try {
-      await withTransaction(this.pool, (client) => appendNow(client, batch));
+      if (isRunningRound(batch)) await appendRunningRound(this.pool, batch);
+      else await withTransaction(this.pool, (client) => appendNow(client, batch));
     } catch (error) {
       if (error instanceof DatabaseError && error.code === '23505' && error.constraint === EVENT_KEY) {
         throw new ConflictError(
@@ -360,6 +361,59 @@ export class PostgresStore implements Store {
 }
 
 /** One decision round's writes, inside the caller's transaction; mirrors SqliteStore.appendNow. */
+/** A round of a run that goes on running, with nothing but events, new items and recorded items: one statement. */
+function isRunningRound(batch: AppendBatch): boolean {
+  return (
+    batch.expectedSeq > 0 &&
+    batch.status === 'running' &&
+    !batch.create &&
+    !batch.abandon?.length &&
+    !needsWorkspaceEntries(batch.events)
+  );
+}
+
+/** APPEND_RUNNING_ROUND: the whole append in one round trip; the same errors as appendNow. */
+async function appendRunningRound(pool: Pool, batch: AppendBatch): Promise<void> {
+  const { runId, events, expectedSeq } = batch;
+  const last = events.at(-1) as LedgerEvent;
+  const enqueue = batch.enqueue ?? [];
+  const { rows } = await pool.query<{ moved: number }>(
+    prepared(sql.APPEND_RUNNING_ROUND, [
+      runId,
+      last.seq,
+      last.hash,
+      batch.status,
+      last.at,
+      expectedSeq,
+      batch.conductor ?? null,
+      events.map((e) => e.seq),
+      events.map((e) => e.type),
+      events.map((e) => e.at),
+      events.map((e) => JSON.stringify(e.data)),
+      events.map((e) => e.prevHash),
+      events.map((e) => e.hash),
+      enqueue.map((w) => w.attemptId),
+      enqueue.map((w) => w.step),
+      enqueue.map((w) => w.capability),
+      enqueue.map((w) => w.idempotencyKey),
+      enqueue.map((w) => JSON.stringify(w.input)),
+      enqueue.map((w) => w.timeoutMs),
+      enqueue.map((w) => w.enqueuedSeq),
+      enqueue.map((w) => w.claimedBy),
+      enqueue.map((w) => w.leaseUntil),
+      enqueue.map((w) => w.kind),
+      enqueue.map((w) => w.skill),
+      enqueue.map((w) => w.revision),
+      batch.dequeue ?? [],
+    ]),
+  );
+  if (rows[0]?.moved === 1) return;
+  // Nothing was written; say why, as appendNow does.
+  const { rows: lock } = await pool.query<Row>(prepared(sql.SELECT_LOCK, [runId]));
+  if (batch.conductor !== undefined && lock[0]?.lock_owner !== batch.conductor) throw lockLost(runId, lock[0]);
+  throw new ConflictError(`run "${runId}" moved past seq ${expectedSeq}; another process appended to it`);
+}
+
 async function appendNow(client: PoolClient, batch: AppendBatch): Promise<void> {
   const { runId, events, expectedSeq } = batch;
   const last = events.at(-1) as LedgerEvent;

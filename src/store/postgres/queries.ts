@@ -80,6 +80,43 @@ export const INSERT_WORK = `
   SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::text[], $10::bigint[], $11::text[], $12::text[], $13::integer[])
   RETURNING pg_notify('baton.' || current_schema(), 'work:' || run_id)`;
 
+/**
+ * A running run's round in one statement, so in one round trip and one implicit transaction:
+ * the head fence (UPDATE_RUN_HEAD), the events (INSERT_EVENTS), the items it dispatches
+ * (INSERT_WORK) and the items whose outcomes it recorded (DELETE_WORK). A chain step's append
+ * was six round trips (BEGIN, four statements, COMMIT); on a shared server each costs a wake-up
+ * of the engine and of a backend. Every write is conditioned on the fence (`EXISTS head`), so a
+ * lost fence writes nothing and `moved` is 0; the fence's UPDATE runs first because the others
+ * read it, so the run's row is locked before any work row, as in the multi-statement append.
+ * Rounds that create or end a run, abandon items or anchor the workspace ledger take that
+ * multi-statement path (see appendRound in postgres-store.ts).
+ */
+export const APPEND_RUNNING_ROUND = `
+  WITH head AS (
+    UPDATE runs SET head_seq = $2, head_hash = $3, status = $4, updated_at = $5
+    WHERE run_id = $1 AND head_seq = $6 AND ($7::text IS NULL OR lock_owner = $7)
+    RETURNING run_id, pg_notify('baton.' || current_schema(), 'ledger:' || run_id)
+  ), appended AS (
+    INSERT INTO events (run_id, seq, type, at, data, prev_hash, hash)
+    SELECT $1, seq, type, at, data, prev_hash, hash
+    FROM unnest($8::bigint[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[]) AS batch (seq, type, at, data, prev_hash, hash)
+    WHERE EXISTS (SELECT FROM head)
+    ORDER BY seq
+    RETURNING seq
+  ), queued AS (
+    INSERT INTO work (run_id, attempt_id, step, capability, idempotency_key, input, timeout_ms, enqueued_seq, claimed_by, lease_until, kind, skill, revision)
+    SELECT $1, * FROM unnest($14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::bigint[], $20::bigint[], $21::text[], $22::bigint[], $23::text[], $24::text[], $25::integer[])
+    WHERE EXISTS (SELECT FROM head)
+    RETURNING pg_notify('baton.' || current_schema(), 'work:' || run_id)
+  ), dequeued AS (
+    DELETE FROM work WHERE (run_id, attempt_id) IN (
+      SELECT run_id, attempt_id FROM work WHERE run_id = $1 AND attempt_id = ANY($26::text[]) AND EXISTS (SELECT FROM head)
+      ORDER BY run_id, attempt_id FOR UPDATE)
+    RETURNING attempt_id
+  )
+  SELECT (SELECT count(*) FROM head)::int AS moved, (SELECT count(*) FROM appended)::int AS appended,
+    (SELECT count(*) FROM queued)::int AS queued, (SELECT count(*) FROM dequeued)::int AS dequeued`;
+
 export const ABANDON_WORK = `
   UPDATE work SET abandoned = true, lease_until = NULL WHERE run_id = $1 AND attempt_id = ANY($2::text[])`;
 

@@ -6,15 +6,29 @@ export const INSERT_RUN = `
   INSERT INTO runs (run_id, name, plan_hash, status, created_at, updated_at, head_seq, head_hash, lock_owner, lock_host, lock_pid, lock_expires_at, objective)
   VALUES (@runId, @name, @planHash, @status, @at, @at, @headSeq, @headHash, @lockOwner, @lockHost, @lockPid, @lockExpiresAt, @objective)`;
 
-/** Fenced on the head, and for a conductor on its lock too (see the Postgres statement). */
+/**
+ * Fenced on the head, and for a conductor on its lock too (see the Postgres statement). Most
+ * appends leave the status as it was, and this statement does not name it: SQLite rewrites an
+ * index entry for every indexed column a SET names, even to the same value, so naming status
+ * would dirty a page of runs_by_status_newest_first on every commit (one WAL frame in ten of
+ * a chain step's). It matches only while the status is unchanged; UPDATE_RUN_HEAD_AND_STATUS
+ * takes the append that changes it.
+ */
 export const UPDATE_RUN_HEAD = `
+  UPDATE runs SET head_seq = @headSeq, head_hash = @headHash, updated_at = @at
+  WHERE run_id = @runId AND head_seq = @expectedSeq AND (@conductor IS NULL OR lock_owner = @conductor)
+    AND status = @status`;
+
+/** The same fence as UPDATE_RUN_HEAD, for the append that changes the run's status. */
+export const UPDATE_RUN_HEAD_AND_STATUS = `
   UPDATE runs SET head_seq = @headSeq, head_hash = @headHash, status = @status, updated_at = @at
   WHERE run_id = @runId AND head_seq = @expectedSeq AND (@conductor IS NULL OR lock_owner = @conductor)`;
 
 /**
  * Each event takes the next workspace-wide position inside the append's write transaction:
  * SQLite has one writer at a time, so positions are handed out, and become visible, in commit
- * order (migrations/sqlite/005_event_positions.sql). MAX reads the end of a unique index.
+ * order (migrations/sqlite/005_event_positions.sql). Position is the table's rowid (migration 010),
+ * so MAX reads the last row and each event is appended at the end of the table.
  */
 export const INSERT_EVENT = `
   INSERT INTO events (run_id, seq, type, at, data, prev_hash, hash, position)
@@ -55,8 +69,8 @@ export const SELECT_WORK = `SELECT * FROM work WHERE run_id = ? ORDER BY enqueue
  */
 export const CLAIM_WORK = `
   UPDATE work SET claimed_by = @workerId, lease_until = @leaseUntil
-  WHERE rowid IN (
-    SELECT rowid FROM work
+  WHERE (run_id, attempt_id) IN (
+    SELECT run_id, attempt_id FROM work
     WHERE claimed_by IS NULL AND (@runId IS NULL OR run_id = @runId)
       AND (kind <> 'function' OR @functions IS NULL OR capability IN (SELECT value FROM json_each(@functions)))
       AND (@skills IS NULL OR skill IN (SELECT value FROM json_each(@skills)))

@@ -103,6 +103,7 @@ export class SqliteStore implements Store {
       selectHead: prepare(sql.SELECT_HEAD),
       insertRun: prepare(sql.INSERT_RUN),
       updateRunHead: prepare(sql.UPDATE_RUN_HEAD),
+      updateRunHeadAndStatus: prepare(sql.UPDATE_RUN_HEAD_AND_STATUS),
       insertEvent: prepare(sql.INSERT_EVENT),
       insertPayload: prepare(sql.INSERT_PAYLOAD),
       selectPayloads: prepare(sql.SELECT_PAYLOADS),
@@ -166,7 +167,7 @@ export class SqliteStore implements Store {
         objective: objectiveOf(events),
       });
     } else {
-      const updated = s.updateRunHead.run({
+      const head = {
         runId,
         expectedSeq,
         headSeq: last.seq,
@@ -174,8 +175,10 @@ export class SqliteStore implements Store {
         status: batch.status,
         at: last.at,
         conductor: batch.conductor ?? null,
-      });
-      if (updated.changes !== 1) {
+      };
+      // The status-free statement first (see UPDATE_RUN_HEAD); no match means a new status or a lost fence.
+      const updated = s.updateRunHead.run(head).changes === 1 ? 1 : s.updateRunHeadAndStatus.run(head).changes;
+      if (updated !== 1) {
         const holder = (s.selectLock.get(runId) as Row | undefined)?.lock_owner;
         if (batch.conductor !== undefined && holder !== batch.conductor) {
           throw new LockLostError(
