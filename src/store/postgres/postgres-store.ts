@@ -115,7 +115,10 @@ export class PostgresStore implements Store {
   async append(batch: AppendBatch): Promise<void> {
     if (!batch.events.length) return;
     try {
-      if (isRunningRound(batch)) await appendRunningRound(this.pool, batch);
+      // A round that stores large payloads needs their insert in the same transaction as its events.
+      const stored = batch.events.map(storedFormOf);
+      if (isRunningRound(batch) && stored.every((form) => form.payloads.length === 0))
+        await appendRunningRound(this.pool, batch, stored);
       else await withTransaction(this.pool, (client) => appendNow(client, batch));
     } catch (error) {
       if (error instanceof DatabaseError && error.code === '23505' && error.constraint === EVENT_KEY) {
@@ -372,8 +375,15 @@ function isRunningRound(batch: AppendBatch): boolean {
   );
 }
 
-/** APPEND_RUNNING_ROUND: the whole append in one round trip; the same errors as appendNow. */
-async function appendRunningRound(pool: Pool, batch: AppendBatch): Promise<void> {
+/**
+ * APPEND_RUNNING_ROUND: the whole append in one round trip; the same errors as appendNow. Only
+ * for a round whose events store no payload apart (their `stored` forms carry none).
+ */
+async function appendRunningRound(
+  pool: Pool,
+  batch: AppendBatch,
+  stored: readonly ReturnType<typeof storedFormOf>[],
+): Promise<void> {
   const { runId, events, expectedSeq } = batch;
   const last = events.at(-1) as LedgerEvent;
   const enqueue = batch.enqueue ?? [];
@@ -389,7 +399,7 @@ async function appendRunningRound(pool: Pool, batch: AppendBatch): Promise<void>
       events.map((e) => e.seq),
       events.map((e) => e.type),
       events.map((e) => e.at),
-      events.map((e) => JSON.stringify(e.data)),
+      stored.map((form) => JSON.stringify(form.data)),
       events.map((e) => e.prevHash),
       events.map((e) => e.hash),
       enqueue.map((w) => w.attemptId),
