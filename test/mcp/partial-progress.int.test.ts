@@ -4,7 +4,7 @@ import { CallToolResultSchema, type Progress } from '@modelcontextprotocol/sdk/t
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createBaton, type Baton } from '../../src/engine/index.js';
 import { createMcpServer } from '../../src/mcp/index.js';
-import { startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.js';
+import { startFakeOpenAi, streamingPlan, type FakeOpenAi } from '../support/fake-openai.js';
 import { tempDir } from '../support/temp.js';
 
 // Its name matches no secret pattern: only `api_key_env` makes it a secret.
@@ -41,25 +41,6 @@ async function connect(baton: Baton): Promise<Client> {
   return client;
 }
 
-function streamingPlan() {
-  return {
-    baton: 1,
-    name: 'streamed',
-    capabilities: {
-      model: {
-        kind: 'llm',
-        provider: 'openai-compatible',
-        base_url: fake.url,
-        model: 'slow-writer',
-        api_key_env: KEY_VARIABLE,
-        stream: true,
-        skills: { compose: 1 },
-      },
-    },
-    steps: { answer: { skill: 'compose', input: 'What is the answer?' } },
-  };
-}
-
 describe('MCP: partial output of a streamed model answer', () => {
   it('reaches a submit_plan caller that asked for progress, redacted, before the answer, and never the ledger', async () => {
     process.env[KEY_VARIABLE] = KEY;
@@ -70,7 +51,7 @@ describe('MCP: partial output of a streamed model answer', () => {
 
     const progress: Progress[] = [];
     const result = await client.callTool(
-      { name: 'submit_plan', arguments: { plan: streamingPlan(), waitSeconds: 30 } },
+      { name: 'submit_plan', arguments: { plan: streamingPlan(fake, KEY_VARIABLE), waitSeconds: 30 } },
       CallToolResultSchema,
       { onprogress: (update) => progress.push(update) },
     );
@@ -106,7 +87,7 @@ describe('MCP: partial output of a streamed model answer', () => {
     };
     const result = await client.callTool({
       name: 'submit_plan',
-      arguments: { plan: streamingPlan(), waitSeconds: 30 },
+      arguments: { plan: streamingPlan(fake, KEY_VARIABLE), waitSeconds: 30 },
     });
     expect((result.structuredContent as { status: string }).status).toBe('succeeded');
     expect(notified).toEqual([]);

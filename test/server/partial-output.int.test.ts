@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { LedgerEvent, Plan } from '../../src/core/index.js';
+import type { LedgerEvent } from '../../src/core/index.js';
 import type { PartialOutput } from '../../src/engine/index.js';
-import { startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.js';
+import { startFakeOpenAi, streamingPlan, type FakeOpenAi } from '../support/fake-openai.js';
 import { startServer, submit } from './harness.js';
 import { readSse } from './sse-reader.js';
 
@@ -23,32 +23,13 @@ afterEach(() => {
   fake.reply();
 });
 
-function streamingPlan(): Plan {
-  return {
-    baton: 1,
-    name: 'streamed',
-    capabilities: {
-      model: {
-        kind: 'llm',
-        provider: 'openai-compatible',
-        base_url: fake.url,
-        model: 'slow-writer',
-        api_key_env: KEY_VARIABLE,
-        stream: true,
-        skills: { compose: 1 },
-      },
-    },
-    steps: { answer: { skill: 'compose', input: 'What is the answer?' } },
-  } as unknown as Plan;
-}
-
 describe('partial output of a streamed model answer', () => {
   it('reaches the run event stream as `partial` messages before attempt.succeeded, redacted, never in the ledger', async () => {
     process.env[KEY_VARIABLE] = KEY;
     fake.reply({ deltas: PIECES, delayMs: 250, usage: { prompt_tokens: 12, completion_tokens: 9 } });
     const s = await startServer();
     try {
-      const runId = await submit(s, streamingPlan());
+      const runId = await submit(s, streamingPlan(fake, KEY_VARIABLE));
       const messages = await readSse(
         await s.call('GET', `/v1/runs/${runId}/events`, { token: s.tokens.read }),
         Infinity,

@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Plan } from '../../src/core/index.js';
 
 /** What the fake answers one request with; taken from the queue in order (the last one repeats). */
 export interface FakeReply {
@@ -152,4 +153,27 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+}
+
+/**
+ * A plan whose one step streams a model's answer from the fake server (`answer`, skill
+ * `compose`), with its key in the environment variable `keyVariable`.
+ */
+export function streamingPlan(fake: FakeOpenAi, keyVariable: string): Plan {
+  return {
+    baton: 1,
+    name: 'streamed',
+    capabilities: {
+      model: {
+        kind: 'llm',
+        provider: 'openai-compatible',
+        base_url: fake.url,
+        model: 'slow-writer',
+        api_key_env: keyVariable,
+        stream: true,
+        skills: { compose: 1 },
+      },
+    },
+    steps: { answer: { skill: 'compose', input: 'What is the answer?' } },
+  } as unknown as Plan;
 }

@@ -375,6 +375,24 @@ function isRunningRound(batch: AppendBatch): boolean {
   );
 }
 
+/** The work items to enqueue as the column arrays INSERT_WORK and APPEND_RUNNING_ROUND unnest, in their order. */
+function workColumns(enqueue: NonNullable<AppendBatch['enqueue']>): unknown[][] {
+  return [
+    enqueue.map((w) => w.attemptId),
+    enqueue.map((w) => w.step),
+    enqueue.map((w) => w.capability),
+    enqueue.map((w) => w.idempotencyKey),
+    enqueue.map((w) => JSON.stringify(w.input)),
+    enqueue.map((w) => w.timeoutMs),
+    enqueue.map((w) => w.enqueuedSeq),
+    enqueue.map((w) => w.claimedBy),
+    enqueue.map((w) => w.leaseUntil),
+    enqueue.map((w) => w.kind),
+    enqueue.map((w) => w.skill),
+    enqueue.map((w) => w.revision),
+  ];
+}
+
 /**
  * APPEND_RUNNING_ROUND: the whole append in one round trip; the same errors as appendNow. Only
  * for a round whose events store no payload apart (their `stored` forms carry none).
@@ -402,18 +420,7 @@ async function appendRunningRound(
       stored.map((form) => JSON.stringify(form.data)),
       events.map((e) => e.prevHash),
       events.map((e) => e.hash),
-      enqueue.map((w) => w.attemptId),
-      enqueue.map((w) => w.step),
-      enqueue.map((w) => w.capability),
-      enqueue.map((w) => w.idempotencyKey),
-      enqueue.map((w) => JSON.stringify(w.input)),
-      enqueue.map((w) => w.timeoutMs),
-      enqueue.map((w) => w.enqueuedSeq),
-      enqueue.map((w) => w.claimedBy),
-      enqueue.map((w) => w.leaseUntil),
-      enqueue.map((w) => w.kind),
-      enqueue.map((w) => w.skill),
-      enqueue.map((w) => w.revision),
+      ...workColumns(enqueue),
       batch.dequeue ?? [],
     ]),
   );
@@ -488,23 +495,7 @@ async function appendNow(client: PoolClient, batch: AppendBatch): Promise<void> 
   }
   const enqueue = batch.enqueue ?? [];
   if (enqueue.length) {
-    await client.query(
-      prepared(sql.INSERT_WORK, [
-        runId,
-        enqueue.map((w) => w.attemptId),
-        enqueue.map((w) => w.step),
-        enqueue.map((w) => w.capability),
-        enqueue.map((w) => w.idempotencyKey),
-        enqueue.map((w) => JSON.stringify(w.input)),
-        enqueue.map((w) => w.timeoutMs),
-        enqueue.map((w) => w.enqueuedSeq),
-        enqueue.map((w) => w.claimedBy),
-        enqueue.map((w) => w.leaseUntil),
-        enqueue.map((w) => w.kind),
-        enqueue.map((w) => w.skill),
-        enqueue.map((w) => w.revision),
-      ]),
-    );
+    await client.query(prepared(sql.INSERT_WORK, [runId, ...workColumns(enqueue)]));
   }
   if (batch.dequeue?.length) await client.query(prepared(sql.DELETE_WORK, [runId, batch.dequeue]));
   if (batch.abandon?.length) await client.query(prepared(sql.ABANDON_WORK, [runId, batch.abandon]));
