@@ -134,6 +134,55 @@ describe('llm capabilities against a fake OpenAI-compatible server', () => {
     });
   });
 
+  it('routes to the cheaper of two equally strong models, and the routing log says why', async () => {
+    fake.reply({ text: 'cheap answer', usage: { prompt_tokens: 7, completion_tokens: 3 } });
+    await withBaton(tempDir(), async (baton) => {
+      const run = await baton.submit({
+        baton: 1,
+        name: 'cheaper',
+        capabilities: {
+          'a-pricey': model('pricey-model', { input_per_mtok: 10, output_per_mtok: 30 }),
+          'b-cheap': model('cheap-model', { input_per_mtok: 0.1, output_per_mtok: 0.3 }),
+        },
+        steps: { s: { skill: 'summarize', input: 'go' } },
+      });
+      expect(await run.result()).toMatchObject({ status: 'succeeded', outputs: { s: 'cheap answer' } });
+      expect(fake.requests.map((request) => request.body.model)).toEqual(['cheap-model']);
+      const routed = (await baton.events(run.runId)).find((event) => event.type === 'step.routed');
+      const pricey = (routed?.data as { candidates: { capability: string; reason: string }[] }).candidates.find(
+        (candidate) => candidate.capability === 'a-pricey',
+      );
+      expect(pricey?.reason).toMatch(/^as strong as "b-cheap" \(0\.9\) but costs more/);
+    });
+  });
+
+  it('falls back to a second provider after 429s, and the reroute says why the first was passed over', async () => {
+    fake.replyTo('primary-model', { status: 429, headers: { 'retry-after': '1' } });
+    fake.replyTo('backup-model', { text: 'from the backup', usage: { prompt_tokens: 7, completion_tokens: 3 } });
+    await withBaton(tempDir(), async (baton) => {
+      const run = await baton.submit({
+        baton: 1,
+        name: 'fallback',
+        routing: { fallback: true },
+        capabilities: {
+          primary: model('primary-model', { input_per_mtok: 1, output_per_mtok: 1 }),
+          backup: model('backup-model', { input_per_mtok: 1, output_per_mtok: 1 }, { skills: { summarize: 0.5 } }),
+        },
+        steps: { s: { skill: 'summarize', input: 'go', retry: { max: 2 } } },
+      });
+      expect(await run.result()).toMatchObject({ status: 'succeeded', outputs: { s: 'from the backup' } });
+      expect(fake.requests.map((request) => request.body.model)).toEqual(['primary-model', 'backup-model']);
+      const events = await baton.events(run.runId);
+      const failed = events.find((event) => event.type === 'attempt.failed');
+      expect(failed?.data).toMatchObject({ error: { type: 'rate_limited', retryable: true, retryAfterMs: 1_000 } });
+      const rerouted = events.find((event) => event.type === 'step.rerouted');
+      expect(rerouted?.data).toMatchObject({ step: 's', from: 'primary', capability: 'backup' });
+      expect((rerouted?.data as { reason: string }).reason).toMatch(
+        /^passed over "primary" \(its attempt s\/a1 failed\)/,
+      );
+    });
+  });
+
   it('fails a step whose structured answer does not match output_schema, with a clear error', async () => {
     fake.reply({ text: '{"verdict": "maybe"}' });
     await withBaton(tempDir(), async (baton) => {
