@@ -55,8 +55,13 @@ export class NonRetryableError extends Error {
   override readonly name = 'NonRetryableError';
 }
 
-function rejectOnAbort(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
+/**
+ * A promise that rejects when `signal` aborts, and `stop` to remove its listener once the
+ * attempt is over: a signal can outlive its attempt (a run's), and each attempt left one.
+ */
+function rejectOnAbort(signal: AbortSignal): { aborted: Promise<never>; stop: () => void } {
+  let stop = (): void => undefined;
+  const aborted = new Promise<never>((_, reject) => {
     const fail = (): void => {
       const reason = signal.reason as AbortReason;
       reject(
@@ -68,8 +73,12 @@ function rejectOnAbort(signal: AbortSignal): Promise<never> {
       );
     };
     if (signal.aborted) fail();
-    else signal.addEventListener('abort', fail, { once: true });
+    else {
+      signal.addEventListener('abort', fail, { once: true });
+      stop = () => signal.removeEventListener('abort', fail);
+    }
   });
+  return { aborted, stop };
 }
 
 /** `name` as a path under the artifact directory, or a NonRetryableError saying why it cannot be one. */
@@ -124,11 +133,12 @@ export function functionRunner(capability: FunctionCapability): CapabilityRunner
   return {
     descriptor,
     async invoke(invocation: Invocation): Promise<Json> {
+      const abort = rejectOnAbort(invocation.signal);
       try {
         // A function that ignores its signal must not hold the attempt past a timeout or cancel.
         const output: unknown = await Promise.race([
           capability.run(invocation.input, contextFor(invocation)),
-          rejectOnAbort(invocation.signal),
+          abort.aborted,
         ]);
         // Outputs go into the ledger as JSON: anything else is a capability bug, named as such.
         const json = output === undefined ? null : (JSON.parse(JSON.stringify(output)) as Json);
@@ -137,6 +147,8 @@ export function functionRunner(capability: FunctionCapability): CapabilityRunner
         if (error instanceof CapabilityFailure) throw error;
         const message = error instanceof Error ? error.message : String(error);
         throw new CapabilityFailure({ type: 'exception', message, retryable: !(error instanceof NonRetryableError) });
+      } finally {
+        abort.stop();
       }
     },
   };
