@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RiskViewSchema } from '../../core/index.js';
 import { handoffs, pipelineState, routingLog, runArtifacts } from '../../ledger/index.js';
 import { NoQuery, RunParams } from '../schemas/common.js';
 import { LedgerPage, VerifyResponse } from '../schemas/events.js';
@@ -33,6 +34,7 @@ const PipelineStateSchema = z
       remainingUsd: z.number().nullable(),
     }),
     recentRouting: z.array(z.object({ seq: z.int(), at: z.string(), type: z.string(), summary: z.string() })),
+    risks: z.array(RiskViewSchema).describe("the plan's risk register, each control looked up in the plan"),
     revision: z.int(),
     events: z.int(),
     updatedAt: z.string(),
