@@ -573,15 +573,21 @@ export const RiskId = id('a risk id').regex(
  * - `confirm: STEP`: the step needs a person's yes before dispatch;
  * - `consensus: STEP`: the step runs on several capabilities that must agree.
  */
-export const RiskControl = z.union([
-  z.strictObject({ gate: PhaseId }),
-  z.strictObject({ approval: PhaseId }),
-  z.strictObject({ check: StepId }),
-  z.strictObject({ budget: z.union([z.literal(true), StepId]) }),
-  z.strictObject({ scope: z.union([z.literal(true), StepId]) }),
-  z.strictObject({ confirm: StepId }),
-  z.strictObject({ consensus: StepId }),
-]);
+export const RiskControl = z.union(
+  [
+    z.strictObject({ gate: PhaseId }),
+    z.strictObject({ approval: PhaseId }),
+    z.strictObject({ check: StepId }),
+    z.strictObject({ budget: z.union([z.literal(true), StepId]) }),
+    z.strictObject({ scope: z.union([z.literal(true), StepId]) }),
+    z.strictObject({ confirm: StepId }),
+    z.strictObject({ consensus: StepId }),
+  ],
+  {
+    error:
+      'a control is one of { gate: PHASE }, { approval: PHASE }, { check: STEP }, { budget: true | STEP }, { scope: true | STEP }, { confirm: STEP }, { consensus: STEP }',
+  },
+);
 
 /** A risk the plan declares, and the controls that mitigate it; a risk without a present control refuses the plan. */
 export const Risk = z.strictObject({
