@@ -154,7 +154,12 @@ describe('risk register: pre-flight', () => {
           },
           { kind: 'check', target: 'build', present: true, detail: 'step "build" is checked by capability "probe"' },
           { kind: 'budget', target: null, present: true, detail: "the run's budget_usd is $5.00" },
-          { kind: 'budget', target: 'ship', present: true, detail: 'step "ship" works within its own budget_usd $1.00' },
+          {
+            kind: 'budget',
+            target: 'ship',
+            present: true,
+            detail: 'step "ship" works within its own budget_usd $1.00',
+          },
           {
             kind: 'budget',
             target: 'build',
