@@ -129,4 +129,21 @@ describe('the risk register on the HTTP API and over MCP', () => {
     await close();
     await s.baton.close();
   });
+
+  it('refuses the plan in the library too, and a revision that drops a control a risk names, changing nothing', async () => {
+    const s = await startServer();
+    const before = await storeSnapshot(s.baton);
+    await expect(s.baton.submit(UNMITIGATED)).rejects.toThrow(REFUSAL);
+    expect(await storeSnapshot(s.baton)).toBe(before);
+
+    const runId = await submit(s, MITIGATED);
+    await settledRun(s, runId);
+    const events = await s.baton.events(runId);
+    const ungated = { ...MITIGATED, phases: ['prep', 'ship'] } satisfies Plan;
+    await expect(s.baton.revise(runId, ungated)).rejects.toThrow(
+      'risk "premature-deploy": control { approval: ship } is not present: phase "ship" has no gate',
+    );
+    expect(await s.baton.events(runId)).toEqual(events);
+    await s.baton.close();
+  });
 });

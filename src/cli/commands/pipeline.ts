@@ -123,7 +123,9 @@ function printHandoffs(runId: string, found: readonly Handoff[]): void {
 export function registerPipeline(program: Command, globals: () => GlobalOptions): void {
   program
     .command('state')
-    .description('the pipeline state of a run: pending decisions, phases and their readiness, budget, latest routing')
+    .description(
+      'the pipeline state of a run: pending decisions, phases and their readiness, budget, latest routing, risk register',
+    )
     .argument('<run>', 'run id')
     .option('--md', 'print as Markdown')
     .option('--json', 'print as JSON')

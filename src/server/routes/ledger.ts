@@ -99,7 +99,7 @@ export function ledgerRoutes({ baton }: RouteDeps): Route[] {
       '/v1/runs/:id/state',
       'getPipelineState',
       'Get the pipeline state',
-      'Pending decisions first, phases and their readiness, the budget, the latest routing: `baton state RUN`.',
+      'Pending decisions first, phases and their readiness, the budget, the latest routing, the risk register: `baton state RUN`.',
       PipelineStateSchema,
       (events) => pipelineState(events),
     ),
