@@ -56,6 +56,8 @@ export {
   type McpCapability,
   type Plan,
   type PlanCapability,
+  type Risk,
+  type RiskControl,
   type Step,
 } from './plan/schema.js';
 export { buildRegistry, describeCapability, type CapabilityDescriptor, type Registry } from './registry.js';

@@ -1,5 +1,5 @@
 import type { PlanIssue } from '../errors.js';
-import type { Plan, RiskControl } from '../plan/schema.js';
+import type { Gate, Plan, RiskControl } from '../plan/schema.js';
 import { knownList, suggest } from '../plan/suggest.js';
 import { describeGate, needsConfirmation, usd } from './plan-controls.js';
 import { stepScope } from './scope.js';
@@ -44,13 +44,11 @@ export function describeControl(control: Pick<RiskControlView, 'kind' | 'target'
   return `{ ${control.kind}: ${control.target ?? 'true'} }`;
 }
 
-function phaseGate(plan: Plan, id: string): { known: boolean; gate: ReturnType<typeof gateOf> } {
+/** A declared phase's gate (null when it has none), or undefined when the plan declares no such phase. */
+function phaseGate(plan: Plan, id: string): Gate | null | undefined {
   const phase = plan.phases?.find((candidate) => (typeof candidate === 'string' ? candidate : candidate.id) === id);
-  return { known: phase !== undefined, gate: gateOf(phase) };
-}
-
-function gateOf(phase: NonNullable<Plan['phases']>[number] | undefined) {
-  return phase === undefined || typeof phase === 'string' ? null : (phase.gate ?? null);
+  if (phase === undefined) return undefined;
+  return typeof phase === 'string' ? null : (phase.gate ?? null);
 }
 
 /** Whether the plan has the control, and what it has or lacks. */
@@ -58,8 +56,8 @@ function findControl(plan: Plan, kind: RiskControlKind, target: string | true): 
   const run = target === true;
   const found = (present: boolean, detail: string) => ({ target: run ? null : target, present, detail });
   if (kind === 'gate' || kind === 'approval') {
-    const { known, gate } = phaseGate(plan, String(target));
-    if (!known) return found(false, `the plan has no phase "${String(target)}"`);
+    const gate = phaseGate(plan, String(target));
+    if (gate === undefined) return found(false, `the plan has no phase "${String(target)}"`);
     if (gate === null) return found(false, `phase "${String(target)}" has no gate`);
     if (kind === 'approval' && !('approval' in gate))
       return found(false, `phase "${String(target)}" is gated by ${describeGate(gate)}, not by a person's approval`);
