@@ -56,6 +56,8 @@ export {
   type McpCapability,
   type Plan,
   type PlanCapability,
+  type Risk,
+  type RiskControl,
   type Step,
 } from './plan/schema.js';
 export { buildRegistry, describeCapability, type CapabilityDescriptor, type Registry } from './registry.js';
@@ -136,7 +138,15 @@ export {
 export { takesUpHandoff } from './governance/evolve-agents.js';
 export { transitionView } from './governance/gates.js';
 export type { GateVerdict } from './governance/phases.js';
-export { PreflightReportSchema } from './governance/preflight-schema.js';
+export { PreflightReportSchema, RiskViewSchema } from './governance/preflight-schema.js';
+export {
+  formatRisks,
+  riskRegister,
+  RISK_CONTROL_KINDS,
+  type RiskControlKind,
+  type RiskControlView,
+  type RiskView,
+} from './governance/risks.js';
 export {
   declaredPlan,
   parseWorkspaceRegistry,

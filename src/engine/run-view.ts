@@ -1,4 +1,12 @@
-import { runTokens, type AttemptHold, type Json, type RunState, type TokenUsage } from '../core/index.js';
+import {
+  riskRegister,
+  runTokens,
+  type AttemptHold,
+  type Json,
+  type RiskView,
+  type RunState,
+  type TokenUsage,
+} from '../core/index.js';
 import { pendingWithAnswers, type PipelinePending } from '../ledger/index.js';
 import type { LedgerStore, RunRecord } from '../store/index.js';
 import { loadVerifiedRun } from './load-run.js';
@@ -37,6 +45,8 @@ export interface RunView {
   budget: RunState['budget'];
   /** The tokens of every model call in the run, summed; absent when it made none. */
   tokens?: TokenUsage;
+  /** The plan's risk register (of the run's current plan revision), each control looked up in the plan. */
+  risks: RiskView[];
   steps: StepRow[];
 }
 
@@ -73,6 +83,7 @@ export function runView(record: RunRecord, state: RunState): RunView {
     events: record.headSeq,
     budget: state.budget,
     ...tokensOf(runTokens(state)),
+    risks: riskRegister(state.plan),
     steps: stepRows(state),
   };
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { LedgerEvent } from '../../core/index.js';
+import { formatRisks, type LedgerEvent } from '../../core/index.js';
 import type { Baton } from '../../engine/index.js';
 import {
   handoffs,
@@ -50,6 +50,12 @@ function printState(view: PipelineState): void {
       `recent routing (newest first)\n${view.recentRouting.map((event) => `  #${event.seq}  ${event.summary}`).join('\n')}\n`,
     );
   printAgents(view);
+  if (view.risks.length > 0)
+    out.write(
+      `risks\n${formatRisks(view.risks)
+        .map((line) => `  ${line}`)
+        .join('\n')}\n`,
+    );
 }
 
 /** What agents reported and handed on, only when there is something: a run no agent touched reads as before. */
@@ -117,7 +123,9 @@ function printHandoffs(runId: string, found: readonly Handoff[]): void {
 export function registerPipeline(program: Command, globals: () => GlobalOptions): void {
   program
     .command('state')
-    .description('the pipeline state of a run: pending decisions, phases and their readiness, budget, latest routing')
+    .description(
+      'the pipeline state of a run: pending decisions, phases and their readiness, budget, latest routing, risk register',
+    )
     .argument('<run>', 'run id')
     .option('--md', 'print as Markdown')
     .option('--json', 'print as JSON')

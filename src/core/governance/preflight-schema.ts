@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RISK_CONTROL_KINDS } from './risks.js';
 
 const Candidate = z.strictObject({
   capability: z.string(),
@@ -6,6 +7,21 @@ const Candidate = z.strictObject({
   strength: z.number().nullable(),
   chosen: z.boolean(),
   reason: z.string(),
+});
+
+/** A risk of the register (`RiskView`) with its controls: what pre-flight, `baton state` and the run view show. */
+export const RiskViewSchema = z.strictObject({
+  id: z.string(),
+  description: z.string(),
+  controls: z.array(
+    z.strictObject({
+      kind: z.enum(RISK_CONTROL_KINDS),
+      target: z.string().nullable().describe('the phase or step the control names; null for the whole run'),
+      present: z.boolean().describe('whether the plan has the control'),
+      detail: z.string().describe('what the plan has, or what is missing'),
+    }),
+  ),
+  mitigated: z.boolean().describe('it lists at least one control and every one is present'),
 });
 
 /**
@@ -55,6 +71,7 @@ export const PreflightReportSchema = z.strictObject({
     }),
   ),
   confirmations: z.array(z.string()),
+  risks: z.array(RiskViewSchema).describe("the plan's risk register, each control looked up in the plan"),
   problems: z.array(z.string()).describe('what would make a submit refuse the plan; empty when it can run'),
   notes: z.array(z.string()),
 });

@@ -5,7 +5,11 @@ import type { Registry } from '../registry.js';
 import { round, routeStep, staticPolicy, stepGrant } from '../routing.js';
 import { judgeSkillOf } from './consensus-judge.js';
 import { phasesOf } from './phases.js';
+import { describeGate, needsConfirmation, usd } from './plan-controls.js';
+import { formatRisks, riskProblems, riskRegister, type RiskView } from './risks.js';
 import { stepScope } from './scope.js';
+
+export { describeGate, needsConfirmation, usd };
 
 /**
  * Pre-flight: what a plan would do under its constraints, before anything is written. The
@@ -57,27 +61,12 @@ export interface PreflightReport {
   maxParallel: number | null;
   phases: { id: string; gate: string | null; onPartial: 'block' | 'continue'; steps: string[] }[];
   confirmations: string[];
+  /** The plan's risk register, each control looked up in the plan; one not present is a problem. */
+  risks: RiskView[];
   /** What makes the plan unrunnable as it stands: a non-empty list refuses the submit. */
   problems: string[];
   /** What is worth knowing but runs anyway (the conductor waits or asks), such as a worst case over budget. */
   notes: string[];
-}
-
-export function describeGate(gate: Gate | null): string | null {
-  if (gate === null) return null;
-  if ('approval' in gate) return 'approval by a person';
-  if ('policy' in gate) return `policy \`${gate.policy}\``;
-  const parts = [
-    ...(gate.evidence.artifacts ?? []).map((name) => `sealed ${name}`),
-    ...(gate.evidence.checks ?? []).map((step) => `${step} succeeded`),
-  ];
-  return `evidence: ${parts.join(', ') || 'none listed'}`;
-}
-
-/** `$1.20`: cents when the amount is whole cents, else as many decimals as it has (up to 6). */
-export function usd(amount: number): string {
-  const value = round(amount);
-  return Number.isInteger(Math.round(value * 1e6) / 1e4) ? `$${value.toFixed(2)}` : `$${String(value)}`;
 }
 
 /** Steps that run whatever the data says: no `when` on them, and joined to enough steps that always run. */
@@ -100,10 +89,6 @@ function certainSteps(plan: Plan): Set<string> {
   };
   for (const id of Object.keys(plan.steps)) visit(id, new Set());
   return certain;
-}
-
-export function needsConfirmation(plan: Plan, id: string): boolean {
-  return plan.steps[id]?.confirm === true || (plan.constraints?.confirm ?? []).includes(id);
 }
 
 /** The money a step may use at the run's start: its own budget and the run's, the smaller. */
@@ -296,6 +281,8 @@ export function preflight(plan: Plan, registry: Registry): PreflightReport {
       );
     }
   }
+  const risks = riskRegister(plan);
+  problems.push(...riskProblems(risks));
   return {
     plan: plan.name,
     steps,
@@ -312,6 +299,7 @@ export function preflight(plan: Plan, registry: Registry): PreflightReport {
       steps: phase.steps,
     })),
     confirmations: Object.keys(plan.steps).filter((id) => needsConfirmation(plan, id)),
+    risks,
     problems,
     notes,
   };
@@ -378,6 +366,7 @@ export function formatPreflight(report: PreflightReport): string {
     ).map((line) => `  ${line}`),
   );
   lines.push('', `confirmations: ${report.confirmations.length === 0 ? 'none' : report.confirmations.join(', ')}`);
+  if (report.risks.length > 0) lines.push('', 'risks', ...formatRisks(report.risks).map((line) => `  ${line}`));
   if (report.notes.length > 0) lines.push('', 'notes', ...report.notes.map((note) => `  - ${note}`));
   lines.push(
     '',

@@ -556,6 +556,45 @@ export const Step = z
     }
   });
 
+/** A risk's name in the plan's `risks:` register, e.g. `data-leak` or `R7`. */
+export const RiskId = id('a risk id').regex(
+  /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/,
+  'a risk id is letters, digits, _, . and - (for example `data-leak` or `R7`)',
+);
+
+/**
+ * One control that mitigates a risk, naming something the plan has; pre-flight checks that it is
+ * there (governance/risks.ts). Exactly one key each:
+ * - `gate: PHASE`: the phase has a gate (approval, evidence or policy);
+ * - `approval: PHASE`: the phase's gate is a person's approval;
+ * - `check: STEP`: the step has a `check`;
+ * - `budget: true` / `budget: STEP`: the run has `constraints.budget_usd` / the step works within one (its own or the run's);
+ * - `scope: true` / `scope: STEP`: the run has `constraints.scope` / the step works within one (its own or the run's);
+ * - `confirm: STEP`: the step needs a person's yes before dispatch;
+ * - `consensus: STEP`: the step runs on several capabilities that must agree.
+ */
+export const RiskControl = z.union(
+  [
+    z.strictObject({ gate: PhaseId }),
+    z.strictObject({ approval: PhaseId }),
+    z.strictObject({ check: StepId }),
+    z.strictObject({ budget: z.union([z.literal(true), StepId]) }),
+    z.strictObject({ scope: z.union([z.literal(true), StepId]) }),
+    z.strictObject({ confirm: StepId }),
+    z.strictObject({ consensus: StepId }),
+  ],
+  {
+    error:
+      'a control is one of { gate: PHASE }, { approval: PHASE }, { check: STEP }, { budget: true | STEP }, { scope: true | STEP }, { confirm: STEP }, { consensus: STEP }',
+  },
+);
+
+/** A risk the plan declares, and the controls that mitigate it; a risk without a present control refuses the plan. */
+export const Risk = z.strictObject({
+  description: Description.min(1, 'a risk needs a description: what could go wrong'),
+  controls: z.array(RiskControl),
+});
+
 export const Plan = z.strictObject({
   baton: z.literal(1, 'the plan language version; this Baton reads `baton: 1`'),
   name: z
@@ -575,6 +614,8 @@ export const Plan = z.strictObject({
   /** Ordered phases; a phase opens when the one before is complete and its gate passes. */
   phases: z.array(Phase).min(1).optional(),
   steps: z.record(StepId, Step).refine((steps) => Object.keys(steps).length > 0, 'a plan needs at least one step'),
+  /** The risk register: risk id -> what could go wrong and the controls of this plan that mitigate it. */
+  risks: z.record(RiskId, Risk).optional(),
 });
 
 export type Plan = z.infer<typeof Plan>;
@@ -593,6 +634,8 @@ export type Gate = z.infer<typeof Gate>;
 export type Phase = z.infer<typeof Phase>;
 export type Consensus = z.infer<typeof Consensus>;
 export type Routing = z.infer<typeof Routing>;
+export type Risk = z.infer<typeof Risk>;
+export type RiskControl = z.infer<typeof RiskControl>;
 export type CapabilityKind = z.infer<typeof CapabilityKind>;
 
 /** The plan language as JSON Schema (draft 2020-12), for editors and other tools. */

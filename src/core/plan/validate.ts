@@ -10,40 +10,15 @@ import { DEFAULT_PHASES } from '../governance/phases.js';
 import { scopeIssues } from '../governance/scope.js';
 import { judgeSkillOf } from '../governance/consensus-judge.js';
 import { stepToolIssues } from './step-tool-issues.js';
+import { knownList, suggest } from './suggest.js';
+import { riskIssues } from '../governance/risks.js';
+
+export { suggest };
 
 /** An expression quoted in a message: long ones are cut (the path and line already say where it is). */
 function quoted(source: string): string {
   const flat = source.replace(/\s+/g, ' ');
   return `\`${flat.length > 80 ? `${flat.slice(0, 77)}...` : flat}\``;
-}
-
-/** Levenshtein distance, for "did you mean" hints on misspelt ids. */
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0] as number;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j] as number;
-      row[j] = Math.min(above + 1, (row[j - 1] as number) + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return row[b.length] as number;
-}
-
-export function suggest(name: string, known: Iterable<string>): string {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const candidate of known) {
-    const d = distance(name, candidate);
-    if (d < bestDistance) [best, bestDistance] = [candidate, d];
-  }
-  return best !== undefined && bestDistance <= Math.max(2, name.length / 3) ? ` (did you mean "${best}"?)` : '';
-}
-
-function knownList(known: string[]): string {
-  return known.length === 0 ? 'none' : known.length > 12 ? `${known.slice(0, 12).join(', ')}, …` : known.join(', ');
 }
 
 /** The scope of a step's `input` templates. */
@@ -115,6 +90,7 @@ export function validatePlan(plan: Plan, registry: Registry): PlanIssue[] {
   issues.push(...validateGovernance(plan, registry));
   issues.push(...stepToolIssues(plan, registry));
   issues.push(...scopeIssues(plan));
+  issues.push(...riskIssues(plan));
 
   const cycle = findCycle(plan);
   // A step listed in its own `after` is reported above; its one-step cycle would say it twice.

@@ -3,6 +3,7 @@ import {
   decisionId,
   evolve,
   phaseReadiness,
+  riskRegister,
   type AgentHandoff,
   type AgentReport,
   type LedgerEvent,
@@ -10,6 +11,7 @@ import {
   type PendingKind,
   type PhaseReadiness,
   type RunState,
+  type RiskView,
 } from '../../core/index.js';
 import { answersFor } from './answers.js';
 
@@ -78,6 +80,8 @@ export interface PipelineState {
   reports: AgentReport[];
   /** Handoffs between agents, in order, each `queued` until its receiving agent reports on the step. */
   handoffs: AgentHandoff[];
+  /** The plan's risk register (of the run's current plan revision), each control looked up in the plan. */
+  risks: RiskView[];
   revision: number;
   events: number;
   updatedAt: string;
@@ -185,6 +189,7 @@ export function pipelineState(events: Iterable<LedgerEvent>): PipelineState {
     recentRouting: recent.reverse(),
     reports: [...run.agentReports.values()].map((report) => ({ ...report })),
     handoffs: run.handoffs.map((handoff) => ({ ...handoff })),
+    risks: riskRegister(run.plan),
     revision: run.revisions.length,
     events: last.seq,
     updatedAt: last.at,
@@ -233,7 +238,23 @@ export function renderPipelineStateMarkdown(view: PipelineState): string {
   for (const event of view.recentRouting)
     lines.push(`- #${event.seq} ${event.at} \`${event.type}\`: ${cell(event.summary)}`);
   lines.push(...agentSections(view));
+  lines.push(...riskSection(view));
   return `${lines.join('\n')}\n`;
+}
+
+/** The risk register, only when the plan declares one: a plan without risks reads as before. */
+function riskSection(view: PipelineState): string[] {
+  if (view.risks.length === 0) return [];
+  const lines = ['', '## Risks', '', '| risk | mitigated | control | present | detail |', '|---|---|---|---|---|'];
+  for (const risk of view.risks) {
+    const name = `\`${risk.id}\`: ${cell(risk.description)}`;
+    if (risk.controls.length === 0) lines.push(`| ${name} | no | none listed | — | — |`);
+    for (const control of risk.controls)
+      lines.push(
+        `| ${name} | ${risk.mitigated ? 'yes' : 'no'} | \`{ ${control.kind}: ${control.target ?? 'true'} }\` | ${control.present ? 'yes' : 'no'} | ${cell(control.detail)} |`,
+      );
+  }
+  return lines;
 }
 
 /** Agents' reports and handoffs, only when there are some: a run no agent touched reads as before. */

@@ -4,6 +4,7 @@ import {
   evolve,
   formatPreflight,
   PreflightReportSchema,
+  RiskViewSchema,
   runTokens,
   type Json,
   type RunState,
@@ -77,6 +78,7 @@ const RunStateOutput = z.strictObject({
       acceptedAt: z.string().nullable(),
     }),
   ),
+  risks: z.array(RiskViewSchema),
   revision: z.number().int(),
   events: z.number().int(),
   updatedAt: z.string(),
@@ -192,7 +194,7 @@ export function registerRunTools(server: McpServer, session: McpSession): void {
       name: 'get_run_state',
       title: "A run's state",
       description:
-        "A run's pipeline state, projected from its verified ledger: status, pending decisions (with the commands that answer them), phases with readiness and gates, budget, recent routing, agents' latest reports and handoffs, every step (status, capability, attempts, error, output) and the run's artifacts.",
+        "A run's pipeline state, projected from its verified ledger: status, pending decisions (with the commands that answer them), phases with readiness and gates, budget, recent routing, agents' latest reports and handoffs, the plan's risk register (each risk with its controls and whether the plan has each), every step (status, capability, attempts, error, output) and the run's artifacts.",
       scope: Scope.read,
       input: args({ runId: RunId }),
       output: RunStateOutput,
@@ -228,7 +230,7 @@ export function registerRunTools(server: McpServer, session: McpSession): void {
       name: 'dry_run',
       title: 'Pre-flight a plan',
       description:
-        "What a plan would do under its constraints, without running it: each step's route with every candidate and its reason, minimum and worst-case cost, budget, deadline, phases and gates, confirmations, and the problems that would make submit_plan refuse it. Give the plan one way: `plan`, `source` or `file`. Writes nothing.",
+        "What a plan would do under its constraints, without running it: each step's route with every candidate and its reason, minimum and worst-case cost, budget, deadline, phases and gates, confirmations, the risk register, and the problems that would make submit_plan refuse it. Give the plan one way: `plan`, `source` or `file`. Writes nothing.",
       scope: Scope.read,
       input: args(PlanArgs),
       output: PreflightOutput,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RiskViewSchema } from '../../core/index.js';
 import { handoffs, pipelineState, routingLog, runArtifacts } from '../../ledger/index.js';
 import { NoQuery, RunParams } from '../schemas/common.js';
 import { LedgerPage, VerifyResponse } from '../schemas/events.js';
@@ -33,6 +34,7 @@ const PipelineStateSchema = z
       remainingUsd: z.number().nullable(),
     }),
     recentRouting: z.array(z.object({ seq: z.int(), at: z.string(), type: z.string(), summary: z.string() })),
+    risks: z.array(RiskViewSchema).describe("the plan's risk register, each control looked up in the plan"),
     revision: z.int(),
     events: z.int(),
     updatedAt: z.string(),
@@ -97,7 +99,7 @@ export function ledgerRoutes({ baton }: RouteDeps): Route[] {
       '/v1/runs/:id/state',
       'getPipelineState',
       'Get the pipeline state',
-      'Pending decisions first, phases and their readiness, the budget, the latest routing: `baton state RUN`.',
+      'Pending decisions first, phases and their readiness, the budget, the latest routing, the risk register: `baton state RUN`.',
       PipelineStateSchema,
       (events) => pipelineState(events),
     ),

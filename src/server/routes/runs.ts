@@ -46,7 +46,7 @@ export function runRoutes({ baton }: RouteDeps): Route[] {
       tag: 'runs',
       summary: 'Get a run',
       description:
-        'Its status, pending decisions (with the commands that answer them), budget and steps, as `baton status RUN --json`.',
+        'Its status, pending decisions (with the commands that answer them), budget, risk register and steps, as `baton status RUN --json`.',
       scope: 'read',
       params: RunParams,
       responses: { 200: { description: 'the run', schema: RunViewSchema } },

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Budget, JsonValue, limitParam, RunId } from './common.js';
 import { RUN_SEARCH_MAX_LENGTH } from '../../engine/index.js';
+import { RiskViewSchema } from '../../core/index.js';
 
 export const PendingSchema = z.object({
   id: z.string().describe('`gate:execution`, `confirm:deploy`, `escalation:build`, `human:review`, `signal:go`'),
@@ -50,6 +51,7 @@ export const RunViewSchema = z.object({
   events: z.int(),
   budget: Budget,
   tokens: TokensSchema.optional().describe('every model call of the run, summed; absent when it made none'),
+  risks: z.array(RiskViewSchema).describe("the plan's risk register, each control looked up in the plan"),
   steps: z.array(StepRowSchema),
 });
 
