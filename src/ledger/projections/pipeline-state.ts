@@ -5,6 +5,7 @@ import {
   phaseReadiness,
   type AgentHandoff,
   type AgentReport,
+  type DecisionEvidence,
   type LedgerEvent,
   type PendingDecision,
   type PendingKind,
@@ -12,6 +13,7 @@ import {
   type RunState,
 } from '../../core/index.js';
 import { answersFor } from './answers.js';
+import { bindsEvidence, decisionEvidence } from './decision-evidence.js';
 
 /** How many routing events the pipeline state keeps: the latest ones. */
 export const RECENT_ROUTING = 5;
@@ -36,10 +38,19 @@ export interface PipelinePending {
   reason: string;
   since: string;
   answers: string[];
+  /** A gate's, confirmation's or escalation's: what approving it now would bind (see `decisionEvidence`). */
+  evidence?: DecisionEvidence;
 }
 
-/** Pending decisions as people see them: each with the commands that answer it. */
-export function pendingWithAnswers(runId: string, pending: readonly PendingDecision[]): PipelinePending[] {
+/**
+ * Pending decisions as people see them: each with the commands that answer it and, given the
+ * run's state, what approving it would bind (the same digest `approve` records).
+ */
+export function pendingWithAnswers(
+  runId: string,
+  pending: readonly PendingDecision[],
+  state?: RunState,
+): PipelinePending[] {
   return pending.map((decision) => ({
     id: decision.id,
     kind: decision.kind,
@@ -48,6 +59,7 @@ export function pendingWithAnswers(runId: string, pending: readonly PendingDecis
     reason: decision.reason,
     since: decision.since,
     answers: answersFor(runId, decision, pending),
+    ...(state !== undefined && bindsEvidence(decision) && { evidence: decisionEvidence(state, decision) }),
   }));
 }
 
@@ -157,7 +169,7 @@ export function pipelineState(events: Iterable<LedgerEvent>): PipelineState {
     name: run.name,
     status: shownStatus(run),
     failure: run.failure,
-    pending: pendingWithAnswers(run.runId, pending),
+    pending: pendingWithAnswers(run.runId, pending, run),
     currentPhase: run.phases[run.openPhase]?.id ?? null,
     phases: run.phases.map((phase, index) => ({
       id: phase.id,
