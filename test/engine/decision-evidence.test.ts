@@ -151,6 +151,47 @@ describe('evidence-bound decisions', () => {
     );
   });
 
+  it('binds the votes of a contradiction to the approval of its escalation', async () => {
+    const server = await serve();
+    server.baton.register({ id: 'yes', skills: { judge: 1 }, run: () => ({ verdict: 'yes' }) });
+    server.baton.register({ id: 'no', skills: { judge: 1 }, run: () => ({ verdict: 'no' }) });
+    const handle = await server.baton.submit(
+      {
+        baton: 1,
+        name: 'contradiction',
+        steps: {
+          prepare: { skill: 'work', input: 'facts' },
+          review: { skill: 'judge', after: ['prepare'], consensus: { n: 2, agree: 'all', compare: 'json' } },
+        },
+      } as Plan,
+      { wait: true },
+    );
+    await waitFor(
+      () => handle.state.pending.has('escalation:review'),
+      (pending) => pending,
+      'the contradiction to escalate',
+    );
+    const expected: DecisionEvidence = {
+      revision: 1,
+      planHash: handle.state.planHash,
+      artifacts: [],
+      checks: [{ step: 'prepare', status: 'succeeded', passed: true, outputHash: sha256('"facts"') }],
+      votes: expect.arrayContaining([
+        { capability: 'yes', outputHash: sha256('{"verdict":"yes"}') },
+        { capability: 'no', outputHash: sha256('{"verdict":"no"}') },
+      ]) as DecisionEvidence['votes'],
+    };
+    const client = await mcpClient(server);
+    const listed = await client.callTool({ name: 'list_pending_decisions', arguments: { runId: handle.runId } });
+    expect((listed.structuredContent as { decisions: unknown[] }).decisions).toMatchObject([
+      { id: 'escalation:review', evidence: expected },
+    ]);
+    const event = await server.baton.approve(handle.runId, 'review', { by: 'alice' });
+    expect(event.type === 'decision.made' && event.data.evidence).toEqual(expected);
+    expect(event.type === 'decision.made' && event.data.evidence?.votes).toHaveLength(2);
+    await handle.interrupt();
+  });
+
   it('records the requirement of an evidence gate and an unsealed artifact on an override, without holding verify to it', async () => {
     const server = await serve();
     const gate = { id: 'ship', gate: { evidence: { artifacts: ['report/report.txt'], checks: ['test'] } } };
