@@ -33,6 +33,7 @@ export {
   PlanBuilder,
   planJsonSchema,
   type BatonEvent,
+  type DecisionEvidence,
   type EventType,
   type Json,
   type LedgerEvent,
@@ -46,5 +47,5 @@ export {
   type Step,
   type StepError,
 } from './core/index.js';
-export { verifyChain, type ChainVerdict } from './ledger/index.js';
+export { decisionEvidence, verifyChain, type ChainVerdict } from './ledger/index.js';
 export { SqliteStore, type ContextEntry, type Store } from './store/index.js';

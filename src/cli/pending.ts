@@ -1,4 +1,5 @@
 import { pendingWithAnswers, type PipelinePending } from '../ledger/index.js';
+import { formatEvidence } from './evidence.js';
 import { paint } from './format.js';
 
 /** A pending decision as the CLI shows it: with the commands that answer it, the usual one first. */
@@ -6,7 +7,7 @@ export type PendingView = PipelinePending;
 
 export const pendingViews = pendingWithAnswers;
 
-/** `pending decisions` lines: id, kind, reason, and the commands that answer each. */
+/** `pending decisions` lines: id, kind, reason, what approving binds (its evidence), and the commands that answer each. */
 export function formatPending(
   views: readonly PendingView[],
   stream: NodeJS.WriteStream = process.stdout,
@@ -16,7 +17,12 @@ export function formatPending(
   return views
     .map(
       (view) =>
-        `${indent}${s('yellow', '?')} ${s('bold', view.id)} (${view.kind}): ${view.reason}\n${view.answers.map((answer) => `${indent}    ${answer}`).join('\n')}`,
+        `${indent}${s('yellow', '?')} ${s('bold', view.id)} (${view.kind}): ${view.reason}\n${[
+          ...(view.evidence ? ['approving binds:', ...formatEvidence(view.evidence).map((line) => `  ${line}`)] : []),
+          ...view.answers,
+        ]
+          .map((line) => `${indent}    ${line}`)
+          .join('\n')}`,
     )
     .join('\n');
 }

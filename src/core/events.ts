@@ -78,6 +78,44 @@ export interface ArtifactRef {
   bytes: number;
 }
 
+/** An artifact an approval was shown: its content hash then, and whether it was sealed (only sealed ones are enforced by `verify`). */
+export interface EvidenceArtifact {
+  name: string;
+  /** null: a gate requires it and it did not exist. */
+  sha256: string | null;
+  sealed: boolean;
+}
+
+/** A step result an approval was shown: `passed` when the step succeeded; the sha256 of its output's canonical JSON. */
+export interface EvidenceCheck {
+  step: string;
+  status: string;
+  passed: boolean;
+  outputHash: string | null;
+}
+
+/** One vote of a consensus an approved escalation was about: the sha256 of its output's canonical JSON. */
+export interface EvidenceVote {
+  capability: string;
+  outputHash: string;
+}
+
+/**
+ * What a person was shown when they approved (`decision.made`'s `evidence`): the plan revision
+ * in force, the evidence a gate requires, the artifacts and step results the decision is about,
+ * and a contradiction's votes. Computed from the run's state at that moment (see
+ * `decisionEvidence`); `verify` holds every sealed artifact listed here to its hash.
+ */
+export interface DecisionEvidence {
+  revision: number;
+  planHash: string;
+  /** An evidence gate's requirement, as the plan states it. */
+  requires?: { artifacts: string[]; checks: string[] };
+  artifacts: EvidenceArtifact[];
+  checks: EvidenceCheck[];
+  votes?: EvidenceVote[];
+}
+
 /** What waits for a person or the outside world. */
 export type PendingKind = DecisionKind;
 
@@ -180,6 +218,8 @@ export interface EventPayloads {
     by: Principal;
     comment: string | null;
     output?: Json;
+    /** An approval's: what the approver was shown (ledgers written before it have none, and fold the same). */
+    evidence?: DecisionEvidence;
   };
   'signal.received': { name: string; data: Json; by: Principal };
   'run.paused': { by: Principal; reason: string | null };

@@ -16,6 +16,10 @@ export {
   type RouteCandidate,
   type StepError,
   type ArtifactRef,
+  type DecisionEvidence,
+  type EvidenceArtifact,
+  type EvidenceCheck,
+  type EvidenceVote,
   type AgentStatus,
   type HandoffParty,
   type ReportedCandidate,
@@ -114,6 +118,7 @@ export {
   type StepState,
   type StepStatus,
   type AgentReport,
+  type Approval,
   type AgentHandoff,
 } from './state.js';
 export { renderArgument, renderTemplates } from './templates.js';

@@ -3,6 +3,7 @@ import type {
   ArtifactRef,
   AttemptHold,
   AttemptRole,
+  DecisionEvidence,
   EscalationRetry,
   HandoffParty,
   PendingKind,
@@ -136,6 +137,13 @@ export interface AgentHandoff {
   acceptedAt: string | null;
 }
 
+/** A person's "yes", with what they were shown when they gave it (absent in ledgers written before evidence was recorded). */
+export interface Approval {
+  by: Principal;
+  comment: string | null;
+  evidence?: DecisionEvidence;
+}
+
 /** An operator's "no" that the conductor has not yet acted on. */
 export interface Denial {
   id: string;
@@ -207,7 +215,7 @@ export interface RunState {
   stepHolds: Map<string, { times: number; last: AttemptHold }>;
   pending: Map<string, PendingDecision>;
   /** Decisions a person approved (`confirm:deploy`, `gate:execution`): they let the conductor through once. */
-  approvals: Map<string, { by: Principal; comment: string | null }>;
+  approvals: Map<string, Approval>;
   denials: Denial[];
   /** `baton cancel RUN STEP` requests the conductor has not yet acted on. */
   cancelRequests: { step: string; by: Principal; reason: string | null }[];

@@ -15,6 +15,7 @@ import {
   type Principal,
   type RunState,
 } from '../core/index.js';
+import { decisionEvidence } from '../ledger/index.js';
 
 /**
  * Operator commands as events. Each function checks the command against the run's state and
@@ -81,7 +82,9 @@ export function findPending(
 export function approve(state: RunState, target: string, by: Principal, comment: string | null): BatonEvent {
   ensureRunning(state, 'approve');
   const pending = findPending(state, target, ['gate', 'confirm', 'escalation']);
-  return { type: 'decision.made', data: { id: pending.id, verdict: 'approved', by, comment } };
+  // What the approver was shown, bound to the approval: `verify` later holds its sealed artifacts to these hashes.
+  const evidence = decisionEvidence(state, pending);
+  return { type: 'decision.made', data: { id: pending.id, verdict: 'approved', by, comment, evidence } };
 }
 
 export function deny(state: RunState, target: string, by: Principal, comment: string | null): BatonEvent {

@@ -1,6 +1,7 @@
 import {
   riskRegister,
   runTokens,
+  type Approval,
   type AttemptHold,
   type Json,
   type RiskView,
@@ -35,6 +36,8 @@ export interface RunView {
   status: RunResult['status'];
   /** What waits for a person or a signal, each with the commands that answer it. */
   pending: PipelinePending[];
+  /** Decisions a person approved, in the order approved, each with the evidence it bound (when recorded). */
+  approvals: ({ id: string } & Approval)[];
   failure: string | null;
   paused: RunState['paused'];
   createdAt: string;
@@ -73,7 +76,8 @@ export function runView(record: RunRecord, state: RunState): RunView {
     runId: record.runId,
     name: record.name,
     status: displayStatus(state),
-    pending: pendingWithAnswers(record.runId, [...state.pending.values()]),
+    pending: pendingWithAnswers(record.runId, [...state.pending.values()], state),
+    approvals: [...state.approvals].map(([id, approval]) => ({ id, ...approval })),
     failure: state.failure,
     paused: state.paused,
     createdAt: state.createdAt,
@@ -103,7 +107,7 @@ export async function summarizeRuns(store: LedgerStore, runs: readonly RunRecord
       return {
         ...run,
         status: displayStatus(state),
-        pending: pendingWithAnswers(run.runId, [...state.pending.values()]),
+        pending: pendingWithAnswers(run.runId, [...state.pending.values()], state),
       };
     }),
   );

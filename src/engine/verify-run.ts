@@ -2,6 +2,8 @@ import { NotFoundError } from '../core/index.js';
 import { ChainVerifier } from '../ledger/index.js';
 import { readAllEvents, type LedgerStore, type PayloadStore } from '../store/index.js';
 import {
+  ApprovedEvidenceFold,
+  checkApprovedEvidence,
   checkSealedArtifacts,
   joinVerdicts,
   SealedArtifactsFold,
@@ -16,7 +18,8 @@ import { checkPayloads, PayloadRefsFold } from './verify-payloads.js';
  * reaches the head the run's row records (a chain that lost its newest events, or all of
  * them, fails at the first missing seq) and agrees with the workspace ledger; once the chain
  * holds, re-hashes every payload its events reference (the chain covers the references, each
- * naming its payload's hash) and every sealed artifact in the artifact store. What
+ * naming its payload's hash), every sealed artifact in the artifact store, and every sealed
+ * artifact an approval bound (`decision.made`'s evidence) against the hash it recorded. What
  * `Baton.verify` does.
  * @example
  * const verdict = await verifyRun(store, artifacts, runId);
@@ -37,11 +40,13 @@ export async function verifyRun(
   const verifier = new ChainVerifier({ seq: record.headSeq, hash: record.headHash });
   const seals = new SealedArtifactsFold();
   const refs = new PayloadRefsFold();
+  const approvals = new ApprovedEvidenceFold();
   // As stored, with the references the hashes cover: their payloads are checked below, each once.
   for await (const event of readAllEvents(store, runId, undefined, 'reference')) {
     if (!verifier.push(event)) break;
     refs.push(event);
     seals.push(event);
+    approvals.push(event);
   }
   const chain = verifier.verdict;
   // A broken chain says nothing trustworthy about which hashes were sealed.
@@ -51,7 +56,11 @@ export async function verifyRun(
   const payloads = await checkPayloads(store, refs);
   if (payloads) return { ok: false, events: chain.events, seq: payloads.seq, reason: payloads.reason };
   return {
-    ...joinVerdicts(chain, await checkSealedArtifacts(artifacts, seals.sealed)),
+    ...joinVerdicts(
+      chain,
+      await checkSealedArtifacts(artifacts, seals.sealed),
+      await checkApprovedEvidence(artifacts, approvals.approved),
+    ),
     covered: anchors.covered,
   };
 }

@@ -37,6 +37,7 @@ export {
 export { handoffs, type AgentHandoffEntry, type Handoff, type HandedWork } from './projections/handoffs.js';
 export { answersFor, shellWord, type DecisionRef } from './projections/answers.js';
 export { CapabilityHealthFold, type CapabilityHealth } from './projections/capability-health.js';
+export { bindsEvidence, decisionEvidence, summarizeEvidence } from './projections/decision-evidence.js';
 export { runArtifacts, type RunArtifact } from './projections/run-artifacts.js';
 export { needsWorkspaceEntries, workspaceEntriesFor, type WorkspaceEntry } from './workspace-ledger.js';
 export {

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { BatonError, ErrorCode, type BatonEvent, type LedgerEvent, type Plan } from '../core/index.js';
 import { summarize, type Baton, type PlanSource, type RunHandle, type RunResult } from '../engine/index.js';
-import { pendingWithAnswers } from '../ledger/index.js';
+import { pendingWithAnswers, summarizeEvidence } from '../ledger/index.js';
 import type { Recorded, RunOutcome } from './schemas.js';
 import { requireScope, Scope } from './scopes.js';
 import type { McpSession } from './session.js';
@@ -94,7 +94,7 @@ export async function awaitOutcome(
     failed: settled.failed,
     failure: settled.failure,
     outputs: settled.outputs,
-    pending: pendingWithAnswers(handle.runId, settled.pending),
+    pending: pendingWithAnswers(handle.runId, settled.pending, handle.state),
     budget: {
       limitUsd: settled.budget.limitUsd,
       spentUsd: settled.budget.spentUsd,
@@ -116,8 +116,8 @@ export function outcomeSummary(outcome: z.output<typeof RunOutcome>): string {
 export function describeEvent(event: BatonEvent): string {
   switch (event.type) {
     case 'decision.made': {
-      const { id, verdict, by, comment } = event.data;
-      return `${id} ${verdict} by ${by}${comment ? `: "${comment}"` : ''}`;
+      const { id, verdict, by, comment, evidence } = event.data;
+      return `${id} ${verdict} by ${by}${comment ? `: "${comment}"` : ''}${evidence ? ` (${summarizeEvidence(evidence)})` : ''}`;
     }
     case 'attempt.succeeded':
       return `the result of ${event.data.attemptId} submitted by ${event.data.by ?? 'a person'}`;

@@ -85,7 +85,21 @@ describe('governance from the command line', () => {
       runId: 'release-1',
       event: {
         type: 'decision.made',
-        data: { id: 'gate:execution', verdict: 'approved', by: 'alice', comment: 'staging looks right' },
+        data: {
+          id: 'gate:execution',
+          verdict: 'approved',
+          by: 'alice',
+          comment: 'staging looks right',
+          // What the approver was shown: the plan in force and the result of the phase before the gate.
+          evidence: {
+            revision: 1,
+            planHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+            artifacts: [],
+            checks: [
+              { step: 'build', status: 'succeeded', passed: true, outputHash: expect.stringMatching(/^[0-9a-f]{64}$/) },
+            ],
+          },
+        },
       },
     });
     // Answered twice: nothing is pending any more.

@@ -203,7 +203,21 @@ describe('baton mcp over stdio, with the SDK’s own client', () => {
     });
     expect(approved.event).toEqual({
       type: 'decision.made',
-      data: { id: 'gate:execution', verdict: 'approved', by: 'alice', comment: 'ship it' },
+      data: {
+        id: 'gate:execution',
+        verdict: 'approved',
+        by: 'alice',
+        comment: 'ship it',
+        // What alice was shown: the build's unsealed artifact (recorded, not enforced) and its result.
+        evidence: {
+          revision: 1,
+          planHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+          artifacts: [{ name: 'build/app.txt', sha256: expect.stringMatching(/^[0-9a-f]{64}$/), sealed: false }],
+          checks: [
+            { step: 'build', status: 'succeeded', passed: true, outputHash: expect.stringMatching(/^[0-9a-f]{64}$/) },
+          ],
+        },
+      },
     });
     const after = await ok<{ allowed: boolean; reason: string; from: string }>(
       agent.client,

@@ -372,9 +372,22 @@ const cases: Case[] = [
         }),
         202,
       )) as { event: { type: string; data: unknown } };
+      const { state } = await s.baton.getRun(runId);
       expect(body.event).toEqual({
         type: 'decision.made',
-        data: { id: 'gate:ship', verdict: 'approved', by: 'token:approve', comment: 'looks right' },
+        data: {
+          id: 'gate:ship',
+          verdict: 'approved',
+          by: 'token:approve',
+          comment: 'looks right',
+          // What the approver was shown: the plan in force and the result of the phase before the gate.
+          evidence: {
+            revision: 1,
+            planHash: state.planHash,
+            artifacts: [],
+            checks: [{ step: 'build', status: 'succeeded', passed: true, outputHash: expect.any(String) }],
+          },
+        },
       });
       await waitFor(
         () => s.baton.getRun(runId),

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { describeHold, planJsonSchema } from '../../core/index.js';
+import { describeHold, planJsonSchema, type DecisionEvidence } from '../../core/index.js';
 import {
   loadPlanFile,
   runView,
@@ -13,6 +13,7 @@ import { functionRunner } from '../../capabilities/index.js';
 import { loadCapabilitiesFile } from '../capabilities-file.js';
 import { routingLog, type ChainVerdict, type RoutingEntry } from '../../ledger/index.js';
 import { badInput, cliRegistry, CliExit, withBaton, workspaceExists, type GlobalOptions } from '../context.js';
+import { formatEvidence, gateApprovals } from '../evidence.js';
 import { ExitCode } from '../exit-codes.js';
 import { paint, printJson, table } from '../format.js';
 import { formatPending } from '../pending.js';
@@ -35,14 +36,35 @@ function routeContext(entry: RoutingEntry): string[] {
   return lines;
 }
 
+/** Approvals and what each bound (`baton status RUN`, and the gates' in `baton log`). */
+function printApprovals(
+  s: ReturnType<typeof paint>,
+  approvals: readonly { id: string; by: string; comment: string | null; evidence?: DecisionEvidence }[],
+): void {
+  if (approvals.length === 0) return;
+  process.stdout.write(`${s('bold', 'approvals')}\n`);
+  for (const { id, by, comment, evidence } of approvals) {
+    process.stdout.write(`  ${s('green', '✓')} ${id} approved by ${by}${comment ? `: ${comment}` : ''}\n`);
+    for (const line of evidence ? formatEvidence(evidence) : ['(recorded before approvals bound evidence)'])
+      process.stdout.write(`      ${s('gray', line)}\n`);
+  }
+  process.stdout.write('\n');
+}
+
 function printRoute(s: ReturnType<typeof paint>, entry: RoutingEntry): void {
   const out = process.stdout;
-  const decisions = entry.decisions.map((d) => {
+  const decisions = entry.decisions.flatMap((d) => {
     const answer =
       d.answer === null
         ? s('yellow', 'pending')
         : `${d.answer.verdict} by ${d.answer.by}${d.answer.comment && d.answer.verdict !== 'signalled' ? `: ${d.answer.comment}` : ''}`;
-    return `    ${d.kind === 'escalation' ? s('yellow', '⚠') : s('yellow', '?')} ${d.id}: ${d.reason} → ${d.answer?.verdict === 'denied' ? s('red', answer) : answer}`;
+    const evidence = d.answer?.evidence
+      ? formatEvidence(d.answer.evidence).map((line) => `        ${s('gray', line)}`)
+      : [];
+    return [
+      `    ${d.kind === 'escalation' ? s('yellow', '⚠') : s('yellow', '?')} ${d.id}: ${d.reason} → ${d.answer?.verdict === 'denied' ? s('red', answer) : answer}`,
+      ...evidence,
+    ];
   });
   // Routing decisions agents recorded about the step (MCP): shown with who recorded them.
   const reported = entry.reported.map(
@@ -210,6 +232,7 @@ export function registerInspect(program: Command, globals: () => GlobalOptions):
           `  created ${state.createdAt}${state.endedAt ? `, ended ${state.endedAt}` : ''}; ${record.headSeq} events; plan ${state.planHash.slice(0, 12)}${state.revisions.length > 1 ? ` (revision ${state.revisions.length})` : ''}\n\n`,
         );
         if (view.tokens) process.stdout.write(`  model tokens: ${formatTokens(view.tokens)}\n\n`);
+        printApprovals(s, view.approvals);
         // The TOKENS column only for runs that called a model, so other runs print as they always did.
         const tokens = (r: StepRow): string[] => (view.tokens ? [r.tokens ? formatTokens(r.tokens) : '-'] : []);
         process.stdout.write(
@@ -232,11 +255,16 @@ export function registerInspect(program: Command, globals: () => GlobalOptions):
     .action(async (runId: string, local: GlobalOptions) => {
       const options = { ...globals(), ...local };
       await withBaton({ ...options, existing: true }, async (baton) => {
-        const entries = routingLog(await verifiedEvents(baton, runId));
+        const events = await verifiedEvents(baton, runId);
+        const entries = routingLog(events);
         if (options.json) return printJson(entries);
         const s = paint(process.stdout);
-        if (entries.length === 0) return void process.stdout.write(`run ${runId} has routed no step yet\n`);
+        const gates = gateApprovals(events);
+        if (entries.length === 0 && gates.length === 0)
+          return void process.stdout.write(`run ${runId} has routed no step yet\n`);
         for (const entry of entries) printRoute(s, entry);
+        // Gates belong to no step's route: their approvals, with what each bound, follow the routes.
+        printApprovals(s, gates);
       });
     });
 

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { BatonError, ErrorCode, type BatonEvent, type Json } from '../../core/index.js';
 import { parseUntil, type Baton, type OperatorOptions } from '../../engine/index.js';
+import { summarizeEvidence } from '../../ledger/index.js';
 import { badInput, withBaton, type GlobalOptions } from '../context.js';
 import { paint, printJson } from '../format.js';
 
@@ -58,12 +59,12 @@ function parseRevision(value: string): number {
 export function describeRecorded(event: BatonEvent): string {
   switch (event.type) {
     case 'decision.made': {
-      const { id, verdict, by, comment, output } = event.data;
+      const { id, verdict, by, comment, output, evidence } = event.data;
       const what =
         verdict === 'submitted'
           ? `a result for ${id} (${JSON.stringify(output ?? null).length} bytes of JSON)`
           : `${id} ${verdict}`;
-      return `${what} by ${by}${comment ? `: "${comment}"` : ''}`;
+      return `${what} by ${by}${comment ? `: "${comment}"` : ''}${evidence ? ` (${summarizeEvidence(evidence)})` : ''}`;
     }
     case 'attempt.succeeded':
       return `the result of ${event.data.attemptId} (${JSON.stringify(event.data.output).length} bytes of JSON) submitted by ${event.data.by ?? 'a person'}`;

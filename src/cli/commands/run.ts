@@ -16,7 +16,7 @@ import { CliExit, badInput, cliRegistry, withBaton, type GlobalOptions } from '.
 import { databaseUrl } from '../database.js';
 import { ExitCode } from '../exit-codes.js';
 import { formatDuration, paint, printJson } from '../format.js';
-import { formatPending, pendingViews } from '../pending.js';
+import { formatPending, pendingViews, type PendingView } from '../pending.js';
 import { ProgressReporter } from '../progress.js';
 import { formatTokens } from '../tokens.js';
 
@@ -126,8 +126,10 @@ export async function driveInForeground(
 /** Verifies the run's ledger, prints the outcome (summary or JSON), and says what to exit with. */
 async function report(baton: Baton, result: RunResult, wallMs: number, options: GlobalOptions): Promise<number> {
   const verdict = await baton.verify(result.runId);
+  // With the run's state, a gate, confirmation or escalation shows what approving it would bind.
+  const state = result.pending.length > 0 ? (await baton.getRun(result.runId)).state : undefined;
+  const pending = pendingViews(result.runId, result.pending, state);
   if (options.json) {
-    const pending = pendingViews(result.runId, result.pending);
     printJson({
       ...result,
       pending,
@@ -137,7 +139,7 @@ async function report(baton: Baton, result: RunResult, wallMs: number, options: 
         : { verified: false, seq: verdict.seq, reason: verdict.reason },
     });
   } else {
-    printSummary(result, wallMs, verdict);
+    printSummary(result, pending, wallMs, verdict);
   }
   if (result.interrupted) return ExitCode.interrupted;
   if (!verdict.ok) return ExitCode.failed;
@@ -156,7 +158,12 @@ function round(usd: number): number {
   return Math.round(usd * 1e6) / 1e6;
 }
 
-function printSummary(result: RunResult, wallMs: number, verdict: Awaited<ReturnType<Baton['verify']>>): void {
+function printSummary(
+  result: RunResult,
+  pending: readonly PendingView[],
+  wallMs: number,
+  verdict: Awaited<ReturnType<Baton['verify']>>,
+): void {
   const s = paint(process.stdout);
   const out = process.stdout;
   if (result.interrupted) {
@@ -169,10 +176,8 @@ function printSummary(result: RunResult, wallMs: number, verdict: Awaited<Return
         ? 'is paused'
         : `waits for ${result.pending.length === 1 ? 'a decision' : `${result.pending.length} decisions`}`;
     out.write(`\nrun ${s('bold', result.runId)} ${s('yellow', what)} after ${formatDuration(wallMs)}\n`);
-    if (result.pending.length > 0)
-      out.write(
-        `${s('bold', '  pending decisions')}\n${formatPending(pendingViews(result.runId, result.pending), process.stdout, '  ')}\n`,
-      );
+    if (pending.length > 0)
+      out.write(`${s('bold', '  pending decisions')}\n${formatPending(pending, process.stdout, '  ')}\n`);
     out.write(
       `  then continue it with: baton resume ${result.runId}${result.status === 'paused' ? ' (which lifts the pause)' : ''}\n`,
     );

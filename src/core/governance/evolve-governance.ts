@@ -87,7 +87,8 @@ export function evolveGovernance(state: RunState, event: GovernanceEvent): RunSt
         state.submissions.set(pending.id, event.data.output ?? null);
         return state;
       }
-      state.approvals.set(pending.id, { by, comment });
+      const { evidence } = event.data;
+      state.approvals.set(pending.id, { by, comment, ...(evidence !== undefined && { evidence }) });
       if (pending.kind === 'escalation' && pending.step !== null)
         retryEscalated(state, pending.step, pending.retry ?? { instances: [] });
       else if (pending.step !== null) release(state, pending.step);

@@ -1,3 +1,10 @@
+export {
+  ApprovedEvidenceFold,
+  checkApprovedEvidence,
+  type ApprovedArtifact,
+  type ApprovedArtifactFailure,
+  type ApprovedEvidenceVerdict,
+} from './approved-evidence.js';
 export { AttemptScratch, checkCost } from './attempt-files.js';
 export { DEFAULT_MAX_ATTEMPT_BYTES, DEFAULT_MAX_ATTEMPT_FILES, type ArtifactLimits } from './limits.js';
 export {

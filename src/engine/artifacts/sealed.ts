@@ -1,5 +1,6 @@
 import type { LedgerEvent } from '../../core/index.js';
 import type { ChainVerdict } from '../../ledger/index.js';
+import { describeApprovedFailure, type ApprovedEvidenceVerdict } from './approved-evidence.js';
 import type { ArtifactStore } from './store.js';
 
 /** A sealed artifact as the ledger records it: the hash it was sealed with, and the event that sealed it. */
@@ -30,6 +31,8 @@ export interface SealedArtifactsVerdict {
  */
 export type RunVerdict = ChainVerdict & {
   artifacts?: SealedArtifactsVerdict;
+  /** The sealed artifacts approvals bound (`decision.made`'s evidence), re-hashed. */
+  approvals?: ApprovedEvidenceVerdict;
   /** False for a run created before the workspace ledger began (it has no entries there to check against). */
   covered?: boolean;
 };
@@ -74,13 +77,25 @@ export async function checkSealedArtifacts(
   return { sealed: sealed.length, failed };
 }
 
-/** The chain's verdict joined with the artifacts': ok only when both are. */
-export function joinVerdicts(chain: ChainVerdict, artifacts: SealedArtifactsVerdict): RunVerdict {
-  const [first] = artifacts.failed;
-  if (!chain.ok || first === undefined) return { ...chain, artifacts };
-  const reasons = artifacts.failed.slice(0, LISTED).map(describeFailure);
-  if (artifacts.failed.length > LISTED) reasons.push(`and ${artifacts.failed.length - LISTED} more`);
-  return { ok: false, events: chain.events, seq: first.seq, reason: reasons.join('; '), artifacts };
+/**
+ * The chain's verdict joined with the artifacts' and the approvals': ok only when all are. An
+ * approval whose bound artifact changed is named first (it says what the change undid); the
+ * verdict fails at the earliest event involved.
+ */
+export function joinVerdicts(
+  chain: ChainVerdict,
+  artifacts: SealedArtifactsVerdict,
+  approvals: ApprovedEvidenceVerdict = { checked: 0, failed: [] },
+): RunVerdict {
+  const failures = [
+    ...approvals.failed.map((failure) => ({ seq: failure.seq, reason: describeApprovedFailure(failure) })),
+    ...artifacts.failed.map((failure) => ({ seq: failure.seq, reason: describeFailure(failure) })),
+  ];
+  if (!chain.ok || failures.length === 0) return { ...chain, artifacts, approvals };
+  const reasons = failures.slice(0, LISTED).map((failure) => failure.reason);
+  if (failures.length > LISTED) reasons.push(`and ${failures.length - LISTED} more`);
+  const seq = Math.min(...failures.map((failure) => failure.seq));
+  return { ok: false, events: chain.events, seq, reason: reasons.join('; '), artifacts, approvals };
 }
 
 function describeFailure(failure: ArtifactFailure): string {

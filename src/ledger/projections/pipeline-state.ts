@@ -6,6 +6,7 @@ import {
   riskRegister,
   type AgentHandoff,
   type AgentReport,
+  type DecisionEvidence,
   type LedgerEvent,
   type PendingDecision,
   type PendingKind,
@@ -14,6 +15,7 @@ import {
   type RiskView,
 } from '../../core/index.js';
 import { answersFor } from './answers.js';
+import { bindsEvidence, decisionEvidence } from './decision-evidence.js';
 
 /** How many routing events the pipeline state keeps: the latest ones. */
 export const RECENT_ROUTING = 5;
@@ -38,10 +40,19 @@ export interface PipelinePending {
   reason: string;
   since: string;
   answers: string[];
+  /** A gate's, confirmation's or escalation's: what approving it now would bind (see `decisionEvidence`). */
+  evidence?: DecisionEvidence;
 }
 
-/** Pending decisions as people see them: each with the commands that answer it. */
-export function pendingWithAnswers(runId: string, pending: readonly PendingDecision[]): PipelinePending[] {
+/**
+ * Pending decisions as people see them: each with the commands that answer it and, given the
+ * run's state, what approving it would bind (the same digest `approve` records).
+ */
+export function pendingWithAnswers(
+  runId: string,
+  pending: readonly PendingDecision[],
+  state?: RunState,
+): PipelinePending[] {
   return pending.map((decision) => ({
     id: decision.id,
     kind: decision.kind,
@@ -50,6 +61,7 @@ export function pendingWithAnswers(runId: string, pending: readonly PendingDecis
     reason: decision.reason,
     since: decision.since,
     answers: answersFor(runId, decision, pending),
+    ...(state !== undefined && bindsEvidence(decision) && { evidence: decisionEvidence(state, decision) }),
   }));
 }
 
@@ -161,7 +173,7 @@ export function pipelineState(events: Iterable<LedgerEvent>): PipelineState {
     name: run.name,
     status: shownStatus(run),
     failure: run.failure,
-    pending: pendingWithAnswers(run.runId, pending),
+    pending: pendingWithAnswers(run.runId, pending, run),
     currentPhase: run.phases[run.openPhase]?.id ?? null,
     phases: run.phases.map((phase, index) => ({
       id: phase.id,

@@ -2,6 +2,7 @@ import {
   stepGrant,
   stepScope,
   type AttemptHold,
+  type DecisionEvidence,
   type Json,
   type LedgerEvent,
   type PendingKind,
@@ -31,7 +32,13 @@ export interface RouteDecision {
   id: string;
   kind: PendingKind;
   reason: string;
-  answer: { verdict: 'approved' | 'denied' | 'submitted' | 'signalled'; by: string; comment: string | null } | null;
+  answer: {
+    verdict: 'approved' | 'denied' | 'submitted' | 'signalled';
+    by: string;
+    comment: string | null;
+    /** An approval's: what it bound (see `decisionEvidence`). */
+    evidence?: DecisionEvidence;
+  } | null;
 }
 
 /** A routing decision an agent outside the engine recorded for the step (MCP `append_routing_event`, `request_handoff`). */
@@ -302,7 +309,12 @@ export function routingLog(events: Iterable<LedgerEvent>): RoutingEntry[] {
       case 'decision.made': {
         const decision = byDecision.get(event.data.id);
         if (decision && decision.answer === null)
-          decision.answer = { verdict: event.data.verdict, by: event.data.by, comment: event.data.comment };
+          decision.answer = {
+            verdict: event.data.verdict,
+            by: event.data.by,
+            comment: event.data.comment,
+            ...(event.data.evidence !== undefined && { evidence: event.data.evidence }),
+          };
         // Approved, an escalated step is tried again; a result or a denial settles it (step.succeeded, step.failed).
         const step =
           decision?.kind === 'escalation' && event.data.verdict === 'approved'

@@ -86,7 +86,7 @@ export function registerDecisionTools(server: McpServer, session: McpSession): v
       for (const id of ids) {
         const { state } = await baton.getRun(id);
         const pending = [...state.pending.values()];
-        pendingWithAnswers(id, pending).forEach((view, i) =>
+        pendingWithAnswers(id, pending, state).forEach((view, i) =>
           decisions.push({ runId: id, ...view, ...toolsFor(pending[i] as PendingDecision) }),
         );
       }

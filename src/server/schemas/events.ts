@@ -37,6 +37,10 @@ export const VerifyResponse = z.union([
     events: z.int(),
     head: z.object({ seq: z.int(), hash: z.string() }),
     artifacts: z.object({ sealed: z.int(), failed: z.array(z.unknown()) }).optional(),
+    approvals: z
+      .object({ checked: z.int(), failed: z.array(z.unknown()) })
+      .optional()
+      .describe('the sealed artifacts approvals bound (`decision.made` evidence), re-hashed'),
     covered: z
       .boolean()
       .optional()
@@ -61,6 +65,22 @@ export const VerifyResponse = z.union([
         ),
       })
       .optional(),
+    approvals: z
+      .object({
+        checked: z.int(),
+        failed: z.array(
+          z.object({
+            decision: z.string().describe('the approved decision, `gate:ship`'),
+            seq: z.int().describe('the seq of its `decision.made`'),
+            name: z.string(),
+            sha256: z.string().describe('the hash the approval recorded'),
+            status: z.enum(['missing', 'changed']),
+            actual: z.string().nullable(),
+          }),
+        ),
+      })
+      .optional()
+      .describe('sealed artifacts an approval bound that no longer have the recorded hash'),
   }),
 ]);
 

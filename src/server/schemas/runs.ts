@@ -3,6 +3,27 @@ import { Budget, JsonValue, limitParam, RunId } from './common.js';
 import { RUN_SEARCH_MAX_LENGTH } from '../../engine/index.js';
 import { RiskViewSchema } from '../../core/index.js';
 
+export const DecisionEvidenceSchema = z
+  .object({
+    revision: z.int().describe('the plan revision in force'),
+    planHash: z.string().describe("that revision's content hash"),
+    requires: z
+      .object({ artifacts: z.array(z.string()), checks: z.array(z.string()) })
+      .optional()
+      .describe("an evidence gate's requirement, as the plan states it"),
+    artifacts: z
+      .array(z.object({ name: z.string(), sha256: z.string().nullable(), sealed: z.boolean() }))
+      .describe('sha256 null: required but absent; only sealed ones are held to their hash by verify'),
+    checks: z.array(
+      z.object({ step: z.string(), status: z.string(), passed: z.boolean(), outputHash: z.string().nullable() }),
+    ),
+    votes: z
+      .array(z.object({ capability: z.string(), outputHash: z.string() }))
+      .optional()
+      .describe("a contradiction's votes"),
+  })
+  .describe('what approving binds: recorded as the `evidence` of `decision.made`');
+
 export const PendingSchema = z.object({
   id: z.string().describe('`gate:execution`, `confirm:deploy`, `escalation:build`, `human:review`, `signal:go`'),
   kind: z.enum(['gate', 'confirm', 'escalation', 'human', 'signal']),
@@ -13,6 +34,7 @@ export const PendingSchema = z.object({
   answers: z
     .array(z.string())
     .describe('the `baton` commands that answer it, the usual one first; docs/api.md gives the matching requests'),
+  evidence: DecisionEvidenceSchema.optional().describe('gates, confirmations and escalations: what approving binds'),
 });
 
 export const TokensSchema = z
@@ -42,6 +64,16 @@ export const RunViewSchema = z.object({
   name: z.string(),
   status: ShownStatus,
   pending: z.array(PendingSchema),
+  approvals: z
+    .array(
+      z.object({
+        id: z.string(),
+        by: z.string(),
+        comment: z.string().nullable(),
+        evidence: DecisionEvidenceSchema.optional().describe('absent for approvals recorded before evidence was'),
+      }),
+    )
+    .describe('decisions a person approved, in order, with what each bound'),
   failure: z.string().nullable(),
   paused: z.object({ by: z.string(), reason: z.string().nullable() }).nullable(),
   createdAt: z.string(),

@@ -16,6 +16,18 @@ export interface Pending {
   reason: string;
   since: string;
   answers: string[];
+  /** Gates, confirmations and escalations: what approving binds (recorded on `decision.made`). */
+  evidence?: DecisionEvidence;
+}
+
+/** What an approval binds: the plan in force, artifacts with their hashes, step results, votes. */
+export interface DecisionEvidence {
+  revision: number;
+  planHash: string;
+  requires?: { artifacts: string[]; checks: string[] };
+  artifacts: { name: string; sha256: string | null; sealed: boolean }[];
+  checks: { step: string; status: string; passed: boolean; outputHash: string | null }[];
+  votes?: { capability: string; outputHash: string }[];
 }
 
 export interface RunSummary {

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { api } from '../api/client.js';
-import type { Json, Pending } from '../api/types.js';
+import type { DecisionEvidence, Json, Pending } from '../api/types.js';
 import { time } from '../format.js';
 import type { RunModel } from '../model/run-model.js';
 import { JsonView } from './json-view.js';
@@ -86,6 +86,42 @@ function About({ pending, model }: { pending: Pending; model: RunModel }) {
   return null;
 }
 
+/**
+ * What approving binds, as the server computed it from the run's state: the same digest the
+ * approval records and `baton verify` later holds sealed artifacts to. Hashes in full.
+ */
+function Binds({ evidence }: { evidence: DecisionEvidence }) {
+  return (
+    <details className="evidence" open>
+      <summary>Approving binds</summary>
+      <ul className="plain mono" aria-label="what approving binds">
+        <li>
+          plan revision {evidence.revision} sha256 {evidence.planHash}
+        </li>
+        {evidence.artifacts.map((artifact) => (
+          <li key={artifact.name}>
+            artifact {artifact.name}{' '}
+            {artifact.sha256 === null
+              ? 'missing'
+              : `sha256 ${artifact.sha256} ${artifact.sealed ? 'sealed' : 'not sealed (not enforced by verify)'}`}
+          </li>
+        ))}
+        {evidence.checks.map((check) => (
+          <li key={check.step} className={check.passed ? 'holds' : 'fails'}>
+            check {check.step}{' '}
+            {check.passed ? `passed, output sha256 ${check.outputHash ?? '-'}` : `not passed (${check.status})`}
+          </li>
+        ))}
+        {(evidence.votes ?? []).map((vote) => (
+          <li key={vote.capability}>
+            vote {vote.capability} output sha256 {vote.outputHash}
+          </li>
+        ))}
+      </ul>
+    </details>
+  );
+}
+
 function DecisionCard({
   runId,
   pending,
@@ -142,6 +178,7 @@ function DecisionCard({
       </header>
       <p>{pending.reason}</p>
       <About pending={pending} model={model} />
+      {pending.evidence && <Binds evidence={pending.evidence} />}
       {canAct ? (
         <form className="decision-form" onSubmit={(event) => void act(verbs.approve ? 'approve' : 'submit', event)}>
           {verbs.submit && (
