@@ -144,6 +144,7 @@ export { takesUpHandoff } from './governance/evolve-agents.js';
 export { transitionView } from './governance/gates.js';
 export type { GateVerdict } from './governance/phases.js';
 export { PreflightReportSchema, RiskViewSchema } from './governance/preflight-schema.js';
+export { DecisionEvidenceSchema } from './governance/decision-evidence-schema.js';
 export {
   formatRisks,
   riskRegister,

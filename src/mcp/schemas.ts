@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DecisionEvidenceSchema } from '../core/index.js';
 
 /**
  * Schemas shared by the tools. Inputs are strict: a misspelled argument is refused with the
@@ -51,26 +52,6 @@ export const PlanArgs = {
     ),
 };
 
-/** What approving a decision binds (`decision.made`'s evidence). */
-export const DecisionEvidenceView = z.strictObject({
-  revision: z.int().describe('the plan revision in force'),
-  planHash: z.string().describe("that revision's content hash"),
-  requires: z
-    .object({ artifacts: z.array(z.string()), checks: z.array(z.string()) })
-    .optional()
-    .describe("an evidence gate's requirement, as the plan states it"),
-  artifacts: z
-    .array(z.strictObject({ name: z.string(), sha256: z.string().nullable(), sealed: z.boolean() }))
-    .describe('sha256 null: required but absent; only sealed ones are held to their hash by verify'),
-  checks: z.array(
-    z.strictObject({ step: z.string(), status: z.string(), passed: z.boolean(), outputHash: z.string().nullable() }),
-  ),
-  votes: z
-    .array(z.strictObject({ capability: z.string(), outputHash: z.string() }))
-    .optional()
-    .describe("a contradiction's votes"),
-});
-
 export const PendingView = z.strictObject({
   id: z.string(),
   kind: z.enum(['gate', 'confirm', 'escalation', 'human', 'signal']),
@@ -81,7 +62,7 @@ export const PendingView = z.strictObject({
   /** The `baton` commands that answer it, for people. */
   answers: z.array(z.string()),
   /** Gates, confirmations and escalations: what approving binds, hashes included. */
-  evidence: DecisionEvidenceView.optional(),
+  evidence: DecisionEvidenceSchema.optional(),
 });
 
 export const Budget = z.strictObject({

@@ -1,28 +1,7 @@
 import { z } from 'zod';
 import { Budget, JsonValue, limitParam, RunId } from './common.js';
 import { RUN_SEARCH_MAX_LENGTH } from '../../engine/index.js';
-import { RiskViewSchema } from '../../core/index.js';
-
-export const DecisionEvidenceSchema = z
-  .object({
-    revision: z.int().describe('the plan revision in force'),
-    planHash: z.string().describe("that revision's content hash"),
-    requires: z
-      .object({ artifacts: z.array(z.string()), checks: z.array(z.string()) })
-      .optional()
-      .describe("an evidence gate's requirement, as the plan states it"),
-    artifacts: z
-      .array(z.object({ name: z.string(), sha256: z.string().nullable(), sealed: z.boolean() }))
-      .describe('sha256 null: required but absent; only sealed ones are held to their hash by verify'),
-    checks: z.array(
-      z.object({ step: z.string(), status: z.string(), passed: z.boolean(), outputHash: z.string().nullable() }),
-    ),
-    votes: z
-      .array(z.object({ capability: z.string(), outputHash: z.string() }))
-      .optional()
-      .describe("a contradiction's votes"),
-  })
-  .describe('what approving binds: recorded as the `evidence` of `decision.made`');
+import { DecisionEvidenceSchema, RiskViewSchema } from '../../core/index.js';
 
 export const PendingSchema = z.object({
   id: z.string().describe('`gate:execution`, `confirm:deploy`, `escalation:build`, `human:review`, `signal:go`'),
