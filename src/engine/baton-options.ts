@@ -77,10 +77,12 @@ export interface SubmitResultOptions extends OperatorOptions {
   scopes?: readonly ApiScope[];
 }
 
+/** For `revise` and `revert`. */
 export interface RevertOptions extends OperatorOptions {
   /**
-   * The caller's scopes, on surfaces that have them (the HTTP API): the earlier revision's plan
-   * must be one they may submit (requirePlanScope), or nothing is written. Omitted: no check.
+   * The caller's scopes, on surfaces that have them (the HTTP API, MCP): the plan of the new
+   * revision (for a revert, the earlier revision's) must be one they may submit
+   * (requirePlanScope), or nothing is written. Omitted: no check.
    */
   scopes?: readonly ApiScope[];
 }

@@ -541,7 +541,7 @@ export class Baton {
   }
 
   /** Appends a new plan revision to a running run; unchanged steps keep their results. */
-  revise(runId: string, plan: Plan | string, options: OperatorOptions = {}): Promise<BatonEvent> {
+  revise(runId: string, plan: Plan | string, options: RevertOptions = {}): Promise<BatonEvent> {
     return this.operatorCommands.revise(runId, plan, options);
   }
 

@@ -202,8 +202,12 @@ export class OperatorCommands {
   }
 
   /** Appends a new plan revision to a running run; unchanged steps keep their results. */
-  async revise(runId: string, plan: Plan | string, options: OperatorOptions = {}): Promise<BatonEvent> {
-    const { plan: checked, registry } = await this.deps.checkPlan(plan, await this.recordedRegistry(runId));
+  async revise(runId: string, plan: Plan | string, options: RevertOptions = {}): Promise<BatonEvent> {
+    const workspace = await this.recordedRegistry(runId);
+    const { plan: checked, registry } = await this.deps.checkPlan(plan, workspace);
+    // What the caller declares, not what the operator's registry adds, needs their scope.
+    if (options.scopes !== undefined)
+      requirePlanScope(declaredPlan(checked, workspace), options.scopes, this.principal(options), 'revise');
     return this.command(runId, (state) => {
       if (state.status !== 'running')
         throw new ConflictError(`cannot revise: run "${runId}" has already ${state.status}`);

@@ -6,6 +6,7 @@ import { registerControlTools } from './tools/control.js';
 import { registerDecisionTools } from './tools/decisions.js';
 import { registerOrchestrationTools } from './tools/orchestration.js';
 import { registerRunTools } from './tools/runs.js';
+import { registerSteeringTools } from './tools/steering.js';
 
 /** What a client is told on connecting: how the tools fit together, in a few lines. */
 const INSTRUCTIONS = [
@@ -13,6 +14,7 @@ const INSTRUCTIONS = [
   'Start a run with submit_plan (dry_run first to see routes and costs), follow it with get_run_state or the resources baton://runs/{runId}/pipeline-state and baton://runs/{runId}/routing-log.',
   'Orchestrate as an agent: validate_phase_transition before moving work across phases, update_pipeline_state to report what you are doing, append_routing_event to record who you gave work to and why, request_handoff to hand work and artifacts to another agent.',
   'Gates, confirmations and escalations wait for a person: approve and deny need the approve scope. When a run stops for a decision or a signal, answer it, then call resume.',
+  'Change course mid-run with cancel_step, defer_step, revise_plan (a new plan revision; unchanged steps keep their results) and revert_plan.',
 ].join('\n');
 
 /**
@@ -32,6 +34,7 @@ export function createMcpServer(session: McpSession): McpServer {
   registerOrchestrationTools(server, session);
   registerDecisionTools(server, session);
   registerControlTools(server, session);
+  registerSteeringTools(server, session);
   registerContextTools(server, session);
   registerRunResources(server, session);
   return server;

@@ -1,5 +1,5 @@
 import type { BatonEvent } from '../../core/index.js';
-import { parseUntil, requirePlanScope, type OperatorOptions } from '../../engine/index.js';
+import { parseUntil, type OperatorOptions } from '../../engine/index.js';
 import { readPlan } from '../plan-input.js';
 import { RunParams, StepParams } from '../schemas/common.js';
 import { RecordedResponse } from '../schemas/events.js';
@@ -196,8 +196,11 @@ export function operateRoutes({ baton }: RouteDeps): Route[] {
       responses: ACCEPTED,
       handle: async ({ c, params, body, principal }) => {
         const plan = readPlan(baton, body.plan);
-        requirePlanScope(plan, principal.scopes, principal.by, 'revise');
-        return recorded(c, params.id, await baton.revise(params.id, plan, by(principal)));
+        return recorded(
+          c,
+          params.id,
+          await baton.revise(params.id, plan, { ...by(principal), scopes: principal.scopes }),
+        );
       },
     }),
     defineRoute({
