@@ -18,6 +18,7 @@ export function formatPending(
     .map(
       (view) =>
         `${indent}${s('yellow', '?')} ${s('bold', view.id)} (${view.kind}): ${view.reason}\n${[
+          ...(view.outline !== undefined ? view.outline.split('\n') : []),
           ...(view.evidence ? ['approving binds:', ...formatEvidence(view.evidence).map((line) => `  ${line}`)] : []),
           ...view.answers,
         ]

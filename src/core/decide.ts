@@ -143,6 +143,10 @@ function decideOnce(state: RunState, now: number, emit: Emit): void {
     applyDenial(state, denial, emit);
     if (state.status !== 'running') return;
   }
+  if (state.planApproval !== null) {
+    askPlanApproval(state, state.planApproval, emit);
+    return;
+  }
   for (const request of [...state.cancelRequests]) cancelStep(state, request, emit);
   for (const [id, output] of [...state.submissions]) {
     const step = state.steps[parseDecisionId(id)?.target ?? id];
@@ -270,11 +274,47 @@ function abortRun(state: RunState, emit: Emit): void {
     emit({ type: 'run.aborted', data: { reason: abort.reason, by: abort.by, compensated: state.compensated } });
 }
 
+/**
+ * A plan that waits for a person's approval (a drafted one) runs nothing, not even a step
+ * that needs no capability: the question is asked once, with what the person is shown.
+ */
+function askPlanApproval(state: RunState, approval: NonNullable<RunState['planApproval']>, emit: Emit): void {
+  if (state.pending.has(approval.id)) return;
+  const { reason, outline, drafted } = approval.request;
+  emit({
+    type: 'decision.requested',
+    data: {
+      id: approval.id,
+      kind: 'plan',
+      step: null,
+      phase: null,
+      reason: `revision ${state.revision} of the plan needs a person's approval before anything runs: ${reason}`,
+      detail: {
+        planHash: state.planHash,
+        revision: state.revision,
+        ...(outline !== undefined && { outline }),
+        ...(drafted !== undefined && { drafted }),
+      },
+    },
+  });
+}
+
 function applyDenial(state: RunState, denial: RunState['denials'][number], emit: Emit): void {
   const decision = parseDecisionId(denial.id);
   if (!decision) return; // a denial answers a pending decision, and the conductor built its id
   const { kind, target } = decision;
   const because = `denied by ${denial.by}${denial.comment ? `: ${denial.comment}` : ''}`;
+  if (kind === 'plan') {
+    emit({
+      type: 'run.denied',
+      data: {
+        reason: `revision ${target} of the plan was ${because}; nothing ran`,
+        decision: denial.id,
+        by: denial.by,
+      },
+    });
+    return;
+  }
   if (kind === 'gate') {
     cancelAll(state, `the gate of phase "${target}" was ${because}`, emit);
     emit({

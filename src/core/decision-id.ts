@@ -18,6 +18,11 @@ export const DecisionKind = {
   human: 'human',
   /** a step waiting for a named signal: its target is the step id */
   signal: 'signal',
+  /**
+   * a plan revision that must be approved before anything of it runs (a plan drafted by a
+   * model): its target is the revision number
+   */
+  plan: 'plan',
 } as const;
 
 export type DecisionKind = (typeof DecisionKind)[keyof typeof DecisionKind];

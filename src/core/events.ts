@@ -119,6 +119,16 @@ export interface DecisionEvidence {
 /** What waits for a person or the outside world. */
 export type PendingKind = DecisionKind;
 
+/** Why a run's plan waits for a person's approval, and what they are shown (see `run.created`). */
+export interface PlanApproval {
+  /** e.g. `drafted by planner from the objective "..."`. */
+  reason: string;
+  /** The readable outline (phases, steps, routes, worst-case cost) and the pre-flight report. */
+  outline?: string;
+  /** Where the plan came from when a model drafted it: the objective and the planning record. */
+  drafted?: { objective: string; planner: string; record: string };
+}
+
 /**
  * What approving an escalation runs again: these instances are queued afresh with their retries
  * renewed. None: the step is decided on from the start (it could not be routed, or an expression
@@ -176,6 +186,12 @@ export interface EventPayloads {
      * calls (an engine, a worker) holds them to these, shared with every other run in the store.
      */
     limits?: Record<string, Partial<Record<LimitName, number>>>;
+    /**
+     * The plan must be approved by a person before anything of it runs (a drafted plan): the
+     * conductor asks (`plan:1`) and dispatches nothing until it is approved; denied, the run
+     * ends denied. What the person is shown travels with the question.
+     */
+    approval?: PlanApproval;
   };
   /** `by`: who asked for the resume, when someone did (an engine taking over a dead one's run is nobody's act). */
   'run.resumed': { engine: string; reason: string; by?: Principal };

@@ -12,6 +12,7 @@ export {
   type EventType,
   type LedgerEvent,
   type PendingKind,
+  type PlanApproval,
   type Principal,
   type RouteCandidate,
   type StepError,

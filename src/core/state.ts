@@ -7,10 +7,12 @@ import type {
   EscalationRetry,
   HandoffParty,
   PendingKind,
+  PlanApproval,
   Principal,
   StepError,
   TokenUsage,
 } from './events.js';
+import { DecisionKind, decisionId } from './decision-id.js';
 import { phasesOf, type PhaseState } from './governance/phases.js';
 import type { Json, JsonObject } from './json.js';
 import { dependentsIndex, joinRule, type JoinRule } from './plan/graph.js';
@@ -234,6 +236,11 @@ export interface RunState {
   builtBy: Map<string, string>;
   /** Plan revisions, from 1 (the plan the run was created with). */
   revisions: { revision: number; planHash: string; at: string }[];
+  /**
+   * While the plan in force waits for a person's approval (a drafted plan): why, and the
+   * decision id that answers it (`plan:REVISION`); null once approved, or for a plan that never needed it.
+   */
+  planApproval: { id: string; request: PlanApproval } | null;
 
   // Agents outside the engine (the MCP tools): what they said; the conductor never acts on it.
   /** The latest report per step (`step:ID`) or phase (`phase:ID`). */
@@ -321,6 +328,7 @@ export function createRunState(args: {
   inputs: JsonObject;
   registry: Record<string, CapabilityDescriptor>;
   limits?: ProviderLimits;
+  approval?: PlanApproval;
 }): RunState {
   const steps: Record<string, StepState> = {};
   const ready = new Set<string>();
@@ -407,6 +415,8 @@ export function createRunState(args: {
     rerouted: new Set(),
     builtBy,
     revisions: [{ revision: 1, planHash: args.planHash, at: args.at }],
+    planApproval:
+      args.approval === undefined ? null : { id: decisionId(DecisionKind.plan, '1'), request: args.approval },
     agentReports: new Map(),
     handoffs: [],
   };

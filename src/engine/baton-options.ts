@@ -1,4 +1,4 @@
-import type { ApiScope, Json, LedgerEvent } from '../core/index.js';
+import type { ApiScope, Json, LedgerEvent, PlanApproval } from '../core/index.js';
 import type { Store } from '../store/index.js';
 import type { ArtifactLimits } from './artifacts/index.js';
 import type { LoadedRegistry } from './registry-file.js';
@@ -103,6 +103,12 @@ export interface SubmitOptions {
   wait?: boolean;
   /** Who submits the run, recorded in `run.created` (default: this process's user, e.g. `alice@build-3`). */
   by?: string;
+  /**
+   * Nothing of the plan runs until a person approves it (`baton approve RUN plan:1`); denied,
+   * the run ends denied. For a plan a model drafted (`baton run --objective`): the reason and
+   * the outline are what the person is shown, in every surface's pending decisions.
+   */
+  approval?: PlanApproval;
 }
 
 export interface ResumeOptions extends Pick<SubmitOptions, 'onEvents' | 'wait'> {

@@ -276,6 +276,7 @@ export class Baton {
       registry,
       by: options.by ?? this.options.principal,
       ...registryRecord,
+      ...(options.approval !== undefined && { approval: options.approval }),
     };
     const driver = await RunDriver.create(
       runId,

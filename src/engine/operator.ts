@@ -81,7 +81,7 @@ export function findPending(
 
 export function approve(state: RunState, target: string, by: Principal, comment: string | null): BatonEvent {
   ensureRunning(state, 'approve');
-  const pending = findPending(state, target, ['gate', 'confirm', 'escalation']);
+  const pending = findPending(state, target, ['gate', 'confirm', 'escalation', 'plan']);
   // What the approver was shown, bound to the approval: `verify` later holds its sealed artifacts to these hashes.
   const evidence = decisionEvidence(state, pending);
   return { type: 'decision.made', data: { id: pending.id, verdict: 'approved', by, comment, evidence } };
@@ -89,7 +89,7 @@ export function approve(state: RunState, target: string, by: Principal, comment:
 
 export function deny(state: RunState, target: string, by: Principal, comment: string | null): BatonEvent {
   ensureRunning(state, 'deny');
-  const pending = findPending(state, target, ['gate', 'confirm', 'escalation']);
+  const pending = findPending(state, target, ['gate', 'confirm', 'escalation', 'plan']);
   return { type: 'decision.made', data: { id: pending.id, verdict: 'denied', by, comment } };
 }
 

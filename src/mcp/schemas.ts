@@ -54,7 +54,7 @@ export const PlanArgs = {
 
 export const PendingView = z.strictObject({
   id: z.string(),
-  kind: z.enum(['gate', 'confirm', 'escalation', 'human', 'signal']),
+  kind: z.enum(['gate', 'confirm', 'escalation', 'human', 'signal', 'plan']),
   step: z.string().nullable(),
   phase: z.string().nullable(),
   reason: z.string(),
@@ -63,6 +63,8 @@ export const PendingView = z.strictObject({
   answers: z.array(z.string()),
   /** Gates, confirmations and escalations: what approving binds, hashes included. */
   evidence: DecisionEvidenceSchema.optional(),
+  /** A plan approval's: the drafted plan's outline and pre-flight report. */
+  outline: z.string().optional(),
 });
 
 export const Budget = z.strictObject({

@@ -31,17 +31,22 @@ export interface Scenario {
   types(events?: BatonEvent[]): string[];
 }
 
-export function given(plan: unknown, inputs: Record<string, unknown> = {}): Scenario {
+/** `created`: more of `run.created` than the plan and inputs (e.g. a plan `approval`). */
+export function given(
+  plan: unknown,
+  inputs: Record<string, unknown> = {},
+  created: Partial<Extract<BatonEvent, { type: 'run.created' }>['data']> = {},
+): Scenario {
   const checked = checkPlan(plan, (p) => buildRegistry(p, [{ id: 'fn', kind: 'function', skills: { work: 0.5 } }]));
   const registry = buildRegistry(checked, [{ id: 'fn', kind: 'function', skills: { work: 0.5 } }]);
-  const created: TimedEvent = {
+  const createdEvent: TimedEvent = {
     type: 'run.created',
     runId: 'r1',
     at: new Date(T0).toISOString(),
-    data: { plan: checked, planHash: 'h', inputs: inputs as never, registry },
+    data: { plan: checked, planHash: 'h', inputs: inputs as never, registry, ...created },
   };
   const scenario: Scenario = {
-    state: evolve(undefined, created),
+    state: evolve(undefined, createdEvent),
     now: T0,
     decisions: [],
     signal(event) {

@@ -89,6 +89,7 @@ export function evolveGovernance(state: RunState, event: GovernanceEvent): RunSt
       }
       const { evidence } = event.data;
       state.approvals.set(pending.id, { by, comment, ...(evidence !== undefined && { evidence }) });
+      if (pending.kind === 'plan' && state.planApproval?.id === pending.id) state.planApproval = null;
       if (pending.kind === 'escalation' && pending.step !== null)
         retryEscalated(state, pending.step, pending.retry ?? { instances: [] });
       else if (pending.step !== null) release(state, pending.step);

@@ -1,4 +1,5 @@
 import { canonicalJson } from '../canonical.js';
+import { DecisionKind, decisionId } from '../decision-id.js';
 import type { EventOf } from '../events.js';
 import { markStarted, settleStep } from '../step-settlement.js';
 import { dependenciesOf } from '../plan/graph.js';
@@ -122,6 +123,11 @@ export function revise(state: RunState, event: Revised): RunState {
     cancelled: state.cancelled,
     revoked,
     revisions: [...state.revisions, { revision, planHash, at: event.at }],
+    // A plan that still waited for approval was revised: the question is now about the new revision.
+    planApproval:
+      state.planApproval === null
+        ? null
+        : { id: decisionId(DecisionKind.plan, String(revision)), request: state.planApproval.request },
     agentReports: state.agentReports,
     handoffs: state.handoffs,
     circuits: state.circuits,

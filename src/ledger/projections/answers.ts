@@ -37,13 +37,16 @@ function targetOf(decision: DecisionRef, all: readonly DecisionRef[], kinds: rea
 export function answersFor(runId: string, decision: DecisionRef, all: readonly DecisionRef[]): string[] {
   const run = shellWord(runId);
   const verdict = (verb: string): string =>
-    `baton ${verb} ${run} ${shellWord(targetOf(decision, all, ['gate', 'confirm', 'escalation']))}`;
+    `baton ${verb} ${run} ${shellWord(targetOf(decision, all, ['gate', 'confirm', 'escalation', 'plan']))}`;
   const submit = (): string =>
     `baton submit ${run} ${shellWord(targetOf(decision, all, ['human', 'escalation']))} --output JSON`;
   switch (decision.kind) {
     case 'gate':
     case 'confirm':
       return [verdict('approve'), verdict('deny')];
+    case 'plan':
+      // Its target is a revision number: named by its full id (`plan:1`), never a bare number.
+      return ['approve', 'deny'].map((verb) => `baton ${verb} ${run} ${decision.id}`);
     case 'escalation':
       // Approve retries the step; deny fails it; submit supplies its output in place of a capability.
       return [verdict('approve'), verdict('deny'), submit()];

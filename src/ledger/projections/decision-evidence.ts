@@ -10,7 +10,7 @@ import type {
 import { canonicalJson, sha256Hex } from '../canonical.js';
 
 /** The decisions a person approves or denies; the others (a task's result, a signal) bind no evidence. */
-const BINDING_KINDS: ReadonlySet<PendingDecision['kind']> = new Set(['gate', 'confirm', 'escalation']);
+const BINDING_KINDS: ReadonlySet<PendingDecision['kind']> = new Set(['gate', 'confirm', 'escalation', 'plan']);
 
 /** Whether answering this decision records what it was about (a gate, a confirmation or an escalation). */
 export function bindsEvidence(pending: PendingDecision): boolean {

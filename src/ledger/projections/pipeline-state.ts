@@ -42,6 +42,13 @@ export interface PipelinePending {
   answers: string[];
   /** A gate's, confirmation's or escalation's: what approving it now would bind (see `decisionEvidence`). */
   evidence?: DecisionEvidence;
+  /** A plan approval's: the drafted plan's outline and pre-flight report, as the person is to read them. */
+  outline?: string;
+}
+
+function outlineOf(decision: PendingDecision): string | undefined {
+  const outline = (decision.detail as { outline?: unknown } | undefined)?.outline;
+  return decision.kind === 'plan' && typeof outline === 'string' ? outline : undefined;
 }
 
 /**
@@ -62,6 +69,7 @@ export function pendingWithAnswers(
     since: decision.since,
     answers: answersFor(runId, decision, pending),
     ...(state !== undefined && bindsEvidence(decision) && { evidence: decisionEvidence(state, decision) }),
+    ...(outlineOf(decision) !== undefined && { outline: outlineOf(decision) }),
   }));
 }
 

@@ -28,6 +28,7 @@ function toolsFor(decision: PendingDecision): {
   switch (decision.kind) {
     case 'gate':
     case 'confirm':
+    case 'plan':
       return { tools: ['approve', 'deny'], scope: Scope.approve, signals: [] };
     case 'escalation':
       return { tools: ['approve', 'deny', 'submit_result'], scope: Scope.approve, signals: [] };

@@ -4,8 +4,10 @@ import { RUN_SEARCH_MAX_LENGTH } from '../../engine/index.js';
 import { DecisionEvidenceSchema, RiskViewSchema } from '../../core/index.js';
 
 export const PendingSchema = z.object({
-  id: z.string().describe('`gate:execution`, `confirm:deploy`, `escalation:build`, `human:review`, `signal:go`'),
-  kind: z.enum(['gate', 'confirm', 'escalation', 'human', 'signal']),
+  id: z
+    .string()
+    .describe('`gate:execution`, `confirm:deploy`, `escalation:build`, `human:review`, `signal:go`, `plan:1`'),
+  kind: z.enum(['gate', 'confirm', 'escalation', 'human', 'signal', 'plan']),
   step: z.string().nullable(),
   phase: z.string().nullable(),
   reason: z.string(),
@@ -13,7 +15,10 @@ export const PendingSchema = z.object({
   answers: z
     .array(z.string())
     .describe('the `baton` commands that answer it, the usual one first; docs/api.md gives the matching requests'),
-  evidence: DecisionEvidenceSchema.optional().describe('gates, confirmations and escalations: what approving binds'),
+  evidence: DecisionEvidenceSchema.optional().describe(
+    'gates, confirmations, escalations and plan approvals: what approving binds',
+  ),
+  outline: z.string().optional().describe("a plan approval's: the drafted plan's outline and pre-flight report"),
 });
 
 export const TokensSchema = z

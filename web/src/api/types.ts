@@ -6,7 +6,7 @@
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'denied' | 'aborted' | 'timed_out' | 'waiting' | 'paused';
-export type PendingKind = 'gate' | 'confirm' | 'escalation' | 'human' | 'signal';
+export type PendingKind = 'gate' | 'confirm' | 'escalation' | 'human' | 'signal' | 'plan';
 
 export interface Pending {
   id: string;
@@ -18,6 +18,8 @@ export interface Pending {
   answers: string[];
   /** Gates, confirmations and escalations: what approving binds (recorded on `decision.made`). */
   evidence?: DecisionEvidence;
+  /** A plan approval's: the drafted plan's outline and pre-flight report. */
+  outline?: string;
 }
 
 /** What an approval binds: the plan in force, artifacts with their hashes, step results, votes. */

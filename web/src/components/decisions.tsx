@@ -14,6 +14,7 @@ const VERB_LABEL: Record<Pending['kind'], Partial<Record<Verb, string>>> = {
   escalation: { approve: 'Retry', deny: 'Fail the step', submit: 'Submit an output' },
   human: { submit: 'Submit result' },
   signal: {},
+  plan: { approve: 'Approve the plan', deny: 'Deny' },
 };
 
 /** What the decision is about, beside the buttons: the evidence a person decides on. */
@@ -63,6 +64,15 @@ function About({ pending, model }: { pending: Pending; model: RunModel }) {
       </>
     );
   }
+  if (pending.kind === 'plan')
+    return (
+      <>
+        <p className="muted">Nothing runs until this plan is approved. Its outline and pre-flight:</p>
+        <pre className="outline" aria-label="plan outline">
+          {typeof detail?.outline === 'string' ? detail.outline : '(no outline recorded)'}
+        </pre>
+      </>
+    );
   if (pending.kind === 'human')
     return (
       <>
