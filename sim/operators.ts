@@ -28,11 +28,15 @@ export function chooseAct(
   state: RunState,
   signals: readonly string[],
   now: number,
-): { act: OperatorAct; event: BatonEvent } | null {
+): { act: OperatorAct; events: BatonEvent[] } | null {
   const pending = [...state.pending.values()];
-  const attempt = (act: OperatorAct, build: () => BatonEvent): { act: OperatorAct; event: BatonEvent } | null => {
+  // Some acts are two facts recorded together (approving a proposal, and the revision it makes).
+  const attempt = (
+    act: OperatorAct,
+    build: () => BatonEvent | readonly BatonEvent[],
+  ): { act: OperatorAct; events: BatonEvent[] } | null => {
     try {
-      return { act, event: build() };
+      return { act, events: [build()].flat() };
     } catch (error) {
       if (error instanceof BatonError) return null;
       throw error;

@@ -472,21 +472,21 @@ export class World {
     this.trace.add(this.now, `operator: ${choice.act} (${direct ? 'appended to the ledger' : 'through the engine'})`);
     if (choice.act === 'pause')
       this.schedule(this.now + this.random.operator.int(100, 20_000), 'operator unpauses', () => this.unpause());
-    if (direct) await this.appendDirect(choice.event);
-    else this.engine?.inbox.push(choice.event);
+    if (direct) await this.appendDirect(choice.events);
+    else this.engine?.inbox.push(...choice.events);
   }
 
   /** A pause always ends: the operator unpauses (retrying until it lands). */
   private async unpause(): Promise<void> {
     const { state } = await loadVerifiedRun(this.store, this.runId);
     const event = unpauseIfPaused(state);
-    if (event && !(await this.appendDirect(event)))
+    if (event && !(await this.appendDirect([event])))
       this.schedule(this.now + 100, 'operator unpauses (again)', () => this.unpause());
   }
 
-  private async appendDirect(event: BatonEvent): Promise<boolean> {
+  private async appendDirect(events: readonly BatonEvent[]): Promise<boolean> {
     const { state, head } = await loadVerifiedRun(this.store, this.runId);
-    const chained = chainEvents(this.runId, head, [event], new Date(this.now).toISOString());
+    const chained = chainEvents(this.runId, head, [...events], new Date(this.now).toISOString());
     const before = await this.store.readEvents(this.runId);
     try {
       await this.store.append({ runId: this.runId, expectedSeq: head.seq, events: chained, status: state.status });

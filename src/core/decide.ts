@@ -12,6 +12,7 @@ import { admit } from './governance/admission.js';
 import { judgeConsensus, type Vote } from './governance/consensus.js';
 import { judgeInput, judgeSkillOf, readJudgement } from './governance/consensus-judge.js';
 import { advancePhases } from './governance/phase-advance.js';
+import { askProposalApproval, requestReplan } from './governance/replan.js';
 import { retryRoute } from './retry-route.js';
 import { routeStep, stepGrant, type RoutePolicy } from './routing.js';
 import {
@@ -147,6 +148,7 @@ function decideOnce(state: RunState, now: number, emit: Emit): void {
     askPlanApproval(state, state.planApproval, emit);
     return;
   }
+  askProposalApproval(state, emit);
   for (const request of [...state.cancelRequests]) cancelStep(state, request, emit);
   for (const [id, output] of [...state.submissions]) {
     const step = state.steps[parseDecisionId(id)?.target ?? id];
@@ -423,6 +425,7 @@ function awaitsBuilder(state: RunState, skill: string | undefined): boolean {
  * is what people are shown (and lists the same instances as `retry`, as it always has).
  */
 function escalate(state: RunState, step: StepState, reason: string, detail: Json, retry: string[], emit: Emit): void {
+  requestReplan(state, step, reason, emit);
   const id = decisionId(DecisionKind.escalation, step.id);
   emit({
     type: 'decision.requested',

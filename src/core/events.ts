@@ -253,6 +253,24 @@ export interface EventPayloads {
     revertOf: number | null;
   };
   'artifact.sealed': { artifact: string; sha256: string; by: Principal };
+  /**
+   * The planner's answer to a `replan.requested`: a revision of the plan, already validated
+   * against the run's registry, that becomes the run's plan once a person approves it (or at
+   * once under `replan.approve: auto`). `by` is the planner capability.
+   */
+  'plan.proposed': {
+    request: number;
+    plan: Plan;
+    planHash: string;
+    registry: Record<string, CapabilityDescriptor>;
+    by: Principal;
+    /** What a person is shown: the proposal's outline and pre-flight. */
+    outline?: string;
+    /** The planning record in the workspace (prompt hash, model, tokens, cost, repairs). */
+    record?: string;
+  };
+  /** The planner gave no admissible revision for a `replan.requested` (the escalation still waits for a person). */
+  'replan.failed': { request: number; reason: string; record?: string };
   /** An agent's status for a step or a phase (exactly one of the two is set). */
   'agent.status_reported': {
     agent: string;
@@ -311,6 +329,11 @@ export interface EventPayloads {
   'capability.unavailable': { capability: string; until: string; failures: number; reason: string };
   /** Its cool-down ended: the next dispatch may use it again, and one failure makes it unavailable again. */
   'capability.available': { capability: string; reason: string };
+  /**
+   * The run opted in (`replan: { on: escalation }`): a step escalated, and the planner is asked
+   * for a revision of the steps not yet done. The escalation stays pending meanwhile.
+   */
+  'replan.requested': { request: number; step: string; reason: string };
   'decision.requested': {
     id: string;
     kind: PendingKind;
@@ -404,6 +427,8 @@ export const SIGNAL_TYPES: ReadonlySet<EventType> = new Set<EventType>([
   'step.cancel_requested',
   'step.deferred',
   'plan.revised',
+  'plan.proposed',
+  'replan.failed',
   'artifact.sealed',
   'agent.status_reported',
   'agent.routed',

@@ -5,6 +5,7 @@ import type {
   AttemptRole,
   DecisionEvidence,
   EscalationRetry,
+  EventPayloads,
   HandoffParty,
   PendingKind,
   PlanApproval,
@@ -20,6 +21,14 @@ import type { Plan, Step } from './plan/schema.js';
 import type { CapabilityDescriptor } from './registry.js';
 import type { ProviderLimits } from './provider-limits.js';
 import { durationToMs } from './plan/duration.js';
+
+/** See `RunState.replan`. */
+export interface ReplanState {
+  requested: number;
+  open: { request: number; step: string; reason: string } | null;
+  /** `id`: the decision that adopts it, `plan:REVISION` for the revision it would become. */
+  proposal: (EventPayloads['plan.proposed'] & { id: string }) | null;
+}
 
 /** A run ends succeeded, failed, denied (a person said no), aborted (an operator stopped it) or timed_out (its deadline passed). */
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'denied' | 'aborted' | 'timed_out';
@@ -241,6 +250,8 @@ export interface RunState {
    * decision id that answers it (`plan:REVISION`); null once approved, or for a plan that never needed it.
    */
   planApproval: { id: string; request: PlanApproval } | null;
+  /** Replanning after escalations (`replan:`): how many were asked for, the one awaiting the planner, and a proposal awaiting approval. */
+  replan: ReplanState;
 
   // Agents outside the engine (the MCP tools): what they said; the conductor never acts on it.
   /** The latest report per step (`step:ID`) or phase (`phase:ID`). */
@@ -415,6 +426,7 @@ export function createRunState(args: {
     rerouted: new Set(),
     builtBy,
     revisions: [{ revision: 1, planHash: args.planHash, at: args.at }],
+    replan: { requested: 0, open: null, proposal: null },
     planApproval:
       args.approval === undefined ? null : { id: decisionId(DecisionKind.plan, '1'), request: args.approval },
     agentReports: new Map(),

@@ -2,6 +2,7 @@ import type { ApiScope, Json, LedgerEvent, PlanApproval } from '../core/index.js
 import type { Store } from '../store/index.js';
 import type { ArtifactLimits } from './artifacts/index.js';
 import type { LoadedRegistry } from './registry-file.js';
+import type { Replanner } from './replanning.js';
 import type { WorkerOptions } from './worker.js';
 
 // The options of `createBaton` and of the Baton methods that take them: what a library user configures.
@@ -51,6 +52,12 @@ export interface BatonOptions {
    * at least 1,024). Runs written with another threshold read and verify the same.
    */
   payloadThresholdBytes?: number;
+  /**
+   * Drafts a revision when a step escalates in a run whose plan opted in (`replan:`). `baton`
+   * gives the workspace registry's planner (a capability with skill `plan`); without one, such a
+   * request is recorded as `replan.failed` and the escalation waits for a person as usual.
+   */
+  replanner?: Replanner;
 }
 
 export interface WorkOptions {

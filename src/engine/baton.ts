@@ -61,6 +61,7 @@ import type { ProviderLimitOptions } from './provider-gate.js';
 import { Worker } from './worker.js';
 import * as operator from './operator.js';
 import { OperatorCommands } from './operator-commands.js';
+import { replanEvents, type Replanner } from './replanning.js';
 import { RunHandle } from './run-handle.js';
 import { functionCapabilityIssues } from './function-capability-issues.js';
 import { verifyRun } from './verify-run.js';
@@ -131,6 +132,7 @@ export class Baton {
       workspace?: LoadedRegistry;
       limitWindowMs?: number;
       payloadThresholdBytes?: number;
+      replanner?: Replanner;
     },
   ) {
     this.artifacts = options.artifacts ?? new ArtifactStore(artifactsRoot(workspaceHome()));
@@ -600,6 +602,14 @@ export class Baton {
       ...(this.options.payloadThresholdBytes !== undefined && {
         payloadThresholdBytes: this.options.payloadThresholdBytes,
       }),
+      replan: (state, open, signal) =>
+        replanEvents(
+          state,
+          open,
+          this.options.replanner,
+          (plan) => this.operatorCommands.checkRevision(state.runId, plan),
+          signal,
+        ),
     };
   }
 
@@ -798,5 +808,6 @@ export async function createBaton(options: BatonOptions = {}): Promise<Baton> {
     ...(options.registry !== undefined && { workspace: options.registry }),
     ...(options.limitWindowMs !== undefined && { limitWindowMs: options.limitWindowMs }),
     ...(threshold !== undefined && { payloadThresholdBytes: threshold }),
+    ...(options.replanner !== undefined && { replanner: options.replanner }),
   });
 }

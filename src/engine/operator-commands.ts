@@ -25,6 +25,7 @@ import { runHandoff, type HandoffReport, type HandoffRequest } from './handoff.j
 import { loadVerifiedRun } from './load-run.js';
 import * as operator from './operator.js';
 import { requirePlanScope } from './plan-scope.js';
+import type { CheckedRevision } from './replanning.js';
 import type { RunHandle } from './run-handle.js';
 
 /** What operator commands need from the engine they act through. */
@@ -68,22 +69,26 @@ export class OperatorCommands {
    * is appended here, fenced on the ledger's head, and the conducting engine, wherever it
    * runs, folds it in (or `resume` does).
    */
-  private async command(runId: string, build: (state: RunState, now: number) => BatonEvent): Promise<BatonEvent> {
+  private async command(
+    runId: string,
+    build: (state: RunState, now: number) => BatonEvent | readonly BatonEvent[],
+  ): Promise<BatonEvent> {
     const driving = this.deps.conducting(runId);
     if (driving) {
-      const event = build(driving.state, this.deps.now());
-      driving.signal(event);
-      return event;
+      const events = [build(driving.state, this.deps.now())].flat();
+      for (const event of events) driving.signal(event);
+      return events[0] as BatonEvent;
     }
     if (!(await this.deps.store.getRun(runId))) throw new NotFoundError(`run "${runId}"`);
     for (let tries = 0; ; tries++) {
       const { state, head } = await loadVerifiedRun(this.deps.store, runId);
       const now = this.deps.now();
-      const event = build(state, now);
-      const chained = chainEvents(runId, head, [event], new Date(now).toISOString(), this.deps.payloadThresholdBytes);
+      // Some commands are two facts recorded together (approving a proposal, and the revision it makes).
+      const events = [build(state, now)].flat();
+      const chained = chainEvents(runId, head, events, new Date(now).toISOString(), this.deps.payloadThresholdBytes);
       try {
         await this.deps.store.append({ runId, expectedSeq: head.seq, events: chained, status: state.status });
-        return event;
+        return events[0] as BatonEvent;
       } catch (error) {
         // The conducting engine appended meanwhile: check the command again against the new state.
         if (!(error instanceof ConflictError) || tries >= 5) throw error;
@@ -227,6 +232,15 @@ export class OperatorCommands {
         },
       };
     });
+  }
+
+  /**
+   * A plan checked as a revision of the run (against the registry it was admitted under, the
+   * workspace's policy and pre-flight), as `revise` checks it, without recording anything.
+   */
+  async checkRevision(runId: string, plan: Plan | string): Promise<CheckedRevision> {
+    const { plan: checked, registry } = await this.deps.checkPlan(plan, await this.recordedRegistry(runId));
+    return { plan: checked, planHash: hashPlan(checked), registry };
   }
 
   /** Appends a revision equal to an earlier one. Nothing is deleted: the ledger keeps every revision. */

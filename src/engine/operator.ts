@@ -79,12 +79,29 @@ export function findPending(
   throw new NotFoundError(`a pending decision for "${target}" in run "${state.runId}" (${pendingList(state)})`);
 }
 
-export function approve(state: RunState, target: string, by: Principal, comment: string | null): BatonEvent {
+/**
+ * Approves a pending decision. Approving the planner's proposal is two facts recorded together:
+ * the approval, and the revision it makes the run's plan (by the approver).
+ */
+export function approve(
+  state: RunState,
+  target: string,
+  by: Principal,
+  comment: string | null,
+): BatonEvent | [BatonEvent, BatonEvent] {
   ensureRunning(state, 'approve');
   const pending = findPending(state, target, ['gate', 'confirm', 'escalation', 'plan']);
   // What the approver was shown, bound to the approval: `verify` later holds its sealed artifacts to these hashes.
   const evidence = decisionEvidence(state, pending);
-  return { type: 'decision.made', data: { id: pending.id, verdict: 'approved', by, comment, evidence } };
+  const approval: BatonEvent = {
+    type: 'decision.made',
+    data: { id: pending.id, verdict: 'approved', by, comment, evidence },
+  };
+  const proposal = state.replan.proposal;
+  if (proposal === null || proposal.id !== pending.id) return approval;
+  const { plan, planHash, registry } = proposal;
+  const revision = state.revisions.length + 1;
+  return [approval, { type: 'plan.revised', data: { revision, plan, planHash, registry, by, revertOf: null } }];
 }
 
 export function deny(state: RunState, target: string, by: Principal, comment: string | null): BatonEvent {

@@ -64,7 +64,15 @@ export interface RunDriverOptions extends ExecutionOptions {
   onPartial?: PartialOutputListener;
   /** Payloads larger than this many bytes are stored apart from their events (default 16 KiB). */
   payloadThresholdBytes?: number;
+  /**
+   * Answers a `replan.requested` (the planner, then the revision's checks) with the events that
+   * record the answer: an effect outside the conductor, like an attempt, whose outcome comes
+   * back as signals. Without it, a request is answered `replan.failed`.
+   */
+  replan?: (state: RunState, open: ReplanOpen, signal: AbortSignal) => Promise<BatonEvent[]>;
 }
+
+type ReplanOpen = NonNullable<RunState['replan']['open']>;
 
 export type EventListener = (events: readonly LedgerEvent[]) => void;
 
@@ -100,6 +108,9 @@ export class RunDriver {
   endedBefore = false;
   /** The drive loop has returned: it takes no more signals. */
   loopExited = false;
+  /** Planner calls under way (`replan.requested` not yet answered), and how to stop them. */
+  private replanning = 0;
+  private readonly stopReplanning = new AbortController();
 
   private constructor(
     readonly runId: string,
@@ -172,6 +183,9 @@ export class RunDriver {
           : resumeReason(last, state);
       if (accepted) driver.inbox.push(accepted); // recorded before anything the run does next
       if (driver.state.status === 'running') await driver.recoverWork(reason);
+      // A request the engine before never answered is asked again: the planner's answer is only a proposal.
+      const open = driver.state.replan.open;
+      if (driver.state.status === 'running' && open !== null) driver.startReplan(open);
     } catch (error) {
       await driver.unlock();
       throw error;
@@ -249,6 +263,7 @@ export class RunDriver {
    */
   get waitingOnOutside(): boolean {
     if (this.state.status !== 'running' || this.transport.activeHere > 0 || this.inbox.length > 0) return false;
+    if (this.replanning > 0) return false;
     if (machineWorkInFlight(this.state) > 0) return false; // a worker elsewhere may still report
     const wake = nextWakeAt(this.state);
     return wake === null || wake === this.state.deadlineAt;
@@ -320,8 +335,32 @@ export class RunDriver {
   /** Stops without changing the ledger: running attempts are killed, the lock released. Resume picks up. */
   async interrupt(): Promise<void> {
     this.stopping = true;
+    this.stopReplanning.abort();
     this.wake?.();
     await this.transport.shutdown();
+  }
+
+  /**
+   * Asks the planner (through `options.replan`) in the background; its answer comes back as
+   * signals for the next round. It never throws into the loop: a planner that fails is a
+   * `replan.failed` (replanEvents).
+   */
+  private startReplan(open: ReplanOpen): void {
+    const { replan } = this.options;
+    this.replanning += 1;
+    const answer = replan
+      ? replan(this.state, open, this.stopReplanning.signal)
+      : Promise.resolve<BatonEvent[]>([
+          { type: 'replan.failed', data: { request: open.request, reason: 'this engine has no planner' } },
+        ]);
+    void answer
+      .catch((error: unknown): BatonEvent[] => [
+        { type: 'replan.failed', data: { request: open.request, reason: (error as Error).message } },
+      ])
+      .then((events) => {
+        this.replanning -= 1;
+        if (!this.stopping && !this.loopExited) for (const event of events) this.signal(event);
+      });
   }
 
   /** A worker reported an outcome of this run: collect it at once rather than at the next poll. */
@@ -435,6 +474,7 @@ export class RunDriver {
     const last = round.events.at(-1);
     if (last) this.head = { seq: last.seq, hash: last.hash };
     this.transport.committed(round);
+    for (const event of round.events) if (event.type === 'replan.requested') this.startReplan(event.data);
     for (const listener of this.listeners) {
       try {
         listener(round.events);

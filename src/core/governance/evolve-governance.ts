@@ -3,6 +3,7 @@ import type { BatonEvent, EscalationRetry } from '../events.js';
 import { stepOf, type RunState } from '../state.js';
 import { escalationRetryOf } from './escalation-retry.js';
 import { evolveAgents } from './evolve-agents.js';
+import { evolveReplan, isProposal } from './replan.js';
 import { revise } from './revise.js';
 
 type GovernanceEvent = Exclude<
@@ -79,6 +80,10 @@ export function evolveGovernance(state: RunState, event: GovernanceEvent): RunSt
       if (!pending) return state;
       state.pending.delete(pending.id);
       const { by, comment } = event.data;
+      if (event.data.verdict === 'denied' && isProposal(state, pending.id)) {
+        state.replan.proposal = null; // the run goes on under its plan; the escalation still waits
+        return state;
+      }
       if (event.data.verdict === 'denied') {
         state.denials.push({ id: pending.id, by, comment });
         return state;
@@ -127,6 +132,10 @@ export function evolveGovernance(state: RunState, event: GovernanceEvent): RunSt
       return state;
     case 'plan.revised':
       return revise(state, event);
+    case 'replan.requested':
+    case 'plan.proposed':
+    case 'replan.failed':
+      return evolveReplan(state, event);
     case 'artifact.sealed':
     case 'step.sealed': {
       const names =

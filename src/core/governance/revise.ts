@@ -123,6 +123,8 @@ export function revise(state: RunState, event: Revised): RunState {
     cancelled: state.cancelled,
     revoked,
     revisions: [...state.revisions, { revision, planHash, at: event.at }],
+    // A proposal was for the plan before this revision: it is withdrawn with its question.
+    replan: { ...state.replan, proposal: null },
     // A plan that still waited for approval was revised: the question is now about the new revision.
     planApproval:
       state.planApproval === null

@@ -595,6 +595,18 @@ export const Risk = z.strictObject({
   controls: z.array(RiskControl),
 });
 
+/**
+ * Replanning: when a step escalates, the planner (a capability with skill `plan` in the
+ * workspace registry) is asked for a revision of the steps not yet done, at most `max` times
+ * in the run. The proposal waits for a person's approval (`approve: person`, the default) or is
+ * adopted at once (`approve: auto`); either way the escalation stays answerable meanwhile.
+ */
+export const Replan = z.strictObject({
+  on: z.literal('escalation', 'replanning happens `on: escalation` (the only trigger so far)'),
+  max: z.int().min(1).max(10),
+  approve: z.enum(['person', 'auto']).optional(),
+});
+
 export const Plan = z.strictObject({
   baton: z.literal(1, 'the plan language version; this Baton reads `baton: 1`'),
   name: z
@@ -616,6 +628,7 @@ export const Plan = z.strictObject({
   steps: z.record(StepId, Step).refine((steps) => Object.keys(steps).length > 0, 'a plan needs at least one step'),
   /** The risk register: risk id -> what could go wrong and the controls of this plan that mitigate it. */
   risks: z.record(RiskId, Risk).optional(),
+  replan: Replan.optional(),
 });
 
 export type Plan = z.infer<typeof Plan>;
@@ -635,6 +648,7 @@ export type Phase = z.infer<typeof Phase>;
 export type Consensus = z.infer<typeof Consensus>;
 export type Routing = z.infer<typeof Routing>;
 export type Risk = z.infer<typeof Risk>;
+export type Replan = z.infer<typeof Replan>;
 export type RiskControl = z.infer<typeof RiskControl>;
 export type CapabilityKind = z.infer<typeof CapabilityKind>;
 
