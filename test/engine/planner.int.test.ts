@@ -1,10 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createBaton, type Baton } from '../../src/index.js';
 import type { WorkspaceRegistry } from '../../src/core/index.js';
 import { draftPlan } from '../../src/engine/index.js';
-import { isRunAnchor } from '../../src/ledger/index.js';
-import { verifyChain } from '../../src/ledger/index.js';
+import { isRunAnchor, verifyChain } from '../../src/ledger/index.js';
 import { startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.js';
 import { tempDir } from '../support/temp.js';
 
