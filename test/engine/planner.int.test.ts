@@ -218,6 +218,23 @@ describe('draftPlan against a fake OpenAI-compatible planner', () => {
     ]);
   });
 
+  it("holds the planner's calls to the registry's provider limits, counted in the store like a step's", async () => {
+    process.env[KEY_VARIABLE] = KEY;
+    fake.reply(answer(INVALID), answer(VALID));
+    await withBaton(async (baton) => {
+      const limited = registry({ limits: { 'openai-compatible': { requests_per_minute: 100 } } });
+      const result = await draftPlan(
+        { objective: 'Publish release notes', registry: limited },
+        { store: baton.store, leases: baton.store },
+      );
+      expect(result.record.result).toBe('admitted');
+      // Both calls counted against the key, with the tokens the provider reported (9,400 each).
+      expect(await baton.store.providerLoads(Date.now(), 60_000)).toMatchObject({
+        'openai-compatible': { inFlight: 0, requests: 2, tokens: 18_800 },
+      });
+    });
+  });
+
   it('never sends a secret: not the API key value, not a command argv, not the key variable', async () => {
     process.env[KEY_VARIABLE] = KEY;
     fake.reply(answer(INVALID), answer(VALID));

@@ -117,7 +117,7 @@ export function registerPlan(program: Command, globals: () => GlobalOptions): vo
             ...(budgetUsd !== undefined && { budgetUsd }),
             ...(maxRepairs !== undefined && { maxRepairs }),
           },
-          { store: baton.store },
+          { store: baton.store, leases: baton.store },
         ),
       );
       if (result.plan !== undefined && options.out !== undefined)

@@ -22,7 +22,8 @@ import {
 } from '../../core/index.js';
 import { hashPlan, sha256Hex } from '../../ledger/index.js';
 import type { ModelFactory } from '../../capabilities/llm/llm-model.js';
-import type { LedgerStore } from '../../store/index.js';
+import type { LedgerStore, ProviderLeases } from '../../store/index.js';
+import { AttemptLimitGate, KeyTurns, LeaseReleases } from '../provider-gate.js';
 import { draftIssues, type DraftVerdict } from './draft-issues.js';
 import { plannerCapability } from './planner-capability.js';
 import { callPlanner } from './planner-call.js';
@@ -54,6 +55,11 @@ export interface DraftPlanInput {
 export interface DraftPlanOptions {
   /** The workspace ledger the record is chained onto; without one it is only returned. */
   store?: Pick<LedgerStore, 'appendPlanningRecord'>;
+  /**
+   * Where the registry's provider limits (`limits:`) are counted, shared with every run of the
+   * store: the planner's calls take their leases there like a step's. Without it they are not held.
+   */
+  leases?: ProviderLeases;
   signal?: AbortSignal;
   /** Tests and benches may swap the provider; the default is the `llm` kind's own. */
   makeModel?: ModelFactory;
@@ -134,6 +140,19 @@ export async function draftPlan(input: DraftPlanInput, options: DraftPlanOptions
     planHash: null,
     issues: [],
   };
+  const signal = options.signal ?? new AbortController().signal;
+  const limits =
+    input.registry.limits !== undefined && options.leases !== undefined
+      ? new AttemptLimitGate({
+          leases: options.leases,
+          limits: input.registry.limits,
+          holder: record.id,
+          signal,
+          releases: new LeaseReleases(),
+          turns: new KeyTurns(),
+          now: () => Date.now(),
+        })
+      : undefined;
   let modelMs = 0;
   let repair: RepairRequest | undefined;
   let issues: string[] = [];
@@ -149,8 +168,9 @@ export async function draftPlan(input: DraftPlanInput, options: DraftPlanOptions
       break;
     }
     const call = await callPlanner(planner.id, planner.config, plannerPrompt(base, repair), {
-      ...(options.signal !== undefined && { signal: options.signal }),
+      signal,
       ...(options.makeModel !== undefined && { makeModel: options.makeModel }),
+      ...(limits !== undefined && { limits }),
     });
     record.calls += 1;
     record.repairs = attempt;

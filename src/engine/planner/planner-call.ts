@@ -5,7 +5,7 @@ import {
   type LlmCapability,
   type TokenUsage,
 } from '../../core/index.js';
-import { CapabilityFailure, llmRunner, type Invocation } from '../../capabilities/index.js';
+import { CapabilityFailure, llmRunner, type Invocation, type ProviderLimitGate } from '../../capabilities/index.js';
 import type { ModelFactory } from '../../capabilities/llm/llm-model.js';
 
 /** What one planning call came back with: the answer, or the failure; and what it used and cost. */
@@ -37,7 +37,7 @@ export async function callPlanner(
   id: string,
   config: LlmCapability,
   prompt: string,
-  options: { signal?: AbortSignal; makeModel?: ModelFactory; clock?: () => number } = {},
+  options: { signal?: AbortSignal; makeModel?: ModelFactory; clock?: () => number; limits?: ProviderLimitGate } = {},
 ): Promise<PlannerCallResult> {
   const runner = llmRunner(id, plannerConfig(config), undefined, options.makeModel);
   const usage: TokenUsage = { inputTokens: 0, outputTokens: 0 };
@@ -54,6 +54,7 @@ export async function callPlanner(
     inputs: {},
     scope: null,
     signal: options.signal ?? new AbortController().signal,
+    ...(options.limits !== undefined && { limits: options.limits }),
     files: {
       artifactsDir: refuse('artifact directory'),
       costFile: refuse('cost file'),
