@@ -1,7 +1,6 @@
 export { commandRunner } from './command/command-capability.js';
 export { killRunningCommands } from './command/live-groups.js';
 export { httpRunner } from './http/http-capability.js';
-export { llmRunner } from './llm/llm-capability.js';
 export { requestSignature } from './http/http-signature.js';
 export { CAPABILITY_KIND_PLUGINS, checkCapabilities, preflightInPlanDirectory, runnerFromPlan } from './kinds.js';
 export type { CapabilityCheckContext, CapabilityKindPlugin } from './kind.js';

@@ -5,7 +5,7 @@ import {
   type LlmCapability,
   type TokenUsage,
 } from '../../core/index.js';
-import { CapabilityFailure, llmRunner, type Invocation, type ProviderLimitGate } from '../../capabilities/index.js';
+import { CapabilityFailure, type Invocation, type ProviderLimitGate } from '../../capabilities/index.js';
 import type { ModelFactory } from '../../capabilities/llm/llm-model.js';
 
 /** What one planning call came back with: the answer, or the failure; and what it used and cost. */
@@ -39,6 +39,9 @@ export async function callPlanner(
   prompt: string,
   options: { signal?: AbortSignal; makeModel?: ModelFactory; clock?: () => number; limits?: ProviderLimitGate } = {},
 ): Promise<PlannerCallResult> {
+  // Loaded at the first planning, as the llm kind loads it at a step's first attempt: the AI SDK
+  // is most of what a `baton` process would otherwise load at start (see lazy-runner.ts).
+  const { llmRunner } = await import('../../capabilities/llm/llm-capability.js');
   const runner = llmRunner(id, plannerConfig(config), undefined, options.makeModel);
   const usage: TokenUsage = { inputTokens: 0, outputTokens: 0 };
   let costUsd = 0;
