@@ -66,6 +66,7 @@ export { takeCheckpoint, verifyAgainstCheckpoint, type CheckedLedger, type Check
 /** The longest text Baton.listRuns searches for; surfaces check it where they read it. */
 export { RUN_SEARCH_MAX_LENGTH } from '../store/index.js';
 export {
+  checkDraftPlanInput,
   DEFAULT_MAX_REPAIRS,
   draftIssues,
   draftPlan,

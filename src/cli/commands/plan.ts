@@ -1,12 +1,14 @@
+import { existsSync, statSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
-import { extname } from 'node:path';
+import { dirname, extname } from 'node:path';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { formatOutline, formatPreflight, type PlanningContext } from '../../core/index.js';
 import {
+  checkDraftPlanInput,
   DEFAULT_MAX_REPAIRS,
   draftPlan,
-  plannerCapability,
+  type DraftPlanInput,
   type DraftPlanResult,
   type WorkspaceContext,
 } from '../../engine/index.js';
@@ -56,6 +58,21 @@ function planText(plan: object, file: string | undefined): string {
   return json ? `${JSON.stringify(plan, null, 2)}\n` : stringify(plan, { lineWidth: 0 });
 }
 
+/** The directory `--out` writes into must exist: found after the model was paid for, it would lose the plan. */
+function checkOutDirectory(file: string): void {
+  const directory = dirname(file);
+  if (!existsSync(directory) || !statSync(directory).isDirectory())
+    throw badInput(`--out ${file}: no directory ${directory} to write the plan into`);
+}
+
+async function writePlan(file: string, plan: object): Promise<void> {
+  try {
+    await writeFile(file, planText(plan, file));
+  } catch (error) {
+    throw badInput(`cannot write the plan to ${file}: ${(error as Error).message}`);
+  }
+}
+
 function failureMessage(result: DraftPlanResult): string {
   const { record } = result;
   const why =
@@ -103,25 +120,24 @@ export function registerPlan(program: Command, globals: () => GlobalOptions): vo
       const budgetUsd = numberOption('--budget', options.budget);
       const maxRepairs = numberOption('--max-repairs', options.maxRepairs);
       const workspace = await cliRegistry(options);
-      // Refused before the workspace is opened (which creates it): a registry without a planner writes nothing.
-      plannerCapability(workspace?.registry);
-      const registry = workspace?.registry ?? {};
       const design = options.from === undefined ? undefined : await readDesign(options.from);
+      const input: DraftPlanInput = {
+        objective,
+        registry: workspace?.registry ?? {},
+        ...(design !== undefined && { design }),
+        ...(budgetUsd !== undefined && { budgetUsd }),
+        ...(maxRepairs !== undefined && { maxRepairs }),
+      };
+      // Refused before the workspace is opened (which creates it): bad input writes nothing.
+      checkDraftPlanInput(input);
+      if (options.out !== undefined) checkOutDirectory(options.out);
       const result = await withBaton(options, async (baton) =>
         draftPlan(
-          {
-            objective,
-            registry,
-            ...(design !== undefined && { design }),
-            ...(options.context === true && { context: planningContext(await baton.context()) }),
-            ...(budgetUsd !== undefined && { budgetUsd }),
-            ...(maxRepairs !== undefined && { maxRepairs }),
-          },
+          { ...input, ...(options.context === true && { context: planningContext(await baton.context()) }) },
           { store: baton.store, leases: baton.store },
         ),
       );
-      if (result.plan !== undefined && options.out !== undefined)
-        await writeFile(options.out, planText(result.plan, options.out));
+      if (result.plan !== undefined && options.out !== undefined) await writePlan(options.out, result.plan);
       if (options.json) {
         const { timing: _timing, ...document } = result;
         printJson(

@@ -15,6 +15,7 @@ import {
   type PlanningContext,
   type PlanningRecord,
   type PlanOutline,
+  type LlmCapability,
   type PreflightReport,
   type RepairRequest,
   type SkillReadiness,
@@ -79,7 +80,20 @@ export interface DraftPlanResult {
   timing: { totalMs: number; modelMs: number };
 }
 
-function checkNumbers(input: DraftPlanInput): number {
+/**
+ * Everything that refuses a planning before a call is made or anything is written: the
+ * objective, the numbers, a registry without a planner, a budget without the planner's price.
+ * `draftPlan` does it first; a surface that opens a workspace calls it before, so that bad
+ * input creates none. Throws bad input.
+ * @example
+ * const { id } = checkDraftPlanInput({ objective: 'Ship it', registry, budgetUsd: 0.5 }); // 'planner'
+ */
+export function checkDraftPlanInput(input: DraftPlanInput): {
+  id: string;
+  config: LlmCapability;
+  maxRepairs: number;
+  worstCallUsd: number | undefined;
+} {
   const maxRepairs = input.maxRepairs ?? DEFAULT_MAX_REPAIRS;
   if (!Number.isInteger(maxRepairs) || maxRepairs < 0 || maxRepairs > MAX_REPAIRS_LIMIT)
     throw new BatonError(
@@ -93,7 +107,14 @@ function checkNumbers(input: DraftPlanInput): number {
     );
   if (input.objective.trim() === '')
     throw new BatonError(ErrorCode.badInput, 'the objective is empty; say what the plan is for');
-  return maxRepairs;
+  const planner = plannerCapability(input.registry);
+  const worstCallUsd = llmDescription(planner.config).costUsd;
+  if (input.budgetUsd !== undefined && worstCallUsd === undefined)
+    throw new BatonError(
+      ErrorCode.badInput,
+      `a planning budget needs the planner's price to bound each call, and capability "${planner.id}" has none: add price: { input_per_mtok, output_per_mtok } to it in the registry`,
+    );
+  return { ...planner, maxRepairs, worstCallUsd };
 }
 
 /**
@@ -109,14 +130,8 @@ function checkNumbers(input: DraftPlanInput): number {
  */
 export async function draftPlan(input: DraftPlanInput, options: DraftPlanOptions = {}): Promise<DraftPlanResult> {
   const started = performance.now();
-  const maxRepairs = checkNumbers(input);
-  const planner = plannerCapability(input.registry);
-  const worstCall = llmDescription(planner.config).costUsd;
-  if (input.budgetUsd !== undefined && worstCall === undefined)
-    throw new BatonError(
-      ErrorCode.badInput,
-      `a planning budget needs the planner's price to bound each call, and capability "${planner.id}" has none: add price: { input_per_mtok, output_per_mtok } to it in the registry`,
-    );
+  const planner = checkDraftPlanInput(input);
+  const { maxRepairs, worstCallUsd: worstCall } = planner;
   const base = {
     objective: input.objective.trim(),
     registry: summarizeRegistry(input.registry),

@@ -1,4 +1,5 @@
 export {
+  checkDraftPlanInput,
   DEFAULT_MAX_REPAIRS,
   draftPlan,
   type DraftPlanInput,
