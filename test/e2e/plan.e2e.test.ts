@@ -169,7 +169,7 @@ describe('baton plan', () => {
     expect(document.error).toMatchObject({ code: 'plan_invalid' });
   });
 
-  it('gives the planner the workspace context with --context, and only then', async () => {
+  it('gives the planner the workspace context with --context, and only then, and imposes --run-budget and --deadline', async () => {
     const dir = workspace();
     const home = tempDir();
     const recorded = baton(['context', 'insight', 'The changelog script needs Node 20'], { cwd: dir, home });
@@ -178,14 +178,20 @@ describe('baton plan', () => {
     const env = { [KEY_VARIABLE]: KEY };
     const without = await batonSettled(['plan', 'Write the notes', '--json'], { cwd: dir, home, env });
     expect(without.code, without.stderr).toBe(0);
-    const withContext = await batonSettled(['plan', 'Write the notes', '--context', '--json'], { cwd: dir, home, env });
+    const withContext = await batonSettled(
+      ['plan', 'Write the notes', '--context', '--run-budget', '0.25', '--deadline', '2h', '--json'],
+      { cwd: dir, home, env },
+    );
     expect(withContext.code, withContext.stderr).toBe(0);
     const prompts = fake.requests.map((request) => JSON.stringify(request.body.messages));
     expect(prompts[0]).not.toContain('Node 20');
     expect(prompts[1]).toContain('## Workspace context');
     expect(prompts[1]).toContain('The changelog script needs Node 20');
     const document = JSON.parse(withContext.stdout) as { plan: { name: string }; record: { result: string } };
-    expect(document).toMatchObject({ plan: { name: 'notes' }, record: { result: 'admitted' } });
+    expect(document).toMatchObject({
+      plan: { name: 'notes', constraints: { budget_usd: 0.25, deadline: '2h' } },
+      record: { result: 'admitted' },
+    });
   });
 
   it('says how to add a planner when the registry has none, and writes nothing', () => {

@@ -62,5 +62,10 @@ describe('checkDraftPlanInput', () => {
       'the planning budget must be a number of US dollars of 0 or more',
     );
     expect(refusal(() => checkDraftPlanInput({ objective: '  ', registry: ok }))).toContain('the objective is empty');
+    expect(
+      refusal(() =>
+        checkDraftPlanInput({ objective: 'x', registry: ok, constraints: { deadline: 'soon', max_parallel: 0 } }),
+      ),
+    ).toMatch(/constraints\.deadline: .*\n {2}constraints\.max_parallel: /);
   });
 });

@@ -235,6 +235,19 @@ describe('draftPlan against a fake OpenAI-compatible planner', () => {
     });
   });
 
+  it('imposes the given constraints on the drafted plan, whatever the model wrote for them', async () => {
+    process.env[KEY_VARIABLE] = KEY;
+    fake.reply(answer({ ...VALID, constraints: { budget_usd: 100, max_parallel: 50 } }));
+    const result = await draftPlan({
+      objective: 'Publish release notes',
+      registry: registry(),
+      constraints: { budget_usd: 0.5, deadline: '2h' },
+    });
+    expect(result.plan?.constraints).toEqual({ budget_usd: 0.5, max_parallel: 50, deadline: '2h' });
+    expect(result.outline?.budgetUsd).toBe(0.5);
+    expect(promptOf(0)).toContain('## Constraints (the plan must declare these)\n{"budget_usd":0.5,"deadline":"2h"}');
+  });
+
   it('never sends a secret: not the API key value, not a command argv, not the key variable', async () => {
     process.env[KEY_VARIABLE] = KEY;
     fake.reply(answer(INVALID), answer(VALID));

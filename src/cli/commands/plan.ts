@@ -23,6 +23,21 @@ interface PlanOptions {
   json?: boolean;
   budget?: string;
   maxRepairs?: string;
+  runBudget?: string;
+  deadline?: string;
+  maxParallel?: string;
+}
+
+/** The constraints `--run-budget`, `--deadline` and `--max-parallel` impose on the drafted plan; undefined when none. */
+function imposedConstraints(options: PlanOptions): DraftPlanInput['constraints'] {
+  const budget = numberOption('--run-budget', options.runBudget);
+  const parallel = numberOption('--max-parallel', options.maxParallel);
+  const constraints = {
+    ...(budget !== undefined && { budget_usd: budget }),
+    ...(options.deadline !== undefined && { deadline: options.deadline }),
+    ...(parallel !== undefined && { max_parallel: parallel }),
+  };
+  return Object.keys(constraints).length === 0 ? undefined : constraints;
 }
 
 /** The workspace context as the planner reads it: entries' text and status, decisions' verdicts; nothing else of the runs. */
@@ -114,6 +129,9 @@ export function registerPlan(program: Command, globals: () => GlobalOptions): vo
     .option('--out <file>', 'write the plan to FILE (YAML, or JSON for .json)')
     .option('--budget <usd>', "US dollars the planner's own model calls may cost, by their worst case")
     .option('--max-repairs <n>', `answers sent back with their issues (default ${DEFAULT_MAX_REPAIRS})`)
+    .option('--run-budget <usd>', "the plan's budget_usd: imposed on the drafted plan, whatever the model writes")
+    .option('--deadline <duration>', "the plan's deadline (30m, 2h): imposed likewise")
+    .option('--max-parallel <n>', "the plan's max_parallel: imposed likewise")
     .option('--json', 'print one JSON document: plan, outline, preflight, record')
     .action(async (objective: string, local: PlanOptions) => {
       const options = { ...globals(), ...local };
@@ -121,7 +139,9 @@ export function registerPlan(program: Command, globals: () => GlobalOptions): vo
       const maxRepairs = numberOption('--max-repairs', options.maxRepairs);
       const workspace = await cliRegistry(options);
       const design = options.from === undefined ? undefined : await readDesign(options.from);
+      const constraints = imposedConstraints(options);
       const input: DraftPlanInput = {
+        ...(constraints !== undefined && { constraints }),
         objective,
         registry: workspace?.registry ?? {},
         ...(design !== undefined && { design }),

@@ -22,3 +22,4 @@ export {
   type CapabilitySummary,
   type RegistrySummary,
 } from './registry-summary.js';
+export { planningConstraintIssues, type PlanningConstraints } from './planning-constraints.js';

@@ -5,6 +5,7 @@ import {
   llmDescription,
   plannerPrompt,
   PlanningResult,
+  planningConstraintIssues,
   planOutline,
   readPlannerAnswer,
   registrySkills,
@@ -107,6 +108,12 @@ export function checkDraftPlanInput(input: DraftPlanInput): {
     );
   if (input.objective.trim() === '')
     throw new BatonError(ErrorCode.badInput, 'the objective is empty; say what the plan is for');
+  const constraintIssues = input.constraints === undefined ? [] : planningConstraintIssues(input.constraints);
+  if (constraintIssues.length > 0)
+    throw new BatonError(
+      ErrorCode.badInput,
+      `the constraints to impose are not valid plan constraints:\n${constraintIssues.map((issue) => `  constraints.${issue}`).join('\n')}`,
+    );
   const planner = plannerCapability(input.registry);
   const worstCallUsd = llmDescription(planner.config).costUsd;
   if (input.budgetUsd !== undefined && worstCallUsd === undefined)
