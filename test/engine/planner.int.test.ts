@@ -248,6 +248,21 @@ describe('draftPlan against a fake OpenAI-compatible planner', () => {
     expect(promptOf(0)).toContain('## Constraints (the plan must declare these)\n{"budget_usd":0.5,"deadline":"2h"}');
   });
 
+  it('ends the planning at a provider error, without repairs, and records it as failed', async () => {
+    process.env[KEY_VARIABLE] = KEY;
+    fake.reply({ status: 401 });
+    await withBaton(async (baton) => {
+      const result = await draftPlan(
+        { objective: 'Publish release notes', registry: registry() },
+        { store: baton.store },
+      );
+      expect(fake.requests).toHaveLength(1);
+      expect(result.record).toMatchObject({ result: 'failed', calls: 1, repairs: 0 });
+      expect(result.issues).toEqual([expect.stringContaining('HTTP 401')]);
+      expect((await baton.store.readWorkspaceLedger()).map((entry) => entry.data)).toEqual([result.record]);
+    });
+  });
+
   it('never sends a secret: not the API key value, not a command argv, not the key variable', async () => {
     process.env[KEY_VARIABLE] = KEY;
     fake.reply(answer(INVALID), answer(VALID));
