@@ -9,6 +9,7 @@ import {
   type LeaseVerdict,
   type LedgerEvent,
   type LimitLoad,
+  type PlanningRecord,
 } from '../src/core/index.js';
 import {
   CONTEXT_ID_PREFIX,
@@ -33,8 +34,10 @@ import {
 import {
   EMPTY_HEAD,
   needsWorkspaceEntries,
+  planningEntryFor,
   storedFormOf,
   workspaceEntriesFor,
+  type PlanningEntry,
   type WorkspaceEntry,
 } from '../src/ledger/index.js';
 
@@ -448,6 +451,14 @@ export class MemoryStore implements Store {
     return entries
       .filter((entry) => entry.seq > afterSeq && (runId === undefined || entry.runId === runId))
       .slice(0, limit);
+  }
+
+  async appendPlanningRecord(record: PlanningRecord, at: string): Promise<PlanningEntry> {
+    const last = this.workspace.at(-1);
+    const head = last === undefined ? EMPTY_HEAD : (JSON.parse(last) as WorkspaceEntry);
+    const entry = planningEntryFor({ seq: head.seq, hash: head.hash }, record, at);
+    this.workspace.push(JSON.stringify(entry));
+    return entry;
   }
 
   /** A memory store starts empty, with its workspace ledger: it covers every run it holds. */

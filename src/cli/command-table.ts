@@ -25,6 +25,7 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
     commands: ['status', 'log', 'verify', 'schema', 'validate'],
     load: async () => (await import('./commands/inspect.js')).registerInspect,
   },
+  { commands: ['plan'], load: async () => (await import('./commands/plan.js')).registerPlan },
   { commands: ['checkpoint'], load: async () => (await import('./commands/checkpoint.js')).registerCheckpoint },
   {
     commands: ['approve', 'deny', 'submit', 'signal', 'pause', 'abort', 'cancel', 'defer', 'revise', 'revert', 'seal'],

@@ -66,7 +66,7 @@ export {
   type Step,
 } from './plan/schema.js';
 export { buildRegistry, describeCapability, type CapabilityDescriptor, type Registry } from './registry.js';
-export { llmCost, llmTokenBounds } from './llm-worst-case.js';
+export { llmCost, llmDescription, llmTokenBounds } from './llm-worst-case.js';
 export { agentMaxSteps, agentModel } from './agent-worst-case.js';
 export { narrowTools, stepToolsOf } from './step-tools.js';
 export { stepToolIssues } from './plan/step-tool-issues.js';
@@ -125,7 +125,7 @@ export {
 export { renderArgument, renderTemplates } from './templates.js';
 export { numberInputs, resolveInputs } from './inputs.js';
 export { plan, PlanBuilder } from './plan/builder.js';
-export { formatPreflight, preflight, type PreflightReport, type PreflightStep } from './governance/preflight.js';
+export { formatPreflight, preflight, usd, type PreflightReport, type PreflightStep } from './governance/preflight.js';
 export { stepScope } from './governance/scope.js';
 export { argumentOutsideScope, type ScopeViolation } from './governance/scope-arguments.js';
 export { urlOutsideScope } from './governance/scope-url.js';
@@ -164,3 +164,32 @@ export {
   withRegistryCapabilities,
   workspaceRegistryIssues,
 } from './workspace-registry.js';
+export {
+  draftableKinds,
+  formatOutline,
+  infrastructureIssues,
+  INFRASTRUCTURE_PHASE,
+  MAX_PARALLEL_BUILDS,
+  PLANNER_SYSTEM,
+  plannerAnswerSchema,
+  plannerPrompt,
+  PlanningResult,
+  planningConstraintIssues,
+  planOutline,
+  readPlannerAnswer,
+  registrySkills,
+  skillReadiness,
+  summarizeRegistry,
+  type CapabilitySummary,
+  type NeededSkill,
+  type OutlineStep,
+  type PlannerAnswer,
+  type PlannerPromptInput,
+  type PlanningConstraints,
+  type PlanningContext,
+  type PlanningRecord,
+  type PlanOutline,
+  type RegistrySummary,
+  type RepairRequest,
+  type SkillReadiness,
+} from './planner/index.js';

@@ -66,3 +66,15 @@ export type { PositionedEvent } from '../store/index.js';
 export { takeCheckpoint, verifyAgainstCheckpoint, type CheckedLedger, type CheckpointVerdict } from './checkpoint.js';
 /** The longest text Baton.listRuns searches for; surfaces check it where they read it. */
 export { RUN_SEARCH_MAX_LENGTH } from '../store/index.js';
+export {
+  checkDraftPlanInput,
+  DEFAULT_MAX_REPAIRS,
+  draftIssues,
+  draftPlan,
+  PLAN_SKILL,
+  plannerCapability,
+  type DraftPlanInput,
+  type DraftPlanOptions,
+  type DraftPlanResult,
+  type DraftVerdict,
+} from './planner/index.js';

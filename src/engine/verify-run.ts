@@ -34,7 +34,7 @@ export async function verifyRun(
   if (!record) {
     // Unknown to the store, but the workspace ledger saw it created: it was deleted, which verification reports.
     const [created] = await store.readWorkspaceLedger({ runId, limit: 1 });
-    if (created) return deletedRun(created);
+    if (created?.type === 'run.created') return deletedRun(created);
     throw new NotFoundError(`run "${runId}"`);
   }
   const verifier = new ChainVerifier({ seq: record.headSeq, hash: record.headHash });

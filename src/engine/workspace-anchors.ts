@@ -1,4 +1,4 @@
-import { ChainVerifier, type ChainVerdict, type WorkspaceEntry } from '../ledger/index.js';
+import { ChainVerifier, isRunAnchor, type ChainVerdict, type WorkspaceEntry } from '../ledger/index.js';
 import type { LedgerStore, RunRecord } from '../store/index.js';
 import type { RunVerdict } from './artifacts/index.js';
 
@@ -13,7 +13,8 @@ export type AnchorVerdict = { ok: true; covered: boolean } | { ok: false; seq: n
  * created it), and a failure otherwise: its entry was removed.
  */
 export async function checkWorkspaceAnchors(store: LedgerStore, record: RunRecord): Promise<AnchorVerdict> {
-  const entries = await store.readWorkspaceLedger({ runId: record.runId });
+  // A planning's record is no anchor, even under an id a run was later given by hand.
+  const entries = (await store.readWorkspaceLedger({ runId: record.runId })).filter(isRunAnchor);
   if (!entries.some((entry) => entry.type === 'run.created')) {
     const since = await store.workspaceLedgerSince();
     if (since !== null && record.createdAt < since) return { ok: true, covered: false };

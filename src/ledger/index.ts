@@ -39,7 +39,15 @@ export { answersFor, shellWord, type DecisionRef } from './projections/answers.j
 export { CapabilityHealthFold, type CapabilityHealth } from './projections/capability-health.js';
 export { bindsEvidence, decisionEvidence, summarizeEvidence } from './projections/decision-evidence.js';
 export { runArtifacts, type RunArtifact } from './projections/run-artifacts.js';
-export { needsWorkspaceEntries, workspaceEntriesFor, type WorkspaceEntry } from './workspace-ledger.js';
+export {
+  isRunAnchor,
+  needsWorkspaceEntries,
+  planningEntryFor,
+  workspaceEntriesFor,
+  type PlanningEntry,
+  type RunAnchorEntry,
+  type WorkspaceEntry,
+} from './workspace-ledger.js';
 export {
   checkpointSignatureHolds,
   keyFingerprint,

@@ -99,5 +99,5 @@ export function toWorkspaceEntry(row: Row): WorkspaceEntry {
     data: JSON.parse(row.data as string) as WorkspaceEntry['data'],
     prevHash: row.prev_hash as string,
     hash: row.hash as string,
-  };
+  } as WorkspaceEntry;
 }

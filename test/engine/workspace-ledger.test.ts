@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { hashPlan, chainEvents, EMPTY_HEAD } from '../../src/ledger/index.js';
+import { hashPlan, chainEvents, EMPTY_HEAD, isRunAnchor } from '../../src/ledger/index.js';
 import { createBaton, plan } from '../../src/index.js';
 import { loadMigrations } from '../../src/store/index.js';
 import { tempDir } from '../support/temp.js';
@@ -70,7 +70,7 @@ describe('the workspace ledger', () => {
     baton.register({ id: 'fn', skills: { work: 1 }, run: async () => 'done' });
     const run = await baton.submit(plan('new').step('only', { skill: 'work' }).build());
     await run.result();
-    const [, ended] = await baton.store.readWorkspaceLedger();
+    const [, ended] = (await baton.store.readWorkspaceLedger()).filter(isRunAnchor);
     const db = new Database(join(home, 'baton.db'));
     db.prepare('UPDATE workspace_ledger SET data = ? WHERE seq = ?').run(
       JSON.stringify({ ...ended!.data, hash: 'f'.repeat(64) }),

@@ -1,5 +1,5 @@
-import { ConflictError, type LedgerEvent, type RunStatus } from '../../core/index.js';
-import type { WorkspaceEntry } from '../../ledger/index.js';
+import { ConflictError, type LedgerEvent, type PlanningRecord, type RunStatus } from '../../core/index.js';
+import type { PlanningEntry, WorkspaceEntry } from '../../ledger/index.js';
 import type { PayloadReading } from './payload-store.js';
 import type { RunLock } from './run-locks.js';
 import type { WorkItem } from './work-queue.js';
@@ -106,6 +106,11 @@ export interface LedgerStore {
    * in the same transaction as the events they anchor.
    */
   readWorkspaceLedger(query?: { afterSeq?: number; limit?: number; runId?: string }): Promise<WorkspaceEntry[]>;
+  /**
+   * Chains a planning's record (`baton plan`) onto the workspace ledger, under the same
+   * serialization as a run's creation, and returns the entry written.
+   */
+  appendPlanningRecord(record: PlanningRecord, at: string): Promise<PlanningEntry>;
   /**
    * When the workspace ledger began (the time its migration was applied); runs created before
    * have no entries in it. Null when it covers every run this store ever held.

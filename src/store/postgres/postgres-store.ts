@@ -7,6 +7,7 @@ import {
   type LeaseVerdict,
   type LedgerEvent,
   type LimitLoad,
+  type PlanningRecord,
 } from '../../core/index.js';
 import {
   CONTEXT_ID_PREFIX,
@@ -33,8 +34,10 @@ import { toApiToken, toContextEntry, toEvent, toLock, toRun, toWork, toWorkspace
 import {
   EMPTY_HEAD,
   needsWorkspaceEntries,
+  planningEntryFor,
   storedFormOf,
   workspaceEntriesFor,
+  type PlanningEntry,
   type WorkspaceEntry,
 } from '../../ledger/index.js';
 import { prepared } from './prepared.js';
@@ -330,6 +333,28 @@ export class PostgresStore implements Store {
         query.limit ?? Number.MAX_SAFE_INTEGER,
       ])
     ).map(toWorkspaceEntry);
+  }
+
+  async appendPlanningRecord(record: PlanningRecord, at: string): Promise<PlanningEntry> {
+    return withTransaction(this.pool, async (client) => {
+      // The lock every appender of the workspace ledger takes (see LOCK_WORKSPACE_LEDGER): no run lock is held here.
+      await client.query(sql.LOCK_WORKSPACE_LEDGER);
+      const { rows } = await client.query<Row>(prepared(sql.SELECT_WORKSPACE_HEAD, []));
+      const head = rows[0] ? { seq: Number(rows[0].seq), hash: rows[0].hash as string } : EMPTY_HEAD;
+      const entry = planningEntryFor(head, record, at);
+      await client.query(
+        prepared(sql.INSERT_WORKSPACE_ENTRIES, [
+          [entry.seq],
+          [entry.type],
+          [entry.runId],
+          [entry.at],
+          [JSON.stringify(entry.data)],
+          [entry.prevHash],
+          [entry.hash],
+        ]),
+      );
+      return entry;
+    });
   }
 
   async workspaceLedgerSince(): Promise<string | null> {

@@ -9,13 +9,16 @@ import {
   type LeaseVerdict,
   type LedgerEvent,
   type LimitLoad,
+  type PlanningRecord,
 } from '../../core/index.js';
 import { assertSchemaKnown, loadMigrations } from '../migrations.js';
 import {
   EMPTY_HEAD,
   needsWorkspaceEntries,
+  planningEntryFor,
   storedFormOf,
   workspaceEntriesFor,
+  type PlanningEntry,
   type WorkspaceEntry,
 } from '../../ledger/index.js';
 import { toApiToken, toContextEntry, toEvent, toRun, toWork, toWorkspaceEntry, type Row } from '../rows.js';
@@ -493,6 +496,31 @@ export class SqliteStore implements Store {
       runId: query.runId ?? null,
     }) as Row[];
     return rows.map(toWorkspaceEntry);
+  }
+
+  async appendPlanningRecord(record: PlanningRecord, at: string): Promise<PlanningEntry> {
+    const s = this.statements;
+    // One write transaction: SQLite has one writer, so the head read here is the one chained onto.
+    return this.db
+      .transaction(() => {
+        const head = s.selectWorkspaceHead.get() as Row | undefined;
+        const entry = planningEntryFor(
+          head ? { seq: Number(head.seq), hash: head.hash as string } : EMPTY_HEAD,
+          record,
+          at,
+        );
+        s.insertWorkspaceEntry.run(
+          entry.seq,
+          entry.type,
+          entry.runId,
+          entry.at,
+          JSON.stringify(entry.data),
+          entry.prevHash,
+          entry.hash,
+        );
+        return entry;
+      })
+      .immediate();
   }
 
   async workspaceLedgerSince(): Promise<string | null> {

@@ -56,6 +56,34 @@ export function describeLedgerStore(name: string, makeStore: () => Promise<Ledge
       await store.close();
     });
 
+    it("chains a planning's record between runs' entries, and a run never counts it as its own", async () => {
+      const store = await makeStore();
+      await createRun(store, 'r1');
+      const record = {
+        id: 'draft-1',
+        promptHash: 'a'.repeat(64),
+        capability: 'planner',
+        model: 'openai gpt-4o-mini',
+        calls: 2,
+        repairs: 1,
+        inputTokens: 100,
+        outputTokens: 20,
+        costUsd: 0.0001,
+        budgetUsd: null,
+        result: 'admitted' as const,
+        planHash: 'b'.repeat(64),
+        issues: [],
+      };
+      const [entry] = await Promise.all([store.appendPlanningRecord(record, AT), createRun(store, 'r2')]);
+      expect(entry).toMatchObject({ type: 'plan.drafted', runId: 'draft-1', data: record });
+      const entries = await store.readWorkspaceLedger();
+      expect(entries.map((e) => e.seq)).toEqual([1, 2, 3]);
+      expect(entries.find((e) => e.type === 'plan.drafted')).toEqual(entry);
+      expect(verifyChain(entries).ok).toBe(true);
+      expect(await store.readWorkspaceLedger({ runId: 'draft-1' })).toEqual([entry]);
+      await store.close();
+    });
+
     it('chains the workspace ledger without a gap or a repeat when many runs are created at once', async () => {
       const store = await makeStore();
       await Promise.all(Array.from({ length: 12 }, (_, i) => createRun(store, `c${i}`)));
