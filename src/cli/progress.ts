@@ -225,7 +225,7 @@ export class ProgressReporter {
         const why = reason === this.lastDenial ? '' : `: ${reason}`;
         this.line(
           mark,
-          step ?? `phase ${phase ?? ''}`,
+          step ?? (kind === 'plan' ? 'plan' : `phase ${phase ?? ''}`),
           `${budget ? 'budget escalation' : `waiting (${id})`}${why}${answer !== undefined ? s('dim', ` → ${answer}`) : ''}`,
         );
         break;

@@ -62,6 +62,7 @@ import { Worker } from './worker.js';
 import * as operator from './operator.js';
 import { OperatorCommands } from './operator-commands.js';
 import { replanEvents, type Replanner } from './replanning.js';
+import { hasPlanner, registryReplanner } from './planner/registry-replanner.js';
 import { RunHandle } from './run-handle.js';
 import { functionCapabilityIssues } from './function-capability-issues.js';
 import { verifyRun } from './verify-run.js';
@@ -798,6 +799,11 @@ export async function createBaton(options: BatonOptions = {}): Promise<Baton> {
     );
   }
   const store = options.store ?? new SqliteStore(databaseFile(workspaceHome(options.home)));
+  // Runs whose plans opt in to replanning ask the registry's planner, unless the caller gives its own.
+  const workspace = options.registry?.registry;
+  const replanner =
+    options.replanner ??
+    (workspace !== undefined && hasPlanner(workspace) ? registryReplanner(workspace, store) : undefined);
   return new Baton(store, {
     concurrency: options.concurrency ?? 32,
     now: options.now ?? Date.now,
@@ -808,6 +814,6 @@ export async function createBaton(options: BatonOptions = {}): Promise<Baton> {
     ...(options.registry !== undefined && { workspace: options.registry }),
     ...(options.limitWindowMs !== undefined && { limitWindowMs: options.limitWindowMs }),
     ...(threshold !== undefined && { payloadThresholdBytes: threshold }),
-    ...(options.replanner !== undefined && { replanner: options.replanner }),
+    ...(replanner !== undefined && { replanner }),
   });
 }

@@ -14,6 +14,7 @@ import {
 } from '../../engine/index.js';
 import { badInput, CliExit, cliRegistry, withBaton, type GlobalOptions } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
+import { failureMessage, numberOption } from '../drafting.js';
 import { paint, printJson } from '../format.js';
 
 interface PlanOptions {
@@ -49,13 +50,6 @@ function planningContext(context: WorkspaceContext): PlanningContext {
   };
 }
 
-function numberOption(name: string, text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value)) throw badInput(`${name} takes a number, got "${text}"`);
-  return value;
-}
-
 async function readDesign(file: string): Promise<{ name: string; text: string }> {
   try {
     return { name: file, text: await readFile(file, 'utf8') };
@@ -86,17 +80,6 @@ async function writePlan(file: string, plan: object): Promise<void> {
   } catch (error) {
     throw badInput(`cannot write the plan to ${file}: ${(error as Error).message}`);
   }
-}
-
-function failureMessage(result: DraftPlanResult): string {
-  const { record } = result;
-  const why =
-    record.result === 'over_budget'
-      ? 'the planning budget would be passed'
-      : record.result === 'failed'
-        ? 'the planner call failed'
-        : `the planner did not answer with an admissible plan in ${record.calls} call${record.calls === 1 ? '' : 's'} (${record.repairs} repair${record.repairs === 1 ? '' : 's'})`;
-  return `no plan drafted: ${why}; nothing was run. The last issues:\n${result.issues.map((issue) => `  - ${issue}`).join('\n')}\nrecorded in the workspace ledger as ${record.id}`;
 }
 
 function printHuman(result: DraftPlanResult, out: string | undefined): void {

@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
-import { formatPreflight, type LedgerEvent } from '../../core/index.js';
+import { formatOutline, formatPreflight, type CapabilityDescriptor, type LedgerEvent } from '../../core/index.js';
 import {
   admit,
+  checkDraftPlanInput,
+  draftPlan,
+  type DraftPlanInput,
   checkRunId,
   killRunningCommands,
   refuseUnfit,
@@ -10,7 +13,8 @@ import {
   type RunHandle,
   type RunResult,
 } from '../../engine/index.js';
-import { functionRunner } from '../../capabilities/index.js';
+import { functionRunner, type FunctionCapability } from '../../capabilities/index.js';
+import { failureMessage, numberOption } from '../drafting.js';
 import { loadCapabilitiesFile } from '../capabilities-file.js';
 import { CliExit, badInput, cliRegistry, withBaton, type GlobalOptions } from '../context.js';
 import { databaseUrl } from '../database.js';
@@ -197,11 +201,115 @@ function printSummary(
   else out.write(`  ${s('red', `ledger verification FAILED at seq ${verdict.seq}`)}: ${verdict.reason}\n`);
 }
 
+interface ObjectiveOptions {
+  objective?: string;
+  budget?: string;
+  maxRepairs?: string;
+  dryRun?: boolean;
+  detach?: boolean;
+}
+
+/** A plan file or `--objective`, exactly one; `--budget` and `--max-repairs` only with the objective. */
+function checkSource(file: string | undefined, options: ObjectiveOptions): 'file' | 'objective' {
+  if (file !== undefined && options.objective !== undefined)
+    throw badInput('give a plan file or --objective, not both');
+  if (file === undefined && options.objective === undefined)
+    throw badInput('baton run needs a plan file (baton run plan.yaml) or --objective "what the plan is for"');
+  if (options.objective === undefined) {
+    if (options.budget !== undefined || options.maxRepairs !== undefined)
+      throw badInput(
+        '--budget and --max-repairs are for --objective (the planning); a plan file states its own budget',
+      );
+    return 'file';
+  }
+  if (options.dryRun) throw badInput('--dry-run drafts nothing: use baton plan "OBJECTIVE" to see a drafted plan');
+  if (options.detach)
+    throw badInput(
+      '--detach with --objective is not supported: draft with baton plan --out FILE, then baton run FILE --detach',
+    );
+  return 'objective';
+}
+
+/**
+ * `baton run --objective`: the registry's planner drafts the plan (recorded in the workspace
+ * ledger as `baton plan` does), Baton admits it like a plan file, and the run is created
+ * waiting for a person's approval of the drafted revision (`plan:1`, with its outline and
+ * pre-flight): nothing runs until then. No admissible draft: exit 2, no run.
+ */
+async function runObjective(
+  options: RunOptions & ObjectiveOptions & { objective: string },
+  given: {
+    inputText: Record<string, string>;
+    functions: readonly FunctionCapability[];
+    registered: readonly CapabilityDescriptor[];
+  },
+): Promise<number> {
+  const workspace = await cliRegistry(options);
+  const budgetUsd = numberOption('--budget', options.budget);
+  const maxRepairs = numberOption('--max-repairs', options.maxRepairs);
+  const input: DraftPlanInput = {
+    objective: options.objective,
+    registry: workspace?.registry ?? {},
+    ...(budgetUsd !== undefined && { budgetUsd }),
+    ...(maxRepairs !== undefined && { maxRepairs }),
+  };
+  checkDraftPlanInput(input); // refused before the workspace is opened: bad input writes nothing
+  if (options.runId !== undefined) checkRunId(options.runId);
+  return withBaton({ ...options, functions: given.functions }, async (baton) => {
+    const draft = await draftPlan(input, { store: baton.store, leases: baton.store });
+    if (draft.plan === undefined) {
+      process.stderr.write(`${paint(process.stderr)('red', 'baton:')} ${failureMessage(draft)}\n`);
+      return ExitCode.badInput;
+    }
+    const admitted = await admit(
+      draft.plan,
+      { inputText: given.inputText },
+      given.registered,
+      workspace && { workspace },
+    );
+    refuseUnfit(admitted);
+    const { record } = draft;
+    const outline = [
+      ...(draft.outline !== undefined ? [formatOutline(draft.outline)] : []),
+      formatPreflight(admitted.preflight),
+    ].join('\n\n');
+    const objective = options.objective.trim();
+    const quoted = objective.length > 200 ? `${objective.slice(0, 200)}…` : objective;
+    if (!options.json)
+      process.stdout.write(
+        `drafted by ${record.capability} (${record.model}) in ${record.calls} call${record.calls === 1 ? '' : 's'}, recorded as ${record.id}; it waits for approval before anything runs\n`,
+      );
+    return driveInForeground(
+      baton,
+      (onEvents) =>
+        baton.submit(admitted, {
+          ...(options.runId !== undefined && { runId: options.runId }),
+          onEvents,
+          wait: options.wait === true,
+          approval: {
+            reason: `drafted by ${record.capability} from the objective "${quoted}"`,
+            outline,
+            drafted: { objective, planner: record.capability, record: record.id },
+          },
+        }),
+      options,
+    );
+  });
+}
+
 export function registerRun(program: Command, globals: () => GlobalOptions): void {
   program
     .command('run')
-    .description('validate a plan and run it on the workspace store, with live progress')
-    .argument('<file>', 'plan file (YAML or JSON)')
+    .description(
+      'validate a plan and run it on the workspace store, with live progress; or draft one for --objective, which waits for approval',
+    )
+    .argument('[file]', 'plan file (YAML or JSON); leave it out with --objective')
+    .option(
+      '--objective <text>',
+      "have the registry's planner draft the plan (as baton plan does); the run waits for a person to approve it (plan:1) before anything runs",
+    )
+    .option('--budget <usd>', "with --objective: US dollars the planner's own model calls may cost")
+    .option('--max-repairs <n>', 'with --objective: answers sent back with their issues (default 3)')
     .option('-i, --input <name=value>', 'set an input (repeatable)', collect, [])
     .option('--run-id <id>', 'choose the run id; an existing run with the same plan is resumed')
     .option(
@@ -214,17 +322,26 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
     .option('--detach', 'record the run and return its id; an engine (baton serve) sharing the store conducts it')
     .option('--dry-run', 'print the pre-flight report (routes with reasons, costs, phases, gates) and write nothing')
     .option('--json', 'print the result as JSON (no progress lines)')
-    .action(async (file: string, local: RunOptions & { dryRun?: boolean; detach?: boolean }) => {
+    .action(async (file: string | undefined, local: RunOptions & ObjectiveOptions) => {
       const options = { ...globals(), ...local };
       const inputText = parseInputs(options.input);
       checkConcurrency(options);
       const functions = options.capabilities === undefined ? [] : await loadCapabilitiesFile(options.capabilities);
       const registered = functions.map((capability) => functionRunner(capability).descriptor);
+      if (checkSource(file, options) === 'objective') {
+        const code = await runObjective(options as RunOptions & ObjectiveOptions & { objective: string }, {
+          inputText,
+          functions,
+          registered,
+        });
+        if (code !== ExitCode.ok) throw new CliExit(code);
+        return;
+      }
       // Everything that can refuse the run without the store (plan, inputs, pre-flight) is
       // checked, once, before the workspace is opened, which creates it: a refused run leaves
       // no `.baton` behind.
       const workspace = await cliRegistry(options);
-      const plan = await admit({ file }, { inputText }, registered, workspace && { workspace });
+      const plan = await admit({ file: file as string }, { inputText }, registered, workspace && { workspace });
       if (options.dryRun) {
         if (options.json) printJson(plan.preflight);
         else process.stdout.write(`${formatPreflight(plan.preflight)}\n`);

@@ -8,3 +8,4 @@ export {
 } from './draft-plan.js';
 export { draftIssues, type DraftVerdict } from './draft-issues.js';
 export { PLAN_SKILL, plannerCapability } from './planner-capability.js';
+export { hasPlanner, registryReplanner, replanObjective } from './registry-replanner.js';
