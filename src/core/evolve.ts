@@ -33,6 +33,8 @@ export function evolve(state: RunState | undefined, event: TimedEvent): RunState
     case 'run.resumed':
     case 'run.divergence_accepted':
     case 'attempt.tool_called':
+    // Written to the workspace store with the event; the run's own state does not change.
+    case 'context.recorded':
       return state;
     case 'attempt.held':
       return recordHold(state, event.data);

@@ -17,6 +17,7 @@ import { dependentsIndex, joinRule, type JoinRule } from './plan/graph.js';
 import type { Plan, Step } from './plan/schema.js';
 import type { CapabilityDescriptor } from './registry.js';
 import type { ProviderLimits } from './provider-limits.js';
+import { EMPTY_CONTEXT, type ContextSnapshot } from './context-snapshot.js';
 import { durationToMs } from './plan/duration.js';
 
 /** A run ends succeeded, failed, denied (a person said no), aborted (an operator stopped it) or timed_out (its deadline passed). */
@@ -162,6 +163,8 @@ export interface RunState {
   plan: Plan;
   planHash: string;
   inputs: JsonObject;
+  /** The workspace context recorded in `run.created`, which `context` in expressions reads; empty lists when it recorded none. */
+  context: ContextSnapshot;
   registry: Record<string, CapabilityDescriptor>;
   /** The provider limits recorded in `run.created` (absent: none, as in runs created before they existed). */
   limits?: ProviderLimits;
@@ -321,6 +324,7 @@ export function createRunState(args: {
   inputs: JsonObject;
   registry: Record<string, CapabilityDescriptor>;
   limits?: ProviderLimits;
+  context?: ContextSnapshot;
 }): RunState {
   const steps: Record<string, StepState> = {};
   const ready = new Set<string>();
@@ -360,6 +364,7 @@ export function createRunState(args: {
     plan: args.plan,
     planHash: args.planHash,
     inputs: args.inputs,
+    context: args.context ?? EMPTY_CONTEXT,
     registry: args.registry,
     ...(args.limits !== undefined && { limits: args.limits }),
     createdAt: args.at,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BatonError, ErrorCode, NotFoundError, parseDecisionId } from '../core/index.js';
+import { BatonError, ErrorCode, NotFoundError, parseDecisionId, type RunState } from '../core/index.js';
 import { loadVerifiedRun } from './load-run.js';
 import {
   CONTEXT_ID_PREFIX,
@@ -11,8 +11,8 @@ import {
 
 /** A context entry as a schema, for the surfaces that describe what they return (OpenAPI, MCP tools). */
 export const ContextEntrySchema = z.strictObject({
-  id: z.string().describe('`obj-1`, `ins-3`'),
-  kind: z.enum(['objective', 'insight']),
+  id: z.string().describe('`obj-1`, `task-2`, `ins-3`'),
+  kind: z.enum(['objective', 'task', 'insight']),
   text: z.string(),
   runId: z.string().nullable(),
   status: z.enum(['open', 'complete', 'recorded']),
@@ -21,9 +21,21 @@ export const ContextEntrySchema = z.strictObject({
   completedAt: z.string().nullable(),
 });
 
-/** What `baton context` shows: the workspace's objectives and insights, oldest first, and its recent runs. */
+/** A decision of a run as the context surfaces show it. */
+export const ContextDecisionSchema = z.object({
+  runId: z.string(),
+  id: z.string(),
+  status: z.enum(['pending', 'approved', 'denied']),
+  kind: z.string(),
+  reason: z.string().nullable(),
+  by: z.string().nullable(),
+  comment: z.string().nullable(),
+});
+
+/** What `baton context` shows: the workspace's objectives, tasks and insights, oldest first, and its recent runs. */
 export interface WorkspaceContext {
   objectives: ContextEntry[];
+  tasks: ContextEntry[];
   insights: ContextEntry[];
   /** Newest first. */
   runs: RunRecord[];
@@ -68,7 +80,7 @@ export function checkContextText(what: string, text: unknown): string {
   return trimmed;
 }
 
-/** Records an objective or an insight, optionally for an existing run. Nothing is written when the input is bad. */
+/** Records an objective, a task or an insight, optionally for an existing run. Nothing is written when the input is bad. */
 export async function recordContextEntry(
   store: LedgerStore & WorkspaceStore,
   entry: { kind: ContextEntry['kind']; text: unknown; runId?: string; at: string },
@@ -78,28 +90,34 @@ export async function recordContextEntry(
   return store.addContextEntry({ kind: entry.kind, text, runId: entry.runId, at: entry.at });
 }
 
-/** Completes an open objective; a completed objective or an insight is a ConflictError from the store. */
-export async function completeObjective(
+/**
+ * Completes an open objective or task; a completed one, or an insight, is a ConflictError
+ * from the store. `kind` only words the errors (the id says what it is).
+ */
+export async function completeContextEntry(
   store: WorkspaceStore,
-  args: { id: unknown; outcome: unknown; at: string },
+  args: { id: unknown; outcome: unknown; at: string; kind?: 'objective' | 'task' },
 ): Promise<ContextEntry> {
   const { id } = args;
+  const what = args.kind ?? 'objective or task';
   if (typeof id !== 'string' || !ID_PATTERN.test(id)) {
     throw new BatonError(
       ErrorCode.badInput,
-      `${JSON.stringify(id) ?? String(id)} is not an objective id; objective ids look like ${CONTEXT_ID_PREFIX.objective}-N (for example ${CONTEXT_ID_PREFIX.objective}-1)`,
+      `${JSON.stringify(id) ?? String(id)} is not an ${what} id; ids look like ${CONTEXT_ID_PREFIX.objective}-N or ${CONTEXT_ID_PREFIX.task}-N (for example ${CONTEXT_ID_PREFIX.objective}-1)`,
     );
   }
   const outcome = checkContextText('outcome', args.outcome);
   const completed = await store.completeContextEntry({ id, outcome, at: args.at });
-  if (!completed) throw new NotFoundError(`objective "${id}"`);
+  if (!completed) throw new NotFoundError(`${id.startsWith(`${CONTEXT_ID_PREFIX.task}-`) ? 'task' : 'objective'} "${id}"`);
   return completed;
 }
 
+/** Everything `baton context` shows. */
 export async function readContext(store: LedgerStore & WorkspaceStore): Promise<WorkspaceContext> {
   const [entries, runs] = await Promise.all([store.listContextEntries(), store.listRuns({ limit: RECENT_RUNS })]);
   return {
     objectives: entries.filter((e) => e.kind === 'objective'),
+    tasks: entries.filter((e) => e.kind === 'task'),
     insights: entries.filter((e) => e.kind === 'insight'),
     runs,
     decisions: await decisionsOf(store, runs),
@@ -107,41 +125,49 @@ export async function readContext(store: LedgerStore & WorkspaceStore): Promise<
 }
 
 /** Pending decisions of the runs still running, then what people decided, from each run's ledger. */
-async function decisionsOf(store: LedgerStore, runs: RunRecord[]): Promise<ContextDecision[]> {
+export async function decisionsOf(store: LedgerStore, runs: readonly RunRecord[]): Promise<ContextDecision[]> {
   const pending: ContextDecision[] = [];
   const decided: ContextDecision[] = [];
   for (const run of runs) {
     const { state } = await loadVerifiedRun(store, run.runId);
-    for (const p of state.pending.values())
-      pending.push({
-        runId: run.runId,
-        id: p.id,
-        status: 'pending',
-        kind: p.kind,
-        reason: p.reason,
-        by: null,
-        comment: null,
-      });
-    for (const [id, approval] of state.approvals)
-      decided.push({
-        runId: run.runId,
-        id,
-        status: 'approved',
-        kind: parseDecisionId(id)?.kind ?? id,
-        reason: null,
-        by: approval.by,
-        comment: approval.comment,
-      });
-    if (state.status === 'denied')
-      decided.push({
-        runId: run.runId,
-        id: 'run',
-        status: 'denied',
-        kind: 'run',
-        reason: state.failure,
-        by: null,
-        comment: null,
-      });
+    for (const decision of runDecisions(state))
+      (decision.status === 'pending' ? pending : decided).push(decision);
   }
   return [...pending, ...decided];
+}
+
+/** A run's decisions: what waits for a person, what was approved, and a denial that ended it. */
+export function runDecisions(state: RunState): ContextDecision[] {
+  const decisions: ContextDecision[] = [];
+  for (const p of state.pending.values())
+    decisions.push({
+      runId: state.runId,
+      id: p.id,
+      status: 'pending',
+      kind: p.kind,
+      reason: p.reason,
+      by: null,
+      comment: null,
+    });
+  for (const [id, approval] of state.approvals)
+    decisions.push({
+      runId: state.runId,
+      id,
+      status: 'approved',
+      kind: parseDecisionId(id)?.kind ?? id,
+      reason: null,
+      by: approval.by,
+      comment: approval.comment,
+    });
+  if (state.status === 'denied')
+    decisions.push({
+      runId: state.runId,
+      id: 'run',
+      status: 'denied',
+      kind: 'run',
+      reason: state.failure,
+      by: null,
+      comment: null,
+    });
+  return decisions;
 }
