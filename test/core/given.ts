@@ -3,6 +3,7 @@ import {
   decide,
   evolve,
   type BatonEvent,
+  type ContextSnapshot,
   type DecideContext,
   type RunState,
   type TimedEvent,
@@ -31,14 +32,18 @@ export interface Scenario {
   types(events?: BatonEvent[]): string[];
 }
 
-export function given(plan: unknown, inputs: Record<string, unknown> = {}): Scenario {
+export function given(
+  plan: unknown,
+  inputs: Record<string, unknown> = {},
+  recorded: { context?: ContextSnapshot } = {},
+): Scenario {
   const checked = checkPlan(plan, (p) => buildRegistry(p, [{ id: 'fn', kind: 'function', skills: { work: 0.5 } }]));
   const registry = buildRegistry(checked, [{ id: 'fn', kind: 'function', skills: { work: 0.5 } }]);
   const created: TimedEvent = {
     type: 'run.created',
     runId: 'r1',
     at: new Date(T0).toISOString(),
-    data: { plan: checked, planHash: 'h', inputs: inputs as never, registry },
+    data: { plan: checked, planHash: 'h', inputs: inputs as never, registry, ...recorded },
   };
   const scenario: Scenario = {
     state: evolve(undefined, created),
