@@ -92,29 +92,47 @@ describe('context in expressions', () => {
       { context: SNAPSHOT },
     );
     s.succeed('a/a1', 'ok');
-    expect(s.decisions).toContainEqual(expect.objectContaining({ type: 'phase.opened', data: expect.objectContaining({ phase: 'execution' }) }));
+    expect(s.decisions).toContainEqual(
+      expect.objectContaining({ type: 'phase.opened', data: expect.objectContaining({ phase: 'execution' }) }),
+    );
     expect(s.state.steps.b?.status).toBe('running');
   });
 });
 
 describe('planReadsContext', () => {
   it('is true only for a plan with an expression that reads `context`', () => {
-    expect(planReadsContext(plan(`baton: 1\nname: p\n${CAPS}steps:\n  a: { skill: work, input: "{{ context.objectives }}" }\n`))).toBe(true);
-    expect(planReadsContext(plan(`baton: 1\nname: p\n${CAPS}steps:\n  a: { skill: work, when: "size(context.tasks) > 0" }\n`))).toBe(true);
     expect(
       planReadsContext(
-        plan(`baton: 1\nname: p\n${CAPS}steps:\n  a: { skill: work, records: { insight: "{{ context.insights }}" } }\n`),
+        plan(`baton: 1\nname: p\n${CAPS}steps:\n  a: { skill: work, input: "{{ context.objectives }}" }\n`),
       ),
     ).toBe(true);
     expect(
-      planReadsContext(plan(`baton: 1\nname: p\n${CAPS}steps:\n  a: { skill: work, input: { note: "context: {{ 1 + 1 }}" } }\n`)),
+      planReadsContext(
+        plan(`baton: 1\nname: p\n${CAPS}steps:\n  a: { skill: work, when: "size(context.tasks) > 0" }\n`),
+      ),
+    ).toBe(true);
+    expect(
+      planReadsContext(
+        plan(
+          `baton: 1\nname: p\n${CAPS}steps:\n  a: { skill: work, records: { insight: "{{ context.insights }}" } }\n`,
+        ),
+      ),
+    ).toBe(true);
+    expect(
+      planReadsContext(
+        plan(`baton: 1\nname: p\n${CAPS}steps:\n  a: { skill: work, input: { note: "context: {{ 1 + 1 }}" } }\n`),
+      ),
     ).toBe(false);
   });
 });
 
 describe('context scope checks', () => {
   it('accepts `context` where inputs are read, and refuses it in a capability template', () => {
-    expect(issuesOf(`baton: 1\nname: p\ncapabilities:\n  fn: { kind: command, command: [echo, "{{ context.objectives }}"], skills: { work: 1 } }\nsteps:\n  a: { skill: work }\n`)).toEqual([
+    expect(
+      issuesOf(
+        `baton: 1\nname: p\ncapabilities:\n  fn: { kind: command, command: [echo, "{{ context.objectives }}"], skills: { work: 1 } }\nsteps:\n  a: { skill: work }\n`,
+      ),
+    ).toEqual([
       expect.stringMatching(
         /^capabilities\.fn\.command\.1: template `\{\{ context\.objectives \}\}` does not type-check: Unknown variable: context.*\(in scope here: inputs, input\)$/,
       ),
@@ -122,9 +140,9 @@ describe('context scope checks', () => {
   });
 
   it('names what is in scope when a variable is unknown', () => {
-    expect(issuesOf(`baton: 1\nname: p\n${CAPS}steps:\n  a: { skill: work, input: "{{ contexts.objectives }}" }\n`)).toEqual([
-      expect.stringContaining('(in scope here: inputs, steps, context)'),
-    ]);
+    expect(
+      issuesOf(`baton: 1\nname: p\n${CAPS}steps:\n  a: { skill: work, input: "{{ contexts.objectives }}" }\n`),
+    ).toEqual([expect.stringContaining('(in scope here: inputs, steps, context)')]);
   });
 
   it('checks the templates of `records` like a step input that may read the step itself', () => {
@@ -137,9 +155,9 @@ describe('context scope checks', () => {
       expect.stringContaining('`records` needs `insight`'),
       expect.stringMatching(/^steps\.a\.records\.outcome: `outcome` says how what `completes` names ended/),
     ]);
-    expect(issuesOf(`baton: 1\nname: p\n${CAPS}steps:\n  a: { skill: work, records: { completes: ins-1 } }\n`)).toEqual([
-      expect.stringMatching(/^steps\.a\.records\.completes: .*an open objective or task id like obj-1 or task-2/),
-    ]);
+    expect(issuesOf(`baton: 1\nname: p\n${CAPS}steps:\n  a: { skill: work, records: { completes: ins-1 } }\n`)).toEqual(
+      [expect.stringMatching(/^steps\.a\.records\.completes: .*an open objective or task id like obj-1 or task-2/)],
+    );
   });
 });
 

@@ -24,7 +24,11 @@ const RECORDS: Plan = {
     learn: {
       skill: 'work',
       input: { finding: 'caching saves 4 minutes' },
-      records: { insight: '{{ steps.learn.output.finding }}', completes: 'obj-1', outcome: 'done in {{ inputs.where }}' },
+      records: {
+        insight: '{{ steps.learn.output.finding }}',
+        completes: 'obj-1',
+        outcome: 'done in {{ inputs.where }}',
+      },
     },
     go: { await: { signal: 'go' }, after: ['learn'] },
   },
@@ -81,7 +85,9 @@ describe('context feeds runs', () => {
     const baton = await open();
     const empty = await baton.submit({
       ...READS,
-      steps: { plan: { skill: 'work', input: { objectives: '{{ context.objectives }}', n: '{{ size(context.insights) }}' } } },
+      steps: {
+        plan: { skill: 'work', input: { objectives: '{{ context.objectives }}', n: '{{ size(context.insights) }}' } },
+      },
     });
     expect(await empty.result()).toMatchObject({ status: 'succeeded' });
     expect((await baton.getRun(empty.runId)).state.steps.plan?.output).toEqual({ objectives: [], n: 0 });
