@@ -30,10 +30,10 @@ export function evolve(state: RunState | undefined, event: TimedEvent): RunState
   }
   if (!state) throw new Error(`conductor invariant: ${event.type} before run.created`);
   switch (event.type) {
+    // `context.recorded` is written to the workspace store with the event; the run's own state does not change.
     case 'run.resumed':
     case 'run.divergence_accepted':
     case 'attempt.tool_called':
-    // Written to the workspace store with the event; the run's own state does not change.
     case 'context.recorded':
       return state;
     case 'attempt.held':

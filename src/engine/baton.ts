@@ -309,7 +309,14 @@ export class Baton {
     const runId = options.runId ?? newRunId(this.options.now());
     const created: BatonEvent = {
       type: 'run.created',
-      data: { plan: checked, planHash, inputs, registry, ...registryRecord, ...(await contextForRun(this.store, checked)) },
+      data: {
+        plan: checked,
+        planHash,
+        inputs,
+        registry,
+        ...registryRecord,
+        ...(await contextForRun(this.store, checked)),
+      },
     };
     const events = chainEvents(runId, EMPTY_HEAD, [created], this.timestamp());
     // No conductor lock: the first engine to look for unconducted runs takes it.

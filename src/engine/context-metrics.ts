@@ -160,8 +160,7 @@ class AgentCountingFold implements LedgerFold {
     this.state = evolve(this.state, event);
     if (event.type !== 'attempt.dispatched') return;
     const capability = event.data.capability;
-    if (this.state.registry[capability]?.kind === 'agent')
-      this.agents[capability] = (this.agents[capability] ?? 0) + 1;
+    if (this.state.registry[capability]?.kind === 'agent') this.agents[capability] = (this.agents[capability] ?? 0) + 1;
   }
 }
 

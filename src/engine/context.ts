@@ -108,7 +108,8 @@ export async function completeContextEntry(
   }
   const outcome = checkContextText('outcome', args.outcome);
   const completed = await store.completeContextEntry({ id, outcome, at: args.at });
-  if (!completed) throw new NotFoundError(`${id.startsWith(`${CONTEXT_ID_PREFIX.task}-`) ? 'task' : 'objective'} "${id}"`);
+  if (!completed)
+    throw new NotFoundError(`${id.startsWith(`${CONTEXT_ID_PREFIX.task}-`) ? 'task' : 'objective'} "${id}"`);
   return completed;
 }
 
@@ -130,8 +131,7 @@ export async function decisionsOf(store: LedgerStore, runs: readonly RunRecord[]
   const decided: ContextDecision[] = [];
   for (const run of runs) {
     const { state } = await loadVerifiedRun(store, run.runId);
-    for (const decision of runDecisions(state))
-      (decision.status === 'pending' ? pending : decided).push(decision);
+    for (const decision of runDecisions(state)) (decision.status === 'pending' ? pending : decided).push(decision);
   }
   return [...pending, ...decided];
 }

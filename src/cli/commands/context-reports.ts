@@ -70,7 +70,9 @@ function printResume({ objectives, tasks, pending, running, insights }: ContextR
     section(
       s,
       'pending decisions',
-      pending.length > 0 ? `${pendingTable}\n  answer with: baton approve RUN DECISION, or baton deny RUN DECISION` : undefined,
+      pending.length > 0
+        ? `${pendingTable}\n  answer with: baton approve RUN DECISION, or baton deny RUN DECISION`
+        : undefined,
     ),
     section(s, 'running runs', running.length > 0 ? runTable : undefined),
     section(s, 'recent insights', insights.length > 0 ? entryLines(insights) : undefined),

@@ -3,7 +3,7 @@ import { checkContextText, type WorkspaceContext } from '../../engine/index.js';
 import type { ContextEntry } from '../../store/index.js';
 import { withBaton, workspaceExists, type GlobalOptions } from '../context.js';
 import { paint, printJson, table } from '../format.js';
-import { entryLines, section, type Paint } from './context-lines.js';
+import { entryLines, section } from './context-lines.js';
 import { registerContextReports } from './context-reports.js';
 
 const ADD_HINT = 'add one with: baton context objective "TEXT"';

@@ -84,7 +84,7 @@ export function registerContextTools(server: McpServer, session: McpSession): vo
       name: 'context_resume',
       title: 'What to continue',
       description:
-        "What a new session needs to continue in this workspace (baton context resume): open objectives and tasks, the decisions waiting for a person in every running run, the running runs, and the newest insights (10).",
+        'What a new session needs to continue in this workspace (baton context resume): open objectives and tasks, the decisions waiting for a person in every running run, the running runs, and the newest insights (10).',
       scope: Scope.read,
       input: args({}),
       output: ContextResumeSchema,
