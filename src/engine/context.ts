@@ -92,18 +92,22 @@ export async function recordContextEntry(
 
 /**
  * Completes an open objective or task; a completed one, or an insight, is a ConflictError
- * from the store. `kind` only words the errors (the id says what it is).
+ * from the store. `kind: 'objective'` takes objective ids only (the objectives route).
  */
 export async function completeContextEntry(
   store: WorkspaceStore,
-  args: { id: unknown; outcome: unknown; at: string; kind?: 'objective' | 'task' },
+  args: { id: unknown; outcome: unknown; at: string; kind?: 'objective' },
 ): Promise<ContextEntry> {
   const { id } = args;
-  const what = args.kind ?? 'objective or task';
-  if (typeof id !== 'string' || !ID_PATTERN.test(id)) {
+  const objectiveOnly = args.kind === 'objective';
+  const isTask = typeof id === 'string' && id.startsWith(`${CONTEXT_ID_PREFIX.task}-`);
+  if (typeof id !== 'string' || !ID_PATTERN.test(id) || (objectiveOnly && isTask)) {
+    const shown = JSON.stringify(id) ?? String(id);
     throw new BatonError(
       ErrorCode.badInput,
-      `${JSON.stringify(id) ?? String(id)} is not an ${what} id; ids look like ${CONTEXT_ID_PREFIX.objective}-N or ${CONTEXT_ID_PREFIX.task}-N (for example ${CONTEXT_ID_PREFIX.objective}-1)`,
+      objectiveOnly
+        ? `${shown} is not an objective id; objective ids look like ${CONTEXT_ID_PREFIX.objective}-N (for example ${CONTEXT_ID_PREFIX.objective}-1)`
+        : `${shown} is not an objective or task id; ids look like ${CONTEXT_ID_PREFIX.objective}-N or ${CONTEXT_ID_PREFIX.task}-N (for example ${CONTEXT_ID_PREFIX.objective}-1)`,
     );
   }
   const outcome = checkContextText('outcome', args.outcome);
