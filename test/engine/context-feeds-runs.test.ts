@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PlanError, type LedgerEvent, type Plan } from '../../src/core/index.js';
 import { createBaton, hashContext } from '../../src/engine/index.js';
-import { replayLedger } from '../../src/ledger/index.js';
+import { chainEvents, EMPTY_HEAD, hashPlan, replayLedger } from '../../src/ledger/index.js';
 import { tempDir } from '../support/temp.js';
 
 /** Echoes the context it was given. */
@@ -156,6 +156,42 @@ describe('context feeds runs', () => {
     await baton.completeObjective('obj-1', 'shipped');
     await expect(baton.submit(RECORDS)).rejects.toThrow(/objective "obj-1" is already complete \(since .+\)/);
     expect(await baton.listRuns()).toEqual([]);
+    await baton.close();
+  });
+
+  it('fails verification of a run whose recorded context hash is not the hash of its snapshot', async () => {
+    const baton = await open();
+    const plan = baton.validate(READS);
+    const context = {
+      objectives: [{ id: 'obj-1', text: 'Ship', runId: null }],
+      tasks: [],
+      insights: [],
+      decisions: [],
+    };
+    const wrong = hashContext({ ...context, objectives: [] });
+    const events = chainEvents(
+      'forged',
+      EMPTY_HEAD,
+      [
+        {
+          type: 'run.created',
+          data: { plan, planHash: hashPlan(plan), inputs: {}, registry: {}, context, contextHash: wrong },
+        },
+      ],
+      '2026-03-01T12:00:00.000Z',
+    );
+    await baton.store.append({
+      runId: 'forged',
+      expectedSeq: 0,
+      events,
+      status: 'running',
+      create: { name: plan.name, planHash: hashPlan(plan) },
+    });
+    expect(await baton.verify('forged')).toMatchObject({
+      ok: false,
+      seq: 1,
+      reason: `run.created records a context snapshot whose sha256 is ${hashContext(context)}, not the ${wrong} recorded with it`,
+    });
     await baton.close();
   });
 });
