@@ -11,7 +11,12 @@ import { canonicalJson, sha256Hex } from '../ledger/index.js';
 import type { ContextEntry, LedgerStore, WorkspaceStore } from '../store/index.js';
 import { decisionsOf } from './context.js';
 
-/** Runs whose decisions a snapshot looks at, newest first: each is folded from its ledger. */
+/**
+ * Runs whose decisions a snapshot looks at, newest first: each is folded from its ledger.
+ * Measured: with 20 runs of 20 steps in a SQLite workspace, a one-step run of a plan that reads
+ * `context` took 27 ms from submit to result against 5 ms for one that does not (load average
+ * 9 on 2 cores); folding those ledgers is most of the difference, paid only by plans that read it.
+ */
 const SNAPSHOT_RUNS = 20;
 
 /** What `run.created` records of the workspace context: the snapshot and the sha256 of its canonical JSON. */
