@@ -1,16 +1,9 @@
 import { z } from 'zod';
-import {
-  BatonError,
-  ErrorCode,
-  evolve,
-  runTokens,
-  type LedgerEvent,
-  type RunState,
-  type RunStatus,
-} from '../core/index.js';
+import { BatonError, ErrorCode, runTokens, type RunStatus } from '../core/index.js';
 import type { LedgerStore, RunRecord } from '../store/index.js';
 import { runDecisions } from './context.js';
-import { loadVerifiedRun, type LedgerFold } from './load-run.js';
+import { loadVerifiedRun } from './load-run.js';
+import { AgentCountingFold } from './run-agents.js';
 
 /** Runs `metrics` looks at by default, the newest; each is folded from its ledger. */
 export const DEFAULT_METRICS_RUNS = 100;
@@ -152,21 +145,10 @@ function metricsWindow(options: ContextMetricsOptions): { limit: number; since: 
   };
 }
 
-/** Folds the run and counts the attempts dispatched to `agent` capabilities on the way. */
-class AgentCountingFold implements LedgerFold {
-  state: RunState | undefined;
-  readonly agents: Record<string, number> = {};
-  push(event: LedgerEvent): void {
-    this.state = evolve(this.state, event);
-    if (event.type !== 'attempt.dispatched') return;
-    const capability = event.data.capability;
-    if (this.state.registry[capability]?.kind === 'agent') this.agents[capability] = (this.agents[capability] ?? 0) + 1;
-  }
-}
-
 async function runMetrics(store: LedgerStore, run: RunRecord): Promise<RunMetrics> {
   const fold = new AgentCountingFold();
   const { state } = await loadVerifiedRun(store, run.runId, fold);
+  const agents = fold.agentsOf(state);
   const tokens = runTokens(state);
   const decisions = runDecisions(state);
   return {
@@ -176,8 +158,8 @@ async function runMetrics(store: LedgerStore, run: RunRecord): Promise<RunMetric
     createdAt: run.createdAt,
     steps: state.stepCount,
     stepsSucceeded: Object.values(state.steps).filter((step) => step.status === 'succeeded').length,
-    agents: fold.agents,
-    reportingAgents: [...new Set([...state.agentReports.values()].map((report) => report.agent))].sort(),
+    agents: agents.spawned,
+    reportingAgents: agents.reporting,
     costUsd: state.budget.spentUsd,
     inputTokens: tokens?.inputTokens ?? 0,
     outputTokens: tokens?.outputTokens ?? 0,

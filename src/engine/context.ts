@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { BatonError, ErrorCode, NotFoundError, parseDecisionId, type RunState } from '../core/index.js';
 import { loadVerifiedRun } from './load-run.js';
+import { AgentCountingFold, type RunAgents } from './run-agents.js';
 import {
   CONTEXT_ID_PREFIX,
   type ContextEntry,
@@ -19,6 +20,13 @@ export const ContextEntrySchema = z.strictObject({
   outcome: z.string().nullable(),
   createdAt: z.string(),
   completedAt: z.string().nullable(),
+});
+
+/** The agents a run involved, as the context surfaces show them. */
+export const RunAgentsSchema = z.object({
+  runId: z.string(),
+  spawned: z.record(z.string(), z.number()).describe('attempts dispatched to each `agent` capability'),
+  reporting: z.array(z.string()).describe('agents outside the engine that reported on the run'),
 });
 
 /** A decision of a run as the context surfaces show it. */
@@ -41,6 +49,8 @@ export interface WorkspaceContext {
   runs: RunRecord[];
   /** Decisions of the recent runs, pending ones first: what waits for a person, and what people decided. */
   decisions: ContextDecision[];
+  /** The agents each recent run spawned or heard from, newest run first; runs that involved none are left out. */
+  agents: RunAgents[];
 }
 
 export interface ContextDecision {
@@ -117,15 +127,26 @@ export async function completeContextEntry(
   return completed;
 }
 
-/** Everything `baton context` shows. */
+/** Everything `baton context` shows; each recent run is folded from its ledger once. */
 export async function readContext(store: LedgerStore & WorkspaceStore): Promise<WorkspaceContext> {
   const [entries, runs] = await Promise.all([store.listContextEntries(), store.listRuns({ limit: RECENT_RUNS })]);
+  const pending: ContextDecision[] = [];
+  const decided: ContextDecision[] = [];
+  const agents: RunAgents[] = [];
+  for (const run of runs) {
+    const fold = new AgentCountingFold();
+    const { state } = await loadVerifiedRun(store, run.runId, fold);
+    for (const decision of runDecisions(state)) (decision.status === 'pending' ? pending : decided).push(decision);
+    const involved = fold.agentsOf(state);
+    if (Object.keys(involved.spawned).length > 0 || involved.reporting.length > 0) agents.push(involved);
+  }
   return {
     objectives: entries.filter((e) => e.kind === 'objective'),
     tasks: entries.filter((e) => e.kind === 'task'),
     insights: entries.filter((e) => e.kind === 'insight'),
     runs,
-    decisions: await decisionsOf(store, runs),
+    decisions: [...pending, ...decided],
+    agents,
   };
 }
 

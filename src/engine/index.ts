@@ -13,10 +13,12 @@ export {
   checkContextText,
   ContextDecisionSchema,
   ContextEntrySchema,
+  RunAgentsSchema,
   type ContextDecision,
   type WorkspaceContext,
 } from './context.js';
 export { ContextResumeSchema, type ContextResume } from './context-resume.js';
+export type { RunAgents } from './run-agents.js';
 export {
   ContextMetricsSchema,
   DEFAULT_METRICS_RUNS,

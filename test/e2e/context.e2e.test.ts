@@ -167,6 +167,7 @@ describe('baton context', () => {
       insights: [],
       runs: [],
       decisions: [],
+      agents: [],
     });
     expect(baton(['context', 'complete', 'obj-1', 'done'], { cwd, home: '' })).toMatchObject({
       code: 2,

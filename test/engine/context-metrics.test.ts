@@ -150,6 +150,12 @@ describe('context metrics', () => {
       pending: 1,
     });
 
+    // `baton context` shows the same agents for its recent runs, leaving out runs that involved none.
+    expect((await baton.context()).agents).toEqual([
+      { runId: 'waits-1', spawned: {}, reporting: ['builder-agent'] },
+      { runId: 'agent-1', spawned: { researcher: 2 }, reporting: [] },
+    ]);
+
     const since = await baton.contextMetrics({ since: '2026-03-02' });
     expect(since.runs.map((r) => r.runId)).toEqual(['waits-1']);
     expect((await baton.contextMetrics({ runs: 1 })).runs.map((r) => r.runId)).toEqual(['waits-1']);

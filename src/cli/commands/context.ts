@@ -8,7 +8,7 @@ import { registerContextReports } from './context-reports.js';
 
 const ADD_HINT = 'add one with: baton context objective "TEXT"';
 
-function printContext({ objectives, tasks, insights, runs, decisions }: WorkspaceContext): void {
+function printContext({ objectives, tasks, insights, runs, decisions, agents }: WorkspaceContext): void {
   const s = paint(process.stdout);
   const open = objectives.filter((o) => o.status === 'open');
   const complete = objectives.filter((o) => o.status === 'complete');
@@ -35,9 +35,22 @@ function printContext({ objectives, tasks, insights, runs, decisions }: Workspac
       : []),
     section(s, 'insights', insights.length > 0 ? entryLines(insights) : undefined),
     section(s, 'decisions', decisions.length > 0 ? decisionTable(decisions) : undefined),
+    ...(agents.length > 0 ? [section(s, 'agents', agentTable(agents))] : []),
     section(s, 'recent runs', runs.length > 0 ? runTable : undefined),
   ];
   process.stdout.write(`${sections.join('\n\n')}\n`);
+}
+
+/** Per run: the agents it spawned (`researcher ×2`) and those that reported on it. */
+function agentTable(agents: WorkspaceContext['agents']): string {
+  const rows = agents.map((a) => [
+    a.runId,
+    Object.entries(a.spawned)
+      .map(([capability, times]) => `${capability} ×${times}`)
+      .join(', ') || '-',
+    a.reporting.join(', ') || '-',
+  ]);
+  return table([['RUN', 'SPAWNED', 'REPORTING'], ...rows]).replace(/^/gm, '  ');
 }
 
 /** Pending first (what waits for a person), then who decided what. */
@@ -76,6 +89,7 @@ export function registerContext(program: Command, globals: () => GlobalOptions):
             insights: [],
             runs: [],
             decisions: [],
+            agents: [],
           } satisfies WorkspaceContext);
         return void process.stdout.write(`nothing recorded yet (no workspace here); ${ADD_HINT}\n`);
       }

@@ -6,6 +6,7 @@ import {
   ContextResumeSchema,
   DEFAULT_METRICS_RUNS,
   MAX_METRICS_RUNS,
+  RunAgentsSchema,
 } from '../../engine/index.js';
 import { limitParam, RunId } from '../schemas/common.js';
 import { RunSummarySchema } from '../schemas/runs.js';
@@ -20,6 +21,7 @@ const WorkspaceContextSchema = z.object({
   insights: z.array(Entry),
   runs: z.array(RunSummarySchema.omit({ pending: true }).extend({ status: z.string() })),
   decisions: z.array(ContextDecisionSchema),
+  agents: z.array(RunAgentsSchema),
 });
 
 const EntryBody = z.strictObject({
@@ -64,7 +66,7 @@ export function contextRoutes({ baton }: RouteDeps): Route[] {
       tag: 'context',
       summary: "The workspace's context",
       description:
-        'Objectives, tasks and insights, oldest first; the decisions of recent runs, pending ones first; and the recent runs.',
+        'Objectives, tasks and insights, oldest first; the decisions of recent runs, pending ones first; the agents they spawned or heard from; and the recent runs.',
       scope: 'read',
       responses: { 200: { description: 'the context', schema: WorkspaceContextSchema } },
       handle: async ({ c }) => c.json(await baton.context()),
