@@ -13,6 +13,7 @@ import {
 } from '../src/core/index.js';
 import {
   CONTEXT_ID_PREFIX,
+  contextWritesOf,
   LockLostError,
   matchesRunSearch,
   objectiveOf,
@@ -168,6 +169,15 @@ export class MemoryStore implements Store {
       const head = last === undefined ? EMPTY_HEAD : (JSON.parse(last) as WorkspaceEntry);
       for (const entry of workspaceEntriesFor({ seq: head.seq, hash: head.hash }, events))
         this.workspace.push(JSON.stringify(entry));
+    }
+    // As the SQL adapters do in the append's transaction: the context changes its events imply.
+    for (const write of contextWritesOf(events)) {
+      if (write.kind === 'insight') void this.addContextEntry(write);
+      else {
+        const entry = this.context.find((existing) => existing.id === write.id && existing.status === 'open');
+        if (entry && entry.kind !== 'insight')
+          Object.assign(entry, { status: 'complete', outcome: write.outcome, completedAt: write.at });
+      }
     }
     const queue = this.work.get(runId) ?? new Map<string, string>();
     this.work.set(runId, queue);
@@ -359,7 +369,7 @@ export class MemoryStore implements Store {
       kind: entry.kind,
       text: entry.text,
       runId: entry.runId ?? null,
-      status: entry.kind === 'objective' ? 'open' : 'recorded',
+      status: entry.kind === 'insight' ? 'recorded' : 'open',
       outcome: null,
       createdAt: entry.at,
       completedAt: null,
@@ -371,10 +381,11 @@ export class MemoryStore implements Store {
   async completeContextEntry(args: { id: string; outcome: string; at: string }): Promise<ContextEntry | undefined> {
     const entry = this.context.find((existing) => existing.id === args.id);
     if (!entry) return undefined;
-    if (entry.kind === 'insight') throw new ConflictError(`"${entry.id}" is an insight; only objectives are completed`);
+    if (entry.kind === 'insight')
+      throw new ConflictError(`"${entry.id}" is an insight; only objectives and tasks are completed`);
     if (entry.status !== 'open')
       throw new ConflictError(
-        `objective "${entry.id}" is already complete (since ${entry.completedAt}: ${entry.outcome})`,
+        `${entry.kind} "${entry.id}" is already complete (since ${entry.completedAt}: ${entry.outcome})`,
       );
     Object.assign(entry, { status: 'complete', outcome: args.outcome, completedAt: args.at });
     return { ...entry };

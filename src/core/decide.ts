@@ -29,6 +29,7 @@ import {
   type StepState,
 } from './state.js';
 import { compileTemplates, renderTemplates } from './templates.js';
+import { contextRecordOf } from './context-records.js';
 
 /** What the conductor is told besides the state: the time. It never reads a clock. */
 export interface DecideContext {
@@ -62,6 +63,11 @@ export function conduct(state: RunState, context: DecideContext): BatonEvent[] {
   const emit: Emit = (decision) => {
     evolve(state, { ...decision, at });
     decisions.push(decision);
+    // Every way a step succeeds passes here; what it records goes in the same round (and append) as its success.
+    if (decision.type === 'step.succeeded') {
+      const recorded = contextRecordOf(state, decision.data.step);
+      if (recorded) emit(recorded);
+    }
   };
   for (let pass = 0; pass < MAX_PASSES; pass++) {
     const before = decisions.length;
@@ -344,9 +350,13 @@ function cancelStep(state: RunState, request: RunState['cancelRequests'][number]
   emit({ type: 'step.cancelled', data: { step: step.id, reason } });
 }
 
-/** The run's inputs for an expression, with `number` inputs marked to stay doubles. */
-function runInputs(state: RunState): Pick<ExpressionContext, 'inputs' | 'doubleInputs'> {
-  return { inputs: state.inputs, doubleInputs: numberInputs(state.plan.inputs) };
+/** The run's inputs and workspace context for an expression, with `number` inputs marked to stay doubles. */
+function runInputs(state: RunState): Pick<ExpressionContext, 'inputs' | 'doubleInputs' | 'context'> {
+  return {
+    inputs: state.inputs,
+    doubleInputs: numberInputs(state.plan.inputs),
+    context: state.context as unknown as Json,
+  };
 }
 
 function expressionError(error: unknown, what: string): StepError {

@@ -2,6 +2,7 @@ import type { Json, JsonObject } from './json.js';
 import type { CapabilityKind, Plan } from './plan/schema.js';
 import type { CapabilityDescriptor } from './registry.js';
 import type { DecisionKind } from './decision-id.js';
+import type { ContextSnapshot } from './context-snapshot.js';
 
 /**
  * The ledger's vocabulary. Two families share it:
@@ -192,6 +193,13 @@ export interface EventPayloads {
      * ends denied. What the person is shown travels with the question.
      */
     approval?: PlanApproval;
+    /**
+     * The workspace context the run's expressions read (`context.objectives`), taken when it was
+     * created, and the sha256 of its canonical JSON. Only for a plan that reads `context`
+     * (absent otherwise, and in ledgers written before it existed).
+     */
+    context?: ContextSnapshot;
+    contextHash?: string;
   };
   /** `by`: who asked for the resume, when someone did (an engine taking over a dead one's run is nobody's act). */
   'run.resumed': { engine: string; reason: string; by?: Principal };
@@ -384,6 +392,18 @@ export interface EventPayloads {
   'attempt.rejected': { attemptId: string; reason: string };
   'step.succeeded': { step: string; output: Json };
   'step.failed': { step: string; error: StepError };
+  /**
+   * A succeeded step's `records`, rendered: the insight it records and the objective or task it
+   * completes, with the outcome. The store writes them to the workspace context in the same
+   * transaction as this event, so a resumed run never records them twice. `error`: the insight
+   * or outcome could not be rendered, and nothing was recorded.
+   */
+  'context.recorded': {
+    step: string;
+    insight?: string;
+    completes?: { id: string; outcome: string };
+    error?: string;
+  };
   'run.succeeded': { succeeded: number; skipped: number; failed: number };
   'run.failed': { reason: string; step: string | null };
   'run.denied': { reason: string; decision: string; by: Principal };

@@ -30,9 +30,11 @@ export function evolve(state: RunState | undefined, event: TimedEvent): RunState
   }
   if (!state) throw new Error(`conductor invariant: ${event.type} before run.created`);
   switch (event.type) {
+    // `context.recorded` is written to the workspace store with the event; the run's own state does not change.
     case 'run.resumed':
     case 'run.divergence_accepted':
     case 'attempt.tool_called':
+    case 'context.recorded':
       return state;
     case 'attempt.held':
       return recordHold(state, event.data);

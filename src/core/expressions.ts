@@ -13,7 +13,7 @@ import { unsafeMatchesCall } from './regex-safety.js';
 
 /** Which variables an expression may read; checked when the plan is validated. */
 export const ExpressionScope = {
-  /** `when`, `for_each`, a plain step's `input`: inputs and steps. */
+  /** `when`, `for_each`, a plain step's `input`: inputs, steps and the workspace `context` snapshot. */
   step: 'step',
   /** `input` of a `for_each` step: also `item` and `index`. */
   forEachInstance: 'forEachInstance',
@@ -38,20 +38,20 @@ function makeEnvironment(variables: Record<string, string>): Environment {
 }
 
 const ENVIRONMENTS: Record<ExpressionScope, Environment> = {
-  step: makeEnvironment({ inputs: 'map', steps: 'map' }),
-  forEachInstance: makeEnvironment({ inputs: 'map', steps: 'map', item: 'dyn', index: 'int' }),
-  repeatIteration: makeEnvironment({ inputs: 'map', steps: 'map', iteration: 'int' }),
+  step: makeEnvironment({ inputs: 'map', steps: 'map', context: 'map' }),
+  forEachInstance: makeEnvironment({ inputs: 'map', steps: 'map', context: 'map', item: 'dyn', index: 'int' }),
+  repeatIteration: makeEnvironment({ inputs: 'map', steps: 'map', context: 'map', iteration: 'int' }),
   command: makeEnvironment({ inputs: 'map', input: 'dyn' }),
-  policy: makeEnvironment({ inputs: 'map', steps: 'map', budget: 'map', phases: 'map' }),
+  policy: makeEnvironment({ inputs: 'map', steps: 'map', context: 'map', budget: 'map', phases: 'map' }),
   compare: makeEnvironment({ a: 'dyn', b: 'dyn' }),
 };
 
 export const SCOPE_VARIABLES: Record<ExpressionScope, readonly string[]> = {
-  step: ['inputs', 'steps'],
-  forEachInstance: ['inputs', 'steps', 'item', 'index'],
-  repeatIteration: ['inputs', 'steps', 'iteration'],
+  step: ['inputs', 'steps', 'context'],
+  forEachInstance: ['inputs', 'steps', 'context', 'item', 'index'],
+  repeatIteration: ['inputs', 'steps', 'context', 'iteration'],
   command: ['inputs', 'input'],
-  policy: ['inputs', 'steps', 'budget', 'phases'],
+  policy: ['inputs', 'steps', 'context', 'budget', 'phases'],
   compare: ['a', 'b'],
 };
 
@@ -72,6 +72,8 @@ export interface ExpressionContext {
   /** Inputs declared `type: number`: they enter CEL as double even when whole (`2` is `2.0`). */
   doubleInputs?: ReadonlySet<string>;
   steps?: Record<string, { status: string; output: Json }>;
+  /** The workspace context the run was created with (context-snapshot.ts); empty lists when it recorded none. */
+  context?: Json;
   item?: Json;
   index?: number;
   iteration?: number;
@@ -88,6 +90,8 @@ export interface CompiledExpression {
   readonly stepRefs: readonly string[];
   /** Input names the expression reads as `inputs.<name>` or `inputs["<name>"]`. */
   readonly inputRefs: readonly string[];
+  /** Whether the expression reads the `context` variable: a run of a plan that does, snapshots the workspace context. */
+  readonly readsContext: boolean;
   /** The CEL type the checker infers, e.g. `bool`, `list<int>`, or `dyn` when it depends on data. */
   readonly type: string;
   evaluate(context: ExpressionContext): Json;
@@ -152,6 +156,14 @@ function collectInputRefs(node: unknown, refs: Set<string>): void {
   collectInputRefs(node.args, refs);
 }
 
+/** Whether the AST names the variable `name` anywhere (the checker has already refused it where it is not in scope). */
+function readsVariable(node: unknown, name: string): boolean {
+  if (Array.isArray(node)) return node.some((child) => readsVariable(child, name));
+  if (!isAstNode(node)) return false;
+  if (node.op === 'id') return node.args === name;
+  return readsVariable(node.args, name);
+}
+
 function firstLine(message: string): string {
   return message.split('\n')[0] ?? message;
 }
@@ -193,6 +205,7 @@ export function compileExpression(source: string, scope: ExpressionScope): Compi
     source,
     stepRefs: [...refs],
     inputRefs: [...inputRefs],
+    readsContext: readsVariable(program.ast, 'context'),
     type: String(check.type ?? 'dyn'),
     evaluate(context) {
       const celContext: Record<string, unknown> = {};

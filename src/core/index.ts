@@ -49,6 +49,15 @@ export { DURATION_PATTERN, durationToMs } from './plan/duration.js';
 export { checkPlan, locateAll, parsePlan, readYamlDocument, type PlanSource } from './plan/parse.js';
 export { decodePlanBytes } from './plan/decode.js';
 export { capabilitiesInUse } from './plan/capabilities-in-use.js';
+export { planReadsContext } from './plan/reads-context.js';
+export {
+  CONTEXT_SNAPSHOT_LIMIT,
+  EMPTY_CONTEXT,
+  newest,
+  type ContextSnapshot,
+  type SnapshotDecision,
+  type SnapshotEntry,
+} from './context-snapshot.js';
 export {
   CapabilityKind,
   Plan as PlanSchema,

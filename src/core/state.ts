@@ -20,6 +20,7 @@ import { dependentsIndex, joinRule, type JoinRule } from './plan/graph.js';
 import type { Plan, Step } from './plan/schema.js';
 import type { CapabilityDescriptor } from './registry.js';
 import type { ProviderLimits } from './provider-limits.js';
+import { EMPTY_CONTEXT, type ContextSnapshot } from './context-snapshot.js';
 import { durationToMs } from './plan/duration.js';
 
 /** See `RunState.replan`. */
@@ -173,6 +174,8 @@ export interface RunState {
   plan: Plan;
   planHash: string;
   inputs: JsonObject;
+  /** The workspace context recorded in `run.created`, which `context` in expressions reads; empty lists when it recorded none. */
+  context: ContextSnapshot;
   registry: Record<string, CapabilityDescriptor>;
   /** The provider limits recorded in `run.created` (absent: none, as in runs created before they existed). */
   limits?: ProviderLimits;
@@ -340,6 +343,7 @@ export function createRunState(args: {
   registry: Record<string, CapabilityDescriptor>;
   limits?: ProviderLimits;
   approval?: PlanApproval;
+  context?: ContextSnapshot;
 }): RunState {
   const steps: Record<string, StepState> = {};
   const ready = new Set<string>();
@@ -379,6 +383,7 @@ export function createRunState(args: {
     plan: args.plan,
     planHash: args.planHash,
     inputs: args.inputs,
+    context: args.context ?? EMPTY_CONTEXT,
     registry: args.registry,
     ...(args.limits !== undefined && { limits: args.limits }),
     createdAt: args.at,

@@ -45,7 +45,10 @@ import {
 import { ApiTokens } from './api-tokens.js';
 import { capabilityRegistry, registryLimits, type CapabilityRegistryView } from './capability-registry.js';
 import { ArtifactStore, type RunVerdict } from './artifacts/index.js';
-import { completeObjective, readContext, recordContextEntry, type WorkspaceContext } from './context.js';
+import { completeContextEntry, readContext, recordContextEntry, type WorkspaceContext } from './context.js';
+import { contextForRun, refuseUnknownCompletions } from './context-snapshot.js';
+import { readContextResume, type ContextResume } from './context-resume.js';
+import { readContextMetrics, type ContextMetrics, type ContextMetricsOptions } from './context-metrics.js';
 import type { HandoffReport, HandoffRequest } from './handoff.js';
 import { loadVerifiedRun } from './load-run.js';
 import { verifyWorkspace, type WorkspaceVerdict } from './workspace-anchors.js';
@@ -271,6 +274,8 @@ export class Baton {
         });
       }
     }
+    // After the resume above: a run that completed an objective itself must still resume.
+    await refuseUnknownCompletions(this.store, checked);
     const runId = options.runId ?? newRunId(this.options.now());
     const created = {
       plan: checked,
@@ -280,6 +285,7 @@ export class Baton {
       by: options.by ?? this.options.principal,
       ...registryRecord,
       ...(options.approval !== undefined && { approval: options.approval }),
+      ...(await contextForRun(this.store, checked)),
     };
     const driver = await RunDriver.create(
       runId,
@@ -302,11 +308,19 @@ export class Baton {
     const run = await this.admitted(plan, options);
     refuseUnfit(run);
     const { plan: checked, planHash, inputs, registry, registryRecord } = run;
+    await refuseUnknownCompletions(this.store, checked);
     if (options.runId !== undefined) checkRunId(options.runId);
     const runId = options.runId ?? newRunId(this.options.now());
     const created: BatonEvent = {
       type: 'run.created',
-      data: { plan: checked, planHash, inputs, registry, ...registryRecord },
+      data: {
+        plan: checked,
+        planHash,
+        inputs,
+        registry,
+        ...registryRecord,
+        ...(await contextForRun(this.store, checked)),
+      },
     };
     const events = chainEvents(runId, EMPTY_HEAD, [created], this.timestamp());
     // No conductor lock: the first engine to look for unconducted runs takes it.
@@ -751,14 +765,39 @@ export class Baton {
     return recordContextEntry(this.store, { kind: 'insight', text, runId: options.runId, at: this.timestamp() });
   }
 
-  /** Completes an open objective with its outcome: NotFoundError for an unknown id, ConflictError when it is not open. */
-  completeObjective(id: string, outcome: string): Promise<ContextEntry> {
-    return completeObjective(this.store, { id, outcome, at: this.timestamp() });
+  /** Records a task open in the workspace (`task-1`, ...), optionally linked to one of its runs. */
+  addTask(text: string, options: { runId?: string } = {}): Promise<ContextEntry> {
+    return recordContextEntry(this.store, { kind: 'task', text, runId: options.runId, at: this.timestamp() });
   }
 
-  /** The workspace's objectives, insights and recent runs, as `baton context` shows them. */
+  /** Completes an open objective with its outcome: NotFoundError for an unknown id, ConflictError when it is not open. */
+  completeObjective(id: string, outcome: string): Promise<ContextEntry> {
+    return completeContextEntry(this.store, { id, outcome, at: this.timestamp(), kind: 'objective' });
+  }
+
+  /**
+   * Completes an open objective (`obj-N`) or task (`task-N`) with its outcome: NotFoundError for
+   * an unknown id, ConflictError when it is not open.
+   * @example
+   * await baton.completeContextEntry('task-2', 'merged in #41');
+   */
+  completeContextEntry(id: string, outcome: string): Promise<ContextEntry> {
+    return completeContextEntry(this.store, { id, outcome, at: this.timestamp() });
+  }
+
+  /** The workspace's objectives, tasks, insights and recent runs, as `baton context` shows them. */
   context(): Promise<WorkspaceContext> {
     return readContext(this.store);
+  }
+
+  /** What a new session needs to continue: open objectives and tasks, pending decisions across runs, recent insights. */
+  contextResume(): Promise<ContextResume> {
+    return readContextResume(this.store);
+  }
+
+  /** Runs, steps, agents, cost, tokens and decisions of recent runs, by day (`baton context metrics`). */
+  contextMetrics(options: ContextMetricsOptions = {}): Promise<ContextMetrics> {
+    return readContextMetrics(this.store, options);
   }
 
   private timestamp(): string {

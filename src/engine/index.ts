@@ -9,7 +9,26 @@ export {
   type SubmitResultOptions,
   type WorkOptions,
 } from './baton.js';
-export { checkContextText, ContextEntrySchema, type WorkspaceContext } from './context.js';
+export {
+  checkContextText,
+  ContextDecisionSchema,
+  ContextEntrySchema,
+  RunAgentsSchema,
+  type ContextDecision,
+  type WorkspaceContext,
+} from './context.js';
+export { ContextResumeSchema, type ContextResume } from './context-resume.js';
+export type { RunAgents } from './run-agents.js';
+export {
+  ContextMetricsSchema,
+  DEFAULT_METRICS_RUNS,
+  emptyContextMetrics,
+  MAX_METRICS_RUNS,
+  type ContextMetrics,
+  type ContextMetricsOptions,
+  type RunMetrics,
+} from './context-metrics.js';
+export { hashContext, takeContextSnapshot } from './context-snapshot.js';
 export { displayStatus, RunHandle, summarize, type RunResult } from './run-handle.js';
 export { PARTIAL_INTERVAL_MS } from './partial-throttle.js';
 export type { PartialOutput, PartialOutputListener } from './partial-outputs.js';

@@ -11,6 +11,7 @@ import {
   type RunVerdict,
 } from './artifacts/index.js';
 import { checkWorkspaceAnchors, deletedRun } from './workspace-anchors.js';
+import { hashContext } from './context-snapshot.js';
 import { checkPayloads, PayloadRefsFold } from './verify-payloads.js';
 
 /**
@@ -55,6 +56,8 @@ export async function verifyRun(
   if (!anchors.ok) return { ok: false, events: chain.events, seq: anchors.seq, reason: anchors.reason };
   const payloads = await checkPayloads(store, refs);
   if (payloads) return { ok: false, events: chain.events, seq: payloads.seq, reason: payloads.reason };
+  const context = await checkContextHash(store, runId);
+  if (context) return { ok: false, events: chain.events, seq: 1, reason: context };
   return {
     ...joinVerdicts(
       chain,
@@ -63,4 +66,17 @@ export async function verifyRun(
     ),
     covered: anchors.covered,
   };
+}
+
+/**
+ * The workspace context a run read (`run.created`) against the hash recorded beside it: the
+ * chain covers both, so a difference means a writer recorded a hash of something else.
+ * Returns why they disagree, or undefined.
+ */
+async function checkContextHash(store: LedgerStore, runId: string): Promise<string | undefined> {
+  const [created] = await store.readEvents(runId, 0, 1);
+  if (created?.type !== 'run.created' || created.data.context === undefined) return undefined;
+  const hash = hashContext(created.data.context);
+  if (hash === created.data.contextHash) return undefined;
+  return `run.created records a context snapshot whose sha256 is ${hash}, not the ${String(created.data.contextHash)} recorded with it`;
 }

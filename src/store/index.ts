@@ -29,3 +29,4 @@ export {
 export { SqliteStore, type SqliteStoreOptions } from './sqlite/sqlite-store.js';
 export { likeContaining, RUN_SEARCH_MAX_LENGTH, matchesRunSearch, objectiveOf } from './run-search.js';
 export { loadMigrations, type Migration } from './migrations.js';
+export { changesContext, contextWritesOf, type ContextWrite } from './context-writes.js';

@@ -3,6 +3,7 @@ import {
   decide,
   evolve,
   type BatonEvent,
+  type ContextSnapshot,
   type DecideContext,
   type RunState,
   type TimedEvent,

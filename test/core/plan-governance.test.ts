@@ -120,7 +120,7 @@ describe('plan validation: gates and confirmations', () => {
       });
     expect(policy('budget.spent < 2.0 && phases.one == "ready" && steps.a.output.ok')).toEqual([]);
     expect(policy('item > 1')[0]).toMatch(
-      /^phases\[1\].gate.policy: expression `item > 1` does not type-check: .*Unknown variable: item \(in scope here: inputs, steps, budget, phases\)$/,
+      /^phases\[1\].gate.policy: expression `item > 1` does not type-check: .*Unknown variable: item \(in scope here: inputs, steps, context, budget, phases\)$/,
     );
     expect(policy('1 + 1')).toEqual([
       'phases[1].gate.policy: expression `1 + 1` gives int; a policy must give true or false',

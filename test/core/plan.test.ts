@@ -71,7 +71,7 @@ ${CAPS}steps:
       /steps.a.when: expression `1 \+` does not compile/,
     );
     expect(one(`baton: 1\nname: x\n${CAPS}steps:\n  a: { skill: build, when: "item > 1" }\n`)).toMatch(
-      /Unknown variable: item \(in scope here: inputs, steps\)/,
+      /Unknown variable: item \(in scope here: inputs, steps, context\)/,
     );
   });
 

@@ -31,6 +31,8 @@ const TOOLS = [
   'append_routing_event',
   'approve',
   'cancel_step',
+  'complete_context_entry',
+  'context_resume',
   'defer_step',
   'deny',
   'dry_run',
@@ -39,6 +41,7 @@ const TOOLS = [
   'list_runs',
   'pause',
   'record_insight',
+  'record_task',
   'request_handoff',
   'resume',
   'revert_plan',
@@ -403,6 +406,45 @@ describe('baton mcp over stdio, with the SDK’s own client', () => {
     );
     await expect(client.readResource({ uri: 'baton://runs/nope/routing-log' })).rejects.toThrow(
       'not_found: run "nope" not found',
+    );
+  });
+
+  it('keeps the workspace context: records and completes tasks, and says what a new session should continue', async () => {
+    const home = tempDir();
+    const operator = await connect(home, ['--scope', 'admin']);
+    await ok(operator.client, 'submit_plan', { plan: PLAN, runId: 'r-ctx', waitSeconds: 60 });
+    expect(await ok(operator.client, 'record_task', { text: ' review the build ', runId: 'r-ctx' })).toMatchObject({
+      id: 'task-1',
+      kind: 'task',
+      text: 'review the build',
+      status: 'open',
+      runId: 'r-ctx',
+    });
+    expect(await ok(operator.client, 'record_task', { text: 'write release notes' })).toMatchObject({ id: 'task-2' });
+    expect(await ok(operator.client, 'complete_context_entry', { id: 'task-2', outcome: 'written' })).toMatchObject({
+      id: 'task-2',
+      status: 'complete',
+      outcome: 'written',
+    });
+    expect(await refused(operator.client, 'complete_context_entry', { id: 'task-2', outcome: 'again' })).toMatch(
+      /^conflict: task "task-2" is already complete/,
+    );
+    expect(await refused(operator.client, 'complete_context_entry', { id: 'task-9', outcome: 'x' })).toBe(
+      'not_found: task "task-9" not found',
+    );
+
+    const reader = await connect(home, ['--scope', 'read']);
+    const resume = await ok<{
+      tasks: { id: string }[];
+      pending: { runId: string; id: string }[];
+      running: { runId: string }[];
+    }>(reader.client, 'context_resume', {});
+    expect(resume.tasks.map((t) => t.id)).toEqual(['task-1']);
+    expect(resume.pending.map((d) => [d.runId, d.id])).toEqual([['r-ctx', 'gate:execution']]);
+    expect(resume.running.map((r) => r.runId)).toEqual(['r-ctx']);
+    expect(await refused(reader.client, 'record_task', { text: 'x' })).toMatch(/^forbidden: /);
+    expect(await refused(reader.client, 'complete_context_entry', { id: 'task-1', outcome: 'x' })).toMatch(
+      /^forbidden: /,
     );
   });
 

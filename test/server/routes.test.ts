@@ -790,6 +790,76 @@ const cases: Case[] = [
     },
   },
   {
+    id: 'addTask',
+    ok: async (s) => {
+      const runId = await gatedRun(s);
+      expect(
+        await expectDocumented(
+          s,
+          'addTask',
+          await s.call('POST', '/v1/context/tasks', { token: s.tokens.operate, body: { text: 'ask ops', runId } }),
+          201,
+        ),
+      ).toMatchObject({ id: 'task-1', kind: 'task', status: 'open', runId });
+    },
+    bad: async () => ({ request: ['POST', '/v1/context/tasks', { body: { text: [] } }], path: ['body', 'text'] }),
+  },
+  {
+    id: 'completeTask',
+    ok: async (s) => {
+      await s.baton.addTask('ask ops');
+      expect(
+        await expectDocumented(
+          s,
+          'completeTask',
+          await s.call('POST', '/v1/context/tasks/task-1/complete', {
+            token: s.tokens.operate,
+            body: { outcome: 'asked' },
+          }),
+          200,
+        ),
+      ).toMatchObject({ id: 'task-1', status: 'complete', outcome: 'asked' });
+    },
+    bad: async (s) => {
+      await s.baton.addTask('ask ops');
+      return {
+        request: ['POST', '/v1/context/tasks/task-1/complete', { body: {} }],
+        path: ['body', 'outcome'],
+      };
+    },
+  },
+  {
+    id: 'getContextResume',
+    ok: async (s) => {
+      const runId = await gatedRun(s);
+      await s.baton.addObjective('ship 1.0');
+      const resume = (await expectDocumented(
+        s,
+        'getContextResume',
+        await s.call('GET', '/v1/context/resume', { token: s.tokens.read }),
+        200,
+      )) as { objectives: { id: string }[]; pending: { runId: string }[] };
+      expect(resume.objectives.map((o) => o.id)).toEqual(['obj-1']);
+      expect(resume.pending.map((d) => d.runId)).toEqual([runId]);
+    },
+    bad: async () => ({ request: ['GET', '/v1/context/resume?all=1'], path: ['query', 'all'] }),
+  },
+  {
+    id: 'getContextMetrics',
+    ok: async (s) => {
+      const runId = await gatedRun(s);
+      const metrics = (await expectDocumented(
+        s,
+        'getContextMetrics',
+        await s.call('GET', '/v1/context/metrics?runs=5', { token: s.tokens.read }),
+        200,
+      )) as { window: { runs: number; limit: number }; runs: { runId: string; pending: number }[] };
+      expect(metrics.window).toMatchObject({ runs: 1, limit: 5 });
+      expect(metrics.runs).toMatchObject([{ runId, pending: 1 }]);
+    },
+    bad: async () => ({ request: ['GET', '/v1/context/metrics?runs=0'], path: ['query', 'runs'] }),
+  },
+  {
     id: 'openApi',
     ok: async (s) => {
       const response = await s.call('GET', '/openapi.json', { token: null });

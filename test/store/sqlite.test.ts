@@ -96,6 +96,41 @@ describe('SQLite migrations', () => {
     await store.close();
   });
 
+  it('keeps every context entry, its seq and numbering when the table is rebuilt to allow tasks (migration 011)', async () => {
+    const file = join(tempDir(), 'baton.db');
+    const db = new Database(file);
+    db.exec(
+      'CREATE TABLE baton_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
+    );
+    for (const migration of loadMigrations('sqlite').filter((m) => m.version < 11)) {
+      db.exec(migration.sql);
+      db.prepare('INSERT INTO baton_migrations VALUES (?, ?, ?)').run(migration.version, migration.name, AT);
+    }
+    expect(() =>
+      db
+        .prepare(
+          "INSERT INTO context_entries (id, kind, number, text, status, created_at) VALUES ('task-1', 'task', 1, 't', 'open', ?)",
+        )
+        .run(AT),
+    ).toThrow(/CHECK constraint failed/);
+    const insert = db.prepare(
+      'INSERT INTO context_entries (id, kind, number, text, run_id, status, outcome, created_at, completed_at) VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?)',
+    );
+    insert.run('obj-1', 'objective', 1, 'ship 1.0', 'complete', 'shipped', AT, AT);
+    insert.run('ins-1', 'insight', 1, 'noted', 'recorded', null, AT, null);
+    const rows = db.prepare('SELECT * FROM context_entries ORDER BY seq').all();
+    db.close();
+
+    const store = new SqliteStore(file);
+    const migrated = new Database(file, { readonly: true });
+    expect(migrated.prepare('SELECT * FROM context_entries ORDER BY seq').all()).toEqual(rows);
+    migrated.close();
+    expect((await store.addContextEntry({ kind: 'task', text: 'ask ops', at: AT })).id).toBe('task-1');
+    expect((await store.addContextEntry({ kind: 'objective', text: 'next', at: AT })).id).toBe('obj-2');
+    expect((await store.listContextEntries()).map((e) => e.id)).toEqual(['obj-1', 'ins-1', 'task-1', 'obj-2']);
+    await store.close();
+  });
+
   it('keeps every event, its position and its run order when events move into position order (migration 010)', async () => {
     const file = join(tempDir(), 'baton.db');
     const db = new Database(file);

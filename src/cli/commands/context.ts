@@ -3,33 +3,17 @@ import { checkContextText, type WorkspaceContext } from '../../engine/index.js';
 import type { ContextEntry } from '../../store/index.js';
 import { withBaton, workspaceExists, type GlobalOptions } from '../context.js';
 import { paint, printJson, table } from '../format.js';
-
-type Paint = ReturnType<typeof paint>;
+import { entryLines, section } from './context-lines.js';
+import { registerContextReports } from './context-reports.js';
 
 const ADD_HINT = 'add one with: baton context objective "TEXT"';
 
-/** `ID  TEXT` lines, continuation lines of a multi-line text (and `extra` lines) aligned under the text. */
-function entryLines(entries: readonly ContextEntry[], extra: (entry: ContextEntry) => string[] = () => []): string {
-  const width = Math.max(...entries.map((e) => e.id.length));
-  const indent = ' '.repeat(2 + width + 2);
-  return entries
-    .map((entry) => {
-      const run = entry.runId !== null ? `  (run ${entry.runId})` : '';
-      const lines = [`${entry.text}${run}`, ...extra(entry)].join('\n').split('\n');
-      return `  ${entry.id.padEnd(width)}  ${lines.join(`\n${indent}`)}`;
-    })
-    .join('\n');
-}
-
-function section(s: Paint, heading: string, body: string | undefined, whenNone?: string): string {
-  if (body !== undefined) return `${s('bold', heading)}\n${body}`;
-  return `${s('bold', heading)}: none${whenNone !== undefined ? ` (${whenNone})` : ''}`;
-}
-
-function printContext({ objectives, insights, runs, decisions }: WorkspaceContext): void {
+function printContext({ objectives, tasks, insights, runs, decisions, agents }: WorkspaceContext): void {
   const s = paint(process.stdout);
   const open = objectives.filter((o) => o.status === 'open');
   const complete = objectives.filter((o) => o.status === 'complete');
+  const openTasks = tasks.filter((t) => t.status === 'open');
+  const doneTasks = tasks.filter((t) => t.status === 'complete');
   const outcome = (o: ContextEntry) => [`→ ${o.outcome ?? ''}  (${o.completedAt ?? ''})`];
   const runTable = table([
     ['RUN', 'NAME', 'STATUS', 'UPDATED'],
@@ -43,11 +27,30 @@ function printContext({ objectives, insights, runs, decisions }: WorkspaceContex
       objectives.length === 0 ? ADD_HINT : undefined,
     ),
     section(s, 'completed objectives', complete.length > 0 ? entryLines(complete, outcome) : undefined),
+    ...(tasks.length > 0
+      ? [
+          section(s, 'open tasks', openTasks.length > 0 ? entryLines(openTasks) : undefined),
+          section(s, 'completed tasks', doneTasks.length > 0 ? entryLines(doneTasks, outcome) : undefined),
+        ]
+      : []),
     section(s, 'insights', insights.length > 0 ? entryLines(insights) : undefined),
     section(s, 'decisions', decisions.length > 0 ? decisionTable(decisions) : undefined),
+    ...(agents.length > 0 ? [section(s, 'agents', agentTable(agents))] : []),
     section(s, 'recent runs', runs.length > 0 ? runTable : undefined),
   ];
   process.stdout.write(`${sections.join('\n\n')}\n`);
+}
+
+/** Per run: the agents it spawned (`researcher ×2`) and those that reported on it. */
+function agentTable(agents: WorkspaceContext['agents']): string {
+  const rows = agents.map((a) => [
+    a.runId,
+    Object.entries(a.spawned)
+      .map(([capability, times]) => `${capability} ×${times}`)
+      .join(', ') || '-',
+    a.reporting.join(', ') || '-',
+  ]);
+  return table([['RUN', 'SPAWNED', 'REPORTING'], ...rows]).replace(/^/gm, '  ');
 }
 
 /** Pending first (what waits for a person), then who decided what. */
@@ -80,7 +83,14 @@ export function registerContext(program: Command, globals: () => GlobalOptions):
       const options = { ...globals(), ...local };
       if (!workspaceExists(options)) {
         if (options.json)
-          return printJson({ objectives: [], insights: [], runs: [], decisions: [] } satisfies WorkspaceContext);
+          return printJson({
+            objectives: [],
+            tasks: [],
+            insights: [],
+            runs: [],
+            decisions: [],
+            agents: [],
+          } satisfies WorkspaceContext);
         return void process.stdout.write(`nothing recorded yet (no workspace here); ${ADD_HINT}\n`);
       }
       const found = await withBaton({ ...options, existing: true }, (baton) => baton.context());
@@ -88,10 +98,15 @@ export function registerContext(program: Command, globals: () => GlobalOptions):
       else printContext(found);
     });
 
-  for (const kind of ['objective', 'insight'] as const) {
+  const describe = {
+    objective: 'record an objective the workspace pursues',
+    task: 'record a task to be done (open until completed), optionally for a run',
+    insight: 'record something learned',
+  } as const;
+  for (const kind of ['objective', 'task', 'insight'] as const) {
     context
       .command(kind)
-      .description(kind === 'objective' ? 'record an objective the workspace pursues' : 'record something learned')
+      .description(describe[kind])
       .argument('<text>', `the ${kind}, in words`)
       .option('--run <run>', `the run this ${kind} is about`)
       .option('--json', 'print the recorded entry as JSON')
@@ -103,7 +118,9 @@ export function registerContext(program: Command, globals: () => GlobalOptions):
         const entry = await withBaton({ ...options, existing: options.run !== undefined }, (baton) =>
           kind === 'objective'
             ? baton.addObjective(text, { runId: options.run })
-            : baton.addInsight(text, { runId: options.run }),
+            : kind === 'task'
+              ? baton.addTask(text, { runId: options.run })
+              : baton.addInsight(text, { runId: options.run }),
         );
         if (options.json) printJson(entry);
         else printRecorded('recorded', entry);
@@ -112,14 +129,16 @@ export function registerContext(program: Command, globals: () => GlobalOptions):
 
   context
     .command('complete')
-    .description('complete an open objective with its outcome')
-    .argument('<id>', 'the objective (obj-N)')
+    .description('complete an open objective or task with its outcome')
+    .argument('<id>', 'the objective (obj-N) or task (task-N)')
     .argument('<outcome>', 'how it ended, in words')
     .option('--json', 'print the completed entry as JSON')
     .action(async (id: string, outcome: string, _local: unknown, command: Command) => {
       const options = command.optsWithGlobals<GlobalOptions>();
-      const entry = await withBaton({ ...options, existing: true }, (baton) => baton.completeObjective(id, outcome));
+      const entry = await withBaton({ ...options, existing: true }, (baton) => baton.completeContextEntry(id, outcome));
       if (options.json) printJson(entry);
       else printRecorded('completed', entry);
     });
+
+  registerContextReports(context);
 }

@@ -31,6 +31,7 @@ type GovernanceEvent = Exclude<
       | 'attempt.rejected'
       | 'step.succeeded'
       | 'step.failed'
+      | 'context.recorded'
       | 'step.cancelled'
       | 'run.succeeded'
       | 'run.failed'

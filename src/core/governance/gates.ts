@@ -41,6 +41,7 @@ export function evaluateGate(state: RunState, phase: PhaseState): GateVerdict {
     }
     const value = expression.evaluate({
       inputs: state.inputs,
+      context: state.context as unknown as Json,
       steps,
       budget: budgetView(state),
       phases: Object.fromEntries(state.phases.map((p) => [p.id, phaseReadiness(p)])),

@@ -467,6 +467,31 @@ export const Repeat = z.strictObject({
   max: z.int().min(1).max(10_000),
 });
 
+/** A context entry's id as `baton context` prints it: an objective `obj-N`, a task `task-N`. */
+export const OpenContextId = z
+  .string()
+  .regex(/^(obj|task)-[1-9][0-9]{0,8}$/, 'an open objective or task id like obj-1 or task-2');
+
+/**
+ * What a step records in the workspace context when it succeeds (`baton context`): an insight
+ * (a template, rendered like the step's input, which may read the step's own output), and the
+ * objective or task it completes, with an outcome (a template too; by default it names the run
+ * and step). Written once, in the same transaction as the ledger event that says so.
+ */
+export const Records = z
+  .strictObject({
+    insight: z.string().min(1).max(10_000).optional(),
+    completes: OpenContextId.optional(),
+    outcome: z.string().min(1).max(10_000).optional(),
+  })
+  .refine((records) => records.insight !== undefined || records.completes !== undefined, {
+    message: '`records` needs `insight` (something learned) or `completes` (an objective or task id), or both',
+  })
+  .refine((records) => records.outcome === undefined || records.completes !== undefined, {
+    message: '`outcome` says how what `completes` names ended; add `completes: obj-N` or drop `outcome`',
+    path: ['outcome'],
+  });
+
 export const Step = z
   .strictObject({
     description: Description.optional(),
@@ -498,6 +523,8 @@ export const Step = z
     seal: z.boolean().optional(),
     /** For a step on an `agent`: the only ones of its tools the model is offered (it narrows, never adds). */
     tools: z.array(StepToolName).min(1, 'tools lists at least one TOOL or SERVER/TOOL').optional(),
+    /** Recorded in the workspace context when the step succeeds: an insight, an objective or task completed. */
+    records: Records.optional(),
   })
   .superRefine((step, ctx) => {
     const routed = step.skill !== undefined || step.capability !== undefined;

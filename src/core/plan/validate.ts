@@ -408,6 +408,21 @@ function validateExpressions(plan: Plan): PlanIssue[] {
         message: `template ${quoted(`{{ ${error.source} }}`)} ${error.message}`,
       });
     }
+    for (const field of ['insight', 'outcome'] as const) {
+      const template = step.records?.[field];
+      if (template === undefined) continue;
+      // Rendered once the step succeeded: it may read its own output as well as what ran before it.
+      try {
+        for (const expression of compileTemplates(template, 'step'))
+          checkRefs(expression, ['steps', id, 'records', field], true);
+      } catch (error) {
+        if (!(error instanceof ExpressionError)) throw error;
+        issues.push({
+          path: ['steps', id, 'records', field],
+          message: `template ${quoted(`{{ ${error.source} }}`)} ${error.message}`,
+        });
+      }
+    }
   }
   for (const [id, capability] of Object.entries(plan.capabilities ?? {})) {
     for (const template of kindTemplates(capability)) {

@@ -1,6 +1,14 @@
 import { z } from 'zod';
-import { ContextEntrySchema } from '../../engine/index.js';
-import { RunId } from '../schemas/common.js';
+import {
+  ContextDecisionSchema,
+  ContextEntrySchema,
+  ContextMetricsSchema,
+  ContextResumeSchema,
+  DEFAULT_METRICS_RUNS,
+  MAX_METRICS_RUNS,
+  RunAgentsSchema,
+} from '../../engine/index.js';
+import { limitParam, RunId } from '../schemas/common.js';
 import { RunSummarySchema } from '../schemas/runs.js';
 import { defineRoute, type Route } from '../route.js';
 import type { RouteDeps } from './deps.js';
@@ -9,19 +17,11 @@ const Entry = ContextEntrySchema;
 
 const WorkspaceContextSchema = z.object({
   objectives: z.array(Entry),
+  tasks: z.array(Entry),
   insights: z.array(Entry),
   runs: z.array(RunSummarySchema.omit({ pending: true }).extend({ status: z.string() })),
-  decisions: z.array(
-    z.object({
-      runId: z.string(),
-      id: z.string(),
-      status: z.enum(['pending', 'approved', 'denied']),
-      kind: z.string(),
-      reason: z.string().nullable(),
-      by: z.string().nullable(),
-      comment: z.string().nullable(),
-    }),
-  ),
+  decisions: z.array(ContextDecisionSchema),
+  agents: z.array(RunAgentsSchema),
 });
 
 const EntryBody = z.strictObject({
@@ -29,26 +29,33 @@ const EntryBody = z.strictObject({
   runId: RunId.optional().describe('the run it is about'),
 });
 
-/** What the workspace pursues and has learned, across sessions: `baton context`. */
+const ADD = {
+  objective: { operationId: 'addObjective', summary: 'Record an objective' },
+  task: { operationId: 'addTask', summary: 'Record a task (open until completed)' },
+  insight: { operationId: 'addInsight', summary: 'Record an insight' },
+} as const;
+
+/** What the workspace pursues, has open and has learned, across sessions: `baton context`. */
 export function contextRoutes({ baton }: RouteDeps): Route[] {
-  const add = (kind: 'objective' | 'insight') =>
+  const add = (kind: keyof typeof ADD) =>
     defineRoute({
       method: 'post',
       path: `/v1/context/${kind}s`,
-      operationId: kind === 'objective' ? 'addObjective' : 'addInsight',
+      operationId: ADD[kind].operationId,
       tag: 'context',
-      summary: kind === 'objective' ? 'Record an objective' : 'Record an insight',
+      summary: ADD[kind].summary,
       scope: 'operate',
       body: EntryBody,
       responses: { 201: { description: 'recorded', schema: Entry } },
       handle: async ({ c, body }) => {
         const options = body.runId !== undefined ? { runId: body.runId } : {};
-        return c.json(
+        const entry =
           kind === 'objective'
             ? await baton.addObjective(body.text, options)
-            : await baton.addInsight(body.text, options),
-          201,
-        );
+            : kind === 'task'
+              ? await baton.addTask(body.text, options)
+              : await baton.addInsight(body.text, options);
+        return c.json(entry, 201);
       },
     });
   return [
@@ -59,12 +66,46 @@ export function contextRoutes({ baton }: RouteDeps): Route[] {
       tag: 'context',
       summary: "The workspace's context",
       description:
-        'Objectives and insights, oldest first; the decisions of recent runs, pending ones first; and the recent runs.',
+        'Objectives, tasks and insights, oldest first; the decisions of recent runs, pending ones first; the agents they spawned or heard from; and the recent runs.',
       scope: 'read',
       responses: { 200: { description: 'the context', schema: WorkspaceContextSchema } },
       handle: async ({ c }) => c.json(await baton.context()),
     }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/context/resume',
+      operationId: 'getContextResume',
+      tag: 'context',
+      summary: 'What a new session needs to continue',
+      description:
+        'Open objectives and tasks (oldest first), the decisions waiting for a person in every running run, the running runs, and the newest insights (10): `baton context resume`.',
+      scope: 'read',
+      responses: { 200: { description: 'what to continue', schema: ContextResumeSchema } },
+      handle: async ({ c }) => c.json(await baton.contextResume()),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/context/metrics',
+      operationId: 'getContextMetrics',
+      tag: 'context',
+      summary: 'Runs, steps, agents, cost, tokens and decisions by day',
+      description:
+        'Of the newest runs (created since `since`, when given), each folded from its verified ledger: `baton context metrics`.',
+      scope: 'read',
+      query: z.strictObject({
+        since: z.string().max(64).optional().describe('only runs created since this date or time (2026-12-01)'),
+        runs: limitParam(MAX_METRICS_RUNS, DEFAULT_METRICS_RUNS).describe(
+          `how many of the newest runs to look at (1 to ${MAX_METRICS_RUNS}, default ${DEFAULT_METRICS_RUNS})`,
+        ),
+      }),
+      responses: { 200: { description: 'the metrics', schema: ContextMetricsSchema } },
+      handle: async ({ c, query }) =>
+        c.json(
+          await baton.contextMetrics({ runs: query.runs, ...(query.since !== undefined && { since: query.since }) }),
+        ),
+    }),
     add('objective'),
+    add('task'),
     add('insight'),
     defineRoute({
       method: 'post',
@@ -78,6 +119,19 @@ export function contextRoutes({ baton }: RouteDeps): Route[] {
       body: z.strictObject({ outcome: z.string().describe('how it ended, in words') }),
       responses: { 200: { description: 'completed', schema: Entry } },
       handle: async ({ c, params, body }) => c.json(await baton.completeObjective(params.objective, body.outcome)),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/context/tasks/:task/complete',
+      operationId: 'completeTask',
+      tag: 'context',
+      summary: 'Complete a task',
+      description: 'A task that is complete already, or an insight, is a 409.',
+      scope: 'operate',
+      params: z.strictObject({ task: z.string().min(1).max(100).describe('`task-N`') }),
+      body: z.strictObject({ outcome: z.string().describe('how it ended, in words') }),
+      responses: { 200: { description: 'completed', schema: Entry } },
+      handle: async ({ c, params, body }) => c.json(await baton.completeContextEntry(params.task, body.outcome)),
     }),
   ];
 }

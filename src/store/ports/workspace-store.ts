@@ -2,38 +2,38 @@ import type { ApiToken } from '../../core/index.js';
 
 /**
  * What a workspace remembers across sessions besides its runs (`baton context`): the
- * objectives it is pursuing and the insights learned along the way.
+ * objectives it is pursuing, the tasks open on the way, and the insights learned.
  */
 export interface ContextEntry {
-  /** `obj-1`, `ins-3`: the kind's prefix and a number, unique in the workspace. */
+  /** `obj-1`, `task-2`, `ins-3`: the kind's prefix and a number, unique in the workspace. */
   id: string;
-  kind: 'objective' | 'insight';
+  kind: 'objective' | 'task' | 'insight';
   text: string;
   /** The run it was recorded for, if any. */
   runId: string | null;
-  /** Objectives are `open` until completed; insights are always `recorded`. */
+  /** Objectives and tasks are `open` until completed; insights are always `recorded`. */
   status: 'open' | 'complete' | 'recorded';
   outcome: string | null;
   createdAt: string;
   completedAt: string | null;
 }
 
-/** Each kind's id prefix: the store numbers entries per kind, so ids read `obj-1`, `ins-1`. */
-export const CONTEXT_ID_PREFIX = { objective: 'obj', insight: 'ins' } as const satisfies Record<
+/** Each kind's id prefix: the store numbers entries per kind, so ids read `obj-1`, `task-1`, `ins-1`. */
+export const CONTEXT_ID_PREFIX = { objective: 'obj', task: 'task', insight: 'ins' } as const satisfies Record<
   ContextEntry['kind'],
   string
 >;
 
 /** What the workspace keeps besides its runs: the context of `baton context`, and the HTTP API's tokens. */
 export interface WorkspaceStore {
-  /** Records an objective or insight; the store numbers it (`obj-1`, `ins-1`, ...). */
+  /** Records an objective, task or insight; the store numbers it (`obj-1`, `task-1`, `ins-1`, ...). */
   addContextEntry(entry: {
     kind: ContextEntry['kind'];
     text: string;
     runId?: string;
     at: string;
   }): Promise<ContextEntry>;
-  /** Marks an open objective complete with its outcome; undefined when there is no such objective, ConflictError when it is not open. */
+  /** Marks an open objective or task complete with its outcome; undefined when there is no such entry, ConflictError when it is not open (or an insight). */
   completeContextEntry(args: { id: string; outcome: string; at: string }): Promise<ContextEntry | undefined>;
   /** Entries oldest first, optionally of one kind. */
   listContextEntries(query?: { kind?: ContextEntry['kind'] }): Promise<ContextEntry[]>;

@@ -40,6 +40,7 @@ import {
   type PlanningEntry,
   type WorkspaceEntry,
 } from '../../ledger/index.js';
+import { changesContext, contextWritesOf, type ContextWrite } from '../context-writes.js';
 import { prepared } from './prepared.js';
 import { withTransaction } from './transaction.js';
 import { PostgresProviderLeases } from './provider-leases.js';
@@ -246,7 +247,7 @@ export class PostgresStore implements Store {
     at: string;
   }): Promise<ContextEntry> {
     const { kind, text, at } = entry;
-    const status = kind === 'objective' ? 'open' : 'recorded';
+    const status = kind === 'insight' ? 'recorded' : 'open';
     return withTransaction(this.pool, async (client) => {
       await client.query(sql.LOCK_CONTEXT_ENTRIES);
       const { rows } = await client.query<Row>(
@@ -263,9 +264,10 @@ export class PostgresStore implements Store {
     const [row] = await this.rows(sql.SELECT_CONTEXT_ENTRY, [args.id]);
     if (!row) return undefined;
     const entry = toContextEntry(row);
-    if (entry.kind === 'insight') throw new ConflictError(`"${entry.id}" is an insight; only objectives are completed`);
+    if (entry.kind === 'insight')
+      throw new ConflictError(`"${entry.id}" is an insight; only objectives and tasks are completed`);
     throw new ConflictError(
-      `objective "${entry.id}" is already complete (since ${entry.completedAt}: ${entry.outcome})`,
+      `${entry.kind} "${entry.id}" is already complete (since ${entry.completedAt}: ${entry.outcome})`,
     );
   }
 
@@ -396,7 +398,8 @@ function isRunningRound(batch: AppendBatch): boolean {
     batch.status === 'running' &&
     !batch.create &&
     !batch.abandon?.length &&
-    !needsWorkspaceEntries(batch.events)
+    !needsWorkspaceEntries(batch.events) &&
+    !changesContext(batch.events)
   );
 }
 
@@ -527,6 +530,26 @@ async function appendNow(client: PoolClient, batch: AppendBatch): Promise<void> 
   if (batch.status !== 'running') await client.query(prepared(sql.PURGE_WORK, [runId]));
   // Last, so that the table lock is always taken after the run's row (see LOCK_WORKSPACE_LEDGER).
   if (needsWorkspaceEntries(events)) await appendWorkspaceEntries(client, events);
+  if (changesContext(events)) await writeContext(client, contextWritesOf(events));
+}
+
+/** The workspace context changes a batch implies, in the append's transaction (see context-writes.ts). */
+async function writeContext(client: PoolClient, writes: readonly ContextWrite[]): Promise<void> {
+  await client.query(sql.LOCK_CONTEXT_ENTRIES);
+  for (const write of writes) {
+    if (write.kind === 'insight')
+      await client.query(
+        prepared(sql.INSERT_CONTEXT_ENTRY, [
+          CONTEXT_ID_PREFIX.insight,
+          'insight',
+          write.text,
+          write.runId,
+          'recorded',
+          write.at,
+        ]),
+      );
+    else await client.query(prepared(sql.COMPLETE_OBJECTIVE, [write.id, write.outcome, write.at]));
+  }
 }
 
 /** Chains the entries a batch implies onto the workspace ledger, under its lock, in the append's transaction. */

@@ -232,7 +232,7 @@ export const INSERT_CONTEXT_ENTRY = `
 
 export const COMPLETE_OBJECTIVE = `
   UPDATE context_entries SET status = 'complete', outcome = $2, completed_at = $3
-  WHERE id = $1 AND kind = 'objective' AND status = 'open'
+  WHERE id = $1 AND kind IN ('objective', 'task') AND status = 'open'
   RETURNING *`;
 
 export const SELECT_CONTEXT_ENTRY = `SELECT * FROM context_entries WHERE id = $1`;

@@ -140,7 +140,7 @@ export const INSERT_CONTEXT_ENTRY = `
 
 export const COMPLETE_OBJECTIVE = `
   UPDATE context_entries SET status = 'complete', outcome = @outcome, completed_at = @at
-  WHERE id = @id AND kind = 'objective' AND status = 'open'
+  WHERE id = @id AND kind IN ('objective', 'task') AND status = 'open'
   RETURNING *`;
 
 export const SELECT_CONTEXT_ENTRY = `SELECT * FROM context_entries WHERE id = ?`;

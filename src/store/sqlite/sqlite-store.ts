@@ -21,6 +21,7 @@ import {
   type PlanningEntry,
   type WorkspaceEntry,
 } from '../../ledger/index.js';
+import { contextWritesOf } from '../context-writes.js';
 import { toApiToken, toContextEntry, toEvent, toRun, toWork, toWorkspaceEntry, type Row } from '../rows.js';
 import {
   CONTEXT_ID_PREFIX,
@@ -222,6 +223,18 @@ export class SqliteStore implements Store {
         );
       }
     }
+    for (const write of contextWritesOf(events)) {
+      if (write.kind === 'insight')
+        s.insertContextEntry.get({
+          prefix: CONTEXT_ID_PREFIX.insight,
+          kind: 'insight',
+          text: write.text,
+          runId: write.runId,
+          status: 'recorded',
+          at: write.at,
+        });
+      else s.completeObjective.get({ id: write.id, outcome: write.outcome, at: write.at });
+    }
     for (const item of batch.enqueue ?? []) {
       s.insertWork.run(
         runId,
@@ -410,7 +423,7 @@ export class SqliteStore implements Store {
     at: string;
   }): Promise<ContextEntry> {
     const { kind, text, at } = entry;
-    const status = kind === 'objective' ? 'open' : 'recorded';
+    const status = kind === 'insight' ? 'recorded' : 'open';
     const row = this.statements.insertContextEntry.get({
       prefix: CONTEXT_ID_PREFIX[kind],
       kind,
@@ -429,9 +442,10 @@ export class SqliteStore implements Store {
     const row = this.statements.selectContextEntry.get(args.id) as Row | undefined;
     if (!row) return undefined;
     const entry = toContextEntry(row);
-    if (entry.kind === 'insight') throw new ConflictError(`"${entry.id}" is an insight; only objectives are completed`);
+    if (entry.kind === 'insight')
+      throw new ConflictError(`"${entry.id}" is an insight; only objectives and tasks are completed`);
     throw new ConflictError(
-      `objective "${entry.id}" is already complete (since ${entry.completedAt}: ${entry.outcome})`,
+      `${entry.kind} "${entry.id}" is already complete (since ${entry.completedAt}: ${entry.outcome})`,
     );
   }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ConflictError } from '../../../src/core/index.js';
+import { ConflictError, type BatonEvent } from '../../../src/core/index.js';
 import type { ContextEntry, LedgerStore, WorkspaceStore } from '../../../src/store/index.js';
-import { type Closable, AT, createRun, token } from './fixtures.js';
+import { type Closable, AT, appendTo, createRun, token } from './fixtures.js';
 
 /**
  * The WorkspaceStore port's contract: context entries numbered per kind and completed once, API tokens kept by
@@ -99,6 +99,65 @@ export function describeWorkspaceStore(
       expect(await store.listContextEntries()).toEqual([
         completed,
         expect.objectContaining({ id: 'ins-1', status: 'recorded', outcome: null, completedAt: null }),
+      ]);
+      await store.close();
+    });
+
+    it('keeps tasks open until completed, numbered apart from objectives, and linked to a run', async () => {
+      const store = await makeStore();
+      await createRun(store, 'r1');
+      await store.addContextEntry({ kind: 'objective', text: 'ship 1.0', at: AT });
+      const task = await store.addContextEntry({ kind: 'task', text: 'ask ops', runId: 'r1', at: AT });
+      expect(task).toEqual({
+        id: 'task-1',
+        kind: 'task',
+        text: 'ask ops',
+        runId: 'r1',
+        status: 'open',
+        outcome: null,
+        createdAt: AT,
+        completedAt: null,
+      });
+      expect(await store.completeContextEntry({ id: 'task-1', outcome: 'asked', at: AT })).toMatchObject({
+        status: 'complete',
+        outcome: 'asked',
+      });
+      await expect(store.completeContextEntry({ id: 'task-1', outcome: 'again', at: AT })).rejects.toThrow(
+        /^task "task-1" is already complete/,
+      );
+      expect((await store.listContextEntries({ kind: 'task' })).map((e) => [e.id, e.status])).toEqual([
+        ['task-1', 'complete'],
+      ]);
+      await store.close();
+    });
+
+    it("writes a run's context.recorded events to the context in the append that holds them, and only then", async () => {
+      const store = await makeStore();
+      await store.addContextEntry({ kind: 'objective', text: 'ship 1.0', at: AT });
+      await store.addContextEntry({ kind: 'objective', text: 'done already', at: AT });
+      await store.completeContextEntry({ id: 'obj-2', outcome: 'earlier', at: AT });
+      const head = await createRun(store, 'r1');
+      const recorded = (data: Extract<BatonEvent, { type: 'context.recorded' }>['data']): BatonEvent => ({
+        type: 'context.recorded',
+        data,
+      });
+      await appendTo(store, 'r1', head, [
+        recorded({ step: 'a', insight: 'the cache halves build time', completes: { id: 'obj-1', outcome: 'shipped' } }),
+        // Complete already: nothing changes, and the append still goes in.
+        recorded({ step: 'b', completes: { id: 'obj-2', outcome: 'again' } }),
+        recorded({ step: 'c', error: 'records: no such key' }),
+      ]);
+      expect((await store.listContextEntries()).map((e) => [e.id, e.status, e.text, e.runId, e.outcome])).toEqual([
+        ['obj-1', 'complete', 'ship 1.0', null, 'shipped'],
+        ['obj-2', 'complete', 'done already', null, 'earlier'],
+        ['ins-1', 'recorded', 'the cache halves build time', 'r1', null],
+      ]);
+      // An append that fails (a stale head) writes none of its context changes.
+      await expect(
+        appendTo(store, 'r1', head, [recorded({ step: 'd', insight: 'never recorded' })]),
+      ).rejects.toBeInstanceOf(ConflictError);
+      expect((await store.listContextEntries({ kind: 'insight' })).map((e) => e.text)).toEqual([
+        'the cache halves build time',
       ]);
       await store.close();
     });
