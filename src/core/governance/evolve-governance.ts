@@ -3,6 +3,7 @@ import type { BatonEvent, EscalationRetry } from '../events.js';
 import { stepOf, type RunState } from '../state.js';
 import { escalationRetryOf } from './escalation-retry.js';
 import { evolveAgents } from './evolve-agents.js';
+import { prerequisiteKey } from './gate-requirements.js';
 import { revise } from './revise.js';
 
 type GovernanceEvent = Exclude<
@@ -88,7 +89,18 @@ export function evolveGovernance(state: RunState, event: GovernanceEvent): RunSt
         return state;
       }
       const { evidence } = event.data;
-      state.approvals.set(pending.id, { by, comment, ...(evidence !== undefined && { evidence }) });
+      const approval = { by, comment, ...(evidence !== undefined && { evidence }) };
+      if (event.data.verdict === 'overridden') {
+        state.overrides.set(pending.id, approval);
+        return state;
+      }
+      state.approvals.set(pending.id, approval);
+      if (pending.kind === 'gate') {
+        // Distinct people: a second approval by the same principal counts once (the operator refuses it).
+        const approvers = state.gateApprovals.get(pending.id) ?? [];
+        if (!approvers.some((earlier) => earlier.by === by))
+          state.gateApprovals.set(pending.id, [...approvers, approval]);
+      }
       if (pending.kind === 'escalation' && pending.step !== null)
         retryEscalated(state, pending.step, pending.retry ?? { instances: [] });
       else if (pending.step !== null) release(state, pending.step);
@@ -145,6 +157,9 @@ export function evolveGovernance(state: RunState, event: GovernanceEvent): RunSt
       state.pending.delete(decisionId(DecisionKind.gate, event.data.phase));
       return state;
     }
+    case 'prerequisite.checked':
+      state.prerequisites.set(prerequisiteKey(event.data.phase, event.data), event.data);
+      return state;
     case 'phase.transition_denied':
       state.transitionDenied = event.data.reason;
       return state;

@@ -26,7 +26,7 @@ export interface PipelinePhase {
   /** `opened` once the conductor opened it; `current` for the latest opened. */
   opened: boolean;
   current: boolean;
-  gate: 'none' | 'approval' | 'evidence' | 'policy';
+  gate: 'none' | 'approval' | 'evidence' | 'policy' | 'all';
   steps: number;
   done: number;
   failed: number;
@@ -187,7 +187,9 @@ export function pipelineState(events: Iterable<LedgerEvent>): PipelineState {
             ? 'approval'
             : 'evidence' in phase.gate
               ? 'evidence'
-              : 'policy',
+              : 'all' in phase.gate
+                ? 'all'
+                : 'policy',
       steps: phase.steps.length,
       done: phase.terminal,
       failed: phase.failed,
