@@ -145,7 +145,7 @@ export {
   type StatusReportInput,
 } from './governance/agents.js';
 export { takesUpHandoff } from './governance/evolve-agents.js';
-export { transitionView } from './governance/gates.js';
+export { evaluateGate, transitionView } from './governance/gates.js';
 export {
   approvalsRequired,
   gateOverrideRule,
@@ -155,7 +155,7 @@ export {
   type GateOverrideRule,
 } from './governance/gate-requirements.js';
 export { gateApprovalsOf, gateOverrideOf, prerequisitesDue, type DuePrerequisite } from './governance/gate-state.js';
-export type { GateVerdict } from './governance/phases.js';
+export { phasesOf, type GateVerdict, type PhaseState } from './governance/phases.js';
 export { PreflightReportSchema, RiskViewSchema } from './governance/preflight-schema.js';
 export { DecisionEvidenceSchema } from './governance/decision-evidence-schema.js';
 export {

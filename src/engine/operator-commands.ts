@@ -98,6 +98,11 @@ export class OperatorCommands {
     );
   }
 
+  /** Overrides a pending gate (by phase id) where its plan names the principal in `override.approval_by`; `reason` is required. */
+  override(runId: string, target: string, reason: string, options: OperatorOptions = {}): Promise<BatonEvent> {
+    return this.command(runId, (state) => operator.override(state, target, this.principal(options), reason));
+  }
+
   deny(runId: string, target: string, options: OperatorOptions = {}): Promise<BatonEvent> {
     return this.command(runId, (state) =>
       operator.deny(state, target, this.principal(options), options.comment ?? null),

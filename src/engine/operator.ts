@@ -16,6 +16,7 @@ import {
   type RunState,
 } from '../core/index.js';
 import { decisionEvidence } from '../ledger/index.js';
+import { overrideGate, refuseGateApproval } from './gate-answers.js';
 
 /**
  * Operator commands as events. Each function checks the command against the run's state and
@@ -82,9 +83,17 @@ export function findPending(
 export function approve(state: RunState, target: string, by: Principal, comment: string | null): BatonEvent {
   ensureRunning(state, 'approve');
   const pending = findPending(state, target, ['gate', 'confirm', 'escalation']);
+  refuseGateApproval(state, pending, by);
   // What the approver was shown, bound to the approval: `verify` later holds its sealed artifacts to these hashes.
   const evidence = decisionEvidence(state, pending);
   return { type: 'decision.made', data: { id: pending.id, verdict: 'approved', by, comment, evidence } };
+}
+
+/** Overrides a pending gate where its plan allows it (`override: { approval_by }`), with a required reason. */
+export function override(state: RunState, target: string, by: Principal, reason: string): BatonEvent {
+  ensureRunning(state, 'override');
+  const pending = findPending(state, target, ['gate']);
+  return overrideGate(state, pending, by, reason);
 }
 
 export function deny(state: RunState, target: string, by: Principal, comment: string | null): BatonEvent {

@@ -1,4 +1,3 @@
-import { DecisionKind, decisionId } from '../decision-id.js';
 import { BatonError, ConflictError, ErrorCode, NotFoundError } from '../errors.js';
 import type { AgentStatus, ArtifactRef, EventOf, Principal } from '../events.js';
 import { isTerminal, type RunState, type StepState } from '../state.js';
