@@ -64,6 +64,10 @@ export function refuseGateApproval(state: RunState, pending: PendingDecision, by
 
 function overrideRefusal(state: RunState, phase: PhaseState, approvalBy: readonly string[] | null): BatonError {
   const verdict = evaluateGate(state, phase);
+  if (verdict.status === 'open')
+    return new ConflictError(
+      `the gate of "${phase.id}" holds already (${verdict.reason}): the engine conducting the run opens it; if none is, baton resume ${state.runId} does`,
+    );
   const closed = `the gate of "${phase.id}" has its approvals (${approvers(state, phase)}) and is closed: ${verdict.reason}`;
   return approvalBy === null
     ? new BatonError(ErrorCode.forbidden, `${closed}; its override is never, so no approval can open it`)

@@ -55,12 +55,13 @@ describe('composed gates: N distinct approvers', () => {
     expect(run.pending()).toEqual(['gate:ship']);
 
     const first = approveAs(run, 'alice', 'read it');
-    // Not open: the decision is asked again, saying who approved so far.
+    // Not open: the refusal is recorded again, saying who approved so far; the decision stays pending for the next person.
     expect(run.all('phase.opened', first)).toEqual([]);
-    expect(run.all('decision.requested', first)).toMatchObject([
-      { id: 'gate:ship', reason: 'the gate of "ship" is waiting for approval: 1 of 2 approvals (alice)' },
+    expect(run.all('phase.transition_denied', first)).toEqual([
+      { from: 'build', to: 'ship', reason: 'the gate of "ship" is waiting for approval: 1 of 2 approvals (alice)' },
     ]);
-    expect(approveAs(run, 'alice', 'again')).toMatchObject([{ type: 'decision.requested' }]);
+    expect(run.pending()).toEqual(['gate:ship']);
+    expect(approveAs(run, 'alice', 'again')).toEqual([]);
     expect(run.state.gateApprovals.get('gate:ship')?.map((approval) => approval.by)).toEqual(['alice']);
 
     const second = approveAs(run, 'bob');

@@ -41,6 +41,12 @@ type GovernanceEvent = Exclude<
 > & { at: string };
 
 /** Where a held step goes back to once what it waited for came: ready to be decided on again. */
+/** Whether the phase's gate is a composed one (`gate: { all: [...] }`). */
+function isComposedGate(state: RunState, phase: string | null): boolean {
+  const gate = state.phases.find((candidate) => candidate.id === phase)?.gate;
+  return gate !== null && gate !== undefined && 'all' in gate;
+}
+
 function release(state: RunState, stepId: string): void {
   const step = stepOf(state, stepId);
   if (step.status === 'awaiting' || step.status === 'escalated') {
@@ -78,7 +84,10 @@ export function evolveGovernance(state: RunState, event: GovernanceEvent): RunSt
     case 'decision.made': {
       const pending = state.pending.get(event.data.id);
       if (!pending) return state;
-      state.pending.delete(pending.id);
+      // A composed gate's decision stays pending until the gate opens (phase.opened) or is denied:
+      // approvals are counted towards it one person at a time, with no conductor needed in between.
+      const composed = pending.kind === 'gate' && isComposedGate(state, pending.phase);
+      if (!composed || event.data.verdict === 'denied') state.pending.delete(pending.id);
       const { by, comment } = event.data;
       if (event.data.verdict === 'denied') {
         state.denials.push({ id: pending.id, by, comment });
