@@ -93,7 +93,9 @@ export function approve(state: RunState, target: string, by: Principal, comment:
 export function override(state: RunState, target: string, by: Principal, reason: string): BatonEvent {
   ensureRunning(state, 'override');
   const pending = findPending(state, target, ['gate']);
-  return overrideGate(state, pending, by, reason);
+  const event = overrideGate(state, pending, by, reason);
+  // What the overrider was shown, bound as an approval's is: `verify` holds its sealed artifacts to these hashes.
+  return { ...event, data: { ...event.data, evidence: decisionEvidence(state, pending) } };
 }
 
 export function deny(state: RunState, target: string, by: Principal, comment: string | null): BatonEvent {
