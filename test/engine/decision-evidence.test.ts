@@ -203,6 +203,15 @@ describe('evidence-bound decisions', () => {
     await expect(server.baton.approve(handle.runId, 'ship', { by: 'alice' })).rejects.toThrow(
       'approving does not override it: `baton override',
     );
+    // The HTTP API refuses it in the same place, with the same words.
+    const http = await server.call('POST', `/v1/runs/${handle.runId}/approvals`, {
+      token: server.tokens.approve,
+      body: { target: 'ship' },
+    });
+    expect(http.status).toBe(403);
+    expect(((await http.json()) as { error: { message: string } }).error.message).toContain(
+      'approving does not override it',
+    );
     await expect(server.baton.override(handle.runId, 'ship', 'checked by hand', { by: 'mallory' })).rejects.toThrow(
       'mallory may not override the gate of "ship": only alice may (its override.approval_by)',
     );
