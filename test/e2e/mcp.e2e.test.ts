@@ -37,6 +37,7 @@ const TOOLS = [
   'get_run_state',
   'list_pending_decisions',
   'list_runs',
+  'override_gate',
   'pause',
   'record_insight',
   'request_handoff',

@@ -215,6 +215,15 @@ describe('evidence-bound decisions', () => {
     await expect(server.baton.override(handle.runId, 'ship', 'checked by hand', { by: 'mallory' })).rejects.toThrow(
       'mallory may not override the gate of "ship": only alice may (its override.approval_by)',
     );
+    // Over HTTP the principal is the token's: `token:approve` is not named, so it is refused the same way.
+    const viaHttp = await server.call('POST', `/v1/runs/${handle.runId}/overrides`, {
+      token: server.tokens.approve,
+      body: { target: 'ship', reason: 'checked by hand' },
+    });
+    expect(viaHttp.status).toBe(403);
+    expect(((await viaHttp.json()) as { error: { message: string } }).error.message).toBe(
+      'token:approve may not override the gate of "ship": only alice may (its override.approval_by)',
+    );
     const event = await server.baton.override(handle.runId, 'ship', 'override', { by: 'alice' });
     expect(event.type === 'decision.made' && event.data.verdict).toBe('overridden');
     expect(event.type === 'decision.made' && event.data.evidence).toEqual({

@@ -83,7 +83,8 @@ export function evolveGovernance(state: RunState, event: GovernanceEvent): RunSt
     }
     case 'decision.made': {
       const pending = state.pending.get(event.data.id);
-      if (!pending) return state;
+      // Only a gate can be overridden (the operator offers nothing else); anything else is no answer.
+      if (!pending || (event.data.verdict === 'overridden' && pending.kind !== 'gate')) return state;
       // A composed gate's decision stays pending until the gate opens (phase.opened) or is denied:
       // approvals are counted towards it one person at a time, with no conductor needed in between.
       const composed = pending.kind === 'gate' && isComposedGate(state, pending.phase);
