@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { prerequisitesDue, type BatonEvent, type PrerequisiteCheck } from '../../src/core/index.js';
+import {
+  prerequisitesDue,
+  riskRegister,
+  type BatonEvent,
+  type Plan,
+  type PrerequisiteCheck,
+} from '../../src/core/index.js';
 import { dispatched } from './given.js';
 import { governed, type Governed } from './governed.js';
 
@@ -189,5 +195,25 @@ describe('cross-run prerequisites', () => {
     expect(run.all('phase.opened', opened)).toHaveLength(1);
     expect(dispatched(opened)).toEqual(['review/a1']);
     run.expectFixpoint();
+  });
+});
+
+describe('composed gates in the risk register', () => {
+  it('a composed gate that asks for approvals is an approval control; one that does not is not', () => {
+    const plan = (gate: Record<string, unknown>) =>
+      ({
+        baton: 1,
+        name: 'risky',
+        phases: ['build', { id: 'ship', gate }],
+        steps: { a: { skill: 'work', phase: 'build' } },
+        risks: { bad: { description: 'a bad release', controls: [{ approval: 'ship' }] } },
+      }) as unknown as Plan;
+    const [approved] = riskRegister(plan({ all: [{ approval: { count: 2 } }, { evidence: { checks: ['a'] } }] }));
+    expect(approved?.controls[0]).toMatchObject({
+      present: true,
+      detail: 'phase "ship" is gated by approval by 2 distinct people and evidence: a succeeded (override: never)',
+    });
+    const [unapproved] = riskRegister(plan({ all: [{ evidence: { checks: ['a'] } }] }));
+    expect(unapproved?.controls[0]).toMatchObject({ present: false });
   });
 });
