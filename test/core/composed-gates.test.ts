@@ -101,21 +101,29 @@ describe('composed gates: N distinct approvers', () => {
 });
 
 describe('override: never and explicit overrides', () => {
-  it('an evidence gate can no longer be opened by approving it (a deliberate tightening)', () => {
+  it('an approval of a closed evidence gate that an older ledger recorded still replays as it did', () => {
+    // The operator refuses such an approval now (test/engine/gate-answers.test.ts); one recorded before is honoured.
     const run = phased({ evidence: { checks: ['review'] } }, undefined);
-    // `review` fails: the phase is `failed`, which an approval may pass, but the evidence it lacks it may not.
     const failed = run.fail('review/a1', 'tests failed', false);
     expect(run.all('phase.transition_denied', failed)[0]?.reason).toBe('phase "build" failed: every step in it failed');
     const approved = run.approve('gate:ship', 'ship it anyway');
-    expect(run.all('phase.opened', approved)).toEqual([]);
-    expect(run.all('phase.transition_denied', approved)).toEqual([
+    expect(run.all('phase.opened', approved)).toEqual([
       {
+        phase: 'ship',
         from: 'build',
-        to: 'ship',
-        reason:
-          'the gate of "ship" is closed: check step "review" has not succeeded (failed) (it cannot be overridden)',
+        reason: '"build" is failed and the gate of "ship" is closed (overridden by cli:alice: ship it anyway)',
       },
     ]);
+    run.expectFixpoint();
+  });
+
+  it('a composed gate with override: never passes a failed phase only when it holds, never on an approval', () => {
+    const run = phased({ all: [{ approval: true }, { evidence: { checks: ['review'] } }], override: 'never' });
+    run.fail('review/a1', 'tests failed', false);
+    // Counted as an approval, not an override: nothing opens, and nothing new is refused (the reason is the same).
+    expect(approveAs(run, 'alice', 'ship it anyway')).toEqual([]);
+    expect(run.state.openPhase).toBe(0);
+    expect(run.pending()).toEqual(['gate:ship']);
     run.expectFixpoint();
   });
 

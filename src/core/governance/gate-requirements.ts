@@ -19,8 +19,9 @@ export function gateRequirements(gate: Gate): GateRequirement[] {
  * The override rule of a phase's gate. No gate, `{approval: true}` and `{policy}` are let
  * through by approving the pending decision (as they always were: the approval is the
  * override, and it also passes a partial phase before); `{evidence}` never (a deliberate
- * tightening: evidence is only as strong as what cannot bypass it); a composed gate by its
- * `override`, `never` unless it names who may.
+ * tightening: evidence is only as strong as what cannot bypass it; the operator refuses such an
+ * approval, and the conductor still honours one an older ledger recorded, so it replays); a
+ * composed gate by its `override`, `never` unless it names who may (enforced by both).
  */
 export function gateOverrideRule(gate: Gate | null): GateOverrideRule {
   if (gate === null || 'approval' in gate || 'policy' in gate) return { kind: 'approve' };

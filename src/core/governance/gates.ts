@@ -18,7 +18,9 @@ export function evaluateGate(state: RunState, phase: PhaseState): GateVerdict {
   const gate = phase.gate;
   if (gate === null) return { status: 'open', reason: `"${phase.id}" has no gate` };
   // Only said when false, so that verdicts of gates that can be overridden read as they always did.
-  const overridable = gateOverrideRule(gate).kind === 'never' ? { overridable: false as const } : {};
+  // An old-form evidence gate is `never` for the operator, who refuses a new approval of it while it
+  // is closed; an approval recorded before that rule still lets it through, so old ledgers replay.
+  const overridable = 'all' in gate && gateOverrideRule(gate).kind === 'never' ? { overridable: false as const } : {};
   if ('approval' in gate) {
     const approval = state.approvals.get(decisionId(DecisionKind.gate, phase.id));
     return approval
