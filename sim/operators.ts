@@ -56,7 +56,10 @@ export function chooseAct(
         if (target.kind === 'escalation' && roll < 0.15)
           return attempt('submit', () => operator.submitResult(state, target.id, { by: 'a person' }, BY, now));
         if (roll < 0.27) return attempt('deny', () => operator.deny(state, target.id, BY, 'simulated no'));
-        return attempt('approve', () => operator.approve(state, target.id, BY, null));
+        return attempt('approve', () => {
+          const approval = operator.approve(state, target.id, BY, null);
+          return [approval, ...operator.adoptedRevision(state, approval)];
+        });
       }
     }
   }

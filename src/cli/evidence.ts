@@ -33,17 +33,19 @@ export interface GateApproval {
   id: string;
   by: string;
   comment: string | null;
+  verdict: 'approved' | 'overridden';
   evidence: DecisionEvidence;
 }
 
-/** The approvals of gates that recorded evidence, in ledger order. */
+/** The approvals and overrides of gates that recorded evidence, in ledger order. */
 export function gateApprovals(events: Iterable<LedgerEvent>): GateApproval[] {
   const approvals: GateApproval[] = [];
   for (const event of events) {
-    if (event.type !== 'decision.made' || event.data.verdict !== 'approved') continue;
-    const { id, by, comment, evidence } = event.data;
+    if (event.type !== 'decision.made') continue;
+    const { id, verdict, by, comment, evidence } = event.data;
+    if (verdict !== 'approved' && verdict !== 'overridden') continue;
     if (evidence !== undefined && parseDecisionId(id)?.kind === 'gate')
-      approvals.push({ seq: event.seq, id, by, comment, evidence });
+      approvals.push({ seq: event.seq, id, by, comment, verdict, evidence });
   }
   return approvals;
 }

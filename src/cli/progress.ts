@@ -232,7 +232,8 @@ export class ProgressReporter {
       }
       case 'decision.made': {
         const { id, verdict, by, comment } = event.data;
-        const mark = verdict === 'denied' ? s('red', '✗') : s('green', '✓');
+        const mark =
+          verdict === 'denied' ? s('red', '✗') : verdict === 'overridden' ? s('yellow', '!') : s('green', '✓');
         this.line(mark, parseDecisionId(id)?.target ?? id, `${id} ${verdict} by ${by}${comment ? `: ${comment}` : ''}`);
         break;
       }

@@ -117,6 +117,24 @@ export interface DecisionEvidence {
   votes?: EvidenceVote[];
 }
 
+/** One check of a gate's prerequisite (`requires: { run, artifact, sealed: true }`), as recorded. */
+export interface PrerequisiteCheck {
+  /** The phase whose gate requires it. */
+  phase: string;
+  /** The run as the plan names it: an id, or `NAME@latest`. */
+  run: string;
+  artifact: string;
+  /** `preflight`: when the run was submitted; `gate`: when the phase before the gate was complete. */
+  stage: 'preflight' | 'gate';
+  ok: boolean;
+  /** What was found, or why it fails (closed: a missing run, a chain that does not verify, an unsealed artifact). */
+  reason: string;
+  /** The run it resolved to, its head when checked, and the artifact's sealed hash; null where not found. */
+  runId: string | null;
+  headHash: string | null;
+  sha256: string | null;
+}
+
 /** What waits for a person or the outside world. */
 export type PendingKind = DecisionKind;
 
@@ -235,10 +253,14 @@ export interface EventPayloads {
    */
   'attempt.held': { attemptId: string } & AttemptHold;
   'attempt.abandoned': { attemptId: string; reason: string };
-  /** A person's answer to a pending decision: approve (pass the gate, confirm, retry the escalated step), deny, or supply the step's output. */
+  /**
+   * A person's answer to a pending decision: approve (pass the gate, confirm, retry the escalated
+   * step), deny, supply the step's output, or override a closed gate where its plan allows it
+   * (`overridden`, a distinct act: its `comment` is the required reason).
+   */
   'decision.made': {
     id: string;
-    verdict: 'approved' | 'denied' | 'submitted';
+    verdict: 'approved' | 'denied' | 'submitted' | 'overridden';
     by: Principal;
     comment: string | null;
     output?: Json;
@@ -246,6 +268,12 @@ export interface EventPayloads {
     evidence?: DecisionEvidence;
   };
   'signal.received': { name: string; data: Json; by: Principal };
+  /**
+   * The engine's check of another run's sealed artifact that a gate of this run requires (the
+   * conductor cannot read other runs): at pre-flight, and again when the phase before the gate
+   * is complete. What was found is recorded, so the gate's verdict is a fold of this ledger.
+   */
+  'prerequisite.checked': PrerequisiteCheck;
   'run.paused': { by: Principal; reason: string | null };
   'run.unpaused': { by: Principal };
   'run.abort_requested': { by: Principal; reason: string };
@@ -441,6 +469,7 @@ export const SIGNAL_TYPES: ReadonlySet<EventType> = new Set<EventType>([
   'attempt.held',
   'decision.made',
   'signal.received',
+  'prerequisite.checked',
   'run.paused',
   'run.unpaused',
   'run.abort_requested',

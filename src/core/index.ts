@@ -18,6 +18,7 @@ export {
   type StepError,
   type ArtifactRef,
   type DecisionEvidence,
+  type PrerequisiteCheck,
   type EvidenceArtifact,
   type EvidenceCheck,
   type EvidenceVote,
@@ -68,8 +69,11 @@ export {
   type AgentCapability,
   type InputDeclaration,
   type McpCapability,
+  type Gate,
+  type GateRequirement,
   type Plan,
   type PlanCapability,
+  type PrerequisiteRequirement,
   type Risk,
   type RiskControl,
   type Step,
@@ -151,8 +155,17 @@ export {
   type StatusReportInput,
 } from './governance/agents.js';
 export { takesUpHandoff } from './governance/evolve-agents.js';
-export { transitionView } from './governance/gates.js';
-export type { GateVerdict } from './governance/phases.js';
+export { evaluateGate, transitionView } from './governance/gates.js';
+export {
+  approvalsRequired,
+  gateOverrideRule,
+  gateRequirements,
+  prerequisiteKey,
+  prerequisitesOf,
+  type GateOverrideRule,
+} from './governance/gate-requirements.js';
+export { gateApprovalsOf, gateOverrideOf, prerequisitesDue, type DuePrerequisite } from './governance/gate-state.js';
+export { phasesOf, type GateVerdict, type PhaseState } from './governance/phases.js';
 export { PreflightReportSchema, RiskViewSchema } from './governance/preflight-schema.js';
 export { DecisionEvidenceSchema } from './governance/decision-evidence-schema.js';
 export {

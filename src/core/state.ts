@@ -9,6 +9,7 @@ import type {
   HandoffParty,
   PendingKind,
   PlanApproval,
+  PrerequisiteCheck,
   Principal,
   StepError,
   TokenUsage,
@@ -230,6 +231,12 @@ export interface RunState {
   pending: Map<string, PendingDecision>;
   /** Decisions a person approved (`confirm:deploy`, `gate:execution`): they let the conductor through once. */
   approvals: Map<string, Approval>;
+  /** Gate decision id -> the distinct people who approved it, in order (what a composed gate's `approval: {count}` counts). */
+  gateApprovals: Map<string, Approval[]>;
+  /** Gate decision id -> the override that let it through (`decision.made` verdict `overridden`). */
+  overrides: Map<string, Approval>;
+  /** `prerequisiteKey(phase, requirement)` -> the latest check the engine recorded of it. */
+  prerequisites: Map<string, PrerequisiteCheck>;
   denials: Denial[];
   /** `baton cancel RUN STEP` requests the conductor has not yet acted on. */
   cancelRequests: { step: string; by: Principal; reason: string | null }[];
@@ -420,6 +427,9 @@ export function createRunState(args: {
     stepHolds: new Map(),
     pending: new Map(),
     approvals: new Map(),
+    gateApprovals: new Map(),
+    overrides: new Map(),
+    prerequisites: new Map(),
     denials: [],
     cancelRequests: [],
     submissions: new Map(),

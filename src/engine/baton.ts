@@ -9,6 +9,7 @@ import {
   ErrorCode,
   NotFoundError,
   parsePlan,
+  phasesOf,
   type CapabilityDescriptor,
   type Json,
   type LedgerEvent,
@@ -63,6 +64,7 @@ import { RunContexts } from './run-contexts.js';
 import type { ProviderLimitOptions } from './provider-gate.js';
 import { Worker } from './worker.js';
 import * as operator from './operator.js';
+import { preflightPrerequisites } from './prerequisites.js';
 import { OperatorCommands } from './operator-commands.js';
 import { replanEvents, type Replanner } from './replanning.js';
 import { hasPlanner, registryReplanner } from './planner/registry-replanner.js';
@@ -276,6 +278,8 @@ export class Baton {
     }
     // After the resume above: a run that completed an objective itself must still resume.
     await refuseUnknownCompletions(this.store, checked);
+    // Other runs a gate requires: checked now (refused, nothing written, when one fails) and recorded in the first round.
+    const prerequisites = await preflightPrerequisites(this.store, this.artifacts, phasesOf(checked));
     const runId = options.runId ?? newRunId(this.options.now());
     const created = {
       plan: checked,
@@ -292,6 +296,7 @@ export class Baton {
       { type: 'run.created', data: created },
       this.driverOptions(options.wait),
       options.onEvents,
+      prerequisites,
     );
     return this.track(new RunHandle(driver, this.store));
   }
@@ -310,6 +315,7 @@ export class Baton {
     const { plan: checked, planHash, inputs, registry, registryRecord } = run;
     await refuseUnknownCompletions(this.store, checked);
     if (options.runId !== undefined) checkRunId(options.runId);
+    const prerequisites = await preflightPrerequisites(this.store, this.artifacts, phasesOf(checked));
     const runId = options.runId ?? newRunId(this.options.now());
     const created: BatonEvent = {
       type: 'run.created',
@@ -322,7 +328,7 @@ export class Baton {
         ...(await contextForRun(this.store, checked)),
       },
     };
-    const events = chainEvents(runId, EMPTY_HEAD, [created], this.timestamp());
+    const events = chainEvents(runId, EMPTY_HEAD, [created, ...prerequisites], this.timestamp());
     // No conductor lock: the first engine to look for unconducted runs takes it.
     await this.store.append({
       runId,
@@ -488,6 +494,17 @@ export class Baton {
   /** Approves a pending gate (by phase id), confirmation or escalation (by step id). */
   approve(runId: string, target: string, options: OperatorOptions = {}): Promise<BatonEvent> {
     return this.operatorCommands.approve(runId, target, options);
+  }
+
+  /**
+   * Overrides a pending gate that does not hold, where the plan allows it
+   * (`override: { approval_by: [...] }` naming `options.by`): a distinct act from approving,
+   * recorded as `decision.made` with verdict `overridden` and the reason. Refused, with nothing
+   * written, where the gate's override is `never`.
+   * @example await baton.override(runId, 'publish', 'checked by hand', { by: 'carol' });
+   */
+  override(runId: string, target: string, reason: string, options: OperatorOptions = {}): Promise<BatonEvent> {
+    return this.operatorCommands.override(runId, target, reason, options);
   }
 
   deny(runId: string, target: string, options: OperatorOptions = {}): Promise<BatonEvent> {

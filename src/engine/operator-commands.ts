@@ -98,9 +98,15 @@ export class OperatorCommands {
 
   /** Approves a pending gate (by phase id), confirmation or escalation (by step id). */
   approve(runId: string, target: string, options: OperatorOptions = {}): Promise<BatonEvent> {
-    return this.command(runId, (state) =>
-      operator.approve(state, target, this.principal(options), options.comment ?? null),
-    );
+    return this.command(runId, (state) => {
+      const approval = operator.approve(state, target, this.principal(options), options.comment ?? null);
+      return [approval, ...operator.adoptedRevision(state, approval)];
+    });
+  }
+
+  /** Overrides a pending gate (by phase id) where its plan names the principal in `override.approval_by`; `reason` is required. */
+  override(runId: string, target: string, reason: string, options: OperatorOptions = {}): Promise<BatonEvent> {
+    return this.command(runId, (state) => operator.override(state, target, this.principal(options), reason));
   }
 
   deny(runId: string, target: string, options: OperatorOptions = {}): Promise<BatonEvent> {

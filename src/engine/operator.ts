@@ -16,6 +16,7 @@ import {
   type RunState,
 } from '../core/index.js';
 import { decisionEvidence } from '../ledger/index.js';
+import { overrideGate, refuseGateApproval } from './gate-answers.js';
 
 /**
  * Operator commands as events. Each function checks the command against the run's state and
@@ -79,29 +80,35 @@ export function findPending(
   throw new NotFoundError(`a pending decision for "${target}" in run "${state.runId}" (${pendingList(state)})`);
 }
 
-/**
- * Approves a pending decision. Approving the planner's proposal is two facts recorded together:
- * the approval, and the revision it makes the run's plan (by the approver).
- */
-export function approve(
-  state: RunState,
-  target: string,
-  by: Principal,
-  comment: string | null,
-): BatonEvent | [BatonEvent, BatonEvent] {
+/** Approves a pending gate, confirmation, escalation or plan (see `adoptedRevision` for a planner's proposal). */
+export function approve(state: RunState, target: string, by: Principal, comment: string | null): BatonEvent {
   ensureRunning(state, 'approve');
   const pending = findPending(state, target, ['gate', 'confirm', 'escalation', 'plan']);
+  refuseGateApproval(state, pending, by);
   // What the approver was shown, bound to the approval: `verify` later holds its sealed artifacts to these hashes.
   const evidence = decisionEvidence(state, pending);
-  const approval: BatonEvent = {
-    type: 'decision.made',
-    data: { id: pending.id, verdict: 'approved', by, comment, evidence },
-  };
+  return { type: 'decision.made', data: { id: pending.id, verdict: 'approved', by, comment, evidence } };
+}
+
+/**
+ * The revision an approval makes when it approves the planner's proposal (`replan:`), by the
+ * approver: recorded with the approval, in the same append. None for any other approval.
+ */
+export function adoptedRevision(state: RunState, approval: BatonEvent): BatonEvent[] {
   const proposal = state.replan.proposal;
-  if (proposal === null || proposal.id !== pending.id) return approval;
+  if (approval.type !== 'decision.made' || proposal === null || proposal.id !== approval.data.id) return [];
   const { plan, planHash, registry } = proposal;
   const revision = state.revisions.length + 1;
-  return [approval, { type: 'plan.revised', data: { revision, plan, planHash, registry, by, revertOf: null } }];
+  return [{ type: 'plan.revised', data: { revision, plan, planHash, registry, by: approval.data.by, revertOf: null } }];
+}
+
+/** Overrides a pending gate where its plan allows it (`override: { approval_by }`), with a required reason. */
+export function override(state: RunState, target: string, by: Principal, reason: string): BatonEvent {
+  ensureRunning(state, 'override');
+  const pending = findPending(state, target, ['gate']);
+  const event = overrideGate(state, pending, by, reason);
+  // What the overrider was shown, bound as an approval's is: `verify` holds its sealed artifacts to these hashes.
+  return { ...event, data: { ...event.data, evidence: decisionEvidence(state, pending) } };
 }
 
 export function deny(state: RunState, target: string, by: Principal, comment: string | null): BatonEvent {

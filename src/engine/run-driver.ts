@@ -2,6 +2,7 @@ import { rmdir } from 'node:fs/promises';
 import {
   ConflictError,
   nextWakeAt,
+  prerequisitesDue,
   type BatonEvent,
   type JsonObject,
   type LedgerEvent,
@@ -21,6 +22,7 @@ import type { PartialOutputListener } from './partial-outputs.js';
 import { machineWorkInFlight } from './person-task.js';
 import { QueueTransport } from './queue-transport.js';
 import { resumeReason } from './resume-reason.js';
+import { checkDuePrerequisites } from './prerequisites.js';
 import { planFirstRound, planRound, type PlannedRound, type RoundRules } from './run-round.js';
 import { Worker } from './worker.js';
 import { recoverySignals } from './work-recovery.js';
@@ -139,11 +141,12 @@ export class RunDriver {
     created: Extract<BatonEvent, { type: 'run.created' }>,
     options: RunDriverOptions,
     listener?: EventListener,
+    prerequisites: readonly BatonEvent[] = [],
   ): Promise<RunDriver> {
     const driver = new RunDriver(runId, options);
     if (listener) driver.onEvents(listener);
     const now = options.now();
-    const { state, round } = planFirstRound(runId, created, now, driver.rules);
+    const { state, round } = planFirstRound(runId, created, now, driver.rules, prerequisites);
     driver.state = state;
     const lock = { ...options.owner, expiresAt: now + driver.leaseMs };
     await driver.commit(round, {
@@ -401,6 +404,12 @@ export class RunDriver {
             continue;
           }
           conflicts = 0;
+        }
+        // A gate's prerequisites in other runs are checked here, off the pure conductor, which waits for them.
+        const due = prerequisitesDue(this.state);
+        if (due.length > 0 && this.inbox.length === 0) {
+          this.inbox.push(...(await checkDuePrerequisites(this.options.store, this.options.artifacts, due)));
+          continue;
         }
         if (this.state.status !== 'running' && this.transport.activeHere === 0 && this.inbox.length === 0)
           return this.state;

@@ -77,11 +77,14 @@ export function planFirstRound(
   created: Extract<BatonEvent, { type: 'run.created' }>,
   now: number,
   rules: RoundRules,
+  signals: readonly BatonEvent[] = [],
 ): { state: RunState; round: PlannedRound } {
   const at = new Date(now).toISOString();
   const state = evolve(undefined, { ...created, runId, at });
+  // Signals known at creation (pre-flight's prerequisite checks) are recorded before the first decisions.
+  for (const signal of signals) evolve(state, { ...signal, runId, at });
   const decisions = (rules.conductor ?? conduct)(state, { now });
-  const events = chainEvents(runId, EMPTY_HEAD, [created, ...decisions], at, rules.payloadThresholdBytes);
+  const events = chainEvents(runId, EMPTY_HEAD, [created, ...signals, ...decisions], at, rules.payloadThresholdBytes);
   return { state, round: queueChanges(state, EMPTY_HEAD, events, now, rules) };
 }
 

@@ -37,7 +37,8 @@ export interface RunView {
   /** What waits for a person or a signal, each with the commands that answer it. */
   pending: PipelinePending[];
   /** Decisions a person approved, in the order approved, each with the evidence it bound (when recorded). */
-  approvals: ({ id: string } & Approval)[];
+  /** `verdict` is set on overrides only (`overridden`); an approval has none. */
+  approvals: ({ id: string; verdict?: 'overridden' } & Approval)[];
   failure: string | null;
   paused: RunState['paused'];
   createdAt: string;
@@ -70,6 +71,21 @@ function tokensOf(tokens: TokenUsage | undefined): { tokens?: TokenUsage } {
   return tokens === undefined ? {} : { tokens };
 }
 
+/**
+ * Every approval in order of decision, each person of a gate that needs several once, then the
+ * overrides, marked `verdict: 'overridden'` (a distinct act, shown apart from approving).
+ */
+function approvalsOf(state: RunState): RunView['approvals'] {
+  const approvals: RunView['approvals'] = [];
+  for (const [id, approval] of state.approvals) {
+    const approvers = state.gateApprovals.get(id);
+    if (approvers === undefined || approvers.length <= 1) approvals.push({ id, ...approval });
+    else for (const each of approvers) approvals.push({ id, ...each });
+  }
+  for (const [id, override] of state.overrides) approvals.push({ id, ...override, verdict: 'overridden' });
+  return approvals;
+}
+
 /** The run view of a folded run; every surface shows a run through this one function. */
 export function runView(record: RunRecord, state: RunState): RunView {
   return {
@@ -77,7 +93,7 @@ export function runView(record: RunRecord, state: RunState): RunView {
     name: record.name,
     status: displayStatus(state),
     pending: pendingWithAnswers(record.runId, [...state.pending.values()], state),
-    approvals: [...state.approvals].map(([id, approval]) => ({ id, ...approval })),
+    approvals: approvalsOf(state),
     failure: state.failure,
     paused: state.paused,
     createdAt: state.createdAt,

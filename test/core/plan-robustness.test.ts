@@ -105,15 +105,37 @@ describe('messages that say what is wrong', () => {
     );
   });
 
-  it('names the gate that combines approval and evidence and says how to split it; explains other phase mistakes', () => {
+  it('names the gate that combines approval and evidence and says how to compose them; explains other phase mistakes', () => {
     const text = one(
       `baton: 1\nname: x\nphases: [build, { id: ship, gate: { approval: true, evidence: { checks: [a] } } }, { id: after, gate: { evidence: { chekcs: [a] } } }, { id: last, colour: red }]\n${CAPS}steps:\n  a: { skill: build, phase: build }\n`,
     );
     expect(text).toContain(
-      'phases.1.gate: the gate of phase "ship" combines approval and evidence: one gate holds exactly one of approval, evidence or policy (they cannot be combined in one gate yet); split them over two consecutive phases, one gate each',
+      'phases.1.gate: the gate of phase "ship" combines approval and evidence: a gate holds exactly one of approval, evidence or policy; to require several, list them under all (gate: { all: [ {approval: {count: 2}}, {evidence: {...}} ], override: never })',
     );
     expect(text).toContain('phases.2.gate.evidence.chekcs: unknown field "chekcs"');
     expect(text).toContain('phases.3.colour: unknown field "colour"');
+    expect(text).not.toContain('Invalid input');
+  });
+
+  it('explains a composed gate\'s mistakes by the requirement, the approval count and the override, never "Invalid input"', () => {
+    const text = one(
+      `baton: 1\nname: x\nphases: [build, { id: ship, gate: { all: [ { approval: 2 }, { approval: true, policy: 'true' }, { requires: { run: 'cp@latest', artifact: CP.md } } ], override: sometimes } }]\n${CAPS}steps:\n  a: { skill: build, phase: build }\n`,
+    );
+    expect(text).toContain(
+      'phases.1.gate.all.0.approval: approval is true (one person) or {count: N} (N distinct people, 1 to 10)',
+    );
+    expect(text).toContain(
+      'phases.1.gate.all.1: a requirement holds exactly one of approval, evidence, policy or requires (list each as its own item)',
+    );
+    expect(text).toContain(
+      'phases.1.gate.all.2.requires.artifact: an artifact is named STEP/FILE (e.g. "build/report.json")',
+    );
+    expect(text).toContain(
+      'phases.1.gate.all.2.requires.sealed: a prerequisite artifact must be sealed: write `sealed: true`',
+    );
+    expect(text).toContain(
+      'phases.1.gate.override: override is never (the default) or {approval_by: [PRINCIPAL, ...]}',
+    );
     expect(text).not.toContain('Invalid input');
   });
 

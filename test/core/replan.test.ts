@@ -45,9 +45,8 @@ describe('replanning after an escalation (replan: { on: escalation })', () => {
         data: { id: 'plan:2', kind: 'plan', detail: { planHash: 'h2', revision: 2, request: 1, outline: 'a2 -> b' } },
       },
     ]);
-    const approval = operator.approve(run.state, 'plan:2', 'alice', null);
-    expect(Array.isArray(approval)).toBe(true);
-    const [made, revised] = approval as [BatonEvent, BatonEvent];
+    const made = operator.approve(run.state, 'plan:2', 'alice', null);
+    const [revised] = operator.adoptedRevision(run.state, made) as [BatonEvent];
     expect(revised).toMatchObject({ type: 'plan.revised', data: { revision: 2, planHash: 'h2', by: 'alice' } });
     run.signal(made);
     expect(dispatched(run.signal(revised))).toEqual(['a2@r2/a1']);

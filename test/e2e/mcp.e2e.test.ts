@@ -39,6 +39,7 @@ const TOOLS = [
   'get_run_state',
   'list_pending_decisions',
   'list_runs',
+  'override_gate',
   'pause',
   'record_insight',
   'record_task',

@@ -194,11 +194,38 @@ describe('evidence-bound decisions', () => {
 
   it('records the requirement of an evidence gate and an unsealed artifact on an override, without holding verify to it', async () => {
     const server = await serve();
-    const gate = { id: 'ship', gate: { evidence: { artifacts: ['report/report.txt'], checks: ['test'] } } };
+    // Approving no longer opens a gate whose evidence is missing: overriding is its own act, where the plan allows it.
+    const evidence = { evidence: { artifacts: ['report/report.txt'], checks: ['test'] } };
+    const gate = { id: 'ship', gate: { all: [evidence], override: { approval_by: ['alice'] } } };
     const handle = await waitingAtGate(server, gatedPlan(gate, false));
     const pending = handle.state.pending.get('gate:ship');
     expect(pending?.reason).toContain('is not sealed');
-    const event = await server.baton.approve(handle.runId, 'ship', { by: 'alice', comment: 'override' });
+    await expect(server.baton.approve(handle.runId, 'ship', { by: 'alice' })).rejects.toThrow(
+      'approving does not override it: `baton override',
+    );
+    // The HTTP API refuses it in the same place, with the same words.
+    const http = await server.call('POST', `/v1/runs/${handle.runId}/approvals`, {
+      token: server.tokens.approve,
+      body: { target: 'ship' },
+    });
+    expect(http.status).toBe(403);
+    expect(((await http.json()) as { error: { message: string } }).error.message).toContain(
+      'approving does not override it',
+    );
+    await expect(server.baton.override(handle.runId, 'ship', 'checked by hand', { by: 'mallory' })).rejects.toThrow(
+      'mallory may not override the gate of "ship": only alice may (its override.approval_by)',
+    );
+    // Over HTTP the principal is the token's: `token:approve` is not named, so it is refused the same way.
+    const viaHttp = await server.call('POST', `/v1/runs/${handle.runId}/overrides`, {
+      token: server.tokens.approve,
+      body: { target: 'ship', reason: 'checked by hand' },
+    });
+    expect(viaHttp.status).toBe(403);
+    expect(((await viaHttp.json()) as { error: { message: string } }).error.message).toBe(
+      'token:approve may not override the gate of "ship": only alice may (its override.approval_by)',
+    );
+    const event = await server.baton.override(handle.runId, 'ship', 'override', { by: 'alice' });
+    expect(event.type === 'decision.made' && event.data.verdict).toBe('overridden');
     expect(event.type === 'decision.made' && event.data.evidence).toEqual({
       revision: 1,
       planHash: handle.state.planHash,

@@ -161,6 +161,19 @@ export const PLANS = {
       deploy: { skill: 'work', phase: 'ship', after: ['build'], input: 'd' },
     },
   },
+  /** Waits at the gate of `ship`, whose policy is false; only the `approve` token's principal may override it. */
+  overridable: {
+    baton: 1,
+    name: 'overridable',
+    phases: [
+      'prep',
+      { id: 'ship', gate: { all: [{ policy: 'false' }], override: { approval_by: ['token:approve'] } } },
+    ],
+    steps: {
+      build: { skill: 'work', phase: 'prep', input: 'b' },
+      deploy: { skill: 'work', phase: 'ship', after: ['build'], input: 'd' },
+    },
+  },
   /** Waits for a person's result of `review`. */
   human: {
     baton: 1,

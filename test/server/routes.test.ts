@@ -401,6 +401,37 @@ const cases: Case[] = [
     }),
   },
   {
+    id: 'overrideGate',
+    ok: async (s) => {
+      const runId = await submit(s, PLANS.overridable);
+      await settledRun(s, runId);
+      const body = (await expectDocumented(
+        s,
+        'overrideGate',
+        await s.call('POST', `/v1/runs/${runId}/overrides`, {
+          token: s.tokens.approve,
+          body: { target: 'ship', reason: 'policy checked by hand' },
+        }),
+        202,
+      )) as { event: { data: unknown } };
+      expect(body.event.data).toMatchObject({
+        id: 'gate:ship',
+        verdict: 'overridden',
+        by: 'token:approve',
+        comment: 'policy checked by hand',
+      });
+      await waitFor(
+        () => s.baton.getRun(runId),
+        ({ state }) => state.status === 'succeeded',
+        'the overridden run to succeed',
+      );
+    },
+    bad: async (s) => ({
+      request: ['POST', `/v1/runs/${await gatedRun(s)}/overrides`, { body: { target: 'ship', reason: '' } }],
+      path: ['body', 'reason'],
+    }),
+  },
+  {
     id: 'deny',
     ok: async (s) => {
       const runId = await gatedRun(s);

@@ -39,12 +39,22 @@ function routeContext(entry: RoutingEntry): string[] {
 /** Approvals and what each bound (`baton status RUN`, and the gates' in `baton log`). */
 function printApprovals(
   s: ReturnType<typeof paint>,
-  approvals: readonly { id: string; by: string; comment: string | null; evidence?: DecisionEvidence }[],
+  approvals: readonly {
+    id: string;
+    by: string;
+    comment: string | null;
+    verdict?: 'overridden' | 'approved';
+    evidence?: DecisionEvidence;
+  }[],
 ): void {
   if (approvals.length === 0) return;
   process.stdout.write(`${s('bold', 'approvals')}\n`);
-  for (const { id, by, comment, evidence } of approvals) {
-    process.stdout.write(`  ${s('green', '✓')} ${id} approved by ${by}${comment ? `: ${comment}` : ''}\n`);
+  for (const { id, by, comment, verdict, evidence } of approvals) {
+    const line =
+      verdict === 'overridden'
+        ? `  ${s('yellow', '!')} ${id} OVERRIDDEN by ${by}: ${comment ?? ''}`
+        : `  ${s('green', '✓')} ${id} approved by ${by}${comment ? `: ${comment}` : ''}`;
+    process.stdout.write(`${line}\n`);
     for (const line of evidence ? formatEvidence(evidence) : ['(recorded before approvals bound evidence)'])
       process.stdout.write(`      ${s('gray', line)}\n`);
   }

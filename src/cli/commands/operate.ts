@@ -172,6 +172,20 @@ export function registerOperate(program: Command, globals: () => GlobalOptions):
 
   common(
     program
+      .command('override')
+      .description(
+        'let a pending gate through while a requirement does not hold, where its plan allows it (override: { approval_by: [...] } naming you); not approving: its own act, with a reason',
+      )
+      .argument('<run>', 'run id')
+      .argument('<phase>', 'the phase whose gate to override, or its decision id (gate:PHASE)')
+      .requiredOption('--reason <text>', 'why the gate may open anyway, recorded with the override'),
+  ).action(async (runId: string, phase: string, _local: unknown, command: Command) => {
+    const options = opts(command) as OperateOptions & { reason: string };
+    await operate(options, runId, (baton, by) => baton.override(runId, phase, options.reason, by));
+  });
+
+  common(
+    program
       .command('submit')
       .description("a person's result for a human step's task, or an escalated step's output")
       .argument('<run>', 'run id')

@@ -1,7 +1,7 @@
-import { DecisionKind, decisionId } from '../decision-id.js';
 import { BatonError, ConflictError, ErrorCode, NotFoundError } from '../errors.js';
 import type { AgentStatus, ArtifactRef, EventOf, Principal } from '../events.js';
 import { isTerminal, type RunState, type StepState } from '../state.js';
+import { gateOverrideOf } from './gate-state.js';
 import { transitionView } from './gates.js';
 import { firstPhase } from './phase-advance.js';
 import { phaseReadiness, validatePhaseTransition, type TransitionVerdict } from './phases.js';
@@ -68,8 +68,8 @@ export function checkPhaseTransition(state: RunState, from: string | null, to: s
       reason: `"${to}" is already open: a phase opens once; to redo work, revise or revert the plan`,
     };
   const source = from ?? state.phases[state.openPhase]?.id ?? null;
-  const approval = state.approvals.get(decisionId(DecisionKind.gate, to));
-  const escalation = approval ? { approvedBy: approval.by, comment: approval.comment } : undefined;
+  const phase = state.phases.find((candidate) => candidate.id === to);
+  const escalation = phase ? gateOverrideOf(state, phase) : undefined;
   if (source !== null) return validatePhaseTransition(transitionView(state), source, to, escalation);
   // No phase has opened yet: only the first can, when its gate passes.
   const ids = state.phases.map((phase) => phase.id);

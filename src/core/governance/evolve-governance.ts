@@ -3,6 +3,7 @@ import type { BatonEvent, EscalationRetry } from '../events.js';
 import { stepOf, type RunState } from '../state.js';
 import { escalationRetryOf } from './escalation-retry.js';
 import { evolveAgents } from './evolve-agents.js';
+import { prerequisiteKey } from './gate-requirements.js';
 import { evolveReplan, isProposal } from './replan.js';
 import { revise } from './revise.js';
 
@@ -42,6 +43,12 @@ type GovernanceEvent = Exclude<
 > & { at: string };
 
 /** Where a held step goes back to once what it waited for came: ready to be decided on again. */
+/** Whether the phase's gate is a composed one (`gate: { all: [...] }`). */
+function isComposedGate(state: RunState, phase: string | null): boolean {
+  const gate = state.phases.find((candidate) => candidate.id === phase)?.gate;
+  return gate !== null && gate !== undefined && 'all' in gate;
+}
+
 function release(state: RunState, stepId: string): void {
   const step = stepOf(state, stepId);
   if (step.status === 'awaiting' || step.status === 'escalated') {
@@ -78,8 +85,12 @@ export function evolveGovernance(state: RunState, event: GovernanceEvent): RunSt
     }
     case 'decision.made': {
       const pending = state.pending.get(event.data.id);
-      if (!pending) return state;
-      state.pending.delete(pending.id);
+      // Only a gate can be overridden (the operator offers nothing else); anything else is no answer.
+      if (!pending || (event.data.verdict === 'overridden' && pending.kind !== 'gate')) return state;
+      // A composed gate's decision stays pending until the gate opens (phase.opened) or is denied:
+      // approvals are counted towards it one person at a time, with no conductor needed in between.
+      const composed = pending.kind === 'gate' && isComposedGate(state, pending.phase);
+      if (!composed || event.data.verdict === 'denied') state.pending.delete(pending.id);
       const { by, comment } = event.data;
       if (event.data.verdict === 'denied' && isProposal(state, pending.id)) {
         state.replan.proposal = null; // the run goes on under its plan; the escalation still waits
@@ -94,7 +105,18 @@ export function evolveGovernance(state: RunState, event: GovernanceEvent): RunSt
         return state;
       }
       const { evidence } = event.data;
-      state.approvals.set(pending.id, { by, comment, ...(evidence !== undefined && { evidence }) });
+      const approval = { by, comment, ...(evidence !== undefined && { evidence }) };
+      if (event.data.verdict === 'overridden') {
+        state.overrides.set(pending.id, approval);
+        return state;
+      }
+      state.approvals.set(pending.id, approval);
+      if (pending.kind === 'gate') {
+        // Distinct people: a second approval by the same principal counts once (the operator refuses it).
+        const approvers = state.gateApprovals.get(pending.id) ?? [];
+        if (!approvers.some((earlier) => earlier.by === by))
+          state.gateApprovals.set(pending.id, [...approvers, approval]);
+      }
       if (pending.kind === 'plan' && state.planApproval?.id === pending.id) state.planApproval = null;
       if (pending.kind === 'escalation' && pending.step !== null)
         retryEscalated(state, pending.step, pending.retry ?? { instances: [] });
@@ -156,6 +178,9 @@ export function evolveGovernance(state: RunState, event: GovernanceEvent): RunSt
       state.pending.delete(decisionId(DecisionKind.gate, event.data.phase));
       return state;
     }
+    case 'prerequisite.checked':
+      state.prerequisites.set(prerequisiteKey(event.data.phase, event.data), event.data);
+      return state;
     case 'phase.transition_denied':
       state.transitionDenied = event.data.reason;
       return state;

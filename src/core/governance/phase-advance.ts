@@ -1,6 +1,7 @@
 import { DecisionKind, decisionId } from '../decision-id.js';
 import type { BatonEvent } from '../events.js';
 import type { RunState } from '../state.js';
+import { gateOverrideOf, prerequisitesDue } from './gate-state.js';
 import { evaluateGate, transitionView } from './gates.js';
 import { validatePhaseTransition } from './phases.js';
 
@@ -19,8 +20,9 @@ export function advancePhases(state: RunState, emit: Emit): void {
     const next = state.phases[nextIndex];
     if (!next || state.status !== 'running') return;
     const current = state.phases[state.openPhase];
-    const approval = state.approvals.get(decisionId(DecisionKind.gate, next.id));
-    const escalation = approval ? { approvedBy: approval.by, comment: approval.comment } : undefined;
+    // The engine checks the gate's prerequisites (other runs) first; it records them before the next round.
+    if (prerequisitesDue(state).length > 0) return;
+    const escalation = gateOverrideOf(state, next);
     const verdict = current
       ? validatePhaseTransition(transitionView(state), current.id, next.id, escalation)
       : firstPhase(state, escalation !== undefined);
@@ -57,7 +59,7 @@ export function firstPhase(state: RunState, overridden: boolean): { allowed: boo
   if (!phase) return { allowed: false, reason: 'the plan has no phases' };
   const gate = evaluateGate(state, phase);
   if (gate.status === 'open') return { allowed: true, reason: gate.reason };
-  if (overridden)
+  if (overridden && gate.overridable !== false)
     return { allowed: true, reason: `the gate of "${phase.id}" is ${gate.status} (overridden by an operator)` };
   return {
     allowed: false,

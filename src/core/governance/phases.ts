@@ -61,8 +61,12 @@ export function phaseReadiness(phase: Pick<PhaseState, 'steps' | 'terminal' | 'f
 }
 
 /** What a gate says right now. `approval` waits for a person; anything unknown is `closed`. */
-export type GateVerdict =
-  { status: 'open'; reason: string } | { status: 'closed'; reason: string } | { status: 'approval'; reason: string };
+export type GateVerdict = {
+  status: 'open' | 'closed' | 'approval';
+  reason: string;
+  /** False when nobody may let the gate through while it is not open (`override: never`); absent when someone may. */
+  overridable?: false;
+};
 
 /** What the transition rule looks at: each phase's readiness, partial policy and gate verdict. */
 export interface TransitionView {
@@ -132,10 +136,11 @@ export function validatePhaseTransition(
     case 'ready':
       break;
   }
-  if (target.gate.status !== 'open' && !escalation)
+  // An escalation passes a partial phase before; it passes a gate that is not open only where the gate may be overridden.
+  if (target.gate.status !== 'open' && (!escalation || target.gate.overridable === false))
     return {
       allowed: false,
-      reason: `the gate of "${to}" is ${target.gate.status === 'approval' ? 'waiting for approval' : 'closed'}: ${target.gate.reason}`,
+      reason: `the gate of "${to}" is ${target.gate.status === 'approval' ? 'waiting for approval' : 'closed'}: ${target.gate.reason}${escalation ? ' (it cannot be overridden)' : ''}`,
     };
   if (escalation && (target.gate.status !== 'open' || source.readiness !== 'ready'))
     return {

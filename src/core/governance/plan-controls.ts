@@ -1,16 +1,30 @@
-import type { Gate, Plan } from '../plan/schema.js';
+import type { Gate, GateRequirement, Plan } from '../plan/schema.js';
 import { round } from '../routing.js';
 
 /** The governance a plan declares, in words: what pre-flight reports and the risk register checks. */
 
-/** A gate as a person reads it: `approval by a person`, `policy \`...\``, `evidence: sealed build/report.json`. */
+/**
+ * A gate as a person reads it: `approval by a person`, `policy \`...\``, `evidence: sealed
+ * build/report.json`; a composed gate as its requirements joined by `and`, with its override.
+ */
 export function describeGate(gate: Gate | null): string | null {
   if (gate === null) return null;
-  if ('approval' in gate) return 'approval by a person';
-  if ('policy' in gate) return `policy \`${gate.policy}\``;
+  if (!('all' in gate)) return describeRequirement(gate);
+  const override = gate.override ?? 'never';
+  const by = override === 'never' ? 'never' : `by ${override.approval_by.join(', ')}`;
+  return `${gate.all.map(describeRequirement).join(' and ')} (override: ${by})`;
+}
+
+function describeRequirement(requirement: GateRequirement): string {
+  if ('approval' in requirement) {
+    const count = requirement.approval === true ? 1 : requirement.approval.count;
+    return count === 1 ? 'approval by a person' : `approval by ${count} distinct people`;
+  }
+  if ('policy' in requirement) return `policy \`${requirement.policy}\``;
+  if ('requires' in requirement) return `sealed ${requirement.requires.artifact} of run ${requirement.requires.run}`;
   const parts = [
-    ...(gate.evidence.artifacts ?? []).map((name) => `sealed ${name}`),
-    ...(gate.evidence.checks ?? []).map((step) => `${step} succeeded`),
+    ...(requirement.evidence.artifacts ?? []).map((name) => `sealed ${name}`),
+    ...(requirement.evidence.checks ?? []).map((step) => `${step} succeeded`),
   ];
   return `evidence: ${parts.join(', ') || 'none listed'}`;
 }

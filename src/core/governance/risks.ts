@@ -1,4 +1,5 @@
 import type { PlanIssue } from '../errors.js';
+import { approvalsRequired } from './gate-requirements.js';
 import type { Gate, Plan, RiskControl } from '../plan/schema.js';
 import { knownList, suggest } from '../plan/suggest.js';
 import { describeGate, needsConfirmation, usd } from './plan-controls.js';
@@ -59,7 +60,7 @@ function findControl(plan: Plan, kind: RiskControlKind, target: string | true): 
     const gate = phaseGate(plan, String(target));
     if (gate === undefined) return found(false, `the plan has no phase "${String(target)}"`);
     if (gate === null) return found(false, `phase "${String(target)}" has no gate`);
-    if (kind === 'approval' && !('approval' in gate))
+    if (kind === 'approval' && !('approval' in gate) && approvalsRequired(gate) === 0)
       return found(false, `phase "${String(target)}" is gated by ${describeGate(gate)}, not by a person's approval`);
     return found(true, `phase "${String(target)}" is gated by ${describeGate(gate)}`);
   }

@@ -32,7 +32,36 @@ function nonFiniteAt(value: unknown, path: (string | number)[]): (string | numbe
   return undefined;
 }
 
-const GATE_KINDS = ['approval', 'evidence', 'policy'] as const;
+const GATE_KINDS = ['approval', 'evidence', 'policy', 'all'] as const;
+const REQUIREMENT_KINDS = ['approval', 'evidence', 'policy', 'requires'] as const;
+const REQUIREMENT_FORMS =
+  '{approval: true}, {approval: {count: N}}, {evidence: {artifacts: [...], checks: [...]}}, {policy: EXPRESSION} or {requires: {run: ID | NAME@latest, artifact: STEP/FILE, sealed: true}}';
+
+/** One requirement of a composed gate that matched no form: explain the form its key names, or list the forms. */
+function explainRequirement(
+  issue: z.core.$ZodIssueInvalidUnion,
+  path: (string | number)[],
+  data: unknown,
+): PlanIssue[] {
+  const value = valueAt(data, path);
+  const kinds =
+    value !== null && typeof value === 'object' ? REQUIREMENT_KINDS.filter((kind) => Object.hasOwn(value, kind)) : [];
+  const branch =
+    kinds.length === 1
+      ? issue.errors[REQUIREMENT_KINDS.indexOf(kinds[0] as (typeof REQUIREMENT_KINDS)[number])]
+      : undefined;
+  if (branch === undefined)
+    return [
+      {
+        path,
+        message: `a requirement holds exactly one of approval, evidence, policy or requires (list each as its own item): one of ${REQUIREMENT_FORMS}`,
+      },
+    ];
+  return zodIssuesToPlanIssues(
+    branch.map((sub) => ({ ...sub, path: [...path, ...sub.path] })),
+    data,
+  );
+}
 
 /** A phase or gate that matched no branch of its union: say which rule it broke, not "Invalid input". */
 function explainPhase(
@@ -52,7 +81,7 @@ function explainPhase(
     return [
       {
         path: [...phasePath, 'gate'],
-        message: `the gate of ${which} combines ${kinds.join(' and ')}: one gate holds exactly one of approval, evidence or policy (they cannot be combined in one gate yet); split them over two consecutive phases, one gate each`,
+        message: `the gate of ${which} combines ${kinds.join(' and ')}: a gate holds exactly one of approval, evidence or policy; to require several, list them under all (gate: { all: [ {approval: {count: 2}}, {evidence: {...}} ], override: never })`,
       },
     ];
   }
@@ -67,7 +96,7 @@ function explainPhase(
       {
         path,
         message:
-          'a gate is one of {approval: true}, {evidence: {artifacts: [...], checks: [...]}} or {policy: EXPRESSION}',
+          'a gate is one of {approval: true}, {evidence: {artifacts: [...], checks: [...]}}, {policy: EXPRESSION} or {all: [REQUIREMENT, ...], override: never | {approval_by: [PRINCIPAL, ...]}}',
       },
     ];
   if (branch === undefined) return undefined;
@@ -90,6 +119,17 @@ export function zodIssuesToPlanIssues(issues: readonly z.core.$ZodIssue[], data:
       const explained = explainPhase(issue, path, data);
       if (explained) return explained;
     }
+    if (issue.code === 'invalid_union' && path[0] === 'phases' && path.at(-2) === 'all')
+      return explainRequirement(issue, path, data);
+    if (issue.code === 'invalid_union' && path[0] === 'phases' && path.at(-1) === 'approval')
+      return [{ path, message: 'approval is true (one person) or {count: N} (N distinct people, 1 to 10)' }];
+    if (issue.code === 'invalid_union' && path[0] === 'phases' && path.at(-1) === 'override')
+      return [
+        {
+          path,
+          message: 'override is never (the default) or {approval_by: [PRINCIPAL, ...]}, the people who may override',
+        },
+      ];
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => ({ path: [...path, key], message: `unknown field "${cut(key)}"` }));
     }

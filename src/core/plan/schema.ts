@@ -384,17 +384,63 @@ export const PhaseId = id('a phase id').regex(
   'a phase id is a letter or _ followed by letters, digits, _ or -',
 );
 
+/** What an evidence gate (or requirement) needs: artifacts present and sealed, check steps succeeded. */
+export const EvidenceRequirement = z.strictObject({
+  /** Artifacts (`step/file`) that must exist and be sealed. */
+  artifacts: z.array(z.string().min(1)).optional(),
+  /** Steps that must have succeeded (their `check`, if any, included). */
+  checks: z.array(StepId).optional(),
+});
+
+/**
+ * Another run's sealed artifact, as a gate requires it: `run` is a run id or `NAME@latest`
+ * (the newest run of the plan named NAME), `artifact` is `step/file` in that run. The engine
+ * checks it (the run's chain verifies, the artifact is sealed) at pre-flight and again at the gate.
+ */
+export const PrerequisiteRequirement = z.strictObject({
+  run: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}(@latest)?$/,
+      'a prerequisite run is a run id or NAME@latest (letters, digits, ., _ or -)',
+    ),
+  artifact: z.string().regex(/^[^/]+\/.+$/, 'an artifact is named STEP/FILE (e.g. "build/report.json")'),
+  /** Only sealed artifacts can be required: an unsealed one could change after the gate opened. */
+  sealed: z.literal(true, 'a prerequisite artifact must be sealed: write `sealed: true`'),
+});
+
+/** `approval: true` is one person; `approval: { count: N }` is N distinct people. */
+export const ApprovalRequirement = z.union([
+  z.literal(true),
+  z.strictObject({ count: z.int().min(1, 'count is at least 1').max(10, 'count is at most 10') }),
+]);
+
+/** One requirement of a composed gate (`gate: { all: [...] }`): every one must hold. */
+export const GateRequirement = z.union([
+  z.strictObject({ approval: ApprovalRequirement }),
+  z.strictObject({ evidence: EvidenceRequirement }),
+  z.strictObject({ policy: Expression }),
+  z.strictObject({ requires: PrerequisiteRequirement }),
+]);
+
+/**
+ * Whether a person may let a closed gate through anyway: `never`, or `{ approval_by: [...] }`,
+ * the principals who may (with `baton override`, a distinct act with its own reason).
+ */
+export const GateOverride = z.union([
+  z.literal('never'),
+  z.strictObject({ approval_by: z.array(z.string().min(1)).min(1, 'name at least one principal') }),
+]);
+
 export const Gate = z.union([
   z.strictObject({ approval: z.literal(true) }),
-  z.strictObject({
-    evidence: z.strictObject({
-      /** Artifacts (`step/file`) that must exist and be sealed. */
-      artifacts: z.array(z.string().min(1)).optional(),
-      /** Steps that must have succeeded (their `check`, if any, included). */
-      checks: z.array(StepId).optional(),
-    }),
-  }),
+  z.strictObject({ evidence: EvidenceRequirement }),
   z.strictObject({ policy: Expression }),
+  /** A composed gate: every requirement must hold; `override` defaults to `never`. */
+  z.strictObject({
+    all: z.array(GateRequirement).min(1, 'a composed gate lists at least one requirement'),
+    override: GateOverride.optional(),
+  }),
 ]);
 
 export const Phase = z.union([
@@ -671,6 +717,9 @@ export type InputDeclaration = z.infer<typeof InputDeclaration>;
 export type InputType = z.infer<typeof InputType>;
 export type Constraints = z.infer<typeof Constraints>;
 export type Gate = z.infer<typeof Gate>;
+export type GateRequirement = z.infer<typeof GateRequirement>;
+export type GateOverride = z.infer<typeof GateOverride>;
+export type PrerequisiteRequirement = z.infer<typeof PrerequisiteRequirement>;
 export type Phase = z.infer<typeof Phase>;
 export type Consensus = z.infer<typeof Consensus>;
 export type Routing = z.infer<typeof Routing>;

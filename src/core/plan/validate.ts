@@ -302,35 +302,40 @@ function validateGovernance(plan: Plan, registry: Registry): PlanIssue[] {
         });
       }
     };
-    if ('evidence' in gate) {
-      gate.evidence.checks?.forEach((stepId, j) =>
-        earlier(stepId, [...gatePath, 'evidence', 'checks', j], 'the gate needs'),
-      );
-      gate.evidence.artifacts?.forEach((name, j) => {
-        const slash = name.indexOf('/');
-        if (slash <= 0 || slash === name.length - 1) {
-          issues.push({
-            path: [...gatePath, 'evidence', 'artifacts', j],
-            message: `artifact "${name}" is not named STEP/FILE (e.g. "build/report.json")`,
-          });
-        } else
-          earlier(name.slice(0, slash), [...gatePath, 'evidence', 'artifacts', j], `artifact "${name}" is written by`);
-      });
-    }
-    if ('policy' in gate) {
-      const path = [...gatePath, 'policy'];
-      try {
-        const expression = compileExpression(gate.policy, 'policy');
-        if (expression.type !== 'bool' && expression.type !== 'dyn')
-          issues.push({
-            path,
-            message: `expression ${quoted(gate.policy)} gives ${expression.type}; a policy must give true or false`,
-          });
-        for (const ref of expression.stepRefs) earlier(ref, path, `\`${gate.policy}\` reads`);
-        issues.push(...undeclaredInputs(plan, expression, path));
-      } catch (error) {
-        if (!(error instanceof ExpressionError)) throw error;
-        issues.push({ path, message: `expression ${quoted(gate.policy)} ${error.message}` });
+    // The old forms are one requirement at the gate itself; a composed gate's are under `all`.
+    const requirements =
+      'all' in gate ? gate.all.map((r, k) => ({ r, at: [...gatePath, 'all', k] })) : [{ r: gate, at: gatePath }];
+    for (const { r: requirement, at } of requirements) {
+      if ('evidence' in requirement) {
+        requirement.evidence.checks?.forEach((stepId, j) =>
+          earlier(stepId, [...at, 'evidence', 'checks', j], 'the gate needs'),
+        );
+        requirement.evidence.artifacts?.forEach((name, j) => {
+          const slash = name.indexOf('/');
+          if (slash <= 0 || slash === name.length - 1) {
+            issues.push({
+              path: [...at, 'evidence', 'artifacts', j],
+              message: `artifact "${name}" is not named STEP/FILE (e.g. "build/report.json")`,
+            });
+          } else earlier(name.slice(0, slash), [...at, 'evidence', 'artifacts', j], `artifact "${name}" is written by`);
+        });
+      }
+      if ('policy' in requirement) {
+        const { policy } = requirement;
+        const path = [...at, 'policy'];
+        try {
+          const expression = compileExpression(policy, 'policy');
+          if (expression.type !== 'bool' && expression.type !== 'dyn')
+            issues.push({
+              path,
+              message: `expression ${quoted(policy)} gives ${expression.type}; a policy must give true or false`,
+            });
+          for (const ref of expression.stepRefs) earlier(ref, path, `\`${policy}\` reads`);
+          issues.push(...undeclaredInputs(plan, expression, path));
+        } catch (error) {
+          if (!(error instanceof ExpressionError)) throw error;
+          issues.push({ path, message: `expression ${quoted(policy)} ${error.message}` });
+        }
       }
     }
   });

@@ -7,6 +7,7 @@ import type {
   PendingDecision,
   RunState,
 } from '../../core/index.js';
+import { gateRequirements } from '../../core/index.js';
 import { canonicalJson, sha256Hex } from '../canonical.js';
 
 /** The decisions a person approves or denies; the others (a task's result, a signal) bind no evidence. */
@@ -33,8 +34,12 @@ export function decisionEvidence(state: RunState, pending: PendingDecision): Dec
   if (pending.kind === 'gate' && pending.phase !== null) {
     const index = state.phases.findIndex((phase) => phase.id === pending.phase);
     const gate = state.phases[index]?.gate;
-    if (gate && 'evidence' in gate) {
-      requires = { artifacts: [...(gate.evidence.artifacts ?? [])], checks: [...(gate.evidence.checks ?? [])] };
+    const evidence = gate ? gateRequirements(gate).flatMap((r) => ('evidence' in r ? [r.evidence] : [])) : [];
+    if (evidence.length > 0) {
+      requires = {
+        artifacts: evidence.flatMap((e) => e.artifacts ?? []),
+        checks: evidence.flatMap((e) => e.checks ?? []),
+      };
       artifactNames.push(...requires.artifacts);
       steps.push(...requires.checks);
     }

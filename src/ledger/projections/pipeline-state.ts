@@ -2,6 +2,7 @@ import {
   DecisionKind,
   decisionId,
   evolve,
+  evaluateGate,
   phaseReadiness,
   riskRegister,
   type AgentHandoff,
@@ -26,7 +27,7 @@ export interface PipelinePhase {
   /** `opened` once the conductor opened it; `current` for the latest opened. */
   opened: boolean;
   current: boolean;
-  gate: 'none' | 'approval' | 'evidence' | 'policy';
+  gate: 'none' | 'approval' | 'evidence' | 'policy' | 'all';
   steps: number;
   done: number;
   failed: number;
@@ -65,12 +66,25 @@ export function pendingWithAnswers(
     kind: decision.kind,
     step: decision.step,
     phase: decision.phase,
-    reason: decision.reason,
+    reason: liveReason(decision, state),
     since: decision.since,
     answers: answersFor(runId, decision, pending),
     ...(state !== undefined && bindsEvidence(decision) && { evidence: decisionEvidence(state, decision) }),
     ...(outlineOf(decision) !== undefined && { outline: outlineOf(decision) }),
   }));
+}
+
+/**
+ * A composed gate's decision stays pending while people approve it one by one: its reason is
+ * the gate's verdict now ("1 of 2 approvals (alice)"), not the one recorded when it was asked.
+ */
+function liveReason(decision: PendingDecision, state: RunState | undefined): string {
+  const phase = state?.phases.find((candidate) => candidate.id === decision.phase);
+  if (!state || !phase || decision.kind !== 'gate' || phase.gate === null || !('all' in phase.gate))
+    return decision.reason;
+  const verdict = evaluateGate(state, phase);
+  if (verdict.status === 'open') return decision.reason;
+  return `the gate of "${phase.id}" is ${verdict.status === 'approval' ? 'waiting for approval' : 'closed'}: ${verdict.reason}`;
 }
 
 /** A routing event in one line: a route, a phase opened or refused, an escalation, a consensus. */
@@ -195,7 +209,9 @@ export function pipelineState(events: Iterable<LedgerEvent>): PipelineState {
             ? 'approval'
             : 'evidence' in phase.gate
               ? 'evidence'
-              : 'policy',
+              : 'all' in phase.gate
+                ? 'all'
+                : 'policy',
       steps: phase.steps.length,
       done: phase.terminal,
       failed: phase.failed,

@@ -33,7 +33,7 @@ export interface RouteDecision {
   kind: PendingKind;
   reason: string;
   answer: {
-    verdict: 'approved' | 'denied' | 'submitted' | 'signalled';
+    verdict: 'approved' | 'denied' | 'submitted' | 'overridden' | 'signalled';
     by: string;
     comment: string | null;
     /** An approval's: what it bound (see `decisionEvidence`). */

@@ -136,6 +136,36 @@ export function registerDecisionTools(server: McpServer, session: McpSession): v
     server,
     session,
     {
+      name: 'override_gate',
+      title: 'Override a pending gate',
+      description:
+        "Lets a pending gate through while one of its requirements does not hold, where the plan allows it: the gate's override: { approval_by: [...] } must name the session principal. Not an approval: recorded as decision.made with verdict overridden and the reason. Refused (nothing written) where the gate's override is never, the default of composed and evidence gates. Needs the approve scope.",
+      scope: Scope.approve,
+      input: args({
+        runId: RunId,
+        target: z
+          .string()
+          .min(1)
+          .max(200)
+          .describe('The phase whose gate to override, or its decision id (gate:PHASE)'),
+        reason: z.string().min(1).max(10_000).describe('Why the gate may open anyway, recorded with the override'),
+      }),
+      output: Recorded,
+      annotations: { destructiveHint: false },
+    },
+    async ({ runId, target, reason }) => {
+      const value = recorded(runId, await baton.override(runId, target, reason, { by: principal }));
+      return {
+        value,
+        summary: `recorded: ${value.summary}; the engine conducting the run takes it in (if none is, call resume)`,
+      };
+    },
+  );
+
+  defineTool(
+    server,
+    session,
+    {
       name: 'submit_result',
       title: "Submit a person's result",
       description:

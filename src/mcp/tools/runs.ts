@@ -39,7 +39,7 @@ const RunStateOutput = z.strictObject({
       readiness: z.enum(['needed', 'building', 'ready', 'partial', 'failed']),
       opened: z.boolean(),
       current: z.boolean(),
-      gate: z.enum(['none', 'approval', 'evidence', 'policy']),
+      gate: z.enum(['none', 'approval', 'evidence', 'policy', 'all']),
       steps: z.number().int(),
       done: z.number().int(),
       failed: z.number().int(),

@@ -21,7 +21,7 @@ const PipelineStateSchema = z
         readiness: z.string(),
         opened: z.boolean(),
         current: z.boolean(),
-        gate: z.enum(['none', 'approval', 'evidence', 'policy']),
+        gate: z.enum(['none', 'approval', 'evidence', 'policy', 'all']),
         steps: z.int(),
         done: z.int(),
         failed: z.int(),

@@ -6,6 +6,7 @@ import { RecordedResponse } from '../schemas/events.js';
 import {
   DecisionBody,
   DeferBody,
+  OverrideBody,
   ReasonBody,
   ResultBody,
   RevertBody,
@@ -74,6 +75,21 @@ export function operateRoutes({ baton }: RouteDeps): Route[] {
       responses: ACCEPTED,
       handle: async ({ c, params, body, principal }) =>
         recorded(c, params.id, await baton.approve(params.id, body.target, by(principal, body.comment))),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/runs/:id/overrides',
+      operationId: 'overrideGate',
+      tag: 'decisions',
+      summary: 'Override a pending gate',
+      description:
+        "Lets a pending gate through while a requirement does not hold, where the plan's `override: { approval_by }` names the token's principal (`token:NAME`), as `baton override`: recorded as `decision.made` with verdict `overridden` and the reason. 403 where the gate's override is `never`.",
+      scope: 'approve',
+      params: RunParams,
+      body: OverrideBody,
+      responses: ACCEPTED,
+      handle: async ({ c, params, body, principal }) =>
+        recorded(c, params.id, await baton.override(params.id, body.target, body.reason, by(principal))),
     }),
     defineRoute({
       method: 'post',

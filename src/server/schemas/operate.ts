@@ -13,6 +13,11 @@ export const DecisionBody = z.strictObject({
   comment: Text('comment').optional().describe('why; recorded with the decision'),
 });
 
+export const OverrideBody = z.strictObject({
+  target: z.string().min(1).max(200).describe('a phase (its gate), or its decision id such as `gate:publish`'),
+  reason: Text('reason').min(1, 'an override needs a reason').describe('why the gate may open anyway; recorded'),
+});
+
 export const ResultBody = z.strictObject({
   step: z.string().min(1).max(200).describe('the human step or escalated step (a for_each item as `review[2]`)'),
   output: JsonValue.describe("the step's output: any JSON"),

@@ -54,10 +54,16 @@ export const RunViewSchema = z.object({
         id: z.string(),
         by: z.string(),
         comment: z.string().nullable(),
+        verdict: z
+          .literal('overridden')
+          .optional()
+          .describe('set on an override of a gate (its comment is the reason); absent on an approval'),
         evidence: DecisionEvidenceSchema.optional().describe('absent for approvals recorded before evidence was'),
       }),
     )
-    .describe('decisions a person approved, in order, with what each bound'),
+    .describe(
+      'decisions a person approved (each approver of a gate that needs several), then overrides, with what each bound',
+    ),
   failure: z.string().nullable(),
   paused: z.object({ by: z.string(), reason: z.string().nullable() }).nullable(),
   createdAt: z.string(),
