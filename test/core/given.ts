@@ -3,7 +3,6 @@ import {
   decide,
   evolve,
   type BatonEvent,
-  type ContextSnapshot,
   type DecideContext,
   type RunState,
   type TimedEvent,
