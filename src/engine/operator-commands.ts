@@ -244,9 +244,10 @@ export class OperatorCommands {
    * A plan checked as a revision of the run (against the registry it was admitted under, the
    * workspace's policy and pre-flight), as `revise` checks it, without recording anything.
    */
-  async checkRevision(runId: string, plan: Plan | string): Promise<CheckedRevision> {
-    const { plan: checked, registry } = await this.deps.checkPlan(plan, await this.recordedRegistry(runId));
-    return { plan: checked, planHash: hashPlan(checked), registry };
+  async checkRevision(runId: string, plan: Plan | string): Promise<CheckedRevision & { declared: Plan }> {
+    const workspace = await this.recordedRegistry(runId);
+    const { plan: checked, registry } = await this.deps.checkPlan(plan, workspace);
+    return { plan: checked, planHash: hashPlan(checked), registry, declared: declaredPlan(checked, workspace) };
   }
 
   /** Appends a revision equal to an earlier one. Nothing is deleted: the ledger keeps every revision. */

@@ -64,7 +64,7 @@ export async function replanEvents(
   state: RunState,
   open: NonNullable<RunState['replan']['open']>,
   replanner: Replanner | undefined,
-  check: (plan: Plan | string) => Promise<CheckedRevision>,
+  check: (plan: Plan | string) => Promise<CheckedRevision & { declared: Plan }>,
   signal: AbortSignal,
 ): Promise<BatonEvent[]> {
   const failed = (reason: string, record?: string): BatonEvent[] => [
@@ -82,12 +82,14 @@ export async function replanEvents(
   }
   if ('failed' in answer) return failed(answer.failed, answer.record);
   let checked: CheckedRevision;
+  let declared: Plan;
   try {
-    checked = await check(answer.plan);
+    ({ declared, ...checked } = await check(answer.plan));
   } catch (error) {
     return failed(`the planner's revision was refused: ${(error as Error).message}`, answer.record);
   }
-  const commands = Object.entries(checked.plan.capabilities ?? {}).filter(([, c]) => c.kind === 'command');
+  // What the planner declared itself: the operator's registry may well hold commands, which the plan may route to.
+  const commands = Object.entries(declared.capabilities ?? {}).filter(([, c]) => c.kind === 'command');
   if (commands.length > 0)
     return failed(
       `the planner's revision declares command capabilities (${commands.map(([id]) => id).join(', ')}); a drafted plan runs no programs of its own`,

@@ -255,7 +255,7 @@ async function runObjective(
   };
   checkDraftPlanInput(input); // refused before the workspace is opened: bad input writes nothing
   if (options.runId !== undefined) checkRunId(options.runId);
-  return withBaton({ ...options, functions: given.functions }, async (baton) => {
+  return withBaton({ ...options, functions: given.functions, workspace }, async (baton) => {
     const draft = await draftPlan(input, { store: baton.store, leases: baton.store });
     if (draft.plan === undefined) {
       process.stderr.write(`${paint(process.stderr)('red', 'baton:')} ${failureMessage(draft)}\n`);
@@ -351,7 +351,7 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
       refuseUnfit(plan);
       if (options.runId !== undefined) checkRunId(options.runId);
       if (options.detach) {
-        await withBaton({ ...options, functions }, async (baton) => {
+        await withBaton({ ...options, functions, workspace }, async (baton) => {
           const runId = await baton.submitDetached(plan, {
             ...(options.runId !== undefined && { runId: options.runId }),
           });
@@ -363,7 +363,7 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
         });
         return;
       }
-      const code = await withBaton({ ...options, functions }, async (baton) => {
+      const code = await withBaton({ ...options, functions, workspace }, async (baton) => {
         const runId = options.runId;
         return driveInForeground(
           baton,
@@ -407,19 +407,21 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
       if (options.reason !== undefined && options.acceptDivergence !== true)
         throw badInput('--reason goes with --accept-divergence (it says why a divergence is accepted)');
       const functions = options.capabilities === undefined ? [] : await loadCapabilitiesFile(options.capabilities);
-      const code = await withBaton({ ...options, existing: true, functions }, (baton) =>
-        driveInForeground(
-          baton,
-          (onEvents) =>
-            baton.resume(runId, {
-              onEvents,
-              wait: options.wait === true,
-              unpause: true,
-              ...(options.by !== undefined && { by: options.by }),
-              ...(options.acceptDivergence === true && { acceptDivergence: { reason: options.reason ?? '' } }),
-            }),
-          options,
-        ),
+      const code = await withBaton(
+        { ...options, existing: true, functions, workspace: await cliRegistry(options) },
+        (baton) =>
+          driveInForeground(
+            baton,
+            (onEvents) =>
+              baton.resume(runId, {
+                onEvents,
+                wait: options.wait === true,
+                unpause: true,
+                ...(options.by !== undefined && { by: options.by }),
+                ...(options.acceptDivergence === true && { acceptDivergence: { reason: options.reason ?? '' } }),
+              }),
+            options,
+          ),
       );
       if (code !== ExitCode.ok) throw new CliExit(code);
     });
