@@ -276,6 +276,11 @@ export interface EventPayloads {
     voters?: string[];
     /** `judge`: the route of a consensus step's judge (`compare: judge`), once its votes are in. */
     role?: 'judge';
+    /**
+     * The route of one item of a step whose skill is a template (`{{ item.skill }}`), made as it
+     * is dispatched: `instance` is the item (`step[index]`) and `skill` what its template gave.
+     */
+    instance?: string;
   };
   /**
    * A retry of a step's work goes to another capability than the one it was on (`routing`

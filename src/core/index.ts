@@ -96,6 +96,7 @@ export {
   type KindDefinition,
 } from './capability-kinds.js';
 export { routeStep, staticPolicy, stepGrant, type RoutePolicy } from './routing.js';
+export { instanceSkill, isDynamicSkill, renderSkill } from './dynamic-skill.js';
 export {
   validatePhaseTransition,
   phaseReadiness,

@@ -8,6 +8,7 @@ import { phasesOf } from './phases.js';
 import { describeGate, needsConfirmation, usd } from './plan-controls.js';
 import { formatRisks, riskProblems, riskRegister, type RiskView } from './risks.js';
 import { stepScope } from './scope.js';
+import { isDynamicSkill } from '../dynamic-skill.js';
 
 export { describeGate, needsConfirmation, usd };
 
@@ -131,6 +132,7 @@ function planStep(
       arithmetic: 'no capability',
     };
   }
+  if (isDynamicSkill(step.skill)) return dynamicSkillStep(plan, registry, id, step, base, problems);
   const route = routeStep(id, step, registry, {
     ...staticPolicy(plan, step),
     remainingUsd: startingBudget(plan, step),
@@ -201,6 +203,48 @@ function planStep(
     minUsd,
     worstUsd,
     arithmetic,
+  };
+}
+
+/**
+ * A step whose skill is a template (`{{ item.skill }}`) is routed per item at dispatch, so no
+ * route is known before the run. Its costs are bounds over every capability its grant allows
+ * (kind and permissions): the cheapest as the minimum, the dearest as the worst case, per item.
+ * No capability allowed at all is a problem; a skill no capability offers is found at dispatch
+ * and escalates the step.
+ */
+function dynamicSkillStep(
+  plan: Plan,
+  registry: Registry,
+  id: string,
+  step: Step,
+  base: Omit<PreflightStep, 'capability' | 'voters' | 'reason' | 'candidates' | 'minUsd' | 'worstUsd' | 'arithmetic'>,
+  problems: string[],
+): PreflightStep {
+  const grant = stepGrant(plan.constraints, step);
+  const allowed = Object.values(registry).filter(
+    (capability) =>
+      (grant.allow === null || grant.allow.includes(capability.kind)) &&
+      (capability.permissions ?? []).every((permission) => grant.permissions.includes(permission)),
+  );
+  const costs = allowed.map((capability) => capability.costUsd ?? 0);
+  const tries = (step.retry?.max ?? 0) + 1;
+  const reason = `skill \`${step.skill}\` is rendered per item and routed at dispatch; costs are bounds over the ${allowed.length} ${allowed.length === 1 ? 'capability' : 'capabilities'} its grant allows`;
+  if (allowed.length === 0)
+    problems.push(`step "${id}" has a skill template, and its grant allows no capability of the run's registry`);
+  const dearest = costs.length === 0 ? 0 : Math.max(...costs);
+  return {
+    ...base,
+    capability: null,
+    voters: null,
+    reason,
+    candidates: [],
+    minUsd: costs.length === 0 ? 0 : round(Math.min(...costs)),
+    worstUsd: round(dearest * tries),
+    arithmetic:
+      dearest === 0
+        ? 'free'
+        : `${usd(dearest)} (the dearest allowed capability)${tries > 1 ? ` x ${tries} attempts` : ''} per item`,
   };
 }
 

@@ -45,6 +45,16 @@ export const SkillName = id('a skill name').regex(
   'a skill name is letters, digits, _, ., : and -',
 );
 
+/**
+ * A skill chosen per item at dispatch: a `{{ expr }}` template over `item`, `index`, `inputs` and
+ * `steps` (e.g. `{{ item.skill }}`), on a `for_each` step only. What it renders to is routed
+ * against the registry like a written skill; no capability offering it escalates the step.
+ */
+export const SkillTemplate = z
+  .string()
+  .max(PLAN_LIMITS.id * 4, `a skill template is at most ${PLAN_LIMITS.id * 4} characters`)
+  .regex(/\{\{.*\}\}/s, 'a skill template holds a `{{ expr }}`, e.g. "{{ item.skill }}"');
+
 export const Duration = z
   .string()
   .regex(DURATION_PATTERN, 'a duration is a number and a unit: 500ms, 2s, 1.5m, 1h, 1d');
@@ -470,7 +480,8 @@ export const Repeat = z.strictObject({
 export const Step = z
   .strictObject({
     description: Description.optional(),
-    skill: SkillName.optional(),
+    /** The skill to route by; or a template (`{{ item.skill }}`) rendered per item of a `for_each` at dispatch. */
+    skill: z.union([SkillName, SkillTemplate]).optional(),
     capability: CapabilityId.optional(),
     after: After.optional(),
     when: Expression.optional(),
@@ -539,6 +550,18 @@ export const Step = z
           '`check` applies to a plain step with a skill or capability (not `for_each`, `repeat`, `consensus` or a pure `await`)',
         path: ['check'],
       });
+    }
+    if (step.skill !== undefined && step.skill.includes('{{')) {
+      const clash = step.for_each === undefined ? 'for_each' : step.consensus !== undefined ? 'consensus' : null;
+      if (clash !== null)
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            clash === 'for_each'
+              ? 'a skill template (`{{ ... }}`) is rendered per item: it needs `for_each` (write a plain skill otherwise)'
+              : '`consensus` needs a written skill, not a template: its capabilities are chosen before any item is known',
+          path: ['skill'],
+        });
     }
     if (step.concurrency !== undefined && step.for_each === undefined) {
       ctx.addIssue({
