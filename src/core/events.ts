@@ -11,6 +11,15 @@ import type { DecisionKind } from './decision-id.js';
  */
 
 /** A step's failure as data: serializable, in the ledger, never thrown. */
+/** Where a sub-plan's child run comes from (`run.created` `parent`). */
+export interface ParentLink {
+  runId: string;
+  step: string;
+  attemptId: string;
+  /** The parent ledger's head hash when the child was created. */
+  headHash: string;
+}
+
 export interface StepError {
   /** e.g. `exit_code`, `timeout`, `cancelled`, `spawn`, `expression`, `exception`, `repeat_exhausted`. */
   type: string;
@@ -176,6 +185,12 @@ export interface EventPayloads {
      * calls (an engine, a worker) holds them to these, shared with every other run in the store.
      */
     limits?: Record<string, Partial<Record<LimitName, number>>>;
+    /**
+     * For a sub-plan's child run: the parent run, the step and attempt that started it, and the
+     * parent's ledger head when it did, which chains this ledger to the parent's (absent for a
+     * run that is no one's child). The parent records the child's head when the child ends.
+     */
+    parent?: ParentLink;
   };
   /** `by`: who asked for the resume, when someone did (an engine taking over a dead one's run is nobody's act). */
   'run.resumed': { engine: string; reason: string; by?: Principal };

@@ -15,6 +15,7 @@ export {
   type Principal,
   type RouteCandidate,
   type StepError,
+  type ParentLink,
   type ArtifactRef,
   type DecisionEvidence,
   type EvidenceArtifact,
@@ -97,6 +98,14 @@ export {
 } from './capability-kinds.js';
 export { routeStep, staticPolicy, stepGrant, type RoutePolicy } from './routing.js';
 export { instanceSkill, isDynamicSkill, renderSkill } from './dynamic-skill.js';
+export {
+  childPlanOf,
+  narrowSubPlan,
+  subPlanCapability,
+  subPlanStepOf,
+  SUB_PLAN_MAX_DEPTH,
+  type ParentLimits,
+} from './sub-plan.js';
 export {
   validatePhaseTransition,
   phaseReadiness,

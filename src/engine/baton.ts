@@ -11,7 +11,9 @@ import {
   parsePlan,
   type CapabilityDescriptor,
   type Json,
+  type JsonObject,
   type LedgerEvent,
+  type ParentLink,
   type Plan,
   routeStep,
   runsOnlyWhereRegistered,
@@ -62,6 +64,7 @@ import { Worker } from './worker.js';
 import * as operator from './operator.js';
 import { OperatorCommands } from './operator-commands.js';
 import { RunHandle } from './run-handle.js';
+import { subPlanRunner, type SubPlanHost } from './sub-plan-runner.js';
 import { functionCapabilityIssues } from './function-capability-issues.js';
 import { verifyRun } from './verify-run.js';
 import { summarizeRuns, type RunSummary } from './run-view.js';
@@ -245,7 +248,7 @@ export class Baton {
   async submit(plan: Plan | string | AdmittedRun, options: SubmitOptions = {}): Promise<RunHandle> {
     const run = await this.admitted(plan, options);
     refuseUnfit(run);
-    const { plan: checked, planHash, inputs, registry, registryRecord } = run;
+    const { planHash, inputs } = run;
     if (options.runId !== undefined) {
       checkRunId(options.runId);
       const existing = await this.store.getRun(options.runId);
@@ -268,7 +271,17 @@ export class Baton {
         });
       }
     }
-    const runId = options.runId ?? newRunId(this.options.now());
+    return this.start(run, options.runId ?? newRunId(this.options.now()), options);
+  }
+
+  /** Records `run.created` for an admitted run and starts conducting it. */
+  private async start(
+    run: AdmittedRun,
+    runId: string,
+    options: Pick<SubmitOptions, 'by' | 'wait' | 'onEvents'>,
+    parent?: ParentLink,
+  ): Promise<RunHandle> {
+    const { plan: checked, planHash, inputs, registry, registryRecord } = run;
     const created = {
       plan: checked,
       planHash,
@@ -276,6 +289,7 @@ export class Baton {
       registry,
       by: options.by ?? this.options.principal,
       ...registryRecord,
+      ...(parent && { parent }),
     };
     const driver = await RunDriver.create(
       runId,
@@ -284,6 +298,32 @@ export class Baton {
       options.onEvents,
     );
     return this.track(new RunHandle(driver, this.store));
+  }
+
+  /**
+   * A sub-plan's child run, admitted like any run (so every rule of a submit applies to it) and
+   * conducted until it ends, waits for people included. One that exists already (its attempt
+   * started again after a restart) is taken up where it stopped.
+   */
+  private async startChild(
+    plan: Plan,
+    options: { runId: string; inputs: JsonObject; parent: ParentLink },
+  ): Promise<RunHandle> {
+    if (await this.store.getRun(options.runId)) return this.resume(options.runId, { wait: true });
+    const run = await this.admit(plan, { inputs: options.inputs });
+    refuseUnfit(run);
+    return this.start(run, options.runId, { wait: true }, options.parent);
+  }
+
+  private get subPlanHost(): SubPlanHost {
+    return {
+      store: this.store,
+      now: this.options.now,
+      startChild: (plan, options) => this.startChild(plan, options),
+      abortChild: async (runId, reason) => {
+        await this.abort(runId, { reason });
+      },
+    };
   }
 
   /**
@@ -370,7 +410,7 @@ export class Baton {
   }
 
   private runnerFor(id: string, plan: Plan): CapabilityRunner | undefined {
-    return this.functions.get(id) ?? this.planRunnersOf(plan).get(id);
+    return this.functions.get(id) ?? this.planRunnersOf(plan).get(id) ?? subPlanRunner(id, plan, this.subPlanHost);
   }
 
   /**

@@ -90,7 +90,11 @@ export const EnvironmentVariable = z
     'an environment variable name is letters, digits and _, not starting with a digit (for example `DEPLOY_URL`)',
   );
 
-export const CapabilityKind = z.enum(['command', 'function', 'human', 'http', 'mcp', 'llm', 'agent']);
+/**
+ * `plan` is a step's sub-plan (`plan:` on a step), run as a child run: a kind so that `allow`
+ * can narrow it like any other, never declared under `capabilities`.
+ */
+export const CapabilityKind = z.enum(['command', 'function', 'human', 'http', 'mcp', 'llm', 'agent', 'plan']);
 
 /** What every capability kind can declare besides its skills. */
 const capabilityTerms = {
@@ -509,8 +513,32 @@ export const Step = z
     seal: z.boolean().optional(),
     /** For a step on an `agent`: the only ones of its tools the model is offered (it narrows, never adds). */
     tools: z.array(StepToolName).min(1, 'tools lists at least one TOOL or SERVER/TOOL').optional(),
+    /**
+     * A sub-plan run as a child run: a plan file (relative to this plan file's directory) or a
+     * plan written inline. Files are read when the run is admitted and recorded inline, so the
+     * ledger holds the child plan and replay never reads a file. Its constraints are narrowed by
+     * the parent's, never widened (core/sub-plan.ts).
+     */
+    plan: z
+      .union([
+        z.string().min(1, 'plan names a plan file (e.g. ./team.yaml) or is a plan written inline'),
+        z.record(z.string(), z.json()),
+      ])
+      .optional(),
   })
   .superRefine((step, ctx) => {
+    if (step.plan !== undefined) {
+      const clash = (
+        ['skill', 'capability', 'await', 'for_each', 'repeat', 'consensus', 'check', 'tools'] as const
+      ).find((field) => step[field] !== undefined);
+      if (clash !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          message: `a step with \`plan\` runs that plan as a child run; it cannot also have \`${clash}\` (put that in a step of its own)`,
+          path: [clash],
+        });
+      return;
+    }
     const routed = step.skill !== undefined || step.capability !== undefined;
     if (step.skill !== undefined && step.capability !== undefined) {
       ctx.addIssue({
@@ -522,7 +550,7 @@ export const Step = z
       ctx.addIssue({
         code: 'custom',
         message:
-          'a step needs `skill` (routed to the strongest capability), `capability` (pinned), or `await` (it waits for a signal)',
+          'a step needs `skill` (routed to the strongest capability), `capability` (pinned), `plan` (a sub-plan) or `await` (it waits for a signal)',
         path: [],
       });
     }
