@@ -17,6 +17,7 @@ export {
   type HandoffRequest,
   type PartialOutput,
   type RunResult,
+  type SubPlanRun,
   type SubmitOptions,
   type WorkOptions,
   type WorkspaceContext,

@@ -65,6 +65,7 @@ import * as operator from './operator.js';
 import { OperatorCommands } from './operator-commands.js';
 import { RunHandle } from './run-handle.js';
 import { subPlanRunner, type SubPlanHost } from './sub-plan-runner.js';
+import { subPlanTree, type SubPlanRun } from './sub-plan-tree.js';
 import { functionCapabilityIssues } from './function-capability-issues.js';
 import { verifyRun } from './verify-run.js';
 import { summarizeRuns, type RunSummary } from './run-view.js';
@@ -719,6 +720,17 @@ export class Baton {
    */
   eventsAfter(position: string | undefined, limit: number): Promise<PositionedEvent[]> {
     return this.store.readEventsAfter(position, limit);
+  }
+
+  /**
+   * The child runs the run's sub-plan steps started, each with its own, as `baton status` shows
+   * them under their steps.
+   * @example
+   * const [team] = await baton.subPlanRuns(runId); // { step: 'team', runId: `${runId}.team-a1`, status: 'succeeded', children: [] }
+   */
+  async subPlanRuns(runId: string): Promise<SubPlanRun[]> {
+    if (!(await this.store.getRun(runId))) throw new NotFoundError(`run "${runId}"`);
+    return subPlanTree(this.store, runId);
   }
 
   /** The runs as listed, each that has not ended folded to say whether it waits or is paused, and for what. */

@@ -121,7 +121,7 @@ function planStep(
     perItem: step.for_each !== undefined,
     certain,
   };
-  if (step.skill === undefined && step.capability === undefined) {
+  if (step.skill === undefined && step.capability === undefined && step.plan === undefined) {
     return {
       ...base,
       capability: null,
