@@ -110,12 +110,12 @@ export async function admit(
       workspace?.registry,
       'text' in source ? { ...planFileOf(source), text: source.text } : {},
     );
-  // A plan file's sub-plans were read with it; a plan given as text or data names its files relative to the working directory.
+  // A plan file's sub-plans were read with it; a plan given as text or data may only write them inline.
   const written =
     'file' in source
       ? read
       : await readSubPlans(read, {
-          directory: process.cwd(),
+          directory: null,
           ...planFileOf(source),
           registry: withWorkspace,
           ...(workspace && { workspace: workspace.registry }),

@@ -78,26 +78,28 @@ export interface SubPlanTrail {
 
 /**
  * The plan with every sub-plan inline: `plan: ./team.yaml` read (relative to `directory`, the
- * plan file's, or the working directory for a plan given as text or data) and validated as a
- * plan file of its own, and inline ones walked for theirs; each is held to the workspace
- * registry's policy and gets its capabilities when its child run is admitted, as any plan. What the run records, so its ledger holds every child plan
- * and replay never reads a file. Refuses (PlanError at `steps.<id>.plan`) a file that cannot be
- * read, a cycle of plan files (a plan running itself included) and nesting deeper than
- * SUB_PLAN_MAX_DEPTH.
+ * plan file's) and validated as a plan file of its own, and inline ones walked for theirs; each
+ * is held to the workspace registry's policy and gets its capabilities when its child run is
+ * admitted, as any plan. What the run records, so its ledger holds every child plan and replay
+ * never reads a file. Refuses (PlanError at `steps.<id>.plan`) a file reference in a plan given
+ * as text or data (`directory` null: an API caller must not make the engine read its files), a
+ * file that cannot be read, a cycle of plan files (a plan running itself included) and nesting
+ * deeper than SUB_PLAN_MAX_DEPTH.
  * @example
- * const plan = await readSubPlans(written, { directory: process.cwd(), registry, trail: { files: [], depth: 1 } });
+ * const plan = await readSubPlans(written, { directory: null, registry, trail: { files: [], depth: 1 } });
  */
 export async function readSubPlans(
   plan: Plan,
   options: {
-    directory: string;
+    /** Where file references are relative to; null for a plan given as text or data, which may not name files. */
+    directory: string | null;
     file?: string;
     registry: (plan: Plan) => Registry;
     workspace?: WorkspaceRegistry;
     trail: SubPlanTrail;
   },
 ): Promise<Plan> {
-  const { directory, registry, workspace, trail } = options;
+  const { directory, workspace, trail } = options;
   let steps: Plan['steps'] | undefined;
   for (const [id, step] of Object.entries(plan.steps)) {
     if (step.plan === undefined) continue;
@@ -108,36 +110,52 @@ export async function readSubPlans(
       ]);
     let child: Plan;
     if (typeof step.plan === 'string') {
-      const file = resolve(directory, step.plan);
-      if (trail.files.includes(file))
+      if (directory === null)
         throw new PlanError([
           {
             ...where,
-            message: `sub-plan "${step.plan}" is a plan this one runs within (${[...trail.files, file].join(' -> ')}): a plan cannot run itself`,
+            message: `sub-plan "${step.plan}" names a file, and this plan was given as text or data, not read from a file: write the sub-plan inline (plan: { baton: 1, ... }); only a plan file's sub-plans are read from files`,
           },
         ]);
-      try {
-        child = await readPlanFile(file, registry, workspace, { files: trail.files, depth: trail.depth + 1 });
-      } catch (error) {
-        if (!(error instanceof BatonError) || error instanceof PlanError) throw error;
-        throw new PlanError([{ ...where, message: `sub-plan "${step.plan}": ${error.message}` }]);
-      }
+      child = await readSubPlanFile(step.plan, resolve(directory, step.plan), where, options);
     } else {
       const inline = childPlanOf(step) as Plan;
       // Checked now as it will be when its child run is admitted, so the parent is refused instead.
       refuseRegistryBreaches(inline, workspace, options.file === undefined ? {} : { file: options.file });
-      child = await readSubPlans(
-        options.file === undefined ? inline : anchorCapabilities(inline, directory, options.file),
-        {
-          ...options,
-          trail: { files: trail.files, depth: trail.depth + 1 },
-        },
-      );
+      const anchored =
+        options.file === undefined || directory === null ? inline : anchorCapabilities(inline, directory, options.file);
+      child = await readSubPlans(anchored, { ...options, trail: { files: trail.files, depth: trail.depth + 1 } });
     }
     steps ??= { ...plan.steps };
     steps[id] = { ...step, plan: child as unknown as Step['plan'] & object };
   }
   return steps === undefined ? plan : { ...plan, steps };
+}
+
+/** One sub-plan file, read and validated as a plan file, unless it is one the plan runs within. */
+async function readSubPlanFile(
+  named: string,
+  file: string,
+  where: { path: (string | number)[]; file?: string },
+  options: { registry: (plan: Plan) => Registry; workspace?: WorkspaceRegistry; trail: SubPlanTrail },
+): Promise<Plan> {
+  const { trail } = options;
+  if (trail.files.includes(file))
+    throw new PlanError([
+      {
+        ...where,
+        message: `sub-plan "${named}" is a plan this one runs within (${[...trail.files, file].join(' -> ')}): a plan cannot run itself`,
+      },
+    ]);
+  try {
+    return await readPlanFile(file, options.registry, options.workspace, {
+      files: trail.files,
+      depth: trail.depth + 1,
+    });
+  } catch (error) {
+    if (!(error instanceof BatonError) || error instanceof PlanError) throw error;
+    throw new PlanError([{ ...where, message: `sub-plan "${named}": ${error.message}` }]);
+  }
 }
 
 function anchorToPlanDirectory(plan: Plan, file: string): Plan {

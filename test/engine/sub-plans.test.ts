@@ -155,4 +155,31 @@ describe('sub-plans: a step runs a plan as a child run on the same store', () =>
     expect(result.budget.reservedUsd).toBe(0);
     await baton.close();
   });
+
+  it('refuses a file reference in a plan given as data, and an invalid inline child, before anything is written', async () => {
+    const baton = await open();
+    await expect(baton.submit({ baton: 1, name: 'parent', steps: { team: { plan: './team.yaml' } } })).rejects.toThrow(
+      /steps\.team\.plan: sub-plan "\.\/team\.yaml" names a file, and this plan was given as text or data/,
+    );
+    await expect(
+      baton.submit({
+        baton: 1,
+        name: 'parent',
+        steps: { team: { plan: { ...child, steps: { shout: { skill: 'nope' } } } } },
+      }),
+    ).rejects.toThrow(/steps\.team\.plan\.steps\.shout\.skill: no capability offers skill "nope"/);
+    expect(await baton.listRuns()).toEqual([]);
+    await baton.close();
+  });
+
+  it('refuses a child whose inputs do not fit: the step fails with the reason, the parent is not left waiting', async () => {
+    const baton = await open();
+    baton.register({ id: 'shouter', skills: { shout: 1 }, run: (word: string) => word.toUpperCase() });
+    const run = await baton.submit({ baton: 1, name: 'parent', steps: { team: { plan: child, input: { wrd: 'x' } } } });
+    const result = await run.result();
+    expect(result.status).toBe('failed');
+    expect(result.failure).toMatch(/^step "team" failed: sub-plan "team" was refused: invalid input/);
+    expect(await childrenOf(baton, run.runId)).toEqual([]);
+    await baton.close();
+  });
 });
