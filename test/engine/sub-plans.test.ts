@@ -182,4 +182,41 @@ describe('sub-plans: a step runs a plan as a child run on the same store', () =>
     expect(await childrenOf(baton, run.runId)).toEqual([]);
     await baton.close();
   });
+
+  it('aborts the child run when the sub-plan step is cancelled, and the step ends cancelled', async () => {
+    const baton = await open();
+    let started = 0;
+    baton.register({
+      id: 'waiter',
+      skills: { shout: 1 },
+      run: (_word: string, { signal }) =>
+        new Promise((resolve) => {
+          started += 1;
+          signal.addEventListener('abort', () => resolve('stopped'));
+        }),
+    });
+    const run = await baton.submit({
+      baton: 1,
+      name: 'parent',
+      steps: { team: { plan: child, input: { word: 'x' }, on_failure: 'continue' } },
+    });
+    const [created] = await until(
+      async () => (started > 0 ? await childrenOf(baton, run.runId) : undefined),
+      'the child run to start its step',
+    );
+    await baton.cancel(run.runId, 'team', { reason: 'not needed' });
+    const result = await run.result();
+    expect(result.status).toBe('succeeded');
+    expect((await baton.getRun(run.runId)).state.steps.team?.status).toBe('cancelled');
+    const childId = (created as Created).runId;
+    const ended = await until(async () => {
+      const record = await baton.findRun(childId);
+      return record?.status === 'running' ? undefined : record;
+    }, 'the child run to end');
+    expect(ended.status).toBe('aborted');
+    expect((await baton.subPlanRuns(run.runId)).map((sub) => [sub.step, sub.runId, sub.status])).toEqual([
+      ['team', childId, 'aborted'],
+    ]);
+    await baton.close();
+  });
 });
