@@ -87,6 +87,10 @@ function printRoute(s: ReturnType<typeof paint>, entry: RoutingEntry): void {
     );
   }
   for (const line of [...decisions, ...reported]) out.write(`${line}\n`);
+  for (const item of entry.items ?? [])
+    out.write(
+      `    ${s('cyan', '→')} ${item.instance} skill ${item.skill ?? '-'} → ${s('cyan', item.capability)}: ${item.reason}\n`,
+    );
   for (const reroute of entry.reroutes ?? [])
     out.write(
       `    ${s('yellow', '↪')} ${reroute.instance} retried on ${s('cyan', reroute.capability)}: ${reroute.reason}\n`,
