@@ -432,8 +432,10 @@ export class Baton {
     const conducting = this.conducting(runId);
     if (conducting) {
       const { state } = conducting;
-      if (unpause && state.status === 'running' && state.paused)
+      if (unpause && state.status === 'running' && state.paused) {
         conducting.signal(operator.unpause(state, by ?? this.options.principal));
+        await this.unpauseChildren(runId, by);
+      }
       if (onEvents) conducting.onEvents(onEvents);
       return conducting;
     }
@@ -460,8 +462,10 @@ export class Baton {
       },
     );
     // The driver has not started its loop yet: the lift is its first signal.
-    if (unpause && driver.current.status === 'running' && driver.current.paused)
+    if (unpause && driver.current.status === 'running' && driver.current.paused) {
       driver.signal(operator.unpause(driver.current, by ?? this.options.principal));
+      await this.unpauseChildren(runId, by);
+    }
     return this.track(new RunHandle(driver, this.store));
   }
 
@@ -526,13 +530,41 @@ export class Baton {
     return this.operatorCommands.signal(runId, name, data, options);
   }
 
-  /** Holds dispatch; running attempts finish. `unpause` (or `baton resume`) lifts it. */
-  pause(runId: string, options: OperatorOptions & { reason?: string } = {}): Promise<BatonEvent> {
-    return this.operatorCommands.pause(runId, options);
+  /**
+   * Holds dispatch; running attempts finish. `unpause` (or `baton resume`) lifts it. The child
+   * runs its sub-plan steps are running are paused too (a child's attempt is out already, but
+   * its own dispatches are held), each with the reason that its parent was.
+   */
+  async pause(runId: string, options: OperatorOptions & { reason?: string } = {}): Promise<BatonEvent> {
+    const event = await this.operatorCommands.pause(runId, options);
+    const reason = `its parent run ${runId} was paused${options.reason ? `: ${options.reason}` : ''}`;
+    await this.eachRunningChild(runId, (child) => this.pause(child, { ...options, reason }));
+    return event;
   }
 
-  unpause(runId: string, options: OperatorOptions = {}): Promise<BatonEvent> {
-    return this.operatorCommands.unpause(runId, options);
+  /** Lifts a pause, and the pauses of the child runs its sub-plan steps are running. */
+  async unpause(runId: string, options: OperatorOptions = {}): Promise<BatonEvent> {
+    const event = await this.operatorCommands.unpause(runId, options);
+    await this.eachRunningChild(runId, (child) => this.unpause(child, options));
+    return event;
+  }
+
+  /** A resume that lifts a run's pause lifts its running children's too, as `unpause` does. */
+  private unpauseChildren(runId: string, by: string | undefined): Promise<void> {
+    return this.eachRunningChild(runId, (child) => this.unpause(child, by === undefined ? {} : { by }));
+  }
+
+  /**
+   * Applies an operator command to each child run of the run's sub-plan steps that is still
+   * running; one it no longer fits (paused already, or not paused, by someone else) is left as it is.
+   */
+  private async eachRunningChild(runId: string, command: (child: string) => Promise<unknown>): Promise<void> {
+    for (const child of await subPlanTree(this.store, runId)) {
+      if (child.status !== 'running') continue;
+      await command(child.runId).catch((error: unknown) => {
+        if (!(error instanceof ConflictError)) throw error;
+      });
+    }
   }
 
   /** Cancels running attempts, runs `compensate` of completed steps newest first, ends the run `aborted`. */

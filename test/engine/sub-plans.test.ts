@@ -219,4 +219,48 @@ describe('sub-plans: a step runs a plan as a child run on the same store', () =>
     ]);
     await baton.close();
   });
+
+  it('pauses the running child with its parent, and lifts both pauses together', async () => {
+    const baton = await open();
+    let release: (() => void) | undefined;
+    let runs = 0;
+    baton.register({
+      id: 'gate',
+      skills: { shout: 1 },
+      run: (word: string) => {
+        runs += 1;
+        return runs === 1 ? new Promise<string>((resolve) => (release = () => resolve(word))) : word;
+      },
+    });
+    const twoSteps = {
+      ...child,
+      steps: { shout: child.steps.shout, again: { skill: 'shout', after: ['shout'], input: 'y' } },
+    };
+    const run = await baton.submit({
+      baton: 1,
+      name: 'parent',
+      steps: { team: { plan: twoSteps, input: { word: 'x' } } },
+    });
+    const [created] = await until(
+      async () => (release !== undefined ? await childrenOf(baton, run.runId) : undefined),
+      'the child run to start its first step',
+    );
+    const childId = (created as Created).runId;
+    await baton.pause(run.runId, { reason: 'lunch' });
+    const paused = (await baton.events(childId)).find((event) => event.type === 'run.paused');
+    expect(paused?.data).toMatchObject({ reason: `its parent run ${run.runId} was paused: lunch` });
+    release?.();
+    // The child's first step finishes; its second is held by the pause.
+    await until(
+      async () => ((await baton.getRun(childId)).state.steps.shout?.status === 'succeeded' ? true : undefined),
+      'the first step',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect((await baton.getRun(childId)).state.steps.again?.status).not.toBe('succeeded');
+    await baton.unpause(run.runId);
+    expect((await run.result()).status).toBe('succeeded');
+    expect(await baton.findRun(childId)).toMatchObject({ status: 'succeeded' });
+    expect((await baton.events(childId)).some((event) => event.type === 'run.unpaused')).toBe(true);
+    await baton.close();
+  });
 });
