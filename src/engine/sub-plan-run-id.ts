@@ -5,8 +5,8 @@ const MAX_RUN_ID = 128;
 
 /**
  * The id of the child run a sub-plan attempt starts: the parent's id and the attempt's, so that
- * `baton status` finds a step's children from the parent's ledger alone, and an attempt started
- * again (an engine restarted mid-attempt) takes up its own child instead of starting a second.
+ * `baton status` finds a step's children from the parent's ledger alone, and the same attempt
+ * invoked a second time takes up the child it started instead of starting another.
  * @example subPlanRunId('run-mx1-abc', 'team/a1') // 'run-mx1-abc.team-a1'
  */
 export function subPlanRunId(parentRunId: string, attemptId: string): string {
