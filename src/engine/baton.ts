@@ -68,7 +68,7 @@ import { subPlanRunner, type SubPlanHost } from './sub-plan-runner.js';
 import { subPlanTree, type SubPlanRun } from './sub-plan-tree.js';
 import { functionCapabilityIssues } from './function-capability-issues.js';
 import { verifyRun } from './verify-run.js';
-import { summarizeRuns, type RunSummary } from './run-view.js';
+import { runView, summarizeRuns, type RunSummary, type RunView } from './run-view.js';
 import { checkRunId, newRunId } from './run-id.js';
 import { refuseUnfitPlan } from './refuse-unfit.js';
 import {
@@ -90,6 +90,9 @@ import type {
   SubmitResultOptions,
   WorkOptions,
 } from './baton-options.js';
+
+/** A run's view with its place among sub-plans: its parent, if it is a child, and its children. */
+export type RunStatusView = RunView & { parent?: ParentLink; subPlans?: SubPlanRun[] };
 
 export type {
   BatonOptions,
@@ -752,6 +755,22 @@ export class Baton {
    */
   eventsAfter(position: string | undefined, limit: number): Promise<PositionedEvent[]> {
     return this.store.readEventsAfter(position, limit);
+  }
+
+  /**
+   * The run as `baton status RUN --json` and `GET /v1/runs/{id}` show it: its view, and for a
+   * sub-plan's child its `parent`, for a run with sub-plan steps the tree of its `subPlans`
+   * (each only where there is one, so other runs' views are as they were).
+   * @example
+   * const { view } = await baton.runStatus(runId); // view.subPlans?.[0].runId
+   */
+  async runStatus(runId: string): Promise<{ record: RunRecord; state: RunState; view: RunStatusView }> {
+    const { record, state } = await this.getRun(runId);
+    const [created] = await this.store.readEvents(runId, 0, 1);
+    const parent = created?.type === 'run.created' ? created.data.parent : undefined;
+    const subPlans = await subPlanTree(this.store, runId);
+    const view = { ...runView(record, state), ...(parent && { parent }), ...(subPlans.length > 0 && { subPlans }) };
+    return { record, state, view };
   }
 
   /**

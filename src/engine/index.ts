@@ -5,6 +5,7 @@ export {
   type OperatorOptions,
   type ResumeOptions,
   type RevertOptions,
+  type RunStatusView,
   type SubmitOptions,
   type SubmitResultOptions,
   type WorkOptions,

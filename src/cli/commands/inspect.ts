@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { describeHold, planJsonSchema, type DecisionEvidence } from '../../core/index.js';
 import {
   loadPlanFile,
-  runView,
   verifyAgainstCheckpoint,
   RUN_SEARCH_MAX_LENGTH,
   type StepRow,
@@ -230,15 +229,9 @@ export function registerInspect(program: Command, globals: () => GlobalOptions):
           );
           return;
         }
-        const { record, state } = await baton.getRun(runId);
-        const view = runView(record, state);
-        const { steps, pending, status: shown } = view;
-        const [created] = await baton.events(runId, 0, 1);
-        const parent = created?.type === 'run.created' ? created.data.parent : undefined;
-        const subPlans = await baton.subPlanRuns(runId);
-        // `parent` and `subPlans` only where there are: other runs' JSON stays as it was.
-        if (options.json)
-          return printJson({ ...view, ...(parent && { parent }), ...(subPlans.length > 0 && { subPlans }) });
+        const { record, state, view } = await baton.runStatus(runId);
+        const { steps, pending, status: shown, parent, subPlans = [] } = view;
+        if (options.json) return printJson(view);
         if (pending.length > 0)
           process.stdout.write(`${s('bold', 'pending decisions')}\n${formatPending(pending)}\n\n`);
         const paused =
