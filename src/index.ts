@@ -25,6 +25,7 @@ export {
   type Replanner,
   type ReplanRequest,
   type RunResult,
+  type SubPlanRun,
   type SubmitOptions,
   type WorkOptions,
   type WorkspaceContext,

@@ -13,6 +13,7 @@ import { agentKind } from './agent/agent-kind.js';
 import type { CapabilityKindPlugin } from './kind.js';
 import { mcpKind } from './mcp/mcp-kind.js';
 import { llmKind } from './llm/llm-kind.js';
+import { planKind } from './plan-kind.js';
 import type { CapabilityRunner } from './types.js';
 
 /**
@@ -27,6 +28,7 @@ export const CAPABILITY_KIND_PLUGINS: { readonly [K in CapabilityKind]: Capabili
   mcp: mcpKind,
   llm: llmKind,
   agent: agentKind,
+  plan: planKind,
 };
 
 /**

@@ -80,6 +80,8 @@ export const CAPABILITY_KINDS: { readonly [K in CapabilityKind]: KindDefinition<
     templates: (config) => config.command.map((text, i) => ({ path: ['command', i], text })),
   },
   function: { performer: 'machine', registeredInCode: true },
+  // A sub-plan step's child run: any engine or worker with the store starts and follows it (engine/sub-plan-runner.ts).
+  plan: { performer: 'machine', registeredInCode: false },
   human: { performer: 'person', registeredInCode: false },
   http: {
     performer: 'machine',

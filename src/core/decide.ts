@@ -1,6 +1,7 @@
 import { awaitsPerson } from './capability-kinds.js';
 import { nextCircuitChange, unavailableReason, updateCircuits } from './circuits.js';
 import { DecisionKind, decisionId, parseDecisionId } from './decision-id.js';
+import { instanceSkill, isDynamicSkill, withSkill } from './dynamic-skill.js';
 import type { BatonEvent, EventPayloads, StepError } from './events.js';
 import { evolve } from './evolve.js';
 import { ExpressionError, compileExpression, type ExpressionContext } from './expressions.js';
@@ -530,6 +531,11 @@ function startStep(state: RunState, step: StepState, now: number, emit: Emit): v
       return;
     }
   }
+  if (isDynamicSkill(planStep.skill)) {
+    // Each item is routed as it is dispatched (routeItem), once the skill it asks for is known.
+    if (expandStep(state, step, emit)) requestConfirmation(state, step, null, emit);
+    return;
+  }
   const policy = routePolicy(state, step.id);
   const route = routeStep(step.id, planStep, state.registry, policy);
   if (
@@ -555,22 +561,71 @@ function startStep(state: RunState, step: StepState, now: number, emit: Emit): v
   }
   emit({ type: 'step.routed', data: route.route });
   if (planStep.for_each !== undefined && !expandStep(state, step, emit)) return;
-  // Routing (or expansion) queued the work; a step that needs a yes holds it until it comes.
-  if (needsConfirmation(state, step.id) && !state.approvals.has(decisionId(DecisionKind.confirm, step.id))) {
-    const cost = state.registry[route.route.capability]?.costUsd;
-    const reason = `"${step.id}" needs a person's yes before it is dispatched to "${route.route.capability}"${cost ? ` (up to $${cost} per attempt)` : ''}`;
-    emit({
-      type: 'decision.requested',
-      data: {
-        id: decisionId(DecisionKind.confirm, step.id),
-        kind: 'confirm',
-        step: step.id,
-        phase: state.phases[step.phase]?.id ?? null,
-        reason,
-        detail: { capability: route.route.capability },
-      },
-    });
+  requestConfirmation(state, step, route.route.capability, emit);
+}
+
+/**
+ * Routing (or expansion) queued the work; a step that needs a yes holds it until it comes.
+ * `capability` is where it goes, or null for a dynamic skill's items, each routed as dispatched.
+ */
+function requestConfirmation(state: RunState, step: StepState, capability: string | null, emit: Emit): void {
+  if (!needsConfirmation(state, step.id) || state.approvals.has(decisionId(DecisionKind.confirm, step.id))) return;
+  const cost = capability === null ? undefined : state.registry[capability]?.costUsd;
+  const where =
+    capability === null
+      ? `to the capabilities its items' skills (\`${planStepOf(state, step.id).skill}\`) route to`
+      : `to "${capability}"`;
+  const reason = `"${step.id}" needs a person's yes before it is dispatched ${where}${cost ? ` (up to $${cost} per attempt)` : ''}`;
+  emit({
+    type: 'decision.requested',
+    data: {
+      id: decisionId(DecisionKind.confirm, step.id),
+      kind: 'confirm',
+      step: step.id,
+      phase: state.phases[step.phase]?.id ?? null,
+      reason,
+      detail: { capability },
+    },
+  });
+}
+
+/**
+ * Routes one item of a dynamic-skill step by the skill its template gives, with the step's own
+ * grant and budget, recorded as a `step.routed` of that item. False when it is not routed now:
+ * it waits (its skill is still being built, or only unavailable capabilities offer it), or the
+ * step escalated (no capability may take it, or the template gave no skill).
+ */
+function routeItem(state: RunState, instance: InstanceState, emit: Emit): boolean {
+  const step = stepOf(state, instance.step);
+  const planStep = planStepOf(state, instance.step);
+  let skill: string;
+  try {
+    skill = instanceSkill(state, instance);
+  } catch (error) {
+    const what = `skill \`${planStep.skill}\` of item ${instance.index}`;
+    unclearExpression(state, step, expressionError(error, what), [instance.key], emit);
+    return false;
   }
+  const itemStep = withSkill(planStep, skill);
+  const policy = routePolicy(state, instance.step);
+  const route = routeStep(instance.step, itemStep, state.registry, policy);
+  if (route.ok) {
+    emit({ type: 'step.routed', data: { ...route.route, instance: instance.key } });
+    return true;
+  }
+  const routable = (relaxed: Partial<RoutePolicy>): boolean =>
+    routeStep(instance.step, itemStep, state.registry, { ...policy, ...relaxed }).ok;
+  if (awaitsBuilder(state, skill) && routable({ unbuilt: () => null })) return false;
+  if (routable({ passOver: undefined })) return false;
+  escalate(
+    state,
+    step,
+    `no capability can take item ${instance.index} of "${step.id}" (skill "${skill}"): ${route.reason}`,
+    { skill, item: instance.item, candidates: route.candidates as unknown as Json, retry: [instance.key] },
+    [instance.key],
+    emit,
+  );
+  return false;
 }
 
 /** Evaluates `for_each` and queues one instance per item; false when the step ended here. */
@@ -617,6 +672,9 @@ function dispatchInstance(
 ): boolean {
   const planStep = planStepOf(state, instance.step);
   const step = stepOf(state, instance.step);
+  if (instance.role === null && instance.capability === null && isDynamicSkill(planStep.skill)) {
+    if (!routeItem(state, instance, emit)) return false;
+  }
   const admission = admit(state, instance);
   if (!admission.go) {
     if (!admission.wait)

@@ -12,6 +12,15 @@ import type { ContextSnapshot } from './context-snapshot.js';
  */
 
 /** A step's failure as data: serializable, in the ledger, never thrown. */
+/** Where a sub-plan's child run comes from (`run.created` `parent`). */
+export interface ParentLink {
+  runId: string;
+  step: string;
+  attemptId: string;
+  /** The parent ledger's head hash when the child was created. */
+  headHash: string;
+}
+
 export interface StepError {
   /** e.g. `exit_code`, `timeout`, `cancelled`, `spawn`, `expression`, `exception`, `repeat_exhausted`. */
   type: string;
@@ -218,6 +227,12 @@ export interface EventPayloads {
      */
     context?: ContextSnapshot;
     contextHash?: string;
+    /**
+     * For a sub-plan's child run: the parent run, the step and attempt that started it, and the
+     * parent's ledger head when it did, which chains this ledger to the parent's (absent for a
+     * run that is no one's child). The parent records the child's head when the child ends.
+     */
+    parent?: ParentLink;
   };
   /** `by`: who asked for the resume, when someone did (an engine taking over a dead one's run is nobody's act). */
   'run.resumed': { engine: string; reason: string; by?: Principal };
@@ -346,6 +361,11 @@ export interface EventPayloads {
     voters?: string[];
     /** `judge`: the route of a consensus step's judge (`compare: judge`), once its votes are in. */
     role?: 'judge';
+    /**
+     * The route of one item of a step whose skill is a template (`{{ item.skill }}`), made as it
+     * is dispatched: `instance` is the item (`step[index]`) and `skill` what its template gave.
+     */
+    instance?: string;
   };
   /**
    * A retry of a step's work goes to another capability than the one it was on (`routing`

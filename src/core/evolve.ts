@@ -137,6 +137,11 @@ function endRun(state: RunState, status: RunState['status'], reason: string | nu
 
 function route(state: RunState, event: EventOf<'step.routed'>): RunState {
   if (event.data.role === 'judge') return routeJudge(state, event);
+  if (event.data.instance !== undefined) {
+    // One item of a dynamic-skill step: the step is running already (step.expanded), the item goes where its skill routed.
+    instanceOf(state, event.data.instance).capability = event.data.capability;
+    return state;
+  }
   const step = stepOf(state, event.data.step);
   step.capability = event.data.capability;
   markStarted(state, step);

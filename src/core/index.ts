@@ -16,6 +16,7 @@ export {
   type Principal,
   type RouteCandidate,
   type StepError,
+  type ParentLink,
   type ArtifactRef,
   type DecisionEvidence,
   type PrerequisiteCheck,
@@ -110,6 +111,15 @@ export {
   type KindDefinition,
 } from './capability-kinds.js';
 export { routeStep, staticPolicy, stepGrant, type RoutePolicy } from './routing.js';
+export { instanceSkill, isDynamicSkill, renderSkill } from './dynamic-skill.js';
+export {
+  childPlanOf,
+  narrowSubPlan,
+  subPlanCapability,
+  subPlanStepOf,
+  SUB_PLAN_MAX_DEPTH,
+  type ParentLimits,
+} from './sub-plan.js';
 export {
   validatePhaseTransition,
   phaseReadiness,

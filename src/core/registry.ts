@@ -1,5 +1,6 @@
 import { kindDescription } from './capability-kinds.js';
 import type { CapabilityKind, Plan, PlanCapability } from './plan/schema.js';
+import { subPlanDescriptors } from './sub-plan.js';
 
 /**
  * What the conductor knows of a capability: enough to route and to explain the route.
@@ -22,7 +23,7 @@ export interface CapabilityDescriptor {
 
 export type Registry = Readonly<Record<string, CapabilityDescriptor>>;
 
-/** The registry a run sees: the plan's own capabilities, then those registered in code. */
+/** The registry a run sees: the plan's own capabilities, its sub-plan steps (`plan:STEP`), then those registered in code. */
 export function buildRegistry(
   plan: Plan,
   registered: readonly CapabilityDescriptor[] = [],
@@ -30,6 +31,7 @@ export function buildRegistry(
   const registry: Record<string, CapabilityDescriptor> = {};
   for (const [id, capability] of Object.entries(plan.capabilities ?? {}))
     registry[id] = describeCapability(id, capability);
+  for (const descriptor of subPlanDescriptors(plan)) registry[descriptor.id] = descriptor;
   for (const descriptor of registered) registry[descriptor.id] = descriptor;
   return registry;
 }

@@ -1,6 +1,9 @@
 import { unavailableReason } from './circuits.js';
+import { instanceSkill, isDynamicSkill, withSkill } from './dynamic-skill.js';
 import type { EventPayloads } from './events.js';
+import { ExpressionError } from './expressions.js';
 import { routeStep, type RoutePolicy } from './routing.js';
+import type { Step } from './plan/schema.js';
 import { planStepOf, stepOf, type InstanceState, type RunState } from './state.js';
 
 /**
@@ -35,7 +38,8 @@ export function retryRoute(state: RunState, instance: InstanceState, policy: Rou
     capability === failedOn
       ? `its attempt ${instance.attemptId ?? ''} failed (retryable): the retry falls back to another capability`
       : unavailableReason(state, capability);
-  const planStep = planStepOf(state, instance.step);
+  const planStep = routedStep(state, instance);
+  if (planStep === null) return { kind: 'stay' };
   const route = routeStep(instance.step, planStep, state.registry, { ...policy, passOver: passedOver });
   if (!route.ok) return unavailable === null ? { kind: 'stay' } : { kind: 'wait' };
   const why = failedOn !== null ? `its attempt ${instance.attemptId ?? ''} failed` : unavailable;
@@ -51,4 +55,17 @@ export function retryRoute(state: RunState, instance: InstanceState, policy: Rou
       candidates: route.route.candidates,
     },
   };
+}
+
+/** The step as routed for this instance: an item of a dynamic-skill step with its own skill (null if it no longer renders). */
+function routedStep(state: RunState, instance: InstanceState): Step | null {
+  const planStep = planStepOf(state, instance.step);
+  if (!isDynamicSkill(planStep.skill)) return planStep;
+  try {
+    return withSkill(planStep, instanceSkill(state, instance));
+  } catch (error) {
+    // It rendered when the item was routed; a retry stays where it went rather than guess.
+    if (error instanceof ExpressionError || error instanceof RangeError) return null;
+    throw error;
+  }
 }

@@ -1,6 +1,7 @@
 import type { EventPayloads, RouteCandidate } from './events.js';
 import type { CapabilityKind, Constraints, Plan, Step } from './plan/schema.js';
 import type { CapabilityDescriptor, Registry } from './registry.js';
+import { subPlanCapability } from './sub-plan-id.js';
 
 /**
  * What a step may use: the run's constraints narrowed by the step's own. Computed from the
@@ -66,7 +67,8 @@ function exclusion(capability: CapabilityDescriptor, skill: string | null, polic
   if (missing.length > 0)
     return `needs permission ${missing.map((p) => `"${p}"`).join(', ')}, which the run does not grant`;
   const cost = capability.costUsd ?? 0;
-  if (policy.remainingUsd !== null && cost > policy.remainingUsd + 1e-9)
+  // A sub-plan is not too dear: its child run gets what is left, at most its own budget (governance/admission.ts).
+  if (capability.kind !== 'plan' && policy.remainingUsd !== null && cost > policy.remainingUsd + 1e-9)
     return `costs up to $${cost} per attempt and only $${round(policy.remainingUsd)} of the budget is left`;
   if (skill !== null) {
     const builder = policy.unbuilt(skill);
@@ -114,10 +116,17 @@ function tieReason(capability: CapabilityDescriptor, best: CapabilityDescriptor,
  * result says why, candidate by candidate (the conductor escalates with it).
  */
 export function routeStep(stepId: string, step: Step, registry: Registry, policy: RoutePolicy): RouteResult {
-  if (step.capability !== undefined) {
-    const capability = registry[step.capability];
+  const pinned = step.plan !== undefined ? subPlanCapability(stepId) : step.capability;
+  if (pinned !== undefined) {
+    const capability = registry[pinned];
+    if (!capability && typeof step.plan === 'string')
+      return {
+        ok: false,
+        reason: `its sub-plan file "${step.plan}" was not read into the plan (a plan file's sub-plans are read when it is admitted)`,
+        candidates: [],
+      };
     if (!capability)
-      return { ok: false, reason: `capability "${step.capability}" is not in the run's registry`, candidates: [] };
+      return { ok: false, reason: `capability "${pinned}" is not in the run's registry`, candidates: [] };
     const excluded = exclusion(capability, null, policy);
     const candidate: RouteCandidate = {
       capability: capability.id,
@@ -134,7 +143,10 @@ export function routeStep(stepId: string, step: Step, registry: Registry, policy
         step: stepId,
         skill: null,
         capability: capability.id,
-        reason: `pinned by the step to "${capability.id}"`,
+        reason:
+          step.plan !== undefined
+            ? `runs its sub-plan as a child run ("${capability.id}")`
+            : `pinned by the step to "${capability.id}"`,
         candidates: [candidate],
       },
     };

@@ -17,7 +17,7 @@ import {
 } from '../core/index.js';
 import { checkCapabilities } from '../capabilities/index.js';
 import { hashPlan } from '../ledger/index.js';
-import { readPlanFile } from './plan-file.js';
+import { readPlanFile, readSubPlans } from './plan-file.js';
 import { refuseUnfitPlan } from './refuse-unfit.js';
 import type { LoadedRegistry } from './registry-file.js';
 import { refuseRegistryBreaches, registryWith } from './workspace-plan.js';
@@ -98,7 +98,7 @@ export async function admit(
   // Validation needs the registry; it is built here, once, and kept for the run.
   const withWorkspace = registryWith(workspace?.registry, registered);
   const registryOf = (plan: Plan): Registry => (registry = withWorkspace(plan));
-  const written =
+  const read =
     'file' in source
       ? await readPlanFile(source.file, registryOf, workspace?.registry)
       : 'text' in source
@@ -106,10 +106,23 @@ export async function admit(
         : checkPlan('data' in source ? source.data : source, registryOf);
   if (!('file' in source))
     refuseRegistryBreaches(
-      written,
+      read,
       workspace?.registry,
       'text' in source ? { ...planFileOf(source), text: source.text } : {},
     );
+  // A plan file's sub-plans were read with it; a plan given as text or data may only write them inline.
+  const written =
+    'file' in source
+      ? read
+      : await readSubPlans(read, {
+          directory: null,
+          ...planFileOf(source),
+          registry: withWorkspace,
+          ...(workspace && { workspace: workspace.registry }),
+          trail: { files: [], depth: 1 },
+        });
+  // Validating sub-plans built their registries; the run's is built from the plan as it will be recorded.
+  registry = withWorkspace(written);
   // The run records the registry's capabilities in its plan: workers, resume and replay run
   // from the ledger, never from a registry file that may have changed since.
   const plan = workspace ? withRegistryCapabilities(written, workspace.registry) : written;

@@ -12,7 +12,9 @@ import {
   phasesOf,
   type CapabilityDescriptor,
   type Json,
+  type JsonObject,
   type LedgerEvent,
+  type ParentLink,
   type Plan,
   routeStep,
   runsOnlyWhereRegistered,
@@ -69,9 +71,11 @@ import { OperatorCommands } from './operator-commands.js';
 import { replanEvents, type Replanner } from './replanning.js';
 import { hasPlanner, registryReplanner } from './planner/registry-replanner.js';
 import { RunHandle } from './run-handle.js';
+import { subPlanRunner, type SubPlanHost } from './sub-plan-runner.js';
+import { subPlanTree, type SubPlanRun } from './sub-plan-tree.js';
 import { functionCapabilityIssues } from './function-capability-issues.js';
 import { verifyRun } from './verify-run.js';
-import { summarizeRuns, type RunSummary } from './run-view.js';
+import { runView, summarizeRuns, type RunSummary, type RunView } from './run-view.js';
 import { checkRunId, newRunId } from './run-id.js';
 import { refuseUnfitPlan } from './refuse-unfit.js';
 import {
@@ -93,6 +97,9 @@ import type {
   SubmitResultOptions,
   WorkOptions,
 } from './baton-options.js';
+
+/** A run's view with its place among sub-plans: its parent, if it is a child, and its children. */
+export type RunStatusView = RunView & { parent?: ParentLink; subPlans?: SubPlanRun[] };
 
 export type {
   BatonOptions,
@@ -253,7 +260,7 @@ export class Baton {
   async submit(plan: Plan | string | AdmittedRun, options: SubmitOptions = {}): Promise<RunHandle> {
     const run = await this.admitted(plan, options);
     refuseUnfit(run);
-    const { plan: checked, planHash, inputs, registry, registryRecord } = run;
+    const { planHash, inputs } = run;
     if (options.runId !== undefined) {
       checkRunId(options.runId);
       const existing = await this.store.getRun(options.runId);
@@ -276,11 +283,21 @@ export class Baton {
         });
       }
     }
-    // After the resume above: a run that completed an objective itself must still resume.
+    return this.start(run, options.runId ?? newRunId(this.options.now()), options);
+  }
+
+  /** Records `run.created` for an admitted run and starts conducting it. */
+  private async start(
+    run: AdmittedRun,
+    runId: string,
+    options: Pick<SubmitOptions, 'by' | 'wait' | 'onEvents' | 'approval'>,
+    parent?: ParentLink,
+  ): Promise<RunHandle> {
+    const { plan: checked, planHash, inputs, registry, registryRecord } = run;
+    // After a resume of an existing run (submit): a run that completed an objective itself must still resume.
     await refuseUnknownCompletions(this.store, checked);
     // Other runs a gate requires: checked now (refused, nothing written, when one fails) and recorded in the first round.
     const prerequisites = await preflightPrerequisites(this.store, this.artifacts, phasesOf(checked));
-    const runId = options.runId ?? newRunId(this.options.now());
     const created = {
       plan: checked,
       planHash,
@@ -290,6 +307,7 @@ export class Baton {
       ...registryRecord,
       ...(options.approval !== undefined && { approval: options.approval }),
       ...(await contextForRun(this.store, checked)),
+      ...(parent && { parent }),
     };
     const driver = await RunDriver.create(
       runId,
@@ -299,6 +317,32 @@ export class Baton {
       prerequisites,
     );
     return this.track(new RunHandle(driver, this.store));
+  }
+
+  /**
+   * A sub-plan's child run, admitted like any run (so every rule of a submit applies to it) and
+   * conducted until it ends, waits for people included. One that exists already (its attempt
+   * started again after a restart) is taken up where it stopped.
+   */
+  private async startChild(
+    plan: Plan,
+    options: { runId: string; inputs: JsonObject; parent: ParentLink },
+  ): Promise<RunHandle> {
+    if (await this.store.getRun(options.runId)) return this.resume(options.runId, { wait: true });
+    const run = await this.admit(plan, { inputs: options.inputs });
+    refuseUnfit(run);
+    return this.start(run, options.runId, { wait: true }, options.parent);
+  }
+
+  private get subPlanHost(): SubPlanHost {
+    return {
+      store: this.store,
+      now: this.options.now,
+      startChild: (plan, options) => this.startChild(plan, options),
+      abortChild: async (runId, reason) => {
+        await this.abort(runId, { reason });
+      },
+    };
   }
 
   /**
@@ -394,7 +438,7 @@ export class Baton {
   }
 
   private runnerFor(id: string, plan: Plan): CapabilityRunner | undefined {
-    return this.functions.get(id) ?? this.planRunnersOf(plan).get(id);
+    return this.functions.get(id) ?? this.planRunnersOf(plan).get(id) ?? subPlanRunner(id, plan, this.subPlanHost);
   }
 
   /**
@@ -415,8 +459,10 @@ export class Baton {
     const conducting = this.conducting(runId);
     if (conducting) {
       const { state } = conducting;
-      if (unpause && state.status === 'running' && state.paused)
+      if (unpause && state.status === 'running' && state.paused) {
         conducting.signal(operator.unpause(state, by ?? this.options.principal));
+        await this.unpauseChildren(runId, by);
+      }
       if (onEvents) conducting.onEvents(onEvents);
       return conducting;
     }
@@ -443,8 +489,10 @@ export class Baton {
       },
     );
     // The driver has not started its loop yet: the lift is its first signal.
-    if (unpause && driver.current.status === 'running' && driver.current.paused)
+    if (unpause && driver.current.status === 'running' && driver.current.paused) {
       driver.signal(operator.unpause(driver.current, by ?? this.options.principal));
+      await this.unpauseChildren(runId, by);
+    }
     return this.track(new RunHandle(driver, this.store));
   }
 
@@ -520,13 +568,41 @@ export class Baton {
     return this.operatorCommands.signal(runId, name, data, options);
   }
 
-  /** Holds dispatch; running attempts finish. `unpause` (or `baton resume`) lifts it. */
-  pause(runId: string, options: OperatorOptions & { reason?: string } = {}): Promise<BatonEvent> {
-    return this.operatorCommands.pause(runId, options);
+  /**
+   * Holds dispatch; running attempts finish. `unpause` (or `baton resume`) lifts it. The child
+   * runs its sub-plan steps are running are paused too (a child's attempt is out already, but
+   * its own dispatches are held), each with the reason that its parent was.
+   */
+  async pause(runId: string, options: OperatorOptions & { reason?: string } = {}): Promise<BatonEvent> {
+    const event = await this.operatorCommands.pause(runId, options);
+    const reason = `its parent run ${runId} was paused${options.reason ? `: ${options.reason}` : ''}`;
+    await this.eachRunningChild(runId, (child) => this.pause(child, { ...options, reason }));
+    return event;
   }
 
-  unpause(runId: string, options: OperatorOptions = {}): Promise<BatonEvent> {
-    return this.operatorCommands.unpause(runId, options);
+  /** Lifts a pause, and the pauses of the child runs its sub-plan steps are running. */
+  async unpause(runId: string, options: OperatorOptions = {}): Promise<BatonEvent> {
+    const event = await this.operatorCommands.unpause(runId, options);
+    await this.eachRunningChild(runId, (child) => this.unpause(child, options));
+    return event;
+  }
+
+  /** A resume that lifts a run's pause lifts its running children's too, as `unpause` does. */
+  private unpauseChildren(runId: string, by: string | undefined): Promise<void> {
+    return this.eachRunningChild(runId, (child) => this.unpause(child, by === undefined ? {} : { by }));
+  }
+
+  /**
+   * Applies an operator command to each child run of the run's sub-plan steps that is still
+   * running; one it no longer fits (paused already, or not paused, by someone else) is left as it is.
+   */
+  private async eachRunningChild(runId: string, command: (child: string) => Promise<unknown>): Promise<void> {
+    for (const child of await subPlanTree(this.store, runId)) {
+      if (child.status !== 'running') continue;
+      await command(child.runId).catch((error: unknown) => {
+        if (!(error instanceof ConflictError)) throw error;
+      });
+    }
   }
 
   /** Cancels running attempts, runs `compensate` of completed steps newest first, ends the run `aborted`. */
@@ -722,6 +798,33 @@ export class Baton {
    */
   eventsAfter(position: string | undefined, limit: number): Promise<PositionedEvent[]> {
     return this.store.readEventsAfter(position, limit);
+  }
+
+  /**
+   * The run as `baton status RUN --json` and `GET /v1/runs/{id}` show it: its view, and for a
+   * sub-plan's child its `parent`, for a run with sub-plan steps the tree of its `subPlans`
+   * (each only where there is one, so other runs' views are as they were).
+   * @example
+   * const { view } = await baton.runStatus(runId); // view.subPlans?.[0].runId
+   */
+  async runStatus(runId: string): Promise<{ record: RunRecord; state: RunState; view: RunStatusView }> {
+    const { record, state } = await this.getRun(runId);
+    const [created] = await this.store.readEvents(runId, 0, 1);
+    const parent = created?.type === 'run.created' ? created.data.parent : undefined;
+    const subPlans = await subPlanTree(this.store, runId);
+    const view = { ...runView(record, state), ...(parent && { parent }), ...(subPlans.length > 0 && { subPlans }) };
+    return { record, state, view };
+  }
+
+  /**
+   * The child runs the run's sub-plan steps started, each with its own, as `baton status` shows
+   * them under their steps.
+   * @example
+   * const [team] = await baton.subPlanRuns(runId); // { step: 'team', runId: `${runId}.team-a1`, status: 'succeeded', children: [] }
+   */
+  async subPlanRuns(runId: string): Promise<SubPlanRun[]> {
+    if (!(await this.store.getRun(runId))) throw new NotFoundError(`run "${runId}"`);
+    return subPlanTree(this.store, runId);
   }
 
   /** The runs as listed, each that has not ended folded to say whether it waits or is paused, and for what. */

@@ -5,6 +5,7 @@ export {
   type OperatorOptions,
   type ResumeOptions,
   type RevertOptions,
+  type RunStatusView,
   type SubmitOptions,
   type SubmitResultOptions,
   type WorkOptions,
@@ -58,6 +59,8 @@ export {
   type HandoffStepReport,
 } from './handoff.js';
 export { defaultPrincipal } from './owner.js';
+export { subPlanTree, type SubPlanRun } from './sub-plan-tree.js';
+export { subPlanRunId } from './sub-plan-run-id.js';
 export { runView, stepRows, summarizeRuns, type RunSummary, type RunView, type StepRow } from './run-view.js';
 export { API_SCOPES, type ApiScope, type ApiToken } from '../core/index.js';
 export {

@@ -1,20 +1,27 @@
-import { awaitsPerson, BatonError, ErrorCode, type ApiScope, type Plan } from '../core/index.js';
+import { awaitsPerson, BatonError, childPlanOf, ErrorCode, type ApiScope, type Plan } from '../core/index.js';
 import { allows } from './api-tokens.js';
 
 /** What a caller does with a plan: start a run with it, or make it a run's new revision. */
 export type PlanAction = 'submit' | 'revise' | 'revert to';
 
 /**
- * The capabilities a plan declares that run code on the server's machine, as `id (kind)`.
+ * The capabilities a plan declares that run code on the server's machine, as `id (kind)`, its
+ * sub-plans' included.
  * Function capabilities never appear: a plan cannot declare them, the server registers them.
  * Only a kind a person performs runs nothing here; every machine kind counts (today `command`,
  * which runs a program as the server's user), and so does a kind this version does not know:
  * a new kind fails closed.
  */
 export function hostCapabilities(plan: Plan): string[] {
-  return Object.entries(plan.capabilities ?? {})
+  const own = Object.entries(plan.capabilities ?? {})
     .filter(([, capability]) => !awaitsPerson(capability))
     .map(([id, capability]) => `${id} (${capability.kind})`);
+  // A sub-plan's child run is admitted by the engine, not by the caller: its capabilities count as the parent's.
+  const children = Object.entries(plan.steps).flatMap(([id, step]) => {
+    const child = childPlanOf(step);
+    return child === null ? [] : hostCapabilities(child).map((capability) => `${capability} in the sub-plan of ${id}`);
+  });
+  return [...own, ...children];
 }
 
 /**

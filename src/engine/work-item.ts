@@ -1,4 +1,12 @@
-import { awaitsPerson, runsOnlyWhereRegistered, type LedgerEvent, type RunState } from '../core/index.js';
+import {
+  awaitsPerson,
+  instanceKey,
+  instanceSkill,
+  isDynamicSkill,
+  runsOnlyWhereRegistered,
+  type LedgerEvent,
+  type RunState,
+} from '../core/index.js';
 import type { WorkItem } from '../store/index.js';
 
 type Dispatched = Extract<LedgerEvent, { type: 'attempt.dispatched' }>;
@@ -21,7 +29,7 @@ export function workItemOf(
     step: event.data.step,
     capability: event.data.capability,
     kind: runsOnlyWhereRegistered(descriptor) ? 'function' : 'command',
-    skill: state.plan.steps[event.data.step]?.skill ?? null,
+    skill: skillOf(event, state),
     revision: state.revision,
     idempotencyKey: event.data.idempotencyKey,
     input: event.data.input,
@@ -32,4 +40,13 @@ export function workItemOf(
     abandoned: false,
     outcome: null,
   };
+}
+
+/** The skill the work was routed by: for an item of a dynamic-skill step, the one its route recorded. */
+function skillOf(event: Dispatched, state: RunState): string | null {
+  const skill = state.plan.steps[event.data.step]?.skill;
+  if (!isDynamicSkill(skill) || event.data.index === null) return skill ?? null;
+  const instance = state.instances.get(instanceKey(event.data.step, event.data.index));
+  // It rendered when the item was routed, in the same decision round: the same state renders it the same.
+  return instance ? instanceSkill(state, instance) : null;
 }

@@ -19,6 +19,7 @@ export {
   type Reroute,
   type JudgeRoute,
   type RoutingEntry,
+  type ItemRoute,
   type InjectedConstraints,
   type ReportedRoute,
   type RouteDecision,

@@ -56,6 +56,7 @@ describe('capability kinds as a table', () => {
       ['mcp', false],
       ['llm', false],
       ['agent', false],
+      ['plan', false],
     ]);
     expect(awaitsPerson(undefined)).toBe(false);
     expect(awaitsPerson({ kind: 'teleport' })).toBe(false);

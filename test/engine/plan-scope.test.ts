@@ -22,6 +22,13 @@ describe('the scope a plan needs (requirePlanScope)', () => {
     expect(scopeForPlan(programs)).toBe('admin');
   });
 
+  it("counts a sub-plan's capabilities as the parent's: its child run is admitted by the engine, not the caller", () => {
+    const delegating: Plan = { baton: 1, name: 'delegating', steps: { team: { plan: programs as never } } };
+    expect(hostCapabilities(delegating)).toEqual(['sh (command) in the sub-plan of team']);
+    expect(scopeForPlan(delegating)).toBe('admin');
+    expect(scopeForPlan({ baton: 1, name: 'd', steps: { team: { plan: people as never } } })).toBe('operate');
+  });
+
   it('fails closed for a kind it does not know to run nothing on the host', () => {
     const future = { ...people, capabilities: { call: { kind: 'http', skills: { fetch: 1 } } } } as unknown as Plan;
     expect(scopeForPlan(future)).toBe('admin');

@@ -2,10 +2,10 @@ import type { Command } from 'commander';
 import { describeHold, planJsonSchema, type DecisionEvidence } from '../../core/index.js';
 import {
   loadPlanFile,
-  runView,
   verifyAgainstCheckpoint,
   RUN_SEARCH_MAX_LENGTH,
   type StepRow,
+  type SubPlanRun,
 } from '../../engine/index.js';
 import { readCheckpointFile } from '../checkpoint-file.js';
 import type { RunVerdict } from '../../engine/artifacts/index.js';
@@ -96,6 +96,10 @@ function printRoute(s: ReturnType<typeof paint>, entry: RoutingEntry): void {
     );
   }
   for (const line of [...decisions, ...reported]) out.write(`${line}\n`);
+  for (const item of entry.items ?? [])
+    out.write(
+      `    ${s('cyan', '→')} ${item.instance} skill ${item.skill ?? '-'} → ${s('cyan', item.capability)}: ${item.reason}\n`,
+    );
   for (const reroute of entry.reroutes ?? [])
     out.write(
       `    ${s('yellow', '↪')} ${reroute.instance} retried on ${s('cyan', reroute.capability)}: ${reroute.reason}\n`,
@@ -178,6 +182,16 @@ async function verifyAgainst(options: GlobalOptions, file: string, runId: string
   if (!verdict.ok) throw new CliExit(ExitCode.failed);
 }
 
+/** The tree of child runs under their steps, one line each, deeper ones indented. */
+function formatSubPlans(runs: readonly SubPlanRun[], indent: string): string {
+  return runs
+    .map(
+      (run) =>
+        `${indent}${run.step} -> run ${run.runId} (${run.name}): ${run.status}\n${formatSubPlans(run.children, `${indent}    `)}`,
+    )
+    .join('');
+}
+
 export function registerInspect(program: Command, globals: () => GlobalOptions): void {
   program
     .command('status')
@@ -225,9 +239,8 @@ export function registerInspect(program: Command, globals: () => GlobalOptions):
           );
           return;
         }
-        const { record, state } = await baton.getRun(runId);
-        const view = runView(record, state);
-        const { steps, pending, status: shown } = view;
+        const { record, state, view } = await baton.runStatus(runId);
+        const { steps, pending, status: shown, parent, subPlans = [] } = view;
         if (options.json) return printJson(view);
         if (pending.length > 0)
           process.stdout.write(`${s('bold', 'pending decisions')}\n${formatPending(pending)}\n\n`);
@@ -239,8 +252,13 @@ export function registerInspect(program: Command, globals: () => GlobalOptions):
           `run ${s('bold', runId)} (${record.name}): ${shown}${paused}${state.failure ? ` — ${state.failure}` : ''}\n`,
         );
         process.stdout.write(
-          `  created ${state.createdAt}${state.endedAt ? `, ended ${state.endedAt}` : ''}; ${record.headSeq} events; plan ${state.planHash.slice(0, 12)}${state.revisions.length > 1 ? ` (revision ${state.revisions.length})` : ''}\n\n`,
+          `  created ${state.createdAt}${state.endedAt ? `, ended ${state.endedAt}` : ''}; ${record.headSeq} events; plan ${state.planHash.slice(0, 12)}${state.revisions.length > 1 ? ` (revision ${state.revisions.length})` : ''}\n`,
         );
+        if (parent)
+          process.stdout.write(
+            `  sub-plan of run ${parent.runId}, step ${parent.step} (attempt ${parent.attemptId}, parent head ${parent.headHash.slice(0, 12)})\n`,
+          );
+        process.stdout.write('\n');
         if (view.tokens) process.stdout.write(`  model tokens: ${formatTokens(view.tokens)}\n\n`);
         printApprovals(s, view.approvals);
         // The TOKENS column only for runs that called a model, so other runs print as they always did.
@@ -248,6 +266,7 @@ export function registerInspect(program: Command, globals: () => GlobalOptions):
         process.stdout.write(
           `${table([['STEP', 'STATUS', 'CAPABILITY', 'ATTEMPTS', ...(view.tokens ? ['TOKENS'] : []), 'ERROR'], ...steps.map((r) => [r.step, r.status, r.capability ?? '-', String(r.attempts), ...tokens(r), r.error ?? ''])])}\n`,
         );
+        if (subPlans.length > 0) process.stdout.write(`\n${s('bold', 'sub-plans')}\n${formatSubPlans(subPlans, '  ')}`);
         // Why a step waited: a provider limit shared with every run in the store held its model calls.
         for (const row of steps)
           if (row.held)

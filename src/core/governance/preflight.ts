@@ -1,13 +1,15 @@
 import type { RouteCandidate } from '../events.js';
 import { joinRule } from '../plan/graph.js';
 import type { Gate, Plan, Step } from '../plan/schema.js';
-import type { Registry } from '../registry.js';
 import { round, routeStep, staticPolicy, stepGrant } from '../routing.js';
 import { judgeSkillOf } from './consensus-judge.js';
 import { phasesOf } from './phases.js';
 import { describeGate, needsConfirmation, usd } from './plan-controls.js';
 import { formatRisks, riskProblems, riskRegister, type RiskView } from './risks.js';
 import { stepScope } from './scope.js';
+import { isDynamicSkill } from '../dynamic-skill.js';
+import { buildRegistry, type Registry } from '../registry.js';
+import { childPlanOf } from '../sub-plan.js';
 
 export { describeGate, needsConfirmation, usd };
 
@@ -119,7 +121,7 @@ function planStep(
     perItem: step.for_each !== undefined,
     certain,
   };
-  if (step.skill === undefined && step.capability === undefined) {
+  if (step.skill === undefined && step.capability === undefined && step.plan === undefined) {
     return {
       ...base,
       capability: null,
@@ -131,6 +133,7 @@ function planStep(
       arithmetic: 'no capability',
     };
   }
+  if (isDynamicSkill(step.skill)) return dynamicSkillStep(plan, registry, id, step, base, problems);
   const route = routeStep(id, step, registry, {
     ...staticPolicy(plan, step),
     remainingUsd: startingBudget(plan, step),
@@ -151,6 +154,7 @@ function planStep(
       arithmetic: 'not routable',
     };
   }
+  if (childPlanOf(step) !== null) return subPlanStep(plan, registry, id, step, base, route.route, problems);
   const voters = route.route.voters ?? [route.route.capability];
   const costOf = (capability: string): number => registry[capability]?.costUsd ?? 0;
   const strongest = costOf(route.route.capability);
@@ -201,6 +205,93 @@ function planStep(
     minUsd,
     worstUsd,
     arithmetic,
+  };
+}
+
+/**
+ * A sub-plan step: the child's own pre-flight, against its own capabilities and the others of
+ * the parent's registry, is the step's. Its minimum is the child's; its worst case
+ * is the child's budget when it has one (it can never spend more), else the child's worst case,
+ * which is unknown when the child fans out (`for_each`): then what the parent has left bounds it
+ * at dispatch. The child's problems are the parent's: a child that cannot run refuses its parent.
+ */
+function subPlanStep(
+  plan: Plan,
+  registry: Registry,
+  id: string,
+  step: Step,
+  base: Omit<PreflightStep, 'capability' | 'voters' | 'reason' | 'candidates' | 'minUsd' | 'worstUsd' | 'arithmetic'>,
+  route: { capability: string; reason: string; candidates: RouteCandidate[] },
+  problems: string[],
+): PreflightStep {
+  const child = childPlanOf(step) as Plan;
+  // What the parent's run can use, besides the child's own: capabilities registered in code and the
+  // workspace registry's, which the child run gets too when it is admitted (its admission has the last word).
+  const registered = Object.values(registry).filter(
+    (capability) => capability.kind !== 'plan' && !Object.hasOwn(child.capabilities ?? {}, capability.id),
+  );
+  const report = preflight(child, buildRegistry(child, registered));
+  problems.push(...report.problems.map((problem) => `step "${id}", its sub-plan "${child.name}": ${problem}`));
+  const own = child.constraints?.budget_usd;
+  const fansOut = Object.keys(report.perItemUsd).length > 0;
+  const worstUsd = own !== undefined ? Math.min(own, report.worstUsd) : report.worstUsd;
+  const arithmetic =
+    own !== undefined
+      ? `the sub-plan's worst case ${usd(report.worstUsd)}, within its budget_usd ${usd(own)}`
+      : fansOut
+        ? `the sub-plan's worst case ${usd(report.worstUsd)} plus its for_each items, bounded by what the parent has left`
+        : `the sub-plan's worst case ${usd(report.worstUsd)}`;
+  return {
+    ...base,
+    capability: route.capability,
+    voters: null,
+    reason: route.reason,
+    candidates: route.candidates,
+    minUsd: report.minUsd,
+    worstUsd,
+    arithmetic,
+  };
+}
+
+/**
+ * A step whose skill is a template (`{{ item.skill }}`) is routed per item at dispatch, so no
+ * route is known before the run. Its costs are bounds over every capability its grant allows
+ * (kind and permissions): the cheapest as the minimum, the dearest as the worst case, per item.
+ * No capability allowed at all is a problem; a skill no capability offers is found at dispatch
+ * and escalates the step.
+ */
+function dynamicSkillStep(
+  plan: Plan,
+  registry: Registry,
+  id: string,
+  step: Step,
+  base: Omit<PreflightStep, 'capability' | 'voters' | 'reason' | 'candidates' | 'minUsd' | 'worstUsd' | 'arithmetic'>,
+  problems: string[],
+): PreflightStep {
+  const grant = stepGrant(plan.constraints, step);
+  const allowed = Object.values(registry).filter(
+    (capability) =>
+      (grant.allow === null || grant.allow.includes(capability.kind)) &&
+      (capability.permissions ?? []).every((permission) => grant.permissions.includes(permission)),
+  );
+  const costs = allowed.map((capability) => capability.costUsd ?? 0);
+  const tries = (step.retry?.max ?? 0) + 1;
+  const reason = `skill \`${step.skill}\` is rendered per item and routed at dispatch; costs are bounds over the ${allowed.length} ${allowed.length === 1 ? 'capability' : 'capabilities'} its grant allows`;
+  if (allowed.length === 0)
+    problems.push(`step "${id}" has a skill template, and its grant allows no capability of the run's registry`);
+  const dearest = costs.length === 0 ? 0 : Math.max(...costs);
+  return {
+    ...base,
+    capability: null,
+    voters: null,
+    reason,
+    candidates: [],
+    minUsd: costs.length === 0 ? 0 : round(Math.min(...costs)),
+    worstUsd: round(dearest * tries),
+    arithmetic:
+      dearest === 0
+        ? 'free'
+        : `${usd(dearest)} (the dearest allowed capability)${tries > 1 ? ` x ${tries} attempts` : ''} per item`,
   };
 }
 

@@ -25,6 +25,18 @@ export function stepScope(plan: Plan, stepId: string): readonly string[] | null 
   return intersect(plan.constraints?.scope, plan.steps[stepId]?.constraints?.scope, within);
 }
 
+/**
+ * A scope narrowed by another: the entries both allow, null when neither is a list. A child run's
+ * scope is its own narrowed by its parent step's (core/sub-plan.ts).
+ * @example narrowScope(['./out'], ['./out/team']) // ['./out/team']
+ */
+export function narrowScope(
+  outer: readonly string[] | null,
+  inner: readonly string[] | undefined,
+): readonly string[] | null {
+  return intersect(outer ?? undefined, inner, within);
+}
+
 function describeList(entries: readonly string[]): string {
   return entries.length === 0 ? 'nothing' : entries.join(', ');
 }

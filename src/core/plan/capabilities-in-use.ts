@@ -1,4 +1,5 @@
 import { judgeSkillOf } from '../governance/consensus-judge.js';
+import { isDynamicSkill } from '../dynamic-skill.js';
 import type { Plan } from './schema.js';
 
 /**
@@ -21,6 +22,9 @@ export function capabilitiesInUse(plan: Plan): Set<string> {
     const judge = step.consensus && judgeSkillOf(step.consensus);
     if (judge) skills.add(judge);
   }
+  // A skill template may name any skill: every capability may be used.
+  if (Object.values(plan.steps).some((step) => isDynamicSkill(step.skill)))
+    return new Set(Object.keys(plan.capabilities ?? {}));
   const used = new Set<string>();
   for (const [id, capability] of Object.entries(plan.capabilities ?? {}))
     if (pinned.has(id) || Object.keys(capability.skills).some((skill) => skills.has(skill))) used.add(id);

@@ -4,6 +4,7 @@ import { cut, PlanError, type PlanIssue } from '../errors.js';
 import { textTooDeep, tooDeep, tooDeepMessage } from '../nesting.js';
 import type { Registry } from '../registry.js';
 import { Plan } from './schema.js';
+import { inlineSubPlanIssues } from './sub-plans.js';
 import { validatePlan } from './validate.js';
 
 /** A parsed YAML/JSON document that can point at the line and column of any path in it. */
@@ -357,6 +358,16 @@ function reservedKeyPaths(data: unknown): (string | number)[][] {
 
 /** Validates a plan given as data (from the builder or the API); issues carry JSON paths. */
 export function checkPlan(data: unknown, registry: (plan: Plan) => Registry, source?: PlanSource): Plan {
+  return checkPlanAt(data, registry, source, 1);
+}
+
+/** `checkPlan` of a plan `depth` deep in sub-plans (1: no one's child). */
+export function checkPlanAt(
+  data: unknown,
+  registry: (plan: Plan) => Registry,
+  source: PlanSource | undefined,
+  depth: number,
+): Plan {
   const deep = tooDeep(data);
   if (deep !== undefined) throw new PlanError([{ path: deep, message: tooDeepMessage() }]);
   const reserved = reservedKeyPaths(data).map((path) => ({
@@ -370,7 +381,10 @@ export function checkPlan(data: unknown, registry: (plan: Plan) => Registry, sou
     const issues = zodIssuesToPlanIssues(parsed.error.issues, data);
     throw new PlanError(source ? locateAll(issues, source) : issues);
   }
-  const issues = validatePlan(parsed.data, registry(parsed.data));
+  const issues = [
+    ...validatePlan(parsed.data, registry(parsed.data)),
+    ...inlineSubPlanIssues(parsed.data, depth, (child, at) => checkPlanAt(child, registry, undefined, at)),
+  ];
   if (issues.length > 0) throw new PlanError(source ? locateAll(issues, source) : issues);
   return parsed.data;
 }

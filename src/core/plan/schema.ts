@@ -45,6 +45,16 @@ export const SkillName = id('a skill name').regex(
   'a skill name is letters, digits, _, ., : and -',
 );
 
+/**
+ * A skill chosen per item at dispatch: a `{{ expr }}` template over `item`, `index`, `inputs` and
+ * `steps` (e.g. `{{ item.skill }}`), on a `for_each` step only. What it renders to is routed
+ * against the registry like a written skill; no capability offering it escalates the step.
+ */
+export const SkillTemplate = z
+  .string()
+  .max(PLAN_LIMITS.id * 4, `a skill template is at most ${PLAN_LIMITS.id * 4} characters`)
+  .regex(/\{\{.*\}\}/s, 'a skill template holds a `{{ expr }}`, e.g. "{{ item.skill }}"');
+
 export const Duration = z
   .string()
   .regex(DURATION_PATTERN, 'a duration is a number and a unit: 500ms, 2s, 1.5m, 1h, 1d');
@@ -80,7 +90,11 @@ export const EnvironmentVariable = z
     'an environment variable name is letters, digits and _, not starting with a digit (for example `DEPLOY_URL`)',
   );
 
-export const CapabilityKind = z.enum(['command', 'function', 'human', 'http', 'mcp', 'llm', 'agent']);
+/**
+ * `plan` is a step's sub-plan (`plan:` on a step), run as a child run: a kind so that `allow`
+ * can narrow it like any other, never declared under `capabilities`.
+ */
+export const CapabilityKind = z.enum(['command', 'function', 'human', 'http', 'mcp', 'llm', 'agent', 'plan']);
 
 /** What every capability kind can declare besides its skills. */
 const capabilityTerms = {
@@ -541,7 +555,8 @@ export const Records = z
 export const Step = z
   .strictObject({
     description: Description.optional(),
-    skill: SkillName.optional(),
+    /** The skill to route by; or a template (`{{ item.skill }}`) rendered per item of a `for_each` at dispatch. */
+    skill: z.union([SkillName, SkillTemplate]).optional(),
     capability: CapabilityId.optional(),
     after: After.optional(),
     when: Expression.optional(),
@@ -571,8 +586,32 @@ export const Step = z
     tools: z.array(StepToolName).min(1, 'tools lists at least one TOOL or SERVER/TOOL').optional(),
     /** Recorded in the workspace context when the step succeeds: an insight, an objective or task completed. */
     records: Records.optional(),
+    /**
+     * A sub-plan run as a child run: a plan file (relative to this plan file's directory) or a
+     * plan written inline. Files are read when the run is admitted and recorded inline, so the
+     * ledger holds the child plan and replay never reads a file. Its constraints are narrowed by
+     * the parent's, never widened (core/sub-plan.ts).
+     */
+    plan: z
+      .union([
+        z.string().min(1, 'plan names a plan file (e.g. ./team.yaml) or is a plan written inline'),
+        z.record(z.string(), z.json()),
+      ])
+      .optional(),
   })
   .superRefine((step, ctx) => {
+    if (step.plan !== undefined) {
+      const clash = (
+        ['skill', 'capability', 'await', 'for_each', 'repeat', 'consensus', 'check', 'tools'] as const
+      ).find((field) => step[field] !== undefined);
+      if (clash !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          message: `a step with \`plan\` runs that plan as a child run; it cannot also have \`${clash}\` (put that in a step of its own)`,
+          path: [clash],
+        });
+      return;
+    }
     const routed = step.skill !== undefined || step.capability !== undefined;
     if (step.skill !== undefined && step.capability !== undefined) {
       ctx.addIssue({
@@ -584,7 +623,7 @@ export const Step = z
       ctx.addIssue({
         code: 'custom',
         message:
-          'a step needs `skill` (routed to the strongest capability), `capability` (pinned), or `await` (it waits for a signal)',
+          'a step needs `skill` (routed to the strongest capability), `capability` (pinned), `plan` (a sub-plan) or `await` (it waits for a signal)',
         path: [],
       });
     }
@@ -612,6 +651,18 @@ export const Step = z
           '`check` applies to a plain step with a skill or capability (not `for_each`, `repeat`, `consensus` or a pure `await`)',
         path: ['check'],
       });
+    }
+    if (step.skill !== undefined && step.skill.includes('{{')) {
+      const clash = step.for_each === undefined ? 'for_each' : step.consensus !== undefined ? 'consensus' : null;
+      if (clash !== null)
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            clash === 'for_each'
+              ? 'a skill template (`{{ ... }}`) is rendered per item: it needs `for_each` (write a plain skill otherwise)'
+              : '`consensus` needs a written skill, not a template: its capabilities are chosen before any item is known',
+          path: ['skill'],
+        });
     }
     if (step.concurrency !== undefined && step.for_each === undefined) {
       ctx.addIssue({

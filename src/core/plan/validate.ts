@@ -12,6 +12,7 @@ import { judgeSkillOf } from '../governance/consensus-judge.js';
 import { stepToolIssues } from './step-tool-issues.js';
 import { knownList, suggest } from './suggest.js';
 import { riskIssues } from '../governance/risks.js';
+import { isDynamicSkill } from '../dynamic-skill.js';
 
 export { suggest };
 
@@ -66,6 +67,7 @@ export function validatePlan(plan: Plan, registry: Registry): PlanIssue[] {
     }
     if (
       step.skill !== undefined &&
+      !isDynamicSkill(step.skill) &&
       !capabilityIds.some((cap) => registry[cap]?.skills[step.skill as string] !== undefined)
     ) {
       const skills = [...new Set(capabilityIds.flatMap((cap) => Object.keys(registry[cap]?.skills ?? {})))];
@@ -403,6 +405,18 @@ function validateExpressions(plan: Plan): PlanIssue[] {
     if (step.for_each !== undefined) compile(step.for_each, 'step', ['steps', id, 'for_each'], 'list');
     if (step.repeat !== undefined)
       compile(step.repeat.until, 'repeatIteration', ['steps', id, 'repeat', 'until'], 'bool', true);
+    if (isDynamicSkill(step.skill)) {
+      try {
+        for (const expression of compileTemplates(step.skill, 'forEachInstance'))
+          checkRefs(expression, ['steps', id, 'skill'], false);
+      } catch (error) {
+        if (!(error instanceof ExpressionError)) throw error;
+        issues.push({
+          path: ['steps', id, 'skill'],
+          message: `template ${quoted(`{{ ${error.source} }}`)} ${error.message}`,
+        });
+      }
+    }
     try {
       for (const expression of compileTemplates(step.input, inputScope(step)))
         checkRefs(expression, ['steps', id, 'input'], step.repeat !== undefined);

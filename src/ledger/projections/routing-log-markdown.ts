@@ -45,6 +45,17 @@ function entryLines(entry: RoutingEntry): string[] {
       '',
       `Attempts: ${entry.attempts.map((a) => `\`${a.attemptId}\` ${a.outcome}${a.durationMs !== null ? ` in ${a.durationMs} ms` : ''}${(a.holds ?? []).map((hold) => ` (${describeHold(hold)})`).join('')}`).join(', ')}`,
     );
+  const items = entry.items ?? [];
+  if (items.length > 0)
+    lines.push(
+      '',
+      'Items routed by their own skill:',
+      '',
+      ...items.map(
+        (r) =>
+          `- #${r.seq} \`${r.instance}\` skill \`${r.skill ?? '-'}\` → **${cell(r.capability)}**: ${cell(r.reason)}`,
+      ),
+    );
   const reroutes = entry.reroutes ?? [];
   if (reroutes.length > 0)
     lines.push(

@@ -66,6 +66,19 @@ export interface Reroute {
   candidates: RouteCandidate[];
 }
 
+/** The route of one item of a dynamic-skill step (`skill: "{{ item.skill }}"`), made as it was dispatched. */
+export interface ItemRoute {
+  seq: number;
+  at: string;
+  /** The item, e.g. `tasks[1]`. */
+  instance: string;
+  /** The skill its template gave. */
+  skill: string | null;
+  capability: string;
+  reason: string;
+  candidates: RouteCandidate[];
+}
+
 /** The route of a consensus step's judge, and the verdict it gave (null until it gave one). */
 export interface JudgeRoute {
   seq: number;
@@ -118,6 +131,11 @@ export interface RoutingEntry {
   reported: ReportedRoute[];
   /** Retries routed elsewhere, in order; absent when there were none. */
   reroutes?: Reroute[];
+  /**
+   * A dynamic-skill step's items, each routed by its own skill as it was dispatched, in order;
+   * absent for other steps. The entry's own route is its first item's.
+   */
+  items?: ItemRoute[];
   /** A consensus step's judge (`compare: judge`): where it was routed and why, and its latest verdict. */
   judge?: JudgeRoute;
 }
@@ -211,6 +229,28 @@ export function routingLog(events: Iterable<LedgerEvent>): RoutingEntry[] {
         if (event.data.role === 'judge') {
           const { capability, reason, candidates } = event.data;
           if (before) before.judge = { seq: event.seq, at: event.at, capability, reason, candidates, verdict: null };
+          break;
+        }
+        if (event.data.instance !== undefined) {
+          const { instance, skill, capability, reason, candidates } = event.data;
+          const item = { seq: event.seq, at: event.at, instance, skill, capability, reason, candidates };
+          // Items of the step routed before (and their attempts) stay: each item is a route of its own.
+          if (before?.items && before.outcome !== 'waiting') {
+            before.items.push(item);
+            break;
+          }
+          const { instance: _instance, ...route } = event.data;
+          byStep.set(event.data.step, {
+            seq: event.seq,
+            at: event.at,
+            ...route,
+            attempts: [],
+            outcome: 'running',
+            error: null,
+            ...context(plan, event.data.step),
+            ...carried(before),
+            items: [item],
+          });
           break;
         }
         byStep.set(event.data.step, {

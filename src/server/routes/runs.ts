@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { NotFoundError } from '../../core/index.js';
-import { runView, stepRows } from '../../engine/index.js';
+import { stepRows } from '../../engine/index.js';
 import { routingLog } from '../../ledger/index.js';
 import { decodeRunCursor, encodeRunCursor } from '../cursor.js';
 import { RunParams, StepParams } from '../schemas/common.js';
@@ -51,8 +51,7 @@ export function runRoutes({ baton }: RouteDeps): Route[] {
       params: RunParams,
       responses: { 200: { description: 'the run', schema: RunViewSchema } },
       handle: async ({ c, params }) => {
-        const { record, state } = await baton.getRun(params.id);
-        return c.json(runView(record, state));
+        return c.json((await baton.runStatus(params.id)).view);
       },
     }),
     defineRoute({

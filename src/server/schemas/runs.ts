@@ -43,6 +43,30 @@ const ShownStatus = z
   .enum(['running', 'succeeded', 'failed', 'denied', 'aborted', 'timed_out', 'waiting', 'paused'])
   .describe('`waiting`/`paused`: running, but it cannot go on by itself');
 
+/** A child run a sub-plan step started, with its own (`subPlans` of a run view). */
+interface SubPlanRunShape {
+  step: string;
+  attemptId: string;
+  runId: string;
+  name: string;
+  status: string;
+  children: SubPlanRunShape[];
+}
+
+export const SubPlanRunSchema: z.ZodType<SubPlanRunShape> = z
+  .object({
+    step: z.string(),
+    attemptId: z.string(),
+    runId: RunId,
+    name: z.string(),
+    status: z.string(),
+    get children() {
+      return z.array(SubPlanRunSchema);
+    },
+  })
+  .meta({ id: 'SubPlanRun' })
+  .describe('a child run a sub-plan step started, and the child runs it started in turn');
+
 export const RunViewSchema = z.object({
   runId: RunId,
   name: z.string(),
@@ -75,6 +99,16 @@ export const RunViewSchema = z.object({
   tokens: TokensSchema.optional().describe('every model call of the run, summed; absent when it made none'),
   risks: z.array(RiskViewSchema).describe("the plan's risk register, each control looked up in the plan"),
   steps: z.array(StepRowSchema),
+  parent: z
+    .object({ runId: RunId, step: z.string(), attemptId: z.string(), headHash: z.string() })
+    .optional()
+    .describe(
+      "a sub-plan's child run: the parent run, step and attempt that started it, and the parent's ledger head then",
+    ),
+  subPlans: z
+    .array(SubPlanRunSchema)
+    .optional()
+    .describe('the child runs its sub-plan steps started; absent when there are none'),
 });
 
 export const RunSummarySchema = z.object({
