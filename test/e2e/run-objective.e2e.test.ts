@@ -89,6 +89,9 @@ describe('baton run --objective: a drafted plan waits for approval', () => {
     const status = baton(['status', 'notes-1'], { cwd: dir, home });
     expect(status.stdout).toContain('plan:1 (plan)');
     expect(status.stdout).toMatch(/draft {2}skill write -> writer/);
+    const state = baton(['state', 'notes-1'], { cwd: dir, home });
+    expect(state.stdout).toContain('plan:1 (plan)');
+    expect(state.stdout).toContain('pre-flight of "notes"');
 
     expect(baton(['deny', 'notes-1', 'plan:1', '--comment', 'not now', '--by', 'bob'], { cwd: dir, home }).code).toBe(
       0,
