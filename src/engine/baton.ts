@@ -710,12 +710,12 @@ export class Baton {
       ...(this.options.payloadThresholdBytes !== undefined && {
         payloadThresholdBytes: this.options.payloadThresholdBytes,
       }),
-      replan: (state, open, signal) =>
+      replan: (current, open, signal) =>
         replanEvents(
-          state,
+          current,
           open,
           this.options.replanner,
-          (plan) => this.operatorCommands.checkRevision(state.runId, plan),
+          (plan) => this.operatorCommands.checkRevision(current().runId, plan),
           signal,
         ),
     };

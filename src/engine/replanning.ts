@@ -58,10 +58,10 @@ export function replanRequest(state: RunState, open: NonNullable<RunState['repla
  * the `plan.revised` it makes at once, by the planner), or `replan.failed` with why. A plan
  * that does not check as a revision, or that declares `command` capabilities (a drafted plan
  * runs no programs of its own), is a failed replanning, never an exception: the escalation
- * still waits for a person.
+ * still waits for a person. `current` gives the run's state as it is when asked (the planner takes time).
  */
 export async function replanEvents(
-  state: RunState,
+  current: () => RunState,
   open: NonNullable<RunState['replan']['open']>,
   replanner: Replanner | undefined,
   check: (plan: Plan | string) => Promise<CheckedRevision & { declared: Plan }>,
@@ -76,7 +76,7 @@ export async function replanEvents(
     );
   let answer: ReplanAnswer;
   try {
-    answer = await replanner(replanRequest(state, open), signal);
+    answer = await replanner(replanRequest(current(), open), signal);
   } catch (error) {
     return failed(`the planner failed: ${(error as Error).message}`);
   }
@@ -103,6 +103,8 @@ export async function replanEvents(
     ...(answer.record !== undefined && { record: answer.record }),
   };
   const events: BatonEvent[] = [{ type: 'plan.proposed', data: proposed }];
+  // The run as it is now, after the planner's wait: its revision count may have moved meanwhile.
+  const state = current();
   if (state.plan.replan?.approve === 'auto')
     events.push({
       type: 'plan.revised',

@@ -71,7 +71,7 @@ export interface RunDriverOptions extends ExecutionOptions {
    * record the answer: an effect outside the conductor, like an attempt, whose outcome comes
    * back as signals. Without it, a request is answered `replan.failed`.
    */
-  replan?: (state: RunState, open: ReplanOpen, signal: AbortSignal) => Promise<BatonEvent[]>;
+  replan?: (current: () => RunState, open: ReplanOpen, signal: AbortSignal) => Promise<BatonEvent[]>;
 }
 
 type ReplanOpen = NonNullable<RunState['replan']['open']>;
@@ -352,7 +352,7 @@ export class RunDriver {
     const { replan } = this.options;
     this.replanning += 1;
     const answer = replan
-      ? replan(this.state, open, this.stopReplanning.signal)
+      ? replan(() => this.state, open, this.stopReplanning.signal)
       : Promise.resolve<BatonEvent[]>([
           { type: 'replan.failed', data: { request: open.request, reason: 'this engine has no planner' } },
         ]);
