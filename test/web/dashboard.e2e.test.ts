@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createBaton } from '../../src/index.js';
 import { baton } from '../e2e/cli.js';
 import { kill } from '../support/processes.js';
 import { seedEndedRuns } from '../support/seed-runs.js';
@@ -144,6 +145,45 @@ describe('the dashboard in a browser', () => {
       verdict: 'approved',
       by: 'token:alice',
       comment: 'staging looks right',
+    });
+    expect(problems).toEqual([]);
+  });
+
+  it('shows a drafted plan waiting for approval with its outline, and approving it binds the plan revision', async () => {
+    // A run created by the library with a plan approval, as `baton run --objective` creates one.
+    const library = await createBaton({ home });
+    const drafted = await library.submit(
+      {
+        baton: 1,
+        name: 'drafted',
+        capabilities: { writer: { kind: 'command', command: ['node', '-e', '1'], skills: { write: 1 } } },
+        steps: { draft: { skill: 'write' } },
+      },
+      {
+        runId: 'drafted-1',
+        approval: {
+          reason: 'drafted by planner from the objective "Write it"',
+          outline: 'phase main\n  draft  skill write -> writer',
+        },
+      },
+    );
+    expect((await drafted.result()).status).toBe('waiting');
+    await library.close();
+
+    const page = await newPage();
+    await page.goto(`${server.url}/runs/drafted-1`);
+    const card = page.locator('[data-decision="plan:1"]');
+    await card.waitFor({ timeout: 15_000 });
+    await card.getByLabel('plan outline').getByText('draft  skill write -> writer').waitFor();
+    await card.getByRole('button', { name: 'Approve the plan' }).click();
+    await page.locator('.acts').getByText('token:alice').waitFor({ timeout: 15_000 });
+    const events = await ledger('drafted-1');
+    const created = events[0]?.data as { planHash: string };
+    expect(events.find((event) => event.type === 'decision.made')?.data).toMatchObject({
+      id: 'plan:1',
+      verdict: 'approved',
+      by: 'token:alice',
+      evidence: { revision: 1, planHash: created.planHash },
     });
     expect(problems).toEqual([]);
   });
