@@ -7,6 +7,31 @@ export type PendingView = PipelinePending;
 
 export const pendingViews = pendingWithAnswers;
 
+/** At most this much of a task's input or a vote's output is shown inline; `--json` has all of it. */
+const SHOWN_CHARACTERS = 300;
+
+function shown(value: unknown): string {
+  const text = JSON.stringify(value) ?? 'null';
+  return text.length > SHOWN_CHARACTERS ? `${text.slice(0, SHOWN_CHARACTERS)}… (${text.length} characters)` : text;
+}
+
+/** What the decision is about, a line or a few (gates and plan approvals say it in their reason and outline). */
+function aboutLines(about: NonNullable<PendingView['about']>): string[] {
+  switch (about.kind) {
+    case 'task':
+      return [`task input: ${shown(about.input)}`];
+    case 'confirm':
+      return about.capability === null ? [] : [`dispatches to: ${about.capability}`];
+    case 'signal':
+      return [];
+    case 'escalation':
+      return [
+        ...(about.error !== null ? [`error: ${about.error.type}: ${about.error.message}`] : []),
+        ...(about.votes ?? []).map((vote) => `vote ${vote.capability}: ${shown(vote.output)}`),
+      ];
+  }
+}
+
 /** `pending decisions` lines: id, kind, reason, what approving binds (its evidence), and the commands that answer each. */
 export function formatPending(
   views: readonly PendingView[],
@@ -19,6 +44,7 @@ export function formatPending(
       (view) =>
         `${indent}${s('yellow', '?')} ${s('bold', view.id)} (${view.kind}): ${view.reason}\n${[
           ...(view.outline !== undefined ? view.outline.split('\n') : []),
+          ...(view.about !== undefined ? aboutLines(view.about) : []),
           ...(view.evidence ? ['approving binds:', ...formatEvidence(view.evidence).map((line) => `  ${line}`)] : []),
           ...view.answers,
         ]

@@ -178,6 +178,7 @@ export { gateApprovalsOf, gateOverrideOf, prerequisitesDue, type DuePrerequisite
 export { phasesOf, type GateVerdict, type PhaseState } from './governance/phases.js';
 export { PreflightReportSchema, RiskViewSchema } from './governance/preflight-schema.js';
 export { DecisionEvidenceSchema } from './governance/decision-evidence-schema.js';
+export { PendingAboutSchema, type PendingAbout } from './governance/pending-about-schema.js';
 export {
   formatRisks,
   riskRegister,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DecisionEvidenceSchema } from '../core/index.js';
+import { DecisionEvidenceSchema, PendingAboutSchema } from '../core/index.js';
 
 /**
  * Schemas shared by the tools. Inputs are strict: a misspelled argument is refused with the
@@ -65,6 +65,8 @@ export const PendingView = z.strictObject({
   evidence: DecisionEvidenceSchema.optional(),
   /** A plan approval's: the drafted plan's outline and pre-flight report. */
   outline: z.string().optional(),
+  /** What it is about, by kind: a task's input, an escalation's error, instances and votes, a wait's signals. */
+  about: PendingAboutSchema.optional(),
 });
 
 export const Budget = z.strictObject({

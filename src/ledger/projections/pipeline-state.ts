@@ -9,6 +9,7 @@ import {
   type AgentReport,
   type DecisionEvidence,
   type LedgerEvent,
+  type PendingAbout,
   type PendingDecision,
   type PendingKind,
   type PhaseReadiness,
@@ -16,6 +17,7 @@ import {
   type RiskView,
 } from '../../core/index.js';
 import { answersFor } from './answers.js';
+import { pendingAbout as aboutOf } from './pending-about.js';
 import { bindsEvidence, decisionEvidence } from './decision-evidence.js';
 
 /** How many routing events the pipeline state keeps: the latest ones. */
@@ -45,6 +47,8 @@ export interface PipelinePending {
   evidence?: DecisionEvidence;
   /** A plan approval's: the drafted plan's outline and pre-flight report, as the person is to read them. */
   outline?: string;
+  /** What it is about, by kind: a task's input, an escalation's error, instances and votes, a wait's signals. */
+  about?: PendingAbout;
 }
 
 function outlineOf(decision: PendingDecision): string | undefined {
@@ -71,6 +75,7 @@ export function pendingWithAnswers(
     answers: answersFor(runId, decision, pending),
     ...(state !== undefined && bindsEvidence(decision) && { evidence: decisionEvidence(state, decision) }),
     ...(outlineOf(decision) !== undefined && { outline: outlineOf(decision) }),
+    ...(aboutOf(state, decision) !== undefined && { about: aboutOf(state, decision) }),
   }));
 }
 

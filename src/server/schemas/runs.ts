@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Budget, JsonValue, limitParam, RunId } from './common.js';
 import { RUN_SEARCH_MAX_LENGTH } from '../../engine/index.js';
-import { DecisionEvidenceSchema, RiskViewSchema } from '../../core/index.js';
+import { DecisionEvidenceSchema, PendingAboutSchema, RiskViewSchema } from '../../core/index.js';
 
 export const PendingSchema = z.object({
   id: z
@@ -19,6 +19,7 @@ export const PendingSchema = z.object({
     'gates, confirmations, escalations and plan approvals: what approving binds',
   ),
   outline: z.string().optional().describe("a plan approval's: the drafted plan's outline and pre-flight report"),
+  about: PendingAboutSchema.optional(),
 });
 
 export const TokensSchema = z

@@ -1,0 +1,62 @@
+import type { Json, PendingAbout, PendingDecision, RunState, StepError } from '../../core/index.js';
+
+type Detail = { capability?: unknown; input?: Json; signals?: unknown; error?: unknown } | undefined;
+
+function errorView(error: unknown): { type: string; message: string; retryable: boolean } | null {
+  if (typeof error !== 'object' || error === null) return null;
+  const { type, message, retryable } = error as Partial<StepError>;
+  return typeof type === 'string' && typeof message === 'string'
+    ? { type, message, retryable: retryable === true }
+    : null;
+}
+
+/**
+ * What a pending decision is about, from the run's state and the question's detail (see
+ * `PendingAboutSchema`); undefined for a gate or a plan approval, which say it in their reason,
+ * evidence and outline.
+ */
+export function pendingAbout(state: RunState | undefined, decision: PendingDecision): PendingAbout | undefined {
+  const detail = decision.detail as Detail;
+  const capability = typeof detail?.capability === 'string' ? detail.capability : null;
+  switch (decision.kind) {
+    case 'human':
+      return { kind: 'task', capability, input: detail?.input ?? null };
+    case 'confirm':
+      return { kind: 'confirm', capability };
+    case 'signal':
+      return {
+        kind: 'signal',
+        signals: Array.isArray(detail?.signals) ? detail.signals.filter((s) => typeof s === 'string') : [],
+      };
+    case 'escalation': {
+      const step = decision.step === null ? undefined : state?.steps[decision.step];
+      const instances = (step?.instances ?? []).flatMap((key) => {
+        const instance = state?.instances.get(key);
+        return instance === undefined
+          ? []
+          : [
+              {
+                key,
+                capability: instance.capability ?? step?.capability ?? null,
+                status: instance.status,
+                // An outcome the conductor held for the person is still the instance's report.
+                error: errorView(instance.error ?? (instance.report?.ok === false ? instance.report.error : null)),
+              },
+            ];
+      });
+      const votes = (step?.instances ?? [])
+        .map((key) => state?.instances.get(key))
+        .filter((instance) => instance?.role === 'vote' && instance.status === 'succeeded')
+        .map((instance) => ({ capability: instance?.capability ?? '', output: instance?.output ?? null }));
+      return {
+        kind: 'escalation',
+        error: errorView(detail?.error) ?? errorView(step?.error),
+        attempts: step?.attempts ?? 0,
+        instances,
+        ...(votes.length > 0 && { votes }),
+      };
+    }
+    default:
+      return undefined;
+  }
+}
