@@ -1,5 +1,5 @@
 import { rmdir } from 'node:fs/promises';
-import type { Context } from '@opentelemetry/api';
+import type { Context, Span } from '@opentelemetry/api';
 import {
   ConflictError,
   nextWakeAt,
@@ -115,8 +115,8 @@ export class RunDriver {
   /** Planner calls under way (`replan.requested` not yet answered), and how to stop them. */
   private replanning = 0;
   private readonly stopReplanning = new AbortController();
-  /** The OpenTelemetry context of this process's `baton.run` span while `drive` runs: attempts' spans are its children. */
-  private traceContext: Context | undefined;
+  /** This process's `baton.run` span: attempts' spans are its children; `drive` ends it. */
+  private runSpan: { span: Span; context: Context } | undefined;
 
   private constructor(
     readonly runId: string,
@@ -218,7 +218,7 @@ export class RunDriver {
         inputs: this.state.inputs as JsonObject,
         limits: this.state.limits,
         correlationId: this.state.correlationId,
-        trace: this.traceContext,
+        trace: this.runTrace.context,
       }),
       ...(options.providerLimits && { providerLimits: options.providerLimits }),
       ...(options.onPartial && { partial: partialOf(options.onPartial) }),
@@ -378,10 +378,15 @@ export class RunDriver {
     this.wake?.();
   }
 
+  /** Started on first use: the first round's work is handed out before `drive` begins. */
+  private get runTrace(): { span: Span; context: Context } {
+    this.runSpan ??= startRunSpan(this.runId, this.state.correlationId);
+    return this.runSpan;
+  }
+
   /** Runs until the run ends (or `interrupt`); resolves with the final state. */
   async drive(): Promise<RunState> {
-    const run = startRunSpan(this.runId, this.state.correlationId);
-    this.traceContext = run.context;
+    const run = this.runTrace;
     try {
       await this.transport.open(() => this.nudge());
       let sliceStart = this.options.now();
