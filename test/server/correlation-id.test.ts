@@ -8,7 +8,7 @@ import {
   expectError,
   PLANS,
   settledRun,
-  startServer,
+  startServer as startHarness,
   storeSnapshot,
   type Server,
 } from './harness.js';
