@@ -24,6 +24,13 @@ export interface Invocation {
   tools?: readonly string[] | null;
   /** Aborted on timeout, cancellation or shutdown; the reason says which. */
   signal: AbortSignal;
+  /**
+   * The run's correlation id (a W3C trace id) and the W3C `traceparent` of this attempt: commands
+   * get them as `BATON_CORRELATION_ID` and `TRACEPARENT`, HTTP requests as a `traceparent` header.
+   * Absent for runs created before correlation ids were recorded.
+   */
+  correlationId?: string;
+  traceparent?: string;
   /** Where the attempt leaves its artifacts and reports what it cost. */
   files: AttemptFiles;
   /**

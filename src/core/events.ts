@@ -233,6 +233,13 @@ export interface EventPayloads {
      * run that is no one's child). The parent records the child's head when the child ends.
      */
     parent?: ParentLink;
+    /**
+     * The run's correlation id, a W3C trace id (32 lowercase hex): the caller's (`traceparent`,
+     * `--correlation-id`) or one the engine made. Recorded once, here: every event of the run
+     * carries it by belonging to the run. A sub-plan's child run has its parent's. Absent in
+     * ledgers written before it existed.
+     */
+    correlationId?: string;
   };
   /** `by`: who asked for the resume, when someone did (an engine taking over a dead one's run is nobody's act). */
   'run.resumed': { engine: string; reason: string; by?: Principal };

@@ -180,6 +180,8 @@ export interface RunState {
   registry: Record<string, CapabilityDescriptor>;
   /** The provider limits recorded in `run.created` (absent: none, as in runs created before they existed). */
   limits?: ProviderLimits;
+  /** The run's correlation id from `run.created` (absent in runs created before it was recorded). */
+  correlationId?: string;
   createdAt: string;
   endedAt: string | null;
   status: RunStatus;
@@ -351,6 +353,7 @@ export function createRunState(args: {
   limits?: ProviderLimits;
   approval?: PlanApproval;
   context?: ContextSnapshot;
+  correlationId?: string;
 }): RunState {
   const steps: Record<string, StepState> = {};
   const ready = new Set<string>();
@@ -393,6 +396,7 @@ export function createRunState(args: {
     context: args.context ?? EMPTY_CONTEXT,
     registry: args.registry,
     ...(args.limits !== undefined && { limits: args.limits }),
+    ...(args.correlationId !== undefined && { correlationId: args.correlationId }),
     createdAt: args.at,
     endedAt: null,
     status: 'running',

@@ -116,6 +116,12 @@ export interface SubmitOptions {
    * the outline are what the person is shown, in every surface's pending decisions.
    */
   approval?: PlanApproval;
+  /**
+   * The run's correlation id, a W3C trace id (32 lowercase hex, not all zeros), e.g. the trace
+   * id of the caller's `traceparent`; recorded in `run.created`. Omitted: the engine makes one.
+   * Another value is refused (BatonError bad_input) before anything is written.
+   */
+  correlationId?: string;
 }
 
 export interface ResumeOptions extends Pick<SubmitOptions, 'onEvents' | 'wait'> {

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import {
   BatonError,
   buildRegistry,
+  checkCorrelationId,
   checkPlan,
   ConflictError,
   describeCapability,
@@ -46,6 +47,7 @@ import {
   type Store,
 } from '../store/index.js';
 import { ApiTokens } from './api-tokens.js';
+import { newCorrelationId } from './tracing.js';
 import { capabilityRegistry, registryLimits, type CapabilityRegistryView } from './capability-registry.js';
 import { ArtifactStore, type RunVerdict } from './artifacts/index.js';
 import { completeContextEntry, readContext, recordContextEntry, type WorkspaceContext } from './context.js';
@@ -258,6 +260,7 @@ export class Baton {
    * written. Returns a handle at once; `await handle.result()` for the outcome.
    */
   async submit(plan: Plan | string | AdmittedRun, options: SubmitOptions = {}): Promise<RunHandle> {
+    if (options.correlationId !== undefined) checkCorrelationId(options.correlationId);
     const run = await this.admitted(plan, options);
     refuseUnfit(run);
     const { planHash, inputs } = run;
@@ -290,7 +293,7 @@ export class Baton {
   private async start(
     run: AdmittedRun,
     runId: string,
-    options: Pick<SubmitOptions, 'by' | 'wait' | 'onEvents' | 'approval'>,
+    options: Pick<SubmitOptions, 'by' | 'wait' | 'onEvents' | 'approval' | 'correlationId'>,
     parent?: ParentLink,
   ): Promise<RunHandle> {
     const { plan: checked, planHash, inputs, registry, registryRecord } = run;
@@ -308,6 +311,7 @@ export class Baton {
       ...(options.approval !== undefined && { approval: options.approval }),
       ...(await contextForRun(this.store, checked)),
       ...(parent && { parent }),
+      correlationId: options.correlationId ?? newCorrelationId(),
     };
     const driver = await RunDriver.create(
       runId,
@@ -331,7 +335,10 @@ export class Baton {
     if (await this.store.getRun(options.runId)) return this.resume(options.runId, { wait: true });
     const run = await this.admit(plan, { inputs: options.inputs });
     refuseUnfit(run);
-    return this.start(run, options.runId, { wait: true }, options.parent);
+    // The child is part of the parent's work: one correlation id, one trace.
+    const [parentCreated] = await this.store.readEvents(options.parent.runId, 0, 1);
+    const correlationId = parentCreated?.type === 'run.created' ? parentCreated.data.correlationId : undefined;
+    return this.start(run, options.runId, { wait: true, ...(correlationId && { correlationId }) }, options.parent);
   }
 
   private get subPlanHost(): SubPlanHost {
@@ -352,8 +359,9 @@ export class Baton {
    */
   async submitDetached(
     plan: Plan | string | AdmittedRun,
-    options: Pick<SubmitOptions, 'inputs' | 'inputText' | 'runId'> = {},
+    options: Pick<SubmitOptions, 'inputs' | 'inputText' | 'runId' | 'correlationId'> = {},
   ): Promise<string> {
+    if (options.correlationId !== undefined) checkCorrelationId(options.correlationId);
     const run = await this.admitted(plan, options);
     refuseUnfit(run);
     const { plan: checked, planHash, inputs, registry, registryRecord } = run;
@@ -370,6 +378,7 @@ export class Baton {
         registry,
         ...registryRecord,
         ...(await contextForRun(this.store, checked)),
+        correlationId: options.correlationId ?? newCorrelationId(),
       },
     };
     const events = chainEvents(runId, EMPTY_HEAD, [created, ...prerequisites], this.timestamp());

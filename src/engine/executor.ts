@@ -1,3 +1,4 @@
+import type { Context, Span } from '@opentelemetry/api';
 import {
   declaredSecrets,
   stepScope,
@@ -17,15 +18,20 @@ import { redact, secretNames, secretValues, type Secret } from './secrets/index.
 import { setLongTimeout } from './long-timeout.js';
 import { PartialThrottle } from './partial-throttle.js';
 import { AttemptLimitGate, KeyTurns, LeaseReleases, type ProviderLimitOptions } from './provider-gate.js';
+import { endAttemptSpan, runTraceContext, startAttemptSpan, traceparentOf } from './tracing.js';
 
 /**
  * What an attempt needs from its run: the plan revision it was dispatched under, the run's
- * inputs, and the provider limits it was admitted under (`run.created`), if any.
+ * inputs, the provider limits it was admitted under (`run.created`), if any, and its
+ * correlation id (absent for runs created before it was recorded).
  */
 export interface RunContext {
   plan: Plan;
   inputs: JsonObject;
   limits?: ProviderLimits | undefined;
+  correlationId?: string | undefined;
+  /** The OpenTelemetry context attempt spans start under (the run's span where this process drives it). */
+  trace?: Context | undefined;
 }
 
 /** How attempts are run, by an engine's executor or a worker's alike: the options both pass through. */
@@ -176,9 +182,11 @@ export class Executor {
     let plan: Plan | undefined;
     let partials: PartialThrottle | undefined;
     let gate: AttemptLimitGate | undefined;
+    let span: Span | undefined;
     try {
       const run = await this.options.runOf(item);
       plan = run.plan;
+      span = startAttemptSpan(item, run.trace ?? runTraceContext(run.correlationId));
       const runner = this.options.runnerFor(item.capability, run.plan);
       if (!runner)
         throw new CapabilityFailure({
@@ -201,6 +209,7 @@ export class Executor {
         tools: stepToolsOf(run.plan, item.step, item.attemptId),
         signal: controller.signal,
         files,
+        ...(run.correlationId !== undefined && { correlationId: run.correlationId, traceparent: traceparentOf(span) }),
         ...(throttle && { reportPartial: (text: string) => throttle.offer(text) }),
         ...(gate && { limits: gate }),
       });
@@ -251,6 +260,7 @@ export class Executor {
     // ledger, the work queue, logs and streams all get the outcome from here. The values are
     // read now, from this process's environment, which is what the capability ran with.
     outcome = redact(outcome, secretValues(process.env, this.secretNames, plan && declaredSecrets(plan)));
+    if (span) endAttemptSpan(span, outcome);
     this.running.delete(keyOf(item));
     if (!running.dropped) this.options.report(item, outcome);
     this.pump();

@@ -8,7 +8,7 @@ const REMEMBERED_RUNS = 256;
 
 /**
  * What a worker needs to run an item of any run: the plan revision the attempt was dispatched
- * under (its capability definitions), the run's inputs and its provider limits. Revision 1 is the plan of
+ * under (its capability definitions), the run's inputs, its provider limits and its correlation id. Revision 1 is the plan of
  * `run.created`, one event away; a later revision is folded from the whole ledger, which is
  * rare (`baton revise`) and done once per run and revision.
  */
@@ -35,8 +35,8 @@ export class RunContexts {
     if (created?.type !== 'run.created')
       throw new BatonError(ErrorCode.integrity, `run "${runId}" does not start with run.created`);
     // The provider limits a run was admitted under hold for every revision of it.
-    const { limits } = created.data;
-    if (revision === 1) return { plan: created.data.plan, inputs: created.data.inputs, limits };
+    const { limits, correlationId } = created.data;
+    if (revision === 1) return { plan: created.data.plan, inputs: created.data.inputs, limits, correlationId };
     const { state } = await loadVerifiedRun(this.store, runId);
     if (state.revision !== revision) {
       throw new BatonError(
@@ -44,6 +44,6 @@ export class RunContexts {
         `run "${runId}" is at plan revision ${state.revision}, not ${revision}: the work was dispatched under a revision since replaced`,
       );
     }
-    return { plan: state.plan, inputs: state.inputs, limits };
+    return { plan: state.plan, inputs: state.inputs, limits, correlationId };
   }
 }

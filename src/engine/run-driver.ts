@@ -1,4 +1,5 @@
 import { rmdir } from 'node:fs/promises';
+import type { Context, Span } from '@opentelemetry/api';
 import {
   ConflictError,
   nextWakeAt,
@@ -24,6 +25,7 @@ import { QueueTransport } from './queue-transport.js';
 import { resumeReason } from './resume-reason.js';
 import { checkDuePrerequisites } from './prerequisites.js';
 import { planFirstRound, planRound, type PlannedRound, type RoundRules } from './run-round.js';
+import { startRunSpan } from './tracing.js';
 import { Worker } from './worker.js';
 import { recoverySignals } from './work-recovery.js';
 import type { WorkTransport } from './work-transport.js';
@@ -113,6 +115,8 @@ export class RunDriver {
   /** Planner calls under way (`replan.requested` not yet answered), and how to stop them. */
   private replanning = 0;
   private readonly stopReplanning = new AbortController();
+  /** This process's `baton.run` span: attempts' spans are its children; `drive` ends it. */
+  private runSpan: { span: Span; context: Context } | undefined;
 
   private constructor(
     readonly runId: string,
@@ -213,6 +217,8 @@ export class RunDriver {
         plan: this.state.plan,
         inputs: this.state.inputs as JsonObject,
         limits: this.state.limits,
+        correlationId: this.state.correlationId,
+        trace: this.runTrace.context,
       }),
       ...(options.providerLimits && { providerLimits: options.providerLimits }),
       ...(options.onPartial && { partial: partialOf(options.onPartial) }),
@@ -372,8 +378,15 @@ export class RunDriver {
     this.wake?.();
   }
 
+  /** Started on first use: the first round's work is handed out before `drive` begins. */
+  private get runTrace(): { span: Span; context: Context } {
+    this.runSpan ??= startRunSpan(this.runId, this.state.correlationId);
+    return this.runSpan;
+  }
+
   /** Runs until the run ends (or `interrupt`); resolves with the final state. */
   async drive(): Promise<RunState> {
+    const run = this.runTrace;
     try {
       await this.transport.open(() => this.nudge());
       let sliceStart = this.options.now();
@@ -430,6 +443,8 @@ export class RunDriver {
       await this.unlock().catch(() => undefined);
       // Each attempt removes its own directory; the run's is left once none is running (rmdir refuses a non-empty one).
       await rmdir(AttemptScratch.runDir(this.options.artifacts, this.runId)).catch(() => {});
+      run.span.setAttribute('baton.run_status', this.state.status);
+      run.span.end();
     }
   }
 

@@ -44,6 +44,8 @@ export interface RunView {
   createdAt: string;
   endedAt: string | null;
   planHash: string;
+  /** The run's correlation id (a W3C trace id); absent for runs created before it was recorded. */
+  correlationId?: string;
   revision: number;
   events: number;
   budget: RunState['budget'];
@@ -99,6 +101,7 @@ export function runView(record: RunRecord, state: RunState): RunView {
     createdAt: state.createdAt,
     endedAt: state.endedAt,
     planHash: state.planHash,
+    ...(state.correlationId !== undefined && { correlationId: state.correlationId }),
     revision: state.revisions.length,
     events: record.headSeq,
     budget: state.budget,

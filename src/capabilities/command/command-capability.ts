@@ -47,7 +47,8 @@ function parseOutput(stdout: string): Json {
  * own), in its `cwd` (a plan file's directory, see loadPlanFile) or else the directory Baton
  * was started in, with Baton's environment plus BATON_* ids,
  * the attempt's own empty artifact directory (`BATON_ARTIFACTS_DIR`), the file it may
- * write its cost into (`BATON_COST_FILE`) and the step's scope as JSON (`BATON_SCOPE`).
+ * write its cost into (`BATON_COST_FILE`), the step's scope as JSON (`BATON_SCOPE`), and the
+ * run's correlation id (`BATON_CORRELATION_ID`, with the attempt's W3C `TRACEPARENT`).
  * When the step has a scope, an argument naming a path or URL outside it fails the attempt
  * (type `scope`) before anything is spawned.
  * The step's input arrives as JSON on stdin; stdout is the output. The process gets its own
@@ -130,6 +131,9 @@ function runCommand(
         BATON_IDEMPOTENCY_KEY: invocation.idempotencyKey,
         // Unset without a scope, so a BATON_SCOPE in Baton's own environment cannot pass for this step's.
         BATON_SCOPE: invocation.scope === null ? undefined : JSON.stringify(invocation.scope),
+        // Unset without one, like BATON_SCOPE: Baton's own TRACEPARENT (it may run under a tracer) is not this attempt's.
+        BATON_CORRELATION_ID: invocation.correlationId,
+        TRACEPARENT: invocation.traceparent,
         ...files,
       },
       stdio: ['pipe', 'pipe', 'pipe'],

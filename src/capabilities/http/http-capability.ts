@@ -91,6 +91,8 @@ function requestHeaders(credentials: Credentials, invocation: Invocation, body: 
   }
   if (body !== undefined) headers.set('Content-Type', 'application/json');
   headers.set(BATON_HTTP_HEADERS.idempotencyKey, invocation.idempotencyKey);
+  // W3C trace context: the endpoint's own tracing joins the run's trace (its id is the run's correlation id).
+  if (invocation.traceparent !== undefined) headers.set('traceparent', invocation.traceparent);
   if (credentials.signingKey !== undefined) {
     const timestamp = Math.floor(Date.now() / 1000);
     headers.set(BATON_HTTP_HEADERS.timestamp, String(timestamp));
@@ -196,7 +198,7 @@ async function request(
  * per attempt and refused before any request when it is outside the step's scope. Every request
  * carries `Idempotency-Key` (the attempt's key, the same across retries), the headers of
  * `headers_env` read from the environment now, and with `secret_env` a `Baton-Timestamp` and an
- * HMAC `Baton-Signature` (http-signature.ts). 2xx is the output (JSON when it says so, else text);
+ * HMAC `Baton-Signature` (http-signature.ts), and the run's W3C `traceparent`. 2xx is the output (JSON when it says so, else text);
  * 429, 5xx and network errors fail retryably; redirects and other statuses do not.
  */
 export function httpRunner(id: string, config: HttpCapability, declaredInputs?: Plan['inputs']): CapabilityRunner {

@@ -254,6 +254,7 @@ export function registerInspect(program: Command, globals: () => GlobalOptions):
         process.stdout.write(
           `  created ${state.createdAt}${state.endedAt ? `, ended ${state.endedAt}` : ''}; ${record.headSeq} events; plan ${state.planHash.slice(0, 12)}${state.revisions.length > 1 ? ` (revision ${state.revisions.length})` : ''}\n`,
         );
+        if (state.correlationId !== undefined) process.stdout.write(`  correlation id ${state.correlationId}\n`);
         if (parent)
           process.stdout.write(
             `  sub-plan of run ${parent.runId}, step ${parent.step} (attempt ${parent.attemptId}, parent head ${parent.headHash.slice(0, 12)})\n`,

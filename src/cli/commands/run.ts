@@ -1,5 +1,11 @@
 import type { Command } from 'commander';
-import { formatOutline, formatPreflight, type CapabilityDescriptor, type LedgerEvent } from '../../core/index.js';
+import {
+  checkCorrelationId,
+  formatOutline,
+  formatPreflight,
+  type CapabilityDescriptor,
+  type LedgerEvent,
+} from '../../core/index.js';
 import {
   admit,
   checkDraftPlanInput,
@@ -30,6 +36,14 @@ interface RunOptions extends GlobalOptions {
   concurrency?: number;
   wait?: boolean;
   capabilities?: string;
+  correlationId?: string;
+}
+
+/** `--correlation-id`, when given, as a submit option (checked before anything is opened or written). */
+function correlationOf(options: RunOptions): { correlationId?: string } {
+  return options.correlationId === undefined
+    ? {}
+    : { correlationId: checkCorrelationId(options.correlationId, '--correlation-id') };
 }
 
 function parseInputs(pairs: readonly string[]): Record<string, string> {
@@ -284,6 +298,7 @@ async function runObjective(
       (onEvents) =>
         baton.submit(admitted, {
           ...(options.runId !== undefined && { runId: options.runId }),
+          ...correlationOf(options),
           onEvents,
           wait: options.wait === true,
           approval: {
@@ -313,6 +328,10 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
     .option('-i, --input <name=value>', 'set an input (repeatable)', collect, [])
     .option('--run-id <id>', 'choose the run id; an existing run with the same plan is resumed')
     .option(
+      '--correlation-id <id>',
+      "the run's correlation id, a W3C trace id (32 lowercase hex); default: a new one. Commands get it as BATON_CORRELATION_ID",
+    )
+    .option(
       '-c, --concurrency <n>',
       'attempts this process runs at once (0 with --db: leave them all to baton worker processes)',
       concurrency,
@@ -325,6 +344,7 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
     .action(async (file: string | undefined, local: RunOptions & ObjectiveOptions) => {
       const options = { ...globals(), ...local };
       const inputText = parseInputs(options.input);
+      correlationOf(options);
       checkConcurrency(options);
       const functions = options.capabilities === undefined ? [] : await loadCapabilitiesFile(options.capabilities);
       const registered = functions.map((capability) => functionRunner(capability).descriptor);
@@ -354,6 +374,7 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
         await withBaton({ ...options, functions, workspace }, async (baton) => {
           const runId = await baton.submitDetached(plan, {
             ...(options.runId !== undefined && { runId: options.runId }),
+            ...correlationOf(options),
           });
           if (options.json) printJson({ runId, status: 'submitted' });
           else
@@ -370,6 +391,7 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
           (onEvents) =>
             baton.submit(plan, {
               ...(runId !== undefined && { runId }),
+              ...correlationOf(options),
               onEvents,
               wait: options.wait === true,
             }),

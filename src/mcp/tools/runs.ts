@@ -1,6 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import {
+  checkCorrelationId,
   evolve,
   formatPreflight,
   PreflightReportSchema,
@@ -264,17 +265,29 @@ export function registerRunTools(server: McpServer, session: McpSession): void {
           .optional()
           .describe("The plan's inputs, typed as the plan declares them"),
         runId: z.string().min(1).max(128).optional().describe('Choose the run id (default: a new one)'),
+        correlationId: z
+          .string()
+          .optional()
+          .describe(
+            "The run's correlation id, a W3C trace id (32 lowercase hex, not all zeros), e.g. the caller's trace id; recorded in run.created and carried to every capability call (default: a new one)",
+          ),
         waitSeconds: WaitSeconds,
       }),
       output: RunOutcome,
     },
-    async ({ plan, source, file, inputs, runId, waitSeconds }, { progress }) => {
+    async ({ plan, source, file, inputs, runId, correlationId, waitSeconds }, { progress }) => {
+      // Checked first: a bad id writes nothing.
+      if (correlationId !== undefined) checkCorrelationId(correlationId);
       const run = await baton.admit(
         planSource(session, { plan, source, file }),
         { inputs: (inputs ?? {}) as Record<string, Json> },
         { authorize: (checked) => requirePlanScope(checked, session.scopes, principal, 'submit') },
       );
-      const handle = await baton.submit(run, { by: principal, ...(runId !== undefined && { runId }) });
+      const handle = await baton.submit(run, {
+        by: principal,
+        ...(runId !== undefined && { runId }),
+        ...(correlationId !== undefined && { correlationId }),
+      });
       const outcome = await awaitOutcome(baton, handle, waitSeconds, progress);
       return { value: outcome, summary: outcomeSummary(outcome) };
     },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseTraceparent } from '../../core/index.js';
 import { displayStatus, requirePlanScope } from '../../engine/index.js';
 import { planSourceOf, PlanField } from '../plan-input.js';
 import { JsonValue, RunId, RunParams } from '../schemas/common.js';
@@ -36,6 +37,13 @@ export function submitRoutes({ baton, appends }: RouteDeps): Route[] {
         'Validates the plan and inputs and runs the pre-flight; anything wrong is a 400 and nothing is written. Then the run is created and this server conducts it. A plan that declares command capabilities runs programs on the server, and needs the admin scope.',
       scope: 'operate',
       body: SubmitRunBody,
+      headers: [
+        {
+          name: 'traceparent',
+          description:
+            "W3C trace context (00-<32 hex trace id>-<16 hex span id>-<2 hex flags>): its trace id becomes the run's correlation id, recorded in run.created and carried to every capability call; malformed, a 400 and nothing is written. Absent: the engine makes one.",
+        },
+      ],
       responses: {
         201: {
           description: 'the run was created; the server conducts it (Location: the run)',
@@ -47,6 +55,9 @@ export function submitRoutes({ baton, appends }: RouteDeps): Route[] {
         },
       },
       handle: async ({ c, body, principal }) => {
+        const traceparent = c.req.header('traceparent');
+        // Read before anything else, so a malformed header writes nothing.
+        const correlationId = traceparent === undefined ? undefined : parseTraceparent(traceparent).traceId;
         const run = await baton.admit(
           planSourceOf(body.plan),
           { inputs: body.inputs ?? {} },
@@ -58,6 +69,7 @@ export function submitRoutes({ baton, appends }: RouteDeps): Route[] {
           by: principal.by,
           onEvents: wake,
           ...(body.runId !== undefined && { runId: body.runId }),
+          ...(correlationId !== undefined && { correlationId }),
         });
         return c.json(
           { runId: handle.runId, status: displayStatus(handle.state), created: !existed },

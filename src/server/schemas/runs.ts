@@ -94,6 +94,12 @@ export const RunViewSchema = z.object({
   createdAt: z.string(),
   endedAt: z.string().nullable(),
   planHash: z.string(),
+  correlationId: z
+    .string()
+    .optional()
+    .describe(
+      "the run's correlation id, a W3C trace id: the caller's traceparent trace id, or one the engine made; absent for runs created before it was recorded",
+    ),
   revision: z.int(),
   events: z.int(),
   budget: Budget,
