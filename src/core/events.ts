@@ -3,6 +3,7 @@ import type { CapabilityKind, Plan } from './plan/schema.js';
 import type { CapabilityDescriptor } from './registry.js';
 import type { DecisionKind } from './decision-id.js';
 import type { ContextSnapshot } from './context-snapshot.js';
+import type { HandoffBrief } from './governance/handoff-brief.js';
 
 /**
  * The ledger's vocabulary. Two families share it:
@@ -348,7 +349,7 @@ export interface EventPayloads {
     artifacts: ArtifactRef[];
     reason: string;
     by: Principal;
-  };
+  } & HandoffBrief;
   // decisions
   'step.skipped': { step: string; reason: string };
   /** `voters`: for a `consensus` step, the distinct capabilities it runs on. */

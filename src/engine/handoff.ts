@@ -3,6 +3,7 @@ import {
   checkHandoffTransition,
   ErrorCode,
   handoffArtifacts,
+  handoffBrief,
   queueHandoff,
   recordRoute,
   reportStatus,
@@ -83,13 +84,16 @@ async function checkArtifacts(
  * Hands work from one agent (and step) to another, in five steps, each checked against the
  * run as it is then: the artifacts exist; the transition is allowed; the receiving step is
  * recorded as `assigned` to the receiving agent; the routing decision is logged; the handoff
- * is queued. It halts at the first step that fails and reports which steps were done. What
+ * is queued, with its brief (instruction, completion criteria, known risks) when given. It halts at the first step that fails and reports which steps were done. What
  * was done stays done: every step is a fact in the ledger, and a ledger is never rewritten.
  * @example
  * const report = await runHandoff(ports, { from: { agent: 'builder', step: 'build' }, to: { agent: 'reviewer', step: 'review' }, artifacts: ['build/app.tar'], reason: 'built' });
  * if (!report.ok) console.error(`${report.failedAt}: ${report.error}`);
  */
 export async function runHandoff(ports: HandoffPorts, request: HandoffRequest): Promise<HandoffReport> {
+  // Bad input in the brief is the caller's mistake, not a step of the protocol: refuse it
+  // before the first step, so nothing is written (queueHandoff checks it again, in the core).
+  handoffBrief(request);
   const steps: HandoffStepReport[] = HANDOFF_STEPS.map((step) => ({ step, status: 'not_run', detail: '' }));
   const report: HandoffReport = { runId: ports.runId, ok: false, handoffId: null, failedAt: null, error: null, steps };
   let artifacts: ArtifactRef[] = [];

@@ -299,4 +299,43 @@ describe('handoffs: the checks each protocol step makes', () => {
     expect(queueHandoff(run.state, input, [], BY).data.id).toBe('handoff-2');
     run.expectFixpoint();
   });
+
+  it('a handoff’s brief is trimmed and bounded; bad input says which field and the limit', () => {
+    const run = release();
+    built(run);
+    const input = {
+      from: { agent: 'builder', step: 'build' },
+      to: { agent: 'reviewer', step: 'review' },
+      artifacts: [],
+      reason: 'built',
+    };
+    expect(
+      queueHandoff(
+        run.state,
+        { ...input, instruction: ' read it ', completionCriteria: [], knownRisks: [' slow '] },
+        [],
+        BY,
+      ).data,
+    ).toEqual({ id: 'handoff-1', ...input, artifacts: [], instruction: 'read it', knownRisks: ['slow'], by: BY });
+    expect(queueHandoff(run.state, { ...input, instruction: '   ' }, [], BY).data).not.toHaveProperty('instruction');
+    expect(refusal(() => queueHandoff(run.state, { ...input, completionCriteria: ['ok', ' '] }, [], BY))).toEqual({
+      code: 'bad_input',
+      message: 'completionCriteria[1] is empty; give it as non-blank text',
+    });
+    expect(
+      refusal(() => queueHandoff(run.state, { ...input, knownRisks: Array.from({ length: 51 }, () => 'r') }, [], BY)),
+    ).toEqual({
+      code: 'bad_input',
+      message: 'knownRisks has 51 entries; at most 50 are kept (one short sentence each)',
+    });
+    expect(refusal(() => queueHandoff(run.state, { ...input, knownRisks: ['x'.repeat(1001)] }, [], BY))).toEqual({
+      code: 'bad_input',
+      message: 'knownRisks[0] is 1001 characters long; at most 1000 are kept per entry',
+    });
+    expect(refusal(() => queueHandoff(run.state, { ...input, instruction: 'x'.repeat(10_001) }, [], BY))).toEqual({
+      code: 'bad_input',
+      message:
+        'instruction is 10001 characters long; at most 10000 are kept (hand longer documents on as artifacts)',
+    });
+  });
 });

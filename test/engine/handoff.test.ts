@@ -55,6 +55,21 @@ describe('Baton.requestHandoff', () => {
     await baton.close();
   });
 
+  it('records the brief with the handoff, and refuses a bad brief before the first step, writing nothing', async () => {
+    const { baton, runId } = await madeRun();
+    const before = (await baton.events(runId)).length;
+    await expect(
+      baton.requestHandoff(runId, { ...REQUEST, completionCriteria: ['tests pass', ''] }, { by: 'agent:orchestrator' }),
+    ).rejects.toMatchObject({ code: 'bad_input', message: 'completionCriteria[1] is empty; give it as non-blank text' });
+    expect(await baton.events(runId)).toHaveLength(before);
+    const brief = { instruction: 'use it', completionCriteria: ['tests pass'], knownRisks: ['out.txt is tiny'] };
+    expect(await baton.requestHandoff(runId, { ...REQUEST, ...brief })).toMatchObject({ ok: true });
+    const events = await baton.events(runId);
+    expect(events.at(-1)).toMatchObject({ type: 'handoff.queued', data: brief });
+    expect(replayLedger(events)).toMatchObject({ ok: true });
+    await baton.close();
+  });
+
   it('halts at the artifacts when a named artifact is unknown, or its content is gone from the store or changed, and writes nothing', async () => {
     const { baton, runId, sha256 } = await madeRun();
     const before = (await baton.events(runId)).length;

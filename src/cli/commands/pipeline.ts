@@ -101,10 +101,15 @@ function printHandoffs(runId: string, found: readonly Handoff[]): void {
       continue;
     }
     if (handoff.kind === 'agent') {
-      const status = handoff.status === 'accepted' ? `accepted at #${handoff.acceptedSeq}` : 'queued';
+      const status = handoff.status === 'queued' ? 'queued' : `${handoff.status} at #${handoff.statusSeq}`;
       process.stdout.write(
         `#${handoff.seq} ${handoff.at}  ${s('bold', `${handoff.id} ${describeAgentHandoff(handoff)}`)} ${status}  ${s('gray', `${handoff.reason} (by ${handoff.by})`)}\n`,
       );
+      if (handoff.acceptedSeq !== null)
+        process.stdout.write(`    taken up by ${handoff.to.agent} at #${handoff.acceptedSeq}\n`);
+      if (handoff.instruction !== undefined) process.stdout.write(`    instruction: ${handoff.instruction}\n`);
+      for (const criterion of handoff.completionCriteria ?? []) process.stdout.write(`    done when: ${criterion}\n`);
+      for (const risk of handoff.knownRisks ?? []) process.stdout.write(`    known risk: ${risk}\n`);
       for (const artifact of handoff.artifacts)
         process.stdout.write(`    artifact ${artifact.name} ${artifact.sha256.slice(0, 12)} (${artifact.bytes} B)\n`);
       continue;

@@ -2,6 +2,7 @@ import { BatonError, ConflictError, ErrorCode, NotFoundError } from '../errors.j
 import type { AgentStatus, ArtifactRef, EventOf, Principal } from '../events.js';
 import { isTerminal, type RunState, type StepState } from '../state.js';
 import { gateOverrideOf } from './gate-state.js';
+import { handoffBrief, type HandoffBriefInput } from './handoff-brief.js';
 import { transitionView } from './gates.js';
 import { firstPhase } from './phase-advance.js';
 import { phaseReadiness, validatePhaseTransition, type TransitionVerdict } from './phases.js';
@@ -220,7 +221,7 @@ export function recordRoute(state: RunState, input: RouteInput, by: Principal): 
   return { type: 'agent.routed', data: { agent, step: step.id, to, reason, candidates, by } };
 }
 
-export interface HandoffInput {
+export interface HandoffInput extends HandoffBriefInput {
   from: { agent: string; step?: string | null };
   to: { agent: string; step: string };
   artifacts: readonly string[];
@@ -289,6 +290,7 @@ export function queueHandoff(
 ): EventOf<'handoff.queued'> {
   ensureRunning(state, 'queue a handoff');
   const reason = requireText('reason', input.reason, MAX_TEXT);
+  const brief = handoffBrief(input);
   const to = { agent: requireText('to.agent', input.to.agent, MAX_NAME), step: knownStep(state, input.to.step).id };
   const from = {
     agent: requireText('from.agent', input.from.agent, MAX_NAME),
@@ -304,6 +306,6 @@ export function queueHandoff(
   }
   return {
     type: 'handoff.queued',
-    data: { id: `handoff-${state.handoffs.length + 1}`, from, to, artifacts, reason, by },
+    data: { id: `handoff-${state.handoffs.length + 1}`, from, to, artifacts, reason, ...brief, by },
   };
 }

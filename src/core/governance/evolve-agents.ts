@@ -46,8 +46,21 @@ export function evolveAgents(state: RunState, event: AgentEvent): RunState {
     case 'agent.routed':
       return state;
     case 'handoff.queued': {
-      const { id, from, to, artifacts, reason, by } = event.data;
-      state.handoffs.push({ id, from, to, artifacts, reason, by, at: event.at, status: 'queued', acceptedAt: null });
+      const { id, from, to, artifacts, reason, by, instruction, completionCriteria, knownRisks } = event.data;
+      state.handoffs.push({
+        id,
+        from,
+        to,
+        artifacts,
+        reason,
+        ...(instruction !== undefined && { instruction }),
+        ...(completionCriteria !== undefined && { completionCriteria }),
+        ...(knownRisks !== undefined && { knownRisks }),
+        by,
+        at: event.at,
+        status: 'queued',
+        acceptedAt: null,
+      });
       return state;
     }
   }
