@@ -203,6 +203,9 @@ describe('projections of what agents recorded', () => {
     expect(events.find((e) => e.type === 'handoff.queued')?.data).toMatchObject(brief);
     expect(handoffs(events).find((h) => h.kind === 'agent')).toMatchObject({ ...brief, status: 'queued' });
     expect(pipelineState(events).handoffs[0]).toMatchObject(brief);
+    expect(renderPipelineStateMarkdown(pipelineState(events))).toContain(
+      '**`handoff-1` brief**\n\n- instruction: check the changelog\n- done when: every entry has a link\n- known risk: the links may be stale',
+    );
   });
 
   it('the routing log keeps agents’ routes with the step, before and after the conductor routes it', () => {
