@@ -173,6 +173,7 @@ export {
   type HandoffBrief,
   type HandoffBriefInput,
 } from './governance/handoff-brief.js';
+export { handoffRole, type HandoffRole } from './governance/handoff-role.js';
 export { evaluateGate, transitionView } from './governance/gates.js';
 export {
   approvalsRequired,

@@ -17,6 +17,7 @@ import type {
 import { DecisionKind, decisionId } from './decision-id.js';
 import { phasesOf, type PhaseState } from './governance/phases.js';
 import type { HandoffBrief } from './governance/handoff-brief.js';
+import type { HandoffRole } from './governance/handoff-role.js';
 import type { Json, JsonObject } from './json.js';
 import { dependentsIndex, joinRule, type JoinRule } from './plan/graph.js';
 import type { Plan, Step } from './plan/schema.js';
@@ -150,6 +151,8 @@ export interface AgentHandoff extends HandoffBrief {
   at: string;
   status: 'queued' | 'accepted';
   acceptedAt: string | null;
+  /** The receiving role and the constraints injected for it, as recorded. */
+  role?: HandoffRole;
 }
 
 /** A person's "yes", with what they were shown when they gave it (absent in ledgers written before evidence was recorded). */

@@ -4,6 +4,8 @@ import {
   checkHandoffTransition,
   checkPhaseTransition,
   handoffArtifacts,
+  handoffRole,
+  parseWorkspaceRegistry,
   queueHandoff,
   recordRoute,
   reportStatus,
@@ -334,8 +336,36 @@ describe('handoffs: the checks each protocol step makes', () => {
     });
     expect(refusal(() => queueHandoff(run.state, { ...input, instruction: 'x'.repeat(10_001) }, [], BY))).toEqual({
       code: 'bad_input',
-      message:
-        'instruction is 10001 characters long; at most 10000 are kept (hand longer documents on as artifacts)',
+      message: 'instruction is 10001 characters long; at most 10000 are kept (hand longer documents on as artifacts)',
     });
+  });
+
+  it('a handoff to a role carries the role’s constraints as looked up, and never a role without them', () => {
+    const run = release();
+    built(run);
+    const input = {
+      from: { agent: 'builder', step: 'build' },
+      to: { agent: 'reviewer', step: 'review', role: 'reviewer' },
+      artifacts: [],
+      reason: 'built',
+    };
+    const role = handoffRole({ reviewer: { constraints: ' Never merge. ' } }, 'reviewer');
+    expect(queueHandoff(run.state, input, [], BY, role).data).toMatchObject({
+      to: { agent: 'reviewer', step: 'review' },
+      role: { name: 'reviewer', constraints: ' Never merge. ' },
+    });
+    expect(refusal(() => queueHandoff(run.state, input, [], BY))).toEqual({
+      code: 'bad_input',
+      message:
+        'to.role "reviewer" has not been looked up in the workspace registry; its constraints must be injected with it',
+    });
+    expect(refusal(() => handoffRole(undefined, 'reviewer'))).toEqual({
+      code: 'bad_input',
+      message:
+        'to.role "reviewer" is not a role of the workspace registry (it declares no `roles:`); name one of them, or leave to.role out',
+    });
+    expect(() => parseWorkspaceRegistry('roles:\n  reviewer:\n    constraints: "  "\n', 'baton.yaml')).toThrow(
+      /baton\.yaml:3:\d+.*constraints are empty/s,
+    );
   });
 });

@@ -107,6 +107,10 @@ function printHandoffs(runId: string, found: readonly Handoff[]): void {
       );
       if (handoff.acceptedSeq !== null)
         process.stdout.write(`    taken up by ${handoff.to.agent} at #${handoff.acceptedSeq}\n`);
+      if (handoff.role !== undefined)
+        process.stdout.write(
+          `    role ${handoff.role.name}, constraints: ${handoff.role.constraints.replace(/\n/g, '\n      ')}\n`,
+        );
       if (handoff.instruction !== undefined) process.stdout.write(`    instruction: ${handoff.instruction}\n`);
       for (const criterion of handoff.completionCriteria ?? []) process.stdout.write(`    done when: ${criterion}\n`);
       for (const risk of handoff.knownRisks ?? []) process.stdout.write(`    known risk: ${risk}\n`);

@@ -46,7 +46,7 @@ export function evolveAgents(state: RunState, event: AgentEvent): RunState {
     case 'agent.routed':
       return state;
     case 'handoff.queued': {
-      const { id, from, to, artifacts, reason, by, instruction, completionCriteria, knownRisks } = event.data;
+      const { id, from, to, artifacts, reason, by, instruction, completionCriteria, knownRisks, role } = event.data;
       state.handoffs.push({
         id,
         from,
@@ -56,6 +56,7 @@ export function evolveAgents(state: RunState, event: AgentEvent): RunState {
         ...(instruction !== undefined && { instruction }),
         ...(completionCriteria !== undefined && { completionCriteria }),
         ...(knownRisks !== undefined && { knownRisks }),
+        ...(role !== undefined && { role }),
         by,
         at: event.at,
         status: 'queued',

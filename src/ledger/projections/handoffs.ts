@@ -3,6 +3,7 @@ import {
   type ArtifactRef,
   type HandoffBrief,
   type HandoffParty,
+  type HandoffRole,
   type Json,
   type LedgerEvent,
   type Plan,
@@ -46,6 +47,8 @@ export interface AgentHandoffEntry extends HandoffBrief {
   status: AgentHandoffStatus;
   acceptedSeq: number | null;
   statusSeq: number;
+  /** The receiving role and the constraints injected for it, verbatim from the workspace registry. */
+  role?: HandoffRole;
 }
 
 /**
@@ -166,7 +169,7 @@ export function handoffs(events: Iterable<LedgerEvent>): Handoff[] {
         });
         break;
       case 'handoff.queued': {
-        const { id, from, to, artifacts, reason, by, instruction, completionCriteria, knownRisks } = event.data;
+        const { id, from, to, artifacts, reason, by, instruction, completionCriteria, knownRisks, role } = event.data;
         const entry: AgentHandoffEntry = {
           kind: 'agent',
           seq: event.seq,
@@ -179,6 +182,7 @@ export function handoffs(events: Iterable<LedgerEvent>): Handoff[] {
           ...(instruction !== undefined && { instruction }),
           ...(completionCriteria !== undefined && { completionCriteria }),
           ...(knownRisks !== undefined && { knownRisks }),
+          ...(role !== undefined && { role }),
           by,
           status: 'queued',
           acceptedSeq: null,

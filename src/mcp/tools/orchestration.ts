@@ -168,7 +168,18 @@ export function registerOrchestrationTools(server: McpServer, session: McpSessio
           agent: AgentName,
           step: StepId.optional().describe('The step whose work is handed on'),
         }),
-        to: z.strictObject({ agent: AgentName, step: StepId.describe('The step the receiving agent takes up') }),
+        to: z.strictObject({
+          agent: AgentName,
+          step: StepId.describe('The step the receiving agent takes up'),
+          role: z
+            .string()
+            .min(1)
+            .max(200)
+            .optional()
+            .describe(
+              "A role of the workspace registry's `roles:`; its constraints are injected verbatim into the handoff",
+            ),
+        }),
         artifacts: z
           .array(z.string().min(1).max(1000))
           .max(1000)
@@ -199,7 +210,7 @@ export function registerOrchestrationTools(server: McpServer, session: McpSessio
         runId,
         {
           from: { agent: from.agent, step: from.step ?? null },
-          to,
+          to: { agent: to.agent, step: to.step, ...(to.role !== undefined && { role: to.role }) },
           artifacts: artifacts ?? [],
           reason,
           ...(candidates && { candidates }),

@@ -75,6 +75,7 @@ const RunStateOutput = z.strictObject({
       instruction: z.string().optional(),
       completionCriteria: z.array(z.string()).optional(),
       knownRisks: z.array(z.string()).optional(),
+      role: z.strictObject({ name: z.string(), constraints: z.string() }).optional(),
       by: z.string(),
       at: z.string(),
       status: z.enum(['queued', 'accepted']),
