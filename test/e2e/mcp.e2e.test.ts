@@ -365,6 +365,9 @@ describe('baton mcp over stdio, with the SDK’s own client', () => {
     expect(handoffText).toContain('    instruction: Review the build for the release notes.\n');
     expect(handoffText).toContain('    done when: the notes match the changelog\n');
     expect(handoffText).toContain('    known risk: the build was made without the cache\n');
+    const stateText = baton(['state', 'release-1'], { home }).stdout;
+    expect(stateText).toContain('  handoff-1 builder-agent (build) → alice (review) accepted ');
+    expect(stateText).toContain('    instruction: Review the build for the release notes.\n');
     expect(baton(['log', 'release-1'], { home }).stdout).toContain(
       '↳ builder-agent → alice: built; please review (recorded by agent-1)',
     );

@@ -296,7 +296,7 @@ function riskSection(view: PipelineState): string[] {
 /** A handoff's brief as a list under its id; nothing for a handoff given without one. */
 function briefLines(h: AgentHandoff): string[] {
   const items = [
-    ...(h.role !== undefined ? [`- role \`${h.role.name}\`, constraints: ${h.role.constraints}`] : []),
+    ...(h.role !== undefined ? [`- role \`${h.role.name}\`, constraints: ${h.role.constraints.trimEnd()}`] : []),
     ...(h.instruction !== undefined ? [`- instruction: ${h.instruction}`] : []),
     ...(h.completionCriteria ?? []).map((criterion) => `- done when: ${criterion}`),
     ...(h.knownRisks ?? []).map((risk) => `- known risk: ${risk}`),
