@@ -3,6 +3,8 @@ import type { CapabilityKind, Plan } from './plan/schema.js';
 import type { CapabilityDescriptor } from './registry.js';
 import type { DecisionKind } from './decision-id.js';
 import type { ContextSnapshot } from './context-snapshot.js';
+import type { HandoffBrief } from './governance/handoff-brief.js';
+import type { HandoffRole } from './governance/handoff-role.js';
 
 /**
  * The ledger's vocabulary. Two families share it:
@@ -355,7 +357,9 @@ export interface EventPayloads {
     artifacts: ArtifactRef[];
     reason: string;
     by: Principal;
-  };
+    /** The receiving role and its constraints, copied verbatim from the workspace registry (absent: no role named). */
+    role?: HandoffRole;
+  } & HandoffBrief;
   // decisions
   'step.skipped': { step: string; reason: string };
   /** `voters`: for a `consensus` step, the distinct capabilities it runs on. */

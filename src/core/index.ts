@@ -166,6 +166,15 @@ export {
   type StatusReportInput,
 } from './governance/agents.js';
 export { takesUpHandoff } from './governance/evolve-agents.js';
+export {
+  handoffBrief,
+  MAX_HANDOFF_INSTRUCTION,
+  MAX_HANDOFF_ITEM,
+  MAX_HANDOFF_ITEMS,
+  type HandoffBrief,
+  type HandoffBriefInput,
+} from './governance/handoff-brief.js';
+export { handoffRole, type HandoffRole } from './governance/handoff-role.js';
 export { evaluateGate, transitionView } from './governance/gates.js';
 export {
   approvalsRequired,

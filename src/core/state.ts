@@ -16,6 +16,8 @@ import type {
 } from './events.js';
 import { DecisionKind, decisionId } from './decision-id.js';
 import { phasesOf, type PhaseState } from './governance/phases.js';
+import type { HandoffBrief } from './governance/handoff-brief.js';
+import type { HandoffRole } from './governance/handoff-role.js';
 import type { Json, JsonObject } from './json.js';
 import { dependentsIndex, joinRule, type JoinRule } from './plan/graph.js';
 import type { Plan, Step } from './plan/schema.js';
@@ -138,7 +140,8 @@ export interface AgentReport {
  * Work one agent handed to another. `queued` until the receiving agent reports on the step
  * (anything but `assigned`, which is the handoff's own report), then `accepted`.
  */
-export interface AgentHandoff {
+/** A queued handoff; its brief fields are present only when the handing agent gave them. */
+export interface AgentHandoff extends HandoffBrief {
   id: string;
   from: HandoffParty;
   to: { agent: string; step: string };
@@ -148,6 +151,8 @@ export interface AgentHandoff {
   at: string;
   status: 'queued' | 'accepted';
   acceptedAt: string | null;
+  /** The receiving role and the constraints injected for it, as recorded. */
+  role?: HandoffRole;
 }
 
 /** A person's "yes", with what they were shown when they gave it (absent in ledgers written before evidence was recorded). */

@@ -21,6 +21,21 @@ export const WorkspaceRegistry = z
       .optional(),
     /** Per limit key (a provider, or a capability's `limit:`): calls in flight, requests and tokens per minute. */
     limits: ProviderLimits.optional(),
+    /**
+     * Roles an agent may be handed work as: `constraints` is the text injected, verbatim, into
+     * every handoff to that role (and recorded with it, so the ledger keeps what was injected).
+     */
+    roles: z
+      .record(
+        z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'a role name is letters, digits, _, . and -'),
+        z.strictObject({
+          constraints: z
+            .string()
+            .refine((text) => text.trim() !== '', 'constraints are empty; give the text injected for the role')
+            .refine((text) => text.length <= 10_000, 'constraints are at most 10000 characters'),
+        }),
+      )
+      .optional(),
   })
   .superRefine((registry, context) => {
     if (registry.limits === undefined) return;

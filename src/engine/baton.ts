@@ -159,6 +159,7 @@ export class Baton {
       principal: options.principal,
       artifacts: this.artifacts,
       conducting: (runId) => this.conducting(runId),
+      workspaceRoles: () => this.workspace?.registry.roles,
       checkPlan: async (plan, workspace) => {
         const written =
           typeof plan === 'string' ? await this.loadPlanUnder(plan, workspace) : this.validateUnder(plan, workspace);

@@ -3,6 +3,8 @@ import {
   checkHandoffTransition,
   ErrorCode,
   handoffArtifacts,
+  handoffBrief,
+  handoffRole,
   queueHandoff,
   recordRoute,
   reportStatus,
@@ -51,6 +53,8 @@ export interface HandoffPorts {
   /** Checks the command against the run's latest state and appends the one event it returns. */
   append(build: (state: RunState) => BatonEvent): Promise<BatonEvent>;
   artifacts: ArtifactStore;
+  /** The workspace registry's `roles:` (undefined: it declares none), where `to.role` is looked up. */
+  roles: Readonly<Record<string, { constraints: string }>> | undefined;
 }
 
 /** The artifacts exist: recorded in the run's ledger, and their content still in the store with that hash. */
@@ -83,13 +87,17 @@ async function checkArtifacts(
  * Hands work from one agent (and step) to another, in five steps, each checked against the
  * run as it is then: the artifacts exist; the transition is allowed; the receiving step is
  * recorded as `assigned` to the receiving agent; the routing decision is logged; the handoff
- * is queued. It halts at the first step that fails and reports which steps were done. What
+ * is queued, with its brief (instruction, completion criteria, known risks) when given. It halts at the first step that fails and reports which steps were done. What
  * was done stays done: every step is a fact in the ledger, and a ledger is never rewritten.
  * @example
  * const report = await runHandoff(ports, { from: { agent: 'builder', step: 'build' }, to: { agent: 'reviewer', step: 'review' }, artifacts: ['build/app.tar'], reason: 'built' });
  * if (!report.ok) console.error(`${report.failedAt}: ${report.error}`);
  */
 export async function runHandoff(ports: HandoffPorts, request: HandoffRequest): Promise<HandoffReport> {
+  // Bad input in the brief is the caller's mistake, not a step of the protocol: refuse it
+  // before the first step, so nothing is written (queueHandoff checks it again, in the core).
+  handoffBrief(request);
+  const role = request.to.role == null ? undefined : handoffRole(ports.roles, request.to.role);
   const steps: HandoffStepReport[] = HANDOFF_STEPS.map((step) => ({ step, status: 'not_run', detail: '' }));
   const report: HandoffReport = { runId: ports.runId, ok: false, handoffId: null, failedAt: null, error: null, steps };
   let artifacts: ArtifactRef[] = [];
@@ -120,7 +128,7 @@ export async function runHandoff(ports: HandoffPorts, request: HandoffRequest): 
       return `routing decision logged: ${request.from.agent} gave step "${request.to.step}" to ${request.to.agent}`;
     },
     queue: async () => {
-      const event = await ports.append((state) => queueHandoff(state, request, artifacts, ports.by));
+      const event = await ports.append((state) => queueHandoff(state, request, artifacts, ports.by, role));
       if (event.type === 'handoff.queued') report.handoffId = event.data.id;
       return `${report.handoffId ?? 'the handoff'} queued until ${request.to.agent} reports on step "${request.to.step}"`;
     },

@@ -39,6 +39,8 @@ export interface OperatorDeps {
   payloadThresholdBytes?: number;
   /** The handle of the run when this process conducts it now: a command goes to its driver. */
   conducting(runId: string): RunHandle | undefined;
+  /** The `roles:` of the workspace registry this process runs under now (a handoff's `to.role` names one). */
+  workspaceRoles(): WorkspaceRegistry['roles'];
   /**
    * Validates a plan (a file path or data) for a revision and builds its registry; refuses one
    * unfit to run. `workspace`: the registry the run was admitted under, as recorded (its
@@ -56,7 +58,7 @@ export interface OperatorDeps {
  * against the run's current state (operator.ts says what is allowed) and recorded as one
  * signal in its ledger, so a refused command writes nothing. `Baton` delegates to it.
  * @example
- * const commands = new OperatorCommands({ store, now: Date.now, principal: 'ops', artifacts, conducting: () => undefined, checkPlan });
+ * const commands = new OperatorCommands({ store, now: Date.now, principal: 'ops', artifacts, conducting: () => undefined, workspaceRoles: () => undefined, checkPlan });
  * await commands.approve(runId, 'execution', { comment: 'looks right' });
  */
 export class OperatorCommands {
@@ -199,6 +201,7 @@ export class OperatorCommands {
         load: () => this.currentState(runId),
         append: (build) => this.command(runId, build),
         artifacts: this.deps.artifacts,
+        roles: this.deps.workspaceRoles(),
       },
       request,
     );

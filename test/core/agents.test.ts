@@ -4,6 +4,8 @@ import {
   checkHandoffTransition,
   checkPhaseTransition,
   handoffArtifacts,
+  handoffRole,
+  parseWorkspaceRegistry,
   queueHandoff,
   recordRoute,
   reportStatus,
@@ -298,5 +300,72 @@ describe('handoffs: the checks each protocol step makes', () => {
     expect(run.state.handoffs[0]).toMatchObject({ status: 'accepted', acceptedAt: new Date(run.now).toISOString() });
     expect(queueHandoff(run.state, input, [], BY).data.id).toBe('handoff-2');
     run.expectFixpoint();
+  });
+
+  it('a handoff’s brief is trimmed and bounded; bad input says which field and the limit', () => {
+    const run = release();
+    built(run);
+    const input = {
+      from: { agent: 'builder', step: 'build' },
+      to: { agent: 'reviewer', step: 'review' },
+      artifacts: [],
+      reason: 'built',
+    };
+    expect(
+      queueHandoff(
+        run.state,
+        { ...input, instruction: ' read it ', completionCriteria: [], knownRisks: [' slow '] },
+        [],
+        BY,
+      ).data,
+    ).toEqual({ id: 'handoff-1', ...input, artifacts: [], instruction: 'read it', knownRisks: ['slow'], by: BY });
+    expect(queueHandoff(run.state, { ...input, instruction: '   ' }, [], BY).data).not.toHaveProperty('instruction');
+    expect(refusal(() => queueHandoff(run.state, { ...input, completionCriteria: ['ok', ' '] }, [], BY))).toEqual({
+      code: 'bad_input',
+      message: 'completionCriteria[1] is empty; give it as non-blank text',
+    });
+    expect(
+      refusal(() => queueHandoff(run.state, { ...input, knownRisks: Array.from({ length: 51 }, () => 'r') }, [], BY)),
+    ).toEqual({
+      code: 'bad_input',
+      message: 'knownRisks has 51 entries; at most 50 are kept (one short sentence each)',
+    });
+    expect(refusal(() => queueHandoff(run.state, { ...input, knownRisks: ['x'.repeat(1001)] }, [], BY))).toEqual({
+      code: 'bad_input',
+      message: 'knownRisks[0] is 1001 characters long; at most 1000 are kept per entry',
+    });
+    expect(refusal(() => queueHandoff(run.state, { ...input, instruction: 'x'.repeat(10_001) }, [], BY))).toEqual({
+      code: 'bad_input',
+      message: 'instruction is 10001 characters long; at most 10000 are kept (hand longer documents on as artifacts)',
+    });
+  });
+
+  it('a handoff to a role carries the role’s constraints as looked up, and never a role without them', () => {
+    const run = release();
+    built(run);
+    const input = {
+      from: { agent: 'builder', step: 'build' },
+      to: { agent: 'reviewer', step: 'review', role: 'reviewer' },
+      artifacts: [],
+      reason: 'built',
+    };
+    const role = handoffRole({ reviewer: { constraints: ' Never merge. ' } }, 'reviewer');
+    expect(queueHandoff(run.state, input, [], BY, role).data).toMatchObject({
+      to: { agent: 'reviewer', step: 'review' },
+      role: { name: 'reviewer', constraints: ' Never merge. ' },
+    });
+    expect(refusal(() => queueHandoff(run.state, input, [], BY))).toEqual({
+      code: 'bad_input',
+      message:
+        'to.role "reviewer" has not been looked up in the workspace registry; its constraints must be injected with it',
+    });
+    expect(refusal(() => handoffRole(undefined, 'reviewer'))).toEqual({
+      code: 'bad_input',
+      message:
+        'to.role "reviewer" is not a role of the workspace registry (it declares no `roles:`); name one of them, or leave to.role out',
+    });
+    expect(() => parseWorkspaceRegistry('roles:\n  reviewer:\n    constraints: "  "\n', 'baton.yaml')).toThrow(
+      /baton\.yaml:3:\d+.*constraints are empty/s,
+    );
   });
 });

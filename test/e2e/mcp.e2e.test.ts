@@ -79,6 +79,9 @@ const HANDOFF = {
   to: { agent: 'alice', step: 'review' },
   artifacts: ['build/app.txt'],
   reason: 'built; please review',
+  instruction: '  Review the build for the release notes.  ',
+  completionCriteria: ['the notes match the changelog'],
+  knownRisks: ['the build was made without the cache'],
 };
 
 describe('baton mcp over stdio, with the SDK’s own client', () => {
@@ -253,6 +256,9 @@ describe('baton mcp over stdio, with the SDK’s own client', () => {
         id: 'handoff-1',
         status: 'queued',
         artifacts: [expect.objectContaining({ name: 'build/app.txt' })],
+        instruction: 'Review the build for the release notes.',
+        completionCriteria: ['the notes match the changelog'],
+        knownRisks: ['the build was made without the cache'],
         by: 'agent-1',
       }),
     ]);
@@ -343,8 +349,25 @@ describe('baton mcp over stdio, with the SDK’s own client', () => {
       status?: string;
     }[];
     expect(handoffs.filter((h) => h.kind === 'agent')).toEqual([
-      expect.objectContaining({ id: 'handoff-1', status: 'accepted', by: 'agent-1' }),
+      // The handoff followed its receiving step: the review succeeded, so the handoff is done.
+      expect.objectContaining({
+        id: 'handoff-1',
+        status: 'done',
+        by: 'agent-1',
+        instruction: 'Review the build for the release notes.',
+        completionCriteria: ['the notes match the changelog'],
+        knownRisks: ['the build was made without the cache'],
+      }),
     ]);
+    const handoffText = baton(['handoffs', 'release-1'], { home }).stdout;
+    expect(handoffText).toMatch(/handoff-1 builder-agent \(build\) → alice \(review\) done at #\d+ /);
+    expect(handoffText).toMatch(/taken up by alice at #\d+\n/);
+    expect(handoffText).toContain('    instruction: Review the build for the release notes.\n');
+    expect(handoffText).toContain('    done when: the notes match the changelog\n');
+    expect(handoffText).toContain('    known risk: the build was made without the cache\n');
+    const stateText = baton(['state', 'release-1'], { home }).stdout;
+    expect(stateText).toContain('  handoff-1 builder-agent (build) → alice (review) accepted ');
+    expect(stateText).toContain('    instruction: Review the build for the release notes.\n');
     expect(baton(['log', 'release-1'], { home }).stdout).toContain(
       '↳ builder-agent → alice: built; please review (recorded by agent-1)',
     );

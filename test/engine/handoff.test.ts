@@ -1,12 +1,14 @@
 import { chmodSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createBaton, plan, type Baton } from '../../src/index.js';
-import { pipelineState, replayLedger } from '../../src/ledger/index.js';
+import { loadRegistryFile, type LoadedRegistry } from '../../src/engine/index.js';
+import { handoffs, pipelineState, replayLedger } from '../../src/ledger/index.js';
 import { tempDir } from '../support/temp.js';
 
 /** `make` leaves an artifact; `use` runs after it and waits for a person's yes, so the run stays open. */
-async function madeRun(): Promise<{ baton: Baton; runId: string; sha256: string }> {
-  const baton = await createBaton({ home: tempDir(), principal: 'library:test' });
+async function madeRun(registry?: LoadedRegistry): Promise<{ baton: Baton; runId: string; sha256: string }> {
+  const baton = await createBaton({ home: tempDir(), principal: 'library:test', ...(registry && { registry }) });
   baton.register({
     id: 'maker',
     skills: { make: 1 },
@@ -52,6 +54,53 @@ describe('Baton.requestHandoff', () => {
     expect(pipelineState(events).handoffs).toEqual([
       expect.objectContaining({ id: 'handoff-1', status: 'queued', from: REQUEST.from, to: REQUEST.to }),
     ]);
+    await baton.close();
+  });
+
+  it('records the brief with the handoff, and refuses a bad brief before the first step, writing nothing', async () => {
+    const { baton, runId } = await madeRun();
+    const before = (await baton.events(runId)).length;
+    await expect(
+      baton.requestHandoff(runId, { ...REQUEST, completionCriteria: ['tests pass', ''] }, { by: 'agent:orchestrator' }),
+    ).rejects.toMatchObject({
+      code: 'bad_input',
+      message: 'completionCriteria[1] is empty; give it as non-blank text',
+    });
+    expect(await baton.events(runId)).toHaveLength(before);
+    const brief = { instruction: 'use it', completionCriteria: ['tests pass'], knownRisks: ['out.txt is tiny'] };
+    expect(await baton.requestHandoff(runId, { ...REQUEST, ...brief })).toMatchObject({ ok: true });
+    const events = await baton.events(runId);
+    expect(events.at(-1)).toMatchObject({ type: 'handoff.queued', data: brief });
+    expect(replayLedger(events)).toMatchObject({ ok: true });
+    await baton.close();
+  });
+
+  it('injects the receiving role’s constraints verbatim from the workspace registry; an unknown role writes nothing', async () => {
+    const dir = tempDir();
+    const constraints = '  Never merge.\nAsk before deleting anything.\n';
+    writeFileSync(join(dir, 'baton.yaml'), `roles:\n  reviewer:\n    constraints: ${JSON.stringify(constraints)}\n`);
+    const { baton, runId } = await madeRun(await loadRegistryFile(join(dir, 'baton.yaml')));
+    const before = (await baton.events(runId)).length;
+    await expect(
+      baton.requestHandoff(runId, { ...REQUEST, to: { ...REQUEST.to, role: 'deployer' } }),
+    ).rejects.toMatchObject({
+      code: 'bad_input',
+      message:
+        'to.role "deployer" is not a role of the workspace registry (roles: reviewer); name one of them, or leave to.role out',
+    });
+    expect(await baton.events(runId)).toHaveLength(before);
+    expect(await baton.requestHandoff(runId, { ...REQUEST, to: { ...REQUEST.to, role: 'reviewer' } })).toMatchObject({
+      ok: true,
+    });
+    const events = await baton.events(runId);
+    const queued = events.at(-1);
+    expect(queued).toMatchObject({
+      type: 'handoff.queued',
+      data: { to: REQUEST.to, role: { name: 'reviewer', constraints } },
+    });
+    expect(handoffs(events).find((h) => h.kind === 'agent')).toMatchObject({ role: { name: 'reviewer', constraints } });
+    expect(pipelineState(events).handoffs[0]).toMatchObject({ role: { name: 'reviewer', constraints } });
+    expect(replayLedger(events)).toMatchObject({ ok: true });
     await baton.close();
   });
 

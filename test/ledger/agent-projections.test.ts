@@ -106,7 +106,7 @@ describe('projections of what agents recorded', () => {
     expect(markdown).not.toContain('Handoffs between agents');
   });
 
-  it('the handoffs projection shows the agent handoff queued, then accepted at the receiving agent’s report', () => {
+  it('the handoffs projection shows the agent handoff queued, then in progress at the receiving agent’s report', () => {
     const events = chained(agentsAtWork());
     const agent = handoffs(events).filter((h) => h.kind === 'agent');
     const report = events.findLast((e) => e.type === 'agent.status_reported');
@@ -116,16 +116,96 @@ describe('projections of what agents recorded', () => {
         id: 'handoff-1',
         from: { agent: 'builder', step: 'build' },
         to: { agent: 'alice', step: 'review' },
-        status: 'accepted',
+        status: 'in_progress',
         acceptedSeq: report?.seq,
+        statusSeq: report?.seq,
         by: BY,
       }),
     ]);
+    // Given without a brief, the handoff records none (as ledgers written before briefs existed).
+    expect(agent[0]).not.toHaveProperty('instruction');
+    expect(agent[0]).not.toHaveProperty('completionCriteria');
+    expect(agent[0]).not.toHaveProperty('knownRisks');
     const beforeReport = events.filter((e) => e.seq < (report?.seq ?? 0));
     expect(handoffs(beforeReport).find((h) => h.kind === 'agent')).toMatchObject({
       status: 'queued',
       acceptedSeq: null,
     });
+  });
+
+  it('the handoff follows its receiving step to done when the step succeeds', () => {
+    const run = agentsAtWork();
+    run.approve(run.pending()[0] as string);
+    const [attempt] = run.inflight();
+    run.succeed(attempt as string, 'reviewed');
+    const events = chained(run);
+    expect(replayLedger(events)).toMatchObject({ ok: true });
+    const succeeded = events.find((e) => e.type === 'step.succeeded' && e.data.step === 'review');
+    expect(handoffs(events).find((h) => h.kind === 'agent')).toMatchObject({
+      status: 'done',
+      statusSeq: succeeded?.seq,
+    });
+  });
+
+  it('the handoff is failed when its receiving step fails, and closed when the run ends with the step unfinished', () => {
+    const failing = agentsAtWork();
+    failing.approve(failing.pending()[0] as string);
+    failing.fail(failing.inflight()[0] as string, 'no', false);
+    const failedEvents = chained(failing);
+    const stepFailed = failedEvents.find((e) => e.type === 'step.failed');
+    expect(handoffs(failedEvents).find((h) => h.kind === 'agent')).toMatchObject({
+      status: 'failed',
+      statusSeq: stepFailed?.seq,
+    });
+
+    const aborted = agentsAtWork();
+    aborted.signal({ type: 'run.abort_requested', data: { by: BY, reason: 'called off' } });
+    const abortedEvents = chained(aborted);
+    const ended = abortedEvents.find((e) => e.type === 'run.aborted');
+    expect(ended).toBeDefined();
+    expect(handoffs(abortedEvents).find((h) => h.kind === 'agent')).toMatchObject({
+      status: 'closed',
+      statusSeq: ended?.seq,
+    });
+  });
+
+  it('a handoff with a brief records it trimmed, and the fold and both projections show it', () => {
+    const run = governed({
+      baton: 1,
+      name: 'brief',
+      steps: { build: { skill: 'work' }, review: { skill: 'work', after: ['build'], confirm: true } },
+    });
+    run.succeed('build/a1');
+    run.signal(
+      queueHandoff(
+        run.state,
+        {
+          from: { agent: 'builder', step: 'build' },
+          to: { agent: 'alice', step: 'review' },
+          artifacts: [],
+          reason: 'ready',
+          instruction: '  check the changelog  ',
+          completionCriteria: [' every entry has a link '],
+          knownRisks: ['the links may be stale'],
+        },
+        [],
+        BY,
+      ),
+    );
+    const brief = {
+      instruction: 'check the changelog',
+      completionCriteria: ['every entry has a link'],
+      knownRisks: ['the links may be stale'],
+    };
+    expect(run.state.handoffs[0]).toMatchObject(brief);
+    run.expectFixpoint();
+    const events = chained(run);
+    expect(events.find((e) => e.type === 'handoff.queued')?.data).toMatchObject(brief);
+    expect(handoffs(events).find((h) => h.kind === 'agent')).toMatchObject({ ...brief, status: 'queued' });
+    expect(pipelineState(events).handoffs[0]).toMatchObject(brief);
+    expect(renderPipelineStateMarkdown(pipelineState(events))).toContain(
+      '**`handoff-1` brief**\n\n- instruction: check the changelog\n- done when: every entry has a link\n- known risk: the links may be stale',
+    );
   });
 
   it('the routing log keeps agents’ routes with the step, before and after the conductor routes it', () => {

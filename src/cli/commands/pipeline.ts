@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { formatRisks, type LedgerEvent } from '../../core/index.js';
+import { formatRisks, type HandoffBrief, type HandoffRole, type LedgerEvent } from '../../core/index.js';
 import type { Baton } from '../../engine/index.js';
 import {
   handoffs,
@@ -70,11 +70,22 @@ function printAgents(view: PipelineState): void {
   }
   if (view.handoffs.length > 0) {
     out.write('handoffs between agents\n');
-    for (const h of view.handoffs)
+    for (const h of view.handoffs) {
       out.write(
         `  ${h.id} ${describeAgentHandoff(h)} ${h.status === 'accepted' ? `accepted ${h.acceptedAt ?? ''}` : 'queued'}\n`,
       );
+      printBrief(out, h, '    ');
+    }
   }
+}
+
+/** A handoff's role constraints and brief, one line each (continuation lines indented under their line). */
+function printBrief(out: NodeJS.WritableStream, h: HandoffBrief & { role?: HandoffRole }, indent: string): void {
+  const line = (text: string): void => void out.write(`${indent}${text.replace(/\n/g, `\n${indent}  `)}\n`);
+  if (h.role !== undefined) line(`role ${h.role.name}, constraints: ${h.role.constraints.trimEnd()}`);
+  if (h.instruction !== undefined) line(`instruction: ${h.instruction}`);
+  for (const criterion of h.completionCriteria ?? []) line(`done when: ${criterion}`);
+  for (const risk of h.knownRisks ?? []) line(`known risk: ${risk}`);
 }
 
 function describeAgentHandoff(h: Pick<AgentHandoffEntry, 'from' | 'to'>): string {
@@ -101,10 +112,13 @@ function printHandoffs(runId: string, found: readonly Handoff[]): void {
       continue;
     }
     if (handoff.kind === 'agent') {
-      const status = handoff.status === 'accepted' ? `accepted at #${handoff.acceptedSeq}` : 'queued';
+      const status = handoff.status === 'queued' ? 'queued' : `${handoff.status} at #${handoff.statusSeq}`;
       process.stdout.write(
         `#${handoff.seq} ${handoff.at}  ${s('bold', `${handoff.id} ${describeAgentHandoff(handoff)}`)} ${status}  ${s('gray', `${handoff.reason} (by ${handoff.by})`)}\n`,
       );
+      if (handoff.acceptedSeq !== null)
+        process.stdout.write(`    taken up by ${handoff.to.agent} at #${handoff.acceptedSeq}\n`);
+      printBrief(process.stdout, handoff, '    ');
       for (const artifact of handoff.artifacts)
         process.stdout.write(`    artifact ${artifact.name} ${artifact.sha256.slice(0, 12)} (${artifact.bytes} B)\n`);
       continue;

@@ -2,6 +2,8 @@ import { BatonError, ConflictError, ErrorCode, NotFoundError } from '../errors.j
 import type { AgentStatus, ArtifactRef, EventOf, Principal } from '../events.js';
 import { isTerminal, type RunState, type StepState } from '../state.js';
 import { gateOverrideOf } from './gate-state.js';
+import { handoffBrief, type HandoffBriefInput } from './handoff-brief.js';
+import type { HandoffRole } from './handoff-role.js';
 import { transitionView } from './gates.js';
 import { firstPhase } from './phase-advance.js';
 import { phaseReadiness, validatePhaseTransition, type TransitionVerdict } from './phases.js';
@@ -220,9 +222,10 @@ export function recordRoute(state: RunState, input: RouteInput, by: Principal): 
   return { type: 'agent.routed', data: { agent, step: step.id, to, reason, candidates, by } };
 }
 
-export interface HandoffInput {
+export interface HandoffInput extends HandoffBriefInput {
   from: { agent: string; step?: string | null };
-  to: { agent: string; step: string };
+  /** `role`: a role of the workspace registry, whose constraints the engine looks up and injects. */
+  to: { agent: string; step: string; role?: string | null };
   artifacts: readonly string[];
   reason: string;
 }
@@ -280,15 +283,27 @@ export function checkHandoffTransition(state: RunState, input: Pick<HandoffInput
 /**
  * Queues a handoff (`handoff-N`, numbered in the run). Refused when the same step is already
  * handed to the same agent and not yet taken up: a second copy would never be told apart.
+ * `role`: the receiving role as the engine looked it up in the workspace registry; required
+ * when `to.role` names one, so no handoff claims a role without its constraints.
  */
 export function queueHandoff(
   state: RunState,
   input: HandoffInput,
   artifacts: ArtifactRef[],
   by: Principal,
+  role?: HandoffRole,
 ): EventOf<'handoff.queued'> {
+  const roleName = input.to.role ?? null;
+  if (roleName !== (role?.name ?? null))
+    throw new BatonError(
+      ErrorCode.badInput,
+      roleName === null
+        ? `role "${role?.name}" was looked up, but the handoff names no to.role`
+        : `to.role "${roleName}" has not been looked up in the workspace registry; its constraints must be injected with it`,
+    );
   ensureRunning(state, 'queue a handoff');
   const reason = requireText('reason', input.reason, MAX_TEXT);
+  const brief = handoffBrief(input);
   const to = { agent: requireText('to.agent', input.to.agent, MAX_NAME), step: knownStep(state, input.to.step).id };
   const from = {
     agent: requireText('from.agent', input.from.agent, MAX_NAME),
@@ -304,6 +319,15 @@ export function queueHandoff(
   }
   return {
     type: 'handoff.queued',
-    data: { id: `handoff-${state.handoffs.length + 1}`, from, to, artifacts, reason, by },
+    data: {
+      id: `handoff-${state.handoffs.length + 1}`,
+      from,
+      to,
+      artifacts,
+      reason,
+      ...brief,
+      ...(role && { role: { name: role.name, constraints: role.constraints } }),
+      by,
+    },
   };
 }

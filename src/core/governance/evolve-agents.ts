@@ -46,8 +46,22 @@ export function evolveAgents(state: RunState, event: AgentEvent): RunState {
     case 'agent.routed':
       return state;
     case 'handoff.queued': {
-      const { id, from, to, artifacts, reason, by } = event.data;
-      state.handoffs.push({ id, from, to, artifacts, reason, by, at: event.at, status: 'queued', acceptedAt: null });
+      const { id, from, to, artifacts, reason, by, instruction, completionCriteria, knownRisks, role } = event.data;
+      state.handoffs.push({
+        id,
+        from,
+        to,
+        artifacts,
+        reason,
+        ...(instruction !== undefined && { instruction }),
+        ...(completionCriteria !== undefined && { completionCriteria }),
+        ...(knownRisks !== undefined && { knownRisks }),
+        ...(role !== undefined && { role }),
+        by,
+        at: event.at,
+        status: 'queued',
+        acceptedAt: null,
+      });
       return state;
     }
   }

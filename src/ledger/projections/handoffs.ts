@@ -1,7 +1,9 @@
 import {
   takesUpHandoff,
   type ArtifactRef,
+  type HandoffBrief,
   type HandoffParty,
+  type HandoffRole,
   type Json,
   type LedgerEvent,
   type Plan,
@@ -19,10 +21,20 @@ export interface HandedWork {
 }
 
 /**
- * A handoff between agents outside the engine (MCP `request_handoff`): `queued` until the
- * receiving agent reports on the step, then `accepted` at that report's seq.
+ * Where a handoff between agents stands, following its receiving step: `queued` until the
+ * receiving agent reports on the step or the step starts running; `in_progress` then; `done`,
+ * `failed`, `cancelled` or `skipped` when the step ends so; `closed` when the run ended with
+ * the step unfinished (nobody will take it up any more).
  */
-export interface AgentHandoffEntry {
+export type AgentHandoffStatus = 'queued' | 'in_progress' | 'done' | 'failed' | 'cancelled' | 'skipped' | 'closed';
+
+/**
+ * A handoff between agents outside the engine (MCP `request_handoff`), with its brief (when
+ * given) and a status that follows the receiving step. `acceptedSeq`: the seq of the receiving
+ * agent's first report on the step (null until it reports); `statusSeq`: the event that set
+ * the current status.
+ */
+export interface AgentHandoffEntry extends HandoffBrief {
   kind: 'agent';
   seq: number;
   at: string;
@@ -32,8 +44,11 @@ export interface AgentHandoffEntry {
   artifacts: ArtifactRef[];
   reason: string;
   by: string;
-  status: 'queued' | 'accepted';
+  status: AgentHandoffStatus;
   acceptedSeq: number | null;
+  statusSeq: number;
+  /** The receiving role and the constraints injected for it, verbatim from the workspace registry. */
+  role?: HandoffRole;
 }
 
 /**
@@ -57,6 +72,9 @@ export type Handoff =
     }
   | { kind: 'phase'; seq: number; at: string; from: string | null; to: string; reason: string }
   | AgentHandoffEntry;
+
+/** The statuses a handoff can still leave: its receiving step has not ended. */
+const OPEN: readonly AgentHandoffStatus[] = ['queued', 'in_progress'];
 
 function upstreamOf(after: Step['after']): string[] {
   if (after === undefined) return [];
@@ -82,6 +100,13 @@ export function handoffs(events: Iterable<LedgerEvent>): Handoff[] {
   const artifactsOf = new Map<string, ArtifactRef[]>();
   const stepOfAttempt = new Map<string, string>();
   const found: Handoff[] = [];
+  const agentHandoffs: AgentHandoffEntry[] = [];
+  /** Moves every handoff of `step` whose status is one of `from` to `to`: a finished handoff stays as it ended. */
+  const follow = (step: string, to: AgentHandoffStatus, seq: number, from: readonly AgentHandoffStatus[]): void => {
+    for (const handoff of agentHandoffs)
+      if (handoff.to.step === step && from.includes(handoff.status))
+        Object.assign(handoff, { status: to, statusSeq: seq });
+  };
   const workOf = (step: string): HandedWork =>
     handed.get(step) ?? {
       step,
@@ -101,6 +126,7 @@ export function handoffs(events: Iterable<LedgerEvent>): Handoff[] {
       case 'attempt.dispatched': {
         const { step, attemptId, capability, role, input } = event.data;
         stepOfAttempt.set(attemptId, step);
+        follow(step, 'in_progress', event.seq, ['queued']);
         const upstream = upstreamOf(plan?.steps[step]?.after);
         if (upstream.length === 0 || role === 'compensate') break;
         found.push({
@@ -124,6 +150,7 @@ export function handoffs(events: Iterable<LedgerEvent>): Handoff[] {
         stepOfAttempt.delete(event.data.attemptId);
         break;
       case 'step.succeeded':
+        follow(event.data.step, 'done', event.seq, OPEN);
         handed.set(event.data.step, {
           step: event.data.step,
           capability: capabilityOf.get(event.data.step) ?? null,
@@ -142,8 +169,8 @@ export function handoffs(events: Iterable<LedgerEvent>): Handoff[] {
         });
         break;
       case 'handoff.queued': {
-        const { id, from, to, artifacts, reason, by } = event.data;
-        found.push({
+        const { id, from, to, artifacts, reason, by, instruction, completionCriteria, knownRisks, role } = event.data;
+        const entry: AgentHandoffEntry = {
           kind: 'agent',
           seq: event.seq,
           at: event.at,
@@ -152,17 +179,42 @@ export function handoffs(events: Iterable<LedgerEvent>): Handoff[] {
           to,
           artifacts,
           reason,
+          ...(instruction !== undefined && { instruction }),
+          ...(completionCriteria !== undefined && { completionCriteria }),
+          ...(knownRisks !== undefined && { knownRisks }),
+          ...(role !== undefined && { role }),
           by,
           status: 'queued',
           acceptedSeq: null,
-        });
+          statusSeq: event.seq,
+        };
+        found.push(entry);
+        agentHandoffs.push(entry);
         break;
       }
       case 'agent.status_reported':
-        for (const handoff of found) {
-          if (handoff.kind === 'agent' && handoff.status === 'queued' && takesUpHandoff(event.data, handoff))
-            Object.assign(handoff, { status: 'accepted', acceptedSeq: event.seq });
+        for (const handoff of agentHandoffs) {
+          if (handoff.acceptedSeq !== null || !takesUpHandoff(event.data, handoff)) continue;
+          handoff.acceptedSeq = event.seq;
+          follow(handoff.to.step, 'in_progress', event.seq, ['queued']);
         }
+        break;
+      case 'step.failed':
+        follow(event.data.step, 'failed', event.seq, OPEN);
+        break;
+      case 'step.cancelled':
+        follow(event.data.step, 'cancelled', event.seq, OPEN);
+        break;
+      case 'step.skipped':
+        follow(event.data.step, 'skipped', event.seq, OPEN);
+        break;
+      case 'run.succeeded':
+      case 'run.failed':
+      case 'run.denied':
+      case 'run.aborted':
+      case 'run.timed_out':
+        for (const handoff of agentHandoffs)
+          if (OPEN.includes(handoff.status)) Object.assign(handoff, { status: 'closed', statusSeq: event.seq });
         break;
       default:
         break;

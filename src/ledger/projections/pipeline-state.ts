@@ -298,6 +298,20 @@ function riskSection(view: PipelineState): string[] {
   return lines;
 }
 
+/** A handoff's brief as a list under its id; nothing for a handoff given without one. */
+function briefLines(h: AgentHandoff): string[] {
+  const items = [
+    ...(h.role !== undefined ? [`- role \`${h.role.name}\`, constraints: ${h.role.constraints.trimEnd()}`] : []),
+    ...(h.instruction !== undefined ? [`- instruction: ${h.instruction}`] : []),
+    ...(h.completionCriteria ?? []).map((criterion) => `- done when: ${criterion}`),
+    ...(h.knownRisks ?? []).map((risk) => `- known risk: ${risk}`),
+  ];
+  // Continuation lines indented, so a multi-line instruction stays inside its list item.
+  return items.length === 0
+    ? []
+    : ['', `**\`${h.id}\` brief**`, '', ...items.map((item) => item.replace(/\n/g, '\n  '))];
+}
+
 /** Agents' reports and handoffs, only when there are some: a run no agent touched reads as before. */
 function agentSections(view: PipelineState): string[] {
   const lines: string[] = [];
@@ -331,6 +345,7 @@ function agentSections(view: PipelineState): string[] {
         `| \`${h.id}\` | ${from} | ${cell(h.to.agent)} (\`${h.to.step}\`) | ${artifacts} | ${status} | ${cell(h.reason)} |`,
       );
     }
+    for (const h of view.handoffs) lines.push(...briefLines(h));
   }
   return lines;
 }

@@ -1,6 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { transitionView } from '../../core/index.js';
+import { MAX_HANDOFF_INSTRUCTION, MAX_HANDOFF_ITEM, MAX_HANDOFF_ITEMS, transitionView } from '../../core/index.js';
 import { HANDOFF_STEPS } from '../../engine/index.js';
 import { defineTool } from '../define-tool.js';
 import { recorded } from '../run-views.js';
@@ -160,7 +160,7 @@ export function registerOrchestrationTools(server: McpServer, session: McpSessio
       name: 'request_handoff',
       title: 'Hand work to another agent',
       description:
-        "Hands work from one agent (and optionally the step it finished) to another agent for a step, in five steps, each checked against the run as it is then: (1) artifacts: every named artifact (`step/file`) is recorded in the run and its content is in the workspace's store with that hash; (2) transition: the handing step has succeeded (unless it hands its own step), phases only move forward, and the receiving step's phase is open or may open now (validate_phase_transition's rule); (3) state: the receiving step is recorded as `assigned` to the receiving agent; (4) routing: the decision is logged in the routing log; (5) queue: the handoff is queued (`handoff-N`) until the receiving agent reports on the step with update_pipeline_state. It halts at the first step that fails and reports every step's status: what was done stays done (it is in the ledger; nothing is rolled back). A halted handoff is an error result that still carries this report.",
+        "Hands work from one agent (and optionally the step it finished) to another agent for a step, in five steps, each checked against the run as it is then: (1) artifacts: every named artifact (`step/file`) is recorded in the run and its content is in the workspace's store with that hash; (2) transition: the handing step has succeeded (unless it hands its own step), phases only move forward, and the receiving step's phase is open or may open now (validate_phase_transition's rule); (3) state: the receiving step is recorded as `assigned` to the receiving agent; (4) routing: the decision is logged in the routing log; (5) queue: the handoff is queued (`handoff-N`), with its optional brief (instruction, completionCriteria, knownRisks; recorded verbatim after trimming), until the receiving agent reports on the step with update_pipeline_state. It halts at the first step that fails and reports every step's status: what was done stays done (it is in the ledger; nothing is rolled back). A halted handoff is an error result that still carries this report.",
       scope: Scope.operate,
       input: args({
         runId: RunId,
@@ -168,7 +168,18 @@ export function registerOrchestrationTools(server: McpServer, session: McpSessio
           agent: AgentName,
           step: StepId.optional().describe('The step whose work is handed on'),
         }),
-        to: z.strictObject({ agent: AgentName, step: StepId.describe('The step the receiving agent takes up') }),
+        to: z.strictObject({
+          agent: AgentName,
+          step: StepId.describe('The step the receiving agent takes up'),
+          role: z
+            .string()
+            .min(1)
+            .max(200)
+            .optional()
+            .describe(
+              "A role of the workspace registry's `roles:`; its constraints are injected verbatim into the handoff",
+            ),
+        }),
         artifacts: z
           .array(z.string().min(1).max(1000))
           .max(1000)
@@ -176,18 +187,36 @@ export function registerOrchestrationTools(server: McpServer, session: McpSessio
           .describe('Artifacts handed on, by name (`step/file`, as get_run_state and baton handoffs show them)'),
         reason: Reason,
         candidates: Candidates,
+        instruction: z
+          .string()
+          .max(MAX_HANDOFF_INSTRUCTION)
+          .optional()
+          .describe('What the receiving agent is to do, recorded with the handoff'),
+        completionCriteria: z
+          .array(z.string().min(1).max(MAX_HANDOFF_ITEM))
+          .max(MAX_HANDOFF_ITEMS)
+          .optional()
+          .describe('How the receiving agent knows the work is done, one criterion per entry'),
+        knownRisks: z
+          .array(z.string().min(1).max(MAX_HANDOFF_ITEM))
+          .max(MAX_HANDOFF_ITEMS)
+          .optional()
+          .describe('What the handing agent knows may go wrong, one risk per entry'),
       }),
       output: HandoffOutput,
     },
-    async ({ runId, from, to, artifacts, reason, candidates }) => {
+    async ({ runId, from, to, artifacts, reason, candidates, instruction, completionCriteria, knownRisks }) => {
       const report = await baton.requestHandoff(
         runId,
         {
           from: { agent: from.agent, step: from.step ?? null },
-          to,
+          to: { agent: to.agent, step: to.step, ...(to.role !== undefined && { role: to.role }) },
           artifacts: artifacts ?? [],
           reason,
           ...(candidates && { candidates }),
+          ...(instruction !== undefined && { instruction }),
+          ...(completionCriteria && { completionCriteria }),
+          ...(knownRisks && { knownRisks }),
         },
         { by: principal },
       );
