@@ -127,13 +127,20 @@ describe('the workspace registry', () => {
     await second.close();
   });
 
-  it('without a registry, run.created is as before: no registry fields', async () => {
+  it('without a registry, run.created has no registry fields (only the correlation id every run gets)', async () => {
     const baton = await createBaton({ home: tempDir() });
     baton.register({ id: 'echo', skills: { echo: 1 }, run: (input: unknown) => input });
     const run = await baton.submit({ baton: 1, name: 'plain', steps: { echo: { skill: 'echo', input: 1 } } });
     await run.result();
     const [created] = await baton.events(run.runId);
-    expect(Object.keys(created?.data ?? {}).sort()).toEqual(['by', 'inputs', 'plan', 'planHash', 'registry']);
+    expect(Object.keys(created?.data ?? {}).sort()).toEqual([
+      'by',
+      'correlationId',
+      'inputs',
+      'plan',
+      'planHash',
+      'registry',
+    ]);
     await baton.close();
   });
 
