@@ -15,7 +15,7 @@ function shown(value: unknown): string {
   return text.length > SHOWN_CHARACTERS ? `${text.slice(0, SHOWN_CHARACTERS)}… (${text.length} characters)` : text;
 }
 
-/** What the decision is about, a line or a few (gates and plan approvals say it in their reason and outline). */
+/** What the decision is about, a line or a few (a gate says it in its reason and evidence). */
 function aboutLines(about: NonNullable<PendingView['about']>): string[] {
   switch (about.kind) {
     case 'task':
@@ -24,6 +24,8 @@ function aboutLines(about: NonNullable<PendingView['about']>): string[] {
       return about.capability === null ? [] : [`dispatches to: ${about.capability}`];
     case 'signal':
       return [];
+    case 'plan':
+      return about.outline === null ? [] : about.outline.split('\n');
     case 'escalation':
       return [
         ...(about.error !== null ? [`error: ${about.error.type}: ${about.error.message}`] : []),
@@ -43,7 +45,6 @@ export function formatPending(
     .map(
       (view) =>
         `${indent}${s('yellow', '?')} ${s('bold', view.id)} (${view.kind}): ${view.reason}\n${[
-          ...(view.outline !== undefined ? view.outline.split('\n') : []),
           ...(view.about !== undefined ? aboutLines(view.about) : []),
           ...(view.evidence ? ['approving binds:', ...formatEvidence(view.evidence).map((line) => `  ${line}`)] : []),
           ...view.answers,

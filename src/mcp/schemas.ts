@@ -63,9 +63,7 @@ export const PendingView = z.strictObject({
   answers: z.array(z.string()),
   /** Gates, confirmations and escalations: what approving binds, hashes included. */
   evidence: DecisionEvidenceSchema.optional(),
-  /** A plan approval's: the drafted plan's outline and pre-flight report. */
-  outline: z.string().optional(),
-  /** What it is about, by kind: a task's input, an escalation's error, instances and votes, a wait's signals. */
+  /** What it is about, by kind: a task's input, an escalation's error, instances and votes, a wait's signals, a plan's outline. */
   about: PendingAboutSchema.optional(),
 });
 

@@ -40,4 +40,19 @@ describe('what a pending decision is about, typed by kind', () => {
       ],
     });
   });
+
+  it('a plan waiting for approval shows its revision, hash and outline', () => {
+    const run = given(
+      plan({ a: {} }),
+      {},
+      { approval: { reason: 'drafted', outline: 'phase main\n  a  skill work -> fn' } },
+    );
+    const [view] = viewsOf(run);
+    expect(view?.about).toEqual({
+      kind: 'plan',
+      revision: 1,
+      planHash: 'h',
+      outline: 'phase main\n  a  skill work -> fn',
+    });
+  });
 });

@@ -16,7 +16,7 @@ const InstanceView = z.strictObject({
 /**
  * What a pending decision is about, typed by its kind, as a person needs it to decide: a
  * task's input, what a confirmation dispatches to, an escalation's error, its instances and
- * (for a contradiction) each vote's output, the signals a step waits for. The HTTP API, the MCP
+ * (for a contradiction) each vote's output, the signals a step waits for, a plan's outline. The HTTP API, the MCP
  * server and the CLI show this one shape.
  */
 export const PendingAboutSchema = z
@@ -38,6 +38,15 @@ export const PendingAboutSchema = z
         .describe("a contradiction's votes, each capability's output in full"),
     }),
     z.strictObject({ kind: z.literal('signal'), signals: z.array(z.string()) }),
+    z.strictObject({
+      kind: z.literal('plan'),
+      revision: z.int().describe('the revision waiting for approval'),
+      planHash: z.string(),
+      outline: z
+        .string()
+        .nullable()
+        .describe("the plan's outline and pre-flight report, as the person is to read them"),
+    }),
   ])
   .describe('what the decision is about, by kind (gates show their requirements in `reason` and `evidence`)');
 

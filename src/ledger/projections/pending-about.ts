@@ -1,6 +1,16 @@
 import type { Json, PendingAbout, PendingDecision, RunState, StepError } from '../../core/index.js';
 
-type Detail = { capability?: unknown; input?: Json; signals?: unknown; error?: unknown } | undefined;
+type Detail =
+  | {
+      capability?: unknown;
+      input?: Json;
+      signals?: unknown;
+      error?: unknown;
+      outline?: unknown;
+      revision?: unknown;
+      planHash?: unknown;
+    }
+  | undefined;
 
 function errorView(error: unknown): { type: string; message: string; retryable: boolean } | null {
   if (typeof error !== 'object' || error === null) return null;
@@ -12,8 +22,7 @@ function errorView(error: unknown): { type: string; message: string; retryable: 
 
 /**
  * What a pending decision is about, from the run's state and the question's detail (see
- * `PendingAboutSchema`); undefined for a gate or a plan approval, which say it in their reason,
- * evidence and outline.
+ * `PendingAboutSchema`); undefined for a gate, which says it in its reason and evidence.
  */
 export function pendingAbout(state: RunState | undefined, decision: PendingDecision): PendingAbout | undefined {
   const detail = decision.detail as Detail;
@@ -56,6 +65,13 @@ export function pendingAbout(state: RunState | undefined, decision: PendingDecis
         ...(votes.length > 0 && { votes }),
       };
     }
+    case 'plan':
+      return {
+        kind: 'plan',
+        revision: typeof detail?.revision === 'number' ? detail.revision : (state?.revision ?? 1),
+        planHash: typeof detail?.planHash === 'string' ? detail.planHash : (state?.planHash ?? ''),
+        outline: typeof detail?.outline === 'string' ? detail.outline : null,
+      };
     default:
       return undefined;
   }

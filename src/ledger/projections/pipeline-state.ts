@@ -45,15 +45,8 @@ export interface PipelinePending {
   answers: string[];
   /** A gate's, confirmation's or escalation's: what approving it now would bind (see `decisionEvidence`). */
   evidence?: DecisionEvidence;
-  /** A plan approval's: the drafted plan's outline and pre-flight report, as the person is to read them. */
-  outline?: string;
-  /** What it is about, by kind: a task's input, an escalation's error, instances and votes, a wait's signals. */
+  /** What it is about, by kind: a task's input, an escalation's error, instances and votes, a wait's signals, a plan's outline. */
   about?: PendingAbout;
-}
-
-function outlineOf(decision: PendingDecision): string | undefined {
-  const outline = (decision.detail as { outline?: unknown } | undefined)?.outline;
-  return decision.kind === 'plan' && typeof outline === 'string' ? outline : undefined;
 }
 
 /**
@@ -74,7 +67,6 @@ export function pendingWithAnswers(
     since: decision.since,
     answers: answersFor(runId, decision, pending),
     ...(state !== undefined && bindsEvidence(decision) && { evidence: decisionEvidence(state, decision) }),
-    ...(outlineOf(decision) !== undefined && { outline: outlineOf(decision) }),
     ...(aboutOf(state, decision) !== undefined && { about: aboutOf(state, decision) }),
   }));
 }

@@ -18,7 +18,6 @@ export const PendingSchema = z.object({
   evidence: DecisionEvidenceSchema.optional().describe(
     'gates, confirmations, escalations and plan approvals: what approving binds',
   ),
-  outline: z.string().optional().describe("a plan approval's: the drafted plan's outline and pre-flight report"),
   about: PendingAboutSchema.optional(),
 });
 

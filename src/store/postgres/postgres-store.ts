@@ -37,6 +37,7 @@ import {
   planningEntryFor,
   storedFormOf,
   workspaceEntriesFor,
+  type ChainHead,
   type PlanningEntry,
   type WorkspaceEntry,
 } from '../../ledger/index.js';
@@ -338,24 +339,10 @@ export class PostgresStore implements Store {
   }
 
   async appendPlanningRecord(record: PlanningRecord, at: string): Promise<PlanningEntry> {
+    // No run lock is held here: the workspace ledger's own lock orders it with every other appender.
     return withTransaction(this.pool, async (client) => {
-      // The lock every appender of the workspace ledger takes (see LOCK_WORKSPACE_LEDGER): no run lock is held here.
-      await client.query(sql.LOCK_WORKSPACE_LEDGER);
-      const { rows } = await client.query<Row>(prepared(sql.SELECT_WORKSPACE_HEAD, []));
-      const head = rows[0] ? { seq: Number(rows[0].seq), hash: rows[0].hash as string } : EMPTY_HEAD;
-      const entry = planningEntryFor(head, record, at);
-      await client.query(
-        prepared(sql.INSERT_WORKSPACE_ENTRIES, [
-          [entry.seq],
-          [entry.type],
-          [entry.runId],
-          [entry.at],
-          [JSON.stringify(entry.data)],
-          [entry.prevHash],
-          [entry.hash],
-        ]),
-      );
-      return entry;
+      const [entry] = await appendWorkspaceEntries(client, (head) => [planningEntryFor(head, record, at)]);
+      return entry as PlanningEntry;
     });
   }
 
@@ -529,7 +516,7 @@ async function appendNow(client: PoolClient, batch: AppendBatch): Promise<void> 
   if (batch.abandon?.length) await client.query(prepared(sql.ABANDON_WORK, [runId, batch.abandon]));
   if (batch.status !== 'running') await client.query(prepared(sql.PURGE_WORK, [runId]));
   // Last, so that the table lock is always taken after the run's row (see LOCK_WORKSPACE_LEDGER).
-  if (needsWorkspaceEntries(events)) await appendWorkspaceEntries(client, events);
+  if (needsWorkspaceEntries(events)) await appendWorkspaceEntries(client, (head) => workspaceEntriesFor(head, events));
   if (changesContext(events)) await writeContext(client, contextWritesOf(events));
 }
 
@@ -552,12 +539,17 @@ async function writeContext(client: PoolClient, writes: readonly ContextWrite[])
   }
 }
 
-/** Chains the entries a batch implies onto the workspace ledger, under its lock, in the append's transaction. */
-async function appendWorkspaceEntries(client: PoolClient, events: readonly LedgerEvent[]): Promise<void> {
+/**
+ * Chains the entries `build` makes from the workspace ledger's head onto it, under the lock every
+ * appender of that ledger takes (LOCK_WORKSPACE_LEDGER), in the caller's transaction.
+ */
+async function appendWorkspaceEntries<E extends WorkspaceEntry>(
+  client: PoolClient,
+  build: (head: ChainHead) => E[],
+): Promise<E[]> {
   await client.query(sql.LOCK_WORKSPACE_LEDGER);
   const { rows } = await client.query<Row>(prepared(sql.SELECT_WORKSPACE_HEAD, []));
-  const head = rows[0] ? { seq: Number(rows[0].seq), hash: rows[0].hash as string } : EMPTY_HEAD;
-  const entries = workspaceEntriesFor(head, events);
+  const entries = build(rows[0] ? { seq: Number(rows[0].seq), hash: rows[0].hash as string } : EMPTY_HEAD);
   await client.query(
     prepared(sql.INSERT_WORKSPACE_ENTRIES, [
       entries.map((e) => e.seq),
@@ -569,6 +561,7 @@ async function appendWorkspaceEntries(client: PoolClient, events: readonly Ledge
       entries.map((e) => e.hash),
     ]),
   );
+  return entries;
 }
 
 function toWorkKey(row: Row): WorkKey {

@@ -18,6 +18,7 @@ import {
   planningEntryFor,
   storedFormOf,
   workspaceEntriesFor,
+  type ChainHead,
   type PlanningEntry,
   type WorkspaceEntry,
 } from '../../ledger/index.js';
@@ -205,24 +206,7 @@ export class SqliteStore implements Store {
       );
       for (const payload of stored.payloads) s.insertPayload.run(payload.hash, payload.body);
     }
-    if (needsWorkspaceEntries(events)) {
-      // Inside the append's write transaction: SQLite has one writer, so the head read here is the one chained onto.
-      const head = s.selectWorkspaceHead.get() as Row | undefined;
-      for (const entry of workspaceEntriesFor(
-        head ? { seq: Number(head.seq), hash: head.hash as string } : EMPTY_HEAD,
-        events,
-      )) {
-        s.insertWorkspaceEntry.run(
-          entry.seq,
-          entry.type,
-          entry.runId,
-          entry.at,
-          JSON.stringify(entry.data),
-          entry.prevHash,
-          entry.hash,
-        );
-      }
-    }
+    if (needsWorkspaceEntries(events)) this.chainWorkspaceEntries((head) => workspaceEntriesFor(head, events));
     for (const write of contextWritesOf(events)) {
       if (write.kind === 'insight')
         s.insertContextEntry.get({
@@ -513,28 +497,30 @@ export class SqliteStore implements Store {
   }
 
   async appendPlanningRecord(record: PlanningRecord, at: string): Promise<PlanningEntry> {
-    const s = this.statements;
-    // One write transaction: SQLite has one writer, so the head read here is the one chained onto.
     return this.db
-      .transaction(() => {
-        const head = s.selectWorkspaceHead.get() as Row | undefined;
-        const entry = planningEntryFor(
-          head ? { seq: Number(head.seq), hash: head.hash as string } : EMPTY_HEAD,
-          record,
-          at,
-        );
-        s.insertWorkspaceEntry.run(
-          entry.seq,
-          entry.type,
-          entry.runId,
-          entry.at,
-          JSON.stringify(entry.data),
-          entry.prevHash,
-          entry.hash,
-        );
-        return entry;
-      })
+      .transaction(() => this.chainWorkspaceEntries((head) => [planningEntryFor(head, record, at)])[0] as PlanningEntry)
       .immediate();
+  }
+
+  /**
+   * Chains the entries `build` makes from the workspace ledger's head onto it. Called inside a
+   * write transaction: SQLite has one writer, so the head read here is the one chained onto.
+   */
+  private chainWorkspaceEntries<E extends WorkspaceEntry>(build: (head: ChainHead) => E[]): E[] {
+    const s = this.statements;
+    const head = s.selectWorkspaceHead.get() as Row | undefined;
+    const entries = build(head ? { seq: Number(head.seq), hash: head.hash as string } : EMPTY_HEAD);
+    for (const entry of entries)
+      s.insertWorkspaceEntry.run(
+        entry.seq,
+        entry.type,
+        entry.runId,
+        entry.at,
+        JSON.stringify(entry.data),
+        entry.prevHash,
+        entry.hash,
+      );
+    return entries;
   }
 
   async workspaceLedgerSince(): Promise<string | null> {

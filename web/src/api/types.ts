@@ -18,8 +18,6 @@ export interface Pending {
   answers: string[];
   /** Gates, confirmations and escalations: what approving binds (recorded on `decision.made`). */
   evidence?: DecisionEvidence;
-  /** A plan approval's: the drafted plan's outline and pre-flight report. */
-  outline?: string;
 }
 
 /** What an approval binds: the plan in force, artifacts with their hashes, step results, votes. */
