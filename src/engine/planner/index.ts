@@ -7,5 +7,5 @@ export {
   type DraftPlanResult,
 } from './draft-plan.js';
 export { draftIssues, type DraftVerdict } from './draft-issues.js';
-export { PLAN_SKILL, plannerCapability } from './planner-capability.js';
-export { hasPlanner, registryReplanner, replanObjective } from './registry-replanner.js';
+export { hasPlanner, PLAN_SKILL, plannerCapability } from './planner-capability.js';
+export { registryReplanner, replanObjective } from './registry-replanner.js';

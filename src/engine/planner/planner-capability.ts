@@ -14,6 +14,20 @@ const PLANNER_SNIPPET = `capabilities:
     price: { input_per_mtok: 0.15, output_per_mtok: 0.60 }
     skills: { plan: 1 }`;
 
+/** The registry's capabilities offering skill `plan`, and those of them that are models (`llm`). */
+function planners(registry: WorkspaceRegistry | undefined) {
+  const offering = Object.entries(registry?.capabilities ?? {}).filter(
+    ([, capability]) => capability.skills[PLAN_SKILL] !== undefined,
+  );
+  const models = offering.filter((entry): entry is [string, LlmCapability] => entry[1].kind === 'llm');
+  return { offering, models };
+}
+
+/** Whether the registry has a model that can draft plans: only then does a Baton built on it replan. */
+export function hasPlanner(registry: WorkspaceRegistry | undefined): boolean {
+  return planners(registry).models.length > 0;
+}
+
 /**
  * The registry capability that drafts plans: the `llm` capability offering skill `plan` with
  * the greatest strength (ties: the first declared). Throws bad input, with a baton.yaml snippet,
@@ -22,10 +36,7 @@ const PLANNER_SNIPPET = `capabilities:
  * const { id, config } = plannerCapability(workspace.registry); // { id: 'planner', config: { kind: 'llm', ... } }
  */
 export function plannerCapability(registry: WorkspaceRegistry | undefined): { id: string; config: LlmCapability } {
-  const offering = Object.entries(registry?.capabilities ?? {}).filter(
-    ([, capability]) => capability.skills[PLAN_SKILL] !== undefined,
-  );
-  const models = offering.filter((entry): entry is [string, LlmCapability] => entry[1].kind === 'llm');
+  const { offering, models } = planners(registry);
   const best = models.reduce<[string, LlmCapability] | undefined>(
     (chosen, entry) =>
       chosen === undefined || (entry[1].skills[PLAN_SKILL] ?? 0) > (chosen[1].skills[PLAN_SKILL] ?? 0) ? entry : chosen,

@@ -2,14 +2,6 @@ import { formatOutline, formatPreflight, type Plan, type WorkspaceRegistry } fro
 import type { LedgerStore, ProviderLeases } from '../../store/index.js';
 import type { Replanner, ReplanRequest } from '../replanning.js';
 import { draftPlan } from './draft-plan.js';
-import { PLAN_SKILL } from './planner-capability.js';
-
-/** Whether the registry has a model that can draft plans: only then does a Baton built on it replan. */
-export function hasPlanner(registry: WorkspaceRegistry | undefined): boolean {
-  return Object.values(registry?.capabilities ?? {}).some(
-    (capability) => capability.kind === 'llm' && capability.skills[PLAN_SKILL] !== undefined,
-  );
-}
 
 /**
  * The plan as the planner may see it: without its capabilities' configuration (a command's
