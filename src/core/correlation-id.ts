@@ -51,3 +51,18 @@ export function parseTraceparent(header: string, where = 'traceparent'): Tracepa
   }
   return { traceId: match[1], spanId: match[2] as string, flags: Number.parseInt(match[3] as string, 16) };
 }
+
+/**
+ * The trace id of a `traceparent`, or undefined when it is absent or malformed: for log lines,
+ * which name the trace when they can and never refuse anything.
+ * @example
+ * traceIdOf('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'); // '4bf92f3577b34da6a3ce929d0e0e4736'
+ */
+export function traceIdOf(traceparent: string | undefined): string | undefined {
+  if (traceparent === undefined) return undefined;
+  try {
+    return parseTraceparent(traceparent).traceId;
+  } catch {
+    return undefined;
+  }
+}

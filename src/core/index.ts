@@ -43,7 +43,13 @@ export {
   formatPath,
   type PlanIssue,
 } from './errors.js';
-export { checkCorrelationId, isCorrelationId, parseTraceparent, type Traceparent } from './correlation-id.js';
+export {
+  checkCorrelationId,
+  isCorrelationId,
+  parseTraceparent,
+  traceIdOf,
+  type Traceparent,
+} from './correlation-id.js';
 export { compileExpression, ExpressionError, type ExpressionScope } from './expressions.js';
 export { EVALUATION_BUDGET } from './expression-budget.js';
 export type { Json, JsonObject } from './json.js';

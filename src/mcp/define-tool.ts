@@ -1,7 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
-import { BatonError, InputError, tooDeep, tooDeepMessage } from '../core/index.js';
+import { BatonError, InputError, tooDeep, tooDeepMessage, traceIdOf } from '../core/index.js';
 import { requireScope, ScopeError, type Scope } from './scopes.js';
 import type { McpSession } from './session.js';
 
@@ -19,14 +19,17 @@ export interface ToolSpec<I extends z.ZodObject, O extends z.ZodObject> {
 /**
  * What a tool may do while it works: `progress` sends an MCP progress notification when the
  * client asked for them (a `progressToken` in the request's `_meta`); otherwise it is absent.
+ * `traceparent` is the W3C trace context the client put in the request's `_meta` (the MCP
+ * convention for carrying a trace across a call), as given: a tool that uses it checks it.
  */
 export interface ToolContext {
   progress?: (message: string) => void;
+  traceparent?: string;
 }
 
-/** The request's progress token and the way to notify, as the SDK hands them to a tool handler. */
+/** The request's progress token, trace context and the way to notify, as the SDK hands them to a tool handler. */
 interface RequestExtra {
-  _meta?: { progressToken?: string | number };
+  _meta?: { progressToken?: string | number; traceparent?: unknown };
   sendNotification: (notification: {
     method: 'notifications/progress';
     params: { progressToken: string | number; progress: number; message: string };
@@ -35,10 +38,13 @@ interface RequestExtra {
 
 /** Progress notifications for one call, numbered as MCP wants them (strictly increasing). */
 function toolContext(extra: RequestExtra | undefined): ToolContext {
+  const traceparent = extra?._meta?.traceparent;
+  const trace = typeof traceparent === 'string' ? { traceparent } : {};
   const progressToken = extra?._meta?.progressToken;
-  if (extra === undefined || progressToken === undefined) return {};
+  if (extra === undefined || progressToken === undefined) return trace;
   let progress = 0;
   return {
+    ...trace,
     progress: (message) => {
       progress += 1;
       // A client that went away loses its notifications; the tool's work goes on.
@@ -64,14 +70,15 @@ export interface ToolAnswer<T> {
  * that needs admin), plus `forbidden` for a missing scope. Anything else is a bug or the
  * environment: logged with its stack, reported as `internal`.
  */
-export function refusal(error: unknown, tool: string, session: McpSession): CallToolResult {
+export function refusal(error: unknown, tool: string, session: McpSession, traceparent?: string): CallToolResult {
   let text: string;
   if (error instanceof ScopeError) text = `${error.code}: ${error.message}`;
   else if (error instanceof BatonError) text = `${error.code}: ${error.message}`;
   else {
     const message = error instanceof Error ? error.message : String(error);
+    const traceId = traceIdOf(traceparent);
     session.log?.(
-      `baton mcp: internal error in ${tool}: ${error instanceof Error ? (error.stack ?? message) : message}`,
+      `baton mcp: internal error in ${tool}${traceId === undefined ? '' : ` (trace ${traceId})`}: ${error instanceof Error ? (error.stack ?? message) : message}`,
     );
     text = `internal: ${message} (a bug or an environment problem, not a mistake in the request; the server's log has the details)`;
   }
@@ -90,11 +97,12 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(
   run: (args: z.output<I>, context: ToolContext) => Promise<ToolAnswer<z.output<O>>>,
 ): void {
   const handler = async (input: unknown, extra?: RequestExtra): Promise<CallToolResult> => {
+    const context = toolContext(extra);
     try {
       requireScope(session.scopes, spec.scope, `the tool ${spec.name}`);
       const deep = tooDeep(input);
       if (deep !== undefined) throw new InputError([{ path: deep, message: tooDeepMessage() }]);
-      const answer = await run(input as z.output<I>, toolContext(extra));
+      const answer = await run(input as z.output<I>, context);
       const value = answer.value as Record<string, unknown>;
       return {
         content: [{ type: 'text', text: `${answer.summary}\n\n${JSON.stringify(value, null, 2)}` }],
@@ -102,7 +110,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(
         ...(answer.isError && { isError: true }),
       };
     } catch (error) {
-      return refusal(error, spec.name, session);
+      return refusal(error, spec.name, session, context.traceparent);
     }
   };
   const config = {

@@ -85,8 +85,10 @@ export async function awaitOutcome(
   const result = await Promise.race([handle.result(), timeout]).finally(() => stopPartials?.());
   clearTimeout(timer);
   const settled: RunResult = result ?? summarize(handle.state);
+  const { correlationId } = handle.state;
   return {
     runId: handle.runId,
+    ...(correlationId !== undefined && { correlationId }),
     status: settled.status,
     settled: result !== null,
     succeeded: settled.succeeded,

@@ -83,6 +83,8 @@ export const Recorded = z.strictObject({
 /** Where a run is after submit_plan or resume: ended, waiting for a person, paused, or still running in the server. */
 export const RunOutcome = z.strictObject({
   runId: z.string(),
+  /** The run's correlation id (a W3C trace id); absent for runs created before it was recorded. */
+  correlationId: z.string().optional(),
   status: z.enum(['running', 'waiting', 'paused', 'succeeded', 'failed', 'denied', 'aborted', 'timed_out']),
   /** False when the run is still being conducted by this server after the wait. */
   settled: z.boolean(),

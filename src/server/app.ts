@@ -1,6 +1,7 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
+import { traceIdOf } from '../core/index.js';
 import type { Baton } from '../engine/index.js';
 import { authenticate, refuseForeignOrigins, requireScope, type AuthOptions } from './auth.js';
 import { DEFAULT_DASHBOARD_DIR, mountDashboard } from './dashboard.js';
@@ -105,8 +106,10 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     const started = now();
     await next();
     const who = c.get('principal')?.by ?? '-';
+    // The trace a request belongs to: the run's correlation id where the route set it, else the caller's traceparent.
+    const trace = c.get('correlationId') ?? traceIdOf(c.req.header('traceparent')) ?? '-';
     log(
-      `${new Date(started).toISOString()} ${c.req.method} ${new URL(c.req.url).pathname} ${c.res.status} ${now() - started}ms ${who}`,
+      `${new Date(started).toISOString()} ${c.req.method} ${new URL(c.req.url).pathname} ${c.res.status} ${now() - started}ms ${who} ${trace}`,
     );
     // Appends made by this request wake the event streams at once.
     if (c.req.method !== 'GET') deps.appends.notify();

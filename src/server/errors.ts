@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'hono';
-import { BatonError, ErrorCode, InputError, PlanError, type PlanIssue } from '../core/index.js';
+import { BatonError, ErrorCode, InputError, PlanError, traceIdOf, type PlanIssue } from '../core/index.js';
 
 /**
  * The API's error codes: the library's (ErrorCode) and those only HTTP has. Stable: clients
@@ -104,8 +104,9 @@ export function errorResponse(c: Context, error: unknown, log: (line: string) =>
     body = { error: { code: error.code, message: error.message } };
   } else {
     const id = randomUUID().slice(0, 8);
+    const trace = traceIdOf(c.req.header('traceparent'));
     log(
-      `internal error ${id} on ${c.req.method} ${new URL(c.req.url).pathname}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      `internal error ${id} on ${c.req.method} ${new URL(c.req.url).pathname}${trace === undefined ? '' : ` (trace ${trace})`}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
     );
     body = {
       error: { code: ApiErrorCode.internal, message: `internal error (id ${id}; the server's log has the details)` },

@@ -13,7 +13,8 @@ export interface Principal {
   tokenId: string | null;
 }
 
-export type AppEnv = { Variables: { principal: Principal } };
+/** `correlationId`: the run a request created or acts under, when a route knows it, for the request log. */
+export type AppEnv = { Variables: { principal: Principal; correlationId?: string } };
 export type AppContext = Context<AppEnv>;
 
 type Parsed<T> = T extends z.ZodType ? z.output<T> : undefined;

@@ -38,7 +38,11 @@ describe('correlation ids on the HTTP API and over MCP', () => {
       body: { plan: PLANS.quick },
       headers: { traceparent: TRACEPARENT },
     });
-    const { runId } = (await expectDocumented(s, 'submitRun', response, 201)) as { runId: string };
+    const { runId, correlationId } = (await expectDocumented(s, 'submitRun', response, 201)) as {
+      runId: string;
+      correlationId?: string;
+    };
+    expect(correlationId).toBe(TRACE_ID);
     await settledRun(s, runId);
     expect(await correlationOf(s, runId)).toBe(TRACE_ID);
     const view = (await expectDocumented(s, 'getRun', await s.call('GET', `/v1/runs/${runId}`), 200)) as {
@@ -47,14 +51,29 @@ describe('correlation ids on the HTTP API and over MCP', () => {
     expect(view.correlationId).toBe(TRACE_ID);
   });
 
-  it('makes one without a traceparent', async () => {
+  it('makes one without a traceparent, answers with it, and names it in the request log line', async () => {
     const s = await startServer();
     const response = await s.call('POST', '/v1/runs', { body: { plan: PLANS.quick } });
-    const { runId } = (await expectDocumented(s, 'submitRun', response, 201)) as { runId: string };
+    const { runId, correlationId } = (await expectDocumented(s, 'submitRun', response, 201)) as {
+      runId: string;
+      correlationId?: string;
+    };
     await settledRun(s, runId);
     const id = await correlationOf(s, runId);
     expect(id).toMatch(/^[0-9a-f]{32}$/);
     expect(id).not.toBe(TRACE_ID);
+    expect(correlationId).toBe(id);
+    expect(s.logs.filter((line) => / POST \/v1\/runs 201 /.test(line))).toEqual([
+      expect.stringMatching(new RegExp(` ${id}$`)),
+    ]);
+  });
+
+  it("names the caller's trace id in the log line of any request that carries a traceparent, and '-' otherwise", async () => {
+    const s = await startServer();
+    await s.call('GET', '/v1/runs', { headers: { traceparent: TRACEPARENT } });
+    await s.call('GET', '/v1/capabilities');
+    expect(s.logs.find((line) => line.includes(' GET /v1/runs 200 '))).toMatch(new RegExp(` ${TRACE_ID}$`));
+    expect(s.logs.find((line) => line.includes(' GET /v1/capabilities 200 '))).toMatch(/ -$/);
   });
 
   it.each([
@@ -94,8 +113,45 @@ describe('correlation ids on the HTTP API and over MCP', () => {
 
       const accepted = await call({ plan: PLANS.quick, correlationId: TRACE_ID });
       expect(accepted.isError, JSON.stringify(accepted.content)).toBeFalsy();
-      const { runId } = accepted.structuredContent as { runId: string };
+      const { runId, correlationId } = accepted.structuredContent as { runId: string; correlationId?: string };
+      expect(correlationId).toBe(TRACE_ID);
       expect(await correlationOf(s, runId)).toBe(TRACE_ID);
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
+
+  it("takes the trace id of a request's _meta.traceparent over MCP; a malformed or contradicting one writes nothing", async () => {
+    const s = await startServer();
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    const server = createMcpServer({ baton: s.baton, scopes: ['read', 'operate'], principal: 'mcp:agent' });
+    await server.connect(serverSide);
+    const client = new Client({ name: 'correlation-test', version: '1.0.0' });
+    await client.connect(clientSide);
+    try {
+      const call = async (args: Record<string, unknown>, traceparent: string) =>
+        (await client.callTool({ name: 'submit_plan', arguments: args, _meta: { traceparent } })) as CallToolResult;
+      const text = (result: CallToolResult) => (result.content[0] as { text: string }).text;
+      const before = await storeSnapshot(s.baton);
+      const malformed = await call({ plan: PLANS.quick }, TRACE_ID);
+      expect(malformed.isError).toBe(true);
+      expect(text(malformed)).toMatch(/^bad_input: _meta\.traceparent: .* is not a W3C traceparent/);
+      const other = '0af7651916cd43dd8448eb211c80319c';
+      const contradicting = await call({ plan: PLANS.quick, correlationId: other }, TRACEPARENT);
+      expect(contradicting.isError).toBe(true);
+      expect(text(contradicting)).toMatch(
+        /^bad_input: correlationId 0af7.* differs from the trace id of _meta\.traceparent/,
+      );
+      expect(await storeSnapshot(s.baton)).toBe(before);
+
+      const accepted = await call({ plan: PLANS.quick }, TRACEPARENT);
+      expect(accepted.isError, JSON.stringify(accepted.content)).toBeFalsy();
+      const { runId, correlationId } = accepted.structuredContent as { runId: string; correlationId?: string };
+      expect(correlationId).toBe(TRACE_ID);
+      expect(await correlationOf(s, runId)).toBe(TRACE_ID);
+      const same = await call({ plan: PLANS.quick, correlationId: TRACE_ID }, TRACEPARENT);
+      expect(same.isError, JSON.stringify(same.content)).toBeFalsy();
     } finally {
       await client.close();
       await server.close();

@@ -1,9 +1,12 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import {
+  BatonError,
   checkCorrelationId,
+  ErrorCode,
   evolve,
   formatPreflight,
+  parseTraceparent,
   PreflightReportSchema,
   RiskViewSchema,
   runTokens,
@@ -273,15 +276,15 @@ export function registerRunTools(server: McpServer, session: McpSession): void {
           .string()
           .optional()
           .describe(
-            "The run's correlation id, a W3C trace id (32 lowercase hex, not all zeros), e.g. the caller's trace id; recorded in run.created and carried to every capability call (default: a new one)",
+            "The run's correlation id, a W3C trace id (32 lowercase hex, not all zeros), e.g. the caller's trace id; recorded in run.created and carried to every capability call. Default: the trace id of the request's `_meta.traceparent` if it has one, else a new one",
           ),
         waitSeconds: WaitSeconds,
       }),
       output: RunOutcome,
     },
-    async ({ plan, source, file, inputs, runId, correlationId, waitSeconds }, { progress }) => {
+    async ({ plan, source, file, inputs, runId, correlationId: given, waitSeconds }, { progress, traceparent }) => {
       // Checked first: a bad id writes nothing.
-      if (correlationId !== undefined) checkCorrelationId(correlationId);
+      const correlationId = runCorrelationId(given, traceparent);
       const run = await baton.admit(
         planSource(session, { plan, source, file }),
         { inputs: (inputs ?? {}) as Record<string, Json> },
@@ -296,4 +299,21 @@ export function registerRunTools(server: McpServer, session: McpSession): void {
       return { value: outcome, summary: outcomeSummary(outcome) };
     },
   );
+}
+
+/**
+ * The correlation id a submitted run gets: the one the arguments name, else the trace id of the
+ * request's `_meta.traceparent` (how an MCP client carries its trace), else none (the engine
+ * makes one). Both given and different is a contradiction, refused rather than resolved by a
+ * rule the caller cannot see; a malformed `traceparent` is refused as HTTP refuses the header.
+ */
+function runCorrelationId(given: string | undefined, traceparent: string | undefined): string | undefined {
+  const fromArguments = given === undefined ? undefined : checkCorrelationId(given);
+  const fromMeta = traceparent === undefined ? undefined : parseTraceparent(traceparent, '_meta.traceparent').traceId;
+  if (fromArguments !== undefined && fromMeta !== undefined && fromArguments !== fromMeta)
+    throw new BatonError(
+      ErrorCode.badInput,
+      `correlationId ${fromArguments} differs from the trace id of _meta.traceparent (${fromMeta}); give one of them, or the same id in both`,
+    );
+  return fromArguments ?? fromMeta;
 }

@@ -71,8 +71,15 @@ export function submitRoutes({ baton, appends }: RouteDeps): Route[] {
           ...(body.runId !== undefined && { runId: body.runId }),
           ...(correlationId !== undefined && { correlationId }),
         });
+        const created = handle.state.correlationId;
+        if (created !== undefined) c.set('correlationId', created);
         return c.json(
-          { runId: handle.runId, status: displayStatus(handle.state), created: !existed },
+          {
+            runId: handle.runId,
+            ...(created !== undefined && { correlationId: created }),
+            status: displayStatus(handle.state),
+            created: !existed,
+          },
           existed ? 200 : 201,
           { Location: `/v1/runs/${encodeURIComponent(handle.runId)}` },
         );

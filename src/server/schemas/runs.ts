@@ -167,6 +167,10 @@ export const LedgerQuery = z.strictObject({
 
 export const SubmitRunResponse = z.object({
   runId: RunId,
+  correlationId: z
+    .string()
+    .optional()
+    .describe("the run's correlation id: the trace id of the request's traceparent, or one the engine made"),
   status: ShownStatus,
   created: z
     .boolean()
