@@ -3,6 +3,7 @@ import { PlanError, type PlanIssue } from './errors.js';
 import { locateAll, readYamlDocument, zodIssuesToPlanIssues } from './plan/parse.js';
 import { CapabilityId, CapabilityKind, PlanCapability, type Plan } from './plan/schema.js';
 import { limitIssues, ProviderLimits } from './provider-limits.js';
+import { RoleDeclaration, RoleName } from './roles.js';
 
 /**
  * The workspace registry (`baton.yaml`): the capabilities an operator declares once for every
@@ -22,20 +23,11 @@ export const WorkspaceRegistry = z
     /** Per limit key (a provider, or a capability's `limit:`): calls in flight, requests and tokens per minute. */
     limits: ProviderLimits.optional(),
     /**
-     * Roles an agent may be handed work as: `constraints` is the text injected, verbatim, into
-     * every handoff to that role (and recorded with it, so the ledger keeps what was injected).
+     * Roles (core/roles.ts): who is in each (`members`, counted by a gate's `approval: { role }`),
+     * what a token or MCP session given it may do (`scopes`), and the text injected, verbatim,
+     * into every handoff to it (`constraints`, recorded with the handoff).
      */
-    roles: z
-      .record(
-        z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'a role name is letters, digits, _, . and -'),
-        z.strictObject({
-          constraints: z
-            .string()
-            .refine((text) => text.trim() !== '', 'constraints are empty; give the text injected for the role')
-            .refine((text) => text.length <= 10_000, 'constraints are at most 10000 characters'),
-        }),
-      )
-      .optional(),
+    roles: z.record(RoleName, RoleDeclaration).optional(),
   })
   .superRefine((registry, context) => {
     if (registry.limits === undefined) return;

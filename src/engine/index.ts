@@ -67,6 +67,7 @@ export {
   allows,
   ApiTokens,
   checkTokenName,
+  grantOf,
   hashSecret,
   parseScopes,
   principalOf,

@@ -1,11 +1,15 @@
 import type { Command } from 'commander';
-import { defaultPrincipal } from '../../engine/index.js';
+import { defaultPrincipal, grantOf } from '../../engine/index.js';
 import { badInput, cliRegistry, withBaton, type GlobalOptions } from '../context.js';
 
 interface McpOptions extends GlobalOptions {
-  scope: string;
+  scope?: string;
+  role?: string;
   by?: string;
 }
+
+/** What `baton mcp` grants when neither --scope nor --role is given (DEFAULT_STDIO_SCOPES, spelled out to keep the SDK out of start-up). */
+const DEFAULT_SCOPE = 'read,operate';
 
 /**
  * Serves the MCP tools over stdio until the client closes stdin (or SIGINT/SIGTERM). Stdout
@@ -18,13 +22,17 @@ async function serveStdio(options: McpOptions): Promise<void> {
     import('../../mcp/index.js'),
     import('@modelcontextprotocol/sdk/server/stdio.js'),
   ]);
-  const scopes = parseScopes(options.scope);
+  const workspace = await cliRegistry(options);
+  const { scopes, role } =
+    options.role === undefined
+      ? { scopes: parseScopes(options.scope ?? DEFAULT_SCOPE), role: undefined }
+      : grantOf(options, workspace?.registry);
   if (options.by !== undefined && options.by.trim() === '')
     throw badInput('--by needs a name (for example --by claude-desktop)');
   const principal = options.by ?? `mcp:${defaultPrincipal()}`;
   console.log = console.error;
   console.info = console.error;
-  await withBaton({ ...options, workspace: await cliRegistry(options) }, async (baton) => {
+  await withBaton({ ...options, workspace }, async (baton) => {
     const log = (line: string): void => void process.stderr.write(`${line}\n`);
     const server = createMcpServer({ baton, scopes, principal, log });
     const closed = new Promise<void>((resolve) => {
@@ -39,7 +47,9 @@ async function serveStdio(options: McpOptions): Promise<void> {
       process.once('SIGTERM', stop);
     });
     await server.connect(new StdioServerTransport());
-    log(`baton mcp: ready on stdio, acting as ${principal} with scopes ${scopes.join(', ')}`);
+    log(
+      `baton mcp: ready on stdio, acting as ${principal} with scopes ${scopes.join(', ')}${role ? ` (role ${role})` : ''}`,
+    );
     await closed;
     await server.close();
   });
@@ -49,11 +59,13 @@ export function registerMcp(program: Command, globals: () => GlobalOptions): voi
   program
     .command('mcp')
     .description('serve Baton to an MCP client (Claude Desktop, Claude Code, ...) over stdio')
-    // The default is DEFAULT_STDIO_SCOPES (src/mcp/scopes.ts), spelled out to keep the SDK out of start-up.
     .option(
       '--scope <list>',
-      'what the client may do, comma-separated: read, operate, perform, approve, admin',
-      'read,operate',
+      `what the client may do, comma-separated: read, operate, perform, approve, admin (default: ${DEFAULT_SCOPE})`,
+    )
+    .option(
+      '--role <role>',
+      'take the scopes of this role of the workspace registry (baton.yaml roles:; built in: governor, operator, agent); not with --scope',
     )
     .option('--by <name>', 'who the client acts as, recorded in the ledger (default: mcp:user@host)')
     .action(async (local: McpOptions) => {

@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
-import { checkTokenName, parseScopes, type ApiToken } from '../../engine/index.js';
-import { withBaton, workspaceExists, type GlobalOptions } from '../context.js';
+import { checkTokenName, grantOf, type ApiToken } from '../../engine/index.js';
+import { cliRegistry, withBaton, workspaceExists, type GlobalOptions } from '../context.js';
 import { paint, printJson, table } from '../format.js';
 
 function describe(token: ApiToken): string {
-  return `${token.name} (${token.id}) with scope${token.scopes.length > 1 ? 's' : ''} ${token.scopes.join(', ')}`;
+  const role = token.role === undefined ? '' : ` (role ${token.role})`;
+  return `${token.name} (${token.id}) with scope${token.scopes.length > 1 ? 's' : ''} ${token.scopes.join(', ')}${role}`;
 }
 
 /** `baton token create|list|revoke`: the bearer tokens of the workspace's HTTP API (`baton serve`). */
@@ -16,19 +17,26 @@ export function registerToken(program: Command, globals: () => GlobalOptions): v
   token
     .command('create')
     .description('create a token; its secret is printed once and only a hash of it is kept')
-    .requiredOption(
+    .option(
       '--scope <scopes>',
       'what it may do, comma-separated: read, operate, perform, approve, admin (approve includes perform; admin may do everything)',
+    )
+    .option(
+      '--role <role>',
+      'take the scopes of this role of the workspace registry (baton.yaml roles:; built in: governor, operator, agent); not with --scope',
     )
     .option('--name <name>', 'how the ledger names what it does (token:<name>); default: its id')
     .option('--json', 'print the token and its secret as JSON')
     .action(async (_local: unknown, command: Command) => {
-      const options = { ...globals(), ...command.opts<{ scope: string; name?: string; json?: boolean }>() };
+      const options = {
+        ...globals(),
+        ...command.opts<{ scope?: string; role?: string; name?: string; json?: boolean }>(),
+      };
       // Checked before the workspace is opened: a mistake creates nothing.
-      const scopes = parseScopes(options.scope);
+      const grant = grantOf(options, options.role === undefined ? undefined : (await cliRegistry(options))?.registry);
       if (options.name !== undefined) checkTokenName(options.name);
       const { token: made, secret } = await withBaton(options, (baton) =>
-        baton.tokens.create({ scopes, ...(options.name !== undefined && { name: options.name }) }),
+        baton.tokens.create({ ...grant, ...(options.name !== undefined && { name: options.name }) }),
       );
       if (options.json) return printJson({ ...made, secret });
       const s = paint(process.stdout);
@@ -50,8 +58,15 @@ export function registerToken(program: Command, globals: () => GlobalOptions): v
       if (options.json) return printJson(tokens);
       if (tokens.length === 0)
         return void process.stdout.write('no tokens; create one with: baton token create --scope read\n');
-      const rows = tokens.map((t) => [t.id, t.name, t.scopes.join(','), t.createdAt, t.revokedAt ?? '-']);
-      process.stdout.write(`${table([['ID', 'NAME', 'SCOPES', 'CREATED', 'REVOKED'], ...rows])}\n`);
+      const rows = tokens.map((t) => [
+        t.id,
+        t.name,
+        t.scopes.join(','),
+        t.role ?? '-',
+        t.createdAt,
+        t.revokedAt ?? '-',
+      ]);
+      process.stdout.write(`${table([['ID', 'NAME', 'SCOPES', 'ROLE', 'CREATED', 'REVOKED'], ...rows])}\n`);
     });
 
   token

@@ -9,12 +9,13 @@ export interface HandoffRole {
 /**
  * Looks a handoff's receiving role up in the workspace registry's `roles`, keeping its
  * constraints exactly as written (no trimming: the ledger records what was injected). Throws
- * BatonError(badInput) for a role the registry does not declare, naming the ones it does.
+ * BatonError(badInput) for a role the registry does not declare, naming the ones it does, and
+ * for one that declares no constraints (a role may exist only for its scopes and members).
  * @example
  * handoffRole({ reviewer: { constraints: 'Never merge.' } }, 'reviewer') // { name: 'reviewer', constraints: 'Never merge.' }
  */
 export function handoffRole(
-  roles: Readonly<Record<string, { constraints: string }>> | undefined,
+  roles: Readonly<Record<string, { constraints?: string }>> | undefined,
   name: string,
 ): HandoffRole {
   const role = roles !== undefined && Object.hasOwn(roles, name) ? roles[name] : undefined;
@@ -25,5 +26,10 @@ export function handoffRole(
       `to.role "${name}" is not a role of the workspace registry (${known.length === 0 ? 'it declares no `roles:`' : `roles: ${known.join(', ')}`}); name one of them, or leave to.role out`,
     );
   }
+  if (role.constraints === undefined)
+    throw new BatonError(
+      ErrorCode.badInput,
+      `to.role "${name}" declares no constraints in the workspace registry, and a handoff to a role injects them: add \`constraints:\` to roles.${name}, or leave to.role out`,
+    );
   return { name, constraints: role.constraints };
 }
