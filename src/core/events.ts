@@ -207,6 +207,12 @@ export interface EventPayloads {
      * there was one; its capabilities are recorded in `plan` (absent in runs without one).
      */
     registryHash?: string;
+    /**
+     * The members of each role of the workspace registry the plan's gates name (`approval:
+     * { role }`, `override: { approval_by: ROLE }`), as they were when the run was created: the
+     * gates count these, whatever the registry says later (absent: the gates name no role).
+     */
+    roleMembers?: Record<string, string[]>;
     /** Which of `plan`'s capabilities came from that registry (revisions keep them). */
     registryCapabilities?: string[];
     /** The registry's `plans.may_declare` when it had one: revisions are held to it too. */

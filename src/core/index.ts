@@ -183,9 +183,15 @@ export {
 export { handoffRole, type HandoffRole } from './governance/handoff-role.js';
 export { BUILT_IN_ROLES, RoleDeclaration, RoleName, roleNamed, workspaceRoles, type Role } from './roles.js';
 export { evaluateGate, transitionView } from './governance/gates.js';
+export { pinRoleMembers, unpinnedRoles } from './governance/gate-roles.js';
 export {
+  approvalRules,
   approvalsRequired,
+  countsFor,
   gateOverrideRule,
+  gateRoles,
+  type ApprovalRule,
+  type RoleMembers,
   gateRequirements,
   prerequisiteKey,
   prerequisitesOf,

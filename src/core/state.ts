@@ -187,6 +187,8 @@ export interface RunState {
   limits?: ProviderLimits;
   /** The run's correlation id from `run.created` (absent in runs created before it was recorded). */
   correlationId?: string;
+  /** The members of the roles its gates name, pinned in `run.created` (empty: they name none). */
+  roleMembers: Readonly<Record<string, readonly string[]>>;
   createdAt: string;
   endedAt: string | null;
   status: RunStatus;
@@ -359,6 +361,7 @@ export function createRunState(args: {
   approval?: PlanApproval;
   context?: ContextSnapshot;
   correlationId?: string;
+  roleMembers?: Record<string, string[]>;
 }): RunState {
   const steps: Record<string, StepState> = {};
   const ready = new Set<string>();
@@ -402,6 +405,7 @@ export function createRunState(args: {
     registry: args.registry,
     ...(args.limits !== undefined && { limits: args.limits }),
     ...(args.correlationId !== undefined && { correlationId: args.correlationId }),
+    roleMembers: args.roleMembers ?? {},
     createdAt: args.at,
     endedAt: null,
     status: 'running',

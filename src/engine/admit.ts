@@ -3,6 +3,7 @@ import {
   PlanError,
   stepToolIssues,
   parsePlan,
+  pinRoleMembers,
   preflight,
   resolveInputs,
   type CapabilityDescriptor,
@@ -70,6 +71,8 @@ export interface AdmittedRun {
   readonly registry: Registry;
   /** What `run.created` records of the workspace registry the plan was admitted under, when there was one. */
   readonly registryRecord?: RecordedRegistry;
+  /** What `run.created` pins of the roles the plan's gates name: their members now. */
+  readonly roleRecord?: { roleMembers: Record<string, string[]> };
   readonly inputs: JsonObject;
   /** What the run would do, and its problems: a run is not started while there are any (`refuseUnfit`). */
   readonly preflight: PreflightReport;
@@ -132,6 +135,7 @@ export async function admit(
     { fromText: given.inputText !== undefined },
   );
   const runRegistry = registry ?? withWorkspace(written);
+  const roleMembers = pinRoleMembers(plan, workspace?.registry.roles);
   options.authorize?.(written);
   // A step's tools are checked against its agents again once the registry's are in the plan:
   // validating the plan as written could not see their tools.
@@ -145,6 +149,7 @@ export async function admit(
     planHash: hashPlan(plan),
     registry: runRegistry,
     ...(workspace && { registryRecord: recordRegistry(workspace.hash, workspace.registry) }),
+    ...(Object.keys(roleMembers).length > 0 && { roleRecord: { roleMembers } }),
     inputs,
     preflight: preflight(plan, runRegistry),
   };

@@ -1,6 +1,8 @@
 import {
+  approvalRules,
   approvalsRequired,
   BatonError,
+  countsFor,
   ConflictError,
   ErrorCode,
   evaluateGate,
@@ -28,6 +30,12 @@ function phaseOf(state: RunState, pending: PendingDecision): PhaseState {
   return phase;
 }
 
+/** The members of a role the run pinned, as a refusal names them. */
+function membersOf(state: RunState, role: string): string {
+  const members = Object.hasOwn(state.roleMembers, role) ? (state.roleMembers[role] ?? []) : [];
+  return members.length === 0 ? 'none' : members.join(', ');
+}
+
 function approvers(state: RunState, phase: PhaseState): string {
   const needed = approvalsRequired(phase.gate);
   const by = gateApprovalsOf(state, phase.id).map((approval) => approval.by);
@@ -36,13 +44,15 @@ function approvers(state: RunState, phase: PhaseState): string {
 
 /**
  * Refuses an approval of a gate that would count for nothing: a second approval by the same
- * person, or one that could only override a requirement the gate does not let anyone override.
+ * person, one by someone who is not a member of the role its approvals ask for (as the run
+ * pinned the role's members), or one that could only override a requirement the gate does not
+ * let anyone override.
  */
 export function refuseGateApproval(state: RunState, pending: PendingDecision, by: Principal): void {
   if (pending.kind !== 'gate') return;
   const phase = phaseOf(state, pending);
   const gate = phase.gate;
-  const rule = gateOverrideRule(gate);
+  const rule = gateOverrideRule(gate, state.roleMembers);
   if (gate !== null && 'all' in gate) {
     const needed = approvalsRequired(gate);
     const already = gateApprovalsOf(state, phase.id);
@@ -50,7 +60,17 @@ export function refuseGateApproval(state: RunState, pending: PendingDecision, by
       throw new ConflictError(
         `${by} has already approved the gate of "${phase.id}" (${approvers(state, phase)}); it needs ${needed} distinct people, and a second approval by the same person does not count`,
       );
-    if (already.length < needed) return;
+    const byWhom = already.map((approval) => approval.by);
+    const short = approvalRules(gate).filter(
+      (approval) => byWhom.filter((who) => countsFor(approval, who, state.roleMembers)).length < approval.count,
+    );
+    if (short.some((approval) => countsFor(approval, by, state.roleMembers))) return;
+    const roles = short.flatMap((approval) => (approval.role === null ? [] : [approval.role]));
+    if (roles.length > 0)
+      throw new BatonError(
+        ErrorCode.forbidden,
+        `${by} is not a member of ${roles.join(' or ')}, whose approval${roles.length === 1 ? '' : 's'} the gate of "${phase.id}" still needs (${roles.map((role) => `${role}: ${membersOf(state, role)}`).join('; ')}, as pinned when the run was created); ask a member to approve`,
+      );
     throw overrideRefusal(state, phase, rule.kind === 'override' ? rule.approvalBy : null);
   }
   if (rule.kind !== 'never') return;
@@ -93,7 +113,7 @@ export function overrideGate(
   const phase = phaseOf(state, pending);
   if (reason.trim() === '')
     throw new BatonError(ErrorCode.badInput, `an override needs a reason: say why the gate of "${phase.id}" may open`);
-  const rule = gateOverrideRule(phase.gate);
+  const rule = gateOverrideRule(phase.gate, state.roleMembers);
   if (rule.kind === 'never') {
     const verdict = evaluateGate(state, phase);
     throw new BatonError(
@@ -109,7 +129,9 @@ export function overrideGate(
   if (!rule.approvalBy.includes(by))
     throw new BatonError(
       ErrorCode.forbidden,
-      `${by} may not override the gate of "${phase.id}": only ${rule.approvalBy.join(', ')} may (its override.approval_by)`,
+      rule.role === undefined
+        ? `${by} may not override the gate of "${phase.id}": only ${rule.approvalBy.join(', ')} may (its override.approval_by)`
+        : `${by} may not override the gate of "${phase.id}": only members of ${rule.role} may (its override.approval_by), and they are ${membersOf(state, rule.role)} (as pinned when the run was created)`,
     );
   return { type: 'decision.made', data: { id: pending.id, verdict: 'overridden', by, comment: reason } };
 }

@@ -1,5 +1,8 @@
 import {
+  BatonError,
   checkPhaseTransition,
+  ErrorCode,
+  unpinnedRoles,
   ConflictError,
   NotFoundError,
   recordRoute,
@@ -226,6 +229,12 @@ export class OperatorCommands {
       if (state.status !== 'running')
         throw new ConflictError(`cannot revise: run "${runId}" has already ${state.status}`);
       resolveInputs(checked, state.inputs);
+      const unpinned = unpinnedRoles(checked, state.roleMembers);
+      if (unpinned.length > 0)
+        throw new BatonError(
+          ErrorCode.badInput,
+          `the revision's gates name role${unpinned.length === 1 ? '' : 's'} ${unpinned.join(', ')}, whose members run "${runId}" did not pin when it was created (it pinned ${Object.keys(state.roleMembers).join(', ') || 'none'}); a revision may only name those, or submit a new run`,
+        );
       const planHash = hashPlan(checked);
       if (planHash === state.planHash)
         throw new ConflictError(`run "${runId}" already runs this plan (${planHash.slice(0, 12)})`);

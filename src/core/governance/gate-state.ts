@@ -19,7 +19,7 @@ export function gateApprovalsOf(state: RunState, phase: string): Approval[] {
  */
 export function gateOverrideOf(state: RunState, phase: PhaseState): Escalation | undefined {
   const id = decisionId(DecisionKind.gate, phase.id);
-  const rule = gateOverrideRule(phase.gate);
+  const rule = gateOverrideRule(phase.gate, state.roleMembers);
   const override = state.overrides.get(id);
   if (override && rule.kind === 'override' && rule.approvalBy.includes(override.by))
     return { approvedBy: override.by, comment: override.comment };

@@ -116,6 +116,7 @@ export function revise(state: RunState, event: Revised): RunState {
     stepTokens: state.stepTokens,
     approvals: state.approvals,
     gateApprovals: state.gateApprovals,
+    roleMembers: state.roleMembers,
     overrides: state.overrides,
     prerequisites: state.prerequisites,
     denials: state.denials,
