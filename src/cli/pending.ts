@@ -26,6 +26,13 @@ function aboutLines(about: NonNullable<PendingView['about']>): string[] {
       return [];
     case 'plan':
       return about.outline === null ? [] : about.outline.split('\n');
+    case 'handoff':
+      return [
+        `${about.from.agent}${about.from.step === null ? '' : ` (step ${about.from.step})`} → ${about.to.agent}${about.to.role === undefined ? '' : ` as ${about.to.role}`} for step ${about.to.step}, asked by ${about.by}: ${about.reason}`,
+        ...(about.artifacts.length > 0 ? [`artifacts: ${about.artifacts.join(', ')}`] : []),
+        ...(about.instruction !== undefined ? [`instruction: ${shown(about.instruction)}`] : []),
+        `halted at ${about.failedAt}: ${about.error}`,
+      ];
     case 'escalation':
       return [
         ...(about.error !== null ? [`error: ${about.error.type}: ${about.error.message}`] : []),

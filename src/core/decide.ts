@@ -332,6 +332,8 @@ function applyDenial(state: RunState, denial: RunState['denials'][number], emit:
     });
     return;
   }
+  // A halted handoff's denial closes it (evolve) and is never one of the run's denials.
+  if (kind === 'handoff') return;
   const step = state.steps[target];
   if (!step || isTerminal(step.status)) return;
   const what = {

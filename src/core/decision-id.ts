@@ -23,6 +23,11 @@ export const DecisionKind = {
    * model): its target is the revision number
    */
   plan: 'plan',
+  /**
+   * a handoff between agents that halted (`handoff.halted`), for a governor to retry or close:
+   * its target is the halted handoff's id (`halted-1`)
+   */
+  handoff: 'handoff',
 } as const;
 
 export type DecisionKind = (typeof DecisionKind)[keyof typeof DecisionKind];

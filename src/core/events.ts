@@ -365,6 +365,27 @@ export interface EventPayloads {
     by: Principal;
     /** The receiving role and its constraints, copied verbatim from the workspace registry (absent: no role named). */
     role?: HandoffRole;
+    /** The halted handoff (`halted-N`) whose approval retried it into this one. */
+    retryOf?: string;
+  } & HandoffBrief;
+  /**
+   * A handoff between agents that halted at one of its steps (`failedAt`, with the `error`), as
+   * it was asked for: raised as a pending decision (`handoff:halted-N`) for a governor, whose
+   * approval retries it and whose denial closes it. The steps done before it stay done.
+   */
+  'handoff.halted': {
+    id: string;
+    failedAt: string;
+    error: string;
+    from: HandoffParty;
+    /** `role`: the role the handoff named, looked up again when it is retried. */
+    to: { agent: string; step: string; role?: string };
+    /** The artifacts it names, as named (they may be what it halted on). */
+    artifacts: string[];
+    reason: string;
+    by: Principal;
+    /** The halted handoff whose retry halted again, into this one. */
+    retryOf?: string;
   } & HandoffBrief;
   // decisions
   'step.skipped': { step: string; reason: string };
@@ -519,6 +540,7 @@ export const SIGNAL_TYPES: ReadonlySet<EventType> = new Set<EventType>([
   'agent.status_reported',
   'agent.routed',
   'handoff.queued',
+  'handoff.halted',
 ]);
 
 export function isDecision(event: { type: EventType }): boolean {

@@ -181,6 +181,7 @@ export {
   type HandoffBriefInput,
 } from './governance/handoff-brief.js';
 export { handoffRole, type HandoffRole } from './governance/handoff-role.js';
+export { haltHandoff, haltedReason, type HaltedHandoff } from './governance/handoff-halt.js';
 export { BUILT_IN_ROLES, RoleDeclaration, RoleName, roleNamed, workspaceRoles, type Role } from './roles.js';
 export { evaluateGate, transitionView } from './governance/gates.js';
 export { pinRoleMembers, unpinnedRoles } from './governance/gate-roles.js';

@@ -18,6 +18,7 @@ import { DecisionKind, decisionId } from './decision-id.js';
 import { phasesOf, type PhaseState } from './governance/phases.js';
 import type { HandoffBrief } from './governance/handoff-brief.js';
 import type { HandoffRole } from './governance/handoff-role.js';
+import type { HaltedHandoff } from './governance/handoff-halt.js';
 import type { Json, JsonObject } from './json.js';
 import { dependentsIndex, joinRule, type JoinRule } from './plan/graph.js';
 import type { Plan, Step } from './plan/schema.js';
@@ -153,6 +154,8 @@ export interface AgentHandoff extends HandoffBrief {
   acceptedAt: string | null;
   /** The receiving role and the constraints injected for it, as recorded. */
   role?: HandoffRole;
+  /** The halted handoff whose approval retried it into this one. */
+  retryOf?: string;
 }
 
 /** A person's "yes", with what they were shown when they gave it (absent in ledgers written before evidence was recorded). */
@@ -277,6 +280,8 @@ export interface RunState {
   agentReports: Map<string, AgentReport>;
   /** Handoffs between agents, in the order they were queued. */
   handoffs: AgentHandoff[];
+  /** Handoffs that halted (`handoff.halted`), in order: each a pending decision until a governor answers. */
+  haltedHandoffs: HaltedHandoff[];
 }
 
 /** `build`, `fan[3]`, `build/check`, `review/v2`, `deploy/compensate`. */
@@ -459,6 +464,7 @@ export function createRunState(args: {
       args.approval === undefined ? null : { id: decisionId(DecisionKind.plan, '1'), request: args.approval },
     agentReports: new Map(),
     handoffs: [],
+    haltedHandoffs: [],
   };
 }
 

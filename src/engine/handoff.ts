@@ -5,6 +5,7 @@ import {
   handoffArtifacts,
   handoffBrief,
   handoffRole,
+  haltHandoff,
   queueHandoff,
   recordRoute,
   reportStatus,
@@ -37,12 +38,19 @@ export interface HandoffReport {
   handoffId: string | null;
   failedAt: HandoffStep | null;
   error: string | null;
+  /**
+   * When it halted: the pending decision it was raised as for a governor (`handoff:halted-1`),
+   * or null when it could not be (the run has ended).
+   */
+  decision: string | null;
   steps: HandoffStepReport[];
 }
 
 export interface HandoffRequest extends HandoffInput {
   /** The options the handing agent weighed for the receiving one (recorded with its routing decision). */
   candidates?: { name: string; score?: number | null; reason?: string | null }[];
+  /** The halted handoff (`halted-1`) a governor approved, which this request runs again. */
+  retryOf?: string;
 }
 
 /** What the protocol needs from the engine: the run's state, a checked append, the artifact store. */
@@ -84,11 +92,34 @@ async function checkArtifacts(
 }
 
 /**
+ * Records a halted handoff as a pending decision for a governor; null when it cannot be one
+ * (the run has ended, or the request is itself bad input): the report says why it halted either way.
+ */
+async function raiseHalt(
+  ports: HandoffPorts,
+  request: HandoffRequest,
+  failedAt: HandoffStep,
+  error: string,
+): Promise<string | null> {
+  try {
+    const halt = { failedAt, error, ...(request.retryOf !== undefined && { retryOf: request.retryOf }) };
+    const event = await ports.append((state) => haltHandoff(state, request, halt, ports.by));
+    return event.type === 'handoff.halted' ? `handoff:${event.data.id}` : null;
+  } catch (refusal) {
+    if (refusal instanceof BatonError) return null;
+    throw refusal;
+  }
+}
+
+/**
  * Hands work from one agent (and step) to another, in five steps, each checked against the
  * run as it is then: the artifacts exist; the transition is allowed; the receiving step is
  * recorded as `assigned` to the receiving agent; the routing decision is logged; the handoff
- * is queued, with its brief (instruction, completion criteria, known risks) when given. It halts at the first step that fails and reports which steps were done. What
- * was done stays done: every step is a fact in the ledger, and a ledger is never rewritten.
+ * is queued, with its brief (instruction, completion criteria, known risks) when given. It
+ * halts at the first step that fails, reports which steps were done, and raises the halt as a
+ * pending decision for a governor (`handoff:halted-N`: approving it runs the handoff again,
+ * denying it closes it). What was done stays done: every step is a fact in the ledger, and a
+ * ledger is never rewritten.
  * @example
  * const report = await runHandoff(ports, { from: { agent: 'builder', step: 'build' }, to: { agent: 'reviewer', step: 'review' }, artifacts: ['build/app.tar'], reason: 'built' });
  * if (!report.ok) console.error(`${report.failedAt}: ${report.error}`);
@@ -99,7 +130,15 @@ export async function runHandoff(ports: HandoffPorts, request: HandoffRequest): 
   handoffBrief(request);
   const role = request.to.role == null ? undefined : handoffRole(ports.roles, request.to.role);
   const steps: HandoffStepReport[] = HANDOFF_STEPS.map((step) => ({ step, status: 'not_run', detail: '' }));
-  const report: HandoffReport = { runId: ports.runId, ok: false, handoffId: null, failedAt: null, error: null, steps };
+  const report: HandoffReport = {
+    runId: ports.runId,
+    ok: false,
+    handoffId: null,
+    failedAt: null,
+    error: null,
+    decision: null,
+    steps,
+  };
   let artifacts: ArtifactRef[] = [];
   const from = `${request.from.agent}${request.from.step ? ` (step "${request.from.step}")` : ''}`;
   const run: Record<HandoffStep, () => Promise<string>> = {
@@ -128,7 +167,9 @@ export async function runHandoff(ports: HandoffPorts, request: HandoffRequest): 
       return `routing decision logged: ${request.from.agent} gave step "${request.to.step}" to ${request.to.agent}`;
     },
     queue: async () => {
-      const event = await ports.append((state) => queueHandoff(state, request, artifacts, ports.by, role));
+      const event = await ports.append((state) =>
+        queueHandoff(state, request, artifacts, ports.by, role, request.retryOf),
+      );
       if (event.type === 'handoff.queued') report.handoffId = event.data.id;
       return `${report.handoffId ?? 'the handoff'} queued until ${request.to.agent} reports on step "${request.to.step}"`;
     },
@@ -142,6 +183,7 @@ export async function runHandoff(ports: HandoffPorts, request: HandoffRequest): 
       if (!(error instanceof BatonError)) throw error;
       Object.assign(entry, { status: 'failed', detail: error.message });
       Object.assign(report, { failedAt: entry.step, error: error.message });
+      report.decision = await raiseHalt(ports, request, entry.step, error.message);
       return report;
     }
   }

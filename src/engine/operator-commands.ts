@@ -1,6 +1,8 @@
 import {
   BatonError,
   checkPhaseTransition,
+  DecisionKind,
+  parseDecisionId,
   ErrorCode,
   unpinnedRoles,
   ConflictError,
@@ -101,12 +103,38 @@ export class OperatorCommands {
     }
   }
 
-  /** Approves a pending gate (by phase id), confirmation or escalation (by step id). */
-  approve(runId: string, target: string, options: OperatorOptions = {}): Promise<BatonEvent> {
-    return this.command(runId, (state) => {
-      const approval = operator.approve(state, target, this.principal(options), options.comment ?? null);
-      return [approval, ...operator.adoptedRevision(state, approval)];
+  /**
+   * Approves a pending gate (by phase id), confirmation or escalation (by step id), plan, or
+   * halted handoff (`handoff:halted-1`): that one is then run again, as it was asked for and by
+   * whom; halting again raises a new pending decision (`retryOf` names this one).
+   */
+  async approve(runId: string, target: string, options: OperatorOptions = {}): Promise<BatonEvent> {
+    const approval = await this.command(runId, (state) => {
+      const made = operator.approve(state, target, this.principal(options), options.comment ?? null);
+      return [made, ...operator.adoptedRevision(state, made)];
     });
+    if (approval.type === 'decision.made' && parseDecisionId(approval.data.id)?.kind === DecisionKind.handoff)
+      await this.retryHalted(runId, approval.data.id);
+    return approval;
+  }
+
+  /** Runs a halted handoff again, as its requester asked for it: the approval was the governor's, the handoff stays theirs. */
+  private async retryHalted(runId: string, decision: string): Promise<HandoffReport> {
+    const state = await this.currentState(runId);
+    const halted = state.haltedHandoffs.find((candidate) => `handoff:${candidate.id}` === decision);
+    if (!halted) throw new NotFoundError(`the halted handoff of decision "${decision}" in run "${runId}"`);
+    const { from, to, artifacts, reason, instruction, completionCriteria, knownRisks, by, id } = halted;
+    const request: HandoffRequest = {
+      from,
+      to,
+      artifacts,
+      reason,
+      ...(instruction !== undefined && { instruction }),
+      ...(completionCriteria !== undefined && { completionCriteria }),
+      ...(knownRisks !== undefined && { knownRisks }),
+      retryOf: id,
+    };
+    return this.requestHandoff(runId, request, { by });
   }
 
   /** Overrides a pending gate (by phase id) where its plan names the principal in `override.approval_by`; `reason` is required. */

@@ -16,11 +16,11 @@ import { phaseReadiness, validatePhaseTransition, type TransitionVerdict } from 
  */
 
 /** Names of agents and steps are labels, not essays. */
-const MAX_NAME = 200;
+export const MAX_NAME = 200;
 /** A reason or a note is a paragraph; longer is more likely something pasted by mistake. */
-const MAX_TEXT = 10_000;
+export const MAX_TEXT = 10_000;
 
-function requireText(what: string, value: string, max: number): string {
+export function requireText(what: string, value: string, max: number): string {
   const trimmed = value.trim();
   if (trimmed === '') throw new BatonError(ErrorCode.badInput, `${what} is empty; give it as non-blank text`);
   if (trimmed.length > max)
@@ -28,7 +28,7 @@ function requireText(what: string, value: string, max: number): string {
   return trimmed;
 }
 
-function ensureRunning(state: RunState, what: string): void {
+export function ensureRunning(state: RunState, what: string): void {
   if (state.status !== 'running')
     throw new ConflictError(
       `cannot ${what}: run "${state.runId}" has already ${state.status === 'timed_out' ? 'timed out' : state.status}`,
@@ -284,7 +284,8 @@ export function checkHandoffTransition(state: RunState, input: Pick<HandoffInput
  * Queues a handoff (`handoff-N`, numbered in the run). Refused when the same step is already
  * handed to the same agent and not yet taken up: a second copy would never be told apart.
  * `role`: the receiving role as the engine looked it up in the workspace registry; required
- * when `to.role` names one, so no handoff claims a role without its constraints.
+ * when `to.role` names one, so no handoff claims a role without its constraints. `retryOf`:
+ * the halted handoff whose approval this is the retry of.
  */
 export function queueHandoff(
   state: RunState,
@@ -292,6 +293,7 @@ export function queueHandoff(
   artifacts: ArtifactRef[],
   by: Principal,
   role?: HandoffRole,
+  retryOf?: string,
 ): EventOf<'handoff.queued'> {
   const roleName = input.to.role ?? null;
   if (roleName !== (role?.name ?? null))
@@ -327,6 +329,7 @@ export function queueHandoff(
       reason,
       ...brief,
       ...(role && { role: { name: role.name, constraints: role.constraints } }),
+      ...(retryOf !== undefined && { retryOf }),
       by,
     },
   };

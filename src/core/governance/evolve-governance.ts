@@ -3,6 +3,7 @@ import type { BatonEvent, EscalationRetry } from '../events.js';
 import { stepOf, type RunState } from '../state.js';
 import { escalationRetryOf } from './escalation-retry.js';
 import { evolveAgents } from './evolve-agents.js';
+import { answerHalted, evolveHalted, supersedeHalted } from './handoff-halt.js';
 import { prerequisiteKey } from './gate-requirements.js';
 import { evolveReplan, isProposal } from './replan.js';
 import { revise } from './revise.js';
@@ -92,6 +93,12 @@ export function evolveGovernance(state: RunState, event: GovernanceEvent): RunSt
       const composed = pending.kind === 'gate' && isComposedGate(state, pending.phase);
       if (!composed || event.data.verdict === 'denied') state.pending.delete(pending.id);
       const { by, comment } = event.data;
+      if (pending.kind === 'handoff') {
+        // Its answer is about agents outside the engine: the run goes on either way.
+        if (event.data.verdict === 'approved' || event.data.verdict === 'denied')
+          answerHalted(state, pending.id, event.data.verdict);
+        return state;
+      }
       if (event.data.verdict === 'denied' && isProposal(state, pending.id)) {
         state.replan.proposal = null; // the run goes on under its plan; the escalation still waits
         return state;
@@ -197,8 +204,12 @@ export function evolveGovernance(state: RunState, event: GovernanceEvent): RunSt
       return state;
     case 'agent.status_reported':
     case 'agent.routed':
-    case 'handoff.queued':
       return evolveAgents(state, event);
+    case 'handoff.queued':
+      supersedeHalted(state, event.data.to);
+      return evolveAgents(state, event);
+    case 'handoff.halted':
+      return evolveHalted(state, event);
   }
 }
 

@@ -100,7 +100,8 @@ export function revise(state: RunState, event: Revised): RunState {
   // changed: it is withdrawn, and the conductor asks again, with the new plan's reason, if the
   // transition still needs a person. A kept step's question still stands.
   for (const [id, pending] of state.pending) {
-    if (pending.step !== null && kept.has(pending.step)) next.pending.set(id, pending);
+    // A halted handoff's question is about agents, not about a step of the plan: it stays.
+    if ((pending.step !== null && kept.has(pending.step)) || pending.kind === 'handoff') next.pending.set(id, pending);
   }
   for (const [step, deferral] of state.deferred) if (step in plan.steps) next.deferred.set(step, deferral);
   Object.assign(next, {
@@ -136,6 +137,7 @@ export function revise(state: RunState, event: Revised): RunState {
         : { id: decisionId(DecisionKind.plan, String(revision)), request: state.planApproval.request },
     agentReports: state.agentReports,
     handoffs: state.handoffs,
+    haltedHandoffs: state.haltedHandoffs,
     circuits: state.circuits,
     rerouted: new Set([...state.rerouted].filter((key) => next.instances.has(key))),
   } satisfies Partial<RunState>);

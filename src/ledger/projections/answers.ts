@@ -45,7 +45,8 @@ export function answersFor(runId: string, decision: DecisionRef, all: readonly D
     case 'confirm':
       return [verdict('approve'), verdict('deny')];
     case 'plan':
-      // Its target is a revision number: named by its full id (`plan:1`), never a bare number.
+    case 'handoff':
+      // Named by the full id (`plan:1`, `handoff:halted-1`): a bare revision number or halt id says too little.
       return ['approve', 'deny'].map((verb) => `baton ${verb} ${run} ${decision.id}`);
     case 'escalation':
       // Approve retries the step; deny fails it; submit supplies its output in place of a capability.

@@ -65,6 +65,12 @@ export function pendingAbout(state: RunState | undefined, decision: PendingDecis
         ...(votes.length > 0 && { votes }),
       };
     }
+    case 'handoff': {
+      const halted = state?.haltedHandoffs.find((candidate) => `handoff:${candidate.id}` === decision.id);
+      if (halted === undefined) return undefined;
+      const { at: _at, status: _status, ...request } = halted;
+      return { kind: 'handoff', ...request };
+    }
     case 'plan':
       return {
         kind: 'plan',

@@ -40,6 +40,10 @@ const HandoffOutput = z.strictObject({
   handoffId: z.string().nullable(),
   failedAt: z.enum(HANDOFF_STEPS).nullable(),
   error: z.string().nullable(),
+  decision: z
+    .string()
+    .nullable()
+    .describe('when it halted: the pending decision raised for a governor (`handoff:halted-1`); null when the run has ended'),
   steps: z.array(
     z.strictObject({ step: z.enum(HANDOFF_STEPS), status: z.enum(['done', 'failed', 'not_run']), detail: z.string() }),
   ),
@@ -160,7 +164,7 @@ export function registerOrchestrationTools(server: McpServer, session: McpSessio
       name: 'request_handoff',
       title: 'Hand work to another agent',
       description:
-        "Hands work from one agent (and optionally the step it finished) to another agent for a step, in five steps, each checked against the run as it is then: (1) artifacts: every named artifact (`step/file`) is recorded in the run and its content is in the workspace's store with that hash; (2) transition: the handing step has succeeded (unless it hands its own step), phases only move forward, and the receiving step's phase is open or may open now (validate_phase_transition's rule); (3) state: the receiving step is recorded as `assigned` to the receiving agent; (4) routing: the decision is logged in the routing log; (5) queue: the handoff is queued (`handoff-N`), with its optional brief (instruction, completionCriteria, knownRisks; recorded verbatim after trimming), until the receiving agent reports on the step with update_pipeline_state. It halts at the first step that fails and reports every step's status: what was done stays done (it is in the ledger; nothing is rolled back). A halted handoff is an error result that still carries this report.",
+        "Hands work from one agent (and optionally the step it finished) to another agent for a step, in five steps, each checked against the run as it is then: (1) artifacts: every named artifact (`step/file`) is recorded in the run and its content is in the workspace's store with that hash; (2) transition: the handing step has succeeded (unless it hands its own step), phases only move forward, and the receiving step's phase is open or may open now (validate_phase_transition's rule); (3) state: the receiving step is recorded as `assigned` to the receiving agent; (4) routing: the decision is logged in the routing log; (5) queue: the handoff is queued (`handoff-N`), with its optional brief (instruction, completionCriteria, knownRisks; recorded verbatim after trimming), until the receiving agent reports on the step with update_pipeline_state. It halts at the first step that fails and reports every step's status: what was done stays done (it is in the ledger; nothing is rolled back). A halted handoff is an error result that still carries this report, and it is raised as a pending decision (`decision`: `handoff:halted-N`, kind handoff) for a governor: approving it runs the handoff again, as asked for, and denying it closes it.",
       scope: Scope.operate,
       input: args({
         runId: RunId,
@@ -223,7 +227,7 @@ export function registerOrchestrationTools(server: McpServer, session: McpSessio
       const done = report.steps.filter((step) => step.status === 'done').map((step) => step.step);
       const summary = report.ok
         ? `${report.handoffId} queued: ${from.agent} → ${to.agent} for step "${to.step}"`
-        : `handoff halted at ${report.failedAt}: ${report.error} (done before it, and kept: ${done.length === 0 ? 'nothing' : done.join(', ')})`;
+        : `handoff halted at ${report.failedAt}: ${report.error} (done before it, and kept: ${done.length === 0 ? 'nothing' : done.join(', ')})${report.decision === null ? '' : `; raised as ${report.decision} for a governor to retry (approve) or close (deny)`}`;
       return { value: report, summary, isError: !report.ok };
     },
   );
