@@ -104,7 +104,7 @@ describe('Baton.requestHandoff', () => {
     await baton.close();
   });
 
-  it('halts at the artifacts when a named artifact is unknown, or its content is gone from the store or changed, and writes nothing', async () => {
+  it('halts at the artifacts when a named artifact is unknown, or its content is gone from the store or changed, writing only the halt', async () => {
     const { baton, runId, sha256 } = await madeRun();
     const before = (await baton.events(runId)).length;
     const unknown = await baton.requestHandoff(runId, { ...REQUEST, artifacts: ['make/nope.txt'] });
@@ -127,7 +127,13 @@ describe('Baton.requestHandoff', () => {
       failedAt: 'artifacts',
       error: `the content of artifact "make/out.txt" (sha256 ${sha256.slice(0, 12)}) is missing from the workspace's artifact store`,
     });
-    expect(await baton.events(runId)).toHaveLength(before);
+    // Each halt is raised for a governor (handoff.halted); nothing of the protocol's steps was written.
+    expect((await baton.events(runId)).slice(before).map((event) => [event.type, event.data])).toEqual(
+      ['halted-1', 'halted-2', 'halted-3'].map((id) => [
+        'handoff.halted',
+        expect.objectContaining({ id, failedAt: 'artifacts' }),
+      ]),
+    );
     await expect(baton.requestHandoff('nope', REQUEST)).rejects.toThrow('run "nope" not found');
     await baton.close();
   });
