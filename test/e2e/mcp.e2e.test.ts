@@ -102,6 +102,7 @@ describe('baton mcp over stdio, with the SDK’s own client', () => {
       'handoffId',
       'failedAt',
       'error',
+      'decision',
       'steps',
     ]);
     const { resourceTemplates } = await client.listResourceTemplates();
@@ -176,11 +177,12 @@ describe('baton mcp over stdio, with the SDK’s own client', () => {
     const waiting = await state();
     expect(waiting.artifacts).toEqual([expect.objectContaining({ name: 'build/app.txt', step: 'build' })]);
 
-    // The gate is closed: the protocol halts at the transition, after checking the artifacts, and writes nothing.
+    // The gate is closed: the protocol halts at the transition, after checking the artifacts, and
+    // writes only the halt, raised as a pending decision for a governor.
     const gated = await call(agent.client, 'request_handoff', HANDOFF);
     expect(gated.isError).toBe(true);
     const halted = gated.structuredContent as unknown as HandoffReport;
-    expect(halted).toMatchObject({ ok: false, handoffId: null, failedAt: 'transition' });
+    expect(halted).toMatchObject({ ok: false, handoffId: null, failedAt: 'transition', decision: 'handoff:halted-1' });
     expect(halted.steps.map((s) => [s.step, s.status])).toEqual([
       ['artifacts', 'done'],
       ['transition', 'failed'],
@@ -192,13 +194,16 @@ describe('baton mcp over stdio, with the SDK’s own client', () => {
       'cannot hand off to step "review": phase "execution" is not open and cannot open now: the gate of "execution" is waiting for approval: "execution" needs a person\'s approval',
     );
     expect(textOf(gated)).toContain('handoff halted at transition');
-    expect((await state()).events).toBe(waiting.events);
+    expect(textOf(gated)).toContain('raised as handoff:halted-1 for a governor');
+    const raised = await state();
+    expect(raised.events).toBe(waiting.events + 1);
+    expect(raised.pending.map((decision) => decision.id)).toEqual(['gate:execution', 'handoff:halted-1']);
 
     // An agent cannot pass its own gate; a person's session can.
     expect(await refused(agent.client, 'approve', { runId: 'release-1', target: 'execution' })).toMatch(
       /^forbidden: the tool approve needs the "approve" scope, which this MCP session does not have \(it has: read, operate\)/,
     );
-    expect((await state()).events).toBe(waiting.events);
+    expect((await state()).events).toBe(raised.events);
     const before = await ok<{ allowed: boolean; reason: string }>(agent.client, 'validate_phase_transition', {
       runId: 'release-1',
       to: 'execution',
@@ -247,7 +252,9 @@ describe('baton mcp over stdio, with the SDK’s own client', () => {
     expect(handed.steps.map((s) => s.status)).toEqual(['done', 'done', 'done', 'done', 'done']);
     expect(handed.steps[0]?.detail).toMatch(/^build\/app\.txt \([0-9a-f]{12}, 5 B\) exists with its recorded content$/);
     const queued = await state();
-    expect(queued.events).toBe(waiting.events + 4); // the approval, then the report, the route and the handoff
+    expect(queued.events).toBe(raised.events + 4); // the approval, then the report, the route and the handoff
+    // Handed on after all: the halted handoff's question is withdrawn.
+    expect(queued.pending.map((decision) => decision.id)).not.toContain('handoff:halted-1');
     expect(queued.reports).toEqual([
       expect.objectContaining({ agent: 'alice', step: 'review', status: 'assigned', by: 'agent-1' }),
     ]);

@@ -140,6 +140,18 @@ describe('a halted handoff is a pending decision for a governor', () => {
     await baton.close();
   });
 
+  it('asked again and halted again, only the latest halt of the same work waits for a governor', async () => {
+    const { baton, runId } = await gatedRun();
+    await baton.requestHandoff(runId, REQUEST, { by: 'agent:orchestrator' });
+    await baton.requestHandoff(runId, REQUEST, { by: 'agent:orchestrator' });
+    const events = await baton.events(runId);
+    expect(pipelineState(events).pending.map((decision) => decision.id)).toEqual(['gate:ship', 'handoff:halted-2']);
+    await expect(baton.approve(runId, 'handoff:halted-1', { by: 'gov' })).rejects.toThrow(
+      'a pending decision for "handoff:halted-1" in run "h1" (pending: gate:ship, handoff:halted-2) not found',
+    );
+    await baton.close();
+  });
+
   it('a halt on a run that has ended raises nothing', async () => {
     const { baton, runId } = await gatedRun();
     await baton.abort(runId, { reason: 'stop' });

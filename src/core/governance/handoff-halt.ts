@@ -22,8 +22,8 @@ const MAX_ARTIFACTS = 100;
  * The event that raises a halted handoff as a pending decision (`handoff:halted-N`) for a
  * governor: the request as it was given (trimmed and bounded, the brief as `handoffBrief` keeps
  * it), the step it halted at and why. Throws BatonError for a request that is itself bad input
- * (an empty reason, an unbounded name) and ConflictError for a run that has ended: neither is a
- * question for a governor, and nothing is written.
+ * (an empty reason, an unbounded name), and ConflictError for a run that has ended or for work
+ * that is queued already to the same agent: none is a question for a governor, and nothing is written.
  * @example
  * haltHandoff(state, request, { failedAt: 'transition', error: 'phase "ship" is closed' }, 'agent:orchestrator')
  * // { type: 'handoff.halted', data: { id: 'halted-1', failedAt: 'transition', ... } }
@@ -35,6 +35,11 @@ export function haltHandoff(
   by: Principal,
 ): EventOf<'handoff.halted'> {
   ensureRunning(state, 'raise a halted handoff');
+  const queued = state.handoffs.find(
+    (handoff) => handoff.status === 'queued' && handoff.to.agent === input.to.agent && handoff.to.step === input.to.step,
+  );
+  // The same work is handed on already: the halt was a second copy, with nothing for a governor to decide.
+  if (queued) throw new ConflictError(`${queued.id} already hands step "${queued.to.step}" to "${queued.to.agent}"`);
   if (input.artifacts.length > MAX_ARTIFACTS)
     throw new ConflictError(`a handoff names at most ${MAX_ARTIFACTS} artifacts; this one names ${input.artifacts.length}`);
   const role = input.to.role == null ? undefined : requireText('to.role', input.to.role, MAX_NAME);
@@ -67,8 +72,13 @@ export function haltedReason(halted: EventOf<'handoff.halted'>['data']): string 
   return `the handoff from ${halted.from.agent} to ${halted.to.agent} for step "${halted.to.step}" halted at ${halted.failedAt}: ${halted.error}; approve to retry it, deny to close it`;
 }
 
-/** Folds `handoff.halted`: the run keeps it, and it waits as a pending decision until a governor answers. */
+/**
+ * Folds `handoff.halted`: the run keeps it, and it waits as a pending decision until a governor
+ * answers, or until the same work is handed to the same agent again (see `supersedeHalted`).
+ */
 export function evolveHalted(state: RunState, event: EventOf<'handoff.halted'> & { at: string }): RunState {
+  // Asked again and halted again: only the latest halt of the same work waits for a governor.
+  supersedeHalted(state, event.data.to);
   state.haltedHandoffs.push({ ...event.data, at: event.at, status: 'pending' });
   const id = decisionId(DecisionKind.handoff, event.data.id);
   state.pending.set(id, { id, kind: 'handoff', step: null, phase: null, reason: haltedReason(event.data), since: event.at });
@@ -83,9 +93,9 @@ export function answerHalted(state: RunState, decision: string, verdict: 'approv
 }
 
 /**
- * A handoff queued to an agent for a step answers every halted handoff of that step to that
- * agent still pending (the agent asked again, and this time it went through): their questions
- * are withdrawn, so no governor is asked about work already handed on.
+ * A handoff queued (or halted again) to an agent for a step supersedes every halted handoff of
+ * that step to that agent still pending: the agent asked again, so a governor is asked about
+ * the latest attempt only, and about none once the work was handed on.
  */
 export function supersedeHalted(state: RunState, to: { agent: string; step: string }): void {
   for (const halted of state.haltedHandoffs) {
