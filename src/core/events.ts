@@ -242,6 +242,13 @@ export interface EventPayloads {
      * ledgers written before it existed.
      */
     correlationId?: string;
+    /**
+     * The members of each workspace-registry role the plan's gates name (`approval: { role }`,
+     * `override: { approval_by: ROLE }`), as the registry declared them when the run was
+     * created: the run's gates count these, so editing baton.yaml later changes no run's gates.
+     * Absent when no gate names a role.
+     */
+    roles?: Record<string, string[]>;
   };
   /** `by`: who asked for the resume, when someone did (an engine taking over a dead one's run is nobody's act). */
   'run.resumed': { engine: string; reason: string; by?: Principal };

@@ -183,14 +183,28 @@ export {
 export { handoffRole, type HandoffRole } from './governance/handoff-role.js';
 export { evaluateGate, transitionView } from './governance/gates.js';
 export {
+  approvalNeeds,
   approvalsRequired,
   gateOverrideRule,
   gateRequirements,
   prerequisiteKey,
   prerequisitesOf,
+  rolesOfGate,
+  type ApprovalNeed,
   type GateOverrideRule,
+  type OverrideHolders,
 } from './governance/gate-requirements.js';
-export { gateApprovalsOf, gateOverrideOf, prerequisitesDue, type DuePrerequisite } from './governance/gate-state.js';
+export {
+  describeHolders,
+  gateApprovalsOf,
+  gateOverrideOf,
+  holdsOverride,
+  isRoleMember,
+  prerequisitesDue,
+  type DuePrerequisite,
+} from './governance/gate-state.js';
+export { gateRoleIssues, pinnedRoles } from './governance/gate-roles.js';
+export { DEFAULT_ROLE_SCOPES, Role, RoleName, roleMembers, roleScopes, type Roles } from './roles.js';
 export { phasesOf, type GateVerdict, type PhaseState } from './governance/phases.js';
 export { PreflightReportSchema, RiskViewSchema } from './governance/preflight-schema.js';
 export { DecisionEvidenceSchema } from './governance/decision-evidence-schema.js';

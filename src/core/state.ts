@@ -187,6 +187,12 @@ export interface RunState {
   limits?: ProviderLimits;
   /** The run's correlation id from `run.created` (absent in runs created before it was recorded). */
   correlationId?: string;
+  /**
+   * The members of each registry role the plan's gates name, pinned in `run.created`: a gate's
+   * `approval: { role }` and `override: { approval_by: ROLE }` count these, never the registry
+   * as it is now (empty in runs whose gates name no role).
+   */
+  roles: Readonly<Record<string, readonly string[]>>;
   createdAt: string;
   endedAt: string | null;
   status: RunStatus;
@@ -359,6 +365,7 @@ export function createRunState(args: {
   approval?: PlanApproval;
   context?: ContextSnapshot;
   correlationId?: string;
+  roles?: Record<string, string[]>;
 }): RunState {
   const steps: Record<string, StepState> = {};
   const ready = new Set<string>();
@@ -402,6 +409,7 @@ export function createRunState(args: {
     registry: args.registry,
     ...(args.limits !== undefined && { limits: args.limits }),
     ...(args.correlationId !== undefined && { correlationId: args.correlationId }),
+    roles: args.roles ?? {},
     createdAt: args.at,
     endedAt: null,
     status: 'running',

@@ -1,5 +1,7 @@
 import {
   checkPlan,
+  gateRoleIssues,
+  pinnedRoles,
   PlanError,
   stepToolIssues,
   parsePlan,
@@ -137,6 +139,9 @@ export async function admit(
   // validating the plan as written could not see their tools.
   const toolIssues = workspace ? stepToolIssues(plan, runRegistry) : [];
   if (toolIssues.length > 0) throw new PlanError(toolIssues.map((issue) => ({ ...issue, ...planFileOf(source) })));
+  const roleIssues = gateRoleIssues(plan, workspace?.registry.roles);
+  if (roleIssues.length > 0) throw new PlanError(roleIssues.map((issue) => ({ ...issue, ...planFileOf(source) })));
+  const roles = pinnedRoles(plan, workspace?.registry.roles);
   const issues = await checkCapabilities(plan);
   if (issues.length > 0) throw new PlanError(issues.map((issue) => ({ ...issue, ...planFileOf(source) })));
   return {
@@ -144,7 +149,9 @@ export async function admit(
     plan,
     planHash: hashPlan(plan),
     registry: runRegistry,
-    ...(workspace && { registryRecord: recordRegistry(workspace.hash, workspace.registry) }),
+    ...(workspace && {
+      registryRecord: { ...recordRegistry(workspace.hash, workspace.registry), ...(roles && { roles }) },
+    }),
     inputs,
     preflight: preflight(plan, runRegistry),
   };

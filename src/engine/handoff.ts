@@ -12,6 +12,7 @@ import {
   type BatonEvent,
   type HandoffInput,
   type Principal,
+  type Roles,
   type RunState,
 } from '../core/index.js';
 import type { ArtifactStore } from './artifacts/index.js';
@@ -54,7 +55,7 @@ export interface HandoffPorts {
   append(build: (state: RunState) => BatonEvent): Promise<BatonEvent>;
   artifacts: ArtifactStore;
   /** The workspace registry's `roles:` (undefined: it declares none), where `to.role` is looked up. */
-  roles: Readonly<Record<string, { constraints: string }>> | undefined;
+  roles: Roles | undefined;
 }
 
 /** The artifacts exist: recorded in the run's ledger, and their content still in the store with that hash. */

@@ -1,10 +1,14 @@
 import type { Command } from 'commander';
 import { defaultPrincipal } from '../../engine/index.js';
 import { badInput, cliRegistry, withBaton, type GlobalOptions } from '../context.js';
+import { scopesOf } from '../role-scopes.js';
 
 interface McpOptions extends GlobalOptions {
   scope: string;
+  role?: string;
   by?: string;
+  /** Whether --scope was given (not its default): --role and --scope exclude each other. */
+  scopeGiven: boolean;
 }
 
 /**
@@ -18,13 +22,14 @@ async function serveStdio(options: McpOptions): Promise<void> {
     import('../../mcp/index.js'),
     import('@modelcontextprotocol/sdk/server/stdio.js'),
   ]);
-  const scopes = parseScopes(options.scope);
+  const workspace = await cliRegistry(options);
+  const scopes = scopesOf(options, workspace?.registry.roles, parseScopes);
   if (options.by !== undefined && options.by.trim() === '')
     throw badInput('--by needs a name (for example --by claude-desktop)');
   const principal = options.by ?? `mcp:${defaultPrincipal()}`;
   console.log = console.error;
   console.info = console.error;
-  await withBaton({ ...options, workspace: await cliRegistry(options) }, async (baton) => {
+  await withBaton({ ...options, workspace }, async (baton) => {
     const log = (line: string): void => void process.stderr.write(`${line}\n`);
     const server = createMcpServer({ baton, scopes, principal, log });
     const closed = new Promise<void>((resolve) => {
@@ -39,7 +44,9 @@ async function serveStdio(options: McpOptions): Promise<void> {
       process.once('SIGTERM', stop);
     });
     await server.connect(new StdioServerTransport());
-    log(`baton mcp: ready on stdio, acting as ${principal} with scopes ${scopes.join(', ')}`);
+    log(
+      `baton mcp: ready on stdio, acting as ${principal} with scopes ${scopes.join(', ')}${options.role === undefined ? '' : ` (role ${options.role})`}`,
+    );
     await closed;
     await server.close();
   });
@@ -55,8 +62,12 @@ export function registerMcp(program: Command, globals: () => GlobalOptions): voi
       'what the client may do, comma-separated: read, operate, perform, approve, admin',
       'read,operate',
     )
+    .option(
+      '--role <role>',
+      "the scopes of a workspace-registry role instead of --scope (governor: read,approve; operator: read,operate; agent: read,perform, unless baton.yaml's roles: say otherwise)",
+    )
     .option('--by <name>', 'who the client acts as, recorded in the ledger (default: mcp:user@host)')
-    .action(async (local: McpOptions) => {
-      await serveStdio({ ...globals(), ...local });
+    .action(async (local: Omit<McpOptions, 'scopeGiven'>, command: Command) => {
+      await serveStdio({ ...globals(), ...local, scopeGiven: command.getOptionValueSource('scope') !== 'default' });
     });
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { checkTokenName, parseScopes, type ApiToken } from '../../engine/index.js';
-import { withBaton, workspaceExists, type GlobalOptions } from '../context.js';
+import { cliRegistry, withBaton, workspaceExists, type GlobalOptions } from '../context.js';
+import { scopesOf } from '../role-scopes.js';
 import { paint, printJson, table } from '../format.js';
 
 function describe(token: ApiToken): string {
@@ -16,16 +17,24 @@ export function registerToken(program: Command, globals: () => GlobalOptions): v
   token
     .command('create')
     .description('create a token; its secret is printed once and only a hash of it is kept')
-    .requiredOption(
+    .option(
       '--scope <scopes>',
       'what it may do, comma-separated: read, operate, perform, approve, admin (approve includes perform; admin may do everything)',
+    )
+    .option(
+      '--role <role>',
+      "instead of --scope, the scopes of a workspace-registry role (governor: read,approve; operator: read,operate; agent: read,perform, unless baton.yaml's roles: say otherwise)",
     )
     .option('--name <name>', 'how the ledger names what it does (token:<name>); default: its id')
     .option('--json', 'print the token and its secret as JSON')
     .action(async (_local: unknown, command: Command) => {
-      const options = { ...globals(), ...command.opts<{ scope: string; name?: string; json?: boolean }>() };
+      const options = {
+        ...globals(),
+        ...command.opts<{ scope?: string; role?: string; name?: string; json?: boolean }>(),
+      };
       // Checked before the workspace is opened: a mistake creates nothing.
-      const scopes = parseScopes(options.scope);
+      const roles = options.role === undefined ? undefined : (await cliRegistry(options))?.registry.roles;
+      const scopes = scopesOf({ ...options, scopeGiven: options.scope !== undefined }, roles, parseScopes);
       if (options.name !== undefined) checkTokenName(options.name);
       const { token: made, secret } = await withBaton(options, (baton) =>
         baton.tokens.create({ scopes, ...(options.name !== undefined && { name: options.name }) }),

@@ -3,8 +3,8 @@ import { compileExpression, ExpressionError } from '../expressions.js';
 import type { Json } from '../json.js';
 import type { PrerequisiteRequirement } from '../plan/schema.js';
 import type { RunState } from '../state.js';
-import { approvalsRequired, gateOverrideRule, gateRequirements, prerequisiteKey } from './gate-requirements.js';
-import { gateApprovalsOf } from './gate-state.js';
+import { approvalNeeds, gateOverrideRule, gateRequirements, prerequisiteKey } from './gate-requirements.js';
+import { gateApprovalsOf, isRoleMember } from './gate-state.js';
 import { phaseReadiness, type GateVerdict, type PhaseState, type TransitionView } from './phases.js';
 
 /**
@@ -39,16 +39,18 @@ export function evaluateGate(state: RunState, phase: PhaseState): GateVerdict {
           : prerequisiteVerdict(state, phase.id, requirement.requires);
     (verdict.holds ? met : unmet).push(verdict.reason);
   }
-  const needed = approvalsRequired(gate);
-  let approvalsShort = false;
-  if (needed > 0) {
-    const approvers = gateApprovalsOf(state, phase.id).map((approval) => approval.by);
-    const counted = `${approvers.length} of ${needed} approval${needed === 1 ? '' : 's'}${approvers.length > 0 ? ` (${approvers.join(', ')})` : ''}`;
-    approvalsShort = approvers.length < needed;
-    (approvalsShort ? unmet : met).push(counted);
+  let approvalsShort = 0;
+  const approvers = gateApprovalsOf(state, phase.id).map((approval) => approval.by);
+  for (const need of approvalNeeds(gate)) {
+    const counted = need.role === null ? approvers : approvers.filter((by) => isRoleMember(state, need.role ?? '', by));
+    const of = need.role === null ? '' : ` by role ${need.role}`;
+    const reason = `${counted.length} of ${need.count} approval${need.count === 1 ? '' : 's'}${of}${counted.length > 0 ? ` (${counted.join(', ')})` : ''}`;
+    const short = counted.length < need.count;
+    if (short) approvalsShort += 1;
+    (short ? unmet : met).push(reason);
   }
   if (unmet.length === 0) return { status: 'open', reason: met.join('; ') || 'all requirements hold', ...overridable };
-  const status = approvalsShort && unmet.length === 1 ? 'approval' : 'closed';
+  const status = approvalsShort > 0 && unmet.length === approvalsShort ? 'approval' : 'closed';
   return { status, reason: unmet.join('; '), ...overridable };
 }
 

@@ -423,10 +423,20 @@ export const PrerequisiteRequirement = z.strictObject({
   sealed: z.literal(true, 'a prerequisite artifact must be sealed: write `sealed: true`'),
 });
 
-/** `approval: true` is one person; `approval: { count: N }` is N distinct people. */
+/** A role of the workspace registry (`roles:`), named where a gate counts its members. */
+const GateRole = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'a role name is letters, digits, _, . and -');
+
+/**
+ * `approval: true` is one person; `approval: { count: N }` is N distinct people;
+ * `approval: { count: N, role: R }` is N distinct members of the workspace registry's role R,
+ * as the run pinned them when it was created.
+ */
 export const ApprovalRequirement = z.union([
   z.literal(true),
-  z.strictObject({ count: z.int().min(1, 'count is at least 1').max(10, 'count is at most 10') }),
+  z.strictObject({
+    count: z.int().min(1, 'count is at least 1').max(10, 'count is at most 10'),
+    role: GateRole.optional(),
+  }),
 ]);
 
 /** One requirement of a composed gate (`gate: { all: [...] }`): every one must hold. */
@@ -439,11 +449,14 @@ export const GateRequirement = z.union([
 
 /**
  * Whether a person may let a closed gate through anyway: `never`, or `{ approval_by: [...] }`,
- * the principals who may (with `baton override`, a distinct act with its own reason).
+ * the principals who may, or `{ approval_by: ROLE }`, the members of a registry role (with
+ * `baton override`, a distinct act with its own reason).
  */
 export const GateOverride = z.union([
   z.literal('never'),
-  z.strictObject({ approval_by: z.array(z.string().min(1)).min(1, 'name at least one principal') }),
+  z.strictObject({
+    approval_by: z.union([z.array(z.string().min(1)).min(1, 'name at least one principal'), GateRole]),
+  }),
 ]);
 
 export const Gate = z.union([

@@ -1,0 +1,48 @@
+import type { PlanIssue } from '../errors.js';
+import type { Plan } from '../plan/schema.js';
+import { roleMembers, type Roles } from '../roles.js';
+import { rolesOfGate } from './gate-requirements.js';
+
+/**
+ * The registry roles a plan's gates name, as the run will pin them: checked when the run is
+ * admitted, so that a gate whose approvals or override no one could ever give is refused
+ * before anything runs (fail closed), and recorded in `run.created`, so that the gate counts
+ * the members the run was admitted with, whatever baton.yaml says later.
+ */
+
+function namedRoles(plan: Plan): { index: number; role: string }[] {
+  return (plan.phases ?? []).flatMap((phase, index) =>
+    typeof phase === 'string' ? [] : rolesOfGate(phase.gate ?? null).map((role) => ({ index, role })),
+  );
+}
+
+/**
+ * A gate naming a role the workspace registry does not declare, or declares without members,
+ * is an issue at that phase's gate (no one could approve or override it).
+ * @example gateRoleIssues(plan, { governor: { members: [] } }) // [{ path: ['phases', 1, 'gate'], message: '... no members ...' }]
+ */
+export function gateRoleIssues(plan: Plan, roles: Roles | undefined): PlanIssue[] {
+  return namedRoles(plan).flatMap(({ index, role }): PlanIssue[] => {
+    const declared = roles !== undefined && Object.hasOwn(roles, role) ? roles[role] : undefined;
+    if (declared?.members !== undefined && declared.members.length > 0) return [];
+    return [
+      {
+        path: ['phases', index, 'gate'],
+        message:
+          declared === undefined
+            ? `the gate names role "${role}", which the workspace registry does not declare${roles === undefined ? ' (there is no workspace registry: baton.yaml, or --registry)' : ''}; declare roles.${role}.members there, the principals who hold it`
+            : `the gate names role "${role}", which has no members in the workspace registry; list the principals who hold it under roles.${role}.members`,
+      },
+    ];
+  });
+}
+
+/**
+ * The members of each role the plan's gates name, for `run.created` (undefined when none do,
+ * so runs without role gates record nothing new).
+ * @example pinnedRoles(plan, registry.roles) // { governor: ['alice', 'bob'] }
+ */
+export function pinnedRoles(plan: Plan, roles: Roles | undefined): Record<string, string[]> | undefined {
+  const names = new Set(namedRoles(plan).map(({ role }) => role));
+  return names.size === 0 ? undefined : roleMembers(roles, names);
+}
