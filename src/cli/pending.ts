@@ -31,6 +31,12 @@ function aboutLines(about: NonNullable<PendingView['about']>): string[] {
         ...(about.error !== null ? [`error: ${about.error.type}: ${about.error.message}`] : []),
         ...(about.votes ?? []).map((vote) => `vote ${vote.capability}: ${shown(vote.output)}`),
       ];
+    case 'handoff':
+      return [
+        `handoff: ${about.from.agent}${about.from.step === null ? '' : ` (step "${about.from.step}")`} -> ${about.to.agent}${about.to.role === undefined ? '' : ` as ${about.to.role}`}, asked by ${about.by}: ${about.reason}`,
+        ...(about.instruction !== undefined ? [`instruction: ${about.instruction}`] : []),
+        ...(about.artifacts.length > 0 ? [`artifacts: ${about.artifacts.join(', ')}`] : []),
+      ];
   }
 }
 

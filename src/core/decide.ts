@@ -339,6 +339,7 @@ function applyDenial(state: RunState, denial: RunState['denials'][number], emit:
     escalation: 'escalation',
     human: "person's task",
     signal: 'wait for a signal',
+    handoff: 'halted handoff',
   }[kind];
   failStep(state, step, { type: 'denied', message: `${what} ${because}`, retryable: false }, emit, denial);
 }

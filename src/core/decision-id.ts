@@ -23,6 +23,11 @@ export const DecisionKind = {
    * model): its target is the revision number
    */
   plan: 'plan',
+  /**
+   * a handoff between agents that halted (`request_handoff`), raised for a governor: approving
+   * it runs the handoff again, denying it closes it; its target is the halt's number in the run
+   */
+  handoff: 'handoff',
 } as const;
 
 export type DecisionKind = (typeof DecisionKind)[keyof typeof DecisionKind];

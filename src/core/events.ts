@@ -187,6 +187,15 @@ export interface ReportedCandidate {
   reason: string;
 }
 
+/** A handoff as it was asked for, kept with its halt so that approving it can ask again. */
+export type HaltedHandoffRequest = {
+  from: HandoffParty;
+  to: { agent: string; step: string; role?: string | null };
+  artifacts: string[];
+  reason: string;
+  candidates?: { name: string; score?: number | null; reason?: string | null }[];
+} & HandoffBrief;
+
 /** One side of a handoff between agents: the agent, and the step whose work it is (if any). */
 export interface HandoffParty {
   agent: string;
@@ -367,6 +376,18 @@ export interface EventPayloads {
     /** The receiving role and its constraints, copied verbatim from the workspace registry (absent: no role named). */
     role?: HandoffRole;
   } & HandoffBrief;
+  /**
+   * A handoff that halted at one of its steps (`failedAt`, with the refusal), raised as a
+   * pending decision for a governor (`handoff:N`): approving it runs the handoff again, as the
+   * approver; denying it closes it. `request` is the handoff as it was asked for.
+   */
+  'handoff.halted': {
+    id: string;
+    request: HaltedHandoffRequest;
+    failedAt: string;
+    error: string;
+    by: Principal;
+  };
   // decisions
   'step.skipped': { step: string; reason: string };
   /** `voters`: for a `consensus` step, the distinct capabilities it runs on. */
@@ -520,6 +541,7 @@ export const SIGNAL_TYPES: ReadonlySet<EventType> = new Set<EventType>([
   'agent.status_reported',
   'agent.routed',
   'handoff.queued',
+  'handoff.halted',
 ]);
 
 export function isDecision(event: { type: EventType }): boolean {

@@ -281,6 +281,8 @@ export interface RunState {
   agentReports: Map<string, AgentReport>;
   /** Handoffs between agents, in the order they were queued. */
   handoffs: AgentHandoff[];
+  /** How many handoffs halted (`handoff.halted`): each is raised as decision `handoff:N`. */
+  haltedHandoffs: number;
 }
 
 /** `build`, `fan[3]`, `build/check`, `review/v2`, `deploy/compensate`. */
@@ -463,6 +465,7 @@ export function createRunState(args: {
       args.approval === undefined ? null : { id: decisionId(DecisionKind.plan, '1'), request: args.approval },
     agentReports: new Map(),
     handoffs: [],
+    haltedHandoffs: 0,
   };
 }
 

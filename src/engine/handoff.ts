@@ -39,6 +39,8 @@ export interface HandoffReport {
   failedAt: HandoffStep | null;
   error: string | null;
   steps: HandoffStepReport[];
+  /** A halted handoff raised for a governor: its pending decision (`handoff:1`); null otherwise. */
+  pending: string | null;
 }
 
 export interface HandoffRequest extends HandoffInput {
@@ -100,7 +102,15 @@ export async function runHandoff(ports: HandoffPorts, request: HandoffRequest): 
   handoffBrief(request);
   const role = request.to.role == null ? undefined : handoffRole(ports.roles, request.to.role);
   const steps: HandoffStepReport[] = HANDOFF_STEPS.map((step) => ({ step, status: 'not_run', detail: '' }));
-  const report: HandoffReport = { runId: ports.runId, ok: false, handoffId: null, failedAt: null, error: null, steps };
+  const report: HandoffReport = {
+    runId: ports.runId,
+    ok: false,
+    handoffId: null,
+    failedAt: null,
+    error: null,
+    steps,
+    pending: null,
+  };
   let artifacts: ArtifactRef[] = [];
   const from = `${request.from.agent}${request.from.step ? ` (step "${request.from.step}")` : ''}`;
   const run: Record<HandoffStep, () => Promise<string>> = {

@@ -1,6 +1,12 @@
 import {
   checkPhaseTransition,
   ConflictError,
+  DecisionKind,
+  decisionId,
+  haltHandoff,
+  pendingHaltFor,
+  type EventOf,
+  type PendingDecision,
   NotFoundError,
   recordRoute,
   reportStatus,
@@ -27,6 +33,12 @@ import * as operator from './operator.js';
 import { requirePlanScope } from './plan-scope.js';
 import type { CheckedRevision } from './replanning.js';
 import type { RunHandle } from './run-handle.js';
+
+/** The halted handoff a target names (`handoff:1`, or `1`), if it names one pending. */
+function haltedHandoffNamed(state: RunState, target: string): PendingDecision | undefined {
+  const pending = state.pending.get(target) ?? state.pending.get(decisionId(DecisionKind.handoff, target));
+  return pending?.kind === 'handoff' ? pending : undefined;
+}
 
 /** What operator commands need from the engine they act through. */
 export interface OperatorDeps {
@@ -98,8 +110,10 @@ export class OperatorCommands {
     }
   }
 
-  /** Approves a pending gate (by phase id), confirmation or escalation (by step id). */
-  approve(runId: string, target: string, options: OperatorOptions = {}): Promise<BatonEvent> {
+  /** Approves a pending gate (by phase id), confirmation or escalation (by step id), plan revision or halted handoff (by decision id). */
+  async approve(runId: string, target: string, options: OperatorOptions = {}): Promise<BatonEvent> {
+    const halted = haltedHandoffNamed(await this.currentState(runId), target);
+    if (halted !== undefined) return this.retryHandoff(runId, halted, options);
     return this.command(runId, (state) => {
       const approval = operator.approve(state, target, this.principal(options), options.comment ?? null);
       return [approval, ...operator.adoptedRevision(state, approval)];
@@ -194,10 +208,31 @@ export class OperatorCommands {
    */
   async requestHandoff(runId: string, request: HandoffRequest, options: OperatorOptions = {}): Promise<HandoffReport> {
     if (!(await this.deps.store.getRun(runId))) throw new NotFoundError(`run "${runId}"`);
+    const by = this.principal(options);
+    const report = await this.handoff(runId, request, by);
+    if (report.ok || report.failedAt === null || report.error === null) return report;
+    // Halted: the work it was to hand on is stuck, which a governor must hear of, not only the caller.
+    const { failedAt, error } = report;
+    const state = await this.currentState(runId);
+    const already = pendingHaltFor(state, request.to);
+    if (already !== undefined) return { ...report, pending: already };
+    if (haltHandoff(state, request, failedAt, error, by) === undefined) return report;
+    const event = await this.command(runId, (state) => {
+      const again = haltHandoff(state, request, failedAt, error, by);
+      if (again === undefined) throw new ConflictError(`run "${runId}" ended while the handoff halted`);
+      return again;
+    }).catch((problem: unknown) => {
+      if (problem instanceof ConflictError) return undefined;
+      throw problem;
+    });
+    return { ...report, pending: event?.type === 'handoff.halted' ? event.data.id : null };
+  }
+
+  private handoff(runId: string, request: HandoffRequest, by: string): Promise<HandoffReport> {
     return runHandoff(
       {
         runId,
-        by: this.principal(options),
+        by,
         load: () => this.currentState(runId),
         append: (build) => this.command(runId, build),
         artifacts: this.deps.artifacts,
@@ -205,6 +240,22 @@ export class OperatorCommands {
       },
       request,
     );
+  }
+
+  /**
+   * Approving a halted handoff runs it again, as the approver; only when it goes through is the
+   * approval recorded (closing the decision). Halting again refuses the approval, with why: the
+   * decision stays pending, and what the new attempt did stays done.
+   */
+  private async retryHandoff(runId: string, pending: PendingDecision, options: OperatorOptions): Promise<BatonEvent> {
+    const by = this.principal(options);
+    const { request } = pending.detail as EventOf<'handoff.halted'>['data'];
+    const report = await this.handoff(runId, request, by);
+    if (!report.ok)
+      throw new ConflictError(
+        `the handoff halted again at ${report.failedAt}: ${report.error}; ${pending.id} stays pending (deny it to close it)`,
+      );
+    return this.command(runId, (state) => operator.approve(state, pending.id, by, options.comment ?? null));
   }
 
   /** The run's state as the engine conducting it in this process holds it, else folded from its verified ledger. */

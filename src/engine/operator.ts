@@ -80,10 +80,13 @@ export function findPending(
   throw new NotFoundError(`a pending decision for "${target}" in run "${state.runId}" (${pendingList(state)})`);
 }
 
-/** Approves a pending gate, confirmation, escalation or plan (see `adoptedRevision` for a planner's proposal). */
+/**
+ * Approves a pending gate, confirmation, escalation, plan (see `adoptedRevision` for a planner's
+ * proposal) or halted handoff (the engine runs the handoff again first: see OperatorCommands).
+ */
 export function approve(state: RunState, target: string, by: Principal, comment: string | null): BatonEvent {
   ensureRunning(state, 'approve');
-  const pending = findPending(state, target, ['gate', 'confirm', 'escalation', 'plan']);
+  const pending = findPending(state, target, ['gate', 'confirm', 'escalation', 'plan', 'handoff']);
   refuseGateApproval(state, pending, by);
   // What the approver was shown, bound to the approval: `verify` later holds its sealed artifacts to these hashes.
   const evidence = decisionEvidence(state, pending);
@@ -113,7 +116,7 @@ export function override(state: RunState, target: string, by: Principal, reason:
 
 export function deny(state: RunState, target: string, by: Principal, comment: string | null): BatonEvent {
   ensureRunning(state, 'deny');
-  const pending = findPending(state, target, ['gate', 'confirm', 'escalation', 'plan']);
+  const pending = findPending(state, target, ['gate', 'confirm', 'escalation', 'plan', 'handoff']);
   return { type: 'decision.made', data: { id: pending.id, verdict: 'denied', by, comment } };
 }
 

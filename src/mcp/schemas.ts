@@ -54,7 +54,7 @@ export const PlanArgs = {
 
 export const PendingView = z.strictObject({
   id: z.string(),
-  kind: z.enum(['gate', 'confirm', 'escalation', 'human', 'signal', 'plan']),
+  kind: z.enum(['gate', 'confirm', 'escalation', 'human', 'signal', 'plan', 'handoff']),
   step: z.string().nullable(),
   phase: z.string().nullable(),
   reason: z.string(),

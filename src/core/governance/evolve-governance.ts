@@ -1,8 +1,10 @@
 import { DecisionKind, decisionId } from '../decision-id.js';
 import type { BatonEvent, EscalationRetry } from '../events.js';
+import type { Json } from '../json.js';
 import { stepOf, type RunState } from '../state.js';
 import { escalationRetryOf } from './escalation-retry.js';
 import { evolveAgents } from './evolve-agents.js';
+import { haltedHandoffReason } from './halted-handoff.js';
 import { prerequisiteKey } from './gate-requirements.js';
 import { evolveReplan, isProposal } from './replan.js';
 import { revise } from './revise.js';
@@ -97,7 +99,8 @@ export function evolveGovernance(state: RunState, event: GovernanceEvent): RunSt
         return state;
       }
       if (event.data.verdict === 'denied') {
-        state.denials.push({ id: pending.id, by, comment });
+        // Denying a halted handoff closes it; the conductor has nothing to do about it.
+        if (pending.kind !== 'handoff') state.denials.push({ id: pending.id, by, comment });
         return state;
       }
       if (event.data.verdict === 'submitted') {
@@ -120,7 +123,8 @@ export function evolveGovernance(state: RunState, event: GovernanceEvent): RunSt
       if (pending.kind === 'plan' && state.planApproval?.id === pending.id) state.planApproval = null;
       if (pending.kind === 'escalation' && pending.step !== null)
         retryEscalated(state, pending.step, pending.retry ?? { instances: [] });
-      else if (pending.step !== null) release(state, pending.step);
+      // A halted handoff names its receiving step, but answering it does not move the step.
+      else if (pending.step !== null && pending.kind !== 'handoff') release(state, pending.step);
       return state;
     }
     case 'signal.received': {
@@ -199,6 +203,18 @@ export function evolveGovernance(state: RunState, event: GovernanceEvent): RunSt
     case 'agent.routed':
     case 'handoff.queued':
       return evolveAgents(state, event);
+    case 'handoff.halted':
+      state.haltedHandoffs += 1;
+      state.pending.set(event.data.id, {
+        id: event.data.id,
+        kind: 'handoff',
+        step: event.data.request.to.step,
+        phase: null,
+        reason: haltedHandoffReason(event.data),
+        detail: event.data as unknown as Json,
+        since: event.at,
+      });
+      return state;
   }
 }
 

@@ -16,7 +16,8 @@ const InstanceView = z.strictObject({
 /**
  * What a pending decision is about, typed by its kind, as a person needs it to decide: a
  * task's input, what a confirmation dispatches to, an escalation's error, its instances and
- * (for a contradiction) each vote's output, the signals a step waits for, a plan's outline. The HTTP API, the MCP
+ * (for a contradiction) each vote's output, the signals a step waits for, a plan's outline, a
+ * halted handoff's request and why it halted. The HTTP API, the MCP
  * server and the CLI show this one shape.
  */
 export const PendingAboutSchema = z
@@ -46,6 +47,19 @@ export const PendingAboutSchema = z
         .string()
         .nullable()
         .describe("the plan's outline and pre-flight report, as the person is to read them"),
+    }),
+    z.strictObject({
+      kind: z.literal('handoff'),
+      from: z.strictObject({ agent: z.string(), step: z.string().nullable() }),
+      to: z.strictObject({ agent: z.string(), step: z.string(), role: z.string().optional() }),
+      artifacts: z.array(z.string()),
+      reason: z.string().describe('why the handing agent handed the work on'),
+      instruction: z.string().optional(),
+      completionCriteria: z.array(z.string()).optional(),
+      knownRisks: z.array(z.string()).optional(),
+      failedAt: z.string().describe('the step of the handoff protocol that refused it'),
+      error: z.string().describe('why it was refused'),
+      by: z.string().describe('who asked for the handoff'),
     }),
   ])
   .describe('what the decision is about, by kind (gates show their requirements in `reason` and `evidence`)');

@@ -135,6 +135,7 @@ export function revise(state: RunState, event: Revised): RunState {
         : { id: decisionId(DecisionKind.plan, String(revision)), request: state.planApproval.request },
     agentReports: state.agentReports,
     handoffs: state.handoffs,
+    haltedHandoffs: state.haltedHandoffs,
     circuits: state.circuits,
     rerouted: new Set([...state.rerouted].filter((key) => next.instances.has(key))),
   } satisfies Partial<RunState>);

@@ -45,7 +45,8 @@ export function answersFor(runId: string, decision: DecisionRef, all: readonly D
     case 'confirm':
       return [verdict('approve'), verdict('deny')];
     case 'plan':
-      // Its target is a revision number: named by its full id (`plan:1`), never a bare number.
+    case 'handoff':
+      // Its target is a number (a revision, a halt): named by its full id (`plan:1`), never a bare number.
       return ['approve', 'deny'].map((verb) => `baton ${verb} ${run} ${decision.id}`);
     case 'escalation':
       // Approve retries the step; deny fails it; submit supplies its output in place of a capability.

@@ -29,6 +29,7 @@ function toolsFor(decision: PendingDecision): {
     case 'gate':
     case 'confirm':
     case 'plan':
+    case 'handoff':
       return { tools: ['approve', 'deny'], scope: Scope.approve, signals: [] };
     case 'escalation':
       return { tools: ['approve', 'deny', 'submit_result'], scope: Scope.approve, signals: [] };

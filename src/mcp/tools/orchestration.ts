@@ -43,6 +43,12 @@ const HandoffOutput = z.strictObject({
   steps: z.array(
     z.strictObject({ step: z.enum(HANDOFF_STEPS), status: z.enum(['done', 'failed', 'not_run']), detail: z.string() }),
   ),
+  pending: z
+    .string()
+    .nullable()
+    .describe(
+      'A halted handoff raised as a pending decision for a governor (`handoff:1`): approve runs it again, deny closes it',
+    ),
 });
 
 export function registerOrchestrationTools(server: McpServer, session: McpSession): void {
@@ -160,7 +166,7 @@ export function registerOrchestrationTools(server: McpServer, session: McpSessio
       name: 'request_handoff',
       title: 'Hand work to another agent',
       description:
-        "Hands work from one agent (and optionally the step it finished) to another agent for a step, in five steps, each checked against the run as it is then: (1) artifacts: every named artifact (`step/file`) is recorded in the run and its content is in the workspace's store with that hash; (2) transition: the handing step has succeeded (unless it hands its own step), phases only move forward, and the receiving step's phase is open or may open now (validate_phase_transition's rule); (3) state: the receiving step is recorded as `assigned` to the receiving agent; (4) routing: the decision is logged in the routing log; (5) queue: the handoff is queued (`handoff-N`), with its optional brief (instruction, completionCriteria, knownRisks; recorded verbatim after trimming), until the receiving agent reports on the step with update_pipeline_state. It halts at the first step that fails and reports every step's status: what was done stays done (it is in the ledger; nothing is rolled back). A halted handoff is an error result that still carries this report.",
+        "Hands work from one agent (and optionally the step it finished) to another agent for a step, in five steps, each checked against the run as it is then: (1) artifacts: every named artifact (`step/file`) is recorded in the run and its content is in the workspace's store with that hash; (2) transition: the handing step has succeeded (unless it hands its own step), phases only move forward, and the receiving step's phase is open or may open now (validate_phase_transition's rule); (3) state: the receiving step is recorded as `assigned` to the receiving agent; (4) routing: the decision is logged in the routing log; (5) queue: the handoff is queued (`handoff-N`), with its optional brief (instruction, completionCriteria, knownRisks; recorded verbatim after trimming), until the receiving agent reports on the step with update_pipeline_state. It halts at the first step that fails and reports every step's status: what was done stays done (it is in the ledger; nothing is rolled back). A halted handoff is an error result that still carries this report; when its receiving step is a step of the running run, it is also raised as a pending decision for a governor (`pending`: `handoff:N`, shown by list_pending_decisions): approving it runs the handoff again as the approver, denying it closes it, and it is withdrawn when the receiving step ends.",
       scope: Scope.operate,
       input: args({
         runId: RunId,
@@ -223,7 +229,7 @@ export function registerOrchestrationTools(server: McpServer, session: McpSessio
       const done = report.steps.filter((step) => step.status === 'done').map((step) => step.step);
       const summary = report.ok
         ? `${report.handoffId} queued: ${from.agent} → ${to.agent} for step "${to.step}"`
-        : `handoff halted at ${report.failedAt}: ${report.error} (done before it, and kept: ${done.length === 0 ? 'nothing' : done.join(', ')})`;
+        : `handoff halted at ${report.failedAt}: ${report.error} (done before it, and kept: ${done.length === 0 ? 'nothing' : done.join(', ')})${report.pending === null ? '' : `; raised for a governor as ${report.pending}`}`;
       return { value: report, summary, isError: !report.ok };
     },
   );

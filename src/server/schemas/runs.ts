@@ -7,7 +7,7 @@ export const PendingSchema = z.object({
   id: z
     .string()
     .describe('`gate:execution`, `confirm:deploy`, `escalation:build`, `human:review`, `signal:go`, `plan:1`'),
-  kind: z.enum(['gate', 'confirm', 'escalation', 'human', 'signal', 'plan']),
+  kind: z.enum(['gate', 'confirm', 'escalation', 'human', 'signal', 'plan', 'handoff']),
   step: z.string().nullable(),
   phase: z.string().nullable(),
   reason: z.string(),
