@@ -87,22 +87,29 @@ export class OperatorCommands {
     runId: string,
     build: (state: RunState, now: number) => BatonEvent | readonly BatonEvent[],
   ): Promise<BatonEvent> {
+    return (await this.commandAll(runId, build))[0] as BatonEvent;
+  }
+
+  /** Some commands are two facts recorded together (approving a proposal, and the revision it makes): all of them, in order. */
+  private async commandAll(
+    runId: string,
+    build: (state: RunState, now: number) => BatonEvent | readonly BatonEvent[],
+  ): Promise<BatonEvent[]> {
     const driving = this.deps.conducting(runId);
     if (driving) {
       const events = [build(driving.state, this.deps.now())].flat();
       for (const event of events) driving.signal(event);
-      return events[0] as BatonEvent;
+      return events;
     }
     if (!(await this.deps.store.getRun(runId))) throw new NotFoundError(`run "${runId}"`);
     for (let tries = 0; ; tries++) {
       const { state, head } = await loadVerifiedRun(this.deps.store, runId);
       const now = this.deps.now();
-      // Some commands are two facts recorded together (approving a proposal, and the revision it makes).
       const events = [build(state, now)].flat();
       const chained = chainEvents(runId, head, events, new Date(now).toISOString(), this.deps.payloadThresholdBytes);
       try {
         await this.deps.store.append({ runId, expectedSeq: head.seq, events: chained, status: state.status });
-        return events[0] as BatonEvent;
+        return events;
       } catch (error) {
         // The conducting engine appended meanwhile: check the command again against the new state.
         if (!(error instanceof ConflictError) || tries >= 5) throw error;
@@ -228,13 +235,22 @@ export class OperatorCommands {
     return { ...report, pending: event?.type === 'handoff.halted' ? event.data.id : null };
   }
 
-  private handoff(runId: string, request: HandoffRequest, by: string): Promise<HandoffReport> {
+  /** `alongside`: what to append with each event of the protocol, in the same append (an approval with the queued handoff). */
+  private handoff(
+    runId: string,
+    request: HandoffRequest,
+    by: string,
+    alongside: (state: RunState, event: BatonEvent) => BatonEvent[] = (_state, event) => [event],
+  ): Promise<HandoffReport> {
     return runHandoff(
       {
         runId,
         by,
         load: () => this.currentState(runId),
-        append: (build) => this.command(runId, build),
+        append: async (build) => {
+          const events = await this.commandAll(runId, (state) => alongside(state, build(state)));
+          return events.at(-1) as BatonEvent;
+        },
         artifacts: this.deps.artifacts,
         roles: this.deps.workspaceRoles(),
       },
@@ -250,12 +266,19 @@ export class OperatorCommands {
   private async retryHandoff(runId: string, pending: PendingDecision, options: OperatorOptions): Promise<BatonEvent> {
     const by = this.principal(options);
     const { request } = pending.detail as EventOf<'handoff.halted'>['data'];
-    const report = await this.handoff(runId, request, by);
-    if (!report.ok)
+    let approval: BatonEvent | undefined;
+    // The approval is appended with the queued handoff, in one append: before it, the question
+    // is still open (a halt leaves it so); after it, the queued handoff has made it moot.
+    const report = await this.handoff(runId, request, by, (state, event) => {
+      if (event.type !== 'handoff.queued') return [event];
+      approval = operator.approve(state, pending.id, by, options.comment ?? null);
+      return [approval, event];
+    });
+    if (!report.ok || approval === undefined)
       throw new ConflictError(
         `the handoff halted again at ${report.failedAt}: ${report.error}; ${pending.id} stays pending (deny it to close it)`,
       );
-    return this.command(runId, (state) => operator.approve(state, pending.id, by, options.comment ?? null));
+    return approval;
   }
 
   /** The run's state as the engine conducting it in this process holds it, else folded from its verified ledger. */

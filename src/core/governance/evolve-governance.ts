@@ -4,7 +4,7 @@ import type { Json } from '../json.js';
 import { stepOf, type RunState } from '../state.js';
 import { escalationRetryOf } from './escalation-retry.js';
 import { evolveAgents } from './evolve-agents.js';
-import { haltedHandoffReason } from './halted-handoff.js';
+import { haltedHandoffReason, pendingHaltFor } from './halted-handoff.js';
 import { prerequisiteKey } from './gate-requirements.js';
 import { evolveReplan, isProposal } from './replan.js';
 import { revise } from './revise.js';
@@ -201,8 +201,13 @@ export function evolveGovernance(state: RunState, event: GovernanceEvent): RunSt
       return state;
     case 'agent.status_reported':
     case 'agent.routed':
-    case 'handoff.queued':
       return evolveAgents(state, event);
+    case 'handoff.queued': {
+      // The handoff went through after all: the question its halt raised is moot.
+      const moot = state.haltedHandoffs > 0 ? pendingHaltFor(state, event.data.to) : undefined;
+      if (moot !== undefined) state.pending.delete(moot);
+      return evolveAgents(state, event);
+    }
     case 'handoff.halted':
       state.haltedHandoffs += 1;
       state.pending.set(event.data.id, {

@@ -10,7 +10,8 @@ import { handoffBrief } from './handoff-brief.js';
  * governor, who approves it (the handoff runs again, as them) or denies it (it is closed). Only
  * a handoff to a step of a run still running is raised: a step the run does not have is the
  * asking agent's mistake, and an ended run has nothing left to hand on; one already pending for
- * the same receiving agent and step is not raised twice.
+ * the same receiving agent and step is not raised twice, and neither is a refusal because the
+ * same handoff is queued already.
  * @example haltHandoff(state, request, 'transition', 'phase "ship" is not open', 'mcp:builder') // handoff.halted, id handoff:1
  */
 export function haltHandoff(
@@ -22,6 +23,12 @@ export function haltHandoff(
 ): EventOf<'handoff.halted'> | undefined {
   if (state.status !== 'running' || !Object.hasOwn(state.steps, input.to.step)) return undefined;
   if (pendingHaltFor(state, input.to) !== undefined) return undefined;
+  // Refused because the same handoff is queued already: the work is handed on, nothing is stuck.
+  const queued = state.handoffs.some(
+    (handoff) =>
+      handoff.status === 'queued' && handoff.to.step === input.to.step && handoff.to.agent === input.to.agent,
+  );
+  if (queued) return undefined;
   const request: HaltedHandoffRequest = {
     from: { agent: input.from.agent, step: input.from.step ?? null },
     to: { agent: input.to.agent, step: input.to.step, ...(input.to.role != null && { role: input.to.role }) },
