@@ -60,6 +60,7 @@ interface HandoffReport {
   failedAt: string | null;
   error: string | null;
   steps: { step: string; status: string; detail: string }[];
+  pending: string | null;
 }
 
 interface RunState {
