@@ -26,17 +26,16 @@ function aboutLines(about: NonNullable<PendingView['about']>): string[] {
       return [];
     case 'plan':
       return about.outline === null ? [] : about.outline.split('\n');
-    case 'handoff':
-      return [
-        `${about.from.agent}${about.from.step === null ? '' : ` (step ${about.from.step})`} → ${about.to.agent}${about.to.role === undefined ? '' : ` as ${about.to.role}`} for step ${about.to.step}, asked by ${about.by}: ${about.reason}`,
-        ...(about.artifacts.length > 0 ? [`artifacts: ${about.artifacts.join(', ')}`] : []),
-        ...(about.instruction !== undefined ? [`instruction: ${shown(about.instruction)}`] : []),
-        `halted at ${about.failedAt}: ${about.error}`,
-      ];
     case 'escalation':
       return [
         ...(about.error !== null ? [`error: ${about.error.type}: ${about.error.message}`] : []),
         ...(about.votes ?? []).map((vote) => `vote ${vote.capability}: ${shown(vote.output)}`),
+      ];
+    case 'handoff':
+      return [
+        `handoff: ${about.from.agent}${about.from.step === null ? '' : ` (step "${about.from.step}")`} -> ${about.to.agent}${about.to.role === undefined ? '' : ` as ${about.to.role}`}, asked by ${about.by}: ${about.reason}`,
+        ...(about.instruction !== undefined ? [`instruction: ${about.instruction}`] : []),
+        ...(about.artifacts.length > 0 ? [`artifacts: ${about.artifacts.join(', ')}`] : []),
       ];
   }
 }

@@ -332,8 +332,6 @@ function applyDenial(state: RunState, denial: RunState['denials'][number], emit:
     });
     return;
   }
-  // A halted handoff's denial closes it (evolve) and is never one of the run's denials.
-  if (kind === 'handoff') return;
   const step = state.steps[target];
   if (!step || isTerminal(step.status)) return;
   const what = {
@@ -341,6 +339,7 @@ function applyDenial(state: RunState, denial: RunState['denials'][number], emit:
     escalation: 'escalation',
     human: "person's task",
     signal: 'wait for a signal',
+    handoff: 'halted handoff',
   }[kind];
   failStep(state, step, { type: 'denied', message: `${what} ${because}`, retryable: false }, emit, denial);
 }

@@ -24,8 +24,8 @@ export const DecisionKind = {
    */
   plan: 'plan',
   /**
-   * a handoff between agents that halted (`handoff.halted`), for a governor to retry or close:
-   * its target is the halted handoff's id (`halted-1`)
+   * a handoff between agents that halted (`request_handoff`), raised for a governor: approving
+   * it runs the handoff again, denying it closes it; its target is the halt's number in the run
    */
   handoff: 'handoff',
 } as const;

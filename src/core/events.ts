@@ -187,6 +187,15 @@ export interface ReportedCandidate {
   reason: string;
 }
 
+/** A handoff as it was asked for, kept with its halt so that approving it can ask again. */
+export type HaltedHandoffRequest = {
+  from: HandoffParty;
+  to: { agent: string; step: string; role?: string | null };
+  artifacts: string[];
+  reason: string;
+  candidates?: { name: string; score?: number | null; reason?: string | null }[];
+} & HandoffBrief;
+
 /** One side of a handoff between agents: the agent, and the step whose work it is (if any). */
 export interface HandoffParty {
   agent: string;
@@ -207,12 +216,6 @@ export interface EventPayloads {
      * there was one; its capabilities are recorded in `plan` (absent in runs without one).
      */
     registryHash?: string;
-    /**
-     * The members of each role of the workspace registry the plan's gates name (`approval:
-     * { role }`, `override: { approval_by: ROLE }`), as they were when the run was created: the
-     * gates count these, whatever the registry says later (absent: the gates name no role).
-     */
-    roleMembers?: Record<string, string[]>;
     /** Which of `plan`'s capabilities came from that registry (revisions keep them). */
     registryCapabilities?: string[];
     /** The registry's `plans.may_declare` when it had one: revisions are held to it too. */
@@ -248,6 +251,13 @@ export interface EventPayloads {
      * ledgers written before it existed.
      */
     correlationId?: string;
+    /**
+     * The members of each workspace-registry role the plan's gates name (`approval: { role }`,
+     * `override: { approval_by: ROLE }`), as the registry declared them when the run was
+     * created: the run's gates count these, so editing baton.yaml later changes no run's gates.
+     * Absent when no gate names a role.
+     */
+    roles?: Record<string, string[]>;
   };
   /** `by`: who asked for the resume, when someone did (an engine taking over a dead one's run is nobody's act). */
   'run.resumed': { engine: string; reason: string; by?: Principal };
@@ -365,28 +375,19 @@ export interface EventPayloads {
     by: Principal;
     /** The receiving role and its constraints, copied verbatim from the workspace registry (absent: no role named). */
     role?: HandoffRole;
-    /** The halted handoff (`halted-N`) whose approval retried it into this one. */
-    retryOf?: string;
   } & HandoffBrief;
   /**
-   * A handoff between agents that halted at one of its steps (`failedAt`, with the `error`), as
-   * it was asked for: raised as a pending decision (`handoff:halted-N`) for a governor, whose
-   * approval retries it and whose denial closes it. The steps done before it stay done.
+   * A handoff that halted at one of its steps (`failedAt`, with the refusal), raised as a
+   * pending decision for a governor (`handoff:N`): approving it runs the handoff again, as the
+   * approver; denying it closes it. `request` is the handoff as it was asked for.
    */
   'handoff.halted': {
     id: string;
+    request: HaltedHandoffRequest;
     failedAt: string;
     error: string;
-    from: HandoffParty;
-    /** `role`: the role the handoff named, looked up again when it is retried. */
-    to: { agent: string; step: string; role?: string };
-    /** The artifacts it names, as named (they may be what it halted on). */
-    artifacts: string[];
-    reason: string;
     by: Principal;
-    /** The halted handoff whose retry halted again, into this one. */
-    retryOf?: string;
-  } & HandoffBrief;
+  };
   // decisions
   'step.skipped': { step: string; reason: string };
   /** `voters`: for a `consensus` step, the distinct capabilities it runs on. */

@@ -181,24 +181,31 @@ export {
   type HandoffBriefInput,
 } from './governance/handoff-brief.js';
 export { handoffRole, type HandoffRole } from './governance/handoff-role.js';
-export { haltHandoff, haltedReason, type HaltedHandoff } from './governance/handoff-halt.js';
-export { BUILT_IN_ROLES, RoleDeclaration, RoleName, roleNamed, workspaceRoles, type Role } from './roles.js';
 export { evaluateGate, transitionView } from './governance/gates.js';
-export { pinRoleMembers, unpinnedRoles } from './governance/gate-roles.js';
 export {
-  approvalRules,
+  approvalNeeds,
   approvalsRequired,
-  countsFor,
   gateOverrideRule,
-  gateRoles,
-  type ApprovalRule,
-  type RoleMembers,
   gateRequirements,
   prerequisiteKey,
   prerequisitesOf,
+  rolesOfGate,
+  type ApprovalNeed,
   type GateOverrideRule,
+  type OverrideHolders,
 } from './governance/gate-requirements.js';
-export { gateApprovalsOf, gateOverrideOf, prerequisitesDue, type DuePrerequisite } from './governance/gate-state.js';
+export {
+  describeHolders,
+  gateApprovalsOf,
+  gateOverrideOf,
+  holdsOverride,
+  isRoleMember,
+  prerequisitesDue,
+  type DuePrerequisite,
+} from './governance/gate-state.js';
+export { gateRoleIssues, pinnedRoles } from './governance/gate-roles.js';
+export { haltedHandoffReason, haltHandoff, pendingHaltFor } from './governance/halted-handoff.js';
+export { DEFAULT_ROLE_SCOPES, Role, RoleName, roleMembers, roleScopes, type Roles } from './roles.js';
 export { phasesOf, type GateVerdict, type PhaseState } from './governance/phases.js';
 export { PreflightReportSchema, RiskViewSchema } from './governance/preflight-schema.js';
 export { DecisionEvidenceSchema } from './governance/decision-evidence-schema.js';

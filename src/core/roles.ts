@@ -3,81 +3,75 @@ import { API_SCOPES, type ApiScope } from './api-access.js';
 import { BatonError, ErrorCode } from './errors.js';
 
 /**
- * Roles of the workspace registry (`baton.yaml` `roles:`): who is in one (`members`, principal
- * names as the ledger records them), what a token or MCP session given the role may do
- * (`scopes`), and the text injected into a handoff to it (`constraints`). Three roles exist
- * without being declared, with the scopes their names promise and no members; a declared role
- * of the same name replaces the built-in one, keeping its scopes unless it declares its own.
+ * Roles of the workspace registry (`roles:` in baton.yaml): a name that stands for what its
+ * holders may do (scopes) and who they are (members). A role is how an operator says "the
+ * governors approve, the agents perform" once, instead of on every token and every gate.
  */
 
 export const RoleName = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'a role name is letters, digits, _, . and -');
 
-const ApiScopeName = z.string().refine((scope) => (API_SCOPES as readonly string[]).includes(scope), {
-  error: (issue) => `unknown scope "${String(issue.input)}"; the scopes are ${API_SCOPES.join(', ')}`,
-});
-
-export const RoleDeclaration = z.strictObject({
-  /** The API scopes a token or MCP session created `--role` this role gets. */
-  scopes: z.array(ApiScopeName).min(1, 'a role has at least one scope').optional(),
-  /** The principals in the role (`alice`, `api:ci`), as a gate's `approval: { role }` counts them. */
-  members: z.array(z.string().min(1, 'a member is a non-empty principal name')).optional(),
-  /** Injected verbatim into every handoff to the role (and recorded with it). */
+export const Role = z.strictObject({
+  /** What a token or MCP session given this role may do (`baton token create --role`, `baton mcp --role`). */
+  scopes: z
+    .array(z.enum(API_SCOPES, { error: `a scope is one of ${API_SCOPES.join(', ')}` }))
+    .min(1, 'a role has at least one scope')
+    .optional(),
+  /** The principals who hold the role, as the ledger names them (`alice`, `token:ci`, `mcp:reviewer`). */
+  members: z.array(z.string().trim().min(1, 'a member is a principal name, not empty')).optional(),
+  /** The text injected, verbatim, into every handoff to this role. */
   constraints: z
     .string()
     .refine((text) => text.trim() !== '', 'constraints are empty; give the text injected for the role')
     .refine((text) => text.length <= 10_000, 'constraints are at most 10000 characters')
     .optional(),
 });
+export type Role = z.infer<typeof Role>;
 
-export type RoleDeclaration = z.infer<typeof RoleDeclaration>;
+export type Roles = Readonly<Record<string, Role>>;
 
-/** A role as every rule reads it: its scopes and members always there. */
-export interface Role {
-  name: string;
-  scopes: ApiScope[];
-  members: string[];
-  constraints?: string;
-}
-
-/** The roles every workspace has unless its registry declares one of the same name. */
-export const BUILT_IN_ROLES: Readonly<Record<string, readonly ApiScope[]>> = {
+/**
+ * What the three roles every workspace has may do when its registry does not say otherwise: a
+ * governor decides (gates, confirmations, escalations), an operator runs plans, an agent does a
+ * person's task. None includes `admin`: running plans that declare commands stays an admin's.
+ */
+export const DEFAULT_ROLE_SCOPES: Readonly<Record<string, readonly ApiScope[]>> = {
   governor: ['read', 'approve'],
   operator: ['read', 'operate'],
   agent: ['read', 'perform'],
 };
 
-/**
- * Every role of a workspace: the built-in ones, then the declared ones (which replace a
- * built-in one of the same name, keeping its scopes unless they declare their own). Any other
- * declared role without `scopes` may only read.
- * @example
- * workspaceRoles({ governor: { members: ['alice'] } }).governor // { name: 'governor', scopes: ['read'], members: ['alice'] }
- * workspaceRoles(undefined).operator.scopes // ['read', 'operate']
- */
-export function workspaceRoles(declared: Readonly<Record<string, RoleDeclaration>> | undefined): Record<string, Role> {
-  const roles: Record<string, Role> = {};
-  for (const [name, scopes] of Object.entries(BUILT_IN_ROLES)) roles[name] = { name, scopes: [...scopes], members: [] };
-  for (const [name, role] of Object.entries(declared ?? {}))
-    roles[name] = {
-      name,
-      scopes: [...((role.scopes as ApiScope[] | undefined) ?? BUILT_IN_ROLES[name] ?? ['read'])],
-      members: [...(role.members ?? [])],
-      ...(role.constraints !== undefined && { constraints: role.constraints }),
-    };
-  return roles;
+function declared(roles: Roles | undefined, name: string): Role | undefined {
+  return roles !== undefined && Object.hasOwn(roles, name) ? roles[name] : undefined;
+}
+
+function knownRoles(roles: Roles | undefined): string {
+  return [...new Set([...Object.keys(DEFAULT_ROLE_SCOPES), ...Object.keys(roles ?? {})])].join(', ');
 }
 
 /**
- * The role a token or MCP session is created `--role` with, from the workspace's roles;
- * BatonError(badInput) naming the roles there are for one that is not among them.
- * @example roleNamed(workspaceRoles(undefined), 'governor').scopes // ['read', 'approve']
+ * The scopes a role grants: the registry's `scopes` for it, else the default of `governor`,
+ * `operator` or `agent`. Throws BatonError(badInput) for a role that is neither declared nor a
+ * default, or declared without scopes, naming the roles there are.
+ * @example roleScopes(undefined, 'governor') // ['read', 'approve']
  */
-export function roleNamed(roles: Readonly<Record<string, Role>>, name: string): Role {
-  const role = Object.hasOwn(roles, name) ? roles[name] : undefined;
-  if (role === undefined)
-    throw new BatonError(
-      ErrorCode.badInput,
-      `role "${name}" is neither built in nor declared in the workspace registry's roles:; the roles are ${Object.keys(roles).join(', ')}`,
-    );
-  return role;
+export function roleScopes(roles: Roles | undefined, name: string): ApiScope[] {
+  const scopes = declared(roles, name)?.scopes ?? DEFAULT_ROLE_SCOPES[name];
+  if (scopes !== undefined) return API_SCOPES.filter((scope) => scopes.includes(scope));
+  throw new BatonError(
+    ErrorCode.badInput,
+    declared(roles, name) === undefined
+      ? `"${name}" is not a role of this workspace (roles: ${knownRoles(roles)}); declare it under roles: in the workspace registry`
+      : `role "${name}" declares no scopes; give it scopes: [...] in the workspace registry`,
+  );
+}
+
+/**
+ * The members of each role named, as the registry declares them now. A run pins this at
+ * creation (`run.created` `roles`), so its gates count the members it was admitted with.
+ * @example roleMembers({ governor: { members: ['alice'] } }, ['governor']) // { governor: ['alice'] }
+ */
+export function roleMembers(roles: Roles | undefined, names: Iterable<string>): Record<string, string[]> {
+  const members: Record<string, string[]> = {};
+  for (const name of names) members[name] = [...(declared(roles, name)?.members ?? [])];
+  return members;
 }

@@ -18,7 +18,6 @@ import { DecisionKind, decisionId } from './decision-id.js';
 import { phasesOf, type PhaseState } from './governance/phases.js';
 import type { HandoffBrief } from './governance/handoff-brief.js';
 import type { HandoffRole } from './governance/handoff-role.js';
-import type { HaltedHandoff } from './governance/handoff-halt.js';
 import type { Json, JsonObject } from './json.js';
 import { dependentsIndex, joinRule, type JoinRule } from './plan/graph.js';
 import type { Plan, Step } from './plan/schema.js';
@@ -154,8 +153,6 @@ export interface AgentHandoff extends HandoffBrief {
   acceptedAt: string | null;
   /** The receiving role and the constraints injected for it, as recorded. */
   role?: HandoffRole;
-  /** The halted handoff whose approval retried it into this one. */
-  retryOf?: string;
 }
 
 /** A person's "yes", with what they were shown when they gave it (absent in ledgers written before evidence was recorded). */
@@ -190,8 +187,12 @@ export interface RunState {
   limits?: ProviderLimits;
   /** The run's correlation id from `run.created` (absent in runs created before it was recorded). */
   correlationId?: string;
-  /** The members of the roles its gates name, pinned in `run.created` (empty: they name none). */
-  roleMembers: Readonly<Record<string, readonly string[]>>;
+  /**
+   * The members of each registry role the plan's gates name, pinned in `run.created`: a gate's
+   * `approval: { role }` and `override: { approval_by: ROLE }` count these, never the registry
+   * as it is now (empty in runs whose gates name no role).
+   */
+  roles: Readonly<Record<string, readonly string[]>>;
   createdAt: string;
   endedAt: string | null;
   status: RunStatus;
@@ -280,8 +281,8 @@ export interface RunState {
   agentReports: Map<string, AgentReport>;
   /** Handoffs between agents, in the order they were queued. */
   handoffs: AgentHandoff[];
-  /** Handoffs that halted (`handoff.halted`), in order: each a pending decision until a governor answers. */
-  haltedHandoffs: HaltedHandoff[];
+  /** How many handoffs halted (`handoff.halted`): each is raised as decision `handoff:N`. */
+  haltedHandoffs: number;
 }
 
 /** `build`, `fan[3]`, `build/check`, `review/v2`, `deploy/compensate`. */
@@ -366,7 +367,7 @@ export function createRunState(args: {
   approval?: PlanApproval;
   context?: ContextSnapshot;
   correlationId?: string;
-  roleMembers?: Record<string, string[]>;
+  roles?: Record<string, string[]>;
 }): RunState {
   const steps: Record<string, StepState> = {};
   const ready = new Set<string>();
@@ -410,7 +411,7 @@ export function createRunState(args: {
     registry: args.registry,
     ...(args.limits !== undefined && { limits: args.limits }),
     ...(args.correlationId !== undefined && { correlationId: args.correlationId }),
-    roleMembers: args.roleMembers ?? {},
+    roles: args.roles ?? {},
     createdAt: args.at,
     endedAt: null,
     status: 'running',
@@ -464,7 +465,7 @@ export function createRunState(args: {
       args.approval === undefined ? null : { id: decisionId(DecisionKind.plan, '1'), request: args.approval },
     agentReports: new Map(),
     handoffs: [],
-    haltedHandoffs: [],
+    haltedHandoffs: 0,
   };
 }
 

@@ -28,6 +28,10 @@ export function settleStep(
     state.pending.delete(id);
     state.submissions.delete(id);
   }
+  // A halted handoff to the step is moot once the step has ended: its question is withdrawn.
+  if (state.haltedHandoffs > 0)
+    for (const [id, pending] of state.pending)
+      if (pending.kind === 'handoff' && pending.step === step.id) state.pending.delete(id);
   state.denials = state.denials.filter(
     (denial) =>
       denial.id !== decisionId(DecisionKind.confirm, step.id) &&

@@ -3,7 +3,7 @@ import { PlanError, type PlanIssue } from './errors.js';
 import { locateAll, readYamlDocument, zodIssuesToPlanIssues } from './plan/parse.js';
 import { CapabilityId, CapabilityKind, PlanCapability, type Plan } from './plan/schema.js';
 import { limitIssues, ProviderLimits } from './provider-limits.js';
-import { RoleDeclaration, RoleName } from './roles.js';
+import { Role, RoleName } from './roles.js';
 
 /**
  * The workspace registry (`baton.yaml`): the capabilities an operator declares once for every
@@ -23,11 +23,13 @@ export const WorkspaceRegistry = z
     /** Per limit key (a provider, or a capability's `limit:`): calls in flight, requests and tokens per minute. */
     limits: ProviderLimits.optional(),
     /**
-     * Roles (core/roles.ts): who is in each (`members`, counted by a gate's `approval: { role }`),
-     * what a token or MCP session given it may do (`scopes`), and the text injected, verbatim,
-     * into every handoff to it (`constraints`, recorded with the handoff).
+     * The workspace's roles: what a principal acting as one may do (`scopes`, for `baton token
+     * create --role` and `baton mcp --role`), who holds it (`members`, the principals a gate's
+     * `approval: { role }` or `override: { approval_by: ROLE }` counts), and the text injected,
+     * verbatim, into every handoff to it (`constraints`, recorded with the handoff). `governor`,
+     * `operator` and `agent` have default scopes (core/roles.ts) and no members unless declared.
      */
-    roles: z.record(RoleName, RoleDeclaration).optional(),
+    roles: z.record(RoleName, Role).optional(),
   })
   .superRefine((registry, context) => {
     if (registry.limits === undefined) return;
@@ -96,6 +98,8 @@ export interface RecordedRegistry {
   registryCapabilities: string[];
   mayDeclare?: CapabilityKind[];
   limits?: ProviderLimits;
+  /** The members of the roles the plan's gates name (core/governance/gate-roles.ts). */
+  roles?: Record<string, string[]>;
 }
 
 /**

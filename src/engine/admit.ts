@@ -1,9 +1,10 @@
 import {
   checkPlan,
+  gateRoleIssues,
+  pinnedRoles,
   PlanError,
   stepToolIssues,
   parsePlan,
-  pinRoleMembers,
   preflight,
   resolveInputs,
   type CapabilityDescriptor,
@@ -71,8 +72,6 @@ export interface AdmittedRun {
   readonly registry: Registry;
   /** What `run.created` records of the workspace registry the plan was admitted under, when there was one. */
   readonly registryRecord?: RecordedRegistry;
-  /** What `run.created` pins of the roles the plan's gates name: their members now. */
-  readonly roleRecord?: { roleMembers: Record<string, string[]> };
   readonly inputs: JsonObject;
   /** What the run would do, and its problems: a run is not started while there are any (`refuseUnfit`). */
   readonly preflight: PreflightReport;
@@ -135,12 +134,14 @@ export async function admit(
     { fromText: given.inputText !== undefined },
   );
   const runRegistry = registry ?? withWorkspace(written);
-  const roleMembers = pinRoleMembers(plan, workspace?.registry.roles);
   options.authorize?.(written);
   // A step's tools are checked against its agents again once the registry's are in the plan:
   // validating the plan as written could not see their tools.
   const toolIssues = workspace ? stepToolIssues(plan, runRegistry) : [];
   if (toolIssues.length > 0) throw new PlanError(toolIssues.map((issue) => ({ ...issue, ...planFileOf(source) })));
+  const roleIssues = gateRoleIssues(plan, workspace?.registry.roles);
+  if (roleIssues.length > 0) throw new PlanError(roleIssues.map((issue) => ({ ...issue, ...planFileOf(source) })));
+  const roles = pinnedRoles(plan, workspace?.registry.roles);
   const issues = await checkCapabilities(plan);
   if (issues.length > 0) throw new PlanError(issues.map((issue) => ({ ...issue, ...planFileOf(source) })));
   return {
@@ -148,8 +149,9 @@ export async function admit(
     plan,
     planHash: hashPlan(plan),
     registry: runRegistry,
-    ...(workspace && { registryRecord: recordRegistry(workspace.hash, workspace.registry) }),
-    ...(Object.keys(roleMembers).length > 0 && { roleRecord: { roleMembers } }),
+    ...(workspace && {
+      registryRecord: { ...recordRegistry(workspace.hash, workspace.registry), ...(roles && { roles }) },
+    }),
     inputs,
     preflight: preflight(plan, runRegistry),
   };

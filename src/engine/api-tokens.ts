@@ -4,12 +4,9 @@ import {
   BatonError,
   ErrorCode,
   NotFoundError,
-  roleNamed,
   scopeAllows,
-  workspaceRoles,
   type ApiScope,
   type ApiToken,
-  type WorkspaceRegistry,
 } from '../core/index.js';
 import type { WorkspaceStore } from '../store/index.js';
 
@@ -59,34 +56,6 @@ export function parseScopes(given: string | readonly string[]): ApiScope[] {
   return API_SCOPES.filter((scope) => names.includes(scope));
 }
 
-/**
- * What a token or MCP session may do, from exactly one of `--scope` (a list) and `--role` (a
- * role of the workspace registry, or a built-in one: its scopes). Refuses both, or a role that
- * is not one, with the valid choices; nothing is opened or written before this holds.
- * @example grantOf({ role: 'governor' }, undefined) // { scopes: ['read', 'approve'], role: 'governor' }
- * @example grantOf({ scope: 'read,operate' }, undefined) // { scopes: ['read', 'operate'] }
- */
-export function grantOf(
-  given: { scope?: string | undefined; role?: string | undefined },
-  registry: Pick<WorkspaceRegistry, 'roles'> | undefined,
-): { scopes: ApiScope[]; role?: string } {
-  if (given.scope !== undefined && given.role !== undefined)
-    throw new BatonError(
-      ErrorCode.badInput,
-      '--scope and --role are exclusive: give the scopes, or a role whose scopes are taken (baton.yaml roles:, or governor, operator, agent)',
-    );
-  if (given.role !== undefined) {
-    const role = roleNamed(workspaceRoles(registry?.roles), given.role);
-    return { scopes: API_SCOPES.filter((scope) => role.scopes.includes(scope)), role: role.name };
-  }
-  if (given.scope === undefined)
-    throw new BatonError(
-      ErrorCode.badInput,
-      `give --scope (${API_SCOPES.join(', ')}, comma-separated) or --role (a role of the workspace registry, or governor, operator, agent)`,
-    );
-  return { scopes: parseScopes(given.scope) };
-}
-
 /** Refuses a name that cannot be a token's (bad input), so that a caller can check before it opens a workspace. */
 export function checkTokenName(name: string): void {
   if (!NAME.test(name) || name.startsWith('tok_')) {
@@ -117,15 +86,8 @@ export class ApiTokens {
     private readonly now: () => number,
   ) {}
 
-  /**
-   * Makes a token; the secret is returned here and never again. Bad names or scopes write
-   * nothing. `role`: the role whose scopes these are (`grantOf`), kept with the token.
-   */
-  async create(args: {
-    name?: string;
-    scopes: readonly string[];
-    role?: string;
-  }): Promise<{ token: ApiToken; secret: string }> {
+  /** Makes a token; the secret is returned here and never again. Bad names or scopes write nothing. */
+  async create(args: { name?: string; scopes: readonly string[] }): Promise<{ token: ApiToken; secret: string }> {
     const scopes = parseScopes(args.scopes);
     if (args.name !== undefined) checkTokenName(args.name);
     const id = `tok_${randomBytes(6).toString('hex')}`;
@@ -135,7 +97,6 @@ export class ApiTokens {
       id,
       name,
       scopes,
-      ...(args.role !== undefined && { role: args.role }),
       createdAt: new Date(this.now()).toISOString(),
       revokedAt: null,
       secretHash: hashSecret(secret),

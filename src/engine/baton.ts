@@ -298,7 +298,7 @@ export class Baton {
     options: Pick<SubmitOptions, 'by' | 'wait' | 'onEvents' | 'approval' | 'correlationId'>,
     parent?: ParentLink,
   ): Promise<RunHandle> {
-    const { plan: checked, planHash, inputs, registry, registryRecord, roleRecord } = run;
+    const { plan: checked, planHash, inputs, registry, registryRecord } = run;
     // After a resume of an existing run (submit): a run that completed an objective itself must still resume.
     await refuseUnknownCompletions(this.store, checked);
     // Other runs a gate requires: checked now (refused, nothing written, when one fails) and recorded in the first round.
@@ -310,7 +310,6 @@ export class Baton {
       registry,
       by: options.by ?? this.options.principal,
       ...registryRecord,
-      ...roleRecord,
       ...(options.approval !== undefined && { approval: options.approval }),
       ...(await contextForRun(this.store, checked)),
       ...(parent && { parent }),
@@ -367,7 +366,7 @@ export class Baton {
     if (options.correlationId !== undefined) checkCorrelationId(options.correlationId);
     const run = await this.admitted(plan, options);
     refuseUnfit(run);
-    const { plan: checked, planHash, inputs, registry, registryRecord, roleRecord } = run;
+    const { plan: checked, planHash, inputs, registry, registryRecord } = run;
     await refuseUnknownCompletions(this.store, checked);
     if (options.runId !== undefined) checkRunId(options.runId);
     const prerequisites = await preflightPrerequisites(this.store, this.artifacts, phasesOf(checked));
@@ -380,7 +379,6 @@ export class Baton {
         inputs,
         registry,
         ...registryRecord,
-        ...roleRecord,
         ...(await contextForRun(this.store, checked)),
         correlationId: options.correlationId ?? newCorrelationId(),
       },

@@ -1,13 +1,16 @@
 import {
-  approvalRules,
+  approvalNeeds,
   approvalsRequired,
   BatonError,
-  countsFor,
+  describeHolders,
   ConflictError,
   ErrorCode,
   evaluateGate,
   gateApprovalsOf,
   gateOverrideRule,
+  holdsOverride,
+  isRoleMember,
+  type OverrideHolders,
   type PendingDecision,
   type PhaseState,
   type Principal,
@@ -21,19 +24,13 @@ import {
  * lets through only the gates that have always been let through by it (none, `approval`,
  * `policy`). Letting a gate through while a requirement does not hold is overriding: a
  * distinct act (`baton override`), with its own reason, allowed only to the people the gate's
- * `override: { approval_by }` names.
+ * `override: { approval_by }` names (principals, or the pinned members of a role).
  */
 
 function phaseOf(state: RunState, pending: PendingDecision): PhaseState {
   const phase = state.phases.find((candidate) => candidate.id === pending.phase);
   if (!phase) throw new ConflictError(`the gate decision "${pending.id}" names no phase of run "${state.runId}"`);
   return phase;
-}
-
-/** The members of a role the run pinned, as a refusal names them. */
-function membersOf(state: RunState, role: string): string {
-  const members = Object.hasOwn(state.roleMembers, role) ? (state.roleMembers[role] ?? []) : [];
-  return members.length === 0 ? 'none' : members.join(', ');
 }
 
 function approvers(state: RunState, phase: PhaseState): string {
@@ -44,34 +41,32 @@ function approvers(state: RunState, phase: PhaseState): string {
 
 /**
  * Refuses an approval of a gate that would count for nothing: a second approval by the same
- * person, one by someone who is not a member of the role its approvals ask for (as the run
- * pinned the role's members), or one that could only override a requirement the gate does not
- * let anyone override.
+ * person, one by someone who is not a member of the role each approval still missing asks for,
+ * or one that could only override a requirement the gate does not let anyone override.
  */
 export function refuseGateApproval(state: RunState, pending: PendingDecision, by: Principal): void {
   if (pending.kind !== 'gate') return;
   const phase = phaseOf(state, pending);
   const gate = phase.gate;
-  const rule = gateOverrideRule(gate, state.roleMembers);
+  const rule = gateOverrideRule(gate);
   if (gate !== null && 'all' in gate) {
-    const needed = approvalsRequired(gate);
-    const already = gateApprovalsOf(state, phase.id);
-    if (already.some((approval) => approval.by === by))
+    const already = gateApprovalsOf(state, phase.id).map((approval) => approval.by);
+    if (already.includes(by))
       throw new ConflictError(
-        `${by} has already approved the gate of "${phase.id}" (${approvers(state, phase)}); it needs ${needed} distinct people, and a second approval by the same person does not count`,
+        `${by} has already approved the gate of "${phase.id}" (${approvers(state, phase)}); it needs ${approvalsRequired(gate)} distinct people, and a second approval by the same person does not count`,
       );
-    const byWhom = already.map((approval) => approval.by);
-    const short = approvalRules(gate).filter(
-      (approval) => byWhom.filter((who) => countsFor(approval, who, state.roleMembers)).length < approval.count,
+    const short = approvalNeeds(gate).filter(
+      (need) =>
+        (need.role === null ? already : already.filter((who) => isRoleMember(state, need.role ?? '', who))).length <
+        need.count,
     );
-    if (short.some((approval) => countsFor(approval, by, state.roleMembers))) return;
-    const roles = short.flatMap((approval) => (approval.role === null ? [] : [approval.role]));
-    if (roles.length > 0)
-      throw new BatonError(
-        ErrorCode.forbidden,
-        `${by} is not a member of ${roles.join(' or ')}, whose approval${roles.length === 1 ? '' : 's'} the gate of "${phase.id}" still needs (${roles.map((role) => `${role}: ${membersOf(state, role)}`).join('; ')}, as pinned when the run was created); ask a member to approve`,
-      );
-    throw overrideRefusal(state, phase, rule.kind === 'override' ? rule.approvalBy : null);
+    if (short.length === 0) throw overrideRefusal(state, phase, rule.kind === 'override' ? rule.by : null);
+    if (short.some((need) => need.role === null || isRoleMember(state, need.role, by))) return;
+    const roles = short.map((need) => need.role ?? '');
+    throw new BatonError(
+      ErrorCode.forbidden,
+      `${by} is not a member of ${roles.length === 1 ? 'role' : 'roles'} ${roles.join(', ')}, whose approval the gate of "${phase.id}" still needs (${roles.map((role) => `${role}: ${(state.roles[role] ?? []).join(', ') || 'no members pinned in this run'}`).join('; ')}); role members are the workspace registry's when the run was created`,
+    );
   }
   if (rule.kind !== 'never') return;
   const verdict = evaluateGate(state, phase);
@@ -82,18 +77,18 @@ export function refuseGateApproval(state: RunState, pending: PendingDecision, by
     );
 }
 
-function overrideRefusal(state: RunState, phase: PhaseState, approvalBy: readonly string[] | null): BatonError {
+function overrideRefusal(state: RunState, phase: PhaseState, holders: OverrideHolders | null): BatonError {
   const verdict = evaluateGate(state, phase);
   if (verdict.status === 'open')
     return new ConflictError(
       `the gate of "${phase.id}" holds already (${verdict.reason}): the engine conducting the run opens it; if none is, baton resume ${state.runId} does`,
     );
   const closed = `the gate of "${phase.id}" has its approvals (${approvers(state, phase)}) and is closed: ${verdict.reason}`;
-  return approvalBy === null
+  return holders === null
     ? new BatonError(ErrorCode.forbidden, `${closed}; its override is never, so no approval can open it`)
     : new BatonError(
         ErrorCode.forbidden,
-        `${closed}; approving does not override it: \`baton override ${state.runId} ${phase.id} --reason ...\` may, by ${approvalBy.join(', ')}`,
+        `${closed}; approving does not override it: \`baton override ${state.runId} ${phase.id} --reason ...\` may, by ${describeHolders(state, holders)}`,
       );
 }
 
@@ -113,7 +108,7 @@ export function overrideGate(
   const phase = phaseOf(state, pending);
   if (reason.trim() === '')
     throw new BatonError(ErrorCode.badInput, `an override needs a reason: say why the gate of "${phase.id}" may open`);
-  const rule = gateOverrideRule(phase.gate, state.roleMembers);
+  const rule = gateOverrideRule(phase.gate);
   if (rule.kind === 'never') {
     const verdict = evaluateGate(state, phase);
     throw new BatonError(
@@ -126,12 +121,10 @@ export function overrideGate(
       ErrorCode.badInput,
       `the gate of "${phase.id}" is let through by approving it: use \`baton approve ${state.runId} ${phase.id}\``,
     );
-  if (!rule.approvalBy.includes(by))
+  if (!holdsOverride(state, rule.by, by))
     throw new BatonError(
       ErrorCode.forbidden,
-      rule.role === undefined
-        ? `${by} may not override the gate of "${phase.id}": only ${rule.approvalBy.join(', ')} may (its override.approval_by)`
-        : `${by} may not override the gate of "${phase.id}": only members of ${rule.role} may (its override.approval_by), and they are ${membersOf(state, rule.role)} (as pinned when the run was created)`,
+      `${by} may not override the gate of "${phase.id}": only ${describeHolders(state, rule.by)} may (its override.approval_by)`,
     );
   return { type: 'decision.made', data: { id: pending.id, verdict: 'overridden', by, comment: reason } };
 }

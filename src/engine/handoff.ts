@@ -5,7 +5,6 @@ import {
   handoffArtifacts,
   handoffBrief,
   handoffRole,
-  haltHandoff,
   queueHandoff,
   recordRoute,
   reportStatus,
@@ -13,6 +12,7 @@ import {
   type BatonEvent,
   type HandoffInput,
   type Principal,
+  type Roles,
   type RunState,
 } from '../core/index.js';
 import type { ArtifactStore } from './artifacts/index.js';
@@ -38,19 +38,14 @@ export interface HandoffReport {
   handoffId: string | null;
   failedAt: HandoffStep | null;
   error: string | null;
-  /**
-   * When it halted: the pending decision it was raised as for a governor (`handoff:halted-1`),
-   * or null when it could not be (the run has ended).
-   */
-  decision: string | null;
   steps: HandoffStepReport[];
+  /** A halted handoff raised for a governor: its pending decision (`handoff:1`); null otherwise. */
+  pending: string | null;
 }
 
 export interface HandoffRequest extends HandoffInput {
   /** The options the handing agent weighed for the receiving one (recorded with its routing decision). */
   candidates?: { name: string; score?: number | null; reason?: string | null }[];
-  /** The halted handoff (`halted-1`) a governor approved, which this request runs again. */
-  retryOf?: string;
 }
 
 /** What the protocol needs from the engine: the run's state, a checked append, the artifact store. */
@@ -62,7 +57,7 @@ export interface HandoffPorts {
   append(build: (state: RunState) => BatonEvent): Promise<BatonEvent>;
   artifacts: ArtifactStore;
   /** The workspace registry's `roles:` (undefined: it declares none), where `to.role` is looked up. */
-  roles: Readonly<Record<string, { constraints?: string }>> | undefined;
+  roles: Roles | undefined;
 }
 
 /** The artifacts exist: recorded in the run's ledger, and their content still in the store with that hash. */
@@ -92,34 +87,11 @@ async function checkArtifacts(
 }
 
 /**
- * Records a halted handoff as a pending decision for a governor; null when it cannot be one
- * (the run has ended, or the request is itself bad input): the report says why it halted either way.
- */
-async function raiseHalt(
-  ports: HandoffPorts,
-  request: HandoffRequest,
-  failedAt: HandoffStep,
-  error: string,
-): Promise<string | null> {
-  try {
-    const halt = { failedAt, error, ...(request.retryOf !== undefined && { retryOf: request.retryOf }) };
-    const event = await ports.append((state) => haltHandoff(state, request, halt, ports.by));
-    return event.type === 'handoff.halted' ? `handoff:${event.data.id}` : null;
-  } catch (refusal) {
-    if (refusal instanceof BatonError) return null;
-    throw refusal;
-  }
-}
-
-/**
  * Hands work from one agent (and step) to another, in five steps, each checked against the
  * run as it is then: the artifacts exist; the transition is allowed; the receiving step is
  * recorded as `assigned` to the receiving agent; the routing decision is logged; the handoff
- * is queued, with its brief (instruction, completion criteria, known risks) when given. It
- * halts at the first step that fails, reports which steps were done, and raises the halt as a
- * pending decision for a governor (`handoff:halted-N`: approving it runs the handoff again,
- * denying it closes it). What was done stays done: every step is a fact in the ledger, and a
- * ledger is never rewritten.
+ * is queued, with its brief (instruction, completion criteria, known risks) when given. It halts at the first step that fails and reports which steps were done. What
+ * was done stays done: every step is a fact in the ledger, and a ledger is never rewritten.
  * @example
  * const report = await runHandoff(ports, { from: { agent: 'builder', step: 'build' }, to: { agent: 'reviewer', step: 'review' }, artifacts: ['build/app.tar'], reason: 'built' });
  * if (!report.ok) console.error(`${report.failedAt}: ${report.error}`);
@@ -136,8 +108,8 @@ export async function runHandoff(ports: HandoffPorts, request: HandoffRequest): 
     handoffId: null,
     failedAt: null,
     error: null,
-    decision: null,
     steps,
+    pending: null,
   };
   let artifacts: ArtifactRef[] = [];
   const from = `${request.from.agent}${request.from.step ? ` (step "${request.from.step}")` : ''}`;
@@ -167,9 +139,7 @@ export async function runHandoff(ports: HandoffPorts, request: HandoffRequest): 
       return `routing decision logged: ${request.from.agent} gave step "${request.to.step}" to ${request.to.agent}`;
     },
     queue: async () => {
-      const event = await ports.append((state) =>
-        queueHandoff(state, request, artifacts, ports.by, role, request.retryOf),
-      );
+      const event = await ports.append((state) => queueHandoff(state, request, artifacts, ports.by, role));
       if (event.type === 'handoff.queued') report.handoffId = event.data.id;
       return `${report.handoffId ?? 'the handoff'} queued until ${request.to.agent} reports on step "${request.to.step}"`;
     },
@@ -183,7 +153,6 @@ export async function runHandoff(ports: HandoffPorts, request: HandoffRequest): 
       if (!(error instanceof BatonError)) throw error;
       Object.assign(entry, { status: 'failed', detail: error.message });
       Object.assign(report, { failedAt: entry.step, error: error.message });
-      report.decision = await raiseHalt(ports, request, entry.step, error.message);
       return report;
     }
   }

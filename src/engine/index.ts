@@ -58,6 +58,7 @@ export {
   type HandoffStep,
   type HandoffStepReport,
 } from './handoff.js';
+export { HandoffReportSchema, handoffRequestOf, HandoffRequestFields } from './handoff-schema.js';
 export { defaultPrincipal } from './owner.js';
 export { subPlanTree, type SubPlanRun } from './sub-plan-tree.js';
 export { subPlanRunId } from './sub-plan-run-id.js';
@@ -67,7 +68,6 @@ export {
   allows,
   ApiTokens,
   checkTokenName,
-  grantOf,
   hashSecret,
   parseScopes,
   principalOf,

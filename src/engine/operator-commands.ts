@@ -1,11 +1,12 @@
 import {
-  BatonError,
   checkPhaseTransition,
-  DecisionKind,
-  parseDecisionId,
-  ErrorCode,
-  unpinnedRoles,
   ConflictError,
+  DecisionKind,
+  decisionId,
+  haltHandoff,
+  pendingHaltFor,
+  type EventOf,
+  type PendingDecision,
   NotFoundError,
   recordRoute,
   reportStatus,
@@ -32,6 +33,12 @@ import * as operator from './operator.js';
 import { requirePlanScope } from './plan-scope.js';
 import type { CheckedRevision } from './replanning.js';
 import type { RunHandle } from './run-handle.js';
+
+/** The halted handoff a target names (`handoff:1`, or `1`), if it names one pending. */
+function haltedHandoffNamed(state: RunState, target: string): PendingDecision | undefined {
+  const pending = state.pending.get(target) ?? state.pending.get(decisionId(DecisionKind.handoff, target));
+  return pending?.kind === 'handoff' ? pending : undefined;
+}
 
 /** What operator commands need from the engine they act through. */
 export interface OperatorDeps {
@@ -80,22 +87,29 @@ export class OperatorCommands {
     runId: string,
     build: (state: RunState, now: number) => BatonEvent | readonly BatonEvent[],
   ): Promise<BatonEvent> {
+    return (await this.commandAll(runId, build))[0] as BatonEvent;
+  }
+
+  /** Some commands are two facts recorded together (approving a proposal, and the revision it makes): all of them, in order. */
+  private async commandAll(
+    runId: string,
+    build: (state: RunState, now: number) => BatonEvent | readonly BatonEvent[],
+  ): Promise<BatonEvent[]> {
     const driving = this.deps.conducting(runId);
     if (driving) {
       const events = [build(driving.state, this.deps.now())].flat();
       for (const event of events) driving.signal(event);
-      return events[0] as BatonEvent;
+      return events;
     }
     if (!(await this.deps.store.getRun(runId))) throw new NotFoundError(`run "${runId}"`);
     for (let tries = 0; ; tries++) {
       const { state, head } = await loadVerifiedRun(this.deps.store, runId);
       const now = this.deps.now();
-      // Some commands are two facts recorded together (approving a proposal, and the revision it makes).
       const events = [build(state, now)].flat();
       const chained = chainEvents(runId, head, events, new Date(now).toISOString(), this.deps.payloadThresholdBytes);
       try {
         await this.deps.store.append({ runId, expectedSeq: head.seq, events: chained, status: state.status });
-        return events[0] as BatonEvent;
+        return events;
       } catch (error) {
         // The conducting engine appended meanwhile: check the command again against the new state.
         if (!(error instanceof ConflictError) || tries >= 5) throw error;
@@ -103,38 +117,14 @@ export class OperatorCommands {
     }
   }
 
-  /**
-   * Approves a pending gate (by phase id), confirmation or escalation (by step id), plan, or
-   * halted handoff (`handoff:halted-1`): that one is then run again, as it was asked for and by
-   * whom; halting again raises a new pending decision (`retryOf` names this one).
-   */
+  /** Approves a pending gate (by phase id), confirmation or escalation (by step id), plan revision or halted handoff (by decision id). */
   async approve(runId: string, target: string, options: OperatorOptions = {}): Promise<BatonEvent> {
-    const approval = await this.command(runId, (state) => {
-      const made = operator.approve(state, target, this.principal(options), options.comment ?? null);
-      return [made, ...operator.adoptedRevision(state, made)];
+    const halted = haltedHandoffNamed(await this.currentState(runId), target);
+    if (halted !== undefined) return this.retryHandoff(runId, halted, options);
+    return this.command(runId, (state) => {
+      const approval = operator.approve(state, target, this.principal(options), options.comment ?? null);
+      return [approval, ...operator.adoptedRevision(state, approval)];
     });
-    if (approval.type === 'decision.made' && parseDecisionId(approval.data.id)?.kind === DecisionKind.handoff)
-      await this.retryHalted(runId, approval.data.id);
-    return approval;
-  }
-
-  /** Runs a halted handoff again, as its requester asked for it: the approval was the governor's, the handoff stays theirs. */
-  private async retryHalted(runId: string, decision: string): Promise<HandoffReport> {
-    const state = await this.currentState(runId);
-    const halted = state.haltedHandoffs.find((candidate) => `handoff:${candidate.id}` === decision);
-    if (!halted) throw new NotFoundError(`the halted handoff of decision "${decision}" in run "${runId}"`);
-    const { from, to, artifacts, reason, instruction, completionCriteria, knownRisks, by, id } = halted;
-    const request: HandoffRequest = {
-      from,
-      to,
-      artifacts,
-      reason,
-      ...(instruction !== undefined && { instruction }),
-      ...(completionCriteria !== undefined && { completionCriteria }),
-      ...(knownRisks !== undefined && { knownRisks }),
-      retryOf: id,
-    };
-    return this.requestHandoff(runId, request, { by });
   }
 
   /** Overrides a pending gate (by phase id) where its plan names the principal in `override.approval_by`; `reason` is required. */
@@ -225,17 +215,70 @@ export class OperatorCommands {
    */
   async requestHandoff(runId: string, request: HandoffRequest, options: OperatorOptions = {}): Promise<HandoffReport> {
     if (!(await this.deps.store.getRun(runId))) throw new NotFoundError(`run "${runId}"`);
+    const by = this.principal(options);
+    const report = await this.handoff(runId, request, by);
+    if (report.ok || report.failedAt === null || report.error === null) return report;
+    // Halted: the work it was to hand on is stuck, which a governor must hear of, not only the caller.
+    const { failedAt, error } = report;
+    const state = await this.currentState(runId);
+    const already = pendingHaltFor(state, request.to);
+    if (already !== undefined) return { ...report, pending: already };
+    if (haltHandoff(state, request, failedAt, error, by) === undefined) return report;
+    const event = await this.command(runId, (state) => {
+      const again = haltHandoff(state, request, failedAt, error, by);
+      if (again === undefined) throw new ConflictError(`run "${runId}" ended while the handoff halted`);
+      return again;
+    }).catch((problem: unknown) => {
+      if (problem instanceof ConflictError) return undefined;
+      throw problem;
+    });
+    return { ...report, pending: event?.type === 'handoff.halted' ? event.data.id : null };
+  }
+
+  /** `alongside`: what to append with each event of the protocol, in the same append (an approval with the queued handoff). */
+  private handoff(
+    runId: string,
+    request: HandoffRequest,
+    by: string,
+    alongside: (state: RunState, event: BatonEvent) => BatonEvent[] = (_state, event) => [event],
+  ): Promise<HandoffReport> {
     return runHandoff(
       {
         runId,
-        by: this.principal(options),
+        by,
         load: () => this.currentState(runId),
-        append: (build) => this.command(runId, build),
+        append: async (build) => {
+          const events = await this.commandAll(runId, (state) => alongside(state, build(state)));
+          return events.at(-1) as BatonEvent;
+        },
         artifacts: this.deps.artifacts,
         roles: this.deps.workspaceRoles(),
       },
       request,
     );
+  }
+
+  /**
+   * Approving a halted handoff runs it again, as the approver; only when it goes through is the
+   * approval recorded (closing the decision). Halting again refuses the approval, with why: the
+   * decision stays pending, and what the new attempt did stays done.
+   */
+  private async retryHandoff(runId: string, pending: PendingDecision, options: OperatorOptions): Promise<BatonEvent> {
+    const by = this.principal(options);
+    const { request } = pending.detail as EventOf<'handoff.halted'>['data'];
+    let approval: BatonEvent | undefined;
+    // The approval is appended with the queued handoff, in one append: before it, the question
+    // is still open (a halt leaves it so); after it, the queued handoff has made it moot.
+    const report = await this.handoff(runId, request, by, (state, event) => {
+      if (event.type !== 'handoff.queued') return [event];
+      approval = operator.approve(state, pending.id, by, options.comment ?? null);
+      return [approval, event];
+    });
+    if (!report.ok || approval === undefined)
+      throw new ConflictError(
+        `the handoff halted again at ${report.failedAt}: ${report.error}; ${pending.id} stays pending (deny it to close it)`,
+      );
+    return approval;
   }
 
   /** The run's state as the engine conducting it in this process holds it, else folded from its verified ledger. */
@@ -257,12 +300,6 @@ export class OperatorCommands {
       if (state.status !== 'running')
         throw new ConflictError(`cannot revise: run "${runId}" has already ${state.status}`);
       resolveInputs(checked, state.inputs);
-      const unpinned = unpinnedRoles(checked, state.roleMembers);
-      if (unpinned.length > 0)
-        throw new BatonError(
-          ErrorCode.badInput,
-          `the revision's gates name role${unpinned.length === 1 ? '' : 's'} ${unpinned.join(', ')}, whose members run "${runId}" did not pin when it was created (it pinned ${Object.keys(state.roleMembers).join(', ') || 'none'}); a revision may only name those, or submit a new run`,
-        );
       const planHash = hashPlan(checked);
       if (planHash === state.planHash)
         throw new ConflictError(`run "${runId}" already runs this plan (${planHash.slice(0, 12)})`);

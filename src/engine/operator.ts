@@ -81,8 +81,8 @@ export function findPending(
 }
 
 /**
- * Approves a pending gate, confirmation, escalation, plan (see `adoptedRevision` for a
- * planner's proposal) or halted handoff (the engine then runs the handoff again).
+ * Approves a pending gate, confirmation, escalation, plan (see `adoptedRevision` for a planner's
+ * proposal) or halted handoff (the engine runs the handoff again first: see OperatorCommands).
  */
 export function approve(state: RunState, target: string, by: Principal, comment: string | null): BatonEvent {
   ensureRunning(state, 'approve');

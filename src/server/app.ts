@@ -16,6 +16,7 @@ import { capabilityRoutes } from './routes/capabilities.js';
 import { contextRoutes } from './routes/context.js';
 import { gaugeRoutes } from './routes/gauges.js';
 import type { RouteDeps } from './routes/deps.js';
+import { handoffRoutes } from './routes/handoffs.js';
 import { ledgerRoutes } from './routes/ledger.js';
 import { operateRoutes } from './routes/operate.js';
 import { planRoutes } from './routes/plans.js';
@@ -62,6 +63,7 @@ export function apiRoutes(deps: RouteDeps, log: (line: string) => void): Route[]
     ...ledgerRoutes(deps),
     ...stateMarkdownRoutes(deps),
     ...operateRoutes(deps),
+    ...handoffRoutes(deps),
     ...streamRoutes(deps, log),
     ...capabilityRoutes(deps),
     ...artifactRoutes(deps),

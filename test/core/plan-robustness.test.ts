@@ -122,7 +122,7 @@ describe('messages that say what is wrong', () => {
       `baton: 1\nname: x\nphases: [build, { id: ship, gate: { all: [ { approval: 2 }, { approval: true, policy: 'true' }, { requires: { run: 'cp@latest', artifact: CP.md } } ], override: sometimes } }]\n${CAPS}steps:\n  a: { skill: build, phase: build }\n`,
     );
     expect(text).toContain(
-      'phases.1.gate.all.0.approval: approval is true (one person) or {count: N} (N distinct people, 1 to 10)',
+      'phases.1.gate.all.0.approval: approval is true (one person), {count: N} (N distinct people, 1 to 10) or {count: N, role: ROLE} (N distinct members of a registry role)',
     );
     expect(text).toContain(
       'phases.1.gate.all.1: a requirement holds exactly one of approval, evidence, policy or requires (list each as its own item)',
@@ -134,7 +134,7 @@ describe('messages that say what is wrong', () => {
       'phases.1.gate.all.2.requires.sealed: a prerequisite artifact must be sealed: write `sealed: true`',
     );
     expect(text).toContain(
-      'phases.1.gate.override: override is never (the default) or {approval_by: [PRINCIPAL, ...]}',
+      'phases.1.gate.override: override is never (the default), {approval_by: [PRINCIPAL, ...]}, the people who may override, or {approval_by: ROLE}',
     );
     expect(text).not.toContain('Invalid input');
   });

@@ -60,6 +60,7 @@ interface HandoffReport {
   failedAt: string | null;
   error: string | null;
   steps: { step: string; status: string; detail: string }[];
+  pending: string | null;
 }
 
 interface RunState {
@@ -102,8 +103,8 @@ describe('baton mcp over stdio, with the SDK’s own client', () => {
       'handoffId',
       'failedAt',
       'error',
-      'decision',
       'steps',
+      'pending',
     ]);
     const { resourceTemplates } = await client.listResourceTemplates();
     expect(resourceTemplates.map((t) => [t.uriTemplate, t.mimeType])).toEqual([
@@ -177,12 +178,12 @@ describe('baton mcp over stdio, with the SDK’s own client', () => {
     const waiting = await state();
     expect(waiting.artifacts).toEqual([expect.objectContaining({ name: 'build/app.txt', step: 'build' })]);
 
-    // The gate is closed: the protocol halts at the transition, after checking the artifacts, and
-    // writes only the halt, raised as a pending decision for a governor.
+    // The gate is closed: the protocol halts at the transition, after checking the artifacts, and writes none
+    // of the handoff; the halt is raised as a pending decision for a governor.
     const gated = await call(agent.client, 'request_handoff', HANDOFF);
     expect(gated.isError).toBe(true);
     const halted = gated.structuredContent as unknown as HandoffReport;
-    expect(halted).toMatchObject({ ok: false, handoffId: null, failedAt: 'transition', decision: 'handoff:halted-1' });
+    expect(halted).toMatchObject({ ok: false, handoffId: null, failedAt: 'transition' });
     expect(halted.steps.map((s) => [s.step, s.status])).toEqual([
       ['artifacts', 'done'],
       ['transition', 'failed'],
@@ -194,16 +195,15 @@ describe('baton mcp over stdio, with the SDK’s own client', () => {
       'cannot hand off to step "review": phase "execution" is not open and cannot open now: the gate of "execution" is waiting for approval: "execution" needs a person\'s approval',
     );
     expect(textOf(gated)).toContain('handoff halted at transition');
-    expect(textOf(gated)).toContain('raised as handoff:halted-1 for a governor');
-    const raised = await state();
-    expect(raised.events).toBe(waiting.events + 1);
-    expect(raised.pending.map((decision) => decision.id)).toEqual(['gate:execution', 'handoff:halted-1']);
+    expect(textOf(gated)).toContain('raised for a governor as handoff:1');
+    expect(halted.pending).toBe('handoff:1');
+    expect((await state()).events).toBe(waiting.events + 1);
 
     // An agent cannot pass its own gate; a person's session can.
     expect(await refused(agent.client, 'approve', { runId: 'release-1', target: 'execution' })).toMatch(
       /^forbidden: the tool approve needs the "approve" scope, which this MCP session does not have \(it has: read, operate\)/,
     );
-    expect((await state()).events).toBe(raised.events);
+    expect((await state()).events).toBe(waiting.events + 1);
     const before = await ok<{ allowed: boolean; reason: string }>(agent.client, 'validate_phase_transition', {
       runId: 'release-1',
       to: 'execution',
@@ -252,9 +252,8 @@ describe('baton mcp over stdio, with the SDK’s own client', () => {
     expect(handed.steps.map((s) => s.status)).toEqual(['done', 'done', 'done', 'done', 'done']);
     expect(handed.steps[0]?.detail).toMatch(/^build\/app\.txt \([0-9a-f]{12}, 5 B\) exists with its recorded content$/);
     const queued = await state();
-    expect(queued.events).toBe(raised.events + 4); // the approval, then the report, the route and the handoff
-    // Handed on after all: the halted handoff's question is withdrawn.
-    expect(queued.pending.map((decision) => decision.id)).not.toContain('handoff:halted-1');
+    // The halt, the approval, then the report, the route and the handoff (which withdraws the halt's question).
+    expect(queued.events).toBe(waiting.events + 5);
     expect(queued.reports).toEqual([
       expect.objectContaining({ agent: 'alice', step: 'review', status: 'assigned', by: 'agent-1' }),
     ]);

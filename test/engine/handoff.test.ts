@@ -104,7 +104,7 @@ describe('Baton.requestHandoff', () => {
     await baton.close();
   });
 
-  it('halts at the artifacts when a named artifact is unknown, or its content is gone from the store or changed, writing only the halt', async () => {
+  it('halts at the artifacts when a named artifact is unknown, or its content is gone from the store or changed, writing none of the handoff', async () => {
     const { baton, runId, sha256 } = await madeRun();
     const before = (await baton.events(runId)).length;
     const unknown = await baton.requestHandoff(runId, { ...REQUEST, artifacts: ['make/nope.txt'] });
@@ -127,14 +127,70 @@ describe('Baton.requestHandoff', () => {
       failedAt: 'artifacts',
       error: `the content of artifact "make/out.txt" (sha256 ${sha256.slice(0, 12)}) is missing from the workspace's artifact store`,
     });
-    // Each halt is raised for a governor (handoff.halted); nothing of the protocol's steps was written.
-    expect((await baton.events(runId)).slice(before).map((event) => [event.type, event.data])).toEqual(
-      ['halted-1', 'halted-2', 'halted-3'].map((id) => [
-        'handoff.halted',
-        expect.objectContaining({ id, failedAt: 'artifacts' }),
-      ]),
-    );
+    // Nothing of the handoff was written; the first halt was raised for a governor, once.
+    expect(unknown.pending).toBe('handoff:1');
+    const added = (await baton.events(runId)).slice(before);
+    expect(added.map((event) => event.type)).toEqual(['handoff.halted']);
     await expect(baton.requestHandoff('nope', REQUEST)).rejects.toThrow('run "nope" not found');
+    await baton.close();
+  });
+
+  it('raises a halted handoff as a pending decision for a governor: approving runs it again as the approver, denying closes it', async () => {
+    const { baton, runId, sha256 } = await madeRun();
+    const stored = baton.artifacts.path(sha256);
+    chmodSync(stored, 0o644);
+    writeFileSync(stored, 'tampered');
+    const halted = await baton.requestHandoff(runId, REQUEST, { by: 'agent:maker' });
+    expect(halted).toMatchObject({ ok: false, failedAt: 'artifacts', pending: 'handoff:1' });
+    const { state } = await baton.getRun(runId);
+    expect(state.pending.get('handoff:1')).toMatchObject({
+      kind: 'handoff',
+      step: 'use',
+      reason: `the handoff of step "use" from maker-agent to user-agent halted at artifacts: the content of artifact "make/out.txt" no longer matches its recorded sha256 ${sha256.slice(0, 12)}; approve to run it again, deny to close it`,
+    });
+    // Asking again while it is pending raises no second question.
+    expect(await baton.requestHandoff(runId, REQUEST, { by: 'agent:maker' })).toMatchObject({ pending: 'handoff:1' });
+
+    // Approving while the cause stands refuses the approval; the question stays.
+    await expect(baton.approve(runId, 'handoff:1', { by: 'gov:alice' })).rejects.toThrow(
+      /^the handoff halted again at artifacts: .*; handoff:1 stays pending \(deny it to close it\)$/,
+    );
+    writeFileSync(stored, 'made');
+    const approval = await baton.approve(runId, 'handoff:1', { by: 'gov:alice', comment: 'restored the file' });
+    expect(approval).toMatchObject({
+      type: 'decision.made',
+      data: { id: 'handoff:1', verdict: 'approved', by: 'gov:alice' },
+    });
+    const events = await baton.events(runId);
+    expect(events.filter((event) => event.type === 'handoff.queued').map((event) => event.data)).toEqual([
+      expect.objectContaining({ id: 'handoff-1', to: REQUEST.to, by: 'gov:alice' }),
+    ]);
+    expect((await baton.getRun(runId)).state.pending.has('handoff:1')).toBe(false);
+
+    // A second halt (another receiving agent), denied: closed, and the run goes on.
+    const other = await baton.requestHandoff(runId, {
+      ...REQUEST,
+      to: { agent: 'other', step: 'use' },
+      artifacts: ['make/nope.txt'],
+    });
+    expect(other.pending).toBe('handoff:2');
+    await baton.deny(runId, 'handoff:2', { by: 'gov:alice', comment: 'not needed' });
+    const after = await baton.getRun(runId);
+    expect(after.state.pending.has('handoff:2')).toBe(false);
+    expect(after.state.status).toBe('running');
+    expect(replayLedger(await baton.events(runId))).toMatchObject({ ok: true });
+    expect((await baton.verify(runId)).ok).toBe(true);
+    await baton.close();
+  });
+
+  it('withdraws a halted handoff when its receiving step ends, so the run can finish', async () => {
+    const { baton, runId } = await madeRun();
+    const halted = await baton.requestHandoff(runId, { ...REQUEST, artifacts: ['make/nope.txt'] });
+    expect(halted.pending).toBe('handoff:1');
+    await baton.approve(runId, 'use');
+    const resumed = await baton.resume(runId);
+    expect(await resumed.result()).toMatchObject({ status: 'succeeded' });
+    expect(resumed.state.pending.size).toBe(0);
     await baton.close();
   });
 

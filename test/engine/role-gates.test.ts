@@ -1,123 +1,131 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PlanError, type Plan } from '../../src/core/index.js';
+import { evaluateGate, PlanError, type Plan } from '../../src/core/index.js';
 import { createBaton, loadRegistryFile, type LoadedRegistry } from '../../src/engine/index.js';
-import { pipelineState, replayLedger } from '../../src/ledger/index.js';
+import { replayLedger } from '../../src/ledger/index.js';
 import { tempDir } from '../support/temp.js';
 
-async function registryWithGovernors(dir: string, members: string[]): Promise<LoadedRegistry> {
+/** A registry whose governors are `governors` and whose one command, `work`, prints ok. */
+async function registryWith(dir: string, governors: string[]): Promise<LoadedRegistry> {
   const file = join(dir, 'baton.yaml');
-  writeFileSync(file, `roles:\n  governor:\n    members: [${members.join(', ')}]\n`);
+  writeFileSync(
+    file,
+    [
+      'capabilities:',
+      '  work: { kind: command, command: [node, -e, "process.stdout.write(\'ok\')"], skills: { work: 1 } }',
+      'roles:',
+      `  governor: { members: [${governors.join(', ')}] }`,
+      '  release-managers: { scopes: [read, operate], members: [erin] }',
+      '',
+    ].join('\n'),
+  );
   return loadRegistryFile(file);
 }
 
-/** `work` runs, then `ship` waits behind a gate two governors must approve (or one overrides). */
-const GOVERNED: Plan = {
-  baton: 1,
-  name: 'governed',
-  phases: [
-    'build',
-    {
-      id: 'ship',
-      gate: { all: [{ approval: { count: 2, role: 'governor' } }], override: { approval_by: 'governor' } },
-    },
-  ],
-  steps: { work: { skill: 'work', phase: 'build' }, deploy: { skill: 'work', phase: 'ship', after: ['work'] } },
-};
-
-async function governedRun(dir: string, members: string[]) {
-  const baton = await createBaton({
-    home: dir,
-    principal: 'library:test',
-    registry: await registryWithGovernors(dir, members),
-  });
-  baton.register({ id: 'worker', skills: { work: 1 }, run: async () => 'done' });
-  const run = await baton.submit(GOVERNED, { runId: 'g1' });
-  expect((await run.result()).status).toBe('waiting');
-  return { baton, run };
+/** `build` then `ship`, whose gate needs two governors and a policy, overridable by the release managers. */
+function shipping(policy: string): Plan {
+  return {
+    baton: 1,
+    name: 'role-gated',
+    phases: [
+      'build',
+      {
+        id: 'ship',
+        gate: {
+          all: [{ approval: { count: 2, role: 'governor' } }, { policy }],
+          override: { approval_by: 'release-managers' },
+        },
+      },
+    ],
+    steps: { build: { skill: 'work', phase: 'build' }, deploy: { skill: 'work', phase: 'ship', after: ['build'] } },
+  };
 }
 
-describe('gates that ask for approvals by a role', () => {
-  it('pins the role members into run.created, and counts only distinct members', async () => {
+describe('gates that count the members of a registry role', () => {
+  it('pins the members in run.created, counts only them, and opens with two distinct members', async () => {
     const dir = tempDir();
-    const { baton } = await governedRun(dir, ['alice', 'bob']);
-    const [created] = await baton.events('g1');
-    expect(created).toMatchObject({ type: 'run.created', data: { roleMembers: { governor: ['alice', 'bob'] } } });
+    const baton = await createBaton({ home: dir, registry: await registryWith(dir, ['alice', 'bob']) });
+    const run = await baton.submit(shipping('true'));
+    expect(await run.result()).toMatchObject({ status: 'waiting' });
 
-    await expect(baton.approve('g1', 'ship', { by: 'carol' })).rejects.toThrow(
-      'carol is not a member of governor, whose approval the gate of "ship" still needs (governor: alice, bob, as pinned when the run was created); ask a member to approve',
+    await expect(baton.approve(run.runId, 'ship', { by: 'mallory' })).rejects.toThrow(
+      'mallory is not a member of role governor, whose approval the gate of "ship" still needs (governor: alice, bob)',
     );
-    await baton.approve('g1', 'ship', { by: 'alice' });
-    await expect(baton.approve('g1', 'ship', { by: 'alice' })).rejects.toThrow('alice has already approved');
-    const waiting = pipelineState(await baton.events('g1')).pending[0];
-    expect(waiting?.reason).toBe(
-      'the gate of "ship" is waiting for approval: 1 of 2 approvals by members of governor (alice)',
-    );
-    await baton.approve('g1', 'ship', { by: 'bob' });
-    const resumed = await baton.resume('g1');
-    expect((await resumed.result()).status).toBe('succeeded');
-    const events = await baton.events('g1');
-    expect(events.filter((event) => event.type === 'decision.made').map((event) => event.data)).toEqual([
-      expect.objectContaining({ id: 'gate:ship', verdict: 'approved', by: 'alice' }),
-      expect.objectContaining({ id: 'gate:ship', verdict: 'approved', by: 'bob' }),
-    ]);
+    await baton.approve(run.runId, 'ship', { by: 'alice' });
+    await expect(baton.approve(run.runId, 'ship', { by: 'alice' })).rejects.toThrow('alice has already approved');
+    const { state } = await baton.getRun(run.runId);
+    const ship = state.phases.find((phase) => phase.id === 'ship');
+    if (ship === undefined) throw new Error('no phase ship');
+    expect(evaluateGate(state, ship)).toEqual({
+      status: 'approval',
+      reason: '1 of 2 approvals by role governor (alice)',
+    });
+    await baton.approve(run.runId, 'ship', { by: 'bob' });
+
+    const resumed = await baton.resume(run.runId);
+    expect(await resumed.result()).toMatchObject({ status: 'succeeded' });
+    const events = await baton.events(run.runId);
+    const created = events[0];
+    if (created?.type !== 'run.created') throw new Error('no run.created');
+    expect(created.data.roles).toEqual({ governor: ['alice', 'bob'], 'release-managers': ['erin'] });
+    expect(
+      events.filter((event) => event.type === 'decision.made').map((event) => (event.data as { by: string }).by),
+    ).toEqual(['alice', 'bob']);
     expect(replayLedger(events)).toMatchObject({ ok: true });
-    expect((await baton.verify('g1')).ok).toBe(true);
     await baton.close();
   });
 
-  it('keeps the pinned members when the registry is edited after the run was created', async () => {
+  it('keeps the members the run was admitted with when baton.yaml changes later', async () => {
     const dir = tempDir();
-    const { baton } = await governedRun(dir, ['alice', 'bob']);
-    await baton.close();
-    // The registry now makes carol a governor and drops alice: the run's gate still counts alice and bob.
-    const edited = await createBaton({
-      home: dir,
-      principal: 'library:test',
-      registry: await registryWithGovernors(dir, ['carol']),
-    });
-    edited.register({ id: 'worker', skills: { work: 1 }, run: async () => 'done' });
-    await expect(edited.approve('g1', 'ship', { by: 'carol' })).rejects.toThrow('carol is not a member of governor');
-    await edited.approve('g1', 'ship', { by: 'alice' });
-    await edited.approve('g1', 'ship', { by: 'bob' });
-    expect((await (await edited.resume('g1')).result()).status).toBe('succeeded');
-    expect(replayLedger(await edited.events('g1'))).toMatchObject({ ok: true });
-    await edited.close();
-  });
+    const first = await createBaton({ home: dir, registry: await registryWith(dir, ['alice', 'bob']) });
+    const run = await first.submit(shipping('true'));
+    expect(await run.result()).toMatchObject({ status: 'waiting' });
+    await first.close();
 
-  it('lets a member of the override role override, and refuses anyone else naming the role', async () => {
-    const dir = tempDir();
-    const { baton } = await governedRun(dir, ['alice', 'bob']);
-    await expect(baton.override('g1', 'ship', 'urgent', { by: 'carol' })).rejects.toThrow(
-      'carol may not override the gate of "ship": only members of governor may (its override.approval_by), and they are alice, bob (as pinned when the run was created)',
+    // mallory is a governor now, for runs created from here on; this run pinned alice and bob.
+    const second = await createBaton({ home: dir, registry: await registryWith(dir, ['mallory']) });
+    await expect(second.approve(run.runId, 'ship', { by: 'mallory' })).rejects.toThrow(
+      'mallory is not a member of role governor',
     );
-    await baton.override('g1', 'ship', 'verified by hand', { by: 'bob' });
-    expect((await (await baton.resume('g1')).result()).status).toBe('succeeded');
+    await second.approve(run.runId, 'ship', { by: 'bob' });
+    await second.close();
+  });
+
+  it("lets a closed gate through only by an override of the override role's members", async () => {
+    const dir = tempDir();
+    const baton = await createBaton({ home: dir, registry: await registryWith(dir, ['alice', 'bob']) });
+    const run = await baton.submit(shipping('false'));
+    expect(await run.result()).toMatchObject({ status: 'waiting' });
+    await expect(baton.override(run.runId, 'ship', 'hotfix', { by: 'alice' })).rejects.toThrow(
+      'alice may not override the gate of "ship": only the members of role release-managers (erin) may',
+    );
+    const event = await baton.override(run.runId, 'ship', 'hotfix checked by hand', { by: 'erin' });
+    expect(event).toMatchObject({ type: 'decision.made', data: { verdict: 'overridden', by: 'erin' } });
+    const resumed = await baton.resume(run.runId);
+    expect(await resumed.result()).toMatchObject({ status: 'succeeded' });
     await baton.close();
   });
 
-  it('refuses, writing nothing, a gate naming a role that is unknown or has no members', async () => {
+  it('refuses, writing nothing, a plan whose gate names a role without members or no registry at all', async () => {
     const dir = tempDir();
-    const baton = await createBaton({
-      home: dir,
-      principal: 'library:test',
-      registry: await registryWithGovernors(dir, ['alice']),
-    });
-    baton.register({ id: 'worker', skills: { work: 1 }, run: async () => 'done' });
-    const withRole = (role: string): Plan => ({
-      ...GOVERNED,
-      phases: ['build', { id: 'ship', gate: { all: [{ approval: { count: 1, role } }] } }],
-    });
-    const unknown = baton.submit(withRole('auditor'), { runId: 'u1' });
-    await expect(unknown).rejects.toThrow(PlanError);
-    await expect(unknown).rejects.toThrow(
-      'the gate of "ship" names role "auditor", which is not a role of the workspace registry (roles: governor, operator, agent)',
-    );
-    await expect(baton.submit(withRole('operator'), { runId: 'u2' })).rejects.toThrow(
-      'the gate of "ship" names role "operator", which has no members, so nobody could approve it; list them under roles.operator.members in baton.yaml',
+    const baton = await createBaton({ home: dir, registry: await registryWith(dir, []) });
+    const refused = await baton.submit(shipping('true')).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(PlanError);
+    expect(String((refused as Error).message)).toContain(
+      'phases[1].gate: the gate names role "governor", which has no members in the workspace registry; list the principals who hold it under roles.governor.members',
     );
     expect(await baton.listRuns()).toEqual([]);
     await baton.close();
+
+    const bare = await createBaton({ home: tempDir() });
+    const plan: Plan = {
+      ...shipping('true'),
+      capabilities: { work: { kind: 'command', command: ['node', '-e', ''], skills: { work: 1 } } },
+    };
+    await expect(bare.submit(plan)).rejects.toThrow(
+      'the gate names role "governor", which the workspace registry does not declare (there is no workspace registry',
+    );
+    await bare.close();
   });
 });

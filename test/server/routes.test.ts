@@ -432,6 +432,37 @@ const cases: Case[] = [
     }),
   },
   {
+    id: 'requestHandoff',
+    ok: async (s) => {
+      const runId = await submit(s, PLANS.artifact);
+      await settledRun(s, runId);
+      const body = (await expectDocumented(
+        s,
+        'requestHandoff',
+        await s.call('POST', `/v1/runs/${runId}/handoffs`, {
+          token: s.tokens.operate,
+          body: {
+            from: { agent: 'writer-agent', step: 'write' },
+            to: { agent: 'reviewer-agent', step: 'review' },
+            artifacts: ['write/report.txt'],
+            reason: 'written',
+          },
+        }),
+        200,
+      )) as { ok: boolean; handoffId: string };
+      expect(body).toMatchObject({ ok: true, handoffId: 'handoff-1' });
+      await waitForEvent(s.baton, runId, (event) => event.type === 'handoff.queued');
+    },
+    bad: async (s) => ({
+      request: [
+        'POST',
+        `/v1/runs/${await gatedRun(s)}/handoffs`,
+        { body: { from: { agent: 'a' }, to: { agent: 'b', step: 'deploy' }, reason: '' } },
+      ],
+      path: ['body', 'reason'],
+    }),
+  },
+  {
     id: 'deny',
     ok: async (s) => {
       const runId = await gatedRun(s);

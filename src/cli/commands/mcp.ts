@@ -1,15 +1,15 @@
 import type { Command } from 'commander';
-import { defaultPrincipal, grantOf } from '../../engine/index.js';
+import { defaultPrincipal } from '../../engine/index.js';
 import { badInput, cliRegistry, withBaton, type GlobalOptions } from '../context.js';
+import { scopesOf } from '../role-scopes.js';
 
 interface McpOptions extends GlobalOptions {
-  scope?: string;
+  scope: string;
   role?: string;
   by?: string;
+  /** Whether --scope was given (not its default): --role and --scope exclude each other. */
+  scopeGiven: boolean;
 }
-
-/** What `baton mcp` grants when neither --scope nor --role is given (DEFAULT_STDIO_SCOPES, spelled out to keep the SDK out of start-up). */
-const DEFAULT_SCOPE = 'read,operate';
 
 /**
  * Serves the MCP tools over stdio until the client closes stdin (or SIGINT/SIGTERM). Stdout
@@ -23,10 +23,7 @@ async function serveStdio(options: McpOptions): Promise<void> {
     import('@modelcontextprotocol/sdk/server/stdio.js'),
   ]);
   const workspace = await cliRegistry(options);
-  const { scopes, role } =
-    options.role === undefined
-      ? { scopes: parseScopes(options.scope ?? DEFAULT_SCOPE), role: undefined }
-      : grantOf(options, workspace?.registry);
+  const scopes = scopesOf(options, workspace?.registry.roles, parseScopes);
   if (options.by !== undefined && options.by.trim() === '')
     throw badInput('--by needs a name (for example --by claude-desktop)');
   const principal = options.by ?? `mcp:${defaultPrincipal()}`;
@@ -48,7 +45,7 @@ async function serveStdio(options: McpOptions): Promise<void> {
     });
     await server.connect(new StdioServerTransport());
     log(
-      `baton mcp: ready on stdio, acting as ${principal} with scopes ${scopes.join(', ')}${role ? ` (role ${role})` : ''}`,
+      `baton mcp: ready on stdio, acting as ${principal} with scopes ${scopes.join(', ')}${options.role === undefined ? '' : ` (role ${options.role})`}`,
     );
     await closed;
     await server.close();
@@ -59,16 +56,18 @@ export function registerMcp(program: Command, globals: () => GlobalOptions): voi
   program
     .command('mcp')
     .description('serve Baton to an MCP client (Claude Desktop, Claude Code, ...) over stdio')
+    // The default is DEFAULT_STDIO_SCOPES (src/mcp/scopes.ts), spelled out to keep the SDK out of start-up.
     .option(
       '--scope <list>',
-      `what the client may do, comma-separated: read, operate, perform, approve, admin (default: ${DEFAULT_SCOPE})`,
+      'what the client may do, comma-separated: read, operate, perform, approve, admin',
+      'read,operate',
     )
     .option(
       '--role <role>',
-      'take the scopes of this role of the workspace registry (baton.yaml roles:; built in: governor, operator, agent); not with --scope',
+      "the scopes of a workspace-registry role instead of --scope (governor: read,approve; operator: read,operate; agent: read,perform, unless baton.yaml's roles: say otherwise)",
     )
     .option('--by <name>', 'who the client acts as, recorded in the ledger (default: mcp:user@host)')
-    .action(async (local: McpOptions) => {
-      await serveStdio({ ...globals(), ...local });
+    .action(async (local: Omit<McpOptions, 'scopeGiven'>, command: Command) => {
+      await serveStdio({ ...globals(), ...local, scopeGiven: command.getOptionValueSource('scope') !== 'default' });
     });
 }

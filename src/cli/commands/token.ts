@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
-import { checkTokenName, grantOf, type ApiToken } from '../../engine/index.js';
+import { checkTokenName, parseScopes, type ApiToken } from '../../engine/index.js';
 import { cliRegistry, withBaton, workspaceExists, type GlobalOptions } from '../context.js';
+import { scopesOf } from '../role-scopes.js';
 import { paint, printJson, table } from '../format.js';
 
 function describe(token: ApiToken): string {
-  const role = token.role === undefined ? '' : ` (role ${token.role})`;
-  return `${token.name} (${token.id}) with scope${token.scopes.length > 1 ? 's' : ''} ${token.scopes.join(', ')}${role}`;
+  return `${token.name} (${token.id}) with scope${token.scopes.length > 1 ? 's' : ''} ${token.scopes.join(', ')}`;
 }
 
 /** `baton token create|list|revoke`: the bearer tokens of the workspace's HTTP API (`baton serve`). */
@@ -23,7 +23,7 @@ export function registerToken(program: Command, globals: () => GlobalOptions): v
     )
     .option(
       '--role <role>',
-      'take the scopes of this role of the workspace registry (baton.yaml roles:; built in: governor, operator, agent); not with --scope',
+      "instead of --scope, the scopes of a workspace-registry role (governor: read,approve; operator: read,operate; agent: read,perform, unless baton.yaml's roles: say otherwise)",
     )
     .option('--name <name>', 'how the ledger names what it does (token:<name>); default: its id')
     .option('--json', 'print the token and its secret as JSON')
@@ -33,10 +33,11 @@ export function registerToken(program: Command, globals: () => GlobalOptions): v
         ...command.opts<{ scope?: string; role?: string; name?: string; json?: boolean }>(),
       };
       // Checked before the workspace is opened: a mistake creates nothing.
-      const grant = grantOf(options, options.role === undefined ? undefined : (await cliRegistry(options))?.registry);
+      const roles = options.role === undefined ? undefined : (await cliRegistry(options))?.registry.roles;
+      const scopes = scopesOf({ ...options, scopeGiven: options.scope !== undefined }, roles, parseScopes);
       if (options.name !== undefined) checkTokenName(options.name);
       const { token: made, secret } = await withBaton(options, (baton) =>
-        baton.tokens.create({ ...grant, ...(options.name !== undefined && { name: options.name }) }),
+        baton.tokens.create({ scopes, ...(options.name !== undefined && { name: options.name }) }),
       );
       if (options.json) return printJson({ ...made, secret });
       const s = paint(process.stdout);
@@ -58,15 +59,8 @@ export function registerToken(program: Command, globals: () => GlobalOptions): v
       if (options.json) return printJson(tokens);
       if (tokens.length === 0)
         return void process.stdout.write('no tokens; create one with: baton token create --scope read\n');
-      const rows = tokens.map((t) => [
-        t.id,
-        t.name,
-        t.scopes.join(','),
-        t.role ?? '-',
-        t.createdAt,
-        t.revokedAt ?? '-',
-      ]);
-      process.stdout.write(`${table([['ID', 'NAME', 'SCOPES', 'ROLE', 'CREATED', 'REVOKED'], ...rows])}\n`);
+      const rows = tokens.map((t) => [t.id, t.name, t.scopes.join(','), t.createdAt, t.revokedAt ?? '-']);
+      process.stdout.write(`${table([['ID', 'NAME', 'SCOPES', 'CREATED', 'REVOKED'], ...rows])}\n`);
     });
 
   token

@@ -16,11 +16,11 @@ import { phaseReadiness, validatePhaseTransition, type TransitionVerdict } from 
  */
 
 /** Names of agents and steps are labels, not essays. */
-export const MAX_NAME = 200;
+const MAX_NAME = 200;
 /** A reason or a note is a paragraph; longer is more likely something pasted by mistake. */
-export const MAX_TEXT = 10_000;
+const MAX_TEXT = 10_000;
 
-export function requireText(what: string, value: string, max: number): string {
+function requireText(what: string, value: string, max: number): string {
   const trimmed = value.trim();
   if (trimmed === '') throw new BatonError(ErrorCode.badInput, `${what} is empty; give it as non-blank text`);
   if (trimmed.length > max)
@@ -28,7 +28,7 @@ export function requireText(what: string, value: string, max: number): string {
   return trimmed;
 }
 
-export function ensureRunning(state: RunState, what: string): void {
+function ensureRunning(state: RunState, what: string): void {
   if (state.status !== 'running')
     throw new ConflictError(
       `cannot ${what}: run "${state.runId}" has already ${state.status === 'timed_out' ? 'timed out' : state.status}`,
@@ -284,8 +284,7 @@ export function checkHandoffTransition(state: RunState, input: Pick<HandoffInput
  * Queues a handoff (`handoff-N`, numbered in the run). Refused when the same step is already
  * handed to the same agent and not yet taken up: a second copy would never be told apart.
  * `role`: the receiving role as the engine looked it up in the workspace registry; required
- * when `to.role` names one, so no handoff claims a role without its constraints. `retryOf`:
- * the halted handoff whose approval this is the retry of.
+ * when `to.role` names one, so no handoff claims a role without its constraints.
  */
 export function queueHandoff(
   state: RunState,
@@ -293,7 +292,6 @@ export function queueHandoff(
   artifacts: ArtifactRef[],
   by: Principal,
   role?: HandoffRole,
-  retryOf?: string,
 ): EventOf<'handoff.queued'> {
   const roleName = input.to.role ?? null;
   if (roleName !== (role?.name ?? null))
@@ -329,7 +327,6 @@ export function queueHandoff(
       reason,
       ...brief,
       ...(role && { role: { name: role.name, constraints: role.constraints } }),
-      ...(retryOf !== undefined && { retryOf }),
       by,
     },
   };

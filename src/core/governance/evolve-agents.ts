@@ -46,8 +46,7 @@ export function evolveAgents(state: RunState, event: AgentEvent): RunState {
     case 'agent.routed':
       return state;
     case 'handoff.queued': {
-      const { id, from, to, artifacts, reason, by, instruction, completionCriteria, knownRisks, role, retryOf } =
-        event.data;
+      const { id, from, to, artifacts, reason, by, instruction, completionCriteria, knownRisks, role } = event.data;
       state.handoffs.push({
         id,
         from,
@@ -58,7 +57,6 @@ export function evolveAgents(state: RunState, event: AgentEvent): RunState {
         ...(completionCriteria !== undefined && { completionCriteria }),
         ...(knownRisks !== undefined && { knownRisks }),
         ...(role !== undefined && { role }),
-        ...(retryOf !== undefined && { retryOf }),
         by,
         at: event.at,
         status: 'queued',

@@ -1,9 +1,10 @@
 import { DecisionKind, decisionId } from '../decision-id.js';
 import type { BatonEvent, EscalationRetry } from '../events.js';
+import type { Json } from '../json.js';
 import { stepOf, type RunState } from '../state.js';
 import { escalationRetryOf } from './escalation-retry.js';
 import { evolveAgents } from './evolve-agents.js';
-import { answerHalted, evolveHalted, supersedeHalted } from './handoff-halt.js';
+import { haltedHandoffReason, pendingHaltFor } from './halted-handoff.js';
 import { prerequisiteKey } from './gate-requirements.js';
 import { evolveReplan, isProposal } from './replan.js';
 import { revise } from './revise.js';
@@ -93,18 +94,13 @@ export function evolveGovernance(state: RunState, event: GovernanceEvent): RunSt
       const composed = pending.kind === 'gate' && isComposedGate(state, pending.phase);
       if (!composed || event.data.verdict === 'denied') state.pending.delete(pending.id);
       const { by, comment } = event.data;
-      if (pending.kind === 'handoff') {
-        // Its answer is about agents outside the engine: the run goes on either way.
-        if (event.data.verdict === 'approved' || event.data.verdict === 'denied')
-          answerHalted(state, pending.id, event.data.verdict);
-        return state;
-      }
       if (event.data.verdict === 'denied' && isProposal(state, pending.id)) {
         state.replan.proposal = null; // the run goes on under its plan; the escalation still waits
         return state;
       }
       if (event.data.verdict === 'denied') {
-        state.denials.push({ id: pending.id, by, comment });
+        // Denying a halted handoff closes it; the conductor has nothing to do about it.
+        if (pending.kind !== 'handoff') state.denials.push({ id: pending.id, by, comment });
         return state;
       }
       if (event.data.verdict === 'submitted') {
@@ -127,7 +123,8 @@ export function evolveGovernance(state: RunState, event: GovernanceEvent): RunSt
       if (pending.kind === 'plan' && state.planApproval?.id === pending.id) state.planApproval = null;
       if (pending.kind === 'escalation' && pending.step !== null)
         retryEscalated(state, pending.step, pending.retry ?? { instances: [] });
-      else if (pending.step !== null) release(state, pending.step);
+      // A halted handoff names its receiving step, but answering it does not move the step.
+      else if (pending.step !== null && pending.kind !== 'handoff') release(state, pending.step);
       return state;
     }
     case 'signal.received': {
@@ -205,11 +202,24 @@ export function evolveGovernance(state: RunState, event: GovernanceEvent): RunSt
     case 'agent.status_reported':
     case 'agent.routed':
       return evolveAgents(state, event);
-    case 'handoff.queued':
-      supersedeHalted(state, event.data.to);
+    case 'handoff.queued': {
+      // The handoff went through after all: the question its halt raised is moot.
+      const moot = state.haltedHandoffs > 0 ? pendingHaltFor(state, event.data.to) : undefined;
+      if (moot !== undefined) state.pending.delete(moot);
       return evolveAgents(state, event);
+    }
     case 'handoff.halted':
-      return evolveHalted(state, event);
+      state.haltedHandoffs += 1;
+      state.pending.set(event.data.id, {
+        id: event.data.id,
+        kind: 'handoff',
+        step: event.data.request.to.step,
+        phase: null,
+        reason: haltedHandoffReason(event.data),
+        detail: event.data as unknown as Json,
+        since: event.at,
+      });
+      return state;
   }
 }
 

@@ -7,22 +7,11 @@ import type { Gate, GateRequirement, PrerequisiteRequirement } from '../plan/sch
  * evidence: approving a gate whose evidence is missing no longer opens it.
  */
 
-/**
- * Whether a closed gate may be let through: `never`; by approving it (`approve`, the old
- * forms); by an explicit override of these principals (`role`: they are that role's members,
- * as the run pinned them).
- */
-export type GateOverrideRule =
-  { kind: 'never' } | { kind: 'approve' } | { kind: 'override'; approvalBy: string[]; role?: string };
+/** Who may override a gate: the principals it names, or the members of a registry role. */
+export type OverrideHolders = { principals: string[] } | { role: string };
 
-/** The members of each role a run's gates name, as `run.created` pinned them. */
-export type RoleMembers = Readonly<Record<string, readonly string[]>>;
-
-/** One `approval:` requirement of a composed gate: how many distinct people, and of which role (null: anyone). */
-export interface ApprovalRule {
-  count: number;
-  role: string | null;
-}
+/** Whether a closed gate may be let through: `never`; by approving it (`approve`, the old forms); by an explicit override of these holders. */
+export type GateOverrideRule = { kind: 'never' } | { kind: 'approve' } | { kind: 'override'; by: OverrideHolders };
 
 export function gateRequirements(gate: Gate): GateRequirement[] {
   if ('all' in gate) return gate.all;
@@ -35,61 +24,53 @@ export function gateRequirements(gate: Gate): GateRequirement[] {
  * override, and it also passes a partial phase before); `{evidence}` never (a deliberate
  * tightening: evidence is only as strong as what cannot bypass it; the operator refuses such an
  * approval, and the conductor still honours one an older ledger recorded, so it replays); a
- * composed gate by its `override`, `never` unless it names who may (enforced by both). An
- * override by a role is by its members as the run pinned them (`roles`); none when it pinned none.
+ * composed gate by its `override`, `never` unless it names who may (enforced by both).
  */
-export function gateOverrideRule(gate: Gate | null, roles: RoleMembers = {}): GateOverrideRule {
+export function gateOverrideRule(gate: Gate | null): GateOverrideRule {
   if (gate === null || 'approval' in gate || 'policy' in gate) return { kind: 'approve' };
   if ('evidence' in gate) return { kind: 'never' };
   const override = gate.override ?? 'never';
   if (override === 'never') return { kind: 'never' };
-  const by = override.approval_by;
-  if (typeof by !== 'string') return { kind: 'override', approvalBy: [...by] };
-  return { kind: 'override', approvalBy: [...(Object.hasOwn(roles, by) ? (roles[by] ?? []) : [])], role: by };
+  const holders = override.approval_by;
+  return { kind: 'override', by: typeof holders === 'string' ? { role: holders } : { principals: [...holders] } };
 }
 
-/** The `approval:` requirements of a composed gate, each with its count and role (none for the old forms). */
-export function approvalRules(gate: Gate | null): ApprovalRule[] {
+/** Approvals a composed gate asks for: `count` distinct people, members of `role` when it names one. */
+export interface ApprovalNeed {
+  count: number;
+  role: string | null;
+}
+
+/**
+ * What a composed gate's approval requirements ask for. Those without a role are one need, the
+ * largest count among them (as they were before roles: counted once over the whole gate); each
+ * with a role is a need of its own, met by that role's members only.
+ * @example approvalNeeds({ all: [{ approval: { count: 2, role: 'governor' } }, { approval: true }] }) // [{ count: 1, role: null }, { count: 2, role: 'governor' }]
+ */
+export function approvalNeeds(gate: Gate | null): ApprovalNeed[] {
   if (gate === null || !('all' in gate)) return [];
-  return gate.all.flatMap((requirement) =>
-    'approval' in requirement
-      ? [
-          requirement.approval === true
-            ? { count: 1, role: null }
-            : { count: requirement.approval.count, role: requirement.approval.role ?? null },
-        ]
-      : [],
-  );
-}
-
-/** How many distinct people must approve a composed gate (the largest count it asks for; 0 when none). */
-export function approvalsRequired(gate: Gate | null): number {
-  return Math.max(0, ...approvalRules(gate).map((rule) => rule.count));
-}
-
-/**
- * The roles a plan's gates name (approvals and overrides), sorted: what `run.created` pins
- * the members of.
- * @example gateRoles(plan) // ['governor']
- */
-export function gateRoles(gates: Iterable<Gate | null>): string[] {
-  const roles = new Set<string>();
-  for (const gate of gates) {
-    for (const rule of approvalRules(gate)) if (rule.role !== null) roles.add(rule.role);
-    const override = gate !== null && 'all' in gate ? gate.override : undefined;
-    if (override !== undefined && override !== 'never' && typeof override.approval_by === 'string')
-      roles.add(override.approval_by);
+  let anyone = 0;
+  const byRole: ApprovalNeed[] = [];
+  for (const requirement of gate.all) {
+    if (!('approval' in requirement)) continue;
+    const approval = requirement.approval;
+    if (approval !== true && approval.role !== undefined) byRole.push({ count: approval.count, role: approval.role });
+    else anyone = Math.max(anyone, approval === true ? 1 : approval.count);
   }
-  return [...roles].sort();
+  return anyone > 0 ? [{ count: anyone, role: null }, ...byRole] : byRole;
 }
 
-/**
- * Whether `by` counts towards an approval rule: anyone for a rule without a role, else only a
- * member of its role as the run pinned it (a role it did not pin has no members: fail closed).
- */
-export function countsFor(rule: ApprovalRule, by: string, roles: RoleMembers): boolean {
-  if (rule.role === null) return true;
-  return Object.hasOwn(roles, rule.role) && (roles[rule.role] ?? []).includes(by);
+/** How many distinct people must approve a composed gate at least (the largest count it asks for; 0 when none). */
+export function approvalsRequired(gate: Gate | null): number {
+  return Math.max(0, ...approvalNeeds(gate).map((need) => need.count));
+}
+
+/** The registry roles a gate names, in its approvals and its override: the ones a run pins. */
+export function rolesOfGate(gate: Gate | null): string[] {
+  const roles = new Set(approvalNeeds(gate).flatMap((need) => (need.role === null ? [] : [need.role])));
+  const rule = gateOverrideRule(gate);
+  if (rule.kind === 'override' && 'role' in rule.by) roles.add(rule.by.role);
+  return [...roles];
 }
 
 /** The other runs' artifacts a gate requires. */

@@ -1,52 +1,48 @@
-import { PlanError, type PlanIssue } from '../errors.js';
+import type { PlanIssue } from '../errors.js';
 import type { Plan } from '../plan/schema.js';
-import { workspaceRoles, type RoleDeclaration } from '../roles.js';
-import { gateRoles } from './gate-requirements.js';
+import { roleMembers, type Roles } from '../roles.js';
+import { rolesOfGate } from './gate-requirements.js';
 
 /**
- * The members of every role the plan's gates name, from the workspace registry's roles (and
- * the built-in ones), for `run.created` to pin: from then on the run's gates count these, and
- * an edit of `baton.yaml` changes no existing run. Throws PlanError, at the gate, for a role
- * that is not one or that has no members (nobody could ever approve such a gate). Empty when
- * the plan's gates name no role, so runs without role gates record nothing new.
- * @example
- * pinRoleMembers(plan, { governor: { members: ['alice', 'bob'] } }) // { governor: ['alice', 'bob'] }
+ * The registry roles a plan's gates name, as the run will pin them: checked when the run is
+ * admitted, so that a gate whose approvals or override no one could ever give is refused
+ * before anything runs (fail closed), and recorded in `run.created`, so that the gate counts
+ * the members the run was admitted with, whatever baton.yaml says later.
  */
-export function pinRoleMembers(
-  plan: Plan,
-  declared: Readonly<Record<string, RoleDeclaration>> | undefined,
-): Record<string, string[]> {
-  const roles = workspaceRoles(declared);
-  const pinned: Record<string, string[]> = {};
-  const issues: PlanIssue[] = [];
-  (plan.phases ?? []).forEach((phase, index) => {
-    if (typeof phase === 'string' || phase.gate === undefined) return;
-    for (const name of gateRoles([phase.gate])) {
-      const role = Object.hasOwn(roles, name) ? roles[name] : undefined;
-      const path = ['phases', index, 'gate'];
-      if (role === undefined)
-        issues.push({
-          path,
-          message: `the gate of "${phase.id}" names role "${name}", which is not a role of the workspace registry (roles: ${Object.keys(roles).join(', ')}); declare it under roles: in baton.yaml with its members`,
-        });
-      else if (role.members.length === 0)
-        issues.push({
-          path,
-          message: `the gate of "${phase.id}" names role "${name}", which has no members, so nobody could approve it; list them under roles.${name}.members in baton.yaml`,
-        });
-      else pinned[name] = [...role.members];
-    }
-  });
-  if (issues.length > 0) throw new PlanError(issues);
-  return pinned;
+
+function namedRoles(plan: Plan): { index: number; role: string }[] {
+  return (plan.phases ?? []).flatMap((phase, index) =>
+    typeof phase === 'string' ? [] : rolesOfGate(phase.gate ?? null).map((role) => ({ index, role })),
+  );
 }
 
 /**
- * The roles a revision's gates name that the run did not pin when it was created: a revision
- * may not bring in approvers the run was not admitted with.
- * @example unpinnedRoles(revised, state.roleMembers) // ['auditor']
+ * A gate naming a role the workspace registry does not declare, or declares without members,
+ * is an issue at that phase's gate (no one could approve or override it).
+ * @example gateRoleIssues(plan, { governor: { members: [] } }) // [{ path: ['phases', 1, 'gate'], message: '... no members ...' }]
  */
-export function unpinnedRoles(plan: Plan, pinned: Readonly<Record<string, readonly string[]>>): string[] {
-  const gates = (plan.phases ?? []).flatMap((phase) => (typeof phase === 'string' || !phase.gate ? [] : [phase.gate]));
-  return gateRoles(gates).filter((role) => !Object.hasOwn(pinned, role));
+export function gateRoleIssues(plan: Plan, roles: Roles | undefined): PlanIssue[] {
+  return namedRoles(plan).flatMap(({ index, role }): PlanIssue[] => {
+    const declared = roles !== undefined && Object.hasOwn(roles, role) ? roles[role] : undefined;
+    if (declared?.members !== undefined && declared.members.length > 0) return [];
+    return [
+      {
+        path: ['phases', index, 'gate'],
+        message:
+          declared === undefined
+            ? `the gate names role "${role}", which the workspace registry does not declare${roles === undefined ? ' (there is no workspace registry: baton.yaml, or --registry)' : ''}; declare roles.${role}.members there, the principals who hold it`
+            : `the gate names role "${role}", which has no members in the workspace registry; list the principals who hold it under roles.${role}.members`,
+      },
+    ];
+  });
+}
+
+/**
+ * The members of each role the plan's gates name, for `run.created` (undefined when none do,
+ * so runs without role gates record nothing new).
+ * @example pinnedRoles(plan, registry.roles) // { governor: ['alice', 'bob'] }
+ */
+export function pinnedRoles(plan: Plan, roles: Roles | undefined): Record<string, string[]> | undefined {
+  const names = new Set(namedRoles(plan).map(({ role }) => role));
+  return names.size === 0 ? undefined : roleMembers(roles, names);
 }

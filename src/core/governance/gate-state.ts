@@ -1,8 +1,25 @@
 import { DecisionKind, decisionId } from '../decision-id.js';
 import type { PrerequisiteRequirement } from '../plan/schema.js';
 import type { Approval, RunState } from '../state.js';
-import { gateOverrideRule, prerequisiteKey, prerequisitesOf } from './gate-requirements.js';
+import { gateOverrideRule, prerequisiteKey, prerequisitesOf, type OverrideHolders } from './gate-requirements.js';
 import type { Escalation, PhaseState } from './phases.js';
+
+/** Whether `by` is a member of `role` as the run pinned it in `run.created` (never as the registry is now). */
+export function isRoleMember(state: RunState, role: string, by: string): boolean {
+  return Object.hasOwn(state.roles, role) && (state.roles[role]?.includes(by) ?? false);
+}
+
+/** Whether `by` is among a gate override's holders: a principal it names, or a pinned member of its role. */
+export function holdsOverride(state: RunState, holders: OverrideHolders, by: string): boolean {
+  return 'role' in holders ? isRoleMember(state, holders.role, by) : holders.principals.includes(by);
+}
+
+/** Who may override, in words: `alice, bob`, or `the members of role governor (alice, bob)`. */
+export function describeHolders(state: RunState, holders: OverrideHolders): string {
+  if (!('role' in holders)) return holders.principals.join(', ');
+  const members = state.roles[holders.role] ?? [];
+  return `the members of role ${holders.role} (${members.length === 0 ? 'none pinned in this run' : members.join(', ')})`;
+}
 
 /** The distinct people who approved a phase's gate, in order. */
 export function gateApprovalsOf(state: RunState, phase: string): Approval[] {
@@ -19,9 +36,9 @@ export function gateApprovalsOf(state: RunState, phase: string): Approval[] {
  */
 export function gateOverrideOf(state: RunState, phase: PhaseState): Escalation | undefined {
   const id = decisionId(DecisionKind.gate, phase.id);
-  const rule = gateOverrideRule(phase.gate, state.roleMembers);
+  const rule = gateOverrideRule(phase.gate);
   const override = state.overrides.get(id);
-  if (override && rule.kind === 'override' && rule.approvalBy.includes(override.by))
+  if (override && rule.kind === 'override' && holdsOverride(state, rule.by, override.by))
     return { approvedBy: override.by, comment: override.comment };
   if (phase.gate !== null && 'all' in phase.gate) return undefined;
   const approval = state.approvals.get(id);

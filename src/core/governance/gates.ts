@@ -3,15 +3,8 @@ import { compileExpression, ExpressionError } from '../expressions.js';
 import type { Json } from '../json.js';
 import type { PrerequisiteRequirement } from '../plan/schema.js';
 import type { RunState } from '../state.js';
-import {
-  approvalRules,
-  countsFor,
-  gateOverrideRule,
-  gateRequirements,
-  prerequisiteKey,
-  type ApprovalRule,
-} from './gate-requirements.js';
-import { gateApprovalsOf } from './gate-state.js';
+import { approvalNeeds, gateOverrideRule, gateRequirements, prerequisiteKey } from './gate-requirements.js';
+import { gateApprovalsOf, isRoleMember } from './gate-state.js';
 import { phaseReadiness, type GateVerdict, type PhaseState, type TransitionView } from './phases.js';
 
 /**
@@ -46,12 +39,15 @@ export function evaluateGate(state: RunState, phase: PhaseState): GateVerdict {
           : prerequisiteVerdict(state, phase.id, requirement.requires);
     (verdict.holds ? met : unmet).push(verdict.reason);
   }
-  const approvers = gateApprovalsOf(state, phase.id).map((approval) => approval.by);
   let approvalsShort = 0;
-  for (const rule of approvalRules(gate)) {
-    const verdict = approvalVerdict(state, rule, approvers);
-    if (!verdict.holds) approvalsShort++;
-    (verdict.holds ? met : unmet).push(verdict.reason);
+  const approvers = gateApprovalsOf(state, phase.id).map((approval) => approval.by);
+  for (const need of approvalNeeds(gate)) {
+    const counted = need.role === null ? approvers : approvers.filter((by) => isRoleMember(state, need.role ?? '', by));
+    const of = need.role === null ? '' : ` by role ${need.role}`;
+    const reason = `${counted.length} of ${need.count} approval${need.count === 1 ? '' : 's'}${of}${counted.length > 0 ? ` (${counted.join(', ')})` : ''}`;
+    const short = counted.length < need.count;
+    if (short) approvalsShort += 1;
+    (short ? unmet : met).push(reason);
   }
   if (unmet.length === 0) return { status: 'open', reason: met.join('; ') || 'all requirements hold', ...overridable };
   const status = approvalsShort > 0 && unmet.length === approvalsShort ? 'approval' : 'closed';
@@ -59,22 +55,6 @@ export function evaluateGate(state: RunState, phase: PhaseState): GateVerdict {
 }
 
 type RequirementVerdict = { holds: boolean; reason: string };
-
-/**
- * `1 of 2 approvals (alice)`; with a role, only its members as the run pinned them count, and
- * the reason says who: `1 of 2 approvals by members of governor (alice; not counted: carol)`.
- */
-function approvalVerdict(state: RunState, rule: ApprovalRule, approvers: readonly string[]): RequirementVerdict {
-  const counted = approvers.filter((by) => countsFor(rule, by, state.roleMembers));
-  const others = approvers.filter((by) => !counted.includes(by));
-  const of = `${counted.length} of ${rule.count} approval${rule.count === 1 ? '' : 's'}`;
-  const names = [
-    ...(counted.length > 0 ? [counted.join(', ')] : []),
-    ...(rule.role !== null && others.length > 0 ? [`not counted: ${others.join(', ')}`] : []),
-  ];
-  const reason = `${of}${rule.role === null ? '' : ` by members of ${rule.role}`}${names.length > 0 ? ` (${names.join('; ')})` : ''}`;
-  return { holds: counted.length >= rule.count, reason };
-}
 
 function evidenceVerdict(state: RunState, evidence: { artifacts?: string[]; checks?: string[] }): RequirementVerdict {
   const missing: string[] = [];

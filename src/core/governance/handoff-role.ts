@@ -1,4 +1,5 @@
 import { BatonError, ErrorCode } from '../errors.js';
+import type { Roles } from '../roles.js';
 
 /** A role a handoff is addressed to, with the constraints the workspace registry injects for it, verbatim. */
 export interface HandoffRole {
@@ -9,15 +10,11 @@ export interface HandoffRole {
 /**
  * Looks a handoff's receiving role up in the workspace registry's `roles`, keeping its
  * constraints exactly as written (no trimming: the ledger records what was injected). Throws
- * BatonError(badInput) for a role the registry does not declare, naming the ones it does, and
- * for one that declares no constraints (a role may exist only for its scopes and members).
+ * BatonError(badInput) for a role the registry does not declare, naming the ones it does.
  * @example
  * handoffRole({ reviewer: { constraints: 'Never merge.' } }, 'reviewer') // { name: 'reviewer', constraints: 'Never merge.' }
  */
-export function handoffRole(
-  roles: Readonly<Record<string, { constraints?: string }>> | undefined,
-  name: string,
-): HandoffRole {
+export function handoffRole(roles: Roles | undefined, name: string): HandoffRole {
   const role = roles !== undefined && Object.hasOwn(roles, name) ? roles[name] : undefined;
   if (role === undefined) {
     const known = Object.keys(roles ?? {});
@@ -29,7 +26,7 @@ export function handoffRole(
   if (role.constraints === undefined)
     throw new BatonError(
       ErrorCode.badInput,
-      `to.role "${name}" declares no constraints in the workspace registry, and a handoff to a role injects them: add \`constraints:\` to roles.${name}, or leave to.role out`,
+      `to.role "${name}" declares no constraints in the workspace registry, and a handoff to a role carries its constraints; give roles.${name}.constraints the text to inject, or leave to.role out`,
     );
   return { name, constraints: role.constraints };
 }

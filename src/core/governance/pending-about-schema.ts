@@ -17,7 +17,7 @@ const InstanceView = z.strictObject({
  * What a pending decision is about, typed by its kind, as a person needs it to decide: a
  * task's input, what a confirmation dispatches to, an escalation's error, its instances and
  * (for a contradiction) each vote's output, the signals a step waits for, a plan's outline, a
- * halted handoff's request with where and why it halted. The HTTP API, the MCP
+ * halted handoff's request and why it halted. The HTTP API, the MCP
  * server and the CLI show this one shape.
  */
 export const PendingAboutSchema = z
@@ -50,18 +50,16 @@ export const PendingAboutSchema = z
     }),
     z.strictObject({
       kind: z.literal('handoff'),
-      id: z.string().describe('the halted handoff, `halted-1`'),
-      failedAt: z.string().describe('the step of the handoff protocol it halted at: artifacts, transition, state, routing, queue'),
-      error: z.string(),
       from: z.strictObject({ agent: z.string(), step: z.string().nullable() }),
       to: z.strictObject({ agent: z.string(), step: z.string(), role: z.string().optional() }),
       artifacts: z.array(z.string()),
-      reason: z.string(),
+      reason: z.string().describe('why the handing agent handed the work on'),
       instruction: z.string().optional(),
       completionCriteria: z.array(z.string()).optional(),
       knownRisks: z.array(z.string()).optional(),
+      failedAt: z.string().describe('the step of the handoff protocol that refused it'),
+      error: z.string().describe('why it was refused'),
       by: z.string().describe('who asked for the handoff'),
-      retryOf: z.string().optional().describe('the halted handoff whose retry halted again, into this one'),
     }),
   ])
   .describe('what the decision is about, by kind (gates show their requirements in `reason` and `evidence`)');

@@ -11,12 +11,9 @@ export function describeGate(gate: Gate | null): string | null {
   if (gate === null) return null;
   if (!('all' in gate)) return describeRequirement(gate);
   const override = gate.override ?? 'never';
+  const holders = override === 'never' ? null : override.approval_by;
   const by =
-    override === 'never'
-      ? 'never'
-      : typeof override.approval_by === 'string'
-        ? `by a member of ${override.approval_by}`
-        : `by ${override.approval_by.join(', ')}`;
+    holders === null ? 'never' : typeof holders === 'string' ? `by role ${holders}` : `by ${holders.join(', ')}`;
   return `${gate.all.map(describeRequirement).join(' and ')} (override: ${by})`;
 }
 
@@ -24,7 +21,8 @@ function describeRequirement(requirement: GateRequirement): string {
   if ('approval' in requirement) {
     const count = requirement.approval === true ? 1 : requirement.approval.count;
     const role = requirement.approval === true ? undefined : requirement.approval.role;
-    if (role !== undefined) return `approval by ${count} distinct member${count === 1 ? '' : 's'} of ${role}`;
+    if (role !== undefined)
+      return `approval by ${count === 1 ? 'a member' : `${count} distinct members`} of role ${role}`;
     return count === 1 ? 'approval by a person' : `approval by ${count} distinct people`;
   }
   if ('policy' in requirement) return `policy \`${requirement.policy}\``;

@@ -100,8 +100,7 @@ export function revise(state: RunState, event: Revised): RunState {
   // changed: it is withdrawn, and the conductor asks again, with the new plan's reason, if the
   // transition still needs a person. A kept step's question still stands.
   for (const [id, pending] of state.pending) {
-    // A halted handoff's question is about agents, not about a step of the plan: it stays.
-    if ((pending.step !== null && kept.has(pending.step)) || pending.kind === 'handoff') next.pending.set(id, pending);
+    if (pending.step !== null && kept.has(pending.step)) next.pending.set(id, pending);
   }
   for (const [step, deferral] of state.deferred) if (step in plan.steps) next.deferred.set(step, deferral);
   Object.assign(next, {
@@ -117,7 +116,6 @@ export function revise(state: RunState, event: Revised): RunState {
     stepTokens: state.stepTokens,
     approvals: state.approvals,
     gateApprovals: state.gateApprovals,
-    roleMembers: state.roleMembers,
     overrides: state.overrides,
     prerequisites: state.prerequisites,
     denials: state.denials,

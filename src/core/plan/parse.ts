@@ -36,7 +36,7 @@ function nonFiniteAt(value: unknown, path: (string | number)[]): (string | numbe
 const GATE_KINDS = ['approval', 'evidence', 'policy', 'all'] as const;
 const REQUIREMENT_KINDS = ['approval', 'evidence', 'policy', 'requires'] as const;
 const REQUIREMENT_FORMS =
-  '{approval: true}, {approval: {count: N}}, {evidence: {artifacts: [...], checks: [...]}}, {policy: EXPRESSION} or {requires: {run: ID | NAME@latest, artifact: STEP/FILE, sealed: true}}';
+  '{approval: true}, {approval: {count: N}}, {approval: {count: N, role: ROLE}}, {evidence: {artifacts: [...], checks: [...]}}, {policy: EXPRESSION} or {requires: {run: ID | NAME@latest, artifact: STEP/FILE, sealed: true}}';
 
 /** One requirement of a composed gate that matched no form: explain the form its key names, or list the forms. */
 function explainRequirement(
@@ -97,7 +97,7 @@ function explainPhase(
       {
         path,
         message:
-          'a gate is one of {approval: true}, {evidence: {artifacts: [...], checks: [...]}}, {policy: EXPRESSION} or {all: [REQUIREMENT, ...], override: never | {approval_by: [PRINCIPAL, ...]}}',
+          'a gate is one of {approval: true}, {evidence: {artifacts: [...], checks: [...]}}, {policy: EXPRESSION} or {all: [REQUIREMENT, ...], override: never | {approval_by: [PRINCIPAL, ...] | ROLE}}',
       },
     ];
   if (branch === undefined) return undefined;
@@ -123,12 +123,19 @@ export function zodIssuesToPlanIssues(issues: readonly z.core.$ZodIssue[], data:
     if (issue.code === 'invalid_union' && path[0] === 'phases' && path.at(-2) === 'all')
       return explainRequirement(issue, path, data);
     if (issue.code === 'invalid_union' && path[0] === 'phases' && path.at(-1) === 'approval')
-      return [{ path, message: 'approval is true (one person) or {count: N} (N distinct people, 1 to 10)' }];
+      return [
+        {
+          path,
+          message:
+            'approval is true (one person), {count: N} (N distinct people, 1 to 10) or {count: N, role: ROLE} (N distinct members of a registry role)',
+        },
+      ];
     if (issue.code === 'invalid_union' && path[0] === 'phases' && path.at(-1) === 'override')
       return [
         {
           path,
-          message: 'override is never (the default) or {approval_by: [PRINCIPAL, ...]}, the people who may override',
+          message:
+            'override is never (the default), {approval_by: [PRINCIPAL, ...]}, the people who may override, or {approval_by: ROLE}, the members of a registry role',
         },
       ];
     if (issue.code === 'unrecognized_keys') {

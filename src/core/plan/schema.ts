@@ -423,13 +423,13 @@ export const PrerequisiteRequirement = z.strictObject({
   sealed: z.literal(true, 'a prerequisite artifact must be sealed: write `sealed: true`'),
 });
 
-/** A role of the workspace registry (`baton.yaml` `roles:`), named in a gate. */
+/** A role of the workspace registry (`roles:`), named where a gate counts its members. */
 const GateRole = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'a role name is letters, digits, _, . and -');
 
 /**
- * `approval: true` is one person; `approval: { count: N }` is N distinct people; with `role`,
- * N distinct members of that role of the workspace registry (pinned into the run when it is
- * created: a later edit of the registry changes no existing run's gate).
+ * `approval: true` is one person; `approval: { count: N }` is N distinct people;
+ * `approval: { count: N, role: R }` is N distinct members of the workspace registry's role R,
+ * as the run pinned them when it was created.
  */
 export const ApprovalRequirement = z.union([
   z.literal(true),
@@ -449,9 +449,8 @@ export const GateRequirement = z.union([
 
 /**
  * Whether a person may let a closed gate through anyway: `never`, or `{ approval_by: [...] }`,
- * the principals who may, or `{ approval_by: ROLE }`, the members of that role of the workspace
- * registry (pinned into the run as approvals' roles are); with `baton override`, a distinct act
- * with its own reason.
+ * the principals who may, or `{ approval_by: ROLE }`, the members of a registry role (with
+ * `baton override`, a distinct act with its own reason).
  */
 export const GateOverride = z.union([
   z.literal('never'),

@@ -46,7 +46,7 @@ export function answersFor(runId: string, decision: DecisionRef, all: readonly D
       return [verdict('approve'), verdict('deny')];
     case 'plan':
     case 'handoff':
-      // Named by the full id (`plan:1`, `handoff:halted-1`): a bare revision number or halt id says too little.
+      // Its target is a number (a revision, a halt): named by its full id (`plan:1`), never a bare number.
       return ['approve', 'deny'].map((verb) => `baton ${verb} ${run} ${decision.id}`);
     case 'escalation':
       // Approve retries the step; deny fails it; submit supplies its output in place of a capability.

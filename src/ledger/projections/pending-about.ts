@@ -1,4 +1,4 @@
-import type { Json, PendingAbout, PendingDecision, RunState, StepError } from '../../core/index.js';
+import type { EventOf, Json, PendingAbout, PendingDecision, RunState, StepError } from '../../core/index.js';
 
 type Detail =
   | {
@@ -65,12 +65,6 @@ export function pendingAbout(state: RunState | undefined, decision: PendingDecis
         ...(votes.length > 0 && { votes }),
       };
     }
-    case 'handoff': {
-      const halted = state?.haltedHandoffs.find((candidate) => `handoff:${candidate.id}` === decision.id);
-      if (halted === undefined) return undefined;
-      const { at: _at, status: _status, ...request } = halted;
-      return { kind: 'handoff', ...request };
-    }
     case 'plan':
       return {
         kind: 'plan',
@@ -78,7 +72,28 @@ export function pendingAbout(state: RunState | undefined, decision: PendingDecis
         planHash: typeof detail?.planHash === 'string' ? detail.planHash : (state?.planHash ?? ''),
         outline: typeof detail?.outline === 'string' ? detail.outline : null,
       };
+    case 'handoff':
+      return haltedHandoffView(decision.detail);
     default:
       return undefined;
   }
+}
+
+/** A halted handoff's view: the request as it was asked for, and where and why it halted. */
+function haltedHandoffView(detail: unknown): PendingAbout | undefined {
+  if (typeof detail !== 'object' || detail === null || !('request' in detail)) return undefined;
+  const { request, failedAt, error, by } = detail as unknown as EventOf<'handoff.halted'>['data'];
+  return {
+    kind: 'handoff',
+    from: { agent: request.from.agent, step: request.from.step },
+    to: { agent: request.to.agent, step: request.to.step, ...(request.to.role != null && { role: request.to.role }) },
+    artifacts: request.artifacts,
+    reason: request.reason,
+    ...(request.instruction !== undefined && { instruction: request.instruction }),
+    ...(request.completionCriteria !== undefined && { completionCriteria: request.completionCriteria }),
+    ...(request.knownRisks !== undefined && { knownRisks: request.knownRisks }),
+    failedAt,
+    error,
+    by,
+  };
 }

@@ -1,7 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { MAX_HANDOFF_INSTRUCTION, MAX_HANDOFF_ITEM, MAX_HANDOFF_ITEMS, transitionView } from '../../core/index.js';
-import { HANDOFF_STEPS } from '../../engine/index.js';
+import { transitionView } from '../../core/index.js';
+import { HandoffReportSchema, handoffRequestOf, HandoffRequestFields } from '../../engine/index.js';
 import { defineTool } from '../define-tool.js';
 import { recorded } from '../run-views.js';
 import { AgentName, args, Reason, Recorded, RunId, StepId } from '../schemas.js';
@@ -32,21 +32,6 @@ const PhaseView = z.strictObject({
   readiness: z.enum(['needed', 'building', 'ready', 'partial', 'failed']),
   opened: z.boolean(),
   gate: z.strictObject({ status: z.enum(['open', 'closed', 'approval']), reason: z.string() }),
-});
-
-const HandoffOutput = z.strictObject({
-  runId: z.string(),
-  ok: z.boolean(),
-  handoffId: z.string().nullable(),
-  failedAt: z.enum(HANDOFF_STEPS).nullable(),
-  error: z.string().nullable(),
-  decision: z
-    .string()
-    .nullable()
-    .describe('when it halted: the pending decision raised for a governor (`handoff:halted-1`); null when the run has ended'),
-  steps: z.array(
-    z.strictObject({ step: z.enum(HANDOFF_STEPS), status: z.enum(['done', 'failed', 'not_run']), detail: z.string() }),
-  ),
 });
 
 export function registerOrchestrationTools(server: McpServer, session: McpSession): void {
@@ -164,70 +149,18 @@ export function registerOrchestrationTools(server: McpServer, session: McpSessio
       name: 'request_handoff',
       title: 'Hand work to another agent',
       description:
-        "Hands work from one agent (and optionally the step it finished) to another agent for a step, in five steps, each checked against the run as it is then: (1) artifacts: every named artifact (`step/file`) is recorded in the run and its content is in the workspace's store with that hash; (2) transition: the handing step has succeeded (unless it hands its own step), phases only move forward, and the receiving step's phase is open or may open now (validate_phase_transition's rule); (3) state: the receiving step is recorded as `assigned` to the receiving agent; (4) routing: the decision is logged in the routing log; (5) queue: the handoff is queued (`handoff-N`), with its optional brief (instruction, completionCriteria, knownRisks; recorded verbatim after trimming), until the receiving agent reports on the step with update_pipeline_state. It halts at the first step that fails and reports every step's status: what was done stays done (it is in the ledger; nothing is rolled back). A halted handoff is an error result that still carries this report, and it is raised as a pending decision (`decision`: `handoff:halted-N`, kind handoff) for a governor: approving it runs the handoff again, as asked for, and denying it closes it.",
+        "Hands work from one agent (and optionally the step it finished) to another agent for a step, in five steps, each checked against the run as it is then: (1) artifacts: every named artifact (`step/file`) is recorded in the run and its content is in the workspace's store with that hash; (2) transition: the handing step has succeeded (unless it hands its own step), phases only move forward, and the receiving step's phase is open or may open now (validate_phase_transition's rule); (3) state: the receiving step is recorded as `assigned` to the receiving agent; (4) routing: the decision is logged in the routing log; (5) queue: the handoff is queued (`handoff-N`), with its optional brief (instruction, completionCriteria, knownRisks; recorded verbatim after trimming), until the receiving agent reports on the step with update_pipeline_state. It halts at the first step that fails and reports every step's status: what was done stays done (it is in the ledger; nothing is rolled back). A halted handoff is an error result that still carries this report; when its receiving step is a step of the running run, it is also raised as a pending decision for a governor (`pending`: `handoff:N`, shown by list_pending_decisions): approving it runs the handoff again as the approver, denying it closes it, and it is withdrawn when the receiving step ends.",
       scope: Scope.operate,
-      input: args({
-        runId: RunId,
-        from: z.strictObject({
-          agent: AgentName,
-          step: StepId.optional().describe('The step whose work is handed on'),
-        }),
-        to: z.strictObject({
-          agent: AgentName,
-          step: StepId.describe('The step the receiving agent takes up'),
-          role: z
-            .string()
-            .min(1)
-            .max(200)
-            .optional()
-            .describe(
-              "A role of the workspace registry's `roles:`; its constraints are injected verbatim into the handoff",
-            ),
-        }),
-        artifacts: z
-          .array(z.string().min(1).max(1000))
-          .max(1000)
-          .optional()
-          .describe('Artifacts handed on, by name (`step/file`, as get_run_state and baton handoffs show them)'),
-        reason: Reason,
-        candidates: Candidates,
-        instruction: z
-          .string()
-          .max(MAX_HANDOFF_INSTRUCTION)
-          .optional()
-          .describe('What the receiving agent is to do, recorded with the handoff'),
-        completionCriteria: z
-          .array(z.string().min(1).max(MAX_HANDOFF_ITEM))
-          .max(MAX_HANDOFF_ITEMS)
-          .optional()
-          .describe('How the receiving agent knows the work is done, one criterion per entry'),
-        knownRisks: z
-          .array(z.string().min(1).max(MAX_HANDOFF_ITEM))
-          .max(MAX_HANDOFF_ITEMS)
-          .optional()
-          .describe('What the handing agent knows may go wrong, one risk per entry'),
-      }),
-      output: HandoffOutput,
+      input: args({ runId: RunId, ...HandoffRequestFields }),
+      output: HandoffReportSchema,
     },
-    async ({ runId, from, to, artifacts, reason, candidates, instruction, completionCriteria, knownRisks }) => {
-      const report = await baton.requestHandoff(
-        runId,
-        {
-          from: { agent: from.agent, step: from.step ?? null },
-          to: { agent: to.agent, step: to.step, ...(to.role !== undefined && { role: to.role }) },
-          artifacts: artifacts ?? [],
-          reason,
-          ...(candidates && { candidates }),
-          ...(instruction !== undefined && { instruction }),
-          ...(completionCriteria && { completionCriteria }),
-          ...(knownRisks && { knownRisks }),
-        },
-        { by: principal },
-      );
+    async ({ runId, ...given }) => {
+      const { from, to } = given;
+      const report = await baton.requestHandoff(runId, handoffRequestOf(given), { by: principal });
       const done = report.steps.filter((step) => step.status === 'done').map((step) => step.step);
       const summary = report.ok
         ? `${report.handoffId} queued: ${from.agent} → ${to.agent} for step "${to.step}"`
-        : `handoff halted at ${report.failedAt}: ${report.error} (done before it, and kept: ${done.length === 0 ? 'nothing' : done.join(', ')})${report.decision === null ? '' : `; raised as ${report.decision} for a governor to retry (approve) or close (deny)`}`;
+        : `handoff halted at ${report.failedAt}: ${report.error} (done before it, and kept: ${done.length === 0 ? 'nothing' : done.join(', ')})${report.pending === null ? '' : `; raised for a governor as ${report.pending}`}`;
       return { value: report, summary, isError: !report.ok };
     },
   );

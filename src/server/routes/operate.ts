@@ -68,7 +68,8 @@ export function operateRoutes({ baton }: RouteDeps): Route[] {
       operationId: 'approve',
       tag: 'decisions',
       summary: 'Approve a pending decision',
-      description: 'Passes a gate (by phase), confirms a step, or retries an escalated step, as `baton approve`.',
+      description:
+        'Passes a gate (by phase), confirms a step, retries an escalated step, approves a plan revision (`plan:N`), or runs a halted handoff again (`handoff:N`), as `baton approve`.',
       scope: 'approve',
       params: RunParams,
       body: DecisionBody,
@@ -98,7 +99,7 @@ export function operateRoutes({ baton }: RouteDeps): Route[] {
       tag: 'decisions',
       summary: 'Deny a pending decision',
       description:
-        'Refuses a gate, a confirmation or an escalation: the run (or the step) ends denied, as `baton deny`.',
+        'Refuses a gate, a confirmation or an escalation: the run (or the step) ends denied, as `baton deny`; denying a halted handoff (`handoff:N`) closes it and the run goes on.',
       scope: 'approve',
       params: RunParams,
       body: DecisionBody,

@@ -6,9 +6,7 @@ import { DecisionEvidenceSchema, PendingAboutSchema, RiskViewSchema } from '../.
 export const PendingSchema = z.object({
   id: z
     .string()
-    .describe(
-      '`gate:execution`, `confirm:deploy`, `escalation:build`, `human:review`, `signal:go`, `plan:1`, `handoff:halted-1`',
-    ),
+    .describe('`gate:execution`, `confirm:deploy`, `escalation:build`, `human:review`, `signal:go`, `plan:1`'),
   kind: z.enum(['gate', 'confirm', 'escalation', 'human', 'signal', 'plan', 'handoff']),
   step: z.string().nullable(),
   phase: z.string().nullable(),

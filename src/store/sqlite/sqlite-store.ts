@@ -459,7 +459,6 @@ export class SqliteStore implements Store {
       name: token.name,
       secretHash: token.secretHash,
       scopes: token.scopes.join(','),
-      role: token.role ?? null,
       createdAt: token.createdAt,
     }) as Row | undefined;
     if (!row)

@@ -6,7 +6,7 @@
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'denied' | 'aborted' | 'timed_out' | 'waiting' | 'paused';
-export type PendingKind = 'gate' | 'confirm' | 'escalation' | 'human' | 'signal' | 'plan';
+export type PendingKind = 'gate' | 'confirm' | 'escalation' | 'human' | 'signal' | 'plan' | 'handoff';
 
 export interface Pending {
   id: string;

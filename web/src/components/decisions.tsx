@@ -15,6 +15,7 @@ const VERB_LABEL: Record<Pending['kind'], Partial<Record<Verb, string>>> = {
   human: { submit: 'Submit result' },
   signal: {},
   plan: { approve: 'Approve the plan', deny: 'Deny' },
+  handoff: { approve: 'Run the handoff again', deny: 'Close it' },
 };
 
 /** What the decision is about, beside the buttons: the evidence a person decides on. */
@@ -71,6 +72,16 @@ function About({ pending, model }: { pending: Pending; model: RunModel }) {
         <pre className="outline" aria-label="plan outline">
           {typeof detail?.outline === 'string' ? detail.outline : '(no outline recorded)'}
         </pre>
+      </>
+    );
+  if (pending.kind === 'handoff')
+    return (
+      <>
+        <p className="muted">
+          A handoff between agents halted{typeof detail?.failedAt === 'string' ? ` at ${detail.failedAt}` : ''}.
+          Approving runs it again, as you; denying closes it. The request:
+        </p>
+        <JsonView value={detail?.request ?? null} label="handoff request" />
       </>
     );
   if (pending.kind === 'human')

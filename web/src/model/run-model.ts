@@ -361,6 +361,22 @@ export function applyEvents(model: RunModel, events: readonly LedgerEvent[]): Ru
         }
         break;
       }
+      case 'handoff.halted': {
+        // Raised for a governor: the request and why it halted are what they decide on.
+        const id = text(data.id);
+        const request = (data.request ?? {}) as { to?: { step?: unknown } };
+        model.decisions.set(id, {
+          id,
+          kind: 'handoff',
+          step: null,
+          phase: null,
+          reason: `halted at ${text(data.failedAt)}: ${text(data.error)}${typeof request.to?.step === 'string' ? ` (step ${request.to.step})` : ''}`,
+          detail: { request: data.request ?? null, failedAt: data.failedAt ?? null, error: data.error ?? null },
+          at,
+          answer: null,
+        });
+        break;
+      }
       case 'decision.made': {
         const request = model.decisions.get(text(data.id));
         if (request) {
