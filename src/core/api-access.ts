@@ -38,6 +38,8 @@ export interface ApiToken {
   /** Unique in the workspace, revoked tokens included: the ledger records actions as `token:<name>`. */
   name: string;
   scopes: ApiScope[];
+  /** The workspace role it was created for (`--role`), whose scopes it got then; absent: made with `--scope`. */
+  role?: string;
   createdAt: string;
   revokedAt: string | null;
 }

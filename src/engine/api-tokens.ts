@@ -86,8 +86,16 @@ export class ApiTokens {
     private readonly now: () => number,
   ) {}
 
-  /** Makes a token; the secret is returned here and never again. Bad names or scopes write nothing. */
-  async create(args: { name?: string; scopes: readonly string[] }): Promise<{ token: ApiToken; secret: string }> {
+  /**
+   * Makes a token; the secret is returned here and never again. Bad names or scopes write
+   * nothing. `role`: the role whose scopes these are (`baton token create --role`), kept with the
+   * token so that what it was made as is on record, not only what it may do.
+   */
+  async create(args: {
+    name?: string;
+    scopes: readonly string[];
+    role?: string;
+  }): Promise<{ token: ApiToken; secret: string }> {
     const scopes = parseScopes(args.scopes);
     if (args.name !== undefined) checkTokenName(args.name);
     const id = `tok_${randomBytes(6).toString('hex')}`;
@@ -97,6 +105,7 @@ export class ApiTokens {
       id,
       name,
       scopes,
+      ...(args.role !== undefined && { role: args.role }),
       createdAt: new Date(this.now()).toISOString(),
       revokedAt: null,
       secretHash: hashSecret(secret),

@@ -85,6 +85,7 @@ export function toApiToken(row: Row): ApiToken {
     id: row.id as string,
     name: row.name as string,
     scopes: (row.scopes as string).split(',').filter((scope) => scope !== '') as ApiScope[],
+    ...(typeof row.role === 'string' && { role: row.role }),
     createdAt: row.created_at as string,
     revokedAt: (row.revoked_at as string | null) ?? null,
   };

@@ -20,7 +20,11 @@ describe('roles map to scopes on every surface that grants them', () => {
     const home = tempDir();
     const registry = registryFile(home);
     const create = (args: string[]) =>
-      JSON.parse(baton(['token', 'create', ...args, '--json'], { home }).stdout) as { name: string; scopes: string[] };
+      JSON.parse(baton(['token', 'create', ...args, '--json'], { home }).stdout) as {
+        name: string;
+        scopes: string[];
+        role?: string;
+      };
     expect(create(['--role', 'agent', '--name', 'bot']).scopes).toEqual(['read', 'perform']);
     expect(create(['--role', 'operator', '--name', 'ops']).scopes).toEqual(['read', 'operate']);
     expect(create(['--role', 'governor', '--name', 'gov', '--registry', registry]).scopes).toEqual([
@@ -29,6 +33,19 @@ describe('roles map to scopes on every surface that grants them', () => {
       'approve',
     ]);
     expect(create(['--role', 'auditor', '--name', 'audit', '--registry', registry]).scopes).toEqual(['read']);
+    // The role is recorded with the token; a token made with --scope has none.
+    expect(create(['--scope', 'read', '--name', 'plain'])).not.toHaveProperty('role');
+    const listed = JSON.parse(baton(['token', 'list', '--json'], { home }).stdout) as { name: string; role?: string }[];
+    expect(listed.map((token) => [token.name, token.role ?? null])).toEqual([
+      ['bot', 'agent'],
+      ['ops', 'operator'],
+      ['gov', 'governor'],
+      ['audit', 'auditor'],
+      ['plain', null],
+    ]);
+    expect(baton(['token', 'list'], { home }).stdout).toMatch(
+      /^tok_[0-9a-f]{12}\s+gov\s+read,operate,approve\s+governor\s/m,
+    );
   });
 
   it('refuses an unknown role, or --role with --scope, before a workspace is created (exit 2)', () => {

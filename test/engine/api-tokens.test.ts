@@ -26,6 +26,29 @@ describe('API tokens', () => {
     expect(JSON.stringify(rows)).not.toContain(secret.slice('baton_'.length));
   });
 
+  it('keep the role a token was made for beside its scopes, in the store and in every answer', async () => {
+    const home = tempDir();
+    const baton = await createBaton({ home });
+    const { token, secret } = await baton.tokens.create({ name: 'gov', scopes: ['read', 'approve'], role: 'governor' });
+    expect(token).toMatchObject({ name: 'gov', scopes: ['read', 'approve'], role: 'governor' });
+    const { token: plain } = await baton.tokens.create({ name: 'ops', scopes: ['operate'] });
+    expect(plain).not.toHaveProperty('role');
+    expect(await baton.tokens.authenticate(secret)).toEqual({ ok: true, token });
+    expect((await baton.tokens.list()).map((each) => [each.name, each.role ?? null])).toEqual([
+      ['gov', 'governor'],
+      ['ops', null],
+    ]);
+    expect(await baton.tokens.revoke('gov')).toMatchObject({ role: 'governor', revokedAt: expect.any(String) });
+    await baton.close();
+    const db = new Database(join(home, 'baton.db'));
+    const rows = db.prepare('SELECT name, role FROM api_tokens ORDER BY rowid').all();
+    db.close();
+    expect(rows).toEqual([
+      { name: 'gov', role: 'governor' },
+      { name: 'ops', role: null },
+    ]);
+  });
+
   it('authenticate the secret, and refuse an unknown, malformed or revoked one with a reason', async () => {
     const baton = await createBaton({ home: tempDir() });
     const { token, secret } = await baton.tokens.create({ scopes: ['read'] });

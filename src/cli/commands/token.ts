@@ -5,7 +5,8 @@ import { scopesOf } from '../role-scopes.js';
 import { paint, printJson, table } from '../format.js';
 
 function describe(token: ApiToken): string {
-  return `${token.name} (${token.id}) with scope${token.scopes.length > 1 ? 's' : ''} ${token.scopes.join(', ')}`;
+  const role = token.role === undefined ? '' : ` (role ${token.role})`;
+  return `${token.name} (${token.id}) with scope${token.scopes.length > 1 ? 's' : ''} ${token.scopes.join(', ')}${role}`;
 }
 
 /** `baton token create|list|revoke`: the bearer tokens of the workspace's HTTP API (`baton serve`). */
@@ -37,7 +38,11 @@ export function registerToken(program: Command, globals: () => GlobalOptions): v
       const scopes = scopesOf({ ...options, scopeGiven: options.scope !== undefined }, roles, parseScopes);
       if (options.name !== undefined) checkTokenName(options.name);
       const { token: made, secret } = await withBaton(options, (baton) =>
-        baton.tokens.create({ scopes, ...(options.name !== undefined && { name: options.name }) }),
+        baton.tokens.create({
+          scopes,
+          ...(options.role !== undefined && { role: options.role }),
+          ...(options.name !== undefined && { name: options.name }),
+        }),
       );
       if (options.json) return printJson({ ...made, secret });
       const s = paint(process.stdout);
@@ -59,8 +64,15 @@ export function registerToken(program: Command, globals: () => GlobalOptions): v
       if (options.json) return printJson(tokens);
       if (tokens.length === 0)
         return void process.stdout.write('no tokens; create one with: baton token create --scope read\n');
-      const rows = tokens.map((t) => [t.id, t.name, t.scopes.join(','), t.createdAt, t.revokedAt ?? '-']);
-      process.stdout.write(`${table([['ID', 'NAME', 'SCOPES', 'CREATED', 'REVOKED'], ...rows])}\n`);
+      const rows = tokens.map((t) => [
+        t.id,
+        t.name,
+        t.scopes.join(','),
+        t.role ?? '-',
+        t.createdAt,
+        t.revokedAt ?? '-',
+      ]);
+      process.stdout.write(`${table([['ID', 'NAME', 'SCOPES', 'ROLE', 'CREATED', 'REVOKED'], ...rows])}\n`);
     });
 
   token

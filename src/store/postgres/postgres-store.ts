@@ -301,6 +301,7 @@ export class PostgresStore implements Store {
       token.secretHash,
       token.scopes.join(','),
       token.createdAt,
+      token.role ?? null,
     ]);
     if (!row)
       throw new ConflictError(

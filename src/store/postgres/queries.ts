@@ -242,7 +242,7 @@ export const LIST_CONTEXT_ENTRIES = `
 
 /** ON CONFLICT makes a second creator of a name wait for the first to commit, then insert nothing. */
 export const INSERT_API_TOKEN = `
-  INSERT INTO api_tokens (id, name, secret_hash, scopes, created_at) VALUES ($1, $2, $3, $4, $5)
+  INSERT INTO api_tokens (id, name, secret_hash, scopes, created_at, role) VALUES ($1, $2, $3, $4, $5, $6)
   ON CONFLICT DO NOTHING
   RETURNING *`;
 

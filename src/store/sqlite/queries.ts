@@ -149,7 +149,8 @@ export const LIST_CONTEXT_ENTRIES = `
   SELECT * FROM context_entries WHERE (@kind IS NULL OR kind = @kind) ORDER BY seq`;
 
 export const INSERT_API_TOKEN = `
-  INSERT INTO api_tokens (id, name, secret_hash, scopes, created_at) VALUES (@id, @name, @secretHash, @scopes, @createdAt)
+  INSERT INTO api_tokens (id, name, secret_hash, scopes, role, created_at)
+  VALUES (@id, @name, @secretHash, @scopes, @role, @createdAt)
   ON CONFLICT DO NOTHING
   RETURNING *`;
 

@@ -459,6 +459,7 @@ export class SqliteStore implements Store {
       name: token.name,
       secretHash: token.secretHash,
       scopes: token.scopes.join(','),
+      role: token.role ?? null,
       createdAt: token.createdAt,
     }) as Row | undefined;
     if (!row)
