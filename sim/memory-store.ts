@@ -485,6 +485,7 @@ function publicToken(token: ApiToken & { secretHash: string }): ApiToken {
     id: token.id,
     name: token.name,
     scopes: [...token.scopes],
+    ...(token.role !== undefined && { role: token.role }),
     createdAt: token.createdAt,
     revokedAt: token.revokedAt,
   };

@@ -185,5 +185,25 @@ export function describeWorkspaceStore(
       expect((await store.listApiTokens({ active: true })).map((t) => t.name)).toEqual(['ops']);
       await store.close();
     });
+
+    it('keeps the role a token was made for, and no role for one made with scopes', async () => {
+      const store = await makeStore();
+      const gov = await store.createApiToken({ ...token('gov', ['read', 'approve']), role: 'governor' });
+      expect(gov).toEqual({
+        id: 'tok_gov',
+        name: 'gov',
+        scopes: ['read', 'approve'],
+        role: 'governor',
+        createdAt: AT,
+        revokedAt: null,
+      });
+      await store.createApiToken(token('ci'));
+      expect(await store.findApiToken('hash-of-gov')).toEqual(gov);
+      expect((await store.listApiTokens()).map((t) => [t.name, t.role ?? null])).toEqual([
+        ['gov', 'governor'],
+        ['ci', null],
+      ]);
+      await store.close();
+    });
   });
 }
