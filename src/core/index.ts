@@ -203,7 +203,7 @@ export {
   prerequisitesDue,
   type DuePrerequisite,
 } from './governance/gate-state.js';
-export { gateRoleIssues, pinnedRoles } from './governance/gate-roles.js';
+export { gateRoleIssues, pinnedRoles, unpinnedRoles } from './governance/gate-roles.js';
 export { haltedHandoffReason, haltHandoff, pendingHaltFor } from './governance/halted-handoff.js';
 export { DEFAULT_ROLE_SCOPES, Role, RoleName, roleMembers, roleScopes, type Roles } from './roles.js';
 export { phasesOf, type GateVerdict, type PhaseState } from './governance/phases.js';

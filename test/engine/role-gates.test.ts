@@ -92,6 +92,34 @@ describe('gates that count the members of a registry role', () => {
     await second.close();
   });
 
+  it('keeps the pinned members through a plan revision, and refuses a revision naming a role the run did not pin', async () => {
+    const dir = tempDir();
+    const baton = await createBaton({ home: dir, registry: await registryWith(dir, ['alice', 'bob']) });
+    const run = await baton.submit(shipping('true'));
+    expect(await run.result()).toMatchObject({ status: 'waiting' });
+    const revised = shipping('1 == 1');
+    await baton.revise(run.runId, revised);
+    const auditing: Plan = {
+      ...revised,
+      phases: ['build', { id: 'ship', gate: { all: [{ approval: { count: 1, role: 'auditors' } }] } }],
+    };
+    const before = (await baton.events(run.runId)).length;
+    await expect(baton.revise(run.runId, auditing)).rejects.toThrow(
+      `the revision's gates name role auditors, whose members run "${run.runId}" did not pin when it was created (it pinned governor, release-managers); a revision may name only those, or submit a new run`,
+    );
+    expect(await baton.events(run.runId)).toHaveLength(before);
+    // The revision withdrew the gate's question; the conductor asks it again, under the pinned members.
+    expect(await (await baton.resume(run.runId)).result()).toMatchObject({ status: 'waiting' });
+    await expect(baton.approve(run.runId, 'ship', { by: 'mallory' })).rejects.toThrow(
+      'mallory is not a member of role governor',
+    );
+    await baton.approve(run.runId, 'ship', { by: 'alice' });
+    await baton.approve(run.runId, 'ship', { by: 'bob' });
+    expect(await (await baton.resume(run.runId)).result()).toMatchObject({ status: 'succeeded' });
+    expect(replayLedger(await baton.events(run.runId))).toMatchObject({ ok: true });
+    await baton.close();
+  });
+
   it("lets a closed gate through only by an override of the override role's members", async () => {
     const dir = tempDir();
     const baton = await createBaton({ home: dir, registry: await registryWith(dir, ['alice', 'bob']) });

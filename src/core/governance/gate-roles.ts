@@ -46,3 +46,13 @@ export function pinnedRoles(plan: Plan, roles: Roles | undefined): Record<string
   const names = new Set(namedRoles(plan).map(({ role }) => role));
   return names.size === 0 ? undefined : roleMembers(roles, names);
 }
+
+/**
+ * The roles a revision's gates name that the run did not pin when it was created: the run's
+ * gates count only pinned members, so such a gate could never open (a revision may not bring
+ * in approvers the run was not admitted with).
+ * @example unpinnedRoles(revised, state.roles) // ['auditors']
+ */
+export function unpinnedRoles(plan: Plan, pinned: Readonly<Record<string, readonly string[]>>): string[] {
+  return [...new Set(namedRoles(plan).map(({ role }) => role))].filter((role) => !Object.hasOwn(pinned, role));
+}

@@ -116,6 +116,8 @@ export function revise(state: RunState, event: Revised): RunState {
     stepTokens: state.stepTokens,
     approvals: state.approvals,
     gateApprovals: state.gateApprovals,
+    // Pinned at creation: a revision's gates count the members the run was admitted with.
+    roles: state.roles,
     overrides: state.overrides,
     prerequisites: state.prerequisites,
     denials: state.denials,
