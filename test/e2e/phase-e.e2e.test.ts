@@ -9,6 +9,8 @@ import { connect, ok, refused } from './mcp-client.js';
 
 const CONTROL_PLANE = 'examples/governance/phase-e/control-plane.yaml';
 const DESIGN = 'examples/governance/phase-e/design.yaml';
+/** The workspace registry whose governors (alice, bob) the design's gate counts. */
+const REGISTRY = ['--registry', 'examples/governance/phase-e/baton.yaml'];
 const CP_21 = '# CP-21\nThe control plane keeps one ledger per run; gates compose.\n';
 const DESIGN_MD = '# Phase E design\nBuilt on CP-21.\n';
 
@@ -43,11 +45,11 @@ function tamper(home: string, text: string, replacement: string): void {
 }
 
 describe('Phase E: gates that compose, cannot be overridden, and require another run', () => {
-  it('runs the scenario end to end: pre-flight, two distinct approvers, evidence, CP-21, no override, perform without approve, verify', async () => {
+  it('runs the scenario end to end: pre-flight, two distinct governors, evidence, CP-21, no override, perform without approve, verify', async () => {
     const home = tempDir();
 
     // Without a control-plane run, pre-flight refuses the design run and writes nothing.
-    const early = baton(['run', DESIGN, '--run-id', 'design-0'], { home });
+    const early = baton(['run', DESIGN, ...REGISTRY, '--run-id', 'design-0'], { home });
     expectCode(early, 2);
     expect(early.stderr).toContain(
       'pre-flight: the gate of "publish" requires record/CP-21.md of run control-plane@latest: there is no run of the plan named "control-plane"; nothing was written',
@@ -62,8 +64,10 @@ describe('Phase E: gates that compose, cannot be overridden, and require another
     const cpHead = rows(home, 'cp-21').at(-1)?.hash;
 
     // The design run passes pre-flight, records what it found, and waits for the review (a person's task).
-    const run = baton(['run', DESIGN, '--run-id', 'design-1'], { home });
+    const run = baton(['run', DESIGN, ...REGISTRY, '--run-id', 'design-1'], { home });
     expectCode(run, 4);
+    // The governors are pinned in the run as the registry has them now.
+    expect(rows(home, 'design-1', 'run.created')[0]?.data.roles).toEqual({ governor: ['alice', 'bob'] });
     const preflight = {
       phase: 'publish',
       run: 'control-plane@latest',
@@ -100,14 +104,25 @@ describe('Phase E: gates that compose, cannot be overridden, and require another
       expect.objectContaining({ ...preflight, stage: 'gate' }),
     ]);
     expect(rows(home, 'design-1', 'phase.transition_denied').map((row) => row.data.reason)).toEqual([
-      'the gate of "publish" is waiting for approval: 0 of 2 approvals',
+      'the gate of "publish" is waiting for approval: 0 of 2 approvals by role governor',
     ]);
+
+    // carol is no governor: her approval is refused, naming the role, and writes nothing.
+    const outsider = baton(['approve', 'design-1', 'publish', '--by', 'carol'], { home });
+    expectCode(outsider, 2);
+    expect(outsider.stderr).toContain(
+      'carol is not a member of role governor, whose approval the gate of "publish" still needs (governor: alice, bob)',
+    );
+    expect(rows(home, 'design-1', 'decision.made')).toEqual([]);
 
     expectCode(baton(['approve', 'design-1', 'publish', '--by', 'alice', '--comment', 'design read'], { home }), 0);
     const status = baton(['status', 'design-1', '--json'], { home });
     expectCode(status, 0);
     expect((JSON.parse(status.stdout) as { pending: { id: string; reason: string }[] }).pending).toMatchObject([
-      { id: 'gate:publish', reason: 'the gate of "publish" is waiting for approval: 1 of 2 approvals (alice)' },
+      {
+        id: 'gate:publish',
+        reason: 'the gate of "publish" is waiting for approval: 1 of 2 approvals by role governor (alice)',
+      },
     ]);
 
     // The same person twice does not count; an override is refused (override: never). Neither writes anything.
@@ -138,13 +153,13 @@ describe('Phase E: gates that compose, cannot be overridden, and require another
       {
         phase: 'publish',
         from: 'draft',
-        reason: `"draft" is ready; all evidence is present; prerequisite record/CP-21.md of run control-plane@latest: sealed in run cp-21 as sha256 ${sha256(CP_21).slice(0, 12)}, its ledger verified; 2 of 2 approvals (alice, bob)`,
+        reason: `"draft" is ready; all evidence is present; prerequisite record/CP-21.md of run control-plane@latest: sealed in run cp-21 as sha256 ${sha256(CP_21).slice(0, 12)}, its ledger verified; 2 of 2 approvals by role governor (alice, bob)`,
       },
     ]);
     expectCode(baton(['verify', 'design-1'], { home }), 0);
 
     // A second design run passes pre-flight; then CP-21 is changed under its seal: the check at the gate fails closed.
-    expectCode(baton(['run', DESIGN, '--run-id', 'design-2'], { home }), 4);
+    expectCode(baton(['run', DESIGN, ...REGISTRY, '--run-id', 'design-2'], { home }), 4);
     tamper(home, CP_21, '# CP-21\nAnything goes.\n');
     expectCode(baton(['submit', 'design-2', 'review', '--output', '{"verdict":"approved"}'], { home }), 0);
     expectCode(baton(['resume', 'design-2'], { home }), 4);
@@ -152,7 +167,7 @@ describe('Phase E: gates that compose, cannot be overridden, and require another
     expect(atGate).toMatchObject({ stage: 'gate', ok: false, runId: 'cp-21', sha256: null });
     expect(String(atGate?.reason)).toMatch(/^run cp-21 does not verify: /);
     expect(rows(home, 'design-2', 'phase.transition_denied').at(-1)?.data.reason).toMatch(
-      /^the gate of "publish" is closed: prerequisite record\/CP-21.md of run control-plane@latest: run cp-21 does not verify: .*; 0 of 2 approvals$/,
+      /^the gate of "publish" is closed: prerequisite record\/CP-21.md of run control-plane@latest: run cp-21 does not verify: .*; 0 of 2 approvals by role governor$/,
     );
     expect(rows(home, 'design-2', 'phase.opened').map((row) => row.data.phase)).toEqual(['draft']);
 
