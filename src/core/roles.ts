@@ -13,7 +13,11 @@ export const RoleName = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'a rol
 export const Role = z.strictObject({
   /** What a token or MCP session given this role may do (`baton token create --role`, `baton mcp --role`). */
   scopes: z
-    .array(z.enum(API_SCOPES, { error: `a scope is one of ${API_SCOPES.join(', ')}` }))
+    .array(
+      z.enum(API_SCOPES, {
+        error: (issue) => `unknown scope ${JSON.stringify(issue.input)}; a scope is one of ${API_SCOPES.join(', ')}`,
+      }),
+    )
     .min(1, 'a role has at least one scope')
     .optional(),
   /** The principals who hold the role, as the ledger names them (`alice`, `token:ci`, `mcp:reviewer`). */

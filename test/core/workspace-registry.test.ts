@@ -36,6 +36,25 @@ describe('workspace registry (core)', () => {
     expect(parseWorkspaceRegistry('', 'baton.yaml')).toEqual({});
   });
 
+  it('refuses a role whose scopes are unknown, naming each and the scopes there are, where it is written', () => {
+    const issues = (text: string) => {
+      try {
+        parseWorkspaceRegistry(text, 'baton.yaml');
+      } catch (error) {
+        return (error as PlanError).issues.map(({ line, column, message }) => ({ line, column, message }));
+      }
+      throw new Error('accepted');
+    };
+    const valid = 'a scope is one of read, operate, perform, approve, admin';
+    expect(issues('roles:\n  auditor:\n    scopes: [read, audit, approve, root]\n')).toEqual([
+      { line: 3, column: 20, message: `unknown scope "audit"; ${valid}` },
+      { line: 3, column: 36, message: `unknown scope "root"; ${valid}` },
+    ]);
+    expect(
+      parseWorkspaceRegistry('roles:\n  auditor: { scopes: [read], members: [dana] }\n', 'baton.yaml').roles,
+    ).toEqual({ auditor: { scopes: ['read'], members: ['dana'] } });
+  });
+
   it('reads provider limits and refuses, with where and what would be valid, any it could not enforce', () => {
     const issues = (text: string) => {
       try {
