@@ -68,19 +68,6 @@ export interface OperatorDeps {
 }
 
 /**
- * Refuses a revision whose gates name a role the run did not pin when it was created: its gate
- * would count members nobody recorded, and so never open. Bad input, nothing written.
- */
-function refuseUnpinnedRoles(plan: Plan, state: RunState): void {
-  const unpinned = unpinnedRoles(plan, state.roles);
-  if (unpinned.length === 0) return;
-  throw new BatonError(
-    ErrorCode.badInput,
-    `the revision's gates name role${unpinned.length === 1 ? '' : 's'} ${unpinned.join(', ')}, whose members run "${state.runId}" did not pin when it was created (it pinned ${Object.keys(state.roles).join(', ') || 'none'}); a revision may name only those, or submit a new run`,
-  );
-}
-
-/**
  * The operator's commands on an existing run: answers to pending decisions, signals, pause,
  * abort, cancel, defer, seal, agents' reports and handoffs, plan revisions. Each is checked
  * against the run's current state (operator.ts says what is allowed) and recorded as one
@@ -316,7 +303,8 @@ export class OperatorCommands {
       if (state.status !== 'running')
         throw new ConflictError(`cannot revise: run "${runId}" has already ${state.status}`);
       resolveInputs(checked, state.inputs);
-      refuseUnpinnedRoles(checked, state);
+      const unpinned = unpinnedRoles(checked, state);
+      if (unpinned !== undefined) throw new BatonError(ErrorCode.badInput, unpinned);
       const planHash = hashPlan(checked);
       if (planHash === state.planHash)
         throw new ConflictError(`run "${runId}" already runs this plan (${planHash.slice(0, 12)})`);

@@ -1,4 +1,12 @@
-import type { BatonEvent, CapabilityDescriptor, EventPayloads, Json, Plan, RunState } from '../core/index.js';
+import {
+  unpinnedRoles,
+  type BatonEvent,
+  type CapabilityDescriptor,
+  type EventPayloads,
+  type Json,
+  type Plan,
+  type RunState,
+} from '../core/index.js';
 
 /** What the planner is asked when a step escalates in a run with `replan:` (see `Replanner`). */
 export interface ReplanRequest {
@@ -95,6 +103,8 @@ export async function replanEvents(
       `the planner's revision declares command capabilities (${commands.map(([id]) => id).join(', ')}); a drafted plan runs no programs of its own`,
       answer.record,
     );
+  const unpinned = unpinnedRoles(checked.plan, current());
+  if (unpinned !== undefined) return failed(`the planner's revision was refused: ${unpinned}`, answer.record);
   const proposed: EventPayloads['plan.proposed'] = {
     request: open.request,
     ...checked,

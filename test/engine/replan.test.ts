@@ -98,13 +98,26 @@ describe('replanning after an escalation, on the embedded store', () => {
     await second.baton.close();
   });
 
-  it('a revision that does not check, declares commands, or a planner that fails is recorded as replan.failed; the escalation waits', async () => {
+  it('a revision that does not check, declares commands, names a role the run did not pin, or a planner that fails is recorded as replan.failed; the escalation waits', async () => {
     const answers = [
       { plan: { ...REVISED, steps: { x: { skill: 'nothing-offers-this' } } } as Plan, by: 'planner' },
       {
         plan: {
           ...REVISED,
           capabilities: { sh: { kind: 'command', command: ['node', '-v'], skills: { mirror: 1 } } },
+        } as Plan,
+        by: 'planner',
+      },
+      // A gate that counts members of a role the run never pinned: nobody could ever open it.
+      {
+        plan: {
+          ...REVISED,
+          phases: ['main', { id: 'after', gate: { all: [{ approval: { count: 1, role: 'auditors' } }] } }],
+          steps: {
+            prepare: { ...REVISED.steps.prepare, phase: 'main' },
+            fetch: { ...REVISED.steps.fetch, phase: 'main' },
+            report: { ...REVISED.steps.report, phase: 'after' },
+          },
         } as Plan,
         by: 'planner',
       },
@@ -115,7 +128,7 @@ describe('replanning after an escalation, on the embedded store', () => {
       return next;
     });
     const reasons: string[] = [];
-    for (let index = 0; index < 3; index++) {
+    for (let index = 0; index < 4; index++) {
       const run = await baton.submit({ ...planWith(), replan: { on: 'escalation', max: 1 } });
       expect((await run.result()).status).toBe('waiting');
       const failed = (await baton.events(run.runId)).filter((e) => e.type === 'replan.failed');
@@ -127,7 +140,10 @@ describe('replanning after an escalation, on the embedded store', () => {
     expect(reasons[1]).toBe(
       "the planner's revision declares command capabilities (sh); a drafted plan runs no programs of its own",
     );
-    expect(reasons[2]).toBe('the planner failed: out of ideas');
+    expect(reasons[2]).toMatch(
+      /^the planner's revision was refused: the revision's gates name role auditors, whose members run "\S+" did not pin when it was created \(it pinned none\)/,
+    );
+    expect(reasons[3]).toBe('the planner failed: out of ideas');
     await baton.close();
   });
 });

@@ -48,11 +48,19 @@ export function pinnedRoles(plan: Plan, roles: Roles | undefined): Record<string
 }
 
 /**
- * The roles a revision's gates name that the run did not pin when it was created: the run's
- * gates count only pinned members, so such a gate could never open (a revision may not bring
- * in approvers the run was not admitted with).
- * @example unpinnedRoles(revised, state.roles) // ['auditors']
+ * Why a revision may not become a run's plan when its gates name a role the run did not pin
+ * when it was created: the run's gates count only pinned members, so such a gate could never
+ * open (a revision may not bring in approvers the run was not admitted with). Undefined when
+ * every role it names is pinned.
+ * @example unpinnedRoles(revised, state) // 'the revision\'s gates name role auditors, whose members run "r1" did not pin ...'
  */
-export function unpinnedRoles(plan: Plan, pinned: Readonly<Record<string, readonly string[]>>): string[] {
-  return [...new Set(namedRoles(plan).map(({ role }) => role))].filter((role) => !Object.hasOwn(pinned, role));
+export function unpinnedRoles(
+  plan: Plan,
+  run: { runId: string; roles: Readonly<Record<string, readonly string[]>> },
+): string | undefined {
+  const named = [...new Set(namedRoles(plan).map(({ role }) => role))];
+  const unpinned = named.filter((role) => !Object.hasOwn(run.roles, role));
+  if (unpinned.length === 0) return undefined;
+  const pinned = Object.keys(run.roles);
+  return `the revision's gates name role${unpinned.length === 1 ? '' : 's'} ${unpinned.join(', ')}, whose members run "${run.runId}" did not pin when it was created (it pinned ${pinned.length === 0 ? 'none' : pinned.join(', ')}); a revision may name only those, or submit a new run`;
 }
