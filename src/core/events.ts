@@ -146,6 +146,14 @@ export interface PrerequisiteCheck {
   sha256: string | null;
 }
 
+/** An Ed25519 signature over an act's statement (`actStatement`), by a key registered in the workspace. */
+export interface ActSignature {
+  /** The signing key's id: the fingerprint of its public key (`baton key list`). */
+  keyId: string;
+  /** The signature of the statement's UTF-8 bytes, base64. */
+  value: string;
+}
+
 /** What waits for a person or the outside world. */
 export type PendingKind = DecisionKind;
 
@@ -290,6 +298,10 @@ export interface EventPayloads {
     output?: Json;
     /** An approval's: what the approver was shown (ledgers written before it have none, and fold the same). */
     evidence?: DecisionEvidence;
+    /** The act signed with a key registered for `by` (`baton key`): over its statement (`actStatement`). */
+    signature?: ActSignature;
+    /** The operating-system account that acted (`user@host`), where the act came from the CLI; `by` is self-asserted. */
+    account?: string;
   };
   'signal.received': { name: string; data: Json; by: Principal };
   /**
