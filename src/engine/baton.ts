@@ -70,6 +70,7 @@ import { Worker } from './worker.js';
 import * as operator from './operator.js';
 import { preflightPrerequisites } from './prerequisites.js';
 import { OperatorCommands } from './operator-commands.js';
+import { SigningKeys } from './signing-keys.js';
 import { replanEvents, type Replanner } from './replanning.js';
 import { hasPlanner } from './planner/planner-capability.js';
 import { registryReplanner } from './planner/registry-replanner.js';
@@ -134,6 +135,8 @@ export class Baton {
   readonly artifacts: ArtifactStore;
   /** The bearer tokens of the workspace's HTTP API. */
   readonly tokens: ApiTokens;
+  /** The signing keys registered in the workspace ledger (`baton key`). */
+  readonly keys: SigningKeys;
   private readonly operatorCommands: OperatorCommands;
 
   constructor(
@@ -153,8 +156,10 @@ export class Baton {
   ) {
     this.artifacts = options.artifacts ?? new ArtifactStore(artifactsRoot(workspaceHome()));
     this.tokens = new ApiTokens(store, options.now);
+    this.keys = new SigningKeys(store, options.now);
     this.operatorCommands = new OperatorCommands({
       store,
+      keys: this.keys,
       ...(options.payloadThresholdBytes !== undefined && { payloadThresholdBytes: options.payloadThresholdBytes }),
       now: options.now,
       principal: options.principal,
@@ -568,6 +573,23 @@ export class Baton {
 
   deny(runId: string, target: string, options: OperatorOptions = {}): Promise<BatonEvent> {
     return this.operatorCommands.deny(runId, target, options);
+  }
+
+  /**
+   * The statement an approval, denial or override would be signed over if recorded now
+   * (`actStatement`), for the key `keyId` and the principal `by` (default: this process's
+   * user); for an override, `comment` is its reason. Writes nothing.
+   * @example
+   * const statement = await baton.actStatement(runId, 'execution', 'approved', { by: 'alice', keyId: keyIdOf(pem) });
+   * await baton.approve(runId, 'execution', { by: 'alice', signature: signStatement(statement, privateKey) });
+   */
+  actStatement(
+    runId: string,
+    target: string,
+    verdict: 'approved' | 'denied' | 'overridden',
+    options: OperatorOptions & { keyId: string },
+  ): Promise<string> {
+    return this.operatorCommands.actStatement(runId, target, verdict, options);
   }
 
   /** A person's result for a human step's task or an escalated step (with `scopes`, checked against them). */

@@ -81,6 +81,7 @@ export {
   type ProviderLimitView,
 } from './capability-registry.js';
 export { parseUntil } from './until.js';
+export { checkKeyName, SigningKeys } from './signing-keys.js';
 export type { CheckedRevision, ReplanAnswer, Replanner, ReplanRequest } from './replanning.js';
 export { hostCapabilities, requirePlanScope, scopeForPlan, type PlanAction } from './plan-scope.js';
 export { type WorkspaceVerdict } from './workspace-anchors.js';

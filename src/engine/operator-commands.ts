@@ -27,6 +27,7 @@ import * as operator from './operator.js';
 import { requirePlanScope } from './plan-scope.js';
 import type { CheckedRevision } from './replanning.js';
 import type { RunHandle } from './run-handle.js';
+import { requireActSignature, statementOf, type SigningKeys } from './signing-keys.js';
 
 /** What operator commands need from the engine they act through. */
 export interface OperatorDeps {
@@ -35,6 +36,8 @@ export interface OperatorDeps {
   /** Who acts when a command does not say (`OperatorOptions.by`). */
   principal: string;
   artifacts: ArtifactStore;
+  /** The workspace's signing keys: approvals and overrides by a principal with one must be signed. */
+  keys: SigningKeys;
   /** Above this many bytes, a signal's payload (a submitted output, a signal's data) is stored apart (default 16 KiB). */
   payloadThresholdBytes?: number;
   /** The handle of the run when this process conducts it now: a command goes to its driver. */
@@ -99,22 +102,71 @@ export class OperatorCommands {
   }
 
   /** Approves a pending gate (by phase id), confirmation or escalation (by step id). */
-  approve(runId: string, target: string, options: OperatorOptions = {}): Promise<BatonEvent> {
-    return this.command(runId, (state) => {
-      const approval = operator.approve(state, target, this.principal(options), options.comment ?? null);
+  async approve(runId: string, target: string, options: OperatorOptions = {}): Promise<BatonEvent> {
+    const keys = await this.deps.keys.byId();
+    return this.command(runId, (state, now) => {
+      const approval = this.signed(runId, this.decision(state, target, 'approved', options), options, keys, now);
       return [approval, ...operator.adoptedRevision(state, approval)];
     });
   }
 
   /** Overrides a pending gate (by phase id) where its plan names the principal in `override.approval_by`; `reason` is required. */
-  override(runId: string, target: string, reason: string, options: OperatorOptions = {}): Promise<BatonEvent> {
-    return this.command(runId, (state) => operator.override(state, target, this.principal(options), reason));
+  async override(runId: string, target: string, reason: string, options: OperatorOptions = {}): Promise<BatonEvent> {
+    const keys = await this.deps.keys.byId();
+    return this.command(runId, (state, now) =>
+      this.signed(runId, this.decision(state, target, 'overridden', { ...options, comment: reason }), options, keys, now),
+    );
   }
 
-  deny(runId: string, target: string, options: OperatorOptions = {}): Promise<BatonEvent> {
-    return this.command(runId, (state) =>
-      operator.deny(state, target, this.principal(options), options.comment ?? null),
+  async deny(runId: string, target: string, options: OperatorOptions = {}): Promise<BatonEvent> {
+    const keys = await this.deps.keys.byId();
+    return this.command(runId, (state, now) =>
+      this.signed(runId, this.decision(state, target, 'denied', options), options, keys, now),
     );
+  }
+
+  /**
+   * The statement an approval, denial or override of `target` would be signed over if it were
+   * recorded now (`actStatement`): what a signer signs. Writes nothing; for an override,
+   * `comment` is its reason.
+   * @example
+   * const statement = await commands.actStatement(runId, 'execution', 'approved', { by: 'alice', keyId });
+   */
+  async actStatement(
+    runId: string,
+    target: string,
+    verdict: 'approved' | 'denied' | 'overridden',
+    options: OperatorOptions & { keyId: string },
+  ): Promise<string> {
+    const state = await this.currentState(runId);
+    return statementOf(runId, this.decision(state, target, verdict, options), options.keyId);
+  }
+
+  /** The decision.made a verdict on `target` records, checked against the run's state. */
+  private decision(
+    state: RunState,
+    target: string,
+    verdict: 'approved' | 'denied' | 'overridden',
+    options: OperatorOptions,
+  ): BatonEvent {
+    const by = this.principal(options);
+    const comment = options.comment ?? null;
+    if (verdict === 'approved') return operator.approve(state, target, by, comment);
+    if (verdict === 'denied') return operator.deny(state, target, by, comment);
+    return operator.override(state, target, by, comment ?? '');
+  }
+
+  /** The decision with its signature and account, refused when its signature (or lack of one) does not hold. */
+  private signed(
+    runId: string,
+    event: BatonEvent,
+    options: OperatorOptions,
+    keys: Awaited<ReturnType<SigningKeys['byId']>>,
+    now: number,
+  ): BatonEvent {
+    const signed = requireActSignature(runId, event, options.signature, keys, new Date(now).toISOString());
+    if (signed.type !== 'decision.made' || options.account === undefined) return signed;
+    return { ...signed, data: { ...signed.data, account: options.account } };
   }
 
   /** A person's result for a human step's task or an escalated step. */
