@@ -146,6 +146,11 @@ export interface PrerequisiteCheck {
   sha256: string | null;
 }
 
+/*
+ * `account` on the events a person's command records: the operating-system account (`user@host`)
+ * that ran the command, beside the self-asserted `by`, where the surface knows it (the CLI).
+ */
+
 /** An Ed25519 signature over an act's statement (`actStatement`), by a key registered in the workspace. */
 export interface ActSignature {
   /** The signing key's id: the fingerprint of its public key (`baton key list`). */
@@ -270,6 +275,7 @@ export interface EventPayloads {
     costUsd?: number;
     usage?: TokenUsage;
     by?: Principal;
+    account?: string;
     artifacts?: ArtifactRef[];
   };
   'attempt.failed': { attemptId: string; error: StepError; durationMs: number; costUsd?: number; usage?: TokenUsage };
@@ -303,18 +309,18 @@ export interface EventPayloads {
     /** The operating-system account that acted (`user@host`), where the act came from the CLI; `by` is self-asserted. */
     account?: string;
   };
-  'signal.received': { name: string; data: Json; by: Principal };
+  'signal.received': { name: string; data: Json; by: Principal; account?: string };
   /**
    * The engine's check of another run's sealed artifact that a gate of this run requires (the
    * conductor cannot read other runs): at pre-flight, and again when the phase before the gate
    * is complete. What was found is recorded, so the gate's verdict is a fold of this ledger.
    */
   'prerequisite.checked': PrerequisiteCheck;
-  'run.paused': { by: Principal; reason: string | null };
-  'run.unpaused': { by: Principal };
-  'run.abort_requested': { by: Principal; reason: string };
-  'step.cancel_requested': { step: string; by: Principal; reason: string | null };
-  'step.deferred': { step: string; until: string | null; signal: string | null; by: Principal };
+  'run.paused': { by: Principal; reason: string | null; account?: string };
+  'run.unpaused': { by: Principal; account?: string };
+  'run.abort_requested': { by: Principal; reason: string; account?: string };
+  'step.cancel_requested': { step: string; by: Principal; reason: string | null; account?: string };
+  'step.deferred': { step: string; until: string | null; signal: string | null; by: Principal; account?: string };
   /** A new plan revision for the run (`baton revise`, or `baton revert` with `revertOf`). */
   'plan.revised': {
     revision: number;
@@ -322,9 +328,10 @@ export interface EventPayloads {
     planHash: string;
     registry: Record<string, CapabilityDescriptor>;
     by: Principal;
+    account?: string;
     revertOf: number | null;
   };
-  'artifact.sealed': { artifact: string; sha256: string; by: Principal };
+  'artifact.sealed': { artifact: string; sha256: string; by: Principal; account?: string };
   /**
    * The planner's answer to a `replan.requested`: a revision of the plan, already validated
    * against the run's registry, that becomes the run's plan once a person approves it (or at
@@ -351,6 +358,7 @@ export interface EventPayloads {
     status: AgentStatus;
     note: string | null;
     by: Principal;
+    account?: string;
   };
   /** An agent's routing decision: who it gives a step's work to, the options it weighed, and why. */
   'agent.routed': {
@@ -360,6 +368,7 @@ export interface EventPayloads {
     reason: string;
     candidates: ReportedCandidate[];
     by: Principal;
+    account?: string;
   };
   /** A handoff between agents, queued until the receiving agent reports on the step (`handoff-1`, `handoff-2`, ...). */
   'handoff.queued': {
@@ -369,6 +378,7 @@ export interface EventPayloads {
     artifacts: ArtifactRef[];
     reason: string;
     by: Principal;
+    account?: string;
     /** The receiving role and its constraints, copied verbatim from the workspace registry (absent: no role named). */
     role?: HandoffRole;
   } & HandoffBrief;

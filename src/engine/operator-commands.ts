@@ -29,6 +29,15 @@ import type { CheckedRevision } from './replanning.js';
 import type { RunHandle } from './run-handle.js';
 import { requireActSignature, statementOf, type SigningKeys } from './signing-keys.js';
 
+/**
+ * The event with the operating-system account that acted beside its self-asserted `by`, when
+ * the surface knows it (the CLI); an event that names no one who acted is left as it is.
+ */
+function withAccount(event: BatonEvent, account: string | undefined): BatonEvent {
+  if (account === undefined || !('by' in event.data)) return event;
+  return { ...event, data: { ...event.data, account } } as BatonEvent;
+}
+
 /** What operator commands need from the engine they act through. */
 export interface OperatorDeps {
   store: LedgerStore;
@@ -76,11 +85,14 @@ export class OperatorCommands {
    */
   private async command(
     runId: string,
-    build: (state: RunState, now: number) => BatonEvent | readonly BatonEvent[],
+    options: OperatorOptions,
+    make: (state: RunState, now: number) => BatonEvent | readonly BatonEvent[],
   ): Promise<BatonEvent> {
+    const build = (state: RunState, now: number): BatonEvent[] =>
+      [make(state, now)].flat().map((event) => withAccount(event, options.account));
     const driving = this.deps.conducting(runId);
     if (driving) {
-      const events = [build(driving.state, this.deps.now())].flat();
+      const events = build(driving.state, this.deps.now());
       for (const event of events) driving.signal(event);
       return events[0] as BatonEvent;
     }
@@ -89,7 +101,7 @@ export class OperatorCommands {
       const { state, head } = await loadVerifiedRun(this.deps.store, runId);
       const now = this.deps.now();
       // Some commands are two facts recorded together (approving a proposal, and the revision it makes).
-      const events = [build(state, now)].flat();
+      const events = build(state, now);
       const chained = chainEvents(runId, head, events, new Date(now).toISOString(), this.deps.payloadThresholdBytes);
       try {
         await this.deps.store.append({ runId, expectedSeq: head.seq, events: chained, status: state.status });
@@ -104,7 +116,7 @@ export class OperatorCommands {
   /** Approves a pending gate (by phase id), confirmation or escalation (by step id). */
   async approve(runId: string, target: string, options: OperatorOptions = {}): Promise<BatonEvent> {
     const keys = await this.deps.keys.byId();
-    return this.command(runId, (state, now) => {
+    return this.command(runId, options, (state, now) => {
       const approval = this.signed(runId, this.decision(state, target, 'approved', options), options, keys, now);
       return [approval, ...operator.adoptedRevision(state, approval)];
     });
@@ -113,14 +125,20 @@ export class OperatorCommands {
   /** Overrides a pending gate (by phase id) where its plan names the principal in `override.approval_by`; `reason` is required. */
   async override(runId: string, target: string, reason: string, options: OperatorOptions = {}): Promise<BatonEvent> {
     const keys = await this.deps.keys.byId();
-    return this.command(runId, (state, now) =>
-      this.signed(runId, this.decision(state, target, 'overridden', { ...options, comment: reason }), options, keys, now),
+    return this.command(runId, options, (state, now) =>
+      this.signed(
+        runId,
+        this.decision(state, target, 'overridden', { ...options, comment: reason }),
+        options,
+        keys,
+        now,
+      ),
     );
   }
 
   async deny(runId: string, target: string, options: OperatorOptions = {}): Promise<BatonEvent> {
     const keys = await this.deps.keys.byId();
-    return this.command(runId, (state, now) =>
+    return this.command(runId, options, (state, now) =>
       this.signed(runId, this.decision(state, target, 'denied', options), options, keys, now),
     );
   }
@@ -156,7 +174,7 @@ export class OperatorCommands {
     return operator.override(state, target, by, comment ?? '');
   }
 
-  /** The decision with its signature and account, refused when its signature (or lack of one) does not hold. */
+  /** The decision with its signature, refused when its signature (or lack of one) does not hold. */
   private signed(
     runId: string,
     event: BatonEvent,
@@ -164,40 +182,40 @@ export class OperatorCommands {
     keys: Awaited<ReturnType<SigningKeys['byId']>>,
     now: number,
   ): BatonEvent {
-    const signed = requireActSignature(runId, event, options.signature, keys, new Date(now).toISOString());
-    if (signed.type !== 'decision.made' || options.account === undefined) return signed;
-    return { ...signed, data: { ...signed.data, account: options.account } };
+    return requireActSignature(runId, event, options.signature, keys, new Date(now).toISOString());
   }
 
   /** A person's result for a human step's task or an escalated step. */
   submitResult(runId: string, step: string, output: Json, options: SubmitResultOptions = {}): Promise<BatonEvent> {
-    return this.command(runId, (state, now) =>
+    return this.command(runId, options, (state, now) =>
       operator.submitResult(state, step, output, this.principal(options), now, options.scopes),
     );
   }
 
   signal(runId: string, name: string, data: Json = null, options: OperatorOptions = {}): Promise<BatonEvent> {
-    return this.command(runId, (state) => operator.signal(state, name, data, this.principal(options)));
+    return this.command(runId, options, (state) => operator.signal(state, name, data, this.principal(options)));
   }
 
   /** Holds dispatch; running attempts finish. `unpause` (or `baton resume`) lifts it. */
   pause(runId: string, options: OperatorOptions & { reason?: string } = {}): Promise<BatonEvent> {
-    return this.command(runId, (state) => operator.pause(state, this.principal(options), options.reason ?? null));
+    return this.command(runId, options, (state) =>
+      operator.pause(state, this.principal(options), options.reason ?? null),
+    );
   }
 
   unpause(runId: string, options: OperatorOptions = {}): Promise<BatonEvent> {
-    return this.command(runId, (state) => operator.unpause(state, this.principal(options)));
+    return this.command(runId, options, (state) => operator.unpause(state, this.principal(options)));
   }
 
   /** Cancels running attempts, runs `compensate` of completed steps newest first, ends the run `aborted`. */
   abort(runId: string, options: OperatorOptions & { reason?: string } = {}): Promise<BatonEvent> {
-    return this.command(runId, (state) =>
+    return this.command(runId, options, (state) =>
       operator.abort(state, this.principal(options), options.reason ?? 'aborted by an operator'),
     );
   }
 
   cancel(runId: string, step: string, options: OperatorOptions & { reason?: string } = {}): Promise<BatonEvent> {
-    return this.command(runId, (state) =>
+    return this.command(runId, options, (state) =>
       operator.cancelStep(state, step, this.principal(options), options.reason ?? null),
     );
   }
@@ -208,11 +226,11 @@ export class OperatorCommands {
     until: { at?: number; signal?: string },
     options: OperatorOptions = {},
   ): Promise<BatonEvent> {
-    return this.command(runId, (state) => operator.defer(state, step, until, this.principal(options)));
+    return this.command(runId, options, (state) => operator.defer(state, step, until, this.principal(options)));
   }
 
   seal(runId: string, artifact: string, options: OperatorOptions = {}): Promise<BatonEvent> {
-    return this.command(runId, (state) => operator.seal(state, artifact, this.principal(options)));
+    return this.command(runId, options, (state) => operator.seal(state, artifact, this.principal(options)));
   }
 
   /**
@@ -229,12 +247,12 @@ export class OperatorCommands {
    * step that has finished or in a phase that cannot open). The conductor does not act on it.
    */
   reportStatus(runId: string, report: StatusReportInput, options: OperatorOptions = {}): Promise<BatonEvent> {
-    return this.command(runId, (state) => reportStatus(state, report, this.principal(options)));
+    return this.command(runId, options, (state) => reportStatus(state, report, this.principal(options)));
   }
 
   /** Records an agent's routing decision for a step's work, with the options it weighed (the routing log shows it). */
   recordRoute(runId: string, route: RouteInput, options: OperatorOptions = {}): Promise<BatonEvent> {
-    return this.command(runId, (state) => recordRoute(state, route, this.principal(options)));
+    return this.command(runId, options, (state) => recordRoute(state, route, this.principal(options)));
   }
 
   /**
@@ -251,7 +269,7 @@ export class OperatorCommands {
         runId,
         by: this.principal(options),
         load: () => this.currentState(runId),
-        append: (build) => this.command(runId, build),
+        append: (build) => this.command(runId, options, build),
         artifacts: this.deps.artifacts,
         roles: this.deps.workspaceRoles(),
       },
@@ -274,7 +292,7 @@ export class OperatorCommands {
     // What the caller declares, not what the operator's registry adds, needs their scope.
     if (options.scopes !== undefined)
       requirePlanScope(declaredPlan(checked, workspace), options.scopes, this.principal(options), 'revise');
-    return this.command(runId, (state) => {
+    return this.command(runId, options, (state) => {
       if (state.status !== 'running')
         throw new ConflictError(`cannot revise: run "${runId}" has already ${state.status}`);
       resolveInputs(checked, state.inputs);
@@ -327,7 +345,7 @@ export class OperatorCommands {
         this.principal(options),
         'revert to',
       );
-    return this.command(runId, (state) => {
+    return this.command(runId, options, (state) => {
       if (state.status !== 'running')
         throw new ConflictError(`cannot revert: run "${runId}" has already ${state.status}`);
       if (found.planHash === state.planHash)

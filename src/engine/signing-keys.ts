@@ -1,10 +1,4 @@
-import {
-  BatonError,
-  ErrorCode,
-  type ActSignature,
-  type BatonEvent,
-  type Principal,
-} from '../core/index.js';
+import { BatonError, ErrorCode, type ActSignature, type BatonEvent, type Principal } from '../core/index.js';
 import {
   actStatement,
   parsePublicKey,
@@ -52,7 +46,10 @@ export class SigningKeys {
   }): Promise<SigningKey> {
     checkKeyName(args.name);
     if (args.principal.trim() === '')
-      throw new BatonError(ErrorCode.badInput, 'a key needs the principal it signs for (for example --principal alice)');
+      throw new BatonError(
+        ErrorCode.badInput,
+        'a key needs the principal it signs for (for example --principal alice)',
+      );
     const { publicKey, keyId } = parsePublicKey(args.publicKey, args.source ?? 'the public key');
     const data = { name: args.name, keyId, principal: args.principal, publicKey, by: args.by };
     const entry = await this.store.appendKeyRecord({ type: 'key.registered', data }, this.at());
@@ -117,11 +114,14 @@ export function signatureProblem(
     return `${by} has signing key${theirs.length > 1 ? 's' : ''} ${theirs.map((key) => `"${key.name}" (${key.keyId})`).join(', ')} registered, so an ${verdict === 'approved' ? 'approval' : 'override'} by ${by} must be signed with one (baton ${verdict === 'approved' ? 'approve' : 'override'} --sign-key FILE, or a signature {keyId, value} over the act's statement)`;
   }
   const key = keys.get(signature.keyId);
-  if (key === undefined) return `the signature's key ${signature.keyId} is not registered in this workspace (baton key list)`;
-  if (key.registeredAt > at) return `the signature's key "${key.name}" was registered only at ${key.registeredAt}, after the act`;
+  if (key === undefined)
+    return `the signature's key ${signature.keyId} is not registered in this workspace (baton key list)`;
+  if (key.registeredAt > at)
+    return `the signature's key "${key.name}" was registered only at ${key.registeredAt}, after the act`;
   if (key.revokedAt !== null && key.revokedAt <= at)
     return `the signature's key "${key.name}" was revoked at ${key.revokedAt}${key.revokedReason ? ` (${key.revokedReason})` : ''}`;
-  if (key.principal !== by) return `the signature's key "${key.name}" is registered for ${key.principal}, not for ${by}`;
+  if (key.principal !== by)
+    return `the signature's key "${key.name}" is registered for ${key.principal}, not for ${by}`;
   if (!statementSignatureHolds(statementOf(runId, event, key.keyId), key.publicKey, signature.value))
     return `the signature by key "${key.name}" does not match the act's statement (run ${runId}, ${event.data.id} ${verdict} by ${by}, its comment and the evidence it binds)`;
   return undefined;

@@ -35,8 +35,7 @@ export type KeyEntry =
 
 /** What a caller asks the store to record; the key id of a revocation is looked up by name. */
 export type KeyRecord =
-  | { type: 'key.registered'; data: KeyRegistration }
-  | { type: 'key.revoked'; data: Omit<KeyRevocation, 'keyId'> };
+  { type: 'key.registered'; data: KeyRegistration } | { type: 'key.revoked'; data: Omit<KeyRevocation, 'keyId'> };
 
 /** A key as the workspace ledger holds it at some moment. */
 export interface SigningKey extends KeyRegistration {
@@ -109,8 +108,7 @@ export function keyEntryFor(head: ChainHead, known: readonly ChainLink[], record
       throw new NotFoundError(
         `a signing key named "${record.data.name}" (${keys.length === 0 ? 'the workspace has none' : `keys: ${keys.map((key) => key.name).join(', ')}`})`,
       );
-    if (named.revokedAt)
-      throw new ConflictError(`key "${named.name}" was revoked already (at ${named.revokedAt})`);
+    if (named.revokedAt) throw new ConflictError(`key "${named.name}" was revoked already (at ${named.revokedAt})`);
     entry = { ...link, type: 'key.revoked', data: { ...record.data, keyId: named.keyId } };
   }
   entry.hash = hashOf(entry);
