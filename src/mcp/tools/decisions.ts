@@ -192,8 +192,8 @@ export function registerDecisionTools(server: McpServer, session: McpSession): v
       name: 'act_statement',
       title: 'The statement to sign for an act',
       description:
-        "The exact text an approve, deny or override_gate of target by the session principal would be signed over if recorded now, for the key keyId: sign its UTF-8 bytes with that key's Ed25519 private key and pass signature { keyId, value } to the act. The engine rebuilds it when it records the act, so a signature over another state is refused. Writes nothing.",
-      scope: Scope.read,
+        "The exact text an approve, deny or override_gate of target by the session principal would be signed over if recorded now, for the key keyId (approve scope, as the acts): sign its UTF-8 bytes with that key's Ed25519 private key and pass signature { keyId, value } to the act. The engine rebuilds it when it records the act, so a signature over another state is refused. Writes nothing.",
+      scope: Scope.approve,
       input: args({
         runId: RunId,
         target: Verdict.shape.target,

@@ -123,8 +123,8 @@ export function operateRoutes({ baton }: RouteDeps): Route[] {
       tag: 'decisions',
       summary: 'The statement to sign for an act',
       description:
-        "What an approval, denial or override of `target` by the token's principal would be signed over if recorded now, for the key `keyId`: sign its UTF-8 bytes with the key's Ed25519 private key and send `signature: { keyId, value }` with the act. The engine rebuilds the statement when it records the act: a signature over an earlier state (other evidence) is refused. Writes nothing.",
-      scope: 'read',
+        "What an approval, denial or override of `target` by the token's principal would be signed over if recorded now, for the key `keyId` (approve scope, as the acts): sign its UTF-8 bytes with the key's Ed25519 private key and send `signature: { keyId, value }` with the act. The engine rebuilds the statement when it records the act: a signature over an earlier state (other evidence) is refused. Writes nothing.",
+      scope: 'approve',
       params: RunParams,
       body: StatementBody,
       responses: { 200: { description: 'the statement', schema: StatementResponse } },
