@@ -41,7 +41,7 @@ async function waitingAtGate(server: Server) {
     (pending) => pending,
     'the gate of ship to be pending',
   );
-  cleanup.push(() => handle.interrupt());
+  cleanup.push(async () => void (await handle.interrupt()));
   return handle;
 }
 
