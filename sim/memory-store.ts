@@ -479,7 +479,10 @@ export class MemoryStore implements Store {
   async appendKeyRecord(record: KeyRecord, at: string): Promise<KeyEntry> {
     const last = this.workspace.at(-1);
     const head = last === undefined ? EMPTY_HEAD : (JSON.parse(last) as WorkspaceEntry);
-    const known = await this.readWorkspaceLedger({ runId: SIGNING_KEYS_ID });
+    // Read and pushed with no await in between: one appender at a time, as the SQL adapters' locks make it.
+    const known = this.workspace
+      .map((text) => JSON.parse(text) as WorkspaceEntry)
+      .filter((e) => e.runId === SIGNING_KEYS_ID);
     const entry = keyEntryFor({ seq: head.seq, hash: head.hash }, known, record, at);
     this.workspace.push(JSON.stringify(entry));
     return entry;
