@@ -257,7 +257,7 @@ export interface EventPayloads {
     correlationId?: string;
   };
   /** `by`: who asked for the resume, when someone did (an engine taking over a dead one's run is nobody's act). */
-  'run.resumed': { engine: string; reason: string; by?: Principal };
+  'run.resumed': { engine: string; reason: string; by?: Principal; account?: string };
   /**
    * A person let a run go on although its ledger does not replay under this conductor: from `seq`
    * on, the ledger records `recorded` where the conductor now decides `derived` (one-line

@@ -140,6 +140,8 @@ export interface ResumeOptions extends Pick<SubmitOptions, 'onEvents' | 'wait'> 
   unpause?: boolean;
   /** Who asks for the resume: recorded in `run.resumed` (only when given) and as the one who lifts a pause. */
   by?: string;
+  /** The operating-system account asking (the CLI gives it), recorded beside `by` in `run.resumed` and a lifted pause. */
+  account?: string;
   /**
    * Continue even though the run's ledger does not replay under this version of the conductor
    * (else an IntegrityError names the first divergent event): recorded as

@@ -465,10 +465,21 @@ export class Baton {
    * lifted when asked).
    */
   async resume(runId: string, options: ResumeOptions | SubmitOptions['onEvents'] = {}): Promise<RunHandle> {
-    const { onEvents, wait, unpause, by, acceptDivergence } =
+    const { onEvents, wait, unpause, by, account, acceptDivergence } =
       typeof options === 'function'
-        ? { onEvents: options, wait: undefined, unpause: undefined, by: undefined, acceptDivergence: undefined }
+        ? {
+            onEvents: options,
+            wait: undefined,
+            unpause: undefined,
+            by: undefined,
+            account: undefined,
+            acceptDivergence: undefined,
+          }
         : options;
+    const lift = (state: RunState): BatonEvent => {
+      const event = operator.unpause(state, by ?? this.options.principal);
+      return account === undefined ? event : ({ ...event, data: { ...event.data, account } } as BatonEvent);
+    };
     if (acceptDivergence !== undefined && acceptDivergence.reason.trim() === '')
       throw new BatonError(ErrorCode.badInput, 'accepting a divergence needs a reason: why the run may go on');
     // The run's lock is already ours: a second driver would take it too and both would conduct.
@@ -476,7 +487,7 @@ export class Baton {
     if (conducting) {
       const { state } = conducting;
       if (unpause && state.status === 'running' && state.paused) {
-        conducting.signal(operator.unpause(state, by ?? this.options.principal));
+        conducting.signal(lift(state));
         await this.unpauseChildren(runId, by);
       }
       if (onEvents) conducting.onEvents(onEvents);
@@ -488,6 +499,7 @@ export class Baton {
       {
         ...this.driverOptions(wait),
         ...(by !== undefined && { resumedBy: by }),
+        ...(account !== undefined && { resumedAccount: account }),
         ...(acceptDivergence && {
           acceptDivergence: { by: by ?? this.options.principal, reason: acceptDivergence.reason },
         }),
@@ -506,7 +518,7 @@ export class Baton {
     );
     // The driver has not started its loop yet: the lift is its first signal.
     if (unpause && driver.current.status === 'running' && driver.current.paused) {
-      driver.signal(operator.unpause(driver.current, by ?? this.options.principal));
+      driver.signal(lift(driver.current));
       await this.unpauseChildren(runId, by);
     }
     return this.track(new RunHandle(driver, this.store));

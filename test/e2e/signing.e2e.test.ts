@@ -131,7 +131,15 @@ describe('signing keys from the command line', () => {
     expect(row?.signature?.value).toMatch(/^[A-Za-z0-9+/]{86}==$/);
     // The operating-system account that ran the command, beside the self-asserted --by.
     expect(row?.account).toMatch(new RegExp(`^${userInfo().username}@`));
-    expectCode(baton(['resume', 'release-1'], { home }), 0);
+    expectCode(baton(['resume', 'release-1', '--by', 'alice'], { home }), 0);
+    const db = new Database(join(home, 'baton.db'), { readonly: true });
+    const resumed = db.prepare(`SELECT data FROM events WHERE run_id = 'release-1' AND type = 'run.resumed'`).all() as {
+      data: string;
+    }[];
+    db.close();
+    expect(resumed.map((r) => JSON.parse(r.data) as { by?: string; account?: string })).toEqual([
+      expect.objectContaining({ by: 'alice', account: row?.account }),
+    ]);
     expectCode(baton(['verify', 'release-1'], { home }), 0);
 
     const listed = baton(['key', 'list', '--json'], { home });
