@@ -113,7 +113,11 @@ export class OperatorCommands {
     }
   }
 
-  /** Approves a pending gate (by phase id), confirmation or escalation (by step id). */
+  /**
+   * Approves a pending gate (by phase id), confirmation or escalation (by step id). The keys
+   * are read before the command is built: a key revoked in between still signs this one act,
+   * which `verify` then reports (it holds each signature to the keys as of the act's time).
+   */
   async approve(runId: string, target: string, options: OperatorOptions = {}): Promise<BatonEvent> {
     const keys = await this.deps.keys.byId();
     return this.command(runId, options, (state, now) => {
