@@ -131,6 +131,11 @@ describe('signing keys from the command line', () => {
     expect(row?.signature?.value).toMatch(/^[A-Za-z0-9+/]{86}==$/);
     // The operating-system account that ran the command, beside the self-asserted --by.
     expect(row?.account).toMatch(new RegExp(`^${userInfo().username}@`));
+    const shown = baton(['status', 'release-1'], { home });
+    expectCode(shown, 0);
+    expect(shown.stdout).toContain(
+      `gate:execution approved by alice: looks right (signed with key ${key.keyId}, as ${row?.account})`,
+    );
     expectCode(baton(['resume', 'release-1', '--by', 'alice'], { home }), 0);
     const db = new Database(join(home, 'baton.db'), { readonly: true });
     const resumed = db.prepare(`SELECT data FROM events WHERE run_id = 'release-1' AND type = 'run.resumed'`).all() as {

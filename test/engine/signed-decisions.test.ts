@@ -285,6 +285,15 @@ describe('signed decisions', () => {
     )) as { event: { data: { signature: unknown } } };
     expect(accepted.event.data.signature).toEqual(signature);
     expect((await first.result()).status).toBe('succeeded');
+    const view = (await expectDocumented(
+      server,
+      'getRun',
+      await server.call('GET', `/v1/runs/${first.runId}`, { token: server.tokens.read }),
+      200,
+    )) as { approvals: unknown[] };
+    expect(view.approvals).toEqual([
+      expect.objectContaining({ id: 'gate:ship', by: 'token:approve', comment: 'checked', keyId }),
+    ]);
     expect(await baton.verify(first.runId)).toMatchObject({ ok: true });
 
     // MCP: the reviewer's key signs; without it, approve is refused and nothing is written.
