@@ -35,9 +35,13 @@ import {
 import {
   EMPTY_HEAD,
   needsWorkspaceEntries,
+  keyEntryFor,
   planningEntryFor,
+  SIGNING_KEYS_ID,
   storedFormOf,
   workspaceEntriesFor,
+  type KeyEntry,
+  type KeyRecord,
   type PlanningEntry,
   type WorkspaceEntry,
 } from '../src/ledger/index.js';
@@ -468,6 +472,18 @@ export class MemoryStore implements Store {
     const last = this.workspace.at(-1);
     const head = last === undefined ? EMPTY_HEAD : (JSON.parse(last) as WorkspaceEntry);
     const entry = planningEntryFor({ seq: head.seq, hash: head.hash }, record, at);
+    this.workspace.push(JSON.stringify(entry));
+    return entry;
+  }
+
+  async appendKeyRecord(record: KeyRecord, at: string): Promise<KeyEntry> {
+    const last = this.workspace.at(-1);
+    const head = last === undefined ? EMPTY_HEAD : (JSON.parse(last) as WorkspaceEntry);
+    // Read and pushed with no await in between: one appender at a time, as the SQL adapters' locks make it.
+    const known = this.workspace
+      .map((text) => JSON.parse(text) as WorkspaceEntry)
+      .filter((e) => e.runId === SIGNING_KEYS_ID);
+    const entry = keyEntryFor({ seq: head.seq, hash: head.hash }, known, record, at);
     this.workspace.push(JSON.stringify(entry));
     return entry;
   }

@@ -42,6 +42,7 @@ export {
   PlanBuilder,
   planJsonSchema,
   type BatonEvent,
+  type ActSignature,
   type DecisionEvidence,
   type EventType,
   type Json,
@@ -58,5 +59,14 @@ export {
   type Step,
   type StepError,
 } from './core/index.js';
-export { decisionEvidence, verifyChain, type ChainVerdict } from './ledger/index.js';
+export {
+  actStatement,
+  decisionEvidence,
+  keyIdOf,
+  signStatement,
+  verifyChain,
+  type ActStatementFields,
+  type ChainVerdict,
+  type SigningKey,
+} from './ledger/index.js';
 export { SqliteStore, type ContextEntry, type Store } from './store/index.js';

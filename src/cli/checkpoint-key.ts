@@ -9,7 +9,8 @@ export const WORKSPACE_KEY_FILE = 'checkpoint-key.pem';
 /** The environment variable that holds a signing key instead: PEM text, or base64 of PKCS#8 DER. */
 export const KEY_VARIABLE = 'BATON_CHECKPOINT_KEY';
 
-function parseKey(text: string, where: string): KeyObject {
+/** Reads an Ed25519 private key (PEM, or base64 of PKCS#8 DER); `where` names it in the error. */
+export function parsePrivateKey(text: string, where: string): KeyObject {
   try {
     const trimmed = text.trim();
     const key = trimmed.startsWith('-----BEGIN')
@@ -34,12 +35,12 @@ function parseKey(text: string, where: string): KeyObject {
 export function checkpointKey(home: string, keyFile: string | undefined): { key: KeyObject; source: string } {
   if (keyFile !== undefined) {
     if (!existsSync(keyFile)) throw new BatonError(ErrorCode.badInput, `--key: no file at ${keyFile}`);
-    return { key: parseKey(readFileSync(keyFile, 'utf8'), `--key ${keyFile}`), source: keyFile };
+    return { key: parsePrivateKey(readFileSync(keyFile, 'utf8'), `--key ${keyFile}`), source: keyFile };
   }
   const fromEnvironment = process.env[KEY_VARIABLE];
-  if (fromEnvironment) return { key: parseKey(fromEnvironment, KEY_VARIABLE), source: KEY_VARIABLE };
+  if (fromEnvironment) return { key: parsePrivateKey(fromEnvironment, KEY_VARIABLE), source: KEY_VARIABLE };
   const file = join(home, WORKSPACE_KEY_FILE);
-  if (existsSync(file)) return { key: parseKey(readFileSync(file, 'utf8'), file), source: file };
+  if (existsSync(file)) return { key: parsePrivateKey(readFileSync(file, 'utf8'), file), source: file };
   const { privateKey } = generateKeyPairSync('ed25519');
   mkdirSync(home, { recursive: true });
   // `wx`: never overwrite a key another process wrote meanwhile; that one is then read back.
@@ -47,7 +48,7 @@ export function checkpointKey(home: string, keyFile: string | undefined): { key:
     writeFileSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    return { key: parseKey(readFileSync(file, 'utf8'), file), source: file };
+    return { key: parsePrivateKey(readFileSync(file, 'utf8'), file), source: file };
   }
   return { key: privateKey, source: file };
 }

@@ -50,6 +50,7 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   { commands: ['mcp'], load: async () => (await import('./commands/mcp.js')).registerMcp },
   { commands: ['serve'], load: async () => (await import('./commands/serve.js')).registerServe },
   { commands: ['token'], load: async () => (await import('./commands/token.js')).registerToken },
+  { commands: ['key'], load: async () => (await import('./commands/key.js')).registerKey },
   {
     commands: ['capabilities'],
     load: async () => (await import('./commands/capabilities.js')).registerCapabilities,

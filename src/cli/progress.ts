@@ -231,10 +231,15 @@ export class ProgressReporter {
         break;
       }
       case 'decision.made': {
-        const { id, verdict, by, comment } = event.data;
+        const { id, verdict, by, comment, signature } = event.data;
         const mark =
           verdict === 'denied' ? s('red', '✗') : verdict === 'overridden' ? s('yellow', '!') : s('green', '✓');
-        this.line(mark, parseDecisionId(id)?.target ?? id, `${id} ${verdict} by ${by}${comment ? `: ${comment}` : ''}`);
+        const signed = signature ? s('dim', ` (signed with key ${signature.keyId})`) : '';
+        this.line(
+          mark,
+          parseDecisionId(id)?.target ?? id,
+          `${id} ${verdict} by ${by}${comment ? `: ${comment}` : ''}${signed}`,
+        );
         break;
       }
       case 'signal.received':

@@ -146,6 +146,19 @@ export interface PrerequisiteCheck {
   sha256: string | null;
 }
 
+/*
+ * `account` on the events a person's command records: the operating-system account (`user@host`)
+ * that ran the command, beside the self-asserted `by`, where the surface knows it (the CLI).
+ */
+
+/** An Ed25519 signature over an act's statement (`actStatement`), by a key registered in the workspace. */
+export interface ActSignature {
+  /** The signing key's id: the fingerprint of its public key (`baton key list`). */
+  keyId: string;
+  /** The signature of the statement's UTF-8 bytes, base64. */
+  value: string;
+}
+
 /** What waits for a person or the outside world. */
 export type PendingKind = DecisionKind;
 
@@ -260,7 +273,7 @@ export interface EventPayloads {
     roles?: Record<string, string[]>;
   };
   /** `by`: who asked for the resume, when someone did (an engine taking over a dead one's run is nobody's act). */
-  'run.resumed': { engine: string; reason: string; by?: Principal };
+  'run.resumed': { engine: string; reason: string; by?: Principal; account?: string };
   /**
    * A person let a run go on although its ledger does not replay under this conductor: from `seq`
    * on, the ledger records `recorded` where the conductor now decides `derived` (one-line
@@ -278,6 +291,7 @@ export interface EventPayloads {
     costUsd?: number;
     usage?: TokenUsage;
     by?: Principal;
+    account?: string;
     artifacts?: ArtifactRef[];
   };
   'attempt.failed': { attemptId: string; error: StepError; durationMs: number; costUsd?: number; usage?: TokenUsage };
@@ -306,19 +320,23 @@ export interface EventPayloads {
     output?: Json;
     /** An approval's: what the approver was shown (ledgers written before it have none, and fold the same). */
     evidence?: DecisionEvidence;
+    /** The act signed with a key registered for `by` (`baton key`): over its statement (`actStatement`). */
+    signature?: ActSignature;
+    /** The operating-system account that acted (`user@host`), where the act came from the CLI; `by` is self-asserted. */
+    account?: string;
   };
-  'signal.received': { name: string; data: Json; by: Principal };
+  'signal.received': { name: string; data: Json; by: Principal; account?: string };
   /**
    * The engine's check of another run's sealed artifact that a gate of this run requires (the
    * conductor cannot read other runs): at pre-flight, and again when the phase before the gate
    * is complete. What was found is recorded, so the gate's verdict is a fold of this ledger.
    */
   'prerequisite.checked': PrerequisiteCheck;
-  'run.paused': { by: Principal; reason: string | null };
-  'run.unpaused': { by: Principal };
-  'run.abort_requested': { by: Principal; reason: string };
-  'step.cancel_requested': { step: string; by: Principal; reason: string | null };
-  'step.deferred': { step: string; until: string | null; signal: string | null; by: Principal };
+  'run.paused': { by: Principal; reason: string | null; account?: string };
+  'run.unpaused': { by: Principal; account?: string };
+  'run.abort_requested': { by: Principal; reason: string; account?: string };
+  'step.cancel_requested': { step: string; by: Principal; reason: string | null; account?: string };
+  'step.deferred': { step: string; until: string | null; signal: string | null; by: Principal; account?: string };
   /** A new plan revision for the run (`baton revise`, or `baton revert` with `revertOf`). */
   'plan.revised': {
     revision: number;
@@ -326,9 +344,10 @@ export interface EventPayloads {
     planHash: string;
     registry: Record<string, CapabilityDescriptor>;
     by: Principal;
+    account?: string;
     revertOf: number | null;
   };
-  'artifact.sealed': { artifact: string; sha256: string; by: Principal };
+  'artifact.sealed': { artifact: string; sha256: string; by: Principal; account?: string };
   /**
    * The planner's answer to a `replan.requested`: a revision of the plan, already validated
    * against the run's registry, that becomes the run's plan once a person approves it (or at
@@ -355,6 +374,7 @@ export interface EventPayloads {
     status: AgentStatus;
     note: string | null;
     by: Principal;
+    account?: string;
   };
   /** An agent's routing decision: who it gives a step's work to, the options it weighed, and why. */
   'agent.routed': {
@@ -364,6 +384,7 @@ export interface EventPayloads {
     reason: string;
     candidates: ReportedCandidate[];
     by: Principal;
+    account?: string;
   };
   /** A handoff between agents, queued until the receiving agent reports on the step (`handoff-1`, `handoff-2`, ...). */
   'handoff.queued': {
@@ -373,6 +394,7 @@ export interface EventPayloads {
     artifacts: ArtifactRef[];
     reason: string;
     by: Principal;
+    account?: string;
     /** The receiving role and its constraints, copied verbatim from the workspace registry (absent: no role named). */
     role?: HandoffRole;
   } & HandoffBrief;

@@ -18,6 +18,7 @@ export {
   type StepError,
   type ParentLink,
   type ArtifactRef,
+  type ActSignature,
   type DecisionEvidence,
   type PrerequisiteCheck,
   type EvidenceArtifact,

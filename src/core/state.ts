@@ -160,6 +160,10 @@ export interface Approval {
   by: Principal;
   comment: string | null;
   evidence?: DecisionEvidence;
+  /** The key that signed it (`baton key`), when it was signed. */
+  keyId?: string;
+  /** The operating-system account that recorded it, where the CLI did. */
+  account?: string;
 }
 
 /** An operator's "no" that the conductor has not yet acted on. */

@@ -1,4 +1,4 @@
-import type { ApiScope, Json, LedgerEvent, PlanApproval } from '../core/index.js';
+import type { ActSignature, ApiScope, Json, LedgerEvent, PlanApproval } from '../core/index.js';
 import type { Store } from '../store/index.js';
 import type { ArtifactLimits } from './artifacts/index.js';
 import type { LoadedRegistry } from './registry-file.js';
@@ -73,6 +73,17 @@ export interface OperatorOptions {
   /** Who is acting, recorded in the ledger (default: this process's user, e.g. `alice@build-3`). */
   by?: string;
   comment?: string;
+  /**
+   * An approval's, denial's or override's signature over its statement (`actStatement`; the
+   * engine's `actStatement` method gives it), by a key registered for `by`. Required for an
+   * approval or override when `by` has a key in force (`baton key`); refused when it does not hold.
+   */
+  signature?: ActSignature;
+  /**
+   * The operating-system account acting (`user@host`), recorded beside the self-asserted `by`
+   * on an approval, denial, override or result. The CLI gives it; a server knows only its token.
+   */
+  account?: string;
 }
 
 export interface SubmitResultOptions extends OperatorOptions {
@@ -129,6 +140,8 @@ export interface ResumeOptions extends Pick<SubmitOptions, 'onEvents' | 'wait'> 
   unpause?: boolean;
   /** Who asks for the resume: recorded in `run.resumed` (only when given) and as the one who lifts a pause. */
   by?: string;
+  /** The operating-system account asking (the CLI gives it), recorded beside `by` in `run.resumed` and a lifted pause. */
+  account?: string;
   /**
    * Continue even though the run's ledger does not replay under this version of the conductor
    * (else an IntegrityError names the first divergent event): recorded as

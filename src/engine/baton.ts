@@ -70,6 +70,7 @@ import { Worker } from './worker.js';
 import * as operator from './operator.js';
 import { preflightPrerequisites } from './prerequisites.js';
 import { OperatorCommands } from './operator-commands.js';
+import { SigningKeys } from './signing-keys.js';
 import { replanEvents, type Replanner } from './replanning.js';
 import { hasPlanner } from './planner/planner-capability.js';
 import { registryReplanner } from './planner/registry-replanner.js';
@@ -134,6 +135,8 @@ export class Baton {
   readonly artifacts: ArtifactStore;
   /** The bearer tokens of the workspace's HTTP API. */
   readonly tokens: ApiTokens;
+  /** The signing keys registered in the workspace ledger (`baton key`). */
+  readonly keys: SigningKeys;
   private readonly operatorCommands: OperatorCommands;
 
   constructor(
@@ -153,8 +156,10 @@ export class Baton {
   ) {
     this.artifacts = options.artifacts ?? new ArtifactStore(artifactsRoot(workspaceHome()));
     this.tokens = new ApiTokens(store, options.now);
+    this.keys = new SigningKeys(store, options.now);
     this.operatorCommands = new OperatorCommands({
       store,
+      keys: this.keys,
       ...(options.payloadThresholdBytes !== undefined && { payloadThresholdBytes: options.payloadThresholdBytes }),
       now: options.now,
       principal: options.principal,
@@ -460,10 +465,21 @@ export class Baton {
    * lifted when asked).
    */
   async resume(runId: string, options: ResumeOptions | SubmitOptions['onEvents'] = {}): Promise<RunHandle> {
-    const { onEvents, wait, unpause, by, acceptDivergence } =
+    const { onEvents, wait, unpause, by, account, acceptDivergence } =
       typeof options === 'function'
-        ? { onEvents: options, wait: undefined, unpause: undefined, by: undefined, acceptDivergence: undefined }
+        ? {
+            onEvents: options,
+            wait: undefined,
+            unpause: undefined,
+            by: undefined,
+            account: undefined,
+            acceptDivergence: undefined,
+          }
         : options;
+    const lift = (state: RunState): BatonEvent => {
+      const event = operator.unpause(state, by ?? this.options.principal);
+      return account === undefined ? event : ({ ...event, data: { ...event.data, account } } as BatonEvent);
+    };
     if (acceptDivergence !== undefined && acceptDivergence.reason.trim() === '')
       throw new BatonError(ErrorCode.badInput, 'accepting a divergence needs a reason: why the run may go on');
     // The run's lock is already ours: a second driver would take it too and both would conduct.
@@ -471,7 +487,7 @@ export class Baton {
     if (conducting) {
       const { state } = conducting;
       if (unpause && state.status === 'running' && state.paused) {
-        conducting.signal(operator.unpause(state, by ?? this.options.principal));
+        conducting.signal(lift(state));
         await this.unpauseChildren(runId, by);
       }
       if (onEvents) conducting.onEvents(onEvents);
@@ -483,6 +499,7 @@ export class Baton {
       {
         ...this.driverOptions(wait),
         ...(by !== undefined && { resumedBy: by }),
+        ...(account !== undefined && { resumedAccount: account }),
         ...(acceptDivergence && {
           acceptDivergence: { by: by ?? this.options.principal, reason: acceptDivergence.reason },
         }),
@@ -501,7 +518,7 @@ export class Baton {
     );
     // The driver has not started its loop yet: the lift is its first signal.
     if (unpause && driver.current.status === 'running' && driver.current.paused) {
-      driver.signal(operator.unpause(driver.current, by ?? this.options.principal));
+      driver.signal(lift(driver.current));
       await this.unpauseChildren(runId, by);
     }
     return this.track(new RunHandle(driver, this.store));
@@ -568,6 +585,23 @@ export class Baton {
 
   deny(runId: string, target: string, options: OperatorOptions = {}): Promise<BatonEvent> {
     return this.operatorCommands.deny(runId, target, options);
+  }
+
+  /**
+   * The statement an approval, denial or override would be signed over if recorded now
+   * (`actStatement`), for the key `keyId` and the principal `by` (default: this process's
+   * user); for an override, `comment` is its reason. Writes nothing.
+   * @example
+   * const statement = await baton.actStatement(runId, 'execution', 'approved', { by: 'alice', keyId: keyIdOf(pem) });
+   * await baton.approve(runId, 'execution', { by: 'alice', signature: signStatement(statement, privateKey) });
+   */
+  actStatement(
+    runId: string,
+    target: string,
+    verdict: 'approved' | 'denied' | 'overridden',
+    options: OperatorOptions & { keyId: string },
+  ): Promise<string> {
+    return this.operatorCommands.actStatement(runId, target, verdict, options);
   }
 
   /** A person's result for a human step's task or an escalated step (with `scopes`, checked against them). */

@@ -59,7 +59,7 @@ export {
   type HandoffStepReport,
 } from './handoff.js';
 export { HandoffReportSchema, handoffRequestOf, HandoffRequestFields } from './handoff-schema.js';
-export { defaultPrincipal } from './owner.js';
+export { defaultPrincipal, osAccount } from './owner.js';
 export { subPlanTree, type SubPlanRun } from './sub-plan-tree.js';
 export { subPlanRunId } from './sub-plan-run-id.js';
 export { runView, stepRows, summarizeRuns, type RunSummary, type RunView, type StepRow } from './run-view.js';
@@ -82,6 +82,8 @@ export {
   type ProviderLimitView,
 } from './capability-registry.js';
 export { parseUntil } from './until.js';
+export { checkKeyName, SigningKeys } from './signing-keys.js';
+export type { SigningKey } from '../ledger/index.js';
 export type { CheckedRevision, ReplanAnswer, Replanner, ReplanRequest } from './replanning.js';
 export { hostCapabilities, requirePlanScope, scopeForPlan, type PlanAction } from './plan-scope.js';
 export { type WorkspaceVerdict } from './workspace-anchors.js';

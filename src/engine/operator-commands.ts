@@ -36,6 +36,16 @@ import * as operator from './operator.js';
 import { requirePlanScope } from './plan-scope.js';
 import type { CheckedRevision } from './replanning.js';
 import type { RunHandle } from './run-handle.js';
+import { requireActSignature, statementOf, type SigningKeys } from './signing-keys.js';
+
+/**
+ * The event with the operating-system account that acted beside its self-asserted `by`, when
+ * the surface knows it (the CLI); an event that names no one who acted is left as it is.
+ */
+function withAccount(event: BatonEvent, account: string | undefined): BatonEvent {
+  if (account === undefined || !('by' in event.data)) return event;
+  return { ...event, data: { ...event.data, account } } as BatonEvent;
+}
 
 /** The halted handoff a target names (`handoff:1`, or `1`), if it names one pending. */
 function haltedHandoffNamed(state: RunState, target: string): PendingDecision | undefined {
@@ -50,6 +60,8 @@ export interface OperatorDeps {
   /** Who acts when a command does not say (`OperatorOptions.by`). */
   principal: string;
   artifacts: ArtifactStore;
+  /** The workspace's signing keys: approvals and overrides by a principal with one must be signed. */
+  keys: SigningKeys;
   /** Above this many bytes, a signal's payload (a submitted output, a signal's data) is stored apart (default 16 KiB). */
   payloadThresholdBytes?: number;
   /** The handle of the run when this process conducts it now: a command goes to its driver. */
@@ -88,19 +100,23 @@ export class OperatorCommands {
    */
   private async command(
     runId: string,
-    build: (state: RunState, now: number) => BatonEvent | readonly BatonEvent[],
+    options: OperatorOptions,
+    make: (state: RunState, now: number) => BatonEvent | readonly BatonEvent[],
   ): Promise<BatonEvent> {
-    return (await this.commandAll(runId, build))[0] as BatonEvent;
+    return (await this.commandAll(runId, options, make))[0] as BatonEvent;
   }
 
   /** Some commands are two facts recorded together (approving a proposal, and the revision it makes): all of them, in order. */
   private async commandAll(
     runId: string,
-    build: (state: RunState, now: number) => BatonEvent | readonly BatonEvent[],
+    options: OperatorOptions,
+    make: (state: RunState, now: number) => BatonEvent | readonly BatonEvent[],
   ): Promise<BatonEvent[]> {
+    const build = (state: RunState, now: number): BatonEvent[] =>
+      [make(state, now)].flat().map((event) => withAccount(event, options.account));
     const driving = this.deps.conducting(runId);
     if (driving) {
-      const events = [build(driving.state, this.deps.now())].flat();
+      const events = build(driving.state, this.deps.now());
       for (const event of events) driving.signal(event);
       return events;
     }
@@ -108,7 +124,7 @@ export class OperatorCommands {
     for (let tries = 0; ; tries++) {
       const { state, head } = await loadVerifiedRun(this.deps.store, runId);
       const now = this.deps.now();
-      const events = [build(state, now)].flat();
+      const events = build(state, now);
       const chained = chainEvents(runId, head, events, new Date(now).toISOString(), this.deps.payloadThresholdBytes);
       try {
         await this.deps.store.append({ runId, expectedSeq: head.seq, events: chained, status: state.status });
@@ -120,56 +136,116 @@ export class OperatorCommands {
     }
   }
 
-  /** Approves a pending gate (by phase id), confirmation or escalation (by step id), plan revision or halted handoff (by decision id). */
+  /**
+   * Approves a pending gate (by phase id), confirmation or escalation (by step id), plan
+   * revision or halted handoff (by decision id). The keys are read before the command is built:
+   * a key revoked in between still signs this one act, which `verify` then reports (it holds
+   * each signature to the keys as of the act's time).
+   */
   async approve(runId: string, target: string, options: OperatorOptions = {}): Promise<BatonEvent> {
+    const keys = await this.deps.keys.byId();
     const halted = haltedHandoffNamed(await this.currentState(runId), target);
-    if (halted !== undefined) return this.retryHandoff(runId, halted, options);
-    return this.command(runId, (state) => {
-      const approval = operator.approve(state, target, this.principal(options), options.comment ?? null);
+    if (halted !== undefined) return this.retryHandoff(runId, halted, options, keys);
+    return this.command(runId, options, (state, now) => {
+      const approval = this.signed(runId, this.decision(state, target, 'approved', options), options, keys, now);
       return [approval, ...operator.adoptedRevision(state, approval)];
     });
   }
 
   /** Overrides a pending gate (by phase id) where its plan names the principal in `override.approval_by`; `reason` is required. */
-  override(runId: string, target: string, reason: string, options: OperatorOptions = {}): Promise<BatonEvent> {
-    return this.command(runId, (state) => operator.override(state, target, this.principal(options), reason));
+  async override(runId: string, target: string, reason: string, options: OperatorOptions = {}): Promise<BatonEvent> {
+    const keys = await this.deps.keys.byId();
+    return this.command(runId, options, (state, now) =>
+      this.signed(
+        runId,
+        this.decision(state, target, 'overridden', { ...options, comment: reason }),
+        options,
+        keys,
+        now,
+      ),
+    );
   }
 
-  deny(runId: string, target: string, options: OperatorOptions = {}): Promise<BatonEvent> {
-    return this.command(runId, (state) =>
-      operator.deny(state, target, this.principal(options), options.comment ?? null),
+  async deny(runId: string, target: string, options: OperatorOptions = {}): Promise<BatonEvent> {
+    const keys = await this.deps.keys.byId();
+    return this.command(runId, options, (state, now) =>
+      this.signed(runId, this.decision(state, target, 'denied', options), options, keys, now),
     );
+  }
+
+  /**
+   * The statement an approval, denial or override of `target` would be signed over if it were
+   * recorded now (`actStatement`): what a signer signs. Writes nothing; for an override,
+   * `comment` is its reason.
+   * @example
+   * const statement = await commands.actStatement(runId, 'execution', 'approved', { by: 'alice', keyId });
+   */
+  async actStatement(
+    runId: string,
+    target: string,
+    verdict: 'approved' | 'denied' | 'overridden',
+    options: OperatorOptions & { keyId: string },
+  ): Promise<string> {
+    const state = await this.currentState(runId);
+    return statementOf(runId, this.decision(state, target, verdict, options), options.keyId);
+  }
+
+  /** The decision.made a verdict on `target` records, checked against the run's state. */
+  private decision(
+    state: RunState,
+    target: string,
+    verdict: 'approved' | 'denied' | 'overridden',
+    options: OperatorOptions,
+  ): BatonEvent {
+    const by = this.principal(options);
+    const comment = options.comment ?? null;
+    if (verdict === 'approved') return operator.approve(state, target, by, comment);
+    if (verdict === 'denied') return operator.deny(state, target, by, comment);
+    return operator.override(state, target, by, comment ?? '');
+  }
+
+  /** The decision with its signature, refused when its signature (or lack of one) does not hold. */
+  private signed(
+    runId: string,
+    event: BatonEvent,
+    options: OperatorOptions,
+    keys: Awaited<ReturnType<SigningKeys['byId']>>,
+    now: number,
+  ): BatonEvent {
+    return requireActSignature(runId, event, options.signature, keys, new Date(now).toISOString());
   }
 
   /** A person's result for a human step's task or an escalated step. */
   submitResult(runId: string, step: string, output: Json, options: SubmitResultOptions = {}): Promise<BatonEvent> {
-    return this.command(runId, (state, now) =>
+    return this.command(runId, options, (state, now) =>
       operator.submitResult(state, step, output, this.principal(options), now, options.scopes),
     );
   }
 
   signal(runId: string, name: string, data: Json = null, options: OperatorOptions = {}): Promise<BatonEvent> {
-    return this.command(runId, (state) => operator.signal(state, name, data, this.principal(options)));
+    return this.command(runId, options, (state) => operator.signal(state, name, data, this.principal(options)));
   }
 
   /** Holds dispatch; running attempts finish. `unpause` (or `baton resume`) lifts it. */
   pause(runId: string, options: OperatorOptions & { reason?: string } = {}): Promise<BatonEvent> {
-    return this.command(runId, (state) => operator.pause(state, this.principal(options), options.reason ?? null));
+    return this.command(runId, options, (state) =>
+      operator.pause(state, this.principal(options), options.reason ?? null),
+    );
   }
 
   unpause(runId: string, options: OperatorOptions = {}): Promise<BatonEvent> {
-    return this.command(runId, (state) => operator.unpause(state, this.principal(options)));
+    return this.command(runId, options, (state) => operator.unpause(state, this.principal(options)));
   }
 
   /** Cancels running attempts, runs `compensate` of completed steps newest first, ends the run `aborted`. */
   abort(runId: string, options: OperatorOptions & { reason?: string } = {}): Promise<BatonEvent> {
-    return this.command(runId, (state) =>
+    return this.command(runId, options, (state) =>
       operator.abort(state, this.principal(options), options.reason ?? 'aborted by an operator'),
     );
   }
 
   cancel(runId: string, step: string, options: OperatorOptions & { reason?: string } = {}): Promise<BatonEvent> {
-    return this.command(runId, (state) =>
+    return this.command(runId, options, (state) =>
       operator.cancelStep(state, step, this.principal(options), options.reason ?? null),
     );
   }
@@ -180,11 +256,11 @@ export class OperatorCommands {
     until: { at?: number; signal?: string },
     options: OperatorOptions = {},
   ): Promise<BatonEvent> {
-    return this.command(runId, (state) => operator.defer(state, step, until, this.principal(options)));
+    return this.command(runId, options, (state) => operator.defer(state, step, until, this.principal(options)));
   }
 
   seal(runId: string, artifact: string, options: OperatorOptions = {}): Promise<BatonEvent> {
-    return this.command(runId, (state) => operator.seal(state, artifact, this.principal(options)));
+    return this.command(runId, options, (state) => operator.seal(state, artifact, this.principal(options)));
   }
 
   /**
@@ -201,12 +277,12 @@ export class OperatorCommands {
    * step that has finished or in a phase that cannot open). The conductor does not act on it.
    */
   reportStatus(runId: string, report: StatusReportInput, options: OperatorOptions = {}): Promise<BatonEvent> {
-    return this.command(runId, (state) => reportStatus(state, report, this.principal(options)));
+    return this.command(runId, options, (state) => reportStatus(state, report, this.principal(options)));
   }
 
   /** Records an agent's routing decision for a step's work, with the options it weighed (the routing log shows it). */
   recordRoute(runId: string, route: RouteInput, options: OperatorOptions = {}): Promise<BatonEvent> {
-    return this.command(runId, (state) => recordRoute(state, route, this.principal(options)));
+    return this.command(runId, options, (state) => recordRoute(state, route, this.principal(options)));
   }
 
   /**
@@ -219,7 +295,7 @@ export class OperatorCommands {
   async requestHandoff(runId: string, request: HandoffRequest, options: OperatorOptions = {}): Promise<HandoffReport> {
     if (!(await this.deps.store.getRun(runId))) throw new NotFoundError(`run "${runId}"`);
     const by = this.principal(options);
-    const report = await this.handoff(runId, request, by);
+    const report = await this.handoff(runId, request, options);
     if (report.ok || report.failedAt === null || report.error === null) return report;
     // Halted: the work it was to hand on is stuck, which a governor must hear of, not only the caller.
     const { failedAt, error } = report;
@@ -227,7 +303,7 @@ export class OperatorCommands {
     const already = pendingHaltFor(state, request.to);
     if (already !== undefined) return { ...report, pending: already };
     if (haltHandoff(state, request, failedAt, error, by) === undefined) return report;
-    const event = await this.command(runId, (state) => {
+    const event = await this.command(runId, options, (state) => {
       const again = haltHandoff(state, request, failedAt, error, by);
       if (again === undefined) throw new ConflictError(`run "${runId}" ended while the handoff halted`);
       return again;
@@ -242,16 +318,16 @@ export class OperatorCommands {
   private handoff(
     runId: string,
     request: HandoffRequest,
-    by: string,
-    alongside: (state: RunState, event: BatonEvent) => BatonEvent[] = (_state, event) => [event],
+    options: OperatorOptions,
+    alongside: (state: RunState, event: BatonEvent, now: number) => BatonEvent[] = (_state, event) => [event],
   ): Promise<HandoffReport> {
     return runHandoff(
       {
         runId,
-        by,
+        by: this.principal(options),
         load: () => this.currentState(runId),
         append: async (build) => {
-          const events = await this.commandAll(runId, (state) => alongside(state, build(state)));
+          const events = await this.commandAll(runId, options, (state, now) => alongside(state, build(state), now));
           return events.at(-1) as BatonEvent;
         },
         artifacts: this.deps.artifacts,
@@ -266,15 +342,20 @@ export class OperatorCommands {
    * approval recorded (closing the decision). Halting again refuses the approval, with why: the
    * decision stays pending, and what the new attempt did stays done.
    */
-  private async retryHandoff(runId: string, pending: PendingDecision, options: OperatorOptions): Promise<BatonEvent> {
-    const by = this.principal(options);
+  private async retryHandoff(
+    runId: string,
+    pending: PendingDecision,
+    options: OperatorOptions,
+    keys: Awaited<ReturnType<SigningKeys['byId']>>,
+  ): Promise<BatonEvent> {
     const { request } = pending.detail as EventOf<'handoff.halted'>['data'];
     let approval: BatonEvent | undefined;
     // The approval is appended with the queued handoff, in one append: before it, the question
-    // is still open (a halt leaves it so); after it, the queued handoff has made it moot.
-    const report = await this.handoff(runId, request, by, (state, event) => {
+    // is still open (a halt leaves it so); after it, the queued handoff has made it moot. It is
+    // signed, or refused, as every approval is.
+    const report = await this.handoff(runId, request, options, (state, event, now) => {
       if (event.type !== 'handoff.queued') return [event];
-      approval = operator.approve(state, pending.id, by, options.comment ?? null);
+      approval = this.signed(runId, this.decision(state, pending.id, 'approved', options), options, keys, now);
       return [approval, event];
     });
     if (!report.ok || approval === undefined)
@@ -299,7 +380,7 @@ export class OperatorCommands {
     // What the caller declares, not what the operator's registry adds, needs their scope.
     if (options.scopes !== undefined)
       requirePlanScope(declaredPlan(checked, workspace), options.scopes, this.principal(options), 'revise');
-    return this.command(runId, (state) => {
+    return this.command(runId, options, (state) => {
       if (state.status !== 'running')
         throw new ConflictError(`cannot revise: run "${runId}" has already ${state.status}`);
       resolveInputs(checked, state.inputs);
@@ -354,7 +435,7 @@ export class OperatorCommands {
         this.principal(options),
         'revert to',
       );
-    return this.command(runId, (state) => {
+    return this.command(runId, options, (state) => {
       if (state.status !== 'running')
         throw new ConflictError(`cannot revert: run "${runId}" has already ${state.status}`);
       if (found.planHash === state.planHash)

@@ -37,6 +37,20 @@ export function describeOwner(owner: { host: string; pid: number }): string {
   return `pid ${owner.pid} on ${owner.host}`;
 }
 
+/**
+ * The operating-system account this process runs as, `user@host`, from the user database
+ * (not $USER, which the caller sets as freely as `--by`); `uid N@host` where the uid has no
+ * name. The CLI records it beside the self-asserted principal of an act.
+ * @example osAccount() // 'alice@build-3'
+ */
+export function osAccount(): string {
+  try {
+    return `${userInfo().username}@${hostname()}`;
+  } catch {
+    return `uid ${process.getuid?.() ?? 'unknown'}@${hostname()}`;
+  }
+}
+
 /** Who an operator command is recorded as when the caller does not say: `user@host`. */
 export function defaultPrincipal(): string {
   let user = process.env.USER ?? process.env.USERNAME;

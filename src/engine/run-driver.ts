@@ -62,6 +62,8 @@ export interface RunDriverOptions extends ExecutionOptions {
   wait?: boolean;
   /** Who asked for a resume, recorded in its `run.resumed`. */
   resumedBy?: string;
+  /** The operating-system account that asked for it (the CLI's), recorded beside `resumedBy`. */
+  resumedAccount?: string;
   /** Resume a run whose ledger this conductor does not replay, recording who accepted that and why. */
   acceptDivergence?: DivergenceAcceptance;
   /** Takes the partial output of the attempts this process runs (not those of workers elsewhere). */
@@ -252,11 +254,12 @@ export class RunDriver {
   }
 
   private async recoverWork(reason: string): Promise<void> {
-    const { resumedBy } = this.options;
+    const { resumedBy, resumedAccount } = this.options;
     const signals = recoverySignals(this.state, await this.options.store.listWork(this.runId), {
       engine: describeOwner(this.options.owner),
       reason,
       ...(resumedBy !== undefined && { by: resumedBy }),
+      ...(resumedAccount !== undefined && { account: resumedAccount }),
       workOutlivesEngine: this.transport.workOutlivesEngine,
     });
     // Abandoned attempts never report, so nothing will collect or clean their artifact directories.

@@ -13,6 +13,7 @@ import {
 import { checkWorkspaceAnchors, deletedRun } from './workspace-anchors.js';
 import { hashContext } from './context-snapshot.js';
 import { checkPayloads, PayloadRefsFold } from './verify-payloads.js';
+import { checkSignedActs, SignedActsFold } from './verify-signatures.js';
 
 /**
  * Recomputes the run's hash chain from its first event, a page at a time, and checks that it
@@ -20,7 +21,8 @@ import { checkPayloads, PayloadRefsFold } from './verify-payloads.js';
  * them, fails at the first missing seq) and agrees with the workspace ledger; once the chain
  * holds, re-hashes every payload its events reference (the chain covers the references, each
  * naming its payload's hash), every sealed artifact in the artifact store, and every sealed
- * artifact an approval bound (`decision.made`'s evidence) against the hash it recorded. What
+ * artifact an approval bound (`decision.made`'s evidence) against the hash it recorded, and
+ * every approval's signature against the key registered when it was made. What
  * `Baton.verify` does.
  * @example
  * const verdict = await verifyRun(store, artifacts, runId);
@@ -42,12 +44,14 @@ export async function verifyRun(
   const seals = new SealedArtifactsFold();
   const refs = new PayloadRefsFold();
   const approvals = new ApprovedEvidenceFold();
+  const acts = new SignedActsFold();
   // As stored, with the references the hashes cover: their payloads are checked below, each once.
   for await (const event of readAllEvents(store, runId, undefined, 'reference')) {
     if (!verifier.push(event)) break;
     refs.push(event);
     seals.push(event);
     approvals.push(event);
+    acts.push(event);
   }
   const chain = verifier.verdict;
   // A broken chain says nothing trustworthy about which hashes were sealed.
@@ -58,6 +62,8 @@ export async function verifyRun(
   if (payloads) return { ok: false, events: chain.events, seq: payloads.seq, reason: payloads.reason };
   const context = await checkContextHash(store, runId);
   if (context) return { ok: false, events: chain.events, seq: 1, reason: context };
+  const signed = await checkSignedActs(store, runId, acts);
+  if (signed) return { ok: false, events: chain.events, ...signed };
   return {
     ...joinVerdicts(
       chain,

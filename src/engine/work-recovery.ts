@@ -11,6 +11,8 @@ export interface Resumption {
   reason: string;
   /** Who asked for the resume, when someone did. */
   by?: string;
+  /** The operating-system account that asked, where the CLI did. */
+  account?: string;
   /**
    * Whether queued work belongs to workers that outlive engines (the shared queue): then it is
    * kept, and collected or given up by its lease as usual. Otherwise the engine that stopped ran
@@ -28,8 +30,13 @@ export interface Resumption {
  * inbox.push(...recoverySignals(state, await store.listWork(runId), { engine: 'engine-2', reason, workOutlivesEngine: true }));
  */
 export function recoverySignals(state: RunState, queued: readonly WorkItem[], resumption: Resumption): BatonEvent[] {
-  const { engine, reason, by } = resumption;
-  const signals: BatonEvent[] = [{ type: 'run.resumed', data: { engine, reason, ...(by !== undefined && { by }) } }];
+  const { engine, reason, by, account } = resumption;
+  const signals: BatonEvent[] = [
+    {
+      type: 'run.resumed',
+      data: { engine, reason, ...(by !== undefined && { by }), ...(account !== undefined && { account }) },
+    },
+  ];
   if (!resumption.workOutlivesEngine)
     for (const item of queued)
       signals.push(abandoned(item.attemptId, 'the engine running it stopped before it reported'));

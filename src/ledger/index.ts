@@ -50,6 +50,25 @@ export {
   type WorkspaceEntry,
 } from './workspace-ledger.js';
 export {
+  keyEntryFor,
+  parsePublicKey,
+  SIGNING_KEYS_ID,
+  signingKeysOf,
+  type KeyEntry,
+  type KeyRecord,
+  type KeyRegistration,
+  type KeyRevocation,
+  type SigningKey,
+} from './signing-keys.js';
+export {
+  actStatement,
+  keyIdOf,
+  signStatement,
+  statementSignatureHolds,
+  type ActStatementFields,
+  type SignedVerdict,
+} from './act-statement.js';
+export {
   checkpointSignatureHolds,
   keyFingerprint,
   publicKeyOf,

@@ -1,11 +1,13 @@
 import type { LedgerEvent, PlanningRecord, RunStatus } from '../core/index.js';
 import { hashOf, type ChainHead, type ChainLink } from './chain.js';
+import type { KeyEntry } from './signing-keys.js';
 
 /**
- * An entry of the workspace ledger: the creation or the end of one of its runs, or a planning
- * (`baton plan`), chained like a run's events (same envelope, same hash).
+ * An entry of the workspace ledger: the creation or the end of one of its runs, a planning
+ * (`baton plan`), or a signing key's registration or revocation (`baton key`), chained like a
+ * run's events (same envelope, same hash).
  */
-export type WorkspaceEntry = RunAnchorEntry | PlanningEntry;
+export type WorkspaceEntry = RunAnchorEntry | PlanningEntry | KeyEntry;
 
 /**
  * The creation or the end of a run. Each anchors one event of the run by its seq and hash, so

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import { chmodSync, writeFileSync } from 'node:fs';
+import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../support/temp.js';
@@ -71,7 +72,14 @@ describe('evidence-bound decisions from the command line', () => {
     }[];
     db.close();
     expect(rows.map((row) => JSON.parse(row.data) as unknown)).toEqual([
-      { id: 'gate:ship', verdict: 'approved', by: 'alice', comment: 'report read', evidence: expected },
+      {
+        id: 'gate:ship',
+        verdict: 'approved',
+        by: 'alice',
+        account: `${userInfo().username}@${hostname()}`,
+        comment: 'report read',
+        evidence: expected,
+      },
     ]);
     expectCode(baton(['resume', 'rel-1'], { home }), 0);
     const log = baton(['log', 'rel-1'], { home });

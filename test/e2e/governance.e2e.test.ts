@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../support/temp.js';
@@ -90,6 +91,8 @@ describe('governance from the command line', () => {
           verdict: 'approved',
           by: 'alice',
           comment: 'staging looks right',
+          // The operating-system account that ran the command: `--by` is only what it says.
+          account: `${userInfo().username}@${hostname()}`,
           // What the approver was shown: the plan in force and the result of the phase before the gate.
           evidence: {
             revision: 1,

@@ -28,6 +28,7 @@ const PLAN = {
 
 const TOOLS = [
   'abort',
+  'act_statement',
   'append_routing_event',
   'approve',
   'cancel_step',

@@ -67,7 +67,7 @@ describe('MCP over streamable HTTP (handleMcpHttp), with the SDK client on a rea
     const baton = await workspace();
     const url = await listen(baton);
     const ops = await connect(url, 'ops-token');
-    expect((await ops.listTools()).tools).toHaveLength(25);
+    expect((await ops.listTools()).tools).toHaveLength(26);
 
     const submitted = (await ops.callTool({
       name: 'submit_plan',

@@ -59,7 +59,7 @@ describe('the OpenAPI document', () => {
     const doc = await documentOf(s);
     expect(doc.openapi).toBe('3.1.0');
     expect(documented(doc)).toEqual(registered(s));
-    expect(documented(doc).size).toBe(43);
+    expect(documented(doc).size).toBe(44);
     await s.baton.close();
   });
 

@@ -485,6 +485,41 @@ const cases: Case[] = [
     }),
   },
   {
+    id: 'actStatement',
+    ok: async (s) => {
+      const runId = await gatedRun(s);
+      const before = await storeSnapshot(s.baton);
+      const body = (await expectDocumented(
+        s,
+        'actStatement',
+        await s.call('POST', `/v1/runs/${runId}/statements`, {
+          token: s.tokens.approve,
+          body: { target: 'ship', verdict: 'denied', keyId: '0123456789abcdef', comment: 'not now' },
+        }),
+        200,
+      )) as { statement: string };
+      expect(JSON.parse(body.statement)).toEqual({
+        statement: 'baton.act/1',
+        runId,
+        decision: 'gate:ship',
+        verdict: 'denied',
+        by: 'token:approve',
+        comment: 'not now',
+        evidence: null,
+        keyId: '0123456789abcdef',
+      });
+      expect(await storeSnapshot(s.baton)).toBe(before);
+    },
+    bad: async (s) => ({
+      request: [
+        'POST',
+        `/v1/runs/${await gatedRun(s)}/statements`,
+        { body: { target: 'ship', verdict: 'maybe', keyId: '0123456789abcdef' } },
+      ],
+      path: ['body', 'verdict'],
+    }),
+  },
+  {
     id: 'submitResult',
     ok: async (s) => {
       const runId = await submit(s, PLANS.human);

@@ -45,16 +45,19 @@ function printApprovals(
     comment: string | null;
     verdict?: 'overridden' | 'approved';
     evidence?: DecisionEvidence;
+    keyId?: string;
+    account?: string;
   }[],
 ): void {
   if (approvals.length === 0) return;
   process.stdout.write(`${s('bold', 'approvals')}\n`);
-  for (const { id, by, comment, verdict, evidence } of approvals) {
+  for (const { id, by, comment, verdict, evidence, keyId, account } of approvals) {
     const line =
       verdict === 'overridden'
         ? `  ${s('yellow', '!')} ${id} OVERRIDDEN by ${by}: ${comment ?? ''}`
         : `  ${s('green', '✓')} ${id} approved by ${by}${comment ? `: ${comment}` : ''}`;
-    process.stdout.write(`${line}\n`);
+    const who = [keyId && `signed with key ${keyId}`, account && `as ${account}`].filter(Boolean).join(', ');
+    process.stdout.write(`${line}${who ? s('gray', ` (${who})`) : ''}\n`);
     for (const line of evidence ? formatEvidence(evidence) : ['(recorded before approvals bound evidence)'])
       process.stdout.write(`      ${s('gray', line)}\n`);
   }

@@ -1,8 +1,10 @@
+import type { KeyObject } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { BatonError, ErrorCode, type BatonEvent, type Json } from '../../core/index.js';
-import { parseUntil, type Baton, type OperatorOptions } from '../../engine/index.js';
-import { summarizeEvidence } from '../../ledger/index.js';
+import { osAccount, parseUntil, type Baton, type OperatorOptions } from '../../engine/index.js';
+import { keyIdOf, signStatement, summarizeEvidence, type SignedVerdict } from '../../ledger/index.js';
+import { parsePrivateKey } from '../checkpoint-key.js';
 import { badInput, withBaton, type GlobalOptions } from '../context.js';
 import { paint, printJson } from '../format.js';
 
@@ -16,6 +18,31 @@ interface OperateOptions extends GlobalOptions {
   by?: string;
   comment?: string;
   reason?: string;
+  signKey?: string;
+}
+
+/** `--sign-key FILE`: the private key, read before the workspace is opened (a bad file changes nothing). */
+function readSignKey(file: string | undefined): KeyObject | undefined {
+  if (file === undefined) return undefined;
+  if (!existsSync(file)) throw badInput(`--sign-key: no file at ${file}`);
+  return parsePrivateKey(readFileSync(file, 'utf8'), `--sign-key ${file}`);
+}
+
+/**
+ * The act's options with its signature: the statement the engine will check, asked of it for
+ * this run's state now, signed with the key. Without a key, the options as they are.
+ */
+async function signed(
+  baton: Baton,
+  runId: string,
+  target: string,
+  verdict: SignedVerdict,
+  options: OperatorOptions,
+  key: KeyObject | undefined,
+): Promise<OperatorOptions> {
+  if (key === undefined) return options;
+  const statement = await baton.actStatement(runId, target, verdict, { ...options, keyId: keyIdOf(key) });
+  return { ...options, signature: signStatement(statement, key) };
 }
 
 /** Parses JSON given on the command line, saying where it was given when it is not JSON. */
@@ -59,12 +86,12 @@ function parseRevision(value: string): number {
 export function describeRecorded(event: BatonEvent): string {
   switch (event.type) {
     case 'decision.made': {
-      const { id, verdict, by, comment, output, evidence } = event.data;
+      const { id, verdict, by, comment, output, evidence, signature } = event.data;
       const what =
         verdict === 'submitted'
           ? `a result for ${id} (${JSON.stringify(output ?? null).length} bytes of JSON)`
           : `${id} ${verdict}`;
-      return `${what} by ${by}${comment ? `: "${comment}"` : ''}${evidence ? ` (${summarizeEvidence(evidence)})` : ''}`;
+      return `${what} by ${by}${signature ? ` (signed with key ${signature.keyId})` : ''}${comment ? `: "${comment}"` : ''}${evidence ? ` (${summarizeEvidence(evidence)})` : ''}`;
     }
     case 'attempt.succeeded':
       return `the result of ${event.data.attemptId} (${JSON.stringify(event.data.output).length} bytes of JSON) submitted by ${event.data.by ?? 'a person'}`;
@@ -128,6 +155,7 @@ async function operate(
   const by: OperatorOptions = {
     ...(options.by !== undefined && { by: options.by }),
     ...(options.comment !== undefined && { comment: options.comment }),
+    account: osAccount(),
   };
   if (options.by !== undefined && options.by.trim() === '')
     throw badInput('--by needs a name (for example --by alice)');
@@ -161,11 +189,18 @@ export function registerOperate(program: Command, globals: () => GlobalOptions):
           '<target>',
           'a phase (its gate), a step (its confirmation or escalation), or a decision id such as gate:execution',
         )
-        .option('--comment <text>', 'why, recorded with the decision'),
+        .option('--comment <text>', 'why, recorded with the decision')
+        .option(
+          '--sign-key <file>',
+          'sign the act with this Ed25519 private key (PEM), registered for you (baton key)',
+        ),
     ).action(async (runId: string, target: string, _local: unknown, command: Command) => {
       const options = opts(command);
-      await operate(options, runId, (baton, by) =>
-        verdict === 'approve' ? baton.approve(runId, target, by) : baton.deny(runId, target, by),
+      const key = readSignKey(options.signKey);
+      await operate(options, runId, async (baton, by) =>
+        verdict === 'approve'
+          ? baton.approve(runId, target, await signed(baton, runId, target, 'approved', by, key))
+          : baton.deny(runId, target, await signed(baton, runId, target, 'denied', by, key)),
       );
     });
   }
@@ -178,10 +213,19 @@ export function registerOperate(program: Command, globals: () => GlobalOptions):
       )
       .argument('<run>', 'run id')
       .argument('<phase>', 'the phase whose gate to override, or its decision id (gate:PHASE)')
-      .requiredOption('--reason <text>', 'why the gate may open anyway, recorded with the override'),
+      .requiredOption('--reason <text>', 'why the gate may open anyway, recorded with the override')
+      .option('--sign-key <file>', 'sign the act with this Ed25519 private key (PEM), registered for you (baton key)'),
   ).action(async (runId: string, phase: string, _local: unknown, command: Command) => {
     const options = opts(command) as OperateOptions & { reason: string };
-    await operate(options, runId, (baton, by) => baton.override(runId, phase, options.reason, by));
+    const key = readSignKey(options.signKey);
+    await operate(options, runId, async (baton, by) =>
+      baton.override(
+        runId,
+        phase,
+        options.reason,
+        await signed(baton, runId, phase, 'overridden', { ...by, comment: options.reason }, key),
+      ),
+    );
   });
 
   common(

@@ -107,8 +107,14 @@ export function evolveGovernance(state: RunState, event: GovernanceEvent): RunSt
         state.submissions.set(pending.id, event.data.output ?? null);
         return state;
       }
-      const { evidence } = event.data;
-      const approval = { by, comment, ...(evidence !== undefined && { evidence }) };
+      const { evidence, signature, account } = event.data;
+      const approval = {
+        by,
+        comment,
+        ...(evidence !== undefined && { evidence }),
+        ...(signature !== undefined && { keyId: signature.keyId }),
+        ...(account !== undefined && { account }),
+      };
       if (event.data.verdict === 'overridden') {
         state.overrides.set(pending.id, approval);
         return state;

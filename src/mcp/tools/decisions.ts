@@ -53,6 +53,22 @@ const Decision = PendingView.extend({
   signals: z.array(z.string()),
 });
 
+const Signature = z
+  .strictObject({
+    keyId: z
+      .string()
+      .regex(/^[0-9a-f]{16}$/, 'a key id is 16 hex digits')
+      .describe("The signing key's id"),
+    value: z
+      .string()
+      .regex(/^[A-Za-z0-9+/]{86}==$/, 'an Ed25519 signature is 64 bytes in base64 (88 characters)')
+      .describe("Ed25519 over the statement's UTF-8 bytes (act_statement gives it), base64"),
+  })
+  .optional()
+  .describe(
+    'The act signed with a key registered for the session principal; required for approve and override_gate when that principal has a key in force (else refused, nothing recorded)',
+  );
+
 const Verdict = args({
   runId: RunId,
   target: z
@@ -61,6 +77,7 @@ const Verdict = args({
     .max(300)
     .describe('A phase (its gate), a step (its confirmation or escalation), or a decision id such as gate:execution'),
   comment: z.string().max(10_000).optional().describe('Why, recorded with the decision'),
+  signature: Signature,
 });
 
 export function registerDecisionTools(server: McpServer, session: McpSession): void {
@@ -118,8 +135,12 @@ export function registerDecisionTools(server: McpServer, session: McpSession): v
         output: Recorded,
         annotations: { destructiveHint: verdict === 'deny' },
       },
-      async ({ runId, target, comment }) => {
-        const options = { by: principal, ...(comment !== undefined && { comment }) };
+      async ({ runId, target, comment, signature }) => {
+        const options = {
+          by: principal,
+          ...(comment !== undefined && { comment }),
+          ...(signature !== undefined && { signature }),
+        };
         const event =
           verdict === 'approve'
             ? await baton.approve(runId, target, options)
@@ -150,16 +171,54 @@ export function registerDecisionTools(server: McpServer, session: McpSession): v
           .max(200)
           .describe('The phase whose gate to override, or its decision id (gate:PHASE)'),
         reason: z.string().min(1).max(10_000).describe('Why the gate may open anyway, recorded with the override'),
+        signature: Signature,
       }),
       output: Recorded,
       annotations: { destructiveHint: false },
     },
-    async ({ runId, target, reason }) => {
-      const value = recorded(runId, await baton.override(runId, target, reason, { by: principal }));
+    async ({ runId, target, reason, signature }) => {
+      const options = { by: principal, ...(signature !== undefined && { signature }) };
+      const value = recorded(runId, await baton.override(runId, target, reason, options));
       return {
         value,
         summary: `recorded: ${value.summary}; the engine conducting the run takes it in (if none is, call resume)`,
       };
+    },
+  );
+
+  defineTool(
+    server,
+    session,
+    {
+      name: 'act_statement',
+      title: 'The statement to sign for an act',
+      description:
+        "The exact text an approve, deny or override_gate of target by the session principal would be signed over if recorded now, for the key keyId (approve scope, as the acts): sign its UTF-8 bytes with that key's Ed25519 private key and pass signature { keyId, value } to the act. The engine rebuilds it when it records the act, so a signature over another state is refused. Writes nothing.",
+      scope: Scope.approve,
+      input: args({
+        runId: RunId,
+        target: Verdict.shape.target,
+        verdict: z.enum(['approved', 'denied', 'overridden']).describe('The act to be signed'),
+        keyId: z
+          .string()
+          .regex(/^[0-9a-f]{16}$/, 'a key id is 16 hex digits')
+          .describe("The signing key's id"),
+        comment: z
+          .string()
+          .max(10_000)
+          .optional()
+          .describe('The comment the act will carry (for override_gate, its reason): the statement covers it'),
+      }),
+      output: z.strictObject({ statement: z.string() }),
+      annotations: { readOnlyHint: true },
+    },
+    async ({ runId, target, verdict, keyId, comment }) => {
+      const statement = await baton.actStatement(runId, target, verdict, {
+        by: principal,
+        keyId,
+        ...(comment !== undefined && { comment }),
+      });
+      return { value: { statement }, summary: statement };
     },
   );
 

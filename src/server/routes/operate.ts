@@ -13,6 +13,8 @@ import {
   ReviseBody,
   SealBody,
   SignalBody,
+  StatementBody,
+  StatementResponse,
 } from '../schemas/operate.js';
 import { defineRoute, type AppContext, type Principal, type Route } from '../route.js';
 import type { RouteDeps } from './deps.js';
@@ -29,8 +31,8 @@ function recorded(c: AppContext, runId: string, event: BatonEvent): Response {
 }
 
 /** The principal is who the ledger says acted: never taken from the body. */
-function by(principal: Principal, comment?: string): OperatorOptions {
-  return { by: principal.by, ...(comment !== undefined && { comment }) };
+function by(principal: Principal, comment?: string, signature?: OperatorOptions['signature']): OperatorOptions {
+  return { by: principal.by, ...(comment !== undefined && { comment }), ...(signature !== undefined && { signature }) };
 }
 
 /**
@@ -75,7 +77,11 @@ export function operateRoutes({ baton }: RouteDeps): Route[] {
       body: DecisionBody,
       responses: ACCEPTED,
       handle: async ({ c, params, body, principal }) =>
-        recorded(c, params.id, await baton.approve(params.id, body.target, by(principal, body.comment))),
+        recorded(
+          c,
+          params.id,
+          await baton.approve(params.id, body.target, by(principal, body.comment, body.signature)),
+        ),
     }),
     defineRoute({
       method: 'post',
@@ -90,7 +96,11 @@ export function operateRoutes({ baton }: RouteDeps): Route[] {
       body: OverrideBody,
       responses: ACCEPTED,
       handle: async ({ c, params, body, principal }) =>
-        recorded(c, params.id, await baton.override(params.id, body.target, body.reason, by(principal))),
+        recorded(
+          c,
+          params.id,
+          await baton.override(params.id, body.target, body.reason, by(principal, undefined, body.signature)),
+        ),
     }),
     defineRoute({
       method: 'post',
@@ -105,7 +115,27 @@ export function operateRoutes({ baton }: RouteDeps): Route[] {
       body: DecisionBody,
       responses: ACCEPTED,
       handle: async ({ c, params, body, principal }) =>
-        recorded(c, params.id, await baton.deny(params.id, body.target, by(principal, body.comment))),
+        recorded(c, params.id, await baton.deny(params.id, body.target, by(principal, body.comment, body.signature))),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/runs/:id/statements',
+      operationId: 'actStatement',
+      tag: 'decisions',
+      summary: 'The statement to sign for an act',
+      description:
+        "What an approval, denial or override of `target` by the token's principal would be signed over if recorded now, for the key `keyId` (approve scope, as the acts): sign its UTF-8 bytes with the key's Ed25519 private key and send `signature: { keyId, value }` with the act. The engine rebuilds the statement when it records the act: a signature over an earlier state (other evidence) is refused. Writes nothing.",
+      scope: 'approve',
+      params: RunParams,
+      body: StatementBody,
+      responses: { 200: { description: 'the statement', schema: StatementResponse } },
+      handle: async ({ c, params, body, principal }) =>
+        c.json({
+          statement: await baton.actStatement(params.id, body.target, body.verdict, {
+            ...by(principal, body.comment),
+            keyId: body.keyId,
+          }),
+        }),
     }),
     defineRoute({
       method: 'post',

@@ -4,6 +4,22 @@ import { PlanField } from '../plan-input.js';
 
 const Text = (what: string) => z.string().max(2_000, `${what} is at most 2000 characters`);
 
+/** A signature over the act's statement (`POST /v1/runs/{id}/statements` gives it), by a key registered for the token's principal. */
+export const SignatureBody = z
+  .strictObject({
+    keyId: z
+      .string()
+      .regex(/^[0-9a-f]{16}$/, 'a key id is 16 hex digits (baton key list)')
+      .describe("the signing key's id"),
+    value: z
+      .string()
+      .regex(/^[A-Za-z0-9+/]{86}==$/, 'an Ed25519 signature is 64 bytes in base64 (88 characters)')
+      .describe("Ed25519 over the statement's UTF-8 bytes, base64"),
+  })
+  .describe(
+    "the act signed with a key registered for the token's principal (`baton key`); required for an approval or override when that principal has a key in force (else 403, nothing recorded)",
+  );
+
 export const DecisionBody = z.strictObject({
   target: z
     .string()
@@ -11,11 +27,30 @@ export const DecisionBody = z.strictObject({
     .max(200)
     .describe('a phase (its gate), a step (its confirmation or escalation), or a decision id such as `gate:execution`'),
   comment: Text('comment').optional().describe('why; recorded with the decision'),
+  signature: SignatureBody.optional(),
 });
 
 export const OverrideBody = z.strictObject({
   target: z.string().min(1).max(200).describe('a phase (its gate), or its decision id such as `gate:publish`'),
   reason: Text('reason').min(1, 'an override needs a reason').describe('why the gate may open anyway; recorded'),
+  signature: SignatureBody.optional(),
+});
+
+export const StatementBody = z.strictObject({
+  target: DecisionBody.shape.target,
+  verdict: z.enum(['approved', 'denied', 'overridden']).describe('the act to be signed'),
+  keyId: SignatureBody.shape.keyId,
+  comment: Text('comment')
+    .optional()
+    .describe('the comment the act will carry (for an override, its reason): the statement covers it'),
+});
+
+export const StatementResponse = z.object({
+  statement: z
+    .string()
+    .describe(
+      "the exact text to sign (its UTF-8 bytes, Ed25519): the canonical JSON of { statement: 'baton.act/1', runId, decision, verdict, by, comment, evidence (sha256 of the canonical JSON of what the decision binds, or null), keyId }",
+    ),
 });
 
 export const ResultBody = z.strictObject({

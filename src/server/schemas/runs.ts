@@ -83,6 +83,8 @@ export const RunViewSchema = z.object({
           .optional()
           .describe('set on an override of a gate (its comment is the reason); absent on an approval'),
         evidence: DecisionEvidenceSchema.optional().describe('absent for approvals recorded before evidence was'),
+        keyId: z.string().optional().describe('the signing key, where the act was signed (`baton key`)'),
+        account: z.string().optional().describe('the operating-system account that recorded it, where the CLI did'),
       }),
     )
     .describe(

@@ -1,5 +1,5 @@
 import { ConflictError, type LedgerEvent, type PlanningRecord, type RunStatus } from '../../core/index.js';
-import type { PlanningEntry, WorkspaceEntry } from '../../ledger/index.js';
+import type { KeyEntry, KeyRecord, PlanningEntry, WorkspaceEntry } from '../../ledger/index.js';
 import type { PayloadReading } from './payload-store.js';
 import type { RunLock } from './run-locks.js';
 import type { WorkItem } from './work-queue.js';
@@ -111,6 +111,12 @@ export interface LedgerStore {
    * serialization as a run's creation, and returns the entry written.
    */
   appendPlanningRecord(record: PlanningRecord, at: string): Promise<PlanningEntry>;
+  /**
+   * Chains a signing key's registration or revocation onto the workspace ledger, checked
+   * (`keyEntryFor`) against the keys recorded before it under the same serialization, so two
+   * processes cannot both register one name. ConflictError or NotFoundError write nothing.
+   */
+  appendKeyRecord(record: KeyRecord, at: string): Promise<KeyEntry>;
   /**
    * When the workspace ledger began (the time its migration was applied); runs created before
    * have no entries in it. Null when it covers every run this store ever held.

@@ -34,10 +34,14 @@ import { toApiToken, toContextEntry, toEvent, toLock, toRun, toWork, toWorkspace
 import {
   EMPTY_HEAD,
   needsWorkspaceEntries,
+  keyEntryFor,
   planningEntryFor,
+  SIGNING_KEYS_ID,
   storedFormOf,
   workspaceEntriesFor,
   type ChainHead,
+  type KeyEntry,
+  type KeyRecord,
   type PlanningEntry,
   type WorkspaceEntry,
 } from '../../ledger/index.js';
@@ -344,6 +348,19 @@ export class PostgresStore implements Store {
     return withTransaction(this.pool, async (client) => {
       const [entry] = await appendWorkspaceEntries(client, (head) => [planningEntryFor(head, record, at)]);
       return entry as PlanningEntry;
+    });
+  }
+
+  async appendKeyRecord(record: KeyRecord, at: string): Promise<KeyEntry> {
+    return withTransaction(this.pool, async (client) => {
+      // Under the workspace ledger's lock (taken again by appendWorkspaceEntries, which is harmless): the keys read here are all there are.
+      await client.query(sql.LOCK_WORKSPACE_LEDGER);
+      const { rows } = await client.query<Row>(
+        prepared(sql.SELECT_WORKSPACE_LEDGER, [0, SIGNING_KEYS_ID, Number.MAX_SAFE_INTEGER]),
+      );
+      const known = rows.map(toWorkspaceEntry);
+      const [entry] = await appendWorkspaceEntries(client, (head) => [keyEntryFor(head, known, record, at)]);
+      return entry as KeyEntry;
     });
   }
 

@@ -15,10 +15,14 @@ import { assertSchemaKnown, loadMigrations } from '../migrations.js';
 import {
   EMPTY_HEAD,
   needsWorkspaceEntries,
+  keyEntryFor,
   planningEntryFor,
+  SIGNING_KEYS_ID,
   storedFormOf,
   workspaceEntriesFor,
   type ChainHead,
+  type KeyEntry,
+  type KeyRecord,
   type PlanningEntry,
   type WorkspaceEntry,
 } from '../../ledger/index.js';
@@ -500,6 +504,21 @@ export class SqliteStore implements Store {
   async appendPlanningRecord(record: PlanningRecord, at: string): Promise<PlanningEntry> {
     return this.db
       .transaction(() => this.chainWorkspaceEntries((head) => [planningEntryFor(head, record, at)])[0] as PlanningEntry)
+      .immediate();
+  }
+
+  async appendKeyRecord(record: KeyRecord, at: string): Promise<KeyEntry> {
+    return this.db
+      .transaction(() => {
+        const known = (
+          this.statements.selectWorkspaceLedger.all({
+            afterSeq: 0,
+            limit: Number.MAX_SAFE_INTEGER,
+            runId: SIGNING_KEYS_ID,
+          }) as Row[]
+        ).map(toWorkspaceEntry);
+        return this.chainWorkspaceEntries((head) => [keyEntryFor(head, known, record, at)])[0] as KeyEntry;
+      })
       .immediate();
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BatonError, ConflictError, type LedgerEvent } from '../../../src/core/index.js';
-import { chainEvents, EMPTY_HEAD, verifyChain } from '../../../src/ledger/index.js';
+import { BatonError, ConflictError, NotFoundError, type LedgerEvent } from '../../../src/core/index.js';
+import { chainEvents, EMPTY_HEAD, SIGNING_KEYS_ID, verifyChain } from '../../../src/ledger/index.js';
 import type { LedgerStore, WorkQueue } from '../../../src/store/index.js';
 import {
   type Closable,
@@ -81,6 +81,46 @@ export function describeLedgerStore(name: string, makeStore: () => Promise<Ledge
       expect(entries.find((e) => e.type === 'plan.drafted')).toEqual(entry);
       expect(verifyChain(entries).ok).toBe(true);
       expect(await store.readWorkspaceLedger({ runId: 'draft-1' })).toEqual([entry]);
+      await store.close();
+    });
+
+    it('chains signing keys onto the workspace ledger, one name and one key once, a revocation once', async () => {
+      const store = await makeStore();
+      const key = { name: 'k1', keyId: 'a'.repeat(16), principal: 'alice', publicKey: 'AAAA', by: 'ops' };
+      // Registering at once as a run is created: both chain, one after the other.
+      const [registered] = await Promise.all([
+        store.appendKeyRecord({ type: 'key.registered', data: key }, AT),
+        createRun(store, 'r1'),
+      ]);
+      expect(registered).toMatchObject({ type: 'key.registered', runId: SIGNING_KEYS_ID, data: key });
+      // Two registrations of one name at once: exactly one goes in.
+      const twice = await Promise.allSettled([
+        store.appendKeyRecord({ type: 'key.registered', data: { ...key, name: 'k2', keyId: 'b'.repeat(16) } }, AT),
+        store.appendKeyRecord({ type: 'key.registered', data: { ...key, name: 'k2', keyId: 'c'.repeat(16) } }, AT),
+      ]);
+      expect(twice.map((result) => result.status).sort()).toEqual(['fulfilled', 'rejected']);
+      await expect(
+        store.appendKeyRecord({ type: 'key.registered', data: { ...key, name: 'k3' } }, AT),
+      ).rejects.toBeInstanceOf(ConflictError);
+      const revoked = await store.appendKeyRecord(
+        { type: 'key.revoked', data: { name: 'k1', reason: 'lost', by: 'ops' } },
+        AT,
+      );
+      expect(revoked.data).toEqual({ name: 'k1', keyId: key.keyId, reason: 'lost', by: 'ops' });
+      await expect(
+        store.appendKeyRecord({ type: 'key.revoked', data: { name: 'k1', reason: null, by: 'ops' } }, AT),
+      ).rejects.toBeInstanceOf(ConflictError);
+      await expect(
+        store.appendKeyRecord({ type: 'key.revoked', data: { name: 'nope', reason: null, by: 'ops' } }, AT),
+      ).rejects.toBeInstanceOf(NotFoundError);
+      const entries = await store.readWorkspaceLedger();
+      expect(entries.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+      expect(verifyChain(entries).ok).toBe(true);
+      expect((await store.readWorkspaceLedger({ runId: SIGNING_KEYS_ID })).map((e) => e.type)).toEqual([
+        'key.registered',
+        'key.registered',
+        'key.revoked',
+      ]);
       await store.close();
     });
 
