@@ -166,10 +166,7 @@ function planStep(
     });
   }
   if (isDynamicSkill(step.skill)) return dynamicSkillStep(plan, registry, id, step, base, problems);
-  const route = routeStep(id, step, registry, {
-    ...staticPolicy(plan, step),
-    remainingUsd: startingBudget(plan, step),
-  });
+  const route = routeStep(id, step, registry, staticPolicy(plan, step, startingBudget(plan, step)));
   if (!route.ok) {
     const candidates = route.candidates.map((c) => `${c.capability} (${c.kind}): ${c.reason}`);
     problems.push(
@@ -332,10 +329,7 @@ function consensusJudge(plan: Plan, registry: Registry, id: string, step: Step, 
   const skill = step.consensus === undefined ? null : judgeSkillOf(step.consensus);
   if (skill === null) return null;
   const judgeStep: Step = { skill, ...(step.constraints !== undefined && { constraints: step.constraints }) };
-  const route = routeStep(id, judgeStep, registry, {
-    ...staticPolicy(plan, step),
-    remainingUsd: startingBudget(plan, step),
-  });
+  const route = routeStep(id, judgeStep, registry, staticPolicy(plan, step, startingBudget(plan, step)));
   if (route.ok) return route.route.capability;
   const candidates = route.candidates.map((c) => `${c.capability} (${c.kind}): ${c.reason}`);
   problems.push(
