@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { prepareStatusWorkspace, startupCost, type StartupCost } from './startup-cost.js';
-import { Shape, stepCount } from './workloads.js';
+import { Shape, stepCount, SUBMIT_STEPS, SUBMIT_WORKLOAD, type Workload } from './workloads.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TRIAL_CHILD = fileURLToPath(new URL('./dist-trial-child.js', import.meta.url));
@@ -57,7 +57,12 @@ function baselineTree(ref: string): { root: string; commit: string; remove(): vo
 }
 
 /** One workload on the built tree at `root`, in a fresh `node`; throws unless the run succeeded and its ledger verified. */
-function distTrial(root: string, workspace: string, shape: Shape, size: number): { wallMs: number; maxRssKB: number } {
+function distTrial(
+  root: string,
+  workspace: string,
+  shape: Workload,
+  size: number,
+): { wallMs: number; maxRssKB: number } {
   const output = run(process.execPath, [TRIAL_CHILD, root, workspace, shape, String(size)], ROOT);
   const report = JSON.parse(output.split('\n').at(-1) ?? '') as {
     status: string;
@@ -66,7 +71,11 @@ function distTrial(root: string, workspace: string, shape: Shape, size: number):
     wallMs: number;
     maxRssKB: number;
   };
-  if (report.status !== 'succeeded' || report.succeeded !== stepCount(shape, size) || !report.ledgerVerified)
+  const clean =
+    shape === SUBMIT_WORKLOAD
+      ? report.status === 'aborted'
+      : report.status === 'succeeded' && report.succeeded === stepCount(shape, size);
+  if (!clean || !report.ledgerVerified)
     throw new Error(`the ${shape} run on ${root} did not succeed cleanly: ${output}`);
   return report;
 }
@@ -107,7 +116,7 @@ const MB = (kb: number): number => (kb * 1_024) / 1_000_000;
 
 /**
  * `npm run bench -- --baseline REF`: the working tree (built by `npm run bench`) against REF,
- * paired: the 1,000-step chain and fan-out, the 10,000-step chain's peak RSS, importing the
+ * paired: the 1,000-step chain and fan-out, the submit of a 10,000-step chain, the 10,000-step chain's peak RSS, importing the
  * library, `baton --version` and `baton status`, each on its own tree's dist/.
  */
 export function runBaseline(
@@ -136,6 +145,18 @@ export function runBaseline(
       add(`${shape} ${size.toLocaleString('en-US')} wall`, 'ms', current.wallMs, base.wallMs);
       add(`${shape} ${size.toLocaleString('en-US')} peak RSS`, 'MB', MB(current.maxRssKB), MB(base.maxRssKB));
     }
+    progress(`paired ${SUBMIT_WORKLOAD} ${SUBMIT_STEPS}...`);
+    const submits = paired(
+      runs,
+      (root, side) => distTrial(root, scratch.fresh(`${side}-submit`), SUBMIT_WORKLOAD, SUBMIT_STEPS),
+      baseline.root,
+    );
+    add(
+      `${SUBMIT_WORKLOAD} ${SUBMIT_STEPS.toLocaleString('en-US')}-step chain wall`,
+      'ms',
+      submits.current.wallMs,
+      submits.baseline.wallMs,
+    );
     progress('paired start-up costs...');
     const workspaces = { current: scratch.fresh('status-current'), baseline: scratch.fresh('status-baseline') };
     prepareStatusWorkspace(ROOT, workspaces.current);

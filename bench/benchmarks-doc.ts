@@ -10,7 +10,7 @@ import {
   versusMastra,
   type BenchReport,
 } from './report.js';
-import { Shape } from './workloads.js';
+import { Shape, SUBMIT_WORKLOAD } from './workloads.js';
 
 const DOC = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
 const HISTORY = fileURLToPath(new URL('./history.json', import.meta.url));
@@ -29,6 +29,8 @@ export interface HistoryEntry {
   load1m: number;
   chainMsPerStep: number;
   fanOutWallMs: number;
+  /** Absent in rows recorded before the submit workload was measured. */
+  submitWallMs?: number;
   peakRssMB: number;
   libraryImportMB: number;
   versionCpuS: number;
@@ -39,17 +41,19 @@ export interface HistoryEntry {
 const fixed = (value: number, digits: number) => value.toFixed(digits);
 
 function historyEntry(report: BenchReport, version: string, date: string): HistoryEntry {
-  const baton = (shape: Shape) =>
+  const baton = (shape: Shape | typeof SUBMIT_WORKLOAD) =>
     report.workloads.find((result) => result.engine === 'Baton' && result.shape === shape);
   const chain = baton(Shape.chain);
   const fanOut = baton(Shape.fanOut);
-  if (!chain || !fanOut) throw new Error('the report has no Baton workloads to record');
+  const submit = baton(SUBMIT_WORKLOAD);
+  if (!chain || !fanOut || !submit) throw new Error('the report has no Baton workloads to record');
   return {
     version,
     date,
     load1m: Number(fixed(report.machine.loadAverage1m.start, 2)),
     chainMsPerStep: Number(fixed(perStepMs(chain), 4)),
     fanOutWallMs: Number(fixed(fanOut.measurement.wallMs, 1)),
+    submitWallMs: Number(fixed(submit.measurement.wallMs, 1)),
     peakRssMB: Number(fixed(kbToMB(report.peakRss.maxRssKB), 1)),
     libraryImportMB: Number(fixed(kbToMB(report.startup.libraryImport.maxRssKB), 1)),
     versionCpuS: Number(fixed(report.startup.version.cpuMs / 1_000, 3)),
@@ -83,7 +87,7 @@ function markdown(report: BenchReport, history: HistoryEntry[]): string {
   ];
   const historyRows = history.map(
     (entry) =>
-      `| ${entry.version} | ${entry.date} | ${fixed(entry.load1m, 2)} | ${fixed(entry.chainMsPerStep, 3)} | ${fixed(entry.fanOutWallMs, 1)} | ${fixed(entry.peakRssMB, 1)} | ${fixed(entry.libraryImportMB, 1)} | ${fixed(entry.versionCpuS, 3)} | ${fixed(entry.statusCpuS, 3)} | ${entry.chainVersusMastra === null ? '' : `${fixed(entry.chainVersusMastra, 2)}x`} |`,
+      `| ${entry.version} | ${entry.date} | ${fixed(entry.load1m, 2)} | ${fixed(entry.chainMsPerStep, 3)} | ${fixed(entry.fanOutWallMs, 1)} | ${entry.submitWallMs === undefined ? '' : fixed(entry.submitWallMs, 1)} | ${fixed(entry.peakRssMB, 1)} | ${fixed(entry.libraryImportMB, 1)} | ${fixed(entry.versionCpuS, 3)} | ${fixed(entry.statusCpuS, 3)} | ${entry.chainVersusMastra === null ? '' : `${fixed(entry.chainVersusMastra, 2)}x`} |`,
   );
   return `# Benchmarks
 
@@ -114,6 +118,7 @@ hand); the figures below are that run's, with the machine's load at the time.
 | LangGraph fan-out | an edge from \`START\` to each of 1,000 no-op nodes, an edge from each node into \`join\`, then \`join -> END\` |
 | Mastra chain | a workflow of 1,000 no-op steps, \`.then()\` after \`.then()\` |
 | Mastra fan-out | \`.foreach()\` of a no-op step over 1,000 items with \`concurrency: 1000\`, \`.then()\` a join step |
+| Baton submit | \`submit()\` of a 10,000-step chain, timed until it returns: schema and graph validation, pre-flight, and the commit of \`run.created\` with the first round's decisions; the run is then aborted (untimed) and its ledger verified |
 | peak RSS | a 10,000-step Baton chain in a child process of its own |
 | start-up | importing the library, \`baton --version\`, and \`baton status\` on a workspace holding one run, each a child \`node\` on \`dist/\` |
 
@@ -136,8 +141,8 @@ What each engine persists, which is most of what separates their figures:
   user + system CPU and its own peak RSS as it exits. The peak is VmHWM from \`/proc/self/status\`, not
   \`getrusage\`'s maxRSS: a child forked from the bench starts with the bench's pages resident, and maxRSS keeps
   that high-water mark across exec (\`bench/peak-rss-kb.js\`). \`MB\` means 10^6 bytes.
-- **\`--baseline REF\`** checks REF out in a temporary git worktree, builds it, and runs the Baton workloads, the
-  10,000-step chain and the start-up costs on both trees in child processes, alternating sides run by run so
+- **\`--baseline REF\`** checks REF out in a temporary git worktree, builds it, and runs the Baton workloads (the
+  submit of a 10,000-step plan included), the 10,000-step chain and the start-up costs on both trees in child processes, alternating sides run by run so
   that a change in the machine's load falls on both, and prints each figure's ratio (working tree / REF).
 
 Files: \`bench/run.ts\` (entry point, targets), \`bench/measure.ts\`, \`bench/workloads.ts\`,
@@ -166,8 +171,8 @@ ${figureRows.join('\n')}
 One row per release, written by the \`--write-docs\` run for that version (\`bench/history.json\`); a row is only as
 good as the load it was measured under.
 
-| version | date | load (1 min) | chain ms/step | fan-out wall ms | peak RSS 10k MB | library import MB | \`--version\` CPU s | \`status\` CPU s | chain / Mastra |
-|---|---|--:|--:|--:|--:|--:|--:|--:|--:|
+| version | date | load (1 min) | chain ms/step | fan-out wall ms | submit 10k ms | peak RSS 10k MB | library import MB | \`--version\` CPU s | \`status\` CPU s | chain / Mastra |
+|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|
 ${historyRows.join('\n')}
 
 ${END_MARKER}

@@ -1,10 +1,10 @@
 import type { Measurement } from './measure.js';
 import type { PeakRss } from './peak-rss.js';
 import type { StartupCost } from './startup-cost.js';
-import { Shape } from './workloads.js';
+import { Shape, type Workload } from './workloads.js';
 
 export interface WorkloadResult {
-  shape: Shape;
+  shape: Workload;
   engine: 'Baton' | 'LangGraph' | 'Mastra';
   persistence: string;
   steps: number;

@@ -202,7 +202,15 @@ export function routeStep(stepId: string, step: Step, registry: Registry, policy
   };
 }
 
-/** The policy for a step from the plan alone (pre-flight): every built skill counts as built later. */
-export function staticPolicy(plan: Plan, step: Step): RoutePolicy {
-  return { ...stepGrant(plan.constraints, step), remainingUsd: null, unbuilt: () => null };
+/**
+ * The policy for a step from the plan alone (pre-flight): every built skill counts as built later.
+ * `remainingUsd` is the money the step may use at the start, null for no budget. Written field by
+ * field: pre-flight asks once per step, and spread objects were a measured cost there.
+ * @example staticPolicy(plan, plan.steps.build, 5).remainingUsd // 5
+ */
+export function staticPolicy(plan: Plan, step: Step, remainingUsd: number | null = null): RoutePolicy {
+  const grant = stepGrant(plan.constraints, step);
+  return { allow: grant.allow, permissions: grant.permissions, remainingUsd, unbuilt: nothingUnbuilt };
 }
+
+const nothingUnbuilt = (): null => null;

@@ -1,7 +1,7 @@
 import { isMap, isPair, isScalar, LineCounter, parseDocument, visit, type Document, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
 import { cut, PlanError, type PlanIssue } from '../errors.js';
-import { textTooDeep, tooDeep, tooDeepMessage } from '../nesting.js';
+import { pathOf, textTooDeep, tooDeep, tooDeepMessage, type WalkedValue } from '../nesting.js';
 import type { Registry } from '../registry.js';
 import { Plan } from './schema.js';
 import { inlineSubPlanIssues } from './sub-plans.js';
@@ -349,14 +349,16 @@ function firstAliasOffset(doc: Document): number {
 function reservedKeyPaths(data: unknown): (string | number)[][] {
   const found: (string | number)[][] = [];
   // A stack, not recursion: plan data from the API can be nested deeper than the call stack.
-  const stack: { value: unknown; path: (string | number)[] }[] = [{ value: data, path: [] }];
+  const stack: WalkedValue[] = [{ value: data, depth: 0, key: '', parent: undefined }];
   while (stack.length > 0) {
-    const { value, path } = stack.pop() as { value: unknown; path: (string | number)[] };
-    if (Array.isArray(value)) value.forEach((item, i) => stack.push({ value: item, path: [...path, i] }));
+    const walked = stack.pop() as WalkedValue;
+    const { value } = walked;
+    const depth = walked.depth + 1;
+    if (Array.isArray(value)) value.forEach((item, key) => stack.push({ value: item, depth, key, parent: walked }));
     else if (value !== null && typeof value === 'object') {
       for (const key of Object.keys(value)) {
-        if (key === '__proto__') found.push([...path, key]);
-        else stack.push({ value: (value as Record<string, unknown>)[key], path: [...path, key] });
+        if (key === '__proto__') found.push([...pathOf(walked), key]);
+        else stack.push({ value: (value as Record<string, unknown>)[key], depth, key, parent: walked });
       }
     }
   }

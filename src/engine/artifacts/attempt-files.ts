@@ -37,7 +37,8 @@ export function checkCost(usd: unknown, source: string): number {
  * timeout cannot write into a directory nobody will collect or clean.
  */
 export class AttemptScratch implements AttemptFiles {
-  private readonly base: string;
+  /** The directory's path, worked out on first use: most attempts never ask for it. */
+  private path: string | undefined;
   private made = false;
   private ended = false;
   private reported: number | undefined;
@@ -47,10 +48,13 @@ export class AttemptScratch implements AttemptFiles {
 
   constructor(
     private readonly store: ArtifactStore,
-    runId: string,
-    attemptId: string,
-  ) {
-    this.base = join(store.scratchRoot, segment(runId), segment(attemptId));
+    private readonly runId: string,
+    private readonly attemptId: string,
+  ) {}
+
+  private get base(): string {
+    this.path ??= join(this.store.scratchRoot, segment(this.runId), segment(this.attemptId));
+    return this.path;
   }
 
   /** The run's scratch directory, removed (when empty) as its driver stops. */
