@@ -25,7 +25,7 @@ import { QueueTransport } from './queue-transport.js';
 import { resumeReason } from './resume-reason.js';
 import { checkDuePrerequisites } from './prerequisites.js';
 import { planFirstRound, planRound, type PlannedRound, type RoundRules } from './run-round.js';
-import { startRunSpan } from './tracing.js';
+import { loadTracing, startRunSpan } from './tracing.js';
 import { Worker } from './worker.js';
 import { recoverySignals } from './work-recovery.js';
 import type { WorkTransport } from './work-transport.js';
@@ -386,6 +386,7 @@ export class RunDriver {
 
   /** Runs until the run ends (or `interrupt`); resolves with the final state. */
   async drive(): Promise<RunState> {
+    await loadTracing();
     const run = this.runTrace;
     try {
       await this.transport.open(() => this.nudge());
