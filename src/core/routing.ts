@@ -202,7 +202,13 @@ export function routeStep(stepId: string, step: Step, registry: Registry, policy
   };
 }
 
-/** The policy for a step from the plan alone (pre-flight): every built skill counts as built later. */
-export function staticPolicy(plan: Plan, step: Step): RoutePolicy {
-  return { ...stepGrant(plan.constraints, step), remainingUsd: null, unbuilt: () => null };
+/**
+ * The policy for a step from the plan alone (pre-flight): every built skill counts as built
+ * later; `remainingUsd` is the money it may use at the start, null when no budget applies.
+ * @example routeStep(id, step, registry, staticPolicy(plan, step, 5))
+ */
+export function staticPolicy(plan: Plan, step: Step, remainingUsd: number | null = null): RoutePolicy {
+  // Named, not spread: keys added after a spread make a new hidden class per call (see `timed`).
+  const { allow, permissions } = stepGrant(plan.constraints, step);
+  return { allow, permissions, remainingUsd, unbuilt: () => null };
 }

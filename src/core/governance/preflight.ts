@@ -101,6 +101,39 @@ function startingBudget(plan: Plan, step: Step): number | null {
   return limits.length === 0 ? null : Math.min(...limits);
 }
 
+/** What every step's report says whether or not it can be routed. */
+type StepBase = Omit<PreflightStep, keyof StepRoute>;
+/** Where a step would go and what it would cost. */
+type StepRoute = Pick<
+  PreflightStep,
+  'capability' | 'voters' | 'reason' | 'candidates' | 'minUsd' | 'worstUsd' | 'arithmetic'
+>;
+
+/**
+ * One step's report, every key named: `{ ...base, capability, ... }` made V8 mint a new hidden
+ * class per step (keys added after a spread do; see core `timed`), old-space garbage a
+ * 10,000-step plan's submit paid for tens of thousands of times.
+ */
+function reportStep(base: StepBase, route: StepRoute): PreflightStep {
+  return {
+    step: base.step,
+    phase: base.phase,
+    gate: base.gate,
+    confirm: base.confirm,
+    awaits: base.awaits,
+    scope: base.scope,
+    perItem: base.perItem,
+    certain: base.certain,
+    capability: route.capability,
+    voters: route.voters,
+    reason: route.reason,
+    candidates: route.candidates,
+    minUsd: route.minUsd,
+    worstUsd: route.worstUsd,
+    arithmetic: route.arithmetic,
+  };
+}
+
 function planStep(
   plan: Plan,
   registry: Registry,
@@ -122,8 +155,7 @@ function planStep(
     certain,
   };
   if (step.skill === undefined && step.capability === undefined && step.plan === undefined) {
-    return {
-      ...base,
+    return reportStep(base, {
       capability: null,
       voters: null,
       reason: 'waits for a signal; runs on no capability',
@@ -131,20 +163,16 @@ function planStep(
       minUsd: 0,
       worstUsd: 0,
       arithmetic: 'no capability',
-    };
+    });
   }
   if (isDynamicSkill(step.skill)) return dynamicSkillStep(plan, registry, id, step, base, problems);
-  const route = routeStep(id, step, registry, {
-    ...staticPolicy(plan, step),
-    remainingUsd: startingBudget(plan, step),
-  });
+  const route = routeStep(id, step, registry, staticPolicy(plan, step, startingBudget(plan, step)));
   if (!route.ok) {
     const candidates = route.candidates.map((c) => `${c.capability} (${c.kind}): ${c.reason}`);
     problems.push(
       `step "${id}" cannot be routed to an allowed, permitted capability: ${route.reason}${candidates.length > 0 ? `; candidates: ${candidates.join('; ')}` : ''}`,
     );
-    return {
-      ...base,
+    return reportStep(base, {
       capability: null,
       voters: null,
       reason: route.reason,
@@ -152,7 +180,7 @@ function planStep(
       minUsd: 0,
       worstUsd: 0,
       arithmetic: 'not routable',
-    };
+    });
   }
   if (childPlanOf(step) !== null) return subPlanStep(plan, registry, id, step, base, route.route, problems);
   const voters = route.route.voters ?? [route.route.capability];
@@ -196,8 +224,7 @@ function planStep(
     strongest === 0 && check === 0 && judgeUsd === 0
       ? 'free'
       : `${factors.join(' x ')}${check > 0 ? ` + check ${usd(check)}` : ''}${judged}${base.perItem ? ' per item' : ''}`;
-  return {
-    ...base,
+  return reportStep(base, {
     capability: route.route.capability,
     voters: route.route.voters ?? null,
     reason: judge === null ? route.route.reason : `${route.route.reason}; judged by ${judge}`,
@@ -205,7 +232,7 @@ function planStep(
     minUsd,
     worstUsd,
     arithmetic,
-  };
+  });
 }
 
 /**
@@ -220,7 +247,7 @@ function subPlanStep(
   registry: Registry,
   id: string,
   step: Step,
-  base: Omit<PreflightStep, 'capability' | 'voters' | 'reason' | 'candidates' | 'minUsd' | 'worstUsd' | 'arithmetic'>,
+  base: StepBase,
   route: { capability: string; reason: string; candidates: RouteCandidate[] },
   problems: string[],
 ): PreflightStep {
@@ -241,8 +268,7 @@ function subPlanStep(
       : fansOut
         ? `the sub-plan's worst case ${usd(report.worstUsd)} plus its for_each items, bounded by what the parent has left`
         : `the sub-plan's worst case ${usd(report.worstUsd)}`;
-  return {
-    ...base,
+  return reportStep(base, {
     capability: route.capability,
     voters: null,
     reason: route.reason,
@@ -250,7 +276,7 @@ function subPlanStep(
     minUsd: report.minUsd,
     worstUsd,
     arithmetic,
-  };
+  });
 }
 
 /**
@@ -265,7 +291,7 @@ function dynamicSkillStep(
   registry: Registry,
   id: string,
   step: Step,
-  base: Omit<PreflightStep, 'capability' | 'voters' | 'reason' | 'candidates' | 'minUsd' | 'worstUsd' | 'arithmetic'>,
+  base: StepBase,
   problems: string[],
 ): PreflightStep {
   const grant = stepGrant(plan.constraints, step);
@@ -280,8 +306,7 @@ function dynamicSkillStep(
   if (allowed.length === 0)
     problems.push(`step "${id}" has a skill template, and its grant allows no capability of the run's registry`);
   const dearest = costs.length === 0 ? 0 : Math.max(...costs);
-  return {
-    ...base,
+  return reportStep(base, {
     capability: null,
     voters: null,
     reason,
@@ -292,7 +317,7 @@ function dynamicSkillStep(
       dearest === 0
         ? 'free'
         : `${usd(dearest)} (the dearest allowed capability)${tries > 1 ? ` x ${tries} attempts` : ''} per item`,
-  };
+  });
 }
 
 /**
@@ -304,10 +329,7 @@ function consensusJudge(plan: Plan, registry: Registry, id: string, step: Step, 
   const skill = step.consensus === undefined ? null : judgeSkillOf(step.consensus);
   if (skill === null) return null;
   const judgeStep: Step = { skill, ...(step.constraints !== undefined && { constraints: step.constraints }) };
-  const route = routeStep(id, judgeStep, registry, {
-    ...staticPolicy(plan, step),
-    remainingUsd: startingBudget(plan, step),
-  });
+  const route = routeStep(id, judgeStep, registry, staticPolicy(plan, step, startingBudget(plan, step)));
   if (route.ok) return route.route.capability;
   const candidates = route.candidates.map((c) => `${c.capability} (${c.kind}): ${c.reason}`);
   problems.push(
