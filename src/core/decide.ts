@@ -3,7 +3,7 @@ import { nextCircuitChange, unavailableReason, updateCircuits } from './circuits
 import { DecisionKind, decisionId, parseDecisionId } from './decision-id.js';
 import { instanceSkill, isDynamicSkill, withSkill } from './dynamic-skill.js';
 import type { BatonEvent, EventPayloads, StepError } from './events.js';
-import { evolve } from './evolve.js';
+import { evolve, timed } from './evolve.js';
 import { ExpressionError, compileExpression, type ExpressionContext } from './expressions.js';
 import type { Json } from './json.js';
 import { numberInputs } from './inputs.js';
@@ -62,7 +62,7 @@ export function conduct(state: RunState, context: DecideContext): BatonEvent[] {
   const at = new Date(context.now).toISOString();
   const decisions: BatonEvent[] = [];
   const emit: Emit = (decision) => {
-    evolve(state, { ...decision, at });
+    evolve(state, timed(decision, at));
     decisions.push(decision);
     // Every way a step succeeds passes here; what it records goes in the same round (and append) as its success.
     if (decision.type === 'step.succeeded') {
@@ -410,8 +410,11 @@ function routePolicy(state: RunState, stepId: string): RoutePolicy {
   const stepLimit = planStep.constraints?.budget_usd;
   const stepLeft = stepLimit === undefined ? null : stepLimit - (state.stepSpend.get(stepId) ?? 0);
   const remainingUsd = runLeft === null ? stepLeft : stepLeft === null ? runLeft : Math.min(runLeft, stepLeft);
+  // Named, not spread: keys added after a spread make a new hidden class per call (see `timed`).
+  const { allow, permissions } = stepGrant(state.plan.constraints, planStep);
   return {
-    ...stepGrant(state.plan.constraints, planStep),
+    allow,
+    permissions,
     // Spending already reserved will settle; only money spent for good rules a capability out.
     remainingUsd: remainingUsd === null ? null : remainingUsd + reservedUsd,
     unbuilt: (skill) => {
@@ -752,14 +755,15 @@ function dispatchInstance(
 
 function renderInput(state: RunState, instance: InstanceState, iteration: number): Json {
   const planStep = planStepOf(state, instance.step);
-  const context: ExpressionContext = {
-    ...runInputs(state),
+  // One literal, no spread: keys added after a spread make a new hidden class per call (see `timed`).
+  const { inputs, doubleInputs, context } = runInputs(state);
+  return renderTemplates(planStep.input, inputScope(planStep), {
+    inputs,
+    doubleInputs,
+    context,
     item: instance.item,
     index: instance.index ?? 0,
     iteration,
-  };
-  return renderTemplates(planStep.input, inputScope(planStep), {
-    ...context,
     steps: stepsContext(state, referencedSteps(state, instance.step), { id: instance.step, output: instance.output }),
   });
 }

@@ -1,5 +1,5 @@
 export { decide, conduct, nextWakeAt, type DecideContext } from './decide.js';
-export { evolve, type TimedEvent } from './evolve.js';
+export { evolve, timed, type TimedEvent } from './evolve.js';
 export { DecisionKind, decisionId, parseDecisionId, type DecisionId } from './decision-id.js';
 export { escalationRetryOf, upgradeDecisionRequest } from './governance/escalation-retry.js';
 export {

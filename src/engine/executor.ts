@@ -18,7 +18,7 @@ import { redact, secretNames, secretValues, type Secret } from './secrets/index.
 import { setLongTimeout } from './long-timeout.js';
 import { PartialThrottle } from './partial-throttle.js';
 import { AttemptLimitGate, KeyTurns, LeaseReleases, type ProviderLimitOptions } from './provider-gate.js';
-import { endAttemptSpan, runTraceContext, startAttemptSpan, traceparentOf } from './tracing.js';
+import { endAttemptSpan, loadTracing, runTraceContext, startAttemptSpan, traceparentOf } from './tracing.js';
 
 /**
  * What an attempt needs from its run: the plan revision it was dispatched under, the run's
@@ -184,6 +184,7 @@ export class Executor {
     let gate: AttemptLimitGate | undefined;
     let span: Span | undefined;
     try {
+      await loadTracing(); // runOf may start the run's span
       const run = await this.options.runOf(item);
       plan = run.plan;
       span = startAttemptSpan(item, run.trace ?? runTraceContext(run.correlationId));

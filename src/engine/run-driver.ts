@@ -25,7 +25,7 @@ import { QueueTransport } from './queue-transport.js';
 import { resumeReason } from './resume-reason.js';
 import { checkDuePrerequisites } from './prerequisites.js';
 import { planFirstRound, planRound, type PlannedRound, type RoundRules } from './run-round.js';
-import { startRunSpan } from './tracing.js';
+import { loadTracing, startRunSpan } from './tracing.js';
 import { Worker } from './worker.js';
 import { recoverySignals } from './work-recovery.js';
 import type { WorkTransport } from './work-transport.js';
@@ -389,6 +389,7 @@ export class RunDriver {
 
   /** Runs until the run ends (or `interrupt`); resolves with the final state. */
   async drive(): Promise<RunState> {
+    await loadTracing();
     const run = this.runTrace;
     try {
       await this.transport.open(() => this.nudge());
@@ -494,10 +495,10 @@ export class RunDriver {
 
   /** One transaction: the round's events, the run's index row, and the work they start or end. */
   private async commit(round: PlannedRound, create?: AppendBatch['create']): Promise<void> {
-    await this.options.store.append({
-      ...round.batch,
-      ...(create ? { create } : { conductor: this.options.owner.id }),
-    });
+    // The key first, the batch spread after it: keys added after a spread make a new hidden class per call (core `timed`).
+    await this.options.store.append(
+      create ? { create, ...round.batch } : { conductor: this.options.owner.id, ...round.batch },
+    );
     const last = round.events.at(-1);
     if (last) this.head = { seq: last.seq, hash: last.hash };
     this.transport.committed(round);

@@ -1,4 +1,12 @@
-import { conduct, evolve, outcomeEvents, type BatonEvent, type LedgerEvent, type RunState } from '../core/index.js';
+import {
+  conduct,
+  evolve,
+  outcomeEvents,
+  timed,
+  type BatonEvent,
+  type LedgerEvent,
+  type RunState,
+} from '../core/index.js';
 import { chainEvents, EMPTY_HEAD, type ChainHead } from '../ledger/index.js';
 import type { AppendBatch, WorkItem } from '../store/index.js';
 import { workItemOf } from './work-item.js';
@@ -53,7 +61,7 @@ export function planRound(
 ): PlannedRound | null {
   const at = new Date(now).toISOString();
   const recorded = signals.flatMap(outcomeEvents);
-  for (const signal of recorded) evolve(state, { ...signal, at });
+  for (const signal of recorded) evolve(state, timed(signal, at));
   const decisions = (rules.conductor ?? conduct)(state, { now });
   if (recorded.length === 0 && decisions.length === 0) return null;
   return queueChanges(

@@ -43,6 +43,8 @@ describe('what each entry point loads', () => {
     const loaded = modulesLoaded(['--input-type=module', '-e', "await import('./dist/index.js')"], ROOT);
     expect(loaded).toContain('dist/engine/index.js');
     expect(loaded.filter((path) => SURFACE_MODULES.some((pattern) => pattern.test(path)))).toEqual([]);
+    // Tracing is loaded when a run or an attempt first starts a span (engine/tracing.ts loadTracing).
+    expect(loaded.filter((path) => path.includes('node_modules/@opentelemetry/'))).toEqual([]);
   });
 
   it('`baton --version` loads no command, engine or core code', () => {
@@ -60,6 +62,7 @@ describe('what each entry point loads', () => {
       'dist/cli/commands/pipeline.js',
     ]);
     expect(loaded.filter((path) => SURFACE_MODULES.some((pattern) => pattern.test(path)))).toEqual([]);
+    expect(loaded.filter((path) => path.includes('node_modules/@opentelemetry/'))).toEqual([]);
   });
 
   it('the MCP server and the PostgreSQL store are the package subpaths baton-engine/mcp and baton-engine/postgres', () => {
