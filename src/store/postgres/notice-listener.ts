@@ -1,10 +1,13 @@
 import type { Client, Notification } from 'pg';
-import type { StoreNotice } from '../port.js';
+import type { StoreNotice, WorkReport } from '../port.js';
 
 /** How long to wait before listening again after the connection dropped. */
 const RECONNECT_MS = 1_000;
 
 const TOPICS = new Set<string>(['ledger', 'work', 'outcomes']);
+
+/** PostgreSQL refuses a notice payload of this many bytes or more (its default build). */
+export const NOTICE_PAYLOAD_BYTES = 8_000;
 
 /**
  * One dedicated connection that LISTENs on the schema's channel (`baton.<schema>`: schemas
@@ -73,11 +76,8 @@ export class NoticeListener {
   }
 
   private dispatch(message: Notification): void {
-    const payload = message.payload ?? '';
-    const colon = payload.indexOf(':');
-    const topic = payload.slice(0, colon);
-    if (colon < 0 || !TOPICS.has(topic)) return;
-    const notice = { topic: topic as StoreNotice['topic'], runId: payload.slice(colon + 1) };
+    const notice = parseNotice(message.payload ?? '');
+    if (!notice) return;
     for (const listener of this.listeners) {
       try {
         listener(notice);
@@ -93,5 +93,41 @@ export class NoticeListener {
     const client = this.client;
     this.client = undefined;
     await client?.end().catch(() => undefined);
+  }
+}
+
+/**
+ * `topic:runId`, and for `outcomes` optionally a newline and the reports (REPORT_WORK in
+ * queries.ts). A payload that is not one of ours, or reports that do not parse, give a bare
+ * wake-up at most: the subscriber then reads the queue, as after any notice.
+ * @example
+ * parseNotice('outcomes:run-1\n[{"attemptId":"a1","outcome":{"type":"attempt.succeeded","data":{}}}]');
+ * // { topic: 'outcomes', runId: 'run-1', reports: [{ runId: 'run-1', attemptId: 'a1', outcome: {...} }] }
+ */
+export function parseNotice(payload: string): StoreNotice | undefined {
+  const colon = payload.indexOf(':');
+  const topic = payload.slice(0, colon);
+  if (colon < 0 || !TOPICS.has(topic)) return undefined;
+  const newline = payload.indexOf('\n', colon);
+  const runId = payload.slice(colon + 1, newline < 0 ? undefined : newline);
+  const notice: StoreNotice = { topic: topic as StoreNotice['topic'], runId };
+  if (newline < 0 || topic !== 'outcomes') return notice;
+  const reports = parseReports(runId, payload.slice(newline + 1));
+  return reports ? { ...notice, reports } : notice;
+}
+
+function parseReports(runId: string, text: string): WorkReport[] | undefined {
+  try {
+    const carried: unknown = JSON.parse(text);
+    if (!Array.isArray(carried)) return undefined;
+    const reports: WorkReport[] = [];
+    for (const entry of carried as { attemptId?: unknown; outcome?: unknown }[]) {
+      if (typeof entry?.attemptId !== 'string' || typeof entry.outcome !== 'object' || entry.outcome === null)
+        return undefined;
+      reports.push({ runId, attemptId: entry.attemptId, outcome: entry.outcome as WorkReport['outcome'] });
+    }
+    return reports;
+  } catch {
+    return undefined;
   }
 }

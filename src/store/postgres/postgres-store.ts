@@ -26,7 +26,7 @@ import {
   type WorkReport,
   resolveStoredPayloads,
 } from '../port.js';
-import { NoticeListener } from './notice-listener.js';
+import { NOTICE_PAYLOAD_BYTES, NoticeListener } from './notice-listener.js';
 import { migrate } from './migrate.js';
 import * as sql from './queries.js';
 import { likeContaining, objectiveOf } from '../run-search.js';
@@ -203,6 +203,7 @@ export class PostgresStore implements Store {
       reports.map((r) => r.runId),
       reports.map((r) => r.attemptId),
       reports.map((r) => JSON.stringify(r.outcome)),
+      NOTICE_PAYLOAD_BYTES,
     ]);
     return rows.map(toWorkKey);
   }

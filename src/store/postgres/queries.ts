@@ -162,14 +162,27 @@ export const RENEW_LEASES = `
  * Fenced on the claim: an item the conductor cancelled (deleted) or whose run ended takes no
  * outcome. An abandoned item still does (it stays claimed by the lost worker): the conductor
  * records that outcome as stale.
+ *
+ * One notice per run, sent at commit, carrying the run's reports after a newline (a JSON array
+ * of `{attemptId, outcome}`) when they fit in a notice (PostgreSQL refuses a payload of 8,000
+ * bytes or more), so the conductor records them without reading them back: one round trip less
+ * per step of a chain. Larger reports send the bare `outcomes:<run>` and stay on the rows.
  */
 export const REPORT_WORK = `
   WITH reported AS (
     UPDATE work AS w SET outcome = r.outcome, lease_until = NULL
     FROM unnest($2::text[], $3::text[], $4::text[]) AS r (run_id, attempt_id, outcome)
     WHERE w.run_id = r.run_id AND w.attempt_id = r.attempt_id AND w.claimed_by = $1 AND w.outcome IS NULL
-    RETURNING w.run_id, w.attempt_id)
-  SELECT run_id, attempt_id, pg_notify('baton.' || current_schema(), 'outcomes:' || run_id) FROM reported`;
+    RETURNING w.run_id, w.attempt_id, w.outcome
+  ), notices AS (
+    SELECT 'outcomes:' || run_id AS bare,
+      'outcomes:' || run_id || E'\n' || json_agg(json_build_object('attemptId', attempt_id, 'outcome', outcome::json))::text AS carrying
+    FROM reported GROUP BY run_id
+  ), sent AS (
+    SELECT pg_notify('baton.' || current_schema(), CASE WHEN octet_length(carrying) < $5 THEN carrying ELSE bare END)
+    FROM notices
+  )
+  SELECT run_id, attempt_id FROM reported WHERE (SELECT count(*) FROM sent) >= 0`;
 
 export const RELEASE_WORK = `
   UPDATE work AS w SET claimed_by = NULL, lease_until = NULL
