@@ -1,5 +1,5 @@
 import type { BatonEvent, RunState } from '../core/index.js';
-import type { Store, WorkReport } from '../store/index.js';
+import type { Store, WorkOffer, WorkReport } from '../store/index.js';
 import type { PlannedRound } from './run-round.js';
 import { lapsedLeases } from './work-recovery.js';
 import type { Worker } from './worker.js';
@@ -38,6 +38,8 @@ export class QueueTransport implements WorkTransport {
   private lastLeaseCheck = 0;
   /** Reports that came with their notice, not yet handed to a round. */
   private readonly carried: WorkReport[] = [];
+  /** The latest offer of each worker that reported, for the next round only: an older one says little. */
+  private readonly offers = new Map<string, WorkOffer>();
   /** A notice came without its reports (too large to carry), or none yet: read the queue at the next collect. */
   private mustRead = true;
   private lastRead = 0;
@@ -59,6 +61,7 @@ export class QueueTransport implements WorkTransport {
       if (notice.runId !== runId || notice.topic !== 'outcomes') return;
       if (notice.reports) this.carried.push(...notice.reports);
       else this.mustRead = true;
+      if (notice.offer) this.offers.set(notice.offer.workerId, { ...notice.offer });
       nudge();
     });
     await localWorker?.start();
@@ -96,6 +99,30 @@ export class QueueTransport implements WorkTransport {
       signals.push(signal);
     }
     return signals;
+  }
+
+  /**
+   * Claims the round's new items for the workers that offered to take them: up to each one's
+   * free slots, and only items of a capability and skill it just ran. Such a worker starts an
+   * item from the notice its queuing sends, without a claim: one round trip less per step of a
+   * chain. A worker that has meanwhile filled up keeps the item waiting on its own executor; one
+   * that never hears of it hands it back to the queue at its second lease renewal (Worker.renew),
+   * and one that died leaves its lease to lapse, as for any item it held.
+   */
+  handOut(round: PlannedRound, now: number): void {
+    for (const item of round.batch.enqueue) {
+      if (item.claimedBy !== null) continue;
+      const offer = [...this.offers.values()].find(
+        (candidate) =>
+          candidate.free > 0 &&
+          candidate.ran.some((ran) => ran.capability === item.capability && ran.skill === item.skill),
+      );
+      if (!offer) continue;
+      offer.free -= 1;
+      item.claimedBy = offer.workerId;
+      item.leaseUntil = now + this.options.leaseMs;
+    }
+    this.offers.clear();
   }
 
   /** A cancelled attempt's item is deleted by the append; whichever worker holds it stops at its next renewal. */

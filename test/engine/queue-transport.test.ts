@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RunState } from '../../src/core/index.js';
 import { QueueTransport, REPORTED_WORK_POLL_MS } from '../../src/engine/queue-transport.js';
+import type { PlannedRound } from '../../src/engine/run-round.js';
 import type { Store, StoreNotice, WorkItem, WorkReport } from '../../src/store/index.js';
 
 const succeeded = (attemptId: string): WorkReport['outcome'] => ({
@@ -78,13 +79,13 @@ describe('QueueTransport', () => {
     expect(await transport.collect(awaiting(), 1_010 + REPORTED_WORK_POLL_MS)).toEqual([]);
     // ...and before it: the outcome is already being recorded.
     queue.reported = [{ attemptId: 'b/1', outcome: succeeded('b/1') } as WorkItem];
-    expect(await transport.collect(awaiting('b/1'), 1_000 + 2 * REPORTED_WORK_POLL_MS)).toEqual([succeeded('b/1')]);
+    expect(await transport.collect(awaiting('b/1'), 1_010 + 2 * REPORTED_WORK_POLL_MS)).toEqual([succeeded('b/1')]);
     queue.notify({
       topic: 'outcomes',
       runId: 'r1',
       reports: [{ runId: 'r1', attemptId: 'b/1', outcome: succeeded('b/1') }],
     });
-    expect(await transport.collect(awaiting('b/1'), 1_010 + 2 * REPORTED_WORK_POLL_MS)).toEqual([]);
+    expect(await transport.collect(awaiting('b/1'), 1_020 + 2 * REPORTED_WORK_POLL_MS)).toEqual([]);
   });
 
   it("leaves an outcome of an attempt it no longer awaits to the queue's row, and ignores other runs' notices", async () => {
@@ -111,5 +112,42 @@ describe('QueueTransport', () => {
     queue.reported = [{ attemptId: 'a/1', outcome: succeeded('a/1') } as WorkItem];
     expect(await transport.collect(awaiting('a/1'), 1_000 + REPORTED_WORK_POLL_MS - 1)).toEqual([]);
     expect(await transport.collect(awaiting('a/1'), 1_000 + REPORTED_WORK_POLL_MS)).toEqual([succeeded('a/1')]);
+  });
+
+  it("hands the next round's items to a worker that offered, up to its free slots, only of what it just ran, once", async () => {
+    const { queue, transport } = await openTransport();
+    queue.notify({
+      topic: 'outcomes',
+      runId: 'r1',
+      reports: [{ runId: 'r1', attemptId: 'a/1', outcome: succeeded('a/1') }],
+      offer: { workerId: 'w1', free: 2, ran: [{ capability: 'fn', skill: 'bench' }] },
+    });
+    await transport.collect(awaiting('a/1'), 1_010);
+    const item = (attemptId: string, capability: string, skill: string | null) =>
+      ({ attemptId, capability, skill, claimedBy: null, leaseUntil: null }) as WorkItem;
+    const round = {
+      batch: {
+        enqueue: [
+          item('b/1', 'fn', 'bench'),
+          item('c/1', 'other', 'bench'),
+          item('d/1', 'fn', 'x'),
+          item('e/1', 'fn', 'bench'),
+          item('f/1', 'fn', 'bench'),
+        ],
+      },
+    } as unknown as PlannedRound;
+    transport.handOut(round, 2_000);
+    expect(
+      round.batch.enqueue.map(({ attemptId, claimedBy, leaseUntil }) => [attemptId, claimedBy, leaseUntil]),
+    ).toEqual([
+      ['b/1', 'w1', 2_000 + 3_600_000],
+      ['c/1', null, null],
+      ['d/1', null, null],
+      ['e/1', 'w1', 2_000 + 3_600_000],
+      ['f/1', null, null],
+    ]);
+    const next = { batch: { enqueue: [item('g/1', 'fn', 'bench')] } } as unknown as PlannedRound;
+    transport.handOut(next, 3_000);
+    expect(next.batch.enqueue[0]?.claimedBy).toBeNull();
   });
 });
