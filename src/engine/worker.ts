@@ -39,6 +39,8 @@ export type WorkerLogEvent =
 export class Worker {
   private readonly executor: Executor;
   private readonly reports: WorkReport[] = [];
+  /** The batch being stored: done with, but its items hold no outcome in the store yet. */
+  private reporting: readonly WorkReport[] = [];
   private flushing: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   /** The last claim found the queue empty: wait for a notice (or the poll) before asking again. */
@@ -193,6 +195,7 @@ export class Worker {
     await new Promise((resolve) => setImmediate(resolve));
     while (this.reports.length > 0) {
       const batch = this.reports.splice(0);
+      this.reporting = batch;
       try {
         // The offer of slots to the conductor (StoreNotice.offer): none from a worker that is stopping.
         const free = this.stopping ? 0 : this.options.concurrency - this.executor.active;
@@ -205,6 +208,8 @@ export class Worker {
         this.reports.unshift(...batch);
         this.options.log?.({ type: 'error', message: `reporting outcomes failed: ${(error as Error).message}` });
         await new Promise((resolve) => setTimeout(resolve, 500));
+      } finally {
+        this.reporting = [];
       }
     }
   }
@@ -230,7 +235,7 @@ export class Worker {
       const began = now();
       const renewed = await store.renewLeases(owner.id, began + leaseMs);
       const held = new Set(renewed.map(Worker.keyOf));
-      const known = new Set([...this.executor.held(), ...this.reports].map(Worker.keyOf));
+      const known = new Set([...this.executor.held(), ...this.reports, ...this.reporting].map(Worker.keyOf));
       for (const item of this.executor.held()) {
         const key = Worker.keyOf(item);
         if (held.has(key) || (this.claimedAt.get(key) ?? 0) >= began) continue;
