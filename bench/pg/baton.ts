@@ -28,7 +28,7 @@ export class BatonSystem implements PgQueueSystem {
     JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
   ).version;
   readonly configuration =
-    '`baton worker --concurrency N` per process (claims with FOR UPDATE SKIP LOCKED, LISTEN/NOTIFY wake-ups, 1 s poll backstop, outcomes reported in batches); one engine conducts each run and chains every dispatch and outcome into the ledger; a trial is one run of independent steps';
+    '`baton worker --concurrency N` per process (claims with FOR UPDATE SKIP LOCKED, LISTEN/NOTIFY wake-ups, 1 s poll backstop, outcomes reported in batches, carried by their notice with the free slots; the conductor claims the next items for a worker that offered, and their notice carries them); one engine conducts each run and chains every dispatch and outcome into the ledger; a trial is one run of independent steps';
   readonly judgedAgainstTargets = true;
   private db: PgBenchDatabase | undefined;
   private baton: Baton | undefined;

@@ -40,6 +40,9 @@ export class InProcessTransport implements WorkTransport {
     return [];
   }
 
+  /** Its work is claimed by this engine as it is dispatched: there is none to hand out. */
+  handOut(): void {}
+
   committed(round: PlannedRound): void {
     for (const item of round.start) this.executor.submit(item);
     for (const attemptId of round.cancel)

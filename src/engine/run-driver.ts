@@ -405,8 +405,10 @@ export class RunDriver {
           sliceStart = this.options.now();
         }
         const signals = this.inbox.splice(0);
-        const round = planRound(this.state, this.head, signals, this.options.now(), this.rules);
+        const now = this.options.now();
+        const round = planRound(this.state, this.head, signals, now, this.rules);
         if (round) {
+          this.transport.handOut(round, now);
           try {
             await this.commit(round);
           } catch (error) {

@@ -20,6 +20,12 @@ export interface WorkTransport {
   open(nudge: () => void): Promise<void>;
   /** Outcomes reported since the last call, and attempts whose lease lapsed: signals for the next round. */
   collect(state: RunState, now: number): Promise<BatonEvent[]>;
+  /**
+   * Before a round is committed: claims some of the work it queues for workers that offered to
+   * take it (QueueTransport), so they start it without a claim of their own. Changes nothing
+   * but those items' claims.
+   */
+  handOut(round: PlannedRound, now: number): void;
   /** A round's append went in: start and stop its work. */
   committed(round: PlannedRound): void;
   /** Extends the leases this engine holds itself (with its conductor lock) until `until`. */

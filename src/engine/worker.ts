@@ -39,6 +39,8 @@ export type WorkerLogEvent =
 export class Worker {
   private readonly executor: Executor;
   private readonly reports: WorkReport[] = [];
+  /** The batch being stored: done with, but its items hold no outcome in the store yet. */
+  private reporting: readonly WorkReport[] = [];
   private flushing: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   /** The last claim found the queue empty: wait for a notice (or the poll) before asking again. */
@@ -47,6 +49,8 @@ export class Worker {
   private loop: Promise<void> | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private unsubscribe: (() => Promise<void>) | undefined;
+  /** Items claimed for this worker that it did not hold at the last renewal (see renew). */
+  private unknownAtLastRenewal = new Set<string>();
   /** When each held item was claimed: a renewal that began before a claim cannot speak for it. */
   private readonly claimedAt = new Map<string, number>();
 
@@ -96,8 +100,13 @@ export class Worker {
         : this.executor.active === 0;
     const unfinished = await this.executor.shutdown();
     await this.flush();
-    await this.options.store.releaseWork(this.id, unfinished);
     await this.close();
+    // Items the conductor handed over on an earlier offer whose notice had not arrived are still claimed for this worker.
+    const { store, leaseMs, now } = this.options;
+    const claimed = await store.renewLeases(this.id, now() + leaseMs).catch(() => []);
+    const unfinishedKeys = new Set(unfinished.map(Worker.keyOf));
+    const strays = claimed.filter((item) => !unfinishedKeys.has(Worker.keyOf(item)));
+    await store.releaseWork(this.id, [...unfinished, ...strays]);
     return { finished, released: unfinished.length };
   }
 
@@ -107,9 +116,24 @@ export class Worker {
   }
 
   private onNotice(notice: StoreNotice): void {
+    if (notice.topic === 'handed' && notice.item?.claimedBy === this.id) return this.take(notice.item);
     if (notice.topic !== 'work' || (this.options.runId !== undefined && notice.runId !== this.options.runId)) return;
     this.drained = false;
     this.wake?.();
+  }
+
+  /**
+   * An item the conductor claimed for this worker on its offer (the free slots its last report
+   * named): started as if this worker had claimed it. A worker that is stopping hands it back.
+   */
+  private take(item: WorkItem): void {
+    if (this.stopping) {
+      void this.options.store.releaseWork(this.id, [item]).catch(() => undefined);
+      return;
+    }
+    this.options.log?.({ type: 'claimed', items: [item] });
+    this.claimedAt.set(Worker.keyOf(item), this.options.now());
+    this.executor.submit(item);
   }
 
   private async claimLoop(): Promise<void> {
@@ -171,8 +195,11 @@ export class Worker {
     await new Promise((resolve) => setImmediate(resolve));
     while (this.reports.length > 0) {
       const batch = this.reports.splice(0);
+      this.reporting = batch;
       try {
-        const stored = await this.options.store.reportWork(this.id, batch);
+        // The offer of slots to the conductor (StoreNotice.offer): none from a worker that is stopping.
+        const free = this.stopping ? 0 : this.options.concurrency - this.executor.active;
+        const stored = await this.options.store.reportWork(this.id, batch, free);
         const kept = new Set(stored.map(Worker.keyOf));
         const dropped = batch.filter((report) => !kept.has(Worker.keyOf(report)));
         this.options.log?.({ type: 'reported', stored: stored.length, dropped });
@@ -181,6 +208,8 @@ export class Worker {
         this.reports.unshift(...batch);
         this.options.log?.({ type: 'error', message: `reporting outcomes failed: ${(error as Error).message}` });
         await new Promise((resolve) => setTimeout(resolve, 500));
+      } finally {
+        this.reporting = [];
       }
     }
   }
@@ -195,13 +224,18 @@ export class Worker {
 
   /**
    * Renews every lease held, and stops attempts whose item is no longer ours: the conductor
-   * cancelled it (deleted), or gave it up after the lease expired (abandoned).
+   * cancelled it (deleted), or gave it up after the lease expired (abandoned). An item claimed
+   * for this worker that it does not hold (the notice that handed it over was lost) is handed
+   * back to the queue once two renewals in a row found it so: one may just precede its notice
+   * or a claim's answer.
    */
   private async renew(): Promise<void> {
     const { store, owner, leaseMs, now } = this.options;
     try {
       const began = now();
-      const held = new Set((await store.renewLeases(owner.id, began + leaseMs)).map(Worker.keyOf));
+      const renewed = await store.renewLeases(owner.id, began + leaseMs);
+      const held = new Set(renewed.map(Worker.keyOf));
+      const known = new Set([...this.executor.held(), ...this.reports, ...this.reporting].map(Worker.keyOf));
       for (const item of this.executor.held()) {
         const key = Worker.keyOf(item);
         if (held.has(key) || (this.claimedAt.get(key) ?? 0) >= began) continue;
@@ -209,6 +243,10 @@ export class Worker {
         this.claimedAt.delete(key);
         this.executor.cancel(item, AbortReason.cancelled);
       }
+      const unknown = renewed.filter((item) => !known.has(Worker.keyOf(item)));
+      const lost = unknown.filter((item) => this.unknownAtLastRenewal.has(Worker.keyOf(item)));
+      this.unknownAtLastRenewal = new Set(unknown.map(Worker.keyOf));
+      if (lost.length > 0) await store.releaseWork(owner.id, lost);
     } catch (error) {
       this.options.log?.({ type: 'error', message: `renewing leases failed: ${(error as Error).message}` });
     }

@@ -19,6 +19,7 @@ export {
   type Store,
   type StoreNotice,
   type StoreNotices,
+  type WorkOffer,
   type WorkItem,
   type WorkKey,
   type WorkOutcome,

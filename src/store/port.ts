@@ -32,6 +32,6 @@ export {
 export type { ProviderLease, ProviderLeases } from './ports/provider-leases.js';
 export { resolveStoredPayloads, type PayloadReading, type PayloadStore } from './ports/payload-store.js';
 export type { RunLock, RunLocks, RunOwner } from './ports/run-locks.js';
-export type { StoreNotice, StoreNotices } from './ports/store-notices.js';
+export type { StoreNotice, StoreNotices, WorkOffer } from './ports/store-notices.js';
 export type { WorkItem, WorkKey, WorkOutcome, WorkQueue, WorkReport } from './ports/work-queue.js';
 export { CONTEXT_ID_PREFIX, type ContextEntry, type WorkspaceStore } from './ports/workspace-store.js';

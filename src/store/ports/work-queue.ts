@@ -65,8 +65,10 @@ export interface WorkQueue {
   /**
    * Stores workers' outcomes on the items they hold, in one statement; returns the items
    * stored. An item that is gone (cancelled, or its run ended) or held by another takes nothing.
+   * `free`: the slots the worker has once these are off its hands, which an adapter whose
+   * notices carry the reports passes on to the conductor as an offer (StoreNotice.offer).
    */
-  reportWork(workerId: string, reports: readonly WorkReport[]): Promise<WorkKey[]>;
+  reportWork(workerId: string, reports: readonly WorkReport[], free?: number): Promise<WorkKey[]>;
   /** Hands items a worker holds but will not finish back to the queue, for another worker to claim. */
   releaseWork(workerId: string, items: readonly WorkKey[]): Promise<void>;
   /** Items of a run whose outcome a worker reported and the conductor has not recorded yet. */

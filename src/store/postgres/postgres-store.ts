@@ -26,7 +26,7 @@ import {
   type WorkReport,
   resolveStoredPayloads,
 } from '../port.js';
-import { NoticeListener } from './notice-listener.js';
+import { NOTICE_PAYLOAD_BYTES, NoticeListener } from './notice-listener.js';
 import { migrate } from './migrate.js';
 import * as sql from './queries.js';
 import { likeContaining, objectiveOf } from '../run-search.js';
@@ -200,13 +200,15 @@ export class PostgresStore implements Store {
     return (await this.rows(sql.RENEW_LEASES, [workerId, leaseUntil])).map(toWorkKey);
   }
 
-  async reportWork(workerId: string, reports: readonly WorkReport[]): Promise<WorkKey[]> {
+  async reportWork(workerId: string, reports: readonly WorkReport[], free?: number): Promise<WorkKey[]> {
     if (reports.length === 0) return [];
     const rows = await this.rows(sql.REPORT_WORK, [
       workerId,
       reports.map((r) => r.runId),
       reports.map((r) => r.attemptId),
       reports.map((r) => JSON.stringify(r.outcome)),
+      NOTICE_PAYLOAD_BYTES,
+      free ?? 0,
     ]);
     return rows.map(toWorkKey);
   }
@@ -455,6 +457,7 @@ async function appendRunningRound(
       events.map((e) => e.hash),
       ...workColumns(enqueue),
       batch.dequeue ?? [],
+      NOTICE_PAYLOAD_BYTES,
     ]),
   );
   if (rows[0]?.moved === 1) return;
@@ -528,7 +531,7 @@ async function appendNow(client: PoolClient, batch: AppendBatch): Promise<void> 
   }
   const enqueue = batch.enqueue ?? [];
   if (enqueue.length) {
-    await client.query(prepared(sql.INSERT_WORK, [runId, ...workColumns(enqueue)]));
+    await client.query(prepared(sql.INSERT_WORK, [runId, ...workColumns(enqueue), NOTICE_PAYLOAD_BYTES]));
   }
   if (batch.dequeue?.length) await client.query(prepared(sql.DELETE_WORK, [runId, batch.dequeue]));
   if (batch.abandon?.length) await client.query(prepared(sql.ABANDON_WORK, [runId, batch.abandon]));

@@ -74,11 +74,19 @@ export const INSERT_PAYLOADS = `
 
 export const SELECT_PAYLOADS = `SELECT hash, body FROM payloads WHERE hash = ANY($1::text[])`;
 
-/** Postgres folds identical notices of one transaction into one, so a batch wakes workers once. */
+/**
+ * Postgres folds identical notices of one transaction into one, so a batch wakes workers once.
+ * An item claimed as it is queued for a worker the conductor handed it to (QueueTransport) has
+ * a notice of its own, which carries the row when it fits: see APPEND_RUNNING_ROUND.
+ */
 export const INSERT_WORK = `
   INSERT INTO work (run_id, attempt_id, step, capability, idempotency_key, input, timeout_ms, enqueued_seq, claimed_by, lease_until, kind, skill, revision)
   SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::text[], $10::bigint[], $11::text[], $12::text[], $13::integer[])
-  RETURNING pg_notify('baton.' || current_schema(), 'work:' || run_id)`;
+    RETURNING pg_notify('baton.' || current_schema(), CASE
+      WHEN claimed_by IS NULL THEN 'work:' || run_id
+      WHEN octet_length('handed:' || run_id || E'\\n' || row_to_json(work)::text) < $14
+        THEN 'handed:' || run_id || E'\\n' || row_to_json(work)::text
+      ELSE 'handed:' || run_id END)`;
 
 /**
  * A running run's round in one statement, so in one round trip and one implicit transaction:
@@ -90,6 +98,11 @@ export const INSERT_WORK = `
  * read it, so the run's row is locked before any work row, as in the multi-statement append.
  * Rounds that create or end a run, abandon items or anchor the workspace ledger take that
  * multi-statement path (see appendRound in postgres-store.ts).
+ *
+ * An item the conductor handed to the worker that offered to take it (claimed for it in this
+ * round: QueueTransport) is announced by a notice of its own that carries the row, `handed:<run>`
+ * and a newline, so that worker starts it without a claim; a row too large to carry is announced
+ * bare, and the worker finds it at its next lease renewal (Worker.renew).
  */
 export const APPEND_RUNNING_ROUND = `
   WITH head AS (
@@ -107,7 +120,11 @@ export const APPEND_RUNNING_ROUND = `
     INSERT INTO work (run_id, attempt_id, step, capability, idempotency_key, input, timeout_ms, enqueued_seq, claimed_by, lease_until, kind, skill, revision)
     SELECT $1, * FROM unnest($14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::bigint[], $20::bigint[], $21::text[], $22::bigint[], $23::text[], $24::text[], $25::integer[])
     WHERE EXISTS (SELECT FROM head)
-    RETURNING pg_notify('baton.' || current_schema(), 'work:' || run_id)
+    RETURNING pg_notify('baton.' || current_schema(), CASE
+      WHEN claimed_by IS NULL THEN 'work:' || run_id
+      WHEN octet_length('handed:' || run_id || E'\\n' || row_to_json(work)::text) < $27
+        THEN 'handed:' || run_id || E'\\n' || row_to_json(work)::text
+      ELSE 'handed:' || run_id END)
   ), dequeued AS (
     DELETE FROM work WHERE (run_id, attempt_id) IN (
       SELECT run_id, attempt_id FROM work WHERE run_id = $1 AND attempt_id = ANY($26::text[]) AND EXISTS (SELECT FROM head)
@@ -162,14 +179,32 @@ export const RENEW_LEASES = `
  * Fenced on the claim: an item the conductor cancelled (deleted) or whose run ended takes no
  * outcome. An abandoned item still does (it stays claimed by the lost worker): the conductor
  * records that outcome as stale.
+ *
+ * One notice per run, sent at commit, carrying the run's reports after a newline (a JSON array
+ * of `{attemptId, outcome}`) when they fit in a notice (PostgreSQL refuses a payload of 8,000
+ * bytes or more), so the conductor records them without reading them back: one round trip less
+ * per step of a chain. Larger reports send the bare `outcomes:<run>` and stay on the rows. With
+ * the reports comes the worker's offer ($6 free slots, and what it just ran): the conductor may
+ * hand it the next work of the same capability and skill (APPEND_RUNNING_ROUND).
  */
 export const REPORT_WORK = `
   WITH reported AS (
     UPDATE work AS w SET outcome = r.outcome, lease_until = NULL
     FROM unnest($2::text[], $3::text[], $4::text[]) AS r (run_id, attempt_id, outcome)
     WHERE w.run_id = r.run_id AND w.attempt_id = r.attempt_id AND w.claimed_by = $1 AND w.outcome IS NULL
-    RETURNING w.run_id, w.attempt_id)
-  SELECT run_id, attempt_id, pg_notify('baton.' || current_schema(), 'outcomes:' || run_id) FROM reported`;
+    RETURNING w.run_id, w.attempt_id, w.outcome, w.capability, w.skill
+  ), notices AS (
+    SELECT 'outcomes:' || run_id AS bare,
+      'outcomes:' || run_id || E'\\n' || json_build_object(
+        'worker', $1::text, 'free', $6::integer,
+        'reports', json_agg(json_build_object('attemptId', attempt_id, 'outcome', outcome::json, 'capability', capability, 'skill', skill))
+      )::text AS carrying
+    FROM reported GROUP BY run_id
+  ), sent AS (
+    SELECT pg_notify('baton.' || current_schema(), CASE WHEN octet_length(carrying) < $5 THEN carrying ELSE bare END)
+    FROM notices
+  )
+  SELECT run_id, attempt_id FROM reported WHERE (SELECT count(*) FROM sent) >= 0`;
 
 export const RELEASE_WORK = `
   UPDATE work AS w SET claimed_by = NULL, lease_until = NULL
