@@ -9,6 +9,19 @@ import { HANDOFF_STEPS, type HandoffRequest } from './handoff.js';
 
 const Name = z.string().min(1).max(200);
 
+/** The options an agent weighed when it routed work (`append_routing_event`, a handoff's routing step). */
+export const RouteCandidatesSchema = z
+  .array(
+    z.strictObject({
+      name: z.string().min(1).max(200),
+      score: z.number().optional(),
+      reason: z.string().max(10_000).optional(),
+    }),
+  )
+  .max(100)
+  .optional()
+  .describe('The options weighed, each with an optional score and reason; the chosen one must be among them');
+
 /** The fields of a handoff request (without the run, which each surface names its own way). */
 export const HandoffRequestFields = {
   from: z.strictObject({
@@ -28,17 +41,7 @@ export const HandoffRequestFields = {
     .optional()
     .describe('Artifacts handed on, by name (`step/file`, as get_run_state and baton handoffs show them)'),
   reason: z.string().min(1).max(10_000).describe('Why the work is handed on'),
-  candidates: z
-    .array(
-      z.strictObject({
-        name: z.string().min(1).max(200),
-        score: z.number().optional(),
-        reason: z.string().max(10_000).optional(),
-      }),
-    )
-    .max(100)
-    .optional()
-    .describe('The options weighed, each with an optional score and reason; the chosen one must be among them'),
+  candidates: RouteCandidatesSchema,
   instruction: z
     .string()
     .max(MAX_HANDOFF_INSTRUCTION)

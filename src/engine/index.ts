@@ -58,7 +58,13 @@ export {
   type HandoffStep,
   type HandoffStepReport,
 } from './handoff.js';
-export { HandoffReportSchema, handoffRequestOf, HandoffRequestFields } from './handoff-schema.js';
+export { ActSignatureSchema } from './act-signature-schema.js';
+export {
+  HandoffReportSchema,
+  handoffRequestOf,
+  HandoffRequestFields,
+  RouteCandidatesSchema,
+} from './handoff-schema.js';
 export { defaultPrincipal, osAccount } from './owner.js';
 export { subPlanTree, type SubPlanRun } from './sub-plan-tree.js';
 export { subPlanRunId } from './sub-plan-run-id.js';

@@ -1,6 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { Json, PendingDecision } from '../../core/index.js';
+import { ActSignatureSchema } from '../../engine/index.js';
 import { pendingWithAnswers } from '../../ledger/index.js';
 import { defineTool } from '../define-tool.js';
 import { recorded } from '../run-views.js';
@@ -53,21 +54,9 @@ const Decision = PendingView.extend({
   signals: z.array(z.string()),
 });
 
-const Signature = z
-  .strictObject({
-    keyId: z
-      .string()
-      .regex(/^[0-9a-f]{16}$/, 'a key id is 16 hex digits')
-      .describe("The signing key's id"),
-    value: z
-      .string()
-      .regex(/^[A-Za-z0-9+/]{86}==$/, 'an Ed25519 signature is 64 bytes in base64 (88 characters)')
-      .describe("Ed25519 over the statement's UTF-8 bytes (act_statement gives it), base64"),
-  })
-  .optional()
-  .describe(
-    'The act signed with a key registered for the session principal; required for approve and override_gate when that principal has a key in force (else refused, nothing recorded)',
-  );
+const Signature = ActSignatureSchema.optional().describe(
+  'The act signed with a key registered for the session principal; required for approve and override_gate when that principal has a key in force (else refused, nothing recorded)',
+);
 
 const Verdict = args({
   runId: RunId,

@@ -1,7 +1,12 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { transitionView } from '../../core/index.js';
-import { HandoffReportSchema, handoffRequestOf, HandoffRequestFields } from '../../engine/index.js';
+import {
+  HandoffReportSchema,
+  handoffRequestOf,
+  HandoffRequestFields,
+  RouteCandidatesSchema,
+} from '../../engine/index.js';
 import { defineTool } from '../define-tool.js';
 import { recorded } from '../run-views.js';
 import { AgentName, args, Reason, Recorded, RunId, StepId } from '../schemas.js';
@@ -14,18 +19,6 @@ import type { McpSession } from '../session.js';
  * the run's folded state first and recorded as a signal in the run's ledger with the
  * session's principal. None of them changes what the conductor decides.
  */
-
-const Candidates = z
-  .array(
-    z.strictObject({
-      name: z.string().min(1).max(200),
-      score: z.number().optional(),
-      reason: z.string().max(10_000).optional(),
-    }),
-  )
-  .max(100)
-  .optional()
-  .describe('The options weighed, each with an optional score and reason; the chosen one must be among them');
 
 const PhaseView = z.strictObject({
   id: z.string(),
@@ -131,7 +124,7 @@ export function registerOrchestrationTools(server: McpServer, session: McpSessio
         step: StepId.describe('The step whose work is routed'),
         to: AgentName.describe('The agent (or capability) the work goes to'),
         reason: Reason,
-        candidates: Candidates,
+        candidates: RouteCandidatesSchema,
       }),
       output: Recorded,
     },

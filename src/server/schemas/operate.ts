@@ -1,24 +1,14 @@
 import { z } from 'zod';
+import { ActSignatureSchema } from '../../engine/index.js';
 import { JsonValue } from './common.js';
 import { PlanField } from '../plan-input.js';
 
 const Text = (what: string) => z.string().max(2_000, `${what} is at most 2000 characters`);
 
 /** A signature over the act's statement (`POST /v1/runs/{id}/statements` gives it), by a key registered for the token's principal. */
-export const SignatureBody = z
-  .strictObject({
-    keyId: z
-      .string()
-      .regex(/^[0-9a-f]{16}$/, 'a key id is 16 hex digits (baton key list)')
-      .describe("the signing key's id"),
-    value: z
-      .string()
-      .regex(/^[A-Za-z0-9+/]{86}==$/, 'an Ed25519 signature is 64 bytes in base64 (88 characters)')
-      .describe("Ed25519 over the statement's UTF-8 bytes, base64"),
-  })
-  .describe(
-    "the act signed with a key registered for the token's principal (`baton key`); required for an approval or override when that principal has a key in force (else 403, nothing recorded)",
-  );
+export const SignatureBody = ActSignatureSchema.describe(
+  "the act signed with a key registered for the token's principal (`baton key`); required for an approval or override when that principal has a key in force (else 403, nothing recorded)",
+);
 
 export const DecisionBody = z.strictObject({
   target: z
