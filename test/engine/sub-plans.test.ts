@@ -247,7 +247,11 @@ describe('sub-plans: a step runs a plan as a child run on the same store', () =>
     );
     const childId = (created as Created).runId;
     await baton.pause(run.runId, { reason: 'lunch' });
-    const paused = (await baton.events(childId)).find((event) => event.type === 'run.paused');
+    // The child is conducted here: its pause is handed to its driver, which records it at its next round.
+    const paused = await until(
+      async () => (await baton.events(childId)).find((event) => event.type === 'run.paused'),
+      "the child's pause",
+    );
     expect(paused?.data).toMatchObject({ reason: `its parent run ${run.runId} was paused: lunch` });
     release?.();
     // The child's first step finishes; its second is held by the pause.
