@@ -48,7 +48,7 @@ export { DEFAULT_REGISTRY_FILE, loadRegistryFile, workspaceRegistry, type Loaded
 export { refuseUnfitPlan } from './refuse-unfit.js';
 export { checkRunId } from './run-id.js';
 export { killRunningCommands } from '../capabilities/index.js';
-export { Worker, type WorkerLogEvent } from './worker.js';
+export { Worker, type LoggedAttempt, type WorkerLogEvent } from './worker.js';
 export { RunAdopter, type RunAdopterLogEvent } from './run-adopter.js';
 export { LEASE_MS } from './run-driver.js';
 export {

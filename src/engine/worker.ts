@@ -21,10 +21,13 @@ export interface WorkerOptions extends Omit<ExecutorOptions, 'report'> {
   log?(event: WorkerLogEvent): void;
 }
 
+/** An attempt as the worker's log names it: with its run's correlation id (absent for runs created before it). */
+export type LoggedAttempt = { runId: string; attemptId: string; correlationId?: string };
+
 export type WorkerLogEvent =
-  | { type: 'claimed'; items: WorkItem[] }
-  | { type: 'reported'; stored: number; dropped: WorkReport[] }
-  | { type: 'lease_lost'; item: WorkItem }
+  | { type: 'claimed'; items: LoggedAttempt[] }
+  | { type: 'reported'; stored: number; dropped: LoggedAttempt[] }
+  | { type: 'lease_lost'; item: LoggedAttempt }
   | { type: 'error'; message: string };
 
 /**
@@ -131,9 +134,35 @@ export class Worker {
       void this.options.store.releaseWork(this.id, [item]).catch(() => undefined);
       return;
     }
-    this.options.log?.({ type: 'claimed', items: [item] });
+    this.logClaimed([item]);
     this.claimedAt.set(Worker.keyOf(item), this.options.now());
     this.executor.submit(item);
+  }
+
+  /**
+   * The attempts with their runs' correlation ids, for the log. The runs' contexts are the ones
+   * the executor loads to run the items (cached), so naming the id costs no read of its own,
+   * and the log waits for it, never the work.
+   */
+  private async logged(
+    items: readonly { runId: string; attemptId: string; revision?: number }[],
+  ): Promise<LoggedAttempt[]> {
+    return Promise.all(
+      items.map(async ({ runId, attemptId, revision }) => {
+        const correlationId = await Promise.resolve(
+          this.options.runOf({ runId, revision: revision ?? 1 } as WorkItem),
+        ).then(
+          (run) => run.correlationId,
+          () => undefined,
+        );
+        return { runId, attemptId, ...(correlationId !== undefined && { correlationId }) };
+      }),
+    );
+  }
+
+  private logClaimed(items: readonly WorkItem[]): void {
+    const { log } = this.options;
+    if (log) void this.logged(items).then((attempts) => log({ type: 'claimed', items: attempts }));
   }
 
   private async claimLoop(): Promise<void> {
@@ -150,7 +179,7 @@ export class Worker {
             ...(this.options.skills && { skills: this.options.skills }),
             ...(this.options.runId !== undefined && { runId: this.options.runId }),
           });
-          if (items.length > 0) this.options.log?.({ type: 'claimed', items });
+          if (items.length > 0) this.logClaimed(items);
           const claimedAt = now();
           for (const item of items) {
             this.claimedAt.set(Worker.keyOf(item), claimedAt);
@@ -202,7 +231,12 @@ export class Worker {
         const stored = await this.options.store.reportWork(this.id, batch, free);
         const kept = new Set(stored.map(Worker.keyOf));
         const dropped = batch.filter((report) => !kept.has(Worker.keyOf(report)));
-        this.options.log?.({ type: 'reported', stored: stored.length, dropped });
+        const { log } = this.options;
+        if (log && dropped.length === 0) log({ type: 'reported', stored: stored.length, dropped: [] });
+        else if (log)
+          void this.logged(dropped).then((attempts) =>
+            log({ type: 'reported', stored: stored.length, dropped: attempts }),
+          );
       } catch (error) {
         // Kept for the next batch: the lease runs on meanwhile, and a result the conductor gave up on is stale anyway.
         this.reports.unshift(...batch);
@@ -239,7 +273,9 @@ export class Worker {
       for (const item of this.executor.held()) {
         const key = Worker.keyOf(item);
         if (held.has(key) || (this.claimedAt.get(key) ?? 0) >= began) continue;
-        this.options.log?.({ type: 'lease_lost', item });
+        void this.logged([item]).then(
+          ([attempt]) => attempt && this.options.log?.({ type: 'lease_lost', item: attempt }),
+        );
         this.claimedAt.delete(key);
         this.executor.cancel(item, AbortReason.cancelled);
       }

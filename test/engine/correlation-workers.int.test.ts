@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { adminQuery, describePostgres, freshSchema } from '../support/postgres.js';
-import { kill, startBaton, startWorker, type BatonProcess } from '../support/processes.js';
+import { kill, startBaton, startWorker, waitUntil, type BatonProcess } from '../support/processes.js';
 import { tempDir } from '../support/temp.js';
 
 const ID = '5ce0e9a56015fec5aadfa328ae398115';
@@ -51,5 +51,24 @@ describePostgres('correlation ids on a worker of a shared PostgreSQL store', (ur
     expect(id).toBe(ID);
     expect(parent).toMatch(new RegExp(`^00-${ID}-[0-9a-f]{16}-01$`));
     expect((JSON.parse(rows[0]?.data ?? '{}') as { correlationId?: string }).correlationId).toBe(ID);
+
+    // The worker's log names the run's correlation id with each attempt it claimed.
+    const claimed = () =>
+      worker
+        .stdout()
+        .split('\n')
+        .filter((line) => line.includes('"event":"claimed"'))
+        .map(
+          (line) => JSON.parse(line) as { attempts: { runId: string; attemptId: string; correlationId?: string }[] },
+        );
+    await waitUntil(
+      () => claimed().length > 0,
+      'the claim in the log',
+      10_000,
+      () => worker.stderr(),
+    );
+    expect(claimed().flatMap((line) => line.attempts)).toEqual([
+      { runId: 'traced-w1', attemptId: expect.any(String) as string, correlationId: ID },
+    ]);
   });
 });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { DURATION_PATTERN, durationToMs } from '../../core/index.js';
-import type { WorkerLogEvent } from '../../engine/index.js';
+import type { LoggedAttempt, WorkerLogEvent } from '../../engine/index.js';
 import { loadCapabilitiesFile } from '../capabilities-file.js';
 import { badInput, withBaton, type GlobalOptions } from '../context.js';
 import { databaseUrl, redactUrl } from '../database.js';
@@ -30,6 +30,11 @@ function parseSkills(text: string | undefined): string[] | undefined {
   return skills;
 }
 
+/** The end of a text line about an attempt: its run's correlation id, as `baton serve`'s lines end with theirs. */
+function trace(attempt: LoggedAttempt): string {
+  return attempt.correlationId === undefined ? '' : ` (trace ${attempt.correlationId})`;
+}
+
 /** One line per event with --json (for scripts and log shippers); a summary every 10 s otherwise. */
 class WorkerLog {
   private ran = 0;
@@ -55,7 +60,7 @@ class WorkerLog {
           this.line(
             {
               event: 'claimed',
-              attempts: event.items.map((item) => ({ runId: item.runId, attemptId: item.attemptId })),
+              attempts: event.items,
             },
             '',
           );
@@ -68,7 +73,7 @@ class WorkerLog {
             {
               event: 'reported',
               stored: event.stored,
-              dropped: event.dropped.map((r) => ({ runId: r.runId, attemptId: r.attemptId })),
+              dropped: event.dropped,
             },
             '',
           );
@@ -76,14 +81,14 @@ class WorkerLog {
           if (!this.json)
             this.line(
               {},
-              `outcome of ${report.runId} ${report.attemptId} not taken: the attempt was cancelled or its run has ended`,
+              `outcome of ${report.runId} ${report.attemptId} not taken: the attempt was cancelled or its run has ended${trace(report)}`,
             );
         }
         break;
       case 'lease_lost':
         this.line(
-          { event: 'lease_lost', runId: event.item.runId, attemptId: event.item.attemptId },
-          `stopped ${event.item.runId} ${event.item.attemptId}: this worker no longer holds it (cancelled, or its lease lapsed and the conductor gave it up)`,
+          { event: 'lease_lost', ...event.item },
+          `stopped ${event.item.runId} ${event.item.attemptId}: this worker no longer holds it (cancelled, or its lease lapsed and the conductor gave it up)${trace(event.item)}`,
         );
         break;
       case 'error':
