@@ -89,6 +89,25 @@ export default tseslint.config(
     },
   },
   {
+    // The one exception to the rule above, on purpose: this file loads packages at their first
+    // use (node:module's createRequire), so that importing Baton does not load the YAML parser
+    // and the CEL interpreter. Loading code reads no state and changes no decision.
+    files: ['src/core/deferred-packages.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['node:*', '!node:module', 'fs', 'path', 'child_process', 'crypto', 'os'],
+              message: 'src/core is pure: no Node built-ins but node:module here.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Dependencies point one way (STYLE.md 5): core <- ledger <- store / engine <- surfaces.
     files: ['src/ledger/**/*.ts'],
     rules: {

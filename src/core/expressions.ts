@@ -1,4 +1,5 @@
-import { Environment } from '@marcbachmann/cel-js';
+import type { Environment } from '@marcbachmann/cel-js';
+import { celPackage } from './deferred-packages.js';
 import { meterProgram } from './expression-budget.js';
 import { setOwn, type Json } from './json.js';
 import { unsafeMatchesCall } from './regex-safety.js';
@@ -32,28 +33,37 @@ export type ExpressionScope = (typeof ExpressionScope)[keyof typeof ExpressionSc
 const LIMITS = { maxAstNodes: 2_000, maxDepth: 64, maxListElements: 1_000, maxMapEntries: 1_000, maxCallArguments: 16 };
 
 function makeEnvironment(variables: Record<string, string>): Environment {
+  const { Environment } = celPackage();
   let env = new Environment({ unlistedVariablesAreDyn: false, homogeneousAggregateLiterals: false, limits: LIMITS });
   for (const [name, type] of Object.entries(variables)) env = env.registerVariable(name, type);
   return env;
 }
 
-const ENVIRONMENTS: Record<ExpressionScope, Environment> = {
-  step: makeEnvironment({ inputs: 'map', steps: 'map', context: 'map' }),
-  forEachInstance: makeEnvironment({ inputs: 'map', steps: 'map', context: 'map', item: 'dyn', index: 'int' }),
-  repeatIteration: makeEnvironment({ inputs: 'map', steps: 'map', context: 'map', iteration: 'int' }),
-  command: makeEnvironment({ inputs: 'map', input: 'dyn' }),
-  policy: makeEnvironment({ inputs: 'map', steps: 'map', context: 'map', budget: 'map', phases: 'map' }),
-  compare: makeEnvironment({ a: 'dyn', b: 'dyn' }),
+/** The variables each scope's expressions may read, with their CEL types. */
+const SCOPE_TYPES: Record<ExpressionScope, Record<string, string>> = {
+  step: { inputs: 'map', steps: 'map', context: 'map' },
+  forEachInstance: { inputs: 'map', steps: 'map', context: 'map', item: 'dyn', index: 'int' },
+  repeatIteration: { inputs: 'map', steps: 'map', context: 'map', iteration: 'int' },
+  command: { inputs: 'map', input: 'dyn' },
+  policy: { inputs: 'map', steps: 'map', context: 'map', budget: 'map', phases: 'map' },
+  compare: { a: 'dyn', b: 'dyn' },
 };
 
-export const SCOPE_VARIABLES: Record<ExpressionScope, readonly string[]> = {
-  step: ['inputs', 'steps', 'context'],
-  forEachInstance: ['inputs', 'steps', 'context', 'item', 'index'],
-  repeatIteration: ['inputs', 'steps', 'context', 'iteration'],
-  command: ['inputs', 'input'],
-  policy: ['inputs', 'steps', 'context', 'budget', 'phases'],
-  compare: ['a', 'b'],
-};
+/** Each scope's environment, made at its first expression (the CEL package loads then too). */
+const environments = new Map<ExpressionScope, Environment>();
+
+function environmentFor(scope: ExpressionScope): Environment {
+  let env = environments.get(scope);
+  if (!env) {
+    env = makeEnvironment(SCOPE_TYPES[scope]);
+    environments.set(scope, env);
+  }
+  return env;
+}
+
+/** The variables each scope's expressions may read, in the order they are declared. */
+export const SCOPE_VARIABLES = {} as Record<ExpressionScope, readonly string[]>;
+for (const scope of Object.values(ExpressionScope)) SCOPE_VARIABLES[scope] = Object.keys(SCOPE_TYPES[scope]);
 
 /** An expression that did not compile or could not be evaluated. Data, not a crash. */
 export class ExpressionError extends Error {
@@ -179,7 +189,7 @@ export function compileExpression(source: string, scope: ExpressionScope): Compi
   const key = `${scope}\u0000${source}`;
   const cached = cache.get(key);
   if (cached) return cached;
-  const env = ENVIRONMENTS[scope];
+  const env = environmentFor(scope);
   let program: ReturnType<Environment['parse']>;
   try {
     program = env.parse(source);

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -63,6 +63,36 @@ describe('what each entry point loads', () => {
     ]);
     expect(loaded.filter((path) => SURFACE_MODULES.some((pattern) => pattern.test(path)))).toEqual([]);
     expect(loaded.filter((path) => path.includes('node_modules/@opentelemetry/'))).toEqual([]);
+  });
+
+  it('the YAML parser and the CEL interpreter load at their first use, not at import', () => {
+    // Both come through `require` (core/deferred-packages.ts), which the load hooks above do not
+    // see: the require cache tells. cel-js is an ES module, so an `import` of it would show in the hooks.
+    writeFileSync(
+      join(scratch, 'deferred.yaml'),
+      'baton: 1\nname: deferred\ninputs: { n: { type: number, default: 2 } }\nsteps:\n  a: { skill: noop, when: "inputs.n > 1" }\n',
+    );
+    const script = `
+      import { createRequire } from 'node:module';
+      const deferred = () => [...new Set(Object.keys(createRequire(import.meta.url).cache)
+        .map((path) => /node_modules\\/(yaml|@marcbachmann\\/cel-js)\\//.exec(path)?.[1]).filter(Boolean))].sort();
+      const { createBaton } = await import('./dist/index.js');
+      const atImport = deferred();
+      const baton = await createBaton({ home: ${JSON.stringify(join(scratch, 'deferred-home'))} });
+      baton.register({ id: 'noop', skills: { noop: 1 }, run: (input) => input });
+      const run = await baton.submit(${JSON.stringify(join(scratch, 'deferred.yaml'))});
+      const { status } = await run.result();
+      await baton.close();
+      console.log(JSON.stringify({ atImport, status, afterRun: deferred() }));`;
+    const loaded = modulesLoaded(['--input-type=module', '-e', "await import('./dist/index.js')"], ROOT);
+    expect(loaded.filter((path) => /node_modules\/(yaml|@marcbachmann\/cel-js)\//.test(path))).toEqual([]);
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });
+    expect(result.status, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({
+      atImport: [],
+      status: 'succeeded',
+      afterRun: ['@marcbachmann/cel-js', 'yaml'],
+    });
   });
 
   it('the MCP server and the PostgreSQL store are the package subpaths baton-engine/mcp and baton-engine/postgres', () => {

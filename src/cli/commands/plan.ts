@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, extname } from 'node:path';
 import type { Command } from 'commander';
-import { stringify } from 'yaml';
+import { yamlPackage } from '../../core/deferred-packages.js';
 import { formatOutline, formatPreflight, type PlanningContext } from '../../core/index.js';
 import {
   checkDraftPlanInput,
@@ -64,7 +64,7 @@ async function readDesign(file: string): Promise<{ name: string; text: string }>
 /** The plan as the file `--out` names: YAML for .yaml/.yml (or no extension), else JSON. */
 function planText(plan: object, file: string | undefined): string {
   const json = file !== undefined && extname(file).toLowerCase() === '.json';
-  return json ? `${JSON.stringify(plan, null, 2)}\n` : stringify(plan, { lineWidth: 0 });
+  return json ? `${JSON.stringify(plan, null, 2)}\n` : yamlPackage().stringify(plan, { lineWidth: 0 });
 }
 
 /** The directory `--out` writes into must exist: found after the model was paid for, it would lose the plan. */

@@ -1,4 +1,5 @@
-import { isMap, isPair, isScalar, LineCounter, parseDocument, visit, type Document, type Node as YamlNode } from 'yaml';
+import type { Document, LineCounter, Node as YamlNode } from 'yaml';
+import { yamlPackage } from '../deferred-packages.js';
 import type { z } from 'zod';
 import { cut, PlanError, type PlanIssue } from '../errors.js';
 import { pathOf, textTooDeep, tooDeep, tooDeepMessage, type WalkedValue } from '../nesting.js';
@@ -156,6 +157,7 @@ export function zodIssuesToPlanIssues(issues: readonly z.core.$ZodIssue[], data:
 }
 
 function makeSource(doc: Document, lines: LineCounter, file: string | undefined): PlanSource {
+  const { isMap, isPair, isScalar } = yamlPackage();
   return {
     file,
     locate(path, at = 'value') {
@@ -226,6 +228,7 @@ export function readYamlDocument(text: string, file?: string): { data: unknown; 
     throw new PlanError([
       { path: [], message: tooDeepMessage(), ...deep, ...(options.file !== undefined && { file: options.file }) },
     ]);
+  const { LineCounter, parseDocument } = yamlPackage();
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const source = makeSource(doc, lines, options.file);
@@ -307,6 +310,7 @@ function disallowedTags(doc: Document): { tag: string; offset: number }[] {
       tag: shortTag(/Unresolved tag: (\S+)/.exec(warning.message)?.[1] ?? 'tag'),
       offset: warning.pos[0],
     }));
+  const { visit } = yamlPackage();
   visit(doc, {
     Node(_key, node) {
       const tag = (node as { tag?: string }).tag;
@@ -318,6 +322,7 @@ function disallowedTags(doc: Document): { tag: string; offset: number }[] {
 }
 
 function firstNonPlainKeyOffset(doc: Document): number | undefined {
+  const { isScalar, visit } = yamlPackage();
   let offset: number | undefined;
   visit(doc, {
     Pair(_key, pair) {
@@ -332,6 +337,7 @@ function firstNonPlainKeyOffset(doc: Document): number | undefined {
 }
 
 function firstAliasOffset(doc: Document): number {
+  const { visit } = yamlPackage();
   let offset = 0;
   visit(doc, {
     Alias(_key, node) {
