@@ -57,6 +57,7 @@ export type { Json, JsonObject } from './json.js';
 export { MAX_NESTING, tooDeep, tooDeepMessage } from './nesting.js';
 export { DURATION_PATTERN, durationToMs } from './plan/duration.js';
 export { checkPlan, locateAll, parsePlan, readYamlDocument, type PlanSource } from './plan/parse.js';
+export { listStepEntries, listStepIds, listSteps } from './plan/step-list.js';
 export { decodePlanBytes } from './plan/decode.js';
 export { capabilitiesInUse } from './plan/capabilities-in-use.js';
 export { planReadsContext } from './plan/reads-context.js';

@@ -25,6 +25,7 @@ import type { CapabilityDescriptor } from './registry.js';
 import type { ProviderLimits } from './provider-limits.js';
 import { EMPTY_CONTEXT, type ContextSnapshot } from './context-snapshot.js';
 import { durationToMs } from './plan/duration.js';
+import { listStepEntries } from './plan/step-list.js';
 
 /** See `RunState.replan`. */
 export interface ReplanState {
@@ -377,7 +378,7 @@ export function createRunState(args: {
   const ready = new Set<string>();
   const phases = phasesOf(args.plan);
   const phaseIndex = new Map(phases.map((phase, i) => [phase.id, i]));
-  for (const [id, step] of Object.entries(args.plan.steps)) {
+  for (const [id, step] of listStepEntries(args.plan.steps)) {
     const phase = step.phase !== undefined ? (phaseIndex.get(step.phase) ?? 0) : 0;
     phases[phase]?.steps.push(id);
     const join = joinRule(step.after);
@@ -402,7 +403,7 @@ export function createRunState(args: {
     if (join.of.length === 0) ready.add(id);
   }
   const builtBy = new Map<string, string>();
-  for (const [id, step] of Object.entries(args.plan.steps))
+  for (const [id, step] of listStepEntries(args.plan.steps))
     for (const skill of step.builds ?? []) builtBy.set(skill, id);
   const deadline = args.plan.constraints?.deadline;
   return {

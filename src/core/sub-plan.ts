@@ -4,6 +4,7 @@ import type { CapabilityDescriptor } from './registry.js';
 import { intersect, stepGrant } from './routing.js';
 import { narrowScope, stepScope } from './governance/scope.js';
 import { subPlanCapability } from './sub-plan-id.js';
+import { listStepEntries } from './plan/step-list.js';
 
 export { subPlanCapability, subPlanStepOf } from './sub-plan-id.js';
 
@@ -31,7 +32,7 @@ export function childPlanOf(step: Step | undefined): Plan | null {
  * left (governance/admission.ts), so it declares none.
  */
 export function subPlanDescriptors(plan: Plan): CapabilityDescriptor[] {
-  return Object.entries(plan.steps).flatMap(([id, step]) => {
+  return listStepEntries(plan.steps).flatMap(([id, step]) => {
     const child = childPlanOf(step);
     if (child === null) return [];
     const budget = child.constraints?.budget_usd;

@@ -10,6 +10,7 @@ import {
 import { canonicalJson, sha256Hex } from '../ledger/index.js';
 import type { ContextEntry, LedgerStore, WorkspaceStore } from '../store/index.js';
 import { decisionsOf } from './context.js';
+import { listStepEntries } from '../core/index.js';
 
 /**
  * Runs whose decisions a snapshot looks at, newest first: each is folded from its ledger.
@@ -72,7 +73,7 @@ function snapshotEntry(entry: ContextEntry): SnapshotEntry {
  * as a completion that changed nothing, after the work was done.
  */
 export async function refuseUnknownCompletions(store: WorkspaceStore, plan: Plan): Promise<void> {
-  const claimed = Object.entries(plan.steps).flatMap(([step, { records }]) =>
+  const claimed = listStepEntries(plan.steps).flatMap(([step, { records }]) =>
     records?.completes !== undefined ? [{ step, id: records.completes }] : [],
   );
   if (claimed.length === 0) return;

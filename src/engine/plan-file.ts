@@ -17,6 +17,7 @@ import {
 } from '../core/index.js';
 import { preflightInPlanDirectory } from '../capabilities/index.js';
 import { refuseRegistryBreaches, registryWith } from './workspace-plan.js';
+import { listStepEntries } from '../core/index.js';
 
 /**
  * Reads and validates a plan file (YAML or JSON) against the plan's own capabilities and
@@ -101,7 +102,7 @@ export async function readSubPlans(
 ): Promise<Plan> {
   const { directory, workspace, trail } = options;
   let steps: Plan['steps'] | undefined;
-  for (const [id, step] of Object.entries(plan.steps)) {
+  for (const [id, step] of listStepEntries(plan.steps)) {
     if (step.plan === undefined) continue;
     const where = { path: ['steps', id, 'plan'], ...(options.file !== undefined && { file: options.file }) };
     if (trail.depth >= SUB_PLAN_MAX_DEPTH)

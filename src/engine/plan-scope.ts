@@ -1,5 +1,6 @@
 import { awaitsPerson, BatonError, childPlanOf, ErrorCode, type ApiScope, type Plan } from '../core/index.js';
 import { allows } from './api-tokens.js';
+import { listStepEntries } from '../core/index.js';
 
 /** What a caller does with a plan: start a run with it, or make it a run's new revision. */
 export type PlanAction = 'submit' | 'revise' | 'revert to';
@@ -17,7 +18,7 @@ export function hostCapabilities(plan: Plan): string[] {
     .filter(([, capability]) => !awaitsPerson(capability))
     .map(([id, capability]) => `${id} (${capability.kind})`);
   // A sub-plan's child run is admitted by the engine, not by the caller: its capabilities count as the parent's.
-  const children = Object.entries(plan.steps).flatMap(([id, step]) => {
+  const children = listStepEntries(plan.steps).flatMap(([id, step]) => {
     const child = childPlanOf(step);
     return child === null ? [] : hostCapabilities(child).map((capability) => `${capability} in the sub-plan of ${id}`);
   });

@@ -1,4 +1,5 @@
 import type { Gate, Plan } from '../plan/schema.js';
+import { listSteps } from '../plan/step-list.js';
 
 /**
  * Phases order a run: infrastructure is built and proven before execution uses it. A phase
@@ -33,7 +34,7 @@ export const IMPLICIT_PHASE = 'main';
 
 export function phaseIds(plan: Plan): string[] {
   if (plan.phases) return plan.phases.map((phase) => (typeof phase === 'string' ? phase : phase.id));
-  return Object.values(plan.steps).some((step) => step.phase !== undefined) ? [...DEFAULT_PHASES] : [IMPLICIT_PHASE];
+  return listSteps(plan.steps).some((step) => step.phase !== undefined) ? [...DEFAULT_PHASES] : [IMPLICIT_PHASE];
 }
 
 export function phasesOf(plan: Plan): PhaseState[] {

@@ -10,6 +10,7 @@ import { stepScope } from './scope.js';
 import { isDynamicSkill } from '../dynamic-skill.js';
 import { buildRegistry, type Registry } from '../registry.js';
 import { childPlanOf } from '../sub-plan.js';
+import { listStepEntries, listStepIds } from '../plan/step-list.js';
 
 export { describeGate, needsConfirmation, usd };
 
@@ -89,7 +90,7 @@ function certainSteps(plan: Plan): Set<string> {
     if (result) certain.add(id);
     return result;
   };
-  for (const id of Object.keys(plan.steps)) visit(id, new Set());
+  for (const id of listStepIds(plan.steps)) visit(id, new Set());
   return certain;
 }
 
@@ -350,7 +351,7 @@ export function preflight(plan: Plan, registry: Registry): PreflightReport {
   const phases = phasesOf(plan);
   const phaseByStep = new Map<string, (typeof phases)[number]>();
   const declared = new Set(phases.map((phase) => phase.id));
-  for (const [id, step] of Object.entries(plan.steps)) {
+  for (const [id, step] of listStepEntries(plan.steps)) {
     const phase = phases.find((candidate) => candidate.id === step.phase) ?? (phases[0] as (typeof phases)[number]);
     if (step.phase !== undefined && !declared.has(step.phase))
       problems.push(
@@ -360,7 +361,7 @@ export function preflight(plan: Plan, registry: Registry): PreflightReport {
     phaseByStep.set(id, phase);
   }
   const certain = certainSteps(plan);
-  const steps = Object.entries(plan.steps).map(([id, step]) =>
+  const steps = listStepEntries(plan.steps).map(([id, step]) =>
     planStep(plan, registry, id, step, phaseByStep.get(id) as (typeof phases)[number], certain.has(id), problems),
   );
 
@@ -411,7 +412,7 @@ export function preflight(plan: Plan, registry: Registry): PreflightReport {
       onPartial: phase.onPartial,
       steps: phase.steps,
     })),
-    confirmations: Object.keys(plan.steps).filter((id) => needsConfirmation(plan, id)),
+    confirmations: listStepIds(plan.steps).filter((id) => needsConfirmation(plan, id)),
     risks,
     problems,
     notes,

@@ -5,6 +5,7 @@ import { markStarted, settleStep } from '../step-settlement.js';
 import { dependenciesOf } from '../plan/graph.js';
 import type { Plan } from '../plan/schema.js';
 import { createRunState, isTerminal, type RunState } from '../state.js';
+import { listStepIds } from '../plan/step-list.js';
 
 type Revised = EventOf<'plan.revised'> & { at: string };
 
@@ -26,7 +27,7 @@ function topologicalOrder(plan: Plan): string[] {
       for (const dep of dependenciesOf(plan, id)) if (!placed.has(dep)) stack.push([dep, false]);
     }
   };
-  for (const id of Object.keys(plan.steps)) visit(id);
+  for (const id of listStepIds(plan.steps)) visit(id);
   return order;
 }
 

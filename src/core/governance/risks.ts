@@ -4,6 +4,7 @@ import type { Gate, Plan, RiskControl } from '../plan/schema.js';
 import { knownList, suggest } from '../plan/suggest.js';
 import { describeGate, needsConfirmation, usd } from './plan-controls.js';
 import { stepScope } from './scope.js';
+import { listStepIds } from '../plan/step-list.js';
 
 /**
  * The risk register: a plan's `risks:` names what could go wrong and the controls of the plan
@@ -167,7 +168,7 @@ export function formatRisks(register: readonly RiskView[]): string[] {
  */
 export function riskIssues(plan: Plan): PlanIssue[] {
   const issues: PlanIssue[] = [];
-  const stepIds = Object.keys(plan.steps);
+  const stepIds = listStepIds(plan.steps);
   const phaseIds = (plan.phases ?? []).map((phase) => (typeof phase === 'string' ? phase : phase.id));
   for (const [id, risk] of Object.entries(plan.risks ?? {})) {
     const seen = new Set<string>();

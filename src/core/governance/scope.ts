@@ -2,6 +2,7 @@ import type { PlanIssue } from '../errors.js';
 import type { Plan } from '../plan/schema.js';
 import { intersect } from '../routing.js';
 import { entryHolds, parseScopeEntry, type ScopeEntry } from './scope-entry.js';
+import { listStepEntries } from '../plan/step-list.js';
 
 /**
  * A step's scope: what its capabilities may touch. The run's `constraints.scope` narrowed by
@@ -56,7 +57,7 @@ export function scopeIssues(plan: Plan): PlanIssue[] {
     });
   const run = plan.constraints?.scope;
   const runEntries = parsed(run, ['constraints', 'scope']);
-  for (const [id, step] of Object.entries(plan.steps)) {
+  for (const [id, step] of listStepEntries(plan.steps)) {
     const own = step.constraints?.scope;
     const path = ['steps', id, 'constraints', 'scope'];
     parsed(own, path);

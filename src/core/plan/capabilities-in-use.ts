@@ -1,6 +1,7 @@
 import { judgeSkillOf } from '../governance/consensus-judge.js';
 import { isDynamicSkill } from '../dynamic-skill.js';
 import type { Plan } from './schema.js';
+import { listSteps } from './step-list.js';
 
 /**
  * The ids of the plan's capabilities that some step may run: pinned by a step, its check or its
@@ -14,7 +15,7 @@ import type { Plan } from './schema.js';
 export function capabilitiesInUse(plan: Plan): Set<string> {
   const pinned = new Set<string>();
   const skills = new Set<string>();
-  for (const step of Object.values(plan.steps)) {
+  for (const step of listSteps(plan.steps)) {
     if (step.capability !== undefined) pinned.add(step.capability);
     if (step.compensate !== undefined) pinned.add(step.compensate);
     if (step.check !== undefined) pinned.add(step.check.capability);
@@ -23,7 +24,7 @@ export function capabilitiesInUse(plan: Plan): Set<string> {
     if (judge) skills.add(judge);
   }
   // A skill template may name any skill: every capability may be used.
-  if (Object.values(plan.steps).some((step) => isDynamicSkill(step.skill)))
+  if (listSteps(plan.steps).some((step) => isDynamicSkill(step.skill)))
     return new Set(Object.keys(plan.capabilities ?? {}));
   const used = new Set<string>();
   for (const [id, capability] of Object.entries(plan.capabilities ?? {}))

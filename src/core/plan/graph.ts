@@ -1,4 +1,5 @@
 import type { After, Plan } from './schema.js';
+import { listStepIds } from './step-list.js';
 
 /** How a step joins its dependencies. `all` with no ids is a root step. */
 export type JoinRule =
@@ -18,8 +19,8 @@ export function dependenciesOf(plan: Plan, stepId: string): string[] {
 /** stepId -> the steps that name it in `after`, in plan order. */
 export function dependentsIndex(plan: Plan): Map<string, string[]> {
   const index = new Map<string, string[]>();
-  for (const id of Object.keys(plan.steps)) index.set(id, []);
-  for (const id of Object.keys(plan.steps)) {
+  for (const id of listStepIds(plan.steps)) index.set(id, []);
+  for (const id of listStepIds(plan.steps)) {
     for (const dep of new Set(dependenciesOf(plan, id))) index.get(dep)?.push(id);
   }
   return index;
@@ -31,7 +32,7 @@ export function dependentsIndex(plan: Plan): Map<string, string[]> {
  */
 export function findCycle(plan: Plan): string[] | undefined {
   const color = new Map<string, 'grey' | 'black'>();
-  for (const root of Object.keys(plan.steps)) {
+  for (const root of listStepIds(plan.steps)) {
     if (color.has(root)) continue;
     const path: string[] = [root];
     const pending: string[][] = [[...dependenciesOf(plan, root)]];

@@ -1,5 +1,6 @@
 import type { Document, LineCounter, Node as YamlNode } from 'yaml';
 import { yamlPackage } from '../deferred-packages.js';
+import { freezeSteps } from './step-list.js';
 import type { z } from 'zod';
 import { cut, PlanError, type PlanIssue } from '../errors.js';
 import { pathOf, textTooDeep, tooDeep, tooDeepMessage, type WalkedValue } from '../nesting.js';
@@ -396,6 +397,8 @@ export function checkPlanAt(
     const issues = zodIssuesToPlanIssues(parsed.error.issues, data);
     throw new PlanError(source ? locateAll(issues, source) : issues);
   }
+  // Frozen, so that its step listing is made once (step-list.ts); nothing changes a checked plan's steps.
+  freezeSteps(parsed.data.steps);
   const issues = [
     ...validatePlan(parsed.data, registry(parsed.data)),
     ...inlineSubPlanIssues(parsed.data, depth, (child, at) => checkPlanAt(child, registry, undefined, at)),

@@ -2,6 +2,7 @@ import { compileExpression, type CompiledExpression } from '../expressions.js';
 import { compileTemplates } from '../templates.js';
 import type { Plan } from './schema.js';
 import { inputScope } from './validate.js';
+import { listSteps } from './step-list.js';
 
 /**
  * Whether any expression of a validated plan reads `context`: only then does a run take a
@@ -20,7 +21,7 @@ export function planReadsContext(plan: Plan): boolean {
  */
 function planExpressions(plan: Plan): CompiledExpression[] {
   const found: CompiledExpression[] = [];
-  for (const step of Object.values(plan.steps)) {
+  for (const step of listSteps(plan.steps)) {
     if (step.when !== undefined) found.push(compileExpression(step.when, 'step'));
     if (step.for_each !== undefined) found.push(compileExpression(step.for_each, 'step'));
     if (step.repeat !== undefined) found.push(compileExpression(step.repeat.until, 'repeatIteration'));

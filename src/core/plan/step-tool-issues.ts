@@ -2,6 +2,7 @@ import type { PlanIssue } from '../errors.js';
 import type { Registry } from '../registry.js';
 import { narrowTools } from '../step-tools.js';
 import type { Plan } from './schema.js';
+import { listStepEntries } from './step-list.js';
 
 /**
  * A step's `tools:` checked against the capabilities it can run on (its pinned one, or every one
@@ -11,7 +12,7 @@ import type { Plan } from './schema.js';
  */
 export function stepToolIssues(plan: Plan, registry: Registry): PlanIssue[] {
   const issues: PlanIssue[] = [];
-  for (const [id, step] of Object.entries(plan.steps)) {
+  for (const [id, step] of listStepEntries(plan.steps)) {
     if (step.tools === undefined) continue;
     const path = ['steps', id, 'tools'];
     const candidates =

@@ -1,6 +1,7 @@
 import { PlanError, type PlanIssue } from '../errors.js';
 import { SUB_PLAN_MAX_DEPTH } from '../sub-plan.js';
 import type { Plan } from './schema.js';
+import { listStepEntries } from './step-list.js';
 
 /**
  * The issues of a plan's inline sub-plans (`plan: { ... }` on a step), each checked as a plan of
@@ -15,7 +16,7 @@ export function inlineSubPlanIssues(
   check: (child: unknown, depth: number) => void,
 ): PlanIssue[] {
   const issues: PlanIssue[] = [];
-  for (const [id, step] of Object.entries(plan.steps)) {
+  for (const [id, step] of listStepEntries(plan.steps)) {
     if (step.plan === undefined) continue;
     const path = ['steps', id, 'plan'];
     if (depth >= SUB_PLAN_MAX_DEPTH) {

@@ -27,6 +27,6 @@ export function suggest(name: string, known: Iterable<string>): string {
 }
 
 /** The names a message offers instead, the first 12 of a long list. */
-export function knownList(known: string[]): string {
+export function knownList(known: readonly string[]): string {
   return known.length === 0 ? 'none' : known.length > 12 ? `${known.slice(0, 12).join(', ')}, …` : known.join(', ');
 }

@@ -13,6 +13,7 @@ import { stepToolIssues } from './step-tool-issues.js';
 import { knownList, suggest } from './suggest.js';
 import { riskIssues } from '../governance/risks.js';
 import { isDynamicSkill } from '../dynamic-skill.js';
+import { listStepEntries, listStepIds, listSteps } from './step-list.js';
 
 export { suggest };
 
@@ -35,10 +36,10 @@ export function inputScope(step: Step): ExpressionScope {
  */
 export function validatePlan(plan: Plan, registry: Registry): PlanIssue[] {
   const issues: PlanIssue[] = [];
-  const stepIds = Object.keys(plan.steps);
+  const stepIds = listStepIds(plan.steps);
   const capabilityIds = Object.keys(registry);
 
-  for (const [id, step] of Object.entries(plan.steps)) {
+  for (const [id, step] of listStepEntries(plan.steps)) {
     const rule = joinRule(step.after);
     const afterPath = ['steps', id, 'after', ...(rule.mode === 'all' ? [] : [rule.mode === 'any' ? 'any' : 'of'])];
     rule.of.forEach((dep, i) => {
@@ -127,10 +128,10 @@ function notIn<T>(list: readonly T[] | undefined, granted: readonly T[]): T[] {
  */
 function validateGovernance(plan: Plan, registry: Registry): PlanIssue[] {
   const issues: PlanIssue[] = [];
-  const stepIds = Object.keys(plan.steps);
+  const stepIds = listStepIds(plan.steps);
   const capabilityIds = Object.keys(registry);
   const declared = plan.phases?.map((phase) => (typeof phase === 'string' ? phase : phase.id));
-  const usesPhases = declared !== undefined || Object.values(plan.steps).some((step) => step.phase !== undefined);
+  const usesPhases = declared !== undefined || listSteps(plan.steps).some((step) => step.phase !== undefined);
   const phaseIds: readonly string[] = declared ?? (usesPhases ? DEFAULT_PHASES : []);
   const source = declared ? "the plan's `phases`" : 'the default phases (the plan has no `phases:`)';
 
@@ -147,7 +148,7 @@ function validateGovernance(plan: Plan, registry: Registry): PlanIssue[] {
     return phase === undefined ? -1 : phaseIds.indexOf(phase);
   };
 
-  for (const [id, step] of Object.entries(plan.steps)) {
+  for (const [id, step] of listStepEntries(plan.steps)) {
     const path = ['steps', id];
     if (step.phase !== undefined && !phaseIds.includes(step.phase)) {
       issues.push({
@@ -256,9 +257,9 @@ function validateGovernance(plan: Plan, registry: Registry): PlanIssue[] {
 
   // Built skills: whoever uses one must come after its builder, or it would find no capability.
   const builders = new Map<string, string>();
-  for (const [id, step] of Object.entries(plan.steps))
+  for (const [id, step] of listStepEntries(plan.steps))
     for (const skill of step.builds ?? []) if (!builders.has(skill)) builders.set(skill, id);
-  for (const [id, step] of Object.entries(plan.steps)) {
+  for (const [id, step] of listStepEntries(plan.steps)) {
     const builder = step.skill === undefined ? undefined : builders.get(step.skill);
     if (builder === undefined || builder === id || !(builder in plan.steps)) continue;
     const [own, theirs] = [phaseOf(id), phaseOf(builder)];
@@ -360,14 +361,14 @@ function undeclaredInputs(plan: Plan, expression: CompiledExpression, path: (str
 
 function validateExpressions(plan: Plan): PlanIssue[] {
   const issues: PlanIssue[] = [];
-  for (const [id, step] of Object.entries(plan.steps)) {
+  for (const [id, step] of listStepEntries(plan.steps)) {
     const checkRefs = (expression: CompiledExpression, path: (string | number)[], selfAllowed: boolean): void => {
       issues.push(...undeclaredInputs(plan, expression, path));
       for (const ref of expression.stepRefs) {
         if (!(ref in plan.steps)) {
           issues.push({
             path,
-            message: `${quoted(expression.source)} reads unknown step "${ref}"${suggest(ref, Object.keys(plan.steps))}`,
+            message: `${quoted(expression.source)} reads unknown step "${ref}"${suggest(ref, listStepIds(plan.steps))}`,
           });
         } else if (ref === id ? !selfAllowed : !runsAfter(plan, id, ref)) {
           const why =

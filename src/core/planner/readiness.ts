@@ -2,6 +2,7 @@ import type { PlanIssue } from '../errors.js';
 import { dependenciesOf } from '../plan/graph.js';
 import type { Plan } from '../plan/schema.js';
 import type { NeededSkill } from './planner-answer.js';
+import { listStepIds } from '../plan/step-list.js';
 
 /** The phase infrastructure steps belong to. */
 export const INFRASTRUCTURE_PHASE = 'infrastructure';
@@ -49,7 +50,7 @@ function phaseOf(plan: Plan, step: string): string | undefined {
  */
 export function infrastructureIssues(plan: Plan, readiness: SkillReadiness): PlanIssue[] {
   const issues: PlanIssue[] = [];
-  const infrastructure = Object.keys(plan.steps).filter((id) => phaseOf(plan, id) === INFRASTRUCTURE_PHASE);
+  const infrastructure = listStepIds(plan.steps).filter((id) => phaseOf(plan, id) === INFRASTRUCTURE_PHASE);
   for (const skill of readiness.missing) {
     const builder = infrastructure.find((id) => plan.steps[id]?.builds?.includes(skill));
     if (builder === undefined)
