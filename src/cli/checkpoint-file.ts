@@ -1,17 +1,19 @@
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import { builtOnFirstUse } from '../core/deferred-packages.js';
 import { BatonError, ErrorCode } from '../core/index.js';
 import type { Checkpoint } from '../ledger/index.js';
 
-const Head = z.object({ seq: z.int().nonnegative(), hash: z.string().regex(/^[0-9a-f]{64}$/) });
-
-const CheckpointSchema = z.object({
-  baton: z.literal('checkpoint/1'),
-  takenAt: z.string(),
-  publicKey: z.string(),
-  runs: z.record(z.string(), Head),
-  workspace: Head,
-  signature: z.string(),
+/** A checkpoint file's schema, built on the first call (zod loads at its first use: core/deferred-packages.ts). */
+const checkpointSchema = builtOnFirstUse(({ z }) => {
+  const Head = z.object({ seq: z.int().nonnegative(), hash: z.string().regex(/^[0-9a-f]{64}$/) });
+  return z.object({
+    baton: z.literal('checkpoint/1'),
+    takenAt: z.string(),
+    publicKey: z.string(),
+    runs: z.record(z.string(), Head),
+    workspace: Head,
+    signature: z.string(),
+  });
 });
 
 /** Reads a checkpoint file written by `baton checkpoint`; anything else is bad input that says where it differs. */
@@ -34,7 +36,7 @@ export function readCheckpointFile(file: string): Checkpoint {
       `--against: ${file} is not JSON (${(error as Error).message}); expected a file written by baton checkpoint`,
     );
   }
-  const result = CheckpointSchema.safeParse(parsed);
+  const result = checkpointSchema().safeParse(parsed);
   if (!result.success) {
     const issue = result.error.issues[0];
     const where = issue?.path.length ? issue.path.join('.') : '(file)';

@@ -1,6 +1,6 @@
 import { ExpressionError, type ExpressionContext } from './expressions.js';
 import { numberInputs } from './inputs.js';
-import { SkillName, type Step } from './plan/schema.js';
+import { planSchemas, type Step } from './plan/schema.js';
 import { planStepOf, stepOf, type InstanceState, type RunState } from './state.js';
 import { compileTemplates, renderTemplates } from './templates.js';
 
@@ -24,7 +24,7 @@ export function isDynamicSkill(skill: string | undefined): skill is string {
  */
 export function renderSkill(template: string, context: ExpressionContext): string {
   const value = renderTemplates(template, 'forEachInstance', context);
-  const parsed = SkillName.safeParse(value);
+  const parsed = planSchemas().SkillName.safeParse(value);
   if (!parsed.success)
     throw new ExpressionError(
       `gives ${JSON.stringify(value)}, which is not a skill name (${parsed.error.issues[0]?.message ?? 'letters, digits, _, ., : and -'})`,

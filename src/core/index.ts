@@ -70,9 +70,9 @@ export {
   type SnapshotEntry,
 } from './context-snapshot.js';
 export {
-  CapabilityKind,
-  Plan as PlanSchema,
   planJsonSchema,
+  planSchemas,
+  type CapabilityKind,
   type CommandCapability,
   type HttpCapability,
   type LlmCapability,
@@ -103,9 +103,9 @@ export {
   limitKeyOf,
   limitLoad,
   limitLoads,
-  ProviderLimit,
-  ProviderLimits,
   reservedTokens,
+  type ProviderLimit,
+  type ProviderLimits,
   type LeaseUse,
   type LeaseVerdict,
   type LimitLoad,
@@ -207,11 +207,11 @@ export {
 } from './governance/gate-state.js';
 export { gateRoleIssues, pinnedRoles, unpinnedRoles } from './governance/gate-roles.js';
 export { haltedHandoffReason, haltHandoff, pendingHaltFor } from './governance/halted-handoff.js';
-export { DEFAULT_ROLE_SCOPES, Role, RoleName, roleMembers, roleScopes, type Roles } from './roles.js';
+export { DEFAULT_ROLE_SCOPES, roleMembers, roleScopes, type Role, type Roles } from './roles.js';
 export { phasesOf, type GateVerdict, type PhaseState } from './governance/phases.js';
-export { PreflightReportSchema, RiskViewSchema } from './governance/preflight-schema.js';
-export { DecisionEvidenceSchema } from './governance/decision-evidence-schema.js';
-export { PendingAboutSchema, type PendingAbout } from './governance/pending-about-schema.js';
+export { preflightSchemas } from './governance/preflight-schema.js';
+export { decisionEvidenceSchema } from './governance/decision-evidence-schema.js';
+export { pendingAboutSchema, type PendingAbout } from './governance/pending-about-schema.js';
 export {
   formatRisks,
   riskRegister,
@@ -225,7 +225,8 @@ export {
   parseWorkspaceRegistry,
   recordedRegistry,
   recordRegistry,
-  WorkspaceRegistry,
+  workspaceRegistrySchema,
+  type WorkspaceRegistry,
   type RecordedRegistry,
   withRegistryCapabilities,
   workspaceRegistryIssues,

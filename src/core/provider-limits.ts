@@ -1,8 +1,8 @@
-import { z } from 'zod';
 import type { AttemptHold, LimitName } from './events.js';
 import { agentModel } from './agent-worst-case.js';
 import { llmTokenBounds } from './llm-worst-case.js';
-import { LimitKey, type PlanCapability } from './plan/schema.js';
+import type { ZodPackage } from './deferred-packages.js';
+import { planSchemas, type PlanCapability } from './plan/schema.js';
 
 /**
  * Provider limits: how much of a provider every run in the store may use at once
@@ -21,30 +21,40 @@ export const LIMIT_NAMES = [
   'tokens_per_minute',
 ] as const satisfies readonly LimitName[];
 
-const PositiveCount = (what: string) =>
-  z.int(`${what} is a whole number, at least 1`).min(1, `${what} is a whole number, at least 1`);
+/**
+ * The schemas of a registry's `limits:` (one key's limits, and the map of them), for the
+ * workspace registry's (workspace-registry.ts), built on first use.
+ */
+export function buildProviderLimitSchemas(z: ZodPackage['z']) {
+  const { LimitKey } = planSchemas();
+  const PositiveCount = (what: string) =>
+    z.int(`${what} is a whole number, at least 1`).min(1, `${what} is a whole number, at least 1`);
 
-/** One key's limits; at least one of them. */
-export const ProviderLimit = z
-  .looseObject({
-    concurrent: PositiveCount('concurrent (calls in flight at once)').optional(),
-    requests_per_minute: PositiveCount('requests_per_minute').optional(),
-    tokens_per_minute: PositiveCount('tokens_per_minute').optional(),
-  })
-  .superRefine((limit, context) => {
-    const unknown = Object.keys(limit).filter((key) => !(LIMIT_NAMES as readonly string[]).includes(key));
-    for (const key of unknown)
-      context.addIssue({
-        code: 'custom',
-        path: [key],
-        message: `unknown limit "${key}": a limit key takes ${LIMIT_NAMES.join(', ')}`,
-      });
-    if (unknown.length === 0 && LIMIT_NAMES.every((name) => limit[name] === undefined))
-      context.addIssue({ code: 'custom', path: [], message: `give at least one of ${LIMIT_NAMES.join(', ')}` });
-  });
+  /** One key's limits; at least one of them. */
+  const ProviderLimit = z
+    .looseObject({
+      concurrent: PositiveCount('concurrent (calls in flight at once)').optional(),
+      requests_per_minute: PositiveCount('requests_per_minute').optional(),
+      tokens_per_minute: PositiveCount('tokens_per_minute').optional(),
+    })
+    .superRefine((limit, context) => {
+      const unknown = Object.keys(limit).filter((key) => !(LIMIT_NAMES as readonly string[]).includes(key));
+      for (const key of unknown)
+        context.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `unknown limit "${key}": a limit key takes ${LIMIT_NAMES.join(', ')}`,
+        });
+      if (unknown.length === 0 && LIMIT_NAMES.every((name) => limit[name] === undefined))
+        context.addIssue({ code: 'custom', path: [], message: `give at least one of ${LIMIT_NAMES.join(', ')}` });
+    });
+  const ProviderLimits = z.record(LimitKey, ProviderLimit);
+
+  return { ProviderLimit, ProviderLimits };
+}
+
 export type ProviderLimit = Partial<Record<LimitName, number>>;
 
-export const ProviderLimits = z.record(LimitKey, ProviderLimit);
 export type ProviderLimits = Record<string, ProviderLimit>;
 
 /** The limit key a capability draws on: `limit:`, else its provider; undefined for kinds that call no model. */

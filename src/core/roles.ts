@@ -1,5 +1,6 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { API_SCOPES, type ApiScope } from './api-access.js';
+import type { ZodPackage } from './deferred-packages.js';
 import { BatonError, ErrorCode } from './errors.js';
 
 /**
@@ -8,28 +9,33 @@ import { BatonError, ErrorCode } from './errors.js';
  * governors approve, the agents perform" once, instead of on every token and every gate.
  */
 
-export const RoleName = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'a role name is letters, digits, _, . and -');
+/** The schemas of a role and its name, for the workspace registry's (workspace-registry.ts), built on first use. */
+export function buildRoleSchemas(z: ZodPackage['z']) {
+  const RoleName = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'a role name is letters, digits, _, . and -');
 
-export const Role = z.strictObject({
-  /** What a token or MCP session given this role may do (`baton token create --role`, `baton mcp --role`). */
-  scopes: z
-    .array(
-      z.enum(API_SCOPES, {
-        error: (issue) => `unknown scope ${JSON.stringify(issue.input)}; a scope is one of ${API_SCOPES.join(', ')}`,
-      }),
-    )
-    .min(1, 'a role has at least one scope')
-    .optional(),
-  /** The principals who hold the role, as the ledger names them (`alice`, `token:ci`, `mcp:reviewer`). */
-  members: z.array(z.string().trim().min(1, 'a member is a principal name, not empty')).optional(),
-  /** The text injected, verbatim, into every handoff to this role. */
-  constraints: z
-    .string()
-    .refine((text) => text.trim() !== '', 'constraints are empty; give the text injected for the role')
-    .refine((text) => text.length <= 10_000, 'constraints are at most 10000 characters')
-    .optional(),
-});
-export type Role = z.infer<typeof Role>;
+  const Role = z.strictObject({
+    /** What a token or MCP session given this role may do (`baton token create --role`, `baton mcp --role`). */
+    scopes: z
+      .array(
+        z.enum(API_SCOPES, {
+          error: (issue) => `unknown scope ${JSON.stringify(issue.input)}; a scope is one of ${API_SCOPES.join(', ')}`,
+        }),
+      )
+      .min(1, 'a role has at least one scope')
+      .optional(),
+    /** The principals who hold the role, as the ledger names them (`alice`, `token:ci`, `mcp:reviewer`). */
+    members: z.array(z.string().trim().min(1, 'a member is a principal name, not empty')).optional(),
+    /** The text injected, verbatim, into every handoff to this role. */
+    constraints: z
+      .string()
+      .refine((text) => text.trim() !== '', 'constraints are empty; give the text injected for the role')
+      .refine((text) => text.length <= 10_000, 'constraints are at most 10000 characters')
+      .optional(),
+  });
+  return { RoleName, Role };
+}
+
+export type Role = z.infer<ReturnType<typeof buildRoleSchemas>['Role']>;
 
 export type Roles = Readonly<Record<string, Role>>;
 

@@ -1,43 +1,52 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import { builtOnFirstUse, type ZodPackage } from './deferred-packages.js';
 import { PlanError, type PlanIssue } from './errors.js';
 import { locateAll, readYamlDocument, zodIssuesToPlanIssues } from './plan/parse.js';
-import { CapabilityId, CapabilityKind, PlanCapability, type Plan } from './plan/schema.js';
-import { limitIssues, ProviderLimits } from './provider-limits.js';
-import { Role, RoleName } from './roles.js';
+import { planSchemas, type CapabilityKind, type Plan } from './plan/schema.js';
+import { buildProviderLimitSchemas, limitIssues, type ProviderLimits } from './provider-limits.js';
+import { buildRoleSchemas } from './roles.js';
 
 /**
  * The workspace registry (`baton.yaml`): the capabilities an operator declares once for every
  * plan of the workspace, what a plan may still declare itself, and the provider limits every
  * run in the store shares (`limits:`, core/provider-limits.ts).
  */
-export const WorkspaceRegistry = z
-  .strictObject({
-    baton: z.literal(1, 'the registry language version; this Baton reads `baton: 1`').optional(),
-    capabilities: z.record(CapabilityId, PlanCapability).optional(),
-    plans: z
-      .strictObject({
-        /** The kinds a plan may declare capabilities of; absent: any kind. `[]`: none. */
-        may_declare: z.array(CapabilityKind),
-      })
-      .optional(),
-    /** Per limit key (a provider, or a capability's `limit:`): calls in flight, requests and tokens per minute. */
-    limits: ProviderLimits.optional(),
-    /**
-     * The workspace's roles: what a principal acting as one may do (`scopes`, for `baton token
-     * create --role` and `baton mcp --role`), who holds it (`members`, the principals a gate's
-     * `approval: { role }` or `override: { approval_by: ROLE }` counts), and the text injected,
-     * verbatim, into every handoff to it (`constraints`, recorded with the handoff). `governor`,
-     * `operator` and `agent` have default scopes (core/roles.ts) and no members unless declared.
-     */
-    roles: z.record(RoleName, Role).optional(),
-  })
-  .superRefine((registry, context) => {
-    if (registry.limits === undefined) return;
-    for (const issue of limitIssues(registry.limits, registry.capabilities ?? {}))
-      context.addIssue({ code: 'custom', ...issue });
-  });
+function buildWorkspaceRegistrySchema({ z }: ZodPackage) {
+  const { CapabilityId, CapabilityKind, PlanCapability } = planSchemas();
+  const { ProviderLimits } = buildProviderLimitSchemas(z);
+  const { Role, RoleName } = buildRoleSchemas(z);
+  return z
+    .strictObject({
+      baton: z.literal(1, 'the registry language version; this Baton reads `baton: 1`').optional(),
+      capabilities: z.record(CapabilityId, PlanCapability).optional(),
+      plans: z
+        .strictObject({
+          /** The kinds a plan may declare capabilities of; absent: any kind. `[]`: none. */
+          may_declare: z.array(CapabilityKind),
+        })
+        .optional(),
+      /** Per limit key (a provider, or a capability's `limit:`): calls in flight, requests and tokens per minute. */
+      limits: ProviderLimits.optional(),
+      /**
+       * The workspace's roles: what a principal acting as one may do (`scopes`, for `baton token
+       * create --role` and `baton mcp --role`), who holds it (`members`, the principals a gate's
+       * `approval: { role }` or `override: { approval_by: ROLE }` counts), and the text injected,
+       * verbatim, into every handoff to it (`constraints`, recorded with the handoff). `governor`,
+       * `operator` and `agent` have default scopes (core/roles.ts) and no members unless declared.
+       */
+      roles: z.record(RoleName, Role).optional(),
+    })
+    .superRefine((registry, context) => {
+      if (registry.limits === undefined) return;
+      for (const issue of limitIssues(registry.limits, registry.capabilities ?? {}))
+        context.addIssue({ code: 'custom', ...issue });
+    });
+}
 
-export type WorkspaceRegistry = z.infer<typeof WorkspaceRegistry>;
+/** The workspace registry's zod schema, built on the first call. */
+export const workspaceRegistrySchema = builtOnFirstUse(buildWorkspaceRegistrySchema);
+
+export type WorkspaceRegistry = z.infer<ReturnType<typeof workspaceRegistrySchema>>;
 
 /**
  * What a plan declares that the workspace registry forbids: a capability of a kind not in
@@ -87,7 +96,7 @@ export function withRegistryCapabilities(plan: Plan, registry: WorkspaceRegistry
 export function parseWorkspaceRegistry(text: string, file: string): WorkspaceRegistry {
   const { data, source } = readYamlDocument(text, file);
   // An empty file is an empty registry, as a file that says nothing yet.
-  const parsed = WorkspaceRegistry.safeParse(data ?? {});
+  const parsed = workspaceRegistrySchema().safeParse(data ?? {});
   if (!parsed.success) throw new PlanError(locateAll(zodIssuesToPlanIssues(parsed.error.issues, data), source));
   return parsed.data;
 }

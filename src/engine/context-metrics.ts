@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { BatonError, ErrorCode, runTokens, type RunStatus } from '../core/index.js';
+import { builtOnFirstUse } from '../core/deferred-packages.js';
 import type { LedgerStore, RunRecord } from '../store/index.js';
 import { runDecisions } from './context.js';
 import { loadVerifiedRun } from './load-run.js';
@@ -62,41 +62,43 @@ export interface ContextMetrics {
   runs: RunMetrics[];
 }
 
-const Totals = z.object({
-  runs: z.number(),
-  succeeded: z.number(),
-  failed: z.number(),
-  steps: z.number(),
-  agents: z.number(),
-  costUsd: z.number(),
-  inputTokens: z.number(),
-  outputTokens: z.number(),
-  decisions: z.number(),
-  pending: z.number(),
-});
+/** `ContextMetrics` as a schema, for the HTTP API and the MCP tool, built on the first call. */
+export const contextMetricsSchema = builtOnFirstUse(({ z }) => {
+  const Totals = z.object({
+    runs: z.number(),
+    succeeded: z.number(),
+    failed: z.number(),
+    steps: z.number(),
+    agents: z.number(),
+    costUsd: z.number(),
+    inputTokens: z.number(),
+    outputTokens: z.number(),
+    decisions: z.number(),
+    pending: z.number(),
+  });
 
-/** `ContextMetrics` as a schema, for the HTTP API and the MCP tool. */
-export const ContextMetricsSchema = z.object({
-  window: z.object({ since: z.string().nullable(), runs: z.number(), limit: z.number() }),
-  days: z.array(Totals.extend({ day: z.string() })),
-  totals: Totals,
-  runs: z.array(
-    z.object({
-      runId: z.string(),
-      name: z.string(),
-      status: z.string(),
-      createdAt: z.string(),
-      steps: z.number(),
-      stepsSucceeded: z.number(),
-      agents: z.record(z.string(), z.number()),
-      reportingAgents: z.array(z.string()),
-      costUsd: z.number(),
-      inputTokens: z.number(),
-      outputTokens: z.number(),
-      decisions: z.number(),
-      pending: z.number(),
-    }),
-  ),
+  return z.object({
+    window: z.object({ since: z.string().nullable(), runs: z.number(), limit: z.number() }),
+    days: z.array(Totals.extend({ day: z.string() })),
+    totals: Totals,
+    runs: z.array(
+      z.object({
+        runId: z.string(),
+        name: z.string(),
+        status: z.string(),
+        createdAt: z.string(),
+        steps: z.number(),
+        stepsSucceeded: z.number(),
+        agents: z.record(z.string(), z.number()),
+        reportingAgents: z.array(z.string()),
+        costUsd: z.number(),
+        inputTokens: z.number(),
+        outputTokens: z.number(),
+        decisions: z.number(),
+        pending: z.number(),
+      }),
+    ),
+  });
 });
 
 /**

@@ -1,6 +1,6 @@
-import { z } from 'zod';
 import type { ContextEntry, LedgerStore, RunRecord, WorkspaceStore } from '../store/index.js';
-import { ContextDecisionSchema, ContextEntrySchema, decisionsOf, type ContextDecision } from './context.js';
+import { builtOnFirstUse } from '../core/deferred-packages.js';
+import { contextSchemas, decisionsOf, type ContextDecision } from './context.js';
 
 /** Running runs whose pending decisions `resume` gathers, newest first (each is folded from its ledger). */
 const RESUME_RUNS = 100;
@@ -25,24 +25,27 @@ export interface ContextResume {
   insights: ContextEntry[];
 }
 
-/** `ContextResume` as a schema, for the HTTP API and the MCP tool. */
-export const ContextResumeSchema = z.object({
-  objectives: z.array(ContextEntrySchema),
-  tasks: z.array(ContextEntrySchema),
-  pending: z.array(ContextDecisionSchema),
-  running: z.array(
-    z.object({
-      runId: z.string(),
-      name: z.string(),
-      planHash: z.string(),
-      status: z.string(),
-      createdAt: z.string(),
-      updatedAt: z.string(),
-      headSeq: z.number(),
-      headHash: z.string(),
-    }),
-  ),
-  insights: z.array(ContextEntrySchema),
+/** `ContextResume` as a schema, for the HTTP API and the MCP tool, built on the first call. */
+export const contextResumeSchema = builtOnFirstUse(({ z }) => {
+  const { ContextDecisionSchema, ContextEntrySchema } = contextSchemas();
+  return z.object({
+    objectives: z.array(ContextEntrySchema),
+    tasks: z.array(ContextEntrySchema),
+    pending: z.array(ContextDecisionSchema),
+    running: z.array(
+      z.object({
+        runId: z.string(),
+        name: z.string(),
+        planHash: z.string(),
+        status: z.string(),
+        createdAt: z.string(),
+        updatedAt: z.string(),
+        headSeq: z.number(),
+        headHash: z.string(),
+      }),
+    ),
+    insights: z.array(ContextEntrySchema),
+  });
 });
 
 /**

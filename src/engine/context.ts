@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { BatonError, ErrorCode, NotFoundError, parseDecisionId, type RunState } from '../core/index.js';
+import { builtOnFirstUse } from '../core/deferred-packages.js';
 import { loadVerifiedRun } from './load-run.js';
 import { AgentCountingFold, type RunAgents } from './run-agents.js';
 import {
@@ -10,34 +10,39 @@ import {
   type WorkspaceStore,
 } from '../store/index.js';
 
-/** A context entry as a schema, for the surfaces that describe what they return (OpenAPI, MCP tools). */
-export const ContextEntrySchema = z.strictObject({
-  id: z.string().describe('`obj-1`, `task-2`, `ins-3`'),
-  kind: z.enum(['objective', 'task', 'insight']),
-  text: z.string(),
-  runId: z.string().nullable(),
-  status: z.enum(['open', 'complete', 'recorded']),
-  outcome: z.string().nullable(),
-  createdAt: z.string(),
-  completedAt: z.string().nullable(),
-});
+/** The schemas of what the context surfaces (OpenAPI, MCP tools) show, built on the first call. */
+export const contextSchemas = builtOnFirstUse(({ z }) => {
+  /** A context entry as a schema, for the surfaces that describe what they return (OpenAPI, MCP tools). */
+  const ContextEntrySchema = z.strictObject({
+    id: z.string().describe('`obj-1`, `task-2`, `ins-3`'),
+    kind: z.enum(['objective', 'task', 'insight']),
+    text: z.string(),
+    runId: z.string().nullable(),
+    status: z.enum(['open', 'complete', 'recorded']),
+    outcome: z.string().nullable(),
+    createdAt: z.string(),
+    completedAt: z.string().nullable(),
+  });
 
-/** The agents a run involved, as the context surfaces show them. */
-export const RunAgentsSchema = z.object({
-  runId: z.string(),
-  spawned: z.record(z.string(), z.number()).describe('attempts dispatched to each `agent` capability'),
-  reporting: z.array(z.string()).describe('agents outside the engine that reported on the run'),
-});
+  /** The agents a run involved, as the context surfaces show them. */
+  const RunAgentsSchema = z.object({
+    runId: z.string(),
+    spawned: z.record(z.string(), z.number()).describe('attempts dispatched to each `agent` capability'),
+    reporting: z.array(z.string()).describe('agents outside the engine that reported on the run'),
+  });
 
-/** A decision of a run as the context surfaces show it. */
-export const ContextDecisionSchema = z.object({
-  runId: z.string(),
-  id: z.string(),
-  status: z.enum(['pending', 'approved', 'denied']),
-  kind: z.string(),
-  reason: z.string().nullable(),
-  by: z.string().nullable(),
-  comment: z.string().nullable(),
+  /** A decision of a run as the context surfaces show it. */
+  const ContextDecisionSchema = z.object({
+    runId: z.string(),
+    id: z.string(),
+    status: z.enum(['pending', 'approved', 'denied']),
+    kind: z.string(),
+    reason: z.string().nullable(),
+    by: z.string().nullable(),
+    comment: z.string().nullable(),
+  });
+
+  return { ContextEntrySchema, RunAgentsSchema, ContextDecisionSchema };
 });
 
 /** What `baton context` shows: the workspace's objectives, tasks and insights, oldest first, and its recent runs. */

@@ -1,4 +1,4 @@
-import { CapabilityId, Permission, PositiveDuration, Skills } from '../core/plan/schema.js';
+import { planSchemas } from '../core/plan/schema.js';
 import type { FunctionCapability } from '../capabilities/index.js';
 
 /**
@@ -10,6 +10,7 @@ import type { FunctionCapability } from '../capabilities/index.js';
  * // ['skills must map skill names to strengths between 0 and 1']
  */
 export function functionCapabilityIssues(capability: FunctionCapability): string[] {
+  const { CapabilityId, Permission, PositiveDuration, Skills } = planSchemas();
   return [
     ...(CapabilityId.safeParse(capability.id).success ? [] : [`id "${capability.id}" is not a valid capability id`]),
     ...(Skills.safeParse(capability.skills).success

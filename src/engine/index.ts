@@ -10,18 +10,11 @@ export {
   type SubmitResultOptions,
   type WorkOptions,
 } from './baton.js';
-export {
-  checkContextText,
-  ContextDecisionSchema,
-  ContextEntrySchema,
-  RunAgentsSchema,
-  type ContextDecision,
-  type WorkspaceContext,
-} from './context.js';
-export { ContextResumeSchema, type ContextResume } from './context-resume.js';
+export { checkContextText, contextSchemas, type ContextDecision, type WorkspaceContext } from './context.js';
+export { contextResumeSchema, type ContextResume } from './context-resume.js';
 export type { RunAgents } from './run-agents.js';
 export {
-  ContextMetricsSchema,
+  contextMetricsSchema,
   DEFAULT_METRICS_RUNS,
   emptyContextMetrics,
   MAX_METRICS_RUNS,
@@ -58,13 +51,8 @@ export {
   type HandoffStep,
   type HandoffStepReport,
 } from './handoff.js';
-export { ActSignatureSchema } from './act-signature-schema.js';
-export {
-  HandoffReportSchema,
-  handoffRequestOf,
-  HandoffRequestFields,
-  RouteCandidatesSchema,
-} from './handoff-schema.js';
+export { actSignatureSchema } from './act-signature-schema.js';
+export { handoffRequestOf, handoffSchemas } from './handoff-schema.js';
 export { defaultPrincipal, osAccount } from './owner.js';
 export { subPlanTree, type SubPlanRun } from './sub-plan-tree.js';
 export { subPlanRunId } from './sub-plan-run-id.js';

@@ -1,5 +1,8 @@
 import { z } from 'zod';
-import { DecisionEvidenceSchema, PendingAboutSchema } from '../core/index.js';
+import { decisionEvidenceSchema, pendingAboutSchema } from '../core/index.js';
+
+const DecisionEvidenceSchema = decisionEvidenceSchema();
+const PendingAboutSchema = pendingAboutSchema();
 
 /**
  * Schemas shared by the tools. Inputs are strict: a misspelled argument is refused with the

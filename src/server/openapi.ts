@@ -1,11 +1,13 @@
 import { z } from 'zod';
-import { PlanSchema } from '../core/index.js';
+import { planSchemas } from '../core/index.js';
 import { PlanField } from './plan-input.js';
 import type { Route } from './route.js';
 import { ErrorResponse } from './schemas/common.js';
 import { LedgerEventSchema, RecordedResponse } from './schemas/events.js';
 import { PendingSchema, RunSummarySchema, RunViewSchema, StepRowSchema } from './schemas/runs.js';
 import type { Mount } from './mount.js';
+
+const PlanSchema = planSchemas().Plan;
 
 type JsonSchema = Record<string, unknown>;
 

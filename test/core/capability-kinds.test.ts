@@ -1,13 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import {
-  awaitsPerson,
-  buildRegistry,
-  CapabilityKind,
-  checkPlan,
-  runsOnlyWhereRegistered,
-} from '../../src/core/index.js';
+import { awaitsPerson, buildRegistry, planSchemas, checkPlan, runsOnlyWhereRegistered } from '../../src/core/index.js';
 import { canonicalJson } from '../../src/ledger/index.js';
 import { given } from './given.js';
+
+const { CapabilityKind } = planSchemas();
 
 const plan = {
   baton: 1,

@@ -7,8 +7,10 @@ import {
   planJsonSchema,
   PlanError,
   preflight,
-  PreflightReportSchema,
+  preflightSchemas,
 } from '../../src/core/index.js';
+
+const { PreflightReportSchema } = preflightSchemas();
 
 const capabilities = {
   sh: { kind: 'command', command: ['true'], skills: { build: 1, ship: 1 } },

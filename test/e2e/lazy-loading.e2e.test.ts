@@ -63,11 +63,15 @@ describe('what each entry point loads', () => {
     ]);
     expect(loaded.filter((path) => SURFACE_MODULES.some((pattern) => pattern.test(path)))).toEqual([]);
     expect(loaded.filter((path) => path.includes('node_modules/@opentelemetry/'))).toEqual([]);
+    // Listing runs parses no plan: zod loads at its first use (core/deferred-packages.ts).
+    expect(loaded.filter((path) => path.includes('node_modules/zod/'))).toEqual([]);
   });
 
-  it('the YAML parser and the CEL interpreter load at their first use, not at import', () => {
-    // Both come through `require` (core/deferred-packages.ts), which the load hooks above do not
-    // see: the require cache tells. cel-js is an ES module, so an `import` of it would show in the hooks.
+  it('the YAML parser, the CEL interpreter and zod load at their first use, not at import', () => {
+    // All three come through `require` (core/deferred-packages.ts), which the load hooks above do
+    // not see: the require cache tells. cel-js and zod are ES modules, so an `import` of either
+    // would show in the hooks. zod must be the instance `import` gives (its ES build), not a
+    // second copy (its CommonJS build) beside the one the MCP and AI SDKs import.
     writeFileSync(
       join(scratch, 'deferred.yaml'),
       'baton: 1\nname: deferred\ninputs: { n: { type: number, default: 2 } }\nsteps:\n  a: { skill: noop, when: "inputs.n > 1" }\n',
@@ -75,7 +79,7 @@ describe('what each entry point loads', () => {
     const script = `
       import { createRequire } from 'node:module';
       const deferred = () => [...new Set(Object.keys(createRequire(import.meta.url).cache)
-        .map((path) => /node_modules\\/(yaml|@marcbachmann\\/cel-js)\\//.exec(path)?.[1]).filter(Boolean))].sort();
+        .map((path) => /node_modules\\/(yaml|@marcbachmann\\/cel-js|zod)\\//.exec(path)?.[1]).filter(Boolean))].sort();
       const { createBaton } = await import('./dist/index.js');
       const atImport = deferred();
       const baton = await createBaton({ home: ${JSON.stringify(join(scratch, 'deferred-home'))} });
@@ -83,15 +87,18 @@ describe('what each entry point loads', () => {
       const run = await baton.submit(${JSON.stringify(join(scratch, 'deferred.yaml'))});
       const { status } = await run.result();
       await baton.close();
-      console.log(JSON.stringify({ atImport, status, afterRun: deferred() }));`;
+      const { zodPackage } = await import('./dist/core/deferred-packages.js');
+      const sameZod = zodPackage().z === (await import('zod')).z;
+      console.log(JSON.stringify({ atImport, status, afterRun: deferred(), sameZod }));`;
     const loaded = modulesLoaded(['--input-type=module', '-e', "await import('./dist/index.js')"], ROOT);
-    expect(loaded.filter((path) => /node_modules\/(yaml|@marcbachmann\/cel-js)\//.test(path))).toEqual([]);
+    expect(loaded.filter((path) => /node_modules\/(yaml|@marcbachmann\/cel-js|zod)\//.test(path))).toEqual([]);
     const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });
     expect(result.status, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual({
       atImport: [],
       status: 'succeeded',
-      afterRun: ['@marcbachmann/cel-js', 'yaml'],
+      afterRun: ['@marcbachmann/cel-js', 'yaml', 'zod'],
+      sameZod: true,
     });
   });
 

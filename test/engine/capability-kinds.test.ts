@@ -2,13 +2,15 @@ import { describe, expect, it } from 'vitest';
 import {
   buildRegistry,
   CAPABILITY_KINDS,
-  CapabilityKind,
+  planSchemas,
   evolve,
   type LedgerEvent,
   type Plan,
 } from '../../src/core/index.js';
 import { CAPABILITY_KIND_PLUGINS, runnerFromPlan } from '../../src/capabilities/index.js';
 import { workItemOf } from '../../src/engine/work-item.js';
+
+const { CapabilityKind } = planSchemas();
 
 const plan: Plan = {
   baton: 1,

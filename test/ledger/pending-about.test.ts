@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { PendingAboutSchema } from '../../src/core/index.js';
+import { pendingAboutSchema } from '../../src/core/index.js';
 import { pendingWithAnswers } from '../../src/ledger/index.js';
 import { given, plan } from '../core/given.js';
+
+const PendingAboutSchema = pendingAboutSchema();
 
 function viewsOf(run: ReturnType<typeof given>) {
   const views = pendingWithAnswers('r1', [...run.state.pending.values()], run.state);

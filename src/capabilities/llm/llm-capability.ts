@@ -1,5 +1,5 @@
 import { generateText, jsonSchema, Output, type LanguageModelUsage, type Schema } from 'ai';
-import { z } from 'zod';
+import { zodPackage } from '../../core/deferred-packages.js';
 import type { Json, JsonObject, LlmCapability, Plan } from '../../core/index.js';
 import {
   argumentOutsideScope,
@@ -81,6 +81,7 @@ function renderPrompt(config: LlmCapability, invocation: Invocation, doubleInput
  * (the SDK checks nothing itself). The plan schema has already refused one zod cannot read.
  */
 function answerSchema(outputSchema: Record<string, Json>): Schema<Json> {
+  const { z } = zodPackage();
   const check = z.fromJSONSchema(outputSchema as Parameters<typeof z.fromJSONSchema>[0]);
   return jsonSchema<Json>(outputSchema as JsonObject, {
     validate: (value) => {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { ZodPackage } from '../deferred-packages.js';
 
 /** The methods an `http` capability may declare. GET sends no body, as the Fetch standard requires. */
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
@@ -26,17 +26,6 @@ const RESERVED_HEADERS = new Set([
   'transfer-encoding',
 ]);
 
-/** An HTTP header name: an RFC 9110 token, not one Baton or the client sets. */
-export const HttpHeaderName = z
-  .string()
-  .regex(
-    /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/,
-    "a header name is letters, digits and !#$%&'*+-.^_`|~ (for example `X-Api-Key`)",
-  )
-  .refine((name) => !RESERVED_HEADERS.has(name.toLowerCase()), {
-    message: `Baton sets this header itself; the headers it sets are ${[...RESERVED_HEADERS].join(', ')}`,
-  });
-
 /**
  * Why a URL (as written, without templates) cannot be an `http` capability's target, or null when
  * it can: http(s) only, and no user or password, which would put a credential into the plan.
@@ -57,14 +46,33 @@ export function urlProblem(text: string): string | null {
 }
 
 /**
- * An `http` capability's URL. One with `{{ }}` templates is checked when rendered, before the
- * request (validate.ts checks the templates themselves).
+ * The zod schemas of an `http` capability's header names and URL, for the plan language's
+ * schemas (schema.ts), which build them on first use.
  */
-export const HttpUrl = z
-  .string()
-  .min(1, 'url cannot be empty')
-  .superRefine((text, ctx) => {
-    if (text.includes('{{')) return;
-    const problem = urlProblem(text);
-    if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
-  });
+export function buildHttpFieldSchemas(z: ZodPackage['z']) {
+  /** An HTTP header name: an RFC 9110 token, not one Baton or the client sets. */
+  const HttpHeaderName = z
+    .string()
+    .regex(
+      /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/,
+      "a header name is letters, digits and !#$%&'*+-.^_`|~ (for example `X-Api-Key`)",
+    )
+    .refine((name) => !RESERVED_HEADERS.has(name.toLowerCase()), {
+      message: `Baton sets this header itself; the headers it sets are ${[...RESERVED_HEADERS].join(', ')}`,
+    });
+
+  /**
+   * An `http` capability's URL. One with `{{ }}` templates is checked when rendered, before the
+   * request (validate.ts checks the templates themselves).
+   */
+  const HttpUrl = z
+    .string()
+    .min(1, 'url cannot be empty')
+    .superRefine((text, ctx) => {
+      if (text.includes('{{')) return;
+      const problem = urlProblem(text);
+      if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+    });
+
+  return { HttpHeaderName, HttpUrl };
+}

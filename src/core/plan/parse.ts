@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import { cut, PlanError, type PlanIssue } from '../errors.js';
 import { pathOf, textTooDeep, tooDeep, tooDeepMessage, type WalkedValue } from '../nesting.js';
 import type { Registry } from '../registry.js';
-import { Plan } from './schema.js';
+import { planSchemas, type Plan } from './schema.js';
 import { inlineSubPlanIssues } from './sub-plans.js';
 import { validatePlan } from './validate.js';
 
@@ -392,7 +392,7 @@ export function checkPlanAt(
       '"__proto__" is a reserved name and cannot be used as a key in a plan (a step id, capability id, input name or field); choose another name',
   }));
   if (reserved.length > 0) throw new PlanError(source ? locateAll(reserved, source) : reserved);
-  const parsed = Plan.safeParse(data);
+  const parsed = planSchemas().Plan.safeParse(data);
   if (!parsed.success) {
     const issues = zodIssuesToPlanIssues(parsed.error.issues, data);
     throw new PlanError(source ? locateAll(issues, source) : issues);

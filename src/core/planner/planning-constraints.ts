@@ -1,5 +1,4 @@
-import type { z } from 'zod';
-import { Constraints } from '../plan/schema.js';
+import { planSchemas, type Constraints } from '../plan/schema.js';
 
 /**
  * What is wrong with the constraints an operator imposes on a drafted plan, one line each
@@ -9,7 +8,7 @@ import { Constraints } from '../plan/schema.js';
  * planningConstraintIssues({ deadline: 'soon' }) // ['deadline: a duration like 30s, 5m, 2h, 1d ...']
  */
 export function planningConstraintIssues(constraints: unknown): string[] {
-  const parsed = Constraints.safeParse(constraints);
+  const parsed = planSchemas().Constraints.safeParse(constraints);
   if (parsed.success) return [];
   return parsed.error.issues.map((issue) =>
     issue.path.length === 0 ? issue.message : `${issue.path.join('.')}: ${issue.message}`,
@@ -17,4 +16,4 @@ export function planningConstraintIssues(constraints: unknown): string[] {
 }
 
 /** The constraints as the plan language types them. */
-export type PlanningConstraints = z.infer<typeof Constraints>;
+export type PlanningConstraints = Constraints;

@@ -1,10 +1,13 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { ContextEntrySchema, ContextResumeSchema } from '../../engine/index.js';
+import { contextSchemas, contextResumeSchema } from '../../engine/index.js';
 import { defineTool } from '../define-tool.js';
 import { args, RunId } from '../schemas.js';
 import { Scope } from '../scopes.js';
 import type { McpSession } from '../session.js';
+
+const { ContextEntrySchema } = contextSchemas();
+const ContextResumeSchema = contextResumeSchema();
 
 /** What the workspace pursues, has open and learns, kept across sessions (`baton context`). */
 export function registerContextTools(server: McpServer, session: McpSession): void {

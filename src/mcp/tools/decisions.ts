@@ -1,13 +1,15 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { Json, PendingDecision } from '../../core/index.js';
-import { ActSignatureSchema } from '../../engine/index.js';
+import { actSignatureSchema } from '../../engine/index.js';
 import { pendingWithAnswers } from '../../ledger/index.js';
 import { defineTool } from '../define-tool.js';
 import { recorded } from '../run-views.js';
 import { args, PendingView, RunId, Recorded } from '../schemas.js';
 import { Scope } from '../scopes.js';
 import type { McpSession } from '../session.js';
+
+const ActSignatureSchema = actSignatureSchema();
 
 /**
  * What waits for a person, and the answers. Gates, confirmations and escalations are there to

@@ -1,17 +1,14 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { transitionView } from '../../core/index.js';
-import {
-  HandoffReportSchema,
-  handoffRequestOf,
-  HandoffRequestFields,
-  RouteCandidatesSchema,
-} from '../../engine/index.js';
+import { handoffRequestOf, handoffSchemas } from '../../engine/index.js';
 import { defineTool } from '../define-tool.js';
 import { recorded } from '../run-views.js';
 import { AgentName, args, Reason, Recorded, RunId, StepId } from '../schemas.js';
 import { Scope } from '../scopes.js';
 import type { McpSession } from '../session.js';
+
+const { HandoffReportSchema, HandoffRequestFields, RouteCandidatesSchema } = handoffSchemas();
 
 /**
  * The orchestration tools: an agent outside the engine checks transitions, reports its

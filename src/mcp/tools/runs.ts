@@ -7,8 +7,7 @@ import {
   evolve,
   formatPreflight,
   parseTraceparent,
-  PreflightReportSchema,
-  RiskViewSchema,
+  preflightSchemas,
   runTokens,
   type Json,
   type RunState,
@@ -20,6 +19,8 @@ import { awaitOutcome, outcomeSummary, planArgument, planSource, verifiedEvents 
 import { args, ArtifactRefView, PendingView, PlanArgs, RunId, RunOutcome, WaitSeconds } from '../schemas.js';
 import { Scope } from '../scopes.js';
 import type { McpSession } from '../session.js';
+
+const { PreflightReportSchema, RiskViewSchema } = preflightSchemas();
 
 /** The run tools: list runs, read one run's state, dry-run a plan, submit one. */
 

@@ -1,8 +1,10 @@
 import { z } from 'zod';
-import { CapabilityKind } from '../../core/index.js';
+import { planSchemas } from '../../core/index.js';
 import { limitParam } from '../schemas/common.js';
 import { defineRoute, type Route } from '../route.js';
 import type { RouteDeps } from './deps.js';
+
+const { CapabilityKind } = planSchemas();
 
 const Descriptor = z.object({
   id: z.string(),

@@ -1,17 +1,19 @@
 import { z } from 'zod';
 import {
-  ContextDecisionSchema,
-  ContextEntrySchema,
-  ContextMetricsSchema,
-  ContextResumeSchema,
+  contextMetricsSchema,
+  contextResumeSchema,
+  contextSchemas,
   DEFAULT_METRICS_RUNS,
   MAX_METRICS_RUNS,
-  RunAgentsSchema,
 } from '../../engine/index.js';
 import { limitParam, RunId } from '../schemas/common.js';
 import { RunSummarySchema } from '../schemas/runs.js';
 import { defineRoute, type Route } from '../route.js';
 import type { RouteDeps } from './deps.js';
+
+const { ContextDecisionSchema, ContextEntrySchema, RunAgentsSchema } = contextSchemas();
+const ContextMetricsSchema = contextMetricsSchema();
+const ContextResumeSchema = contextResumeSchema();
 
 const Entry = ContextEntrySchema;
 

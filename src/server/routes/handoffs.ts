@@ -1,8 +1,10 @@
 import { z } from 'zod';
-import { HandoffReportSchema, handoffRequestOf, HandoffRequestFields } from '../../engine/index.js';
+import { handoffRequestOf, handoffSchemas } from '../../engine/index.js';
 import { RunParams } from '../schemas/common.js';
 import { defineRoute, type Route } from '../route.js';
 import type { RouteDeps } from './deps.js';
+
+const { HandoffReportSchema, HandoffRequestFields } = handoffSchemas();
 
 /**
  * `request_handoff` over HTTP: the same protocol, request and report as the MCP tool (one

@@ -1,11 +1,13 @@
 import { z } from 'zod';
-import { RiskViewSchema } from '../../core/index.js';
+import { preflightSchemas } from '../../core/index.js';
 import { handoffs, pipelineState, routingLog, runArtifacts } from '../../ledger/index.js';
 import { NoQuery, RunParams } from '../schemas/common.js';
 import { LedgerPage, VerifyResponse } from '../schemas/events.js';
 import { LedgerQuery, PendingSchema, RunArtifactSchema } from '../schemas/runs.js';
 import { defineRoute, type Route } from '../route.js';
 import type { RouteDeps } from './deps.js';
+
+const { RiskViewSchema } = preflightSchemas();
 
 const PipelineStateSchema = z
   .object({

@@ -1,7 +1,9 @@
 import { z } from 'zod';
-import { ActSignatureSchema } from '../../engine/index.js';
+import { actSignatureSchema } from '../../engine/index.js';
 import { JsonValue } from './common.js';
 import { PlanField } from '../plan-input.js';
+
+const ActSignatureSchema = actSignatureSchema();
 
 const Text = (what: string) => z.string().max(2_000, `${what} is at most 2000 characters`);
 

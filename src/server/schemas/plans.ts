@@ -1,6 +1,8 @@
 import { z } from 'zod';
-import { PreflightReportSchema } from '../../core/index.js';
+import { preflightSchemas } from '../../core/index.js';
 import { PlanField } from '../plan-input.js';
+
+const { PreflightReportSchema } = preflightSchemas();
 
 export const PlanBody = z.strictObject({ plan: PlanField });
 

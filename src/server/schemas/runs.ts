@@ -1,7 +1,11 @@
 import { z } from 'zod';
 import { Budget, JsonValue, limitParam, RunId } from './common.js';
 import { RUN_SEARCH_MAX_LENGTH } from '../../engine/index.js';
-import { DecisionEvidenceSchema, PendingAboutSchema, RiskViewSchema } from '../../core/index.js';
+import { decisionEvidenceSchema, pendingAboutSchema, preflightSchemas } from '../../core/index.js';
+
+const DecisionEvidenceSchema = decisionEvidenceSchema();
+const PendingAboutSchema = pendingAboutSchema();
+const { RiskViewSchema } = preflightSchemas();
 
 export const PendingSchema = z.object({
   id: z
