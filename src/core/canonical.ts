@@ -47,7 +47,7 @@ function serializeArray(items: readonly unknown[]): string {
 }
 
 function serializeObject(object: Record<string, unknown>): string {
-  const keys = Object.keys(object).sort();
+  const keys = sortedKeys(object);
   let text = '{';
   for (const key of keys) {
     const member = serialize(object[key]);
@@ -56,4 +56,25 @@ function serializeObject(object: Record<string, unknown>): string {
     text += `${JSON.stringify(key)}:${member}`;
   }
   return `${text}}`;
+}
+
+/**
+ * The object's keys in UTF-16 code unit order (what `sort()` without a comparator gives, and
+ * what RFC 8785 asks for). An event's objects have a handful of keys: sorted in place by
+ * insertion here, since `Array.prototype.sort` allocates a work copy on every call, and the
+ * ledger sorts the keys of every object of every event.
+ */
+function sortedKeys(object: Record<string, unknown>): string[] {
+  const keys = Object.keys(object);
+  if (keys.length > 16) return keys.sort();
+  for (let index = 1; index < keys.length; index += 1) {
+    const key = keys[index] as string;
+    let at = index - 1;
+    while (at >= 0 && (keys[at] as string) > key) {
+      keys[at + 1] = keys[at] as string;
+      at -= 1;
+    }
+    keys[at + 1] = key;
+  }
+  return keys;
 }

@@ -25,6 +25,14 @@ describe('canonicalJson', () => {
     );
   });
 
+  it('sorts objects of any size the same way', () => {
+    for (const size of [2, 16, 17, 40]) {
+      const keys = Array.from({ length: size }, (_, index) => `k${(index * 7919) % 101}-${'\u00e9a'[index % 2]}`);
+      const value = Object.fromEntries(keys.map((key, index) => [key, index]));
+      expect(canonicalJson(value)).toBe(canonicalize(value));
+    }
+  });
+
   it('leaves out what JSON leaves out, and writes dates and other toJSON values as their JSON', () => {
     const at = new Date('2026-01-02T03:04:05.000Z');
     expect(canonicalJson({ b: undefined, c: () => 1, a: [undefined, at] })).toBe(
