@@ -143,7 +143,10 @@ What each engine persists, which is most of what separates their figures:
   that high-water mark across exec (\`bench/peak-rss-kb.js\`). \`MB\` means 10^6 bytes.
 - **\`--baseline REF\`** checks REF out in a temporary git worktree, builds it, and runs the Baton workloads (the
   submit of a 10,000-step plan included), the 10,000-step chain and the start-up costs on both trees in child processes, alternating sides run by run so
-  that a change in the machine's load falls on both, and prints each figure's ratio (working tree / REF).
+  that a change in the machine's load falls on both, and prints each figure's ratio (working tree / REF). Each
+  child process runs the 1,000-step workloads and the submit three times and reports the first run (what one
+  \`baton run\` pays, module loading and compiling included) and the last (steady-state work): a tree that loads
+  a package at its first use rather than at import moves that cost into the first run, not the last.
 
 Files: \`bench/run.ts\` (entry point, targets), \`bench/measure.ts\`, \`bench/workloads.ts\`,
 \`bench/baton-workloads.ts\`, \`bench/langgraph-workloads.ts\`, \`bench/peers/mastra.ts\`, \`bench/peak-rss.ts\`,
