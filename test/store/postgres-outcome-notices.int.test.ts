@@ -1,4 +1,4 @@
-import { expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import type { StoreNotice } from '../../src/store/index.js';
 import { PostgresStore } from '../../src/store/postgres/index.js';
 import { describePostgres, freshSchema } from '../support/postgres.js';
@@ -9,12 +9,21 @@ import { runWithWork, succeeded, until } from './conformance/fixtures.js';
  * so the conductor records them without reading the queue; larger ones stay on the rows only.
  */
 describePostgres('PostgreSQL outcome and hand-over notices', (url) => {
-  it('carry the reports of one batch, one notice per run, exactly as stored', async () => {
+  const opened: PostgresStore[] = [];
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((store) => store.close()));
+  });
+
+  /** Two connections to one fresh schema (a worker's and a conductor's), closed after the test. */
+  async function twoConnections(): Promise<[PostgresStore, PostgresStore]> {
     const schema = freshSchema();
-    const [worker, conductor] = await Promise.all([
-      PostgresStore.connect(url, { schema }),
-      PostgresStore.connect(url, { schema }),
-    ]);
+    const stores = await Promise.all([PostgresStore.connect(url, { schema }), PostgresStore.connect(url, { schema })]);
+    opened.push(...stores);
+    return stores;
+  }
+
+  it('carry the reports of one batch, one notice per run, exactly as stored', async () => {
+    const [worker, conductor] = await twoConnections();
     const notices: StoreNotice[] = [];
     const unsubscribe = await conductor.subscribe((notice) => notice.topic === 'outcomes' && notices.push(notice));
     await runWithWork(worker, 'r1', [{ id: 'a/a1' }, { id: 'b/a1' }]);
@@ -35,15 +44,10 @@ describePostgres('PostgreSQL outcome and hand-over notices', (url) => {
     const stored = await conductor.reportedWork('r1');
     expect(stored.map(({ attemptId, outcome }) => ({ runId: 'r1', attemptId, outcome }))).toEqual(reports);
     await unsubscribe();
-    await Promise.all([worker.close(), conductor.close()]);
   });
 
   it('announce reports too large for a notice without them, and the rows still hold them', async () => {
-    const schema = freshSchema();
-    const [worker, conductor] = await Promise.all([
-      PostgresStore.connect(url, { schema }),
-      PostgresStore.connect(url, { schema }),
-    ]);
+    const [worker, conductor] = await twoConnections();
     const notices: StoreNotice[] = [];
     const unsubscribe = await conductor.subscribe((notice) => notice.topic === 'outcomes' && notices.push(notice));
     await runWithWork(worker, 'r1', [{ id: 'a/a1' }]);
@@ -57,15 +61,10 @@ describePostgres('PostgreSQL outcome and hand-over notices', (url) => {
     expect(notices).toEqual([{ topic: 'outcomes', runId: 'r1' }]);
     expect((await conductor.reportedWork('r1')).map((item) => item.outcome)).toEqual([outcome]);
     await unsubscribe();
-    await Promise.all([worker.close(), conductor.close()]);
   });
 
   it('announce an item queued already claimed for a worker with the item, to that worker; a large one bare', async () => {
-    const schema = freshSchema();
-    const [conductor, worker] = await Promise.all([
-      PostgresStore.connect(url, { schema }),
-      PostgresStore.connect(url, { schema }),
-    ]);
+    const [conductor, worker] = await twoConnections();
     const notices: StoreNotice[] = [];
     const unsubscribe = await worker.subscribe((notice) => notice.topic !== 'ledger' && notices.push(notice));
     const handed = { claimedBy: 'w1', leaseUntil: 10_000 };
@@ -91,6 +90,5 @@ describePostgres('PostgreSQL outcome and hand-over notices', (url) => {
       'c/a1',
     ]);
     await unsubscribe();
-    await Promise.all([worker.close(), conductor.close()]);
   });
 });

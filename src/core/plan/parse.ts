@@ -1,6 +1,5 @@
 import type { Document, LineCounter, Node as YamlNode } from 'yaml';
 import { yamlPackage } from '../deferred-packages.js';
-import { freezeSteps } from './step-list.js';
 import type { z } from 'zod';
 import { cut, PlanError, type PlanIssue } from '../errors.js';
 import { pathOf, textTooDeep, tooDeep, tooDeepMessage, type WalkedValue } from '../nesting.js';
@@ -398,7 +397,7 @@ export function checkPlanAt(
     throw new PlanError(source ? locateAll(issues, source) : issues);
   }
   // Frozen, so that its step listing is made once (step-list.ts); nothing changes a checked plan's steps.
-  freezeSteps(parsed.data.steps);
+  Object.freeze(parsed.data.steps);
   const issues = [
     ...validatePlan(parsed.data, registry(parsed.data)),
     ...inlineSubPlanIssues(parsed.data, depth, (child, at) => checkPlanAt(child, registry, undefined, at)),

@@ -47,8 +47,3 @@ export function listStepEntries(steps: Steps): readonly (readonly [string, Step]
   if (listing === undefined) return Object.entries(steps);
   return (listing.entries ??= Object.entries(steps));
 }
-
-/** The `steps` of a checked plan, frozen so that their listing above stays true. */
-export function freezeSteps(steps: Steps): Steps {
-  return Object.freeze(steps);
-}
