@@ -1,12 +1,12 @@
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Context, Hono } from 'hono';
 import type { AppEnv } from './route.js';
 import { ApiErrorCode } from './errors.js';
+import { packageRoot } from '../package-root.js';
 
-/** Where `npm run build:web` leaves the dashboard: `dist-web/` at the package's root (from src/server or dist/server alike). */
-export const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL('../../dist-web/', import.meta.url));
+/** Where `npm run build:web` leaves the dashboard: `dist-web/` at the package's root. */
+export const DEFAULT_DASHBOARD_DIR = join(packageRoot(), 'dist-web');
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { BatonError, ErrorCode } from '../core/index.js';
+import { packageRoot } from '../package-root.js';
 
 /** A numbered plain-SQL migration (STYLE.md 6): `migrations/<dialect>/NNN_name.sql`. */
 export interface Migration {
@@ -9,11 +10,8 @@ export interface Migration {
   sql: string;
 }
 
-/** `migrations/` sits at the package root; this file is at src/store/ or dist/store/, two levels down. */
-const MIGRATIONS_ROOT = fileURLToPath(new URL('../../migrations/', import.meta.url));
-
 export function loadMigrations(dialect: 'sqlite' | 'postgres'): Migration[] {
-  const dir = `${MIGRATIONS_ROOT}${dialect}`;
+  const dir = join(packageRoot(), 'migrations', dialect);
   return readdirSync(dir)
     .filter((file) => /^\d+_.+\.sql$/.test(file))
     .sort()

@@ -1,15 +1,19 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT } from './cli.js';
 
 const HOOKS = pathToFileURL(join(ROOT, 'test/support/loaded-modules-hooks.mjs')).href;
 const REGISTER_HOOKS = `data:text/javascript,import { register } from 'node:module'; register(${JSON.stringify(HOOKS)});`;
 
-/** The modules a `node` process on the built code loaded, as paths under the repository. */
+/**
+ * What a `node` process on the built code loaded: Baton's own source files (src/..., read from the
+ * source maps of the bundle files it loaded, since dist/ is bundled) and the files of packages
+ * (node_modules/...).
+ */
 function modulesLoaded(args: string[], cwd: string): string[] {
   const result = spawnSync(process.execPath, ['--import', REGISTER_HOOKS, ...args], {
     cwd,
@@ -17,18 +21,23 @@ function modulesLoaded(args: string[], cwd: string): string[] {
     encoding: 'utf8',
   });
   expect(result.status, result.stderr).toBe(0);
-  const prefix = pathToFileURL(ROOT).href;
-  return result.stderr
+  const files = result.stderr
     .split('\n')
     .filter((line) => line.startsWith('loaded-module '))
-    .map((line) => line.slice('loaded-module '.length).replace(prefix, ''));
+    .map((line) => fileURLToPath(line.slice('loaded-module '.length)));
+  return files.flatMap((file) => {
+    const path = relative(ROOT, file);
+    if (!path.startsWith('dist/')) return [path];
+    const map = JSON.parse(readFileSync(`${file}.map`, 'utf8')) as { sources: string[] };
+    return map.sources.map((source) => relative(ROOT, resolve(dirname(file), source)));
+  });
 }
 
 /** Server, MCP and pg code: what only `serve`, `mcp` and a PostgreSQL store need. */
 const SURFACE_MODULES = [
-  /^dist\/server\//,
-  /^dist\/mcp\//,
-  /^dist\/store\/postgres\//,
+  /^src\/server\//,
+  /^src\/mcp\//,
+  /^src\/store\/postgres\//,
   /node_modules\/@modelcontextprotocol\//,
   /node_modules\/hono\//,
   /node_modules\/@hono\//,
@@ -41,7 +50,7 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 describe('what each entry point loads', () => {
   it('the library entry point loads no server, MCP or pg code', () => {
     const loaded = modulesLoaded(['--input-type=module', '-e', "await import('./dist/index.js')"], ROOT);
-    expect(loaded).toContain('dist/engine/index.js');
+    expect(loaded).toContain('src/engine/baton.ts');
     expect(loaded.filter((path) => SURFACE_MODULES.some((pattern) => pattern.test(path)))).toEqual([]);
     // Tracing is loaded when a run or an attempt first starts a span (engine/tracing.ts loadTracing).
     expect(loaded.filter((path) => path.includes('node_modules/@opentelemetry/'))).toEqual([]);
@@ -49,17 +58,23 @@ describe('what each entry point loads', () => {
 
   it('`baton --version` loads no command, engine or core code', () => {
     const loaded = modulesLoaded([BIN, '--version'], scratch);
-    expect(loaded).toContain('dist/cli/main.js');
-    expect(
-      loaded.filter((path) => /^dist\/(engine|core\/index|store|ledger|capabilities\/index|cli\/commands)/.test(path)),
-    ).toEqual([]);
+    // The program, its command table and exit codes, and the pipe and process-group clean-up
+    // that must be in place before any command runs; nothing else of Baton's.
+    expect(loaded.filter((path) => path.startsWith('src/')).sort()).toEqual([
+      'src/capabilities/command/live-groups.ts',
+      'src/cli/closed-pipe.ts',
+      'src/cli/command-table.ts',
+      'src/cli/exit-codes.ts',
+      'src/cli/main.ts',
+      'src/core/errors.ts',
+    ]);
   });
 
   it('`baton status` loads its own command and no other, nor any server, MCP or pg code', () => {
     const loaded = modulesLoaded([BIN, 'status'], scratch);
-    expect(loaded.filter((path) => path.startsWith('dist/cli/commands/'))).toEqual([
-      'dist/cli/commands/inspect.js',
-      'dist/cli/commands/pipeline.js',
+    expect(loaded.filter((path) => path.startsWith('src/cli/commands/')).sort()).toEqual([
+      'src/cli/commands/inspect.ts',
+      'src/cli/commands/pipeline.ts',
     ]);
     expect(loaded.filter((path) => SURFACE_MODULES.some((pattern) => pattern.test(path)))).toEqual([]);
     expect(loaded.filter((path) => path.includes('node_modules/@opentelemetry/'))).toEqual([]);
@@ -70,8 +85,8 @@ describe('what each entry point loads', () => {
   it('the YAML parser, the CEL interpreter and zod load at their first use, not at import', () => {
     // All three come through `require` (core/deferred-packages.ts), which the load hooks above do
     // not see: the require cache tells. cel-js and zod are ES modules, so an `import` of either
-    // would show in the hooks. zod must be the instance `import` gives (its ES build), not a
-    // second copy (its CommonJS build) beside the one the MCP and AI SDKs import.
+    // would show in the hooks. zod must be the instance `import` gives (its ES build, .js files),
+    // not a second copy (its CommonJS build, .cjs files) beside the one the MCP and AI SDKs import.
     writeFileSync(
       join(scratch, 'deferred.yaml'),
       'baton: 1\nname: deferred\ninputs: { n: { type: number, default: 2 } }\nsteps:\n  a: { skill: noop, when: "inputs.n > 1" }\n',
@@ -87,8 +102,8 @@ describe('what each entry point loads', () => {
       const run = await baton.submit(${JSON.stringify(join(scratch, 'deferred.yaml'))});
       const { status } = await run.result();
       await baton.close();
-      const { zodPackage } = await import('./dist/core/deferred-packages.js');
-      const sameZod = zodPackage().z === (await import('zod')).z;
+      const zodFiles = Object.keys(createRequire(import.meta.url).cache).filter((path) => path.includes('/node_modules/zod/'));
+      const sameZod = zodFiles.length > 0 && zodFiles.every((path) => path.endsWith('.js'));
       console.log(JSON.stringify({ atImport, status, afterRun: deferred(), sameZod }));`;
     const loaded = modulesLoaded(['--input-type=module', '-e', "await import('./dist/index.js')"], ROOT);
     expect(loaded.filter((path) => /node_modules\/(yaml|@marcbachmann\/cel-js|zod)\//.test(path))).toEqual([]);
