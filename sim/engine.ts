@@ -1,7 +1,7 @@
 import { nextWakeAt, type BatonEvent, type LedgerEvent, type RunState } from '../src/core/index.js';
 import { afterFailedAppend } from '../src/engine/append-failure.js';
 import { loadVerifiedRun } from '../src/engine/load-run.js';
-import { machineWorkInFlight } from '../src/engine/person-task.js';
+import { hasMachineWorkInFlight } from '../src/engine/person-task.js';
 import { QueueTransport } from '../src/engine/queue-transport.js';
 import { resumeReason } from '../src/engine/resume-reason.js';
 import { LEASE_MS } from '../src/engine/run-driver.js';
@@ -81,9 +81,9 @@ export class SimEngine {
     return engine;
   }
 
-  /** Attempts in flight that a worker (not a person) is running. */
-  get machineWork(): number {
-    return machineWorkInFlight(this.state);
+  /** Whether a worker (not a person) is running an attempt in flight. */
+  get hasMachineWork(): boolean {
+    return hasMachineWorkInFlight(this.state);
   }
 
   get wakeAt(): number | null {

@@ -452,7 +452,7 @@ export class World {
   /** Wakes the engine while workers run its attempts, so that its rounds look for lapsed leases (QueueTransport.collect). */
   private maintain(): void {
     const engine = this.engine;
-    if (!engine || this.leaseCheck || engine.machineWork === 0) return;
+    if (!engine || this.leaseCheck || !engine.hasMachineWork) return;
     this.leaseCheck = true;
     const generation = this.engineGeneration;
     this.schedule(this.now + SIM_LEASE_MS / 3, 'engine checks leases', async () => {
@@ -515,7 +515,7 @@ export class World {
     this.violations.push(...checkReplay(ledger, engine.state));
     const { state } = engine;
     if (state.status === 'running') {
-      const waitsOnOutside = state.pending.size > 0 && engine.machineWork === 0 && !state.paused;
+      const waitsOnOutside = state.pending.size > 0 && !engine.hasMachineWork && !state.paused;
       if (!waitsOnOutside) {
         this.violations.push({
           invariant: 'terminates',

@@ -15,13 +15,13 @@ export function isPersonTask(state: RunState, instanceKey: string): boolean {
 }
 
 /**
- * Attempts in flight that a machine runs (in this process or on a worker elsewhere): while
- * there are any, an outcome may still come without a person.
+ * Whether any attempt in flight is a machine's (in this process or on a worker elsewhere): while
+ * one is, an outcome may still come without a person. Stops at the first one found, since the
+ * run loop asks after every round and a fan-out keeps thousands in flight.
  * @example
- * if (machineWorkInFlight(state) === 0 && state.pending.size > 0) console.log('waiting for a person');
+ * if (!hasMachineWorkInFlight(state) && state.pending.size > 0) console.log('waiting for a person');
  */
-export function machineWorkInFlight(state: RunState): number {
-  let count = 0;
-  for (const key of state.inflight.values()) if (!isPersonTask(state, key)) count += 1;
-  return count;
+export function hasMachineWorkInFlight(state: RunState): boolean {
+  for (const key of state.inflight.values()) if (!isPersonTask(state, key)) return true;
+  return false;
 }

@@ -20,7 +20,7 @@ import type { ExecutionOptions, ExecutorOptions, RunContext } from './executor.j
 import { InProcessTransport } from './in-process-transport.js';
 import { describeOwner, isDeadOnThisHost } from './owner.js';
 import type { PartialOutputListener } from './partial-outputs.js';
-import { machineWorkInFlight } from './person-task.js';
+import { hasMachineWorkInFlight } from './person-task.js';
 import { QueueTransport } from './queue-transport.js';
 import { resumeReason } from './resume-reason.js';
 import { checkDuePrerequisites } from './prerequisites.js';
@@ -276,7 +276,7 @@ export class RunDriver {
   get waitingOnOutside(): boolean {
     if (this.state.status !== 'running' || this.transport.activeHere > 0 || this.inbox.length > 0) return false;
     if (this.replanning > 0) return false;
-    if (machineWorkInFlight(this.state) > 0) return false; // a worker elsewhere may still report
+    if (hasMachineWorkInFlight(this.state)) return false; // a worker elsewhere may still report
     const wake = nextWakeAt(this.state);
     return wake === null || wake === this.state.deadlineAt;
   }
