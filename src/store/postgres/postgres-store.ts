@@ -410,22 +410,38 @@ function isRunningRound(batch: AppendBatch): boolean {
   );
 }
 
-/** The work items to enqueue as the column arrays INSERT_WORK and APPEND_RUNNING_ROUND unnest, in their order. */
-function workColumns(enqueue: NonNullable<AppendBatch['enqueue']>): unknown[][] {
-  return [
-    enqueue.map((w) => w.attemptId),
-    enqueue.map((w) => w.step),
-    enqueue.map((w) => w.capability),
-    enqueue.map((w) => w.idempotencyKey),
-    enqueue.map((w) => JSON.stringify(w.input)),
-    enqueue.map((w) => w.timeoutMs),
-    enqueue.map((w) => w.enqueuedSeq),
-    enqueue.map((w) => w.claimedBy),
-    enqueue.map((w) => w.leaseUntil),
-    enqueue.map((w) => w.kind),
-    enqueue.map((w) => w.skill),
-    enqueue.map((w) => w.revision),
-  ];
+/** A batch's events as the JSON array of rows that eventRows in queries.ts reads (why JSON: see there). */
+function eventRows(events: readonly LedgerEvent[], stored: readonly ReturnType<typeof storedFormOf>[]): string {
+  return JSON.stringify(
+    events.map((event, index) => ({
+      seq: event.seq,
+      type: event.type,
+      at: event.at,
+      data: JSON.stringify(stored[index]?.data),
+      prev_hash: event.prevHash,
+      hash: event.hash,
+    })),
+  );
+}
+
+/** The work items to enqueue as the JSON array of rows that workRows in queries.ts reads. */
+function workRows(enqueue: NonNullable<AppendBatch['enqueue']>): string {
+  return JSON.stringify(
+    enqueue.map((w) => ({
+      attempt_id: w.attemptId,
+      step: w.step,
+      capability: w.capability,
+      idempotency_key: w.idempotencyKey,
+      input: JSON.stringify(w.input),
+      timeout_ms: w.timeoutMs,
+      enqueued_seq: w.enqueuedSeq,
+      claimed_by: w.claimedBy,
+      lease_until: w.leaseUntil,
+      kind: w.kind,
+      skill: w.skill,
+      revision: w.revision,
+    })),
+  );
 }
 
 /**
@@ -449,13 +465,8 @@ async function appendRunningRound(
       last.at,
       expectedSeq,
       batch.conductor ?? null,
-      events.map((e) => e.seq),
-      events.map((e) => e.type),
-      events.map((e) => e.at),
-      stored.map((form) => JSON.stringify(form.data)),
-      events.map((e) => e.prevHash),
-      events.map((e) => e.hash),
-      ...workColumns(enqueue),
+      eventRows(events, stored),
+      workRows(enqueue),
       batch.dequeue ?? [],
       NOTICE_PAYLOAD_BYTES,
     ]),
@@ -509,17 +520,7 @@ async function appendNow(client: PoolClient, batch: AppendBatch): Promise<void> 
     }
   }
   const stored = events.map(storedFormOf);
-  await client.query(
-    prepared(sql.INSERT_EVENTS, [
-      runId,
-      events.map((e) => e.seq),
-      events.map((e) => e.type),
-      events.map((e) => e.at),
-      stored.map((form) => JSON.stringify(form.data)),
-      events.map((e) => e.prevHash),
-      events.map((e) => e.hash),
-    ]),
-  );
+  await client.query(prepared(sql.INSERT_EVENTS, [runId, eventRows(events, stored)]));
   // In hash order, so that two appends storing the same payloads lock them in the same order and never deadlock.
   const payloads = [...new Map(stored.flatMap((form) => form.payloads).map((p) => [p.hash, p.body]))].sort(
     ([a], [b]) => (a < b ? -1 : a > b ? 1 : 0),
@@ -531,7 +532,7 @@ async function appendNow(client: PoolClient, batch: AppendBatch): Promise<void> 
   }
   const enqueue = batch.enqueue ?? [];
   if (enqueue.length) {
-    await client.query(prepared(sql.INSERT_WORK, [runId, ...workColumns(enqueue), NOTICE_PAYLOAD_BYTES]));
+    await client.query(prepared(sql.INSERT_WORK, [runId, workRows(enqueue), NOTICE_PAYLOAD_BYTES]));
   }
   if (batch.dequeue?.length) await client.query(prepared(sql.DELETE_WORK, [runId, batch.dequeue]));
   if (batch.abandon?.length) await client.query(prepared(sql.ABANDON_WORK, [runId, batch.abandon]));

@@ -30,10 +30,24 @@ export const UPDATE_RUN_HEAD = `
  * from their defaults (the transaction's id, the next number), in seq order: see
  * migrations/postgres/004_event_positions.sql.
  */
+/**
+ * A batch's rows travel as one JSON array (eventRows and workRows in postgres-store.ts), not as
+ * a text array per column: node-postgres escapes each element of a text array in JavaScript,
+ * two regular-expression passes over every event's JSON, about 4 us an event; JSON.stringify
+ * does the same escaping natively in a tenth of the time. The server parses either form alike.
+ */
+const eventRows = (parameter: string): string =>
+  `json_to_recordset(${parameter}::json) AS batch (seq bigint, type text, at text, data text, prev_hash text, hash text)`;
+
+/** Work items to insert, their columns in the order of the work table's INSERTs (after run_id). */
+const workRows = (parameter: string): string =>
+  `json_to_recordset(${parameter}::json) AS batch (attempt_id text, step text, capability text, idempotency_key text,
+    input text, timeout_ms bigint, enqueued_seq bigint, claimed_by text, lease_until bigint, kind text, skill text, revision integer)`;
+
 export const INSERT_EVENTS = `
   INSERT INTO events (run_id, seq, type, at, data, prev_hash, hash)
   SELECT $1, seq, type, at, data, prev_hash, hash
-  FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) AS batch (seq, type, at, data, prev_hash, hash)
+  FROM ${eventRows('$2')}
   ORDER BY seq`;
 
 /**
@@ -81,10 +95,10 @@ export const SELECT_PAYLOADS = `SELECT hash, body FROM payloads WHERE hash = ANY
  */
 export const INSERT_WORK = `
   INSERT INTO work (run_id, attempt_id, step, capability, idempotency_key, input, timeout_ms, enqueued_seq, claimed_by, lease_until, kind, skill, revision)
-  SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::text[], $10::bigint[], $11::text[], $12::text[], $13::integer[])
+  SELECT $1, * FROM ${workRows('$2')}
     RETURNING pg_notify('baton.' || current_schema(), CASE
       WHEN claimed_by IS NULL THEN 'work:' || run_id
-      WHEN octet_length('handed:' || run_id || E'\\n' || row_to_json(work)::text) < $14
+      WHEN octet_length('handed:' || run_id || E'\\n' || row_to_json(work)::text) < $3
         THEN 'handed:' || run_id || E'\\n' || row_to_json(work)::text
       ELSE 'handed:' || run_id END)`;
 
@@ -112,22 +126,22 @@ export const APPEND_RUNNING_ROUND = `
   ), appended AS (
     INSERT INTO events (run_id, seq, type, at, data, prev_hash, hash)
     SELECT $1, seq, type, at, data, prev_hash, hash
-    FROM unnest($8::bigint[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[]) AS batch (seq, type, at, data, prev_hash, hash)
+    FROM ${eventRows('$8')}
     WHERE EXISTS (SELECT FROM head)
     ORDER BY seq
     RETURNING seq
   ), queued AS (
     INSERT INTO work (run_id, attempt_id, step, capability, idempotency_key, input, timeout_ms, enqueued_seq, claimed_by, lease_until, kind, skill, revision)
-    SELECT $1, * FROM unnest($14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::bigint[], $20::bigint[], $21::text[], $22::bigint[], $23::text[], $24::text[], $25::integer[])
+    SELECT $1, * FROM ${workRows('$9')}
     WHERE EXISTS (SELECT FROM head)
     RETURNING pg_notify('baton.' || current_schema(), CASE
       WHEN claimed_by IS NULL THEN 'work:' || run_id
-      WHEN octet_length('handed:' || run_id || E'\\n' || row_to_json(work)::text) < $27
+      WHEN octet_length('handed:' || run_id || E'\\n' || row_to_json(work)::text) < $11
         THEN 'handed:' || run_id || E'\\n' || row_to_json(work)::text
       ELSE 'handed:' || run_id END)
   ), dequeued AS (
     DELETE FROM work WHERE (run_id, attempt_id) IN (
-      SELECT run_id, attempt_id FROM work WHERE run_id = $1 AND attempt_id = ANY($26::text[]) AND EXISTS (SELECT FROM head)
+      SELECT run_id, attempt_id FROM work WHERE run_id = $1 AND attempt_id = ANY($10::text[]) AND EXISTS (SELECT FROM head)
       ORDER BY run_id, attempt_id FOR UPDATE)
     RETURNING attempt_id
   )
