@@ -204,9 +204,9 @@ export class PostgresStore implements Store {
     if (reports.length === 0) return [];
     const rows = await this.rows(sql.REPORT_WORK, [
       workerId,
-      reports.map((r) => r.runId),
-      reports.map((r) => r.attemptId),
-      reports.map((r) => JSON.stringify(r.outcome)),
+      JSON.stringify(
+        reports.map((r) => ({ run_id: r.runId, attempt_id: r.attemptId, outcome: JSON.stringify(r.outcome) })),
+      ),
       NOTICE_PAYLOAD_BYTES,
       free ?? 0,
     ]);

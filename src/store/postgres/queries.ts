@@ -26,15 +26,10 @@ export const UPDATE_RUN_HEAD = `
   RETURNING pg_notify('baton.' || current_schema(), 'ledger:' || run_id)`;
 
 /**
- * A whole batch of events in one statement, one array per column. `tx_id` and `position` come
- * from their defaults (the transaction's id, the next number), in seq order: see
- * migrations/postgres/004_event_positions.sql.
- */
-/**
- * A batch's rows travel as one JSON array (eventRows and workRows in postgres-store.ts), not as
- * a text array per column: node-postgres escapes each element of a text array in JavaScript,
- * two regular-expression passes over every event's JSON, about 4 us an event; JSON.stringify
- * does the same escaping natively in a tenth of the time. The server parses either form alike.
+ * A batch's rows travel as one JSON array (eventRows and workRows in postgres-store.ts, and a
+ * worker's reports in REPORT_WORK), not as a text array per column: node-postgres escapes each
+ * element of a text array in JavaScript, two regular-expression passes over every event's JSON,
+ * about 4 us an event; JSON.stringify does the same escaping natively in a tenth of the time.
  */
 const eventRows = (parameter: string): string =>
   `json_to_recordset(${parameter}::json) AS batch (seq bigint, type text, at text, data text, prev_hash text, hash text)`;
@@ -44,6 +39,10 @@ const workRows = (parameter: string): string =>
   `json_to_recordset(${parameter}::json) AS batch (attempt_id text, step text, capability text, idempotency_key text,
     input text, timeout_ms bigint, enqueued_seq bigint, claimed_by text, lease_until bigint, kind text, skill text, revision integer)`;
 
+/**
+ * A whole batch of events in one statement. `tx_id` and `position` come from their defaults (the
+ * transaction's id, the next number), in seq order: see migrations/postgres/004_event_positions.sql.
+ */
 export const INSERT_EVENTS = `
   INSERT INTO events (run_id, seq, type, at, data, prev_hash, hash)
   SELECT $1, seq, type, at, data, prev_hash, hash
@@ -198,24 +197,24 @@ export const RENEW_LEASES = `
  * of `{attemptId, outcome}`) when they fit in a notice (PostgreSQL refuses a payload of 8,000
  * bytes or more), so the conductor records them without reading them back: one round trip less
  * per step of a chain. Larger reports send the bare `outcomes:<run>` and stay on the rows. With
- * the reports comes the worker's offer ($6 free slots, and what it just ran): the conductor may
+ * the reports comes the worker's offer ($4 free slots, and what it just ran): the conductor may
  * hand it the next work of the same capability and skill (APPEND_RUNNING_ROUND).
  */
 export const REPORT_WORK = `
   WITH reported AS (
     UPDATE work AS w SET outcome = r.outcome, lease_until = NULL
-    FROM unnest($2::text[], $3::text[], $4::text[]) AS r (run_id, attempt_id, outcome)
+    FROM json_to_recordset($2::json) AS r (run_id text, attempt_id text, outcome text)
     WHERE w.run_id = r.run_id AND w.attempt_id = r.attempt_id AND w.claimed_by = $1 AND w.outcome IS NULL
     RETURNING w.run_id, w.attempt_id, w.outcome, w.capability, w.skill
   ), notices AS (
     SELECT 'outcomes:' || run_id AS bare,
       'outcomes:' || run_id || E'\\n' || json_build_object(
-        'worker', $1::text, 'free', $6::integer,
+        'worker', $1::text, 'free', $4::integer,
         'reports', json_agg(json_build_object('attemptId', attempt_id, 'outcome', outcome::json, 'capability', capability, 'skill', skill))
       )::text AS carrying
     FROM reported GROUP BY run_id
   ), sent AS (
-    SELECT pg_notify('baton.' || current_schema(), CASE WHEN octet_length(carrying) < $5 THEN carrying ELSE bare END)
+    SELECT pg_notify('baton.' || current_schema(), CASE WHEN octet_length(carrying) < $3 THEN carrying ELSE bare END)
     FROM notices
   )
   SELECT run_id, attempt_id FROM reported WHERE (SELECT count(*) FROM sent) >= 0`;
