@@ -120,7 +120,7 @@ hand); the figures below are that run's, with the machine's load at the time.
 | Mastra fan-out | \`.foreach()\` of a no-op step over 1,000 items with \`concurrency: 1000\`, \`.then()\` a join step |
 | Baton submit | \`submit()\` of a 10,000-step chain, timed until it returns: schema and graph validation, pre-flight, and the commit of \`run.created\` with the first round's decisions; the run is then aborted (untimed) and its ledger verified |
 | peak RSS | a 10,000-step Baton chain in a child process of its own |
-| start-up | importing the library, \`baton --version\`, and \`baton status\` on a workspace holding one run, each a child \`node\` on \`dist/\` |
+| start-up | importing the library, \`baton --version\`, and \`baton status\` on a workspace holding one run, each a child \`node\` on \`dist/\` (the bundle \`npm run build\` writes: entry points and shared chunks, \`scripts/bundle.js\`) |
 
 What each engine persists, which is most of what separates their figures:
 
