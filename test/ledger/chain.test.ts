@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { BatonEvent, LedgerEvent } from '../../src/core/index.js';
-import { canonicalJson, chainEvents, EMPTY_HEAD, GENESIS_HASH, verifyChain } from '../../src/ledger/index.js';
+import {
+  canonicalJson,
+  chainEvents,
+  EMPTY_HEAD,
+  GENESIS_HASH,
+  storedFormOf,
+  verifyChain,
+} from '../../src/ledger/index.js';
 import { sha256Hex } from '../../src/ledger/canonical.js';
 
 const events: BatonEvent[] = [
@@ -30,6 +37,26 @@ describe('hash chain', () => {
     const [event] = chainEvents('r-ü', EMPTY_HEAD, [odd], '2026-01-01T00:00:00.000Z');
     const { hash, ...unsigned } = event!;
     expect(hash).toBe(sha256Hex(canonicalJson(unsigned)));
+  });
+
+  it('hashes each event of a batch chained onto a head as the canonical form of the whole event', () => {
+    const head = { seq: 41, hash: sha256Hex('the event before') };
+    const batch: BatonEvent[] = [
+      { type: 'step.skipped', data: { step: 'a"b', reason: 'x' } },
+      { type: 'step.succeeded', data: { step: 'a', output: { text: 'y'.repeat(64) } } },
+      events[2] as BatonEvent,
+    ];
+    // A threshold of 16 bytes moves the output out: that event is hashed in its stored form.
+    const chained = chainEvents('r\n1', head, batch, '2026-01-01T00:00:00.000Z', 16);
+    let prevHash = head.hash;
+    for (const [index, event] of chained.entries()) {
+      const { hash, ...unsigned } = event;
+      expect(unsigned.seq).toBe(head.seq + index + 1);
+      expect(unsigned.prevHash).toBe(prevHash);
+      expect(hash).toBe(sha256Hex(canonicalJson({ ...unsigned, data: storedFormOf(event).data })));
+      prevHash = hash;
+    }
+    expect(storedFormOf(chained[1] as LedgerEvent).payloads).toHaveLength(1);
   });
 
   it('hashes the canonical form, so key order does not matter', () => {

@@ -28,11 +28,19 @@ export const UPDATE_RUN_HEAD_AND_STATUS = `
  * Each event takes the next workspace-wide position inside the append's write transaction:
  * SQLite has one writer at a time, so positions are handed out, and become visible, in commit
  * order (migrations/sqlite/005_event_positions.sql). Position is the table's rowid (migration 010),
- * so MAX reads the last row and each event is appended at the end of the table.
+ * so each event is appended at the end of the table; the append reads the last position once
+ * (SELECT_LAST_POSITION) and numbers its events on from it, in seq order.
+ *
+ * Up to EVENT_ROWS_PER_INSERT events a statement: a multi-row INSERT cost about 3.3 us an event
+ * against 4.2 for one statement each (events of a 2,000-event append, better-sqlite3), and
+ * larger statements gained nothing more.
  */
-export const INSERT_EVENT = `
-  INSERT INTO events (run_id, seq, type, at, data, prev_hash, hash, position)
-  VALUES (?, ?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(position), 0) + 1 FROM events))`;
+export const EVENT_ROWS_PER_INSERT = 16;
+
+export function insertEventsSql(rows: number): string {
+  const values = Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
+  return `INSERT INTO events (run_id, seq, type, at, data, prev_hash, hash, position) VALUES ${values}`;
+}
 
 export const SELECT_EVENTS_AFTER_POSITION = `
   SELECT run_id, seq, type, at, data, prev_hash, hash, position FROM events

@@ -252,6 +252,29 @@ export function describeLedgerStore(name: string, makeStore: () => Promise<Ledge
       await store.close();
     });
 
+    it('writes a batch of many events (more than one statement holds) in seq order, read back exactly and still chained', async () => {
+      const store = await makeStore();
+      const head = await createRun(store, 'r1');
+      // Forty events: several full statements' worth and a remainder, whatever the adapter's rows per statement.
+      const batch = chainEvents(
+        'r1',
+        head,
+        Array.from({ length: 40 }, (_, n) => (n % 3 === 0 ? dispatched(`s${n}/a1`) : resumed(`e${n}`))),
+        AT,
+      );
+      await store.append({ runId: 'r1', expectedSeq: head.seq, events: batch, status: 'running' });
+      const read = await store.readEvents('r1');
+      expect(read.map((e) => e.seq)).toEqual(Array.from({ length: 41 }, (_, n) => n + 1));
+      expect(read.slice(1)).toEqual(batch);
+      expect(verifyChain(read)).toMatchObject({ ok: true, events: 41 });
+      const stream = await settled(
+        () => readStream(store, 100),
+        (page) => page.length === 41,
+      );
+      expect(stream.map((p) => p.event.seq)).toEqual(read.map((e) => e.seq));
+      await store.close();
+    });
+
     it("streams every run's events in commit order, resumable after any position, without a gap or a repeat", async () => {
       const store = await makeStore();
       let a = await createRun(store, 'a');
