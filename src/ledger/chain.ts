@@ -32,7 +32,7 @@ export function hashOf(event: Omit<ChainLink, 'hash'>): string {
   );
 }
 
-/** `hashOf` from the envelope's fields, the strings among them already in their JSON form. */
+/** `hashOf` from the envelope's fields, with `at`, `prevHash`, `runId` and `seq` already in their JSON form. */
 function envelopeHash(at: string, data: unknown, prevHash: string, runId: string, seq: string, type: string): string {
   return sha256Hex(
     `{"at":${at},"data":${canonicalJson(data)},"prevHash":${prevHash},"runId":${runId},"seq":${seq},"type":${JSON.stringify(type)}}`,
