@@ -1,32 +1,30 @@
 import type { BatonEvent } from '../core/index.js';
 import { AbortReason } from '../capabilities/index.js';
-import type { RunOwner, Store } from '../store/index.js';
+import type { RunOwner } from '../store/index.js';
 import { Executor, type ExecutorOptions } from './executor.js';
 import type { PlannedRound } from './run-round.js';
 import type { WorkTransport } from './work-transport.js';
 
 export interface InProcessTransportOptions extends ExecutorOptions {
-  store: Store;
   owner: RunOwner;
-  leaseMs: number;
 }
 
 /**
- * The embedded engine's transport: it claims every attempt as it dispatches it and runs it in
- * its own executor, whose outcomes come back through `report` (nothing to collect). Its items'
- * leases are renewed with the conductor lock, so they never lapse while it runs; when it
- * stops, its work stops with it, and a resume abandons what it left.
+ * The embedded engine's transport: it runs every attempt it dispatches in its own executor,
+ * whose outcomes come back through `report` (nothing to collect). Nothing is queued in the store
+ * (run-round.ts): when the engine stops, its work stops with it, and a resume abandons every
+ * attempt the ledger has in flight.
  * @example
- * const transport = new InProcessTransport({ ...execution, store, owner, leaseMs, report: (_item, outcome) => driver.signal(outcome) });
+ * const transport = new InProcessTransport({ ...execution, owner, report: (_item, outcome) => driver.signal(outcome) });
  */
 export class InProcessTransport implements WorkTransport {
-  readonly claim: { by: string; leaseMs: number };
+  readonly claim: { by: string };
   readonly lapsed: ReadonlySet<string> = new Set();
   readonly workOutlivesEngine = false;
   private readonly executor: Executor;
 
   constructor(private readonly options: InProcessTransportOptions) {
-    this.claim = { by: options.owner.id, leaseMs: options.leaseMs };
+    this.claim = { by: options.owner.id };
     this.executor = new Executor(options);
   }
 
@@ -49,9 +47,8 @@ export class InProcessTransport implements WorkTransport {
       this.executor.cancel({ runId: round.batch.runId, attemptId }, AbortReason.cancelled);
   }
 
-  async renew(until: number): Promise<void> {
-    await this.options.store.renewLeases(this.options.owner.id, until);
-  }
+  /** Its work holds no lease: it is in no queue. */
+  async renew(): Promise<void> {}
 
   async shutdown(): Promise<void> {
     await this.executor.shutdown();

@@ -228,9 +228,7 @@ export class RunDriver {
     if (options.distributed !== true) {
       return new InProcessTransport({
         ...execution,
-        store: options.store,
         owner: options.owner,
-        leaseMs: this.leaseMs,
         report: (_item, outcome) => this.signal(outcome),
       });
     }

@@ -17,10 +17,10 @@ export type Conductor = (state: RunState, context: { now: number }) => BatonEven
 /** What a round needs besides the state: who runs dispatched work, and which attempts lapsed. */
 export interface RoundRules {
   /**
-   * The claim a dispatched attempt's queue item is written with: this engine's, when it runs the
-   * attempt in its own process, or none, when any worker may claim it from the shared queue.
+   * This engine, when it runs dispatched attempts in its own process: their items are started,
+   * not queued. None when they go to the shared queue for any worker to claim.
    */
-  claim: { by: string; leaseMs: number } | null;
+  claim: { by: string } | null;
   /** Attempts given up because their lease lapsed: their items are kept, marked abandoned, so a late outcome is recorded as stale. */
   lapsed: ReadonlySet<string>;
   /** Default: the conductor of src/core. */
@@ -104,7 +104,7 @@ function queueChanges(
   now: number,
   rules: RoundRules,
 ): PlannedRound {
-  const claim = rules.claim && { by: rules.claim.by, until: now + rules.claim.leaseMs };
+  const claimedBy = rules.claim?.by ?? null;
   const enqueue: WorkItem[] = [];
   const dequeue: string[] = [];
   const abandon: string[] = [];
@@ -113,7 +113,7 @@ function queueChanges(
     switch (event.type) {
       case 'attempt.dispatched': {
         // A person's task gets no item: it is answered with `baton submit`, never claimed.
-        const item = workItemOf(event, state, claim);
+        const item = workItemOf(event, state, claimedBy);
         if (item) enqueue.push(item);
         break;
       }
@@ -133,10 +133,23 @@ function queueChanges(
         break;
     }
   }
+  // Work this engine runs itself is not queued: it lives and dies with this process, and a resume
+  // abandons every attempt in flight that it finds no worker holding (recoverySignals). A row
+  // would only be inserted and deleted again, one page of every chain step's commit. Dequeues
+  // stay: a resumed run may still have items an engine that shared the queue left.
+  const queued = claimedBy === null ? enqueue : [];
   return {
     events,
-    batch: { runId: state.runId, expectedSeq: head.seq, events, status: state.status, enqueue, dequeue, abandon },
-    start: claim ? enqueue : [],
+    batch: {
+      runId: state.runId,
+      expectedSeq: head.seq,
+      events,
+      status: state.status,
+      enqueue: queued,
+      dequeue,
+      abandon,
+    },
+    start: claimedBy === null ? [] : enqueue,
     cancel,
   };
 }

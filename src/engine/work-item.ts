@@ -12,15 +12,11 @@ import type { WorkItem } from '../store/index.js';
 type Dispatched = Extract<LedgerEvent, { type: 'attempt.dispatched' }>;
 
 /**
- * The queue item a dispatch puts in the store, or none for a person's task (answered with
- * `baton submit`, never claimed). `claim` is set when the dispatching engine runs the attempt
- * itself; otherwise the item waits unclaimed for any worker.
+ * The work item of a dispatch, or none for a person's task (answered with `baton submit`, never
+ * claimed). `claimedBy` names the dispatching engine when it runs the attempt itself (the item
+ * is started, not queued); otherwise the item waits in the queue, unclaimed, for any worker.
  */
-export function workItemOf(
-  event: Dispatched,
-  state: RunState,
-  claim: { by: string; until: number } | null,
-): WorkItem | undefined {
+export function workItemOf(event: Dispatched, state: RunState, claimedBy: string | null): WorkItem | undefined {
   const descriptor = state.registry[event.data.capability];
   if (awaitsPerson(descriptor)) return undefined;
   return {
@@ -35,8 +31,8 @@ export function workItemOf(
     input: event.data.input,
     timeoutMs: event.data.timeoutMs,
     enqueuedSeq: event.seq,
-    claimedBy: claim?.by ?? null,
-    leaseUntil: claim?.until ?? null,
+    claimedBy,
+    leaseUntil: null,
     abandoned: false,
     outcome: null,
   };

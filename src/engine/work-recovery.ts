@@ -37,12 +37,14 @@ export function recoverySignals(state: RunState, queued: readonly WorkItem[], re
       data: { engine, reason, ...(by !== undefined && { by }), ...(account !== undefined && { account }) },
     },
   ];
-  if (!resumption.workOutlivesEngine)
-    for (const item of queued)
-      signals.push(abandoned(item.attemptId, 'the engine running it stopped before it reported'));
+  // An engine that runs work in its own process queues none (run-round.ts): what the ledger has
+  // in flight stopped with the engine that ran it. Items in the queue are another engine's.
+  const stopped = 'the engine running it stopped before it reported';
+  if (!resumption.workOutlivesEngine) for (const item of queued) signals.push(abandoned(item.attemptId, stopped));
   const held = new Set(queued.map((item) => item.attemptId));
+  const lost = resumption.workOutlivesEngine ? 'no worker holds it' : stopped;
   for (const [attemptId, key] of state.inflight)
-    if (!held.has(attemptId) && !isPersonTask(state, key)) signals.push(abandoned(attemptId, 'no worker holds it'));
+    if (!held.has(attemptId) && !isPersonTask(state, key)) signals.push(abandoned(attemptId, lost));
   return signals;
 }
 

@@ -47,12 +47,12 @@ describe('the run round', () => {
     expect(round.start).toEqual([]);
   });
 
-  it('claims the work for this engine, with a lease from now, when it runs it in its own process', () => {
-    const { round, build } = started({ claim: { by: 'engine-1', leaseMs: 1_000 }, lapsed: new Set() });
-    expect(round.start.map((item) => [item.attemptId, item.claimedBy, item.leaseUntil])).toEqual([
-      [build, 'engine-1', T0 + 1_000],
+  it('starts the work itself, queuing none, when this engine runs it in its own process', () => {
+    const { round, build } = started({ claim: { by: 'engine-1' }, lapsed: new Set() });
+    expect(round.start.map((item) => [item.attemptId, item.claimedBy, item.kind])).toEqual([
+      [build, 'engine-1', 'function'],
     ]);
-    expect(round.batch.enqueue).toEqual(round.start);
+    expect(round.batch.enqueue).toEqual([]);
   });
 
   it('puts the signals before the decisions they lead to, dequeues reported work, and has nothing to say after', () => {
@@ -103,14 +103,15 @@ describe('recovering work on resume', () => {
     ]);
   });
 
-  it('abandons the work an engine ran in its own process, which stopped with it', () => {
+  it('abandons the work an engine ran in its own process, which stopped with it, and what another left queued', () => {
     const { state, build } = started();
-    expect(recoverySignals(state, [item(build)], { ...resumption, workOutlivesEngine: false }).slice(1)).toEqual([
-      {
-        type: 'attempt.abandoned',
-        data: { attemptId: build, reason: 'the engine running it stopped before it reported' },
-      },
-    ]);
+    const stopped = (attemptId: string) => ({
+      type: 'attempt.abandoned',
+      data: { attemptId, reason: 'the engine running it stopped before it reported' },
+    });
+    const inProcess = { ...resumption, workOutlivesEngine: false };
+    expect(recoverySignals(state, [], inProcess).slice(1)).toEqual([stopped(build)]);
+    expect(recoverySignals(state, [item(build)], inProcess).slice(1)).toEqual([stopped(build)]);
   });
 
   it('gives up a lapsed lease once, and never one with an outcome or one not in flight', () => {
