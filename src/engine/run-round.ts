@@ -68,7 +68,6 @@ export function planRound(
     state,
     head,
     chainEvents(state.runId, head, [...recorded, ...decisions], at, rules.payloadThresholdBytes),
-    now,
     rules,
   );
 }
@@ -93,17 +92,11 @@ export function planFirstRound(
   for (const signal of signals) evolve(state, { ...signal, runId, at });
   const decisions = (rules.conductor ?? conduct)(state, { now });
   const events = chainEvents(runId, EMPTY_HEAD, [created, ...signals, ...decisions], at, rules.payloadThresholdBytes);
-  return { state, round: queueChanges(state, EMPTY_HEAD, events, now, rules) };
+  return { state, round: queueChanges(state, EMPTY_HEAD, events, rules) };
 }
 
 /** The queue changes of chained events, read against the state after all of them. */
-function queueChanges(
-  state: RunState,
-  head: ChainHead,
-  events: LedgerEvent[],
-  now: number,
-  rules: RoundRules,
-): PlannedRound {
+function queueChanges(state: RunState, head: ChainHead, events: LedgerEvent[], rules: RoundRules): PlannedRound {
   const claimedBy = rules.claim?.by ?? null;
   const enqueue: WorkItem[] = [];
   const dequeue: string[] = [];
