@@ -355,16 +355,26 @@ function firstAliasOffset(doc: Document): number {
 function reservedKeyPaths(data: unknown): (string | number)[][] {
   const found: (string | number)[][] = [];
   // A stack, not recursion: plan data from the API can be nested deeper than the call stack.
+  if (data === null || typeof data !== 'object') return found;
+  // Only objects and lists are pushed: nothing inside a string or a number can be a key.
   const stack: WalkedValue[] = [{ value: data, depth: 0, key: '', parent: undefined }];
   while (stack.length > 0) {
     const walked = stack.pop() as WalkedValue;
-    const { value } = walked;
+    const value = walked.value as object;
     const depth = walked.depth + 1;
-    if (Array.isArray(value)) value.forEach((item, key) => stack.push({ value: item, depth, key, parent: walked }));
-    else if (value !== null && typeof value === 'object') {
+    if (Array.isArray(value)) {
+      for (let key = 0; key < value.length; key += 1) {
+        const item: unknown = value[key];
+        if (item !== null && typeof item === 'object') stack.push({ value: item, depth, key, parent: walked });
+      }
+    } else {
       for (const key of Object.keys(value)) {
-        if (key === '__proto__') found.push([...pathOf(walked), key]);
-        else stack.push({ value: (value as Record<string, unknown>)[key], depth, key, parent: walked });
+        if (key === '__proto__') {
+          found.push([...pathOf(walked), key]);
+          continue;
+        }
+        const item = (value as Record<string, unknown>)[key];
+        if (item !== null && typeof item === 'object') stack.push({ value: item, depth, key, parent: walked });
       }
     }
   }
