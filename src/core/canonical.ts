@@ -49,13 +49,38 @@ function serializeArray(items: readonly unknown[]): string {
 function serializeObject(object: Record<string, unknown>): string {
   const keys = sortedKeys(object);
   let text = '{';
+  // The keys of a large object (a plan's steps, by id) are not kept: they would fill the map
+  // before the names every event repeats are met.
+  const keep = keys.length <= QUOTED_KEYS_PER_OBJECT;
   for (const key of keys) {
     const member = serialize(object[key]);
     if (member === undefined) continue; // undefined, functions and symbols are left out
     if (text.length > 1) text += ',';
-    text += `${JSON.stringify(key)}:${member}`;
+    text += (keep ? quotedKey(key) : `${JSON.stringify(key)}:`) + member;
   }
   return `${text}}`;
+}
+
+/**
+ * Keys written `"key":` once and kept: events repeat a few dozen names (step, capability,
+ * reason, ...), and quoting each again, in its own template, was 40% of serializing a fan-out
+ * round's events (4,000 events: 5.4 -> 3.2 ms, p25 of 80, interleaved). Bounded in count and
+ * length, since keys also come from data (inputs, outputs), and only keys of objects of at most
+ * QUOTED_KEYS_PER_OBJECT keys: the first ones met are kept, for the life of the process;
+ * JSON.stringify of a string never changes, so nothing goes stale.
+ */
+const QUOTED_KEYS_KEPT = 1_024;
+const QUOTED_KEYS_PER_OBJECT = 16;
+const QUOTED_KEY_LENGTH_KEPT = 64;
+const quotedKeys = new Map<string, string>();
+
+function quotedKey(key: string): string {
+  let quoted = quotedKeys.get(key);
+  if (quoted === undefined) {
+    quoted = `${JSON.stringify(key)}:`;
+    if (quotedKeys.size < QUOTED_KEYS_KEPT && key.length <= QUOTED_KEY_LENGTH_KEPT) quotedKeys.set(key, quoted);
+  }
+  return quoted;
 }
 
 /**

@@ -755,6 +755,8 @@ function dispatchInstance(
 
 function renderInput(state: RunState, instance: InstanceState, iteration: number): Json {
   const planStep = planStepOf(state, instance.step);
+  // Nothing to render (renderTemplates gives null for it): no context is built for a step without input.
+  if (planStep.input === undefined) return null;
   // One literal, no spread: keys added after a spread make a new hidden class per call (see `timed`).
   const { inputs, doubleInputs, context } = runInputs(state);
   return renderTemplates(planStep.input, inputScope(planStep), {

@@ -38,17 +38,25 @@ export function pathOf(walked: WalkedValue): (string | number)[] {
  * @example tooDeep({ a: { b: 1 } }, 1) // ['a']
  */
 export function tooDeep(value: unknown, limit = MAX_NESTING): (string | number)[] | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  // Only objects and lists are pushed: a walked value per string or number was half of the walk's cost.
   const stack: WalkedValue[] = [{ value, depth: 0, key: '', parent: undefined }];
   while (stack.length > 0) {
     const walked = stack.pop() as WalkedValue;
-    const next = walked.value;
-    if (next === null || typeof next !== 'object') continue;
+    const next = walked.value as object;
     if (walked.depth >= limit) return pathOf(walked);
     const depth = walked.depth + 1;
-    if (Array.isArray(next)) next.forEach((item, key) => stack.push({ value: item, depth, key, parent: walked }));
-    else
-      for (const key of Object.keys(next))
-        stack.push({ value: (next as Record<string, unknown>)[key], depth, key, parent: walked });
+    if (Array.isArray(next)) {
+      // forEach's order, holes left out as it leaves them (a hole is no object anyway).
+      for (let key = 0; key < next.length; key += 1) {
+        const item: unknown = next[key];
+        if (item !== null && typeof item === 'object') stack.push({ value: item, depth, key, parent: walked });
+      }
+    } else
+      for (const key of Object.keys(next)) {
+        const item = (next as Record<string, unknown>)[key];
+        if (item !== null && typeof item === 'object') stack.push({ value: item, depth, key, parent: walked });
+      }
   }
   return undefined;
 }

@@ -63,7 +63,8 @@ export type RouteResult =
 function exclusion(capability: CapabilityDescriptor, skill: string | null, policy: RoutePolicy): string | null {
   if (policy.allow !== null && !policy.allow.includes(capability.kind))
     return `kind "${capability.kind}" is not allowed (allow: ${policy.allow.join(', ') || 'none'})`;
-  const missing = (capability.permissions ?? []).filter((permission) => !policy.permissions.includes(permission));
+  const needs = capability.permissions;
+  const missing = needs === undefined ? [] : needs.filter((permission) => !policy.permissions.includes(permission));
   if (missing.length > 0)
     return `needs permission ${missing.map((p) => `"${p}"`).join(', ')}, which the run does not grant`;
   const cost = capability.costUsd ?? 0;
@@ -155,13 +156,15 @@ export function routeStep(stepId: string, step: Step, registry: Registry, policy
   const offering = Object.values(registry)
     .filter((capability) => capability.skills[skill] !== undefined)
     .sort(byStrength(skill));
-  const eligible = offering.filter((capability) => exclusion(capability, skill, policy) === null);
+  // Each capability's exclusion is asked once: it calls the policy's `unbuilt` and `passOver`.
+  const exclusions = offering.map((capability) => exclusion(capability, skill, policy));
+  const eligible = offering.filter((_, index) => exclusions[index] === null);
   const wanted = step.consensus?.n ?? 1;
   const chosen = eligible.slice(0, wanted);
   const [best] = chosen;
-  const candidates: RouteCandidate[] = offering.map((capability) => {
+  const candidates: RouteCandidate[] = offering.map((capability, index) => {
     const strength = capability.skills[skill] as number;
-    const excluded = exclusion(capability, skill, policy);
+    const excluded = exclusions[index] as string | null;
     let reason: string;
     if (excluded !== null) reason = excluded;
     else if (capability === best) reason = `strongest for "${skill}" (${strength})`;

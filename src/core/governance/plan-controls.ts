@@ -36,7 +36,7 @@ function describeRequirement(requirement: GateRequirement): string {
 
 /** A step waits for a person's yes: `confirm: true` on it, or listed in the run's `constraints.confirm`. */
 export function needsConfirmation(plan: Plan, id: string): boolean {
-  return plan.steps[id]?.confirm === true || (plan.constraints?.confirm ?? []).includes(id);
+  return plan.steps[id]?.confirm === true || plan.constraints?.confirm?.includes(id) === true;
 }
 
 /** `$1.20`: cents when the amount is whole cents, else as many decimals as it has (up to 6). */

@@ -72,26 +72,34 @@ export interface PreflightReport {
   notes: string[];
 }
 
-/** Steps that run whatever the data says: no `when` on them, and joined to enough steps that always run. */
-function certainSteps(plan: Plan): Set<string> {
-  const certain = new Set<string>();
-  const decided = new Map<string, boolean>();
-  const visit = (id: string, trail: Set<string>): boolean => {
-    const known = decided.get(id);
-    if (known !== undefined) return known;
-    const step = plan.steps[id];
-    if (!step || trail.has(id)) return false;
-    trail.add(id);
-    const rule = joinRule(step.after);
-    const sure = rule.of.filter((dep) => visit(dep, trail)).length;
-    const needed = rule.mode === 'count' ? rule.count : 1;
-    const result = step.when === undefined && (rule.of.length === 0 || sure >= needed);
-    decided.set(id, result);
-    if (result) certain.add(id);
-    return result;
-  };
-  for (const id of listStepIds(plan.steps)) visit(id, new Set());
-  return certain;
+/**
+ * Steps that run whatever the data says: no `when` on them, and joined to enough steps that always
+ * run. One map for the walk: a step is `visiting` while the steps it joins are visited (met again
+ * then, it is a cycle, and not certain), then certain or not.
+ */
+function certainSteps(plan: Plan): Map<string, boolean | 'visiting'> {
+  const decided = new Map<string, boolean | 'visiting'>();
+  for (const id of listStepIds(plan.steps)) isCertain(plan, decided, id);
+  return decided;
+}
+
+/**
+ * Whether step `id` is certain, deciding the steps it joins first. A function of the module, not
+ * a closure made per call: V8 deoptimized the walk for each new closure ("wrong call target").
+ */
+function isCertain(plan: Plan, decided: Map<string, boolean | 'visiting'>, id: string): boolean {
+  const known = decided.get(id);
+  if (known !== undefined) return known === true;
+  const step = plan.steps[id];
+  if (!step) return false;
+  decided.set(id, 'visiting');
+  const rule = joinRule(step.after);
+  let sure = 0;
+  for (const dep of rule.of) if (isCertain(plan, decided, dep)) sure += 1;
+  const needed = rule.mode === 'count' ? rule.count : 1;
+  const result = step.when === undefined && (rule.of.length === 0 || sure >= needed);
+  decided.set(id, result);
+  return result;
 }
 
 /** What a step's report says whatever its route: where it runs, its gate, what it waits for. */
@@ -129,10 +137,10 @@ function stepReport(base: StepBase, route: StepRoute): PreflightStep {
 
 /** The money a step may use at the run's start: its own budget and the run's, the smaller. */
 function startingBudget(plan: Plan, step: Step): number | null {
-  const limits = [plan.constraints?.budget_usd, step.constraints?.budget_usd].filter(
-    (limit): limit is number => limit !== undefined,
-  );
-  return limits.length === 0 ? null : Math.min(...limits);
+  const run = plan.constraints?.budget_usd;
+  const own = step.constraints?.budget_usd;
+  if (run === undefined) return own ?? null;
+  return own === undefined ? run : Math.min(run, own);
 }
 
 function planStep(
@@ -189,24 +197,11 @@ function planStep(
   const strongest = costOf(route.route.capability);
   const tries = (step.retry?.max ?? 0) + 1;
   const iterations = step.repeat?.max ?? 1;
-  const grant = stepGrant(plan.constraints, step);
   // A check and a compensation run on capabilities the step names, not routed ones: they must fit the grant too.
-  for (const [field, capability] of [
-    ['check.capability', step.check?.capability],
-    ['compensate', step.compensate],
-  ] as const) {
-    if (capability === undefined) continue;
-    const descriptor = registry[capability];
-    if (!descriptor) continue;
-    const missing = (descriptor.permissions ?? []).filter((permission) => !grant.permissions.includes(permission));
-    if (grant.allow !== null && !grant.allow.includes(descriptor.kind))
-      problems.push(
-        `step "${id}": ${field} "${capability}" is of kind "${descriptor.kind}", which is not allowed (allow: ${grant.allow.join(', ') || 'none'})`,
-      );
-    else if (missing.length > 0)
-      problems.push(
-        `step "${id}": ${field} "${capability}" needs permission ${missing.map((p) => `"${p}"`).join(', ')}, which the run does not grant`,
-      );
+  if (step.check !== undefined || step.compensate !== undefined) {
+    const grant = stepGrant(plan.constraints, step);
+    namedCapabilityProblems(registry, id, 'check.capability', step.check?.capability, grant, problems);
+    namedCapabilityProblems(registry, id, 'compensate', step.compensate, grant, problems);
   }
   const check = step.check ? costOf(step.check.capability) : 0;
   const judge = consensusJudge(plan, registry, id, step, problems);
@@ -214,17 +209,10 @@ function planStep(
   const minUsd = round(voters.reduce((sum, voter) => sum + costOf(voter), 0) + check + judgeUsd);
   // A judge is retried like the step's work, and runs again after each of the votes' retries at worst.
   const worstUsd = round(strongest * tries * voters.length * iterations + check + judgeUsd * tries);
-  const factors = [
-    usd(strongest),
-    ...(tries > 1 ? [`${tries} attempts`] : []),
-    ...(voters.length > 1 ? [`${voters.length} votes`] : []),
-    ...(iterations > 1 ? [`${iterations} iterations`] : []),
-  ];
-  const judged = judgeUsd > 0 ? ` + judge ${usd(judgeUsd)}${tries > 1 ? ` x ${tries} attempts` : ''}` : '';
   const arithmetic =
     strongest === 0 && check === 0 && judgeUsd === 0
       ? 'free'
-      : `${factors.join(' x ')}${check > 0 ? ` + check ${usd(check)}` : ''}${judged}${base.perItem ? ' per item' : ''}`;
+      : costArithmetic(strongest, tries, voters.length, iterations, check, judgeUsd, base.perItem);
   return stepReport(base, {
     capability: route.route.capability,
     voters: route.route.voters ?? null,
@@ -234,6 +222,52 @@ function planStep(
     worstUsd,
     arithmetic,
   });
+}
+
+/**
+ * Whether the capability a step names for its `field` (its check, its compensation) fits the
+ * step's grant; pushes the problem when it does not. Nothing to say for one it names not at all.
+ */
+function namedCapabilityProblems(
+  registry: Registry,
+  id: string,
+  field: 'check.capability' | 'compensate',
+  capability: string | undefined,
+  grant: ReturnType<typeof stepGrant>,
+  problems: string[],
+): void {
+  if (capability === undefined) return;
+  const descriptor = registry[capability];
+  if (!descriptor) return;
+  const missing = (descriptor.permissions ?? []).filter((permission) => !grant.permissions.includes(permission));
+  if (grant.allow !== null && !grant.allow.includes(descriptor.kind))
+    problems.push(
+      `step "${id}": ${field} "${capability}" is of kind "${descriptor.kind}", which is not allowed (allow: ${grant.allow.join(', ') || 'none'})`,
+    );
+  else if (missing.length > 0)
+    problems.push(
+      `step "${id}": ${field} "${capability}" needs permission ${missing.map((p) => `"${p}"`).join(', ')}, which the run does not grant`,
+    );
+}
+
+/** How a step's worst case was computed, in words, for a step that costs something. */
+function costArithmetic(
+  strongest: number,
+  tries: number,
+  votes: number,
+  iterations: number,
+  check: number,
+  judgeUsd: number,
+  perItem: boolean,
+): string {
+  const factors = [
+    usd(strongest),
+    ...(tries > 1 ? [`${tries} attempts`] : []),
+    ...(votes > 1 ? [`${votes} votes`] : []),
+    ...(iterations > 1 ? [`${iterations} iterations`] : []),
+  ];
+  const judged = judgeUsd > 0 ? ` + judge ${usd(judgeUsd)}${tries > 1 ? ` x ${tries} attempts` : ''}` : '';
+  return `${factors.join(' x ')}${check > 0 ? ` + check ${usd(check)}` : ''}${judged}${perItem ? ' per item' : ''}`;
 }
 
 /**
@@ -362,7 +396,15 @@ export function preflight(plan: Plan, registry: Registry): PreflightReport {
   }
   const certain = certainSteps(plan);
   const steps = listStepEntries(plan.steps).map(([id, step]) =>
-    planStep(plan, registry, id, step, phaseByStep.get(id) as (typeof phases)[number], certain.has(id), problems),
+    planStep(
+      plan,
+      registry,
+      id,
+      step,
+      phaseByStep.get(id) as (typeof phases)[number],
+      certain.get(id) === true,
+      problems,
+    ),
   );
 
   const counted = steps.filter((step) => step.certain && !step.perItem && step.minUsd > 0);

@@ -16,41 +16,65 @@ export function dependenciesOf(plan: Plan, stepId: string): string[] {
   return joinRule(plan.steps[stepId]?.after).of;
 }
 
+/** The ids a step's `after` lists, whatever its form: `joinRule(after).of` without the rule object. */
+function afterIds(after: After | undefined): readonly string[] {
+  if (after === undefined) return NO_IDS;
+  if (Array.isArray(after)) return after;
+  return 'any' in after ? after.any : after.of;
+}
+
+const NO_IDS: readonly string[] = [];
+
 /** stepId -> the steps that name it in `after`, in plan order. */
 export function dependentsIndex(plan: Plan): Map<string, string[]> {
   const index = new Map<string, string[]>();
-  for (const id of listStepIds(plan.steps)) index.set(id, []);
-  for (const id of listStepIds(plan.steps)) {
-    for (const dep of new Set(dependenciesOf(plan, id))) index.get(dep)?.push(id);
+  const ids = listStepIds(plan.steps);
+  for (const id of ids) index.set(id, []);
+  for (const id of ids) {
+    const deps = afterIds(plan.steps[id]?.after);
+    // A set only where a dependency could be listed twice (validation refuses that, but this does not rely on it).
+    if (deps.length === 1) index.get(deps[0] as string)?.push(id);
+    else if (deps.length > 1) for (const dep of new Set(deps)) index.get(dep)?.push(id);
   }
   return index;
 }
 
 /**
  * The first dependency cycle found, as the list of step ids around it (first id repeated at
- * the end). Iterative, so a 100,000-step chain cannot overflow the stack.
+ * the end). Iterative, so a 100,000-step chain cannot overflow the stack. Each step on the path
+ * keeps its `after` list and how many of it are left to visit (from its end), rather than a copy
+ * of the list to pop.
  */
 export function findCycle(plan: Plan): string[] | undefined {
   const color = new Map<string, 'grey' | 'black'>();
+  const pending: (readonly string[])[] = [];
+  const left: number[] = [];
   for (const root of listStepIds(plan.steps)) {
     if (color.has(root)) continue;
     const path: string[] = [root];
-    const pending: string[][] = [[...dependenciesOf(plan, root)]];
+    const rootDeps = afterIds(plan.steps[root]?.after);
+    pending.push(rootDeps);
+    left.push(rootDeps.length);
     color.set(root, 'grey');
     while (path.length > 0) {
-      const deps = pending.at(-1) as string[];
-      const dep = deps.pop();
-      if (dep === undefined) {
+      const top = left.length - 1;
+      const remaining = left[top] as number;
+      if (remaining === 0) {
         color.set(path.pop() as string, 'black');
         pending.pop();
+        left.pop();
         continue;
       }
+      left[top] = remaining - 1;
+      const dep = (pending[top] as readonly string[])[remaining - 1] as string;
       if (!(dep in plan.steps)) continue;
       if (color.get(dep) === 'grey') return [...path.slice(path.indexOf(dep)), dep].reverse();
       if (color.has(dep)) continue;
       color.set(dep, 'grey');
       path.push(dep);
-      pending.push([...dependenciesOf(plan, dep)]);
+      const deps = afterIds(plan.steps[dep]?.after);
+      pending.push(deps);
+      left.push(deps.length);
     }
   }
   return undefined;

@@ -4,7 +4,8 @@ import type { z } from 'zod';
 import { cut, PlanError, type PlanIssue } from '../errors.js';
 import { pathOf, textTooDeep, tooDeep, tooDeepMessage, type WalkedValue } from '../nesting.js';
 import type { Registry } from '../registry.js';
-import { planSchemas, type Plan } from './schema.js';
+import { planSchemas, type Plan, type PlanSchemas } from './schema.js';
+import { plainSteps } from './plain-steps.js';
 import { inlineSubPlanIssues } from './sub-plans.js';
 import { validatePlan } from './validate.js';
 
@@ -355,20 +356,50 @@ function firstAliasOffset(doc: Document): number {
 function reservedKeyPaths(data: unknown): (string | number)[][] {
   const found: (string | number)[][] = [];
   // A stack, not recursion: plan data from the API can be nested deeper than the call stack.
+  if (data === null || typeof data !== 'object') return found;
+  // Only objects and lists are pushed: nothing inside a string or a number can be a key.
   const stack: WalkedValue[] = [{ value: data, depth: 0, key: '', parent: undefined }];
   while (stack.length > 0) {
     const walked = stack.pop() as WalkedValue;
-    const { value } = walked;
+    const value = walked.value as object;
     const depth = walked.depth + 1;
-    if (Array.isArray(value)) value.forEach((item, key) => stack.push({ value: item, depth, key, parent: walked }));
-    else if (value !== null && typeof value === 'object') {
+    if (Array.isArray(value)) {
+      for (let key = 0; key < value.length; key += 1) {
+        const item: unknown = value[key];
+        if (item !== null && typeof item === 'object') stack.push({ value: item, depth, key, parent: walked });
+      }
+    } else {
       for (const key of Object.keys(value)) {
-        if (key === '__proto__') found.push([...pathOf(walked), key]);
-        else stack.push({ value: (value as Record<string, unknown>)[key], depth, key, parent: walked });
+        if (key === '__proto__') {
+          found.push([...pathOf(walked), key]);
+          continue;
+        }
+        const item = (value as Record<string, unknown>)[key];
+        if (item !== null && typeof item === 'object') stack.push({ value: item, depth, key, parent: walked });
       }
     }
   }
   return found;
+}
+
+/**
+ * The plan schema's parse of `data`. When every step is plain (plain-steps.ts), the rest of the
+ * plan is parsed without them and the plain steps put in: the same result for a fraction of the
+ * work on a large plan. Anything the schema refuses is parsed by the whole schema, so a refused
+ * plan gets its issues, in their order, as before.
+ */
+function parsePlanData(data: unknown): ReturnType<PlanSchemas['Plan']['safeParse']> {
+  const { Plan, PlanWithPlainSteps } = planSchemas();
+  const steps = data !== null && typeof data === 'object' ? plainSteps((data as { steps?: unknown }).steps) : undefined;
+  if (steps !== undefined) {
+    const parsed = PlanWithPlainSteps.safeParse(data);
+    if (parsed.success) {
+      // A new object of the schema's, its `steps` key already in the schema's place.
+      parsed.data.steps = steps;
+      return parsed as ReturnType<PlanSchemas['Plan']['safeParse']>;
+    }
+  }
+  return Plan.safeParse(data);
 }
 
 /** Validates a plan given as data (from the builder or the API); issues carry JSON paths. */
@@ -391,7 +422,7 @@ export function checkPlanAt(
       '"__proto__" is a reserved name and cannot be used as a key in a plan (a step id, capability id, input name or field); choose another name',
   }));
   if (reserved.length > 0) throw new PlanError(source ? locateAll(reserved, source) : reserved);
-  const parsed = planSchemas().Plan.safeParse(data);
+  const parsed = parsePlanData(data);
   if (!parsed.success) {
     const issues = zodIssuesToPlanIssues(parsed.error.issues, data);
     throw new PlanError(source ? locateAll(issues, source) : issues);

@@ -17,6 +17,12 @@ import { HTTP_MAX_RESPONSE_BYTES_LIMIT, HTTP_METHODS, buildHttpFieldSchemas } fr
  */
 export const PLAN_LIMITS = { id: 128, name: 200, description: 4_000, objective: 20_000 } as const;
 
+/** What a step id is: a CEL identifier (plain-steps.ts checks plain steps by it too). */
+export const STEP_ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** What a skill name is (plain-steps.ts checks plain steps by it too). */
+export const SKILL_NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.:-]*$/;
+
 /** Bounds an `llm` capability works within when its config leaves them out (documented in docs/plan-language.md). */
 export const LLM_DEFAULTS = { max_input_tokens: 8_000, max_output_tokens: 4_096 } as const;
 
@@ -68,7 +74,7 @@ function buildPlanSchemas({ z }: ZodPackage) {
 
   /** Step ids are CEL identifiers so that `steps.<id>.output` reads naturally in expressions. */
   const StepId = id('a step id').regex(
-    /^[A-Za-z_][A-Za-z0-9_]*$/,
+    STEP_ID_PATTERN,
     'a step id is a letter or _ followed by letters, digits or _ (it is used as steps.<id> in expressions)',
   );
 
@@ -77,10 +83,7 @@ function buildPlanSchemas({ z }: ZodPackage) {
     'a capability id is letters, digits, _, . and -',
   );
 
-  const SkillName = id('a skill name').regex(
-    /^[A-Za-z0-9_][A-Za-z0-9_.:-]*$/,
-    'a skill name is letters, digits, _, ., : and -',
-  );
+  const SkillName = id('a skill name').regex(SKILL_NAME_PATTERN, 'a skill name is letters, digits, _, ., : and -');
 
   /**
    * A skill chosen per item at dispatch: a `{{ expr }}` template over `item`, `index`, `inputs` and
@@ -774,6 +777,12 @@ function buildPlanSchemas({ z }: ZodPackage) {
     replan: Replan.optional(),
   });
 
+  /**
+   * The plan with its steps taken as they are: checkPlan parses a plan whose steps are all plain
+   * (plain-steps.ts) with it, and puts the plain steps in; the steps' key keeps its place.
+   */
+  const PlanWithPlainSteps = Plan.extend({ steps: z.unknown() });
+
   return {
     StepId,
     CapabilityId,
@@ -823,6 +832,7 @@ function buildPlanSchemas({ z }: ZodPackage) {
     Risk,
     Replan,
     Plan,
+    PlanWithPlainSteps,
   };
 }
 

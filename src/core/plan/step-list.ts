@@ -34,16 +34,22 @@ export function listStepIds(steps: Steps): readonly string[] {
   return (listing.ids ??= Object.keys(steps));
 }
 
-/** The steps, in the plan's order. */
+/**
+ * The steps, in the plan's order. A frozen listing reads them by its ids rather than with
+ * `Object.values`: the keys are gathered and sorted once, for all three lists (`Object.keys`,
+ * `values` and `entries` list in the same order; the steps are frozen and hold no getters).
+ */
 export function listSteps(steps: Steps): readonly Step[] {
   const listing = listingOf(steps);
   if (listing === undefined) return Object.values(steps);
-  return (listing.steps ??= Object.values(steps));
+  return (listing.steps ??= listStepIds(steps).map((id) => steps[id] as Step));
 }
 
 /** `[id, step]` pairs, in the plan's order. */
 export function listStepEntries(steps: Steps): readonly (readonly [string, Step])[] {
   const listing = listingOf(steps);
   if (listing === undefined) return Object.entries(steps);
-  return (listing.entries ??= Object.entries(steps));
+  if (listing.entries !== undefined) return listing.entries;
+  const values = listSteps(steps);
+  return (listing.entries = listStepIds(steps).map((id, index) => [id, values[index] as Step] as const));
 }

@@ -39,19 +39,28 @@ export function validatePlan(plan: Plan, registry: Registry): PlanIssue[] {
   const stepIds = listStepIds(plan.steps);
   const capabilityIds = Object.keys(registry);
 
+  // The loop over every step allocates nothing per step unless it finds an issue: paths are built
+  // when one is pushed, and a list of one dependency needs no set to have no duplicate.
   for (const [id, step] of listStepEntries(plan.steps)) {
     const rule = joinRule(step.after);
-    const afterPath = ['steps', id, 'after', ...(rule.mode === 'all' ? [] : [rule.mode === 'any' ? 'any' : 'of'])];
-    rule.of.forEach((dep, i) => {
-      if (dep === id) issues.push({ path: [...afterPath, i], message: `step "${id}" cannot run after itself` });
+    const afterPath = (): (string | number)[] => [
+      'steps',
+      id,
+      'after',
+      ...(rule.mode === 'all' ? [] : [rule.mode === 'any' ? 'any' : 'of']),
+    ];
+    for (let i = 0; i < rule.of.length; i += 1) {
+      const dep = rule.of[i] as string;
+      if (dep === id) issues.push({ path: [...afterPath(), i], message: `step "${id}" cannot run after itself` });
       else if (!(dep in plan.steps)) {
         issues.push({
-          path: [...afterPath, i],
+          path: [...afterPath(), i],
           message: `unknown step "${dep}"${suggest(dep, stepIds)}; steps in this plan: ${knownList(stepIds)}`,
         });
       }
-    });
-    if (new Set(rule.of).size !== rule.of.length) issues.push({ path: afterPath, message: 'a step is listed twice' });
+    }
+    if (rule.of.length > 1 && new Set(rule.of).size !== rule.of.length)
+      issues.push({ path: afterPath(), message: 'a step is listed twice' });
     if (rule.mode === 'count' && rule.count > rule.of.length) {
       issues.push({
         path: ['steps', id, 'after', 'count'],
@@ -66,11 +75,7 @@ export function validatePlan(plan: Plan, registry: Registry): PlanIssue[] {
         message: `unknown capability "${step.capability}"${hint}; known: ${knownList(capabilityIds)} (function capabilities are registered through the library API, or given to the CLI with --capabilities FILE)`,
       });
     }
-    if (
-      step.skill !== undefined &&
-      !isDynamicSkill(step.skill) &&
-      !capabilityIds.some((cap) => registry[cap]?.skills[step.skill as string] !== undefined)
-    ) {
+    if (step.skill !== undefined && !isDynamicSkill(step.skill) && !offersSkill(registry, capabilityIds, step.skill)) {
       const skills = [...new Set(capabilityIds.flatMap((cap) => Object.keys(registry[cap]?.skills ?? {})))];
       issues.push({
         path: ['steps', id, 'skill'],
@@ -103,6 +108,12 @@ export function validatePlan(plan: Plan, registry: Registry): PlanIssue[] {
   // Expressions compile only after the graph is sound: reference checks need ancestors.
   if (issues.length === 0) issues.push(...validateExpressions(plan));
   return issues;
+}
+
+/** Whether one of the capabilities offers `skill`. */
+function offersSkill(registry: Registry, capabilityIds: readonly string[], skill: string): boolean {
+  for (const cap of capabilityIds) if (registry[cap]?.skills[skill] !== undefined) return true;
+  return false;
 }
 
 /** Steps of a long cycle that a message names; a 10,000-step cycle printed whole was one 89 KB line. */
@@ -236,23 +247,25 @@ function validateGovernance(plan: Plan, registry: Registry): PlanIssue[] {
     }
 
     // A run that lists no `allow` allows every kind; one that lists no `permissions` grants none.
-    for (const field of ['allow', 'permissions'] as const) {
-      const listed = plan.constraints?.[field] as readonly string[] | undefined;
-      if (listed === undefined && field === 'allow') continue;
-      const run = listed ?? [];
-      const wider = notIn(step.constraints?.[field] as readonly string[] | undefined, run);
-      for (const value of wider) {
-        const i = (step.constraints?.[field] as readonly string[]).indexOf(value);
-        const granted =
-          listed === undefined
-            ? 'the run grants no permissions (it has no constraints.permissions)'
-            : `"${value}" is not in the run's constraints.${field} (${knownList([...run])})`;
-        issues.push({
-          path: [...path, 'constraints', field, i],
-          message: `${granted}; a step's constraints can only narrow the run's`,
-        });
+    // A step without constraints narrows nothing, and cannot widen anything either.
+    if (step.constraints !== undefined)
+      for (const field of ['allow', 'permissions'] as const) {
+        const listed = plan.constraints?.[field] as readonly string[] | undefined;
+        if (listed === undefined && field === 'allow') continue;
+        const run = listed ?? [];
+        const wider = notIn(step.constraints?.[field] as readonly string[] | undefined, run);
+        for (const value of wider) {
+          const i = (step.constraints?.[field] as readonly string[]).indexOf(value);
+          const granted =
+            listed === undefined
+              ? 'the run grants no permissions (it has no constraints.permissions)'
+              : `"${value}" is not in the run's constraints.${field} (${knownList([...run])})`;
+          issues.push({
+            path: [...path, 'constraints', field, i],
+            message: `${granted}; a step's constraints can only narrow the run's`,
+          });
+        }
       }
-    }
   }
 
   // Built skills: whoever uses one must come after its builder, or it would find no capability.
