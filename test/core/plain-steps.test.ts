@@ -70,8 +70,14 @@ describe('plain steps', () => {
       ['baton'],
       ['name'],
     ]);
-    expect(issuesOf({ baton: 1, name: 'x', steps: { a: { skill: 'noop', after: ['a b'] } }, extra: 1 })).toEqual(
-      issuesOf({ baton: 1, name: 'x', steps: { a: { skill: 'noop', after: ['a b'] } }, extra: 1 }),
-    );
+    // A step that is not plain, and a field the plan may not have: both said, in the schema's order.
+    expect(issuesOf({ baton: 1, name: 'x', steps: { a: { skill: 'noop', after: ['a b'] } }, extra: 1 })).toEqual([
+      {
+        path: ['steps', 'a', 'after', 0],
+        message:
+          'a step id is a letter or _ followed by letters, digits or _ (it is used as steps.<id> in expressions)',
+      },
+      { path: ['extra'], message: 'unknown field "extra"' },
+    ]);
   });
 });
