@@ -16,6 +16,16 @@ import { checkPayloads, PayloadRefsFold } from './verify-payloads.js';
 import { checkSignedActs, SignedActsFold } from './verify-signatures.js';
 
 /**
+ * Events read per page while verifying. Small on purpose: a page of 2,000 (readAllEvents's
+ * default) stayed alive across young-generation collections, so V8 moved it, and from then on
+ * the events read after it, straight to the old generation, where only a full collection frees
+ * them. Verifying a 10,000-step chain (40,002 events) grew the old generation by about 17 MB
+ * with 2,000 a page and by about 2 MB with 100; reading 8,000 events from PostgreSQL took
+ * about 40 ms in pages of 100 against 30 ms in pages of 2,000.
+ */
+const VERIFY_PAGE_SIZE = 100;
+
+/**
  * Recomputes the run's hash chain from its first event, a page at a time, and checks that it
  * reaches the head the run's row records (a chain that lost its newest events, or all of
  * them, fails at the first missing seq) and agrees with the workspace ledger; once the chain
@@ -46,7 +56,7 @@ export async function verifyRun(
   const approvals = new ApprovedEvidenceFold();
   const acts = new SignedActsFold();
   // As stored, with the references the hashes cover: their payloads are checked below, each once.
-  for await (const event of readAllEvents(store, runId, undefined, 'reference')) {
+  for await (const event of readAllEvents(store, runId, VERIFY_PAGE_SIZE, 'reference')) {
     if (!verifier.push(event)) break;
     refs.push(event);
     seals.push(event);
