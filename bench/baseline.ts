@@ -34,8 +34,9 @@ function run(command: string, args: string[], cwd: string): string {
 }
 
 /**
- * REF checked out in a temporary git worktree and built with this tree's TypeScript (its
- * node_modules is a link to this tree's: the paired bench compares code, not dependencies).
+ * REF checked out in a temporary git worktree and built by its own `npm run build` (tsc alone
+ * before the build became a bundle, esbuild's bundle since), with this tree's dependencies: its
+ * node_modules is a link to this tree's, so the paired bench compares code, not dependencies.
  * `remove` deletes the worktree again.
  */
 function baselineTree(ref: string): { root: string; commit: string; remove(): void } {
@@ -48,7 +49,7 @@ function baselineTree(ref: string): { root: string; commit: string; remove(): vo
   };
   try {
     symlinkSync(join(ROOT, 'node_modules'), join(root, 'node_modules'), 'dir');
-    run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], root);
+    run('npm', ['run', '--silent', 'build'], root);
   } catch (error) {
     remove();
     throw error;
