@@ -23,7 +23,7 @@ export class InProcessTransport implements WorkTransport {
   readonly workOutlivesEngine = false;
   private readonly executor: Executor;
 
-  constructor(private readonly options: InProcessTransportOptions) {
+  constructor(options: InProcessTransportOptions) {
     this.claim = { by: options.owner.id };
     this.executor = new Executor(options);
   }
@@ -46,9 +46,6 @@ export class InProcessTransport implements WorkTransport {
     for (const attemptId of round.cancel)
       this.executor.cancel({ runId: round.batch.runId, attemptId }, AbortReason.cancelled);
   }
-
-  /** Its work holds no lease: it is in no queue. */
-  async renew(): Promise<void> {}
 
   async shutdown(): Promise<void> {
     await this.executor.shutdown();

@@ -130,9 +130,6 @@ export class QueueTransport implements WorkTransport {
     for (const attemptId of [...round.batch.dequeue, ...round.batch.abandon]) this.collecting.delete(attemptId);
   }
 
-  /** The workers renew their own leases (this process's local worker too). */
-  async renew(): Promise<void> {}
-
   /** The queue's work is the workers'; the local worker hands back what it holds when closed. */
   async shutdown(): Promise<void> {}
 

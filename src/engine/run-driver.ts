@@ -323,9 +323,7 @@ export class RunDriver {
         );
         this.stopping = true;
         this.wake?.();
-        return;
       }
-      await this.transport.renew(until);
     } catch {
       // A missed renewal only shortens the lease; the next one tries again.
     }

@@ -28,8 +28,6 @@ export interface WorkTransport {
   handOut(round: PlannedRound, now: number): void;
   /** A round's append went in: start and stop its work. */
   committed(round: PlannedRound): void;
-  /** Extends the leases this engine holds itself (with its conductor lock) until `until`. */
-  renew(until: number): Promise<void>;
   /** Stops this process's attempts without reporting them: the engine stops and the ledger must not change. */
   shutdown(): Promise<void>;
   /** Stops listening; work this process still holds goes back to the queue. */

@@ -12,12 +12,12 @@ export function joinRule(after: After | undefined): JoinRule {
   return { mode: 'count', count: after.count, of: after.of };
 }
 
-export function dependenciesOf(plan: Plan, stepId: string): string[] {
-  return joinRule(plan.steps[stepId]?.after).of;
-}
-
-/** The ids a step's `after` lists, whatever its form: `joinRule(after).of` without the rule object. */
-function afterIds(after: After | undefined): readonly string[] {
+/**
+ * The ids a step's `after` lists, whatever its form: `joinRule(after).of` without building the
+ * rule object, since the plan's graph walks ask it of every step.
+ */
+export function dependenciesOf(plan: Plan, stepId: string): readonly string[] {
+  const after = plan.steps[stepId]?.after;
   if (after === undefined) return NO_IDS;
   if (Array.isArray(after)) return after;
   return 'any' in after ? after.any : after.of;
@@ -31,7 +31,7 @@ export function dependentsIndex(plan: Plan): Map<string, string[]> {
   const ids = listStepIds(plan.steps);
   for (const id of ids) index.set(id, []);
   for (const id of ids) {
-    const deps = afterIds(plan.steps[id]?.after);
+    const deps = dependenciesOf(plan, id);
     // A set only where a dependency could be listed twice (validation refuses that, but this does not rely on it).
     if (deps.length === 1) index.get(deps[0] as string)?.push(id);
     else if (deps.length > 1) for (const dep of new Set(deps)) index.get(dep)?.push(id);
@@ -52,7 +52,7 @@ export function findCycle(plan: Plan): string[] | undefined {
   for (const root of listStepIds(plan.steps)) {
     if (color.has(root)) continue;
     const path: string[] = [root];
-    const rootDeps = afterIds(plan.steps[root]?.after);
+    const rootDeps = dependenciesOf(plan, root);
     pending.push(rootDeps);
     left.push(rootDeps.length);
     color.set(root, 'grey');
@@ -72,7 +72,7 @@ export function findCycle(plan: Plan): string[] | undefined {
       if (color.has(dep)) continue;
       color.set(dep, 'grey');
       path.push(dep);
-      const deps = afterIds(plan.steps[dep]?.after);
+      const deps = dependenciesOf(plan, dep);
       pending.push(deps);
       left.push(deps.length);
     }
